@@ -1,0 +1,47 @@
+-- rockset_schema.sql - the model tables of rockset_ext (SPEC section 5).
+-- `SELECT rockset_init();` runs exactly this text (the build embeds it); it is idempotent.
+CREATE TABLE IF NOT EXISTS rockset_models (
+    name         TEXT PRIMARY KEY,
+    sql          TEXT NOT NULL,
+    materialized TEXT NOT NULL DEFAULT 'view'
+                 CHECK (materialized IN ('view', 'table', 'incremental', 'ephemeral', 'query_lambda')),
+    workspace    TEXT,
+    alias        TEXT,
+    unique_key   TEXT,
+    tags         TEXT CHECK (tags IS NULL OR json_valid(tags)),
+    config       TEXT CHECK (config IS NULL OR json_valid(config)),
+    enabled      INTEGER DEFAULT 1,
+    description  TEXT
+);
+CREATE TABLE IF NOT EXISTS rockset_sources (
+    source     TEXT,
+    name       TEXT,
+    workspace  TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    PRIMARY KEY (source, name)
+);
+CREATE TABLE IF NOT EXISTS rockset_vars (
+    name  TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS rockset_tests (
+    id          INTEGER PRIMARY KEY,
+    model       TEXT NOT NULL,
+    column_name TEXT,
+    test        TEXT NOT NULL
+                CHECK (test IN ('unique', 'not_null', 'accepted_values', 'relationships')),
+    arg         TEXT
+);
+CREATE TABLE IF NOT EXISTS rockset_run_results (
+    run_id        INTEGER,
+    model         TEXT,
+    kind          TEXT,
+    relation      TEXT,
+    status        TEXT,
+    started_at    TEXT,
+    elapsed_ms    INTEGER,
+    rows_affected INTEGER,
+    query_id      TEXT,
+    message       TEXT,
+    compiled_sql  TEXT
+);

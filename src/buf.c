@@ -1,0 +1,152 @@
+/* buf.c - see buf.h. */
+#include "buf.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rs_buf_init(rs_buf *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+void rs_buf_free(rs_buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+void rs_buf_reset(rs_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+int rs_buf_reserve(rs_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    size_t cap;
+    char *grown;
+
+    if (need <= b->cap)
+        return RS_OK;
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    grown = realloc(b->data, cap);
+    if (grown == NULL) {
+        b->oom = 1;
+        return RS_ENOMEM;
+    }
+    if (b->data == NULL)
+        grown[0] = '\0'; /* a fresh buffer reads as "" even before the first append */
+    b->data = grown;
+    b->cap = cap;
+    return RS_OK;
+}
+
+int rs_buf_append(rs_buf *b, const void *data, size_t len)
+{
+    if (rs_buf_reserve(b, len) != RS_OK)
+        return RS_ENOMEM;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return RS_OK;
+}
+
+int rs_buf_puts(rs_buf *b, const char *s)
+{
+    return rs_buf_append(b, s, strlen(s));
+}
+
+int rs_buf_putc(rs_buf *b, char c)
+{
+    return rs_buf_append(b, &c, 1);
+}
+
+int rs_buf_printf(rs_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return RS_EINVAL;
+    if (rs_buf_reserve(b, (size_t)n) != RS_OK)
+        return RS_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return RS_OK;
+}
+
+int rs_buf_json_string(rs_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    if (rs_buf_reserve(b, len + 2) != RS_OK)
+        return RS_ENOMEM;
+    rs_buf_putc(b, '"');
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[7];
+        switch (c) {
+        case '"':
+            rs_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            rs_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            rs_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            rs_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            rs_buf_append(b, "\\t", 2);
+            break;
+        default:
+            if (c < 0x20) {
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = '0';
+                esc[3] = '0';
+                esc[4] = hex[c >> 4];
+                esc[5] = hex[c & 15];
+                rs_buf_append(b, esc, 6);
+            } else {
+                rs_buf_putc(b, (char)c);
+            }
+        }
+    }
+    rs_buf_putc(b, '"');
+    return b->oom ? RS_ENOMEM : RS_OK;
+}
+
+char *rs_buf_detach(rs_buf *b)
+{
+    char *out;
+
+    if (b->data == NULL && rs_buf_reserve(b, 0) != RS_OK)
+        return NULL;
+    out = b->data;
+    memset(b, 0, sizeof(*b));
+    return out;
+}
+
+const char *rs_buf_cstr(const rs_buf *b)
+{
+    return b->data ? b->data : "";
+}
