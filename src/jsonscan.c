@@ -1,0 +1,714 @@
+/*
+ * jsonscan.c - see jsonscan.h.
+ *
+ * How it works: one iterative scanner (scan_value) walks a value with an explicit stack of open
+ * containers, so hostile nesting cannot overflow the C stack. Every read is guarded by the `end`
+ * pointer of the span being scanned; nothing assumes a NUL terminator. Higher-level functions
+ * (iteration, lookup) rescan members with scan_value, so they are as safe on malformed input as
+ * validation itself.
+ */
+#include "jsonscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 512
+
+/* Where and why a scan failed (filled only on failure). */
+typedef struct scan_fail {
+    const char *at;
+    const char *why;
+} scan_fail;
+
+static int is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && is_ws(*p))
+        p++;
+    return p;
+}
+
+static int fail(scan_fail *f, const char *at, const char *why) {
+    f->at = at;
+    f->why = why;
+    return -1;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* *pp points at the opening quote; on success it points just past the closing quote. */
+static int scan_string(const char **pp, const char *end, scan_fail *f) {
+    const char *p = *pp + 1;
+
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            *pp = p + 1;
+            return 0;
+        }
+        if (c < 0x20)
+            return fail(f, p, "control character in string");
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        if (p + 1 >= end)
+            break;
+        switch (p[1]) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+            p += 2;
+            break;
+        case 'u':
+            if (end - p < 6 || hex_value(p[2]) < 0 || hex_value(p[3]) < 0 || hex_value(p[4]) < 0 ||
+                hex_value(p[5]) < 0)
+                return fail(f, p, "bad \\u escape");
+            p += 6;
+            break;
+        default:
+            return fail(f, p, "bad escape in string");
+        }
+    }
+    return fail(f, end, "unterminated string");
+}
+
+static const char *skip_digits(const char *p, const char *end) {
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    return p;
+}
+
+/* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int scan_number(const char **pp, const char *end, scan_fail *f) {
+    const char *p = *pp;
+    const char *digits;
+
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end || *p < '0' || *p > '9')
+        return fail(f, p, "bad number");
+    if (*p == '0')
+        p++;
+    else
+        p = skip_digits(p, end);
+    if (p < end && *p == '.') {
+        digits = ++p;
+        p = skip_digits(p, end);
+        if (p == digits)
+            return fail(f, p, "bad number: no digits after '.'");
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        digits = p;
+        p = skip_digits(p, end);
+        if (p == digits)
+            return fail(f, p, "bad number: no digits in exponent");
+    }
+    *pp = p;
+    return 0;
+}
+
+static int scan_literal(const char **pp, const char *end, const char *word, scan_fail *f) {
+    size_t n = strlen(word);
+
+    if ((size_t)(end - *pp) < n || memcmp(*pp, word, n) != 0)
+        return fail(f, *pp, "unexpected character");
+    *pp += n;
+    return 0;
+}
+
+/* A scalar at *pp (not a container): advance past it. */
+static int scan_scalar(const char **pp, const char *end, scan_fail *f) {
+    switch (**pp) {
+    case '"':
+        return scan_string(pp, end, f);
+    case 't':
+        return scan_literal(pp, end, "true", f);
+    case 'f':
+        return scan_literal(pp, end, "false", f);
+    case 'n':
+        return scan_literal(pp, end, "null", f);
+    default:
+        if (**pp == '-' || (**pp >= '0' && **pp <= '9'))
+            return scan_number(pp, end, f);
+        return fail(f, *pp, "unexpected character");
+    }
+}
+
+enum { EXPECT_VALUE, EXPECT_KEY, AFTER_VALUE };
+
+/* After a value inside a container: handle ',' or the closing bracket. Returns the next state,
+ * or -1 on error. */
+static int after_member(const char **pp, const char *end, char *stack, int *depth, scan_fail *f) {
+    const char *p = skip_ws(*pp, end);
+    char open = stack[*depth - 1];
+
+    if (p >= end)
+        return fail(f, p, "unexpected end of text");
+    if (*p == ',') {
+        *pp = skip_ws(p + 1, end);
+        return open == '{' ? EXPECT_KEY : EXPECT_VALUE;
+    }
+    if ((open == '{' && *p == '}') || (open == '[' && *p == ']')) {
+        (*depth)--;
+        *pp = p + 1;
+        return AFTER_VALUE;
+    }
+    return fail(f, p, open == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+/* Scan one value starting at p (no leading whitespace skipped); *value_end gets its end. */
+static int scan_value(const char *p, const char *end, const char **value_end, scan_fail *f) {
+    char stack[MAX_DEPTH];
+    int depth = 0;
+    int state = EXPECT_VALUE;
+
+    for (;;) {
+        if (state == AFTER_VALUE) {
+            if (depth == 0) {
+                *value_end = p;
+                return 0;
+            }
+            state = after_member(&p, end, stack, &depth, f);
+            if (state < 0)
+                return -1;
+            continue;
+        }
+        if (p >= end)
+            return fail(f, p, "unexpected end of text");
+        if (state == EXPECT_KEY) {
+            if (*p != '"')
+                return fail(f, p, "expected a string key");
+            if (scan_string(&p, end, f) < 0)
+                return -1;
+            p = skip_ws(p, end);
+            if (p >= end || *p != ':')
+                return fail(f, p, "expected ':'");
+            p = skip_ws(p + 1, end);
+            state = EXPECT_VALUE;
+            continue;
+        }
+        if (*p == '{' || *p == '[') {
+            char close = *p == '{' ? '}' : ']';
+            if (depth == MAX_DEPTH)
+                return fail(f, p, "nesting too deep");
+            stack[depth++] = *p;
+            p = skip_ws(p + 1, end);
+            if (p < end && *p == close) {
+                depth--;
+                p++;
+                state = AFTER_VALUE;
+            } else {
+                state = stack[depth - 1] == '{' ? EXPECT_KEY : EXPECT_VALUE;
+            }
+            continue;
+        }
+        if (scan_scalar(&p, end, f) < 0)
+            return -1;
+        state = AFTER_VALUE;
+    }
+}
+
+static int set_parse_error(rs_err *err, const char *text, const scan_fail *f) {
+    return rs_err_set(err, RS_EPARSE, "invalid JSON at offset %ld: %s", (long)(f->at - text),
+                      f->why);
+}
+
+rs_jsonscan_span rs_jsonscan_cstr(const char *text) {
+    rs_jsonscan_span s;
+
+    s.ptr = text;
+    s.len = text ? strlen(text) : 0;
+    return s;
+}
+
+int rs_jsonscan_value(const char *text, size_t len, rs_jsonscan_span *value, size_t *consumed,
+                      rs_err *err) {
+    const char *end = text + len;
+    const char *start = skip_ws(text, end);
+    const char *value_end;
+    scan_fail f;
+
+    if (start >= end) {
+        f.at = start;
+        f.why = "no value";
+        return set_parse_error(err, text, &f);
+    }
+    if (scan_value(start, end, &value_end, &f) < 0)
+        return set_parse_error(err, text, &f);
+    if (value) {
+        value->ptr = start;
+        value->len = (size_t)(value_end - start);
+    }
+    if (consumed)
+        *consumed = (size_t)(value_end - text);
+    return RS_OK;
+}
+
+int rs_jsonscan_validate(const char *text, size_t len, rs_err *err) {
+    size_t used;
+    const char *rest;
+    scan_fail f;
+    int rc = rs_jsonscan_value(text, len, NULL, &used, err);
+
+    if (rc != RS_OK)
+        return rc;
+    rest = skip_ws(text + used, text + len);
+    if (rest < text + len) {
+        f.at = rest;
+        f.why = "unexpected text after the value";
+        return set_parse_error(err, text, &f);
+    }
+    return RS_OK;
+}
+
+rs_jsonscan_span rs_jsonscan_trim(rs_jsonscan_span span) {
+    const char *end = span.ptr + span.len;
+    const char *p = skip_ws(span.ptr, end);
+
+    while (end > p && is_ws(end[-1]))
+        end--;
+    span.ptr = p;
+    span.len = (size_t)(end - p);
+    return span;
+}
+
+/* Parse an integer literal exactly; 0 on overflow or a non-integer text. */
+static int parse_int64(const char *p, size_t len, long long *out) {
+    const char *end = p + len;
+    int negative = 0;
+    unsigned long long limit, acc = 0;
+
+    if (p < end && *p == '-') {
+        negative = 1;
+        p++;
+    }
+    if (p >= end)
+        return 0;
+    limit = negative ? (unsigned long long)9223372036854775807LL + 1 : 9223372036854775807ULL;
+    for (; p < end; p++) {
+        unsigned d;
+        if (*p < '0' || *p > '9')
+            return 0;
+        d = (unsigned)(*p - '0');
+        if (acc > (limit - d) / 10)
+            return 0;
+        acc = acc * 10 + d;
+    }
+    if (negative)
+        *out = acc == limit ? (-9223372036854775807LL - 1) : -(long long)acc;
+    else
+        *out = (long long)acc;
+    return 1;
+}
+
+static rs_jsonscan_kind classify_number(rs_jsonscan_span s) {
+    const char *p = s.ptr;
+    scan_fail f;
+    long long ignored;
+
+    if (scan_number(&p, s.ptr + s.len, &f) < 0 || p != s.ptr + s.len)
+        return RS_JSON_INVALID;
+    return parse_int64(s.ptr, s.len, &ignored) ? RS_JSON_INT : RS_JSON_FLOAT;
+}
+
+rs_jsonscan_kind rs_jsonscan_classify(rs_jsonscan_span span) {
+    rs_jsonscan_span s = rs_jsonscan_trim(span);
+
+    if (s.len == 0)
+        return RS_JSON_INVALID;
+    switch (s.ptr[0]) {
+    case '{':
+        return RS_JSON_OBJECT;
+    case '[':
+        return RS_JSON_ARRAY;
+    case '"':
+        return RS_JSON_STRING;
+    case 't':
+        return RS_JSON_TRUE;
+    case 'f':
+        return RS_JSON_FALSE;
+    case 'n':
+        return RS_JSON_NULL;
+    default:
+        return classify_number(s);
+    }
+}
+
+const char *rs_jsonscan_kind_name(rs_jsonscan_kind kind) {
+    static const char *const names[] = {"invalid", "object", "array", "string", "int",
+                                        "float",   "true",   "false", "null"};
+
+    if ((int)kind < 0 || (size_t)kind >= sizeof(names) / sizeof(names[0]))
+        return "invalid";
+    return names[kind];
+}
+
+int rs_jsonscan_iter_init(rs_jsonscan_iter *it, rs_jsonscan_span span) {
+    rs_jsonscan_span s = rs_jsonscan_trim(span);
+
+    memset(it, 0, sizeof(*it));
+    it->state = 2;
+    if (s.len == 0 || (s.ptr[0] != '{' && s.ptr[0] != '['))
+        return RS_EPARSE;
+    it->is_object = s.ptr[0] == '{';
+    it->pos = s.ptr + 1;
+    it->end = s.ptr + s.len;
+    it->state = 0;
+    return RS_OK;
+}
+
+static int iter_fail(rs_jsonscan_iter *it) {
+    it->state = -1;
+    return -1;
+}
+
+/* Read "key": at it->pos (whitespace allowed before) into *key; leave pos after the ':'. */
+static int iter_read_key(rs_jsonscan_iter *it, rs_jsonscan_span *key) {
+    const char *p = skip_ws(it->pos, it->end);
+    const char *start = p;
+    scan_fail f;
+
+    if (p >= it->end || *p != '"' || scan_string(&p, it->end, &f) < 0)
+        return -1;
+    if (key) {
+        key->ptr = start;
+        key->len = (size_t)(p - start);
+    }
+    p = skip_ws(p, it->end);
+    if (p >= it->end || *p != ':')
+        return -1;
+    it->pos = p + 1;
+    return 0;
+}
+
+int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *value) {
+    const char *p, *value_end;
+    char close = it->is_object ? '}' : ']';
+    scan_fail f;
+
+    if (it->state == 2 || it->state == -1)
+        return it->state == 2 ? 0 : -1;
+    p = skip_ws(it->pos, it->end);
+    if (p >= it->end)
+        return iter_fail(it);
+    if (it->state == 0 && *p == close) {
+        it->state = 2;
+        return 0;
+    }
+    if (it->state == 1) {
+        if (*p == close) {
+            it->state = 2;
+            return 0;
+        }
+        if (*p != ',')
+            return iter_fail(it);
+        p++;
+    }
+    it->pos = p;
+    if (key) {
+        key->ptr = NULL;
+        key->len = 0;
+    }
+    if (it->is_object && iter_read_key(it, key) < 0)
+        return iter_fail(it);
+    p = skip_ws(it->pos, it->end);
+    if (p >= it->end || scan_value(p, it->end, &value_end, &f) < 0)
+        return iter_fail(it);
+    value->ptr = p;
+    value->len = (size_t)(value_end - p);
+    it->pos = value_end;
+    it->state = 1;
+    return 1;
+}
+
+/* Decode one \uXXXX (p at the backslash, 6 bytes available) to a code unit. */
+static unsigned read_u16(const char *p) {
+    return (unsigned)(hex_value(p[2]) << 12 | hex_value(p[3]) << 8 | hex_value(p[4]) << 4 |
+                      hex_value(p[5]));
+}
+
+static int put_utf8(rs_buf *out, unsigned cp) {
+    char b[4];
+    size_t n;
+
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    return rs_buf_append(out, b, n);
+}
+
+/* Decode the \u escape at *pp (surrogate pairs included) and advance past it. */
+static int decode_unicode(const char **pp, const char *end, rs_buf *out, rs_err *err) {
+    const char *p = *pp;
+    unsigned cp = read_u16(p);
+
+    p += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return rs_err_set(err, RS_EPARSE, "invalid JSON string: lone low surrogate \\u%04X", cp);
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned low;
+        if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex_value(p[2]) < 0 ||
+            hex_value(p[3]) < 0 || hex_value(p[4]) < 0 || hex_value(p[5]) < 0)
+            return rs_err_set(err, RS_EPARSE,
+                              "invalid JSON string: high surrogate \\u%04X without a low one", cp);
+        low = read_u16(p);
+        if (low < 0xDC00 || low > 0xDFFF)
+            return rs_err_set(err, RS_EPARSE,
+                              "invalid JSON string: high surrogate \\u%04X without a low one", cp);
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        p += 6;
+    }
+    *pp = p;
+    if (put_utf8(out, cp) != RS_OK)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    return RS_OK;
+}
+
+static char simple_escape(char c) {
+    switch (c) {
+    case '"':
+        return '"';
+    case '\\':
+        return '\\';
+    case '/':
+        return '/';
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return 0;
+    }
+}
+
+int rs_jsonscan_string_decode(rs_jsonscan_span span, rs_buf *out, rs_err *err) {
+    rs_jsonscan_span s = rs_jsonscan_trim(span);
+    const char *p, *end, *run;
+    int rc;
+
+    if (s.len < 2 || s.ptr[0] != '"' || s.ptr[s.len - 1] != '"')
+        return rs_err_set(err, RS_EPARSE, "invalid JSON string: not a string literal");
+    p = s.ptr + 1;
+    end = s.ptr + s.len - 1;
+    while (p < end) {
+        run = p;
+        while (p < end && *p != '\\' && *p != '"' && (unsigned char)*p >= 0x20)
+            p++;
+        if (p > run && rs_buf_append(out, run, (size_t)(p - run)) != RS_OK)
+            return rs_err_set(err, RS_ENOMEM, "out of memory");
+        if (p >= end)
+            break;
+        if (*p != '\\')
+            return rs_err_set(err, RS_EPARSE, "invalid JSON string: unescaped %s",
+                              *p == '"' ? "quote" : "control character");
+        if (p + 1 >= end)
+            return rs_err_set(err, RS_EPARSE, "invalid JSON string: dangling backslash");
+        if (p[1] == 'u') {
+            if (end - p < 6 || hex_value(p[2]) < 0 || hex_value(p[3]) < 0 || hex_value(p[4]) < 0 ||
+                hex_value(p[5]) < 0)
+                return rs_err_set(err, RS_EPARSE, "invalid JSON string: bad \\u escape");
+            rc = decode_unicode(&p, end, out, err);
+            if (rc != RS_OK)
+                return rc;
+            continue;
+        }
+        if (simple_escape(p[1]) == 0)
+            return rs_err_set(err, RS_EPARSE, "invalid JSON string: bad escape '\\%c'", p[1]);
+        if (rs_buf_putc(out, simple_escape(p[1])) != RS_OK)
+            return rs_err_set(err, RS_ENOMEM, "out of memory");
+        p += 2;
+    }
+    return RS_OK;
+}
+
+int rs_jsonscan_string_dup(rs_jsonscan_span span, char **out, rs_err *err) {
+    rs_buf b = RS_BUF_INIT;
+    char *s;
+    int rc = rs_jsonscan_string_decode(span, &b, err);
+
+    if (rc != RS_OK) {
+        rs_buf_free(&b);
+        return rc;
+    }
+    s = rs_buf_detach(&b);
+    if (s == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    *out = s;
+    return RS_OK;
+}
+
+int rs_jsonscan_key_eq(rs_jsonscan_span key, const char *name) {
+    size_t name_len = strlen(name);
+    rs_buf decoded = RS_BUF_INIT;
+    int equal;
+
+    if (key.len < 2 || key.ptr[0] != '"')
+        return 0;
+    if (memchr(key.ptr, '\\', key.len) == NULL)
+        return key.len - 2 == name_len && memcmp(key.ptr + 1, name, name_len) == 0;
+    if (rs_jsonscan_string_decode(key, &decoded, NULL) != RS_OK) {
+        rs_buf_free(&decoded);
+        return 0;
+    }
+    equal = decoded.len == name_len && memcmp(rs_buf_cstr(&decoded), name, name_len) == 0;
+    rs_buf_free(&decoded);
+    return equal;
+}
+
+int rs_jsonscan_get(rs_jsonscan_span object, const char *name, rs_jsonscan_span *value) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, member;
+
+    if (rs_jsonscan_classify(object) != RS_JSON_OBJECT)
+        return 0;
+    if (rs_jsonscan_iter_init(&it, object) != RS_OK)
+        return 0;
+    while (rs_jsonscan_iter_next(&it, &key, &member) == 1) {
+        if (rs_jsonscan_key_eq(key, name)) {
+            *value = member;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int rs_jsonscan_get_path(rs_jsonscan_span span, const char *dotted_path, rs_jsonscan_span *value) {
+    char part[256];
+    const char *p = dotted_path;
+    rs_jsonscan_span current = span;
+
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof(part))
+            return 0;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        if (!rs_jsonscan_get(current, part, &current))
+            return 0;
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+    *value = current;
+    return 1;
+}
+
+long rs_jsonscan_count(rs_jsonscan_span span) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span value;
+    long n = 0;
+    int rc;
+
+    if (rs_jsonscan_iter_init(&it, span) != RS_OK)
+        return -1;
+    while ((rc = rs_jsonscan_iter_next(&it, NULL, &value)) == 1)
+        n++;
+    return rc < 0 ? -1 : n;
+}
+
+int rs_jsonscan_int64(rs_jsonscan_span span, long long *out) {
+    rs_jsonscan_span s = rs_jsonscan_trim(span);
+
+    if (rs_jsonscan_classify(s) != RS_JSON_INT)
+        return RS_EINVAL;
+    return parse_int64(s.ptr, s.len, out) ? RS_OK : RS_EINVAL;
+}
+
+int rs_jsonscan_double(rs_jsonscan_span span, double *out) {
+    rs_jsonscan_span s = rs_jsonscan_trim(span);
+    rs_jsonscan_kind kind = rs_jsonscan_classify(s);
+    char small[64];
+    char *copy = small;
+
+    if (kind != RS_JSON_INT && kind != RS_JSON_FLOAT)
+        return RS_EINVAL;
+    /* strtod needs a NUL-terminated copy: the span usually sits inside a larger text. */
+    if (s.len >= sizeof(small)) {
+        copy = malloc(s.len + 1);
+        if (copy == NULL)
+            return RS_ENOMEM;
+    }
+    memcpy(copy, s.ptr, s.len);
+    copy[s.len] = '\0';
+    *out = strtod(copy, NULL);
+    if (copy != small)
+        free(copy);
+    return RS_OK;
+}
+
+int rs_jsonscan_get_string(rs_jsonscan_span object, const char *name, char **out, rs_err *err) {
+    rs_jsonscan_span value;
+    rs_jsonscan_kind kind;
+
+    *out = NULL;
+    if (!rs_jsonscan_get(object, name, &value))
+        return RS_OK;
+    kind = rs_jsonscan_classify(value);
+    if (kind == RS_JSON_NULL)
+        return RS_OK;
+    if (kind != RS_JSON_STRING)
+        return rs_err_set(err, RS_EPARSE, "'%s' is %s, expected a string", name,
+                          rs_jsonscan_kind_name(kind));
+    return rs_jsonscan_string_dup(value, out, err);
+}
+
+int rs_jsonscan_get_int64(rs_jsonscan_span object, const char *name, long long *out, int *found,
+                          rs_err *err) {
+    rs_jsonscan_span value;
+    rs_jsonscan_kind kind;
+
+    *found = 0;
+    if (!rs_jsonscan_get(object, name, &value))
+        return RS_OK;
+    kind = rs_jsonscan_classify(value);
+    if (kind == RS_JSON_NULL)
+        return RS_OK;
+    if (kind != RS_JSON_INT)
+        return rs_err_set(err, RS_EPARSE, "'%s' is %s, expected an integer", name,
+                          rs_jsonscan_kind_name(kind));
+    rs_jsonscan_int64(value, out);
+    *found = 1;
+    return RS_OK;
+}

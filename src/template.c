@@ -1,0 +1,174 @@
+/*
+ * template.c - the public face of the template compiler (see template.h): parse, render, collect.
+ *
+ * How it works: tpl_lex.c cuts the text into tokens (whitespace control is done there),
+ * tpl_parse.c builds an AST, tpl_eval.c walks it with a tpl_run holding the output buffer, the
+ * variable scopes, the limits and the result being filled. Parse mode (collect) is the same walk
+ * with ref/source/is_incremental answered by the compiler, plus a static pass below that finds
+ * ref()/source() calls with literal arguments in branches the walk did not take.
+ */
+#include "tpl_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tpl_error_at(rs_err *err, int code, const char *model, int line, int column, const char *fmt,
+                 ...) {
+    char msg[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rs_err_set(err, code, "model '%s' line %d column %d: %s", model, line, column, msg);
+    if (err != NULL) {
+        err->line = line;
+        err->column = column;
+    }
+    return code;
+}
+
+int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
+                      rs_err *err) {
+    tpl_tokens toks = {NULL, 0, 0};
+    rs_template *t;
+    int rc;
+
+    if (model == NULL)
+        model = "";
+    if (text == NULL && len > 0)
+        return rs_err_set(err, RS_EINVAL, "model '%s': no template text", model);
+    t = calloc(1, sizeof(*t));
+    if (t == NULL || (t->model = strdup(model)) == NULL) {
+        free(t);
+        return rs_err_set(err, RS_ENOMEM, "model '%s': out of memory", model);
+    }
+    rc = tpl_lex(t->model, text ? text : "", len, &toks, err);
+    if (rc == RS_OK)
+        rc = tpl_parse(t, &toks, err);
+    free(toks.v);
+    if (rc != RS_OK) {
+        rs_template_free(t);
+        return rc;
+    }
+    *out = t;
+    return RS_OK;
+}
+
+void rs_template_free(rs_template *t) {
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->n_body; i++)
+        tpl_node_free(t->body[i]);
+    free(t->body);
+    free(t->model);
+    free(t);
+}
+
+const char *rs_template_model(const rs_template *t) {
+    return t->model;
+}
+
+void rs_tpl_result_free(rs_tpl_result *res) {
+    size_t i;
+
+    if (res == NULL)
+        return;
+    free(res->text);
+    rs_tpl_value_free(&res->config);
+    for (i = 0; i < res->n_refs; i++)
+        free(res->refs[i]);
+    free(res->refs);
+    for (i = 0; i < res->n_sources; i++) {
+        free(res->sources[i].source);
+        free(res->sources[i].table);
+    }
+    free(res->sources);
+    memset(res, 0, sizeof(*res));
+}
+
+static int evaluate(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+                    rs_err *err);
+
+int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
+                       rs_err *err) {
+    return evaluate(t, env, TPL_MODE_RENDER, res, err);
+}
+
+int rs_template_collect(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
+                        rs_err *err) {
+    return evaluate(t, env, TPL_MODE_COLLECT, res, err);
+}
+
+/* Literal ref('m') / ref('p', 'm') / source('s', 't') anywhere in the tree, taken or not. */
+static int scan_node(tpl_run *run, const tpl_node *n) {
+    size_t i;
+    int rc = RS_OK;
+
+    if (n == NULL)
+        return RS_OK;
+    if (n->kind == N_CALL && strcmp(n->str, "ref") == 0 && n->n_kids >= 1 && n->n_kids <= 2 &&
+        n->kids[n->n_kids - 1]->kind == N_STR && n->kids[0]->kind == N_STR)
+        rc = tpl_record_ref(run, n->kids[n->n_kids - 1]->str);
+    if (n->kind == N_CALL && strcmp(n->str, "source") == 0 && n->n_kids == 2 &&
+        n->kids[0]->kind == N_STR && n->kids[1]->kind == N_STR)
+        rc = tpl_record_source(run, n->kids[0]->str, n->kids[1]->str);
+    if (rc == RS_OK)
+        rc = scan_node(run, n->a);
+    if (rc == RS_OK)
+        rc = scan_node(run, n->b);
+    if (rc == RS_OK)
+        rc = scan_node(run, n->c);
+    for (i = 0; rc == RS_OK && i < n->n_kids; i++)
+        rc = scan_node(run, n->kids[i]);
+    for (i = 0; rc == RS_OK && i < n->n_body; i++)
+        rc = scan_node(run, n->body[i]);
+    return rc;
+}
+
+static int evaluate(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+                    rs_err *err) {
+    rs_tpl_result tmp;
+    tpl_run run;
+    size_t i;
+    int rc;
+
+    memset(&tmp, 0, sizeof(tmp));
+    memset(res, 0, sizeof(*res));
+    rc = tpl_eval_template(t, env, mode, &tmp, err);
+    if (rc == RS_OK && mode == TPL_MODE_COLLECT) {
+        memset(&run, 0, sizeof(run));
+        run.t = t;
+        run.res = &tmp;
+        run.err = err;
+        for (i = 0; rc == RS_OK && i < t->n_body; i++)
+            rc = scan_node(&run, t->body[i]);
+    }
+    if (rc != RS_OK) {
+        rs_tpl_result_free(&tmp);
+        return rc;
+    }
+    *res = tmp;
+    return RS_OK;
+}
+
+int rs_template_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
+                        rs_err *err) {
+    rs_template *t = NULL;
+    rs_tpl_result res;
+    int rc = rs_template_parse(model, text, text ? strlen(text) : 0, &t, err);
+
+    if (rc != RS_OK)
+        return rc;
+    rc = rs_template_render(t, env, &res, err);
+    rs_template_free(t);
+    if (rc != RS_OK)
+        return rc;
+    *out = res.text;
+    res.text = NULL;
+    rs_tpl_result_free(&res);
+    return RS_OK;
+}

@@ -1,0 +1,208 @@
+/*
+ * template.h - the model template compiler: dbt's Jinja subset, parsed to an AST and evaluated.
+ *
+ * A model's SQL is a SELECT with template syntax ({{ expr }}, {% if %}, {% for %}, {% set %},
+ * {# #}, whitespace control with '-'). rs_template_parse turns the text into an immutable
+ * rs_template; rs_template_render evaluates it against an rs_tpl_env, the host's callbacks that
+ * answer names (target, this) and functions (ref, source, var, env_var, is_incremental, ...).
+ * The compiler itself knows nothing of Rockset: it only provides config() (records its keyword
+ * arguments and renders as nothing) and range(). rs_template_collect evaluates a template in
+ * "parse mode" to learn its refs, sources and config before the real render (see below).
+ *
+ * Syntax: {{ expr }}; {% if %}{% elif %}{% else %}{% endif %}; {% for x in seq %} ... [{% else %}]
+ * {% endfor %} over lists, dict keys or string characters, with loop.index, index0, revindex,
+ * revindex0, first, last, length; {% set x = expr %}; {# comments #}; '-' whitespace control as
+ * Jinja ('+' accepted, no effect). Expressions: 'str' "str" (\n \t \r \0 \\ \' \"
+ * escapes), ints, floats, true/false/none (any case of the first letter), [lists], {'dicts'},
+ * a.b, a[i], f(x, k=v), x | filter(args), x is [not] test, a if c else b, and Python's
+ * operators: ~ + - * / // % == != < <= > >= in, not in, and, or, not. The filters and tests are
+ * listed at the top of tpl_builtin.c.
+ *
+ * Differences from Jinja, on purpose: unknown names, attributes, functions and filters are
+ * errors (never rendered as empty); integers are 64-bit and overflow is an error; a < b < c is
+ * refused; the text's final newline is kept; only functions called by name exist (no methods
+ * such as 'x'.upper(), no macros, {% raw %}, {% call %}, {% include %}).
+ *
+ * Errors: every function returns RS_OK or an RS_E* code and fills the caller's rs_err. Template
+ * errors are RS_EINVAL and read "model 'm' line 3 column 14: unknown function 'reff'", with
+ * err->line / err->column set to the 1-based position (in bytes) of the offending token.
+ *
+ * Limits (fuzz safety): template nesting deeper than RS_TPL_MAX_NESTING (blocks, expressions and
+ * operator chains together), values nested deeper than RS_TPL_MAX_DEPTH,
+ * output or strings larger than the env's max_output, lists longer than RS_TPL_MAX_ITEMS, and
+ * evaluations longer than max_steps stop with an error that says which limit was hit.
+ *
+ * Thread-safety: an rs_template is immutable after parsing; several threads may render the same
+ * one at once, each with its own env and values. Values are reference counted without locks: a
+ * value belongs to one thread.
+ *
+ * Ownership: values are passed by struct; strings, lists and dicts point to a shared, reference
+ * counted, immutable payload. rs_tpl_value_free drops one reference; rs_tpl_value_copy adds one.
+ * A function that fills an rs_tpl_value out-parameter hands that reference to the caller.
+ */
+#ifndef RS_TEMPLATE_H
+#define RS_TEMPLATE_H
+
+#include "buf.h"
+#include "err.h"
+
+#include <stddef.h>
+
+#define RS_TPL_MAX_DEPTH          64  /* nesting of list and dict values */
+#define RS_TPL_MAX_NESTING        128 /* nesting of blocks and expressions in a template */
+#define RS_TPL_MAX_ITEMS          1000000
+#define RS_TPL_DEFAULT_MAX_OUTPUT (16u * 1024u * 1024u)
+#define RS_TPL_DEFAULT_MAX_STEPS  10000000L
+
+typedef enum rs_tpl_type {
+    RS_TPL_NONE = 0,  /* renders "None" */
+    RS_TPL_UNDEFINED, /* only in rs_template_collect without an env: renders "" */
+    RS_TPL_BOOL,      /* renders "True" / "False" */
+    RS_TPL_INT,       /* 64-bit; overflow is an error */
+    RS_TPL_FLOAT,     /* renders as Python's shortest repr: 1.0, 0.1, 1e+16 */
+    RS_TPL_STRING,    /* bytes (UTF-8 expected), NUL-terminated */
+    RS_TPL_LIST,
+    RS_TPL_DICT /* string keys, insertion order; may carry a display text (see below) */
+} rs_tpl_type;
+
+typedef struct rs_tpl_obj rs_tpl_obj; /* the shared payload of strings, lists and dicts */
+
+typedef struct rs_tpl_value {
+    rs_tpl_type type;
+    union {
+        int b;
+        long long i;
+        double f;
+        rs_tpl_obj *obj; /* STRING, LIST, DICT: one counted reference */
+    } u;
+} rs_tpl_value;
+
+/* Scalars need no allocation and nothing to free. */
+rs_tpl_value rs_tpl_none(void);
+rs_tpl_value rs_tpl_bool(int b);
+rs_tpl_value rs_tpl_int(long long i);
+rs_tpl_value rs_tpl_float(double f);
+
+/* A new string holding a copy of s[0..len). RS_ENOMEM leaves *out as none. */
+int rs_tpl_string(rs_tpl_value *out, const char *s, size_t len);
+/* A new empty list / dict (refcount 1, so it may still be filled). */
+int rs_tpl_list(rs_tpl_value *out);
+int rs_tpl_dict(rs_tpl_value *out);
+/* Append to a list you just made; takes ownership of item, even on failure. Fails with RS_EINVAL
+ * when the list would exceed RS_TPL_MAX_ITEMS items or RS_TPL_MAX_DEPTH levels of nesting. */
+int rs_tpl_list_append(rs_tpl_value *list, rs_tpl_value item);
+/* Set key in a dict you just made (replacing an old value); takes ownership of value always. */
+int rs_tpl_dict_set(rs_tpl_value *dict, const char *key, rs_tpl_value value);
+/* Text a dict renders as ({{ this }} -> "ws.coll" while {{ this.name }} -> "coll"). Copied. */
+int rs_tpl_dict_set_display(rs_tpl_value *dict, const char *text);
+
+/* Drop the reference held by *v and set it to none. NULL and scalars are fine. */
+void rs_tpl_value_free(rs_tpl_value *v);
+/* Another reference to the same value (never fails). */
+rs_tpl_value rs_tpl_value_copy(const rs_tpl_value *v);
+
+/* Readers. _str returns the bytes of a string (else NULL) and its length in *len if len is not
+ * NULL. _len is the number of list items or dict entries (0 otherwise). Results are borrowed. */
+const char *rs_tpl_value_str(const rs_tpl_value *v, size_t *len);
+size_t rs_tpl_value_len(const rs_tpl_value *v);
+const rs_tpl_value *rs_tpl_list_get(const rs_tpl_value *list, size_t i);
+const char *rs_tpl_dict_key(const rs_tpl_value *dict, size_t i);
+const rs_tpl_value *rs_tpl_dict_value(const rs_tpl_value *dict, size_t i);
+const rs_tpl_value *rs_tpl_dict_get(const rs_tpl_value *dict, const char *key);
+/* Name of a type as used in error messages: "none", "int", "string", ... */
+const char *rs_tpl_type_name(rs_tpl_type t);
+/* Append the value as {{ }} renders it (str(), not repr()). RS_ENOMEM on allocation failure. */
+int rs_tpl_value_render(const rs_tpl_value *v, rs_buf *out);
+
+/* JSON text -> value: objects become dicts, integers that fit int64 stay exact ints, other
+ * numbers floats. RS_EPARSE ("invalid JSON at offset N: ...") on bad text, RS_EINVAL when nested
+ * deeper than RS_TPL_MAX_DEPTH. *out is set only on success. */
+int rs_tpl_value_from_json(const char *text, size_t len, rs_tpl_value *out, rs_err *err);
+/* Value -> JSON text appended to out: none and undefined are null, NaN and infinities null,
+ * a dict's display text is ignored. RS_ENOMEM on allocation failure. */
+int rs_tpl_value_to_json(const rs_tpl_value *v, rs_buf *out);
+
+/* Arguments of a function call, borrowed for the duration of the callback. */
+typedef struct rs_tpl_args {
+    size_t n_pos;
+    const rs_tpl_value *pos;
+    size_t n_kw;
+    const char *const *kw_names;
+    const rs_tpl_value *kw_values;
+} rs_tpl_args;
+
+/* Helpers for hosts: check that fname got between min_pos and max_pos positional arguments and no
+ * keyword arguments, or that argument i (0-based) is a string. The messages are
+ * "ref() takes exactly 1 argument (2 given)", "var() takes 1 or 2 arguments (0 given)",
+ * "f() takes from 1 to 3 arguments (4 given)", "var() got an unexpected keyword argument 'x'",
+ * "ref() argument 1 must be a string, not int". RS_EINVAL on mismatch. */
+int rs_tpl_args_check(const rs_tpl_args *args, const char *fname, size_t min_pos, size_t max_pos,
+                      rs_err *err);
+int rs_tpl_args_string(const rs_tpl_args *args, size_t i, const char *fname, const char **s,
+                       rs_err *err);
+
+/*
+ * The host. lookup answers a name that is not a template variable; call answers a function the
+ * compiler does not provide. Each returns RS_OK and fills *out (handing over the reference), or
+ * RS_ENOTFOUND without touching err when it does not know the name (the compiler then reports
+ * "unknown name 'x'" / "unknown function 'f'"), or any code with a message in err (RS_ENOTFOUND
+ * included: "ref() names model 'x', which does not exist"), which the compiler prefixes with the
+ * model and position. Either callback may be NULL.
+ */
+typedef struct rs_tpl_env {
+    void *ctx;
+    int (*lookup)(void *ctx, const char *name, rs_tpl_value *out, rs_err *err);
+    int (*call)(void *ctx, const char *name, const rs_tpl_args *args, rs_tpl_value *out,
+                rs_err *err);
+    size_t max_output; /* bytes of output and of any one string; 0: RS_TPL_DEFAULT_MAX_OUTPUT */
+    long max_steps;    /* evaluation steps; 0: RS_TPL_DEFAULT_MAX_STEPS */
+} rs_tpl_env;
+
+typedef struct rs_tpl_source {
+    char *source;
+    char *table;
+} rs_tpl_source;
+
+/* What a render produced. Free with rs_tpl_result_free (safe on a zeroed or freed result). */
+typedef struct rs_tpl_result {
+    char *text;          /* the rendered SQL */
+    rs_tpl_value config; /* dict of every config() keyword; a later call overrides an earlier */
+    char **refs;         /* ref() model names (last positional argument), first-seen order */
+    size_t n_refs;
+    rs_tpl_source *sources; /* source() pairs, first-seen order, no duplicates */
+    size_t n_sources;
+} rs_tpl_result;
+
+void rs_tpl_result_free(rs_tpl_result *res);
+
+typedef struct rs_template rs_template;
+
+/* Parse text[0..len) (it need not be NUL-terminated) for the model named model (used in every
+ * message). On success *out is a new template the caller frees with rs_template_free. */
+int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
+                      rs_err *err);
+void rs_template_free(rs_template *t);
+const char *rs_template_model(const rs_template *t);
+
+/* Evaluate t. ref() and source() go to env->call like any host function, and are recorded in
+ * the result when they succeed with string arguments; config() is the compiler's. On success
+ * *res is filled (the caller frees it); on failure *res is left zeroed. env may be NULL. */
+int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
+                       rs_err *err);
+
+/*
+ * Parse mode, for building the model graph and reading config before the real render: ref(m)
+ * renders as m and source(s, t) as s.t without asking the host, is_incremental() is False, and
+ * config() is recorded as always. Other names and functions go to env; when env is NULL (or
+ * answers RS_ENOTFOUND) they evaluate to undefined (renders "", false, iterates as empty) instead
+ * of failing. Refs and sources written with literal arguments in branches that were not taken
+ * (e.g. inside {% if is_incremental() %}) are recorded too. Syntax and type errors still fail.
+ */
+int rs_template_collect(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
+                        rs_err *err);
+
+/* Parse and render in one go; *out is the malloc'd text. */
+int rs_template_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
+                        rs_err *err);
+
+#endif

@@ -1,0 +1,463 @@
+/* test_jsonscan.c - unit tests for src/jsonscan.c (no network). Run under valgrind: every
+ * malformed input is also scanned from an exact-size heap copy, so a read past the end shows. */
+#include "jsonscan.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Validate text from an exact-size heap copy (no NUL after it). */
+static int validate_exact(const char *text, rs_err *err) {
+    size_t n = strlen(text);
+    char *copy = malloc(n ? n : 1);
+    int rc;
+
+    memcpy(copy, text, n);
+    rc = rs_jsonscan_validate(copy, n, err);
+    free(copy);
+    return rc;
+}
+
+static void test_validate_ok(void) {
+    static const char *const good[] = {
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "1.5",
+        "1e10",
+        "1E+2",
+        "-1.25e-3",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
+        "\"\\u0041\\ud83d\\ude00\"",
+        "[]",
+        "{}",
+        " [ ] ",
+        "[1,2,3]",
+        "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+        "\t\n\r {\"a\" : 1 } \n",
+        "[[[[[[[[[[]]]]]]]]]]",
+        "\"caf\xc3\xa9\"",
+        "92233720368547758070",
+        "[{}]",
+    };
+    size_t i;
+    char name[64];
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(name, sizeof(name), "validate/ok/%zu", i);
+        CHECK(name, validate_exact(good[i], NULL) == RS_OK);
+    }
+}
+
+static void test_validate_bad(void) {
+    static const struct {
+        const char *text;
+        const char *msg;
+    } bad[] = {
+        {"", "invalid JSON at offset 0: no value"},
+        {"   ", "invalid JSON at offset 3: no value"},
+        {"[1,]", "invalid JSON at offset 3: unexpected character"},
+        {"{\"a\":1,}", "invalid JSON at offset 7: expected a string key"},
+        {"{\"a\" 1}", "invalid JSON at offset 5: expected ':'"},
+        {"{a:1}", "invalid JSON at offset 1: expected a string key"},
+        {"[1 2]", "invalid JSON at offset 3: expected ',' or ']'"},
+        {"{\"a\":1 \"b\":2}", "invalid JSON at offset 7: expected ',' or '}'"},
+        {"\"abc", "invalid JSON at offset 4: unterminated string"},
+        {"\"a\\x\"", "invalid JSON at offset 2: bad escape in string"},
+        {"\"\\u12g4\"", "invalid JSON at offset 1: bad \\u escape"},
+        {"\"\\u12\"", "invalid JSON at offset 1: bad \\u escape"},
+        {"\"a\nb\"", "invalid JSON at offset 2: control character in string"},
+        {"01", "invalid JSON at offset 1: unexpected text after the value"},
+        {"1.", "invalid JSON at offset 2: bad number: no digits after '.'"},
+        {"1e", "invalid JSON at offset 2: bad number: no digits in exponent"},
+        {"-", "invalid JSON at offset 1: bad number"},
+        {"+1", "invalid JSON at offset 0: unexpected character"},
+        {".5", "invalid JSON at offset 0: unexpected character"},
+        {"tru", "invalid JSON at offset 0: unexpected character"},
+        {"nul", "invalid JSON at offset 0: unexpected character"},
+        {"[", "invalid JSON at offset 1: unexpected end of text"},
+        {"{\"a\":", "invalid JSON at offset 5: unexpected end of text"},
+        {"{\"a\"", "invalid JSON at offset 4: expected ':'"},
+        {"[1]]", "invalid JSON at offset 3: unexpected text after the value"},
+        {"NaN", "invalid JSON at offset 0: unexpected character"},
+        {"'a'", "invalid JSON at offset 0: unexpected character"},
+        {"[1,2", "invalid JSON at offset 4: unexpected end of text"},
+        {"\"\\", "invalid JSON at offset 2: unterminated string"},
+    };
+    size_t i;
+    char name[64];
+    rs_err err;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rs_err_clear(&err);
+        snprintf(name, sizeof(name), "validate/bad/%zu", i);
+        CHECK_INT(name, validate_exact(bad[i].text, &err), RS_EPARSE);
+        CHECK_STR(name, err.msg, bad[i].msg);
+    }
+}
+
+static void test_depth(void) {
+    char *deep = malloc(2000);
+    rs_err err;
+
+    memset(deep, '[', 512);
+    memset(deep + 512, ']', 512);
+    CHECK("depth/512_ok", rs_jsonscan_validate(deep, 1024, NULL) == RS_OK);
+    memset(deep, '[', 513);
+    memset(deep + 513, ']', 513);
+    rs_err_clear(&err);
+    CHECK_INT("depth/513_rejected", rs_jsonscan_validate(deep, 1026, &err), RS_EPARSE);
+    CHECK_STR("depth/513_msg", err.msg, "invalid JSON at offset 512: nesting too deep");
+    memset(deep, '[', 2000);
+    CHECK_INT("depth/unclosed", rs_jsonscan_validate(deep, 2000, NULL), RS_EPARSE);
+    free(deep);
+}
+
+static rs_jsonscan_kind kind_of(const char *text) {
+    return rs_jsonscan_classify(rs_jsonscan_cstr(text));
+}
+
+static void test_classify(void) {
+    CHECK_INT("classify/object", kind_of(" {\"a\":1}"), RS_JSON_OBJECT);
+    CHECK_INT("classify/array", kind_of("[1]"), RS_JSON_ARRAY);
+    CHECK_INT("classify/string", kind_of("\"x\""), RS_JSON_STRING);
+    CHECK_INT("classify/int", kind_of("123"), RS_JSON_INT);
+    CHECK_INT("classify/neg_zero", kind_of("-0"), RS_JSON_INT);
+    CHECK_INT("classify/int_max", kind_of("9223372036854775807"), RS_JSON_INT);
+    CHECK_INT("classify/int_min", kind_of("-9223372036854775808"), RS_JSON_INT);
+    CHECK_INT("classify/over_max", kind_of("9223372036854775808"), RS_JSON_FLOAT);
+    CHECK_INT("classify/under_min", kind_of("-9223372036854775809"), RS_JSON_FLOAT);
+    CHECK_INT("classify/huge", kind_of("123456789012345678901234567890"), RS_JSON_FLOAT);
+    CHECK_INT("classify/float", kind_of("1.0"), RS_JSON_FLOAT);
+    CHECK_INT("classify/exp", kind_of("1e3"), RS_JSON_FLOAT);
+    CHECK_INT("classify/true", kind_of("true"), RS_JSON_TRUE);
+    CHECK_INT("classify/false", kind_of("false"), RS_JSON_FALSE);
+    CHECK_INT("classify/null", kind_of("null"), RS_JSON_NULL);
+    CHECK_INT("classify/empty", kind_of("  "), RS_JSON_INVALID);
+    CHECK_INT("classify/bad_number", kind_of("1x"), RS_JSON_INVALID);
+    CHECK_INT("classify/leading_zero", kind_of("012"), RS_JSON_INVALID);
+    CHECK_STR("classify/name_int", rs_jsonscan_kind_name(RS_JSON_INT), "int");
+    CHECK_STR("classify/name_float", rs_jsonscan_kind_name(RS_JSON_FLOAT), "float");
+    CHECK_STR("classify/name_bad", rs_jsonscan_kind_name((rs_jsonscan_kind)99), "invalid");
+}
+
+static void test_int64(void) {
+    long long v = 0;
+    double d = 0;
+
+    CHECK_INT("int64/max_rc", rs_jsonscan_int64(rs_jsonscan_cstr("9223372036854775807"), &v),
+              RS_OK);
+    CHECK("int64/max", v == 9223372036854775807LL);
+    CHECK_INT("int64/min_rc", rs_jsonscan_int64(rs_jsonscan_cstr("-9223372036854775808"), &v),
+              RS_OK);
+    CHECK("int64/min", v == -9223372036854775807LL - 1);
+    CHECK_INT("int64/overflow", rs_jsonscan_int64(rs_jsonscan_cstr("9223372036854775808"), &v),
+              RS_EINVAL);
+    CHECK_INT("int64/float", rs_jsonscan_int64(rs_jsonscan_cstr("1.5"), &v), RS_EINVAL);
+    CHECK_INT("int64/string", rs_jsonscan_int64(rs_jsonscan_cstr("\"1\""), &v), RS_EINVAL);
+    CHECK_INT("int64/spaces_rc", rs_jsonscan_int64(rs_jsonscan_cstr(" -42 "), &v), RS_OK);
+    CHECK_INT("int64/spaces", v, -42);
+    CHECK_INT("double/rc", rs_jsonscan_double(rs_jsonscan_cstr("-1.25e2"), &d), RS_OK);
+    CHECK("double/value", d == -125.0);
+    CHECK_INT("double/big_rc",
+              rs_jsonscan_double(rs_jsonscan_cstr("123456789012345678901234567890123456789012345678"
+                                                  "901234567890123456789012345678901234567890"),
+                                 &d),
+              RS_OK);
+    CHECK("double/big", d > 1.2e89 && d < 1.3e89);
+    CHECK_INT("double/bool", rs_jsonscan_double(rs_jsonscan_cstr("true"), &d), RS_EINVAL);
+}
+
+static void test_value_and_trim(void) {
+    const char *text = "  {\"a\":[1,2]} trailing";
+    rs_jsonscan_span v, t;
+    size_t used = 0;
+
+    CHECK_INT("value/rc", rs_jsonscan_value(text, strlen(text), &v, &used, NULL), RS_OK);
+    CHECK_INT("value/len", v.len, 11);
+    CHECK("value/start", v.ptr == text + 2);
+    CHECK_INT("value/consumed", used, 13);
+    t = rs_jsonscan_trim(rs_jsonscan_cstr(" \t\n 12 \r\n"));
+    CHECK_INT("trim/len", t.len, 2);
+    CHECK("trim/text", memcmp(t.ptr, "12", 2) == 0);
+}
+
+static void test_iterate(void) {
+    const char *obj = "{\"a\": 1, \"b\" : [1, {\"x\":2}], \"c\":\"s\", \"\\u0064\":null}";
+    const char *arr = "[ 1 , \"two\" , [3] , {\"four\":4} ]";
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, value;
+    int n = 0;
+
+    CHECK_INT("iter/init_obj", rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(obj)), RS_OK);
+    while (rs_jsonscan_iter_next(&it, &key, &value) == 1) {
+        n++;
+        if (n == 2) {
+            CHECK("iter/key2", rs_jsonscan_key_eq(key, "b"));
+            CHECK("iter/value2", value.len == 12 && memcmp(value.ptr, "[1, {\"x\":2}]", 12) == 0);
+        }
+        if (n == 4)
+            CHECK("iter/escaped_key", rs_jsonscan_key_eq(key, "d"));
+    }
+    CHECK_INT("iter/obj_members", n, 4);
+    CHECK_INT("iter/after_end", rs_jsonscan_iter_next(&it, &key, &value), 0);
+
+    CHECK_INT("iter/init_arr", rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(arr)), RS_OK);
+    n = 0;
+    while (rs_jsonscan_iter_next(&it, &key, &value) == 1) {
+        n++;
+        CHECK("iter/arr_no_key", key.ptr == NULL && key.len == 0);
+        if (n == 3)
+            CHECK("iter/arr3", value.len == 3 && memcmp(value.ptr, "[3]", 3) == 0);
+    }
+    CHECK_INT("iter/arr_elems", n, 4);
+    CHECK_INT("iter/init_scalar", rs_jsonscan_iter_init(&it, rs_jsonscan_cstr("12")), RS_EPARSE);
+    CHECK_INT("iter/scalar_yields_nothing", rs_jsonscan_iter_next(&it, &key, &value), 0);
+    CHECK_INT("count/arr", rs_jsonscan_count(rs_jsonscan_cstr(arr)), 4);
+    CHECK_INT("count/empty", rs_jsonscan_count(rs_jsonscan_cstr("[ ]")), 0);
+    CHECK_INT("count/obj", rs_jsonscan_count(rs_jsonscan_cstr(obj)), 4);
+    CHECK_INT("count/scalar", rs_jsonscan_count(rs_jsonscan_cstr("1")), -1);
+    CHECK_INT("count/malformed", rs_jsonscan_count(rs_jsonscan_cstr("[1,")), -1);
+}
+
+/* Iteration on malformed containers must stop with -1, never read past the span. */
+static void test_iterate_malformed(void) {
+    static const char *const bad[] = {"[1,",  "[1 2]", "{\"a\"}", "{\"a\":}",          "{\"a\":1,",
+                                      "[\"x", "{1:2}", "[,1]",    "{\"a\":1 \"b\":2}", "[1,]"};
+    size_t i;
+    char name[64];
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t n = strlen(bad[i]);
+        char *copy = malloc(n);
+        rs_jsonscan_iter it;
+        rs_jsonscan_span key, value, span = {NULL, n};
+        int rc, steps = 0;
+
+        memcpy(copy, bad[i], n);
+        span.ptr = copy;
+        rs_jsonscan_iter_init(&it, span);
+        while ((rc = rs_jsonscan_iter_next(&it, &key, &value)) == 1 && steps < 10)
+            steps++;
+        snprintf(name, sizeof(name), "iter_malformed/%zu", i);
+        CHECK_INT(name, rc, -1);
+        CHECK_INT(name, rs_jsonscan_iter_next(&it, &key, &value), -1);
+        free(copy);
+    }
+}
+
+static void test_get(void) {
+    const char *body = "{\"data\":{\"name\":\"x\",\"stats\":{\"doc_count\":12345678901234}},"
+                       "\"pagination\":{\"next_cursor\":null},\"a\":1,\"a\":2}";
+    rs_jsonscan_span root = rs_jsonscan_cstr(body), v;
+    long long n = 0;
+    int found = -1;
+    char *s = NULL;
+    rs_err err;
+
+    CHECK("get/found", rs_jsonscan_get(root, "a", &v) && v.len == 1 && v.ptr[0] == '1');
+    CHECK("get/absent", !rs_jsonscan_get(root, "zz", &v));
+    CHECK("get/not_object", !rs_jsonscan_get(rs_jsonscan_cstr("[1]"), "a", &v));
+    CHECK("get_path/deep", rs_jsonscan_get_path(root, "data.stats.doc_count", &v) &&
+                               rs_jsonscan_int64(v, &n) == RS_OK && n == 12345678901234LL);
+    CHECK("get_path/null", rs_jsonscan_get_path(root, "pagination.next_cursor", &v) &&
+                               rs_jsonscan_classify(v) == RS_JSON_NULL);
+    CHECK("get_path/missing", !rs_jsonscan_get_path(root, "data.nope.x", &v));
+    CHECK("get_path/through_scalar", !rs_jsonscan_get_path(root, "a.b", &v));
+    rs_jsonscan_get_path(root, "data", &v);
+    CHECK_INT("get_string/rc", rs_jsonscan_get_string(v, "name", &s, NULL), RS_OK);
+    CHECK_STR("get_string/value", s, "x");
+    free(s);
+    CHECK_INT("get_string/absent_rc", rs_jsonscan_get_string(v, "nope", &s, NULL), RS_OK);
+    CHECK("get_string/absent_null", s == NULL);
+    rs_err_clear(&err);
+    CHECK_INT("get_string/wrong_kind", rs_jsonscan_get_string(v, "stats", &s, &err), RS_EPARSE);
+    CHECK_STR("get_string/wrong_kind_msg", err.msg, "'stats' is object, expected a string");
+    CHECK_INT("get_int64/rc", rs_jsonscan_get_int64(root, "a", &n, &found, NULL), RS_OK);
+    CHECK("get_int64/value", found == 1 && n == 1);
+    CHECK_INT("get_int64/absent", rs_jsonscan_get_int64(root, "b", &n, &found, NULL), RS_OK);
+    CHECK_INT("get_int64/absent_found", found, 0);
+    CHECK_INT("get_int64/wrong_kind", rs_jsonscan_get_int64(root, "data", &n, &found, NULL),
+              RS_EPARSE);
+}
+
+static void check_decode(const char *name, const char *literal, const char *want, size_t want_len) {
+    rs_buf out = RS_BUF_INIT;
+    int rc = rs_jsonscan_string_decode(rs_jsonscan_cstr(literal), &out, NULL);
+
+    CHECK(name,
+          rc == RS_OK && out.len == want_len && memcmp(rs_buf_cstr(&out), want, want_len) == 0);
+    rs_buf_free(&out);
+}
+
+static void check_decode_error(const char *name, const char *literal, const char *msg) {
+    rs_buf out = RS_BUF_INIT;
+    rs_err err;
+
+    rs_err_clear(&err);
+    CHECK_INT(name, rs_jsonscan_string_decode(rs_jsonscan_cstr(literal), &out, &err), RS_EPARSE);
+    CHECK_STR(name, err.msg, msg);
+    rs_buf_free(&out);
+}
+
+static void test_decode(void) {
+    char *s = NULL;
+
+    check_decode("decode/plain", "\"hello\"", "hello", 5);
+    check_decode("decode/empty", "\"\"", "", 0);
+    check_decode("decode/escapes", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"", "a\"b\\c/d\b\f\n\r\t", 12);
+    check_decode("decode/u_ascii", "\"\\u0041\"", "A", 1);
+    check_decode("decode/u_2byte", "\"\\u00e9\"", "\xc3\xa9", 2);
+    check_decode("decode/u_3byte", "\"\\u20AC\"", "\xe2\x82\xac", 3);
+    check_decode("decode/surrogates", "\"\\ud83d\\ude00\"", "\xf0\x9f\x98\x80", 4);
+    check_decode("decode/raw_utf8", "\"caf\xc3\xa9\"", "caf\xc3\xa9", 5);
+    check_decode("decode/nul", "\"a\\u0000b\"", "a\0b", 3);
+    check_decode("decode/spaces_around", "  \"x\"  ", "x", 1);
+    check_decode_error("decode/lone_high", "\"\\ud83d\"",
+                       "invalid JSON string: high surrogate \\uD83D without a low one");
+    check_decode_error("decode/high_then_text", "\"\\ud83dxx\"",
+                       "invalid JSON string: high surrogate \\uD83D without a low one");
+    check_decode_error("decode/high_high", "\"\\ud83d\\ud83d\"",
+                       "invalid JSON string: high surrogate \\uD83D without a low one");
+    check_decode_error("decode/lone_low", "\"\\ude00\"",
+                       "invalid JSON string: lone low surrogate \\uDE00");
+    check_decode_error("decode/bad_escape", "\"\\q\"", "invalid JSON string: bad escape '\\q'");
+    check_decode_error("decode/short_u", "\"\\u12\"", "invalid JSON string: bad \\u escape");
+    check_decode_error("decode/not_string", "12", "invalid JSON string: not a string literal");
+    check_decode_error("decode/inner_quote", "\"a\"b\"", "invalid JSON string: unescaped quote");
+    check_decode_error("decode/control", "\"a\tb\"",
+                       "invalid JSON string: unescaped control character");
+    check_decode_error("decode/dangling", "\"a\\\"", "invalid JSON string: dangling backslash");
+    CHECK_INT("dup/rc", rs_jsonscan_string_dup(rs_jsonscan_cstr("\"d\\u00fcp\""), &s, NULL), RS_OK);
+    CHECK_STR("dup/value", s, "d\xc3\xbcp");
+    free(s);
+    CHECK("key_eq/plain", rs_jsonscan_key_eq(rs_jsonscan_cstr("\"abc\""), "abc"));
+    CHECK("key_eq/prefix", !rs_jsonscan_key_eq(rs_jsonscan_cstr("\"abc\""), "ab"));
+    CHECK("key_eq/escaped", rs_jsonscan_key_eq(rs_jsonscan_cstr("\"a\\u0062c\""), "abc"));
+    CHECK("key_eq/not_string", !rs_jsonscan_key_eq(rs_jsonscan_cstr("abc"), "abc"));
+}
+
+/* Rows keep their exact text, including big integers and formatting. */
+static void test_exact_rows(void) {
+    const char *body = "{\"results\":[{\"id\": 9223372036854775807, \"f\":1.10},"
+                       "{\"id\":-1,\"s\":\"\\u00e9\"}]}";
+    rs_jsonscan_span results, row, id;
+    rs_jsonscan_iter it;
+    int n = 0;
+
+    CHECK("exact/get", rs_jsonscan_get(rs_jsonscan_cstr(body), "results", &results));
+    rs_jsonscan_iter_init(&it, results);
+    while (rs_jsonscan_iter_next(&it, NULL, &row) == 1) {
+        n++;
+        if (n == 1) {
+            CHECK("exact/row1_text",
+                  row.len == 37 &&
+                      memcmp(row.ptr, "{\"id\": 9223372036854775807, \"f\":1.10}", 37) == 0);
+            CHECK("exact/row1_id", rs_jsonscan_get(row, "id", &id) && id.len == 19);
+        }
+    }
+    CHECK_INT("exact/rows", n, 2);
+}
+
+/* Exercise every entry point on a span (exact-size heap copy: valgrind sees any overread). */
+static int poke_all(const char *text, size_t n) {
+    char *copy = malloc(n ? n : 1);
+    rs_jsonscan_span span, key, value, found;
+    rs_jsonscan_iter it;
+    rs_buf decoded = RS_BUF_INIT;
+    long long i64;
+    double d;
+    int valid, consistent = 1, steps = 0;
+
+    memcpy(copy, text, n);
+    span.ptr = copy;
+    span.len = n;
+    valid = rs_jsonscan_validate(copy, n, NULL) == RS_OK;
+    rs_jsonscan_classify(span);
+    rs_jsonscan_int64(span, &i64);
+    rs_jsonscan_double(span, &d);
+    rs_jsonscan_get(span, "a", &found);
+    rs_jsonscan_get_path(span, "a.b", &found);
+    rs_jsonscan_string_decode(span, &decoded, NULL);
+    if (rs_jsonscan_iter_init(&it, span) == RS_OK) {
+        int rc;
+        while ((rc = rs_jsonscan_iter_next(&it, &key, &value)) == 1 && steps++ < 100) {
+            rs_jsonscan_key_eq(key, "a");
+            rs_jsonscan_classify(value);
+        }
+        /* a text that validated must iterate to a clean end */
+        if (valid && rc != 0)
+            consistent = 0;
+    }
+    rs_buf_free(&decoded);
+    free(copy);
+    return consistent;
+}
+
+/* Deterministic mutations (replace, delete, duplicate, truncate) of a realistic body. */
+static void test_mutations(void) {
+    static const char seed_text[] =
+        "{\"query_id\":\"q:1\",\"results\":[{\"a\":{\"b\":[1,-2.5e3,true,null]},\"s\":"
+        "\"x\\u00e9\\ud83d\\ude00\\n\"},{\"a\":9223372036854775808}],\"pagination\":"
+        "{\"next_cursor\":null}}";
+    static const char alphabet[] = "{}[]\",:\\u0123456789eE.-+ tfnrl";
+    char buf[512];
+    unsigned int state = 12345;
+    int i, ok = 1, valid_seen = 0;
+
+    ok &= poke_all(seed_text, sizeof(seed_text) - 1);
+    CHECK("mutations/seed_valid",
+          rs_jsonscan_validate(seed_text, sizeof(seed_text) - 1, NULL) == RS_OK);
+    for (i = 0; i < 3000; i++) {
+        size_t n = sizeof(seed_text) - 1;
+        int edits = 1 + (int)(rand_r(&state) % 3), e;
+        memcpy(buf, seed_text, n);
+        for (e = 0; e < edits && n > 0; e++) {
+            size_t at = (size_t)rand_r(&state) % n;
+            switch (rand_r(&state) % 4) {
+            case 0:
+                buf[at] = alphabet[rand_r(&state) % (sizeof(alphabet) - 1)];
+                break;
+            case 1:
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+                break;
+            case 2:
+                if (n + 1 < sizeof(buf)) {
+                    memmove(buf + at + 1, buf + at, n - at);
+                    n++;
+                }
+                break;
+            default:
+                n = at;
+                break;
+            }
+        }
+        valid_seen += rs_jsonscan_validate(buf, n, NULL) == RS_OK;
+        ok &= poke_all(buf, n);
+    }
+    CHECK("mutations/consistent", ok);
+    /* some mutations stay valid (a digit changed), most do not: both paths ran */
+    CHECK("mutations/both_paths", valid_seen > 0 && valid_seen < 3000);
+}
+
+int main(void) {
+    test_validate_ok();
+    test_validate_bad();
+    test_depth();
+    test_classify();
+    test_int64();
+    test_value_and_trim();
+    test_iterate();
+    test_iterate_malformed();
+    test_get();
+    test_decode();
+    test_exact_rows();
+    test_mutations();
+    TEST_DONE();
+}
