@@ -1,0 +1,1771 @@
+/*
+ * sqlx_emit.c - turns the AST (sqlx_parse.c) into SQLite SQL over the server's document tables.
+ *
+ * Every relation in FROM - collection table, subquery, CTE, view - is given an SQLite alias r<N>
+ * and exposes one column, `doc` (JSON object text). A field reference becomes a call that digs
+ * into that column:
+ *
+ *   Rockset                      SQLite emitted                             why
+ *   SELECT x FROM ws.c           SELECT rs_row(1,'x',rs_getj(r0.doc,'x'))   output mode: null vs
+ *                                  AS doc FROM "tbl" AS r0                  missing kept
+ *   WHERE a.b[2] > 1             (rs_cmp(rs_get(r0.doc,'a','b',1),1) > 0)   value mode
+ * (sqlx_int.h); typed comparison WHERE flag                   rs_truth(rs_get(r0.doc,'flag')) JSON
+ * bools are blobs SELECT a = 1 AS t            CASE (rs_cmp(..) = 0) WHEN 1 THEN X'74727565' ...
+ * bool -> blob a + b + c, x AND y AND z     rs_add(a,b,c), (x AND y AND z)             flat:
+ * SQLite's parser stack is 100 deep SELECT COUNT(*) FROM t
+ * rs_row(1,'?count',coalesce(count(*),X'6E756C6C')) SELECT * FROM a JOIN b ..
+ * rs_merge(1,r0.doc,r1.doc)                  later keys win
+ *
+ * The leading 1/0 argument of rs_row/rs_merge/rs_except says whether the row is final output
+ * (typed timestamps become plain strings) or feeds a derived relation (typed values kept).
+ * A bare field whose value is missing yields SQL NULL, which rs_row omits; computed values are
+ * wrapped in coalesce(v, X'6E756C6C') so that their SQL NULL prints as JSON null.
+ */
+#include "sqlx_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_VIEW_DEPTH 16
+#define NULL_BLOB      "X'6E756C6C'"
+#define TRUE_BLOB      "X'74727565'"
+#define FALSE_BLOB     "X'66616C7365'"
+
+typedef struct binding {
+    const char *name; /* Rockset name: alias, collection name, or NULL */
+    int rel;          /* SQLite alias r<rel> */
+} binding;
+
+typedef struct cte_binding {
+    const char *name;
+    int id; /* SQLite name cte<id> (collection tables are c_<uuid>) */
+} cte_binding;
+
+typedef struct scope {
+    struct scope *parent;
+    binding rels[64];
+    int n_rels;
+    const char *using_names[32];
+    int using_left[32], using_right[32];
+    int n_using;
+    cte_binding ctes[32];
+    int n_ctes;
+    /* select aliases usable in ORDER BY / GROUP BY / HAVING; NULL when not active */
+    const sqlx_select *alias_sel;
+    int in_aggregate_arg;
+    /* WHERE of the SELECT whose FROM is being emitted: comma joins take keys from it */
+    const sqlx_node *where_keys;
+} scope;
+
+typedef enum { MODE_DOC, MODE_SCALAR } sel_mode;
+
+static int emit_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err);
+static int emit_cond(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err);
+static int emit_query(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, sel_mode mode,
+                      int final, rs_buf *out, rs_err *err);
+static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, sel_mode mode,
+                           int final, int top, int64_t default_limit, rs_buf *out, rs_err *err);
+
+/* ---------------- small helpers ---------------- */
+
+static void put_sql_string(rs_buf *out, const char *s) {
+    rs_buf_putc(out, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            rs_buf_putc(out, '\'');
+        rs_buf_putc(out, *s);
+    }
+    rs_buf_putc(out, '\'');
+}
+
+static void put_sql_ident(rs_buf *out, const char *s) {
+    rs_buf_putc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            rs_buf_putc(out, '"');
+        rs_buf_putc(out, *s);
+    }
+    rs_buf_putc(out, '"');
+}
+
+static void put_blob_literal(rs_buf *out, const char *bytes, size_t len) {
+    rs_buf_puts(out, "X'");
+    for (size_t i = 0; i < len; i++)
+        rs_buf_printf(out, "%02X", (unsigned char)bytes[i]);
+    rs_buf_putc(out, '\'');
+}
+
+static int nomem(rs_err *err) {
+    return rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+static int is_bool_node(const sqlx_node *n);
+
+static int is_bool_func(const char *name) {
+    return strcasecmp(name, "ARRAY_CONTAINS") == 0 || strcasecmp(name, "STARTS_WITH") == 0;
+}
+
+/* Expressions whose Rockset type is bool by construction: emitted as SQLite truth values. */
+static int is_bool_node(const sqlx_node *n) {
+    switch (n->kind) {
+    case N_LIT_BOOL:
+    case N_ISNULL:
+    case N_BETWEEN:
+    case N_INLIST:
+    case N_INSUB:
+    case N_LIKE:
+    case N_EXISTS:
+        return 1;
+    case N_UNARY:
+        return strcasecmp(n->op, "NOT") == 0;
+    case N_BINARY:
+        return strchr("=<>", n->op[0]) != NULL || strcmp(n->op, "AND") == 0 ||
+               strcmp(n->op, "OR") == 0;
+    case N_FUNC:
+        return is_bool_func(n->name);
+    default:
+        return 0;
+    }
+}
+
+/* ---------------- name resolution ---------------- */
+
+static const binding *find_binding(scope *sc, const char *name, scope **found_in) {
+    for (scope *s = sc; s; s = s->parent) {
+        for (int i = s->n_rels - 1; i >= 0; i--) {
+            if (s->rels[i].name && strcmp(s->rels[i].name, name) == 0) {
+                *found_in = s;
+                return &s->rels[i];
+            }
+        }
+    }
+    return NULL;
+}
+
+static const sqlx_item *find_select_alias(scope *sc, const sqlx_node *n) {
+    if (!sc->alias_sel || n->kind != N_PATH || n->n_parts != 1)
+        return NULL;
+    for (int i = 0; i < sc->alias_sel->n_items; i++) {
+        const sqlx_item *it = &sc->alias_sel->items[i];
+        if (it->alias && strcmp(it->alias, n->names[0]) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+/* Path steps after the relation: 'name' literals and 0-based index expressions. */
+static int emit_path_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int from, rs_buf *out,
+                          rs_err *err) {
+    for (int i = from; i < n->n_parts; i++) {
+        rs_buf_putc(out, ',');
+        if (n->names[i]) {
+            put_sql_string(out, n->names[i]);
+        } else if (n->index[i]->kind == N_LIT_INT) {
+            long long k = strtoll(n->index[i]->text, NULL, 10);
+            rs_buf_printf(out, "%lld", k - 1);
+        } else {
+            rs_buf_puts(out, "rs_sub(");
+            int rc = emit_val(ctx, sc, n->index[i], out, err);
+            if (rc)
+                return rc;
+            rs_buf_puts(out, ",1)");
+        }
+    }
+    return 0;
+}
+
+/* A path: relation.field..., field... on the only relation, or a USING field. fn is rs_get
+ * (value mode) or rs_getj (output mode). */
+static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
+                     rs_err *err) {
+    scope *owner = NULL;
+    const binding *b = n->names[0] ? find_binding(sc, n->names[0], &owner) : NULL;
+    if (b) {
+        if (n->n_parts == 1) {
+            rs_buf_printf(out, "CAST(r%d.doc AS BLOB)", b->rel);
+            return 0;
+        }
+        rs_buf_printf(out, "%s(r%d.doc", fn, b->rel);
+        int rc = emit_path_args(ctx, sc, n, 1, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    }
+    scope *s = sc;
+    while (s && s->n_rels == 0)
+        s = s->parent;
+    if (!s)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "field '%s' cannot be resolved: the query has no FROM clause",
+                          n->names[0]);
+    if (s->n_rels > 1) {
+        for (int u = 0; u < s->n_using; u++) {
+            if (strcmp(s->using_names[u], n->names[0]) != 0)
+                continue;
+            rs_buf_printf(out, "coalesce(%s(r%d.doc", fn, s->using_left[u]);
+            int rc = emit_path_args(ctx, sc, n, 0, out, err);
+            rs_buf_printf(out, "),%s(r%d.doc", fn, s->using_right[u]);
+            if (!rc)
+                rc = emit_path_args(ctx, sc, n, 0, out, err);
+            rs_buf_puts(out, "))");
+            return rc;
+        }
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "field '%s' is ambiguous: qualify it with a relation alias "
+                          "(e.g. alias.%s)",
+                          n->names[0], n->names[0]);
+    }
+    rs_buf_printf(out, "%s(r%d.doc", fn, s->rels[0].rel);
+    int rc = emit_path_args(ctx, sc, n, 0, out, err);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* ---------------- functions ---------------- */
+
+typedef enum {
+    FK_NATIVE, /* sqlite function of the same arity, value args */
+    FK_AGG,    /* aggregate */
+    FK_CUSTOM, /* registered rs_ function */
+    FK_STRING, /* native string function; first arg checked to be a string */
+    FK_SPECIAL /* handled in emit_func */
+} func_kind;
+
+typedef struct func_def {
+    const char *name;
+    func_kind kind;
+    const char *sql; /* SQLite function name */
+    int min_args, max_args;
+} func_def;
+
+/* clang-format off */
+static const func_def funcs[] = {
+    {"#ONE", FK_AGG, "rs_one", 1, 1}, /* internal (scalar subqueries): no SQL name has '#' */
+    {"COUNT", FK_AGG, "count", 0, 1},        {"SUM", FK_AGG, "sum", 1, 1},
+    {"AVG", FK_AGG, "avg", 1, 1},            {"MIN", FK_AGG, "min", 1, 1},
+    {"MAX", FK_AGG, "max", 1, 1},            {"ARRAY_AGG", FK_AGG, "rs_array_agg", 1, 1},
+    {"COALESCE", FK_SPECIAL, "coalesce", 1, 100}, {"IF", FK_SPECIAL, NULL, 3, 3},
+    {"NULLIF", FK_NATIVE, "nullif", 2, 2},   {"LOWER", FK_STRING, "lower", 1, 1},
+    {"UPPER", FK_STRING, "upper", 1, 1},     {"LENGTH", FK_CUSTOM, "rs_length", 1, 1},
+    {"ARRAY_LENGTH", FK_CUSTOM, "rs_length", 1, 1}, {"CONCAT", FK_CUSTOM, "rs_concat", 1, 100},
+    {"SUBSTR", FK_STRING, "substr", 2, 3},   {"SUBSTRING", FK_STRING, "substr", 2, 3},
+    {"TRIM", FK_STRING, "trim", 1, 2},       {"LTRIM", FK_STRING, "ltrim", 1, 2},
+    {"RTRIM", FK_STRING, "rtrim", 1, 2},     {"REPLACE", FK_SPECIAL, "replace", 2, 3},
+    {"ABS", FK_CUSTOM, "rs_abs", 1, 1},      {"ROUND", FK_CUSTOM, "rs_round", 1, 2},
+    {"FLOOR", FK_CUSTOM, "rs_floor", 1, 1},  {"CEIL", FK_CUSTOM, "rs_ceil", 1, 1},
+    {"CEILING", FK_CUSTOM, "rs_ceil", 1, 1}, {"SQRT", FK_CUSTOM, "rs_sqrt", 1, 1},
+    {"POWER", FK_CUSTOM, "rs_power", 2, 2},  {"POW", FK_CUSTOM, "rs_power", 2, 2},
+    {"MOD", FK_CUSTOM, "rs_mod", 2, 2},      {"GREATEST", FK_SPECIAL, "max", 1, 100},
+    {"LEAST", FK_SPECIAL, "min", 1, 100},    {"TYPEOF", FK_SPECIAL, "rs_typeof", 1, 1},
+    {"JSON_FORMAT", FK_CUSTOM, "rs_json_format", 1, 1},
+    {"JSON_PARSE", FK_CUSTOM, "rs_json_parse", 1, 1},
+    {"ARRAY_CONTAINS", FK_CUSTOM, "rs_array_contains", 2, 2},
+    {"CURRENT_TIMESTAMP", FK_CUSTOM, "rs_now", 0, 0}, {"NOW", FK_CUSTOM, "rs_now", 0, 0},
+    {"CURRENT_DATE", FK_CUSTOM, "rs_today", 0, 0},
+    {"DATE_TRUNC", FK_CUSTOM, "rs_date_trunc", 2, 2},
+    {"FORMAT_ISO8601", FK_CUSTOM, "rs_format_iso8601", 1, 1},
+    {"PARSE_TIMESTAMP_ISO8601", FK_CUSTOM, "rs_parse_timestamp_iso8601", 1, 1},
+    {"UNIX_MILLIS", FK_CUSTOM, "rs_unix_millis", 1, 1},
+    {"TIMESTAMP_MILLIS", FK_CUSTOM, "rs_timestamp_millis", 1, 1},
+    {"DATE", FK_CUSTOM, "rs_date", 1, 1},
+    {"COUNT_IF", FK_AGG, "count", 1, 1},
+    {"BOOL_AND", FK_AGG, "min", 1, 1},
+    {"EVERY", FK_AGG, "min", 1, 1},
+    {"BOOL_OR", FK_AGG, "max", 1, 1},
+    {"APPROX_DISTINCT", FK_AGG, "count", 1, 1},
+    {"APPROX_COUNT_DISTINCT", FK_AGG, "count", 1, 1},
+    {"STARTS_WITH", FK_CUSTOM, "rs_starts_with", 2, 2},
+    {"CHAR_LENGTH", FK_CUSTOM, "rs_length", 1, 1},
+    {"STRPOS", FK_STRING, "instr", 2, 2},
+    {"LN", FK_CUSTOM, "rs_ln", 1, 1},
+    {"EXP", FK_CUSTOM, "rs_exp", 1, 1},
+    {"LOG10", FK_CUSTOM, "rs_log10", 1, 1},
+    {"SIGN", FK_CUSTOM, "rs_sign", 1, 1},
+    {NULL, FK_NATIVE, NULL, 0, 0}};
+/* clang-format on */
+
+static const func_def *find_func(const char *name) {
+    for (int i = 0; funcs[i].name; i++)
+        if (strcasecmp(funcs[i].name, name) == 0)
+            return &funcs[i];
+    return NULL;
+}
+
+static int is_aggregate_call(const sqlx_node *n) {
+    const func_def *f = n->kind == N_FUNC ? find_func(n->name) : NULL;
+    return f && f->kind == FK_AGG;
+}
+
+static void upper_copy(char *dst, size_t cap, const char *src) {
+    size_t i = 0;
+    for (; src[i] && i + 1 < cap; i++)
+        dst[i] = (char)toupper((unsigned char)src[i]);
+    dst[i] = 0;
+}
+
+static int emit_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int from, rs_buf *out,
+                     rs_err *err) {
+    for (int i = from; i < n->n_list; i++) {
+        if (i > from)
+            rs_buf_putc(out, ',');
+        int rc = emit_val(ctx, sc, n->list[i], out, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* COUNT_IF(c): rows where c is true; BOOL_AND/EVERY, BOOL_OR: min/max of the truth values. */
+static int emit_bool_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
+                               rs_buf *out, rs_err *err) {
+    int count_if = strcmp(f->name, "COUNT_IF") == 0;
+    rs_buf_puts(out, count_if ? "count(CASE WHEN " : "CASE ");
+    if (!count_if)
+        rs_buf_printf(out, "%s(", f->sql);
+    sc->in_aggregate_arg = 1;
+    int rc = emit_cond(ctx, sc, n->list[0], out, err);
+    sc->in_aggregate_arg = 0;
+    if (count_if)
+        rs_buf_puts(out, " THEN 1 END)");
+    else
+        rs_buf_puts(out, ") WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " END");
+    return rc;
+}
+
+static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
+                          rs_buf *out, rs_err *err) {
+    if (sc->in_aggregate_arg)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "aggregate function '%s' cannot be nested inside another aggregate",
+                          f->name[0] == '#' ? "(scalar subquery)" : f->name);
+    if (n->star && strcasecmp(f->name, "COUNT") != 0)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column, "%s(*) is not valid; only COUNT(*)",
+                          f->name);
+    if (!n->star && n->n_list != 1)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function '%s' takes 1 argument, got %d", f->name, n->n_list);
+    if (n->star) {
+        rs_buf_puts(out, "count(*)");
+        return 0;
+    }
+    if (strcmp(f->name, "COUNT_IF") == 0 || strncmp(f->name, "BOOL_", 5) == 0 ||
+        strcmp(f->name, "EVERY") == 0)
+        return emit_bool_aggregate(ctx, sc, n, f, out, err);
+    if (strncmp(f->name, "APPROX_", 7) == 0) {
+        rs_buf_puts(out, "count(DISTINCT ");
+        sc->in_aggregate_arg = 1;
+        int rc = emit_val(ctx, sc, n->list[0], out, err);
+        sc->in_aggregate_arg = 0;
+        rs_buf_putc(out, ')');
+        return rc;
+    }
+    /* SQLite would sum strings as numbers: SUM/AVG check their input */
+    int numeric = strcmp(f->name, "SUM") == 0 || strcmp(f->name, "AVG") == 0;
+    rs_buf_printf(out, "%s(%s%s", f->sql, n->distinct ? "DISTINCT " : "", numeric ? "rs_num(" : "");
+    sc->in_aggregate_arg = 1;
+    int rc = emit_val(ctx, sc, n->list[0], out, err);
+    sc->in_aggregate_arg = 0;
+    if (numeric)
+        rs_buf_printf(out, ",'%s')", f->name);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_special(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
+                        rs_buf *out, rs_err *err) {
+    int rc = 0;
+    if (strcmp(f->name, "IF") == 0) {
+        rs_buf_puts(out, "CASE WHEN ");
+        if ((rc = emit_cond(ctx, sc, n->list[0], out, err)))
+            return rc;
+        rs_buf_puts(out, " THEN ");
+        if ((rc = emit_val(ctx, sc, n->list[1], out, err)))
+            return rc;
+        rs_buf_puts(out, " ELSE ");
+        if ((rc = emit_val(ctx, sc, n->list[2], out, err)))
+            return rc;
+        rs_buf_puts(out, " END");
+        return 0;
+    }
+    if (strcmp(f->name, "TYPEOF") == 0) {
+        /* output-mode argument for bare fields, so that missing gives 'undefined' */
+        rs_buf_puts(out, "rs_typeof(");
+        int bare = n->list[0]->kind == N_PATH && !find_select_alias(sc, n->list[0]);
+        if (bare)
+            rc = emit_path(ctx, sc, n->list[0], "rs_getj", out, err);
+        else
+            rc = emit_val(ctx, sc, n->list[0], out, err);
+        rs_buf_printf(out, ",%d)", bare);
+        return rc;
+    }
+    if (n->n_list == 1 && (strcmp(f->name, "COALESCE") == 0 || strcmp(f->name, "GREATEST") == 0 ||
+                           strcmp(f->name, "LEAST") == 0))
+        return emit_val(ctx, sc, n->list[0], out, err);
+    if (strcmp(f->name, "REPLACE") == 0) {
+        rs_buf_puts(out, "replace(rs_str(");
+        if ((rc = emit_val(ctx, sc, n->list[0], out, err)))
+            return rc;
+        rs_buf_puts(out, ",'REPLACE'),rs_str(");
+        if ((rc = emit_val(ctx, sc, n->list[1], out, err)))
+            return rc;
+        rs_buf_puts(out, ",'REPLACE'),");
+        if (n->n_list == 3) {
+            rs_buf_puts(out, "rs_str(");
+            if ((rc = emit_val(ctx, sc, n->list[2], out, err)))
+                return rc;
+            rs_buf_puts(out, ",'REPLACE'))");
+        } else {
+            rs_buf_puts(out, "'')");
+        }
+        return 0;
+    }
+    rs_buf_printf(out, "%s(", f->sql); /* COALESCE, GREATEST, LEAST with 2+ args */
+    rc = emit_args(ctx, sc, n, 0, out, err);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    char upper[64];
+    const func_def *f = find_func(n->name);
+    upper_copy(upper, sizeof upper, n->name);
+    if (!f)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
+    if (f->kind == FK_AGG)
+        return emit_aggregate(ctx, sc, n, f, out, err);
+    if (n->distinct || n->star)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "%s is not an aggregate: DISTINCT and * are not allowed", upper);
+    if (n->n_list < f->min_args || n->n_list > f->max_args) {
+        if (f->min_args == f->max_args)
+            return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                              "function '%s' takes %d argument%s, got %d", upper, f->min_args,
+                              f->min_args == 1 ? "" : "s", n->n_list);
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function '%s' takes %d to %d arguments, got %d", upper, f->min_args,
+                          f->max_args, n->n_list);
+    }
+    if (f->kind == FK_SPECIAL)
+        return emit_special(ctx, sc, n, f, out, err);
+    int rc;
+    rs_buf_printf(out, "%s(", f->sql);
+    if (f->kind == FK_STRING) {
+        rs_buf_puts(out, "rs_str(");
+        if ((rc = emit_val(ctx, sc, n->list[0], out, err)))
+            return rc;
+        rs_buf_printf(out, ",'%s')%s", upper, n->n_list > 1 ? "," : "");
+        rc = emit_args(ctx, sc, n, 1, out, err);
+    } else {
+        rc = emit_args(ctx, sc, n, 0, out, err);
+    }
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* ---------------- expressions ---------------- */
+
+static int emit_typed_literal(const sqlx_node *n, rs_buf *out, rs_err *err) {
+    char norm[64];
+    int64_t micros;
+    int y, m, d, h, mi, s, us;
+    const char *type = n->name;
+    int ok = 0;
+    if (strcmp(type, "DATE") == 0 && sqlx_parse_date(n->text, &y, &m, &d) == 0) {
+        snprintf(norm, sizeof norm, "%04d-%02d-%02d", y, m, d);
+        ok = 1;
+    } else if (strcmp(type, "TIME") == 0 && sqlx_parse_time(n->text, &h, &mi, &s, &us) == 0) {
+        snprintf(norm, sizeof norm, "%02d:%02d:%02d.%06d", h, mi, s, us);
+        ok = 1;
+    } else if (strcmp(type, "DATETIME") == 0 && sqlx_parse_datetime(n->text, &micros) == 0) {
+        sqlx_format_datetime(norm, sizeof norm, micros);
+        ok = 1;
+    } else if (strcmp(type, "TIMESTAMP") == 0 && sqlx_parse_timestamp(n->text, &micros) == 0) {
+        sqlx_format_timestamp(norm, sizeof norm, micros);
+        ok = 1;
+    }
+    if (!ok)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column, "'%s' is not a valid %s", n->text,
+                          type);
+    char lower[16];
+    size_t i = 0;
+    for (; type[i] && i < sizeof lower - 1; i++)
+        lower[i] = (char)tolower((unsigned char)type[i]);
+    lower[i] = 0;
+    rs_buf blob = RS_BUF_INIT;
+    sqlx_typed_make(&blob, lower, norm);
+    if (blob.oom) {
+        rs_buf_free(&blob);
+        return nomem(err);
+    }
+    put_blob_literal(out, blob.data, blob.len);
+    rs_buf_free(&blob);
+    return 0;
+}
+
+static int emit_int_literal(const sqlx_node *n, rs_buf *out) {
+    /* digits beyond int64 become a float, as JSON parsers do */
+    const char *digits = n->text[0] == '-' ? n->text + 1 : n->text;
+    size_t len = strlen(digits);
+    int fits =
+        len < 19 || (len == 19 && strcmp(digits, n->text[0] == '-' ? "9223372036854775808"
+                                                                   : "9223372036854775807") <= 0);
+    if (fits && n->text[0] == '-' && strcmp(digits, "9223372036854775808") == 0)
+        rs_buf_puts(out, "(-9223372036854775807-1)");
+    else if (fits)
+        rs_buf_printf(out, "%s%s%s", n->text[0] == '-' ? "(" : "", n->text,
+                      n->text[0] == '-' ? ")" : "");
+    else
+        rs_buf_printf(out, "(%s.0)", n->text);
+    return 0;
+}
+
+/* Chains of one operator (a AND b AND c, a + b + c, a || b || c) are emitted flat: a left-deep
+ * tree would nest the SQL, and SQLite's parser stack is only 100 deep. */
+#define MAX_CHAIN_ARGS 100
+
+typedef struct chain {
+    const sqlx_node **leaves;
+    int n, cap;
+} chain;
+
+static int push_leaf(sqlx_emit_ctx *ctx, chain *ch, const sqlx_node *leaf, rs_err *err) {
+    if (ch->n == ch->cap) {
+        int cap = ch->cap ? ch->cap * 2 : 16;
+        const sqlx_node **leaves = sqlx_alloc(ctx->arena, (size_t)cap * sizeof *leaves);
+        if (!leaves)
+            return nomem(err);
+        if (ch->n)
+            memcpy(leaves, ch->leaves, (size_t)ch->n * sizeof *leaves);
+        ch->leaves = leaves;
+        ch->cap = cap;
+    }
+    ch->leaves[ch->n++] = leaf;
+    return 0;
+}
+
+static int is_op_node(const sqlx_node *n, const char *op) {
+    return n->kind == N_BINARY && strcmp(n->op, op) == 0;
+}
+
+/* Leaves of the chain in order. The left spine (long chains are left-deep) is walked without
+ * recursion; both_sides also flattens parenthesised right operands (AND, OR), whose nesting
+ * the parser bounds. */
+static int collect_chain(sqlx_emit_ctx *ctx, const sqlx_node *n, const char *op, int both_sides,
+                         chain *ch, rs_err *err) {
+    chain spine = {NULL, 0, 0};
+    int rc;
+    const sqlx_node *leftmost = n;
+    while (is_op_node(leftmost, op)) {
+        if ((rc = push_leaf(ctx, &spine, leftmost, err)))
+            return rc;
+        leftmost = leftmost->a;
+    }
+    if ((rc = push_leaf(ctx, ch, leftmost, err)))
+        return rc;
+    /* right operands bottom-up */
+    for (int k = spine.n - 1; k >= 0; k--) {
+        const sqlx_node *node = spine.leaves[k];
+        if (both_sides && is_op_node(node->b, op))
+            rc = collect_chain(ctx, node->b, op, both_sides, ch, err);
+        else
+            rc = push_leaf(ctx, ch, node->b, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* fn(fn(l0, ..., l99), l100, ...) - at most MAX_CHAIN_ARGS arguments per call. */
+static int emit_call_chain(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn,
+                           rs_buf *out, rs_err *err) {
+    chain ch = {NULL, 0, 0};
+    int rc = collect_chain(ctx, n, n->op, 0, &ch, err);
+    int calls = ch.n <= MAX_CHAIN_ARGS ? 1 : 1 + (ch.n - 2) / (MAX_CHAIN_ARGS - 1);
+    for (int c = 0; !rc && c < calls; c++)
+        rs_buf_printf(out, "%s(", fn);
+    for (int i = 0; !rc && i < ch.n; i++) {
+        if (i > 0 && (i - MAX_CHAIN_ARGS) % (MAX_CHAIN_ARGS - 1) == 0 && i >= MAX_CHAIN_ARGS)
+            rs_buf_putc(out, ')');
+        if (i)
+            rs_buf_putc(out, ',');
+        rc = emit_val(ctx, sc, ch.leaves[i], out, err);
+    }
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_cond_chain(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                           rs_err *err) {
+    chain ch = {NULL, 0, 0};
+    int rc = collect_chain(ctx, n, n->op, 1, &ch, err);
+    rs_buf_putc(out, '(');
+    for (int i = 0; !rc && i < ch.n; i++) {
+        if (i)
+            rs_buf_puts(out, strcmp(n->op, "AND") == 0 ? " AND " : " OR ");
+        rc = emit_cond(ctx, sc, ch.leaves[i], out, err);
+    }
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                           rs_err *err) {
+    static const struct {
+        const char *op, *fn;
+    } arith[] = {{"+", "rs_add"}, {"-", "rs_sub"}, {"*", "rs_mul"},
+                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rs_concat"}};
+    for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++) {
+        if (strcmp(n->op, arith[i].op) != 0)
+            continue;
+        return emit_call_chain(ctx, sc, n, arith[i].fn, out, err);
+    }
+    return rs_err_set(err, RS_EINTERNAL, "operator %s reached the value emitter", n->op);
+}
+
+static int is_aggregate_call(const sqlx_node *n);
+
+/* Whether an expression calls an aggregate outside subqueries. Left-deep operator chains are
+ * walked in a loop. */
+static int contains_aggregate(const sqlx_node *n) {
+    for (; n; n = n->a) {
+        if (is_aggregate_call(n))
+            return 1;
+        if ((n->b && contains_aggregate(n->b)) || (n->c && contains_aggregate(n->c)))
+            return 1;
+        for (int i = 0; i < n->n_list; i++)
+            if (contains_aggregate(n->list[i]))
+                return 1;
+        for (int i = 0; n->kind == N_PATH && i < n->n_parts; i++)
+            if (n->index[i] && contains_aggregate(n->index[i]))
+                return 1;
+    }
+    return 0;
+}
+
+/* A scalar subquery: more than one row is an error. An ungrouped aggregate yields exactly one
+ * row; a plain SELECT ... FROM ... WHERE folds its rows with rs_one (one level of SQL, which
+ * matters: SQLite's parser stack is 100 deep); anything else is checked on at most two rows. */
+static int emit_subquery_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sub, rs_buf *out,
+                               rs_err *err) {
+    int simple = !sub->compound_op && !sub->n_ctes && !sub->distinct && !sub->n_group &&
+                 !sub->having && !sub->n_order && !sub->limit && !sub->offset &&
+                 sub->n_items == 1 && sub->items[0].expr->kind != N_STAR;
+    int one_row = simple && contains_aggregate(sub->items[0].expr);
+    if (simple && !one_row) {
+        sqlx_select fold = *sub;
+        sqlx_item item = sub->items[0];
+        sqlx_node call, *arg = sub->items[0].expr;
+        memset(&call, 0, sizeof call);
+        call.kind = N_FUNC;
+        call.name = "#ONE";
+        call.list = &arg;
+        call.n_list = 1;
+        call.line = item.expr->line;
+        call.column = item.expr->column;
+        item.expr = &call;
+        fold.items = &item;
+        rs_buf_putc(out, '(');
+        int rc = emit_query(ctx, sc, &fold, MODE_SCALAR, 0, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    }
+    if (one_row) {
+        rs_buf_putc(out, '(');
+        int rc = emit_query(ctx, sc, sub, MODE_SCALAR, 0, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    }
+    rs_buf_puts(out, "(SELECT CASE WHEN count(*) > 1 THEN rs_raise('a scalar subquery returned "
+                     "more than one row') ELSE max(v) END FROM (SELECT v FROM (");
+    int rc = emit_query(ctx, sc, sub, MODE_SCALAR, 0, out, err);
+    rs_buf_puts(out, ") LIMIT 2))");
+    return rc;
+}
+
+static int emit_case(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    int rc = 0;
+    rs_buf_puts(out, "CASE");
+    if (n->a) {
+        rs_buf_putc(out, ' ');
+        rc = emit_val(ctx, sc, n->a, out, err);
+    }
+    for (int i = 0; !rc && i + 1 < n->n_list; i += 2) {
+        rs_buf_puts(out, " WHEN ");
+        rc = n->a ? emit_val(ctx, sc, n->list[i], out, err)
+                  : emit_cond(ctx, sc, n->list[i], out, err);
+        rs_buf_puts(out, " THEN ");
+        if (!rc)
+            rc = emit_val(ctx, sc, n->list[i + 1], out, err);
+    }
+    if (!rc && n->b) {
+        rs_buf_puts(out, " ELSE ");
+        rc = emit_val(ctx, sc, n->b, out, err);
+    }
+    rs_buf_puts(out, " END");
+    return rc;
+}
+
+static int emit_cast(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    static const char *const types[] = {
+        "int",  "integer", "bigint",  "float", "double", "real",     "string",    "varchar",
+        "text", "bool",    "boolean", "date",  "time",   "datetime", "timestamp", NULL};
+    int known = 0;
+    for (int i = 0; types[i]; i++)
+        known |= strcasecmp(types[i], n->name) == 0;
+    if (!known)
+        return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
+                          "unsupported SQL: CAST to type '%s' is not supported by rockset-local",
+                          n->name);
+    rs_buf_puts(out, "rs_cast(");
+    int rc = emit_val(ctx, sc, n->a, out, err);
+    rs_buf_putc(out, ',');
+    put_sql_string(out, n->name);
+    rs_buf_printf(out, ",%d)", (int)n->ival);
+    return rc;
+}
+
+static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                          rs_err *err) {
+    int rc = 0;
+    switch (n->kind) {
+    case N_LIT_INT:
+        return emit_int_literal(n, out);
+    case N_LIT_FLOAT:
+        rs_buf_printf(out, "(%s)", n->text);
+        return 0;
+    case N_LIT_STRING:
+        put_sql_string(out, n->text);
+        return 0;
+    case N_LIT_NULL:
+        rs_buf_puts(out, "NULL");
+        return 0;
+    case N_LIT_TYPED:
+        return emit_typed_literal(n, out, err);
+    case N_PARAM:
+        if (sqlx_names_add(&ctx->params, n->name))
+            return nomem(err);
+        rs_buf_printf(out, ":%s", n->name);
+        return 0;
+    case N_PATH:
+        return emit_path(ctx, sc, n, "rs_get", out, err);
+    case N_STAR:
+        return sqlx_error(err, RS_EINVAL, n->line, n->column, "'*' is not valid here");
+    case N_UNARY: /* "-" or "+"; NOT is bool */
+        rs_buf_puts(out, strcmp(n->op, "-") == 0 ? "rs_sub(0," : "rs_add(0,");
+        rc = emit_val(ctx, sc, n->a, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    case N_BINARY:
+        return emit_binary_val(ctx, sc, n, out, err);
+    case N_SUBQUERY:
+        return emit_subquery_value(ctx, sc, n->sub, out, err);
+    case N_CASE:
+        return emit_case(ctx, sc, n, out, err);
+    case N_CAST:
+        return emit_cast(ctx, sc, n, out, err);
+    case N_FUNC:
+        return emit_func(ctx, sc, n, out, err);
+    case N_EXTRACT:
+        rs_buf_puts(out, "rs_extract(");
+        put_sql_string(out, n->name);
+        rs_buf_putc(out, ',');
+        rc = emit_val(ctx, sc, n->a, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    case N_SUBSCRIPT:
+        rs_buf_puts(out, "rs_getv(");
+        rc = emit_val(ctx, sc, n->a, out, err);
+        rs_buf_putc(out, ',');
+        if (n->name) {
+            put_sql_string(out, n->name);
+        } else {
+            rs_buf_puts(out, "rs_sub(");
+            if (!rc)
+                rc = emit_val(ctx, sc, n->b, out, err);
+            rs_buf_puts(out, ",1)");
+        }
+        rs_buf_putc(out, ')');
+        return rc;
+    default:
+        return rs_err_set(err, RS_EINTERNAL, "node kind %d reached the value emitter", n->kind);
+    }
+}
+
+/* Value mode (sqlx_int.h). Static bools become the JSON-bool blobs. */
+static int emit_val_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                         rs_err *err) {
+    const sqlx_item *alias_item = find_select_alias(sc, n);
+    if (alias_item) {
+        const sqlx_select *saved = sc->alias_sel;
+        sc->alias_sel = NULL;
+        int rc = emit_val(ctx, sc, alias_item->expr, out, err);
+        sc->alias_sel = saved;
+        return rc;
+    }
+    if (n->kind == N_LIT_BOOL) {
+        rs_buf_puts(out, n->ival ? TRUE_BLOB : FALSE_BLOB);
+        return 0;
+    }
+    if (is_bool_node(n)) {
+        rs_buf_puts(out, "CASE ");
+        int rc = emit_cond(ctx, sc, n, out, err);
+        rs_buf_puts(out, " WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " END");
+        return rc;
+    }
+    return emit_val_inner(ctx, sc, n, out, err);
+}
+
+static int emit_in(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    rs_buf_putc(out, '(');
+    int rc = emit_val(ctx, sc, n->a, out, err);
+    rs_buf_puts(out, n->negated ? " NOT IN (" : " IN (");
+    if (n->kind == N_INSUB) {
+        if (!rc)
+            rc = emit_query(ctx, sc, n->sub, MODE_SCALAR, 0, out, err);
+    } else {
+        for (int i = 0; !rc && i < n->n_list; i++) {
+            if (i)
+                rs_buf_putc(out, ',');
+            rc = emit_val(ctx, sc, n->list[i], out, err);
+        }
+    }
+    rs_buf_puts(out, "))");
+    return rc;
+}
+
+/* fn(a, b[, c]) wrapped as "(fn(...))" or "(NOT fn(...))": rs_between, rs_like, rs_cmp. */
+static int emit_call_args(sqlx_emit_ctx *ctx, scope *sc, const char *head, const sqlx_node *a,
+                          const sqlx_node *b, const sqlx_node *c, const char *tail, rs_buf *out,
+                          rs_err *err) {
+    rs_buf_puts(out, head);
+    int rc = emit_val(ctx, sc, a, out, err);
+    rs_buf_putc(out, ',');
+    if (!rc)
+        rc = emit_val(ctx, sc, b, out, err);
+    if (c) {
+        rs_buf_putc(out, ',');
+        if (!rc)
+            rc = emit_val(ctx, sc, c, out, err);
+    }
+    rs_buf_puts(out, tail);
+    return rc;
+}
+
+/* x IS [NOT] NULL, and x IS [NOT] TRUE/FALSE (never null). */
+static int emit_is(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    int rc;
+    rs_buf_putc(out, '(');
+    if (n->name) {
+        rc = emit_cond(ctx, sc, n->a, out, err);
+        rs_buf_printf(out, " IS %s%d)", n->negated ? "NOT " : "", strcmp(n->name, "TRUE") == 0);
+        return rc;
+    }
+    rc = emit_val(ctx, sc, n->a, out, err);
+    rs_buf_puts(out, n->negated ? " IS NOT NULL)" : " IS NULL)");
+    return rc;
+}
+
+/* Operators that yield a truth value natively; 1 when n was one of them. */
+static int emit_predicate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                          rs_err *err, int *rc) {
+    char tail[16];
+    switch (n->kind) {
+    case N_LIT_BOOL:
+        rs_buf_puts(out, n->ival ? "1" : "0");
+        return 1;
+    case N_ISNULL:
+        *rc = emit_is(ctx, sc, n, out, err);
+        return 1;
+    case N_BETWEEN:
+        *rc = emit_call_args(ctx, sc, n->negated ? "(NOT rs_between(" : "(rs_between(", n->a, n->b,
+                             n->c, "))", out, err);
+        return 1;
+    case N_INLIST:
+    case N_INSUB:
+        *rc = emit_in(ctx, sc, n, out, err);
+        return 1;
+    case N_LIKE:
+        *rc = emit_call_args(ctx, sc, n->negated ? "(NOT rs_like(" : "(rs_like(", n->a, n->b, NULL,
+                             "))", out, err);
+        return 1;
+    case N_EXISTS:
+        rs_buf_puts(out, "EXISTS (");
+        *rc = emit_query(ctx, sc, n->sub, MODE_DOC, 0, out, err);
+        rs_buf_putc(out, ')');
+        return 1;
+    case N_UNARY:
+        if (strcasecmp(n->op, "NOT") != 0)
+            return 0;
+        rs_buf_puts(out, "(NOT ");
+        *rc = emit_cond(ctx, sc, n->a, out, err);
+        rs_buf_putc(out, ')');
+        return 1;
+    case N_BINARY:
+        if (strcmp(n->op, "AND") == 0 || strcmp(n->op, "OR") == 0) {
+            *rc = emit_cond_chain(ctx, sc, n, out, err);
+            return 1;
+        }
+        if (!strchr("=<>", n->op[0]))
+            return 0;
+        /* rs_cmp: -1/0/1, or NULL for values of types that do not compare */
+        snprintf(tail, sizeof tail, ") %s 0)", n->op);
+        *rc = emit_call_args(ctx, sc, "(rs_cmp(", n->a, n->b, NULL, tail, out, err);
+        return 1;
+    case N_FUNC:
+        if (!is_bool_func(n->name))
+            return 0;
+        *rc = emit_func(ctx, sc, n, out, err);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Truth value (1/0/NULL) of a condition; a non-bool value goes through rs_truth. */
+static int emit_cond_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                          rs_err *err) {
+    int rc = 0;
+    const sqlx_item *alias_item = find_select_alias(sc, n);
+    if (alias_item) {
+        const sqlx_select *saved = sc->alias_sel;
+        sc->alias_sel = NULL;
+        rc = emit_cond(ctx, sc, alias_item->expr, out, err);
+        sc->alias_sel = saved;
+        return rc;
+    }
+    if (emit_predicate(ctx, sc, n, out, err, &rc))
+        return rc;
+    rs_buf_puts(out, "rs_truth(");
+    rc = emit_val_inner(ctx, sc, n, out, err);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* Depth guards: SQLite refuses expression trees deeper than 1000 anyway, and a bounded
+ * recursion cannot exhaust the C stack on hostile input. */
+#define MAX_EMIT_DEPTH 1000
+
+static int too_deep(const sqlx_node *n, rs_err *err) {
+    return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
+                      "unsupported SQL: expressions nested this deeply are not supported by "
+                      "rockset-local");
+}
+
+static int emit_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    if (ctx->emit_depth >= MAX_EMIT_DEPTH)
+        return too_deep(n, err);
+    ctx->emit_depth++;
+    int rc = emit_val_body(ctx, sc, n, out, err);
+    ctx->emit_depth--;
+    return rc;
+}
+
+static int emit_cond(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    if (ctx->emit_depth >= MAX_EMIT_DEPTH)
+        return too_deep(n, err);
+    ctx->emit_depth++;
+    int rc = emit_cond_body(ctx, sc, n, out, err);
+    ctx->emit_depth--;
+    return rc;
+}
+
+/* ---------------- FROM ---------------- */
+
+static int add_binding(scope *sc, const char *name, int rel, int line, int column, rs_err *err) {
+    if (sc->n_rels == (int)(sizeof sc->rels / sizeof sc->rels[0]))
+        return sqlx_error(err, RS_EUNSUPPORTED, line, column,
+                          "unsupported SQL: more than 64 relations in one FROM");
+    for (int i = 0; name && i < sc->n_rels; i++)
+        if (sc->rels[i].name && strcmp(sc->rels[i].name, name) == 0)
+            return sqlx_error(err, RS_EINVAL, line, column,
+                              "relation name '%s' is used twice in FROM; give one an alias", name);
+    sc->rels[sc->n_rels].name = name;
+    sc->rels[sc->n_rels].rel = rel;
+    sc->n_rels++;
+    return 0;
+}
+
+static const cte_binding *find_cte(scope *sc, const char *name) {
+    for (scope *s = sc; s; s = s->parent)
+        for (int i = s->n_ctes - 1; i >= 0; i--)
+            if (strcmp(s->ctes[i].name, name) == 0)
+                return &s->ctes[i];
+    return NULL;
+}
+
+static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation *rel, rs_buf *out,
+                     rs_err *err) {
+    sqlx_ast view_ast;
+    if (ctx->view_depth >= MAX_VIEW_DEPTH)
+        return sqlx_error(err, RS_EINVAL, f->line, f->column,
+                          "view '%s' nests views more than %d deep (a cycle?)", rel->canonical,
+                          MAX_VIEW_DEPTH);
+    int rc = sqlx_parse(rel->view_sql ? rel->view_sql : "", ctx->arena, &view_ast, err);
+    if (rc) {
+        if (rc != RS_ENOMEM)
+            rs_err_prefix(err, "view '%s': ", rel->canonical);
+        return rc;
+    }
+    if (view_ast.kind != SQLX_SELECT)
+        return sqlx_error(err, RS_EINVAL, f->line, f->column, "view '%s' is not a SELECT",
+                          rel->canonical);
+    ctx->view_depth++;
+    rs_buf_putc(out, '(');
+    rc = emit_query(ctx, NULL, view_ast.sel, MODE_DOC, 0, out, err);
+    rs_buf_putc(out, ')');
+    ctx->view_depth--;
+    /* name only the innermost view: positions in the message refer to its text */
+    if (rc && rc != RS_ENOMEM && strncmp(err->msg, "view '", 6) != 0)
+        rs_err_prefix(err, "view '%s': ", rel->canonical);
+    return rc;
+}
+
+static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
+    int rel_id = ctx->n_rel++;
+    const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
+    const char *bind_name = f->alias ? f->alias : f->name;
+    if (cte) {
+        rs_buf_printf(out, "cte%d AS r%d", cte->id, rel_id);
+        return add_binding(sc, bind_name, rel_id, f->line, f->column, err);
+    }
+    sqlx_relation rel;
+    memset(&rel, 0, sizeof rel);
+    int rc = ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, err);
+    if (rc) {
+        free(rel.view_sql);
+        if (err && err->line == 0) {
+            err->line = f->line;
+            err->column = f->column;
+        }
+        return rc;
+    }
+    if (rel.alias_of[0] && sqlx_names_add(&ctx->aliases, rel.alias_of)) {
+        free(rel.view_sql);
+        return nomem(err);
+    }
+    if (rel.kind == SQLX_REL_VIEW) {
+        rc = emit_view(ctx, f, &rel, out, err);
+        rs_buf_printf(out, " AS r%d", rel_id);
+    } else {
+        if (sqlx_names_add(&ctx->collections, rel.canonical))
+            rc = nomem(err);
+        put_sql_ident(out, rel.table);
+        rs_buf_printf(out, " AS r%d", rel_id);
+    }
+    free(rel.view_sql);
+    if (rc)
+        return rc;
+    return add_binding(sc, bind_name, rel_id, f->line, f->column, err);
+}
+
+/* Relations of a FROM subtree, in order (for USING: the right side's single relation and the
+ * left side's bindings). */
+static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err);
+
+/* ---------------- joins ----------------
+ *
+ * Equality conditions between the right relation and the left ones are emitted so that SQLite
+ * can build an automatic index (a hash-join-like plan) instead of comparing every pair, which
+ * takes minutes for two 10,000-document collections:
+ *
+ *   a JOIN b ON b.pid = a.id   ->   "ta" AS r0 JOIN (SELECT r2.doc AS doc,
+ *                                    rs_get(r2.doc,'pid') AS k0 FROM "tb" AS r2 LIMIT -1) AS r1
+ *                                    ON r1.k0 = rs_get(r0.doc,'id')
+ *
+ * (LIMIT -1 keeps SQLite from flattening the subquery back into expressions.) Such keys match
+ * by plain SQL equality: a timestamp key does not match its ISO string, as rs_cmp would. */
+
+#define MAX_JOIN_KEYS 8
+
+typedef struct join_key {
+    const sqlx_node *right_path; /* NULL for USING: name below */
+    const char *using_name;
+    const sqlx_node *left;     /* NULL for USING */
+    const sqlx_node *conjunct; /* the ON conjunct it replaces, or NULL */
+} join_key;
+
+/* A path with only constant steps, rooted at binding `rel` (when want_rel) or at another
+ * binding of the scope (when !want_rel). */
+static int path_on(scope *sc, const sqlx_node *n, int rel, int want_rel) {
+    scope *owner;
+    if (n->kind != N_PATH || n->n_parts < 2 || !n->names[0])
+        return 0;
+    for (int i = 1; i < n->n_parts; i++)
+        if (!n->names[i] && n->index[i]->kind != N_LIT_INT)
+            return 0;
+    const binding *b = find_binding(sc, n->names[0], &owner);
+    return b && (b->rel == rel) == want_rel;
+}
+
+static int find_join_keys(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, int right_rel,
+                          join_key *keys, int *n_keys, rs_err *err) {
+    *n_keys = 0;
+    for (int u = 0; u < f->n_using && *n_keys < MAX_JOIN_KEYS; u++) {
+        keys[*n_keys].right_path = NULL;
+        keys[*n_keys].left = NULL;
+        keys[*n_keys].conjunct = NULL;
+        keys[(*n_keys)++].using_name = f->using_names[u];
+    }
+    /* inner joins without ON (commas, CROSS JOIN) can take their keys from the WHERE */
+    const sqlx_node *source = f->on;
+    if (!source && !f->n_using && strcmp(f->join_type, "CROSS JOIN") == 0)
+        source = sc->where_keys;
+    if (!source)
+        return 0;
+    chain conj = {NULL, 0, 0};
+    int rc = collect_chain(ctx, source, "AND", 1, &conj, err);
+    for (int i = 0; !rc && i < conj.n && *n_keys < MAX_JOIN_KEYS; i++) {
+        const sqlx_node *c = conj.leaves[i];
+        if (c->kind != N_BINARY || strcmp(c->op, "=") != 0)
+            continue;
+        const sqlx_node *r = NULL, *l = NULL;
+        if (path_on(sc, c->a, right_rel, 1) && path_on(sc, c->b, right_rel, 0))
+            r = c->a, l = c->b;
+        else if (path_on(sc, c->b, right_rel, 1) && path_on(sc, c->a, right_rel, 0))
+            r = c->b, l = c->a;
+        if (!r)
+            continue;
+        keys[*n_keys].right_path = r;
+        keys[*n_keys].using_name = NULL;
+        keys[*n_keys].left = l;
+        keys[(*n_keys)++].conjunct = c;
+    }
+    return rc;
+}
+
+/* (SELECT rI.doc AS doc, rs_get(rI.doc, ...) AS k0, ... FROM <inner> LIMIT -1) AS rW */
+static int emit_keyed_relation(sqlx_emit_ctx *ctx, scope *sc, const join_key *keys, int n_keys,
+                               int inner_rel, int wrapper_rel, const char *inner, rs_buf *out,
+                               rs_err *err) {
+    rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_rel);
+    for (int k = 0; k < n_keys; k++) {
+        rs_buf_printf(out, ", rs_get(r%d.doc", inner_rel);
+        if (keys[k].using_name) {
+            rs_buf_putc(out, ',');
+            put_sql_string(out, keys[k].using_name);
+        } else {
+            int rc = emit_path_args(ctx, sc, keys[k].right_path, 1, out, err);
+            if (rc)
+                return rc;
+        }
+        rs_buf_printf(out, ") AS k%d", k);
+    }
+    rs_buf_printf(out, " FROM %s LIMIT -1) AS r%d", inner, wrapper_rel);
+    return 0;
+}
+
+static int is_key_conjunct(const join_key *keys, int n_keys, const sqlx_node *c) {
+    for (int k = 0; k < n_keys; k++)
+        if (keys[k].conjunct == c)
+            return k;
+    return -1;
+}
+
+/* ON: key conjuncts as rW.k<i> = <left value>, the rest as conditions. */
+static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f,
+                               const join_key *keys, int n_keys, int left_rel, int right_rel,
+                               rs_buf *out, rs_err *err) {
+    int rc = 0, n_terms = 0;
+    rs_buf_puts(out, " ON ");
+    for (int k = 0; k < n_keys && !rc; k++) {
+        rs_buf_puts(out, n_terms++ ? " AND " : "");
+        rs_buf_printf(out, "r%d.k%d = ", right_rel, k);
+        if (keys[k].using_name) {
+            /* with several relations on the left, USING reads the last one */
+            rs_buf_printf(out, "rs_get(r%d.doc,", left_rel);
+            put_sql_string(out, keys[k].using_name);
+            rs_buf_putc(out, ')');
+        } else {
+            rc = emit_val(ctx, sc, keys[k].left, out, err);
+        }
+    }
+    if (f->on && !rc) {
+        chain conj = {NULL, 0, 0};
+        rc = collect_chain(ctx, f->on, "AND", 1, &conj, err);
+        for (int i = 0; i < conj.n && !rc; i++) {
+            if (is_key_conjunct(keys, n_keys, conj.leaves[i]) >= 0)
+                continue;
+            rs_buf_puts(out, n_terms++ ? " AND " : "");
+            rc = emit_cond(ctx, sc, conj.leaves[i], out, err);
+        }
+    }
+    if (!n_terms)
+        rs_buf_puts(out, "1");
+    return rc;
+}
+
+static int record_using(scope *sc, const sqlx_from *f, int left_rel, int right_rel, rs_err *err) {
+    for (int u = 0; u < f->n_using; u++) {
+        if (sc->n_using == (int)(sizeof sc->using_names / sizeof sc->using_names[0]))
+            return sqlx_error(err, RS_EUNSUPPORTED, f->line, f->column,
+                              "unsupported SQL: too many USING fields");
+        sc->using_names[sc->n_using] = f->using_names[u];
+        sc->using_left[sc->n_using] = left_rel;
+        sc->using_right[sc->n_using] = right_rel;
+        sc->n_using++;
+    }
+    return 0;
+}
+
+static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
+    join_key keys[MAX_JOIN_KEYS];
+    int n_keys = 0, rc;
+    rs_buf right = RS_BUF_INIT;
+    if ((rc = emit_from(ctx, sc, f->left, out, err)))
+        return rc;
+    int left_rel = sc->rels[sc->n_rels - 1].rel;
+    if ((rc = emit_from(ctx, sc, f->right, &right, err)))
+        goto done;
+    binding *right_binding = &sc->rels[sc->n_rels - 1];
+    if (f->n_using > MAX_JOIN_KEYS) {
+        rc = sqlx_error(err, RS_EUNSUPPORTED, f->line, f->column,
+                        "unsupported SQL: USING with more than %d fields", MAX_JOIN_KEYS);
+        goto done;
+    }
+    if ((rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err)))
+        goto done;
+    /* an inner join with keys keeps its order (SQLite's CROSS JOIN), so that the keyed right
+     * relation is the inner loop, the one with the automatic index */
+    if (n_keys && strcmp(f->join_type, "JOIN") == 0)
+        rs_buf_puts(out, " CROSS JOIN ");
+    else
+        rs_buf_printf(out, " %s ", f->join_type);
+    if (n_keys) {
+        int inner_rel = right_binding->rel;
+        right_binding->rel = ctx->n_rel++;
+        rc = emit_keyed_relation(ctx, sc, keys, n_keys, inner_rel, right_binding->rel,
+                                 rs_buf_cstr(&right), out, err);
+    } else {
+        rs_buf_puts(out, rs_buf_cstr(&right));
+    }
+    if (!rc && (rc = record_using(sc, f, left_rel, right_binding->rel, err)))
+        goto done;
+    if (!rc && (f->on || n_keys))
+        rc = emit_join_condition(ctx, sc, f, keys, n_keys, left_rel, right_binding->rel, out, err);
+    else if (!rc && strcmp(f->join_type, "CROSS JOIN") != 0)
+        rs_buf_puts(out, " ON 1");
+done:
+    if (right.oom && !rc)
+        rc = nomem(err);
+    rs_buf_free(&right);
+    return rc;
+}
+
+static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
+    int rc;
+    if (f->kind == F_TABLE)
+        return emit_table(ctx, sc, f, out, err);
+    if (f->kind == F_SUBQUERY) {
+        int rel_id = ctx->n_rel++;
+        rs_buf_putc(out, '(');
+        /* a derived table sees no outer relations (no LATERAL), only the CTEs */
+        scope isolated;
+        memset(&isolated, 0, sizeof isolated);
+        for (scope *s = sc; s; s = s->parent)
+            for (int i = 0; i < s->n_ctes && isolated.n_ctes < 32; i++)
+                isolated.ctes[isolated.n_ctes++] = s->ctes[i];
+        rc = emit_query(ctx, &isolated, f->sub, MODE_DOC, 0, out, err);
+        rs_buf_printf(out, ") AS r%d", rel_id);
+        if (rc)
+            return rc;
+        return add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+    }
+    return emit_join(ctx, sc, f, out, err);
+}
+
+/* ---------------- select list ---------------- */
+
+/* Output name of item i: alias, last path field, ?func, or ?field<k>. */
+static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int *unnamed_counter) {
+    char tmp[80];
+    if (it->alias)
+        return it->alias;
+    const sqlx_node *e = it->expr;
+    if (e->kind == N_PATH && e->names[e->n_parts - 1])
+        return e->names[e->n_parts - 1];
+    if (e->kind == N_FUNC) {
+        size_t i = 0;
+        tmp[0] = '?';
+        for (; e->name[i] && i + 2 < sizeof tmp; i++)
+            tmp[i + 1] = (char)tolower((unsigned char)e->name[i]);
+        tmp[i + 1] = 0;
+    } else {
+        snprintf(tmp, sizeof tmp, "?field%d", (*unnamed_counter)++);
+    }
+    return sqlx_strndup(ctx->arena, tmp, strlen(tmp));
+}
+
+static int star_docs(scope *sc, const sqlx_node *star, rs_buf *out, rs_err *err) {
+    int found = 0;
+    for (int i = 0; i < sc->n_rels; i++) {
+        if (star->name && (!sc->rels[i].name || strcmp(sc->rels[i].name, star->name) != 0))
+            continue;
+        rs_buf_printf(out, "%sr%d.doc", found ? "," : "", sc->rels[i].rel);
+        found++;
+    }
+    if (!found) {
+        if (star->name)
+            return sqlx_error(err, RS_EINVAL, star->line, star->column,
+                              "'%s.*': no relation named '%s' in FROM", star->name, star->name);
+        return sqlx_error(err, RS_EINVAL, star->line, star->column, "SELECT * needs a FROM clause");
+    }
+    return 0;
+}
+
+static int emit_star_part(scope *sc, const sqlx_node *star, int final, rs_buf *out, rs_err *err) {
+    int rc;
+    if (star->n_except) {
+        rs_buf_printf(out, "rs_except(%d,rs_merge(0,", final);
+        if ((rc = star_docs(sc, star, out, err)))
+            return rc;
+        rs_buf_putc(out, ')');
+        for (int i = 0; i < star->n_except; i++) {
+            rs_buf_putc(out, ',');
+            put_sql_string(out, star->except[i]);
+        }
+        rs_buf_putc(out, ')');
+        return 0;
+    }
+    rs_buf_printf(out, "rs_merge(%d,", final);
+    rc = star_docs(sc, star, out, err);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* One rs_row key/value pair. Bare paths use output mode; the rest print SQL NULL as null. */
+static int emit_row_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, rs_buf *out,
+                          rs_err *err) {
+    if (e->kind == N_PATH) {
+        scope *owner;
+        if (e->n_parts == 1 && e->names[0] && find_binding(sc, e->names[0], &owner))
+            return emit_val(ctx, sc, e, out, err);
+        return emit_path(ctx, sc, e, "rs_getj", out, err);
+    }
+    rs_buf_puts(out, "coalesce(");
+    int rc = emit_val(ctx, sc, e, out, err);
+    rs_buf_puts(out, "," NULL_BLOB ")");
+    return rc;
+}
+
+/* First path step read from the relation (0 or 1) and the relation of a bare path whose steps
+ * are all constant; -1 when the item is anything else. */
+static int projection_path(scope *sc, const sqlx_node *e, int *rel) {
+    scope *owner;
+    if (e->kind != N_PATH)
+        return -1;
+    for (int i = 0; i < e->n_parts; i++)
+        if (!e->names[i] && e->index[i]->kind != N_LIT_INT)
+            return -1;
+    const binding *b = e->names[0] ? find_binding(sc, e->names[0], &owner) : NULL;
+    if (b) {
+        *rel = b->rel;
+        return e->n_parts > 1 ? 1 : -1;
+    }
+    scope *s = sc;
+    while (s && s->n_rels == 0)
+        s = s->parent;
+    if (!s || s->n_rels != 1)
+        return -1;
+    *rel = s->rels[0].rel;
+    return 0;
+}
+
+/* The common SELECT a, b.c, d[1] FROM t - every item a bare path into one relation - becomes
+ * one rs_project call that reads the document once instead of once per field:
+ *   rs_project(final, r0.doc, 'a', '["a"]', 'c', '["b","c"]', 'd', '["d",0]') */
+static int emit_projection(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, const char **names,
+                           int final, int top, rs_buf *out, rs_err *err) {
+    int rel = -1, item_rel;
+    for (int i = 0; i < s->n_items; i++) {
+        if (projection_path(sc, s->items[i].expr, &item_rel) < 0 || (rel >= 0 && item_rel != rel))
+            return -1;
+        rel = item_rel;
+    }
+    if (rel < 0)
+        return -1;
+    rs_buf_printf(out, "rs_project(%d,r%d.doc", final, rel);
+    for (int i = 0; i < s->n_items; i++) {
+        const sqlx_node *e = s->items[i].expr;
+        int dup = 0;
+        for (int j = i + 1; j < s->n_items; j++)
+            dup |= strcmp(names[j], names[i]) == 0;
+        if (dup)
+            continue;
+        if (top && sqlx_names_add(&ctx->columns, names[i]))
+            return nomem(err);
+        rs_buf spec = RS_BUF_INIT;
+        rs_buf_putc(&spec, '[');
+        for (int k = projection_path(sc, e, &item_rel); k < e->n_parts; k++) {
+            if (spec.len > 1)
+                rs_buf_putc(&spec, ',');
+            if (e->names[k])
+                rs_buf_json_string(&spec, e->names[k], strlen(e->names[k]));
+            else
+                rs_buf_printf(&spec, "%lld", strtoll(e->index[k]->text, NULL, 10) - 1);
+        }
+        rs_buf_putc(&spec, ']');
+        rs_buf_putc(out, ',');
+        put_sql_string(out, names[i]);
+        rs_buf_putc(out, ',');
+        put_sql_string(out, rs_buf_cstr(&spec));
+        int oom = spec.oom;
+        rs_buf_free(&spec);
+        if (oom)
+            return nomem(err);
+    }
+    rs_buf_putc(out, ')');
+    return 0;
+}
+
+/* Which items survive: a later item with the same output name replaces an earlier one. */
+static int emit_doc_expr(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
+                         rs_buf *out, rs_err *err) {
+    const char **names = sqlx_alloc(ctx->arena, (size_t)s->n_items * sizeof *names);
+    const sqlx_select *names_of = ctx->names_of;
+    int unnamed = 0, n_parts = 0, in_row = 0, has_star = 0, rc = 0;
+    ctx->names_of = NULL;
+    if (!names)
+        return nomem(err);
+    for (int i = 0; i < s->n_items; i++) {
+        if (s->items[i].expr->kind == N_STAR) {
+            has_star = 1;
+            continue;
+        }
+        if (!(names[i] = item_name(ctx, &s->items[i], &unnamed)))
+            return nomem(err);
+    }
+    if (names_of && names_of->n_items == s->n_items) {
+        unnamed = 0;
+        for (int i = 0; i < s->n_items; i++) {
+            if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
+                continue;
+            if (!(names[i] = item_name(ctx, &names_of->items[i], &unnamed)))
+                return nomem(err);
+        }
+    }
+    if (!has_star) {
+        rc = emit_projection(ctx, sc, s, names, final, top, out, err);
+        if (rc >= 0)
+            return rc;
+        rc = 0;
+    }
+    /* parts: runs of plain items become one rs_row; stars their docs; merged in order */
+    rs_buf mergebuf = RS_BUF_INIT;
+    for (int i = 0; i < s->n_items && !rc; i++) {
+        const sqlx_item *it = &s->items[i];
+        if (it->expr->kind == N_STAR) {
+            if (in_row)
+                rs_buf_putc(&mergebuf, ')');
+            in_row = 0;
+            rs_buf_puts(&mergebuf, n_parts++ ? "," : "");
+            rc = emit_star_part(sc, it->expr, final, &mergebuf, err);
+            continue;
+        }
+        int dup = 0;
+        for (int j = i + 1; j < s->n_items; j++)
+            dup |= names[j] && strcmp(names[j], names[i]) == 0;
+        if (dup && !has_star)
+            continue;
+        if (top && !has_star && sqlx_names_add(&ctx->columns, names[i])) {
+            rc = nomem(err);
+            break;
+        }
+        if (!in_row) {
+            rs_buf_printf(&mergebuf, "%srs_row(%d", n_parts++ ? "," : "", final);
+            in_row = 1;
+        }
+        rs_buf_putc(&mergebuf, ',');
+        put_sql_string(&mergebuf, names[i]);
+        rs_buf_putc(&mergebuf, ',');
+        rc = emit_row_value(ctx, sc, it->expr, &mergebuf, err);
+    }
+    if (in_row)
+        rs_buf_putc(&mergebuf, ')');
+    if (top && has_star)
+        ctx->columns_star = 1;
+    if (!rc && n_parts > 1)
+        rs_buf_printf(out, "rs_merge(%d,%s)", final, rs_buf_cstr(&mergebuf));
+    else if (!rc)
+        rs_buf_puts(out, rs_buf_cstr(&mergebuf));
+    if (mergebuf.oom && !rc)
+        rc = nomem(err);
+    rs_buf_free(&mergebuf);
+    return rc;
+}
+
+/* ---------------- SELECT ---------------- */
+
+static const sqlx_node *ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err,
+                                     int *rc) {
+    if (e->kind != N_LIT_INT)
+        return e;
+    long long k = strtoll(e->text, NULL, 10);
+    if (k < 1 || k > s->n_items || s->items[k - 1].expr->kind == N_STAR) {
+        *rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
+                         "position %lld is not in the select list", k);
+        return NULL;
+    }
+    return s->items[k - 1].expr;
+}
+
+static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
+                            const sqlx_select *items_of, rs_buf *out, rs_err *err) {
+    int rc = 0;
+    if (!s->n_order)
+        return 0;
+    rs_buf_puts(out, " ORDER BY ");
+    for (int i = 0; i < s->n_order && !rc; i++) {
+        const sqlx_node *e = s->order[i].expr;
+        if (items_of) {
+            e = ordinal_item(items_of, e, err, &rc);
+            if (!e)
+                return rc;
+        }
+        rs_buf_puts(out, i ? "," : "");
+        rc = emit_val(ctx, sc, e, out, err);
+        rs_buf_puts(out, s->order[i].desc ? " DESC" : "");
+        if (s->order[i].nulls)
+            rs_buf_puts(out, s->order[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+    }
+    return rc;
+}
+
+static int emit_limit(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int64_t default_limit,
+                      rs_buf *out, rs_err *err) {
+    int rc = 0;
+    if (s->limit) {
+        rs_buf_puts(out, " LIMIT ");
+        rc = emit_val(ctx, sc, s->limit, out, err);
+    } else if (default_limit > 0) {
+        rs_buf_printf(out, " LIMIT %lld", (long long)default_limit);
+    } else if (s->offset) {
+        rs_buf_puts(out, " LIMIT -1");
+    }
+    if (!rc && s->offset) {
+        rs_buf_puts(out, " OFFSET ");
+        rc = emit_val(ctx, sc, s->offset, out, err);
+    }
+    return rc;
+}
+
+static int emit_ctes(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
+                     rs_err *err) {
+    if (!s->n_ctes)
+        return 0;
+    rs_buf_puts(out, "WITH ");
+    for (int i = 0; i < s->n_ctes; i++) {
+        if (sc->n_ctes == (int)(sizeof sc->ctes / sizeof sc->ctes[0]))
+            return sqlx_error(err, RS_EUNSUPPORTED, s->line, s->column,
+                              "unsupported SQL: more than 32 CTEs");
+        int id = ctx->n_cte++;
+        rs_buf_printf(out, "%scte%d AS (", i ? ", " : "", id);
+        int rc = emit_query(ctx, sc, s->ctes[i].sel, MODE_DOC, 0, out, err);
+        if (rc)
+            return rc;
+        rs_buf_puts(out, ")");
+        /* visible to later CTEs and to the body */
+        sc->ctes[sc->n_ctes].name = s->ctes[i].name;
+        sc->ctes[sc->n_ctes].id = id;
+        sc->n_ctes++;
+    }
+    rs_buf_putc(out, ' ');
+    return 0;
+}
+
+static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
+                             rs_err *err) {
+    int rc = 0;
+    sc->alias_sel = s;
+    if (s->n_group) {
+        rs_buf_puts(out, " GROUP BY ");
+        for (int i = 0; i < s->n_group && !rc; i++) {
+            const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
+            if (!e)
+                break;
+            if (is_aggregate_call(e))
+                rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
+                                "aggregate functions are not allowed in GROUP BY");
+            rs_buf_puts(out, i ? "," : "");
+            if (!rc)
+                rc = emit_val(ctx, sc, e, out, err);
+        }
+    }
+    if (!rc && s->having) {
+        rs_buf_puts(out, " HAVING ");
+        rc = emit_cond(ctx, sc, s->having, out, err);
+    }
+    sc->alias_sel = NULL;
+    return rc;
+}
+
+/* A plain SELECT core with its own ORDER BY / LIMIT. */
+static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_mode mode,
+                       int final, int top, int64_t default_limit, rs_buf *out, rs_err *err) {
+    int rc = 0;
+    rs_buf from = RS_BUF_INIT;
+    sc->where_keys = s->where;
+    if (s->from && (rc = emit_from(ctx, sc, s->from, &from, err)))
+        goto done;
+    sc->where_keys = NULL;
+    rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
+    if (mode == MODE_SCALAR) {
+        if (s->n_items != 1 || s->items[0].expr->kind == N_STAR) {
+            rc = sqlx_error(err, RS_EINVAL, s->line, s->column,
+                            "a subquery used as a value must select exactly one field");
+            goto done;
+        }
+        rc = emit_val(ctx, sc, s->items[0].expr, out, err);
+        rs_buf_puts(out, " AS v");
+    } else {
+        rc = emit_doc_expr(ctx, sc, s, final, top, out, err);
+        rs_buf_puts(out, " AS doc");
+    }
+    if (rc)
+        goto done;
+    if (s->from)
+        rs_buf_printf(out, " FROM %s", rs_buf_cstr(&from));
+    if (s->where) {
+        rs_buf_puts(out, " WHERE ");
+        if ((rc = emit_cond(ctx, sc, s->where, out, err)))
+            goto done;
+    }
+    if ((rc = emit_group_having(ctx, sc, s, out, err)))
+        goto done;
+    sc->alias_sel = s;
+    rc = emit_order_terms(ctx, sc, s, s, out, err);
+    sc->alias_sel = NULL;
+    if (!rc)
+        rc = emit_limit(ctx, sc, s, default_limit, out, err);
+done:
+    if (from.oom && !rc)
+        rc = nomem(err);
+    rs_buf_free(&from);
+    return rc;
+}
+
+/* Output names of a query (for ORDER BY over a compound). */
+static const sqlx_select *leftmost_core(const sqlx_select *s) {
+    while (s->compound_op)
+        s = s->left;
+    return s;
+}
+
+static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
+                        rs_buf *out, rs_err *err) {
+    if (!s->compound_op && !s->n_ctes && !s->n_order && !s->limit && !s->offset) {
+        scope inner;
+        memset(&inner, 0, sizeof inner);
+        inner.parent = sc;
+        return emit_simple(ctx, &inner, s, MODE_DOC, final, top, 0, out, err);
+    }
+    if (s->compound_op && strcmp(s->compound_op, "WRAP") != 0 && !s->n_ctes && !s->n_order &&
+        !s->limit && !s->offset) {
+        int rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+        if (rc)
+            return rc;
+        rs_buf_printf(out, " %s ", s->compound_op);
+        ctx->names_of = leftmost_core(s);
+        return emit_operand(ctx, sc, s->right, final, 0, out, err);
+    }
+    rs_buf_puts(out, "SELECT doc FROM (");
+    int rc = emit_query_impl(ctx, sc, s, MODE_DOC, final, top, 0, out, err);
+    rs_buf_printf(out, ") AS r%d", ctx->n_rel++);
+    return rc;
+}
+
+/* A compound (or a wrapped parenthesised query) with ORDER BY/LIMIT over its output docs. */
+static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
+                         int64_t default_limit, rs_buf *out, rs_err *err) {
+    int rc;
+    int outer = ctx->n_rel++;
+    int wrapped = s->n_order || s->limit || s->offset || default_limit > 0;
+    if (wrapped)
+        rs_buf_puts(out, "SELECT doc FROM (");
+    if (strcmp(s->compound_op, "WRAP") == 0) {
+        rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+    } else {
+        rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+        rs_buf_printf(out, " %s ", s->compound_op);
+        ctx->names_of = leftmost_core(s);
+        if (!rc)
+            rc = emit_operand(ctx, sc, s->right, final, 0, out, err);
+    }
+    if (rc || !wrapped)
+        return rc;
+    rs_buf_printf(out, ") AS r%d", outer);
+    /* ORDER BY sees the output fields as the fields of one relation */
+    scope osc;
+    memset(&osc, 0, sizeof osc);
+    osc.parent = sc;
+    osc.rels[0].rel = outer;
+    osc.n_rels = 1;
+    const sqlx_select *core = leftmost_core(s);
+    if (s->n_order) {
+        rs_buf_puts(out, " ORDER BY ");
+        for (int i = 0; i < s->n_order && !rc; i++) {
+            const sqlx_node *e = s->order[i].expr;
+            rs_buf_puts(out, i ? "," : "");
+            if (e->kind == N_LIT_INT) {
+                long long k = strtoll(e->text, NULL, 10);
+                int unnamed = 0;
+                if (k < 1 || k > core->n_items || core->items[k - 1].expr->kind == N_STAR)
+                    return sqlx_error(err, RS_EINVAL, e->line, e->column,
+                                      "position %lld is not in the select list", k);
+                for (int j = 0; j < k - 1; j++)
+                    if (core->items[j].expr->kind != N_STAR)
+                        item_name(ctx, &core->items[j], &unnamed);
+                const char *name = item_name(ctx, &core->items[k - 1], &unnamed);
+                if (!name)
+                    return nomem(err);
+                rs_buf_printf(out, "rs_get(r%d.doc,", outer);
+                put_sql_string(out, name);
+                rs_buf_putc(out, ')');
+            } else {
+                rc = emit_val(ctx, &osc, e, out, err);
+            }
+            rs_buf_puts(out, s->order[i].desc ? " DESC" : "");
+            if (s->order[i].nulls)
+                rs_buf_puts(out, s->order[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+        }
+    }
+    if (!rc)
+        rc = emit_limit(ctx, &osc, s, default_limit, out, err);
+    return rc;
+}
+
+/* Any query; in MODE_SCALAR the one column is the value of the single selected field. */
+static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, sel_mode mode,
+                           int final, int top, int64_t default_limit, rs_buf *out, rs_err *err) {
+    scope sc;
+    memset(&sc, 0, sizeof sc);
+    sc.parent = parent;
+    int rc = emit_ctes(ctx, &sc, s, out, err);
+    if (rc)
+        return rc;
+    if (!s->compound_op)
+        return emit_simple(ctx, &sc, s, mode, final, top, default_limit, out, err);
+    if (mode == MODE_SCALAR) {
+        rs_buf_puts(out, "SELECT rs_first(doc) AS v FROM (");
+        rc = emit_compound(ctx, &sc, s, 0, 0, 0, out, err);
+        rs_buf_printf(out, ") AS r%d", ctx->n_rel++);
+        return rc;
+    }
+    return emit_compound(ctx, &sc, s, final, top, default_limit, out, err);
+}
+
+static int emit_query(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, sel_mode mode,
+                      int final, rs_buf *out, rs_err *err) {
+    return emit_query_impl(ctx, parent, s, mode, final, 0, 0, out, err);
+}
+
+int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                        rs_err *err) {
+    int final = default_limit >= 0; /* INSERT passes -1: keep typed values for ingest */
+    int rc = emit_query_impl(ctx, NULL, sel, MODE_DOC, final, 1,
+                             default_limit > 0 ? default_limit : 0, out, err);
+    if (!rc && out->oom)
+        rc = nomem(err);
+    return rc;
+}

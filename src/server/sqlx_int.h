@@ -1,0 +1,250 @@
+/*
+ * sqlx_int.h - internals shared by the pieces of rockset-local's SQL translator (not for the rest
+ * of the server: it uses sqlxlate.h).
+ *
+ *   sqlx_lex.c    tokenizer: Rockset SQL text -> tokens with line/column
+ *   sqlx_parse.c  recursive-descent parser: tokens -> AST (sqlx_node trees)
+ *   sqlx_emit.c   emitter: AST -> SQLite SQL over document tables (one `doc` column)
+ *   sqlx_value.c  the value encoding (below), a JSON scanner, date/time text helpers
+ *   sqlx_funcs.c  the SQLite functions translated SQL calls, and parameter binding
+ *   sqlx_describe.c  DESCRIBE rows
+ *
+ * Value encoding inside translated SQL ("value mode"): SQL NULL = Rockset null or undefined;
+ * INTEGER = int; REAL = float; TEXT = string; BLOB = the JSON text of anything else: bool
+ * (`true`/`false`), object, array, and typed values as Rockset extended JSON
+ * ({"__rockset_type":"date","value":"2024-01-01"}; timestamps as
+ * {"__rockset_type":"timestamp","value":"2024-01-01T00:00:00.000000Z"}). Plain SQL values survive
+ * subqueries, sorters and GROUP BY, unlike value subtypes. "Output mode" (bare field projections
+ * only) differs in one point: JSON null is the BLOB `null`, so undefined (SQL NULL) can be omitted.
+ *
+ * Thread-safety: nothing here keeps global mutable state. Ownership: an AST belongs to its arena
+ * (sqlx_arena); freeing the arena frees every node and string in it.
+ */
+#ifndef RS_SQLX_INT_H
+#define RS_SQLX_INT_H
+
+#include "buf.h"
+#include "err.h"
+#include "sqlxlate.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- arena: every AST node and string of one translation ---- */
+typedef struct sqlx_arena {
+    struct sqlx_chunk *head;
+    int oom;
+} sqlx_arena;
+
+void *sqlx_alloc(sqlx_arena *a, size_t size); /* zeroed; NULL (and a->oom) on failure */
+char *sqlx_strndup(sqlx_arena *a, const char *s, size_t len);
+void sqlx_arena_free(sqlx_arena *a);
+
+/* ---- tokens ---- */
+typedef enum {
+    TK_EOF = 0,
+    TK_IDENT,  /* bare identifier or keyword; text as written */
+    TK_QIDENT, /* "quoted" or `quoted` identifier; text unescaped */
+    TK_INT,    /* digits only */
+    TK_FLOAT,  /* with '.' or exponent */
+    TK_STRING, /* 'text', unescaped */
+    TK_PARAM,  /* :name; text = name */
+    TK_OP      /* punctuation/operator; text = the operator ("<=", "(", ...) */
+} sqlx_tok_kind;
+
+typedef struct sqlx_token {
+    sqlx_tok_kind kind;
+    const char *text; /* arena string */
+    int line, column;
+} sqlx_token;
+
+/* Tokenize sql; on success *out is an arena array ending with TK_EOF. */
+int sqlx_lex(const char *sql, sqlx_arena *a, sqlx_token **out, int *n_out, rs_err *err);
+
+/* ---- AST ---- */
+typedef enum {
+    N_LIT_INT = 1, /* text = digits (maybe with leading '-') */
+    N_LIT_FLOAT,   /* text */
+    N_LIT_STRING,  /* text */
+    N_LIT_BOOL,    /* ival 0/1 */
+    N_LIT_NULL,
+    N_LIT_TYPED, /* DATE/TIME/DATETIME/TIMESTAMP 'x': text = literal, name = type */
+    N_PARAM,     /* name */
+    N_PATH,      /* a.b[1].c: parts = sequence of N_FIELDPART/N_INDEXPART; see below */
+    N_STAR,      /* * or name.* in a select list (name = qualifier or NULL) */
+    N_UNARY,     /* op "-", "+", "NOT"; a */
+    N_BINARY,    /* op; a, b */
+    N_ISNULL,    /* a IS [NOT] NULL; negated */
+    N_BETWEEN,   /* a [NOT] BETWEEN b AND c */
+    N_INLIST,    /* a [NOT] IN (list) */
+    N_INSUB,     /* a [NOT] IN (sub) */
+    N_LIKE,      /* a [NOT] LIKE b */
+    N_EXISTS,    /* EXISTS (sub) */
+    N_SUBQUERY,  /* (sub) as a scalar */
+    N_CASE,      /* CASE [a] WHEN list[2i] THEN list[2i+1] ... ELSE b END */
+    N_CAST,      /* CAST/TRY_CAST(a AS name); ival 1 = TRY */
+    N_FUNC,      /* name(list); distinct; star (COUNT(*)) */
+    N_EXTRACT,   /* EXTRACT(name FROM a) */
+    N_SUBSCRIPT  /* a[b] on a non-path expression, or a.name (name) on one */
+} sqlx_node_kind;
+
+typedef struct sqlx_select sqlx_select;
+
+typedef struct sqlx_node {
+    sqlx_node_kind kind;
+    int line, column;
+    const char *text;
+    const char *name;
+    const char *op;
+    int64_t ival;
+    int negated, distinct, star;
+    struct sqlx_node *a, *b, *c;
+    struct sqlx_node **list;
+    int n_list;
+    /* N_PATH: names[i] is a field name, or NULL when index[i] is the array subscript expr */
+    const char **names;
+    struct sqlx_node **index;
+    int n_parts;
+    sqlx_select *sub;
+    const char **except; /* N_STAR: SELECT * EXCEPT (names) */
+    int n_except;
+} sqlx_node;
+
+typedef struct sqlx_item {
+    sqlx_node *expr;
+    const char *alias; /* NULL when none */
+} sqlx_item;
+
+typedef enum {
+    F_TABLE = 1, /* ws.name or name (ws NULL) */
+    F_SUBQUERY,
+    F_JOIN
+} sqlx_from_kind;
+
+typedef struct sqlx_from {
+    sqlx_from_kind kind;
+    int line, column;
+    const char *ws, *name; /* F_TABLE */
+    sqlx_select *sub;      /* F_SUBQUERY */
+    const char *alias;
+    const char
+        *join_type; /* F_JOIN: "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "CROSS JOIN" */
+    struct sqlx_from *left, *right;
+    sqlx_node *on;
+    const char **using_names;
+    int n_using;
+} sqlx_from;
+
+typedef struct sqlx_order {
+    sqlx_node *expr;
+    int desc;
+    int nulls; /* 0 default, 1 FIRST, 2 LAST */
+} sqlx_order;
+
+typedef struct sqlx_cte {
+    const char *name;
+    sqlx_select *sel;
+} sqlx_cte;
+
+struct sqlx_select {
+    sqlx_cte *ctes;
+    int n_ctes;
+    /* simple SELECT (when compound_op == NULL) */
+    int distinct;
+    sqlx_item *items;
+    int n_items;
+    sqlx_from *from; /* NULL: no FROM; comma joins are CROSS JOIN trees */
+    sqlx_node *where, *having;
+    sqlx_node **group;
+    int n_group;
+    /* compound: left compound_op right ("UNION", "UNION ALL", "INTERSECT", "EXCEPT") */
+    const char *compound_op;
+    sqlx_select *left, *right;
+    /* applies to the whole (compound) statement */
+    sqlx_order *order;
+    int n_order;
+    sqlx_node *limit, *offset;
+    int line, column;
+};
+
+typedef struct sqlx_ast {
+    sqlx_kind kind;
+    sqlx_select *sel;                    /* SELECT / INSERT source */
+    const char *target_ws, *target_name; /* DESCRIBE / INSERT */
+    const char **params;                 /* :names in textual order (may repeat) */
+    int n_params;
+    int target_line, target_column;
+} sqlx_ast;
+
+/* Parse one statement (an optional trailing ';' allowed). */
+int sqlx_parse(const char *sql, sqlx_arena *a, sqlx_ast *out, rs_err *err);
+
+/* Set a translation error: RS_EINVAL (syntax/semantic) or RS_EUNSUPPORTED, type QUERY_ERROR,
+ * message suffixed with the position. Returns code. */
+int sqlx_error(rs_err *err, int code, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ---- string lists for sqlx_stmt ---- */
+typedef struct sqlx_names {
+    char **items;
+    int n, cap;
+} sqlx_names;
+int sqlx_names_add(sqlx_names *l, const char *s); /* distinct; 0 or RS_ENOMEM */
+void sqlx_names_free(sqlx_names *l);
+
+/* ---- emitter ---- */
+typedef struct sqlx_emit_ctx {
+    sqlx_resolve_fn resolve;
+    void *resolve_ctx;
+    sqlx_names params, collections, aliases, columns;
+    int columns_star; /* top-level select list has '*' */
+    int n_rel;        /* SQLite relation aliases r0, r1, ... */
+    int n_cte;
+    int view_depth;
+    int emit_depth; /* recursion guard of the expression emitter */
+    sqlx_arena *arena;
+    /* set while emitting a later operand of a UNION/INTERSECT/EXCEPT: its output fields take
+     * the names of this (leftmost) SELECT's items by position, as in SQL */
+    const sqlx_select *names_of;
+} sqlx_emit_ctx;
+
+/* Emit the SQLite text of a full SELECT (top level) into out. default_limit > 0 applies when
+ * the statement has no LIMIT. */
+int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                        rs_err *err);
+
+/* ---- value helpers (sqlx_value.c) ---- */
+/* Skip one JSON value starting at p (after whitespace); returns the end, or NULL when invalid. */
+const char *sqlx_json_skip(const char *p, const char *end);
+const char *sqlx_json_ws(const char *p, const char *end);
+/* Find key (len klen) in the object text [p,end): returns value start or NULL. */
+const char *sqlx_json_member(const char *p, const char *end, const char *key, size_t klen);
+/* Element idx (0-based) of the array text [p,end): value start or NULL. */
+const char *sqlx_json_element(const char *p, const char *end, int64_t idx);
+/* Decode a JSON string token at p into out (UTF-8); returns end or NULL. */
+const char *sqlx_json_unescape(const char *p, const char *end, rs_buf *out);
+/* Append the JSON text of a value-mode SQL value (NULL -> null). Timestamps become plain strings
+ * when plain_timestamps. */
+int sqlx_json_from_value(rs_buf *out, int type, int64_t ival, double dval, const char *text,
+                         int len, int plain_timestamps);
+void sqlx_format_double(char *dst, size_t cap, double d);
+
+/* Typed-value blobs. */
+#define SQLX_TAG_PREFIX "{\"__rockset_type\":\""
+/* Returns the type name ("date", ...) of an extended-JSON blob, copying into type (cap 32), and
+ * sets value and value_len to the raw value text (quotes included), or returns 0 when not one. */
+int sqlx_typed_parse(const char *blob, int len, char *type, const char **value, int *value_len);
+int sqlx_typed_make(rs_buf *out, const char *type, const char *value);
+
+/* Date/time text: parse and normalise. Return 0 on success. */
+int sqlx_parse_date(const char *s, int *y, int *m, int *d);
+int sqlx_parse_time(const char *s, int *h, int *mi, int *sec, int *micros);
+/* timestamp text -> microseconds since the epoch (UTC). */
+int sqlx_parse_timestamp(const char *s, int64_t *micros);
+int sqlx_parse_datetime(const char *s, int64_t *micros);
+void sqlx_format_timestamp(char *dst, size_t cap, int64_t micros); /* ...000000Z */
+void sqlx_format_datetime(char *dst, size_t cap, int64_t micros);  /* no zone */
+int64_t sqlx_days_from_civil(int64_t y, unsigned m, unsigned d);
+void sqlx_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+#endif

@@ -1,0 +1,1134 @@
+/*
+ * sqlx_parse.c - recursive-descent parser of the Rockset SQL subset into an AST (sqlx_int.h).
+ *
+ * Grammar (keywords case-insensitive; quoted identifiers are never keywords):
+ *   statement  := query | DESCRIBE name | INSERT INTO name query
+ *   query      := [WITH cte {, cte}] set_expr [ORDER BY order {, order}]
+ *                 [LIMIT e [OFFSET e] | OFFSET e]
+ *   set_expr   := set_term {(UNION [ALL|DISTINCT] | EXCEPT [DISTINCT]) set_term}
+ *   set_term   := set_prim {INTERSECT [DISTINCT] set_prim}
+ *   set_prim   := select_core | '(' query ')'
+ *   select_core:= SELECT [DISTINCT|ALL] item {, item} [FROM from {, from}] [WHERE e]
+ *                 [GROUP BY e {, e}] [HAVING e]
+ *   expr       := or-expr with the usual SQL precedence: OR < AND < NOT < comparison/IS/IN/
+ *                 BETWEEN/LIKE < + - || < * / % < unary - + < postfix [i] .f < primary
+ * Constructs Rockset has but we do not (window functions, UNNEST, INTERVAL, TABLE(), FIELD(),
+ * LATERAL, ...) are recognised here and rejected with RS_EUNSUPPORTED naming them.
+ */
+#include "sqlx_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct parser {
+    sqlx_token *toks;
+    int pos;
+    sqlx_arena *a;
+    rs_err *err;
+    int depth;
+    sqlx_ast *ast; /* receives the :names in textual order */
+} parser;
+
+#define MAX_DEPTH 200
+
+static sqlx_select *parse_query(parser *ps);
+static sqlx_node *parse_expr(parser *ps);
+
+/* Words that end an expression or a FROM item, so they are never taken as a bare alias. */
+static const char *const reserved_words[] = {
+    "SELECT",    "FROM",     "WHERE",  "GROUP", "HAVING",  "ORDER",   "LIMIT",   "OFFSET",  "UNION",
+    "INTERSECT", "EXCEPT",   "JOIN",   "INNER", "LEFT",    "RIGHT",   "FULL",    "CROSS",   "ON",
+    "USING",     "AS",       "AND",    "OR",    "NOT",     "WITH",    "BY",      "ASC",     "DESC",
+    "NULLS",     "IN",       "IS",     "LIKE",  "BETWEEN", "CASE",    "WHEN",    "THEN",    "ELSE",
+    "END",       "DISTINCT", "ALL",    "OUTER", "NATURAL", "LATERAL", "WINDOW",  "QUALIFY", "NULL",
+    "TRUE",      "FALSE",    "EXISTS", "OVER",  "INTO",    "VALUES",  "CLUSTER", "HINT",    NULL};
+
+/* Words that cannot be an unquoted identifier (field, collection, alias name): they carry the
+ * structure of a statement. Other keywords (LEFT, VALUES, WINDOW, ...) may name fields. */
+static const char *const structural_words[] = {
+    "SELECT",    "FROM",   "WHERE", "GROUP",   "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION",
+    "INTERSECT", "EXCEPT", "JOIN",  "ON",      "AS",     "AND",   "OR",    "NOT",    "WITH",
+    "CASE",      "WHEN",   "THEN",  "ELSE",    "END",    "NULL",  "TRUE",  "FALSE",  "DISTINCT",
+    "IN",        "IS",     "LIKE",  "BETWEEN", "EXISTS", NULL};
+
+static sqlx_token *cur(parser *ps) {
+    return &ps->toks[ps->pos];
+}
+
+static int is_kw(const sqlx_token *t, const char *kw) {
+    return t->kind == TK_IDENT && strcasecmp(t->text, kw) == 0;
+}
+
+static int is_op(const sqlx_token *t, const char *op) {
+    return t->kind == TK_OP && strcmp(t->text, op) == 0;
+}
+
+static int is_reserved(const sqlx_token *t) {
+    if (t->kind != TK_IDENT)
+        return 0;
+    for (int i = 0; reserved_words[i]; i++)
+        if (strcasecmp(t->text, reserved_words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_structural(const sqlx_token *t) {
+    if (t->kind != TK_IDENT)
+        return 0;
+    for (int i = 0; structural_words[i]; i++)
+        if (strcasecmp(t->text, structural_words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int accept_kw(parser *ps, const char *kw) {
+    if (is_kw(cur(ps), kw)) {
+        ps->pos++;
+        return 1;
+    }
+    return 0;
+}
+
+static int accept_op(parser *ps, const char *op) {
+    if (is_op(cur(ps), op)) {
+        ps->pos++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Record a syntax error at the current token (first error wins). */
+static void *syntax_error(parser *ps, const char *expected) {
+    const sqlx_token *t = cur(ps);
+    if (ps->err->code)
+        return NULL;
+    if (t->kind == TK_EOF)
+        sqlx_error(ps->err, RS_EINVAL, t->line, t->column,
+                   "syntax error: expected %s, found end of input", expected);
+    else
+        sqlx_error(ps->err, RS_EINVAL, t->line, t->column, "syntax error: expected %s, found '%s'",
+                   expected, t->text);
+    return NULL;
+}
+
+static void *unsupported(parser *ps, const sqlx_token *t, const char *what) {
+    if (!ps->err->code)
+        sqlx_error(ps->err, RS_EUNSUPPORTED, t->line, t->column,
+                   "unsupported SQL: %s not supported by rockset-local", what);
+    return NULL;
+}
+
+static void *oom(parser *ps) {
+    if (!ps->err->code)
+        rs_err_set(ps->err, RS_ENOMEM, "out of memory");
+    return NULL;
+}
+
+static int expect_kw(parser *ps, const char *kw) {
+    if (accept_kw(ps, kw))
+        return 1;
+    syntax_error(ps, kw);
+    return 0;
+}
+
+static int expect_op(parser *ps, const char *op) {
+    if (accept_op(ps, op))
+        return 1;
+    char what[8];
+    snprintf(what, sizeof what, "'%s'", op);
+    syntax_error(ps, what);
+    return 0;
+}
+
+static sqlx_node *new_node(parser *ps, sqlx_node_kind kind, const sqlx_token *at) {
+    sqlx_node *n = sqlx_alloc(ps->a, sizeof *n);
+    if (!n)
+        return oom(ps);
+    n->kind = kind;
+    n->line = at->line;
+    n->column = at->column;
+    return n;
+}
+
+/* Growable arena arrays: double by copying (arena memory is never freed piecemeal). */
+static int grow(parser *ps, void **arr, int n, size_t elem) {
+    if (n == 0 || (n & (n - 1)) == 0) {
+        int cap = n ? n * 2 : 4;
+        void *fresh = sqlx_alloc(ps->a, (size_t)cap * elem);
+        if (!fresh) {
+            oom(ps);
+            return 0;
+        }
+        if (n)
+            memcpy(fresh, *arr, (size_t)n * elem);
+        *arr = fresh;
+    }
+    return 1;
+}
+
+static int push_node(parser *ps, sqlx_node ***list, int *n, sqlx_node *item) {
+    if (!grow(ps, (void **)list, *n, sizeof **list))
+        return 0;
+    (*list)[(*n)++] = item;
+    return 1;
+}
+
+static int push_name(parser *ps, const char ***list, int *n, const char *item) {
+    if (!grow(ps, (void **)list, *n, sizeof **list))
+        return 0;
+    (*list)[(*n)++] = item;
+    return 1;
+}
+
+/* An identifier (bare, not reserved, or quoted). */
+static const char *parse_ident(parser *ps, const char *what) {
+    sqlx_token *t = cur(ps);
+    if (t->kind == TK_QIDENT || (t->kind == TK_IDENT && !is_structural(t))) {
+        ps->pos++;
+        return t->text;
+    }
+    return syntax_error(ps, what);
+}
+
+/* ---------------- expressions ---------------- */
+
+static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
+    if (accept_op(ps, ")"))
+        return fn;
+    if (is_op(cur(ps), "*")) {
+        ps->pos++;
+        fn->star = 1;
+        return expect_op(ps, ")") ? fn : NULL;
+    }
+    if (accept_kw(ps, "DISTINCT"))
+        fn->distinct = 1;
+    do {
+        sqlx_node *arg = parse_expr(ps);
+        if (!arg || !push_node(ps, &fn->list, &fn->n_list, arg))
+            return NULL;
+    } while (accept_op(ps, ","));
+    if (is_kw(cur(ps), "ORDER"))
+        return unsupported(ps, cur(ps), "ORDER BY inside a function call is");
+    return expect_op(ps, ")") ? fn : NULL;
+}
+
+/* CAST(x AS type) / TRY_CAST; EXTRACT(part FROM x); SUBSTRING(s FROM a [FOR b]). */
+static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
+    if (is_kw(name_tok, "CAST") || is_kw(name_tok, "TRY_CAST")) {
+        sqlx_node *n = new_node(ps, N_CAST, name_tok);
+        if (!n)
+            return NULL;
+        n->ival = is_kw(name_tok, "TRY_CAST");
+        if (!(n->a = parse_expr(ps)) || !expect_kw(ps, "AS"))
+            return NULL;
+        if (cur(ps)->kind != TK_IDENT)
+            return syntax_error(ps, "a type name");
+        n->name = cur(ps)->text;
+        ps->pos++;
+        return expect_op(ps, ")") ? n : NULL;
+    }
+    if (is_kw(name_tok, "EXTRACT")) {
+        sqlx_node *n = new_node(ps, N_EXTRACT, name_tok);
+        if (!n)
+            return NULL;
+        if (cur(ps)->kind != TK_IDENT)
+            return syntax_error(ps, "a date/time part");
+        n->name = cur(ps)->text;
+        ps->pos++;
+        if (!expect_kw(ps, "FROM") || !(n->a = parse_expr(ps)))
+            return NULL;
+        return expect_op(ps, ")") ? n : NULL;
+    }
+    /* SUBSTRING(s FROM a [FOR b]) */
+    sqlx_node *fn = new_node(ps, N_FUNC, name_tok);
+    sqlx_node *arg;
+    if (!fn || !(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+        return NULL;
+    fn->name = name_tok->text;
+    if (accept_kw(ps, "FROM")) {
+        if (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+            return NULL;
+        if (accept_kw(ps, "FOR") &&
+            (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg)))
+            return NULL;
+        return expect_op(ps, ")") ? fn : NULL;
+    }
+    while (accept_op(ps, ",")) {
+        if (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+            return NULL;
+    }
+    return expect_op(ps, ")") ? fn : NULL;
+}
+
+static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
+    sqlx_node *fn;
+    ps->pos++; /* '(' */
+    if (is_kw(name_tok, "CAST") || is_kw(name_tok, "TRY_CAST") || is_kw(name_tok, "EXTRACT") ||
+        is_kw(name_tok, "SUBSTRING"))
+        fn = parse_special_call(ps, name_tok);
+    else if (is_kw(name_tok, "TABLE") || is_kw(name_tok, "FIELD"))
+        return unsupported(ps, name_tok, is_kw(name_tok, "TABLE") ? "TABLE() is" : "FIELD() is");
+    else if ((fn = new_node(ps, N_FUNC, name_tok)) != NULL) {
+        fn->name = name_tok->text;
+        fn = parse_func_args(ps, fn);
+    }
+    if (fn && is_kw(cur(ps), "OVER"))
+        return unsupported(ps, cur(ps), "window functions (OVER) are");
+    return fn;
+}
+
+/* ident[.ident | [expr]]... ; also DATE 'x' literals and bare CURRENT_* keywords. */
+static sqlx_node *parse_name_expr(parser *ps) {
+    sqlx_token *t = cur(ps);
+    static const char *const typed[] = {"DATE", "TIMESTAMP", "DATETIME", "TIME", NULL};
+    if (t->kind == TK_IDENT) {
+        for (int i = 0; typed[i]; i++) {
+            if (is_kw(t, typed[i]) && ps->toks[ps->pos + 1].kind == TK_STRING) {
+                sqlx_node *n = new_node(ps, N_LIT_TYPED, t);
+                if (!n)
+                    return NULL;
+                n->name = typed[i];
+                n->text = ps->toks[ps->pos + 1].text;
+                ps->pos += 2;
+                return n;
+            }
+        }
+        if (is_kw(t, "INTERVAL"))
+            return unsupported(ps, t, "INTERVAL literals are");
+        if (is_kw(t, "ARRAY") && is_op(&ps->toks[ps->pos + 1], "["))
+            return unsupported(ps, t, "ARRAY[...] constructors are");
+        if (is_op(&ps->toks[ps->pos + 1], "(")) {
+            ps->pos++;
+            return parse_call(ps, t);
+        }
+        if (is_kw(t, "CURRENT_TIMESTAMP") || is_kw(t, "CURRENT_DATE")) {
+            sqlx_node *fn = new_node(ps, N_FUNC, t);
+            if (fn)
+                fn->name = t->text;
+            ps->pos++;
+            return fn;
+        }
+    }
+    sqlx_node *path = new_node(ps, N_PATH, t);
+    const char *first = parse_ident(ps, "an expression");
+    if (!path || !first || !push_name(ps, &path->names, &path->n_parts, first))
+        return NULL;
+    path->n_parts = 0;
+    path->index = NULL;
+    /* names[] and index[] grow in step: push a NULL index next to each name */
+    int n_idx = 0;
+    if (!push_node(ps, &path->index, &n_idx, NULL))
+        return NULL;
+    path->n_parts = 1;
+    for (;;) {
+        if (is_op(cur(ps), ".") && !is_op(&ps->toks[ps->pos + 1], "*")) {
+            ps->pos++;
+            const char *name = parse_ident(ps, "a field name");
+            int n = path->n_parts;
+            if (!name || !push_name(ps, &path->names, &n, name) ||
+                !push_node(ps, &path->index, &n_idx, NULL))
+                return NULL;
+            path->n_parts++;
+        } else if (accept_op(ps, "[")) {
+            sqlx_node *idx = parse_expr(ps);
+            int n = path->n_parts;
+            if (!idx || !expect_op(ps, "]") || !push_name(ps, &path->names, &n, NULL) ||
+                !push_node(ps, &path->index, &n_idx, idx))
+                return NULL;
+            path->n_parts++;
+        } else {
+            return path;
+        }
+    }
+}
+
+static sqlx_node *parse_case(parser *ps) {
+    sqlx_node *n = new_node(ps, N_CASE, cur(ps));
+    if (!n)
+        return NULL;
+    ps->pos++;
+    if (!is_kw(cur(ps), "WHEN") && !(n->a = parse_expr(ps)))
+        return NULL;
+    while (accept_kw(ps, "WHEN")) {
+        sqlx_node *when = parse_expr(ps), *then;
+        if (!when || !expect_kw(ps, "THEN") || !(then = parse_expr(ps)))
+            return NULL;
+        if (!push_node(ps, &n->list, &n->n_list, when) ||
+            !push_node(ps, &n->list, &n->n_list, then))
+            return NULL;
+    }
+    if (n->n_list == 0)
+        return syntax_error(ps, "WHEN");
+    if (accept_kw(ps, "ELSE") && !(n->b = parse_expr(ps)))
+        return NULL;
+    return expect_kw(ps, "END") ? n : NULL;
+}
+
+static sqlx_node *parse_literal(parser *ps) {
+    sqlx_token *t = cur(ps);
+    sqlx_node *n = NULL;
+    switch (t->kind) {
+    case TK_INT:
+        n = new_node(ps, N_LIT_INT, t);
+        break;
+    case TK_FLOAT:
+        n = new_node(ps, N_LIT_FLOAT, t);
+        break;
+    case TK_STRING:
+        n = new_node(ps, N_LIT_STRING, t);
+        break;
+    case TK_PARAM:
+        n = new_node(ps, N_PARAM, t);
+        if (n)
+            n->name = t->text;
+        if (n && !push_name(ps, &ps->ast->params, &ps->ast->n_params, t->text))
+            return NULL;
+        break;
+    default:
+        if (is_kw(t, "TRUE") || is_kw(t, "FALSE")) {
+            n = new_node(ps, N_LIT_BOOL, t);
+            if (n)
+                n->ival = is_kw(t, "TRUE");
+        } else if (is_kw(t, "NULL")) {
+            n = new_node(ps, N_LIT_NULL, t);
+        } else {
+            return NULL;
+        }
+    }
+    if (n)
+        n->text = t->text;
+    ps->pos++;
+    return n;
+}
+
+static sqlx_node *parse_paren(parser *ps) {
+    sqlx_token *open = cur(ps);
+    ps->pos++;
+    if (is_kw(cur(ps), "SELECT") || is_kw(cur(ps), "WITH")) {
+        sqlx_node *n = new_node(ps, N_SUBQUERY, open);
+        if (!n || !(n->sub = parse_query(ps)) || !expect_op(ps, ")"))
+            return NULL;
+        return n;
+    }
+    sqlx_node *inner = parse_expr(ps);
+    if (!inner)
+        return NULL;
+    if (is_op(cur(ps), ","))
+        return unsupported(ps, cur(ps), "row constructors (a, b) are");
+    return expect_op(ps, ")") ? inner : NULL;
+}
+
+static sqlx_node *parse_primary(parser *ps) {
+    sqlx_token *t = cur(ps);
+    if (t->kind == TK_INT || t->kind == TK_FLOAT || t->kind == TK_STRING || t->kind == TK_PARAM ||
+        is_kw(t, "TRUE") || is_kw(t, "FALSE") || is_kw(t, "NULL"))
+        return parse_literal(ps);
+    if (is_op(t, "("))
+        return parse_paren(ps);
+    if (is_kw(t, "CASE"))
+        return parse_case(ps);
+    if (is_kw(t, "EXISTS")) {
+        sqlx_node *n = new_node(ps, N_EXISTS, t);
+        ps->pos++;
+        if (!n || !expect_op(ps, "(") || !(n->sub = parse_query(ps)) || !expect_op(ps, ")"))
+            return NULL;
+        return n;
+    }
+    if (is_op(t, "["))
+        return unsupported(ps, t, "array literals [...] are");
+    if (is_op(t, "{"))
+        return unsupported(ps, t, "object literals are");
+    if (t->kind == TK_IDENT || t->kind == TK_QIDENT)
+        return parse_name_expr(ps);
+    return syntax_error(ps, "an expression");
+}
+
+/* Subscripts on a non-path expression: f(x)[1], (expr).field. */
+static sqlx_node *parse_postfix(parser *ps) {
+    sqlx_node *e = parse_primary(ps);
+    while (e && (is_op(cur(ps), "[") || (is_op(cur(ps), ".") && e->kind != N_PATH))) {
+        sqlx_node *s = new_node(ps, N_SUBSCRIPT, cur(ps));
+        if (!s)
+            return NULL;
+        s->a = e;
+        if (accept_op(ps, "[")) {
+            if (!(s->b = parse_expr(ps)) || !expect_op(ps, "]"))
+                return NULL;
+        } else {
+            ps->pos++;
+            if (!(s->name = parse_ident(ps, "a field name")))
+                return NULL;
+        }
+        e = s;
+    }
+    if (e && is_op(cur(ps), "::"))
+        return unsupported(ps, cur(ps), "the :: cast operator is");
+    return e;
+}
+
+static sqlx_node *parse_unary(parser *ps) {
+    sqlx_token *t = cur(ps);
+    if (is_op(t, "-") || is_op(t, "+")) {
+        ps->pos++;
+        if (++ps->depth > MAX_DEPTH)
+            return unsupported(ps, t, "expressions nested this deeply are");
+        sqlx_node *operand = parse_unary(ps);
+        ps->depth--;
+        if (!operand)
+            return NULL;
+        /* fold -literal so that -9223372036854775808 stays an exact int */
+        if (is_op(t, "-") && (operand->kind == N_LIT_INT || operand->kind == N_LIT_FLOAT) &&
+            operand->text[0] != '-') {
+            size_t len = strlen(operand->text);
+            char *neg = sqlx_alloc(ps->a, len + 2);
+            if (!neg)
+                return oom(ps);
+            neg[0] = '-';
+            memcpy(neg + 1, operand->text, len);
+            operand->text = neg;
+            operand->line = t->line;
+            operand->column = t->column;
+            return operand;
+        }
+        sqlx_node *n = new_node(ps, N_UNARY, t);
+        if (!n)
+            return NULL;
+        n->op = t->text;
+        n->a = operand;
+        return n;
+    }
+    return parse_postfix(ps);
+}
+
+static sqlx_node *binary(parser *ps, const sqlx_token *op_tok, const char *op, sqlx_node *l,
+                         sqlx_node *r) {
+    sqlx_node *n = new_node(ps, N_BINARY, op_tok);
+    if (!n)
+        return NULL;
+    n->op = op;
+    n->a = l;
+    n->b = r;
+    return n;
+}
+
+static sqlx_node *parse_mul(parser *ps) {
+    sqlx_node *l = parse_unary(ps);
+    while (l && (is_op(cur(ps), "*") || is_op(cur(ps), "/") || is_op(cur(ps), "%"))) {
+        sqlx_token *op = cur(ps);
+        ps->pos++;
+        sqlx_node *r = parse_unary(ps);
+        l = r ? binary(ps, op, op->text, l, r) : NULL;
+    }
+    return l;
+}
+
+static sqlx_node *parse_add(parser *ps) {
+    sqlx_node *l = parse_mul(ps);
+    while (l && (is_op(cur(ps), "+") || is_op(cur(ps), "-") || is_op(cur(ps), "||"))) {
+        sqlx_token *op = cur(ps);
+        ps->pos++;
+        sqlx_node *r = parse_mul(ps);
+        l = r ? binary(ps, op, op->text, l, r) : NULL;
+    }
+    return l;
+}
+
+static sqlx_node *parse_in(parser *ps, sqlx_node *l, const sqlx_token *at, int negated) {
+    sqlx_node *n;
+    if (!expect_op(ps, "("))
+        return NULL;
+    if (is_kw(cur(ps), "SELECT") || is_kw(cur(ps), "WITH")) {
+        if (!(n = new_node(ps, N_INSUB, at)) || !(n->sub = parse_query(ps)))
+            return NULL;
+    } else {
+        if (!(n = new_node(ps, N_INLIST, at)))
+            return NULL;
+        do {
+            sqlx_node *item = parse_expr(ps);
+            if (!item || !push_node(ps, &n->list, &n->n_list, item))
+                return NULL;
+        } while (accept_op(ps, ","));
+    }
+    n->a = l;
+    n->negated = negated;
+    return expect_op(ps, ")") ? n : NULL;
+}
+
+/* One comparison-level suffix on l (IS, IN, BETWEEN, LIKE, =, <...), or l itself. */
+static sqlx_node *parse_cmp_suffix(parser *ps, sqlx_node *l, int *matched) {
+    static const char *const cmp_ops[] = {"=", "<>", "!=", "<=", ">=", "<", ">", NULL};
+    sqlx_token *t = cur(ps);
+    *matched = 1;
+    if (accept_kw(ps, "IS")) {
+        sqlx_node *n = new_node(ps, N_ISNULL, t);
+        if (!n)
+            return NULL;
+        n->negated = accept_kw(ps, "NOT");
+        if (is_kw(cur(ps), "DISTINCT"))
+            return unsupported(ps, cur(ps), "IS [NOT] DISTINCT FROM is");
+        if (is_kw(cur(ps), "TRUE") || is_kw(cur(ps), "FALSE")) {
+            n->name = is_kw(cur(ps), "TRUE") ? "TRUE" : "FALSE"; /* IS [NOT] TRUE/FALSE */
+            ps->pos++;
+        } else if (!accept_kw(ps, "NULL")) {
+            return syntax_error(ps, "NULL, TRUE or FALSE");
+        }
+        n->a = l;
+        return n;
+    }
+    int negated = 0;
+    if (is_kw(t, "NOT") &&
+        (is_kw(&ps->toks[ps->pos + 1], "IN") || is_kw(&ps->toks[ps->pos + 1], "BETWEEN") ||
+         is_kw(&ps->toks[ps->pos + 1], "LIKE"))) {
+        negated = 1;
+        ps->pos++;
+    }
+    sqlx_token *kw = cur(ps);
+    if (accept_kw(ps, "IN"))
+        return parse_in(ps, l, kw, negated);
+    if (accept_kw(ps, "BETWEEN")) {
+        sqlx_node *n = new_node(ps, N_BETWEEN, kw);
+        if (!n || !(n->b = parse_add(ps)) || !expect_kw(ps, "AND") || !(n->c = parse_add(ps)))
+            return NULL;
+        n->a = l;
+        n->negated = negated;
+        return n;
+    }
+    if (accept_kw(ps, "LIKE")) {
+        sqlx_node *n = new_node(ps, N_LIKE, kw);
+        if (!n || !(n->b = parse_add(ps)))
+            return NULL;
+        if (is_kw(cur(ps), "ESCAPE"))
+            return unsupported(ps, cur(ps), "LIKE ... ESCAPE is");
+        n->a = l;
+        n->negated = negated;
+        return n;
+    }
+    for (int i = 0; cmp_ops[i]; i++) {
+        if (is_op(t, cmp_ops[i])) {
+            ps->pos++;
+            sqlx_node *r = parse_add(ps);
+            return r ? binary(ps, t, strcmp(t->text, "!=") == 0 ? "<>" : t->text, l, r) : NULL;
+        }
+    }
+    *matched = 0;
+    return l;
+}
+
+static sqlx_node *parse_cmp(parser *ps) {
+    sqlx_node *l = parse_add(ps);
+    int matched = 1;
+    while (l && matched)
+        l = parse_cmp_suffix(ps, l, &matched);
+    return l;
+}
+
+static sqlx_node *parse_not(parser *ps) {
+    sqlx_token *t = cur(ps);
+    if (accept_kw(ps, "NOT")) {
+        sqlx_node *n = new_node(ps, N_UNARY, t);
+        if (++ps->depth > MAX_DEPTH)
+            return unsupported(ps, t, "expressions nested this deeply are");
+        if (!n || !(n->a = parse_not(ps)))
+            return NULL;
+        ps->depth--;
+        n->op = "NOT";
+        return n;
+    }
+    return parse_cmp(ps);
+}
+
+static sqlx_node *parse_and(parser *ps) {
+    sqlx_node *l = parse_not(ps);
+    while (l && is_kw(cur(ps), "AND")) {
+        sqlx_token *op = cur(ps);
+        ps->pos++;
+        sqlx_node *r = parse_not(ps);
+        l = r ? binary(ps, op, "AND", l, r) : NULL;
+    }
+    return l;
+}
+
+static sqlx_node *parse_expr(parser *ps) {
+    if (++ps->depth > MAX_DEPTH) {
+        ps->depth--;
+        return unsupported(ps, cur(ps), "expressions nested this deeply are");
+    }
+    sqlx_node *l = parse_and(ps);
+    while (l && is_kw(cur(ps), "OR")) {
+        sqlx_token *op = cur(ps);
+        ps->pos++;
+        sqlx_node *r = parse_and(ps);
+        l = r ? binary(ps, op, "OR", l, r) : NULL;
+    }
+    ps->depth--;
+    return l;
+}
+
+/* ---------------- SELECT ---------------- */
+
+static int parse_star_except(parser *ps, sqlx_node *star) {
+    if (!accept_kw(ps, "EXCEPT"))
+        return 1;
+    if (!expect_op(ps, "("))
+        return 0;
+    do {
+        const char *name = parse_ident(ps, "a field name");
+        if (!name || !push_name(ps, &star->except, &star->n_except, name))
+            return 0;
+    } while (accept_op(ps, ","));
+    return expect_op(ps, ")");
+}
+
+static int parse_item(parser *ps, sqlx_item *item) {
+    sqlx_token *t = cur(ps);
+    memset(item, 0, sizeof *item);
+    if (is_op(t, "*") ||
+        ((t->kind == TK_IDENT || t->kind == TK_QIDENT) && is_op(&ps->toks[ps->pos + 1], ".") &&
+         is_op(&ps->toks[ps->pos + 2], "*"))) {
+        sqlx_node *star = new_node(ps, N_STAR, t);
+        if (!star)
+            return 0;
+        if (!is_op(t, "*")) {
+            star->name = t->text;
+            ps->pos += 2;
+        }
+        ps->pos++;
+        item->expr = star;
+        return parse_star_except(ps, star);
+    }
+    if (!(item->expr = parse_expr(ps)))
+        return 0;
+    if (accept_kw(ps, "AS"))
+        return (item->alias = parse_ident(ps, "an alias")) != NULL;
+    if (cur(ps)->kind == TK_QIDENT || (cur(ps)->kind == TK_IDENT && !is_reserved(cur(ps))))
+        item->alias = cur(ps)->text, ps->pos++;
+    return 1;
+}
+
+static sqlx_from *new_from(parser *ps, sqlx_from_kind kind, const sqlx_token *at) {
+    sqlx_from *f = sqlx_alloc(ps->a, sizeof *f);
+    if (!f)
+        return oom(ps);
+    f->kind = kind;
+    f->line = at->line;
+    f->column = at->column;
+    return f;
+}
+
+static int parse_table_alias(parser *ps, sqlx_from *f) {
+    if (accept_kw(ps, "AS"))
+        return (f->alias = parse_ident(ps, "an alias")) != NULL;
+    if (cur(ps)->kind == TK_QIDENT || (cur(ps)->kind == TK_IDENT && !is_reserved(cur(ps)))) {
+        f->alias = cur(ps)->text;
+        ps->pos++;
+    }
+    return 1;
+}
+
+static sqlx_from *parse_from_primary(parser *ps) {
+    sqlx_token *t = cur(ps);
+    sqlx_from *f;
+    if (is_op(t, "(")) {
+        ps->pos++;
+        if (!is_kw(cur(ps), "SELECT") && !is_kw(cur(ps), "WITH"))
+            return unsupported(ps, cur(ps), "parenthesised joins in FROM are");
+        if (!(f = new_from(ps, F_SUBQUERY, t)) || !(f->sub = parse_query(ps)) ||
+            !expect_op(ps, ")"))
+            return NULL;
+        return parse_table_alias(ps, f) ? f : NULL;
+    }
+    if (is_kw(t, "UNNEST"))
+        return unsupported(ps, t, "UNNEST is");
+    if (is_kw(t, "LATERAL"))
+        return unsupported(ps, t, "LATERAL is");
+    if (is_kw(t, "TABLE") && is_op(&ps->toks[ps->pos + 1], "("))
+        return unsupported(ps, t, "TABLE() is");
+    if (!(f = new_from(ps, F_TABLE, t)) || !(f->name = parse_ident(ps, "a collection name")))
+        return NULL;
+    if (accept_op(ps, ".")) {
+        f->ws = f->name;
+        if (!(f->name = parse_ident(ps, "a collection name")))
+            return NULL;
+        if (is_op(cur(ps), "."))
+            return syntax_error(ps, "an alias (names have at most two parts: workspace.name)");
+    }
+    if (is_kw(cur(ps), "HINT") || is_kw(cur(ps), "TABLESAMPLE"))
+        return unsupported(ps, cur(ps), "table hints are");
+    return parse_table_alias(ps, f) ? f : NULL;
+}
+
+/* Join keyword sequence -> normalised join type, or NULL when the next token is no join. */
+static const char *parse_join_type(parser *ps) {
+    static const struct {
+        const char *first, *second, *type;
+    } forms[] = {{"JOIN", NULL, "JOIN"},         {"INNER", "JOIN", "JOIN"},
+                 {"LEFT", "JOIN", "LEFT JOIN"},  {"RIGHT", "JOIN", "RIGHT JOIN"},
+                 {"FULL", "JOIN", "FULL JOIN"},  {"CROSS", "JOIN", "CROSS JOIN"},
+                 {"LEFT", "OUTER", "LEFT JOIN"}, {"RIGHT", "OUTER", "RIGHT JOIN"},
+                 {"FULL", "OUTER", "FULL JOIN"}};
+    if (is_kw(cur(ps), "NATURAL"))
+        return unsupported(ps, cur(ps), "NATURAL JOIN is");
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        if (!is_kw(cur(ps), forms[i].first))
+            continue;
+        if (forms[i].second && !is_kw(&ps->toks[ps->pos + 1], forms[i].second))
+            continue;
+        ps->pos += forms[i].second ? 2 : 1;
+        if (strcmp(forms[i].second ? forms[i].second : "", "OUTER") == 0 && !expect_kw(ps, "JOIN"))
+            return NULL;
+        return forms[i].type;
+    }
+    return NULL;
+}
+
+static int parse_join_condition(parser *ps, sqlx_from *j) {
+    if (strcmp(j->join_type, "CROSS JOIN") == 0)
+        return 1;
+    if (accept_kw(ps, "ON"))
+        return (j->on = parse_expr(ps)) != NULL;
+    if (accept_kw(ps, "USING")) {
+        if (!expect_op(ps, "("))
+            return 0;
+        do {
+            const char *name = parse_ident(ps, "a field name");
+            if (!name || !push_name(ps, &j->using_names, &j->n_using, name))
+                return 0;
+        } while (accept_op(ps, ","));
+        return expect_op(ps, ")");
+    }
+    syntax_error(ps, "ON or USING");
+    return 0;
+}
+
+static sqlx_from *parse_from_item(parser *ps) {
+    sqlx_from *left = parse_from_primary(ps);
+    while (left) {
+        sqlx_token *t = cur(ps);
+        const char *type = parse_join_type(ps);
+        if (!type)
+            return ps->err->code ? NULL : left;
+        sqlx_from *j = new_from(ps, F_JOIN, t);
+        if (!j)
+            return NULL;
+        j->join_type = type;
+        j->left = left;
+        if (!(j->right = parse_from_primary(ps)) || !parse_join_condition(ps, j))
+            return NULL;
+        left = j;
+    }
+    return NULL;
+}
+
+static sqlx_from *parse_from_list(parser *ps) {
+    sqlx_from *left = parse_from_item(ps);
+    while (left && is_op(cur(ps), ",")) {
+        sqlx_token *t = cur(ps);
+        ps->pos++;
+        sqlx_from *j = new_from(ps, F_JOIN, t);
+        if (!j || !(j->right = parse_from_item(ps)))
+            return NULL;
+        j->join_type = "CROSS JOIN";
+        j->left = left;
+        left = j;
+    }
+    return left;
+}
+
+static int parse_expr_list(parser *ps, sqlx_node ***list, int *n) {
+    do {
+        sqlx_node *e = parse_expr(ps);
+        if (!e || !push_node(ps, list, n, e))
+            return 0;
+    } while (accept_op(ps, ","));
+    return 1;
+}
+
+static sqlx_select *parse_select_core(parser *ps) {
+    sqlx_token *t = cur(ps);
+    sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
+    if (!s)
+        return oom(ps);
+    s->line = t->line;
+    s->column = t->column;
+    if (!expect_kw(ps, "SELECT"))
+        return NULL;
+    if (accept_kw(ps, "DISTINCT"))
+        s->distinct = 1;
+    else
+        accept_kw(ps, "ALL");
+    int cap_items = 0;
+    do {
+        if (cap_items == s->n_items) {
+            cap_items = cap_items ? cap_items * 2 : 8;
+            sqlx_item *items = sqlx_alloc(ps->a, (size_t)cap_items * sizeof *items);
+            if (!items)
+                return oom(ps);
+            if (s->n_items)
+                memcpy(items, s->items, (size_t)s->n_items * sizeof *items);
+            s->items = items;
+        }
+        if (!parse_item(ps, &s->items[s->n_items]))
+            return NULL;
+        s->n_items++;
+    } while (accept_op(ps, ","));
+    if (accept_kw(ps, "FROM") && !(s->from = parse_from_list(ps)))
+        return NULL;
+    if (accept_kw(ps, "WHERE") && !(s->where = parse_expr(ps)))
+        return NULL;
+    if (is_kw(cur(ps), "GROUP")) {
+        ps->pos++;
+        if (!expect_kw(ps, "BY"))
+            return NULL;
+        if (is_kw(cur(ps), "ROLLUP") || is_kw(cur(ps), "CUBE") || is_kw(cur(ps), "GROUPING"))
+            return unsupported(ps, cur(ps), "ROLLUP/CUBE/GROUPING SETS are");
+        if (!parse_expr_list(ps, &s->group, &s->n_group))
+            return NULL;
+    }
+    if (accept_kw(ps, "HAVING") && !(s->having = parse_expr(ps)))
+        return NULL;
+    if (is_kw(cur(ps), "WINDOW") || is_kw(cur(ps), "QUALIFY"))
+        return unsupported(ps, cur(ps), "window functions are");
+    return s;
+}
+
+static sqlx_select *parse_set_primary(parser *ps) {
+    if (accept_op(ps, "(")) {
+        sqlx_select *s = parse_query(ps);
+        return s && expect_op(ps, ")") ? s : NULL;
+    }
+    return parse_select_core(ps);
+}
+
+static sqlx_select *compound(parser *ps, const sqlx_token *at, const char *op, sqlx_select *l,
+                             sqlx_select *r) {
+    sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
+    if (!s)
+        return oom(ps);
+    s->compound_op = op;
+    s->left = l;
+    s->right = r;
+    s->line = at->line;
+    s->column = at->column;
+    return s;
+}
+
+static sqlx_select *parse_set_term(parser *ps) {
+    sqlx_select *l = parse_set_primary(ps);
+    while (l && is_kw(cur(ps), "INTERSECT")) {
+        sqlx_token *t = cur(ps);
+        ps->pos++;
+        accept_kw(ps, "DISTINCT");
+        if (is_kw(cur(ps), "ALL"))
+            return unsupported(ps, cur(ps), "INTERSECT ALL is");
+        sqlx_select *r = parse_set_primary(ps);
+        l = r ? compound(ps, t, "INTERSECT", l, r) : NULL;
+    }
+    return l;
+}
+
+static sqlx_select *parse_set_expr(parser *ps) {
+    sqlx_select *l = parse_set_term(ps);
+    while (l && (is_kw(cur(ps), "UNION") || is_kw(cur(ps), "EXCEPT"))) {
+        sqlx_token *t = cur(ps);
+        const char *op = is_kw(t, "UNION") ? "UNION" : "EXCEPT";
+        ps->pos++;
+        if (accept_kw(ps, "ALL")) {
+            if (strcmp(op, "EXCEPT") == 0)
+                return unsupported(ps, t, "EXCEPT ALL is");
+            op = "UNION ALL";
+        } else {
+            accept_kw(ps, "DISTINCT");
+        }
+        sqlx_select *r = parse_set_term(ps);
+        l = r ? compound(ps, t, op, l, r) : NULL;
+    }
+    return l;
+}
+
+static int parse_order_by(parser *ps, sqlx_select *s) {
+    int cap = 0;
+    do {
+        if (cap == s->n_order) {
+            cap = cap ? cap * 2 : 4;
+            sqlx_order *o = sqlx_alloc(ps->a, (size_t)cap * sizeof *o);
+            if (!o) {
+                oom(ps);
+                return 0;
+            }
+            if (s->n_order)
+                memcpy(o, s->order, (size_t)s->n_order * sizeof *o);
+            s->order = o;
+        }
+        sqlx_order *o = &s->order[s->n_order];
+        if (!(o->expr = parse_expr(ps)))
+            return 0;
+        if (accept_kw(ps, "DESC"))
+            o->desc = 1;
+        else
+            accept_kw(ps, "ASC");
+        if (accept_kw(ps, "NULLS")) {
+            if (accept_kw(ps, "FIRST"))
+                o->nulls = 1;
+            else if (accept_kw(ps, "LAST"))
+                o->nulls = 2;
+            else
+                return syntax_error(ps, "FIRST or LAST") != NULL;
+        }
+        s->n_order++;
+    } while (accept_op(ps, ","));
+    return 1;
+}
+
+static int parse_ctes(parser *ps, sqlx_select *s) {
+    int cap = 0;
+    if (is_kw(cur(ps), "RECURSIVE")) {
+        unsupported(ps, cur(ps), "WITH RECURSIVE is");
+        return 0;
+    }
+    do {
+        if (cap == s->n_ctes) {
+            cap = cap ? cap * 2 : 4;
+            sqlx_cte *c = sqlx_alloc(ps->a, (size_t)cap * sizeof *c);
+            if (!c) {
+                oom(ps);
+                return 0;
+            }
+            if (s->n_ctes)
+                memcpy(c, s->ctes, (size_t)s->n_ctes * sizeof *c);
+            s->ctes = c;
+        }
+        sqlx_cte *c = &s->ctes[s->n_ctes];
+        if (!(c->name = parse_ident(ps, "a CTE name")))
+            return 0;
+        if (is_op(cur(ps), "(")) {
+            unsupported(ps, cur(ps), "CTE column lists are");
+            return 0;
+        }
+        if (!expect_kw(ps, "AS") || !expect_op(ps, "(") || !(c->sel = parse_query(ps)) ||
+            !expect_op(ps, ")"))
+            return 0;
+        s->n_ctes++;
+    } while (accept_op(ps, ","));
+    return 1;
+}
+
+static sqlx_select *parse_query(parser *ps) {
+    sqlx_select *ctes = NULL;
+    if (++ps->depth > MAX_DEPTH)
+        return unsupported(ps, cur(ps), "queries nested this deeply are");
+    if (accept_kw(ps, "WITH")) {
+        if (!(ctes = sqlx_alloc(ps->a, sizeof *ctes)))
+            return oom(ps);
+        if (!parse_ctes(ps, ctes))
+            return NULL;
+    }
+    sqlx_select *s = parse_set_expr(ps);
+    if (!s)
+        return NULL;
+    /* a parenthesised operand already carrying ORDER BY/LIMIT gets a wrapper for ours */
+    if ((s->n_ctes || s->n_order || s->limit || s->offset) &&
+        (ctes || is_kw(cur(ps), "ORDER") || is_kw(cur(ps), "LIMIT") || is_kw(cur(ps), "OFFSET"))) {
+        sqlx_select *wrap = compound(ps, cur(ps), "UNION ALL", s, NULL);
+        if (!wrap)
+            return NULL;
+        wrap->compound_op = "WRAP";
+        s = wrap;
+    }
+    if (ctes) {
+        s->ctes = ctes->ctes;
+        s->n_ctes = ctes->n_ctes;
+    }
+    if (is_kw(cur(ps), "ORDER")) {
+        ps->pos++;
+        if (!expect_kw(ps, "BY") || !parse_order_by(ps, s))
+            return NULL;
+    }
+    if (accept_kw(ps, "LIMIT")) {
+        if (!(s->limit = parse_expr(ps)))
+            return NULL;
+        if (accept_op(ps, ",")) {
+            unsupported(ps, &ps->toks[ps->pos - 1], "LIMIT offset, count is");
+            return NULL;
+        }
+    }
+    if (accept_kw(ps, "OFFSET") && !(s->offset = parse_expr(ps)))
+        return NULL;
+    if (is_kw(cur(ps), "FETCH"))
+        return unsupported(ps, cur(ps), "FETCH FIRST is");
+    ps->depth--;
+    return s;
+}
+
+static int parse_target(parser *ps, sqlx_ast *out) {
+    sqlx_token *t = cur(ps);
+    out->target_line = t->line;
+    out->target_column = t->column;
+    if (!(out->target_name = parse_ident(ps, "a collection name")))
+        return 0;
+    if (accept_op(ps, ".")) {
+        out->target_ws = out->target_name;
+        if (!(out->target_name = parse_ident(ps, "a collection name")))
+            return 0;
+    }
+    return 1;
+}
+
+static int parse_statement(parser *ps, sqlx_ast *out) {
+    sqlx_token *t = cur(ps);
+    if (accept_kw(ps, "DESCRIBE")) {
+        out->kind = SQLX_DESCRIBE;
+        if (!parse_target(ps, out))
+            return 0;
+    } else if (accept_kw(ps, "INSERT")) {
+        out->kind = SQLX_INSERT;
+        if (!expect_kw(ps, "INTO") || !parse_target(ps, out))
+            return 0;
+        if (is_op(cur(ps), "(")) {
+            unsupported(ps, cur(ps), "INSERT column lists are");
+            return 0;
+        }
+        if (is_kw(cur(ps), "VALUES")) {
+            unsupported(ps, cur(ps), "INSERT ... VALUES is");
+            return 0;
+        }
+        if (!(out->sel = parse_query(ps)))
+            return 0;
+    } else if (is_kw(t, "SELECT") || is_kw(t, "WITH") || is_op(t, "(")) {
+        out->kind = SQLX_SELECT;
+        if (!(out->sel = parse_query(ps)))
+            return 0;
+    } else {
+        static const char *const known[] = {"UPDATE",  "DELETE", "CREATE", "DROP", "ALTER",
+                                            "EXPLAIN", "SHOW",   "VALUES", "SET",  NULL};
+        for (int i = 0; known[i]; i++) {
+            if (is_kw(t, known[i])) {
+                sqlx_error(ps->err, RS_EUNSUPPORTED, t->line, t->column,
+                           "unsupported SQL: %s statements are not supported by rockset-local",
+                           known[i]);
+                return 0;
+            }
+        }
+        syntax_error(ps, "SELECT, WITH, DESCRIBE or INSERT");
+        return 0;
+    }
+    accept_op(ps, ";");
+    if (cur(ps)->kind != TK_EOF) {
+        syntax_error(ps, "end of statement");
+        return 0;
+    }
+    return 1;
+}
+
+int sqlx_parse(const char *sql, sqlx_arena *a, sqlx_ast *out, rs_err *err) {
+    parser ps = {NULL, 0, a, err, 0, out};
+    int n_toks;
+    int rc = sqlx_lex(sql, a, &ps.toks, &n_toks, err);
+    if (rc)
+        return rc;
+    memset(out, 0, sizeof *out);
+    if (!parse_statement(&ps, out))
+        return err->code ? err->code : rs_err_set(err, RS_EINTERNAL, "parser failed silently");
+    return 0;
+}

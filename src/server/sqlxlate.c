@@ -1,0 +1,152 @@
+/*
+ * sqlxlate.c - entry point of rockset-local's SQL layer (see sqlxlate.h for the contract):
+ * parse (sqlx_parse.c), resolve names and emit SQLite SQL (sqlx_emit.c), and fill sqlx_stmt.
+ *
+ * Value encoding used by the emitted SQL and the rs_* functions (sqlx_funcs.c):
+ *
+ *   Rockset value          SQLite value inside the statement
+ *   undefined / null       NULL (bare field projections: null = BLOB 'null', undefined = NULL)
+ *   int                    INTEGER (64-bit exact; documents are read without going via double)
+ *   float                  REAL
+ *   string                 TEXT
+ *   bool                   BLOB 'true' / 'false' (JSON text), or an SQLite truth value where
+ *                          the expression is a condition
+ *   object, array          BLOB holding the JSON text
+ *   date/time/datetime     BLOB {"__rockset_type":"date","value":"2024-01-01"} (extended JSON)
+ *   timestamp              BLOB {"__rockset_type":"timestamp","value":"...000000Z"}; printed as
+ *                          the plain string in query results
+ *
+ * Only plain SQL values are used (no subtypes), so values survive subqueries, sorters and
+ * GROUP BY; every derived relation (subquery, CTE, view) itself yields a JSON `doc` column.
+ */
+#include "sqlxlate.h"
+
+#include "sqlx_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int split_canonical(const char *canonical, char *ws, size_t ws_cap, char *name,
+                           size_t name_cap) {
+    const char *dot = strchr(canonical, '.');
+    if (!dot)
+        return -1;
+    snprintf(ws, ws_cap, "%.*s", (int)(dot - canonical), canonical);
+    snprintf(name, name_cap, "%s", dot + 1);
+    return 0;
+}
+
+/* DESCRIBE / INSERT target: must be a collection (aliases followed). */
+static int resolve_target(const sqlx_ast *ast, sqlx_resolve_fn resolve, void *resolve_ctx,
+                          sqlx_emit_ctx *ctx, sqlx_stmt *out, rs_err *err) {
+    sqlx_relation rel;
+    memset(&rel, 0, sizeof rel);
+    int rc = resolve(resolve_ctx, ast->target_ws ? ast->target_ws : "commons", ast->target_name,
+                     &rel, err);
+    free(rel.view_sql);
+    if (rc) {
+        if (err && err->line == 0) {
+            err->line = ast->target_line;
+            err->column = ast->target_column;
+        }
+        return rc;
+    }
+    if (rel.kind != SQLX_REL_COLLECTION)
+        return sqlx_error(err, RS_EINVAL, ast->target_line, ast->target_column,
+                          "%s needs a collection, but '%s' is a view",
+                          ast->kind == SQLX_DESCRIBE ? "DESCRIBE" : "INSERT INTO", rel.canonical);
+    if (split_canonical(rel.canonical, out->target_ws, sizeof out->target_ws, out->target_name,
+                        sizeof out->target_name))
+        return rs_err_set(err, RS_EINTERNAL, "resolver returned a bad name '%s'", rel.canonical);
+    snprintf(out->target_table, sizeof out->target_table, "%s", rel.table);
+    if (sqlx_names_add(&ctx->collections, rel.canonical) ||
+        (rel.alias_of[0] && sqlx_names_add(&ctx->aliases, rel.alias_of)))
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static void move_names(sqlx_names *from, char ***items, int *n) {
+    *items = from->items;
+    *n = from->n;
+    memset(from, 0, sizeof *from);
+}
+
+int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
+                   void *resolve_ctx, sqlx_stmt *out, rs_err *err) {
+    sqlx_arena arena = {NULL, 0};
+    sqlx_emit_ctx ctx;
+    sqlx_ast ast;
+    rs_buf sqlbuf = RS_BUF_INIT;
+    sqlx_stmt st;
+    rs_err local_err;
+    int rc;
+    if (!err)
+        err = &local_err;
+    rs_err_clear(err);
+    memset(&ctx, 0, sizeof ctx);
+    memset(&st, 0, sizeof st);
+    ctx.resolve = resolve;
+    ctx.resolve_ctx = resolve_ctx;
+    ctx.arena = &arena;
+    if ((rc = sqlx_parse(sql ? sql : "", &arena, &ast, err)))
+        goto done;
+    st.kind = ast.kind;
+    /* textual order; views add theirs while being emitted */
+    for (int i = 0; i < ast.n_params; i++) {
+        if (sqlx_names_add(&ctx.params, ast.params[i])) {
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    if (ast.kind != SQLX_SELECT &&
+        (rc = resolve_target(&ast, resolve, resolve_ctx, &ctx, &st, err)))
+        goto done;
+    if (ast.kind != SQLX_DESCRIBE) {
+        int64_t limit = ast.kind == SQLX_INSERT ? -1 : opts ? opts->default_row_limit : 0;
+        if ((rc = sqlx_emit_statement(&ctx, ast.sel, limit, &sqlbuf, err)))
+            goto done;
+        if (!(st.sqlite_sql = rs_buf_detach(&sqlbuf))) {
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+            goto done;
+        }
+        st.has_limit = ast.sel->limit != NULL;
+    }
+    if (arena.oom) {
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+        goto done;
+    }
+    move_names(&ctx.params, &st.param_names, &st.n_params);
+    move_names(&ctx.collections, &st.collections, &st.n_collections);
+    move_names(&ctx.aliases, &st.aliases, &st.n_aliases);
+    if (!ctx.columns_star && ast.kind == SQLX_SELECT)
+        move_names(&ctx.columns, &st.column_names, &st.n_columns);
+    *out = st;
+    memset(&st, 0, sizeof st);
+done:
+    sqlx_stmt_free(&st);
+    sqlx_names_free(&ctx.params);
+    sqlx_names_free(&ctx.collections);
+    sqlx_names_free(&ctx.aliases);
+    sqlx_names_free(&ctx.columns);
+    rs_buf_free(&sqlbuf);
+    sqlx_arena_free(&arena);
+    return rc;
+}
+
+static void free_list(char **list, int n) {
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void sqlx_stmt_free(sqlx_stmt *st) {
+    if (!st)
+        return;
+    free(st->sqlite_sql);
+    free_list(st->param_names, st->n_params);
+    free_list(st->collections, st->n_collections);
+    free_list(st->aliases, st->n_aliases);
+    free_list(st->column_names, st->n_columns);
+    memset(st, 0, sizeof *st);
+}
