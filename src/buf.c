@@ -1,6 +1,7 @@
 /* buf.c - see buf.h. */
 #include "buf.h"
 #include "err.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,7 +119,17 @@ int rs_buf_json_string(rs_buf *b, const char *s, size_t len)
             rs_buf_append(b, "\\t", 2);
             break;
         default:
-            if (c < 0x20) {
+            if (c >= 0x80) {
+                /* Pass valid UTF-8 through; a byte that starts no valid sequence becomes U+FFFD,
+                 * so whatever we write is always valid JSON. */
+                size_t seq = rs_utf8_seq_len((const unsigned char *)s + i, len - i);
+                if (seq == 0) {
+                    rs_buf_append(b, "\\ufffd", 6);
+                } else {
+                    rs_buf_append(b, s + i, seq);
+                    i += seq - 1;
+                }
+            } else if (c < 0x20) {
                 esc[0] = '\\';
                 esc[1] = 'u';
                 esc[2] = '0';

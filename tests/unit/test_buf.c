@@ -1,6 +1,7 @@
 /* test_buf.c - unit tests of src/buf.c and src/err.c. */
 #include "buf.h"
 #include "err.h"
+#include "utf8.h"
 #include "testlib.h"
 
 #include <stdlib.h>
@@ -24,6 +25,23 @@ int main(void)
     s = rs_buf_detach(&b);
     CHECK_STR("buf_detach_empty_gives_empty_string", s, "");
     free(s);
+
+    rs_buf_reset(&b);
+    rs_buf_json_string(&b, "ok \xc3\xa9 bad \xff \xed\xa0\x80 end", 19);
+    CHECK_STR("buf_json_invalid_utf8_replaced", rs_buf_cstr(&b),
+              "\"ok \xc3\xa9 bad \\ufffd \\ufffd\\ufffd\\ufffd end\"");
+    rs_buf_free(&b);
+
+    CHECK("utf8_ascii_valid", rs_utf8_valid("plain", 5, NULL));
+    CHECK("utf8_4byte_valid", rs_utf8_valid("\xf0\x9f\x98\x80", 4, NULL));
+    {
+        size_t at = 99;
+        CHECK("utf8_ff_invalid", !rs_utf8_valid("ab\xff", 3, &at) && at == 2);
+        CHECK("utf8_overlong_invalid", !rs_utf8_valid("\xc0\xaf", 2, &at) && at == 0);
+        CHECK("utf8_surrogate_invalid", !rs_utf8_valid("x\xed\xa0\x80", 4, &at) && at == 1);
+        CHECK("utf8_above_max_invalid", !rs_utf8_valid("\xf4\x90\x80\x80", 4, &at));
+        CHECK("utf8_truncated_invalid", !rs_utf8_valid("\xe2\x82", 2, &at) && at == 0);
+    }
 
     rs_err_clear(&err);
     CHECK_INT("err_set_returns_code", rs_err_set(&err, RS_EINVAL, "bad %s", "thing"), RS_EINVAL);

@@ -1,0 +1,21 @@
+/*
+ * utf8.h - strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above
+ * U+10FFFF. Used wherever bytes from outside become JSON text: request bodies in rockset-local,
+ * strings the extension sends, and rs_buf_json_string, which replaces what is invalid.
+ *
+ * Thread-safety: pure functions.
+ */
+#ifndef RS_UTF8_H
+#define RS_UTF8_H
+
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence starting at s (at most n bytes available): 1..4, or 0 when
+ * the bytes there are not a valid sequence. */
+size_t rs_utf8_seq_len(const unsigned char *s, size_t n);
+
+/* 1 when all n bytes of s are valid UTF-8; otherwise 0 and *bad_at (may be NULL) gets the offset
+ * of the first invalid byte. */
+int rs_utf8_valid(const char *s, size_t n, size_t *bad_at);
+
+#endif
