@@ -1,0 +1,54 @@
+/*
+ * docs.h - writing documents into a collection (Write API and INSERT INTO): _id generation,
+ * _event_time, upsert, JSON-patch operations, delete, offsets and collection stats.
+ *
+ * Document bodies never pass through cJSON: they are handled as JSON text by SQLite's JSON
+ * functions, so 64-bit integers and nesting stay exact.
+ *
+ * Usage: rl_docs_begin (opens a write transaction and takes the next offset), any number of
+ * rl_docs_add / rl_docs_patch / rl_docs_remove (each may fail alone with RS_EINVAL or
+ * RS_ENOTFOUND, leaving the others), then rl_docs_end (commit, or roll back when ok == 0).
+ * Thread-safety: a rl_docwrite belongs to one thread and its connection.
+ */
+#ifndef RL_DOCS_H
+#define RL_DOCS_H
+
+#include "server.h"
+
+typedef struct rl_docwrite {
+    sqlite3 *db;
+    char ws[128];
+    char coll[128];
+    char tbl[128];
+    char *event_time_path;    /* '$."field"' from event_time_info (sqlite3_malloc'd) or NULL */
+    int64_t event_time_scale; /* ms per unit of that field: 1 or 1000 */
+    int64_t seq;
+    int64_t now_ms;
+    int64_t vis_ms;
+    int64_t bytes_inserted;
+    int64_t bytes_overwritten;
+    int n_written;
+    sqlite3_stmt *cache[4]; /* statements reused across documents; finalized by rl_docs_end */
+} rl_docwrite;
+
+/* Start a write to ws.coll. RS_ENOTFOUND when there is no such collection (message names it),
+ * RS_EINVAL when ws.coll is an alias. */
+int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char *ws,
+                  const char *coll, rs_err *err);
+/* Add or replace one document (JSON object text). id_out receives its _id. */
+int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err);
+/* Apply a JSON array of patch operations to the document with this _id. */
+int rl_docs_patch(rl_docwrite *w, const char *id, const char *ops_json, rs_err *err);
+/* Store a complete document text (already carrying _id and _event_time) under id; used by
+ * rl_docs_add and the patch code. */
+int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err *err);
+/* Delete the document with this _id (deleting a missing one is not an error). */
+int rl_docs_remove(rl_docwrite *w, const char *id, rs_err *err);
+/* Finish: commit (ok != 0) or roll back; offset receives the write's last_offset. Always frees
+ * what begin took. */
+int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err);
+
+/* The commit offset seq: the newest write whose ingest delay has passed (0 when none). */
+int rl_docs_commit_seq(sqlite3 *db, const rl_server *srv, int64_t *seq, rs_err *err);
+
+#endif

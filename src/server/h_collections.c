@@ -1,0 +1,365 @@
+/* h_collections.c - collection endpoints and the commit fence.
+ * A collection reads CREATED until --provision-delay-ms after its creation, then READY. Delete is
+ * immediate (the next GET is 404; Rockset shows DELETED for a few seconds first). Its document
+ * table and view are created/dropped with it (store.h). */
+#include "docs.h"
+#include "handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* clang-format off */
+#define ALIAS_JSON \
+    "json_object('name', a.name, 'workspace', a.ws, 'description', a.description," \
+    " 'collections', json(a.collections), 'state', 'CREATED', 'creator_email', '" RL_USER "'," \
+    " 'created_by_apikey_name', '" RL_KEY_NAME "', 'created_at', rl_iso(a.created_at)," \
+    " 'modified_at', rl_iso(a.modified_at))"
+
+/* %w is the collection's table; %s the status expression */
+#define COLL_JSON_FMT \
+    "SELECT json_object('name', c.name, 'workspace', c.ws, 'description', c.description," \
+    " 'created_at', rl_iso(c.created_at), 'created_by', '" RL_USER "'," \
+    " 'created_by_apikey_name', '" RL_KEY_NAME "', 'rrn', c.rrn, 'status', %s," \
+    " 'sources', json('[]'), 'field_mapping_query', json(c.fmq)," \
+    " 'retention_secs', c.retention_secs, 'event_time_info', json(c.event_time_info)," \
+    " 'aliases', json((SELECT json_group_array(json(" ALIAS_JSON ")) FROM aliases a" \
+    "   WHERE EXISTS (SELECT 1 FROM json_each(a.collections) j WHERE j.value = c.ws || '.' || c.name)))," \
+    " 'read_only', json('false'), 'insert_only', json('false')," \
+    " 'storage_compression_type', coalesce(c.compression, 'LZ4'), 'storage_type', 'HOT'," \
+    " 'field_mappings', json('[]'), 'clustering_key', json('[]'), 'field_partitions', json('[]')," \
+    " 'stats', %s)" \
+    " FROM collections c, (SELECT count(*) AS n, coalesce(sum(length(doc)), 0) AS size" \
+    "   FROM \"%w_data\" WHERE doc IS NOT NULL) s WHERE c.ws = ?1 AND c.name = ?2"
+#define STATS_JSON \
+    "json_object('doc_count', s.n, 'purged_doc_count', 0, 'purged_doc_size', 0," \
+    "   'bytes_inserted', c.bytes_inserted, 'bytes_overwritten', c.bytes_overwritten," \
+    "   'bulk_bytes_inserted', 0, 'bulk_bytes_overwritten', 0, 'total_size', s.size," \
+    "   'total_index_size', s.size, 'row_index_size', 0, 'column_index_size', 0," \
+    "   'inverted_index_size', 0, 'range_index_size', 0," \
+    "   'last_queried_ms', c.last_queried_ms, 'last_updated_ms', c.last_updated_ms," \
+    "   'fill_progress', 1.0, 'currentProgress', 1.0)"
+/* clang-format on */
+
+#define STATUS_LIVE "CASE WHEN rl_now_ms() >= c.ready_at_ms THEN 'READY' ELSE 'CREATED' END"
+
+/* JSON of ws.name (malloc'd), or *out = NULL when there is no such collection. stats_expr is
+ * STATS_JSON or "NULL" (the create response: Rockset has no stats yet). */
+static int coll_json_stats(sqlite3 *db, const char *ws, const char *name, const char *status_expr,
+                           const char *stats_expr, char **out, rs_err *err) {
+    char *tbl = NULL, *sql = NULL;
+    int rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
+                    ws, name);
+    *out = NULL;
+    if (rc != RS_OK || tbl == NULL)
+        return rc;
+    sql = sqlite3_mprintf(COLL_JSON_FMT, status_expr, stats_expr, tbl);
+    rc = sql ? rl_sql(db, out, err, sql, "ss", ws, name)
+             : rs_err_set(err, RS_ENOMEM, "out of memory");
+    sqlite3_free(sql);
+    free(tbl);
+    return rc;
+}
+
+static int coll_json(sqlite3 *db, const char *ws, const char *name, const char *status_expr,
+                     char **out, rs_err *err) {
+    return coll_json_stats(db, ws, name, status_expr, STATS_JSON, out, err);
+}
+
+static void reply_coll(rl_req *rq, sqlite3 *db, const char *ws, const char *name,
+                       const char *status_expr) {
+    int creating = strcmp(status_expr, "'CREATED'") == 0;
+    char *json = NULL;
+    rs_err err = {0};
+    if (coll_json_stats(db, ws, name, status_expr, creating ? "NULL" : STATS_JSON, &json, &err) !=
+        RS_OK)
+        rl_reply_err(rq, &err);
+    else if (json == NULL)
+        rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",
+                       "Collection \"%s\" does not exist in workspace \"%s\"", name, ws);
+    else
+        rl_reply_data(rq, json);
+    free(json);
+}
+
+static int create_tables(sqlite3 *db, const char *tbl, rs_err *err) {
+    char *sql = sqlite3_mprintf(
+        "CREATE TABLE \"%w_data\"(_id TEXT PRIMARY KEY, doc TEXT, prev_doc TEXT,"
+        " vis_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
+        "CREATE VIEW \"%w\" AS SELECT doc FROM (SELECT CASE WHEN vis_ms <= rl_now_ms() THEN doc"
+        " ELSE prev_doc END AS doc FROM \"%w_data\") WHERE doc IS NOT NULL;",
+        tbl, tbl, tbl);
+    char *msg = NULL;
+    int rc = RS_OK;
+    if (sql == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        rc = rs_err_set(err, RS_EINTERNAL, "cannot create the collection's table: %s",
+                        msg ? msg : "?");
+    sqlite3_free(msg);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* Checks the optional CreateCollectionRequest fields; replies 400 and returns 0 if bad. */
+static int check_create_fields(rl_req *rq, char **fmq, char **eti) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(rq->json, "event_time_info");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(rq->json, "sources");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rq->json, "retention_secs");
+    if (cJSON_GetArraySize(s) > 0) {
+        rl_reply_error(rq, 400, "NOTIMPLEMENTEDYET", NULL,
+                       "rockset-local supports Write API collections only (no sources)");
+        return 0;
+    }
+    if (r && !cJSON_IsNull(r) && (!cJSON_IsNumber(r) || r->valuedouble < 1)) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "retention_secs must be a positive integer");
+        return 0;
+    }
+    if (e && !cJSON_IsNull(e) && (!cJSON_IsObject(e) || !rl_json_str(e, "field"))) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "event_time_info.field is required");
+        return 0;
+    }
+    if (f && !cJSON_IsNull(f) && (!cJSON_IsObject(f) || !rl_json_str(f, "sql"))) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "field_mapping_query.sql is required");
+        return 0;
+    }
+    *fmq = cJSON_IsObject(f) ? cJSON_PrintUnformatted(f) : NULL;
+    *eti = cJSON_IsObject(e) ? cJSON_PrintUnformatted(e) : NULL;
+    return 1;
+}
+
+static int insert_collection(rl_req *rq, sqlite3 *db, const char *name, const char *fmq,
+                             const char *eti, rs_err *err) {
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rq->json, "retention_secs");
+    char uuid[37], tbl[64], rrn[64];
+    int i, rc;
+    rl_uuid(uuid);
+    snprintf(rrn, sizeof(rrn), "rrn:col:local:%s", uuid);
+    for (i = 0; uuid[i]; i++)
+        if (uuid[i] == '-')
+            uuid[i] = '_';
+    snprintf(tbl, sizeof(tbl), "c_%s", uuid);
+    rc = rl_sql(db, NULL, err,
+                "INSERT INTO collections(ws, name, description, fmq, retention_secs,"
+                " event_time_info, compression, created_at, ready_at_ms, tbl, rrn)"
+                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, CAST(strftime('%s','now') AS INT),"
+                " rl_now_ms() + ?8, ?9, ?10)",
+                "ssssississ", rq->args[0], name, rl_json_str(rq->json, "description"), fmq,
+                (int64_t)(cJSON_IsNumber(r) ? r->valuedouble : 0), eti,
+                rl_json_str(rq->json, "storage_compression_type"), rq->srv->cfg.provision_delay_ms,
+                tbl, rrn);
+    if (rc == RS_OK && !cJSON_IsNumber(r))
+        rc = rl_sql(db, NULL, err,
+                    "UPDATE collections SET retention_secs = NULL WHERE ws = ?1 AND name = ?2",
+                    "ss", rq->args[0], name);
+    if (rc == RS_OK)
+        rc = create_tables(db, tbl, err);
+    return rc;
+}
+
+void h_coll_create(rl_req *rq) {
+    sqlite3 *db;
+    const char *name;
+    char *fmq = NULL, *eti = NULL;
+    rs_err err = {0};
+    int rc;
+
+    if (!rl_require_object(rq))
+        return;
+    name = rl_json_str(rq->json, "name");
+    if (!h_check_name(rq, name, "collection") || !check_create_fields(rq, &fmq, &eti))
+        goto done;
+    db = rl_req_db(rq);
+    if (db == NULL || rl_tx_begin(db, &err) != RS_OK)
+        goto done;
+    if (!h_ws_check(rq, db, rq->args[0]) || !h_name_free(rq, db, rq->args[0], name, "collection")) {
+        rl_tx_end(db, 0, NULL);
+        goto done;
+    }
+    rc = insert_collection(rq, db, name, fmq, eti, &err);
+    if (rl_tx_end(db, rc == RS_OK, &err) != RS_OK || rc != RS_OK)
+        rl_reply_err(rq, &err);
+    else
+        reply_coll(rq, db, rq->args[0], name, "'CREATED'");
+done:
+    if (err.code && rq->status == 0)
+        rl_reply_err(rq, &err);
+    cJSON_free(fmq);
+    cJSON_free(eti);
+}
+
+void h_coll_list(rl_req *rq) {
+    sqlite3 *db = rl_req_db(rq);
+    sqlite3_stmt *stmt = NULL;
+    rs_buf b = RS_BUF_INIT;
+    rs_err err = {0};
+    int n = 0;
+
+    if (db == NULL || (rq->n_args > 0 && !h_ws_check(rq, db, rq->args[0])))
+        return;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT ws, name FROM collections WHERE ?1 IS NULL OR ws = ?1"
+                           " ORDER BY ws, name",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        rl_reply_error(rq, 500, "INTERNALERROR", NULL, "%s", sqlite3_errmsg(db));
+        return;
+    }
+    if (rq->n_args > 0)
+        sqlite3_bind_text(stmt, 1, rq->args[0], -1, SQLITE_STATIC);
+    rs_buf_putc(&b, '[');
+    while (err.code == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
+        char *json = NULL;
+        coll_json(db, (const char *)sqlite3_column_text(stmt, 0),
+                  (const char *)sqlite3_column_text(stmt, 1), STATUS_LIVE, &json, &err);
+        if (json) {
+            rs_buf_puts(&b, n++ ? "," : "");
+            rs_buf_puts(&b, json);
+        }
+        free(json);
+    }
+    sqlite3_finalize(stmt);
+    rs_buf_putc(&b, ']');
+    if (err.code)
+        rl_reply_err(rq, &err);
+    else
+        rl_reply_data(rq, b.oom ? NULL : rs_buf_cstr(&b));
+    rs_buf_free(&b);
+}
+
+void h_coll_get(rl_req *rq) {
+    sqlite3 *db = rl_req_db(rq);
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
+        return;
+    reply_coll(rq, db, rq->args[0], rq->args[1], STATUS_LIVE);
+}
+
+void h_coll_update(rl_req *rq) {
+    sqlite3 *db = rl_req_db(rq);
+    const cJSON *f;
+    char *fmq = NULL;
+    rs_err err = {0};
+    int rc = RS_OK;
+
+    if (db == NULL || !rl_require_object(rq) || !h_ws_check(rq, db, rq->args[0]))
+        return;
+    f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
+    if (cJSON_IsObject(f))
+        fmq = cJSON_PrintUnformatted(f);
+    if (rl_json_has(rq->json, "description"))
+        rc = rl_sql(db, NULL, &err,
+                    "UPDATE collections SET description = ?3 WHERE ws = ?1 AND name = ?2", "sss",
+                    rq->args[0], rq->args[1], rl_json_str(rq->json, "description"));
+    if (rc == RS_OK && fmq)
+        rc = rl_sql(db, NULL, &err, "UPDATE collections SET fmq = ?3 WHERE ws = ?1 AND name = ?2",
+                    "sss", rq->args[0], rq->args[1], fmq);
+    cJSON_free(fmq);
+    if (rc != RS_OK)
+        rl_reply_err(rq, &err);
+    else
+        reply_coll(rq, db, rq->args[0], rq->args[1], STATUS_LIVE);
+}
+
+static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err *err) {
+    char *tbl = NULL, *sql = NULL;
+    int rc = rl_tx_begin(db, err);
+    if (rc == RS_OK)
+        rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
+                    ws, name);
+    if (rc == RS_OK && tbl) {
+        sql = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\"; DROP TABLE IF EXISTS \"%w_data\";", tbl,
+                              tbl);
+        if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            rc = rs_err_set(err, RS_EINTERNAL, "cannot drop the collection's table");
+    }
+    if (rc == RS_OK)
+        rc = rl_sql(db, NULL, err, "DELETE FROM collections WHERE ws = ?1 AND name = ?2", "ss", ws,
+                    name);
+    if (rc == RS_OK)
+        rc = rl_tx_end(db, 1, err);
+    else
+        rl_tx_end(db, 0, NULL);
+    sqlite3_free(sql);
+    free(tbl);
+    return rc;
+}
+
+void h_coll_delete(rl_req *rq) {
+    sqlite3 *db = rl_req_db(rq);
+    char *json = NULL;
+    rs_err err = {0};
+
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
+        return;
+    if (coll_json(db, rq->args[0], rq->args[1], "'DELETED'", &json, &err) != RS_OK)
+        rl_reply_err(rq, &err);
+    else if (json == NULL)
+        rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",
+                       "Collection \"%s\" does not exist in workspace \"%s\"", rq->args[1],
+                       rq->args[0]);
+    else if (drop_collection(db, rq->args[0], rq->args[1], &err) != RS_OK)
+        rl_reply_err(rq, &err);
+    else
+        rl_reply_data(rq, json);
+    free(json);
+}
+
+/* Fences from GET ?fence= or POST {"name":[...]}: the largest one, or -1 when none; -2 on a bad
+ * one (replied). */
+static int64_t largest_fence(rl_req *rq, char best[48]) {
+    const char *q = rl_req_arg(rq, "fence");
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(rq->json, "name"), *item;
+    int64_t max = -1, seq;
+    if (q != NULL && *q) {
+        if ((max = rl_offset_parse(q)) < 0)
+            goto bad;
+    }
+    cJSON_ArrayForEach(item, names) {
+        if (!cJSON_IsString(item) || (seq = rl_offset_parse(item->valuestring)) < 0)
+            goto bad;
+        if (seq > max)
+            max = seq;
+    }
+    if (max >= 0)
+        rl_offset_format(max, best);
+    return max;
+bad:
+    rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "invalid fence: not an offset of this server");
+    return -2;
+}
+
+void h_commit(rl_req *rq) {
+    sqlite3 *db = rl_req_db(rq);
+    char fence[48] = "", commit[48], *exists = NULL;
+    int64_t max, commit_seq = 0;
+    rs_err err = {0};
+    rs_buf b = RS_BUF_INIT;
+
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
+        return;
+    if (rl_sql(db, &exists, &err, "SELECT name FROM collections WHERE ws = ?1 AND name = ?2", "ss",
+               rq->args[0], rq->args[1]) != RS_OK ||
+        rl_docs_commit_seq(db, rq->srv, &commit_seq, &err) != RS_OK) {
+        rl_reply_err(rq, &err);
+        return;
+    }
+    if (exists == NULL) {
+        rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",
+                       "Collection \"%s\" does not exist in workspace \"%s\"", rq->args[1],
+                       rq->args[0]);
+        return;
+    }
+    free(exists);
+    max = largest_fence(rq, fence);
+    if (max == -2)
+        return;
+    rl_offset_format(commit_seq, commit);
+    rs_buf_printf(&b, "{\"data\":{\"passed\":%s,\"fence\":", max <= commit_seq ? "true" : "false");
+    if (max >= 0)
+        rs_buf_printf(&b, "\"%s\"", fence);
+    else
+        rs_buf_puts(&b, "null");
+    rs_buf_printf(&b, "},\"offsets\":{\"commit\":\"%s\"}}", commit);
+    rl_reply_raw(rq, 200, rs_buf_cstr(&b));
+    rs_buf_free(&b);
+}

@@ -1,0 +1,151 @@
+/* h_documents.c - POST/PATCH/DELETE $W/collections/{c}/docs (the Write API).
+ * Bodies are {"data":[...]}; each element gets a DocumentStatus. Per-document failures answer
+ * status ERROR with an ErrorModel (HTTP stays 200); the whole request is one transaction and one
+ * offset. A replaced document reports ADDED, as Rockset itself does for upserts. */
+#include "docs.h"
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DOCS 20000
+
+enum { DOC_ADD, DOC_PATCH, DOC_DELETE };
+
+static void put_status(rs_buf *b, const char *id, const char *coll, const char *status,
+                       const rs_err *err, const char *patch_id) {
+    rs_buf_puts(b, "{\"_id\":");
+    if (id)
+        rs_buf_json_string(b, id, strlen(id));
+    else
+        rs_buf_puts(b, "null");
+    rs_buf_puts(b, ",\"_collection\":");
+    rs_buf_json_string(b, coll, strlen(coll));
+    rs_buf_printf(b, ",\"status\":\"%s\",\"error\":", err ? "ERROR" : status);
+    if (err)
+        rl_error_json(b, err->code == RS_ENOTFOUND ? "NOTFOUND" : "INVALIDINPUT", NULL, 0, 0, NULL,
+                      err->msg);
+    else
+        rs_buf_puts(b, "null");
+    rs_buf_puts(b, ",\"patch_id\":");
+    if (patch_id && !err)
+        rs_buf_printf(b, "\"%s\"", patch_id);
+    else
+        rs_buf_puts(b, "null");
+    rs_buf_putc(b, '}');
+}
+
+/* One element of data: do the write, append its DocumentStatus. */
+static int one_doc(rl_docwrite *w, int kind, const char *item, rs_buf *b, rs_err *fatal) {
+    char id[256] = "", patch_id[37], *given_id = NULL, *ops = NULL;
+    rs_err err = {0};
+    int rc;
+
+    if (kind == DOC_ADD) {
+        rc = rl_docs_add(w, item, id, &err);
+        put_status(b, id[0] ? id : NULL, w->coll, "ADDED", rc ? &err : NULL, NULL);
+        if (rc == RS_ENOMEM || rc == RS_EINTERNAL)
+            *fatal = err;
+        return rc == RS_ENOMEM || rc == RS_EINTERNAL ? rc : RS_OK;
+    }
+    rc = rl_sql(w->db, &given_id, &err,
+                "SELECT CASE WHEN json_type(?1) = 'object' THEN"
+                " CAST(json_extract(?1, '$._id') AS TEXT) END",
+                "s", item);
+    if (rc == RS_OK && given_id == NULL)
+        rc = rs_err_set(&err, RS_EINVAL, "each element needs an _id");
+    if (rc == RS_OK && kind == DOC_PATCH) {
+        rc = rl_sql(w->db, &ops, &err,
+                    "SELECT CASE WHEN json_type(?1, '$.patch') = 'array' THEN ?1 -> '$.patch' END",
+                    "s", item);
+        if (rc == RS_OK && ops == NULL)
+            rc = rs_err_set(&err, RS_EINVAL, "each element needs a patch array");
+        if (rc == RS_OK)
+            rc = rl_docs_patch(w, given_id, ops, &err);
+    } else if (rc == RS_OK) {
+        rc = rl_docs_remove(w, given_id, &err);
+    }
+    rl_uuid(patch_id);
+    put_status(b, given_id, w->coll, kind == DOC_PATCH ? "PATCHED" : "DELETED", rc ? &err : NULL,
+               kind == DOC_PATCH ? patch_id : NULL);
+    free(given_id);
+    free(ops);
+    if (rc == RS_ENOMEM || rc == RS_EINTERNAL)
+        *fatal = err;
+    return rc == RS_ENOMEM || rc == RS_EINTERNAL ? rc : RS_OK;
+}
+
+/* Checks body shape; replies and returns 0 when bad. */
+static int check_body(rl_req *rq) {
+    const cJSON *data;
+    if (!rl_require_object(rq))
+        return 0;
+    data = cJSON_GetObjectItemCaseSensitive(rq->json, "data");
+    if (!cJSON_IsArray(data)) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "body must be {\"data\": [...]}");
+        return 0;
+    }
+    if (cJSON_GetArraySize(data) > MAX_DOCS) {
+        rl_reply_error(rq, 413, "CONTENTTOOLARGE", NULL,
+                       "too many documents in one request: %d (the limit is %d)",
+                       cJSON_GetArraySize(data), MAX_DOCS);
+        return 0;
+    }
+    return 1;
+}
+
+static void write_docs(rl_req *rq, int kind) {
+    sqlite3 *db;
+    sqlite3_stmt *items = NULL;
+    rl_docwrite w;
+    rs_buf b = RS_BUF_INIT;
+    char offset[48];
+    rs_err err = {0};
+    int rc, n = 0;
+
+    if (!check_body(rq) || (db = rl_req_db(rq)) == NULL || !h_ws_check(rq, db, rq->args[0]))
+        return;
+    rc = rl_docs_begin(&w, db, rq->srv, rq->args[0], rq->args[1], &err);
+    if (rc == RS_ENOTFOUND) {
+        rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST", "%s", err.msg);
+        return;
+    }
+    if (rc != RS_OK) {
+        rl_reply_err(rq, &err);
+        return;
+    }
+    rs_buf_puts(&b, "{\"data\":[");
+    if (sqlite3_prepare_v2(db, "SELECT value FROM json_each(?1, '$.data')", -1, &items, NULL) !=
+        SQLITE_OK)
+        rc = rs_err_set(&err, RS_EINTERNAL, "%s", sqlite3_errmsg(db));
+    else
+        sqlite3_bind_text(items, 1, rq->body, (int)rq->body_len, SQLITE_STATIC);
+    while (rc == RS_OK && sqlite3_step(items) == SQLITE_ROW) {
+        if (n++)
+            rs_buf_putc(&b, ',');
+        rc = one_doc(&w, kind, (const char *)sqlite3_column_text(items, 0), &b, &err);
+    }
+    sqlite3_finalize(items);
+    if (rl_docs_end(&w, rc == RS_OK, offset, &err) != RS_OK || rc != RS_OK) {
+        rl_reply_error(rq, 500, "INTERNALERROR", NULL, "write failed: %s", err.msg);
+    } else {
+        rs_buf_printf(&b, "],\"last_offset\":\"%s\"}", offset);
+        if (b.oom)
+            rl_reply_error(rq, 500, "INTERNALERROR", NULL, "out of memory");
+        else
+            rl_reply_raw(rq, 200, rs_buf_cstr(&b));
+    }
+    rs_buf_free(&b);
+}
+
+void h_docs_add(rl_req *rq) {
+    write_docs(rq, DOC_ADD);
+}
+
+void h_docs_patch(rl_req *rq) {
+    write_docs(rq, DOC_PATCH);
+}
+
+void h_docs_delete(rl_req *rq) {
+    write_docs(rq, DOC_DELETE);
+}

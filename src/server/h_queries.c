@@ -1,0 +1,61 @@
+/* h_queries.c - the /queries endpoints: run (sync/async), validate, list, get, pages, cancel. */
+#include "handlers.h"
+#include "queries.h"
+
+#include <stdlib.h>
+
+void h_query(rl_req *rq) {
+    const cJSON *sql;
+    rl_query_req qr;
+    if (!rl_require_object(rq))
+        return;
+    sql = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
+    if (!cJSON_IsObject(sql) || rl_json_str(sql, "query") == NULL) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "sql.query is required");
+        return;
+    }
+    if (!rl_query_req_parse(rq, rq->json, sql, &qr))
+        return;
+    qr.sql = rl_json_str(sql, "query");
+    if (rl_req_db(rq) == NULL)
+        return;
+    rl_query_execute(rq, &qr);
+}
+
+void h_query_validate(rl_req *rq) {
+    const cJSON *sql;
+    sqlite3 *db;
+    char *out = NULL;
+    rs_err err = {0};
+    if (!rl_require_object(rq))
+        return;
+    sql = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
+    if (!cJSON_IsObject(sql) || rl_json_str(sql, "query") == NULL) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "sql.query is required");
+        return;
+    }
+    if ((db = rl_req_db(rq)) == NULL)
+        return;
+    if (rl_query_validate(rq->srv, db, rl_json_str(sql, "query"), &out, NULL, &err) != RS_OK)
+        rl_reply_error_at(rq, err.code == RS_ENOMEM ? 500 : 400, "QUERY_ERROR", err.line,
+                          err.column, NULL, err.msg);
+    else
+        rl_reply_raw(rq, 200, out);
+    free(out);
+}
+
+void h_query_list(rl_req *rq) {
+    rl_queries_reply_list(rq);
+}
+
+void h_query_get(rl_req *rq) {
+    rl_queries_reply_get(rq, rq->args[0]);
+}
+
+void h_query_pages(rl_req *rq) {
+    rl_queries_reply_pages(rq, rq->args[0]);
+}
+
+void h_query_cancel(rl_req *rq) {
+    rl_queries_reply_cancel(rq, rq->args[0]);
+}

@@ -1,0 +1,86 @@
+/*
+ * handlers.h - the HTTP handlers of rockset-local, one per route (router.c holds the table).
+ *
+ * Each takes the request (body read, path captures in rq->args in pattern order) and fills the
+ * reply through the rl_reply_* helpers of server.h. Routes without a workspace capture (org-wide
+ * lists) call the same list handler with rq->n_args == 0.
+ * Thread-safety: handlers run concurrently on connection threads; they share only rl_server.
+ */
+#ifndef RL_HANDLERS_H
+#define RL_HANDLERS_H
+
+#include "server.h"
+
+/* h_common.c: helpers shared by the handlers */
+#define RL_USER     "local@rockset-local"
+#define RL_KEY_NAME "local"
+/* 1 when workspace ws exists, else replies 404 WORKSPACE_NOT_FOUND and returns 0. */
+int h_ws_check(rl_req *rq, sqlite3 *db, const char *ws);
+/* 1 when ws.name is free (no collection, view or alias), else replies 409 and returns 0. */
+int h_name_free(rl_req *rq, sqlite3 *db, const char *ws, const char *name, const char *kind);
+/* Run sql (binding ws, name) and reply {"data": column 0}; when there is no row reply 404 with
+ * message_key key and message "<Kind> \"name\" does not exist in workspace \"ws\"". */
+void h_reply_one(rl_req *rq, sqlite3 *db, const char *sql, const char *ws, const char *name,
+                 const char *kind, const char *key);
+/* Validate a name from a request body; replies 400 and returns 0 when missing or invalid. */
+int h_check_name(rl_req *rq, const char *name, const char *what);
+
+/* h_workspaces.c */
+void h_root(rl_req *rq);
+void h_org(rl_req *rq);
+void h_ws_create(rl_req *rq);
+void h_ws_list(rl_req *rq);
+void h_ws_get(rl_req *rq);
+void h_ws_delete(rl_req *rq);
+
+/* h_collections.c */
+void h_coll_create(rl_req *rq);
+void h_coll_list(rl_req *rq);
+void h_coll_get(rl_req *rq);
+void h_coll_update(rl_req *rq);
+void h_coll_delete(rl_req *rq);
+void h_commit(rl_req *rq);
+
+/* h_documents.c */
+void h_docs_add(rl_req *rq);
+void h_docs_patch(rl_req *rq);
+void h_docs_delete(rl_req *rq);
+
+/* h_queries.c */
+void h_query(rl_req *rq);
+void h_query_validate(rl_req *rq);
+void h_query_list(rl_req *rq);
+void h_query_get(rl_req *rq);
+void h_query_pages(rl_req *rq);
+void h_query_cancel(rl_req *rq);
+
+/* h_views.c */
+void h_view_create(rl_req *rq);
+void h_view_list(rl_req *rq);
+void h_view_get(rl_req *rq);
+void h_view_update(rl_req *rq);
+void h_view_delete(rl_req *rq);
+
+/* h_aliases.c */
+void h_alias_create(rl_req *rq);
+void h_alias_list(rl_req *rq);
+void h_alias_get(rl_req *rq);
+void h_alias_update(rl_req *rq);
+void h_alias_delete(rl_req *rq);
+
+/* h_lambdas.c */
+void h_ql_create(rl_req *rq);
+void h_ql_list(rl_req *rq);
+void h_ql_delete(rl_req *rq);
+void h_ql_version_create(rl_req *rq);
+void h_ql_version_list(rl_req *rq);
+void h_ql_version_get(rl_req *rq);
+void h_ql_version_delete(rl_req *rq);
+void h_ql_version_execute(rl_req *rq);
+void h_ql_tag_list(rl_req *rq);
+void h_ql_tag_create(rl_req *rq);
+void h_ql_tag_get(rl_req *rq);
+void h_ql_tag_delete(rl_req *rq);
+void h_ql_tag_execute(rl_req *rq);
+
+#endif

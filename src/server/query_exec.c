@@ -1,0 +1,488 @@
+/* query_exec.c - see query_exec.h. */
+#include "query_exec.h"
+#include "docs.h"
+#include "queries.h"
+#include "sqlxlate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- resolver: names in SQL -> collection tables / view SQL, following aliases ---- */
+
+typedef struct resolve_ctx {
+    sqlite3 *db;
+    rs_buf seen;      /* JSON array body (no brackets) of every ws.name resolved */
+    rs_buf views;     /* same, views only */
+    int n_view_steps; /* views expanded so far: a cycle would never end */
+} resolve_ctx;
+
+static void note_name(rs_buf *b, const char *ws, const char *name) {
+    char quoted[300];
+    snprintf(quoted, sizeof(quoted), "\"%s.%s\"", ws, name);
+    if (b->data && strstr(b->data, quoted))
+        return;
+    if (b->len)
+        rs_buf_putc(b, ',');
+    rs_buf_puts(b, quoted);
+}
+
+static int resolve_collection(sqlite3 *db, const char *ws, const char *name, sqlx_relation *out,
+                              rs_err *err) {
+    char *tbl = NULL;
+    int rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
+                    ws, name);
+    if (rc != RS_OK)
+        return rc;
+    if (tbl == NULL)
+        return RS_ENOTFOUND;
+    out->kind = SQLX_REL_COLLECTION;
+    snprintf(out->table, sizeof(out->table), "%s", tbl);
+    snprintf(out->canonical, sizeof(out->canonical), "%s.%s", ws, name);
+    free(tbl);
+    return RS_OK;
+}
+
+static int resolve_alias(sqlite3 *db, const char *ws, const char *name, sqlx_relation *out,
+                         rs_err *err) {
+    char *target_ws = NULL, *target = NULL;
+    int rc = rl_sql(db, &target, err,
+                    "SELECT json_extract(collections, '$[0]') FROM aliases WHERE ws = ?1 AND "
+                    "name = ?2",
+                    "ss", ws, name);
+    if (rc == RS_OK && target == NULL)
+        rc = RS_ENOTFOUND;
+    if (rc == RS_OK) {
+        char *dot = strchr(target, '.');
+        target_ws = target;
+        if (dot == NULL)
+            rc = RS_ENOTFOUND;
+        else {
+            *dot = '\0';
+            rc = resolve_collection(db, target_ws, dot + 1, out, err);
+            if (rc == RS_ENOTFOUND)
+                rs_err_set(err, RS_ENOTFOUND,
+                           "Alias \"%s.%s\" points to collection \"%s.%s\", which does not exist",
+                           ws, name, target_ws, dot + 1);
+        }
+    }
+    if (rc == RS_OK)
+        snprintf(out->alias_of, sizeof(out->alias_of), "%s.%s", ws, name);
+    free(target);
+    return rc;
+}
+
+static int resolve_view(resolve_ctx *rc_ctx, const char *ws, const char *name, sqlx_relation *out,
+                        rs_err *err) {
+    char *sql = NULL;
+    int rc;
+    if (++rc_ctx->n_view_steps > 64)
+        return rs_err_set(err, RS_EINVAL, "view \"%s.%s\" nests too deeply (a cycle?)", ws, name);
+    rc = rl_sql(rc_ctx->db, &sql, err,
+                "SELECT CASE WHEN sync_until_ms > rl_now_ms() AND prev_sql IS NOT NULL"
+                " THEN prev_sql ELSE query_sql END FROM views WHERE ws = ?1 AND name = ?2",
+                "ss", ws, name);
+    if (rc != RS_OK)
+        return rc;
+    if (sql == NULL)
+        return RS_ENOTFOUND;
+    out->kind = SQLX_REL_VIEW;
+    out->view_sql = sql;
+    snprintf(out->canonical, sizeof(out->canonical), "%s.%s", ws, name);
+    note_name(&rc_ctx->views, ws, name);
+    return RS_OK;
+}
+
+static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *out, rs_err *err) {
+    resolve_ctx *rctx = ctx;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rs_err_clear(err);
+    note_name(&rctx->seen, ws, name);
+    rc = resolve_collection(rctx->db, ws, name, out, err);
+    if (rc == RS_ENOTFOUND)
+        rc = resolve_alias(rctx->db, ws, name, out, err);
+    if (rc == RS_ENOTFOUND && err && err->code == RS_ENOTFOUND)
+        return rc; /* alias pointing nowhere: keep its message */
+    if (rc == RS_ENOTFOUND)
+        rc = resolve_view(rctx, ws, name, out, err);
+    if (rc == RS_EINVAL)
+        return rc;
+    if (rc == RS_ENOTFOUND)
+        rs_err_set(err, RS_ENOTFOUND, "Collection \"%s\" does not exist in workspace \"%s\"", name,
+                   ws);
+    return rc;
+}
+
+/* ---- helpers ---- */
+
+static char *names_json(char **names, int n) {
+    rs_buf b = RS_BUF_INIT;
+    int i;
+    rs_buf_putc(&b, '[');
+    for (i = 0; i < n; i++) {
+        if (i)
+            rs_buf_putc(&b, ',');
+        rs_buf_json_string(&b, names[i], strlen(names[i]));
+    }
+    rs_buf_putc(&b, ']');
+    if (b.oom) {
+        rs_buf_free(&b);
+        return NULL;
+    }
+    return rs_buf_detach(&b);
+}
+
+/* [{"name":..,"type":""}]: the translator knows names, not types (type "" as on the wire). */
+static char *column_fields_json(const sqlx_stmt *st) {
+    rs_buf b = RS_BUF_INIT;
+    int i;
+    rs_buf_putc(&b, '[');
+    for (i = 0; i < st->n_columns; i++) {
+        rs_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        rs_buf_json_string(&b, st->column_names[i], strlen(st->column_names[i]));
+        rs_buf_puts(&b, ",\"type\":\"\"}");
+    }
+    rs_buf_putc(&b, ']');
+    if (b.oom) {
+        rs_buf_free(&b);
+        return NULL;
+    }
+    return rs_buf_detach(&b);
+}
+
+static int add_row(qx_result *res, const char *text, size_t len) {
+    if (res->offs == NULL || (size_t)res->n_rows + 2 > res->cap_offs) {
+        size_t cap = res->cap_offs ? res->cap_offs * 2 : 64;
+        size_t *grown = realloc(res->offs, cap * sizeof(size_t));
+        if (grown == NULL)
+            return RS_ENOMEM;
+        if (res->offs == NULL)
+            grown[0] = 0;
+        res->offs = grown;
+        res->cap_offs = cap;
+    }
+    if (rs_buf_append(&res->rows, text, len) != RS_OK)
+        return RS_ENOMEM;
+    res->n_rows++;
+    res->offs[res->n_rows] = res->rows.len;
+    return RS_OK;
+}
+
+void qx_rows_json(const qx_result *res, int64_t from, int64_t count, rs_buf *b) {
+    int64_t i;
+    rs_buf_putc(b, '[');
+    for (i = from; i < from + count && i < res->n_rows; i++) {
+        if (i > from)
+            rs_buf_putc(b, ',');
+        rs_buf_append(b, res->rows.data + res->offs[i], res->offs[i + 1] - res->offs[i]);
+    }
+    rs_buf_putc(b, ']');
+}
+
+void qx_result_free(qx_result *res) {
+    rs_buf_free(&res->rows);
+    free(res->offs);
+    free(res->column_fields);
+    free(res->collections);
+    free(res->aliases);
+    memset(res, 0, sizeof(*res));
+}
+
+static void fail(qx_result *res, int status, const char *type, const rs_err *from) {
+    res->http_status = status;
+    if (from && from != &res->err)
+        res->err = *from;
+    snprintf(res->err.type, sizeof(res->err.type), "%s", type);
+}
+
+/* ---- progress handler: timeout and cancel ---- */
+
+typedef struct progress {
+    int64_t deadline_mono;
+    int *cancel;
+    int timed_out;
+} progress;
+
+static int on_progress(void *arg) {
+    progress *p = arg;
+    if (p->cancel && __atomic_load_n(p->cancel, __ATOMIC_RELAXED))
+        return 1;
+    if (rl_mono_ms() > p->deadline_mono) {
+        p->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- parameters ---- */
+
+static const cJSON *find_param(const cJSON *params, const char *name) {
+    const cJSON *p;
+    cJSON_ArrayForEach(p, params) {
+        const char *n = rl_json_str(p, "name");
+        if (n && strcmp(n, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static int check_params(const sqlx_stmt *st, const cJSON *params, rs_err *err) {
+    int i;
+    for (i = 0; i < st->n_params; i++) {
+        const cJSON *p = find_param(params, st->param_names[i]);
+        if (p == NULL || rl_json_str(p, "value") == NULL) {
+            rs_err_set(err, RS_EINVAL, "Query parameter '%s' was referenced but not provided",
+                       st->param_names[i]);
+            return RS_EINVAL;
+        }
+    }
+    return RS_OK;
+}
+
+static int bind_params(sqlite3_stmt *stmt, const cJSON *params, rs_err *err) {
+    int i, n = sqlite3_bind_parameter_count(stmt);
+    for (i = 1; i <= n; i++) {
+        const char *pname = sqlite3_bind_parameter_name(stmt, i);
+        const cJSON *p;
+        const char *type;
+        if (pname == NULL)
+            continue;
+        p = find_param(params, pname + 1);
+        if (p == NULL)
+            return rs_err_set(err, RS_EINVAL,
+                              "Query parameter '%s' was referenced but not provided", pname + 1);
+        type = rl_json_str(p, "type");
+        if (sqlx_bind_param(stmt, i, pname + 1, type ? type : "", rl_json_str(p, "value"), err))
+            return err ? err->code : RS_EINVAL;
+    }
+    return RS_OK;
+}
+
+/* ---- statement kinds ---- */
+
+static void step_error(sqlite3 *db, int rc, const progress *prog, const qx_input *in,
+                       qx_result *res) {
+    rs_err e = {0};
+    if (rc == SQLITE_INTERRUPT && prog->timed_out) {
+        rs_err_set(&e, RS_ETIMEOUT,
+                   "Query timeout reached. The query did not finish within %lld ms",
+                   (long long)in->timeout_ms);
+        fail(res, 408, "QUERY_TIMEOUT", &e);
+    } else if (rc == SQLITE_INTERRUPT) {
+        res->cancelled = 1;
+        rs_err_set(&e, RS_EINTERRUPT, "Query was cancelled");
+        fail(res, 400, "QUERY_CANCELLED", &e);
+    } else if (strstr(sqlite3_errmsg(db), "parser stack overflow") != NULL) {
+        /* The translation is valid, but SQLite's parser has a fixed depth; say what the user
+         * can change rather than echo SQLite's internal wording. */
+        rs_err_set(&e, RS_EUNSUPPORTED,
+                   "unsupported SQL: the query nests too deeply for rockset-local "
+                   "(too many nested subqueries or function calls)");
+        fail(res, 400, "QUERY_ERROR", &e);
+    } else {
+        rs_err_set(&e, RS_EINVAL, "%s", sqlite3_errmsg(db));
+        fail(res, 400, "QUERY_ERROR", &e);
+    }
+}
+
+/* Run the SELECT text, appending each row's doc to res. */
+static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progress *prog,
+                        qx_result *res) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        step_error(db, rc, prog, in, res);
+        return;
+    }
+    if (bind_params(stmt, in->params, &res->err) != RS_OK) {
+        fail(res, 400, "QUERY_ERROR", NULL);
+        sqlite3_finalize(stmt);
+        return;
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(stmt, 0);
+        int len = sqlite3_column_bytes(stmt, 0);
+        if (add_row(res, text ? text : "{}", text ? (size_t)len : 2) != RS_OK) {
+            rs_err_set(&res->err, RS_ENOMEM, "out of memory holding the results");
+            fail(res, 500, "INTERNALERROR", NULL);
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE && res->http_status == 0)
+        step_error(db, rc, prog, in, res);
+    sqlite3_finalize(stmt);
+}
+
+static void describe_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {
+    sqlx_describe *d = sqlx_describe_new();
+    sqlite3_stmt *stmt = NULL;
+    char sql[256];
+    char *rows = NULL;
+    int rc = RS_OK;
+
+    snprintf(sql, sizeof(sql), "SELECT doc FROM \"%s\"", st->target_table);
+    if (d == NULL || sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        rc = rs_err_set(&res->err, RS_EINTERNAL, "cannot read %s.%s", st->target_ws,
+                        st->target_name);
+    while (rc == RS_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        rc = sqlx_describe_add(d, (const char *)sqlite3_column_text(stmt, 0), &res->err);
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (rc == RS_OK) {
+        rows = sqlx_describe_rows(d, &res->err);
+        if (rows == NULL)
+            rc = RS_EINTERNAL;
+    }
+    if (rc == RS_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM json_each(?1)", -1, &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(stmt, 1, rows, -1, SQLITE_STATIC);
+        while (rc == RS_OK && sqlite3_step(stmt) == SQLITE_ROW)
+            rc = add_row(res, (const char *)sqlite3_column_text(stmt, 0),
+                         (size_t)sqlite3_column_bytes(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    if (rc != RS_OK)
+        fail(res, rc == RS_EINVAL ? 400 : 500, rc == RS_EINVAL ? "QUERY_ERROR" : "INTERNALERROR",
+             NULL);
+    free(rows);
+    sqlx_describe_free(d);
+}
+
+/* INSERT INTO: run the SELECT, then write its rows as documents in one transaction. */
+static void insert_rows(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, const qx_input *in,
+                        progress *prog, qx_result *res) {
+    qx_result docs;
+    rl_docwrite w;
+    char id[256], row[64];
+    int64_t i;
+    int rc;
+
+    memset(&docs, 0, sizeof(docs));
+    select_rows(db, st->sqlite_sql, in, prog, &docs);
+    if (docs.http_status != 0) {
+        fail(res, docs.http_status, docs.err.type, &docs.err);
+        res->cancelled = docs.cancelled;
+        qx_result_free(&docs);
+        return;
+    }
+    rc = rl_docs_begin(&w, db, srv, st->target_ws, st->target_name, &res->err);
+    if (rc == RS_OK) {
+        for (i = 0; rc == RS_OK && i < docs.n_rows; i++) {
+            char *doc = strndup(docs.rows.data + docs.offs[i], docs.offs[i + 1] - docs.offs[i]);
+            rc = doc ? rl_docs_add(&w, doc, id, &res->err) : RS_ENOMEM;
+            free(doc);
+        }
+        if (rc == RS_OK)
+            rc = rl_docs_end(&w, 1, res->last_offset, &res->err);
+        else
+            rl_docs_end(&w, 0, NULL, NULL);
+    }
+    if (rc != RS_OK) {
+        res->last_offset[0] = '\0';
+        fail(res, 400, "QUERY_ERROR", NULL);
+    } else {
+        snprintf(row, sizeof(row), "{\"num_docs_inserted\":%lld}", (long long)docs.n_rows);
+        add_row(res, row, strlen(row));
+    }
+    qx_result_free(&docs);
+}
+
+/* stats.last_queried_ms: best effort, a busy database must not fail the query */
+static void note_queried(sqlite3 *db, const char *collections_json) {
+    rl_sql(db, NULL, NULL,
+           "UPDATE collections SET last_queried_ms = rl_now_ms()"
+           " WHERE ws || '.' || name IN (SELECT value FROM json_each(?1))",
+           "s", collections_json);
+}
+
+static void translate_error(const rs_err *e, qx_result *res) {
+    fail(res, 400, "QUERY_ERROR", e);
+}
+
+void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
+    resolve_ctx rctx;
+    sqlx_options opts;
+    sqlx_stmt st;
+    progress prog;
+    rs_err err = {0};
+
+    memset(res, 0, sizeof(*res));
+    memset(&rctx, 0, sizeof(rctx));
+    memset(&st, 0, sizeof(st));
+    rctx.db = db;
+    opts.default_row_limit = in->default_row_limit;
+    prog.deadline_mono = rl_mono_ms() + in->timeout_ms;
+    prog.cancel = in->cancel;
+    prog.timed_out = 0;
+    if (sqlx_translate(in->sql, &opts, resolve, &rctx, &st, &err) != RS_OK) {
+        translate_error(&err, res);
+        goto done;
+    }
+    if (check_params(&st, in->params, &err) != RS_OK) {
+        translate_error(&err, res);
+        goto done;
+    }
+    res->collections = names_json(st.collections, st.n_collections);
+    res->aliases = names_json(st.aliases, st.n_aliases);
+    if (st.column_names)
+        res->column_fields = column_fields_json(&st);
+    sqlite3_progress_handler(db, 1000, on_progress, &prog);
+    if (st.kind == SQLX_SELECT)
+        select_rows(db, st.sqlite_sql, in, &prog, res);
+    else if (st.kind == SQLX_DESCRIBE)
+        describe_rows(db, &st, res);
+    else
+        insert_rows(srv, db, &st, in, &prog, res);
+    sqlite3_progress_handler(db, 0, NULL, NULL);
+    if (res->http_status == 0 && st.n_collections > 0)
+        note_queried(db, res->collections);
+done:
+    sqlx_stmt_free(&st);
+    rs_buf_free(&rctx.seen);
+    rs_buf_free(&rctx.views);
+}
+
+int rl_query_validate(rl_server *srv, sqlite3 *db, const char *sql, char **out, char **entities,
+                      rs_err *err) {
+    resolve_ctx rctx;
+    sqlx_options opts = {0};
+    sqlx_stmt st;
+    rs_buf b = RS_BUF_INIT;
+    char *cols = NULL, *aliases = NULL, *params = NULL;
+    int rc;
+    (void)srv;
+
+    memset(&rctx, 0, sizeof(rctx));
+    rctx.db = db;
+    rc = sqlx_translate(sql, &opts, resolve, &rctx, &st, err);
+    if (rc != RS_OK) {
+        if (err)
+            snprintf(err->type, sizeof(err->type), "QUERY_ERROR");
+        goto done;
+    }
+    cols = names_json(st.collections, st.n_collections);
+    aliases = names_json(st.aliases, st.n_aliases);
+    params = names_json(st.param_names, st.n_params);
+    rs_buf_printf(&b, "{\"collections\":%s,\"aliases\":%s,\"views\":[%s],\"parameters\":%s}",
+                  cols ? cols : "[]", aliases ? aliases : "[]", rs_buf_cstr(&rctx.views),
+                  params ? params : "[]");
+    if (entities) {
+        rs_buf e = RS_BUF_INIT;
+        rs_buf_printf(&e, "[%s]", rs_buf_cstr(&rctx.seen));
+        *entities = rs_buf_detach(&e);
+    }
+    *out = rs_buf_detach(&b);
+    if (*out == NULL || (entities && *entities == NULL))
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    sqlx_stmt_free(&st);
+done:
+    free(cols);
+    free(aliases);
+    free(params);
+    rs_buf_free(&b);
+    rs_buf_free(&rctx.seen);
+    rs_buf_free(&rctx.views);
+    return rc;
+}

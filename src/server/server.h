@@ -1,0 +1,98 @@
+/*
+ * server.h - rockset-local's shared types: the configuration from the command line, the server
+ * (store + query registry + knobs), and one HTTP request being answered (rl_req), plus the
+ * reply helpers every handler uses (reply.c).
+ *
+ * A handler gets an rl_req whose body is fully read (and parsed as JSON into rq->json when it
+ * was not empty), fills rq->status and rq->out through the rl_reply_* functions, and returns.
+ * It may borrow the request's SQLite connection with rl_req_db (released after the reply).
+ *
+ * Ownership: rl_req belongs to the connection thread answering it (httpd.c); handlers never keep
+ * pointers into it. rl_server is shared by all threads; its parts are individually thread-safe.
+ */
+#ifndef RL_SERVER_H
+#define RL_SERVER_H
+
+#include "buf.h"
+#include "err.h"
+#include "store.h"
+
+#include <cJSON.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+typedef struct rl_config {
+    const char *host;
+    int port;
+    const char *port_file;
+    const char *data_path;
+    const char **api_keys;
+    int n_api_keys;
+    int64_t provision_delay_ms;
+    int64_t view_sync_delay_ms;
+    int64_t ingest_delay_ms;
+    int64_t latency_ms;
+    double fail_rate;
+    int fail_status;
+    int rate_limit;
+    int64_t query_timeout_ms;
+    int64_t max_body_bytes;
+} rl_config;
+
+typedef struct rl_queries rl_queries; /* queries.h */
+
+typedef struct rl_server {
+    rl_config cfg;
+    rl_store *store;
+    rl_queries *queries;
+} rl_server;
+
+#define RL_MAX_ARGS 6
+
+typedef struct rl_req {
+    rl_server *srv;
+    const char *method;
+    const char *path;
+    char *args[RL_MAX_ARGS]; /* path captures, decoded; owned by the request */
+    int n_args;
+    const char *body; /* NUL-terminated; "" when none */
+    size_t body_len;
+    cJSON *json; /* parsed body, NULL when the body was empty */
+    /* query-string lookup supplied by httpd.c */
+    const char *(*query_arg)(void *conn, const char *name);
+    void *conn;
+    sqlite3 *db; /* lazily acquired, released by httpd.c */
+    int status;
+    int retry_after; /* > 0: send Retry-After */
+    rs_buf out;
+} rl_req;
+
+/* The request's connection (acquired on first use); NULL after replying 500 when none. */
+sqlite3 *rl_req_db(rl_req *rq);
+const char *rl_req_arg(rl_req *rq, const char *name);
+
+/* reply.c ---------------------------------------------------------------------------------- */
+
+/* Replace any reply with status and the given JSON text as body. */
+void rl_reply_raw(rl_req *rq, int status, const char *json);
+/* {"data": <json>} with status 200; json NULL means 500 (caller failed to build it). */
+void rl_reply_data(rl_req *rq, const char *json);
+/* An ErrorModel body. key may be NULL (message_key null). */
+void rl_reply_error(rl_req *rq, int status, const char *type, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* ErrorModel with SQL position and query id (line/column 0 = null, query_id NULL = null). */
+void rl_reply_error_at(rl_req *rq, int status, const char *type, int line, int column,
+                       const char *query_id, const char *message);
+/* Map an rs_err from the store to a reply: ENOMEM/INTERNAL -> 500, etc. */
+void rl_reply_err(rl_req *rq, const rs_err *err);
+/* Append an ErrorModel object (no status change) to b; used inside DocumentStatus. */
+int rl_error_json(rs_buf *b, const char *type, const char *key, int line, int column,
+                  const char *query_id, const char *message);
+
+/* Request body field helpers (NULL / default when absent or of another type). */
+const char *rl_json_str(const cJSON *obj, const char *key);
+int rl_json_has(const cJSON *obj, const char *key);
+/* 1 when the body is a JSON object, else replies 400 and returns 0. */
+int rl_require_object(rl_req *rq);
+
+#endif

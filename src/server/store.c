@@ -1,0 +1,415 @@
+/* store.c - see store.h. */
+#include "store.h"
+#include "sqlxlate.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POOL_MAX 64
+
+struct rl_store {
+    char path[4096];
+    char tmp_dir[256]; /* non-empty for the temporary database: removed at close */
+    pthread_mutex_t lock;
+    sqlite3 *idle[POOL_MAX];
+    int n_idle;
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
+    "CREATE TABLE IF NOT EXISTS workspaces(name TEXT PRIMARY KEY, description TEXT,"
+    " created_at INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO workspaces VALUES('commons', NULL, CAST(strftime('%s','now') AS INT));"
+    "CREATE TABLE IF NOT EXISTS collections(ws TEXT NOT NULL, name TEXT NOT NULL,"
+    " description TEXT, fmq TEXT, retention_secs INTEGER, event_time_info TEXT,"
+    " compression TEXT, created_at INTEGER NOT NULL, ready_at_ms INTEGER NOT NULL,"
+    " tbl TEXT NOT NULL UNIQUE, bytes_inserted INTEGER NOT NULL DEFAULT 0,"
+    " bytes_overwritten INTEGER NOT NULL DEFAULT 0, last_updated_ms INTEGER,"
+    " last_queried_ms INTEGER, rrn TEXT, PRIMARY KEY(ws, name));"
+    "CREATE TABLE IF NOT EXISTS writes(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " at_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS views(ws TEXT NOT NULL, name TEXT NOT NULL, description TEXT,"
+    " query_sql TEXT NOT NULL, prev_sql TEXT, entities TEXT NOT NULL, created_at INTEGER,"
+    " modified_at INTEGER, sync_until_ms INTEGER, PRIMARY KEY(ws, name));"
+    "CREATE TABLE IF NOT EXISTS aliases(ws TEXT NOT NULL, name TEXT NOT NULL, description TEXT,"
+    " collections TEXT NOT NULL, created_at INTEGER, modified_at INTEGER,"
+    " PRIMARY KEY(ws, name));"
+    "CREATE TABLE IF NOT EXISTS lambdas(ws TEXT NOT NULL, name TEXT NOT NULL,"
+    " created_at INTEGER, PRIMARY KEY(ws, name));"
+    "CREATE TABLE IF NOT EXISTS lambda_versions(ws TEXT NOT NULL, name TEXT NOT NULL,"
+    " version TEXT NOT NULL, seq INTEGER NOT NULL, description TEXT, query TEXT NOT NULL,"
+    " default_params TEXT NOT NULL, collections TEXT NOT NULL, is_public INTEGER,"
+    " created_at INTEGER, last_executed INTEGER, last_execution_error INTEGER,"
+    " last_execution_error_message TEXT, PRIMARY KEY(ws, name, version));"
+    "CREATE TABLE IF NOT EXISTS lambda_tags(ws TEXT NOT NULL, name TEXT NOT NULL,"
+    " tag TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY(ws, name, tag));";
+
+int64_t rl_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t rl_mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void random_bytes(unsigned char *out, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(out + got, n - got, 0);
+        if (r <= 0) {
+            /* getrandom cannot fail for small requests after boot; keep a fallback anyway */
+            for (; got < n; got++)
+                out[got] = (unsigned char)(rand() & 0xff);
+            return;
+        }
+        got += (size_t)r;
+    }
+}
+
+void rl_uuid(char out[37]) {
+    unsigned char b[16];
+    random_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+void rl_random_alnum(char *out, int n) {
+    static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char b[64];
+    int i;
+    if (n > 64)
+        n = 64;
+    random_bytes(b, (size_t)n);
+    for (i = 0; i < n; i++)
+        out[i] = set[b[i] % 62];
+    out[n] = '\0';
+}
+
+int rl_valid_name(const char *name) {
+    size_t i, n = name ? strlen(name) : 0;
+    if (n == 0 || n > 100)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-';
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+void rl_offset_format(int64_t seq, char out[48]) {
+    snprintf(out, 48, "f1:0:%012lld:0:---0", (long long)seq);
+}
+
+int64_t rl_offset_parse(const char *text) {
+    long long seq;
+    int used = 0;
+    if (text == NULL || sscanf(text, "f1:0:%lld:0:---0%n", &seq, &used) != 1 || used == 0 ||
+        text[used] != '\0' || seq < 0)
+        return -1;
+    return seq;
+}
+
+/* ---- SQL functions ---- */
+
+static void fn_now_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(ctx, rl_now_ms());
+}
+
+static void format_iso(char *out, size_t cap, int64_t secs, int micros) {
+    time_t t = (time_t)secs;
+    struct tm tmv;
+    char base[32];
+    gmtime_r(&t, &tmv);
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tmv);
+    if (micros < 0)
+        snprintf(out, cap, "%sZ", base);
+    else
+        snprintf(out, cap, "%s.%06dZ", base, micros);
+}
+
+static void fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    char text[48];
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    format_iso(text, sizeof(text), sqlite3_value_int64(argv[0]), -1);
+    sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_iso_us(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    char text[48];
+    int64_t ms;
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    ms = sqlite3_value_int64(argv[0]);
+    format_iso(text, sizeof(text), ms / 1000, (int)(ms % 1000) * 1000);
+    sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    char id[37];
+    (void)argc;
+    (void)argv;
+    rl_uuid(id);
+    sqlite3_result_text(ctx, id, -1, SQLITE_TRANSIENT);
+}
+
+static int register_functions(sqlite3 *db) {
+    int rc = sqlite3_create_function(db, "rl_now_ms", 0, SQLITE_UTF8, NULL, fn_now_ms, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "rl_iso", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                     fn_iso, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "rl_iso_us", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                     fn_iso_us, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "rl_uuid", 0, SQLITE_UTF8, NULL, fn_uuid, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlx_register_functions(db);
+    return rc;
+}
+
+/* ---- connections ---- */
+
+static sqlite3 *open_connection(const char *path, rs_err *err) {
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    sqlite3_busy_timeout(db, 10000);
+    rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    rc = register_functions(db);
+    if (rc != SQLITE_OK)
+        goto fail;
+    return db;
+fail:
+    rs_err_set(err, RS_EIO, "cannot open database %s: %s", path,
+               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return NULL;
+}
+
+int rl_store_open(const char *path, rl_store **out, rs_err *err) {
+    rl_store *st = calloc(1, sizeof(*st));
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+
+    if (st == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    pthread_mutex_init(&st->lock, NULL);
+    if (path == NULL || strcmp(path, ":memory:") == 0) {
+        snprintf(st->tmp_dir, sizeof(st->tmp_dir), "/tmp/rockset-local-XXXXXX");
+        if (mkdtemp(st->tmp_dir) == NULL) {
+            st->tmp_dir[0] = '\0';
+            rs_err_set(err, RS_EIO, "cannot create a temporary directory");
+            goto fail;
+        }
+        snprintf(st->path, sizeof(st->path), "%s/db.sqlite", st->tmp_dir);
+    } else {
+        snprintf(st->path, sizeof(st->path), "%s", path);
+    }
+    db = open_connection(st->path, err);
+    if (db == NULL)
+        goto fail;
+    if (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        rs_err_set(err, RS_EIO, "cannot create the schema in %s: %s", st->path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        goto fail;
+    }
+    st->idle[st->n_idle++] = db;
+    *out = st;
+    return RS_OK;
+fail:
+    rl_store_close(st);
+    return err ? err->code : RS_EIO;
+}
+
+void rl_store_close(rl_store *st) {
+    int i;
+    if (st == NULL)
+        return;
+    for (i = 0; i < st->n_idle; i++)
+        sqlite3_close(st->idle[i]);
+    if (st->tmp_dir[0]) {
+        const char *suffix[] = {"", "-wal", "-shm"};
+        char file[4200];
+        for (i = 0; i < 3; i++) {
+            snprintf(file, sizeof(file), "%s%s", st->path, suffix[i]);
+            unlink(file);
+        }
+        rmdir(st->tmp_dir);
+    }
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+sqlite3 *rl_store_acquire(rl_store *st, rs_err *err) {
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&st->lock);
+    if (st->n_idle > 0)
+        db = st->idle[--st->n_idle];
+    pthread_mutex_unlock(&st->lock);
+    if (db == NULL)
+        db = open_connection(st->path, err);
+    return db;
+}
+
+void rl_store_release(rl_store *st, sqlite3 *db) {
+    if (db == NULL)
+        return;
+    /* a handler that failed half-way may leave a transaction open: never pool one */
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_progress_handler(db, 0, NULL, NULL);
+    pthread_mutex_lock(&st->lock);
+    if (st->n_idle < POOL_MAX) {
+        st->idle[st->n_idle++] = db;
+        db = NULL;
+    }
+    pthread_mutex_unlock(&st->lock);
+    sqlite3_close(db);
+}
+
+/* ---- statement helpers ---- */
+
+static int sql_fail(sqlite3 *db, int rc, rs_err *err) {
+    int code = RS_EINTERNAL;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        code = RS_EEXISTS;
+    else if (rc == SQLITE_INTERRUPT)
+        code = RS_EINTERRUPT;
+    return rs_err_set(err, code, "database error: %s", sqlite3_errmsg(db));
+}
+
+/* Arguments beyond the statement's parameters are consumed and ignored, so one argument list
+ * can serve SQL texts that use only some of them. */
+static int bind_args(sqlite3_stmt *stmt, const char *types, va_list ap) {
+    int i, rc = SQLITE_OK, n = sqlite3_bind_parameter_count(stmt);
+    for (i = 0; types[i] && rc == SQLITE_OK; i++) {
+        if (types[i] == 's') {
+            const char *s = va_arg(ap, const char *);
+            if (i < n)
+                rc = s ? sqlite3_bind_text(stmt, i + 1, s, -1, SQLITE_TRANSIENT)
+                       : sqlite3_bind_null(stmt, i + 1);
+        } else if (types[i] == 'i') {
+            int64_t v = va_arg(ap, int64_t);
+            if (i < n)
+                rc = sqlite3_bind_int64(stmt, i + 1, v);
+        } else {
+            double d = va_arg(ap, double);
+            if (i < n)
+                rc = sqlite3_bind_double(stmt, i + 1, d);
+        }
+    }
+    return rc;
+}
+
+/* Prepare, bind and step once; leaves *stmt_out stepped (caller finalizes). */
+static int run_va(sqlite3 *db, sqlite3_stmt **stmt_out, int *step_rc, rs_err *err, const char *sql,
+                  const char *types, va_list ap) {
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK)
+        rc = bind_args(stmt, types, ap);
+    if (rc != SQLITE_OK) {
+        sql_fail(db, rc, err);
+        sqlite3_finalize(stmt);
+        return err ? err->code : RS_EINTERNAL;
+    }
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sql_fail(db, rc, err);
+        sqlite3_finalize(stmt);
+        return err ? err->code : RS_EINTERNAL;
+    }
+    *stmt_out = stmt;
+    *step_rc = rc;
+    return RS_OK;
+}
+
+int rl_sql(sqlite3 *db, char **out, rs_err *err, const char *sql, const char *types, ...) {
+    sqlite3_stmt *stmt = NULL;
+    int step_rc = 0, rc;
+    va_list ap;
+
+    va_start(ap, types);
+    rc = run_va(db, &stmt, &step_rc, err, sql, types, ap);
+    va_end(ap);
+    if (rc != RS_OK)
+        return rc;
+    if (out != NULL) {
+        const unsigned char *text = NULL;
+        *out = NULL;
+        if (step_rc == SQLITE_ROW)
+            text = sqlite3_column_text(stmt, 0);
+        if (text != NULL) {
+            *out = strdup((const char *)text);
+            if (*out == NULL)
+                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+        }
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int rl_sql_int(sqlite3 *db, int64_t *out, rs_err *err, const char *sql, const char *types, ...) {
+    sqlite3_stmt *stmt = NULL;
+    int step_rc = 0, rc;
+    va_list ap;
+
+    va_start(ap, types);
+    rc = run_va(db, &stmt, &step_rc, err, sql, types, ap);
+    va_end(ap);
+    if (rc != RS_OK)
+        return rc;
+    *out = step_rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    return RS_OK;
+}
+
+int rl_tx_begin(sqlite3 *db, rs_err *err) {
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? RS_OK : sql_fail(db, rc, err);
+}
+
+int rl_tx_end(sqlite3 *db, int ok, rs_err *err) {
+    int rc;
+    if (!ok) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return RS_OK;
+    }
+    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sql_fail(db, rc, err);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return err ? err->code : RS_EINTERNAL;
+    }
+    return RS_OK;
+}

@@ -1,0 +1,65 @@
+/*
+ * store.h - rockset-local's storage: one SQLite database (a file with --data, else a temporary
+ * file removed at shutdown) holding all metadata (workspaces, collections, views, aliases,
+ * lambdas, write offsets) and one document table per collection.
+ *
+ * Documents of a collection live in table "<tbl>_data" (_id, doc, prev_doc, vis_ms, seq); the
+ * SQLite view "<tbl>" exposes column `doc` with what queries may see right now: a write becomes
+ * visible vis_ms = write time + --ingest-delay-ms, and until then the previous version
+ * (prev_doc) is served. The translator (sqlxlate.h) reads the view.
+ *
+ * Connections come from a pool: rl_store_acquire hands one to the calling thread (WAL mode,
+ * busy_timeout, translator functions and rl_* SQL functions registered), rl_store_release puts
+ * it back. A connection is used by one thread at a time; the pool itself is thread-safe.
+ *
+ * SQL functions registered on every connection: rl_now_ms() (epoch ms), rl_iso(epoch_s)
+ * ("2023-08-23T18:56:42Z"), rl_iso_us(epoch_ms) ("2023-08-23T18:56:42.123000Z"), rl_uuid().
+ */
+#ifndef RL_STORE_H
+#define RL_STORE_H
+
+#include "err.h"
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+typedef struct rl_store rl_store;
+
+/* Open (creating when needed) the database at path, or a temporary one for NULL/":memory:".
+ * On success *out owns the store; free with rl_store_close. */
+int rl_store_open(const char *path, rl_store **out, rs_err *err);
+/* Close every pooled connection and, for a temporary database, remove its files. NULL ok. */
+void rl_store_close(rl_store *st);
+
+/* Borrow a connection for the calling thread; NULL (err set) when none can be opened. */
+sqlite3 *rl_store_acquire(rl_store *st, rs_err *err);
+void rl_store_release(rl_store *st, sqlite3 *db);
+
+/* Run one statement with bound arguments. types has one letter per argument: 's' const char *
+ * (NULL binds NULL), 'i' int64_t, 'd' double. When out is not NULL it receives a malloc'd copy
+ * of column 0 of the first row (NULL when there is no row or the value is NULL). Returns 0, or
+ * RS_EEXISTS on a constraint violation, RS_EINTERRUPT when interrupted, else RS_EINTERNAL. */
+int rl_sql(sqlite3 *db, char **out, rs_err *err, const char *sql, const char *types, ...);
+/* Same, returning column 0 of the first row as an integer in *out (0 when no row). */
+int rl_sql_int(sqlite3 *db, int64_t *out, rs_err *err, const char *sql, const char *types, ...);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. rl_tx_end commits when ok is non-zero, else rolls back. */
+int rl_tx_begin(sqlite3 *db, rs_err *err);
+int rl_tx_end(sqlite3 *db, int ok, rs_err *err);
+
+/* Clock helpers. */
+int64_t rl_now_ms(void);
+int64_t rl_mono_ms(void);
+/* Fill out (37 bytes) with a random RFC 4122 version-4 uuid. */
+void rl_uuid(char out[37]);
+/* Fill out with n random characters from [A-Za-z0-9] and a NUL. */
+void rl_random_alnum(char *out, int n);
+
+/* Valid Rockset resource name: 1..100 of [A-Za-z0-9_-]. */
+int rl_valid_name(const char *name);
+
+/* Offsets: "f1:0:<seq, 12 digits>:0:---0"; rl_offset_parse returns the seq or -1. */
+void rl_offset_format(int64_t seq, char out[48]);
+int64_t rl_offset_parse(const char *text);
+
+#endif
