@@ -1450,7 +1450,8 @@ int rs_graph_critical_path(const rs_graph *g, const rs_graph_sel *sel, const dou
         *path = chain;
     }
     *total = last == NO_CAUSE ? 0 : finish[last];
-    *n_path = length;
+    if (n_path != NULL)
+        *n_path = length;
 done:
     seldag_free(&d);
 done_nodag:

@@ -189,8 +189,9 @@ int rs_graph_dot(const rs_graph *g, const rs_graph_sel *sel, char **dot, rs_err 
  * The critical path of the selection (sel NULL = all): the chain, along the dependency
  * structure of rs_graph_order, with the largest sum of durations[model] (indexed by model,
  * array of rs_graph_count() entries; entries of unselected models are not read). Ties go to the
- * chain ending at, then coming from, the smallest name. *path (malloc'd, first model first)
- * may be NULL when not wanted; an empty selection gives *total 0 and *n_path 0.
+ * chain ending at, then coming from, the smallest name. The chain goes to *path (malloc'd,
+ * first model first) and its length to *n_path; path and n_path may each be NULL when not
+ * wanted. An empty selection gives *total 0 and *n_path 0.
  */
 int rs_graph_critical_path(const rs_graph *g, const rs_graph_sel *sel, const double *durations,
                            double *total, size_t **path, size_t *n_path, rs_err *err);

@@ -1,0 +1,67 @@
+/*
+ * fn_models_int.h - what the model functions (fn_models.c, fn_models_test.c, fn_models_seed.c,
+ * vtab_dag.c) share: reading the model tables into a project (compile.h), writing
+ * rockset_run_results rows, progress lines and JSON/SQL result helpers.
+ *
+ * Everything here runs on the SQL function's own thread (the one holding the connection);
+ * only models_progress_line may also be called from worker threads (it touches no SQLite).
+ * Ownership: as each function says; strings handed to SQLite are sqlite3_malloc'd or copied.
+ */
+#ifndef RS_EXT_FN_MODELS_INT_H
+#define RS_EXT_FN_MODELS_INT_H
+
+#include "buf.h"
+#include "compile.h"
+#include "conn.h"
+#include "err.h"
+
+#include <sqlite3ext.h>
+
+/* Read rockset_models, rockset_sources and rockset_vars and load the project, with the
+ * session's workspace and target. run_vars_json (may be NULL) overrides rockset_vars. A
+ * missing table gives "rockset: the model tables do not exist; run SELECT rockset_init()". */
+int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **out, rs_err *err);
+
+/* The target name of the connection's profile ("default" when connected from the
+ * environment or not connected). Borrowed from conn or static. */
+const char *models_target_name(const rs_conn *conn);
+
+/* 1 + the largest run_id in rockset_run_results (1 when empty). */
+int models_next_run_id(sqlite3 *db, long long *run_id, rs_err *err);
+
+/* One rockset_run_results row; NULL strings and rows_affected < 0 are stored as NULL. */
+typedef struct models_result_row {
+    long long run_id;
+    const char *model;
+    const char *kind;
+    const char *relation;
+    const char *status;
+    long long started_ms; /* 0 = NULL */
+    long long elapsed_ms;
+    long long rows_affected;
+    const char *query_id;
+    const char *message;
+    const char *compiled_sql;
+} models_result_row;
+
+int models_write_result(sqlite3 *db, const models_result_row *row, rs_err *err);
+
+/* The description of a relation the model creates: the ownership mark naming it. */
+int models_description(const rs_model_info *mi, rs_buf *out);
+
+/* Print one progress line to stderr unless quiet:
+ *   "12:00:01 | 2 of 5 OK created table model ws.x ........ [OK in 0.31s]"
+ * text is the middle part ("OK created table model ws.x"), status the bracket text. */
+void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
+                          const char *status);
+
+/* Set ctx's result to buf's text with the JSON subtype (buf is emptied), or to an error. */
+void models_result_json(sqlite3_context *ctx, rs_buf *buf);
+
+/* rockset_dag (vtab_dag.c). */
+int models_dag_register(rs_conn *conn, char **pzErr);
+/* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */
+void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void models_fn_seed(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * compile.h - a project of models: model rows -> effective settings, the dependency graph and
+ * the compiled SQL of each model (templates rendered, ephemeral models inlined as CTEs).
+ *
+ * What it is for: ext/fn_models.c reads the rockset_models / rockset_sources / rockset_vars rows
+ * out of SQLite into plain rs_*_row records and calls rs_project_load; every later step
+ * (rockset_compile, _materialize, _run, _test, rockset_dag, rockset_lineage_dot) works on the
+ * rs_project. Nothing here knows SQLite or talks to Rockset; template.h does the Jinja part and
+ * graph.h the graph.
+ *
+ * Settings of a model, later ones winning: the row's columns (materialized, workspace, alias,
+ * unique_key, tags, enabled), the keys of its `config` JSON object, then the keyword arguments
+ * of {{ config(...) }} in its SQL. Keys read: materialized, workspace (or schema), alias,
+ * unique_key (a column name, "a, b", or a list), tags (a string or a list; added to the row's),
+ * enabled, swap ('alias'), pre_hook / post_hook (a string or a list of SQL, rendered as
+ * templates too), parameters (query lambdas: [{"name","type","value"}] or {"name": value}).
+ * Other keys are kept in the merged config and otherwise ignored, as dbt does.
+ *
+ * Rendering: ref('m') is the relation of m - workspace.alias, each part quoted when needed - or,
+ * for an ephemeral m, the CTE name __dbt__cte__m; source('s', 't') is the collection the
+ * rockset_sources row names; {{ this }} the model's own relation (this.workspace, this.schema,
+ * this.name, this.identifier also work); target.name / target.workspace / target.schema /
+ * target.type; var('x'[, default]) the run's vars, then rockset_vars (values are JSON);
+ * env_var('X'[, default]) the environment (except the API key's variables); is_incremental().
+ * The ephemeral models a model reaches (through other ephemeral ones too) become
+ * `WITH __dbt__cte__e AS (<e's SQL>), ...` in dependency order, merged with the model's own WITH
+ * list when it has one.
+ *
+ * Error texts (RS_EINVAL; template and host errors carry "model 'm' line L column C: "):
+ *   "source('s', 't') is not in rockset_sources"
+ *   "var('x') is not set (add it to rockset_vars or the run's vars, or give a default)"
+ *   "env_var('X') is not set and has no default"
+ *   "env_var('ROCKSET_APIKEY') is not available to models: it holds the API key"
+ *   "model 'm': config 'materialized' must be a string"  (and similar for other keys)
+ *   "model 'm': rockset_models.tags must be a JSON array of strings"
+ *   "model 'm': config 'parameters' must be a list of {name, type, value} or an object"
+ *   graph errors (graph.h), "unknown materialization ..." (materialize.h) prefixed "model 'm': ".
+ *
+ * Ownership: rs_project_load copies everything it is given. Strings and arrays reached through
+ * rs_project_model live as long as the project. rs_compiled fields are malloc'd; free with
+ * rs_compiled_free. Thread-safety: a project is used by one thread at a time (it caches
+ * rendered ephemeral models); compile everything before handing SQL to worker threads.
+ */
+#ifndef RS_COMPILE_H
+#define RS_COMPILE_H
+
+#include "buf.h"
+#include "err.h"
+#include "graph.h"
+#include "materialize.h"
+
+#include <stddef.h>
+
+/* One rockset_models row; NULL for SQL NULL. */
+typedef struct rs_model_row {
+    const char *name;
+    const char *sql;
+    const char *materialized; /* NULL = view */
+    const char *workspace;
+    const char *alias;
+    const char *unique_key;
+    const char *tags_json;   /* JSON array of strings */
+    const char *config_json; /* JSON object */
+    int enabled;
+    const char *description;
+} rs_model_row;
+
+typedef struct rs_source_row {
+    const char *source;
+    const char *name;
+    const char *workspace;
+    const char *collection;
+} rs_source_row;
+
+typedef struct rs_var_row {
+    const char *name;
+    const char *value_json; /* JSON text; a value that is not JSON is taken as a string */
+} rs_var_row;
+
+typedef struct rs_project_input {
+    const rs_model_row *models;
+    size_t n_models;
+    const rs_source_row *sources;
+    size_t n_sources;
+    const rs_var_row *vars;
+    size_t n_vars;
+    const char *run_vars_json; /* a JSON object overriding rockset_vars, or NULL */
+    const char *workspace;     /* the session's workspace: the default of every model */
+    const char *target_name;   /* target.name */
+} rs_project_input;
+
+/* A model's effective settings (see the top of this file). */
+typedef struct rs_model_info {
+    const char *name;
+    rs_mat_kind kind;
+    int enabled;
+    const char *workspace;
+    const char *alias;    /* the relation's name: workspace.alias */
+    const char *relation; /* "workspace.alias", unquoted */
+    const char *const *unique_key;
+    size_t n_unique_key;
+    const char *const *tags;
+    size_t n_tags;
+    int swap_alias;
+    const char *params_json; /* query_lambda default parameters as a JSON array, or NULL */
+    const char *config_json; /* the merged config object */
+    const char *description; /* the row's description, or NULL */
+} rs_model_info;
+
+typedef struct rs_project rs_project;
+
+/* Parse every model's template, read its settings (collecting its refs, sources and config()
+ * in parse mode) and build the graph. Errors name the model. */
+int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err);
+void rs_project_free(rs_project *p);
+
+const rs_graph *rs_project_graph(const rs_project *p);
+/* Settings of the model with graph index `model`. */
+const rs_model_info *rs_project_model(const rs_project *p, size_t model);
+
+/* The relation source('s', 't') renders as (quoted as needed), or NULL when rockset_sources has
+ * no such row. Borrowed from the project. */
+const char *rs_project_source_sql(const rs_project *p, const char *source, const char *table);
+
+/* What is shipped for one model. */
+typedef struct rs_compiled {
+    char *sql;             /* is_incremental() false */
+    char *sql_incremental; /* is_incremental() true; incremental models only, else NULL */
+    char **pre_hooks;
+    size_t n_pre_hooks;
+    char **post_hooks;
+    size_t n_post_hooks;
+} rs_compiled;
+
+void rs_compiled_free(rs_compiled *c); /* NULL-safe; leaves it zeroed */
+
+/* Render the model (graph index), its ephemeral ancestors and its hooks. *out must be zeroed;
+ * it is filled only on success. */
+int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err);
+/* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
+int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
+                           rs_err *err);
+
+/* --- pure helpers, exposed for unit tests --- */
+
+/* Append body with the CTEs (n names and bodies) put first: "WITH n1 AS (\n<b1>\n), ...\n<body>",
+ * or, when body itself starts with WITH (after blanks and comments), "WITH n1 AS (...), ...,
+ * <body's own CTEs>...". Trailing blanks and ';' of every body are dropped. */
+int rs_compile_merge_ctes(rs_buf *out, const char *body, const char *const *cte_names,
+                          const char *const *cte_bodies, size_t n);
+
+/* Append text without trailing white space and semicolons. */
+int rs_compile_trim_sql(rs_buf *out, const char *text);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * compile_int.h - what compile.c (the template side) and compile_project.c (rows, settings,
+ * graph) share. Not a public API: see compile.h.
+ *
+ * Ownership: an rs_project owns every string below; rs_model_info fields point into them.
+ * Thread-safety: none (a project belongs to one thread).
+ */
+#ifndef RS_COMPILE_INT_H
+#define RS_COMPILE_INT_H
+
+#include "compile.h"
+#include "err.h"
+#include "graph.h"
+
+#include <stddef.h>
+
+struct rs_template;
+
+/* A growable array of malloc'd strings. */
+typedef struct compile_strv {
+    char **v;
+    size_t n;
+    size_t cap;
+} compile_strv;
+
+int compile_strv_reserve(compile_strv *s, size_t extra, rs_err *err);
+/* Append a copy of text. */
+int compile_strv_push(compile_strv *s, const char *text, rs_err *err);
+void compile_strv_free(compile_strv *s);
+
+typedef struct csource {
+    char *source;
+    char *name;
+    char *workspace;
+    char *collection;
+    char *relation_sql; /* workspace.collection, quoted as needed */
+} csource;
+
+typedef struct cvar {
+    char *name;
+    char *value_json;
+} cvar;
+
+typedef struct cmodel {
+    rs_model_info info; /* the public view; its strings point into the fields below */
+    /* the row, copied */
+    char *name;
+    char *sql;
+    char *materialized_row;
+    char *workspace_row;
+    char *alias_row;
+    char *unique_key_row;
+    char *tags_row;
+    char *config_row;
+    char *description;
+    int enabled_row;
+    /* settings */
+    char *config_merged;
+    char *workspace;
+    char *alias;
+    char *relation; /* "ws.alias" unquoted */
+    char *this_sql; /* what ref() and {{ this }} render: quoted relation or CTE name */
+    char *cte_name; /* __dbt__cte__<name>, quoted as needed */
+    char *params_json;
+    compile_strv unique_key;
+    compile_strv tags;
+    compile_strv pre_hooks; /* templates, rendered by rs_project_compile */
+    compile_strv post_hooks;
+    /* parse mode */
+    struct rs_template *tpl;
+    compile_strv refs;
+    compile_strv source_names; /* source('s', 't') pairs, same index */
+    compile_strv source_tables;
+    /* cache of an ephemeral model's render */
+    char *eph_sql;
+    size_t *eph_refs; /* input positions of the ephemeral models it ref()'d */
+    size_t n_eph_refs;
+} cmodel;
+
+struct rs_project {
+    cmodel *models; /* in input order */
+    size_t n_models;
+    csource *sources;
+    size_t n_sources;
+    cvar *vars; /* the run's vars first, then rockset_vars: the first match wins */
+    size_t n_vars;
+    char *workspace;
+    char *target_name;
+    rs_graph *graph;
+};
+
+/* compile.c: parse m's template, run it in parse mode, fill m->refs, m->source_*, and
+ * m->config_merged (the row's config overridden by config() keywords). */
+int compile_parse_model(rs_project *p, cmodel *m, rs_err *err);
+void compile_template_free(cmodel *m);
+
+/* compile_config.c: read m's settings from its row and merged config into m->info. */
+int compile_apply_settings(rs_project *p, cmodel *m, rs_err *err);
+
+/* compile_project.c */
+/* Set m's workspace and alias and what derives from them (relation, this_sql, cte_name). */
+int compile_set_names(cmodel *m, const char *ws, const char *alias, rs_err *err);
+const csource *compile_find_source(const rs_project *p, const char *source, const char *table);
+const char *compile_find_var(const rs_project *p, const char *name);
+cmodel *compile_model_at(rs_project *p, size_t graph_index);
+
+#endif

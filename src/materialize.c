@@ -1,0 +1,644 @@
+/* materialize.c - see materialize.h. */
+#include "materialize.h"
+#include "jsonscan.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *const kind_names[] = {"view", "table", "incremental", "ephemeral",
+                                         "query_lambda"};
+
+int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err) {
+    size_t i;
+
+    for (i = 0; text != NULL && i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+        if (strcmp(text, kind_names[i]) == 0) {
+            *out = (rs_mat_kind)i;
+            return RS_OK;
+        }
+    }
+    return rs_err_set(err, RS_EINVAL,
+                      "unknown materialization '%s' (use view, table, incremental, ephemeral or "
+                      "query_lambda)",
+                      text ? text : "");
+}
+
+const char *rs_mat_kind_name(rs_mat_kind kind) {
+    if ((size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]))
+        return kind_names[kind];
+    return "unknown";
+}
+
+void rs_mat_result_init(rs_mat_result *r) {
+    memset(r, 0, sizeof(*r));
+    r->rows_affected = -1;
+}
+
+void rs_mat_result_free(rs_mat_result *r) {
+    if (r == NULL)
+        return;
+    free(r->action);
+    free(r->relation);
+    free(r->query_id);
+    free(r->version);
+    rs_mat_result_init(r);
+}
+
+/* ---------------------------------------------------------------- SQL text */
+
+/* Words Rockset's grammar reserves: as bare identifiers they would parse as keywords. */
+static const char *const reserved_words[] = {
+    "all",    "and",    "any",     "array",   "as",       "asc",       "between",  "by",
+    "case",   "cast",   "cross",   "current", "default",  "desc",      "distinct", "else",
+    "end",    "except", "exists",  "false",   "fetch",    "for",       "from",     "full",
+    "group",  "having", "in",      "inner",   "insert",   "intersect", "interval", "into",
+    "is",     "join",   "lateral", "left",    "like",     "limit",     "natural",  "not",
+    "null",   "offset", "on",      "or",      "order",    "outer",     "right",    "select",
+    "set",    "some",   "table",   "then",    "true",     "union",     "unnest",   "using",
+    "values", "when",   "where",   "with",    "describe", "explain",   "update",   "delete",
+};
+
+static int is_reserved(const char *word) {
+    size_t i;
+
+    for (i = 0; i < sizeof(reserved_words) / sizeof(reserved_words[0]); i++) {
+        if (strcasecmp(word, reserved_words[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int is_plain_ident(const char *s) {
+    const char *p;
+
+    if (s == NULL || s[0] == '\0' || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (p = s; *p; p++) {
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return 0;
+    }
+    return !is_reserved(s);
+}
+
+int rs_mat_quote_ident(rs_buf *out, const char *ident) {
+    const char *p;
+
+    if (is_plain_ident(ident))
+        return rs_buf_puts(out, ident);
+    rs_buf_putc(out, '"');
+    for (p = ident ? ident : ""; *p; p++) {
+        if (*p == '"')
+            rs_buf_putc(out, '"');
+        rs_buf_putc(out, *p);
+    }
+    rs_buf_putc(out, '"');
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_mat_relation_sql(rs_buf *out, const char *ws, const char *name) {
+    rs_mat_quote_ident(out, ws);
+    rs_buf_putc(out, '.');
+    rs_mat_quote_ident(out, name);
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+static int is_natural_key(const char *const *keys, size_t n_keys) {
+    return n_keys == 0 || (n_keys == 1 && strcmp(keys[0], "_id") == 0);
+}
+
+int rs_mat_keyed_sql(rs_buf *out, const char *sql, const char *const *keys, size_t n_keys) {
+    size_t i;
+
+    if (is_natural_key(keys, n_keys))
+        return rs_buf_puts(out, sql);
+    rs_buf_puts(out, "SELECT * EXCEPT (_id), ");
+    if (n_keys > 1)
+        rs_buf_puts(out, "CONCAT(");
+    for (i = 0; i < n_keys; i++) {
+        if (i > 0)
+            rs_buf_puts(out, ", '|', ");
+        rs_buf_puts(out, "CAST(");
+        rs_mat_quote_ident(out, keys[i]);
+        rs_buf_puts(out, " AS string)");
+    }
+    if (n_keys > 1)
+        rs_buf_putc(out, ')');
+    rs_buf_puts(out, " AS _id FROM (");
+    rs_buf_puts(out, sql);
+    rs_buf_puts(out, ") AS __rs_keyed");
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_mat_swap_name(rs_buf *out, const char *name, long long stamp_ms) {
+    return rs_buf_printf(out, "%s__rs%lld", name, stamp_ms);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int oom(rs_err *err) {
+    return rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+static int set_string(char **slot, const char *text, rs_err *err) {
+    char *copy = strdup(text);
+
+    if (copy == NULL)
+        return oom(err);
+    free(*slot);
+    *slot = copy;
+    return RS_OK;
+}
+
+/* ---------------------------------------------------------------- what is in the way */
+
+typedef enum rel_kind { REL_NONE = 0, REL_COLLECTION, REL_VIEW, REL_ALIAS } rel_kind;
+
+static const char *const rel_kind_names[] = {"relation", "collection", "view", "alias"};
+
+/* A relation found under the model's name. */
+typedef struct existing {
+    rel_kind kind;
+    char *description;      /* NULL when none */
+    char *collections_json; /* alias: its collections (JSON array), else NULL */
+} existing;
+
+static void existing_free(existing *e) {
+    free(e->description);
+    free(e->collections_json);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Look ws.name up as one kind: RS_OK and *e filled, RS_ENOTFOUND, or another error. */
+static int lookup_kind(rs_api *api, const char *ws, const char *name, rel_kind kind, existing *e,
+                       rs_err *err) {
+    rs_collection coll = {0};
+    rs_view view = {0};
+    rs_alias alias = {0};
+    int rc;
+
+    if (kind == REL_COLLECTION) {
+        rc = rs_api_collection_get(api, ws, name, &coll, err);
+        if (rc == RS_OK) {
+            e->description = coll.description;
+            coll.description = NULL;
+        }
+        rs_collection_free(&coll);
+    } else if (kind == REL_VIEW) {
+        rc = rs_api_view_get(api, ws, name, &view, err);
+        if (rc == RS_OK) {
+            e->description = view.description;
+            view.description = NULL;
+        }
+        rs_view_free(&view);
+    } else {
+        rc = rs_api_alias_get(api, ws, name, &alias, err);
+        if (rc == RS_OK) {
+            e->description = alias.description;
+            e->collections_json = alias.collections_json;
+            alias.description = NULL;
+            alias.collections_json = NULL;
+        }
+        rs_alias_free(&alias);
+    }
+    if (rc == RS_OK)
+        e->kind = kind;
+    return rc;
+}
+
+/* Find what carries the name ws.name, asking first for the kind the model expects. RS_OK with
+ * e->kind REL_NONE when nothing does. */
+static int find_existing(rs_api *api, const char *ws, const char *name, rel_kind first, existing *e,
+                         rs_err *err) {
+    static const rel_kind order[] = {REL_COLLECTION, REL_ALIAS, REL_VIEW};
+    size_t i;
+    int rc;
+
+    memset(e, 0, sizeof(*e));
+    rc = lookup_kind(api, ws, name, first, e, err);
+    for (i = 0; rc == RS_ENOTFOUND && i < sizeof(order) / sizeof(order[0]); i++) {
+        if (order[i] != first)
+            rc = lookup_kind(api, ws, name, order[i], e, err);
+    }
+    if (rc == RS_ENOTFOUND) {
+        rs_err_clear(err);
+        return RS_OK;
+    }
+    return rc;
+}
+
+static int refuse(const rs_mat_job *job, const char *verb, const char *kind, rs_err *err) {
+    return rs_err_set(err, RS_EINVAL,
+                      "rockset: refusing to %s %s %s.%s: it was not created by rockset_ext (its "
+                      "description has no 'managed by rockset_ext' mark); drop it with "
+                      "rockset_drop('%s.%s', 1) or give the model another alias",
+                      verb, kind, job->workspace, job->name, job->workspace, job->name);
+}
+
+static int check_owned(const rs_mat_job *job, const existing *e, const char *verb, rs_err *err) {
+    if (job->is_managed(e->description))
+        return RS_OK;
+    return refuse(job, verb, rel_kind_names[e->kind], err);
+}
+
+static int drop_collection(rs_api *api, const char *ws, const char *name, long timeout_ms,
+                           rs_err *err) {
+    int rc = rs_api_collection_delete(api, ws, name, err);
+
+    if (rc == RS_OK)
+        rc = rs_api_collection_wait_gone(api, ws, name, timeout_ms, err);
+    return rc;
+}
+
+/* Drop the managed collections listed in an alias's collections_json ("ws.coll" strings). A
+ * collection that is already gone, or that is not managed, is left alone. */
+static int drop_alias_targets(rs_api *api, const rs_mat_job *job, const char *collections_json,
+                              const char *keep, rs_err *err) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span item;
+    char *qualified = NULL, *ws = NULL, *name = NULL;
+    existing target;
+    int rc = RS_OK;
+
+    if (collections_json == NULL ||
+        rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(collections_json)) != RS_OK)
+        return RS_OK;
+    while (rc == RS_OK && rs_jsonscan_iter_next(&it, NULL, &item) == 1) {
+        rc = rs_jsonscan_string_dup(item, &qualified, err);
+        if (rc == RS_OK)
+            rc = rs_api_split_name(qualified, job->workspace, &ws, &name, err);
+        if (rc == RS_OK && (keep == NULL || strcmp(qualified, keep) != 0)) {
+            memset(&target, 0, sizeof(target));
+            rc = lookup_kind(api, ws, name, REL_COLLECTION, &target, err);
+            if (rc == RS_OK && job->is_managed(target.description))
+                rc = drop_collection(api, ws, name, job->timeout_ms, err);
+            if (rc == RS_ENOTFOUND) {
+                rs_err_clear(err);
+                rc = RS_OK;
+            }
+            existing_free(&target);
+        }
+        free(qualified);
+        free(ws);
+        free(name);
+        qualified = ws = name = NULL;
+    }
+    return rc;
+}
+
+/* Remove what is in the way (already checked as managed). */
+static int drop_existing(rs_api *api, const rs_mat_job *job, const existing *e, rs_err *err) {
+    int rc;
+
+    switch (e->kind) {
+    case REL_COLLECTION:
+        return drop_collection(api, job->workspace, job->name, job->timeout_ms, err);
+    case REL_VIEW:
+        return rs_api_view_delete(api, job->workspace, job->name, err);
+    case REL_ALIAS:
+        rc = rs_api_alias_delete(api, job->workspace, job->name, err);
+        if (rc == RS_OK)
+            rc = drop_alias_targets(api, job, e->collections_json, NULL, err);
+        return rc;
+    default:
+        return RS_OK;
+    }
+}
+
+/* ---------------------------------------------------------------- creating */
+
+/* Create the job's workspace when a create failed because it is missing. Returns 1 when the
+ * caller should retry its create, 0 when the error stands (err untouched). */
+static int created_missing_workspace(rs_api *api, const rs_mat_job *job, int rc, rs_err *err) {
+    char expected[300];
+    rs_err ws_err;
+    int ws_rc;
+
+    if (rc != RS_ENOTFOUND)
+        return 0;
+    snprintf(expected, sizeof(expected), "rockset: workspace '%s' not found", job->workspace);
+    if (strncmp(err->msg, expected, strlen(expected)) != 0)
+        return 0;
+    rs_err_clear(&ws_err);
+    ws_rc = rs_api_workspace_create(api, job->workspace, job->description, NULL, &ws_err);
+    if (ws_rc != RS_OK && ws_rc != RS_EEXISTS) /* another worker may have just made it */
+        return 0;
+    rs_err_clear(err);
+    return 1;
+}
+
+static int create_collection(rs_api *api, const rs_mat_job *job, const char *name, rs_err *err) {
+    int rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
+
+    if (created_missing_workspace(api, job, rc, err))
+        rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
+    if (rc == RS_OK)
+        rc = rs_api_collection_wait_ready(api, job->workspace, name, job->timeout_ms, NULL, err);
+    return rc;
+}
+
+/* Run one statement as an async query and wait for it. On success *res holds the completed
+ * result (first page: one row). *query_id (when not NULL) gets the query's id as soon as it
+ * was submitted, so a failed query can still be named. */
+static int run_async(rs_api *api, const char *sql, long timeout_ms, rs_query_result **res,
+                     char **query_id, rs_err *err) {
+    rs_query_request req;
+    rs_query_result *r = NULL;
+    int rc;
+
+    memset(&req, 0, sizeof(req));
+    req.sql = sql;
+    req.async = 1;
+    rc = rs_api_query(api, &req, &r, err);
+    if (rc == RS_OK && query_id != NULL)
+        rc = set_string(query_id, rs_query_result_id(r), err);
+    if (rc == RS_OK)
+        rc = rs_api_query_wait(api, r, 1, timeout_ms, err);
+    if (rc != RS_OK) {
+        rs_query_result_free(r);
+        return rc;
+    }
+    *res = r;
+    return RS_OK;
+}
+
+static int run_hooks(rs_api *api, const rs_mat_job *job, const char *const *hooks, size_t n,
+                     const char *which, rs_err *err) {
+    rs_query_result *res = NULL;
+    size_t i;
+    int rc = RS_OK;
+
+    for (i = 0; i < n && rc == RS_OK; i++) {
+        rc = run_async(api, hooks[i], job->timeout_ms, &res, NULL, err);
+        rs_query_result_free(res);
+        res = NULL;
+        if (rc != RS_OK)
+            rs_err_prefix(err, "%s %zu: ", which, i + 1);
+    }
+    return rc;
+}
+
+/* INSERT INTO ws.target <sql>, then wait for the fence of collection ws.fence_coll. */
+static int insert_rows(rs_api *api, const rs_mat_job *job, const char *target, const char *sql,
+                       const char *fence_coll, rs_mat_result *out, rs_err *err) {
+    rs_buf stmt = RS_BUF_INIT;
+    rs_query_result *res = NULL;
+    rs_jsonscan_span row;
+    const char *offset;
+    long long inserted = -1;
+    int found = 0, rc;
+
+    rs_buf_puts(&stmt, "INSERT INTO ");
+    rs_mat_relation_sql(&stmt, job->workspace, target);
+    rs_buf_putc(&stmt, ' ');
+    rs_buf_puts(&stmt, sql);
+    if (stmt.oom) {
+        rc = oom(err);
+        goto done;
+    }
+    rc = run_async(api, rs_buf_cstr(&stmt), job->timeout_ms, &res, &out->query_id, err);
+    if (rc != RS_OK)
+        goto done;
+    if (rs_query_result_row_count(res) > 0) {
+        row = rs_query_result_row(res, 0);
+        if (rs_jsonscan_get_int64(row, "num_docs_inserted", &inserted, &found, err) != RS_OK ||
+            !found)
+            inserted = -1;
+        rs_err_clear(err);
+    }
+    out->rows_affected = inserted;
+    offset = rs_query_result_last_offset(res);
+    if (offset != NULL && offset[0] != '\0' && inserted != 0)
+        rc = rs_api_fence_wait(api, job->workspace, fence_coll, offset, job->timeout_ms, err);
+done:
+    rs_query_result_free(res);
+    rs_buf_free(&stmt);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- kinds */
+
+static int build_view(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    existing e;
+    int rc, updated = 0;
+
+    rc = find_existing(api, job->workspace, job->name, REL_VIEW, &e, err);
+    if (rc == RS_OK && e.kind != REL_NONE)
+        rc = check_owned(job, &e, e.kind == REL_VIEW ? "update" : "replace", err);
+    if (rc == RS_OK && e.kind == REL_VIEW) {
+        rc = rs_api_view_update(api, job->workspace, job->name, job->sql, job->description, NULL,
+                                err);
+        updated = 1;
+    } else if (rc == RS_OK) {
+        rc = drop_existing(api, job, &e, err);
+        if (rc == RS_OK)
+            rc = rs_api_view_create(api, job->workspace, job->name, job->sql, job->description,
+                                    NULL, err);
+        if (created_missing_workspace(api, job, rc, err))
+            rc = rs_api_view_create(api, job->workspace, job->name, job->sql, job->description,
+                                    NULL, err);
+    }
+    if (rc == RS_OK)
+        rc = rs_api_view_wait_synced(api, job->workspace, job->name, job->timeout_ms, err);
+    if (rc == RS_OK)
+        rc = set_string(&out->action, updated ? "updated view" : "created view", err);
+    existing_free(&e);
+    return rc;
+}
+
+/* Point the alias ws.name at ws.coll, creating it (after dropping a managed non-alias in the
+ * way) or switching it; then drop what it pointed to before. */
+static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, existing *e,
+                        rs_err *err) {
+    rs_buf qualified = RS_BUF_INIT;
+    const char *target;
+    int rc;
+
+    if (rs_buf_printf(&qualified, "%s.%s", job->workspace, coll) != RS_OK)
+        return oom(err);
+    target = rs_buf_cstr(&qualified);
+    if (e->kind == REL_ALIAS) {
+        rc = rs_api_alias_update(api, job->workspace, job->name, &target, 1, job->description, NULL,
+                                 err);
+        if (rc == RS_OK)
+            rc = drop_alias_targets(api, job, e->collections_json, target, err);
+    } else {
+        rc = drop_existing(api, job, e, err);
+        if (rc == RS_OK)
+            rc = rs_api_alias_create(api, job->workspace, job->name, &target, 1, job->description,
+                                     NULL, err);
+    }
+    rs_buf_free(&qualified);
+    return rc;
+}
+
+/* A full build of a table (also an incremental model's first run), sql already keyed. */
+static int build_table(rs_api *api, const rs_mat_job *job, const char *sql, rs_mat_result *out,
+                       rs_err *err) {
+    rs_buf swap_name = RS_BUF_INIT;
+    const char *coll = job->name;
+    existing e;
+    int rc;
+
+    rc = find_existing(api, job->workspace, job->name, job->swap_alias ? REL_ALIAS : REL_COLLECTION,
+                       &e, err);
+    if (rc == RS_OK && e.kind != REL_NONE)
+        rc = check_owned(job, &e, "replace", err);
+    if (rc == RS_OK && job->swap_alias) {
+        if (rs_mat_swap_name(&swap_name, job->name, now_ms()) != RS_OK)
+            rc = oom(err);
+        coll = rs_buf_cstr(&swap_name);
+    } else if (rc == RS_OK) {
+        rc = drop_existing(api, job, &e, err);
+    }
+    if (rc == RS_OK)
+        rc = create_collection(api, job, coll, err);
+    if (rc == RS_OK)
+        rc = insert_rows(api, job, coll, sql, coll, out, err);
+    if (rc == RS_OK && job->swap_alias)
+        rc = switch_alias(api, job, coll, &e, err);
+    if (rc == RS_OK)
+        rc = set_string(&out->action, e.kind == REL_NONE ? "created table" : "replaced table", err);
+    existing_free(&e);
+    rs_buf_free(&swap_name);
+    return rc;
+}
+
+/* The collection behind an alias: the first of its collections (same workspace assumed when a
+ * name comes unqualified). *coll is malloc'd. */
+static int alias_collection(const rs_mat_job *job, const existing *e, char **coll, rs_err *err) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span item;
+    char *qualified = NULL, *ws = NULL;
+    int rc;
+
+    if (e->collections_json == NULL ||
+        rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(e->collections_json)) != RS_OK ||
+        rs_jsonscan_iter_next(&it, NULL, &item) != 1)
+        return rs_err_set(err, RS_EINVAL, "rockset: alias %s.%s points to no collection",
+                          job->workspace, job->name);
+    rc = rs_jsonscan_string_dup(item, &qualified, err);
+    if (rc == RS_OK)
+        rc = rs_api_split_name(qualified, job->workspace, &ws, coll, err);
+    free(qualified);
+    free(ws);
+    return rc;
+}
+
+static int build_incremental(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    rs_buf keyed = RS_BUF_INIT;
+    char *fence_coll = NULL;
+    existing e;
+    int rc;
+
+    memset(&e, 0, sizeof(e));
+    rc = job->full_refresh ? RS_OK
+                           : find_existing(api, job->workspace, job->name,
+                                           job->swap_alias ? REL_ALIAS : REL_COLLECTION, &e, err);
+    if (rc == RS_OK && (job->full_refresh || e.kind == REL_NONE || e.kind == REL_VIEW)) {
+        if (rs_mat_keyed_sql(&keyed, job->sql, job->unique_key, job->n_unique_key) != RS_OK)
+            rc = oom(err);
+        if (rc == RS_OK)
+            rc = build_table(api, job, rs_buf_cstr(&keyed), out, err);
+        goto done;
+    }
+    if (rc == RS_OK)
+        rc = check_owned(job, &e, "insert into", err);
+    if (rc == RS_OK && e.kind == REL_ALIAS)
+        rc = alias_collection(job, &e, &fence_coll, err);
+    if (rc == RS_OK &&
+        rs_mat_keyed_sql(&keyed, job->sql_incremental ? job->sql_incremental : job->sql,
+                         job->unique_key, job->n_unique_key) != RS_OK)
+        rc = oom(err);
+    if (rc == RS_OK)
+        rc = insert_rows(api, job, job->name, rs_buf_cstr(&keyed),
+                         fence_coll ? fence_coll : job->name, out, err);
+    if (rc == RS_OK)
+        rc = set_string(&out->action, "inserted into table", err);
+done:
+    free(fence_coll);
+    existing_free(&e);
+    rs_buf_free(&keyed);
+    return rc;
+}
+
+static int build_lambda(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    rs_lambda_version current = {0}, made = {0};
+    size_t i;
+    int rc, updated = 0;
+
+    rc = rs_api_lambda_get(api, job->workspace, job->name, &current, err);
+    if (rc == RS_OK && !job->is_managed(current.description))
+        rc = refuse(job, "update", "query lambda", err);
+    if (rc == RS_OK) {
+        rc = rs_api_lambda_update(api, job->workspace, job->name, job->sql,
+                                  job->default_params_json, job->description, &made, err);
+        updated = 1;
+    } else if (rc == RS_ENOTFOUND) {
+        rs_err_clear(err);
+        rc = rs_api_lambda_create(api, job->workspace, job->name, job->sql,
+                                  job->default_params_json, job->description, &made, err);
+        if (created_missing_workspace(api, job, rc, err))
+            rc = rs_api_lambda_create(api, job->workspace, job->name, job->sql,
+                                      job->default_params_json, job->description, &made, err);
+    }
+    for (i = 0; rc == RS_OK && i < job->n_tags; i++) {
+        if (strcmp(job->tags[i], "latest") != 0) /* Rockset moves `latest` itself */
+            rc = rs_api_lambda_tag_set(api, job->workspace, job->name, job->tags[i], made.version,
+                                       err);
+    }
+    if (rc == RS_OK && made.version != NULL)
+        rc = set_string(&out->version, made.version, err);
+    if (rc == RS_OK)
+        rc = set_string(&out->action, updated ? "updated query lambda" : "created query lambda",
+                        err);
+    rs_lambda_version_free(&current);
+    rs_lambda_version_free(&made);
+    return rc;
+}
+
+int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    rs_buf relation = RS_BUF_INIT;
+    int rc;
+
+    if (rs_buf_printf(&relation, "%s.%s", job->workspace, job->name) != RS_OK)
+        return oom(err);
+    free(out->relation);
+    out->relation = rs_buf_detach(&relation);
+    if (out->relation == NULL)
+        return oom(err);
+    if (job->kind == RS_MAT_EPHEMERAL)
+        return set_string(&out->action, "inlined ephemeral", err);
+    rc = run_hooks(api, job, job->pre_hooks, job->n_pre_hooks, "pre_hook", err);
+    if (rc != RS_OK)
+        return rc;
+    switch (job->kind) {
+    case RS_MAT_VIEW:
+        rc = build_view(api, job, out, err);
+        break;
+    case RS_MAT_TABLE:
+        rc = build_table(api, job, job->sql, out, err);
+        break;
+    case RS_MAT_INCREMENTAL:
+        rc = build_incremental(api, job, out, err);
+        break;
+    default:
+        rc = build_lambda(api, job, out, err);
+        break;
+    }
+    if (rc == RS_OK)
+        rc = run_hooks(api, job, job->post_hooks, job->n_post_hooks, "post_hook", err);
+    if (rc != RS_OK) {
+        free(out->action);
+        out->action = NULL;
+    }
+    return rc;
+}
