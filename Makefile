@@ -21,7 +21,7 @@ EXTRA    ?=
 PKGS        := sqlite3 libcurl libcjson yaml-0.1
 SERVER_PKGS := sqlite3 libmicrohttpd libcjson
 DEB_PKGS    := build-essential pkg-config sqlite3 libsqlite3-dev libcurl4-openssl-dev libcjson-dev \
-               libyaml-dev libmicrohttpd-dev curl python3 valgrind
+               libyaml-dev libmicrohttpd-dev curl python3 valgrind tcl libsqlite3-tcl graphviz
 
 WARN   := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
           -Wvla -D_GNU_SOURCE
@@ -135,3 +135,6 @@ format-check:
 
 clean:
 	rm -rf build
+
+# Further targets (check, fuzz, install, ...) live in make fragments beside this file.
+-include $(wildcard mk/*.mk)

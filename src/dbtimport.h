@@ -1,0 +1,144 @@
+/*
+ * dbtimport.h - read an existing dbt project directory into plain structs: what
+ * rockset_import_dbt (ext/fn_import.c) writes into the model tables and seed tables.
+ *
+ *   rs_dbt_project *p;
+ *   rs_dbt_options opts = {1};                            read seeds too
+ *   if (rs_dbt_load("path/to/project", &opts, &p, &err) == RS_OK) { ...; rs_dbt_free(p); }
+ *
+ * What is read (everything else in the directory is left alone):
+ *   dbt_project.yml   name (required), profile, model-paths (default [models]; source-paths
+ *                     accepted), seed-paths (default [seeds]; data-paths accepted), macro-paths
+ *                     (only to warn that macros are not imported), vars (global, or scoped
+ *                     under the project's own name), models: (configs by folder, below)
+ *   models/.../x.sql  one model per file: name = file stem, sql = the file's text
+ *   models/.../x.yml  (and .yaml) `models:` entries (description, config:, columns: tests:,
+ *                     data_tests:) and `sources:` entries (tables, schema, identifier)
+ *   seeds/.../x.csv   with seeds on: a header row, then rows; types inferred per column
+ *
+ * A model's settings, later ones winning (tags add up instead): the `models:` tree of
+ * dbt_project.yml - the project's own key, then one key per folder between the model path and
+ * the file, then a key named for the model - then the `config:` of its entry in a .yml file,
+ * then the literal arguments of {{ config(...) }} in its SQL (read in the template compiler's
+ * parse mode; an argument that is not a literal is left to the compiler at run time, and the
+ * config() call stays in the SQL either way). Config keys may carry dbt's '+' prefix.
+ * materialized, schema (or workspace), alias, unique_key (string or list), tags (string or
+ * list), enabled become the row's columns; every other key goes into its `config` JSON object
+ * (pre-hook / post-hook are renamed pre_hook / post_hook, the names the compiler reads).
+ *
+ * Sources: workspace = the source's schema, else its database, else its name (dbt's default);
+ * collection = the table's identifier, else its name. Tests: unique, not_null,
+ * accepted_values (arg: the JSON list of values), relationships (arg: {"to": model, "field":
+ * f}; to: ref('m') becomes "m", source(...) stays as written); dbt >= 1.10's `arguments:`
+ * wrapper is understood. Anything else (package tests such as dbt_utils.*, tests on sources)
+ * is skipped with a warning. Seeds: a column whose non-empty cells are all integers (no
+ * leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT; empty cells
+ * are NULL.
+ *
+ * Errors (RS_EINVAL unless the file system fails, RS_EIO) name the file relative to the
+ * project directory, and the line and column where they apply (also set in err->line and
+ * err->column):
+ *   "dbt_project.yml line 4 column 14: 'model-paths' must be a list of strings"
+ *   "models/schema.yml line 9 column 11: test 'accepted_values' needs values: [...]"
+ *   "seeds/countries.csv line 3: 4 fields, but the header has 3"
+ *   "'dir' is not a dbt project: dir/dbt_project.yml does not exist"
+ * Files larger than RS_DBT_MAX_FILE bytes and folders nested deeper than RS_DBT_MAX_DEPTH
+ * are refused. Warnings (things skipped) are collected in the project, never printed.
+ *
+ * Ownership: everything reachable from an rs_dbt_project is malloc'd and owned by it; free it
+ * with rs_dbt_free (NULL is fine). Arrays are sorted: models, seeds by name; sources by
+ * (source, name); vars by name; tests in file order. *out is set only on success.
+ * Thread-safety: no shared state; one project belongs to one thread at a time.
+ */
+#ifndef RS_DBTIMPORT_H
+#define RS_DBTIMPORT_H
+
+#include "err.h"
+
+#include <stddef.h>
+
+#define RS_DBT_MAX_FILE  (64u * 1024u * 1024u)
+#define RS_DBT_MAX_DEPTH 32
+
+typedef struct rs_dbt_model {
+    char *name;         /* file stem */
+    char *path;         /* relative to the project directory: "models/staging/stg_x.sql" */
+    char *sql;          /* the file's text, unchanged */
+    char *materialized; /* NULL when nothing sets it (the table's default, view, applies) */
+    char *workspace;    /* NULL = the profile's */
+    char *alias;
+    char *unique_key;  /* "id" or "a, b" */
+    char *tags_json;   /* JSON array of strings, or NULL */
+    char *config_json; /* JSON object of the other config keys, or NULL */
+    int enabled;       /* 0 or 1 */
+    char *description; /* from a .yml file, or NULL */
+} rs_dbt_model;
+
+typedef struct rs_dbt_source {
+    char *source;
+    char *name;
+    char *workspace;
+    char *collection;
+} rs_dbt_source;
+
+typedef struct rs_dbt_var {
+    char *name;
+    char *value_json; /* the YAML value as JSON text */
+} rs_dbt_var;
+
+typedef struct rs_dbt_test {
+    char *model;
+    char *column;   /* NULL for a model-level test without column_name */
+    char *test;     /* unique, not_null, accepted_values, relationships */
+    char *arg_json; /* NULL, a JSON list (accepted_values) or object (relationships) */
+} rs_dbt_test;
+
+typedef enum rs_dbt_type { RS_DBT_INTEGER = 1, RS_DBT_REAL, RS_DBT_TEXT } rs_dbt_type;
+
+typedef struct rs_dbt_seed {
+    char *name; /* file stem: the local table's name */
+    char *path; /* relative to the project directory */
+    size_t n_columns;
+    char **columns;     /* header names */
+    rs_dbt_type *types; /* one per column */
+    size_t n_rows;
+    char **cells; /* n_rows * n_columns, row-major; NULL for an empty cell */
+} rs_dbt_seed;
+
+typedef struct rs_dbt_project {
+    char *name;
+    char *profile; /* NULL when dbt_project.yml has none */
+    rs_dbt_model *models;
+    size_t n_models;
+    rs_dbt_source *sources;
+    size_t n_sources;
+    rs_dbt_var *vars;
+    size_t n_vars;
+    rs_dbt_test *tests;
+    size_t n_tests;
+    rs_dbt_seed *seeds;
+    size_t n_seeds;
+    char **warnings; /* "models/schema.yml line 7 column 11: test 'x' is not supported; skipped" */
+    size_t n_warnings;
+} rs_dbt_project;
+
+typedef struct rs_dbt_options {
+    int seeds; /* 1: read seed-paths' CSV files; 0: leave them */
+} rs_dbt_options;
+
+/* Read the project in dir (opts NULL = defaults: seeds on). */
+int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **out, rs_err *err);
+void rs_dbt_free(rs_dbt_project *p);
+
+/* Parse CSV text (RFC 4180: quotes, "" escapes, CRLF or LF, a leading UTF-8 BOM) into seed's
+ * columns, types, rows and cells; `path` only names the file in messages. seed->name and
+ * seed->path are left alone. On failure seed's other fields are left empty. */
+int rs_dbt_csv_parse(const char *path, const char *text, size_t len, rs_dbt_seed *seed,
+                     rs_err *err);
+/* Free what rs_dbt_csv_parse and rs_dbt_load put into one seed (the struct itself stays). */
+void rs_dbt_seed_clear(rs_dbt_seed *seed);
+
+/* The SQL type name of a column type: "INTEGER", "REAL", "TEXT". */
+const char *rs_dbt_type_name(rs_dbt_type t);
+
+#endif
