@@ -1,0 +1,596 @@
+/*
+ * vtab_collection_scan.c - reading a `rockset` table: the plan (xBestIndex), the query
+ * (xFilter) and the cursor.
+ *
+ *   SELECT customer, total FROM orders WHERE total > 10 AND _id IN ('a', 'b') LIMIT 5;
+ *   -> SELECT "customer", "total", "_id" FROM "commons"."orders"
+ *        WHERE ((TYPEOF("total") IN ('int','float') AND "total" > :p1) OR ...)
+ *          AND "_id" IN (:p2, :p3)
+ *
+ * HOW IT WORKS. xBestIndex turns the usable constraints, ORDER BY and LIMIT/OFFSET into an
+ * rs_plan (planner.h says which are pushed, which are exact and so omitted, and why), encodes
+ * it in idxStr, and prices it from the collection's doc_count: one request costs as much as
+ * moving ROUND_TRIP_COST rows, so a 1,000-row local table joined on `_id` reads the collection
+ * once instead of probing it 1,000 times, while a handful of probes stays a handful of lookups;
+ * `_id = ?` is a unique lookup, and `x IN (...)` is sent as one request (sqlite3_vtab_in).
+ * rockset_config('pushdown', 0) plans a plain SELECT * and lets SQLite do everything.
+ * xFilter only runs the plan: it collects the values (IN lists in full), builds the SQL with
+ * the values as parameters (never in the text), waits on the collection's commit fence when the
+ * connection wrote to it, and sends the query asking for one page (or fewer rows when a
+ * constant LIMIT says so). The first page is read here; the others come from
+ * the stream (vtab_collection_stream.c), fetched one page ahead on another thread. xColumn
+ * indexes a row once, on first use, and decodes only the columns asked for (rowdecode.h).
+ * In an UPDATE, columns that do not change are never decoded (sqlite3_vtab_nochange).
+ */
+#include "conn.h"
+#include "rowdecode.h"
+#include "sqlerr.h"
+#include "vtab_collection.h"
+
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define JSON_SUBTYPE 74 /* 'J': SQLite's JSON subtype, so json_extract sees objects as JSON */
+
+typedef struct collection_cursor {
+    sqlite3_vtab_cursor base; /* Base class. Must be first */
+    rs_rowdecode *decoder;    /* field -> column map, built once per cursor */
+    coll_page page;           /* the page being read */
+    size_t row;               /* index in page */
+    int indexed;              /* the current row was indexed by the decoder */
+    int at_end;               /* no more pages after this one */
+    coll_stream *stream;      /* later pages; NULL when the result had one page */
+    sqlite3_int64 rowid;      /* position over all pages */
+} collection_cursor;
+
+/* ---------------------------------------------------------------- xBestIndex */
+
+/* SQLite's constraint operator as a plan op; 0 when it cannot be pushed. */
+static rs_plan_op plan_op(sqlite3_index_info *info, int i) {
+    switch (info->aConstraint[i].op) {
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+        return sqlite3_vtab_in(info, i, -1) ? RS_OP_IN : RS_OP_EQ;
+    case SQLITE_INDEX_CONSTRAINT_NE:
+        return RS_OP_NE;
+    case SQLITE_INDEX_CONSTRAINT_LT:
+        return RS_OP_LT;
+    case SQLITE_INDEX_CONSTRAINT_LE:
+        return RS_OP_LE;
+    case SQLITE_INDEX_CONSTRAINT_GT:
+        return RS_OP_GT;
+    case SQLITE_INDEX_CONSTRAINT_GE:
+        return RS_OP_GE;
+    case SQLITE_INDEX_CONSTRAINT_ISNULL:
+        return RS_OP_ISNULL;
+    case SQLITE_INDEX_CONSTRAINT_ISNOTNULL:
+        return RS_OP_NOTNULL;
+    case SQLITE_INDEX_CONSTRAINT_LIKE:
+        return RS_OP_LIKE;
+    case SQLITE_INDEX_CONSTRAINT_GLOB:
+        return RS_OP_GLOB;
+    default:
+        return (rs_plan_op)0;
+    }
+}
+
+/* An SQL value as the planner sees it (text borrowed from SQLite). */
+static void to_rs_value(sqlite3_value *v, rs_value *out) {
+    memset(out, 0, sizeof(*out));
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+        out->kind = RS_VAL_INT;
+        out->i = sqlite3_value_int64(v);
+        break;
+    case SQLITE_FLOAT:
+        out->kind = RS_VAL_REAL;
+        out->r = sqlite3_value_double(v);
+        break;
+    case SQLITE_TEXT:
+        out->kind = RS_VAL_TEXT;
+        out->text = (const char *)sqlite3_value_text(v);
+        out->len = (size_t)sqlite3_value_bytes(v);
+        break;
+    case SQLITE_BLOB:
+        out->kind = RS_VAL_BLOB;
+        break;
+    default:
+        out->kind = RS_VAL_NULL;
+        break;
+    }
+}
+
+/* Add constraint i to the plan when it can be pushed; returns whether it was, and exactly. */
+static int plan_constraint(const collection_vtab *vt, sqlite3_index_info *info, int i,
+                           rs_plan *plan, int *exact) {
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    rs_plan_op op = plan_op(info, i);
+    const rs_column *col;
+    sqlite3_value *rhs = NULL;
+    rs_value value;
+    rs_plan_term *t;
+
+    *exact = 0;
+    if (op == 0 || c->iColumn < 0 || (size_t)c->iColumn >= vt->schema.n ||
+        plan->n_terms >= RS_PLAN_MAX_TERMS)
+        return 0;
+    col = &vt->schema.cols[c->iColumn];
+    if (!rs_planner_can_push(col, op))
+        return 0;
+    /* text comparisons only mirror SQLite's under BINARY (LIKE/GLOB ignore collations) */
+    if (op != RS_OP_LIKE && op != RS_OP_GLOB && op != RS_OP_ISNULL && op != RS_OP_NOTNULL &&
+        strcasecmp(sqlite3_vtab_collation(info, i), "BINARY") != 0)
+        return 0;
+    if (sqlite3_vtab_rhs_value(info, i, &rhs) != SQLITE_OK)
+        rhs = NULL;
+    if (rhs != NULL)
+        to_rs_value(rhs, &value);
+    t = &plan->terms[plan->n_terms++];
+    t->column = c->iColumn;
+    t->op = op;
+    t->constant = rhs != NULL;
+    t->exact = rs_planner_term_exact(col, op, rhs != NULL ? &value : NULL);
+    t->argv = plan->n_terms; /* argv numbers follow the terms; LIMIT/OFFSET come after */
+    info->aConstraintUsage[i].argvIndex = t->argv;
+    info->aConstraintUsage[i].omit = (unsigned char)t->exact;
+    if (op == RS_OP_IN)
+        sqlite3_vtab_in(info, i, 1);
+    *exact = t->exact;
+    return 1;
+}
+
+/* ORDER BY is consumed only when every term can be (planner.h: only _id). */
+static void plan_order(const collection_vtab *vt, sqlite3_index_info *info, rs_plan *plan) {
+    int i;
+
+    if (info->nOrderBy <= 0 || info->nOrderBy > RS_PLAN_MAX_ORDER)
+        return;
+    for (i = 0; i < info->nOrderBy; i++) {
+        int col = info->aOrderBy[i].iColumn;
+        if (col < 0 || (size_t)col >= vt->schema.n || !rs_planner_can_order(&vt->schema.cols[col]))
+            return;
+    }
+    for (i = 0; i < info->nOrderBy; i++) {
+        plan->order[i].column = info->aOrderBy[i].iColumn;
+        plan->order[i].desc = info->aOrderBy[i].desc;
+    }
+    plan->n_order = info->nOrderBy;
+    info->orderByConsumed = 1;
+}
+
+/* LIMIT/OFFSET: pushed only when every other constraint is pushed exactly and the order is
+ * Rockset's; a constant LIMIT also sizes the first page. */
+static void plan_limit(sqlite3_index_info *info, rs_plan *plan, int all_exact) {
+    sqlite3_value *v;
+    long long hint = 0;
+    int i, limit_at = -1, offset_at = -1;
+
+    for (i = 0; i < info->nConstraint; i++) {
+        if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIMIT)
+            limit_at = i;
+        else if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_OFFSET)
+            offset_at = i;
+    }
+    if (limit_at < 0 || (info->nOrderBy > 0 && !info->orderByConsumed))
+        return;
+    if (sqlite3_vtab_rhs_value(info, limit_at, &v) == SQLITE_OK)
+        hint = sqlite3_value_int64(v);
+    if (hint > 0 && offset_at >= 0 && sqlite3_vtab_rhs_value(info, offset_at, &v) == SQLITE_OK)
+        hint += sqlite3_value_int64(v) > 0 ? sqlite3_value_int64(v) : 0;
+    else if (offset_at >= 0)
+        hint = 0;
+    plan->page_hint = hint > 0 ? hint : 0;
+    if (!all_exact)
+        return;
+    plan->limit_argv = plan->n_terms + 1;
+    info->aConstraintUsage[limit_at].argvIndex = plan->limit_argv;
+    if (offset_at >= 0) {
+        plan->offset_argv = plan->limit_argv + 1;
+        info->aConstraintUsage[offset_at].argvIndex = plan->offset_argv;
+        info->aConstraintUsage[offset_at].omit = 1; /* Rockset skips the rows, not SQLite */
+    }
+}
+
+#define DOC_COUNT_TTL_S 30.0 /* collection stats older than this are asked for again */
+
+/* The collection's size for estimates (errors: unknown). Asked when the table has not asked
+ * yet, when its answer is older than DOC_COUNT_TTL_S, or after the table wrote: a table created
+ * on an empty collection and then filled must not keep planning for an empty one. */
+static long long doc_count(collection_vtab *vt) {
+    rs_collection info;
+    rs_api *api;
+    rs_err err;
+
+    if (vt->doc_count != -2 && coll_now() - vt->doc_count_at < DOC_COUNT_TTL_S)
+        return vt->doc_count;
+    vt->doc_count = -1;
+    vt->doc_count_at = coll_now();
+    memset(&info, 0, sizeof(info));
+    rs_err_clear(&err);
+    if (rs_conn_api(vt->conn, &api, &err) == RS_OK &&
+        rs_api_collection_get(api, vt->ws, vt->coll, &info, &err) == RS_OK)
+        vt->doc_count = info.doc_count;
+    rs_collection_free(&info);
+    return vt->doc_count;
+}
+
+int collectionBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
+    collection_vtab *vt = (collection_vtab *)pVtab;
+    rs_plan plan;
+    rs_buf idx = RS_BUF_INIT;
+    int i, exact, all_exact = 1, unique = 0;
+    long long rows;
+
+    rs_plan_init(&plan);
+    plan.columns = (uint64_t)info->colUsed;
+    if (!vt->conn->cfg.pushdown) {
+        plan.project = 0;
+    } else {
+        for (i = 0; i < info->nConstraint; i++) {
+            int op = info->aConstraint[i].op;
+            if (op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET)
+                continue;
+            if (!info->aConstraint[i].usable || !plan_constraint(vt, info, i, &plan, &exact) ||
+                !exact)
+                all_exact = 0;
+        }
+        plan_order(vt, info, &plan);
+        plan_limit(info, &plan, all_exact);
+    }
+    rs_planner_estimate(&vt->schema, &plan, doc_count(vt), coll_page_size(vt), &info->estimatedCost,
+                        &rows, &unique);
+    info->estimatedRows = rows;
+    if (unique)
+        info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    if (rs_plan_encode(&plan, &idx) != RS_OK) {
+        rs_buf_free(&idx);
+        return SQLITE_NOMEM;
+    }
+    info->idxStr = sqlite3_mprintf("%s", rs_buf_cstr(&idx));
+    rs_buf_free(&idx);
+    if (info->idxStr == NULL)
+        return SQLITE_NOMEM;
+    info->needToFreeIdxStr = 1;
+    return SQLITE_OK;
+}
+
+/* ---------------------------------------------------------------- xFilter */
+
+/* The values xFilter received, per term; texts are copies (IN values die with the iterator). */
+typedef struct filter_values {
+    rs_value *vals;
+    size_t n, cap;
+    size_t start[RS_PLAN_MAX_TERMS];
+    size_t count[RS_PLAN_MAX_TERMS];
+    char **texts;
+    size_t n_texts;
+    rs_term_values tv[RS_PLAN_MAX_TERMS];
+} filter_values;
+
+static void filter_values_free(filter_values *fv) {
+    size_t i;
+
+    for (i = 0; i < fv->n_texts; i++)
+        free(fv->texts[i]);
+    free(fv->texts);
+    free(fv->vals);
+}
+
+/* Append a copy of v. */
+static int push_value(filter_values *fv, sqlite3_value *v) {
+    rs_value *val;
+
+    if (fv->n == fv->cap) {
+        size_t cap = fv->cap ? fv->cap * 2 : 16;
+        rs_value *grown = realloc(fv->vals, cap * sizeof(*grown));
+        char **texts = realloc(fv->texts, cap * sizeof(char *));
+        if (grown != NULL)
+            fv->vals = grown;
+        if (texts != NULL)
+            fv->texts = texts;
+        if (grown == NULL || texts == NULL)
+            return RS_ENOMEM;
+        fv->cap = cap;
+    }
+    val = &fv->vals[fv->n];
+    to_rs_value(v, val);
+    if (val->kind == RS_VAL_TEXT) {
+        char *copy = malloc(val->len + 1);
+        if (copy == NULL)
+            return RS_ENOMEM;
+        memcpy(copy, val->text, val->len);
+        copy[val->len] = '\0';
+        val->text = copy;
+        fv->texts[fv->n_texts++] = copy;
+    }
+    fv->n++;
+    return RS_OK;
+}
+
+static int collect_values(const rs_plan *plan, sqlite3_value **argv, int argc, filter_values *fv) {
+    sqlite3_value *v;
+    int i, rc = RS_OK, src;
+
+    for (i = 0; i < plan->n_terms && rc == RS_OK; i++) {
+        const rs_plan_term *t = &plan->terms[i];
+        fv->start[i] = fv->n;
+        if (t->op == RS_OP_ISNULL || t->op == RS_OP_NOTNULL || t->argv < 1 || t->argv > argc)
+            continue;
+        if (t->op != RS_OP_IN) {
+            rc = push_value(fv, argv[t->argv - 1]);
+            continue;
+        }
+        for (src = sqlite3_vtab_in_first(argv[t->argv - 1], &v); src == SQLITE_OK && v != NULL;
+             src = sqlite3_vtab_in_next(argv[t->argv - 1], &v)) {
+            rc = push_value(fv, v);
+            if (rc != RS_OK)
+                break;
+        }
+        if (rc == RS_OK && src != SQLITE_DONE && src != SQLITE_OK)
+            rc = RS_ENOMEM;
+    }
+    for (i = 0; i < plan->n_terms; i++) {
+        size_t end = i + 1 < plan->n_terms ? fv->start[i + 1] : fv->n;
+        fv->tv[i].values = fv->vals + fv->start[i];
+        fv->tv[i].n = end - fv->start[i];
+    }
+    return rc;
+}
+
+static long long int_arg(sqlite3_value **argv, int argc, int at, long long none) {
+    if (at < 1 || at > argc || sqlite3_value_type(argv[at - 1]) == SQLITE_NULL)
+        return none;
+    return sqlite3_value_int64(argv[at - 1]);
+}
+
+static void cursor_reset(collection_cursor *cur) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+
+    coll_stream_close(cur->stream, &vt->conn->past);
+    cur->stream = NULL;
+    coll_page_free(&cur->page);
+    cur->row = 0;
+    cur->indexed = 0;
+    cur->at_end = 1;
+    cur->rowid = 0;
+}
+
+/* Send the query; the first page goes to the cursor, the rest to a stream. */
+static int run_query(collection_cursor *cur, const rs_query_text *q, long long first_page,
+                     rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    rs_query_param params[2 * RS_PLAN_MAX_TERMS + 2];
+    rs_query_param *many = NULL, *list;
+    rs_query_request req;
+    rs_query_result *res = NULL;
+    rs_api *api;
+    size_t i;
+    int rc = rs_conn_api(vt->conn, &api, err);
+
+    if (rc == RS_OK && q->n_params > sizeof(params) / sizeof(params[0]) &&
+        (many = calloc(q->n_params, sizeof(*many))) == NULL)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == RS_OK)
+        rc = rs_conn_note_sql(vt->conn, rs_buf_cstr(&q->sql), err);
+    if (rc != RS_OK)
+        goto done;
+    list = many != NULL ? many : params;
+    for (i = 0; i < q->n_params; i++) {
+        list[i].name = q->names[i];
+        list[i].type = q->types[i];
+        list[i].value = q->values[i];
+    }
+    memset(&req, 0, sizeof(req));
+    req.sql = rs_buf_cstr(&q->sql);
+    req.params = list;
+    req.n_params = q->n_params;
+    req.max_initial_results = first_page;
+    req.idempotent = 1;
+    rc = rs_api_query(api, &req, &res, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_query_id(vt->conn, rs_query_result_id(res), err);
+    if (rc == RS_OK)
+        rc = coll_page_from_result(res, &cur->page, err);
+    if (rc == RS_OK && rs_query_result_has_more(res)) {
+        cur->at_end = 0;
+        rc = coll_stream_start(api, res, coll_page_size(vt), &cur->stream, err);
+        res = NULL; /* the stream owns it now */
+    }
+done:
+    rs_query_result_free(res);
+    free(many);
+    return rc;
+}
+
+/* Take the next page from the stream when the current one is used up (skipping empty pages). */
+static int settle(collection_cursor *cur, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    int rc;
+
+    while (cur->row >= cur->page.n && !cur->at_end) {
+        coll_page_free(&cur->page);
+        cur->row = 0;
+        rc = coll_stream_next(cur->stream, rs_conn_should_stop, vt->conn, &cur->page, err);
+        if (rc != RS_OK)
+            return rc;
+        if (cur->page.n == 0)
+            cur->at_end = 1;
+        vt->conn->docs_received += cur->page.n;
+    }
+    if (cur->at_end && cur->stream != NULL) {
+        coll_stream_close(cur->stream, &vt->conn->past);
+        cur->stream = NULL;
+    }
+    cur->indexed = 0;
+    return RS_OK;
+}
+
+/* Build and send the plan's query (nothing is sent when it cannot match a row). */
+static int start_scan(collection_cursor *cur, const rs_plan *plan, sqlite3_value **argv, int argc,
+                      rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    filter_values fv;
+    rs_query_text q;
+    long long limit, offset, first_page = coll_page_size(vt);
+    int rc;
+
+    memset(&fv, 0, sizeof(fv));
+    rs_query_text_init(&q);
+    rc = collect_values(plan, argv, argc, &fv);
+    if (rc != RS_OK) {
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+        goto done;
+    }
+    limit = int_arg(argv, argc, plan->limit_argv, -1);
+    offset = int_arg(argv, argc, plan->offset_argv, 0);
+    rc = rs_planner_build_query(&vt->schema, vt->ws, vt->coll, plan, fv.tv, limit, offset, &q, err);
+    if (rc != RS_OK || q.empty)
+        goto done;
+    if (plan->page_hint > 0 && plan->page_hint < first_page)
+        first_page = plan->page_hint;
+    if (limit > 0 && limit < first_page)
+        first_page = limit;
+    rc = run_query(cur, &q, first_page, err);
+    if (rc == RS_OK)
+        vt->conn->docs_received += cur->page.n;
+done:
+    rs_query_text_free(&q);
+    filter_values_free(&fv);
+    return rc;
+}
+
+int collectionFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                     sqlite3_value **argv) {
+    collection_cursor *cur = (collection_cursor *)pCursor;
+    collection_vtab *vt = (collection_vtab *)pCursor->pVtab;
+    rs_plan plan;
+    rs_err err;
+    int rc;
+
+    (void)idxNum;
+    cursor_reset(cur);
+    rs_err_clear(&err);
+    rc = rs_plan_decode(idxStr, &plan, &err);
+    if (rc == RS_OK)
+        rc = coll_read_barrier(vt, &err);
+    if (rc == RS_OK)
+        rc = start_scan(cur, &plan, argv, argc, &err);
+    if (rc == RS_OK)
+        rc = settle(cur, &err);
+    if (rc != RS_OK) {
+        cursor_reset(cur);
+        return rs_sqlerr_vtab(pCursor->pVtab, &err);
+    }
+    cur->rowid = 1;
+    return SQLITE_OK;
+}
+
+/* ---------------------------------------------------------------- cursor */
+
+int collectionOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
+    collection_vtab *vt = (collection_vtab *)pVtab;
+    collection_cursor *cur = calloc(1, sizeof(*cur));
+    const char **names;
+    size_t i;
+
+    if (cur == NULL)
+        return SQLITE_NOMEM;
+    names = calloc(vt->schema.n, sizeof(char *));
+    if (names == NULL) {
+        free(cur);
+        return SQLITE_NOMEM;
+    }
+    for (i = 0; i < vt->schema.n; i++)
+        names[i] = vt->schema.cols[i].role == RS_COL_DOC ? NULL : vt->schema.cols[i].name;
+    cur->decoder = rs_rowdecode_new(names, vt->schema.n);
+    free(names);
+    if (cur->decoder == NULL) {
+        free(cur);
+        return SQLITE_NOMEM;
+    }
+    cur->at_end = 1;
+    *ppCursor = &cur->base;
+    return SQLITE_OK;
+}
+
+int collectionClose(sqlite3_vtab_cursor *pCursor) {
+    collection_cursor *cur = (collection_cursor *)pCursor;
+
+    cursor_reset(cur);
+    rs_rowdecode_free(cur->decoder);
+    free(cur);
+    return SQLITE_OK;
+}
+
+int collectionNext(sqlite3_vtab_cursor *pCursor) {
+    collection_cursor *cur = (collection_cursor *)pCursor;
+    rs_err err;
+
+    cur->row++;
+    cur->rowid++;
+    rs_err_clear(&err);
+    if (settle(cur, &err) != RS_OK)
+        return rs_sqlerr_vtab(pCursor->pVtab, &err);
+    return SQLITE_OK;
+}
+
+int collectionEof(sqlite3_vtab_cursor *pCursor) {
+    collection_cursor *cur = (collection_cursor *)pCursor;
+
+    return cur->row >= cur->page.n;
+}
+
+static void result_cell(sqlite3_context *ctx, const rs_cell *cell) {
+    switch (cell->kind) {
+    case RS_CELL_INT:
+        sqlite3_result_int64(ctx, cell->i);
+        break;
+    case RS_CELL_REAL:
+        sqlite3_result_double(ctx, cell->r);
+        break;
+    case RS_CELL_TEXT:
+        sqlite3_result_text64(ctx, cell->text, cell->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+    case RS_CELL_JSON:
+        sqlite3_result_text64(ctx, cell->text, cell->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        sqlite3_result_subtype(ctx, JSON_SUBTYPE);
+        break;
+    default:
+        sqlite3_result_null(ctx);
+        break;
+    }
+}
+
+int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) {
+    collection_cursor *cur = (collection_cursor *)pCursor;
+    collection_vtab *vt = (collection_vtab *)pCursor->pVtab;
+    rs_jsonscan_span row;
+    rs_cell cell;
+    rs_err err;
+
+    if (sqlite3_vtab_nochange(ctx))
+        return SQLITE_OK; /* an UPDATE that leaves this column alone */
+    row.ptr = cur->page.data + cur->page.off[cur->row];
+    row.len = cur->page.len[cur->row];
+    if (vt->schema.cols[i].role == RS_COL_DOC) {
+        sqlite3_result_text64(ctx, row.ptr, row.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        sqlite3_result_subtype(ctx, JSON_SUBTYPE);
+        return SQLITE_OK;
+    }
+    rs_err_clear(&err);
+    if (!cur->indexed && rs_rowdecode_index(cur->decoder, row, &err) != RS_OK)
+        return rs_sqlerr_vtab(pCursor->pVtab, &err);
+    cur->indexed = 1;
+    if (rs_rowdecode_cell(cur->decoder, (size_t)i, &cell, &err) != RS_OK)
+        return rs_sqlerr_vtab(pCursor->pVtab, &err);
+    result_cell(ctx, &cell);
+    return SQLITE_OK;
+}
+
+int collectionRowid(sqlite3_vtab_cursor *pCursor, sqlite3_int64 *pRowid) {
+    *pRowid = ((collection_cursor *)pCursor)->rowid;
+    return SQLITE_OK;
+}

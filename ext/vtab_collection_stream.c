@@ -1,0 +1,224 @@
+/*
+ * vtab_collection_stream.c - pages of a result, fetched one page ahead on a thread of their own
+ * (see vtab_collection.h).
+ *
+ * HOW IT WORKS. The reader (SQLite's thread, in xNext) holds the page it walks; the fetcher
+ * thread owns the rs_query_result and its own client (rs_api_clone, so it never shares a curl
+ * handle) and keeps exactly one finished page ready: it fetches page k+1 while the reader walks
+ * page k, then waits until the reader takes it. Pages are copied out of the response (one
+ * memcpy of the rows' bytes), so the response buffer is reused for the next fetch.
+ *
+ * Handshake (all under mu; cv signals every change):
+ *   fetcher: wait while `has_ready` and not `stop`; fetch; publish into `ready` + `has_ready`,
+ *            or set `failed` (+ err) / `done`; exit on stop, failure or the last page.
+ *   reader:  wait while not `has_ready`, `done`, `failed` (50 ms slices, checking should_stop);
+ *            take `ready`.
+ * `stop` is also read without the lock (atomically) by the clone's should_stop callback, so a
+ * request in flight ends within ~50 ms when the cursor is closed.
+ */
+#include "vtab_collection.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct coll_stream {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rs_api *api;          /* the clone; used by the fetcher only */
+    rs_query_result *res; /* owned by the fetcher while it runs */
+    long long page_size;
+    coll_page ready; /* the next page, when has_ready */
+    int has_ready;
+    int done;   /* no page will follow `ready` */
+    int failed; /* err holds why */
+    rs_err err;
+    atomic_int stop; /* the reader asks the fetcher to quit */
+};
+
+void coll_page_free(coll_page *page) {
+    if (page == NULL)
+        return;
+    free(page->data);
+    free(page->off);
+    free(page->len);
+    memset(page, 0, sizeof(*page));
+}
+
+int coll_page_from_result(const rs_query_result *res, coll_page *page, rs_err *err) {
+    size_t n = rs_query_result_row_count(res), i, total;
+    rs_jsonscan_span first, last;
+
+    memset(page, 0, sizeof(*page));
+    if (n == 0)
+        return RS_OK;
+    first = rs_query_result_row(res, 0);
+    last = rs_query_result_row(res, n - 1);
+    total = (size_t)(last.ptr + last.len - first.ptr);
+    page->data = malloc(total + 1);
+    page->off = malloc(n * sizeof(size_t));
+    page->len = malloc(n * sizeof(size_t));
+    if (page->data == NULL || page->off == NULL || page->len == NULL) {
+        coll_page_free(page);
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    /* the rows are consecutive in the response: one copy keeps them all */
+    memcpy(page->data, first.ptr, total);
+    page->data[total] = '\0';
+    for (i = 0; i < n; i++) {
+        rs_jsonscan_span row = rs_query_result_row(res, i);
+        page->off[i] = (size_t)(row.ptr - first.ptr);
+        page->len[i] = row.len;
+    }
+    page->n = n;
+    return RS_OK;
+}
+
+static int stream_should_stop(void *ctx) {
+    coll_stream *s = ctx;
+
+    return atomic_load(&s->stop);
+}
+
+/* Fetch the next page into *page (n == 0 and *last set at the end). */
+static int fetch_one(coll_stream *s, coll_page *page, int *last, rs_err *err) {
+    int rc = rs_api_query_next_page(s->api, s->res, s->page_size, err);
+
+    if (rc == RS_OK)
+        rc = coll_page_from_result(s->res, page, err);
+    *last = rc != RS_OK || !rs_query_result_has_more(s->res);
+    return rc;
+}
+
+static void *fetcher_main(void *arg) {
+    coll_stream *s = arg;
+    coll_page page;
+    rs_err err;
+    int rc, last = 0;
+
+    pthread_mutex_lock(&s->mu);
+    while (!atomic_load(&s->stop) && !last) {
+        while (s->has_ready && !atomic_load(&s->stop))
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (atomic_load(&s->stop))
+            break;
+        pthread_mutex_unlock(&s->mu);
+        rs_err_clear(&err);
+        rc = fetch_one(s, &page, &last, &err);
+        pthread_mutex_lock(&s->mu);
+        if (rc != RS_OK) {
+            s->failed = 1;
+            s->err = err;
+        } else {
+            s->ready = page;
+            s->has_ready = 1;
+        }
+        s->done = last;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
+                      coll_stream **out, rs_err *err) {
+    coll_stream *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (s == NULL) {
+        rs_query_result_free(res);
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    s->res = res;
+    s->page_size = page_size;
+    atomic_init(&s->stop, 0);
+    rc = rs_api_clone(api, &s->api, err);
+    if (rc != RS_OK) {
+        rs_query_result_free(res);
+        free(s);
+        return rc;
+    }
+    /* the clone must not call back into SQLite from another thread: it watches the stop flag */
+    rs_http_set_stop(rs_api_http(s->api), stream_should_stop, s);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->thread, NULL, fetcher_main, s) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        rs_api_close(s->api);
+        rs_query_result_free(res);
+        free(s);
+        return rs_err_set(err, RS_EINTERNAL, "rockset: cannot start the page fetcher thread");
+    }
+    *out = s;
+    return RS_OK;
+}
+
+/* Wait on cv for at most 50 ms. */
+static void wait_slice(coll_stream *s) {
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 50 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&s->cv, &s->mu, &until);
+}
+
+int coll_stream_next(coll_stream *s, int (*should_stop)(void *), void *stop_ctx, coll_page *page,
+                     rs_err *err) {
+    int rc = RS_OK;
+
+    memset(page, 0, sizeof(*page));
+    pthread_mutex_lock(&s->mu);
+    while (!s->has_ready && !s->done && !s->failed) {
+        wait_slice(s);
+        if (!s->has_ready && should_stop != NULL && should_stop(stop_ctx)) {
+            atomic_store(&s->stop, 1);
+            pthread_cond_broadcast(&s->cv);
+            rc = rs_err_set(err, RS_EINTERRUPT, "rockset: interrupted");
+            break;
+        }
+    }
+    if (rc == RS_OK && s->has_ready) {
+        *page = s->ready;
+        memset(&s->ready, 0, sizeof(s->ready));
+        s->has_ready = 0;
+        pthread_cond_broadcast(&s->cv);
+    } else if (rc == RS_OK && s->failed) {
+        *err = s->err;
+        rc = err->code != RS_OK ? err->code : RS_EINTERNAL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void coll_stream_close(coll_stream *s, rs_http_stats *stats) {
+    rs_http_stats mine;
+
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&s->mu);
+    atomic_store(&s->stop, 1);
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    rs_http_get_stats(rs_api_http(s->api), &mine);
+    if (stats != NULL) {
+        stats->requests += mine.requests;
+        stats->retries += mine.retries;
+        stats->bytes_sent += mine.bytes_sent;
+        stats->bytes_received += mine.bytes_received;
+    }
+    coll_page_free(&s->ready);
+    rs_api_close(s->api);
+    rs_query_result_free(s->res);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+}

@@ -1,0 +1,1491 @@
+/* planner.c - see planner.h. Sections: schema, DESCRIBE, plan encoding, predicates, query. */
+#include "planner.h"
+#include "jsonscan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int oom(rs_err *err) {
+    return rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+/* ---------------------------------------------------------------- schema */
+
+void rs_schema_free(rs_schema *schema) {
+    size_t i;
+
+    if (schema == NULL)
+        return;
+    for (i = 0; i < schema->n; i++) {
+        free(schema->cols[i].name);
+        free(schema->cols[i].type);
+    }
+    free(schema->cols);
+    schema->cols = NULL;
+    schema->n = 0;
+}
+
+/* Case-insensitive (ASCII) substring test, as SQLite's sqlite3AffinityType does. */
+static int has_word(const char *type, const char *word) {
+    size_t n = strlen(word), i;
+
+    for (i = 0; type[i] != '\0'; i++) {
+        if (strncasecmp(type + i, word, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+rs_affinity rs_planner_affinity(const char *type) {
+    if (type == NULL || type[0] == '\0')
+        return RS_AFF_BLOB;
+    if (has_word(type, "INT"))
+        return RS_AFF_INTEGER;
+    if (has_word(type, "CHAR") || has_word(type, "CLOB") || has_word(type, "TEXT"))
+        return RS_AFF_TEXT;
+    if (has_word(type, "BLOB"))
+        return RS_AFF_BLOB;
+    if (has_word(type, "REAL") || has_word(type, "FLOA") || has_word(type, "DOUB"))
+        return RS_AFF_REAL;
+    return RS_AFF_NUMERIC;
+}
+
+int rs_schema_find(const rs_schema *schema, const char *name) {
+    size_t i;
+
+    for (i = 0; i < schema->n; i++) {
+        if (strcasecmp(schema->cols[i].name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Append a column (copies name and type). */
+static int schema_add(rs_schema *schema, const char *name, size_t name_len, const char *type,
+                      rs_col_role role) {
+    rs_column *grown = realloc(schema->cols, (schema->n + 1) * sizeof(*grown));
+    rs_column *col;
+
+    if (grown == NULL)
+        return RS_ENOMEM;
+    schema->cols = grown;
+    col = &schema->cols[schema->n];
+    col->name = strndup(name, name_len);
+    col->type = strdup(type);
+    if (col->name == NULL || col->type == NULL) {
+        free(col->name);
+        free(col->type);
+        return RS_ENOMEM;
+    }
+    col->affinity = rs_planner_affinity(type);
+    col->role = role;
+    schema->n++;
+    return RS_OK;
+}
+
+static int is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_ident_char(unsigned char c) {
+    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Read one identifier at text[*pos] into out (decoded). */
+static int read_name(const char *text, size_t *pos, rs_buf *out, rs_err *err) {
+    size_t p = *pos;
+    char open = text[p], close;
+
+    if (open == '"' || open == '`' || open == '[') {
+        close = open == '[' ? ']' : open;
+        for (p++;; p++) {
+            if (text[p] == '\0')
+                return rs_err_set(err, RS_EINVAL,
+                                  "rockset: columns: unterminated quoted name at offset %zu", *pos);
+            if (text[p] == close && close != ']' && text[p + 1] == close) {
+                rs_buf_putc(out, close);
+                p++;
+            } else if (text[p] == close) {
+                break;
+            } else {
+                rs_buf_putc(out, text[p]);
+            }
+        }
+        p++;
+    } else {
+        while (is_ident_char((unsigned char)text[p]))
+            rs_buf_putc(out, text[p++]);
+    }
+    if (out->oom)
+        return oom(err);
+    if (out->len == 0)
+        return rs_err_set(err, RS_EINVAL, "rockset: columns: expected a column name at offset %zu",
+                          *pos);
+    *pos = p;
+    return RS_OK;
+}
+
+/* Read an optional type (words, then an optional "(n[, m])") into out. */
+static int read_type(const char *text, size_t *pos, rs_buf *out, rs_err *err) {
+    size_t p = *pos;
+
+    for (;;) {
+        while (is_blank(text[p]))
+            p++;
+        if (!isalnum((unsigned char)text[p]) && text[p] != '_')
+            break;
+        if (out->len > 0)
+            rs_buf_putc(out, ' ');
+        while (isalnum((unsigned char)text[p]) || text[p] == '_')
+            rs_buf_putc(out, text[p++]);
+    }
+    if (text[p] == '(' && out->len > 0) {
+        size_t start = p;
+        while (text[p] != '\0' && text[p] != ')' &&
+               (isdigit((unsigned char)text[p]) || is_blank(text[p]) || text[p] == ',' ||
+                text[p] == '(' || text[p] == '+' || text[p] == '-'))
+            p++;
+        if (text[p] != ')')
+            return rs_err_set(err, RS_EINVAL, "rockset: columns: unexpected '%c' at offset %zu",
+                              text[p] != '\0' ? text[p] : ' ', p);
+        rs_buf_append(out, text + start, p + 1 - start);
+        p++;
+    }
+    while (is_blank(text[p]))
+        p++;
+    *pos = p;
+    return out->oom ? oom(err) : RS_OK;
+}
+
+/* Add one parsed column, refusing reserved and repeated names. */
+static int add_declared(rs_schema *schema, const char *name, const char *type, rs_err *err) {
+    if (strcmp(name, "_id") == 0)
+        return RS_OK; /* always present, always TEXT */
+    if (strcmp(name, "_event_time") == 0 || strcmp(name, "_doc") == 0)
+        return rs_err_set(err, RS_EINVAL, "rockset: columns: column '%s' is reserved", name);
+    if (rs_schema_find(schema, name) >= 0)
+        return rs_err_set(err, RS_EINVAL, "rockset: columns: duplicate column '%s'", name);
+    if (schema_add(schema, name, strlen(name), type, RS_COL_FIELD) != RS_OK)
+        return oom(err);
+    return RS_OK;
+}
+
+/* Parse "name [type], ..." after the _id column. */
+static int parse_column_items(const char *text, int allow_empty, rs_schema *schema, rs_err *err) {
+    rs_buf name = RS_BUF_INIT, type = RS_BUF_INIT;
+    size_t pos = 0;
+    int rc = RS_OK;
+
+    while (is_blank(text[pos]))
+        pos++;
+    if (text[pos] == '\0' && allow_empty)
+        return RS_OK;
+    if (text[pos] == '\0')
+        return rs_err_set(err, RS_EINVAL, "rockset: columns: empty column list");
+    while (rc == RS_OK) {
+        rs_buf_reset(&name);
+        rs_buf_reset(&type);
+        while (is_blank(text[pos]))
+            pos++;
+        rc = read_name(text, &pos, &name, err);
+        if (rc == RS_OK)
+            rc = read_type(text, &pos, &type, err);
+        if (rc == RS_OK)
+            rc = add_declared(schema, rs_buf_cstr(&name), rs_buf_cstr(&type), err);
+        if (rc != RS_OK || text[pos] == '\0')
+            break;
+        if (text[pos] != ',')
+            rc = rs_err_set(err, RS_EINVAL, "rockset: columns: unexpected '%c' at offset %zu",
+                            text[pos], pos);
+        pos++;
+    }
+    rs_buf_free(&name);
+    rs_buf_free(&type);
+    return rc;
+}
+
+int rs_schema_parse_columns(const char *text, int allow_empty, rs_schema *out, rs_err *err) {
+    rs_schema schema = RS_SCHEMA_INIT;
+    int rc;
+
+    if (schema_add(&schema, "_id", 3, "TEXT", RS_COL_ID) != RS_OK)
+        return oom(err);
+    rc = parse_column_items(text, allow_empty, &schema, err);
+    if (rc == RS_OK &&
+        (schema_add(&schema, "_event_time", 11, "TEXT", RS_COL_EVENT_TIME) != RS_OK ||
+         schema_add(&schema, "_doc", 4, "TEXT", RS_COL_DOC) != RS_OK))
+        rc = oom(err);
+    if (rc != RS_OK) {
+        rs_schema_free(&schema);
+        return rc;
+    }
+    *out = schema;
+    return RS_OK;
+}
+
+int rs_planner_quote_ident(rs_buf *out, const char *name) {
+    const char *p;
+
+    rs_buf_putc(out, '"');
+    for (p = name; *p != '\0'; p++) {
+        if (*p == '"')
+            rs_buf_putc(out, '"');
+        rs_buf_putc(out, *p);
+    }
+    rs_buf_putc(out, '"');
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_schema_columns_text(const rs_schema *schema, rs_buf *out) {
+    size_t i;
+    int first = 1;
+
+    for (i = 0; i < schema->n; i++) {
+        if (schema->cols[i].role != RS_COL_FIELD)
+            continue;
+        if (!first)
+            rs_buf_puts(out, ", ");
+        first = 0;
+        rs_planner_quote_ident(out, schema->cols[i].name);
+        if (schema->cols[i].type[0] != '\0')
+            rs_buf_printf(out, " %s", schema->cols[i].type);
+    }
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_schema_declare(const rs_schema *schema, rs_buf *out) {
+    size_t i;
+
+    rs_buf_puts(out, "CREATE TABLE x(");
+    for (i = 0; i < schema->n; i++) {
+        const rs_column *col = &schema->cols[i];
+        if (i > 0)
+            rs_buf_puts(out, ", ");
+        rs_planner_quote_ident(out, col->name);
+        if (col->type[0] != '\0')
+            rs_buf_printf(out, " %s", col->type);
+        if (col->role == RS_COL_ID)
+            rs_buf_puts(out, " PRIMARY KEY");
+        else if (col->role != RS_COL_FIELD)
+            rs_buf_puts(out, " HIDDEN");
+    }
+    rs_buf_puts(out, ") WITHOUT ROWID");
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+/* ---------------------------------------------------------------- DESCRIBE */
+
+typedef struct type_count {
+    char *type;
+    long long count;
+} type_count;
+
+typedef struct described_field {
+    char *name;
+    type_count *types;
+    size_t n_types;
+} described_field;
+
+struct rs_describe_acc {
+    described_field *fields;
+    size_t n_fields;
+};
+
+rs_describe_acc *rs_describe_acc_new(void) {
+    return calloc(1, sizeof(rs_describe_acc));
+}
+
+void rs_describe_acc_free(rs_describe_acc *acc) {
+    size_t i, j;
+
+    if (acc == NULL)
+        return;
+    for (i = 0; i < acc->n_fields; i++) {
+        for (j = 0; j < acc->fields[i].n_types; j++)
+            free(acc->fields[i].types[j].type);
+        free(acc->fields[i].types);
+        free(acc->fields[i].name);
+    }
+    free(acc->fields);
+    free(acc);
+}
+
+const char *rs_planner_type_for(const char *rockset_type) {
+    if (strcmp(rockset_type, "int") == 0 || strcmp(rockset_type, "bool") == 0)
+        return "INTEGER";
+    if (strcmp(rockset_type, "float") == 0)
+        return "REAL";
+    if (strcmp(rockset_type, "null") == 0 || strcmp(rockset_type, "null_type") == 0)
+        return "";
+    return "TEXT";
+}
+
+/* The one-element field path of a DESCRIBE row, decoded; NULL (and RS_OK) for other shapes. */
+static int top_level_name(rs_jsonscan_span row, char **name, rs_err *err) {
+    rs_jsonscan_span field, first;
+    rs_jsonscan_iter it;
+
+    *name = NULL;
+    if (!rs_jsonscan_get(row, "field", &field) || rs_jsonscan_count(field) != 1)
+        return RS_OK;
+    rs_jsonscan_iter_init(&it, field);
+    if (rs_jsonscan_iter_next(&it, NULL, &first) != 1 ||
+        rs_jsonscan_classify(first) != RS_JSON_STRING)
+        return RS_OK;
+    if (rs_jsonscan_string_dup(first, name, err) != RS_OK)
+        return err->code == RS_ENOMEM ? RS_ENOMEM : RS_OK;
+    return RS_OK;
+}
+
+/* The entry for name, created when new (taking *name). *out is NULL when a field with the same
+ * name in another case exists: SQLite could not tell such columns apart, the first one stays. */
+static int field_entry(rs_describe_acc *acc, char **name, described_field **out) {
+    described_field *grown;
+    size_t i;
+
+    *out = NULL;
+    for (i = 0; i < acc->n_fields; i++) {
+        if (strcasecmp(acc->fields[i].name, *name) == 0) {
+            if (strcmp(acc->fields[i].name, *name) == 0)
+                *out = &acc->fields[i];
+            return RS_OK;
+        }
+    }
+    grown = realloc(acc->fields, (acc->n_fields + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return RS_ENOMEM;
+    acc->fields = grown;
+    memset(&grown[acc->n_fields], 0, sizeof(*grown));
+    grown[acc->n_fields].name = *name;
+    *name = NULL; /* handed over */
+    *out = &grown[acc->n_fields++];
+    return RS_OK;
+}
+
+static int add_type_count(described_field *f, const char *type, long long count) {
+    type_count *grown;
+    size_t i;
+
+    for (i = 0; i < f->n_types; i++) {
+        if (strcmp(f->types[i].type, type) == 0) {
+            f->types[i].count += count;
+            return RS_OK;
+        }
+    }
+    grown = realloc(f->types, (f->n_types + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return RS_ENOMEM;
+    f->types = grown;
+    grown[f->n_types].type = strdup(type);
+    if (grown[f->n_types].type == NULL)
+        return RS_ENOMEM;
+    grown[f->n_types++].count = count;
+    return RS_OK;
+}
+
+int rs_describe_acc_add(rs_describe_acc *acc, const char *row_text, size_t row_len, rs_err *err) {
+    rs_jsonscan_span row = {row_text, row_len};
+    char *name = NULL, *type = NULL;
+    described_field *f;
+    long long count = 0;
+    int found = 0, rc;
+
+    rc = top_level_name(row, &name, err);
+    if (rc != RS_OK || name == NULL)
+        return rc;
+    if (strcmp(name, "_id") == 0 || strcmp(name, "_event_time") == 0 ||
+        strcmp(name, "_meta") == 0 || strcmp(name, "_doc") == 0) {
+        free(name);
+        return RS_OK;
+    }
+    if (rs_jsonscan_get_string(row, "type", &type, err) != RS_OK || type == NULL ||
+        rs_jsonscan_get_int64(row, "occurrences", &count, &found, err) != RS_OK) {
+        rc = err->code == RS_ENOMEM ? RS_ENOMEM : RS_OK;
+        goto done;
+    }
+    rc = field_entry(acc, &name, &f);
+    if (rc == RS_OK && f != NULL)
+        rc = add_type_count(f, type, found ? count : 1);
+done:
+    free(name);
+    free(type);
+    if (rc == RS_ENOMEM)
+        return oom(err);
+    return RS_OK;
+}
+
+/* The winning type of a field: most occurrences, null only when alone, first on ties. */
+static const char *winning_type(const described_field *f) {
+    const type_count *best = NULL;
+    size_t i;
+
+    for (i = 0; i < f->n_types; i++) {
+        const type_count *t = &f->types[i];
+        if (strcmp(t->type, "null") == 0 || strcmp(t->type, "null_type") == 0)
+            continue;
+        if (best == NULL || t->count > best->count)
+            best = t;
+    }
+    return best != NULL ? best->type : "null";
+}
+
+int rs_describe_acc_columns(const rs_describe_acc *acc, rs_buf *out, rs_err *err) {
+    size_t i;
+    const char *type;
+
+    for (i = 0; i < acc->n_fields; i++) {
+        if (i > 0)
+            rs_buf_puts(out, ", ");
+        rs_planner_quote_ident(out, acc->fields[i].name);
+        type = rs_planner_type_for(winning_type(&acc->fields[i]));
+        if (type[0] != '\0')
+            rs_buf_printf(out, " %s", type);
+    }
+    return out->oom ? oom(err) : RS_OK;
+}
+
+/* ---------------------------------------------------------------- plan encoding */
+
+/* clang-format off */
+static const char *const op_names[] = {
+    NULL, "EQ", "NE", "LT", "LE", "GT", "GE", "ISNULL", "NOTNULL", "IN", "LIKE", "GLOB"
+};
+/* Rockset operator text of the comparison ops. */
+static const char *const op_sql[] = {NULL, "=", "<>", "<", "<=", ">", ">="};
+/* clang-format on */
+
+#define N_OPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
+
+void rs_plan_init(rs_plan *plan) {
+    memset(plan, 0, sizeof(*plan));
+    plan->project = 1;
+}
+
+int rs_plan_encode(const rs_plan *plan, rs_buf *out) {
+    int i;
+
+    rs_buf_puts(out, "rs1");
+    if (!plan->project) {
+        rs_buf_puts(out, " a");
+        return out->oom ? RS_ENOMEM : RS_OK;
+    }
+    rs_buf_printf(out, " c%" PRIx64, plan->columns);
+    for (i = 0; i < plan->n_terms; i++) {
+        const rs_plan_term *t = &plan->terms[i];
+        rs_buf_printf(out, " w%d:%s:%d:%s%s%s", t->column, op_names[t->op], t->argv,
+                      t->exact ? "x" : "", t->constant ? "k" : "",
+                      t->exact || t->constant ? "" : "-");
+    }
+    for (i = 0; i < plan->n_order; i++)
+        rs_buf_printf(out, " o%d:%c", plan->order[i].column, plan->order[i].desc ? 'd' : 'a');
+    if (plan->limit_argv > 0)
+        rs_buf_printf(out, " l%d", plan->limit_argv);
+    if (plan->offset_argv > 0)
+        rs_buf_printf(out, " f%d", plan->offset_argv);
+    if (plan->page_hint > 0)
+        rs_buf_printf(out, " h%lld", plan->page_hint);
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+static int decode_op(const char *name, size_t len) {
+    int i;
+
+    for (i = 1; i < N_OPS; i++) {
+        if (strlen(op_names[i]) == len && strncmp(op_names[i], name, len) == 0)
+            return i;
+    }
+    return 0;
+}
+
+/* One "w<col>:<op>:<argv>:<flags>" token (without the 'w'). */
+static int decode_term(const char *tok, rs_plan *plan) {
+    rs_plan_term *t;
+    const char *op, *colon;
+    char *end;
+
+    if (plan->n_terms >= RS_PLAN_MAX_TERMS)
+        return 0;
+    t = &plan->terms[plan->n_terms];
+    t->column = (int)strtol(tok, &end, 10);
+    if (end == tok || *end != ':')
+        return 0;
+    op = end + 1;
+    colon = strchr(op, ':');
+    if (colon == NULL || (t->op = (rs_plan_op)decode_op(op, (size_t)(colon - op))) == 0)
+        return 0;
+    t->argv = (int)strtol(colon + 1, &end, 10);
+    if (*end != ':')
+        return 0;
+    for (end++; *end != '\0' && *end != ' '; end++) {
+        if (*end == 'x')
+            t->exact = 1;
+        else if (*end == 'k')
+            t->constant = 1;
+        else if (*end != '-')
+            return 0;
+    }
+    plan->n_terms++;
+    return 1;
+}
+
+static int decode_token(const char *tok, rs_plan *plan) {
+    char *end = NULL;
+
+    switch (tok[0]) {
+    case 'a':
+        plan->project = 0;
+        return tok[1] == '\0' || tok[1] == ' ';
+    case 'c':
+        plan->columns = strtoull(tok + 1, &end, 16);
+        break;
+    case 'w':
+        return decode_term(tok + 1, plan);
+    case 'o':
+        if (plan->n_order >= RS_PLAN_MAX_ORDER)
+            return 0;
+        plan->order[plan->n_order].column = (int)strtol(tok + 1, &end, 10);
+        if (end[0] != ':' || (end[1] != 'a' && end[1] != 'd'))
+            return 0;
+        plan->order[plan->n_order++].desc = end[1] == 'd';
+        end += 2;
+        break;
+    case 'l':
+        plan->limit_argv = (int)strtol(tok + 1, &end, 10);
+        break;
+    case 'f':
+        plan->offset_argv = (int)strtol(tok + 1, &end, 10);
+        break;
+    case 'h':
+        plan->page_hint = strtoll(tok + 1, &end, 10);
+        break;
+    default:
+        return 0;
+    }
+    return end != tok + 1 && (*end == '\0' || *end == ' ');
+}
+
+int rs_plan_decode(const char *text, rs_plan *plan, rs_err *err) {
+    rs_plan decoded;
+    const char *p;
+
+    rs_plan_init(&decoded);
+    if (text == NULL || strncmp(text, "rs1", 3) != 0 || (text[3] != '\0' && text[3] != ' '))
+        goto bad;
+    for (p = text + 3; *p == ' ';) {
+        p++;
+        if (!decode_token(p, &decoded))
+            goto bad;
+        p += strcspn(p, " ");
+    }
+    *plan = decoded;
+    return RS_OK;
+bad:
+    return rs_err_set(err, RS_EINVAL, "rockset: bad plan '%s'", text ? text : "(null)");
+}
+
+/* ---------------------------------------------------------------- predicates */
+
+/* What one type group (N, S, O: see planner.h) contributes to a pushed predicate. */
+typedef enum gmode {
+    G_FALSE = 0, /* no row of the group can match */
+    G_CMP,       /* rows whose value compares true with the right-hand side, in Rockset */
+    G_TRUE       /* every row of the group (possibly more than SQLite keeps: see exact) */
+} gmode;
+
+/* A right-hand side as SQLite compares it, after affinity. */
+typedef struct cmp_value {
+    rs_value_kind kind;
+    long long i;
+    double r;
+    const char *text; /* borrowed from the rs_value */
+    size_t len;
+    int int_as_text; /* TEXT that is the rendering of integer i */
+    int fuzzy;       /* a number or text whose exact value only SQLite knows */
+} cmp_value;
+
+typedef struct group_pred {
+    gmode mode;
+    cmp_value val; /* G_CMP */
+    int exact;     /* the group's rows are exactly those SQLite keeps */
+} group_pred;
+
+typedef struct term_pred {
+    group_pred num, str, oth;
+    unsigned bools; /* bit 0: false matches, bit 1: true matches */
+    int bools_exact;
+} term_pred;
+
+/* What SQLite does to the column's own value before comparing. */
+typedef enum conv { CONV_NONE = 0, CONV_TO_NUM, CONV_TO_TEXT } conv;
+
+#define EXACT_DOUBLE_LIMIT 9007199254740992.0 /* 2^53 */
+
+static int op_holds(rs_plan_op op, int cmp) {
+    switch (op) {
+    case RS_OP_EQ:
+        return cmp == 0;
+    case RS_OP_NE:
+        return cmp != 0;
+    case RS_OP_LT:
+        return cmp < 0;
+    case RS_OP_LE:
+        return cmp <= 0;
+    case RS_OP_GT:
+        return cmp > 0;
+    case RS_OP_GE:
+        return cmp >= 0;
+    default:
+        return 0;
+    }
+}
+
+/* Ops true when the column's value sorts above / below the right-hand side's type. */
+static int true_when_above(rs_plan_op op) {
+    return op == RS_OP_GT || op == RS_OP_GE || op == RS_OP_NE;
+}
+
+static int true_when_below(rs_plan_op op) {
+    return op == RS_OP_LT || op == RS_OP_LE || op == RS_OP_NE;
+}
+
+static cmp_value cmp_from(const rs_value *v) {
+    cmp_value c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = v->kind;
+    c.i = v->i;
+    c.r = v->r;
+    c.text = v->text;
+    c.len = v->len;
+    return c;
+}
+
+static size_t skip_blanks_at(const char *t, size_t len, size_t p) {
+    while (p < len && is_blank(t[p]))
+        p++;
+    return p;
+}
+
+/* SQLite's NUMERIC affinity on a TEXT value: an integer literal (blanks around allowed) becomes
+ * INT; any other number literal becomes a fuzzy REAL (SQLite's own parse decides its last bit);
+ * everything else, hexadecimal included, stays TEXT. */
+static cmp_value numeric_affinity(cmp_value v) {
+    const char *t = v.text;
+    size_t p, digits = 0, frac = 0, exp_digits = 0;
+    int has_dot = 0, has_exp = 0;
+    char num[32];
+
+    if (v.kind != RS_VAL_TEXT || v.fuzzy || v.int_as_text)
+        return v;
+    p = skip_blanks_at(t, v.len, 0);
+    if (p < v.len && (t[p] == '+' || t[p] == '-'))
+        p++;
+    for (; p < v.len && isdigit((unsigned char)t[p]); p++)
+        digits++;
+    if (p < v.len && t[p] == '.') {
+        has_dot = 1;
+        for (p++; p < v.len && isdigit((unsigned char)t[p]); p++)
+            frac++;
+    }
+    if (digits + frac == 0)
+        return v;
+    if (p < v.len && (t[p] == 'e' || t[p] == 'E')) {
+        has_exp = 1;
+        p++;
+        if (p < v.len && (t[p] == '+' || t[p] == '-'))
+            p++;
+        for (; p < v.len && isdigit((unsigned char)t[p]); p++)
+            exp_digits++;
+        if (exp_digits == 0)
+            return v;
+    }
+    if (skip_blanks_at(t, v.len, p) != v.len)
+        return v;
+    if (!has_dot && !has_exp && v.len < sizeof(num)) {
+        memcpy(num, t, v.len);
+        num[v.len] = '\0';
+        errno = 0;
+        v.i = strtoll(num, NULL, 10);
+        if (errno == 0) {
+            v.kind = RS_VAL_INT;
+            return v;
+        }
+    }
+    v.kind = RS_VAL_REAL;
+    v.fuzzy = 1;
+    return v;
+}
+
+/* SQLite's TEXT affinity: an INT becomes its decimal text; a REAL's rendering is fuzzy. */
+static cmp_value text_affinity(cmp_value v) {
+    if (v.kind == RS_VAL_INT) {
+        v.kind = RS_VAL_TEXT;
+        v.int_as_text = 1;
+    } else if (v.kind == RS_VAL_REAL) {
+        v.kind = RS_VAL_TEXT;
+        v.fuzzy = 1;
+    }
+    return v;
+}
+
+/* Could t be how SQLite shows a number or a bool ("12", "-1.5", "Inf")? */
+static int may_render_number(const cmp_value *t) {
+    if (t->int_as_text || t->fuzzy)
+        return 1;
+    return t->len > 0 &&
+           (isdigit((unsigned char)t->text[0]) || t->text[0] == '-' || t->text[0] == 'I');
+}
+
+/* Could t be how a value of group O shows: JSON of an object, array or extended-JSON wrapper
+ * ('{', '['), an ISO date, time or timestamp (a digit or sign, then '-' or ':' somewhere), or
+ * base64 bytes (length a multiple of 4, base64 alphabet; "" included)? */
+static int may_render_other(const cmp_value *t) {
+    const char *s = t->text;
+    size_t i;
+    int base64 = 1;
+
+    if (t->int_as_text || t->fuzzy || t->len == 0)
+        return 1;
+    if (s[0] == '{' || s[0] == '[')
+        return 1;
+    if (t->len >= 8 && (isdigit((unsigned char)s[0]) || s[0] == '-' || s[0] == '+') &&
+        (memchr(s + 1, '-', t->len - 1) != NULL || memchr(s, ':', t->len) != NULL))
+        return 1;
+    if (t->len % 4 != 0)
+        return 0;
+    for (i = 0; i < t->len && base64; i++) {
+        unsigned char c = (unsigned char)s[i];
+        base64 = isalnum(c) || c == '+' || c == '/' || c == '=';
+    }
+    return base64;
+}
+
+/* Bytewise comparison of a short text with cmp's text (int_as_text rendered first). */
+static int text_cmp(const char *a, size_t a_len, const cmp_value *b) {
+    char num[32];
+    const char *bt = b->text;
+    size_t b_len = b->len, n;
+    int c;
+
+    if (b->int_as_text) {
+        snprintf(num, sizeof(num), "%lld", b->i);
+        bt = num;
+        b_len = strlen(num);
+    }
+    n = a_len < b_len ? a_len : b_len;
+    c = memcmp(a, bt, n);
+    if (c != 0)
+        return c;
+    return a_len < b_len ? -1 : a_len > b_len;
+}
+
+static void set_group(group_pred *g, gmode mode, int exact) {
+    g->mode = mode;
+    g->exact = exact;
+}
+
+static void set_all(term_pred *tp, gmode mode) {
+    set_group(&tp->num, mode, 1);
+    set_group(&tp->str, mode, 1);
+    set_group(&tp->oth, mode, 1);
+    tp->bools = mode == G_TRUE ? 3u : 0u;
+    tp->bools_exact = 1;
+}
+
+/* Text shown by a group compared with text t, when SQLite cannot be mirrored: only = and <>
+ * are decided, and only when t cannot be such a rendering. */
+static void rendered_vs_text(group_pred *g, rs_plan_op op, int may_render) {
+    if (op == RS_OP_EQ)
+        set_group(g, may_render ? G_TRUE : G_FALSE, !may_render);
+    else
+        set_group(g, G_TRUE, op == RS_OP_NE && !may_render);
+}
+
+/* Column value vs a numeric right-hand side (c is CONV_NONE or CONV_TO_NUM: under TEXT affinity
+ * the right-hand side is text). */
+static void groups_vs_number(conv c, rs_plan_op op, cmp_value v, term_pred *tp) {
+    gmode text_side = true_when_above(op) ? G_TRUE : G_FALSE; /* TEXT > any number */
+    int exact_num = v.kind == RS_VAL_INT ? (v.i <= (1LL << 53) && v.i >= -(1LL << 53))
+                                         : (isfinite(v.r) && fabs(v.r) < EXACT_DOUBLE_LIMIT);
+
+    if (v.fuzzy || !exact_num) {
+        set_group(&tp->num, G_TRUE, 0);
+        tp->bools = 3u;
+        tp->bools_exact = 0;
+    } else {
+        double x = v.kind == RS_VAL_INT ? (double)v.i : v.r;
+        set_group(&tp->num, G_CMP, 1);
+        tp->num.val = v;
+        tp->bools = (op_holds(op, (0.0 > x) - (0.0 < x)) ? 1u : 0u) |
+                    (op_holds(op, (1.0 > x) - (1.0 < x)) ? 2u : 0u);
+    }
+    /* Under NUMERIC affinity a string (or base64 bytes) that looks like a number is compared
+     * as one: Rockset cannot tell which, so every string is let through. */
+    set_group(&tp->str, c == CONV_TO_NUM ? G_TRUE : text_side, c != CONV_TO_NUM);
+    set_group(&tp->oth, c == CONV_TO_NUM ? G_TRUE : text_side, c != CONV_TO_NUM);
+}
+
+/* Column value vs a TEXT right-hand side. Under CONV_TO_NUM the text does not look like a
+ * number (NUMERIC affinity would have converted it). */
+static void groups_vs_text(conv c, rs_plan_op op, cmp_value v, term_pred *tp) {
+    gmode number_side = true_when_below(op) ? G_TRUE : G_FALSE; /* any number < TEXT */
+    int plain = op == RS_OP_EQ || op == RS_OP_NE;
+
+    if (c == CONV_TO_TEXT) {
+        rendered_vs_text(&tp->num, op, may_render_number(&v));
+        if (v.fuzzy) {
+            tp->bools = 3u;
+            tp->bools_exact = 0;
+        } else {
+            tp->bools = (op_holds(op, text_cmp("0", 1, &v)) ? 1u : 0u) |
+                        (op_holds(op, text_cmp("1", 1, &v)) ? 2u : 0u);
+        }
+    } else {
+        set_group(&tp->num, number_side, 1);
+        tp->bools = number_side == G_TRUE ? 3u : 0u;
+    }
+    if (v.fuzzy || (!v.int_as_text && memchr(v.text, '\0', v.len) != NULL)) {
+        set_group(&tp->str, G_TRUE, 0);
+    } else if (c == CONV_TO_NUM && (op == RS_OP_LT || op == RS_OP_LE)) {
+        /* strings that became numbers sort below any text */
+        set_group(&tp->str, G_TRUE, 0);
+    } else {
+        /* = and <>: a string that became a number never equals this text, nor does its text;
+         * > and >=: such strings are false in SQLite, maybe true here (a superset) */
+        set_group(&tp->str, G_CMP, c != CONV_TO_NUM || plain);
+        tp->str.val = v;
+    }
+    if (c == CONV_TO_NUM && !plain)
+        set_group(&tp->oth, G_TRUE, 0);
+    else
+        rendered_vs_text(&tp->oth, op, may_render_other(&v));
+}
+
+/* The affinity SQLite compares with (applied to BOTH sides: for a virtual table the column's
+ * own value is converted too, unlike a stored value that already has its column's affinity). */
+typedef enum cmp_aff { AFF_NONE = 0, AFF_TEXT, AFF_NUMERIC } cmp_aff;
+
+static cmp_aff column_cmp_aff(rs_affinity a) {
+    if (a == RS_AFF_TEXT)
+        return AFF_TEXT;
+    return a == RS_AFF_BLOB ? AFF_NONE : AFF_NUMERIC;
+}
+
+/* One affinity scenario (sqlite3CompareAffinity, then the conversions of OP_Eq & co.). */
+static void eval_scenario(cmp_aff aff, rs_plan_op op, cmp_value v, term_pred *tp) {
+    conv c = CONV_NONE;
+
+    memset(tp, 0, sizeof(*tp));
+    tp->bools_exact = 1;
+    if (aff == AFF_NUMERIC) {
+        c = CONV_TO_NUM;
+        v = numeric_affinity(v);
+    } else if (aff == AFF_TEXT) {
+        c = CONV_TO_TEXT;
+        v = text_affinity(v);
+    }
+    if (v.kind == RS_VAL_NULL)
+        set_all(tp, G_FALSE);
+    else if (v.kind == RS_VAL_BLOB)
+        set_all(tp, true_when_below(op) ? G_TRUE : G_FALSE); /* BLOB > everything */
+    else if (v.kind == RS_VAL_TEXT)
+        groups_vs_text(c, op, v, tp);
+    else
+        groups_vs_number(c, op, v, tp);
+}
+
+static int same_cmp(const cmp_value *a, const cmp_value *b) {
+    if (a->kind != b->kind || a->int_as_text != b->int_as_text || a->fuzzy != b->fuzzy)
+        return 0;
+    if (a->kind == RS_VAL_INT || a->int_as_text)
+        return a->i == b->i;
+    if (a->kind == RS_VAL_REAL)
+        return memcmp(&a->r, &b->r, sizeof(double)) == 0;
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+/* Union of what two scenarios let through; exact only when they agree. */
+static void merge_group(group_pred *acc, const group_pred *g) {
+    if (acc->mode == g->mode && (g->mode != G_CMP || same_cmp(&acc->val, &g->val))) {
+        acc->exact = acc->exact && g->exact;
+        return;
+    }
+    if (acc->mode == G_FALSE && g->mode == G_CMP)
+        acc->val = g->val;
+    if (acc->mode == G_TRUE || g->mode == G_TRUE || (acc->mode == G_CMP && g->mode == G_CMP))
+        acc->mode = G_TRUE;
+    else
+        acc->mode = G_CMP;
+    acc->exact = 0;
+}
+
+/* The predicate for `col op v` over the comparison affinities possible: with a right-hand side
+ * without affinity (a literal, a parameter) SQLite uses the column's; with one that has an
+ * affinity (a CAST, a column of another table) NUMERIC when either side is numeric, else none.
+ * A constant is a literal or a CAST to its own type; anything else may be anything. */
+static void eval_term(const rs_column *col, rs_plan_op op, const rs_value *v, int constant,
+                      term_pred *out) {
+    cmp_aff scenarios[3];
+    cmp_aff own = column_cmp_aff(col->affinity);
+    size_t n = 0, i;
+    term_pred one;
+    cmp_value cv = cmp_from(v);
+
+    scenarios[n++] = own;
+    if (!constant) {
+        scenarios[n++] = AFF_NUMERIC;
+        scenarios[n++] = AFF_NONE;
+    } else if (v->kind == RS_VAL_TEXT) {
+        scenarios[n++] = own == AFF_NUMERIC ? AFF_NUMERIC : AFF_NONE; /* CAST(... AS TEXT) */
+    } else if (v->kind == RS_VAL_INT || v->kind == RS_VAL_REAL) {
+        scenarios[n++] = AFF_NUMERIC; /* CAST(... AS INTEGER) */
+    }
+    eval_scenario(scenarios[0], op, cv, out);
+    for (i = 1; i < n; i++) {
+        eval_scenario(scenarios[i], op, cv, &one);
+        merge_group(&out->num, &one.num);
+        merge_group(&out->str, &one.str);
+        merge_group(&out->oth, &one.oth);
+        out->bools_exact = out->bools_exact && one.bools_exact && out->bools == one.bools;
+        out->bools |= one.bools;
+    }
+}
+
+int rs_planner_can_push(const rs_column *col, rs_plan_op op) {
+    if (col->role == RS_COL_EVENT_TIME || col->role == RS_COL_DOC)
+        return 0;
+    return op >= RS_OP_EQ && op <= RS_OP_GLOB;
+}
+
+int rs_planner_term_exact(const rs_column *col, rs_plan_op op, const rs_value *rhs) {
+    term_pred tp;
+
+    if (!rs_planner_can_push(col, op))
+        return 0;
+    if (op == RS_OP_ISNULL || op == RS_OP_NOTNULL)
+        return 1;
+    if (rhs == NULL || op == RS_OP_IN || op == RS_OP_LIKE || op == RS_OP_GLOB)
+        return 0;
+    eval_term(col, op, rhs, 1, &tp);
+    if (col->role == RS_COL_ID)
+        return tp.str.exact; /* _id is always a string: the other groups are empty */
+    return tp.num.exact && tp.str.exact && tp.oth.exact && tp.bools_exact;
+}
+
+int rs_planner_can_order(const rs_column *col) {
+    return col->role == RS_COL_ID;
+}
+
+/* ---------------------------------------------------------------- query text */
+
+void rs_query_text_init(rs_query_text *q) {
+    memset(q, 0, sizeof(*q));
+}
+
+void rs_query_text_free(rs_query_text *q) {
+    size_t i;
+
+    if (q == NULL)
+        return;
+    for (i = 0; i < q->n_params; i++) {
+        free(q->names[i]);
+        free(q->types[i]);
+        free(q->values[i]);
+    }
+    free(q->names);
+    free(q->types);
+    free(q->values);
+    rs_buf_free(&q->sql);
+    rs_query_text_init(q);
+}
+
+/* Add parameter p<N> = value and append ":p<N>" to out. */
+static int add_param(rs_query_text *q, rs_buf *out, const char *type, const char *value,
+                     size_t len) {
+    char name[32];
+
+    if (q->n_params == q->cap_params) {
+        size_t cap = q->cap_params ? q->cap_params * 2 : 8;
+        char **names = realloc(q->names, cap * sizeof(char *));
+        if (names != NULL)
+            q->names = names;
+        char **types = realloc(q->types, cap * sizeof(char *));
+        if (types != NULL)
+            q->types = types;
+        char **values = realloc(q->values, cap * sizeof(char *));
+        if (values != NULL)
+            q->values = values;
+        if (names == NULL || types == NULL || values == NULL)
+            return RS_ENOMEM;
+        q->cap_params = cap;
+    }
+    snprintf(name, sizeof(name), "p%zu", q->n_params + 1);
+    q->names[q->n_params] = strdup(name);
+    q->types[q->n_params] = strdup(type);
+    q->values[q->n_params] = strndup(value, len);
+    q->n_params++;
+    if (q->names[q->n_params - 1] == NULL || q->types[q->n_params - 1] == NULL ||
+        q->values[q->n_params - 1] == NULL)
+        return RS_ENOMEM;
+    rs_buf_printf(out, ":%s", name);
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+void rs_planner_format_double(double d, char *buf, size_t size) {
+    int precision;
+
+    for (precision = 15; precision <= 17; precision++) {
+        snprintf(buf, size, "%.*g", precision, d);
+        if (strtod(buf, NULL) == d)
+            return;
+    }
+}
+
+static int add_cmp_param(rs_query_text *q, rs_buf *out, const cmp_value *v) {
+    char num[40];
+
+    if (v->kind == RS_VAL_INT || v->int_as_text) {
+        snprintf(num, sizeof(num), "%lld", v->i);
+        return add_param(q, out, v->kind == RS_VAL_INT ? "int" : "string", num, strlen(num));
+    }
+    if (v->kind == RS_VAL_REAL) {
+        rs_planner_format_double(v->r, num, sizeof(num));
+        return add_param(q, out, "float", num, strlen(num));
+    }
+    return add_param(q, out, "string", v->text, v->len);
+}
+
+/* The values of one group OR-ed over the elements of an IN list (one element otherwise). */
+typedef struct group_acc {
+    gmode mode;
+    cmp_value *vals;
+    size_t n, cap;
+} group_acc;
+
+typedef struct pred_acc {
+    group_acc num, str;
+    gmode oth;
+    unsigned bools;
+} pred_acc;
+
+static int acc_group(group_acc *acc, const group_pred *g) {
+    if (g->mode == G_TRUE || acc->mode == G_TRUE) {
+        acc->mode = G_TRUE;
+        return RS_OK;
+    }
+    if (g->mode == G_FALSE)
+        return RS_OK;
+    if (acc->n == acc->cap) {
+        size_t cap = acc->cap ? acc->cap * 2 : 4;
+        cmp_value *grown = realloc(acc->vals, cap * sizeof(*grown));
+        if (grown == NULL)
+            return RS_ENOMEM;
+        acc->vals = grown;
+        acc->cap = cap;
+    }
+    acc->vals[acc->n++] = g->val;
+    acc->mode = G_CMP;
+    return RS_OK;
+}
+
+static int acc_term(pred_acc *acc, const term_pred *tp) {
+    if (acc_group(&acc->num, &tp->num) != RS_OK || acc_group(&acc->str, &tp->str) != RS_OK)
+        return RS_ENOMEM;
+    if (tp->oth.mode != G_FALSE)
+        acc->oth = G_TRUE;
+    acc->bools |= tp->bools;
+    return RS_OK;
+}
+
+static void acc_free(pred_acc *acc) {
+    free(acc->num.vals);
+    free(acc->str.vals);
+}
+
+/* The type tests of the groups, appended after "TYPEOF(<column>)". */
+#define TYPE_NUM   " IN ('int','float')"
+#define TYPE_BOOL  " = 'bool'"
+#define TYPE_STR   " = 'string'"
+#define TYPE_OTHER " NOT IN ('int','float','bool','string','null','undefined')"
+
+static void emit_type_test(rs_buf *out, const char *colq, const char *test) {
+    rs_buf_printf(out, "TYPEOF(%s)%s", colq, test);
+}
+
+/* "(<type test> AND c op :p)" or, for several values, "... c IN (:p1, :p2)"; no type test and
+ * no parentheses when test is NULL. */
+static int emit_cmp(rs_query_text *q, rs_buf *out, const char *colq, rs_plan_op op,
+                    const group_acc *g, const char *test) {
+    size_t i;
+    int rc = RS_OK;
+
+    if (test != NULL) {
+        rs_buf_putc(out, '(');
+        emit_type_test(out, colq, test);
+        rs_buf_puts(out, " AND ");
+    }
+    if (g->n == 1) {
+        rs_buf_printf(out, "%s %s ", colq, op_sql[op == RS_OP_IN ? RS_OP_EQ : op]);
+        rc = add_cmp_param(q, out, &g->vals[0]);
+    } else {
+        rs_buf_printf(out, "%s IN (", colq);
+        for (i = 0; i < g->n && rc == RS_OK; i++) {
+            if (i > 0)
+                rs_buf_puts(out, ", ");
+            rc = add_cmp_param(q, out, &g->vals[i]);
+        }
+        rs_buf_putc(out, ')');
+    }
+    if (test != NULL)
+        rs_buf_putc(out, ')');
+    return rc != RS_OK || out->oom ? RS_ENOMEM : RS_OK;
+}
+
+/* Start the next OR-ed part of a predicate. */
+static void next_part(rs_buf *out, int *parts) {
+    if ((*parts)++ > 0)
+        rs_buf_puts(out, " OR ");
+}
+
+/* One group's part: nothing, its type test, or its comparison. */
+static int emit_group(rs_query_text *q, rs_buf *out, const char *colq, rs_plan_op op,
+                      const group_acc *g, const char *test, int *parts) {
+    if (g->mode == G_FALSE)
+        return RS_OK;
+    next_part(out, parts);
+    if (g->mode == G_CMP)
+        return emit_cmp(q, out, colq, op, g, test);
+    emit_type_test(out, colq, test);
+    return out->oom ? RS_ENOMEM : RS_OK;
+}
+
+static void emit_bools(rs_buf *out, const char *colq, unsigned bools, int *parts) {
+    if (bools == 0u)
+        return;
+    next_part(out, parts);
+    if (bools == 3u) {
+        emit_type_test(out, colq, TYPE_BOOL);
+        return;
+    }
+    rs_buf_putc(out, '(');
+    emit_type_test(out, colq, TYPE_BOOL);
+    rs_buf_printf(out, " AND %s = %s)", colq, bools == 2u ? "TRUE" : "FALSE");
+}
+
+/* A field's predicate from its groups into out (nothing when it would not filter anything);
+ * *empty when no row can match. */
+static int emit_field_pred(rs_query_text *q, rs_buf *out, const char *colq, rs_plan_op op,
+                           const pred_acc *acc, int *empty) {
+    int parts = 0, rc;
+
+    if (acc->num.mode == G_TRUE && acc->str.mode == G_TRUE && acc->oth == G_TRUE &&
+        acc->bools == 3u) {
+        rs_buf_printf(out, "%s IS NOT NULL", colq);
+        return out->oom ? RS_ENOMEM : RS_OK;
+    }
+    rc = emit_group(q, out, colq, op, &acc->num, TYPE_NUM, &parts);
+    emit_bools(out, colq, acc->bools, &parts);
+    if (rc == RS_OK)
+        rc = emit_group(q, out, colq, op, &acc->str, TYPE_STR, &parts);
+    if (acc->oth == G_TRUE) {
+        next_part(out, &parts);
+        emit_type_test(out, colq, TYPE_OTHER);
+    }
+    *empty = parts == 0;
+    return rc != RS_OK || out->oom ? RS_ENOMEM : RS_OK;
+}
+
+/* A comparison or IN term (values: one, or the IN list). */
+static int emit_compare(rs_query_text *q, rs_buf *out, const rs_column *col, const char *colq,
+                        const rs_plan_term *term, const rs_term_values *tv, int *empty) {
+    pred_acc acc;
+    term_pred tp;
+    rs_plan_op op = term->op == RS_OP_IN ? RS_OP_EQ : term->op;
+    size_t i;
+    int rc = RS_OK;
+
+    memset(&acc, 0, sizeof(acc));
+    for (i = 0; i < tv->n && rc == RS_OK; i++) {
+        eval_term(col, op, &tv->values[i], term->constant && term->op != RS_OP_IN, &tp);
+        rc = acc_term(&acc, &tp);
+    }
+    if (rc == RS_OK && col->role == RS_COL_ID) {
+        /* _id is a string: only group S exists */
+        *empty = acc.str.mode == G_FALSE;
+        if (acc.str.mode == G_CMP)
+            rc = emit_cmp(q, out, colq, term->op, &acc.str, NULL);
+    } else if (rc == RS_OK) {
+        rc = emit_field_pred(q, out, colq, term->op, &acc, empty);
+    }
+    acc_free(&acc);
+    return rc;
+}
+
+/* The literal ASCII prefix of a LIKE/GLOB pattern, as [lo, hi) bounds every matching string
+ * lies in: LIKE folds ASCII case, and every case variant of a prefix sorts between its upper
+ * and lower case forms. Returns the prefix length used (0: no bound); lo and hi get that many
+ * bytes. */
+static size_t pattern_bounds(const char *pat, size_t len, int is_like, char *lo, char *hi) {
+    const char *wild = is_like ? "%_" : "*?[";
+    size_t n = 0;
+
+    while (n < len && (unsigned char)pat[n] < 0x80 && pat[n] != '\0' &&
+           strchr(wild, pat[n]) == NULL)
+        n++;
+    /* hi is the prefix with its last byte incremented; DEL (0x7f) cannot be: shorten */
+    while (n > 0 && pat[n - 1] == 0x7f)
+        n--;
+    if (n == 0)
+        return 0;
+    memcpy(lo, pat, n);
+    memcpy(hi, pat, n);
+    if (is_like) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+            lo[i] = (char)toupper((unsigned char)lo[i]);
+            hi[i] = (char)tolower((unsigned char)hi[i]);
+        }
+    }
+    hi[n - 1]++;
+    return n;
+}
+
+/* Could a number (or bool) rendered as text start with this prefix? */
+static int prefix_may_be_number(const char *lo, size_t n, int is_like) {
+    char c;
+
+    if (n == 0)
+        return 1;
+    c = lo[0];
+    return isdigit((unsigned char)c) || c == '-' || c == 'I' || (is_like && c == 'i');
+}
+
+/* LIKE / GLOB: a range on the literal prefix for strings; the other groups are let through
+ * unless their text cannot start with the prefix. Never exact. */
+static int emit_pattern(rs_query_text *q, rs_buf *out, const rs_column *col, const char *colq,
+                        const rs_plan_term *term, const rs_value *pat, int *empty) {
+    int is_like = term->op == RS_OP_LIKE, parts = 0, rc = RS_OK;
+    char *lo, *hi;
+    size_t n;
+
+    if (pat->kind == RS_VAL_NULL) {
+        *empty = 1;
+        return RS_OK;
+    }
+    if (pat->kind != RS_VAL_TEXT)
+        return RS_OK; /* a number pattern: not worth it, SQLite checks */
+    lo = malloc(pat->len + 1);
+    hi = malloc(pat->len + 1);
+    if (lo == NULL || hi == NULL) {
+        free(lo);
+        free(hi);
+        return RS_ENOMEM;
+    }
+    n = pattern_bounds(pat->text, pat->len, is_like, lo, hi);
+    if (n > 0 && col->role == RS_COL_ID) {
+        rs_buf_printf(out, "%s >= ", colq);
+        rc = add_param(q, out, "string", lo, n);
+        rs_buf_printf(out, " AND %s < ", colq);
+        if (rc == RS_OK)
+            rc = add_param(q, out, "string", hi, n);
+    } else if (n > 0) {
+        if (prefix_may_be_number(lo, n, is_like)) {
+            next_part(out, &parts);
+            emit_type_test(out, colq, " IN ('int','float','bool')");
+        }
+        next_part(out, &parts);
+        rs_buf_putc(out, '(');
+        emit_type_test(out, colq, TYPE_STR);
+        rs_buf_printf(out, " AND %s >= ", colq);
+        rc = add_param(q, out, "string", lo, n);
+        rs_buf_printf(out, " AND %s < ", colq);
+        if (rc == RS_OK)
+            rc = add_param(q, out, "string", hi, n);
+        rs_buf_puts(out, ") OR ");
+        emit_type_test(out, colq, TYPE_OTHER);
+    }
+    free(lo);
+    free(hi);
+    return rc != RS_OK || out->oom ? RS_ENOMEM : RS_OK;
+}
+
+/* One pushed term into out (nothing when it does not filter); *empty when it matches no row. */
+static int emit_term(rs_query_text *q, rs_buf *out, const rs_schema *schema,
+                     const rs_plan_term *term, const rs_term_values *tv, int *empty) {
+    const rs_column *col = &schema->cols[term->column];
+    rs_buf colq = RS_BUF_INIT;
+    int rc = RS_OK;
+
+    *empty = 0;
+    if (rs_planner_quote_ident(&colq, col->name) != RS_OK)
+        return RS_ENOMEM;
+    if (term->op == RS_OP_ISNULL || term->op == RS_OP_NOTNULL) {
+        if (col->role == RS_COL_ID)
+            *empty = term->op == RS_OP_ISNULL; /* _id is never NULL */
+        else
+            rs_buf_printf(out, "%s IS %sNULL", colq.data, term->op == RS_OP_NOTNULL ? "NOT " : "");
+    } else if (term->op == RS_OP_LIKE || term->op == RS_OP_GLOB) {
+        if (tv->n > 0)
+            rc = emit_pattern(q, out, col, colq.data, term, &tv->values[0], empty);
+    } else {
+        rc = emit_compare(q, out, col, colq.data, term, tv, empty);
+    }
+    rs_buf_free(&colq);
+    return rc != RS_OK || out->oom ? RS_ENOMEM : RS_OK;
+}
+
+/* " WHERE a AND (b OR c) ..." for the plan's terms. */
+static int emit_where(rs_query_text *q, const rs_schema *schema, const rs_plan *plan,
+                      const rs_term_values *values) {
+    rs_buf part = RS_BUF_INIT;
+    int i, n = 0, empty, rc = RS_OK;
+
+    for (i = 0; i < plan->n_terms && rc == RS_OK; i++) {
+        rs_buf_reset(&part);
+        rc = emit_term(q, &part, schema, &plan->terms[i], &values[i], &empty);
+        if (empty)
+            q->empty = 1;
+        if (rc != RS_OK || part.len == 0)
+            continue;
+        rs_buf_puts(&q->sql, n++ == 0 ? " WHERE " : " AND ");
+        if (strstr(part.data, " OR ") != NULL)
+            rs_buf_printf(&q->sql, "(%s)", part.data);
+        else
+            rs_buf_puts(&q->sql, part.data);
+    }
+    rs_buf_free(&part);
+    return rc != RS_OK || q->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+static int column_used(const rs_plan *plan, size_t i) {
+    return (plan->columns >> (i < 63 ? i : 63)) & 1u;
+}
+
+/* The select list: used columns, or * when the whole document is needed. */
+static void emit_select_list(rs_buf *sql, const rs_schema *schema, const rs_plan *plan) {
+    size_t i;
+    int n = 0;
+
+    for (i = 0; plan->project && i < schema->n; i++) {
+        if (column_used(plan, i) && schema->cols[i].role == RS_COL_DOC)
+            break;
+    }
+    if (!plan->project || i < schema->n) {
+        rs_buf_puts(sql, "*");
+        return;
+    }
+    /* _id always: UPDATE and DELETE read the primary key without it showing in colUsed */
+    for (i = 0; i < schema->n; i++) {
+        if (!column_used(plan, i) && schema->cols[i].role != RS_COL_ID)
+            continue;
+        if (n++ > 0)
+            rs_buf_puts(sql, ", ");
+        rs_planner_quote_ident(sql, schema->cols[i].name);
+    }
+}
+
+static int emit_order_limit(rs_query_text *q, const rs_schema *schema, const rs_plan *plan,
+                            long long limit, long long offset) {
+    char num[32];
+    int i, rc = RS_OK;
+
+    for (i = 0; i < plan->n_order; i++) {
+        rs_buf_puts(&q->sql, i == 0 ? " ORDER BY " : ", ");
+        rs_planner_quote_ident(&q->sql, schema->cols[plan->order[i].column].name);
+        rs_buf_puts(&q->sql, plan->order[i].desc ? " DESC" : " ASC");
+    }
+    if (plan->limit_argv > 0 && limit == 0)
+        q->empty = 1;
+    if ((plan->limit_argv > 0 && limit >= 0) || (plan->offset_argv > 0 && offset > 0)) {
+        /* a negative LIMIT means none; OFFSET needs a LIMIT in front of it */
+        snprintf(num, sizeof(num), "%lld", plan->limit_argv > 0 && limit >= 0 ? limit : INT64_MAX);
+        rs_buf_puts(&q->sql, " LIMIT ");
+        rc = add_param(q, &q->sql, "int", num, strlen(num));
+    }
+    if (rc == RS_OK && plan->offset_argv > 0 && offset > 0) {
+        snprintf(num, sizeof(num), "%lld", offset);
+        rs_buf_puts(&q->sql, " OFFSET ");
+        rc = add_param(q, &q->sql, "int", num, strlen(num));
+    }
+    return rc != RS_OK || q->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
+                           const rs_plan *plan, const rs_term_values *values, long long limit,
+                           long long offset, rs_query_text *out, rs_err *err) {
+    int rc = RS_OK;
+
+    rs_buf_puts(&out->sql, "SELECT ");
+    emit_select_list(&out->sql, schema, plan);
+    rs_buf_puts(&out->sql, " FROM ");
+    rs_planner_quote_ident(&out->sql, ws);
+    rs_buf_putc(&out->sql, '.');
+    rs_planner_quote_ident(&out->sql, coll);
+    if (plan->project) {
+        rc = emit_where(out, schema, plan, values);
+        if (rc == RS_OK)
+            rc = emit_order_limit(out, schema, plan, limit, offset);
+    }
+    if (rc != RS_OK || out->sql.oom)
+        return oom(err);
+    return RS_OK;
+}
+
+/* ---------------------------------------------------------------- estimates */
+
+/* Cost units: a round trip is worth ROUND_TRIP_COST rows transferred. */
+#define ROUND_TRIP_COST   1000.0
+#define UNKNOWN_DOC_COUNT 1000000LL
+
+/* Fraction of rows a term keeps (a guess: Rockset keeps no statistics we could read). */
+static double selectivity(const rs_column *col, rs_plan_op op) {
+    switch (op) {
+    case RS_OP_EQ:
+        return col->role == RS_COL_ID ? 0.0 : 0.01;
+    case RS_OP_IN:
+        return 0.05;
+    case RS_OP_ISNULL:
+        return 0.1;
+    case RS_OP_NE:
+    case RS_OP_NOTNULL:
+        return 0.9;
+    case RS_OP_LIKE:
+    case RS_OP_GLOB:
+        return 0.2;
+    default:
+        return 0.3;
+    }
+}
+
+void rs_planner_estimate(const rs_schema *schema, const rs_plan *plan, long long doc_count,
+                         long long page_size, double *cost, long long *rows, int *unique) {
+    double n = (double)(doc_count >= 0 ? doc_count : UNKNOWN_DOC_COUNT);
+    int i, id_eq = 0, id_in = 0;
+
+    for (i = 0; plan->project && i < plan->n_terms; i++) {
+        const rs_column *col = &schema->cols[plan->terms[i].column];
+        if (col->role == RS_COL_ID && plan->terms[i].op == RS_OP_EQ)
+            id_eq = 1;
+        else if (col->role == RS_COL_ID && plan->terms[i].op == RS_OP_IN)
+            id_in = 1;
+        else
+            n *= selectivity(col, plan->terms[i].op);
+    }
+    if (id_eq)
+        n = n < 1.0 ? n : 1.0;
+    else if (id_in)
+        n = n < 10.0 ? n : 10.0;
+    if (n < 1.0)
+        n = 1.0;
+    *unique = id_eq;
+    *rows = (long long)n;
+    if (page_size <= 0)
+        page_size = 1000;
+    *cost = ROUND_TRIP_COST * (1.0 + n / (double)page_size) + n;
+}

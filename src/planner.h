@@ -1,0 +1,271 @@
+/*
+ * planner.h - the SQLite-free brain of the `rockset` virtual table (ext/vtab_collection*.c):
+ * the table's columns, the plan xBestIndex chooses, and the Rockset SQL text + parameters that
+ * xFilter sends for it.
+ *
+ * What it is for: everything about a collection scan that can be decided without SQLite or the
+ * network, so that it is unit-tested alone (tests/unit/test_planner.c). It does not talk to
+ * Rockset, does not decode rows (rowdecode.h) and never sees a sqlite3_value: ext/ converts
+ * values to rs_value first.
+ *
+ * SCHEMA. A table's columns are, in this order: `_id` (TEXT, the primary key), the declared or
+ * discovered fields, then the hidden `_event_time` and `_doc` (the whole document). A column
+ * list is text such as `id INTEGER, total REAL, "first name" TEXT` (identifiers bare, "quoted",
+ * `quoted` or [quoted]; the type is optional, any words and a parenthesised size); the same
+ * text, produced by rs_schema_columns_text, is what the extension persists for xConnect.
+ * Affinity follows SQLite's rules for declared types (INT -> INTEGER, CHAR/CLOB/TEXT -> TEXT,
+ * BLOB or none -> BLOB, REAL/FLOA/DOUB -> REAL, anything else NUMERIC).
+ *
+ * WHY PUSHED PREDICATES LOOK THE WAY THEY DO. A pushed constraint must never change a result.
+ * SQLite compares the value a row shows (int -> INTEGER, float -> REAL, bool -> 0/1,
+ * string -> TEXT, object/array/date/... -> TEXT, null/absent -> NULL) with the right-hand value,
+ * after applying the comparison's affinity to BOTH sides (for a virtual table the column's own
+ * value is converted too): with a literal or parameter on the right that is the column's
+ * affinity (INTEGER/REAL/NUMERIC: text that looks like a number becomes one; TEXT: numbers
+ * become text; none: nothing), with a CAST or another table's column NUMERIC if either side is
+ * numeric, else none. Rockset compares typed values and never converts. So each predicate is
+ * split by the Rockset type of the field, in four groups:
+ *     N  int, float     compared numerically on both sides
+ *     B  bool           SQLite sees 0/1
+ *     S  string         compared as text (BINARY) on both sides
+ *     O  anything else that shows as TEXT in SQLite (object, array, date, timestamp, bytes, ...)
+ * and for each group the planner decides, for every affinity the right-hand side may have,
+ * whether SQLite's comparison is always false, always true, or a plain Rockset comparison.
+ * Example: `total > 5` on an untyped column becomes
+ *     ((TYPEOF("total") IN ('int','float') AND "total" > :p1) OR TYPEOF("total") = 'string'
+ *      OR TYPEOF("total") NOT IN ('int','float','bool','string','null','undefined'))
+ * because in SQLite any TEXT is greater than any number. When a group cannot be decided (an O
+ * value compared as rendered text, a string that NUMERIC affinity may turn into a number, ...)
+ * the whole group is sent: the result is a superset, and SQLite re-checks the constraint
+ * (omit = 0). A term is "exact" - the Rockset predicate selects exactly the rows SQLite keeps -
+ * only when every group was decided (typically: `_id`, TEXT columns against words, untyped
+ * columns against text); only exact terms are omitted, and LIMIT/OFFSET are pushed only when
+ * every constraint is exact (otherwise a constant LIMIT still sizes the first page).
+ * `_id` is always a string, so its predicates are plain (`"_id" = :p1`).
+ * LIKE and GLOB never are exact: they are pushed as a range on their literal prefix
+ * (`x LIKE 'Ab%'` -> S: x >= 'AB' AND x < 'ac': every case variant lies in between), so
+ * Rockset's case-sensitive LIKE is never relied on.
+ * ORDER BY is consumed only for `_id` (always a non-null string, ordered bytewise on both
+ * sides); any other column mixes types whose order differs between the two systems.
+ *
+ * PLAN ENCODING (xBestIndex -> idxStr -> xFilter). Space-separated tokens after "rs1":
+ *     c<hex>                  columns used: bit i = column i (bit 63 = column 63 and beyond)
+ *     w<col>:<op>:<argv>:<f>  a pushed constraint on column <col>, operator name (EQ NE LT LE
+ *                             GT GE ISNULL NOTNULL IN LIKE GLOB), its 1-based xFilter argument
+ *                             (SQLite omits a constraint only when it has one; the value of
+ *                             ISNULL/NOTNULL is ignored), flags: 'x' exact (omitted), 'k' the
+ *                             right-hand side was a constant at plan time, '-' none
+ *     o<col>:<a|d>            ORDER BY term pushed and consumed
+ *     l<argv> / f<argv>       LIMIT / OFFSET argument
+ *     h<n>                    first page size hint (a constant LIMIT seen at plan time)
+ *     a                       SELECT * without any pushdown (rockset_config('pushdown', 0))
+ *   e.g. "rs1 c5 w0:EQ:1:xk l2", "rs1 a"
+ *
+ * Ownership: rs_schema owns its strings (rs_schema_free). rs_query_text owns its SQL and
+ * parameters (rs_query_text_free). rs_value borrows its text. Thread-safety: pure functions.
+ */
+#ifndef RS_PLANNER_H
+#define RS_PLANNER_H
+
+#include "buf.h"
+#include "err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------- schema */
+
+typedef enum rs_affinity {
+    RS_AFF_BLOB = 0, /* no affinity */
+    RS_AFF_TEXT,
+    RS_AFF_NUMERIC,
+    RS_AFF_INTEGER,
+    RS_AFF_REAL
+} rs_affinity;
+
+typedef enum rs_col_role {
+    RS_COL_FIELD = 0,  /* a top-level document field */
+    RS_COL_ID,         /* _id: always a non-null string */
+    RS_COL_EVENT_TIME, /* _event_time (hidden) */
+    RS_COL_DOC         /* _doc: the whole document (hidden) */
+} rs_col_role;
+
+typedef struct rs_column {
+    char *name; /* the field name, exactly as in documents; malloc'd */
+    char *type; /* declared type, "" when none; malloc'd */
+    rs_affinity affinity;
+    rs_col_role role;
+} rs_column;
+
+typedef struct rs_schema {
+    rs_column *cols; /* _id, fields..., _event_time, _doc */
+    size_t n;
+} rs_schema;
+
+#define RS_SCHEMA_INIT \
+    { NULL, 0 }
+
+void rs_schema_free(rs_schema *schema); /* leaves it empty; NULL-safe */
+
+/* SQLite's affinity of a declared type (section 3.1 of SQLite's datatype page). */
+rs_affinity rs_planner_affinity(const char *type);
+
+/* Parse a column list (see top) into *out (which must be empty). `_id` may be listed (its type
+ * is then ignored); `_event_time`, `_doc` and a repeated name (case-insensitive, as SQLite) are
+ * refused; an empty list only when allow_empty (a collection with no fields yet).
+ * Errors (RS_EINVAL), all starting "rockset: columns: ":
+ *   "expected a column name at offset N"       "unterminated quoted name at offset N"
+ *   "unexpected 'c' at offset N"               "empty column list"
+ *   "duplicate column 'x'"                     "column '_doc' is reserved" */
+int rs_schema_parse_columns(const char *text, int allow_empty, rs_schema *out, rs_err *err);
+
+/* Accumulates DESCRIBE rows into a column list: only top-level fields (a one-element `field`
+ * path) other than _id, _event_time and _meta; per field the type with most occurrences wins,
+ * null counting only when it is the only type seen (ties: the type met first). Fields keep the
+ * order of their first row (DESCRIBE sorts them by name). */
+typedef struct rs_describe_acc rs_describe_acc;
+
+rs_describe_acc *rs_describe_acc_new(void); /* NULL when out of memory */
+/* One DESCRIBE row: {"field":["age"],"type":"int","occurrences":1,"total":2}. Rows of other
+ * shapes are skipped; RS_ENOMEM is the only error. */
+int rs_describe_acc_add(rs_describe_acc *acc, const char *row, size_t row_len, rs_err *err);
+/* The column list text (rs_schema_columns_text format) of what was seen, appended to out. */
+int rs_describe_acc_columns(const rs_describe_acc *acc, rs_buf *out, rs_err *err);
+void rs_describe_acc_free(rs_describe_acc *acc);
+/* Declared type used for a Rockset type name: int/bool -> INTEGER, float -> REAL, null -> ""
+ * (no affinity), anything else (string, object, array, date, ...) -> TEXT. */
+const char *rs_planner_type_for(const char *rockset_type);
+
+/* The declared fields of schema (not _id and the hidden columns) as a column list that
+ * rs_schema_parse_columns reads back: `"id" INTEGER, "total" REAL`. */
+int rs_schema_columns_text(const rs_schema *schema, rs_buf *out);
+
+/* The CREATE TABLE statement for sqlite3_declare_vtab: a WITHOUT ROWID table whose primary
+ * key is _id, hidden _event_time and _doc. */
+int rs_schema_declare(const rs_schema *schema, rs_buf *out);
+
+/* Column index by name (case-insensitive, like SQLite), -1 when absent. */
+int rs_schema_find(const rs_schema *schema, const char *name);
+
+/* ---------------------------------------------------------------- values and plans */
+
+typedef enum rs_value_kind {
+    RS_VAL_NULL = 0,
+    RS_VAL_INT,
+    RS_VAL_REAL,
+    RS_VAL_TEXT,
+    RS_VAL_BLOB
+} rs_value_kind;
+
+/* A right-hand side value as SQLite holds it. text is borrowed (TEXT: UTF-8, len bytes). */
+typedef struct rs_value {
+    rs_value_kind kind;
+    long long i;
+    double r;
+    const char *text;
+    size_t len;
+} rs_value;
+
+typedef enum rs_plan_op {
+    RS_OP_EQ = 1,
+    RS_OP_NE,
+    RS_OP_LT,
+    RS_OP_LE,
+    RS_OP_GT,
+    RS_OP_GE,
+    RS_OP_ISNULL,
+    RS_OP_NOTNULL,
+    RS_OP_IN, /* EQ against a list (sqlite3_vtab_in, all values at once) */
+    RS_OP_LIKE,
+    RS_OP_GLOB
+} rs_plan_op;
+
+#define RS_PLAN_MAX_TERMS 32
+#define RS_PLAN_MAX_ORDER 8
+
+typedef struct rs_plan_term {
+    int column;
+    rs_plan_op op;
+    int argv;     /* 1-based index into xFilter's argv (ignored for ISNULL/NOTNULL) */
+    int exact;    /* the Rockset predicate equals SQLite's (the constraint is omitted) */
+    int constant; /* the right-hand side was a constant when planned */
+} rs_plan_term;
+
+typedef struct rs_plan_order {
+    int column;
+    int desc;
+} rs_plan_order;
+
+typedef struct rs_plan {
+    int project;      /* 1: select the used columns; 0: SELECT * and no pushdown at all */
+    uint64_t columns; /* columns used (see c<hex> above) */
+    rs_plan_term terms[RS_PLAN_MAX_TERMS];
+    int n_terms;
+    rs_plan_order order[RS_PLAN_MAX_ORDER];
+    int n_order;
+    int limit_argv;      /* 0 = LIMIT not pushed */
+    int offset_argv;     /* 0 = OFFSET not pushed */
+    long long page_hint; /* > 0: a constant LIMIT (+ OFFSET), used to size the first page */
+} rs_plan;
+
+void rs_plan_init(rs_plan *plan);
+
+/* Whether a constraint with this operator on this column can be pushed at all (whatever its
+ * value): not on _event_time or _doc, and LIKE/GLOB only on fields and _id. */
+int rs_planner_can_push(const rs_column *col, rs_plan_op op);
+
+/* Whether pushing `col op rhs` is exact (see top). rhs is the constant right-hand side, or NULL
+ * when it is unknown at plan time (never exact then, except ISNULL/NOTNULL which need none). */
+int rs_planner_term_exact(const rs_column *col, rs_plan_op op, const rs_value *rhs);
+
+/* Whether ORDER BY on this column may be consumed (see top). */
+int rs_planner_can_order(const rs_column *col);
+
+/* Estimated rows and cost of a plan over a collection of doc_count documents (< 0: unknown),
+ * fetched page_size rows per request. *unique is set when at most one row can match. */
+void rs_planner_estimate(const rs_schema *schema, const rs_plan *plan, long long doc_count,
+                         long long page_size, double *cost, long long *rows, int *unique);
+
+/* idxStr (format at the top). rs_plan_encode appends to out; rs_plan_decode fills *plan or
+ * returns RS_EINVAL "rockset: bad plan '<text>'". */
+int rs_plan_encode(const rs_plan *plan, rs_buf *out);
+int rs_plan_decode(const char *text, rs_plan *plan, rs_err *err);
+
+/* ---------------------------------------------------------------- query text */
+
+/* The values xFilter received for one term: one for comparisons, LIKE and GLOB, the whole list
+ * for IN, none for ISNULL/NOTNULL. */
+typedef struct rs_term_values {
+    const rs_value *values;
+    size_t n;
+} rs_term_values;
+
+typedef struct rs_query_text {
+    rs_buf sql;
+    char **names;  /* parameter names p1, p2, ... (no colon) */
+    char **types;  /* "int", "float", "string" */
+    char **values; /* value text */
+    size_t n_params;
+    size_t cap_params;
+    int empty; /* the plan can match no row: nothing needs to be sent */
+} rs_query_text;
+
+void rs_query_text_init(rs_query_text *q);
+void rs_query_text_free(rs_query_text *q);
+
+/* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET
+ * :pM]] for plan, with values[k] the values of plan->terms[k] (values may be NULL when the
+ * plan has no terms). limit < 0 / offset <= 0 mean none (used only when the plan pushes them).
+ * out must be initialised; RS_ENOMEM is the only error. */
+int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
+                           const rs_plan *plan, const rs_term_values *values, long long limit,
+                           long long offset, rs_query_text *out, rs_err *err);
+
+/* The shortest decimal text (%.15g .. %.17g) that reads back as exactly d, into buf (at least
+ * 32 bytes). For finite values only. */
+void rs_planner_format_double(double d, char *buf, size_t size);
+
+/* Append name as a Rockset identifier: "name" with inner double quotes doubled. */
+int rs_planner_quote_ident(rs_buf *out, const char *name);
+
+#endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - benchmarks of the `rockset` virtual table (what `make bench` runs).
+#
+# Starts its own rockset-local (port 0, in memory, no delays), then tests/bench/bench.py loads a
+# collection of 1,000,000 small documents (RS_BENCH_QUICK=1: 100,000) and measures, each against
+# a baseline that does the same HTTP work without the extension:
+#   full scan      SELECT count(*), sum(x) FROM vtab  vs  curl fetching the same query's pages
+#   point lookups  bytes received for WHERE _id = ... and WHERE x = ...
+#   memory         peak RSS of the full scan vs the scan of a collection 10 times smaller
+#   bulk insert    INSERT INTO vtab SELECT ... FROM a local table  vs  curl posting the same
+#                  prebuilt batches
+#   join           requests made joining a 1,000-row local table with a 100,000-doc collection
+#   Node client    @rockset/client (npm) paging the same scan, when npm can install it
+# Prints a table and writes it to tests/bench/RESULTS.md with the machine (nproc, CPU model)
+# (not in quick mode), then runs the full differential corpus (tests/http/
+# test_vtab_differential.py with RS_TEST_FULL=1) against the same server.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+B=${B:-build}
+case "$B" in /*) ;; *) B="$root/$B" ;; esac
+export B
+for f in "$B/rockset-local" "$B/rockset_ext.so"; do
+    [ -e "$f" ] || { echo "bench: $f is missing: run make first" >&2; exit 1; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/rs-bench.XXXXXX")
+key="bench_key_$$_$RANDOM"
+"$B/rockset-local" --port 0 --port-file "$work/port" --api-key "$key" >"$work/server.log" 2>&1 &
+server=$!
+cleanup() {
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 200); do
+    [ -s "$work/port" ] && break
+    sleep 0.05
+done
+[ -s "$work/port" ] || { echo "bench: rockset-local did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+url="http://127.0.0.1:$(cat "$work/port")"
+RS_BENCH_URL="$url" RS_BENCH_KEY="$key" RS_BENCH_WORK="$work" /usr/bin/python3 tests/bench/bench.py
+rc=$?
+# the full differential corpus (pushdown on / off / plain SQLite must agree), on the same server
+echo "differential corpus (RS_TEST_FULL=1):"
+RS_TEST_URL="$url" RS_TEST_KEY="$key" RS_TEST_OUT="$work" RS_TEST_FULL=1 \
+    /usr/bin/python3 tests/http/test_vtab_differential.py >"$work/diff.log" 2>&1 || rc=1
+grep '^FAIL' "$work/diff.log" | head -20
+tail -n 1 "$work/diff.log"
+exit $rc
