@@ -376,8 +376,6 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rs_buf out = RS_BUF_INIT;
     import_opts opts;
     rs_err err;
-    char *text;
-    size_t len;
 
     rs_err_clear(&err);
     if (dir == NULL || *dir == '\0') {
@@ -396,19 +394,7 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         goto fail;
     put_summary(p, &out);
     rs_dbt_free(p);
-    if (out.oom) {
-        rs_buf_free(&out);
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    len = out.len;
-    text = rs_buf_detach(&out);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, 74); /* 'J': SQLite's JSON subtype */
+    rs_sqlerr_result_json(ctx, &out);
     return;
 fail:
     rs_dbt_free(p);

@@ -376,7 +376,7 @@ static void fn_materialize(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         goto done;
     }
     materialize_summary(&out, run_id, &pm, elapsed);
-    models_result_json(ctx, &out);
+    rs_sqlerr_result_json(ctx, &out);
 done:
     prepared_free(&pm);
     rs_buf_free(&out);
@@ -394,20 +394,9 @@ typedef struct run_options {
 } run_options;
 
 static int option_bool(rs_jsonscan_span v, const char *key, int *out, rs_err *err) {
-    long long i;
-
-    switch (rs_jsonscan_classify(v)) {
-    case RS_JSON_TRUE:
-    case RS_JSON_FALSE:
-        *out = rs_jsonscan_classify(v) == RS_JSON_TRUE;
-        return RS_OK;
-    case RS_JSON_INT:
-        rs_jsonscan_int64(v, &i);
-        *out = i != 0;
-        return RS_OK;
-    default:
+    if (rs_jsonscan_bool(v, out) != RS_OK)
         return rs_err_set(err, RS_EINVAL, "rockset_run: option '%s' must be true or false", key);
-    }
+    return RS_OK;
 }
 
 static int parse_one_option(run_options *o, rs_jsonscan_span key, rs_jsonscan_span v, rs_err *err) {
@@ -671,7 +660,7 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     run_summary(&out, run_id, rs_graph_sel_count(w.sel), counts, wall,
                 critical_path(rctx.g, w.sel, w.outcomes), o.threads);
-    models_result_json(ctx, &out);
+    rs_sqlerr_result_json(ctx, &out);
 done:
     run_work_free(&w);
     rs_buf_free(&out);

@@ -55,9 +55,6 @@ int models_description(const rs_model_info *mi, rs_buf *out);
 void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
                           const char *status);
 
-/* Set ctx's result to buf's text with the JSON subtype (buf is emptied), or to an error. */
-void models_result_json(sqlite3_context *ctx, rs_buf *buf);
-
 /* rockset_dag (vtab_dag.c). */
 int models_dag_register(rs_conn *conn, char **pzErr);
 /* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */

@@ -289,22 +289,3 @@ void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
         fprintf(stderr, "%s\n", rs_buf_cstr(&line)); /* the documented progress output */
     rs_buf_free(&line);
 }
-
-void models_result_json(sqlite3_context *ctx, rs_buf *buf) {
-    char *text;
-    size_t len;
-
-    if (buf->oom) {
-        rs_buf_free(buf);
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    len = buf->len;
-    text = rs_buf_detach(buf);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, 74); /* 'J': SQLite's JSON subtype */
-}

@@ -447,7 +447,7 @@ void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                       "{\"run_id\":%lld,\"tests\":%zu,\"pass\":%zu,\"fail\":%zu,"
                       "\"error\":%zu}",
                       run_id, total, counts.pass, counts.fail, counts.error);
-        models_result_json(ctx, &out);
+        rs_sqlerr_result_json(ctx, &out);
     } else {
         rs_sqlerr_result(ctx, &err);
     }

@@ -79,27 +79,6 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         rs_conn_config_set(conn, ctx, key, argv[1]);
 }
 
-/* Hand a malloc'd rs_buf's text to SQLite as the result, JSON subtype included. */
-static void result_json_buf(sqlite3_context *ctx, rs_buf *buf)
-{
-    char *text;
-    size_t len;
-
-    if (buf->oom) {
-        rs_buf_free(buf);
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    len = buf->len;
-    text = rs_buf_detach(buf);
-    if (text == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
-    sqlite3_result_subtype(ctx, 74); /* 'J': SQLite's JSON subtype */
-}
-
 static void fn_stats(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     rs_conn *conn = sqlite3_user_data(ctx);
@@ -108,7 +87,7 @@ static void fn_stats(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     (void)argv;
     rs_conn_stats_json(conn, &out);
-    result_json_buf(ctx, &out);
+    rs_sqlerr_result_json(ctx, &out);
 }
 
 /* After an INSERT INTO that inserted something: wait for the target's commit fence. */
@@ -218,7 +197,7 @@ static void fn_exec(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     }
     put_exec_summary(res, &out, have_inserted, inserted);
     rs_query_result_free(res);
-    result_json_buf(ctx, &out);
+    rs_sqlerr_result_json(ctx, &out);
 }
 
 /* clang-format off */

@@ -6,6 +6,7 @@ SQLITE_EXTENSION_INIT3
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err)
 {
@@ -19,6 +20,26 @@ void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err)
         return;
     }
     sqlite3_result_error(ctx, err->msg[0] ? err->msg : "rockset: unknown error", -1);
+}
+
+void rs_sqlerr_result_json(sqlite3_context *ctx, rs_buf *buf)
+{
+    char *text;
+    size_t len;
+
+    if (buf->oom) {
+        rs_buf_free(buf);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    len = buf->len;
+    text = rs_buf_detach(buf);
+    if (text == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text64(ctx, text, len, free, SQLITE_UTF8);
+    sqlite3_result_subtype(ctx, 74); /* 'J': SQLite's JSON subtype */
 }
 
 static int vtab_set_message(sqlite3_vtab *vtab, char *msg)

@@ -5,12 +5,15 @@
  * interrupt codes); virtual-table methods call rs_sqlerr_vtab, which frees the old zErrMsg and
  * sets the new one, and returns the SQLite result code to hand back. Messages are the rs_err
  * texts unchanged: they are stable (tests compare them) and never contain the API key.
+ * rs_sqlerr_result_json hands a built JSON text to SQLite, turning a buffer that ran out of
+ * memory into SQLITE_NOMEM on the way.
  *
  * Thread-safety: none needed; each call works on its caller's objects.
  */
 #ifndef RS_EXT_SQLERR_H
 #define RS_EXT_SQLERR_H
 
+#include "buf.h"
 #include "err.h"
 
 #include <sqlite3ext.h>
@@ -18,6 +21,10 @@
 /* Set ctx's result to the error in err: SQLITE_NOMEM for RS_ENOMEM, SQLITE_INTERRUPT (message
  * "interrupted") for RS_EINTERRUPT, otherwise SQLITE_ERROR with err->msg. */
 void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err);
+
+/* Set ctx's result to buf's text with SQLite's JSON subtype, handing the text over (buf is left
+ * empty); SQLITE_NOMEM instead when buf->oom is set or the text cannot be detached. */
+void rs_sqlerr_result_json(sqlite3_context *ctx, rs_buf *buf);
 
 /* Put err->msg into vtab->zErrMsg (freeing the old one); returns SQLITE_NOMEM, SQLITE_INTERRUPT
  * or SQLITE_ERROR to match err->code. */

@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "modules.h"
 #include "sqlerr.h"
+#include "vtab_util.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
@@ -246,7 +247,6 @@ static int catalogConnect(sqlite3 *db, void *pAux, int argc, const char *const *
                           sqlite3_vtab **ppVtab, char **pzErr)
 {
     const catalog_kind *kind = NULL;
-    catalog_vtab *vtab;
     size_t i;
     int rc;
 
@@ -258,24 +258,13 @@ static int catalogConnect(sqlite3 *db, void *pAux, int argc, const char *const *
     }
     if (kind == NULL)
         return SQLITE_ERROR;
-    rc = sqlite3_declare_vtab(db, kind->schema);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    vtab = sqlite3_malloc(sizeof(*vtab));
-    if (vtab == NULL)
-        return SQLITE_NOMEM;
-    memset(vtab, 0, sizeof(*vtab));
-    vtab->conn = pAux;
-    vtab->kind = kind;
-    *ppVtab = &vtab->base;
-    return SQLITE_OK;
-}
-
-static int catalogDisconnect(sqlite3_vtab *pVtab)
-{
-    sqlite3_free(pVtab);
-    return SQLITE_OK;
+    rc = rs_vtab_util_connect(db, kind->schema, SQLITE_VTAB_DIRECTONLY, sizeof(catalog_vtab),
+                              ppVtab);
+    if (rc == SQLITE_OK) {
+        ((catalog_vtab *)*ppVtab)->conn = pAux;
+        ((catalog_vtab *)*ppVtab)->kind = kind;
+    }
+    return rc;
 }
 
 /* idxNum: 1 when the workspace argument is bound (argv[0]); 0 = the session's workspace. */
@@ -302,14 +291,8 @@ static int catalogBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
 
 static int catalogOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor)
 {
-    catalog_cursor *cur = sqlite3_malloc(sizeof(*cur));
-
     (void)pVtab;
-    if (cur == NULL)
-        return SQLITE_NOMEM;
-    memset(cur, 0, sizeof(*cur));
-    *ppCursor = &cur->base;
-    return SQLITE_OK;
+    return rs_vtab_util_open(sizeof(catalog_cursor), ppCursor);
 }
 
 static void catalog_reset(catalog_cursor *cur)
@@ -392,31 +375,18 @@ static int catalogRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid)
     return SQLITE_OK;
 }
 
+/* Slots left out stay NULL: no xCreate makes the module eponymous-only, no xUpdate read-only. */
 static const sqlite3_module catalog_module = {
-    0,                 /* iVersion */
-    NULL,              /* xCreate: NULL makes the module eponymous-only */
-    catalogConnect,    /* xConnect */
-    catalogBestIndex,  /* xBestIndex */
-    catalogDisconnect, /* xDisconnect */
-    NULL,              /* xDestroy */
-    catalogOpen,       /* xOpen */
-    catalogClose,      /* xClose */
-    catalogFilter,     /* xFilter */
-    catalogNext,       /* xNext */
-    catalogEof,        /* xEof */
-    catalogColumn,     /* xColumn */
-    catalogRowid,      /* xRowid */
-    NULL,              /* xUpdate: read-only */
-    NULL,              /* xBegin */
-    NULL,              /* xSync */
-    NULL,              /* xCommit */
-    NULL,              /* xRollback */
-    NULL,              /* xFindFunction */
-    NULL,              /* xRename */
-    NULL,              /* xSavepoint */
-    NULL,              /* xRelease */
-    NULL,              /* xRollbackTo */
-    NULL,              /* xShadowName */
+    .xConnect = catalogConnect,
+    .xBestIndex = catalogBestIndex,
+    .xDisconnect = rs_vtab_util_disconnect,
+    .xOpen = catalogOpen,
+    .xClose = catalogClose,
+    .xFilter = catalogFilter,
+    .xNext = catalogNext,
+    .xEof = catalogEof,
+    .xColumn = catalogColumn,
+    .xRowid = catalogRowid,
 };
 
 int rs_vtab_catalog_register(rs_conn *conn, char **pzErr)

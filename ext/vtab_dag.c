@@ -13,12 +13,12 @@
 #include "fn_models_int.h"
 #include "graph.h"
 #include "sqlerr.h"
+#include "vtab_util.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
 #include <stdlib.h>
-#include <string.h>
 
 #define DAG_COLUMN_PARENT 0
 #define DAG_COLUMN_CHILD  1
@@ -38,27 +38,17 @@ typedef struct dag_cursor {
 
 static int dagConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                       sqlite3_vtab **ppVtab, char **pzErr) {
-    dag_vtab *vtab;
     int rc;
 
     (void)argc;
     (void)argv;
     (void)pzErr;
-    rc = sqlite3_declare_vtab(db, "CREATE TABLE x(parent TEXT, child TEXT)");
-    if (rc != SQLITE_OK)
-        return rc;
-    vtab = sqlite3_malloc(sizeof(*vtab));
-    if (vtab == NULL)
-        return SQLITE_NOMEM;
-    memset(vtab, 0, sizeof(*vtab));
-    vtab->conn = pAux;
-    *ppVtab = &vtab->base;
-    return SQLITE_OK;
-}
-
-static int dagDisconnect(sqlite3_vtab *pVtab) {
-    sqlite3_free(pVtab);
-    return SQLITE_OK;
+    /* Not DIRECTONLY: the table only reads this database's model rows, nothing goes out. */
+    rc = rs_vtab_util_connect(db, "CREATE TABLE x(parent TEXT, child TEXT)", 0, sizeof(dag_vtab),
+                              ppVtab);
+    if (rc == SQLITE_OK)
+        ((dag_vtab *)*ppVtab)->conn = pAux;
+    return rc;
 }
 
 static int dagBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
@@ -79,14 +69,8 @@ static void dag_reset(dag_cursor *cur) {
 }
 
 static int dagOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
-    dag_cursor *cur = sqlite3_malloc(sizeof(*cur));
-
     (void)pVtab;
-    if (cur == NULL)
-        return SQLITE_NOMEM;
-    memset(cur, 0, sizeof(*cur));
-    *ppCursor = &cur->base;
-    return SQLITE_OK;
+    return rs_vtab_util_open(sizeof(dag_cursor), ppCursor);
 }
 
 static int dagClose(sqlite3_vtab_cursor *pCursor) {
@@ -142,31 +126,18 @@ static int dagRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid) {
     return SQLITE_OK;
 }
 
+/* Slots left out stay NULL: no xCreate makes the table eponymous-only, no xUpdate read-only. */
 static const sqlite3_module dag_module = {
-    0,             /* iVersion */
-    NULL,          /* xCreate: NULL makes the table eponymous-only */
-    dagConnect,    /* xConnect */
-    dagBestIndex,  /* xBestIndex */
-    dagDisconnect, /* xDisconnect */
-    NULL,          /* xDestroy */
-    dagOpen,       /* xOpen */
-    dagClose,      /* xClose */
-    dagFilter,     /* xFilter */
-    dagNext,       /* xNext */
-    dagEof,        /* xEof */
-    dagColumn,     /* xColumn */
-    dagRowid,      /* xRowid */
-    NULL,          /* xUpdate */
-    NULL,          /* xBegin */
-    NULL,          /* xSync */
-    NULL,          /* xCommit */
-    NULL,          /* xRollback */
-    NULL,          /* xFindFunction */
-    NULL,          /* xRename */
-    NULL,          /* xSavepoint */
-    NULL,          /* xRelease */
-    NULL,          /* xRollbackTo */
-    NULL,          /* xShadowName */
+    .xConnect = dagConnect,
+    .xBestIndex = dagBestIndex,
+    .xDisconnect = rs_vtab_util_disconnect,
+    .xOpen = dagOpen,
+    .xClose = dagClose,
+    .xFilter = dagFilter,
+    .xNext = dagNext,
+    .xEof = dagEof,
+    .xColumn = dagColumn,
+    .xRowid = dagRowid,
 };
 
 int models_dag_register(rs_conn *conn, char **pzErr) {

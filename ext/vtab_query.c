@@ -23,11 +23,10 @@
 #include "modules.h"
 #include "sqlerr.h"
 #include "submit.h"
+#include "vtab_util.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
-
-#include <string.h>
 
 #define QUERY_SCHEMA "CREATE TABLE x(doc TEXT, sql HIDDEN, params HIDDEN)"
 #define QUERY_COL_DOC    0
@@ -51,29 +50,16 @@ typedef struct query_cursor {
 static int queryConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
                         sqlite3_vtab **ppVtab, char **pzErr)
 {
-    query_vtab *vtab;
     int rc;
 
     (void)argc;
     (void)argv;
     (void)pzErr;
-    rc = sqlite3_declare_vtab(db, QUERY_SCHEMA);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
-    vtab = sqlite3_malloc(sizeof(*vtab));
-    if (vtab == NULL)
-        return SQLITE_NOMEM;
-    memset(vtab, 0, sizeof(*vtab));
-    vtab->conn = pAux;
-    *ppVtab = &vtab->base;
-    return SQLITE_OK;
-}
-
-static int queryDisconnect(sqlite3_vtab *pVtab)
-{
-    sqlite3_free(pVtab);
-    return SQLITE_OK;
+    rc = rs_vtab_util_connect(db, QUERY_SCHEMA, SQLITE_VTAB_DIRECTONLY, sizeof(query_vtab),
+                              ppVtab);
+    if (rc == SQLITE_OK)
+        ((query_vtab *)*ppVtab)->conn = pAux;
+    return rc;
 }
 
 /*
@@ -116,14 +102,8 @@ static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
 
 static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor)
 {
-    query_cursor *cur = sqlite3_malloc(sizeof(*cur));
-
     (void)pVtab;
-    if (cur == NULL)
-        return SQLITE_NOMEM;
-    memset(cur, 0, sizeof(*cur));
-    *ppCursor = &cur->base;
-    return SQLITE_OK;
+    return rs_vtab_util_open(sizeof(query_cursor), ppCursor);
 }
 
 static void reset_cursor(query_cursor *cur)
@@ -244,31 +224,18 @@ static int queryRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid)
     return SQLITE_OK;
 }
 
+/* Slots left out stay NULL: no xCreate makes the module eponymous-only, no xUpdate read-only. */
 static const sqlite3_module query_module = {
-    0,               /* iVersion */
-    NULL,            /* xCreate: NULL makes the module eponymous-only */
-    queryConnect,    /* xConnect */
-    queryBestIndex,  /* xBestIndex */
-    queryDisconnect, /* xDisconnect */
-    NULL,            /* xDestroy */
-    queryOpen,       /* xOpen */
-    queryClose,      /* xClose */
-    queryFilter,     /* xFilter */
-    queryNext,       /* xNext */
-    queryEof,        /* xEof */
-    queryColumn,     /* xColumn */
-    queryRowid,      /* xRowid */
-    NULL,            /* xUpdate: read-only */
-    NULL,            /* xBegin */
-    NULL,            /* xSync */
-    NULL,            /* xCommit */
-    NULL,            /* xRollback */
-    NULL,            /* xFindFunction */
-    NULL,            /* xRename */
-    NULL,            /* xSavepoint */
-    NULL,            /* xRelease */
-    NULL,            /* xRollbackTo */
-    NULL,            /* xShadowName */
+    .xConnect = queryConnect,
+    .xBestIndex = queryBestIndex,
+    .xDisconnect = rs_vtab_util_disconnect,
+    .xOpen = queryOpen,
+    .xClose = queryClose,
+    .xFilter = queryFilter,
+    .xNext = queryNext,
+    .xEof = queryEof,
+    .xColumn = queryColumn,
+    .xRowid = queryRowid,
 };
 
 int rs_vtab_query_register(rs_conn *conn, char **pzErr)

@@ -60,10 +60,9 @@ static int json_container_to_value(rs_jsonscan_span span, int is_object, int dep
     return RS_OK;
 }
 
-/* A template value from JSON text (ints exact). */
+/* A template value from JSON text (ints exact). Containers and strings are converted here rather
+ * than by rs_tpl_value_from_json: var() values have their own depth limit and messages. */
 static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err) {
-    long long i;
-    double f;
     char *s = NULL;
     int rc;
 
@@ -80,72 +79,16 @@ static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs
             rc = oom(err);
         free(s);
         return rc;
-    case RS_JSON_INT:
-        rs_jsonscan_int64(span, &i);
-        *out = rs_tpl_int(i);
-        return RS_OK;
-    case RS_JSON_FLOAT:
-        rs_jsonscan_double(span, &f);
-        *out = rs_tpl_float(f);
-        return RS_OK;
-    case RS_JSON_TRUE:
-    case RS_JSON_FALSE:
-        *out = rs_tpl_bool(rs_jsonscan_classify(span) == RS_JSON_TRUE);
-        return RS_OK;
-    case RS_JSON_NULL:
-        *out = rs_tpl_none();
-        return RS_OK;
     default:
+        if (rs_tpl_value_from_json_scalar(span.ptr, span.len, out) == RS_OK)
+            return RS_OK;
         return rs_err_set(err, RS_EPARSE, "invalid JSON value");
     }
 }
 
-/* Append a template value as JSON (config() keywords into the merged config). */
-static int value_to_json(rs_buf *out, const rs_tpl_value *v, int depth) {
-    const char *s;
-    size_t i, len;
-
-    if (depth > MAX_JSON_DEPTH)
-        return RS_EINVAL;
-    switch (v->type) {
-    case RS_TPL_BOOL:
-        return rs_buf_puts(out, v->u.b ? "true" : "false");
-    case RS_TPL_INT:
-        return rs_buf_printf(out, "%lld", v->u.i);
-    case RS_TPL_FLOAT:
-        return rs_buf_printf(out, "%.17g", v->u.f);
-    case RS_TPL_STRING:
-        s = rs_tpl_value_str(v, &len);
-        return rs_buf_json_string(out, s, len);
-    case RS_TPL_LIST:
-        rs_buf_putc(out, '[');
-        for (i = 0; i < rs_tpl_value_len(v); i++) {
-            if (i > 0)
-                rs_buf_putc(out, ',');
-            if (value_to_json(out, rs_tpl_list_get(v, i), depth + 1) != RS_OK)
-                return RS_EINVAL;
-        }
-        return rs_buf_putc(out, ']');
-    case RS_TPL_DICT:
-        rs_buf_putc(out, '{');
-        for (i = 0; i < rs_tpl_value_len(v); i++) {
-            s = rs_tpl_dict_key(v, i);
-            if (i > 0)
-                rs_buf_putc(out, ',');
-            rs_buf_json_string(out, s, strlen(s));
-            rs_buf_putc(out, ':');
-            if (value_to_json(out, rs_tpl_dict_value(v, i), depth + 1) != RS_OK)
-                return RS_EINVAL;
-        }
-        return rs_buf_putc(out, '}');
-    default:
-        return rs_buf_puts(out, "null");
-    }
-}
-
 /* The merged config: the row's members not overridden, then the config() keywords. */
-static int merge_config(const char *model, const char *row_json, const rs_tpl_value *kw,
-                        rs_buf *out, rs_err *err) {
+static int merge_config(const char *row_json, const rs_tpl_value *kw, rs_buf *out,
+                        rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     char *name = NULL;
@@ -172,9 +115,9 @@ static int merge_config(const char *model, const char *row_json, const rs_tpl_va
         rs_buf_puts(out, first ? "" : ",");
         rs_buf_json_string(out, k, strlen(k));
         rs_buf_putc(out, ':');
-        if (value_to_json(out, rs_tpl_dict_value(kw, i), 0) != RS_OK)
-            rc = rs_err_set(err, RS_EINVAL, "model '%s': config '%s' is nested too deeply", model,
-                            k);
+        /* Template values are depth-capped by the compiler; NaN and infinities become null. */
+        if (rs_tpl_value_to_json(rs_tpl_dict_value(kw, i), out) != RS_OK)
+            rc = oom(err);
         first = 0;
     }
     rs_buf_putc(out, '}');
@@ -408,7 +351,7 @@ int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
     free(h.ephs);
     if (rc != RS_OK)
         return rc;
-    rc = merge_config(m->info.name, m->config_row, &res.config, &config, err);
+    rc = merge_config(m->config_row, &res.config, &config, err);
     if (rc == RS_OK)
         rc = compile_strv_reserve(&m->refs, res.n_refs, err);
     for (i = 0; rc == RS_OK && i < res.n_refs; i++)

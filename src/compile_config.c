@@ -111,26 +111,14 @@ static int cfg_strings(const cmodel *m, const char *key, int split_commas, compi
 
 static int read_enabled(const cmodel *m, int *enabled, rs_err *err) {
     rs_jsonscan_span v;
-    long long i;
 
     *enabled = m->enabled_row;
     if (!cfg_get(m, "enabled", &v))
         return RS_OK;
-    switch (rs_jsonscan_classify(v)) {
-    case RS_JSON_TRUE:
-        *enabled = 1;
-        return RS_OK;
-    case RS_JSON_FALSE:
-        *enabled = 0;
-        return RS_OK;
-    case RS_JSON_INT:
-        rs_jsonscan_int64(v, &i);
-        *enabled = i != 0;
-        return RS_OK;
-    default:
+    if (rs_jsonscan_bool(v, enabled) != RS_OK)
         return rs_err_set(err, RS_EINVAL, "model '%s': config 'enabled' must be true or false",
                           m->name);
-    }
+    return RS_OK;
 }
 
 static int read_unique_key(cmodel *m, rs_err *err) {

@@ -151,16 +151,8 @@ static int is_real(const char *s) {
             frac_digits++;
     if (int_digits + frac_digits == 0)
         return 0;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p != '\0')
+    p = dbt_skip_exponent(p);
+    if (p == NULL || *p != '\0')
         return 0;
     v = strtod(s, &end);
     return *end == '\0' && isfinite(v);

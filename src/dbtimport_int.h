@@ -31,6 +31,9 @@ int dbt_strv_has(const dbt_strv *sv, const char *s);
 void dbt_strv_free(dbt_strv *sv);
 /* malloc'd copy of s, or NULL with RS_ENOMEM in err. s NULL gives NULL without an error. */
 char *dbt_strdup(const char *s, rs_err *err);
+/* Past a number's optional exponent ([eE][+-]digits) at p: p itself when there is none, NULL
+ * when it is malformed (no digit after the sign). Shared by the seed and YAML number checks. */
+const char *dbt_skip_exponent(const char *p);
 
 /* One parsed YAML file. path is the file relative to the project (borrowed, for messages). */
 typedef struct dbt_yaml {

@@ -191,6 +191,19 @@ int dbt_yaml_fail(const dbt_yaml *y, const yaml_node_t *n, rs_err *err, int code
 
 /* ---------------------------------------------------------------- values as JSON */
 
+const char *dbt_skip_exponent(const char *p) {
+    if (*p != 'e' && *p != 'E')
+        return p;
+    p++;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!(*p >= '0' && *p <= '9'))
+        return NULL;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return p;
+}
+
 /* Does s spell a number exactly as JSON writes one? */
 static int is_json_number(const char *s) {
     const char *p = s;
@@ -210,16 +223,8 @@ static int is_json_number(const char *s) {
         for (p++; *p >= '0' && *p <= '9'; p++)
             ;
     }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    return *p == '\0';
+    p = dbt_skip_exponent(p);
+    return p != NULL && *p == '\0';
 }
 
 static int scalar_to_json(const yaml_node_t *n, rs_buf *out) {

@@ -8,6 +8,7 @@
  * validation itself.
  */
 #include "jsonscan.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -447,29 +448,9 @@ static unsigned read_u16(const char *p) {
 }
 
 static int put_utf8(rs_buf *out, unsigned cp) {
-    char b[4];
-    size_t n;
+    char bytes[4];
 
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return rs_buf_append(out, b, n);
+    return rs_buf_append(out, bytes, rs_utf8_encode(cp, bytes));
 }
 
 /* Decode the \u escape at *pp (surrogate pairs included) and advance past it. */
@@ -678,37 +659,63 @@ int rs_jsonscan_double(rs_jsonscan_span span, double *out) {
     return RS_OK;
 }
 
-int rs_jsonscan_get_string(rs_jsonscan_span object, const char *name, char **out, rs_err *err) {
-    rs_jsonscan_span value;
+/* The member `name` of object when it holds a value of kind `want`: RS_OK with *found = 1 and
+ * *value set; RS_OK with *found = 0 when absent or null; RS_EPARSE ("'name' is <kind>, expected
+ * <want_text>") for another kind. The one lookup behind the rs_jsonscan_get_* conveniences. */
+static int get_member_of_kind(rs_jsonscan_span object, const char *name, rs_jsonscan_kind want,
+                              const char *want_text, rs_jsonscan_span *value, int *found,
+                              rs_err *err) {
     rs_jsonscan_kind kind;
 
-    *out = NULL;
-    if (!rs_jsonscan_get(object, name, &value))
+    *found = 0;
+    if (!rs_jsonscan_get(object, name, value))
         return RS_OK;
-    kind = rs_jsonscan_classify(value);
+    kind = rs_jsonscan_classify(*value);
     if (kind == RS_JSON_NULL)
         return RS_OK;
-    if (kind != RS_JSON_STRING)
-        return rs_err_set(err, RS_EPARSE, "'%s' is %s, expected a string", name,
-                          rs_jsonscan_kind_name(kind));
+    if (kind != want)
+        return rs_err_set(err, RS_EPARSE, "'%s' is %s, expected %s", name,
+                          rs_jsonscan_kind_name(kind), want_text);
+    *found = 1;
+    return RS_OK;
+}
+
+int rs_jsonscan_get_string(rs_jsonscan_span object, const char *name, char **out, rs_err *err) {
+    rs_jsonscan_span value;
+    int found, rc;
+
+    *out = NULL;
+    rc = get_member_of_kind(object, name, RS_JSON_STRING, "a string", &value, &found, err);
+    if (rc != RS_OK || !found)
+        return rc;
     return rs_jsonscan_string_dup(value, out, err);
 }
 
 int rs_jsonscan_get_int64(rs_jsonscan_span object, const char *name, long long *out, int *found,
                           rs_err *err) {
     rs_jsonscan_span value;
-    rs_jsonscan_kind kind;
+    int rc = get_member_of_kind(object, name, RS_JSON_INT, "an integer", &value, found, err);
 
-    *found = 0;
-    if (!rs_jsonscan_get(object, name, &value))
+    if (rc == RS_OK && *found)
+        rs_jsonscan_int64(value, out);
+    return rc;
+}
+
+int rs_jsonscan_bool(rs_jsonscan_span span, int *out) {
+    long long number;
+
+    switch (rs_jsonscan_classify(span)) {
+    case RS_JSON_TRUE:
+        *out = 1;
         return RS_OK;
-    kind = rs_jsonscan_classify(value);
-    if (kind == RS_JSON_NULL)
+    case RS_JSON_FALSE:
+        *out = 0;
         return RS_OK;
-    if (kind != RS_JSON_INT)
-        return rs_err_set(err, RS_EPARSE, "'%s' is %s, expected an integer", name,
-                          rs_jsonscan_kind_name(kind));
-    rs_jsonscan_int64(value, out);
-    *found = 1;
-    return RS_OK;
+    case RS_JSON_INT:
+        rs_jsonscan_int64(span, &number);
+        *out = number != 0;
+        return RS_OK;
+    default:
+        return RS_EINVAL;
+    }
 }

@@ -124,6 +124,10 @@ int rs_jsonscan_int64(rs_jsonscan_span span, long long *out);
 /* Value of an INT or FLOAT span as a double (strtod on the exact text): RS_OK or RS_EINVAL. */
 int rs_jsonscan_double(rs_jsonscan_span span, double *out);
 
+/* A flag given as JSON: true / false, or an integer (non-zero is true), into *out.
+ * RS_OK, or RS_EINVAL for any other kind (*out untouched). */
+int rs_jsonscan_bool(rs_jsonscan_span span, int *out);
+
 /* Convenience lookups on an object: the member's decoded string (malloc'd; *out = NULL and
  * RS_OK when the member is absent or null; RS_EPARSE when present with another kind), and the
  * member's int64 (RS_OK and *found = 1 when present and INT; *found = 0 when absent or null;

@@ -114,10 +114,25 @@ static int expand_one(const char *p, rs_buf *out, const char **next, rs_err *err
     return 1;
 }
 
+/* Hand a built string to the caller: *out (malloc'd) and RS_OK, or RS_ENOMEM when building it
+ * or detaching it ran out of memory (b is left empty either way). */
+static int detach_result(rs_buf *b, char **out, rs_err *err) {
+    char *result;
+
+    if (b->oom) {
+        rs_buf_free(b);
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    result = rs_buf_detach(b);
+    if (result == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    *out = result;
+    return RS_OK;
+}
+
 int rs_profile_expand_env(const char *value, char **out, rs_err *err) {
     rs_buf b = RS_BUF_INIT;
     const char *p = value;
-    char *result;
 
     while (*p) {
         const char *open = strstr(p, "{{");
@@ -139,15 +154,7 @@ int rs_profile_expand_env(const char *value, char **out, rs_err *err) {
         }
         p = next;
     }
-    if (b.oom) {
-        rs_buf_free(&b);
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    result = rs_buf_detach(&b);
-    if (result == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    *out = result;
-    return RS_OK;
+    return detach_result(&b, out, err);
 }
 
 /* ------------------------------------------------------------ api_server */
@@ -179,7 +186,6 @@ int rs_profile_normalize_server(const char *value, int allow_insecure_http, char
     rs_buf b = RS_BUF_INIT;
     const char *v = skip_spaces(value);
     size_t len = strlen(v);
-    char *result;
 
     while (len > 0 && (v[len - 1] == '/' || v[len - 1] == ' '))
         len--;
@@ -203,15 +209,7 @@ int rs_profile_normalize_server(const char *value, int allow_insecure_http, char
         rs_buf_puts(&b, "https://");
         rs_buf_append(&b, v, len);
     }
-    if (b.oom) {
-        rs_buf_free(&b);
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    result = rs_buf_detach(&b);
-    if (result == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    *out = result;
-    return RS_OK;
+    return detach_result(&b, out, err);
 }
 
 /* ------------------------------------------------------------ environment */

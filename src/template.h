@@ -118,6 +118,11 @@ int rs_tpl_value_render(const rs_tpl_value *v, rs_buf *out);
  * numbers floats. RS_EPARSE ("invalid JSON at offset N: ...") on bad text, RS_EINVAL when nested
  * deeper than RS_TPL_MAX_DEPTH. *out is set only on success. */
 int rs_tpl_value_from_json(const char *text, size_t len, rs_tpl_value *out, rs_err *err);
+/* The part of rs_tpl_value_from_json that needs no allocation, for hosts that convert JSON
+ * under their own limits: a number, true, false or null in text[0..len) (validated JSON,
+ * whitespace allowed) -> value. RS_OK, or RS_EINVAL (*out untouched) for a string, array or
+ * object. */
+int rs_tpl_value_from_json_scalar(const char *text, size_t len, rs_tpl_value *out);
 /* Value -> JSON text appended to out: none and undefined are null, NaN and infinities null,
  * a dict's display text is ignored. RS_ENOMEM on allocation failure. */
 int rs_tpl_value_to_json(const rs_tpl_value *v, rs_buf *out);

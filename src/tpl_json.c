@@ -58,8 +58,6 @@ static int from_container(rs_jsonscan_span span, int is_object, int depth, rs_tp
 
 static int from_span(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err) {
     rs_buf text = RS_BUF_INIT;
-    long long i;
-    double f;
     int rc;
 
     *out = rs_tpl_none();
@@ -73,6 +71,19 @@ static int from_span(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err
             rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         rs_buf_free(&text);
         return rc;
+    default:
+        if (rs_tpl_value_from_json_scalar(span.ptr, span.len, out) == RS_OK)
+            return RS_OK;
+        return rs_err_set(err, RS_EPARSE, "invalid JSON");
+    }
+}
+
+int rs_tpl_value_from_json_scalar(const char *text, size_t len, rs_tpl_value *out) {
+    rs_jsonscan_span span = {text, len};
+    long long i;
+    double f;
+
+    switch (rs_jsonscan_classify(span)) {
     case RS_JSON_INT:
         rs_jsonscan_int64(span, &i);
         *out = rs_tpl_int(i);
@@ -86,9 +97,10 @@ static int from_span(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err
         *out = rs_tpl_bool(rs_jsonscan_classify(span) == RS_JSON_TRUE);
         return RS_OK;
     case RS_JSON_NULL:
+        *out = rs_tpl_none();
         return RS_OK;
     default:
-        return rs_err_set(err, RS_EPARSE, "invalid JSON");
+        return RS_EINVAL;
     }
 }
 

@@ -189,12 +189,16 @@ done:
     cJSON_free(eti);
 }
 
+/* h_reply_rows callback: the live collection named by the row (ws, name). */
+static void coll_row_json(void *unused, sqlite3_stmt *stmt, char **json, rs_err *err) {
+    (void)unused;
+    coll_json(sqlite3_db_handle(stmt), (const char *)sqlite3_column_text(stmt, 0),
+              (const char *)sqlite3_column_text(stmt, 1), STATUS_LIVE, json, err);
+}
+
 void h_coll_list(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
     sqlite3_stmt *stmt = NULL;
-    rs_buf b = RS_BUF_INIT;
-    rs_err err = {0};
-    int n = 0;
 
     if (db == NULL || (rq->n_args > 0 && !h_ws_check(rq, db, rq->args[0])))
         return;
@@ -207,24 +211,7 @@ void h_coll_list(rl_req *rq) {
     }
     if (rq->n_args > 0)
         sqlite3_bind_text(stmt, 1, rq->args[0], -1, SQLITE_STATIC);
-    rs_buf_putc(&b, '[');
-    while (err.code == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
-        char *json = NULL;
-        coll_json(db, (const char *)sqlite3_column_text(stmt, 0),
-                  (const char *)sqlite3_column_text(stmt, 1), STATUS_LIVE, &json, &err);
-        if (json) {
-            rs_buf_puts(&b, n++ ? "," : "");
-            rs_buf_puts(&b, json);
-        }
-        free(json);
-    }
-    sqlite3_finalize(stmt);
-    rs_buf_putc(&b, ']');
-    if (err.code)
-        rl_reply_err(rq, &err);
-    else
-        rl_reply_data(rq, b.oom ? NULL : rs_buf_cstr(&b));
-    rs_buf_free(&b);
+    h_reply_rows(rq, stmt, coll_row_json, NULL);
 }
 
 void h_coll_get(rl_req *rq) {

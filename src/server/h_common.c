@@ -58,6 +58,40 @@ void h_reply_one(rl_req *rq, sqlite3 *db, const char *sql, const char *ws, const
     free(json);
 }
 
+void h_reply_list(rl_req *rq, sqlite3 *db, const char *sql) {
+    char *json = NULL;
+    rs_err err = {0};
+    if (sql == NULL || rl_sql(db, &json, &err, sql, "s", rq->n_args ? rq->args[0] : NULL))
+        rl_reply_err(rq, &err);
+    else
+        rl_reply_data(rq, json);
+    free(json);
+}
+
+void h_reply_rows(rl_req *rq, sqlite3_stmt *stmt, h_row_json_fn row_json, void *ctx) {
+    rs_buf b = RS_BUF_INIT;
+    rs_err err = {0};
+    int n = 0;
+
+    rs_buf_putc(&b, '[');
+    while (stmt != NULL && err.code == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
+        char *json = NULL;
+        row_json(ctx, stmt, &json, &err);
+        if (json) {
+            rs_buf_puts(&b, n++ ? "," : "");
+            rs_buf_puts(&b, json);
+        }
+        free(json);
+    }
+    sqlite3_finalize(stmt);
+    rs_buf_putc(&b, ']');
+    if (err.code)
+        rl_reply_err(rq, &err);
+    else
+        rl_reply_data(rq, b.oom ? NULL : rs_buf_cstr(&b));
+    rs_buf_free(&b);
+}
+
 int h_check_name(rl_req *rq, const char *name, const char *what) {
     if (name == NULL) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s name is required", what);

@@ -53,15 +53,20 @@ static int lambda_found(rl_req *rq, sqlite3 *db) {
     return found != 0;
 }
 
+/* h_reply_rows callback: the tag of the row (tag, version); ctx is the request. */
+static void tag_row_json(void *ctx, sqlite3_stmt *stmt, char **json, rs_err *err) {
+    if (sqlite3_column_type(stmt, 1) == SQLITE_NULL)
+        return; /* no version at all: no latest */
+    tag_json(sqlite3_db_handle(stmt), ctx, (const char *)sqlite3_column_text(stmt, 0),
+             (const char *)sqlite3_column_text(stmt, 1), json, err);
+}
+
 void h_ql_tag_list(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
     sqlite3_stmt *stmt = NULL;
-    rs_buf b = RS_BUF_INIT;
-    rs_err err = {0};
-    int n = 0;
     if (db == NULL || !h_ws_check(rq, db, rq->args[0]) || !lambda_found(rq, db))
         return;
-    rs_buf_putc(&b, '[');
+    /* A statement that fails to prepare is left NULL and lists nothing. */
     if (sqlite3_prepare_v2(db,
                            "SELECT 'latest', (SELECT version FROM lambda_versions WHERE ws = ?1"
                            " AND name = ?2 ORDER BY seq DESC LIMIT 1)"
@@ -70,26 +75,8 @@ void h_ql_tag_list(rl_req *rq) {
                            -1, &stmt, NULL) == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, rq->args[0], -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, rq->args[1], -1, SQLITE_STATIC);
-        while (err.code == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
-            char *json = NULL;
-            if (sqlite3_column_type(stmt, 1) == SQLITE_NULL)
-                continue; /* no version at all: no latest */
-            tag_json(db, rq, (const char *)sqlite3_column_text(stmt, 0),
-                     (const char *)sqlite3_column_text(stmt, 1), &json, &err);
-            if (json) {
-                rs_buf_puts(&b, n++ ? "," : "");
-                rs_buf_puts(&b, json);
-            }
-            free(json);
-        }
     }
-    sqlite3_finalize(stmt);
-    rs_buf_putc(&b, ']');
-    if (err.code)
-        rl_reply_err(rq, &err);
-    else
-        rl_reply_data(rq, b.oom ? NULL : rs_buf_cstr(&b));
-    rs_buf_free(&b);
+    h_reply_rows(rq, stmt, tag_row_json, rq);
 }
 
 void h_ql_tag_create(rl_req *rq) {

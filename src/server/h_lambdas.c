@@ -129,18 +129,11 @@ void h_ql_create(rl_req *rq) {
 
 void h_ql_list(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
-    char *json = NULL;
-    rs_err err = {0};
     if (db == NULL || (rq->n_args > 0 && !h_ws_check(rq, db, rq->args[0])))
         return;
-    if (rl_sql(db, &json, &err,
-               "SELECT json_group_array(json(" LAMBDA_JSON "))"
-               " FROM (SELECT * FROM lambdas WHERE ?1 IS NULL OR ws = ?1 ORDER BY ws, name) l",
-               "s", rq->n_args ? rq->args[0] : NULL))
-        rl_reply_err(rq, &err);
-    else
-        rl_reply_data(rq, json);
-    free(json);
+    h_reply_list(rq, db,
+                 "SELECT json_group_array(json(" LAMBDA_JSON "))"
+                 " FROM (SELECT * FROM lambdas WHERE ?1 IS NULL OR ws = ?1 ORDER BY ws, name) l");
 }
 
 void h_ql_delete(rl_req *rq) {

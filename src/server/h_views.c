@@ -74,20 +74,15 @@ void h_view_create(rl_req *rq) {
 
 void h_view_list(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
-    char *json = NULL, *sql;
-    rs_err err = {0};
+    char *sql;
     if (db == NULL || (rq->n_args > 0 && !h_ws_check(rq, db, rq->args[0])))
         return;
     sql = sqlite3_mprintf("SELECT json_group_array(json(" VIEW_JSON "))"
                           " FROM (SELECT * FROM views WHERE ?1 IS NULL OR ws = ?1"
                           " ORDER BY ws, name) v",
                           VIEW_STATE);
-    if (sql == NULL || rl_sql(db, &json, &err, sql, "s", rq->n_args ? rq->args[0] : NULL))
-        rl_reply_err(rq, &err);
-    else
-        rl_reply_data(rq, json);
+    h_reply_list(rq, db, sql);
     sqlite3_free(sql);
-    free(json);
 }
 
 void h_view_get(rl_req *rq) {

@@ -24,6 +24,16 @@ void h_reply_one(rl_req *rq, sqlite3 *db, const char *sql, const char *ws, const
                  const char *kind, const char *key);
 /* Validate a name from a request body; replies 400 and returns 0 when missing or invalid. */
 int h_check_name(rl_req *rq, const char *name, const char *what);
+/* A list route whose workspace capture is optional: run sql (a json_group_array query; NULL when
+ * building it ran out of memory) binding ?1 to the workspace, or NULL on org-wide routes, and
+ * reply {"data": column 0}. The caller has checked the workspace. */
+void h_reply_list(rl_req *rq, sqlite3 *db, const char *sql);
+/* Makes one list element from the current row of a list statement: sets *json (malloc'd), or
+ * leaves it NULL to skip the row; on failure fills err, which ends the list. */
+typedef void (*h_row_json_fn)(void *ctx, sqlite3_stmt *stmt, char **json, rs_err *err);
+/* Reply {"data": [one element per row of stmt, made by row_json(ctx, ...)]}, or the first error.
+ * Takes stmt over (finalizes it); a NULL stmt (it did not prepare) lists nothing. */
+void h_reply_rows(rl_req *rq, sqlite3_stmt *stmt, h_row_json_fn row_json, void *ctx);
 
 /* h_workspaces.c */
 void h_root(rl_req *rq);

@@ -5,6 +5,7 @@
  * values, and date/time parsing and formatting (proleptic Gregorian, UTC, microseconds).
  */
 #include "sqlx_int.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -173,28 +174,8 @@ static int hex4(const char *p, unsigned *out) {
 }
 
 static void put_utf8(rs_buf *out, unsigned cp) {
-    char b[4];
-    int n;
-    if (cp < 0x80) {
-        b[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (char)(0xC0 | (cp >> 6));
-        b[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (char)(0xE0 | (cp >> 12));
-        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (char)(0xF0 | (cp >> 18));
-        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    rs_buf_append(out, b, (size_t)n);
+    char bytes[4];
+    rs_buf_append(out, bytes, rs_utf8_encode(cp, bytes));
 }
 
 const char *sqlx_json_unescape(const char *p, const char *end, rs_buf *out) {

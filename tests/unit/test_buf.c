@@ -40,6 +40,13 @@ int main(void)
         CHECK("utf8_overlong_invalid", !rs_utf8_valid("\xc0\xaf", 2, &at) && at == 0);
         CHECK("utf8_surrogate_invalid", !rs_utf8_valid("x\xed\xa0\x80", 4, &at) && at == 1);
         CHECK("utf8_above_max_invalid", !rs_utf8_valid("\xf4\x90\x80\x80", 4, &at));
+        char enc[4];
+        CHECK("utf8_encode_ascii", rs_utf8_encode(0x41, enc) == 1 && enc[0] == 'A');
+        CHECK("utf8_encode_2", rs_utf8_encode(0xE9, enc) == 2 && memcmp(enc, "\xc3\xa9", 2) == 0);
+        CHECK("utf8_encode_3", rs_utf8_encode(0x20AC, enc) == 3 &&
+                                   memcmp(enc, "\xe2\x82\xac", 3) == 0);
+        CHECK("utf8_encode_4", rs_utf8_encode(0x1F600, enc) == 4 &&
+                                   memcmp(enc, "\xf0\x9f\x98\x80", 4) == 0);
         CHECK("utf8_truncated_invalid", !rs_utf8_valid("\xe2\x82", 2, &at) && at == 0);
     }
 

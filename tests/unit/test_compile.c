@@ -158,13 +158,15 @@ static void test_settings(void) {
          "{\"parameters\": {\"limit\": 10, \"name\": \"x\", \"big\": 9007199254740993}}", 1, NULL},
         {"lam2", "{{ config(parameters=[{'name': 'n', 'type': 'int', 'value': '5'}]) }}SELECT :n",
          "query_lambda", NULL, NULL, NULL, NULL, NULL, 1, NULL},
+        {"m3", "{{ config(ratio=0.1, huge=1e400, nested={'a': [1.5, none]}) }}SELECT 3", NULL,
+         NULL, NULL, NULL, NULL, NULL, 1, NULL},
     };
     const rs_model_info *mi;
     rs_project *p;
     rs_compiled c;
     rs_err err;
 
-    p = load(rows, 4, NULL, &err);
+    p = load(rows, 5, NULL, &err);
     CHECK_STR("settings/load", p ? "ok" : err.msg, "ok");
     if (p == NULL)
         return;
@@ -202,6 +204,10 @@ static void test_settings(void) {
     mi = info(p, "lam2");
     CHECK_STR("settings/params_list_from_config_call", mi ? mi->params_json : NULL,
               "[{\"name\":\"n\",\"type\":\"int\",\"value\":\"5\"}]");
+    /* config() values reach the merged config as valid JSON: shortest floats, null for inf. */
+    mi = info(p, "m3");
+    CHECK_STR("settings/config_floats_are_json", mi ? mi->config_json : NULL,
+              "{\"ratio\":0.1,\"huge\":null,\"nested\":{\"a\":[1.5,null]}}");
     rs_project_free(p);
 }
 

@@ -446,7 +446,22 @@ static void test_mutations(void) {
     CHECK("mutations/both_paths", valid_seen > 0 && valid_seen < 3000);
 }
 
+/* rs_jsonscan_bool: the flag forms options accept. */
+static void test_bool_flags(void) {
+    int flag = -1;
+
+    CHECK("bool/true", rs_jsonscan_bool(rs_jsonscan_cstr("true"), &flag) == RS_OK && flag == 1);
+    CHECK("bool/false", rs_jsonscan_bool(rs_jsonscan_cstr("false"), &flag) == RS_OK && flag == 0);
+    CHECK("bool/int_nonzero", rs_jsonscan_bool(rs_jsonscan_cstr("7"), &flag) == RS_OK && flag == 1);
+    CHECK("bool/int_zero", rs_jsonscan_bool(rs_jsonscan_cstr("0"), &flag) == RS_OK && flag == 0);
+    flag = -1;
+    CHECK("bool/string_refused",
+          rs_jsonscan_bool(rs_jsonscan_cstr("\"true\""), &flag) == RS_EINVAL && flag == -1);
+    CHECK("bool/null_refused", rs_jsonscan_bool(rs_jsonscan_cstr("null"), &flag) == RS_EINVAL);
+}
+
 int main(void) {
+    test_bool_flags();
     test_validate_ok();
     test_validate_bad();
     test_depth();

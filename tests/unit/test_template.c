@@ -808,7 +808,27 @@ static void test_parse_api(void) {
     free(out);
 }
 
+/* rs_tpl_value_from_json_scalar: numbers keep int vs float, containers are refused. */
+static void test_json_scalars(void) {
+    rs_tpl_value v;
+
+    CHECK("json_scalar/int", rs_tpl_value_from_json_scalar(" 9007199254740993 ", 18, &v) == RS_OK &&
+                                 v.type == RS_TPL_INT && v.u.i == 9007199254740993LL);
+    CHECK("json_scalar/float",
+          rs_tpl_value_from_json_scalar("2.5", 3, &v) == RS_OK && v.type == RS_TPL_FLOAT &&
+              v.u.f == 2.5);
+    CHECK("json_scalar/true",
+          rs_tpl_value_from_json_scalar("true", 4, &v) == RS_OK && v.type == RS_TPL_BOOL && v.u.b);
+    CHECK("json_scalar/null",
+          rs_tpl_value_from_json_scalar("null", 4, &v) == RS_OK && v.type == RS_TPL_NONE);
+    v.type = RS_TPL_INT;
+    CHECK("json_scalar/string_refused",
+          rs_tpl_value_from_json_scalar("\"x\"", 3, &v) == RS_EINVAL && v.type == RS_TPL_INT);
+    CHECK("json_scalar/array_refused", rs_tpl_value_from_json_scalar("[1]", 3, &v) == RS_EINVAL);
+}
+
 int main(void) {
+    test_json_scalars();
     test_text_and_output();
     test_numbers();
     test_operators();
