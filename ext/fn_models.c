@@ -114,12 +114,16 @@ static long find_model(sqlite3_context *ctx, const char *fn, const rs_project *p
                        sqlite3_value *arg) {
     const char *name = rs_sqlerr_arg_text(arg);
     long idx = name ? rs_graph_find(rs_project_graph(p), name) : -1;
+    const char *close;
     char *msg;
 
     if (idx >= 0)
         return idx;
+    close = rs_graph_suggest(rs_project_graph(p), name);
     if (name == NULL)
         msg = sqlite3_mprintf("%s: the model name must not be NULL", fn);
+    else if (close != NULL)
+        msg = sqlite3_mprintf("%s: no model named '%s'; did you mean '%s'?", fn, name, close);
     else
         msg = sqlite3_mprintf("%s: no model named '%s'", fn, name);
     if (msg == NULL)

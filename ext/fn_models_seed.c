@@ -18,6 +18,7 @@
  * string, Rockset's type for _id), so seeding the same rows again replaces them.
  */
 #include "fn_models_int.h"
+#include "progress.h"
 #include "jsonscan.h"
 #include "managed.h"
 #include "sqlerr.h"
@@ -276,7 +277,11 @@ static int stream_rows(rs_conn *conn, rs_api *api, sqlite3_stmt *stmt, const cha
     int n_cols = sqlite3_column_count(stmt), col, step, rc = RS_OK;
     seed_batch b = {RS_BUF_INIT, 0, NULL};
     long long row = 0;
+    rs_progress progress;
+    char what[300];
 
+    snprintf(what, sizeof(what), "rockset_seed: %s.%s", ws, coll);
+    rs_progress_start(&progress, conn, what);
     while (rc == RS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
         row++;
         rs_buf_puts(&b.docs, b.n_docs == 0 ? "[{" : ",{");
@@ -290,8 +295,10 @@ static int stream_rows(rs_conn *conn, rs_api *api, sqlite3_stmt *stmt, const cha
         }
         rs_buf_putc(&b.docs, '}');
         b.n_docs++;
-        if (rc == RS_OK && b.n_docs >= o->batch_size)
+        if (rc == RS_OK && b.n_docs >= o->batch_size) {
             rc = send_batch(conn, api, ws, coll, &b, err);
+            rs_progress_tick(&progress, row, -1, "sent");
+        }
     }
     if (rc == RS_OK && step != SQLITE_DONE)
         rc = rs_err_set(err, RS_EIO, "rockset_seed: reading the table failed: %s",
@@ -300,8 +307,10 @@ static int stream_rows(rs_conn *conn, rs_api *api, sqlite3_stmt *stmt, const cha
         rc = send_batch(conn, api, ws, coll, &b, err);
     if (rc == RS_OK && b.last_offset != NULL)
         rc = rs_api_fence_wait(api, ws, coll, b.last_offset, conn->cfg.timeout_ms, err);
-    if (rc == RS_OK)
+    if (rc == RS_OK) {
+        rs_progress_end(&progress, row, "sent");
         *count = row;
+    }
     rs_buf_free(&b.docs);
     free(b.last_offset);
     return rc;

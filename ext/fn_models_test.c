@@ -119,8 +119,13 @@ static int put_model_relation(rs_buf *q, rs_project *p, const char *name, rs_err
     char *sql = NULL;
     int rc;
 
-    if (idx < 0)
+    if (idx < 0) {
+        const char *close = rs_graph_suggest(rs_project_graph(p), name);
+        if (close != NULL)
+            return rs_err_set(err, RS_EINVAL,
+                              "rockset_test: no model named '%s'; did you mean '%s'?", name, close);
         return rs_err_set(err, RS_EINVAL, "rockset_test: no model named '%s'", name);
+    }
     mi = rs_project_model(p, (size_t)idx);
     if (mi->kind == RS_MAT_QUERY_LAMBDA)
         return rs_err_set(err, RS_EINVAL,

@@ -25,11 +25,13 @@
 #include "conn.h"
 #include "rowdecode.h"
 #include "sqlerr.h"
+#include "progress.h"
 #include "vtab_collection.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,6 +47,8 @@ typedef struct collection_cursor {
     int at_end;               /* no more pages after this one */
     coll_stream *stream;      /* later pages; NULL when the result had one page */
     sqlite3_int64 rowid;      /* position over all pages */
+    rs_progress progress;     /* progress lines of a long scan (progress.h) */
+    long long n_read;         /* rows received by this scan */
 } collection_cursor;
 
 /* ---------------------------------------------------------------- xBestIndex */
@@ -419,8 +423,11 @@ static int settle(collection_cursor *cur, rs_err *err) {
         if (cur->page.n == 0)
             cur->at_end = 1;
         vt->conn->docs_received += cur->page.n;
+        cur->n_read += (long long)cur->page.n;
+        rs_progress_tick(&cur->progress, cur->n_read, -1, "read");
     }
     if (cur->at_end && cur->stream != NULL) {
+        rs_progress_end(&cur->progress, cur->n_read, "read");
         coll_stream_close(cur->stream, &vt->conn->past);
         cur->stream = NULL;
     }
@@ -454,8 +461,13 @@ static int start_scan(collection_cursor *cur, const rs_plan *plan, sqlite3_value
     if (limit > 0 && limit < first_page)
         first_page = limit;
     rc = run_query(cur, &q, first_page, err);
-    if (rc == RS_OK)
+    if (rc == RS_OK) {
+        char what[300];
+        snprintf(what, sizeof(what), "rockset: %s.%s", vt->ws, vt->coll);
+        rs_progress_start(&cur->progress, vt->conn, what);
+        cur->n_read = (long long)cur->page.n;
         vt->conn->docs_received += cur->page.n;
+    }
 done:
     rs_query_text_free(&q);
     filter_values_free(&fv);

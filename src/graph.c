@@ -206,6 +206,16 @@ static void suggest_enabled_models(const rs_graph *g, suggestion *sg) {
     }
 }
 
+const char *rs_graph_suggest(const rs_graph *g, const char *name) {
+    suggestion sg;
+
+    if (g == NULL || name == NULL)
+        return NULL;
+    suggest_init(&sg, name);
+    suggest_enabled_models(g, &sg);
+    return sg.best;
+}
+
 /* ---- accessors -------------------------------------------------------------------------- */
 
 static int cmp_node_name(const void *key, const void *elem) {

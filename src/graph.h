@@ -89,6 +89,10 @@ void rs_graph_free(rs_graph *g);
 size_t rs_graph_count(const rs_graph *g);
 /* Index of the model named `name`, or -1. */
 long rs_graph_find(const rs_graph *g, const char *name);
+
+/* The enabled model whose name is closest to `name` (the same "did you mean" rule as the graph's
+ * own errors: a few edits, fewer for short names), or NULL when none is close. Borrowed from g. */
+const char *rs_graph_suggest(const rs_graph *g, const char *name);
 /* Accessors by index (index < rs_graph_count, else NULL / 0). */
 const char *rs_graph_name(const rs_graph *g, size_t model);
 const char *rs_graph_kind(const rs_graph *g, size_t model);

@@ -148,3 +148,7 @@ SELECT json_extract(s, '$.error') FROM r;
 SELECT status, message FROM rockset_run_results WHERE model = 'needs_var';
 SELECT rockset_compile('nope');
 SELECT rockset_compile(NULL);
+.print -- case: unknown_model_suggests_closest
+SELECT rockset_compile('adultz');
+SELECT rockset_materialize('adlts');
+WITH r(s) AS (SELECT rockset_test('adultz')) SELECT json_extract(s, '$.error') FROM r;
