@@ -592,7 +592,10 @@ int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) 
         sqlite3_result_subtype(ctx, JSON_SUBTYPE);
         return SQLITE_OK;
     }
-    rs_err_clear(&err);
+    /* Called once per column per row: reset only what a failure report reads, not the whole
+     * 560-byte record (rs_err_clear here cost a tenth of a full scan's client CPU). */
+    err.code = RS_OK;
+    err.msg[0] = '\0';
     if (!cur->indexed && rs_rowdecode_index(cur->decoder, row, &err) != RS_OK)
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
     cur->indexed = 1;

@@ -37,22 +37,25 @@ static int oom_error(rs_err *err) {
     return rs_err_set(err, RS_ENOMEM, "out of memory");
 }
 
-/* Replace *slot with a copy of the string member `key` of obj, when present (null clears it). */
-static int update_str(char **slot, rs_jsonscan_span obj, const char *key) {
-    rs_jsonscan_span v;
+/* Replace *slot with a copy of the string value v (null or any other kind clears it). */
+static int set_str(char **slot, rs_jsonscan_span v) {
     char *s = NULL;
-    int oom = 0;
 
-    if (!rs_jsonscan_get(obj, key, &v))
-        return RS_OK;
-    if (rs_jsonscan_classify(v) == RS_JSON_STRING) {
-        s = api_get_str(obj, key, &oom);
-        if (oom)
-            return RS_ENOMEM;
-    }
+    /* a string that does not decode reads as absent, like a non-string */
+    if (rs_jsonscan_classify(v) == RS_JSON_STRING && rs_jsonscan_string_dup(v, &s, NULL) == RS_ENOMEM)
+        return RS_ENOMEM;
     free(*slot);
     *slot = s;
     return RS_OK;
+}
+
+/* Replace *slot with a copy of the string member `key` of obj, when present (null clears it). */
+static int update_str(char **slot, rs_jsonscan_span obj, const char *key) {
+    rs_jsonscan_span v;
+
+    if (!rs_jsonscan_get(obj, key, &v))
+        return RS_OK;
+    return set_str(slot, v);
 }
 
 /* Cut the `results` array into row spans. */
@@ -137,6 +140,14 @@ static int take_page(rs_query_result *res, rs_http_response *resp) {
             rs_jsonscan_int64(value, &res->total); /* left as it was when not an integer */
         else if (rs_jsonscan_key_eq(key, "column_fields"))
             rc = read_columns(res, value);
+        /* query_id, status and last_offset keep their value when a page omits them; read here,
+         * in the one pass, because a page is large and every extra lookup walks all its rows */
+        else if (rs_jsonscan_key_eq(key, "query_id"))
+            rc = set_str(&res->query_id, value);
+        else if (rs_jsonscan_key_eq(key, "status"))
+            rc = set_str(&res->status, value);
+        else if (rs_jsonscan_key_eq(key, "last_offset"))
+            rc = set_str(&res->last_offset, value);
         else if (rs_jsonscan_key_eq(key, "pagination")) {
             saw_pagination = 1;
             free(res->next_cursor);
@@ -151,13 +162,6 @@ static int take_page(rs_query_result *res, rs_http_response *resp) {
         free(res->next_cursor);
         res->next_cursor = NULL;
     }
-    /* scalar members: query_id, status and last_offset keep their value when a page omits them */
-    if (rc == RS_OK)
-        rc = update_str(&res->query_id, body, "query_id");
-    if (rc == RS_OK)
-        rc = update_str(&res->status, body, "status");
-    if (rc == RS_OK)
-        rc = update_str(&res->last_offset, body, "last_offset");
     return rc;
 }
 
