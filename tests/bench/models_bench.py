@@ -13,6 +13,8 @@ For threads = 1 and 8, on a fresh server each: the wall time of SELECT rockset_r
 runner's own wall time and the critical path (graph.h rs_graph_critical_path over the measured
 per-model times, from the run summary), and their ratio. Goal: threads=8 wall / critical path
 <= 1.5. Prints a table; exits 1 when a model failed or the goal was missed.
+With --markdown FILE it also writes the figures there as a markdown section (tests/bench/run.sh
+appends it to RESULTS.md).
 """
 import json
 import os
@@ -121,7 +123,33 @@ def one_run(threads, rows):
     return wall, summary, kinds
 
 
+def markdown(results, kinds):
+    """The figures as a markdown section for RESULTS.md."""
+    lines = ["## Model runner: a generated %d-model project (models_bench.sh)" % N_MODELS, "",
+             "%d models on %d levels (kinds: %s); rockset-local with %s (fresh server per run)."
+             % (N_MODELS, LEVELS, ", ".join("%s %d" % kv for kv in sorted(kinds.items())),
+                " ".join(SERVER_FLAGS)), "",
+             "| threads | rockset_run call (s) | runner elapsed (s) | critical path (s) |"
+             " runner / critical path | failed or skipped |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for threads, wall, s, _ in results:
+        lines.append("| %d | %.2f | %.2f | %.2f | %.2f | %d |" % (
+            threads, wall, s["elapsed_ms"] / 1000.0, s["critical_path_ms"] / 1000.0,
+            s["elapsed_ms"] / s["critical_path_ms"], s["error"] + s["skipped"]))
+    s8 = results[1][2]
+    ratio8 = s8["elapsed_ms"] / s8["critical_path_ms"]
+    lines += ["", "Speed-up threads=8 vs threads=1: %.2fx. threads=8 wall / critical path: %.2f"
+              " (goal <= %.1f): %s." % (results[0][1] / results[1][1], ratio8, GOAL,
+                                        "met" if ratio8 <= GOAL else "NOT met"), ""]
+    return "\n".join(lines)
+
+
 def main():
+    md_path = None
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":
+        md_path = sys.argv[2]
+    elif len(sys.argv) != 1:
+        raise SystemExit("usage: models_bench.py [--markdown FILE]")
     rows = generate_models()
     results = []
     for threads in (1, 8):
@@ -143,6 +171,9 @@ def main():
     ratio8 = s8["elapsed_ms"] / s8["critical_path_ms"]
     print("speedup threads=8 vs 1: %.2fx; threads=8 wall / critical path: %.2f (goal <= %.1f): %s"
           % (t1 / t8, ratio8, GOAL, "met" if ratio8 <= GOAL else "MISSED"))
+    if md_path:
+        with open(md_path, "w") as f:
+            f.write(markdown(results, results[0][3]))
     if not ok or ratio8 > GOAL:
         sys.exit(1)
 

@@ -5,6 +5,8 @@
 # collection of 1,000,000 small documents (RS_BENCH_QUICK=1: 100,000) and measures, each against
 # a baseline that does the same HTTP work without the extension:
 #   full scan      SELECT count(*), sum(x) FROM vtab  vs  curl fetching the same query's pages
+#                  raw: the query POSTed once, then every page in one curl process over one
+#                  keep-alive connection (the median of 3 runs each)
 #   point lookups  bytes received for WHERE _id = ... and WHERE x = ...
 #   memory         peak RSS of the full scan vs the scan of a collection 10 times smaller
 #   bulk insert    INSERT INTO vtab SELECT ... FROM a local table  vs  curl posting the same
@@ -12,8 +14,11 @@
 #   join           requests made joining a 1,000-row local table with a 100,000-doc collection
 #   Node client    @rockset/client (npm) paging the same scan, when npm can install it
 # Prints a table and writes it to tests/bench/RESULTS.md with the machine (nproc, CPU model)
-# (not in quick mode), then runs the full differential corpus (tests/http/
-# test_vtab_differential.py with RS_TEST_FULL=1) against the same server.
+# (not in quick mode), then runs tests/bench/models_bench.sh (a 100-model project, threads=1 vs 8,
+# on servers of its own with network-like latency; it is the same size in quick mode), prints its
+# table and appends it to RESULTS.md, then runs the full differential corpus (tests/http/
+# test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
+# Exits non-zero when a step failed or the model runner's goal was missed.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -41,6 +46,13 @@ done
 url="http://127.0.0.1:$(cat "$work/port")"
 RS_BENCH_URL="$url" RS_BENCH_KEY="$key" RS_BENCH_WORK="$work" /usr/bin/python3 tests/bench/bench.py
 rc=$?
+echo "model runner benchmark (tests/bench/models_bench.sh):"
+"$root/tests/bench/models_bench.sh" --markdown "$work/models.md"
+mrc=$?
+if [ -s "$work/models.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ] && [ $rc -eq 0 ]; then
+    { echo; cat "$work/models.md"; } >>"$root/tests/bench/RESULTS.md"
+fi
+[ $mrc -eq 0 ] || rc=1
 # the full differential corpus (pushdown on / off / plain SQLite must agree), on the same server
 echo "differential corpus (RS_TEST_FULL=1):"
 RS_TEST_URL="$url" RS_TEST_KEY="$key" RS_TEST_OUT="$work" RS_TEST_FULL=1 \
