@@ -18,8 +18,7 @@ SQLITE_EXTENSION_INIT3
 #define DEFAULT_PAGE_SIZE  1000
 #define DEFAULT_BATCH_SIZE 1000
 
-rs_conn *rs_conn_new(sqlite3 *db)
-{
+rs_conn *rs_conn_new(sqlite3 *db) {
     rs_conn *conn = calloc(1, sizeof(*conn));
 
     if (conn == NULL)
@@ -41,14 +40,12 @@ rs_conn *rs_conn_new(sqlite3 *db)
     return conn;
 }
 
-void rs_conn_retain(rs_conn *conn)
-{
+void rs_conn_retain(rs_conn *conn) {
     if (conn != NULL)
         conn->refcount++;
 }
 
-void rs_conn_release(void *p)
-{
+void rs_conn_release(void *p) {
     rs_conn *conn = p;
 
     if (conn == NULL || --conn->refcount > 0)
@@ -63,8 +60,7 @@ void rs_conn_release(void *p)
 }
 
 int rs_conn_create_function(rs_conn *conn, const char *name, int n_arg, int flags,
-                            void (*fn)(sqlite3_context *, int, sqlite3_value **), char **pzErr)
-{
+                            void (*fn)(sqlite3_context *, int, sqlite3_value **), char **pzErr) {
     int rc;
 
     /* SQLite calls the destructor also when registration fails, so take the reference first. */
@@ -78,8 +74,7 @@ int rs_conn_create_function(rs_conn *conn, const char *name, int n_arg, int flag
 }
 
 int rs_conn_create_module(rs_conn *conn, const char *name, const sqlite3_module *module,
-                          char **pzErr)
-{
+                          char **pzErr) {
     int rc;
 
     rs_conn_retain(conn);
@@ -90,8 +85,7 @@ int rs_conn_create_module(rs_conn *conn, const char *name, const sqlite3_module 
     return rc;
 }
 
-int rs_conn_should_stop(void *p)
-{
+int rs_conn_should_stop(void *p) {
     rs_conn *conn = p;
     sqlite3_stmt *probe = NULL;
     int rc;
@@ -109,8 +103,7 @@ int rs_conn_should_stop(void *p)
 }
 
 /* Push the session's timeout and retries into the client. */
-static void apply_client_settings(rs_conn *conn)
-{
+static void apply_client_settings(rs_conn *conn) {
     rs_http *http;
 
     if (conn->api == NULL)
@@ -123,8 +116,7 @@ static void apply_client_settings(rs_conn *conn)
 /* Adopt a freshly opened client and its profile's settings; takes over *profile (minus its key,
  * which is wiped) and leaves it empty. */
 static int adopt_connection(rs_conn *conn, rs_api *api, rs_profile *profile, char *description,
-                            rs_err *err)
-{
+                            rs_err *err) {
     char *workspace = strdup(profile->workspace);
     rs_http_stats old;
 
@@ -164,9 +156,8 @@ static int adopt_connection(rs_conn *conn, rs_api *api, rs_profile *profile, cha
     return RS_OK;
 }
 
-int rs_conn_connect(rs_conn *conn, const char *path, const char *profile_name,
-                    const char *target, rs_err *err)
-{
+int rs_conn_connect(rs_conn *conn, const char *path, const char *profile_name, const char *target,
+                    rs_err *err) {
     rs_profile profile;
     rs_api *api = NULL;
     rs_buf line = RS_BUF_INIT;
@@ -195,8 +186,7 @@ done:
     return rc;
 }
 
-int rs_conn_api(rs_conn *conn, rs_api **out, rs_err *err)
-{
+int rs_conn_api(rs_conn *conn, rs_api **out, rs_err *err) {
     int rc;
 
     if (conn->api == NULL) {
@@ -209,8 +199,7 @@ int rs_conn_api(rs_conn *conn, rs_api **out, rs_err *err)
 }
 
 /* Replace *slot with a copy of text (NULL keeps the old value). */
-static int replace_string(char **slot, const char *text, rs_err *err)
-{
+static int replace_string(char **slot, const char *text, rs_err *err) {
     char *copy;
 
     if (text == NULL)
@@ -223,21 +212,18 @@ static int replace_string(char **slot, const char *text, rs_err *err)
     return RS_OK;
 }
 
-int rs_conn_note_sql(rs_conn *conn, const char *sql, rs_err *err)
-{
+int rs_conn_note_sql(rs_conn *conn, const char *sql, rs_err *err) {
     return replace_string(&conn->last_sql, sql, err);
 }
 
-int rs_conn_note_query_id(rs_conn *conn, const char *query_id, rs_err *err)
-{
+int rs_conn_note_query_id(rs_conn *conn, const char *query_id, rs_err *err) {
     if (query_id != NULL && query_id[0] == '\0')
         return RS_OK;
     return replace_string(&conn->last_query_id, query_id, err);
 }
 
 /* Append "key":"text" or "key":null. */
-static void put_string_member(rs_buf *out, const char *key, const char *text)
-{
+static void put_string_member(rs_buf *out, const char *key, const char *text) {
     rs_buf_printf(out, ",\"%s\":", key);
     if (text == NULL)
         rs_buf_puts(out, "null");
@@ -245,8 +231,7 @@ static void put_string_member(rs_buf *out, const char *key, const char *text)
         rs_buf_json_string(out, text, strlen(text));
 }
 
-int rs_conn_stats_json(const rs_conn *conn, rs_buf *out)
-{
+int rs_conn_stats_json(const rs_conn *conn, rs_buf *out) {
     rs_http_stats now = {0, 0, 0, 0};
 
     if (conn->api != NULL)
@@ -267,10 +252,9 @@ int rs_conn_stats_json(const rs_conn *conn, rs_buf *out)
 
 /* ---------------------------------------------------------------- rockset_config */
 
-const char *const rs_conn_config_keys[] = {"workspace", "threads",  "page_size",
-                                           "batch_size", "timeout_ms", "retries",
-                                           "pushdown",  "quiet",    "async",
-                                           NULL};
+const char *const rs_conn_config_keys[] = {"workspace",  "threads", "page_size", "batch_size",
+                                           "timeout_ms", "retries", "pushdown",  "quiet",
+                                           "async",      NULL};
 
 /* clang-format off */
 /* Integer settings: name, where it lives, allowed range. */
@@ -294,8 +278,7 @@ static const int_setting int_settings[] = {
 };
 /* clang-format on */
 
-static const int_setting *find_int_setting(const char *key)
-{
+static const int_setting *find_int_setting(const char *key) {
     size_t i;
 
     for (i = 0; i < sizeof(int_settings) / sizeof(int_settings[0]); i++) {
@@ -305,8 +288,7 @@ static const int_setting *find_int_setting(const char *key)
     return NULL;
 }
 
-static long long read_int_setting(const rs_conn *conn, const int_setting *s)
-{
+static long long read_int_setting(const rs_conn *conn, const int_setting *s) {
     const char *base = (const char *)&conn->cfg;
 
     if (s->is_long)
@@ -314,8 +296,7 @@ static long long read_int_setting(const rs_conn *conn, const int_setting *s)
     return *(const int *)(const void *)(base + s->offset);
 }
 
-static void write_int_setting(rs_conn *conn, const int_setting *s, long long v)
-{
+static void write_int_setting(rs_conn *conn, const int_setting *s, long long v) {
     char *base = (char *)&conn->cfg;
 
     if (s->is_long)
@@ -324,8 +305,7 @@ static void write_int_setting(rs_conn *conn, const int_setting *s, long long v)
         *(int *)(void *)(base + s->offset) = (int)v;
 }
 
-static void unknown_key_error(sqlite3_context *ctx, const char *key)
-{
+static void unknown_key_error(sqlite3_context *ctx, const char *key) {
     sqlite3_str *msg = sqlite3_str_new(NULL);
     char *text;
     int i;
@@ -343,8 +323,7 @@ static void unknown_key_error(sqlite3_context *ctx, const char *key)
     sqlite3_free(text);
 }
 
-void rs_conn_config_get(rs_conn *conn, sqlite3_context *ctx, const char *key)
-{
+void rs_conn_config_get(rs_conn *conn, sqlite3_context *ctx, const char *key) {
     const int_setting *s;
 
     if (strcmp(key, "workspace") == 0) {
@@ -360,8 +339,7 @@ void rs_conn_config_get(rs_conn *conn, sqlite3_context *ctx, const char *key)
 }
 
 /* An integer from an INTEGER value, or from TEXT that is entirely a decimal integer. */
-static int value_as_integer(sqlite3_value *value, long long *out)
-{
+static int value_as_integer(sqlite3_value *value, long long *out) {
     const char *text;
     char *end;
 
@@ -378,8 +356,7 @@ static int value_as_integer(sqlite3_value *value, long long *out)
     return *end == '\0';
 }
 
-static void set_workspace(rs_conn *conn, sqlite3_context *ctx, sqlite3_value *value)
-{
+static void set_workspace(rs_conn *conn, sqlite3_context *ctx, sqlite3_value *value) {
     const char *text = rs_sqlerr_arg_text(value);
     char *copy;
 
@@ -398,8 +375,7 @@ static void set_workspace(rs_conn *conn, sqlite3_context *ctx, sqlite3_value *va
 }
 
 void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
-                        sqlite3_value *value)
-{
+                        sqlite3_value *value) {
     const int_setting *s;
     long long v;
     char *msg;
@@ -417,8 +393,8 @@ void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
         if (s->min == 0 && s->max == 1)
             msg = sqlite3_mprintf("rockset_config: '%s' must be 0 or 1", key);
         else
-            msg = sqlite3_mprintf("rockset_config: '%s' must be an integer from %lld to %lld",
-                                  key, s->min, s->max);
+            msg = sqlite3_mprintf("rockset_config: '%s' must be an integer from %lld to %lld", key,
+                                  s->min, s->max);
         if (msg == NULL) {
             sqlite3_result_error_nomem(ctx);
             return;

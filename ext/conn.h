@@ -39,30 +39,30 @@
 
 /* Session settings. Strings are malloc'd and owned by the rs_conn. */
 typedef struct rs_conn_config {
-    char *workspace;     /* default workspace for unqualified names; never NULL */
-    int threads;         /* models run up to this many at once */
-    int page_size;       /* rows per page fetched by rockset_query and reads */
-    int batch_size;      /* documents per write request */
-    long timeout_ms;     /* per HTTP request, and the bound of every wait */
-    int retries;         /* retries of an idempotent request (attempts - 1) */
-    int pushdown;        /* 0/1: push WHERE/ORDER BY/LIMIT to Rockset (collection vtab) */
-    int quiet;           /* 0/1: no progress lines on stderr */
-    int async;           /* 0/1: rockset_query/rockset_exec submit async queries and poll */
+    char *workspace; /* default workspace for unqualified names; never NULL */
+    int threads;     /* models run up to this many at once */
+    int page_size;   /* rows per page fetched by rockset_query and reads */
+    int batch_size;  /* documents per write request */
+    long timeout_ms; /* per HTTP request, and the bound of every wait */
+    int retries;     /* retries of an idempotent request (attempts - 1) */
+    int pushdown;    /* 0/1: push WHERE/ORDER BY/LIMIT to Rockset (collection vtab) */
+    int quiet;       /* 0/1: no progress lines on stderr */
+    int async;       /* 0/1: rockset_query/rockset_exec submit async queries and poll */
 } rs_conn_config;
 
 typedef struct rs_conn {
     int refcount;
-    sqlite3 *db;          /* borrowed: the connection this state belongs to */
-    rs_api *api;          /* NULL until connected */
-    char *description;    /* rs_profile_describe's line of the current connection, or NULL */
-    rs_profile profile;   /* the connection's profile (target, threads, vi_rrn, ...) with its
-                             api_key wiped and NULL: the key lives only inside api */
+    sqlite3 *db;        /* borrowed: the connection this state belongs to */
+    rs_api *api;        /* NULL until connected */
+    char *description;  /* rs_profile_describe's line of the current connection, or NULL */
+    rs_profile profile; /* the connection's profile (target, threads, vi_rrn, ...) with its
+                           api_key wiped and NULL: the key lives only inside api */
     rs_conn_config cfg;
-    rs_http_stats past;   /* counters of clients closed by a reconnect */
+    rs_http_stats past; /* counters of clients closed by a reconnect */
     uint64_t docs_received;
     uint64_t docs_sent;
-    char *last_query_id;  /* NULL until a query ran */
-    char *last_sql;       /* NULL until SQL was sent */
+    char *last_query_id; /* NULL until a query ran */
+    char *last_sql;      /* NULL until SQL was sent */
 } rs_conn;
 
 /* New state for db with default settings (refcount 1). NULL on allocation failure. */
@@ -106,7 +106,6 @@ extern const char *const rs_conn_config_keys[];
 /* Read a setting as an SQL value (sets ctx's result), or set it from value then read it back.
  * Unknown keys and bad values set an SQL error on ctx. */
 void rs_conn_config_get(rs_conn *conn, sqlite3_context *ctx, const char *key);
-void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
-                        sqlite3_value *value);
+void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key, sqlite3_value *value);
 
 #endif

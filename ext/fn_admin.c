@@ -33,8 +33,7 @@ SQLITE_EXTENSION_INIT3
 static void result_printf(sqlite3_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void result_printf(sqlite3_context *ctx, const char *fmt, ...)
-{
+static void result_printf(sqlite3_context *ctx, const char *fmt, ...) {
     va_list ap;
     char *text;
 
@@ -49,8 +48,7 @@ static void result_printf(sqlite3_context *ctx, const char *fmt, ...)
 }
 
 /* The name argument: non-NULL, non-empty text, else an error on ctx and NULL. */
-static const char *name_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *value)
-{
+static const char *name_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *value) {
     const char *text = rs_sqlerr_arg_text(value);
     char *msg;
 
@@ -66,8 +64,7 @@ static const char *name_arg(sqlite3_context *ctx, const char *fn, sqlite3_value 
     return NULL;
 }
 
-static void fn_create_workspace(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_create_workspace(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *ws = name_arg(ctx, "rockset_create_workspace", argv[0]);
     const char *note = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
@@ -94,8 +91,7 @@ static void fn_create_workspace(sqlite3_context *ctx, int argc, sqlite3_value **
     result_printf(ctx, "created workspace %s", ws);
 }
 
-static void fn_create_collection(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_create_collection(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *qualified = name_arg(ctx, "rockset_create_collection", argv[0]);
     const char *note = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
@@ -136,8 +132,7 @@ static const char *const drop_kind_names[DROP_KINDS] = {"collection", "view", "a
 /* Look ws.name up as each kind in turn: RS_OK with *kind and *description (malloc'd, may be
  * NULL), RS_ENOTFOUND when it is none of them, or another error. */
 static int find_relation(rs_api *api, const char *ws, const char *name, int *kind,
-                         char **description, rs_err *err)
-{
+                         char **description, rs_err *err) {
     rs_collection coll = {0};
     rs_view view = {0};
     rs_alias alias = {0};
@@ -174,8 +169,7 @@ static int find_relation(rs_api *api, const char *ws, const char *name, int *kin
 }
 
 static int drop_relation(rs_conn *conn, rs_api *api, int kind, const char *ws, const char *name,
-                         rs_err *err)
-{
+                         rs_err *err) {
     int rc;
 
     switch (kind) {
@@ -193,8 +187,7 @@ static int drop_relation(rs_conn *conn, rs_api *api, int kind, const char *ws, c
     }
 }
 
-static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *qualified = name_arg(ctx, "rockset_drop", argv[0]);
     int force = argc > 1 && sqlite3_value_int(argv[1]) != 0;
@@ -248,13 +241,12 @@ static const struct {
 };
 /* clang-format on */
 
-int rs_fn_admin_register(rs_conn *conn, char **pzErr)
-{
+int rs_fn_admin_register(rs_conn *conn, char **pzErr) {
     size_t i;
     int rc = SQLITE_OK;
 
     for (i = 0; i < sizeof(functions) / sizeof(functions[0]) && rc == SQLITE_OK; i++)
-        rc = rs_conn_create_function(conn, functions[i].name, functions[i].n_arg,
-                                     SQLITE_DIRECTONLY, functions[i].fn, pzErr);
+        rc = rs_conn_create_function(conn, functions[i].name, functions[i].n_arg, SQLITE_DIRECTONLY,
+                                     functions[i].fn, pzErr);
     return rc;
 }

@@ -18,9 +18,9 @@
  * string, Rockset's type for _id), so seeding the same rows again replaces them.
  */
 #include "fn_models_int.h"
-#include "progress.h"
 #include "jsonscan.h"
 #include "managed.h"
+#include "progress.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>

@@ -35,15 +35,13 @@ SQLITE_EXTENSION_INIT3
 #include <stdlib.h>
 #include <string.h>
 
-static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     sqlite3_result_text(ctx, RS_VERSION, -1, SQLITE_STATIC);
 }
 
-static void fn_connect(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_connect(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *path = argc > 0 ? rs_sqlerr_arg_text(argv[0]) : NULL;
     const char *profile = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
@@ -64,8 +62,7 @@ static void fn_connect(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, line, -1, sqlite3_free);
 }
 
-static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *key = rs_sqlerr_arg_text(argv[0]);
 
@@ -79,8 +76,7 @@ static void fn_config(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         rs_conn_config_set(conn, ctx, key, argv[1]);
 }
 
-static void fn_stats(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_stats(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     rs_buf out = RS_BUF_INIT;
 
@@ -92,8 +88,7 @@ static void fn_stats(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* After an INSERT INTO that inserted something: wait for the target's commit fence. */
 static int wait_for_insert(rs_conn *conn, const char *sql, const rs_query_result *res,
-                           long long inserted, rs_err *err)
-{
+                           long long inserted, rs_err *err) {
     const char *offset = rs_query_result_last_offset(res);
     char *ws = NULL, *name = NULL;
     rs_api *api = NULL;
@@ -121,8 +116,7 @@ static int wait_for_insert(rs_conn *conn, const char *sql, const rs_query_result
 }
 
 /* Is sql an INSERT INTO? (rs_submit_insert_target without keeping the names) */
-static int is_insert(const char *sql)
-{
+static int is_insert(const char *sql) {
     char *ws = NULL, *name = NULL;
     int found = rs_submit_insert_target(sql, "commons", &ws, &name);
 
@@ -133,8 +127,7 @@ static int is_insert(const char *sql)
 
 /* Append the JSON summary of an rockset_exec result. */
 static void put_exec_summary(const rs_query_result *res, rs_buf *out, int have_inserted,
-                             long long inserted)
-{
+                             long long inserted) {
     const char *id = rs_query_result_id(res);
     const char *status = rs_query_result_status(res);
     const char *offset = rs_query_result_last_offset(res);
@@ -159,8 +152,7 @@ static void put_exec_summary(const rs_query_result *res, rs_buf *out, int have_i
     rs_buf_putc(out, '}');
 }
 
-static void fn_exec(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
+static void fn_exec(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *sql = rs_sqlerr_arg_text(argv[0]);
     const char *params = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
@@ -220,8 +212,7 @@ static const struct {
 };
 /* clang-format on */
 
-int rs_fn_session_register(rs_conn *conn, char **pzErr)
-{
+int rs_fn_session_register(rs_conn *conn, char **pzErr) {
     size_t i;
     int rc = SQLITE_OK;
 

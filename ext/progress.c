@@ -7,15 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_seconds(void)
-{
+static double now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void rs_progress_start(rs_progress *p, const rs_conn *conn, const char *what)
-{
+void rs_progress_start(rs_progress *p, const rs_conn *conn, const char *what) {
     const char *force = getenv("RS_PROGRESS");
 
     memset(p, 0, sizeof(*p));
@@ -26,14 +24,12 @@ void rs_progress_start(rs_progress *p, const rs_conn *conn, const char *what)
     snprintf(p->what, sizeof(p->what), "%s", what);
 }
 
-static long long rate(const rs_progress *p, long long done, double at)
-{
+static long long rate(const rs_progress *p, long long done, double at) {
     double elapsed = at - p->started;
     return elapsed > 0 ? (long long)((double)done / elapsed) : 0;
 }
 
-void rs_progress_tick(rs_progress *p, long long done, long long total, const char *verb)
-{
+void rs_progress_tick(rs_progress *p, long long done, long long total, const char *verb) {
     double at;
 
     if (!p->enabled)
@@ -47,12 +43,10 @@ void rs_progress_tick(rs_progress *p, long long done, long long total, const cha
         fprintf(stderr, "%s: %lld of %lld rows %s (%lld rows/s)\n", p->what, done, total, verb,
                 rate(p, done, at));
     else
-        fprintf(stderr, "%s: %lld rows %s (%lld rows/s)\n", p->what, done, verb,
-                rate(p, done, at));
+        fprintf(stderr, "%s: %lld rows %s (%lld rows/s)\n", p->what, done, verb, rate(p, done, at));
 }
 
-void rs_progress_end(rs_progress *p, long long done, const char *verb)
-{
+void rs_progress_end(rs_progress *p, long long done, const char *verb) {
     double at;
 
     if (!p->enabled || !p->printed)

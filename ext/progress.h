@@ -18,11 +18,11 @@
 #include "conn.h"
 
 typedef struct rs_progress {
-    int enabled;     /* decided once at start */
-    int printed;     /* some line was printed: print the final one too */
-    double started;  /* seconds, monotonic */
-    double last;     /* when the last line was printed */
-    char what[200];  /* "rockset_seed: ws.coll" / "rockset: ws.coll" */
+    int enabled;    /* decided once at start */
+    int printed;    /* some line was printed: print the final one too */
+    double started; /* seconds, monotonic */
+    double last;    /* when the last line was printed */
+    char what[200]; /* "rockset_seed: ws.coll" / "rockset: ws.coll" */
 } rs_progress;
 
 /* Start tracking a job named `what` for conn (quiet and terminal checks happen here). */

@@ -21,18 +21,13 @@ SQLITE_EXTENSION_INIT1
 typedef int (*register_fn)(rs_conn *conn, char **pzErr);
 
 static const register_fn registrations[] = {
-    rs_fn_session_register,
-    rs_fn_admin_register,
-    rs_vtab_query_register,
-    rs_vtab_catalog_register,
-    rs_vtab_collection_register,
-    rs_fn_models_register,
+    rs_fn_session_register,   rs_fn_admin_register,        rs_vtab_query_register,
+    rs_vtab_catalog_register, rs_vtab_collection_register, rs_fn_models_register,
     rs_fn_import_register,
 };
 
 __attribute__((visibility("default"))) int
-sqlite3_rocksetext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi)
-{
+sqlite3_rocksetext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
     rs_conn *conn;
     size_t i;
     int rc = SQLITE_OK;
@@ -48,8 +43,7 @@ sqlite3_rocksetext_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines
     return rc;
 }
 
-int rockset_ext_register(sqlite3 *db, char **pzErrMsg)
-{
+int rockset_ext_register(sqlite3 *db, char **pzErrMsg) {
 #ifdef SQLITE_CORE
     return sqlite3_rocksetext_init(db, pzErrMsg, NULL);
 #else

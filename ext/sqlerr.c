@@ -8,8 +8,7 @@ SQLITE_EXTENSION_INIT3
 #include <stddef.h>
 #include <stdlib.h>
 
-void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err)
-{
+void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err) {
     if (err->code == RS_ENOMEM) {
         sqlite3_result_error_nomem(ctx);
         return;
@@ -22,8 +21,7 @@ void rs_sqlerr_result(sqlite3_context *ctx, const rs_err *err)
     sqlite3_result_error(ctx, err->msg[0] ? err->msg : "rockset: unknown error", -1);
 }
 
-void rs_sqlerr_result_json(sqlite3_context *ctx, rs_buf *buf)
-{
+void rs_sqlerr_result_json(sqlite3_context *ctx, rs_buf *buf) {
     char *text;
     size_t len;
 
@@ -42,15 +40,13 @@ void rs_sqlerr_result_json(sqlite3_context *ctx, rs_buf *buf)
     sqlite3_result_subtype(ctx, 74); /* 'J': SQLite's JSON subtype */
 }
 
-static int vtab_set_message(sqlite3_vtab *vtab, char *msg)
-{
+static int vtab_set_message(sqlite3_vtab *vtab, char *msg) {
     sqlite3_free(vtab->zErrMsg);
     vtab->zErrMsg = msg;
     return msg ? SQLITE_ERROR : SQLITE_NOMEM;
 }
 
-int rs_sqlerr_vtab(sqlite3_vtab *vtab, const rs_err *err)
-{
+int rs_sqlerr_vtab(sqlite3_vtab *vtab, const rs_err *err) {
     int rc;
 
     if (err->code == RS_ENOMEM)
@@ -64,8 +60,7 @@ int rs_sqlerr_vtab(sqlite3_vtab *vtab, const rs_err *err)
         vtab, sqlite3_mprintf("%s", err->msg[0] ? err->msg : "rockset: unknown error"));
 }
 
-int rs_sqlerr_vtab_printf(sqlite3_vtab *vtab, const char *fmt, ...)
-{
+int rs_sqlerr_vtab_printf(sqlite3_vtab *vtab, const char *fmt, ...) {
     va_list ap;
     char *msg;
 
@@ -75,8 +70,7 @@ int rs_sqlerr_vtab_printf(sqlite3_vtab *vtab, const char *fmt, ...)
     return vtab_set_message(vtab, msg);
 }
 
-const char *rs_sqlerr_arg_text(sqlite3_value *value)
-{
+const char *rs_sqlerr_arg_text(sqlite3_value *value) {
     if (sqlite3_value_type(value) == SQLITE_NULL)
         return NULL;
     return (const char *)sqlite3_value_text(value);

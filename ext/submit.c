@@ -12,8 +12,7 @@ SQLITE_EXTENSION_INIT3
 /* Append {"name":<key literal>,"type":"<type>","value":<value literal>} for one member of the
  * params object; key is the raw JSON string literal, so it needs no re-encoding. */
 static int put_inferred_param(const char *fn, rs_jsonscan_span key, rs_jsonscan_span value,
-                              rs_buf *out, rs_err *err)
-{
+                              rs_buf *out, rs_err *err) {
     rs_jsonscan_kind kind = rs_jsonscan_classify(value);
     char *name = NULL;
     int rc;
@@ -55,8 +54,7 @@ static int put_inferred_param(const char *fn, rs_jsonscan_span key, rs_jsonscan_
 }
 
 /* Is span an object whose name, type and value members are all strings? */
-static int is_param_object(rs_jsonscan_span span)
-{
+static int is_param_object(rs_jsonscan_span span) {
     static const char *const fields[] = {"name", "type", "value"};
     rs_jsonscan_span member;
     size_t i;
@@ -71,8 +69,7 @@ static int is_param_object(rs_jsonscan_span span)
     return 1;
 }
 
-static int convert_object(const char *fn, rs_jsonscan_span params, rs_buf *out, rs_err *err)
-{
+static int convert_object(const char *fn, rs_jsonscan_span params, rs_buf *out, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     int n = 0, rc;
@@ -90,8 +87,7 @@ static int convert_object(const char *fn, rs_jsonscan_span params, rs_buf *out, 
     return RS_OK;
 }
 
-static int check_array(const char *fn, rs_jsonscan_span params, rs_buf *out, rs_err *err)
-{
+static int check_array(const char *fn, rs_jsonscan_span params, rs_buf *out, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span value;
     int i = 0;
@@ -109,8 +105,7 @@ static int check_array(const char *fn, rs_jsonscan_span params, rs_buf *out, rs_
     return RS_OK;
 }
 
-int rs_submit_params_json(const char *fn, const char *params, rs_buf *out, rs_err *err)
-{
+int rs_submit_params_json(const char *fn, const char *params, rs_buf *out, rs_err *err) {
     rs_jsonscan_span span;
     rs_jsonscan_kind kind;
     rs_err parse_err;
@@ -136,15 +131,13 @@ int rs_submit_params_json(const char *fn, const char *params, rs_buf *out, rs_er
     return rc;
 }
 
-static void count_rows(rs_conn *conn, const rs_query_result *res)
-{
+static void count_rows(rs_conn *conn, const rs_query_result *res) {
     conn->docs_received += rs_query_result_row_count(res);
 }
 
 int rs_submit_query(rs_conn *conn, const char *fn, const char *sql, const char *params,
                     long long page_rows, int idempotent, int async, rs_query_result **out,
-                    rs_err *err)
-{
+                    rs_err *err) {
     rs_buf params_json = RS_BUF_INIT;
     rs_query_request req;
     rs_query_result *res = NULL;
@@ -181,8 +174,7 @@ done:
     return rc;
 }
 
-int rs_submit_next_page(rs_conn *conn, rs_query_result *res, rs_err *err)
-{
+int rs_submit_next_page(rs_conn *conn, rs_query_result *res, rs_err *err) {
     rs_api *api = NULL;
     int rc = rs_conn_api(conn, &api, err);
 
@@ -195,8 +187,7 @@ int rs_submit_next_page(rs_conn *conn, rs_query_result *res, rs_err *err)
 }
 
 /* Skip blanks, "-- ..." and block comments. */
-static const char *skip_blanks(const char *p)
-{
+static const char *skip_blanks(const char *p) {
     for (;;) {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '(')
             p++;
@@ -213,8 +204,7 @@ static const char *skip_blanks(const char *p)
 }
 
 /* Does p start with keyword kw (case-insensitive) followed by a non-identifier byte? */
-static int starts_with_keyword(const char *p, const char *kw)
-{
+static int starts_with_keyword(const char *p, const char *kw) {
     size_t n = strlen(kw);
     char next;
 
@@ -225,8 +215,7 @@ static int starts_with_keyword(const char *p, const char *kw)
              (next >= '0' && next <= '9') || next == '_');
 }
 
-int rs_submit_is_read_only(const char *sql)
-{
+int rs_submit_is_read_only(const char *sql) {
     static const char *const readers[] = {"SELECT", "WITH", "DESCRIBE", "EXPLAIN"};
     const char *p = skip_blanks(sql);
     size_t i;
@@ -240,8 +229,7 @@ int rs_submit_is_read_only(const char *sql)
 
 /* Read one identifier at *pp (bare, "quoted" or `quoted`; doubled quotes not supported) into a
  * malloc'd string; NULL when there is none or out of memory (*oom set). */
-static char *read_identifier(const char **pp, int *oom)
-{
+static char *read_identifier(const char **pp, int *oom) {
     const char *p = *pp, *start;
     char *out;
     size_t n;
@@ -271,8 +259,7 @@ static char *read_identifier(const char **pp, int *oom)
     return out;
 }
 
-int rs_submit_insert_target(const char *sql, const char *default_ws, char **ws, char **name)
-{
+int rs_submit_insert_target(const char *sql, const char *default_ws, char **ws, char **name) {
     const char *p = skip_blanks(sql);
     char *first = NULL, *second = NULL;
     int oom = 0;

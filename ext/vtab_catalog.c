@@ -72,8 +72,7 @@ typedef struct catalog_cursor {
 
 /* ---------------------------------------------------------------- rows */
 
-static void rows_free(catalog_rows *rows)
-{
+static void rows_free(catalog_rows *rows) {
     size_t i;
 
     for (i = 0; i < rows->n_rows * (size_t)rows->n_cols; i++)
@@ -83,8 +82,7 @@ static void rows_free(catalog_rows *rows)
     rows->n_rows = 0;
 }
 
-static int rows_alloc(catalog_rows *rows, size_t n_rows, int n_cols, rs_err *err)
-{
+static int rows_alloc(catalog_rows *rows, size_t n_rows, int n_cols, rs_err *err) {
     rows->n_cols = n_cols;
     rows->n_rows = 0;
     rows->cells = calloc(n_rows ? n_rows * (size_t)n_cols : 1, sizeof(catalog_cell));
@@ -94,14 +92,12 @@ static int rows_alloc(catalog_rows *rows, size_t n_rows, int n_cols, rs_err *err
     return RS_OK;
 }
 
-static catalog_cell *cell_at(catalog_rows *rows, size_t row, int col)
-{
+static catalog_cell *cell_at(catalog_rows *rows, size_t row, int col) {
     return &rows->cells[row * (size_t)rows->n_cols + (size_t)col];
 }
 
 /* Set a text cell to a copy of text (NULL text gives a NULL cell). Returns 0 on OOM. */
-static int put_text(catalog_rows *rows, size_t row, int col, const char *text, int type)
-{
+static int put_text(catalog_rows *rows, size_t row, int col, const char *text, int type) {
     catalog_cell *cell = cell_at(rows, row, col);
 
     if (text == NULL)
@@ -114,8 +110,7 @@ static int put_text(catalog_rows *rows, size_t row, int col, const char *text, i
 }
 
 /* Set an integer cell; negative means absent and gives NULL. */
-static void put_int(catalog_rows *rows, size_t row, int col, long long number)
-{
+static void put_int(catalog_rows *rows, size_t row, int col, long long number) {
     catalog_cell *cell = cell_at(rows, row, col);
 
     if (number < 0)
@@ -126,8 +121,7 @@ static void put_int(catalog_rows *rows, size_t row, int col, long long number)
 
 /* ---------------------------------------------------------------- loaders */
 
-static int load_workspaces(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err)
-{
+static int load_workspaces(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err) {
     rs_workspace *items = NULL;
     size_t n = 0, i;
     int ok = 1, rc;
@@ -148,8 +142,7 @@ static int load_workspaces(rs_api *api, const char *ws, catalog_rows *rows, rs_e
     return rc;
 }
 
-static int load_collections(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err)
-{
+static int load_collections(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err) {
     rs_collection *items = NULL;
     size_t n = 0, i;
     int ok = 1, rc;
@@ -173,8 +166,7 @@ static int load_collections(rs_api *api, const char *ws, catalog_rows *rows, rs_
     return rc;
 }
 
-static int load_views(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err)
-{
+static int load_views(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err) {
     rs_view *items = NULL;
     size_t n = 0, i;
     int ok = 1, rc;
@@ -197,8 +189,7 @@ static int load_views(rs_api *api, const char *ws, catalog_rows *rows, rs_err *e
     return rc;
 }
 
-static int load_lambdas(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err)
-{
+static int load_lambdas(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err) {
     rs_lambda *items = NULL;
     size_t n = 0, i;
     int ok = 1, rc;
@@ -244,8 +235,7 @@ static const catalog_kind kinds[] = {
 /* ---------------------------------------------------------------- module */
 
 static int catalogConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                          sqlite3_vtab **ppVtab, char **pzErr)
-{
+                          sqlite3_vtab **ppVtab, char **pzErr) {
     const catalog_kind *kind = NULL;
     size_t i;
     int rc;
@@ -268,8 +258,7 @@ static int catalogConnect(sqlite3 *db, void *pAux, int argc, const char *const *
 }
 
 /* idxNum: 1 when the workspace argument is bound (argv[0]); 0 = the session's workspace. */
-static int catalogBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
-{
+static int catalogBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
     const catalog_kind *kind = ((catalog_vtab *)pVtab)->kind;
     int i;
 
@@ -289,22 +278,19 @@ static int catalogBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
     return SQLITE_OK;
 }
 
-static int catalogOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor)
-{
+static int catalogOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
     (void)pVtab;
     return rs_vtab_util_open(sizeof(catalog_cursor), ppCursor);
 }
 
-static void catalog_reset(catalog_cursor *cur)
-{
+static void catalog_reset(catalog_cursor *cur) {
     rows_free(&cur->rows);
     free(cur->ws);
     cur->ws = NULL;
     cur->row = 0;
 }
 
-static int catalogClose(sqlite3_vtab_cursor *pCursor)
-{
+static int catalogClose(sqlite3_vtab_cursor *pCursor) {
     catalog_cursor *cur = (catalog_cursor *)pCursor;
 
     catalog_reset(cur);
@@ -313,8 +299,7 @@ static int catalogClose(sqlite3_vtab_cursor *pCursor)
 }
 
 static int catalogFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
-                         sqlite3_value **argv)
-{
+                         sqlite3_value **argv) {
     catalog_cursor *cur = (catalog_cursor *)pCursor;
     catalog_vtab *vtab = (catalog_vtab *)pCursor->pVtab;
     const char *ws = NULL;
@@ -337,21 +322,18 @@ static int catalogFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *i
     return SQLITE_OK;
 }
 
-static int catalogNext(sqlite3_vtab_cursor *pCursor)
-{
+static int catalogNext(sqlite3_vtab_cursor *pCursor) {
     ((catalog_cursor *)pCursor)->row++;
     return SQLITE_OK;
 }
 
-static int catalogEof(sqlite3_vtab_cursor *pCursor)
-{
+static int catalogEof(sqlite3_vtab_cursor *pCursor) {
     catalog_cursor *cur = (catalog_cursor *)pCursor;
 
     return cur->row >= cur->rows.n_rows;
 }
 
-static int catalogColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i)
-{
+static int catalogColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) {
     catalog_cursor *cur = (catalog_cursor *)pCursor;
     const catalog_cell *cell;
 
@@ -369,8 +351,7 @@ static int catalogColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int
     return SQLITE_OK;
 }
 
-static int catalogRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid)
-{
+static int catalogRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid) {
     *pRowid = (sqlite_int64)((catalog_cursor *)pCursor)->row + 1;
     return SQLITE_OK;
 }
@@ -389,8 +370,7 @@ static const sqlite3_module catalog_module = {
     .xRowid = catalogRowid,
 };
 
-int rs_vtab_catalog_register(rs_conn *conn, char **pzErr)
-{
+int rs_vtab_catalog_register(rs_conn *conn, char **pzErr) {
     size_t i;
     int rc = SQLITE_OK;
 

@@ -23,9 +23,9 @@
  * In an UPDATE, columns that do not change are never decoded (sqlite3_vtab_nochange).
  */
 #include "conn.h"
+#include "progress.h"
 #include "rowdecode.h"
 #include "sqlerr.h"
-#include "progress.h"
 #include "vtab_collection.h"
 
 #include <sqlite3ext.h>

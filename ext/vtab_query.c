@@ -28,7 +28,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-#define QUERY_SCHEMA "CREATE TABLE x(doc TEXT, sql HIDDEN, params HIDDEN)"
+#define QUERY_SCHEMA     "CREATE TABLE x(doc TEXT, sql HIDDEN, params HIDDEN)"
 #define QUERY_COL_DOC    0
 #define QUERY_COL_SQL    1
 #define QUERY_COL_PARAMS 2
@@ -48,15 +48,13 @@ typedef struct query_cursor {
 } query_cursor;
 
 static int queryConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
-                        sqlite3_vtab **ppVtab, char **pzErr)
-{
+                        sqlite3_vtab **ppVtab, char **pzErr) {
     int rc;
 
     (void)argc;
     (void)argv;
     (void)pzErr;
-    rc = rs_vtab_util_connect(db, QUERY_SCHEMA, SQLITE_VTAB_DIRECTONLY, sizeof(query_vtab),
-                              ppVtab);
+    rc = rs_vtab_util_connect(db, QUERY_SCHEMA, SQLITE_VTAB_DIRECTONLY, sizeof(query_vtab), ppVtab);
     if (rc == SQLITE_OK)
         ((query_vtab *)*ppVtab)->conn = pAux;
     return rc;
@@ -67,8 +65,7 @@ static int queryConnect(sqlite3 *db, void *pAux, int argc, const char *const *ar
  *   1  the sql argument is bound (always: a plan without it is refused)
  *   2  the params argument is bound (argv[1])
  */
-static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
-{
+static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
     int sql_at = -1, params_at = -1, i;
 
     for (i = 0; i < info->nConstraint; i++) {
@@ -100,14 +97,12 @@ static int queryBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info)
     return SQLITE_OK;
 }
 
-static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor)
-{
+static int queryOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
     (void)pVtab;
     return rs_vtab_util_open(sizeof(query_cursor), ppCursor);
 }
 
-static void reset_cursor(query_cursor *cur)
-{
+static void reset_cursor(query_cursor *cur) {
     rs_query_result_free(cur->res);
     cur->res = NULL;
     sqlite3_free(cur->sql);
@@ -118,8 +113,7 @@ static void reset_cursor(query_cursor *cur)
     cur->rowid = 0;
 }
 
-static int queryClose(sqlite3_vtab_cursor *pCursor)
-{
+static int queryClose(sqlite3_vtab_cursor *pCursor) {
     query_cursor *cur = (query_cursor *)pCursor;
 
     reset_cursor(cur);
@@ -128,8 +122,7 @@ static int queryClose(sqlite3_vtab_cursor *pCursor)
 }
 
 /* Skip empty pages: make cur->row index a row, or leave the cursor at EOF. */
-static int settle(query_cursor *cur)
-{
+static int settle(query_cursor *cur) {
     query_vtab *vtab = (query_vtab *)cur->base.pVtab;
     rs_err err;
 
@@ -143,8 +136,7 @@ static int settle(query_cursor *cur)
 }
 
 /* Copy an SQL argument's text (NULL stays NULL). */
-static int copy_arg(sqlite3_value *value, char **out)
-{
+static int copy_arg(sqlite3_value *value, char **out) {
     const char *text = rs_sqlerr_arg_text(value);
 
     *out = NULL;
@@ -155,8 +147,7 @@ static int copy_arg(sqlite3_value *value, char **out)
 }
 
 static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
-                       sqlite3_value **argv)
-{
+                       sqlite3_value **argv) {
     query_cursor *cur = (query_cursor *)pCursor;
     query_vtab *vtab = (query_vtab *)pCursor->pVtab;
     rs_err err;
@@ -180,8 +171,7 @@ static int queryFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idx
     return settle(cur);
 }
 
-static int queryNext(sqlite3_vtab_cursor *pCursor)
-{
+static int queryNext(sqlite3_vtab_cursor *pCursor) {
     query_cursor *cur = (query_cursor *)pCursor;
 
     cur->row++;
@@ -189,15 +179,13 @@ static int queryNext(sqlite3_vtab_cursor *pCursor)
     return settle(cur);
 }
 
-static int queryEof(sqlite3_vtab_cursor *pCursor)
-{
+static int queryEof(sqlite3_vtab_cursor *pCursor) {
     query_cursor *cur = (query_cursor *)pCursor;
 
     return cur->res == NULL || cur->row >= rs_query_result_row_count(cur->res);
 }
 
-static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i)
-{
+static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) {
     query_cursor *cur = (query_cursor *)pCursor;
     rs_jsonscan_span doc;
 
@@ -218,8 +206,7 @@ static int queryColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i
     return SQLITE_OK;
 }
 
-static int queryRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid)
-{
+static int queryRowid(sqlite3_vtab_cursor *pCursor, sqlite_int64 *pRowid) {
     *pRowid = ((query_cursor *)pCursor)->rowid;
     return SQLITE_OK;
 }
@@ -238,7 +225,6 @@ static const sqlite3_module query_module = {
     .xRowid = queryRowid,
 };
 
-int rs_vtab_query_register(rs_conn *conn, char **pzErr)
-{
+int rs_vtab_query_register(rs_conn *conn, char **pzErr) {
     return rs_conn_create_module(conn, "rockset_query", &query_module, pzErr);
 }

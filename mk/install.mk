@@ -32,7 +32,7 @@ DATADIR      ?= $(PREFIX)/share
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL      ?= install
 
-RS_PC_VERSION = $(shell sed -n 's/^\#define RS_VERSION "\(.*\)"/\1/p' src/version.h)
+RS_PC_VERSION = $(shell sed -n 's/^\#define RS_VERSION[[:space:]]*"\(.*\)"/\1/p' src/version.h)
 RS_DOC_FILES  = $(wildcard docs/*.md)
 
 .PHONY: install install-files uninstall lineage

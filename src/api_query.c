@@ -42,7 +42,8 @@ static int set_str(char **slot, rs_jsonscan_span v) {
     char *s = NULL;
 
     /* a string that does not decode reads as absent, like a non-string */
-    if (rs_jsonscan_classify(v) == RS_JSON_STRING && rs_jsonscan_string_dup(v, &s, NULL) == RS_ENOMEM)
+    if (rs_jsonscan_classify(v) == RS_JSON_STRING &&
+        rs_jsonscan_string_dup(v, &s, NULL) == RS_ENOMEM)
         return RS_ENOMEM;
     free(*slot);
     *slot = s;

@@ -8,28 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rs_buf_init(rs_buf *b)
-{
+void rs_buf_init(rs_buf *b) {
     memset(b, 0, sizeof(*b));
 }
 
-void rs_buf_free(rs_buf *b)
-{
+void rs_buf_free(rs_buf *b) {
     if (b == NULL)
         return;
     free(b->data);
     memset(b, 0, sizeof(*b));
 }
 
-void rs_buf_reset(rs_buf *b)
-{
+void rs_buf_reset(rs_buf *b) {
     b->len = 0;
     if (b->data)
         b->data[0] = '\0';
 }
 
-int rs_buf_reserve(rs_buf *b, size_t extra)
-{
+int rs_buf_reserve(rs_buf *b, size_t extra) {
     size_t need = b->len + extra + 1;
     size_t cap;
     char *grown;
@@ -51,8 +47,7 @@ int rs_buf_reserve(rs_buf *b, size_t extra)
     return RS_OK;
 }
 
-int rs_buf_append(rs_buf *b, const void *data, size_t len)
-{
+int rs_buf_append(rs_buf *b, const void *data, size_t len) {
     if (rs_buf_reserve(b, len) != RS_OK)
         return RS_ENOMEM;
     if (len)
@@ -62,18 +57,15 @@ int rs_buf_append(rs_buf *b, const void *data, size_t len)
     return RS_OK;
 }
 
-int rs_buf_puts(rs_buf *b, const char *s)
-{
+int rs_buf_puts(rs_buf *b, const char *s) {
     return rs_buf_append(b, s, strlen(s));
 }
 
-int rs_buf_putc(rs_buf *b, char c)
-{
+int rs_buf_putc(rs_buf *b, char c) {
     return rs_buf_append(b, &c, 1);
 }
 
-int rs_buf_printf(rs_buf *b, const char *fmt, ...)
-{
+int rs_buf_printf(rs_buf *b, const char *fmt, ...) {
     va_list ap;
     int n;
 
@@ -91,8 +83,7 @@ int rs_buf_printf(rs_buf *b, const char *fmt, ...)
     return RS_OK;
 }
 
-int rs_buf_json_string(rs_buf *b, const char *s, size_t len)
-{
+int rs_buf_json_string(rs_buf *b, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     size_t i;
 
@@ -146,8 +137,7 @@ int rs_buf_json_string(rs_buf *b, const char *s, size_t len)
     return b->oom ? RS_ENOMEM : RS_OK;
 }
 
-char *rs_buf_detach(rs_buf *b)
-{
+char *rs_buf_detach(rs_buf *b) {
     char *out;
 
     if (b->data == NULL && rs_buf_reserve(b, 0) != RS_OK)
@@ -157,7 +147,6 @@ char *rs_buf_detach(rs_buf *b)
     return out;
 }
 
-const char *rs_buf_cstr(const rs_buf *b)
-{
+const char *rs_buf_cstr(const rs_buf *b) {
     return b->data ? b->data : "";
 }

@@ -20,7 +20,8 @@ typedef struct rs_buf {
     int oom;    /* set once any append failed for lack of memory */
 } rs_buf;
 
-#define RS_BUF_INIT {NULL, 0, 0, 0}
+#define RS_BUF_INIT \
+    { NULL, 0, 0, 0 }
 
 void rs_buf_init(rs_buf *b);
 void rs_buf_free(rs_buf *b);

@@ -87,8 +87,7 @@ static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs
 }
 
 /* The merged config: the row's members not overridden, then the config() keywords. */
-static int merge_config(const char *row_json, const rs_tpl_value *kw, rs_buf *out,
-                        rs_err *err) {
+static int merge_config(const char *row_json, const rs_tpl_value *kw, rs_buf *out, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     char *name = NULL;

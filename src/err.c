@@ -4,15 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-void rs_err_clear(rs_err *err)
-{
+void rs_err_clear(rs_err *err) {
     if (err == NULL)
         return;
     memset(err, 0, sizeof(*err));
 }
 
-int rs_err_setv(rs_err *err, int code, const char *fmt, va_list ap)
-{
+int rs_err_setv(rs_err *err, int code, const char *fmt, va_list ap) {
     if (err == NULL)
         return code;
     err->code = code;
@@ -20,8 +18,7 @@ int rs_err_setv(rs_err *err, int code, const char *fmt, va_list ap)
     return code;
 }
 
-int rs_err_set(rs_err *err, int code, const char *fmt, ...)
-{
+int rs_err_set(rs_err *err, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     rs_err_setv(err, code, fmt, ap);
@@ -29,8 +26,7 @@ int rs_err_set(rs_err *err, int code, const char *fmt, ...)
     return code;
 }
 
-void rs_err_prefix(rs_err *err, const char *fmt, ...)
-{
+void rs_err_prefix(rs_err *err, const char *fmt, ...) {
     char prefix[256];
     size_t plen, mlen;
     va_list ap;
@@ -55,11 +51,10 @@ void rs_err_prefix(rs_err *err, const char *fmt, ...)
     err->msg[plen + mlen] = '\0';
 }
 
-const char *rs_err_name(int code)
-{
+const char *rs_err_name(int code) {
     static const char *const names[] = {
-        "OK",        "ENOMEM",    "EINVAL",   "EIO",      "EHTTP",       "ENET",     "EPARSE",
-        "ENOTFOUND", "EEXISTS",   "EINTERRUPT", "ETIMEOUT", "EUNSUPPORTED", "EINTERNAL",
+        "OK",        "ENOMEM",  "EINVAL",     "EIO",      "EHTTP",        "ENET",      "EPARSE",
+        "ENOTFOUND", "EEXISTS", "EINTERRUPT", "ETIMEOUT", "EUNSUPPORTED", "EINTERNAL",
     };
     if (code < 0 || code >= (int)(sizeof(names) / sizeof(names[0])))
         return "E?";

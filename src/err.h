@@ -15,18 +15,18 @@
 
 enum {
     RS_OK = 0,
-    RS_ENOMEM,     /* allocation failed */
-    RS_EINVAL,     /* bad input from the user: argument, profile, template, SQL */
-    RS_EIO,        /* file or socket I/O failed */
-    RS_EHTTP,      /* the server answered with a non-2xx status; http_status says which */
-    RS_ENET,       /* connection failed, timed out, or was reset */
-    RS_EPARSE,     /* a response or document could not be decoded */
-    RS_ENOTFOUND,  /* the named thing does not exist */
-    RS_EEXISTS,    /* the named thing already exists */
-    RS_EINTERRUPT, /* the caller asked to stop (sqlite3_interrupt, shutdown) */
-    RS_ETIMEOUT,   /* a bounded wait ran out */
+    RS_ENOMEM,       /* allocation failed */
+    RS_EINVAL,       /* bad input from the user: argument, profile, template, SQL */
+    RS_EIO,          /* file or socket I/O failed */
+    RS_EHTTP,        /* the server answered with a non-2xx status; http_status says which */
+    RS_ENET,         /* connection failed, timed out, or was reset */
+    RS_EPARSE,       /* a response or document could not be decoded */
+    RS_ENOTFOUND,    /* the named thing does not exist */
+    RS_EEXISTS,      /* the named thing already exists */
+    RS_EINTERRUPT,   /* the caller asked to stop (sqlite3_interrupt, shutdown) */
+    RS_ETIMEOUT,     /* a bounded wait ran out */
     RS_EUNSUPPORTED, /* a construct we know of but do not implement */
-    RS_EINTERNAL   /* a broken invariant: a bug */
+    RS_EINTERNAL     /* a broken invariant: a bug */
 };
 
 typedef struct rs_err {
@@ -34,8 +34,8 @@ typedef struct rs_err {
     int http_status; /* HTTP status when code == RS_EHTTP, else 0 */
     int line;        /* 1-based position in SQL or template text, 0 when not relevant */
     int column;
-    char type[32];   /* Rockset ErrorModel.type when known ("NOTFOUND"), else "" */
-    char msg[512];   /* human text, NUL-terminated, possibly truncated */
+    char type[32]; /* Rockset ErrorModel.type when known ("NOTFOUND"), else "" */
+    char msg[512]; /* human text, NUL-terminated, possibly truncated */
 } rs_err;
 
 /* Reset to "no error". Safe on a zeroed or a used record. */

@@ -1,8 +1,7 @@
 /* utf8.c - see utf8.h. */
 #include "utf8.h"
 
-size_t rs_utf8_seq_len(const unsigned char *s, size_t n)
-{
+size_t rs_utf8_seq_len(const unsigned char *s, size_t n) {
     unsigned char c = s[0];
     size_t len, i;
     unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
@@ -37,8 +36,7 @@ size_t rs_utf8_seq_len(const unsigned char *s, size_t n)
     return len;
 }
 
-int rs_utf8_valid(const char *s, size_t n, size_t *bad_at)
-{
+int rs_utf8_valid(const char *s, size_t n, size_t *bad_at) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
 
@@ -59,8 +57,7 @@ int rs_utf8_valid(const char *s, size_t n, size_t *bad_at)
     return 1;
 }
 
-size_t rs_utf8_encode(unsigned cp, char out[4])
-{
+size_t rs_utf8_encode(unsigned cp, char out[4]) {
     if (cp < 0x80) {
         out[0] = (char)cp;
         return 1;

@@ -59,18 +59,18 @@ typedef struct sqlx_options {
 
 typedef struct sqlx_stmt {
     sqlx_kind kind;
-    char *sqlite_sql;     /* malloc'd; one column `doc` per row */
-    char **param_names;   /* distinct :names used, without the colon, in first-use order */
+    char *sqlite_sql;   /* malloc'd; one column `doc` per row */
+    char **param_names; /* distinct :names used, without the colon, in first-use order */
     int n_params;
-    char **collections;   /* distinct "ws.coll" read (after resolving views and aliases) */
+    char **collections; /* distinct "ws.coll" read (after resolving views and aliases) */
     int n_collections;
-    char **aliases;       /* distinct "ws.alias" referenced */
+    char **aliases; /* distinct "ws.alias" referenced */
     int n_aliases;
-    char **column_names;  /* output field names in order, for column_fields; NULL when the
-                             select list has a '*' */
+    char **column_names; /* output field names in order, for column_fields; NULL when the
+                            select list has a '*' */
     int n_columns;
-    int has_limit;        /* the statement had its own LIMIT */
-    char target_ws[128];  /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
+    int has_limit;       /* the statement had its own LIMIT */
+    char target_ws[128]; /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
     char target_name[128];
     char target_table[128]; /* SQLite table of the target collection */
 } sqlx_stmt;

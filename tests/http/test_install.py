@@ -22,7 +22,7 @@ B = os.environ["B"]
 URL = os.environ["RS_TEST_URL"]
 KEY = os.environ["RS_TEST_KEY"]
 PREFIX = "/opt/rs"
-VERSION = re.search(r'#define RS_VERSION "([^"]+)"',
+VERSION = re.search(r'#define RS_VERSION\s+"([^"]+)"',
                     open(os.path.join(ROOT, "src/version.h")).read()).group(1)
 failures = 0
 

@@ -1,13 +1,12 @@
 /* test_buf.c - unit tests of src/buf.c and src/err.c. */
 #include "buf.h"
 #include "err.h"
-#include "utf8.h"
 #include "testlib.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 
-int main(void)
-{
+int main(void) {
     rs_buf b = RS_BUF_INIT;
     rs_err err;
     char *s;
@@ -43,10 +42,10 @@ int main(void)
         char enc[4];
         CHECK("utf8_encode_ascii", rs_utf8_encode(0x41, enc) == 1 && enc[0] == 'A');
         CHECK("utf8_encode_2", rs_utf8_encode(0xE9, enc) == 2 && memcmp(enc, "\xc3\xa9", 2) == 0);
-        CHECK("utf8_encode_3", rs_utf8_encode(0x20AC, enc) == 3 &&
-                                   memcmp(enc, "\xe2\x82\xac", 3) == 0);
-        CHECK("utf8_encode_4", rs_utf8_encode(0x1F600, enc) == 4 &&
-                                   memcmp(enc, "\xf0\x9f\x98\x80", 4) == 0);
+        CHECK("utf8_encode_3",
+              rs_utf8_encode(0x20AC, enc) == 3 && memcmp(enc, "\xe2\x82\xac", 3) == 0);
+        CHECK("utf8_encode_4",
+              rs_utf8_encode(0x1F600, enc) == 4 && memcmp(enc, "\xf0\x9f\x98\x80", 4) == 0);
         CHECK("utf8_truncated_invalid", !rs_utf8_valid("\xe2\x82", 2, &at) && at == 0);
     }
 

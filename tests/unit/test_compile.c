@@ -158,8 +158,8 @@ static void test_settings(void) {
          "{\"parameters\": {\"limit\": 10, \"name\": \"x\", \"big\": 9007199254740993}}", 1, NULL},
         {"lam2", "{{ config(parameters=[{'name': 'n', 'type': 'int', 'value': '5'}]) }}SELECT :n",
          "query_lambda", NULL, NULL, NULL, NULL, NULL, 1, NULL},
-        {"m3", "{{ config(ratio=0.1, huge=1e400, nested={'a': [1.5, none]}) }}SELECT 3", NULL,
-         NULL, NULL, NULL, NULL, NULL, 1, NULL},
+        {"m3", "{{ config(ratio=0.1, huge=1e400, nested={'a': [1.5, none]}) }}SELECT 3", NULL, NULL,
+         NULL, NULL, NULL, NULL, 1, NULL},
     };
     const rs_model_info *mi;
     rs_project *p;

@@ -814,9 +814,8 @@ static void test_json_scalars(void) {
 
     CHECK("json_scalar/int", rs_tpl_value_from_json_scalar(" 9007199254740993 ", 18, &v) == RS_OK &&
                                  v.type == RS_TPL_INT && v.u.i == 9007199254740993LL);
-    CHECK("json_scalar/float",
-          rs_tpl_value_from_json_scalar("2.5", 3, &v) == RS_OK && v.type == RS_TPL_FLOAT &&
-              v.u.f == 2.5);
+    CHECK("json_scalar/float", rs_tpl_value_from_json_scalar("2.5", 3, &v) == RS_OK &&
+                                   v.type == RS_TPL_FLOAT && v.u.f == 2.5);
     CHECK("json_scalar/true",
           rs_tpl_value_from_json_scalar("true", 4, &v) == RS_OK && v.type == RS_TPL_BOOL && v.u.b);
     CHECK("json_scalar/null",
