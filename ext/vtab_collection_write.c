@@ -37,7 +37,6 @@
 SQLITE_EXTENSION_INIT3
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,94 +408,6 @@ int collectionUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite
     return SQLITE_OK;
 }
 
-/* ---------------------------------------------------------------- commit fences */
-
-/* The last offset written to each collection and not waited on yet, per connection, so that a
- * read through any table over the collection sees the write (one table may write, another
- * read). Entries go when waited on; the list is tiny (one entry per collection written). */
-typedef struct fence_entry {
-    const rs_conn *conn;
-    char *ws;
-    char *coll;
-    char *offset;
-    struct fence_entry *next;
-} fence_entry;
-
-static pthread_mutex_t fence_mu = PTHREAD_MUTEX_INITIALIZER;
-static fence_entry *fences;
-
-static fence_entry **fence_find(const rs_conn *conn, const char *ws, const char *coll) {
-    fence_entry **at;
-
-    for (at = &fences; *at != NULL; at = &(*at)->next) {
-        if ((*at)->conn == conn && strcmp((*at)->ws, ws) == 0 && strcmp((*at)->coll, coll) == 0)
-            break;
-    }
-    return at;
-}
-
-/* Remember offset (taken over) as the collection's latest write. */
-static int fence_note(const collection_vtab *vt, char *offset) {
-    fence_entry **at, *e;
-    int rc = RS_OK;
-
-    pthread_mutex_lock(&fence_mu);
-    at = fence_find(vt->conn, vt->ws, vt->coll);
-    e = *at;
-    if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
-        e->conn = vt->conn;
-        e->ws = strdup(vt->ws);
-        e->coll = strdup(vt->coll);
-        if (e->ws == NULL || e->coll == NULL) {
-            free(e->ws);
-            free(e->coll);
-            free(e);
-            e = NULL;
-        } else {
-            *at = e;
-        }
-    }
-    if (e != NULL) {
-        free(e->offset);
-        e->offset = offset;
-    } else {
-        free(offset);
-        rc = RS_ENOMEM;
-    }
-    pthread_mutex_unlock(&fence_mu);
-    return rc;
-}
-
-/* A copy of the collection's pending offset (NULL when none). */
-static char *fence_get(const collection_vtab *vt, int *oom) {
-    fence_entry *e;
-    char *copy = NULL;
-
-    pthread_mutex_lock(&fence_mu);
-    e = *fence_find(vt->conn, vt->ws, vt->coll);
-    if (e != NULL && (copy = strdup(e->offset)) == NULL)
-        *oom = 1;
-    pthread_mutex_unlock(&fence_mu);
-    return copy;
-}
-
-/* Forget the entry once offset has been waited on (unless a newer write replaced it). */
-static void fence_passed(const collection_vtab *vt, const char *offset) {
-    fence_entry **at, *e;
-
-    pthread_mutex_lock(&fence_mu);
-    at = fence_find(vt->conn, vt->ws, vt->coll);
-    e = *at;
-    if (e != NULL && strcmp(e->offset, offset) == 0) {
-        *at = e->next;
-        free(e->ws);
-        free(e->coll);
-        free(e->offset);
-        free(e);
-    }
-    pthread_mutex_unlock(&fence_mu);
-}
-
 /* ---------------------------------------------------------------- sending */
 
 /* The error for a batch with refused documents: how many, and the first few by _id. */
@@ -556,7 +467,7 @@ static int send_batch(collection_vtab *vt, rs_api *api, size_t from, size_t to, 
         vt->conn->docs_sent += to - from;
         vt->doc_count = -2; /* the planner's statistics are stale now */
         if (res.last_offset != NULL) {
-            rc = fence_note(vt, res.last_offset);
+            rc = rs_conn_fence_note(vt->conn, vt->ws, vt->coll, res.last_offset);
             res.last_offset = NULL;
             if (rc != RS_OK)
                 rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -598,7 +509,7 @@ int coll_read_barrier(collection_vtab *vt, rs_err *err) {
 
     if (rc != RS_OK)
         return rc;
-    offset = fence_get(vt, &oom);
+    offset = rs_conn_fence_get(vt->conn, vt->ws, vt->coll, &oom);
     if (oom)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     if (offset == NULL)
@@ -607,7 +518,7 @@ int coll_read_barrier(collection_vtab *vt, rs_err *err) {
     if (rc == RS_OK)
         rc = rs_api_fence_wait(api, vt->ws, vt->coll, offset, vt->conn->cfg.timeout_ms, err);
     if (rc == RS_OK)
-        fence_passed(vt, offset);
+        rs_conn_fence_passed(vt->conn, vt->ws, vt->coll, offset);
     free(offset);
     return rc;
 }

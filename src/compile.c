@@ -87,13 +87,18 @@ static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs
 }
 
 /* The merged config: the row's members not overridden, then the config() keywords. */
-static int merge_config(const char *row_json, const rs_tpl_value *kw, rs_buf *out, rs_err *err) {
+static int merge_config(const char *model, const char *row_json, const rs_tpl_value *kw,
+                        rs_buf *out, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     char *name = NULL;
     size_t i;
     int first = 1, rc = RS_OK;
 
+    if (row_json != NULL && (rs_jsonscan_validate(row_json, strlen(row_json), NULL) != RS_OK ||
+                             rs_jsonscan_classify(rs_jsonscan_cstr(row_json)) != RS_JSON_OBJECT))
+        return rs_err_set(err, RS_EINVAL, "model '%s': rockset_models.config must be a JSON object",
+                          model);
     rs_buf_putc(out, '{');
     if (row_json != NULL && rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(row_json)) == RS_OK) {
         while (rc == RS_OK && rs_jsonscan_iter_next(&it, &key, &value) == 1) {
@@ -350,7 +355,7 @@ int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
     free(h.ephs);
     if (rc != RS_OK)
         return rc;
-    rc = merge_config(m->config_row, &res.config, &config, err);
+    rc = merge_config(m->info.name, m->config_row, &res.config, &config, err);
     if (rc == RS_OK)
         rc = compile_strv_reserve(&m->refs, res.n_refs, err);
     for (i = 0; rc == RS_OK && i < res.n_refs; i++)

@@ -220,7 +220,7 @@ static int read_tests(dbt_loader *ld, dbt_yaml *y, const char *model, const char
 
 static int read_model_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs_err *err) {
     const char *name, *description, *column;
-    yaml_node_t *columns;
+    yaml_node_t *columns = NULL; /* stays NULL when an earlier step failed */
     yaml_node_item_t *item;
     rs_dbt_model *m;
     long idx;

@@ -453,26 +453,28 @@ static int put_utf8(rs_buf *out, unsigned cp) {
     return rs_buf_append(out, bytes, rs_utf8_encode(cp, bytes));
 }
 
-/* Decode the \u escape at *pp (surrogate pairs included) and advance past it. */
+/* Decode the \u escape at *pp (surrogate pairs included) and advance past it. A lone or
+ * mismatched surrogate is valid JSON syntax (rs_jsonscan_validate accepts it) but no character:
+ * it becomes U+FFFD, as in the server, so one odd string cannot make a whole result unreadable.
+ * In "\ud83d\ud83d" the second escape is left to be decoded on its own. */
 static int decode_unicode(const char **pp, const char *end, rs_buf *out, rs_err *err) {
     const char *p = *pp;
     unsigned cp = read_u16(p);
 
     p += 6;
-    if (cp >= 0xDC00 && cp <= 0xDFFF)
-        return rs_err_set(err, RS_EPARSE, "invalid JSON string: lone low surrogate \\u%04X", cp);
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        unsigned low;
-        if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex_value(p[2]) < 0 ||
-            hex_value(p[3]) < 0 || hex_value(p[4]) < 0 || hex_value(p[5]) < 0)
-            return rs_err_set(err, RS_EPARSE,
-                              "invalid JSON string: high surrogate \\u%04X without a low one", cp);
-        low = read_u16(p);
-        if (low < 0xDC00 || low > 0xDFFF)
-            return rs_err_set(err, RS_EPARSE,
-                              "invalid JSON string: high surrogate \\u%04X without a low one", cp);
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        p += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        cp = 0xFFFD;
+    } else if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned low = 0;
+        if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex_value(p[2]) >= 0 &&
+            hex_value(p[3]) >= 0 && hex_value(p[4]) >= 0 && hex_value(p[5]) >= 0)
+            low = read_u16(p);
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            p += 6;
+        } else {
+            cp = 0xFFFD;
+        }
     }
     *pp = p;
     if (put_utf8(out, cp) != RS_OK)

@@ -107,8 +107,9 @@ long rs_jsonscan_count(rs_jsonscan_span span);
 
 /* Decode the JSON string literal in span (quotes included) and append its UTF-8 bytes to out
  * (no NUL is counted in out->len, but out stays NUL-terminated). \uXXXX escapes including
- * surrogate pairs become UTF-8; a lone or mismatched surrogate, a bad escape or a raw control
- * character is RS_EPARSE ("invalid JSON string: ..."). Embedded U+0000 is decoded as a 0 byte
+ * surrogate pairs become UTF-8, a lone or mismatched surrogate becomes U+FFFD; a bad escape or
+ * a raw control character is RS_EPARSE ("invalid JSON string: ..."), which rs_jsonscan_validate
+ * also refuses, so a validated string always decodes. Embedded U+0000 is decoded as a 0 byte
  * (callers that need C strings should check strlen against out->len). RS_ENOMEM on allocation
  * failure. */
 int rs_jsonscan_string_decode(rs_jsonscan_span span, rs_buf *out, rs_err *err);

@@ -602,6 +602,15 @@ static int load_from_file(const char *path, const char *want_profile, const char
     ld.source = path;
     ld.out = p;
     ld.err = err;
+    struct stat st;
+
+    if (path[0] == '\0')
+        return rs_err_set(err, RS_EINVAL,
+                          "the profiles path is empty: give a profiles.yml file, or no argument "
+                          "for the default lookup");
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return rs_err_set(err, RS_EINVAL, "%s: is a directory; give the profiles.yml file in it",
+                          path);
     file = fopen(path, "rb");
     if (file == NULL)
         return rs_err_set(err, RS_EIO, "%s: cannot read: %s", path, strerror(errno));

@@ -133,6 +133,8 @@ static int doc_id(rl_docwrite *w, const char *doc, char id_out[256], rs_err *err
         return rs_err_set(err, RS_EINVAL, "_id must be a string, got %s", id_type);
     if (id == NULL || strlen(id) >= 256)
         return rs_err_set(err, RS_EINVAL, "_id must be a string of at most 255 bytes");
+    if (id[0] == '\0') /* stored, it could never be patched, deleted or reported by its _id */
+        return rs_err_set(err, RS_EINVAL, "_id must not be empty");
     snprintf(id_out, 256, "%s", id);
     return RS_OK;
 }

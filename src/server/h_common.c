@@ -1,5 +1,6 @@
 /* h_common.c - helpers shared by the handlers (see handlers.h). */
 #include "handlers.h"
+#include "names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ int h_check_name(rl_req *rq, const char *name, const char *what) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s name is required", what);
         return 0;
     }
-    if (!rl_valid_name(name)) {
+    if (!rs_name_valid(name)) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL,
                        "%s name \"%s\" is invalid: use 1 to 100 letters, digits, dashes or "
                        "underscores",

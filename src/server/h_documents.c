@@ -115,8 +115,12 @@ static void write_docs(rl_req *rq, int kind) {
         return;
     }
     rs_buf_puts(&b, "{\"data\":[");
-    if (sqlite3_prepare_v2(db, "SELECT value FROM json_each(?1, '$.data')", -1, &items, NULL) !=
-        SQLITE_OK)
+    /* json_each gives scalars as SQL values (a string unquoted, null as NULL); quote them back
+     * into JSON so that one_doc answers "must be a JSON object" for that document alone. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT CASE WHEN type IN ('object', 'array') THEN value "
+                           "ELSE json_quote(value) END FROM json_each(?1, '$.data')",
+                           -1, &items, NULL) != SQLITE_OK)
         rc = rs_err_set(&err, RS_EINTERNAL, "%s", sqlite3_errmsg(db));
     else
         sqlite3_bind_text(items, 1, rq->body, (int)rq->body_len, SQLITE_STATIC);

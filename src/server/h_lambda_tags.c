@@ -4,6 +4,7 @@
  * wins), runs it as a query (queries.h) and records stats.last_executed / last_execution_error. */
 #include "h_lambdas.h"
 #include "handlers.h"
+#include "names.h"
 #include "queries.h"
 
 #include <stdio.h>
@@ -90,7 +91,7 @@ void h_ql_tag_create(rl_req *rq) {
         return;
     tag = rl_json_str(rq->json, "tag_name");
     version = rl_json_str(rq->json, "version");
-    if (tag == NULL || version == NULL || !rl_valid_name(tag)) {
+    if (tag == NULL || version == NULL || !rs_name_valid(tag)) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "tag_name and version are required");
         return;
     }

@@ -8,6 +8,7 @@
 #include "sqlx_int.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +192,24 @@ done:
     return rc;
 }
 
-static int lex_number(lexer *lx) {
+/* A numeric literal must be a finite 64-bit float (integers beyond int64 are read as floats),
+ * or it would evaluate to null: an error is the honest answer. RS_OK, RS_ENOMEM or RS_EINVAL. */
+static int check_number_range(const char *text, size_t len, int line, int col, rs_err *err) {
+    char *copy = strndup(text, len); /* the token alone: strtod would also read "0x1f" */
+    double value;
+    int rc = RS_OK;
+
+    if (copy == NULL)
+        return RS_ENOMEM;
+    value = strtod(copy, NULL);
+    if (isinf(value))
+        rc = sqlx_error(err, RS_EINVAL, line, col, "number %.40s%s is out of range", copy,
+                        len > 40 ? "..." : "");
+    free(copy);
+    return rc;
+}
+
+static int lex_number(lexer *lx, rs_err *err) {
     const char *s = lx->p;
     int line = lx->line, col = lx->column;
     int is_float = 0;
@@ -212,7 +230,10 @@ static int lex_number(lexer *lx) {
             s++;
     }
     size_t len = (size_t)(s - lx->p);
-    int rc = push(lx, is_float ? TK_FLOAT : TK_INT, lx->p, len, line, col);
+    int rc = check_number_range(lx->p, len, line, col, err);
+    if (rc != RS_OK)
+        return rc;
+    rc = push(lx, is_float ? TK_FLOAT : TK_INT, lx->p, len, line, col);
     advance(lx, len);
     return rc;
 }
@@ -234,7 +255,7 @@ static int lex_one(lexer *lx, rs_err *err) {
     if (c == '"' || c == '`')
         return lex_quoted(lx, TK_QIDENT, err);
     if (isdigit(c) || (c == '.' && isdigit((unsigned char)lx->p[1])))
-        return lex_number(lx);
+        return lex_number(lx, err);
     if (is_ident_start(c)) {
         size_t len = 1;
         while (is_ident_char((unsigned char)lx->p[len]))

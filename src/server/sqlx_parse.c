@@ -981,6 +981,30 @@ static int parse_order_by(parser *ps, sqlx_select *s) {
     return 1;
 }
 
+/* The count of LIMIT or OFFSET: an integer literal or a :parameter, as in Rockset. Anything
+ * else would reach SQLite as an expression over the translated query and fail there with a
+ * message about SQL the user never wrote. */
+static sqlx_node *parse_count(parser *ps, const char *clause) {
+    const sqlx_token *t = cur(ps);
+    sqlx_node *n = parse_expr(ps);
+
+    if (n == NULL)
+        return NULL;
+    if (n->kind != N_LIT_INT && n->kind != N_PARAM) {
+        if (!ps->err->code)
+            sqlx_error(ps->err, RS_EINVAL, t->line, t->column,
+                       "%s must be a non-negative integer or a :parameter", clause);
+        return NULL;
+    }
+    if (n->kind == N_LIT_INT && n->text[0] == '-') {
+        if (!ps->err->code)
+            sqlx_error(ps->err, RS_EINVAL, t->line, t->column,
+                       "%s must be a non-negative integer or a :parameter", clause);
+        return NULL;
+    }
+    return n;
+}
+
 static int parse_ctes(parser *ps, sqlx_select *s) {
     int cap = 0;
     if (is_kw(cur(ps), "RECURSIVE")) {
@@ -1046,14 +1070,14 @@ static sqlx_select *parse_query(parser *ps) {
             return NULL;
     }
     if (accept_kw(ps, "LIMIT")) {
-        if (!(s->limit = parse_expr(ps)))
+        if (!(s->limit = parse_count(ps, "LIMIT")))
             return NULL;
         if (accept_op(ps, ",")) {
             unsupported(ps, &ps->toks[ps->pos - 1], "LIMIT offset, count is");
             return NULL;
         }
     }
-    if (accept_kw(ps, "OFFSET") && !(s->offset = parse_expr(ps)))
+    if (accept_kw(ps, "OFFSET") && !(s->offset = parse_count(ps, "OFFSET")))
         return NULL;
     if (is_kw(cur(ps), "FETCH"))
         return unsupported(ps, cur(ps), "FETCH FIRST is");

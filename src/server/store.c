@@ -98,20 +98,6 @@ void rl_random_alnum(char *out, int n) {
     out[n] = '\0';
 }
 
-int rl_valid_name(const char *name) {
-    size_t i, n = name ? strlen(name) : 0;
-    if (n == 0 || n > 100)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = name[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '_' || c == '-';
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 void rl_offset_format(int64_t seq, char out[48]) {
     snprintf(out, 48, "f1:0:%012lld:0:---0", (long long)seq);
 }

@@ -55,9 +55,6 @@ void rl_uuid(char out[37]);
 /* Fill out with n random characters from [A-Za-z0-9] and a NUL. */
 void rl_random_alnum(char *out, int n);
 
-/* Valid Rockset resource name: 1..100 of [A-Za-z0-9_-]. */
-int rl_valid_name(const char *name);
-
 /* Offsets: "f1:0:<seq, 12 digits>:0:---0"; rl_offset_parse returns the seq or -1. */
 void rl_offset_format(int64_t seq, char out[48]);
 int64_t rl_offset_parse(const char *text);

@@ -344,4 +344,26 @@ def errors():
         r.status == 200 and r.body["data"][0].get("status") == "ERROR"), repr(r))
 
 
+
+@case
+def non_object_documents_fail_alone():
+    """A string, null or bool in "data" fails that document only (it once answered 500 and
+    rolled back the whole batch); an empty _id is refused, since nothing could address it."""
+    coll = uniq("dnon")
+    rl.make_coll(WS, coll)
+    r = post(docs_path(coll), {"data": ["x", None, True, {"_id": "ok", "v": 1}, {"_id": ""}]})
+    check("status_200", r.status == 200, repr(r))
+    got = [(d.get("status"), (d.get("error") or {}).get("message")) for d in r.body.get("data", [])]
+    check("per_document_statuses", got == [
+        ("ERROR", "document must be a JSON object"),
+        ("ERROR", "document must be a JSON object"),
+        ("ERROR", "document must be a JSON object"),
+        ("ADDED", None),
+        ("ERROR", "_id must not be empty"),
+    ], repr(got))
+    rl.wait_fence(WS, coll, r.body.get("last_offset", ""))
+    check_match("the_good_one_stored", fetch(coll, "ok"),
+                {"_id": "ok", "_event_time": EVENT_TIME, "v": 1})
+
+
 rl.done()

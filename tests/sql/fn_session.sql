@@ -238,3 +238,12 @@ SELECT json_extract(rockset_stats(), '$.docs_received'), json_extract(rockset_st
 .print -- case: stats_is_json
 SELECT json_type(rockset_stats()), json_valid(rockset_stats());
 SELECT json_group_array(key) FROM json_each(rockset_stats());
+
+.print -- case: connect_empty_path_and_directory
+SELECT rockset_connect('');
+SELECT rockset_connect('/');
+
+.print -- case: config_workspace_must_be_a_name
+SELECT rockset_config('workspace', 'a.b');
+SELECT rockset_config('workspace', 'bad name!');
+SELECT rockset_config('workspace');

@@ -269,6 +269,10 @@ static void test_errors(void) {
                             ROW("b", "SELECT * FROM {{ ref('a') }}", "view")};
     rs_model_row bad_kind[] = {ROW("a", "{{ config(materialized='snapshot') }}SELECT 1", "view")};
     rs_model_row bad_type[] = {ROW("a", "{{ config(alias=3) }}SELECT 1", "view")};
+    rs_model_row config_array[] = {
+        {"a", "SELECT 1", "view", NULL, NULL, NULL, NULL, "[1]", 1, NULL}};
+    rs_model_row config_bad_json[] = {
+        {"a", "SELECT 1", "view", NULL, NULL, NULL, NULL, "{\"x\":", 1, NULL}};
     rs_model_row bad_tags[] = {
         {"a", "SELECT 1", "view", NULL, NULL, NULL, "{\"x\": 1}", NULL, 1, NULL}};
     rs_model_row bad_params[] = {
@@ -291,6 +295,10 @@ static void test_errors(void) {
                      "incremental, ephemeral or query_lambda)");
     check_load_error("errors/bad_config_type", bad_type, 1,
                      "model 'a': config 'alias' must be a string");
+    check_load_error("errors/config_column_not_object", config_array, 1,
+                     "model 'a': rockset_models.config must be a JSON object");
+    check_load_error("errors/config_column_not_json", config_bad_json, 1,
+                     "model 'a': rockset_models.config must be a JSON object");
     check_load_error("errors/bad_tags", bad_tags, 1,
                      "model 'a': rockset_models.tags must be a JSON array of strings");
     check_load_error("errors/bad_params", bad_params, 1,

@@ -318,14 +318,13 @@ static void test_decode(void) {
     check_decode("decode/raw_utf8", "\"caf\xc3\xa9\"", "caf\xc3\xa9", 5);
     check_decode("decode/nul", "\"a\\u0000b\"", "a\0b", 3);
     check_decode("decode/spaces_around", "  \"x\"  ", "x", 1);
-    check_decode_error("decode/lone_high", "\"\\ud83d\"",
-                       "invalid JSON string: high surrogate \\uD83D without a low one");
-    check_decode_error("decode/high_then_text", "\"\\ud83dxx\"",
-                       "invalid JSON string: high surrogate \\uD83D without a low one");
-    check_decode_error("decode/high_high", "\"\\ud83d\\ud83d\"",
-                       "invalid JSON string: high surrogate \\uD83D without a low one");
-    check_decode_error("decode/lone_low", "\"\\ude00\"",
-                       "invalid JSON string: lone low surrogate \\uDE00");
+    /* lone and mismatched surrogates are valid JSON syntax: they decode to U+FFFD */
+    check_decode("decode/lone_high", "\"\\ud83d\"", "\xef\xbf\xbd", 3);
+    check_decode("decode/high_then_text", "\"\\ud83dxx\"", "\xef\xbf\xbdxx", 5);
+    check_decode("decode/high_high", "\"\\ud83d\\ud83d\"", "\xef\xbf\xbd\xef\xbf\xbd", 6);
+    check_decode("decode/high_then_pair", "\"\\ud83d\\ud83d\\ude00\"",
+                 "\xef\xbf\xbd\xf0\x9f\x98\x80", 7);
+    check_decode("decode/lone_low", "\"\\ude00\"", "\xef\xbf\xbd", 3);
     check_decode_error("decode/bad_escape", "\"\\q\"", "invalid JSON string: bad escape '\\q'");
     check_decode_error("decode/short_u", "\"\\u12\"", "invalid JSON string: bad \\u escape");
     check_decode_error("decode/not_string", "12", "invalid JSON string: not a string literal");

@@ -107,8 +107,12 @@ static void test_values(void) {
     CHECK_INT("value/null", rs_rowdecode_value(rs_jsonscan_cstr("null"), &scratch, &c, &err),
               RS_OK);
     CHECK_INT("value/null_kind", c.kind, RS_CELL_NULL);
+    CHECK_INT("value/lone_surrogate",
+              rs_rowdecode_value(rs_jsonscan_cstr("\"\\ud800\""), &scratch, &c, &err), RS_OK);
+    CHECK("value/lone_surrogate_is_replacement_char",
+          c.kind == RS_CELL_TEXT && c.len == 3 && memcmp(c.text, "\xef\xbf\xbd", 3) == 0);
     CHECK_INT("value/bad_escape",
-              rs_rowdecode_value(rs_jsonscan_cstr("\"\\ud800\""), &scratch, &c, &err), RS_EPARSE);
+              rs_rowdecode_value(rs_jsonscan_cstr("\"\\q\""), &scratch, &c, &err), RS_EPARSE);
     CHECK_INT("value/garbage", rs_rowdecode_value(rs_jsonscan_cstr("@"), &scratch, &c, &err),
               RS_EPARSE);
     CHECK_STR("value/garbage_msg", err.msg, "rockset: malformed value in result row");

@@ -630,6 +630,9 @@ static void test_metadata(void) {
               "ERR ENOTFOUND: Collection 'nope' not found in workspace 'ws9' [1:10]");
 }
 
+#define ZEROS40  "0000000000000000000000000000000000000000"
+#define ZEROS400 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40
+
 static void test_errors(void) {
     Q("window function", "SELECT COUNT(*) OVER (PARTITION BY city) FROM people",
       "ERR EUNSUPPORTED: unsupported SQL: window functions (OVER) are not supported by "
@@ -652,6 +655,21 @@ static void test_errors(void) {
       "ERR EINVAL: syntax error: unterminated string literal (line 1, column 8) [1:8]");
     Q("bad character", "SELECT 1 # 2",
       "ERR EINVAL: syntax error: unexpected character '#' (line 1, column 10) [1:10]");
+    Q("LIMIT field", "SELECT name FROM people LIMIT age",
+      "ERR EINVAL: LIMIT must be a non-negative integer or a :parameter (line 1, column 31) "
+      "[1:31]");
+    Q("OFFSET expression", "SELECT name FROM people LIMIT 1 OFFSET 1 + 1",
+      "ERR EINVAL: OFFSET must be a non-negative integer or a :parameter (line 1, column 40) "
+      "[1:40]");
+    Q("LIMIT negative", "SELECT name FROM people LIMIT -1",
+      "ERR EINVAL: LIMIT must be a non-negative integer or a :parameter (line 1, column 31) "
+      "[1:31]");
+    Q("float out of range", "SELECT 1e400",
+      "ERR EINVAL: number 1e400 is out of range (line 1, column 8) [1:8]");
+    Q("huge integer out of range", "SELECT 1" ZEROS400,
+      "ERR EINVAL: number 1000000000000000000000000000000000000000... is out of range (line 1, "
+      "column 8) [1:8]");
+    Q("big integer within double range", "SELECT 100000000000000000000 AS n", "{\"n\":1e+20}");
     Q("UNNEST", "SELECT * FROM people, UNNEST(tags)",
       "ERR EUNSUPPORTED: unsupported SQL: UNNEST is not supported by rockset-local (line 1, column "
       "23) [1:23]");

@@ -78,9 +78,6 @@ static void test_helpers(void) {
     CHECK("offset/parse", rl_offset_parse(off) == 42);
     CHECK("offset/reject_garbage", rl_offset_parse("f1:0:x:0:---0") == -1);
     CHECK("offset/reject_suffix", rl_offset_parse("f1:0:1:0:---0x") == -1);
-    CHECK("name/ok", rl_valid_name("a-b_C9"));
-    CHECK("name/dot", !rl_valid_name("a.b"));
-    CHECK("name/empty", !rl_valid_name(""));
 }
 
 static void test_routing(void) {
