@@ -34,7 +34,8 @@
  * Idempotency (what http.c may retry): GETs, DELETEs of a named resource, and the commit-fence POST
  * are retried; creates, updates, document writes, query submissions and lambda executions are not
  * (a retried create could report ALREADYEXISTS for our own success, a retried write or INSERT
- * INTO could apply twice). Read-only queries may opt in with rs_query_request.idempotent.
+ * INTO could apply twice), except after a 429, which refuses a request before doing any of it
+ * (http.h). Read-only queries may opt in with rs_query_request.idempotent.
  *
  * Polling (wait_* and rs_api_query_wait): first re-check after 10 ms, then each delay grows x1.5
  * up to 1000 ms, bounded by the caller's timeout; every sleep is interruptible (http.h).

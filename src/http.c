@@ -460,7 +460,10 @@ int rs_http_request(rs_http *http, const char *method, const char *path, const c
         else
             rc = rs_http_error_from_response(resp->status, resp->body.data, resp->body.len, method,
                                              path, http->base_url, err);
-        if (!retryable || !idempotent || attempt >= max_attempts)
+        /* A 429 is a refusal before any work (rate limiting), so even a write that must not
+         * apply twice can be sent again; other failures may come after the server acted. */
+        if (!retryable || attempt >= max_attempts ||
+            (!idempotent && !(cc == CURLE_OK && resp->status == 429)))
             break;
         http->stats.retries++;
         rc = rs_http_sleep_ms(http, retry_delay_ms(http, attempt, resp->retry_after_s), err);

@@ -5,9 +5,11 @@
  * safe to retry, and turning every failure into an rs_err whose text reads well in SQL. It knows
  * nothing of Rockset's resources (that is api.h) and never parses a success body.
  *
- * Retries: only requests the caller marks idempotent are retried, on HTTP 429, 502, 503, 504 and
- * on connection failures (could not resolve/connect, timeout, connection reset, empty reply),
- * with exponential backoff plus jitter (backoff_initial_ms doubling up to backoff_max_ms). A
+ * Retries: requests the caller marks idempotent are retried on HTTP 429, 502, 503, 504 and on
+ * connection failures (could not resolve/connect, timeout, connection reset, empty reply); any
+ * request, writes included, is retried on 429, which refuses a request before doing any of it.
+ * Retries wait with exponential backoff plus jitter (backoff_initial_ms doubling up to
+ * backoff_max_ms). A
  * Retry-After header (seconds) replaces the computed delay, capped at retry_after_max_ms.
  * max_attempts counts the first try. TLS peer and host verification are always on for https.
  *

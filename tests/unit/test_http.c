@@ -219,6 +219,15 @@ static void test_retries(fake_server *fs) {
     CHECK_INT("retry/not_idempotent_status", resp.status, 503);
     CHECK_STR("retry/not_idempotent_log", fake_log(fs), "POST /w {}\n");
 
+    /* a 429 refused the write before doing it: sending it again cannot apply it twice */
+    fake_reset(fs);
+    fake_push(fs, 429, NULL, "{\"message\":\"slow down\",\"type\":\"RATELIMITEXCEEDED\"}");
+    fake_push(fs, 200, NULL, "{\"written\":1}");
+    rs_err_clear(&err);
+    CHECK_INT("retry/write_after_429", rs_http_request(http, "POST", "/w", "{}", 2, 0, &resp, &err),
+              RS_OK);
+    CHECK_STR("retry/write_after_429_log", fake_log(fs), "POST /w {}\nPOST /w {}\n");
+
     fake_reset(fs);
     fake_push(fs, 502, NULL, "");
     fake_push(fs, 504, NULL, "");
