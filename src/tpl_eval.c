@@ -401,7 +401,7 @@ static int repeat_string(tpl_run *run, const tpl_node *n, const rs_tpl_value *s,
 
     if (times > 0 && len > 0 && (unsigned long long)times > run->max_output / len)
         return value_error(run, n, TPL_ETOOBIG);
-    for (i = 0; times > 0 && i < (size_t)times && rc == RS_OK; i++)
+    for (i = 0; len > 0 && times > 0 && i < (size_t)times && rc == RS_OK; i++)
         rc = rs_buf_append(&b, text, len);
     if (rc == RS_OK)
         rc = rs_tpl_string(out, rs_buf_cstr(&b), b.len);

@@ -34,7 +34,7 @@ failed=0
 servers=()
 VG=()
 if [ "${RS_VALGRIND:-0}" = 1 ]; then
-    VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+    VG=(valgrind -q --keep-debuginfo=yes --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
         --suppressions="$root/tests/valgrind.supp")
 fi
 

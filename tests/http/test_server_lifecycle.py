@@ -47,7 +47,7 @@ def sigterm_during_async_query():
         rc = None
     elapsed = time.time() - started
     check("exit_code_0", rc == 0, f"rc={rc}")
-    check("stops_promptly", elapsed < 3.0, f"{elapsed:.2f}s")
+    check("stops_promptly", elapsed < 3.0 * rl.SLOW, f"{elapsed:.2f}s")
     check("says_shutting_down", "shutting down" in srv.log(), srv.log()[-200:])
 
 
