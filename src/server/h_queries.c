@@ -4,16 +4,25 @@
 
 #include <stdlib.h>
 
-void h_query(rl_req *rq) {
+/* The request's "sql" object, or NULL after answering 400 when it or its "query" is missing. */
+static const cJSON *require_sql(rl_req *rq) {
     const cJSON *sql;
-    rl_query_req qr;
+
     if (!rl_require_object(rq))
-        return;
+        return NULL;
     sql = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
     if (!cJSON_IsObject(sql) || rl_json_str(sql, "query") == NULL) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "sql.query is required");
-        return;
+        return NULL;
     }
+    return sql;
+}
+
+void h_query(rl_req *rq) {
+    const cJSON *sql = require_sql(rq);
+    rl_query_req qr;
+    if (sql == NULL)
+        return;
     if (!rl_query_req_parse(rq, rq->json, sql, &qr))
         return;
     qr.sql = rl_json_str(sql, "query");
@@ -23,17 +32,12 @@ void h_query(rl_req *rq) {
 }
 
 void h_query_validate(rl_req *rq) {
-    const cJSON *sql;
+    const cJSON *sql = require_sql(rq);
     sqlite3 *db;
     char *out = NULL;
     rs_err err = {0};
-    if (!rl_require_object(rq))
+    if (sql == NULL)
         return;
-    sql = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
-    if (!cJSON_IsObject(sql) || rl_json_str(sql, "query") == NULL) {
-        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "sql.query is required");
-        return;
-    }
     if ((db = rl_req_db(rq)) == NULL)
         return;
     if (rl_query_validate(rq->srv, db, rl_json_str(sql, "query"), &out, NULL, &err) != RS_OK)
