@@ -43,6 +43,9 @@ class Ledger:
         self.last_offset = None
         self.n_acked = 0
         self.n_failed = 0
+        # id -> the states it may be in: a patch or delete in flight at the kill may or may not
+        # have been applied before the answer was lost (either is right, nothing else is)
+        self.doubt = {}
 
 
 def http_writer(url, ws, coll, wid, rnd, ledger, stop):
@@ -80,13 +83,18 @@ def mutate(url, path, docs, wid, b, ledger):
                        "patch": [{"op": "replace", "path": "/k", "value": -1}]}]}
     dele = {"data": [{"_id": docs[1]["_id"]}]}
     for method, body, want in (("PATCH", patch, "PATCHED"), ("DELETE", dele, "DELETED")):
+        _id = body["data"][0]["_id"]
         try:
             r = rl.request(method, path, body, url=url, timeout=10 * SLOW)
         except OSError:
+            with ledger.lock:
+                before = ledger.acked.get(_id)
+                if before is not None:
+                    after = None if want == "DELETED" else dict(before, k=-1)
+                    ledger.doubt[_id] = [before, after]
             return
         ok = r.status == 200 and r.body["data"][0].get("status") == want
         with ledger.lock:
-            _id = body["data"][0]["_id"]
             if ok and want == "PATCHED" and ledger.acked.get(_id) is not None:
                 ledger.acked[_id] = dict(ledger.acked[_id], k=-1)
             elif ok and want == "DELETED":
@@ -144,6 +152,13 @@ def verify(url, ws, coll, ledger, rnd):
         acked = dict(ledger.acked)
         sent = set(ledger.sent)
         last = ledger.last_offset
+        doubt = dict(ledger.doubt)
+    # an operation in flight at the kill leaves its document in one of two states, no other
+    undecided = [i for i, states in doubt.items() if found.get(i) not in states]
+    check(f"round{rnd}/in_flight_ops_all_or_nothing", not undecided,
+          f"{len(undecided)} documents neither before nor after their in-flight write, "
+          f"e.g. {undecided[:1]}: {[found.get(i) for i in undecided[:1]]}")
+    acked = {i: d for i, d in acked.items() if i not in doubt}
     live = {i: d for i, d in acked.items() if d is not None}
     missing = [i for i in live if i not in found]
     wrong = [i for i, d in live.items() if i in found and found[i] != d]
