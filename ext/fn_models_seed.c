@@ -15,7 +15,9 @@
  * Values: INTEGER -> JSON int (exact), REAL -> JSON float (shortest text that reads back the
  * same; NaN/Inf -> null), TEXT -> string (or, for a column listed in json_columns, the JSON it
  * holds), BLOB -> base64 string, NULL -> null. An `_id` column becomes the document id (as a
- * string, Rockset's type for _id), so seeding the same rows again replaces them.
+ * string, Rockset's type for _id), so seeding the same rows again replaces them; with one,
+ * a batch whose answer is lost (5xx, dropped connection) is sent again, without one it is not
+ * (it would add its rows twice) and the error says so and how many rows went before it.
  */
 #include "fn_models_int.h"
 #include "jsonscan.h"
@@ -237,6 +239,7 @@ typedef struct seed_batch {
     rs_buf docs; /* "[doc,doc,..." while filling */
     int n_docs;
     char *last_offset;
+    long long sent; /* rows of earlier batches, all written */
 } seed_batch;
 
 static int send_batch(rs_conn *conn, rs_api *api, const char *ws, const char *coll, seed_batch *b,
@@ -250,6 +253,15 @@ static int send_batch(rs_conn *conn, rs_api *api, const char *ws, const char *co
     if (b->docs.oom)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     rc = rs_api_docs_add(api, ws, coll, b->docs.data, b->docs.len, &wr, err);
+    if (rc != RS_OK && rs_http_err_is_transient(err) &&
+        !rs_api_docs_add_retryable(b->docs.data, b->docs.len))
+        rs_err_append(err, "; not retried: rows without an _id column would be added twice by a "
+                           "repeat");
+    if (rc != RS_OK && b->sent > 0)
+        rs_err_append(err,
+                      "; %lld rows were sent before this failure (seed again with "
+                      "{\"replace\": true} to start over)",
+                      b->sent);
     if (rc == RS_OK && wr.n_errors > 0) {
         size_t i = 0;
         while (i < wr.count && wr.docs[i].error_message == NULL)
@@ -263,8 +275,10 @@ static int send_batch(rs_conn *conn, rs_api *api, const char *ws, const char *co
         b->last_offset = wr.last_offset;
         wr.last_offset = NULL;
     }
-    if (rc == RS_OK)
+    if (rc == RS_OK) {
         conn->docs_sent += (uint64_t)b->n_docs;
+        b->sent += b->n_docs;
+    }
     rs_write_result_free(&wr);
     rs_buf_reset(&b->docs);
     b->n_docs = 0;
@@ -275,7 +289,7 @@ static int send_batch(rs_conn *conn, rs_api *api, const char *ws, const char *co
 static int stream_rows(rs_conn *conn, rs_api *api, sqlite3_stmt *stmt, const char *ws,
                        const char *coll, const seed_options *o, long long *count, rs_err *err) {
     int n_cols = sqlite3_column_count(stmt), col, step, rc = RS_OK;
-    seed_batch b = {RS_BUF_INIT, 0, NULL};
+    seed_batch b = {RS_BUF_INIT, 0, NULL, 0};
     long long row = 0;
     rs_progress progress;
     char what[300];

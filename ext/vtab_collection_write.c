@@ -22,6 +22,11 @@
  * collection's commit fence for it (read-your-writes; commits themselves do not wait).
  * Savepoints (and SQLite's statement journal) truncate the list.
  *
+ * FAILURES. A batch that ends the same when applied twice (DELETEs, UPDATEs, INSERTs whose every
+ * row has an _id) is sent again after a 5xx or a lost connection, as reads are (api.h); an
+ * INSERT batch with rows lacking _id is not, and its error says so. The error of a failed batch
+ * also says how many changes of the transaction were already written: they stay.
+ *
  * Values: INTEGER and REAL as JSON numbers (a REAL stays a float: 2.0, not 2), TEXT as a string
  * unless it carries SQLite's JSON subtype (json(), json_object(), a JSON column of another
  * table) or the column's declared type says JSON, then as that JSON; NULL leaves the field out
@@ -59,6 +64,7 @@ struct coll_writes {
     rs_buf text;
     pending_op *ops;
     size_t n, cap;
+    size_t sent;   /* changes sent by this transaction so far (named when a later batch fails) */
     size_t *marks; /* ops pending when savepoint i began */
     int n_marks, cap_marks;
 };
@@ -463,6 +469,9 @@ static int send_batch(collection_vtab *vt, rs_api *api, size_t from, size_t to, 
         else
             rc = rs_api_docs_patch(api, vt->ws, vt->coll, body.data, body.len, &res, err);
     }
+    if (rc != RS_OK && w->ops[from].kind == OP_ADD && rs_http_err_is_transient(err) &&
+        !rs_api_docs_add_retryable(body.data, body.len))
+        rs_err_append(err, "; not retried: rows without _id would be added twice by a repeat");
     if (rc == RS_OK) {
         vt->conn->docs_sent += to - from;
         vt->doc_count = -2; /* the planner's statistics are stale now */
@@ -495,6 +504,13 @@ int coll_writes_flush(collection_vtab *vt, rs_err *err) {
         while (to < w->n && to - from < batch && w->ops[to].kind == w->ops[from].kind)
             to++;
         rc = send_batch(vt, api, from, to, err);
+        if (rc == RS_OK)
+            w->sent += to - from;
+        else if (w->sent > 0)
+            rs_err_append(err,
+                          "; %zu earlier changes of this transaction were written and stay "
+                          "written (Rockset has no transactions)",
+                          w->sent);
         from = to;
     }
     /* sent or failed, the buffer is done with: a failed COMMIT is rolled back */
@@ -545,6 +561,7 @@ int collectionCommit(sqlite3_vtab *pVtab) {
 
     coll_writes_discard(vt->writes);
     vt->writes->n_marks = 0;
+    vt->writes->sent = 0;
     return SQLITE_OK;
 }
 
@@ -553,6 +570,7 @@ int collectionRollback(sqlite3_vtab *pVtab) {
 
     coll_writes_discard(vt->writes);
     vt->writes->n_marks = 0;
+    vt->writes->sent = 0;
     return SQLITE_OK;
 }
 

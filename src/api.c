@@ -728,8 +728,81 @@ static int parse_write_result(rs_jsonscan_span body, rs_write_result *r) {
 }
 
 /* Send a document write; `docs` is the raw JSON array that goes under "data". */
+/* Whether every document of the array has an _id (not null): then a repeat of the batch
+ * replaces the same documents, and sending it again after a lost answer is safe. */
+static int all_docs_named(const char *docs, size_t docs_len) {
+    rs_jsonscan_span arr = {docs, docs_len}, item, id;
+    rs_jsonscan_iter it;
+    int more;
+
+    if (rs_jsonscan_iter_init(&it, arr) != RS_OK)
+        return 0;
+    while ((more = rs_jsonscan_iter_next(&it, NULL, &item)) == 1) {
+        if (!rs_jsonscan_get(item, "_id", &id) || rs_jsonscan_classify(id) == RS_JSON_NULL)
+            return 0;
+    }
+    return more == 0;
+}
+
+/* Whether a JSON-patch path ends in an array position ("-" or digits): "add" there inserts,
+ * so doing it twice inserts twice. */
+static int path_ends_in_index(rs_jsonscan_span path_literal) {
+    const char *p = path_literal.ptr, *end = p + path_literal.len, *last;
+
+    if (path_literal.len < 2 || *p != '"')
+        return 1;
+    end--; /* the closing quote */
+    for (last = end; last > p && last[-1] != '/'; last--) {
+    }
+    if (last == end)
+        return 1; /* empty segment: be safe */
+    if (end - last == 1 && *last == '-')
+        return 1;
+    for (; last < end; last++) {
+        if (*last < '0' || *last > '9')
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether the string literal `literal` (quotes included, no escapes) is `word`, in any case:
+ * Rockset takes patch ops case-insensitively. */
+static int op_is(rs_jsonscan_span literal, const char *word) {
+    size_t n = strlen(word);
+
+    return literal.len == n + 2 && literal.ptr[0] == '"' &&
+           strncasecmp(literal.ptr + 1, word, n) == 0;
+}
+
+/* Whether doing every patch twice ends as doing it once: each op sets a value ("add" to an
+ * object member, or "replace"). remove, move, copy, test, increment and array inserts are not. */
+static int patches_idempotent(const char *patches, size_t len) {
+    rs_jsonscan_span arr = {patches, len}, item, ops, op, kind, path;
+    rs_jsonscan_iter it, oi;
+    int more, more_ops;
+
+    if (rs_jsonscan_iter_init(&it, arr) != RS_OK)
+        return 0;
+    while ((more = rs_jsonscan_iter_next(&it, NULL, &item)) == 1) {
+        if (!rs_jsonscan_get(item, "patch", &ops) || rs_jsonscan_iter_init(&oi, ops) != RS_OK)
+            return 0;
+        while ((more_ops = rs_jsonscan_iter_next(&oi, NULL, &op)) == 1) {
+            if (!rs_jsonscan_get(op, "op", &kind) || !rs_jsonscan_get(op, "path", &path))
+                return 0;
+            if (op_is(kind, "replace"))
+                continue;
+            if (!op_is(kind, "add") || path_ends_in_index(path))
+                return 0;
+        }
+        if (more_ops != 0)
+            return 0;
+    }
+    return more == 0;
+}
+
 static int docs_write(rs_api *api, const char *method, const char *ws, const char *coll,
-                      const char *docs, size_t docs_len, rs_write_result *out, rs_err *err) {
+                      const char *docs, size_t docs_len, int idempotent, rs_write_result *out,
+                      rs_err *err) {
     rs_buf path = RS_BUF_INIT, body = RS_BUF_INIT;
     api_target t = {"collection", ws, coll};
     rs_http_response resp;
@@ -747,9 +820,9 @@ static int docs_write(rs_api *api, const char *method, const char *ws, const cha
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto done;
     }
-    /* Writes are never retried: a lost answer would apply the batch twice (patches with
-     * INCREMENT are not idempotent, and added docs without _id would be duplicated). */
-    rc = api_call(api, method, rs_buf_cstr(&path), rs_buf_cstr(&body), body.len, 0, &t, &resp, err);
+    /* Only batches that cannot apply twice are retried after a lost answer (see api.h). */
+    rc = api_call(api, method, rs_buf_cstr(&path), rs_buf_cstr(&body), body.len, idempotent, &t,
+                  &resp, err);
     if (rc != RS_OK)
         goto done;
     if (parse_write_result(api_body(&resp), &result) != RS_OK) {
@@ -769,14 +842,20 @@ done:
     return rc;
 }
 
+int rs_api_docs_add_retryable(const char *docs_json, size_t docs_len) {
+    return all_docs_named(docs_json, docs_len);
+}
+
 int rs_api_docs_add(rs_api *api, const char *ws, const char *coll, const char *docs_json,
                     size_t docs_len, rs_write_result *out, rs_err *err) {
-    return docs_write(api, "POST", ws, coll, docs_json, docs_len, out, err);
+    return docs_write(api, "POST", ws, coll, docs_json, docs_len,
+                      all_docs_named(docs_json, docs_len), out, err);
 }
 
 int rs_api_docs_patch(rs_api *api, const char *ws, const char *coll, const char *patches_json,
                       size_t patches_len, rs_write_result *out, rs_err *err) {
-    return docs_write(api, "PATCH", ws, coll, patches_json, patches_len, out, err);
+    return docs_write(api, "PATCH", ws, coll, patches_json, patches_len,
+                      patches_idempotent(patches_json, patches_len), out, err);
 }
 
 int rs_api_docs_delete(rs_api *api, const char *ws, const char *coll, const char *const *ids,
@@ -795,7 +874,7 @@ int rs_api_docs_delete(rs_api *api, const char *ws, const char *coll, const char
     if (docs.oom)
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     else
-        rc = docs_write(api, "DELETE", ws, coll, rs_buf_cstr(&docs), docs.len, out, err);
+        rc = docs_write(api, "DELETE", ws, coll, rs_buf_cstr(&docs), docs.len, 1, out, err);
     rs_buf_free(&docs);
     return rc;
 }

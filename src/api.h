@@ -32,10 +32,14 @@
  * err->type and err->http_status keep Rockset's values in every case.
  *
  * Idempotency (what http.c may retry): GETs, DELETEs of a named resource, and the commit-fence POST
- * are retried; creates, updates, document writes, query submissions and lambda executions are not
- * (a retried create could report ALREADYEXISTS for our own success, a retried write or INSERT
- * INTO could apply twice), except after a 429, which refuses a request before doing any of it
- * (http.h). Read-only queries may opt in with rs_query_request.idempotent.
+ * are retried, and so are document writes that end the same when applied twice: deletes by _id,
+ * adds whose every document has an _id (a repeat replaces them), patches whose every op sets a
+ * value ("replace", or "add" to an object member). Creates, updates, other document writes
+ * (documents without _id would be added twice), query submissions and lambda executions are not
+ * (a retried create could report ALREADYEXISTS for our own success, a retried INSERT INTO could
+ * apply twice), except after a 429, which refuses a request before doing any of it (http.h).
+ * Read-only queries may opt in with rs_query_request.idempotent. rs_api_docs_add_retryable
+ * tells a caller whether an add batch was retryable, to word its error.
  *
  * Polling (wait_* and rs_api_query_wait): first re-check after 10 ms, then each delay grows x1.5
  * up to 1000 ms, bounded by the caller's timeout; every sleep is interruptible (http.h).
@@ -161,6 +165,9 @@ int rs_api_docs_add(rs_api *api, const char *ws, const char *coll, const char *d
 /* PATCH: patches_json is a JSON array of {"_id": ..., "patch": [{"op","path","value"}...]}. */
 int rs_api_docs_patch(rs_api *api, const char *ws, const char *coll, const char *patches_json,
                       size_t patches_len, rs_write_result *out, rs_err *err);
+/* Whether rs_api_docs_add would retry this batch after a lost answer (every document has an
+ * _id), so that a caller can say, when it failed, that it was not repeated and why. */
+int rs_api_docs_add_retryable(const char *docs_json, size_t docs_len);
 /* DELETE the documents with these _ids. */
 int rs_api_docs_delete(rs_api *api, const char *ws, const char *coll, const char *const *ids,
                        size_t n_ids, rs_write_result *out, rs_err *err);

@@ -51,6 +51,18 @@ void rs_err_prefix(rs_err *err, const char *fmt, ...) {
     err->msg[plen + mlen] = '\0';
 }
 
+void rs_err_append(rs_err *err, const char *fmt, ...) {
+    size_t used;
+    va_list ap;
+
+    if (err == NULL)
+        return;
+    used = strnlen(err->msg, sizeof(err->msg) - 1);
+    va_start(ap, fmt);
+    vsnprintf(err->msg + used, sizeof(err->msg) - used, fmt, ap);
+    va_end(ap);
+}
+
 const char *rs_err_name(int code) {
     static const char *const names[] = {
         "OK",        "ENOMEM",  "EINVAL",     "EIO",      "EHTTP",        "ENET",      "EPARSE",

@@ -50,6 +50,10 @@ int rs_err_setv(rs_err *err, int code, const char *fmt, va_list ap)
 /* Prepend context ("model 'x': ") to an existing message, keeping code and position. */
 void rs_err_prefix(rs_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append context ("; not retried: ...") to an existing message, keeping code and position;
+ * what does not fit is cut. */
+void rs_err_append(rs_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Short constant name of a code ("ENOMEM"), for logs and tests. */
 const char *rs_err_name(int code);
 

@@ -571,3 +571,8 @@ long rs_http_parse_retry_after(const char *value, size_t len) {
 int rs_http_status_is_retryable(long status) {
     return status == 429 || status == 502 || status == 503 || status == 504;
 }
+
+int rs_http_err_is_transient(const rs_err *err) {
+    return err != NULL && (err->code == RS_ENET || (err->code == RS_EHTTP &&
+                                                    rs_http_status_is_retryable(err->http_status)));
+}

@@ -143,4 +143,9 @@ long rs_http_parse_retry_after(const char *value, size_t len);
 /* Whether an HTTP status is retried for idempotent requests (429, 502, 503, 504). */
 int rs_http_status_is_retryable(long status);
 
+/* Whether a failed call's error is one a repeat may cure: a connection failure or timeout
+ * (RS_ENET) or a retryable status. Callers that know a whole operation can be redone safely
+ * use it to redo it (materialize.c); others to say why they did not. */
+int rs_http_err_is_transient(const rs_err *err);
+
 #endif

@@ -658,6 +658,79 @@ static void test_escaping_and_profile(void) {
     rs_profile_free(&p);
 }
 
+/* One document write answered 503 then 200: how many requests went (2 = retried). */
+static int write_tries(rs_api *api, const char *method, const char *body) {
+    rs_write_result r;
+    rs_err err;
+    const char *log, *p;
+    int n = 0;
+
+    memset(&r, 0, sizeof(r));
+    rs_err_clear(&err);
+    fake_reset(&fs);
+    fake_push(&fs, 503, NULL, "{\"message\":\"busy\",\"type\":\"SERVICEUNAVAILABLE\"}");
+    fake_push(&fs, 200, NULL, "{\"data\":[],\"last_offset\":\"f1\"}");
+    if (strcmp(method, "POST") == 0)
+        rs_api_docs_add(api, "an", "ev", body, strlen(body), &r, &err);
+    else
+        rs_api_docs_patch(api, "an", "ev", body, strlen(body), &r, &err);
+    rs_write_result_free(&r);
+    log = fake_log(&fs);
+    for (p = log; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Which document writes are sent again after a lost answer: only those that cannot apply twice. */
+static void test_document_retries(rs_api *api) {
+    const char *ids[] = {"a"};
+    rs_write_result r;
+    rs_err err;
+
+    CHECK_INT("retry/add_all_ids", write_tries(api, "POST", "[{\"_id\":\"1\"},{\"_id\":2}]"), 2);
+    CHECK_INT("retry/add_one_without_id",
+              write_tries(api, "POST", "[{\"_id\":\"1\"},{\"n\":1,\"x\":{\"_id\":1}}]"), 1);
+    CHECK_INT("retry/add_null_id", write_tries(api, "POST", "[{\"_id\":null}]"), 1);
+    CHECK_INT("retry/add_empty", write_tries(api, "POST", "[]"), 2);
+    CHECK_INT("retry/patch_add_member",
+              write_tries(api, "PATCH",
+                          "[{\"_id\":\"a\",\"patch\":[{\"op\":\"ADD\",\"path\":\"/n\",\"value\":1},"
+                          "{\"op\":\"replace\",\"path\":\"/arr/0\",\"value\":2}]}]"),
+              2);
+    CHECK_INT("retry/patch_append",
+              write_tries(api, "PATCH",
+                          "[{\"_id\":\"a\",\"patch\":[{\"op\":\"add\",\"path\":\"/arr/-\","
+                          "\"value\":1}]}]"),
+              1);
+    CHECK_INT("retry/patch_insert_at_index",
+              write_tries(api, "PATCH",
+                          "[{\"_id\":\"a\",\"patch\":[{\"op\":\"add\",\"path\":\"/arr/3\","
+                          "\"value\":1}]}]"),
+              1);
+    CHECK_INT("retry/patch_increment",
+              write_tries(api, "PATCH",
+                          "[{\"_id\":\"a\",\"patch\":[{\"op\":\"INCREMENT\",\"path\":\"/n\","
+                          "\"value\":1}]}]"),
+              1);
+    CHECK_INT("retry/patch_remove",
+              write_tries(api, "PATCH",
+                          "[{\"_id\":\"a\",\"patch\":[{\"op\":\"remove\",\"path\":\"/n\"}]}]"),
+              1);
+    CHECK("retryable/all_ids", rs_api_docs_add_retryable("[{\"_id\":\"x\"}]", 14));
+    CHECK("retryable/no_id", !rs_api_docs_add_retryable("[{\"id\":\"x\"}]", 13));
+    CHECK("retryable/not_array", !rs_api_docs_add_retryable("{\"_id\":1}", 9));
+    CHECK("retryable/malformed", !rs_api_docs_add_retryable("[{\"_id\":1},", 11));
+    memset(&r, 0, sizeof(r));
+    fake_reset(&fs);
+    fake_push(&fs, 502, NULL, "{\"message\":\"bad gateway\"}");
+    fake_push(&fs, 200, NULL, "{\"data\":[{\"_id\":\"a\",\"status\":\"DELETED\"}]}");
+    CHECK_INT("retry/delete", rs_api_docs_delete(api, "an", "ev", ids, 1, &r, &err), RS_OK);
+    CHECK_STR("retry/delete_log", fake_log(&fs),
+              "DELETE /v1/orgs/self/ws/an/collections/ev/docs {\"data\":[{\"_id\":\"a\"}]}\n"
+              "DELETE /v1/orgs/self/ws/an/collections/ev/docs {\"data\":[{\"_id\":\"a\"}]}\n");
+    rs_write_result_free(&r);
+}
+
 int main(void) {
     rs_api *api;
 
@@ -670,6 +743,7 @@ int main(void) {
     test_workspaces(api);
     test_collections(api);
     test_documents(api);
+    test_document_retries(api);
     test_query_pages(api);
     test_query_async(api);
     test_vi_route();
