@@ -232,6 +232,7 @@ static int prepare_model(rs_conn *conn, rs_project *p, size_t index, rs_mat_kind
     job->n_tags = mi->n_tags;
     job->full_refresh = full_refresh;
     job->timeout_ms = conn->cfg.timeout_ms;
+    job->retries = conn->cfg.retries;
     job->is_managed = rs_managed_is_marked;
     return RS_OK;
 }
@@ -322,6 +323,7 @@ static void materialize_summary(rs_buf *out, long long run_id, const prepared *p
         rs_buf_puts(out, ",\"rows_affected\":null");
     put_json_member(out, "query_id", pm->result.query_id);
     put_json_member(out, "version", pm->result.version);
+    rs_buf_printf(out, ",\"retries\":%d", pm->result.attempts > 1 ? pm->result.attempts - 1 : 0);
     rs_buf_printf(out, ",\"elapsed_ms\":%lld}", (long long)(elapsed_ms + 0.5));
 }
 
@@ -509,7 +511,8 @@ static int prepare_selection(rs_conn *conn, rs_project *p, const rs_graph_sel *s
 
 /* Write the rows (in start order) and count statuses. */
 static int write_run_rows(rs_conn *conn, long long run_id, const rs_graph *g, prepared **by_index,
-                          const rs_run_outcome *outcomes, size_t counts[4], rs_err *err) {
+                          const rs_run_outcome *outcomes, size_t counts[4], rs_buf *incomplete,
+                          rs_err *err) {
     static const char *const status_names[] = {"", "success", "error", "skipped"};
     size_t n = rs_graph_count(g), seq, m;
     char message[600];
@@ -522,7 +525,15 @@ static int write_run_rows(rs_conn *conn, long long run_id, const rs_graph *g, pr
             if (pm == NULL || o->seq != seq || o->status == RS_RUN_NOT_SELECTED)
                 continue;
             counts[o->status]++;
-            if (o->status == RS_RUN_SUCCESS)
+            if (o->status != RS_RUN_SUCCESS) {
+                rs_buf_putc(incomplete, incomplete->len > 0 ? ',' : '[');
+                rs_buf_json_string(incomplete, pm->mi->name, strlen(pm->mi->name));
+            }
+            if (o->status == RS_RUN_SUCCESS && pm->result.attempts > 1)
+                snprintf(message, sizeof(message), "%s (after %d %s of a transient failure)",
+                         pm->result.action, pm->result.attempts - 1,
+                         pm->result.attempts == 2 ? "retry" : "retries");
+            else if (o->status == RS_RUN_SUCCESS)
                 snprintf(message, sizeof(message), "%s", pm->result.action);
             else if (o->status == RS_RUN_ERROR)
                 snprintf(message, sizeof(message), "%s", o->err.msg);
@@ -539,14 +550,16 @@ static int write_run_rows(rs_conn *conn, long long run_id, const rs_graph *g, pr
     return rc;
 }
 
+/* incomplete: "[\"a\",\"b\"" (unclosed) or "" when every model succeeded. */
 static void run_summary(rs_buf *out, long long run_id, size_t selected, const size_t counts[4],
-                        double wall_ms, double critical_ms, int threads) {
+                        const rs_buf *incomplete, double wall_ms, double critical_ms, int threads) {
     rs_buf_printf(out,
                   "{\"run_id\":%lld,\"selected\":%zu,\"success\":%zu,\"error\":%zu,"
-                  "\"skipped\":%zu,\"threads\":%d,\"elapsed_ms\":%lld,\"critical_path_ms\":%lld}",
+                  "\"skipped\":%zu,\"incomplete\":%s%s,\"threads\":%d,\"elapsed_ms\":%lld,"
+                  "\"critical_path_ms\":%lld}",
                   run_id, selected, counts[RS_RUN_SUCCESS], counts[RS_RUN_ERROR],
-                  counts[RS_RUN_SKIPPED], threads, (long long)(wall_ms + 0.5),
-                  (long long)(critical_ms + 0.5));
+                  counts[RS_RUN_SKIPPED], incomplete->len ? rs_buf_cstr(incomplete) : "[", "]",
+                  threads, (long long)(wall_ms + 0.5), (long long)(critical_ms + 0.5));
 }
 
 /* The measured critical path of the run (ms). */
@@ -617,7 +630,7 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_runner_opts ro;
     run_ctx rctx;
     rs_api *api = NULL;
-    rs_buf out = RS_BUF_INIT;
+    rs_buf out = RS_BUF_INIT, incomplete = RS_BUF_INIT;
     size_t counts[4] = {0, 0, 0, 0};
     long long run_id = 0;
     double t0, wall;
@@ -653,7 +666,9 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     t0 = monotonic_ms();
     run_rc = rs_runner_run(rctx.g, w.sel, &ro, w.outcomes, &run_err);
     wall = monotonic_ms() - t0;
-    rc = write_run_rows(conn, run_id, rctx.g, w.by_index, w.outcomes, counts, &err);
+    rc = write_run_rows(conn, run_id, rctx.g, w.by_index, w.outcomes, counts, &incomplete, &err);
+    if (rc == RS_OK && incomplete.oom)
+        rc = rs_err_set(&err, RS_ENOMEM, "out of memory");
     if (rc == RS_OK && run_rc != RS_OK) {
         rc = run_rc;
         err = run_err;
@@ -662,12 +677,13 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         rs_sqlerr_result(ctx, &err);
         goto done;
     }
-    run_summary(&out, run_id, rs_graph_sel_count(w.sel), counts, wall,
+    run_summary(&out, run_id, rs_graph_sel_count(w.sel), counts, &incomplete, wall,
                 critical_path(rctx.g, w.sel, w.outcomes), o.threads);
     rs_sqlerr_result_json(ctx, &out);
 done:
     run_work_free(&w);
     rs_buf_free(&out);
+    rs_buf_free(&incomplete);
     free(o.exclude);
     free(o.vars_json);
 }

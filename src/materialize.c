@@ -148,6 +148,44 @@ static int oom(rs_err *err) {
     return rs_err_set(err, RS_ENOMEM, "out of memory");
 }
 
+/* Why a failed build is not done again (rs_mat_result.not_repeatable). */
+static const char hooks_sent[] =
+    "the model's hooks may have run already and are not known to be safe to run twice; check "
+    "what they do, then run the model again";
+static const char unkeyed_insert_sent[] =
+    "the INSERT INTO may have been applied, and an incremental model without unique_key adds "
+    "its rows again when repeated; check the collection, then run the model again (or with "
+    "full_refresh)";
+
+/* Whitespace-blind comparison of two JSON texts (outside strings): a server may re-print the
+ * parameters it stored. */
+static int json_text_equal(const char *a, const char *b) {
+    int in_string = 0;
+
+    for (;;) {
+        while (!in_string && (*a == ' ' || *a == '\n' || *a == '\t' || *a == '\r'))
+            a++;
+        while (!in_string && (*b == ' ' || *b == '\n' || *b == '\t' || *b == '\r'))
+            b++;
+        if (*a != *b)
+            return 0;
+        if (*a == '\0')
+            return 1;
+        if (*a == '\\' && in_string) {
+            if (a[1] != b[1])
+                return 0;
+            if (a[1] == '\0')
+                return 1;
+            a++;
+            b++;
+        } else if (*a == '"') {
+            in_string = !in_string;
+        }
+        a++;
+        b++;
+    }
+}
+
 static int set_string(char **slot, const char *text, rs_err *err) {
     char *copy = strdup(text);
 
@@ -169,6 +207,7 @@ typedef struct existing {
     rel_kind kind;
     char *description;      /* NULL when none */
     char *collections_json; /* alias: its collections (JSON array), else NULL */
+    long long doc_count;    /* collection: its documents (stats); -1 when unknown */
 } existing;
 
 static void existing_free(existing *e) {
@@ -190,6 +229,7 @@ static int lookup_kind(rs_api *api, const char *ws, const char *name, rel_kind k
         if (rc == RS_OK) {
             e->description = coll.description;
             coll.description = NULL;
+            e->doc_count = coll.doc_count;
         }
         rs_collection_free(&coll);
     } else if (kind == REL_VIEW) {
@@ -223,6 +263,7 @@ static int find_existing(rs_api *api, const char *ws, const char *name, rel_kind
     int rc;
 
     memset(e, 0, sizeof(*e));
+    e->doc_count = -1;
     rc = lookup_kind(api, ws, name, first, e, err);
     for (i = 0; rc == RS_ENOTFOUND && i < sizeof(order) / sizeof(order[0]); i++) {
         if (order[i] != first)
@@ -316,21 +357,25 @@ static int drop_existing(rs_api *api, const rs_mat_job *job, const existing *e, 
 /* ---------------------------------------------------------------- creating */
 
 /* Create the job's workspace when a create failed because it is missing. Returns 1 when the
- * caller should retry its create, 0 when the error stands (err untouched). */
-static int created_missing_workspace(rs_api *api, const rs_mat_job *job, int rc, rs_err *err) {
+ * caller should retry its create; 0 when the error stands, which is the workspace create's
+ * own when that failed (*rc and err replaced: a transient failure there is retried as such). */
+static int created_missing_workspace(rs_api *api, const rs_mat_job *job, int *rc, rs_err *err) {
     char expected[300];
     rs_err ws_err;
     int ws_rc;
 
-    if (rc != RS_ENOTFOUND)
+    if (*rc != RS_ENOTFOUND)
         return 0;
     snprintf(expected, sizeof(expected), "rockset: workspace '%s' not found", job->workspace);
     if (strncmp(err->msg, expected, strlen(expected)) != 0)
         return 0;
     rs_err_clear(&ws_err);
     ws_rc = rs_api_workspace_create(api, job->workspace, job->description, NULL, &ws_err);
-    if (ws_rc != RS_OK && ws_rc != RS_EEXISTS) /* another worker may have just made it */
+    if (ws_rc != RS_OK && ws_rc != RS_EEXISTS) { /* EEXISTS: another worker just made it */
+        *rc = ws_rc;
+        *err = ws_err;
         return 0;
+    }
     rs_err_clear(err);
     return 1;
 }
@@ -338,7 +383,7 @@ static int created_missing_workspace(rs_api *api, const rs_mat_job *job, int rc,
 static int create_collection(rs_api *api, const rs_mat_job *job, const char *name, rs_err *err) {
     int rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
 
-    if (created_missing_workspace(api, job, rc, err))
+    if (created_missing_workspace(api, job, &rc, err))
         rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
     if (rc == RS_OK)
         rc = rs_api_collection_wait_ready(api, job->workspace, name, job->timeout_ms, NULL, err);
@@ -371,12 +416,13 @@ static int run_async(rs_api *api, const char *sql, long timeout_ms, rs_query_res
 }
 
 static int run_hooks(rs_api *api, const rs_mat_job *job, const char *const *hooks, size_t n,
-                     const char *which, rs_err *err) {
+                     const char *which, rs_mat_result *out, rs_err *err) {
     rs_query_result *res = NULL;
     size_t i;
     int rc = RS_OK;
 
     for (i = 0; i < n && rc == RS_OK; i++) {
+        out->not_repeatable = hooks_sent;
         rc = run_async(api, hooks[i], job->timeout_ms, &res, NULL, err);
         rs_query_result_free(res);
         res = NULL;
@@ -442,7 +488,7 @@ static int build_view(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs
         if (rc == RS_OK)
             rc = rs_api_view_create(api, job->workspace, job->name, job->sql, job->description,
                                     NULL, err);
-        if (created_missing_workspace(api, job, rc, err))
+        if (created_missing_workspace(api, job, &rc, err))
             rc = rs_api_view_create(api, job->workspace, job->name, job->sql, job->description,
                                     NULL, err);
     }
@@ -480,13 +526,33 @@ static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, ex
     return rc;
 }
 
+/* After a failed swap build: drop the fresh collection, which nothing points to yet (unless
+ * the alias switch itself was lost; then the alias still answers and the collection stays). A
+ * failure here is ignored: the build's own error is the one to report. */
+static void drop_unused_swap(rs_api *api, const rs_mat_job *job, const char *coll) {
+    rs_alias alias;
+    rs_err ignored;
+    int rc;
+
+    rs_err_clear(&ignored);
+    memset(&alias, 0, sizeof(alias));
+    rc = rs_api_alias_get(api, job->workspace, job->name, &alias, &ignored);
+    if (rc == RS_OK && alias.collections_json != NULL && strstr(alias.collections_json, coll))
+        rc = RS_EEXISTS; /* the switch landed: keep it */
+    else
+        rc = RS_OK;
+    rs_alias_free(&alias);
+    if (rc == RS_OK)
+        drop_collection(api, job->workspace, coll, job->timeout_ms, &ignored);
+}
+
 /* A full build of a table (also an incremental model's first run), sql already keyed. */
 static int build_table(rs_api *api, const rs_mat_job *job, const char *sql, rs_mat_result *out,
                        rs_err *err) {
     rs_buf swap_name = RS_BUF_INIT;
     const char *coll = job->name;
     existing e;
-    int rc;
+    int rc, made_swap = 0;
 
     rc = find_existing(api, job->workspace, job->name, job->swap_alias ? REL_ALIAS : REL_COLLECTION,
                        &e, err);
@@ -499,12 +565,16 @@ static int build_table(rs_api *api, const rs_mat_job *job, const char *sql, rs_m
     } else if (rc == RS_OK) {
         rc = drop_existing(api, job, &e, err);
     }
-    if (rc == RS_OK)
+    if (rc == RS_OK) {
         rc = create_collection(api, job, coll, err);
+        made_swap = job->swap_alias && (rc == RS_OK || rs_http_err_is_transient(err));
+    }
     if (rc == RS_OK)
         rc = insert_rows(api, job, coll, sql, coll, out, err);
     if (rc == RS_OK && job->swap_alias)
         rc = switch_alias(api, job, coll, &e, err);
+    if (rc != RS_OK && made_swap)
+        drop_unused_swap(api, job, coll);
     if (rc == RS_OK)
         rc = set_string(&out->action, e.kind == REL_NONE ? "created table" : "replaced table", err);
     existing_free(&e);
@@ -533,17 +603,25 @@ static int alias_collection(const rs_mat_job *job, const existing *e, char **col
     return rc;
 }
 
-static int build_incremental(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+/* An incremental model is built in full (as a table) on its first run, on full_refresh, when a
+ * view is in the way, and when its collection is empty: an earlier build made it and failed
+ * before its rows landed (is_incremental() filters like "id > (SELECT MAX(id) FROM this)"
+ * would then select nothing, for ever). *full_tried makes the retries of a failed full build
+ * full builds too, for the same reason. */
+static int build_incremental(rs_api *api, const rs_mat_job *job, int *full_tried,
+                             rs_mat_result *out, rs_err *err) {
     rs_buf keyed = RS_BUF_INIT;
     char *fence_coll = NULL;
     existing e;
-    int rc;
+    int rc, full = job->full_refresh || *full_tried;
 
     memset(&e, 0, sizeof(e));
-    rc = job->full_refresh ? RS_OK
-                           : find_existing(api, job->workspace, job->name,
-                                           job->swap_alias ? REL_ALIAS : REL_COLLECTION, &e, err);
-    if (rc == RS_OK && (job->full_refresh || e.kind == REL_NONE || e.kind == REL_VIEW)) {
+    rc = full ? RS_OK
+              : find_existing(api, job->workspace, job->name,
+                              job->swap_alias ? REL_ALIAS : REL_COLLECTION, &e, err);
+    if (rc == RS_OK && (full || e.kind == REL_NONE || e.kind == REL_VIEW ||
+                        (e.kind == REL_COLLECTION && e.doc_count == 0))) {
+        *full_tried = 1;
         if (rs_mat_keyed_sql(&keyed, job->sql, job->unique_key, job->n_unique_key) != RS_OK)
             rc = oom(err);
         if (rc == RS_OK)
@@ -558,6 +636,8 @@ static int build_incremental(rs_api *api, const rs_mat_job *job, rs_mat_result *
         rs_mat_keyed_sql(&keyed, job->sql_incremental ? job->sql_incremental : job->sql,
                          job->unique_key, job->n_unique_key) != RS_OK)
         rc = oom(err);
+    if (rc == RS_OK && job->n_unique_key == 0)
+        out->not_repeatable = unkeyed_insert_sent; /* from the submission on */
     if (rc == RS_OK)
         rc = insert_rows(api, job, job->name, rs_buf_cstr(&keyed),
                          fence_coll ? fence_coll : job->name, out, err);
@@ -570,7 +650,17 @@ done:
     return rc;
 }
 
-static int build_lambda(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+/* Whether the lambda's newest version already is what this build makes: after a retry whose
+ * earlier try sent its create or update, that version is the lost answer's. */
+static int lambda_is_current(const rs_mat_job *job, const rs_lambda_version *v) {
+    const char *params = job->default_params_json ? job->default_params_json : "[]";
+
+    return v->sql != NULL && strcmp(v->sql, job->sql) == 0 &&
+           json_text_equal(v->default_parameters_json ? v->default_parameters_json : "[]", params);
+}
+
+static int build_lambda(rs_api *api, const rs_mat_job *job, int *version_sent, rs_mat_result *out,
+                        rs_err *err) {
     rs_lambda_version current = {0}, made = {0};
     size_t i;
     int rc, updated = 0;
@@ -578,15 +668,21 @@ static int build_lambda(rs_api *api, const rs_mat_job *job, rs_mat_result *out, 
     rc = rs_api_lambda_get(api, job->workspace, job->name, &current, err);
     if (rc == RS_OK && !job->is_managed(current.description))
         rc = refuse(job, "update", "query lambda", err);
-    if (rc == RS_OK) {
+    if (rc == RS_OK && *version_sent && lambda_is_current(job, &current)) {
+        made = current; /* the earlier try's version: make no other */
+        memset(&current, 0, sizeof(current));
+        updated = 1;
+    } else if (rc == RS_OK) {
+        *version_sent = 1;
         rc = rs_api_lambda_update(api, job->workspace, job->name, job->sql,
                                   job->default_params_json, job->description, &made, err);
         updated = 1;
     } else if (rc == RS_ENOTFOUND) {
         rs_err_clear(err);
+        *version_sent = 1;
         rc = rs_api_lambda_create(api, job->workspace, job->name, job->sql,
                                   job->default_params_json, job->description, &made, err);
-        if (created_missing_workspace(api, job, rc, err))
+        if (created_missing_workspace(api, job, &rc, err))
             rc = rs_api_lambda_create(api, job->workspace, job->name, job->sql,
                                       job->default_params_json, job->description, &made, err);
     }
@@ -605,19 +701,11 @@ static int build_lambda(rs_api *api, const rs_mat_job *job, rs_mat_result *out, 
     return rc;
 }
 
-int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
-    rs_buf relation = RS_BUF_INIT;
-    int rc;
+/* One build from the start. */
+static int build_once(rs_api *api, const rs_mat_job *job, int *version_sent, int *full_tried,
+                      rs_mat_result *out, rs_err *err) {
+    int rc = run_hooks(api, job, job->pre_hooks, job->n_pre_hooks, "pre_hook", out, err);
 
-    if (rs_buf_printf(&relation, "%s.%s", job->workspace, job->name) != RS_OK)
-        return oom(err);
-    free(out->relation);
-    out->relation = rs_buf_detach(&relation);
-    if (out->relation == NULL)
-        return oom(err);
-    if (job->kind == RS_MAT_EPHEMERAL)
-        return set_string(&out->action, "inlined ephemeral", err);
-    rc = run_hooks(api, job, job->pre_hooks, job->n_pre_hooks, "pre_hook", err);
     if (rc != RS_OK)
         return rc;
     switch (job->kind) {
@@ -628,14 +716,53 @@ int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_er
         rc = build_table(api, job, job->sql, out, err);
         break;
     case RS_MAT_INCREMENTAL:
-        rc = build_incremental(api, job, out, err);
+        rc = build_incremental(api, job, full_tried, out, err);
         break;
     default:
-        rc = build_lambda(api, job, out, err);
+        rc = build_lambda(api, job, version_sent, out, err);
         break;
     }
     if (rc == RS_OK)
-        rc = run_hooks(api, job, job->post_hooks, job->n_post_hooks, "post_hook", err);
+        rc = run_hooks(api, job, job->post_hooks, job->n_post_hooks, "post_hook", out, err);
+    return rc;
+}
+
+int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    rs_buf relation = RS_BUF_INIT;
+    unsigned int seed = (unsigned int)now_ms();
+    int rc, version_sent = 0, full_tried = 0;
+
+    if (rs_buf_printf(&relation, "%s.%s", job->workspace, job->name) != RS_OK)
+        return oom(err);
+    free(out->relation);
+    out->relation = rs_buf_detach(&relation);
+    if (out->relation == NULL)
+        return oom(err);
+    if (job->kind == RS_MAT_EPHEMERAL)
+        return set_string(&out->action, "inlined ephemeral", err);
+    for (out->attempts = 1;; out->attempts++) {
+        out->not_repeatable = NULL;
+        rc = build_once(api, job, &version_sent, &full_tried, out, err);
+        if (rc == RS_OK || !rs_http_err_is_transient(err))
+            break;
+        if (out->not_repeatable != NULL) {
+            rs_err_append(err, "; not retried: %s", out->not_repeatable);
+            break;
+        }
+        if (out->attempts > job->retries) {
+            if (out->attempts > 1)
+                rs_err_append(err, "; gave up after %d tries", out->attempts);
+            break;
+        }
+        /* every try ends with an error set; the sleep (interruptible) is between tries */
+        if (rs_http_sleep_ms(rs_api_http(api), rs_http_backoff_ms(out->attempts, 200, 5000, &seed),
+                             err) != RS_OK) {
+            rc = RS_EINTERRUPT;
+            break;
+        }
+        rs_err_clear(err);
+        out->rows_affected = -1;
+    }
     if (rc != RS_OK) {
         free(out->action);
         out->action = NULL;

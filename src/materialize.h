@@ -14,7 +14,8 @@
  *                 insert's last_offset. With swap_alias the rows go to a fresh collection
  *                 "<name>__rs<ms>" and the alias ws.name is created or switched to it; the
  *                 collections it pointed to before are dropped afterwards (when managed).
- *   incremental   no relation yet, or full_refresh: as table. Otherwise `INSERT INTO` the
+ *   incremental   no relation yet, full_refresh, or an empty collection (an earlier build
+ *                 that failed before its rows landed): as table. Otherwise `INSERT INTO` the
  *                 existing collection (or swap alias) with sql_incremental, then the fence.
  *                 Both variants are keyed (rs_mat_keyed_sql) when unique_key names columns.
  *   ephemeral     nothing is sent.
@@ -22,6 +23,15 @@
  *                 becomes its default parameters; each tag is pointed at the new version
  *                 (Rockset moves `latest` itself).
  * pre_hooks run before anything else and post_hooks after, each as an async query.
+ * Failures: a build that fails transiently (a 5xx, a lost connection: rs_http_err_is_transient)
+ * is done again from the start, up to job->retries times with backoff, while that is safe: every
+ * kind converges when repeated (a table drops what the failed try made, a view is updated, a
+ * keyed incremental insert replaces the same _ids, a lambda whose newest version already holds
+ * this SQL and these parameters gets no other version), except once a hook was sent or an
+ * incremental insert without unique_key was submitted. Then the error is kept and ends with
+ *   "; not retried: <why>" (out->not_repeatable), telling the user what to check; when the
+ * retries ran out it ends with "; gave up after <N> tries".
+ * A swap-alias build that fails drops the fresh collection it made (best effort).
  * A missing workspace is created (with the ownership mark) on the first create that needs it.
  *
  * Ownership: everything created carries job->description (the mark of managed.h, naming the
@@ -78,7 +88,8 @@ typedef struct rs_mat_job {
     const char *const *tags;         /* query_lambda: tags pointed at the new version */
     size_t n_tags;
     int full_refresh;
-    long timeout_ms;                            /* bound of every wait */
+    long timeout_ms; /* bound of every wait */
+    int retries;     /* times a model that failed transiently is built again when that is safe */
     int (*is_managed)(const char *description); /* the ownership test; required */
 } rs_mat_job;
 
@@ -90,6 +101,9 @@ typedef struct rs_mat_result {
     char *query_id;          /* id of the INSERT INTO query; NULL when none ran */
     char *version;           /* query_lambda: the version made */
     long long rows_affected; /* documents inserted; -1 when unknown or not applicable */
+    int attempts;            /* builds tried (1 + retries used) */
+    const char *not_repeatable; /* set once a step that must not run twice was sent (static
+                                   text saying why); a failure after it is not retried */
 } rs_mat_result;
 
 void rs_mat_result_init(rs_mat_result *r);
