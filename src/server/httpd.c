@@ -77,10 +77,21 @@ static int rate_limited(rl_httpd *h) {
     return over;
 }
 
-static int injected_failure(rl_httpd *h) {
+/* Whether this request draws an injected failure: --fail-rate, limited by --fail-only to the
+ * requests whose "METHOD /path" starts with its text (so a test can aim at one kind of call). */
+static int injected_failure(rl_httpd *h, const rl_req *rq) {
+    const char *only = h->srv->cfg.fail_only;
     double p = h->srv->cfg.fail_rate, draw;
+    size_t method_len;
+
     if (p <= 0)
         return 0;
+    if (only != NULL) {
+        method_len = strlen(rq->method);
+        if (strncmp(only, rq->method, method_len) != 0 || only[method_len] != ' ' ||
+            strncmp(only + method_len + 1, rq->path, strlen(only + method_len + 1)) != 0)
+            return 0;
+    }
     pthread_mutex_lock(&h->lock);
     draw = (double)rand_r(&h->rng) / ((double)RAND_MAX + 1.0);
     pthread_mutex_unlock(&h->lock);
@@ -105,7 +116,7 @@ static int admit(rl_httpd *h, conn_state *cs, struct MHD_Connection *conn) {
                        h->srv->cfg.rate_limit);
         return 0;
     }
-    if (injected_failure(h)) {
+    if (injected_failure(h, rq)) {
         int status = h->srv->cfg.fail_status;
         const char *type = status == 503   ? "SERVICEUNAVAILABLE"
                            : status == 429 ? "RATELIMITEXCEEDED"

@@ -25,7 +25,8 @@ static const char usage[] =
     "                     [--data FILE | :memory:] [--api-key KEY]...\n"
     "                     [--provision-delay-ms N] [--view-sync-delay-ms N] [--ingest-delay-ms N]\n"
     "                     [--latency-ms N] [--fail-rate P] [--fail-status CODE] [--rate-limit N]\n"
-    "                     [--query-timeout-ms N] [--max-body-bytes N] [--help]\n"
+    "                     [--fail-only 'METHOD /path-prefix'] [--query-timeout-ms N]\n"
+    "                     [--max-body-bytes N] [--help]\n"
     "API keys come from --api-key (repeatable), else from ROCKSET_LOCAL_API_KEY.\n";
 
 static int parse_int(const char *flag, const char *text, int64_t min, int64_t *out) {
@@ -75,6 +76,8 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val, const c
     } else if (strcmp(flag, "--fail-status") == 0) {
         rc = parse_int(flag, val, 100, &n);
         cfg->fail_status = (int)n;
+    } else if (strcmp(flag, "--fail-only") == 0) {
+        cfg->fail_only = val;
     } else if (strcmp(flag, "--rate-limit") == 0) {
         rc = parse_int(flag, val, 0, &n);
         cfg->rate_limit = (int)n;

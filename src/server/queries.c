@@ -377,6 +377,66 @@ static int get_true(const cJSON *obj, const char *key) {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
+/* The optional fields of a query request and the type each must have when present and not null
+ * ('i' a non-negative integer, 'b' a boolean, 'o' an object): a wrong type is a 400, as
+ * Rockset's input validation answers, rather than the field silently ignored. */
+typedef struct field_type {
+    const char *key;
+    char kind;
+} field_type;
+
+static const field_type top_fields[] = {
+    {"async", 'b'},
+    {"timeout_ms", 'i'},
+    {"max_initial_results", 'i'},
+    {"default_row_limit", 'i'},
+    {"paginate", 'b'},
+    {"initial_paginate_response_doc_count", 'i'},
+    {"async_options", 'o'},
+    {NULL, 0},
+};
+static const field_type sql_fields[] = {
+    {"default_row_limit", 'i'},
+    {"paginate", 'b'},
+    {"initial_paginate_response_doc_count", 'i'},
+    {"generate_warnings", 'b'},
+    {NULL, 0},
+};
+static const field_type async_fields[] = {
+    {"client_timeout_ms", 'i'},
+    {"timeout_ms", 'i'},
+    {"max_initial_results", 'i'},
+    {NULL, 0},
+};
+
+static int has_type(const cJSON *item, char kind) {
+    switch (kind) {
+    case 'b':
+        return cJSON_IsBool(item);
+    case 'o':
+        return cJSON_IsObject(item);
+    default:
+        return cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9.0e15 &&
+               item->valuedouble == (double)(int64_t)item->valuedouble;
+    }
+}
+
+/* Replies 400 and returns 0 at the first field of obj with a wrong type. where: "" or "sql.". */
+static int check_types(rl_req *rq, const cJSON *obj, const field_type *fields, const char *where) {
+    static const char *const wanted[] = {"a boolean", "an object", "a non-negative integer"};
+    const cJSON *item;
+
+    for (; obj != NULL && fields->key != NULL; fields++) {
+        item = cJSON_GetObjectItemCaseSensitive(obj, fields->key);
+        if (item == NULL || cJSON_IsNull(item) || has_type(item, fields->kind))
+            continue;
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s%s must be %s", where, fields->key,
+                       wanted[fields->kind == 'b' ? 0 : fields->kind == 'o' ? 1 : 2]);
+        return 0;
+    }
+    return 1;
+}
+
 int rl_query_req_parse(rl_req *rq, const cJSON *top, const cJSON *sql_obj, rl_query_req *qr) {
     const cJSON *async_opts = cJSON_GetObjectItemCaseSensitive(top, "async_options");
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(sql_obj, "parameters");
@@ -384,6 +444,11 @@ int rl_query_req_parse(rl_req *rq, const cJSON *top, const cJSON *sql_obj, rl_qu
 
     memset(qr, 0, sizeof(*qr));
     qr->max_initial_results = -1;
+    if (!check_types(rq, top, top_fields, "") ||
+        (sql_obj != top && !check_types(rq, sql_obj, sql_fields, "sql.")) ||
+        !check_types(rq, cJSON_IsObject(async_opts) ? async_opts : NULL, async_fields,
+                     "async_options."))
+        return 0;
     if (params != NULL && !cJSON_IsNull(params) && !cJSON_IsArray(params)) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "parameters must be an array");
         return 0;

@@ -34,6 +34,7 @@ typedef struct rl_config {
     int64_t latency_ms;
     double fail_rate;
     int fail_status;
+    const char *fail_only; /* --fail-only: "METHOD /path" prefix the failures are limited to */
     int rate_limit;
     int64_t query_timeout_ms;
     int64_t max_body_bytes;
