@@ -570,6 +570,21 @@ static int pick_target(loader *ld, yaml_node_t *profile, const char *pname, cons
     return rc;
 }
 
+/* libyaml keeps a scalar's length, and "\0" escapes put NULs inside it; everything here reads
+ * values as C strings, so "dev\0x" would silently act as "dev". Refuse such a value. */
+static int refuse_nul_scalars(loader *ld) {
+    yaml_node_t *node;
+
+    for (node = ld->doc.nodes.start; node < ld->doc.nodes.top; node++) {
+        if (node->type == YAML_SCALAR_NODE &&
+            strlen((const char *)node->data.scalar.value) != node->data.scalar.length)
+            return fail_at(ld, (int)node->start_mark.line + 1,
+                           "a value holds a NUL character (\\0), which no profile setting can "
+                           "contain");
+    }
+    return RS_OK;
+}
+
 static int load_document(loader *ld, FILE *file) {
     yaml_parser_t parser;
     int rc = RS_OK;
@@ -584,6 +599,8 @@ static int load_document(loader *ld, FILE *file) {
             rc = rs_err_set(ld->err, RS_EINVAL, "%s:%d:%d: %s", ld->source,
                             (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
                             parser.problem ? parser.problem : "invalid YAML");
+    } else if ((rc = refuse_nul_scalars(ld)) != RS_OK) {
+        yaml_document_delete(&ld->doc);
     }
     yaml_parser_delete(&parser);
     return rc;
