@@ -12,6 +12,7 @@
  */
 #include "api.h"
 #include "api_int.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,10 +257,15 @@ done:
 
 int rs_api_query(rs_api *api, const rs_query_request *req, rs_query_result **out, rs_err *err) {
     rs_buf path = RS_BUF_INIT, body = RS_BUF_INIT;
+    size_t bad_at = 0;
     int rc;
 
     if (req->sql == NULL)
         return rs_err_set(err, RS_EINVAL, "rockset: no SQL text given");
+    /* the JSON encoder would send each bad byte as U+FFFD: a different statement than given */
+    if (!rs_utf8_valid(req->sql, strlen(req->sql), &bad_at))
+        return rs_err_set(err, RS_EINVAL, "rockset: the SQL text is not valid UTF-8 (at byte %zu)",
+                          bad_at);
     if (api->vi_rrn) {
         rs_buf_puts(&path, "/v1/orgs/self/virtualinstances/");
         api_escape(&path, api->vi_rrn);
