@@ -276,15 +276,18 @@ def bulk_round(node, tag, flags, label):
 @case
 def bulk_insert_and_scan_under_faults():
     node = Node("fx_bulk").start()
-    figures = []
-    for label, flags, status in (("503", ("--fail-rate", "0.2", "--fail-status", "503"), 503),
+    figures, healthy = [], None
+    # the healthy round first: the faulty rounds' times are reported as ratios to it
+    for label, flags, status in (("healthy", (), None),
+                                 ("503", ("--fail-rate", "0.2", "--fail-status", "503"), 503),
                                  ("rate_limit", ("--rate-limit", "4"), 429),
                                  ("latency", ("--latency-ms", str(150 * SLOW)), None)):
         before = node.count_status(status) if status else 0
         secs = bulk_round(node, "fxb", flags, label)
         node.stop()
         n = node.count_status(status) - before if status else 0
-        figures.append(f"{label}: {n} faults, insert {secs:.1f} s")
+        healthy = healthy or secs
+        figures.append(f"{label}: {n} faults, insert {secs:.1f} s = {secs / healthy:.1f}x healthy")
         if status:  # under the sanitizers requests are slower: fewer go over the limit
             check(f"{label}/faults_were_injected", n >= 1, f"none of status {status}")
         node.start()
