@@ -288,7 +288,10 @@ def bulk_insert_and_scan_under_faults():
         n = node.count_status(status) - before if status else 0
         healthy = healthy or secs
         figures.append(f"{label}: {n} faults, insert {secs:.1f} s = {secs / healthy:.1f}x healthy")
-        if status:  # under the sanitizers requests are slower: fewer go over the limit
+        # under valgrind (20,000 rows: ~10 requests, each slower than the rate limit's window)
+        # a round may see no fault: the count is reported, and required only at normal speed
+        # (100,000 rows, ~40 requests: no 503 at all has odds 0.8^40, about 1 in 7,500)
+        if status and SLOW == 1:
             check(f"{label}/faults_were_injected", n >= 1, f"none of status {status}")
         node.start()
     node.stop()
