@@ -727,7 +727,6 @@ static int parse_write_result(rs_jsonscan_span body, rs_write_result *r) {
     return oom ? RS_ENOMEM : RS_OK;
 }
 
-/* Send a document write; `docs` is the raw JSON array that goes under "data". */
 /* Whether every document of the array has an _id (not null): then a repeat of the batch
  * replaces the same documents, and sending it again after a lost answer is safe. */
 static int all_docs_named(const char *docs, size_t docs_len) {
@@ -800,6 +799,8 @@ static int patches_idempotent(const char *patches, size_t len) {
     return more == 0;
 }
 
+/* Send a document write; `docs` is the raw JSON array that goes under "data". idempotent: the
+ * batch ends the same when applied twice, so a lost answer may be retried (see api.h). */
 static int docs_write(rs_api *api, const char *method, const char *ws, const char *coll,
                       const char *docs, size_t docs_len, int idempotent, rs_write_result *out,
                       rs_err *err) {

@@ -377,42 +377,47 @@ static int get_true(const cJSON *obj, const char *key) {
     return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
-/* The optional fields of a query request and the type each must have when present and not null
- * ('i' a non-negative integer, 'b' a boolean, 'o' an object): a wrong type is a 400, as
- * Rockset's input validation answers, rather than the field silently ignored. */
+/* The optional fields of a query request and the type each must have when present and not
+ * null: a wrong type is a 400, as Rockset's input validation answers, rather than the field
+ * silently ignored. */
+typedef enum field_kind { FIELD_BOOL, FIELD_OBJECT, FIELD_COUNT } field_kind;
+
 typedef struct field_type {
     const char *key;
-    char kind;
+    field_kind kind;
 } field_type;
 
 static const field_type top_fields[] = {
-    {"async", 'b'},
-    {"timeout_ms", 'i'},
-    {"max_initial_results", 'i'},
-    {"default_row_limit", 'i'},
-    {"paginate", 'b'},
-    {"initial_paginate_response_doc_count", 'i'},
-    {"async_options", 'o'},
-    {NULL, 0},
+    {"async", FIELD_BOOL},
+    {"timeout_ms", FIELD_COUNT},
+    {"max_initial_results", FIELD_COUNT},
+    {"default_row_limit", FIELD_COUNT},
+    {"paginate", FIELD_BOOL},
+    {"initial_paginate_response_doc_count", FIELD_COUNT},
+    {"async_options", FIELD_OBJECT},
+    {NULL, FIELD_BOOL},
 };
 static const field_type sql_fields[] = {
-    {"default_row_limit", 'i'}, {"paginate", 'b'}, {"initial_paginate_response_doc_count", 'i'},
-    {"generate_warnings", 'b'}, {NULL, 0},
+    {"default_row_limit", FIELD_COUNT},
+    {"paginate", FIELD_BOOL},
+    {"initial_paginate_response_doc_count", FIELD_COUNT},
+    {"generate_warnings", FIELD_BOOL},
+    {NULL, FIELD_BOOL},
 };
 static const field_type async_fields[] = {
-    {"client_timeout_ms", 'i'},
-    {"timeout_ms", 'i'},
-    {"max_initial_results", 'i'},
-    {NULL, 0},
+    {"client_timeout_ms", FIELD_COUNT},
+    {"timeout_ms", FIELD_COUNT},
+    {"max_initial_results", FIELD_COUNT},
+    {NULL, FIELD_BOOL},
 };
 
-static int has_type(const cJSON *item, char kind) {
+static int has_type(const cJSON *item, field_kind kind) {
     switch (kind) {
-    case 'b':
+    case FIELD_BOOL:
         return cJSON_IsBool(item);
-    case 'o':
+    case FIELD_OBJECT:
         return cJSON_IsObject(item);
-    default:
+    default: /* a non-negative integer that a double holds exactly */
         return cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble <= 9.0e15 &&
                item->valuedouble == (double)(int64_t)item->valuedouble;
     }
@@ -428,9 +433,7 @@ static int check_types(rl_req *rq, const cJSON *obj, const field_type *fields, c
         if (item == NULL || cJSON_IsNull(item) || has_type(item, fields->kind))
             continue;
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s%s must be %s", where, fields->key,
-                       wanted[fields->kind == 'b'   ? 0
-                              : fields->kind == 'o' ? 1
-                                                    : 2]);
+                       wanted[fields->kind]);
         return 0;
     }
     return 1;
