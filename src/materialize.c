@@ -530,19 +530,25 @@ static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, ex
  * the alias switch itself was lost; then the alias still answers and the collection stays). A
  * failure here is ignored: the build's own error is the one to report. */
 static void drop_unused_swap(rs_api *api, const rs_mat_job *job, const char *coll) {
+    rs_buf target = RS_BUF_INIT;
     rs_alias alias;
     rs_err ignored;
-    int rc;
+    int pointed_to;
 
     rs_err_clear(&ignored);
     memset(&alias, 0, sizeof(alias));
-    rc = rs_api_alias_get(api, job->workspace, job->name, &alias, &ignored);
-    if (rc == RS_OK && alias.collections_json != NULL && strstr(alias.collections_json, coll))
-        rc = RS_EEXISTS; /* the switch landed: keep it */
-    else
-        rc = RS_OK;
+    /* the alias's collections are a JSON array of "ws.name" strings; resource names hold no
+     * quote or escape, so the quoted name matches one element exactly */
+    if (rs_buf_printf(&target, "\"%s.%s\"", job->workspace, coll) != RS_OK) {
+        rs_buf_free(&target);
+        return;
+    }
+    pointed_to = rs_api_alias_get(api, job->workspace, job->name, &alias, &ignored) == RS_OK &&
+                 alias.collections_json != NULL &&
+                 strstr(alias.collections_json, rs_buf_cstr(&target)) != NULL;
     rs_alias_free(&alias);
-    if (rc == RS_OK)
+    rs_buf_free(&target);
+    if (!pointed_to) /* else the switch landed: keep it */
         drop_collection(api, job->workspace, coll, job->timeout_ms, &ignored);
 }
 

@@ -236,6 +236,40 @@ static void test_hook_refused(rs_api *api) {
     rs_mat_result_free(&res);
 }
 
+static void test_failed_swap_dropped(rs_api *api) {
+    rs_mat_job job;
+    rs_mat_result res;
+    rs_err err;
+    const char *log;
+
+    job_init(&job, RS_MAT_TABLE, "t");
+    job.swap_alias = 1;
+    rs_mat_result_init(&res);
+    fake_reset(&fs);
+    /* the alias points to an older collection whose name holds the fresh one's prefix */
+    fake_push(&fs, 200, NULL,
+              "{\"data\":{\"name\":\"t\",\"collections\":[\"an.t__rs1\"],\"description\":"
+              "\"" MANAGED "\"}}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"CREATED\"}}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"READY\"}}");
+    fake_push(&fs, 400, NULL, "{\"message\":\"stop here\",\"type\":\"QUERY_ERROR\"}");
+    fake_push(&fs, 200, NULL,
+              "{\"data\":{\"name\":\"t\",\"collections\":[\"an.t__rs1\"],\"description\":"
+              "\"" MANAGED "\"}}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"DELETED\"}}");
+    fake_push(&fs, 404, NULL, NOT_FOUND);
+    rs_err_clear(&err);
+    CHECK_INT("swap/rc", rs_materialize(api, &job, &res, &err), RS_EHTTP);
+    CHECK_STR("swap/msg", err.msg, "rockset: stop here (QUERY_ERROR, HTTP 400)");
+    CHECK_INT("swap/attempts", res.attempts, 1);
+    log = request_lines();
+    CHECK("swap/alias_checked_again",
+          strstr(log, Q_ENDPOINT "\nGET " WS_PATH "/aliases/t\nDELETE " WS_PATH
+                                 "/collections/t__rs") != NULL);
+    CHECK("swap/old_collection_kept", strstr(log, "/collections/t__rs1\n") == NULL);
+    rs_mat_result_free(&res);
+}
+
 int main(void) {
     rs_api *api;
 
@@ -250,6 +284,7 @@ int main(void) {
     test_empty_incremental_built_in_full(api);
     test_lambda_no_second_version(api);
     test_hook_refused(api);
+    test_failed_swap_dropped(api);
     rs_api_close(api);
     fake_stop(&fs);
     TEST_DONE();
