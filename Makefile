@@ -9,9 +9,10 @@
 #   make bench     benchmarks (tests/bench), prints a table of ratios
 #   make clean
 #
-# Sources are picked up by wildcard: src/*.c is the SQLite-free core, ext/*.c the SQLite-facing
-# layer, src/server/*.c rockset-local. tests/unit/test_*.c link against the core;
-# tests/unit/server/test_*.c against the server's objects (without its main).
+# Sources are picked up by folder (docs/architecture.md maps them): CORE_DIRS are the SQLite-free
+# core, ext/ the SQLite-facing layer, SERVER_DIRS rockset-local. tests/unit/ mirrors src/:
+# tests/unit/<folder>/test_*.c link against the core; tests/unit/server/**/test_*.c against the
+# server's objects too (without its main).
 
 B        ?= build
 CC       ?= cc
@@ -31,12 +32,14 @@ SERVER_PKG_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_PKG_LIBS   = $(shell pkg-config --libs $(SERVER_PKGS))
 BASE_CFLAGS = $(WARN) $(WERROR) $(OPT) $(EXTRA) -fPIC -Isrc -Iext
 
-CORE_SRC   := $(wildcard src/*.c)
+CORE_DIRS   := src src/api src/scan src/template src/models src/dbt
+SERVER_DIRS := src/server src/server/sql
+CORE_SRC   := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 EXT_SRC    := $(wildcard ext/*.c)
-SERVER_SRC := $(wildcard src/server/*.c)
+SERVER_SRC := $(foreach d,$(SERVER_DIRS),$(wildcard $(d)/*.c))
 SERVER_LIB_SRC := $(filter-out src/server/main.c,$(SERVER_SRC))
-UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-SUNIT_SRC  := $(wildcard tests/unit/server/test_*.c)
+SUNIT_SRC  := $(wildcard tests/unit/server/test_*.c tests/unit/server/*/test_*.c)
+UNIT_SRC   := $(filter-out $(SUNIT_SRC),$(wildcard tests/unit/test_*.c tests/unit/*/test_*.c))
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(B)/obj/%.o)
 EXT_OBJ    := $(EXT_SRC:%.c=$(B)/obj/%.o)
@@ -45,7 +48,7 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(B)/obj/%.o)
 SERVER_LIB_OBJ := $(SERVER_LIB_SRC:%.c=$(B)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 SUNIT_BIN  := $(SUNIT_SRC:tests/unit/server/%.c=$(B)/tests/server/%)
-HEADERS    := $(wildcard src/*.h src/server/*.h ext/*.h)
+HEADERS    := $(foreach d,$(CORE_DIRS) $(SERVER_DIRS) ext,$(wildcard $(d)/*.h))
 
 .PHONY: all deps test test-full demo asan valgrind bench clean format format-check unit
 all: $(B)/rockset_ext.so $(B)/librockset_ext.a $(B)/rockset-local
@@ -101,7 +104,7 @@ $(B)/rockset-local: $(B)/obj/src/server/main.o $(B)/libserver.a $(B)/libcore.a
 
 $(B)/tests/server/%: tests/unit/server/%.c tests/unit/testlib.h $(B)/libserver.a $(B)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SERVER_PKG_CFLAGS) -Itests/unit -Isrc/server -o $@ $< $(B)/libserver.a $(B)/libcore.a $(SERVER_PKG_LIBS) -lpthread -lm
+	$(CC) $(BASE_CFLAGS) $(SERVER_PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libserver.a $(B)/libcore.a $(SERVER_PKG_LIBS) -lpthread -lm
 
 $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(B)/libcore.a
 	@mkdir -p $(dir $@)
@@ -127,11 +130,13 @@ valgrind: all unit
 bench: all
 	B=$(B) tests/bench/run.sh
 
+FORMAT_FILES = $(foreach d,$(CORE_DIRS) $(SERVER_DIRS) ext tests/unit tests/unit/*,$(wildcard $(d)/*.[ch]))
+
 format:
-	clang-format -i $(wildcard src/*.[ch] src/server/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/unit/server/*.[ch])
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror $(wildcard src/*.[ch] src/server/*.[ch] ext/*.[ch] tests/unit/*.[ch] tests/unit/server/*.[ch])
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build

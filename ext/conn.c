@@ -1,7 +1,7 @@
 /* conn.c - see conn.h. */
 #include "conn.h"
 #include "names.h"
-#include "profile.h"
+#include "api/profile.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>

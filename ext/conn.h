@@ -28,10 +28,10 @@
 #ifndef RS_EXT_CONN_H
 #define RS_EXT_CONN_H
 
-#include "api.h"
+#include "api/api.h"
 #include "buf.h"
 #include "err.h"
-#include "profile.h"
+#include "api/profile.h"
 
 #include <sqlite3ext.h>
 

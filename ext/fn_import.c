@@ -23,7 +23,7 @@
  * tables; a trigger or view in an untrusted database must not be able to do that.
  */
 #include "conn.h"
-#include "dbtimport.h"
+#include "dbt/dbtimport.h"
 #include "modules.h"
 #include "sqlerr.h"
 

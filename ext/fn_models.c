@@ -30,14 +30,14 @@
  * environment (env_var) or write tables; a trigger or view in an untrusted database must not
  * be able to call them.
  */
-#include "compile.h"
+#include "models/compile.h"
 #include "conn.h"
 #include "fn_models_int.h"
 #include "jsonscan.h"
 #include "managed.h"
-#include "materialize.h"
+#include "models/materialize.h"
 #include "modules.h"
-#include "runner.h"
+#include "models/runner.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>

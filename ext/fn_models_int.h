@@ -11,7 +11,7 @@
 #define RS_EXT_FN_MODELS_INT_H
 
 #include "buf.h"
-#include "compile.h"
+#include "models/compile.h"
 #include "conn.h"
 #include "err.h"
 

@@ -4,7 +4,7 @@
  */
 #include "fn_models_int.h"
 #include "managed.h"
-#include "runner.h"
+#include "models/runner.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3

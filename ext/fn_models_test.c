@@ -25,8 +25,8 @@
  */
 #include "fn_models_int.h"
 #include "jsonscan.h"
-#include "materialize.h"
-#include "runner.h"
+#include "models/materialize.h"
+#include "models/runner.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>

@@ -21,7 +21,7 @@
 #ifndef RS_EXT_SUBMIT_H
 #define RS_EXT_SUBMIT_H
 
-#include "api.h"
+#include "api/api.h"
 #include "buf.h"
 #include "conn.h"
 #include "err.h"

@@ -14,9 +14,9 @@
 #ifndef RS_EXT_VTAB_COLLECTION_H
 #define RS_EXT_VTAB_COLLECTION_H
 
-#include "api.h"
+#include "api/api.h"
 #include "conn.h"
-#include "planner.h"
+#include "scan/planner.h"
 
 #include <sqlite3ext.h>
 

@@ -24,7 +24,7 @@
  */
 #include "conn.h"
 #include "progress.h"
-#include "rowdecode.h"
+#include "scan/rowdecode.h"
 #include "sqlerr.h"
 #include "vtab_collection.h"
 

@@ -11,7 +11,7 @@
  * it exists on every connection that loaded the extension and cannot be CREATEd.
  */
 #include "fn_models_int.h"
-#include "graph.h"
+#include "models/graph.h"
 #include "sqlerr.h"
 #include "vtab_util.h"
 

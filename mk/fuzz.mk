@@ -22,7 +22,7 @@ FUZZ_SAN            := -fsanitize=address,undefined -fno-sanitize-recover=undefi
 FUZZ_TARGETS        := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS           := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_REPLAY_BIN     := $(FUZZ_TARGETS:%=$(B)/tests/test_fuzz_%)
-FUZZ_INC            := -Isrc -Isrc/server -Itests/fuzz
+FUZZ_INC            := -Isrc -Itests/fuzz
 FUZZ_LIBS            = $(PKG_LIBS) $(SERVER_PKG_LIBS) -lpthread -lm
 
 .PHONY: deps-fuzz fuzz fuzz-smoke fuzz-libs $(FUZZ_TARGETS:%=fuzz-%)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tests/run.sh - the whole test suite (what `make test` runs after building).
 #
-# 1. C unit tests: build/tests/test_* and build/tests/server/test_* (no network).
+# 1. C unit tests: every build/tests/**/test_* (tests/unit/ mirrors src/; no network).
 # 2. Starts one rockset-local on a free loopback port (--port 0 --port-file) shared by the
 #    scenario tests below, and stops it at the end.
-# 3. HTTP scenario tests: tests/http/test_*.py, run with /usr/bin/python3; real HTTP against
+# 3. Scenario tests in Python (/usr/bin/python3): tests/server/test_*.py drive rockset-local's API
+#    alone; tests/e2e/test_*.py load the extension (sqlite3 shell, Python, Tcl) against it. Real HTTP against
 #    the server (they may start servers of their own with other flags, on port 0 too).
 # 4. SQL scenario tests: tests/sql/*.sql run in the sqlite3 shell with the extension loaded;
 #    the output is cut into cases at lines "-- case: <id>" (printed with `.print`) and each case
@@ -84,7 +85,7 @@ stop_servers() {
 trap stop_servers EXIT
 
 # 1. unit tests
-for t in "$B"/tests/test_* "$B"/tests/server/test_*; do
+for t in $(find "$B/tests" -type f -name 'test_*' | sort); do
     [ -x "$t" ] || continue
     selected "$t" || continue
     name=$(basename "$t")
@@ -108,17 +109,17 @@ fi
 export RS_TEST_PORT=$srv_port
 export RS_TEST_URL="http://127.0.0.1:$srv_port"
 
-# 3. HTTP scenarios
-for t in tests/http/test_*.py; do
+# 3. Python scenarios: the server's API, then end to end through the extension
+for t in tests/server/test_*.py tests/e2e/test_*.py; do
     [ -f "$t" ] || continue
     selected "$t" || continue
     name=$(basename "$t" .py)
-    log="$out/http_$name.log"
+    log="$out/$(basename "$(dirname "$t")")_$name.log"
     timeout 600 "$PY" "$t" >"$log" 2>&1
     rc=$?
     count "$log"
     if [ $rc -ne 0 ] && ! grep -aq '^FAIL ' "$log"; then
-        note "FAIL http/$name: exited $rc with no failing check; see $log"
+        note "FAIL $(basename "$(dirname "$t")")/$name: exited $rc with no failing check; see $log"
         tail -5 "$log"
         failed=$((failed + 1))
     fi

@@ -2,7 +2,7 @@
 #include "query_exec.h"
 #include "docs.h"
 #include "queries.h"
-#include "sqlxlate.h"
+#include "server/sql/sqlxlate.h"
 
 #include <stdio.h>
 #include <stdlib.h>

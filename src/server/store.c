@@ -1,6 +1,6 @@
 /* store.c - see store.h. */
 #include "store.h"
-#include "sqlxlate.h"
+#include "server/sql/sqlxlate.h"
 
 #include <pthread.h>
 #include <stdarg.h>

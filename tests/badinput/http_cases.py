@@ -1,6 +1,6 @@
 """http_cases.py - the rockset-local half of the bad-input catalogue: malformed JSON, wrong types
 for fields, huge bodies, bad paths and methods, injection-like names, run by
-tests/http/test_badinput_http.py against the suite's shared server.
+tests/server/test_badinput_http.py against the suite's shared server.
 
 Each case is (id, method, path, body, expect[, opts]):
   body    None (no body), a str sent as is (so it may be broken JSON), or bytes;

@@ -16,7 +16,7 @@
 # Prints a table and writes it to tests/bench/RESULTS.md with the machine (nproc, CPU model)
 # (not in quick mode), then runs tests/bench/models_bench.sh (a 100-model project, threads=1 vs 8,
 # on servers of its own with network-like latency; it is the same size in quick mode), prints its
-# table and appends it to RESULTS.md, then runs the full differential corpus (tests/http/
+# table and appends it to RESULTS.md, then runs the full differential corpus (tests/e2e/
 # test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
 # Exits non-zero when a step failed or the model runner's goal was missed.
 set -u
@@ -56,7 +56,7 @@ fi
 # the full differential corpus (pushdown on / off / plain SQLite must agree), on the same server
 echo "differential corpus (RS_TEST_FULL=1):"
 RS_TEST_URL="$url" RS_TEST_KEY="$key" RS_TEST_OUT="$work" RS_TEST_FULL=1 \
-    /usr/bin/python3 tests/http/test_vtab_differential.py >"$work/diff.log" 2>&1 || rc=1
+    /usr/bin/python3 tests/e2e/test_vtab_differential.py >"$work/diff.log" 2>&1 || rc=1
 grep '^FAIL' "$work/diff.log" | head -20
 tail -n 1 "$work/diff.log"
 exit $rc

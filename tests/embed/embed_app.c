@@ -9,7 +9,7 @@
  * prints rockset_version(), then runs each SQL argument (by default a query against the Rockset
  * server the environment names) and prints every result row as its columns joined by '|'
  * (NULL as "NULL"). An error is printed as "error: <message>" on stderr and the exit status is 1.
- * tests/http/test_install.py installs the project into a scratch DESTDIR, builds this file
+ * tests/e2e/test_install.py installs the project into a scratch DESTDIR, builds this file
  * against it with pkg-config and checks what it prints.
  */
 #include <rockset_ext.h>

@@ -14,7 +14,7 @@
  */
 #include "fuzz.h"
 
-#include "profile.h"
+#include "api/profile.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

@@ -14,9 +14,9 @@
  */
 #include "fuzz.h"
 
-#include "http.h"
+#include "api/http.h"
 #include "jsonscan.h"
-#include "rowdecode.h"
+#include "scan/rowdecode.h"
 
 #define MAX_WALK_DEPTH 64
 

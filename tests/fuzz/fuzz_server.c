@@ -14,9 +14,9 @@
  */
 #include "fuzz.h"
 
-#include "queries.h"
-#include "router.h"
-#include "server.h"
+#include "server/queries.h"
+#include "server/router.h"
+#include "server/server.h"
 
 #include <cJSON.h>
 

@@ -17,7 +17,7 @@
  */
 #include "fuzz.h"
 
-#include "sqlxlate.h"
+#include "server/sql/sqlxlate.h"
 
 #include <sqlite3.h>
 

@@ -13,7 +13,7 @@
  */
 #include "fuzz.h"
 
-#include "template.h"
+#include "template/template.h"
 
 static int put_str(rs_tpl_value *dict, const char *key, const char *text) {
     rs_tpl_value v;

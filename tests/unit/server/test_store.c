@@ -3,10 +3,10 @@
  * without HTTP: offsets, names, int64-exact documents, JSON-patch edge cases, the ingest-delay
  * visibility rules (previous version served until the delay passes) and commit fences.
  */
-#include "handlers.h"
-#include "queries.h"
-#include "router.h"
-#include "server.h"
+#include "server/handlers.h"
+#include "server/queries.h"
+#include "server/router.h"
+#include "server/server.h"
 #include "testlib.h"
 
 #include <stdlib.h>

@@ -1,0 +1,544 @@
+/*
+ * compile.c - see compile.h.
+ *
+ * How it works: rs_project_load copies the rows, parses each model's template once and runs it
+ * in parse mode (rs_template_collect) to learn its refs, sources and config() keywords; those
+ * are merged with the row into rs_model_info (compile_config.c) and handed to graph.h. Compiling
+ * renders the template for real with the host below answering ref/source/this/target/var/
+ * env_var/is_incremental; refs to ephemeral models are noted, rendered in turn (cached) and
+ * put in front as CTEs. Every call into template.h is in this file.
+ */
+#include "compile.h"
+#include "compile_int.h"
+#include "jsonscan.h"
+#include "template/template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_JSON_DEPTH 32
+
+static int oom(rs_err *err) {
+    return rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+/* ---------------------------------------------------------------- JSON <-> template values */
+
+static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err);
+
+static int json_container_to_value(rs_jsonscan_span span, int is_object, int depth,
+                                   rs_tpl_value *out, rs_err *err) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, item;
+    rs_tpl_value v = rs_tpl_none(), child;
+    char *name = NULL;
+    int rc, more;
+
+    rc = is_object ? rs_tpl_dict(&v) : rs_tpl_list(&v);
+    if (rc == RS_OK)
+        rc = rs_jsonscan_iter_init(&it, span) == RS_OK ? RS_OK : RS_EPARSE;
+    while (rc == RS_OK && (more = rs_jsonscan_iter_next(&it, &key, &item)) == 1) {
+        rc = json_to_value(item, depth + 1, &child, err);
+        if (rc == RS_OK && is_object) {
+            rc = rs_jsonscan_string_dup(key, &name, err);
+            if (rc == RS_OK)
+                rc = rs_tpl_dict_set(&v, name, child);
+            else
+                rs_tpl_value_free(&child);
+            free(name);
+            name = NULL;
+        } else if (rc == RS_OK) {
+            rc = rs_tpl_list_append(&v, child);
+        }
+    }
+    if (rc != RS_OK) {
+        rs_tpl_value_free(&v);
+        return err->code != RS_OK ? rc : rs_err_set(err, rc, "cannot convert a JSON value");
+    }
+    *out = v;
+    return RS_OK;
+}
+
+/* A template value from JSON text (ints exact). Containers and strings are converted here rather
+ * than by rs_tpl_value_from_json: var() values have their own depth limit and messages. */
+static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err) {
+    char *s = NULL;
+    int rc;
+
+    if (depth > MAX_JSON_DEPTH)
+        return rs_err_set(err, RS_EINVAL, "a JSON value is nested too deeply");
+    switch (rs_jsonscan_classify(span)) {
+    case RS_JSON_OBJECT:
+        return json_container_to_value(span, 1, depth, out, err);
+    case RS_JSON_ARRAY:
+        return json_container_to_value(span, 0, depth, out, err);
+    case RS_JSON_STRING:
+        rc = rs_jsonscan_string_dup(rs_jsonscan_trim(span), &s, err);
+        if (rc == RS_OK && rs_tpl_string(out, s, strlen(s)) != RS_OK)
+            rc = oom(err);
+        free(s);
+        return rc;
+    default:
+        if (rs_tpl_value_from_json_scalar(span.ptr, span.len, out) == RS_OK)
+            return RS_OK;
+        return rs_err_set(err, RS_EPARSE, "invalid JSON value");
+    }
+}
+
+/* The merged config: the row's members not overridden, then the config() keywords. */
+static int merge_config(const char *model, const char *row_json, const rs_tpl_value *kw,
+                        rs_buf *out, rs_err *err) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, value;
+    char *name = NULL;
+    size_t i;
+    int first = 1, rc = RS_OK;
+
+    if (row_json != NULL && (rs_jsonscan_validate(row_json, strlen(row_json), NULL) != RS_OK ||
+                             rs_jsonscan_classify(rs_jsonscan_cstr(row_json)) != RS_JSON_OBJECT))
+        return rs_err_set(err, RS_EINVAL, "model '%s': rockset_models.config must be a JSON object",
+                          model);
+    rs_buf_putc(out, '{');
+    if (row_json != NULL && rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(row_json)) == RS_OK) {
+        while (rc == RS_OK && rs_jsonscan_iter_next(&it, &key, &value) == 1) {
+            rc = rs_jsonscan_string_dup(key, &name, err);
+            if (rc == RS_OK && (kw->type != RS_TPL_DICT || rs_tpl_dict_get(kw, name) == NULL)) {
+                rs_buf_puts(out, first ? "" : ",");
+                rs_buf_append(out, key.ptr, key.len);
+                rs_buf_putc(out, ':');
+                rs_buf_append(out, value.ptr, value.len);
+                first = 0;
+            }
+            free(name);
+            name = NULL;
+        }
+    }
+    for (i = 0; rc == RS_OK && kw->type == RS_TPL_DICT && i < rs_tpl_value_len(kw); i++) {
+        const char *k = rs_tpl_dict_key(kw, i);
+        rs_buf_puts(out, first ? "" : ",");
+        rs_buf_json_string(out, k, strlen(k));
+        rs_buf_putc(out, ':');
+        /* Template values are depth-capped by the compiler; NaN and infinities become null. */
+        if (rs_tpl_value_to_json(rs_tpl_dict_value(kw, i), out) != RS_OK)
+            rc = oom(err);
+        first = 0;
+    }
+    rs_buf_putc(out, '}');
+    if (rc == RS_OK && out->oom)
+        rc = oom(err);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the host */
+
+typedef struct host {
+    rs_project *p;
+    cmodel *self;
+    int is_incremental;
+    int collecting; /* parse mode: unknown vars are undefined, not errors */
+    size_t *ephs;   /* ephemeral models ref()'d (input positions), no duplicates */
+    size_t n_ephs;
+    size_t cap_ephs;
+} host;
+
+static int string_value(rs_tpl_value *out, const char *s, rs_err *err) {
+    if (rs_tpl_string(out, s, strlen(s)) != RS_OK)
+        return oom(err);
+    return RS_OK;
+}
+
+/* A dict of string members (NULL-terminated name/value pairs) rendering as display. */
+static int string_dict(rs_tpl_value *out, const char *display, const char *const *pairs,
+                       rs_err *err) {
+    rs_tpl_value d = rs_tpl_none(), s;
+    int rc = rs_tpl_dict(&d);
+
+    for (; rc == RS_OK && pairs[0] != NULL; pairs += 2) {
+        rc = rs_tpl_string(&s, pairs[1], strlen(pairs[1]));
+        if (rc == RS_OK)
+            rc = rs_tpl_dict_set(&d, pairs[0], s);
+    }
+    if (rc == RS_OK && display != NULL)
+        rc = rs_tpl_dict_set_display(&d, display);
+    if (rc != RS_OK) {
+        rs_tpl_value_free(&d);
+        return oom(err);
+    }
+    *out = d;
+    return RS_OK;
+}
+
+static int host_lookup(void *ctx, const char *name, rs_tpl_value *out, rs_err *err) {
+    host *h = ctx;
+    const char *ws = h->self->info.workspace, *alias = h->self->info.alias;
+    const char *target_name = h->p->target_name, *target_ws = h->p->workspace;
+
+    if (strcmp(name, "this") == 0) {
+        const char *pairs[] = {"workspace",  ws,    "schema",   ws, "name", alias,
+                               "identifier", alias, "database", "", NULL};
+        return string_dict(out, h->self->this_sql, pairs, err);
+    }
+    if (strcmp(name, "target") == 0) {
+        const char *pairs[] = {"name", target_name, "workspace",    target_ws, "schema", target_ws,
+                               "type", "rockset",   "profile_name", "rockset", NULL};
+        return string_dict(out, target_name, pairs, err);
+    }
+    return RS_ENOTFOUND;
+}
+
+static int note_ephemeral(host *h, size_t pos, rs_err *err) {
+    size_t i, *grown;
+
+    for (i = 0; i < h->n_ephs; i++) {
+        if (h->ephs[i] == pos)
+            return RS_OK;
+    }
+    if (h->n_ephs == h->cap_ephs) {
+        grown = realloc(h->ephs, (h->cap_ephs ? h->cap_ephs * 2 : 4) * sizeof(*grown));
+        if (grown == NULL)
+            return oom(err);
+        h->ephs = grown;
+        h->cap_ephs = h->cap_ephs ? h->cap_ephs * 2 : 4;
+    }
+    h->ephs[h->n_ephs++] = pos;
+    return RS_OK;
+}
+
+static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    const char *name = NULL;
+    long idx;
+    cmodel *m;
+    int rc;
+
+    rc = rs_tpl_args_check(args, "ref", 1, 2, err);
+    if (rc == RS_OK)
+        rc = rs_tpl_args_string(args, args->n_pos - 1, "ref", &name, err);
+    if (rc != RS_OK)
+        return rc;
+    idx = rs_graph_find(h->p->graph, name);
+    if (idx < 0)
+        return rs_err_set(err, RS_EINVAL, "ref('%s'): no model named '%s'", name, name);
+    m = &h->p->models[rs_graph_input_pos(h->p->graph, (size_t)idx)];
+    if (!m->info.enabled)
+        return rs_err_set(err, RS_EINVAL, "ref('%s'): model '%s' is disabled", name, name);
+    if (m->info.kind == RS_MAT_EPHEMERAL) {
+        rc = note_ephemeral(h, (size_t)(m - h->p->models), err);
+        if (rc != RS_OK)
+            return rc;
+    }
+    return string_value(out, m->this_sql, err);
+}
+
+static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    const char *source = NULL, *table = NULL;
+    const csource *s;
+    int rc;
+
+    rc = rs_tpl_args_check(args, "source", 2, 2, err);
+    if (rc == RS_OK)
+        rc = rs_tpl_args_string(args, 0, "source", &source, err);
+    if (rc == RS_OK)
+        rc = rs_tpl_args_string(args, 1, "source", &table, err);
+    if (rc != RS_OK)
+        return rc;
+    s = compile_find_source(h->p, source, table);
+    if (s == NULL)
+        return rs_err_set(err, RS_EINVAL, "source('%s', '%s') is not in rockset_sources", source,
+                          table);
+    return string_value(out, s->relation_sql, err);
+}
+
+static int call_var(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    const char *name = NULL, *json;
+    int rc;
+
+    rc = rs_tpl_args_check(args, "var", 1, 2, err);
+    if (rc == RS_OK)
+        rc = rs_tpl_args_string(args, 0, "var", &name, err);
+    if (rc != RS_OK)
+        return rc;
+    json = compile_find_var(h->p, name);
+    if (json != NULL) {
+        rs_jsonscan_span span = rs_jsonscan_cstr(json);
+        if (rs_jsonscan_validate(span.ptr, span.len, NULL) != RS_OK)
+            return string_value(out, json, err); /* not JSON: the text itself */
+        return json_to_value(span, 0, out, err);
+    }
+    if (args->n_pos == 2) {
+        *out = rs_tpl_value_copy(&args->pos[1]);
+        return RS_OK;
+    }
+    if (h->collecting)
+        return RS_ENOTFOUND;
+    return rs_err_set(err, RS_EINVAL,
+                      "var('%s') is not set (add it to rockset_vars or the run's vars, or give a "
+                      "default)",
+                      name);
+}
+
+static int call_env_var(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    const char *name = NULL, *value;
+    int rc;
+
+    rc = rs_tpl_args_check(args, "env_var", 1, 2, err);
+    if (rc == RS_OK)
+        rc = rs_tpl_args_string(args, 0, "env_var", &name, err);
+    if (rc != RS_OK)
+        return rc;
+    if (strcmp(name, "ROCKSET_APIKEY") == 0 || strcmp(name, "ROCKSET_API_KEY") == 0)
+        return rs_err_set(err, RS_EINVAL,
+                          "env_var('%s') is not available to models: it holds the API key", name);
+    value = getenv(name);
+    if (value != NULL)
+        return string_value(out, value, err);
+    if (args->n_pos == 2) {
+        *out = rs_tpl_value_copy(&args->pos[1]);
+        return RS_OK;
+    }
+    if (h->collecting)
+        return RS_ENOTFOUND;
+    return rs_err_set(err, RS_EINVAL, "env_var('%s') is not set and has no default", name);
+}
+
+static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tpl_value *out,
+                     rs_err *err) {
+    host *h = ctx;
+    int rc;
+
+    if (strcmp(name, "ref") == 0)
+        return call_ref(h, args, out, err);
+    if (strcmp(name, "source") == 0)
+        return call_source(h, args, out, err);
+    if (strcmp(name, "var") == 0)
+        return call_var(h, args, out, err);
+    if (strcmp(name, "env_var") == 0)
+        return call_env_var(h, args, out, err);
+    if (strcmp(name, "is_incremental") == 0) {
+        rc = rs_tpl_args_check(args, "is_incremental", 0, 0, err);
+        if (rc == RS_OK)
+            *out = rs_tpl_bool(h->is_incremental);
+        return rc;
+    }
+    return RS_ENOTFOUND;
+}
+
+static void host_init(host *h, rs_project *p, cmodel *self, int is_incremental, int collecting,
+                      rs_tpl_env *env) {
+    memset(h, 0, sizeof(*h));
+    h->p = p;
+    h->self = self;
+    h->is_incremental = is_incremental;
+    h->collecting = collecting;
+    memset(env, 0, sizeof(*env));
+    env->ctx = h;
+    env->lookup = host_lookup;
+    env->call = host_call;
+}
+
+/* ---------------------------------------------------------------- parse mode */
+
+int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
+    rs_tpl_result res;
+    rs_tpl_env env;
+    rs_buf config = RS_BUF_INIT;
+    host h;
+    size_t i;
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    rc = rs_template_parse(m->info.name, m->sql, strlen(m->sql), &m->tpl, err);
+    if (rc != RS_OK)
+        return rc;
+    host_init(&h, p, m, 0, 1, &env);
+    rc = rs_template_collect(m->tpl, &env, &res, err);
+    free(h.ephs);
+    if (rc != RS_OK)
+        return rc;
+    rc = merge_config(m->info.name, m->config_row, &res.config, &config, err);
+    if (rc == RS_OK)
+        rc = compile_strv_reserve(&m->refs, res.n_refs, err);
+    for (i = 0; rc == RS_OK && i < res.n_refs; i++)
+        rc = compile_strv_push(&m->refs, res.refs[i], err);
+    for (i = 0; rc == RS_OK && i < res.n_sources; i++) {
+        rc = compile_strv_push(&m->source_names, res.sources[i].source, err);
+        if (rc == RS_OK)
+            rc = compile_strv_push(&m->source_tables, res.sources[i].table, err);
+    }
+    if (rc == RS_OK) {
+        m->info.config_json = m->config_merged = rs_buf_detach(&config);
+        if (m->config_merged == NULL)
+            rc = oom(err);
+    }
+    rs_buf_free(&config);
+    rs_tpl_result_free(&res);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rendering */
+
+/* Render m for real; *ephs gets the ephemeral models it ref()'d (input positions, malloc'd). */
+static int render(rs_project *p, cmodel *m, const char *text, int is_incremental, char **out,
+                  size_t **ephs, size_t *n_ephs, rs_err *err) {
+    rs_template *tpl = m->tpl;
+    rs_tpl_result res;
+    rs_tpl_env env;
+    host h;
+    int rc = RS_OK;
+
+    memset(&res, 0, sizeof(res));
+    host_init(&h, p, m, is_incremental, 0, &env);
+    if (text != NULL) /* a hook: its own template, same host */
+        rc = rs_template_parse(m->info.name, text, strlen(text), &tpl, err);
+    if (rc == RS_OK)
+        rc = rs_template_render(tpl, &env, &res, err);
+    if (text != NULL && tpl != m->tpl)
+        rs_template_free(tpl);
+    if (rc != RS_OK) {
+        free(h.ephs);
+        return rc;
+    }
+    *out = res.text;
+    res.text = NULL;
+    rs_tpl_result_free(&res);
+    if (ephs != NULL) {
+        *ephs = h.ephs;
+        *n_ephs = h.n_ephs;
+    } else {
+        free(h.ephs);
+    }
+    return RS_OK;
+}
+
+/* Make sure the ephemeral model at input position pos is rendered (cached in the model). */
+static int render_ephemeral(rs_project *p, size_t pos, rs_err *err) {
+    cmodel *e = &p->models[pos];
+    char *text = NULL;
+    int rc;
+
+    if (e->eph_sql != NULL)
+        return RS_OK;
+    rc = render(p, e, NULL, 0, &text, &e->eph_refs, &e->n_eph_refs, err);
+    if (rc != RS_OK)
+        return rc;
+    e->eph_sql = text;
+    return RS_OK;
+}
+
+/* Depth-first: every ephemeral model pos needs comes before it in *order. */
+static int order_ephemerals(rs_project *p, size_t pos, size_t *order, size_t *n_order,
+                            unsigned char *seen, rs_err *err) {
+    cmodel *e = &p->models[pos];
+    size_t i;
+    int rc;
+
+    if (seen[pos])
+        return RS_OK;
+    seen[pos] = 1;
+    rc = render_ephemeral(p, pos, err);
+    for (i = 0; rc == RS_OK && i < e->n_eph_refs; i++)
+        rc = order_ephemerals(p, e->eph_refs[i], order, n_order, seen, err);
+    if (rc == RS_OK)
+        order[(*n_order)++] = pos;
+    return rc;
+}
+
+/* The model's SQL with its ephemeral ancestors as CTEs. */
+static int compile_one(rs_project *p, cmodel *m, int is_incremental, char **out, rs_err *err) {
+    char *body = NULL;
+    size_t *ephs = NULL, n_ephs = 0, *order = NULL, n_order = 0, i;
+    unsigned char *seen = NULL;
+    const char **names = NULL, **bodies = NULL;
+    rs_buf sql = RS_BUF_INIT;
+    int rc;
+
+    rc = render(p, m, NULL, is_incremental, &body, &ephs, &n_ephs, err);
+    if (rc == RS_OK && n_ephs > 0) {
+        order = calloc(p->n_models, sizeof(*order));
+        seen = calloc(p->n_models, 1);
+        names = calloc(p->n_models, sizeof(*names));
+        bodies = calloc(p->n_models, sizeof(*bodies));
+        if (order == NULL || seen == NULL || names == NULL || bodies == NULL)
+            rc = oom(err);
+        if (rc == RS_OK)
+            seen[m - p->models] = 1; /* an ephemeral model compiled on its own */
+        for (i = 0; rc == RS_OK && i < n_ephs; i++)
+            rc = order_ephemerals(p, ephs[i], order, &n_order, seen, err);
+        for (i = 0; rc == RS_OK && i < n_order; i++) {
+            names[i] = p->models[order[i]].cte_name;
+            bodies[i] = p->models[order[i]].eph_sql;
+        }
+    }
+    if (rc == RS_OK && rs_compile_merge_ctes(&sql, body, names, bodies, n_order) != RS_OK)
+        rc = oom(err);
+    if (rc == RS_OK) {
+        *out = rs_buf_detach(&sql);
+        if (*out == NULL)
+            rc = oom(err);
+    }
+    rs_buf_free(&sql);
+    free(body);
+    free(ephs);
+    free(order);
+    free(seen);
+    free(names);
+    free(bodies);
+    return rc;
+}
+
+static int render_hooks(rs_project *p, cmodel *m, const compile_strv *hooks, char ***out,
+                        size_t *n_out, rs_err *err) {
+    char **list;
+    size_t i;
+    int rc = RS_OK;
+
+    *out = NULL;
+    *n_out = 0;
+    if (hooks->n == 0)
+        return RS_OK;
+    list = calloc(hooks->n, sizeof(*list));
+    if (list == NULL)
+        return oom(err);
+    for (i = 0; rc == RS_OK && i < hooks->n; i++)
+        rc = render(p, m, hooks->v[i], 0, &list[i], NULL, NULL, err);
+    *out = list; /* a failed slot stays NULL, which rs_compiled_free skips */
+    *n_out = i;
+    return rc;
+}
+
+int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
+                           rs_err *err) {
+    cmodel *m = compile_model_at(p, model);
+
+    if (m == NULL)
+        return rs_err_set(err, RS_EINVAL, "no model #%zu", model);
+    return compile_one(p, m, is_incremental, sql, err);
+}
+
+int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err) {
+    cmodel *m = compile_model_at(p, model);
+    rs_compiled c;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    if (m == NULL)
+        return rs_err_set(err, RS_EINVAL, "no model #%zu", model);
+    rc = compile_one(p, m, 0, &c.sql, err);
+    if (rc == RS_OK && m->info.kind == RS_MAT_INCREMENTAL)
+        rc = compile_one(p, m, 1, &c.sql_incremental, err);
+    if (rc == RS_OK)
+        rc = render_hooks(p, m, &m->pre_hooks, &c.pre_hooks, &c.n_pre_hooks, err);
+    if (rc == RS_OK)
+        rc = render_hooks(p, m, &m->post_hooks, &c.post_hooks, &c.n_post_hooks, err);
+    if (rc != RS_OK) {
+        rs_compiled_free(&c);
+        return rc;
+    }
+    *out = c;
+    return RS_OK;
+}
+
+void compile_template_free(cmodel *m) {
+    rs_template_free(m->tpl);
+    m->tpl = NULL;
+}

@@ -1,0 +1,133 @@
+/*
+ * materialize.h - building one model on Rockset: the materializations of SPEC section 5.
+ *
+ * What it is for: the model runner (runner.h) and rockset_materialize() hand one fully compiled
+ * model (rs_mat_job: kind, relation, SQL already rendered) to rs_materialize, which talks to
+ * Rockset through the given client and reports what it did. Nothing here knows SQLite or
+ * templates; compile.h produces the SQL, ext/fn_models.c the jobs.
+ *
+ *   view          the view ws.name is created, or its query updated when it exists; then waited
+ *                 on until it is no longer SYNCING.
+ *   table         a managed relation of that name is dropped (a collection is waited on until
+ *                 gone), the collection is created (wait READY), `INSERT INTO ws.name <sql>` runs
+ *                 as an async query that is polled, then the commit fence is waited on with the
+ *                 insert's last_offset. With swap_alias the rows go to a fresh collection
+ *                 "<name>__rs<ms>" and the alias ws.name is created or switched to it; the
+ *                 collections it pointed to before are dropped afterwards (when managed).
+ *   incremental   no relation yet, full_refresh, or an empty collection (an earlier build
+ *                 that failed before its rows landed): as table. Otherwise `INSERT INTO` the
+ *                 existing collection (or swap alias) with sql_incremental, then the fence.
+ *                 Both variants are keyed (rs_mat_keyed_sql) when unique_key names columns.
+ *   ephemeral     nothing is sent.
+ *   query_lambda  the lambda is created, or a new version of it is made; default_params_json
+ *                 becomes its default parameters; each tag is pointed at the new version
+ *                 (Rockset moves `latest` itself).
+ * pre_hooks run before anything else and post_hooks after, each as an async query.
+ * Failures: a build that fails transiently (a 5xx, a lost connection: rs_http_err_is_transient)
+ * is done again from the start, up to job->retries times with backoff, while that is safe: every
+ * kind converges when repeated (a table drops what the failed try made, a view is updated, a
+ * keyed incremental insert replaces the same _ids, a lambda whose newest version already holds
+ * this SQL and these parameters gets no other version), except once a hook was sent or an
+ * incremental insert without unique_key was submitted. Then the error is kept and ends with
+ *   "; not retried: <why>" (out->not_repeatable), telling the user what to check; when the
+ * retries ran out it ends with "; gave up after <N> tries".
+ * A swap-alias build that fails drops the fresh collection it made (best effort).
+ * A missing workspace is created (with the ownership mark) on the first create that needs it.
+ *
+ * Ownership: everything created carries job->description (the mark of managed.h, naming the
+ * model). A relation found in the way - to replace, update or insert into - must pass
+ * job->is_managed(description), else nothing is changed and the error is (RS_EINVAL)
+ *   "rockset: refusing to replace collection ws.x: it was not created by rockset_ext (its
+ *    description has no 'managed by rockset_ext' mark); drop it with rockset_drop('ws.x', 1) or
+ *    give the model another alias"
+ * ("replace" / "update" / "insert into"; "collection" / "view" / "alias" / "query lambda").
+ * Other errors are the client's (api.h), unchanged.
+ *
+ * Memory: a job only borrows its strings. rs_mat_result fields are malloc'd and freed with
+ * rs_mat_result_free. Thread-safety: rs_materialize uses only its arguments; run jobs on several
+ * threads with one rs_api each.
+ */
+#ifndef RS_MATERIALIZE_H
+#define RS_MATERIALIZE_H
+
+#include "api/api.h"
+#include "buf.h"
+#include "err.h"
+
+#include <stddef.h>
+
+typedef enum rs_mat_kind {
+    RS_MAT_VIEW = 0,
+    RS_MAT_TABLE,
+    RS_MAT_INCREMENTAL,
+    RS_MAT_EPHEMERAL,
+    RS_MAT_QUERY_LAMBDA
+} rs_mat_kind;
+
+/* "view", "table", "incremental", "ephemeral", "query_lambda" -> kind: RS_OK, else RS_EINVAL
+ * "unknown materialization 'x' (use view, table, incremental, ephemeral or query_lambda)". */
+int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err);
+const char *rs_mat_kind_name(rs_mat_kind kind);
+
+typedef struct rs_mat_job {
+    const char *model; /* model name, for messages */
+    rs_mat_kind kind;
+    const char *workspace; /* relation = workspace.name, both unquoted */
+    const char *name;
+    const char *sql;               /* compiled SQL (is_incremental() false) */
+    const char *sql_incremental;   /* incremental: compiled with is_incremental() true */
+    const char *const *unique_key; /* key columns; none, or the single "_id", = natural ids */
+    size_t n_unique_key;
+    const char *description; /* description of what is created (the ownership mark) */
+    int swap_alias;          /* table / incremental rebuilds: config.swap = 'alias' */
+    const char *const *pre_hooks;
+    size_t n_pre_hooks;
+    const char *const *post_hooks;
+    size_t n_post_hooks;
+    const char *default_params_json; /* query_lambda: JSON array of {name,type,value}; NULL = [] */
+    const char *const *tags;         /* query_lambda: tags pointed at the new version */
+    size_t n_tags;
+    int full_refresh;
+    long timeout_ms; /* bound of every wait */
+    int retries;     /* times a model that failed transiently is built again when that is safe */
+    int (*is_managed)(const char *description); /* the ownership test; required */
+} rs_mat_job;
+
+typedef struct rs_mat_result {
+    char *action;            /* "created view", "updated view", "created table", "replaced table",
+                                "inserted into table", "created query lambda", "updated query
+                                lambda", "inlined ephemeral"; NULL on failure */
+    char *relation;          /* "ws.name", unquoted */
+    char *query_id;          /* id of the INSERT INTO query; NULL when none ran */
+    char *version;           /* query_lambda: the version made */
+    long long rows_affected; /* documents inserted; -1 when unknown or not applicable */
+    int attempts;            /* builds tried (1 + retries used) */
+    const char *not_repeatable; /* set once a step that must not run twice was sent (static
+                                   text saying why); a failure after it is not retried */
+} rs_mat_result;
+
+void rs_mat_result_init(rs_mat_result *r);
+void rs_mat_result_free(rs_mat_result *r); /* NULL-safe; leaves it initialised */
+
+/* Build one model (see the top of this file). out (initialised) is filled as far as the work
+ * went, also on failure (relation, query_id). */
+int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err);
+
+/* --- pure helpers, exposed for compile.c and unit tests --- */
+
+/* Append an identifier as Rockset SQL: bare when it is [A-Za-z_][A-Za-z0-9_]* and not a
+ * reserved word, else in double quotes with '"' doubled. RS_OK or RS_ENOMEM. */
+int rs_mat_quote_ident(rs_buf *out, const char *ident);
+/* Append ws.name, each part quoted as needed. */
+int rs_mat_relation_sql(rs_buf *out, const char *ws, const char *name);
+
+/* Append sql wrapped so that the unique key becomes the document _id:
+ *   SELECT * EXCEPT (_id), CAST(k AS string) AS _id FROM (<sql>) AS __rs_keyed
+ * several keys: CONCAT(CAST(a AS string), '|', CAST(b AS string)). With no keys, or the single
+ * key "_id", sql is appended unchanged. */
+int rs_mat_keyed_sql(rs_buf *out, const char *sql, const char *const *keys, size_t n_keys);
+
+/* Append the name of a fresh swap collection for relation name: "<name>__rs<stamp_ms>". */
+int rs_mat_swap_name(rs_buf *out, const char *name, long long stamp_ms);
+
+#endif

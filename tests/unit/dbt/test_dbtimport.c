@@ -1,0 +1,455 @@
+/*
+ * test_dbtimport.c - unit tests of the dbt project reader (src/dbtimport*.c): CSV seeds,
+ * then a small project written into a temporary folder (models in folders with configs from
+ * dbt_project.yml, property files, sources, tests, vars, seeds), then errors with their files,
+ * lines and columns. No network, no SQLite.
+ */
+#include "dbt/dbtimport.h"
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmp_root[256];
+
+/* Write text to root/rel, making the folders on the way. */
+static void put_file(const char *root, const char *rel, const char *text) {
+    char path[512];
+    char *slash;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    for (slash = strchr(path + strlen(root) + 1, '/'); slash != NULL;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755);
+        *slash = '/';
+    }
+    f = fopen(path, "w");
+    if (f == NULL) {
+        printf("FAIL setup: cannot write %s\n", path);
+        return;
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A fresh project folder under tmp_root. */
+static const char *project_dir(const char *name) {
+    static char dir[400];
+
+    snprintf(dir, sizeof(dir), "%s/%s", tmp_root, name);
+    mkdir(dir, 0755);
+    return dir;
+}
+
+static const rs_dbt_model *model(const rs_dbt_project *p, const char *name) {
+    size_t i;
+
+    for (i = 0; i < p->n_models; i++)
+        if (strcmp(p->models[i].name, name) == 0)
+            return &p->models[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void test_csv_basics(void) {
+    const char *text = "\xEF\xBB\xBFid,name,score,zip,note,empty\r\n"
+                       "1,\"Smith, Ann\",2.5,02134,\"say \"\"hi\"\"\",\r\n"
+                       "\r\n"
+                       "-7,Bob,3,10001,\"two\nlines\",\r\n"
+                       "42,,1e3,99999,x,";
+    rs_dbt_seed seed;
+    rs_err err;
+
+    memset(&seed, 0, sizeof(seed));
+    rs_err_clear(&err);
+    CHECK_INT("csv_parse_ok", rs_dbt_csv_parse("seeds/s.csv", text, strlen(text), &seed, &err),
+              RS_OK);
+    CHECK_INT("csv_columns", seed.n_columns, 6);
+    CHECK_INT("csv_rows_blank_line_skipped", seed.n_rows, 3);
+    if (seed.n_columns != 6 || seed.n_rows != 3)
+        return;
+    CHECK_STR("csv_header_bom_stripped", seed.columns[0], "id");
+    CHECK_STR("csv_header_last", seed.columns[5], "empty");
+    CHECK_STR("csv_type_int", rs_dbt_type_name(seed.types[0]), "INTEGER");
+    CHECK_STR("csv_type_text_with_empty", rs_dbt_type_name(seed.types[1]), "TEXT");
+    CHECK_STR("csv_type_real", rs_dbt_type_name(seed.types[2]), "REAL");
+    CHECK_STR("csv_type_leading_zero_is_text", rs_dbt_type_name(seed.types[3]), "TEXT");
+    CHECK_STR("csv_type_all_empty_is_text", rs_dbt_type_name(seed.types[5]), "TEXT");
+    CHECK_STR("csv_quoted_comma", seed.cells[1], "Smith, Ann");
+    CHECK_STR("csv_doubled_quotes", seed.cells[4], "say \"hi\"");
+    CHECK_STR("csv_quoted_newline", seed.cells[6 + 4], "two\nlines");
+    CHECK_STR("csv_negative_int", seed.cells[6], "-7");
+    CHECK("csv_empty_cell_is_null", seed.cells[12 + 1] == NULL && seed.cells[5] == NULL);
+    CHECK_STR("csv_last_line_without_newline", seed.cells[12 + 4], "x");
+    rs_dbt_seed_clear(&seed);
+    CHECK("csv_clear_empties", seed.cells == NULL && seed.columns == NULL && seed.n_rows == 0);
+}
+
+static void csv_error(const char *name, const char *text, const char *want, int line) {
+    rs_dbt_seed seed;
+    rs_err err;
+    char label[128];
+
+    memset(&seed, 0, sizeof(seed));
+    rs_err_clear(&err);
+    snprintf(label, sizeof(label), "%s_code", name);
+    CHECK_INT(label, rs_dbt_csv_parse("seeds/x.csv", text, strlen(text), &seed, &err), RS_EINVAL);
+    snprintf(label, sizeof(label), "%s_message", name);
+    CHECK_STR(label, err.msg, want);
+    snprintf(label, sizeof(label), "%s_line", name);
+    CHECK_INT(label, err.line, line);
+    snprintf(label, sizeof(label), "%s_left_empty", name);
+    CHECK(label, seed.columns == NULL && seed.cells == NULL && seed.types == NULL);
+}
+
+static void test_csv_errors(void) {
+    csv_error("csv_field_count", "a,b\n1,2\n1,2,3\n",
+              "seeds/x.csv line 3: 3 fields, but the header has 2", 3);
+    csv_error("csv_one_field", "a,b\n1,2\n\n7\n",
+              "seeds/x.csv line 4: 1 field, but the header has 2", 4);
+    csv_error("csv_unclosed_quote", "a,b\n1,\"open\n2\n",
+              "seeds/x.csv line 2 column 3: a quoted field is never closed", 2);
+    csv_error("csv_after_quote", "a,b\n\"x\"y,2\n",
+              "seeds/x.csv line 2 column 4: unexpected character after a closing quote", 2);
+    csv_error("csv_empty_file", "",
+              "seeds/x.csv line 1: the file is empty: a seed needs a header row", 1);
+    csv_error("csv_duplicate_header", "a,b,a\n1,2,3\n",
+              "seeds/x.csv line 1: duplicate header column 'a'", 1);
+    csv_error("csv_unnamed_header", "a,,c\n", "seeds/x.csv line 1: header column 2 has no name", 1);
+}
+
+static void test_csv_types(void) {
+    const char *text = "big,huge,real,sign,text\n"
+                       "9223372036854775807,9223372036854775808,.5,+3,1.2.3\n"
+                       "0,1,-0.25e-3,-0,abc\n";
+    rs_dbt_seed seed;
+    rs_err err;
+
+    memset(&seed, 0, sizeof(seed));
+    rs_err_clear(&err);
+    CHECK_INT("csv_types_parse", rs_dbt_csv_parse("s.csv", text, strlen(text), &seed, &err), RS_OK);
+    if (seed.n_columns != 5)
+        return;
+    CHECK_STR("csv_type_int64_max", rs_dbt_type_name(seed.types[0]), "INTEGER");
+    CHECK_STR("csv_type_int64_overflow_is_real", rs_dbt_type_name(seed.types[1]), "REAL");
+    CHECK_STR("csv_type_fraction_forms", rs_dbt_type_name(seed.types[2]), "REAL");
+    CHECK_STR("csv_type_signed_ints", rs_dbt_type_name(seed.types[3]), "INTEGER");
+    CHECK_STR("csv_type_not_a_number", rs_dbt_type_name(seed.types[4]), "TEXT");
+    rs_dbt_seed_clear(&seed);
+}
+
+/* ---------------------------------------------------------------- a project */
+
+static const char project_yml[] = "name: shop\n"
+                                  "profile: rockset\n"
+                                  "model-paths: [\"models\"]\n"
+                                  "vars:\n"
+                                  "  start_date: '2024-01-01'\n"
+                                  "  limit: 10\n"
+                                  "  big: 9007199254740993\n"
+                                  "  flags: {on: yes, list: [1, 2.5, ~, \"x\"]}\n"
+                                  "  shop:\n"
+                                  "    limit: 20\n"
+                                  "models:\n"
+                                  "  +tags: all\n"
+                                  "  shop:\n"
+                                  "    +materialized: view\n"
+                                  "    staging:\n"
+                                  "      +materialized: table\n"
+                                  "      +tags: [staging]\n"
+                                  "      +schema: raw_ws\n"
+                                  "      stg_payments:\n"
+                                  "        +enabled: false\n"
+                                  "    marts:\n"
+                                  "      materialized: incremental\n"
+                                  "      +unique_key: [id, day]\n"
+                                  "      +pre-hook: \"SELECT 1\"\n"
+                                  "      +swap: alias\n"
+                                  "      meta: {owner: ann}\n"
+                                  "  other_pkg:\n"
+                                  "    +materialized: ephemeral\n";
+
+static const char schema_yml[] =
+    "version: 2\n"
+    "models:\n"
+    "  - name: customers\n"
+    "    description: One row per customer.\n"
+    "    config:\n"
+    "      tags: [pii]\n"
+    "    columns:\n"
+    "      - name: id\n"
+    "        tests: [unique, not_null]\n"
+    "      - name: status\n"
+    "        data_tests:\n"
+    "          - accepted_values:\n"
+    "              values: ['active', 'gone', 3]\n"
+    "      - name: order_id\n"
+    "        tests:\n"
+    "          - relationships: {to: \"ref('stg_orders')\", field: id}\n"
+    "          - relationships:\n"
+    "              arguments: {to: \"source('shop', 'orders')\", field: id}\n"
+    "          - dbt_utils.expression_is_true: {expression: '> 0'}\n"
+    "    tests:\n"
+    "      - unique: {column_name: email}\n"
+    "  - name: ghost\n"
+    "    description: no file\n"
+    "sources:\n"
+    "  - name: shop\n"
+    "    schema: raw\n"
+    "    tables:\n"
+    "      - name: orders\n"
+    "        identifier: orders_2024\n"
+    "      - name: customers\n"
+    "        columns:\n"
+    "          - name: id\n"
+    "            tests: [unique]\n"
+    "  - name: events\n"
+    "    tables: [{name: clicks}]\n"
+    "  - name: legacy\n"
+    "    database: old_ws\n"
+    "    tables: [{name: t}]\n";
+
+static void write_project(const char *dir) {
+    put_file(dir, "dbt_project.yml", project_yml);
+    put_file(dir, "models/top.sql", "SELECT 1 AS one\n");
+    put_file(dir, "models/staging/stg_orders.sql",
+             "{{ config(tags=['orders'], alias='orders_v') }}\n"
+             "SELECT * FROM {{ source('shop', 'orders') }}\n");
+    put_file(dir, "models/staging/stg_payments.sql", "SELECT 2 AS two\n");
+    put_file(dir, "models/marts/customers.sql",
+             "{{ config(materialized='table', unique_key='id') }}\n"
+             "SELECT * FROM {{ ref('stg_orders') }}\n");
+    put_file(dir, "models/marts/dyn.sql", "{{ config(materialized=var('kind')) }}\nSELECT 3\n");
+    put_file(dir, "models/bad.sql", "SELECT {{ oops( }}\n");
+    put_file(dir, "models/schema.yml", schema_yml);
+    put_file(dir, "models/py_model.py", "def model(dbt, session): pass\n");
+    put_file(dir, "models/.hidden/skip.sql", "SELECT 'hidden'\n");
+    put_file(dir, "seeds/countries.csv", "code,name,pop\nFR,France,68.1\nDE,Germany,84\n");
+    put_file(dir, "seeds/nested/zips.csv", "zip\n02134\n");
+    put_file(dir, "seeds/readme.txt", "not a seed\n");
+    put_file(dir, "macros/cents.sql", "{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n");
+}
+
+static void check_models(const rs_dbt_project *p) {
+    const rs_dbt_model *m;
+
+    CHECK_INT("project_models_count", p->n_models, 6);
+    CHECK_STR("models_sorted_first", p->n_models ? p->models[0].name : NULL, "bad");
+    m = model(p, "top");
+    CHECK("top_found", m != NULL);
+    if (m == NULL)
+        return;
+    CHECK_STR("top_path", m->path, "models/top.sql");
+    CHECK_STR("top_sql", m->sql, "SELECT 1 AS one\n");
+    CHECK_STR("top_materialized_from_project", m->materialized, "view");
+    CHECK_STR("top_tags_root", m->tags_json, "[\"all\"]");
+    CHECK("top_no_config", m->config_json == NULL && m->workspace == NULL && m->enabled == 1);
+    m = model(p, "stg_orders");
+    CHECK_STR("stg_orders_folder_materialized", m ? m->materialized : NULL, "table");
+    CHECK_STR("stg_orders_schema_is_workspace", m ? m->workspace : NULL, "raw_ws");
+    CHECK_STR("stg_orders_tags_add_up", m ? m->tags_json : NULL,
+              "[\"all\",\"staging\",\"orders\"]");
+    CHECK_STR("stg_orders_sql_config_alias", m ? m->alias : NULL, "orders_v");
+    CHECK("stg_orders_sql_kept", m && strncmp(m->sql, "{{ config(", 10) == 0);
+    m = model(p, "stg_payments");
+    CHECK_INT("stg_payments_disabled_by_model_key", m ? m->enabled : -1, 0);
+    m = model(p, "customers");
+    CHECK_STR("customers_sql_config_wins", m ? m->materialized : NULL, "table");
+    CHECK_STR("customers_sql_unique_key_wins", m ? m->unique_key : NULL, "id");
+    CHECK_STR("customers_tags_from_yml_config", m ? m->tags_json : NULL, "[\"all\",\"pii\"]");
+    CHECK_STR("customers_description", m ? m->description : NULL, "One row per customer.");
+    CHECK_STR("customers_other_config", m ? m->config_json : NULL,
+              "{\"pre_hook\":\"SELECT 1\",\"swap\":\"alias\",\"meta\":{\"owner\":\"ann\"}}");
+    m = model(p, "dyn");
+    CHECK_STR("dyn_non_literal_config_left_to_compiler", m ? m->materialized : NULL, "incremental");
+    CHECK_STR("dyn_unique_key_list_joined", m ? m->unique_key : NULL, "id, day");
+    m = model(p, "bad");
+    CHECK_STR("bad_template_still_imported", m ? m->sql : NULL, "SELECT {{ oops( }}\n");
+}
+
+static void check_rest(const rs_dbt_project *p) {
+    size_t i;
+
+    CHECK_STR("project_name", p->name, "shop");
+    CHECK_STR("project_profile", p->profile, "rockset");
+    CHECK_INT("vars_count", p->n_vars, 4);
+    if (p->n_vars == 4) {
+        CHECK_STR("var_big_name", p->vars[0].name, "big");
+        CHECK_STR("var_big_exact", p->vars[0].value_json, "9007199254740993");
+        CHECK_STR("var_dict", p->vars[1].value_json, "{\"on\":true,\"list\":[1,2.5,null,\"x\"]}");
+        CHECK_STR("var_scoped_wins", p->vars[2].value_json, "20");
+        CHECK_STR("var_quoted_string", p->vars[3].value_json, "\"2024-01-01\"");
+    }
+    CHECK_INT("sources_count", p->n_sources, 4);
+    if (p->n_sources == 4) {
+        CHECK_STR("source_default_workspace_is_name", p->sources[0].workspace, "events");
+        CHECK_STR("source_default_collection_is_name", p->sources[0].collection, "clicks");
+        CHECK_STR("source_database_as_workspace", p->sources[1].workspace, "old_ws");
+        CHECK_STR("source_sorted", p->sources[2].name, "customers");
+        CHECK_STR("source_schema", p->sources[3].workspace, "raw");
+        CHECK_STR("source_identifier", p->sources[3].collection, "orders_2024");
+    }
+    CHECK_INT("tests_count", p->n_tests, 6);
+    if (p->n_tests == 6) {
+        CHECK_STR("test_model_level_column_name", p->tests[0].column, "email");
+        CHECK_STR("test_unique", p->tests[1].test, "unique");
+        CHECK_STR("test_not_null_column", p->tests[2].column, "id");
+        CHECK_STR("test_accepted_values_arg", p->tests[3].arg_json, "[\"active\",\"gone\",3]");
+        CHECK_STR("test_relationships_ref", p->tests[4].arg_json,
+                  "{\"to\":\"stg_orders\",\"field\":\"id\"}");
+        CHECK_STR("test_relationships_arguments_source", p->tests[5].arg_json,
+                  "{\"to\":\"source('shop', 'orders')\",\"field\":\"id\"}");
+        CHECK_STR("test_model", p->tests[5].model, "customers");
+    }
+    CHECK_INT("seeds_count", p->n_seeds, 2);
+    if (p->n_seeds == 2) {
+        CHECK_STR("seed_name", p->seeds[0].name, "countries");
+        CHECK_STR("seed_nested_path", p->seeds[1].path, "seeds/nested/zips.csv");
+        CHECK_INT("seed_rows", p->seeds[0].n_rows, 2);
+        CHECK_STR("seed_real_column", rs_dbt_type_name(p->seeds[0].types[2]), "REAL");
+    }
+    for (i = 0; i < p->n_warnings; i++)
+        printf("  warning: %s\n", p->warnings[i]);
+    CHECK_INT("warnings_count", p->n_warnings, 6);
+    if (p->n_warnings == 6) {
+        CHECK_STR("warn_python", p->warnings[0],
+                  "models/py_model.py: Python models are not supported; skipped");
+        CHECK_STR("warn_unsupported_test", p->warnings[1],
+                  "models/schema.yml line 19 column 13: test 'dbt_utils.expression_is_true' on "
+                  "model 'customers' is not supported by rockset_test; skipped");
+        CHECK_STR("warn_no_sql_file", p->warnings[2],
+                  "models/schema.yml line 22 column 5: model 'ghost' has no .sql file; its "
+                  "properties are skipped");
+        CHECK_STR("warn_source_tests", p->warnings[3],
+                  "models/schema.yml line 30 column 9: tests on source('shop', 'customers') are "
+                  "not imported (rockset_tests holds tests of models)");
+        CHECK_STR(
+            "warn_bad_template", p->warnings[4],
+            "models/bad.sql: model 'bad' line 1 column 17: expected an expression but found '}}'; "
+            "its config() was not read");
+        CHECK_STR("warn_macros", p->warnings[5],
+                  "macros: 1 macro file is not imported: models that call their macros will not "
+                  "compile");
+    }
+}
+
+static void test_project(void) {
+    const char *dir = project_dir("shop");
+    rs_dbt_project *p = NULL;
+    rs_dbt_options no_seeds = {0};
+    rs_err err;
+
+    write_project(dir);
+    rs_err_clear(&err);
+    CHECK_INT("project_load_ok", rs_dbt_load(dir, NULL, &p, &err), RS_OK);
+    if (p == NULL) {
+        printf("  error: %s\n", err.msg);
+        return;
+    }
+    check_models(p);
+    check_rest(p);
+    rs_dbt_free(p);
+    p = NULL;
+    CHECK_INT("project_load_without_seeds", rs_dbt_load(dir, &no_seeds, &p, &err), RS_OK);
+    CHECK_INT("no_seeds_read", p ? p->n_seeds : 99, 0);
+    rs_dbt_free(p);
+    rs_dbt_free(NULL);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static void load_error(const char *name, const char *file, const char *text, const char *want,
+                       int line, int column) {
+    char label[128], dir_name[64];
+    const char *dir;
+    rs_dbt_project *p = NULL;
+    rs_err err;
+
+    snprintf(dir_name, sizeof(dir_name), "err_%s", name);
+    dir = project_dir(dir_name);
+    if (strcmp(file, "dbt_project.yml") != 0)
+        put_file(dir, "dbt_project.yml", "name: e\n");
+    put_file(dir, "models/m.sql", "SELECT 1\n");
+    put_file(dir, file, text);
+    rs_err_clear(&err);
+    snprintf(label, sizeof(label), "%s_fails", name);
+    CHECK(label, rs_dbt_load(dir, NULL, &p, &err) != RS_OK && p == NULL);
+    snprintf(label, sizeof(label), "%s_message", name);
+    CHECK_STR(label, err.msg, want);
+    snprintf(label, sizeof(label), "%s_position", name);
+    CHECK(label, err.line == line && err.column == column);
+}
+
+static void test_errors(void) {
+    char want[600];
+    const char *dir = project_dir("empty");
+    rs_dbt_project *p = NULL;
+    rs_err err;
+
+    rs_err_clear(&err);
+    snprintf(want, sizeof(want),
+             "'%s' is not a dbt project: %s/dbt_project.yml does not exist or cannot be read", dir,
+             dir);
+    CHECK_INT("no_project_file", rs_dbt_load(dir, NULL, &p, &err), RS_EINVAL);
+    CHECK_STR("no_project_file_message", err.msg, want);
+    load_error("yaml_syntax", "dbt_project.yml", "name: x\nmodels:\n  a: [1, 2\n",
+               "dbt_project.yml line 4 column 1: did not find expected ',' or ']' while parsing a "
+               "flow sequence",
+               4, 1);
+    load_error("no_name", "dbt_project.yml", "version: 2\n",
+               "dbt_project.yml line 1 column 1: the project needs a 'name'", 1, 1);
+    load_error("bad_materialized", "dbt_project.yml",
+               "name: e\nmodels:\n  e:\n    +materialized: snapshot\n",
+               "dbt_project.yml line 4 column 20: '+materialized' must be one of view, table, "
+               "incremental, ephemeral, query_lambda (not 'snapshot')",
+               4, 20);
+    load_error("bad_paths", "dbt_project.yml", "name: e\nmodel-paths: models\n",
+               "dbt_project.yml line 2 column 14: 'model-paths' must be a list of strings", 2, 14);
+    load_error("bad_enabled", "models/s.yml",
+               "models:\n  - name: m\n    config: {enabled: maybe}\n",
+               "models/s.yml line 3 column 23: 'enabled' must be true or false", 3, 23);
+    load_error("accepted_values_without_values", "models/s.yml",
+               "models:\n  - name: m\n    columns:\n      - name: c\n        tests:\n"
+               "          - accepted_values: {quote: false}\n",
+               "models/s.yml line 6 column 13: test 'accepted_values' needs values: [...]", 6, 13);
+    load_error("entry_without_name", "models/s.yml", "sources:\n  - schema: raw\n",
+               "models/s.yml line 2 column 5: a sources: entry needs a 'name' string", 2, 5);
+    load_error("bad_seed", "seeds/s.csv", "a,b\n1\n",
+               "seeds/s.csv line 2: 1 field, but the header has 2", 2, 0);
+    load_error("reserved_seed_name", "seeds/rockset_models.csv", "a\n1\n",
+               "seeds/rockset_models.csv: a seed may not be called 'rockset_models' (rockset_* and "
+               "sqlite_* tables belong to the extension and SQLite)",
+               0, 0);
+    dir = project_dir("dup");
+    put_file(dir, "dbt_project.yml", "name: d\n");
+    put_file(dir, "models/a/x.sql", "SELECT 1\n");
+    put_file(dir, "models/b/x.sql", "SELECT 2\n");
+    p = NULL;
+    CHECK_INT("duplicate_model", rs_dbt_load(dir, NULL, &p, &err), RS_EINVAL);
+    CHECK_STR("duplicate_model_message", err.msg,
+              "models/b/x.sql: model name 'x' is already used by models/a/x.sql (a model's name "
+              "is its file name, unique in the project)");
+}
+
+int main(void) {
+    char cmd[300];
+    int rc;
+
+    snprintf(tmp_root, sizeof(tmp_root), "/tmp/rs_test_dbtimport_%d", (int)getpid());
+    mkdir(tmp_root, 0755);
+    test_csv_basics();
+    test_csv_errors();
+    test_csv_types();
+    test_project();
+    test_errors();
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_root);
+    rc = system(cmd);
+    (void)rc;
+    TEST_DONE();
+}

@@ -1,0 +1,367 @@
+/*
+ * test_compile.c - unit tests of src/compile*.c: model settings (row, config JSON, config()),
+ * ref/source/this/target/var/env_var rendering, ephemeral CTE inlining and merging, hooks,
+ * lambda parameters, and the exact error texts. No network, no SQLite.
+ */
+#include "models/compile.h"
+#include "models/graph.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ROW(name_, sql_, kind_) \
+    { (name_), (sql_), (kind_), NULL, NULL, NULL, NULL, NULL, 1, NULL }
+
+static const rs_source_row sources[] = {
+    {"shop", "customers", "raw", "customers"},
+    {"shop", "orders", "raw", "order-lines"},
+};
+
+static const rs_var_row vars[] = {
+    {"min_amount", "10"},
+    {"regions", "[\"eu\", \"us\"]"},
+    {"label", "not json"},
+};
+
+/* Load a project; NULL and err filled on failure. */
+static rs_project *load(rs_model_row *rows, size_t n, const char *run_vars, rs_err *err) {
+    rs_project_input in;
+    rs_project *p = NULL;
+
+    memset(&in, 0, sizeof(in));
+    in.models = rows;
+    in.n_models = n;
+    in.sources = sources;
+    in.n_sources = 2;
+    in.vars = vars;
+    in.n_vars = 3;
+    in.run_vars_json = run_vars;
+    in.workspace = "analytics";
+    in.target_name = "dev";
+    rs_err_clear(err);
+    if (rs_project_load(&in, &p, err) != RS_OK)
+        return NULL;
+    return p;
+}
+
+/* Compiled SQL of the model `name` (is_incremental as given), or the error text. */
+static char *compile_text(rs_project *p, const char *name, int incremental) {
+    long idx = rs_graph_find(rs_project_graph(p), name);
+    char *sql = NULL;
+    rs_err err;
+
+    rs_err_clear(&err);
+    if (idx < 0)
+        return strdup("no such model");
+    if (rs_project_compile_sql(p, (size_t)idx, incremental, &sql, &err) != RS_OK)
+        return strdup(err.msg);
+    return sql;
+}
+
+static void check_sql(const char *name, rs_project *p, const char *model, int incremental,
+                      const char *want) {
+    char *got = compile_text(p, model, incremental);
+
+    CHECK_STR(name, got, want);
+    free(got);
+}
+
+static const rs_model_info *info(rs_project *p, const char *name) {
+    long idx = rs_graph_find(rs_project_graph(p), name);
+
+    return idx < 0 ? NULL : rs_project_model(p, (size_t)idx);
+}
+
+static void test_basic_project(void) {
+    rs_model_row rows[] = {
+        ROW("stg_customers", "SELECT id, name FROM {{ source('shop', 'customers') }};\n", "view"),
+        ROW("eph_orders",
+            "SELECT * FROM {{ source('shop', 'orders') }} WHERE amount > {{ var('min_amount') }}",
+            "ephemeral"),
+        ROW("eph_big", "SELECT customer_id, amount FROM {{ ref('eph_orders') }} WHERE amount > 100",
+            "ephemeral"),
+        ROW("totals",
+            "{{ config(materialized='table', unique_key='customer_id') }}"
+            "SELECT c.id AS customer_id, SUM(o.amount) AS total FROM {{ ref('stg_customers') }} c "
+            "JOIN {{ ref('eph_big') }} o ON o.customer_id = c.id "
+            "JOIN {{ ref('eph_orders') }} a ON a.customer_id = c.id GROUP BY c.id",
+            "view"),
+        ROW("with_own",
+            "-- leading comment\nWITH t AS (SELECT 1 AS x) SELECT * FROM t, {{ ref('eph_orders') "
+            "}}",
+            "view"),
+        ROW("incr",
+            "SELECT * FROM {{ ref('stg_customers') }}"
+            "{% if is_incremental() %} WHERE id > (SELECT MAX(id) FROM {{ this }}){% endif %}",
+            "incremental"),
+    };
+    const rs_model_info *mi;
+    rs_project *p;
+    rs_compiled c;
+    rs_err err;
+    long idx;
+
+    p = load(rows, 6, NULL, &err);
+    CHECK_STR("basic/load", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    CHECK_INT("basic/count", rs_graph_count(rs_project_graph(p)), 6);
+    check_sql("basic/source_and_trailing_semicolon", p, "stg_customers", 0,
+              "SELECT id, name FROM raw.customers");
+    check_sql("basic/ephemeral_alone_quoted_source", p, "eph_orders", 0,
+              "SELECT * FROM raw.\"order-lines\" WHERE amount > 10");
+    check_sql("basic/ephemeral_inlined_transitively", p, "totals", 0,
+              "WITH __dbt__cte__eph_orders AS (\n"
+              "SELECT * FROM raw.\"order-lines\" WHERE amount > 10\n),\n"
+              "__dbt__cte__eph_big AS (\n"
+              "SELECT customer_id, amount FROM __dbt__cte__eph_orders WHERE amount > 100\n)\n"
+              "SELECT c.id AS customer_id, SUM(o.amount) AS total FROM analytics.stg_customers c "
+              "JOIN __dbt__cte__eph_big o ON o.customer_id = c.id "
+              "JOIN __dbt__cte__eph_orders a ON a.customer_id = c.id GROUP BY c.id");
+    check_sql("basic/merged_with_own_with", p, "with_own", 0,
+              "-- leading comment\nWITH __dbt__cte__eph_orders AS (\n"
+              "SELECT * FROM raw.\"order-lines\" WHERE amount > 10\n),\n"
+              "t AS (SELECT 1 AS x) SELECT * FROM t, __dbt__cte__eph_orders");
+    check_sql("basic/incremental_off", p, "incr", 0, "SELECT * FROM analytics.stg_customers");
+    check_sql("basic/incremental_on", p, "incr", 1,
+              "SELECT * FROM analytics.stg_customers WHERE id > (SELECT MAX(id) FROM "
+              "analytics.incr)");
+    mi = info(p, "totals");
+    CHECK("basic/config_overrides_kind", mi && mi->kind == RS_MAT_TABLE);
+    CHECK("basic/unique_key",
+          mi && mi->n_unique_key == 1 && strcmp(mi->unique_key[0], "customer_id") == 0);
+    CHECK_STR("basic/relation", mi ? mi->relation : NULL, "analytics.totals");
+    CHECK_STR("basic/merged_config", mi ? mi->config_json : NULL,
+              "{\"materialized\":\"table\",\"unique_key\":\"customer_id\"}");
+
+    idx = rs_graph_find(rs_project_graph(p), "incr");
+    memset(&c, 0, sizeof(c));
+    rs_err_clear(&err);
+    CHECK_INT("basic/compile_incremental_rc", rs_project_compile(p, (size_t)idx, &c, &err), RS_OK);
+    CHECK("basic/compile_both_variants",
+          c.sql && c.sql_incremental && strcmp(c.sql, c.sql_incremental) != 0);
+    rs_compiled_free(&c);
+    rs_project_free(p);
+}
+
+static void test_settings(void) {
+    rs_model_row rows[] = {
+        {"m1", "SELECT 1", "table", "ops", "m_one", "a, b", "[\"nightly\"]",
+         "{\"tags\": [\"core\", \"nightly\"], \"swap\": \"alias\", \"pre_hook\": \"SELECT 'pre {{ "
+         "this }}'\","
+         " \"post-hook\": [\"SELECT 1\", \"SELECT 2\"]}",
+         1, "the first"},
+        {"m2", "{{ config(workspace='other', alias='two', enabled=false) }}SELECT 2", NULL, NULL,
+         NULL, "[\"x\"]", NULL, NULL, 1, NULL},
+        {"lam", "SELECT * FROM t WHERE n > :limit", "query_lambda", NULL, NULL, NULL, NULL,
+         "{\"parameters\": {\"limit\": 10, \"name\": \"x\", \"big\": 9007199254740993}}", 1, NULL},
+        {"lam2", "{{ config(parameters=[{'name': 'n', 'type': 'int', 'value': '5'}]) }}SELECT :n",
+         "query_lambda", NULL, NULL, NULL, NULL, NULL, 1, NULL},
+        {"m3", "{{ config(ratio=0.1, huge=1e400, nested={'a': [1.5, none]}) }}SELECT 3", NULL, NULL,
+         NULL, NULL, NULL, NULL, 1, NULL},
+    };
+    const rs_model_info *mi;
+    rs_project *p;
+    rs_compiled c;
+    rs_err err;
+
+    p = load(rows, 5, NULL, &err);
+    CHECK_STR("settings/load", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    mi = info(p, "m1");
+    CHECK_STR("settings/row_workspace_alias", mi ? mi->relation : NULL, "ops.m_one");
+    CHECK("settings/comma_unique_key",
+          mi && mi->n_unique_key == 2 && strcmp(mi->unique_key[1], "b") == 0);
+    CHECK("settings/tags_merged_once", mi && mi->n_tags == 2 &&
+                                           strcmp(mi->tags[0], "nightly") == 0 &&
+                                           strcmp(mi->tags[1], "core") == 0);
+    CHECK_INT("settings/swap", mi ? mi->swap_alias : -1, 1);
+    CHECK_STR("settings/description", mi ? mi->description : NULL, "the first");
+    memset(&c, 0, sizeof(c));
+    rs_err_clear(&err);
+    CHECK_INT("settings/compile_hooks",
+              rs_project_compile(p, (size_t)rs_graph_find(rs_project_graph(p), "m1"), &c, &err),
+              RS_OK);
+    CHECK_INT("settings/n_pre", c.n_pre_hooks, 1);
+    CHECK_STR("settings/pre_rendered", c.n_pre_hooks ? c.pre_hooks[0] : NULL,
+              "SELECT 'pre ops.m_one'");
+    CHECK_INT("settings/n_post_dashed_key", c.n_post_hooks, 2);
+    rs_compiled_free(&c);
+
+    mi = info(p, "m2");
+    CHECK_STR("settings/config_names", mi ? mi->relation : NULL, "other.two");
+    CHECK_INT("settings/config_disabled", mi ? mi->enabled : -1, 0);
+    CHECK("settings/json_unique_key", mi && mi->n_unique_key == 1);
+    CHECK_INT("settings/default_kind", mi ? (int)mi->kind : -1, RS_MAT_VIEW);
+
+    mi = info(p, "lam");
+    CHECK_STR("settings/params_object", mi ? mi->params_json : NULL,
+              "[{\"name\":\"limit\",\"type\":\"int\",\"value\":\"10\"},"
+              "{\"name\":\"name\",\"type\":\"string\",\"value\":\"x\"},"
+              "{\"name\":\"big\",\"type\":\"int\",\"value\":\"9007199254740993\"}]");
+    mi = info(p, "lam2");
+    CHECK_STR("settings/params_list_from_config_call", mi ? mi->params_json : NULL,
+              "[{\"name\":\"n\",\"type\":\"int\",\"value\":\"5\"}]");
+    /* config() values reach the merged config as valid JSON: shortest floats, null for inf. */
+    mi = info(p, "m3");
+    CHECK_STR("settings/config_floats_are_json", mi ? mi->config_json : NULL,
+              "{\"ratio\":0.1,\"huge\":null,\"nested\":{\"a\":[1.5,null]}}");
+    rs_project_free(p);
+}
+
+static void test_render_values(void) {
+    rs_model_row rows[] = {
+        ROW("t", "{{ target.name }} {{ target.workspace }} {{ this.name }} {{ this.workspace }}",
+            "view"),
+        ROW("v",
+            "{% for r in var('regions') %}{{ r }}{% if not loop.last %},{% endif %}{% endfor %}"
+            " {{ var('label') }} {{ var('missing', 'dflt') }} {{ var('run_only') }}",
+            "view"),
+        ROW("e", "{{ env_var('RS_TEST_COMPILE_ENV') }}-{{ env_var('RS_NOPE_NOT_SET', 'd') }}",
+            "view"),
+        ROW("order", "SELECT 1", "table"),
+        ROW("q", "SELECT * FROM {{ ref('order') }}", "view"),
+    };
+    rs_project *p;
+    rs_err err;
+
+    setenv("RS_TEST_COMPILE_ENV", "from-env", 1);
+    p = load(rows, 5, "{\"run_only\": 42, \"min_amount\": 1}", &err);
+    CHECK_STR("render/load", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    check_sql("render/target_and_this", p, "t", 0, "dev analytics t analytics");
+    check_sql("render/vars", p, "v", 0, "eu,us not json dflt 42");
+    check_sql("render/env_var", p, "e", 0, "from-env-d");
+    check_sql("render/ref_reserved_word_quoted", p, "q", 0, "SELECT * FROM analytics.\"order\"");
+    rs_project_free(p);
+}
+
+static void check_load_error(const char *name, rs_model_row *rows, size_t n, const char *want) {
+    rs_project *p;
+    rs_err err;
+
+    p = load(rows, n, NULL, &err);
+    CHECK_STR(name, p ? "loaded" : err.msg, want);
+    rs_project_free(p);
+}
+
+static void check_compile_error(const char *name, rs_model_row *rows, size_t n, const char *model,
+                                const char *want) {
+    rs_project *p;
+    rs_err err;
+
+    p = load(rows, n, NULL, &err);
+    if (p == NULL) {
+        CHECK_STR(name, err.msg, "(loaded)");
+        return;
+    }
+    check_sql(name, p, model, 0, want);
+    rs_project_free(p);
+}
+
+static void test_errors(void) {
+    rs_model_row unknown_ref[] = {ROW("a", "SELECT 1", "view"),
+                                  ROW("b", "SELECT * FROM {{ ref('aa') }}", "view")};
+    rs_model_row cycle[] = {ROW("a", "SELECT * FROM {{ ref('b') }}", "view"),
+                            ROW("b", "SELECT * FROM {{ ref('a') }}", "view")};
+    rs_model_row bad_kind[] = {ROW("a", "{{ config(materialized='snapshot') }}SELECT 1", "view")};
+    rs_model_row bad_type[] = {ROW("a", "{{ config(alias=3) }}SELECT 1", "view")};
+    rs_model_row config_array[] = {
+        {"a", "SELECT 1", "view", NULL, NULL, NULL, NULL, "[1]", 1, NULL}};
+    rs_model_row config_bad_json[] = {
+        {"a", "SELECT 1", "view", NULL, NULL, NULL, NULL, "{\"x\":", 1, NULL}};
+    rs_model_row bad_tags[] = {
+        {"a", "SELECT 1", "view", NULL, NULL, NULL, "{\"x\": 1}", NULL, 1, NULL}};
+    rs_model_row bad_params[] = {
+        {"a", "SELECT 1", "query_lambda", NULL, NULL, NULL, NULL, "{\"parameters\": 3}", 1, NULL}};
+    rs_model_row bad_swap[] = {
+        {"a", "SELECT 1", "table", NULL, NULL, NULL, NULL, "{\"swap\": \"yes\"}", 1, NULL}};
+    rs_model_row syntax[] = {ROW("a", "SELECT {{ 1 +", "view")};
+    rs_model_row no_name[] = {ROW("a", "SELECT 1", "view"), ROW(NULL, "SELECT 1", "view")};
+    rs_model_row bad_source[] = {ROW("a", "SELECT * FROM {{ source('shop', 'nope') }}", "view")};
+    rs_model_row bad_var[] = {ROW("a", "SELECT {{ var('nope') }}", "view")};
+    rs_model_row key_var[] = {ROW("a", "SELECT '{{ env_var('ROCKSET_APIKEY') }}'", "view")};
+    rs_model_row unset_env[] = {ROW("a", "SELECT '{{ env_var('RS_NOPE_NOT_SET') }}'", "view")};
+    rs_model_row unknown_fn[] = {ROW("a", "SELECT {{ reff('x') }}", "view")};
+
+    check_load_error("errors/unknown_ref", unknown_ref, 2,
+                     "model 'b' refers to unknown model 'aa' (ref('aa')); did you mean 'a'?");
+    check_load_error("errors/cycle", cycle, 2, "dependency cycle: a -> b -> a");
+    check_load_error("errors/bad_kind", bad_kind, 1,
+                     "model 'a': unknown materialization 'snapshot' (use view, table, "
+                     "incremental, ephemeral or query_lambda)");
+    check_load_error("errors/bad_config_type", bad_type, 1,
+                     "model 'a': config 'alias' must be a string");
+    check_load_error("errors/config_column_not_object", config_array, 1,
+                     "model 'a': rockset_models.config must be a JSON object");
+    check_load_error("errors/config_column_not_json", config_bad_json, 1,
+                     "model 'a': rockset_models.config must be a JSON object");
+    check_load_error("errors/bad_tags", bad_tags, 1,
+                     "model 'a': rockset_models.tags must be a JSON array of strings");
+    check_load_error("errors/bad_params", bad_params, 1,
+                     "model 'a': config 'parameters' must be a list of {name, type, value} or "
+                     "an object of name: value");
+    check_load_error("errors/bad_swap", bad_swap, 1,
+                     "model 'a': config 'swap' must be 'alias' or 'none'");
+    check_load_error("errors/no_name", no_name, 2, "model #2 has no name");
+    check_compile_error("errors/unknown_source", bad_source, 1, "a",
+                        "model 'a' line 1 column 18: source('shop', 'nope') is not in "
+                        "rockset_sources");
+    check_compile_error("errors/unset_var", bad_var, 1, "a",
+                        "model 'a' line 1 column 11: var('nope') is not set (add it to "
+                        "rockset_vars or the run's vars, or give a default)");
+    check_load_error("errors/api_key_env_var_refused_at_load", key_var, 1,
+                     "model 'a' line 1 column 12: env_var('ROCKSET_APIKEY') is not available "
+                     "to models: it holds the API key");
+    check_compile_error("errors/unset_env_var", unset_env, 1, "a",
+                        "model 'a' line 1 column 12: env_var('RS_NOPE_NOT_SET') is not set and "
+                        "has no default");
+    check_compile_error("errors/unknown_function", unknown_fn, 1, "a",
+                        "model 'a' line 1 column 11: unknown function 'reff'");
+    {
+        rs_project *p;
+        rs_err err;
+        p = load(syntax, 1, NULL, &err);
+        CHECK("errors/syntax_names_model_and_line",
+              p == NULL && strncmp(err.msg, "model 'a' line 1 column ", 24) == 0);
+        rs_project_free(p);
+    }
+    {
+        rs_project *p;
+        rs_err err;
+        p = load(unknown_ref, 1, "[1]", &err);
+        CHECK_STR("errors/run_vars_not_object", p ? "loaded" : err.msg,
+                  "the run's vars must be a JSON object");
+        rs_project_free(p);
+    }
+}
+
+static void test_merge_helpers(void) {
+    static const char *const names[] = {"__dbt__cte__a"};
+    static const char *const bodies[] = {"SELECT 1;  \n"};
+    rs_buf b = RS_BUF_INIT;
+
+    rs_compile_merge_ctes(&b, "SELECT 2 ;", NULL, NULL, 0);
+    CHECK_STR("merge/none_trims", rs_buf_cstr(&b), "SELECT 2");
+    rs_buf_reset(&b);
+    rs_compile_merge_ctes(&b, "/* c */ with x AS (SELECT 3) SELECT * FROM x", names, bodies, 1);
+    CHECK_STR("merge/lowercase_with_after_comment", rs_buf_cstr(&b),
+              "/* c */ WITH __dbt__cte__a AS (\nSELECT 1\n),\nx AS (SELECT 3) SELECT * FROM x");
+    rs_buf_reset(&b);
+    rs_compile_merge_ctes(&b, "SELECT * FROM withdrawals", names, bodies, 1);
+    CHECK_STR("merge/with_prefix_of_word_is_not_with", rs_buf_cstr(&b),
+              "WITH __dbt__cte__a AS (\nSELECT 1\n)\nSELECT * FROM withdrawals");
+    rs_buf_free(&b);
+}
+
+int main(void) {
+    test_basic_project();
+    test_settings();
+    test_render_values();
+    test_errors();
+    test_merge_helpers();
+    TEST_DONE();
+}

@@ -1,0 +1,466 @@
+/* test_planner.c - unit tests of src/planner.c: column lists, DESCRIBE, plan encoding, exactness
+ * of pushed predicates and the Rockset SQL text they become. No network, no SQLite. */
+#include "scan/planner.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static rs_value v_int(long long i) {
+    rs_value v = {RS_VAL_INT, i, 0, NULL, 0};
+    return v;
+}
+
+static rs_value v_real(double r) {
+    rs_value v = {RS_VAL_REAL, 0, r, NULL, 0};
+    return v;
+}
+
+static rs_value v_text(const char *s) {
+    rs_value v = {RS_VAL_TEXT, 0, 0, s, strlen(s)};
+    return v;
+}
+
+static rs_value v_null(void) {
+    rs_value v = {RS_VAL_NULL, 0, 0, NULL, 0};
+    return v;
+}
+
+static rs_schema test_schema(void) {
+    rs_schema s = RS_SCHEMA_INIT;
+    rs_err err;
+
+    rs_err_clear(&err);
+    if (rs_schema_parse_columns("n INTEGER, r REAL, t TEXT, u, \"we\"\"ird\" NUMERIC", 0, &s,
+                                &err) != RS_OK) {
+        printf("FAIL setup: %s\n", err.msg);
+        exit(1);
+    }
+    return s;
+}
+
+/* Build the query for one term and return "<sql> | p1=type:value ..." (static buffer). */
+static const char *query_for(const rs_schema *s, int col, rs_plan_op op, const rs_value *vals,
+                             size_t n, int constant) {
+    static char out[2048];
+    rs_plan plan;
+    rs_term_values tv = {vals, n};
+    rs_query_text q;
+    rs_err err;
+    size_t i;
+
+    rs_plan_init(&plan);
+    plan.columns = 1u << col;
+    plan.terms[0].column = col;
+    plan.terms[0].op = op;
+    plan.terms[0].argv = 1;
+    plan.terms[0].constant = constant;
+    plan.n_terms = 1;
+    rs_query_text_init(&q);
+    if (rs_planner_build_query(s, "ws", "c", &plan, &tv, -1, 0, &q, &err) != RS_OK)
+        return "ERROR";
+    snprintf(out, sizeof(out), "%s%s", q.empty ? "EMPTY " : "", rs_buf_cstr(&q.sql));
+    for (i = 0; i < q.n_params; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), " | %s=%s:%s", q.names[i],
+                 q.types[i], q.values[i]);
+    rs_query_text_free(&q);
+    return out;
+}
+
+static void test_affinity(void) {
+    CHECK_INT("affinity/empty", rs_planner_affinity(""), RS_AFF_BLOB);
+    CHECK_INT("affinity/int", rs_planner_affinity("BIGINT"), RS_AFF_INTEGER);
+    CHECK_INT("affinity/point_int_first", rs_planner_affinity("POINT"), RS_AFF_INTEGER);
+    CHECK_INT("affinity/varchar", rs_planner_affinity("varchar(10)"), RS_AFF_TEXT);
+    CHECK_INT("affinity/blob", rs_planner_affinity("BLOB"), RS_AFF_BLOB);
+    CHECK_INT("affinity/double", rs_planner_affinity("DOUBLE PRECISION"), RS_AFF_REAL);
+    CHECK_INT("affinity/float", rs_planner_affinity("float"), RS_AFF_REAL);
+    CHECK_INT("affinity/json_numeric", rs_planner_affinity("JSON"), RS_AFF_NUMERIC);
+}
+
+static void check_parse_error(const char *name, const char *text, const char *want) {
+    rs_schema s = RS_SCHEMA_INIT;
+    rs_err err;
+    int rc;
+
+    rs_err_clear(&err);
+    rc = rs_schema_parse_columns(text, 0, &s, &err);
+    CHECK_INT(name, rc, RS_EINVAL);
+    CHECK_STR(name, err.msg, want);
+    CHECK_INT(name, (long long)s.n, 0);
+}
+
+static void test_parse_columns(void) {
+    rs_schema s = test_schema();
+    rs_buf b = RS_BUF_INIT;
+    rs_schema again = RS_SCHEMA_INIT;
+    rs_err err;
+
+    CHECK_INT("columns/count", (long long)s.n, 8);
+    CHECK_STR("columns/first_is_id", s.cols[0].name, "_id");
+    CHECK_INT("columns/id_role", s.cols[0].role, RS_COL_ID);
+    CHECK_STR("columns/quoted_name", s.cols[5].name, "we\"ird");
+    CHECK_INT("columns/untyped_blob", s.cols[4].affinity, RS_AFF_BLOB);
+    CHECK_STR("columns/hidden_event_time", s.cols[6].name, "_event_time");
+    CHECK_INT("columns/doc_role", s.cols[7].role, RS_COL_DOC);
+    CHECK_INT("columns/find_case_insensitive", rs_schema_find(&s, "T"), 3);
+    CHECK_INT("columns/find_absent", rs_schema_find(&s, "zz"), -1);
+    rs_schema_columns_text(&s, &b);
+    CHECK_STR("columns/text", rs_buf_cstr(&b),
+              "\"n\" INTEGER, \"r\" REAL, \"t\" TEXT, \"u\", \"we\"\"ird\" NUMERIC");
+    CHECK_INT("columns/text_reparses", rs_schema_parse_columns(rs_buf_cstr(&b), 0, &again, &err),
+              RS_OK);
+    CHECK_INT("columns/text_reparses_same", (long long)again.n, 8);
+    rs_buf_reset(&b);
+    rs_schema_declare(&s, &b);
+    CHECK_STR("columns/declare", rs_buf_cstr(&b),
+              "CREATE TABLE x(\"_id\" TEXT PRIMARY KEY, \"n\" INTEGER, \"r\" REAL, \"t\" TEXT, "
+              "\"u\", \"we\"\"ird\" NUMERIC, \"_event_time\" TEXT HIDDEN, \"_doc\" TEXT HIDDEN) "
+              "WITHOUT ROWID");
+    rs_schema_free(&again);
+    rs_schema_free(&s);
+    rs_buf_free(&b);
+
+    CHECK_INT(
+        "columns/types_with_size",
+        rs_schema_parse_columns(
+            " a varchar(10) , `b c` DECIMAL(10, 2), [d] double precision, _id TEXT", 0, &s, &err),
+        RS_OK);
+    CHECK_STR("columns/types_with_size_type", s.cols[1].type, "varchar(10)");
+    CHECK_STR("columns/backtick_name", s.cols[2].name, "b c");
+    CHECK_STR("columns/two_word_type", s.cols[3].type, "double precision");
+    CHECK_INT("columns/id_listed_ignored", (long long)s.n, 6);
+    rs_schema_free(&s);
+
+    check_parse_error("columns/err_empty", "  ", "rockset: columns: empty column list");
+    CHECK_INT("columns/empty_allowed", rs_schema_parse_columns(" ", 1, &s, &err), RS_OK);
+    CHECK_INT("columns/empty_allowed_count", (long long)s.n, 3);
+    rs_schema_free(&s);
+    check_parse_error("columns/err_no_name", "a INTEGER, , b",
+                      "rockset: columns: expected a column name at offset 11");
+    check_parse_error("columns/err_unterminated", "a, \"b",
+                      "rockset: columns: unterminated quoted name at offset 3");
+    check_parse_error("columns/err_unexpected", "a INTEGER; b",
+                      "rockset: columns: unexpected ';' at offset 9");
+    check_parse_error("columns/err_bad_size", "a VARCHAR(x)",
+                      "rockset: columns: unexpected 'x' at offset 10");
+    check_parse_error("columns/err_duplicate", "a, b, A", "rockset: columns: duplicate column 'A'");
+    check_parse_error("columns/err_reserved", "a, _doc",
+                      "rockset: columns: column '_doc' is reserved");
+    check_parse_error("columns/err_trailing_comma", "a,",
+                      "rockset: columns: expected a column name at offset 2");
+}
+
+static void add_row(rs_describe_acc *acc, const char *row) {
+    rs_err err;
+
+    rs_err_clear(&err);
+    if (rs_describe_acc_add(acc, row, strlen(row), &err) != RS_OK)
+        printf("FAIL describe/add: %s\n", err.msg);
+}
+
+static void test_describe(void) {
+    rs_describe_acc *acc = rs_describe_acc_new();
+    rs_buf b = RS_BUF_INIT;
+    rs_err err;
+
+    add_row(acc, "{\"field\":[\"_id\"],\"type\":\"string\",\"occurrences\":5,\"total\":5}");
+    add_row(acc,
+            "{\"field\":[\"_event_time\"],\"type\":\"timestamp\",\"occurrences\":5,\"total\":5}");
+    add_row(acc, "{\"field\":[\"age\"],\"type\":\"int\",\"occurrences\":3,\"total\":5}");
+    add_row(acc, "{\"field\":[\"age\"],\"type\":\"string\",\"occurrences\":2,\"total\":5}");
+    add_row(acc, "{\"field\":[\"Age\"],\"type\":\"float\",\"occurrences\":9,\"total\":5}");
+    add_row(acc, "{\"field\":[\"flag\"],\"type\":\"bool\",\"occurrences\":1,\"total\":5}");
+    add_row(acc, "{\"field\":[\"maybe\"],\"type\":\"null\",\"occurrences\":4,\"total\":5}");
+    add_row(acc, "{\"field\":[\"maybe\"],\"type\":\"float\",\"occurrences\":1,\"total\":5}");
+    add_row(acc, "{\"field\":[\"nothing\"],\"type\":\"null\",\"occurrences\":4,\"total\":5}");
+    add_row(acc, "{\"field\":[\"obj\"],\"type\":\"object\",\"occurrences\":2,\"total\":5}");
+    add_row(acc, "{\"field\":[\"obj\",\"x\"],\"type\":\"int\",\"occurrences\":2,\"total\":2}");
+    add_row(acc, "{\"field\":[\"tie\"],\"type\":\"string\",\"occurrences\":2,\"total\":5}");
+    add_row(acc, "{\"field\":[\"tie\"],\"type\":\"int\",\"occurrences\":2,\"total\":5}");
+    add_row(acc, "{\"not\":\"a describe row\"}");
+    rs_err_clear(&err);
+    CHECK_INT("describe/columns_rc", rs_describe_acc_columns(acc, &b, &err), RS_OK);
+    CHECK_STR("describe/columns", rs_buf_cstr(&b),
+              "\"age\" INTEGER, \"flag\" INTEGER, \"maybe\" REAL, \"nothing\", \"obj\" TEXT, "
+              "\"tie\" TEXT");
+    CHECK_STR("describe/type_for_date", rs_planner_type_for("date"), "TEXT");
+    rs_describe_acc_free(acc);
+    rs_buf_free(&b);
+}
+
+static void test_plan_encoding(void) {
+    rs_plan p, d;
+    rs_buf b = RS_BUF_INIT;
+    rs_err err;
+
+    rs_plan_init(&p);
+    p.columns = 0x8000000000000005ULL;
+    p.terms[0] = (rs_plan_term){0, RS_OP_EQ, 1, 1, 1};
+    p.terms[1] = (rs_plan_term){3, RS_OP_IN, 2, 0, 0};
+    p.terms[2] = (rs_plan_term){2, RS_OP_ISNULL, 0, 1, 0};
+    p.n_terms = 3;
+    p.order[0] = (rs_plan_order){0, 1};
+    p.n_order = 1;
+    p.limit_argv = 3;
+    p.offset_argv = 4;
+    p.page_hint = 25;
+    rs_plan_encode(&p, &b);
+    CHECK_STR("plan/encode", rs_buf_cstr(&b),
+              "rs1 c8000000000000005 w0:EQ:1:xk w3:IN:2:- w2:ISNULL:0:x o0:d l3 f4 h25");
+    CHECK_INT("plan/decode_rc", rs_plan_decode(rs_buf_cstr(&b), &d, &err), RS_OK);
+    CHECK("plan/roundtrip", memcmp(&p, &d, sizeof(p)) == 0);
+    rs_buf_reset(&b);
+    rs_plan_init(&p);
+    p.project = 0;
+    rs_plan_encode(&p, &b);
+    CHECK_STR("plan/encode_select_all", rs_buf_cstr(&b), "rs1 a");
+    CHECK_INT("plan/decode_select_all", rs_plan_decode("rs1 a", &d, &err), RS_OK);
+    CHECK_INT("plan/decode_select_all_project", d.project, 0);
+    CHECK_INT("plan/decode_bad_op", rs_plan_decode("rs1 w0:XX:1:x", &d, &err), RS_EINVAL);
+    CHECK_STR("plan/decode_bad_msg", err.msg, "rockset: bad plan 'rs1 w0:XX:1:x'");
+    CHECK_INT("plan/decode_bad_version", rs_plan_decode("rs2", &d, &err), RS_EINVAL);
+    CHECK_INT("plan/decode_null", rs_plan_decode(NULL, &d, &err), RS_EINVAL);
+    CHECK_INT("plan/decode_junk_flag", rs_plan_decode("rs1 w0:EQ:1:q", &d, &err), RS_EINVAL);
+    CHECK_INT("plan/decode_trailing", rs_plan_decode("rs1 l3x", &d, &err), RS_EINVAL);
+    rs_buf_free(&b);
+}
+
+static void test_exactness(void) {
+    rs_schema s = test_schema();
+    rs_value five = v_int(5), bob = v_text("bob"), ftext = v_text("5"), half = v_real(2.5);
+    rs_value null = v_null(), big = v_int(9007199254740993LL), john = v_text("john");
+    rs_value brace = v_text("{\"a\":1}"), day = v_text("2024-01-31");
+    const rs_column *id = &s.cols[0], *n = &s.cols[1], *r = &s.cols[2], *t = &s.cols[3];
+    const rs_column *u = &s.cols[4], *et = &s.cols[6], *doc = &s.cols[7];
+
+    CHECK_INT("exact/id_eq_text", rs_planner_term_exact(id, RS_OP_EQ, &bob), 1);
+    CHECK_INT("exact/id_eq_int_cast_ambiguous", rs_planner_term_exact(id, RS_OP_EQ, &five), 0);
+    CHECK_INT("exact/id_lt_text", rs_planner_term_exact(id, RS_OP_LT, &bob), 1);
+    CHECK_INT("exact/int_eq_int_strings_may_convert", rs_planner_term_exact(n, RS_OP_EQ, &five), 0);
+    CHECK_INT("exact/int_gt_int", rs_planner_term_exact(n, RS_OP_GT, &five), 0);
+    CHECK_INT("exact/int_eq_numeric_text", rs_planner_term_exact(n, RS_OP_EQ, &ftext), 0);
+    CHECK_INT("exact/int_eq_beyond_2p53", rs_planner_term_exact(n, RS_OP_EQ, &big), 0);
+    CHECK_INT("exact/real_le_real", rs_planner_term_exact(r, RS_OP_LE, &half), 0);
+    CHECK_INT("exact/int_eq_word", rs_planner_term_exact(n, RS_OP_EQ, &bob), 1);
+    CHECK_INT("exact/int_gt_word_superset", rs_planner_term_exact(n, RS_OP_GT, &bob), 0);
+    CHECK_INT("exact/text_eq_text", rs_planner_term_exact(t, RS_OP_EQ, &bob), 1);
+    CHECK_INT("exact/text_eq_base64_like", rs_planner_term_exact(t, RS_OP_EQ, &john), 0);
+    CHECK_INT("exact/text_eq_json_like", rs_planner_term_exact(t, RS_OP_EQ, &brace), 0);
+    CHECK_INT("exact/text_eq_date_like", rs_planner_term_exact(t, RS_OP_EQ, &day), 0);
+    CHECK_INT("exact/text_eq_short_number", rs_planner_term_exact(t, RS_OP_EQ, &ftext), 0);
+    CHECK_INT("exact/text_lt_text_objects_unknown", rs_planner_term_exact(t, RS_OP_LT, &bob), 0);
+    CHECK_INT("exact/text_ne_text", rs_planner_term_exact(t, RS_OP_NE, &bob), 1);
+    CHECK_INT("exact/text_eq_int_ambiguous", rs_planner_term_exact(t, RS_OP_EQ, &five), 0);
+    CHECK_INT("exact/untyped_eq_text", rs_planner_term_exact(u, RS_OP_EQ, &bob), 1);
+    CHECK_INT("exact/untyped_eq_numeric_text", rs_planner_term_exact(u, RS_OP_EQ, &ftext), 1);
+    CHECK_INT("exact/untyped_lt_text_objects_unknown", rs_planner_term_exact(u, RS_OP_LT, &ftext),
+              0);
+    CHECK_INT("exact/untyped_eq_int", rs_planner_term_exact(u, RS_OP_EQ, &five), 0);
+    CHECK_INT("exact/eq_null", rs_planner_term_exact(n, RS_OP_EQ, &null), 1);
+    CHECK_INT("exact/isnull", rs_planner_term_exact(u, RS_OP_ISNULL, NULL), 1);
+    CHECK_INT("exact/unknown_rhs", rs_planner_term_exact(n, RS_OP_EQ, NULL), 0);
+    CHECK_INT("exact/in_never", rs_planner_term_exact(n, RS_OP_IN, &five), 0);
+    CHECK_INT("exact/like_never", rs_planner_term_exact(t, RS_OP_LIKE, &bob), 0);
+    CHECK_INT("exact/event_time_never", rs_planner_term_exact(et, RS_OP_EQ, &bob), 0);
+    CHECK_INT("push/event_time", rs_planner_can_push(et, RS_OP_EQ), 0);
+    CHECK_INT("push/doc", rs_planner_can_push(doc, RS_OP_ISNULL), 0);
+    CHECK_INT("push/field_like", rs_planner_can_push(t, RS_OP_LIKE), 1);
+    CHECK_INT("order/id", rs_planner_can_order(id), 1);
+    CHECK_INT("order/field", rs_planner_can_order(n), 0);
+    rs_schema_free(&s);
+}
+
+static void test_queries(void) {
+    rs_schema s = test_schema();
+    rs_value five = v_int(5), bob = v_text("bob"), half = v_real(2.5), one = v_int(1);
+    rs_value ftext = v_text(" 7 "), null = v_null(), list[3], pat = v_text("Ab_c%");
+    rs_value glob = v_text("ab*"), nopfx = v_text("%x");
+
+    CHECK_STR("sql/id_eq", query_for(&s, 0, RS_OP_EQ, &bob, 1, 1),
+              "SELECT \"_id\" FROM \"ws\".\"c\" WHERE \"_id\" = :p1 | p1=string:bob");
+    /* INTEGER affinity: strings that look like numbers compare as numbers, so all strings
+     * (and other text) come back for SQLite to check */
+    CHECK_STR(
+        "sql/int_eq_int", query_for(&s, 1, RS_OP_EQ, &five, 1, 1),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND "
+        "\"n\" = :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=int:5");
+    CHECK_STR(
+        "sql/int_eq_word", query_for(&s, 1, RS_OP_EQ, &bob, 1, 1),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE (TYPEOF(\"n\") = 'string' AND \"n\" = :p1) "
+        "| p1=string:bob");
+    CHECK_STR(
+        "sql/int_eq_one_matches_true", query_for(&s, 1, RS_OP_EQ, &one, 1, 1),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND "
+        "\"n\" = :p1) OR (TYPEOF(\"n\") = 'bool' AND \"n\" = TRUE) OR "
+        "TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=int:1");
+    CHECK_STR(
+        "sql/real_gt_text_sorts_above", query_for(&s, 2, RS_OP_GT, &half, 1, 1),
+        "SELECT \"_id\", \"r\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"r\") IN ('int','float') AND "
+        "\"r\" > :p1) OR TYPEOF(\"r\") = 'string' OR TYPEOF(\"r\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=float:2.5");
+    CHECK_STR(
+        "sql/int_lt_bools_both", query_for(&s, 1, RS_OP_LT, &five, 1, 1),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND "
+        "\"n\" < :p1) OR TYPEOF(\"n\") = 'bool' OR TYPEOF(\"n\") = 'string' OR "
+        "TYPEOF(\"n\") NOT IN ('int','float','bool','string','null','undefined')) "
+        "| p1=int:5");
+    CHECK_STR(
+        "sql/int_column_text_number_converted", query_for(&s, 1, RS_OP_EQ, &ftext, 1, 1),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND "
+        "\"n\" = :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=int:7");
+    CHECK_STR(
+        "sql/text_eq", query_for(&s, 3, RS_OP_EQ, &bob, 1, 1),
+        "SELECT \"_id\", \"t\" FROM \"ws\".\"c\" WHERE (TYPEOF(\"t\") = 'string' AND \"t\" = :p1) "
+        "| p1=string:bob");
+    CHECK_STR("sql/text_lt_numbers_below", query_for(&s, 3, RS_OP_LT, &bob, 1, 1),
+              "SELECT \"_id\", \"t\" FROM \"ws\".\"c\" WHERE (TYPEOF(\"t\") IN ('int','float') OR "
+              "TYPEOF(\"t\") = 'bool' OR (TYPEOF(\"t\") = 'string' AND \"t\" < :p1) OR "
+              "TYPEOF(\"t\") NOT IN ('int','float','bool','string','null','undefined')) "
+              "| p1=string:bob");
+    CHECK_STR("sql/eq_null_empty", query_for(&s, 1, RS_OP_EQ, &null, 1, 1),
+              "EMPTY SELECT \"_id\", \"n\" FROM \"ws\".\"c\"");
+    CHECK_STR(
+        "sql/joined_value_superset", query_for(&s, 4, RS_OP_EQ, &five, 1, 0),
+        "SELECT \"_id\", \"u\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"u\") IN ('int','float') AND "
+        "\"u\" = :p1) OR TYPEOF(\"u\") = 'string' OR TYPEOF(\"u\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=int:5");
+    list[0] = v_int(1);
+    list[1] = v_text("x");
+    list[2] = v_int(3);
+    CHECK_STR(
+        "sql/in_list", query_for(&s, 1, RS_OP_IN, list, 3, 0),
+        "SELECT \"_id\", \"n\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND "
+        "\"n\" IN (:p1, :p2)) OR (TYPEOF(\"n\") = 'bool' AND \"n\" = TRUE) OR "
+        "TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=int:1 | p2=int:3");
+    CHECK_STR("sql/in_list_text_column", query_for(&s, 3, RS_OP_IN, list, 3, 0),
+              "SELECT \"_id\", \"t\" FROM \"ws\".\"c\" WHERE (TYPEOF(\"t\") IN ('int','float') OR "
+              "(TYPEOF(\"t\") = 'bool' AND \"t\" = TRUE) OR TYPEOF(\"t\") = 'string' OR "
+              "TYPEOF(\"t\") NOT IN ('int','float','bool','string','null','undefined'))");
+    CHECK_STR("sql/id_in", query_for(&s, 0, RS_OP_IN, list + 1, 1, 0),
+              "SELECT \"_id\" FROM \"ws\".\"c\" WHERE \"_id\" = :p1 | p1=string:x");
+    CHECK_STR("sql/isnull", query_for(&s, 3, RS_OP_ISNULL, NULL, 0, 0),
+              "SELECT \"_id\", \"t\" FROM \"ws\".\"c\" WHERE \"t\" IS NULL");
+    CHECK_STR("sql/id_isnull_empty", query_for(&s, 0, RS_OP_ISNULL, NULL, 0, 0),
+              "EMPTY SELECT \"_id\" FROM \"ws\".\"c\"");
+    CHECK_STR("sql/id_notnull_nothing", query_for(&s, 0, RS_OP_NOTNULL, NULL, 0, 0),
+              "SELECT \"_id\" FROM \"ws\".\"c\"");
+    CHECK_STR(
+        "sql/like_prefix_range", query_for(&s, 3, RS_OP_LIKE, &pat, 1, 1),
+        "SELECT \"_id\", \"t\" FROM \"ws\".\"c\" WHERE ((TYPEOF(\"t\") = 'string' AND \"t\" >= :p1 "
+        "AND \"t\" < :p2) OR TYPEOF(\"t\") NOT IN "
+        "('int','float','bool','string','null','undefined')) | p1=string:AB | p2=string:ac");
+    CHECK_STR("sql/glob_id_range", query_for(&s, 0, RS_OP_GLOB, &glob, 1, 1),
+              "SELECT \"_id\" FROM \"ws\".\"c\" WHERE \"_id\" >= :p1 AND \"_id\" < :p2 "
+              "| p1=string:ab | p2=string:ac");
+    CHECK_STR("sql/like_no_prefix", query_for(&s, 3, RS_OP_LIKE, &nopfx, 1, 1),
+              "SELECT \"_id\", \"t\" FROM \"ws\".\"c\"");
+    rs_schema_free(&s);
+}
+
+static void test_query_shapes(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+    rs_query_text q;
+    rs_err err;
+
+    rs_plan_init(&plan);
+    plan.project = 0;
+    rs_query_text_init(&q);
+    rs_planner_build_query(&s, "commons", "my\"c", &plan, NULL, 5, 5, &q, &err);
+    CHECK_STR("shape/select_all", rs_buf_cstr(&q.sql), "SELECT * FROM \"commons\".\"my\"\"c\"");
+    rs_query_text_free(&q);
+
+    rs_plan_init(&plan);
+    plan.columns = (1u << 7) | 1u;
+    rs_planner_build_query(&s, "w", "c", &plan, NULL, -1, 0, &q, &err);
+    CHECK_STR("shape/doc_means_star", rs_buf_cstr(&q.sql), "SELECT * FROM \"w\".\"c\"");
+    rs_query_text_free(&q);
+
+    rs_plan_init(&plan);
+    plan.columns = 0;
+    rs_planner_build_query(&s, "w", "c", &plan, NULL, -1, 0, &q, &err);
+    CHECK_STR("shape/nothing_used", rs_buf_cstr(&q.sql), "SELECT \"_id\" FROM \"w\".\"c\"");
+    rs_query_text_free(&q);
+
+    rs_plan_init(&plan);
+    plan.columns = 0x46;
+    plan.order[0] = (rs_plan_order){0, 1};
+    plan.n_order = 1;
+    plan.limit_argv = 1;
+    plan.offset_argv = 2;
+    rs_planner_build_query(&s, "w", "c", &plan, NULL, 10, 20, &q, &err);
+    CHECK_STR(
+        "shape/order_limit_offset", rs_buf_cstr(&q.sql),
+        "SELECT \"_id\", \"n\", \"r\", \"_event_time\" FROM \"w\".\"c\" ORDER BY \"_id\" DESC "
+        "LIMIT :p1 OFFSET :p2");
+    CHECK_STR("shape/limit_value", q.values[0], "10");
+    CHECK_STR("shape/offset_value", q.values[1], "20");
+    rs_query_text_free(&q);
+
+    rs_planner_build_query(&s, "w", "c", &plan, NULL, -1, 3, &q, &err);
+    CHECK_STR("shape/offset_without_limit", q.values[0], "9223372036854775807");
+    rs_query_text_free(&q);
+    rs_planner_build_query(&s, "w", "c", &plan, NULL, 0, 0, &q, &err);
+    CHECK_INT("shape/limit_zero_empty", q.empty, 1);
+    rs_query_text_free(&q);
+    rs_schema_free(&s);
+}
+
+static void test_format_double(void) {
+    char buf[40];
+
+    rs_planner_format_double(0.1, buf, sizeof(buf));
+    CHECK_STR("double/shortest", buf, "0.1");
+    rs_planner_format_double(0.1 + 0.2, buf, sizeof(buf));
+    CHECK_STR("double/needs_17", buf, "0.30000000000000004");
+    rs_planner_format_double(1e300, buf, sizeof(buf));
+    CHECK_STR("double/exponent", buf, "1e+300");
+    rs_planner_format_double(-2.0, buf, sizeof(buf));
+    CHECK_STR("double/integral", buf, "-2");
+}
+
+static void test_estimates(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+    double cost_scan, cost_id, cost_eq;
+    long long rows;
+    int unique;
+
+    rs_plan_init(&plan);
+    rs_planner_estimate(&s, &plan, 100000, 1000, &cost_scan, &rows, &unique);
+    CHECK_INT("estimate/scan_rows", rows, 100000);
+    CHECK_INT("estimate/scan_not_unique", unique, 0);
+    plan.terms[0] = (rs_plan_term){0, RS_OP_EQ, 1, 1, 1};
+    plan.n_terms = 1;
+    rs_planner_estimate(&s, &plan, 100000, 1000, &cost_id, &rows, &unique);
+    CHECK_INT("estimate/id_rows", rows, 1);
+    CHECK_INT("estimate/id_unique", unique, 1);
+    plan.terms[0].column = 1;
+    rs_planner_estimate(&s, &plan, 100000, 1000, &cost_eq, &rows, &unique);
+    CHECK_INT("estimate/eq_rows", rows, 1000);
+    CHECK("estimate/order", cost_id < cost_eq && cost_eq < cost_scan);
+    /* a 1,000-row join probing by _id costs more than one scan of 100,000 documents */
+    CHECK("estimate/join_prefers_scan", 1000.0 * cost_id > cost_scan);
+    CHECK("estimate/small_join_prefers_lookups", 10.0 * cost_id < cost_scan);
+    rs_planner_estimate(&s, &plan, -1, 1000, &cost_eq, &rows, &unique);
+    CHECK_INT("estimate/unknown_count", rows, 10000);
+    rs_schema_free(&s);
+}
+
+int main(void) {
+    test_affinity();
+    test_parse_columns();
+    test_describe();
+    test_plan_encoding();
+    test_exactness();
+    test_queries();
+    test_query_shapes();
+    test_format_double();
+    test_estimates();
+    TEST_DONE();
+}
