@@ -33,7 +33,7 @@ SERVER_PKG_LIBS   = $(shell pkg-config --libs $(SERVER_PKGS))
 BASE_CFLAGS = $(WARN) $(WERROR) $(OPT) $(EXTRA) -fPIC -Isrc -Iext
 
 CORE_DIRS   := src src/api src/scan src/template src/models src/dbt
-SERVER_DIRS := src/server src/server/sql
+SERVER_DIRS := src/server src/server/sql src/server/runtime
 CORE_SRC   := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 EXT_SRC    := $(wildcard ext/*.c)
 SERVER_SRC := $(foreach d,$(SERVER_DIRS),$(wildcard $(d)/*.c))

@@ -1,0 +1,211 @@
+/*
+ * test_value.c - the SQL runtime's value model (runtime/value.h) and temporal text forms
+ * (runtime/datetime.h): JSON in and out, the SQLite encoding round trip, comparison and order.
+ */
+#include "server/runtime/datetime.h"
+#include "server/runtime/value.h"
+#include "testlib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* JSON text -> rv -> JSON text in the given form. */
+static char *roundtrip(const char *json, rv_json_form form) {
+    rs_buf scratch = RS_BUF_INIT, out = RS_BUF_INIT;
+    rs_err err;
+    rv v;
+    char *res = NULL;
+    if (rv_from_json(json, strlen(json), &v, &scratch, &err) == 0 &&
+        rv_to_json(&out, &v, form) == 0)
+        res = strdup(rs_buf_cstr(&out));
+    rs_buf_free(&scratch);
+    rs_buf_free(&out);
+    return res;
+}
+
+static rv_type type_of(const char *json) {
+    rs_buf scratch = RS_BUF_INIT;
+    rs_err err;
+    rv v;
+    rv_type t = RV_N_TYPES;
+    if (rv_from_json(json, strlen(json), &v, &scratch, &err) == 0)
+        t = v.type;
+    rs_buf_free(&scratch);
+    return t;
+}
+
+static void check_roundtrip(const char *name, const char *json, rv_json_form form,
+                            const char *want) {
+    char *got = roundtrip(json, form);
+    CHECK_STR(name, got, want);
+    free(got);
+}
+
+static void test_json(void) {
+    CHECK_INT("json/int", type_of("42"), RV_INT);
+    CHECK_INT("json/int_max", type_of("9223372036854775807"), RV_INT);
+    CHECK_INT("json/int_min", type_of("-9223372036854775808"), RV_INT);
+    CHECK_INT("json/beyond_int64_is_float", type_of("9223372036854775808"), RV_FLOAT);
+    CHECK_INT("json/float", type_of("1.5"), RV_FLOAT);
+    CHECK_INT("json/null", type_of("null"), RV_NULL);
+    CHECK_INT("json/bool", type_of(" true"), RV_BOOL);
+    CHECK_INT("json/array", type_of("[1,2]"), RV_ARRAY);
+    CHECK_INT("json/object", type_of("{\"a\":1}"), RV_OBJECT);
+    CHECK_INT("json/typed_date", type_of("{\"__rockset_type\":\"date\",\"value\":\"2024-01-05\"}"),
+              RV_DATE);
+    CHECK_INT("json/typed_any_order",
+              type_of("{\"value\":\"2024-01-05T10:00:00Z\",\"__rockset_type\":\"TIMESTAMP\"}"),
+              RV_TIMESTAMP);
+    CHECK_INT("json/typed_bad_value_stays_object",
+              type_of("{\"__rockset_type\":\"date\",\"value\":\"2024-13-05\"}"), RV_OBJECT);
+    check_roundtrip("json/float_text", "1.50", RV_FORM_API, "1.5");
+    check_roundtrip("json/float_whole", "100.0", RV_FORM_API, "100.0");
+    check_roundtrip("json/float_exp", "1e20", RV_FORM_API, "1e+20");
+    check_roundtrip("json/string_escapes", "\"a\\nb\\u00e9\"", RV_FORM_API, "\"a\\nb\xc3\xa9\"");
+    check_roundtrip("json/timestamp_api",
+                    "{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05 10:00:00.5+01:00\"}",
+                    RV_FORM_API, "\"2024-01-05T09:00:00.500000Z\"");
+    check_roundtrip("json/timestamp_doc",
+                    "{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05T10:00:00Z\"}",
+                    RV_FORM_DOC,
+                    "{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05T10:00:00.000000Z\"}");
+    check_roundtrip(
+        "json/datetime", "{\"__rockset_type\":\"datetime\",\"value\":\"2018-1-1 9:30:45.456\"}",
+        RV_FORM_API, "{\"__rockset_type\":\"datetime\",\"value\":\"2018-01-01T09:30:45.456000\"}");
+    check_roundtrip("json/time", "{\"__rockset_type\":\"time\",\"value\":\"9:30:45\"}", RV_FORM_API,
+                    "{\"__rockset_type\":\"time\",\"value\":\"09:30:45\"}");
+    check_roundtrip("json/bytes_api", "{\"__rockset_type\":\"bytes\",\"value\":\"aGVsbG8=\"}",
+                    RV_FORM_API, "\"aGVsbG8=\"");
+    check_roundtrip("json/bytes_doc", "{\"__rockset_type\":\"bytes\",\"value\":\"aGVsbG8=\"}",
+                    RV_FORM_DOC, "{\"__rockset_type\":\"bytes\",\"value\":\"aGVsbG8=\"}");
+    check_roundtrip("json/month_interval", "{\"__rockset_type\":\"month_interval\",\"value\":40}",
+                    RV_FORM_API, "{\"__rockset_type\":\"month_interval\",\"value\":40}");
+    check_roundtrip("json/nested_timestamp_api",
+                    "[1,{\"t\":{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05\"}}]",
+                    RV_FORM_API, "[1,{\"t\":\"2024-01-05T00:00:00.000000Z\"}]");
+    check_roundtrip("json/nested_kept_doc",
+                    "[1, {\"t\":{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05\"}}]",
+                    RV_FORM_DOC,
+                    "[1, {\"t\":{\"__rockset_type\":\"timestamp\",\"value\":\"2024-01-05\"}}]");
+}
+
+/* A value through SQLite: rv_result into a function result, read back with rv_from_sqlite. */
+static sqlite3 *db;
+static rv pending;
+
+static void fn_emit(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    rv_result(ctx, &pending);
+}
+
+static int through_sqlite(const rv *in, rv *out, char *text_copy, size_t cap) {
+    sqlite3_stmt *st;
+    pending = *in;
+    if (sqlite3_prepare_v2(db, "SELECT emit()", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0) {
+        rv_from_sqlite(sqlite3_column_value(st, 0), out);
+        if (out->s != NULL && out->len < cap) {
+            memcpy(text_copy, out->s, out->len);
+            out->s = text_copy;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void test_sqlite_encoding(void) {
+    char text[64];
+    rv out;
+    rv cases[] = {rv_undefined(),
+                  rv_null(),
+                  rv_bool(1),
+                  rv_bool(0),
+                  rv_int(-7),
+                  rv_float(2.5),
+                  rv_float(NAN),
+                  rv_string("hé", 3),
+                  rv_typed(RV_DATE, -1),
+                  rv_typed(RV_TIMESTAMP, INT64_C(1704067200000000)),
+                  rv_typed(RV_MICROSECOND_INTERVAL, -5),
+                  rv_json(RV_BYTES, "a\0b", 3),
+                  rv_json(RV_ARRAY, "[1]", 3)};
+    sqlite3_open(":memory:", &db);
+    sqlite3_create_function(db, "emit", 0, SQLITE_UTF8, NULL, fn_emit, NULL, NULL);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "sqlite/%s_%zu", rv_type_name(cases[k].type), k);
+        int ok = through_sqlite(&cases[k], &out, text, sizeof text) == 0 &&
+                 out.type == cases[k].type && out.i == cases[k].i && out.len == cases[k].len &&
+                 (cases[k].type != RV_FLOAT || isnan(cases[k].f) ? 1 : out.f == cases[k].f) &&
+                 (out.len == 0 || memcmp(out.s, cases[k].s, out.len) == 0);
+        CHECK(name, ok);
+    }
+    CHECK("sqlite/nan_stays_nan",
+          through_sqlite(&cases[6], &out, text, sizeof text) == 0 && isnan(out.f));
+    sqlite3_close(db);
+}
+
+static int cmp_of(rv a, rv b) {
+    int c = 99;
+    return rv_compare(&a, &b, &c) ? c : 99;
+}
+
+static void test_compare(void) {
+    CHECK_INT("cmp/int_float_equal", cmp_of(rv_int(2), rv_float(2.0)), 0);
+    CHECK_INT("cmp/int_float_less", cmp_of(rv_int(2), rv_float(2.5)), -1);
+    CHECK_INT("cmp/neg_fraction", cmp_of(rv_int(-1), rv_float(-1.5)), 1);
+    CHECK_INT("cmp/big_int_exact",
+              cmp_of(rv_int(INT64_C(9007199254740993)), rv_float(9007199254740992.0)), 1);
+    CHECK_INT("cmp/null_incomparable", cmp_of(rv_null(), rv_null()), 99);
+    CHECK_INT("cmp/undefined_incomparable", cmp_of(rv_undefined(), rv_int(1)), 99);
+    CHECK_INT("cmp/types_differ", cmp_of(rv_int(1), rv_string("1", 1)), 99);
+    CHECK_INT("cmp/string_bytes", cmp_of(rv_string("ab", 2), rv_string("abc", 3)), -1);
+    CHECK_INT("cmp/date_vs_timestamp",
+              cmp_of(rv_typed(RV_DATE, 1), rv_typed(RV_TIMESTAMP, RT_MICROS_PER_DAY)), 0);
+    CHECK_INT(
+        "cmp/string_vs_timestamp",
+        cmp_of(rv_string("2024-01-15", 10),
+               rv_typed(RV_TIMESTAMP, rt_days_from_civil(2024, 1, 15) * RT_MICROS_PER_DAY + 1)),
+        -1);
+    CHECK_INT("cmp/arrays", cmp_of(rv_json(RV_ARRAY, "[1,2]", 5), rv_json(RV_ARRAY, "[1,3]", 5)),
+              -1);
+    rv a = rv_null(), b = rv_bool(0), c = rv_int(5), d = rv_string("a", 1),
+       e = rv_json(RV_ARRAY, "[]", 2), u = rv_undefined();
+    CHECK("order/undefined_null", rv_order(&u, &a) < 0);
+    CHECK("order/null_bool", rv_order(&a, &b) < 0);
+    CHECK("order/bool_number", rv_order(&b, &c) < 0);
+    CHECK("order/number_string", rv_order(&c, &d) < 0);
+    CHECK("order/string_array", rv_order(&d, &e) < 0);
+}
+
+static void test_datetime(void) {
+    int64_t v = 0;
+    char text[48];
+    CHECK("dt/date_short_fields",
+          rt_parse_date("2018-1-1", 8, &v) == 0 && v == rt_days_from_civil(2018, 1, 1));
+    CHECK("dt/date_feb30", rt_parse_date("2024-02-30", 10, &v) != 0);
+    CHECK("dt/time_needs_seconds", rt_parse_time("10:30", 5, &v) != 0);
+    CHECK("dt/timestamp_minutes_only", rt_parse_timestamp("2024-01-05T10:30Z", 17, &v) == 0);
+    rt_format_timestamp(text, sizeof text, v);
+    CHECK_STR("dt/timestamp_text", text, "2024-01-05T10:30:00.000000Z");
+    CHECK("dt/timestamp_nanos_truncated",
+          rt_parse_timestamp("2024-01-05T10:30:00.123456789Z", 30, &v) == 0 &&
+              v % 1000000 == 123456);
+    rt_format_datetime(text, sizeof text, -1);
+    CHECK_STR("dt/before_epoch", text, "1969-12-31T23:59:59.999999");
+    CHECK_INT("dt/weekday_thursday", rt_iso_weekday(0), 4);
+    rt_format_time(text, sizeof text, INT64_C(34245000000));
+    CHECK_STR("dt/time_text", text, "09:30:45");
+}
+
+int main(void) {
+    test_json();
+    test_sqlite_encoding();
+    test_compare();
+    test_datetime();
+    TEST_DONE();
+}
