@@ -109,7 +109,8 @@ def request(method, path, body=None, timeout=60):
     headers = {"Authorization": f"ApiKey {KEY}", "Accept": "application/json"}
     data = None
     if body is not None:
-        data = json.dumps(body).encode()
+        # compact, the form in which typed values (extended JSON) are stored
+        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers["Content-Type"] = "application/json"
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
