@@ -785,8 +785,10 @@ static int compare_u256(const rv *a, const rv *b) {
     return compare_bytes(a->s, a->len, b->s, b->len);
 }
 
-/* Same-rank comparison (types already known to compare). */
-static int compare_same(const rv *a, const rv *b) {
+/* Same-rank comparison (types already known to compare). rv_compare (=, <) compares arrays
+ * element by element; rv_order (ORDER BY, MIN/MAX) by their JSON text, as rs_okey does, so that
+ * every ordering in a query agrees with the one an index would keep. */
+static int compare_same(const rv *a, const rv *b, int arrays_by_text) {
     switch (a->type) {
     case RV_BOOL:
         return sign_of(a->i, b->i);
@@ -799,6 +801,8 @@ static int compare_same(const rv *a, const rv *b) {
     case RV_GEOGRAPHY:
         return compare_bytes(a->s, a->len, b->s, b->len);
     case RV_ARRAY:
+        if (arrays_by_text)
+            return compare_bytes(a->s, a->len, b->s, b->len);
         return compare_arrays(a, b);
     case RV_U256:
         return compare_u256(a, b);
@@ -831,7 +835,7 @@ int rv_compare(const rv *a, const rv *b, int *cmp) {
     }
     if (a->type != b->type)
         return 0;
-    *cmp = compare_same(a, b);
+    *cmp = compare_same(a, b, 0);
     return 1;
 }
 
@@ -845,7 +849,7 @@ int rv_order(const rv *a, const rv *b) {
         return ra < rb ? -1 : 1;
     if (a->type == RV_UNDEFINED || a->type == RV_NULL)
         return 0;
-    return compare_same(a, b);
+    return compare_same(a, b, 1);
 }
 
 /* ---------------- iteration and building ---------------- */

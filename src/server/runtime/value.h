@@ -169,7 +169,8 @@ int rv_type_from_name(const char *name, rv_type *out);
 int rv_compare(const rv *a, const rv *b, int *cmp);
 
 /* A total order for ORDER BY, MIN/MAX, ARRAY_SORT...: by rank of type (enum order, int and
- * float together), then within the type as rv_compare. Returns <0, 0, >0. */
+ * float together), then within the type as rv_compare, except that arrays order by their JSON
+ * text (the order an index keeps). Returns <0, 0, >0. */
 int rv_order(const rv *a, const rv *b);
 /* The rank used above (undefined 0, null 1, bool 2, numbers 3, string 5, ...). */
 int rv_rank(rv_type type);
