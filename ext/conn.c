@@ -398,7 +398,6 @@ void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
                         sqlite3_value *value) {
     const int_setting *s;
     long long v;
-    char *msg;
 
     if (strcmp(key, "workspace") == 0) {
         set_workspace(conn, ctx, value);
@@ -411,16 +410,10 @@ void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
     }
     if (!value_as_integer(value, &v) || v < s->min || v > s->max) {
         if (s->min == 0 && s->max == 1)
-            msg = sqlite3_mprintf("rockset_config: '%s' must be 0 or 1", key);
+            rs_sqlerr_resultf(ctx, "rockset_config: '%s' must be 0 or 1", key);
         else
-            msg = sqlite3_mprintf("rockset_config: '%s' must be an integer from %lld to %lld", key,
-                                  s->min, s->max);
-        if (msg == NULL) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        sqlite3_result_error(ctx, msg, -1);
-        sqlite3_free(msg);
+            rs_sqlerr_resultf(ctx, "rockset_config: '%s' must be an integer from %lld to %lld",
+                              key, s->min, s->max);
         return;
     }
     write_int_setting(conn, s, v);

@@ -11,7 +11,7 @@
  * What these functions create carries the ownership mark in its description (managed.h), the
  * user's description following it. rockset_drop looks the name up as a collection, then a view,
  * an alias, a query lambda, and drops it only when its description carries the mark, or when
- * force is 1: the extension never drops what it did not create unless told to (SPEC section 5).
+ * force is 1: the extension never drops what it did not create unless told to (docs/semantics.md, ownership).
  * A dropped collection is waited on until it is gone, so the name can be reused at once.
  *
  * Waits poll fast then back off (api.h), are bounded by rockset_config('timeout_ms') and stop
@@ -50,17 +50,10 @@ static void result_printf(sqlite3_context *ctx, const char *fmt, ...) {
 /* The name argument: non-NULL, non-empty text, else an error on ctx and NULL. */
 static const char *name_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *value) {
     const char *text = rs_sqlerr_arg_text(value);
-    char *msg;
 
     if (sqlite3_value_type(value) == SQLITE_TEXT && text != NULL && text[0] != '\0')
         return text;
-    msg = sqlite3_mprintf("%s: the name must be a non-empty text", fn);
-    if (msg == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return NULL;
-    }
-    sqlite3_result_error(ctx, msg, -1);
-    sqlite3_free(msg);
+    rs_sqlerr_resultf(ctx, "%s: the name must be a non-empty text", fn);
     return NULL;
 }
 

@@ -1,5 +1,5 @@
 /*
- * fn_models.c - models: dbt's workflow inside SQLite (SPEC section 5).
+ * fn_models.c - models: dbt's workflow inside SQLite (docs/reference.md).
  *
  *   SELECT rockset_init();                                  -- the model tables (idempotent)
  *   INSERT INTO rockset_models (name, sql, materialized) VALUES
@@ -57,17 +57,6 @@ static double monotonic_ms(void) {
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void result_error_text(sqlite3_context *ctx, const char *fmt, const char *arg) {
-    char *msg = sqlite3_mprintf(fmt, arg);
-
-    if (msg == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_error(ctx, msg, -1);
-    sqlite3_free(msg);
-}
-
 /* ---------------------------------------------------------------- rockset_init */
 
 static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -77,7 +66,7 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     (void)argv;
     if (sqlite3_exec(conn->db, rs_schema_sql, NULL, NULL, &errmsg) != SQLITE_OK) {
-        result_error_text(ctx, "rockset_init: %s", errmsg ? errmsg : "failed");
+        rs_sqlerr_resultf(ctx, "rockset_init: %s", errmsg ? errmsg : "failed");
         sqlite3_free(errmsg);
         return;
     }
@@ -115,22 +104,16 @@ static long find_model(sqlite3_context *ctx, const char *fn, const rs_project *p
     const char *name = rs_sqlerr_arg_text(arg);
     long idx = name ? rs_graph_find(rs_project_graph(p), name) : -1;
     const char *close;
-    char *msg;
 
     if (idx >= 0)
         return idx;
     close = rs_graph_suggest(rs_project_graph(p), name);
     if (name == NULL)
-        msg = sqlite3_mprintf("%s: the model name must not be NULL", fn);
+        rs_sqlerr_resultf(ctx, "%s: the model name must not be NULL", fn);
     else if (close != NULL)
-        msg = sqlite3_mprintf("%s: no model named '%s'; did you mean '%s'?", fn, name, close);
+        rs_sqlerr_resultf(ctx, "%s: no model named '%s'; did you mean '%s'?", fn, name, close);
     else
-        msg = sqlite3_mprintf("%s: no model named '%s'", fn, name);
-    if (msg == NULL)
-        sqlite3_result_error_nomem(ctx);
-    else
-        sqlite3_result_error(ctx, msg, -1);
-    sqlite3_free(msg);
+        rs_sqlerr_resultf(ctx, "%s: no model named '%s'", fn, name);
     return -1;
 }
 

@@ -1,5 +1,5 @@
 /*
- * managed.h - the ownership mark (SPEC section 5): every relation rockset_ext creates carries a
+ * managed.h - the ownership mark (docs/semantics.md): every relation rockset_ext creates carries a
  * description that starts with "managed by rockset_ext", optionally naming its model and
  * followed by the user's own text:
  *

@@ -70,6 +70,21 @@ int rs_sqlerr_vtab_printf(sqlite3_vtab *vtab, const char *fmt, ...) {
     return vtab_set_message(vtab, msg);
 }
 
+void rs_sqlerr_resultf(sqlite3_context *ctx, const char *fmt, ...) {
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (msg == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_error(ctx, msg, -1);
+    sqlite3_free(msg);
+}
+
 const char *rs_sqlerr_arg_text(sqlite3_value *value) {
     if (sqlite3_value_type(value) == SQLITE_NULL)
         return NULL;

@@ -35,6 +35,11 @@ int rs_sqlerr_vtab(sqlite3_vtab *vtab, const rs_err *err);
 int rs_sqlerr_vtab_printf(sqlite3_vtab *vtab, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* printf-style (sqlite3_mprintf's format: %q, %w work) error message as ctx's result; SQLITE_NOMEM
+ * when the message cannot be allocated. */
+void rs_sqlerr_resultf(sqlite3_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* The text of an SQL argument, or NULL when it is NULL. Borrowed from SQLite (valid until the
  * value changes). */
 const char *rs_sqlerr_arg_text(sqlite3_value *value);

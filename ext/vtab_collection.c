@@ -1,5 +1,5 @@
 /*
- * vtab_collection.c - a Rockset collection as an SQLite table (SPEC section 4).
+ * vtab_collection.c - a Rockset collection as an SQLite table (docs/semantics.md).
  *
  *   .load ./build/rockset_ext
  *   CREATE VIRTUAL TABLE orders USING rockset('commons.orders');

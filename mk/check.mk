@@ -1,4 +1,4 @@
-# mk/check.mk - `make check`: the whole test suite under the memory checkers (issue #6).
+# mk/check.mk - `make check`: the whole test suite under the memory checkers (docs/reliability.md).
 #
 #   make check           check-asan, then check-valgrind; both must pass
 #   make check-asan      build into $(CHECK_ASAN_B) with AddressSanitizer + UBSan and run the

@@ -1,4 +1,4 @@
-# mk/fuzz.mk - fuzz targets (issue #6): libFuzzer runs, and their corpora replayed in the suite.
+# mk/fuzz.mk - fuzz targets (docs/reliability.md): libFuzzer runs, and their corpora replayed in the suite.
 #
 #   make deps-fuzz     install clang (libFuzzer ships with it on Debian/Ubuntu)
 #   make fuzz          run every target for FUZZ_SECONDS (default 60) each, growing a working

@@ -1,4 +1,4 @@
-# mk/install.mk - `make install`, `make uninstall` and `make lineage` (issue #7).
+# mk/install.mk - `make install`, `make uninstall` and `make lineage` (README, Install).
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]
 #   make install-files ...        the same without building first (what the tests run)

@@ -1,4 +1,4 @@
--- rockset_schema.sql - the model tables of rockset_ext (SPEC section 5).
+-- rockset_schema.sql - the model tables of rockset_ext (docs/reference.md).
 -- `SELECT rockset_init();` runs exactly this text (the build embeds it); it is idempotent.
 CREATE TABLE IF NOT EXISTS rockset_models (
     name         TEXT PRIMARY KEY,

@@ -3,7 +3,7 @@
  * collections, documents, fences, views, aliases, query lambdas). Queries live in api_query.c.
  *
  * Responses are read with jsonscan (no DOM): each struct is filled member by member from the
- * `data` object; unknown members are ignored and odd types read as absent, as rockset-api.md
+ * `data` object; unknown members are ignored and odd types read as absent, as docs/rockset-local.md
  * advises for a drifting API.
  */
 #include "api.h"

@@ -1,5 +1,5 @@
 /*
- * api.h - typed Rockset REST calls (rockset-api.md) over one rs_http.
+ * api.h - typed Rockset REST calls (the API subset of docs/rockset-local.md) over one rs_http.
  *
  * What it is for: every request ext/ and the model runner send to Rockset. Metadata responses are
  * decoded with cJSON into small owned structs; query results are never decoded: each row is

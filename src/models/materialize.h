@@ -1,5 +1,5 @@
 /*
- * materialize.h - building one model on Rockset: the materializations of SPEC section 5.
+ * materialize.h - building one model on Rockset: the materializations of docs/reference.md (Models).
  *
  * What it is for: the model runner (runner.h) and rockset_materialize() hand one fully compiled
  * model (rs_mat_job: kind, relation, SQL already rendered) to rs_materialize, which talks to

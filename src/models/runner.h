@@ -74,7 +74,7 @@ typedef struct rs_runner_opts {
 int rs_runner_run(const rs_graph *g, const rs_graph_sel *sel, const rs_runner_opts *opts,
                   rs_run_outcome *outcomes, rs_err *err);
 
-/* Append one progress line (SPEC section 5), without a newline:
+/* Append one progress line (docs/reference.md, Models), without a newline:
  *   "12:00:01 | 2 of 5 OK created table model ws.x ....................... [OK in 0.31s]"
  * clock is the time of day, text the middle part, status the text in brackets. Dots pad the
  * text so that the brackets start at column 76 (at least 3 dots). RS_OK or RS_ENOMEM. */

@@ -7,7 +7,7 @@
  * rs_rowdecode_cell then turns one value into a cell. It does not fetch rows (api.h) and does
  * not know SQLite.
  *
- * Value mapping (SPEC section 4):
+ * Value mapping (docs/semantics.md):
  *   JSON int -> INT (exact int64)         JSON float -> REAL    string -> TEXT (unescaped)
  *   true / false -> INT 1 / 0             null, or field absent -> NULL
  *   object / array -> JSON (the raw text, for SQLite's JSON subtype)

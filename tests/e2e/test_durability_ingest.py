@@ -1,5 +1,5 @@
 """test_durability_ingest.py - rockset-local keeps every write it acknowledged through kill -9
-during heavy concurrent ingest (issue #6; SPEC section 6: "a write that was acknowledged is never
+during heavy concurrent ingest (docs/reliability.md; docs/rockset-local.md: "a write that was acknowledged is never
 lost, even if the process is killed").
 
 Three rounds on one --data file. In each round six HTTP writers post batches of documents (and

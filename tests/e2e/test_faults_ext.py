@@ -1,4 +1,4 @@
-"""test_faults_ext.py - the extension against a misbehaving rockset-local (issue #6).
+"""test_faults_ext.py - the extension against a misbehaving rockset-local (docs/reliability.md).
 
 Every scenario drives one sqlite3 shell (tests/lib/sqlshell.py) against a server of its own,
 started with fault knobs, stopped or killed and restarted on the same port and --data file

@@ -1,5 +1,5 @@
 """test_faults_models.py - rockset_run of the example project against a misbehaving rockset-local
-(issue #6).
+(docs/reliability.md).
 
 The project is sql/examples/demo/demo.sql up to its first rockset_run: two seeded source
 collections, two staging views, an ephemeral model, a table, a view over it, an incremental

@@ -1,4 +1,4 @@
-"""schemas.py - the response shapes of the Rockset API subset (rockset-api.md), written as data.
+"""schemas.py - the response shapes of the Rockset API subset (docs/rockset-local.md), written as data.
 
 Each schema maps a member name to its allowed JSON types, written "string|null"; a type may name
 another schema: "object<CollectionStats>|null" (an object validated against CollectionStats) or
@@ -96,7 +96,7 @@ SCHEMAS = {
             "storage_compression_type": "string|null", "field_mappings": "array|null",
             "clustering_key": "array|null", "bulk_stats": "object|array|null",
             "event_time_info": "object<EventTimeInfo>|null",
-            # wire-only members (rockset-api.md 2.2)
+            # members seen on the wire only (real Rockset sent them)
             "field_partitions": "array|null", "field_schemas": "array|null",
             "ingest_virtual_instance_id": "string|null", "storage_type": "string|null",
             "enable_exactly_once_writes": "boolean|null",

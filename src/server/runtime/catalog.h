@@ -13,7 +13,7 @@
  *                 the translator adds DISTINCT, FILTER-like rewrites and OVER (...) around it
  *   RT_WINDOW     a window-only function (ROW_NUMBER, LAG, ...): SQLite's own or ours; only valid
  *                 with OVER
- *   RT_SPECIAL    emitted by the translator itself (CAST, IF, COALESCE, EXTRACT, ...); sql_name
+ *   RT_EMITTED    emitted by the translator itself (CAST, IF, COALESCE, EXTRACT, ...); sql_name
  *                 may still name a helper the emitter calls
  *
  * Thread-safety: the tables are constant; rt_catalog_register may run on many connections at once.
@@ -23,7 +23,7 @@
 
 #include <sqlite3.h>
 
-typedef enum rt_fn_kind { RT_SCALAR = 1, RT_AGGREGATE, RT_WINDOW, RT_SPECIAL } rt_fn_kind;
+typedef enum rt_fn_kind { RT_SCALAR = 1, RT_AGGREGATE, RT_WINDOW, RT_EMITTED } rt_fn_kind;
 
 /* flags */
 #define RT_DETERMINISTIC 0x1 /* same arguments, same result (not CURRENT_TIMESTAMP, RAND) */
@@ -33,7 +33,7 @@ typedef struct rt_function {
     const char *name; /* Rockset name, upper case */
     rt_fn_kind kind;
     int min_args, max_args; /* max_args -1: any number */
-    const char *sql_name;   /* the SQLite function the translator calls (NULL for some SPECIAL) */
+    const char *sql_name;   /* the SQLite function the translator calls (NULL for some EMITTED) */
     int sql_n_args;         /* arity registered with SQLite (-1: variadic) */
     int flags;
     void *user_data; /* passed to sqlite3_create_function's pApp */

@@ -230,7 +230,7 @@ typedef enum {
     FK_AGG,    /* aggregate */
     FK_CUSTOM, /* registered rs_ function */
     FK_STRING, /* native string function; first arg checked to be a string */
-    FK_SPECIAL /* handled in emit_func */
+    FK_EMITTED /* handled in emit_func */
 } func_kind;
 
 typedef struct func_def {
@@ -246,19 +246,19 @@ static const func_def funcs[] = {
     {"COUNT", FK_AGG, "count", 0, 1},        {"SUM", FK_AGG, "sum", 1, 1},
     {"AVG", FK_AGG, "avg", 1, 1},            {"MIN", FK_AGG, "min", 1, 1},
     {"MAX", FK_AGG, "max", 1, 1},            {"ARRAY_AGG", FK_AGG, "rs_array_agg", 1, 1},
-    {"COALESCE", FK_SPECIAL, "coalesce", 1, 100}, {"IF", FK_SPECIAL, NULL, 3, 3},
+    {"COALESCE", FK_EMITTED, "coalesce", 1, 100}, {"IF", FK_EMITTED, NULL, 3, 3},
     {"NULLIF", FK_NATIVE, "nullif", 2, 2},   {"LOWER", FK_STRING, "lower", 1, 1},
     {"UPPER", FK_STRING, "upper", 1, 1},     {"LENGTH", FK_CUSTOM, "rs_length", 1, 1},
     {"ARRAY_LENGTH", FK_CUSTOM, "rs_length", 1, 1}, {"CONCAT", FK_CUSTOM, "rs_concat", 1, 100},
     {"SUBSTR", FK_STRING, "substr", 2, 3},   {"SUBSTRING", FK_STRING, "substr", 2, 3},
     {"TRIM", FK_STRING, "trim", 1, 2},       {"LTRIM", FK_STRING, "ltrim", 1, 2},
-    {"RTRIM", FK_STRING, "rtrim", 1, 2},     {"REPLACE", FK_SPECIAL, "replace", 2, 3},
+    {"RTRIM", FK_STRING, "rtrim", 1, 2},     {"REPLACE", FK_EMITTED, "replace", 2, 3},
     {"ABS", FK_CUSTOM, "rs_abs", 1, 1},      {"ROUND", FK_CUSTOM, "rs_round", 1, 2},
     {"FLOOR", FK_CUSTOM, "rs_floor", 1, 1},  {"CEIL", FK_CUSTOM, "rs_ceil", 1, 1},
     {"CEILING", FK_CUSTOM, "rs_ceil", 1, 1}, {"SQRT", FK_CUSTOM, "rs_sqrt", 1, 1},
     {"POWER", FK_CUSTOM, "rs_power", 2, 2},  {"POW", FK_CUSTOM, "rs_power", 2, 2},
-    {"MOD", FK_CUSTOM, "rs_mod", 2, 2},      {"GREATEST", FK_SPECIAL, "max", 1, 100},
-    {"LEAST", FK_SPECIAL, "min", 1, 100},    {"TYPEOF", FK_SPECIAL, "rs_typeof", 1, 1},
+    {"MOD", FK_CUSTOM, "rs_mod", 2, 2},      {"GREATEST", FK_EMITTED, "max", 1, 100},
+    {"LEAST", FK_EMITTED, "min", 1, 100},    {"TYPEOF", FK_EMITTED, "rs_typeof", 1, 1},
     {"JSON_FORMAT", FK_CUSTOM, "rs_json_format", 1, 1},
     {"JSON_PARSE", FK_CUSTOM, "rs_json_parse", 1, 1},
     {"ARRAY_CONTAINS", FK_CUSTOM, "rs_array_contains", 2, 2},
@@ -447,7 +447,7 @@ static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *
                           "function '%s' takes %d to %d arguments, got %d", upper, f->min_args,
                           f->max_args, n->n_list);
     }
-    if (f->kind == FK_SPECIAL)
+    if (f->kind == FK_EMITTED)
         return emit_special(ctx, sc, n, f, out, err);
     int rc;
     rs_buf_printf(out, "%s(", f->sql);

@@ -1,6 +1,6 @@
 /*
  * sqlxlate.h - rockset-local's SQL layer: translates the Rockset SQL subset that models and the
- * extension send (SPEC section 6) into SQLite SQL over the server's document tables, and supplies
+ * extension send (docs/sql-subset.md) into SQLite SQL over the server's document tables, and supplies
  * the SQLite functions that translated SQL calls.
  *
  * Contract with the store (src/server/store.c):

@@ -1,5 +1,5 @@
 /* test_rowdecode.c - unit tests of src/rowdecode.c: field lookup in raw rows and the value
- * mapping of SPEC section 4. No network. */
+ * mapping of docs/semantics.md. No network. */
 #include "scan/rowdecode.h"
 #include "testlib.h"
 
