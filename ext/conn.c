@@ -1,7 +1,7 @@
 /* conn.c - see conn.h. */
 #include "conn.h"
-#include "names.h"
 #include "api/profile.h"
+#include "names.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>
@@ -412,8 +412,8 @@ void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
         if (s->min == 0 && s->max == 1)
             rs_sqlerr_resultf(ctx, "rockset_config: '%s' must be 0 or 1", key);
         else
-            rs_sqlerr_resultf(ctx, "rockset_config: '%s' must be an integer from %lld to %lld",
-                              key, s->min, s->max);
+            rs_sqlerr_resultf(ctx, "rockset_config: '%s' must be an integer from %lld to %lld", key,
+                              s->min, s->max);
         return;
     }
     write_int_setting(conn, s, v);
@@ -439,7 +439,11 @@ int rs_conn_fence_note(rs_conn *conn, const char *ws, const char *coll, char *of
 
     if (e == NULL) {
         e = calloc(1, sizeof(*e));
-        if (e == NULL || (e->ws = strdup(ws)) == NULL || (e->coll = strdup(coll)) == NULL) {
+        if (e != NULL) {
+            e->ws = strdup(ws);
+            e->coll = strdup(coll);
+        }
+        if (e == NULL || e->ws == NULL || e->coll == NULL) {
             if (e != NULL)
                 fence_free(e);
             free(offset);

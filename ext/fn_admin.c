@@ -11,8 +11,9 @@
  * What these functions create carries the ownership mark in its description (managed.h), the
  * user's description following it. rockset_drop looks the name up as a collection, then a view,
  * an alias, a query lambda, and drops it only when its description carries the mark, or when
- * force is 1: the extension never drops what it did not create unless told to (docs/semantics.md, ownership).
- * A dropped collection is waited on until it is gone, so the name can be reused at once.
+ * force is 1: the extension never drops what it did not create unless told to (docs/semantics.md,
+ * ownership). A dropped collection is waited on until it is gone, so the name can be reused at
+ * once.
  *
  * Waits poll fast then back off (api.h), are bounded by rockset_config('timeout_ms') and stop
  * on Ctrl-C / sqlite3_interrupt. All three functions are DIRECTONLY (see fn_session.c).
@@ -138,15 +139,21 @@ static int find_relation(rs_api *api, const char *ws, const char *name, int *kin
         *kind = DROP_COLLECTION;
         found = &coll.description;
     }
-    if (rc == RS_ENOTFOUND && (rc = rs_api_view_get(api, ws, name, &view, err)) == RS_OK) {
+    if (rc == RS_ENOTFOUND)
+        rc = rs_api_view_get(api, ws, name, &view, err);
+    if (rc == RS_OK && found == NULL) {
         *kind = DROP_VIEW;
         found = &view.description;
     }
-    if (rc == RS_ENOTFOUND && (rc = rs_api_alias_get(api, ws, name, &alias, err)) == RS_OK) {
+    if (rc == RS_ENOTFOUND)
+        rc = rs_api_alias_get(api, ws, name, &alias, err);
+    if (rc == RS_OK && found == NULL) {
         *kind = DROP_ALIAS;
         found = &alias.description;
     }
-    if (rc == RS_ENOTFOUND && (rc = rs_api_lambda_get(api, ws, name, &lambda, err)) == RS_OK) {
+    if (rc == RS_ENOTFOUND)
+        rc = rs_api_lambda_get(api, ws, name, &lambda, err);
+    if (rc == RS_OK && found == NULL) {
         *kind = DROP_LAMBDA;
         found = &lambda.description;
     }

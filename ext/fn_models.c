@@ -30,14 +30,14 @@
  * environment (env_var) or write tables; a trigger or view in an untrusted database must not
  * be able to call them.
  */
-#include "models/compile.h"
 #include "conn.h"
 #include "fn_models_int.h"
 #include "jsonscan.h"
 #include "managed.h"
+#include "models/compile.h"
 #include "models/materialize.h"
-#include "modules.h"
 #include "models/runner.h"
+#include "modules.h"
 #include "sqlerr.h"
 
 #include <sqlite3ext.h>
@@ -335,7 +335,9 @@ static void fn_materialize(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (idx < 0)
         goto done;
     kind = rs_project_model(p, (size_t)idx)->kind;
-    if (kind_text != NULL && (rc = rs_mat_kind_parse(kind_text, &kind, &err)) != RS_OK) {
+    if (kind_text != NULL)
+        rc = rs_mat_kind_parse(kind_text, &kind, &err);
+    if (rc != RS_OK) {
         rs_err_prefix(&err, "rockset_materialize: ");
         rs_sqlerr_result(ctx, &err);
         goto done;

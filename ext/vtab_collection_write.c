@@ -244,7 +244,9 @@ static int build_doc(rs_buf *out, const rs_schema *schema, sqlite3_value **cols,
             continue;
         if (col->role == RS_COL_ID && id != NULL)
             text = id;
-        else if (col->role == RS_COL_ID && (rc = id_text(cols[i], &text, err)) != RS_OK)
+        else if (col->role == RS_COL_ID)
+            rc = id_text(cols[i], &text, err);
+        if (rc != RS_OK)
             break;
         if (col->role == RS_COL_ID ? text == NULL : sqlite3_value_type(cols[i]) == SQLITE_NULL)
             continue;
@@ -410,7 +412,8 @@ int collectionUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite
     if (rc == RS_OK && coll_writes_pending(vt->writes) >= (size_t)coll_batch_size(vt))
         rc = coll_writes_flush(vt, &err);
     if (rc != RS_OK)
-        return rs_sqlerr_vtab(pVtab, &err); /* SQLite rolls the statement back (xRollbackTo) */
+        return rs_sqlerr_vtab(pVtab,
+                              &err); /* SQLite rolls the statement back (xRollbackTo) */
     return SQLITE_OK;
 }
 

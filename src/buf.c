@@ -21,7 +21,7 @@ void rs_buf_free(rs_buf *b) {
 
 void rs_buf_reset(rs_buf *b) {
     b->len = 0;
-    if (b->data)
+    if (b->data != NULL)
         b->data[0] = '\0';
 }
 

@@ -255,11 +255,11 @@ int rs_jsonscan_value(const char *text, size_t len, rs_jsonscan_span *value, siz
     }
     if (scan_value(start, end, &value_end, &f) < 0)
         return set_parse_error(err, text, &f);
-    if (value) {
+    if (value != NULL) {
         value->ptr = start;
         value->len = (size_t)(value_end - start);
     }
-    if (consumed)
+    if (consumed != NULL)
         *consumed = (size_t)(value_end - text);
     return RS_OK;
 }
@@ -390,7 +390,7 @@ static int iter_read_key(rs_jsonscan_iter *it, rs_jsonscan_span *key) {
 
     if (p >= it->end || *p != '"' || scan_string(&p, it->end, &f) < 0)
         return -1;
-    if (key) {
+    if (key != NULL) {
         key->ptr = start;
         key->len = (size_t)(p - start);
     }
@@ -425,7 +425,7 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
         p++;
     }
     it->pos = p;
-    if (key) {
+    if (key != NULL) {
         key->ptr = NULL;
         key->len = 0;
     }

@@ -48,7 +48,7 @@ int rs_utf8_valid(const char *s, size_t n, size_t *bad_at) {
         }
         len = rs_utf8_seq_len(u + i, n - i);
         if (len == 0) {
-            if (bad_at)
+            if (bad_at != NULL)
                 *bad_at = i;
             return 0;
         }

@@ -36,10 +36,10 @@ int api_escape(rs_buf *b, const char *name) {
 int api_ws_path(rs_buf *b, const char *ws, const char *section, const char *name) {
     rs_buf_puts(b, "/v1/orgs/self/ws/");
     api_escape(b, ws);
-    if (section) {
+    if (section != NULL) {
         rs_buf_putc(b, '/');
         rs_buf_puts(b, section);
-        if (name) {
+        if (name != NULL) {
             rs_buf_putc(b, '/');
             api_escape(b, name);
         }
@@ -74,8 +74,8 @@ static int workspace_missing(const rs_http_response *resp) {
         return 0;
     key = api_get_str(body, "message_key", &oom);
     message = api_get_str(body, "message", &oom);
-    missing =
-        (key && strcmp(key, "WORKSPACE_NOT_FOUND") == 0) || starts_with_ci(message, "workspace");
+    missing = (key != NULL && strcmp(key, "WORKSPACE_NOT_FOUND") == 0) ||
+              starts_with_ci(message, "workspace");
     free(key);
     free(message);
     return missing;
@@ -90,10 +90,10 @@ static void reword_error(const api_target *t, const rs_http_response *resp, rs_e
         return;
     if (err->type[0])
         type = err->type;
-    if (err->code == RS_ENOTFOUND && t->ws && strcmp(t->kind, "workspace") != 0 && resp &&
-        workspace_missing(resp))
+    if (err->code == RS_ENOTFOUND && t->ws != NULL && strcmp(t->kind, "workspace") != 0 &&
+        resp != NULL && workspace_missing(resp))
         snprintf(err->msg, sizeof(err->msg), "rockset: workspace '%s' not found (%s)", t->ws, type);
-    else if (t->ws && t->name)
+    else if (t->ws != NULL && t->name != NULL)
         snprintf(err->msg, sizeof(err->msg), "rockset: %s '%s.%s' %s (%s)", t->kind, t->ws, t->name,
                  what, type);
     else
@@ -109,7 +109,7 @@ int api_call(rs_api *api, const char *method, const char *path, const char *body
     int rc = rs_http_request(api->http, method, path, body, body_len, idempotent, resp, err);
 
     if (rc != RS_OK) {
-        if (err)
+        if (err != NULL)
             reword_error(target, resp, err);
         return rc;
     }
@@ -196,8 +196,11 @@ int rs_api_open(const rs_http_options *opts, const char *vi_rrn, rs_api **out, r
     if (api == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     rc = rs_http_open(opts, &api->http, err);
-    if (rc == RS_OK && vi_rrn && vi_rrn[0] && (api->vi_rrn = strdup(vi_rrn)) == NULL)
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == RS_OK && vi_rrn != NULL && vi_rrn[0] != '\0') {
+        api->vi_rrn = strdup(vi_rrn);
+        if (api->vi_rrn == NULL)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
     if (rc != RS_OK) {
         rs_api_close(api);
         return rc;
@@ -228,8 +231,11 @@ int rs_api_clone(const rs_api *api, rs_api **out, rs_err *err) {
     if (copy == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     rc = rs_http_clone(api->http, &copy->http, err);
-    if (rc == RS_OK && api->vi_rrn && (copy->vi_rrn = strdup(api->vi_rrn)) == NULL)
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == RS_OK && api->vi_rrn != NULL) {
+        copy->vi_rrn = strdup(api->vi_rrn);
+        if (copy->vi_rrn == NULL)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
     if (rc != RS_OK) {
         rs_api_close(copy);
         return rc;
@@ -259,7 +265,7 @@ int rs_api_ping(rs_api *api, char **org_id, rs_err *err) {
     rs_http_response_init(&resp);
     /* a read: safe to retry */
     rc = api_call(api, "GET", path, NULL, 0, 1, NULL, &resp, err);
-    if (rc == RS_OK && org_id) {
+    if (rc == RS_OK && org_id != NULL) {
         id = api_get_str(data_of(&resp), "id", &oom);
         if (id == NULL && !oom)
             id = strdup("");
@@ -277,8 +283,8 @@ int rs_api_split_name(const char *qualified, const char *default_ws, char **ws, 
     const char *dot = strchr(qualified, '.');
     char *w, *n;
 
-    if (qualified[0] == '\0' || dot == qualified || (dot && dot[1] == '\0') ||
-        (!dot && (default_ws == NULL || default_ws[0] == '\0')))
+    if (qualified[0] == '\0' || dot == qualified || (dot != NULL && dot[1] == '\0') ||
+        (dot == NULL && (default_ws == NULL || default_ws[0] == '\0')))
         return rs_err_set(err, RS_EINVAL, "rockset: invalid name '%s': expected workspace.name",
                           qualified);
     w = dot ? strndup(qualified, (size_t)(dot - qualified)) : strdup(default_ws);
@@ -310,7 +316,7 @@ static int call_object(rs_api *api, const char *method, rs_buf *path, const rs_b
     rs_http_response_init(&resp);
     rc = api_call(api, method, rs_buf_cstr(path), body ? rs_buf_cstr(body) : NULL,
                   body ? body->len : 0, idempotent, t, &resp, err);
-    if (rc == RS_OK && out && parse(data_of(&resp), out) != RS_OK)
+    if (rc == RS_OK && out != NULL && parse(data_of(&resp), out) != RS_OK)
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     rs_http_response_free(&resp);
     return rc;
@@ -376,11 +382,11 @@ static int delete_named(rs_api *api, rs_buf *path, const api_target *t, rs_err *
 static void name_desc_body(rs_buf *b, const char *name, const char *description,
                            const char *extra) {
     rs_buf_putc(b, '{');
-    if (name) {
+    if (name != NULL) {
         rs_buf_puts(b, "\"name\":");
         rs_buf_json_string(b, name, strlen(name));
     }
-    if (description) {
+    if (description != NULL) {
         rs_buf_puts(b, name ? ",\"description\":" : "\"description\":");
         rs_buf_json_string(b, description, strlen(description));
     }
@@ -436,7 +442,7 @@ int rs_api_workspace_create(rs_api *api, const char *ws, const char *description
     name_desc_body(&body, ws, description, "");
     /* a create is not retried: a lost answer would make the retry fail with ALREADYEXISTS */
     rc = call_object(api, "POST", &path, &body, 0, &t, parse_workspace, &w, err);
-    if (rc == RS_OK && out) {
+    if (rc == RS_OK && out != NULL) {
         rs_workspace_free(out);
         *out = w;
     } else {
@@ -507,7 +513,7 @@ static int call_into(rs_api *api, const char *method, rs_buf *path, const rs_buf
     rc = call_object(api, method, path, body, idempotent, t, parse, &tmp, err);
     if (rc != RS_OK)
         return rc;
-    if (out) {
+    if (out != NULL) {
         fr(out);
         memcpy(out, &tmp, size);
     } else {
@@ -593,13 +599,13 @@ int rs_api_collection_list(rs_api *api, const char *ws, rs_collection **items, s
     api_target t = {"workspace", ws, NULL};
     int rc;
 
-    if (ws)
+    if (ws != NULL)
         api_ws_path(&path, ws, "collections", NULL);
     else
         rs_buf_puts(&path, "/v1/orgs/self/collections");
     rc = call_list(api, &path, sizeof(rs_collection), parse_collection, free_collection,
                    (void **)items, count, err);
-    if (rc == RS_ENOTFOUND && ws && err)
+    if (rc == RS_ENOTFOUND && ws != NULL && err != NULL)
         reword_error(&t, NULL, err);
     rs_buf_free(&path);
     return rc;
@@ -628,7 +634,7 @@ int rs_api_collection_wait_ready(rs_api *api, const char *ws, const char *name, 
         rc = rs_api_collection_get(api, ws, name, &c, err);
         if (rc != RS_OK)
             break;
-        if (c.status && strcmp(c.status, "READY") == 0)
+        if (c.status != NULL && strcmp(c.status, "READY") == 0)
             break;
         if (api_now_ms() + delay > deadline) {
             rc = rs_err_set(err, RS_ETIMEOUT,
@@ -641,7 +647,7 @@ int rs_api_collection_wait_ready(rs_api *api, const char *ws, const char *name, 
             break;
         delay = api_next_delay(delay);
     }
-    if (rc == RS_OK && out) {
+    if (rc == RS_OK && out != NULL) {
         rs_collection_free(out);
         *out = c;
     } else {
@@ -665,7 +671,7 @@ int rs_api_collection_wait_gone(rs_api *api, const char *ws, const char *name, l
         if (rc == RS_ENOTFOUND)
             return RS_OK;
         if (rc != RS_OK) {
-            if (err)
+            if (err != NULL)
                 *err = probe;
             return rc;
         }
@@ -709,7 +715,8 @@ static int parse_write_result(rs_jsonscan_span body, rs_write_result *r) {
 
     memset(r, 0, sizeof(*r));
     r->last_offset = api_get_str(body, "last_offset", &oom);
-    if (!rs_jsonscan_get(body, "data", &data) || (n = rs_jsonscan_count(data)) < 0)
+    n = rs_jsonscan_get(body, "data", &data) ? rs_jsonscan_count(data) : -1;
+    if (n < 0)
         return oom ? RS_ENOMEM : RS_OK;
     r->docs = calloc((size_t)n + 1, sizeof(*r->docs));
     if (r->docs == NULL)
@@ -721,7 +728,7 @@ static int parse_write_result(rs_jsonscan_span body, rs_write_result *r) {
         d->status = api_get_str(elem, "status", &oom);
         if (rs_jsonscan_get(elem, "error", &error) && rs_jsonscan_classify(error) == RS_JSON_OBJECT)
             d->error_message = api_get_str(error, "message", &oom);
-        if ((d->status && strcmp(d->status, "ERROR") == 0) || d->error_message)
+        if ((d->status != NULL && strcmp(d->status, "ERROR") == 0) || d->error_message != NULL)
             r->n_errors++;
     }
     return oom ? RS_ENOMEM : RS_OK;
@@ -830,7 +837,7 @@ static int docs_write(rs_api *api, const char *method, const char *ws, const cha
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto done;
     }
-    if (out) {
+    if (out != NULL) {
         rs_write_result_free(out);
         *out = result;
         memset(&result, 0, sizeof(result));
@@ -1045,12 +1052,12 @@ int rs_api_view_list(rs_api *api, const char *ws, rs_view **items, size_t *count
     api_target t = {"workspace", ws, NULL};
     int rc;
 
-    if (ws)
+    if (ws != NULL)
         api_ws_path(&path, ws, "views", NULL);
     else
         rs_buf_puts(&path, "/v1/orgs/self/views");
     rc = call_list(api, &path, sizeof(rs_view), parse_view, free_view, (void **)items, count, err);
-    if (rc == RS_ENOTFOUND && ws && err)
+    if (rc == RS_ENOTFOUND && ws != NULL && err != NULL)
         reword_error(&t, NULL, err);
     rs_buf_free(&path);
     return rc;
@@ -1205,13 +1212,13 @@ int rs_api_alias_list(rs_api *api, const char *ws, rs_alias **items, size_t *cou
     api_target t = {"workspace", ws, NULL};
     int rc;
 
-    if (ws)
+    if (ws != NULL)
         api_ws_path(&path, ws, "aliases", NULL);
     else
         rs_buf_puts(&path, "/v1/orgs/self/aliases");
     rc = call_list(api, &path, sizeof(rs_alias), parse_alias, free_alias, (void **)items, count,
                    err);
-    if (rc == RS_ENOTFOUND && ws && err)
+    if (rc == RS_ENOTFOUND && ws != NULL && err != NULL)
         reword_error(&t, NULL, err);
     rs_buf_free(&path);
     return rc;
@@ -1331,7 +1338,7 @@ static void lambda_body(rs_buf *b, const char *name, const char *sql, const char
     rs_buf_puts(&extra, ",\"default_parameters\":");
     rs_buf_puts(&extra, params_json && params_json[0] ? params_json : "[]");
     rs_buf_putc(&extra, '}');
-    if (name)
+    if (name != NULL)
         rs_buf_puts(&extra, ",\"is_public\":false");
     if (extra.oom)
         b->oom = 1;
@@ -1396,7 +1403,8 @@ int rs_api_lambda_get(rs_api *api, const char *ws, const char *name, rs_lambda_v
                       rs_err *err) {
     int rc = rs_api_lambda_tag_get(api, ws, name, "latest", out, err);
 
-    if (rc == RS_ENOTFOUND && err && strncmp(err->msg, "rockset: query lambda tag", 25) == 0)
+    if (rc == RS_ENOTFOUND && err != NULL &&
+        strncmp(err->msg, "rockset: query lambda tag", 25) == 0)
         snprintf(err->msg, sizeof(err->msg), "rockset: query lambda '%s.%s' not found (%s)", ws,
                  name, err->type[0] ? err->type : "NOTFOUND");
     return rc;
@@ -1407,13 +1415,13 @@ int rs_api_lambda_list(rs_api *api, const char *ws, rs_lambda **items, size_t *c
     api_target t = {"workspace", ws, NULL};
     int rc;
 
-    if (ws)
+    if (ws != NULL)
         api_ws_path(&path, ws, "lambdas", NULL);
     else
         rs_buf_puts(&path, "/v1/orgs/self/lambdas");
     rc = call_list(api, &path, sizeof(rs_lambda), parse_lambda, free_lambda, (void **)items, count,
                    err);
-    if (rc == RS_ENOTFOUND && ws && err)
+    if (rc == RS_ENOTFOUND && ws != NULL && err != NULL)
         reword_error(&t, NULL, err);
     rs_buf_free(&path);
     return rc;

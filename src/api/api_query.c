@@ -205,7 +205,7 @@ static void append_options(rs_buf *b, const rs_query_request *req) {
 static void append_params(rs_buf *b, const rs_query_request *req) {
     size_t i;
 
-    if (req->params_json) {
+    if (req->params_json != NULL) {
         rs_buf_puts(b, req->params_json);
         return;
     }
@@ -243,7 +243,9 @@ static int submit(rs_api *api, const char *path, const rs_buf *body, int idempot
         rc = oom_error(err);
         goto done;
     }
-    if (res->status == NULL && (res->status = strdup("COMPLETED")) == NULL) {
+    if (res->status == NULL)
+        res->status = strdup("COMPLETED");
+    if (res->status == NULL) {
         rc = oom_error(err);
         goto done;
     }
@@ -266,7 +268,7 @@ int rs_api_query(rs_api *api, const rs_query_request *req, rs_query_result **out
     if (!rs_utf8_valid(req->sql, strlen(req->sql), &bad_at))
         return rs_err_set(err, RS_EINVAL, "rockset: the SQL text is not valid UTF-8 (at byte %zu)",
                           bad_at);
-    if (api->vi_rrn) {
+    if (api->vi_rrn != NULL) {
         rs_buf_puts(&path, "/v1/orgs/self/virtualinstances/");
         api_escape(&path, api->vi_rrn);
         rs_buf_puts(&path, "/queries");
@@ -303,7 +305,7 @@ static int fetch_page(rs_api *api, rs_query_result *res, const char *cursor, lon
     rs_buf_puts(&path, "/v1/orgs/self/queries/");
     api_escape(&path, res->query_id ? res->query_id : "");
     rs_buf_printf(&path, "/pages?docs=%lld", docs > 0 ? docs : 1000);
-    if (cursor) {
+    if (cursor != NULL) {
         rs_buf_puts(&path, "&cursor=");
         api_escape(&path, cursor);
     }
@@ -368,12 +370,12 @@ static int poll_info(rs_api *api, rs_query_result *res, rs_err *err) {
         rc = oom_error(err);
         goto done;
     }
-    if (res->status && strcmp(res->status, "CANCELLED") == 0) {
+    if (res->status != NULL && strcmp(res->status, "CANCELLED") == 0) {
         rc = rs_err_set(err, RS_EHTTP, "rockset: query %s was cancelled (QUERY_CANCELLED)",
                         res->query_id);
-        if (err)
+        if (err != NULL)
             snprintf(err->type, sizeof(err->type), "QUERY_CANCELLED");
-    } else if (res->status && strcmp(res->status, "ERROR") == 0) {
+    } else if (res->status != NULL && strcmp(res->status, "ERROR") == 0) {
         char *message = NULL, *type = NULL;
         if (rs_jsonscan_get(data, "query_errors", &errors) &&
             rs_jsonscan_iter_init(&it, errors) == RS_OK &&
@@ -383,7 +385,7 @@ static int poll_info(rs_api *api, rs_query_result *res, rs_err *err) {
         }
         rc = rs_err_set(err, RS_EHTTP, "rockset: query %s failed: %s (%s)", res->query_id,
                         message ? message : "no error message", type ? type : "QUERY_ERROR");
-        if (err)
+        if (err != NULL)
             snprintf(err->type, sizeof(err->type), "%s", type ? type : "QUERY_ERROR");
         free(message);
         free(type);
@@ -426,7 +428,9 @@ int rs_api_query_attach(rs_api *api, const char *query_id, rs_query_result **out
     rs_query_result *res = result_new();
     int rc;
 
-    if (res == NULL || (res->query_id = strdup(query_id)) == NULL) {
+    if (res != NULL)
+        res->query_id = strdup(query_id);
+    if (res == NULL || res->query_id == NULL) {
         rs_query_result_free(res);
         return oom_error(err);
     }
@@ -468,7 +472,7 @@ int rs_api_lambda_execute(rs_api *api, const char *ws, const char *name, const c
     api_ws_path(&path, ws, "lambdas", name);
     rs_buf_puts(&path, version ? "/versions/" : "/tags/");
     api_escape(&path, version ? version : tag ? tag : "latest");
-    if (!version) {
+    if (version == NULL) {
         rs_buf_printf(&label, "%s:%s", name, tag ? tag : "latest");
         t.kind = "query lambda tag";
         t.name = rs_buf_cstr(&label);

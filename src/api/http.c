@@ -128,7 +128,7 @@ static int setup_handle(rs_http *http) {
 #if LIBCURL_VERSION_NUM >= 0x075500
     bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
 #endif
-    if (http->ca_bundle)
+    if (http->ca_bundle != NULL)
         bad |= curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle) != CURLE_OK;
     return bad ? -1 : 0;
 }
@@ -157,7 +157,7 @@ static int build_headers(rs_http *http) {
     rc = 0;
 done:
     /* wipe the key's copy before releasing the buffer */
-    if (auth.data)
+    if (auth.data != NULL)
         memset(auth.data, 0, auth.cap);
     rs_buf_free(&auth);
     return rc;
@@ -190,7 +190,7 @@ int rs_http_open(const rs_http_options *opts, rs_http **out, rs_err *err) {
     http->api_key = strdup(opts->api_key);
     http->ca_bundle = dup_or_null(opts->ca_bundle);
     if (http->base_url == NULL || http->api_key == NULL ||
-        (opts->ca_bundle && http->ca_bundle == NULL)) {
+        (opts->ca_bundle != NULL && http->ca_bundle == NULL)) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto fail;
     }
@@ -225,12 +225,12 @@ int rs_http_clone(const rs_http *http, rs_http **out, rs_err *err) {
 void rs_http_close(rs_http *http) {
     if (http == NULL)
         return;
-    if (http->curl)
+    if (http->curl != NULL)
         curl_easy_cleanup(http->curl);
-    if (http->multi)
+    if (http->multi != NULL)
         curl_multi_cleanup(http->multi);
     curl_slist_free_all(http->headers);
-    if (http->api_key)
+    if (http->api_key != NULL)
         memset(http->api_key, 0, strlen(http->api_key));
     free(http->api_key);
     free(http->base_url);
@@ -298,7 +298,7 @@ static int prepare_request(rs_http *http, const char *method, const char *url, c
     bad |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK; /* resets any earlier POST */
     bad |= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL) != CURLE_OK;
     bad |= curl_easy_setopt(c, CURLOPT_NOBODY, 0L) != CURLE_OK;
-    if (body) {
+    if (body != NULL) {
         bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) != CURLE_OK;
         bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK;
     } else if (strcmp(method, "POST") == 0) {
@@ -500,7 +500,7 @@ static void read_error_model(const char *body, size_t len, char **message, char 
 static int code_for_status(long status, const char *type) {
     if (status == 404)
         return RS_ENOTFOUND;
-    if (status == 409 && type && strcmp(type, "ALREADYEXISTS") == 0)
+    if (status == 409 && type != NULL && strcmp(type, "ALREADYEXISTS") == 0)
         return RS_EEXISTS;
     return RS_EHTTP;
 }
@@ -523,7 +523,7 @@ int rs_http_error_from_response(long status, const char *body, size_t body_len, 
         rs_err_set(err, code, "rockset: %s (HTTP %ld)", message, status);
     else
         rs_err_set(err, code, "rockset: %s %s failed (HTTP %ld)", method, path, status);
-    if (err) {
+    if (err != NULL) {
         err->http_status = (int)status;
         snprintf(err->type, sizeof(err->type), "%s",
                  type && type[0] ? type : (status == 401 ? "AUTHEXCEPTION" : ""));

@@ -36,7 +36,7 @@ void rs_profile_free(rs_profile *p) {
     free(p->profile_name);
     free(p->target_name);
     free(p->workspace);
-    if (p->api_key)
+    if (p->api_key != NULL)
         memset(p->api_key, 0, strlen(p->api_key)); /* do not leave the secret in freed memory */
     free(p->api_key);
     free(p->api_server);
@@ -102,9 +102,9 @@ static int expand_one(const char *p, rs_buf *out, const char **next, rs_err *err
     memcpy(var, name, name_len);
     var[name_len] = '\0';
     value = getenv(var);
-    if (value)
+    if (value != NULL)
         rs_buf_puts(out, value);
-    else if (def)
+    else if (def != NULL)
         rs_buf_append(out, def, def_len);
     else
         return rs_err_set(err, RS_EINVAL,
@@ -280,8 +280,8 @@ static yaml_node_t *map_get(loader *ld, yaml_node_t *map, const char *key, yaml_
     for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
         const char *s = scalar(k);
-        if (s && strcmp(s, key) == 0) {
-            if (key_node)
+        if (s != NULL && strcmp(s, key) == 0) {
+            if (key_node != NULL)
                 *key_node = k;
             return yaml_document_get_node(&ld->doc, pair->value);
         }
@@ -297,7 +297,7 @@ static void list_keys(loader *ld, yaml_node_t *map, const char *skip, rs_buf *na
         return;
     for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
         const char *s = scalar(yaml_document_get_node(&ld->doc, pair->key));
-        if (s == NULL || (skip && strcmp(s, skip) == 0))
+        if (s == NULL || (skip != NULL && strcmp(s, skip) == 0))
             continue;
         rs_buf_printf(names, "%s%s", names->len ? ", " : "", s);
     }
@@ -404,7 +404,7 @@ static int store_key(loader *ld, const char *key, char *text, int line) {
         slot = &p->vi_rrn;
     else if (strcmp(key, "ca_bundle") == 0)
         slot = &p->ca_bundle;
-    if (slot) {
+    if (slot != NULL) {
         free(*slot);
         *slot = text;
         return RS_OK;
@@ -472,7 +472,7 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
         rc = value_text(ld, key, v, &text);
         if (rc != RS_OK)
             return rc;
-        if (strcmp(key, "type") == 0 && text)
+        if (strcmp(key, "type") == 0 && text != NULL)
             have_type = 1;
         if (strcmp(key, "api_server") == 0)
             server_line = node_line(k);
@@ -509,13 +509,13 @@ static int pick_profile(loader *ld, yaml_node_t *root, const char *want, const c
     list_keys(ld, root, "config", &names);
     for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
         const char *s = scalar(yaml_document_get_node(&ld->doc, pair->key));
-        if (s && strcmp(s, "config") != 0) {
+        if (s != NULL && strcmp(s, "config") != 0) {
             count++;
-            if (!want && count == 1)
+            if (want == NULL && count == 1)
                 *name = s;
         }
     }
-    if (want)
+    if (want != NULL)
         *name = want;
     else if (count > 1)
         *name = "rockset";
@@ -544,9 +544,10 @@ static int pick_target(loader *ld, yaml_node_t *profile, const char *pname, cons
     if (outputs == NULL || outputs->type != YAML_MAPPING_NODE)
         return fail_at(ld, node_line(profile), "profile '%s' has no 'outputs' mapping", pname);
     list_keys(ld, outputs, NULL, &names);
-    if (want) {
+    tnode = want == NULL ? map_get(ld, profile, "target", NULL) : NULL;
+    if (want != NULL) {
         *tname = strdup(want);
-    } else if ((tnode = map_get(ld, profile, "target", NULL)) != NULL && !is_null(tnode)) {
+    } else if (tnode != NULL && !is_null(tnode)) {
         rc = value_text(ld, "target", tnode, tname);
     } else if (outputs->data.mapping.pairs.top - outputs->data.mapping.pairs.start == 1) {
         const char *only =
@@ -599,8 +600,10 @@ static int load_document(loader *ld, FILE *file) {
             rc = rs_err_set(ld->err, RS_EINVAL, "%s:%d:%d: %s", ld->source,
                             (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1,
                             parser.problem ? parser.problem : "invalid YAML");
-    } else if ((rc = refuse_nul_scalars(ld)) != RS_OK) {
-        yaml_document_delete(&ld->doc);
+    } else {
+        rc = refuse_nul_scalars(ld);
+        if (rc != RS_OK)
+            yaml_document_delete(&ld->doc);
     }
     yaml_parser_delete(&parser);
     return rc;
@@ -707,7 +710,7 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
         if (rc != RS_OK)
             return rc;
     }
-    if (path || found)
+    if (path != NULL || found != NULL)
         rc = load_from_file(path ? path : found, profile, target, &loaded, err);
     else
         rc = load_from_env(&loaded, err);
@@ -722,7 +725,7 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
 }
 
 int rs_profile_describe(const rs_profile *p, rs_buf *out) {
-    if (p->profile_name)
+    if (p->profile_name != NULL)
         return rs_buf_printf(out, "server %s, workspace %s, profile %s, target %s", p->api_server,
                              p->workspace, p->profile_name, p->target_name ? p->target_name : "");
     return rs_buf_printf(out, "server %s, workspace %s, from environment", p->api_server,

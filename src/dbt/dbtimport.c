@@ -551,7 +551,7 @@ static int read_project_file(dbt_loader *ld, dbt_yaml *y, char **text, rs_err *e
     ld->name = dbt_strdup(name, err);
     ld->p->name = dbt_strdup(name, err);
     ld->p->profile = dbt_strdup(profile, err);
-    if (ld->name == NULL || ld->p->name == NULL || (profile && ld->p->profile == NULL))
+    if (ld->name == NULL || ld->p->name == NULL || (profile != NULL && ld->p->profile == NULL))
         return RS_ENOMEM;
     return read_vars(ld, y, dbt_yaml_get(y, root, "vars"), err);
 }

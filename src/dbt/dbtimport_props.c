@@ -188,8 +188,8 @@ static int read_test(dbt_loader *ld, dbt_yaml *y, const char *model, const char 
                         model);
     if (column == NULL)
         return dbt_warn(ld, y, t, err,
-                        "test '%s' on model '%s' names no column (column_name); skipped", name,
-                        model);
+                        "test '%s' on model '%s' names no column (column_name); skipped",
+                        name, model);
     if (strcmp(name, "accepted_values") == 0 || strcmp(name, "relationships") == 0) {
         rc = test_arg(y, t, name, args, &arg_json, err);
         if (rc != RS_OK)
@@ -312,7 +312,7 @@ static int add_source(dbt_loader *ld, dbt_yaml *y, const char *source, const cha
     s->name = dbt_strdup(name, err);
     s->workspace = dbt_strdup(workspace, err);
     s->collection = dbt_strdup(identifier ? identifier : name, err);
-    if (!s->source || !s->name || !s->workspace || !s->collection)
+    if (s->source == NULL || s->name == NULL || s->workspace == NULL || s->collection == NULL)
         return RS_ENOMEM;
     return RS_OK;
 }

@@ -345,8 +345,10 @@ int dbt_config_copy(dbt_config *dst, const dbt_config *src, rs_err *err) {
     dst->workspace = src->workspace ? strdup(src->workspace) : NULL;
     dst->alias = src->alias ? strdup(src->alias) : NULL;
     dst->unique_key = src->unique_key ? strdup(src->unique_key) : NULL;
-    if ((src->materialized && !dst->materialized) || (src->workspace && !dst->workspace) ||
-        (src->alias && !dst->alias) || (src->unique_key && !dst->unique_key))
+    if ((src->materialized != NULL && dst->materialized == NULL) ||
+        (src->workspace != NULL && dst->workspace == NULL) ||
+        (src->alias != NULL && dst->alias == NULL) ||
+        (src->unique_key != NULL && dst->unique_key == NULL))
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     rc = copy_strv(&dst->tags, &src->tags, err);
     if (rc == RS_OK)
@@ -576,8 +578,9 @@ int dbt_config_to_model(const dbt_config *c, rs_dbt_model *m, rs_err *err) {
     m->workspace = dbt_strdup(c->workspace, err);
     m->alias = dbt_strdup(c->alias, err);
     m->unique_key = dbt_strdup(c->unique_key, err);
-    if ((c->materialized && !m->materialized) || (c->workspace && !m->workspace) ||
-        (c->alias && !m->alias) || (c->unique_key && !m->unique_key))
+    if ((c->materialized != NULL && m->materialized == NULL) ||
+        (c->workspace != NULL && m->workspace == NULL) || (c->alias != NULL && m->alias == NULL) ||
+        (c->unique_key != NULL && m->unique_key == NULL))
         return RS_ENOMEM;
     rc = tags_json(&c->tags, &m->tags_json, err);
     if (rc == RS_OK)

@@ -193,8 +193,11 @@ static int copy_sources(rs_project *p, const rs_project_input *in, rs_err *err) 
         rs_buf_reset(&rel);
         if (rc == RS_OK && rs_mat_relation_sql(&rel, s->workspace, s->collection) != RS_OK)
             rc = oom(err);
-        if (rc == RS_OK && (s->relation_sql = strdup(rs_buf_cstr(&rel))) == NULL)
-            rc = oom(err);
+        if (rc == RS_OK) {
+            s->relation_sql = strdup(rs_buf_cstr(&rel));
+            if (s->relation_sql == NULL)
+                rc = oom(err);
+        }
     }
     rs_buf_free(&rel);
     return rc;

@@ -517,7 +517,10 @@ static int decode_term(const char *tok, rs_plan *plan) {
         return 0;
     op = end + 1;
     colon = strchr(op, ':');
-    if (colon == NULL || (t->op = (rs_plan_op)decode_op(op, (size_t)(colon - op))) == 0)
+    if (colon == NULL)
+        return 0;
+    t->op = (rs_plan_op)decode_op(op, (size_t)(colon - op));
+    if (t->op == 0)
         return 0;
     t->argv = (int)strtol(colon + 1, &end, 10);
     if (*end != ':')

@@ -7,9 +7,10 @@
 
 /* Newest write whose ingest delay has passed. */
 int rl_docs_commit_seq(sqlite3 *db, const rl_server *srv, int64_t *seq, rs_err *err) {
-    return rl_sql_int(db, seq, err,
-                      "SELECT coalesce(max(seq), 0) FROM writes WHERE at_ms + ?1 <= rl_now_ms()",
-                      "i", srv->cfg.ingest_delay_ms);
+    return rl_sql_int(
+        db, seq, err,
+        "SELECT coalesce(max(seq), 0) FROM writes WHERE at_ms + ?1 <= rl_now_ms()", "i",
+        srv->cfg.ingest_delay_ms);
 }
 
 static int load_event_time_info(rl_docwrite *w, const char *info, rs_err *err) {
@@ -72,7 +73,8 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
         snprintf(w->tbl, sizeof(w->tbl), "%s", tbl);
         w->now_ms = rl_now_ms();
         w->vis_ms = w->now_ms + srv->cfg.ingest_delay_ms;
-        rc = rl_sql_int(db, &w->seq, err, "INSERT INTO writes(at_ms) VALUES(?1) RETURNING seq", "i",
+        rc = rl_sql_int(db, &w->seq, err,
+                        "INSERT INTO writes(at_ms) VALUES(?1) RETURNING seq", "i",
                         w->now_ms);
     }
     free(tbl);
@@ -163,7 +165,8 @@ int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err 
 
     snprintf(sql, sizeof(sql), "SELECT coalesce(length(doc), 0) FROM \"%s_data\" WHERE _id = ?1",
              w->tbl);
-    if ((st = cached(w, ST_OLD_LEN, sql, err)) == NULL)
+    st = cached(w, ST_OLD_LEN, sql, err);
+    if (st == NULL)
         return err ? err->code : RS_EINTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
@@ -177,7 +180,8 @@ int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err 
              " prev_doc = CASE WHEN vis_ms <= ?5 THEN doc ELSE prev_doc END,"
              " doc = excluded.doc, vis_ms = excluded.vis_ms, seq = excluded.seq",
              w->tbl);
-    if ((st = cached(w, ST_UPSERT, sql, err)) == NULL)
+    st = cached(w, ST_UPSERT, sql, err);
+    if (st == NULL)
         return err ? err->code : RS_EINTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, final, -1, SQLITE_STATIC);
@@ -199,12 +203,13 @@ int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *
     int rc = doc_id(w, doc_json, id_out, err);
     if (rc != RS_OK)
         return rc;
-    if ((st = cached(w, ST_FINAL, final_sql, err)) == NULL)
+    st = cached(w, ST_FINAL, final_sql, err);
+    if (st == NULL)
         return err ? err->code : RS_EINTERNAL;
     sqlite3_bind_text(st, 1, doc_json, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, id_out, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, w->now_ms);
-    if (w->event_time_path)
+    if (w->event_time_path != NULL)
         sqlite3_bind_text(st, 4, w->event_time_path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, w->event_time_scale);
     rc = sqlite3_step(st);
@@ -249,7 +254,7 @@ int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
     } else {
         rl_tx_end(w->db, 0, NULL);
     }
-    if (offset)
+    if (offset != NULL)
         rl_offset_format(w->seq, offset);
     finalize_cache(w);
     return rc;

@@ -59,9 +59,11 @@ void h_alias_create(rl_req *rq) {
     if (!rl_require_object(rq))
         return;
     name = rl_json_str(rq->json, "name");
-    if (!h_check_name(rq, name, "alias") || (db = rl_req_db(rq)) == NULL ||
-        !h_ws_check(rq, db, rq->args[0]) || !h_name_free(rq, db, rq->args[0], name, "alias") ||
-        !check_collections(rq, db, &colls))
+    if (!h_check_name(rq, name, "alias"))
+        return;
+    db = rl_req_db(rq);
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]) ||
+        !h_name_free(rq, db, rq->args[0], name, "alias") || !check_collections(rq, db, &colls))
         return;
     if (rl_sql(db, NULL, &err,
                "INSERT INTO aliases(ws, name, description, collections, created_at, modified_at)"

@@ -237,7 +237,7 @@ void h_coll_update(rl_req *rq) {
         rc = rl_sql(db, NULL, &err,
                     "UPDATE collections SET description = ?3 WHERE ws = ?1 AND name = ?2", "sss",
                     rq->args[0], rq->args[1], rl_json_str(rq->json, "description"));
-    if (rc == RS_OK && fmq)
+    if (rc == RS_OK && fmq != NULL)
         rc = rl_sql(db, NULL, &err, "UPDATE collections SET fmq = ?3 WHERE ws = ?1 AND name = ?2",
                     "sss", rq->args[0], rq->args[1], fmq);
     cJSON_free(fmq);
@@ -253,7 +253,7 @@ static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err
     if (rc == RS_OK)
         rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
                     ws, name);
-    if (rc == RS_OK && tbl) {
+    if (rc == RS_OK && tbl != NULL) {
         sql = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\"; DROP TABLE IF EXISTS \"%w_data\";", tbl,
                               tbl);
         if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -298,11 +298,15 @@ static int64_t largest_fence(rl_req *rq, char best[48]) {
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(rq->json, "name"), *item;
     int64_t max = -1, seq;
     if (q != NULL && *q) {
-        if ((max = rl_offset_parse(q)) < 0)
+        max = rl_offset_parse(q);
+        if (max < 0)
             goto bad;
     }
     cJSON_ArrayForEach(item, names) {
-        if (!cJSON_IsString(item) || (seq = rl_offset_parse(item->valuestring)) < 0)
+        if (!cJSON_IsString(item))
+            goto bad;
+        seq = rl_offset_parse(item->valuestring);
+        if (seq < 0)
             goto bad;
         if (seq > max)
             max = seq;

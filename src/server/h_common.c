@@ -78,7 +78,7 @@ void h_reply_rows(rl_req *rq, sqlite3_stmt *stmt, h_row_json_fn row_json, void *
     while (stmt != NULL && err.code == 0 && sqlite3_step(stmt) == SQLITE_ROW) {
         char *json = NULL;
         row_json(ctx, stmt, &json, &err);
-        if (json) {
+        if (json != NULL) {
             rs_buf_puts(&b, n++ ? "," : "");
             rs_buf_puts(&b, json);
         }

@@ -15,20 +15,20 @@ enum { DOC_ADD, DOC_PATCH, DOC_DELETE };
 static void put_status(rs_buf *b, const char *id, const char *coll, const char *status,
                        const rs_err *err, const char *patch_id) {
     rs_buf_puts(b, "{\"_id\":");
-    if (id)
+    if (id != NULL)
         rs_buf_json_string(b, id, strlen(id));
     else
         rs_buf_puts(b, "null");
     rs_buf_puts(b, ",\"_collection\":");
     rs_buf_json_string(b, coll, strlen(coll));
     rs_buf_printf(b, ",\"status\":\"%s\",\"error\":", err ? "ERROR" : status);
-    if (err)
+    if (err != NULL)
         rl_error_json(b, err->code == RS_ENOTFOUND ? "NOTFOUND" : "INVALIDINPUT", NULL, 0, 0, NULL,
                       err->msg);
     else
         rs_buf_puts(b, "null");
     rs_buf_puts(b, ",\"patch_id\":");
-    if (patch_id && !err)
+    if (patch_id != NULL && err == NULL)
         rs_buf_printf(b, "\"%s\"", patch_id);
     else
         rs_buf_puts(b, "null");
@@ -103,7 +103,10 @@ static void write_docs(rl_req *rq, int kind) {
     rs_err err = {0};
     int rc, n = 0;
 
-    if (!check_body(rq) || (db = rl_req_db(rq)) == NULL || !h_ws_check(rq, db, rq->args[0]))
+    if (!check_body(rq))
+        return;
+    db = rl_req_db(rq);
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
         return;
     rc = rl_docs_begin(&w, db, rq->srv, rq->args[0], rq->args[1], &err);
     if (rc == RS_ENOTFOUND) {

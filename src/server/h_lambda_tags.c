@@ -131,7 +131,7 @@ static char *found_tag(rl_req *rq, sqlite3 *db) {
 void h_ql_tag_get(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
     char *version = db ? found_tag(rq, db) : NULL;
-    if (version)
+    if (version != NULL)
         reply_tag(rq, db, rq->args[2], version);
     free(version);
 }
@@ -147,7 +147,7 @@ void h_ql_tag_delete(rl_req *rq) {
         return;
     }
     version = found_tag(rq, db);
-    if (version) {
+    if (version != NULL) {
         reply_tag(rq, db, rq->args[2], version);
         if (rl_sql(db, NULL, &err,
                    "DELETE FROM lambda_tags WHERE ws = ?1 AND name = ?2 AND tag = ?3", "sss",
@@ -179,7 +179,7 @@ static cJSON *merge_params(const char *defaults_text, const cJSON *given) {
         copy = cJSON_Duplicate(p, 1);
         if (copy == NULL)
             continue;
-        if (old)
+        if (old != NULL)
             cJSON_ReplaceItemInArray(merged, i, copy);
         else
             cJSON_AddItemToArray(merged, copy);
@@ -254,7 +254,7 @@ void h_ql_version_execute(rl_req *rq) {
 void h_ql_tag_execute(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
     char *version = db ? found_tag(rq, db) : NULL;
-    if (version)
+    if (version != NULL)
         execute_version(rq, db, version);
     free(version);
 }

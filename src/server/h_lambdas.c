@@ -107,8 +107,10 @@ void h_ql_create(rl_req *rq) {
     if (!rl_require_object(rq))
         return;
     name = rl_json_str(rq->json, "name");
-    if (!h_check_name(rq, name, "query lambda") || (db = rl_req_db(rq)) == NULL ||
-        !h_ws_check(rq, db, rq->args[0]))
+    if (!h_check_name(rq, name, "query lambda"))
+        return;
+    db = rl_req_db(rq);
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
         return;
     rc = rl_tx_begin(db, &err);
     if (rc == RS_OK)
@@ -165,8 +167,8 @@ void h_ql_version_create(rl_req *rq) {
 
     if (db == NULL || !rl_require_object(rq) || !h_ws_check(rq, db, rq->args[0]))
         return;
-    if (!lambda_exists(rq, db, !(create && strcmp(create, "true") == 0))) {
-        if (!(create && strcmp(create, "true") == 0))
+    if (!lambda_exists(rq, db, !(create != NULL && strcmp(create, "true") == 0))) {
+        if (!(create != NULL && strcmp(create, "true") == 0))
             return;
         if (!h_check_name(rq, rq->args[1], "query lambda") ||
             rl_sql(db, NULL, &err,
@@ -180,10 +182,11 @@ void h_ql_version_create(rl_req *rq) {
     }
     sql_obj = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
     if (!cJSON_IsObject(sql_obj)) {
-        rl_sql(db, &latest_text, NULL,
-               "SELECT json_object('query', query, 'default_parameters', json(default_params))"
-               " FROM lambda_versions WHERE ws = ?1 AND name = ?2 ORDER BY seq DESC LIMIT 1",
-               "ss", rq->args[0], rq->args[1]);
+        rl_sql(
+            db, &latest_text, NULL,
+            "SELECT json_object('query', query, 'default_parameters', json(default_params))"
+            " FROM lambda_versions WHERE ws = ?1 AND name = ?2 ORDER BY seq DESC LIMIT 1",
+            "ss", rq->args[0], rq->args[1]);
         latest = latest_text ? cJSON_Parse(latest_text) : NULL;
         sql_obj = latest;
     }

@@ -38,7 +38,8 @@ void h_query_validate(rl_req *rq) {
     rs_err err = {0};
     if (sql == NULL)
         return;
-    if ((db = rl_req_db(rq)) == NULL)
+    db = rl_req_db(rq);
+    if (db == NULL)
         return;
     if (rl_query_validate(rq->srv, db, rl_json_str(sql, "query"), &out, NULL, &err) != RS_OK)
         rl_reply_error_at(rq, err.code == RS_ENOMEM ? 500 : 400, "QUERY_ERROR", err.line,

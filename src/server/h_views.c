@@ -55,9 +55,11 @@ void h_view_create(rl_req *rq) {
         return;
     name = rl_json_str(rq->json, "name");
     query = rl_json_str(rq->json, "query");
-    if (!h_check_name(rq, name, "view") || (db = rl_req_db(rq)) == NULL ||
-        !h_ws_check(rq, db, rq->args[0]) || !h_name_free(rq, db, rq->args[0], name, "view") ||
-        !check_sql(rq, db, query, &entities))
+    if (!h_check_name(rq, name, "view"))
+        return;
+    db = rl_req_db(rq);
+    if (db == NULL || !h_ws_check(rq, db, rq->args[0]) ||
+        !h_name_free(rq, db, rq->args[0], name, "view") || !check_sql(rq, db, query, &entities))
         return;
     if (rl_sql(db, NULL, &err,
                "INSERT INTO views(ws, name, description, query_sql, entities, created_at,"

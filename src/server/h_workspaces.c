@@ -38,7 +38,10 @@ void h_ws_create(rl_req *rq) {
         return;
     name = rl_json_str(rq->json, "name");
     desc = rl_json_str(rq->json, "description");
-    if (!h_check_name(rq, name, "workspace") || (db = rl_req_db(rq)) == NULL)
+    if (!h_check_name(rq, name, "workspace"))
+        return;
+    db = rl_req_db(rq);
+    if (db == NULL)
         return;
     rc = rl_sql(db, NULL, &err,
                 "INSERT INTO workspaces(name, description, created_at)"

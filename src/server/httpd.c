@@ -294,7 +294,7 @@ int rl_httpd_start(rl_server *srv, rl_httpd **out, int *bound_port, rs_err *err)
 void rl_httpd_stop(rl_httpd *h) {
     if (h == NULL)
         return;
-    if (h->daemon)
+    if (h->daemon != NULL)
         MHD_stop_daemon(h->daemon);
     pthread_mutex_destroy(&h->lock);
     free(h->window);

@@ -166,7 +166,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
         goto done;
     }
-    if (srv.cfg.port_file && write_port_file(srv.cfg.port_file, port) != 0) {
+    if (srv.cfg.port_file != NULL && write_port_file(srv.cfg.port_file, port) != 0) {
         fprintf(stderr, "rockset-local: cannot write --port-file %s\n", srv.cfg.port_file);
         goto done;
     }

@@ -255,7 +255,7 @@ static void put_pagination(rs_buf *b, const rl_query *q, const char *start_curso
     char next[48];
     int64_t after = start + count;
     rs_buf_puts(b, "\"pagination\":{\"start_cursor\":");
-    if (start_cursor)
+    if (start_cursor != NULL)
         rs_buf_json_string(b, start_cursor, strlen(start_cursor));
     else
         rs_buf_puts(b, "null");
@@ -290,7 +290,7 @@ static void query_response(rs_buf *b, const rl_query *q, int64_t max_initial,
 
     rs_buf_printf(b, "{\"query_id\":\"%s\",\"status\":\"COMPLETED\",\"results\":", q->id);
     qx_rows_json(&q->res, 0, count, b);
-    if (q->res.column_fields)
+    if (q->res.column_fields != NULL)
         rs_buf_printf(b, ",\"column_fields\":%s", q->res.column_fields);
     rs_buf_printf(b, ",\"collections\":%s,\"aliases\":%s,",
                   q->res.collections ? q->res.collections : "[]",
@@ -304,7 +304,7 @@ static void query_response(rs_buf *b, const rl_query *q, int64_t max_initial,
     }
     if (q->res.last_offset[0])
         rs_buf_printf(b, ",\"last_offset\":\"%s\"", q->res.last_offset);
-    if (lambda_path) {
+    if (lambda_path != NULL) {
         rs_buf_puts(b, ",\"query_lambda_path\":");
         rs_buf_json_string(b, lambda_path, strlen(lambda_path));
     }

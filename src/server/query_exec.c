@@ -20,7 +20,7 @@ typedef struct resolve_ctx {
 static void note_name(rs_buf *b, const char *ws, const char *name) {
     char quoted[300];
     snprintf(quoted, sizeof(quoted), "\"%s.%s\"", ws, name);
-    if (b->data && strstr(b->data, quoted))
+    if (b->data != NULL && strstr(b->data, quoted))
         return;
     if (b->len)
         rs_buf_putc(b, ',');
@@ -103,7 +103,7 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
     rc = resolve_collection(rctx->db, ws, name, out, err);
     if (rc == RS_ENOTFOUND)
         rc = resolve_alias(rctx->db, ws, name, out, err);
-    if (rc == RS_ENOTFOUND && err && err->code == RS_ENOTFOUND)
+    if (rc == RS_ENOTFOUND && err != NULL && err->code == RS_ENOTFOUND)
         return rc; /* alias pointing nowhere: keep its message */
     if (rc == RS_ENOTFOUND)
         rc = resolve_view(rctx, ws, name, out, err);
@@ -192,7 +192,7 @@ void qx_result_free(qx_result *res) {
 
 static void fail(qx_result *res, int status, const char *type, const rs_err *from) {
     res->http_status = status;
-    if (from && from != &res->err)
+    if (from != NULL && from != &res->err)
         res->err = *from;
     snprintf(res->err.type, sizeof(res->err.type), "%s", type);
 }
@@ -207,7 +207,7 @@ typedef struct progress {
 
 static int on_progress(void *arg) {
     progress *p = arg;
-    if (p->cancel && __atomic_load_n(p->cancel, __ATOMIC_RELAXED))
+    if (p->cancel != NULL && __atomic_load_n(p->cancel, __ATOMIC_RELAXED))
         return 1;
     if (rl_mono_ms() > p->deadline_mono) {
         p->timed_out = 1;
@@ -222,7 +222,7 @@ static const cJSON *find_param(const cJSON *params, const char *name) {
     const cJSON *p;
     cJSON_ArrayForEach(p, params) {
         const char *n = rl_json_str(p, "name");
-        if (n && strcmp(n, name) == 0)
+        if (n != NULL && strcmp(n, name) == 0)
             return p;
     }
     return NULL;
@@ -426,7 +426,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     }
     res->collections = names_json(st.collections, st.n_collections);
     res->aliases = names_json(st.aliases, st.n_aliases);
-    if (st.column_names)
+    if (st.column_names != NULL)
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
     if (st.kind == SQLX_SELECT)
@@ -458,7 +458,7 @@ int rl_query_validate(rl_server *srv, sqlite3 *db, const char *sql, char **out, 
     rctx.db = db;
     rc = sqlx_translate(sql, &opts, resolve, &rctx, &st, err);
     if (rc != RS_OK) {
-        if (err)
+        if (err != NULL)
             snprintf(err->type, sizeof(err->type), "QUERY_ERROR");
         goto done;
     }
@@ -468,13 +468,13 @@ int rl_query_validate(rl_server *srv, sqlite3 *db, const char *sql, char **out, 
     rs_buf_printf(&b, "{\"collections\":%s,\"aliases\":%s,\"views\":[%s],\"parameters\":%s}",
                   cols ? cols : "[]", aliases ? aliases : "[]", rs_buf_cstr(&rctx.views),
                   params ? params : "[]");
-    if (entities) {
+    if (entities != NULL) {
         rs_buf e = RS_BUF_INIT;
         rs_buf_printf(&e, "[%s]", rs_buf_cstr(&rctx.seen));
         *entities = rs_buf_detach(&e);
     }
     *out = rs_buf_detach(&b);
-    if (*out == NULL || (entities && *entities == NULL))
+    if (*out == NULL || (entities != NULL && *entities == NULL))
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     sqlx_stmt_free(&st);
 done:

@@ -38,7 +38,7 @@ void rl_reply_data(rl_req *rq, const char *json) {
 }
 
 static void put_str_or_null(rs_buf *b, const char *s) {
-    if (s)
+    if (s != NULL)
         rs_buf_json_string(b, s, strlen(s));
     else
         rs_buf_puts(b, "null");

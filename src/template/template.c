@@ -40,7 +40,9 @@ int rs_template_parse(const char *model, const char *text, size_t len, rs_templa
     if (text == NULL && len > 0)
         return rs_err_set(err, RS_EINVAL, "model '%s': no template text", model);
     t = calloc(1, sizeof(*t));
-    if (t == NULL || (t->model = strdup(model)) == NULL) {
+    if (t != NULL)
+        t->model = strdup(model);
+    if (t == NULL || t->model == NULL) {
         free(t);
         return rs_err_set(err, RS_ENOMEM, "model '%s': out of memory", model);
     }

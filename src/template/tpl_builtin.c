@@ -82,7 +82,7 @@ static int record_call(tpl_run *run, const char *name, const rs_tpl_args *args) 
         const char *model = args->n_pos == 2 ? b : a;
         return model ? tpl_record_ref(run, model) : RS_OK;
     }
-    if (strcmp(name, "source") == 0 && args->n_pos == 2 && a && b)
+    if (strcmp(name, "source") == 0 && args->n_pos == 2 && a != NULL && b != NULL)
         return tpl_record_source(run, a, b);
     return RS_OK;
 }
@@ -195,7 +195,7 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl
     if (run->mode == TPL_MODE_COLLECT && (strcmp(name, "ref") == 0 || strcmp(name, "source") == 0 ||
                                           strcmp(name, "is_incremental") == 0))
         return fn_collect(run, call, args, out);
-    if (run->env && run->env->call) {
+    if (run->env != NULL && run->env->call != NULL) {
         rs_err_clear(&herr);
         rc = run->env->call(run->env->ctx, name, args, out, &herr);
         if (rc == RS_OK) {
@@ -521,8 +521,11 @@ int tpl_filter(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
         if (n->kids[i]->kind == N_KWARG)
             rc = tpl_run_error(run, n->kids[i], RS_EINVAL, "filter '%s' takes no keyword arguments",
                                n->str);
-        else if ((rc = tpl_eval_expr(run, n->kids[i], &args[n_args])) == RS_OK)
-            n_args++;
+        else {
+            rc = tpl_eval_expr(run, n->kids[i], &args[n_args]);
+            if (rc == RS_OK)
+                n_args++;
+        }
     }
     if (rc == RS_OK && is_default) {
         rc = f_default(run, n, args, n_args, out);

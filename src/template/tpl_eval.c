@@ -141,7 +141,7 @@ static int lookup_name(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_val
         *out = rs_tpl_value_copy(local);
         return RS_OK;
     }
-    if (run->env && run->env->lookup) {
+    if (run->env != NULL && run->env->lookup != NULL) {
         rs_err_clear(&herr);
         rc = run->env->lookup(run->env->ctx, n->str, out, &herr);
         if (rc == RS_OK)
@@ -591,7 +591,7 @@ static int eval_cond(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     rs_tpl_value_free(&cond);
     if (truth)
         return tpl_eval_expr(run, n->a, out);
-    if (n->c)
+    if (n->c != NULL)
         return tpl_eval_expr(run, n->c, out);
     /* Jinja gives undefined, which renders as nothing. */
     return rs_tpl_string(out, "", 0) == RS_OK ? RS_OK : nomem(run);

@@ -215,7 +215,7 @@ void rs_tpl_value_free(rs_tpl_value *v) {
             /* Recursion is bounded: containers are at most RS_TPL_MAX_DEPTH deep. */
             for (i = 0; v->type != RS_TPL_STRING && i < o->len; i++) {
                 rs_tpl_value_free(&o->items[i]);
-                if (o->keys)
+                if (o->keys != NULL)
                     free(o->keys[i]);
             }
             free(o->items);
@@ -236,7 +236,7 @@ rs_tpl_value rs_tpl_value_copy(const rs_tpl_value *v) {
 const char *rs_tpl_value_str(const rs_tpl_value *v, size_t *len) {
     if (v == NULL || v->type != RS_TPL_STRING)
         return NULL;
-    if (len)
+    if (len != NULL)
         *len = v->u.obj->len;
     return v->u.obj->str;
 }
@@ -501,7 +501,7 @@ int tpl_value_write(const rs_tpl_value *v, rs_buf *b, int repr, size_t limit) {
     case RS_TPL_LIST:
         return write_container(v, b, limit);
     case RS_TPL_DICT:
-        if (v->u.obj->str)
+        if (v->u.obj->str != NULL)
             return put_limited(b, v->u.obj->str, strlen(v->u.obj->str), limit);
         return write_container(v, b, limit);
     }

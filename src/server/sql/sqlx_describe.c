@@ -47,7 +47,7 @@ static void list_free(entry_list *l) {
 }
 
 void sqlx_describe_free(sqlx_describe *d) {
-    if (!d)
+    if (d == NULL)
         return;
     list_free(&d->fields);
     list_free(&d->containers);
@@ -62,14 +62,15 @@ static desc_entry *list_get(entry_list *l, const char *path, const char *type) {
     if (l->n == l->cap) {
         int cap = l->cap ? l->cap * 2 : 16;
         desc_entry *items = realloc(l->items, (size_t)cap * sizeof *items);
-        if (!items)
+        if (items == NULL)
             return NULL;
         l->items = items;
         l->cap = cap;
     }
     desc_entry *e = &l->items[l->n];
     memset(e, 0, sizeof *e);
-    if (!(e->path = strdup(path)))
+    e->path = strdup(path);
+    if (e->path == NULL)
         return NULL;
     snprintf(e->type, sizeof e->type, "%s", type);
     l->n++;
@@ -98,7 +99,7 @@ static void json_type(const char *p, const char *end, char *type, size_t cap) {
         /* extended JSON: {"__rockset_type": "date", ...} in any spacing */
         const char *t = sqlx_json_member(p, end, "__rockset_type", 14);
         rs_buf b = RS_BUF_INIT;
-        if (t && *t == '"' && sqlx_json_unescape(t, end, &b) && b.len < sizeof tname) {
+        if (t != NULL && *t == '"' && sqlx_json_unescape(t, end, &b) && b.len < sizeof tname) {
             for (size_t i = 0; i < b.len; i++)
                 tname[i] = (char)tolower((unsigned char)b.data[i]);
             tname[b.len] = 0;
@@ -155,7 +156,7 @@ static int visit(walk *w, rs_buf *path, const char *p, const char *end, int dept
 
 static void path_truncate(rs_buf *path, size_t len) {
     path->len = len;
-    if (path->data)
+    if (path->data != NULL)
         path->data[len] = 0;
 }
 
@@ -176,7 +177,7 @@ static int visit_children(walk *w, rs_buf *path, const char *p, const char *end,
             rs_buf_putc(path, SEP);
         if (is_obj) {
             const char *key_end = p < end && *p == '"' ? sqlx_json_unescape(p, end, path) : NULL;
-            if (!key_end)
+            if (key_end == NULL)
                 return bad_json(err);
             p = sqlx_json_ws(key_end, end);
             if (p >= end || *p != ':')
@@ -189,7 +190,8 @@ static int visit_children(walk *w, rs_buf *path, const char *p, const char *end,
         path_truncate(path, base);
         if (rc)
             return rc;
-        if (!(p = sqlx_json_skip(p, end)))
+        p = sqlx_json_skip(p, end);
+        if (p == NULL)
             return bad_json(err);
         p = sqlx_json_ws(p, end);
         if (p < end && *p == ',') {
@@ -219,7 +221,7 @@ static int visit(walk *w, rs_buf *path, const char *p, const char *end, int dept
 static int merge_counts(entry_list *into, const entry_list *from) {
     for (int i = 0; i < from->n; i++) {
         desc_entry *e = list_get(into, from->items[i].path, from->items[i].type);
-        if (!e)
+        if (e == NULL)
             return RS_ENOMEM;
         e->occurrences++;
     }
@@ -258,7 +260,7 @@ static int cmp_entries(const void *a, const void *b) {
 /* Documents having the parent of path as the container its last step needs. */
 static int64_t total_for(const sqlx_describe *d, const char *path) {
     const char *sep = strrchr(path, SEP);
-    if (!sep)
+    if (sep == NULL)
         return d->n_docs;
     size_t plen = (size_t)(sep - path);
     const char *need = strcmp(sep + 1, "*") == 0 ? "array" : "object";
@@ -286,7 +288,7 @@ char *sqlx_describe_rows(sqlx_describe *d, rs_err *err) {
             if (k)
                 rs_buf_putc(&out, ',');
             rs_buf_json_string(&out, part, len);
-            if (!sep)
+            if (sep == NULL)
                 break;
             part = sep + 1;
         }

@@ -136,7 +136,7 @@ static int is_bool_node(const sqlx_node *n) {
 static const binding *find_binding(scope *sc, const char *name, scope **found_in) {
     for (scope *s = sc; s; s = s->parent) {
         for (int i = s->n_rels - 1; i >= 0; i--) {
-            if (s->rels[i].name && strcmp(s->rels[i].name, name) == 0) {
+            if (s->rels[i].name != NULL && strcmp(s->rels[i].name, name) == 0) {
                 *found_in = s;
                 return &s->rels[i];
             }
@@ -146,11 +146,11 @@ static const binding *find_binding(scope *sc, const char *name, scope **found_in
 }
 
 static const sqlx_item *find_select_alias(scope *sc, const sqlx_node *n) {
-    if (!sc->alias_sel || n->kind != N_PATH || n->n_parts != 1)
+    if (sc->alias_sel == NULL || n->kind != N_PATH || n->n_parts != 1)
         return NULL;
     for (int i = 0; i < sc->alias_sel->n_items; i++) {
         const sqlx_item *it = &sc->alias_sel->items[i];
-        if (it->alias && strcmp(it->alias, n->names[0]) == 0)
+        if (it->alias != NULL && strcmp(it->alias, n->names[0]) == 0)
             return it;
     }
     return NULL;
@@ -161,7 +161,7 @@ static int emit_path_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int
                           rs_err *err) {
     for (int i = from; i < n->n_parts; i++) {
         rs_buf_putc(out, ',');
-        if (n->names[i]) {
+        if (n->names[i] != NULL) {
             put_sql_string(out, n->names[i]);
         } else if (n->index[i]->kind == N_LIT_INT) {
             long long k = strtoll(n->index[i]->text, NULL, 10);
@@ -183,7 +183,7 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
                      rs_err *err) {
     scope *owner = NULL;
     const binding *b = n->names[0] ? find_binding(sc, n->names[0], &owner) : NULL;
-    if (b) {
+    if (b != NULL) {
         if (n->n_parts == 1) {
             rs_buf_printf(out, "CAST(r%d.doc AS BLOB)", b->rel);
             return 0;
@@ -194,9 +194,9 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
         return rc;
     }
     scope *s = sc;
-    while (s && s->n_rels == 0)
+    while (s != NULL && s->n_rels == 0)
         s = s->parent;
-    if (!s)
+    if (s == NULL)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
                           "field '%s' cannot be resolved: the query has no FROM clause",
                           n->names[0]);
@@ -378,13 +378,16 @@ static int emit_special(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const
     int rc = 0;
     if (strcmp(f->name, "IF") == 0) {
         rs_buf_puts(out, "CASE WHEN ");
-        if ((rc = emit_cond(ctx, sc, n->list[0], out, err)))
+        rc = emit_cond(ctx, sc, n->list[0], out, err);
+        if (rc)
             return rc;
         rs_buf_puts(out, " THEN ");
-        if ((rc = emit_val(ctx, sc, n->list[1], out, err)))
+        rc = emit_val(ctx, sc, n->list[1], out, err);
+        if (rc)
             return rc;
         rs_buf_puts(out, " ELSE ");
-        if ((rc = emit_val(ctx, sc, n->list[2], out, err)))
+        rc = emit_val(ctx, sc, n->list[2], out, err);
+        if (rc)
             return rc;
         rs_buf_puts(out, " END");
         return 0;
@@ -405,15 +408,18 @@ static int emit_special(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const
         return emit_val(ctx, sc, n->list[0], out, err);
     if (strcmp(f->name, "REPLACE") == 0) {
         rs_buf_puts(out, "replace(rs_str(");
-        if ((rc = emit_val(ctx, sc, n->list[0], out, err)))
+        rc = emit_val(ctx, sc, n->list[0], out, err);
+        if (rc)
             return rc;
         rs_buf_puts(out, ",'REPLACE'),rs_str(");
-        if ((rc = emit_val(ctx, sc, n->list[1], out, err)))
+        rc = emit_val(ctx, sc, n->list[1], out, err);
+        if (rc)
             return rc;
         rs_buf_puts(out, ",'REPLACE'),");
         if (n->n_list == 3) {
             rs_buf_puts(out, "rs_str(");
-            if ((rc = emit_val(ctx, sc, n->list[2], out, err)))
+            rc = emit_val(ctx, sc, n->list[2], out, err);
+            if (rc)
                 return rc;
             rs_buf_puts(out, ",'REPLACE'))");
         } else {
@@ -431,7 +437,7 @@ static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *
     char upper[64];
     const func_def *f = find_func(n->name);
     upper_copy(upper, sizeof upper, n->name);
-    if (!f)
+    if (f == NULL)
         return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
     if (f->kind == FK_AGG)
         return emit_aggregate(ctx, sc, n, f, out, err);
@@ -453,7 +459,8 @@ static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *
     rs_buf_printf(out, "%s(", f->sql);
     if (f->kind == FK_STRING) {
         rs_buf_puts(out, "rs_str(");
-        if ((rc = emit_val(ctx, sc, n->list[0], out, err)))
+        rc = emit_val(ctx, sc, n->list[0], out, err);
+        if (rc)
             return rc;
         rs_buf_printf(out, ",'%s')%s", upper, n->n_list > 1 ? "," : "");
         rc = emit_args(ctx, sc, n, 1, out, err);
@@ -534,7 +541,7 @@ static int push_leaf(sqlx_emit_ctx *ctx, chain *ch, const sqlx_node *leaf, rs_er
     if (ch->n == ch->cap) {
         int cap = ch->cap ? ch->cap * 2 : 16;
         const sqlx_node **leaves = sqlx_alloc(ctx->arena, (size_t)cap * sizeof *leaves);
-        if (!leaves)
+        if (leaves == NULL)
             return nomem(err);
         if (ch->n)
             memcpy(leaves, ch->leaves, (size_t)ch->n * sizeof *leaves);
@@ -558,11 +565,13 @@ static int collect_chain(sqlx_emit_ctx *ctx, const sqlx_node *n, const char *op,
     int rc;
     const sqlx_node *leftmost = n;
     while (is_op_node(leftmost, op)) {
-        if ((rc = push_leaf(ctx, &spine, leftmost, err)))
+        rc = push_leaf(ctx, &spine, leftmost, err);
+        if (rc)
             return rc;
         leftmost = leftmost->a;
     }
-    if ((rc = push_leaf(ctx, ch, leftmost, err)))
+    rc = push_leaf(ctx, ch, leftmost, err);
+    if (rc)
         return rc;
     /* right operands bottom-up */
     for (int k = spine.n - 1; k >= 0; k--) {
@@ -687,7 +696,7 @@ static int emit_subquery_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select 
 static int emit_case(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     int rc = 0;
     rs_buf_puts(out, "CASE");
-    if (n->a) {
+    if (n->a != NULL) {
         rs_buf_putc(out, ' ');
         rc = emit_val(ctx, sc, n->a, out, err);
     }
@@ -778,7 +787,7 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
         rs_buf_puts(out, "rs_getv(");
         rc = emit_val(ctx, sc, n->a, out, err);
         rs_buf_putc(out, ',');
-        if (n->name) {
+        if (n->name != NULL) {
             put_sql_string(out, n->name);
         } else {
             rs_buf_puts(out, "rs_sub(");
@@ -797,7 +806,7 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
 static int emit_val_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
                          rs_err *err) {
     const sqlx_item *alias_item = find_select_alias(sc, n);
-    if (alias_item) {
+    if (alias_item != NULL) {
         const sqlx_select *saved = sc->alias_sel;
         sc->alias_sel = NULL;
         int rc = emit_val(ctx, sc, alias_item->expr, out, err);
@@ -844,7 +853,7 @@ static int emit_call_args(sqlx_emit_ctx *ctx, scope *sc, const char *head, const
     rs_buf_putc(out, ',');
     if (!rc)
         rc = emit_val(ctx, sc, b, out, err);
-    if (c) {
+    if (c != NULL) {
         rs_buf_putc(out, ',');
         if (!rc)
             rc = emit_val(ctx, sc, c, out, err);
@@ -857,7 +866,7 @@ static int emit_call_args(sqlx_emit_ctx *ctx, scope *sc, const char *head, const
 static int emit_is(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     int rc;
     rs_buf_putc(out, '(');
-    if (n->name) {
+    if (n->name != NULL) {
         rc = emit_cond(ctx, sc, n->a, out, err);
         rs_buf_printf(out, " IS %s%d)", n->negated ? "NOT " : "", strcmp(n->name, "TRUE") == 0);
         return rc;
@@ -928,7 +937,7 @@ static int emit_cond_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
                           rs_err *err) {
     int rc = 0;
     const sqlx_item *alias_item = find_select_alias(sc, n);
-    if (alias_item) {
+    if (alias_item != NULL) {
         const sqlx_select *saved = sc->alias_sel;
         sc->alias_sel = NULL;
         rc = emit_cond(ctx, sc, alias_item->expr, out, err);
@@ -978,7 +987,7 @@ static int add_binding(scope *sc, const char *name, int rel, int line, int colum
         return sqlx_error(err, RS_EUNSUPPORTED, line, column,
                           "unsupported SQL: more than 64 relations in one FROM");
     for (int i = 0; name && i < sc->n_rels; i++)
-        if (sc->rels[i].name && strcmp(sc->rels[i].name, name) == 0)
+        if (sc->rels[i].name != NULL && strcmp(sc->rels[i].name, name) == 0)
             return sqlx_error(err, RS_EINVAL, line, column,
                               "relation name '%s' is used twice in FROM; give one an alias", name);
     sc->rels[sc->n_rels].name = name;
@@ -1026,7 +1035,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
     int rel_id = ctx->n_rel++;
     const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
     const char *bind_name = f->alias ? f->alias : f->name;
-    if (cte) {
+    if (cte != NULL) {
         rs_buf_printf(out, "cte%d AS r%d", cte->id, rel_id);
         return add_binding(sc, bind_name, rel_id, f->line, f->column, err);
     }
@@ -1035,7 +1044,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
     int rc = ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, err);
     if (rc) {
         free(rel.view_sql);
-        if (err && err->line == 0) {
+        if (err != NULL && err->line == 0) {
             err->line = f->line;
             err->column = f->column;
         }
@@ -1090,10 +1099,10 @@ typedef struct join_key {
  * binding of the scope (when !want_rel). */
 static int path_on(scope *sc, const sqlx_node *n, int rel, int want_rel) {
     scope *owner;
-    if (n->kind != N_PATH || n->n_parts < 2 || !n->names[0])
+    if (n->kind != N_PATH || n->n_parts < 2 || n->names[0] == NULL)
         return 0;
     for (int i = 1; i < n->n_parts; i++)
-        if (!n->names[i] && n->index[i]->kind != N_LIT_INT)
+        if (n->names[i] == NULL && n->index[i]->kind != N_LIT_INT)
             return 0;
     const binding *b = find_binding(sc, n->names[0], &owner);
     return b && (b->rel == rel) == want_rel;
@@ -1112,7 +1121,7 @@ static int find_join_keys(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, int
     const sqlx_node *source = f->on;
     if (!source && !f->n_using && strcmp(f->join_type, "CROSS JOIN") == 0)
         source = sc->where_keys;
-    if (!source)
+    if (source == NULL)
         return 0;
     chain conj = {NULL, 0, 0};
     int rc = collect_chain(ctx, source, "AND", 1, &conj, err);
@@ -1125,7 +1134,7 @@ static int find_join_keys(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, int
             r = c->a, l = c->b;
         else if (path_on(sc, c->b, right_rel, 1) && path_on(sc, c->a, right_rel, 0))
             r = c->b, l = c->a;
-        if (!r)
+        if (r == NULL)
             continue;
         keys[*n_keys].right_path = r;
         keys[*n_keys].using_name = NULL;
@@ -1142,7 +1151,7 @@ static int emit_keyed_relation(sqlx_emit_ctx *ctx, scope *sc, const join_key *ke
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_rel);
     for (int k = 0; k < n_keys; k++) {
         rs_buf_printf(out, ", rs_get(r%d.doc", inner_rel);
-        if (keys[k].using_name) {
+        if (keys[k].using_name != NULL) {
             rs_buf_putc(out, ',');
             put_sql_string(out, keys[k].using_name);
         } else {
@@ -1172,7 +1181,7 @@ static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f
     for (int k = 0; k < n_keys && !rc; k++) {
         rs_buf_puts(out, n_terms++ ? " AND " : "");
         rs_buf_printf(out, "r%d.k%d = ", right_rel, k);
-        if (keys[k].using_name) {
+        if (keys[k].using_name != NULL) {
             /* with several relations on the left, USING reads the last one */
             rs_buf_printf(out, "rs_get(r%d.doc,", left_rel);
             put_sql_string(out, keys[k].using_name);
@@ -1213,10 +1222,12 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
     join_key keys[MAX_JOIN_KEYS];
     int n_keys = 0, rc;
     rs_buf right = RS_BUF_INIT;
-    if ((rc = emit_from(ctx, sc, f->left, out, err)))
+    rc = emit_from(ctx, sc, f->left, out, err);
+    if (rc)
         return rc;
     int left_rel = sc->rels[sc->n_rels - 1].rel;
-    if ((rc = emit_from(ctx, sc, f->right, &right, err)))
+    rc = emit_from(ctx, sc, f->right, &right, err);
+    if (rc)
         goto done;
     binding *right_binding = &sc->rels[sc->n_rels - 1];
     if (f->n_using > MAX_JOIN_KEYS) {
@@ -1224,7 +1235,8 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
                         "unsupported SQL: USING with more than %d fields", MAX_JOIN_KEYS);
         goto done;
     }
-    if ((rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err)))
+    rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err);
+    if (rc)
         goto done;
     /* an inner join with keys keeps its order (SQLite's CROSS JOIN), so that the keyed right
      * relation is the inner loop, the one with the automatic index */
@@ -1240,7 +1252,9 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
     } else {
         rs_buf_puts(out, rs_buf_cstr(&right));
     }
-    if (!rc && (rc = record_using(sc, f, left_rel, right_binding->rel, err)))
+    if (!rc)
+        rc = record_using(sc, f, left_rel, right_binding->rel, err);
+    if (rc)
         goto done;
     if (!rc && (f->on || n_keys))
         rc = emit_join_condition(ctx, sc, f, keys, n_keys, left_rel, right_binding->rel, out, err);
@@ -1280,10 +1294,10 @@ static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
 /* Output name of item i: alias, last path field, ?func, or ?field<k>. */
 static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int *unnamed_counter) {
     char tmp[80];
-    if (it->alias)
+    if (it->alias != NULL)
         return it->alias;
     const sqlx_node *e = it->expr;
-    if (e->kind == N_PATH && e->names[e->n_parts - 1])
+    if (e->kind == N_PATH && e->names[e->n_parts - 1] != NULL)
         return e->names[e->n_parts - 1];
     if (e->kind == N_FUNC) {
         size_t i = 0;
@@ -1300,13 +1314,14 @@ static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int *unnam
 static int star_docs(scope *sc, const sqlx_node *star, rs_buf *out, rs_err *err) {
     int found = 0;
     for (int i = 0; i < sc->n_rels; i++) {
-        if (star->name && (!sc->rels[i].name || strcmp(sc->rels[i].name, star->name) != 0))
+        if (star->name != NULL &&
+            (sc->rels[i].name == NULL || strcmp(sc->rels[i].name, star->name) != 0))
             continue;
         rs_buf_printf(out, "%sr%d.doc", found ? "," : "", sc->rels[i].rel);
         found++;
     }
     if (!found) {
-        if (star->name)
+        if (star->name != NULL)
             return sqlx_error(err, RS_EINVAL, star->line, star->column,
                               "'%s.*': no relation named '%s' in FROM", star->name, star->name);
         return sqlx_error(err, RS_EINVAL, star->line, star->column, "SELECT * needs a FROM clause");
@@ -1318,7 +1333,8 @@ static int emit_star_part(scope *sc, const sqlx_node *star, int final, rs_buf *o
     int rc;
     if (star->n_except) {
         rs_buf_printf(out, "rs_except(%d,rs_merge(0,", final);
-        if ((rc = star_docs(sc, star, out, err)))
+        rc = star_docs(sc, star, out, err);
+        if (rc)
             return rc;
         rs_buf_putc(out, ')');
         for (int i = 0; i < star->n_except; i++) {
@@ -1339,7 +1355,7 @@ static int emit_row_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, rs_
                           rs_err *err) {
     if (e->kind == N_PATH) {
         scope *owner;
-        if (e->n_parts == 1 && e->names[0] && find_binding(sc, e->names[0], &owner))
+        if (e->n_parts == 1 && e->names[0] != NULL && find_binding(sc, e->names[0], &owner))
             return emit_val(ctx, sc, e, out, err);
         return emit_path(ctx, sc, e, "rs_getj", out, err);
     }
@@ -1356,17 +1372,17 @@ static int projection_path(scope *sc, const sqlx_node *e, int *rel) {
     if (e->kind != N_PATH)
         return -1;
     for (int i = 0; i < e->n_parts; i++)
-        if (!e->names[i] && e->index[i]->kind != N_LIT_INT)
+        if (e->names[i] == NULL && e->index[i]->kind != N_LIT_INT)
             return -1;
     const binding *b = e->names[0] ? find_binding(sc, e->names[0], &owner) : NULL;
-    if (b) {
+    if (b != NULL) {
         *rel = b->rel;
         return e->n_parts > 1 ? 1 : -1;
     }
     scope *s = sc;
-    while (s && s->n_rels == 0)
+    while (s != NULL && s->n_rels == 0)
         s = s->parent;
-    if (!s || s->n_rels != 1)
+    if (s == NULL || s->n_rels != 1)
         return -1;
     *rel = s->rels[0].rel;
     return 0;
@@ -1400,7 +1416,7 @@ static int emit_projection(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
         for (int k = projection_path(sc, e, &item_rel); k < e->n_parts; k++) {
             if (spec.len > 1)
                 rs_buf_putc(&spec, ',');
-            if (e->names[k])
+            if (e->names[k] != NULL)
                 rs_buf_json_string(&spec, e->names[k], strlen(e->names[k]));
             else
                 rs_buf_printf(&spec, "%lld", strtoll(e->index[k]->text, NULL, 10) - 1);
@@ -1426,22 +1442,24 @@ static int emit_doc_expr(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
     const sqlx_select *names_of = ctx->names_of;
     int unnamed = 0, n_parts = 0, in_row = 0, has_star = 0, rc = 0;
     ctx->names_of = NULL;
-    if (!names)
+    if (names == NULL)
         return nomem(err);
     for (int i = 0; i < s->n_items; i++) {
         if (s->items[i].expr->kind == N_STAR) {
             has_star = 1;
             continue;
         }
-        if (!(names[i] = item_name(ctx, &s->items[i], &unnamed)))
+        names[i] = item_name(ctx, &s->items[i], &unnamed);
+        if (names[i] == NULL)
             return nomem(err);
     }
-    if (names_of && names_of->n_items == s->n_items) {
+    if (names_of != NULL && names_of->n_items == s->n_items) {
         unnamed = 0;
         for (int i = 0; i < s->n_items; i++) {
             if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
                 continue;
-            if (!(names[i] = item_name(ctx, &names_of->items[i], &unnamed)))
+            names[i] = item_name(ctx, &names_of->items[i], &unnamed);
+            if (names[i] == NULL)
                 return nomem(err);
         }
     }
@@ -1518,9 +1536,9 @@ static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
     rs_buf_puts(out, " ORDER BY ");
     for (int i = 0; i < s->n_order && !rc; i++) {
         const sqlx_node *e = s->order[i].expr;
-        if (items_of) {
+        if (items_of != NULL) {
             e = ordinal_item(items_of, e, err, &rc);
-            if (!e)
+            if (e == NULL)
                 return rc;
         }
         rs_buf_puts(out, i ? "," : "");
@@ -1535,12 +1553,12 @@ static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
 static int emit_limit(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int64_t default_limit,
                       rs_buf *out, rs_err *err) {
     int rc = 0;
-    if (s->limit) {
+    if (s->limit != NULL) {
         rs_buf_puts(out, " LIMIT ");
         rc = emit_val(ctx, sc, s->limit, out, err);
     } else if (default_limit > 0) {
         rs_buf_printf(out, " LIMIT %lld", (long long)default_limit);
-    } else if (s->offset) {
+    } else if (s->offset != NULL) {
         rs_buf_puts(out, " LIMIT -1");
     }
     if (!rc && s->offset) {
@@ -1582,7 +1600,7 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
         rs_buf_puts(out, " GROUP BY ");
         for (int i = 0; i < s->n_group && !rc; i++) {
             const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
-            if (!e)
+            if (e == NULL)
                 break;
             if (is_aggregate_call(e))
                 rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
@@ -1606,7 +1624,9 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     int rc = 0;
     rs_buf from = RS_BUF_INIT;
     sc->where_keys = s->where;
-    if (s->from && (rc = emit_from(ctx, sc, s->from, &from, err)))
+    if (s->from != NULL)
+        rc = emit_from(ctx, sc, s->from, &from, err);
+    if (rc)
         goto done;
     sc->where_keys = NULL;
     rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
@@ -1624,14 +1644,16 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     }
     if (rc)
         goto done;
-    if (s->from)
+    if (s->from != NULL)
         rs_buf_printf(out, " FROM %s", rs_buf_cstr(&from));
-    if (s->where) {
+    if (s->where != NULL) {
         rs_buf_puts(out, " WHERE ");
-        if ((rc = emit_cond(ctx, sc, s->where, out, err)))
+        rc = emit_cond(ctx, sc, s->where, out, err);
+        if (rc)
             goto done;
     }
-    if ((rc = emit_group_having(ctx, sc, s, out, err)))
+    rc = emit_group_having(ctx, sc, s, out, err);
+    if (rc)
         goto done;
     sc->alias_sel = s;
     rc = emit_order_terms(ctx, sc, s, s, out, err);
@@ -1647,7 +1669,7 @@ done:
 
 /* Output names of a query (for ORDER BY over a compound). */
 static const sqlx_select *leftmost_core(const sqlx_select *s) {
-    while (s->compound_op)
+    while (s->compound_op != NULL)
         s = s->left;
     return s;
 }
@@ -1661,7 +1683,7 @@ static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int
         return emit_simple(ctx, &inner, s, MODE_DOC, final, top, 0, out, err);
     }
     if (s->compound_op && strcmp(s->compound_op, "WRAP") != 0 && !s->n_ctes && !s->n_order &&
-        !s->limit && !s->offset) {
+        !s->limit && s->offset == NULL) {
         int rc = emit_operand(ctx, sc, s->left, final, top, out, err);
         if (rc)
             return rc;
@@ -1680,7 +1702,7 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
                          int64_t default_limit, rs_buf *out, rs_err *err) {
     int rc;
     int outer = ctx->n_rel++;
-    int wrapped = s->n_order || s->limit || s->offset || default_limit > 0;
+    int wrapped = s->n_order || s->limit != NULL || s->offset != NULL || default_limit > 0;
     if (wrapped)
         rs_buf_puts(out, "SELECT doc FROM (");
     if (strcmp(s->compound_op, "WRAP") == 0) {
@@ -1717,7 +1739,7 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
                     if (core->items[j].expr->kind != N_STAR)
                         item_name(ctx, &core->items[j], &unnamed);
                 const char *name = item_name(ctx, &core->items[k - 1], &unnamed);
-                if (!name)
+                if (name == NULL)
                     return nomem(err);
                 rs_buf_printf(out, "rs_get(r%d.doc,", outer);
                 put_sql_string(out, name);
@@ -1744,7 +1766,7 @@ static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select 
     int rc = emit_ctes(ctx, &sc, s, out, err);
     if (rc)
         return rc;
-    if (!s->compound_op)
+    if (s->compound_op == NULL)
         return emit_simple(ctx, &sc, s, mode, final, top, default_limit, out, err);
     if (mode == MODE_SCALAR) {
         rs_buf_puts(out, "SELECT rs_first(doc) AS v FROM (");

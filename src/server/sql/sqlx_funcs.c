@@ -35,7 +35,7 @@
 /* Set the result from the JSON value text [p,end) (p at the value). */
 static void result_json_span(sqlite3_context *ctx, const char *p, const char *end, int output) {
     const char *vend = sqlx_json_skip(p, end);
-    if (!vend) {
+    if (vend == NULL) {
         sqlite3_result_null(ctx);
         return;
     }
@@ -190,7 +190,7 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int len;
     const char *p = value_json_text(argv[0], &len);
     const char *end = p + len;
-    if (!p)
+    if (p == NULL)
         return;
     for (int i = 1; i < argc && p; i++) {
         if (sqlite3_value_type(argv[i]) == SQLITE_INTEGER) {
@@ -202,7 +202,7 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             p = NULL;
         }
     }
-    if (!p)
+    if (p == NULL)
         return;
     p = sqlx_json_ws(p, end);
     if (argc == 2 && *p == '"' && is_event_time_step(argv[1]) && result_event_time(ctx, p, end))
@@ -263,13 +263,15 @@ static int collect_members(members *ms, const char *p, const char *end) {
     while (p < end && *p == '"') {
         member m;
         m.key = p;
-        if (!(m.key_end = sqlx_json_skip(p, end)))
+        m.key_end = sqlx_json_skip(p, end);
+        if (m.key_end == NULL)
             return -1;
         p = sqlx_json_ws(m.key_end, end);
         if (p >= end || *p != ':')
             return -1;
         m.val = sqlx_json_ws(p + 1, end);
-        if (!(m.val_end = sqlx_json_skip(m.val, end)))
+        m.val_end = sqlx_json_skip(m.val, end);
+        if (m.val_end == NULL)
             return -1;
         int i = 0;
         while (i < ms->n && !same_key(&ms->items[i], m.key, m.key_end))
@@ -278,7 +280,7 @@ static int collect_members(members *ms, const char *p, const char *end) {
             if (ms->n == ms->cap) {
                 int cap = ms->cap ? ms->cap * 2 : 16;
                 member *items = realloc(ms->items, (size_t)cap * sizeof *items);
-                if (!items)
+                if (items == NULL)
                     return -2;
                 ms->items = items;
                 ms->cap = cap;
@@ -424,7 +426,7 @@ static path_spec *path_spec_parse(const char *text) {
     while (sqlx_json_element(p, end, n))
         n++;
     path_spec *spec = calloc(1, sizeof *spec + (size_t)n * sizeof spec->steps[0]);
-    if (!spec || n == 0) {
+    if (spec == NULL || n == 0) {
         free(spec);
         return NULL;
     }
@@ -466,7 +468,7 @@ static void put_projected(rs_buf *out, const path_spec *spec, const char *v, con
     const char *tv;
     int tlen;
     int64_t micros;
-    if (*v == '"' && spec->n_steps == 1 && spec->steps[0].key &&
+    if (*v == '"' && spec->n_steps == 1 && spec->steps[0].key != NULL &&
         strcmp(spec->steps[0].key, "_event_time") == 0) {
         rs_buf text = RS_BUF_INIT;
         int ok = sqlx_json_unescape(v, v_end, &text) && !text.oom &&
@@ -525,16 +527,19 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int n_owned = 0;
     for (int i = 0; i < n; i++) {
         path_spec *spec = sqlite3_get_auxdata(ctx, 3 + 2 * i);
-        if (!spec) {
+        if (spec == NULL) {
             const char *text = (const char *)sqlite3_value_text(argv[3 + 2 * i]);
-            if (!(spec = path_spec_parse(text))) {
+            spec = path_spec_parse(text);
+            if (spec == NULL) {
                 sqlite3_result_error(ctx, "rs_project: bad path", -1);
                 goto done;
             }
             /* SQLite may drop auxdata at once (running the destructor): then use our own */
             sqlite3_set_auxdata(ctx, 3 + 2 * i, spec, path_spec_free);
-            if (!(spec = sqlite3_get_auxdata(ctx, 3 + 2 * i))) {
-                if (!(spec = path_spec_parse(text))) {
+            spec = sqlite3_get_auxdata(ctx, 3 + 2 * i);
+            if (spec == NULL) {
+                spec = path_spec_parse(text);
+                if (spec == NULL) {
                     sqlite3_result_error_nomem(ctx);
                     goto done;
                 }
@@ -549,21 +554,22 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     const char *end = p ? p + len : NULL;
     /* one pass over the top-level members */
     const char *q = p ? sqlx_json_ws(p, end) : NULL;
-    if (q && q < end && *q == '{') {
+    if (q != NULL && q < end && *q == '{') {
         q = sqlx_json_ws(q + 1, end);
         while (q < end && *q == '"') {
             const char *k = q, *k_end = sqlx_json_skip(q, end);
-            if (!k_end)
+            if (k_end == NULL)
                 break;
             q = sqlx_json_ws(k_end, end);
             if (q >= end || *q != ':')
                 break;
             const char *v = sqlx_json_ws(q + 1, end);
             for (int i = 0; i < n; i++)
-                if (specs[i]->steps[0].key &&
+                if (specs[i]->steps[0].key != NULL &&
                     member_key_is(k, k_end, specs[i]->steps[0].key, specs[i]->steps[0].key_len))
                     found[i] = v;
-            if (!(q = sqlx_json_skip(v, end)))
+            q = sqlx_json_skip(v, end);
+            if (q == NULL)
                 break;
             q = sqlx_json_ws(q, end);
             if (q < end && *q == ',')
@@ -575,7 +581,7 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_putc(&b, '{');
     for (int i = 0; i < n; i++) {
         const char *v = found[i];
-        if (!v && p && !specs[i]->steps[0].key)
+        if (v == NULL && p != NULL && specs[i]->steps[0].key == NULL)
             v = sqlx_json_element(p, end, specs[i]->steps[0].index);
         for (int k = 1; v && k < specs[i]->n_steps; k++) {
             const path_step *st = &specs[i]->steps[k];
@@ -583,7 +589,7 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                         : sqlx_json_element(v, end, st->index);
         }
         const char *v_end = v ? sqlx_json_skip(v, end) : NULL;
-        if (!v_end)
+        if (v_end == NULL)
             continue; /* missing: omitted */
         if (written++)
             rs_buf_putc(&b, ',');
@@ -796,7 +802,7 @@ static void fn_arith(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     num acc = num_of(argv[0]);
     for (int i = 1; i < argc; i++) {
         const char *problem = num_apply(op, &acc, num_of(argv[i]));
-        if (problem) {
+        if (problem != NULL) {
             char msg[64];
             if (strcmp(problem, "integer overflow") == 0)
                 snprintf(msg, sizeof msg, "integer overflow in %s", what);
@@ -1077,7 +1083,7 @@ static void fn_json_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     const char *end = p + sqlite3_value_bytes(argv[0]);
     const char *start = sqlx_json_ws(p, end);
     const char *vend = sqlx_json_skip(start, end);
-    if (!vend || sqlx_json_ws(vend, end) != end) {
+    if (vend == NULL || sqlx_json_ws(vend, end) != end) {
         sqlite3_result_error(ctx, "JSON_PARSE: the argument is not valid JSON", -1);
         return;
     }
@@ -1092,7 +1098,7 @@ static void fn_array_contains(sqlite3_context *ctx, int argc, sqlite3_value **ar
         return;
     const char *p =
         sqlite3_value_type(argv[0]) == SQLITE_BLOB ? value_json_text(argv[0], &len) : NULL;
-    if (!p || count_elements(p, p + len) < 0) {
+    if (p == NULL || count_elements(p, p + len) < 0) {
         type_error(ctx, "ARRAY_CONTAINS", argv, 2);
         return;
     }
@@ -1102,10 +1108,10 @@ static void fn_array_contains(sqlite3_context *ctx, int argc, sqlite3_value **ar
     int found = 0;
     for (int64_t i = 0; !found; i++) {
         const char *e = sqlx_json_element(p, end, i);
-        if (!e)
+        if (e == NULL)
             break;
         const char *e_end = sqlx_json_skip(e, end);
-        if (!e_end)
+        if (e_end == NULL)
             break;
         size_t elen = (size_t)(e_end - e);
         if (elen == needle.len && memcmp(e, needle.data, elen) == 0)
@@ -1130,7 +1136,7 @@ typedef struct agg_state {
 static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     agg_state **slot = sqlite3_aggregate_context(ctx, sizeof *slot);
-    if (!slot) {
+    if (slot == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
@@ -1145,7 +1151,7 @@ static void array_agg_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static void array_agg_final(sqlite3_context *ctx) {
     agg_state **slot = sqlite3_aggregate_context(ctx, 0);
-    if (!slot || !*slot)
+    if (slot == NULL || !*slot)
         return;
     agg_state *st = *slot;
     rs_buf_putc(&st->buf, ']');
@@ -1165,7 +1171,7 @@ typedef struct one_state {
 static void one_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     one_state *st = sqlite3_aggregate_context(ctx, sizeof *st);
-    if (!st) {
+    if (st == NULL) {
         sqlite3_result_error_nomem(ctx);
         return;
     }
@@ -1175,11 +1181,11 @@ static void one_step(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void one_final(sqlite3_context *ctx) {
     one_state *st = sqlite3_aggregate_context(ctx, 0);
-    if (!st)
+    if (st == NULL)
         return;
     if (st->rows > 1)
         sqlite3_result_error(ctx, "a scalar subquery returned more than one row", -1);
-    else if (st->first)
+    else if (st->first != NULL)
         sqlite3_result_value(ctx, st->first);
     sqlite3_value_free(st->first);
     st->first = NULL;
@@ -1465,16 +1471,16 @@ static void fn_date_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     int64_t day = t / INT64_C(86400000000) - (t % INT64_C(86400000000) < 0), y;
     unsigned m, d;
     sqlx_civil_from_days(day, &y, &m, &d);
-    if (unit && strcasecmp(unit, "week") == 0) { /* weeks start on Monday */
-        int64_t dow = ((day % 7) + 7 + 3) % 7;   /* 1970-01-01 was a Thursday */
+    if (unit != NULL && strcasecmp(unit, "week") == 0) { /* weeks start on Monday */
+        int64_t dow = ((day % 7) + 7 + 3) % 7;           /* 1970-01-01 was a Thursday */
         result_timestamp(ctx, (day - dow) * INT64_C(86400000000));
         return;
     }
-    if (unit && strcasecmp(unit, "month") == 0)
+    if (unit != NULL && strcasecmp(unit, "month") == 0)
         d = 1;
-    else if (unit && strcasecmp(unit, "quarter") == 0)
+    else if (unit != NULL && strcasecmp(unit, "quarter") == 0)
         d = 1, m = (m - 1) / 3 * 3 + 1;
-    else if (unit && strcasecmp(unit, "year") == 0)
+    else if (unit != NULL && strcasecmp(unit, "year") == 0)
         d = 1, m = 1;
     else {
         sqlite3_result_error(ctx, "DATE_TRUNC: unknown unit", -1);
@@ -1695,12 +1701,12 @@ static int bind_json_param(sqlite3_stmt *stmt, int idx, const char *name, const 
     const char *end = value + strlen(value);
     const char *p = sqlx_json_ws(value, end);
     const char *vend = sqlx_json_skip(p, end);
-    if (!vend || sqlx_json_ws(vend, end) != end)
+    if (vend == NULL || sqlx_json_ws(vend, end) != end)
         return rs_err_set(err, RS_EINVAL, "parameter '%s': '%s' is not valid JSON", name, value);
     if (*p == '{') {
         const char *t = sqlx_json_member(p, vend, "__rockset_type", 14);
         const char *v = sqlx_json_member(p, vend, "value", 5);
-        if (t && v && *t == '"' && *v == '"') {
+        if (t != NULL && v != NULL && *t == '"' && *v == '"') {
             rs_buf tb = RS_BUF_INIT, vb = RS_BUF_INIT;
             int rc;
             if (!sqlx_json_unescape(t, vend, &tb) || !sqlx_json_unescape(v, vend, &vb)) {
@@ -1738,9 +1744,9 @@ static int bind_json_param(sqlite3_stmt *stmt, int idx, const char *name, const 
 int sqlx_bind_param(sqlite3_stmt *stmt, int idx, const char *name, const char *type,
                     const char *value, rs_err *err) {
     char *end;
-    if (!value)
+    if (value == NULL)
         value = "";
-    if (!type || !*type)
+    if (type == NULL || !*type)
         return bind_json_param(stmt, idx, name, value, err);
     if (strcasecmp(type, "int") == 0) {
         errno = 0;

@@ -21,7 +21,7 @@ struct sqlx_chunk {
 
 void *sqlx_alloc(sqlx_arena *a, size_t size) {
     struct sqlx_chunk *c = calloc(1, sizeof *c + size);
-    if (!c) {
+    if (c == NULL) {
         a->oom = 1;
         return NULL;
     }
@@ -32,14 +32,14 @@ void *sqlx_alloc(sqlx_arena *a, size_t size) {
 
 char *sqlx_strndup(sqlx_arena *a, const char *s, size_t len) {
     char *p = sqlx_alloc(a, len + 1);
-    if (p)
+    if (p != NULL)
         memcpy(p, s, len);
     return p;
 }
 
 void sqlx_arena_free(sqlx_arena *a) {
     struct sqlx_chunk *c = a->head;
-    while (c) {
+    while (c != NULL) {
         struct sqlx_chunk *next = c->next;
         free(c);
         c = next;
@@ -57,7 +57,7 @@ int sqlx_error(rs_err *err, int code, int line, int column, const char *fmt, ...
         rs_err_set(err, code, "%s (line %d, column %d)", text, line, column);
     else
         rs_err_set(err, code, "%s", text);
-    if (err) {
+    if (err != NULL) {
         err->line = line;
         err->column = column;
         snprintf(err->type, sizeof err->type, "QUERY_ERROR");
@@ -72,14 +72,14 @@ int sqlx_names_add(sqlx_names *l, const char *s) {
     if (l->n == l->cap) {
         int cap = l->cap ? l->cap * 2 : 8;
         char **items = realloc(l->items, (size_t)cap * sizeof *items);
-        if (!items)
+        if (items == NULL)
             return RS_ENOMEM;
         l->items = items;
         l->cap = cap;
     }
     size_t len = strlen(s);
     char *copy = malloc(len + 1);
-    if (!copy)
+    if (copy == NULL)
         return RS_ENOMEM;
     memcpy(copy, s, len + 1);
     l->items[l->n++] = copy;
@@ -119,7 +119,7 @@ static int push(lexer *lx, sqlx_tok_kind kind, const char *text, size_t len, int
     if (lx->n == lx->cap) {
         int cap = lx->cap ? lx->cap * 2 : 64;
         sqlx_token *toks = sqlx_alloc(lx->a, (size_t)cap * sizeof *toks);
-        if (!toks)
+        if (toks == NULL)
             return RS_ENOMEM;
         if (lx->n)
             memcpy(toks, lx->toks, (size_t)lx->n * sizeof *toks);
@@ -127,7 +127,7 @@ static int push(lexer *lx, sqlx_tok_kind kind, const char *text, size_t len, int
         lx->cap = cap;
     }
     char *copy = sqlx_strndup(lx->a, text, len);
-    if (!copy)
+    if (copy == NULL)
         return RS_ENOMEM;
     lx->toks[lx->n].kind = kind;
     lx->toks[lx->n].text = copy;
@@ -147,7 +147,7 @@ static int skip_space_and_comments(lexer *lx, rs_err *err) {
         } else if (lx->p[0] == '/' && lx->p[1] == '*') {
             int line = lx->line, col = lx->column;
             const char *close = strstr(lx->p + 2, "*/");
-            if (!close)
+            if (close == NULL)
                 return sqlx_error(err, RS_EINVAL, line, col, "syntax error: unterminated comment");
             advance(lx, (size_t)(close + 2 - lx->p));
         } else {

@@ -144,7 +144,7 @@ static int expect_op(parser *ps, const char *op) {
 
 static sqlx_node *new_node(parser *ps, sqlx_node_kind kind, const sqlx_token *at) {
     sqlx_node *n = sqlx_alloc(ps->a, sizeof *n);
-    if (!n)
+    if (n == NULL)
         return oom(ps);
     n->kind = kind;
     n->line = at->line;
@@ -157,7 +157,7 @@ static int grow(parser *ps, void **arr, int n, size_t elem) {
     if (n == 0 || (n & (n - 1)) == 0) {
         int cap = n ? n * 2 : 4;
         void *fresh = sqlx_alloc(ps->a, (size_t)cap * elem);
-        if (!fresh) {
+        if (fresh == NULL) {
             oom(ps);
             return 0;
         }
@@ -173,6 +173,12 @@ static int push_node(parser *ps, sqlx_node ***list, int *n, sqlx_node *item) {
         return 0;
     (*list)[(*n)++] = item;
     return 1;
+}
+
+/* Parse one expression and append it to fn's argument list; 0 on failure. */
+static int parse_arg_into(parser *ps, sqlx_node *fn) {
+    sqlx_node *arg = parse_expr(ps);
+    return arg != NULL && push_node(ps, &fn->list, &fn->n_list, arg);
 }
 
 static int push_name(parser *ps, const char ***list, int *n, const char *item) {
@@ -206,7 +212,7 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
         fn->distinct = 1;
     do {
         sqlx_node *arg = parse_expr(ps);
-        if (!arg || !push_node(ps, &fn->list, &fn->n_list, arg))
+        if (arg == NULL || !push_node(ps, &fn->list, &fn->n_list, arg))
             return NULL;
     } while (accept_op(ps, ","));
     if (is_kw(cur(ps), "ORDER"))
@@ -218,10 +224,11 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
 static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
     if (is_kw(name_tok, "CAST") || is_kw(name_tok, "TRY_CAST")) {
         sqlx_node *n = new_node(ps, N_CAST, name_tok);
-        if (!n)
+        if (n == NULL)
             return NULL;
         n->ival = is_kw(name_tok, "TRY_CAST");
-        if (!(n->a = parse_expr(ps)) || !expect_kw(ps, "AS"))
+        n->a = parse_expr(ps);
+        if (n->a == NULL || !expect_kw(ps, "AS"))
             return NULL;
         if (cur(ps)->kind != TK_IDENT)
             return syntax_error(ps, "a type name");
@@ -231,32 +238,33 @@ static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
     }
     if (is_kw(name_tok, "EXTRACT")) {
         sqlx_node *n = new_node(ps, N_EXTRACT, name_tok);
-        if (!n)
+        if (n == NULL)
             return NULL;
         if (cur(ps)->kind != TK_IDENT)
             return syntax_error(ps, "a date/time part");
         n->name = cur(ps)->text;
         ps->pos++;
-        if (!expect_kw(ps, "FROM") || !(n->a = parse_expr(ps)))
+        if (!expect_kw(ps, "FROM"))
+            return NULL;
+        n->a = parse_expr(ps);
+        if (n->a == NULL)
             return NULL;
         return expect_op(ps, ")") ? n : NULL;
     }
     /* SUBSTRING(s FROM a [FOR b]) */
     sqlx_node *fn = new_node(ps, N_FUNC, name_tok);
-    sqlx_node *arg;
-    if (!fn || !(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+    if (fn == NULL || !parse_arg_into(ps, fn))
         return NULL;
     fn->name = name_tok->text;
     if (accept_kw(ps, "FROM")) {
-        if (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+        if (!parse_arg_into(ps, fn))
             return NULL;
-        if (accept_kw(ps, "FOR") &&
-            (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg)))
+        if (accept_kw(ps, "FOR") && !parse_arg_into(ps, fn))
             return NULL;
         return expect_op(ps, ")") ? fn : NULL;
     }
     while (accept_op(ps, ",")) {
-        if (!(arg = parse_expr(ps)) || !push_node(ps, &fn->list, &fn->n_list, arg))
+        if (!parse_arg_into(ps, fn))
             return NULL;
     }
     return expect_op(ps, ")") ? fn : NULL;
@@ -287,7 +295,7 @@ static sqlx_node *parse_name_expr(parser *ps) {
         for (int i = 0; typed[i]; i++) {
             if (is_kw(t, typed[i]) && ps->toks[ps->pos + 1].kind == TK_STRING) {
                 sqlx_node *n = new_node(ps, N_LIT_TYPED, t);
-                if (!n)
+                if (n == NULL)
                     return NULL;
                 n->name = typed[i];
                 n->text = ps->toks[ps->pos + 1].text;
@@ -305,7 +313,7 @@ static sqlx_node *parse_name_expr(parser *ps) {
         }
         if (is_kw(t, "CURRENT_TIMESTAMP") || is_kw(t, "CURRENT_DATE")) {
             sqlx_node *fn = new_node(ps, N_FUNC, t);
-            if (fn)
+            if (fn != NULL)
                 fn->name = t->text;
             ps->pos++;
             return fn;
@@ -313,7 +321,7 @@ static sqlx_node *parse_name_expr(parser *ps) {
     }
     sqlx_node *path = new_node(ps, N_PATH, t);
     const char *first = parse_ident(ps, "an expression");
-    if (!path || !first || !push_name(ps, &path->names, &path->n_parts, first))
+    if (path == NULL || first == NULL || !push_name(ps, &path->names, &path->n_parts, first))
         return NULL;
     path->n_parts = 0;
     path->index = NULL;
@@ -327,14 +335,14 @@ static sqlx_node *parse_name_expr(parser *ps) {
             ps->pos++;
             const char *name = parse_ident(ps, "a field name");
             int n = path->n_parts;
-            if (!name || !push_name(ps, &path->names, &n, name) ||
+            if (name == NULL || !push_name(ps, &path->names, &n, name) ||
                 !push_node(ps, &path->index, &n_idx, NULL))
                 return NULL;
             path->n_parts++;
         } else if (accept_op(ps, "[")) {
             sqlx_node *idx = parse_expr(ps);
             int n = path->n_parts;
-            if (!idx || !expect_op(ps, "]") || !push_name(ps, &path->names, &n, NULL) ||
+            if (idx == NULL || !expect_op(ps, "]") || !push_name(ps, &path->names, &n, NULL) ||
                 !push_node(ps, &path->index, &n_idx, idx))
                 return NULL;
             path->n_parts++;
@@ -346,7 +354,7 @@ static sqlx_node *parse_name_expr(parser *ps) {
 
 static sqlx_node *parse_case(parser *ps) {
     sqlx_node *n = new_node(ps, N_CASE, cur(ps));
-    if (!n)
+    if (n == NULL)
         return NULL;
     ps->pos++;
     if (!is_kw(cur(ps), "WHEN") && !(n->a = parse_expr(ps)))
@@ -381,15 +389,15 @@ static sqlx_node *parse_literal(parser *ps) {
         break;
     case TK_PARAM:
         n = new_node(ps, N_PARAM, t);
-        if (n)
+        if (n != NULL)
             n->name = t->text;
-        if (n && !push_name(ps, &ps->ast->params, &ps->ast->n_params, t->text))
+        if (n != NULL && !push_name(ps, &ps->ast->params, &ps->ast->n_params, t->text))
             return NULL;
         break;
     default:
         if (is_kw(t, "TRUE") || is_kw(t, "FALSE")) {
             n = new_node(ps, N_LIT_BOOL, t);
-            if (n)
+            if (n != NULL)
                 n->ival = is_kw(t, "TRUE");
         } else if (is_kw(t, "NULL")) {
             n = new_node(ps, N_LIT_NULL, t);
@@ -397,7 +405,7 @@ static sqlx_node *parse_literal(parser *ps) {
             return NULL;
         }
     }
-    if (n)
+    if (n != NULL)
         n->text = t->text;
     ps->pos++;
     return n;
@@ -413,7 +421,7 @@ static sqlx_node *parse_paren(parser *ps) {
         return n;
     }
     sqlx_node *inner = parse_expr(ps);
-    if (!inner)
+    if (inner == NULL)
         return NULL;
     if (is_op(cur(ps), ","))
         return unsupported(ps, cur(ps), "row constructors (a, b) are");
@@ -450,15 +458,17 @@ static sqlx_node *parse_postfix(parser *ps) {
     sqlx_node *e = parse_primary(ps);
     while (e && (is_op(cur(ps), "[") || (is_op(cur(ps), ".") && e->kind != N_PATH))) {
         sqlx_node *s = new_node(ps, N_SUBSCRIPT, cur(ps));
-        if (!s)
+        if (s == NULL)
             return NULL;
         s->a = e;
         if (accept_op(ps, "[")) {
-            if (!(s->b = parse_expr(ps)) || !expect_op(ps, "]"))
+            s->b = parse_expr(ps);
+            if (s->b == NULL || !expect_op(ps, "]"))
                 return NULL;
         } else {
             ps->pos++;
-            if (!(s->name = parse_ident(ps, "a field name")))
+            s->name = parse_ident(ps, "a field name");
+            if (s->name == NULL)
                 return NULL;
         }
         e = s;
@@ -476,14 +486,14 @@ static sqlx_node *parse_unary(parser *ps) {
             return unsupported(ps, t, "expressions nested this deeply are");
         sqlx_node *operand = parse_unary(ps);
         ps->depth--;
-        if (!operand)
+        if (operand == NULL)
             return NULL;
         /* fold -literal so that -9223372036854775808 stays an exact int */
         if (is_op(t, "-") && (operand->kind == N_LIT_INT || operand->kind == N_LIT_FLOAT) &&
             operand->text[0] != '-') {
             size_t len = strlen(operand->text);
             char *neg = sqlx_alloc(ps->a, len + 2);
-            if (!neg)
+            if (neg == NULL)
                 return oom(ps);
             neg[0] = '-';
             memcpy(neg + 1, operand->text, len);
@@ -493,7 +503,7 @@ static sqlx_node *parse_unary(parser *ps) {
             return operand;
         }
         sqlx_node *n = new_node(ps, N_UNARY, t);
-        if (!n)
+        if (n == NULL)
             return NULL;
         n->op = t->text;
         n->a = operand;
@@ -505,7 +515,7 @@ static sqlx_node *parse_unary(parser *ps) {
 static sqlx_node *binary(parser *ps, const sqlx_token *op_tok, const char *op, sqlx_node *l,
                          sqlx_node *r) {
     sqlx_node *n = new_node(ps, N_BINARY, op_tok);
-    if (!n)
+    if (n == NULL)
         return NULL;
     n->op = op;
     n->a = l;
@@ -540,14 +550,19 @@ static sqlx_node *parse_in(parser *ps, sqlx_node *l, const sqlx_token *at, int n
     if (!expect_op(ps, "("))
         return NULL;
     if (is_kw(cur(ps), "SELECT") || is_kw(cur(ps), "WITH")) {
-        if (!(n = new_node(ps, N_INSUB, at)) || !(n->sub = parse_query(ps)))
+        n = new_node(ps, N_INSUB, at);
+        if (n == NULL)
+            return NULL;
+        n->sub = parse_query(ps);
+        if (n->sub == NULL)
             return NULL;
     } else {
-        if (!(n = new_node(ps, N_INLIST, at)))
+        n = new_node(ps, N_INLIST, at);
+        if (n == NULL)
             return NULL;
         do {
             sqlx_node *item = parse_expr(ps);
-            if (!item || !push_node(ps, &n->list, &n->n_list, item))
+            if (item == NULL || !push_node(ps, &n->list, &n->n_list, item))
                 return NULL;
         } while (accept_op(ps, ","));
     }
@@ -563,7 +578,7 @@ static sqlx_node *parse_cmp_suffix(parser *ps, sqlx_node *l, int *matched) {
     *matched = 1;
     if (accept_kw(ps, "IS")) {
         sqlx_node *n = new_node(ps, N_ISNULL, t);
-        if (!n)
+        if (n == NULL)
             return NULL;
         n->negated = accept_kw(ps, "NOT");
         if (is_kw(cur(ps), "DISTINCT"))
@@ -675,7 +690,7 @@ static int parse_star_except(parser *ps, sqlx_node *star) {
         return 0;
     do {
         const char *name = parse_ident(ps, "a field name");
-        if (!name || !push_name(ps, &star->except, &star->n_except, name))
+        if (name == NULL || !push_name(ps, &star->except, &star->n_except, name))
             return 0;
     } while (accept_op(ps, ","));
     return expect_op(ps, ")");
@@ -688,7 +703,7 @@ static int parse_item(parser *ps, sqlx_item *item) {
         ((t->kind == TK_IDENT || t->kind == TK_QIDENT) && is_op(&ps->toks[ps->pos + 1], ".") &&
          is_op(&ps->toks[ps->pos + 2], "*"))) {
         sqlx_node *star = new_node(ps, N_STAR, t);
-        if (!star)
+        if (star == NULL)
             return 0;
         if (!is_op(t, "*")) {
             star->name = t->text;
@@ -698,7 +713,8 @@ static int parse_item(parser *ps, sqlx_item *item) {
         item->expr = star;
         return parse_star_except(ps, star);
     }
-    if (!(item->expr = parse_expr(ps)))
+    item->expr = parse_expr(ps);
+    if (item->expr == NULL)
         return 0;
     if (accept_kw(ps, "AS"))
         return (item->alias = parse_ident(ps, "an alias")) != NULL;
@@ -709,7 +725,7 @@ static int parse_item(parser *ps, sqlx_item *item) {
 
 static sqlx_from *new_from(parser *ps, sqlx_from_kind kind, const sqlx_token *at) {
     sqlx_from *f = sqlx_alloc(ps->a, sizeof *f);
-    if (!f)
+    if (f == NULL)
         return oom(ps);
     f->kind = kind;
     f->line = at->line;
@@ -734,8 +750,11 @@ static sqlx_from *parse_from_primary(parser *ps) {
         ps->pos++;
         if (!is_kw(cur(ps), "SELECT") && !is_kw(cur(ps), "WITH"))
             return unsupported(ps, cur(ps), "parenthesised joins in FROM are");
-        if (!(f = new_from(ps, F_SUBQUERY, t)) || !(f->sub = parse_query(ps)) ||
-            !expect_op(ps, ")"))
+        f = new_from(ps, F_SUBQUERY, t);
+        if (f == NULL)
+            return NULL;
+        f->sub = parse_query(ps);
+        if (f->sub == NULL || !expect_op(ps, ")"))
             return NULL;
         return parse_table_alias(ps, f) ? f : NULL;
     }
@@ -745,11 +764,16 @@ static sqlx_from *parse_from_primary(parser *ps) {
         return unsupported(ps, t, "LATERAL is");
     if (is_kw(t, "TABLE") && is_op(&ps->toks[ps->pos + 1], "("))
         return unsupported(ps, t, "TABLE() is");
-    if (!(f = new_from(ps, F_TABLE, t)) || !(f->name = parse_ident(ps, "a collection name")))
+    f = new_from(ps, F_TABLE, t);
+    if (f == NULL)
+        return NULL;
+    f->name = parse_ident(ps, "a collection name");
+    if (f->name == NULL)
         return NULL;
     if (accept_op(ps, ".")) {
         f->ws = f->name;
-        if (!(f->name = parse_ident(ps, "a collection name")))
+        f->name = parse_ident(ps, "a collection name");
+        if (f->name == NULL)
             return NULL;
         if (is_op(cur(ps), "."))
             return syntax_error(ps, "an alias (names have at most two parts: workspace.name)");
@@ -773,7 +797,7 @@ static const char *parse_join_type(parser *ps) {
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         if (!is_kw(cur(ps), forms[i].first))
             continue;
-        if (forms[i].second && !is_kw(&ps->toks[ps->pos + 1], forms[i].second))
+        if (forms[i].second != NULL && !is_kw(&ps->toks[ps->pos + 1], forms[i].second))
             continue;
         ps->pos += forms[i].second ? 2 : 1;
         if (strcmp(forms[i].second ? forms[i].second : "", "OUTER") == 0 && !expect_kw(ps, "JOIN"))
@@ -793,7 +817,7 @@ static int parse_join_condition(parser *ps, sqlx_from *j) {
             return 0;
         do {
             const char *name = parse_ident(ps, "a field name");
-            if (!name || !push_name(ps, &j->using_names, &j->n_using, name))
+            if (name == NULL || !push_name(ps, &j->using_names, &j->n_using, name))
                 return 0;
         } while (accept_op(ps, ","));
         return expect_op(ps, ")");
@@ -804,17 +828,18 @@ static int parse_join_condition(parser *ps, sqlx_from *j) {
 
 static sqlx_from *parse_from_item(parser *ps) {
     sqlx_from *left = parse_from_primary(ps);
-    while (left) {
+    while (left != NULL) {
         sqlx_token *t = cur(ps);
         const char *type = parse_join_type(ps);
-        if (!type)
+        if (type == NULL)
             return ps->err->code ? NULL : left;
         sqlx_from *j = new_from(ps, F_JOIN, t);
-        if (!j)
+        if (j == NULL)
             return NULL;
         j->join_type = type;
         j->left = left;
-        if (!(j->right = parse_from_primary(ps)) || !parse_join_condition(ps, j))
+        j->right = parse_from_primary(ps);
+        if (j->right == NULL || !parse_join_condition(ps, j))
             return NULL;
         left = j;
     }
@@ -839,7 +864,7 @@ static sqlx_from *parse_from_list(parser *ps) {
 static int parse_expr_list(parser *ps, sqlx_node ***list, int *n) {
     do {
         sqlx_node *e = parse_expr(ps);
-        if (!e || !push_node(ps, list, n, e))
+        if (e == NULL || !push_node(ps, list, n, e))
             return 0;
     } while (accept_op(ps, ","));
     return 1;
@@ -848,7 +873,7 @@ static int parse_expr_list(parser *ps, sqlx_node ***list, int *n) {
 static sqlx_select *parse_select_core(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
-    if (!s)
+    if (s == NULL)
         return oom(ps);
     s->line = t->line;
     s->column = t->column;
@@ -863,7 +888,7 @@ static sqlx_select *parse_select_core(parser *ps) {
         if (cap_items == s->n_items) {
             cap_items = cap_items ? cap_items * 2 : 8;
             sqlx_item *items = sqlx_alloc(ps->a, (size_t)cap_items * sizeof *items);
-            if (!items)
+            if (items == NULL)
                 return oom(ps);
             if (s->n_items)
                 memcpy(items, s->items, (size_t)s->n_items * sizeof *items);
@@ -904,7 +929,7 @@ static sqlx_select *parse_set_primary(parser *ps) {
 static sqlx_select *compound(parser *ps, const sqlx_token *at, const char *op, sqlx_select *l,
                              sqlx_select *r) {
     sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
-    if (!s)
+    if (s == NULL)
         return oom(ps);
     s->compound_op = op;
     s->left = l;
@@ -953,7 +978,7 @@ static int parse_order_by(parser *ps, sqlx_select *s) {
         if (cap == s->n_order) {
             cap = cap ? cap * 2 : 4;
             sqlx_order *o = sqlx_alloc(ps->a, (size_t)cap * sizeof *o);
-            if (!o) {
+            if (o == NULL) {
                 oom(ps);
                 return 0;
             }
@@ -962,7 +987,8 @@ static int parse_order_by(parser *ps, sqlx_select *s) {
             s->order = o;
         }
         sqlx_order *o = &s->order[s->n_order];
-        if (!(o->expr = parse_expr(ps)))
+        o->expr = parse_expr(ps);
+        if (o->expr == NULL)
             return 0;
         if (accept_kw(ps, "DESC"))
             o->desc = 1;
@@ -1015,7 +1041,7 @@ static int parse_ctes(parser *ps, sqlx_select *s) {
         if (cap == s->n_ctes) {
             cap = cap ? cap * 2 : 4;
             sqlx_cte *c = sqlx_alloc(ps->a, (size_t)cap * sizeof *c);
-            if (!c) {
+            if (c == NULL) {
                 oom(ps);
                 return 0;
             }
@@ -1024,7 +1050,8 @@ static int parse_ctes(parser *ps, sqlx_select *s) {
             s->ctes = c;
         }
         sqlx_cte *c = &s->ctes[s->n_ctes];
-        if (!(c->name = parse_ident(ps, "a CTE name")))
+        c->name = parse_ident(ps, "a CTE name");
+        if (c->name == NULL)
             return 0;
         if (is_op(cur(ps), "(")) {
             unsupported(ps, cur(ps), "CTE column lists are");
@@ -1043,24 +1070,25 @@ static sqlx_select *parse_query(parser *ps) {
     if (++ps->depth > MAX_DEPTH)
         return unsupported(ps, cur(ps), "queries nested this deeply are");
     if (accept_kw(ps, "WITH")) {
-        if (!(ctes = sqlx_alloc(ps->a, sizeof *ctes)))
+        ctes = sqlx_alloc(ps->a, sizeof *ctes);
+        if (ctes == NULL)
             return oom(ps);
         if (!parse_ctes(ps, ctes))
             return NULL;
     }
     sqlx_select *s = parse_set_expr(ps);
-    if (!s)
+    if (s == NULL)
         return NULL;
     /* a parenthesised operand already carrying ORDER BY/LIMIT gets a wrapper for ours */
     if ((s->n_ctes || s->n_order || s->limit || s->offset) &&
         (ctes || is_kw(cur(ps), "ORDER") || is_kw(cur(ps), "LIMIT") || is_kw(cur(ps), "OFFSET"))) {
         sqlx_select *wrap = compound(ps, cur(ps), "UNION ALL", s, NULL);
-        if (!wrap)
+        if (wrap == NULL)
             return NULL;
         wrap->compound_op = "WRAP";
         s = wrap;
     }
-    if (ctes) {
+    if (ctes != NULL) {
         s->ctes = ctes->ctes;
         s->n_ctes = ctes->n_ctes;
     }
@@ -1070,7 +1098,8 @@ static sqlx_select *parse_query(parser *ps) {
             return NULL;
     }
     if (accept_kw(ps, "LIMIT")) {
-        if (!(s->limit = parse_count(ps, "LIMIT")))
+        s->limit = parse_count(ps, "LIMIT");
+        if (s->limit == NULL)
             return NULL;
         if (accept_op(ps, ",")) {
             unsupported(ps, &ps->toks[ps->pos - 1], "LIMIT offset, count is");
@@ -1089,11 +1118,13 @@ static int parse_target(parser *ps, sqlx_ast *out) {
     sqlx_token *t = cur(ps);
     out->target_line = t->line;
     out->target_column = t->column;
-    if (!(out->target_name = parse_ident(ps, "a collection name")))
+    out->target_name = parse_ident(ps, "a collection name");
+    if (out->target_name == NULL)
         return 0;
     if (accept_op(ps, ".")) {
         out->target_ws = out->target_name;
-        if (!(out->target_name = parse_ident(ps, "a collection name")))
+        out->target_name = parse_ident(ps, "a collection name");
+        if (out->target_name == NULL)
             return 0;
     }
     return 1;
@@ -1117,11 +1148,13 @@ static int parse_statement(parser *ps, sqlx_ast *out) {
             unsupported(ps, cur(ps), "INSERT ... VALUES is");
             return 0;
         }
-        if (!(out->sel = parse_query(ps)))
+        out->sel = parse_query(ps);
+        if (out->sel == NULL)
             return 0;
     } else if (is_kw(t, "SELECT") || is_kw(t, "WITH") || is_op(t, "(")) {
         out->kind = SQLX_SELECT;
-        if (!(out->sel = parse_query(ps)))
+        out->sel = parse_query(ps);
+        if (out->sel == NULL)
             return 0;
     } else {
         static const char *const known[] = {"UPDATE",  "DELETE", "CREATE", "DROP", "ALTER",

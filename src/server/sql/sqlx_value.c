@@ -69,7 +69,8 @@ static const char *skip_value(const char *p, const char *end, int depth) {
                     return NULL;
                 p++;
             }
-            if (!(p = skip_value(p, end, depth + 1)))
+            p = skip_value(p, end, depth + 1);
+            if (p == NULL)
                 return NULL;
             p = sqlx_json_ws(p, end);
             if (p < end && *p == ',') {
@@ -115,7 +116,7 @@ const char *sqlx_json_member(const char *p, const char *end, const char *key, si
         return NULL;
     while (p < end && *p == '"') {
         const char *key_end = skip_string(p, end);
-        if (!key_end)
+        if (key_end == NULL)
             return NULL;
         int match = key_equals(p, key_end, key, klen);
         p = sqlx_json_ws(key_end, end);
@@ -124,7 +125,8 @@ const char *sqlx_json_member(const char *p, const char *end, const char *key, si
         p = sqlx_json_ws(p + 1, end);
         if (match)
             found = p; /* keep scanning: with duplicate keys the last one wins */
-        if (!(p = sqlx_json_skip(p, end)))
+        p = sqlx_json_skip(p, end);
+        if (p == NULL)
             return NULL;
         p = sqlx_json_ws(p, end);
         if (p < end && *p == ',')
@@ -145,7 +147,8 @@ const char *sqlx_json_element(const char *p, const char *end, int64_t idx) {
     for (int64_t i = 0; p < end; i++) {
         if (i == idx)
             return p;
-        if (!(p = sqlx_json_skip(p, end)))
+        p = sqlx_json_skip(p, end);
+        if (p == NULL)
             return NULL;
         p = sqlx_json_ws(p, end);
         if (p >= end || *p != ',')
@@ -252,7 +255,7 @@ int sqlx_typed_parse(const char *blob, int len, char *type, const char **value, 
         return 0;
     const char *p = blob + plen, *end = blob + len;
     const char *q = memchr(p, '"', (size_t)(end - p));
-    if (!q || q - p >= 32)
+    if (q == NULL || q - p >= 32)
         return 0;
     memcpy(type, p, (size_t)(q - p));
     type[q - p] = 0;
@@ -347,13 +350,16 @@ static int read_int(const char *s, int min_digits, int max_digits, int *v) {
 
 static const char *parse_date_part(const char *s, int *y, int *m, int *d) {
     int n;
-    if (!(n = read_int(s, 4, 4, y)) || s[n] != '-')
+    n = read_int(s, 4, 4, y);
+    if (!n || s[n] != '-')
         return NULL;
     s += n + 1;
-    if (!(n = read_int(s, 1, 2, m)) || s[n] != '-')
+    n = read_int(s, 1, 2, m);
+    if (!n || s[n] != '-')
         return NULL;
     s += n + 1;
-    if (!(n = read_int(s, 1, 2, d)))
+    n = read_int(s, 1, 2, d);
+    if (!n)
         return NULL;
     if (*m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
         return NULL;
@@ -366,14 +372,17 @@ static const char *parse_time_part(const char *s, int allow_no_seconds, int *h, 
     int n;
     *sec = 0;
     *micros = 0;
-    if (!(n = read_int(s, 1, 2, h)) || s[n] != ':')
+    n = read_int(s, 1, 2, h);
+    if (!n || s[n] != ':')
         return NULL;
     s += n + 1;
-    if (!(n = read_int(s, 1, 2, mi)))
+    n = read_int(s, 1, 2, mi);
+    if (!n)
         return NULL;
     s += n;
     if (*s == ':') {
-        if (!(n = read_int(s + 1, 1, 2, sec)))
+        n = read_int(s + 1, 1, 2, sec);
+        if (!n)
             return NULL;
         s += n + 1;
         if (*s == '.') {
@@ -418,10 +427,11 @@ static int64_t to_micros(int y, int m, int d, int h, int mi, int sec, int us) {
 int sqlx_parse_datetime(const char *s, int64_t *micros) {
     int y, m, d, h = 0, mi = 0, sec = 0, us = 0;
     const char *e = parse_date_part(s, &y, &m, &d);
-    if (!e)
+    if (e == NULL)
         return -1;
     if (*e == ' ' || *e == 'T') {
-        if (!(e = parse_time_part(e + 1, 0, &h, &mi, &sec, &us)))
+        e = parse_time_part(e + 1, 0, &h, &mi, &sec, &us);
+        if (e == NULL)
             return -1;
     }
     if (*e)
@@ -433,10 +443,11 @@ int sqlx_parse_datetime(const char *s, int64_t *micros) {
 int sqlx_parse_timestamp(const char *s, int64_t *micros) {
     int y, m, d, h = 0, mi = 0, sec = 0, us = 0, zone_min = 0;
     const char *e = parse_date_part(s, &y, &m, &d);
-    if (!e)
+    if (e == NULL)
         return -1;
     if (*e == ' ' || *e == 'T') {
-        if (!(e = parse_time_part(e + 1, 1, &h, &mi, &sec, &us)))
+        e = parse_time_part(e + 1, 1, &h, &mi, &sec, &us);
+        if (e == NULL)
             return -1;
     }
     if (*e == 'Z' || *e == 'z') {
@@ -444,12 +455,14 @@ int sqlx_parse_timestamp(const char *s, int64_t *micros) {
     } else if (*e == '+' || *e == '-') {
         int sign = *e == '-' ? -1 : 1, zh, zm = 0, n;
         e++;
-        if (!(n = read_int(e, 2, 2, &zh)))
+        n = read_int(e, 2, 2, &zh);
+        if (!n)
             return -1;
         e += n;
         if (*e == ':')
             e++;
-        if ((n = read_int(e, 2, 2, &zm)))
+        n = read_int(e, 2, 2, &zm);
+        if (n)
             e += n;
         if (zh > 23 || zm > 59)
             return -1;

@@ -30,7 +30,7 @@
 static int split_canonical(const char *canonical, char *ws, size_t ws_cap, char *name,
                            size_t name_cap) {
     const char *dot = strchr(canonical, '.');
-    if (!dot)
+    if (dot == NULL)
         return -1;
     snprintf(ws, ws_cap, "%.*s", (int)(dot - canonical), canonical);
     snprintf(name, name_cap, "%s", dot + 1);
@@ -46,7 +46,7 @@ static int resolve_target(const sqlx_ast *ast, sqlx_resolve_fn resolve, void *re
                      &rel, err);
     free(rel.view_sql);
     if (rc) {
-        if (err && err->line == 0) {
+        if (err != NULL && err->line == 0) {
             err->line = ast->target_line;
             err->column = ast->target_column;
         }
@@ -81,7 +81,7 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     sqlx_stmt st;
     rs_err local_err;
     int rc;
-    if (!err)
+    if (err == NULL)
         err = &local_err;
     rs_err_clear(err);
     memset(&ctx, 0, sizeof ctx);
@@ -89,7 +89,8 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     ctx.resolve = resolve;
     ctx.resolve_ctx = resolve_ctx;
     ctx.arena = &arena;
-    if ((rc = sqlx_parse(sql ? sql : "", &arena, &ast, err)))
+    rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
+    if (rc)
         goto done;
     st.kind = ast.kind;
     /* textual order; views add theirs while being emitted */
@@ -104,9 +105,11 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
         goto done;
     if (ast.kind != SQLX_DESCRIBE) {
         int64_t limit = ast.kind == SQLX_INSERT ? -1 : opts ? opts->default_row_limit : 0;
-        if ((rc = sqlx_emit_statement(&ctx, ast.sel, limit, &sqlbuf, err)))
+        rc = sqlx_emit_statement(&ctx, ast.sel, limit, &sqlbuf, err);
+        if (rc)
             goto done;
-        if (!(st.sqlite_sql = rs_buf_detach(&sqlbuf))) {
+        st.sqlite_sql = rs_buf_detach(&sqlbuf);
+        if (st.sqlite_sql == NULL) {
             rc = rs_err_set(err, RS_ENOMEM, "out of memory");
             goto done;
         }
@@ -141,7 +144,7 @@ static void free_list(char **list, int n) {
 }
 
 void sqlx_stmt_free(sqlx_stmt *st) {
-    if (!st)
+    if (st == NULL)
         return;
     free(st->sqlite_sql);
     free_list(st->param_names, st->n_params);
