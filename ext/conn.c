@@ -46,23 +46,12 @@ void rs_conn_retain(rs_conn *conn) {
         conn->refcount++;
 }
 
-static void fence_free(rs_conn_fence *e) {
-    free(e->ws);
-    free(e->coll);
-    free(e->offset);
-    free(e);
-}
-
 void rs_conn_release(void *p) {
     rs_conn *conn = p;
 
     if (conn == NULL || --conn->refcount > 0)
         return;
-    while (conn->fences != NULL) {
-        rs_conn_fence *next = conn->fences->next;
-        fence_free(conn->fences);
-        conn->fences = next;
-    }
+    rs_fences_clear(&conn->fences);
     rs_api_close(conn->api);
     rs_profile_free(&conn->profile);
     free(conn->description);
@@ -419,61 +408,4 @@ void rs_conn_config_set(rs_conn *conn, sqlite3_context *ctx, const char *key,
     write_int_setting(conn, s, v);
     apply_client_settings(conn);
     sqlite3_result_int64(ctx, v);
-}
-
-/* ---------------------------------------------------------------- read-your-writes */
-
-static rs_conn_fence **fence_find(rs_conn *conn, const char *ws, const char *coll) {
-    rs_conn_fence **at;
-
-    for (at = &conn->fences; *at != NULL; at = &(*at)->next) {
-        if (strcmp((*at)->ws, ws) == 0 && strcmp((*at)->coll, coll) == 0)
-            break;
-    }
-    return at;
-}
-
-int rs_conn_fence_note(rs_conn *conn, const char *ws, const char *coll, char *offset) {
-    rs_conn_fence **at = fence_find(conn, ws, coll);
-    rs_conn_fence *e = *at;
-
-    if (e == NULL) {
-        e = calloc(1, sizeof(*e));
-        if (e != NULL) {
-            e->ws = strdup(ws);
-            e->coll = strdup(coll);
-        }
-        if (e == NULL || e->ws == NULL || e->coll == NULL) {
-            if (e != NULL)
-                fence_free(e);
-            free(offset);
-            return RS_ENOMEM;
-        }
-        *at = e;
-    }
-    free(e->offset);
-    e->offset = offset;
-    return RS_OK;
-}
-
-char *rs_conn_fence_get(rs_conn *conn, const char *ws, const char *coll, int *oom) {
-    rs_conn_fence *e = *fence_find(conn, ws, coll);
-    char *copy;
-
-    if (e == NULL)
-        return NULL;
-    copy = strdup(e->offset);
-    if (copy == NULL)
-        *oom = 1;
-    return copy;
-}
-
-void rs_conn_fence_passed(rs_conn *conn, const char *ws, const char *coll, const char *offset) {
-    rs_conn_fence **at = fence_find(conn, ws, coll);
-    rs_conn_fence *e = *at;
-
-    if (e != NULL && strcmp(e->offset, offset) == 0) {
-        *at = e->next;
-        fence_free(e);
-    }
 }

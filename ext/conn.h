@@ -29,9 +29,10 @@
 #define RS_EXT_CONN_H
 
 #include "api/api.h"
+#include "api/fences.h"
+#include "api/profile.h"
 #include "buf.h"
 #include "err.h"
-#include "api/profile.h"
 
 #include <sqlite3ext.h>
 
@@ -61,9 +62,9 @@ typedef struct rs_conn {
     rs_http_stats past; /* counters of clients closed by a reconnect */
     uint64_t docs_received;
     uint64_t docs_sent;
-    struct rs_conn_fence *fences; /* read-your-writes offsets not waited on yet (below) */
-    char *last_query_id;          /* NULL until a query ran */
-    char *last_sql;               /* NULL until SQL was sent */
+    rs_fences fences;    /* read-your-writes offsets not waited on yet (api/fences.h) */
+    char *last_query_id; /* NULL until a query ran */
+    char *last_sql;      /* NULL until SQL was sent */
 } rs_conn;
 
 /* New state for db with default settings (refcount 1). NULL on allocation failure. */
@@ -101,23 +102,9 @@ int rs_conn_note_query_id(rs_conn *conn, const char *query_id, rs_err *err);
 /* rockset_stats()'s JSON object, appended to out. */
 int rs_conn_stats_json(const rs_conn *conn, rs_buf *out);
 
-/* Read-your-writes. The last offset written to each collection through this connection and not
- * waited on yet, so that the next read through any table over that collection waits on its
- * commit fence first (one table may write, another read). The list lives and dies with the
- * connection and holds one entry per collection written.
- * note: remember offset (taken over, freed on failure) as ws.coll's latest write; RS_ENOMEM.
- * get: a malloc'd copy of the pending offset, or NULL (with *oom set when the copy failed).
- * passed: forget the entry once offset was waited on, unless a newer write replaced it. */
-typedef struct rs_conn_fence {
-    char *ws;
-    char *coll;
-    char *offset;
-    struct rs_conn_fence *next;
-} rs_conn_fence;
-
-int rs_conn_fence_note(rs_conn *conn, const char *ws, const char *coll, char *offset);
-char *rs_conn_fence_get(rs_conn *conn, const char *ws, const char *coll, int *oom);
-void rs_conn_fence_passed(rs_conn *conn, const char *ws, const char *coll, const char *offset);
+/* Read-your-writes: conn->fences (api/fences.h) holds the offsets this connection wrote and has
+ * not waited on; every write notes its offset there, every read of a collection calls
+ * rs_fences_barrier first. */
 
 /* Names of the settings in rockset_config order, NULL-terminated. */
 extern const char *const rs_conn_config_keys[];

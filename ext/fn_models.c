@@ -606,69 +606,88 @@ static int run_setup(rs_conn *conn, const char *selector, const run_options *o, 
     return prepare_selection(conn, w->p, w->sel, o, w->by_index, w->all, &w->n_prepared, err);
 }
 
-static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    rs_conn *conn = sqlite3_user_data(ctx);
-    const char *selector = argc > 0 ? rs_sqlerr_arg_text(argv[0]) : NULL;
-    const char *options = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
-    run_options o = {0, 0, 0, NULL, NULL};
-    run_work w;
+/* Run the selected models on the runner's threads; *wall_ms gets the elapsed time. */
+static int run_selected(rs_conn *conn, rs_api *api, run_work *w, const run_options *o,
+                        double *wall_ms, rs_err *err) {
     rs_runner_opts ro;
     run_ctx rctx;
-    rs_api *api = NULL;
-    rs_buf out = RS_BUF_INIT, incomplete = RS_BUF_INIT;
-    size_t counts[4] = {0, 0, 0, 0};
-    long long run_id = 0;
-    double t0, wall;
-    rs_err err, run_err;
-    int rc, run_rc;
+    double t0;
+    int rc;
 
-    memset(&w, 0, sizeof(w));
-    rs_err_clear(&err);
-    rc = parse_run_options(options, &o, &err);
-    o.threads = o.threads ? o.threads : conn->cfg.threads;
-    if (rc == RS_OK)
-        rc = run_setup(conn, selector, &o, &api, &w, &err);
-    if (rc == RS_OK)
-        rc = models_next_run_id(conn->db, &run_id, &err);
-    if (rc != RS_OK) {
-        rs_sqlerr_result(ctx, &err);
-        goto done;
-    }
     rctx.conn = conn;
-    rctx.by_index = w.by_index;
+    rctx.by_index = w->by_index;
     rctx.quiet = conn->cfg.quiet;
-    rctx.g = rs_project_graph(w.p);
+    rctx.g = rs_project_graph(w->p);
     memset(&ro, 0, sizeof(ro));
-    ro.threads = o.threads;
-    ro.fail_fast = o.fail_fast;
+    ro.threads = o->threads;
+    ro.fail_fast = o->fail_fast;
     ro.api = api;
     ro.build = run_build;
     ro.on_event = run_event;
     ro.should_stop = run_should_stop;
     ro.ctx = &rctx;
     ro.stats = &conn->past; /* rockset_stats counts the workers' requests too */
-    rs_err_clear(&run_err);
     t0 = monotonic_ms();
-    run_rc = rs_runner_run(rctx.g, w.sel, &ro, w.outcomes, &run_err);
-    wall = monotonic_ms() - t0;
-    rc = write_run_rows(conn, run_id, rctx.g, w.by_index, w.outcomes, counts, &incomplete, &err);
+    rc = rs_runner_run(rctx.g, w->sel, &ro, w->outcomes, err);
+    *wall_ms = monotonic_ms() - t0;
+    return rc;
+}
+
+/* Record every selected model's row in rockset_run_results and build the summary JSON. A
+ * runner failure (run_rc, run_err) is reported after the rows are written. */
+static int run_report(rs_conn *conn, long long run_id, run_work *w, const run_options *o,
+                      int run_rc, const rs_err *run_err, double wall_ms, rs_buf *out, rs_err *err) {
+    const rs_graph *g = rs_project_graph(w->p);
+    rs_buf incomplete = RS_BUF_INIT;
+    size_t counts[4] = {0, 0, 0, 0};
+    int rc;
+
+    rc = write_run_rows(conn, run_id, g, w->by_index, w->outcomes, counts, &incomplete, err);
     if (rc == RS_OK && incomplete.oom)
-        rc = rs_err_set(&err, RS_ENOMEM, "out of memory");
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (rc == RS_OK && run_rc != RS_OK) {
         rc = run_rc;
-        err = run_err;
+        *err = *run_err;
     }
-    if (rc != RS_OK) {
+    if (rc == RS_OK)
+        run_summary(out, run_id, rs_graph_sel_count(w->sel), counts, &incomplete, wall_ms,
+                    critical_path(g, w->sel, w->outcomes), o->threads);
+    rs_buf_free(&incomplete);
+    return rc;
+}
+
+static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rs_conn *conn = sqlite3_user_data(ctx);
+    const char *selector = argc > 0 ? rs_sqlerr_arg_text(argv[0]) : NULL;
+    const char *options = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
+    run_options o = {0, 0, 0, NULL, NULL};
+    run_work w;
+    rs_api *api = NULL;
+    rs_buf out = RS_BUF_INIT;
+    long long run_id = 0;
+    double wall_ms = 0;
+    rs_err err, run_err;
+    int rc, run_rc;
+
+    memset(&w, 0, sizeof(w));
+    rs_err_clear(&err);
+    rs_err_clear(&run_err);
+    rc = parse_run_options(options, &o, &err);
+    o.threads = o.threads ? o.threads : conn->cfg.threads;
+    if (rc == RS_OK)
+        rc = run_setup(conn, selector, &o, &api, &w, &err);
+    if (rc == RS_OK)
+        rc = models_next_run_id(conn->db, &run_id, &err);
+    if (rc == RS_OK) {
+        run_rc = run_selected(conn, api, &w, &o, &wall_ms, &run_err);
+        rc = run_report(conn, run_id, &w, &o, run_rc, &run_err, wall_ms, &out, &err);
+    }
+    if (rc == RS_OK)
+        rs_sqlerr_result_json(ctx, &out);
+    else
         rs_sqlerr_result(ctx, &err);
-        goto done;
-    }
-    run_summary(&out, run_id, rs_graph_sel_count(w.sel), counts, &incomplete, wall,
-                critical_path(rctx.g, w.sel, w.outcomes), o.threads);
-    rs_sqlerr_result_json(ctx, &out);
-done:
     run_work_free(&w);
     rs_buf_free(&out);
-    rs_buf_free(&incomplete);
     free(o.exclude);
     free(o.vars_json);
 }

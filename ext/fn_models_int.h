@@ -11,9 +11,9 @@
 #define RS_EXT_FN_MODELS_INT_H
 
 #include "buf.h"
-#include "models/compile.h"
 #include "conn.h"
 #include "err.h"
+#include "models/compile.h"
 
 #include <sqlite3ext.h>
 

@@ -218,8 +218,7 @@ int models_next_run_id(sqlite3 *db, long long *run_id, rs_err *err) {
     sqlite3_stmt *stmt = NULL;
     int rc;
 
-    rc = prepare(db, "SELECT COALESCE(MAX(run_id), 0) + 1 FROM rockset_run_results", &stmt,
-                 err);
+    rc = prepare(db, "SELECT COALESCE(MAX(run_id), 0) + 1 FROM rockset_run_results", &stmt, err);
     if (rc == RS_OK && sqlite3_step(stmt) == SQLITE_ROW)
         *run_id = sqlite3_column_int64(stmt, 0);
     else if (rc == RS_OK)

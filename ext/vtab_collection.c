@@ -187,9 +187,9 @@ static int discover_columns(rs_api *api, rs_conn *conn, const char *ws, const ch
     int rc = RS_ENOMEM;
 
     rs_buf_puts(&sql, "DESCRIBE ");
-    rs_planner_quote_ident(&sql, ws);
+    rs_schema_quote_ident(&sql, ws);
     rs_buf_putc(&sql, '.');
-    rs_planner_quote_ident(&sql, coll);
+    rs_schema_quote_ident(&sql, coll);
     if (acc == NULL || sql.oom) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto done;

@@ -412,8 +412,7 @@ int collectionUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite
     if (rc == RS_OK && coll_writes_pending(vt->writes) >= (size_t)coll_batch_size(vt))
         rc = coll_writes_flush(vt, &err);
     if (rc != RS_OK)
-        return rs_sqlerr_vtab(pVtab,
-                              &err); /* SQLite rolls the statement back (xRollbackTo) */
+        return rs_sqlerr_vtab(pVtab, &err); /* SQLite rolls the statement back (xRollbackTo) */
     return SQLITE_OK;
 }
 
@@ -479,10 +478,8 @@ static int send_batch(collection_vtab *vt, rs_api *api, size_t from, size_t to, 
         vt->conn->docs_sent += to - from;
         vt->doc_count = -2; /* the planner's statistics are stale now */
         if (res.last_offset != NULL) {
-            rc = rs_conn_fence_note(vt->conn, vt->ws, vt->coll, res.last_offset);
+            rc = rs_fences_note(&vt->conn->fences, vt->ws, vt->coll, res.last_offset, err);
             res.last_offset = NULL;
-            if (rc != RS_OK)
-                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         }
         if (rc == RS_OK && res.n_errors > 0)
             rc = batch_error(&res, err);
@@ -523,22 +520,14 @@ int coll_writes_flush(collection_vtab *vt, rs_err *err) {
 
 int coll_read_barrier(collection_vtab *vt, rs_err *err) {
     rs_api *api;
-    char *offset;
-    int oom = 0, rc = coll_writes_flush(vt, err);
+    int rc = coll_writes_flush(vt, err);
 
-    if (rc != RS_OK)
+    if (rc != RS_OK || rs_fences_pending(&vt->conn->fences, vt->ws, vt->coll) == NULL)
         return rc;
-    offset = rs_conn_fence_get(vt->conn, vt->ws, vt->coll, &oom);
-    if (oom)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    if (offset == NULL)
-        return RS_OK;
     rc = rs_conn_api(vt->conn, &api, err);
     if (rc == RS_OK)
-        rc = rs_api_fence_wait(api, vt->ws, vt->coll, offset, vt->conn->cfg.timeout_ms, err);
-    if (rc == RS_OK)
-        rs_conn_fence_passed(vt->conn, vt->ws, vt->coll, offset);
-    free(offset);
+        rc = rs_fences_barrier(&vt->conn->fences, api, vt->ws, vt->coll, vt->conn->cfg.timeout_ms,
+                               err);
     return rc;
 }
 

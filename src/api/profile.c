@@ -10,6 +10,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +19,38 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-static const char *const valid_keys[] = {
-    "type",   "workspace",     "schema",          "api_key", "api_server", "threads",
-    "vi_rrn", "run_async_iis", "timeout_seconds", "retries", "ca_bundle",  "allow_insecure_http",
+/* Every key a target may have: how its value is read and where it goes. The same table lists
+ * the valid keys in the "unknown key" message. */
+typedef enum { KEY_TEXT, KEY_TYPE, KEY_BOOL, KEY_INT, KEY_LONG } key_kind;
+
+typedef struct profile_key {
+    const char *name;
+    key_kind kind;
+    size_t offset;         /* of the field in rs_profile (unused for KEY_TYPE) */
+    long min, max;         /* KEY_INT / KEY_LONG bounds */
+    const char *range_msg; /* the error when a number is out of bounds */
+} profile_key;
+
+/* clang-format off */
+static const profile_key profile_keys[] = {
+    {"type",                KEY_TYPE, 0, 0, 0, NULL},
+    {"workspace",           KEY_TEXT, offsetof(rs_profile, workspace), 0, 0, NULL},
+    {"schema",              KEY_TEXT, offsetof(rs_profile, workspace), 0, 0, NULL},
+    {"api_key",             KEY_TEXT, offsetof(rs_profile, api_key), 0, 0, NULL},
+    {"api_server",          KEY_TEXT, offsetof(rs_profile, api_server), 0, 0, NULL},
+    {"threads",             KEY_INT,  offsetof(rs_profile, threads), 1, 1024,
+     "'threads' must be between 1 and 1024"},
+    {"vi_rrn",              KEY_TEXT, offsetof(rs_profile, vi_rrn), 0, 0, NULL},
+    {"run_async_iis",       KEY_BOOL, offsetof(rs_profile, run_async_iis), 0, 0, NULL},
+    {"timeout_seconds",     KEY_LONG, offsetof(rs_profile, timeout_seconds), 0, LONG_MAX,
+     "'timeout_seconds' must not be negative"},
+    {"retries",             KEY_INT,  offsetof(rs_profile, retries), 0, 100,
+     "'retries' must be between 0 and 100"},
+    {"ca_bundle",           KEY_TEXT, offsetof(rs_profile, ca_bundle), 0, 0, NULL},
+    {"allow_insecure_http", KEY_BOOL, offsetof(rs_profile, allow_insecure_http), 0, 0, NULL},
 };
-#define N_VALID_KEYS (sizeof(valid_keys) / sizeof(valid_keys[0]))
+/* clang-format on */
+#define N_PROFILE_KEYS (sizeof(profile_keys) / sizeof(profile_keys[0]))
 
 void rs_profile_init(rs_profile *p) {
     memset(p, 0, sizeof(*p));
@@ -366,13 +395,13 @@ static int parse_long(const char *s, long *out) {
     return 0;
 }
 
-static int is_valid_key(const char *key) {
+static const profile_key *find_key(const char *key) {
     size_t i;
 
-    for (i = 0; i < N_VALID_KEYS; i++)
-        if (strcmp(key, valid_keys[i]) == 0)
-            return 1;
-    return 0;
+    for (i = 0; i < N_PROFILE_KEYS; i++)
+        if (strcmp(key, profile_keys[i].name) == 0)
+            return &profile_keys[i];
+    return NULL;
 }
 
 static int unknown_key(loader *ld, int line, const char *key) {
@@ -380,74 +409,54 @@ static int unknown_key(loader *ld, int line, const char *key) {
     size_t i;
     int rc;
 
-    for (i = 0; i < N_VALID_KEYS; i++)
-        rs_buf_printf(&names, "%s%s", i ? ", " : "", valid_keys[i]);
+    for (i = 0; i < N_PROFILE_KEYS; i++)
+        rs_buf_printf(&names, "%s%s", i ? ", " : "", profile_keys[i].name);
     rc = fail_at(ld, line, "unknown key '%s' (valid keys: %s)", key, rs_buf_cstr(&names));
     rs_buf_free(&names);
     return rc;
 }
 
-/* Store one target key's value (text already expanded; NULL = YAML null). Takes `text`. */
-static int store_key(loader *ld, const char *key, char *text, int line) {
-    rs_profile *p = ld->out;
-    char **slot = NULL;
+/* Store a number after checking its bounds. */
+static int store_number(loader *ld, const profile_key *k, const char *text, int line) {
+    char *field = (char *)ld->out + k->offset;
     long n;
-    int b;
 
-    if (strcmp(key, "workspace") == 0 || strcmp(key, "schema") == 0)
-        slot = &p->workspace;
-    else if (strcmp(key, "api_key") == 0)
-        slot = &p->api_key;
-    else if (strcmp(key, "api_server") == 0)
-        slot = &p->api_server;
-    else if (strcmp(key, "vi_rrn") == 0)
-        slot = &p->vi_rrn;
-    else if (strcmp(key, "ca_bundle") == 0)
-        slot = &p->ca_bundle;
-    if (slot != NULL) {
-        free(*slot);
-        *slot = text;
+    if (parse_long(text, &n) < 0)
+        return fail_at(ld, line, "'%s' must be an integer", k->name);
+    if (n < k->min || n > k->max)
+        return fail_at(ld, line, "%s", k->range_msg);
+    if (k->kind == KEY_INT)
+        *(int *)(void *)field = (int)n;
+    else
+        *(long *)(void *)field = n;
+    return RS_OK;
+}
+
+/* Store one target key's value (text already expanded; NULL = YAML null). Takes `text`. */
+static int store_key(loader *ld, const profile_key *k, char *text, int line) {
+    char *field = (char *)ld->out + k->offset;
+    int rc = RS_OK, b;
+
+    if (k->kind == KEY_TEXT) {
+        free(*(char **)(void *)field);
+        *(char **)(void *)field = text;
         return RS_OK;
     }
     if (text == NULL)
         return RS_OK; /* an optional key left empty keeps its default */
-    if (strcmp(key, "type") == 0) {
-        int ok = strcmp(text, "rockset") == 0;
-        if (!ok)
-            fail_at(ld, line, "'type' must be 'rockset', not '%s'", text);
-        free(text);
-        return ok ? RS_OK : RS_EINVAL;
-    }
-    if (strcmp(key, "run_async_iis") == 0 || strcmp(key, "allow_insecure_http") == 0) {
-        int bad = parse_bool(text, &b) < 0;
-        free(text);
-        if (bad)
-            return fail_at(ld, line, "'%s' must be true or false", key);
-        if (key[0] == 'r')
-            p->run_async_iis = b;
+    if (k->kind == KEY_TYPE) {
+        if (strcmp(text, "rockset") != 0)
+            rc = fail_at(ld, line, "'type' must be 'rockset', not '%s'", text);
+    } else if (k->kind == KEY_BOOL) {
+        if (parse_bool(text, &b) < 0)
+            rc = fail_at(ld, line, "'%s' must be true or false", k->name);
         else
-            p->allow_insecure_http = b;
-        return RS_OK;
-    }
-    /* threads, timeout_seconds, retries */
-    b = parse_long(text, &n) < 0;
-    free(text);
-    if (b)
-        return fail_at(ld, line, "'%s' must be an integer", key);
-    if (strcmp(key, "threads") == 0) {
-        if (n < 1 || n > 1024)
-            return fail_at(ld, line, "'threads' must be between 1 and 1024");
-        p->threads = (int)n;
-    } else if (strcmp(key, "timeout_seconds") == 0) {
-        if (n < 0)
-            return fail_at(ld, line, "'timeout_seconds' must not be negative");
-        p->timeout_seconds = n;
+            *(int *)(void *)field = b;
     } else {
-        if (n < 0 || n > 100)
-            return fail_at(ld, line, "'retries' must be between 0 and 100");
-        p->retries = (int)n;
+        rc = store_number(ld, k, text, line);
     }
-    return RS_OK;
+    free(text);
+    return rc;
 }
 
 /* Read every key of the target mapping into ld->out, then check what is required. */
@@ -467,8 +476,9 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
         yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
         const char *key = scalar(k);
         char *text;
-        if (key == NULL || !is_valid_key(key))
-            return unknown_key(ld, node_line(k), key ? key : "?");
+        const profile_key *known = key != NULL ? find_key(key) : NULL;
+        if (known == NULL)
+            return unknown_key(ld, node_line(k), key != NULL ? key : "?");
         rc = value_text(ld, key, v, &text);
         if (rc != RS_OK)
             return rc;
@@ -476,7 +486,7 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
             have_type = 1;
         if (strcmp(key, "api_server") == 0)
             server_line = node_line(k);
-        rc = store_key(ld, key, text, node_line(k));
+        rc = store_key(ld, known, text, node_line(k));
         if (rc != RS_OK)
             return rc;
     }

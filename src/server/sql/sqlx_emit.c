@@ -1435,81 +1435,105 @@ static int emit_projection(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
     return 0;
 }
 
-/* Which items survive: a later item with the same output name replaces an earlier one. */
-static int emit_doc_expr(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
-                         rs_buf *out, rs_err *err) {
+/* Output names of the items (NULL for stars); a later operand of a compound takes the names of
+ * the leftmost SELECT (names_of) by position. *has_star tells whether any item is a star. */
+static const char **item_names(sqlx_emit_ctx *ctx, const sqlx_select *s,
+                               const sqlx_select *names_of, int *has_star) {
     const char **names = sqlx_alloc(ctx->arena, (size_t)s->n_items * sizeof *names);
-    const sqlx_select *names_of = ctx->names_of;
-    int unnamed = 0, n_parts = 0, in_row = 0, has_star = 0, rc = 0;
-    ctx->names_of = NULL;
+    int unnamed = 0;
+    *has_star = 0;
     if (names == NULL)
-        return nomem(err);
+        return NULL;
     for (int i = 0; i < s->n_items; i++) {
         if (s->items[i].expr->kind == N_STAR) {
-            has_star = 1;
+            *has_star = 1;
             continue;
         }
         names[i] = item_name(ctx, &s->items[i], &unnamed);
         if (names[i] == NULL)
-            return nomem(err);
+            return NULL;
     }
-    if (names_of != NULL && names_of->n_items == s->n_items) {
-        unnamed = 0;
-        for (int i = 0; i < s->n_items; i++) {
-            if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
-                continue;
-            names[i] = item_name(ctx, &names_of->items[i], &unnamed);
-            if (names[i] == NULL)
-                return nomem(err);
+    if (names_of == NULL || names_of->n_items != s->n_items)
+        return names;
+    unnamed = 0;
+    for (int i = 0; i < s->n_items; i++) {
+        if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
+            continue;
+        names[i] = item_name(ctx, &names_of->items[i], &unnamed);
+        if (names[i] == NULL)
+            return NULL;
+    }
+    return names;
+}
+
+/* Whether a later item has the same output name as item i (the later one wins). */
+static int name_repeats_later(const sqlx_select *s, const char **names, int i) {
+    for (int j = i + 1; j < s->n_items; j++)
+        if (names[j] != NULL && strcmp(names[j], names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The parts of a row in order - runs of plain items become one rs_row(...), each star its
+ * documents - comma-separated into parts; *n_parts counts them. */
+static int emit_row_parts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, const char **names,
+                          int has_star, int final, int top, rs_buf *parts, int *n_parts,
+                          rs_err *err) {
+    int in_row = 0, rc = 0;
+    for (int i = 0; i < s->n_items && rc == 0; i++) {
+        const sqlx_item *it = &s->items[i];
+        if (it->expr->kind == N_STAR) {
+            if (in_row)
+                rs_buf_putc(parts, ')');
+            in_row = 0;
+            rs_buf_puts(parts, (*n_parts)++ ? "," : "");
+            rc = emit_star_part(sc, it->expr, final, parts, err);
+            continue;
         }
+        if (!has_star && name_repeats_later(s, names, i))
+            continue;
+        if (top && !has_star && sqlx_names_add(&ctx->columns, names[i]))
+            return nomem(err);
+        if (!in_row) {
+            rs_buf_printf(parts, "%srs_row(%d", (*n_parts)++ ? "," : "", final);
+            in_row = 1;
+        }
+        rs_buf_putc(parts, ',');
+        put_sql_string(parts, names[i]);
+        rs_buf_putc(parts, ',');
+        rc = emit_row_value(ctx, sc, it->expr, parts, err);
     }
+    if (in_row)
+        rs_buf_putc(parts, ')');
+    return rc;
+}
+
+/* The row document of a SELECT: one rs_project when every item is a plain path into one
+ * relation, else its parts merged in order (later keys win). */
+static int emit_doc_expr(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
+                         rs_buf *out, rs_err *err) {
+    const sqlx_select *names_of = ctx->names_of;
+    int has_star = 0, n_parts = 0, rc;
+    ctx->names_of = NULL;
+    const char **names = item_names(ctx, s, names_of, &has_star);
+    if (names == NULL)
+        return nomem(err);
     if (!has_star) {
         rc = emit_projection(ctx, sc, s, names, final, top, out, err);
         if (rc >= 0)
             return rc;
-        rc = 0;
     }
-    /* parts: runs of plain items become one rs_row; stars their docs; merged in order */
-    rs_buf mergebuf = RS_BUF_INIT;
-    for (int i = 0; i < s->n_items && !rc; i++) {
-        const sqlx_item *it = &s->items[i];
-        if (it->expr->kind == N_STAR) {
-            if (in_row)
-                rs_buf_putc(&mergebuf, ')');
-            in_row = 0;
-            rs_buf_puts(&mergebuf, n_parts++ ? "," : "");
-            rc = emit_star_part(sc, it->expr, final, &mergebuf, err);
-            continue;
-        }
-        int dup = 0;
-        for (int j = i + 1; j < s->n_items; j++)
-            dup |= names[j] && strcmp(names[j], names[i]) == 0;
-        if (dup && !has_star)
-            continue;
-        if (top && !has_star && sqlx_names_add(&ctx->columns, names[i])) {
-            rc = nomem(err);
-            break;
-        }
-        if (!in_row) {
-            rs_buf_printf(&mergebuf, "%srs_row(%d", n_parts++ ? "," : "", final);
-            in_row = 1;
-        }
-        rs_buf_putc(&mergebuf, ',');
-        put_sql_string(&mergebuf, names[i]);
-        rs_buf_putc(&mergebuf, ',');
-        rc = emit_row_value(ctx, sc, it->expr, &mergebuf, err);
-    }
-    if (in_row)
-        rs_buf_putc(&mergebuf, ')');
+    rs_buf parts = RS_BUF_INIT;
+    rc = emit_row_parts(ctx, sc, s, names, has_star, final, top, &parts, &n_parts, err);
     if (top && has_star)
         ctx->columns_star = 1;
-    if (!rc && n_parts > 1)
-        rs_buf_printf(out, "rs_merge(%d,%s)", final, rs_buf_cstr(&mergebuf));
-    else if (!rc)
-        rs_buf_puts(out, rs_buf_cstr(&mergebuf));
-    if (mergebuf.oom && !rc)
+    if (rc == 0 && n_parts > 1)
+        rs_buf_printf(out, "rs_merge(%d,%s)", final, rs_buf_cstr(&parts));
+    else if (rc == 0)
+        rs_buf_puts(out, rs_buf_cstr(&parts));
+    if (parts.oom && rc == 0)
         rc = nomem(err);
-    rs_buf_free(&mergebuf);
+    rs_buf_free(&parts);
     return rc;
 }
 

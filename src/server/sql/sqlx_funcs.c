@@ -513,92 +513,114 @@ static void put_projected(rs_buf *out, const path_spec *spec, const char *v, con
 
 #define MAX_PROJECT 64
 
-/* rs_project(final, doc, name1, spec1, ...): like rs_row over rs_getj values, but the top level
- * of the document is scanned once for all the fields. */
-static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    int n = (argc - 2) / 2, final = sqlite3_value_int(argv[0]), len = 0;
-    const path_spec *specs[MAX_PROJECT];
-    const char *found[MAX_PROJECT];
-    if (n > MAX_PROJECT || argc < 2 || argc % 2) {
-        sqlite3_result_error(ctx, "rs_project: bad arguments", -1);
+/* The parsed path of argument arg: cached as SQLite auxdata across rows; when SQLite drops the
+ * auxdata at once (it may), parsed again into owned[], which the caller frees. NULL after setting
+ * an error on ctx. */
+static const path_spec *project_spec(sqlite3_context *ctx, sqlite3_value **argv, int arg,
+                                     path_spec **owned, int *n_owned) {
+    path_spec *spec = sqlite3_get_auxdata(ctx, arg);
+    if (spec != NULL)
+        return spec;
+    const char *text = (const char *)sqlite3_value_text(argv[arg]);
+    spec = path_spec_parse(text);
+    if (spec == NULL) {
+        sqlite3_result_error(ctx, "rs_project: bad path", -1);
+        return NULL;
+    }
+    sqlite3_set_auxdata(ctx, arg, spec, path_spec_free);
+    spec = sqlite3_get_auxdata(ctx, arg);
+    if (spec != NULL)
+        return spec;
+    spec = path_spec_parse(text);
+    if (spec == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return NULL;
+    }
+    owned[(*n_owned)++] = spec;
+    return spec;
+}
+
+/* One pass over the top-level members of the object [p, end): found[i] is set to the value of
+ * the member that specs[i] starts with (the last one when a key repeats). */
+static void project_scan_members(const char *p, const char *end, const path_spec *const *specs,
+                                 int n, const char **found) {
+    const char *q = sqlx_json_ws(p, end);
+    if (q >= end || *q != '{')
         return;
+    q = sqlx_json_ws(q + 1, end);
+    while (q < end && *q == '"') {
+        const char *k = q, *k_end = sqlx_json_skip(q, end);
+        if (k_end == NULL)
+            return;
+        q = sqlx_json_ws(k_end, end);
+        if (q >= end || *q != ':')
+            return;
+        const char *v = sqlx_json_ws(q + 1, end);
+        for (int i = 0; i < n; i++)
+            if (specs[i]->steps[0].key != NULL &&
+                member_key_is(k, k_end, specs[i]->steps[0].key, specs[i]->steps[0].key_len))
+                found[i] = v;
+        q = sqlx_json_skip(v, end);
+        if (q == NULL)
+            return;
+        q = sqlx_json_ws(q, end);
+        if (q < end && *q == ',')
+            q = sqlx_json_ws(q + 1, end);
     }
-    path_spec *owned[MAX_PROJECT]; /* parsed here when SQLite did not keep the auxdata */
-    int n_owned = 0;
-    for (int i = 0; i < n; i++) {
-        path_spec *spec = sqlite3_get_auxdata(ctx, 3 + 2 * i);
-        if (spec == NULL) {
-            const char *text = (const char *)sqlite3_value_text(argv[3 + 2 * i]);
-            spec = path_spec_parse(text);
-            if (spec == NULL) {
-                sqlite3_result_error(ctx, "rs_project: bad path", -1);
-                goto done;
-            }
-            /* SQLite may drop auxdata at once (running the destructor): then use our own */
-            sqlite3_set_auxdata(ctx, 3 + 2 * i, spec, path_spec_free);
-            spec = sqlite3_get_auxdata(ctx, 3 + 2 * i);
-            if (spec == NULL) {
-                spec = path_spec_parse(text);
-                if (spec == NULL) {
-                    sqlite3_result_error_nomem(ctx);
-                    goto done;
-                }
-                owned[n_owned++] = spec;
-            }
-        }
-        specs[i] = spec;
-        found[i] = NULL;
-    }
-    const char *p =
-        sqlite3_value_type(argv[1]) == SQLITE_NULL ? NULL : value_json_text(argv[1], &len);
-    const char *end = p ? p + len : NULL;
-    /* one pass over the top-level members */
-    const char *q = p ? sqlx_json_ws(p, end) : NULL;
-    if (q != NULL && q < end && *q == '{') {
-        q = sqlx_json_ws(q + 1, end);
-        while (q < end && *q == '"') {
-            const char *k = q, *k_end = sqlx_json_skip(q, end);
-            if (k_end == NULL)
-                break;
-            q = sqlx_json_ws(k_end, end);
-            if (q >= end || *q != ':')
-                break;
-            const char *v = sqlx_json_ws(q + 1, end);
-            for (int i = 0; i < n; i++)
-                if (specs[i]->steps[0].key != NULL &&
-                    member_key_is(k, k_end, specs[i]->steps[0].key, specs[i]->steps[0].key_len))
-                    found[i] = v;
-            q = sqlx_json_skip(v, end);
-            if (q == NULL)
-                break;
-            q = sqlx_json_ws(q, end);
-            if (q < end && *q == ',')
-                q = sqlx_json_ws(q + 1, end);
-        }
-    }
-    rs_buf b = RS_BUF_INIT;
+}
+
+/* The row object: for each item whose path leads to a value, "name": value; missing ones are
+ * omitted. */
+static void project_write_row(rs_buf *b, sqlite3_value **argv, const char *p, const char *end,
+                              const path_spec *const *specs, const char **found, int n, int final) {
     int written = 0;
-    rs_buf_putc(&b, '{');
+    rs_buf_putc(b, '{');
     for (int i = 0; i < n; i++) {
         const char *v = found[i];
         if (v == NULL && p != NULL && specs[i]->steps[0].key == NULL)
             v = sqlx_json_element(p, end, specs[i]->steps[0].index);
-        for (int k = 1; v && k < specs[i]->n_steps; k++) {
+        for (int k = 1; v != NULL && k < specs[i]->n_steps; k++) {
             const path_step *st = &specs[i]->steps[k];
-            v = st->key ? sqlx_json_member(v, end, st->key, st->key_len)
-                        : sqlx_json_element(v, end, st->index);
+            v = st->key != NULL ? sqlx_json_member(v, end, st->key, st->key_len)
+                                : sqlx_json_element(v, end, st->index);
         }
-        const char *v_end = v ? sqlx_json_skip(v, end) : NULL;
+        const char *v_end = v != NULL ? sqlx_json_skip(v, end) : NULL;
         if (v_end == NULL)
             continue; /* missing: omitted */
         if (written++)
-            rs_buf_putc(&b, ',');
-        rs_buf_json_string(&b, (const char *)sqlite3_value_text(argv[2 + 2 * i]),
+            rs_buf_putc(b, ',');
+        rs_buf_json_string(b, (const char *)sqlite3_value_text(argv[2 + 2 * i]),
                            (size_t)sqlite3_value_bytes(argv[2 + 2 * i]));
-        rs_buf_putc(&b, ':');
-        put_projected(&b, specs[i], v, v_end, final);
+        rs_buf_putc(b, ':');
+        put_projected(b, specs[i], v, v_end, final);
     }
-    rs_buf_putc(&b, '}');
+    rs_buf_putc(b, '}');
+}
+
+/* rs_project(final, doc, name1, spec1, ...): like rs_row over rs_getj values, but the top level
+ * of the document is scanned once for all the fields. */
+static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    int n = (argc - 2) / 2, final = sqlite3_value_int(argv[0]), len = 0, n_owned = 0;
+    const path_spec *specs[MAX_PROJECT];
+    const char *found[MAX_PROJECT];
+    path_spec *owned[MAX_PROJECT];
+    if (n > MAX_PROJECT || argc < 2 || argc % 2) {
+        sqlite3_result_error(ctx, "rs_project: bad arguments", -1);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        specs[i] = project_spec(ctx, argv, 3 + 2 * i, owned, &n_owned);
+        found[i] = NULL;
+        if (specs[i] == NULL)
+            goto done;
+    }
+    const char *p =
+        sqlite3_value_type(argv[1]) == SQLITE_NULL ? NULL : value_json_text(argv[1], &len);
+    const char *end = p != NULL ? p + len : NULL;
+    if (p != NULL)
+        project_scan_members(p, end, specs, n, found);
+    rs_buf b = RS_BUF_INIT;
+    project_write_row(&b, argv, p, end, specs, found, n, final);
     result_buf(ctx, &b, 0);
     rs_buf_free(&b);
 done:
