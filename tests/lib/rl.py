@@ -445,7 +445,7 @@ def match(actual, expected):
 
 def check_match(name, actual, expected):
     probs = match(actual, expected)
-    return check(name, not probs, "; ".join(probs[:6]) + f" || body={json.dumps(actual)[:600]}")
+    return check(name, not probs, "; ".join(probs[:6]) + f" || body={json.dumps(actual, default=repr)[:600]}")
 
 
 def check_status(name, resp, status):

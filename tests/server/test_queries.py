@@ -324,8 +324,8 @@ def sql_shapes():
     r = query(f"SELECT _id FROM {P} ORDER BY age DESC LIMIT 2 OFFSET 1")
     check_match("limit_offset", r.body.get("results") if r.status == 200 else r,
                 [{"_id": "1"}, {"_id": "2"}])
-    r = query(f"SELECT _id, ARRAY_LENGTH(tags) AS n FROM {P} ORDER BY _id")
-    check_match("array_length", r.body.get("results") if r.status == 200 else r,
+    r = query(f"SELECT _id, CARDINALITY(tags) AS n FROM {P} ORDER BY _id")
+    check_match("cardinality", r.body.get("results") if r.status == 200 else r,
                 [{"_id": "1", "n": 2}, {"_id": "2", "n": 0}, {"_id": "3", "n": 1}])
     r = query("SELECT DATE '2024-01-02' AS d, TIMESTAMP '2024-01-02 03:04:05' AS ts, "
               "CURRENT_TIMESTAMP() AS now, TYPEOF(1) AS ti, TYPEOF('x') AS ts2, "

@@ -22,6 +22,9 @@
  * wrapped in coalesce(v, X'6E756C6C') so that their SQL NULL prints as JSON null.
  */
 #include "sqlx_int.h"
+#include "server/runtime/catalog.h"
+#include "server/runtime/datetime.h"
+#include "server/runtime/value.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -58,6 +61,10 @@ typedef struct scope {
     int in_aggregate_arg;
     /* WHERE of the SELECT whose FROM is being emitted: comma joins take keys from it */
     const sqlx_node *where_keys;
+    /* the SQLite text of the GROUP BY expressions of this SELECT: a value whose text is one of
+     * them is written rs_gkey(...), the group's key, so SQLite returns the group's value */
+    const char **group_texts;
+    int n_group_texts;
 } scope;
 
 typedef enum { MODE_DOC, MODE_SCALAR } sel_mode;
@@ -102,11 +109,19 @@ static int nomem(rs_err *err) {
     return rs_err_set(err, RS_ENOMEM, "out of memory");
 }
 
-static int is_bool_node(const sqlx_node *n);
-
-static int is_bool_func(const char *name) {
-    return strcasecmp(name, "ARRAY_CONTAINS") == 0 || strcasecmp(name, "STARTS_WITH") == 0;
+/* A typed value (value.h's blob encoding) as an SQL blob literal. */
+static int put_value_literal(rs_buf *out, const rv *v, rs_err *err) {
+    rs_buf blob = RS_BUF_INIT;
+    if (rv_encode_blob(&blob, v) != 0) {
+        rs_buf_free(&blob);
+        return nomem(err);
+    }
+    put_blob_literal(out, blob.data, blob.len);
+    rs_buf_free(&blob);
+    return 0;
 }
+
+static int is_bool_node(const sqlx_node *n);
 
 /* Expressions whose Rockset type is bool by construction: emitted as SQLite truth values. */
 static int is_bool_node(const sqlx_node *n) {
@@ -124,8 +139,6 @@ static int is_bool_node(const sqlx_node *n) {
     case N_BINARY:
         return strchr("=<>", n->op[0]) != NULL || strcmp(n->op, "AND") == 0 ||
                strcmp(n->op, "OR") == 0;
-    case N_FUNC:
-        return is_bool_func(n->name);
     default:
         return 0;
     }
@@ -225,77 +238,20 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
 
 /* ---------------- functions ---------------- */
 
-typedef enum {
-    FK_NATIVE, /* sqlite function of the same arity, value args */
-    FK_AGG,    /* aggregate */
-    FK_CUSTOM, /* registered rs_ function */
-    FK_STRING, /* native string function; first arg checked to be a string */
-    FK_EMITTED /* handled in emit_func */
-} func_kind;
+/* The catalog entry of a call, NULL when the name is not a Rockset function. "#ONE" is the
+ * internal fold of a scalar subquery (no SQL name has '#'). */
+static const rt_function one_fn = {NULL, RT_AGGREGATE, 1, 1, "rs_one", 0,    NULL,
+                                   NULL, NULL,         NULL, NULL, NULL,    NULL, NULL};
 
-typedef struct func_def {
-    const char *name;
-    func_kind kind;
-    const char *sql; /* SQLite function name */
-    int min_args, max_args;
-} func_def;
-
-/* clang-format off */
-static const func_def funcs[] = {
-    {"#ONE", FK_AGG, "rs_one", 1, 1}, /* internal (scalar subqueries): no SQL name has '#' */
-    {"COUNT", FK_AGG, "count", 0, 1},        {"SUM", FK_AGG, "sum", 1, 1},
-    {"AVG", FK_AGG, "avg", 1, 1},            {"MIN", FK_AGG, "min", 1, 1},
-    {"MAX", FK_AGG, "max", 1, 1},            {"ARRAY_AGG", FK_AGG, "rs_array_agg", 1, 1},
-    {"COALESCE", FK_EMITTED, "coalesce", 1, 100}, {"IF", FK_EMITTED, NULL, 3, 3},
-    {"NULLIF", FK_NATIVE, "nullif", 2, 2},   {"LOWER", FK_STRING, "lower", 1, 1},
-    {"UPPER", FK_STRING, "upper", 1, 1},     {"LENGTH", FK_CUSTOM, "rs_length", 1, 1},
-    {"ARRAY_LENGTH", FK_CUSTOM, "rs_length", 1, 1}, {"CONCAT", FK_CUSTOM, "rs_concat", 1, 100},
-    {"SUBSTR", FK_STRING, "substr", 2, 3},   {"SUBSTRING", FK_STRING, "substr", 2, 3},
-    {"TRIM", FK_STRING, "trim", 1, 2},       {"LTRIM", FK_STRING, "ltrim", 1, 2},
-    {"RTRIM", FK_STRING, "rtrim", 1, 2},     {"REPLACE", FK_EMITTED, "replace", 2, 3},
-    {"ABS", FK_CUSTOM, "rs_abs", 1, 1},      {"ROUND", FK_CUSTOM, "rs_round", 1, 2},
-    {"FLOOR", FK_CUSTOM, "rs_floor", 1, 1},  {"CEIL", FK_CUSTOM, "rs_ceil", 1, 1},
-    {"CEILING", FK_CUSTOM, "rs_ceil", 1, 1}, {"SQRT", FK_CUSTOM, "rs_sqrt", 1, 1},
-    {"POWER", FK_CUSTOM, "rs_power", 2, 2},  {"POW", FK_CUSTOM, "rs_power", 2, 2},
-    {"MOD", FK_CUSTOM, "rs_mod", 2, 2},      {"GREATEST", FK_EMITTED, "max", 1, 100},
-    {"LEAST", FK_EMITTED, "min", 1, 100},    {"TYPEOF", FK_EMITTED, "rs_typeof", 1, 1},
-    {"JSON_FORMAT", FK_CUSTOM, "rs_json_format", 1, 1},
-    {"JSON_PARSE", FK_CUSTOM, "rs_json_parse", 1, 1},
-    {"ARRAY_CONTAINS", FK_CUSTOM, "rs_array_contains", 2, 2},
-    {"CURRENT_TIMESTAMP", FK_CUSTOM, "rs_now", 0, 0}, {"NOW", FK_CUSTOM, "rs_now", 0, 0},
-    {"CURRENT_DATE", FK_CUSTOM, "rs_today", 0, 0},
-    {"DATE_TRUNC", FK_CUSTOM, "rs_date_trunc", 2, 2},
-    {"FORMAT_ISO8601", FK_CUSTOM, "rs_format_iso8601", 1, 1},
-    {"PARSE_TIMESTAMP_ISO8601", FK_CUSTOM, "rs_parse_timestamp_iso8601", 1, 1},
-    {"UNIX_MILLIS", FK_CUSTOM, "rs_unix_millis", 1, 1},
-    {"TIMESTAMP_MILLIS", FK_CUSTOM, "rs_timestamp_millis", 1, 1},
-    {"DATE", FK_CUSTOM, "rs_date", 1, 1},
-    {"COUNT_IF", FK_AGG, "count", 1, 1},
-    {"BOOL_AND", FK_AGG, "min", 1, 1},
-    {"EVERY", FK_AGG, "min", 1, 1},
-    {"BOOL_OR", FK_AGG, "max", 1, 1},
-    {"APPROX_DISTINCT", FK_AGG, "count", 1, 1},
-    {"APPROX_COUNT_DISTINCT", FK_AGG, "count", 1, 1},
-    {"STARTS_WITH", FK_CUSTOM, "rs_starts_with", 2, 2},
-    {"CHAR_LENGTH", FK_CUSTOM, "rs_length", 1, 1},
-    {"STRPOS", FK_STRING, "instr", 2, 2},
-    {"LN", FK_CUSTOM, "rs_ln", 1, 1},
-    {"EXP", FK_CUSTOM, "rs_exp", 1, 1},
-    {"LOG10", FK_CUSTOM, "rs_log10", 1, 1},
-    {"SIGN", FK_CUSTOM, "rs_sign", 1, 1},
-    {NULL, FK_NATIVE, NULL, 0, 0}};
-/* clang-format on */
-
-static const func_def *find_func(const char *name) {
-    for (int i = 0; funcs[i].name; i++)
-        if (strcasecmp(funcs[i].name, name) == 0)
-            return &funcs[i];
-    return NULL;
+static const rt_function *find_func(const char *name) {
+    if (strcmp(name, "#ONE") == 0)
+        return &one_fn;
+    return rt_catalog_find(name);
 }
 
 static int is_aggregate_call(const sqlx_node *n) {
-    const func_def *f = n->kind == N_FUNC ? find_func(n->name) : NULL;
-    return f && f->kind == FK_AGG;
+    const rt_function *f = n->kind == N_FUNC ? find_func(n->name) : NULL;
+    return f != NULL && f->kind == RT_AGGREGATE;
 }
 
 static void upper_copy(char *dst, size_t cap, const char *src) {
@@ -317,156 +273,91 @@ static int emit_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int from
     return 0;
 }
 
-/* COUNT_IF(c): rows where c is true; BOOL_AND/EVERY, BOOL_OR: min/max of the truth values. */
-static int emit_bool_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
-                               rs_buf *out, rs_err *err) {
-    int count_if = strcmp(f->name, "COUNT_IF") == 0;
-    rs_buf_puts(out, count_if ? "count(CASE WHEN " : "CASE ");
-    if (!count_if)
-        rs_buf_printf(out, "%s(", f->sql);
-    sc->in_aggregate_arg = 1;
-    int rc = emit_cond(ctx, sc, n->list[0], out, err);
-    sc->in_aggregate_arg = 0;
-    if (count_if)
-        rs_buf_puts(out, " THEN 1 END)");
-    else
-        rs_buf_puts(out, ") WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " END");
-    return rc;
-}
-
-static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
-                          rs_buf *out, rs_err *err) {
+static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
+                          const char *upper, rs_buf *out, rs_err *err) {
+    char sqlname[64];
     if (sc->in_aggregate_arg)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
                           "aggregate function '%s' cannot be nested inside another aggregate",
-                          f->name[0] == '#' ? "(scalar subquery)" : f->name);
-    if (n->star && strcasecmp(f->name, "COUNT") != 0)
+                          f->name == NULL ? "(scalar subquery)" : upper);
+    if (n->star && strcasecmp(n->name, "COUNT") != 0)
         return sqlx_error(err, RS_EINVAL, n->line, n->column, "%s(*) is not valid; only COUNT(*)",
-                          f->name);
-    if (!n->star && n->n_list != 1)
-        return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                          "function '%s' takes 1 argument, got %d", f->name, n->n_list);
+                          upper);
     if (n->star) {
         rs_buf_puts(out, "count(*)");
         return 0;
     }
-    if (strcmp(f->name, "COUNT_IF") == 0 || strncmp(f->name, "BOOL_", 5) == 0 ||
-        strcmp(f->name, "EVERY") == 0)
-        return emit_bool_aggregate(ctx, sc, n, f, out, err);
-    if (strncmp(f->name, "APPROX_", 7) == 0) {
-        rs_buf_puts(out, "count(DISTINCT ");
-        sc->in_aggregate_arg = 1;
-        int rc = emit_val(ctx, sc, n->list[0], out, err);
-        sc->in_aggregate_arg = 0;
-        rs_buf_putc(out, ')');
-        return rc;
-    }
-    /* SQLite would sum strings as numbers: SUM/AVG check their input */
-    int numeric = strcmp(f->name, "SUM") == 0 || strcmp(f->name, "AVG") == 0;
-    rs_buf_printf(out, "%s(%s%s", f->sql, n->distinct ? "DISTINCT " : "", numeric ? "rs_num(" : "");
+    if (n->distinct && n->n_list != 1)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "DISTINCT takes exactly one argument in '%s'", upper);
+    rs_buf_printf(out, "%s(%s", rt_catalog_sql_name(f, sqlname, sizeof sqlname),
+                  n->distinct ? "DISTINCT " : "");
     sc->in_aggregate_arg = 1;
-    int rc = emit_val(ctx, sc, n->list[0], out, err);
+    int rc = emit_args(ctx, sc, n, 0, out, err);
     sc->in_aggregate_arg = 0;
-    if (numeric)
-        rs_buf_printf(out, ",'%s')", f->name);
     rs_buf_putc(out, ')');
     return rc;
 }
 
-static int emit_special(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const func_def *f,
-                        rs_buf *out, rs_err *err) {
-    int rc = 0;
-    if (strcmp(f->name, "IF") == 0) {
-        rs_buf_puts(out, "CASE WHEN ");
-        rc = emit_cond(ctx, sc, n->list[0], out, err);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, " THEN ");
-        rc = emit_val(ctx, sc, n->list[1], out, err);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, " ELSE ");
-        rc = emit_val(ctx, sc, n->list[2], out, err);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, " END");
-        return 0;
-    }
-    if (strcmp(f->name, "TYPEOF") == 0) {
-        /* output-mode argument for bare fields, so that missing gives 'undefined' */
-        rs_buf_puts(out, "rs_typeof(");
-        int bare = n->list[0]->kind == N_PATH && !find_select_alias(sc, n->list[0]);
-        if (bare)
-            rc = emit_path(ctx, sc, n->list[0], "rs_getj", out, err);
-        else
-            rc = emit_val(ctx, sc, n->list[0], out, err);
-        rs_buf_printf(out, ",%d)", bare);
+/* IF(c, a[, b]): a when c is true, else b (null when omitted). */
+static int emit_if(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    rs_buf_puts(out, "CASE WHEN ");
+    int rc = emit_cond(ctx, sc, n->list[0], out, err);
+    if (rc)
         return rc;
-    }
-    if (n->n_list == 1 && (strcmp(f->name, "COALESCE") == 0 || strcmp(f->name, "GREATEST") == 0 ||
-                           strcmp(f->name, "LEAST") == 0))
-        return emit_val(ctx, sc, n->list[0], out, err);
-    if (strcmp(f->name, "REPLACE") == 0) {
-        rs_buf_puts(out, "replace(rs_str(");
-        rc = emit_val(ctx, sc, n->list[0], out, err);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, ",'REPLACE'),rs_str(");
-        rc = emit_val(ctx, sc, n->list[1], out, err);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, ",'REPLACE'),");
-        if (n->n_list == 3) {
-            rs_buf_puts(out, "rs_str(");
-            rc = emit_val(ctx, sc, n->list[2], out, err);
-            if (rc)
-                return rc;
-            rs_buf_puts(out, ",'REPLACE'))");
-        } else {
-            rs_buf_puts(out, "'')");
-        }
-        return 0;
-    }
-    rs_buf_printf(out, "%s(", f->sql); /* COALESCE, GREATEST, LEAST with 2+ args */
-    rc = emit_args(ctx, sc, n, 0, out, err);
-    rs_buf_putc(out, ')');
+    rs_buf_puts(out, " THEN ");
+    rc = emit_val(ctx, sc, n->list[1], out, err);
+    if (rc)
+        return rc;
+    rs_buf_puts(out, " ELSE ");
+    if (n->n_list > 2)
+        rc = emit_val(ctx, sc, n->list[2], out, err);
+    else
+        rs_buf_puts(out, NULL_BLOB);
+    rs_buf_puts(out, " END");
     return rc;
+}
+
+static int is_clock_function(const char *upper) {
+    return strcmp(upper, "CURRENT_TIMESTAMP") == 0 || strcmp(upper, "NOW") == 0 ||
+           strcmp(upper, "CURRENT_DATE") == 0 || strcmp(upper, "CURRENT_DATETIME") == 0 ||
+           strcmp(upper, "CURRENT_TIME") == 0;
+}
+
+static int arity_error(const sqlx_node *n, const rt_function *f, const char *upper, rs_err *err) {
+    if (f->min_args == f->max_args)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function '%s' takes %d argument%s, got %d", upper, f->min_args,
+                          f->min_args == 1 ? "" : "s", n->n_list);
+    if (f->max_args < 0)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function '%s' takes at least %d argument%s, got %d", upper,
+                          f->min_args, f->min_args == 1 ? "" : "s", n->n_list);
+    return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                      "function '%s' takes %d to %d arguments, got %d", upper, f->min_args,
+                      f->max_args, n->n_list);
 }
 
 static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
-    char upper[64];
-    const func_def *f = find_func(n->name);
+    char upper[64], sqlname[64];
+    const rt_function *f = find_func(n->name);
     upper_copy(upper, sizeof upper, n->name);
-    if (f == NULL)
-        return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
-    if (f->kind == FK_AGG)
-        return emit_aggregate(ctx, sc, n, f, out, err);
+    if (f == NULL || f->kind == RT_EMITTED)
+        if (f == NULL || strcmp(upper, "IF") != 0)
+            return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
+    if (!n->star && (n->n_list < f->min_args || (f->max_args >= 0 && n->n_list > f->max_args)))
+        return arity_error(n, f, upper, err);
+    if (f->kind == RT_AGGREGATE)
+        return emit_aggregate(ctx, sc, n, f, upper, out, err);
     if (n->distinct || n->star)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
                           "%s is not an aggregate: DISTINCT and * are not allowed", upper);
-    if (n->n_list < f->min_args || n->n_list > f->max_args) {
-        if (f->min_args == f->max_args)
-            return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                              "function '%s' takes %d argument%s, got %d", upper, f->min_args,
-                              f->min_args == 1 ? "" : "s", n->n_list);
-        return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                          "function '%s' takes %d to %d arguments, got %d", upper, f->min_args,
-                          f->max_args, n->n_list);
-    }
-    if (f->kind == FK_EMITTED)
-        return emit_special(ctx, sc, n, f, out, err);
-    int rc;
-    rs_buf_printf(out, "%s(", f->sql);
-    if (f->kind == FK_STRING) {
-        rs_buf_puts(out, "rs_str(");
-        rc = emit_val(ctx, sc, n->list[0], out, err);
-        if (rc)
-            return rc;
-        rs_buf_printf(out, ",'%s')%s", upper, n->n_list > 1 ? "," : "");
-        rc = emit_args(ctx, sc, n, 1, out, err);
-    } else {
-        rc = emit_args(ctx, sc, n, 0, out, err);
-    }
+    if (strcmp(upper, "IF") == 0)
+        return emit_if(ctx, sc, n, out, err);
+    rs_buf_printf(out, "%s(", rt_catalog_sql_name(f, sqlname, sizeof sqlname));
+    if (is_clock_function(upper))
+        rs_buf_puts(out, n->n_list > 0 ? "julianday('now')," : "julianday('now')");
+    int rc = emit_args(ctx, sc, n, 0, out, err);
     rs_buf_putc(out, ')');
     return rc;
 }
@@ -474,41 +365,31 @@ static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *
 /* ---------------- expressions ---------------- */
 
 static int emit_typed_literal(const sqlx_node *n, rs_buf *out, rs_err *err) {
-    char norm[64];
-    int64_t micros;
-    int y, m, d, h, mi, s, us;
-    const char *type = n->name;
+    const char *type = n->name, *text = n->text;
+    size_t len = strlen(text);
+    int64_t x;
+    rv v;
     int ok = 0;
-    if (strcmp(type, "DATE") == 0 && sqlx_parse_date(n->text, &y, &m, &d) == 0) {
-        snprintf(norm, sizeof norm, "%04d-%02d-%02d", y, m, d);
+    if (strcmp(type, "DATE") == 0 && rt_parse_date(text, len, &x) == 0) {
+        v = rv_typed(RV_DATE, x);
         ok = 1;
-    } else if (strcmp(type, "TIME") == 0 && sqlx_parse_time(n->text, &h, &mi, &s, &us) == 0) {
-        snprintf(norm, sizeof norm, "%02d:%02d:%02d.%06d", h, mi, s, us);
+    } else if (strcmp(type, "TIME") == 0 && rt_parse_time(text, len, &x) == 0) {
+        v = rv_typed(RV_TIME, x);
         ok = 1;
-    } else if (strcmp(type, "DATETIME") == 0 && sqlx_parse_datetime(n->text, &micros) == 0) {
-        sqlx_format_datetime(norm, sizeof norm, micros);
+    } else if (strcmp(type, "DATETIME") == 0 && rt_parse_datetime(text, len, &x) == 0) {
+        v = rv_typed(RV_DATETIME, x);
         ok = 1;
-    } else if (strcmp(type, "TIMESTAMP") == 0 && sqlx_parse_timestamp(n->text, &micros) == 0) {
-        sqlx_format_timestamp(norm, sizeof norm, micros);
+    } else if (strcmp(type, "TIMESTAMP") == 0 && rt_parse_timestamp(text, len, &x) == 0) {
+        v = rv_typed(RV_TIMESTAMP, x);
+        ok = 1;
+    } else if (strcmp(type, "BYTES") == 0) {
+        v = rv_json(RV_BYTES, text, len);
         ok = 1;
     }
     if (!ok)
         return sqlx_error(err, RS_EINVAL, n->line, n->column, "'%s' is not a valid %s", n->text,
                           type);
-    char lower[16];
-    size_t i = 0;
-    for (; type[i] && i < sizeof lower - 1; i++)
-        lower[i] = (char)tolower((unsigned char)type[i]);
-    lower[i] = 0;
-    rs_buf blob = RS_BUF_INIT;
-    sqlx_typed_make(&blob, lower, norm);
-    if (blob.oom) {
-        rs_buf_free(&blob);
-        return nomem(err);
-    }
-    put_blob_literal(out, blob.data, blob.len);
-    rs_buf_free(&blob);
-    return 0;
+    return put_value_literal(out, &v, err);
 }
 
 static int emit_int_literal(const sqlx_node *n, rs_buf *out) {
@@ -624,7 +505,7 @@ static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
     static const struct {
         const char *op, *fn;
     } arith[] = {{"+", "rs_add"}, {"-", "rs_sub"}, {"*", "rs_mul"},
-                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rs_concat"}};
+                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rsf_concat"}};
     for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++) {
         if (strcmp(n->op, arith[i].op) != 0)
             continue;
@@ -687,50 +568,54 @@ static int emit_subquery_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select 
         return rc;
     }
     rs_buf_puts(out, "(SELECT CASE WHEN count(*) > 1 THEN rs_raise('a scalar subquery returned "
-                     "more than one row') ELSE max(v) END FROM (SELECT v FROM (");
+                     "more than one row') WHEN count(*) = 0 THEN " NULL_BLOB " ELSE max(v) END "
+                     "FROM (SELECT v FROM (");
     int rc = emit_query(ctx, sc, sub, MODE_SCALAR, 0, out, err);
     rs_buf_puts(out, ") LIMIT 2))");
     return rc;
 }
 
+/* CASE [x] WHEN ... THEN ... [ELSE ...] END; no match and no ELSE gives null. The simple form
+ * compares with rs_cmp (Rockset's =), so x is written once per WHEN. */
 static int emit_case(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     int rc = 0;
     rs_buf_puts(out, "CASE");
-    if (n->a != NULL) {
-        rs_buf_putc(out, ' ');
-        rc = emit_val(ctx, sc, n->a, out, err);
-    }
     for (int i = 0; !rc && i + 1 < n->n_list; i += 2) {
         rs_buf_puts(out, " WHEN ");
-        rc = n->a ? emit_val(ctx, sc, n->list[i], out, err)
-                  : emit_cond(ctx, sc, n->list[i], out, err);
+        if (n->a != NULL) {
+            rs_buf_puts(out, "rs_cmp(");
+            rc = emit_val(ctx, sc, n->a, out, err);
+            rs_buf_putc(out, ',');
+            if (!rc)
+                rc = emit_val(ctx, sc, n->list[i], out, err);
+            rs_buf_puts(out, ") = 0");
+        } else {
+            rc = emit_cond(ctx, sc, n->list[i], out, err);
+        }
         rs_buf_puts(out, " THEN ");
         if (!rc)
             rc = emit_val(ctx, sc, n->list[i + 1], out, err);
     }
-    if (!rc && n->b) {
-        rs_buf_puts(out, " ELSE ");
+    rs_buf_puts(out, " ELSE ");
+    if (!rc && n->b != NULL)
         rc = emit_val(ctx, sc, n->b, out, err);
-    }
+    else
+        rs_buf_puts(out, NULL_BLOB);
     rs_buf_puts(out, " END");
     return rc;
 }
 
+/* CAST(x AS t): ival 0 CAST, 1 TRY_CAST, 2 STATIC_CAST, 3 TRY_STATIC_CAST. */
 static int emit_cast(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
-    static const char *const types[] = {
-        "int",  "integer", "bigint",  "float", "double", "real",     "string",    "varchar",
-        "text", "bool",    "boolean", "date",  "time",   "datetime", "timestamp", NULL};
-    int known = 0;
-    for (int i = 0; types[i]; i++)
-        known |= strcasecmp(types[i], n->name) == 0;
-    if (!known)
+    rv_type to;
+    if (rv_type_from_name(n->name, &to) != 0 || to == RV_UNDEFINED || to == RV_NULL)
         return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
                           "unsupported SQL: CAST to type '%s' is not supported by rockset-local",
                           n->name);
     rs_buf_puts(out, "rs_cast(");
     int rc = emit_val(ctx, sc, n->a, out, err);
     rs_buf_putc(out, ',');
-    put_sql_string(out, n->name);
+    put_sql_string(out, rv_type_name(to));
     rs_buf_printf(out, ",%d)", (int)n->ival);
     return rc;
 }
@@ -748,7 +633,7 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
         put_sql_string(out, n->text);
         return 0;
     case N_LIT_NULL:
-        rs_buf_puts(out, "NULL");
+        rs_buf_puts(out, NULL_BLOB);
         return 0;
     case N_LIT_TYPED:
         return emit_typed_literal(n, out, err);
@@ -762,10 +647,13 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
     case N_STAR:
         return sqlx_error(err, RS_EINVAL, n->line, n->column, "'*' is not valid here");
     case N_UNARY: /* "-" or "+"; NOT is bool */
-        rs_buf_puts(out, strcmp(n->op, "-") == 0 ? "rs_sub(0," : "rs_add(0,");
-        rc = emit_val(ctx, sc, n->a, out, err);
-        rs_buf_putc(out, ')');
-        return rc;
+        if (strcmp(n->op, "-") == 0) {
+            rs_buf_puts(out, "rs_neg(");
+            rc = emit_val(ctx, sc, n->a, out, err);
+            rs_buf_putc(out, ')');
+            return rc;
+        }
+        return emit_val(ctx, sc, n->a, out, err);
     case N_BINARY:
         return emit_binary_val(ctx, sc, n, out, err);
     case N_SUBQUERY:
@@ -820,24 +708,27 @@ static int emit_val_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_b
     if (is_bool_node(n)) {
         rs_buf_puts(out, "CASE ");
         int rc = emit_cond(ctx, sc, n, out, err);
-        rs_buf_puts(out, " WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " END");
+        rs_buf_puts(out, " WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " ELSE " NULL_BLOB " END");
         return rc;
     }
     return emit_val_inner(ctx, sc, n, out, err);
 }
 
+/* x [NOT] IN (...): equality keys (rs_jkey), so null and undefined never match. */
 static int emit_in(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
-    rs_buf_putc(out, '(');
+    rs_buf_puts(out, "(rs_jkey(");
     int rc = emit_val(ctx, sc, n->a, out, err);
-    rs_buf_puts(out, n->negated ? " NOT IN (" : " IN (");
+    rs_buf_puts(out, n->negated ? ") NOT IN (" : ") IN (");
     if (n->kind == N_INSUB) {
+        rs_buf_puts(out, "SELECT rs_jkey(v) FROM (");
         if (!rc)
             rc = emit_query(ctx, sc, n->sub, MODE_SCALAR, 0, out, err);
+        rs_buf_printf(out, ") AS r%d", ctx->n_rel++);
     } else {
         for (int i = 0; !rc && i < n->n_list; i++) {
-            if (i)
-                rs_buf_putc(out, ',');
+            rs_buf_puts(out, i ? ",rs_jkey(" : "rs_jkey(");
             rc = emit_val(ctx, sc, n->list[i], out, err);
+            rs_buf_putc(out, ')');
         }
     }
     rs_buf_puts(out, "))");
@@ -871,8 +762,14 @@ static int emit_is(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *ou
         rs_buf_printf(out, " IS %s%d)", n->negated ? "NOT " : "", strcmp(n->name, "TRUE") == 0);
         return rc;
     }
+    if (n->ival) { /* IS [NOT] UNDEFINED: only a missing value */
+        rc = emit_val(ctx, sc, n->a, out, err);
+        rs_buf_puts(out, n->negated ? " IS NOT NULL)" : " IS NULL)");
+        return rc;
+    }
+    rs_buf_puts(out, "rs_nullish(");
     rc = emit_val(ctx, sc, n->a, out, err);
-    rs_buf_puts(out, n->negated ? " IS NOT NULL)" : " IS NULL)");
+    rs_buf_puts(out, n->negated ? ") = 0)" : ") = 1)");
     return rc;
 }
 
@@ -922,11 +819,6 @@ static int emit_predicate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
         snprintf(tail, sizeof tail, ") %s 0)", n->op);
         *rc = emit_call_args(ctx, sc, "(rs_cmp(", n->a, n->b, NULL, tail, out, err);
         return 1;
-    case N_FUNC:
-        if (!is_bool_func(n->name))
-            return 0;
-        *rc = emit_func(ctx, sc, n, out, err);
-        return 1;
     default:
         return 0;
     }
@@ -962,11 +854,38 @@ static int too_deep(const sqlx_node *n, rs_err *err) {
                       "rockset-local");
 }
 
+static int is_group_text(const scope *sc, const char *text) {
+    for (int i = 0; i < sc->n_group_texts; i++)
+        if (strcmp(sc->group_texts[i], text) == 0)
+            return 1;
+    return 0;
+}
+
+/* In a grouped SELECT, a value that is a GROUP BY expression reads the group's key. */
+static int emit_grouped_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                            rs_err *err) {
+    rs_buf tmp = RS_BUF_INIT;
+    int rc = emit_val_body(ctx, sc, n, &tmp, err);
+    if (rc == 0 && tmp.oom)
+        rc = nomem(err);
+    if (rc == 0 && is_group_text(sc, rs_buf_cstr(&tmp)))
+        rs_buf_printf(out, "rs_gkey(%s)", rs_buf_cstr(&tmp));
+    else if (rc == 0)
+        rs_buf_append(out, tmp.data, tmp.len);
+    rs_buf_free(&tmp);
+    return rc;
+}
+
 static int emit_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     if (ctx->emit_depth >= MAX_EMIT_DEPTH)
         return too_deep(n, err);
     ctx->emit_depth++;
-    int rc = emit_val_body(ctx, sc, n, out, err);
+    int rc;
+    if (sc != NULL && sc->n_group_texts > 0 && !sc->in_aggregate_arg && n->kind != N_LIT_INT &&
+        n->kind != N_LIT_STRING && n->kind != N_LIT_FLOAT)
+        rc = emit_grouped_val(ctx, sc, n, out, err);
+    else
+        rc = emit_val_body(ctx, sc, n, out, err);
     ctx->emit_depth--;
     return rc;
 }
@@ -1150,7 +1069,7 @@ static int emit_keyed_relation(sqlx_emit_ctx *ctx, scope *sc, const join_key *ke
                                rs_err *err) {
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_rel);
     for (int k = 0; k < n_keys; k++) {
-        rs_buf_printf(out, ", rs_get(r%d.doc", inner_rel);
+        rs_buf_printf(out, ", rs_jkey(rs_get(r%d.doc", inner_rel);
         if (keys[k].using_name != NULL) {
             rs_buf_putc(out, ',');
             put_sql_string(out, keys[k].using_name);
@@ -1159,7 +1078,7 @@ static int emit_keyed_relation(sqlx_emit_ctx *ctx, scope *sc, const join_key *ke
             if (rc)
                 return rc;
         }
-        rs_buf_printf(out, ") AS k%d", k);
+        rs_buf_printf(out, ")) AS k%d", k);
     }
     rs_buf_printf(out, " FROM %s LIMIT -1) AS r%d", inner, wrapper_rel);
     return 0;
@@ -1180,7 +1099,7 @@ static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f
     rs_buf_puts(out, " ON ");
     for (int k = 0; k < n_keys && !rc; k++) {
         rs_buf_puts(out, n_terms++ ? " AND " : "");
-        rs_buf_printf(out, "r%d.k%d = ", right_rel, k);
+        rs_buf_printf(out, "r%d.k%d = rs_jkey(", right_rel, k);
         if (keys[k].using_name != NULL) {
             /* with several relations on the left, USING reads the last one */
             rs_buf_printf(out, "rs_get(r%d.doc,", left_rel);
@@ -1189,6 +1108,7 @@ static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f
         } else {
             rc = emit_val(ctx, sc, keys[k].left, out, err);
         }
+        rs_buf_putc(out, ')');
     }
     if (f->on && !rc) {
         chain conj = {NULL, 0, 0};
@@ -1350,19 +1270,10 @@ static int emit_star_part(scope *sc, const sqlx_node *star, int final, rs_buf *o
     return rc;
 }
 
-/* One rs_row key/value pair. Bare paths use output mode; the rest print SQL NULL as null. */
+/* One rs_row key/value pair: the value itself (undefined is left out of the row). */
 static int emit_row_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, rs_buf *out,
                           rs_err *err) {
-    if (e->kind == N_PATH) {
-        scope *owner;
-        if (e->n_parts == 1 && e->names[0] != NULL && find_binding(sc, e->names[0], &owner))
-            return emit_val(ctx, sc, e, out, err);
-        return emit_path(ctx, sc, e, "rs_getj", out, err);
-    }
-    rs_buf_puts(out, "coalesce(");
-    int rc = emit_val(ctx, sc, e, out, err);
-    rs_buf_puts(out, "," NULL_BLOB ")");
-    return rc;
+    return emit_val(ctx, sc, e, out, err);
 }
 
 /* First path step read from the relation (0 or 1) and the relation of a bare path whose steps
@@ -1552,6 +1463,28 @@ static const sqlx_node *ordinal_item(const sqlx_select *s, const sqlx_node *e, r
     return s->items[k - 1].expr;
 }
 
+/* One ORDER BY key in Rockset's order of types and values: rs_rank then rs_okey (value.h's total
+ * order), preceded by a null test when NULLS FIRST/LAST overrides the default (nulls first
+ * ascending, last descending). value is the key's SQLite text. */
+static void put_order_key(rs_buf *out, const char *value, int desc, int nulls) {
+    const char *dir = desc ? " DESC" : "";
+    if (nulls != 0)
+        rs_buf_printf(out, "rs_nullish(%s)%s,", value, nulls == 1 ? " DESC" : "");
+    rs_buf_printf(out, "rs_rank(%s)%s,rs_okey(%s)%s", value, dir, value, dir);
+}
+
+static int emit_order_key(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, const sqlx_order *o,
+                          rs_buf *out, rs_err *err) {
+    rs_buf value = RS_BUF_INIT;
+    int rc = emit_val(ctx, sc, e, &value, err);
+    if (rc == 0 && value.oom)
+        rc = nomem(err);
+    if (rc == 0)
+        put_order_key(out, rs_buf_cstr(&value), o->desc, o->nulls);
+    rs_buf_free(&value);
+    return rc;
+}
+
 static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
                             const sqlx_select *items_of, rs_buf *out, rs_err *err) {
     int rc = 0;
@@ -1566,10 +1499,7 @@ static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
                 return rc;
         }
         rs_buf_puts(out, i ? "," : "");
-        rc = emit_val(ctx, sc, e, out, err);
-        rs_buf_puts(out, s->order[i].desc ? " DESC" : "");
-        if (s->order[i].nulls)
-            rs_buf_puts(out, s->order[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+        rc = emit_order_key(ctx, sc, e, &s->order[i], out, err);
     }
     return rc;
 }
@@ -1616,25 +1546,48 @@ static int emit_ctes(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf
     return 0;
 }
 
+/* The SQLite text of each GROUP BY expression (ordinals and select aliases resolved), kept in
+ * the scope so that the select list, HAVING and ORDER BY read the group keys. */
+static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_err *err) {
+    int rc = 0;
+    if (s->n_group == 0)
+        return 0;
+    sc->group_texts = sqlx_alloc(ctx->arena, (size_t)s->n_group * sizeof *sc->group_texts);
+    if (sc->group_texts == NULL)
+        return nomem(err);
+    sc->alias_sel = s;
+    for (int i = 0; i < s->n_group && rc == 0; i++) {
+        const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
+        if (e == NULL)
+            break;
+        if (is_aggregate_call(e)) {
+            rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
+                            "aggregate functions are not allowed in GROUP BY");
+            break;
+        }
+        rs_buf text = RS_BUF_INIT;
+        rc = emit_val(ctx, sc, e, &text, err);
+        if (rc == 0 && text.oom)
+            rc = nomem(err);
+        if (rc == 0)
+            sc->group_texts[i] = sqlx_strndup(ctx->arena, text.data, text.len);
+        if (rc == 0 && sc->group_texts[i] == NULL)
+            rc = nomem(err);
+        rs_buf_free(&text);
+    }
+    sc->alias_sel = NULL;
+    if (rc == 0)
+        sc->n_group_texts = s->n_group;
+    return rc;
+}
+
 static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
                              rs_err *err) {
     int rc = 0;
+    for (int i = 0; i < sc->n_group_texts; i++)
+        rs_buf_printf(out, "%srs_gkey(%s)", i ? "," : " GROUP BY ", sc->group_texts[i]);
     sc->alias_sel = s;
-    if (s->n_group) {
-        rs_buf_puts(out, " GROUP BY ");
-        for (int i = 0; i < s->n_group && !rc; i++) {
-            const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
-            if (e == NULL)
-                break;
-            if (is_aggregate_call(e))
-                rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
-                                "aggregate functions are not allowed in GROUP BY");
-            rs_buf_puts(out, i ? "," : "");
-            if (!rc)
-                rc = emit_val(ctx, sc, e, out, err);
-        }
-    }
-    if (!rc && s->having) {
+    if (s->having != NULL) {
         rs_buf_puts(out, " HAVING ");
         rc = emit_cond(ctx, sc, s->having, out, err);
     }
@@ -1650,6 +1603,8 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     sc->where_keys = s->where;
     if (s->from != NULL)
         rc = emit_from(ctx, sc, s->from, &from, err);
+    if (rc == 0)
+        rc = render_group_texts(ctx, sc, s, err);
     if (rc)
         goto done;
     sc->where_keys = NULL;
@@ -1765,15 +1720,18 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
                 const char *name = item_name(ctx, &core->items[k - 1], &unnamed);
                 if (name == NULL)
                     return nomem(err);
-                rs_buf_printf(out, "rs_get(r%d.doc,", outer);
-                put_sql_string(out, name);
-                rs_buf_putc(out, ')');
+                rs_buf key = RS_BUF_INIT;
+                rs_buf_printf(&key, "rs_get(r%d.doc,", outer);
+                put_sql_string(&key, name);
+                rs_buf_putc(&key, ')');
+                if (key.oom)
+                    rc = nomem(err);
+                else
+                    put_order_key(out, rs_buf_cstr(&key), s->order[i].desc, s->order[i].nulls);
+                rs_buf_free(&key);
             } else {
-                rc = emit_val(ctx, &osc, e, out, err);
+                rc = emit_order_key(ctx, &osc, e, &s->order[i], out, err);
             }
-            rs_buf_puts(out, s->order[i].desc ? " DESC" : "");
-            if (s->order[i].nulls)
-                rs_buf_puts(out, s->order[i].nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
         }
     }
     if (!rc)

@@ -20,6 +20,8 @@
  * GROUP BY; every derived relation (subquery, CTE, view) itself yields a JSON `doc` column.
  */
 #include "sqlxlate.h"
+#include "server/runtime/catalog.h"
+#include "server/runtime/params.h"
 
 #include "sqlx_int.h"
 
@@ -152,4 +154,13 @@ void sqlx_stmt_free(sqlx_stmt *st) {
     free_list(st->aliases, st->n_aliases);
     free_list(st->column_names, st->n_columns);
     memset(st, 0, sizeof *st);
+}
+
+int sqlx_register_functions(sqlite3 *db) {
+    return rt_catalog_register(db);
+}
+
+int sqlx_bind_param(sqlite3_stmt *stmt, int idx, const char *name, const char *type,
+                    const char *value, rs_err *err) {
+    return rt_bind_param(stmt, idx, name, type, value, err);
 }
