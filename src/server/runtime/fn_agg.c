@@ -483,6 +483,10 @@ static const char K_COUNT = 'c', K_NUM = 'n', K_BOOL = 'b', K_BITS = 'w', K_QUEU
      queue_step, queue_final, queue_value, queue_inverse, "aggregate", sig}
 
 /* clang-format off */
+/* Window-only functions are SQLite's own: values pass through them unchanged. */
+#define WIN(name, min, max, sql_name, sig)                                                         \
+    {name, RT_WINDOW, min, max, sql_name, RT_BUILTIN, NULL, NULL, NULL, NULL, NULL, NULL, "window", sig}
+
 const rt_function rt_fn_agg[] = {
     TOT("COUNT", 1, 1, K_COUNT, "COUNT(*) | COUNT([DISTINCT] value) -> int (null and undefined skipped)"),
     TOT("SUM", 1, 1, K_NUM, "SUM(number) -> int or float (int overflow is an error)"),
@@ -511,6 +515,17 @@ const rt_function rt_fn_agg[] = {
     TOT("VAR_POP", 1, 1, K_NUM, "VAR_POP(number) -> float"),
     TOT("BITWISE_AND_AGG", 1, 1, K_BITS, "BITWISE_AND_AGG(int) -> int"),
     TOT("BITWISE_OR_AGG", 1, 1, K_BITS, "BITWISE_OR_AGG(int) -> int"),
+    WIN("ROW_NUMBER", 0, 0, "row_number", "ROW_NUMBER() OVER (...) -> int"),
+    WIN("RANK", 0, 0, "rank", "RANK() OVER (... ORDER BY ...) -> int (gaps after ties)"),
+    WIN("DENSE_RANK", 0, 0, "dense_rank", "DENSE_RANK() OVER (... ORDER BY ...) -> int"),
+    WIN("PERCENT_RANK", 0, 0, "percent_rank", "PERCENT_RANK() OVER (...) -> float, (rank - 1) / (rows - 1)"),
+    WIN("CUME_DIST", 0, 0, "cume_dist", "CUME_DIST() OVER (...) -> float"),
+    WIN("NTILE", 1, 1, "ntile", "NTILE(n) OVER (...) -> int, the bucket 1..n"),
+    WIN("LAG", 1, 3, "lag", "LAG(value[, offset[, default]]) OVER (...) -> value of an earlier row (default null)"),
+    WIN("LEAD", 1, 3, "lead", "LEAD(value[, offset[, default]]) OVER (...) -> value of a later row (default null)"),
+    WIN("FIRST_VALUE", 1, 1, "first_value", "FIRST_VALUE(value) OVER (...) -> value of the frame's first row"),
+    WIN("LAST_VALUE", 1, 1, "last_value", "LAST_VALUE(value) OVER (...) -> value of the frame's last row"),
+    WIN("NTH_VALUE", 2, 2, "nth_value", "NTH_VALUE(value, n) OVER (...) -> value of the frame's n-th row"),
     {NULL, RT_AGGREGATE, 1, -1, "rs_array_agg_sorted", 0, &K_QUEUE, NULL, queue_step, queue_final,
      queue_value, queue_inverse, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};

@@ -184,6 +184,22 @@ done:
     rs_buf_free(&kv);
 }
 
+/* rs_object(k, v, ...): an object literal {'k': v, ...}; undefined members are left out, a
+ * repeated key keeps its last value. Keys are SQL text (the translator writes string literals). */
+static void fn_object_literal(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    obj o = {NULL, 0, 0, 0};
+    for (int i = 0; i + 1 < argc; i += 2) {
+        const char *key = (const char *)sqlite3_value_text(argv[i]);
+        rv val;
+        if (key == NULL)
+            continue;
+        rv_from_sqlite(argv[i + 1], &val);
+        obj_set(&o, key, (size_t)sqlite3_value_bytes(argv[i]), &val);
+    }
+    result_obj(ctx, &o);
+    obj_free(&o);
+}
+
 static void fn_zip(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v, pair, key, val;
     obj o = {NULL, 0, 0, 0};
@@ -355,6 +371,7 @@ static const char PART_KEYS = 'k', PART_VALUES = 'v', PART_ITEMS = 'i';
 /* clang-format off */
 const rt_function rt_fn_object[] = {
     O("OBJECT", 0, 2, fn_object, "OBJECT(keys, values) -> object"),
+    {NULL, RT_SCALAR, 0, -1, "rs_object", 0, NULL, fn_object_literal, NULL, NULL, NULL, NULL, NULL, NULL},
     O("ZIP", 1, 1, fn_zip, "ZIP(array of [key, value]) -> object"),
     OP("KEYS", PART_KEYS, "KEYS(object) -> array of strings"),
     OP("VALUES", PART_VALUES, "VALUES(object) -> array"),

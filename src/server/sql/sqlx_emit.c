@@ -21,10 +21,10 @@
  * A bare field whose value is missing yields SQL NULL, which rs_row omits; computed values are
  * wrapped in coalesce(v, X'6E756C6C') so that their SQL NULL prints as JSON null.
  */
-#include "sqlx_int.h"
 #include "server/runtime/catalog.h"
 #include "server/runtime/datetime.h"
 #include "server/runtime/value.h"
+#include "sqlx_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -133,6 +133,7 @@ static int is_bool_node(const sqlx_node *n) {
     case N_INSUB:
     case N_LIKE:
     case N_EXISTS:
+    case N_DISTINCT:
         return 1;
     case N_UNARY:
         return strcasecmp(n->op, "NOT") == 0;
@@ -240,8 +241,8 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
 
 /* The catalog entry of a call, NULL when the name is not a Rockset function. "#ONE" is the
  * internal fold of a scalar subquery (no SQL name has '#'). */
-static const rt_function one_fn = {NULL, RT_AGGREGATE, 1, 1, "rs_one", 0,    NULL,
-                                   NULL, NULL,         NULL, NULL, NULL,    NULL, NULL};
+static const rt_function one_fn = {NULL, RT_AGGREGATE, 1,    1,    "rs_one", 0,    NULL,
+                                   NULL, NULL,         NULL, NULL, NULL,     NULL, NULL};
 
 static const rt_function *find_func(const char *name) {
     if (strcmp(name, "#ONE") == 0)
@@ -249,9 +250,10 @@ static const rt_function *find_func(const char *name) {
     return rt_catalog_find(name);
 }
 
+/* An aggregate call that folds a group (not one computed over a window). */
 static int is_aggregate_call(const sqlx_node *n) {
     const rt_function *f = n->kind == N_FUNC ? find_func(n->name) : NULL;
-    return f != NULL && f->kind == RT_AGGREGATE;
+    return f != NULL && f->kind == RT_AGGREGATE && n->over == NULL;
 }
 
 static void upper_copy(char *dst, size_t cap, const char *src) {
@@ -331,11 +333,76 @@ static int arity_error(const sqlx_node *n, const rt_function *f, const char *upp
                           f->min_args == 1 ? "" : "s", n->n_list);
     if (f->max_args < 0)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                          "function '%s' takes at least %d argument%s, got %d", upper,
-                          f->min_args, f->min_args == 1 ? "" : "s", n->n_list);
+                          "function '%s' takes at least %d argument%s, got %d", upper, f->min_args,
+                          f->min_args == 1 ? "" : "s", n->n_list);
     return sqlx_error(err, RS_EINVAL, n->line, n->column,
                       "function '%s' takes %d to %d arguments, got %d", upper, f->min_args,
                       f->max_args, n->n_list);
+}
+
+static int emit_order_key(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, const sqlx_order *o,
+                          rs_buf *out, rs_err *err);
+static int refuse_window(const sqlx_node *e, const char *clause, rs_err *err);
+
+/* OVER (PARTITION BY ... ORDER BY ... frame). A RANGE frame with an offset measures distances
+ * in the ordering value itself, so that ORDER BY is the plain value, not Rockset's type-ranked
+ * key pair. */
+static int emit_over(sqlx_emit_ctx *ctx, scope *sc, const sqlx_window *w, rs_buf *out,
+                     rs_err *err) {
+    int rc = 0;
+    rs_buf_puts(out, " OVER (");
+    for (int i = 0; !rc && i < w->n_partition; i++) {
+        rs_buf_puts(out, i ? "," : "PARTITION BY ");
+        rc = emit_val(ctx, sc, w->partition[i], out, err);
+    }
+    for (int i = 0; !rc && i < w->n_order; i++) {
+        rs_buf_puts(out, i ? "," : " ORDER BY ");
+        if (w->range_offset) {
+            rc = emit_val(ctx, sc, w->order[i].expr, out, err);
+            rs_buf_puts(out, w->order[i].desc ? " DESC" : "");
+        } else {
+            rc = emit_order_key(ctx, sc, w->order[i].expr, &w->order[i], out, err);
+        }
+    }
+    if (!rc && w->range_offset && w->n_order != 1)
+        return sqlx_error(err, RS_EINVAL, 0, 0,
+                          "a RANGE frame with an offset needs exactly one ORDER BY value");
+    if (w->frame != NULL)
+        rs_buf_printf(out, " %s", w->frame);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* f(args) OVER (...): an aggregate over a window or a window-only function. LAG and LEAD give
+ * null (not undefined) past the partition's edge unless a default is given. */
+static int emit_window_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
+                            const char *upper, rs_buf *out, rs_err *err) {
+    char sqlname[64];
+    int rc = 0;
+    if (f->kind != RT_WINDOW && f->kind != RT_AGGREGATE)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function '%s' is not an aggregate or window function: OVER is not "
+                          "allowed",
+                          upper);
+    if (n->distinct)
+        return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
+                          "unsupported SQL: DISTINCT in window function '%s' is not supported by "
+                          "rockset-local",
+                          upper);
+    if (n->star) {
+        rs_buf_puts(out, "count(*)");
+    } else {
+        rs_buf_printf(out, "%s(", rt_catalog_sql_name(f, sqlname, sizeof sqlname));
+        rc = emit_args(ctx, sc, n, 0, out, err);
+        if (strcmp(upper, "LAG") == 0 || strcmp(upper, "LEAD") == 0) {
+            if (n->n_list == 1)
+                rs_buf_puts(out, ",1");
+            if (n->n_list < 3)
+                rs_buf_puts(out, "," NULL_BLOB);
+        }
+        rs_buf_putc(out, ')');
+    }
+    return rc ? rc : emit_over(ctx, sc, n->over, out, err);
 }
 
 static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
@@ -347,6 +414,11 @@ static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *
             return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
     if (!n->star && (n->n_list < f->min_args || (f->max_args >= 0 && n->n_list > f->max_args)))
         return arity_error(n, f, upper, err);
+    if (n->over != NULL)
+        return emit_window_call(ctx, sc, n, f, upper, out, err);
+    if (f->kind == RT_WINDOW)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "window function '%s' requires an OVER clause", upper);
     if (f->kind == RT_AGGREGATE)
         return emit_aggregate(ctx, sc, n, f, upper, out, err);
     if (n->distinct || n->star)
@@ -500,6 +572,10 @@ static int emit_cond_chain(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
     return rc;
 }
 
+static int emit_call_args(sqlx_emit_ctx *ctx, scope *sc, const char *head, const sqlx_node *a,
+                          const sqlx_node *b, const sqlx_node *c, const char *tail, rs_buf *out,
+                          rs_err *err);
+
 static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
                            rs_err *err) {
     static const struct {
@@ -511,6 +587,8 @@ static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
             continue;
         return emit_call_chain(ctx, sc, n, arith[i].fn, out, err);
     }
+    if (strcmp(n->op, "AT TIME ZONE") == 0)
+        return emit_call_args(ctx, sc, "rs_at_time_zone(", n->a, n->b, NULL, ")", out, err);
     return rs_err_set(err, RS_EINTERNAL, "operator %s reached the value emitter", n->op);
 }
 
@@ -529,6 +607,12 @@ static int contains_aggregate(const sqlx_node *n) {
                 return 1;
         for (int i = 0; n->kind == N_PATH && i < n->n_parts; i++)
             if (n->index[i] && contains_aggregate(n->index[i]))
+                return 1;
+        for (int i = 0; n->over != NULL && i < n->over->n_partition; i++)
+            if (contains_aggregate(n->over->partition[i]))
+                return 1;
+        for (int i = 0; n->over != NULL && i < n->over->n_order; i++)
+            if (contains_aggregate(n->over->order[i].expr))
                 return 1;
     }
     return 0;
@@ -635,6 +719,25 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
     case N_LIT_NULL:
         rs_buf_puts(out, NULL_BLOB);
         return 0;
+    case N_LIT_UNDEFINED:
+        rs_buf_puts(out, "NULL");
+        return 0;
+    case N_ARRAY:
+        rs_buf_puts(out, "rsf_array_create(");
+        rc = emit_args(ctx, sc, n, 0, out, err);
+        rs_buf_putc(out, ')');
+        return rc;
+    case N_OBJECT:
+        rs_buf_puts(out, "rs_object(");
+        for (int i = 0; !rc && i < n->n_list; i++) {
+            rs_buf_puts(out, i ? "," : "");
+            if (i % 2 == 0)
+                put_sql_string(out, n->list[i]->text);
+            else
+                rc = emit_val(ctx, sc, n->list[i], out, err);
+        }
+        rs_buf_putc(out, ')');
+        return rc;
     case N_LIT_TYPED:
         return emit_typed_literal(n, out, err);
     case N_PARAM:
@@ -708,7 +811,8 @@ static int emit_val_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_b
     if (is_bool_node(n)) {
         rs_buf_puts(out, "CASE ");
         int rc = emit_cond(ctx, sc, n, out, err);
-        rs_buf_puts(out, " WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " ELSE " NULL_BLOB " END");
+        rs_buf_puts(out,
+                    " WHEN 1 THEN " TRUE_BLOB " WHEN 0 THEN " FALSE_BLOB " ELSE " NULL_BLOB " END");
         return rc;
     }
     return emit_val_inner(ctx, sc, n, out, err);
@@ -741,9 +845,11 @@ static int emit_call_args(sqlx_emit_ctx *ctx, scope *sc, const char *head, const
                           rs_err *err) {
     rs_buf_puts(out, head);
     int rc = emit_val(ctx, sc, a, out, err);
-    rs_buf_putc(out, ',');
-    if (!rc)
-        rc = emit_val(ctx, sc, b, out, err);
+    if (b != NULL) {
+        rs_buf_putc(out, ',');
+        if (!rc)
+            rc = emit_val(ctx, sc, b, out, err);
+    }
     if (c != NULL) {
         rs_buf_putc(out, ',');
         if (!rc)
@@ -793,8 +899,18 @@ static int emit_predicate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
         *rc = emit_in(ctx, sc, n, out, err);
         return 1;
     case N_LIKE:
-        *rc = emit_call_args(ctx, sc, n->negated ? "(NOT rs_like(" : "(rs_like(", n->a, n->b, NULL,
-                             "))", out, err);
+        if (n->name != NULL) /* ILIKE */
+            *rc = emit_call_args(ctx, sc, n->negated ? "(NOT rs_ilike(" : "(rs_ilike(", n->a, n->b,
+                                 n->c, "))", out, err);
+        else
+            *rc = emit_call_args(ctx, sc, n->negated ? "(NOT rs_like(" : "(rs_like(", n->a, n->b,
+                                 n->c, "))", out, err);
+        return 1;
+    case N_DISTINCT: /* null and undefined are not distinct from each other */
+        *rc = emit_call_args(ctx, sc, "(rs_jkey(", n->a, NULL, NULL, ")", out, err);
+        rs_buf_puts(out, n->negated ? " IS " : " IS NOT ");
+        if (*rc == 0)
+            *rc = emit_call_args(ctx, sc, "rs_jkey(", n->b, NULL, NULL, "))", out, err);
         return 1;
     case N_EXISTS:
         rs_buf_puts(out, "EXISTS (");
@@ -950,6 +1066,22 @@ static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation
     return rc;
 }
 
+/* A collection's table, sampled when TABLESAMPLE BERNOULLI asks: each document is kept with the
+ * given probability (0 and 100 are exact). */
+static void put_sampled_table(rs_buf *out, const char *table, const sqlx_from *f) {
+    if (!f->has_sample || f->sample_pct >= 100) {
+        put_sql_ident(out, table);
+        return;
+    }
+    rs_buf_puts(out, "(SELECT * FROM ");
+    put_sql_ident(out, table);
+    if (f->sample_pct <= 0)
+        rs_buf_puts(out, " WHERE 0)");
+    else
+        rs_buf_printf(out, " WHERE (random() & 1048575) < %lld)",
+                      (long long)(f->sample_pct / 100.0 * 1048576.0));
+}
+
 static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
     int rel_id = ctx->n_rel++;
     const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
@@ -979,7 +1111,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
     } else {
         if (sqlx_names_add(&ctx->collections, rel.canonical))
             rc = nomem(err);
-        put_sql_ident(out, rel.table);
+        put_sampled_table(out, rel.table, f);
         rs_buf_printf(out, " AS r%d", rel_id);
     }
     free(rel.view_sql);
@@ -1211,23 +1343,19 @@ static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
 
 /* ---------------- select list ---------------- */
 
-/* Output name of item i: alias, last path field, ?func, or ?field<k>. */
-static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int *unnamed_counter) {
+/* Output name of the item at 0-based position: its alias, the last field of a path, ?FUNC as the
+ * call was spelled (count(*) is ?count, COUNT(*) is ?COUNT), or ?field<position>. */
+static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int position) {
     char tmp[80];
     if (it->alias != NULL)
         return it->alias;
     const sqlx_node *e = it->expr;
     if (e->kind == N_PATH && e->names[e->n_parts - 1] != NULL)
         return e->names[e->n_parts - 1];
-    if (e->kind == N_FUNC) {
-        size_t i = 0;
-        tmp[0] = '?';
-        for (; e->name[i] && i + 2 < sizeof tmp; i++)
-            tmp[i + 1] = (char)tolower((unsigned char)e->name[i]);
-        tmp[i + 1] = 0;
-    } else {
-        snprintf(tmp, sizeof tmp, "?field%d", (*unnamed_counter)++);
-    }
+    if (e->kind == N_FUNC && e->text == NULL && e->name[0] != '#')
+        snprintf(tmp, sizeof tmp, "?%s", e->name);
+    else
+        snprintf(tmp, sizeof tmp, "?field%d", position);
     return sqlx_strndup(ctx->arena, tmp, strlen(tmp));
 }
 
@@ -1351,7 +1479,6 @@ static int emit_projection(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
 static const char **item_names(sqlx_emit_ctx *ctx, const sqlx_select *s,
                                const sqlx_select *names_of, int *has_star) {
     const char **names = sqlx_alloc(ctx->arena, (size_t)s->n_items * sizeof *names);
-    int unnamed = 0;
     *has_star = 0;
     if (names == NULL)
         return NULL;
@@ -1360,17 +1487,16 @@ static const char **item_names(sqlx_emit_ctx *ctx, const sqlx_select *s,
             *has_star = 1;
             continue;
         }
-        names[i] = item_name(ctx, &s->items[i], &unnamed);
+        names[i] = item_name(ctx, &s->items[i], i);
         if (names[i] == NULL)
             return NULL;
     }
     if (names_of == NULL || names_of->n_items != s->n_items)
         return names;
-    unnamed = 0;
     for (int i = 0; i < s->n_items; i++) {
         if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
             continue;
-        names[i] = item_name(ctx, &names_of->items[i], &unnamed);
+        names[i] = item_name(ctx, &names_of->items[i], i);
         if (names[i] == NULL)
             return NULL;
     }
@@ -1510,7 +1636,7 @@ static int emit_limit(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int64
     if (s->limit != NULL) {
         rs_buf_puts(out, " LIMIT ");
         rc = emit_val(ctx, sc, s->limit, out, err);
-    } else if (default_limit > 0) {
+    } else if (default_limit > 0 && !s->limit_all) {
         rs_buf_printf(out, " LIMIT %lld", (long long)default_limit);
     } else if (s->offset != NULL) {
         rs_buf_puts(out, " LIMIT -1");
@@ -1565,6 +1691,9 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
                             "aggregate functions are not allowed in GROUP BY");
             break;
         }
+        rc = refuse_window(e, "GROUP BY", err);
+        if (rc)
+            break;
         rs_buf text = RS_BUF_INIT;
         rc = emit_val(ctx, sc, e, &text, err);
         if (rc == 0 && text.oom)
@@ -1581,6 +1710,37 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
     return rc;
 }
 
+/* The first window function call in an expression (outside subqueries), or NULL. */
+static const sqlx_node *first_window_call(const sqlx_node *n) {
+    for (; n != NULL; n = n->a) {
+        const sqlx_node *found = NULL;
+        if (n->kind == N_FUNC && n->over != NULL)
+            return n;
+        if (n->b != NULL)
+            found = first_window_call(n->b);
+        if (found == NULL && n->c != NULL)
+            found = first_window_call(n->c);
+        for (int i = 0; found == NULL && i < n->n_list; i++)
+            found = first_window_call(n->list[i]);
+        for (int i = 0; found == NULL && n->kind == N_PATH && i < n->n_parts; i++)
+            found = first_window_call(n->index[i]);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* Window functions are computed after WHERE, GROUP BY and HAVING: refuse them there. */
+static int refuse_window(const sqlx_node *e, const char *clause, rs_err *err) {
+    const sqlx_node *w = first_window_call(e);
+    if (w == NULL)
+        return 0;
+    char upper[64];
+    upper_copy(upper, sizeof upper, w->name);
+    return sqlx_error(err, RS_EINVAL, w->line, w->column,
+                      "window function '%s' is not allowed in %s", upper, clause);
+}
+
 static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
                              rs_err *err) {
     int rc = 0;
@@ -1588,6 +1748,9 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
         rs_buf_printf(out, "%srs_gkey(%s)", i ? "," : " GROUP BY ", sc->group_texts[i]);
     sc->alias_sel = s;
     if (s->having != NULL) {
+        rc = refuse_window(s->having, "HAVING", err);
+        if (rc)
+            return rc;
         rs_buf_puts(out, " HAVING ");
         rc = emit_cond(ctx, sc, s->having, out, err);
     }
@@ -1601,7 +1764,8 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     int rc = 0;
     rs_buf from = RS_BUF_INIT;
     sc->where_keys = s->where;
-    if (s->from != NULL)
+    rc = refuse_window(s->where, "WHERE", err);
+    if (rc == 0 && s->from != NULL)
         rc = emit_from(ctx, sc, s->from, &from, err);
     if (rc == 0)
         rc = render_group_texts(ctx, sc, s, err);
@@ -1710,14 +1874,10 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
             rs_buf_puts(out, i ? "," : "");
             if (e->kind == N_LIT_INT) {
                 long long k = strtoll(e->text, NULL, 10);
-                int unnamed = 0;
                 if (k < 1 || k > core->n_items || core->items[k - 1].expr->kind == N_STAR)
                     return sqlx_error(err, RS_EINVAL, e->line, e->column,
                                       "position %lld is not in the select list", k);
-                for (int j = 0; j < k - 1; j++)
-                    if (core->items[j].expr->kind != N_STAR)
-                        item_name(ctx, &core->items[j], &unnamed);
-                const char *name = item_name(ctx, &core->items[k - 1], &unnamed);
+                const char *name = item_name(ctx, &core->items[k - 1], (int)k - 1);
                 if (name == NULL)
                     return nomem(err);
                 rs_buf key = RS_BUF_INIT;

@@ -85,8 +85,24 @@ typedef enum {
     N_CAST,      /* CAST/TRY_CAST(a AS name); ival 1 = TRY */
     N_FUNC,      /* name(list); distinct; star (COUNT(*)) */
     N_EXTRACT,   /* EXTRACT(name FROM a) */
-    N_SUBSCRIPT  /* a[b] on a non-path expression, or a.name (name) on one */
+    N_SUBSCRIPT, /* a[b] on a non-path expression, or a.name (name) on one */
+    N_LIT_UNDEFINED,
+    N_ARRAY,   /* [list] */
+    N_OBJECT,  /* {list[2i]: list[2i+1], ...}: keys are N_LIT_STRING */
+    N_DISTINCT /* a IS [NOT] DISTINCT FROM b; negated = NOT */
 } sqlx_node_kind;
+
+typedef struct sqlx_order sqlx_order;
+
+/* OVER (PARTITION BY ... ORDER BY ... [frame]) of a window function call. */
+typedef struct sqlx_window {
+    struct sqlx_node **partition;
+    int n_partition;
+    sqlx_order *order;
+    int n_order;
+    const char *frame; /* "ROWS BETWEEN 1 PRECEDING AND CURRENT ROW" as SQLite reads it, or NULL */
+    int range_offset;  /* a RANGE frame with a numeric offset: ORDER BY must be one plain value */
+} sqlx_window;
 
 typedef struct sqlx_select sqlx_select;
 
@@ -108,6 +124,7 @@ typedef struct sqlx_node {
     sqlx_select *sub;
     const char **except; /* N_STAR: SELECT * EXCEPT (names) */
     int n_except;
+    sqlx_window *over; /* N_FUNC called as a window function */
 } sqlx_node;
 
 typedef struct sqlx_item {
@@ -131,15 +148,17 @@ typedef struct sqlx_from {
         *join_type; /* F_JOIN: "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "CROSS JOIN" */
     struct sqlx_from *left, *right;
     sqlx_node *on;
+    double sample_pct; /* TABLESAMPLE BERNOULLI (pct) when has_sample */
+    int has_sample;
     const char **using_names;
     int n_using;
 } sqlx_from;
 
-typedef struct sqlx_order {
+struct sqlx_order {
     sqlx_node *expr;
     int desc;
     int nulls; /* 0 default, 1 FIRST, 2 LAST */
-} sqlx_order;
+};
 
 typedef struct sqlx_cte {
     const char *name;
@@ -164,6 +183,7 @@ struct sqlx_select {
     sqlx_order *order;
     int n_order;
     sqlx_node *limit, *offset;
+    int limit_all; /* LIMIT ALL: no limit, not even the default row limit */
     int line, column;
 };
 

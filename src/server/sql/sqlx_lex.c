@@ -101,6 +101,7 @@ typedef struct lexer {
     sqlx_arena *a;
     sqlx_token *toks;
     int n, cap;
+    int braces; /* depth of open '{' (object literals) */
 } lexer;
 
 static void advance(lexer *lx, size_t n) {
@@ -246,6 +247,12 @@ static int is_ident_char(int c) {
     return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
+/* Inside an object literal, the colon after a key ({'a': x}) separates it from its value. */
+static int colon_separates_key(const lexer *lx) {
+    return lx->braces > 0 && lx->n > 0 &&
+           (lx->toks[lx->n - 1].kind == TK_STRING || lx->toks[lx->n - 1].kind == TK_QIDENT);
+}
+
 static int lex_one(lexer *lx, rs_err *err) {
     static const char *const two_char_ops[] = {"<=", ">=", "<>", "!=", "||", "::", NULL};
     const unsigned char c = (unsigned char)*lx->p;
@@ -264,13 +271,19 @@ static int lex_one(lexer *lx, rs_err *err) {
         advance(lx, len);
         return rc;
     }
-    if (c == ':' && is_ident_start((unsigned char)lx->p[1])) {
-        size_t len = 1;
-        while (is_ident_char((unsigned char)lx->p[len + 1]))
-            len++;
-        int rc = push(lx, TK_PARAM, lx->p + 1, len, line, col);
-        advance(lx, len + 1);
-        return rc;
+    if (c == ':' && lx->p[1] != ':' && !colon_separates_key(lx)) {
+        /* ":name", and ": name" / "=: name" as production SQL writes them */
+        size_t gap = 1;
+        while (lx->p[gap] == ' ' || lx->p[gap] == '\t' || lx->p[gap] == '\n' || lx->p[gap] == '\r')
+            gap++;
+        if (is_ident_start((unsigned char)lx->p[gap])) {
+            size_t len = 1;
+            while (is_ident_char((unsigned char)lx->p[gap + len]))
+                len++;
+            int rc = push(lx, TK_PARAM, lx->p + gap, len, line, col);
+            advance(lx, gap + len);
+            return rc;
+        }
     }
     for (int i = 0; two_char_ops[i]; i++) {
         if (strncmp(lx->p, two_char_ops[i], 2) == 0) {
@@ -279,7 +292,8 @@ static int lex_one(lexer *lx, rs_err *err) {
             return rc;
         }
     }
-    if (strchr("()[],.;*+-/%=<>", c)) {
+    if (strchr("()[]{},.;:*+-/%=<>", c)) {
+        lx->braces += c == '{' ? 1 : c == '}' && lx->braces > 0 ? -1 : 0;
         int rc = push(lx, TK_OP, lx->p, 1, line, col);
         advance(lx, 1);
         return rc;
@@ -327,7 +341,7 @@ static int check_utf8(const char *sql, rs_err *err) {
 }
 
 int sqlx_lex(const char *sql, sqlx_arena *a, sqlx_token **out, int *n_out, rs_err *err) {
-    lexer lx = {sql, 1, 1, a, NULL, 0, 0};
+    lexer lx = {sql, 1, 1, a, NULL, 0, 0, 0};
     int rc = check_utf8(sql, err);
     if (rc)
         return rc;

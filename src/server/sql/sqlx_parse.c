@@ -35,6 +35,8 @@ typedef struct parser {
 
 static sqlx_select *parse_query(parser *ps);
 static sqlx_node *parse_expr(parser *ps);
+static sqlx_node *parse_unary(parser *ps);
+static int parse_order_list(parser *ps, sqlx_order **order, int *n_order);
 
 /* Words that end an expression or a FROM item, so they are never taken as a bare alias. */
 static const char *const reserved_words[] = {
@@ -200,6 +202,15 @@ static const char *parse_ident(parser *ps, const char *what) {
 
 /* ---------------- expressions ---------------- */
 
+static int parse_expr_list(parser *ps, sqlx_node ***list, int *n) {
+    do {
+        sqlx_node *e = parse_expr(ps);
+        if (e == NULL || !push_node(ps, list, n, e))
+            return 0;
+    } while (accept_op(ps, ","));
+    return 1;
+}
+
 static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
     if (accept_op(ps, ")"))
         return fn;
@@ -270,6 +281,85 @@ static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
     return expect_op(ps, ")") ? fn : NULL;
 }
 
+/* One frame bound: UNBOUNDED PRECEDING|FOLLOWING, CURRENT ROW, n PRECEDING|FOLLOWING. */
+static int parse_frame_bound(parser *ps, rs_buf *frame, int *offset) {
+    sqlx_token *t = cur(ps);
+    if (accept_kw(ps, "CURRENT")) {
+        rs_buf_puts(frame, "CURRENT ROW");
+        return expect_kw(ps, "ROW");
+    }
+    if (accept_kw(ps, "UNBOUNDED")) {
+        rs_buf_puts(frame, "UNBOUNDED ");
+    } else if (t->kind == TK_INT) {
+        rs_buf_printf(frame, "%s ", t->text);
+        *offset = 1;
+        ps->pos++;
+    } else {
+        syntax_error(ps, "UNBOUNDED, CURRENT ROW or a row count");
+        return 0;
+    }
+    if (accept_kw(ps, "PRECEDING")) {
+        rs_buf_puts(frame, "PRECEDING");
+        return 1;
+    }
+    if (!expect_kw(ps, "FOLLOWING"))
+        return 0;
+    rs_buf_puts(frame, "FOLLOWING");
+    return 1;
+}
+
+/* [ROWS | RANGE] (BETWEEN bound AND bound | bound), kept as SQLite text. */
+static int parse_frame(parser *ps, sqlx_window *w) {
+    rs_buf frame = RS_BUF_INIT;
+    int offset = 0, ok;
+    int range = is_kw(cur(ps), "RANGE");
+    rs_buf_puts(&frame, range ? "RANGE " : "ROWS ");
+    ps->pos++;
+    if (accept_kw(ps, "BETWEEN")) {
+        rs_buf_puts(&frame, "BETWEEN ");
+        ok = parse_frame_bound(ps, &frame, &offset) && expect_kw(ps, "AND");
+        rs_buf_puts(&frame, " AND ");
+        ok = ok && parse_frame_bound(ps, &frame, &offset);
+    } else {
+        ok = parse_frame_bound(ps, &frame, &offset);
+    }
+    if (ok && frame.oom) {
+        oom(ps);
+        ok = 0;
+    }
+    if (ok) {
+        w->frame = sqlx_strndup(ps->a, frame.data, frame.len);
+        w->range_offset = range && offset;
+        ok = w->frame != NULL || oom(ps) != NULL;
+    }
+    rs_buf_free(&frame);
+    return ok;
+}
+
+/* fn OVER ([PARTITION BY e, ...] [ORDER BY o, ...] [frame]) */
+static sqlx_node *parse_over(parser *ps, sqlx_node *fn) {
+    ps->pos++; /* OVER */
+    if (!expect_op(ps, "("))
+        return NULL;
+    fn->over = sqlx_alloc(ps->a, sizeof *fn->over);
+    if (fn->over == NULL)
+        return oom(ps);
+    if (is_kw(cur(ps), "PARTITION")) {
+        ps->pos++;
+        if (!expect_kw(ps, "BY") ||
+            !parse_expr_list(ps, &fn->over->partition, &fn->over->n_partition))
+            return NULL;
+    }
+    if (is_kw(cur(ps), "ORDER")) {
+        ps->pos++;
+        if (!expect_kw(ps, "BY") || !parse_order_list(ps, &fn->over->order, &fn->over->n_order))
+            return NULL;
+    }
+    if ((is_kw(cur(ps), "ROWS") || is_kw(cur(ps), "RANGE")) && !parse_frame(ps, fn->over))
+        return NULL;
+    return expect_op(ps, ")") ? fn : NULL;
+}
+
 static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
     sqlx_node *fn;
     ps->pos++; /* '(' */
@@ -282,9 +372,52 @@ static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
         fn->name = name_tok->text;
         fn = parse_func_args(ps, fn);
     }
-    if (fn && is_kw(cur(ps), "OVER"))
-        return unsupported(ps, cur(ps), "window functions (OVER) are");
+    if (fn != NULL && is_kw(cur(ps), "OVER") && fn->kind == N_FUNC)
+        return parse_over(ps, fn);
     return fn;
+}
+
+/* INTERVAL n unit, INTERVAL 'n' unit: the interval function of that unit (DAYS(n), MONTHS(n)). */
+static sqlx_node *parse_interval(parser *ps) {
+    static const char *const units[][2] = {{"MICROSECOND", "MICROSECONDS"},
+                                           {"MILLISECOND", "MILLISECONDS"},
+                                           {"SECOND", "SECONDS"},
+                                           {"MINUTE", "MINUTES"},
+                                           {"HOUR", "HOURS"},
+                                           {"DAY", "DAYS"},
+                                           {"WEEK", "WEEKS"},
+                                           {"MONTH", "MONTHS"},
+                                           {"YEAR", "YEARS"}};
+    sqlx_token *at = cur(ps);
+    sqlx_node *count;
+    ps->pos++;
+    if (cur(ps)->kind == TK_STRING) {
+        char *end;
+        sqlx_token *t = cur(ps);
+        (void)strtoll(t->text, &end, 10);
+        if (*t->text == 0 || *end != 0)
+            return syntax_error(ps, "an integer count in INTERVAL 'n'");
+        count = new_node(ps, N_LIT_INT, t);
+        if (count != NULL)
+            count->text = t->text[0] == '+' ? t->text + 1 : t->text;
+        ps->pos++;
+    } else {
+        count = parse_unary(ps);
+    }
+    if (count == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (is_kw(cur(ps), units[i][0]) || is_kw(cur(ps), units[i][1])) {
+            sqlx_node *fn = new_node(ps, N_FUNC, at);
+            if (fn == NULL || !push_node(ps, &fn->list, &fn->n_list, count))
+                return NULL;
+            fn->name = units[i][1];
+            fn->text = "INTERVAL";
+            ps->pos++;
+            return fn;
+        }
+    }
+    return syntax_error(ps, "an interval unit (MICROSECOND .. YEAR)");
 }
 
 /* ident[.ident | [expr]]... ; also DATE 'x' literals and bare CURRENT_* keywords. */
@@ -304,7 +437,11 @@ static sqlx_node *parse_name_expr(parser *ps) {
             }
         }
         if (is_kw(t, "INTERVAL"))
-            return unsupported(ps, t, "INTERVAL literals are");
+            return parse_interval(ps);
+        if (is_kw(t, "UNDEFINED")) {
+            ps->pos++;
+            return new_node(ps, N_LIT_UNDEFINED, t);
+        }
         if (is_kw(t, "ARRAY") && is_op(&ps->toks[ps->pos + 1], "["))
             return unsupported(ps, t, "ARRAY[...] constructors are");
         if (is_op(&ps->toks[ps->pos + 1], "(")) {
@@ -428,6 +565,46 @@ static sqlx_node *parse_paren(parser *ps) {
     return expect_op(ps, ")") ? inner : NULL;
 }
 
+/* [e, ...] */
+static sqlx_node *parse_array_literal(parser *ps) {
+    sqlx_node *n = new_node(ps, N_ARRAY, cur(ps));
+    if (n == NULL)
+        return NULL;
+    ps->pos++;
+    if (accept_op(ps, "]"))
+        return n;
+    if (!parse_expr_list(ps, &n->list, &n->n_list))
+        return NULL;
+    return expect_op(ps, "]") ? n : NULL;
+}
+
+/* {'key': e, ...}; keys are string literals or quoted names */
+static sqlx_node *parse_object_literal(parser *ps) {
+    sqlx_node *n = new_node(ps, N_OBJECT, cur(ps));
+    if (n == NULL)
+        return NULL;
+    ps->pos++;
+    if (accept_op(ps, "}"))
+        return n;
+    do {
+        sqlx_token *k = cur(ps);
+        if (k->kind != TK_STRING && k->kind != TK_QIDENT)
+            return syntax_error(ps, "a key string");
+        sqlx_node *key = new_node(ps, N_LIT_STRING, k);
+        if (key == NULL)
+            return NULL;
+        key->text = k->text;
+        ps->pos++;
+        if (!expect_op(ps, ":"))
+            return NULL;
+        sqlx_node *val = parse_expr(ps);
+        if (val == NULL || !push_node(ps, &n->list, &n->n_list, key) ||
+            !push_node(ps, &n->list, &n->n_list, val))
+            return NULL;
+    } while (accept_op(ps, ","));
+    return expect_op(ps, "}") ? n : NULL;
+}
+
 static sqlx_node *parse_primary(parser *ps) {
     sqlx_token *t = cur(ps);
     if (t->kind == TK_INT || t->kind == TK_FLOAT || t->kind == TK_STRING || t->kind == TK_PARAM ||
@@ -445,13 +622,16 @@ static sqlx_node *parse_primary(parser *ps) {
         return n;
     }
     if (is_op(t, "["))
-        return unsupported(ps, t, "array literals [...] are");
+        return parse_array_literal(ps);
     if (is_op(t, "{"))
-        return unsupported(ps, t, "object literals are");
+        return parse_object_literal(ps);
     if (t->kind == TK_IDENT || t->kind == TK_QIDENT)
         return parse_name_expr(ps);
     return syntax_error(ps, "an expression");
 }
+
+static sqlx_node *binary(parser *ps, const sqlx_token *op_tok, const char *op, sqlx_node *l,
+                         sqlx_node *r);
 
 /* Subscripts on a non-path expression: f(x)[1], (expr).field. */
 static sqlx_node *parse_postfix(parser *ps) {
@@ -473,8 +653,25 @@ static sqlx_node *parse_postfix(parser *ps) {
         }
         e = s;
     }
-    if (e && is_op(cur(ps), "::"))
-        return unsupported(ps, cur(ps), "the :: cast operator is");
+    while (e != NULL && is_op(cur(ps), "::")) { /* x::type */
+        sqlx_node *c = new_node(ps, N_CAST, cur(ps));
+        if (c == NULL)
+            return NULL;
+        ps->pos++;
+        if (cur(ps)->kind != TK_IDENT)
+            return syntax_error(ps, "a type name");
+        c->name = cur(ps)->text;
+        c->a = e;
+        ps->pos++;
+        e = c;
+    }
+    while (e != NULL && is_kw(cur(ps), "AT") && is_kw(&ps->toks[ps->pos + 1], "TIME") &&
+           is_kw(&ps->toks[ps->pos + 2], "ZONE")) {
+        sqlx_token *at = cur(ps);
+        ps->pos += 3;
+        sqlx_node *zone = parse_primary(ps);
+        e = zone != NULL ? binary(ps, at, "AT TIME ZONE", e, zone) : NULL;
+    }
     return e;
 }
 
@@ -581,13 +778,17 @@ static sqlx_node *parse_cmp_suffix(parser *ps, sqlx_node *l, int *matched) {
         if (n == NULL)
             return NULL;
         n->negated = accept_kw(ps, "NOT");
-        if (is_kw(cur(ps), "DISTINCT"))
-            return unsupported(ps, cur(ps), "IS [NOT] DISTINCT FROM is");
-        if (is_kw(cur(ps), "TRUE") || is_kw(cur(ps), "FALSE")) {
+        if (accept_kw(ps, "DISTINCT")) {
+            if (!expect_kw(ps, "FROM") || !(n->b = parse_add(ps)))
+                return NULL;
+            n->kind = N_DISTINCT;
+        } else if (accept_kw(ps, "UNDEFINED")) {
+            n->ival = 1;
+        } else if (is_kw(cur(ps), "TRUE") || is_kw(cur(ps), "FALSE")) {
             n->name = is_kw(cur(ps), "TRUE") ? "TRUE" : "FALSE"; /* IS [NOT] TRUE/FALSE */
             ps->pos++;
         } else if (!accept_kw(ps, "NULL")) {
-            return syntax_error(ps, "NULL, TRUE or FALSE");
+            return syntax_error(ps, "NULL, UNDEFINED, TRUE, FALSE or DISTINCT FROM");
         }
         n->a = l;
         return n;
@@ -595,7 +796,7 @@ static sqlx_node *parse_cmp_suffix(parser *ps, sqlx_node *l, int *matched) {
     int negated = 0;
     if (is_kw(t, "NOT") &&
         (is_kw(&ps->toks[ps->pos + 1], "IN") || is_kw(&ps->toks[ps->pos + 1], "BETWEEN") ||
-         is_kw(&ps->toks[ps->pos + 1], "LIKE"))) {
+         is_kw(&ps->toks[ps->pos + 1], "LIKE") || is_kw(&ps->toks[ps->pos + 1], "ILIKE"))) {
         negated = 1;
         ps->pos++;
     }
@@ -610,12 +811,14 @@ static sqlx_node *parse_cmp_suffix(parser *ps, sqlx_node *l, int *matched) {
         n->negated = negated;
         return n;
     }
-    if (accept_kw(ps, "LIKE")) {
+    if (is_kw(kw, "LIKE") || is_kw(kw, "ILIKE")) {
         sqlx_node *n = new_node(ps, N_LIKE, kw);
-        if (!n || !(n->b = parse_add(ps)))
+        ps->pos++;
+        if (n == NULL || !(n->b = parse_add(ps)))
             return NULL;
-        if (is_kw(cur(ps), "ESCAPE"))
-            return unsupported(ps, cur(ps), "LIKE ... ESCAPE is");
+        n->name = is_kw(kw, "ILIKE") ? "ILIKE" : NULL;
+        if (accept_kw(ps, "ESCAPE") && !(n->c = parse_add(ps)))
+            return NULL;
         n->a = l;
         n->negated = negated;
         return n;
@@ -743,20 +946,77 @@ static int parse_table_alias(parser *ps, sqlx_from *f) {
     return 1;
 }
 
+/* HINT(name = value, ...): accepted and ignored; rockset-local has one access path and one join
+ * strategy, so no hint changes an answer. */
+static int skip_hint(parser *ps) {
+    int depth = 1;
+    if (!is_kw(cur(ps), "HINT") || !is_op(&ps->toks[ps->pos + 1], "("))
+        return 1;
+    ps->pos += 2;
+    while (depth > 0) {
+        sqlx_token *t = cur(ps);
+        if (t->kind == TK_EOF) {
+            syntax_error(ps, "')' to close HINT(");
+            return 0;
+        }
+        depth += is_op(t, "(") ? 1 : is_op(t, ")") ? -1 : 0;
+        ps->pos++;
+    }
+    return 1;
+}
+
+/* TABLESAMPLE BERNOULLI (percentage), 0 to 100. */
+static int parse_tablesample(parser *ps, sqlx_from *f) {
+    if (!accept_kw(ps, "TABLESAMPLE"))
+        return 1;
+    if (!expect_kw(ps, "BERNOULLI") || !expect_op(ps, "("))
+        return 0;
+    sqlx_token *t = cur(ps);
+    if (t->kind != TK_INT && t->kind != TK_FLOAT) {
+        syntax_error(ps, "a percentage");
+        return 0;
+    }
+    double pct = strtod(t->text, NULL);
+    if (pct < 0 || pct > 100) {
+        sqlx_error(ps->err, RS_EINVAL, t->line, t->column,
+                   "TABLESAMPLE percentage must be between 0 and 100, got %s", t->text);
+        return 0;
+    }
+    ps->pos++;
+    f->sample_pct = pct;
+    f->has_sample = 1;
+    return expect_op(ps, ")");
+}
+
+/* What may follow a collection or subquery in FROM: hints, TABLESAMPLE and an alias, in the
+ * orders production SQL writes them. */
+static int parse_from_suffix(parser *ps, sqlx_from *f) {
+    if (!skip_hint(ps) || !parse_tablesample(ps, f) || !parse_table_alias(ps, f))
+        return 0;
+    return skip_hint(ps) && parse_tablesample(ps, f);
+}
+
+static sqlx_from *parse_from_item(parser *ps);
+
 static sqlx_from *parse_from_primary(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_from *f;
     if (is_op(t, "(")) {
         ps->pos++;
-        if (!is_kw(cur(ps), "SELECT") && !is_kw(cur(ps), "WITH"))
-            return unsupported(ps, cur(ps), "parenthesised joins in FROM are");
+        if (!is_kw(cur(ps), "SELECT") && !is_kw(cur(ps), "WITH")) {
+            if (++ps->depth > MAX_DEPTH)
+                return unsupported(ps, t, "joins nested this deeply are");
+            f = parse_from_item(ps); /* a parenthesised join */
+            ps->depth--;
+            return f != NULL && expect_op(ps, ")") ? f : NULL;
+        }
         f = new_from(ps, F_SUBQUERY, t);
         if (f == NULL)
             return NULL;
         f->sub = parse_query(ps);
         if (f->sub == NULL || !expect_op(ps, ")"))
             return NULL;
-        return parse_table_alias(ps, f) ? f : NULL;
+        return parse_from_suffix(ps, f) ? f : NULL;
     }
     if (is_kw(t, "UNNEST"))
         return unsupported(ps, t, "UNNEST is");
@@ -778,9 +1038,7 @@ static sqlx_from *parse_from_primary(parser *ps) {
         if (is_op(cur(ps), "."))
             return syntax_error(ps, "an alias (names have at most two parts: workspace.name)");
     }
-    if (is_kw(cur(ps), "HINT") || is_kw(cur(ps), "TABLESAMPLE"))
-        return unsupported(ps, cur(ps), "table hints are");
-    return parse_table_alias(ps, f) ? f : NULL;
+    return parse_from_suffix(ps, f) ? f : NULL;
 }
 
 /* Join keyword sequence -> normalised join type, or NULL when the next token is no join. */
@@ -839,7 +1097,7 @@ static sqlx_from *parse_from_item(parser *ps) {
         j->join_type = type;
         j->left = left;
         j->right = parse_from_primary(ps);
-        if (j->right == NULL || !parse_join_condition(ps, j))
+        if (j->right == NULL || !parse_join_condition(ps, j) || !skip_hint(ps))
             return NULL;
         left = j;
     }
@@ -861,13 +1119,18 @@ static sqlx_from *parse_from_list(parser *ps) {
     return left;
 }
 
-static int parse_expr_list(parser *ps, sqlx_node ***list, int *n) {
-    do {
-        sqlx_node *e = parse_expr(ps);
-        if (e == NULL || !push_node(ps, list, n, e))
-            return 0;
-    } while (accept_op(ps, ","));
-    return 1;
+/* A comma may end a select list (Rockset accepts it and production SQL relies on it): the list
+ * ends when the next token starts a clause or closes the query. */
+static int ends_select_list(parser *ps) {
+    static const char *const enders[] = {"FROM",   "WHERE", "GROUP",  "HAVING",    "ORDER", "LIMIT",
+                                         "OFFSET", "UNION", "EXCEPT", "INTERSECT", NULL};
+    sqlx_token *t = cur(ps);
+    if (t->kind == TK_EOF || is_op(t, ")") || is_op(t, ";"))
+        return 1;
+    for (int i = 0; enders[i] != NULL; i++)
+        if (is_kw(t, enders[i]))
+            return 1;
+    return 0;
 }
 
 static sqlx_select *parse_select_core(parser *ps) {
@@ -897,7 +1160,7 @@ static sqlx_select *parse_select_core(parser *ps) {
         if (!parse_item(ps, &s->items[s->n_items]))
             return NULL;
         s->n_items++;
-    } while (accept_op(ps, ","));
+    } while (accept_op(ps, ",") && !ends_select_list(ps));
     if (accept_kw(ps, "FROM") && !(s->from = parse_from_list(ps)))
         return NULL;
     if (accept_kw(ps, "WHERE") && !(s->where = parse_expr(ps)))
@@ -908,7 +1171,9 @@ static sqlx_select *parse_select_core(parser *ps) {
             return NULL;
         if (is_kw(cur(ps), "ROLLUP") || is_kw(cur(ps), "CUBE") || is_kw(cur(ps), "GROUPING"))
             return unsupported(ps, cur(ps), "ROLLUP/CUBE/GROUPING SETS are");
-        if (!parse_expr_list(ps, &s->group, &s->n_group))
+        if (is_op(cur(ps), "(") && is_op(&ps->toks[ps->pos + 1], ")"))
+            ps->pos += 2; /* GROUP BY (): one group of all rows */
+        else if (!parse_expr_list(ps, &s->group, &s->n_group))
             return NULL;
     }
     if (accept_kw(ps, "HAVING") && !(s->having = parse_expr(ps)))
@@ -973,20 +1238,24 @@ static sqlx_select *parse_set_expr(parser *ps) {
 }
 
 static int parse_order_by(parser *ps, sqlx_select *s) {
+    return parse_order_list(ps, &s->order, &s->n_order);
+}
+
+static int parse_order_list(parser *ps, sqlx_order **order, int *n_order) {
     int cap = 0;
     do {
-        if (cap == s->n_order) {
+        if (cap == *n_order) {
             cap = cap ? cap * 2 : 4;
             sqlx_order *o = sqlx_alloc(ps->a, (size_t)cap * sizeof *o);
             if (o == NULL) {
                 oom(ps);
                 return 0;
             }
-            if (s->n_order)
-                memcpy(o, s->order, (size_t)s->n_order * sizeof *o);
-            s->order = o;
+            if (*n_order)
+                memcpy(o, *order, (size_t)*n_order * sizeof *o);
+            *order = o;
         }
-        sqlx_order *o = &s->order[s->n_order];
+        sqlx_order *o = &(*order)[*n_order];
         o->expr = parse_expr(ps);
         if (o->expr == NULL)
             return 0;
@@ -1002,7 +1271,7 @@ static int parse_order_by(parser *ps, sqlx_select *s) {
             else
                 return syntax_error(ps, "FIRST or LAST") != NULL;
         }
-        s->n_order++;
+        (*n_order)++;
     } while (accept_op(ps, ","));
     return 1;
 }
@@ -1010,13 +1279,20 @@ static int parse_order_by(parser *ps, sqlx_select *s) {
 /* The count of LIMIT or OFFSET: an integer literal or a :parameter, as in Rockset. Anything
  * else would reach SQLite as an expression over the translated query and fail there with a
  * message about SQL the user never wrote. */
+static int is_count_expr(const sqlx_node *n) {
+    if (n->kind == N_LIT_INT || n->kind == N_PARAM)
+        return 1;
+    return n->kind == N_BINARY && strchr("+-*/", n->op[0]) != NULL && n->op[1] == 0 &&
+           is_count_expr(n->a) && is_count_expr(n->b);
+}
+
 static sqlx_node *parse_count(parser *ps, const char *clause) {
     const sqlx_token *t = cur(ps);
     sqlx_node *n = parse_expr(ps);
 
     if (n == NULL)
         return NULL;
-    if (n->kind != N_LIT_INT && n->kind != N_PARAM) {
+    if (!is_count_expr(n)) {
         if (!ps->err->code)
             sqlx_error(ps->err, RS_EINVAL, t->line, t->column,
                        "%s must be a non-negative integer or a :parameter", clause);
@@ -1097,7 +1373,7 @@ static sqlx_select *parse_query(parser *ps) {
         if (!expect_kw(ps, "BY") || !parse_order_by(ps, s))
             return NULL;
     }
-    if (accept_kw(ps, "LIMIT")) {
+    if (accept_kw(ps, "LIMIT") && !(s->limit_all = accept_kw(ps, "ALL"))) {
         s->limit = parse_count(ps, "LIMIT");
         if (s->limit == NULL)
             return NULL;

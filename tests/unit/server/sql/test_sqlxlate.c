@@ -165,7 +165,8 @@ static void test_projection(void) {
     Q("array index out of range omitted", "SELECT tags[5] AS t FROM people WHERE _id = '1'", "{}");
     Q("unnamed expressions", "SELECT 1, 'x', 2 + 3",
       "{\"?field0\":1,\"?field1\":\"x\",\"?field2\":5}");
-    Q("unaliased function named", "SELECT COUNT(*) FROM people", "{\"?count\":4}");
+    Q("unaliased function named as spelled", "SELECT COUNT(*) FROM people", "{\"?COUNT\":4}");
+    Q("unaliased lower-case count", "SELECT count(*) FROM people", "{\"?count\":4}");
     Q("lower-case function name", "SELECT upper(name) FROM people WHERE _id='1'",
       "{\"?upper\":\"ANN\"}");
     Q("bare alias", "SELECT name n FROM people WHERE _id='1'", "{\"n\":\"Ann\"}");
@@ -591,8 +592,8 @@ static void test_metadata(void) {
     CHECK_INT("kind select", st.kind, SQLX_SELECT);
     CHECK_INT("n_columns", st.n_columns, 3);
     CHECK_STR("column 0", st.n_columns == 3 ? st.column_names[0] : "", "name");
-    CHECK_STR("column 1", st.n_columns == 3 ? st.column_names[1] : "", "?count");
-    CHECK_STR("column 2", st.n_columns == 3 ? st.column_names[2] : "", "?field0");
+    CHECK_STR("column 1", st.n_columns == 3 ? st.column_names[1] : "", "?COUNT");
+    CHECK_STR("column 2", st.n_columns == 3 ? st.column_names[2] : "", "?field2");
     CHECK_INT("two collections", st.n_collections, 2);
     CHECK_STR("collection 1", st.n_collections == 2 ? st.collections[1] : "", "shop.orders");
     sqlx_stmt_free(&st);
@@ -634,9 +635,14 @@ static void test_metadata(void) {
 #define ZEROS400 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40 ZEROS40
 
 static void test_errors(void) {
-    Q("window function", "SELECT COUNT(*) OVER (PARTITION BY city) FROM people",
-      "ERR EUNSUPPORTED: unsupported SQL: window functions (OVER) are not supported by "
-      "rockset-local (line 1, column 17) [1:17]");
+    Q("window function", "SELECT COUNT(*) OVER (PARTITION BY city) AS n FROM people ORDER BY n",
+      "{\"n\":1}\n{\"n\":1}\n{\"n\":2}\n{\"n\":2}");
+    Q("window function in WHERE",
+      "SELECT name FROM people WHERE ROW_NUMBER() OVER (ORDER BY name) = 1",
+      "ERR EINVAL: window function 'ROW_NUMBER' is not allowed in WHERE (line 1, column 31) "
+      "[1:31]");
+    Q("window function without OVER", "SELECT RANK() FROM people",
+      "ERR EINVAL: window function 'RANK' requires an OVER clause (line 1, column 8) [1:8]");
     Q("unknown function", "SELECT foo(1)",
       "ERR EINVAL: unknown function 'FOO' (line 1, column 8) [1:8]");
     Q("wrong arity", "SELECT LOWER('a', 'b')",
@@ -658,7 +664,7 @@ static void test_errors(void) {
     Q("LIMIT field", "SELECT name FROM people LIMIT age",
       "ERR EINVAL: LIMIT must be a non-negative integer or a :parameter (line 1, column 31) "
       "[1:31]");
-    Q("OFFSET expression", "SELECT name FROM people LIMIT 1 OFFSET 1 + 1",
+    Q("OFFSET field", "SELECT name FROM people LIMIT 1 OFFSET age + 1",
       "ERR EINVAL: OFFSET must be a non-negative integer or a :parameter (line 1, column 40) "
       "[1:40]");
     Q("LIMIT negative", "SELECT name FROM people LIMIT -1",
@@ -673,9 +679,11 @@ static void test_errors(void) {
     Q("UNNEST", "SELECT * FROM people, UNNEST(tags)",
       "ERR EUNSUPPORTED: unsupported SQL: UNNEST is not supported by rockset-local (line 1, column "
       "23) [1:23]");
-    Q("INTERVAL", "SELECT INTERVAL '1' DAY",
-      "ERR EUNSUPPORTED: unsupported SQL: INTERVAL literals are not supported by rockset-local "
-      "(line 1, column 8) [1:8]");
+    Q("INTERVAL", "SELECT INTERVAL '1' DAY AS d",
+      "{\"d\":{\"__rockset_type\":\"microsecond_interval\",\"value\":86400000000}}");
+    Q("INTERVAL needs a unit", "SELECT INTERVAL 1",
+      "ERR EINVAL: syntax error: expected an interval unit (MICROSECOND .. YEAR), found end of "
+      "input (line 1, column 18) [1:18]");
     Q("UPDATE statement", "UPDATE people SET a = 1",
       "ERR EUNSUPPORTED: unsupported SQL: UPDATE statements are not supported by rockset-local "
       "(line 1, column 1) [1:1]");
@@ -883,7 +891,8 @@ static void test_is_true(void) {
       "{\"_id\":\"3\",\"t\":true,\"nf\":true,\"young\":false}\n"
       "{\"_id\":\"4\",\"t\":false,\"nf\":true,\"young\":false}");
     Q("IS needs NULL TRUE FALSE", "SELECT 1 IS 2",
-      "ERR EINVAL: syntax error: expected NULL, TRUE or FALSE, found '2' (line 1, column 13) "
+      "ERR EINVAL: syntax error: expected NULL, UNDEFINED, TRUE, FALSE or DISTINCT FROM, found "
+      "'2' (line 1, column 13) "
       "[1:13]");
 }
 
