@@ -27,12 +27,12 @@ typedef struct row {
 
 typedef struct agg_state {
     /* running totals */
-    int64_t count;     /* values counted (non-null) */
-    __int128 isum;     /* sum of ints */
+    int64_t count;      /* values counted (non-null) */
+    __int128 isum;      /* sum of ints */
     double fsum, fsum2; /* sum (and sum of squares) of floats, and of all for variance */
-    int64_t n_float;   /* floats among the values */
+    int64_t n_float;    /* floats among the values */
     int64_t n_true, n_false;
-    int64_t bits[64];  /* per-bit count of ones (BITWISE_*) */
+    int64_t bits[64]; /* per-bit count of ones (BITWISE_*) */
     /* the frame's rows, oldest first */
     row *rows;
     size_t head, len, cap;
@@ -308,8 +308,8 @@ static void array_agg_value(sqlite3_context *ctx, agg_state *st, row **rows, siz
 }
 
 /* ARRAY_AGG with its own ORDER BY / LIMIT / OFFSET:
- * rs_array_agg_sorted(x, n_keys, key1, dir1, ..., limit, offset); dir: 1 DESC, 2 NULLS FIRST,
- * 4 NULLS LAST (bits); limit -1 = all. */
+ * rs_array_agg_sorted(x, n_keys, key1, dir1, ..., limit, offset[, distinct]); dir: 1 DESC,
+ * 2 NULLS FIRST, 4 NULLS LAST (bits); limit -1 = all; distinct 1 keeps one row per value. */
 typedef struct sort_ctx {
     int n_keys;
 } sort_ctx;
@@ -346,12 +346,32 @@ static void sort_rows(row **rows, size_t n, int n_keys) {
     }
 }
 
+/* Keep the first row of each value (DISTINCT), in order; returns the rows kept. */
+static size_t drop_repeated_values(row **rows, size_t n) {
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        rv v = arg_of(rows[i], 0);
+        int seen = 0;
+        for (size_t j = 0; j < kept && !seen; j++) {
+            rv w = arg_of(rows[j], 0);
+            int c;
+            seen = (rv_is_nullish(&v) && rv_is_nullish(&w)) || (rv_compare(&v, &w, &c) && c == 0);
+        }
+        if (!seen)
+            rows[kept++] = rows[i];
+    }
+    return kept;
+}
+
 static void array_agg_sorted_value(sqlite3_context *ctx, agg_state *st, row **rows, size_t n) {
     row *first = rows[0];
     int n_keys = (int)sqlite3_value_int(first->v[1]);
     int64_t limit = sqlite3_value_int64(first->v[2 + 2 * n_keys]);
     int64_t offset = sqlite3_value_int64(first->v[3 + 2 * n_keys]);
+    int distinct = 4 + 2 * n_keys < first->n && sqlite3_value_int(first->v[4 + 2 * n_keys]);
     sort_rows(rows, n, n_keys);
+    if (distinct)
+        n = drop_repeated_values(rows, n);
     if (offset < 0)
         offset = 0;
     size_t from = (size_t)offset < n ? (size_t)offset : n;
@@ -475,12 +495,16 @@ static void queue_final(sqlite3_context *ctx) {
 
 static const char K_COUNT = 'c', K_NUM = 'n', K_BOOL = 'b', K_BITS = 'w', K_QUEUE = 'q';
 
-#define TOT(name, min, max, kind, sig)                                                            \
-    {name,       RT_AGGREGATE, min,          max,          NULL,         0, &kind, NULL,          \
-     totals_step, totals_final, totals_value, totals_inverse, "aggregate", sig}
-#define QUE(name, min, max, sig)                                                                  \
-    {name,      RT_AGGREGATE, min,        max,         NULL,          0, &K_QUEUE, NULL,          \
-     queue_step, queue_final, queue_value, queue_inverse, "aggregate", sig}
+#define TOT(name, min, max, kind, sig)                                                 \
+    {                                                                                  \
+        name, RT_AGGREGATE, min, max, NULL, 0, &kind, NULL, totals_step, totals_final, \
+            totals_value, totals_inverse, "aggregate", sig                             \
+    }
+#define QUE(name, min, max, sig)                                                        \
+    {                                                                                   \
+        name, RT_AGGREGATE, min, max, NULL, 0, &K_QUEUE, NULL, queue_step, queue_final, \
+            queue_value, queue_inverse, "aggregate", sig                                \
+    }
 
 /* clang-format off */
 /* Window-only functions are SQLite's own: values pass through them unchanged. */

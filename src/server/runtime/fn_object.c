@@ -161,8 +161,8 @@ static void fn_object(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     int64_t nk = count_of(&v[0]), nv = count_of(&v[1]);
     if (nk != nv) {
-        rt_error(ctx, "keys and values must have the same length, got %lld and %lld",
-                 (long long)nk, (long long)nv);
+        rt_error(ctx, "keys and values must have the same length, got %lld and %lld", (long long)nk,
+                 (long long)nv);
         return;
     }
     rv_iter_init(&ik, &v[0]);
@@ -363,10 +363,10 @@ static void fn_json_format(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static const char PART_KEYS = 'k', PART_VALUES = 'v', PART_ITEMS = 'i';
 
-#define O(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "object", sig}
-#define OP(name, which, sig)                                                                      \
-    {name, RT_SCALAR, 1, 1, NULL, 0, &which, fn_parts, NULL, NULL, NULL, NULL, "object", sig}
+#define O(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "object", sig }
+#define OP(name, which, sig) \
+    { name, RT_SCALAR, 1, 1, NULL, 0, &which, fn_parts, NULL, NULL, NULL, NULL, "object", sig }
 
 /* clang-format off */
 const rt_function rt_fn_object[] = {

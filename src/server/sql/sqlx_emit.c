@@ -275,6 +275,44 @@ static int emit_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int from
     return 0;
 }
 
+/* ARRAY_AGG([DISTINCT] x ORDER BY k [DESC] [NULLS FIRST|LAST], ... [LIMIT n] [OFFSET m]) as
+ * rs_array_agg_sorted(x, n_keys, k, dir, ..., limit, offset, distinct) (runtime/fn_agg.c). */
+static int emit_sorted_array_agg(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n,
+                                 const char *upper, rs_buf *out, rs_err *err) {
+    int rc;
+    if (strcmp(upper, "ARRAY_AGG") != 0)
+        return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
+                          "unsupported SQL: ORDER BY, LIMIT and OFFSET inside '%s' are not "
+                          "supported by rockset-local (only in ARRAY_AGG)",
+                          upper);
+    if (n->n_agg_order > 16)
+        return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
+                          "unsupported SQL: ARRAY_AGG with more than 16 ORDER BY keys");
+    sc->in_aggregate_arg = 1;
+    rs_buf_puts(out, "rs_array_agg_sorted(");
+    rc = emit_val(ctx, sc, n->list[0], out, err);
+    rs_buf_printf(out, ",%d", n->n_agg_order);
+    for (int i = 0; !rc && i < n->n_agg_order; i++) {
+        const sqlx_order *o = &n->agg_order[i];
+        rs_buf_putc(out, ',');
+        rc = emit_val(ctx, sc, o->expr, out, err);
+        rs_buf_printf(out, ",%d", (o->desc ? 1 : 0) | (o->nulls == 1 ? 2 : o->nulls == 2 ? 4 : 0));
+    }
+    rs_buf_putc(out, ',');
+    if (!rc && n->agg_limit != NULL)
+        rc = emit_val(ctx, sc, n->agg_limit, out, err);
+    else
+        rs_buf_puts(out, "-1");
+    rs_buf_putc(out, ',');
+    if (!rc && n->agg_offset != NULL)
+        rc = emit_val(ctx, sc, n->agg_offset, out, err);
+    else
+        rs_buf_puts(out, "0");
+    rs_buf_printf(out, ",%d)", n->distinct);
+    sc->in_aggregate_arg = 0;
+    return rc;
+}
+
 static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
                           const char *upper, rs_buf *out, rs_err *err) {
     char sqlname[64];
@@ -292,6 +330,8 @@ static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, con
     if (n->distinct && n->n_list != 1)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
                           "DISTINCT takes exactly one argument in '%s'", upper);
+    if (n->n_agg_order || n->agg_limit != NULL || n->agg_offset != NULL)
+        return emit_sorted_array_agg(ctx, sc, n, upper, out, err);
     rs_buf_printf(out, "%s(%s", rt_catalog_sql_name(f, sqlname, sizeof sqlname),
                   n->distinct ? "DISTINCT " : "");
     sc->in_aggregate_arg = 1;
@@ -1287,7 +1327,9 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
                         "unsupported SQL: USING with more than %d fields", MAX_JOIN_KEYS);
         goto done;
     }
-    rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err);
+    /* UNNEST reads the relations before it: it cannot move into a keyed subquery */
+    if (f->right->kind != F_UNNEST)
+        rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err);
     if (rc)
         goto done;
     /* an inner join with keys keeps its order (SQLite's CROSS JOIN), so that the keyed right
@@ -1319,10 +1361,30 @@ done:
     return rc;
 }
 
+/* rs_unnest(n, ordinality, name, array, ...): see runtime/unnest.c. '' stands for no name. */
+static int emit_unnest(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out,
+                       rs_err *err) {
+    int rel_id = ctx->n_rel++, rc = 0;
+    rs_buf_printf(out, "rs_unnest(%d,", f->n_arrays);
+    put_sql_string(out, f->ordinality != NULL ? f->ordinality : "");
+    for (int i = 0; !rc && i < f->n_arrays; i++) {
+        rs_buf_putc(out, ',');
+        put_sql_string(out, f->names[i] != NULL ? f->names[i] : "");
+        rs_buf_putc(out, ',');
+        rc = emit_val(ctx, sc, f->arrays[i], out, err);
+    }
+    rs_buf_printf(out, ") AS r%d", rel_id);
+    if (rc)
+        return rc;
+    return add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+}
+
 static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
     int rc;
     if (f->kind == F_TABLE)
         return emit_table(ctx, sc, f, out, err);
+    if (f->kind == F_UNNEST)
+        return emit_unnest(ctx, sc, f, out, err);
     if (f->kind == F_SUBQUERY) {
         int rel_id = ctx->n_rel++;
         rs_buf_putc(out, '(');

@@ -124,7 +124,10 @@ typedef struct sqlx_node {
     sqlx_select *sub;
     const char **except; /* N_STAR: SELECT * EXCEPT (names) */
     int n_except;
-    sqlx_window *over; /* N_FUNC called as a window function */
+    sqlx_window *over;     /* N_FUNC called as a window function */
+    sqlx_order *agg_order; /* ARRAY_AGG(x ORDER BY ... [LIMIT n] [OFFSET m]) */
+    int n_agg_order;
+    struct sqlx_node *agg_limit, *agg_offset;
 } sqlx_node;
 
 typedef struct sqlx_item {
@@ -135,7 +138,8 @@ typedef struct sqlx_item {
 typedef enum {
     F_TABLE = 1, /* ws.name or name (ws NULL) */
     F_SUBQUERY,
-    F_JOIN
+    F_JOIN,
+    F_UNNEST /* UNNEST(arrays[i] [AS names[i]], ... [WITH ORDINALITY [AS ordinality]]) */
 } sqlx_from_kind;
 
 typedef struct sqlx_from {
@@ -148,7 +152,11 @@ typedef struct sqlx_from {
         *join_type; /* F_JOIN: "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "CROSS JOIN" */
     struct sqlx_from *left, *right;
     sqlx_node *on;
-    double sample_pct; /* TABLESAMPLE BERNOULLI (pct) when has_sample */
+    struct sqlx_node **arrays; /* F_UNNEST */
+    const char **names;        /* F_UNNEST: NULL where no AS */
+    int n_arrays;
+    const char *ordinality; /* F_UNNEST: WITH ORDINALITY's field name, or NULL */
+    double sample_pct;      /* TABLESAMPLE BERNOULLI (pct) when has_sample */
     int has_sample;
     const char **using_names;
     int n_using;

@@ -37,6 +37,7 @@ static sqlx_select *parse_query(parser *ps);
 static sqlx_node *parse_expr(parser *ps);
 static sqlx_node *parse_unary(parser *ps);
 static int parse_order_list(parser *ps, sqlx_order **order, int *n_order);
+static sqlx_node *parse_count(parser *ps, const char *clause);
 
 /* Words that end an expression or a FROM item, so they are never taken as a bare alias. */
 static const char *const reserved_words[] = {
@@ -226,8 +227,15 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
         if (arg == NULL || !push_node(ps, &fn->list, &fn->n_list, arg))
             return NULL;
     } while (accept_op(ps, ","));
-    if (is_kw(cur(ps), "ORDER"))
-        return unsupported(ps, cur(ps), "ORDER BY inside a function call is");
+    if (is_kw(cur(ps), "ORDER")) {
+        ps->pos++;
+        if (!expect_kw(ps, "BY") || !parse_order_list(ps, &fn->agg_order, &fn->n_agg_order))
+            return NULL;
+    }
+    if (accept_kw(ps, "LIMIT") && (fn->agg_limit = parse_count(ps, "LIMIT")) == NULL)
+        return NULL;
+    if (accept_kw(ps, "OFFSET") && (fn->agg_offset = parse_count(ps, "OFFSET")) == NULL)
+        return NULL;
     return expect_op(ps, ")") ? fn : NULL;
 }
 
@@ -998,6 +1006,37 @@ static int parse_from_suffix(parser *ps, sqlx_from *f) {
 
 static sqlx_from *parse_from_item(parser *ps);
 
+/* UNNEST(e [AS name], ... [WITH ORDINALITY [AS name]]) [AS alias] */
+static sqlx_from *parse_unnest(parser *ps) {
+    sqlx_from *f = new_from(ps, F_UNNEST, cur(ps));
+    if (f == NULL)
+        return NULL;
+    ps->pos += 2;
+    do {
+        int n = f->n_arrays;
+        sqlx_node *e = parse_expr(ps);
+        const char *name = NULL;
+        if (e == NULL)
+            return NULL;
+        if (accept_kw(ps, "AS") && (name = parse_ident(ps, "a name")) == NULL)
+            return NULL;
+        if (!push_node(ps, &f->arrays, &f->n_arrays, e) || !push_name(ps, &f->names, &n, name))
+            return NULL;
+    } while (accept_op(ps, ","));
+    if (f->n_arrays > 8)
+        return unsupported(ps, cur(ps), "UNNEST of more than 8 arrays is");
+    if (accept_kw(ps, "WITH")) {
+        if (!expect_kw(ps, "ORDINALITY"))
+            return NULL;
+        f->ordinality = "ordinality";
+        if (accept_kw(ps, "AS") && (f->ordinality = parse_ident(ps, "a name")) == NULL)
+            return NULL;
+    }
+    if (!expect_op(ps, ")"))
+        return NULL;
+    return parse_from_suffix(ps, f) ? f : NULL;
+}
+
 static sqlx_from *parse_from_primary(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_from *f;
@@ -1018,8 +1057,8 @@ static sqlx_from *parse_from_primary(parser *ps) {
             return NULL;
         return parse_from_suffix(ps, f) ? f : NULL;
     }
-    if (is_kw(t, "UNNEST"))
-        return unsupported(ps, t, "UNNEST is");
+    if (is_kw(t, "UNNEST") && is_op(&ps->toks[ps->pos + 1], "("))
+        return parse_unnest(ps);
     if (is_kw(t, "LATERAL"))
         return unsupported(ps, t, "LATERAL is");
     if (is_kw(t, "TABLE") && is_op(&ps->toks[ps->pos + 1], "("))
@@ -1068,6 +1107,11 @@ static const char *parse_join_type(parser *ps) {
 static int parse_join_condition(parser *ps, sqlx_from *j) {
     if (strcmp(j->join_type, "CROSS JOIN") == 0)
         return 1;
+    if (j->right->kind == F_UNNEST && !is_kw(cur(ps), "ON") && !is_kw(cur(ps), "USING")) {
+        if (strcmp(j->join_type, "JOIN") == 0) /* JOIN UNNEST(...) needs no condition */
+            j->join_type = "CROSS JOIN";
+        return 1;
+    }
     if (accept_kw(ps, "ON"))
         return (j->on = parse_expr(ps)) != NULL;
     if (accept_kw(ps, "USING")) {

@@ -676,9 +676,13 @@ static void test_errors(void) {
       "ERR EINVAL: number 1000000000000000000000000000000000000000... is out of range (line 1, "
       "column 8) [1:8]");
     Q("big integer within double range", "SELECT 100000000000000000000 AS n", "{\"n\":1e+20}");
-    Q("UNNEST", "SELECT * FROM people, UNNEST(tags)",
-      "ERR EUNSUPPORTED: unsupported SQL: UNNEST is not supported by rockset-local (line 1, column "
-      "23) [1:23]");
+    Q("UNNEST", "SELECT p.name, u.unnest AS t FROM people p, UNNEST(p.tags) u WHERE p._id = '1' "
+      "ORDER BY t",
+      "{\"name\":\"Ann\",\"t\":\"a\"}\n{\"name\":\"Ann\",\"t\":\"b\"}");
+    Q("UNNEST of an object", "SELECT u.x FROM people p, UNNEST(p.addr AS x) u",
+      "STEP: UNNEST: argument must be an array, got object");
+    Q("sorted ARRAY_AGG", "SELECT ARRAY_AGG(name ORDER BY age DESC LIMIT 2) AS a FROM people",
+      "{\"a\":[\"Cid\",\"Ann\"]}");
     Q("INTERVAL", "SELECT INTERVAL '1' DAY AS d",
       "{\"d\":{\"__rockset_type\":\"microsecond_interval\",\"value\":86400000000}}");
     Q("INTERVAL needs a unit", "SELECT INTERVAL 1",
