@@ -93,6 +93,27 @@ static int resolve_view(resolve_ctx *rc_ctx, const char *ws, const char *name, s
     return RS_OK;
 }
 
+/* sqlx_relation.has_field for collections: 1 when some live document has the top-level field,
+ * 0 when none does, -1 when the collection has no documents (or the question fails). */
+static int collection_has_field(void *ctx, const char *table, const char *field) {
+    sqlite3 *db = ctx;
+    sqlite3_stmt *st = NULL;
+    int answer = -1;
+    char *sql = sqlite3_mprintf("SELECT EXISTS(SELECT 1 FROM \"%w\" WHERE doc IS NOT NULL), "
+                                "EXISTS(SELECT 1 FROM \"%w\" AS d, json_each(d.doc) AS j "
+                                "WHERE d.doc IS NOT NULL AND j.key = ?1)",
+                                table, table);
+    if (sql == NULL)
+        return -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        answer = sqlite3_column_int(st, 0) == 0 ? -1 : sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return answer;
+}
+
 static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *out, rs_err *err) {
     resolve_ctx *rctx = ctx;
     int rc;
@@ -112,6 +133,10 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
     if (rc == RS_ENOTFOUND)
         rs_err_set(err, RS_ENOTFOUND, "Collection \"%s\" does not exist in workspace \"%s\"", name,
                    ws);
+    if (rc == RS_OK && out->kind == SQLX_REL_COLLECTION) {
+        out->has_field = collection_has_field;
+        out->has_field_ctx = rctx->db;
+    }
     return rc;
 }
 

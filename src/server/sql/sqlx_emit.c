@@ -40,11 +40,18 @@
 typedef struct binding {
     const char *name; /* Rockset name: alias, collection name, or NULL */
     int rel;          /* SQLite alias r<rel> */
+    /* what it supplies to unqualified fields (name resolution): */
+    const sqlx_select *derived; /* CTE, subquery, view: its output names */
+    const sqlx_from *unnest;    /* UNNEST: its names */
+    const char *table;          /* collection: asked through has_field */
+    int (*has_field)(void *ctx, const char *table, const char *field);
+    void *has_field_ctx;
 } binding;
 
 typedef struct cte_binding {
     const char *name;
     int id; /* SQLite name cte<id> (collection tables are c_<uuid>) */
+    const sqlx_select *sel;
 } cte_binding;
 
 typedef struct scope {
@@ -191,6 +198,93 @@ static int emit_path_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int
     return 0;
 }
 
+typedef enum { SUPPLY_NO = 0, SUPPLY_MAY, SUPPLY_YES } supply;
+
+static const sqlx_select *leftmost_core(const sqlx_select *s);
+
+/* A derived relation supplies exactly its output names; a '*' item may supply anything. */
+static supply derived_supplies(const sqlx_select *sel, const char *field) {
+    const sqlx_select *core = leftmost_core(sel);
+    supply answer = SUPPLY_NO;
+    for (int i = 0; i < core->n_items; i++) {
+        const sqlx_item *it = &core->items[i];
+        const sqlx_node *e = it->expr;
+        const char *name = it->alias;
+        if (e->kind == N_STAR)
+            answer = SUPPLY_MAY;
+        if (name == NULL && e->kind == N_PATH)
+            name = e->names[e->n_parts - 1];
+        if (name != NULL && strcmp(name, field) == 0)
+            return SUPPLY_YES;
+    }
+    return answer;
+}
+
+static supply unnest_supplies(const sqlx_from *u, const char *field) {
+    supply answer = SUPPLY_NO;
+    if (u->ordinality != NULL && strcmp(u->ordinality, field) == 0)
+        return SUPPLY_YES;
+    for (int i = 0; i < u->n_arrays; i++) {
+        if (u->names[i] == NULL) /* the elements' own members, or 'unnest' */
+            answer = SUPPLY_MAY;
+        else if (strcmp(u->names[i], field) == 0)
+            return SUPPLY_YES;
+    }
+    return answer;
+}
+
+static supply binding_supplies(const binding *b, const char *field) {
+    if (b->derived != NULL)
+        return derived_supplies(b->derived, field);
+    if (b->unnest != NULL)
+        return unnest_supplies(b->unnest, field);
+    if (b->has_field != NULL) {
+        int has = b->has_field(b->has_field_ctx, b->table, field);
+        return has > 0 ? SUPPLY_YES : has == 0 ? SUPPLY_NO : SUPPLY_MAY;
+    }
+    return SUPPLY_MAY;
+}
+
+static int any_outer_relation(const scope *s) {
+    for (s = s->parent; s != NULL; s = s->parent)
+        if (s->n_rels > 0)
+            return 1;
+    return 0;
+}
+
+/* The relation an unqualified field reads (docs/sql-subset.md, name resolution): in the
+ * innermost scope that has one, the single relation that certainly supplies it, else the single
+ * one that may; none anywhere: *rel = -1 (undefined), unless the innermost FROM has only one
+ * relation, which then reads it. first is the innermost scope with relations. */
+static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_err *err) {
+    const char *field = n->names[0];
+    if (first->n_rels == 1 && !any_outer_relation(first)) {
+        *rel = first->rels[0].rel;
+        return 0;
+    }
+    for (scope *s = first; s != NULL; s = s->parent) {
+        int yes = 0, may = 0, yes_at = -1, may_at = -1;
+        for (int i = 0; i < s->n_rels; i++) {
+            supply v = binding_supplies(&s->rels[i], field);
+            if (v == SUPPLY_YES)
+                yes++, yes_at = i;
+            else if (v == SUPPLY_MAY)
+                may++, may_at = i;
+        }
+        if (yes > 1 || (yes == 0 && may > 1))
+            return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                              "field '%s' is ambiguous: qualify it with a relation alias "
+                              "(e.g. alias.%s)",
+                              field, field);
+        if (yes == 1 || may == 1) {
+            *rel = s->rels[yes == 1 ? yes_at : may_at].rel;
+            return 0;
+        }
+    }
+    *rel = first->n_rels == 1 ? first->rels[0].rel : -1;
+    return 0;
+}
+
 /* A path: relation.field..., field... on the only relation, or a USING field. fn is rs_get
  * (value mode) or rs_getj (output mode). */
 static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
@@ -226,13 +320,17 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
             rs_buf_puts(out, "))");
             return rc;
         }
-        return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                          "field '%s' is ambiguous: qualify it with a relation alias "
-                          "(e.g. alias.%s)",
-                          n->names[0], n->names[0]);
     }
-    rs_buf_printf(out, "%s(r%d.doc", fn, s->rels[0].rel);
-    int rc = emit_path_args(ctx, sc, n, 0, out, err);
+    int rel = -1;
+    int rc = resolve_unqualified(s, n, &rel, err);
+    if (rc)
+        return rc;
+    if (rel < 0) { /* no relation supplies it: undefined */
+        rs_buf_puts(out, "NULL");
+        return 0;
+    }
+    rs_buf_printf(out, "%s(r%d.doc", fn, rel);
+    rc = emit_path_args(ctx, sc, n, 0, out, err);
     rs_buf_putc(out, ')');
     return rc;
 }
@@ -1065,6 +1163,7 @@ static int add_binding(scope *sc, const char *name, int rel, int line, int colum
         if (sc->rels[i].name != NULL && strcmp(sc->rels[i].name, name) == 0)
             return sqlx_error(err, RS_EINVAL, line, column,
                               "relation name '%s' is used twice in FROM; give one an alias", name);
+    memset(&sc->rels[sc->n_rels], 0, sizeof sc->rels[sc->n_rels]);
     sc->rels[sc->n_rels].name = name;
     sc->rels[sc->n_rels].rel = rel;
     sc->n_rels++;
@@ -1079,8 +1178,8 @@ static const cte_binding *find_cte(scope *sc, const char *name) {
     return NULL;
 }
 
-static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation *rel, rs_buf *out,
-                     rs_err *err) {
+static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation *rel,
+                     const sqlx_select **view_sel, rs_buf *out, rs_err *err) {
     sqlx_ast view_ast;
     if (ctx->view_depth >= MAX_VIEW_DEPTH)
         return sqlx_error(err, RS_EINVAL, f->line, f->column,
@@ -1095,6 +1194,7 @@ static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation
     if (view_ast.kind != SQLX_SELECT)
         return sqlx_error(err, RS_EINVAL, f->line, f->column, "view '%s' is not a SELECT",
                           rel->canonical);
+    *view_sel = view_ast.sel;
     ctx->view_depth++;
     rs_buf_putc(out, '(');
     rc = emit_query(ctx, NULL, view_ast.sel, MODE_DOC, 0, out, err);
@@ -1123,16 +1223,20 @@ static void put_sampled_table(rs_buf *out, const char *table, const sqlx_from *f
 }
 
 static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
-    int rel_id = ctx->n_rel++;
+    int rel_id = ctx->n_rel++, rc;
     const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
     const char *bind_name = f->alias ? f->alias : f->name;
     if (cte != NULL) {
         rs_buf_printf(out, "cte%d AS r%d", cte->id, rel_id);
-        return add_binding(sc, bind_name, rel_id, f->line, f->column, err);
+        rc = add_binding(sc, bind_name, rel_id, f->line, f->column, err);
+        if (rc == 0)
+            sc->rels[sc->n_rels - 1].derived = cte->sel;
+        return rc;
     }
     sqlx_relation rel;
+    const sqlx_select *view_sel = NULL;
     memset(&rel, 0, sizeof rel);
-    int rc = ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, err);
+    rc = ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, err);
     if (rc) {
         free(rel.view_sql);
         if (err != NULL && err->line == 0) {
@@ -1146,7 +1250,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
         return nomem(err);
     }
     if (rel.kind == SQLX_REL_VIEW) {
-        rc = emit_view(ctx, f, &rel, out, err);
+        rc = emit_view(ctx, f, &rel, &view_sel, out, err);
         rs_buf_printf(out, " AS r%d", rel_id);
     } else {
         if (sqlx_names_add(&ctx->collections, rel.canonical))
@@ -1155,9 +1259,18 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
         rs_buf_printf(out, " AS r%d", rel_id);
     }
     free(rel.view_sql);
+    if (rc == 0)
+        rc = add_binding(sc, bind_name, rel_id, f->line, f->column, err);
     if (rc)
         return rc;
-    return add_binding(sc, bind_name, rel_id, f->line, f->column, err);
+    binding *b = &sc->rels[sc->n_rels - 1];
+    b->derived = view_sel;
+    if (rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
+        b->table = sqlx_strndup(ctx->arena, rel.table, strlen(rel.table));
+        b->has_field = b->table != NULL ? rel.has_field : NULL;
+        b->has_field_ctx = rel.has_field_ctx;
+    }
+    return 0;
 }
 
 /* Relations of a FROM subtree, in order (for USING: the right side's single relation and the
@@ -1328,7 +1441,7 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
         goto done;
     }
     /* UNNEST reads the relations before it: it cannot move into a keyed subquery */
-    if (f->right->kind != F_UNNEST)
+    if (f->right->kind != F_UNNEST && f->right->kind != F_JOIN)
         rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err);
     if (rc)
         goto done;
@@ -1343,6 +1456,8 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
         right_binding->rel = ctx->n_rel++;
         rc = emit_keyed_relation(ctx, sc, keys, n_keys, inner_rel, right_binding->rel,
                                  rs_buf_cstr(&right), out, err);
+    } else if (f->right->kind == F_JOIN) { /* a parenthesised join stays one operand */
+        rs_buf_printf(out, "(%s)", rs_buf_cstr(&right));
     } else {
         rs_buf_puts(out, rs_buf_cstr(&right));
     }
@@ -1374,9 +1489,11 @@ static int emit_unnest(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf
         rc = emit_val(ctx, sc, f->arrays[i], out, err);
     }
     rs_buf_printf(out, ") AS r%d", rel_id);
-    if (rc)
-        return rc;
-    return add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+    if (rc == 0)
+        rc = add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+    if (rc == 0)
+        sc->rels[sc->n_rels - 1].unnest = f;
+    return rc;
 }
 
 static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
@@ -1396,9 +1513,11 @@ static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
                 isolated.ctes[isolated.n_ctes++] = s->ctes[i];
         rc = emit_query(ctx, &isolated, f->sub, MODE_DOC, 0, out, err);
         rs_buf_printf(out, ") AS r%d", rel_id);
-        if (rc)
-            return rc;
-        return add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+        if (rc == 0)
+            rc = add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+        if (rc == 0)
+            sc->rels[sc->n_rels - 1].derived = f->sub;
+        return rc;
     }
     return emit_join(ctx, sc, f, out, err);
 }
@@ -1728,6 +1847,7 @@ static int emit_ctes(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf
         /* visible to later CTEs and to the body */
         sc->ctes[sc->n_ctes].name = s->ctes[i].name;
         sc->ctes[sc->n_ctes].id = id;
+        sc->ctes[sc->n_ctes].sel = s->ctes[i].sel;
         sc->n_ctes++;
     }
     rs_buf_putc(out, ' ');

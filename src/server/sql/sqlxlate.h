@@ -1,7 +1,7 @@
 /*
  * sqlxlate.h - rockset-local's SQL layer: translates the Rockset SQL subset that models and the
- * extension send (docs/sql-subset.md) into SQLite SQL over the server's document tables, and supplies
- * the SQLite functions that translated SQL calls.
+ * extension send (docs/sql-subset.md) into SQLite SQL over the server's document tables, and
+ * supplies the SQLite functions that translated SQL calls.
  *
  * Contract with the store (src/server/store.c):
  *   - every collection's documents live in an SQLite table (named by the resolver) with a column
@@ -40,6 +40,11 @@ typedef struct sqlx_relation {
                             the translator */
     char canonical[300]; /* "ws.name" of the collection or view reached (after aliases) */
     char alias_of[300];  /* "ws.alias" when the name was an alias, else "" */
+    /* COLLECTION, optional: whether its documents have a top-level field (1), none has (0), or
+     * it has no documents (-1: it may supply anything). Name resolution asks it only for an
+     * unqualified field that several relations could supply. NULL: unknown (may supply it). */
+    int (*has_field)(void *ctx, const char *table, const char *field);
+    void *has_field_ctx;
 } sqlx_relation;
 
 /* Resolve `ws.name` (ws is "commons" when the SQL named no workspace). Returns 0 and fills *out,
