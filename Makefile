@@ -50,7 +50,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 SUNIT_BIN  := $(SUNIT_SRC:tests/unit/server/%.c=$(B)/tests/server/%)
 HEADERS    := $(foreach d,$(CORE_DIRS) $(SERVER_DIRS) ext,$(wildcard $(d)/*.h))
 
-.PHONY: all deps test test-full demo asan valgrind bench clean format format-check unit
+.PHONY: all deps test test-full demo asan valgrind bench clean format format-check unit sql-reference
 all: $(B)/rockset_ext.so $(B)/librockset_ext.a $(B)/rockset-local
 
 deps:
@@ -131,6 +131,11 @@ bench: all
 	B=$(B) tests/bench/run.sh
 
 FORMAT_FILES = $(foreach d,$(CORE_DIRS) $(SERVER_DIRS) ext tests/unit tests/unit/*,$(wildcard $(d)/*.[ch]))
+
+# The function reference in docs/sql-subset.md, regenerated from the catalog (test_catalog
+# fails when the two disagree).
+sql-reference: $(B)/tests/server/runtime/test_catalog
+	$(B)/tests/server/runtime/test_catalog --write docs/sql-subset.md
 
 format:
 	clang-format -i $(FORMAT_FILES)
