@@ -20,9 +20,9 @@ OPT      ?= -O2 -g
 WERROR   ?= -Werror
 EXTRA    ?=
 PKGS        := sqlite3 libcurl libcjson yaml-0.1
-SERVER_PKGS := sqlite3 libmicrohttpd libcjson
+SERVER_PKGS := sqlite3 libmicrohttpd libcjson libpcre2-8 libcrypto
 DEB_PKGS    := build-essential pkg-config sqlite3 libsqlite3-dev libcurl4-openssl-dev libcjson-dev \
-               libyaml-dev libmicrohttpd-dev curl python3 valgrind tcl libsqlite3-tcl graphviz
+               libyaml-dev libmicrohttpd-dev libpcre2-dev libssl-dev curl python3 valgrind tcl libsqlite3-tcl graphviz
 
 WARN   := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
           -Wvla -D_GNU_SOURCE

@@ -8,8 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const rt_function *const tables[] = {rt_fn_core,  rt_fn_cond,   rt_fn_string, rt_fn_math,
-                                            rt_fn_array, rt_fn_object, rt_fn_time,   rt_fn_agg};
+static const rt_function *const tables[] = {rt_fn_core, rt_fn_cond,  rt_fn_string, rt_fn_regex,
+                                            rt_fn_math, rt_fn_array, rt_fn_object, rt_fn_time,
+                                            rt_fn_hash, rt_fn_agg};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
 static int table_end(const rt_function *fn) {
@@ -50,8 +51,8 @@ static int register_one(sqlite3 *db, const rt_function *fn) {
     if ((fn->flags & RT_BUILTIN) || fn->kind == RT_EMITTED)
         return SQLITE_OK;
     if (fn->step != NULL && fn->inverse != NULL)
-        return sqlite3_create_window_function(db, name, -1, flags, (void *)fn, fn->step,
-                                              fn->final, fn->value, fn->inverse, NULL);
+        return sqlite3_create_window_function(db, name, -1, flags, (void *)fn, fn->step, fn->final,
+                                              fn->value, fn->inverse, NULL);
     return sqlite3_create_function_v2(db, name, -1, flags, (void *)fn, fn->scalar, fn->step,
                                       fn->final, NULL);
 }

@@ -75,6 +75,8 @@ static inline const rt_function *rt_fn_of(sqlite3_context *ctx) {
 extern const rt_function rt_fn_core[];
 extern const rt_function rt_fn_cond[];
 extern const rt_function rt_fn_string[];
+extern const rt_function rt_fn_regex[];
+extern const rt_function rt_fn_hash[];
 extern const rt_function rt_fn_math[];
 extern const rt_function rt_fn_array[];
 extern const rt_function rt_fn_object[];

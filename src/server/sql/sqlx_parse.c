@@ -431,7 +431,7 @@ static sqlx_node *parse_interval(parser *ps) {
 /* ident[.ident | [expr]]... ; also DATE 'x' literals and bare CURRENT_* keywords. */
 static sqlx_node *parse_name_expr(parser *ps) {
     sqlx_token *t = cur(ps);
-    static const char *const typed[] = {"DATE", "TIMESTAMP", "DATETIME", "TIME", NULL};
+    static const char *const typed[] = {"DATE", "TIMESTAMP", "DATETIME", "TIME", "BYTES", NULL};
     if (t->kind == TK_IDENT) {
         for (int i = 0; typed[i]; i++) {
             if (is_kw(t, typed[i]) && ps->toks[ps->pos + 1].kind == TK_STRING) {
