@@ -652,6 +652,73 @@ static void fn_okey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
 }
 
+/* 8 bytes that compare (memcmp) as the signed integer does. */
+static void put_ordered_i64(unsigned char *out, int64_t i) {
+    uint64_t u = (uint64_t)i ^ 0x8000000000000000ULL;
+    for (int k = 0; k < 8; k++)
+        out[k] = (unsigned char)(u >> (56 - 8 * k));
+}
+
+/* 8 bytes that compare as the double does (NaN as +infinity, -0 as 0). */
+static void put_ordered_double(unsigned char *out, double d) {
+    uint64_t u;
+    if (isnan(d))
+        d = INFINITY;
+    if (d == 0)
+        d = 0;
+    memcpy(&u, &d, sizeof u);
+    u = (u & 0x8000000000000000ULL) ? ~u : u ^ 0x8000000000000000ULL;
+    for (int k = 0; k < 8; k++)
+        out[k] = (unsigned char)(u >> (56 - 8 * k));
+}
+
+/* A number's key: its double, then what the double lost of an int (long double holds every
+ * int64 exactly), so ints compare exactly and 1 equals 1.0. */
+static size_t put_number_key(unsigned char *out, const rv *v) {
+    double d = v->type == RV_INT ? (double)v->i : v->f;
+    int64_t rest = 0;
+    if (v->type == RV_INT)
+        rest = (int64_t)((long double)v->i - (long double)d);
+    put_ordered_double(out, d);
+    put_ordered_i64(out + 8, rest);
+    return 16;
+}
+
+/* rs_skey(x): one BLOB whose byte order is Rockset's ORDER BY order (rs_rank, then rs_okey),
+ * so that ORDER BY evaluates its expression once. */
+static void fn_skey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    unsigned char head[1 + 16];
+    rs_buf key = RS_BUF_INIT;
+    size_t n = 1;
+    rv v;
+    (void)argc;
+    rv_from_sqlite(argv[0], &v);
+    head[0] = (unsigned char)(v.type == RV_UNDEFINED ? rv_rank(RV_NULL) : rv_rank(v.type));
+    if (v.type == RV_INT || v.type == RV_FLOAT) {
+        n += put_number_key(head + 1, &v);
+    } else if (v.type != RV_UNDEFINED && v.type != RV_NULL && v.type != RV_STRING &&
+               v.type != RV_BYTES && v.type != RV_ARRAY && v.type != RV_OBJECT &&
+               v.type != RV_GEOGRAPHY && v.type != RV_U256) {
+        put_ordered_i64(head + 1, v.i); /* bool, temporal, intervals */
+        n += 8;
+    }
+    rs_buf_append(&key, (const char *)head, n);
+    if (v.type == RV_STRING || v.type == RV_BYTES || v.type == RV_ARRAY || v.type == RV_OBJECT ||
+        v.type == RV_GEOGRAPHY) {
+        rs_buf_append(&key, v.s, v.len);
+    } else if (v.type == RV_U256) {
+        size_t pad = v.len < 80 ? 80 - v.len : 0;
+        for (size_t i = 0; i < pad; i++)
+            rs_buf_putc(&key, '0');
+        rs_buf_append(&key, v.s, v.len < 80 ? v.len : 80);
+    }
+    if (key.oom)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_blob(ctx, key.data, (int)key.len, SQLITE_TRANSIENT);
+    rs_buf_free(&key);
+}
+
 static void fn_gkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
@@ -765,9 +832,10 @@ static void fn_ilike(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static const char OP_ADD = '+', OP_SUB = '-', OP_MUL = '*', OP_DIV = '/', OP_MOD = '%';
 
-#define PLUMB(sql, fn) {NULL, RT_SCALAR, 0, -1, sql, 0, NULL, fn, NULL, NULL, NULL, NULL, NULL, NULL}
-#define PLUMB_OP(sql, opchar)                                                                     \
-    {NULL, RT_SCALAR, 0, -1, sql, 0, &opchar, fn_arith, NULL, NULL, NULL, NULL, NULL, NULL}
+#define PLUMB(sql, fn) \
+    { NULL, RT_SCALAR, 0, -1, sql, 0, NULL, fn, NULL, NULL, NULL, NULL, NULL, NULL }
+#define PLUMB_OP(sql, opchar) \
+    { NULL, RT_SCALAR, 0, -1, sql, 0, &opchar, fn_arith, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* clang-format off */
 const rt_function rt_fn_core[] = {
@@ -786,6 +854,7 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_nullish", fn_nullish),
     PLUMB("rs_rank", fn_rank),
     PLUMB("rs_okey", fn_okey),
+    PLUMB("rs_skey", fn_skey),
     PLUMB("rs_gkey", fn_gkey),
     PLUMB("rs_jkey", fn_jkey),
     PLUMB("rs_raise", fn_raise),

@@ -17,17 +17,20 @@ const char *rt_json_ws(const char *p, const char *end) {
     return p;
 }
 
+/* memchr finds the closing quote; it closes the string unless an odd run of backslashes
+ * precedes it. Field lookups skip every member before theirs, so this is the hot loop. */
 static const char *skip_string(const char *p, const char *end) {
     p++; /* opening quote */
     while (p < end) {
-        if (*p == '"')
-            return p + 1;
-        if (*p == '\\') {
-            p++;
-            if (p >= end)
-                return NULL;
-        }
-        p++;
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (q == NULL)
+            return NULL;
+        const char *b = q;
+        while (b > p && b[-1] == '\\')
+            b--;
+        if ((q - b) % 2 == 0)
+            return q + 1;
+        p = q + 1;
     }
     return NULL;
 }
@@ -97,8 +100,13 @@ const char *rt_json_skip(const char *p, const char *end) {
 /* Compare the JSON string token at p (quotes included, up to tok_end) with key. */
 static int key_equals(const char *p, const char *tok_end, const char *key, size_t klen) {
     size_t raw_len = (size_t)(tok_end - p - 2);
+    /* an escape only makes a key longer than what it spells */
+    if (raw_len < klen)
+        return 0;
+    if (raw_len == klen && memcmp(p + 1, key, klen) != 0)
+        return 0;
     if (memchr(p + 1, '\\', raw_len) == NULL)
-        return raw_len == klen && memcmp(p + 1, key, klen) == 0;
+        return raw_len == klen;
     rs_buf b = RS_BUF_INIT;
     int eq = rt_json_unescape(p, tok_end, &b) && b.len == klen && memcmp(b.data, key, klen) == 0;
     rs_buf_free(&b);

@@ -1770,14 +1770,14 @@ static const sqlx_node *ordinal_item(const sqlx_select *s, const sqlx_node *e, r
     return s->items[k - 1].expr;
 }
 
-/* One ORDER BY key in Rockset's order of types and values: rs_rank then rs_okey (value.h's total
- * order), preceded by a null test when NULLS FIRST/LAST overrides the default (nulls first
- * ascending, last descending). value is the key's SQLite text. */
+/* One ORDER BY key in Rockset's order of types and values: rs_skey, rank and value in one blob
+ * (value.h's total order), preceded by a null test when NULLS FIRST/LAST overrides the default
+ * (nulls first ascending, last descending). value is the key's SQLite text. */
 static void put_order_key(rs_buf *out, const char *value, int desc, int nulls) {
     const char *dir = desc ? " DESC" : "";
     if (nulls != 0)
         rs_buf_printf(out, "rs_nullish(%s)%s,", value, nulls == 1 ? " DESC" : "");
-    rs_buf_printf(out, "rs_rank(%s)%s,rs_okey(%s)%s", value, dir, value, dir);
+    rs_buf_printf(out, "rs_skey(%s)%s", value, dir);
 }
 
 static int emit_order_key(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, const sqlx_order *o,
