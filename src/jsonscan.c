@@ -37,16 +37,6 @@ static int fail(scan_fail *f, const char *at, const char *why) {
     return -1;
 }
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* *pp points at the opening quote; on success it points just past the closing quote. */
 static int scan_string(const char **pp, const char *end, scan_fail *f) {
     const char *p = *pp + 1;
@@ -77,8 +67,8 @@ static int scan_string(const char **pp, const char *end, scan_fail *f) {
             p += 2;
             break;
         case 'u':
-            if (end - p < 6 || hex_value(p[2]) < 0 || hex_value(p[3]) < 0 || hex_value(p[4]) < 0 ||
-                hex_value(p[5]) < 0)
+            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 || rs_hex_digit(p[4]) < 0 ||
+                rs_hex_digit(p[5]) < 0)
                 return fail(f, p, "bad \\u escape");
             p += 6;
             break;
@@ -443,8 +433,8 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
 
 /* Decode one \uXXXX (p at the backslash, 6 bytes available) to a code unit. */
 static unsigned read_u16(const char *p) {
-    return (unsigned)(hex_value(p[2]) << 12 | hex_value(p[3]) << 8 | hex_value(p[4]) << 4 |
-                      hex_value(p[5]));
+    return (unsigned)(rs_hex_digit(p[2]) << 12 | rs_hex_digit(p[3]) << 8 | rs_hex_digit(p[4]) << 4 |
+                      rs_hex_digit(p[5]));
 }
 
 static int put_utf8(rs_buf *out, unsigned cp) {
@@ -466,8 +456,8 @@ static int decode_unicode(const char **pp, const char *end, rs_buf *out, rs_err 
         cp = 0xFFFD;
     } else if (cp >= 0xD800 && cp <= 0xDBFF) {
         unsigned low = 0;
-        if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex_value(p[2]) >= 0 &&
-            hex_value(p[3]) >= 0 && hex_value(p[4]) >= 0 && hex_value(p[5]) >= 0)
+        if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && rs_hex_digit(p[2]) >= 0 &&
+            rs_hex_digit(p[3]) >= 0 && rs_hex_digit(p[4]) >= 0 && rs_hex_digit(p[5]) >= 0)
             low = read_u16(p);
         if (low >= 0xDC00 && low <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
@@ -528,8 +518,8 @@ int rs_jsonscan_string_decode(rs_jsonscan_span span, rs_buf *out, rs_err *err) {
         if (p + 1 >= end)
             return rs_err_set(err, RS_EPARSE, "invalid JSON string: dangling backslash");
         if (p[1] == 'u') {
-            if (end - p < 6 || hex_value(p[2]) < 0 || hex_value(p[3]) < 0 || hex_value(p[4]) < 0 ||
-                hex_value(p[5]) < 0)
+            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 || rs_hex_digit(p[4]) < 0 ||
+                rs_hex_digit(p[5]) < 0)
                 return rs_err_set(err, RS_EPARSE, "invalid JSON string: bad \\u escape");
             rc = decode_unicode(&p, end, out, err);
             if (rc != RS_OK)

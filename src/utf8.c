@@ -79,3 +79,13 @@ size_t rs_utf8_encode(unsigned cp, char out[4]) {
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
 }
+
+int rs_hex_digit(int c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -23,4 +23,7 @@ int rs_utf8_valid(const char *s, size_t n, size_t *bad_at);
  * cp is not checked: the callers have already turned surrogates into a pair or U+FFFD. */
 size_t rs_utf8_encode(unsigned cp, char out[4]);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int rs_hex_digit(int c);
+
 #endif

@@ -8,6 +8,7 @@
  * TO_HEX(MD5(x)).
  */
 #include "fn_util.h"
+#include "utf8.h"
 
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -159,16 +160,6 @@ static void fn_to_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&out);
 }
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void fn_from_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf out = RS_BUF_INIT;
     rv v;
@@ -179,7 +170,7 @@ static void fn_from_hex(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     for (size_t i = 0; i < v.len; i += 2) {
-        int hi = hex_value(v.s[i]), lo = hex_value(v.s[i + 1]);
+        int hi = rs_hex_digit(v.s[i]), lo = rs_hex_digit(v.s[i + 1]);
         if (hi < 0 || lo < 0) {
             rs_buf_free(&out);
             rt_error(ctx, "invalid hexadecimal string");

@@ -547,16 +547,6 @@ static void fn_url_encode(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rs_buf_free(&b);
 }
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void fn_url_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v;
     rs_buf b = RS_BUF_INIT;
@@ -566,8 +556,8 @@ static void fn_url_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         if (v.s[i] == '+') {
             rs_buf_putc(&b, ' ');
         } else if (v.s[i] == '%') {
-            int hi = i + 2 < v.len ? hex_value(v.s[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(v.s[i + 2]) : -1;
+            int hi = i + 2 < v.len ? rs_hex_digit(v.s[i + 1]) : -1;
+            int lo = hi >= 0 ? rs_hex_digit(v.s[i + 2]) : -1;
             if (lo < 0) {
                 rs_buf_free(&b);
                 rt_error(ctx, "invalid percent-encoding");
