@@ -519,9 +519,7 @@ static int emit_window_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, c
     int rc = 0;
     if (f->kind != RT_WINDOW && f->kind != RT_AGGREGATE)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                          "function '%s' is not an aggregate or window function: OVER is not "
-                          "allowed",
-                          upper);
+                          "%s is not an aggregate or window function: OVER is not allowed", upper);
     if (n->distinct)
         return sqlx_error(err, RS_EUNSUPPORTED, n->line, n->column,
                           "unsupported SQL: DISTINCT in window function '%s' is not supported by "

@@ -41,12 +41,13 @@ static sqlx_node *parse_count(parser *ps, const char *clause);
 
 /* Words that end an expression or a FROM item, so they are never taken as a bare alias. */
 static const char *const reserved_words[] = {
-    "SELECT",    "FROM",     "WHERE",  "GROUP", "HAVING",  "ORDER",   "LIMIT",   "OFFSET",  "UNION",
-    "INTERSECT", "EXCEPT",   "JOIN",   "INNER", "LEFT",    "RIGHT",   "FULL",    "CROSS",   "ON",
-    "USING",     "AS",       "AND",    "OR",    "NOT",     "WITH",    "BY",      "ASC",     "DESC",
-    "NULLS",     "IN",       "IS",     "LIKE",  "BETWEEN", "CASE",    "WHEN",    "THEN",    "ELSE",
-    "END",       "DISTINCT", "ALL",    "OUTER", "NATURAL", "LATERAL", "WINDOW",  "QUALIFY", "NULL",
-    "TRUE",      "FALSE",    "EXISTS", "OVER",  "INTO",    "VALUES",  "CLUSTER", "HINT",    NULL};
+    "SELECT",  "FROM",      "WHERE",  "GROUP",   "HAVING", "ORDER",    "LIMIT", "OFFSET",
+    "UNION",   "INTERSECT", "EXCEPT", "JOIN",    "INNER",  "LEFT",     "RIGHT", "FULL",
+    "CROSS",   "ON",        "USING",  "AS",      "AND",    "OR",       "NOT",   "WITH",
+    "BY",      "ASC",       "DESC",   "NULLS",   "IN",     "IS",       "LIKE",  "BETWEEN",
+    "CASE",    "WHEN",      "THEN",   "ELSE",    "END",    "DISTINCT", "ALL",   "OUTER",
+    "NATURAL", "LATERAL",   "WINDOW", "QUALIFY", "NULL",   "TRUE",     "FALSE", "EXISTS",
+    "OVER",    "INTO",      "VALUES", "CLUSTER", "HINT",   "FETCH",    NULL};
 
 /* Words that cannot be an unquoted identifier (field, collection, alias name): they carry the
  * structure of a statement. Other keywords (LEFT, VALUES, WINDOW, ...) may name fields. */
@@ -346,7 +347,13 @@ static int parse_frame(parser *ps, sqlx_window *w) {
 
 /* fn OVER ([PARTITION BY e, ...] [ORDER BY o, ...] [frame]) */
 static sqlx_node *parse_over(parser *ps, sqlx_node *fn) {
-    ps->pos++; /* OVER */
+    ps->pos++;                                                     /* OVER */
+    if (cur(ps)->kind == TK_IDENT || cur(ps)->kind == TK_QIDENT) { /* OVER w: a named window */
+        for (int i = ps->pos; ps->toks[i].kind != TK_EOF; i++)
+            if (is_kw(&ps->toks[i], "WINDOW"))
+                return unsupported(ps, &ps->toks[i], "WINDOW clauses are");
+        return unsupported(ps, cur(ps), "named windows are");
+    }
     if (!expect_op(ps, "("))
         return NULL;
     fn->over = sqlx_alloc(ps->a, sizeof *fn->over);
@@ -1222,8 +1229,10 @@ static sqlx_select *parse_select_core(parser *ps) {
     }
     if (accept_kw(ps, "HAVING") && !(s->having = parse_expr(ps)))
         return NULL;
-    if (is_kw(cur(ps), "WINDOW") || is_kw(cur(ps), "QUALIFY"))
-        return unsupported(ps, cur(ps), "window functions are");
+    if (is_kw(cur(ps), "WINDOW"))
+        return unsupported(ps, cur(ps), "WINDOW clauses are");
+    if (is_kw(cur(ps), "QUALIFY"))
+        return unsupported(ps, cur(ps), "QUALIFY is");
     return s;
 }
 
