@@ -38,6 +38,10 @@ void h_reply_rows(rl_req *rq, sqlite3_stmt *stmt, h_row_json_fn row_json, void *
 /* h_workspaces.c */
 void h_root(rl_req *rq);
 void h_org(rl_req *rq);
+void h_user_self(rl_req *rq);
+void h_vi_list(rl_req *rq);
+void h_vi_get(rl_req *rq);
+void h_vi_update(rl_req *rq);
 void h_ws_create(rl_req *rq);
 void h_ws_list(rl_req *rq);
 void h_ws_get(rl_req *rq);

@@ -58,6 +58,26 @@ SCHEMAS = {
         },
         "required": ["id", "clusters"],
     },
+    "User": {
+        "fields": {
+            "email": "string", "first_name": "string|null", "last_name": "string|null",
+            "roles": "array<string>", "state": "string|null", "created_at": "string|null",
+            "org": "string|null",
+        },
+        "required": ["email"],
+    },
+    "VirtualInstance": {
+        "fields": {
+            "id": "string", "rrn": "string", "name": "string", "default_vi": "boolean",
+            "state": "string", "description": "string|null", "current_size": "string",
+            "desired_size": "string", "auto_suspend_seconds": "integer|null",
+            "enable_remount_on_resume": "boolean", "monitoring_enabled": "boolean",
+            "mount_type": "string", "mount_refresh_interval_seconds": "integer|null",
+            "current_instance_class": "string", "desired_instance_class": "string",
+            "created_at": "string", "created_by": "string|null", "shard_count": "integer",
+        },
+        "required": ["id", "rrn", "name", "state", "current_size", "desired_size"],
+    },
     "Cluster": {
         "fields": {
             "id": "string|null", "cluster_type": "string|null", "aws_region": "string|null",
@@ -278,7 +298,7 @@ def _add_envelopes():
     """{"data": X} and {"data": [X]} forms for every resource schema, named "data:X" and
     "data:[X]"."""
     for name in ("Workspace", "Collection", "View", "Alias", "QueryLambda", "QueryLambdaVersion",
-                 "QueryLambdaTag", "Org", "QueryInfo"):
+                 "QueryLambdaTag", "Org", "QueryInfo", "VirtualInstance"):
         SCHEMAS[f"data:{name}"] = {"fields": {"data": f"object<{name}>"}, "required": ["data"]}
         SCHEMAS[f"data:[{name}]"] = {"fields": {"data": f"array<{name}>"}, "required": ["data"]}
 
@@ -291,6 +311,9 @@ _ROUTES = [
     # (method, path regex, schema of a 2xx body)
     ("GET", r"/", "Ping"),
     ("GET", r"/v1/orgs/self", "data:Org"),
+    ("GET", r"/v1/orgs/self/users/self", "User"),
+    ("GET", r"/v1/orgs/self/virtualinstances", "data:[VirtualInstance]"),
+    ("GET|POST", r"/v1/orgs/self/virtualinstances/[^/]+", "data:VirtualInstance"),
     ("POST", r"/v1/orgs/self/ws", "data:Workspace"),
     ("GET", r"/v1/orgs/self/ws", "data:[Workspace]"),
     ("GET|DELETE", _W, "data:Workspace"),
