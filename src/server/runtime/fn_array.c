@@ -459,7 +459,8 @@ static void fn_array_sort(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    qsort(e.items, e.n, sizeof *e.items, cmp_spans);
+    if (e.n > 1)
+        qsort(e.items, e.n, sizeof *e.items, cmp_spans);
     result_spans(ctx, e.items, e.n);
     elems_free(&e);
 }
