@@ -10,7 +10,7 @@
 
 static const rt_function *const tables[] = {rt_fn_core, rt_fn_cond,  rt_fn_string, rt_fn_regex,
                                             rt_fn_math, rt_fn_array, rt_fn_object, rt_fn_time,
-                                            rt_fn_hash, rt_fn_agg};
+                                            rt_fn_hash, rt_fn_geo,   rt_fn_agg};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
 static int table_end(const rt_function *fn) {

@@ -77,6 +77,7 @@ extern const rt_function rt_fn_cond[];
 extern const rt_function rt_fn_string[];
 extern const rt_function rt_fn_regex[];
 extern const rt_function rt_fn_hash[];
+extern const rt_function rt_fn_geo[];
 extern const rt_function rt_fn_math[];
 extern const rt_function rt_fn_array[];
 extern const rt_function rt_fn_object[];
