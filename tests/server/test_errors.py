@@ -147,9 +147,10 @@ def wrong_method():
 def unsupported_sql():
     c = f"{WS}.{COLL}"
     for label, sql, word in [
-            ("cube", f"SELECT a, COUNT(*) AS n FROM {c} GROUP BY CUBE(a)", "CUBE"),
-            ("grouping_sets", f"SELECT a FROM {c} GROUP BY GROUPING SETS ((a), ())", "GROUPING"),
-            ("rollup", f"SELECT a FROM {c} GROUP BY ROLLUP(a)", "ROLLUP")]:
+            ("cube_too_wide",
+             f"SELECT COUNT(*) AS n FROM {c} GROUP BY CUBE(a, b, c, d, e, f, g, h, i)", "CUBE"),
+            ("natural_join", f"SELECT a FROM {c} NATURAL JOIN {c}", "NATURAL"),
+            ("except_all", f"SELECT a FROM {c} EXCEPT ALL SELECT a FROM {c}", "EXCEPT ALL")]:
         r = rl.query(sql)
         expect_error(label, r, 400, "QUERY_ERROR", message=mentions(word),
                      line=rl.Type("integer|null"), column=rl.Type("integer|null"))

@@ -72,6 +72,14 @@ typedef struct scope {
      * them is written rs_gkey(...), the group's key, so SQLite returns the group's value */
     const char **group_texts;
     int n_group_texts;
+    /* under grouping sets, the GROUP BY expressions this set leaves out: they read as null */
+    const char **null_texts;
+    int n_null_texts;
+    /* every GROUP BY expression's text and whether this set keys on it, for GROUPING() */
+    int grouped;
+    const char **all_group_texts;
+    int n_all_group;
+    uint64_t key_mask;
 } scope;
 
 typedef enum { MODE_DOC, MODE_SCALAR } sel_mode;
@@ -541,10 +549,54 @@ static int emit_window_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, c
     return rc ? rc : emit_over(ctx, sc, n->over, out, err);
 }
 
+/* The position of an argument of GROUPING() among the GROUP BY expressions, or -1. */
+static int grouping_position(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *arg, rs_err *err,
+                             int *rc) {
+    rs_buf text = RS_BUF_INIT;
+    int at = -1, saved = sc->in_aggregate_arg;
+    sc->in_aggregate_arg = 1; /* the expression's own text, not its group key */
+    *rc = emit_val(ctx, sc, arg, &text, err);
+    sc->in_aggregate_arg = saved;
+    if (*rc == 0 && text.oom)
+        *rc = nomem(err);
+    for (int i = 0; *rc == 0 && i < sc->n_all_group && at < 0; i++)
+        if (strcmp(sc->all_group_texts[i], rs_buf_cstr(&text)) == 0)
+            at = i;
+    rs_buf_free(&text);
+    return at;
+}
+
+/* GROUPING(a, b, ...): a constant of each branch, one bit per argument (the first the highest),
+ * set when the grouping set leaves that expression out (its null is a subtotal's). */
+static int emit_grouping(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                         rs_err *err) {
+    int64_t bits = 0;
+    int rc = 0;
+    if (sc == NULL || !sc->grouped)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "GROUPING() is only allowed in a query with GROUP BY");
+    if (n->n_list < 1 || n->n_list > 62 || n->star || n->distinct)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "GROUPING() takes 1 to 62 GROUP BY expressions");
+    for (int i = 0; i < n->n_list; i++) {
+        int at = grouping_position(ctx, sc, n->list[i], err, &rc);
+        if (rc)
+            return rc;
+        if (at < 0)
+            return sqlx_error(err, RS_EINVAL, n->list[i]->line, n->list[i]->column,
+                              "GROUPING() arguments must be GROUP BY expressions");
+        bits = bits << 1 | ((sc->key_mask >> at & 1) ? 0 : 1);
+    }
+    rs_buf_printf(out, "%lld", (long long)bits);
+    return 0;
+}
+
 static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     char upper[64], sqlname[64];
     const rt_function *f = find_func(n->name);
     upper_copy(upper, sizeof upper, n->name);
+    if (f == NULL && n->over == NULL && strcmp(upper, "GROUPING") == 0)
+        return emit_grouping(ctx, sc, n, out, err);
     if (f == NULL || f->kind == RT_EMITTED)
         if (f == NULL || strcmp(upper, "IF") != 0)
             return sqlx_error(err, RS_EINVAL, n->line, n->column, "unknown function '%s'", upper);
@@ -759,7 +811,7 @@ static int contains_aggregate(const sqlx_node *n) {
  * matters: SQLite's parser stack is 100 deep); anything else is checked on at most two rows. */
 static int emit_subquery_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sub, rs_buf *out,
                                rs_err *err) {
-    int simple = !sub->compound_op && !sub->n_ctes && !sub->distinct && !sub->n_group &&
+    int simple = !sub->compound_op && !sub->n_ctes && !sub->distinct && !sub->grouped &&
                  !sub->having && !sub->n_order && !sub->limit && !sub->offset &&
                  sub->n_items == 1 && sub->items[0].expr->kind != N_STAR;
     int one_row = simple && contains_aggregate(sub->items[0].expr);
@@ -1113,7 +1165,15 @@ static int is_group_text(const scope *sc, const char *text) {
     return 0;
 }
 
-/* In a grouped SELECT, a value that is a GROUP BY expression reads the group's key. */
+static int is_null_text(const scope *sc, const char *text) {
+    for (int i = 0; i < sc->n_null_texts; i++)
+        if (strcmp(sc->null_texts[i], text) == 0)
+            return 1;
+    return 0;
+}
+
+/* In a grouped SELECT, a value that is a GROUP BY expression reads the group's key; under
+ * grouping sets, one the set leaves out is null. */
 static int emit_grouped_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
                             rs_err *err) {
     rs_buf tmp = RS_BUF_INIT;
@@ -1122,6 +1182,8 @@ static int emit_grouped_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, r
         rc = nomem(err);
     if (rc == 0 && is_group_text(sc, rs_buf_cstr(&tmp)))
         rs_buf_printf(out, "rs_gkey(%s)", rs_buf_cstr(&tmp));
+    else if (rc == 0 && is_null_text(sc, rs_buf_cstr(&tmp)))
+        rs_buf_puts(out, NULL_BLOB);
     else if (rc == 0)
         rs_buf_append(out, tmp.data, tmp.len);
     rs_buf_free(&tmp);
@@ -1133,7 +1195,8 @@ static int emit_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *o
         return too_deep(n, err);
     ctx->emit_depth++;
     int rc;
-    if (sc != NULL && sc->n_group_texts > 0 && !sc->in_aggregate_arg && n->kind != N_LIT_INT &&
+    if (sc != NULL && (sc->n_group_texts > 0 || sc->n_null_texts > 0) && !sc->in_aggregate_arg &&
+        n->kind != N_LIT_INT &&
         n->kind != N_LIT_STRING && n->kind != N_LIT_FLOAT)
         rc = emit_grouped_val(ctx, sc, n, out, err);
     else
@@ -1612,6 +1675,8 @@ static int projection_path(scope *sc, const sqlx_node *e, int *rel) {
 static int emit_projection(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, const char **names,
                            int final, int top, rs_buf *out, rs_err *err) {
     int rel = -1, item_rel;
+    if (sc->grouped)
+        return -1; /* a group's key reads rs_gkey (undefined -> null), or null when left out */
     for (int i = 0; i < s->n_items; i++) {
         if (projection_path(sc, s->items[i].expr, &item_rel) < 0 || (rel >= 0 && item_rel != rel))
             return -1;
@@ -1852,10 +1917,40 @@ static int emit_ctes(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf
     return 0;
 }
 
+/* Under grouping sets, split the rendered GROUP BY texts into this set's keys (group_texts)
+ * and the ones it leaves out (null_texts); an expression both in and out (`GROUP BY 1, a` with
+ * item 1 = a) stays a key. */
+static int split_grouping_set(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_err *err) {
+    const char **keys = sqlx_alloc(ctx->arena, (size_t)s->n_group * sizeof *keys);
+    const char **nulls = sqlx_alloc(ctx->arena, (size_t)s->n_group * sizeof *nulls);
+    int n_keys = 0, n_nulls = 0;
+    if (keys == NULL || nulls == NULL)
+        return nomem(err);
+    for (int i = 0; i < s->n_group; i++)
+        if (s->gset_mask >> i & 1)
+            keys[n_keys++] = sc->all_group_texts[i];
+    for (int i = 0; i < s->n_group; i++) {
+        const char *text = sc->all_group_texts[i];
+        int kept = 0;
+        for (int k = 0; k < n_keys; k++)
+            kept |= strcmp(keys[k], text) == 0;
+        if (!kept)
+            nulls[n_nulls++] = text;
+        else
+            sc->key_mask |= (uint64_t)1 << i;
+    }
+    sc->group_texts = keys;
+    sc->n_group_texts = n_keys;
+    sc->null_texts = nulls;
+    sc->n_null_texts = n_nulls;
+    return 0;
+}
+
 /* The SQLite text of each GROUP BY expression (ordinals and select aliases resolved), kept in
  * the scope so that the select list, HAVING and ORDER BY read the group keys. */
 static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_err *err) {
     int rc = 0;
+    sc->grouped = s->grouped;
     if (s->n_group == 0)
         return 0;
     sc->group_texts = sqlx_alloc(ctx->arena, (size_t)s->n_group * sizeof *sc->group_texts);
@@ -1885,9 +1980,15 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
         rs_buf_free(&text);
     }
     sc->alias_sel = NULL;
-    if (rc == 0)
-        sc->n_group_texts = s->n_group;
-    return rc;
+    if (rc)
+        return rc;
+    sc->all_group_texts = sc->group_texts;
+    sc->n_all_group = s->n_group;
+    if (s->gset_branch)
+        return split_grouping_set(ctx, sc, s, err);
+    sc->n_group_texts = s->n_group;
+    sc->key_mask = ~(uint64_t)0;
+    return 0;
 }
 
 /* The first window function call in an expression (outside subqueries), or NULL. */
@@ -1921,11 +2022,25 @@ static int refuse_window(const sqlx_node *e, const char *clause, rs_err *err) {
                       "window function '%s' is not allowed in %s", upper, clause);
 }
 
+static int selects_aggregate(const sqlx_select *s) {
+    if (s->having != NULL && contains_aggregate(s->having))
+        return 1;
+    for (int i = 0; i < s->n_items; i++)
+        if (s->items[i].expr->kind != N_STAR && contains_aggregate(s->items[i].expr))
+            return 1;
+    return 0;
+}
+
 static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
                              rs_err *err) {
     int rc = 0;
     for (int i = 0; i < sc->n_group_texts; i++)
         rs_buf_printf(out, "%srs_gkey(%s)", i ? "," : " GROUP BY ", sc->group_texts[i]);
+    /* GROUP BY () groups every row into one. With an aggregate selected SQLite does that
+     * already (and answers one row on no input, as SQL wants); without one, a constant key
+     * makes the one group. */
+    if (s->grouped && sc->n_group_texts == 0 && !selects_aggregate(s))
+        rs_buf_puts(out, " GROUP BY NULL");
     sc->alias_sel = s;
     if (s->having != NULL) {
         rc = refuse_window(s->having, "HAVING", err);
@@ -1970,8 +2085,11 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     if (s->from != NULL)
         rs_buf_printf(out, " FROM %s", rs_buf_cstr(&from));
     if (s->where != NULL) {
+        int n_null_texts = sc->n_null_texts;
+        sc->n_null_texts = 0; /* WHERE reads the rows, before any grouping set nulls a key */
         rs_buf_puts(out, " WHERE ");
         rc = emit_cond(ctx, sc, s->where, out, err);
+        sc->n_null_texts = n_null_texts;
         if (rc)
             goto done;
     }
@@ -2079,6 +2197,104 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
     return rc;
 }
 
+/* ORDER BY over the union of grouping sets sees output fields only: a key written as one of
+ * the select list's expressions (SUM(x), GROUPING(a)) becomes its position. */
+static int order_by_outputs(sqlx_emit_ctx *ctx, const sqlx_select *s, sqlx_order **order,
+                            rs_err *err) {
+    *order = sqlx_alloc(ctx->arena, (size_t)s->n_order * sizeof **order);
+    if (*order == NULL)
+        return nomem(err);
+    for (int i = 0; i < s->n_order; i++) {
+        (*order)[i] = s->order[i];
+        for (int k = 0; k < s->n_items; k++) {
+            if (s->items[k].expr->kind == N_STAR ||
+                !sqlx_same_node(s->items[k].expr, s->order[i].expr))
+                continue;
+            sqlx_node *pos = sqlx_alloc(ctx->arena, sizeof *pos);
+            char digits[24];
+            snprintf(digits, sizeof digits, "%d", k + 1);
+            if (pos == NULL || (pos->text = sqlx_strndup(ctx->arena, digits, strlen(digits))) == NULL)
+                return nomem(err);
+            pos->kind = N_LIT_INT;
+            pos->line = s->order[i].expr->line;
+            pos->column = s->order[i].expr->column;
+            (*order)[i].expr = pos;
+            break;
+        }
+        if ((*order)[i].expr->kind != N_LIT_INT && contains_aggregate((*order)[i].expr))
+            return sqlx_error(err, RS_EUNSUPPORTED, (*order)[i].expr->line,
+                              (*order)[i].expr->column,
+                              "unsupported SQL: ORDER BY an aggregate that is not in the select "
+                              "list, with grouping sets, is not supported by rockset-local");
+    }
+    return 0;
+}
+
+/* One grouping set's SELECT: the statement's core, grouped by that set alone. */
+static sqlx_select *gset_branch(sqlx_emit_ctx *ctx, const sqlx_select *s, uint64_t mask) {
+    sqlx_select *b = sqlx_alloc(ctx->arena, sizeof *b);
+    if (b == NULL)
+        return NULL;
+    *b = *s;
+    b->ctes = NULL;
+    b->n_ctes = 0;
+    b->order = NULL;
+    b->n_order = 0;
+    b->limit = b->offset = NULL;
+    b->limit_all = 0;
+    b->gsets = NULL;
+    b->n_gsets = 0;
+    b->gset_branch = 1;
+    b->gset_mask = mask;
+    return b;
+}
+
+/* GROUP BY GROUPING SETS / ROLLUP / CUBE: one SELECT per set, glued by UNION ALL (UNION under
+ * SELECT DISTINCT) and ordered and limited outside, like any compound. */
+static int emit_grouping_sets(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_mode mode,
+                              int final, int top, int64_t default_limit, rs_buf *out,
+                              rs_err *err) {
+    if (s->n_gsets == 1) {
+        sqlx_select *one = gset_branch(ctx, s, s->gsets[0]);
+        if (one == NULL)
+            return nomem(err);
+        one->order = s->order;
+        one->n_order = s->n_order;
+        one->limit = s->limit;
+        one->offset = s->offset;
+        one->limit_all = s->limit_all;
+        return emit_simple(ctx, sc, one, mode, final, top, default_limit, out, err);
+    }
+    sqlx_select *all_sets = gset_branch(ctx, s, s->gsets[0]);
+    for (int i = 1; all_sets != NULL && i < s->n_gsets; i++) {
+        sqlx_select *next = sqlx_alloc(ctx->arena, sizeof *next);
+        sqlx_select *branch = gset_branch(ctx, s, s->gsets[i]);
+        if (next == NULL || branch == NULL)
+            return nomem(err);
+        next->compound_op = s->distinct ? "UNION" : "UNION ALL";
+        next->left = all_sets;
+        next->right = branch;
+        next->line = s->line;
+        next->column = s->column;
+        all_sets = next;
+    }
+    if (all_sets == NULL)
+        return nomem(err);
+    int rc = order_by_outputs(ctx, s, &all_sets->order, err);
+    if (rc)
+        return rc;
+    all_sets->n_order = s->n_order;
+    all_sets->limit = s->limit;
+    all_sets->offset = s->offset;
+    all_sets->limit_all = s->limit_all;
+    if (mode != MODE_SCALAR)
+        return emit_compound(ctx, sc, all_sets, final, top, default_limit, out, err);
+    rs_buf_puts(out, "SELECT rs_first(doc) AS v FROM (");
+    rc = emit_compound(ctx, sc, all_sets, 0, 0, 0, out, err);
+    rs_buf_printf(out, ") AS r%d", ctx->n_rel++);
+    return rc;
+}
+
 /* Any query; in MODE_SCALAR the one column is the value of the single selected field. */
 static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, sel_mode mode,
                            int final, int top, int64_t default_limit, rs_buf *out, rs_err *err) {
@@ -2088,6 +2304,8 @@ static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select 
     int rc = emit_ctes(ctx, &sc, s, out, err);
     if (rc)
         return rc;
+    if (s->compound_op == NULL && s->n_gsets > 0)
+        return emit_grouping_sets(ctx, &sc, s, mode, final, top, default_limit, out, err);
     if (s->compound_op == NULL)
         return emit_simple(ctx, &sc, s, mode, final, top, default_limit, out, err);
     if (mode == MODE_SCALAR) {

@@ -182,8 +182,16 @@ struct sqlx_select {
     int n_items;
     sqlx_from *from; /* NULL: no FROM; comma joins are CROSS JOIN trees */
     sqlx_node *where, *having;
-    sqlx_node **group;
+    sqlx_node **group; /* distinct GROUP BY expressions (every grouping set's, in order) */
     int n_group;
+    int grouped; /* has a GROUP BY clause, even `GROUP BY ()` (one group of all rows) */
+    /* GROUPING SETS / ROLLUP / CUBE: each set a bitmask over group[] (n_gsets == 0: one set,
+     * all of group[]); the emitter answers them as a UNION ALL of one GROUP BY per set */
+    uint64_t *gsets;
+    int n_gsets;
+    /* set on the emitter's copy for one grouping set: group[] bits not in gset_mask are null */
+    int gset_branch;
+    uint64_t gset_mask;
     /* compound: left compound_op right ("UNION", "UNION ALL", "INTERSECT", "EXCEPT") */
     const char *compound_op;
     sqlx_select *left, *right;
@@ -206,6 +214,9 @@ typedef struct sqlx_ast {
 
 /* Parse one statement (an optional trailing ';' allowed). */
 int sqlx_parse(const char *sql, sqlx_arena *a, sqlx_ast *out, rs_err *err);
+
+/* Structural equality of two expressions (subqueries and window calls equal only themselves). */
+int sqlx_same_node(const sqlx_node *a, const sqlx_node *b);
 
 /* Set a translation error: RS_EINVAL (syntax/semantic) or RS_EUNSUPPORTED, type QUERY_ERROR,
  * message suffixed with the position. Returns code. */

@@ -1184,6 +1184,225 @@ static int ends_select_list(parser *ps) {
     return 0;
 }
 
+/* ---------------- GROUP BY ---------------- */
+
+/* Grouping sets are bitmasks over s->group, so a SELECT groups by at most 64 distinct
+ * expressions; each set becomes one GROUP BY of a UNION ALL, and SQLite caps a compound
+ * SELECT at 500 terms. */
+#define MAX_GROUPING_SETS 256
+
+/* A grouping element's sets (bitmasks over s->group). */
+typedef struct gset_list {
+    uint64_t *sets;
+    int n;
+} gset_list;
+
+static int same_text(const char *a, const char *b) {
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int same_nodes(sqlx_node *const *a, sqlx_node *const *b, int n) {
+    for (int i = 0; i < n; i++)
+        if (!sqlx_same_node(a[i], b[i]))
+            return 0;
+    return 1;
+}
+
+/* Structural equality, so that `GROUP BY ROLLUP (a), a` groups by a once. */
+int sqlx_same_node(const sqlx_node *a, const sqlx_node *b) {
+    if (a == b)
+        return 1;
+    if (a == NULL || b == NULL || a->kind != b->kind || a->sub != NULL || b->sub != NULL ||
+        a->over != NULL || b->over != NULL || a->n_agg_order || b->n_agg_order)
+        return 0;
+    if (!same_text(a->text, b->text) || !same_text(a->op, b->op) || a->ival != b->ival ||
+        a->negated != b->negated || a->distinct != b->distinct || a->star != b->star ||
+        a->n_list != b->n_list || a->n_parts != b->n_parts)
+        return 0;
+    if (a->kind == N_FUNC || a->kind == N_EXTRACT || a->kind == N_CAST) {
+        if (a->name == NULL || b->name == NULL || strcasecmp(a->name, b->name) != 0)
+            return 0;
+    } else if (!same_text(a->name, b->name)) {
+        return 0;
+    }
+    for (int i = 0; i < a->n_parts; i++)
+        if (!same_text(a->names[i], b->names[i]) ||
+            (a->names[i] == NULL && !sqlx_same_node(a->index[i], b->index[i])))
+            return 0;
+    return sqlx_same_node(a->a, b->a) && sqlx_same_node(a->b, b->b) && sqlx_same_node(a->c, b->c) &&
+           same_nodes(a->list, b->list, a->n_list);
+}
+
+/* The position of e in s->group, appending it when new; -1 on error. */
+static int group_position(parser *ps, sqlx_select *s, sqlx_node *e) {
+    for (int i = 0; i < s->n_group; i++)
+        if (sqlx_same_node(s->group[i], e))
+            return i;
+    if (s->n_group == 64) {
+        unsupported(ps, cur(ps), "grouping sets over more than 64 expressions are");
+        return -1;
+    }
+    return push_node(ps, &s->group, &s->n_group, e) ? s->n_group - 1 : -1;
+}
+
+/* "( e, ... )" (possibly empty) as positions in s->group, in order; *n = -1 on error. */
+static int *parse_group_columns(parser *ps, sqlx_select *s, int *n) {
+    int *pos = NULL;
+    *n = -1;
+    if (!expect_op(ps, "("))
+        return NULL;
+    int count = 0;
+    if (!is_op(cur(ps), ")")) {
+        do {
+            sqlx_node *e = parse_expr(ps);
+            int at = e ? group_position(ps, s, e) : -1;
+            if (at < 0 || !grow(ps, (void **)&pos, count, sizeof *pos))
+                return NULL;
+            pos[count++] = at;
+        } while (accept_op(ps, ","));
+    }
+    if (!expect_op(ps, ")"))
+        return NULL;
+    *n = count;
+    return pos;
+}
+
+static int gset_push(parser *ps, gset_list *l, uint64_t set) {
+    if (l->n == MAX_GROUPING_SETS) {
+        unsupported(ps, cur(ps), "more than 256 grouping sets are");
+        return 0;
+    }
+    if (!grow(ps, (void **)&l->sets, l->n, sizeof *l->sets))
+        return 0;
+    l->sets[l->n++] = set;
+    return 1;
+}
+
+static uint64_t mask_of(const int *pos, int n) {
+    uint64_t m = 0;
+    for (int i = 0; i < n; i++)
+        m |= (uint64_t)1 << pos[i];
+    return m;
+}
+
+/* ROLLUP (a, b, c): (a, b, c), (a, b), (a), (). */
+static int parse_rollup(parser *ps, sqlx_select *s, gset_list *out) {
+    int n;
+    int *pos = parse_group_columns(ps, s, &n);
+    if (n < 0)
+        return 0;
+    for (int k = n; k >= 0; k--)
+        if (!gset_push(ps, out, mask_of(pos, k)))
+            return 0;
+    return 1;
+}
+
+/* CUBE (a, b): every subset, the fullest first: (a, b), (a), (b), (). */
+static int parse_cube(parser *ps, const sqlx_token *at, sqlx_select *s, gset_list *out) {
+    int n;
+    int *pos = parse_group_columns(ps, s, &n);
+    if (n < 0)
+        return 0;
+    if (n > 8)
+        return unsupported(ps, at, "CUBE of more than 8 expressions is") != NULL;
+    for (int bits = (1 << n) - 1; bits >= 0; bits--) {
+        uint64_t m = 0;
+        for (int i = 0; i < n; i++)
+            if (bits & (1 << (n - 1 - i)))
+                m |= (uint64_t)1 << pos[i];
+        if (!gset_push(ps, out, m))
+            return 0;
+    }
+    return 1;
+}
+
+/* GROUPING SETS ( (a, b), a, (), ... ). */
+static int parse_grouping_sets(parser *ps, sqlx_select *s, gset_list *out) {
+    if (!expect_op(ps, "("))
+        return 0;
+    do {
+        int n, at;
+        if (is_op(cur(ps), "(")) {
+            int *pos = parse_group_columns(ps, s, &n);
+            if (n < 0 || !gset_push(ps, out, mask_of(pos, n)))
+                return 0;
+            continue;
+        }
+        sqlx_node *e = parse_expr(ps);
+        if (e == NULL || (at = group_position(ps, s, e)) < 0 ||
+            !gset_push(ps, out, (uint64_t)1 << at))
+            return 0;
+    } while (accept_op(ps, ","));
+    return expect_op(ps, ")");
+}
+
+/* One grouping element as its list of sets; *special = 1 unless it is a plain expression. */
+static int parse_group_element(parser *ps, sqlx_select *s, gset_list *out, int *special) {
+    *special = 1;
+    if (is_op(cur(ps), "(") && is_op(&ps->toks[ps->pos + 1], ")")) {
+        ps->pos += 2; /* (): one group of all rows */
+        return gset_push(ps, out, 0);
+    }
+    if (accept_kw(ps, "ROLLUP"))
+        return parse_rollup(ps, s, out);
+    if (accept_kw(ps, "CUBE"))
+        return parse_cube(ps, &ps->toks[ps->pos - 1], s, out);
+    if (is_kw(cur(ps), "GROUPING") && is_kw(&ps->toks[ps->pos + 1], "SETS")) {
+        ps->pos += 2;
+        return parse_grouping_sets(ps, s, out);
+    }
+    *special = 0;
+    sqlx_node *e = parse_expr(ps);
+    int at = e ? group_position(ps, s, e) : -1;
+    return at >= 0 && gset_push(ps, out, (uint64_t)1 << at);
+}
+
+/* Grouping elements combine as a cross product: GROUP BY a, ROLLUP (b) = (a, b), (a). */
+static int cross_sets(parser *ps, gset_list *acc, const gset_list *element, int distinct) {
+    gset_list next = {0};
+    for (int i = 0; i < acc->n; i++)
+        for (int j = 0; j < element->n; j++) {
+            uint64_t set = acc->sets[i] | element->sets[j];
+            int seen = 0;
+            for (int k = 0; distinct && k < next.n && !seen; k++)
+                seen = next.sets[k] == set;
+            if (!seen && !gset_push(ps, &next, set))
+                return 0;
+        }
+    *acc = next;
+    return 1;
+}
+
+/* GROUP BY [ALL | DISTINCT] element, ...: s->group holds the distinct expressions; grouping
+ * sets are recorded only when an element is not a plain expression. */
+static int parse_group_by(parser *ps, sqlx_select *s) {
+    gset_list acc = {0};
+    int any_special = 0, distinct = 0;
+    ps->pos++;
+    if (!expect_kw(ps, "BY"))
+        return 0;
+    s->grouped = 1;
+    if (accept_kw(ps, "DISTINCT"))
+        distinct = 1;
+    else if (is_kw(cur(ps), "ALL") && !is_op(&ps->toks[ps->pos + 1], "("))
+        ps->pos++;
+    if (!gset_push(ps, &acc, 0))
+        return 0;
+    do {
+        gset_list element = {0};
+        int special;
+        if (!parse_group_element(ps, s, &element, &special) ||
+            !cross_sets(ps, &acc, &element, distinct))
+            return 0;
+        any_special |= special;
+    } while (accept_op(ps, ","));
+    if (any_special) {
+        s->gsets = acc.sets;
+        s->n_gsets = acc.n;
+    }
+    return 1;
+}
+
 static sqlx_select *parse_select_core(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
@@ -1216,17 +1435,8 @@ static sqlx_select *parse_select_core(parser *ps) {
         return NULL;
     if (accept_kw(ps, "WHERE") && !(s->where = parse_expr(ps)))
         return NULL;
-    if (is_kw(cur(ps), "GROUP")) {
-        ps->pos++;
-        if (!expect_kw(ps, "BY"))
-            return NULL;
-        if (is_kw(cur(ps), "ROLLUP") || is_kw(cur(ps), "CUBE") || is_kw(cur(ps), "GROUPING"))
-            return unsupported(ps, cur(ps), "ROLLUP/CUBE/GROUPING SETS are");
-        if (is_op(cur(ps), "(") && is_op(&ps->toks[ps->pos + 1], ")"))
-            ps->pos += 2; /* GROUP BY (): one group of all rows */
-        else if (!parse_expr_list(ps, &s->group, &s->n_group))
-            return NULL;
-    }
+    if (is_kw(cur(ps), "GROUP") && !parse_group_by(ps, s))
+        return NULL;
     if (accept_kw(ps, "HAVING") && !(s->having = parse_expr(ps)))
         return NULL;
     if (is_kw(cur(ps), "WINDOW"))
