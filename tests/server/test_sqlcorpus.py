@@ -29,11 +29,14 @@ Comparison is strict: row order (unless "-- unordered"), key order inside each r
 float (1 is not 1.0), bool versus number, present versus absent keys. Inside nested objects the
 key order is not compared (Rockset leaves object key order unspecified); everything else is.
 
-Output: "PASS sqlcorpus/<stem>/<case>" per passing case. A failing case prints
-"FAIL sqlcorpus/<stem>/<case>: <why>" when RS_SQLCORPUS_STRICT=1, else
-"XFAIL sqlcorpus/<stem>/<case>: <why>", which tests/run.sh does not count (the engine is being
-built; the corpus states what Rockset answers). A malformed .test file or a fixture that cannot
-be loaded is always a FAIL. The last line is "sqlcorpus: P passed, F expected-to-fail of N".
+Output: "PASS sqlcorpus/<stem>/<case>" per passing case. Which failures are expected is said
+by KNOWN_FAILURES in the corpus directory (one "<stem>/<case>  # why" per line): a listed case
+that fails prints "XFAIL sqlcorpus/<stem>/<case>: <why>", which tests/run.sh does not count; a
+case that fails and is not listed, and a listed case that now passes (so the list shrinks as
+the engine grows), print "FAIL ...". With RS_SQLCORPUS_STRICT=1 every failure is a FAIL; a
+directory without KNOWN_FAILURES (a held-out corpus given by SQLCORPUS_DIR) reports its failures
+as XFAIL, to be counted. A malformed .test file or a fixture that cannot be loaded is always a
+FAIL. The last line is "sqlcorpus: P passed, F expected-to-fail of N".
 
 Environment: RS_TEST_URL, RS_TEST_KEY (as every test in tests/server/); SQLCORPUS_ONLY=<substring>
 runs the cases whose "<stem>/<case>" contains it; SQLCORPUS_DIR=<dir>[:<dir>...] reads the .test
@@ -78,11 +81,33 @@ def scrub(text):
     return text[:1500] + "..." if len(text) > 1500 else text
 
 
-def report(name, ok, why="", engine=True):
+def read_known_failures(directory):
+    """The set of "<stem>/<case>" KNOWN_FAILURES lists in directory, or None without one."""
+    path = os.path.join(directory, "KNOWN_FAILURES")
+    if not os.path.exists(path):
+        return None
+    known = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            name = line.split("#", 1)[0].strip()
+            if name:
+                known.add(name)
+    return known
+
+
+def report(name, ok, why="", engine=True, known=None):
     """One line per case. engine=False marks problems of the corpus or the environment, which
-    are real failures even outside strict mode."""
+    are real failures even outside strict mode. known: the directory's KNOWN_FAILURES set, or
+    None when it has none."""
     counts["total"] += 1
-    if ok:
+    listed = known is not None and name in known
+    if ok and listed and not STRICT:
+        counts["fail"] += 1
+        print(f"FAIL sqlcorpus/{name}: passes now; remove it from KNOWN_FAILURES", flush=True)
+    elif not ok and known is not None and not listed and engine and not STRICT:
+        counts["fail"] += 1
+        print(f"FAIL sqlcorpus/{name}: {scrub(why)}", flush=True)
+    elif ok:
         counts["pass"] += 1
         print(f"PASS sqlcorpus/{name}", flush=True)
     elif STRICT or not engine:
@@ -457,9 +482,10 @@ def run_file(path):
     except (RuntimeError, OSError, http.client.HTTPException, KeyError, TypeError) as exc:
         report(f"{stem}/fixtures", False, str(exc), engine=False)
         return
+    known = read_known_failures(os.path.dirname(path))
     for c in selected:
         why = run_case(c)
-        report(f"{stem}/{c.id}", why is None, why or "")
+        report(f"{stem}/{c.id}", why is None, why or "", known=known)
 
 
 def main():

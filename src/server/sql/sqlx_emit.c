@@ -293,12 +293,24 @@ static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_er
     return 0;
 }
 
+/* A bare name that names a relation of an outer query but is certainly a field of a relation
+ * of a nearer one reads that field: `_id IN (SELECT cust FROM ord)` inside `FROM cust`. */
+static int nearer_field_shadows(scope *sc, const scope *owner, const char *name) {
+    for (scope *s = sc; s != NULL && s != owner; s = s->parent)
+        for (int i = 0; i < s->n_rels; i++)
+            if (binding_supplies(&s->rels[i], name) == SUPPLY_YES)
+                return 1;
+    return 0;
+}
+
 /* A path: relation.field..., field... on the only relation, or a USING field. fn is rs_get
  * (value mode) or rs_getj (output mode). */
 static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
                      rs_err *err) {
     scope *owner = NULL;
     const binding *b = n->names[0] ? find_binding(sc, n->names[0], &owner) : NULL;
+    if (b != NULL && n->n_parts == 1 && nearer_field_shadows(sc, owner, n->names[0]))
+        b = NULL;
     if (b != NULL) {
         if (n->n_parts == 1) {
             rs_buf_printf(out, "CAST(r%d.doc AS BLOB)", b->rel);
@@ -1596,6 +1608,8 @@ static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int positi
         return e->names[e->n_parts - 1];
     if (e->kind == N_FUNC && e->text == NULL && e->name[0] != '#')
         snprintf(tmp, sizeof tmp, "?%s", e->name);
+    else if (e->kind == N_CAST && e->text != NULL) /* CAST(...), not x::type */
+        snprintf(tmp, sizeof tmp, "?%s", e->text);
     else
         snprintf(tmp, sizeof tmp, "?field%d", position);
     return sqlx_strndup(ctx->arena, tmp, strlen(tmp));
@@ -2053,15 +2067,49 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
     return rc;
 }
 
+/* SELECT DISTINCT a, b is GROUP BY a, b, so that its rows are told apart by Rockset's
+ * equality as groups are (null and undefined one key, 1 and 1.0 one key), not by the text of
+ * the row document. Not with stars, aggregates or window functions (DISTINCT applies after
+ * them); NULL when the SELECT stays as written. */
+static const sqlx_select *distinct_as_group_by(sqlx_emit_ctx *ctx, const sqlx_select *s) {
+    if (!s->distinct || s->grouped || s->n_items > 64)
+        return NULL;
+    for (int i = 0; i < s->n_items; i++) {
+        const sqlx_node *e = s->items[i].expr;
+        if (e->kind == N_STAR || contains_aggregate(e) || first_window_call(e) != NULL)
+            return NULL;
+    }
+    sqlx_select *g = sqlx_alloc(ctx->arena, sizeof *g);
+    sqlx_node **keys = sqlx_alloc(ctx->arena, (size_t)s->n_items * sizeof *keys);
+    if (g == NULL || keys == NULL)
+        return NULL;
+    for (int i = 0; i < s->n_items; i++)
+        keys[i] = s->items[i].expr;
+    *g = *s;
+    g->distinct = 0;
+    g->grouped = 1;
+    g->group = keys;
+    g->n_group = s->n_items;
+    return g;
+}
+
 /* A plain SELECT core with its own ORDER BY / LIMIT. */
 static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_mode mode,
                        int final, int top, int64_t default_limit, rs_buf *out, rs_err *err) {
     int rc = 0;
+    const sqlx_select *grouped = distinct_as_group_by(ctx, s);
+    if (grouped != NULL)
+        s = grouped;
+    else if (ctx->arena->oom)
+        return nomem(err);
     rs_buf from = RS_BUF_INIT;
+    const sqlx_select *names_of = ctx->names_of; /* for this SELECT's items, not FROM's */
+    ctx->names_of = NULL;
     sc->where_keys = s->where;
     rc = refuse_window(s->where, "WHERE", err);
     if (rc == 0 && s->from != NULL)
         rc = emit_from(ctx, sc, s->from, &from, err);
+    ctx->names_of = names_of;
     if (rc == 0)
         rc = render_group_texts(ctx, sc, s, err);
     if (rc)
@@ -2116,21 +2164,24 @@ static const sqlx_select *leftmost_core(const sqlx_select *s) {
 }
 
 static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
-                        rs_buf *out, rs_err *err) {
+                        int right, rs_buf *out, rs_err *err) {
     if (!s->compound_op && !s->n_ctes && !s->n_order && !s->limit && !s->offset) {
         scope inner;
         memset(&inner, 0, sizeof inner);
         inner.parent = sc;
         return emit_simple(ctx, &inner, s, MODE_DOC, final, top, 0, out, err);
     }
+    /* SQLite reads a compound left to right, all operators alike: only a left operand may be
+     * written inline (a right one, `1 UNION ALL (2 INTERSECT 2)`, is wrapped below) */
     if (s->compound_op && strcmp(s->compound_op, "WRAP") != 0 && !s->n_ctes && !s->n_order &&
-        !s->limit && s->offset == NULL) {
-        int rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+        !s->limit && s->offset == NULL && !right) {
+        const sqlx_select *names = ctx->names_of ? ctx->names_of : leftmost_core(s);
+        int rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
         if (rc)
             return rc;
         rs_buf_printf(out, " %s ", s->compound_op);
-        ctx->names_of = leftmost_core(s);
-        return emit_operand(ctx, sc, s->right, final, 0, out, err);
+        ctx->names_of = names;
+        return emit_operand(ctx, sc, s->right, final, 0, 1, out, err);
     }
     rs_buf_puts(out, "SELECT doc FROM (");
     int rc = emit_query_impl(ctx, sc, s, MODE_DOC, final, top, 0, out, err);
@@ -2144,16 +2195,18 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
     int rc;
     int outer = ctx->n_rel++;
     int wrapped = s->n_order || s->limit != NULL || s->offset != NULL || default_limit > 0;
+    /* a wrapped right operand names its fields after the enclosing compound's first SELECT */
+    const sqlx_select *names = ctx->names_of ? ctx->names_of : leftmost_core(s);
     if (wrapped)
         rs_buf_puts(out, "SELECT doc FROM (");
     if (strcmp(s->compound_op, "WRAP") == 0) {
-        rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+        rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
     } else {
-        rc = emit_operand(ctx, sc, s->left, final, top, out, err);
+        rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
         rs_buf_printf(out, " %s ", s->compound_op);
-        ctx->names_of = leftmost_core(s);
+        ctx->names_of = names;
         if (!rc)
-            rc = emit_operand(ctx, sc, s->right, final, 0, out, err);
+            rc = emit_operand(ctx, sc, s->right, final, 0, 1, out, err);
     }
     if (rc || !wrapped)
         return rc;

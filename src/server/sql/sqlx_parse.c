@@ -240,20 +240,38 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
     return expect_op(ps, ")") ? fn : NULL;
 }
 
-/* CAST(x AS type) / TRY_CAST; EXTRACT(part FROM x); SUBSTRING(s FROM a [FOR b]). */
+/* A type name after AS or ::; `double precision` is two words. */
+static const char *parse_type_name(parser *ps) {
+    sqlx_token *t = cur(ps);
+    if (t->kind != TK_IDENT)
+        return syntax_error(ps, "a type name");
+    ps->pos++;
+    if (is_kw(t, "DOUBLE") && accept_kw(ps, "PRECISION"))
+        return "double precision";
+    return t->text;
+}
+
+/* The CAST keywords and their rs_cast mode (fn_cond.c): plain, TRY, STATIC, TRY_STATIC. */
+static int cast_mode(const sqlx_token *t) {
+    static const char *const names[] = {"CAST", "TRY_CAST", "STATIC_CAST", "TRY_STATIC_CAST"};
+    for (int i = 0; i < 4; i++)
+        if (is_kw(t, names[i]))
+            return i;
+    return -1;
+}
+
+/* CAST(x AS type) and its TRY_ / STATIC_ forms; EXTRACT(part FROM x); SUBSTRING(s FROM a
+ * [FOR b]). */
 static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
-    if (is_kw(name_tok, "CAST") || is_kw(name_tok, "TRY_CAST")) {
+    if (cast_mode(name_tok) >= 0) {
         sqlx_node *n = new_node(ps, N_CAST, name_tok);
         if (n == NULL)
             return NULL;
-        n->ival = is_kw(name_tok, "TRY_CAST");
+        n->ival = cast_mode(name_tok);
+        n->text = name_tok->text; /* names the unaliased item: ?CAST */
         n->a = parse_expr(ps);
-        if (n->a == NULL || !expect_kw(ps, "AS"))
+        if (n->a == NULL || !expect_kw(ps, "AS") || (n->name = parse_type_name(ps)) == NULL)
             return NULL;
-        if (cur(ps)->kind != TK_IDENT)
-            return syntax_error(ps, "a type name");
-        n->name = cur(ps)->text;
-        ps->pos++;
         return expect_op(ps, ")") ? n : NULL;
     }
     if (is_kw(name_tok, "EXTRACT")) {
@@ -378,7 +396,7 @@ static sqlx_node *parse_over(parser *ps, sqlx_node *fn) {
 static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
     sqlx_node *fn;
     ps->pos++; /* '(' */
-    if (is_kw(name_tok, "CAST") || is_kw(name_tok, "TRY_CAST") || is_kw(name_tok, "EXTRACT") ||
+    if (cast_mode(name_tok) >= 0 || is_kw(name_tok, "EXTRACT") ||
         is_kw(name_tok, "SUBSTRING"))
         fn = parse_special_call(ps, name_tok);
     else if (is_kw(name_tok, "TABLE") || is_kw(name_tok, "FIELD"))
@@ -673,11 +691,9 @@ static sqlx_node *parse_postfix(parser *ps) {
         if (c == NULL)
             return NULL;
         ps->pos++;
-        if (cur(ps)->kind != TK_IDENT)
-            return syntax_error(ps, "a type name");
-        c->name = cur(ps)->text;
+        if ((c->name = parse_type_name(ps)) == NULL)
+            return NULL;
         c->a = e;
-        ps->pos++;
         e = c;
     }
     while (e != NULL && is_kw(cur(ps), "AT") && is_kw(&ps->toks[ps->pos + 1], "TIME") &&
