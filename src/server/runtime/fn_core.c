@@ -684,14 +684,47 @@ static size_t put_number_key(unsigned char *out, const rv *v) {
     return 16;
 }
 
+/* rs_skey of the plain SQL values ORDER BY mostly sees - numbers and short strings - built in
+ * one stack buffer, without decoding an rv or growing a heap buffer (top-N queries call it once
+ * per row and key). Returns 0 when the value needs the general path. */
+static int skey_fast(sqlite3_context *ctx, sqlite3_value *arg) {
+    unsigned char key[1 + 16 + 240];
+    int type = sqlite3_value_type(arg);
+    rv v;
+    if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
+        v.type = type == SQLITE_INTEGER ? RV_INT : RV_FLOAT;
+        if (type == SQLITE_INTEGER)
+            v.i = sqlite3_value_int64(arg);
+        else
+            v.f = sqlite3_value_double(arg);
+        key[0] = (unsigned char)rv_rank(v.type);
+        sqlite3_result_blob(ctx, key, (int)(1 + put_number_key(key + 1, &v)), SQLITE_TRANSIENT);
+        return 1;
+    }
+    if (type != SQLITE_TEXT)
+        return 0;
+    const unsigned char *text = sqlite3_value_text(arg);
+    int len = sqlite3_value_bytes(arg);
+    if (text == NULL || len > 240)
+        return 0;
+    key[0] = (unsigned char)rv_rank(RV_STRING);
+    memcpy(key + 1, text, (size_t)len);
+    sqlite3_result_blob(ctx, key, len + 1, SQLITE_TRANSIENT);
+    return 1;
+}
+
 /* rs_skey(x): one BLOB whose byte order is Rockset's ORDER BY order (rs_rank, then rs_okey),
  * so that ORDER BY evaluates its expression once. */
+static int skey_fast(sqlite3_context *ctx, sqlite3_value *arg);
+
 static void fn_skey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     unsigned char head[1 + 16];
     rs_buf key = RS_BUF_INIT;
     size_t n = 1;
     rv v;
     (void)argc;
+    if (skey_fast(ctx, argv[0]))
+        return;
     rv_from_sqlite(argv[0], &v);
     head[0] = (unsigned char)(v.type == RV_UNDEFINED ? rv_rank(RV_NULL) : rv_rank(v.type));
     if (v.type == RV_INT || v.type == RV_FLOAT) {
@@ -729,7 +762,14 @@ static void fn_gkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void fn_jkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v;
+    int type = sqlite3_value_type(argv[0]);
     (void)argc;
+    if (type == SQLITE_NULL)
+        return;
+    if (type != SQLITE_BLOB) { /* numbers and strings are never nullish: no decoding */
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
     rv_from_sqlite(argv[0], &v);
     if (!rv_is_nullish(&v))
         sqlite3_result_value(ctx, argv[0]);

@@ -44,6 +44,7 @@ typedef struct binding {
     const sqlx_select *derived; /* CTE, subquery, view: its output names */
     const sqlx_from *unnest;    /* UNNEST: its names */
     const char *table;          /* collection: asked through has_field */
+    int collection;             /* stored documents: each has a string _id */
     int (*has_field)(void *ctx, const char *table, const char *field);
     void *has_field_ctx;
 } binding;
@@ -1338,6 +1339,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
         return rc;
     binding *b = &sc->rels[sc->n_rels - 1];
     b->derived = view_sel;
+    b->collection = rel.kind == SQLX_REL_COLLECTION;
     if (rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
         b->table = sqlx_strndup(ctx->arena, rel.table, strlen(rel.table));
         b->has_field = b->table != NULL ? rel.has_field : NULL;
@@ -1857,14 +1859,36 @@ static void put_order_key(rs_buf *out, const char *value, int desc, int nulls) {
     rs_buf_printf(out, "rs_skey(%s)%s", value, dir);
 }
 
+/* Whether a key's SQLite text reads a collection's _id: `rs_get(rN.doc,'_id')`. Every stored
+ * document has one, a non-empty string (docs.c refuses anything else), so SQLite's own text
+ * order is Rockset's order for it and rs_skey can be spared (top-N ties broken by _id). */
+static int reads_collection_id(scope *sc, const char *value) {
+    int rel, end = 0;
+    if (sscanf(value, "rs_get(r%d.doc,'_id')%n", &rel, &end) != 1 || value[end] != '\0')
+        return 0;
+    for (scope *s = sc; s != NULL; s = s->parent)
+        for (int i = 0; i < s->n_rels; i++)
+            if (s->rels[i].rel == rel)
+                return s->rels[i].collection;
+    return 0;
+}
+
 static int emit_order_key(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, const sqlx_order *o,
                           rs_buf *out, rs_err *err) {
     rs_buf value = RS_BUF_INIT;
     int rc = emit_val(ctx, sc, e, &value, err);
     if (rc == 0 && value.oom)
         rc = nomem(err);
-    if (rc == 0)
+    if (rc == 0 && reads_collection_id(sc, rs_buf_cstr(&value))) {
+        /* SQLite's NULL (an outer join's missing row) is first ascending, last descending,
+         * as Rockset's null is: only NULLS FIRST/LAST needs the extra key */
+        if (o->nulls != 0)
+            rs_buf_printf(out, "rs_nullish(%s)%s,", rs_buf_cstr(&value),
+                          o->nulls == 1 ? " DESC" : "");
+        rs_buf_printf(out, "%s%s", rs_buf_cstr(&value), o->desc ? " DESC" : "");
+    } else if (rc == 0) {
         put_order_key(out, rs_buf_cstr(&value), o->desc, o->nulls);
+    }
     rs_buf_free(&value);
     return rc;
 }
