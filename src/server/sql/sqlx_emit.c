@@ -604,10 +604,44 @@ static int emit_grouping(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_b
     return 0;
 }
 
+/* OBJECT(['a', 'b'], [x, y]) written with two literals is the object literal {'a': x, 'b': y}:
+ * an array literal turns an undefined element into null, but OBJECT leaves an undefined
+ * member out, so the pairs are built before the values array exists. NULL otherwise. */
+static const sqlx_node *object_of_literals(sqlx_emit_ctx *ctx, const sqlx_node *n) {
+    const sqlx_node *keys = n->n_list == 2 ? n->list[0] : NULL, *vals = keys ? n->list[1] : NULL;
+    if (keys == NULL || keys->kind != N_ARRAY || vals->kind != N_ARRAY ||
+        keys->n_list != vals->n_list || n->over != NULL || n->distinct || n->star)
+        return NULL;
+    for (int i = 0; i < keys->n_list; i++)
+        if (keys->list[i]->kind != N_LIT_STRING)
+            return NULL;
+    sqlx_node *obj = sqlx_alloc(ctx->arena, sizeof *obj);
+    sqlx_node **pairs = sqlx_alloc(ctx->arena, (size_t)(2 * keys->n_list + 1) * sizeof *pairs);
+    if (obj == NULL || pairs == NULL)
+        return NULL;
+    for (int i = 0; i < keys->n_list; i++) {
+        pairs[2 * i] = keys->list[i];
+        pairs[2 * i + 1] = vals->list[i];
+    }
+    obj->kind = N_OBJECT;
+    obj->line = n->line;
+    obj->column = n->column;
+    obj->list = pairs;
+    obj->n_list = 2 * keys->n_list;
+    return obj;
+}
+
 static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     char upper[64], sqlname[64];
     const rt_function *f = find_func(n->name);
     upper_copy(upper, sizeof upper, n->name);
+    if (strcmp(upper, "OBJECT") == 0) {
+        const sqlx_node *literal = object_of_literals(ctx, n);
+        if (literal != NULL)
+            return emit_val(ctx, sc, literal, out, err);
+        if (ctx->arena->oom)
+            return nomem(err);
+    }
     if (f == NULL && n->over == NULL && strcmp(upper, "GROUPING") == 0)
         return emit_grouping(ctx, sc, n, out, err);
     if (f == NULL || f->kind == RT_EMITTED)
@@ -2049,6 +2083,37 @@ static const sqlx_node *first_window_call(const sqlx_node *n) {
     return NULL;
 }
 
+/* The first aggregate call in an expression (outside subqueries), or NULL. */
+static const sqlx_node *first_aggregate_call(const sqlx_node *n) {
+    for (; n != NULL; n = n->a) {
+        const sqlx_node *found = NULL;
+        if (is_aggregate_call(n))
+            return n;
+        if (n->b != NULL)
+            found = first_aggregate_call(n->b);
+        if (found == NULL && n->c != NULL)
+            found = first_aggregate_call(n->c);
+        for (int i = 0; found == NULL && i < n->n_list; i++)
+            found = first_aggregate_call(n->list[i]);
+        for (int i = 0; found == NULL && n->kind == N_PATH && i < n->n_parts; i++)
+            found = first_aggregate_call(n->index[i]);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* WHERE filters rows before they are grouped: an aggregate there is an error naming it. */
+static int refuse_aggregate_in_where(const sqlx_node *where, rs_err *err) {
+    const sqlx_node *agg = first_aggregate_call(where);
+    char upper[64];
+    if (agg == NULL)
+        return 0;
+    upper_copy(upper, sizeof upper, agg->name);
+    return sqlx_error(err, RS_EINVAL, agg->line, agg->column,
+                      "aggregate function '%s' is not allowed in WHERE", upper);
+}
+
 /* Window functions are computed after WHERE, GROUP BY and HAVING: refuse them there. */
 static int refuse_window(const sqlx_node *e, const char *clause, rs_err *err) {
     const sqlx_node *w = first_window_call(e);
@@ -2131,6 +2196,8 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     ctx->names_of = NULL;
     sc->where_keys = s->where;
     rc = refuse_window(s->where, "WHERE", err);
+    if (rc == 0)
+        rc = refuse_aggregate_in_where(s->where, err);
     if (rc == 0 && s->from != NULL)
         rc = emit_from(ctx, sc, s->from, &from, err);
     ctx->names_of = names_of;

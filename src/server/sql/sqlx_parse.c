@@ -240,6 +240,18 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
     return expect_op(ps, ")") ? fn : NULL;
 }
 
+/* The parts rs_extract (runtime/fn_time.c) knows. */
+static int is_extract_part(const sqlx_token *t) {
+    static const char *const parts[] = {"YEAR",      "QUARTER", "MONTH",   "DAY",
+                                        "DAYOFWEEK", "DAYOFYEAR", "WEEK",  "ISOWEEK",
+                                        "ISOYEAR",   "DATE",    "HOUR",    "MINUTE",
+                                        "SECOND",    "MILLISECOND", "MICROSECOND"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (is_kw(t, parts[i]))
+            return 1;
+    return 0;
+}
+
 /* A type name after AS or ::; `double precision` is two words. */
 static const char *parse_type_name(parser *ps) {
     sqlx_token *t = cur(ps);
@@ -280,6 +292,11 @@ static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
             return NULL;
         if (cur(ps)->kind != TK_IDENT)
             return syntax_error(ps, "a date/time part");
+        if (!is_extract_part(cur(ps))) {
+            sqlx_error(ps->err, RS_EINVAL, cur(ps)->line, cur(ps)->column,
+                       "EXTRACT: unknown part '%s'", cur(ps)->text);
+            return NULL;
+        }
         n->name = cur(ps)->text;
         ps->pos++;
         if (!expect_kw(ps, "FROM"))
@@ -411,49 +428,101 @@ static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
 }
 
 /* INTERVAL n unit, INTERVAL 'n' unit: the interval function of that unit (DAYS(n), MONTHS(n)). */
+/* An interval constructor call: MONTHS(count) etc., written INTERVAL. */
+static sqlx_node *interval_call(parser *ps, const sqlx_token *at, const char *fn_name,
+                                sqlx_node *count) {
+    sqlx_node *fn = new_node(ps, N_FUNC, at);
+    if (fn == NULL || !push_node(ps, &fn->list, &fn->n_list, count))
+        return NULL;
+    fn->name = fn_name;
+    fn->text = "INTERVAL";
+    return fn;
+}
+
+static sqlx_node *int_literal(parser *ps, const sqlx_token *at, long long value) {
+    char digits[24];
+    sqlx_node *n = new_node(ps, N_LIT_INT, at);
+    snprintf(digits, sizeof digits, "%lld", value);
+    if (n != NULL && (n->text = sqlx_strndup(ps->a, digits, strlen(digits))) == NULL)
+        return oom(ps);
+    return n;
+}
+
+/* INTERVAL 'y-m' YEAR TO MONTH: y * 12 + m months (the sign in front applies to both). */
+static sqlx_node *parse_year_to_month(parser *ps, const sqlx_token *at, const char *text) {
+    long long years = 0, months = 0;
+    int sign = 1, end = 0;
+    if (*text == '-' || *text == '+')
+        sign = *text++ == '-' ? -1 : 1;
+    if (sscanf(text, "%lld-%lld%n", &years, &months, &end) != 2 || text[end] != '\0' ||
+        years < 0 || months < 0 || months > 11 || years > 100000000)
+        return NULL;
+    ps->pos += 3; /* YEAR TO MONTH */
+    return interval_call(ps, at, "MONTHS", int_literal(ps, at, sign * (years * 12 + months)));
+}
+
+static void *bad_interval(parser *ps, const sqlx_token *at, const char *text) {
+    if (!ps->err->code)
+        sqlx_error(ps->err, RS_EINVAL, at->line, at->column, "'%s' is not a valid INTERVAL", text);
+    return NULL;
+}
+
+/* INTERVAL n UNIT / INTERVAL 'n' UNIT (units singular or plural; QUARTER is 3 months) and
+ * INTERVAL 'y-m' YEAR TO MONTH, as the interval constructor calls. */
 static sqlx_node *parse_interval(parser *ps) {
-    static const char *const units[][2] = {{"MICROSECOND", "MICROSECONDS"},
-                                           {"MILLISECOND", "MILLISECONDS"},
-                                           {"SECOND", "SECONDS"},
-                                           {"MINUTE", "MINUTES"},
-                                           {"HOUR", "HOURS"},
-                                           {"DAY", "DAYS"},
-                                           {"WEEK", "WEEKS"},
-                                           {"MONTH", "MONTHS"},
-                                           {"YEAR", "YEARS"}};
+    static const char *const units[][3] = {{"MICROSECOND", "MICROSECONDS", "MICROSECONDS"},
+                                           {"MILLISECOND", "MILLISECONDS", "MILLISECONDS"},
+                                           {"SECOND", "SECONDS", "SECONDS"},
+                                           {"MINUTE", "MINUTES", "MINUTES"},
+                                           {"HOUR", "HOURS", "HOURS"},
+                                           {"DAY", "DAYS", "DAYS"},
+                                           {"WEEK", "WEEKS", "WEEKS"},
+                                           {"MONTH", "MONTHS", "MONTHS"},
+                                           {"QUARTER", "QUARTERS", "MONTHS"},
+                                           {"YEAR", "YEARS", "YEARS"}};
     sqlx_token *at = cur(ps);
     sqlx_node *count;
     ps->pos++;
     if (cur(ps)->kind == TK_STRING) {
         char *end;
         sqlx_token *t = cur(ps);
+        ps->pos++;
+        if (is_kw(cur(ps), "YEAR") && is_kw(&ps->toks[ps->pos + 1], "TO") &&
+            is_kw(&ps->toks[ps->pos + 2], "MONTH")) {
+            sqlx_node *ym = parse_year_to_month(ps, at, t->text);
+            return ym != NULL || ps->err->code ? ym : bad_interval(ps, at, t->text);
+        }
         (void)strtoll(t->text, &end, 10);
         if (*t->text == 0 || *end != 0)
-            return syntax_error(ps, "an integer count in INTERVAL 'n'");
+            return bad_interval(ps, at, t->text);
         count = new_node(ps, N_LIT_INT, t);
         if (count != NULL)
             count->text = t->text[0] == '+' ? t->text + 1 : t->text;
-        ps->pos++;
     } else {
         count = parse_unary(ps);
     }
     if (count == NULL)
         return NULL;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (is_kw(cur(ps), units[i][0]) || is_kw(cur(ps), units[i][1])) {
-            sqlx_node *fn = new_node(ps, N_FUNC, at);
-            if (fn == NULL || !push_node(ps, &fn->list, &fn->n_list, count))
+        if (!is_kw(cur(ps), units[i][0]) && !is_kw(cur(ps), units[i][1]))
+            continue;
+        if (i == 8) { /* QUARTER: count * 3 months */
+            sqlx_node *times = new_node(ps, N_BINARY, at);
+            if (times == NULL || (times->b = int_literal(ps, at, 3)) == NULL)
                 return NULL;
-            fn->name = units[i][1];
-            fn->text = "INTERVAL";
-            ps->pos++;
-            return fn;
+            times->op = "*";
+            times->a = count;
+            count = times;
         }
+        ps->pos++;
+        return interval_call(ps, at, units[i][2], count);
     }
     return syntax_error(ps, "an interval unit (MICROSECOND .. YEAR)");
 }
 
 /* ident[.ident | [expr]]... ; also DATE 'x' literals and bare CURRENT_* keywords. */
+static sqlx_node *parse_array_literal(parser *ps);
+
 static sqlx_node *parse_name_expr(parser *ps) {
     sqlx_token *t = cur(ps);
     static const char *const typed[] = {"DATE", "TIMESTAMP", "DATETIME", "TIME", "BYTES", NULL};
@@ -475,8 +544,10 @@ static sqlx_node *parse_name_expr(parser *ps) {
             ps->pos++;
             return new_node(ps, N_LIT_UNDEFINED, t);
         }
-        if (is_kw(t, "ARRAY") && is_op(&ps->toks[ps->pos + 1], "["))
-            return unsupported(ps, t, "ARRAY[...] constructors are");
+        if (is_kw(t, "ARRAY") && is_op(&ps->toks[ps->pos + 1], "[")) {
+            ps->pos++; /* ARRAY[a, b] is the array literal [a, b] */
+            return parse_array_literal(ps);
+        }
         if (is_op(&ps->toks[ps->pos + 1], "(")) {
             ps->pos++;
             return parse_call(ps, t);
