@@ -534,6 +534,25 @@ static int emit_over(sqlx_emit_ctx *ctx, scope *sc, const sqlx_window *w, rs_buf
 
 /* f(args) OVER (...): an aggregate over a window or a window-only function. LAG and LEAD give
  * null (not undefined) past the partition's edge unless a default is given. */
+/* NTH_VALUE(x, k): SQLite's NULL cannot tell a frame of fewer than k rows (null, printed, D23)
+ * from a k-th row whose x is undefined (left out), so the frame's size decides. */
+static int emit_nth_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                          rs_err *err) {
+    rs_buf_puts(out, "CASE WHEN count(*)");
+    int rc = emit_over(ctx, sc, n->over, out, err);
+    rs_buf_puts(out, " >= ");
+    if (!rc)
+        rc = emit_val(ctx, sc, n->list[1], out, err);
+    rs_buf_puts(out, " THEN nth_value(");
+    if (!rc)
+        rc = emit_args(ctx, sc, n, 0, out, err);
+    rs_buf_putc(out, ')');
+    if (!rc)
+        rc = emit_over(ctx, sc, n->over, out, err);
+    rs_buf_puts(out, " ELSE " NULL_BLOB " END");
+    return rc;
+}
+
 static int emit_window_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
                             const char *upper, rs_buf *out, rs_err *err) {
     char sqlname[64];
@@ -546,6 +565,8 @@ static int emit_window_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, c
                           "unsupported SQL: DISTINCT in window function '%s' is not supported by "
                           "rockset-local",
                           upper);
+    if (strcmp(upper, "NTH_VALUE") == 0 && !n->star)
+        return emit_nth_value(ctx, sc, n, out, err);
     if (n->star) {
         rs_buf_puts(out, "count(*)");
     } else {
@@ -2255,6 +2276,37 @@ static const sqlx_select *leftmost_core(const sqlx_select *s) {
 }
 
 static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
+                        int right, rs_buf *out, rs_err *err);
+
+/* "left OP right" of a compound; the right operand's fields take names' names. SQLite has no
+ * INTERSECT ALL / EXCEPT ALL: numbering the copies of each row (row_number over its equal
+ * rows) makes them distinct, so the plain operator keeps min(m, n) / m - n copies. */
+static int emit_set_operands(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
+                             const sqlx_select *names, int final, int top, rs_buf *out,
+                             rs_err *err) {
+    static const char numbered[] = "SELECT doc, row_number() OVER (PARTITION BY doc) AS n FROM (";
+    int counted = strcmp(s->compound_op, "INTERSECT ALL") == 0 ||
+                  strcmp(s->compound_op, "EXCEPT ALL") == 0;
+    if (counted)
+        rs_buf_printf(out, "SELECT doc FROM (%s", numbered);
+    int rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
+    if (rc)
+        return rc;
+    if (counted)
+        rs_buf_printf(out, ") AS r%d %.*s %s", ctx->n_rel++,
+                      (int)(strlen(s->compound_op) - 4), s->compound_op, numbered);
+    else
+        rs_buf_printf(out, " %s ", s->compound_op);
+    ctx->names_of = names;
+    rc = emit_operand(ctx, sc, s->right, final, 0, 1, out, err);
+    if (counted) {
+        rs_buf_printf(out, ") AS r%d) AS r%d", ctx->n_rel, ctx->n_rel + 1);
+        ctx->n_rel += 2;
+    }
+    return rc;
+}
+
+static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int final, int top,
                         int right, rs_buf *out, rs_err *err) {
     if (!s->compound_op && !s->n_ctes && !s->n_order && !s->limit && !s->offset) {
         scope inner;
@@ -2267,12 +2319,7 @@ static int emit_operand(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, int
     if (s->compound_op && strcmp(s->compound_op, "WRAP") != 0 && !s->n_ctes && !s->n_order &&
         !s->limit && s->offset == NULL && !right) {
         const sqlx_select *names = ctx->names_of ? ctx->names_of : leftmost_core(s);
-        int rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
-        if (rc)
-            return rc;
-        rs_buf_printf(out, " %s ", s->compound_op);
-        ctx->names_of = names;
-        return emit_operand(ctx, sc, s->right, final, 0, 1, out, err);
+        return emit_set_operands(ctx, sc, s, names, final, top, out, err);
     }
     rs_buf_puts(out, "SELECT doc FROM (");
     int rc = emit_query_impl(ctx, sc, s, MODE_DOC, final, top, 0, out, err);
@@ -2293,11 +2340,7 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
     if (strcmp(s->compound_op, "WRAP") == 0) {
         rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
     } else {
-        rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
-        rs_buf_printf(out, " %s ", s->compound_op);
-        ctx->names_of = names;
-        if (!rc)
-            rc = emit_operand(ctx, sc, s->right, final, 0, 1, out, err);
+        rc = emit_set_operands(ctx, sc, s, names, final, top, out, err);
     }
     if (rc || !wrapped)
         return rc;

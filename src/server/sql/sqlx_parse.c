@@ -1559,11 +1559,11 @@ static sqlx_select *parse_set_term(parser *ps) {
     while (l && is_kw(cur(ps), "INTERSECT")) {
         sqlx_token *t = cur(ps);
         ps->pos++;
-        accept_kw(ps, "DISTINCT");
-        if (is_kw(cur(ps), "ALL"))
-            return unsupported(ps, cur(ps), "INTERSECT ALL is");
+        const char *op = accept_kw(ps, "ALL") ? "INTERSECT ALL" : "INTERSECT";
+        if (strcmp(op, "INTERSECT") == 0)
+            accept_kw(ps, "DISTINCT");
         sqlx_select *r = parse_set_primary(ps);
-        l = r ? compound(ps, t, "INTERSECT", l, r) : NULL;
+        l = r ? compound(ps, t, op, l, r) : NULL;
     }
     return l;
 }
@@ -1575,9 +1575,7 @@ static sqlx_select *parse_set_expr(parser *ps) {
         const char *op = is_kw(t, "UNION") ? "UNION" : "EXCEPT";
         ps->pos++;
         if (accept_kw(ps, "ALL")) {
-            if (strcmp(op, "EXCEPT") == 0)
-                return unsupported(ps, t, "EXCEPT ALL is");
-            op = "UNION ALL";
+            op = strcmp(op, "EXCEPT") == 0 ? "EXCEPT ALL" : "UNION ALL";
         } else {
             accept_kw(ps, "DISTINCT");
         }
