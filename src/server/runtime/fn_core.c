@@ -10,6 +10,7 @@
  *   rs_row(final, k, v, ...)    a row object; undefined values left out
  *   rs_project(final, doc, k, path, ...)  rs_row of several rs_get's, the document read once
  *   rs_merge(final, doc...)     members of several objects, later keys win
+ *   rs_members(x)               x when it is an object, else nothing (the source of x.*)
  *   rs_except(final, doc, k...) doc without the named top-level members
  *   rs_first(doc)               the value of the first member (a one-field row)
  *   rs_one(v)                   aggregate: the value of a scalar subquery (error on 2 rows)
@@ -318,6 +319,17 @@ static void fn_except(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     else
         write_members(ctx, &ms, form_of(argv[0]), argv + 2, argc - 2);
     free(ms.items);
+}
+
+/* rs_members(x): x when it is an object (its members are what x.* selects), else nothing. */
+static void fn_members(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v;
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) != SQLITE_BLOB)
+        return;
+    rv_from_sqlite(argv[0], &v);
+    if (v.type == RV_OBJECT)
+        sqlite3_result_value(ctx, argv[0]);
 }
 
 static void fn_first(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -886,6 +898,7 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_merge", fn_merge),
     PLUMB("rs_except", fn_except),
     PLUMB("rs_first", fn_first),
+    PLUMB("rs_members", fn_members),
     {NULL, RT_AGGREGATE, 1, 1, "rs_one", 0, NULL, NULL, one_step, one_final, NULL, NULL, NULL,
      NULL},
     PLUMB("rs_truth", fn_truth),

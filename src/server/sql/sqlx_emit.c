@@ -1690,11 +1690,50 @@ static int star_docs(scope *sc, const sqlx_node *star, rs_buf *out, rs_err *err)
     return 0;
 }
 
-static int emit_star_part(scope *sc, const sqlx_node *star, int final, rs_buf *out, rs_err *err) {
+/* The path an object star expands: x.y.* (star->a), or name.* where name is no relation but
+ * a field; NULL when the star is a relation's (or all of them). */
+static const sqlx_node *star_object_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *star) {
+    scope *owner;
+    if (star->a != NULL)
+        return star->a;
+    if (star->name == NULL || find_binding(sc, star->name, &owner) != NULL)
+        return NULL;
+    sqlx_node *path = sqlx_alloc(ctx->arena, sizeof *path);
+    const char **names = sqlx_alloc(ctx->arena, sizeof *names);
+    sqlx_node **index = sqlx_alloc(ctx->arena, sizeof *index);
+    if (path == NULL || names == NULL || index == NULL)
+        return NULL;
+    names[0] = star->name;
+    path->kind = N_PATH;
+    path->line = star->line;
+    path->column = star->column;
+    path->names = names;
+    path->index = index;
+    path->n_parts = 1;
+    return path;
+}
+
+/* The documents a star merges: its relations' (star_docs), or an object field's members
+ * (rs_members: a null, missing or non-object value has none). */
+static int star_sources(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *star, rs_buf *out,
+                        rs_err *err) {
+    const sqlx_node *path = star_object_path(ctx, sc, star);
+    if (path == NULL && ctx->arena->oom)
+        return nomem(err);
+    if (path == NULL)
+        return star_docs(sc, star, out, err);
+    rs_buf_puts(out, "rs_members(");
+    int rc = emit_val(ctx, sc, path, out, err);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_star_part(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *star, int final,
+                          rs_buf *out, rs_err *err) {
     int rc;
     if (star->n_except) {
         rs_buf_printf(out, "rs_except(%d,rs_merge(0,", final);
-        rc = star_docs(sc, star, out, err);
+        rc = star_sources(ctx, sc, star, out, err);
         if (rc)
             return rc;
         rs_buf_putc(out, ')');
@@ -1706,7 +1745,7 @@ static int emit_star_part(scope *sc, const sqlx_node *star, int final, rs_buf *o
         return 0;
     }
     rs_buf_printf(out, "rs_merge(%d,", final);
-    rc = star_docs(sc, star, out, err);
+    rc = star_sources(ctx, sc, star, out, err);
     rs_buf_putc(out, ')');
     return rc;
 }
@@ -1839,7 +1878,7 @@ static int emit_row_parts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, c
                 rs_buf_putc(parts, ')');
             in_row = 0;
             rs_buf_puts(parts, (*n_parts)++ ? "," : "");
-            rc = emit_star_part(sc, it->expr, final, parts, err);
+            rc = emit_star_part(ctx, sc, it->expr, final, parts, err);
             continue;
         }
         if (!has_star && name_repeats_later(s, names, i))

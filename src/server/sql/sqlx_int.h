@@ -71,7 +71,8 @@ typedef enum {
     N_LIT_TYPED, /* DATE/TIME/DATETIME/TIMESTAMP 'x': text = literal, name = type */
     N_PARAM,     /* name */
     N_PATH,      /* a.b[1].c: parts = sequence of N_FIELDPART/N_INDEXPART; see below */
-    N_STAR,      /* * or name.* in a select list (name = qualifier or NULL) */
+    N_STAR,      /* * or name.* in a select list (name = qualifier or NULL); path.* (a = the
+                    path): the members of an object field */
     N_UNARY,     /* op "-", "+", "NOT"; a */
     N_BINARY,    /* op; a, b */
     N_ISNULL,    /* a IS [NOT] NULL; negated */

@@ -1021,6 +1021,15 @@ static int parse_item(parser *ps, sqlx_item *item) {
     item->expr = parse_expr(ps);
     if (item->expr == NULL)
         return 0;
+    if (item->expr->kind == N_PATH && is_op(cur(ps), ".") && is_op(&ps->toks[ps->pos + 1], "*")) {
+        sqlx_node *star = new_node(ps, N_STAR, t); /* x.y.*: the members of an object */
+        if (star == NULL)
+            return 0;
+        star->a = item->expr;
+        item->expr = star;
+        ps->pos += 2;
+        return parse_star_except(ps, star);
+    }
     if (accept_kw(ps, "AS"))
         return (item->alias = parse_ident(ps, "an alias")) != NULL;
     if (cur(ps)->kind == TK_QIDENT || (cur(ps)->kind == TK_IDENT && !is_reserved(cur(ps))))

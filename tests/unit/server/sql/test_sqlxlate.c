@@ -694,8 +694,12 @@ static void test_errors(void) {
     Q("empty statement", "",
       "ERR EINVAL: syntax error: expected SELECT, WITH, DESCRIBE or INSERT, found end of input "
       "(line 1, column 1) [1:1]");
-    Q("unknown relation in star", "SELECT x.* FROM people",
-      "ERR EINVAL: 'x.*': no relation named 'x' in FROM (line 1, column 8) [1:8]");
+    Q("star of a field no document has expands to nothing", "SELECT x.* FROM people",
+      "{}\n{}\n{}\n{}");
+    Q("star of an object field", "SELECT addr.* FROM people WHERE _id = '1'",
+      "{\"zip\":\"0150\",\"geo\":{\"lat\":59.9}}");
+    Q("star of a nested object with EXCEPT", "SELECT addr.geo.*, addr.* EXCEPT (geo) FROM people "
+      "WHERE _id = '1'", "{\"lat\":59.9,\"zip\":\"0150\"}");
     Q("bad ordinal", "SELECT name FROM people ORDER BY 3",
       "ERR EINVAL: position 3 is not in the select list (line 1, column 34) [1:34]");
     Q("field without FROM", "SELECT x",
