@@ -20,8 +20,10 @@
 #include <yaml.h>
 
 /* Every key a target may have: how its value is read and where it goes. The same table lists
- * the valid keys in the "unknown key" message. */
-typedef enum { KEY_TEXT, KEY_TYPE, KEY_BOOL, KEY_INT, KEY_LONG } key_kind;
+ * the valid keys in the "unknown key" message. KEY_IGNORED keys are ones dbt-rockset documents
+ * that mean nothing here; they are accepted so its profiles load as written, their values are
+ * not read, and rs_profile_describe names them so nobody thinks they took effect. */
+typedef enum { KEY_TEXT, KEY_TYPE, KEY_BOOL, KEY_INT, KEY_LONG, KEY_IGNORED } key_kind;
 
 typedef struct profile_key {
     const char *name;
@@ -48,6 +50,12 @@ static const profile_key profile_keys[] = {
      "'retries' must be between 0 and 100"},
     {"ca_bundle",           KEY_TEXT, offsetof(rs_profile, ca_bundle), 0, 0, NULL},
     {"allow_insecure_http", KEY_BOOL, offsetof(rs_profile, allow_insecure_http), 0, 0, NULL},
+    /* dbt requires a database; dbt-rockset's README profile says `database: N/A` */
+    {"database",            KEY_IGNORED, 0, 0, 0, NULL},
+    /* dbt-rockset's sample_profiles.yml; here api_server alone picks the region */
+    {"region",              KEY_IGNORED, 0, 0, 0, NULL},
+    /* asked by `dbt init` (dbt-rockset's profile_template.yml), so generated profiles have it */
+    {"user",                KEY_IGNORED, 0, 0, 0, NULL},
 };
 /* clang-format on */
 #define N_PROFILE_KEYS (sizeof(profile_keys) / sizeof(profile_keys[0]))
@@ -71,6 +79,7 @@ void rs_profile_free(rs_profile *p) {
     free(p->api_server);
     free(p->vi_rrn);
     free(p->ca_bundle);
+    free(p->ignored_keys);
     rs_profile_init(p);
 }
 
@@ -282,6 +291,7 @@ typedef struct loader {
     yaml_document_t doc;
     rs_profile *out;
     rs_err *err;
+    char ignored[N_PROFILE_KEYS]; /* 1 for each KEY_IGNORED key the target has */
 } loader;
 
 static const char *scalar(yaml_node_t *node) {
@@ -459,6 +469,46 @@ static int store_key(loader *ld, const profile_key *k, char *text, int line) {
     return rc;
 }
 
+/* Read one key of the target; notes the line of api_server (for its later check) and whether
+ * `type` was given. */
+static int read_pair(loader *ld, yaml_node_pair_t *pair, int *have_type, int *server_line) {
+    yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+    yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+    const char *key = scalar(k);
+    const profile_key *known = key != NULL ? find_key(key) : NULL;
+    char *text;
+    int rc;
+
+    if (known == NULL)
+        return unknown_key(ld, node_line(k), key != NULL ? key : "?");
+    if (known->kind == KEY_IGNORED) {
+        ld->ignored[known - profile_keys] = 1; /* its value is not needed, so not even expanded */
+        return RS_OK;
+    }
+    rc = value_text(ld, key, v, &text);
+    if (rc != RS_OK)
+        return rc;
+    if (known->kind == KEY_TYPE && text != NULL)
+        *have_type = 1;
+    if (strcmp(key, "api_server") == 0)
+        *server_line = node_line(k);
+    return store_key(ld, known, text, node_line(k));
+}
+
+/* ld->out->ignored_keys: "database, user" in the table's order (so the note does not depend on
+ * the file's order or repeats), or NULL when the target has none. */
+static int note_ignored(loader *ld) {
+    rs_buf names = RS_BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < N_PROFILE_KEYS; i++)
+        if (ld->ignored[i])
+            rs_buf_printf(&names, "%s%s", names.len ? ", " : "", profile_keys[i].name);
+    if (names.len == 0 && !names.oom)
+        return RS_OK;
+    return detach_result(&names, &ld->out->ignored_keys, ld->err);
+}
+
 /* Read every key of the target mapping into ld->out, then check what is required. */
 static int read_target(loader *ld, yaml_node_t *target, int target_line, const char *pname,
                        const char *tname) {
@@ -472,21 +522,7 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
         return fail_at(ld, node_line(target), "profile '%s' target '%s' must be a mapping", pname,
                        tname);
     for (pair = target->data.mapping.pairs.start; pair < target->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
-        const char *key = scalar(k);
-        char *text;
-        const profile_key *known = key != NULL ? find_key(key) : NULL;
-        if (known == NULL)
-            return unknown_key(ld, node_line(k), key != NULL ? key : "?");
-        rc = value_text(ld, key, v, &text);
-        if (rc != RS_OK)
-            return rc;
-        if (strcmp(key, "type") == 0 && text != NULL)
-            have_type = 1;
-        if (strcmp(key, "api_server") == 0)
-            server_line = node_line(k);
-        rc = store_key(ld, known, text, node_line(k));
+        rc = read_pair(ld, pair, &have_type, &server_line);
         if (rc != RS_OK)
             return rc;
     }
@@ -505,7 +541,7 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
     }
     free(p->api_server);
     p->api_server = server;
-    return RS_OK;
+    return note_ignored(ld);
 }
 
 /* Pick the profile mapping: by name, the only one, or the one named 'rockset'. */
@@ -735,9 +771,16 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
 }
 
 int rs_profile_describe(const rs_profile *p, rs_buf *out) {
+    int rc;
+
     if (p->profile_name != NULL)
-        return rs_buf_printf(out, "server %s, workspace %s, profile %s, target %s", p->api_server,
-                             p->workspace, p->profile_name, p->target_name ? p->target_name : "");
-    return rs_buf_printf(out, "server %s, workspace %s, from environment", p->api_server,
-                         p->workspace);
+        rc = rs_buf_printf(out, "server %s, workspace %s, profile %s, target %s", p->api_server,
+                           p->workspace, p->profile_name, p->target_name ? p->target_name : "");
+    else
+        rc = rs_buf_printf(out, "server %s, workspace %s, from environment", p->api_server,
+                           p->workspace);
+    if (rc == RS_OK && p->ignored_keys != NULL)
+        rc = rs_buf_printf(out, "; ignored profile keys: %s (not used by rockset_ext)",
+                           p->ignored_keys);
+    return rc;
 }

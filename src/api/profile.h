@@ -17,6 +17,12 @@
  * {{ env_var('NAME') }} / {{ env_var('NAME', 'default') }} (quotes ' or "), alone or inside text.
  * A top-level `config:` mapping (dbt's global settings) is ignored.
  *
+ * Accepted and ignored, so that dbt-rockset's documented profiles load unchanged: database (dbt
+ * requires it; dbt-rockset's README sets it to N/A), region (dbt-rockset's sample profile;
+ * api_server alone says where to connect), user (dbt init asks for it with dbt-rockset's profile
+ * template). Their values are not read; ignored_keys names them and rs_profile_describe reports
+ * them. Any other key is an error.
+ *
  * Lookup when no path is given: $DBT_PROFILES_DIR/profiles.yml, ./profiles.yml (reported as
  * "profiles.yml"), ~/.dbt/profiles.yml; when none exists, the environment: ROCKSET_APIKEY (or
  * ROCKSET_API_KEY), ROCKSET_APISERVER (or ROCKSET_API_SERVER), ROCKSET_WORKSPACE (default commons).
@@ -32,7 +38,8 @@
  *   "<file>:7: 'threads' must be an integer"   / "... must be true or false" / "... must be a
  * string"
  *   "<file>:6: unknown key 'thread' (valid keys: type, workspace, schema, api_key, api_server,
- *     threads, vi_rrn, run_async_iis, timeout_seconds, retries, ca_bundle, allow_insecure_http)"
+ *     threads, vi_rrn, run_async_iis, timeout_seconds, retries, ca_bundle, allow_insecure_http,
+ *     database, region, user)"
  *   "<file>:5: 'type' must be 'rockset', not 'postgres'"
  *   "<file>: profile 'rockset' has no target 'prod' (targets: dev, ci)"
  *   "<file>: no profile 'prod' (profiles: a, b)"
@@ -69,6 +76,7 @@ typedef struct rs_profile {
     int retries;             /* -1 when unset */
     char *ca_bundle;         /* NULL when unset */
     int allow_insecure_http; /* 0/1 */
+    char *ignored_keys;      /* "database, user": accepted keys that do nothing, or NULL */
 } rs_profile;
 
 #define RS_PROFILE_DEFAULT_SERVER "api.rs2.usw2.rockset.com"
@@ -88,6 +96,8 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
 /* Append one line to out:
  *   "server https://api.rs2.usw2.rockset.com, workspace analytics, profile rockset, target dev"
  *   "server http://127.0.0.1:3000, workspace commons, from environment"
+ * followed, when the target had ignored keys, by
+ *   "; ignored profile keys: database, user (not used by rockset_ext)"
  * RS_OK or RS_ENOMEM. */
 int rs_profile_describe(const rs_profile *p, rs_buf *out);
 

@@ -173,6 +173,80 @@ static void test_pick(void) {
                  "profiles.yml:2: profile 'rockset' has no 'outputs' mapping");
 }
 
+/* dbt-rockset's README profile, as documented (database: N/A included): loads, and the one
+ * key that does nothing here is named. */
+static void test_dbt_rockset_profile(void) {
+    rs_profile p;
+    rs_err err;
+    rs_buf line = RS_BUF_INIT;
+
+    rs_profile_init(&p);
+    CHECK_INT("dbt_rockset/load",
+              load_text("rockset:\n"
+                        "  outputs:\n"
+                        "    dev:\n"
+                        "      type: rockset\n"
+                        "      threads: 1\n"
+                        "      database: N/A\n"
+                        "      workspace: dbt_ws\n"
+                        "      api_key: " KEY "\n"
+                        "      api_server: api.usw2a1.rockset.com\n"
+                        "      vi_rrn: rrn:vi:usw2a1:abc\n"
+                        "      run_async_iis: false\n"
+                        "  target: dev\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK_STR("dbt_rockset/workspace", p.workspace, "dbt_ws");
+    CHECK_INT("dbt_rockset/threads", p.threads, 1);
+    CHECK_INT("dbt_rockset/run_async_iis", p.run_async_iis, 0);
+    CHECK_STR("dbt_rockset/ignored", p.ignored_keys, "database");
+    rs_profile_describe(&p, &line);
+    CHECK_STR("dbt_rockset/describe", rs_buf_cstr(&line),
+              "server https://api.usw2a1.rockset.com, workspace dbt_ws, profile rockset, target "
+              "dev; ignored profile keys: database (not used by rockset_ext)");
+    CHECK("dbt_rockset/no_key", strstr(rs_buf_cstr(&line), KEY) == NULL);
+    rs_buf_free(&line);
+    rs_profile_free(&p);
+}
+
+/* Every accepted-and-ignored key: its value is never read (not even an env_var in it, nor a
+ * mapping), and the note lists each once, in a fixed order whatever the file's order. */
+static void test_ignored_keys(void) {
+    rs_profile p;
+    rs_err err;
+
+    rs_profile_init(&p);
+    CHECK_INT("ignored/all",
+              load_text("rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                        "      user: ann\n      region: us-west-2\n      workspace: w\n"
+                        "      database: \"{{ env_var('RS_T_SURELY_UNSET') }}\"\n"
+                        "      api_key: k\n      database:\n        a: b\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK_STR("ignored/all_names", p.ignored_keys, "database, region, user");
+    CHECK_INT("ignored/none",
+              load_text("rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                        "      workspace: w\n      api_key: k\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK("ignored/none_is_null", p.ignored_keys == NULL);
+    rs_profile_free(&p);
+    expect_error("ignored/typo_still_refused",
+                 "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                 "      databse: N/A\n      api_key: " KEY "\n",
+                 NULL, NULL, RS_EINVAL,
+                 "profiles.yml:6: unknown key 'databse' (valid keys: type, workspace, schema, "
+                 "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
+                 "ca_bundle, allow_insecure_http, database, region, user)");
+    expect_error("ignored/dbt_generic_but_undocumented",
+                 "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                 "      password: x\n",
+                 NULL, NULL, RS_EINVAL,
+                 "profiles.yml:6: unknown key 'password' (valid keys: type, workspace, schema, "
+                 "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
+                 "ca_bundle, allow_insecure_http, database, region, user)");
+}
+
 static void test_errors(void) {
     rs_profile p;
     rs_err err;
@@ -227,7 +301,7 @@ static void test_errors(void) {
                  NULL, NULL, RS_EINVAL,
                  "profiles.yml:6: unknown key 'thread' (valid keys: type, workspace, schema, "
                  "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
-                 "ca_bundle, allow_insecure_http)");
+                 "ca_bundle, allow_insecure_http, database, region, user)");
     expect_error("err/wrong_type",
                  "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n", NULL,
                  NULL, RS_EINVAL, "profiles.yml:5: 'type' must be 'rockset', not 'postgres'");
@@ -429,6 +503,8 @@ int main(void) {
     test_every_key();
     test_defaults_and_alias();
     test_pick();
+    test_dbt_rockset_profile();
+    test_ignored_keys();
     test_errors();
     test_env_var();
     test_server();
