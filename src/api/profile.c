@@ -544,36 +544,96 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
     return note_ignored(ld);
 }
 
-/* Pick the profile mapping: by name, the only one, or the one named 'rockset'. */
-static int pick_profile(loader *ld, yaml_node_t *root, const char *want, const char **name,
-                        yaml_node_t **node) {
-    rs_buf names = RS_BUF_INIT;
+/* Does some output of this profile say `type: rockset`? That is how a profiles.yml shared with
+ * other dbt adapters shows which profile is ours. Only a literal value counts: a type taken
+ * from env_var would have to be expanded (and could fail) merely to choose. */
+static int profile_is_rockset(loader *ld, yaml_node_t *profile) {
+    yaml_node_t *outputs = map_get(ld, profile, "outputs", NULL);
     yaml_node_pair_t *pair;
-    size_t count = 0;
-    int rc = RS_OK;
 
-    list_keys(ld, root, "config", &names);
+    if (outputs == NULL || outputs->type != YAML_MAPPING_NODE)
+        return 0;
+    for (pair = outputs->data.mapping.pairs.start; pair < outputs->data.mapping.pairs.top; pair++) {
+        yaml_node_t *target = yaml_document_get_node(&ld->doc, pair->value);
+        const char *type = scalar(map_get(ld, target, "type", NULL));
+        if (type != NULL && strcmp(type, "rockset") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What a file holds, for choosing a profile when none is named. */
+typedef struct profile_census {
+    size_t count;              /* profiles (the top-level `config:` is dbt's settings, not one) */
+    size_t n_rockset;          /* of which have a rockset output */
+    const char *first;         /* the first profile's name */
+    const char *first_rockset; /* the first rockset-typed profile's name */
+    int named_rockset;         /* a profile named 'rockset': 0 none, 1 not rockset-typed, 2 typed */
+    rs_buf rockset_names;      /* "a, b": the rockset-typed ones, for messages */
+} profile_census;
+
+static void take_census(loader *ld, yaml_node_t *root, profile_census *c) {
+    yaml_node_pair_t *pair;
+
     for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
         const char *s = scalar(yaml_document_get_node(&ld->doc, pair->key));
-        if (s != NULL && strcmp(s, "config") != 0) {
-            count++;
-            if (want == NULL && count == 1)
-                *name = s;
-        }
+        int typed;
+        if (s == NULL || strcmp(s, "config") == 0)
+            continue;
+        typed = profile_is_rockset(ld, yaml_document_get_node(&ld->doc, pair->value));
+        c->count++;
+        if (c->first == NULL)
+            c->first = s;
+        if (strcmp(s, "rockset") == 0)
+            c->named_rockset = 1 + typed;
+        if (!typed)
+            continue;
+        c->n_rockset++;
+        if (c->first_rockset == NULL)
+            c->first_rockset = s;
+        rs_buf_printf(&c->rockset_names, "%s%s", c->rockset_names.len ? ", " : "", s);
     }
-    if (want != NULL)
-        *name = want;
-    else if (count > 1)
-        *name = "rockset";
-    if (count == 0)
+}
+
+/* The profile taken when none is named: the only one; else the only rockset-typed one; else
+ * the one named 'rockset' when it is rockset-typed (or when no profile is). NULL when that
+ * leaves no choice. */
+static const char *default_profile(const profile_census *c) {
+    if (c->count == 1)
+        return c->first;
+    if (c->n_rockset == 1)
+        return c->first_rockset;
+    if (c->named_rockset == 2 || (c->n_rockset == 0 && c->named_rockset == 1))
+        return "rockset";
+    return NULL;
+}
+
+/* Pick the profile mapping: the one named, else default_profile. rockset_connect() with or
+ * without a path both come here, so a file is read the same way however it was found. */
+static int pick_profile(loader *ld, yaml_node_t *root, const char *want, const char **name,
+                        yaml_node_t **node) {
+    profile_census c;
+    rs_buf names = RS_BUF_INIT;
+    int rc = RS_OK;
+
+    memset(&c, 0, sizeof(c));
+    take_census(ld, root, &c);
+    list_keys(ld, root, "config", &names);
+    *name = want != NULL ? want : default_profile(&c);
+    if (c.count == 0)
         rc = fail_at(ld, 0, "no profiles in the file");
+    else if (*name == NULL && c.n_rockset > 1)
+        rc = fail_at(ld, 0,
+                     "several profiles of type rockset and none is named 'rockset'; name one "
+                     "(profiles: %s)",
+                     rs_buf_cstr(&c.rockset_names));
+    else if (*name == NULL)
+        rc = fail_at(ld, 0, "several profiles and none has type rockset; name one (profiles: %s)",
+                     rs_buf_cstr(&names));
     else if ((*node = map_get(ld, root, *name, NULL)) == NULL || strcmp(*name, "config") == 0)
-        rc = want ? fail_at(ld, 0, "no profile '%s' (profiles: %s)", want, rs_buf_cstr(&names))
-                  : fail_at(ld, 0,
-                            "several profiles and none is named 'rockset'; name one "
-                            "(profiles: %s)",
-                            rs_buf_cstr(&names));
+        rc = fail_at(ld, 0, "no profile '%s' (profiles: %s)", *name, rs_buf_cstr(&names));
     rs_buf_free(&names);
+    rs_buf_free(&c.rockset_names);
     return rc;
 }
 

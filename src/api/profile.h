@@ -23,6 +23,10 @@
  * template). Their values are not read; ignored_keys names them and rs_profile_describe reports
  * them. Any other key is an error.
  *
+ * Choosing the profile when none is named (with or without a path: the same code): the file's
+ * only profile; else the only one that has an output with `type: rockset` (written literally);
+ * else the one named 'rockset' when it is rockset-typed, or when none is.
+ *
  * Lookup when no path is given: $DBT_PROFILES_DIR/profiles.yml, ./profiles.yml (reported as
  * "profiles.yml"), ~/.dbt/profiles.yml; when none exists, the environment: ROCKSET_APIKEY (or
  * ROCKSET_API_KEY), ROCKSET_APISERVER (or ROCKSET_API_SERVER), ROCKSET_WORKSPACE (default commons).
@@ -43,7 +47,9 @@
  *   "<file>:5: 'type' must be 'rockset', not 'postgres'"
  *   "<file>: profile 'rockset' has no target 'prod' (targets: dev, ci)"
  *   "<file>: no profile 'prod' (profiles: a, b)"
- *   "<file>: several profiles and none is named 'rockset'; name one (profiles: a, b)"
+ *   "<file>: several profiles of type rockset and none is named 'rockset'; name one (profiles:
+ *     a, b)"                                            (the list names the rockset-typed ones)
+ *   "<file>: several profiles and none has type rockset; name one (profiles: a, b)"
  *   "<file>: profile 'rockset' has no 'target'; name one (targets: dev, ci)"
  *   "<file>:5: environment variable 'ROCKSET_KEY' is not set (env_var without a default)"
  *   "<file>:5: api_server 'http://example.com' uses plain http to a non-loopback host; use https
@@ -86,8 +92,8 @@ void rs_profile_init(rs_profile *p);
 /* Free every string and re-init. NULL-safe. */
 void rs_profile_free(rs_profile *p);
 
-/* Load settings. path NULL = the lookup above; profile NULL = the file's only profile or the one
- * named 'rockset'; target NULL = the profile's `target`. profile/target are ignored when settings
+/* Load settings. path NULL = the lookup above; profile NULL = chosen as above; target NULL =
+ * the profile's `target`. profile/target are ignored when settings
  * come from the environment. On success *out (which must be initialised or zeroed; its previous
  * content is freed) holds the result; on failure *out is left untouched. */
 int rs_profile_load(const char *path, const char *profile, const char *target, rs_profile *out,
