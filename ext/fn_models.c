@@ -673,9 +673,11 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_err_clear(&err);
     rs_err_clear(&run_err);
     rc = parse_run_options(options, &o, &err);
-    o.threads = o.threads ? o.threads : conn->cfg.threads;
     if (rc == RS_OK)
         rc = run_setup(conn, selector, &o, &api, &w, &err);
+    /* Only now: run_setup connects when rockset_connect was not called, and that connection
+     * sets the session's threads from the profile, which must count for this run already. */
+    o.threads = o.threads ? o.threads : conn->cfg.threads;
     if (rc == RS_OK)
         rc = models_next_run_id(conn->db, &run_id, &err);
     if (rc == RS_OK) {

@@ -3,7 +3,7 @@
  *
  *   SELECT rockset_version();                                   -- '0.1.0'
  *   SELECT rockset_connect();                                   -- default lookup (profile.h)
- *   SELECT rockset_connect('profiles.yml');                     -- its only / 'rockset' profile
+ *   SELECT rockset_connect('profiles.yml');                     -- chosen as with no path
  *   SELECT rockset_connect('profiles.yml', 'rockset', 'dev');   -- file, profile, target
  *     -> 'connected: server https://..., workspace analytics, profile rockset, target dev'
  *   SELECT rockset_config('page_size');  SELECT rockset_config('page_size', 100);

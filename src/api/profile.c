@@ -20,8 +20,10 @@
 #include <yaml.h>
 
 /* Every key a target may have: how its value is read and where it goes. The same table lists
- * the valid keys in the "unknown key" message. */
-typedef enum { KEY_TEXT, KEY_TYPE, KEY_BOOL, KEY_INT, KEY_LONG } key_kind;
+ * the valid keys in the "unknown key" message. KEY_IGNORED keys are ones dbt-rockset documents
+ * that mean nothing here; they are accepted so its profiles load as written, their values are
+ * not read, and rs_profile_describe names them so nobody thinks they took effect. */
+typedef enum { KEY_TEXT, KEY_TYPE, KEY_BOOL, KEY_INT, KEY_LONG, KEY_IGNORED } key_kind;
 
 typedef struct profile_key {
     const char *name;
@@ -48,6 +50,12 @@ static const profile_key profile_keys[] = {
      "'retries' must be between 0 and 100"},
     {"ca_bundle",           KEY_TEXT, offsetof(rs_profile, ca_bundle), 0, 0, NULL},
     {"allow_insecure_http", KEY_BOOL, offsetof(rs_profile, allow_insecure_http), 0, 0, NULL},
+    /* dbt requires a database; dbt-rockset's README profile says `database: N/A` */
+    {"database",            KEY_IGNORED, 0, 0, 0, NULL},
+    /* dbt-rockset's sample_profiles.yml; here api_server alone picks the region */
+    {"region",              KEY_IGNORED, 0, 0, 0, NULL},
+    /* asked by `dbt init` (dbt-rockset's profile_template.yml), so generated profiles have it */
+    {"user",                KEY_IGNORED, 0, 0, 0, NULL},
 };
 /* clang-format on */
 #define N_PROFILE_KEYS (sizeof(profile_keys) / sizeof(profile_keys[0]))
@@ -71,6 +79,7 @@ void rs_profile_free(rs_profile *p) {
     free(p->api_server);
     free(p->vi_rrn);
     free(p->ca_bundle);
+    free(p->ignored_keys);
     rs_profile_init(p);
 }
 
@@ -282,6 +291,7 @@ typedef struct loader {
     yaml_document_t doc;
     rs_profile *out;
     rs_err *err;
+    char ignored[N_PROFILE_KEYS]; /* 1 for each KEY_IGNORED key the target has */
 } loader;
 
 static const char *scalar(yaml_node_t *node) {
@@ -459,6 +469,46 @@ static int store_key(loader *ld, const profile_key *k, char *text, int line) {
     return rc;
 }
 
+/* Read one key of the target; notes the line of api_server (for its later check) and whether
+ * `type` was given. */
+static int read_pair(loader *ld, yaml_node_pair_t *pair, int *have_type, int *server_line) {
+    yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
+    yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
+    const char *key = scalar(k);
+    const profile_key *known = key != NULL ? find_key(key) : NULL;
+    char *text;
+    int rc;
+
+    if (known == NULL)
+        return unknown_key(ld, node_line(k), key != NULL ? key : "?");
+    if (known->kind == KEY_IGNORED) {
+        ld->ignored[known - profile_keys] = 1; /* its value is not needed, so not even expanded */
+        return RS_OK;
+    }
+    rc = value_text(ld, key, v, &text);
+    if (rc != RS_OK)
+        return rc;
+    if (known->kind == KEY_TYPE && text != NULL)
+        *have_type = 1;
+    if (strcmp(key, "api_server") == 0)
+        *server_line = node_line(k);
+    return store_key(ld, known, text, node_line(k));
+}
+
+/* ld->out->ignored_keys: "database, user" in the table's order (so the note does not depend on
+ * the file's order or repeats), or NULL when the target has none. */
+static int note_ignored(loader *ld) {
+    rs_buf names = RS_BUF_INIT;
+    size_t i;
+
+    for (i = 0; i < N_PROFILE_KEYS; i++)
+        if (ld->ignored[i])
+            rs_buf_printf(&names, "%s%s", names.len ? ", " : "", profile_keys[i].name);
+    if (names.len == 0 && !names.oom)
+        return RS_OK;
+    return detach_result(&names, &ld->out->ignored_keys, ld->err);
+}
+
 /* Read every key of the target mapping into ld->out, then check what is required. */
 static int read_target(loader *ld, yaml_node_t *target, int target_line, const char *pname,
                        const char *tname) {
@@ -472,21 +522,7 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
         return fail_at(ld, node_line(target), "profile '%s' target '%s' must be a mapping", pname,
                        tname);
     for (pair = target->data.mapping.pairs.start; pair < target->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(&ld->doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(&ld->doc, pair->value);
-        const char *key = scalar(k);
-        char *text;
-        const profile_key *known = key != NULL ? find_key(key) : NULL;
-        if (known == NULL)
-            return unknown_key(ld, node_line(k), key != NULL ? key : "?");
-        rc = value_text(ld, key, v, &text);
-        if (rc != RS_OK)
-            return rc;
-        if (strcmp(key, "type") == 0 && text != NULL)
-            have_type = 1;
-        if (strcmp(key, "api_server") == 0)
-            server_line = node_line(k);
-        rc = store_key(ld, known, text, node_line(k));
+        rc = read_pair(ld, pair, &have_type, &server_line);
         if (rc != RS_OK)
             return rc;
     }
@@ -505,39 +541,99 @@ static int read_target(loader *ld, yaml_node_t *target, int target_line, const c
     }
     free(p->api_server);
     p->api_server = server;
-    return RS_OK;
+    return note_ignored(ld);
 }
 
-/* Pick the profile mapping: by name, the only one, or the one named 'rockset'. */
-static int pick_profile(loader *ld, yaml_node_t *root, const char *want, const char **name,
-                        yaml_node_t **node) {
-    rs_buf names = RS_BUF_INIT;
+/* Does some output of this profile say `type: rockset`? That is how a profiles.yml shared with
+ * other dbt adapters shows which profile is ours. Only a literal value counts: a type taken
+ * from env_var would have to be expanded (and could fail) merely to choose. */
+static int profile_is_rockset(loader *ld, yaml_node_t *profile) {
+    yaml_node_t *outputs = map_get(ld, profile, "outputs", NULL);
     yaml_node_pair_t *pair;
-    size_t count = 0;
-    int rc = RS_OK;
 
-    list_keys(ld, root, "config", &names);
+    if (outputs == NULL || outputs->type != YAML_MAPPING_NODE)
+        return 0;
+    for (pair = outputs->data.mapping.pairs.start; pair < outputs->data.mapping.pairs.top; pair++) {
+        yaml_node_t *target = yaml_document_get_node(&ld->doc, pair->value);
+        const char *type = scalar(map_get(ld, target, "type", NULL));
+        if (type != NULL && strcmp(type, "rockset") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What a file holds, for choosing a profile when none is named. */
+typedef struct profile_census {
+    size_t count;              /* profiles (the top-level `config:` is dbt's settings, not one) */
+    size_t n_rockset;          /* of which have a rockset output */
+    const char *first;         /* the first profile's name */
+    const char *first_rockset; /* the first rockset-typed profile's name */
+    int named_rockset;         /* a profile named 'rockset': 0 none, 1 not rockset-typed, 2 typed */
+    rs_buf rockset_names;      /* "a, b": the rockset-typed ones, for messages */
+} profile_census;
+
+static void take_census(loader *ld, yaml_node_t *root, profile_census *c) {
+    yaml_node_pair_t *pair;
+
     for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
         const char *s = scalar(yaml_document_get_node(&ld->doc, pair->key));
-        if (s != NULL && strcmp(s, "config") != 0) {
-            count++;
-            if (want == NULL && count == 1)
-                *name = s;
-        }
+        int typed;
+        if (s == NULL || strcmp(s, "config") == 0)
+            continue;
+        typed = profile_is_rockset(ld, yaml_document_get_node(&ld->doc, pair->value));
+        c->count++;
+        if (c->first == NULL)
+            c->first = s;
+        if (strcmp(s, "rockset") == 0)
+            c->named_rockset = 1 + typed;
+        if (!typed)
+            continue;
+        c->n_rockset++;
+        if (c->first_rockset == NULL)
+            c->first_rockset = s;
+        rs_buf_printf(&c->rockset_names, "%s%s", c->rockset_names.len ? ", " : "", s);
     }
-    if (want != NULL)
-        *name = want;
-    else if (count > 1)
-        *name = "rockset";
-    if (count == 0)
+}
+
+/* The profile taken when none is named: the only one; else the only rockset-typed one; else
+ * the one named 'rockset' when it is rockset-typed (or when no profile is). NULL when that
+ * leaves no choice. */
+static const char *default_profile(const profile_census *c) {
+    if (c->count == 1)
+        return c->first;
+    if (c->n_rockset == 1)
+        return c->first_rockset;
+    if (c->named_rockset == 2 || (c->n_rockset == 0 && c->named_rockset == 1))
+        return "rockset";
+    return NULL;
+}
+
+/* Pick the profile mapping: the one named, else default_profile. rockset_connect() with or
+ * without a path both come here, so a file is read the same way however it was found. */
+static int pick_profile(loader *ld, yaml_node_t *root, const char *want, const char **name,
+                        yaml_node_t **node) {
+    profile_census c;
+    rs_buf names = RS_BUF_INIT;
+    int rc = RS_OK;
+
+    memset(&c, 0, sizeof(c));
+    take_census(ld, root, &c);
+    list_keys(ld, root, "config", &names);
+    *name = want != NULL ? want : default_profile(&c);
+    if (c.count == 0)
         rc = fail_at(ld, 0, "no profiles in the file");
+    else if (*name == NULL && c.n_rockset > 1)
+        rc = fail_at(ld, 0,
+                     "several profiles of type rockset and none is named 'rockset'; name one "
+                     "(profiles: %s)",
+                     rs_buf_cstr(&c.rockset_names));
+    else if (*name == NULL)
+        rc = fail_at(ld, 0, "several profiles and none has type rockset; name one (profiles: %s)",
+                     rs_buf_cstr(&names));
     else if ((*node = map_get(ld, root, *name, NULL)) == NULL || strcmp(*name, "config") == 0)
-        rc = want ? fail_at(ld, 0, "no profile '%s' (profiles: %s)", want, rs_buf_cstr(&names))
-                  : fail_at(ld, 0,
-                            "several profiles and none is named 'rockset'; name one "
-                            "(profiles: %s)",
-                            rs_buf_cstr(&names));
+        rc = fail_at(ld, 0, "no profile '%s' (profiles: %s)", *name, rs_buf_cstr(&names));
     rs_buf_free(&names);
+    rs_buf_free(&c.rockset_names);
     return rc;
 }
 
@@ -735,9 +831,16 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
 }
 
 int rs_profile_describe(const rs_profile *p, rs_buf *out) {
+    int rc;
+
     if (p->profile_name != NULL)
-        return rs_buf_printf(out, "server %s, workspace %s, profile %s, target %s", p->api_server,
-                             p->workspace, p->profile_name, p->target_name ? p->target_name : "");
-    return rs_buf_printf(out, "server %s, workspace %s, from environment", p->api_server,
-                         p->workspace);
+        rc = rs_buf_printf(out, "server %s, workspace %s, profile %s, target %s", p->api_server,
+                           p->workspace, p->profile_name, p->target_name ? p->target_name : "");
+    else
+        rc = rs_buf_printf(out, "server %s, workspace %s, from environment", p->api_server,
+                           p->workspace);
+    if (rc == RS_OK && p->ignored_keys != NULL)
+        rc = rs_buf_printf(out, "; ignored profile keys: %s (not used by rockset_ext)",
+                           p->ignored_keys);
+    return rc;
 }

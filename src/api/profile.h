@@ -17,6 +17,16 @@
  * {{ env_var('NAME') }} / {{ env_var('NAME', 'default') }} (quotes ' or "), alone or inside text.
  * A top-level `config:` mapping (dbt's global settings) is ignored.
  *
+ * Accepted and ignored, so that dbt-rockset's documented profiles load unchanged: database (dbt
+ * requires it; dbt-rockset's README sets it to N/A), region (dbt-rockset's sample profile;
+ * api_server alone says where to connect), user (dbt init asks for it with dbt-rockset's profile
+ * template). Their values are not read; ignored_keys names them and rs_profile_describe reports
+ * them. Any other key is an error.
+ *
+ * Choosing the profile when none is named (with or without a path: the same code): the file's
+ * only profile; else the only one that has an output with `type: rockset` (written literally);
+ * else the one named 'rockset' when it is rockset-typed, or when none is.
+ *
  * Lookup when no path is given: $DBT_PROFILES_DIR/profiles.yml, ./profiles.yml (reported as
  * "profiles.yml"), ~/.dbt/profiles.yml; when none exists, the environment: ROCKSET_APIKEY (or
  * ROCKSET_API_KEY), ROCKSET_APISERVER (or ROCKSET_API_SERVER), ROCKSET_WORKSPACE (default commons).
@@ -32,11 +42,14 @@
  *   "<file>:7: 'threads' must be an integer"   / "... must be true or false" / "... must be a
  * string"
  *   "<file>:6: unknown key 'thread' (valid keys: type, workspace, schema, api_key, api_server,
- *     threads, vi_rrn, run_async_iis, timeout_seconds, retries, ca_bundle, allow_insecure_http)"
+ *     threads, vi_rrn, run_async_iis, timeout_seconds, retries, ca_bundle, allow_insecure_http,
+ *     database, region, user)"
  *   "<file>:5: 'type' must be 'rockset', not 'postgres'"
  *   "<file>: profile 'rockset' has no target 'prod' (targets: dev, ci)"
  *   "<file>: no profile 'prod' (profiles: a, b)"
- *   "<file>: several profiles and none is named 'rockset'; name one (profiles: a, b)"
+ *   "<file>: several profiles of type rockset and none is named 'rockset'; name one (profiles:
+ *     a, b)"                                            (the list names the rockset-typed ones)
+ *   "<file>: several profiles and none has type rockset; name one (profiles: a, b)"
  *   "<file>: profile 'rockset' has no 'target'; name one (targets: dev, ci)"
  *   "<file>:5: environment variable 'ROCKSET_KEY' is not set (env_var without a default)"
  *   "<file>:5: api_server 'http://example.com' uses plain http to a non-loopback host; use https
@@ -69,6 +82,7 @@ typedef struct rs_profile {
     int retries;             /* -1 when unset */
     char *ca_bundle;         /* NULL when unset */
     int allow_insecure_http; /* 0/1 */
+    char *ignored_keys;      /* "database, user": accepted keys that do nothing, or NULL */
 } rs_profile;
 
 #define RS_PROFILE_DEFAULT_SERVER "api.rs2.usw2.rockset.com"
@@ -78,8 +92,8 @@ void rs_profile_init(rs_profile *p);
 /* Free every string and re-init. NULL-safe. */
 void rs_profile_free(rs_profile *p);
 
-/* Load settings. path NULL = the lookup above; profile NULL = the file's only profile or the one
- * named 'rockset'; target NULL = the profile's `target`. profile/target are ignored when settings
+/* Load settings. path NULL = the lookup above; profile NULL = chosen as above; target NULL =
+ * the profile's `target`. profile/target are ignored when settings
  * come from the environment. On success *out (which must be initialised or zeroed; its previous
  * content is freed) holds the result; on failure *out is left untouched. */
 int rs_profile_load(const char *path, const char *profile, const char *target, rs_profile *out,
@@ -88,6 +102,8 @@ int rs_profile_load(const char *path, const char *profile, const char *target, r
 /* Append one line to out:
  *   "server https://api.rs2.usw2.rockset.com, workspace analytics, profile rockset, target dev"
  *   "server http://127.0.0.1:3000, workspace commons, from environment"
+ * followed, when the target had ignored keys, by
+ *   "; ignored profile keys: database, user (not used by rockset_ext)"
  * RS_OK or RS_ENOMEM. */
 int rs_profile_describe(const rs_profile *p, rs_buf *out);
 

@@ -160,8 +160,8 @@ static void test_pick(void) {
                  "a:\n  outputs:\n    x:\n      type: rockset\n"
                  "b:\n  outputs:\n    x:\n      type: rockset\n",
                  NULL, NULL, RS_EINVAL,
-                 "profiles.yml: several profiles and none is named 'rockset'; name one "
-                 "(profiles: a, b)");
+                 "profiles.yml: several profiles of type rockset and none is named 'rockset'; "
+                 "name one (profiles: a, b)");
     expect_error("pick/no_target",
                  "rockset:\n  outputs:\n    dev:\n      type: rockset\n    ci:\n      type: "
                  "rockset\n",
@@ -171,6 +171,145 @@ static void test_pick(void) {
                  "profiles.yml: no profiles in the file");
     expect_error("pick/no_outputs", "rockset:\n  target: dev\n", NULL, NULL, RS_EINVAL,
                  "profiles.yml:2: profile 'rockset' has no 'outputs' mapping");
+}
+
+/* dbt-rockset's README profile, as documented (database: N/A included): loads, and the one
+ * key that does nothing here is named. */
+static void test_dbt_rockset_profile(void) {
+    rs_profile p;
+    rs_err err;
+    rs_buf line = RS_BUF_INIT;
+
+    rs_profile_init(&p);
+    CHECK_INT("dbt_rockset/load",
+              load_text("rockset:\n"
+                        "  outputs:\n"
+                        "    dev:\n"
+                        "      type: rockset\n"
+                        "      threads: 1\n"
+                        "      database: N/A\n"
+                        "      workspace: dbt_ws\n"
+                        "      api_key: " KEY "\n"
+                        "      api_server: api.usw2a1.rockset.com\n"
+                        "      vi_rrn: rrn:vi:usw2a1:abc\n"
+                        "      run_async_iis: false\n"
+                        "  target: dev\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK_STR("dbt_rockset/workspace", p.workspace, "dbt_ws");
+    CHECK_INT("dbt_rockset/threads", p.threads, 1);
+    CHECK_INT("dbt_rockset/run_async_iis", p.run_async_iis, 0);
+    CHECK_STR("dbt_rockset/ignored", p.ignored_keys, "database");
+    rs_profile_describe(&p, &line);
+    CHECK_STR("dbt_rockset/describe", rs_buf_cstr(&line),
+              "server https://api.usw2a1.rockset.com, workspace dbt_ws, profile rockset, target "
+              "dev; ignored profile keys: database (not used by rockset_ext)");
+    CHECK("dbt_rockset/no_key", strstr(rs_buf_cstr(&line), KEY) == NULL);
+    rs_buf_free(&line);
+    rs_profile_free(&p);
+}
+
+/* Every accepted-and-ignored key: its value is never read (not even an env_var in it, nor a
+ * mapping), and the note lists each once, in a fixed order whatever the file's order. */
+static void test_ignored_keys(void) {
+    rs_profile p;
+    rs_err err;
+
+    rs_profile_init(&p);
+    CHECK_INT("ignored/all",
+              load_text("rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                        "      user: ann\n      region: us-west-2\n      workspace: w\n"
+                        "      database: \"{{ env_var('RS_T_SURELY_UNSET') }}\"\n"
+                        "      api_key: k\n      database:\n        a: b\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK_STR("ignored/all_names", p.ignored_keys, "database, region, user");
+    CHECK_INT("ignored/none",
+              load_text("rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                        "      workspace: w\n      api_key: k\n",
+                        NULL, NULL, &p, &err),
+              RS_OK);
+    CHECK("ignored/none_is_null", p.ignored_keys == NULL);
+    rs_profile_free(&p);
+    expect_error("ignored/typo_still_refused",
+                 "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                 "      databse: N/A\n      api_key: " KEY "\n",
+                 NULL, NULL, RS_EINVAL,
+                 "profiles.yml:6: unknown key 'databse' (valid keys: type, workspace, schema, "
+                 "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
+                 "ca_bundle, allow_insecure_http, database, region, user)");
+    expect_error("ignored/dbt_generic_but_undocumented",
+                 "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n"
+                 "      password: x\n",
+                 NULL, NULL, RS_EINVAL,
+                 "profiles.yml:6: unknown key 'password' (valid keys: type, workspace, schema, "
+                 "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
+                 "ca_bundle, allow_insecure_http, database, region, user)");
+}
+
+/* A profile in the shape of dbt-rockset's README, under a name of our choosing. */
+#define RS_PROFILE(name, ws)                                                                 \
+    name ":\n  target: dev\n  outputs:\n    dev:\n      type: rockset\n      workspace: " ws \
+         "\n      api_key: k\n"
+#define PG_PROFILE(name) \
+    name ":\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      dbname: x\n"
+
+/* Load yaml with no profile named, once by path and once by the lookup (which finds the same
+ * ./profiles.yml): both must pick the same profile. */
+static void expect_pick(const char *name, const char *yaml, const char *want_profile,
+                        const char *want_ws) {
+    rs_profile by_path, by_lookup;
+    rs_err err;
+    char label[128];
+
+    rs_profile_init(&by_path);
+    rs_profile_init(&by_lookup);
+    snprintf(label, sizeof(label), "%s/path", name);
+    CHECK_INT(label, load_text(yaml, NULL, NULL, &by_path, &err), RS_OK);
+    CHECK_STR(label, by_path.profile_name, want_profile);
+    CHECK_STR(label, by_path.workspace, want_ws);
+    snprintf(label, sizeof(label), "%s/lookup", name);
+    rs_err_clear(&err);
+    CHECK_INT(label, rs_profile_load(NULL, NULL, NULL, &by_lookup, &err), RS_OK);
+    CHECK_STR(label, by_lookup.profile_name, want_profile);
+    CHECK_STR(label, by_lookup.workspace, want_ws);
+    rs_profile_free(&by_path);
+    rs_profile_free(&by_lookup);
+}
+
+/* Several profiles for several adapters in one file, as in ~/.dbt/profiles.yml. */
+static void test_pick_by_type(void) {
+    clear_env();
+    expect_pick("type/rockset_after_pg", PG_PROFILE("warehouse") RS_PROFILE("analytics", "a_ws"),
+                "analytics", "a_ws");
+    expect_pick("type/rockset_before_pg", RS_PROFILE("analytics", "a_ws") PG_PROFILE("warehouse"),
+                "analytics", "a_ws");
+    expect_pick("type/typed_beats_name",
+                PG_PROFILE("rockset") RS_PROFILE("analytics", "a_ws") "config:\n  x: 1\n",
+                "analytics", "a_ws");
+    expect_pick("type/several_typed_one_named",
+                RS_PROFILE("a", "a_ws") PG_PROFILE("pg") RS_PROFILE("rockset", "r_ws"), "rockset",
+                "r_ws");
+    expect_pick(
+        "type/mixed_outputs",
+        "mixed:\n  target: dev\n  outputs:\n    prod:\n      type: snowflake\n"
+        "    dev:\n      type: rockset\n      workspace: m_ws\n      api_key: k\n" PG_PROFILE("pg"),
+        "mixed", "m_ws");
+    expect_error("type/several_typed_none_named",
+                 RS_PROFILE("a", "a_ws") PG_PROFILE("pg") RS_PROFILE("b", "b_ws"), NULL, NULL,
+                 RS_EINVAL,
+                 "profiles.yml: several profiles of type rockset and none is named 'rockset'; "
+                 "name one (profiles: a, b)");
+    expect_error("type/none_typed", PG_PROFILE("pg") PG_PROFILE("pg2"), NULL, NULL, RS_EINVAL,
+                 "profiles.yml: several profiles and none has type rockset; name one (profiles: "
+                 "pg, pg2)");
+    expect_error("type/none_typed_named_rockset", PG_PROFILE("pg") PG_PROFILE("rockset"), NULL,
+                 NULL, RS_EINVAL, "profiles.yml:11: 'type' must be 'rockset', not 'postgres'");
+    expect_error("type/only_profile_not_rockset", PG_PROFILE("pg"), NULL, NULL, RS_EINVAL,
+                 "profiles.yml:5: 'type' must be 'rockset', not 'postgres'");
+    expect_error("type/named_profile_not_rockset", PG_PROFILE("pg") RS_PROFILE("analytics", "a_ws"),
+                 "pg", NULL, RS_EINVAL, "profiles.yml:5: 'type' must be 'rockset', not 'postgres'");
+    unlink("profiles.yml");
 }
 
 static void test_errors(void) {
@@ -227,7 +366,7 @@ static void test_errors(void) {
                  NULL, NULL, RS_EINVAL,
                  "profiles.yml:6: unknown key 'thread' (valid keys: type, workspace, schema, "
                  "api_key, api_server, threads, vi_rrn, run_async_iis, timeout_seconds, retries, "
-                 "ca_bundle, allow_insecure_http)");
+                 "ca_bundle, allow_insecure_http, database, region, user)");
     expect_error("err/wrong_type",
                  "rockset:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n", NULL,
                  NULL, RS_EINVAL, "profiles.yml:5: 'type' must be 'rockset', not 'postgres'");
@@ -429,6 +568,9 @@ int main(void) {
     test_every_key();
     test_defaults_and_alias();
     test_pick();
+    test_dbt_rockset_profile();
+    test_ignored_keys();
+    test_pick_by_type();
     test_errors();
     test_env_var();
     test_server();
