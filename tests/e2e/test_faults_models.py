@@ -169,7 +169,9 @@ def run_converges_under_503s():
     print(f"# faults run_converges_under_503s: {injected} injected 503s; {runs} run(s) to a "
           f"complete first build, {retried} model(s) rebuilt inside a run, {errors} model "
           "error(s) surfaced and cured by running again", flush=True)
-    check("faults_were_injected", injected >= 10, f"only {injected}")
+    # the server draws its 503s at random (20 % of some 50-150 requests, seeded by the clock):
+    # the point is that faults happened, and fewer than 3 has odds of about 1 in 5,000
+    check("faults_were_injected", injected >= 3, f"only {injected}")
     check("shell_clean_exit", *sh.closed_cleanly())
 
 
