@@ -253,6 +253,15 @@ static const cJSON *find_param(const cJSON *params, const char *name) {
     return NULL;
 }
 
+/* sqlx_param_text_fn over the request's parameters: a string-typed (or untyped) value. */
+static const char *param_text(void *ctx, const char *name) {
+    const cJSON *p = find_param((const cJSON *)ctx, name);
+    const char *type = p != NULL ? rl_json_str(p, "type") : NULL;
+    if (p == NULL || (type != NULL && *type != '\0' && strcmp(type, "string") != 0))
+        return NULL;
+    return rl_json_str(p, "value");
+}
+
 static int check_params(const sqlx_stmt *st, const cJSON *params, rs_err *err) {
     int i;
     for (i = 0; i < st->n_params; i++) {
@@ -438,6 +447,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     memset(&st, 0, sizeof(st));
     rctx.db = db;
     opts.default_row_limit = in->default_row_limit;
+    opts.param_text = param_text;
+    opts.param_ctx = (void *)in->params;
     prog.deadline_mono = rl_mono_ms() + in->timeout_ms;
     prog.cancel = in->cancel;
     prog.timed_out = 0;

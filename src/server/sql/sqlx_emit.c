@@ -652,10 +652,69 @@ static const sqlx_node *object_of_literals(sqlx_emit_ctx *ctx, const sqlx_node *
     return obj;
 }
 
+static const char *param_value(sqlx_emit_ctx *ctx, const char *fn, const char *param, int line,
+                               int column, int *unknown, rs_err *err);
+
+/* A FIELD() argument's text: a string literal, or a parameter's value. */
+static const char *field_arg(sqlx_emit_ctx *ctx, const sqlx_node *a, int *unknown, rs_err *err) {
+    *unknown = 0;
+    if (a->kind == N_LIT_STRING)
+        return a->text;
+    if (a->kind == N_PARAM)
+        return param_value(ctx, "FIELD()", a->name, a->line, a->column, unknown, err);
+    sqlx_error(err, RS_EINVAL, a->line, a->column,
+               "FIELD() takes strings or parameters: the field's name, or a relation and it");
+    return NULL;
+}
+
+/* FIELD('a.b') / FIELD('rel', 'a.b') / FIELD(:name): the path the text spells, dots separating
+ * its parts, read like the path written out. Unknown while validating: undefined. */
+static int emit_field_function(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
+                               rs_err *err) {
+    const char *rel = NULL, *text;
+    int unknown = 0;
+    if (n->n_list < 1 || n->n_list > 2 || n->star || n->distinct || n->over != NULL)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "function 'FIELD' takes 1 to 2 arguments, got %d", n->n_list);
+    if (n->n_list == 2 && (rel = field_arg(ctx, n->list[0], &unknown, err)) == NULL)
+        return unknown ? (rs_buf_puts(out, "NULL"), 0) : RS_EINVAL;
+    if ((text = field_arg(ctx, n->list[n->n_list - 1], &unknown, err)) == NULL)
+        return unknown ? (rs_buf_puts(out, "NULL"), 0) : RS_EINVAL;
+    int parts = (rel != NULL) + 1;
+    for (const char *p = text; *p; p++)
+        parts += *p == '.';
+    sqlx_node *path = sqlx_alloc(ctx->arena, sizeof *path);
+    const char **names = sqlx_alloc(ctx->arena, (size_t)parts * sizeof *names);
+    sqlx_node **index = sqlx_alloc(ctx->arena, (size_t)parts * sizeof *index);
+    if (path == NULL || names == NULL || index == NULL)
+        return nomem(err);
+    int k = 0;
+    if (rel != NULL)
+        names[k++] = rel;
+    for (const char *p = text;; p++) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if ((names[k++] = sqlx_strndup(ctx->arena, p, len)) == NULL)
+            return nomem(err);
+        if (dot == NULL)
+            break;
+        p = dot;
+    }
+    path->kind = N_PATH;
+    path->line = n->line;
+    path->column = n->column;
+    path->names = names;
+    path->index = index;
+    path->n_parts = k;
+    return emit_val(ctx, sc, path, out, err);
+}
+
 static int emit_func(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out, rs_err *err) {
     char upper[64], sqlname[64];
     const rt_function *f = find_func(n->name);
     upper_copy(upper, sizeof upper, n->name);
+    if (f == NULL && strcmp(upper, "FIELD") == 0)
+        return emit_field_function(ctx, sc, n, out, err);
     if (strcmp(upper, "OBJECT") == 0) {
         const sqlx_node *literal = object_of_literals(ctx, n);
         if (literal != NULL)
@@ -1351,7 +1410,50 @@ static void put_sampled_table(rs_buf *out, const char *table, const sqlx_from *f
                       (long long)(f->sample_pct / 100.0 * 1048576.0));
 }
 
+/* The value of a TABLE() / FIELD() parameter, or NULL with err set. *unknown = 1 (and NULL
+ * without an error) while validating, when no parameter values exist. */
+static const char *param_value(sqlx_emit_ctx *ctx, const char *fn, const char *param, int line,
+                               int column, int *unknown, rs_err *err) {
+    const char *v;
+    *unknown = ctx->param_text == NULL;
+    if (*unknown)
+        return NULL;
+    v = ctx->param_text(ctx->param_ctx, param);
+    if (v == NULL)
+        sqlx_error(err, RS_EINVAL, line, column, "%s: parameter '%s' must be a string", fn, param);
+    return v;
+}
+
+/* TABLE([:ws, :name]) with parameters: the collection their values name. */
+static int table_function_names(sqlx_emit_ctx *ctx, const sqlx_from *f, sqlx_from *named,
+                                 int *unknown, rs_err *err) {
+    *named = *f;
+    *unknown = 0;
+    if (f->ws_param != NULL &&
+        (named->ws = param_value(ctx, "TABLE()", f->ws_param, f->line, f->column, unknown,
+                                 err)) == NULL)
+        return *unknown ? 0 : RS_EINVAL;
+    if (f->name_param != NULL &&
+        (named->name = param_value(ctx, "TABLE()", f->name_param, f->line, f->column, unknown,
+                                   err)) == NULL)
+        return *unknown ? 0 : RS_EINVAL;
+    return 0;
+}
+
 static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
+    sqlx_from named;
+    int unknown = 0;
+    if (f->ws_param != NULL || f->name_param != NULL) {
+        int rc = table_function_names(ctx, f, &named, &unknown, err);
+        if (rc)
+            return rc;
+        if (unknown) { /* validating a lambda: no rows, any field */
+            int rel_id = ctx->n_rel++;
+            rs_buf_printf(out, "(SELECT NULL AS doc WHERE 0) AS r%d", rel_id);
+            return add_binding(sc, f->alias, rel_id, f->line, f->column, err);
+        }
+        f = &named;
+    }
     int rel_id = ctx->n_rel++, rc;
     const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
     const char *bind_name = f->alias ? f->alias : f->name;

@@ -157,6 +157,7 @@ typedef struct sqlx_from {
     const char **names;        /* F_UNNEST: NULL where no AS */
     int n_arrays;
     const char *ordinality; /* F_UNNEST: WITH ORDINALITY's field name, or NULL */
+    const char *ws_param, *name_param; /* F_TABLE from TABLE([:ws, :name]): parameter names */
     double sample_pct;      /* TABLESAMPLE BERNOULLI (pct) when has_sample */
     int has_sample;
     const char **using_names;
@@ -236,6 +237,8 @@ void sqlx_names_free(sqlx_names *l);
 typedef struct sqlx_emit_ctx {
     sqlx_resolve_fn resolve;
     void *resolve_ctx;
+    sqlx_param_text_fn param_text; /* TABLE() / FIELD() parameters; NULL when unknown */
+    void *param_ctx;
     sqlx_names params, collections, aliases, columns;
     int columns_star; /* top-level select list has '*' */
     int n_rel;        /* SQLite relation aliases r0, r1, ... */

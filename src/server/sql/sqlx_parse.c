@@ -416,8 +416,8 @@ static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
     if (cast_mode(name_tok) >= 0 || is_kw(name_tok, "EXTRACT") ||
         is_kw(name_tok, "SUBSTRING"))
         fn = parse_special_call(ps, name_tok);
-    else if (is_kw(name_tok, "TABLE") || is_kw(name_tok, "FIELD"))
-        return unsupported(ps, name_tok, is_kw(name_tok, "TABLE") ? "TABLE() is" : "FIELD() is");
+    else if (is_kw(name_tok, "TABLE"))
+        return unsupported(ps, name_tok, "TABLE() outside FROM is");
     else if ((fn = new_node(ps, N_FUNC, name_tok)) != NULL) {
         fn->name = name_tok->text;
         fn = parse_func_args(ps, fn);
@@ -1140,6 +1140,43 @@ static sqlx_from *parse_unnest(parser *ps) {
     return parse_from_suffix(ps, f) ? f : NULL;
 }
 
+/* One part of TABLE([...]): a string, or a :parameter (recorded in *param). */
+static const char *table_part(parser *ps, const char **param) {
+    sqlx_token *t = cur(ps);
+    *param = NULL;
+    if (t->kind == TK_STRING) {
+        ps->pos++;
+        return t->text;
+    }
+    if (t->kind != TK_PARAM)
+        return syntax_error(ps, "a string or :parameter in TABLE([...])");
+    if (!push_name(ps, &ps->ast->params, &ps->ast->n_params, t->text))
+        return NULL;
+    ps->pos++;
+    *param = t->text;
+    return t->text;
+}
+
+/* TABLE(['ws', 'coll']) / TABLE(['coll']) / TABLE([:ws, :coll]): a collection named by
+ * values, parameters included (the emitter reads their values). */
+static sqlx_from *parse_table_function(parser *ps) {
+    sqlx_from *f = new_from(ps, F_TABLE, cur(ps));
+    if (f == NULL)
+        return NULL;
+    ps->pos += 2; /* TABLE ( */
+    if (!expect_op(ps, "[") || (f->name = table_part(ps, &f->name_param)) == NULL)
+        return NULL;
+    if (accept_op(ps, ",")) {
+        f->ws = f->name;
+        f->ws_param = f->name_param;
+        if ((f->name = table_part(ps, &f->name_param)) == NULL)
+            return NULL;
+    }
+    if (!expect_op(ps, "]") || !expect_op(ps, ")"))
+        return NULL;
+    return parse_from_suffix(ps, f) ? f : NULL;
+}
+
 static sqlx_from *parse_from_primary(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_from *f;
@@ -1165,7 +1202,7 @@ static sqlx_from *parse_from_primary(parser *ps) {
     if (is_kw(t, "LATERAL"))
         return unsupported(ps, t, "LATERAL is");
     if (is_kw(t, "TABLE") && is_op(&ps->toks[ps->pos + 1], "("))
-        return unsupported(ps, t, "TABLE() is");
+        return parse_table_function(ps);
     f = new_from(ps, F_TABLE, t);
     if (f == NULL)
         return NULL;

@@ -90,6 +90,8 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     memset(&st, 0, sizeof st);
     ctx.resolve = resolve;
     ctx.resolve_ctx = resolve_ctx;
+    ctx.param_text = opts ? opts->param_text : NULL;
+    ctx.param_ctx = opts ? opts->param_ctx : NULL;
     ctx.arena = &arena;
     rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
     if (rc)

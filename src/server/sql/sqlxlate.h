@@ -58,8 +58,14 @@ typedef enum {
     SQLX_INSERT = 3    /* INSERT INTO target SELECT ...: sqlite_sql yields the docs to write */
 } sqlx_kind;
 
+/* The text of query parameter `name` when the request gave it as a string, else NULL. TABLE()
+ * and FIELD() name collections and fields, which must be known while translating. */
+typedef const char *(*sqlx_param_text_fn)(void *ctx, const char *name);
+
 typedef struct sqlx_options {
     int64_t default_row_limit; /* > 0: applied when the statement has no LIMIT of its own */
+    sqlx_param_text_fn param_text; /* NULL: parameter values unknown (validation only) */
+    void *param_ctx;
 } sqlx_options;
 
 typedef struct sqlx_stmt {

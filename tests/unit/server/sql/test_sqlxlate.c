@@ -93,7 +93,7 @@ static sqlx_stmt last;
 
 /* Translate and run sql; result = rows joined by '\n', or "ERR <code>: msg (l:c)". */
 static const char *run_opts(const char *sql, const param *params, int64_t default_limit) {
-    sqlx_options opts = {default_limit};
+    sqlx_options opts = {.default_row_limit = default_limit};
     rs_err err;
     sqlite3_stmt *st = NULL;
     size_t used = 0;
