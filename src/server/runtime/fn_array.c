@@ -523,14 +523,19 @@ static void fn_sequence(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                  (long long)from, (long long)to);
         return;
     }
-    double count = ((double)to - (double)from) / (double)step + 1;
-    if (count > MAX_SEQUENCE) {
+    /* the distance and the step as magnitudes, in unsigned arithmetic: exact at the int64 limits,
+     * where doubles round both ends to the same value */
+    uint64_t distance = step > 0 ? (uint64_t)to - (uint64_t)from : (uint64_t)from - (uint64_t)to;
+    uint64_t stride = step > 0 ? (uint64_t)step : (uint64_t)0 - (uint64_t)step;
+    uint64_t count = distance / stride + 1;
+    if (distance / stride >= MAX_SEQUENCE) {
         rt_error(ctx, "the result would have more than %d elements", MAX_SEQUENCE);
         return;
     }
     rs_buf_putc(&b, '[');
-    for (int64_t k = 0; k < (int64_t)count; k++)
-        rs_buf_printf(&b, "%s%lld", k ? "," : "", (long long)(from + k * step));
+    for (uint64_t k = 0; k < count; k++)
+        rs_buf_printf(&b, "%s%lld", k ? "," : "",
+                      (long long)(int64_t)((uint64_t)from + k * (uint64_t)step));
     rs_buf_putc(&b, ']');
     rv_result_json_buf(ctx, &b);
     rs_buf_free(&b);

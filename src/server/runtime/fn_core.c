@@ -11,6 +11,7 @@
  *   rs_project(final, doc, k, path, ...)  rs_row of several rs_get's, the document read once
  *   rs_merge(final, doc...)     members of several objects, later keys win
  *   rs_members(x)               x when it is an object, else nothing (the source of x.*)
+ *   rs_idx0(i)                  a 1-based subscript made 0-based
  *   rs_except(final, doc, k...) doc without the named top-level members
  *   rs_first(doc)               the value of the first member (a one-field row)
  *   rs_one(v)                   aggregate: the value of a scalar subquery (error on 2 rows)
@@ -787,6 +788,24 @@ static void fn_jkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         sqlite3_result_value(ctx, argv[0]);
 }
 
+/* rs_idx0(i): a 1-based subscript made 0-based for rs_get/rs_getv. INT64_MIN has no 0-based
+ * form and no element either: it stays as it is (no overflow error for a plain subscript). */
+static void fn_idx0(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    switch (sqlite3_value_type(argv[0])) {
+    case SQLITE_INTEGER: {
+        int64_t i = sqlite3_value_int64(argv[0]);
+        sqlite3_result_int64(ctx, i == INT64_MIN ? i : i - 1);
+        return;
+    }
+    case SQLITE_FLOAT:
+        sqlite3_result_double(ctx, sqlite3_value_double(argv[0]) - 1.0);
+        return;
+    default: /* null, undefined, or a value that indexes nothing */
+        return;
+    }
+}
+
 static void fn_raise(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     sqlite3_result_error(ctx, (const char *)sqlite3_value_text(argv[0]), -1);
@@ -911,6 +930,7 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_gkey", fn_gkey),
     PLUMB("rs_jkey", fn_jkey),
     PLUMB("rs_raise", fn_raise),
+    PLUMB("rs_idx0", fn_idx0),
     PLUMB_OP("rs_add", OP_ADD),
     PLUMB_OP("rs_sub", OP_SUB),
     PLUMB_OP("rs_mul", OP_MUL),

@@ -27,6 +27,7 @@
 #include "sqlx_int.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,13 +196,13 @@ static int emit_path_args(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, int
             put_sql_string(out, n->names[i]);
         } else if (n->index[i]->kind == N_LIT_INT) {
             long long k = strtoll(n->index[i]->text, NULL, 10);
-            rs_buf_printf(out, "%lld", k - 1);
+            rs_buf_printf(out, "%lld", k == LLONG_MIN ? k : k - 1); /* as rs_idx0 */
         } else {
-            rs_buf_puts(out, "rs_sub(");
+            rs_buf_puts(out, "rs_idx0(");
             int rc = emit_val(ctx, sc, n->index[i], out, err);
             if (rc)
                 return rc;
-            rs_buf_puts(out, ",1)");
+            rs_buf_putc(out, ')');
         }
     }
     return 0;
@@ -941,7 +942,10 @@ static int emit_subquery_value(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select 
     int simple = !sub->compound_op && !sub->n_ctes && !sub->distinct && !sub->grouped &&
                  !sub->having && !sub->n_order && !sub->limit && !sub->offset &&
                  sub->n_items == 1 && sub->items[0].expr->kind != N_STAR;
-    int one_row = simple && contains_aggregate(sub->items[0].expr);
+    /* an ungrouped aggregate, or a SELECT without FROM (no rows to fold: rs_one over only
+     * outer references would make SQLite take it for an aggregate of the outer query) */
+    int one_row = simple && (contains_aggregate(sub->items[0].expr) ||
+                             (sub->from == NULL && sub->where == NULL));
     if (simple && !one_row) {
         sqlx_select fold = *sub;
         sqlx_item item = sub->items[0];
@@ -1096,10 +1100,10 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
         if (n->name != NULL) {
             put_sql_string(out, n->name);
         } else {
-            rs_buf_puts(out, "rs_sub(");
+            rs_buf_puts(out, "rs_idx0(");
             if (!rc)
                 rc = emit_val(ctx, sc, n->b, out, err);
-            rs_buf_puts(out, ",1)");
+            rs_buf_putc(out, ')');
         }
         rs_buf_putc(out, ')');
         return rc;
