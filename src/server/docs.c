@@ -35,6 +35,7 @@ static void finalize_cache(rl_docwrite *w) {
     }
     sqlite3_free(w->event_time_path);
     w->event_time_path = NULL;
+    rl_fieldindex_free(&w->fields);
 }
 
 int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char *ws,
@@ -69,6 +70,10 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
     }
     if (rc == RS_OK && info != NULL)
         rc = load_event_time_info(w, info, err);
+    if (rc == RS_OK && tbl != NULL && !srv->cfg.no_field_index)
+        rc = rl_fieldindex_load(&w->fields, db, tbl, err);
+    else
+        w->fields.disabled = 1;
     if (rc == RS_OK) {
         snprintf(w->tbl, sizeof(w->tbl), "%s", tbl);
         w->now_ms = rl_now_ms();
@@ -191,6 +196,8 @@ int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err 
     if (step_failed(w, sqlite3_step(st), err))
         return RS_EINTERNAL;
     sqlite3_reset(st);
+    if (rl_fieldindex_note_doc(&w->fields, final, err) != RS_OK)
+        return err ? err->code : RS_ENOMEM;
     w->bytes_inserted += (int64_t)strlen(final);
     w->bytes_overwritten += old_len;
     w->n_written++;
@@ -236,6 +243,12 @@ int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
     int rc = RS_OK;
 
     if (ok) {
+        for (size_t i = 0; i < sizeof(w->cache) / sizeof(w->cache[0]); i++)
+            if (w->cache[i] != NULL)
+                sqlite3_reset(w->cache[i]); /* no statement running while indexes are created */
+        rc = rl_fieldindex_flush(&w->fields, w->db, err);
+    }
+    if (ok && rc == RS_OK) {
         /* deleted rows whose deletion is visible are garbage */
         snprintf(sql, sizeof(sql), "DELETE FROM \"%s_data\" WHERE doc IS NULL AND vis_ms <= ?1",
                  w->tbl);

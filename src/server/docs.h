@@ -13,6 +13,7 @@
 #ifndef RL_DOCS_H
 #define RL_DOCS_H
 
+#include "fieldindex.h"
 #include "server.h"
 
 typedef struct rl_docwrite {
@@ -29,6 +30,7 @@ typedef struct rl_docwrite {
     int64_t bytes_overwritten;
     int n_written;
     sqlite3_stmt *cache[4]; /* statements reused across documents; finalized by rl_docs_end */
+    rl_fieldindex fields;   /* the collection's indexed paths, grown as documents show new ones */
 } rl_docwrite;
 
 /* Start a write to ws.coll. RS_ENOTFOUND when there is no such collection (message names it),

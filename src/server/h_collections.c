@@ -3,6 +3,7 @@
  * immediate (the next GET is 404; Rockset shows DELETED for a few seconds first). Its document
  * table and view are created/dropped with it (store.h). */
 #include "docs.h"
+#include "fieldindex.h"
 #include "handlers.h"
 
 #include <stdio.h>
@@ -258,6 +259,8 @@ static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err
                               tbl);
         if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
             rc = rs_err_set(err, RS_EINTERNAL, "cannot drop the collection's table");
+        if (rc == RS_OK)
+            rc = rl_fieldindex_drop(db, tbl, err);
     }
     if (rc == RS_OK)
         rc = rl_sql(db, NULL, err, "DELETE FROM collections WHERE ws = ?1 AND name = ?2", "ss", ws,

@@ -26,7 +26,7 @@ static const char usage[] =
     "                     [--provision-delay-ms N] [--view-sync-delay-ms N] [--ingest-delay-ms N]\n"
     "                     [--latency-ms N] [--fail-rate P] [--fail-status CODE] [--rate-limit N]\n"
     "                     [--fail-only 'METHOD /path-prefix'] [--query-timeout-ms N]\n"
-    "                     [--max-body-bytes N] [--help]\n"
+    "                     [--max-body-bytes N] [--field-index on|off] [--help]\n"
     "API keys come from --api-key (repeatable), else from ROCKSET_LOCAL_API_KEY.\n";
 
 static int parse_int(const char *flag, const char *text, int64_t min, int64_t *out) {
@@ -85,7 +85,10 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val, const c
         rc = parse_int(flag, val, 1, &cfg->query_timeout_ms);
     else if (strcmp(flag, "--max-body-bytes") == 0)
         rc = parse_int(flag, val, 1, &cfg->max_body_bytes);
-    else
+    else if (strcmp(flag, "--field-index") == 0) {
+        rc = strcmp(val, "on") == 0 || strcmp(val, "off") == 0 ? 0 : -1;
+        cfg->no_field_index = strcmp(val, "off") == 0;
+    } else
         rc = -1;
     if (rc != 0)
         fprintf(stderr, "rockset-local: bad flag or value: %s\n", flag);

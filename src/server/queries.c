@@ -277,8 +277,10 @@ static void put_pagination(rs_buf *b, const rl_query *q, const char *start_curso
 
 static void put_stats(rs_buf *b, const rl_query *q) {
     int64_t elapsed = q->state >= Q_COMPLETED ? q->elapsed_ms : rl_mono_ms() - q->started_mono;
-    rs_buf_printf(b, "\"stats\":{\"elapsed_time_ms\":%lld,\"throttled_time_micros\":0}",
-                  (long long)elapsed);
+    rs_buf_printf(b,
+                  "\"stats\":{\"elapsed_time_ms\":%lld,\"throttled_time_micros\":0,"
+                  "\"index_used\":%s}",
+                  (long long)elapsed, q->res.index_used ? "true" : "false");
 }
 
 /* QueryResponse of a completed query (locked). max_initial < 0: all rows, no pagination. */

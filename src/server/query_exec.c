@@ -27,6 +27,22 @@ static void note_name(rs_buf *b, const char *ws, const char *name) {
     rs_buf_puts(b, quoted);
 }
 
+/* sqlx_relation.is_indexed: whether field_indexes lists the path for the data table. */
+static int path_is_indexed(void *ctx, const char *data_table, const char *args) {
+    int64_t found = 0;
+    size_t n = strlen(data_table);
+    char tbl[160];
+    if (n <= 5 || n - 5 >= sizeof(tbl))
+        return 0;
+    memcpy(tbl, data_table, n - 5); /* "<tbl>_data" */
+    tbl[n - 5] = '\0';
+    if (rl_sql_int((sqlite3 *)ctx, &found, NULL,
+                   "SELECT EXISTS(SELECT 1 FROM field_indexes WHERE tbl = ?1 AND args = ?2)", "ss",
+                   tbl, args) != RS_OK)
+        return 0;
+    return found != 0;
+}
+
 static int resolve_collection(sqlite3 *db, const char *ws, const char *name, sqlx_relation *out,
                               rs_err *err) {
     char *tbl = NULL;
@@ -38,6 +54,8 @@ static int resolve_collection(sqlite3 *db, const char *ws, const char *name, sql
         return RS_ENOTFOUND;
     out->kind = SQLX_REL_COLLECTION;
     snprintf(out->table, sizeof(out->table), "%s", tbl);
+    snprintf(out->data_table, sizeof(out->data_table), "%s_data", tbl);
+    out->is_indexed = path_is_indexed;
     snprintf(out->canonical, sizeof(out->canonical), "%s.%s", ws, name);
     free(tbl);
     return RS_OK;
@@ -322,6 +340,23 @@ static void step_error(sqlite3 *db, int rc, const progress *prog, const qx_input
 }
 
 /* Run the SELECT text, appending each row's doc to res. */
+/* Whether SQLite's plan for sql reads some collection through a field index (its name ends
+ * "_fx<N>", fieldindex.c). Asked only of statements the translator wrote for that. */
+static int plan_uses_field_index(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    int used = 0;
+    char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    if (eqp != NULL && sqlite3_prepare_v2(db, eqp, -1, &st, NULL) == SQLITE_OK)
+        while (!used && sqlite3_step(st) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(st, 3);
+            used = detail != NULL && strstr(detail, " INDEX c_") != NULL &&
+                   strstr(detail, "_fx") != NULL;
+        }
+    sqlite3_finalize(st);
+    sqlite3_free(eqp);
+    return used;
+}
+
 static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progress *prog,
                         qx_result *res) {
     sqlite3_stmt *stmt = NULL;
@@ -465,6 +500,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.column_names != NULL)
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
+    if (st.kind == SQLX_SELECT && st.index_form)
+        res->index_used = plan_uses_field_index(db, st.sqlite_sql);
     if (st.kind == SQLX_SELECT)
         select_rows(db, st.sqlite_sql, in, &prog, res);
     else if (st.kind == SQLX_DESCRIBE)

@@ -23,6 +23,7 @@ typedef struct qx_result {
     char last_offset[48]; /* "" unless the query wrote */
     int http_status;      /* 0 = success, else the error reply status */
     int cancelled;
+    int index_used; /* a field index served a collection read (stats.index_used) */
     rs_err err; /* type/line/column/message when http_status != 0 */
 } qx_result;
 

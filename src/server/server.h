@@ -38,6 +38,7 @@ typedef struct rl_config {
     int rate_limit;
     int64_t query_timeout_ms;
     int64_t max_body_bytes;
+    int no_field_index; /* --field-index off: documents are written without field indexes */
 } rl_config;
 
 typedef struct rl_queries rl_queries; /* queries.h */

@@ -1,5 +1,6 @@
 /* store.c - see store.h. */
 #include "store.h"
+#include "fieldindex.h"
 #include "server/sql/sqlxlate.h"
 
 #include <pthread.h>
@@ -48,7 +49,7 @@ static const char schema_sql[] =
     " created_at INTEGER, last_executed INTEGER, last_execution_error INTEGER,"
     " last_execution_error_message TEXT, PRIMARY KEY(ws, name, version));"
     "CREATE TABLE IF NOT EXISTS lambda_tags(ws TEXT NOT NULL, name TEXT NOT NULL,"
-    " tag TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY(ws, name, tag));";
+    " tag TEXT NOT NULL, version TEXT NOT NULL, PRIMARY KEY(ws, name, tag));" RL_FX_SCHEMA_SQL;
 
 int64_t rl_now_ms(void) {
     struct timespec ts;
@@ -173,6 +174,11 @@ static int register_functions(sqlite3 *db) {
                                      fn_iso_us, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "rl_uuid", 0, SQLITE_UTF8, NULL, fn_uuid, NULL, NULL);
+    /* the same clock, declared deterministic so that SQLite evaluates it once per statement:
+     * the two arms of a collection read (fieldindex.h) must agree on what is visible */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "rl_stmt_now_ms", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                     NULL, fn_now_ms, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlx_register_functions(db);
     return rc;

@@ -53,6 +53,14 @@ if [ -s "$work/models.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ] && [ $rc -eq 0 ]; 
     { echo; cat "$work/models.md"; } >>"$root/tests/bench/RESULTS.md"
 fi
 [ $mrc -eq 0 ] || rc=1
+# rockset-local's field indexes: selective filters and top-N at 100,000 vs 1,000,000 documents,
+# ingest with and without (docs/indexing.md); servers of its own
+echo "field indexes (tests/bench/index_bench.py):"
+/usr/bin/python3 tests/bench/index_bench.py "$B/rockset-local" | tee "$work/index.md" || rc=1
+if [ -s "$work/index.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
+    { echo; echo "## rockset-local field indexes (index_bench.py)"; echo; cat "$work/index.md"; } \
+        >>"$root/tests/bench/RESULTS.md"
+fi
 # the full differential corpus (pushdown on / off / plain SQLite must agree), on the same server
 echo "differential corpus (RS_TEST_FULL=1):"
 RS_TEST_URL="$url" RS_TEST_KEY="$key" RS_TEST_OUT="$work" RS_TEST_FULL=1 \

@@ -154,7 +154,8 @@ SCHEMAS = {
     "CommitOffsets": {"fields": {"commit": "string|null"}, "required": ["commit"]},
     "ColumnField": {"fields": {"name": "string", "type": "string"}, "required": ["name", "type"]},
     "QueryResponseStats": {
-        "fields": {"elapsed_time_ms": "integer", "throttled_time_micros": "integer"},
+        "fields": {"elapsed_time_ms": "integer", "throttled_time_micros": "integer",
+                   "index_used": "boolean"},  # index_used: rockset-local only
         "required": ["elapsed_time_ms", "throttled_time_micros"],
     },
     "QueryError": {

@@ -42,7 +42,8 @@ def lpath(name, rest=""):
 def exec_resp(results, collections):
     return {"query_id": QUERY_ID, "status": "COMPLETED", "results": results,
             "column_fields": Opt(Type("array")), "collections": collections,
-            "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG},
+            "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
+                  "index_used": rl.Type("boolean")},
             "query_lambda_path": STR, "pagination": rl.ABSENT,
             "results_total_doc_count": Opt(len(results)), "aliases": Opt([]),
             "warnings": Opt(Type("array")), "query_errors": Opt([]), "last_offset": Opt(None)}

@@ -67,7 +67,8 @@ def max_initial_results():
         "query_id": QUERY_ID, "status": "COMPLETED", "results": ALL[:10],
         "results_total_doc_count": N, "pagination": pinfo(STR, 10, 10),
         "collections": [f"{WS}.{COLL}"], "column_fields": Type("array"),
-        "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG},
+        "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
+                  "index_used": rl.Type("boolean")},
         "aliases": Opt([]), "warnings": Opt(Type("array")), "query_errors": Opt([]),
         "last_offset": Opt(None)}, "QueryResponse")
     if not ok or r.status != 200:

@@ -48,6 +48,8 @@ typedef struct binding {
     int collection;             /* stored documents: each has a string _id */
     int (*has_field)(void *ctx, const char *table, const char *field);
     void *has_field_ctx;
+    const char *data_table; /* collection: readable through its field indexes (sqlxlate.h) */
+    int (*is_indexed)(void *ctx, const char *data_table, const char *args);
 } binding;
 
 typedef struct cte_binding {
@@ -1501,6 +1503,12 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
     binding *b = &sc->rels[sc->n_rels - 1];
     b->derived = view_sel;
     b->collection = rel.kind == SQLX_REL_COLLECTION;
+    if (b->collection && rel.data_table[0] != '\0' && rel.is_indexed != NULL &&
+        f->has_sample == 0) {
+        b->data_table = sqlx_strndup(ctx->arena, rel.data_table, strlen(rel.data_table));
+        b->is_indexed = b->data_table != NULL ? rel.is_indexed : NULL;
+        b->has_field_ctx = rel.has_field_ctx;
+    }
     if (rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
         b->table = sqlx_strndup(ctx->arena, rel.table, strlen(rel.table));
         b->has_field = b->table != NULL ? rel.has_field : NULL;
@@ -2322,6 +2330,284 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
     return rc;
 }
 
+/* ---------------- field indexes (server/fieldindex.h) ----------------
+ *
+ * A SELECT over one collection whose WHERE has a conjunct a field index can serve (path = c,
+ * <, <=, >, >=, BETWEEN, IN (...), LIKE 'prefix%', IS NULL, with c a literal or parameter)
+ * gets, next to that conjunct, the same test on the index's key: rs_skey(rs_get(r.doc, ...))
+ * against rs_skey(c). The original conjunct implies it, so results do not change; and the
+ * collection is read as two arms (visible and pending rows) of its data table, into which
+ * SQLite pushes the conjunct and uses the index. ORDER BY an indexed path with LIMIT (top-N)
+ * goes into the arms too, each arm taking LIMIT + OFFSET rows in index order. */
+
+typedef struct index_plan {
+    binding *rel;   /* the one collection, read through its data table */
+    rs_buf conj;    /* " AND rs_skey(...) ..." for the WHERE */
+    int n_conj;
+    int top_n;      /* ORDER BY ... LIMIT goes into the arms */
+} index_plan;
+
+static binding *indexable_relation(scope *sc, const sqlx_select *s) {
+    if (s->from == NULL || s->from->kind != F_TABLE || sc->n_rels != 1)
+        return NULL;
+    binding *b = &sc->rels[0];
+    return b->collection && b->data_table != NULL && b->is_indexed != NULL ? b : NULL;
+}
+
+/* The rs_get arguments ("'a','b'") of a path of field names on relation b, when indexed. */
+static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *b, const sqlx_node *e,
+                             rs_buf *args, rs_err *err) {
+    rs_buf text = RS_BUF_INIT;
+    char head[40];
+    int found = 0;
+    if (e->kind != N_PATH)
+        return 0;
+    for (int i = 0; i < e->n_parts; i++)
+        if (e->names[i] == NULL)
+            return 0; /* array subscripts are not indexed */
+    if (emit_path(ctx, sc, e, "rs_get", &text, err) != 0) {
+        rs_err_clear(err);
+        rs_buf_free(&text);
+        return 0;
+    }
+    size_t n = (size_t)snprintf(head, sizeof head, "rs_get(r%d.doc,", b->rel);
+    if (!text.oom && text.len > n + 1 && strncmp(text.data, head, n) == 0 &&
+        text.data[text.len - 1] == ')') {
+        rs_buf_append(args, text.data + n, text.len - n - 1);
+        found = !args->oom && b->is_indexed(b->has_field_ctx, b->data_table, rs_buf_cstr(args)) > 0;
+    }
+    rs_buf_free(&text);
+    return found;
+}
+
+static int is_index_constant(const sqlx_node *n) {
+    switch (n->kind) {
+    case N_LIT_INT:
+    case N_LIT_FLOAT:
+    case N_LIT_STRING:
+    case N_LIT_BOOL:
+    case N_LIT_TYPED:
+    case N_PARAM:
+        return 1;
+    case N_UNARY:
+        return strcmp(n->op, "-") == 0 &&
+               (n->a->kind == N_LIT_INT || n->a->kind == N_LIT_FLOAT);
+    default:
+        return 0;
+    }
+}
+
+/* " AND rs_skey(rs_get(r.doc,args)) <op> rs_skey(<c>)" */
+static int put_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
+                        const char *op, const sqlx_node *c, rs_err *err) {
+    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s rs_skey(", ip->rel->rel, args,
+                  op);
+    int rc = emit_val(ctx, sc, c, &ip->conj, err);
+    rs_buf_putc(&ip->conj, ')');
+    ip->n_conj += rc == 0;
+    return rc;
+}
+
+/* path <op> c, or c <op> path (flipped). */
+static int comparison_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip,
+                               const sqlx_node *n, rs_err *err) {
+    /* the operator as written, as the key test writes it, and with its sides swapped */
+    static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="},
+                                         {"<", "<", ">"},    {"<=", "<=", ">="},
+                                         {">", ">", "<"},    {">=", ">=", "<="}};
+    rs_buf args = RS_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strcmp(n->op, ops[i][0]) != 0)
+            continue;
+        if (is_index_constant(n->b) && indexed_path_args(ctx, sc, ip->rel, n->a, &args, err))
+            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ops[i][1], n->b, err);
+        else if (is_index_constant(n->a) && indexed_path_args(ctx, sc, ip->rel, n->b, &args, err))
+            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ops[i][2], n->a, err);
+        break;
+    }
+    rs_buf_free(&args);
+    return rc;
+}
+
+/* The literal prefix of a LIKE pattern (before any %, _ or backslash), or NULL. */
+static char *like_prefix(sqlx_emit_ctx *ctx, const sqlx_node *pattern) {
+    if (pattern->kind != N_LIT_STRING)
+        return NULL;
+    size_t n = strcspn(pattern->text, "%_\\");
+    if (n == 0 || pattern->text[n] == '\0')
+        return NULL; /* no prefix, or no wildcard: = serves it */
+    return sqlx_strndup(ctx->arena, pattern->text, n);
+}
+
+/* LIKE 'abc%': abc <= key < abd (the last byte raised; none when it is 0xFF). */
+static int like_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                         rs_err *err) {
+    rs_buf args = RS_BUF_INIT;
+    char *prefix = like_prefix(ctx, n->b);
+    int rc = 0;
+    if (prefix != NULL && !n->negated && n->name == NULL && n->c == NULL &&
+        indexed_path_args(ctx, sc, ip->rel, n->a, &args, err)) {
+        size_t len = strlen(prefix);
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) >= rs_skey(", ip->rel->rel,
+                      rs_buf_cstr(&args));
+        put_sql_string(&ip->conj, prefix);
+        rs_buf_putc(&ip->conj, ')');
+        if ((unsigned char)prefix[len - 1] != 0xFF) {
+            prefix[len - 1]++;
+            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) < rs_skey(", ip->rel->rel,
+                          rs_buf_cstr(&args));
+            put_sql_string(&ip->conj, prefix);
+            rs_buf_putc(&ip->conj, ')');
+        }
+        ip->n_conj++;
+    }
+    rs_buf_free(&args);
+    return rc;
+}
+
+/* The key tests one top-level conjunct of WHERE allows. */
+static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                              rs_err *err) {
+    rs_buf args = RS_BUF_INIT;
+    int rc = 0;
+    if (n->kind == N_BINARY && strcmp(n->op, "AND") == 0) {
+        rc = conjunct_key_tests(ctx, sc, ip, n->a, err);
+        return rc ? rc : conjunct_key_tests(ctx, sc, ip, n->b, err);
+    }
+    if (n->kind == N_BINARY)
+        return comparison_key_test(ctx, sc, ip, n, err);
+    if (n->kind == N_LIKE)
+        return like_key_test(ctx, sc, ip, n, err);
+    if ((n->kind != N_ISNULL && n->kind != N_BETWEEN && n->kind != N_INLIST) || n->negated ||
+        !indexed_path_args(ctx, sc, ip->rel, n->a, &args, err)) {
+        rs_buf_free(&args);
+        return 0;
+    }
+    if (n->kind == N_ISNULL && n->ival == 0 && n->name == NULL) {
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) = rs_skey(NULL)", ip->rel->rel,
+                      rs_buf_cstr(&args));
+        ip->n_conj++;
+    } else if (n->kind == N_BETWEEN && is_index_constant(n->b) && is_index_constant(n->c)) {
+        rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ">=", n->b, err);
+        if (!rc)
+            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), "<=", n->c, err);
+    } else if (n->kind == N_INLIST) {
+        int all_constant = n->n_list > 0;
+        for (int i = 0; i < n->n_list; i++)
+            all_constant &= is_index_constant(n->list[i]);
+        if (all_constant)
+            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) IN (", ip->rel->rel,
+                          rs_buf_cstr(&args));
+        for (int i = 0; all_constant && !rc && i < n->n_list; i++) {
+            rs_buf_puts(&ip->conj, i ? ",rs_skey(" : "rs_skey(");
+            rc = emit_val(ctx, sc, n->list[i], &ip->conj, err);
+            rs_buf_putc(&ip->conj, ')');
+        }
+        if (all_constant && !rc) {
+            rs_buf_putc(&ip->conj, ')');
+            ip->n_conj++;
+        }
+    }
+    rs_buf_free(&args);
+    return rc;
+}
+
+/* Whether ORDER BY ... LIMIT of s can go into the arms: a plain SELECT (no grouping, DISTINCT,
+ * aggregate or window function) whose first key is an indexed path in Rockset's order. */
+static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, binding *b,
+                         rs_err *err) {
+    rs_buf args = RS_BUF_INIT;
+    if (s->grouped || s->distinct || s->limit == NULL || s->n_order == 0 ||
+        s->order[0].nulls != 0)
+        return 0;
+    for (int i = 0; i < s->n_items; i++) {
+        const sqlx_node *e = s->items[i].expr;
+        if (e->kind != N_STAR && (contains_aggregate(e) || first_window_call(e) != NULL))
+            return 0;
+    }
+    for (int i = 0; i < s->n_order; i++)
+        if (contains_aggregate(s->order[i].expr) || first_window_call(s->order[i].expr) != NULL)
+            return 0;
+    int ok = indexed_path_args(ctx, sc, b, s->order[0].expr, &args, err);
+    rs_buf_free(&args);
+    return ok;
+}
+
+/* The collection as the visible and pending arms of its data table (fieldindex.h). With
+ * top-N, each arm applies the WHERE and takes its first LIMIT + OFFSET rows in ORDER BY. */
+static void put_arms(rs_buf *out, const binding *b, const char *where, const char *order,
+                     const char *limit) {
+    int r = b->rel;
+    const char *t = b->data_table;
+    if (order == NULL) {
+        rs_buf_puts(out, "(SELECT doc FROM ");
+        put_sql_ident(out, t);
+        rs_buf_puts(out, " WHERE vis_ms <= rl_stmt_now_ms() AND doc IS NOT NULL UNION ALL "
+                         "SELECT prev_doc FROM ");
+        put_sql_ident(out, t);
+        rs_buf_printf(out, " WHERE prev_doc IS NOT NULL AND vis_ms > rl_stmt_now_ms()) AS r%d",
+                      r);
+        return;
+    }
+    const char *and_where = where[0] ? " AND (" : "", *close = where[0] ? ")" : "";
+    rs_buf_printf(out, "(SELECT doc FROM (SELECT r%d.doc AS doc FROM ", r);
+    put_sql_ident(out, t);
+    rs_buf_printf(out, " AS r%d WHERE r%d.vis_ms <= rl_stmt_now_ms() AND r%d.doc IS NOT NULL%s%s%s"
+                       "%s LIMIT %s) UNION ALL SELECT doc FROM (SELECT r%d.doc AS doc FROM "
+                       "(SELECT prev_doc AS doc FROM ",
+                  r, r, r, and_where, where, close, order, limit, r);
+    put_sql_ident(out, t);
+    rs_buf_printf(out, " WHERE prev_doc IS NOT NULL AND vis_ms > rl_stmt_now_ms()) AS r%d%s%s%s%s"
+                       " LIMIT %s)) AS r%d",
+                  r, where[0] ? " WHERE (" : "", where, close, order, limit, r);
+}
+
+/* The arms' LIMIT: LIMIT + OFFSET rows of the statement. */
+static int arm_limit(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
+                     rs_err *err) {
+    rs_buf_putc(out, '(');
+    int rc = emit_val(ctx, sc, s->limit, out, err);
+    rs_buf_putc(out, ')');
+    if (!rc && s->offset != NULL) {
+        rs_buf_puts(out, "+(");
+        rc = emit_val(ctx, sc, s->offset, out, err);
+        rs_buf_putc(out, ')');
+    }
+    return rc;
+}
+
+/* Read the one collection of s through its field indexes when a conjunct or the order can use
+ * them: from becomes the arms. where holds the WHERE text (without " WHERE "), order the
+ * " ORDER BY ..." text. */
+static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *where,
+                           const rs_buf *order, rs_buf *from, rs_err *err) {
+    index_plan ip;
+    rs_buf limit = RS_BUF_INIT;
+    memset(&ip, 0, sizeof ip);
+    ip.rel = indexable_relation(sc, s);
+    if (ip.rel == NULL)
+        return 0;
+    int rc = s->where != NULL ? conjunct_key_tests(ctx, sc, &ip, s->where, err) : 0;
+    if (!rc && ip.n_conj > 0)
+        rs_buf_append(where, ip.conj.data, ip.conj.len);
+    if (!rc)
+        ip.top_n = top_n_applies(ctx, sc, s, ip.rel, err);
+    if (!rc && ip.top_n)
+        rc = arm_limit(ctx, sc, s, &limit, err);
+    if (!rc && (ip.n_conj > 0 || ip.top_n)) {
+        rs_buf_reset(from);
+        put_arms(from, ip.rel, rs_buf_cstr(where), ip.top_n ? rs_buf_cstr(order) : NULL,
+                 rs_buf_cstr(&limit));
+        ctx->index_form = 1;
+    }
+    if (!rc && (ip.conj.oom || limit.oom || where->oom))
+        rc = nomem(err);
+    rs_buf_free(&ip.conj);
+    rs_buf_free(&limit);
+    return rc;
+}
+
 /* SELECT DISTINCT a, b is GROUP BY a, b, so that its rows are told apart by Rockset's
  * equality as groups are (null and undefined one key, 1 and 1.0 one key), not by the text of
  * the row document. Not with stars, aggregates or window functions (DISTINCT applies after
@@ -2357,7 +2643,7 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
         s = grouped;
     else if (ctx->arena->oom)
         return nomem(err);
-    rs_buf from = RS_BUF_INIT;
+    rs_buf from = RS_BUF_INIT, where = RS_BUF_INIT, order = RS_BUF_INIT;
     const sqlx_select *names_of = ctx->names_of; /* for this SELECT's items, not FROM's */
     ctx->names_of = NULL;
     sc->where_keys = s->where;
@@ -2372,6 +2658,20 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     if (rc)
         goto done;
     sc->where_keys = NULL;
+    if (s->where != NULL) {
+        int n_null_texts = sc->n_null_texts;
+        sc->n_null_texts = 0; /* WHERE reads the rows, before any grouping set nulls a key */
+        rc = emit_cond(ctx, sc, s->where, &where, err);
+        sc->n_null_texts = n_null_texts;
+    }
+    sc->alias_sel = s;
+    if (!rc)
+        rc = emit_order_terms(ctx, sc, s, s, &order, err);
+    sc->alias_sel = NULL;
+    if (!rc && s->from != NULL)
+        rc = plan_index_read(ctx, sc, s, &where, &order, &from, err);
+    if (rc)
+        goto done;
     rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
     if (mode == MODE_SCALAR) {
         if (s->n_items != 1 || s->items[0].expr->kind == N_STAR) {
@@ -2389,27 +2689,19 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
         goto done;
     if (s->from != NULL)
         rs_buf_printf(out, " FROM %s", rs_buf_cstr(&from));
-    if (s->where != NULL) {
-        int n_null_texts = sc->n_null_texts;
-        sc->n_null_texts = 0; /* WHERE reads the rows, before any grouping set nulls a key */
-        rs_buf_puts(out, " WHERE ");
-        rc = emit_cond(ctx, sc, s->where, out, err);
-        sc->n_null_texts = n_null_texts;
-        if (rc)
-            goto done;
-    }
+    if (s->where != NULL)
+        rs_buf_printf(out, " WHERE %s", rs_buf_cstr(&where));
     rc = emit_group_having(ctx, sc, s, out, err);
     if (rc)
         goto done;
-    sc->alias_sel = s;
-    rc = emit_order_terms(ctx, sc, s, s, out, err);
-    sc->alias_sel = NULL;
-    if (!rc)
-        rc = emit_limit(ctx, sc, s, default_limit, out, err);
+    rs_buf_append(out, order.data, order.len);
+    rc = emit_limit(ctx, sc, s, default_limit, out, err);
 done:
-    if (from.oom && !rc)
+    if ((from.oom || where.oom || order.oom) && !rc)
         rc = nomem(err);
     rs_buf_free(&from);
+    rs_buf_free(&where);
+    rs_buf_free(&order);
     return rc;
 }
 

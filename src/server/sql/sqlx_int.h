@@ -241,6 +241,7 @@ typedef struct sqlx_emit_ctx {
     void *param_ctx;
     sqlx_names params, collections, aliases, columns;
     int columns_star; /* top-level select list has '*' */
+    int index_form;   /* a collection was read through its field indexes (sqlx_stmt) */
     int n_rel;        /* SQLite relation aliases r0, r1, ... */
     int n_cte;
     int view_depth;

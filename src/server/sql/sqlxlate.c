@@ -123,6 +123,7 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto done;
     }
+    st.index_form = ctx.index_form;
     move_names(&ctx.params, &st.param_names, &st.n_params);
     move_names(&ctx.collections, &st.collections, &st.n_collections);
     move_names(&ctx.aliases, &st.aliases, &st.n_aliases);

@@ -45,6 +45,13 @@ typedef struct sqlx_relation {
      * unqualified field that several relations could supply. NULL: unknown (may supply it). */
     int (*has_field)(void *ctx, const char *table, const char *field);
     void *has_field_ctx;
+    /* COLLECTION, optional (server/fieldindex.h): the table under `table` with columns doc,
+     * prev_doc and vis_ms, read as visible rows (vis_ms <= rl_stmt_now_ms(): doc) and pending
+     * ones (prev_doc), so that predicates reach its field indexes; "" to read `table` only.
+     * is_indexed says whether rs_skey(rs_get(doc, <args>)) is indexed there (args: the
+     * rs_get arguments as SQL text, "'a','b'"); it is asked with has_field_ctx. */
+    char data_table[140];
+    int (*is_indexed)(void *ctx, const char *data_table, const char *args);
 } sqlx_relation;
 
 /* Resolve `ws.name` (ws is "commons" when the SQL named no workspace). Returns 0 and fills *out,
@@ -81,6 +88,7 @@ typedef struct sqlx_stmt {
                             select list has a '*' */
     int n_columns;
     int has_limit;       /* the statement had its own LIMIT */
+    int index_form;      /* some collection is read so that a field index can serve it */
     char target_ws[128]; /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
     char target_name[128];
     char target_table[128]; /* SQLite table of the target collection */
