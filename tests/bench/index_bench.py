@@ -5,9 +5,10 @@ and what indexing costs ingest. Ratios are measured in one run, on servers start
     tests/bench/index_bench.py [ROCKSET_LOCAL] [N_SMALL] [N_LARGE]
 
 Defaults: build/rockset-local, 100,000 and 1,000,000 documents (RS_BENCH_QUICK=1: 10,000 and
-100,000). One server (field indexes on) holds b.small and b.large; each query runs 7 times on
-each collection, alternating, and the median client-side time (loopback HTTP included) and the
-server's stats.elapsed_time_ms are reported, with the ratio large / small (a scan gives about
+100,000). One server (field indexes on) holds b.small and b.large; each query runs 15 times on
+each collection, alternating, and the best client-side time (loopback HTTP included: the best,
+not the median, because a shared 2-core machine adds noise only upwards) and the server's
+median stats.elapsed_time_ms are reported, with the ratio large / small (a scan gives about
 N_LARGE / N_SMALL; the goal is at most 2, and under 10 ms at the large size). A second server
 with --field-index off loads N_SMALL documents the same way: ingest docs/s with the index divided
 by docs/s without (goal at least 0.5), and the scan time of each query there, for reference.
@@ -112,13 +113,14 @@ def main():
         rate_on = load(on, "small", n_small)
         rate_off = load(off, "small", n_small)
         load(on, "large", n_large)
-        print(f"| query | {n_small:,} docs (ms) | {n_large:,} docs (ms) | large / small | "
-              f"server ms at {n_large:,} | index used | scan, index off, {n_small:,} docs (ms) |")
+        print(f"| query | {n_small:,} docs (ms, best of 15) | {n_large:,} docs (ms) | "
+              f"large / small | server ms at {n_large:,} (median) | index used | "
+              f"scan, index off, {n_small:,} docs (ms) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for label, sql in QUERIES:
             small, large, scan, server_ms = [], [], [], []
             used = None
-            for _ in range(7):
+            for _ in range(15):
                 t, r_small = timed(on, sql.format(c="small"))
                 small.append(t)
                 t, r = timed(on, sql.format(c="large"))
@@ -130,10 +132,10 @@ def main():
             if r_small["results"] != r_off["results"]:
                 failed = True
                 print(f"rows differ with and without the index for: {sql}", file=sys.stderr)
-            ms_small, ms_large = statistics.median(small) * 1e3, statistics.median(large) * 1e3
+            ms_small, ms_large = min(small) * 1e3, min(large) * 1e3
             print(f"| {label} | {ms_small:.2f} | {ms_large:.2f} | {ms_large / ms_small:.2f} | "
                   f"{statistics.median(server_ms):.0f} | {used} | "
-                  f"{statistics.median(scan) * 1e3:.2f} |")
+                  f"{min(scan) * 1e3:.2f} |")
         print(f"\nIngest of {n_small:,} documents in batches of {BATCH}: {rate_on:,.0f} docs/s "
               f"with field indexes, {rate_off:,.0f} without: ratio {rate_on / rate_off:.2f}.")
     finally:

@@ -34,6 +34,13 @@ static const struct {
     {"commons", "loop", NULL, "SELECT * FROM loop", ""},
 };
 
+static int every_path_indexed(void *ctx, const char *data_table, const char *args) {
+    (void)ctx;
+    (void)data_table;
+    (void)args;
+    return 1;
+}
+
 static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *out, rs_err *err) {
     size_t i;
     (void)ctx;
@@ -51,6 +58,10 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
         }
         snprintf(out->canonical, sizeof(out->canonical), "%s.%s", ws, name);
         snprintf(out->alias_of, sizeof(out->alias_of), "%s", g_names[i].alias_of);
+        if (g_names[i].table) { /* field index arms: every path indexed (fieldindex.h) */
+            snprintf(out->data_table, sizeof(out->data_table), "%s_data", g_names[i].table);
+            out->is_indexed = every_path_indexed;
+        }
         return 0;
     }
     return rs_err_set(err, RS_ENOTFOUND, "Collection '%s' not found in workspace '%s'", name, ws);
@@ -64,6 +75,10 @@ static int stop_after_budget(void *ctx) {
 static const char *const g_setup =
     "CREATE TABLE t_people(doc TEXT);"
     "CREATE TABLE t_orders(doc TEXT);"
+    "CREATE TABLE t_people_data(_id TEXT PRIMARY KEY, doc TEXT, prev_doc TEXT, vis_ms INTEGER,"
+    " seq INTEGER);"
+    "CREATE TABLE t_orders_data(_id TEXT PRIMARY KEY, doc TEXT, prev_doc TEXT, vis_ms INTEGER,"
+    " seq INTEGER);"
     "INSERT INTO t_people VALUES"
     " ('{\"_id\":\"1\",\"_event_time\":\"2024-01-01T00:00:00.000000Z\",\"name\":\"Ann\",\"age\":30,"
     "\"tags\":[\"a\",\"b\"],\"addr\":{\"zip\":\"0150\",\"geo\":{\"lat\":59.9}},"
@@ -72,13 +87,27 @@ static const char *const g_setup =
     "\"big\":-9223372036854775808}'),"
     " ('{\"_id\":\"3\",\"name\":null,\"age\":1.5e300,\"s\":\"\\u00e9\\ud83d\\ude00\"}');"
     "INSERT INTO t_orders VALUES ('{\"_id\":\"o1\",\"pid\":\"1\",\"amount\":10}'),"
-    " ('{\"_id\":\"o2\",\"pid\":\"2\",\"amount\":-2.5,\"item\":[1,{\"x\":[]}]}');";
+    " ('{\"_id\":\"o2\",\"pid\":\"2\",\"amount\":-2.5,\"item\":[1,{\"x\":[]}]}');"
+    "INSERT INTO t_people_data SELECT json_extract(doc, '$._id'), doc, NULL, 0, 0 FROM t_people;"
+    "INSERT INTO t_orders_data SELECT json_extract(doc, '$._id'), doc, NULL, 0, 0 FROM t_orders;"
+    "CREATE INDEX t_people_fx0 ON t_people_data(rs_skey(rs_get(doc,'age'))) WHERE doc IS NOT NULL;"
+    "CREATE INDEX t_people_fx1 ON t_people_data(rs_skey(rs_get(doc,'addr','zip')))"
+    " WHERE doc IS NOT NULL;";
+
+/* rockset-local's statement clock (store.c); a fixed time here. */
+static void stmt_now_ms(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(ctx, 1700000000000LL);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     if (sqlite3_open(":memory:", &g_db) != SQLITE_OK ||
         sqlx_register_functions(g_db) != SQLITE_OK ||
+        sqlite3_create_function(g_db, "rl_stmt_now_ms", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                NULL, stmt_now_ms, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(g_db, g_setup, NULL, NULL, NULL) != SQLITE_OK) {
         fprintf(stderr, "fuzz_sqlx: setup failed: %s\n", sqlite3_errmsg(g_db));
         abort();

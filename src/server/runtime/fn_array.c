@@ -6,6 +6,7 @@
 #include "fn_util.h"
 #include "json.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -564,13 +565,87 @@ static void fn_array_shuffle(sqlite3_context *ctx, int argc, sqlite3_value **arg
 
 static const char OP_UNION = 'u', OP_INTERSECT = 'i', OP_EXCEPT = 'e';
 
+/* ---------------- vector functions ---------------- */
+
+typedef enum { VEC_DOT, VEC_COSINE, VEC_EUCLIDEAN } vec_op;
+
+/* The sums two numeric arrays of one length give: a.b, a.a, b.b, and sum((a-b)^2). */
+typedef struct vec_sums {
+    double dot, aa, bb, diff2;
+} vec_sums;
+
+static int vec_number(sqlite3_context *ctx, const span *s, rs_buf *scratch, double *out) {
+    rv v = elem_value(s, scratch);
+    if (v.type != RV_INT && v.type != RV_FLOAT) {
+        rt_error(ctx, "elements must be numbers, got %s", rv_type_name(v.type));
+        return 0;
+    }
+    *out = v.type == RV_INT ? (double)v.i : v.f;
+    return 1;
+}
+
+static int vec_sum(sqlite3_context *ctx, const elems *a, const elems *b, vec_sums *out) {
+    rs_buf scratch = RS_BUF_INIT;
+    int ok = 1;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; ok && i < a->n; i++) {
+        double x, y;
+        ok = vec_number(ctx, &a->items[i], &scratch, &x) &&
+             vec_number(ctx, &b->items[i], &scratch, &y);
+        if (ok) {
+            out->dot += x * y;
+            out->aa += x * x;
+            out->bb += y * y;
+            out->diff2 += (x - y) * (x - y);
+        }
+    }
+    rs_buf_free(&scratch);
+    return ok;
+}
+
+/* DOT_PRODUCT / COSINE_SIM / EUCLIDEAN_DIST(array, array): floats over two numeric arrays of
+ * the same length; null when either is null (or, for COSINE_SIM, a zero vector). */
+static void fn_vector(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    vec_op op = *(const vec_op *)rt_fn_of(ctx)->user_data;
+    elems a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    vec_sums sums;
+    rv v[2];
+    if (!rt_args(ctx, argc, argv, v, 1) || !rt_want_array(ctx, v, 0, argc) ||
+        !rt_want_array(ctx, v, 1, argc))
+        return;
+    if (elems_of(&v[0], &a) != 0 || elems_of(&v[1], &b) != 0) {
+        sqlite3_result_error_nomem(ctx);
+    } else if (a.n != b.n) {
+        rt_error(ctx, "arrays must have the same length, got %zu and %zu", a.n, b.n);
+    } else if (vec_sum(ctx, &a, &b, &sums)) {
+        if (op == VEC_DOT)
+            sqlite3_result_double(ctx, sums.dot);
+        else if (op == VEC_EUCLIDEAN)
+            sqlite3_result_double(ctx, sqrt(sums.diff2));
+        else if (sums.aa > 0 && sums.bb > 0)
+            sqlite3_result_double(ctx, sums.dot / (sqrt(sums.aa) * sqrt(sums.bb)));
+        else
+            rv_result_null(ctx);
+    }
+    elems_free(&a);
+    elems_free(&b);
+}
+
+static const vec_op vec_dot = VEC_DOT, vec_cosine = VEC_COSINE, vec_euclidean = VEC_EUCLIDEAN;
+
 #define A(name, min, max, fn, sig)                                                                \
     {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "array", sig}
 #define ASET(name, op, sig)                                                                       \
     {name, RT_SCALAR, 2, 2, NULL, 0, &op, fn_set_op, NULL, NULL, NULL, NULL, "array", sig}
 
 /* clang-format off */
+#define VEC(name, op, sig)                                                                        \
+    {name, RT_SCALAR, 2, 2, NULL, 0, &op, fn_vector, NULL, NULL, NULL, NULL, "special", sig}
+
 const rt_function rt_fn_array[] = {
+    VEC("DOT_PRODUCT", vec_dot, "DOT_PRODUCT(array, array) -> float (numbers, same length)"),
+    VEC("COSINE_SIM", vec_cosine, "COSINE_SIM(array, array) -> float (null for a zero vector)"),
+    VEC("EUCLIDEAN_DIST", vec_euclidean, "EUCLIDEAN_DIST(array, array) -> float"),
     A("ARRAY_CREATE", 0, -1, fn_array_create, "ARRAY_CREATE(value, ...) -> array"),
     A("ARRAY_POSITION", 2, 2, fn_array_position, "ARRAY_POSITION(array, value) -> int (1-based; 0 when absent)"),
     A("ARRAY_LAST_POSITION", 2, 2, fn_array_last_position, "ARRAY_LAST_POSITION(array, value) -> int"),

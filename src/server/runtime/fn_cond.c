@@ -383,7 +383,16 @@ static void fn_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     {name, RT_EMITTED, min, max, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, section, sig}
 
 /* clang-format off */
+/* CURRENT_USER(): the one user rockset-local has (GET /users/self, a query's executed_by). */
+static void fn_current_user(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_text(ctx, "local@rockset-local", -1, SQLITE_STATIC);
+}
+
 const rt_function rt_fn_cond[] = {
+    {"CURRENT_USER", RT_SCALAR, 0, 0, NULL, 0, NULL, fn_current_user, NULL, NULL, NULL, NULL,
+     "special", "CURRENT_USER() -> string (local@rockset-local)"},
     C("COALESCE", 1, 100, fn_coalesce, "COALESCE(value, ...) -> the first that is neither null nor undefined"),
     C("IFNULL", 2, 2, fn_coalesce, "IFNULL(value, default) -> value unless null or undefined"),
     C("NULLIF", 2, 2, fn_nullif, "NULLIF(a, b) -> null when a = b, else a"),
