@@ -174,6 +174,39 @@ done:
     return rc;
 }
 
+int rs_submit_lambda(rs_conn *conn, const char *fn, const char *ws, const char *name,
+                     const char *version, const char *tag, const char *params,
+                     long long page_rows, rs_query_result **out, rs_err *err) {
+    rs_buf params_json = RS_BUF_INIT;
+    rs_query_request req;
+    rs_query_result *res = NULL;
+    rs_api *api = NULL;
+    int rc = rs_submit_params_json(fn, params, &params_json, err);
+
+    if (rc == RS_OK)
+        rc = rs_conn_api(conn, &api, err);
+    if (rc != RS_OK)
+        goto done;
+    memset(&req, 0, sizeof(req));
+    req.params_json = params != NULL ? rs_buf_cstr(&params_json) : NULL;
+    req.max_initial_results = page_rows;
+    req.async = conn->cfg.async;
+    rc = rs_api_lambda_execute(api, ws, name, version, tag, &req, &res, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_query_id(conn, rs_query_result_id(res), err);
+    if (rc == RS_OK && strcmp(rs_query_result_status(res), "COMPLETED") != 0)
+        rc = rs_api_query_wait(api, res, page_rows, conn->cfg.timeout_ms, err);
+    if (rc != RS_OK)
+        goto done;
+    count_rows(conn, res);
+    *out = res;
+    res = NULL;
+done:
+    rs_query_result_free(res);
+    rs_buf_free(&params_json);
+    return rc;
+}
+
 int rs_submit_next_page(rs_conn *conn, rs_query_result *res, rs_err *err) {
     rs_api *api = NULL;
     int rc = rs_conn_api(conn, &api, err);

@@ -18,6 +18,11 @@
  *
  * The module is eponymous-only (no xCreate) and DIRECTONLY: it sends arbitrary SQL with the
  * user's key, so it must not be reachable from triggers or views of an untrusted database.
+ *
+ * rockset_lambda('ws.name' [, params [, version_or_tag]]) is the same over a query lambda's
+ * execution: params as above (NULL: the lambda's defaults), a 16-hex-digit version id or a tag
+ * (default: latest). Hidden columns `name`, `params`, `version`. A lambda may write, so its
+ * execution is sent once.
  */
 #include "conn.h"
 #include "modules.h"
@@ -26,6 +31,7 @@
 #include "vtab_util.h"
 
 #include <sqlite3ext.h>
+#include <string.h>
 SQLITE_EXTENSION_INIT3
 
 #define QUERY_SCHEMA     "CREATE TABLE x(doc TEXT, sql HIDDEN, params HIDDEN)"
@@ -44,7 +50,8 @@ typedef struct query_cursor {
     size_t row;               /* index in the current page */
     sqlite3_int64 rowid;      /* 1-based over all pages */
     char *sql;                /* the arguments, for the hidden columns; sqlite3_malloc'd */
-    char *params;
+    char *params;             /* (rockset_lambda: sql holds 'ws.name', version its third) */
+    char *version;
 } query_cursor;
 
 static int queryConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
@@ -107,8 +114,10 @@ static void reset_cursor(query_cursor *cur) {
     cur->res = NULL;
     sqlite3_free(cur->sql);
     sqlite3_free(cur->params);
+    sqlite3_free(cur->version);
     cur->sql = NULL;
     cur->params = NULL;
+    cur->version = NULL;
     cur->row = 0;
     cur->rowid = 0;
 }
@@ -225,6 +234,119 @@ static const sqlite3_module query_module = {
     .xRowid = queryRowid,
 };
 
+/* ---------------------------------------------------------------- rockset_lambda */
+
+#define LAMBDA_SCHEMA      "CREATE TABLE x(doc TEXT, name HIDDEN, params HIDDEN, version HIDDEN)"
+#define LAMBDA_COL_NAME    1
+#define LAMBDA_COL_VERSION 3
+
+static int lambdaConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                         sqlite3_vtab **ppVtab, char **pzErr) {
+    (void)argc;
+    (void)argv;
+    (void)pzErr;
+    int rc =
+        rs_vtab_util_connect(db, LAMBDA_SCHEMA, SQLITE_VTAB_DIRECTONLY, sizeof(query_vtab), ppVtab);
+    if (rc == SQLITE_OK)
+        ((query_vtab *)*ppVtab)->conn = pAux;
+    return rc;
+}
+
+/* idxNum: bit 0 name (always), bit 1 params, bit 2 version; argv in that order. */
+static int lambdaBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
+    int at[4] = {-1, -1, -1, -1}, argv_index = 0;
+    for (int i = 0; i < info->nConstraint; i++) {
+        const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+        if (c->iColumn < LAMBDA_COL_NAME || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+            continue;
+        if (!c->usable)
+            return SQLITE_CONSTRAINT;
+        at[c->iColumn] = i;
+    }
+    if (at[LAMBDA_COL_NAME] < 0)
+        return rs_sqlerr_vtab_printf(pVtab, "rockset_lambda: the lambda is required: "
+                                            "rockset_lambda('ws.name' [, params [, version]])");
+    info->idxNum = 0;
+    for (int col = LAMBDA_COL_NAME; col <= LAMBDA_COL_VERSION; col++) {
+        if (at[col] < 0)
+            continue;
+        info->aConstraintUsage[at[col]].argvIndex = ++argv_index;
+        info->aConstraintUsage[at[col]].omit = 1;
+        info->idxNum |= 1 << (col - LAMBDA_COL_NAME);
+    }
+    info->estimatedCost = 1e6;
+    info->estimatedRows = 1000;
+    return SQLITE_OK;
+}
+
+/* A version id is 16 hex digits (rs_lambda_version.version); anything else names a tag. */
+static int is_version_id(const char *s) {
+    size_t n = strspn(s, "0123456789abcdef");
+    return n == 16 && s[n] == '\0';
+}
+
+static int lambdaFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
+                        sqlite3_value **argv) {
+    query_cursor *cur = (query_cursor *)pCursor;
+    query_vtab *vtab = (query_vtab *)pCursor->pVtab;
+    int next = 0, rc;
+    rs_err err;
+    (void)idxStr;
+    reset_cursor(cur);
+    rc = copy_arg(argv[next++], &cur->sql);
+    if (rc == SQLITE_OK && (idxNum & 2) && next < argc)
+        rc = copy_arg(argv[next++], &cur->params);
+    if (rc == SQLITE_OK && (idxNum & 4) && next < argc)
+        rc = copy_arg(argv[next++], &cur->version);
+    if (rc != SQLITE_OK)
+        return rc;
+    const char *dot = cur->sql != NULL ? strchr(cur->sql, '.') : NULL;
+    if (dot == NULL || dot == cur->sql || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
+        return rs_sqlerr_vtab_printf(&vtab->base, "rockset_lambda: name the lambda as "
+                                                  "'workspace.lambda', got %s%s%s",
+                                     cur->sql ? "'" : "", cur->sql ? cur->sql : "NULL",
+                                     cur->sql ? "'" : "");
+    char *ws = sqlite3_mprintf("%.*s", (int)(dot - cur->sql), cur->sql);
+    if (ws == NULL)
+        return SQLITE_NOMEM;
+    int by_version = cur->version != NULL && is_version_id(cur->version);
+    rs_err_clear(&err);
+    rc = rs_submit_lambda(vtab->conn, "rockset_lambda", ws, dot + 1,
+                          by_version ? cur->version : NULL, by_version ? NULL : cur->version,
+                          cur->params, vtab->conn->cfg.page_size, &cur->res, &err);
+    sqlite3_free(ws);
+    if (rc != RS_OK)
+        return rs_sqlerr_vtab(&vtab->base, &err);
+    cur->rowid = 1;
+    return settle(cur);
+}
+
+static int lambdaColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) {
+    query_cursor *cur = (query_cursor *)pCursor;
+    if (i == LAMBDA_COL_VERSION) {
+        if (cur->version != NULL)
+            sqlite3_result_text(ctx, cur->version, -1, SQLITE_TRANSIENT);
+        return SQLITE_OK;
+    }
+    return queryColumn(pCursor, ctx, i); /* doc, name (in sql), params: as rockset_query's */
+}
+
+static const sqlite3_module lambda_module = {
+    .xConnect = lambdaConnect,
+    .xBestIndex = lambdaBestIndex,
+    .xDisconnect = rs_vtab_util_disconnect,
+    .xOpen = queryOpen,
+    .xClose = queryClose,
+    .xFilter = lambdaFilter,
+    .xNext = queryNext,
+    .xEof = queryEof,
+    .xColumn = lambdaColumn,
+    .xRowid = queryRowid,
+};
+
 int rs_vtab_query_register(rs_conn *conn, char **pzErr) {
-    return rs_conn_create_module(conn, "rockset_query", &query_module, pzErr);
+    int rc = rs_conn_create_module(conn, "rockset_query", &query_module, pzErr);
+    if (rc == SQLITE_OK)
+        rc = rs_conn_create_module(conn, "rockset_lambda", &lambda_module, pzErr);
+    return rc;
 }

@@ -139,3 +139,18 @@ SELECT json_extract(rockset_run('broken'), '$.error');
 SELECT model, kind, status, replace(message, query_id, '<id>') FROM rockset_run_results
  WHERE model = 'broken' AND kind = 'table';
 SELECT rockset_materialize('no_such_model');
+
+.print -- case: rockset_lambda_table_function
+SELECT doc FROM rockset_lambda('mb.orders_by_min');
+SELECT doc FROM rockset_lambda('mb.orders_by_min', '{"min_amount": 90}');
+SELECT doc FROM rockset_lambda('mb.orders_by_min', NULL, 'prod');
+SELECT count(*) FROM rockset_lambda('mb.orders_by_min',
+    '[{"name": "min_amount", "type": "int", "value": "0"}]',
+    (SELECT latest_version FROM rockset_lambdas('mb') WHERE name = 'orders_by_min'));
+SELECT name, params, version FROM rockset_lambda('mb.orders_by_min', '{"min_amount": 90}', 'prod');
+
+.print -- case: rockset_lambda_errors
+SELECT doc FROM rockset_lambda('orders_by_min');
+SELECT doc FROM rockset_lambda('mb.no_such_lambda');
+SELECT doc FROM rockset_lambda('mb.orders_by_min', NULL, 'no_such_tag');
+SELECT doc FROM rockset_lambda('mb.orders_by_min', '{"min_amount": [1]}');
