@@ -7,6 +7,10 @@
  *        WHERE ((TYPEOF("total") IN ('int','float') AND "total" > :p1) OR ...)
  *          AND "_id" IN (:p2, :p3)
  *
+ *   SELECT * FROM orders ORDER BY total DESC LIMIT 10;
+ *   -> SELECT ... WHERE NOT (<total is null, int, finite float or string>)      (REST)
+ *   -> SELECT ... WHERE <the same> ORDER BY "total" DESC NULLS LAST, "_id" LIMIT :p1   (MAIN)
+ *
  * HOW IT WORKS. xBestIndex turns the usable constraints, ORDER BY and LIMIT/OFFSET into an
  * rs_plan (planner.h says which are pushed, which are exact and so omitted, and why), encodes
  * it in idxStr, and prices it from the collection's doc_count: one request costs as much as
@@ -17,9 +21,12 @@
  * xFilter only runs the plan: it collects the values (IN lists in full), builds the SQL with
  * the values as parameters (never in the text), waits on the collection's commit fence when the
  * connection wrote to it, and sends the query asking for one page (or fewer rows when a
- * constant LIMIT says so). The first page is read here; the others come from
- * the stream (vtab_collection_stream.c), fetched one page ahead on another thread. xColumn
- * indexes a row once, on first use, and decodes only the columns asked for (rowdecode.h).
+ * constant LIMIT says so). An ORDER BY on fields is split by type (planner.h): the REST part
+ * is read whole first and sorted in SQLite's order (rowsort.h), then MAIN is sent, and the cursor
+ * merges the two (merge_pick), skipping OFFSET itself when REST had rows. The first page is
+ * read here; the others come from the stream (vtab_collection_stream.c), fetched one page ahead
+ * on another thread. xColumn indexes a row once, on first use, and decodes only the columns
+ * asked for (rowdecode.h).
  * In an UPDATE, columns that do not change are never decoded (sqlite3_vtab_nochange).
  */
 #include "conn.h"
@@ -266,8 +273,7 @@ int collectionBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
                 !exact)
                 all_exact = 0;
         }
-        plan_order(vt, info, &plan,
-                   all_exact && find_op(info, SQLITE_INDEX_CONSTRAINT_LIMIT) >= 0);
+        plan_order(vt, info, &plan, all_exact && find_op(info, SQLITE_INDEX_CONSTRAINT_LIMIT) >= 0);
         plan_limit(info, &plan, all_exact);
     }
     rs_planner_estimate(&vt->schema, &plan, doc_count(vt), coll_page_size(vt), &info->estimatedCost,
@@ -473,8 +479,8 @@ static int scan_part(collection_cursor *cur, const rs_plan *plan, const filter_v
     int rc;
 
     rs_query_text_init(&q);
-    rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part,
-                               &q, err);
+    rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part, &q,
+                               err);
     if (rc != RS_OK || q.empty)
         goto done;
     if (plan->page_hint > 0 && plan->page_hint < first_page)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_CELLS (RS_ROWSORT_MAX_KEYS + 1) /* the keys, then _id */
-#define MIN_TRIM 256                      /* rows added before the first cut back to `keep` */
+#define N_CELLS  (RS_ROWSORT_MAX_KEYS + 1) /* the keys, then _id */
+#define MIN_TRIM 256                       /* rows added before the first cut back to `keep` */
 
 /* One row's decoded keys and _id; texts point into the row or into a texts buffer. */
 typedef struct decoded {

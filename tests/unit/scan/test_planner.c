@@ -203,13 +203,23 @@ static const char *split_query(const rs_schema *s, rs_scan_part part, int keys) 
     return out;
 }
 
-#define PLAIN(c)                                                                              \
-    "(TYPEOF(" c ") IN ('int','string','null','undefined') OR (TYPEOF(" c ") = 'float' AND " c \
-    " > -1e308 AND " c " < 1e308))"
+/* What the parts are made of: the select list and the pushed `n > 5`, then the type guards. */
+#define SPLIT_HEAD                                                                            \
+    "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') " \
+    "AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "                   \
+    "('int','float','bool','string','null','undefined')) AND "
+#define PLAIN_N                                                                          \
+    "(TYPEOF(\"n\") IN ('int','string','null','undefined') OR (TYPEOF(\"n\") = 'float' " \
+    "AND \"n\" > -1e308 AND \"n\" < 1e308))"
+#define PLAIN_T                                                                          \
+    "(TYPEOF(\"t\") IN ('int','string','null','undefined') OR (TYPEOF(\"t\") = 'float' " \
+    "AND \"t\" > -1e308 AND \"t\" < 1e308))"
+#define SPLIT_TAIL " LIMIT :p2 OFFSET :p3 | p1=int:5 | p2=int:10 | p3=int:20"
 
 static void test_order_split(void) {
     rs_schema s = test_schema();
     rs_plan plan;
+    char main_sql[2048];
 
     rs_plan_init(&plan);
     plan.order[0] = (rs_plan_order){0, 0};
@@ -222,33 +232,20 @@ static void test_order_split(void) {
     CHECK_INT("split/never_without_pushdown", rs_planner_order_split(&s, &plan), 0);
 
     CHECK_STR("split/main_one_key", split_query(&s, RS_PART_MAIN, 1),
-              "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN "
-              "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
-              "('int','float','bool','string','null','undefined')) AND " PLAIN("\"n\"")
-              " ORDER BY \"n\" DESC NULLS LAST, \"_id\" LIMIT :p2 OFFSET :p3 | p1=int:5 | "
-              "p2=int:10 | p3=int:20");
-    CHECK_STR("split/all_is_main", split_query(&s, RS_PART_ALL, 1),
-              split_query(&s, RS_PART_MAIN, 1));
+              SPLIT_HEAD PLAIN_N " ORDER BY \"n\" DESC NULLS LAST, \"_id\"" SPLIT_TAIL);
+    snprintf(main_sql, sizeof(main_sql), "%s", split_query(&s, RS_PART_MAIN, 1));
+    CHECK_STR("split/all_is_main", split_query(&s, RS_PART_ALL, 1), main_sql);
     CHECK_STR("split/rest_one_key", split_query(&s, RS_PART_REST, 1),
-              "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN "
-              "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
-              "('int','float','bool','string','null','undefined')) AND NOT (" PLAIN("\"n\"")
-              ") | p1=int:5");
+              SPLIT_HEAD "NOT (" PLAIN_N ") | p1=int:5");
     CHECK_STR("split/main_two_keys", split_query(&s, RS_PART_MAIN, 2),
-              "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN "
-              "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
-              "('int','float','bool','string','null','undefined')) AND " PLAIN("\"n\"")
-              " AND " PLAIN("\"t\"")
-              " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC NULLS LAST, "
-              "\"t\" ASC NULLS FIRST, \"_id\" LIMIT :p2 OFFSET :p3 | p1=int:5 | p2=int:10 | "
-              "p3=int:20");
+              SPLIT_HEAD PLAIN_N
+              " AND " PLAIN_T
+              " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC NULLS "
+              "LAST, \"t\" ASC NULLS FIRST, \"_id\"" SPLIT_TAIL);
     /* n DESC, _id ASC, r: r never decides anything */
     CHECK_STR("split/main_ends_at_id", split_query(&s, RS_PART_MAIN, 3),
-              "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN "
-              "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
-              "('int','float','bool','string','null','undefined')) AND " PLAIN("\"n\"")
-              " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC NULLS LAST, "
-              "\"_id\" ASC LIMIT :p2 OFFSET :p3 | p1=int:5 | p2=int:10 | p3=int:20");
+              SPLIT_HEAD PLAIN_N " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC "
+                                 "NULLS LAST, \"_id\" ASC" SPLIT_TAIL);
     rs_schema_free(&s);
 }
 
@@ -266,21 +263,23 @@ static void test_order_split_edges(void) {
     rs_query_text_init(&q);
     rs_planner_build_part(&s, "w", "c", &plan, NULL, -1, 0, RS_PART_REST, &q, &err);
     CHECK_STR("split/rest_no_terms", rs_buf_cstr(&q.sql),
-              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE NOT (" PLAIN("\"n\"") ")");
+              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ")");
     rs_query_text_free(&q);
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 0, 0, RS_PART_REST, &q, &err);
     CHECK_INT("split/rest_limit_zero_empty", q.empty, 1);
     rs_query_text_free(&q);
     rs_planner_build_part(&s, "w", "c", &plan, NULL, -1, 0, RS_PART_MAIN, &q, &err);
     CHECK_STR("split/main_no_limit_value", rs_buf_cstr(&q.sql),
-              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN("\"n\"")
+              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN_N
               " ORDER BY \"n\" ASC NULLS FIRST, \"_id\"");
     rs_query_text_free(&q);
     plan.order[0] = (rs_plan_order){5, 0}; /* "we""ird" */
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 3, 0, RS_PART_MAIN, &q, &err);
-    CHECK_STR("split/quoted_name", rs_buf_cstr(&q.sql),
-              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN("\"we\"\"ird\"")
-              " ORDER BY \"we\"\"ird\" ASC NULLS FIRST, \"_id\" LIMIT :p1");
+    /* the name is quoted in the guard as in ORDER BY */
+    CHECK("split/quoted_name",
+          strstr(rs_buf_cstr(&q.sql), " WHERE (TYPEOF(\"we\"\"ird\") IN ") != NULL &&
+              strstr(rs_buf_cstr(&q.sql),
+                     " ORDER BY \"we\"\"ird\" ASC NULLS FIRST, \"_id\" LIMIT :p1") != NULL);
     rs_query_text_free(&q);
     rs_schema_free(&s);
 }
