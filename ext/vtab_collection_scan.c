@@ -182,9 +182,12 @@ static void plan_order(const collection_vtab *vt, sqlite3_index_info *info, rs_p
             break;
     }
     for (i = 0; i < info->nOrderBy; i++) {
-        plan->order[n].column = info->aOrderBy[i].iColumn;
+        int col = info->aOrderBy[i].iColumn;
+        plan->order[n].column = col;
         plan->order[n++].desc = info->aOrderBy[i].desc;
-        if (vt->schema.cols[info->aOrderBy[i].iColumn].role == RS_COL_ID)
+        /* the keys are read from every row (REST is sorted by them), used elsewhere or not */
+        plan->columns |= (uint64_t)1 << (col < 63 ? col : 63);
+        if (vt->schema.cols[col].role == RS_COL_ID)
             break;
     }
     plan->n_order = n;
@@ -469,34 +472,45 @@ static int settle(collection_cursor *cur, rs_err *err) {
     return RS_OK;
 }
 
+/* Rows asked for in the first response: a page, or fewer when a LIMIT says so. */
+static long long first_page_for(const collection_vtab *vt, const rs_plan *plan, long long limit) {
+    long long first_page = coll_page_size(vt);
+
+    if (plan->page_hint > 0 && plan->page_hint < first_page)
+        first_page = plan->page_hint;
+    if (limit > 0 && limit < first_page)
+        first_page = limit;
+    return first_page;
+}
+
+/* The cursor holds its first page: count it and start the progress lines. */
+static void scan_started(collection_cursor *cur) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    char what[300];
+
+    snprintf(what, sizeof(what), "rockset: %s.%s", vt->ws, vt->coll);
+    rs_progress_start(&cur->progress, vt->conn, what);
+    cur->n_read = (long long)cur->page.n;
+    vt->conn->docs_received += cur->page.n;
+}
+
 /* Send one part of the plan (nothing is sent when it cannot match a row); its first page and
  * stream become the cursor's. */
 static int scan_part(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
                      long long limit, long long offset, rs_scan_part part, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     rs_query_text q;
-    long long first_page = coll_page_size(vt);
     int rc;
 
     rs_query_text_init(&q);
     rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part, &q,
                                err);
-    if (rc != RS_OK || q.empty)
-        goto done;
-    if (plan->page_hint > 0 && plan->page_hint < first_page)
-        first_page = plan->page_hint;
-    if (limit > 0 && limit < first_page)
-        first_page = limit;
-    rc = run_query(vt, &q, first_page, &cur->page, &cur->stream, err);
-    cur->at_end = cur->stream == NULL;
-    if (rc == RS_OK) {
-        char what[300];
-        snprintf(what, sizeof(what), "rockset: %s.%s", vt->ws, vt->coll);
-        rs_progress_start(&cur->progress, vt->conn, what);
-        cur->n_read = (long long)cur->page.n;
-        vt->conn->docs_received += cur->page.n;
+    if (rc == RS_OK && !q.empty) {
+        rc = run_query(vt, &q, first_page_for(vt, plan, limit), &cur->page, &cur->stream, err);
+        cur->at_end = cur->stream == NULL;
+        if (rc == RS_OK)
+            scan_started(cur);
     }
-done:
     rs_query_text_free(&q);
     return rc;
 }
@@ -561,12 +575,63 @@ static long long reach(long long limit, long long offset) {
     return limit > LLONG_MAX - offset ? LLONG_MAX : limit + offset;
 }
 
+/* A split ORDER BY without OFFSET: MAIN is the same query whatever REST holds, so it is sent on
+ * a stream of its own (coll_stream_query) while REST is read here; then MAIN's first page is
+ * taken. Its SQL and id are noted last, as the query that answers. */
+static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
+                                    const filter_values *fv, long long limit, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    coll_stream *main_part = NULL;
+    rs_query_text q;
+    rs_api *api;
+    int rc;
+
+    rs_query_text_init(&q);
+    rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, 0, RS_PART_MAIN,
+                               &q, err);
+    if (rc != RS_OK || q.empty) /* REST has the same filters: it cannot match either */
+        goto done;
+    rc = rs_conn_api(vt->conn, &api, err);
+    if (rc == RS_OK)
+        rc = coll_stream_query(api, &q, first_page_for(vt, plan, limit), coll_page_size(vt),
+                               &main_part, err);
+    if (rc == RS_OK)
+        rc = read_rest(cur, plan, fv, limit, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_sql(vt->conn, rs_buf_cstr(&q.sql), err);
+    if (rc == RS_OK)
+        rc = coll_stream_next(main_part, rs_conn_should_stop, vt->conn, &cur->page, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_query_id(vt->conn, coll_stream_query_id(main_part), err);
+    if (rc != RS_OK) {
+        coll_stream_close(main_part, &vt->conn->past);
+        goto done;
+    }
+    cur->stream = main_part;
+    cur->at_end = cur->page.n == 0;
+    scan_started(cur);
+done:
+    rs_query_text_free(&q);
+    return rc;
+}
+
 /* A split ORDER BY (planner.h): REST first; when it has no row, MAIN is the whole answer and
  * takes LIMIT and OFFSET as they are; otherwise MAIN brings LIMIT + OFFSET rows, the merge
- * skips OFFSET of the merged rows (*skip) and SQLite stops at LIMIT. */
+ * skips OFFSET of the merged rows (*skip) and SQLite stops at LIMIT. Without OFFSET the two
+ * run side by side. */
 static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
                             long long limit, long long offset, long long *skip, rs_err *err) {
-    int rc = read_rest(cur, plan, fv, reach(limit, offset), err);
+    int rc;
+
+    if (offset <= 0) {
+        rc = start_split_side_by_side(cur, plan, fv, limit, err);
+        if (rc == RS_OK && cur->rest != NULL && rs_rowsort_count(cur->rest) == 0) {
+            rs_rowsort_free(cur->rest);
+            cur->rest = NULL;
+        }
+        return rc;
+    }
+    rc = read_rest(cur, plan, fv, reach(limit, offset), err);
 
     if (rc != RS_OK)
         return rc;
