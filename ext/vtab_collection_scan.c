@@ -7,6 +7,10 @@
  *        WHERE ((TYPEOF("total") IN ('int','float') AND "total" > :p1) OR ...)
  *          AND "_id" IN (:p2, :p3)
  *
+ *   SELECT * FROM orders ORDER BY total DESC LIMIT 10;
+ *   -> SELECT ... WHERE NOT (<total is null, int, finite float or string>)      (REST)
+ *   -> SELECT ... WHERE <the same> ORDER BY "total" DESC NULLS LAST, "_id" LIMIT :p1   (MAIN)
+ *
  * HOW IT WORKS. xBestIndex turns the usable constraints, ORDER BY and LIMIT/OFFSET into an
  * rs_plan (planner.h says which are pushed, which are exact and so omitted, and why), encodes
  * it in idxStr, and prices it from the collection's doc_count: one request costs as much as
@@ -17,26 +21,35 @@
  * xFilter only runs the plan: it collects the values (IN lists in full), builds the SQL with
  * the values as parameters (never in the text), waits on the collection's commit fence when the
  * connection wrote to it, and sends the query asking for one page (or fewer rows when a
- * constant LIMIT says so). The first page is read here; the others come from
- * the stream (vtab_collection_stream.c), fetched one page ahead on another thread. xColumn
- * indexes a row once, on first use, and decodes only the columns asked for (rowdecode.h).
+ * constant LIMIT says so). An ORDER BY on fields is split by type (planner.h): the REST part
+ * is read whole first and sorted in SQLite's order (rowsort.h), then MAIN is sent, and the cursor
+ * merges the two (merge_pick), skipping OFFSET itself when REST had rows. The first page is
+ * read here; the others come from the stream (vtab_collection_stream.c), fetched one page ahead
+ * on another thread. xColumn indexes a row once, on first use, and decodes only the columns
+ * asked for (rowdecode.h).
  * In an UPDATE, columns that do not change are never decoded (sqlite3_vtab_nochange).
  */
 #include "conn.h"
 #include "progress.h"
 #include "scan/rowdecode.h"
+#include "scan/rowsort.h"
 #include "sqlerr.h"
 #include "vtab_collection.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define JSON_SUBTYPE 74 /* 'J': SQLite's JSON subtype, so json_extract sees objects as JSON */
+
+#if RS_PLAN_MAX_ORDER > RS_ROWSORT_MAX_KEYS
+#error "every ORDER BY key of a plan must fit a rowsort"
+#endif
 
 typedef struct collection_cursor {
     sqlite3_vtab_cursor base; /* Base class. Must be first */
@@ -49,6 +62,11 @@ typedef struct collection_cursor {
     sqlite3_int64 rowid;      /* position over all pages */
     rs_progress progress;     /* progress lines of a long scan (progress.h) */
     long long n_read;         /* rows received by this scan */
+    /* A split ORDER BY (planner.h) whose REST part had rows: they are merged with the rows
+     * above (the MAIN part) in SQLite's order. NULL otherwise. */
+    rs_rowsort *rest;
+    size_t rest_next; /* the next REST row */
+    int from_rest;    /* the current row is REST's rest_next, not the page's row */
 } collection_cursor;
 
 /* ---------------------------------------------------------------- xBestIndex */
@@ -146,23 +164,45 @@ static int plan_constraint(const collection_vtab *vt, sqlite3_index_info *info, 
     return 1;
 }
 
-/* ORDER BY is consumed only when every term can be (planner.h: only _id). */
-static void plan_order(const collection_vtab *vt, sqlite3_index_info *info, rs_plan *plan) {
-    int i;
+/* ORDER BY is consumed only when every term can be (planner.h: `_id` always, a field when LIMIT
+ * is pushed too). Terms after an `_id` never decide anything: they are not planned. SQLite
+ * hands over no term with a COLLATE other than the column's, nor with NULLS FIRST/LAST. */
+static void plan_order(const collection_vtab *vt, sqlite3_index_info *info, rs_plan *plan,
+                       int limit_pushed) {
+    int i, n = 0;
 
     if (info->nOrderBy <= 0 || info->nOrderBy > RS_PLAN_MAX_ORDER)
         return;
     for (i = 0; i < info->nOrderBy; i++) {
         int col = info->aOrderBy[i].iColumn;
-        if (col < 0 || (size_t)col >= vt->schema.n || !rs_planner_can_order(&vt->schema.cols[col]))
+        if (col < 0 || (size_t)col >= vt->schema.n ||
+            !rs_planner_can_order(&vt->schema.cols[col], limit_pushed))
             return;
+        if (vt->schema.cols[col].role == RS_COL_ID)
+            break;
     }
     for (i = 0; i < info->nOrderBy; i++) {
-        plan->order[i].column = info->aOrderBy[i].iColumn;
-        plan->order[i].desc = info->aOrderBy[i].desc;
+        int col = info->aOrderBy[i].iColumn;
+        plan->order[n].column = col;
+        plan->order[n++].desc = info->aOrderBy[i].desc;
+        /* the keys are read from every row (REST is sorted by them), used elsewhere or not */
+        plan->columns |= (uint64_t)1 << (col < 63 ? col : 63);
+        if (vt->schema.cols[col].role == RS_COL_ID)
+            break;
     }
-    plan->n_order = info->nOrderBy;
+    plan->n_order = n;
     info->orderByConsumed = 1;
+}
+
+/* The index of the constraint with this operator (LIMIT, OFFSET), or -1. */
+static int find_op(const sqlite3_index_info *info, int op) {
+    int i;
+
+    for (i = 0; i < info->nConstraint; i++) {
+        if (info->aConstraint[i].op == op)
+            return i;
+    }
+    return -1;
 }
 
 /* LIMIT/OFFSET: pushed only when every other constraint is pushed exactly and the order is
@@ -170,14 +210,9 @@ static void plan_order(const collection_vtab *vt, sqlite3_index_info *info, rs_p
 static void plan_limit(sqlite3_index_info *info, rs_plan *plan, int all_exact) {
     sqlite3_value *v;
     long long hint = 0;
-    int i, limit_at = -1, offset_at = -1;
+    int limit_at = find_op(info, SQLITE_INDEX_CONSTRAINT_LIMIT);
+    int offset_at = find_op(info, SQLITE_INDEX_CONSTRAINT_OFFSET);
 
-    for (i = 0; i < info->nConstraint; i++) {
-        if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_LIMIT)
-            limit_at = i;
-        else if (info->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_OFFSET)
-            offset_at = i;
-    }
     if (limit_at < 0 || (info->nOrderBy > 0 && !info->orderByConsumed))
         return;
     if (sqlite3_vtab_rhs_value(info, limit_at, &v) == SQLITE_OK)
@@ -241,7 +276,7 @@ int collectionBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
                 !exact)
                 all_exact = 0;
         }
-        plan_order(vt, info, &plan);
+        plan_order(vt, info, &plan, all_exact && find_op(info, SQLITE_INDEX_CONSTRAINT_LIMIT) >= 0);
         plan_limit(info, &plan, all_exact);
     }
     rs_planner_estimate(&vt->schema, &plan, doc_count(vt), coll_page_size(vt), &info->estimatedCost,
@@ -360,12 +395,15 @@ static void cursor_reset(collection_cursor *cur) {
     cur->indexed = 0;
     cur->at_end = 1;
     cur->rowid = 0;
+    rs_rowsort_free(cur->rest);
+    cur->rest = NULL;
+    cur->rest_next = 0;
+    cur->from_rest = 0;
 }
 
-/* Send the query; the first page goes to the cursor, the rest to a stream. */
-static int run_query(collection_cursor *cur, const rs_query_text *q, long long first_page,
-                     rs_err *err) {
-    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+/* Send the query; the first page goes to *page, the others to *stream (NULL: there are none). */
+static int run_query(collection_vtab *vt, const rs_query_text *q, long long first_page,
+                     coll_page *page, coll_stream **stream, rs_err *err) {
     rs_query_param params[2 * RS_PLAN_MAX_TERMS + 2];
     rs_query_param *many = NULL, *list;
     rs_query_request req;
@@ -397,10 +435,9 @@ static int run_query(collection_cursor *cur, const rs_query_text *q, long long f
     if (rc == RS_OK)
         rc = rs_conn_note_query_id(vt->conn, rs_query_result_id(res), err);
     if (rc == RS_OK)
-        rc = coll_page_from_result(res, &cur->page, err);
+        rc = coll_page_from_result(res, page, err);
     if (rc == RS_OK && rs_query_result_has_more(res)) {
-        cur->at_end = 0;
-        rc = coll_stream_start(api, res, coll_page_size(vt), &cur->stream, err);
+        rc = coll_stream_start(api, res, coll_page_size(vt), stream, err);
         res = NULL; /* the stream owns it now */
     }
 done:
@@ -435,17 +472,187 @@ static int settle(collection_cursor *cur, rs_err *err) {
     return RS_OK;
 }
 
-/* Build and send the plan's query (nothing is sent when it cannot match a row). */
+/* Rows asked for in the first response: a page, or fewer when a LIMIT says so. */
+static long long first_page_for(const collection_vtab *vt, const rs_plan *plan, long long limit) {
+    long long first_page = coll_page_size(vt);
+
+    if (plan->page_hint > 0 && plan->page_hint < first_page)
+        first_page = plan->page_hint;
+    if (limit > 0 && limit < first_page)
+        first_page = limit;
+    return first_page;
+}
+
+/* The cursor holds its first page: count it and start the progress lines. */
+static void scan_started(collection_cursor *cur) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    char what[300];
+
+    snprintf(what, sizeof(what), "rockset: %s.%s", vt->ws, vt->coll);
+    rs_progress_start(&cur->progress, vt->conn, what);
+    cur->n_read = (long long)cur->page.n;
+    vt->conn->docs_received += cur->page.n;
+}
+
+/* Send one part of the plan (nothing is sent when it cannot match a row); its first page and
+ * stream become the cursor's. */
+static int scan_part(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                     long long limit, long long offset, rs_scan_part part, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    rs_query_text q;
+    int rc;
+
+    rs_query_text_init(&q);
+    rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part, &q,
+                               err);
+    if (rc == RS_OK && !q.empty) {
+        rc = run_query(vt, &q, first_page_for(vt, plan, limit), &cur->page, &cur->stream, err);
+        cur->at_end = cur->stream == NULL;
+        if (rc == RS_OK)
+            scan_started(cur);
+    }
+    rs_query_text_free(&q);
+    return rc;
+}
+
+/* The REST part's sorter: the plan's keys, the table's fields, rows past keep dropped. */
+static int rest_new(const collection_vtab *vt, const rs_plan *plan, long long keep,
+                    rs_rowsort **out, rs_err *err) {
+    const char **names = calloc(vt->schema.n, sizeof(char *));
+    size_t cols[RS_PLAN_MAX_ORDER], i, id_col = 0;
+    int desc[RS_PLAN_MAX_ORDER];
+
+    if (names == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    for (i = 0; i < vt->schema.n; i++) {
+        names[i] = vt->schema.cols[i].role == RS_COL_DOC ? NULL : vt->schema.cols[i].name;
+        if (vt->schema.cols[i].role == RS_COL_ID)
+            id_col = i;
+    }
+    for (i = 0; i < (size_t)plan->n_order; i++) {
+        cols[i] = (size_t)plan->order[i].column;
+        desc[i] = plan->order[i].desc;
+    }
+    *out = rs_rowsort_new(names, vt->schema.n, cols, desc, (size_t)plan->n_order, id_col, keep);
+    free(names);
+    return *out != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+/* Send the REST part and keep its rows, sorted, in cur->rest. */
+static int read_rest(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                     long long keep, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    size_t i;
+    int rc = rest_new(vt, plan, keep, &cur->rest, err);
+
+    if (rc == RS_OK)
+        rc = scan_part(cur, plan, fv, -1, 0, RS_PART_REST, err);
+    while (rc == RS_OK && cur->row < cur->page.n) {
+        for (i = cur->row; i < cur->page.n && rc == RS_OK; i++) {
+            rs_jsonscan_span row = {cur->page.data + cur->page.off[i], cur->page.len[i]};
+            rc = rs_rowsort_add(cur->rest, row, err);
+        }
+        cur->row = cur->page.n;
+        if (rc == RS_OK)
+            rc = settle(cur, err); /* the next page, if any */
+    }
+    if (rc == RS_OK)
+        rs_rowsort_finish(cur->rest);
+    coll_stream_close(cur->stream, &vt->conn->past);
+    cur->stream = NULL;
+    coll_page_free(&cur->page);
+    cur->row = 0;
+    cur->at_end = 1;
+    return rc;
+}
+
+/* LIMIT + OFFSET, the rows of each part a merge may need; -1 (all) without a LIMIT. */
+static long long reach(long long limit, long long offset) {
+    if (limit < 0)
+        return -1;
+    if (offset <= 0)
+        return limit;
+    return limit > LLONG_MAX - offset ? LLONG_MAX : limit + offset;
+}
+
+/* A split ORDER BY without OFFSET: MAIN is the same query whatever REST holds, so it is sent on
+ * a stream of its own (coll_stream_query) while REST is read here; then MAIN's first page is
+ * taken. Its SQL and id are noted last, as the query that answers. */
+static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
+                                    const filter_values *fv, long long limit, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    coll_stream *main_part = NULL;
+    rs_query_text q;
+    rs_api *api;
+    int rc;
+
+    rs_query_text_init(&q);
+    rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, 0, RS_PART_MAIN,
+                               &q, err);
+    if (rc != RS_OK || q.empty) /* REST has the same filters: it cannot match either */
+        goto done;
+    rc = rs_conn_api(vt->conn, &api, err);
+    if (rc == RS_OK)
+        rc = coll_stream_query(api, &q, first_page_for(vt, plan, limit), coll_page_size(vt),
+                               &main_part, err);
+    if (rc == RS_OK)
+        rc = read_rest(cur, plan, fv, limit, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_sql(vt->conn, rs_buf_cstr(&q.sql), err);
+    if (rc == RS_OK)
+        rc = coll_stream_next(main_part, rs_conn_should_stop, vt->conn, &cur->page, err);
+    if (rc == RS_OK)
+        rc = rs_conn_note_query_id(vt->conn, coll_stream_query_id(main_part), err);
+    if (rc != RS_OK) {
+        coll_stream_close(main_part, &vt->conn->past);
+        goto done;
+    }
+    cur->stream = main_part;
+    cur->at_end = cur->page.n == 0;
+    scan_started(cur);
+done:
+    rs_query_text_free(&q);
+    return rc;
+}
+
+/* A split ORDER BY (planner.h): REST first; when it has no row, MAIN is the whole answer and
+ * takes LIMIT and OFFSET as they are; otherwise MAIN brings LIMIT + OFFSET rows, the merge
+ * skips OFFSET of the merged rows (*skip) and SQLite stops at LIMIT. Without OFFSET the two
+ * run side by side. */
+static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                            long long limit, long long offset, long long *skip, rs_err *err) {
+    int rc;
+
+    if (offset <= 0) {
+        rc = start_split_side_by_side(cur, plan, fv, limit, err);
+        if (rc == RS_OK && cur->rest != NULL && rs_rowsort_count(cur->rest) == 0) {
+            rs_rowsort_free(cur->rest);
+            cur->rest = NULL;
+        }
+        return rc;
+    }
+    rc = read_rest(cur, plan, fv, reach(limit, offset), err);
+
+    if (rc != RS_OK)
+        return rc;
+    if (rs_rowsort_count(cur->rest) == 0) {
+        rs_rowsort_free(cur->rest);
+        cur->rest = NULL;
+        return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
+    }
+    *skip = offset > 0 ? offset : 0;
+    return scan_part(cur, plan, fv, reach(limit, offset), 0, RS_PART_MAIN, err);
+}
+
+/* Build and send the plan's queries. */
 static int start_scan(collection_cursor *cur, const rs_plan *plan, sqlite3_value **argv, int argc,
-                      rs_err *err) {
+                      long long *skip, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     filter_values fv;
-    rs_query_text q;
-    long long limit, offset, first_page = coll_page_size(vt);
+    long long limit, offset;
     int rc;
 
     memset(&fv, 0, sizeof(fv));
-    rs_query_text_init(&q);
     rc = collect_values(plan, argv, argc, &fv);
     if (rc != RS_OK) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -453,25 +660,54 @@ static int start_scan(collection_cursor *cur, const rs_plan *plan, sqlite3_value
     }
     limit = int_arg(argv, argc, plan->limit_argv, -1);
     offset = int_arg(argv, argc, plan->offset_argv, 0);
-    rc = rs_planner_build_query(&vt->schema, vt->ws, vt->coll, plan, fv.tv, limit, offset, &q, err);
-    if (rc != RS_OK || q.empty)
-        goto done;
-    if (plan->page_hint > 0 && plan->page_hint < first_page)
-        first_page = plan->page_hint;
-    if (limit > 0 && limit < first_page)
-        first_page = limit;
-    rc = run_query(cur, &q, first_page, err);
-    if (rc == RS_OK) {
-        char what[300];
-        snprintf(what, sizeof(what), "rockset: %s.%s", vt->ws, vt->coll);
-        rs_progress_start(&cur->progress, vt->conn, what);
-        cur->n_read = (long long)cur->page.n;
-        vt->conn->docs_received += cur->page.n;
-    }
+    if (rs_planner_order_split(&vt->schema, plan))
+        rc = start_split_scan(cur, plan, &fv, limit, offset, skip, err);
+    else
+        rc = scan_part(cur, plan, &fv, limit, offset, RS_PART_ALL, err);
 done:
-    rs_query_text_free(&q);
     filter_values_free(&fv);
     return rc;
+}
+
+/* ---------------------------------------------------------------- merging REST */
+
+static rs_jsonscan_span page_row(const collection_cursor *cur) {
+    rs_jsonscan_span row = {cur->page.data + cur->page.off[cur->row], cur->page.len[cur->row]};
+
+    return row;
+}
+
+/* The row xColumn reads. */
+static rs_jsonscan_span current_row(const collection_cursor *cur) {
+    return cur->from_rest ? rs_rowsort_row(cur->rest, cur->rest_next) : page_row(cur);
+}
+
+/* Make current whichever comes first in SQLite's order: the page's row (MAIN) or REST's next. */
+static int merge_pick(collection_cursor *cur, rs_err *err) {
+    int has_main = cur->row < cur->page.n, cmp = 0, rc = RS_OK;
+
+    cur->from_rest = 0;
+    if (cur->rest == NULL || cur->rest_next >= rs_rowsort_count(cur->rest))
+        return RS_OK;
+    if (has_main)
+        rc = rs_rowsort_cmp(cur->rest, cur->rest_next, page_row(cur), &cmp, err);
+    cur->from_rest = rc == RS_OK && (!has_main || cmp <= 0);
+    return rc;
+}
+
+/* Move past the current row. */
+static int advance(collection_cursor *cur, rs_err *err) {
+    int rc = RS_OK;
+
+    cur->rowid++;
+    cur->indexed = 0;
+    if (cur->from_rest)
+        cur->rest_next++;
+    else {
+        cur->row++;
+        rc = settle(cur, err);
+    }
+    return rc == RS_OK ? merge_pick(cur, err) : rc;
 }
 
 int collectionFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxStr, int argc,
@@ -480,6 +716,7 @@ int collectionFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxSt
     collection_vtab *vt = (collection_vtab *)pCursor->pVtab;
     rs_plan plan;
     rs_err err;
+    long long skip = 0;
     int rc;
 
     (void)idxNum;
@@ -489,9 +726,13 @@ int collectionFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxSt
     if (rc == RS_OK)
         rc = coll_read_barrier(vt, &err);
     if (rc == RS_OK)
-        rc = start_scan(cur, &plan, argv, argc, &err);
+        rc = start_scan(cur, &plan, argv, argc, &skip, &err);
     if (rc == RS_OK)
         rc = settle(cur, &err);
+    if (rc == RS_OK)
+        rc = merge_pick(cur, &err);
+    for (; rc == RS_OK && skip > 0 && !collectionEof(pCursor); skip--)
+        rc = advance(cur, &err); /* OFFSET, when a merge took it over from Rockset */
     if (rc != RS_OK) {
         cursor_reset(cur);
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
@@ -541,10 +782,8 @@ int collectionNext(sqlite3_vtab_cursor *pCursor) {
     collection_cursor *cur = (collection_cursor *)pCursor;
     rs_err err;
 
-    cur->row++;
-    cur->rowid++;
     rs_err_clear(&err);
-    if (settle(cur, &err) != RS_OK)
+    if (advance(cur, &err) != RS_OK)
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
     return SQLITE_OK;
 }
@@ -552,7 +791,7 @@ int collectionNext(sqlite3_vtab_cursor *pCursor) {
 int collectionEof(sqlite3_vtab_cursor *pCursor) {
     collection_cursor *cur = (collection_cursor *)pCursor;
 
-    return cur->row >= cur->page.n;
+    return !cur->from_rest && cur->row >= cur->page.n;
 }
 
 static void result_cell(sqlite3_context *ctx, const rs_cell *cell) {
@@ -585,8 +824,7 @@ int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) 
 
     if (sqlite3_vtab_nochange(ctx))
         return SQLITE_OK; /* an UPDATE that leaves this column alone */
-    row.ptr = cur->page.data + cur->page.off[cur->row];
-    row.len = cur->page.len[cur->row];
+    row = current_row(cur);
     if (vt->schema.cols[i].role == RS_COL_DOC) {
         sqlite3_result_text64(ctx, row.ptr, row.len, SQLITE_TRANSIENT, SQLITE_UTF8);
         sqlite3_result_subtype(ctx, JSON_SUBTYPE);

@@ -15,6 +15,10 @@
  *            take `ready`.
  * `stop` is also read without the lock (atomically) by the clone's should_stop callback, so a
  * request in flight ends within ~50 ms when the cursor is closed.
+ *
+ * A stream made by coll_stream_query sends the query itself first (the fetcher's first "page"
+ * is the query's first response), so that the reader can meanwhile wait for another query: the
+ * two parts of a split ORDER BY run side by side.
  */
 #include "vtab_collection.h"
 
@@ -23,6 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The query a coll_stream_query stream sends first: copies, freed once sent. */
+typedef struct first_query {
+    char *sql;
+    char **names, **types, **values;
+    size_t n;
+    long long first_page;
+} first_query;
 
 struct coll_stream {
     pthread_t thread;
@@ -36,7 +48,9 @@ struct coll_stream {
     int done;   /* no page will follow `ready` */
     int failed; /* err holds why */
     rs_err err;
-    atomic_int stop; /* the reader asks the fetcher to quit */
+    atomic_int stop;    /* the reader asks the fetcher to quit */
+    first_query *first; /* not sent yet (coll_stream_query); the fetcher's */
+    char *query_id;     /* its id once sent; read after the first page was taken */
 };
 
 void coll_page_free(coll_page *page) {
@@ -93,6 +107,88 @@ static int fetch_one(coll_stream *s, coll_page *page, int *last, rs_err *err) {
     return rc;
 }
 
+static void first_query_free(first_query *f) {
+    size_t i;
+
+    if (f == NULL)
+        return;
+    for (i = 0; i < f->n; i++) {
+        free(f->names[i]);
+        free(f->types[i]);
+        free(f->values[i]);
+    }
+    free(f->names);
+    free(f->types);
+    free(f->values);
+    free(f->sql);
+    free(f);
+}
+
+static first_query *first_query_copy(const rs_query_text *q, long long first_page) {
+    first_query *f = calloc(1, sizeof(*f));
+    size_t i, n = q->n_params;
+    int ok;
+
+    if (f == NULL)
+        return NULL;
+    f->first_page = first_page;
+    f->sql = strdup(rs_buf_cstr(&q->sql));
+    f->names = calloc(n + 1, sizeof(char *));
+    f->types = calloc(n + 1, sizeof(char *));
+    f->values = calloc(n + 1, sizeof(char *));
+    ok = f->sql != NULL && f->names != NULL && f->types != NULL && f->values != NULL;
+    for (i = 0; ok && i < n; i++) {
+        f->n = i + 1; /* counted first: a failure frees what this entry got */
+        f->names[i] = strdup(q->names[i]);
+        f->types[i] = strdup(q->types[i]);
+        f->values[i] = strdup(q->values[i]);
+        ok = f->names[i] != NULL && f->types[i] != NULL && f->values[i] != NULL;
+    }
+    if (!ok) {
+        first_query_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Send the stream's query; its first response is the first page (*last: the only one). */
+static int fetch_first(coll_stream *s, coll_page *page, int *last, rs_err *err) {
+    first_query *f = s->first;
+    rs_query_param *params = calloc(f->n + 1, sizeof(*params));
+    rs_query_request req;
+    const char *id;
+    size_t i;
+    int rc;
+
+    *last = 1;
+    if (params == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    for (i = 0; i < f->n; i++) {
+        params[i].name = f->names[i];
+        params[i].type = f->types[i];
+        params[i].value = f->values[i];
+    }
+    memset(&req, 0, sizeof(req));
+    req.sql = f->sql;
+    req.params = params;
+    req.n_params = f->n;
+    req.max_initial_results = f->first_page;
+    req.idempotent = 1;
+    rc = rs_api_query(s->api, &req, &s->res, err);
+    free(params);
+    if (rc == RS_OK)
+        rc = coll_page_from_result(s->res, page, err);
+    id = rc == RS_OK ? rs_query_result_id(s->res) : NULL;
+    if (rc == RS_OK && (s->query_id = strdup(id != NULL ? id : "")) == NULL) {
+        coll_page_free(page);
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    *last = rc != RS_OK || !rs_query_result_has_more(s->res);
+    first_query_free(s->first);
+    s->first = NULL;
+    return rc;
+}
+
 static void *fetcher_main(void *arg) {
     coll_stream *s = arg;
     coll_page page;
@@ -107,7 +203,8 @@ static void *fetcher_main(void *arg) {
             break;
         pthread_mutex_unlock(&s->mu);
         rs_err_clear(&err);
-        rc = fetch_one(s, &page, &last, &err);
+        rc = s->first != NULL ? fetch_first(s, &page, &last, &err)
+                              : fetch_one(s, &page, &last, &err);
         pthread_mutex_lock(&s->mu);
         if (rc != RS_OK) {
             s->failed = 1;
@@ -123,21 +220,15 @@ static void *fetcher_main(void *arg) {
     return NULL;
 }
 
-int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
-                      coll_stream **out, rs_err *err) {
-    coll_stream *s = calloc(1, sizeof(*s));
+/* Give s its own client and start its fetcher; on failure s is freed (with res and first). */
+static int stream_launch(const rs_api *api, coll_stream *s, coll_stream **out, rs_err *err) {
     int rc;
 
-    if (s == NULL) {
-        rs_query_result_free(res);
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    s->res = res;
-    s->page_size = page_size;
     atomic_init(&s->stop, 0);
     rc = rs_api_clone(api, &s->api, err);
     if (rc != RS_OK) {
-        rs_query_result_free(res);
+        rs_query_result_free(s->res);
+        first_query_free(s->first);
         free(s);
         return rc;
     }
@@ -149,12 +240,44 @@ int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_si
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
         rs_api_close(s->api);
-        rs_query_result_free(res);
+        rs_query_result_free(s->res);
+        first_query_free(s->first);
         free(s);
         return rs_err_set(err, RS_EINTERNAL, "rockset: cannot start the page fetcher thread");
     }
     *out = s;
     return RS_OK;
+}
+
+int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
+                      coll_stream **out, rs_err *err) {
+    coll_stream *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        rs_query_result_free(res);
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    s->res = res;
+    s->page_size = page_size;
+    return stream_launch(api, s, out, err);
+}
+
+int coll_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
+                      long long page_size, coll_stream **out, rs_err *err) {
+    coll_stream *s = calloc(1, sizeof(*s));
+
+    if (s != NULL)
+        s->first = first_query_copy(q, first_page);
+    if (s == NULL || s->first == NULL) {
+        free(s);
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    s->page_size = page_size;
+    return stream_launch(api, s, out, err);
+}
+
+const char *coll_stream_query_id(const coll_stream *s) {
+    return s->query_id != NULL ? s->query_id : "";
 }
 
 /* Wait on cv for at most 50 ms. */
@@ -218,6 +341,8 @@ void coll_stream_close(coll_stream *s, rs_http_stats *stats) {
     coll_page_free(&s->ready);
     rs_api_close(s->api);
     rs_query_result_free(s->res);
+    first_query_free(s->first);
+    free(s->query_id);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);

@@ -550,8 +550,26 @@ int rs_planner_term_exact(const rs_column *col, rs_plan_op op, const rs_value *r
     return tp.num.exact && tp.str.exact && tp.oth.exact && tp.bools_exact;
 }
 
-int rs_planner_can_order(const rs_column *col) {
-    return col->role == RS_COL_ID;
+/* Whether a declared type names a collation other than BINARY (`TEXT COLLATE NOCASE`): SQLite
+ * then sorts the column with it, and Rockset cannot. */
+static int foreign_collation(const char *type) {
+    const char *p, *name;
+
+    for (p = type; *p != '\0'; p++) {
+        if (strncasecmp(p, "COLLATE", 7) != 0 || (p > type && p[-1] != ' '))
+            continue;
+        for (name = p + 7; *name == ' '; name++)
+            ;
+        if (strncasecmp(name, "BINARY", 6) != 0 || (name[6] != '\0' && name[6] != ' '))
+            return 1;
+    }
+    return 0;
+}
+
+int rs_planner_can_order(const rs_column *col, int limit_pushed) {
+    if (col->role == RS_COL_ID)
+        return 1;
+    return col->role == RS_COL_FIELD && limit_pushed && !foreign_collation(col->type);
 }
 
 /* ---------------------------------------------------------------- query text */
@@ -912,9 +930,10 @@ static int emit_term(rs_query_text *q, rs_buf *out, const rs_schema *schema,
     return rc != RS_OK || out->oom ? RS_ENOMEM : RS_OK;
 }
 
-/* " WHERE a AND (b OR c) ..." for the plan's terms. */
+/* " WHERE a AND (b OR c) ..." for the plan's terms, then `extra` (an ORDER BY part's type guard,
+ * NULL for none) as one more AND-ed condition. */
 static int emit_where(rs_query_text *q, const rs_schema *schema, const rs_plan *plan,
-                      const rs_term_values *values) {
+                      const rs_term_values *values, const char *extra) {
     rs_buf part = RS_BUF_INIT;
     int i, n = 0, empty, rc = RS_OK;
 
@@ -931,6 +950,8 @@ static int emit_where(rs_query_text *q, const rs_schema *schema, const rs_plan *
         else
             rs_buf_puts(&q->sql, part.data);
     }
+    if (rc == RS_OK && extra != NULL && extra[0] != '\0')
+        rs_buf_printf(&q->sql, "%s%s", n == 0 ? " WHERE " : " AND ", extra);
     rs_buf_free(&part);
     return rc != RS_OK || q->sql.oom ? RS_ENOMEM : RS_OK;
 }
@@ -962,16 +983,100 @@ static void emit_select_list(rs_buf *sql, const rs_schema *schema, const rs_plan
     }
 }
 
-static int emit_order_limit(rs_query_text *q, const rs_schema *schema, const rs_plan *plan,
-                            long long limit, long long offset) {
-    char num[32];
-    int i, rc = RS_OK;
+/* The ORDER BY keys that matter: up to and including the first `_id` (unique, so SQLite's
+ * order is total there and later keys never decide anything). */
+static int order_len(const rs_schema *schema, const rs_plan *plan) {
+    int i;
 
     for (i = 0; i < plan->n_order; i++) {
-        rs_buf_puts(&q->sql, i == 0 ? " ORDER BY " : ", ");
-        rs_schema_quote_ident(&q->sql, schema->cols[plan->order[i].column].name);
-        rs_buf_puts(&q->sql, plan->order[i].desc ? " DESC" : " ASC");
+        if (schema->cols[plan->order[i].column].role == RS_COL_ID)
+            return i + 1;
     }
+    return plan->n_order;
+}
+
+int rs_planner_order_split(const rs_schema *schema, const rs_plan *plan) {
+    int i, n = order_len(schema, plan);
+
+    for (i = 0; plan->project && i < n; i++) {
+        if (schema->cols[plan->order[i].column].role != RS_COL_ID)
+            return 1;
+    }
+    return 0;
+}
+
+/* Rockset types whose order is SQLite's for the values the scan shows (see planner.h): null and
+ * missing (NULL), int, string, and float when finite (a non-finite float shows as NULL but sorts
+ * among numbers in Rockset). Never null itself: type tests and float-float comparisons only. */
+static void emit_plain_test(rs_buf *out, const char *colq) {
+    rs_buf_printf(out,
+                  "(TYPEOF(%s) IN ('int','string','null','undefined') OR (TYPEOF(%s) = 'float' "
+                  "AND %s > -1e308 AND %s < 1e308))",
+                  colq, colq, colq, colq);
+}
+
+/* The type guard of an ORDER BY part into out: every field key plain (MAIN), or not (REST). */
+static int emit_order_guard(rs_buf *out, const rs_schema *schema, const rs_plan *plan,
+                            rs_scan_part part) {
+    rs_buf colq = RS_BUF_INIT;
+    int i, n = order_len(schema, plan), parts = 0;
+
+    if (part == RS_PART_REST)
+        rs_buf_puts(out, "NOT (");
+    for (i = 0; i < n; i++) {
+        const rs_column *col = &schema->cols[plan->order[i].column];
+        if (col->role == RS_COL_ID)
+            continue;
+        rs_buf_reset(&colq);
+        rs_schema_quote_ident(&colq, col->name);
+        if (parts++ > 0)
+            rs_buf_puts(out, " AND ");
+        emit_plain_test(out, rs_buf_cstr(&colq));
+    }
+    if (part == RS_PART_REST)
+        rs_buf_putc(out, ')');
+    rs_buf_free(&colq);
+    return out->oom || colq.oom ? RS_ENOMEM : RS_OK;
+}
+
+/* One ORDER BY key of a split plan. NULLS FIRST/LAST spell out SQLite's placement of NULL
+ * instead of relying on Rockset's default. A key other than the last has null and missing
+ * folded into null: SQLite sees one NULL, while Rockset ranks missing below null, which would
+ * let it order the next key within the two groups separately. */
+static void emit_split_key(rs_buf *sql, const char *colq, int desc, int last) {
+    if (last)
+        rs_buf_puts(sql, colq);
+    else
+        rs_buf_printf(sql, "CASE WHEN %s IS NULL THEN NULL ELSE %s END", colq, colq);
+    rs_buf_puts(sql, desc ? " DESC NULLS LAST" : " ASC NULLS FIRST");
+}
+
+static void emit_order(rs_buf *sql, const rs_schema *schema, const rs_plan *plan) {
+    rs_buf colq = RS_BUF_INIT;
+    int i, n = order_len(schema, plan), split = rs_planner_order_split(schema, plan);
+
+    for (i = 0; i < n; i++) {
+        const rs_column *col = &schema->cols[plan->order[i].column];
+        rs_buf_puts(sql, i == 0 ? " ORDER BY " : ", ");
+        rs_buf_reset(&colq);
+        rs_schema_quote_ident(&colq, col->name);
+        if (col->role == RS_COL_ID)
+            rs_buf_printf(sql, "%s%s", rs_buf_cstr(&colq), plan->order[i].desc ? " DESC" : " ASC");
+        else
+            emit_split_key(sql, rs_buf_cstr(&colq), plan->order[i].desc, i == n - 1);
+    }
+    /* ties broken by _id: the rows a LIMIT keeps do not depend on how Rockset met them */
+    if (split && schema->cols[plan->order[n - 1].column].role != RS_COL_ID)
+        rs_buf_puts(sql, ", \"_id\"");
+    if (colq.oom)
+        sql->oom = 1;
+    rs_buf_free(&colq);
+}
+
+static int emit_limit(rs_query_text *q, const rs_plan *plan, long long limit, long long offset) {
+    char num[32];
+    int rc = RS_OK;
+
     if (plan->limit_argv > 0 && limit == 0)
         q->empty = 1;
     if ((plan->limit_argv > 0 && limit >= 0) || (plan->offset_argv > 0 && offset > 0)) {
@@ -988,9 +1093,35 @@ static int emit_order_limit(rs_query_text *q, const rs_schema *schema, const rs_
     return rc != RS_OK || q->sql.oom ? RS_ENOMEM : RS_OK;
 }
 
-int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
-                           const rs_plan *plan, const rs_term_values *values, long long limit,
-                           long long offset, rs_query_text *out, rs_err *err) {
+/* WHERE, ORDER BY and LIMIT of one part of the plan. */
+static int emit_part(rs_query_text *q, const rs_schema *schema, const rs_plan *plan,
+                     const rs_term_values *values, long long limit, long long offset,
+                     rs_scan_part part) {
+    rs_buf guard = RS_BUF_INIT;
+    int rc = RS_OK;
+
+    if (!rs_planner_order_split(schema, plan))
+        part = RS_PART_ALL;
+    else if (part == RS_PART_ALL)
+        part = RS_PART_MAIN; /* a split plan is never sent unguarded */
+    if (part != RS_PART_ALL)
+        rc = emit_order_guard(&guard, schema, plan, part);
+    if (rc == RS_OK)
+        rc = emit_where(q, schema, plan, values, rs_buf_cstr(&guard));
+    rs_buf_free(&guard);
+    if (rc != RS_OK || part == RS_PART_REST) {
+        /* the rest is sorted by the extension, and a LIMIT 0 needs none of it */
+        if (plan->limit_argv > 0 && limit == 0)
+            q->empty = 1;
+        return rc;
+    }
+    emit_order(&q->sql, schema, plan);
+    return emit_limit(q, plan, limit, offset);
+}
+
+int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
+                          const rs_plan *plan, const rs_term_values *values, long long limit,
+                          long long offset, rs_scan_part part, rs_query_text *out, rs_err *err) {
     int rc = RS_OK;
 
     rs_buf_puts(&out->sql, "SELECT ");
@@ -999,14 +1130,18 @@ int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *
     rs_schema_quote_ident(&out->sql, ws);
     rs_buf_putc(&out->sql, '.');
     rs_schema_quote_ident(&out->sql, coll);
-    if (plan->project) {
-        rc = emit_where(out, schema, plan, values);
-        if (rc == RS_OK)
-            rc = emit_order_limit(out, schema, plan, limit, offset);
-    }
+    if (plan->project)
+        rc = emit_part(out, schema, plan, values, limit, offset, part);
     if (rc != RS_OK || out->sql.oom)
         return oom(err);
     return RS_OK;
+}
+
+int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
+                           const rs_plan *plan, const rs_term_values *values, long long limit,
+                           long long offset, rs_query_text *out, rs_err *err) {
+    return rs_planner_build_part(schema, ws, coll, plan, values, limit, offset, RS_PART_ALL, out,
+                                 err);
 }
 
 /* ---------------------------------------------------------------- estimates */

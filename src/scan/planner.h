@@ -37,8 +37,25 @@
  * LIKE and GLOB never are exact: they are pushed as a range on their literal prefix
  * (`x LIKE 'Ab%'` -> S: x >= 'AB' AND x < 'ac': every case variant lies in between), so
  * Rockset's case-sensitive LIKE is never relied on.
- * ORDER BY is consumed only for `_id` (always a non-null string, ordered bytewise on both
- * sides); any other column mixes types whose order differs between the two systems.
+ *
+ * WHY A PUSHED ORDER BY IS SPLIT IN TWO. SQLite sorts the values a row shows (no affinity is
+ * applied): NULL < INTEGER and REAL (compared numerically) < TEXT (BINARY: bytewise) < BLOB.
+ * Rockset sorts its own types: missing < null < bool < int and float (numerically) < string <
+ * bytes < date ... < array < object. The two orders agree exactly on the values of the "plain"
+ * types - null, missing, int, finite float, string: NULL first, then numbers, then strings,
+ * compared the same way - and nowhere else (a bool is 0/1 among SQLite's numbers; a date,
+ * timestamp, bytes, object or array shows as TEXT among SQLite's strings; a non-finite float
+ * shows as NULL). So an ORDER BY on a field is sent as two parts:
+ *     MAIN  the rows whose keys are all plain (a type guard in WHERE), ordered and limited by
+ *           Rockset: ORDER BY "x" DESC NULLS LAST, "_id" LIMIT :p1
+ *     REST  every other row (NOT the guard), neither ordered nor limited: the extension sorts
+ *           it in SQLite's order (rowsort.h) and merges it with MAIN. Usually empty.
+ * `_id` ends every ORDER BY, so ties come in one order and a LIMIT keeps the same rows each
+ * time. A key before the last has null and missing folded into one (SQLite sees one NULL).
+ * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
+ * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
+ * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
+ * another collation is sorted by SQLite).
  *
  * PLAN ENCODING (xBestIndex -> idxStr -> xFilter). Space-separated tokens after "rs1":
  *     c<hex>                  columns used: bit i = column i (bit 63 = column 63 and beyond)
@@ -47,7 +64,7 @@
  *                             (SQLite omits a constraint only when it has one; the value of
  *                             ISNULL/NOTNULL is ignored), flags: 'x' exact (omitted), 'k' the
  *                             right-hand side was a constant at plan time, '-' none
- *     o<col>:<a|d>            ORDER BY term pushed and consumed
+ *     o<col>:<a|d>            ORDER BY term pushed and consumed (after an `_id` key, none)
  *     l<argv> / f<argv>       LIMIT / OFFSET argument
  *     h<n>                    first page size hint (a constant LIMIT seen at plan time)
  *     a                       SELECT * without any pushdown (rockset_config('pushdown', 0))
@@ -137,8 +154,13 @@ int rs_planner_can_push(const rs_column *col, rs_plan_op op);
  * when it is unknown at plan time (never exact then, except ISNULL/NOTNULL which need none). */
 int rs_planner_term_exact(const rs_column *col, rs_plan_op op, const rs_value *rhs);
 
-/* Whether ORDER BY on this column may be consumed (see top). */
-int rs_planner_can_order(const rs_column *col);
+/* Whether ORDER BY on this column may be consumed (see top): `_id` always; a field when the
+ * query's LIMIT is pushed too (limit_pushed) and the column is not declared with a collation
+ * other than BINARY. */
+int rs_planner_can_order(const rs_column *col, int limit_pushed);
+
+/* Whether the plan's ORDER BY has a field key, so that it is run as two parts (see top). */
+int rs_planner_order_split(const rs_schema *schema, const rs_plan *plan);
 
 /* Estimated rows and cost of a plan over a collection of doc_count documents (< 0: unknown),
  * fetched page_size rows per request. *unique is set when at most one row can match. */
@@ -172,10 +194,21 @@ typedef struct rs_query_text {
 void rs_query_text_init(rs_query_text *q);
 void rs_query_text_free(rs_query_text *q);
 
+/* The parts of a plan whose ORDER BY is split (see top); a plan that is not split has only ALL. */
+typedef enum rs_scan_part {
+    RS_PART_ALL = 0, /* the whole plan in one query (a split plan: the same as MAIN) */
+    RS_PART_MAIN,    /* rows whose ORDER BY keys are plain: ordered, limited */
+    RS_PART_REST     /* the other rows: not ordered, not limited (empty when LIMIT is 0) */
+} rs_scan_part;
+
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET
- * :pM]] for plan, with values[k] the values of plan->terms[k] (values may be NULL when the
- * plan has no terms). limit < 0 / offset <= 0 mean none (used only when the plan pushes them).
- * out must be initialised; RS_ENOMEM is the only error. */
+ * :pM]] for one part of plan, with values[k] the values of plan->terms[k] (values may be NULL
+ * when the plan has no terms). limit < 0 / offset <= 0 mean none (used only when the plan
+ * pushes them). out must be initialised; RS_ENOMEM is the only error. */
+int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
+                          const rs_plan *plan, const rs_term_values *values, long long limit,
+                          long long offset, rs_scan_part part, rs_query_text *out, rs_err *err);
+/* The same for RS_PART_ALL. */
 int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
                            const rs_plan *plan, const rs_term_values *values, long long limit,
                            long long offset, rs_query_text *out, rs_err *err);

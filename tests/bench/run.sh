@@ -16,7 +16,9 @@
 # Prints a table and writes it to tests/bench/RESULTS.md with the machine (nproc, CPU model)
 # (not in quick mode), then runs tests/bench/models_bench.sh (a 100-model project, threads=1 vs 8,
 # on servers of its own with network-like latency; it is the same size in quick mode), prints its
-# table and appends it to RESULTS.md, then runs the full differential corpus (tests/e2e/
+# table and appends it to RESULTS.md, then tests/bench/order_bench.py (top-N queries, ORDER BY
+# ... LIMIT through the virtual table, pushdown on vs off, on bench.py's collection), whose
+# table is appended too, then runs the full differential corpus (tests/e2e/
 # test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
 # Exits non-zero when a step failed or the model runner's goal was missed.
 set -u
@@ -53,6 +55,15 @@ if [ -s "$work/models.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ] && [ $rc -eq 0 ]; 
     { echo; cat "$work/models.md"; } >>"$root/tests/bench/RESULTS.md"
 fi
 [ $mrc -eq 0 ] || rc=1
+# top-N through the virtual table, on the collection bench.py loaded (its x, y, z documents)
+echo "top-N benchmark (tests/bench/order_bench.py):"
+RS_BENCH_URL="$url" RS_BENCH_KEY="$key" RS_BENCH_ORDER_COLL=bench.big RS_BENCH_MARKDOWN="$work/order.md" \
+    /usr/bin/python3 tests/bench/order_bench.py
+orc=$?
+if [ -s "$work/order.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ] && [ $rc -eq 0 ]; then
+    { echo; cat "$work/order.md"; } >>"$root/tests/bench/RESULTS.md"
+fi
+[ $orc -eq 0 ] || rc=1
 # rockset-local's field indexes: selective filters and top-N at 100,000 vs 1,000,000 documents,
 # ingest with and without (docs/indexing.md); servers of its own
 echo "field indexes (tests/bench/index_bench.py):"

@@ -2,19 +2,24 @@
 """test_vtab_differential.py - pushdown must never change a result.
 
 Generates documents with mixed types (ints, floats, numeric strings, bools, objects, arrays,
-nulls and missing fields) in a collection of the shared rockset-local ($RS_TEST_URL), then runs a
-corpus of generated queries three ways and requires identical results:
+dates, timestamps, bytes, nulls and missing fields) in a collection of the shared rockset-local
+($RS_TEST_URL), then runs a corpus of generated queries three ways and requires identical results:
   1. the `rockset` virtual table with pushdown on,
   2. the same table with rockset_config('pushdown', 0),
   3. a plain SQLite table holding the same rows (filled from the table with pushdown off).
 Two tables are compared: `vu`, every column untyped (so the plain table `pu` compares exactly like
 it), and `vt`, typed columns; `pt` (typed, like vt) holds the fields whose values all have their
 column's type, so it holds the same values; vt's mixed fields are compared on/off only.
-Rows are compared as multisets unless the ORDER BY fully determines the order.
+Rows are compared as multisets unless the ORDER BY fully determines the order. An ORDER BY with
+ties and a LIMIT may keep any of the tied rows: its answer must be a valid one, the rows of the
+same query without LIMIT/OFFSET, in order, cut at the same places, ties exchanged.
 
 The corpus has every pushed operator (= <> < <= > >= IS NULL, IS NOT NULL, IN, LIKE, GLOB), NULL
-and mixed-type right-hand sides, CASTs, COLLATE, empty results, ORDER BY with ties, LIMIT/OFFSET
-edges and joins with local tables. RS_TEST_FULL=1 (or RS_DIFF_QUERIES=N) runs a bigger corpus on
+and mixed-type right-hand sides, CASTs, COLLATE, empty results, ORDER BY over mixed types (one and
+two keys, ASC/DESC, NULLS FIRST/LAST, COLLATE, ties), LIMIT/OFFSET edges and joins with local
+tables. The plans are checked too: ORDER BY + LIMIT on a field is consumed (sent to Rockset) where
+that is exact, and left to SQLite where it is not (no LIMIT, a COLLATE, NULLS LAST, a filter SQLite
+re-checks, a column declared with a collation). RS_TEST_FULL=1 (or RS_DIFF_QUERIES=N) runs a bigger corpus on
 more documents. Prints PASS/FAIL lines (tests/run.sh counts them); FAIL lines show the query.
 
 Last, on a server of its own with --latency-ms (every request slow), a scan over many pages is
@@ -24,6 +29,7 @@ for the prefetch thread's next page must stop promptly and leave the connection 
 import json
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -88,6 +94,16 @@ def mixed_value(rng, kind):
         return rng.choice([{"k": rng.randint(0, 3)}, [1, "two"], [], {}, "{", "[x]", "plain",
                            rng.randint(0, 3), {"__rockset_type": "date", "value": "2024-01-0%d"
                                                 % rng.randint(1, 9)}])
+    if kind == "t":
+        # times as Rockset types and as the strings and numbers that sort near them in SQLite
+        day, hour = rng.randint(1, 4), rng.randint(0, 2)
+        return rng.choice([
+            {"__rockset_type": "timestamp", "value": f"2024-01-0{day}T0{hour}:00:00Z"},
+            {"__rockset_type": "timestamp", "value": f"2024-01-0{day}T0{hour}:00:00.5Z"},
+            {"__rockset_type": "date", "value": f"2024-01-0{day}"},
+            f"2024-01-0{day}T0{hour}:00:00.000000Z", f"2024-01-0{day}", "2024",
+            {"__rockset_type": "bytes", "value": "aGk="}, "aGk=", day, day + 0.5,
+            rng.choice([True, False]), [day], {"d": day}])
     return rng.choice([1, "u"]) if rng.random() < 0.2 else ...
 
 
@@ -95,7 +111,7 @@ def make_docs(rng):
     docs = []
     for n in range(N_DOCS):
         doc = {"_id": "d%04d" % n, "grp": rng.randint(0, 6)}
-        for kind in "ifsbou":
+        for kind in "ifsbout":
             v = mixed_value(rng, kind)
             if v is not ...:
                 doc[kind] = v
@@ -109,9 +125,10 @@ def make_docs(rng):
     return docs
 
 
-UNTYPED = "i, f, s, b, o, u, grp, ci, cf, cs"
-TYPED = "i INTEGER, f REAL, s TEXT, b INTEGER, o TEXT, u, grp INTEGER, ci INTEGER, cf REAL, cs TEXT"
-MIXED = ["i", "f", "s", "b", "o", "u"]
+UNTYPED = "i, f, s, b, o, u, t, grp, ci, cf, cs"
+TYPED = ("i INTEGER, f REAL, s TEXT, b INTEGER, o TEXT, u, t TEXT, grp INTEGER, ci INTEGER,"
+         " cf REAL, cs TEXT")
+MIXED = ["i", "f", "s", "b", "o", "u", "t"]
 CLEAN = ["grp", "ci", "cf", "cs"]
 
 VALUES = ["0", "1", "5", "-3", "10", "2.5", "0.5", "-1.5", "1e1", "'apple'", "'Apple'", "'b'",
@@ -148,8 +165,30 @@ def gen_predicate(rng, cols):
     return f"({col} = {rng.choice(VALUES)} OR {rng.choice(cols)} < {rng.choice(VALUES)})"
 
 
+def gen_order(rng, cols):
+    """(ORDER BY clause, ordered): ordered when it fully determines the order, "ties" when only
+    its single key does (a LIMIT then may keep any of the tied rows), False when neither."""
+    o, desc = rng.random(), lambda: rng.choice(["", " DESC"])
+    c = rng.choice(cols)
+    if o < 0.25:
+        return f" ORDER BY _id{desc()}", True
+    if o < 0.4:
+        return f" ORDER BY {c}{desc()}, _id", True
+    if o < 0.5:
+        return f" ORDER BY {c}{desc()}, {rng.choice(cols)}{desc()}, _id{desc()}", True
+    if o < 0.6:
+        return f" ORDER BY {c}{desc()}", "ties"
+    if o < 0.64:
+        return f" ORDER BY {c} COLLATE NOCASE{desc()}, _id", True
+    if o < 0.68:
+        return f" ORDER BY {c}{desc()} NULLS {rng.choice(['FIRST', 'LAST'])}, _id", True
+    if o < 0.76:
+        return f" ORDER BY {c}", False
+    return "", False
+
+
 def gen_query(rng, table, cols):
-    """(sql, ordered): ordered when the ORDER BY fully determines the order."""
+    """(sql, ordered): ordered as gen_order says; "ties" queries select _id and the key first."""
     where = ""
     n = rng.choice([0, 1, 1, 1, 2, 2, 3])
     preds = [gen_predicate(rng, cols + ["_id"]) for _ in range(n)]
@@ -163,20 +202,34 @@ def gen_query(rng, table, cols):
         sel = "*"
     if shape < 0.2:
         sel = "_id, _doc IS NOT NULL"
-    order, ordered = "", False
-    o = rng.random()
-    if o < 0.3:
-        order, ordered = f" ORDER BY _id{rng.choice(['', ' DESC'])}", True
-    elif o < 0.45:
-        c = rng.choice(cols)
-        order, ordered = f" ORDER BY {c}{rng.choice(['', ' DESC'])}, _id", True
-    elif o < 0.55:
-        order = f" ORDER BY {rng.choice(cols)}"  # ties: compared as a multiset
+    order, ordered = gen_order(rng, cols)
+    if ordered == "ties":
+        key = order.split()[2]
+        sel = ", ".join(["_id", key] + rng.sample(cols, rng.randint(0, 1)))
     limit = ""
-    if ordered and rng.random() < 0.5:
+    if ordered and rng.random() < (0.8 if ordered == "ties" else 0.5):
         limit = f" LIMIT {rng.choice([0, 1, 3, 10, 1000, -1])}"
         if rng.random() < 0.5:
             limit += f" OFFSET {rng.choice([0, 1, 5, 100000])}"
+    return f"SELECT {sel} FROM {table}{where}{order}{limit}", ordered
+
+
+def gen_order_query(rng, table, cols):
+    """A top-N on a field: ORDER BY + LIMIT under filters that are pushed exactly, or none, so
+    that the ORDER BY goes to Rockset (the corpus above mostly has filters SQLite re-checks)."""
+    c = rng.choice(cols)
+    where = rng.choice(["", "", "", f" WHERE {c} IS NULL", f" WHERE _id > 'd0{rng.randint(0, 9)}00'",
+                        f" WHERE {rng.choice(cols)} = 'apple'", f" WHERE {c} IS NOT NULL"])
+    order, ordered = "", False
+    while not order.startswith(" ORDER BY") or "_id" == order.split()[2].rstrip(","):
+        order, ordered = gen_order(rng, cols)
+    sel = ", ".join(["_id"] + rng.sample(cols, rng.randint(1, 3)))
+    if ordered is not True:  # one key: with a LIMIT, ties may be cut anywhere
+        ordered = "ties"
+        sel = ", ".join(["_id", order.split()[2]] + rng.sample(cols, rng.randint(0, 1)))
+    limit = f" LIMIT {rng.choice([1, 3, 10, 10, 100])}"
+    if rng.random() < 0.4:
+        limit += f" OFFSET {rng.choice([1, 5, 100])}"
     return f"SELECT {sel} FROM {table}{where}{order}{limit}", ordered
 
 
@@ -206,8 +259,68 @@ def run(db, sql):
         return ("error", str(e))
 
 
+def sort_key(v):
+    """SQLite's order of one value (NULL < numbers < text < blob)."""
+    if v is None:
+        return (0, 0)
+    if isinstance(v, (int, float)):
+        return (1, v)
+    if isinstance(v, str):
+        return (2, v.encode())
+    return (3, v)
+
+
+def split_limit(sql):
+    """(sql without LIMIT/OFFSET, limit, offset) as SQLite reads them."""
+    base, _, tail = sql.partition(" LIMIT ")
+    if not tail:
+        return base, -1, 0
+    lim, _, off = tail.partition(" OFFSET ")
+    return base, int(lim), max(int(off or 0), 0)
+
+
+def valid_answer(rows, ref, limit, offset):
+    """Whether rows (column 1 the only ORDER BY key) can be SQLite's answer to the query whose
+    rows without LIMIT/OFFSET are ref, in order: the same keys at the same places, each row
+    one of ref's, none twice."""
+    want = ref[offset:] if limit < 0 else ref[offset:offset + limit]
+    if [sort_key(r[1]) for r in rows] != [sort_key(r[1]) for r in want]:
+        return False
+    pool = {}
+    for r in ref:
+        pool[r] = pool.get(r, 0) + 1
+    for r in rows:
+        pool[r] = pool.get(r, 0) - 1
+        if pool[r] < 0:
+            return False
+    return True
+
+
+def compare_ties(db, name, sql_v, sql_p):
+    """An ORDER BY with ties: pushdown on, off and the plain table each give a valid answer."""
+    base_v, limit, offset = split_limit(sql_v)
+    answers = {}
+    for mode, sql, base in (("on", sql_v, base_v), ("off", sql_v, base_v),
+                            ("plain", sql_p, split_limit(sql_p)[0] if sql_p else None)):
+        if sql is None:
+            continue
+        db.execute(f"SELECT rockset_config('pushdown', {1 if mode == 'on' else 0})")
+        got, ref = run(db, sql), run(db, base)
+        answers[mode] = (got, ref)
+    db.execute("SELECT rockset_config('pushdown', 1)")
+    bad = [m for m, (got, ref) in answers.items()
+           if got[0] != "ok" or ref[0] != "ok" or not valid_answer(got[1], ref[1], limit, offset)]
+    refs = {m: sorted(map(repr, ref[1])) for m, (_, ref) in answers.items() if ref[0] == "ok"}
+    if len(set(map(tuple, refs.values()))) > 1:
+        bad.append("the tables differ")
+    check(name, not bad, f"{sql_v}\n    invalid: {bad}\n    " +
+          "\n    ".join(f"{m}: {str(got)[:300]}" for m, (got, _) in answers.items()))
+
+
 def compare(db, name, sql_v, sql_p, ordered):
     """Run sql_v with pushdown on and off, and sql_p (None: skip) on the plain table."""
+    if ordered == "ties":
+        return compare_ties(db, name, sql_v, sql_p)
     db.execute("SELECT rockset_config('pushdown', 1)")
     on = run(db, sql_v)
     db.execute("SELECT rockset_config('pushdown', 0)")
@@ -236,13 +349,19 @@ def setup(db, docs):
     db.execute("SELECT rockset_config('batch_size', 100)")
     db.execute("BEGIN")
     for d in docs:
-        db.execute("INSERT INTO vu(_id, _doc) VALUES (?, ?)", (d["_id"], json.dumps(d)))
+        # compact JSON: Rockset reads {"__rockset_type":...} spelled so as typed values
+        db.execute("INSERT INTO vu(_id, _doc) VALUES (?, ?)",
+                   (d["_id"], json.dumps(d, separators=(",", ":"))))
     db.execute("COMMIT")
     db.execute("SELECT rockset_config('pushdown', 0)")
     db.execute(f"CREATE TABLE pu(_id TEXT, {UNTYPED})")
     db.execute(f"INSERT INTO pu SELECT _id, {UNTYPED} FROM vu")
     db.execute("CREATE TABLE pt(_id TEXT, grp INTEGER, ci INTEGER, cf REAL, cs TEXT)")
     db.execute("INSERT INTO pt SELECT _id, grp, ci, cf, cs FROM vt")
+    db.execute(f"CREATE VIRTUAL TABLE vn USING rockset(collection='{COLL}',"
+               " columns='cs TEXT COLLATE NOCASE, ci')")
+    db.execute("CREATE TABLE pn(_id TEXT, cs TEXT COLLATE NOCASE, ci)")
+    db.execute("INSERT INTO pn SELECT _id, cs, ci FROM vu")
     db.execute("SELECT rockset_config('pushdown', 1)")
     db.execute("CREATE TABLE loc(k, id TEXT)")
     db.executemany("INSERT INTO loc VALUES (?, ?)",
@@ -278,6 +397,57 @@ def check_pushdown_used(db):
     sql = json.loads(db.execute("SELECT rockset_stats()").fetchone()[0])["last_sql"]
     db.execute("SELECT rockset_config('pushdown', 1)")
     check("pushed/off_means_select_all", sql == f'SELECT * FROM "commons"."{COLL[8:]}"', sql)
+
+
+def plan_of(db, sql):
+    """EXPLAIN QUERY PLAN as one line (pushdown on)."""
+    return " / ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql))
+
+
+def order_consumed(plan):
+    """The virtual table took the ORDER BY: an o<col> term in its idxStr, no sorter after it."""
+    return " o" in plan and "USE TEMP B-TREE" not in plan
+
+
+ORDER_PLANS = [  # (query, whether Rockset orders it, how the rows compare: see gen_order)
+    ("SELECT _id, i FROM vu ORDER BY i DESC LIMIT 5", True, "ties"),
+    ("SELECT _id, t FROM vu ORDER BY t LIMIT 5 OFFSET 3", True, "ties"),
+    ("SELECT _id, i, cs FROM vu ORDER BY i, cs DESC, _id LIMIT 5", True, True),
+    # i is null in some documents and missing in others: one NULL to SQLite, ordered by f
+    ("SELECT _id, i, f FROM vu ORDER BY i, f DESC, _id LIMIT 12", True, True),
+    ("SELECT _id, ci FROM vu WHERE cs = 'apple' ORDER BY ci DESC LIMIT 5", True, "ties"),
+    ("SELECT _id, cf FROM vt WHERE cs = 'apple' ORDER BY cf, _id LIMIT 5", True, True),
+    ("SELECT _id FROM vu ORDER BY _id LIMIT 5", True, True),
+    ("SELECT _id FROM vu ORDER BY _id", True, True),
+    ("SELECT _id, i FROM vu ORDER BY i", False, "ties"),  # no LIMIT: SQLite sorts what it reads
+    ("SELECT _id, i FROM vu WHERE i > 3 ORDER BY i LIMIT 5", False, "ties"),  # SQLite re-checks
+    ("SELECT _id, cs FROM vu ORDER BY cs COLLATE NOCASE, _id LIMIT 5", False, True),
+    ("SELECT _id, i FROM vu ORDER BY i NULLS LAST, _id LIMIT 5", False, True),
+    ("SELECT _id, cs FROM vn ORDER BY cs, _id LIMIT 5", False, True),  # declared COLLATE NOCASE
+    ("SELECT _id FROM vu ORDER BY _event_time LIMIT 5", False, False),
+    ("SELECT v._id FROM loc l JOIN vu v ON v.grp = l.k ORDER BY v.i, v._id LIMIT 5", False, True),
+]
+
+
+def check_order_plans(db):
+    """ORDER BY is consumed where that is exact, not elsewhere; results agree either way; a
+    top-N reads little."""
+    for n, (sql, pushed, ordered) in enumerate(ORDER_PLANS):
+        plan = plan_of(db, sql)
+        check(f"plans/order_{n}_{'consumed' if pushed else 'left_to_sqlite'}",
+              order_consumed(plan) == pushed, f"{sql}\n    plan: {plan}")
+        plain = sql.replace(" FROM vu", " FROM pu").replace(" JOIN vu", " JOIN pu")
+        plain = plain.replace(" FROM vt", " FROM pt").replace(" FROM vn", " FROM pn")
+        if "_event_time" in sql:  # only the table has it; its ties make LIMIT pick any 5
+            plain, sql = None, sql.replace(" LIMIT 5", "")
+        compare(db, f"plans/order_{n}_rows", sql, plain, ordered)
+    before = json.loads(db.execute("SELECT rockset_stats()").fetchone()[0])["bytes_received"]
+    rows = db.execute("SELECT _id, ci FROM vu ORDER BY ci DESC LIMIT 3").fetchall()
+    mid = json.loads(db.execute("SELECT rockset_stats()").fetchone()[0])["bytes_received"]
+    db.execute("SELECT _id, ci FROM vu").fetchall()
+    after = json.loads(db.execute("SELECT rockset_stats()").fetchone()[0])["bytes_received"]
+    check("plans/top_n_reads_little", len(rows) == 3 and (mid - before) * 5 < after - mid,
+          f"top 3: {mid - before} bytes, whole scan: {after - mid} bytes")
 
 
 def slow_server():
@@ -336,9 +506,14 @@ def main():
     setup(db, docs)
     check_loaded(db, docs)
     check_pushdown_used(db)
+    check_order_plans(db)
+    consumed = 0
     for q in range(N_QUERIES):
         r = rng.random()
-        if r < 0.45:
+        if r < 0.1:
+            sql, ordered = gen_order_query(rng, "vu", MIXED + CLEAN)
+            compare(db, f"untyped_top/{q}", sql, sql.replace(" FROM vu", " FROM pu"), ordered)
+        elif r < 0.45:
             sql, ordered = gen_query(rng, "vu", MIXED + CLEAN)
             compare(db, f"untyped/{q}", sql, sql.replace(" FROM vu", " FROM pu"), ordered)
         elif r < 0.7:
@@ -351,6 +526,12 @@ def main():
             sql, ordered = gen_join(rng, "vu", MIXED + CLEAN)
             compare(db, f"join/{q}", sql, sql.replace(" vu v", " pu v").replace(" FROM vu", " FROM pu"),
                     ordered)
+        plan = plan_of(db, sql) if " ORDER BY " in sql else ""
+        if order_consumed(plan) and re.search(r" o[1-9][0-9]*:", plan):
+            consumed += 1  # on a field, not _id (column 0)
+    # the corpus must reach the split ORDER BY, not only ORDER BY _id
+    check("plans/corpus_orders_fields", consumed >= N_QUERIES // 20, f"{consumed} consumed")
+    print(f"({consumed} queries of the corpus had their ORDER BY on a field consumed)")
     db.execute(f"SELECT rockset_drop('{COLL}', 1)")
     check_interrupt()
     print(f"{passes} passed, {failures} failed", file=sys.stderr)

@@ -1,5 +1,5 @@
 -- Reading a `rockset` table: every pushed operator with its exact rows and the SQL sent (values
--- always as parameters), exactness (omitted constraints, LIMIT/OFFSET, ORDER BY _id), mixed
+-- always as parameters), exactness (omitted constraints, LIMIT/OFFSET, ORDER BY), mixed
 -- types, pushdown on/off equality, one request for an IN list, small point lookups, streaming
 -- over many pages, joins with local tables.
 .print -- case: setup
@@ -114,6 +114,43 @@ SELECT sql FROM last_sql;
 .print -- case: order_by_field_sorted_by_sqlite
 SELECT _id, n FROM items WHERE grp = 0 ORDER BY n DESC, _id LIMIT 4;
 SELECT sql FROM last_sql;
+EXPLAIN QUERY PLAN SELECT _id, n FROM items WHERE grp = 0 ORDER BY n DESC, _id LIMIT 4;
+
+-- ORDER BY a field with LIMIT: Rockset orders the rows whose value is of a type it orders as
+-- SQLite does (MAIN); the others (here i32's true, which SQLite sees as 1) come in a first
+-- request (REST) and are merged in by the extension.
+.print -- case: order_by_field_limit_pushed
+SELECT _id, n FROM items ORDER BY n DESC LIMIT 5;
+SELECT sql FROM last_sql;
+EXPLAIN QUERY PLAN SELECT _id, n FROM items ORDER BY n DESC LIMIT 5;
+
+.print -- case: order_by_field_rest_merged
+SELECT count(*) FROM items WHERE 0;
+DELETE FROM mark; INSERT INTO mark SELECT json_extract(rockset_stats(), '$.requests'), 0;
+SELECT _id, n, typeof(n) FROM items ORDER BY n LIMIT 4;
+SELECT requests FROM since;
+SELECT _id, n FROM items ORDER BY n LIMIT 3 OFFSET 1;
+SELECT _id, n FROM items ORDER BY n LIMIT 2 OFFSET 31;
+SELECT _id, n FROM items WHERE _id > 'i29' ORDER BY n DESC LIMIT 3;
+SELECT _id, flag FROM items ORDER BY flag DESC, _id LIMIT 3;
+SELECT _id FROM items ORDER BY n LIMIT 0;
+
+.print -- case: order_by_several_keys
+SELECT _id, grp, n FROM items ORDER BY grp DESC, n, _id LIMIT 4;
+SELECT sql FROM last_sql;
+SELECT _id, s, n FROM items WHERE _id < 'i09' ORDER BY s, n DESC LIMIT 8;
+
+.print -- case: order_by_field_not_consumed
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY n;
+EXPLAIN QUERY PLAN SELECT _id FROM items WHERE n > 3 ORDER BY n LIMIT 2;
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY s COLLATE NOCASE LIMIT 2;
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY n NULLS LAST LIMIT 2;
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY _event_time LIMIT 2;
+CREATE VIRTUAL TABLE items_nocase USING rockset('vtab_pd.items', columns='s TEXT COLLATE NOCASE');
+EXPLAIN QUERY PLAN SELECT _id FROM items_nocase ORDER BY s LIMIT 2;
+SELECT _id, s FROM items_nocase WHERE _id < 'i06' ORDER BY s, _id LIMIT 3;
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY _id LIMIT 2;
+EXPLAIN QUERY PLAN SELECT _id FROM items ORDER BY _id;
 
 .print -- case: projection
 SELECT count(*) FROM items;

@@ -144,8 +144,143 @@ static void test_exactness(void) {
     CHECK_INT("push/event_time", rs_planner_can_push(et, RS_OP_EQ), 0);
     CHECK_INT("push/doc", rs_planner_can_push(doc, RS_OP_ISNULL), 0);
     CHECK_INT("push/field_like", rs_planner_can_push(t, RS_OP_LIKE), 1);
-    CHECK_INT("order/id", rs_planner_can_order(id), 1);
-    CHECK_INT("order/field", rs_planner_can_order(n), 0);
+    CHECK_INT("order/id", rs_planner_can_order(id, 0), 1);
+    CHECK_INT("order/field_without_limit", rs_planner_can_order(n, 0), 0);
+    CHECK_INT("order/field_with_limit", rs_planner_can_order(n, 1), 1);
+    CHECK_INT("order/untyped_with_limit", rs_planner_can_order(u, 1), 1);
+    CHECK_INT("order/event_time", rs_planner_can_order(et, 1), 0);
+    CHECK_INT("order/doc", rs_planner_can_order(doc, 1), 0);
+    rs_schema_free(&s);
+}
+
+static void test_order_collations(void) {
+    rs_schema s = RS_SCHEMA_INIT;
+    rs_err err;
+
+    rs_err_clear(&err);
+    if (rs_schema_parse_columns("a TEXT COLLATE NOCASE, b TEXT collate binary, c COLLATE RTRIM, "
+                                "d TEXT COLLATE BINARYX, e TEXT NOT NULL",
+                                0, &s, &err) != RS_OK) {
+        printf("FAIL order/collations setup: %s\n", err.msg);
+        return;
+    }
+    CHECK_INT("order/collate_nocase", rs_planner_can_order(&s.cols[1], 1), 0);
+    CHECK_INT("order/collate_binary", rs_planner_can_order(&s.cols[2], 1), 1);
+    CHECK_INT("order/collate_rtrim", rs_planner_can_order(&s.cols[3], 1), 0);
+    CHECK_INT("order/collate_binaryx", rs_planner_can_order(&s.cols[4], 1), 0);
+    CHECK_INT("order/no_collation", rs_planner_can_order(&s.cols[5], 1), 1);
+    rs_schema_free(&s);
+}
+
+/* The two parts of a plan ordered by n DESC (and maybe t), one term n > 5, LIMIT 10 OFFSET 20. */
+static const char *split_query(const rs_schema *s, rs_scan_part part, int keys) {
+    static char out[2048];
+    rs_plan plan;
+    rs_value five = v_int(5);
+    rs_term_values tv = {&five, 1};
+    rs_query_text q;
+    rs_err err;
+    size_t i;
+
+    rs_plan_init(&plan);
+    plan.columns = 0x7;
+    plan.terms[0] = (rs_plan_term){1, RS_OP_GT, 1, 0, 1};
+    plan.n_terms = 1;
+    plan.order[0] = (rs_plan_order){1, 1};
+    plan.order[1] = (rs_plan_order){keys == 2 ? 3 : 0, 0};
+    plan.order[2] = (rs_plan_order){2, 0};
+    plan.n_order = keys;
+    plan.limit_argv = 2;
+    plan.offset_argv = 3;
+    rs_query_text_init(&q);
+    if (rs_planner_build_part(s, "w", "c", &plan, &tv, 10, 20, part, &q, &err) != RS_OK)
+        return "ERROR";
+    snprintf(out, sizeof(out), "%s%s", q.empty ? "EMPTY " : "", rs_buf_cstr(&q.sql));
+    for (i = 0; i < q.n_params; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), " | %s=%s:%s", q.names[i],
+                 q.types[i], q.values[i]);
+    rs_query_text_free(&q);
+    return out;
+}
+
+/* What the parts are made of: the select list and the pushed `n > 5`, then the type guards. */
+#define SPLIT_HEAD                                                                            \
+    "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') " \
+    "AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "                   \
+    "('int','float','bool','string','null','undefined')) AND "
+#define PLAIN_N                                                                          \
+    "(TYPEOF(\"n\") IN ('int','string','null','undefined') OR (TYPEOF(\"n\") = 'float' " \
+    "AND \"n\" > -1e308 AND \"n\" < 1e308))"
+#define PLAIN_T                                                                          \
+    "(TYPEOF(\"t\") IN ('int','string','null','undefined') OR (TYPEOF(\"t\") = 'float' " \
+    "AND \"t\" > -1e308 AND \"t\" < 1e308))"
+#define SPLIT_TAIL " LIMIT :p2 OFFSET :p3 | p1=int:5 | p2=int:10 | p3=int:20"
+
+static void test_order_split(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+    char main_sql[2048];
+
+    rs_plan_init(&plan);
+    plan.order[0] = (rs_plan_order){0, 0};
+    plan.order[1] = (rs_plan_order){1, 0};
+    plan.n_order = 2;
+    CHECK_INT("split/id_first_is_not_split", rs_planner_order_split(&s, &plan), 0);
+    plan.order[0] = (rs_plan_order){1, 0};
+    CHECK_INT("split/field_is_split", rs_planner_order_split(&s, &plan), 1);
+    plan.project = 0;
+    CHECK_INT("split/never_without_pushdown", rs_planner_order_split(&s, &plan), 0);
+
+    CHECK_STR("split/main_one_key", split_query(&s, RS_PART_MAIN, 1),
+              SPLIT_HEAD PLAIN_N " ORDER BY \"n\" DESC NULLS LAST, \"_id\"" SPLIT_TAIL);
+    snprintf(main_sql, sizeof(main_sql), "%s", split_query(&s, RS_PART_MAIN, 1));
+    CHECK_STR("split/all_is_main", split_query(&s, RS_PART_ALL, 1), main_sql);
+    CHECK_STR("split/rest_one_key", split_query(&s, RS_PART_REST, 1),
+              SPLIT_HEAD "NOT (" PLAIN_N ") | p1=int:5");
+    CHECK_STR("split/main_two_keys", split_query(&s, RS_PART_MAIN, 2),
+              SPLIT_HEAD PLAIN_N
+              " AND " PLAIN_T
+              " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC NULLS "
+              "LAST, \"t\" ASC NULLS FIRST, \"_id\"" SPLIT_TAIL);
+    /* n DESC, _id ASC, r: r never decides anything */
+    CHECK_STR("split/main_ends_at_id", split_query(&s, RS_PART_MAIN, 3),
+              SPLIT_HEAD PLAIN_N " ORDER BY CASE WHEN \"n\" IS NULL THEN NULL ELSE \"n\" END DESC "
+                                 "NULLS LAST, \"_id\" ASC" SPLIT_TAIL);
+    rs_schema_free(&s);
+}
+
+static void test_order_split_edges(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+    rs_query_text q;
+    rs_err err;
+
+    rs_plan_init(&plan);
+    plan.columns = 0x2;
+    plan.order[0] = (rs_plan_order){1, 0};
+    plan.n_order = 1;
+    plan.limit_argv = 1;
+    rs_query_text_init(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, -1, 0, RS_PART_REST, &q, &err);
+    CHECK_STR("split/rest_no_terms", rs_buf_cstr(&q.sql),
+              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ")");
+    rs_query_text_free(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 0, 0, RS_PART_REST, &q, &err);
+    CHECK_INT("split/rest_limit_zero_empty", q.empty, 1);
+    rs_query_text_free(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, -1, 0, RS_PART_MAIN, &q, &err);
+    CHECK_STR("split/main_no_limit_value", rs_buf_cstr(&q.sql),
+              "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN_N
+              " ORDER BY \"n\" ASC NULLS FIRST, \"_id\"");
+    rs_query_text_free(&q);
+    plan.order[0] = (rs_plan_order){5, 0}; /* "we""ird" */
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 3, 0, RS_PART_MAIN, &q, &err);
+    /* the name is quoted in the guard as in ORDER BY */
+    CHECK("split/quoted_name",
+          strstr(rs_buf_cstr(&q.sql), " WHERE (TYPEOF(\"we\"\"ird\") IN ") != NULL &&
+              strstr(rs_buf_cstr(&q.sql),
+                     " ORDER BY \"we\"\"ird\" ASC NULLS FIRST, \"_id\" LIMIT :p1") != NULL);
+    rs_query_text_free(&q);
     rs_schema_free(&s);
 }
 
@@ -335,6 +470,9 @@ int main(void) {
     test_exactness();
     test_queries();
     test_query_shapes();
+    test_order_collations();
+    test_order_split();
+    test_order_split_edges();
     test_format_double();
     test_estimates();
     TEST_DONE();
