@@ -11,17 +11,26 @@
  *
  * Syntax: {{ expr }}; {% if %}{% elif %}{% else %}{% endif %}; {% for x in seq %} ... [{% else %}]
  * {% endfor %} over lists, dict keys or string characters, with loop.index, index0, revindex,
- * revindex0, first, last, length; {% set x = expr %}; {# comments #}; '-' whitespace control as
- * Jinja ('+' accepted, no effect). Expressions: 'str' "str" (\n \t \r \0 \\ \' \"
- * escapes), ints, floats, true/false/none (any case of the first letter), [lists], {'dicts'},
- * a.b, a[i], f(x, k=v), x | filter(args), x is [not] test, a if c else b, and Python's
- * operators: ~ + - * / // % == != < <= > >= in, not in, and, or, not. The filters and tests are
- * listed at the top of tpl_builtin.c.
+ * revindex0, first, last, length, previtem, nextitem (the last two only where there is one);
+ * {% for k, v in pairs %} unpacks lists of as many items; {% set x = expr %}, {% set a, b = pair
+ * %}, {% set ns.x = expr %} (a member of a dict variable, made by namespace(k=v, ...)), {% set x
+ * %}...{% endset %} (the block's output as a string); {% do expr %} (evaluate, output nothing);
+ * {# comments #}; '-' whitespace control as Jinja ('+' accepted, no effect). Expressions: 'str'
+ * "str" (\n \t \r \0 \\ \' \" escapes), ints, floats, true/false/none (any case of the first
+ * letter), [lists], (tuples, which are lists), {'dicts'}, a.b, a[i], f(x, k=v), obj.method(x),
+ * x | filter(args), x is [not] test [arg | (args)], a if c else b, and Python's operators: ~ + -
+ * * / // % == != < <= > >= in, not in, and, or, not. Methods are listed at the top of
+ * tpl_methods.c, filters at the top of tpl_filter.c, functions and tests in tpl_builtin.c.
  *
- * Differences from Jinja, on purpose: unknown names, attributes, functions and filters are
- * errors (never rendered as empty); integers are 64-bit and overflow is an error; a < b < c is
- * refused; the text's final newline is kept; only functions called by name exist (no methods
- * such as 'x'.upper(), no macros, {% raw %}, {% call %}, {% include %}).
+ * Values are copy on write: a method that changes a list or dict (append, update, ...) or {% set
+ * ns.x %} changes only the variable it is called on (or one member of it: ns.cols.append(c));
+ * another variable holding the same list keeps the old one, where Jinja would share the change.
+ *
+ * Differences from Jinja, on purpose: unknown names, attributes, functions, methods and filters
+ * are errors (never rendered as empty); integers are 64-bit and overflow is an error; a < b < c
+ * is refused; the text's final newline is kept; there is no {% raw %}, {% include %},
+ * {% extends %}, {% block %}, {% filter %}, {% with %}, format specs in str.format(), nor
+ * the % operator on strings.
  *
  * Errors: every function returns RS_OK or an RS_E* code and fills the caller's rs_err. Template
  * errors are RS_EINVAL and read "model 'm' line 3 column 14: unknown function 'reff'", with
