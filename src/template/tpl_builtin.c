@@ -240,11 +240,42 @@ static int fn_namespace(tpl_run *run, const tpl_node *call, const rs_tpl_args *a
     return rc;
 }
 
-int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl_value *out) {
+/* What tpl_call tries after the compiler's own functions and the host. */
+static int call_library(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+                        const rs_tpl_value *caller, rs_tpl_value *out) {
+    rs_tpl_value macro;
+    int rc = tpl_find_macro(run, call->str, &macro);
+
+    if (rc != RS_OK)
+        return rc;
+    rc = tpl_call_macro(run, call, &macro, args, caller, out);
+    rs_tpl_value_free(&macro);
+    return rc;
+}
+
+int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+             const rs_tpl_value *caller, rs_tpl_value *out) {
     const char *name = call->str;
+    const rs_tpl_value *var = tpl_frame_slot(run->frame, name);
     rs_err herr;
     int rc;
 
+    if (var != NULL && var->type == RS_TPL_MACRO) {
+        rs_tpl_value macro = rs_tpl_value_copy(var); /* the call may rebind the variable */
+        rc = tpl_call_macro(run, call, &macro, args, caller, out);
+        rs_tpl_value_free(&macro);
+        return rc;
+    }
+    if (caller != NULL) {
+        rc = call_library(run, call, args, caller, out);
+        if (rc != RS_ENOTFOUND)
+            return rc;
+        return tpl_run_error(run, call, RS_EINVAL, "{%% call %%} needs a macro, and '%s' is not one",
+                             name);
+    }
+    rc = tpl_call_macro_builtin(run, call, args, out);
+    if (rc != RS_ENOTFOUND)
+        return rc;
     if (strcmp(name, "config") == 0)
         return fn_config(run, call, args, out);
     if (strcmp(name, "namespace") == 0)
@@ -266,6 +297,9 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl
         if (rc != RS_ENOTFOUND || herr.msg[0] != '\0')
             return tpl_host_error(run, call, &herr);
     }
+    rc = call_library(run, call, args, NULL, out);
+    if (rc != RS_ENOTFOUND)
+        return rc;
     if (run->mode == TPL_MODE_COLLECT)
         return make_undefined(out);
     return tpl_run_error(run, call, RS_EINVAL, "unknown function '%s'", name);
@@ -367,7 +401,7 @@ static int test_plain(const char *name, const rs_tpl_value *v, int *result) {
     else if (strcmp(name, "sequence") == 0 || strcmp(name, "iterable") == 0)
         *result = t == RS_TPL_LIST || t == RS_TPL_STRING || t == RS_TPL_DICT;
     else if (strcmp(name, "callable") == 0)
-        *result = 0; /* nothing is callable as a value yet */
+        *result = t == RS_TPL_MACRO;
     else if (strcmp(name, "true") == 0)
         *result = t == RS_TPL_BOOL && v->u.b;
     else if (strcmp(name, "false") == 0)

@@ -90,7 +90,7 @@ static const rs_tpl_value *frame_find(const tpl_frame *f, const char *name) {
 }
 
 /* Bind name in frame f (replacing); takes ownership of value. */
-static int frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value value) {
+int tpl_frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value value) {
     size_t i;
     char *copy;
 
@@ -121,7 +121,7 @@ static int frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value 
     return RS_OK;
 }
 
-static void frame_free(tpl_frame *f) {
+void tpl_frame_free(tpl_frame *f) {
     size_t i;
     for (i = 0; i < f->n; i++) {
         free(f->vars[i].name);
@@ -148,6 +148,11 @@ static int lookup_name(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_val
             return RS_OK;
         if (rc != RS_ENOTFOUND || herr.msg[0] != '\0')
             return tpl_host_error(run, n, &herr);
+    }
+    /* dbt's execute: true while rendering for real, false while reading the project. */
+    if (strcmp(n->str, "execute") == 0) {
+        *out = rs_tpl_bool(run->mode == TPL_MODE_RENDER);
+        return RS_OK;
     }
     if (tolerant || run->mode == TPL_MODE_COLLECT) {
         *out = rs_tpl_none();
@@ -321,14 +326,14 @@ static int eval_call(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
 
     if (rc != RS_OK)
         return rc;
-    rc = tpl_call(run, n, &ca.args, out);
+    rc = tpl_call(run, n, &ca.args, NULL, out);
     tpl_free_args(&ca);
     return rc;
 }
 
 /* ---- methods ---- */
 
-static rs_tpl_value *frame_slot(tpl_frame *f, const char *name) {
+rs_tpl_value *tpl_frame_slot(tpl_frame *f, const char *name) {
     for (; f != NULL; f = f->parent) {
         size_t i = f->n;
         while (i-- > 0) {
@@ -374,7 +379,7 @@ static int method_in_place(tpl_run *run, const tpl_node *n, const rs_tpl_args *a
         return RS_OK;
     if (nested && target->a->kind != N_NAME)
         return RS_OK;
-    base = frame_slot(run->frame, nested ? target->a->str : target->str);
+    base = tpl_frame_slot(run->frame, nested ? target->a->str : target->str);
     slot = base && nested ? member_slot(base, target) : base;
     if (slot == NULL || !tpl_method_mutates(slot->type, n->str))
         return RS_OK;
@@ -396,6 +401,8 @@ static int eval_method(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     int rc = tpl_eval_args(run, n, &ca), done = 0;
 
     if (rc == RS_OK)
+        rc = tpl_call_namespace(run, n, &ca.args, NULL, out, &done);
+    if (rc == RS_OK && !done)
         rc = method_in_place(run, n, &ca.args, out, &done);
     if (rc == RS_OK && !done)
         rc = tpl_eval_expr(run, n->a, &obj);
@@ -413,14 +420,19 @@ static int eval_method(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     return rc;
 }
 
+/* f(x)(y): call what f(x) gave, which must be a macro (adapter.dispatch('m')(args)). */
 static int eval_callval(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     rs_tpl_value callee = rs_tpl_none();
+    call_args ca;
     int rc = tpl_eval_expr(run, n->a, &callee);
 
-    (void)out;
-    if (rc == RS_OK)
+    if (rc == RS_OK && callee.type != RS_TPL_MACRO)
         rc = tpl_run_error(run, n, RS_EINVAL, "%s is not callable",
                            rs_tpl_type_name(callee.type));
+    if (rc == RS_OK && (rc = tpl_eval_args(run, n, &ca)) == RS_OK) {
+        rc = tpl_call_macro(run, n, &callee, &ca.args, NULL, out);
+        tpl_free_args(&ca);
+    }
     rs_tpl_value_free(&callee);
     return rc;
 }
@@ -845,14 +857,14 @@ static int bind_targets(tpl_run *run, tpl_frame *f, const tpl_node *n, const rs_
     int rc = RS_OK;
 
     if (n->n_kids == 0)
-        return frame_set(run, f, n->str, rs_tpl_value_copy(v));
+        return tpl_frame_set(run, f, n->str, rs_tpl_value_copy(v));
     if (v->type != RS_TPL_LIST || rs_tpl_value_len(v) != n->n_kids)
         return tpl_run_error(run, n, RS_EINVAL, "cannot unpack %s into %zu names",
                              v->type == RS_TPL_LIST ? "a list of another length"
                                                     : rs_tpl_type_name(v->type),
                              n->n_kids);
     for (i = 0; rc == RS_OK && i < n->n_kids; i++)
-        rc = frame_set(run, f, n->kids[i]->str, rs_tpl_value_copy(rs_tpl_list_get(v, i)));
+        rc = tpl_frame_set(run, f, n->kids[i]->str, rs_tpl_value_copy(rs_tpl_list_get(v, i)));
     return rc;
 }
 
@@ -872,12 +884,12 @@ static int exec_for(tpl_run *run, const tpl_node *n) {
         if (rc == RS_OK)
             rc = loop_object(&items, i, len, &loop) == RS_OK ? RS_OK : nomem(run);
         if (rc == RS_OK)
-            rc = frame_set(run, &frame, "loop", loop);
+            rc = tpl_frame_set(run, &frame, "loop", loop);
         run->frame = &frame;
         if (rc == RS_OK)
             rc = exec_body(run, n->body, n->n_body);
         run->frame = frame.parent;
-        frame_free(&frame);
+        tpl_frame_free(&frame);
     }
     if (rc == RS_OK && len == 0 && n->b != NULL)
         rc = exec_body(run, n->b->body, n->b->n_body);
@@ -922,7 +934,7 @@ int tpl_capture(tpl_run *run, tpl_node *const *body, size_t n, rs_tpl_value *out
 
 /* {% set ns.x = v %}: a member of a dict variable (a namespace()), changed in place. */
 static int exec_setattr(tpl_run *run, const tpl_node *n) {
-    rs_tpl_value *slot = frame_slot(run->frame, n->a->str), v = rs_tpl_none();
+    rs_tpl_value *slot = tpl_frame_slot(run->frame, n->a->str), v = rs_tpl_none();
     int rc;
 
     if (slot == NULL)
@@ -934,7 +946,7 @@ static int exec_setattr(tpl_run *run, const tpl_node *n) {
     rc = tpl_eval_expr(run, n->b, &v);
     if (rc != RS_OK)
         return rc;
-    slot = frame_slot(run->frame, n->a->str); /* evaluating v may have moved it */
+    slot = tpl_frame_slot(run->frame, n->a->str); /* evaluating v may have moved it */
     if (slot == NULL || slot->type != RS_TPL_DICT) {
         rs_tpl_value_free(&v);
         return tpl_run_error(run, n->a, RS_EINVAL, "'%s' changed while its attribute was set",
@@ -979,11 +991,15 @@ static int exec_stmt(tpl_run *run, const tpl_node *n) {
         return exec_setattr(run, n);
     case N_SETBLOCK:
         rc = tpl_capture(run, n->body, n->n_body, &v);
-        return rc == RS_OK ? frame_set(run, run->frame, n->str, v) : rc;
+        return rc == RS_OK ? tpl_frame_set(run, run->frame, n->str, v) : rc;
     case N_DO:
         rc = tpl_eval_expr(run, n->a, &v);
         rs_tpl_value_free(&v);
         return rc;
+    case N_MACRO:
+        return tpl_exec_macro_def(run, n);
+    case N_CALLBLOCK:
+        return tpl_exec_callblock(run, n);
     }
     return tpl_run_error(run, n, RS_EINTERNAL, "bad statement node %d", n->kind);
 }
@@ -1011,6 +1027,8 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
     run.max_output = env && env->max_output ? env->max_output : RS_TPL_DEFAULT_MAX_OUTPUT;
     run.max_steps = env && env->max_steps > 0 ? env->max_steps : RS_TPL_DEFAULT_MAX_STEPS;
     run.frame = &globals;
+    run.def_root = &globals;
+    run.returned = rs_tpl_none();
     run.res = res;
     run.err = err;
     rc = rs_tpl_dict(&res->config) == RS_OK ? RS_OK : nomem(&run);
@@ -1022,6 +1040,7 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
             rc = nomem(&run);
     }
     rs_buf_free(&run.out);
-    frame_free(&globals);
+    tpl_frame_free(&globals);
+    rs_tpl_value_free(&run.returned);
     return rc;
 }

@@ -159,6 +159,8 @@ int tpl_template_parse(const char *kind, const char *name, const char *text, siz
 /* Build the AST from tokens of src; fills t->body. */
 int tpl_parse(rs_template *t, const char *src, const tpl_tokens *toks, rs_err *err);
 void tpl_node_free(tpl_node *n);
+/* TPL_MACRO_VARARGS / _KWARGS for a macro node whose body reads varargs / kwargs. */
+int tpl_macro_flags(const tpl_node *macro);
 const char *tpl_op_text(int op);
 
 /* Fill err with "<label> line L column C: <fmt>" and the position. Returns code. label is a
@@ -181,17 +183,38 @@ typedef struct tpl_frame {
     struct tpl_frame *parent;
 } tpl_frame;
 
+typedef struct tpl_lib_macro tpl_lib_macro; /* one macro of an rs_tpl_macros (tpl_macro.c) */
+
+/* What a macro value runs: a {% macro %} (or library macro) or the body of a {% call %}. */
+typedef struct tpl_callable {
+    const tpl_node *def;    /* N_MACRO or N_CALLBLOCK: parameters in kids, body */
+    const rs_template *tpl; /* the template def lives in: messages name it */
+    tpl_frame *closure;     /* the frame its body's frame hangs under; NULL: names go to the host */
+    tpl_frame *def_root;    /* what macros defined inside its body close over */
+    const char *package;    /* library package it belongs to (bare names look there first) */
+    int live;               /* caller(): 0 once its {% call %} block has ended */
+} tpl_callable;
+
 typedef struct tpl_run {
-    const rs_template *t;
+    const rs_template *t;  /* the template running now: a macro's while in its body */
     const rs_tpl_env *env; /* may be NULL */
     int mode;
     rs_buf out;
     size_t max_output;
     long steps, max_steps;
     tpl_frame *frame;
+    tpl_frame *def_root;   /* what a {% macro %} defined now closes over: the template's top
+                              frame, or NULL inside a library macro (see tpl_macro.c) */
+    const char *package;   /* package of the library macro running now, NULL: the project */
+    int call_depth;        /* macro calls in progress */
+    rs_tpl_value returned; /* return(x) on its way out of a macro body */
     rs_tpl_result *res;
     rs_err *err;
 } tpl_run;
+
+/* A {{ return(x) }} unwinding to its macro call; internal only, never returned to callers. */
+#define TPL_ERETURN 1001
+#define RS_TPL_MAX_CALLS 48 /* macro calls nested in one another (C stack safety) */
 
 int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
                       rs_err *err);
@@ -206,6 +229,11 @@ typedef struct call_args {
  * failure nothing is left to free; on success free with tpl_free_args. */
 int tpl_eval_args(tpl_run *run, const tpl_node *n, call_args *ca);
 void tpl_free_args(call_args *ca);
+/* Variables of a frame (tpl_eval.c). frame_set takes ownership of value. */
+int tpl_frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value value);
+void tpl_frame_free(tpl_frame *f);
+rs_tpl_value *tpl_frame_slot(tpl_frame *f, const char *name);
+
 /* Run body with its output going into a new string *out instead of the output. */
 int tpl_capture(tpl_run *run, tpl_node *const *body, size_t n, rs_tpl_value *out);
 /* As tpl_eval_expr, but an unknown name or missing attribute gives undefined (for 'default' and
@@ -233,6 +261,31 @@ int tpl_record_source(tpl_run *run, const char *source, const char *table);
 int tpl_bind_args(tpl_run *run, const tpl_node *at, const char *fname, const rs_tpl_args *args,
                   const char *const *params, size_t n_required, const rs_tpl_value **slots);
 
+/* tpl_macro.c: macros. */
+/* {% macro %} / {% test %}: bind the macro (test_<name> for a test) in the current frame. */
+int tpl_exec_macro_def(tpl_run *run, const tpl_node *n);
+/* {% call %}: call n->a with caller() = the block's body; its result goes to the output. */
+int tpl_exec_callblock(tpl_run *run, const tpl_node *n);
+/* Call a macro value with args (and a caller, or NULL); *out is its output as a string, or what
+ * it return()ed. at: the call's position, for messages. */
+int tpl_call_macro(tpl_run *run, const tpl_node *at, const rs_tpl_value *macro,
+                   const rs_tpl_args *args, const rs_tpl_value *caller, rs_tpl_value *out);
+/* A bare name(...) that is a macro: a variable holding one, then the library (current package,
+ * the project, dbt). RS_ENOTFOUND (nothing set) when there is none; else the call's result. */
+int tpl_find_macro(tpl_run *run, const char *name, rs_tpl_value *out);
+/* pkg.name(...), adapter.dispatch(...), exceptions.raise_compiler_error(...): *done = 0 when
+ * n->a is not such a namespace (then the caller evaluates it as a value). */
+int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
+                       const rs_tpl_value *caller, rs_tpl_value *out, int *done);
+/* return(x) and log(msg): RS_ENOTFOUND when name is neither. */
+int tpl_call_macro_builtin(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+                           rs_tpl_value *out);
+
+/* tpl_value.c: macro values. */
+int tpl_macro_value(rs_tpl_value *out, const char *name, const tpl_callable *c);
+tpl_callable *tpl_macro_of(const rs_tpl_value *v); /* NULL unless a macro */
+const char *tpl_macro_name(const rs_tpl_value *v);
+
 /* tpl_methods.c: obj.name(args) on a string, list or dict. *obj may be changed in place (append,
  * update, ...): it is a variable's own value (tpl_value_make_unique) or a temporary. Items put
  * into it may be at most max_depth deep together with it. */
@@ -242,7 +295,10 @@ int tpl_call_method(tpl_run *run, const tpl_node *n, rs_tpl_value *obj, const rs
 int tpl_method_mutates(rs_tpl_type t, const char *name);
 
 /* tpl_builtin.c */
-int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl_value *out);
+/* name(args) by name: a macro variable, the compiler's functions, the host, library macros.
+ * caller (or NULL): the {% call %} body, for a macro. */
+int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+             const rs_tpl_value *caller, rs_tpl_value *out);
 int tpl_test(tpl_run *run, const tpl_node *n, rs_tpl_value *out);
 /* x is name(args): *result, or RS_ENOTFOUND (err untouched) when there is no such test. args may
  * be NULL (no arguments). */

@@ -780,6 +780,152 @@ static int parse_do(parser *p, tpl_node *n) {
     return rc == RS_OK ? expect_block_end(p) : rc;
 }
 
+/* Byte offset in the source of where a token starts / ends. */
+static size_t tok_begin(const parser *p, const tpl_token *t) {
+    return (size_t)(t->text - p->src);
+}
+
+/* '(' name [= default], ... ')' of a macro or a call block, into n->kids as N_PARAM. */
+static int parse_params(parser *p, tpl_node *n) {
+    int rc = expect_op(p, "(", "'('");
+
+    while (rc == RS_OK && !is_op(peek(p), ")")) {
+        tpl_node *param;
+        size_t i;
+        if (peek(p)->kind != TK_NAME)
+            return expected(p, "a parameter name");
+        for (i = 0; i < n->n_kids; i++) {
+            if (n->kids[i]->len == peek(p)->len &&
+                memcmp(n->kids[i]->str, peek(p)->text, peek(p)->len) == 0)
+                return error_at(p, peek(p), "duplicate parameter '%s'", n->kids[i]->str);
+        }
+        param = node_new(p, N_PARAM, peek(p));
+        if (param == NULL)
+            return RS_ENOMEM;
+        rc = set_str(p, param, peek(p)->text, peek(p)->len);
+        next(p);
+        if (rc == RS_OK && is_op(peek(p), "=")) {
+            next(p);
+            rc = parse_expr(p, &param->a);
+        } else if (rc == RS_OK && n->n_kids > 0 && n->kids[n->n_kids - 1]->a != NULL) {
+            rc = error_at(p, &p->toks[p->pos - 1],
+                          "parameter without a default follows one with a default");
+        }
+        if (rc != RS_OK) {
+            tpl_node_free(param);
+            return rc;
+        }
+        rc = add_node(p, &n->kids, &n->n_kids, param);
+        if (rc == RS_OK && is_op(peek(p), ","))
+            next(p);
+        else if (rc == RS_OK && !is_op(peek(p), ")"))
+            return expected(p, "',' or ')'");
+    }
+    if (rc == RS_OK)
+        next(p);
+    return rc;
+}
+
+/* Flags of a macro whose body reads varargs / kwargs (Jinja gives those only then). */
+static int names_used(const tpl_node *n) {
+    int flags = 0;
+    size_t i;
+
+    if (n == NULL)
+        return 0;
+    if (n->kind == N_NAME && strcmp(n->str, "varargs") == 0)
+        flags |= TPL_MACRO_VARARGS;
+    if (n->kind == N_NAME && strcmp(n->str, "kwargs") == 0)
+        flags |= TPL_MACRO_KWARGS;
+    if (n->kind == N_MACRO)
+        return 0; /* a nested macro has its own */
+    flags |= names_used(n->a) | names_used(n->b) | names_used(n->c);
+    for (i = 0; i < n->n_kids; i++)
+        flags |= names_used(n->kids[i]);
+    for (i = 0; i < n->n_body; i++)
+        flags |= names_used(n->body[i]);
+    return flags;
+}
+
+int tpl_macro_flags(const tpl_node *macro) {
+    int flags = 0;
+    size_t i;
+
+    for (i = 0; i < macro->n_body; i++)
+        flags |= names_used(macro->body[i]);
+    for (i = 0; i < macro->n_kids; i++)
+        flags |= names_used(macro->kids[i]->a);
+    return flags;
+}
+
+/* The raw text of a block's body, between its opening tag's '%}' (the token before pos_open)
+ * and its closing tag's '{%', with the whitespace control of both tags applied. */
+static void body_span(parser *p, const tpl_token *open_end, const tpl_token *close_begin,
+                      size_t *begin, size_t *end) {
+    size_t b = tok_begin(p, open_end) + open_end->len, e = tok_begin(p, close_begin);
+
+    if (open_end->len == 3 && open_end->text[0] == '-') {
+        while (b < e && strchr(" \t\r\n\v\f", p->src[b]))
+            b++;
+    }
+    if (close_begin->text[2] == '-') {
+        while (e > b && strchr(" \t\r\n\v\f", p->src[e - 1]))
+            e--;
+    }
+    *begin = b;
+    *end = e;
+}
+
+/* {% macro name(params) %}body{% endmacro %}, and {% test name(params) %}...{% endtest %}. */
+static int parse_macro(parser *p, const tpl_token *open, int is_test, tpl_node *n) {
+    static const char *const macro_end[] = {"endmacro", NULL}, *const test_end[] = {"endtest", NULL};
+    const tpl_token *open_end;
+    int rc, which = 0;
+
+    if (peek(p)->kind != TK_NAME)
+        return expected(p, is_test ? "a test name" : "a macro name");
+    rc = set_str(p, n, peek(p)->text, peek(p)->len);
+    next(p);
+    n->ival = is_test ? TPL_MACRO_TEST : 0;
+    if (rc == RS_OK && is_op(peek(p), "("))
+        n->args_begin = tok_begin(p, peek(p)) + 1;
+    if (rc == RS_OK)
+        rc = parse_params(p, n);
+    if (rc != RS_OK)
+        return rc;
+    n->args_end = tok_begin(p, &p->toks[p->pos - 1]);
+    if (peek(p)->kind != TK_BLOCK_END)
+        return expected(p, "'%}'");
+    open_end = next(p);
+    rc = parse_body(p, &n->body, &n->n_body, is_test ? test_end : macro_end, open,
+                    is_test ? "test" : "macro", &which);
+    if (rc != RS_OK)
+        return rc;
+    body_span(p, open_end, &p->toks[p->pos - 2], &n->body_begin, &n->body_end);
+    n->ival |= tpl_macro_flags(n);
+    return expect_block_end(p);
+}
+
+/* {% call [(params)] name(args) %}body{% endcall %}: the body is caller() inside name. */
+static int parse_callblock(parser *p, const tpl_token *open, tpl_node *n) {
+    static const char *const enders[] = {"endcall", NULL};
+    int rc = RS_OK, which = 0;
+
+    if (is_op(peek(p), "("))
+        rc = parse_params(p, n);
+    if (rc == RS_OK)
+        rc = parse_postfix(p, &n->a);
+    if (rc != RS_OK)
+        return rc;
+    if (n->a->kind != N_CALL && n->a->kind != N_METHOD && n->a->kind != N_CALLVAL)
+        return tpl_error_at(p->err, RS_EINVAL, p->model, n->a->line, n->a->column,
+                            "{%% call %%} needs a macro call, such as {%% call m(x) %%}");
+    rc = expect_block_end(p);
+    if (rc == RS_OK)
+        rc = parse_body(p, &n->body, &n->n_body, enders, open, "call", &which);
+    return rc == RS_OK ? expect_block_end(p) : rc;
+}
+
 /* A tag's name that closes or continues some block: an error where no block waits for it. */
 static int is_closing_tag(const char *tag) {
     static const char *const names[] = {"endif", "endfor", "elif",     "else",
@@ -815,6 +961,8 @@ static int parse_tag(parser *p, const tpl_token *open, const tpl_token *opener,
                : is_name(name, "for") ? N_FOR
                : is_name(name, "set") ? N_SET
                : is_name(name, "do")  ? N_DO
+               : is_name(name, "macro") || is_name(name, "test") ? N_MACRO
+               : is_name(name, "call") ? N_CALLBLOCK
                                       : -1;
     tpl_node *n;
     int rc;
@@ -836,6 +984,12 @@ static int parse_tag(parser *p, const tpl_token *open, const tpl_token *opener,
         break;
     case N_SET:
         rc = parse_set(p, open, n);
+        break;
+    case N_MACRO:
+        rc = parse_macro(p, open, is_name(name, "test"), n);
+        break;
+    case N_CALLBLOCK:
+        rc = parse_callblock(p, open, n);
         break;
     default:
         rc = parse_do(p, n);

@@ -14,6 +14,7 @@ struct rs_tpl_obj {
     char *str;           /* STRING: the bytes, NUL-terminated; DICT: display text or NULL */
     rs_tpl_value *items; /* LIST: items; DICT: values */
     char **keys;         /* DICT: keys */
+    tpl_callable *callable; /* MACRO: what a call runs; str is the macro's name */
 };
 
 rs_tpl_value rs_tpl_none(void) {
@@ -45,7 +46,8 @@ rs_tpl_value rs_tpl_float(double f) {
 }
 
 static int is_obj(const rs_tpl_value *v) {
-    return v->type == RS_TPL_STRING || v->type == RS_TPL_LIST || v->type == RS_TPL_DICT;
+    return v->type == RS_TPL_STRING || v->type == RS_TPL_LIST || v->type == RS_TPL_DICT ||
+           v->type == RS_TPL_MACRO;
 }
 
 static int obj_new(rs_tpl_value *out, rs_tpl_type type) {
@@ -221,6 +223,7 @@ void rs_tpl_value_free(rs_tpl_value *v) {
             free(o->items);
             free(o->keys);
             free(o->str);
+            free(o->callable);
             free(o);
         }
     }
@@ -295,6 +298,8 @@ const char *rs_tpl_type_name(rs_tpl_type t) {
         return "list";
     case RS_TPL_DICT:
         return "dict";
+    case RS_TPL_MACRO:
+        return "macro";
     }
     return "?";
 }
@@ -311,6 +316,8 @@ int tpl_truthy(const rs_tpl_value *v) {
     case RS_TPL_LIST:
     case RS_TPL_DICT:
         return v->u.obj->len != 0;
+    case RS_TPL_MACRO:
+        return 1;
     default:
         return 0;
     }
@@ -365,6 +372,8 @@ int tpl_values_equal(const rs_tpl_value *a, const rs_tpl_value *b) {
                 return 0;
         }
         return 1;
+    case RS_TPL_MACRO:
+        return a->u.obj == b->u.obj;
     default:
         return 0;
     }
@@ -504,6 +513,12 @@ int tpl_value_write(const rs_tpl_value *v, rs_buf *b, int repr, size_t limit) {
         if (v->u.obj->str != NULL)
             return put_limited(b, v->u.obj->str, strlen(v->u.obj->str), limit);
         return write_container(v, b, limit);
+    case RS_TPL_MACRO: {
+        int rc = put_limited(b, "<macro ", 7, limit);
+        if (rc == RS_OK)
+            rc = repr_string(b, v->u.obj->str, strlen(v->u.obj->str), limit);
+        return rc == RS_OK ? put_limited(b, ">", 1, limit) : rc;
+    }
     }
     return RS_EINTERNAL;
 }
@@ -677,4 +692,28 @@ void tpl_value_recompute_depth(rs_tpl_value *v) {
     o->depth = 1;
     for (i = 0; i < o->len; i++)
         obj_note_depth(o, &o->items[i]);
+}
+
+int tpl_macro_value(rs_tpl_value *out, const char *name, const tpl_callable *c) {
+    int rc = obj_new(out, RS_TPL_MACRO);
+
+    if (rc != RS_OK)
+        return rc;
+    out->u.obj->depth = 0;
+    out->u.obj->str = strdup(name);
+    out->u.obj->callable = malloc(sizeof(*c));
+    if (out->u.obj->str == NULL || out->u.obj->callable == NULL) {
+        rs_tpl_value_free(out);
+        return RS_ENOMEM;
+    }
+    *out->u.obj->callable = *c;
+    return RS_OK;
+}
+
+tpl_callable *tpl_macro_of(const rs_tpl_value *v) {
+    return v->type == RS_TPL_MACRO ? v->u.obj->callable : NULL;
+}
+
+const char *tpl_macro_name(const rs_tpl_value *v) {
+    return v->type == RS_TPL_MACRO ? v->u.obj->str : NULL;
 }

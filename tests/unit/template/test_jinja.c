@@ -41,7 +41,7 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
     return rs_tpl_string(out, buf, strlen(buf));
 }
 
-static rs_tpl_env g_env = {NULL, host_lookup, host_call, 0, 0};
+static rs_tpl_env g_env = {NULL, host_lookup, host_call, 0, 0, NULL};
 
 static char *render(const char *text) {
     rs_template *t = NULL;

@@ -123,7 +123,7 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
 }
 
 static test_host g_host;
-static rs_tpl_env g_env = {&g_host, host_lookup, host_call, 0, 0};
+static rs_tpl_env g_env = {&g_host, host_lookup, host_call, 0, 0, NULL};
 
 /* Render with the test host: the text, or "ERR: <message>"; the caller frees. */
 static char *render_env(const char *model, const char *text, const rs_tpl_env *env) {
