@@ -281,6 +281,9 @@ int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
 int tpl_call_macro_builtin(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                            rs_tpl_value *out);
 
+/* tpl_dbt.c: add the dbt package (dbt.date_trunc, ...) to a library. */
+int tpl_add_dbt_macros(rs_tpl_macros *lib, rs_err *err);
+
 /* tpl_value.c: macro values. */
 int tpl_macro_value(rs_tpl_value *out, const char *name, const tpl_callable *c);
 tpl_callable *tpl_macro_of(const rs_tpl_value *v); /* NULL unless a macro */

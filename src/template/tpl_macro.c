@@ -86,8 +86,17 @@ static int lib_has_package(const rs_tpl_macros *lib, const char *package) {
 }
 
 int rs_tpl_macros_new(rs_tpl_macros **out, rs_err *err) {
+    int rc;
+
     *out = calloc(1, sizeof(**out));
-    return *out ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (*out == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    rc = tpl_add_dbt_macros(*out, err);
+    if (rc != RS_OK) {
+        rs_tpl_macros_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 void rs_tpl_macros_free(rs_tpl_macros *lib) {
@@ -294,28 +303,29 @@ int tpl_find_macro(tpl_run *run, const char *name, rs_tpl_value *out) {
 
 /* ---------------------------------------------------------------- calling */
 
-/* Parameters from positional and keyword arguments; defaults are evaluated in the new frame
+/* Parameters from positional and keyword arguments (a mismatch is reported at the call site, in
+ * the calling template site); defaults are evaluated in the new frame
  * (so a default may use an earlier parameter). Extra arguments go to varargs / kwargs when the
  * body reads them. */
-static int bind_params(tpl_run *run, const tpl_node *at, const char *name, const tpl_node *def,
-                       const rs_tpl_args *args, tpl_frame *f) {
+static int bind_params(tpl_run *run, const rs_template *site, const tpl_node *at, const char *name,
+                       const tpl_node *def, const rs_tpl_args *args, tpl_frame *f) {
     int flags = def->kind == N_MACRO ? (int)def->ival : 0;
     rs_tpl_value extra_pos = rs_tpl_none(), extra_kw = rs_tpl_none(), v;
     size_t i, k, n = def->n_kids;
     int rc = RS_OK;
 
     if (args->n_pos > n && !(flags & TPL_MACRO_VARARGS))
-        return tpl_run_error(run, at, RS_EINVAL, "macro '%s' takes at most %zu argument%s (%zu given)",
+        return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column, "macro '%s' takes at most %zu argument%s (%zu given)",
                              name, n, n == 1 ? "" : "s", args->n_pos);
     for (k = 0; k < args->n_kw; k++) {
         for (i = 0; i < n && strcmp(def->kids[i]->str, args->kw_names[k]) != 0; i++)
             ;
         if (i < n && i < args->n_pos)
-            return tpl_run_error(run, at, RS_EINVAL,
+            return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
                                  "macro '%s' got multiple values for argument '%s'", name,
                                  args->kw_names[k]);
         if (i == n && !(flags & TPL_MACRO_KWARGS))
-            return tpl_run_error(run, at, RS_EINVAL,
+            return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
                                  "macro '%s' got an unexpected keyword argument '%s'", name,
                                  args->kw_names[k]);
     }
@@ -331,7 +341,7 @@ static int bind_params(tpl_run *run, const tpl_node *at, const char *name, const
         else if (param->a != NULL)
             rc = tpl_eval_expr(run, param->a, &v);
         else
-            rc = tpl_run_error(run, at, RS_EINVAL, "macro '%s' is missing argument '%s'", name,
+            rc = tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column, "macro '%s' is missing argument '%s'", name,
                                param->str);
         if (rc == RS_OK)
             rc = tpl_frame_set(run, f, param->str, v);
@@ -405,7 +415,7 @@ int tpl_call_macro(tpl_run *run, const tpl_node *at, const rs_tpl_value *macro,
     run->def_root = c->def_root;
     run->package = c->package;
     run->call_depth++;
-    rc = bind_params(run, at, name, c->def, args, &frame);
+    rc = bind_params(run, saved_t, at, name, c->def, args, &frame);
     if (rc == RS_OK && caller != NULL)
         rc = tpl_frame_set(run, &frame, "caller", rs_tpl_value_copy(caller));
     if (rc == RS_OK) {

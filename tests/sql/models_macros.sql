@@ -1,4 +1,5 @@
--- models_macros: macros in rockset_macros given to every model: the project's called by name,
+-- models_macros: macros in rockset_macros given to every model, and dbt's built-in
+-- cross-database macros (their SQL is run on rockset-local through rockset_query): the project's called by name,
 -- a package's as package.name, adapter.dispatch finding rockset__ / default__ implementations
 -- (the project's before the package's), macros that return values, call ref() and source()
 -- (so the DAG sees those refs), caller() blocks, a generic test macro; errors naming the
@@ -78,3 +79,29 @@ DELETE FROM rockset_models WHERE name = 'bad_pkg';
 INSERT INTO rockset_macros (package, name, args, body) VALUES ('', 'bad_row', 'a,,b', 'x');
 SELECT rockset_compile('stg_orders');
 DELETE FROM rockset_macros WHERE name = 'bad_row';
+
+.print -- case: dbt_macros_compile
+INSERT INTO rockset_models (name, sql) VALUES
+  ('dbt_scalars', 'SELECT {{ dbt.hash("''a''") }} AS h, {{ dbt.split_part("''a/b/c''", "''/''", 2) }} AS part,
+  {{ dbt.dateadd(''day'', 2, "DATE ''2024-01-30''") }} AS later,
+  {{ dbt.datediff("DATE ''2024-01-01''", "DATE ''2024-03-01''", ''day'') }} AS days,
+  {{ dbt.date_trunc(''month'', "DATE ''2024-05-17''") }} AS month_start,
+  {{ dbt.concat(["''x''", "''y''"]) }} AS xy, {{ dbt.safe_cast("''12''", dbt.type_int()) }} AS twelve,
+  {{ dbt.safe_cast("''zz''", dbt.type_int()) }} AS bad, {{ dbt.cast_bool_to_text(''true'') }} AS t'),
+  ('dbt_aggs', 'SELECT {{ dbt.listagg(''u.v'', "''-''", ''ORDER BY u.v'') }} AS joined,
+  {{ dbt.any_value(''u.v'') }} IS NOT NULL AS has_any, {{ dbt.bool_or("u.v = ''b''") }} AS has_b
+FROM UNNEST(ARRAY_CREATE(''b'', ''a'', ''c'') AS v) AS u'),
+  ('spine', 'WITH days AS ({{ dbt.date_spine(''day'', "DATE ''2024-02-27''", "DATE ''2024-03-02''") }})
+SELECT date_day FROM days ORDER BY date_day'),
+  ('overridden', 'SELECT {{ dbt.current_timestamp() }} AS now_ts');
+INSERT INTO rockset_macros (package, name, args, body) VALUES
+  ('', 'rockset__current_timestamp', '', 'NOW()');
+SELECT rockset_compile('dbt_scalars');
+SELECT rockset_compile('dbt_aggs');
+SELECT rockset_compile('spine');
+SELECT rockset_compile('overridden');
+
+.print -- case: dbt_macros_run_on_rockset
+SELECT doc FROM rockset_query(rockset_compile('dbt_scalars'));
+SELECT doc FROM rockset_query(rockset_compile('dbt_aggs'));
+SELECT doc FROM rockset_query(rockset_compile('spine'));

@@ -262,6 +262,44 @@ static void test_macro_defs(void) {
               "file 'macros/bad.sql' line 1 column 13: expected a parameter name but found '%}'");
 }
 
+/* The built-in dbt package, exact Rockset SQL; a project's rockset__x replaces dbt's. */
+static void test_dbt_package(void) {
+    T("dbt_date_trunc", "{{ dbt.date_trunc('month', 'created_at') }}",
+      "DATE_TRUNC('month', created_at)");
+    T("dbt_dateadd", "{{ dbt.dateadd(datepart='day', interval=7, from_date_or_timestamp='d') }}",
+      "DATE_ADD('day', 7, d)");
+    T("dbt_datediff", "{{ dbt.datediff('a', 'b', 'hour') }}", "DATE_DIFF('hour', a, b)");
+    T("dbt_current_timestamp", "{{ dbt.current_timestamp() }}", "CURRENT_TIMESTAMP()");
+    T("dbt_types", "{{ dbt.type_string() }} {{ dbt.type_int() }} {{ dbt.type_bigint() }} "
+                   "{{ dbt.type_float() }} {{ dbt.type_numeric() }} {{ dbt.type_timestamp() }} "
+                   "{{ dbt.type_boolean() }}",
+      "string int int float float timestamp bool");
+    T("dbt_casts", "{{ dbt.safe_cast('x', dbt.type_int()) }} {{ dbt.cast_bool_to_text('b') }}",
+      "TRY_CAST(x AS int) CAST(b AS string)");
+    T("dbt_concat_hash", "{{ dbt.concat(['a', \"'-'\", 'b']) }} {{ dbt.hash('id') }}",
+      "CONCAT(a, '-', b) TO_HEX(MD5(CAST(id AS string)))");
+    T("dbt_split_part", "{{ dbt.split_part('path', \"'/'\", -1) }}",
+      "ELEMENT_AT(SPLIT(path, '/'), -1)");
+    T("dbt_strings", "{{ dbt.replace('s', \"'a'\", \"'b'\") }} {{ dbt.length('s') }} "
+                     "{{ dbt.position(\"'x'\", 's') }} {{ dbt.string_literal(\"it's\") }}",
+      "REPLACE(s, 'a', 'b') LENGTH(s) STRPOS(s, 'x') 'it''s'");
+    T("dbt_aggregates", "{{ dbt.any_value('x') }} {{ dbt.bool_or('ok') }} {{ dbt.listagg('name') }}"
+                        " {{ dbt.listagg('name', \"', '\", 'ORDER BY name', 3) }}",
+      "ARBITRARY(x) BOOL_OR(ok) ARRAY_JOIN(ARRAY_AGG(name), ',') "
+      "ARRAY_JOIN(ARRAY_AGG(name ORDER BY name LIMIT 3), ', ')");
+    T("dbt_date_spine", "{{ dbt.date_spine('day', \"DATE '2024-01-01'\", \"DATE '2024-01-04'\") }}",
+      "SELECT DATE_ADD('day', spine.n, DATE '2024-01-01') AS date_day\n"
+      "FROM UNNEST(SEQUENCE(0, DATE_DIFF('day', DATE '2024-01-01', DATE '2024-01-04') - 1, 1) AS n) "
+      "AS spine");
+    T("dbt_bare_name", "{{ date_trunc('day', 't') }} {{ except() }}", "DATE_TRUNC('day', t) EXCEPT");
+    add(NULL, "rockset__hash", "field", "XXHASH64({{ field }})");
+    T("dbt_project_override", "{{ dbt.hash('id') }}", "XXHASH64(id)");
+    T("err_dbt_unknown", "{{ dbt.nope() }}",
+      "ERR: model 'm' line 1 column 8: package 'dbt' has no macro 'nope'");
+    T("err_dbt_missing_arg", "{{ dbt.date_trunc('day') }}",
+      "ERR: model 'm' line 1 column 8: macro 'dbt.date_trunc' is missing argument 'date'");
+}
+
 int main(void) {
     rs_err err;
 
@@ -272,6 +310,7 @@ int main(void) {
     test_library_errors();
     test_collect_through_macros();
     test_macro_defs();
+    test_dbt_package();
     rs_tpl_macros_free(g_lib);
     TEST_DONE();
 }
