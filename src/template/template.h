@@ -6,8 +6,9 @@
  * rs_template; rs_template_render evaluates it against an rs_tpl_env, the host's callbacks that
  * answer names (target, this) and functions (ref, source, var, env_var, is_incremental, ...).
  * The compiler itself knows nothing of Rockset: it only provides config() (records its keyword
- * arguments and renders as nothing), range(), namespace(), return(), and macros. rs_template_collect evaluates a template in
- * "parse mode" to learn its refs, sources and config before the real render (see below).
+ * arguments and renders as nothing), range(), namespace(), return(), and macros.
+ * rs_template_collect evaluates a template in "parse mode" to learn its refs, sources and config
+ * before the real render (see below).
  *
  * Syntax: {{ expr }}; {% if %}{% elif %}{% else %}{% endif %}; {% for x in seq %} ... [{% else %}]
  * {% endfor %} over lists, dict keys or string characters, with loop.index, index0, revindex,
@@ -59,8 +60,8 @@
  * evaluations longer than max_steps stop with an error that says which limit was hit.
  *
  * Thread-safety: an rs_template and an rs_tpl_macros are immutable once built; several threads
- * may render the same ones at once, each with its own env and values. Values are reference counted without locks: a
- * value belongs to one thread.
+ * may render the same ones at once, each with its own env and values. Values are reference counted
+ * without locks: a value belongs to one thread.
  *
  * Ownership: values are passed by struct; strings, lists and dicts point to a shared, reference
  * counted, immutable payload. rs_tpl_value_free drops one reference; rs_tpl_value_copy adds one.
@@ -266,8 +267,8 @@ typedef struct rs_tpl_macro_def {
     int line; /* of the {% macro %} tag */
 } rs_tpl_macro_def;
 
-int rs_template_macro_defs(const char *file, const char *text, size_t len,
-                           rs_tpl_macro_def **out, size_t *n_out, rs_err *err);
+int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
+                           size_t *n_out, rs_err *err);
 void rs_tpl_macro_defs_free(rs_tpl_macro_def *defs, size_t n);
 
 /* Parse and render in one go; *out is the malloc'd text. */

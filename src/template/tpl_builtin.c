@@ -229,8 +229,8 @@ static int fn_namespace(tpl_run *run, const tpl_node *call, const rs_tpl_args *a
     rc = rs_tpl_dict(out) == RS_OK ? RS_OK : nomem(run);
     for (i = 0; rc == RS_OK && i < n_init + args->n_kw; i++) {
         const char *key = i < n_init ? rs_tpl_dict_key(init, i) : args->kw_names[i - n_init];
-        const rs_tpl_value *v = i < n_init ? rs_tpl_dict_value(init, i)
-                                           : &args->kw_values[i - n_init];
+        const rs_tpl_value *v =
+            i < n_init ? rs_tpl_dict_value(init, i) : &args->kw_values[i - n_init];
         if (rs_tpl_dict_set(out, key, rs_tpl_value_copy(v)) != RS_OK)
             rc = tpl_run_error(run, call, RS_EINVAL, "value nested more than %d levels deep",
                                RS_TPL_MAX_DEPTH);
@@ -270,8 +270,8 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
         rc = call_library(run, call, args, caller, out);
         if (rc != RS_ENOTFOUND)
             return rc;
-        return tpl_run_error(run, call, RS_EINVAL, "{%% call %%} needs a macro, and '%s' is not one",
-                             name);
+        return tpl_run_error(run, call, RS_EINVAL,
+                             "{%% call %%} needs a macro, and '%s' is not one", name);
     }
     rc = tpl_call_macro_builtin(run, call, args, out);
     if (rc != RS_ENOTFOUND)
@@ -309,8 +309,8 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
 
 static int test_compare(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_value *v,
                         const rs_tpl_value *arg, int *result) {
-    static const char *const names[] = {"eq", "equalto", "ne", "lt", "lessthan", "le",
-                                        "gt", "greaterthan", "ge", NULL};
+    static const char *const names[] = {"eq", "equalto", "ne",          "lt", "lessthan",
+                                        "le", "gt",      "greaterthan", "ge", NULL};
     int c, i;
 
     for (i = 0; names[i] != NULL && strcmp(names[i], name) != 0; i++)
@@ -328,8 +328,8 @@ static int test_compare(tpl_run *run, const tpl_node *at, const char *name, cons
 }
 
 /* Tests that take one argument: comparisons, sameas, in, divisibleby. */
-static int test_with_arg(tpl_run *run, const tpl_node *at, const char *name,
-                         const rs_tpl_value *v, const rs_tpl_value *arg, int *result) {
+static int test_with_arg(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_value *v,
+                         const rs_tpl_value *arg, int *result) {
     if (strcmp(name, "sameas") == 0) {
         *result = v->type == arg->type &&
                   (v->type >= RS_TPL_STRING ? v->u.obj == arg->u.obj : tpl_values_equal(v, arg));
@@ -416,8 +416,9 @@ static int test_plain(const char *name, const rs_tpl_value *v, int *result) {
 }
 
 static int test_takes_arg(const char *name) {
-    static const char *const names[] = {"eq", "equalto", "ne", "lt", "lessthan", "le", "gt",
-                                        "greaterthan", "ge", "sameas", "in", "divisibleby", NULL};
+    static const char *const names[] = {"eq", "equalto",     "ne",          "lt", "lessthan",
+                                        "le", "gt",          "greaterthan", "ge", "sameas",
+                                        "in", "divisibleby", NULL};
     size_t i;
 
     for (i = 0; names[i] != NULL; i++) {

@@ -427,8 +427,7 @@ static int eval_callval(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     int rc = tpl_eval_expr(run, n->a, &callee);
 
     if (rc == RS_OK && callee.type != RS_TPL_MACRO)
-        rc = tpl_run_error(run, n, RS_EINVAL, "%s is not callable",
-                           rs_tpl_type_name(callee.type));
+        rc = tpl_run_error(run, n, RS_EINVAL, "%s is not callable", rs_tpl_type_name(callee.type));
     if (rc == RS_OK && (rc = tpl_eval_args(run, n, &ca)) == RS_OK) {
         rc = tpl_call_macro(run, n, &callee, &ca.args, NULL, out);
         tpl_free_args(&ca);
@@ -924,8 +923,8 @@ int tpl_capture(tpl_run *run, tpl_node *const *body, size_t n, rs_tpl_value *out
 
     rs_buf_init(&run->out);
     rc = exec_body(run, body, n);
-    if (rc == RS_OK && (run->out.oom || rs_tpl_string(out, rs_buf_cstr(&run->out),
-                                                      run->out.len) != RS_OK))
+    if (rc == RS_OK &&
+        (run->out.oom || rs_tpl_string(out, rs_buf_cstr(&run->out), run->out.len) != RS_OK))
         rc = nomem(run);
     rs_buf_free(&run->out);
     run->out = saved;

@@ -88,8 +88,8 @@ static int f_case(fcall *f) {
     s = rs_tpl_value_str(&text, &len);
     for (i = 0; i < len; i++) {
         char c = s[i];
-        int up = f->name[0] == 'u' || (f->name[0] == 't' && word_start) ||
-                 (f->name[0] == 'c' && i == 0);
+        int up =
+            f->name[0] == 'u' || (f->name[0] == 't' && word_start) || (f->name[0] == 'c' && i == 0);
         if (up && c >= 'a' && c <= 'z')
             c = (char)(c - 'a' + 'A');
         else if (!up && f->name[0] != 'u' && c >= 'A' && c <= 'Z')
@@ -350,8 +350,8 @@ static int f_join(fcall *f) {
         if (attr != NULL && (item = attr_path(item, attr)) == NULL)
             continue; /* Jinja renders a missing attribute as an empty string */
         if (i > 0)
-            rc = b.len + seplen > f->run->max_output ? TPL_ETOOBIG
-                                                     : rs_buf_append(&b, seps, seplen);
+            rc =
+                b.len + seplen > f->run->max_output ? TPL_ETOOBIG : rs_buf_append(&b, seps, seplen);
         if (rc == RS_OK)
             rc = tpl_value_write(item, &b, 0, f->run->max_output);
         if (rc != RS_OK)
@@ -387,7 +387,8 @@ static int f_list(fcall *f) {
         return RS_OK;
     }
     if (s == NULL && f->in->type != RS_TPL_DICT)
-        return tpl_run_error(f->run, f->at, RS_EINVAL, "list expects a list, dict or string, not %s",
+        return tpl_run_error(f->run, f->at, RS_EINVAL,
+                             "list expects a list, dict or string, not %s",
                              rs_tpl_type_name(f->in->type));
     rc = rs_tpl_list(f->out);
     for (i = 0; rc == RS_OK && s == NULL && i < rs_tpl_value_len(f->in); i++) {
@@ -526,7 +527,8 @@ static int f_unique(fcall *f) {
         int seen = 0;
         rc = tpl_step(f->run, f->at);
         for (j = 0; rc == RS_OK && j < rs_tpl_value_len(f->out) && !seen; j++) {
-            const rs_tpl_value *x = sort_key(&c, item), *y = sort_key(&c, rs_tpl_list_get(f->out, j));
+            const rs_tpl_value *x = sort_key(&c, item),
+                               *y = sort_key(&c, rs_tpl_list_get(f->out, j));
             seen = c.fold && x->type == RS_TPL_STRING ? tpl_values_compare(x, y, 1) == 0
                                                       : tpl_values_equal(x, y);
         }
@@ -580,16 +582,19 @@ static int f_sum(fcall *f) {
         ftotal = is_float ? f->a[1]->u.f : (double)total;
     }
     for (i = 0; rc == RS_OK && i < rs_tpl_value_len(f->in); i++) {
-        const rs_tpl_value *v = attr ? attr_path(rs_tpl_list_get(f->in, i), attr)
-                                     : rs_tpl_list_get(f->in, i);
-        if (v == NULL || (v->type != RS_TPL_INT && v->type != RS_TPL_FLOAT && v->type != RS_TPL_BOOL))
+        const rs_tpl_value *v =
+            attr ? attr_path(rs_tpl_list_get(f->in, i), attr) : rs_tpl_list_get(f->in, i);
+        if (v == NULL ||
+            (v->type != RS_TPL_INT && v->type != RS_TPL_FLOAT && v->type != RS_TPL_BOOL))
             return tpl_run_error(f->run, f->at, RS_EINVAL, "sum expects numbers, not %s",
                                  v ? rs_tpl_type_name(v->type) : "a missing attribute");
         if (v->type == RS_TPL_FLOAT)
             is_float = 1;
-        ftotal += v->type == RS_TPL_FLOAT ? v->u.f : v->type == RS_TPL_INT ? (double)v->u.i : v->u.b;
-        if (!is_float && __builtin_add_overflow(total, v->type == RS_TPL_INT ? v->u.i : v->u.b,
-                                                &total))
+        ftotal += v->type == RS_TPL_FLOAT ? v->u.f
+                  : v->type == RS_TPL_INT ? (double)v->u.i
+                                          : v->u.b;
+        if (!is_float &&
+            __builtin_add_overflow(total, v->type == RS_TPL_INT ? v->u.i : v->u.b, &total))
             return tpl_run_error(f->run, f->at, RS_EINVAL, "integer overflow");
     }
     if (rc == RS_OK)

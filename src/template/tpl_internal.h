@@ -53,39 +53,39 @@ int tpl_lex(const char *model, const char *src, size_t len, tpl_tokens *toks, rs
 /* ---- AST ---- */
 enum {
     /* statements */
-    N_TEXT,   /* str */
-    N_OUTPUT, /* a */
-    N_IF,     /* kids: N_BRANCH each; the else branch has a == NULL */
-    N_BRANCH, /* a = condition or NULL, body */
-    N_FOR,    /* str = loop variable, a = iterable, body, b = N_BRANCH for {% else %} or NULL;
-                 kids: N_NAME targets when unpacking (for k, v in ...), str is then the first */
-    N_SET,    /* str = name, a = value; kids: N_NAME targets when unpacking (a, b = ...) */
-    N_SETATTR, /* a = N_NAME of a dict variable, str = key, b = value: {% set ns.x = v %} */
-    N_SETBLOCK, /* str = name, body: {% set x %}...{% endset %} */
-    N_DO,      /* a: {% do expr %} */
-    N_MACRO,   /* str = name, kids = N_PARAM, body; ival = TPL_MACRO_* flags */
+    N_TEXT,      /* str */
+    N_OUTPUT,    /* a */
+    N_IF,        /* kids: N_BRANCH each; the else branch has a == NULL */
+    N_BRANCH,    /* a = condition or NULL, body */
+    N_FOR,       /* str = loop variable, a = iterable, body, b = N_BRANCH for {% else %} or NULL;
+                    kids: N_NAME targets when unpacking (for k, v in ...), str is then the first */
+    N_SET,       /* str = name, a = value; kids: N_NAME targets when unpacking (a, b = ...) */
+    N_SETATTR,   /* a = N_NAME of a dict variable, str = key, b = value: {% set ns.x = v %} */
+    N_SETBLOCK,  /* str = name, body: {% set x %}...{% endset %} */
+    N_DO,        /* a: {% do expr %} */
+    N_MACRO,     /* str = name, kids = N_PARAM, body; ival = TPL_MACRO_* flags */
     N_CALLBLOCK, /* a = the call (N_CALL, N_METHOD, N_CALLVAL), kids = caller's N_PARAM, body */
     /* expressions */
     N_NONE,
-    N_BOOL,   /* ival */
-    N_INT,    /* ival */
-    N_FLOAT,  /* fval */
-    N_STR,    /* str, len */
-    N_LIST,   /* kids */
-    N_DICT,   /* kids: key, value, key, value ... */
-    N_NAME,   /* str */
-    N_ATTR,   /* a . str */
-    N_INDEX,  /* a [ b ] */
-    N_CALL,   /* str = function, kids = arguments (N_KWARG for keywords) */
-    N_METHOD, /* a . str ( kids ): a method of a value, or a macro of a package */
+    N_BOOL,    /* ival */
+    N_INT,     /* ival */
+    N_FLOAT,   /* fval */
+    N_STR,     /* str, len */
+    N_LIST,    /* kids */
+    N_DICT,    /* kids: key, value, key, value ... */
+    N_NAME,    /* str */
+    N_ATTR,    /* a . str */
+    N_INDEX,   /* a [ b ] */
+    N_CALL,    /* str = function, kids = arguments (N_KWARG for keywords) */
+    N_METHOD,  /* a . str ( kids ): a method of a value, or a macro of a package */
     N_CALLVAL, /* a ( kids ): call the value of a (a macro returned by adapter.dispatch) */
-    N_PARAM,  /* str = parameter name, a = default or NULL */
-    N_KWARG,  /* str = name, a = value */
-    N_FILTER, /* a | str(kids) */
-    N_TEST,   /* a is [not] str [(kids)]; ival = negated */
-    N_UNARY,  /* op a */
-    N_BINARY, /* a op b */
-    N_COND    /* a if b else c */
+    N_PARAM,   /* str = parameter name, a = default or NULL */
+    N_KWARG,   /* str = name, a = value */
+    N_FILTER,  /* a | str(kids) */
+    N_TEST,    /* a is [not] str [(kids)]; ival = negated */
+    N_UNARY,   /* op a */
+    N_BINARY,  /* a op b */
+    N_COND     /* a if b else c */
 };
 
 /* Operators of N_UNARY / N_BINARY. */
@@ -213,7 +213,7 @@ typedef struct tpl_run {
 } tpl_run;
 
 /* A {{ return(x) }} unwinding to its macro call; internal only, never returned to callers. */
-#define TPL_ERETURN 1001
+#define TPL_ERETURN      1001
 #define RS_TPL_MAX_CALLS 48 /* macro calls nested in one another (C stack safety) */
 
 int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,

@@ -213,8 +213,8 @@ void rs_tpl_macro_defs_free(rs_tpl_macro_def *defs, size_t n) {
     free(defs);
 }
 
-int rs_template_macro_defs(const char *file, const char *text, size_t len,
-                           rs_tpl_macro_def **out, size_t *n_out, rs_err *err) {
+int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
+                           size_t *n_out, rs_err *err) {
     rs_template *t = NULL;
     rs_tpl_macro_def *defs;
     size_t i, n = 0;
@@ -315,19 +315,20 @@ static int bind_params(tpl_run *run, const rs_template *site, const tpl_node *at
     int rc = RS_OK;
 
     if (args->n_pos > n && !(flags & TPL_MACRO_VARARGS))
-        return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column, "macro '%s' takes at most %zu argument%s (%zu given)",
-                             name, n, n == 1 ? "" : "s", args->n_pos);
+        return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
+                            "macro '%s' takes at most %zu argument%s (%zu given)", name, n,
+                            n == 1 ? "" : "s", args->n_pos);
     for (k = 0; k < args->n_kw; k++) {
         for (i = 0; i < n && strcmp(def->kids[i]->str, args->kw_names[k]) != 0; i++)
             ;
         if (i < n && i < args->n_pos)
             return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
-                                 "macro '%s' got multiple values for argument '%s'", name,
-                                 args->kw_names[k]);
+                                "macro '%s' got multiple values for argument '%s'", name,
+                                args->kw_names[k]);
         if (i == n && !(flags & TPL_MACRO_KWARGS))
             return tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
-                                 "macro '%s' got an unexpected keyword argument '%s'", name,
-                                 args->kw_names[k]);
+                                "macro '%s' got an unexpected keyword argument '%s'", name,
+                                args->kw_names[k]);
     }
     for (i = 0; rc == RS_OK && i < n; i++) {
         const tpl_node *param = def->kids[i];
@@ -341,8 +342,8 @@ static int bind_params(tpl_run *run, const rs_template *site, const tpl_node *at
         else if (param->a != NULL)
             rc = tpl_eval_expr(run, param->a, &v);
         else
-            rc = tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column, "macro '%s' is missing argument '%s'", name,
-                               param->str);
+            rc = tpl_error_at(run->err, RS_EINVAL, site->label, at->line, at->column,
+                              "macro '%s' is missing argument '%s'", name, param->str);
         if (rc == RS_OK)
             rc = tpl_frame_set(run, f, param->str, v);
     }
@@ -381,8 +382,8 @@ static void note_call_site(tpl_run *run, const rs_template *caller_tpl, const tp
 
     if (rc == RS_OK || rc == RS_ENOMEM || rc == TPL_ERETURN)
         return;
-    snprintf(site, sizeof(site), " (called from %s line %d column %d)", caller_tpl->label,
-             at->line, at->column);
+    snprintf(site, sizeof(site), " (called from %s line %d column %d)", caller_tpl->label, at->line,
+             at->column);
     len = strlen(run->err->msg);
     slen = strlen(site);
     if (len >= slen && strcmp(run->err->msg + len - slen, site) == 0)
@@ -460,8 +461,7 @@ int tpl_exec_callblock(tpl_run *run, const tpl_node *n) {
             rc = tpl_call(run, call, &ca.args, &caller, &result);
         else if (call->kind == N_CALLVAL)
             rc = tpl_call_macro(run, call, &callee, &ca.args, &caller, &result);
-        else if ((rc = tpl_call_namespace(run, call, &ca.args, &caller, &result, &done)) ==
-                     RS_OK &&
+        else if ((rc = tpl_call_namespace(run, call, &ca.args, &caller, &result, &done)) == RS_OK &&
                  !done)
             rc = tpl_run_error(run, call, RS_EINVAL, "{%% call %%} needs a macro, not a method");
         tpl_free_args(&ca);
@@ -471,10 +471,10 @@ int tpl_exec_callblock(tpl_run *run, const tpl_node *n) {
     if (rc == RS_OK) {
         rc = tpl_value_write(&result, &run->out, 0, run->max_output);
         if (rc != RS_OK)
-            rc = rc == RS_ENOMEM ? nomem(run)
-                                 : tpl_run_error(run, n, RS_EINVAL,
-                                                 "output too large (more than %zu bytes)",
-                                                 run->max_output);
+            rc = rc == RS_ENOMEM
+                     ? nomem(run)
+                     : tpl_run_error(run, n, RS_EINVAL, "output too large (more than %zu bytes)",
+                                     run->max_output);
     }
     rs_tpl_value_free(&caller);
     rs_tpl_value_free(&callee);

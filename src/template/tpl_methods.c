@@ -186,8 +186,7 @@ static int s_split(mcall *m, const char *s, size_t len) {
         return nomem(m->run);
     if (sep == NULL)
         return split_ws(m, s, len, max);
-    while (rc == RS_OK && max != 0 &&
-           (hit = memmem(s + start, len - start, sep, seplen)) != NULL) {
+    while (rc == RS_OK && max != 0 && (hit = memmem(s + start, len - start, sep, seplen)) != NULL) {
         rc = append_piece(m, s + start, (size_t)(hit - (s + start)));
         start = (size_t)(hit - s) + seplen;
         max -= max > 0;
@@ -313,8 +312,8 @@ static int format_field(mcall *m, const char *name, size_t len, size_t *auto_ind
         numeric = numeric && name[i] >= '0' && name[i] <= '9';
     if (memchr(name, ':', len) != NULL || memchr(name, '!', len) != NULL)
         return tpl_run_error(m->run, m->n, RS_EINVAL,
-                             "format() specs and conversions are not supported: '{%.*s}'",
-                             (int)len, name);
+                             "format() specs and conversions are not supported: '{%.*s}'", (int)len,
+                             name);
     if (len == 0 || numeric) {
         index = len == 0 ? (*auto_index)++ : (size_t)strtoul(name, NULL, 10);
         if (index < m->args->n_pos)
@@ -639,7 +638,7 @@ static int dict_method(mcall *m) {
 int tpl_method_mutates(rs_tpl_type t, const char *name) {
     static const char *const list_changes[] = {"append", "extend", "insert", "pop", "remove", NULL};
     static const char *const dict_changes[] = {"update", "pop", "setdefault", NULL};
-    const char *const *names = t == RS_TPL_LIST ? list_changes
+    const char *const *names = t == RS_TPL_LIST   ? list_changes
                                : t == RS_TPL_DICT ? dict_changes
                                                   : NULL;
     size_t i;

@@ -878,7 +878,8 @@ static void body_span(parser *p, const tpl_token *open_end, const tpl_token *clo
 
 /* {% macro name(params) %}body{% endmacro %}, and {% test name(params) %}...{% endtest %}. */
 static int parse_macro(parser *p, const tpl_token *open, int is_test, tpl_node *n) {
-    static const char *const macro_end[] = {"endmacro", NULL}, *const test_end[] = {"endtest", NULL};
+    static const char *const macro_end[] = {"endmacro", NULL}, *const test_end[] = {"endtest",
+                                                                                    NULL};
     const tpl_token *open_end;
     int rc, which = 0;
 
@@ -928,8 +929,8 @@ static int parse_callblock(parser *p, const tpl_token *open, tpl_node *n) {
 
 /* A tag's name that closes or continues some block: an error where no block waits for it. */
 static int is_closing_tag(const char *tag) {
-    static const char *const names[] = {"endif", "endfor", "elif",     "else",
-                                        "endset", "endmacro", "endtest", "endcall", NULL};
+    static const char *const names[] = {"endif",    "endfor",  "elif",    "else", "endset",
+                                        "endmacro", "endtest", "endcall", NULL};
     size_t i;
 
     for (i = 0; names[i] != NULL; i++) {
@@ -957,13 +958,13 @@ static int misplaced_tag(parser *p, const tpl_token *name, const tpl_token *open
 static int parse_tag(parser *p, const tpl_token *open, const tpl_token *opener,
                      const char *opener_tag, tpl_node **out) {
     const tpl_token *name = next(p);
-    int kind = is_name(name, "if")    ? N_IF
-               : is_name(name, "for") ? N_FOR
-               : is_name(name, "set") ? N_SET
-               : is_name(name, "do")  ? N_DO
+    int kind = is_name(name, "if")                               ? N_IF
+               : is_name(name, "for")                            ? N_FOR
+               : is_name(name, "set")                            ? N_SET
+               : is_name(name, "do")                             ? N_DO
                : is_name(name, "macro") || is_name(name, "test") ? N_MACRO
-               : is_name(name, "call") ? N_CALLBLOCK
-                                      : -1;
+               : is_name(name, "call")                           ? N_CALLBLOCK
+                                                                 : -1;
     tpl_node *n;
     int rc;
 

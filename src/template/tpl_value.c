@@ -8,12 +8,12 @@
 
 struct rs_tpl_obj {
     int refs;
-    int depth;           /* 0 for strings; 1 + the deepest item for lists and dicts */
-    size_t len;          /* STRING: bytes; LIST, DICT: entries */
-    size_t cap;          /* allocated entries of items / keys */
-    char *str;           /* STRING: the bytes, NUL-terminated; DICT: display text or NULL */
-    rs_tpl_value *items; /* LIST: items; DICT: values */
-    char **keys;         /* DICT: keys */
+    int depth;              /* 0 for strings; 1 + the deepest item for lists and dicts */
+    size_t len;             /* STRING: bytes; LIST, DICT: entries */
+    size_t cap;             /* allocated entries of items / keys */
+    char *str;              /* STRING: the bytes, NUL-terminated; DICT: display text or NULL */
+    rs_tpl_value *items;    /* LIST: items; DICT: values */
+    char **keys;            /* DICT: keys */
     tpl_callable *callable; /* MACRO: what a call runs; str is the macro's name */
 };
 

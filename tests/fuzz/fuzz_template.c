@@ -112,8 +112,8 @@ static rs_tpl_macros *input_macros(const char *text, size_t size) {
     if (rs_tpl_macros_new(&lib, &err) == RS_OK) {
         for (i = 0; i < n; i++) {
             rs_err_clear(&err);
-            if (rs_tpl_macros_add(lib, i % 2 ? "p" : NULL, defs[i].name, defs[i].args,
-                                  defs[i].body, &err) != RS_OK)
+            if (rs_tpl_macros_add(lib, i % 2 ? "p" : NULL, defs[i].name, defs[i].args, defs[i].body,
+                                  &err) != RS_OK)
                 FUZZ_ASSERT(err.msg[0] != '\0');
         }
     }

@@ -68,34 +68,40 @@ static char *render(const char *text) {
     return out;
 }
 
-#define T(name, text, want)              \
-    do {                                 \
-        char *tl_out = render(text);     \
-        CHECK_STR(name, tl_out, want);   \
-        free(tl_out);                    \
+#define T(name, text, want)            \
+    do {                               \
+        char *tl_out = render(text);   \
+        CHECK_STR(name, tl_out, want); \
+        free(tl_out);                  \
     } while (0)
 
 static void test_string_methods(void) {
-    T("str_case", "{{ 'aB c'.upper() }}|{{ 'aB'.lower() }}|{{ 'hello wORLD'.title() }}|"
-                  "{{ 'hELLO'.capitalize() }}",
+    T("str_case",
+      "{{ 'aB c'.upper() }}|{{ 'aB'.lower() }}|{{ 'hello wORLD'.title() }}|"
+      "{{ 'hELLO'.capitalize() }}",
       "AB C|ab|Hello World|Hello");
-    T("str_strip", "[{{ '  x  '.strip() }}][{{ '  x '.lstrip() }}][{{ ' x  '.rstrip() }}]"
-                   "[{{ 'xxaxx'.strip('x') }}]",
+    T("str_strip",
+      "[{{ '  x  '.strip() }}][{{ '  x '.lstrip() }}][{{ ' x  '.rstrip() }}]"
+      "[{{ 'xxaxx'.strip('x') }}]",
       "[x][x ][ x][a]");
-    T("str_split", "{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a.b.c'.split('.', 1) }}"
-                   "|{{ 'a b c'.split(maxsplit=1) }}",
+    T("str_split",
+      "{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}|{{ 'a.b.c'.split('.', 1) }}"
+      "|{{ 'a b c'.split(maxsplit=1) }}",
       "['a', 'b', '', 'c']|['a', 'b']|['a', 'b.c']|['a', 'b c']");
     T("str_replace", "{{ 'a-b-c'.replace('-', '_') }}|{{ 'aaa'.replace('a', 'b', 2) }}",
       "a_b_c|bba");
-    T("str_affix", "{{ 'orders'.startswith('ord') }}{{ 'orders'.endswith('x') }}"
-                   "{{ 'stg_x'.startswith(['raw_', 'stg_']) }}",
+    T("str_affix",
+      "{{ 'orders'.startswith('ord') }}{{ 'orders'.endswith('x') }}"
+      "{{ 'stg_x'.startswith(['raw_', 'stg_']) }}",
       "TrueFalseTrue");
-    T("str_format", "{{ '{} = {}'.format('a', 1) }}|{{ '{1}{0}'.format('x', 'y') }}|"
-                    "{{ '{n}!'.format(n=3) }}|{{ '{{}}'.format() }}",
+    T("str_format",
+      "{{ '{} = {}'.format('a', 1) }}|{{ '{1}{0}'.format('x', 'y') }}|"
+      "{{ '{n}!'.format(n=3) }}|{{ '{{}}'.format() }}",
       "a = 1|yx|3!|{}");
     T("str_join", "{{ ', '.join(['a', 'b', 3]) }}", "a, b, 3");
-    T("str_find_count", "{{ 'banana'.find('an') }} {{ 'banana'.find('x') }} "
-                        "{{ 'banana'.count('a') }}",
+    T("str_find_count",
+      "{{ 'banana'.find('an') }} {{ 'banana'.find('x') }} "
+      "{{ 'banana'.count('a') }}",
       "1 -1 3");
     T("err_str_method_unknown", "{{ 'a'.shout() }}",
       "ERR: model 'm' line 1 column 8: string has no method 'shout'");
@@ -115,18 +121,21 @@ static void test_string_methods(void) {
 static void test_list_dict_methods(void) {
     T("list_append", "{% set l = [] %}{% do l.append(1) %}{% do l.append('x') %}{{ l }}",
       "[1, 'x']");
-    T("list_extend_insert", "{% set l = [1] %}{% do l.extend([2, 3]) %}{% do l.insert(0, 0) %}"
-                            "{% do l.insert(-1, 9) %}{{ l }}",
+    T("list_extend_insert",
+      "{% set l = [1] %}{% do l.extend([2, 3]) %}{% do l.insert(0, 0) %}"
+      "{% do l.insert(-1, 9) %}{{ l }}",
       "[0, 1, 2, 9, 3]");
-    T("list_pop_remove", "{% set l = [1, 2, 3, 2] %}{{ l.pop() }}{{ l.pop(0) }}"
-                         "{% do l.remove(2) %}{{ l }}",
+    T("list_pop_remove",
+      "{% set l = [1, 2, 3, 2] %}{{ l.pop() }}{{ l.pop(0) }}"
+      "{% do l.remove(2) %}{{ l }}",
       "21[3]");
     T("list_index_count", "{% set l = ['a', 'b', 'a'] %}{{ l.index('b') }}{{ l.count('a') }}",
       "12");
     T("list_copy_on_write", "{% set a = [1] %}{% set b = a %}{% do a.append(2) %}{{ a }} {{ b }}",
       "[1, 2] [1]");
-    T("list_append_in_loop", "{% set l = [] %}{% for x in [1, 2] %}{% do l.append(x * 10) %}"
-                             "{% endfor %}{{ l }}",
+    T("list_append_in_loop",
+      "{% set l = [] %}{% for x in [1, 2] %}{% do l.append(x * 10) %}"
+      "{% endfor %}{{ l }}",
       "[10, 20]");
     T("list_append_self", "{% set l = [1] %}{% do l.append(l) %}{{ l }}", "[1, [1]]");
     T("list_append_temp", "{{ [1].append(2) }}", "None");
@@ -136,11 +145,13 @@ static void test_list_dict_methods(void) {
       "1 None 0");
     T("dict_update", "{% set d = {'a': 1} %}{% do d.update({'b': 2}, c=3) %}{{ d }}",
       "{'a': 1, 'b': 2, 'c': 3}");
-    T("dict_pop_setdefault", "{% set d = {'a': 1} %}{{ d.pop('a') }}{{ d.setdefault('k', 5) }}"
-                             "{{ d }}",
+    T("dict_pop_setdefault",
+      "{% set d = {'a': 1} %}{{ d.pop('a') }}{{ d.setdefault('k', 5) }}"
+      "{{ d }}",
       "15{'k': 5}");
-    T("dict_member_append", "{% set d = {'cols': []} %}{% do d.cols.append('x') %}"
-                            "{% do d['cols'].append('y') %}{{ d }}",
+    T("dict_member_append",
+      "{% set d = {'cols': []} %}{% do d.cols.append('x') %}"
+      "{% do d['cols'].append('y') %}{{ d }}",
       "{'cols': ['x', 'y']}");
     T("items_unpack", "{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}={{ v }};{% endfor %}",
       "a=1;b=2;");
@@ -157,9 +168,10 @@ static void test_list_dict_methods(void) {
 
 static void test_statements(void) {
     T("do_discards", "a{% do [1, 2] %}b", "ab");
-    T("namespace", "{% set ns = namespace(n=0, found=false) %}{% for x in [1, 2, 3] %}"
-                   "{% set ns.n = ns.n + x %}{% if x == 2 %}{% set ns.found = true %}{% endif %}"
-                   "{% endfor %}{{ ns.n }} {{ ns.found }}",
+    T("namespace",
+      "{% set ns = namespace(n=0, found=false) %}{% for x in [1, 2, 3] %}"
+      "{% set ns.n = ns.n + x %}{% if x == 2 %}{% set ns.found = true %}{% endif %}"
+      "{% endfor %}{{ ns.n }} {{ ns.found }}",
       "6 True");
     T("namespace_new_attr", "{% set ns = namespace() %}{% set ns.x = 'y' %}{{ ns.x }}", "y");
     T("set_block", "{% set sql %}select {{ 1 + 1 }}\nfrom t{% endset %}[{{ sql }}]",
@@ -168,8 +180,9 @@ static void test_statements(void) {
     T("set_unpack", "{% set a, b = [1, 2] %}{{ b }}{{ a }}", "21");
     T("tuple_literal", "{{ (1, 'a') }}|{{ () }}|{{ (1,) }}|{{ 'x' in ('x', 'y') }}",
       "[1, 'a']|[]|[1]|True");
-    T("loop_prev_next", "{% for x in [1, 2, 3] %}{{ loop.previtem | default('-') }}"
-                        "{{ loop.nextitem | default('-') }} {% endfor %}",
+    T("loop_prev_next",
+      "{% for x in [1, 2, 3] %}{{ loop.previtem | default('-') }}"
+      "{{ loop.nextitem | default('-') }} {% endfor %}",
       "-2 13 2- ");
     T("loop_previtem_defined", "{% for x in 'ab' %}{{ loop.previtem is defined }}{% endfor %}",
       "FalseTrue");
@@ -182,18 +195,21 @@ static void test_statements(void) {
       "ERR: model 'm' line 1 column 1: cannot unpack a list of another length into 2 names");
     T("err_unpack_type", "{% set a, b = 5 %}",
       "ERR: model 'm' line 1 column 1: cannot unpack int into 2 names");
-    T("err_endset_alone", "{% endset %}", "ERR: model 'm' line 1 column 4: unexpected {% endset %}");
+    T("err_endset_alone", "{% endset %}",
+      "ERR: model 'm' line 1 column 4: unexpected {% endset %}");
 }
 
 static void test_tests_with_args(void) {
-    T("test_compare", "{{ 3 is eq 3 }}{{ 3 is ne 3 }}{{ 2 is lt 3 }}{{ 3 is ge 4 }}"
-                      "{{ 'b' is gt('a') }}{{ 3 is equalto 3 }}",
+    T("test_compare",
+      "{{ 3 is eq 3 }}{{ 3 is ne 3 }}{{ 2 is lt 3 }}{{ 3 is ge 4 }}"
+      "{{ 'b' is gt('a') }}{{ 3 is equalto 3 }}",
       "TrueFalseTrueFalseTrueTrue");
     T("test_in_divisible", "{{ 'a' is in ['a'] }}{{ 9 is divisibleby 3 }}{{ 9 is divisibleby(2) }}",
       "TrueTrueFalse");
     T("test_sameas", "{{ none is sameas none }}{{ 1 is sameas true }}", "TrueFalse");
-    T("test_iterable_case", "{{ [] is iterable }}{{ 3 is iterable }}{{ 'ab' is lower }}"
-                            "{{ 'AB' is upper }}{{ 'Ab' is upper }}",
+    T("test_iterable_case",
+      "{{ [] is iterable }}{{ 3 is iterable }}{{ 'ab' is lower }}"
+      "{{ 'AB' is upper }}{{ 'Ab' is upper }}",
       "TrueFalseTrueTrueFalse");
     T("test_then_and", "{{ 4 is divisibleby 2 and 1 is odd }}", "True");
     T("err_test_arity", "{{ 3 is eq }}",
@@ -207,26 +223,31 @@ static void test_tests_with_args(void) {
 static void test_new_filters(void) {
     T("f_list", "{{ 'ab' | list }}{{ {'k': 1} | list }}", "['a', 'b']['k']");
     T("f_map_attr", "{{ [{'n': 'a'}, {'n': 'b'}] | map(attribute='n') | join(',') }}", "a,b");
-    T("f_map_filter", "{{ ['a', 'B'] | map('upper') | list }}|{{ ['a-b'] | map('replace', '-', "
-                      "'_') | first }}",
+    T("f_map_filter",
+      "{{ ['a', 'B'] | map('upper') | list }}|{{ ['a-b'] | map('replace', '-', "
+      "'_') | first }}",
       "['A', 'B']|a_b");
-    T("f_select_reject", "{{ [1, 2, 3, 4] | select('odd') | list }}{{ [1, 2, 3] | reject('eq', 2) "
-                         "| list }}{{ [0, 1, '', 'x'] | select | list }}",
+    T("f_select_reject",
+      "{{ [1, 2, 3, 4] | select('odd') | list }}{{ [1, 2, 3] | reject('eq', 2) "
+      "| list }}{{ [0, 1, '', 'x'] | select | list }}",
       "[1, 3][1, 3][1, 'x']");
-    T("f_selectattr", "{% set cs = [{'n': 'a', 'k': true}, {'n': 'b', 'k': false}, {'n': 'c'}] %}"
-                      "{{ cs | selectattr('k') | map(attribute='n') | join }}"
-                      "{{ cs | rejectattr('k') | map(attribute='n') | join }}"
-                      "{{ cs | selectattr('n', 'in', ['b', 'c']) | map(attribute='n') | join }}",
+    T("f_selectattr",
+      "{% set cs = [{'n': 'a', 'k': true}, {'n': 'b', 'k': false}, {'n': 'c'}] %}"
+      "{{ cs | selectattr('k') | map(attribute='n') | join }}"
+      "{{ cs | rejectattr('k') | map(attribute='n') | join }}"
+      "{{ cs | selectattr('n', 'in', ['b', 'c']) | map(attribute='n') | join }}",
       "abcbc");
-    T("f_sort", "{{ [3, 1, 2] | sort }}{{ ['b', 'A', 'c'] | sort }}{{ ['b', 'A'] | "
-                "sort(case_sensitive=true) }}{{ [1, 3, 2] | sort(reverse=true) }}",
+    T("f_sort",
+      "{{ [3, 1, 2] | sort }}{{ ['b', 'A', 'c'] | sort }}{{ ['b', 'A'] | "
+      "sort(case_sensitive=true) }}{{ [1, 3, 2] | sort(reverse=true) }}",
       "[1, 2, 3]['A', 'b', 'c']['A', 'b'][3, 2, 1]");
     T("f_sort_attr", "{{ [{'x': 2}, {'x': 1}] | sort(attribute='x') | map(attribute='x') | list }}",
       "[1, 2]");
     T("f_unique", "{{ ['a', 'A', 'b', 'a'] | unique | list }}{{ [1, 1, 2] | unique | list }}",
       "['a', 'b'][1, 2]");
-    T("f_min_max_sum", "{{ [3, 1, 2] | min }}{{ [3, 1, 2] | max }}{{ [1, 2, 3] | sum }}"
-                       "{{ [1, 2.5] | sum }}{{ [{'v': 2}, {'v': 3}] | sum(attribute='v') }}",
+    T("f_min_max_sum",
+      "{{ [3, 1, 2] | min }}{{ [3, 1, 2] | max }}{{ [1, 2, 3] | sum }}"
+      "{{ [1, 2.5] | sum }}{{ [{'v': 2}, {'v': 3}] | sum(attribute='v') }}",
       "1363.55");
     T("f_reverse", "{{ [1, 2] | reverse | list }}{{ 'abc' | reverse }}", "[2, 1]cba");
     T("f_tojson", "{{ {'a': [1, 'x', none, true]} | tojson }}", "{\"a\":[1,\"x\",null,true]}");

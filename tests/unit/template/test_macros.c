@@ -80,38 +80,47 @@ static void add(const char *pkg, const char *name, const char *args, const char 
 
 static void test_template_macros(void) {
     T("macro_basic", "{% macro hi(name) %}hi {{ name }}{% endmacro %}[{{ hi('x') }}]", "[hi x]");
-    T("macro_defaults_kw", "{% macro f(a, b=2, c='z') %}{{ a }}{{ b }}{{ c }}{% endmacro %}"
-                           "{{ f(1) }} {{ f(1, c='y') }} {{ f(b=5, a=0) }}",
+    T("macro_defaults_kw",
+      "{% macro f(a, b=2, c='z') %}{{ a }}{{ b }}{{ c }}{% endmacro %}"
+      "{{ f(1) }} {{ f(1, c='y') }} {{ f(b=5, a=0) }}",
       "12z 12y 05z");
     T("macro_default_uses_param", "{% macro f(a, b=a * 2) %}{{ b }}{% endmacro %}{{ f(4) }}", "8");
     T("macro_sees_globals", "{% set g = 'G' %}{% macro f() %}{{ g }}{% endmacro %}{{ f() }}", "G");
     T("macro_own_scope", "{% macro f() %}{% set g = 1 %}{% endmacro %}{{ f() }}{{ g is defined }}",
       "False");
-    T("macro_return", "{% macro cols() %}ignored{{ return(['a', 'b']) }}{% endmacro %}"
-                      "{{ cols() | join(',') }}",
+    T("macro_return",
+      "{% macro cols() %}ignored{{ return(['a', 'b']) }}{% endmacro %}"
+      "{{ cols() | join(',') }}",
       "a,b");
-    T("macro_return_in_loop", "{% macro first_even(xs) %}{% for x in xs %}{% if x is even %}"
-                              "{% do return(x) %}{% endif %}{% endfor %}{{ return(none) }}"
-                              "{% endmacro %}{{ first_even([1, 4, 6]) }} {{ first_even([1]) }}",
+    T("macro_return_in_loop",
+      "{% macro first_even(xs) %}{% for x in xs %}{% if x is even %}"
+      "{% do return(x) %}{% endif %}{% endfor %}{{ return(none) }}"
+      "{% endmacro %}{{ first_even([1, 4, 6]) }} {{ first_even([1]) }}",
       "4 None");
-    T("macro_recursion", "{% macro fact(n) %}{{ return(1 if n <= 1 else n * fact(n - 1)) }}"
-                         "{% endmacro %}{{ fact(5) }}",
+    T("macro_recursion",
+      "{% macro fact(n) %}{{ return(1 if n <= 1 else n * fact(n - 1)) }}"
+      "{% endmacro %}{{ fact(5) }}",
       "120");
-    T("macro_varargs_kwargs", "{% macro f(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}"
-                              "{{ f(1, 2, 3, k='v') }}",
+    T("macro_varargs_kwargs",
+      "{% macro f(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}"
+      "{{ f(1, 2, 3, k='v') }}",
       "1[2, 3]{'k': 'v'}");
-    T("macro_as_value", "{% macro f() %}x{% endmacro %}{% set g = f %}{{ g() }}{{ f is callable }}"
-                        "{{ f }}",
+    T("macro_as_value",
+      "{% macro f() %}x{% endmacro %}{% set g = f %}{{ g() }}{{ f is callable }}"
+      "{{ f }}",
       "xTrue<macro 'f'>");
-    T("call_block", "{% macro wrap(t) %}<{{ t }}>{{ caller() }}</{{ t }}>{% endmacro %}"
-                    "{% call wrap('b') %}in {{ 1 + 1 }}{% endcall %}",
+    T("call_block",
+      "{% macro wrap(t) %}<{{ t }}>{{ caller() }}</{{ t }}>{% endmacro %}"
+      "{% call wrap('b') %}in {{ 1 + 1 }}{% endcall %}",
       "<b>in 2</b>");
-    T("call_block_args", "{% macro each(xs) %}{% for x in xs %}{{ caller(x) }}{% endfor %}"
-                         "{% endmacro %}{% set p = '-' %}{% call(item) each([1, 2]) %}"
-                         "{{ p }}{{ item }}{% endcall %}",
+    T("call_block_args",
+      "{% macro each(xs) %}{% for x in xs %}{{ caller(x) }}{% endfor %}"
+      "{% endmacro %}{% set p = '-' %}{% call(item) each([1, 2]) %}"
+      "{{ p }}{{ item }}{% endcall %}",
       "-1-2");
-    T("test_block", "{% test positive(model, column_name) %}select * from {{ model }} where "
-                    "{{ column_name }} <= 0{% endtest %}{{ test_positive('t', 'c') }}",
+    T("test_block",
+      "{% test positive(model, column_name) %}select * from {{ model }} where "
+      "{{ column_name }} <= 0{% endtest %}{{ test_positive('t', 'c') }}",
       "select * from t where c <= 0");
     T("execute_true", "{{ execute }}", "True");
     T("exceptions_warn_log", "{{ exceptions.warn('w') }}{{ log('x', info=true) }}.", ".");
@@ -137,9 +146,10 @@ static void test_template_macros(void) {
       "ERR: model 'm' line 1 column 9: {% call %} needs a macro, and 'nothing' is not one");
     T("err_call_not_call", "{% call x %}{% endcall %}",
       "ERR: model 'm' line 1 column 9: {% call %} needs a macro call, such as {% call m(x) %}");
-    T("err_caller_escaped", "{% set ns = namespace() %}{% macro keep() %}{% set ns.c = caller %}"
-                            "{% endmacro %}{% call keep() %}x{% endcall %}{% set c = ns.c %}"
-                            "{{ c() }}",
+    T("err_caller_escaped",
+      "{% set ns = namespace() %}{% macro keep() %}{% set ns.c = caller %}"
+      "{% endmacro %}{% call keep() %}x{% endcall %}{% set c = ns.c %}"
+      "{{ c() }}",
       "ERR: model 'm' line 1 column 134: caller() of a {% call %} block that has ended cannot be "
       "called");
     T("err_macro_unclosed", "{% macro f() %}x",
@@ -270,9 +280,10 @@ static void test_dbt_package(void) {
       "DATE_ADD('day', 7, d)");
     T("dbt_datediff", "{{ dbt.datediff('a', 'b', 'hour') }}", "DATE_DIFF('hour', a, b)");
     T("dbt_current_timestamp", "{{ dbt.current_timestamp() }}", "CURRENT_TIMESTAMP()");
-    T("dbt_types", "{{ dbt.type_string() }} {{ dbt.type_int() }} {{ dbt.type_bigint() }} "
-                   "{{ dbt.type_float() }} {{ dbt.type_numeric() }} {{ dbt.type_timestamp() }} "
-                   "{{ dbt.type_boolean() }}",
+    T("dbt_types",
+      "{{ dbt.type_string() }} {{ dbt.type_int() }} {{ dbt.type_bigint() }} "
+      "{{ dbt.type_float() }} {{ dbt.type_numeric() }} {{ dbt.type_timestamp() }} "
+      "{{ dbt.type_boolean() }}",
       "string int int float float timestamp bool");
     T("dbt_casts", "{{ dbt.safe_cast('x', dbt.type_int()) }} {{ dbt.cast_bool_to_text('b') }}",
       "TRY_CAST(x AS int) CAST(b AS string)");
@@ -280,18 +291,22 @@ static void test_dbt_package(void) {
       "CONCAT(a, '-', b) TO_HEX(MD5(CAST(id AS string)))");
     T("dbt_split_part", "{{ dbt.split_part('path', \"'/'\", -1) }}",
       "ELEMENT_AT(SPLIT(path, '/'), -1)");
-    T("dbt_strings", "{{ dbt.replace('s', \"'a'\", \"'b'\") }} {{ dbt.length('s') }} "
-                     "{{ dbt.position(\"'x'\", 's') }} {{ dbt.string_literal(\"it's\") }}",
+    T("dbt_strings",
+      "{{ dbt.replace('s', \"'a'\", \"'b'\") }} {{ dbt.length('s') }} "
+      "{{ dbt.position(\"'x'\", 's') }} {{ dbt.string_literal(\"it's\") }}",
       "REPLACE(s, 'a', 'b') LENGTH(s) STRPOS(s, 'x') 'it''s'");
-    T("dbt_aggregates", "{{ dbt.any_value('x') }} {{ dbt.bool_or('ok') }} {{ dbt.listagg('name') }}"
-                        " {{ dbt.listagg('name', \"', '\", 'ORDER BY name', 3) }}",
+    T("dbt_aggregates",
+      "{{ dbt.any_value('x') }} {{ dbt.bool_or('ok') }} {{ dbt.listagg('name') }}"
+      " {{ dbt.listagg('name', \"', '\", 'ORDER BY name', 3) }}",
       "ARBITRARY(x) BOOL_OR(ok) ARRAY_JOIN(ARRAY_AGG(name), ',') "
       "ARRAY_JOIN(ARRAY_AGG(name ORDER BY name LIMIT 3), ', ')");
     T("dbt_date_spine", "{{ dbt.date_spine('day', \"DATE '2024-01-01'\", \"DATE '2024-01-04'\") }}",
       "SELECT DATE_ADD('day', spine.n, DATE '2024-01-01') AS date_day\n"
-      "FROM UNNEST(SEQUENCE(0, DATE_DIFF('day', DATE '2024-01-01', DATE '2024-01-04') - 1, 1) AS n) "
+      "FROM UNNEST(SEQUENCE(0, DATE_DIFF('day', DATE '2024-01-01', DATE '2024-01-04') - 1, 1) AS "
+      "n) "
       "AS spine");
-    T("dbt_bare_name", "{{ date_trunc('day', 't') }} {{ except() }}", "DATE_TRUNC('day', t) EXCEPT");
+    T("dbt_bare_name", "{{ date_trunc('day', 't') }} {{ except() }}",
+      "DATE_TRUNC('day', t) EXCEPT");
     add(NULL, "rockset__hash", "field", "XXHASH64({{ field }})");
     T("dbt_project_override", "{{ dbt.hash('id') }}", "XXHASH64(id)");
     T("err_dbt_unknown", "{{ dbt.nope() }}",
