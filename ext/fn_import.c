@@ -18,8 +18,8 @@
  *     types, or emptied and refilled when a table of that name with the same columns exists.
  *     A table with other columns is an error (the import never drops a table);
  *   - options: "replace": true first empties rockset_models, rockset_sources, rockset_vars,
- *     rockset_tests and rockset_macros (rockset_run_results is kept); "seeds": false leaves seeds
- * alone.
+ *     rockset_tests and rockset_macros (rockset_run_results is kept); "seeds": false leaves
+ *     seeds alone.
  *
  * Rationale for DIRECTONLY: the function reads files anywhere the process may and rewrites
  * tables; a trigger or view in an untrusted database must not be able to do that.
