@@ -97,19 +97,32 @@ static void check_failure(int rc, const rs_err *err, size_t size) {
     FUZZ_ASSERT((size_t)err->line <= size + 1);
 }
 
+/* dbt's package alone, built once: most inputs define no macro of their own. */
+static rs_tpl_macros *shared_macros(void) {
+    static rs_tpl_macros *lib;
+    rs_err err = {0};
+
+    if (lib == NULL)
+        FUZZ_ASSERT(rs_tpl_macros_new(&lib, &err) == RS_OK);
+    return lib;
+}
+
 /* A library of the input's own macros (read as a macro file), project and package 'p' in turn,
- * on top of the dbt package; NULL when the input is no macro file. */
-static rs_tpl_macros *input_macros(const char *text, size_t size) {
+ * on top of the dbt package; the shared one when the input defines none. *own is set when the
+ * caller must free it. */
+static rs_tpl_macros *input_macros(const char *text, size_t size, int *own) {
     rs_tpl_macro_def *defs = NULL;
     rs_tpl_macros *lib = NULL;
     size_t n = 0, i;
     rs_err err = {0};
 
+    *own = 0;
     if (rs_template_macro_defs("f", text, size, &defs, &n, &err) != RS_OK) {
         FUZZ_ASSERT(err.msg[0] != '\0');
-        return NULL;
+        return shared_macros();
     }
-    if (rs_tpl_macros_new(&lib, &err) == RS_OK) {
+    if (n > 0 && rs_tpl_macros_new(&lib, &err) == RS_OK) {
+        *own = 1;
         for (i = 0; i < n; i++) {
             rs_err_clear(&err);
             if (rs_tpl_macros_add(lib, i % 2 ? "p" : NULL, defs[i].name, defs[i].args, defs[i].body,
@@ -118,7 +131,7 @@ static rs_tpl_macros *input_macros(const char *text, size_t size) {
         }
     }
     rs_tpl_macro_defs_free(defs, n);
-    return lib;
+    return lib ? lib : shared_macros();
 }
 
 static void fuzz_render(const char *text, size_t size) {
@@ -126,13 +139,13 @@ static void fuzz_render(const char *text, size_t size) {
     rs_template *t = NULL;
     rs_tpl_result collected = {0}, first = {0}, second = {0};
     rs_err err = {0};
-    int rc, rc2;
+    int rc, rc2, own_macros = 0;
 
     rc = rs_template_parse("m", text, size, &t, &err);
     check_failure(rc, &err, size);
     if (rc != RS_OK)
         return;
-    env.macros = input_macros(text, size);
+    env.macros = input_macros(text, size, &own_macros);
     rs_err_clear(&err);
     rc = rs_template_collect(t, &env, &collected, &err);
     check_failure(rc, &err, size);
@@ -148,7 +161,8 @@ static void fuzz_render(const char *text, size_t size) {
     rs_tpl_result_free(&first);
     rs_tpl_result_free(&second);
     rs_template_free(t);
-    rs_tpl_macros_free((rs_tpl_macros *)env.macros);
+    if (own_macros)
+        rs_tpl_macros_free((rs_tpl_macros *)env.macros);
 }
 
 /* value -> JSON -> value -> JSON: the first conversion may normalise (invalid UTF-8 becomes
