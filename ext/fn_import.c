@@ -4,20 +4,22 @@
  *   SELECT rockset_import_dbt('path/to/jaffle_shop');
  *   SELECT rockset_import_dbt('path/to/jaffle_shop', '{"seeds": false, "replace": true}');
  *     -> {"project":"jaffle_shop","models":5,"sources":3,"tests":9,"seeds":3,"seed_rows":113,
- *         "vars":1,"warnings":["macros: 2 macro files are not imported: ..."]}
+ *         "vars":1,"macros":4,"warnings":[...]}
  *   SELECT rockset_run();
  *
  * src/dbtimport.c reads the directory into plain structs (what becomes what is described
  * there); this file writes them, in one savepoint, so an import either happens completely or
  * not at all:
  *   - the model tables are created if needed (the text rockset_init() runs);
- *   - rockset_models, rockset_sources, rockset_vars rows are inserted or replaced by key; the
+ *   - rockset_models, rockset_sources, rockset_vars, rockset_macros rows are inserted or
+ *     replaced by key (macros: the project's with package '', dbt_packages/<pkg>'s with <pkg>); the
  *     rockset_tests rows of every imported model are replaced by the project's;
  *   - each seed becomes a local table named for its file: created with the inferred column
  *     types, or emptied and refilled when a table of that name with the same columns exists.
  *     A table with other columns is an error (the import never drops a table);
- *   - options: "replace": true first empties rockset_models, rockset_sources, rockset_vars and
- *     rockset_tests (rockset_run_results is kept); "seeds": false leaves seeds alone.
+ *   - options: "replace": true first empties rockset_models, rockset_sources, rockset_vars,
+ *     rockset_tests and rockset_macros (rockset_run_results is kept); "seeds": false leaves
+ *     seeds alone.
  *
  * Rationale for DIRECTONLY: the function reads files anywhere the process may and rewrites
  * tables; a trigger or view in an untrusted database must not be able to do that.
@@ -212,6 +214,26 @@ static int write_sources_vars(sqlite3 *db, const rs_dbt_project *p, rs_err *err)
     return rc;
 }
 
+static int write_macros(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *stmt = NULL;
+    size_t i;
+    int rc = prepare(db,
+                     "INSERT OR REPLACE INTO rockset_macros (package, name, args, body, kind) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5)",
+                     &stmt, "rockset_macros", err);
+
+    for (i = 0; i < p->n_macros && rc == RS_OK; i++) {
+        bind_text(stmt, 1, p->macros[i].package);
+        bind_text(stmt, 2, p->macros[i].name);
+        bind_text(stmt, 3, p->macros[i].args);
+        bind_text(stmt, 4, p->macros[i].body);
+        bind_text(stmt, 5, p->macros[i].is_test ? "test" : "macro");
+        rc = step_reset(db, stmt, p->macros[i].path, err);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- seeds */
 
 /* The existing table's column names joined by ", " (NULL when there is no such table). */
@@ -319,7 +341,8 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
     if (rc == RS_OK && opts->replace)
         rc = exec_sql(db,
                       "DELETE FROM rockset_models; DELETE FROM rockset_sources; "
-                      "DELETE FROM rockset_vars; DELETE FROM rockset_tests;",
+                      "DELETE FROM rockset_vars; DELETE FROM rockset_tests; "
+                      "DELETE FROM rockset_macros;",
                       "replace", err);
     if (rc == RS_OK)
         rc = write_models(db, p, err);
@@ -327,6 +350,8 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
         rc = write_tests(db, p, err);
     if (rc == RS_OK)
         rc = write_sources_vars(db, p, err);
+    if (rc == RS_OK)
+        rc = write_macros(db, p, err);
     for (i = 0; i < p->n_seeds && rc == RS_OK; i++)
         rc = write_seed(db, &p->seeds[i], err);
     return rc;
@@ -357,8 +382,9 @@ static void put_summary(const rs_dbt_project *p, rs_buf *out) {
     rs_buf_json_string(out, p->name, strlen(p->name));
     rs_buf_printf(out,
                   ",\"models\":%zu,\"sources\":%zu,\"tests\":%zu,\"seeds\":%zu,"
-                  "\"seed_rows\":%zu,\"vars\":%zu,\"warnings\":[",
-                  p->n_models, p->n_sources, p->n_tests, p->n_seeds, seed_rows, p->n_vars);
+                  "\"seed_rows\":%zu,\"vars\":%zu,\"macros\":%zu,\"warnings\":[",
+                  p->n_models, p->n_sources, p->n_tests, p->n_seeds, seed_rows, p->n_vars,
+                  p->n_macros);
     for (i = 0; i < p->n_warnings; i++) {
         if (i > 0)
             rs_buf_putc(out, ',');

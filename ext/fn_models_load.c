@@ -175,6 +175,42 @@ static int read_vars(sqlite3 *db, text_pool *pool, rs_var_row **rows, size_t *n,
     return rc;
 }
 
+/* rockset_macros rows. A database made before the table existed has none: that is no error (the
+ * next rockset_init() creates it). */
+static int read_macros(sqlite3 *db, text_pool *pool, rs_macro_row **rows, size_t *n, rs_err *err) {
+    sqlite3_stmt *stmt = NULL;
+    size_t cap = 0;
+    int rc = RS_OK, step = SQLITE_DONE;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT package, name, args, body, kind FROM rockset_macros "
+                           "ORDER BY package, name, kind",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        if (strncmp(sqlite3_errmsg(db), "no such table", 13) == 0)
+            return RS_OK;
+        return rs_err_set(err, RS_EIO, "rockset: reading rockset_macros failed: %s",
+                          sqlite3_errmsg(db));
+    }
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        rs_macro_row *r;
+        if (grow((void **)rows, *n, &cap, sizeof(**rows)) != 0) {
+            rc = oom(err);
+            break;
+        }
+        r = &(*rows)[(*n)++];
+        r->package = pool_column(pool, stmt, 0);
+        r->name = pool_column(pool, stmt, 1);
+        r->args = pool_column(pool, stmt, 2);
+        r->body = pool_column(pool, stmt, 3);
+        r->kind = pool_column(pool, stmt, 4);
+    }
+    if (rc == RS_OK && step != SQLITE_DONE)
+        rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_macros failed: %s",
+                        sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 const char *models_target_name(const rs_conn *conn) {
     /* Settings taken from the environment have no target; dbt calls that one "default". */
     if (conn->profile.target_name == NULL || conn->profile.target_name[0] == '\0')
@@ -187,6 +223,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
     rs_model_row *models = NULL;
     rs_source_row *sources = NULL;
     rs_var_row *vars = NULL;
+    rs_macro_row *macros = NULL;
     rs_project_input in;
     int rc;
 
@@ -196,12 +233,15 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         rc = read_sources(conn->db, &pool, &sources, &in.n_sources, err);
     if (rc == RS_OK)
         rc = read_vars(conn->db, &pool, &vars, &in.n_vars, err);
+    if (rc == RS_OK)
+        rc = read_macros(conn->db, &pool, &macros, &in.n_macros, err);
     if (rc == RS_OK && pool.oom)
         rc = oom(err);
     if (rc == RS_OK) {
         in.models = models;
         in.sources = sources;
         in.vars = vars;
+        in.macros = macros;
         in.run_vars_json = run_vars_json;
         in.workspace = conn->cfg.workspace;
         in.target_name = models_target_name(conn);
@@ -210,6 +250,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
     free(models);
     free(sources);
     free(vars);
+    free(macros);
     pool_free(&pool);
     return rc;
 }

@@ -32,6 +32,18 @@ CREATE TABLE IF NOT EXISTS rockset_tests (
                 CHECK (test IN ('unique', 'not_null', 'accepted_values', 'relationships')),
     arg         TEXT
 );
+-- Macros every model's template may call (docs/reference.md): package '' is the project's own
+-- (called as name(...)), another package's are called as package.name(...); kind 'test' is a
+-- generic test, callable as test_<name>(...). args is the argument list as written between the
+-- parentheses of {% macro name(args) %}, body the text between the tags.
+CREATE TABLE IF NOT EXISTS rockset_macros (
+    package TEXT NOT NULL DEFAULT '',
+    name    TEXT NOT NULL,
+    args    TEXT NOT NULL DEFAULT '',
+    body    TEXT NOT NULL,
+    kind    TEXT NOT NULL DEFAULT 'macro' CHECK (kind IN ('macro', 'test')),
+    PRIMARY KEY (package, name, kind)
+);
 CREATE TABLE IF NOT EXISTS rockset_run_results (
     run_id        INTEGER,
     model         TEXT,

@@ -605,26 +605,16 @@ static int read_seeds(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
     return rc;
 }
 
-/* Macros are not imported: say so once per macro folder that holds any. */
-static int warn_macros(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
-    dbt_strv files = {0};
-    char text[200];
-    size_t i, j, n;
-    int rc = RS_OK;
+int dbt_walk(dbt_loader *ld, const char *rel, dbt_strv *files, rs_err *err) {
+    return walk(ld, rel, 0, files, err);
+}
 
-    for (i = 0; i < paths->n && rc == RS_OK; i++) {
-        rc = walk(ld, paths->v[i], 0, &files, err);
-        for (j = n = 0; j < files.n; j++)
-            n += has_suffix(files.v[j], ".sql");
-        snprintf(text, sizeof(text),
-                 "%zu macro file%s not imported: models that call their macros will not "
-                 "compile",
-                 n, n == 1 ? " is" : "s are");
-        if (rc == RS_OK && n > 0)
-            rc = warn_file(ld, paths->v[i], text, err);
-        dbt_strv_free(&files);
-    }
-    return rc;
+int dbt_read_file(dbt_loader *ld, const char *rel, char **text, size_t *len, rs_err *err) {
+    return read_file(ld, rel, text, len, err);
+}
+
+int dbt_warn_file(dbt_loader *ld, const char *path, const char *text, rs_err *err) {
+    return warn_file(ld, path, text, err);
 }
 
 static int compare_models(const void *a, const void *b) {
@@ -685,7 +675,7 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
     if (rc == RS_OK && (opts == NULL || opts->seeds))
         rc = read_seeds(&ld, &seed_paths, err);
     if (rc == RS_OK)
-        rc = warn_macros(&ld, &macro_paths, err);
+        rc = dbt_read_macros(&ld, &macro_paths, err);
     for (i = 0; i < ld.p->n_models; i++)
         dbt_config_free(&ld.configs[i]);
     free(ld.configs);
@@ -754,6 +744,7 @@ void rs_dbt_free(rs_dbt_project *p) {
     free(p->vars);
     free(p->tests);
     free(p->seeds);
+    dbt_macros_free(p);
     free(p->warnings);
     free(p->name);
     free(p->profile);

@@ -15,6 +15,11 @@
  *   models/.../x.yml  (and .yaml) `models:` entries (description, config:, columns: tests:,
  *                     data_tests:) and `sources:` entries (tables, schema, identifier)
  *   seeds/.../x.csv   with seeds on: a header row, then rows; types inferred per column
+ *   macros/.../x.sql  every {% macro %} and {% test %} at the top level of the file (package "")
+ *   dbt_packages/<pkg>/macros/.../x.sql   the same for installed packages (package <pkg>)
+ *                     A macro file that does not parse is skipped with a warning naming the
+ *                     error; a second macro of the same package and name is skipped with a
+ *                     warning. Other files of dbt_packages (models, seeds) are not read.
  *
  * A model's settings, later ones winning (tags add up instead): the `models:` tree of
  * dbt_project.yml - the project's own key, then one key per folder between the model path and
@@ -93,6 +98,17 @@ typedef struct rs_dbt_test {
     char *arg_json; /* NULL, a JSON list (accepted_values) or object (relationships) */
 } rs_dbt_test;
 
+/* A macro of a macro file: {% macro name(args) %}body{% endmacro %}, or a generic test
+ * {% test name(args) %} (is_test; callable as test_<name>). */
+typedef struct rs_dbt_macro {
+    char *package; /* "" for the project's own, else the package's folder under dbt_packages/ */
+    char *name;
+    char *args; /* the argument list as written: "column_name, scale=2" */
+    char *body; /* the text between the tags, with their whitespace control applied */
+    int is_test;
+    char *path; /* the file, relative to the project directory */
+} rs_dbt_macro;
+
 typedef enum rs_dbt_type { RS_DBT_INTEGER = 1, RS_DBT_REAL, RS_DBT_TEXT } rs_dbt_type;
 
 typedef struct rs_dbt_seed {
@@ -118,6 +134,8 @@ typedef struct rs_dbt_project {
     size_t n_tests;
     rs_dbt_seed *seeds;
     size_t n_seeds;
+    rs_dbt_macro *macros; /* sorted by (package, name); the project's first ("" sorts first) */
+    size_t n_macros;
     char **warnings; /* "models/schema.yml line 7 column 11: test 'x' is not supported; skipped" */
     size_t n_warnings;
 } rs_dbt_project;

@@ -102,7 +102,7 @@ typedef struct dbt_loader {
     char *name;          /* the project's name */
     rs_dbt_project *p;   /* what is being built */
     dbt_config *configs; /* one per model, parallel to p->models */
-    size_t cap_models, cap_configs, cap_sources, cap_tests, cap_vars, cap_seeds;
+    size_t cap_models, cap_configs, cap_sources, cap_tests, cap_vars, cap_seeds, cap_macros;
     dbt_strv warnings;
 } dbt_loader;
 
@@ -113,6 +113,16 @@ int dbt_warn(dbt_loader *ld, const dbt_yaml *y, const yaml_node_t *n, rs_err *er
              ...) __attribute__((format(printf, 5, 6)));
 /* Grow an array of `size`-byte elements to hold one more; RS_ENOMEM on failure. */
 int dbt_grow(void **array, size_t n, size_t *cap, size_t size, rs_err *err);
+
+/* dbtimport.c: every file under rel (relative to the project, sorted; a missing folder gives
+ * none), a whole file, and a warning about a file. */
+int dbt_walk(dbt_loader *ld, const char *rel, dbt_strv *files, rs_err *err);
+int dbt_read_file(dbt_loader *ld, const char *rel, char **text, size_t *len, rs_err *err);
+int dbt_warn_file(dbt_loader *ld, const char *path, const char *text, rs_err *err);
+
+/* dbtimport_macros.c: the macro files of the macro paths and of dbt_packages/<pkg>/macros. */
+int dbt_read_macros(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
+void dbt_macros_free(rs_dbt_project *p);
 
 /* Read a property file (.yml under a model path): descriptions, configs and tests of models
  * already found, and sources (dbtimport_props.c). */

@@ -334,6 +334,7 @@ static void host_init(host *h, rs_project *p, cmodel *self, int is_incremental, 
     env->ctx = h;
     env->lookup = host_lookup;
     env->call = host_call;
+    env->macros = p->macros;
 }
 
 /* ---------------------------------------------------------------- parse mode */

@@ -21,7 +21,9 @@
  * rockset_sources row names; {{ this }} the model's own relation (this.workspace, this.schema,
  * this.name, this.identifier also work); target.name / target.workspace / target.schema /
  * target.type; var('x'[, default]) the run's vars, then rockset_vars (values are JSON);
- * env_var('X'[, default]) the environment (except the API key's variables); is_incremental().
+ * env_var('X'[, default]) the environment (except the API key's variables); is_incremental();
+ * the rockset_macros rows (and dbt's built-in macros) as an rs_tpl_macros library given to every
+ * template of the project, models and hooks alike.
  * The ephemeral models a model reaches (through other ephemeral ones too) become
  * `WITH __dbt__cte__e AS (<e's SQL>), ...` in dependency order, merged with the model's own WITH
  * list when it has one.
@@ -77,6 +79,16 @@ typedef struct rs_var_row {
     const char *value_json; /* JSON text; a value that is not JSON is taken as a string */
 } rs_var_row;
 
+/* One rockset_macros row: package "" or NULL for the project's own; kind "test" makes the
+ * macro callable as test_<name>. */
+typedef struct rs_macro_row {
+    const char *package;
+    const char *name;
+    const char *args;
+    const char *body;
+    const char *kind;
+} rs_macro_row;
+
 typedef struct rs_project_input {
     const rs_model_row *models;
     size_t n_models;
@@ -84,6 +96,8 @@ typedef struct rs_project_input {
     size_t n_sources;
     const rs_var_row *vars;
     size_t n_vars;
+    const rs_macro_row *macros; /* given to every template of the project (template.h) */
+    size_t n_macros;
     const char *run_vars_json; /* a JSON object overriding rockset_vars, or NULL */
     const char *workspace;     /* the session's workspace: the default of every model */
     const char *target_name;   /* target.name */

@@ -86,6 +86,7 @@ struct rs_project {
     size_t n_vars;
     char *workspace;
     char *target_name;
+    struct rs_tpl_macros *macros; /* rockset_macros and dbt's, for every template */
     rs_graph *graph;
 };
 

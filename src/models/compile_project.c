@@ -5,6 +5,7 @@
 #include "compile.h"
 #include "compile_int.h"
 #include "jsonscan.h"
+#include "template/template.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -385,6 +386,23 @@ static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
     return rc;
 }
 
+/* The macro library: dbt's macros, then the rows (a row may replace a dbt macro). */
+static int load_macros(rs_project *p, const rs_project_input *in, rs_err *err) {
+    char name[300];
+    size_t i;
+    int rc = rs_tpl_macros_new(&p->macros, err);
+
+    for (i = 0; rc == RS_OK && i < in->n_macros; i++) {
+        const rs_macro_row *r = &in->macros[i];
+        int is_test = r->kind != NULL && strcmp(r->kind, "test") == 0;
+        snprintf(name, sizeof(name), "%s%s", is_test ? "test_" : "", r->name ? r->name : "");
+        rc = rs_tpl_macros_add(p->macros, r->package, name, r->args, r->body, err);
+        if (rc != RS_OK)
+            rs_err_prefix(err, "rockset_macros: ");
+    }
+    return rc;
+}
+
 int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
     rs_project *p = calloc(1, sizeof(*p));
     size_t i;
@@ -400,6 +418,8 @@ int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
         rc = copy_sources(p, in, err);
     if (rc == RS_OK)
         rc = copy_vars(p, in, err);
+    if (rc == RS_OK)
+        rc = load_macros(p, in, err);
     if (rc == RS_OK)
         rc = copy_models(p, in, err);
     for (i = 0; rc == RS_OK && i < p->n_models; i++) {
@@ -465,6 +485,7 @@ void rs_project_free(rs_project *p) {
         free(p->vars[i].value_json);
     }
     rs_graph_free(p->graph);
+    rs_tpl_macros_free(p->macros);
     free(p->models);
     free(p->sources);
     free(p->vars);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tpl_error_at(rs_err *err, int code, const char *model, int line, int column, const char *fmt,
+int tpl_error_at(rs_err *err, int code, const char *label, int line, int column, const char *fmt,
                  ...) {
     char msg[400];
     va_list ap;
@@ -21,7 +21,7 @@ int tpl_error_at(rs_err *err, int code, const char *model, int line, int column,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    rs_err_set(err, code, "model '%s' line %d column %d: %s", model, line, column, msg);
+    rs_err_set(err, code, "%s line %d column %d: %s", label, line, column, msg);
     if (err != NULL) {
         err->line = line;
         err->column = column;
@@ -29,26 +29,38 @@ int tpl_error_at(rs_err *err, int code, const char *model, int line, int column,
     return code;
 }
 
-int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
-                      rs_err *err) {
+/* A new empty template named name, labelled "<kind> 'name'" in messages. */
+int tpl_template_new(const char *kind, const char *name, rs_template **out, rs_err *err) {
+    rs_template *t = calloc(1, sizeof(*t));
+    size_t size = strlen(kind) + strlen(name) + 4;
+
+    if (t != NULL) {
+        t->model = strdup(name);
+        t->label = malloc(size);
+    }
+    if (t == NULL || t->model == NULL || t->label == NULL) {
+        rs_template_free(t);
+        return rs_err_set(err, RS_ENOMEM, "%s '%s': out of memory", kind, name);
+    }
+    snprintf(t->label, size, "%s '%s'", kind, name);
+    *out = t;
+    return RS_OK;
+}
+
+int tpl_template_parse(const char *kind, const char *name, const char *text, size_t len,
+                       rs_template **out, rs_err *err) {
     tpl_tokens toks = {NULL, 0, 0};
-    rs_template *t;
+    rs_template *t = NULL;
     int rc;
 
-    if (model == NULL)
-        model = "";
     if (text == NULL && len > 0)
-        return rs_err_set(err, RS_EINVAL, "model '%s': no template text", model);
-    t = calloc(1, sizeof(*t));
-    if (t != NULL)
-        t->model = strdup(model);
-    if (t == NULL || t->model == NULL) {
-        free(t);
-        return rs_err_set(err, RS_ENOMEM, "model '%s': out of memory", model);
-    }
-    rc = tpl_lex(t->model, text ? text : "", len, &toks, err);
+        return rs_err_set(err, RS_EINVAL, "%s '%s': no template text", kind, name);
+    rc = tpl_template_new(kind, name, &t, err);
+    if (rc != RS_OK)
+        return rc;
+    rc = tpl_lex(t->label, text ? text : "", len, &toks, err);
     if (rc == RS_OK)
-        rc = tpl_parse(t, &toks, err);
+        rc = tpl_parse(t, text ? text : "", &toks, err);
     free(toks.v);
     if (rc != RS_OK) {
         rs_template_free(t);
@@ -56,6 +68,11 @@ int rs_template_parse(const char *model, const char *text, size_t len, rs_templa
     }
     *out = t;
     return RS_OK;
+}
+
+int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
+                      rs_err *err) {
+    return tpl_template_parse("model", model ? model : "", text, len, out, err);
 }
 
 void rs_template_free(rs_template *t) {
@@ -67,6 +84,7 @@ void rs_template_free(rs_template *t) {
         tpl_node_free(t->body[i]);
     free(t->body);
     free(t->model);
+    free(t->label);
     free(t);
 }
 

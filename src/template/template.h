@@ -6,22 +6,49 @@
  * rs_template; rs_template_render evaluates it against an rs_tpl_env, the host's callbacks that
  * answer names (target, this) and functions (ref, source, var, env_var, is_incremental, ...).
  * The compiler itself knows nothing of Rockset: it only provides config() (records its keyword
- * arguments and renders as nothing) and range(). rs_template_collect evaluates a template in
- * "parse mode" to learn its refs, sources and config before the real render (see below).
+ * arguments and renders as nothing), range(), namespace(), return(), and macros.
+ * rs_template_collect evaluates a template in "parse mode" to learn its refs, sources and config
+ * before the real render (see below).
  *
  * Syntax: {{ expr }}; {% if %}{% elif %}{% else %}{% endif %}; {% for x in seq %} ... [{% else %}]
  * {% endfor %} over lists, dict keys or string characters, with loop.index, index0, revindex,
- * revindex0, first, last, length; {% set x = expr %}; {# comments #}; '-' whitespace control as
- * Jinja ('+' accepted, no effect). Expressions: 'str' "str" (\n \t \r \0 \\ \' \"
- * escapes), ints, floats, true/false/none (any case of the first letter), [lists], {'dicts'},
- * a.b, a[i], f(x, k=v), x | filter(args), x is [not] test, a if c else b, and Python's
- * operators: ~ + - * / // % == != < <= > >= in, not in, and, or, not. The filters and tests are
- * listed at the top of tpl_builtin.c.
+ * revindex0, first, last, length, previtem, nextitem (the last two only where there is one);
+ * {% for k, v in pairs %} unpacks lists of as many items; {% set x = expr %}, {% set a, b = pair
+ * %}, {% set ns.x = expr %} (a member of a dict variable, made by namespace(k=v, ...)), {% set x
+ * %}...{% endset %} (the block's output as a string); {% do expr %} (evaluate, output nothing);
+ * {# comments #}; '-' whitespace control as Jinja ('+' accepted, no effect). Expressions: 'str'
+ * "str" (\n \t \r \0 \\ \' \" escapes), ints, floats, true/false/none (any case of the first
+ * letter), [lists], (tuples, which are lists), {'dicts'}, a.b, a[i], f(x, k=v), obj.method(x),
+ * x | filter(args), x is [not] test [arg | (args)], a if c else b, and Python's operators: ~ + -
+ * * / // % == != < <= > >= in, not in, and, or, not. Methods are listed at the top of
+ * tpl_methods.c, filters at the top of tpl_filter.c, functions and tests in tpl_builtin.c.
  *
- * Differences from Jinja, on purpose: unknown names, attributes, functions and filters are
- * errors (never rendered as empty); integers are 64-bit and overflow is an error; a < b < c is
- * refused; the text's final newline is kept; only functions called by name exist (no methods
- * such as 'x'.upper(), no macros, {% raw %}, {% call %}, {% include %}).
+ * Macros: {% macro name(a, b=default) %}...{% endmacro %} binds name in the current scope;
+ * {% test name(model, column_name) %}...{% endtest %} binds test_name. A call name(x, b=y) runs
+ * the body in its own scope (it sees its arguments, the template's top-level variables, and
+ * the host's names) and gives its output as a string, or x when the body calls {{ return(x) }}.
+ * Missing arguments without a default are an error; extra ones go to varargs / kwargs when the
+ * body reads those names, else they are an error too. {% call [(params)] m(args) %}body{%
+ * endcall %} calls m with caller() = body (caller(x) with params). Macros are also values
+ * ({% set f = m %}{{ f() }}, x is callable). Macros shared by all templates come from an
+ * rs_tpl_macros library (below): pkg.name(...), adapter.dispatch('x', 'pkg')(...), and bare
+ * names. Also: exceptions.raise_compiler_error(msg) (fails with msg), exceptions.warn(msg) and
+ * log(msg) (nothing), execute (True when rendering, False in parse mode). An error inside a
+ * macro's body is reported at its position in the macro, followed by
+ * " (called from model 'm' line L column C)" for each call on the way; macro calls nest at most
+ * RS_TPL_MAX_CALLS (48) deep.
+ *
+ * Values are copy on write: a method that changes a list or dict (append, update, ...) or {% set
+ * ns.x %} changes only the variable it is called on (or one member of it: ns.cols.append(c));
+ * another variable holding the same list keeps the old one, where Jinja would share the change.
+ *
+ * Differences from Jinja, on purpose: unknown names, attributes, functions, methods and filters
+ * are errors (never rendered as empty), and so is a macro call missing an argument; a macro
+ * defined inside a loop or another macro sees the same top-level scope as any other, not the
+ * loop's or the macro's variables; integers are 64-bit and overflow is an error; a < b < c
+ * is refused; the text's final newline is kept; there is no {% raw %}, {% include %},
+ * {% extends %}, {% block %}, {% filter %}, {% with %}, format specs in str.format(), nor
+ * the % operator on strings.
  *
  * Errors: every function returns RS_OK or an RS_E* code and fills the caller's rs_err. Template
  * errors are RS_EINVAL and read "model 'm' line 3 column 14: unknown function 'reff'", with
@@ -32,9 +59,9 @@
  * output or strings larger than the env's max_output, lists longer than RS_TPL_MAX_ITEMS, and
  * evaluations longer than max_steps stop with an error that says which limit was hit.
  *
- * Thread-safety: an rs_template is immutable after parsing; several threads may render the same
- * one at once, each with its own env and values. Values are reference counted without locks: a
- * value belongs to one thread.
+ * Thread-safety: an rs_template and an rs_tpl_macros are immutable once built; several threads
+ * may render the same ones at once, each with its own env and values. Values are reference counted
+ * without locks: a value belongs to one thread.
  *
  * Ownership: values are passed by struct; strings, lists and dicts point to a shared, reference
  * counted, immutable payload. rs_tpl_value_free drops one reference; rs_tpl_value_copy adds one.
@@ -62,7 +89,9 @@ typedef enum rs_tpl_type {
     RS_TPL_FLOAT,     /* renders as Python's shortest repr: 1.0, 0.1, 1e+16 */
     RS_TPL_STRING,    /* bytes (UTF-8 expected), NUL-terminated */
     RS_TPL_LIST,
-    RS_TPL_DICT /* string keys, insertion order; may carry a display text (see below) */
+    RS_TPL_DICT, /* string keys, insertion order; may carry a display text (see below) */
+    RS_TPL_MACRO /* a macro or caller() as a value (made only by the compiler): renders
+                    "<macro 'name'>", JSON null; hosts may receive one as an argument */
 } rs_tpl_type;
 
 typedef struct rs_tpl_obj rs_tpl_obj; /* the shared payload of strings, lists and dicts */
@@ -161,6 +190,7 @@ typedef struct rs_tpl_env {
                 rs_err *err);
     size_t max_output; /* bytes of output and of any one string; 0: RS_TPL_DEFAULT_MAX_OUTPUT */
     long max_steps;    /* evaluation steps; 0: RS_TPL_DEFAULT_MAX_STEPS */
+    const struct rs_tpl_macros *macros; /* macros callable by name (below), or NULL */
 } rs_tpl_env;
 
 typedef struct rs_tpl_source {
@@ -205,6 +235,41 @@ int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_resul
  */
 int rs_template_collect(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
                         rs_err *err);
+
+/*
+ * Macros shared by the templates of a project: each has a package (NULL or "" for the project's
+ * own), a name, an argument list as written between the parentheses of {% macro name(...) %}
+ * ("a, b=1") and a body (the text between the tags). A bare name(...) finds, in order, a
+ * variable holding a macro, the compiler's and the host's functions, then the package of the
+ * macro running now, the project's macros, dbt's; pkg.name(...) a package's.
+ * rs_tpl_macros_new starts with the dbt package (dbt.date_trunc, ... see tpl_dbt.c); adding a
+ * macro whose package and name exist replaces it. Messages name a library macro "macro
+ * 'pkg.name'", with positions in its body text. Read-only once built: renders on several threads
+ * may share one.
+ */
+typedef struct rs_tpl_macros rs_tpl_macros;
+
+int rs_tpl_macros_new(rs_tpl_macros **out, rs_err *err);
+int rs_tpl_macros_add(rs_tpl_macros *lib, const char *package, const char *name, const char *args,
+                      const char *body, rs_err *err);
+size_t rs_tpl_macros_count(const rs_tpl_macros *lib);
+void rs_tpl_macros_free(rs_tpl_macros *lib);
+
+/* The macros a macro file defines ({% macro %} and {% test %} blocks at its top level; other
+ * text is ignored), for importers. file names it in messages ("file 'macros/x.sql' line 3 column
+ * 4: ..."). body has the whitespace control of the macro's tags applied. A {% test t(...) %} is
+ * returned as name t with is_test set: it is callable as test_t. */
+typedef struct rs_tpl_macro_def {
+    char *name;
+    char *args;
+    char *body;
+    int is_test;
+    int line; /* of the {% macro %} tag */
+} rs_tpl_macro_def;
+
+int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
+                           size_t *n_out, rs_err *err);
+void rs_tpl_macro_defs_free(rs_tpl_macro_def *defs, size_t n);
 
 /* Parse and render in one go; *out is the malloc'd text. */
 int rs_template_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,

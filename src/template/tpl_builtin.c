@@ -17,7 +17,7 @@
 #include <string.h>
 
 static int nomem(tpl_run *run) {
-    return rs_err_set(run->err, RS_ENOMEM, "model '%s': out of memory", run->t->model);
+    return rs_err_set(run->err, RS_ENOMEM, "%s: out of memory", run->t->label);
 }
 
 static int make_undefined(rs_tpl_value *out) {
@@ -84,6 +84,38 @@ static int record_call(tpl_run *run, const char *name, const rs_tpl_args *args) 
     }
     if (strcmp(name, "source") == 0 && args->n_pos == 2 && a != NULL && b != NULL)
         return tpl_record_source(run, a, b);
+    return RS_OK;
+}
+
+/* ---- argument binding ---- */
+
+int tpl_bind_args(tpl_run *run, const tpl_node *at, const char *fname, const rs_tpl_args *args,
+                  const char *const *params, size_t n_required, const rs_tpl_value **slots) {
+    size_t n_params = 0, i, k;
+
+    while (params[n_params] != NULL && n_params < TPL_MAX_PARAMS)
+        slots[n_params++] = NULL;
+    if (args->n_pos > n_params)
+        return tpl_run_error(run, at, RS_EINVAL, "%s takes at most %zu argument%s (%zu given)",
+                             fname, n_params, n_params == 1 ? "" : "s", args->n_pos);
+    for (i = 0; i < args->n_pos; i++)
+        slots[i] = &args->pos[i];
+    for (k = 0; k < args->n_kw; k++) {
+        for (i = 0; i < n_params && strcmp(params[i], args->kw_names[k]) != 0; i++)
+            ;
+        if (i == n_params)
+            return tpl_run_error(run, at, RS_EINVAL, "%s got an unexpected keyword argument '%s'",
+                                 fname, args->kw_names[k]);
+        if (slots[i] != NULL)
+            return tpl_run_error(run, at, RS_EINVAL, "%s got multiple values for argument '%s'",
+                                 fname, params[i]);
+        slots[i] = &args->kw_values[k];
+    }
+    for (i = 0; i < n_required; i++) {
+        if (slots[i] == NULL)
+            return tpl_run_error(run, at, RS_EINVAL, "%s missing required argument '%s'", fname,
+                                 params[i]);
+    }
     return RS_OK;
 }
 
@@ -183,13 +215,71 @@ static int fn_collect(tpl_run *run, const tpl_node *call, const rs_tpl_args *arg
     return rc == RS_OK ? RS_OK : nomem(run);
 }
 
-int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl_value *out) {
+/* namespace(dict, k=v, ...): a dict whose members {% set ns.k = v %} may change, also from inside
+ * a loop (Jinja's way out of loop scoping). */
+static int fn_namespace(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+                        rs_tpl_value *out) {
+    const rs_tpl_value *init = args->n_pos == 1 ? &args->pos[0] : NULL;
+    size_t i, n_init = init ? rs_tpl_value_len(init) : 0;
+    int rc;
+
+    if (args->n_pos > 1 || (init != NULL && init->type != RS_TPL_DICT))
+        return tpl_run_error(run, call, RS_EINVAL,
+                             "namespace() takes one dict and keyword arguments");
+    rc = rs_tpl_dict(out) == RS_OK ? RS_OK : nomem(run);
+    for (i = 0; rc == RS_OK && i < n_init + args->n_kw; i++) {
+        const char *key = i < n_init ? rs_tpl_dict_key(init, i) : args->kw_names[i - n_init];
+        const rs_tpl_value *v =
+            i < n_init ? rs_tpl_dict_value(init, i) : &args->kw_values[i - n_init];
+        if (rs_tpl_dict_set(out, key, rs_tpl_value_copy(v)) != RS_OK)
+            rc = tpl_run_error(run, call, RS_EINVAL, "value nested more than %d levels deep",
+                               RS_TPL_MAX_DEPTH);
+    }
+    if (rc != RS_OK)
+        rs_tpl_value_free(out);
+    return rc;
+}
+
+/* What tpl_call tries after the compiler's own functions and the host. */
+static int call_library(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+                        const rs_tpl_value *caller, rs_tpl_value *out) {
+    rs_tpl_value macro;
+    int rc = tpl_find_macro(run, call->str, &macro);
+
+    if (rc != RS_OK)
+        return rc;
+    rc = tpl_call_macro(run, call, &macro, args, caller, out);
+    rs_tpl_value_free(&macro);
+    return rc;
+}
+
+int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+             const rs_tpl_value *caller, rs_tpl_value *out) {
     const char *name = call->str;
+    const rs_tpl_value *var = tpl_frame_slot(run->frame, name);
     rs_err herr;
     int rc;
 
+    if (var != NULL && var->type == RS_TPL_MACRO) {
+        rs_tpl_value macro = rs_tpl_value_copy(var); /* the call may rebind the variable */
+        rc = tpl_call_macro(run, call, &macro, args, caller, out);
+        rs_tpl_value_free(&macro);
+        return rc;
+    }
+    if (caller != NULL) {
+        rc = call_library(run, call, args, caller, out);
+        if (rc != RS_ENOTFOUND)
+            return rc;
+        return tpl_run_error(run, call, RS_EINVAL,
+                             "{%% call %%} needs a macro, and '%s' is not one", name);
+    }
+    rc = tpl_call_macro_builtin(run, call, args, out);
+    if (rc != RS_ENOTFOUND)
+        return rc;
     if (strcmp(name, "config") == 0)
         return fn_config(run, call, args, out);
+    if (strcmp(name, "namespace") == 0)
+        return fn_namespace(run, call, args, out);
     if (strcmp(name, "range") == 0)
         return fn_range(run, call, args, out);
     if (run->mode == TPL_MODE_COLLECT && (strcmp(name, "ref") == 0 || strcmp(name, "source") == 0 ||
@@ -207,342 +297,86 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl
         if (rc != RS_ENOTFOUND || herr.msg[0] != '\0')
             return tpl_host_error(run, call, &herr);
     }
+    rc = call_library(run, call, args, NULL, out);
+    if (rc != RS_ENOTFOUND)
+        return rc;
     if (run->mode == TPL_MODE_COLLECT)
         return make_undefined(out);
     return tpl_run_error(run, call, RS_EINVAL, "unknown function '%s'", name);
 }
 
-/* ---- filters ---- */
-
-typedef int (*filter_fn)(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                         const rs_tpl_value *args, size_t n_args, rs_tpl_value *out);
-
-static int text_arg(tpl_run *run, const tpl_node *n, const rs_tpl_value *v, rs_tpl_value *out) {
-    return tpl_to_text(run, n, v, out);
-}
-
-static int f_case(tpl_run *run, const tpl_node *n, const rs_tpl_value *in, const rs_tpl_value *args,
-                  size_t n_args, rs_tpl_value *out) {
-    rs_tpl_value text = rs_tpl_none();
-    size_t len, i;
-    const char *s;
-    int upper = strcmp(n->str, "upper") == 0, rc = text_arg(run, n, in, &text);
-
-    (void)args;
-    (void)n_args;
-    if (rc != RS_OK)
-        return rc;
-    s = rs_tpl_value_str(&text, &len);
-    rc = rs_tpl_string(out, s, len);
-    rs_tpl_value_free(&text);
-    if (rc != RS_OK)
-        return nomem(run);
-    /* The copy is ours alone (refcount 1), so it may be changed in place. */
-    for (i = 0; i < len; i++) {
-        char *c = (char *)rs_tpl_value_str(out, NULL) + i;
-        if (upper && *c >= 'a' && *c <= 'z')
-            *c = (char)(*c - 'a' + 'A');
-        else if (!upper && *c >= 'A' && *c <= 'Z')
-            *c = (char)(*c - 'A' + 'a');
-    }
-    return RS_OK;
-}
-
-static int f_trim(tpl_run *run, const tpl_node *n, const rs_tpl_value *in, const rs_tpl_value *args,
-                  size_t n_args, rs_tpl_value *out) {
-    rs_tpl_value text = rs_tpl_none();
-    size_t len, start = 0;
-    const char *s;
-    int rc = text_arg(run, n, in, &text);
-
-    (void)args;
-    (void)n_args;
-    if (rc != RS_OK)
-        return rc;
-    s = rs_tpl_value_str(&text, &len);
-    while (start < len && strchr(" \t\r\n\v\f", s[start]) && s[start])
-        start++;
-    while (len > start && strchr(" \t\r\n\v\f", s[len - 1]) && s[len - 1])
-        len--;
-    rc = rs_tpl_string(out, s + start, len - start);
-    rs_tpl_value_free(&text);
-    return rc == RS_OK ? RS_OK : nomem(run);
-}
-
-static int f_length(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                    const rs_tpl_value *args, size_t n_args, rs_tpl_value *out) {
-    size_t len = 0, i, chars = 0;
-    const char *s = rs_tpl_value_str(in, &len);
-
-    (void)args;
-    (void)n_args;
-    if (s != NULL) {
-        for (i = 0; i < len; i++)
-            chars += ((unsigned char)s[i] & 0xc0) != 0x80;
-        *out = rs_tpl_int((long long)chars);
-    } else if (in->type == RS_TPL_LIST || in->type == RS_TPL_DICT) {
-        *out = rs_tpl_int((long long)rs_tpl_value_len(in));
-    } else if (in->type == RS_TPL_UNDEFINED) {
-        *out = rs_tpl_int(0);
-    } else {
-        return tpl_run_error(run, n, RS_EINVAL, "%s has no length", rs_tpl_type_name(in->type));
-    }
-    return RS_OK;
-}
-
-static int f_join(tpl_run *run, const tpl_node *n, const rs_tpl_value *in, const rs_tpl_value *args,
-                  size_t n_args, rs_tpl_value *out) {
-    rs_tpl_value sep = rs_tpl_none();
-    rs_buf b = RS_BUF_INIT;
-    size_t i, seplen = 0;
-    const char *seps = "";
-    int rc = RS_OK;
-
-    if (in->type != RS_TPL_LIST && in->type != RS_TPL_UNDEFINED)
-        return tpl_run_error(run, n, RS_EINVAL, "join expects a list, not %s",
-                             rs_tpl_type_name(in->type));
-    if (n_args > 0) {
-        rc = text_arg(run, n, &args[0], &sep);
-        if (rc != RS_OK)
-            return rc;
-        seps = rs_tpl_value_str(&sep, &seplen);
-    }
-    for (i = 0; i < rs_tpl_value_len(in) && rc == RS_OK; i++) {
-        if (i > 0)
-            rc = b.len + seplen > run->max_output ? TPL_ETOOBIG : rs_buf_append(&b, seps, seplen);
-        if (rc == RS_OK)
-            rc = tpl_value_write(rs_tpl_list_get(in, i), &b, 0, run->max_output);
-    }
-    if (rc == RS_OK)
-        rc = rs_tpl_string(out, rs_buf_cstr(&b), b.len);
-    rs_buf_free(&b);
-    rs_tpl_value_free(&sep);
-    if (rc == TPL_ETOOBIG)
-        return tpl_run_error(run, n, RS_EINVAL, "output too large (more than %zu bytes)",
-                             run->max_output);
-    return rc == RS_OK ? RS_OK : nomem(run);
-}
-
-static int f_replace(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                     const rs_tpl_value *args, size_t n_args, rs_tpl_value *out) {
-    rs_tpl_value text = rs_tpl_none(), from = rs_tpl_none(), to = rs_tpl_none();
-    rs_buf b = RS_BUF_INIT;
-    size_t len, flen, tlen, i = 0;
-    const char *s, *f, *t;
-    long long left = -1;
-    int rc = text_arg(run, n, in, &text);
-
-    if (rc == RS_OK)
-        rc = text_arg(run, n, &args[0], &from);
-    if (rc == RS_OK)
-        rc = text_arg(run, n, &args[1], &to);
-    if (rc == RS_OK && n_args > 2) {
-        if (args[2].type != RS_TPL_INT)
-            rc = tpl_run_error(run, n, RS_EINVAL, "replace count must be an int, not %s",
-                               rs_tpl_type_name(args[2].type));
-        else
-            left = args[2].u.i;
-    }
-    if (rc != RS_OK)
-        goto done;
-    s = rs_tpl_value_str(&text, &len);
-    f = rs_tpl_value_str(&from, &flen);
-    t = rs_tpl_value_str(&to, &tlen);
-    while (i < len && rc == RS_OK) {
-        if (flen > 0 && left != 0 && len - i >= flen && memcmp(s + i, f, flen) == 0) {
-            rc = b.len + tlen > run->max_output ? TPL_ETOOBIG : rs_buf_append(&b, t, tlen);
-            i += flen;
-            left -= left > 0;
-        } else {
-            rc = rs_buf_append(&b, s + i, 1);
-            i++;
-        }
-    }
-    if (rc == TPL_ETOOBIG)
-        rc = tpl_run_error(run, n, RS_EINVAL, "output too large (more than %zu bytes)",
-                           run->max_output);
-    else if (rc != RS_OK || rs_tpl_string(out, rs_buf_cstr(&b), b.len) != RS_OK)
-        rc = nomem(run);
-done:
-    rs_buf_free(&b);
-    rs_tpl_value_free(&text);
-    rs_tpl_value_free(&from);
-    rs_tpl_value_free(&to);
-    return rc;
-}
-
-static int f_string(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                    const rs_tpl_value *args, size_t n_args, rs_tpl_value *out) {
-    (void)args;
-    (void)n_args;
-    return text_arg(run, n, in, out);
-}
-
-/* int / float: numbers convert, strings parse (whole string), anything else gives the default. */
-static int f_number(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                    const rs_tpl_value *args, size_t n_args, rs_tpl_value *out) {
-    int want_int = strcmp(n->str, "int") == 0;
-    const char *s = rs_tpl_value_str(in, NULL);
-    char *end = NULL;
-
-    if (in->type == RS_TPL_INT || in->type == RS_TPL_BOOL) {
-        long long v = in->type == RS_TPL_INT ? in->u.i : in->u.b;
-        *out = want_int ? rs_tpl_int(v) : rs_tpl_float((double)v);
-        return RS_OK;
-    }
-    if (in->type == RS_TPL_FLOAT) {
-        if (want_int && !(in->u.f > -9.2e18 && in->u.f < 9.2e18))
-            return tpl_run_error(run, n, RS_EINVAL, "integer overflow");
-        *out = want_int ? rs_tpl_int((long long)in->u.f) : rs_tpl_float(in->u.f);
-        return RS_OK;
-    }
-    if (s != NULL && *s != '\0') {
-        errno = 0;
-        if (want_int) {
-            long long v = strtoll(s, &end, 10);
-            if (*end == '\0' && errno == 0) {
-                *out = rs_tpl_int(v);
-                return RS_OK;
-            }
-        } else {
-            double v = strtod(s, &end);
-            if (*end == '\0') {
-                *out = rs_tpl_float(v);
-                return RS_OK;
-            }
-        }
-    }
-    if (n_args > 0) {
-        *out = rs_tpl_value_copy(&args[0]);
-        return RS_OK;
-    }
-    *out = want_int ? rs_tpl_int(0) : rs_tpl_float(0.0);
-    return RS_OK;
-}
-
-static int f_abs(tpl_run *run, const tpl_node *n, const rs_tpl_value *in, const rs_tpl_value *args,
-                 size_t n_args, rs_tpl_value *out) {
-    (void)args;
-    (void)n_args;
-    if (in->type == RS_TPL_FLOAT) {
-        *out = rs_tpl_float(fabs(in->u.f));
-    } else if (in->type == RS_TPL_INT || in->type == RS_TPL_BOOL) {
-        long long v = in->type == RS_TPL_INT ? in->u.i : in->u.b;
-        if (v == LLONG_MIN)
-            return tpl_run_error(run, n, RS_EINVAL, "integer overflow");
-        *out = rs_tpl_int(v < 0 ? -v : v);
-    } else {
-        return tpl_run_error(run, n, RS_EINVAL, "bad operand type for abs: '%s'",
-                             rs_tpl_type_name(in->type));
-    }
-    return RS_OK;
-}
-
-static int f_first_last(tpl_run *run, const tpl_node *n, const rs_tpl_value *in,
-                        const rs_tpl_value *args, size_t n_args, rs_tpl_value *out) {
-    size_t len = rs_tpl_value_len(in);
-
-    (void)args;
-    (void)n_args;
-    if (in->type != RS_TPL_LIST)
-        return tpl_run_error(run, n, RS_EINVAL, "%s expects a list, not %s", n->str,
-                             rs_tpl_type_name(in->type));
-    if (len == 0)
-        return make_undefined(out);
-    *out = rs_tpl_value_copy(rs_tpl_list_get(in, strcmp(n->str, "first") == 0 ? 0 : len - 1));
-    return RS_OK;
-}
-
-/* clang-format off */
-static const struct {
-    const char *name;
-    size_t min_args, max_args;
-    filter_fn fn;
-} filters[] = {
-    {"lower",   0, 0, f_case},   {"upper",   0, 0, f_case},   {"trim",  0, 0, f_trim},
-    {"length",  0, 0, f_length}, {"count",   0, 0, f_length}, {"join",  0, 1, f_join},
-    {"replace", 2, 3, f_replace}, {"string", 0, 0, f_string}, {"int",   0, 1, f_number},
-    {"float",   0, 1, f_number}, {"abs",     0, 0, f_abs},    {"first", 0, 0, f_first_last},
-    {"last",    0, 0, f_first_last},
-};
-/* clang-format on */
-
-/* x | default(v, boolean=false): v when x is undefined (or, with a true second argument, falsy). */
-static int f_default(tpl_run *run, const tpl_node *n, rs_tpl_value *args, size_t n_args,
-                     rs_tpl_value *out) {
-    rs_tpl_value in = rs_tpl_none();
-    int rc = tpl_eval_tolerant(run, n->a, &in), use_default;
-
-    if (rc != RS_OK)
-        return rc;
-    use_default =
-        in.type == RS_TPL_UNDEFINED || (n_args > 1 && tpl_truthy(&args[1]) && !tpl_truthy(&in));
-    if (!use_default) {
-        *out = in;
-        return RS_OK;
-    }
-    rs_tpl_value_free(&in);
-    if (n_args > 0) {
-        *out = rs_tpl_value_copy(&args[0]);
-        return RS_OK;
-    }
-    return rs_tpl_string(out, "", 0) == RS_OK ? RS_OK : nomem(run);
-}
-
-static int filter_arity(tpl_run *run, const tpl_node *n, size_t n_args, size_t lo, size_t hi) {
-    if (n_args >= lo && n_args <= hi)
-        return RS_OK;
-    if (lo == hi)
-        return tpl_run_error(run, n, RS_EINVAL, "filter '%s' takes %zu argument%s (%zu given)",
-                             n->str, lo, lo == 1 ? "" : "s", n_args);
-    if (lo == 0)
-        return tpl_run_error(run, n, RS_EINVAL,
-                             "filter '%s' takes at most %zu argument%s (%zu given)", n->str, hi,
-                             hi == 1 ? "" : "s", n_args);
-    return tpl_run_error(run, n, RS_EINVAL, "filter '%s' takes %zu to %zu arguments (%zu given)",
-                         n->str, lo, hi, n_args);
-}
-
-int tpl_filter(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
-    rs_tpl_value args[3], in = rs_tpl_none();
-    size_t i, n_args = 0, f = sizeof(filters) / sizeof(filters[0]);
-    int is_default = strcmp(n->str, "default") == 0 || strcmp(n->str, "d") == 0;
-    int rc = RS_OK;
-
-    for (i = 0; !is_default && i < sizeof(filters) / sizeof(filters[0]); i++) {
-        if (strcmp(filters[i].name, n->str) == 0)
-            f = i;
-    }
-    if (!is_default && f == sizeof(filters) / sizeof(filters[0]))
-        return tpl_run_error(run, n, RS_EINVAL, "unknown filter '%s'", n->str);
-    rc = is_default ? filter_arity(run, n, n->n_kids, 0, 2)
-                    : filter_arity(run, n, n->n_kids, filters[f].min_args, filters[f].max_args);
-    for (i = 0; rc == RS_OK && i < n->n_kids; i++) {
-        if (n->kids[i]->kind == N_KWARG)
-            rc = tpl_run_error(run, n->kids[i], RS_EINVAL, "filter '%s' takes no keyword arguments",
-                               n->str);
-        else {
-            rc = tpl_eval_expr(run, n->kids[i], &args[n_args]);
-            if (rc == RS_OK)
-                n_args++;
-        }
-    }
-    if (rc == RS_OK && is_default) {
-        rc = f_default(run, n, args, n_args, out);
-    } else if (rc == RS_OK) {
-        rc = tpl_eval_expr(run, n->a, &in);
-        if (rc == RS_OK)
-            rc = filters[f].fn(run, n, &in, args, n_args, out);
-    }
-    for (i = 0; i < n_args; i++)
-        rs_tpl_value_free(&args[i]);
-    rs_tpl_value_free(&in);
-    return rc;
-}
-
 /* ---- tests ---- */
 
-static int test_result(const char *name, const rs_tpl_value *v, int *result) {
+static int test_compare(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_value *v,
+                        const rs_tpl_value *arg, int *result) {
+    static const char *const names[] = {"eq", "equalto", "ne",          "lt", "lessthan",
+                                        "le", "gt",      "greaterthan", "ge", NULL};
+    int c, i;
+
+    for (i = 0; names[i] != NULL && strcmp(names[i], name) != 0; i++)
+        ;
+    if (i < 3) {
+        *result = tpl_values_equal(v, arg) == (i < 2);
+        return RS_OK;
+    }
+    c = tpl_values_compare(v, arg, 0);
+    if (c == 2)
+        return tpl_run_error(run, at, RS_EINVAL, "test '%s' cannot compare %s and %s", name,
+                             rs_tpl_type_name(v->type), rs_tpl_type_name(arg->type));
+    *result = i <= 4 ? c == -1 : i == 5 ? c <= 0 : i <= 7 ? c == 1 : c >= 0;
+    return RS_OK;
+}
+
+/* Tests that take one argument: comparisons, sameas, in, divisibleby. */
+static int test_with_arg(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_value *v,
+                         const rs_tpl_value *arg, int *result) {
+    if (strcmp(name, "sameas") == 0) {
+        *result = v->type == arg->type &&
+                  (v->type >= RS_TPL_STRING ? v->u.obj == arg->u.obj : tpl_values_equal(v, arg));
+        return RS_OK;
+    }
+    if (strcmp(name, "in") == 0) {
+        if (arg->type == RS_TPL_LIST) {
+            size_t i;
+            for (i = 0, *result = 0; i < rs_tpl_value_len(arg) && !*result; i++)
+                *result = tpl_values_equal(v, rs_tpl_list_get(arg, i));
+        } else if (arg->type == RS_TPL_DICT && v->type == RS_TPL_STRING) {
+            *result = rs_tpl_dict_get(arg, rs_tpl_value_str(v, NULL)) != NULL;
+        } else if (arg->type == RS_TPL_STRING && v->type == RS_TPL_STRING) {
+            size_t vlen, alen;
+            const char *vs = rs_tpl_value_str(v, &vlen), *as = rs_tpl_value_str(arg, &alen);
+            *result = vlen == 0 || memmem(as, alen, vs, vlen) != NULL;
+        } else {
+            return tpl_run_error(run, at, RS_EINVAL, "test 'in' cannot look for %s in %s",
+                                 rs_tpl_type_name(v->type), rs_tpl_type_name(arg->type));
+        }
+        return RS_OK;
+    }
+    if (strcmp(name, "divisibleby") == 0) {
+        if (v->type != RS_TPL_INT || arg->type != RS_TPL_INT || arg->u.i == 0)
+            return tpl_run_error(run, at, RS_EINVAL,
+                                 "test 'divisibleby' needs two ints and a divisor other than 0");
+        *result = arg->u.i == -1 || v->u.i % arg->u.i == 0;
+        return RS_OK;
+    }
+    return test_compare(run, at, name, v, arg, result);
+}
+
+static int is_cased(const rs_tpl_value *v, int upper) {
+    size_t len, i;
+    const char *s = rs_tpl_value_str(v, &len);
+    int any = 0;
+
+    for (i = 0; s != NULL && i < len; i++) {
+        if ((upper && s[i] >= 'a' && s[i] <= 'z') || (!upper && s[i] >= 'A' && s[i] <= 'Z'))
+            return 0;
+        any |= (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+    }
+    return any;
+}
+
+/* Tests without an argument; RS_ENOTFOUND for a name that is none of them. */
+static int test_plain(const char *name, const rs_tpl_value *v, int *result) {
     rs_tpl_type t = v->type;
     int is_int = t == RS_TPL_INT;
 
@@ -564,30 +398,67 @@ static int test_result(const char *name, const rs_tpl_value *v, int *result) {
         *result = t == RS_TPL_BOOL;
     else if (strcmp(name, "mapping") == 0)
         *result = t == RS_TPL_DICT;
-    else if (strcmp(name, "sequence") == 0)
+    else if (strcmp(name, "sequence") == 0 || strcmp(name, "iterable") == 0)
         *result = t == RS_TPL_LIST || t == RS_TPL_STRING || t == RS_TPL_DICT;
+    else if (strcmp(name, "callable") == 0)
+        *result = t == RS_TPL_MACRO;
     else if (strcmp(name, "true") == 0)
         *result = t == RS_TPL_BOOL && v->u.b;
     else if (strcmp(name, "false") == 0)
         *result = t == RS_TPL_BOOL && !v->u.b;
     else if (strcmp(name, "even") == 0 || strcmp(name, "odd") == 0)
         *result = is_int && (v->u.i % 2 == 0) == (name[0] == 'e');
+    else if (strcmp(name, "lower") == 0 || strcmp(name, "upper") == 0)
+        *result = is_cased(v, name[0] == 'u');
     else
         return RS_ENOTFOUND;
     return RS_OK;
 }
 
+static int test_takes_arg(const char *name) {
+    static const char *const names[] = {"eq", "equalto",     "ne",          "lt", "lessthan",
+                                        "le", "gt",          "greaterthan", "ge", "sameas",
+                                        "in", "divisibleby", NULL};
+    size_t i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int tpl_test_value(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_value *v,
+                   const rs_tpl_args *args, int *result) {
+    size_t given = args ? args->n_pos + args->n_kw : 0;
+    int wants = test_takes_arg(name), probe;
+
+    if (!wants && test_plain(name, v, &probe) == RS_ENOTFOUND)
+        return RS_ENOTFOUND;
+    if (given != (size_t)wants || (args && args->n_kw > 0))
+        return tpl_run_error(run, at, RS_EINVAL, "test '%s' takes %d argument%s (%zu given)", name,
+                             wants, wants ? "" : "s", given);
+    if (wants)
+        return test_with_arg(run, at, name, v, &args->pos[0], result);
+    return test_plain(name, v, result);
+}
+
 int tpl_test(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     rs_tpl_value v = rs_tpl_none();
+    call_args ca;
     int result = 0, rc, probe;
 
-    if (test_result(n->str, &v, &probe) != RS_OK)
+    if (!test_takes_arg(n->str) && test_plain(n->str, &v, &probe) == RS_ENOTFOUND)
         return tpl_run_error(run, n, RS_EINVAL, "unknown test '%s'", n->str);
-    rc = tpl_eval_tolerant(run, n->a, &v);
+    rc = tpl_eval_args(run, n, &ca);
     if (rc != RS_OK)
         return rc;
-    test_result(n->str, &v, &result);
+    rc = tpl_eval_tolerant(run, n->a, &v);
+    if (rc == RS_OK)
+        rc = tpl_test_value(run, n, n->str, &v, &ca.args, &result);
     rs_tpl_value_free(&v);
-    *out = rs_tpl_bool(n->ival ? !result : result);
-    return RS_OK;
+    tpl_free_args(&ca);
+    if (rc == RS_OK)
+        *out = rs_tpl_bool(n->ival ? !result : result);
+    return rc;
 }

@@ -23,20 +23,20 @@ int tpl_run_error(tpl_run *run, const tpl_node *at, int code, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return tpl_error_at(run->err, code, run->t->model, at->line, at->column, "%s", msg);
+    return tpl_error_at(run->err, code, run->t->label, at->line, at->column, "%s", msg);
 }
 
 int tpl_host_error(tpl_run *run, const tpl_node *at, const rs_err *herr) {
     int code = herr->code ? herr->code : RS_EINTERNAL;
     if (code == RS_ENOMEM)
-        return rs_err_set(run->err, RS_ENOMEM, "model '%s': out of memory", run->t->model);
+        return rs_err_set(run->err, RS_ENOMEM, "%s: out of memory", run->t->label);
     if (herr->msg[0] == '\0')
         return tpl_run_error(run, at, code, "failed with %s", rs_err_name(code));
     return tpl_run_error(run, at, code, "%s", herr->msg);
 }
 
 static int nomem(tpl_run *run) {
-    return rs_err_set(run->err, RS_ENOMEM, "model '%s': out of memory", run->t->model);
+    return rs_err_set(run->err, RS_ENOMEM, "%s: out of memory", run->t->label);
 }
 
 /* Map a value-layer code to a message at node. */
@@ -90,7 +90,7 @@ static const rs_tpl_value *frame_find(const tpl_frame *f, const char *name) {
 }
 
 /* Bind name in frame f (replacing); takes ownership of value. */
-static int frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value value) {
+int tpl_frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value value) {
     size_t i;
     char *copy;
 
@@ -121,7 +121,7 @@ static int frame_set(tpl_run *run, tpl_frame *f, const char *name, rs_tpl_value 
     return RS_OK;
 }
 
-static void frame_free(tpl_frame *f) {
+void tpl_frame_free(tpl_frame *f) {
     size_t i;
     for (i = 0; i < f->n; i++) {
         free(f->vars[i].name);
@@ -148,6 +148,11 @@ static int lookup_name(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_val
             return RS_OK;
         if (rc != RS_ENOTFOUND || herr.msg[0] != '\0')
             return tpl_host_error(run, n, &herr);
+    }
+    /* dbt's execute: true while rendering for real, false while reading the project. */
+    if (strcmp(n->str, "execute") == 0) {
+        *out = rs_tpl_bool(run->mode == TPL_MODE_RENDER);
+        return RS_OK;
     }
     if (tolerant || run->mode == TPL_MODE_COLLECT) {
         *out = rs_tpl_none();
@@ -272,45 +277,162 @@ static int eval_dict(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     return RS_OK;
 }
 
-/* Evaluate a call's arguments, then hand them to tpl_call. */
-static int eval_call(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
-    rs_tpl_value *pos = NULL, *kwv = NULL;
-    const char **kwn = NULL;
-    rs_tpl_args args = {0, NULL, 0, NULL, NULL};
+void tpl_free_args(call_args *ca) {
+    size_t i;
+
+    for (i = 0; i < ca->args.n_pos; i++)
+        rs_tpl_value_free(&ca->pos[i]);
+    for (i = 0; i < ca->args.n_kw; i++)
+        rs_tpl_value_free(&ca->kwv[i]);
+    free(ca->pos);
+    free(ca->kwv);
+    free(ca->kwn);
+    memset(ca, 0, sizeof(*ca));
+}
+
+int tpl_eval_args(tpl_run *run, const tpl_node *n, call_args *ca) {
     size_t i, cap = n->n_kids ? n->n_kids : 1;
     int rc = RS_OK;
 
-    pos = calloc(cap, sizeof(*pos));
-    kwv = calloc(cap, sizeof(*kwv));
-    kwn = calloc(cap, sizeof(*kwn));
-    if (pos == NULL || kwv == NULL || kwn == NULL) {
+    memset(ca, 0, sizeof(*ca));
+    ca->pos = calloc(cap, sizeof(*ca->pos));
+    ca->kwv = calloc(cap, sizeof(*ca->kwv));
+    ca->kwn = calloc(cap, sizeof(*ca->kwn));
+    if (ca->pos == NULL || ca->kwv == NULL || ca->kwn == NULL)
         rc = nomem(run);
-        goto done;
-    }
     for (i = 0; i < n->n_kids && rc == RS_OK; i++) {
         const tpl_node *arg = n->kids[i];
         if (arg->kind == N_KWARG) {
-            kwn[args.n_kw] = arg->str;
-            rc = tpl_eval_expr(run, arg->a, &kwv[args.n_kw]);
-            args.n_kw += rc == RS_OK;
+            ca->kwn[ca->args.n_kw] = arg->str;
+            rc = tpl_eval_expr(run, arg->a, &ca->kwv[ca->args.n_kw]);
+            ca->args.n_kw += rc == RS_OK;
         } else {
-            rc = tpl_eval_expr(run, arg, &pos[args.n_pos]);
-            args.n_pos += rc == RS_OK;
+            rc = tpl_eval_expr(run, arg, &ca->pos[ca->args.n_pos]);
+            ca->args.n_pos += rc == RS_OK;
         }
     }
-    args.pos = pos;
-    args.kw_names = kwn;
-    args.kw_values = kwv;
+    ca->args.pos = ca->pos;
+    ca->args.kw_names = ca->kwn;
+    ca->args.kw_values = ca->kwv;
+    if (rc != RS_OK)
+        tpl_free_args(ca);
+    return rc;
+}
+
+/* Evaluate a call's arguments, then hand them to tpl_call. */
+static int eval_call(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
+    call_args ca;
+    int rc = tpl_eval_args(run, n, &ca);
+
+    if (rc != RS_OK)
+        return rc;
+    rc = tpl_call(run, n, &ca.args, NULL, out);
+    tpl_free_args(&ca);
+    return rc;
+}
+
+/* ---- methods ---- */
+
+rs_tpl_value *tpl_frame_slot(tpl_frame *f, const char *name) {
+    for (; f != NULL; f = f->parent) {
+        size_t i = f->n;
+        while (i-- > 0) {
+            if (strcmp(f->vars[i].name, name) == 0)
+                return &f->vars[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* The member x.k / x['k'] / x[i] of the value in *base, or NULL. */
+static rs_tpl_value *member_slot(rs_tpl_value *base, const tpl_node *n) {
+    const tpl_node *key = n->kind == N_ATTR ? NULL : n->b;
+    size_t i;
+
+    if (base->type == RS_TPL_DICT && (key == NULL || key->kind == N_STR)) {
+        const char *name = key ? key->str : n->str;
+        for (i = 0; i < rs_tpl_value_len(base); i++) {
+            if (strcmp(rs_tpl_dict_key(base, i), name) == 0)
+                return (rs_tpl_value *)rs_tpl_dict_value(base, i);
+        }
+    }
+    if (base->type == RS_TPL_LIST && key != NULL && key->kind == N_INT) {
+        long long len = (long long)rs_tpl_value_len(base), at = key->ival;
+        at = at < 0 ? at + len : at;
+        if (at >= 0 && at < len)
+            return (rs_tpl_value *)rs_tpl_list_get(base, (size_t)at);
+    }
+    return NULL;
+}
+
+/* A changing method on a variable (x.append) or on one member of it (ns.cols.append,
+ * d['k'].update): the variable's payload is made its own first (copy on write). *done = 0 when
+ * n->a is no such place or the method does not change anything; the caller then evaluates. */
+static int method_in_place(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
+                           rs_tpl_value *out, int *done) {
+    const tpl_node *target = n->a;
+    int nested = target->kind == N_ATTR || target->kind == N_INDEX, rc;
+    rs_tpl_value *base, *slot;
+
+    *done = 0;
+    if (!nested && target->kind != N_NAME)
+        return RS_OK;
+    if (nested && target->a->kind != N_NAME)
+        return RS_OK;
+    base = tpl_frame_slot(run->frame, nested ? target->a->str : target->str);
+    slot = base && nested ? member_slot(base, target) : base;
+    if (slot == NULL || !tpl_method_mutates(slot->type, n->str))
+        return RS_OK;
+    *done = 1;
+    if (tpl_value_make_unique(base) != RS_OK)
+        return nomem(run);
+    slot = nested ? member_slot(base, target) : base;
+    if (tpl_value_make_unique(slot) != RS_OK)
+        return nomem(run);
+    rc = tpl_call_method(run, n, slot, args, RS_TPL_MAX_DEPTH - nested, out);
+    if (nested)
+        tpl_value_recompute_depth(base);
+    return rc;
+}
+
+static int eval_method(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
+    rs_tpl_value obj = rs_tpl_none();
+    call_args ca;
+    int rc = tpl_eval_args(run, n, &ca), done = 0;
+
     if (rc == RS_OK)
-        rc = tpl_call(run, n, &args, out);
-done:
-    for (i = 0; i < args.n_pos; i++)
-        rs_tpl_value_free(&pos[i]);
-    for (i = 0; i < args.n_kw; i++)
-        rs_tpl_value_free(&kwv[i]);
-    free(pos);
-    free(kwv);
-    free(kwn);
+        rc = tpl_call_namespace(run, n, &ca.args, NULL, out, &done);
+    if (rc == RS_OK && !done)
+        rc = method_in_place(run, n, &ca.args, out, &done);
+    if (rc == RS_OK && !done)
+        rc = tpl_eval_expr(run, n->a, &obj);
+    /* A change to a temporary would be lost without a word; only deeper paths get here. */
+    if (rc == RS_OK && !done && tpl_method_mutates(obj.type, n->str) &&
+        (n->a->kind == N_ATTR || n->a->kind == N_INDEX))
+        rc = tpl_run_error(run, n, RS_EINVAL,
+                           "%s() can change a variable or one member of it, not a value nested "
+                           "deeper: {%% set %%} it into a variable first",
+                           n->str);
+    if (rc == RS_OK && !done)
+        rc = tpl_call_method(run, n, &obj, &ca.args, RS_TPL_MAX_DEPTH, out);
+    rs_tpl_value_free(&obj);
+    tpl_free_args(&ca);
+    return rc;
+}
+
+/* f(x)(y): call what f(x) gave, which must be a macro (adapter.dispatch('m')(args)). */
+static int eval_callval(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
+    rs_tpl_value callee = rs_tpl_none();
+    call_args ca;
+    int rc = tpl_eval_expr(run, n->a, &callee);
+
+    if (rc == RS_OK && callee.type != RS_TPL_MACRO)
+        rc = tpl_run_error(run, n, RS_EINVAL, "%s is not callable", rs_tpl_type_name(callee.type));
+    if (rc == RS_OK && (rc = tpl_eval_args(run, n, &ca)) == RS_OK) {
+        rc = tpl_call_macro(run, n, &callee, &ca.args, NULL, out);
+        tpl_free_args(&ca);
+    }
+    rs_tpl_value_free(&callee);
     return rc;
 }
 
@@ -629,6 +751,10 @@ static int eval_any(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_value 
         return eval_index(run, n, out);
     case N_CALL:
         return eval_call(run, n, out);
+    case N_METHOD:
+        return eval_method(run, n, out);
+    case N_CALLVAL:
+        return eval_callval(run, n, out);
     case N_FILTER:
         return tpl_filter(run, n, out);
     case N_TEST:
@@ -697,7 +823,7 @@ static int loop_items(tpl_run *run, const tpl_node *at, rs_tpl_value *seq, rs_tp
     return RS_OK;
 }
 
-static int loop_object(size_t i, size_t len, rs_tpl_value *out) {
+static int loop_object(const rs_tpl_value *items, size_t i, size_t len, rs_tpl_value *out) {
     int rc = rs_tpl_dict(out);
     long long n = (long long)len, k = (long long)i;
 
@@ -715,8 +841,29 @@ static int loop_object(size_t i, size_t len, rs_tpl_value *out) {
         rc = rs_tpl_dict_set(out, "last", rs_tpl_bool(i + 1 == len));
     if (rc == RS_OK)
         rc = rs_tpl_dict_set(out, "length", rs_tpl_int(n));
+    if (rc == RS_OK && i > 0)
+        rc = rs_tpl_dict_set(out, "previtem", rs_tpl_value_copy(rs_tpl_list_get(items, i - 1)));
+    if (rc == RS_OK && i + 1 < len)
+        rc = rs_tpl_dict_set(out, "nextitem", rs_tpl_value_copy(rs_tpl_list_get(items, i + 1)));
     if (rc != RS_OK)
         rs_tpl_value_free(out);
+    return rc;
+}
+
+/* Bind a for loop's or a set's names: one takes the value, several unpack a list of as many. */
+static int bind_targets(tpl_run *run, tpl_frame *f, const tpl_node *n, const rs_tpl_value *v) {
+    size_t i;
+    int rc = RS_OK;
+
+    if (n->n_kids == 0)
+        return tpl_frame_set(run, f, n->str, rs_tpl_value_copy(v));
+    if (v->type != RS_TPL_LIST || rs_tpl_value_len(v) != n->n_kids)
+        return tpl_run_error(run, n, RS_EINVAL, "cannot unpack %s into %zu names",
+                             v->type == RS_TPL_LIST ? "a list of another length"
+                                                    : rs_tpl_type_name(v->type),
+                             n->n_kids);
+    for (i = 0; rc == RS_OK && i < n->n_kids; i++)
+        rc = tpl_frame_set(run, f, n->kids[i]->str, rs_tpl_value_copy(rs_tpl_list_get(v, i)));
     return rc;
 }
 
@@ -732,16 +879,16 @@ static int exec_for(tpl_run *run, const tpl_node *n) {
         tpl_frame frame = {NULL, 0, 0, run->frame};
         rc = tpl_step(run, n);
         if (rc == RS_OK)
-            rc = frame_set(run, &frame, n->str, rs_tpl_value_copy(rs_tpl_list_get(&items, i)));
+            rc = bind_targets(run, &frame, n, rs_tpl_list_get(&items, i));
         if (rc == RS_OK)
-            rc = loop_object(i, len, &loop) == RS_OK ? RS_OK : nomem(run);
+            rc = loop_object(&items, i, len, &loop) == RS_OK ? RS_OK : nomem(run);
         if (rc == RS_OK)
-            rc = frame_set(run, &frame, "loop", loop);
+            rc = tpl_frame_set(run, &frame, "loop", loop);
         run->frame = &frame;
         if (rc == RS_OK)
             rc = exec_body(run, n->body, n->n_body);
         run->frame = frame.parent;
-        frame_free(&frame);
+        tpl_frame_free(&frame);
     }
     if (rc == RS_OK && len == 0 && n->b != NULL)
         rc = exec_body(run, n->b->body, n->b->n_body);
@@ -770,6 +917,48 @@ static int exec_if(tpl_run *run, const tpl_node *n) {
     return RS_OK;
 }
 
+int tpl_capture(tpl_run *run, tpl_node *const *body, size_t n, rs_tpl_value *out) {
+    rs_buf saved = run->out;
+    int rc;
+
+    rs_buf_init(&run->out);
+    rc = exec_body(run, body, n);
+    if (rc == RS_OK &&
+        (run->out.oom || rs_tpl_string(out, rs_buf_cstr(&run->out), run->out.len) != RS_OK))
+        rc = nomem(run);
+    rs_buf_free(&run->out);
+    run->out = saved;
+    return rc;
+}
+
+/* {% set ns.x = v %}: a member of a dict variable (a namespace()), changed in place. */
+static int exec_setattr(tpl_run *run, const tpl_node *n) {
+    rs_tpl_value *slot = tpl_frame_slot(run->frame, n->a->str), v = rs_tpl_none();
+    int rc;
+
+    if (slot == NULL)
+        return tpl_run_error(run, n->a, RS_EINVAL, "unknown name '%s'", n->a->str);
+    if (slot->type != RS_TPL_DICT)
+        return tpl_run_error(run, n->a, RS_EINVAL,
+                             "cannot set attribute '%s' on %s '%s': use namespace()", n->str,
+                             rs_tpl_type_name(slot->type), n->a->str);
+    rc = tpl_eval_expr(run, n->b, &v);
+    if (rc != RS_OK)
+        return rc;
+    slot = tpl_frame_slot(run->frame, n->a->str); /* evaluating v may have moved it */
+    if (slot == NULL || slot->type != RS_TPL_DICT) {
+        rs_tpl_value_free(&v);
+        return tpl_run_error(run, n->a, RS_EINVAL, "'%s' changed while its attribute was set",
+                             n->a->str);
+    }
+    if (tpl_value_make_unique(slot) != RS_OK) {
+        rs_tpl_value_free(&v);
+        return nomem(run);
+    }
+    rc = rs_tpl_dict_set(slot, n->str, v);
+    return rc == RS_OK ? RS_OK : value_error(run, n, rc);
+}
+
 static int exec_stmt(tpl_run *run, const tpl_node *n) {
     rs_tpl_value v = rs_tpl_none();
     int rc = tpl_step(run, n);
@@ -793,7 +982,23 @@ static int exec_stmt(tpl_run *run, const tpl_node *n) {
         return exec_for(run, n);
     case N_SET:
         rc = tpl_eval_expr(run, n->a, &v);
-        return rc == RS_OK ? frame_set(run, run->frame, n->str, v) : rc;
+        if (rc == RS_OK)
+            rc = bind_targets(run, run->frame, n, &v);
+        rs_tpl_value_free(&v);
+        return rc;
+    case N_SETATTR:
+        return exec_setattr(run, n);
+    case N_SETBLOCK:
+        rc = tpl_capture(run, n->body, n->n_body, &v);
+        return rc == RS_OK ? tpl_frame_set(run, run->frame, n->str, v) : rc;
+    case N_DO:
+        rc = tpl_eval_expr(run, n->a, &v);
+        rs_tpl_value_free(&v);
+        return rc;
+    case N_MACRO:
+        return tpl_exec_macro_def(run, n);
+    case N_CALLBLOCK:
+        return tpl_exec_callblock(run, n);
     }
     return tpl_run_error(run, n, RS_EINTERNAL, "bad statement node %d", n->kind);
 }
@@ -821,6 +1026,8 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
     run.max_output = env && env->max_output ? env->max_output : RS_TPL_DEFAULT_MAX_OUTPUT;
     run.max_steps = env && env->max_steps > 0 ? env->max_steps : RS_TPL_DEFAULT_MAX_STEPS;
     run.frame = &globals;
+    run.def_root = &globals;
+    run.returned = rs_tpl_none();
     run.res = res;
     run.err = err;
     rc = rs_tpl_dict(&res->config) == RS_OK ? RS_OK : nomem(&run);
@@ -832,6 +1039,7 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
             rc = nomem(&run);
     }
     rs_buf_free(&run.out);
-    frame_free(&globals);
+    tpl_frame_free(&globals);
+    rs_tpl_value_free(&run.returned);
     return rc;
 }

@@ -54,7 +54,7 @@ static int push(lexer *lx, int kind, size_t start, size_t len, int line, int col
         size_t ncap = t->cap ? t->cap * 2 : 64;
         tpl_token *v = realloc(t->v, ncap * sizeof(*v));
         if (v == NULL)
-            return rs_err_set(lx->err, RS_ENOMEM, "model '%s': out of memory", lx->model);
+            return rs_err_set(lx->err, RS_ENOMEM, "%s: out of memory", lx->model);
         t->v = v;
         t->cap = ncap;
     }

@@ -14,7 +14,8 @@
 #include <string.h>
 
 typedef struct parser {
-    const char *model;
+    const char *model; /* the template's label */
+    const char *src;
     const tpl_token *toks;
     size_t n, pos;
     int depth;
@@ -26,6 +27,7 @@ static int parse_or(parser *p, tpl_node **out);
 static int parse_unary(parser *p, tpl_node **out);
 static int parse_body(parser *p, tpl_node ***body, size_t *n_body, const char *const *enders,
                       const tpl_token *opener, const char *opener_tag, int *which);
+static int parse_targets(parser *p, tpl_node *n, const char *what);
 
 void tpl_node_free(tpl_node *n) {
     size_t i;
@@ -110,7 +112,7 @@ static int expect_op(parser *p, const char *op, const char *what) {
 }
 
 static int nomem(parser *p) {
-    return rs_err_set(p->err, RS_ENOMEM, "model '%s': out of memory", p->model);
+    return rs_err_set(p->err, RS_ENOMEM, "%s: out of memory", p->model);
 }
 
 static int enter(parser *p) {
@@ -301,18 +303,50 @@ static int parse_literal_name(parser *p, tpl_node *n, const tpl_token *t) {
     return set_str(p, n, t->text, t->len);
 }
 
+/* '(' expr ')' or a tuple '(a, b)' / '()', which is a list here. */
+static int parse_paren(parser *p, const tpl_token *open, tpl_node **out) {
+    tpl_node *first = NULL, *list;
+    int rc;
+
+    next(p);
+    if (!is_op(peek(p), ")")) {
+        rc = parse_expr(p, &first);
+        if (rc != RS_OK)
+            return rc;
+        if (is_op(peek(p), ")")) {
+            next(p);
+            *out = first;
+            return RS_OK;
+        }
+        if (!is_op(peek(p), ",")) {
+            tpl_node_free(first);
+            return expected(p, "',' or ')'");
+        }
+        next(p);
+    }
+    list = node_new(p, N_LIST, open);
+    if (list == NULL) {
+        tpl_node_free(first);
+        return RS_ENOMEM;
+    }
+    rc = first ? add_node(p, &list->kids, &list->n_kids, first) : RS_OK;
+    if (rc == RS_OK)
+        rc = parse_items(p, list, ")", 0);
+    if (rc != RS_OK) {
+        tpl_node_free(list);
+        return rc;
+    }
+    *out = list;
+    return RS_OK;
+}
+
 static int parse_primary(parser *p, tpl_node **out) {
     const tpl_token *t = peek(p);
     tpl_node *n;
     int rc;
 
-    if (is_op(t, "(")) {
-        next(p);
-        rc = parse_expr(p, out);
-        if (rc == RS_OK)
-            rc = expect_op(p, ")", "')'");
-        return rc;
-    }
+    if (is_op(t, "("))
+        return parse_paren(p, t, out);
     if (t->kind != TK_NAME && t->kind != TK_STRING && t->kind != TK_INT && t->kind != TK_FLOAT &&
         !is_op(t, "[") && !is_op(t, "{"))
         return expected(p, "an expression");
@@ -371,15 +405,40 @@ static int parse_postfix_one(parser *p, tpl_node **cur, const tpl_token *t) {
             rc = expect_op(p, "]", "']'");
         return rc;
     }
-    /* '(' : only a bare name can be called; the name node becomes the call node. */
-    if ((*cur)->kind != N_NAME)
-        return error_at(p, t, "only named functions can be called");
+    /* '(' : a bare name becomes a call node, a.b a method call; anything else calls the value
+     * (adapter.dispatch('x')(args)). */
     next(p);
-    (*cur)->kind = N_CALL;
+    if ((*cur)->kind == N_NAME) {
+        (*cur)->kind = N_CALL;
+    } else if ((*cur)->kind == N_ATTR) {
+        (*cur)->kind = N_METHOD;
+    } else {
+        rc = wrap(p, cur, N_CALLVAL, t);
+        if (rc != RS_OK)
+            return rc;
+    }
     return parse_args(p, *cur);
 }
 
-/* '| name(args)' and 'is [not] name' after a primary. */
+/* Jinja's 'x is divisibleby 3' / 'x is sameas none': a test's single argument written without
+ * parentheses; a literal or a name that is not an operator word. */
+static int starts_test_arg(const tpl_token *t) {
+    static const char *const words[] = {"and", "or", "not", "in", "is", "if", "else", NULL};
+    size_t i;
+
+    if (t->kind == TK_STRING || t->kind == TK_INT || t->kind == TK_FLOAT || is_op(t, "[") ||
+        is_op(t, "{"))
+        return 1;
+    if (t->kind != TK_NAME)
+        return 0;
+    for (i = 0; words[i] != NULL; i++) {
+        if (is_name(t, words[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* '| name(args)' and 'is [not] name [(args) | arg]' after a primary. */
 static int parse_filter_or_test(parser *p, tpl_node **cur) {
     const tpl_token *t = peek(p);
     int rc, negated = 0;
@@ -396,9 +455,14 @@ static int parse_filter_or_test(parser *p, tpl_node **cur) {
         rc = set_str(p, *cur, peek(p)->text, peek(p)->len);
     (*cur)->ival = negated;
     next(p);
-    if (rc == RS_OK && (*cur)->kind == N_FILTER && is_op(peek(p), "(")) {
+    if (rc == RS_OK && is_op(peek(p), "(")) {
         next(p);
         rc = parse_args(p, *cur);
+    } else if (rc == RS_OK && (*cur)->kind == N_TEST && starts_test_arg(peek(p))) {
+        tpl_node *arg = NULL;
+        rc = parse_primary(p, &arg);
+        if (rc == RS_OK)
+            rc = add_node(p, &(*cur)->kids, &(*cur)->n_kids, arg);
     }
     return rc;
 }
@@ -617,10 +681,7 @@ static int parse_for(parser *p, const tpl_token *open, tpl_node *n) {
     static const char *const last[] = {"endfor", NULL};
     int which = 0, rc;
 
-    if (peek(p)->kind != TK_NAME || is_name(peek(p), "in"))
-        return expected(p, "a loop variable name");
-    rc = set_str(p, n, peek(p)->text, peek(p)->len);
-    next(p);
+    rc = parse_targets(p, n, "a loop variable name");
     if (rc == RS_OK && !is_name(peek(p), "in"))
         return expected(p, "'in'");
     next(p);
@@ -642,51 +703,298 @@ static int parse_for(parser *p, const tpl_token *open, tpl_node *n) {
     return rc == RS_OK ? expect_block_end(p) : rc;
 }
 
-static int parse_set(parser *p, tpl_node *n) {
+/* Comma-separated names after 'for' or 'set' when there are several (for k, v in ...): the
+ * first goes to n->str, all of them into n->kids as N_NAME. */
+static int parse_targets(parser *p, tpl_node *n, const char *what) {
     int rc;
 
-    if (peek(p)->kind != TK_NAME)
-        return expected(p, "a variable name");
+    if (peek(p)->kind != TK_NAME || is_name(peek(p), "in"))
+        return expected(p, what);
     rc = set_str(p, n, peek(p)->text, peek(p)->len);
-    next(p);
+    if (rc != RS_OK)
+        return rc;
+    if (!is_op(&p->toks[p->pos + 1], ",")) {
+        next(p);
+        return RS_OK;
+    }
+    while (rc == RS_OK) {
+        tpl_node *name = node_new(p, N_NAME, peek(p));
+        if (name == NULL)
+            return RS_ENOMEM;
+        rc = set_str(p, name, peek(p)->text, peek(p)->len);
+        if (rc != RS_OK) {
+            tpl_node_free(name);
+            return rc;
+        }
+        rc = add_node(p, &n->kids, &n->n_kids, name);
+        next(p);
+        if (rc != RS_OK || !is_op(peek(p), ","))
+            break;
+        next(p);
+        if (peek(p)->kind != TK_NAME || is_name(peek(p), "in"))
+            return expected(p, what);
+    }
+    return rc;
+}
+
+/* {% set x = v %}, {% set a, b = v %}, {% set ns.x = v %}, {% set x %}...{% endset %} */
+static int parse_set(parser *p, const tpl_token *open, tpl_node *n) {
+    static const char *const enders[] = {"endset", NULL};
+    int rc, which = 0;
+
+    rc = parse_targets(p, n, "a variable name");
+    if (rc == RS_OK && n->n_kids == 0 && is_op(peek(p), ".")) {
+        tpl_node *target = node_new(p, N_NAME, open);
+        if (target == NULL)
+            return RS_ENOMEM;
+        target->line = p->toks[p->pos - 1].line;
+        target->column = p->toks[p->pos - 1].column;
+        target->str = n->str;
+        target->len = n->len;
+        n->str = NULL;
+        n->a = target;
+        n->kind = N_SETATTR;
+        next(p);
+        if (peek(p)->kind != TK_NAME)
+            return expected(p, "an attribute name");
+        rc = set_str(p, n, peek(p)->text, peek(p)->len);
+        next(p);
+    }
+    if (rc == RS_OK && n->kind == N_SET && n->n_kids == 0 && peek(p)->kind == TK_BLOCK_END) {
+        n->kind = N_SETBLOCK;
+        next(p);
+        rc = parse_body(p, &n->body, &n->n_body, enders, open, "set", &which);
+        return rc == RS_OK ? expect_block_end(p) : rc;
+    }
     if (rc == RS_OK)
         rc = expect_op(p, "=", "'='");
     if (rc == RS_OK)
-        rc = parse_expr(p, &n->a);
+        rc = parse_expr(p, n->kind == N_SETATTR ? &n->b : &n->a);
     if (rc == RS_OK)
         rc = expect_block_end(p);
     return rc;
+}
+
+static int parse_do(parser *p, tpl_node *n) {
+    int rc = parse_expr(p, &n->a);
+    return rc == RS_OK ? expect_block_end(p) : rc;
+}
+
+/* Byte offset in the source of where a token starts / ends. */
+static size_t tok_begin(const parser *p, const tpl_token *t) {
+    return (size_t)(t->text - p->src);
+}
+
+/* '(' name [= default], ... ')' of a macro or a call block, into n->kids as N_PARAM. */
+static int parse_params(parser *p, tpl_node *n) {
+    int rc = expect_op(p, "(", "'('");
+
+    while (rc == RS_OK && !is_op(peek(p), ")")) {
+        tpl_node *param;
+        size_t i;
+        if (peek(p)->kind != TK_NAME)
+            return expected(p, "a parameter name");
+        for (i = 0; i < n->n_kids; i++) {
+            if (n->kids[i]->len == peek(p)->len &&
+                memcmp(n->kids[i]->str, peek(p)->text, peek(p)->len) == 0)
+                return error_at(p, peek(p), "duplicate parameter '%s'", n->kids[i]->str);
+        }
+        param = node_new(p, N_PARAM, peek(p));
+        if (param == NULL)
+            return RS_ENOMEM;
+        rc = set_str(p, param, peek(p)->text, peek(p)->len);
+        next(p);
+        if (rc == RS_OK && is_op(peek(p), "=")) {
+            next(p);
+            rc = parse_expr(p, &param->a);
+        } else if (rc == RS_OK && n->n_kids > 0 && n->kids[n->n_kids - 1]->a != NULL) {
+            rc = error_at(p, &p->toks[p->pos - 1],
+                          "parameter without a default follows one with a default");
+        }
+        if (rc != RS_OK) {
+            tpl_node_free(param);
+            return rc;
+        }
+        rc = add_node(p, &n->kids, &n->n_kids, param);
+        if (rc == RS_OK && is_op(peek(p), ","))
+            next(p);
+        else if (rc == RS_OK && !is_op(peek(p), ")"))
+            return expected(p, "',' or ')'");
+    }
+    if (rc == RS_OK)
+        next(p);
+    return rc;
+}
+
+/* Flags of a macro whose body reads varargs / kwargs (Jinja gives those only then). */
+static int names_used(const tpl_node *n) {
+    int flags = 0;
+    size_t i;
+
+    if (n == NULL)
+        return 0;
+    if (n->kind == N_NAME && strcmp(n->str, "varargs") == 0)
+        flags |= TPL_MACRO_VARARGS;
+    if (n->kind == N_NAME && strcmp(n->str, "kwargs") == 0)
+        flags |= TPL_MACRO_KWARGS;
+    if (n->kind == N_MACRO)
+        return 0; /* a nested macro has its own */
+    flags |= names_used(n->a) | names_used(n->b) | names_used(n->c);
+    for (i = 0; i < n->n_kids; i++)
+        flags |= names_used(n->kids[i]);
+    for (i = 0; i < n->n_body; i++)
+        flags |= names_used(n->body[i]);
+    return flags;
+}
+
+int tpl_macro_flags(const tpl_node *macro) {
+    int flags = 0;
+    size_t i;
+
+    for (i = 0; i < macro->n_body; i++)
+        flags |= names_used(macro->body[i]);
+    for (i = 0; i < macro->n_kids; i++)
+        flags |= names_used(macro->kids[i]->a);
+    return flags;
+}
+
+/* The raw text of a block's body, between its opening tag's '%}' (the token before pos_open)
+ * and its closing tag's '{%', with the whitespace control of both tags applied. */
+static void body_span(parser *p, const tpl_token *open_end, const tpl_token *close_begin,
+                      size_t *begin, size_t *end) {
+    size_t b = tok_begin(p, open_end) + open_end->len, e = tok_begin(p, close_begin);
+
+    if (open_end->len == 3 && open_end->text[0] == '-') {
+        while (b < e && strchr(" \t\r\n\v\f", p->src[b]))
+            b++;
+    }
+    if (close_begin->text[2] == '-') {
+        while (e > b && strchr(" \t\r\n\v\f", p->src[e - 1]))
+            e--;
+    }
+    *begin = b;
+    *end = e;
+}
+
+/* {% macro name(params) %}body{% endmacro %}, and {% test name(params) %}...{% endtest %}. */
+static int parse_macro(parser *p, const tpl_token *open, int is_test, tpl_node *n) {
+    static const char *const macro_end[] = {"endmacro", NULL}, *const test_end[] = {"endtest",
+                                                                                    NULL};
+    const tpl_token *open_end;
+    int rc, which = 0;
+
+    if (peek(p)->kind != TK_NAME)
+        return expected(p, is_test ? "a test name" : "a macro name");
+    rc = set_str(p, n, peek(p)->text, peek(p)->len);
+    next(p);
+    n->ival = is_test ? TPL_MACRO_TEST : 0;
+    if (rc == RS_OK && is_op(peek(p), "("))
+        n->args_begin = tok_begin(p, peek(p)) + 1;
+    if (rc == RS_OK)
+        rc = parse_params(p, n);
+    if (rc != RS_OK)
+        return rc;
+    n->args_end = tok_begin(p, &p->toks[p->pos - 1]);
+    if (peek(p)->kind != TK_BLOCK_END)
+        return expected(p, "'%}'");
+    open_end = next(p);
+    rc = parse_body(p, &n->body, &n->n_body, is_test ? test_end : macro_end, open,
+                    is_test ? "test" : "macro", &which);
+    if (rc != RS_OK)
+        return rc;
+    body_span(p, open_end, &p->toks[p->pos - 2], &n->body_begin, &n->body_end);
+    n->ival |= tpl_macro_flags(n);
+    return expect_block_end(p);
+}
+
+/* {% call [(params)] name(args) %}body{% endcall %}: the body is caller() inside name. */
+static int parse_callblock(parser *p, const tpl_token *open, tpl_node *n) {
+    static const char *const enders[] = {"endcall", NULL};
+    int rc = RS_OK, which = 0;
+
+    if (is_op(peek(p), "("))
+        rc = parse_params(p, n);
+    if (rc == RS_OK)
+        rc = parse_postfix(p, &n->a);
+    if (rc != RS_OK)
+        return rc;
+    if (n->a->kind != N_CALL && n->a->kind != N_METHOD && n->a->kind != N_CALLVAL)
+        return tpl_error_at(p->err, RS_EINVAL, p->model, n->a->line, n->a->column,
+                            "{%% call %%} needs a macro call, such as {%% call m(x) %%}");
+    rc = expect_block_end(p);
+    if (rc == RS_OK)
+        rc = parse_body(p, &n->body, &n->n_body, enders, open, "call", &which);
+    return rc == RS_OK ? expect_block_end(p) : rc;
+}
+
+/* A tag's name that closes or continues some block: an error where no block waits for it. */
+static int is_closing_tag(const char *tag) {
+    static const char *const names[] = {"endif",    "endfor",  "elif",    "else", "endset",
+                                        "endmacro", "endtest", "endcall", NULL};
+    size_t i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strcmp(tag, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int misplaced_tag(parser *p, const tpl_token *name, const tpl_token *opener,
+                         const char *opener_tag) {
+    char tag[48];
+
+    snprintf(tag, sizeof(tag), "%.*s", name->len > 40 ? 40 : (int)name->len, name->text);
+    if (!is_closing_tag(tag))
+        return error_at(p, name, "unknown tag '%s'", tag);
+    if (opener == NULL)
+        return error_at(p, name, "unexpected {%% %s %%}", tag);
+    return tpl_error_at(p->err, RS_EINVAL, p->model, name->line, name->column,
+                        "unexpected {%% %s %%} inside {%% %s %%} opened at line %d column %d", tag,
+                        opener_tag, opener->line, opener->column);
 }
 
 /* A tag after '{%' whose name is not one the enclosing block waits for. */
 static int parse_tag(parser *p, const tpl_token *open, const tpl_token *opener,
                      const char *opener_tag, tpl_node **out) {
     const tpl_token *name = next(p);
-    int kind = is_name(name, "if") ? N_IF : is_name(name, "for") ? N_FOR : N_SET;
+    int kind = is_name(name, "if")                               ? N_IF
+               : is_name(name, "for")                            ? N_FOR
+               : is_name(name, "set")                            ? N_SET
+               : is_name(name, "do")                             ? N_DO
+               : is_name(name, "macro") || is_name(name, "test") ? N_MACRO
+               : is_name(name, "call")                           ? N_CALLBLOCK
+                                                                 : -1;
     tpl_node *n;
     int rc;
 
-    if (!is_name(name, "if") && !is_name(name, "for") && !is_name(name, "set")) {
-        char tag[48];
-        snprintf(tag, sizeof(tag), "%.*s", name->len > 40 ? 40 : (int)name->len, name->text);
-        if (strcmp(tag, "endif") && strcmp(tag, "endfor") && strcmp(tag, "elif") &&
-            strcmp(tag, "else"))
-            return error_at(p, name, "unknown tag '%s'", tag);
-        if (opener == NULL)
-            return error_at(p, name, "unexpected {%% %s %%}", tag);
-        return tpl_error_at(p->err, RS_EINVAL, p->model, name->line, name->column,
-                            "unexpected {%% %s %%} inside {%% %s %%} opened at line %d column %d",
-                            tag, opener_tag, opener->line, opener->column);
-    }
+    if (kind < 0)
+        return misplaced_tag(p, name, opener, opener_tag);
     rc = enter(p);
     if (rc != RS_OK)
         return rc;
     n = node_new(p, kind, open);
     if (n == NULL)
         return RS_ENOMEM;
-    rc = kind == N_IF    ? parse_if(p, open, n)
-         : kind == N_FOR ? parse_for(p, open, n)
-                         : parse_set(p, n);
+    switch (kind) {
+    case N_IF:
+        rc = parse_if(p, open, n);
+        break;
+    case N_FOR:
+        rc = parse_for(p, open, n);
+        break;
+    case N_SET:
+        rc = parse_set(p, open, n);
+        break;
+    case N_MACRO:
+        rc = parse_macro(p, open, is_name(name, "test"), n);
+        break;
+    case N_CALLBLOCK:
+        rc = parse_callblock(p, open, n);
+        break;
+    default:
+        rc = parse_do(p, n);
+    }
     p->depth--;
     if (rc != RS_OK) {
         tpl_node_free(n);
@@ -755,8 +1063,8 @@ static int parse_body(parser *p, tpl_node ***body, size_t *n_body, const char *c
     }
 }
 
-int tpl_parse(rs_template *t, const tpl_tokens *toks, rs_err *err) {
-    parser p = {t->model, toks->v, toks->n, 0, 0, err};
+int tpl_parse(rs_template *t, const char *src, const tpl_tokens *toks, rs_err *err) {
+    parser p = {t->label, src, toks->v, toks->n, 0, 0, err};
     int which = -1;
     return parse_body(&p, &t->body, &t->n_body, NULL, NULL, NULL, &which);
 }

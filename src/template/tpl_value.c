@@ -8,12 +8,13 @@
 
 struct rs_tpl_obj {
     int refs;
-    int depth;           /* 0 for strings; 1 + the deepest item for lists and dicts */
-    size_t len;          /* STRING: bytes; LIST, DICT: entries */
-    size_t cap;          /* allocated entries of items / keys */
-    char *str;           /* STRING: the bytes, NUL-terminated; DICT: display text or NULL */
-    rs_tpl_value *items; /* LIST: items; DICT: values */
-    char **keys;         /* DICT: keys */
+    int depth;              /* 0 for strings; 1 + the deepest item for lists and dicts */
+    size_t len;             /* STRING: bytes; LIST, DICT: entries */
+    size_t cap;             /* allocated entries of items / keys */
+    char *str;              /* STRING: the bytes, NUL-terminated; DICT: display text or NULL */
+    rs_tpl_value *items;    /* LIST: items; DICT: values */
+    char **keys;            /* DICT: keys */
+    tpl_callable *callable; /* MACRO: what a call runs; str is the macro's name */
 };
 
 rs_tpl_value rs_tpl_none(void) {
@@ -45,7 +46,8 @@ rs_tpl_value rs_tpl_float(double f) {
 }
 
 static int is_obj(const rs_tpl_value *v) {
-    return v->type == RS_TPL_STRING || v->type == RS_TPL_LIST || v->type == RS_TPL_DICT;
+    return v->type == RS_TPL_STRING || v->type == RS_TPL_LIST || v->type == RS_TPL_DICT ||
+           v->type == RS_TPL_MACRO;
 }
 
 static int obj_new(rs_tpl_value *out, rs_tpl_type type) {
@@ -221,6 +223,7 @@ void rs_tpl_value_free(rs_tpl_value *v) {
             free(o->items);
             free(o->keys);
             free(o->str);
+            free(o->callable);
             free(o);
         }
     }
@@ -295,6 +298,8 @@ const char *rs_tpl_type_name(rs_tpl_type t) {
         return "list";
     case RS_TPL_DICT:
         return "dict";
+    case RS_TPL_MACRO:
+        return "macro";
     }
     return "?";
 }
@@ -311,6 +316,8 @@ int tpl_truthy(const rs_tpl_value *v) {
     case RS_TPL_LIST:
     case RS_TPL_DICT:
         return v->u.obj->len != 0;
+    case RS_TPL_MACRO:
+        return 1;
     default:
         return 0;
     }
@@ -365,6 +372,8 @@ int tpl_values_equal(const rs_tpl_value *a, const rs_tpl_value *b) {
                 return 0;
         }
         return 1;
+    case RS_TPL_MACRO:
+        return a->u.obj == b->u.obj;
     default:
         return 0;
     }
@@ -504,6 +513,12 @@ int tpl_value_write(const rs_tpl_value *v, rs_buf *b, int repr, size_t limit) {
         if (v->u.obj->str != NULL)
             return put_limited(b, v->u.obj->str, strlen(v->u.obj->str), limit);
         return write_container(v, b, limit);
+    case RS_TPL_MACRO: {
+        int rc = put_limited(b, "<macro ", 7, limit);
+        if (rc == RS_OK)
+            rc = repr_string(b, v->u.obj->str, strlen(v->u.obj->str), limit);
+        return rc == RS_OK ? put_limited(b, ">", 1, limit) : rc;
+    }
     }
     return RS_EINTERNAL;
 }
@@ -545,4 +560,160 @@ int rs_tpl_args_string(const rs_tpl_args *args, size_t i, const char *fname, con
                           i + 1, rs_tpl_type_name(args->pos[i].type));
     *s = args->pos[i].u.obj->str;
     return RS_OK;
+}
+
+/* ---- changing values in place (tpl_methods.c, {% set ns.x %}) ---- */
+
+/* A shallow copy of a list or dict: new payload, the same items with one more reference each. */
+static int obj_clone(const rs_tpl_value *v, rs_tpl_value *out) {
+    const rs_tpl_obj *o = v->u.obj;
+    rs_tpl_obj *c;
+    size_t i;
+    int rc = obj_new(out, v->type);
+
+    if (rc != RS_OK)
+        return rc;
+    c = out->u.obj;
+    c->items = o->len ? malloc(o->len * sizeof(*c->items)) : NULL;
+    c->keys = o->keys && o->len ? malloc(o->len * sizeof(*c->keys)) : NULL;
+    c->str = o->str ? strdup(o->str) : NULL;
+    if ((o->len && c->items == NULL) || (o->keys && o->len && c->keys == NULL) ||
+        (o->str && c->str == NULL)) {
+        rs_tpl_value_free(out);
+        return RS_ENOMEM;
+    }
+    c->cap = o->len;
+    c->depth = o->depth;
+    for (i = 0; i < o->len; i++) {
+        if (c->keys != NULL && (c->keys[i] = strdup(o->keys[i])) == NULL) {
+            rs_tpl_value_free(out); /* frees the i items and keys copied so far */
+            return RS_ENOMEM;
+        }
+        c->items[i] = rs_tpl_value_copy(&o->items[i]);
+        c->len = i + 1;
+    }
+    return RS_OK;
+}
+
+int tpl_value_make_unique(rs_tpl_value *slot) {
+    rs_tpl_value copy;
+    int rc;
+
+    if ((slot->type != RS_TPL_LIST && slot->type != RS_TPL_DICT) || slot->u.obj->refs == 1)
+        return RS_OK;
+    rc = obj_clone(slot, &copy);
+    if (rc != RS_OK)
+        return rc;
+    rs_tpl_value_free(slot);
+    *slot = copy;
+    return RS_OK;
+}
+
+int tpl_list_insert(rs_tpl_value *list, size_t at, rs_tpl_value item) {
+    rs_tpl_obj *o = list->u.obj;
+    int rc = rs_tpl_list_append(list, item);
+
+    if (rc != RS_OK || at >= o->len - 1)
+        return rc;
+    item = o->items[o->len - 1];
+    memmove(&o->items[at + 1], &o->items[at], (o->len - 1 - at) * sizeof(*o->items));
+    o->items[at] = item;
+    return RS_OK;
+}
+
+void tpl_list_take(rs_tpl_value *list, size_t at, rs_tpl_value *out) {
+    rs_tpl_obj *o = list->u.obj;
+
+    *out = o->items[at];
+    memmove(&o->items[at], &o->items[at + 1], (o->len - at - 1) * sizeof(*o->items));
+    o->len--;
+}
+
+int tpl_dict_take(rs_tpl_value *dict, const char *key, rs_tpl_value *out) {
+    rs_tpl_obj *o = dict->u.obj;
+    size_t i;
+
+    for (i = 0; i < o->len; i++) {
+        if (strcmp(o->keys[i], key) == 0) {
+            *out = o->items[i];
+            free(o->keys[i]);
+            memmove(&o->items[i], &o->items[i + 1], (o->len - i - 1) * sizeof(*o->items));
+            memmove(&o->keys[i], &o->keys[i + 1], (o->len - i - 1) * sizeof(*o->keys));
+            o->len--;
+            return RS_OK;
+        }
+    }
+    return RS_ENOTFOUND;
+}
+
+/* ASCII case folding for sort(case_sensitive=false), as Jinja lowers both sides. */
+static int casecmp_bytes(const char *a, size_t alen, const char *b, size_t blen) {
+    size_t i, n = alen < blen ? alen : blen;
+
+    for (i = 0; i < n; i++) {
+        int x = (unsigned char)a[i], y = (unsigned char)b[i];
+        x = x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x;
+        y = y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y;
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return alen < blen ? -1 : alen > blen;
+}
+
+int tpl_values_compare(const rs_tpl_value *a, const rs_tpl_value *b, int fold_case) {
+    if (is_number(a) && is_number(b)) {
+        if (a->type != RS_TPL_FLOAT && b->type != RS_TPL_FLOAT)
+            return as_ll(a) < as_ll(b) ? -1 : as_ll(a) > as_ll(b);
+        return as_double(a) < as_double(b)    ? -1
+               : as_double(a) > as_double(b)  ? 1
+               : as_double(a) == as_double(b) ? 0
+                                              : 2;
+    }
+    if (a->type == RS_TPL_STRING && b->type == RS_TPL_STRING) {
+        const rs_tpl_obj *x = a->u.obj, *y = b->u.obj;
+        int c;
+        if (fold_case)
+            return casecmp_bytes(x->str, x->len, y->str, y->len);
+        c = memcmp(x->str, y->str, x->len < y->len ? x->len : y->len);
+        if (c == 0)
+            return x->len < y->len ? -1 : x->len > y->len;
+        return c < 0 ? -1 : 1;
+    }
+    return 2;
+}
+
+void tpl_value_recompute_depth(rs_tpl_value *v) {
+    rs_tpl_obj *o;
+    size_t i;
+
+    if (v->type != RS_TPL_LIST && v->type != RS_TPL_DICT)
+        return;
+    o = v->u.obj;
+    o->depth = 1;
+    for (i = 0; i < o->len; i++)
+        obj_note_depth(o, &o->items[i]);
+}
+
+int tpl_macro_value(rs_tpl_value *out, const char *name, const tpl_callable *c) {
+    int rc = obj_new(out, RS_TPL_MACRO);
+
+    if (rc != RS_OK)
+        return rc;
+    out->u.obj->depth = 0;
+    out->u.obj->str = strdup(name);
+    out->u.obj->callable = malloc(sizeof(*c));
+    if (out->u.obj->str == NULL || out->u.obj->callable == NULL) {
+        rs_tpl_value_free(out);
+        return RS_ENOMEM;
+    }
+    *out->u.obj->callable = *c;
+    return RS_OK;
+}
+
+tpl_callable *tpl_macro_of(const rs_tpl_value *v) {
+    return v->type == RS_TPL_MACRO ? v->u.obj->callable : NULL;
+}
+
+const char *tpl_macro_name(const rs_tpl_value *v) {
+    return v->type == RS_TPL_MACRO ? v->u.obj->str : NULL;
 }

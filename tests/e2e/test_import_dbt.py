@@ -26,10 +26,9 @@ failures = 0
 WARNINGS = [
     "models/schema.yml line 40 column 13: test 'dbt_utils.accepted_range' on model "
     "'customer_orders' is not supported by rockset_test; skipped",
-    "macros: 1 macro file is not imported: models that call their macros will not compile",
 ]
 SUMMARY = {"project": "jaffle_small", "models": 4, "sources": 2, "tests": 7, "seeds": 2,
-           "seed_rows": 10, "vars": 2, "warnings": WARNINGS}
+           "seed_rows": 10, "vars": 2, "macros": 3, "warnings": WARNINGS}
 
 
 def check(name, cond, detail=""):
@@ -130,6 +129,27 @@ def check_other_rows(db):
              [(10.5, "real"), (20.0, "real")])
 
 
+def check_macro_rows(db):
+    check_eq("macro_rows", rows(db, "SELECT package, name, args, body, kind FROM rockset_macros "
+                                    "ORDER BY package, name"), [
+        ("", "cents_to_dollars", "column_name", "({{ column_name }} / 100)::numeric(16, 2)",
+         "macro"),
+        ("money_utils", "default__dollars", "column_name", "round({{ column_name }} / 100, 2)",
+         "macro"),
+        ("money_utils", "dollars", "column_name",
+         "{{ return(adapter.dispatch('dollars', 'money_utils')(column_name)) }}", "macro"),
+    ])
+    # A model calling the imported macros compiles (the project's by name, the package's as
+    # package.name, dispatched to its default__ implementation).
+    db.execute("INSERT INTO rockset_models (name, sql) VALUES ('uses_macros', "
+               "'SELECT {{ cents_to_dollars(''amount'') }} AS a, {{ money_utils.dollars(''amount'') }}"
+               " AS b FROM {{ ref(''stg_orders'') }}')")
+    check_eq("macro_compile", rows(db, "SELECT rockset_compile('uses_macros')"),
+             [("SELECT (amount / 100)::numeric(16, 2) AS a, round(amount / 100, 2) AS b "
+               "FROM jaffle_small.stg_orders",)])
+    db.execute("DELETE FROM rockset_models WHERE name = 'uses_macros'")
+
+
 def table_counts(db):
     return rows(db, "SELECT (SELECT count(*) FROM rockset_models), "
                     "(SELECT count(*) FROM rockset_tests), (SELECT count(*) FROM rockset_sources), "
@@ -139,6 +159,7 @@ def table_counts(db):
 def test_import():
     db = open_db()
     check_eq("summary", import_dbt(db, PROJECT), SUMMARY)
+    check_macro_rows(db)
     (subtype_ok,) = rows(db, "SELECT json_extract(rockset_import_dbt(?), '$.models')", PROJECT)[0]
     check_eq("summary_is_json", subtype_ok, 4)
     check_model_rows(db)

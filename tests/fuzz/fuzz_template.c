@@ -7,6 +7,9 @@
  * rs_tpl_value_from_json and written back. Limits are lowered (steps, output) so that a
  * {% for %} bomb ends with the compiler's own error quickly instead of timing the fuzzer out.
  *
+ * The input is also read as a macro file (rs_template_macro_defs); its macros, added to a
+ * library, are what the render may call by name, as p.name(...) and through adapter.dispatch.
+ *
  * Invariants checked: a failure always carries a message; an error position is never past the
  * end of the text; rendering the same template twice gives the same text; JSON that was read
  * and written once is a fixed point of reading and writing again.
@@ -94,17 +97,55 @@ static void check_failure(int rc, const rs_err *err, size_t size) {
     FUZZ_ASSERT((size_t)err->line <= size + 1);
 }
 
+/* dbt's package alone, built once: most inputs define no macro of their own. */
+static rs_tpl_macros *shared_macros(void) {
+    static rs_tpl_macros *lib;
+    rs_err err = {0};
+
+    if (lib == NULL)
+        FUZZ_ASSERT(rs_tpl_macros_new(&lib, &err) == RS_OK);
+    return lib;
+}
+
+/* A library of the input's own macros (read as a macro file), project and package 'p' in turn,
+ * on top of the dbt package; the shared one when the input defines none. *own is set when the
+ * caller must free it. */
+static rs_tpl_macros *input_macros(const char *text, size_t size, int *own) {
+    rs_tpl_macro_def *defs = NULL;
+    rs_tpl_macros *lib = NULL;
+    size_t n = 0, i;
+    rs_err err = {0};
+
+    *own = 0;
+    if (rs_template_macro_defs("f", text, size, &defs, &n, &err) != RS_OK) {
+        FUZZ_ASSERT(err.msg[0] != '\0');
+        return shared_macros();
+    }
+    if (n > 0 && rs_tpl_macros_new(&lib, &err) == RS_OK) {
+        *own = 1;
+        for (i = 0; i < n; i++) {
+            rs_err_clear(&err);
+            if (rs_tpl_macros_add(lib, i % 2 ? "p" : NULL, defs[i].name, defs[i].args, defs[i].body,
+                                  &err) != RS_OK)
+                FUZZ_ASSERT(err.msg[0] != '\0');
+        }
+    }
+    rs_tpl_macro_defs_free(defs, n);
+    return lib ? lib : shared_macros();
+}
+
 static void fuzz_render(const char *text, size_t size) {
-    static const rs_tpl_env env = {NULL, host_lookup, host_call, 64 * 1024, 20000};
+    rs_tpl_env env = {NULL, host_lookup, host_call, 64 * 1024, 20000, NULL};
     rs_template *t = NULL;
     rs_tpl_result collected = {0}, first = {0}, second = {0};
     rs_err err = {0};
-    int rc, rc2;
+    int rc, rc2, own_macros = 0;
 
     rc = rs_template_parse("m", text, size, &t, &err);
     check_failure(rc, &err, size);
     if (rc != RS_OK)
         return;
+    env.macros = input_macros(text, size, &own_macros);
     rs_err_clear(&err);
     rc = rs_template_collect(t, &env, &collected, &err);
     check_failure(rc, &err, size);
@@ -120,6 +161,8 @@ static void fuzz_render(const char *text, size_t size) {
     rs_tpl_result_free(&first);
     rs_tpl_result_free(&second);
     rs_template_free(t);
+    if (own_macros)
+        rs_tpl_macros_free((rs_tpl_macros *)env.macros);
 }
 
 /* value -> JSON -> value -> JSON: the first conversion may normalise (invalid UTF-8 becomes

@@ -234,6 +234,40 @@ static void write_project(const char *dir) {
     put_file(dir, "seeds/nested/zips.csv", "zip\n02134\n");
     put_file(dir, "seeds/readme.txt", "not a seed\n");
     put_file(dir, "macros/cents.sql", "{% macro cents(x) %}{{ x }} * 100{% endmacro %}\n");
+    put_file(dir, "macros/more/money.sql",
+             "{# helpers #}\n{% macro to_dollars(col, scale=2) -%}\n  ({{ col }} / 100)\n"
+             "{%- endmacro %}\n{% test positive(model, column_name) %}\nselect * from {{ model }}"
+             " where {{ column_name }} < 0\n{% endtest %}\n"
+             "{% macro cents(y) %}again{% endmacro %}\n");
+    put_file(dir, "macros/broken.sql", "{% macro nope( %}\n");
+    put_file(dir, "macros/notes.md", "{% macro not_sql() %}{% endmacro %}\n");
+    put_file(dir, "dbt_packages/util/dbt_project.yml", "name: util\n");
+    put_file(dir, "dbt_packages/util/macros/sql/shout.sql",
+             "{% macro shout(s) %}{{ s | upper }}{% endmacro %}\n"
+             "{% macro default__cents(x) %}{{ x }}00{% endmacro %}\n");
+    put_file(dir, "dbt_packages/util/models/ignored.sql", "{% macro ignored() %}{% endmacro %}\n");
+}
+
+static void check_macros(const rs_dbt_project *p) {
+    CHECK_INT("macros_count", p->n_macros, 5);
+    if (p->n_macros != 5)
+        return;
+    CHECK_STR("macro0_name", p->macros[0].name, "cents");
+    CHECK_STR("macro0_package", p->macros[0].package, "");
+    CHECK_STR("macro0_args", p->macros[0].args, "x");
+    CHECK_STR("macro0_body", p->macros[0].body, "{{ x }} * 100");
+    CHECK_STR("macro0_path", p->macros[0].path, "macros/cents.sql");
+    CHECK_STR("macro1_name", p->macros[1].name, "positive");
+    CHECK_INT("macro1_is_test", p->macros[1].is_test, 1);
+    CHECK_STR("macro1_body", p->macros[1].body,
+              "\nselect * from {{ model }} where {{ column_name }} < 0\n");
+    CHECK_STR("macro2_name", p->macros[2].name, "to_dollars");
+    CHECK_STR("macro2_args", p->macros[2].args, "col, scale=2");
+    CHECK_STR("macro2_body_trimmed", p->macros[2].body, "({{ col }} / 100)");
+    CHECK_STR("macro3_package", p->macros[3].package, "util");
+    CHECK_STR("macro3_name", p->macros[3].name, "default__cents");
+    CHECK_STR("macro4_name", p->macros[4].name, "shout");
+    CHECK_STR("macro4_path", p->macros[4].path, "dbt_packages/util/macros/sql/shout.sql");
 }
 
 static void check_models(const rs_dbt_project *p) {
@@ -316,8 +350,8 @@ static void check_rest(const rs_dbt_project *p) {
     }
     for (i = 0; i < p->n_warnings; i++)
         printf("  warning: %s\n", p->warnings[i]);
-    CHECK_INT("warnings_count", p->n_warnings, 6);
-    if (p->n_warnings == 6) {
+    CHECK_INT("warnings_count", p->n_warnings, 7);
+    if (p->n_warnings == 7) {
         CHECK_STR("warn_python", p->warnings[0],
                   "models/py_model.py: Python models are not supported; skipped");
         CHECK_STR("warn_unsupported_test", p->warnings[1],
@@ -333,10 +367,14 @@ static void check_rest(const rs_dbt_project *p) {
             "warn_bad_template", p->warnings[4],
             "models/bad.sql: model 'bad' line 1 column 17: expected an expression but found '}}'; "
             "its config() was not read");
-        CHECK_STR("warn_macros", p->warnings[5],
-                  "macros: 1 macro file is not imported: models that call their macros will not "
-                  "compile");
+        CHECK_STR("warn_macro_file", p->warnings[5],
+                  "macros/broken.sql: not imported: file 'macros/broken.sql' line 1 column 16: "
+                  "expected a parameter name but found '%}'");
+        CHECK_STR("warn_macro_twice", p->warnings[6],
+                  "macros/more/money.sql: line 8: macro 'cents' is already defined in "
+                  "macros/cents.sql; skipped");
     }
+    check_macros(p);
 }
 
 static void test_project(void) {

@@ -123,7 +123,7 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
 }
 
 static test_host g_host;
-static rs_tpl_env g_env = {&g_host, host_lookup, host_call, 0, 0};
+static rs_tpl_env g_env = {&g_host, host_lookup, host_call, 0, 0, NULL};
 
 /* Render with the test host: the text, or "ERR: <message>"; the caller frees. */
 static char *render_env(const char *model, const char *text, const rs_tpl_env *env) {
@@ -366,12 +366,12 @@ static void test_filters(void) {
     T("filter_first_last", "{{ [1, 2, 3] | first }}{{ [1, 2, 3] | last }}", "13");
     T("err_filter_unknown", "{{ 'a' | lowr }}",
       "ERR: model 'm' line 1 column 10: unknown filter 'lowr'");
-    T("err_filter_arity", "{{ [1] | join(',', 2) }}",
-      "ERR: model 'm' line 1 column 10: filter 'join' takes at most 1 argument (2 given)");
+    T("err_filter_arity", "{{ [1] | join(',', 'a', 2) }}",
+      "ERR: model 'm' line 1 column 10: filter 'join' takes at most 2 arguments (3 given)");
     T("err_filter_arity_range", "{{ 'a' | replace('a') }}",
       "ERR: model 'm' line 1 column 10: filter 'replace' takes 2 to 3 arguments (1 given)");
-    T("err_filter_kwargs", "{{ [1] | join(d=',') }}",
-      "ERR: model 'm' line 1 column 15: filter 'join' takes no keyword arguments");
+    T("err_filter_kwargs", "{{ [1] | join(x=',') }}",
+      "ERR: model 'm' line 1 column 10: filter 'join' got an unexpected keyword argument 'x'");
     T("err_filter_join_type", "{{ 5 | join }}",
       "ERR: model 'm' line 1 column 8: join expects a list, not int");
 }
@@ -463,7 +463,7 @@ static void test_syntax_errors(void) {
       "ERR: model 'm' line 1 column 24: unexpected {% elif %} inside {% if %} opened at line 1 "
       "column 1");
     T("err_expected_paren", "{{ (1 + 2 }}",
-      "ERR: model 'm' line 1 column 11: expected ')' but found '}}'");
+      "ERR: model 'm' line 1 column 11: expected ',' or ')' but found '}}'");
     T("err_expected_arg_sep", "{{ ref('a' 'b') }}",
       "ERR: model 'm' line 1 column 12: expected ',' or ')' but found a string");
     T("err_expected_var_end", "{{ a b }}",
@@ -478,7 +478,10 @@ static void test_syntax_errors(void) {
       "ERR: model 'm' line 1 column 10: expected 'in' but found 'of'");
     T("err_for_var", "{% for 1 in y %}",
       "ERR: model 'm' line 1 column 8: expected a loop variable name but found '1'");
-    T("err_set_eq", "{% set x %}", "ERR: model 'm' line 1 column 10: expected '=' but found '%}'");
+    T("err_set_eq", "{% set x y %}", "ERR: model 'm' line 1 column 10: expected '=' but found 'y'");
+    T("err_set_block_unclosed", "{% set x %}abc",
+      "ERR: model 'm' line 1 column 15: unexpected end of template: missing {% endset %} for "
+      "{% set %} opened at line 1 column 1");
     T("err_set_name", "{% set = 1 %}",
       "ERR: model 'm' line 1 column 8: expected a variable name but found '='");
     T("err_bad_char", "{{ a $ b }}", "ERR: model 'm' line 1 column 6: unexpected character '$'");
@@ -487,8 +490,8 @@ static void test_syntax_errors(void) {
       "ERR: model 'm' line 1 column 4: unterminated string literal");
     T("err_list_sep", "{{ [1 2] }}",
       "ERR: model 'm' line 1 column 7: expected ',' or ']' but found '2'");
-    T("err_call_non_name", "{{ a.b() }}",
-      "ERR: model 'm' line 1 column 7: only named functions can be called");
+    T("err_call_unknown_base", "{{ a.b() }}", "ERR: model 'm' line 1 column 4: unknown name 'a'");
+    T("err_call_value", "{{ (1)() }}", "ERR: model 'm' line 1 column 7: int is not callable");
     T("err_kwarg_order", "{{ config(a=1, 2) }}",
       "ERR: model 'm' line 1 column 16: positional argument follows keyword argument");
     T("err_attr_name", "{{ a.1 }}",
