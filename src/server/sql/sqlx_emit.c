@@ -2060,8 +2060,15 @@ static const sqlx_node *ordinal_item(const sqlx_select *s, const sqlx_node *e, r
 /* One ORDER BY key in Rockset's order of types and values: rs_skey, rank and value in one blob
  * (value.h's total order), preceded by a null test when NULLS FIRST/LAST overrides the default
  * (nulls first ascending, last descending). value is the key's SQLite text. */
+/* NULLS FIRST/LAST as an override of the default, or 0 when it spells the default (nulls
+ * first ascending, last descending), so that such a key stays one index-ordered term. */
+static int nulls_override(int desc, int nulls) {
+    return (nulls == 1 && !desc) || (nulls == 2 && desc) ? 0 : nulls;
+}
+
 static void put_order_key(rs_buf *out, const char *value, int desc, int nulls) {
     const char *dir = desc ? " DESC" : "";
+    nulls = nulls_override(desc, nulls);
     if (nulls != 0)
         rs_buf_printf(out, "rs_nullish(%s)%s,", value, nulls == 1 ? " DESC" : "");
     rs_buf_printf(out, "rs_skey(%s)%s", value, dir);
@@ -2090,7 +2097,7 @@ static int emit_order_key(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *e, con
     if (rc == 0 && reads_collection_id(sc, rs_buf_cstr(&value))) {
         /* SQLite's NULL (an outer join's missing row) is first ascending, last descending,
          * as Rockset's null is: only NULLS FIRST/LAST needs the extra key */
-        if (o->nulls != 0)
+        if (nulls_override(o->desc, o->nulls) != 0)
             rs_buf_printf(out, "rs_nullish(%s)%s,", rs_buf_cstr(&value),
                           o->nulls == 1 ? " DESC" : "");
         rs_buf_printf(out, "%s%s", rs_buf_cstr(&value), o->desc ? " DESC" : "");
@@ -2519,7 +2526,7 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
                          rs_err *err) {
     rs_buf args = RS_BUF_INIT;
     if (s->grouped || s->distinct || s->limit == NULL || s->n_order == 0 ||
-        s->order[0].nulls != 0)
+        nulls_override(s->order[0].desc, s->order[0].nulls) != 0)
         return 0;
     for (int i = 0; i < s->n_items; i++) {
         const sqlx_node *e = s->items[i].expr;
