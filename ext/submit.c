@@ -135,6 +135,32 @@ static void count_rows(rs_conn *conn, const rs_query_result *res) {
     conn->docs_received += rs_query_result_row_count(res);
 }
 
+/* After a query or lambda execution was accepted: note its id, wait until it completes, count
+ * its first page and hand it over (*res is taken either way). */
+static int finish_submit(rs_conn *conn, rs_api *api, rs_query_result **res, long long page_rows,
+                         rs_query_result **out, rs_err *err) {
+    int rc = rs_conn_note_query_id(conn, rs_query_result_id(*res), err);
+    if (rc == RS_OK && strcmp(rs_query_result_status(*res), "COMPLETED") != 0)
+        rc = rs_api_query_wait(api, *res, page_rows, conn->cfg.timeout_ms, err);
+    if (rc == RS_OK) {
+        count_rows(conn, *res);
+        *out = *res;
+    } else {
+        rs_query_result_free(*res);
+    }
+    *res = NULL;
+    return rc;
+}
+
+/* The request both submissions share: params (converted), first-page size, async. */
+static void base_request(rs_query_request *req, const char *params, const rs_buf *params_json,
+                         long long page_rows, int async) {
+    memset(req, 0, sizeof(*req));
+    req->params_json = params != NULL ? rs_buf_cstr(params_json) : NULL;
+    req->max_initial_results = page_rows;
+    req->async = async;
+}
+
 int rs_submit_query(rs_conn *conn, const char *fn, const char *sql, const char *params,
                     long long page_rows, int idempotent, int async, rs_query_result **out,
                     rs_err *err) {
@@ -142,34 +168,20 @@ int rs_submit_query(rs_conn *conn, const char *fn, const char *sql, const char *
     rs_query_request req;
     rs_query_result *res = NULL;
     rs_api *api = NULL;
-    int rc;
+    int rc = rs_submit_params_json(fn, params, &params_json, err);
 
-    rc = rs_submit_params_json(fn, params, &params_json, err);
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, err);
     if (rc == RS_OK)
         rc = rs_conn_note_sql(conn, sql, err);
-    if (rc != RS_OK)
-        goto done;
-    memset(&req, 0, sizeof(req));
-    req.sql = sql;
-    req.params_json = params != NULL ? rs_buf_cstr(&params_json) : NULL;
-    req.max_initial_results = page_rows;
-    req.async = async;
-    req.idempotent = idempotent;
-    rc = rs_api_query(api, &req, &res, err);
-    if (rc != RS_OK)
-        goto done;
-    rc = rs_conn_note_query_id(conn, rs_query_result_id(res), err);
-    if (rc == RS_OK && strcmp(rs_query_result_status(res), "COMPLETED") != 0)
-        rc = rs_api_query_wait(api, res, page_rows, conn->cfg.timeout_ms, err);
-    if (rc != RS_OK)
-        goto done;
-    count_rows(conn, res);
-    *out = res;
-    res = NULL;
-done:
-    rs_query_result_free(res);
+    if (rc == RS_OK) {
+        base_request(&req, params, &params_json, page_rows, async);
+        req.sql = sql;
+        req.idempotent = idempotent;
+        rc = rs_api_query(api, &req, &res, err);
+    }
+    if (rc == RS_OK)
+        rc = finish_submit(conn, api, &res, page_rows, out, err);
     rs_buf_free(&params_json);
     return rc;
 }
@@ -185,24 +197,12 @@ int rs_submit_lambda(rs_conn *conn, const char *fn, const char *ws, const char *
 
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, err);
-    if (rc != RS_OK)
-        goto done;
-    memset(&req, 0, sizeof(req));
-    req.params_json = params != NULL ? rs_buf_cstr(&params_json) : NULL;
-    req.max_initial_results = page_rows;
-    req.async = conn->cfg.async;
-    rc = rs_api_lambda_execute(api, ws, name, version, tag, &req, &res, err);
+    if (rc == RS_OK) {
+        base_request(&req, params, &params_json, page_rows, conn->cfg.async);
+        rc = rs_api_lambda_execute(api, ws, name, version, tag, &req, &res, err);
+    }
     if (rc == RS_OK)
-        rc = rs_conn_note_query_id(conn, rs_query_result_id(res), err);
-    if (rc == RS_OK && strcmp(rs_query_result_status(res), "COMPLETED") != 0)
-        rc = rs_api_query_wait(api, res, page_rows, conn->cfg.timeout_ms, err);
-    if (rc != RS_OK)
-        goto done;
-    count_rows(conn, res);
-    *out = res;
-    res = NULL;
-done:
-    rs_query_result_free(res);
+        rc = finish_submit(conn, api, &res, page_rows, out, err);
     rs_buf_free(&params_json);
     return rc;
 }
