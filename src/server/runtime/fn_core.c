@@ -12,6 +12,7 @@
  *   rs_merge(final, doc...)     members of several objects, later keys win
  *   rs_members(x)               x when it is an object, else nothing (the source of x.*)
  *   rs_idx0(i)                  a 1-based subscript made 0-based
+ *   rs_real('1.5')              a float literal, read exactly
  *   rs_except(final, doc, k...) doc without the named top-level members
  *   rs_first(doc)               the value of the first member (a one-field row)
  *   rs_one(v)                   aggregate: the value of a scalar subquery (error on 2 rows)
@@ -685,13 +686,17 @@ static void put_ordered_double(unsigned char *out, double d) {
         out[k] = (unsigned char)(u >> (56 - 8 * k));
 }
 
-/* A number's key: its double, then what the double lost of an int (long double holds every
- * int64 exactly), so ints compare exactly and 1 equals 1.0. */
+/* A number's key: its double, then what the double lost of an int, so ints compare exactly and
+ * 1 equals 1.0. The loss is computed in integers (not long double, which valgrind runs with a
+ * double's precision): d is within 2^10 of i, and when i rounds up to 2^63, which no int64
+ * holds, i - 2^63 is taken modulo 2^64. */
 static size_t put_number_key(unsigned char *out, const rv *v) {
     double d = v->type == RV_INT ? (double)v->i : v->f;
     int64_t rest = 0;
-    if (v->type == RV_INT)
-        rest = (int64_t)((long double)v->i - (long double)d);
+    if (v->type == RV_INT && d >= 9223372036854775808.0)
+        rest = (int64_t)((uint64_t)v->i - (UINT64_C(1) << 63));
+    else if (v->type == RV_INT)
+        rest = v->i - (int64_t)d;
     put_ordered_double(out, d);
     put_ordered_i64(out + 8, rest);
     return 16;
@@ -786,6 +791,15 @@ static void fn_jkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv_from_sqlite(argv[0], &v);
     if (!rv_is_nullish(&v))
         sqlite3_result_value(ctx, argv[0]);
+}
+
+/* rs_real('1e300'): a float literal read by strtod, exactly (SQLite's own reading goes through
+ * long double, which valgrind runs with a double's precision). */
+static void fn_real(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    const char *text = (const char *)sqlite3_value_text(argv[0]);
+    (void)argc;
+    if (text != NULL)
+        sqlite3_result_double(ctx, strtod(text, NULL));
 }
 
 /* rs_idx0(i): a 1-based subscript made 0-based for rs_get/rs_getv. INT64_MIN has no 0-based
@@ -931,6 +945,7 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_jkey", fn_jkey),
     PLUMB("rs_raise", fn_raise),
     PLUMB("rs_idx0", fn_idx0),
+    PLUMB("rs_real", fn_real),
     PLUMB_OP("rs_add", OP_ADD),
     PLUMB_OP("rs_sub", OP_SUB),
     PLUMB_OP("rs_mul", OP_MUL),

@@ -1031,8 +1031,10 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
     switch (n->kind) {
     case N_LIT_INT:
         return emit_int_literal(n, out);
-    case N_LIT_FLOAT:
-        rs_buf_printf(out, "(%s)", n->text);
+    case N_LIT_FLOAT: /* rs_real: read exactly, not through SQLite's long double */
+        rs_buf_puts(out, "rs_real(");
+        put_sql_string(out, n->text);
+        rs_buf_putc(out, ')');
         return 0;
     case N_LIT_STRING:
         put_sql_string(out, n->text);
