@@ -1039,15 +1039,12 @@ static int emit_order_guard(rs_buf *out, const rs_schema *schema, const rs_plan 
     return out->oom || colq.oom ? RS_ENOMEM : RS_OK;
 }
 
-/* One ORDER BY key of a split plan. NULLS FIRST/LAST spell out SQLite's placement of NULL
- * instead of relying on Rockset's default. A key other than the last has null and missing
- * folded into null: SQLite sees one NULL, while Rockset ranks missing below null, which would
- * let it order the next key within the two groups separately. */
-static void emit_split_key(rs_buf *sql, const char *colq, int desc, int last) {
-    if (last)
-        rs_buf_puts(sql, colq);
-    else
-        rs_buf_printf(sql, "CASE WHEN %s IS NULL THEN NULL ELSE %s END", colq, colq);
+/* One ORDER BY key of a split plan: the bare field, so that a server with field indexes walks
+ * one. NULLS FIRST/LAST spell out SQLite's placement of NULL instead of relying on Rockset's
+ * default, and with them Rockset orders missing with null (rockset-sql.md 2.2), as SQLite sees
+ * one NULL: the next key decides within them. */
+static void emit_split_key(rs_buf *sql, const char *colq, int desc) {
+    rs_buf_puts(sql, colq);
     rs_buf_puts(sql, desc ? " DESC NULLS LAST" : " ASC NULLS FIRST");
 }
 
@@ -1063,7 +1060,7 @@ static void emit_order(rs_buf *sql, const rs_schema *schema, const rs_plan *plan
         if (col->role == RS_COL_ID)
             rs_buf_printf(sql, "%s%s", rs_buf_cstr(&colq), plan->order[i].desc ? " DESC" : " ASC");
         else
-            emit_split_key(sql, rs_buf_cstr(&colq), plan->order[i].desc, i == n - 1);
+            emit_split_key(sql, rs_buf_cstr(&colq), plan->order[i].desc);
     }
     /* ties broken by _id: the rows a LIMIT keeps do not depend on how Rockset met them */
     if (split && schema->cols[plan->order[n - 1].column].role != RS_COL_ID)

@@ -51,7 +51,7 @@
  *     REST  every other row (NOT the guard), neither ordered nor limited: the extension sorts
  *           it in SQLite's order (rowsort.h) and merges it with MAIN. Usually empty.
  * `_id` ends every ORDER BY, so ties come in one order and a LIMIT keeps the same rows each
- * time. A key before the last has null and missing folded into one (SQLite sees one NULL).
+ * time. NULLS FIRST/LAST are spelled out; with them Rockset orders missing with null.
  * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
  * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
  * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
