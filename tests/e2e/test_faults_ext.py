@@ -332,6 +332,16 @@ def bulk_insert_killed_then_repeated():
     check("shell_clean_exit", *sh.closed_cleanly())
 
 
+def settled_count(node, status, at_least, timeout=10.0):
+    """Requests answered with status once at least at_least are logged (log lines trail the
+    answers a little), then a moment more, so that a count beyond it shows too."""
+    deadline = time.monotonic() + timeout * SLOW
+    while node.count_status(status) < at_least and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return node.count_status(status)
+
+
 @case
 def unsafe_write_retry_is_refused_and_said():
     node = Node("fx_unsafe").start()
@@ -346,10 +356,12 @@ def unsafe_write_retry_is_refused_and_said():
     out = sh.one("INSERT INTO t(n) VALUES (1);")
     check("rows_without_id_not_retried", out == INJECTED_503 + "; not retried: rows without _id "
           "would be added twice by a repeat", repr(out))
-    n_before = node.count_status(503)
+    # the server writes a request's log line after answering it: wait for the line of the
+    # refused first insert before counting from it, and for the retries' lines after
+    n_before = settled_count(node, 503, 1)
     out = sh.one("INSERT INTO t(_id, n) VALUES ('a', 1);", timeout=60 * SLOW)
     check("rows_with_id_retried_then_reported", out == INJECTED_503, repr(out))
-    check("rows_with_id_were_retried", node.count_status(503) - n_before == 3,
+    check("rows_with_id_were_retried", settled_count(node, 503, n_before + 3) - n_before == 3,
           f"{node.count_status(503) - n_before} tries")
     node.stop()
     # deletes fail, adds go through: the COMMIT says what was written before the failure
