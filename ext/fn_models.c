@@ -22,7 +22,10 @@
  * (materialize.h); then runner.h builds them on up to `threads` worker threads, each with its
  * own client, SQLite untouched; back on the calling thread one rockset_run_results row per
  * model is written, in start order, and the JSON summary returned. A model that fails fails its
- * own row and skips its descendants; rockset_run itself raises no error for that.
+ * own row and skips its descendants; rockset_run itself raises no error for that. A model whose
+ * template cannot be read fails the same way, at its start, without touching Rockset; a
+ * selected model downstream of such a model that is not selected is skipped before anything
+ * starts, its message naming that model and its error (compile.h, "Failed models").
  * rockset_materialize builds one model on the calling thread and raises the error when it fails
  * (its row is written first).
  *
@@ -494,13 +497,41 @@ static int prepare_selection(rs_conn *conn, rs_project *p, const rs_graph_sel *s
     return rc;
 }
 
+/* The message of a model's rockset_run_results row. */
+static void run_row_message(const rs_project *p, const prepared *pm, const rs_run_outcome *outcomes,
+                            size_t m, char *message, size_t size) {
+    const rs_run_outcome *o = &outcomes[m];
+    const rs_graph *g = rs_project_graph(p);
+    const rs_err *cause_err = NULL;
+
+    /* A failed model outside the selection did not run: say what is wrong with it. */
+    if (o->status == RS_RUN_SKIPPED && o->cause >= 0 &&
+        outcomes[o->cause].status == RS_RUN_NOT_SELECTED)
+        cause_err = rs_project_model_error(p, (size_t)o->cause);
+    if (o->status == RS_RUN_SUCCESS && pm->result.attempts > 1)
+        snprintf(message, size, "%s (after %d %s of a transient failure)", pm->result.action,
+                 pm->result.attempts - 1, pm->result.attempts == 2 ? "retry" : "retries");
+    else if (o->status == RS_RUN_SUCCESS)
+        snprintf(message, size, "%s", pm->result.action);
+    else if (o->status == RS_RUN_ERROR)
+        snprintf(message, size, "%s", o->err.msg);
+    else if (o->cause < 0)
+        snprintf(message, size, "skipped: the run was stopped");
+    else if (cause_err != NULL)
+        snprintf(message, size, "skipped: upstream model '%s' has an error: %s",
+                 rs_graph_name(g, (size_t)o->cause), cause_err->msg);
+    else
+        snprintf(message, size, "skipped: upstream model '%s' failed",
+                 rs_graph_name(g, (size_t)o->cause));
+}
+
 /* Write the rows (in start order) and count statuses. */
-static int write_run_rows(rs_conn *conn, long long run_id, const rs_graph *g, prepared **by_index,
+static int write_run_rows(rs_conn *conn, long long run_id, const rs_project *p, prepared **by_index,
                           const rs_run_outcome *outcomes, size_t counts[4], rs_buf *incomplete,
                           rs_err *err) {
     static const char *const status_names[] = {"", "success", "error", "skipped"};
-    size_t n = rs_graph_count(g), seq, m;
-    char message[600];
+    size_t n = rs_graph_count(rs_project_graph(p)), seq, m;
+    char message[800];
     int rc = RS_OK;
 
     for (seq = 1; rc == RS_OK && seq <= n; seq++) {
@@ -514,19 +545,7 @@ static int write_run_rows(rs_conn *conn, long long run_id, const rs_graph *g, pr
                 rs_buf_putc(incomplete, incomplete->len > 0 ? ',' : '[');
                 rs_buf_json_string(incomplete, pm->mi->name, strlen(pm->mi->name));
             }
-            if (o->status == RS_RUN_SUCCESS && pm->result.attempts > 1)
-                snprintf(message, sizeof(message), "%s (after %d %s of a transient failure)",
-                         pm->result.action, pm->result.attempts - 1,
-                         pm->result.attempts == 2 ? "retry" : "retries");
-            else if (o->status == RS_RUN_SUCCESS)
-                snprintf(message, sizeof(message), "%s", pm->result.action);
-            else if (o->status == RS_RUN_ERROR)
-                snprintf(message, sizeof(message), "%s", o->err.msg);
-            else if (o->cause >= 0)
-                snprintf(message, sizeof(message), "skipped: upstream model '%s' failed",
-                         rs_graph_name(g, (size_t)o->cause));
-            else
-                snprintf(message, sizeof(message), "skipped: the run was stopped");
+            run_row_message(p, pm, outcomes, m, message, sizeof(message));
             rc = write_row(conn, run_id, pm, status_names[o->status], o->started_ms, o->elapsed_ms,
                            message, err);
             break;
@@ -572,6 +591,7 @@ typedef struct run_work {
     size_t n_prepared;
     prepared **by_index;
     rs_run_outcome *outcomes;
+    long *skip_cause; /* per model: the failed model outside the selection it depends on */
 } run_work;
 
 static void run_work_free(run_work *w) {
@@ -582,8 +602,22 @@ static void run_work_free(run_work *w) {
     free(w->all);
     free(w->by_index);
     free(w->outcomes);
+    free(w->skip_cause);
     rs_graph_sel_free(w->sel);
     rs_project_free(w->p);
+}
+
+/* A selected model downstream of a failed model that is not selected cannot be built (its
+ * relation and SQL are unknown): the runner skips it, naming that model. A failed model that is
+ * selected fails when it starts, and the scheduler skips its descendants as for any failure. */
+static void note_blocked(run_work *w) {
+    size_t n = rs_graph_count(rs_project_graph(w->p)), m;
+
+    for (m = 0; m < n; m++) {
+        long b = rs_project_blocked_by(w->p, m);
+        w->skip_cause[m] =
+            b >= 0 && rs_graph_sel_has(w->sel, m) && !rs_graph_sel_has(w->sel, (size_t)b) ? b : -1;
+    }
 }
 
 /* Load, select, prepare. */
@@ -601,8 +635,10 @@ static int run_setup(rs_conn *conn, const char *selector, const run_options *o, 
     w->all = calloc(n ? n : 1, sizeof(*w->all));
     w->by_index = calloc(n ? n : 1, sizeof(*w->by_index));
     w->outcomes = calloc(n ? n : 1, sizeof(*w->outcomes));
-    if (w->all == NULL || w->by_index == NULL || w->outcomes == NULL)
+    w->skip_cause = calloc(n ? n : 1, sizeof(*w->skip_cause));
+    if (w->all == NULL || w->by_index == NULL || w->outcomes == NULL || w->skip_cause == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
+    note_blocked(w);
     return prepare_selection(conn, w->p, w->sel, o, w->by_index, w->all, &w->n_prepared, err);
 }
 
@@ -627,6 +663,7 @@ static int run_selected(rs_conn *conn, rs_api *api, run_work *w, const run_optio
     ro.should_stop = run_should_stop;
     ro.ctx = &rctx;
     ro.stats = &conn->past; /* rockset_stats counts the workers' requests too */
+    ro.skip_cause = w->skip_cause;
     t0 = monotonic_ms();
     rc = rs_runner_run(rctx.g, w->sel, &ro, w->outcomes, err);
     *wall_ms = monotonic_ms() - t0;
@@ -642,7 +679,7 @@ static int run_report(rs_conn *conn, long long run_id, run_work *w, const run_op
     size_t counts[4] = {0, 0, 0, 0};
     int rc;
 
-    rc = write_run_rows(conn, run_id, g, w->by_index, w->outcomes, counts, &incomplete, err);
+    rc = write_run_rows(conn, run_id, w->p, w->by_index, w->outcomes, counts, &incomplete, err);
     if (rc == RS_OK && incomplete.oom)
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (rc == RS_OK && run_rc != RS_OK) {

@@ -6,7 +6,7 @@
  *     ('stg_customers', 'id', 'not_null', NULL),
  *     ('stg_orders', 'status', 'accepted_values', '["placed", "shipped"]'),
  *     ('stg_orders', 'customer_id', 'relationships', '{"to": "stg_customers", "field": "id"}');
- *   SELECT rockset_test();            -- {"run_id":3,"tests":4,"pass":3,"fail":1,"error":0}
+ *   SELECT rockset_test();   -- {"run_id":3,"tests":4,"pass":3,"fail":1,"error":0,"skipped":0}
  *   SELECT rockset_test('tag:daily'); -- only the tests of the selected models
  *
  * Each test becomes one query counting the failing rows (below, t is the model's relation, or
@@ -20,8 +20,16 @@
  *                    WHERE p.f IS NOT NULL); arg: {"to": "model" | "ref('model')" |
  *                    "source('s', 't')", "field": "f"}
  * Every test gets a rockset_run_results row: model = "<test>_<model>_<column>", kind 'test',
- * status pass (0 failing rows), fail or error, rows_affected = the failing rows, message, the
- * query as compiled_sql. A failing test is not an SQL error.
+ * status pass (0 failing rows), fail, error or skipped, rows_affected = the failing rows,
+ * message, the query as compiled_sql. A failing test is not an SQL error.
+ *
+ * A test is skipped, never run, when its model (or a relationships test's `to` model) is
+ * disabled, cannot be compiled (its template or an upstream model's failed), or failed or was
+ * skipped in its latest build in rockset_run_results: its relation may then be empty, stale or
+ * missing, and a test passing on it would prove nothing. The message says why:
+ *   skipped: model 'm' failed in run 3          skipped: model 'm' was skipped in run 3
+ *   skipped: model 'm' line 2 column 6: unclosed '{{'     (the model's own error)
+ * The summary: {"run_id","tests","pass","fail","error","skipped"}.
  */
 #include "fn_models_int.h"
 #include "jsonscan.h"
@@ -347,7 +355,111 @@ typedef struct test_counts {
     size_t pass;
     size_t fail;
     size_t error;
+    size_t skipped;
 } test_counts;
+
+/* ---------------------------------------------------------------- skipping */
+
+/* Why model `name` cannot be tested now, into why (empty when it can): it is disabled, it or
+ * an upstream model cannot be compiled, or its latest build in rockset_run_results failed or
+ * was skipped (its relation may be empty, stale or missing: a test would prove nothing). An
+ * unknown model is left to the test's own error. */
+static int model_skip_reason(sqlite3 *db, rs_project *p, const char *name, char *why, size_t size,
+                             rs_err *err) {
+    long idx = rs_graph_find(rs_project_graph(p), name);
+    sqlite3_stmt *stmt = NULL;
+    rs_err not_ready;
+    int rc = RS_OK, step;
+
+    why[0] = '\0';
+    rs_err_clear(&not_ready);
+    if (idx < 0)
+        return RS_OK;
+    if (rs_project_model_ready(p, (size_t)idx, &not_ready) != RS_OK) {
+        snprintf(why, size, "skipped: %s", not_ready.msg);
+        return RS_OK;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT status, run_id FROM rockset_run_results WHERE model = ?1 AND "
+                           "kind <> 'test' ORDER BY run_id DESC, rowid DESC LIMIT 1",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return rs_err_set(err, RS_EIO, "rockset_test: reading rockset_run_results failed: %s",
+                          sqlite3_errmsg(db));
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT) {
+        const char *status = (const char *)sqlite3_column_text(stmt, 0);
+        if (strcmp(status, "error") == 0 || strcmp(status, "skipped") == 0)
+            snprintf(why, size, "skipped: model '%s' %s in run %lld", name,
+                     status[0] == 'e' ? "failed" : "was skipped", sqlite3_column_int64(stmt, 1));
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = rs_err_set(err, RS_EIO, "rockset_test: reading rockset_run_results failed: %s",
+                        sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* The model a relationships test reads as its parent ("to"), into name; 0 when there is none
+ * (a source, or an arg the test itself will refuse). */
+static int parent_model(const test_row *t, char *name, size_t size) {
+    char *to = NULL, *field = NULL, a[256], b[256];
+    int found = 0;
+    rs_err ignored;
+
+    if (strcmp(t->test, "relationships") != 0 || relationships_args(t, &to, &field, &ignored))
+        goto done;
+    if (strncmp(to, "ref(", 4) == 0 && call_args(to, a, b, sizeof(a)) == 0)
+        found = snprintf(name, size, "%s", b[0] ? b : a) < (int)size;
+    else if (strncmp(to, "source(", 7) != 0)
+        found = snprintf(name, size, "%s", to) < (int)size;
+done:
+    free(to);
+    free(field);
+    return found;
+}
+
+/* Why test t cannot run now (its model's reason, else its parent model's), or "". */
+static int test_skip_reason(sqlite3 *db, rs_project *p, const test_row *t, char *why, size_t size,
+                            rs_err *err) {
+    char parent[256];
+    int rc = model_skip_reason(db, p, t->model, why, size, err);
+
+    if (rc == RS_OK && why[0] == '\0' && parent_model(t, parent, sizeof(parent)))
+        rc = model_skip_reason(db, p, parent, why, size, err);
+    return rc;
+}
+
+static void test_name(rs_buf *name, const test_row *t) {
+    rs_buf_printf(name, "%s_%s_%s", t->test, t->model, t->column ? t->column : "");
+}
+
+/* Record test t as skipped, with why. */
+static int skip_one_test(rs_conn *conn, rs_project *p, long long run_id, const test_row *t,
+                         const char *why, size_t seq, size_t total, rs_err *werr) {
+    rs_buf name = RS_BUF_INIT;
+    models_result_row row;
+    char line[400];
+    long idx = rs_graph_find(rs_project_graph(p), t->model);
+    int rc;
+
+    test_name(&name, t);
+    memset(&row, 0, sizeof(row));
+    row.run_id = run_id;
+    row.model = rs_buf_cstr(&name);
+    row.kind = "test";
+    row.relation = idx >= 0 ? rs_project_model(p, (size_t)idx)->relation : NULL;
+    row.status = "skipped";
+    row.started_ms = rs_runner_now_ms();
+    row.rows_affected = -1;
+    row.message = why;
+    snprintf(line, sizeof(line), "SKIP test %s", rs_buf_cstr(&name));
+    models_progress_line(conn->cfg.quiet, seq, total, line, "SKIP");
+    rc = name.oom ? rs_err_set(werr, RS_ENOMEM, "out of memory")
+                  : models_write_result(conn->db, &row, werr);
+    rs_buf_free(&name);
+    return rc;
+}
 
 static int run_one_test(rs_conn *conn, rs_api *api, rs_project *p, long long run_id,
                         const test_row *t, size_t seq, size_t total, test_counts *counts,
@@ -362,7 +474,7 @@ static int run_one_test(rs_conn *conn, rs_api *api, rs_project *p, long long run
     rs_err err;
     int rc;
 
-    rs_buf_printf(&name, "%s_%s_%s", t->test, t->model, t->column ? t->column : "");
+    test_name(&name, t);
     snprintf(line, sizeof(line), "START test %s", rs_buf_cstr(&name));
     models_progress_line(conn->cfg.quiet, seq, total, line, "RUN");
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -414,6 +526,21 @@ static int run_one_test(rs_conn *conn, rs_api *api, rs_project *p, long long run
     return rc;
 }
 
+/* Run test t, or record it skipped when its model cannot be tested now. */
+static int do_one_test(rs_conn *conn, rs_api *api, rs_project *p, long long run_id,
+                       const test_row *t, size_t seq, size_t total, test_counts *counts,
+                       rs_err *err) {
+    char why[800];
+    int rc = test_skip_reason(conn->db, p, t, why, sizeof(why), err);
+
+    if (rc != RS_OK)
+        return rc;
+    if (why[0] == '\0')
+        return run_one_test(conn, api, p, run_id, t, seq, total, counts, err);
+    counts->skipped++;
+    return skip_one_test(conn, p, run_id, t, why, seq, total, err);
+}
+
 void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *selector = argc > 0 ? rs_sqlerr_arg_text(argv[0]) : NULL;
@@ -423,7 +550,7 @@ void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_project *p = NULL;
     rs_api *api = NULL;
     rs_buf out = RS_BUF_INIT;
-    test_counts counts = {0, 0, 0};
+    test_counts counts = {0, 0, 0, 0};
     long long run_id = 0;
     rs_err err;
     int rc;
@@ -445,13 +572,13 @@ void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     for (i = 0; rc == RS_OK && i < n_tests; i++) {
         if (tests[i].selected)
-            rc = run_one_test(conn, api, p, run_id, &tests[i], ++seq, total, &counts, &err);
+            rc = do_one_test(conn, api, p, run_id, &tests[i], ++seq, total, &counts, &err);
     }
     if (rc == RS_OK) {
         rs_buf_printf(&out,
                       "{\"run_id\":%lld,\"tests\":%zu,\"pass\":%zu,\"fail\":%zu,"
-                      "\"error\":%zu}",
-                      run_id, total, counts.pass, counts.fail, counts.error);
+                      "\"error\":%zu,\"skipped\":%zu}",
+                      run_id, total, counts.pass, counts.fail, counts.error, counts.skipped);
         rs_sqlerr_result_json(ctx, &out);
     } else {
         rs_sqlerr_result(ctx, &err);

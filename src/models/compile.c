@@ -339,39 +339,72 @@ static void host_init(host *h, rs_project *p, cmodel *self, int is_incremental, 
 
 /* ---------------------------------------------------------------- parse mode */
 
-int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
-    rs_tpl_result res;
-    rs_tpl_env env;
-    rs_buf config = RS_BUF_INIT;
-    host h;
+/* Keep what parse mode found: the refs and the source pairs. */
+static int keep_refs(cmodel *m, const rs_tpl_result *res, rs_err *err) {
     size_t i;
-    int rc;
+    int rc = compile_strv_reserve(&m->refs, res->n_refs, err);
 
-    memset(&res, 0, sizeof(res));
-    rc = rs_template_parse(m->info.name, m->sql, strlen(m->sql), &m->tpl, err);
-    if (rc != RS_OK)
-        return rc;
-    host_init(&h, p, m, 0, 1, &env);
-    rc = rs_template_collect(m->tpl, &env, &res, err);
-    free(h.ephs);
-    if (rc != RS_OK)
-        return rc;
-    rc = merge_config(m->info.name, m->config_row, &res.config, &config, err);
-    if (rc == RS_OK)
-        rc = compile_strv_reserve(&m->refs, res.n_refs, err);
-    for (i = 0; rc == RS_OK && i < res.n_refs; i++)
-        rc = compile_strv_push(&m->refs, res.refs[i], err);
-    for (i = 0; rc == RS_OK && i < res.n_sources; i++) {
-        rc = compile_strv_push(&m->source_names, res.sources[i].source, err);
+    for (i = 0; rc == RS_OK && i < res->n_refs; i++)
+        rc = compile_strv_push(&m->refs, res->refs[i], err);
+    for (i = 0; rc == RS_OK && i < res->n_sources; i++) {
+        rc = compile_strv_push(&m->source_names, res->sources[i].source, err);
         if (rc == RS_OK)
-            rc = compile_strv_push(&m->source_tables, res.sources[i].table, err);
+            rc = compile_strv_push(&m->source_tables, res->sources[i].table, err);
     }
+    return rc;
+}
+
+/* m->config_merged from the row's config and the config() keywords kw. */
+static int set_merged_config(cmodel *m, const rs_tpl_value *kw, rs_err *err) {
+    rs_buf config = RS_BUF_INIT;
+    int rc = merge_config(m->info.name, m->config_row, kw, &config, err);
+
     if (rc == RS_OK) {
         m->info.config_json = m->config_merged = rs_buf_detach(&config);
         if (m->config_merged == NULL)
             rc = oom(err);
     }
     rs_buf_free(&config);
+    return rc;
+}
+
+int compile_row_config(cmodel *m, rs_err *err) {
+    rs_tpl_value none = rs_tpl_none();
+
+    return set_merged_config(m, &none, err);
+}
+
+/* Forget whatever a failed parse left: the model's refs and sources are unknown. */
+static void forget_template(cmodel *m) {
+    compile_template_free(m);
+    compile_strv_free(&m->refs);
+    compile_strv_free(&m->source_names);
+    compile_strv_free(&m->source_tables);
+    m->refs_unknown = 1;
+}
+
+int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
+    rs_tpl_result res;
+    rs_tpl_env env;
+    host h;
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    rc = rs_template_parse(m->info.name, m->sql, strlen(m->sql), &m->tpl, err);
+    if (rc == RS_OK) {
+        host_init(&h, p, m, 0, 1, &env);
+        rc = rs_template_collect(m->tpl, &env, &res, err);
+        free(h.ephs);
+    }
+    if (rc == RS_OK)
+        rc = keep_refs(m, &res, err);
+    if (rc != RS_OK) {
+        forget_template(m);
+        rs_tpl_result_free(&res);
+        return rc;
+    }
+    /* The refs are known from here on, even when the config below is wrong. */
+    rc = set_merged_config(m, &res.config, err);
     rs_tpl_result_free(&res);
     return rc;
 }
@@ -510,9 +543,10 @@ static int render_hooks(rs_project *p, cmodel *m, const compile_strv *hooks, cha
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
                            rs_err *err) {
     cmodel *m = compile_model_at(p, model);
+    int rc = compile_model_ready(p, model, err);
 
-    if (m == NULL)
-        return rs_err_set(err, RS_EINVAL, "no model #%zu", model);
+    if (rc != RS_OK)
+        return rc;
     return compile_one(p, m, is_incremental, sql, err);
 }
 
@@ -522,8 +556,9 @@ int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *er
     int rc;
 
     memset(&c, 0, sizeof(c));
-    if (m == NULL)
-        return rs_err_set(err, RS_EINVAL, "no model #%zu", model);
+    rc = compile_model_ready(p, model, err);
+    if (rc != RS_OK)
+        return rc;
     rc = compile_one(p, m, 0, &c.sql, err);
     if (rc == RS_OK && m->info.kind == RS_MAT_INCREMENTAL)
         rc = compile_one(p, m, 1, &c.sql_incremental, err);

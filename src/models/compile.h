@@ -38,6 +38,20 @@
  *   "model 'm': config 'parameters' must be a list of {name, type, value} or an object"
  *   graph errors (graph.h), "unknown materialization ..." (materialize.h) prefixed "model 'm': ".
  *
+ * Failed models (compile_isolate.c). A model whose row disables it (enabled = 0, or "enabled":
+ * false in its config JSON) is not read at all: its template is never parsed, it takes no part
+ * in anything and cannot be compiled ("model 'm' is disabled"). An enabled model whose template
+ * does not parse, whose parse-mode reading or settings fail, or which ref()s an unknown or
+ * disabled model does not fail rs_project_load: it is loaded as failed, keeping its own error
+ * (the texts above, and graph.h's "model 'b' refers to unknown model 'x' (ref('x'))" /
+ * "... refers to disabled model 'a'"). When its template could not be read its refs and
+ * sources are unknown: the graph has no edges to its parents (a selector "+m" selects m alone,
+ * "source:s" does not match it) but knows its children, which ref() it. Every model downstream
+ * of a failed one is blocked by it and cannot be compiled either. Compiling a failed model gives
+ * its own error; a blocked one "model 'c' depends on model 'b', which has an error: <b's
+ * error>". Dependency cycles, duplicate names and a model without a name still fail the load:
+ * they belong to no single model.
+ *
  * Ownership: rs_project_load copies everything it is given. Strings and arrays reached through
  * rs_project_model live as long as the project. rs_compiled fields are malloc'd; free with
  * rs_compiled_free. Thread-safety: a project is used by one thread at a time (it caches
@@ -123,14 +137,25 @@ typedef struct rs_model_info {
 
 typedef struct rs_project rs_project;
 
-/* Parse every model's template, read its settings (collecting its refs, sources and config()
- * in parse mode) and build the graph. Errors name the model. */
+/* Parse every enabled model's template, read its settings (collecting its refs, sources and
+ * config() in parse mode) and build the graph. A model that cannot be read is loaded as failed
+ * (above); the load itself fails only for RS_ENOMEM, the run's vars, cycles, duplicate or
+ * missing names. Errors name the model. */
 int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err);
 void rs_project_free(rs_project *p);
 
 const rs_graph *rs_project_graph(const rs_project *p);
 /* Settings of the model with graph index `model`. */
 const rs_model_info *rs_project_model(const rs_project *p, size_t model);
+
+/* The model's own error when it is enabled and failed to load (borrowed), else NULL. */
+const rs_err *rs_project_model_error(const rs_project *p, size_t model);
+/* Graph index of a failed model upstream of model (the smallest such index among its nearest
+ * failed ancestors), or -1 when none is or the model failed itself. */
+long rs_project_blocked_by(const rs_project *p, size_t model);
+/* RS_OK when the model can be compiled; else RS_EINVAL (or its load error's code) and why:
+ * disabled, failed (its own error, line and column kept) or blocked (see above). */
+int rs_project_model_ready(const rs_project *p, size_t model, rs_err *err);
 
 /* The relation source('s', 't') renders as (quoted as needed), or NULL when rockset_sources has
  * no such row. Borrowed from the project. */
@@ -149,7 +174,8 @@ typedef struct rs_compiled {
 void rs_compiled_free(rs_compiled *c); /* NULL-safe; leaves it zeroed */
 
 /* Render the model (graph index), its ephemeral ancestors and its hooks. *out must be zeroed;
- * it is filled only on success. */
+ * it is filled only on success. A model that is not ready (rs_project_model_ready) gives that
+ * error. */
 int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err);
 /* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,

@@ -121,6 +121,23 @@ static int read_enabled(const cmodel *m, int *enabled, rs_err *err) {
     return RS_OK;
 }
 
+int compile_row_enabled(const cmodel *m) {
+    rs_jsonscan_span row, v;
+    int enabled = m->enabled_row;
+
+    /* Only the row is read here: a model it disables is never parsed, so a template that
+     * cannot be read stays out of the way. A config that is not valid JSON or whose
+     * "enabled" is not a boolean leaves the column's value; reading the settings reports it. */
+    if (m->config_row == NULL)
+        return enabled != 0;
+    row = rs_jsonscan_cstr(m->config_row);
+    if (rs_jsonscan_validate(row.ptr, row.len, NULL) != RS_OK ||
+        rs_jsonscan_classify(row) != RS_JSON_OBJECT || !rs_jsonscan_get(row, "enabled", &v) ||
+        rs_jsonscan_bool(v, &enabled) != RS_OK)
+        return m->enabled_row != 0;
+    return enabled != 0;
+}
+
 static int read_unique_key(cmodel *m, rs_err *err) {
     rs_jsonscan_span row;
     char what[200];

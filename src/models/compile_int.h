@@ -75,6 +75,14 @@ typedef struct cmodel {
     char *eph_sql;
     size_t *eph_refs; /* input positions of the ephemeral models it ref()'d */
     size_t n_eph_refs;
+    /* failure isolation (compile_isolate.c): a model whose template, config or refs cannot be
+     * read fails alone; the load goes on */
+    int failed;       /* 1: load_err says why */
+    int refs_unknown; /* 1: its template was not read, so its refs and sources are unknown */
+    rs_err load_err;  /* the model's own error when failed */
+    char *bad_ref;    /* the first ref() naming an unknown or disabled model, or NULL */
+    int bad_ref_disabled;
+    long blocked_by; /* graph index of a failed ancestor (the smallest name), or -1 */
 } cmodel;
 
 struct rs_project {
@@ -91,12 +99,31 @@ struct rs_project {
 };
 
 /* compile.c: parse m's template, run it in parse mode, fill m->refs, m->source_*, and
- * m->config_merged (the row's config overridden by config() keywords). */
+ * m->config_merged (the row's config overridden by config() keywords). When the template
+ * cannot be read, m->refs_unknown is set and nothing else is kept; when only the config is
+ * wrong, the refs and sources are kept. */
 int compile_parse_model(rs_project *p, cmodel *m, rs_err *err);
+/* compile.c: m->config_merged from the row's config alone (a model whose template failed). */
+int compile_row_config(cmodel *m, rs_err *err);
 void compile_template_free(cmodel *m);
 
 /* compile_config.c: read m's settings from its row and merged config into m->info. */
 int compile_apply_settings(rs_project *p, cmodel *m, rs_err *err);
+/* compile_config.c: 0 when the row (its enabled column, overridden by its config JSON's
+ * "enabled" member) disables the model, before its template is read; else 1. */
+int compile_row_enabled(const cmodel *m);
+
+/* compile_isolate.c */
+/* Read one enabled model (parse, collect, settings). Its own errors are kept in m (failed,
+ * load_err) and do not fail the call; RS_ENOMEM does. */
+int compile_load_model(rs_project *p, cmodel *m, rs_err *err);
+/* Before the graph: drop every ref() naming an unknown or disabled model, noting the first one
+ * in m->bad_ref. After the graph: turn those into the model's error (with the graph's "did you
+ * mean") and mark every descendant of a failed model blocked_by it. */
+int compile_check_refs(rs_project *p, rs_err *err);
+int compile_mark_failures(rs_project *p, rs_err *err);
+/* RS_OK when the model at graph index can be compiled, else why not (see compile.h). */
+int compile_model_ready(const rs_project *p, size_t graph_index, rs_err *err);
 
 /* compile_project.c */
 /* Set m's workspace and alias and what derives from them (relation, this_sql, cte_name). */

@@ -382,6 +382,8 @@ static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
         if (rc == RS_OK)
             rc = compile_set_names(m, m->workspace_row ? m->workspace_row : p->workspace,
                                    m->alias_row ? m->alias_row : m->name, err);
+        m->info.enabled = compile_row_enabled(m);
+        m->blocked_by = -1;
     }
     return rc;
 }
@@ -422,13 +424,18 @@ int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
         rc = load_macros(p, in, err);
     if (rc == RS_OK)
         rc = copy_models(p, in, err);
+    /* A model its row disables is not read at all, so a broken template there harms nothing;
+     * an enabled model that cannot be read fails alone (compile_isolate.c). */
     for (i = 0; rc == RS_OK && i < p->n_models; i++) {
-        rc = compile_parse_model(p, &p->models[i], err);
-        if (rc == RS_OK)
-            rc = compile_apply_settings(p, &p->models[i], err);
+        if (p->models[i].info.enabled)
+            rc = compile_load_model(p, &p->models[i], err);
     }
     if (rc == RS_OK)
+        rc = compile_check_refs(p, err);
+    if (rc == RS_OK)
         rc = build_graph(p, err);
+    if (rc == RS_OK)
+        rc = compile_mark_failures(p, err);
     if (rc != RS_OK) {
         rs_project_free(p);
         return rc;
@@ -464,6 +471,7 @@ static void free_model(cmodel *m) {
     compile_strv_free(&m->source_tables);
     free(m->eph_sql);
     free(m->eph_refs);
+    free(m->bad_ref);
 }
 
 void rs_project_free(rs_project *p) {

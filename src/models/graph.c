@@ -1179,21 +1179,24 @@ int rs_graph_sched_new(const rs_graph *g, const rs_graph_sel *sel, rs_graph_sche
 
 int rs_graph_sched_next(rs_graph_sched *s, size_t *model) {
     size_t v;
-    if (s->n_heap == 0)
-        return 0;
-    v = heap_pop(s->heap, &s->n_heap);
+
+    do { /* a ready model skipped by rs_graph_sched_skip stays in the heap: drop it here */
+        if (s->n_heap == 0)
+            return 0;
+        v = heap_pop(s->heap, &s->n_heap);
+    } while (s->state[v] != ST_READY);
     s->state[v] = ST_RUN;
     s->n_running++;
     *model = v;
     return 1;
 }
 
-/* Mark every waiting model downstream of `failed` skipped (cause: failed, or NO_CAUSE when
- * cancelling); queue them in ascending order. */
-static void skip_descendants(rs_graph_sched *s, size_t failed) {
+/* Mark every waiting model downstream of `from` skipped with `cause` as the cause; queue them
+ * in ascending order. */
+static void skip_descendants(rs_graph_sched *s, size_t from, size_t cause) {
     size_t first = s->n_skip, n_stack = 0;
 
-    s->stack[n_stack++] = failed;
+    s->stack[n_stack++] = from;
     while (n_stack > 0) {
         size_t u = s->stack[--n_stack];
         for (size_t e = s->dag.kid_start[u]; e < s->dag.kid_start[u + 1]; e++) {
@@ -1203,7 +1206,7 @@ static void skip_descendants(rs_graph_sched *s, size_t failed) {
             s->state[w] = ST_SKIP;
             s->n_left--;
             s->skip_model[s->n_skip] = w;
-            s->skip_cause[s->n_skip] = failed;
+            s->skip_cause[s->n_skip] = cause;
             s->n_skip++;
             s->stack[n_stack++] = w;
         }
@@ -1219,7 +1222,7 @@ int rs_graph_sched_done(rs_graph_sched *s, size_t model, int ok, rs_err *err) {
     s->n_left--;
     if (!ok) {
         s->state[model] = ST_FAIL;
-        skip_descendants(s, model);
+        skip_descendants(s, model, model);
         return RS_OK;
     }
     s->state[model] = ST_OK;
@@ -1231,6 +1234,18 @@ int rs_graph_sched_done(rs_graph_sched *s, size_t model, int ok, rs_err *err) {
         }
     }
     return RS_OK;
+}
+
+int rs_graph_sched_skip(rs_graph_sched *s, size_t model, size_t cause_model) {
+    if (model >= s->g->n || (s->state[model] != ST_WAIT && s->state[model] != ST_READY))
+        return 0;
+    s->state[model] = ST_SKIP;
+    s->n_left--;
+    s->skip_model[s->n_skip] = model;
+    s->skip_cause[s->n_skip] = cause_model;
+    s->n_skip++;
+    skip_descendants(s, model, cause_model);
+    return 1;
 }
 
 int rs_graph_sched_take_skipped(rs_graph_sched *s, size_t *model, size_t *cause_model) {

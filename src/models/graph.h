@@ -153,6 +153,11 @@ int rs_graph_sched_next(rs_graph_sched *s, size_t *model);
 /* Report a started model finished. RS_EINVAL "model 'x' is not running" if it was not
  * handed out or was already reported. */
 int rs_graph_sched_done(rs_graph_sched *s, size_t model, int ok, rs_err *err);
+/* Skip a selected model that has not been handed out (a runner knows beforehand that it
+ * cannot be built), naming cause_model (any index, selected or not) as the cause; every
+ * selected model downstream of it is skipped with the same cause. 1 when it was skipped now,
+ * 0 when it was not waiting (not selected, handed out, done or skipped already). */
+int rs_graph_sched_skip(rs_graph_sched *s, size_t model, size_t cause_model);
 /* 1 and the next skipped model with the failed model that caused it, 0 when none is queued. */
 int rs_graph_sched_take_skipped(rs_graph_sched *s, size_t *model, size_t *cause_model);
 void rs_graph_sched_cancel(rs_graph_sched *s);

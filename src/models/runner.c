@@ -233,6 +233,16 @@ static void add_stats(rs_http_stats *total, rs_api *api) {
     total->bytes_received += one.bytes_received;
 }
 
+/* Skip the models the caller knows cannot be built (opts->skip_cause), before any starts. */
+static void pre_skip(runner *r) {
+    size_t m, n = rs_graph_count(r->g);
+
+    for (m = 0; r->opts->skip_cause != NULL && m < n; m++) {
+        if (r->opts->skip_cause[m] >= 0)
+            rs_graph_sched_skip(r->sched, m, (size_t)r->opts->skip_cause[m]);
+    }
+}
+
 static void runner_init_outcomes(rs_run_outcome *outcomes, size_t n) {
     size_t i;
 
@@ -256,6 +266,7 @@ int rs_runner_run(const rs_graph *g, const rs_graph_sel *sel, const rs_runner_op
     rc = rs_graph_sched_new(g, sel, &r.sched, err);
     if (rc != RS_OK)
         return rc;
+    pre_skip(&r);
     r.total = sel ? rs_graph_sel_count(sel) : 0;
     if (sel == NULL) {
         for (size_t m = 0; m < rs_graph_count(g); m++)

@@ -7,6 +7,7 @@
  * model the scheduler (graph.h) hands it: a model starts once every selected model it depends
  * on succeeded. A failure marks its selected descendants skipped (cause = the failed model) and
  * the rest goes on; with fail_fast every model not yet started is skipped instead (cause -1).
+ * Models given a skip_cause are skipped before any model starts (their rows come first).
  *
  * Threads: build and on_event run on worker threads (on_event also on the calling thread), so
  * they must not touch SQLite; should_stop runs on the calling thread only, every ~20 ms while
@@ -66,6 +67,12 @@ typedef struct rs_runner_opts {
     int (*should_stop)(void *ctx);                       /* may be NULL */
     void *ctx;
     rs_http_stats *stats; /* may be NULL; else the workers' request counters are added to it */
+    /* May be NULL; else one entry per model (graph index): -1 builds it as usual, an index
+     * >= 0 skips it before it starts, with that model (which need not be selected) as its
+     * cause, and its selected descendants with it. For models that cannot be built, such as
+     * the descendants of a model whose template failed when that model is not selected.
+     * Entries of unselected models are not used. */
+    const long *skip_cause;
 } rs_runner_opts;
 
 /* Run the selection (sel NULL = every enabled model). RS_OK when every selected model was

@@ -248,6 +248,29 @@ static void check_load_error(const char *name, rs_model_row *rows, size_t n, con
     rs_project_free(p);
 }
 
+/* The project loads, model `model` fails alone: its load error and its compile error are want. */
+static void check_model_error(const char *name, rs_model_row *rows, size_t n, const char *model,
+                              const char *want) {
+    char label[200];
+    const rs_err *e;
+    rs_project *p;
+    rs_err err;
+    long idx;
+
+    p = load(rows, n, NULL, &err);
+    if (p == NULL) {
+        CHECK_STR(name, err.msg, "(loaded)");
+        return;
+    }
+    idx = rs_graph_find(rs_project_graph(p), model);
+    e = idx >= 0 ? rs_project_model_error(p, (size_t)idx) : NULL;
+    snprintf(label, sizeof(label), "%s/load_error", name);
+    CHECK_STR(label, e ? e->msg : "(no error)", want);
+    snprintf(label, sizeof(label), "%s/compile_error", name);
+    check_sql(label, p, model, 0, want);
+    rs_project_free(p);
+}
+
 static void check_compile_error(const char *name, rs_model_row *rows, size_t n, const char *model,
                                 const char *want) {
     rs_project *p;
@@ -287,25 +310,25 @@ static void test_errors(void) {
     rs_model_row unset_env[] = {ROW("a", "SELECT '{{ env_var('RS_NOPE_NOT_SET') }}'", "view")};
     rs_model_row unknown_fn[] = {ROW("a", "SELECT {{ reff('x') }}", "view")};
 
-    check_load_error("errors/unknown_ref", unknown_ref, 2,
-                     "model 'b' refers to unknown model 'aa' (ref('aa')); did you mean 'a'?");
+    check_model_error("errors/unknown_ref", unknown_ref, 2, "b",
+                      "model 'b' refers to unknown model 'aa' (ref('aa')); did you mean 'a'?");
     check_load_error("errors/cycle", cycle, 2, "dependency cycle: a -> b -> a");
-    check_load_error("errors/bad_kind", bad_kind, 1,
-                     "model 'a': unknown materialization 'snapshot' (use view, table, "
-                     "incremental, ephemeral or query_lambda)");
-    check_load_error("errors/bad_config_type", bad_type, 1,
-                     "model 'a': config 'alias' must be a string");
-    check_load_error("errors/config_column_not_object", config_array, 1,
-                     "model 'a': rockset_models.config must be a JSON object");
-    check_load_error("errors/config_column_not_json", config_bad_json, 1,
-                     "model 'a': rockset_models.config must be a JSON object");
-    check_load_error("errors/bad_tags", bad_tags, 1,
-                     "model 'a': rockset_models.tags must be a JSON array of strings");
-    check_load_error("errors/bad_params", bad_params, 1,
-                     "model 'a': config 'parameters' must be a list of {name, type, value} or "
-                     "an object of name: value");
-    check_load_error("errors/bad_swap", bad_swap, 1,
-                     "model 'a': config 'swap' must be 'alias' or 'none'");
+    check_model_error("errors/bad_kind", bad_kind, 1, "a",
+                      "model 'a': unknown materialization 'snapshot' (use view, table, "
+                      "incremental, ephemeral or query_lambda)");
+    check_model_error("errors/bad_config_type", bad_type, 1, "a",
+                      "model 'a': config 'alias' must be a string");
+    check_model_error("errors/config_column_not_object", config_array, 1, "a",
+                      "model 'a': rockset_models.config must be a JSON object");
+    check_model_error("errors/config_column_not_json", config_bad_json, 1, "a",
+                      "model 'a': rockset_models.config must be a JSON object");
+    check_model_error("errors/bad_tags", bad_tags, 1, "a",
+                      "model 'a': rockset_models.tags must be a JSON array of strings");
+    check_model_error("errors/bad_params", bad_params, 1, "a",
+                      "model 'a': config 'parameters' must be a list of {name, type, value} or "
+                      "an object of name: value");
+    check_model_error("errors/bad_swap", bad_swap, 1, "a",
+                      "model 'a': config 'swap' must be 'alias' or 'none'");
     check_load_error("errors/no_name", no_name, 2, "model #2 has no name");
     check_compile_error("errors/unknown_source", bad_source, 1, "a",
                         "model 'a' line 1 column 18: source('shop', 'nope') is not in "
@@ -313,22 +336,16 @@ static void test_errors(void) {
     check_compile_error("errors/unset_var", bad_var, 1, "a",
                         "model 'a' line 1 column 11: var('nope') is not set (add it to "
                         "rockset_vars or the run's vars, or give a default)");
-    check_load_error("errors/api_key_env_var_refused_at_load", key_var, 1,
-                     "model 'a' line 1 column 12: env_var('ROCKSET_APIKEY') is not available "
-                     "to models: it holds the API key");
+    check_model_error("errors/api_key_env_var_refused_at_load", key_var, 1, "a",
+                      "model 'a' line 1 column 12: env_var('ROCKSET_APIKEY') is not available "
+                      "to models: it holds the API key");
     check_compile_error("errors/unset_env_var", unset_env, 1, "a",
                         "model 'a' line 1 column 12: env_var('RS_NOPE_NOT_SET') is not set and "
                         "has no default");
     check_compile_error("errors/unknown_function", unknown_fn, 1, "a",
                         "model 'a' line 1 column 11: unknown function 'reff'");
-    {
-        rs_project *p;
-        rs_err err;
-        p = load(syntax, 1, NULL, &err);
-        CHECK("errors/syntax_names_model_and_line",
-              p == NULL && strncmp(err.msg, "model 'a' line 1 column ", 24) == 0);
-        rs_project_free(p);
-    }
+    check_model_error("errors/syntax_names_model_and_line", syntax, 1, "a",
+                      "model 'a' line 1 column 8: unclosed '{{'");
     {
         rs_project *p;
         rs_err err;
@@ -337,6 +354,127 @@ static void test_errors(void) {
                   "the run's vars must be a JSON object");
         rs_project_free(p);
     }
+}
+
+/* Names of the models a selector picks, space-separated, or the error. */
+static char *selected_names(rs_project *p, const char *select, const char *exclude) {
+    const rs_graph *g = rs_project_graph(p);
+    rs_graph_sel *sel = NULL;
+    rs_buf b = RS_BUF_INIT;
+    char *text;
+    rs_err err;
+    size_t i;
+
+    rs_err_clear(&err);
+    if (rs_graph_select(g, select, exclude, &sel, &err) != RS_OK)
+        return strdup(err.msg);
+    for (i = 0; i < rs_graph_count(g); i++) {
+        if (rs_graph_sel_has(sel, i))
+            rs_buf_printf(&b, "%s%s", b.len ? " " : "", rs_graph_name(g, i));
+    }
+    rs_graph_sel_free(sel);
+    text = rs_buf_detach(&b);
+    return text ? text : strdup("");
+}
+
+static void check_selected(const char *name, rs_project *p, const char *select, const char *exclude,
+                           const char *want) {
+    char *got = selected_names(p, select, exclude);
+
+    CHECK_STR(name, got, want);
+    free(got);
+}
+
+static long blocked_by(rs_project *p, const char *name) {
+    long idx = rs_graph_find(rs_project_graph(p), name);
+
+    return idx < 0 ? -2 : rs_project_blocked_by(p, (size_t)idx);
+}
+
+/* One model that cannot be read fails alone; its descendants are blocked; the rest compiles. */
+static void test_isolation(void) {
+    rs_model_row rows[] = {
+        ROW("a", "SELECT 1 AS x", "view"),
+        {"b", "SELECT * FROM {{ ref('a') }", "table", NULL, NULL, NULL, "[\"daily\"]", NULL, 1,
+         NULL},
+        ROW("c", "SELECT * FROM {{ ref('b') }}", "view"),
+        ROW("d", "SELECT * FROM {{ ref('c') }} JOIN {{ ref('a') }}", "view"),
+        ROW("e", "SELECT * FROM {{ ref('a') }}", "view"),
+        ROW("f", "SELECT d FROM {{ dbt.date_spine('day', '2024-01-01', '2024-02-01') }}", "view"),
+        {"g", "SELECT {{ broken", "view", NULL, NULL, NULL, NULL, NULL, 0, NULL},
+        {"h", "{% if %}", "view", NULL, NULL, NULL, NULL, "{\"enabled\": false}", 1, NULL},
+        ROW("i", "SELECT * FROM {{ ref('g') }}", "view"),
+        ROW("j", "SELECT * FROM {{ ref('ee') }}", "view"),
+        ROW("k", "SELECT * FROM {{ ref('j') }}", "view"),
+        {"l", "SELECT * FROM {{ ref('a') }}", "view", NULL, NULL, NULL, NULL, "[1]", 1, NULL},
+        ROW("m", "SELECT {{ reff('x') }} FROM {{ ref('a') }}", "view"),
+        ROW("n", "SELECT * FROM {{ ref('m') }}", "view"),
+        {"o", "SELECT 1", "view", NULL, NULL, NULL, NULL, "{\"enabled\": true}", 0, NULL},
+    };
+    const rs_graph *g;
+    const size_t *list;
+    size_t n_list;
+    rs_project *p;
+    rs_err err;
+
+    p = load(rows, sizeof(rows) / sizeof(rows[0]), NULL, &err);
+    CHECK_STR("isolate/load_goes_on", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    g = rs_project_graph(p);
+    check_sql("isolate/good_model_compiles", p, "a", 0, "SELECT 1 AS x");
+    check_sql("isolate/sibling_compiles", p, "e", 0, "SELECT * FROM analytics.a");
+    check_sql("isolate/syntax_error_names_model_line_column", p, "b", 0,
+              "model 'b' line 1 column 15: unclosed '{{'");
+    check_sql("isolate/child_blocked", p, "c", 0,
+              "model 'c' depends on model 'b', which has an error: model 'b' line 1 column 15: "
+              "unclosed '{{'");
+    check_sql("isolate/grandchild_blocked", p, "d", 0,
+              "model 'd' depends on model 'b', which has an error: model 'b' line 1 column 15: "
+              "unclosed '{{'");
+    check_sql("isolate/dbt_namespace_call", p, "f", 0,
+              "model 'f' line 1 column 32: only named functions can be called");
+    check_sql("isolate/disabled_row_not_parsed", p, "g", 0, "model 'g' is disabled");
+    check_sql("isolate/disabled_by_config_json_not_parsed", p, "h", 0, "model 'h' is disabled");
+    CHECK("isolate/disabled_has_no_error",
+          rs_project_model_error(p, (size_t)rs_graph_find(g, "g")) == NULL &&
+              rs_project_model_error(p, (size_t)rs_graph_find(g, "h")) == NULL);
+    check_sql("isolate/enabled_by_config_json_over_column", p, "o", 0, "SELECT 1");
+    check_sql("isolate/ref_to_disabled_fails_alone", p, "i", 0,
+              "model 'i' refers to disabled model 'g'");
+    check_sql("isolate/unknown_ref_fails_alone", p, "j", 0,
+              "model 'j' refers to unknown model 'ee' (ref('ee')); did you mean 'e'?");
+    check_sql("isolate/child_of_bad_ref_blocked", p, "k", 0,
+              "model 'k' depends on model 'j', which has an error: model 'j' refers to unknown "
+              "model 'ee' (ref('ee')); did you mean 'e'?");
+    check_sql("isolate/config_error", p, "l", 0,
+              "model 'l': rockset_models.config must be a JSON object");
+    /* A render error is not a load error: the model fails when compiled, its child compiles. */
+    CHECK("isolate/render_error_not_at_load",
+          rs_project_model_error(p, (size_t)rs_graph_find(g, "m")) == NULL);
+    check_sql("isolate/render_error", p, "m", 0,
+              "model 'm' line 1 column 11: unknown function 'reff'");
+    check_sql("isolate/child_of_render_error_compiles", p, "n", 0, "SELECT * FROM analytics.m");
+    CHECK_INT("isolate/blocked_by_b", blocked_by(p, "d"), rs_graph_find(g, "b"));
+    CHECK_INT("isolate/failed_not_blocked", blocked_by(p, "b"), -1);
+    CHECK_INT("isolate/good_not_blocked", blocked_by(p, "e"), -1);
+
+    /* Edges: none to the parents of an unreadable template, the children's are known; a
+     * config error keeps the refs. */
+    rs_graph_parents(g, (size_t)rs_graph_find(g, "b"), &list, &n_list);
+    CHECK_INT("isolate/unreadable_has_no_parents", n_list, 0);
+    rs_graph_children(g, (size_t)rs_graph_find(g, "b"), &list, &n_list);
+    CHECK("isolate/unreadable_has_children",
+          n_list == 1 && list[0] == (size_t)rs_graph_find(g, "c"));
+    rs_graph_parents(g, (size_t)rs_graph_find(g, "l"), &list, &n_list);
+    CHECK("isolate/config_error_keeps_refs",
+          n_list == 1 && list[0] == (size_t)rs_graph_find(g, "a"));
+    check_selected("isolate/select_ancestors_of_unreadable", p, "+b", NULL, "b");
+    check_selected("isolate/select_descendants", p, "b+", NULL, "b c d");
+    check_selected("isolate/tag_from_row", p, "tag:daily", NULL, "b");
+    check_selected("isolate/disabled_never_selected", p, "g h", NULL, "");
+    check_selected("isolate/exclude", p, "a+", "c+", "a e l m n");
+    rs_project_free(p);
 }
 
 static void test_merge_helpers(void) {
@@ -362,6 +500,7 @@ int main(void) {
     test_settings();
     test_render_values();
     test_errors();
+    test_isolation();
     test_merge_helpers();
     TEST_DONE();
 }

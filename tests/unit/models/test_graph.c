@@ -486,6 +486,28 @@ static void test_scheduler(void) {
     rs_graph_sched_free(s);
     rs_graph_sched_free(NULL);
     rs_graph_free(g);
+
+    /* A model skipped before it starts (the runner's pre-skip): it and its descendants are
+     * skipped with the given cause, even a ready one; the rest runs. */
+    build("a; b: a; c: b; d: a; e", &g, &err);
+    rs_graph_sched_new(g, NULL, &s, &err);
+    CHECK_INT("sched_skip_waiting", rs_graph_sched_skip(s, 1, 4), 1);
+    CHECK_INT("sched_skip_again_refused", rs_graph_sched_skip(s, 1, 4), 0);
+    CHECK_INT("sched_skip_b_first", rs_graph_sched_take_skipped(s, &m, &cause) && m == 1, 1);
+    CHECK_INT("sched_skip_b_cause", cause, 4);
+    CHECK_INT("sched_skip_c_with_it", rs_graph_sched_take_skipped(s, &m, &cause) && m == 2, 1);
+    CHECK_INT("sched_skip_c_same_cause", cause, 4);
+    CHECK_INT("sched_skip_ready_e", rs_graph_sched_skip(s, 4, 0), 1);
+    rs_graph_sched_take_skipped(s, &m, &cause);
+    CHECK_INT("sched_skip_next_is_a", rs_graph_sched_next(s, &m) && m == 0, 1);
+    CHECK_INT("sched_skip_ready_not_handed_out", rs_graph_sched_next(s, &m), 0);
+    CHECK_INT("sched_skip_running_refused", rs_graph_sched_skip(s, 0, 4), 0);
+    rs_graph_sched_done(s, 0, 1, &err);
+    CHECK_INT("sched_skip_d_runs", rs_graph_sched_next(s, &m) && m == 3, 1);
+    rs_graph_sched_done(s, 3, 1, &err);
+    CHECK_INT("sched_skip_finished", rs_graph_sched_finished(s), 1);
+    rs_graph_sched_free(s);
+    rs_graph_free(g);
 }
 
 static void test_ephemeral_and_kinds(void) {

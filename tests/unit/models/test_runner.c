@@ -224,6 +224,39 @@ static void test_failure_skips_descendants(const rs_graph *g) {
     CHECK("fail_b/skipped_numbered", out[2].seq > 0 && out[5].seq > 0);
 }
 
+/* Models the caller knows cannot be built are skipped first, with the cause it names. */
+static void test_pre_skip(const rs_graph *g) {
+    fake f;
+    rs_run_outcome out[N_MODELS];
+    long skip[N_MODELS];
+    rs_runner_opts opts;
+    rs_err err;
+    int i, rc;
+
+    fake_init(&f, g);
+    for (i = 0; i < N_MODELS; i++)
+        skip[i] = -1;
+    skip[2] = 6; /* c, for g (which is built, and fails) */
+    f.fail[6] = 1;
+    memset(&opts, 0, sizeof(opts));
+    opts.threads = 2;
+    opts.build = fake_build;
+    opts.on_event = fake_event;
+    opts.ctx = &f;
+    opts.skip_cause = skip;
+    rs_err_clear(&err);
+    rc = rs_runner_run(g, NULL, &opts, out, &err);
+    CHECK_INT("pre_skip/rc", rc, RS_OK);
+    CHECK_INT("pre_skip/c_skipped", out[2].status, RS_RUN_SKIPPED);
+    CHECK_INT("pre_skip/c_cause", out[2].cause, 6);
+    CHECK_INT("pre_skip/c_numbered_first", out[2].seq, 1);
+    CHECK_INT("pre_skip/f_skipped_with_c", out[5].status, RS_RUN_SKIPPED);
+    CHECK_INT("pre_skip/f_same_cause", out[5].cause, 6);
+    CHECK_INT("pre_skip/h_skipped_by_g", out[7].cause, 6);
+    CHECK_INT("pre_skip/built", f.n_built, 5);
+    CHECK_INT("pre_skip/skip_events", f.events[RS_RUN_EV_SKIP], 3);
+}
+
 static void test_fail_fast(const rs_graph *g) {
     fake f;
     rs_run_outcome out[N_MODELS];
@@ -344,6 +377,7 @@ int main(void) {
     test_one_thread(g);
     test_concurrency(g);
     test_failure_skips_descendants(g);
+    test_pre_skip(g);
     test_fail_fast(g);
     test_selection(g);
     test_interrupt(g);
