@@ -18,9 +18,10 @@
  * %}...{% endset %} (the block's output as a string); {% do expr %} (evaluate, output nothing);
  * {# comments #}; '-' whitespace control as Jinja ('+' accepted, no effect). Expressions: 'str'
  * "str" (\n \t \r \0 \\ \' \" escapes), ints, floats, true/false/none (any case of the first
- * letter), [lists], (tuples, which are lists), {'dicts'}, a.b, a[i], f(x, k=v), obj.method(x),
+ * letter), [lists], (tuples, which are lists), {'dicts'}, a.b, a[i], a[start:stop:step] (lists
+ * and strings, by character), f(x, k=v, *list, **dict), obj.method(x),
  * x | filter(args), x is [not] test [arg | (args)], a if c else b, and Python's operators: ~ + -
- * * / // % == != < <= > >= in, not in, and, or, not. Methods are listed at the top of
+ * * / // % ** == != < <= > >= in, not in, and, or, not. Methods are listed at the top of
  * tpl_methods.c, filters at the top of tpl_filter.c, functions and tests in tpl_builtin.c.
  *
  * Macros: {% macro name(a, b=default) %}...{% endmacro %} binds name in the current scope;

@@ -225,6 +225,114 @@ done:
     return rc;
 }
 
+/* ---- slices ---- */
+
+/* A slice bound: NULL gives dflt; a negative index counts from the end; clamped to [lo, hi]. */
+static int slice_bound(tpl_run *run, const tpl_node *n, long long len, long long dflt, long long lo,
+                       long long hi, long long *out) {
+    rs_tpl_value v = rs_tpl_none();
+    int rc;
+
+    *out = dflt;
+    if (n == NULL)
+        return RS_OK;
+    rc = tpl_eval_expr(run, n, &v);
+    if (rc != RS_OK)
+        return rc;
+    if (v.type == RS_TPL_NONE)
+        return RS_OK;
+    if (v.type != RS_TPL_INT && v.type != RS_TPL_BOOL) {
+        rc = tpl_run_error(run, n, RS_EINVAL, "slice indices must be integers, not %s",
+                           rs_tpl_type_name(v.type));
+        rs_tpl_value_free(&v);
+        return rc;
+    }
+    *out = v.type == RS_TPL_BOOL ? v.u.b : v.u.i;
+    if (*out < 0)
+        *out += len;
+    *out = *out < lo ? lo : *out > hi ? hi : *out;
+    return RS_OK;
+}
+
+/* Byte offsets of a string's UTF-8 characters (slices count characters, as Python does);
+ * offs[count] is the length. A byte that starts no valid sequence counts as one character. */
+static size_t *char_offsets(const char *s, size_t len, size_t *count) {
+    size_t *offs = malloc((len + 1) * sizeof(*offs)), i = 0, n = 0;
+
+    if (offs == NULL)
+        return NULL;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t w = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+        offs[n++] = i;
+        i += i + w <= len ? w : 1;
+    }
+    offs[n] = len;
+    *count = n;
+    return offs;
+}
+
+/* The items start, start+step, ... before stop of a list or a string, into out. */
+static int slice_take(tpl_run *run, const tpl_node *n, const rs_tpl_value *base,
+                      const size_t *offs, long long start, long long stop, long long step,
+                      rs_tpl_value *out) {
+    rs_buf text = RS_BUF_INIT;
+    const char *s = base->type == RS_TPL_STRING ? rs_tpl_value_str(base, NULL) : NULL;
+    long long i;
+    int rc = base->type == RS_TPL_LIST ? rs_tpl_list(out) : RS_OK;
+
+    for (i = start; rc == RS_OK && (step > 0 ? i < stop : i > stop); i += step) {
+        if (s != NULL)
+            rc = rs_buf_append(&text, s + offs[i], offs[i + 1] - offs[i]);
+        else
+            rc = rs_tpl_list_append(out, rs_tpl_value_copy(rs_tpl_list_get(base, (size_t)i)));
+    }
+    if (rc == RS_OK && s != NULL)
+        rc = rs_tpl_string(out, text.len ? rs_buf_cstr(&text) : "", text.len);
+    rs_buf_free(&text);
+    if (rc != RS_OK && s == NULL)
+        rs_tpl_value_free(out);
+    return rc == RS_OK ? RS_OK : value_error(run, n, rc);
+}
+
+/* x[start:stop:step] of a list or a string, with Python's rules for defaults and negatives. */
+static int eval_slice(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
+    rs_tpl_value base = rs_tpl_none();
+    size_t *offs = NULL, count = 0;
+    long long len, start = 0, stop = 0, step = 1;
+    int rc = tpl_eval_expr(run, n->a, &base);
+
+    if (rc == RS_OK && base.type != RS_TPL_LIST && base.type != RS_TPL_STRING)
+        rc = tpl_run_error(run, n, RS_EINVAL, "cannot slice %s", rs_tpl_type_name(base.type));
+    if (rc == RS_OK && base.type == RS_TPL_STRING) {
+        size_t blen = 0;
+        const char *s = rs_tpl_value_str(&base, &blen);
+        offs = char_offsets(s, blen, &count);
+        rc = offs == NULL ? nomem(run) : RS_OK;
+    } else if (rc == RS_OK) {
+        count = rs_tpl_value_len(&base);
+    }
+    len = (long long)count;
+    if (rc == RS_OK && n->n_kids == 1)
+        rc = slice_bound(run, n->kids[0], 0, 1, LLONG_MIN, LLONG_MAX, &step);
+    if (rc == RS_OK && step == 0)
+        rc = tpl_run_error(run, n, RS_EINVAL, "slice step cannot be zero");
+    if (rc == RS_OK && step > 0) {
+        rc = slice_bound(run, n->b, len, 0, 0, len, &start);
+        if (rc == RS_OK)
+            rc = slice_bound(run, n->c, len, len, 0, len, &stop);
+    } else if (rc == RS_OK) {
+        rc = slice_bound(run, n->b, len, len - 1, -1, len - 1, &start);
+        if (rc == RS_OK)
+            rc = slice_bound(run, n->c, len, -1, -1, len - 1, &stop);
+    }
+    if (rc == RS_OK)
+        rc = slice_take(run, n, &base, offs, start, stop, step, out);
+    free(offs);
+    rs_tpl_value_free(&base);
+    return rc;
+}
+
 static int eval_list(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     rs_tpl_value list, item;
     size_t i;
@@ -284,30 +392,100 @@ void tpl_free_args(call_args *ca) {
         rs_tpl_value_free(&ca->pos[i]);
     for (i = 0; i < ca->args.n_kw; i++)
         rs_tpl_value_free(&ca->kwv[i]);
+    for (i = 0; i < ca->n_held; i++)
+        rs_tpl_value_free(&ca->held[i]);
     free(ca->pos);
     free(ca->kwv);
     free(ca->kwn);
+    free(ca->held);
     memset(ca, 0, sizeof(*ca));
 }
 
+/* Room for extra more positional (kw 0) or keyword (kw 1) arguments. */
+static int args_reserve(tpl_run *run, const tpl_node *at, call_args *ca, int kw, size_t extra) {
+    size_t have = kw ? ca->args.n_kw : ca->args.n_pos, *cap = kw ? &ca->cap_kw : &ca->cap_pos;
+    size_t want = have + extra, grown;
+
+    if (want <= *cap)
+        return RS_OK;
+    if (want > RS_TPL_MAX_ITEMS)
+        return value_error(run, at, RS_EINVAL);
+    grown = want < 2 * *cap ? 2 * *cap : want;
+    if (!kw) {
+        rs_tpl_value *pos = realloc(ca->pos, grown * sizeof(*pos));
+        if (pos == NULL)
+            return nomem(run);
+        ca->pos = pos;
+    } else {
+        rs_tpl_value *kwv = realloc(ca->kwv, grown * sizeof(*kwv));
+        const char **kwn = kwv ? realloc(ca->kwn, grown * sizeof(*kwn)) : NULL;
+        if (kwv != NULL)
+            ca->kwv = kwv;
+        if (kwn == NULL)
+            return nomem(run);
+        ca->kwn = kwn;
+    }
+    *cap = grown;
+    return RS_OK;
+}
+
+/* *list: its items as positional arguments; **dict: its entries as keyword arguments. */
+static int spread_arg(tpl_run *run, const tpl_node *arg, call_args *ca) {
+    rs_tpl_value v = rs_tpl_none(), *held;
+    size_t i, len;
+    int rc = tpl_eval_expr(run, arg->a, &v);
+
+    if (rc != RS_OK)
+        return rc;
+    if (v.type != (arg->ival == 1 ? RS_TPL_LIST : RS_TPL_DICT)) {
+        rc = tpl_run_error(run, arg, RS_EINVAL, "'%s' needs a %s, not %s",
+                           arg->ival == 1 ? "*" : "**", arg->ival == 1 ? "list" : "dict",
+                           rs_tpl_type_name(v.type));
+        rs_tpl_value_free(&v);
+        return rc;
+    }
+    len = rs_tpl_value_len(&v);
+    rc = args_reserve(run, arg, ca, arg->ival == 2, len);
+    for (i = 0; rc == RS_OK && i < len; i++) {
+        if (arg->ival == 1) {
+            ca->pos[ca->args.n_pos++] = rs_tpl_value_copy(rs_tpl_list_get(&v, i));
+        } else {
+            ca->kwn[ca->args.n_kw] = rs_tpl_dict_key(&v, i);
+            ca->kwv[ca->args.n_kw++] = rs_tpl_value_copy(rs_tpl_dict_value(&v, i));
+        }
+    }
+    held = rc == RS_OK ? realloc(ca->held, (ca->n_held + 1) * sizeof(*held)) : NULL;
+    if (held == NULL) {
+        rs_tpl_value_free(&v);
+        return rc == RS_OK ? nomem(run) : rc;
+    }
+    ca->held = held;
+    ca->held[ca->n_held++] = v; /* keeps the keys alive */
+    return RS_OK;
+}
+
 int tpl_eval_args(tpl_run *run, const tpl_node *n, call_args *ca) {
-    size_t i, cap = n->n_kids ? n->n_kids : 1;
-    int rc = RS_OK;
+    size_t i;
+    int rc;
 
     memset(ca, 0, sizeof(*ca));
-    ca->pos = calloc(cap, sizeof(*ca->pos));
-    ca->kwv = calloc(cap, sizeof(*ca->kwv));
-    ca->kwn = calloc(cap, sizeof(*ca->kwn));
-    if (ca->pos == NULL || ca->kwv == NULL || ca->kwn == NULL)
-        rc = nomem(run);
+    rc = args_reserve(run, n, ca, 0, n->n_kids ? n->n_kids : 1);
+    if (rc == RS_OK)
+        rc = args_reserve(run, n, ca, 1, n->n_kids ? n->n_kids : 1);
     for (i = 0; i < n->n_kids && rc == RS_OK; i++) {
         const tpl_node *arg = n->kids[i];
-        if (arg->kind == N_KWARG) {
+        if (arg->kind == N_SPLAT) {
+            rc = spread_arg(run, arg, ca);
+        } else if (arg->kind == N_KWARG) {
+            rc = args_reserve(run, arg, ca, 1, 1);
             ca->kwn[ca->args.n_kw] = arg->str;
-            rc = tpl_eval_expr(run, arg->a, &ca->kwv[ca->args.n_kw]);
+            if (rc == RS_OK)
+                rc = tpl_eval_expr(run, arg->a, &ca->kwv[ca->args.n_kw]);
             ca->args.n_kw += rc == RS_OK;
         } else {
-            rc = tpl_eval_expr(run, arg, &ca->pos[ca->args.n_pos]);
+            rc = args_reserve(run, arg, ca, 0, 1);
+            if (rc == RS_OK)
+                rc = tpl_eval_expr(run, arg, &ca->pos[ca->args.n_pos]);
             ca->args.n_pos += rc == RS_OK;
         }
     }
@@ -559,6 +737,30 @@ static int concat_values(tpl_run *run, const tpl_node *n, const rs_tpl_value *a,
     return rc == RS_OK ? RS_OK : nomem(run);
 }
 
+/* a ** b: an integer for integers and a non-negative exponent (checked for overflow), else a
+ * float, as in Python. */
+static int power(tpl_run *run, const tpl_node *n, const rs_tpl_value *a, const rs_tpl_value *b,
+                 rs_tpl_value *out) {
+    long long base, exp, r = 1;
+
+    if (a->type != RS_TPL_FLOAT && b->type != RS_TPL_FLOAT && as_ll(b) >= 0) {
+        base = as_ll(a);
+        exp = as_ll(b);
+        if (base == 0 || base == 1 || base == -1) /* no need to walk a huge exponent */
+            r = exp == 0 ? 1 : base == -1 ? ((exp & 1) ? -1 : 1) : base;
+        for (; (base < -1 || base > 1) && exp > 0; exp--) {
+            if (__builtin_mul_overflow(r, base, &r)) /* |base| >= 2: at most 63 steps */
+                return tpl_run_error(run, n, RS_EINVAL, "integer overflow");
+        }
+        *out = rs_tpl_int(r);
+        return RS_OK;
+    }
+    if (as_double(a) == 0.0 && as_double(b) < 0)
+        return tpl_run_error(run, n, RS_EINVAL, "zero to a negative power");
+    *out = rs_tpl_float(pow(as_double(a), as_double(b)));
+    return RS_OK;
+}
+
 static int arith(tpl_run *run, const tpl_node *n, const rs_tpl_value *a, const rs_tpl_value *b,
                  rs_tpl_value *out) {
     if (n->op == OP_ADD && a->type == b->type &&
@@ -570,6 +772,8 @@ static int arith(tpl_run *run, const tpl_node *n, const rs_tpl_value *a, const r
         return repeat_string(run, n, b, a->u.i, out);
     if (!is_num(a) || !is_num(b))
         return unsupported(run, n, a, b);
+    if (n->op == OP_POW)
+        return power(run, n, a, b, out);
     if ((n->op == OP_DIV || n->op == OP_FLOORDIV || n->op == OP_MOD) && as_double(b) == 0.0)
         return tpl_run_error(run, n, RS_EINVAL, "division by zero");
     if (a->type != RS_TPL_FLOAT && b->type != RS_TPL_FLOAT && n->op != OP_DIV)
@@ -749,6 +953,11 @@ static int eval_any(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_value 
         return eval_attr(run, n, tolerant, out);
     case N_INDEX:
         return eval_index(run, n, out);
+    case N_SLICE:
+        return eval_slice(run, n, out);
+    case N_SPLAT:
+        return tpl_run_error(run, n, RS_EINVAL, "'%s' can only stand before a call's argument",
+                             n->ival == 1 ? "*" : "**");
     case N_CALL:
         return eval_call(run, n, out);
     case N_METHOD:

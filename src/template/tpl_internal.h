@@ -85,7 +85,9 @@ enum {
     N_TEST,    /* a is [not] str [(kids)]; ival = negated */
     N_UNARY,   /* op a */
     N_BINARY,  /* a op b */
-    N_COND     /* a if b else c */
+    N_COND,    /* a if b else c */
+    N_SLICE,   /* a [ b : c : kids[0] ]; b, c NULL when left out, n_kids 0 without a step */
+    N_SPLAT,   /* in call arguments: *a (ival 1), **a (ival 2) */
 };
 
 /* Operators of N_UNARY / N_BINARY. */
@@ -109,7 +111,8 @@ enum {
     OP_OR,
     OP_NOT,
     OP_NEG,
-    OP_POS
+    OP_POS,
+    OP_POW
 };
 
 typedef struct tpl_node tpl_node;
@@ -224,6 +227,9 @@ typedef struct call_args {
     rs_tpl_args args;
     rs_tpl_value *pos, *kwv;
     const char **kwn;
+    size_t cap_pos, cap_kw;
+    rs_tpl_value *held; /* dicts spread with **d: their keys are the names in kwn */
+    size_t n_held;
 } call_args;
 /* Evaluate the arguments (n->kids, N_KWARG for keywords) of a call, filter or test node. On
  * failure nothing is left to free; on success free with tpl_free_args. */

@@ -122,7 +122,7 @@ static int lex_number(lexer *lx) {
 
 /* One operator or punctuation token; *brace_depth follows dict braces. */
 static int lex_op(lexer *lx, int *brace_depth) {
-    static const char *const two[] = {"==", "!=", "<=", ">=", "//"};
+    static const char *const two[] = {"==", "!=", "<=", ">=", "//", "**"};
     static const char one[] = "()[]{},.:|~+-*/%<>=";
     char c = lx->src[lx->pos];
     int line = lx->line, column = lx->column;

@@ -663,6 +663,12 @@ int tpl_call_method(tpl_run *run, const tpl_node *n, rs_tpl_value *obj, const rs
     m.max_depth = max_depth;
     m.out = out;
     *out = rs_tpl_none();
+    /* Reading a project (no env, no macros): dbt.x(...) or pkg.macro(...) cannot be known
+     * yet and only config() matters, so it is undefined rather than an error. */
+    if (obj->type == RS_TPL_UNDEFINED && run->mode == TPL_MODE_COLLECT) {
+        out->type = RS_TPL_UNDEFINED;
+        return RS_OK;
+    }
     if (obj->type == RS_TPL_STRING)
         rc = string_method(&m);
     else if (obj->type == RS_TPL_LIST)

@@ -259,7 +259,15 @@ static int parse_args(parser *p, tpl_node *n) {
     while (!is_op(peek(p), ")")) {
         tpl_node *arg = NULL;
         const tpl_token *t = peek(p);
-        if (t->kind == TK_NAME && is_op(&p->toks[p->pos + 1], "=")) {
+        if (is_op(t, "*") || is_op(t, "**")) {
+            /* f(*list, **dict): the items become positional / keyword arguments */
+            arg = node_new(p, N_SPLAT, t);
+            if (arg == NULL)
+                return RS_ENOMEM;
+            arg->ival = t->len == 1 ? 1 : 2;
+            next(p);
+            rc = parse_expr(p, &arg->a);
+        } else if (t->kind == TK_NAME && is_op(&p->toks[p->pos + 1], "=")) {
             arg = node_new(p, N_KWARG, t);
             if (arg == NULL)
                 return RS_ENOMEM;
@@ -383,6 +391,26 @@ static int wrap(parser *p, tpl_node **cur, int kind, const tpl_token *tok) {
     return RS_OK;
 }
 
+/* x[start:stop:step] once start (n->b, maybe NULL) is read and ':' is next. */
+static int parse_slice_rest(parser *p, tpl_node *n) {
+    tpl_node *step = NULL;
+    int rc = RS_OK;
+
+    n->kind = N_SLICE;
+    next(p);
+    if (!is_op(peek(p), ":") && !is_op(peek(p), "]"))
+        rc = parse_expr(p, &n->c);
+    if (rc == RS_OK && is_op(peek(p), ":")) {
+        next(p);
+        if (!is_op(peek(p), "]")) {
+            rc = parse_expr(p, &step);
+            if (rc == RS_OK)
+                rc = add_node(p, &n->kids, &n->n_kids, step);
+        }
+    }
+    return rc;
+}
+
 static int parse_postfix_one(parser *p, tpl_node **cur, const tpl_token *t) {
     int rc;
 
@@ -399,8 +427,10 @@ static int parse_postfix_one(parser *p, tpl_node **cur, const tpl_token *t) {
     if (is_op(t, "[")) {
         next(p);
         rc = wrap(p, cur, N_INDEX, t);
-        if (rc == RS_OK)
+        if (rc == RS_OK && !is_op(peek(p), ":"))
             rc = parse_expr(p, &(*cur)->b);
+        if (rc == RS_OK && is_op(peek(p), ":"))
+            rc = parse_slice_rest(p, *cur);
         if (rc == RS_OK)
             rc = expect_op(p, "]", "']'");
         return rc;
@@ -552,13 +582,39 @@ static int binary_op_at(const parser *p, int level, int *width) {
 
 static int parse_level(parser *p, int level, tpl_node **out);
 
+/* a ** b binds tighter than * and looser than unary minus, left to right, as in Jinja. */
+static int parse_pow(parser *p, tpl_node **out) {
+    tpl_node *left = NULL;
+    int rc = parse_unary(p, &left), links = 0;
+
+    while (rc == RS_OK && is_op(peek(p), "**")) {
+        const tpl_token *t = peek(p);
+        links++;
+        rc = enter(p);
+        if (rc == RS_OK)
+            rc = wrap(p, &left, N_BINARY, t);
+        if (rc != RS_OK)
+            break;
+        left->op = OP_POW;
+        next(p);
+        rc = parse_unary(p, &left->b);
+    }
+    p->depth -= links;
+    if (rc != RS_OK) {
+        tpl_node_free(left);
+        return rc;
+    }
+    *out = left;
+    return RS_OK;
+}
+
 static int parse_operand(parser *p, int level, tpl_node **out) {
     const tpl_token *t = peek(p);
     tpl_node *n;
     int rc;
 
     if (level == 5)
-        return parse_unary(p, out);
+        return parse_pow(p, out);
     if (level != 1 || !is_name(t, "not"))
         return parse_level(p, level + 1, out);
     /* 'not' sits between 'and' and the comparisons: not a == b is not (a == b). */
@@ -1072,7 +1128,7 @@ int tpl_parse(rs_template *t, const char *src, const tpl_tokens *toks, rs_err *e
 const char *tpl_op_text(int op) {
     static const char *const names[] = {"+",      "-",   "*",  "/",   "//", "%",  "~",
                                         "==",     "!=",  "<",  "<=",  ">",  ">=", "in",
-                                        "not in", "and", "or", "not", "-",  "+"};
+                                        "not in", "and", "or", "not", "-",  "+",  "**"};
     if (op < 0 || op >= (int)(sizeof(names) / sizeof(names[0])))
         return "?";
     return names[op];

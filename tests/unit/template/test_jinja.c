@@ -268,7 +268,39 @@ static void test_new_filters(void) {
       "with strings");
 }
 
+/* What dbt_utils' macros are written with: slices, **, *args / **kwargs at a call. */
+static void test_slices_power_spread(void) {
+    T("slice_str", "{{ 'hello'[1:3] }}|{{ 'hello'[::-1] }}|{{ 'hello'[-3:] }}|{{ 'hello'[:0] }}",
+      "el|olleh|llo|");
+    T("slice_list",
+      "{{ [1, 2, 3, 4][1:] }}{{ [1, 2, 3, 4][:-1] }}{{ [1, 2, 3, 4][::2] }}"
+      "{{ [1, 2, 3][5:] }}{{ [1, 2, 3, 4][3:0:-1] }}{{ [1, 2, 3][-9:9] }}",
+      "[2, 3, 4][1, 2, 3][1, 3][][4, 3, 2][1, 2, 3]");
+    T("slice_utf8", "{{ 'h\xc3\xa9llo'[1:2] }}|{{ 'x'[none:none] }}", "\xc3\xa9|x");
+    T("slice_prefix_len", "{% set p = '__dbt__cte__' %}{{ '__dbt__cte__orders'[(p|length):] }}",
+      "orders");
+    T("pow",
+      "{{ 2 ** 10 }} {{ 2 ** -1 }} {{ (-1) ** 5 }} {{ 1 ** 1000000000000 }} {{ 2.0 ** 2 }} "
+      "{{ 2 * 3 ** 2 }} {{ 0 ** 0 }}",
+      "1024 0.5 -1 1 4.0 18 1");
+    T("spread",
+      "{% macro f(a, b=2) %}{{ a }}-{{ b }}-{{ kwargs }}-{{ varargs }}{% endmacro %}"
+      "{% set d = {'b': 7, 'z': 9} %}{{ f(*[1], **d) }} {{ f(1, 3, 4, *[5, 6]) }}",
+      "1-7-{'z': 9}-[] 1-3-{}-[4, 5, 6]");
+    T("spread_filter", "{{ '%s-%s' | format(*['a', 'b']) }}", "a-b");
+    T("err_pow_overflow", "{{ 2 ** 64 }}", "ERR: model 'm' line 1 column 6: integer overflow");
+    T("err_slice_step", "{{ [1][::0] }}", "ERR: model 'm' line 1 column 7: slice step cannot be zero");
+    T("err_slice_type", "{{ 5[1:] }}", "ERR: model 'm' line 1 column 5: cannot slice int");
+    T("err_slice_index", "{{ 'ab'['a':] }}",
+      "ERR: model 'm' line 1 column 9: slice indices must be integers, not string");
+    T("err_spread_type", "{% macro f() %}{% endmacro %}{{ f(*'ab') }}",
+      "ERR: model 'm' line 1 column 35: '*' needs a list, not string");
+    T("err_spread_dict", "{% macro f() %}{% endmacro %}{{ f(**[1]) }}",
+      "ERR: model 'm' line 1 column 35: '**' needs a dict, not list");
+}
+
 int main(void) {
+    test_slices_power_spread();
     test_string_methods();
     test_list_dict_methods();
     test_statements();
