@@ -48,6 +48,7 @@ SQLITE_EXTENSION_INIT3
 
 #include "schema_sql.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,7 @@ typedef struct prepared {
     size_t index; /* graph index */
     const rs_model_info *mi;
     rs_mat_kind kind;
+    rs_project *project;
     rs_compiled compiled;
     int compile_rc; /* a compile error fails the model when it would start */
     rs_err compile_err;
@@ -180,6 +182,42 @@ typedef struct prepared {
     rs_mat_job job;
     rs_mat_result result; /* written by the worker that builds it */
 } prepared;
+
+/* Compile the model into pm (its error kept for when it would start). */
+static void compile_prepared(prepared *pm) {
+    rs_project *p = pm->project;
+
+    rs_compiled_free(&pm->compiled);
+    rs_err_clear(&pm->compile_err);
+    pm->compile_rc = rs_project_compile(p, pm->index, &pm->compiled, &pm->compile_err);
+    if (pm->compile_rc == RS_OK && pm->kind == RS_MAT_INCREMENTAL &&
+        pm->compiled.sql_incremental == NULL)
+        pm->compile_rc = rs_project_compile_sql(p, pm->index, 1, &pm->compiled.sql_incremental,
+                                                &pm->compile_err);
+}
+
+static void point_job_at_compiled(prepared *pm) {
+    pm->job.sql = pm->compiled.sql;
+    pm->job.sql_incremental = pm->compiled.sql_incremental;
+    pm->job.pre_hooks = (const char *const *)pm->compiled.pre_hooks;
+    pm->job.n_pre_hooks = pm->compiled.n_pre_hooks;
+    pm->job.post_hooks = (const char *const *)pm->compiled.post_hooks;
+    pm->job.n_post_hooks = pm->compiled.n_post_hooks;
+}
+
+/* A model whose macros read the database (dbt_utils.star) is compiled again right before it is
+ * built, as dbt does, so that it sees the models built before it in this run. Compiles touch
+ * the project, so one at a time. */
+static pthread_mutex_t recompile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void recompile_if_it_reads(prepared *pm) {
+    pthread_mutex_lock(&recompile_lock);
+    if (rs_project_model_used_db(pm->project, pm->index)) {
+        compile_prepared(pm);
+        point_job_at_compiled(pm);
+    }
+    pthread_mutex_unlock(&recompile_lock);
+}
 
 static int prepare_model(rs_conn *conn, rs_project *p, size_t index, rs_mat_kind kind,
                          int full_refresh, prepared *pm) {
@@ -192,27 +230,19 @@ static int prepare_model(rs_conn *conn, rs_project *p, size_t index, rs_mat_kind
     pm->kind = kind;
     rs_mat_result_init(&pm->result);
     rs_err_clear(&pm->compile_err);
-    pm->compile_rc = rs_project_compile(p, index, &pm->compiled, &pm->compile_err);
-    if (pm->compile_rc == RS_OK && kind == RS_MAT_INCREMENTAL &&
-        pm->compiled.sql_incremental == NULL)
-        pm->compile_rc =
-            rs_project_compile_sql(p, index, 1, &pm->compiled.sql_incremental, &pm->compile_err);
+    pm->project = p;
+    compile_prepared(pm);
     if (models_description(mi, &pm->description) != RS_OK)
         return RS_ENOMEM;
     job->model = mi->name;
     job->kind = kind;
     job->workspace = mi->workspace;
     job->name = mi->alias;
-    job->sql = pm->compiled.sql;
-    job->sql_incremental = pm->compiled.sql_incremental;
+    point_job_at_compiled(pm);
     job->unique_key = mi->unique_key;
     job->n_unique_key = mi->n_unique_key;
     job->description = rs_buf_cstr(&pm->description);
     job->swap_alias = mi->swap_alias;
-    job->pre_hooks = (const char *const *)pm->compiled.pre_hooks;
-    job->n_pre_hooks = pm->compiled.n_pre_hooks;
-    job->post_hooks = (const char *const *)pm->compiled.post_hooks;
-    job->n_post_hooks = pm->compiled.n_post_hooks;
     job->default_params_json = mi->params_json;
     job->tags = mi->tags;
     job->n_tags = mi->n_tags;
@@ -231,6 +261,7 @@ static void prepared_free(prepared *pm) {
 
 /* Build one prepared model with api (any thread: no SQLite). */
 static int build_prepared(prepared *pm, rs_api *api, rs_err *err) {
+    recompile_if_it_reads(pm);
     if (pm->compile_rc != RS_OK) {
         *err = pm->compile_err;
         return pm->compile_rc;

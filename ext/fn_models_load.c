@@ -246,6 +246,13 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         in.workspace = conn->cfg.workspace;
         in.target_name = models_target_name(conn);
         rc = rs_project_load(&in, out, err);
+        /* macros that read the database (dbt_utils.star, run_query) use the connection, when
+         * there is one; compiling never connects by itself */
+        if (rc == RS_OK && conn->api != NULL &&
+            (rc = rs_project_set_db(*out, conn->api, err)) != RS_OK) {
+            rs_project_free(*out);
+            *out = NULL;
+        }
     }
     free(models);
     free(sources);

@@ -62,6 +62,10 @@ static int json_container_to_value(rs_jsonscan_span span, int is_object, int dep
 
 /* A template value from JSON text (ints exact). Containers and strings are converted here rather
  * than by rs_tpl_value_from_json: var() values have their own depth limit and messages. */
+int compile_json_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err) {
+    return json_to_value(span, depth, out, err);
+}
+
 static int json_to_value(rs_jsonscan_span span, int depth, rs_tpl_value *out, rs_err *err) {
     char *s = NULL;
     int rc;
@@ -169,15 +173,23 @@ static int string_dict(rs_tpl_value *out, const char *display, const char *const
     return RS_OK;
 }
 
+/* ref(), source() and this: relations, as dbt's macros expect them. */
+static int relation_value(rs_tpl_value *out, const char *sql, const char *ws, const char *name,
+                          int is_cte, rs_err *err) {
+    return rs_tpl_relation(out, sql, ws, name, is_cte) == RS_OK ? RS_OK : oom(err);
+}
+
 static int host_lookup(void *ctx, const char *name, rs_tpl_value *out, rs_err *err) {
     host *h = ctx;
     const char *ws = h->self->info.workspace, *alias = h->self->info.alias;
     const char *target_name = h->p->target_name, *target_ws = h->p->workspace;
 
-    if (strcmp(name, "this") == 0) {
-        const char *pairs[] = {"workspace",  ws,    "schema",   ws, "name", alias,
-                               "identifier", alias, "database", "", NULL};
-        return string_dict(out, h->self->this_sql, pairs, err);
+    if (strcmp(name, "this") == 0)
+        return relation_value(out, h->self->this_sql, ws, alias, 0, err);
+    if (strcmp(name, "flags") == 0) {
+        /* dbt's flags as macros read them: this is a run (dbt_utils words its output so) */
+        const char *pairs[] = {"WHICH", "run", NULL};
+        return string_dict(out, NULL, pairs, err);
     }
     if (strcmp(name, "target") == 0) {
         const char *pairs[] = {"name", target_name, "workspace",    target_ws, "schema", target_ws,
@@ -227,7 +239,8 @@ static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err 
         if (rc != RS_OK)
             return rc;
     }
-    return string_value(out, m->this_sql, err);
+    return relation_value(out, m->this_sql, m->info.workspace, m->info.alias,
+                          m->info.kind == RS_MAT_EPHEMERAL, err);
 }
 
 static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
@@ -246,7 +259,7 @@ static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_e
     if (s == NULL)
         return rs_err_set(err, RS_EINVAL, "source('%s', '%s') is not in rockset_sources", source,
                           table);
-    return string_value(out, s->relation_sql, err);
+    return relation_value(out, s->relation_sql, s->workspace, s->collection, 0, err);
 }
 
 static int call_var(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
@@ -314,6 +327,13 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
         return call_var(h, args, out, err);
     if (strcmp(name, "env_var") == 0)
         return call_env_var(h, args, out, err);
+    if (strcmp(name, "run_query") == 0 || strncmp(name, "adapter.", 8) == 0 ||
+        strcmp(name, "load_relation") == 0) {
+        if (h->collecting) /* reading the project: nothing is sent (execute is false) */
+            return RS_ENOTFOUND;
+        h->self->used_db = 1;
+        return compile_db_call(h->p, name, args, out, err);
+    }
     if (strcmp(name, "is_incremental") == 0) {
         rc = rs_tpl_args_check(args, "is_incremental", 0, 0, err);
         if (rc == RS_OK)
@@ -550,6 +570,10 @@ int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char
     return compile_one(p, m, is_incremental, sql, err);
 }
 
+int rs_project_model_used_db(const rs_project *p, size_t model) {
+    return compile_model_at((rs_project *)p, model)->used_db;
+}
+
 int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err) {
     cmodel *m = compile_model_at(p, model);
     rs_compiled c;
@@ -559,6 +583,7 @@ int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *er
     rc = compile_model_ready(p, model, err);
     if (rc != RS_OK)
         return rc;
+    m->used_db = 0;
     rc = compile_one(p, m, 0, &c.sql, err);
     if (rc == RS_OK && m->info.kind == RS_MAT_INCREMENTAL)
         rc = compile_one(p, m, 1, &c.sql_incremental, err);

@@ -177,6 +177,13 @@ void rs_compiled_free(rs_compiled *c); /* NULL-safe; leaves it zeroed */
  * it is filled only on success. A model that is not ready (rs_project_model_ready) gives that
  * error. */
 int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err);
+/* Whether the model's last compile read the database (run_query, statement,
+ * adapter.get_columns_in_relation): a run compiles it again right before building it, once
+ * the models it reads are built. */
+int rs_project_model_used_db(const rs_project *p, size_t model);
+/* The client macros read the database with at compile time (cloned; NULL: none, and such
+ * macros fail with a message that says to connect). */
+int rs_project_set_db(rs_project *p, const rs_api *api, rs_err *err);
 /* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
                            rs_err *err);

@@ -3,7 +3,7 @@
  * graph) share. Not a public API: see compile.h.
  *
  * Ownership: an rs_project owns every string below; rs_model_info fields point into them.
- * Thread-safety: none (a project belongs to one thread).
+ * Thread-safety: none (a project belongs to one thread), except db, which has its lock.
  */
 #ifndef RS_COMPILE_INT_H
 #define RS_COMPILE_INT_H
@@ -12,9 +12,13 @@
 #include "err.h"
 #include "graph.h"
 
+#include <pthread.h>
 #include <stddef.h>
 
 struct rs_template;
+struct rs_api;
+struct rs_tpl_args;
+struct rs_tpl_value;
 
 /* A growable array of malloc'd strings. */
 typedef struct compile_strv {
@@ -43,6 +47,7 @@ typedef struct cvar {
 
 typedef struct cmodel {
     rs_model_info info; /* the public view; its strings point into the fields below */
+    int used_db;        /* its last compile read the database (compile_db.c) */
     /* the row, copied */
     char *name;
     char *sql;
@@ -96,7 +101,19 @@ struct rs_project {
     char *target_name;
     struct rs_tpl_macros *macros; /* rockset_macros and dbt's, for every template */
     rs_graph *graph;
+    /* compile_db.c: the client macros read the database with (run_query, statement,
+     * adapter.get_columns_in_relation), NULL without a connection; one query at a time, as
+     * worker threads compile side by side */
+    struct rs_api *db;
+    pthread_mutex_t db_lock;
 };
+
+/* compile_db.c: run_query(sql) and adapter.<method>(...) for a template; RS_ENOTFOUND (no
+ * message) for other names. */
+int compile_db_call(rs_project *p, const char *name, const struct rs_tpl_args *args,
+                    struct rs_tpl_value *out, rs_err *err);
+/* compile.c: a template value from JSON text (ints exact), depth counted from depth. */
+int compile_json_value(rs_jsonscan_span span, int depth, struct rs_tpl_value *out, rs_err *err);
 
 /* compile.c: parse m's template, run it in parse mode, fill m->refs, m->source_*, and
  * m->config_merged (the row's config overridden by config() keywords). When the template

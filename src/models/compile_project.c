@@ -4,6 +4,7 @@
  */
 #include "compile.h"
 #include "compile_int.h"
+#include "api/api.h"
 #include "jsonscan.h"
 #include "template/template.h"
 
@@ -412,6 +413,10 @@ int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
 
     if (p == NULL)
         return oom(err);
+    if (pthread_mutex_init(&p->db_lock, NULL) != 0) {
+        free(p);
+        return oom(err);
+    }
     p->workspace = strdup(in->workspace ? in->workspace : "commons");
     p->target_name = strdup(in->target_name ? in->target_name : "default");
     if (p->workspace == NULL || p->target_name == NULL)
@@ -494,6 +499,8 @@ void rs_project_free(rs_project *p) {
     }
     rs_graph_free(p->graph);
     rs_tpl_macros_free(p->macros);
+    rs_api_close(p->db);
+    pthread_mutex_destroy(&p->db_lock);
     free(p->models);
     free(p->sources);
     free(p->vars);

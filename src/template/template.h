@@ -125,6 +125,13 @@ int rs_tpl_list_append(rs_tpl_value *list, rs_tpl_value item);
 int rs_tpl_dict_set(rs_tpl_value *dict, const char *key, rs_tpl_value value);
 /* Text a dict renders as ({{ this }} -> "ws.coll" while {{ this.name }} -> "coll"). Copied. */
 int rs_tpl_dict_set_display(rs_tpl_value *dict, const char *text);
+/* A relation as dbt's macros expect one (dbt_utils checks that metadata.type ends in
+ * 'Relation'): a dict of its parts (schema and workspace, name, identifier and table, database
+ * '', is_cte, metadata) that renders as sql. RS_ENOMEM on allocation failure. */
+int rs_tpl_relation(rs_tpl_value *out, const char *sql, const char *schema, const char *name,
+                    int is_cte);
+/* A dict's display text, or NULL (not a dict, or none set). */
+const char *rs_tpl_dict_display(const rs_tpl_value *dict);
 
 /* Drop the reference held by *v and set it to none. NULL and scalars are fine. */
 void rs_tpl_value_free(rs_tpl_value *v);

@@ -178,6 +178,43 @@ static int fn_range(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
 }
 
 /* ref / source / is_incremental while collecting: answered here, the host is not asked. */
+static int set_string_member(rs_tpl_value *d, const char *key, const char *text) {
+    rs_tpl_value v;
+    int rc = rs_tpl_string(&v, text, strlen(text));
+    return rc == RS_OK ? rs_tpl_dict_set(d, key, v) : rc;
+}
+
+int rs_tpl_relation(rs_tpl_value *out, const char *sql, const char *schema, const char *name,
+                    int is_cte) {
+    static const char *const keys[] = {"workspace", "schema", "name", "identifier", "table",
+                                       "database"};
+    rs_tpl_value d = rs_tpl_none(), meta = rs_tpl_none();
+    size_t i;
+    int rc = rs_tpl_dict(&d);
+
+    for (i = 0; rc == RS_OK && i < sizeof(keys) / sizeof(keys[0]); i++)
+        rc = set_string_member(&d, keys[i], i < 2 ? schema : i < 5 ? name : "");
+    if (rc == RS_OK)
+        rc = rs_tpl_dict(&meta);
+    if (rc == RS_OK)
+        rc = set_string_member(&meta, "type", "RocksetRelation");
+    if (rc == RS_OK) {
+        rc = rs_tpl_dict_set(&d, "metadata", meta);
+        meta = rs_tpl_none();
+    }
+    if (rc == RS_OK)
+        rc = rs_tpl_dict_set(&d, "is_cte", rs_tpl_bool(is_cte));
+    if (rc == RS_OK)
+        rc = rs_tpl_dict_set_display(&d, sql);
+    rs_tpl_value_free(&meta);
+    if (rc != RS_OK) {
+        rs_tpl_value_free(&d);
+        return RS_ENOMEM;
+    }
+    *out = d;
+    return RS_OK;
+}
+
 static int fn_collect(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                       rs_tpl_value *out) {
     const char *a = NULL, *b = NULL, *name = call->str;
@@ -197,7 +234,7 @@ static int fn_collect(tpl_run *run, const tpl_node *call, const rs_tpl_args *arg
             rs_tpl_args_string(args, args->n_pos - 1, name, &a, &herr) != RS_OK)
             return tpl_host_error(run, call, &herr);
         rc = record_call(run, name, args);
-        return rc == RS_OK && rs_tpl_string(out, a, strlen(a)) != RS_OK ? nomem(run) : rc;
+        return rc == RS_OK && rs_tpl_relation(out, a, "", a, 0) != RS_OK ? nomem(run) : rc;
     }
     if (rs_tpl_args_check(args, name, 2, 2, &herr) != RS_OK ||
         rs_tpl_args_string(args, 0, name, &a, &herr) != RS_OK ||
@@ -210,7 +247,7 @@ static int fn_collect(tpl_run *run, const tpl_node *call, const rs_tpl_args *arg
     if (joined == NULL)
         return nomem(run);
     sprintf(joined, "%s.%s", a, b);
-    rc = rs_tpl_string(out, joined, strlen(joined));
+    rc = rs_tpl_relation(out, joined, a, b, 0);
     free(joined);
     return rc == RS_OK ? RS_OK : nomem(run);
 }
@@ -266,6 +303,9 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
         rs_tpl_value_free(&macro);
         return rc;
     }
+    rc = tpl_call_db(run, call, args, caller, out);
+    if (rc != RS_ENOTFOUND)
+        return rc;
     if (caller != NULL) {
         rc = call_library(run, call, args, caller, out);
         if (rc != RS_ENOTFOUND)

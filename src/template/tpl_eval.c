@@ -206,6 +206,22 @@ static int eval_index(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
             goto done;
         }
         found = rs_tpl_list_get(&base, (size_t)i);
+    } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_INT) {
+        /* a query result's columns or row, read by position as agate allows: cols[0] */
+        long long len = (long long)rs_tpl_value_len(&base), i = key.u.i < 0 ? key.u.i + len : key.u.i;
+        if (i < 0 || i >= len) {
+            rc = tpl_run_error(run, n, RS_EINVAL, "index %lld out of range", key.u.i);
+            goto done;
+        }
+        found = rs_tpl_dict_value(&base, (size_t)i);
+    } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_DICT &&
+               rs_tpl_dict_display(&key) != NULL) {
+        /* a relation as a key (dbt_utils: columns[relation]) stands for its name */
+        found = rs_tpl_dict_get(&base, rs_tpl_dict_display(&key));
+        if (found == NULL) {
+            rc = tpl_run_error(run, n, RS_EINVAL, "key '%s' not found", rs_tpl_dict_display(&key));
+            goto done;
+        }
     } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_STRING) {
         found = rs_tpl_dict_get(&base, rs_tpl_value_str(&key, NULL));
         if (found == NULL) {
@@ -364,14 +380,19 @@ static int eval_dict(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     if (rc != RS_OK)
         return nomem(run);
     for (i = 0; i + 1 < n->n_kids && rc == RS_OK; i += 2) {
+        const char *name = NULL;
         rc = tpl_eval_expr(run, n->kids[i], &key);
-        if (rc == RS_OK && key.type != RS_TPL_STRING)
+        /* a relation as a key ({relation: []} in dbt_utils) stands for its name */
+        if (rc == RS_OK)
+            name = key.type == RS_TPL_STRING ? rs_tpl_value_str(&key, NULL)
+                                             : rs_tpl_dict_display(&key);
+        if (rc == RS_OK && name == NULL)
             rc = tpl_run_error(run, n->kids[i], RS_EINVAL, "dict keys must be strings, not %s",
                                rs_tpl_type_name(key.type));
         if (rc == RS_OK)
             rc = tpl_eval_expr(run, n->kids[i + 1], &val);
         if (rc == RS_OK) {
-            rc = rs_tpl_dict_set(&dict, rs_tpl_value_str(&key, NULL), val);
+            rc = rs_tpl_dict_set(&dict, name, val);
             if (rc != RS_OK)
                 rc = value_error(run, n->kids[i + 1], rc);
         }
@@ -523,19 +544,24 @@ rs_tpl_value *tpl_frame_slot(tpl_frame *f, const char *name) {
 }
 
 /* The member x.k / x['k'] / x[i] of the value in *base, or NULL. */
-static rs_tpl_value *member_slot(rs_tpl_value *base, const tpl_node *n) {
+static rs_tpl_value *member_slot(rs_tpl_value *base, const tpl_node *n, const rs_tpl_value *kv) {
     const tpl_node *key = n->kind == N_ATTR ? NULL : n->b;
+    const char *name = key == NULL ? n->str : key->kind == N_STR ? key->str : NULL;
+    long long at = key != NULL && key->kind == N_INT ? key->ival : -1;
     size_t i;
 
-    if (base->type == RS_TPL_DICT && (key == NULL || key->kind == N_STR)) {
-        const char *name = key ? key->str : n->str;
+    if (kv != NULL && kv->type == RS_TPL_INT)
+        at = kv->u.i;
+    else if (kv != NULL) /* a name, or a relation standing for its name */
+        name = kv->type == RS_TPL_STRING ? rs_tpl_value_str(kv, NULL) : rs_tpl_dict_display(kv);
+    if (base->type == RS_TPL_DICT && name != NULL) {
         for (i = 0; i < rs_tpl_value_len(base); i++) {
             if (strcmp(rs_tpl_dict_key(base, i), name) == 0)
                 return (rs_tpl_value *)rs_tpl_dict_value(base, i);
         }
     }
-    if (base->type == RS_TPL_LIST && key != NULL && key->kind == N_INT) {
-        long long len = (long long)rs_tpl_value_len(base), at = key->ival;
+    if (base->type == RS_TPL_LIST && key != NULL && (key->kind == N_INT || kv != NULL)) {
+        long long len = (long long)rs_tpl_value_len(base);
         at = at < 0 ? at + len : at;
         if (at >= 0 && at < len)
             return (rs_tpl_value *)rs_tpl_list_get(base, (size_t)at);
@@ -550,26 +576,37 @@ static int method_in_place(tpl_run *run, const tpl_node *n, const rs_tpl_args *a
                            rs_tpl_value *out, int *done) {
     const tpl_node *target = n->a;
     int nested = target->kind == N_ATTR || target->kind == N_INDEX, rc;
-    rs_tpl_value *base, *slot;
+    rs_tpl_value *base, *slot, key = rs_tpl_none();
+    const rs_tpl_value *kv = NULL;
 
     *done = 0;
     if (!nested && target->kind != N_NAME)
         return RS_OK;
     if (nested && target->a->kind != N_NAME)
         return RS_OK;
+    if (target->kind == N_INDEX && target->b->kind != N_STR && target->b->kind != N_INT) {
+        /* d[k].append(x) with k a variable: the key first, then the place */
+        rc = tpl_eval_expr(run, target->b, &key);
+        if (rc != RS_OK)
+            return rc;
+        kv = &key;
+    }
     base = tpl_frame_slot(run->frame, nested ? target->a->str : target->str);
-    slot = base && nested ? member_slot(base, target) : base;
-    if (slot == NULL || !tpl_method_mutates(slot->type, n->str))
+    slot = base && nested ? member_slot(base, target, kv) : base;
+    if (slot == NULL || !tpl_method_mutates(slot->type, n->str)) {
+        rs_tpl_value_free(&key);
         return RS_OK;
+    }
     *done = 1;
-    if (tpl_value_make_unique(base) != RS_OK)
-        return nomem(run);
-    slot = nested ? member_slot(base, target) : base;
-    if (tpl_value_make_unique(slot) != RS_OK)
-        return nomem(run);
-    rc = tpl_call_method(run, n, slot, args, RS_TPL_MAX_DEPTH - nested, out);
+    rc = tpl_value_make_unique(base) == RS_OK ? RS_OK : nomem(run);
+    slot = rc == RS_OK && nested ? member_slot(base, target, kv) : base;
+    if (rc == RS_OK && tpl_value_make_unique(slot) != RS_OK)
+        rc = nomem(run);
+    if (rc == RS_OK)
+        rc = tpl_call_method(run, n, slot, args, RS_TPL_MAX_DEPTH - nested, out);
     if (nested)
         tpl_value_recompute_depth(base);
+    rs_tpl_value_free(&key);
     return rc;
 }
 
@@ -1237,6 +1274,7 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
     run.frame = &globals;
     run.def_root = &globals;
     run.returned = rs_tpl_none();
+    run.statements = rs_tpl_none();
     run.res = res;
     run.err = err;
     rc = rs_tpl_dict(&res->config) == RS_OK ? RS_OK : nomem(&run);
@@ -1250,5 +1288,6 @@ int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_
     rs_buf_free(&run.out);
     tpl_frame_free(&globals);
     rs_tpl_value_free(&run.returned);
+    rs_tpl_value_free(&run.statements);
     return rc;
 }

@@ -621,12 +621,19 @@ static int f_map(fcall *f) {
     const char *attr = NULL, *filter = NULL;
     const rs_tpl_value *dflt = NULL;
     rs_tpl_args rest = rest_args(f->args, 1);
+    char index[24];
     size_t i, k;
     int rc = want_list(f);
 
     for (k = 0; k < f->args->n_kw; k++) {
-        if (strcmp(f->args->kw_names[k], "attribute") == 0)
-            attr = rs_tpl_value_str(&f->args->kw_values[k], NULL);
+        const rs_tpl_value *v = &f->args->kw_values[k];
+        if (strcmp(f->args->kw_names[k], "attribute") == 0 && v->type == RS_TPL_INT &&
+            v->u.i >= 0) {
+            /* map(attribute=0): the first item of each row (dbt_utils reads query results so) */
+            snprintf(index, sizeof(index), "%lld", v->u.i);
+            attr = index;
+        } else if (strcmp(f->args->kw_names[k], "attribute") == 0)
+            attr = rs_tpl_value_str(v, NULL);
         else if (strcmp(f->args->kw_names[k], "default") == 0)
             dflt = &f->args->kw_values[k];
         else if (rc == RS_OK)

@@ -211,6 +211,7 @@ typedef struct tpl_run {
     const char *package;   /* package of the library macro running now, NULL: the project */
     int call_depth;        /* macro calls in progress */
     rs_tpl_value returned; /* return(x) on its way out of a macro body */
+    rs_tpl_value statements; /* {% call statement('n') %} results by name (tpl_db.c), or none */
     rs_tpl_result *res;
     rs_err *err;
 } tpl_run;
@@ -283,6 +284,11 @@ int tpl_find_macro(tpl_run *run, const char *name, rs_tpl_value *out);
  * n->a is not such a namespace (then the caller evaluates it as a value). */
 int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
                        const rs_tpl_value *caller, rs_tpl_value *out, int *done);
+/* tpl_db.c: statement (with a caller), load_result, run_query; RS_ENOTFOUND for other names. */
+int tpl_call_db(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
+                const rs_tpl_value *caller, rs_tpl_value *out);
+/* tpl_db.c: adapter.<n->str>(args) other than dispatch and quote, answered by the host. */
+int tpl_call_adapter(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs_tpl_value *out);
 /* return(x) and log(msg): RS_ENOTFOUND when name is neither. */
 int tpl_call_macro_builtin(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                            rs_tpl_value *out);

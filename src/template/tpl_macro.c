@@ -549,6 +549,28 @@ static int exceptions_call(tpl_run *run, const tpl_node *n, const rs_tpl_args *a
     return tpl_run_error(run, n, RS_EINVAL, "exceptions has no method '%s'", n->str);
 }
 
+/* adapter.quote('x'): the identifier quoted as Rockset SQL quotes one, "x" with " doubled. */
+static int adapter_quote(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
+                         rs_tpl_value *out) {
+    rs_buf quoted = RS_BUF_INIT;
+    const char *name;
+    size_t len = 0, i;
+    int rc;
+
+    if (args->n_pos != 1 || args->n_kw != 0 ||
+        (name = rs_tpl_value_str(&args->pos[0], &len)) == NULL)
+        return tpl_run_error(run, n, RS_EINVAL, "adapter.quote() takes one string");
+    rc = rs_buf_append(&quoted, "\"", 1);
+    for (i = 0; rc == RS_OK && i < len; i++)
+        rc = rs_buf_append(&quoted, name[i] == '"' ? "\"\"" : &name[i], name[i] == '"' ? 2 : 1);
+    if (rc == RS_OK)
+        rc = rs_buf_append(&quoted, "\"", 1);
+    if (rc == RS_OK)
+        rc = rs_tpl_string(out, rs_buf_cstr(&quoted), quoted.len);
+    rs_buf_free(&quoted);
+    return rc == RS_OK ? RS_OK : rs_err_set(run->err, RS_ENOMEM, "out of memory");
+}
+
 int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
                        const rs_tpl_value *caller, rs_tpl_value *out, int *done) {
     const rs_tpl_macros *lib = run->env ? run->env->macros : NULL;
@@ -564,8 +586,9 @@ int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
         *done = 1;
         if (strcmp(n->str, "dispatch") == 0)
             return adapter_dispatch(run, n, args, out);
-        return tpl_run_error(run, n, RS_EINVAL, "adapter has no method '%s' (only dispatch)",
-                             n->str);
+        if (strcmp(n->str, "quote") == 0)
+            return adapter_quote(run, n, args, out);
+        return tpl_call_adapter(run, n, args, out);
     }
     if (caller == NULL && strcmp(space, "exceptions") == 0) {
         *done = 1;

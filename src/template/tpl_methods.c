@@ -623,6 +623,35 @@ static int d_update(mcall *m) {
     return rc;
 }
 
+/* Methods of a column from adapter.get_columns_in_relation (a dict with column and data_type):
+ * the questions dbt's Column answers. Rockset strings have no declared size: 0. */
+static int column_method(mcall *m) {
+    static const char *const none[] = {NULL};
+    const char *name = m->n->str;
+    const char *type = rs_tpl_value_str(rs_tpl_dict_get(m->obj, "data_type"), NULL);
+    int is_string = strcmp(type, "string") == 0, is_int = strcmp(type, "int") == 0;
+    int is_float = strcmp(type, "float") == 0, rc;
+
+    if (strcmp(name, "is_string") != 0 && strcmp(name, "is_number") != 0 &&
+        strcmp(name, "is_numeric") != 0 && strcmp(name, "is_integer") != 0 &&
+        strcmp(name, "is_float") != 0 && strcmp(name, "string_size") != 0)
+        return RS_ENOTFOUND;
+    rc = bind(m, none, 0);
+    if (rc != RS_OK)
+        return rc;
+    if (strcmp(name, "string_size") == 0)
+        *m->out = rs_tpl_int(0);
+    else if (strcmp(name, "is_string") == 0)
+        *m->out = rs_tpl_bool(is_string);
+    else if (strcmp(name, "is_integer") == 0)
+        *m->out = rs_tpl_bool(is_int);
+    else if (strcmp(name, "is_float") == 0)
+        *m->out = rs_tpl_bool(is_float);
+    else /* is_number, is_numeric */
+        *m->out = rs_tpl_bool(is_int || is_float);
+    return RS_OK;
+}
+
 static int dict_method(mcall *m) {
     const char *name = m->n->str;
 
@@ -632,6 +661,19 @@ static int dict_method(mcall *m) {
         return d_get(m);
     if (!strcmp(name, "update"))
         return d_update(m);
+    if (rs_tpl_value_str(rs_tpl_dict_get(m->obj, "data_type"), NULL) != NULL &&
+        rs_tpl_dict_get(m->obj, "column") != NULL) {
+        int rc = column_method(m);
+        if (rc != RS_ENOTFOUND)
+            return rc;
+    }
+    if (!strcmp(name, "render") && rs_tpl_dict_display(m->obj) != NULL) {
+        /* a relation (ref(), this): relation.render() is its SQL name */
+        const char *text = rs_tpl_dict_display(m->obj);
+        static const char *const none[] = {NULL};
+        int rc = bind(m, none, 0);
+        return rc == RS_OK ? put_string(m, text, strlen(text)) : rc;
+    }
     return RS_ENOTFOUND;
 }
 

@@ -236,6 +236,10 @@ rs_tpl_value rs_tpl_value_copy(const rs_tpl_value *v) {
     return *v;
 }
 
+const char *rs_tpl_dict_display(const rs_tpl_value *dict) {
+    return dict != NULL && dict->type == RS_TPL_DICT ? dict->u.obj->str : NULL;
+}
+
 const char *rs_tpl_value_str(const rs_tpl_value *v, size_t *len) {
     if (v == NULL || v->type != RS_TPL_STRING)
         return NULL;

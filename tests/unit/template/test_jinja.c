@@ -299,7 +299,28 @@ static void test_slices_power_spread(void) {
       "ERR: model 'm' line 1 column 35: '**' needs a dict, not list");
 }
 
+/* adapter.quote; database calls go to the host (this one answers none); a mutating method on
+ * d[k] with k a variable changes d; a dict read by position (a query's columns). */
+static void test_adapter_relations(void) {
+    T("quote", "{{ adapter.quote('a\"b') }}|{{ adapter.quote('x') }}", "\"a\"\"b\"|\"x\"");
+    T("err_quote", "{{ adapter.quote(1) }}",
+      "ERR: model 'm' line 1 column 12: adapter.quote() takes one string");
+    /* the test host answers no database call */
+    T("err_adapter_method", "{{ adapter.get_columns_in_relation('x') }}",
+      "ERR: model 'm' line 1 column 12: adapter.get_columns_in_relation() is not supported");
+    T("err_run_query", "{{ run_query('SELECT 1') }}",
+      "ERR: model 'm' line 1 column 4: run_query() is not supported");
+    T("statement_without_db", "{% call statement('s') %}SELECT 1{% endcall %}",
+      "ERR: model 'm' line 1 column 9: run_query() is not supported");
+    T("load_result_missing", "{{ load_result('nothing') is none }}", "True");
+    T("relation_keys",
+      "{% set r = {'a': 1} %}{% set d = {} %}{% do d.update({'k': []}) %}{% set k = 'k' %}"
+      "{% do d[k].append(2) %}{{ d }}{% set cols = {'x': {'0': 5}} %}{{ cols[0].values() | list }}",
+      "{'k': [2]}[5]");
+}
+
 int main(void) {
+    test_adapter_relations();
     test_slices_power_spread();
     test_string_methods();
     test_list_dict_methods();

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+SELECT id, color, amount FROM {{ source('raw', 'items') }}

@@ -1,0 +1,1 @@
+SELECT {{ probe.star(ref('base'), except=['amount']) }} FROM {{ ref('base') }}

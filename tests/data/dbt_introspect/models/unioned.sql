@@ -1,0 +1,1 @@
+{{ probe.union_all([ref('base'), ref('other')]) }}
