@@ -12,7 +12,9 @@
  * start, end) = end - start, TRY_CAST / CAST with Rockset's type names (string, int, float,
  * bool, timestamp), CONCAT, TO_HEX(MD5(...)) for the hex digest dbt's hash gives, ELEMENT_AT
  * over SPLIT (1-based; negative parts count from the end), ARBITRARY for any_value, ARRAY_JOIN
- * over ARRAY_AGG for listagg, and date_spine as a SELECT over UNNEST(SEQUENCE(...)).
+ * over ARRAY_AGG for listagg, date_spine as a SELECT over UNNEST(SEQUENCE(...)), right as SUBSTR
+ * from LENGTH - n + 1, last_day through DATE_TRUNC and DATE_ADD, arrays as ARRAY[...] and
+ * ARRAY_CONCAT.
  */
 #include "tpl_internal.h"
 
@@ -96,6 +98,39 @@ static const char dbt_macros[] =
     "{%- endmacro %}\n"
     "{% macro rockset__replace(field, old_chars, new_chars) -%}\n"
     "REPLACE({{ field }}, {{ old_chars }}, {{ new_chars }})\n"
+    "{%- endmacro %}\n"
+    /* the last n characters: SUBSTR from LENGTH - n + 1, none for n <= 0 */
+    "{% macro right(string_text, length_expression) -%}\n"
+    "{{ return(adapter.dispatch('right', 'dbt')(string_text, length_expression)) }}\n"
+    "{%- endmacro %}\n"
+    "{% macro rockset__right(string_text, length_expression) -%}\n"
+    "IF(({{ length_expression }}) <= 0, '', SUBSTR({{ string_text }}, "
+    "GREATEST(LENGTH({{ string_text }}) - ({{ length_expression }}) + 1, 1)))\n"
+    "{%- endmacro %}\n"
+    "{% macro last_day(date, datepart) -%}\n"
+    "{{ return(adapter.dispatch('last_day', 'dbt')(date, datepart)) }}\n"
+    "{%- endmacro %}\n"
+    "{% macro rockset__last_day(date, datepart) -%}\n"
+    "DATE_ADD('day', -1, DATE_ADD('{{ datepart }}', 1, DATE_TRUNC('{{ datepart }}', {{ date }})))\n"
+    "{%- endmacro %}\n"
+    /* arrays: ARRAY[...] and ARRAY_CONCAT */
+    "{% macro array_construct(inputs=[], data_type=none) -%}\n"
+    "{{ return(adapter.dispatch('array_construct', 'dbt')(inputs, data_type)) }}\n"
+    "{%- endmacro %}\n"
+    "{% macro rockset__array_construct(inputs, data_type) -%}\n"
+    "ARRAY[{{ inputs | join(', ') }}]\n"
+    "{%- endmacro %}\n"
+    "{% macro array_append(array, new_element) -%}\n"
+    "{{ return(adapter.dispatch('array_append', 'dbt')(array, new_element)) }}\n"
+    "{%- endmacro %}\n"
+    "{% macro rockset__array_append(array, new_element) -%}\n"
+    "ARRAY_CONCAT({{ array }}, ARRAY[{{ new_element }}])\n"
+    "{%- endmacro %}\n"
+    "{% macro array_concat(array_1, array_2) -%}\n"
+    "{{ return(adapter.dispatch('array_concat', 'dbt')(array_1, array_2)) }}\n"
+    "{%- endmacro %}\n"
+    "{% macro rockset__array_concat(array_1, array_2) -%}\n"
+    "ARRAY_CONCAT({{ array_1 }}, {{ array_2 }})\n"
     "{%- endmacro %}\n"
     "{% macro length(expression) %}{{ return(adapter.dispatch('length', 'dbt')(expression)) }}"
     "{% endmacro %}\n"

@@ -93,7 +93,11 @@ INSERT INTO rockset_models (name, sql) VALUES
 FROM UNNEST(ARRAY_CREATE(''b'', ''a'', ''c'') AS v) AS u'),
   ('spine', 'WITH days AS ({{ dbt.date_spine(''day'', "DATE ''2024-02-27''", "DATE ''2024-03-02''") }})
 SELECT date_day FROM days ORDER BY date_day'),
-  ('overridden', 'SELECT {{ dbt.current_timestamp() }} AS now_ts');
+  ('overridden', 'SELECT {{ dbt.current_timestamp() }} AS now_ts'),
+  ('dbt_more', 'SELECT {{ dbt.right("''hello''", 3) }} AS r, {{ dbt.right("''hi''", 5) }} AS r_all,
+  {{ dbt.right("''hi''", 0) }} AS r_none, {{ dbt.last_day("DATE ''2024-02-10''", ''month'') }} AS last_feb,
+  {{ dbt.array_append(dbt.array_construct([1, 2]), 3) }} AS appended,
+  {{ dbt.array_concat(''ARRAY[1]'', ''ARRAY[2, 3]'') }} AS joined');
 INSERT INTO rockset_macros (package, name, args, body) VALUES
   ('', 'rockset__current_timestamp', '', 'NOW()');
 SELECT rockset_compile('dbt_scalars');
@@ -105,3 +109,4 @@ SELECT rockset_compile('overridden');
 SELECT doc FROM rockset_query(rockset_compile('dbt_scalars'));
 SELECT doc FROM rockset_query(rockset_compile('dbt_aggs'));
 SELECT doc FROM rockset_query(rockset_compile('spine'));
+SELECT doc FROM rockset_query(rockset_compile('dbt_more'));
