@@ -224,6 +224,12 @@ static int eval_index(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
         }
     } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_STRING) {
         found = rs_tpl_dict_get(&base, rs_tpl_value_str(&key, NULL));
+        if (found == NULL && run->mode == TPL_MODE_COLLECT) {
+            /* reading the project, results of queries are empty (execute is false) */
+            *out = rs_tpl_none();
+            out->type = RS_TPL_UNDEFINED;
+            goto done;
+        }
         if (found == NULL) {
             rc = tpl_run_error(run, n, RS_EINVAL, "key '%s' not found",
                                rs_tpl_value_str(&key, NULL));
