@@ -264,6 +264,32 @@ static int load_schema(sqlite3 *db, const char *db_name, const char *table, char
     return rc;
 }
 
+int coll_info_get(rs_api *api, const char *ws, const char *coll, rs_collection *info, rs_err *err) {
+    rs_alias alias;
+    rs_err alias_err;
+    char *target = NULL, *target_ws = NULL, *target_coll = NULL;
+    int rc = rs_api_collection_get(api, ws, coll, info, err);
+
+    if (rc != RS_ENOTFOUND)
+        return rc;
+    memset(&alias, 0, sizeof(alias));
+    rs_err_clear(&alias_err);
+    if (rs_api_alias_get(api, ws, coll, &alias, &alias_err) != RS_OK)
+        return rc; /* no alias either: the collection's own error stands */
+    target = alias.collections_json ? strchr(alias.collections_json, '"') : NULL;
+    if (target != NULL && strchr(target + 1, '"') != NULL) {
+        *strchr(target + 1, '"') = '\0';
+        rs_err_clear(err);
+        rc = rs_api_split_name(target + 1, ws, &target_ws, &target_coll, err);
+        if (rc == RS_OK)
+            rc = rs_api_collection_get(api, target_ws, target_coll, info, err);
+    }
+    rs_alias_free(&alias);
+    free(target_ws);
+    free(target_coll);
+    return rc;
+}
+
 /* At CREATE: resolve the collection, check it exists, find the columns, save them. */
 static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
                          const table_args *args, collection_vtab *vt, rs_buf *columns,
@@ -279,7 +305,7 @@ static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, &err);
     if (rc == RS_OK)
-        rc = rs_api_collection_get(api, vt->ws, vt->coll, &info, &err);
+        rc = coll_info_get(api, vt->ws, vt->coll, &info, &err);
     if (rc == RS_OK) {
         vt->doc_count = info.doc_count;
         vt->doc_count_at = coll_now();
