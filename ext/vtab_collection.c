@@ -11,9 +11,11 @@
  *   DELETE FROM orders WHERE customer = 'ann';
  *
  * Arguments: the collection ('ws.coll', or 'coll' in the session's workspace) positionally or
- * as collection=; columns= a column list ("name TYPE, ..."; see planner.h); page_size= rows per
- * request for this table (default: rockset_config('page_size')); batch_size= documents per
- * write request (default: rockset_config('batch_size')). Values may be quoted with ' or ".
+ * as collection=; an alias is accepted too (a table model's relation: reads go through it,
+ * Rockset resolving it at each query; writes fail, as the Write API takes collections only);
+ * columns= a column list ("name TYPE, ..."; see planner.h); page_size= rows per request for this
+ * table (default: rockset_config('page_size')); batch_size= documents per write request (default:
+ * rockset_config('batch_size')). Values may be quoted with ' or ".
  *
  * Columns: `_id` (TEXT, the primary key: the table is WITHOUT ROWID), the declared columns or,
  * without columns=, the top-level fields DESCRIBE reports (a field seen with several types takes
