@@ -107,8 +107,10 @@ typedef struct rs_mat_job {
 
 typedef struct rs_mat_result {
     char *action;            /* "created view", "updated view", "created table", "replaced table",
-                                "inserted into table", "created query lambda", "updated query
-                                lambda", "inlined ephemeral"; NULL on failure */
+                                "replaced table (moved behind an alias; the name answered
+                                nothing for N ms)", "inserted into table", "created query
+                                lambda", "updated query lambda", "inlined ephemeral"; NULL on
+                                failure */
     char *relation;          /* "ws.name", unquoted */
     char *query_id;          /* id of the INSERT INTO query; NULL when none ran */
     char *version;           /* query_lambda: the version made */
