@@ -13,7 +13,10 @@
  * an alias, a query lambda, and drops it only when its description carries the mark, or when
  * force is 1: the extension never drops what it did not create unless told to (docs/semantics.md,
  * ownership). A dropped collection is waited on until it is gone, so the name can be reused at
- * once.
+ * once. Dropping a model's alias (a table model's relation: materialize.h) also drops the
+ * collections behind it that carry the mark of the same model and that no other alias points
+ * to:
+ *     -> 'dropped alias analytics.totals and 1 collection behind it'
  *
  * Waits poll fast then back off (api.h), are bounded by rockset_config('timeout_ms') and stop
  * on Ctrl-C / sqlite3_interrupt. All three functions are DIRECTONLY (see fn_session.c).
@@ -22,6 +25,8 @@
 #include "managed.h"
 #include "modules.h"
 #include "sqlerr.h"
+
+#include "jsonscan.h"
 
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
@@ -124,9 +129,10 @@ static const char *const drop_kind_names[DROP_KINDS] = {"collection", "view", "a
                                                         "query lambda"};
 
 /* Look ws.name up as each kind in turn: RS_OK with *kind and *description (malloc'd, may be
- * NULL), RS_ENOTFOUND when it is none of them, or another error. */
+ * NULL), RS_ENOTFOUND when it is none of them, or another error. For an alias, *targets gets
+ * its collections (a JSON array of "ws.coll"; malloc'd). */
 static int find_relation(rs_api *api, const char *ws, const char *name, int *kind,
-                         char **description, rs_err *err) {
+                         char **description, char **targets, rs_err *err) {
     rs_collection coll = {0};
     rs_view view = {0};
     rs_alias alias = {0};
@@ -150,6 +156,8 @@ static int find_relation(rs_api *api, const char *ws, const char *name, int *kin
     if (rc == RS_OK && found == NULL) {
         *kind = DROP_ALIAS;
         found = &alias.description;
+        *targets = alias.collections_json;
+        alias.collections_json = NULL;
     }
     if (rc == RS_ENOTFOUND)
         rc = rs_api_lambda_get(api, ws, name, &lambda, err);
@@ -168,20 +176,85 @@ static int find_relation(rs_api *api, const char *ws, const char *name, int *kin
     return rc;
 }
 
+static int drop_collection(rs_conn *conn, rs_api *api, const char *ws, const char *name,
+                           rs_err *err) {
+    int rc = rs_api_collection_delete(api, ws, name, err);
+
+    if (rc == RS_OK)
+        rc = rs_api_collection_wait_gone(api, ws, name, conn->cfg.timeout_ms, err);
+    return rc;
+}
+
+/* Whether some alias of the org points to ws.coll. */
+static int alias_points_to(rs_api *api, const char *ws, const char *coll, int *yes, rs_err *err) {
+    rs_alias *items = NULL;
+    size_t n = 0, i;
+    char *quoted = sqlite3_mprintf("\"%s.%s\"", ws, coll);
+    int rc = quoted ? rs_api_alias_list(api, NULL, &items, &n, err)
+                    : rs_err_set(err, RS_ENOMEM, "out of memory");
+
+    *yes = 0;
+    for (i = 0; rc == RS_OK && i < n && !*yes; i++)
+        *yes = items[i].collections_json != NULL && strstr(items[i].collections_json, quoted);
+    rs_alias_list_free(items, n);
+    sqlite3_free(quoted);
+    return rc;
+}
+
+/* After a model's alias was dropped (its description: owner): drop the collections it pointed
+ * to (targets, "ws.coll" strings) that carry the mark of the same model and that no other
+ * alias points to; *dropped counts them. */
+static int drop_behind_alias(rs_conn *conn, rs_api *api, const char *default_ws, const char *owner,
+                             const char *targets, int *dropped, rs_err *err) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span item;
+    rs_collection coll = {0};
+    char *qualified = NULL, *ws = NULL, *name = NULL;
+    int rc = RS_OK, in_use = 0;
+
+    if (targets == NULL || !rs_managed_is_marked(owner) ||
+        rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(targets)) != RS_OK)
+        return RS_OK;
+    while (rc == RS_OK && rs_jsonscan_iter_next(&it, NULL, &item) == 1) {
+        rc = rs_jsonscan_string_dup(item, &qualified, err);
+        if (rc == RS_OK)
+            rc = rs_api_split_name(qualified, default_ws, &ws, &name, err);
+        if (rc == RS_OK)
+            rc = rs_api_collection_get(api, ws, name, &coll, err);
+        if (rc == RS_OK && rs_managed_same_model(owner, coll.description))
+            rc = alias_points_to(api, ws, name, &in_use, err);
+        if (rc == RS_OK && rs_managed_same_model(owner, coll.description) && !in_use) {
+            rc = drop_collection(conn, api, ws, name, err);
+            *dropped += rc == RS_OK;
+        }
+        if (rc == RS_ENOTFOUND) { /* gone already */
+            rs_err_clear(err);
+            rc = RS_OK;
+        }
+        rs_collection_free(&coll);
+        memset(&coll, 0, sizeof(coll));
+        free(qualified);
+        free(ws);
+        free(name);
+        qualified = ws = name = NULL;
+    }
+    return rc;
+}
+
 static int drop_relation(rs_conn *conn, rs_api *api, int kind, const char *ws, const char *name,
-                         rs_err *err) {
+                         const char *owner, const char *targets, int *dropped_behind, rs_err *err) {
     int rc;
 
     switch (kind) {
     case DROP_COLLECTION:
-        rc = rs_api_collection_delete(api, ws, name, err);
-        if (rc == RS_OK)
-            rc = rs_api_collection_wait_gone(api, ws, name, conn->cfg.timeout_ms, err);
-        return rc;
+        return drop_collection(conn, api, ws, name, err);
     case DROP_VIEW:
         return rs_api_view_delete(api, ws, name, err);
     case DROP_ALIAS:
-        return rs_api_alias_delete(api, ws, name, err);
+        rc = rs_api_alias_delete(api, ws, name, err);
+        if (rc == RS_OK)
+            rc = drop_behind_alias(conn, api, ws, owner, targets, dropped_behind, err);
+        return rc;
     default:
         return rs_api_lambda_delete(api, ws, name, err);
     }
@@ -191,9 +264,9 @@ static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *qualified = name_arg(ctx, "rockset_drop", argv[0]);
     int force = argc > 1 && sqlite3_value_int(argv[1]) != 0;
-    char *ws = NULL, *name = NULL, *description = NULL;
+    char *ws = NULL, *name = NULL, *description = NULL, *targets = NULL;
     rs_api *api = NULL;
-    int kind = DROP_COLLECTION, rc;
+    int kind = DROP_COLLECTION, dropped_behind = 0, rc;
     rs_err err;
 
     if (qualified == NULL)
@@ -203,7 +276,7 @@ static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, &err);
     if (rc == RS_OK)
-        rc = find_relation(api, ws, name, &kind, &description, &err);
+        rc = find_relation(api, ws, name, &kind, &description, &targets, &err);
     if (rc == RS_ENOTFOUND)
         rs_err_set(&err, RS_ENOTFOUND,
                    "rockset: nothing named %s.%s to drop (no collection, view, alias or query "
@@ -216,12 +289,16 @@ static void fn_drop(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                         "rockset_drop('%s.%s', 1) to drop it anyway",
                         ws, name, ws, name);
     if (rc == RS_OK)
-        rc = drop_relation(conn, api, kind, ws, name, &err);
-    if (rc == RS_OK)
+        rc = drop_relation(conn, api, kind, ws, name, description, targets, &dropped_behind, &err);
+    if (rc == RS_OK && dropped_behind > 0)
+        result_printf(ctx, "dropped %s %s.%s and %d collection%s behind it", drop_kind_names[kind],
+                      ws, name, dropped_behind, dropped_behind == 1 ? "" : "s");
+    else if (rc == RS_OK)
         result_printf(ctx, "dropped %s %s.%s", drop_kind_names[kind], ws, name);
     else
         rs_sqlerr_result(ctx, &err);
     free(description);
+    free(targets);
     free(ws);
     free(name);
 }

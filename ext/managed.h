@@ -26,4 +26,8 @@ int rs_managed_description(rs_buf *out, const char *model, const char *note);
 /* 1 when description (may be NULL) starts with the mark, else 0. */
 int rs_managed_is_marked(const char *description);
 
+/* 1 when both descriptions carry the mark and name the same model, else 0 (also when either
+ * names none). rockset_drop of a model's alias drops only the collections of that model. */
+int rs_managed_same_model(const char *a, const char *b);
+
 #endif

@@ -14,7 +14,7 @@ int rs_fn_session_register(rs_conn *conn, char **pzErr);
 int rs_fn_admin_register(rs_conn *conn, char **pzErr);
 /* vtab_query.c: the rockset_query table-valued function. */
 int rs_vtab_query_register(rs_conn *conn, char **pzErr);
-/* vtab_catalog.c: rockset_workspaces, rockset_collections, rockset_views, rockset_lambdas. */
+/* vtab_catalog.c: rockset_workspaces, _collections, _views, _lambdas, _aliases. */
 int rs_vtab_catalog_register(rs_conn *conn, char **pzErr);
 /* vtab_collection.c: the `rockset` module (CREATE VIRTUAL TABLE x USING rockset(...)). */
 int rs_vtab_collection_register(rs_conn *conn, char **pzErr);

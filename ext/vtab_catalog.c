@@ -9,12 +9,17 @@
  *     name, workspace, state, query_sql, entities (JSON array), description
  *   SELECT * FROM rockset_lambdas('commons');
  *     name, workspace, latest_version, version_count, sql, description
+ *   SELECT * FROM rockset_aliases('commons');
+ *     name, workspace, collections (JSON array of "ws.coll"), description, modified_at
+ *
+ * A table model's relation is an alias (materialize.h): its rows live in a collection
+ * "<name>__rs<ms>" that rockset_collections lists and rockset_aliases names.
  *
  * The workspace argument is optional (hidden column `ws`); without it the session's workspace
  * (rockset_config('workspace')) is listed. `bytes` is the collection's stats.total_size (or
  * bytes_inserted when the server gives no total). Absent numbers are NULL.
  *
- * HOW IT WORKS: one module serves the four tables; a catalog_kind row below gives each its
+ * HOW IT WORKS: one module serves the five tables; a catalog_kind row below gives each its
  * schema and a loader. xFilter calls the list endpoint once and keeps the rows (metadata lists
  * are small); xColumn serves them. Like every function that talks to Rockset, the tables are
  * DIRECTONLY (see fn_session.c).
@@ -212,6 +217,28 @@ static int load_lambdas(rs_api *api, const char *ws, catalog_rows *rows, rs_err 
     return rc;
 }
 
+static int load_aliases(rs_api *api, const char *ws, catalog_rows *rows, rs_err *err) {
+    rs_alias *items = NULL;
+    size_t n = 0, i;
+    int ok = 1, rc;
+
+    rc = rs_api_alias_list(api, ws, &items, &n, err);
+    if (rc == RS_OK)
+        rc = rows_alloc(rows, n, 5, err);
+    for (i = 0; rc == RS_OK && i < n && ok; i++) {
+        const rs_alias *a = &items[i];
+        ok = put_text(rows, i, 0, a->name, CELL_TEXT) &&
+             put_text(rows, i, 1, a->workspace, CELL_TEXT) &&
+             put_text(rows, i, 2, a->collections_json, CELL_JSON) &&
+             put_text(rows, i, 3, a->description, CELL_TEXT) &&
+             put_text(rows, i, 4, a->modified_at, CELL_TEXT);
+    }
+    if (rc == RS_OK && !ok)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    rs_alias_list_free(items, n);
+    return rc;
+}
+
 /* clang-format off */
 static const catalog_kind kinds[] = {
     {"rockset_workspaces",
@@ -229,6 +256,10 @@ static const catalog_kind kinds[] = {
      "CREATE TABLE x(name TEXT, workspace TEXT, latest_version TEXT, version_count INTEGER, "
      "sql TEXT, description TEXT, ws HIDDEN)",
      6, 1, load_lambdas},
+    {"rockset_aliases",
+     "CREATE TABLE x(name TEXT, workspace TEXT, collections TEXT, description TEXT, "
+     "modified_at TEXT, ws HIDDEN)",
+     5, 1, load_aliases},
 };
 /* clang-format on */
 

@@ -11,9 +11,11 @@
  *   DELETE FROM orders WHERE customer = 'ann';
  *
  * Arguments: the collection ('ws.coll', or 'coll' in the session's workspace) positionally or
- * as collection=; columns= a column list ("name TYPE, ..."; see planner.h); page_size= rows per
- * request for this table (default: rockset_config('page_size')); batch_size= documents per
- * write request (default: rockset_config('batch_size')). Values may be quoted with ' or ".
+ * as collection=; an alias is accepted too (a table model's relation: reads go through it,
+ * Rockset resolving it at each query; writes fail, as the Write API takes collections only);
+ * columns= a column list ("name TYPE, ..."; see planner.h); page_size= rows per request for this
+ * table (default: rockset_config('page_size')); batch_size= documents per write request (default:
+ * rockset_config('batch_size')). Values may be quoted with ' or ".
  *
  * Columns: `_id` (TEXT, the primary key: the table is WITHOUT ROWID), the declared columns or,
  * without columns=, the top-level fields DESCRIBE reports (a field seen with several types takes
@@ -264,6 +266,32 @@ static int load_schema(sqlite3 *db, const char *db_name, const char *table, char
     return rc;
 }
 
+int coll_info_get(rs_api *api, const char *ws, const char *coll, rs_collection *info, rs_err *err) {
+    rs_alias alias;
+    rs_err alias_err;
+    char *target = NULL, *target_ws = NULL, *target_coll = NULL;
+    int rc = rs_api_collection_get(api, ws, coll, info, err);
+
+    if (rc != RS_ENOTFOUND)
+        return rc;
+    memset(&alias, 0, sizeof(alias));
+    rs_err_clear(&alias_err);
+    if (rs_api_alias_get(api, ws, coll, &alias, &alias_err) != RS_OK)
+        return rc; /* no alias either: the collection's own error stands */
+    target = alias.collections_json ? strchr(alias.collections_json, '"') : NULL;
+    if (target != NULL && strchr(target + 1, '"') != NULL) {
+        *strchr(target + 1, '"') = '\0';
+        rs_err_clear(err);
+        rc = rs_api_split_name(target + 1, ws, &target_ws, &target_coll, err);
+        if (rc == RS_OK)
+            rc = rs_api_collection_get(api, target_ws, target_coll, info, err);
+    }
+    rs_alias_free(&alias);
+    free(target_ws);
+    free(target_coll);
+    return rc;
+}
+
 /* At CREATE: resolve the collection, check it exists, find the columns, save them. */
 static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
                          const table_args *args, collection_vtab *vt, rs_buf *columns,
@@ -279,7 +307,7 @@ static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, &err);
     if (rc == RS_OK)
-        rc = rs_api_collection_get(api, vt->ws, vt->coll, &info, &err);
+        rc = coll_info_get(api, vt->ws, vt->coll, &info, &err);
     if (rc == RS_OK) {
         vt->doc_count = info.doc_count;
         vt->doc_count_at = coll_now();

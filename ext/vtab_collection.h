@@ -40,6 +40,9 @@ typedef struct collection_vtab {
 
 /* Seconds on a monotonic clock. */
 double coll_now(void);
+/* The collection ws.coll, or - when the name is an alias (a table model's relation) - the first
+ * collection the alias points to: reads go through the alias, which Rockset resolves. */
+int coll_info_get(rs_api *api, const char *ws, const char *coll, rs_collection *info, rs_err *err);
 
 /* Page and batch sizes in effect. */
 long long coll_page_size(const collection_vtab *vt);

@@ -250,7 +250,7 @@ static long long doc_count(collection_vtab *vt) {
     memset(&info, 0, sizeof(info));
     rs_err_clear(&err);
     if (rs_conn_api(vt->conn, &api, &err) == RS_OK &&
-        rs_api_collection_get(api, vt->ws, vt->coll, &info, &err) == RS_OK)
+        coll_info_get(api, vt->ws, vt->coll, &info, &err) == RS_OK)
         vt->doc_count = info.doc_count;
     rs_collection_free(&info);
     return vt->doc_count;

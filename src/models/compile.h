@@ -12,8 +12,9 @@
  * unique_key, tags, enabled), the keys of its `config` JSON object, then the keyword arguments
  * of {{ config(...) }} in its SQL. Keys read: materialized, workspace (or schema), alias,
  * unique_key (a column name, "a, b", or a list), tags (a string or a list; added to the row's),
- * enabled, swap ('alias'), pre_hook / post_hook (a string or a list of SQL, rendered as
- * templates too), parameters (query lambdas: [{"name","type","value"}] or {"name": value}).
+ * enabled, swap ('alias', the default, or true; 'none' or false), pre_hook / post_hook (a string
+ * or a list of SQL, rendered as templates too), parameters (query lambdas:
+ * [{"name","type","value"}] or {"name": value}).
  * Other keys are kept in the merged config and otherwise ignored, as dbt does.
  *
  * Rendering: ref('m') is the relation of m - workspace.alias, each part quoted when needed - or,

@@ -201,15 +201,32 @@ static int read_hooks(cmodel *m, const char *key, const char *dashed, compile_st
     return rc;
 }
 
+/* config.swap: how a table (or a full build of an incremental model) replaces its rows. The
+ * default, 'alias' (or true), builds a fresh collection and switches an alias to it, so readers
+ * keep the last good rows until the new ones are complete; 'none' (or false) is the opt-out, a
+ * plain collection dropped and made again. */
 static int read_swap(cmodel *m, rs_err *err) {
+    rs_jsonscan_span v;
+    rs_jsonscan_kind kind;
     char *swap = NULL;
-    int rc = cfg_string(m, "swap", &swap, err);
+    int rc = RS_OK;
 
-    if (rc == RS_OK && swap != NULL && strcmp(swap, "alias") != 0 && swap[0] != '\0' &&
-        strcmp(swap, "none") != 0)
-        rc = rs_err_set(err, RS_EINVAL, "model '%s': config 'swap' must be 'alias' or 'none'",
+    m->info.swap_alias = 1;
+    if (!cfg_get(m, "swap", &v))
+        return RS_OK;
+    kind = rs_jsonscan_classify(v);
+    if (kind == RS_JSON_TRUE || kind == RS_JSON_FALSE) {
+        m->info.swap_alias = kind == RS_JSON_TRUE;
+        return RS_OK;
+    }
+    if (kind == RS_JSON_STRING)
+        rc = rs_jsonscan_string_dup(rs_jsonscan_trim(v), &swap, err);
+    if (rc == RS_OK && (swap == NULL || (strcmp(swap, "alias") != 0 && strcmp(swap, "none") != 0)))
+        rc = rs_err_set(err, RS_EINVAL,
+                        "model '%s': config 'swap' must be 'alias' (the default) or 'none'",
                         m->name);
-    m->info.swap_alias = rc == RS_OK && swap != NULL && strcmp(swap, "alias") == 0;
+    if (rc == RS_OK)
+        m->info.swap_alias = strcmp(swap, "alias") == 0;
     free(swap);
     return rc;
 }

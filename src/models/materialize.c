@@ -299,15 +299,98 @@ static int drop_collection(rs_api *api, const char *ws, const char *name, long t
     return rc;
 }
 
-/* Drop the managed collections listed in an alias's collections_json ("ws.coll" strings). A
- * collection that is already gone, or that is not managed, is left alone. */
+/* ---------------------------------------------------------------- swap collections */
+
+/* Whether description marks a relation of this very model: managed, and naming job->model
+ * ("...; model=<model>" followed by ';' or the end; managed.h). */
+static int marks_model(const rs_mat_job *job, const char *description) {
+    static const char key[] = "; model=";
+    const char *p = description;
+    size_t n;
+
+    if (description == NULL || job->model == NULL || !job->is_managed(description))
+        return 0;
+    n = strlen(job->model);
+    while ((p = strstr(p, key)) != NULL) {
+        p += sizeof(key) - 1;
+        if (strncmp(p, job->model, n) == 0 && (p[n] == '\0' || p[n] == ';'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether coll is named as rs_mat_swap_name names the fresh collections of relation name. */
+static int is_swap_name(const char *name, const char *coll) {
+    size_t n = strlen(name);
+    const char *p;
+
+    if (coll == NULL || strncmp(coll, name, n) != 0 || strncmp(coll + n, "__rs", 4) != 0)
+        return 0;
+    for (p = coll + n + 4; isdigit((unsigned char)*p); p++)
+        ;
+    return p > coll + n + 4 && *p == '\0';
+}
+
+/* The collections every alias of the org points to: their JSON arrays of "ws.coll" strings,
+ * one after the other (is_alias_target reads it). Names hold no quote or escape, so a quoted
+ * name matches one element exactly. */
+static int alias_targets(rs_api *api, rs_buf *out, rs_err *err) {
+    rs_alias *items = NULL;
+    size_t n = 0, i;
+    int rc = rs_api_alias_list(api, NULL, &items, &n, err);
+
+    for (i = 0; rc == RS_OK && i < n; i++) {
+        if (items[i].collections_json != NULL)
+            rs_buf_puts(out, items[i].collections_json);
+    }
+    if (rc == RS_OK && out->oom)
+        rc = oom(err);
+    rs_alias_list_free(items, n);
+    return rc;
+}
+
+static int is_alias_target(const rs_buf *targets, const char *ws, const char *coll) {
+    rs_buf quoted = RS_BUF_INIT;
+    int found = 1; /* out of memory: say yes, which keeps the collection */
+
+    if (rs_buf_printf(&quoted, "\"%s.%s\"", ws, coll) == RS_OK)
+        found = strstr(rs_buf_cstr(targets), rs_buf_cstr(&quoted)) != NULL;
+    rs_buf_free(&quoted);
+    return found;
+}
+
+/* Drop ws.coll when it is a collection of this model (marks_model) that no alias of the org
+ * points to; *targets is filled on first use. Gone already counts as dropped. */
+static int drop_if_unused(rs_api *api, const rs_mat_job *job, const char *ws, const char *coll,
+                          rs_buf *targets, int *listed, rs_err *err) {
+    existing found;
+    int rc;
+
+    memset(&found, 0, sizeof(found));
+    rc = lookup_kind(api, ws, coll, REL_COLLECTION, &found, err);
+    if (rc == RS_OK && marks_model(job, found.description) && !*listed) {
+        rc = alias_targets(api, targets, err);
+        *listed = rc == RS_OK;
+    }
+    if (rc == RS_OK && marks_model(job, found.description) && !is_alias_target(targets, ws, coll))
+        rc = drop_collection(api, ws, coll, job->timeout_ms, err);
+    if (rc == RS_ENOTFOUND) {
+        rs_err_clear(err);
+        rc = RS_OK;
+    }
+    existing_free(&found);
+    return rc;
+}
+
+/* Drop the collections listed in an alias's collections_json ("ws.coll" strings) but keep:
+ * those of this model that no alias points to any more. */
 static int drop_alias_targets(rs_api *api, const rs_mat_job *job, const char *collections_json,
                               const char *keep, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span item;
+    rs_buf targets = RS_BUF_INIT;
     char *qualified = NULL, *ws = NULL, *name = NULL;
-    existing target;
-    int rc = RS_OK;
+    int rc = RS_OK, listed = 0;
 
     if (collections_json == NULL ||
         rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(collections_json)) != RS_OK)
@@ -316,22 +399,36 @@ static int drop_alias_targets(rs_api *api, const rs_mat_job *job, const char *co
         rc = rs_jsonscan_string_dup(item, &qualified, err);
         if (rc == RS_OK)
             rc = rs_api_split_name(qualified, job->workspace, &ws, &name, err);
-        if (rc == RS_OK && (keep == NULL || strcmp(qualified, keep) != 0)) {
-            memset(&target, 0, sizeof(target));
-            rc = lookup_kind(api, ws, name, REL_COLLECTION, &target, err);
-            if (rc == RS_OK && job->is_managed(target.description))
-                rc = drop_collection(api, ws, name, job->timeout_ms, err);
-            if (rc == RS_ENOTFOUND) {
-                rs_err_clear(err);
-                rc = RS_OK;
-            }
-            existing_free(&target);
-        }
+        if (rc == RS_OK && (keep == NULL || strcmp(qualified, keep) != 0))
+            rc = drop_if_unused(api, job, ws, name, &targets, &listed, err);
         free(qualified);
         free(ws);
         free(name);
         qualified = ws = name = NULL;
     }
+    rs_buf_free(&targets);
+    return rc;
+}
+
+/* Drop what killed or failed builds of this model left: its fresh collections (is_swap_name,
+ * marks_model) that no alias points to. Runs before a swap build makes its own. */
+static int drop_strays(rs_api *api, const rs_mat_job *job, rs_err *err) {
+    rs_collection *items = NULL;
+    rs_buf targets = RS_BUF_INIT;
+    size_t n = 0, i;
+    int rc, listed = 0;
+
+    rc = rs_api_collection_list(api, job->workspace, &items, &n, err);
+    if (rc == RS_ENOTFOUND) { /* no workspace yet: nothing left behind */
+        rs_err_clear(err);
+        rc = RS_OK;
+    }
+    for (i = 0; rc == RS_OK && i < n; i++) {
+        if (is_swap_name(job->name, items[i].name) && marks_model(job, items[i].description))
+            rc = drop_if_unused(api, job, job->workspace, items[i].name, &targets, &listed, err);
+    }
+    rs_collection_list_free(items, n);
+    rs_buf_free(&targets);
     return rc;
 }
 
@@ -432,9 +529,9 @@ static int run_hooks(rs_api *api, const rs_mat_job *job, const char *const *hook
     return rc;
 }
 
-/* INSERT INTO ws.target <sql>, then wait for the fence of collection ws.fence_coll. */
-static int insert_rows(rs_api *api, const rs_mat_job *job, const char *target, const char *sql,
-                       const char *fence_coll, rs_mat_result *out, rs_err *err) {
+/* INSERT INTO ws.coll <sql>, then wait for that collection's commit fence. */
+static int insert_rows(rs_api *api, const rs_mat_job *job, const char *ws, const char *coll,
+                       const char *sql, rs_mat_result *out, rs_err *err) {
     rs_buf stmt = RS_BUF_INIT;
     rs_query_result *res = NULL;
     rs_jsonscan_span row;
@@ -443,7 +540,7 @@ static int insert_rows(rs_api *api, const rs_mat_job *job, const char *target, c
     int found = 0, rc;
 
     rs_buf_puts(&stmt, "INSERT INTO ");
-    rs_mat_relation_sql(&stmt, job->workspace, target);
+    rs_mat_relation_sql(&stmt, ws, coll);
     rs_buf_putc(&stmt, ' ');
     rs_buf_puts(&stmt, sql);
     if (stmt.oom) {
@@ -463,7 +560,7 @@ static int insert_rows(rs_api *api, const rs_mat_job *job, const char *target, c
     out->rows_affected = inserted;
     offset = rs_query_result_last_offset(res);
     if (offset != NULL && offset[0] != '\0' && inserted != 0)
-        rc = rs_api_fence_wait(api, job->workspace, fence_coll, offset, job->timeout_ms, err);
+        rc = rs_api_fence_wait(api, ws, coll, offset, job->timeout_ms, err);
 done:
     rs_query_result_free(res);
     rs_buf_free(&stmt);
@@ -500,12 +597,23 @@ static int build_view(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs
     return rc;
 }
 
-/* Point the alias ws.name at ws.coll, creating it (after dropping a managed non-alias in the
- * way) or switching it; then drop what it pointed to before. */
-static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, existing *e,
-                        rs_err *err) {
+static long long mono_ms(void) {
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Point the alias ws.name at ws.coll: switch it when it exists, then drop what it pointed to
+ * before (drop_alias_targets). Else create it, after dropping a managed collection or view in
+ * the way: the migration of a relation built without the alias. Rockset has no rename, so the
+ * name answers nothing from that drop until the alias exists; *gap_ms gets how long (-1 when
+ * nothing was in the way). */
+static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, const existing *e,
+                        long long *gap_ms, rs_err *err) {
     rs_buf qualified = RS_BUF_INIT;
     const char *target;
+    long long started;
     int rc;
 
     if (rs_buf_printf(&qualified, "%s.%s", job->workspace, coll) != RS_OK)
@@ -517,10 +625,13 @@ static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, ex
         if (rc == RS_OK)
             rc = drop_alias_targets(api, job, e->collections_json, target, err);
     } else {
+        started = mono_ms();
         rc = drop_existing(api, job, e, err);
         if (rc == RS_OK)
             rc = rs_api_alias_create(api, job->workspace, job->name, &target, 1, job->description,
                                      NULL, err);
+        if (rc == RS_OK && e->kind != REL_NONE)
+            *gap_ms = mono_ms() - started;
     }
     rs_buf_free(&qualified);
     return rc;
@@ -528,7 +639,8 @@ static int switch_alias(rs_api *api, const rs_mat_job *job, const char *coll, ex
 
 /* After a failed swap build: drop the fresh collection, which nothing points to yet (unless
  * the alias switch itself was lost; then the alias still answers and the collection stays). A
- * failure here is ignored: the build's own error is the one to report. */
+ * failure here is ignored: the build's own error is the one to report, and the next build of
+ * the model drops what is left (drop_strays). */
 static void drop_unused_swap(rs_api *api, const rs_mat_job *job, const char *coll) {
     rs_buf target = RS_BUF_INIT;
     rs_alias alias;
@@ -552,48 +664,86 @@ static void drop_unused_swap(rs_api *api, const rs_mat_job *job, const char *col
         drop_collection(api, job->workspace, coll, job->timeout_ms, &ignored);
 }
 
+static int set_table_action(rs_mat_result *out, rel_kind replaced, long long gap_ms, rs_err *err) {
+    char text[160];
+
+    if (gap_ms >= 0)
+        snprintf(text, sizeof(text),
+                 "replaced table (moved behind an alias; the name answered nothing for %lld ms)",
+                 gap_ms);
+    else
+        snprintf(text, sizeof(text), "%s",
+                 replaced == REL_NONE ? "created table" : "replaced table");
+    return set_string(&out->action, text, err);
+}
+
+/* config.swap = 'none': drop what is in the way, make the collection under the name, fill it.
+ * Readers see no rows (or no relation) until the insert has landed. */
+static int build_in_place(rs_api *api, const rs_mat_job *job, const char *sql, const existing *e,
+                          rs_mat_result *out, rs_err *err) {
+    int rc = drop_existing(api, job, e, err);
+
+    if (rc == RS_OK)
+        rc = create_collection(api, job, job->name, err);
+    if (rc == RS_OK)
+        rc = insert_rows(api, job, job->workspace, job->name, sql, out, err);
+    if (rc == RS_OK)
+        rc = set_table_action(out, e->kind, -1, err);
+    return rc;
+}
+
+/* The default: the rows go to a fresh collection "<name>__rs<ms>" and the alias ws.name is
+ * switched to it only once they have landed, so readers keep the last good rows until then,
+ * and for ever when the build fails or is killed. */
+static int build_swapped(rs_api *api, const rs_mat_job *job, const char *sql, const existing *e,
+                         rs_mat_result *out, rs_err *err) {
+    rs_buf fresh = RS_BUF_INIT;
+    long long gap_ms = -1;
+    int rc, made = 0;
+
+    rc = drop_strays(api, job, err);
+    if (rc == RS_OK && rs_mat_swap_name(&fresh, job->name, now_ms()) != RS_OK)
+        rc = oom(err);
+    if (rc == RS_OK) {
+        rc = create_collection(api, job, rs_buf_cstr(&fresh), err);
+        made = rc == RS_OK || rs_http_err_is_transient(err);
+    }
+    if (rc == RS_OK)
+        rc = insert_rows(api, job, job->workspace, rs_buf_cstr(&fresh), sql, out, err);
+    if (rc == RS_OK)
+        rc = switch_alias(api, job, rs_buf_cstr(&fresh), e, &gap_ms, err);
+    if (rc != RS_OK && made)
+        drop_unused_swap(api, job, rs_buf_cstr(&fresh));
+    if (rc == RS_OK)
+        rc = set_table_action(out, e->kind, gap_ms, err);
+    rs_buf_free(&fresh);
+    return rc;
+}
+
 /* A full build of a table (also an incremental model's first run), sql already keyed. */
 static int build_table(rs_api *api, const rs_mat_job *job, const char *sql, rs_mat_result *out,
                        rs_err *err) {
-    rs_buf swap_name = RS_BUF_INIT;
-    const char *coll = job->name;
     existing e;
-    int rc, made_swap = 0;
+    int rc;
 
     rc = find_existing(api, job->workspace, job->name, job->swap_alias ? REL_ALIAS : REL_COLLECTION,
                        &e, err);
     if (rc == RS_OK && e.kind != REL_NONE)
         rc = check_owned(job, &e, "replace", err);
-    if (rc == RS_OK && job->swap_alias) {
-        if (rs_mat_swap_name(&swap_name, job->name, now_ms()) != RS_OK)
-            rc = oom(err);
-        coll = rs_buf_cstr(&swap_name);
-    } else if (rc == RS_OK) {
-        rc = drop_existing(api, job, &e, err);
-    }
-    if (rc == RS_OK) {
-        rc = create_collection(api, job, coll, err);
-        made_swap = job->swap_alias && (rc == RS_OK || rs_http_err_is_transient(err));
-    }
     if (rc == RS_OK)
-        rc = insert_rows(api, job, coll, sql, coll, out, err);
-    if (rc == RS_OK && job->swap_alias)
-        rc = switch_alias(api, job, coll, &e, err);
-    if (rc != RS_OK && made_swap)
-        drop_unused_swap(api, job, coll);
-    if (rc == RS_OK)
-        rc = set_string(&out->action, e.kind == REL_NONE ? "created table" : "replaced table", err);
+        rc = job->swap_alias ? build_swapped(api, job, sql, &e, out, err)
+                             : build_in_place(api, job, sql, &e, out, err);
     existing_free(&e);
-    rs_buf_free(&swap_name);
     return rc;
 }
 
-/* The collection behind an alias: the first of its collections (same workspace assumed when a
- * name comes unqualified). *coll is malloc'd. */
-static int alias_collection(const rs_mat_job *job, const existing *e, char **coll, rs_err *err) {
+/* The collection behind an alias: the first of its collections (the job's workspace when a
+ * name comes unqualified). *ws and *coll are malloc'd. */
+static int alias_collection(const rs_mat_job *job, const existing *e, char **ws, char **coll,
+                            rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span item;
-    char *qualified = NULL, *ws = NULL;
+    char *qualified = NULL;
     int rc;
 
     if (e->collections_json == NULL ||
@@ -603,9 +753,37 @@ static int alias_collection(const rs_mat_job *job, const existing *e, char **col
                           job->workspace, job->name);
     rc = rs_jsonscan_string_dup(item, &qualified, err);
     if (rc == RS_OK)
-        rc = rs_api_split_name(qualified, job->workspace, &ws, coll, err);
+        rc = rs_api_split_name(qualified, job->workspace, ws, coll, err);
     free(qualified);
-    free(ws);
+    return rc;
+}
+
+/* Where an incremental run inserts: the collection under the name, or the one the alias
+ * points to (*ws, *coll malloc'd). *doc_count gets its documents (-1 unknown; 0 also when the
+ * alias points to a collection that is gone: the build is then a full one). */
+static int insert_target(rs_api *api, const rs_mat_job *job, const existing *e, char **ws,
+                         char **coll, long long *doc_count, rs_err *err) {
+    existing behind;
+    int rc;
+
+    *doc_count = e->doc_count;
+    if (e->kind != REL_ALIAS) {
+        *ws = strdup(job->workspace);
+        *coll = strdup(job->name);
+        return *ws == NULL || *coll == NULL ? oom(err) : RS_OK;
+    }
+    rc = alias_collection(job, e, ws, coll, err);
+    memset(&behind, 0, sizeof(behind));
+    behind.doc_count = -1;
+    if (rc == RS_OK)
+        rc = lookup_kind(api, *ws, *coll, REL_COLLECTION, &behind, err);
+    if (rc == RS_ENOTFOUND) {
+        rs_err_clear(err);
+        rc = RS_OK;
+        behind.doc_count = 0;
+    }
+    *doc_count = behind.doc_count;
+    existing_free(&behind);
     return rc;
 }
 
@@ -613,11 +791,13 @@ static int alias_collection(const rs_mat_job *job, const existing *e, char **col
  * view is in the way, and when its collection is empty: an earlier build made it and failed
  * before its rows landed (is_incremental() filters like "id > (SELECT MAX(id) FROM this)"
  * would then select nothing, for ever). *full_tried makes the retries of a failed full build
- * full builds too, for the same reason. */
+ * full builds too, for the same reason. Other runs insert into the collection under the name,
+ * or into the one its alias points to, and wait on that collection's fence. */
 static int build_incremental(rs_api *api, const rs_mat_job *job, int *full_tried,
                              rs_mat_result *out, rs_err *err) {
     rs_buf keyed = RS_BUF_INIT;
-    char *fence_coll = NULL;
+    char *ws = NULL, *coll = NULL;
+    long long doc_count = -1;
     existing e;
     int rc, full = job->full_refresh || *full_tried;
 
@@ -625,8 +805,12 @@ static int build_incremental(rs_api *api, const rs_mat_job *job, int *full_tried
     rc = full ? RS_OK
               : find_existing(api, job->workspace, job->name,
                               job->swap_alias ? REL_ALIAS : REL_COLLECTION, &e, err);
-    if (rc == RS_OK && (full || e.kind == REL_NONE || e.kind == REL_VIEW ||
-                        (e.kind == REL_COLLECTION && e.doc_count == 0))) {
+    if (rc == RS_OK && !full && (e.kind == REL_COLLECTION || e.kind == REL_ALIAS)) {
+        rc = check_owned(job, &e, "insert into", err);
+        if (rc == RS_OK)
+            rc = insert_target(api, job, &e, &ws, &coll, &doc_count, err);
+    }
+    if (rc == RS_OK && (full || e.kind == REL_NONE || e.kind == REL_VIEW || doc_count == 0)) {
         *full_tried = 1;
         if (rs_mat_keyed_sql(&keyed, job->sql, job->unique_key, job->n_unique_key) != RS_OK)
             rc = oom(err);
@@ -634,10 +818,6 @@ static int build_incremental(rs_api *api, const rs_mat_job *job, int *full_tried
             rc = build_table(api, job, rs_buf_cstr(&keyed), out, err);
         goto done;
     }
-    if (rc == RS_OK)
-        rc = check_owned(job, &e, "insert into", err);
-    if (rc == RS_OK && e.kind == REL_ALIAS)
-        rc = alias_collection(job, &e, &fence_coll, err);
     if (rc == RS_OK &&
         rs_mat_keyed_sql(&keyed, job->sql_incremental ? job->sql_incremental : job->sql,
                          job->unique_key, job->n_unique_key) != RS_OK)
@@ -645,12 +825,12 @@ static int build_incremental(rs_api *api, const rs_mat_job *job, int *full_tried
     if (rc == RS_OK && job->n_unique_key == 0)
         out->not_repeatable = unkeyed_insert_sent; /* from the submission on */
     if (rc == RS_OK)
-        rc = insert_rows(api, job, job->name, rs_buf_cstr(&keyed),
-                         fence_coll ? fence_coll : job->name, out, err);
+        rc = insert_rows(api, job, ws, coll, rs_buf_cstr(&keyed), out, err);
     if (rc == RS_OK)
         rc = set_string(&out->action, "inserted into table", err);
 done:
-    free(fence_coll);
+    free(ws);
+    free(coll);
     existing_free(&e);
     rs_buf_free(&keyed);
     return rc;

@@ -1,5 +1,6 @@
 /*
- * materialize.h - building one model on Rockset: the materializations of docs/reference.md (Models).
+ * materialize.h - building one model on Rockset: the materializations of docs/reference.md
+ * (Models).
  *
  * What it is for: the model runner (runner.h) and rockset_materialize() hand one fully compiled
  * model (rs_mat_job: kind, relation, SQL already rendered) to rs_materialize, which talks to
@@ -8,15 +9,25 @@
  *
  *   view          the view ws.name is created, or its query updated when it exists; then waited
  *                 on until it is no longer SYNCING.
- *   table         a managed relation of that name is dropped (a collection is waited on until
- *                 gone), the collection is created (wait READY), `INSERT INTO ws.name <sql>` runs
- *                 as an async query that is polled, then the commit fence is waited on with the
- *                 insert's last_offset. With swap_alias the rows go to a fresh collection
- *                 "<name>__rs<ms>" and the alias ws.name is created or switched to it; the
- *                 collections it pointed to before are dropped afterwards (when managed).
- *   incremental   no relation yet, full_refresh, or an empty collection (an earlier build
- *                 that failed before its rows landed): as table. Otherwise `INSERT INTO` the
- *                 existing collection (or swap alias) with sql_incremental, then the fence.
+ *   table         (docs/semantics.md section 5) job->swap_alias, the default: first the model's
+ *                 strays are dropped - collections named "<name>__rs<digits>" (rs_mat_swap_name)
+ *                 whose description marks this model and that no alias of the org points to,
+ *                 left by a build that was killed or failed -; then the rows go to a fresh
+ *                 collection "<name>__rs<ms>" (created, wait READY, `INSERT INTO` as an async
+ *                 query that is polled, then its commit fence with the insert's last_offset),
+ *                 and only then is the alias ws.name switched to it, after which the collections
+ *                 it pointed to before are dropped (when they mark this model and no alias points
+ *                 to them). Readers keep the last good rows until the switch. A managed
+ *                 collection or view under the name (an older build: the migration) is dropped
+ *                 right before the alias is created; the action then says for how long the name
+ *                 answered nothing: "replaced table (moved behind an alias; the name answered
+ *                 nothing for N ms)". Without swap_alias (config.swap = 'none'): a managed
+ *                 relation of that name is dropped (a collection waited on until gone), the
+ *                 collection ws.name is created and filled the same way.
+ *   incremental   no relation yet, full_refresh, an empty collection (an earlier build that
+ *                 failed before its rows landed), or an alias whose collection is empty or gone:
+ *                 as table. Otherwise `INSERT INTO` the collection under the name, or the one
+ *                 the alias points to, with sql_incremental, then that collection's fence.
  *                 Both variants are keyed (rs_mat_keyed_sql) when unique_key names columns.
  *   ephemeral     nothing is sent.
  *   query_lambda  the lambda is created, or a new version of it is made; default_params_json
@@ -31,7 +42,8 @@
  * incremental insert without unique_key was submitted. Then the error is kept and ends with
  *   "; not retried: <why>" (out->not_repeatable), telling the user what to check; when the
  * retries ran out it ends with "; gave up after <N> tries".
- * A swap-alias build that fails drops the fresh collection it made (best effort).
+ * A swap-alias build that fails drops the fresh collection it made (best effort; what stays is
+ * dropped by the model's next build).
  * A missing workspace is created (with the ownership mark) on the first create that needs it.
  *
  * Ownership: everything created carries job->description (the mark of managed.h, naming the
@@ -79,7 +91,7 @@ typedef struct rs_mat_job {
     const char *const *unique_key; /* key columns; none, or the single "_id", = natural ids */
     size_t n_unique_key;
     const char *description; /* description of what is created (the ownership mark) */
-    int swap_alias;          /* table / incremental rebuilds: config.swap = 'alias' */
+    int swap_alias;          /* table / full incremental builds: config.swap 'alias' (default) */
     const char *const *pre_hooks;
     size_t n_pre_hooks;
     const char *const *post_hooks;
@@ -95,8 +107,10 @@ typedef struct rs_mat_job {
 
 typedef struct rs_mat_result {
     char *action;            /* "created view", "updated view", "created table", "replaced table",
-                                "inserted into table", "created query lambda", "updated query
-                                lambda", "inlined ephemeral"; NULL on failure */
+                                "replaced table (moved behind an alias; the name answered
+                                nothing for N ms)", "inserted into table", "created query
+                                lambda", "updated query lambda", "inlined ephemeral"; NULL on
+                                failure */
     char *relation;          /* "ws.name", unquoted */
     char *query_id;          /* id of the INSERT INTO query; NULL when none ran */
     char *version;           /* query_lambda: the version made */

@@ -470,12 +470,26 @@ static void translate_error(const rs_err *e, qx_result *res) {
     fail(res, 400, "QUERY_ERROR", e);
 }
 
+/* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
+ * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
+ * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own. */
+static int snapshot_begin(sqlite3 *db) {
+    return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void snapshot_end(sqlite3 *db, int *open) {
+    if (*open)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    *open = 0;
+}
+
 void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     resolve_ctx rctx;
     sqlx_options opts;
     sqlx_stmt st;
     progress prog;
     rs_err err = {0};
+    int snapshot = snapshot_begin(db);
 
     memset(res, 0, sizeof(*res));
     memset(&rctx, 0, sizeof(rctx));
@@ -495,6 +509,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
         translate_error(&err, res);
         goto done;
     }
+    if (st.kind == SQLX_INSERT)
+        snapshot_end(db, &snapshot);
     res->collections = names_json(st.collections, st.n_collections);
     res->aliases = names_json(st.aliases, st.n_aliases);
     if (st.column_names != NULL)
@@ -509,9 +525,11 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     else
         insert_rows(srv, db, &st, in, &prog, res);
     sqlite3_progress_handler(db, 0, NULL, NULL);
+    snapshot_end(db, &snapshot);
     if (res->http_status == 0 && st.n_collections > 0)
         note_queried(db, res->collections);
 done:
+    snapshot_end(db, &snapshot);
     sqlx_stmt_free(&st);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);

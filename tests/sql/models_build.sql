@@ -70,9 +70,14 @@ SELECT doc FROM rockset_query('SELECT id, status FROM mb.snapshot ORDER BY id');
 SELECT doc FROM rockset_query('SELECT relation, hook FROM mb.audit ORDER BY hook');
 
 .print -- case: relations_carry_the_managed_mark
-SELECT name, status, doc_count, description FROM rockset_collections('mb')
+-- a table model's rows live in a fresh collection <name>__rs<ms>, behind an alias <name>
+SELECT CASE WHEN name GLOB '*__rs[0-9]*' THEN substr(name, 1, instr(name, '__rs') + 3) || '<ms>'
+       ELSE name END, status, doc_count, description FROM rockset_collections('mb')
  WHERE name NOT LIKE 'snapshot__rs%' ORDER BY name;
 SELECT count(*) FROM rockset_collections('mb') WHERE name LIKE 'snapshot__rs%';
+SELECT name, json_array_length(collections),
+       json_extract(collections, '$[0]') GLOB 'mb.' || name || '__rs[0-9]*', description
+  FROM rockset_aliases('mb') ORDER BY name;
 SELECT name, state, description FROM rockset_views('mb') ORDER BY name;
 SELECT name, version_count, description FROM rockset_lambdas('mb');
 
@@ -126,7 +131,7 @@ WITH r(s) AS (SELECT rockset_materialize('adhoc', 'table'))
 SELECT json_extract(s, '$.kind'), json_extract(s, '$.action'), json_extract(s, '$.rows_affected') FROM r;
 WITH r(s) AS (SELECT rockset_materialize('adhoc'))
 SELECT json_extract(s, '$.kind'), json_extract(s, '$.action') FROM r;
-SELECT name FROM rockset_collections('mb') WHERE name = 'adhoc';
+SELECT name FROM rockset_collections('mb') WHERE name LIKE 'adhoc%';
 SELECT name FROM rockset_views('mb') WHERE name = 'adhoc';
 SELECT rockset_materialize('adhoc', 'snapshot');
 

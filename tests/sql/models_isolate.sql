@@ -54,7 +54,11 @@ SELECT model, kind, status,
   FROM rockset_run_results WHERE run_id = 1 ORDER BY model;
 SELECT doc FROM rockset_query('SELECT customer, total FROM mi.totals ORDER BY customer');
 SELECT doc FROM rockset_query('SELECT _id, customer, amount FROM mi.stg_orders ORDER BY _id');
-SELECT name, doc_count FROM rockset_collections('mi') ORDER BY name;
+-- a table's rows live behind an alias; a failed first build leaves no relation at all
+SELECT substr(name, 1, instr(name, '__rs') + 3) || '<ms>', doc_count FROM rockset_collections('mi')
+ ORDER BY name;
+SELECT name, json_extract(collections, '$[0]') GLOB 'mi.' || name || '__rs[0-9]*'
+  FROM rockset_aliases('mi') ORDER BY name;
 
 .print -- case: tests_of_failed_models_are_skipped
 INSERT INTO rockset_tests (model, column_name, test, arg) VALUES

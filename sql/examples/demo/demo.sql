@@ -121,7 +121,7 @@ SELECT model AS test, status, rows_affected AS failing_rows
  ORDER BY rowid;
 
 -- ------------------------------------------------------------------ read the results back
-.print '== customer_totals (a collection), through a virtual table'
+.print '== customer_totals (a table: an alias to its collection), through a virtual table'
 CREATE VIRTUAL TABLE temp.customer_totals USING rockset('analytics.customer_totals');
 SELECT name, country, orders, revenue FROM temp.customer_totals ORDER BY revenue DESC;
 
@@ -133,7 +133,9 @@ SELECT json_extract(doc, '$.country') AS country, json_extract(doc, '$.revenue')
 
 .print '== the query lambda and the relations the run created'
 SELECT name, version_count, sql FROM rockset_lambdas('analytics');
+-- a table's rows live in a collection <name>__rs<ms>, behind an alias named like the model
 SELECT name, status, doc_count, description FROM rockset_collections('analytics') ORDER BY name;
+SELECT name, collections FROM rockset_aliases('analytics') ORDER BY name;
 SELECT name, state, description FROM rockset_views('analytics') ORDER BY name;
 
 -- ------------------------------------------------------------------ incremental re-run

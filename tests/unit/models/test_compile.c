@@ -160,13 +160,15 @@ static void test_settings(void) {
          "query_lambda", NULL, NULL, NULL, NULL, NULL, 1, NULL},
         {"m3", "{{ config(ratio=0.1, huge=1e400, nested={'a': [1.5, none]}) }}SELECT 3", NULL, NULL,
          NULL, NULL, NULL, NULL, 1, NULL},
+        {"m4", "SELECT 4", "table", NULL, NULL, NULL, NULL, "{\"swap\": \"none\"}", 1, NULL},
+        {"m5", "SELECT 5", "table", NULL, NULL, NULL, NULL, "{\"swap\": false}", 1, NULL},
     };
     const rs_model_info *mi;
     rs_project *p;
     rs_compiled c;
     rs_err err;
 
-    p = load(rows, 5, NULL, &err);
+    p = load(rows, 7, NULL, &err);
     CHECK_STR("settings/load", p ? "ok" : err.msg, "ok");
     if (p == NULL)
         return;
@@ -195,6 +197,11 @@ static void test_settings(void) {
     CHECK_INT("settings/config_disabled", mi ? mi->enabled : -1, 0);
     CHECK("settings/json_unique_key", mi && mi->n_unique_key == 1);
     CHECK_INT("settings/default_kind", mi ? (int)mi->kind : -1, RS_MAT_VIEW);
+    CHECK_INT("settings/swap_alias_by_default", mi ? mi->swap_alias : -1, 1);
+    mi = info(p, "m4");
+    CHECK_INT("settings/swap_none", mi ? mi->swap_alias : -1, 0);
+    mi = info(p, "m5");
+    CHECK_INT("settings/swap_false", mi ? mi->swap_alias : -1, 0);
 
     mi = info(p, "lam");
     CHECK_STR("settings/params_object", mi ? mi->params_json : NULL,
@@ -328,7 +335,7 @@ static void test_errors(void) {
                       "model 'a': config 'parameters' must be a list of {name, type, value} or "
                       "an object of name: value");
     check_model_error("errors/bad_swap", bad_swap, 1, "a",
-                      "model 'a': config 'swap' must be 'alias' or 'none'");
+                      "model 'a': config 'swap' must be 'alias' (the default) or 'none'");
     check_load_error("errors/no_name", no_name, 2, "model #2 has no name");
     check_compile_error("errors/unknown_source", bad_source, 1, "a",
                         "model 'a' line 1 column 18: source('shop', 'nope') is not in "

@@ -236,6 +236,10 @@ static void test_hook_refused(rs_api *api) {
     rs_mat_result_free(&res);
 }
 
+#define MODEL_T "managed by test; model=t"
+
+/* A swap build first drops what killed or failed builds of the model left (fresh collections
+ * of its own that no alias points to), then fails at its INSERT and drops its own fresh one. */
 static void test_failed_swap_dropped(rs_api *api) {
     rs_mat_job job;
     rs_mat_result res;
@@ -249,13 +253,25 @@ static void test_failed_swap_dropped(rs_api *api) {
     /* the alias points to an older collection whose name holds the fresh one's prefix */
     fake_push(&fs, 200, NULL,
               "{\"data\":{\"name\":\"t\",\"collections\":[\"an.t__rs1\"],\"description\":"
-              "\"" MANAGED "\"}}");
+              "\"" MODEL_T "\"}}");
+    fake_push(&fs, 200, NULL, /* the workspace's collections */
+              "{\"data\":[{\"name\":\"t__rs1\",\"description\":\"" MODEL_T "\"},"
+              "{\"name\":\"t__rsx\",\"description\":\"" MODEL_T "\"},"
+              "{\"name\":\"t__rs7\",\"description\":\"managed by test; model=other\"},"
+              "{\"name\":\"t__rs8\",\"description\":\"someone else's\"},"
+              "{\"name\":\"t__rs5\",\"description\":\"" MODEL_T "\"}]}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs1\",\"description\":\"" MODEL_T "\"}}");
+    fake_push(&fs, 200, NULL, /* every alias of the org */
+              "{\"data\":[{\"name\":\"t\",\"collections\":[\"an.t__rs1\"]}]}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs5\",\"description\":\"" MODEL_T "\"}}");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs5\",\"status\":\"DELETED\"}}");
+    fake_push(&fs, 404, NULL, NOT_FOUND);
     fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"CREATED\"}}");
     fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"READY\"}}");
     fake_push(&fs, 400, NULL, "{\"message\":\"stop here\",\"type\":\"QUERY_ERROR\"}");
     fake_push(&fs, 200, NULL,
               "{\"data\":{\"name\":\"t\",\"collections\":[\"an.t__rs1\"],\"description\":"
-              "\"" MANAGED "\"}}");
+              "\"" MODEL_T "\"}}");
     fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"t__rs\",\"status\":\"DELETED\"}}");
     fake_push(&fs, 404, NULL, NOT_FOUND);
     rs_err_clear(&err);
@@ -263,10 +279,21 @@ static void test_failed_swap_dropped(rs_api *api) {
     CHECK_STR("swap/msg", err.msg, "rockset: stop here (QUERY_ERROR, HTTP 400)");
     CHECK_INT("swap/attempts", res.attempts, 1);
     log = request_lines();
+    CHECK("swap/stray_dropped_first", strstr(log, "GET " WS_PATH "/aliases/t\n"
+                                                  "GET " WS_PATH "/collections\n"
+                                                  "GET " WS_PATH "/collections/t__rs1\n"
+                                                  "GET /v1/orgs/self/aliases\n"
+                                                  "GET " WS_PATH "/collections/t__rs5\n"
+                                                  "DELETE " WS_PATH "/collections/t__rs5\n"
+                                                  "GET " WS_PATH "/collections/t__rs5\n"
+                                                  "POST " WS_PATH "/collections\n") == log);
     CHECK("swap/alias_checked_again",
           strstr(log, Q_ENDPOINT "\nGET " WS_PATH "/aliases/t\nDELETE " WS_PATH
                                  "/collections/t__rs") != NULL);
-    CHECK("swap/old_collection_kept", strstr(log, "/collections/t__rs1\n") == NULL);
+    CHECK("swap/old_collection_kept",
+          strstr(log, "DELETE " WS_PATH "/collections/t__rs1\n") == NULL);
+    CHECK("swap/others_kept", strstr(log, "t__rs7") == NULL && strstr(log, "t__rs8") == NULL &&
+                                  strstr(log, "t__rsx") == NULL);
     rs_mat_result_free(&res);
 }
 
