@@ -32,7 +32,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-#include "schema_sql.h"
+#include "fn_models_int.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -336,7 +336,7 @@ static int write_seed(sqlite3 *db, const rs_dbt_seed *seed, rs_err *err) {
 static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts *opts,
                          rs_err *err) {
     size_t i;
-    int rc = exec_sql(db, rs_schema_sql, "creating the model tables", err);
+    int rc = models_schema_ensure(db, err);
 
     if (rc == RS_OK && opts->replace)
         rc = exec_sql(db,

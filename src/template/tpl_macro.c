@@ -85,6 +85,12 @@ static int lib_has_package(const rs_tpl_macros *lib, const char *package) {
     return 0;
 }
 
+int rs_tpl_macros_has(const rs_tpl_macros *lib, const char *package, const char *name) {
+    if (package != NULL && package[0] == '\0')
+        package = NULL;
+    return lib_find(lib, package, name) != NULL;
+}
+
 int rs_tpl_macros_new(rs_tpl_macros **out, rs_err *err) {
     int rc;
 
