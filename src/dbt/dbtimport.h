@@ -92,10 +92,18 @@ typedef struct rs_dbt_var {
 } rs_dbt_var;
 
 typedef struct rs_dbt_test {
-    char *model;
-    char *column;   /* NULL for a model-level test without column_name */
-    char *test;     /* unique, not_null, accepted_values, relationships */
-    char *arg_json; /* NULL, a JSON list (accepted_values) or object (relationships) */
+    char *model;       /* a model's or seed's name, or "source:s.t"; a singular test: the first
+                          model it refs ("" when none) */
+    char *column;      /* NULL for a model-level test without column_name */
+    char *test;        /* unique, not_null, accepted_values, relationships, a generic test
+                          (name or package.name), or "singular" */
+    char *arg_json;    /* NULL, a JSON list (accepted_values), or object (relationships, and the
+                          keyword arguments of a generic test) */
+    char *name;        /* dbt's test name: `name:`, else test_node_column (unique in the
+                          project); a singular test: its file stem */
+    char *config_json; /* NULL or a JSON object: severity, where, limit, warn_if, ... */
+    char *sql;         /* a singular test's text, else NULL */
+    char *pos;         /* where it was written ("models/x.yml line 4 column 9"), for warnings */
 } rs_dbt_test;
 
 /* A macro of a macro file: {% macro name(args) %}body{% endmacro %}, or a generic test
@@ -142,6 +150,11 @@ typedef struct rs_dbt_project {
 
 typedef struct rs_dbt_options {
     int seeds; /* 1: read seed-paths' CSV files; 0: leave them */
+    /* `target` in the YAML's templates: name (NULL: "default"), schema/workspace (NULL:
+     * "commons"), threads (0: 4) */
+    const char *target_name;
+    const char *target_schema;
+    int threads;
 } rs_dbt_options;
 
 /* Read the project in dir (opts NULL = defaults: seeds on). */
