@@ -665,9 +665,10 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
     if (!rs_project_has_macro(p, pkg, macro))
         return rs_err_set(err, RS_EINVAL,
                           "rockset_test: no generic test '%s': no macro %s%s%s in rockset_macros "
-                          "(define {%% test %s(model, ...) %%}%s)",
-                          t->test, pkg, pkg[0] ? "." : "", macro, macro + 5,
-                          pkg[0] ? " in that package" : " in the project's macros");
+                          "(%s%s%s)",
+                          t->test, pkg, pkg[0] ? "." : "", macro,
+                          pkg[0] ? "import the package: dbt_packages/" : "define {% test ",
+                          pkg[0] ? pkg : macro + 5, pkg[0] ? "" : "(model, ...) %} in macros/");
     rs_buf_printf(&call, "{{ %s%s%s(model=model", pkg, pkg[0] ? "." : "", macro);
     if (t->column != NULL)
         rs_buf_puts(&call, ", column_name=column_name");
@@ -933,6 +934,7 @@ static int record_outcome(rs_conn *conn, long long run_id, const char *name,
 /* The message of a test that ran: "<what>: N failing rows". */
 static void ran_message(const test_row *t, const char *name, const test_config *c,
                         test_outcome *o) {
+    char why[160];
     int n;
 
     if (strcmp(t->test, "singular") == 0)
@@ -944,9 +946,15 @@ static void ran_message(const test_row *t, const char *name, const test_config *
         n = snprintf(o->message, sizeof(o->message), "%s on %s", t->test, t->model);
     if (n < 0 || (size_t)n >= sizeof(o->message))
         n = (int)sizeof(o->message) - 1;
+    if (strcmp(o->status, "warn") != 0)
+        why[0] = '\0';
+    else if (c->severity_warn)
+        snprintf(why, sizeof(why), " (severity warn)");
+    else
+        snprintf(why, sizeof(why), " (warn: warn_if %s holds, error_if %s does not)", c->warn_if,
+                 c->error_if);
     snprintf(o->message + n, sizeof(o->message) - (size_t)n, ": %lld failing row%s%s%s",
-             o->failures, o->failures == 1 ? "" : "s",
-             strcmp(o->status, "warn") == 0 ? " (severity warn)" : "",
+             o->failures, o->failures == 1 ? "" : "s", why,
              c->store_failures ? "; store_failures is not supported and was ignored" : "");
 }
 
@@ -960,6 +968,8 @@ static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t
 
     rs_err_clear(&err);
     rc = parse_config(t, &c, &err);
+    if (rc != RS_OK)
+        rs_err_prefix(&err, "rockset_test: ");
     if (rc == RS_OK && c.disabled) {
         o->status = "skipped";
         snprintf(o->message, sizeof(o->message), "skipped: disabled by its config");
@@ -989,8 +999,8 @@ static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t
     }
     if (rc == RS_OK && c.limit >= 0 && o->failures > c.limit)
         o->failures = c.limit;
-    if (rc == RS_OK)
-        rc = test_verdict(&c, o->failures, &o->status, &err);
+    if (rc == RS_OK && (rc = test_verdict(&c, o->failures, &o->status, &err)) != RS_OK)
+        rs_err_prefix(&err, "rockset_test: ");
     if (rc == RS_OK) {
         ran_message(t, name, &c, o);
     } else {
