@@ -208,8 +208,12 @@ int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
          pair++) {
         yaml_node_t *k = dbt_yaml_node(y, pair->key), *v = dbt_yaml_node(y, pair->value);
         const char *key = dbt_yaml_scalar(k);
-        if (key == NULL || dbt_yaml_is_null(v))
-            continue;
+        if (key == NULL || dbt_yaml_is_null(v) ||
+            (v->type == YAML_MAPPING_NODE &&
+             v->data.mapping.pairs.top == v->data.mapping.pairs.start) ||
+            (v->type == YAML_SEQUENCE_NODE &&
+             v->data.sequence.items.top == v->data.sequence.items.start))
+            continue; /* empty: nothing is lost */
         for (i = 0, known = 0; i < sizeof(read) / sizeof(read[0]) && !known; i++)
             known = strcmp(key, read[i]) == 0;
         if (!known && (strcmp(key, "on-run-start") == 0 || strcmp(key, "on-run-end") == 0))
