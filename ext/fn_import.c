@@ -4,16 +4,21 @@
  *   SELECT rockset_import_dbt('path/to/jaffle_shop');
  *   SELECT rockset_import_dbt('path/to/jaffle_shop', '{"seeds": false, "replace": true}');
  *     -> {"project":"jaffle_shop","models":5,"sources":3,"tests":9,"seeds":3,"seed_rows":113,
- *         "vars":1,"macros":4,"warnings":[...]}
+ *         "vars":1,"macros":4,"generic_tests":2,"singular_tests":1,"warnings":[...]}
  *   SELECT rockset_run();
  *
  * src/dbtimport.c reads the directory into plain structs (what becomes what is described
  * there); this file writes them, in one savepoint, so an import either happens completely or
  * not at all:
- *   - the model tables are created if needed (the text rockset_init() runs);
+ *   - the model tables are created if needed, or updated from an older version
+ *     (models_schema_ensure, as rockset_init());
  *   - rockset_models, rockset_sources, rockset_vars, rockset_macros rows are inserted or
  *     replaced by key (macros: the project's with package '', dbt_packages/<pkg>'s with <pkg>); the
- *     rockset_tests rows of every imported model are replaced by the project's;
+ *     rockset_tests rows of every imported model, and of every node (seed, source:s.t) the
+ *     project has tests on, are replaced by the project's, as are singular tests of the same
+ *     name;
+ *   - the YAML's templates see `target` as this connection's: models_target_name and the
+ *     session's workspace and threads;
  *   - each seed becomes a local table named for its file: created with the inferred column
  *     types, or emptied and refilled when a table of that name with the same columns exists.
  *     A table with other columns is an error (the import never drops a table);

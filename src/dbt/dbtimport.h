@@ -15,6 +15,8 @@
  *   models/.../x.yml  (and .yaml) `models:` entries (description, config:, columns: tests:,
  *                     data_tests:) and `sources:` entries (tables, schema, identifier)
  *   seeds/.../x.csv   with seeds on: a header row, then rows; types inferred per column
+ *   seeds/.../x.yml   property files: the `seeds:` entries' tests
+ *   tests/.../x.sql   singular tests (test-paths); tests/generic/ holds macro files
  *   macros/.../x.sql  every {% macro %} and {% test %} at the top level of the file (package "")
  *   dbt_packages/<pkg>/macros/.../x.sql   the same for installed packages (package <pkg>)
  *                     A macro file that does not parse is skipped with a warning naming the
@@ -31,12 +33,19 @@
  * list), enabled become the row's columns; every other key goes into its `config` JSON object
  * (pre-hook / post-hook are renamed pre_hook / post_hook, the names the compiler reads).
  *
+ * Jinja in the YAML (dbtimport_render.c): string scalars of dbt_project.yml and the property
+ * files holding "{{" / "{%" are rendered first (var, env_var, target from rs_dbt_options).
+ *
  * Sources: workspace = the source's schema, else its database, else its name (dbt's default);
- * collection = the table's identifier, else its name. Tests: unique, not_null,
- * accepted_values (arg: the JSON list of values), relationships (arg: {"to": model, "field":
- * f}; to: ref('m') becomes "m", source(...) stays as written); dbt >= 1.10's `arguments:`
- * wrapper is understood. Anything else (package tests such as dbt_utils.*, tests on sources)
- * is skipped with a warning. Seeds: a column whose non-empty cells are all integers (no
+ * collection = the table's identifier, else its name. Tests (on models, seeds, and sources as
+ * the node "source:s.t"): unique, not_null, accepted_values (arg: the JSON list of values),
+ * relationships (arg: {"to": model, "field": f}; to: ref('m') becomes "m", source(...) stays
+ * as written), and generic tests of any other name (arg: their keyword arguments as a JSON
+ * object), each with dbt's name and its config; dbt >= 1.10's `arguments:` wrapper is
+ * understood. A generic test whose macro is not imported is dropped with a warning. Singular
+ * tests: test-paths' .sql files (dbtimport_tests.c). Everything not imported (unit tests,
+ * exposures, metrics, semantic models, saved queries, snapshots, analyses, Python models,
+ * unknown keys, hooks) is named in a warning. Seeds: a column whose non-empty cells are all integers (no
  * leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT; empty cells
  * are NULL.
  *
