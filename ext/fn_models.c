@@ -46,8 +46,6 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -522,7 +522,6 @@ static int compile_builtin(rs_project *p, const test_row *t, const char *rel, rs
     return rc;
 }
 
-
 /* Fill tg for node (a model's name, or source:s.t), read through c's where when it has one. */
 static int make_target(rs_project *p, const char *node, const test_config *c, test_target *tg,
                        rs_err *err) {
@@ -534,8 +533,10 @@ static int make_target(rs_project *p, const char *node, const test_config *c, te
     if (source_node(node, a, b, sizeof(a))) {
         tg->relation = rs_project_source_sql(p, a, b);
         if (tg->relation == NULL)
-            return rs_err_set(err, RS_EINVAL, "rockset_test: source('%s', '%s') is not in "
-                              "rockset_sources", a, b);
+            return rs_err_set(err, RS_EINVAL,
+                              "rockset_test: source('%s', '%s') is not in "
+                              "rockset_sources",
+                              a, b);
         rs_buf_puts(&rel, tg->relation);
         tg->schema = rs_project_source_part(p, a, b, 0);
         tg->name = rs_project_source_part(p, a, b, 1);
@@ -578,8 +579,8 @@ static int is_ident(const char *s) {
     if (s[0] == '\0' || (s[0] >= '0' && s[0] <= '9'))
         return 0;
     for (c = s; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '_'))
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_'))
             return 0;
     return 1;
 }
@@ -683,8 +684,7 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
     names.model_name = tg->name;
     names.names_json = rs_buf_cstr(&names_json);
     if (rc == RS_OK)
-        rc = rs_project_render_text(p, label, rs_buf_cstr(&call), &names, &sql, refs, n_refs,
-                                    err);
+        rc = rs_project_render_text(p, label, rs_buf_cstr(&call), &names, &sql, refs, n_refs, err);
     if (rc == RS_OK)
         put_count_query(q, sql);
     free(sql);
@@ -737,8 +737,8 @@ static void test_plan_free(test_plan *plan) {
     free(plan->refs);
 }
 
-static int compile_test(rs_project *p, const test_row *t, const test_config *c,
-                        const char *label, test_plan *plan, rs_err *err) {
+static int compile_test(rs_project *p, const test_row *t, const test_config *c, const char *label,
+                        test_plan *plan, rs_err *err) {
     int rc;
 
     if (strcmp(t->test, "singular") == 0)
@@ -749,8 +749,7 @@ static int compile_test(rs_project *p, const test_row *t, const test_config *c,
         if (is_builtin(p, t->test))
             rc = compile_builtin(p, t, rs_buf_cstr(&plan->tg.sql), &plan->q, err);
         else
-            rc = compile_generic(p, t, label, &plan->tg, &plan->q, &plan->refs, &plan->n_refs,
-                                 err);
+            rc = compile_generic(p, t, label, &plan->tg, &plan->q, &plan->refs, &plan->n_refs, err);
     }
     if (rc == RS_OK && plan->q.oom)
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -865,8 +864,8 @@ static int test_skip_reason(sqlite3 *db, rs_project *p, const test_row *t, char 
 
 /* Why a test whose SQL refs these models cannot run now (the first such model's reason), or
  * "". */
-static int refs_skip_reason(sqlite3 *db, rs_project *p, char *const *refs, size_t n_refs,
-                            char *why, size_t size, rs_err *err) {
+static int refs_skip_reason(sqlite3 *db, rs_project *p, char *const *refs, size_t n_refs, char *why,
+                            size_t size, rs_err *err) {
     size_t i;
     int rc = RS_OK;
 
@@ -895,9 +894,8 @@ typedef struct test_outcome {
     const char *relation; /* or NULL */
 } test_outcome;
 
-static int record_outcome(rs_conn *conn, long long run_id, const char *name,
-                          const test_outcome *o, size_t seq, size_t total, test_counts *counts,
-                          rs_err *werr) {
+static int record_outcome(rs_conn *conn, long long run_id, const char *name, const test_outcome *o,
+                          size_t seq, size_t total, test_counts *counts, rs_err *werr) {
     models_result_row row;
     char line[400], status_text[64], upper[16];
     size_t i;
@@ -940,8 +938,7 @@ static void ran_message(const test_row *t, const char *name, const test_config *
     if (strcmp(t->test, "singular") == 0)
         n = snprintf(o->message, sizeof(o->message), "%s", name);
     else if (t->column != NULL)
-        n = snprintf(o->message, sizeof(o->message), "%s(%s) on %s", t->test, t->column,
-                     t->model);
+        n = snprintf(o->message, sizeof(o->message), "%s(%s) on %s", t->test, t->column, t->model);
     else
         n = snprintf(o->message, sizeof(o->message), "%s on %s", t->test, t->model);
     if (n < 0 || (size_t)n >= sizeof(o->message))
@@ -959,9 +956,8 @@ static void ran_message(const test_row *t, const char *name, const test_config *
 }
 
 /* Compile, maybe skip, run: fills o. A test's own problems are its status, not an error. */
-static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t,
-                    const char *name, test_plan *plan, char **query_id, test_outcome *o,
-                    rs_err *werr) {
+static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t, const char *name,
+                    test_plan *plan, char **query_id, test_outcome *o, rs_err *werr) {
     test_config c;
     rs_err err;
     int rc;
@@ -981,8 +977,8 @@ static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t
     if (rc == RS_OK && o->message[0] == '\0')
         rc = compile_test(p, t, &c, name, plan, &err);
     if (rc == RS_OK && o->message[0] == '\0')
-        rc = refs_skip_reason(conn->db, p, plan->refs, plan->n_refs, o->message,
-                              sizeof(o->message), werr);
+        rc = refs_skip_reason(conn->db, p, plan->refs, plan->n_refs, o->message, sizeof(o->message),
+                              werr);
     if (rc == RS_OK && o->message[0] != '\0') {
         o->status = "skipped";
         free(c.where);

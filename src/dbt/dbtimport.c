@@ -686,8 +686,8 @@ static int read_test_paths(dbt_loader *ld, dbt_yaml *proj, dbt_strv *macro_paths
         rc = read_paths(proj, root, "snapshot-paths", "snapshot-paths", "snapshots",
                         &snapshot_paths, err);
     if (rc == RS_OK)
-        rc = read_paths(proj, root, "analysis-paths", "analysis-paths", "analyses",
-                        &analysis_paths, err);
+        rc = read_paths(proj, root, "analysis-paths", "analysis-paths", "analyses", &analysis_paths,
+                        err);
     for (i = 0; rc == RS_OK && i < test_paths.n; i++) {
         generic = join_path(test_paths.v[i], "generic", err);
         rc = generic ? dbt_strv_take(macro_paths, generic, err) : RS_ENOMEM;
@@ -698,8 +698,7 @@ static int read_test_paths(dbt_loader *ld, dbt_yaml *proj, dbt_strv *macro_paths
         rc = dbt_warn_skipped_paths(ld, &snapshot_paths, "snapshots are not supported; skipped",
                                     err);
     if (rc == RS_OK)
-        rc = dbt_warn_skipped_paths(ld, &analysis_paths, "analyses are not imported; skipped",
-                                    err);
+        rc = dbt_warn_skipped_paths(ld, &analysis_paths, "analyses are not imported; skipped", err);
     dbt_strv_free(&test_paths);
     dbt_strv_free(&snapshot_paths);
     dbt_strv_free(&analysis_paths);

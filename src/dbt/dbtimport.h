@@ -45,9 +45,9 @@
  * understood. A generic test whose macro is not imported is dropped with a warning. Singular
  * tests: test-paths' .sql files (dbtimport_tests.c). Everything not imported (unit tests,
  * exposures, metrics, semantic models, saved queries, snapshots, analyses, Python models,
- * unknown keys, hooks) is named in a warning. Seeds: a column whose non-empty cells are all integers (no
- * leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT; empty cells
- * are NULL.
+ * unknown keys, hooks) is named in a warning. Seeds: a column whose non-empty cells are all
+ * integers (no leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT;
+ * empty cells are NULL.
  *
  * Errors (RS_EINVAL unless the file system fails, RS_EIO) name the file relative to the
  * project directory, and the line and column where they apply (also set in err->line and

@@ -100,9 +100,9 @@ int dbt_config_to_model(const dbt_config *c, rs_dbt_model *m, rs_err *err);
 typedef struct dbt_loader {
     const char *dir;
     const rs_dbt_options *opts; /* may be NULL: defaults */
-    char *name;          /* the project's name */
-    rs_dbt_project *p;   /* what is being built */
-    dbt_config *configs; /* one per model, parallel to p->models */
+    char *name;                 /* the project's name */
+    rs_dbt_project *p;          /* what is being built */
+    dbt_config *configs;        /* one per model, parallel to p->models */
     size_t cap_models, cap_configs, cap_sources, cap_tests, cap_vars, cap_seeds, cap_macros;
     dbt_strv warnings;
 } dbt_loader;
@@ -134,8 +134,7 @@ int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err);
  * is not imported: snapshots, analyses); dropping generic tests whose macro is not imported
  * (after dbt_read_macros); warnings for the keys of dbt_project.yml that are not read. */
 int dbt_read_singular_tests(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
-int dbt_warn_skipped_paths(dbt_loader *ld, const dbt_strv *paths, const char *message,
-                           rs_err *err);
+int dbt_warn_skipped_paths(dbt_loader *ld, const dbt_strv *paths, const char *message, rs_err *err);
 int dbt_check_generic_tests(dbt_loader *ld, rs_err *err);
 int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err);
 

@@ -109,9 +109,19 @@ static int is_builtin(const char *name) {
 
 /* Keys of a test entry that configure it rather than being arguments (dbt's test configs). */
 static int is_config_key(const char *key) {
-    static const char *const keys[] = {"severity", "where",  "limit", "warn_if", "error_if",
-                                       "store_failures", "store_failures_as", "enabled",
-                                       "tags", "meta", "fail_calc", "alias", "schema",
+    static const char *const keys[] = {"severity",
+                                       "where",
+                                       "limit",
+                                       "warn_if",
+                                       "error_if",
+                                       "store_failures",
+                                       "store_failures_as",
+                                       "enabled",
+                                       "tags",
+                                       "meta",
+                                       "fail_calc",
+                                       "alias",
+                                       "schema",
                                        "database"};
     size_t i;
 
@@ -159,8 +169,8 @@ static char *default_test_name(dbt_loader *ld, const char *node, const char *col
 
 /* Add a test row; takes over arg_json and config_json (freed on failure too). */
 static int add_test_row(dbt_loader *ld, dbt_yaml *y, yaml_node_t *at, const char *model,
-                        const char *column, const char *test, const char *name,
-                        char *arg_json, char *config_json, rs_err *err) {
+                        const char *column, const char *test, const char *name, char *arg_json,
+                        char *config_json, rs_err *err) {
     rs_dbt_test *t;
 
     if (dbt_grow((void **)&ld->p->tests, ld->p->n_tests, &ld->cap_tests, sizeof(*t), err) !=
@@ -176,8 +186,8 @@ static int add_test_row(dbt_loader *ld, dbt_yaml *y, yaml_node_t *at, const char
     t->model = dbt_strdup(model, err);
     t->column = dbt_strdup(column, err);
     t->test = dbt_strdup(test, err);
-    t->name = name ? unique_test_name(ld, name, err) : default_test_name(ld, model, column, test,
-                                                                          err);
+    t->name =
+        name ? unique_test_name(ld, name, err) : default_test_name(ld, model, column, test, err);
     if (asprintf(&t->pos, "%s line %zu column %zu", y->path, at->start_mark.line + 1,
                  at->start_mark.column + 1) < 0)
         t->pos = NULL;
@@ -332,8 +342,7 @@ static int read_test(dbt_loader *ld, dbt_yaml *y, const char *node, const char *
         return dbt_warn(ld, y, t, err, "test '%s' on '%s' names no column (column_name); skipped",
                         name, node);
     rc = test_config(y, outer, outer, &config_json, err);
-    if (rc == RS_OK && (strcmp(name, "accepted_values") == 0 ||
-                        strcmp(name, "relationships") == 0))
+    if (rc == RS_OK && (strcmp(name, "accepted_values") == 0 || strcmp(name, "relationships") == 0))
         rc = test_arg(y, t, name, args, &arg_json, err);
     else if (rc == RS_OK && !is_builtin(name))
         rc = generic_args(y, args, args != outer, &arg_json, err);
@@ -528,17 +537,20 @@ static int read_seed_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs_e
 
 /* Top-level keys of a property file that are read, or left alone on purpose because they
  * change nothing rockset_ext does (version; macros: and groups: document macros and owners). */
-static const char *const read_sections[] = {"models", "sources", "seeds", "version", "macros",
-                                            "groups"};
+static const char *const read_sections[] = {"models",  "sources", "seeds",
+                                            "version", "macros",  "groups"};
 
 /* Sections whose every entry is named in a warning: what it is called there. */
 static const struct {
     const char *key;
     const char *what;
 } skipped_sections[] = {
-    {"unit_tests", "unit test"},         {"exposures", "exposure"},
-    {"metrics", "metric"},               {"semantic_models", "semantic model"},
-    {"saved_queries", "saved query"},    {"snapshots", "snapshot"},
+    {"unit_tests", "unit test"},
+    {"exposures", "exposure"},
+    {"metrics", "metric"},
+    {"semantic_models", "semantic model"},
+    {"saved_queries", "saved query"},
+    {"snapshots", "snapshot"},
     {"analyses", "analysis"},
 };
 
@@ -550,8 +562,8 @@ static int warn_section(dbt_loader *ld, dbt_yaml *y, const char *what, yaml_node
 
     if (list->type != YAML_SEQUENCE_NODE)
         return dbt_warn(ld, y, list, err, "%s entries are not supported; skipped", what);
-    for (item = list->data.sequence.items.start; rc == RS_OK && item < list->data.sequence.items.top;
-         item++) {
+    for (item = list->data.sequence.items.start;
+         rc == RS_OK && item < list->data.sequence.items.top; item++) {
         yaml_node_t *entry = dbt_yaml_node(y, *item);
         const char *name = dbt_yaml_scalar(dbt_yaml_get(y, entry, "name"));
         rc = dbt_warn(ld, y, entry, err, "%s '%s' is not supported by rockset_ext; skipped", what,

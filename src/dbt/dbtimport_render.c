@@ -110,8 +110,10 @@ static int call_env_var(const rs_tpl_args *args, rs_tpl_value *out, rs_err *err)
     if (rc != RS_OK)
         return rc;
     if (strcmp(name, "ROCKSET_APIKEY") == 0 || strcmp(name, "ROCKSET_API_KEY") == 0)
-        return rs_err_set(err, RS_EINVAL, "env_var('%s') is not available here: it holds the "
-                          "API key", name);
+        return rs_err_set(err, RS_EINVAL,
+                          "env_var('%s') is not available here: it holds the "
+                          "API key",
+                          name);
     value = getenv(name);
     if (value != NULL)
         return rs_tpl_string(out, value, strlen(value)) == RS_OK ? RS_OK : oom(err);
@@ -133,8 +135,8 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
 
 /* Keys whose values stay as written (see the top of this file). */
 static int kept_key(const char *key) {
-    static const char *const kept[] = {"vars",      "pre-hook",  "post-hook",   "pre_hook",
-                                       "post_hook", "+pre-hook", "+post-hook", "+pre_hook",
+    static const char *const kept[] = {"vars",       "pre-hook",   "post-hook",  "pre_hook",
+                                       "post_hook",  "+pre-hook",  "+post-hook", "+pre_hook",
                                        "+post_hook", "description"};
     size_t i;
 

@@ -176,9 +176,12 @@ static int more_lookup(const rs_render_names *more, const char *name, rs_tpl_val
     rs_jsonscan_span all, v;
 
     if (more->model_sql != NULL && strcmp(name, "model") == 0) {
-        const char *pairs[] = {"workspace",  more->model_schema, "schema",   more->model_schema,
-                               "name",       more->model_name,   "identifier", more->model_name,
-                               "database", "", NULL};
+        const char *pairs[] = {"workspace",  more->model_schema,
+                               "schema",     more->model_schema,
+                               "name",       more->model_name,
+                               "identifier", more->model_name,
+                               "database",   "",
+                               NULL};
         return string_dict(out, more->model_sql, pairs, err);
     }
     if (more->names_json == NULL)
@@ -567,8 +570,8 @@ static void take_refs(rs_tpl_result *res, char ***refs, size_t *n_refs) {
 }
 
 int rs_project_render_text(rs_project *p, const char *label, const char *text,
-                           const rs_render_names *names, char **sql, char ***refs,
-                           size_t *n_refs, rs_err *err) {
+                           const rs_render_names *names, char **sql, char ***refs, size_t *n_refs,
+                           rs_err *err) {
     rs_template *tpl = NULL;
     rs_tpl_result res;
     rs_tpl_env env;

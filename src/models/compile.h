@@ -200,8 +200,8 @@ typedef struct rs_render_names {
  * malloc'd; when refs is not NULL, *refs gets the names it ref()'d (malloc'd array of malloc'd
  * strings, free each and the array). */
 int rs_project_render_text(rs_project *p, const char *label, const char *text,
-                           const rs_render_names *names, char **sql, char ***refs,
-                           size_t *n_refs, rs_err *err);
+                           const rs_render_names *names, char **sql, char ***refs, size_t *n_refs,
+                           rs_err *err);
 
 /* 1 when the project's macro library (rockset_macros and dbt's) has package.name (package NULL
  * or "": the project's own); a generic test `t` is the macro test_t. */

@@ -478,36 +478,35 @@ static void test_errors(void) {
 
 /* ---------------------------------------------------------------- Jinja in YAML */
 
-static const char render_project_yml[] =
-    "name: rend\n"
-    "vars:\n"
-    "  flag: false\n"
-    "  t: orders_v2\n"
-    "models:\n"
-    "  rend:\n"
-    "    +schema: \"{{ target.schema }}_{{ target.name }}\"\n"
-    "    +post-hook: \"{{ log('kept as written') }}\"\n"
-    "    off:\n"
-    "      +enabled: \"{{ var('flag') }}\"\n"
-    "    on:\n"
-    "      +enabled: \"{{ var('missing', true) }}\"\n"
-    "      +tags: [\"{{ 'from_' ~ target.type }}\", \"{{ env_var('RS_TEST_RENDER_TAG', 'x') }}\"]\n";
+static const char render_project_yml[] = "name: rend\n"
+                                         "vars:\n"
+                                         "  flag: false\n"
+                                         "  t: orders_v2\n"
+                                         "models:\n"
+                                         "  rend:\n"
+                                         "    +schema: \"{{ target.schema }}_{{ target.name }}\"\n"
+                                         "    +post-hook: \"{{ log('kept as written') }}\"\n"
+                                         "    off:\n"
+                                         "      +enabled: \"{{ var('flag') }}\"\n"
+                                         "    on:\n"
+                                         "      +enabled: \"{{ var('missing', true) }}\"\n"
+                                         "      +tags: [\"{{ 'from_' ~ target.type }}\", \"{{ "
+                                         "env_var('RS_TEST_RENDER_TAG', 'x') }}\"]\n";
 
-static const char render_props_yml[] =
-    "version: 2\n"
-    "models:\n"
-    "  - name: a\n"
-    "    description: \"{{ doc('not_rendered') }}\"\n"
-    "    columns:\n"
-    "      - name: id\n"
-    "        tests:\n"
-    "          - my_range: {max_value: \"{{ 2 * 21 }}\"}\n"
-    "sources:\n"
-    "  - name: raw\n"
-    "    schema: \"{{ target.schema }}\"\n"
-    "    tables:\n"
-    "      - name: base\n"
-    "        identifier: \"{{ var('t', 'base') }}\"\n";
+static const char render_props_yml[] = "version: 2\n"
+                                       "models:\n"
+                                       "  - name: a\n"
+                                       "    description: \"{{ doc('not_rendered') }}\"\n"
+                                       "    columns:\n"
+                                       "      - name: id\n"
+                                       "        tests:\n"
+                                       "          - my_range: {max_value: \"{{ 2 * 21 }}\"}\n"
+                                       "sources:\n"
+                                       "  - name: raw\n"
+                                       "    schema: \"{{ target.schema }}\"\n"
+                                       "    tables:\n"
+                                       "      - name: base\n"
+                                       "        identifier: \"{{ var('t', 'base') }}\"\n";
 
 static void test_yaml_render(void) {
     const char *dir = project_dir("render");
@@ -520,8 +519,9 @@ static void test_yaml_render(void) {
     put_file(dir, "models/off/a.sql", "SELECT 1 AS id\n");
     put_file(dir, "models/on/b.sql", "SELECT 2 AS id\n");
     put_file(dir, "models/props.yml", render_props_yml);
-    put_file(dir, "macros/t.sql", "{% test my_range(model, column_name, max_value) %}"
-                                  "select 1{% endtest %}\n");
+    put_file(dir, "macros/t.sql",
+             "{% test my_range(model, column_name, max_value) %}"
+             "select 1{% endtest %}\n");
     memset(&opts, 0, sizeof(opts));
     opts.target_name = "prod";
     opts.target_schema = "analytics";
@@ -560,13 +560,15 @@ static void test_yaml_render(void) {
     CHECK_STR("render_error_names_file_line_column", err.msg,
               "models/props.yml line 4 column 13: cannot render \"{{ var('nope') }}\": var('nope') "
               "is not set (give a default or add it to vars: in dbt_project.yml)");
-    put_file(dir, "models/props.yml",
-             "version: 2\nsources:\n  - name: raw\n    schema: \"{{ env_var('ROCKSET_APIKEY') }}\"\n");
+    put_file(
+        dir, "models/props.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: \"{{ env_var('ROCKSET_APIKEY') }}\"\n");
     rs_err_clear(&err);
     CHECK_INT("render_api_key_refused", rs_dbt_load(dir, &opts, &p, &err), RS_EINVAL);
-    CHECK_STR("render_api_key_message", err.msg,
-              "models/props.yml line 4 column 13: cannot render \"{{ env_var('ROCKSET_APIKEY') }}\": "
-              "env_var('ROCKSET_APIKEY') is not available here: it holds the API key");
+    CHECK_STR(
+        "render_api_key_message", err.msg,
+        "models/props.yml line 4 column 13: cannot render \"{{ env_var('ROCKSET_APIKEY') }}\": "
+        "env_var('ROCKSET_APIKEY') is not available here: it holds the API key");
 }
 
 /* Singular tests, generic tests of the project and of packages, what is not imported. */
@@ -576,8 +578,9 @@ static void test_tests_and_skipped(void) {
     rs_err err;
     size_t i;
 
-    put_file(dir, "dbt_project.yml", "name: ts\non-run-end: [\"select 1\"]\nsnapshots: {}\n"
-                                     "seeds:\n  ts: {+quote_columns: true}\n");
+    put_file(dir, "dbt_project.yml",
+             "name: ts\non-run-end: [\"select 1\"]\nsnapshots: {}\n"
+             "seeds:\n  ts: {+quote_columns: true}\n");
     put_file(dir, "models/m.sql", "SELECT 1 AS id\n");
     put_file(dir, "models/p.yml",
              "version: 2\nmodels:\n  - name: m\n    tests:\n"
@@ -587,7 +590,8 @@ static void test_tests_and_skipped(void) {
              "      - nope\n"
              "unit_tests:\n  - name: u1\n");
     put_file(dir, "tests/a_check.sql", "select * from {{ ref('m') }} where id < 0\n");
-    put_file(dir, "tests/generic/rule.sql", "{% test rule(model, x) %}select {{ x }}{% endtest %}\n");
+    put_file(dir, "tests/generic/rule.sql",
+             "{% test rule(model, x) %}select {{ x }}{% endtest %}\n");
     put_file(dir, "dbt_packages/pkg/macros/r.sql",
              "{% macro test_rule(model, x) %}select {{ x }}{% endmacro %}\n");
     put_file(dir, "analyses/an.sql", "select 1\n");
@@ -607,7 +611,8 @@ static void test_tests_and_skipped(void) {
         CHECK_STR("ts_singular", p->tests[2].test, "singular");
         CHECK_STR("ts_singular_name", p->tests[2].name, "a_check");
         CHECK_STR("ts_singular_model_first_ref", p->tests[2].model, "m");
-        CHECK_STR("ts_singular_sql", p->tests[2].sql, "select * from {{ ref('m') }} where id < 0\n");
+        CHECK_STR("ts_singular_sql", p->tests[2].sql,
+                  "select * from {{ ref('m') }} where id < 0\n");
     }
     for (i = 0; i < p->n_warnings; i++)
         printf("  warning: %s\n", p->warnings[i]);
