@@ -663,6 +663,9 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
 
     if (generic_macro(t->test, pkg, macro, sizeof(pkg)) != 0)
         return rs_err_set(err, RS_EINVAL, "rockset_test: test name '%s' is too long", t->test);
+    if (pkg[0] == '\0' && !rs_project_has_macro(p, "", macro) &&
+        rs_project_macro_package(p, macro) != NULL) /* dbt: the project, then packages */
+        snprintf(pkg, sizeof(pkg), "%s", rs_project_macro_package(p, macro));
     if (!rs_project_has_macro(p, pkg, macro))
         return rs_err_set(err, RS_EINVAL,
                           "rockset_test: no generic test '%s': no macro %s%s%s in rockset_macros "

@@ -126,14 +126,16 @@ static int builtin(const char *test) {
 }
 
 /* Is the macro of generic test `test` ("name" or "pkg.name") imported: {% test name %} or
- * {% macro test_name %} in that package (the project's for a bare name)? */
+ * {% macro test_name %} in that package (for a bare name: the project's, else any installed
+ * package's, as dbt looks)? */
 static int has_test_macro(const rs_dbt_project *p, const char *test) {
     const char *dot = strchr(test, '.'), *name = dot ? dot + 1 : test;
     size_t pkg_len = dot ? (size_t)(dot - test) : 0, i;
 
     for (i = 0; i < p->n_macros; i++) {
         const rs_dbt_macro *m = &p->macros[i];
-        if (strlen(m->package) != pkg_len || strncmp(m->package, test, pkg_len) != 0)
+        if (dot != NULL &&
+            (strlen(m->package) != pkg_len || strncmp(m->package, test, pkg_len) != 0))
             continue;
         if ((m->is_test && strcmp(m->name, name) == 0) ||
             (!m->is_test && strncmp(m->name, "test_", 5) == 0 && strcmp(m->name + 5, name) == 0))
@@ -165,9 +167,9 @@ static int warn_no_macro(dbt_loader *ld, const rs_dbt_test *t, rs_err *err) {
                  t->test, t->model, (int)(dot - t->test), t->test, dot + 1);
     else
         snprintf(text, sizeof(text),
-                 "test '%s' on '%s': no {%% test %s %%} in the project's macros (a package's "
-                 "test is written package.%s); skipped",
-                 t->test, t->model, t->test, t->test);
+                 "test '%s' on '%s': no {%% test %s %%} in the project's macros or its "
+                 "packages; skipped",
+                 t->test, t->model, t->test);
     return dbt_warn_file(ld, t->pos, text, err);
 }
 

@@ -206,6 +206,10 @@ int rs_project_render_text(rs_project *p, const char *label, const char *text,
 /* 1 when the project's macro library (rockset_macros and dbt's) has package.name (package NULL
  * or "": the project's own); a generic test `t` is the macro test_t. */
 int rs_project_has_macro(const rs_project *p, const char *package, const char *name);
+/* The installed package (not the project, not dbt) that has a macro called name, the first one
+ * rockset_macros lists, or NULL: where an unprefixed generic test is found after the project,
+ * as dbt looks in the root project, then in installed packages. Borrowed. */
+const char *rs_project_macro_package(const rs_project *p, const char *name);
 
 /* --- pure helpers, exposed for unit tests --- */
 

@@ -536,3 +536,7 @@ const char *rs_project_source_part(const rs_project *p, const char *source, cons
         return NULL;
     return collection ? s->collection : s->workspace;
 }
+
+const char *rs_project_macro_package(const rs_project *p, const char *name) {
+    return rs_tpl_macros_package_of(p->macros, name);
+}

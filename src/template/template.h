@@ -259,6 +259,9 @@ int rs_tpl_macros_add(rs_tpl_macros *lib, const char *package, const char *name,
 size_t rs_tpl_macros_count(const rs_tpl_macros *lib);
 /* 1 when the library has a macro of that package (NULL or "": the project's) and name. */
 int rs_tpl_macros_has(const rs_tpl_macros *lib, const char *package, const char *name);
+/* The first package (in the order macros were added; not the project's, not dbt's) that has a
+ * macro called name, or NULL. Borrowed from the library. */
+const char *rs_tpl_macros_package_of(const rs_tpl_macros *lib, const char *name);
 void rs_tpl_macros_free(rs_tpl_macros *lib);
 
 /* The macros a macro file defines ({% macro %} and {% test %} blocks at its top level; other

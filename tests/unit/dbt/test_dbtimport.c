@@ -630,7 +630,7 @@ static void test_tests_and_skipped(void) {
                   "analyses/an.sql: analyses are not imported; skipped");
         CHECK_STR("ts_warn_missing_macro", p->warnings[4],
                   "models/p.yml line 10 column 9: test 'nope' on 'm': no {% test nope %} in the "
-                  "project's macros (a package's test is written package.nope); skipped");
+                  "project's macros or its packages; skipped");
     }
     rs_dbt_free(p);
 }
