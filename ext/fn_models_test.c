@@ -958,6 +958,13 @@ static void ran_message(const test_row *t, const char *name, const test_config *
              c->store_failures ? "; store_failures is not supported and was ignored" : "");
 }
 
+/* A singular test's relation in rockset_run_results: the first model it refs, or NULL. */
+static const char *first_ref_relation(rs_project *p, const test_plan *plan) {
+    long idx = plan->n_refs > 0 ? rs_graph_find(rs_project_graph(p), plan->refs[0]) : -1;
+
+    return idx >= 0 ? rs_project_model(p, (size_t)idx)->relation : NULL;
+}
+
 /* Compile, maybe skip, run: fills o. A test's own problems are its status, not an error. */
 static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t, const char *name,
                     test_plan *plan, char **query_id, test_outcome *o, rs_err *werr) {
@@ -991,7 +998,7 @@ static int try_test(rs_conn *conn, rs_api *api, rs_project *p, const test_row *t
         free(c.where);
         return rc;
     }
-    o->relation = plan->tg.relation;
+    o->relation = plan->tg.relation != NULL ? plan->tg.relation : first_ref_relation(p, plan);
     if (rc == RS_OK) {
         o->sql = rs_buf_cstr(&plan->q);
         rc = run_test_query(conn, api, o->sql, &o->failures, query_id, &err);
