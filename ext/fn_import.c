@@ -4,16 +4,21 @@
  *   SELECT rockset_import_dbt('path/to/jaffle_shop');
  *   SELECT rockset_import_dbt('path/to/jaffle_shop', '{"seeds": false, "replace": true}');
  *     -> {"project":"jaffle_shop","models":5,"sources":3,"tests":9,"seeds":3,"seed_rows":113,
- *         "vars":1,"macros":4,"warnings":[...]}
+ *         "vars":1,"macros":4,"generic_tests":2,"singular_tests":1,"warnings":[...]}
  *   SELECT rockset_run();
  *
  * src/dbtimport.c reads the directory into plain structs (what becomes what is described
  * there); this file writes them, in one savepoint, so an import either happens completely or
  * not at all:
- *   - the model tables are created if needed (the text rockset_init() runs);
+ *   - the model tables are created if needed, or updated from an older version
+ *     (models_schema_ensure, as rockset_init());
  *   - rockset_models, rockset_sources, rockset_vars, rockset_macros rows are inserted or
  *     replaced by key (macros: the project's with package '', dbt_packages/<pkg>'s with <pkg>); the
- *     rockset_tests rows of every imported model are replaced by the project's;
+ *     rockset_tests rows of every imported model, and of every node (seed, source:s.t) the
+ *     project has tests on, are replaced by the project's, as are singular tests of the same
+ *     name;
+ *   - the YAML's templates see `target` as this connection's: models_target_name and the
+ *     session's workspace and threads;
  *   - each seed becomes a local table named for its file: created with the inferred column
  *     types, or emptied and refilled when a table of that name with the same columns exists.
  *     A table with other columns is an error (the import never drops a table);
@@ -32,7 +37,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-#include "schema_sql.h"
+#include "fn_models_int.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -159,29 +164,53 @@ static int write_models(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
     return rc;
 }
 
-/* The tests of every imported model are replaced by the project's. */
-static int write_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
-    sqlite3_stmt *del = NULL, *ins = NULL;
+/* The tests of every imported model (and seed, source, singular test) are replaced by the
+ * project's: rows of the same node, and singular tests of the same name, go first. */
+static int delete_old_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *del = NULL, *del_singular = NULL;
     size_t i;
     int rc = prepare(db, "DELETE FROM rockset_tests WHERE model = ?1", &del, "rockset_tests", err);
 
     if (rc == RS_OK)
-        rc = prepare(db,
-                     "INSERT INTO rockset_tests (model, column_name, test, arg) "
-                     "VALUES (?1, ?2, ?3, ?4)",
-                     &ins, "rockset_tests", err);
+        rc = prepare(db, "DELETE FROM rockset_tests WHERE test = 'singular' AND name = ?1",
+                     &del_singular, "rockset_tests", err);
     for (i = 0; i < p->n_models && rc == RS_OK; i++) {
         bind_text(del, 1, p->models[i].name);
         rc = step_reset(db, del, "rockset_tests", err);
     }
     for (i = 0; i < p->n_tests && rc == RS_OK; i++) {
+        int singular = strcmp(p->tests[i].test, "singular") == 0;
+        if (singular && p->tests[i].name == NULL)
+            continue;
+        bind_text(singular ? del_singular : del, 1,
+                  singular ? p->tests[i].name : p->tests[i].model);
+        rc = step_reset(db, singular ? del_singular : del, "rockset_tests", err);
+    }
+    sqlite3_finalize(del);
+    sqlite3_finalize(del_singular);
+    return rc;
+}
+
+static int write_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *ins = NULL;
+    size_t i;
+    int rc = delete_old_tests(db, p, err);
+
+    if (rc == RS_OK)
+        rc = prepare(db,
+                     "INSERT INTO rockset_tests (model, column_name, test, arg, name, config, "
+                     "sql) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     &ins, "rockset_tests", err);
+    for (i = 0; i < p->n_tests && rc == RS_OK; i++) {
         bind_text(ins, 1, p->tests[i].model);
         bind_text(ins, 2, p->tests[i].column);
         bind_text(ins, 3, p->tests[i].test);
         bind_text(ins, 4, p->tests[i].arg_json);
+        bind_text(ins, 5, p->tests[i].name);
+        bind_text(ins, 6, p->tests[i].config_json);
+        bind_text(ins, 7, p->tests[i].sql);
         rc = step_reset(db, ins, "rockset_tests", err);
     }
-    sqlite3_finalize(del);
     sqlite3_finalize(ins);
     return rc;
 }
@@ -336,7 +365,7 @@ static int write_seed(sqlite3 *db, const rs_dbt_seed *seed, rs_err *err) {
 static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts *opts,
                          rs_err *err) {
     size_t i;
-    int rc = exec_sql(db, rs_schema_sql, "creating the model tables", err);
+    int rc = models_schema_ensure(db, err);
 
     if (rc == RS_OK && opts->replace)
         rc = exec_sql(db,
@@ -373,18 +402,28 @@ static int write_all_or_nothing(sqlite3 *db, const rs_dbt_project *p, const impo
     return rc;
 }
 
+static int is_builtin_test(const char *test) {
+    return strcmp(test, "unique") == 0 || strcmp(test, "not_null") == 0 ||
+           strcmp(test, "accepted_values") == 0 || strcmp(test, "relationships") == 0;
+}
+
 static void put_summary(const rs_dbt_project *p, rs_buf *out) {
-    size_t i, seed_rows = 0;
+    size_t i, seed_rows = 0, singular = 0, generic = 0;
 
     for (i = 0; i < p->n_seeds; i++)
         seed_rows += p->seeds[i].n_rows;
+    for (i = 0; i < p->n_tests; i++) {
+        singular += strcmp(p->tests[i].test, "singular") == 0;
+        generic += strcmp(p->tests[i].test, "singular") != 0 && !is_builtin_test(p->tests[i].test);
+    }
     rs_buf_puts(out, "{\"project\":");
     rs_buf_json_string(out, p->name, strlen(p->name));
     rs_buf_printf(out,
                   ",\"models\":%zu,\"sources\":%zu,\"tests\":%zu,\"seeds\":%zu,"
-                  "\"seed_rows\":%zu,\"vars\":%zu,\"macros\":%zu,\"warnings\":[",
+                  "\"seed_rows\":%zu,\"vars\":%zu,\"macros\":%zu,\"generic_tests\":%zu,"
+                  "\"singular_tests\":%zu,\"warnings\":[",
                   p->n_models, p->n_sources, p->n_tests, p->n_seeds, seed_rows, p->n_vars,
-                  p->n_macros);
+                  p->n_macros, generic, singular);
     for (i = 0; i < p->n_warnings; i++) {
         if (i > 0)
             rs_buf_putc(out, ',');
@@ -411,7 +450,11 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     }
     if (parse_options(options, &opts, &err) != RS_OK)
         goto fail;
+    memset(&load_opts, 0, sizeof(load_opts));
     load_opts.seeds = opts.seeds;
+    load_opts.target_name = models_target_name(conn);
+    load_opts.target_schema = conn->cfg.workspace;
+    load_opts.threads = conn->cfg.threads;
     if (rs_dbt_load(dir, &load_opts, &p, &err) != RS_OK) {
         rs_err_prefix(&err, "rockset_import_dbt: ");
         goto fail;

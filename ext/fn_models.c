@@ -46,8 +46,6 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
-#include "schema_sql.h"
-
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +63,13 @@ static double monotonic_ms(void) {
 
 static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
-    char *errmsg = NULL;
+    rs_err err;
 
     (void)argc;
     (void)argv;
-    if (sqlite3_exec(conn->db, rs_schema_sql, NULL, NULL, &errmsg) != SQLITE_OK) {
-        rs_sqlerr_resultf(ctx, "rockset_init: %s", errmsg ? errmsg : "failed");
-        sqlite3_free(errmsg);
+    rs_err_clear(&err);
+    if (models_schema_ensure(conn->db, &err) != RS_OK) {
+        rs_sqlerr_resultf(ctx, "rockset_init: %s", err.msg);
         return;
     }
     sqlite3_result_text(ctx,

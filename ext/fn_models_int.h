@@ -55,6 +55,10 @@ int models_description(const rs_model_info *mi, rs_buf *out);
 void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
                           const char *status);
 
+/* Create the model tables (sql/rockset_schema.sql) and update those an older version made
+ * (fn_models_schema.c); idempotent. */
+int models_schema_ensure(sqlite3 *db, rs_err *err);
+
 /* rockset_dag (vtab_dag.c). */
 int models_dag_register(rs_conn *conn, char **pzErr);
 /* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */

@@ -553,7 +553,10 @@ static int read_project_file(dbt_loader *ld, dbt_yaml *y, char **text, rs_err *e
     ld->p->profile = dbt_strdup(profile, err);
     if (ld->name == NULL || ld->p->name == NULL || (profile != NULL && ld->p->profile == NULL))
         return RS_ENOMEM;
-    return read_vars(ld, y, dbt_yaml_get(y, root, "vars"), err);
+    rc = read_vars(ld, y, dbt_yaml_get(y, root, "vars"), err);
+    if (rc == RS_OK)
+        rc = dbt_yaml_render(ld, y, err);
+    return rc;
 }
 
 /* Models, then property files, of every model path; then each model's SQL config(). */
@@ -647,6 +650,61 @@ static void sort_project(rs_dbt_project *p) {
         qsort(p->seeds, p->n_seeds, sizeof(*p->seeds), compare_seeds);
 }
 
+/* The property files (.yml, .yaml) under paths: seeds' tests live there too. */
+static int read_property_files(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
+    dbt_strv files = {0};
+    char *text = NULL;
+    size_t i, j, len;
+    int rc = RS_OK;
+
+    for (i = 0; i < paths->n && rc == RS_OK; i++) {
+        rc = walk(ld, paths->v[i], 0, &files, err);
+        for (j = 0; j < files.n && rc == RS_OK; j++) {
+            if (!has_suffix(files.v[j], ".yml") && !has_suffix(files.v[j], ".yaml"))
+                continue;
+            rc = read_file(ld, files.v[j], &text, &len, err);
+            if (rc == RS_OK)
+                rc = dbt_read_properties(ld, files.v[j], text, len, err);
+            free(text);
+            text = NULL;
+        }
+        dbt_strv_free(&files);
+    }
+    return rc;
+}
+
+/* The test paths' singular tests, their generic/ folders as macro paths, and warnings for
+ * snapshots and analyses. */
+static int read_test_paths(dbt_loader *ld, dbt_yaml *proj, dbt_strv *macro_paths, rs_err *err) {
+    dbt_strv test_paths = {0}, snapshot_paths = {0}, analysis_paths = {0};
+    yaml_node_t *root = dbt_yaml_root(proj);
+    char *generic;
+    size_t i;
+    int rc = read_paths(proj, root, "test-paths", "test-paths", "tests", &test_paths, err);
+
+    if (rc == RS_OK)
+        rc = read_paths(proj, root, "snapshot-paths", "snapshot-paths", "snapshots",
+                        &snapshot_paths, err);
+    if (rc == RS_OK)
+        rc = read_paths(proj, root, "analysis-paths", "analysis-paths", "analyses", &analysis_paths,
+                        err);
+    for (i = 0; rc == RS_OK && i < test_paths.n; i++) {
+        generic = join_path(test_paths.v[i], "generic", err);
+        rc = generic ? dbt_strv_take(macro_paths, generic, err) : RS_ENOMEM;
+    }
+    if (rc == RS_OK)
+        rc = dbt_read_singular_tests(ld, &test_paths, err);
+    if (rc == RS_OK)
+        rc = dbt_warn_skipped_paths(ld, &snapshot_paths, "snapshots are not supported; skipped",
+                                    err);
+    if (rc == RS_OK)
+        rc = dbt_warn_skipped_paths(ld, &analysis_paths, "analyses are not imported; skipped", err);
+    dbt_strv_free(&test_paths);
+    dbt_strv_free(&snapshot_paths);
+    dbt_strv_free(&analysis_paths);
+    return rc;
+}
+
 int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **out, rs_err *err) {
     dbt_strv model_paths = {0}, seed_paths = {0}, macro_paths = {0};
     dbt_loader ld;
@@ -659,6 +717,7 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
     memset(&ld, 0, sizeof(ld));
     memset(&proj, 0, sizeof(proj));
     ld.dir = dir;
+    ld.opts = opts;
     ld.p = calloc(1, sizeof(*ld.p));
     if (ld.p == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -671,11 +730,19 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
     if (rc == RS_OK)
         rc = read_paths(&proj, root, "macro-paths", "macro-paths", "macros", &macro_paths, err);
     if (rc == RS_OK)
+        rc = dbt_warn_project_keys(&ld, &proj, err);
+    if (rc == RS_OK)
         rc = read_models(&ld, &proj, &model_paths, err);
+    if (rc == RS_OK)
+        rc = read_property_files(&ld, &seed_paths, err);
     if (rc == RS_OK && (opts == NULL || opts->seeds))
         rc = read_seeds(&ld, &seed_paths, err);
     if (rc == RS_OK)
+        rc = read_test_paths(&ld, &proj, &macro_paths, err);
+    if (rc == RS_OK)
         rc = dbt_read_macros(&ld, &macro_paths, err);
+    if (rc == RS_OK)
+        rc = dbt_check_generic_tests(&ld, err);
     for (i = 0; i < ld.p->n_models; i++)
         dbt_config_free(&ld.configs[i]);
     free(ld.configs);
@@ -731,6 +798,10 @@ void rs_dbt_free(rs_dbt_project *p) {
         free(p->tests[i].column);
         free(p->tests[i].test);
         free(p->tests[i].arg_json);
+        free(p->tests[i].name);
+        free(p->tests[i].config_json);
+        free(p->tests[i].sql);
+        free(p->tests[i].pos);
     }
     for (i = 0; i < p->n_seeds; i++) {
         rs_dbt_seed_clear(&p->seeds[i]);

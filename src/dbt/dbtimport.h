@@ -15,6 +15,8 @@
  *   models/.../x.yml  (and .yaml) `models:` entries (description, config:, columns: tests:,
  *                     data_tests:) and `sources:` entries (tables, schema, identifier)
  *   seeds/.../x.csv   with seeds on: a header row, then rows; types inferred per column
+ *   seeds/.../x.yml   property files: the `seeds:` entries' tests
+ *   tests/.../x.sql   singular tests (test-paths); tests/generic/ holds macro files
  *   macros/.../x.sql  every {% macro %} and {% test %} at the top level of the file (package "")
  *   dbt_packages/<pkg>/macros/.../x.sql   the same for installed packages (package <pkg>)
  *                     A macro file that does not parse is skipped with a warning naming the
@@ -31,14 +33,21 @@
  * list), enabled become the row's columns; every other key goes into its `config` JSON object
  * (pre-hook / post-hook are renamed pre_hook / post_hook, the names the compiler reads).
  *
+ * Jinja in the YAML (dbtimport_render.c): string scalars of dbt_project.yml and the property
+ * files holding "{{" / "{%" are rendered first (var, env_var, target from rs_dbt_options).
+ *
  * Sources: workspace = the source's schema, else its database, else its name (dbt's default);
- * collection = the table's identifier, else its name. Tests: unique, not_null,
- * accepted_values (arg: the JSON list of values), relationships (arg: {"to": model, "field":
- * f}; to: ref('m') becomes "m", source(...) stays as written); dbt >= 1.10's `arguments:`
- * wrapper is understood. Anything else (package tests such as dbt_utils.*, tests on sources)
- * is skipped with a warning. Seeds: a column whose non-empty cells are all integers (no
- * leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT; empty cells
- * are NULL.
+ * collection = the table's identifier, else its name. Tests (on models, seeds, and sources as
+ * the node "source:s.t"): unique, not_null, accepted_values (arg: the JSON list of values),
+ * relationships (arg: {"to": model, "field": f}; to: ref('m') becomes "m", source(...) stays
+ * as written), and generic tests of any other name (arg: their keyword arguments as a JSON
+ * object), each with dbt's name and its config; dbt >= 1.10's `arguments:` wrapper is
+ * understood. A generic test whose macro is not imported is dropped with a warning. Singular
+ * tests: test-paths' .sql files (dbtimport_tests.c). Everything not imported (unit tests,
+ * exposures, metrics, semantic models, saved queries, snapshots, analyses, Python models,
+ * unknown keys, hooks) is named in a warning. Seeds: a column whose non-empty cells are all
+ * integers (no leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT;
+ * empty cells are NULL.
  *
  * Errors (RS_EINVAL unless the file system fails, RS_EIO) name the file relative to the
  * project directory, and the line and column where they apply (also set in err->line and
@@ -92,10 +101,18 @@ typedef struct rs_dbt_var {
 } rs_dbt_var;
 
 typedef struct rs_dbt_test {
-    char *model;
-    char *column;   /* NULL for a model-level test without column_name */
-    char *test;     /* unique, not_null, accepted_values, relationships */
-    char *arg_json; /* NULL, a JSON list (accepted_values) or object (relationships) */
+    char *model;       /* a model's or seed's name, or "source:s.t"; a singular test: the first
+                          model it refs ("" when none) */
+    char *column;      /* NULL for a model-level test without column_name */
+    char *test;        /* unique, not_null, accepted_values, relationships, a generic test
+                          (name or package.name), or "singular" */
+    char *arg_json;    /* NULL, a JSON list (accepted_values), or object (relationships, and the
+                          keyword arguments of a generic test) */
+    char *name;        /* dbt's test name: `name:`, else test_node_column (unique in the
+                          project); a singular test: its file stem */
+    char *config_json; /* NULL or a JSON object: severity, where, limit, warn_if, ... */
+    char *sql;         /* a singular test's text, else NULL */
+    char *pos;         /* where it was written ("models/x.yml line 4 column 9"), for warnings */
 } rs_dbt_test;
 
 /* A macro of a macro file: {% macro name(args) %}body{% endmacro %}, or a generic test
@@ -142,6 +159,11 @@ typedef struct rs_dbt_project {
 
 typedef struct rs_dbt_options {
     int seeds; /* 1: read seed-paths' CSV files; 0: leave them */
+    /* `target` in the YAML's templates: name (NULL: "default"), schema/workspace (NULL:
+     * "commons"), threads (0: 4) */
+    const char *target_name;
+    const char *target_schema;
+    int threads;
 } rs_dbt_options;
 
 /* Read the project in dir (opts NULL = defaults: seeds on). */

@@ -99,9 +99,10 @@ int dbt_config_to_model(const dbt_config *c, rs_dbt_model *m, rs_err *err);
  * the property files into it). Models are found by name through find_model. */
 typedef struct dbt_loader {
     const char *dir;
-    char *name;          /* the project's name */
-    rs_dbt_project *p;   /* what is being built */
-    dbt_config *configs; /* one per model, parallel to p->models */
+    const rs_dbt_options *opts; /* may be NULL: defaults */
+    char *name;                 /* the project's name */
+    rs_dbt_project *p;          /* what is being built */
+    dbt_config *configs;        /* one per model, parallel to p->models */
     size_t cap_models, cap_configs, cap_sources, cap_tests, cap_vars, cap_seeds, cap_macros;
     dbt_strv warnings;
 } dbt_loader;
@@ -123,6 +124,19 @@ int dbt_warn_file(dbt_loader *ld, const char *path, const char *text, rs_err *er
 /* dbtimport_macros.c: the macro files of the macro paths and of dbt_packages/<pkg>/macros. */
 int dbt_read_macros(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
 void dbt_macros_free(rs_dbt_project *p);
+
+/* dbtimport_render.c: render every string scalar of y holding "{{" or "{%" (but those under
+ * vars:, hooks and description) with var, env_var and target; the result is read as a plain
+ * scalar. Errors name the file, line and column. */
+int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err);
+
+/* dbtimport_tests.c: singular tests of the test paths; a warning per .sql file of paths (what
+ * is not imported: snapshots, analyses); dropping generic tests whose macro is not imported
+ * (after dbt_read_macros); warnings for the keys of dbt_project.yml that are not read. */
+int dbt_read_singular_tests(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
+int dbt_warn_skipped_paths(dbt_loader *ld, const dbt_strv *paths, const char *message, rs_err *err);
+int dbt_check_generic_tests(dbt_loader *ld, rs_err *err);
+int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err);
 
 /* Read a property file (.yml under a model path): descriptions, configs and tests of models
  * already found, and sources (dbtimport_props.c). */

@@ -15,11 +15,20 @@
  *       schema: raw
  *       tables: [{name: orders, identifier: orders_v2}]
  *
- * Other top-level keys (seeds, macros, exposures, ...) are ignored, as are keys of an entry
- * that have no column in the model tables (meta, docs, constraints, ...).
+ * seeds: entries give their tests (node: the seed's name); a source table's tests are on the
+ * node "source:s.t". A test is a built-in (unique, not_null, accepted_values, relationships,
+ * checked here) or any other name: a generic test, whose arguments are kept as a JSON object
+ * for rockset_test (rs_dbt_load drops, with a warning, one whose macro is not in the project or
+ * its packages). dbt's test configs (config:, or severity/where/... beside the arguments) go
+ * into the test's config JSON.
+ * Every other top-level key is named in a warning (unit_tests, exposures, metrics,
+ * semantic_models, saved_queries, snapshots, analyses: one per entry; unknown keys), except
+ * version, macros and groups, which change nothing here. Keys of an entry that have no column
+ * in the model tables (meta, docs, constraints, ...) are ignored.
  */
 #include "dbtimport_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,24 +101,100 @@ static char *relation_target(const char *to, rs_err *err) {
     return dbt_strdup(to, err);
 }
 
-static int add_test_row(dbt_loader *ld, const char *model, const char *column, const char *test,
-                        char *arg_json, rs_err *err) {
+/* Is name one of the four tests rockset_test runs natively? */
+static int is_builtin(const char *name) {
+    return strcmp(name, "unique") == 0 || strcmp(name, "not_null") == 0 ||
+           strcmp(name, "accepted_values") == 0 || strcmp(name, "relationships") == 0;
+}
+
+/* Keys of a test entry that configure it rather than being arguments (dbt's test configs). */
+static int is_config_key(const char *key) {
+    static const char *const keys[] = {"severity",
+                                       "where",
+                                       "limit",
+                                       "warn_if",
+                                       "error_if",
+                                       "store_failures",
+                                       "store_failures_as",
+                                       "enabled",
+                                       "tags",
+                                       "meta",
+                                       "fail_calc",
+                                       "alias",
+                                       "schema",
+                                       "database"};
+    size_t i;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(key, keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A name no other test of the project has: base, else base_2, base_3, ... */
+static char *unique_test_name(dbt_loader *ld, const char *base, rs_err *err) {
+    char *name = NULL;
+    size_t i, n = 1;
+    int taken = 1;
+
+    while (taken) {
+        free(name);
+        if ((n == 1 ? asprintf(&name, "%s", base) : asprintf(&name, "%s_%zu", base, n)) < 0)
+            return rs_err_set(err, RS_ENOMEM, "out of memory"), NULL;
+        taken = 0;
+        for (i = 0; i < ld->p->n_tests && !taken; i++)
+            taken = ld->p->tests[i].name != NULL && strcmp(ld->p->tests[i].name, name) == 0;
+        n++;
+    }
+    return name;
+}
+
+/* dbt's way of naming a test: test_node_column, '.' and ':' as '_' (a source's node
+ * "source:s.t" gives source_<test>_s_t_column). */
+static char *default_test_name(dbt_loader *ld, const char *node, const char *column,
+                               const char *test, rs_err *err) {
+    int is_source = strncmp(node, "source:", 7) == 0;
+    char *base = NULL, *c, *name;
+
+    if (asprintf(&base, "%s%s_%s%s%s", is_source ? "source_" : "", test,
+                 is_source ? node + 7 : node, column ? "_" : "", column ? column : "") < 0)
+        return rs_err_set(err, RS_ENOMEM, "out of memory"), NULL;
+    for (c = base; *c; c++)
+        if (*c == '.' || *c == ':')
+            *c = '_';
+    name = unique_test_name(ld, base, err);
+    free(base);
+    return name;
+}
+
+/* Add a test row; takes over arg_json and config_json (freed on failure too). */
+static int add_test_row(dbt_loader *ld, dbt_yaml *y, yaml_node_t *at, const char *model,
+                        const char *column, const char *test, const char *name, char *arg_json,
+                        char *config_json, rs_err *err) {
     rs_dbt_test *t;
 
     if (dbt_grow((void **)&ld->p->tests, ld->p->n_tests, &ld->cap_tests, sizeof(*t), err) !=
         RS_OK) {
         free(arg_json);
+        free(config_json);
         return RS_ENOMEM;
     }
     t = &ld->p->tests[ld->p->n_tests];
     memset(t, 0, sizeof(*t));
     t->arg_json = arg_json;
+    t->config_json = config_json;
     t->model = dbt_strdup(model, err);
     t->column = dbt_strdup(column, err);
     t->test = dbt_strdup(test, err);
+    t->name =
+        name ? unique_test_name(ld, name, err) : default_test_name(ld, model, column, test, err);
+    if (asprintf(&t->pos, "%s line %zu column %zu", y->path, at->start_mark.line + 1,
+                 at->start_mark.column + 1) < 0)
+        t->pos = NULL;
     ld->p->n_tests++;
-    if (t->model == NULL || (column != NULL && t->column == NULL) || t->test == NULL)
-        return RS_ENOMEM;
+    if (t->model == NULL || (column != NULL && t->column == NULL) || t->test == NULL ||
+        t->name == NULL || t->pos == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
     return RS_OK;
 }
 
@@ -154,13 +239,81 @@ static int test_arg(dbt_yaml *y, yaml_node_t *where, const char *name, yaml_node
     return rc;
 }
 
-/* One entry of a tests: / data_tests: list, on column (NULL for a model-level test). */
-static int read_test(dbt_loader *ld, dbt_yaml *y, const char *model, const char *column,
+/* Append "key":<value as JSON> to an object being written. */
+static int put_member(dbt_yaml *y, rs_buf *json, int *first, const char *key, yaml_node_t *value,
+                      rs_err *err) {
+    rs_buf_puts(json, *first ? "{" : ",");
+    *first = 0;
+    rs_buf_json_string(json, key, strlen(key));
+    rs_buf_putc(json, ':');
+    return dbt_yaml_to_json(y, value, json, err);
+}
+
+/* Close an object (or give NULL when it got no member) into *out. */
+static int finish_object(rs_buf *json, int first, int rc, char **out, rs_err *err) {
+    *out = NULL;
+    if (rc == RS_OK && !first) {
+        rs_buf_putc(json, '}');
+        *out = rs_buf_detach(json);
+        if (*out == NULL)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    rs_buf_free(json);
+    return rc;
+}
+
+/* A test's config as JSON: the members of its config: mapping, then dbt's config keys written
+ * beside the arguments (older projects: `severity: warn` next to `values:`). */
+static int test_config(dbt_yaml *y, yaml_node_t *outer, yaml_node_t *args, char **out,
+                       rs_err *err) {
+    yaml_node_t *config = dbt_yaml_get(y, outer, "config");
+    rs_buf json = RS_BUF_INIT;
+    yaml_node_pair_t *pair;
+    int first = 1, rc = RS_OK;
+    yaml_node_t *maps[2] = {config, args};
+    size_t m;
+
+    if (config != NULL && !dbt_yaml_is_null(config) && config->type != YAML_MAPPING_NODE)
+        return dbt_yaml_fail(y, config, err, RS_EINVAL, "a test's config: must be a mapping");
+    for (m = 0; m < 2; m++) {
+        if (maps[m] == NULL || maps[m]->type != YAML_MAPPING_NODE)
+            continue;
+        for (pair = maps[m]->data.mapping.pairs.start;
+             rc == RS_OK && pair < maps[m]->data.mapping.pairs.top; pair++) {
+            const char *key = dbt_yaml_scalar(dbt_yaml_node(y, pair->key));
+            if (key != NULL && (m == 0 || is_config_key(key)))
+                rc = put_member(y, &json, &first, key, dbt_yaml_node(y, pair->value), err);
+        }
+    }
+    return finish_object(&json, first, rc, out, err);
+}
+
+/* A generic test's keyword arguments as a JSON object (NULL when none): the members of args
+ * but name, column_name, config and dbt's config keys. */
+static int generic_args(dbt_yaml *y, yaml_node_t *args, int nested, char **out, rs_err *err) {
+    rs_buf json = RS_BUF_INIT;
+    yaml_node_pair_t *pair;
+    int first = 1, rc = RS_OK;
+
+    for (pair = args && args->type == YAML_MAPPING_NODE ? args->data.mapping.pairs.start : NULL;
+         pair != NULL && rc == RS_OK && pair < args->data.mapping.pairs.top; pair++) {
+        const char *key = dbt_yaml_scalar(dbt_yaml_node(y, pair->key));
+        if (key == NULL || strcmp(key, "name") == 0 || strcmp(key, "column_name") == 0 ||
+            strcmp(key, "config") == 0 || strcmp(key, "arguments") == 0 ||
+            (!nested && is_config_key(key)))
+            continue;
+        rc = put_member(y, &json, &first, key, dbt_yaml_node(y, pair->value), err);
+    }
+    return finish_object(&json, first, rc, out, err);
+}
+
+/* One entry of a tests: / data_tests: list on node (a model, a seed, or "source:s.t"), on
+ * column (NULL for a test of the whole node). */
+static int read_test(dbt_loader *ld, dbt_yaml *y, const char *node, const char *column,
                      yaml_node_t *t, rs_err *err) {
-    const char *name = dbt_yaml_scalar(t);
-    yaml_node_t *args = NULL, *inner;
-    const char *column_name;
-    char *arg_json = NULL;
+    const char *name = dbt_yaml_scalar(t), *column_name, *test_name;
+    yaml_node_t *args = NULL, *outer, *inner;
+    char *arg_json = NULL, *config_json = NULL;
     int rc;
 
     if (name == NULL) {
@@ -174,28 +327,30 @@ static int read_test(dbt_loader *ld, dbt_yaml *y, const char *model, const char 
         if (name == NULL)
             return dbt_yaml_fail(y, t, err, RS_EINVAL, "a test's name must be a string");
     }
+    outer = args;
+    test_name = dbt_yaml_scalar(dbt_yaml_get(y, outer, "name"));
     /* dbt >= 1.10 nests a generic test's arguments under `arguments:`. */
     inner = dbt_yaml_get(y, args, "arguments");
     if (inner != NULL && inner->type == YAML_MAPPING_NODE)
         args = inner;
     column_name = dbt_yaml_scalar(dbt_yaml_get(y, args, "column_name"));
+    if (column_name == NULL)
+        column_name = dbt_yaml_scalar(dbt_yaml_get(y, outer, "column_name"));
     if (column_name != NULL)
         column = column_name;
-    if (strcmp(name, "unique") != 0 && strcmp(name, "not_null") != 0 &&
-        strcmp(name, "accepted_values") != 0 && strcmp(name, "relationships") != 0)
-        return dbt_warn(ld, y, t, err,
-                        "test '%s' on model '%s' is not supported by rockset_test; skipped", name,
-                        model);
-    if (column == NULL)
-        return dbt_warn(ld, y, t, err,
-                        "test '%s' on model '%s' names no column (column_name); skipped",
-                        name, model);
-    if (strcmp(name, "accepted_values") == 0 || strcmp(name, "relationships") == 0) {
+    if (is_builtin(name) && column == NULL)
+        return dbt_warn(ld, y, t, err, "test '%s' on '%s' names no column (column_name); skipped",
+                        name, node);
+    rc = test_config(y, outer, outer, &config_json, err);
+    if (rc == RS_OK && (strcmp(name, "accepted_values") == 0 || strcmp(name, "relationships") == 0))
         rc = test_arg(y, t, name, args, &arg_json, err);
-        if (rc != RS_OK)
-            return rc;
+    else if (rc == RS_OK && !is_builtin(name))
+        rc = generic_args(y, args, args != outer, &arg_json, err);
+    if (rc != RS_OK) {
+        free(config_json);
+        return rc;
     }
-    return add_test_row(ld, model, column, name, arg_json, err);
+    return add_test_row(ld, y, t, node, column, name, test_name, arg_json, config_json, err);
 }
 
 /* Every test under tests: and data_tests: of an entry. */
@@ -263,21 +418,32 @@ static int read_model_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs_
 
 /* ---------------------------------------------------------------- sources: */
 
-static int has_tests(dbt_yaml *y, yaml_node_t *table) {
-    yaml_node_t *columns = dbt_yaml_get(y, table, "columns");
+/* The tests of a source table and of its columns, on node "source:s.t". */
+static int read_source_tests(dbt_loader *ld, dbt_yaml *y, const char *source, const char *name,
+                             yaml_node_t *table, rs_err *err) {
+    yaml_node_t *columns = NULL;
     yaml_node_item_t *item;
+    const char *column;
+    char *node = NULL;
+    int rc;
 
-    if (dbt_yaml_get(y, table, "tests") != NULL || dbt_yaml_get(y, table, "data_tests") != NULL)
-        return 1;
-    if (columns == NULL || columns->type != YAML_SEQUENCE_NODE)
-        return 0;
-    for (item = columns->data.sequence.items.start; item < columns->data.sequence.items.top;
-         item++) {
+    if (asprintf(&node, "source:%s.%s", source, name) < 0)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    rc = read_tests(ld, y, node, NULL, table, err);
+    if (rc == RS_OK)
+        rc = optional_list(y, table, "columns", &columns, err);
+    for (item = columns ? columns->data.sequence.items.start : NULL;
+         rc == RS_OK && columns != NULL && item < columns->data.sequence.items.top; item++) {
         yaml_node_t *col = dbt_yaml_node(y, *item);
-        if (dbt_yaml_get(y, col, "tests") != NULL || dbt_yaml_get(y, col, "data_tests") != NULL)
-            return 1;
+        if (col->type != YAML_MAPPING_NODE)
+            rc = dbt_yaml_fail(y, col, err, RS_EINVAL, "a columns: entry must be a mapping");
+        if (rc == RS_OK)
+            rc = required_string(y, col, "name", "a columns: entry", &column, err);
+        if (rc == RS_OK)
+            rc = read_tests(ld, y, node, column, col, err);
     }
-    return 0;
+    free(node);
+    return rc;
 }
 
 static int add_source(dbt_loader *ld, dbt_yaml *y, const char *source, const char *workspace,
@@ -299,11 +465,7 @@ static int add_source(dbt_loader *ld, dbt_yaml *y, const char *source, const cha
             strcmp(ld->p->sources[i].name, name) == 0)
             return dbt_yaml_fail(y, table, err, RS_EINVAL, "source('%s', '%s') is defined twice",
                                  source, name);
-    if (has_tests(y, table))
-        rc = dbt_warn(ld, y, table, err,
-                      "tests on source('%s', '%s') are not imported (rockset_tests holds tests "
-                      "of models)",
-                      source, name);
+    rc = read_source_tests(ld, y, source, name, table, err);
     if (rc != RS_OK ||
         dbt_grow((void **)&ld->p->sources, ld->p->n_sources, &ld->cap_sources, sizeof(*s), err))
         return RS_ENOMEM;
@@ -343,29 +505,130 @@ static int read_source_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs
     return rc;
 }
 
+/* ---------------------------------------------------------------- seeds: */
+
+/* A seeds: entry: its tests (on node = the seed's name); its other properties are not read. */
+static int read_seed_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs_err *err) {
+    yaml_node_t *columns = NULL;
+    yaml_node_item_t *item;
+    const char *name, *column;
+    int rc;
+
+    if (entry->type != YAML_MAPPING_NODE)
+        return dbt_yaml_fail(y, entry, err, RS_EINVAL, "a seeds: entry must be a mapping");
+    rc = required_string(y, entry, "name", "a seeds: entry", &name, err);
+    if (rc == RS_OK)
+        rc = read_tests(ld, y, name, NULL, entry, err);
+    if (rc == RS_OK)
+        rc = optional_list(y, entry, "columns", &columns, err);
+    for (item = columns ? columns->data.sequence.items.start : NULL;
+         rc == RS_OK && columns != NULL && item < columns->data.sequence.items.top; item++) {
+        yaml_node_t *col = dbt_yaml_node(y, *item);
+        if (col->type != YAML_MAPPING_NODE)
+            return dbt_yaml_fail(y, col, err, RS_EINVAL, "a columns: entry must be a mapping");
+        rc = required_string(y, col, "name", "a columns: entry", &column, err);
+        if (rc == RS_OK)
+            rc = read_tests(ld, y, name, column, col, err);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- what is not imported */
+
+/* Top-level keys of a property file that are read, or left alone on purpose because they
+ * change nothing rockset_ext does (version; macros: and groups: document macros and owners). */
+static const char *const read_sections[] = {"models",  "sources", "seeds",
+                                            "version", "macros",  "groups"};
+
+/* Sections whose every entry is named in a warning: what it is called there. */
+static const struct {
+    const char *key;
+    const char *what;
+} skipped_sections[] = {
+    {"unit_tests", "unit test"},
+    {"exposures", "exposure"},
+    {"metrics", "metric"},
+    {"semantic_models", "semantic model"},
+    {"saved_queries", "saved query"},
+    {"snapshots", "snapshot"},
+    {"analyses", "analysis"},
+};
+
+/* One warning per entry of a skipped section ("unit test 'x' is not supported; skipped"). */
+static int warn_section(dbt_loader *ld, dbt_yaml *y, const char *what, yaml_node_t *list,
+                        rs_err *err) {
+    yaml_node_item_t *item;
+    int rc = RS_OK;
+
+    if (list->type != YAML_SEQUENCE_NODE)
+        return dbt_warn(ld, y, list, err, "%s entries are not supported; skipped", what);
+    for (item = list->data.sequence.items.start;
+         rc == RS_OK && item < list->data.sequence.items.top; item++) {
+        yaml_node_t *entry = dbt_yaml_node(y, *item);
+        const char *name = dbt_yaml_scalar(dbt_yaml_get(y, entry, "name"));
+        rc = dbt_warn(ld, y, entry, err, "%s '%s' is not supported by rockset_ext; skipped", what,
+                      name ? name : "?");
+    }
+    return rc;
+}
+
+/* Warn about every top-level key that is not read. */
+static int warn_unread(dbt_loader *ld, dbt_yaml *y, yaml_node_t *root, rs_err *err) {
+    yaml_node_pair_t *pair;
+    size_t i;
+    int rc = RS_OK, known;
+
+    for (pair = root->data.mapping.pairs.start; rc == RS_OK && pair < root->data.mapping.pairs.top;
+         pair++) {
+        yaml_node_t *k = dbt_yaml_node(y, pair->key), *v = dbt_yaml_node(y, pair->value);
+        const char *key = dbt_yaml_scalar(k);
+        if (key == NULL || dbt_yaml_is_null(v))
+            continue;
+        known = 0;
+        for (i = 0; i < sizeof(read_sections) / sizeof(read_sections[0]); i++)
+            known |= strcmp(key, read_sections[i]) == 0;
+        for (i = 0; !known && i < sizeof(skipped_sections) / sizeof(skipped_sections[0]); i++) {
+            if (strcmp(key, skipped_sections[i].key) == 0) {
+                known = 1;
+                rc = warn_section(ld, y, skipped_sections[i].what, v, err);
+            }
+        }
+        if (!known)
+            rc = dbt_warn(ld, y, k, err, "unknown top-level key '%s'; skipped", key);
+    }
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the file */
 
 int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size_t len,
                         rs_err *err) {
-    static const char *const sections[] = {"models", "sources"};
+    static const char *const sections[] = {"models", "sources", "seeds"};
     yaml_node_t *root, *list;
     yaml_node_item_t *item;
     dbt_yaml y;
     size_t s;
     int rc = dbt_yaml_load(&y, path, text, len, err);
 
-    if (rc != RS_OK)
+    if (rc == RS_OK)
+        rc = dbt_yaml_render(ld, &y, err);
+    if (rc != RS_OK) {
+        dbt_yaml_free(&y);
         return rc;
+    }
     root = dbt_yaml_root(&y);
     if (root != NULL && !dbt_yaml_is_null(root) && root->type != YAML_MAPPING_NODE)
         rc = dbt_yaml_fail(&y, root, err, RS_EINVAL, "a property file must be a mapping");
-    for (s = 0; s < 2 && rc == RS_OK && root != NULL; s++) {
+    if (rc == RS_OK && root != NULL && root->type == YAML_MAPPING_NODE)
+        rc = warn_unread(ld, &y, root, err);
+    for (s = 0; s < 3 && rc == RS_OK && root != NULL; s++) {
         rc = optional_list(&y, root, sections[s], &list, err);
         for (item = list ? list->data.sequence.items.start : NULL;
              rc == RS_OK && list != NULL && item < list->data.sequence.items.top; item++) {
             yaml_node_t *entry = dbt_yaml_node(&y, *item);
-            rc = s == 0 ? read_model_entry(ld, &y, entry, err)
-                        : read_source_entry(ld, &y, entry, err);
+            rc = s == 0   ? read_model_entry(ld, &y, entry, err)
+                 : s == 1 ? read_source_entry(ld, &y, entry, err)
+                          : read_seed_entry(ld, &y, entry, err);
         }
     }
     dbt_yaml_free(&y);

@@ -138,7 +138,8 @@ static int merge_config(const char *model, const char *row_json, const rs_tpl_va
 
 typedef struct host {
     rs_project *p;
-    cmodel *self;
+    cmodel *self;                /* NULL for a template of no model (a test's) */
+    const rs_render_names *more; /* names given by the caller of rs_project_render_text */
     int is_incremental;
     int collecting; /* parse mode: unknown vars are undefined, not errors */
     size_t *ephs;   /* ephemeral models ref()'d (input positions), no duplicates */
@@ -179,13 +180,34 @@ static int relation_value(rs_tpl_value *out, const char *sql, const char *ws, co
     return rs_tpl_relation(out, sql, ws, name, is_cte) == RS_OK ? RS_OK : oom(err);
 }
 
+/* A name the caller of rs_project_render_text gave: model, or a member of names_json. */
+static int more_lookup(const rs_render_names *more, const char *name, rs_tpl_value *out,
+                       rs_err *err) {
+    rs_jsonscan_span all, v;
+
+    if (more->model_sql != NULL && strcmp(name, "model") == 0)
+        return relation_value(out, more->model_sql, more->model_schema, more->model_name, 0, err);
+    if (more->names_json == NULL)
+        return RS_ENOTFOUND;
+    all = rs_jsonscan_cstr(more->names_json);
+    if (rs_jsonscan_validate(all.ptr, all.len, NULL) != RS_OK || !rs_jsonscan_get(all, name, &v))
+        return RS_ENOTFOUND;
+    return json_to_value(v, 0, out, err);
+}
+
 static int host_lookup(void *ctx, const char *name, rs_tpl_value *out, rs_err *err) {
     host *h = ctx;
-    const char *ws = h->self->info.workspace, *alias = h->self->info.alias;
     const char *target_name = h->p->target_name, *target_ws = h->p->workspace;
+    const char *ws, *alias;
+    int rc;
 
-    if (strcmp(name, "this") == 0)
+    if (h->more != NULL && (rc = more_lookup(h->more, name, out, err)) != RS_ENOTFOUND)
+        return rc;
+    if (strcmp(name, "this") == 0 && h->self != NULL) {
+        ws = h->self->info.workspace;
+        alias = h->self->info.alias;
         return relation_value(out, h->self->this_sql, ws, alias, 0, err);
+    }
     if (strcmp(name, "flags") == 0) {
         /* dbt's flags as macros read them: this is a run (dbt_utils words its output so) */
         const char *pairs[] = {"WHICH", "run", NULL};
@@ -331,7 +353,8 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
         strcmp(name, "load_relation") == 0) {
         if (h->collecting) /* reading the project: nothing is sent (execute is false) */
             return RS_ENOTFOUND;
-        h->self->used_db = 1;
+        if (h->self != NULL)
+            h->self->used_db = 1;
         return compile_db_call(h->p, name, args, out, err);
     }
     if (strcmp(name, "is_incremental") == 0) {
@@ -497,24 +520,24 @@ static int order_ephemerals(rs_project *p, size_t pos, size_t *order, size_t *n_
     return rc;
 }
 
-/* The model's SQL with its ephemeral ancestors as CTEs. */
-static int compile_one(rs_project *p, cmodel *m, int is_incremental, char **out, rs_err *err) {
-    char *body = NULL;
-    size_t *ephs = NULL, n_ephs = 0, *order = NULL, n_order = 0, i;
+/* body (rendered for m, or for no model when m is NULL) with the ephemeral models it ref()'d
+ * (ephs) and theirs put in front as CTEs, into *out. */
+static int put_ctes(rs_project *p, cmodel *m, const char *body, const size_t *ephs, size_t n_ephs,
+                    char **out, rs_err *err) {
+    size_t *order = NULL, n_order = 0, i;
     unsigned char *seen = NULL;
     const char **names = NULL, **bodies = NULL;
     rs_buf sql = RS_BUF_INIT;
-    int rc;
+    int rc = RS_OK;
 
-    rc = render(p, m, NULL, is_incremental, &body, &ephs, &n_ephs, err);
-    if (rc == RS_OK && n_ephs > 0) {
+    if (n_ephs > 0) {
         order = calloc(p->n_models, sizeof(*order));
         seen = calloc(p->n_models, 1);
         names = calloc(p->n_models, sizeof(*names));
         bodies = calloc(p->n_models, sizeof(*bodies));
         if (order == NULL || seen == NULL || names == NULL || bodies == NULL)
             rc = oom(err);
-        if (rc == RS_OK)
+        if (rc == RS_OK && m != NULL)
             seen[m - p->models] = 1; /* an ephemeral model compiled on its own */
         for (i = 0; rc == RS_OK && i < n_ephs; i++)
             rc = order_ephemerals(p, ephs[i], order, &n_order, seen, err);
@@ -531,12 +554,62 @@ static int compile_one(rs_project *p, cmodel *m, int is_incremental, char **out,
             rc = oom(err);
     }
     rs_buf_free(&sql);
-    free(body);
-    free(ephs);
     free(order);
     free(seen);
     free(names);
     free(bodies);
+    return rc;
+}
+
+/* The model's SQL with its ephemeral ancestors as CTEs. */
+static int compile_one(rs_project *p, cmodel *m, int is_incremental, char **out, rs_err *err) {
+    char *body = NULL;
+    size_t *ephs = NULL, n_ephs = 0;
+    int rc = render(p, m, NULL, is_incremental, &body, &ephs, &n_ephs, err);
+
+    if (rc == RS_OK)
+        rc = put_ctes(p, m, body, ephs, n_ephs, out, err);
+    free(body);
+    free(ephs);
+    return rc;
+}
+
+/* Hand the render's refs over to the caller. */
+static void take_refs(rs_tpl_result *res, char ***refs, size_t *n_refs) {
+    if (refs == NULL)
+        return;
+    *refs = res->refs;
+    *n_refs = res->n_refs;
+    res->refs = NULL;
+    res->n_refs = 0;
+}
+
+int rs_project_render_text(rs_project *p, const char *label, const char *text,
+                           const rs_render_names *names, char **sql, char ***refs, size_t *n_refs,
+                           rs_err *err) {
+    rs_template *tpl = NULL;
+    rs_tpl_result res;
+    rs_tpl_env env;
+    host h;
+    int rc;
+
+    memset(&res, 0, sizeof(res));
+    if (refs != NULL) {
+        *refs = NULL;
+        *n_refs = 0;
+    }
+    host_init(&h, p, NULL, 0, 0, &env);
+    h.more = names;
+    rc = rs_template_parse_as("test", label, text, strlen(text), &tpl, err);
+    if (rc == RS_OK)
+        rc = rs_template_render(tpl, &env, &res, err);
+    if (rc == RS_OK)
+        rc = put_ctes(p, NULL, res.text, h.ephs, h.n_ephs, sql, err);
+    if (rc == RS_OK)
+        take_refs(&res, refs, n_refs);
+    rs_tpl_result_free(&res);
+    rs_template_free(tpl);
+    free(h.ephs);
     return rc;
 }
 

@@ -162,6 +162,10 @@ int rs_project_model_ready(const rs_project *p, size_t model, rs_err *err);
  * no such row. Borrowed from the project. */
 const char *rs_project_source_sql(const rs_project *p, const char *source, const char *table);
 
+/* The workspace (collection 0) or collection (1) of source('s', 't'), unquoted, or NULL. */
+const char *rs_project_source_part(const rs_project *p, const char *source, const char *table,
+                                   int collection);
+
 /* What is shipped for one model. */
 typedef struct rs_compiled {
     char *sql;             /* is_incremental() false */
@@ -188,6 +192,32 @@ int rs_project_set_db(rs_project *p, const rs_api *api, rs_err *err);
 /* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
                            rs_err *err);
+
+/* Names a template of no model can read besides the project's (rs_project_render_text). */
+typedef struct rs_render_names {
+    const char *model_sql;    /* what {{ model }} renders as; NULL: no name `model` */
+    const char *model_schema; /* model.schema, model.workspace */
+    const char *model_name;   /* model.name, model.identifier */
+    const char *names_json;   /* a JSON object whose members are names too, or NULL */
+} rs_render_names;
+
+/* Render a template that belongs to no model - a singular test, or the call of a generic test
+ * macro - with the project's host: ref, source, var, env_var, target and the macros, plus
+ * names (may be NULL); {{ this }} is unknown. Messages name it "test '<label>'" ("test 'x' line
+ * 1 column 4: ..."). Ephemeral models it ref()s become CTEs in front, as for a model. *sql is
+ * malloc'd; when refs is not NULL, *refs gets the names it ref()'d (malloc'd array of malloc'd
+ * strings, free each and the array). */
+int rs_project_render_text(rs_project *p, const char *label, const char *text,
+                           const rs_render_names *names, char **sql, char ***refs, size_t *n_refs,
+                           rs_err *err);
+
+/* 1 when the project's macro library (rockset_macros and dbt's) has package.name (package NULL
+ * or "": the project's own); a generic test `t` is the macro test_t. */
+int rs_project_has_macro(const rs_project *p, const char *package, const char *name);
+/* The installed package (not the project, not dbt) that has a macro called name, the first one
+ * rockset_macros lists, or NULL: where an unprefixed generic test is found after the project,
+ * as dbt looks in the root project, then in installed packages. Borrowed. */
+const char *rs_project_macro_package(const rs_project *p, const char *name);
 
 /* --- pure helpers, exposed for unit tests --- */
 

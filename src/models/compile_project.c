@@ -530,3 +530,20 @@ const char *rs_project_source_sql(const rs_project *p, const char *source, const
 
     return s ? s->relation_sql : NULL;
 }
+
+int rs_project_has_macro(const rs_project *p, const char *package, const char *name) {
+    return rs_tpl_macros_has(p->macros, package, name);
+}
+
+const char *rs_project_source_part(const rs_project *p, const char *source, const char *table,
+                                   int collection) {
+    const csource *s = compile_find_source(p, source, table);
+
+    if (s == NULL)
+        return NULL;
+    return collection ? s->collection : s->workspace;
+}
+
+const char *rs_project_macro_package(const rs_project *p, const char *name) {
+    return rs_tpl_macros_package_of(p->macros, name);
+}

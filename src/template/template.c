@@ -75,6 +75,11 @@ int rs_template_parse(const char *model, const char *text, size_t len, rs_templa
     return tpl_template_parse("model", model ? model : "", text, len, out, err);
 }
 
+int rs_template_parse_as(const char *kind, const char *name, const char *text, size_t len,
+                         rs_template **out, rs_err *err) {
+    return tpl_template_parse(kind ? kind : "model", name ? name : "", text, len, out, err);
+}
+
 void rs_template_free(rs_template *t) {
     size_t i;
 

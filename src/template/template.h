@@ -224,6 +224,10 @@ typedef struct rs_template rs_template;
  * message). On success *out is a new template the caller frees with rs_template_free. */
 int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
                       rs_err *err);
+/* The same for a template that is not a model's: messages say "<kind> 'name'" ("test 'x' line
+ * 2 column 4: ..."). */
+int rs_template_parse_as(const char *kind, const char *name, const char *text, size_t len,
+                         rs_template **out, rs_err *err);
 void rs_template_free(rs_template *t);
 const char *rs_template_model(const rs_template *t);
 
@@ -261,6 +265,11 @@ int rs_tpl_macros_new(rs_tpl_macros **out, rs_err *err);
 int rs_tpl_macros_add(rs_tpl_macros *lib, const char *package, const char *name, const char *args,
                       const char *body, rs_err *err);
 size_t rs_tpl_macros_count(const rs_tpl_macros *lib);
+/* 1 when the library has a macro of that package (NULL or "": the project's) and name. */
+int rs_tpl_macros_has(const rs_tpl_macros *lib, const char *package, const char *name);
+/* The first package (in the order macros were added; not the project's, not dbt's) that has a
+ * macro called name, or NULL. Borrowed from the library. */
+const char *rs_tpl_macros_package_of(const rs_tpl_macros *lib, const char *name);
 void rs_tpl_macros_free(rs_tpl_macros *lib);
 
 /* The macros a macro file defines ({% macro %} and {% test %} blocks at its top level; other

@@ -85,6 +85,23 @@ static int lib_has_package(const rs_tpl_macros *lib, const char *package) {
     return 0;
 }
 
+int rs_tpl_macros_has(const rs_tpl_macros *lib, const char *package, const char *name) {
+    if (package != NULL && package[0] == '\0')
+        package = NULL;
+    return lib_find(lib, package, name) != NULL;
+}
+
+const char *rs_tpl_macros_package_of(const rs_tpl_macros *lib, const char *name) {
+    size_t i;
+
+    for (i = 0; lib != NULL && i < lib->n; i++) {
+        const char *pkg = lib->v[i].package;
+        if (pkg != NULL && strcmp(pkg, "dbt") != 0 && strcmp(lib->v[i].name, name) == 0)
+            return pkg;
+    }
+    return NULL;
+}
+
 int rs_tpl_macros_new(rs_tpl_macros **out, rs_err *err) {
     int rc;
 

@@ -329,8 +329,8 @@ static void check_rest(const rs_dbt_project *p) {
         CHECK_STR("source_schema", p->sources[3].workspace, "raw");
         CHECK_STR("source_identifier", p->sources[3].collection, "orders_2024");
     }
-    CHECK_INT("tests_count", p->n_tests, 6);
-    if (p->n_tests == 6) {
+    CHECK_INT("tests_count", p->n_tests, 7);
+    if (p->n_tests == 7) {
         CHECK_STR("test_model_level_column_name", p->tests[0].column, "email");
         CHECK_STR("test_unique", p->tests[1].test, "unique");
         CHECK_STR("test_not_null_column", p->tests[2].column, "id");
@@ -340,6 +340,9 @@ static void check_rest(const rs_dbt_project *p) {
         CHECK_STR("test_relationships_arguments_source", p->tests[5].arg_json,
                   "{\"to\":\"source('shop', 'orders')\",\"field\":\"id\"}");
         CHECK_STR("test_model", p->tests[5].model, "customers");
+        CHECK_STR("test_default_name", p->tests[1].name, "unique_customers_id");
+        CHECK_STR("test_on_source_node", p->tests[6].model, "source:shop.customers");
+        CHECK_STR("test_on_source_name", p->tests[6].name, "source_unique_shop_customers_id");
     }
     CHECK_INT("seeds_count", p->n_seeds, 2);
     if (p->n_seeds == 2) {
@@ -350,29 +353,27 @@ static void check_rest(const rs_dbt_project *p) {
     }
     for (i = 0; i < p->n_warnings; i++)
         printf("  warning: %s\n", p->warnings[i]);
-    CHECK_INT("warnings_count", p->n_warnings, 7);
-    if (p->n_warnings == 7) {
+    CHECK_INT("warnings_count", p->n_warnings, 6);
+    if (p->n_warnings == 6) {
         CHECK_STR("warn_python", p->warnings[0],
                   "models/py_model.py: Python models are not supported; skipped");
-        CHECK_STR("warn_unsupported_test", p->warnings[1],
-                  "models/schema.yml line 19 column 13: test 'dbt_utils.expression_is_true' on "
-                  "model 'customers' is not supported by rockset_test; skipped");
-        CHECK_STR("warn_no_sql_file", p->warnings[2],
+        CHECK_STR("warn_no_sql_file", p->warnings[1],
                   "models/schema.yml line 22 column 5: model 'ghost' has no .sql file; its "
                   "properties are skipped");
-        CHECK_STR("warn_source_tests", p->warnings[3],
-                  "models/schema.yml line 30 column 9: tests on source('shop', 'customers') are "
-                  "not imported (rockset_tests holds tests of models)");
         CHECK_STR(
-            "warn_bad_template", p->warnings[4],
+            "warn_bad_template", p->warnings[2],
             "models/bad.sql: model 'bad' line 1 column 17: expected an expression but found '}}'; "
             "its config() was not read");
-        CHECK_STR("warn_macro_file", p->warnings[5],
+        CHECK_STR("warn_macro_file", p->warnings[3],
                   "macros/broken.sql: not imported: file 'macros/broken.sql' line 1 column 16: "
                   "expected a parameter name but found '%}'");
-        CHECK_STR("warn_macro_twice", p->warnings[6],
+        CHECK_STR("warn_macro_twice", p->warnings[4],
                   "macros/more/money.sql: line 8: macro 'cents' is already defined in "
                   "macros/cents.sql; skipped");
+        CHECK_STR("warn_package_test_not_installed", p->warnings[5],
+                  "models/schema.yml line 19 column 13: test 'dbt_utils.expression_is_true' on "
+                  "'customers': package 'dbt_utils' has no test 'expression_is_true' (is it "
+                  "installed under dbt_packages/?); skipped");
     }
     check_macros(p);
 }
@@ -475,6 +476,165 @@ static void test_errors(void) {
               "is its file name, unique in the project)");
 }
 
+/* ---------------------------------------------------------------- Jinja in YAML */
+
+static const char render_project_yml[] = "name: rend\n"
+                                         "vars:\n"
+                                         "  flag: false\n"
+                                         "  t: orders_v2\n"
+                                         "models:\n"
+                                         "  rend:\n"
+                                         "    +schema: \"{{ target.schema }}_{{ target.name }}\"\n"
+                                         "    +post-hook: \"{{ log('kept as written') }}\"\n"
+                                         "    off:\n"
+                                         "      +enabled: \"{{ var('flag') }}\"\n"
+                                         "    on:\n"
+                                         "      +enabled: \"{{ var('missing', true) }}\"\n"
+                                         "      +tags: [\"{{ 'from_' ~ target.type }}\", \"{{ "
+                                         "env_var('RS_TEST_RENDER_TAG', 'x') }}\"]\n";
+
+static const char render_props_yml[] = "version: 2\n"
+                                       "models:\n"
+                                       "  - name: a\n"
+                                       "    description: \"{{ doc('not_rendered') }}\"\n"
+                                       "    columns:\n"
+                                       "      - name: id\n"
+                                       "        tests:\n"
+                                       "          - my_range: {max_value: \"{{ 2 * 21 }}\"}\n"
+                                       "sources:\n"
+                                       "  - name: raw\n"
+                                       "    schema: \"{{ target.schema }}\"\n"
+                                       "    tables:\n"
+                                       "      - name: base\n"
+                                       "        identifier: \"{{ var('t', 'base') }}\"\n";
+
+static void test_yaml_render(void) {
+    const char *dir = project_dir("render");
+    rs_dbt_options opts;
+    rs_dbt_project *p = NULL;
+    const rs_dbt_model *m;
+    rs_err err;
+
+    put_file(dir, "dbt_project.yml", render_project_yml);
+    put_file(dir, "models/off/a.sql", "SELECT 1 AS id\n");
+    put_file(dir, "models/on/b.sql", "SELECT 2 AS id\n");
+    put_file(dir, "models/props.yml", render_props_yml);
+    put_file(dir, "macros/t.sql",
+             "{% test my_range(model, column_name, max_value) %}"
+             "select 1{% endtest %}\n");
+    memset(&opts, 0, sizeof(opts));
+    opts.target_name = "prod";
+    opts.target_schema = "analytics";
+    rs_err_clear(&err);
+    setenv("RS_TEST_RENDER_TAG", "env_tag", 1);
+    CHECK_INT("render_load", rs_dbt_load(dir, &opts, &p, &err), RS_OK);
+    if (p == NULL) {
+        printf("  error: %s\n", err.msg);
+        return;
+    }
+    m = model(p, "a");
+    CHECK_STR("render_target_in_schema", m ? m->workspace : NULL, "analytics_prod");
+    CHECK_INT("render_false_string_is_boolean", m ? m->enabled : -1, 0);
+    CHECK_STR("render_hook_kept", m ? m->config_json : NULL,
+              "{\"post_hook\":\"{{ log('kept as written') }}\"}");
+    CHECK_STR("render_description_kept", m ? m->description : NULL, "{{ doc('not_rendered') }}");
+    m = model(p, "b");
+    CHECK_INT("render_default_true", m ? m->enabled : -1, 1);
+    CHECK_STR("render_list_items", m ? m->tags_json : NULL, "[\"from_rockset\",\"env_tag\"]");
+    CHECK_STR("render_source_schema", p->n_sources ? p->sources[0].workspace : NULL, "analytics");
+    CHECK_STR("render_source_identifier", p->n_sources ? p->sources[0].collection : NULL,
+              "orders_v2");
+    CHECK_STR("render_test_argument_number", p->n_tests ? p->tests[0].arg_json : NULL,
+              "{\"max_value\":42}");
+    rs_dbt_free(p);
+    p = NULL;
+    /* without options: target "default", workspace "commons" */
+    CHECK_INT("render_no_options", rs_dbt_load(dir, NULL, &p, &err), RS_OK);
+    m = p ? model(p, "a") : NULL;
+    CHECK_STR("render_default_target", m ? m->workspace : NULL, "commons_default");
+    rs_dbt_free(p);
+    p = NULL;
+    put_file(dir, "models/props.yml",
+             "version: 2\nsources:\n  - name: raw\n    schema: \"{{ var('nope') }}\"\n");
+    CHECK_INT("render_error", rs_dbt_load(dir, &opts, &p, &err), RS_EINVAL);
+    CHECK_STR("render_error_names_file_line_column", err.msg,
+              "models/props.yml line 4 column 13: cannot render \"{{ var('nope') }}\": var('nope') "
+              "is not set (give a default or add it to vars: in dbt_project.yml)");
+    put_file(
+        dir, "models/props.yml",
+        "version: 2\nsources:\n  - name: raw\n    schema: \"{{ env_var('ROCKSET_APIKEY') }}\"\n");
+    rs_err_clear(&err);
+    CHECK_INT("render_api_key_refused", rs_dbt_load(dir, &opts, &p, &err), RS_EINVAL);
+    CHECK_STR(
+        "render_api_key_message", err.msg,
+        "models/props.yml line 4 column 13: cannot render \"{{ env_var('ROCKSET_APIKEY') }}\": "
+        "env_var('ROCKSET_APIKEY') is not available here: it holds the API key");
+}
+
+/* Singular tests, generic tests of the project and of packages, what is not imported. */
+static void test_tests_and_skipped(void) {
+    const char *dir = project_dir("tests_skipped");
+    rs_dbt_project *p = NULL;
+    rs_err err;
+    size_t i;
+
+    put_file(dir, "dbt_project.yml",
+             "name: ts\non-run-end: [\"select 1\"]\nsnapshots: {}\n"
+             "seeds:\n  ts: {+quote_columns: true}\n");
+    put_file(dir, "models/m.sql", "SELECT 1 AS id\n");
+    put_file(dir, "models/p.yml",
+             "version: 2\nmodels:\n  - name: m\n    tests:\n"
+             "      - pkg.rule: {x: 1, severity: warn}\n"
+             "      - rule:\n          name: named\n          arguments: {x: 2}\n"
+             "          config: {where: \"id > 0\"}\n"
+             "      - nope\n"
+             "unit_tests:\n  - name: u1\n");
+    put_file(dir, "tests/a_check.sql", "select * from {{ ref('m') }} where id < 0\n");
+    put_file(dir, "tests/generic/rule.sql",
+             "{% test rule(model, x) %}select {{ x }}{% endtest %}\n");
+    put_file(dir, "dbt_packages/pkg/macros/r.sql",
+             "{% macro test_rule(model, x) %}select {{ x }}{% endmacro %}\n");
+    put_file(dir, "analyses/an.sql", "select 1\n");
+    rs_err_clear(&err);
+    CHECK_INT("ts_load", rs_dbt_load(dir, NULL, &p, &err), RS_OK);
+    if (p == NULL)
+        return;
+    CHECK_INT("ts_tests", p->n_tests, 3);
+    if (p->n_tests == 3) {
+        CHECK_STR("ts_package_test", p->tests[0].test, "pkg.rule");
+        CHECK_STR("ts_package_args", p->tests[0].arg_json, "{\"x\":1}");
+        CHECK_STR("ts_config_beside_args", p->tests[0].config_json, "{\"severity\":\"warn\"}");
+        CHECK_STR("ts_package_name", p->tests[0].name, "pkg_rule_m");
+        CHECK_STR("ts_named", p->tests[1].name, "named");
+        CHECK_STR("ts_arguments", p->tests[1].arg_json, "{\"x\":2}");
+        CHECK_STR("ts_config", p->tests[1].config_json, "{\"where\":\"id > 0\"}");
+        CHECK_STR("ts_singular", p->tests[2].test, "singular");
+        CHECK_STR("ts_singular_name", p->tests[2].name, "a_check");
+        CHECK_STR("ts_singular_model_first_ref", p->tests[2].model, "m");
+        CHECK_STR("ts_singular_sql", p->tests[2].sql,
+                  "select * from {{ ref('m') }} where id < 0\n");
+    }
+    for (i = 0; i < p->n_warnings; i++)
+        printf("  warning: %s\n", p->warnings[i]);
+    CHECK_INT("ts_warnings", p->n_warnings, 5);
+    if (p->n_warnings == 5) {
+        CHECK_STR("ts_warn_hook", p->warnings[0],
+                  "dbt_project.yml line 2 column 1: 'on-run-end' hooks are not supported; skipped");
+        CHECK_STR("ts_warn_project_key", p->warnings[1],
+                  "dbt_project.yml line 4 column 1: 'seeds' is not read by rockset_import_dbt; "
+                  "skipped");
+        CHECK_STR("ts_warn_unit_test", p->warnings[2],
+                  "models/p.yml line 12 column 5: unit test 'u1' is not supported by rockset_ext; "
+                  "skipped");
+        CHECK_STR("ts_warn_analysis", p->warnings[3],
+                  "analyses/an.sql: analyses are not imported; skipped");
+        CHECK_STR("ts_warn_missing_macro", p->warnings[4],
+                  "models/p.yml line 10 column 9: test 'nope' on 'm': no {% test nope %} in the "
+                  "project's macros or its packages; skipped");
+    }
+    rs_dbt_free(p);
+}
+
 int main(void) {
     char cmd[300];
     int rc;
@@ -486,6 +646,8 @@ int main(void) {
     test_csv_types();
     test_project();
     test_errors();
+    test_yaml_render();
+    test_tests_and_skipped();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_root);
     rc = system(cmd);
     (void)rc;

@@ -502,6 +502,62 @@ static void test_merge_helpers(void) {
     rs_buf_free(&b);
 }
 
+/* rs_project_render_text: a test's template with the project's names and its own. */
+static void test_render_text(void) {
+    rs_model_row rows[] = {
+        ROW("a", "SELECT 1 AS id", "table"),
+        ROW("e", "SELECT id FROM {{ ref('a') }}", "ephemeral"),
+    };
+    rs_render_names names = {"(SELECT * FROM analytics.a WHERE id > 0) AS dbt_subquery",
+                             "analytics", "a",
+                             "{\"column_name\": \"id\", \"__rs_args\": {\"n\": 3}}"};
+    char *sql = NULL, **refs = NULL;
+    size_t n_refs = 0, i;
+    rs_project *p;
+    rs_err err;
+
+    p = load(rows, sizeof(rows) / sizeof(rows[0]), NULL, &err);
+    if (p == NULL) {
+        CHECK_STR("render_text/load", err.msg, "ok");
+        return;
+    }
+    CHECK_INT("render_text/names",
+              rs_project_render_text(p, "t1",
+                                     "select {{ column_name }} from {{ model }} where "
+                                     "{{ model.schema }}.{{ model.name }} > {{ __rs_args['n'] }} "
+                                     "and {{ target.name }} = '{{ var('min_amount') }}'",
+                                     &names, &sql, &refs, &n_refs, &err),
+              RS_OK);
+    CHECK_STR("render_text/names_sql", sql,
+              "select id from (SELECT * FROM analytics.a WHERE id > 0) AS dbt_subquery where "
+              "analytics.a > 3 and dev = '10'");
+    CHECK_INT("render_text/no_refs", n_refs, 0);
+    free(sql);
+    sql = NULL;
+    CHECK_INT("render_text/refs",
+              rs_project_render_text(p, "t2", "select * from {{ ref('e') }} join {{ ref('a') }}",
+                                     NULL, &sql, &refs, &n_refs, &err),
+              RS_OK);
+    CHECK_STR("render_text/ephemeral_as_cte", sql,
+              "WITH __dbt__cte__e AS (\nSELECT id FROM analytics.a\n)\nselect * from "
+              "__dbt__cte__e join analytics.a");
+    CHECK_INT("render_text/refs_count", n_refs, 2);
+    CHECK_STR("render_text/refs_first", n_refs > 0 ? refs[0] : NULL, "e");
+    for (i = 0; i < n_refs; i++)
+        free(refs[i]);
+    free(refs);
+    free(sql);
+    sql = NULL;
+    rs_err_clear(&err);
+    CHECK_INT("render_text/error",
+              rs_project_render_text(p, "t3", "select {{ this }}", NULL, &sql, NULL, NULL, &err),
+              RS_EINVAL);
+    CHECK_STR("render_text/error_names_test", err.msg,
+              "test 't3' line 1 column 11: unknown name 'this'");
+    CHECK_INT("render_text/has_macro", rs_project_has_macro(p, "", "test_nope"), 0);
+    rs_project_free(p);
+}
+
 int main(void) {
     test_basic_project();
     test_settings();
@@ -509,5 +565,6 @@ int main(void) {
     test_errors();
     test_isolation();
     test_merge_helpers();
+    test_render_text();
     TEST_DONE();
 }

@@ -1,0 +1,1 @@
+SELECT customer FROM {{ ref('customer_totals') }} ORDER BY total DESC

@@ -1,0 +1,1 @@
+SELECT _id, customer, amount, status FROM {{ source('shop', 'orders') }}
