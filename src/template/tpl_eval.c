@@ -624,6 +624,8 @@ static int eval_method(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     if (rc == RS_OK)
         rc = tpl_call_namespace(run, n, &ca.args, NULL, out, &done);
     if (rc == RS_OK && !done)
+        rc = tpl_call_module(run, n, &ca.args, out, &done);
+    if (rc == RS_OK && !done)
         rc = method_in_place(run, n, &ca.args, out, &done);
     if (rc == RS_OK && !done)
         rc = tpl_eval_expr(run, n->a, &obj);

@@ -289,6 +289,14 @@ int tpl_call_db(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                 const rs_tpl_value *caller, rs_tpl_value *out);
 /* tpl_db.c: adapter.<n->str>(args) other than dispatch and quote, answered by the host. */
 int tpl_call_adapter(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs_tpl_value *out);
+/* tpl_modules.c: modules.re.<f>(...) and modules.datetime.<type>.<f>(); *done = 0 when n is
+ * no such call. */
+int tpl_call_module(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs_tpl_value *out,
+                    int *done);
+/* tpl_modules.c: strftime(fmt) of a datetime from modules.datetime; RS_ENOTFOUND for another
+ * dict. */
+int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *dt,
+                          const char *fmt, rs_tpl_value *out);
 /* return(x) and log(msg): RS_ENOTFOUND when name is neither. */
 int tpl_call_macro_builtin(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                            rs_tpl_value *out);

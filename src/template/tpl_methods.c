@@ -667,6 +667,16 @@ static int dict_method(mcall *m) {
         if (rc != RS_ENOTFOUND)
             return rc;
     }
+    if ((!strcmp(name, "strftime") || !strcmp(name, "isoformat")) &&
+        rs_tpl_dict_get(m->obj, "_epoch_us") != NULL) {
+        /* a datetime from modules.datetime */
+        static const char *const fmt_param[] = {"format", NULL};
+        int rc = bind(m, fmt_param, !strcmp(name, "strftime"));
+        const char *fmt = m->a[0] ? rs_tpl_value_str(m->a[0], NULL) : NULL;
+        if (rc == RS_OK && fmt == NULL)
+            fmt = rs_tpl_dict_get(m->obj, "hour") ? "%Y-%m-%dT%H:%M:%S.%f" : "%Y-%m-%d";
+        return rc == RS_OK ? tpl_datetime_strftime(m->run, m->n, m->obj, fmt, m->out) : rc;
+    }
     if (!strcmp(name, "render") && rs_tpl_dict_display(m->obj) != NULL) {
         /* a relation (ref(), this): relation.render() is its SQL name */
         const char *text = rs_tpl_dict_display(m->obj);
