@@ -55,6 +55,22 @@ int models_description(const rs_model_info *mi, rs_buf *out);
 void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
                           const char *status);
 
+/* What seeding one rockset_seeds row came to (fn_models_seed.c). */
+typedef struct models_seed_outcome {
+    int ok;
+    long long rows; /* rows sent, -1 on failure */
+    char relation[300];
+    char message[700];
+} models_seed_outcome;
+
+/* Load the seed `name` (a rockset_seeds row: its local table, typed as its declared column
+ * types and column_types say) into its collection - a full reload of a managed collection,
+ * created when missing - and write its rockset_run_results row (kind 'seed', run_id). The
+ * seed's own failure is in out (ok 0, message); the return is RS_OK unless there is no such
+ * seed or the row cannot be written. */
+int models_seed_named(rs_conn *conn, rs_api *api, long long run_id, const char *name,
+                      int batch_size, models_seed_outcome *out, rs_err *err);
+
 /* rockset_dag (vtab_dag.c). */
 int models_dag_register(rs_conn *conn, char **pzErr);
 /* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */

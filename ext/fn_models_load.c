@@ -115,6 +115,7 @@ static int read_models(sqlite3 *db, text_pool *pool, rs_model_row **rows, size_t
         r->config_json = pool_column(pool, stmt, 7);
         r->enabled = sqlite3_column_type(stmt, 8) == SQLITE_NULL || sqlite3_column_int(stmt, 8);
         r->description = pool_column(pool, stmt, 9);
+        r->is_seed = 0;
     }
     if (rc == RS_OK && step != SQLITE_DONE)
         rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_models failed: %s",
@@ -211,6 +212,45 @@ static int read_macros(sqlite3 *db, text_pool *pool, rs_macro_row **rows, size_t
     return rc;
 }
 
+/* rockset_seeds rows as seed nodes (compile.h, is_seed). A database made before the table
+ * existed has none. */
+static int read_seed_nodes(sqlite3 *db, text_pool *pool, rs_model_row **rows, size_t *n,
+                           rs_err *err) {
+    sqlite3_stmt *stmt = NULL;
+    size_t cap = *n;
+    int rc = RS_OK, step;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, workspace, alias, tags, enabled, description FROM "
+                           "rockset_seeds ORDER BY name",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return RS_OK; /* no rockset_seeds table: no seeds */
+    }
+    while (rc == RS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        rs_model_row *r;
+        if (grow((void **)rows, *n, &cap, sizeof(**rows)) != 0) {
+            rc = oom(err);
+            break;
+        }
+        r = &(*rows)[(*n)++];
+        memset(r, 0, sizeof(*r));
+        r->name = pool_column(pool, stmt, 0);
+        r->sql = "";
+        r->workspace = pool_column(pool, stmt, 1);
+        r->alias = pool_column(pool, stmt, 2);
+        r->tags_json = pool_column(pool, stmt, 3);
+        r->enabled = sqlite3_column_type(stmt, 4) == SQLITE_NULL || sqlite3_column_int(stmt, 4);
+        r->description = pool_column(pool, stmt, 5);
+        r->is_seed = 1;
+    }
+    if (rc == RS_OK && step != SQLITE_DONE)
+        rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_seeds failed: %s",
+                        sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 const char *models_target_name(const rs_conn *conn) {
     /* Settings taken from the environment have no target; dbt calls that one "default". */
     if (conn->profile.target_name == NULL || conn->profile.target_name[0] == '\0')
@@ -229,6 +269,8 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
 
     memset(&in, 0, sizeof(in));
     rc = read_models(conn->db, &pool, &models, &in.n_models, err);
+    if (rc == RS_OK)
+        rc = read_seed_nodes(conn->db, &pool, &models, &in.n_models, err);
     if (rc == RS_OK)
         rc = read_sources(conn->db, &pool, &sources, &in.n_sources, err);
     if (rc == RS_OK)

@@ -368,6 +368,29 @@ int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size
                         : read_source_entry(ld, &y, entry, err);
         }
     }
+    if (rc == RS_OK && root != NULL && !dbt_yaml_is_null(root))
+        rc = dbt_seed_properties(ld, &y, root, err);
     dbt_yaml_free(&y);
+    return rc;
+}
+
+int dbt_read_entry_tests(dbt_loader *ld, dbt_yaml *y, const char *name, yaml_node_t *entry,
+                         rs_err *err) {
+    yaml_node_t *columns = NULL;
+    yaml_node_item_t *item;
+    const char *column;
+    int rc = read_tests(ld, y, name, NULL, entry, err);
+
+    if (rc == RS_OK)
+        rc = optional_list(y, entry, "columns", &columns, err);
+    for (item = columns ? columns->data.sequence.items.start : NULL;
+         rc == RS_OK && columns != NULL && item < columns->data.sequence.items.top; item++) {
+        yaml_node_t *col = dbt_yaml_node(y, *item);
+        if (col->type != YAML_MAPPING_NODE)
+            return dbt_yaml_fail(y, col, err, RS_EINVAL, "a columns: entry must be a mapping");
+        rc = required_string(y, col, "name", "a columns: entry", &column, err);
+        if (rc == RS_OK)
+            rc = read_tests(ld, y, name, column, col, err);
+    }
     return rc;
 }

@@ -79,6 +79,8 @@ typedef struct rs_model_row {
     const char *config_json; /* JSON object */
     int enabled;
     const char *description;
+    int is_seed; /* a rockset_seeds row: a node named for the seed whose relation is
+                    workspace.alias (sql ""); ref() may name it, nothing builds it */
 } rs_model_row;
 
 typedef struct rs_source_row {

@@ -274,6 +274,7 @@ static int copy_model_row(cmodel *m, const rs_model_row *r, rs_err *err) {
     if (rc == RS_OK)
         rc = dup_opt(&m->description, r->description, err);
     m->enabled_row = r->enabled;
+    m->is_seed = r->is_seed;
     m->info.name = m->name;
     m->info.description = m->description;
     return rc;
@@ -360,6 +361,26 @@ static int build_graph(rs_project *p, rs_err *err) {
     return rc;
 }
 
+/* A seed and a model may not share a name: ref() could not tell them apart. */
+static int check_seed_names(const rs_project_input *in, rs_err *err) {
+    size_t i, j;
+
+    for (i = 0; i < in->n_models; i++) {
+        if (!in->models[i].is_seed || in->models[i].name == NULL)
+            continue;
+        for (j = 0; j < in->n_models; j++) {
+            if (!in->models[j].is_seed && in->models[j].name != NULL &&
+                strcmp(in->models[i].name, in->models[j].name) == 0)
+                return rs_err_set(err, RS_EINVAL,
+                                  "'%s' is both a model (rockset_models) and a seed "
+                                  "(rockset_seeds): ref('%s') cannot tell them apart; rename one "
+                                  "of them",
+                                  in->models[i].name, in->models[i].name);
+        }
+    }
+    return RS_OK;
+}
+
 /* Copy the rows and give each model its row-level names (what {{ this }} means while its
  * template is read in parse mode). */
 static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
@@ -423,12 +444,16 @@ int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
     if (rc == RS_OK)
         rc = load_macros(p, in, err);
     if (rc == RS_OK)
+        rc = check_seed_names(in, err);
+    if (rc == RS_OK)
         rc = copy_models(p, in, err);
     /* A model its row disables is not read at all, so a broken template there harms nothing;
      * an enabled model that cannot be read fails alone (compile_isolate.c). */
     for (i = 0; rc == RS_OK && i < p->n_models; i++) {
         if (p->models[i].info.enabled)
             rc = compile_load_model(p, &p->models[i], err);
+        if (p->models[i].is_seed)
+            p->models[i].info.kind = RS_MAT_SEED; /* its (empty) template set no kind */
     }
     if (rc == RS_OK)
         rc = compile_check_refs(p, err);
