@@ -75,7 +75,7 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     sqlite3_result_text(ctx,
                         "rockset_init: rockset_models, rockset_sources, rockset_vars, "
-                        "rockset_tests, rockset_macros, rockset_run_results are ready",
+                        "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are ready",
                         -1, SQLITE_STATIC);
 }
 
@@ -762,6 +762,35 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     free(o.vars_json);
 }
 
+/* rockset_build's model stage (fn_models_build.c): the models `selector` names, built as
+ * rockset_run builds them, their rows written under run_id. */
+int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
+                         size_t counts[4], rs_err *err) {
+    run_options o = {full_refresh, 0, 0, NULL, NULL};
+    rs_buf incomplete = RS_BUF_INIT;
+    rs_api *api = NULL;
+    double wall_ms = 0;
+    rs_err run_err;
+    run_work w;
+    int rc, run_rc;
+
+    memset(&w, 0, sizeof(w));
+    rs_err_clear(&run_err);
+    rc = run_setup(conn, selector, &o, &api, &w, err);
+    o.threads = conn->cfg.threads;
+    if (rc == RS_OK) {
+        run_rc = run_selected(conn, api, &w, &o, &wall_ms, &run_err);
+        rc = write_run_rows(conn, run_id, w.p, w.by_index, w.outcomes, counts, &incomplete, err);
+        if (rc == RS_OK && run_rc != RS_OK) {
+            rc = run_rc;
+            *err = run_err;
+        }
+    }
+    rs_buf_free(&incomplete);
+    run_work_free(&w);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- registration */
 
 /* clang-format off */
@@ -780,6 +809,9 @@ static const struct {
     {"rockset_run",         0, fn_run},
     {"rockset_run",         1, fn_run},
     {"rockset_run",         2, fn_run},
+    {"rockset_build",       0, models_fn_build},
+    {"rockset_build",       1, models_fn_build},
+    {"rockset_build",       2, models_fn_build},
     {"rockset_test",        0, models_fn_test},
     {"rockset_test",        1, models_fn_test},
     {"rockset_seed",        0, models_fn_seed},

@@ -71,6 +71,13 @@ typedef struct models_seed_outcome {
 int models_seed_named(rs_conn *conn, rs_api *api, long long run_id, const char *name,
                       int batch_size, models_seed_outcome *out, rs_err *err);
 
+/* The models selector names, built as rockset_run builds them, with their rows written under
+ * run_id; counts[] by rs_run_status (fn_models.c, for rockset_build). */
+int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
+                         size_t counts[4], rs_err *err);
+/* rockset_build (fn_models_build.c). */
+void models_fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* rockset_dag (vtab_dag.c). */
 int models_dag_register(rs_conn *conn, char **pzErr);
 /* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */
