@@ -75,7 +75,8 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     sqlite3_result_text(ctx,
                         "rockset_init: rockset_models, rockset_sources, rockset_vars, "
-                        "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are ready",
+                        "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are "
+                        "ready",
                         -1, SQLITE_STATIC);
 }
 

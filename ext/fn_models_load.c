@@ -115,7 +115,6 @@ static int read_models(sqlite3 *db, text_pool *pool, rs_model_row **rows, size_t
         r->config_json = pool_column(pool, stmt, 7);
         r->enabled = sqlite3_column_type(stmt, 8) == SQLITE_NULL || sqlite3_column_int(stmt, 8);
         r->description = pool_column(pool, stmt, 9);
-        r->is_seed = 0;
     }
     if (rc == RS_OK && step != SQLITE_DONE)
         rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_models failed: %s",
@@ -212,12 +211,12 @@ static int read_macros(sqlite3 *db, text_pool *pool, rs_macro_row **rows, size_t
     return rc;
 }
 
-/* rockset_seeds rows as seed nodes (compile.h, is_seed). A database made before the table
- * existed has none. */
+/* rockset_seeds rows, for the project's seed nodes (compile.h). A database made before the
+ * table existed has none. */
 static int read_seed_nodes(sqlite3 *db, text_pool *pool, rs_model_row **rows, size_t *n,
                            rs_err *err) {
     sqlite3_stmt *stmt = NULL;
-    size_t cap = *n;
+    size_t cap = 0;
     int rc = RS_OK, step;
 
     if (sqlite3_prepare_v2(db,
@@ -242,7 +241,6 @@ static int read_seed_nodes(sqlite3 *db, text_pool *pool, rs_model_row **rows, si
         r->tags_json = pool_column(pool, stmt, 3);
         r->enabled = sqlite3_column_type(stmt, 4) == SQLITE_NULL || sqlite3_column_int(stmt, 4);
         r->description = pool_column(pool, stmt, 5);
-        r->is_seed = 1;
     }
     if (rc == RS_OK && step != SQLITE_DONE)
         rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_seeds failed: %s",
@@ -260,7 +258,7 @@ const char *models_target_name(const rs_conn *conn) {
 
 int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **out, rs_err *err) {
     text_pool pool = {NULL, 0, 0, 0};
-    rs_model_row *models = NULL;
+    rs_model_row *models = NULL, *seeds = NULL;
     rs_source_row *sources = NULL;
     rs_var_row *vars = NULL;
     rs_macro_row *macros = NULL;
@@ -270,7 +268,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
     memset(&in, 0, sizeof(in));
     rc = read_models(conn->db, &pool, &models, &in.n_models, err);
     if (rc == RS_OK)
-        rc = read_seed_nodes(conn->db, &pool, &models, &in.n_models, err);
+        rc = read_seed_nodes(conn->db, &pool, &seeds, &in.n_seeds, err);
     if (rc == RS_OK)
         rc = read_sources(conn->db, &pool, &sources, &in.n_sources, err);
     if (rc == RS_OK)
@@ -281,6 +279,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         rc = oom(err);
     if (rc == RS_OK) {
         in.models = models;
+        in.seeds = seeds;
         in.sources = sources;
         in.vars = vars;
         in.macros = macros;
@@ -290,6 +289,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         rc = rs_project_load(&in, out, err);
     }
     free(models);
+    free(seeds);
     free(sources);
     free(vars);
     free(macros);

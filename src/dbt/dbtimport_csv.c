@@ -293,7 +293,8 @@ int rs_dbt_seed_set_type(rs_dbt_seed *seed, size_t column, rs_dbt_type t, rs_err
         if (cell != NULL && !rs_dbt_cell_is(cell, t))
             return rs_err_set(err, RS_EINVAL,
                               "%s: column '%s' row %zu: '%.60s' is not a valid %s (column_types)",
-                              seed->path ? seed->path : seed->name, seed->columns[column], r + 1,
+                              seed->path ? seed->path : seed->name ? seed->name : "seed",
+                              seed->columns[column], r + 1,
                               cell, rs_dbt_type_name(t));
     }
     seed->types[column] = t;

@@ -79,8 +79,6 @@ typedef struct rs_model_row {
     const char *config_json; /* JSON object */
     int enabled;
     const char *description;
-    int is_seed; /* a rockset_seeds row: a node named for the seed whose relation is
-                    workspace.alias (sql ""); ref() may name it, nothing builds it */
 } rs_model_row;
 
 typedef struct rs_source_row {
@@ -117,6 +115,13 @@ typedef struct rs_project_input {
     const char *run_vars_json; /* a JSON object overriding rockset_vars, or NULL */
     const char *workspace;     /* the session's workspace: the default of every model */
     const char *target_name;   /* target.name */
+    /* rockset_seeds rows (name, workspace, alias, tags_json, enabled, description are read):
+     * each is a node of kind RS_MAT_SEED named for the seed, whose relation is
+     * workspace.alias; ref() may name it, nothing compiles or materializes it. A seed and a
+     * model with one name fail the load ("'x' is both a model (rockset_models) and a seed
+     * (rockset_seeds): ..."). */
+    const rs_model_row *seeds;
+    size_t n_seeds;
 } rs_project_input;
 
 /* A model's effective settings (see the top of this file). */

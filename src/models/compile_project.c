@@ -274,7 +274,6 @@ static int copy_model_row(cmodel *m, const rs_model_row *r, rs_err *err) {
     if (rc == RS_OK)
         rc = dup_opt(&m->description, r->description, err);
     m->enabled_row = r->enabled;
-    m->is_seed = r->is_seed;
     m->info.name = m->name;
     m->info.description = m->description;
     return rc;
@@ -365,17 +364,16 @@ static int build_graph(rs_project *p, rs_err *err) {
 static int check_seed_names(const rs_project_input *in, rs_err *err) {
     size_t i, j;
 
-    for (i = 0; i < in->n_models; i++) {
-        if (!in->models[i].is_seed || in->models[i].name == NULL)
+    for (i = 0; i < in->n_seeds; i++) {
+        if (in->seeds[i].name == NULL)
             continue;
         for (j = 0; j < in->n_models; j++) {
-            if (!in->models[j].is_seed && in->models[j].name != NULL &&
-                strcmp(in->models[i].name, in->models[j].name) == 0)
+            if (in->models[j].name != NULL && strcmp(in->seeds[i].name, in->models[j].name) == 0)
                 return rs_err_set(err, RS_EINVAL,
                                   "'%s' is both a model (rockset_models) and a seed "
                                   "(rockset_seeds): ref('%s') cannot tell them apart; rename one "
                                   "of them",
-                                  in->models[i].name, in->models[i].name);
+                                  in->seeds[i].name, in->seeds[i].name);
         }
     }
     return RS_OK;
@@ -388,15 +386,19 @@ static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
     int rc = RS_OK;
     rs_err ignored;
 
-    p->models = calloc(in->n_models ? in->n_models : 1, sizeof(*p->models));
+    p->models = calloc(in->n_models + in->n_seeds + 1, sizeof(*p->models));
     if (p->models == NULL)
         return oom(err);
-    for (i = 0; rc == RS_OK && i < in->n_models; i++) {
+    for (i = 0; rc == RS_OK && i < in->n_models + in->n_seeds; i++) {
         cmodel *m = &p->models[i];
+        const rs_model_row *row = i < in->n_models ? &in->models[i] : &in->seeds[i - in->n_models];
         p->n_models++;
-        if (in->models[i].name == NULL || in->models[i].name[0] == '\0')
-            return rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
-        rc = copy_model_row(m, &in->models[i], err);
+        m->is_seed = i >= in->n_models;
+        if (row->name == NULL || row->name[0] == '\0')
+            return m->is_seed ? rs_err_set(err, RS_EINVAL, "seed #%zu has no name",
+                                           i - in->n_models + 1)
+                              : rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
+        rc = copy_model_row(m, row, err);
         if (rc == RS_OK && rs_mat_kind_parse(m->materialized_row ? m->materialized_row : "view",
                                              &m->info.kind, &ignored) != RS_OK)
             m->info.kind = RS_MAT_VIEW;
