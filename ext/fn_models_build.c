@@ -151,8 +151,7 @@ static int run_level_tests(build_state *b, const char *names, rs_err *err) {
     size_t m;
 
     if (sqlite3_prepare_v2(db, "SELECT json_extract(rockset_test(?1), '$.run_id')", -1, &stmt,
-                           NULL) !=
-        SQLITE_OK)
+                           NULL) != SQLITE_OK)
         return rs_err_set(err, RS_EIO, "rockset_build: %s", sqlite3_errmsg(db));
     sqlite3_bind_text(stmt, 1, names, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -232,15 +231,16 @@ static int build_level(build_state *b, int level, rs_err *err) {
         }
         rc = rs_conn_api(b->conn, &api, err);
         if (rc == RS_OK)
-            rc = models_seed_named(b->conn, api, b->run_id, rs_graph_name(rs_project_graph(b->p), m),
-                                   b->conn->cfg.batch_size, &o, err);
+            rc =
+                models_seed_named(b->conn, api, b->run_id, rs_graph_name(rs_project_graph(b->p), m),
+                                  b->conn->cfg.batch_size, &o, err);
         node->bad = rc == RS_OK && !o.ok;
     }
     if (rc == RS_OK && (models.oom || nodes.oom))
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (rc == RS_OK && models.len > 0)
-        rc = models_run_for_build(b->conn, rs_buf_cstr(&models), b->full_refresh, b->run_id,
-                                  counts, err);
+        rc = models_run_for_build(b->conn, rs_buf_cstr(&models), b->full_refresh, b->run_id, counts,
+                                  err);
     for (m = 0; rc == RS_OK && m < b->n; m++) {
         if (b->nodes[m].level != level || b->nodes[m].bad || is_seed(b, m))
             continue;

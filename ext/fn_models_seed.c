@@ -22,8 +22,8 @@
 #include "dbt/dbtimport.h"
 #include "fn_models_int.h"
 #include "jsonscan.h"
-#include "models/runner.h"
 #include "managed.h"
+#include "models/runner.h"
 #include "progress.h"
 #include "sqlerr.h"
 
@@ -472,8 +472,10 @@ static int read_seed_def(sqlite3 *db, const char *name, seed_def *d, int *found,
                            "SELECT name, workspace, alias, column_types, enabled FROM "
                            "rockset_seeds WHERE name = ?1",
                            -1, &stmt, NULL) != SQLITE_OK)
-        return rs_err_set(err, RS_EINVAL, "rockset_seed: reading rockset_seeds failed: %s (run "
-                          "SELECT rockset_init())", sqlite3_errmsg(db));
+        return rs_err_set(err, RS_EINVAL,
+                          "rockset_seed: reading rockset_seeds failed: %s (run "
+                          "SELECT rockset_init())",
+                          sqlite3_errmsg(db));
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         *found = 1;
@@ -490,10 +492,10 @@ static int read_seed_def(sqlite3 *db, const char *name, seed_def *d, int *found,
 }
 
 static send_type send_type_of(rs_dbt_type t) {
-    return t == RS_DBT_BOOLEAN ? SEND_BOOLEAN
-           : t == RS_DBT_DATE  ? SEND_DATE
+    return t == RS_DBT_BOOLEAN     ? SEND_BOOLEAN
+           : t == RS_DBT_DATE      ? SEND_DATE
            : t == RS_DBT_TIMESTAMP ? SEND_DATETIME
-                               : SEND_PLAIN;
+                                   : SEND_PLAIN;
 }
 
 /* How each column of stmt travels: its column_types entry, else its declared type. */

@@ -117,7 +117,8 @@ static int dagEof(sqlite3_vtab_cursor *pCursor) {
 static int dagColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int col) {
     dag_cursor *cur = (dag_cursor *)pCursor;
     const rs_graph_edge *e = &cur->edges[cur->row];
-    long parent = e->parent_is_source ? -1 : rs_graph_find(rs_project_graph(cur->project), e->parent);
+    long parent =
+        e->parent_is_source ? -1 : rs_graph_find(rs_project_graph(cur->project), e->parent);
 
     if (col == DAG_COLUMN_PARENT && parent >= 0 &&
         rs_project_model(cur->project, (size_t)parent)->kind == RS_MAT_SEED) {

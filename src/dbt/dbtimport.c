@@ -574,8 +574,8 @@ static int find_seeds(dbt_loader *ld, dbt_yaml *proj, const dbt_strv *paths, rs_
             if (!has_suffix(rel, ".csv"))
                 continue;
             rc = dbt_seed_add(ld, rel, err);
-            folders = rc == RS_OK ? strndup(sub, (size_t)(file - sub > 0 ? file - sub - 1 : 0))
-                                  : NULL;
+            folders =
+                rc == RS_OK ? strndup(sub, (size_t)(file - sub > 0 ? file - sub - 1 : 0)) : NULL;
             if (rc == RS_OK && folders == NULL)
                 rc = rs_err_set(err, RS_ENOMEM, "out of memory");
             if (rc == RS_OK)

@@ -293,9 +293,10 @@ int rs_dbt_seed_set_type(rs_dbt_seed *seed, size_t column, rs_dbt_type t, rs_err
         if (cell != NULL && !rs_dbt_cell_is(cell, t))
             return rs_err_set(err, RS_EINVAL,
                               "%s: column '%s' row %zu: '%.60s' is not a valid %s (column_types)",
-                              seed->path ? seed->path : seed->name ? seed->name : "seed",
-                              seed->columns[column], r + 1,
-                              cell, rs_dbt_type_name(t));
+                              seed->path   ? seed->path
+                              : seed->name ? seed->name
+                                           : "seed",
+                              seed->columns[column], r + 1, cell, rs_dbt_type_name(t));
     }
     seed->types[column] = t;
     return t == RS_DBT_TIMESTAMP ? normalise_timestamps(seed, column, err) : RS_OK;
@@ -306,12 +307,15 @@ int rs_dbt_type_parse(const char *name, rs_dbt_type *out) {
         const char *name;
         rs_dbt_type type;
     } names[] = {
-        {"varchar", RS_DBT_TEXT},       {"text", RS_DBT_TEXT},         {"string", RS_DBT_TEXT},
-        {"char", RS_DBT_TEXT},          {"int", RS_DBT_INTEGER},       {"integer", RS_DBT_INTEGER},
-        {"bigint", RS_DBT_INTEGER},     {"smallint", RS_DBT_INTEGER},  {"float", RS_DBT_REAL},
-        {"double", RS_DBT_REAL},        {"real", RS_DBT_REAL},         {"numeric", RS_DBT_REAL},
-        {"decimal", RS_DBT_REAL},       {"number", RS_DBT_REAL},       {"boolean", RS_DBT_BOOLEAN},
-        {"bool", RS_DBT_BOOLEAN},       {"date", RS_DBT_DATE},         {"timestamp", RS_DBT_TIMESTAMP},
+        {"varchar", RS_DBT_TEXT},       {"text", RS_DBT_TEXT},
+        {"string", RS_DBT_TEXT},        {"char", RS_DBT_TEXT},
+        {"int", RS_DBT_INTEGER},        {"integer", RS_DBT_INTEGER},
+        {"bigint", RS_DBT_INTEGER},     {"smallint", RS_DBT_INTEGER},
+        {"float", RS_DBT_REAL},         {"double", RS_DBT_REAL},
+        {"real", RS_DBT_REAL},          {"numeric", RS_DBT_REAL},
+        {"decimal", RS_DBT_REAL},       {"number", RS_DBT_REAL},
+        {"boolean", RS_DBT_BOOLEAN},    {"bool", RS_DBT_BOOLEAN},
+        {"date", RS_DBT_DATE},          {"timestamp", RS_DBT_TIMESTAMP},
         {"datetime", RS_DBT_TIMESTAMP},
     };
     size_t len, i;

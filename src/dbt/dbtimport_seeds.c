@@ -98,8 +98,8 @@ int dbt_seed_properties(dbt_loader *ld, dbt_yaml *y, yaml_node_t *root, rs_err *
         return RS_OK;
     if (list->type != YAML_SEQUENCE_NODE)
         return dbt_yaml_fail(y, list, err, RS_EINVAL, "'seeds' must be a list");
-    for (item = list->data.sequence.items.start; rc == RS_OK && item < list->data.sequence.items.top;
-         item++)
+    for (item = list->data.sequence.items.start;
+         rc == RS_OK && item < list->data.sequence.items.top; item++)
         rc = read_seed_entry(ld, y, dbt_yaml_node(y, *item), err);
     return rc;
 }
@@ -177,8 +177,10 @@ static int apply_column_types(dbt_loader *ld, rs_dbt_seed *seed, const char *jso
         size_t klen = key.len >= 2 ? key.len - 2 : 0;
         if (rs_jsonscan_string_dup(value, &type_name, err) != RS_OK) {
             rs_err_clear(err);
-            return rs_err_set(err, RS_EINVAL, "seed '%s': column_types: column '%.*s' needs a "
-                              "type name", seed->name, (int)klen, k);
+            return rs_err_set(err, RS_EINVAL,
+                              "seed '%s': column_types: column '%.*s' needs a "
+                              "type name",
+                              seed->name, (int)klen, k);
         }
         col = find_column(seed, k, klen);
         if (!rs_dbt_type_parse(type_name, &type))
@@ -187,8 +189,10 @@ static int apply_column_types(dbt_loader *ld, rs_dbt_seed *seed, const char *jso
                             "varchar, integer, float, numeric, boolean, date or timestamp)",
                             seed->name, (int)klen, k, type_name);
         else if (col < 0)
-            rc = dbt_warn_file(ld, seed->path, "column_types names a column the file does not have; "
-                               "ignored", err);
+            rc = dbt_warn_file(ld, seed->path,
+                               "column_types names a column the file does not have; "
+                               "ignored",
+                               err);
         else
             rc = rs_dbt_seed_set_type(seed, (size_t)col, type, err);
         free(type_name);

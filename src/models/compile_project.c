@@ -395,9 +395,9 @@ static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
         p->n_models++;
         m->is_seed = i >= in->n_models;
         if (row->name == NULL || row->name[0] == '\0')
-            return m->is_seed ? rs_err_set(err, RS_EINVAL, "seed #%zu has no name",
-                                           i - in->n_models + 1)
-                              : rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
+            return m->is_seed
+                       ? rs_err_set(err, RS_EINVAL, "seed #%zu has no name", i - in->n_models + 1)
+                       : rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
         rc = copy_model_row(m, row, err);
         if (rc == RS_OK && rs_mat_kind_parse(m->materialized_row ? m->materialized_row : "view",
                                              &m->info.kind, &ignored) != RS_OK)

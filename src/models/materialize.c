@@ -725,8 +725,8 @@ static int build_once(rs_api *api, const rs_mat_job *job, int *version_sent, int
         rc = build_incremental(api, job, full_tried, out, err);
         break;
     case RS_MAT_SEED:
-        rc = rs_err_set(err, RS_EINVAL, "'%s' is a seed: rockset_seed() or rockset_build() loads it",
-                        job->model);
+        rc = rs_err_set(err, RS_EINVAL,
+                        "'%s' is a seed: rockset_seed() or rockset_build() loads it", job->model);
         break;
     default:
         rc = build_lambda(api, job, version_sent, out, err);

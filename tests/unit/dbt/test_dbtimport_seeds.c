@@ -92,13 +92,12 @@ static void test_inference(void) {
     CHECK_INT("override_to_text", rs_dbt_seed_set_type(&seed, 0, RS_DBT_TEXT, &err), RS_OK);
     CHECK_STR("override_to_text_type", rs_dbt_type_name(seed.types[0]), "TEXT");
     CHECK_INT("override_to_real", rs_dbt_seed_set_type(&seed, 0, RS_DBT_REAL, &err), RS_OK);
-    CHECK_INT("override_bad_cell",
-              rs_dbt_seed_set_type(&seed, 6, RS_DBT_INTEGER, &err), RS_EINVAL);
+    CHECK_INT("override_bad_cell", rs_dbt_seed_set_type(&seed, 6, RS_DBT_INTEGER, &err), RS_EINVAL);
     CHECK_STR("override_bad_cell_msg", err.msg,
               "s.csv: column 'txt' row 1: 'a' is not a valid INTEGER (column_types)");
     rs_err_clear(&err);
-    CHECK_INT("override_date_to_timestamp",
-              rs_dbt_seed_set_type(&seed, 3, RS_DBT_TIMESTAMP, &err), RS_OK);
+    CHECK_INT("override_date_to_timestamp", rs_dbt_seed_set_type(&seed, 3, RS_DBT_TIMESTAMP, &err),
+              RS_OK);
     CHECK_STR("override_date_to_timestamp_cell", seed.cells[3], "2018-01-01 00:00:00");
     rs_dbt_seed_clear(&seed);
 }
