@@ -56,6 +56,10 @@ ORDER BY rowid;
 .print -- case: seed_select
 SELECT rockset_seed(NULL, NULL, '{"select": "raw_orders"}');
 SELECT rockset_seed(NULL, NULL, '{"select": "raw_order"}');
+.print -- case: run_and_materialize_leave_seeds_alone
+SELECT rockset_materialize('raw_orders');
+SELECT rockset_run('+stg_orders') ->> '$.selected' AS selected;
+SELECT model, kind, status FROM rockset_run_results WHERE run_id = 3 ORDER BY rowid;
 .print -- case: seed_single_table_unchanged
 CREATE TABLE plain(flag BOOLEAN, d DATE);
 INSERT INTO plain VALUES (1, '2020-01-02');
@@ -79,6 +83,8 @@ SELECT rockset_drop('sd.raw_customers');
 DELETE FROM rockset_run_results;
 SELECT rockset_build('+customer_orders');
 SELECT model, kind, status, message FROM rockset_run_results ORDER BY rowid;
+.print -- case: seed_every_reports_a_failed_seed
+SELECT rockset_seed(NULL, NULL, '{"select": "raw_customers raw_orders"}');
 .print -- case: build_unknown_column_type
 UPDATE rockset_seeds SET column_types = '{"amount": "money"}' WHERE name = 'raw_orders';
 DELETE FROM rockset_run_results;
