@@ -611,8 +611,16 @@ static int read_seed_files(dbt_loader *ld, const dbt_strv *paths, const dbt_strv
         }
         dbt_strv_free(&files);
     }
-    for (i = 0; i < ld->p->n_seeds && rc == RS_OK; i++)
+    for (i = 0; i < ld->p->n_seeds && rc == RS_OK; i++) {
+        long model = dbt_find_model(ld, ld->p->seeds[i].name);
+        if (model >= 0)
+            return rs_err_set(err, RS_EINVAL,
+                              "%s: seed '%s' has the name of model %s: ref('%s') could not tell "
+                              "them apart; rename one of them",
+                              ld->p->seeds[i].path, ld->p->seeds[i].name, ld->p->models[model].path,
+                              ld->p->seeds[i].name);
         rc = dbt_seed_finish(ld, i, err);
+    }
     return rc;
 }
 

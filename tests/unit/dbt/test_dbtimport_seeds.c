@@ -188,6 +188,15 @@ static void test_project_seeds(void) {
               "seed 'orders': column_types: column 'amount' has unknown type 'money' (use "
               "varchar, integer, float, numeric, boolean, date or timestamp)");
     rs_dbt_free(p);
+    put_file("seeds/props.yml", "seeds: []\n");
+    put_file("models/orders.sql", "SELECT 1 AS id\n");
+    p = NULL;
+    rs_err_clear(&err);
+    CHECK_INT("model_clash_fails", rs_dbt_load(tmp_root, NULL, &p, &err), RS_EINVAL);
+    CHECK_STR("model_clash_msg", err.msg,
+              "seeds/orders.csv: seed 'orders' has the name of model models/orders.sql: "
+              "ref('orders') could not tell them apart; rename one of them");
+    rs_dbt_free(p);
 }
 
 int main(void) {
