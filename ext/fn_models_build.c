@@ -53,6 +53,7 @@ typedef struct build_state {
     size_t n;
     long long run_id;
     int full_refresh;
+    size_t seq, total; /* progress lines of seeds and skips: "3 of 9" over the selection */
 } build_state;
 
 static int is_seed(const build_state *b, size_t m) {
@@ -103,7 +104,7 @@ static int write_skip(build_state *b, size_t m, rs_err *err) {
     const rs_model_info *mi = rs_project_model(b->p, m);
     long cause = b->nodes[m].cause;
     models_result_row row;
-    char message[600];
+    char message[600], line[400];
 
     snprintf(message, sizeof(message), "skipped: upstream %s '%s' %s",
              is_seed(b, (size_t)cause) ? "seed" : "model", rs_graph_name(g, (size_t)cause),
@@ -116,6 +117,8 @@ static int write_skip(build_state *b, size_t m, rs_err *err) {
     row.status = "skipped";
     row.rows_affected = -1;
     row.message = message;
+    snprintf(line, sizeof(line), "SKIP %s %s", row.kind, mi->relation);
+    models_progress_line(b->conn->cfg.quiet, ++b->seq, b->total, line, "SKIP");
     return models_write_result(b->conn->db, &row, err);
 }
 
@@ -208,7 +211,7 @@ static int build_level(build_state *b, int level, rs_err *err) {
     rs_buf models = RS_BUF_INIT, nodes = RS_BUF_INIT;
     size_t counts[4] = {0, 0, 0, 0}, m;
     models_seed_outcome o;
-    char status[32];
+    char status[32], line[400];
     rs_api *api = NULL;
     int rc = RS_OK;
 
@@ -235,6 +238,12 @@ static int build_level(build_state *b, int level, rs_err *err) {
                 models_seed_named(b->conn, api, b->run_id, rs_graph_name(rs_project_graph(b->p), m),
                                   b->conn->cfg.batch_size, &o, err);
         node->bad = rc == RS_OK && !o.ok;
+        if (rc == RS_OK) {
+            snprintf(line, sizeof(line), "%s seed %s", o.ok ? "OK loaded" : "ERROR loading",
+                     o.relation);
+            models_progress_line(b->conn->cfg.quiet, ++b->seq, b->total, line,
+                                 o.ok ? "INSERT" : "ERROR");
+        }
     }
     if (rc == RS_OK && (models.oom || nodes.oom))
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -331,6 +340,7 @@ static int build_setup(build_state *b, const char *selector, const char *exclude
         b->nodes[m].selected = rs_graph_sel_has(sel, m);
         b->nodes[m].level = levels[m];
         b->nodes[m].cause = -1;
+        b->total += (size_t)b->nodes[m].selected;
     }
     free(levels);
     rs_graph_sel_free(sel);
