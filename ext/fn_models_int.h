@@ -17,7 +17,8 @@
 
 #include <sqlite3ext.h>
 
-/* Read rockset_models, rockset_sources and rockset_vars and load the project, with the
+/* Read rockset_models, rockset_sources, rockset_vars, rockset_macros and rockset_seeds (its
+ * rows become seed nodes; a database without that table has none) and load the project, with the
  * session's workspace and target. run_vars_json (may be NULL) overrides rockset_vars. A
  * missing table gives "rockset: the model tables do not exist; run SELECT rockset_init()". */
 int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **out, rs_err *err);

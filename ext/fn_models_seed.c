@@ -18,6 +18,19 @@
  * string, Rockset's type for _id), so seeding the same rows again replaces them; with one,
  * a batch whose answer is lost (5xx, dropped connection) is sent again, without one it is not
  * (it would add its rows twice) and the error says so and how many rows went before it.
+ *
+ * The seeds of a dbt project (rockset_seeds rows, written by rockset_import_dbt):
+ *   SELECT rockset_seed();                                      -- every enabled seed
+ *   SELECT rockset_seed(NULL, NULL, '{"select": "raw_orders raw_customers", "batch_size": 500}');
+ *     -> {"run_id":3,"seeds":2,"success":2,"error":0,"rows":7,"results":[{"seed":"raw_customers",
+ *         "relation":"analytics.raw_customers","status":"success","rows":3}, ...]}
+ * Each seed's local table goes to <workspace>.<alias> (the connection's workspace and the
+ * seed's name by default) as a full reload (replace: a managed collection is made again; an
+ * unmanaged one fails that seed, the others go on), typed: a column whose column_types entry,
+ * else whose declared type, is BOOLEAN goes as JSON true/false, DATE as Rockset's
+ * {"__rockset_type":"date"}, TIMESTAMP/DATETIME as {"__rockset_type":"datetime"} (the 'T' form;
+ * a CSV timestamp has no zone, and datetime is Rockset's time without a zone). Every seed gets
+ * a rockset_run_results row (kind 'seed'); rockset_build loads seeds through models_seed_named.
  */
 #include "dbt/dbtimport.h"
 #include "fn_models_int.h"
