@@ -19,12 +19,15 @@
  *     name;
  *   - the YAML's templates see `target` as this connection's: models_target_name and the
  *     session's workspace and threads;
- *   - each seed becomes a local table named for its file: created with the inferred column
- *     types, or emptied and refilled when a table of that name with the same columns exists.
- *     A table with other columns is an error (the import never drops a table);
+ *   - each seed becomes a local table named for its file: created with the inferred (or
+ *     column_types) column types - INTEGER, REAL, TEXT, BOOLEAN (1/0), DATE and TIMESTAMP (ISO
+ *     text) - or emptied and refilled when a table of that name with the same columns exists.
+ *     A table with other columns is an error (the import never drops a table). Each seed gets
+ *     a rockset_seeds row (its settings: workspace, alias, column_types, enabled, tags,
+ *     config, path, description) and its columns' tests become rockset_tests rows of the seed;
  *   - options: "replace": true first empties rockset_models, rockset_sources, rockset_vars,
- *     rockset_tests and rockset_macros (rockset_run_results is kept); "seeds": false leaves
- *     seeds alone.
+ *     rockset_tests and rockset_macros, and rockset_seeds unless "seeds" is false
+ *     (rockset_run_results is kept); "seeds": false leaves seeds alone.
  *
  * Rationale for DIRECTONLY: the function reads files anywhere the process may and rewrites
  * tables; a trigger or view in an untrusted database must not be able to do that.
@@ -265,11 +268,12 @@ static int write_macros(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
 
 /* ---------------------------------------------------------------- seeds */
 
-/* The existing table's column names joined by ", " (NULL when there is no such table). */
+/* The existing table's columns ("name TYPE") joined by ", " (NULL when there is no such
+ * table): a refill keeps the declared types, and they say how rockset_seed() sends values. */
 static int existing_columns(sqlite3 *db, const char *table, char **out, rs_err *err) {
     sqlite3_stmt *stmt = NULL;
     int rc = prepare(db,
-                     "SELECT group_concat(name, ', ') FROM (SELECT name FROM "
+                     "SELECT group_concat(name || ' ' || type, ', ') FROM (SELECT name, type FROM "
                      "pragma_table_info(?1) ORDER BY cid)",
                      &stmt, "seed", err);
 
@@ -297,7 +301,8 @@ static int prepare_seed_table(sqlite3 *db, const rs_dbt_seed *seed, rs_err *err)
     for (c = 0; c < seed->n_columns; c++) {
         sqlite3_str_appendf(sql, "%s\"%w\" %s", c ? ", " : "", seed->columns[c],
                             rs_dbt_type_name(seed->types[c]));
-        sqlite3_str_appendf(names, "%s%s", c ? ", " : "", seed->columns[c]);
+        sqlite3_str_appendf(names, "%s%s %s", c ? ", " : "", seed->columns[c],
+                            rs_dbt_type_name(seed->types[c]));
     }
     sqlite3_str_appendall(sql, ")");
     text = sqlite3_str_finish(sql);
@@ -326,6 +331,8 @@ static int prepare_seed_table(sqlite3 *db, const rs_dbt_seed *seed, rs_err *err)
 static void bind_cell(sqlite3_stmt *stmt, int i, const char *cell, rs_dbt_type type) {
     if (cell == NULL)
         sqlite3_bind_null(stmt, i);
+    else if (type == RS_DBT_BOOLEAN)
+        sqlite3_bind_int(stmt, i, (cell[0] == 't' || cell[0] == 'T') ? 1 : 0);
     else if (type == RS_DBT_INTEGER)
         sqlite3_bind_int64(stmt, i, strtoll(cell, NULL, 10));
     else if (type == RS_DBT_REAL)
@@ -360,6 +367,47 @@ static int write_seed(sqlite3 *db, const rs_dbt_seed *seed, rs_err *err) {
     return rc;
 }
 
+/* The rockset_seeds rows: the imported seeds and their settings. */
+static int write_seed_rows(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *stmt = NULL;
+    size_t i;
+    int rc = prepare(db,
+                     "INSERT OR REPLACE INTO rockset_seeds (name, workspace, alias, column_types, "
+                     "enabled, tags, config, path, description) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     &stmt, "rockset_seeds", err);
+
+    for (i = 0; i < p->n_seeds && rc == RS_OK; i++) {
+        const rs_dbt_seed *s = &p->seeds[i];
+        bind_text(stmt, 1, s->name);
+        bind_text(stmt, 2, s->workspace);
+        bind_text(stmt, 3, s->alias);
+        bind_text(stmt, 4, s->column_types_json);
+        sqlite3_bind_int(stmt, 5, s->enabled);
+        bind_text(stmt, 6, s->tags_json);
+        bind_text(stmt, 7, s->config_json);
+        bind_text(stmt, 8, s->path);
+        bind_text(stmt, 9, s->description);
+        rc = step_reset(db, stmt, s->path, err);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* The tests of every imported seed are replaced by the project's (write_tests added them). */
+static int delete_seed_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *del = NULL;
+    size_t i;
+    int rc = prepare(db, "DELETE FROM rockset_tests WHERE model = ?1", &del, "rockset_tests", err);
+
+    for (i = 0; i < p->n_seeds && rc == RS_OK; i++) {
+        bind_text(del, 1, p->seeds[i].name);
+        rc = step_reset(db, del, "rockset_tests", err);
+    }
+    sqlite3_finalize(del);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the function */
 
 static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts *opts,
@@ -373,6 +421,10 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
                       "DELETE FROM rockset_vars; DELETE FROM rockset_tests; "
                       "DELETE FROM rockset_macros;",
                       "replace", err);
+    if (rc == RS_OK && opts->replace && opts->seeds)
+        rc = exec_sql(db, "DELETE FROM rockset_seeds", "replace", err);
+    if (rc == RS_OK)
+        rc = delete_seed_tests(db, p, err);
     if (rc == RS_OK)
         rc = write_models(db, p, err);
     if (rc == RS_OK)
@@ -381,6 +433,8 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
         rc = write_sources_vars(db, p, err);
     if (rc == RS_OK)
         rc = write_macros(db, p, err);
+    if (rc == RS_OK)
+        rc = write_seed_rows(db, p, err);
     for (i = 0; i < p->n_seeds && rc == RS_OK; i++)
         rc = write_seed(db, &p->seeds[i], err);
     return rc;

@@ -74,7 +74,8 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     sqlite3_result_text(ctx,
                         "rockset_init: rockset_models, rockset_sources, rockset_vars, "
-                        "rockset_tests, rockset_macros, rockset_run_results are ready",
+                        "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are "
+                        "ready",
                         -1, SQLITE_STATIC);
 }
 
@@ -107,6 +108,13 @@ static long find_model(sqlite3_context *ctx, const char *fn, const rs_project *p
     long idx = name ? rs_graph_find(rs_project_graph(p), name) : -1;
     const char *close;
 
+    if (idx >= 0 && rs_project_model(p, (size_t)idx)->kind == RS_MAT_SEED) {
+        rs_sqlerr_resultf(ctx,
+                          "%s: '%s' is a seed (rockset_seeds), not a model: rockset_seed() or "
+                          "rockset_build() loads it",
+                          fn, name);
+        return -1;
+    }
     if (idx >= 0)
         return idx;
     close = rs_graph_suggest(rs_project_graph(p), name);
@@ -649,15 +657,39 @@ static void note_blocked(run_work *w) {
     }
 }
 
+/* The exclude list of a model run: the user's, plus every seed (rockset_run builds models;
+ * seeds are loaded by rockset_seed() and rockset_build(), and a model reading a seed reads
+ * whatever its collection holds). */
+static int models_only_exclude(const rs_project *p, const char *exclude, char **out, rs_err *err) {
+    const rs_graph *g = rs_project_graph(p);
+    rs_buf b = RS_BUF_INIT;
+    size_t m;
+
+    rs_buf_puts(&b, exclude ? exclude : "");
+    for (m = 0; m < rs_graph_count(g); m++) {
+        if (rs_graph_enabled(g, m) && rs_project_model(p, m)->kind == RS_MAT_SEED) {
+            rs_buf_putc(&b, ' ');
+            rs_buf_puts(&b, rs_graph_name(g, m));
+        }
+    }
+    *out = b.oom ? NULL : rs_buf_detach(&b);
+    rs_buf_free(&b);
+    return *out == NULL ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_OK;
+}
+
 /* Load, select, prepare. */
 static int run_setup(rs_conn *conn, const char *selector, const run_options *o, rs_api **api,
                      run_work *w, rs_err *err) {
+    char *exclude = NULL;
     size_t n;
     int rc;
 
     rc = load_project(conn, o->vars_json, 1, api, &w->p, err);
     if (rc == RS_OK)
-        rc = rs_graph_select(rs_project_graph(w->p), selector, o->exclude, &w->sel, err);
+        rc = models_only_exclude(w->p, o->exclude, &exclude, err);
+    if (rc == RS_OK)
+        rc = rs_graph_select(rs_project_graph(w->p), selector, exclude, &w->sel, err);
+    free(exclude);
     if (rc != RS_OK)
         return rc;
     n = rs_graph_count(rs_project_graph(w->p));
@@ -760,6 +792,35 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     free(o.vars_json);
 }
 
+/* rockset_build's model stage (fn_models_build.c): the models `selector` names, built as
+ * rockset_run builds them, their rows written under run_id. */
+int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
+                         size_t counts[4], rs_err *err) {
+    run_options o = {full_refresh, 0, 0, NULL, NULL};
+    rs_buf incomplete = RS_BUF_INIT;
+    rs_api *api = NULL;
+    double wall_ms = 0;
+    rs_err run_err;
+    run_work w;
+    int rc, run_rc;
+
+    memset(&w, 0, sizeof(w));
+    rs_err_clear(&run_err);
+    rc = run_setup(conn, selector, &o, &api, &w, err);
+    o.threads = conn->cfg.threads;
+    if (rc == RS_OK) {
+        run_rc = run_selected(conn, api, &w, &o, &wall_ms, &run_err);
+        rc = write_run_rows(conn, run_id, w.p, w.by_index, w.outcomes, counts, &incomplete, err);
+        if (rc == RS_OK && run_rc != RS_OK) {
+            rc = run_rc;
+            *err = run_err;
+        }
+    }
+    rs_buf_free(&incomplete);
+    run_work_free(&w);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- registration */
 
 /* clang-format off */
@@ -778,8 +839,12 @@ static const struct {
     {"rockset_run",         0, fn_run},
     {"rockset_run",         1, fn_run},
     {"rockset_run",         2, fn_run},
+    {"rockset_build",       0, models_fn_build},
+    {"rockset_build",       1, models_fn_build},
+    {"rockset_build",       2, models_fn_build},
     {"rockset_test",        0, models_fn_test},
     {"rockset_test",        1, models_fn_test},
+    {"rockset_seed",        0, models_fn_seed},
     {"rockset_seed",        2, models_fn_seed},
     {"rockset_seed",        3, models_fn_seed},
 };

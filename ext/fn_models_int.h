@@ -17,7 +17,8 @@
 
 #include <sqlite3ext.h>
 
-/* Read rockset_models, rockset_sources and rockset_vars and load the project, with the
+/* Read rockset_models, rockset_sources, rockset_vars, rockset_macros and rockset_seeds (its
+ * rows become seed nodes; a database without that table has none) and load the project, with the
  * session's workspace and target. run_vars_json (may be NULL) overrides rockset_vars. A
  * missing table gives "rockset: the model tables do not exist; run SELECT rockset_init()". */
 int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **out, rs_err *err);
@@ -58,6 +59,29 @@ void models_progress_line(int quiet, size_t seq, size_t total, const char *text,
 /* Create the model tables (sql/rockset_schema.sql) and update those an older version made
  * (fn_models_schema.c); idempotent. */
 int models_schema_ensure(sqlite3 *db, rs_err *err);
+
+/* What seeding one rockset_seeds row came to (fn_models_seed.c). */
+typedef struct models_seed_outcome {
+    int ok;
+    long long rows; /* rows sent, -1 on failure */
+    char relation[300];
+    char message[700];
+} models_seed_outcome;
+
+/* Load the seed `name` (a rockset_seeds row: its local table, typed as its declared column
+ * types and column_types say) into its collection - a full reload of a managed collection,
+ * created when missing - and write its rockset_run_results row (kind 'seed', run_id). The
+ * seed's own failure is in out (ok 0, message); the return is RS_OK unless there is no such
+ * seed or the row cannot be written. */
+int models_seed_named(rs_conn *conn, rs_api *api, long long run_id, const char *name,
+                      int batch_size, models_seed_outcome *out, rs_err *err);
+
+/* The models selector names, built as rockset_run builds them, with their rows written under
+ * run_id; counts[] by rs_run_status (fn_models.c, for rockset_build). */
+int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
+                         size_t counts[4], rs_err *err);
+/* rockset_build (fn_models_build.c). */
+void models_fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* rockset_dag (vtab_dag.c). */
 int models_dag_register(rs_conn *conn, char **pzErr);

@@ -211,6 +211,44 @@ static int read_macros(sqlite3 *db, text_pool *pool, rs_macro_row **rows, size_t
     return rc;
 }
 
+/* rockset_seeds rows, for the project's seed nodes (compile.h). A database made before the
+ * table existed has none. */
+static int read_seed_nodes(sqlite3 *db, text_pool *pool, rs_model_row **rows, size_t *n,
+                           rs_err *err) {
+    sqlite3_stmt *stmt = NULL;
+    size_t cap = 0;
+    int rc = RS_OK, step;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, workspace, alias, tags, enabled, description FROM "
+                           "rockset_seeds ORDER BY name",
+                           -1, &stmt, NULL) != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return RS_OK; /* no rockset_seeds table: no seeds */
+    }
+    while (rc == RS_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        rs_model_row *r;
+        if (grow((void **)rows, *n, &cap, sizeof(**rows)) != 0) {
+            rc = oom(err);
+            break;
+        }
+        r = &(*rows)[(*n)++];
+        memset(r, 0, sizeof(*r));
+        r->name = pool_column(pool, stmt, 0);
+        r->sql = "";
+        r->workspace = pool_column(pool, stmt, 1);
+        r->alias = pool_column(pool, stmt, 2);
+        r->tags_json = pool_column(pool, stmt, 3);
+        r->enabled = sqlite3_column_type(stmt, 4) == SQLITE_NULL || sqlite3_column_int(stmt, 4);
+        r->description = pool_column(pool, stmt, 5);
+    }
+    if (rc == RS_OK && step != SQLITE_DONE)
+        rc = rs_err_set(err, RS_EIO, "rockset: reading rockset_seeds failed: %s",
+                        sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 const char *models_target_name(const rs_conn *conn) {
     /* Settings taken from the environment have no target; dbt calls that one "default". */
     if (conn->profile.target_name == NULL || conn->profile.target_name[0] == '\0')
@@ -220,7 +258,7 @@ const char *models_target_name(const rs_conn *conn) {
 
 int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **out, rs_err *err) {
     text_pool pool = {NULL, 0, 0, 0};
-    rs_model_row *models = NULL;
+    rs_model_row *models = NULL, *seeds = NULL;
     rs_source_row *sources = NULL;
     rs_var_row *vars = NULL;
     rs_macro_row *macros = NULL;
@@ -229,6 +267,8 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
 
     memset(&in, 0, sizeof(in));
     rc = read_models(conn->db, &pool, &models, &in.n_models, err);
+    if (rc == RS_OK)
+        rc = read_seed_nodes(conn->db, &pool, &seeds, &in.n_seeds, err);
     if (rc == RS_OK)
         rc = read_sources(conn->db, &pool, &sources, &in.n_sources, err);
     if (rc == RS_OK)
@@ -239,6 +279,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         rc = oom(err);
     if (rc == RS_OK) {
         in.models = models;
+        in.seeds = seeds;
         in.sources = sources;
         in.vars = vars;
         in.macros = macros;
@@ -255,6 +296,7 @@ int models_load_project(rs_conn *conn, const char *run_vars_json, rs_project **o
         }
     }
     free(models);
+    free(seeds);
     free(sources);
     free(vars);
     free(macros);

@@ -6,6 +6,7 @@
  *
  * One row per direct edge between enabled models, plus one from "source:s.t" to each model that
  * reads that source (graph.h rs_graph_edges: source edges first, then by parent, then child).
+ * A seed (rockset_seeds) that models ref() is a parent named "seed:<name>".
  * The rows are computed when a scan starts, from the current rockset_models / rockset_sources
  * rows (templates are read in parse mode; nothing is sent to Rockset). An eponymous-only table:
  * it exists on every connection that loaded the extension and cannot be CREATEd.
@@ -116,7 +117,17 @@ static int dagEof(sqlite3_vtab_cursor *pCursor) {
 static int dagColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int col) {
     dag_cursor *cur = (dag_cursor *)pCursor;
     const rs_graph_edge *e = &cur->edges[cur->row];
+    long parent =
+        e->parent_is_source ? -1 : rs_graph_find(rs_project_graph(cur->project), e->parent);
 
+    if (col == DAG_COLUMN_PARENT && parent >= 0 &&
+        rs_project_model(cur->project, (size_t)parent)->kind == RS_MAT_SEED) {
+        char *text = sqlite3_mprintf("seed:%s", e->parent);
+        if (text == NULL)
+            return SQLITE_NOMEM;
+        sqlite3_result_text(ctx, text, -1, sqlite3_free);
+        return SQLITE_OK;
+    }
     sqlite3_result_text(ctx, col == DAG_COLUMN_PARENT ? e->parent : e->child, -1, SQLITE_TRANSIENT);
     return SQLITE_OK;
 }

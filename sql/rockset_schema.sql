@@ -63,3 +63,19 @@ CREATE TABLE IF NOT EXISTS rockset_run_results (
     message       TEXT,
     compiled_sql  TEXT
 );
+-- Seeds imported from a dbt project (rockset_import_dbt): each is a local table named `name`
+-- that rockset_seed() sends to <workspace>.<alias> (workspace NULL = the connection's target
+-- workspace, alias NULL = name). column_types: the project's overrides (column -> dbt type
+-- name); the local table's declared column types (BOOLEAN, DATE, TIMESTAMP, ...) say how the
+-- values travel. config: the other settings (delimiter, quote_columns, ...).
+CREATE TABLE IF NOT EXISTS rockset_seeds (
+    name         TEXT PRIMARY KEY,
+    workspace    TEXT,
+    alias        TEXT,
+    column_types TEXT CHECK (column_types IS NULL OR json_valid(column_types)),
+    enabled      INTEGER DEFAULT 1,
+    tags         TEXT CHECK (tags IS NULL OR json_valid(tags)),
+    config       TEXT CHECK (config IS NULL OR json_valid(config)),
+    path         TEXT,
+    description  TEXT
+);

@@ -1,7 +1,8 @@
 /*
  * dbtimport.c - read a dbt project directory (dbtimport.h): dbt_project.yml, the model files
  * and their configs, then the property files (dbtimport_props.c) and the seeds
- * (dbtimport_csv.c).
+ * (dbtimport_seeds.c: found first, so that property files can describe them; their CSV files,
+ * dbtimport_csv.c, read last with their settings).
  *
  * How a model's settings come together (dbtimport.h has the user's view):
  *   1. the `models:` tree of dbt_project.yml, walked from the root through the project's own
@@ -488,40 +489,6 @@ static int apply_sql_config(dbt_loader *ld, size_t idx, rs_err *err) {
     return rc;
 }
 
-/* ---------------------------------------------------------------- seeds */
-
-static int add_seed(dbt_loader *ld, const char *rel, rs_err *err) {
-    const char *file = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-    rs_dbt_seed *seed;
-    char *text = NULL;
-    size_t len = 0, i, n = ld->p->n_seeds;
-    int rc;
-
-    if (dbt_grow((void **)&ld->p->seeds, n, &ld->cap_seeds, sizeof(*seed), err))
-        return RS_ENOMEM;
-    seed = &ld->p->seeds[n];
-    memset(seed, 0, sizeof(*seed));
-    ld->p->n_seeds++;
-    seed->name = strndup(file, strlen(file) - 4);
-    seed->path = dbt_strdup(rel, err);
-    if (seed->name == NULL || seed->path == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    if (strncmp(seed->name, "rockset_", 8) == 0 || strncmp(seed->name, "sqlite_", 7) == 0)
-        return rs_err_set(err, RS_EINVAL,
-                          "%s: a seed may not be called '%s' (rockset_* and sqlite_* tables "
-                          "belong to the extension and SQLite)",
-                          rel, seed->name);
-    for (i = 0; i < n; i++)
-        if (strcmp(ld->p->seeds[i].name, seed->name) == 0)
-            return rs_err_set(err, RS_EINVAL, "%s: seed name '%s' is already used by %s", rel,
-                              seed->name, ld->p->seeds[i].path);
-    rc = read_file(ld, rel, &text, &len, err);
-    if (rc == RS_OK)
-        rc = rs_dbt_csv_parse(rel, text, len, seed, err);
-    free(text);
-    return rc;
-}
-
 /* ---------------------------------------------------------------- the project */
 
 static int read_project_file(dbt_loader *ld, dbt_yaml *y, char **text, rs_err *err) {
@@ -593,17 +560,69 @@ static int read_models(dbt_loader *ld, dbt_yaml *proj, const dbt_strv *paths, rs
     return rc;
 }
 
-static int read_seeds(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
+/* Every .csv file under the seed paths becomes a seed with the seeds: tree's settings
+ * (the CSV itself is read later, by read_seed_files, once its property entry is known). */
+static int find_seeds(dbt_loader *ld, dbt_yaml *proj, const dbt_strv *paths, rs_err *err) {
+    yaml_node_t *tree = dbt_yaml_get(proj, dbt_yaml_root(proj), "seeds");
     dbt_strv files = {0};
     size_t i, j;
     int rc = RS_OK;
 
     for (i = 0; i < paths->n && rc == RS_OK; i++) {
         rc = walk(ld, paths->v[i], 0, &files, err);
-        for (j = 0; j < files.n && rc == RS_OK; j++)
-            if (has_suffix(files.v[j], ".csv"))
-                rc = add_seed(ld, files.v[j], err);
+        for (j = 0; j < files.n && rc == RS_OK; j++) {
+            const char *rel = files.v[j], *file = strrchr(rel, '/') + 1;
+            const char *sub = rel + strlen(paths->v[i]) + 1;
+            char *folders;
+            if (!has_suffix(rel, ".csv"))
+                continue;
+            rc = dbt_seed_add(ld, rel, err);
+            folders =
+                rc == RS_OK ? strndup(sub, (size_t)(file - sub > 0 ? file - sub - 1 : 0)) : NULL;
+            if (rc == RS_OK && folders == NULL)
+                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+            if (rc == RS_OK)
+                rc = tree_config(ld, proj, tree, folders, ld->p->seeds[ld->p->n_seeds - 1].name,
+                                 &ld->seed_configs[ld->p->n_seeds - 1], err);
+            free(folders);
+        }
         dbt_strv_free(&files);
+    }
+    return rc;
+}
+
+/* The property files under the seed paths (seeds: entries), then every seed's CSV. */
+static int read_seed_files(dbt_loader *ld, const dbt_strv *paths, const dbt_strv *model_paths,
+                           rs_err *err) {
+    dbt_strv files = {0};
+    char *text = NULL;
+    size_t i, j, len;
+    int rc = RS_OK;
+
+    for (i = 0; i < paths->n && rc == RS_OK; i++) {
+        if (dbt_strv_has(model_paths, paths->v[i]))
+            continue; /* already read with the models */
+        rc = walk(ld, paths->v[i], 0, &files, err);
+        for (j = 0; j < files.n && rc == RS_OK; j++) {
+            if (!has_suffix(files.v[j], ".yml") && !has_suffix(files.v[j], ".yaml"))
+                continue;
+            rc = read_file(ld, files.v[j], &text, &len, err);
+            if (rc == RS_OK)
+                rc = dbt_read_properties(ld, files.v[j], text, len, err);
+            free(text);
+            text = NULL;
+        }
+        dbt_strv_free(&files);
+    }
+    for (i = 0; i < ld->p->n_seeds && rc == RS_OK; i++) {
+        long model = dbt_find_model(ld, ld->p->seeds[i].name);
+        if (model >= 0)
+            return rs_err_set(err, RS_EINVAL,
+                              "%s: seed '%s' has the name of model %s: ref('%s') could not tell "
+                              "them apart; rename one of them",
+                              ld->p->seeds[i].path, ld->p->seeds[i].name, ld->p->models[model].path,
+                              ld->p->seeds[i].name);
+        rc = dbt_seed_finish(ld, i, err);
     }
     return rc;
 }
@@ -648,29 +667,6 @@ static void sort_project(rs_dbt_project *p) {
         qsort(p->vars, p->n_vars, sizeof(*p->vars), compare_vars);
     if (p->n_seeds > 1)
         qsort(p->seeds, p->n_seeds, sizeof(*p->seeds), compare_seeds);
-}
-
-/* The property files (.yml, .yaml) under paths: seeds' tests live there too. */
-static int read_property_files(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
-    dbt_strv files = {0};
-    char *text = NULL;
-    size_t i, j, len;
-    int rc = RS_OK;
-
-    for (i = 0; i < paths->n && rc == RS_OK; i++) {
-        rc = walk(ld, paths->v[i], 0, &files, err);
-        for (j = 0; j < files.n && rc == RS_OK; j++) {
-            if (!has_suffix(files.v[j], ".yml") && !has_suffix(files.v[j], ".yaml"))
-                continue;
-            rc = read_file(ld, files.v[j], &text, &len, err);
-            if (rc == RS_OK)
-                rc = dbt_read_properties(ld, files.v[j], text, len, err);
-            free(text);
-            text = NULL;
-        }
-        dbt_strv_free(&files);
-    }
-    return rc;
 }
 
 /* The test paths' singular tests, their generic/ folders as macro paths, and warnings for
@@ -729,14 +725,15 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
         rc = read_paths(&proj, root, "seed-paths", "data-paths", "seeds", &seed_paths, err);
     if (rc == RS_OK)
         rc = read_paths(&proj, root, "macro-paths", "macro-paths", "macros", &macro_paths, err);
+    ld.seeds_on = opts == NULL || opts->seeds;
+    if (rc == RS_OK && ld.seeds_on)
+        rc = find_seeds(&ld, &proj, &seed_paths, err);
     if (rc == RS_OK)
         rc = dbt_warn_project_keys(&ld, &proj, err);
     if (rc == RS_OK)
         rc = read_models(&ld, &proj, &model_paths, err);
-    if (rc == RS_OK)
-        rc = read_property_files(&ld, &seed_paths, err);
-    if (rc == RS_OK && (opts == NULL || opts->seeds))
-        rc = read_seeds(&ld, &seed_paths, err);
+    if (rc == RS_OK && ld.seeds_on)
+        rc = read_seed_files(&ld, &seed_paths, &model_paths, err);
     if (rc == RS_OK)
         rc = read_test_paths(&ld, &proj, &macro_paths, err);
     if (rc == RS_OK)
@@ -746,6 +743,9 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
     for (i = 0; i < ld.p->n_models; i++)
         dbt_config_free(&ld.configs[i]);
     free(ld.configs);
+    for (i = 0; i < ld.p->n_seeds; i++)
+        dbt_config_free(&ld.seed_configs[i]);
+    free(ld.seed_configs);
     ld.p->warnings = ld.warnings.v;
     ld.p->n_warnings = ld.warnings.n;
     dbt_yaml_free(&proj);
@@ -805,6 +805,7 @@ void rs_dbt_free(rs_dbt_project *p) {
     }
     for (i = 0; i < p->n_seeds; i++) {
         rs_dbt_seed_clear(&p->seeds[i]);
+        dbt_seed_free_settings(&p->seeds[i]);
         free(p->seeds[i].name);
         free(p->seeds[i].path);
     }

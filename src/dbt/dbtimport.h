@@ -46,8 +46,12 @@
  * tests: test-paths' .sql files (dbtimport_tests.c). Everything not imported (unit tests,
  * exposures, metrics, semantic models, saved queries, snapshots, analyses, Python models,
  * unknown keys, hooks) is named in a warning. Seeds: a column whose non-empty cells are all
- * integers (no leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, else TEXT;
- * empty cells are NULL.
+ * integers (no leading zeros, so zip codes stay text) is INTEGER, all numbers REAL, all
+ * true/false BOOLEAN, all dates DATE, all dates or timestamps TIMESTAMP, else TEXT; empty cells
+ * are NULL. A seed's settings come from the `seeds:` tree of dbt_project.yml (like models:, by
+ * folder then by seed name) and then from a property file's `seeds:` entry (config:,
+ * description, columns: tests, which become tests whose model is the seed); `column_types`
+ * overrides the inferred types (rs_dbt_type_parse), `delimiter` splits the fields.
  *
  * Errors (RS_EINVAL unless the file system fails, RS_EIO) name the file relative to the
  * project directory, and the line and column where they apply (also set in err->line and
@@ -126,7 +130,15 @@ typedef struct rs_dbt_macro {
     char *path; /* the file, relative to the project directory */
 } rs_dbt_macro;
 
-typedef enum rs_dbt_type { RS_DBT_INTEGER = 1, RS_DBT_REAL, RS_DBT_TEXT } rs_dbt_type;
+/* A seed column's type (dbtimport_csv.c infers it; column_types overrides it). */
+typedef enum rs_dbt_type {
+    RS_DBT_INTEGER = 1,
+    RS_DBT_REAL,
+    RS_DBT_TEXT,
+    RS_DBT_BOOLEAN,  /* true / false, any case; the local table holds 1 / 0 */
+    RS_DBT_DATE,     /* YYYY-MM-DD */
+    RS_DBT_TIMESTAMP /* YYYY-MM-DD HH:MM:SS[.ffffff] (a 'T' is read as the blank) */
+} rs_dbt_type;
 
 typedef struct rs_dbt_seed {
     char *name; /* file stem: the local table's name */
@@ -135,7 +147,16 @@ typedef struct rs_dbt_seed {
     char **columns;     /* header names */
     rs_dbt_type *types; /* one per column */
     size_t n_rows;
-    char **cells; /* n_rows * n_columns, row-major; NULL for an empty cell */
+    char **cells; /* n_rows * n_columns, row-major; NULL for an empty cell; timestamps are
+                     normalised to 'YYYY-MM-DD HH:MM:SS[.f]' */
+    /* settings (dbt_project.yml seeds: tree, then the seed's property entry) */
+    char *workspace;         /* +schema; NULL = the connection's target workspace */
+    char *alias;             /* NULL = name */
+    char *column_types_json; /* JSON object column -> type name as written, or NULL */
+    char *tags_json;         /* JSON array, or NULL */
+    char *config_json;       /* other keys (delimiter, quote_columns, ...), or NULL */
+    int enabled;             /* 0 or 1 */
+    char *description;
 } rs_dbt_seed;
 
 typedef struct rs_dbt_project {
@@ -170,6 +191,21 @@ typedef struct rs_dbt_options {
 int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **out, rs_err *err);
 void rs_dbt_free(rs_dbt_project *p);
 
+/* Parse CSV text with fields separated by delimiter (rs_dbt_csv_parse: ','). */
+int rs_dbt_csv_parse_with(const char *path, const char *text, size_t len, char delimiter,
+                          rs_dbt_seed *seed, rs_err *err);
+
+/* dbt's type names (any case): varchar, text, string, char -> TEXT; int, integer, bigint,
+ * smallint -> INTEGER; float, double, real, numeric, decimal, number -> REAL; boolean, bool ->
+ * BOOLEAN; date -> DATE; timestamp, datetime -> TIMESTAMP. A size or precision in parentheses
+ * ("varchar(20)", "numeric(10,2)") is ignored. 1 and *out set, else 0. */
+int rs_dbt_type_parse(const char *name, rs_dbt_type *out);
+/* Does a non-empty cell read as type t (the inference's per-cell test)? */
+int rs_dbt_cell_is(const char *cell, rs_dbt_type t);
+/* Make column `column` of a parsed seed type t (column_types): every non-empty cell must read
+ * as t, else RS_EINVAL "<path> line-less: column 'c' row N: 'v' is not a <type>". */
+int rs_dbt_seed_set_type(rs_dbt_seed *seed, size_t column, rs_dbt_type t, rs_err *err);
+
 /* Parse CSV text (RFC 4180: quotes, "" escapes, CRLF or LF, a leading UTF-8 BOM) into seed's
  * columns, types, rows and cells; `path` only names the file in messages. seed->name and
  * seed->path are left alone. On failure seed's other fields are left empty. */
@@ -178,7 +214,8 @@ int rs_dbt_csv_parse(const char *path, const char *text, size_t len, rs_dbt_seed
 /* Free what rs_dbt_csv_parse and rs_dbt_load put into one seed (the struct itself stays). */
 void rs_dbt_seed_clear(rs_dbt_seed *seed);
 
-/* The SQL type name of a column type: "INTEGER", "REAL", "TEXT". */
+/* The SQL type name of a column type: "INTEGER", "REAL", "TEXT", "BOOLEAN", "DATE",
+ * "TIMESTAMP" (the declared type of the local table's column). */
 const char *rs_dbt_type_name(rs_dbt_type t);
 
 #endif

@@ -6,9 +6,13 @@
  * ends and "" for a quote; a quote inside an unquoted field is taken literally. Every row must
  * have as many fields as the header; header names must be non-empty and distinct.
  *
- * Types, per column, over its non-empty cells: all integers that fit 64 bits and have no
- * leading zero -> INTEGER; all numbers -> REAL; otherwise TEXT (also for a column with no
+ * Types, per column, over its non-empty cells (dbt's inference, written afresh): all integers
+ * that fit 64 bits and have no leading zero -> INTEGER; all numbers -> REAL; all true/false
+ * (any case) -> BOOLEAN; all dates YYYY-MM-DD -> DATE; all dates or timestamps
+ * YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}] -> TIMESTAMP; otherwise TEXT (also for a column with no
  * values at all). Leading zeros are kept as text on purpose: '02134' is a zip code, not 2134.
+ * Timestamp cells are rewritten 'YYYY-MM-DD HH:MM:SS[.f]' (a date alone gets ' 00:00:00'), the
+ * form SQLite's date functions read.
  */
 #include "dbtimport_int.h"
 
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The reader's position and the record being built. */
 typedef struct csv_reader {
@@ -28,6 +33,7 @@ typedef struct csv_reader {
     size_t col_start; /* offset where the current line starts */
     rs_buf field;
     int field_empty; /* the current field had no characters (an empty or "" field) */
+    char delim;      /* the field separator */
 } csv_reader;
 
 static int csv_fail(csv_reader *r, size_t line, size_t column, rs_err *err, const char *what) {
@@ -57,7 +63,7 @@ static int read_quoted(csv_reader *r, rs_err *err) {
                 r->pos++;
                 continue;
             }
-            if (r->pos < r->len && r->text[r->pos] != ',' && r->text[r->pos] != '\n' &&
+            if (r->pos < r->len && r->text[r->pos] != r->delim && r->text[r->pos] != '\n' &&
                 r->text[r->pos] != '\r')
                 return csv_fail(r, r->line, r->pos - r->col_start + 1, err,
                                 "unexpected character after a closing quote");
@@ -94,7 +100,7 @@ static int read_record(csv_reader *r, dbt_strv *fields, int *got, size_t *record
             rc = read_quoted(r, err);
         } else {
             while (
-                r->pos < r->len && r->text[r->pos] != ',' && r->text[r->pos] != '\n' &&
+                r->pos < r->len && r->text[r->pos] != r->delim && r->text[r->pos] != '\n' &&
                 !(r->text[r->pos] == '\r' && (r->pos + 1 == r->len || r->text[r->pos + 1] == '\n')))
                 rs_buf_putc(&r->field, r->text[r->pos++]);
         }
@@ -103,7 +109,7 @@ static int read_record(csv_reader *r, dbt_strv *fields, int *got, size_t *record
         if (r->field.oom)
             return rs_err_set(err, RS_ENOMEM, "out of memory");
         rc = dbt_strv_push(fields, rs_buf_cstr(&r->field), r->field.len, err);
-        if (r->pos < r->len && r->text[r->pos] == ',') {
+        if (r->pos < r->len && r->text[r->pos] == r->delim) {
             r->pos++;
             continue;
         }
@@ -158,24 +164,177 @@ static int is_real(const char *s) {
     return *end == '\0' && isfinite(v);
 }
 
-static void infer_types(rs_dbt_seed *seed) {
-    size_t c, r;
+/* n digits at p, into *value. */
+static int digits(const char *p, int n, int *value) {
+    int i;
 
-    for (c = 0; c < seed->n_columns; c++) {
-        int all_int = 1, all_real = 1, any = 0;
-        for (r = 0; r < seed->n_rows; r++) {
-            const char *cell = seed->cells[r * seed->n_columns + c];
-            if (cell == NULL)
-                continue;
-            any = 1;
-            all_int = all_int && is_integer(cell);
-            all_real = all_real && (all_int || is_real(cell));
-        }
-        seed->types[c] = !any       ? RS_DBT_TEXT
-                         : all_int  ? RS_DBT_INTEGER
-                         : all_real ? RS_DBT_REAL
-                                    : RS_DBT_TEXT;
+    *value = 0;
+    for (i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        *value = *value * 10 + (p[i] - '0');
     }
+    return 1;
+}
+
+/* YYYY-MM-DD, a real day of the Gregorian calendar, at s (10 bytes). */
+static int is_date_prefix(const char *s) {
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, leap;
+
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+        !digits(s + 8, 2, &d) || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return 0;
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+static int is_date(const char *s) {
+    return strlen(s) == 10 && is_date_prefix(s);
+}
+
+/* YYYY-MM-DD[ T]HH:MM:SS[.f{1,9}] */
+static int is_timestamp(const char *s) {
+    int h, mi, sec;
+    size_t frac = 0;
+
+    if (strlen(s) < 19 || !is_date_prefix(s) || (s[10] != ' ' && s[10] != 'T') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 59)
+        return 0;
+    if (s[19] == '\0')
+        return 1;
+    if (s[19] != '.')
+        return 0;
+    for (s += 20; *s >= '0' && *s <= '9'; s++)
+        frac++;
+    return *s == '\0' && frac >= 1 && frac <= 9;
+}
+
+static int is_boolean(const char *s) {
+    return strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0;
+}
+
+int rs_dbt_cell_is(const char *cell, rs_dbt_type t) {
+    switch (t) {
+    case RS_DBT_INTEGER:
+        return is_integer(cell);
+    case RS_DBT_REAL:
+        return is_integer(cell) || is_real(cell);
+    case RS_DBT_BOOLEAN:
+        return is_boolean(cell);
+    case RS_DBT_DATE:
+        return is_date(cell);
+    case RS_DBT_TIMESTAMP:
+        return is_date(cell) || is_timestamp(cell);
+    default:
+        return 1;
+    }
+}
+
+/* Rewrite the timestamp cells of column c as 'YYYY-MM-DD HH:MM:SS[.f]'. */
+static int normalise_timestamps(rs_dbt_seed *seed, size_t c, rs_err *err) {
+    size_t r;
+
+    for (r = 0; r < seed->n_rows; r++) {
+        char **cell = &seed->cells[r * seed->n_columns + c];
+        if (*cell == NULL)
+            continue;
+        if (strlen(*cell) == 10) {
+            char *longer = realloc(*cell, 20);
+            if (longer == NULL)
+                return rs_err_set(err, RS_ENOMEM, "out of memory");
+            memcpy(longer + 10, " 00:00:00", 10);
+            *cell = longer;
+        }
+        (*cell)[10] = ' ';
+    }
+    return RS_OK;
+}
+
+/* The narrowest type every non-empty cell of column c reads as. */
+static rs_dbt_type infer_column(const rs_dbt_seed *seed, size_t c) {
+    static const rs_dbt_type order[] = {RS_DBT_INTEGER, RS_DBT_REAL, RS_DBT_BOOLEAN, RS_DBT_DATE,
+                                        RS_DBT_TIMESTAMP};
+    int fits[5] = {1, 1, 1, 1, 1}, any = 0;
+    size_t r, k;
+
+    for (r = 0; r < seed->n_rows; r++) {
+        const char *cell = seed->cells[r * seed->n_columns + c];
+        if (cell == NULL)
+            continue;
+        any = 1;
+        for (k = 0; k < 5; k++)
+            fits[k] = fits[k] && rs_dbt_cell_is(cell, order[k]);
+    }
+    for (k = 0; any && k < 5; k++)
+        if (fits[k])
+            return order[k];
+    return RS_DBT_TEXT;
+}
+
+static int infer_types(rs_dbt_seed *seed, rs_err *err) {
+    size_t c;
+    int rc = RS_OK;
+
+    for (c = 0; c < seed->n_columns && rc == RS_OK; c++) {
+        seed->types[c] = infer_column(seed, c);
+        if (seed->types[c] == RS_DBT_TIMESTAMP)
+            rc = normalise_timestamps(seed, c, err);
+    }
+    return rc;
+}
+
+int rs_dbt_seed_set_type(rs_dbt_seed *seed, size_t column, rs_dbt_type t, rs_err *err) {
+    size_t r;
+
+    for (r = 0; r < seed->n_rows; r++) {
+        const char *cell = seed->cells[r * seed->n_columns + column];
+        if (cell != NULL && !rs_dbt_cell_is(cell, t))
+            return rs_err_set(err, RS_EINVAL,
+                              "%s: column '%s' row %zu: '%.60s' is not a valid %s (column_types)",
+                              seed->path   ? seed->path
+                              : seed->name ? seed->name
+                                           : "seed",
+                              seed->columns[column], r + 1, cell, rs_dbt_type_name(t));
+    }
+    seed->types[column] = t;
+    return t == RS_DBT_TIMESTAMP ? normalise_timestamps(seed, column, err) : RS_OK;
+}
+
+int rs_dbt_type_parse(const char *name, rs_dbt_type *out) {
+    static const struct {
+        const char *name;
+        rs_dbt_type type;
+    } names[] = {
+        {"varchar", RS_DBT_TEXT},       {"text", RS_DBT_TEXT},
+        {"string", RS_DBT_TEXT},        {"char", RS_DBT_TEXT},
+        {"int", RS_DBT_INTEGER},        {"integer", RS_DBT_INTEGER},
+        {"bigint", RS_DBT_INTEGER},     {"smallint", RS_DBT_INTEGER},
+        {"float", RS_DBT_REAL},         {"double", RS_DBT_REAL},
+        {"real", RS_DBT_REAL},          {"numeric", RS_DBT_REAL},
+        {"decimal", RS_DBT_REAL},       {"number", RS_DBT_REAL},
+        {"boolean", RS_DBT_BOOLEAN},    {"bool", RS_DBT_BOOLEAN},
+        {"date", RS_DBT_DATE},          {"timestamp", RS_DBT_TIMESTAMP},
+        {"datetime", RS_DBT_TIMESTAMP},
+    };
+    size_t len, i;
+
+    if (name == NULL)
+        return 0;
+    while (*name == ' ')
+        name++;
+    len = strcspn(name, "( ");
+    if (name[len] == ' ' && name[len + strspn(name + len, " ")] != '(' &&
+        name[len + strspn(name + len, " ")] != '\0')
+        return 0; /* two words, such as "double precision" */
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strlen(names[i].name) == len && strncasecmp(name, names[i].name, len) == 0) {
+            *out = names[i].type;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int take_header(csv_reader *r, dbt_strv *fields, size_t line, rs_dbt_seed *seed,
@@ -231,7 +390,12 @@ static int take_row(csv_reader *r, dbt_strv *fields, size_t line, rs_dbt_seed *s
 
 int rs_dbt_csv_parse(const char *path, const char *text, size_t len, rs_dbt_seed *seed,
                      rs_err *err) {
-    csv_reader r = {path, text, len, 0, 1, 0, RS_BUF_INIT, 0};
+    return rs_dbt_csv_parse_with(path, text, len, ',', seed, err);
+}
+
+int rs_dbt_csv_parse_with(const char *path, const char *text, size_t len, char delimiter,
+                          rs_dbt_seed *seed, rs_err *err) {
+    csv_reader r = {path, text, len, 0, 1, 0, RS_BUF_INIT, 0, delimiter};
     dbt_strv fields = {0}, cells = {0};
     size_t line;
     int got, rc;
@@ -263,8 +427,10 @@ int rs_dbt_csv_parse(const char *path, const char *text, size_t len, rs_dbt_seed
         rs_dbt_seed_clear(seed);
         return rc;
     }
-    infer_types(seed);
-    return RS_OK;
+    rc = infer_types(seed, err);
+    if (rc != RS_OK)
+        rs_dbt_seed_clear(seed);
+    return rc;
 }
 
 void rs_dbt_seed_clear(rs_dbt_seed *seed) {
@@ -284,5 +450,18 @@ void rs_dbt_seed_clear(rs_dbt_seed *seed) {
 }
 
 const char *rs_dbt_type_name(rs_dbt_type t) {
-    return t == RS_DBT_INTEGER ? "INTEGER" : t == RS_DBT_REAL ? "REAL" : "TEXT";
+    switch (t) {
+    case RS_DBT_INTEGER:
+        return "INTEGER";
+    case RS_DBT_REAL:
+        return "REAL";
+    case RS_DBT_BOOLEAN:
+        return "BOOLEAN";
+    case RS_DBT_DATE:
+        return "DATE";
+    case RS_DBT_TIMESTAMP:
+        return "TIMESTAMP";
+    default:
+        return "TEXT";
+    }
 }

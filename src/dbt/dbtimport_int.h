@@ -105,6 +105,9 @@ typedef struct dbt_loader {
     dbt_config *configs;        /* one per model, parallel to p->models */
     size_t cap_models, cap_configs, cap_sources, cap_tests, cap_vars, cap_seeds, cap_macros;
     dbt_strv warnings;
+    dbt_config *seed_configs; /* one per seed, parallel to p->seeds until they are sorted */
+    size_t cap_seed_configs;
+    int seeds_on; /* seeds are read: property files' seeds: entries apply */
 } dbt_loader;
 
 /* Index of the model called name, or -1. */
@@ -142,5 +145,18 @@ int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err);
  * already found, and sources (dbtimport_props.c). */
 int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size_t len,
                         rs_err *err);
+
+/* dbtimport_props.c: the tests: / data_tests: of an entry and of its columns:, as tests of
+ * `name` (used for seeds; models read theirs in read_model_entry). */
+int dbt_read_entry_tests(dbt_loader *ld, dbt_yaml *y, const char *name, yaml_node_t *entry,
+                         rs_err *err);
+
+/* dbtimport_seeds.c: a seed file found (rel ends in .csv; settings start empty), a property
+ * file's seeds: entries, the CSV read with the seed's settings (last), and the settings'
+ * strings freed. */
+int dbt_seed_add(dbt_loader *ld, const char *rel, rs_err *err);
+int dbt_seed_properties(dbt_loader *ld, dbt_yaml *y, yaml_node_t *root, rs_err *err);
+int dbt_seed_finish(dbt_loader *ld, size_t idx, rs_err *err);
+void dbt_seed_free_settings(rs_dbt_seed *seed);
 
 #endif

@@ -505,34 +505,6 @@ static int read_source_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs
     return rc;
 }
 
-/* ---------------------------------------------------------------- seeds: */
-
-/* A seeds: entry: its tests (on node = the seed's name); its other properties are not read. */
-static int read_seed_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs_err *err) {
-    yaml_node_t *columns = NULL;
-    yaml_node_item_t *item;
-    const char *name, *column;
-    int rc;
-
-    if (entry->type != YAML_MAPPING_NODE)
-        return dbt_yaml_fail(y, entry, err, RS_EINVAL, "a seeds: entry must be a mapping");
-    rc = required_string(y, entry, "name", "a seeds: entry", &name, err);
-    if (rc == RS_OK)
-        rc = read_tests(ld, y, name, NULL, entry, err);
-    if (rc == RS_OK)
-        rc = optional_list(y, entry, "columns", &columns, err);
-    for (item = columns ? columns->data.sequence.items.start : NULL;
-         rc == RS_OK && columns != NULL && item < columns->data.sequence.items.top; item++) {
-        yaml_node_t *col = dbt_yaml_node(y, *item);
-        if (col->type != YAML_MAPPING_NODE)
-            return dbt_yaml_fail(y, col, err, RS_EINVAL, "a columns: entry must be a mapping");
-        rc = required_string(y, col, "name", "a columns: entry", &column, err);
-        if (rc == RS_OK)
-            rc = read_tests(ld, y, name, column, col, err);
-    }
-    return rc;
-}
-
 /* ---------------------------------------------------------------- what is not imported */
 
 /* Top-level keys of a property file that are read, or left alone on purpose because they
@@ -603,7 +575,8 @@ static int warn_unread(dbt_loader *ld, dbt_yaml *y, yaml_node_t *root, rs_err *e
 
 int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size_t len,
                         rs_err *err) {
-    static const char *const sections[] = {"models", "sources", "seeds"};
+    /* seeds: entries are read by dbt_seed_properties (dbtimport_seeds.c), with their tests */
+    static const char *const sections[] = {"models", "sources"};
     yaml_node_t *root, *list;
     yaml_node_item_t *item;
     dbt_yaml y;
@@ -621,16 +594,38 @@ int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size
         rc = dbt_yaml_fail(&y, root, err, RS_EINVAL, "a property file must be a mapping");
     if (rc == RS_OK && root != NULL && root->type == YAML_MAPPING_NODE)
         rc = warn_unread(ld, &y, root, err);
-    for (s = 0; s < 3 && rc == RS_OK && root != NULL; s++) {
+    for (s = 0; s < 2 && rc == RS_OK && root != NULL; s++) {
         rc = optional_list(&y, root, sections[s], &list, err);
         for (item = list ? list->data.sequence.items.start : NULL;
              rc == RS_OK && list != NULL && item < list->data.sequence.items.top; item++) {
             yaml_node_t *entry = dbt_yaml_node(&y, *item);
-            rc = s == 0   ? read_model_entry(ld, &y, entry, err)
-                 : s == 1 ? read_source_entry(ld, &y, entry, err)
-                          : read_seed_entry(ld, &y, entry, err);
+            rc = s == 0 ? read_model_entry(ld, &y, entry, err)
+                        : read_source_entry(ld, &y, entry, err);
         }
     }
+    if (rc == RS_OK && root != NULL && !dbt_yaml_is_null(root))
+        rc = dbt_seed_properties(ld, &y, root, err);
     dbt_yaml_free(&y);
+    return rc;
+}
+
+int dbt_read_entry_tests(dbt_loader *ld, dbt_yaml *y, const char *name, yaml_node_t *entry,
+                         rs_err *err) {
+    yaml_node_t *columns = NULL;
+    yaml_node_item_t *item;
+    const char *column;
+    int rc = read_tests(ld, y, name, NULL, entry, err);
+
+    if (rc == RS_OK)
+        rc = optional_list(y, entry, "columns", &columns, err);
+    for (item = columns ? columns->data.sequence.items.start : NULL;
+         rc == RS_OK && columns != NULL && item < columns->data.sequence.items.top; item++) {
+        yaml_node_t *col = dbt_yaml_node(y, *item);
+        if (col->type != YAML_MAPPING_NODE)
+            return dbt_yaml_fail(y, col, err, RS_EINVAL, "a columns: entry must be a mapping");
+        rc = required_string(y, col, "name", "a columns: entry", &column, err);
+        if (rc == RS_OK)
+            rc = read_tests(ld, y, name, column, col, err);
+    }
     return rc;
 }

@@ -196,7 +196,7 @@ int dbt_check_generic_tests(dbt_loader *ld, rs_err *err) {
 int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
     static const char *const read[] = {
         "name", "profile", "model-paths", "source-paths", "seed-paths", "data-paths", "macro-paths",
-        "test-paths", "snapshot-paths", "analysis-paths", "vars", "models",
+        "test-paths", "snapshot-paths", "analysis-paths", "vars", "models", "seeds",
         /* no effect on what rockset_ext does */
         "version", "config-version", "docs-paths", "asset-paths", "target-path", "log-path",
         "packages-install-path", "clean-targets", "require-dbt-version", "quoting", "query-comment",

@@ -116,6 +116,13 @@ typedef struct rs_project_input {
     const char *run_vars_json; /* a JSON object overriding rockset_vars, or NULL */
     const char *workspace;     /* the session's workspace: the default of every model */
     const char *target_name;   /* target.name */
+    /* rockset_seeds rows (name, workspace, alias, tags_json, enabled, description are read):
+     * each is a node of kind RS_MAT_SEED named for the seed, whose relation is
+     * workspace.alias; ref() may name it, nothing compiles or materializes it. A seed and a
+     * model with one name fail the load ("'x' is both a model (rockset_models) and a seed
+     * (rockset_seeds): ..."). */
+    const rs_model_row *seeds;
+    size_t n_seeds;
 } rs_project_input;
 
 /* A model's effective settings (see the top of this file). */

@@ -59,6 +59,7 @@ typedef struct cmodel {
     char *config_row;
     char *description;
     int enabled_row;
+    int is_seed; /* a rockset_seeds row (compile.h, rs_model_row) */
     /* settings */
     char *config_merged;
     char *workspace;

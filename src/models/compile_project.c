@@ -361,6 +361,25 @@ static int build_graph(rs_project *p, rs_err *err) {
     return rc;
 }
 
+/* A seed and a model may not share a name: ref() could not tell them apart. */
+static int check_seed_names(const rs_project_input *in, rs_err *err) {
+    size_t i, j;
+
+    for (i = 0; i < in->n_seeds; i++) {
+        if (in->seeds[i].name == NULL)
+            continue;
+        for (j = 0; j < in->n_models; j++) {
+            if (in->models[j].name != NULL && strcmp(in->seeds[i].name, in->models[j].name) == 0)
+                return rs_err_set(err, RS_EINVAL,
+                                  "'%s' is both a model (rockset_models) and a seed "
+                                  "(rockset_seeds): ref('%s') cannot tell them apart; rename one "
+                                  "of them",
+                                  in->seeds[i].name, in->seeds[i].name);
+        }
+    }
+    return RS_OK;
+}
+
 /* Copy the rows and give each model its row-level names (what {{ this }} means while its
  * template is read in parse mode). */
 static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
@@ -368,15 +387,19 @@ static int copy_models(rs_project *p, const rs_project_input *in, rs_err *err) {
     int rc = RS_OK;
     rs_err ignored;
 
-    p->models = calloc(in->n_models ? in->n_models : 1, sizeof(*p->models));
+    p->models = calloc(in->n_models + in->n_seeds + 1, sizeof(*p->models));
     if (p->models == NULL)
         return oom(err);
-    for (i = 0; rc == RS_OK && i < in->n_models; i++) {
+    for (i = 0; rc == RS_OK && i < in->n_models + in->n_seeds; i++) {
         cmodel *m = &p->models[i];
+        const rs_model_row *row = i < in->n_models ? &in->models[i] : &in->seeds[i - in->n_models];
         p->n_models++;
-        if (in->models[i].name == NULL || in->models[i].name[0] == '\0')
-            return rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
-        rc = copy_model_row(m, &in->models[i], err);
+        m->is_seed = i >= in->n_models;
+        if (row->name == NULL || row->name[0] == '\0')
+            return m->is_seed
+                       ? rs_err_set(err, RS_EINVAL, "seed #%zu has no name", i - in->n_models + 1)
+                       : rs_err_set(err, RS_EINVAL, "model #%zu has no name", i + 1);
+        rc = copy_model_row(m, row, err);
         if (rc == RS_OK && rs_mat_kind_parse(m->materialized_row ? m->materialized_row : "view",
                                              &m->info.kind, &ignored) != RS_OK)
             m->info.kind = RS_MAT_VIEW;
@@ -428,12 +451,16 @@ int rs_project_load(const rs_project_input *in, rs_project **out, rs_err *err) {
     if (rc == RS_OK)
         rc = load_macros(p, in, err);
     if (rc == RS_OK)
+        rc = check_seed_names(in, err);
+    if (rc == RS_OK)
         rc = copy_models(p, in, err);
     /* A model its row disables is not read at all, so a broken template there harms nothing;
      * an enabled model that cannot be read fails alone (compile_isolate.c). */
     for (i = 0; rc == RS_OK && i < p->n_models; i++) {
         if (p->models[i].info.enabled)
             rc = compile_load_model(p, &p->models[i], err);
+        if (p->models[i].is_seed)
+            p->models[i].info.kind = RS_MAT_SEED; /* its (empty) template set no kind */
     }
     if (rc == RS_OK)
         rc = compile_check_refs(p, err);

@@ -9,13 +9,13 @@
 #include <strings.h>
 #include <time.h>
 
-static const char *const kind_names[] = {"view", "table", "incremental", "ephemeral",
-                                         "query_lambda"};
+static const char *const kind_names[] = {"view",      "table",        "incremental",
+                                         "ephemeral", "query_lambda", "seed"};
 
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err) {
     size_t i;
 
-    for (i = 0; text != NULL && i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+    for (i = 0; text != NULL && i <= (size_t)RS_MAT_QUERY_LAMBDA; i++) {
         if (strcmp(text, kind_names[i]) == 0) {
             *out = (rs_mat_kind)i;
             return RS_OK;
@@ -903,6 +903,10 @@ static int build_once(rs_api *api, const rs_mat_job *job, int *version_sent, int
         break;
     case RS_MAT_INCREMENTAL:
         rc = build_incremental(api, job, full_tried, out, err);
+        break;
+    case RS_MAT_SEED:
+        rc = rs_err_set(err, RS_EINVAL,
+                        "'%s' is a seed: rockset_seed() or rockset_build() loads it", job->model);
         break;
     default:
         rc = build_lambda(api, job, version_sent, out, err);

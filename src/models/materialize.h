@@ -73,11 +73,14 @@ typedef enum rs_mat_kind {
     RS_MAT_TABLE,
     RS_MAT_INCREMENTAL,
     RS_MAT_EPHEMERAL,
-    RS_MAT_QUERY_LAMBDA
+    RS_MAT_QUERY_LAMBDA,
+    RS_MAT_SEED /* a dbt seed (rockset_seeds): a graph node ref() can name; rockset_seed and
+                   rockset_build fill it, rs_materialize refuses it */
 } rs_mat_kind;
 
 /* "view", "table", "incremental", "ephemeral", "query_lambda" -> kind: RS_OK, else RS_EINVAL
- * "unknown materialization 'x' (use view, table, incremental, ephemeral or query_lambda)". */
+ * "unknown materialization 'x' (use view, table, incremental, ephemeral or query_lambda)".
+ * "seed" is not parsed: only a rockset_seeds row makes a seed. rs_mat_kind_name names it. */
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err);
 const char *rs_mat_kind_name(rs_mat_kind kind);
 

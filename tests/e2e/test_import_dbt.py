@@ -125,7 +125,7 @@ def check_other_rows(db):
     ])
     check_eq("seed_orders_types", rows(db, "SELECT group_concat(name || ' ' || type, ', ') "
                                            "FROM pragma_table_info('raw_orders')"),
-             [("id INTEGER, user_id INTEGER, order_date TEXT, status TEXT, amount REAL",)])
+             [("id INTEGER, user_id INTEGER, order_date DATE, status TEXT, amount REAL",)])
     check_eq("seed_orders_values", rows(db, "SELECT amount, typeof(amount) FROM raw_orders "
                                             "WHERE id IN (1, 2) ORDER BY id"),
              [(10.5, "real"), (20.0, "real")])
@@ -205,7 +205,8 @@ def test_errors(scratch):
     db.execute("CREATE TABLE raw_orders (order_id INTEGER, note TEXT)")
     check_eq("error_seed_table_conflict", error_of(db, "SELECT rockset_import_dbt(?)", PROJECT),
              "rockset_import_dbt: seeds/raw_orders.csv: table 'raw_orders' exists with other "
-             "columns (order_id, note); the seed has (id, user_id, order_date, status, amount): "
+             "columns (order_id INTEGER, note TEXT); the seed has (id INTEGER, user_id INTEGER, "
+             "order_date DATE, status TEXT, amount REAL): "
              "drop or rename the table first")
     check_eq("error_rolls_back_everything", rows(db, "SELECT name FROM sqlite_schema"),
              [("raw_orders",)])

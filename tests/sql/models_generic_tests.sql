@@ -53,6 +53,7 @@ SELECT name, sql FROM rockset_tests WHERE test = 'singular' ORDER BY id;
 SELECT package, name, kind FROM rockset_macros ORDER BY package, name, kind;
 
 .print -- case: run_then_test_everything
+SELECT json_extract(rockset_seed(), '$.success');
 WITH r(s) AS (SELECT rockset_run())
 SELECT json_extract(s, '$.selected'), json_extract(s, '$.success'), json_extract(s, '$.error') FROM r;
 SELECT rockset_test();

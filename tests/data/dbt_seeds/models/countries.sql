@@ -1,0 +1,1 @@
+SELECT code, name FROM {{ ref('country_codes') }}

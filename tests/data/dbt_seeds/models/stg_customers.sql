@@ -1,0 +1,1 @@
+SELECT id AS customer_id, name, active FROM {{ ref('raw_customers') }}
