@@ -580,7 +580,7 @@ static void test_tests_and_skipped(void) {
 
     put_file(dir, "dbt_project.yml",
              "name: ts\non-run-end: [\"select 1\"]\nsnapshots: {}\n"
-             "seeds:\n  ts: {+quote_columns: true}\n");
+             "tests:\n  ts: {+severity: warn}\n");
     put_file(dir, "models/m.sql", "SELECT 1 AS id\n");
     put_file(dir, "models/p.yml",
              "version: 2\nmodels:\n  - name: m\n    tests:\n"
@@ -621,7 +621,7 @@ static void test_tests_and_skipped(void) {
         CHECK_STR("ts_warn_hook", p->warnings[0],
                   "dbt_project.yml line 2 column 1: 'on-run-end' hooks are not supported; skipped");
         CHECK_STR("ts_warn_project_key", p->warnings[1],
-                  "dbt_project.yml line 4 column 1: 'seeds' is not read by rockset_import_dbt; "
+                  "dbt_project.yml line 4 column 1: 'tests' is not read by rockset_import_dbt; "
                   "skipped");
         CHECK_STR("ts_warn_unit_test", p->warnings[2],
                   "models/p.yml line 12 column 5: unit test 'u1' is not supported by rockset_ext; "

