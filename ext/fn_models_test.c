@@ -645,9 +645,10 @@ static int call_names(const test_row *t, rs_buf *json) {
     return rs_buf_putc(json, '}');
 }
 
-/* SELECT COUNT(*) over the failing rows that sql selects. */
-static int put_count_query(rs_buf *q, const char *sql) {
-    rs_buf_puts(q, "SELECT COUNT(*) AS failures FROM (\n");
+/* SELECT COUNT(*) over the failing rows that sql selects, or the test's own fail_calc (dbt's
+ * config: dbt_utils.equal_rowcount counts SUM(diff_count), not rows). */
+static int put_count_query(rs_buf *q, const char *sql, const char *fail_calc) {
+    rs_buf_printf(q, "SELECT %s AS failures FROM (\n", fail_calc ? fail_calc : "COUNT(*)");
     rs_compile_trim_sql(q, sql);
     return rs_buf_puts(q, "\n) AS dbt_internal_test");
 }
@@ -658,7 +659,7 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
                            rs_err *err) {
     rs_buf call = RS_BUF_INIT, names_json = RS_BUF_INIT, model = RS_BUF_INIT;
     rs_render_names names;
-    char pkg[128], macro[300], *sql = NULL;
+    char pkg[128], macro[300], *sql = NULL, *fail_calc = NULL;
     int rc = RS_OK;
 
     if (generic_macro(t->test, pkg, macro, sizeof(pkg)) != 0)
@@ -686,11 +687,13 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
     names.model_schema = tg->schema;
     names.model_name = tg->name;
     names.names_json = rs_buf_cstr(&names_json);
+    names.fail_calc = &fail_calc;
     if (rc == RS_OK)
         rc = rs_project_render_text(p, label, rs_buf_cstr(&call), &names, &sql, refs, n_refs, err);
     if (rc == RS_OK)
-        put_count_query(q, sql);
+        put_count_query(q, sql, fail_calc);
     free(sql);
+    free(fail_calc);
     rs_buf_free(&call);
     rs_buf_free(&names_json);
     rs_buf_free(&model);
@@ -700,15 +703,18 @@ static int compile_generic(rs_project *p, const test_row *t, const char *label,
 /* The query of a singular test: its SQL rendered, counted. */
 static int compile_singular(rs_project *p, const test_row *t, const char *label, rs_buf *q,
                             char ***refs, size_t *n_refs, rs_err *err) {
-    char *sql = NULL;
+    rs_render_names names = {NULL, NULL, NULL, NULL, NULL};
+    char *sql = NULL, *fail_calc = NULL;
     int rc;
 
     if (t->sql == NULL)
         return rs_err_set(err, RS_EINVAL, "rockset_test: singular test '%s' has no sql", label);
-    rc = rs_project_render_text(p, label, t->sql, NULL, &sql, refs, n_refs, err);
+    names.fail_calc = &fail_calc;
+    rc = rs_project_render_text(p, label, t->sql, &names, &sql, refs, n_refs, err);
     if (rc == RS_OK)
-        put_count_query(q, sql);
+        put_count_query(q, sql, fail_calc);
     free(sql);
+    free(fail_calc);
     return rc;
 }
 

@@ -607,6 +607,12 @@ int rs_project_render_text(rs_project *p, const char *label, const char *text,
         rc = put_ctes(p, NULL, res.text, h.ephs, h.n_ephs, sql, err);
     if (rc == RS_OK)
         take_refs(&res, refs, n_refs);
+    if (rc == RS_OK && names != NULL && names->fail_calc != NULL) {
+        const char *calc = rs_tpl_value_str(rs_tpl_dict_get(&res.config, "fail_calc"), NULL);
+        *names->fail_calc = calc != NULL ? strdup(calc) : NULL;
+        if (calc != NULL && *names->fail_calc == NULL)
+            rc = oom(err);
+    }
     rs_tpl_result_free(&res);
     rs_template_free(tpl);
     free(h.ephs);

@@ -206,6 +206,8 @@ typedef struct rs_render_names {
     const char *model_schema; /* model.schema, model.workspace */
     const char *model_name;   /* model.name, model.identifier */
     const char *names_json;   /* a JSON object whose members are names too, or NULL */
+    char **fail_calc;         /* not NULL: gets the render's config(fail_calc=...), malloc'd, or
+                                 NULL when it set none (dbt: what a test's failures are) */
 } rs_render_names;
 
 /* Render a template that belongs to no model - a singular test, or the call of a generic test

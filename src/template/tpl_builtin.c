@@ -137,6 +137,72 @@ static int fn_config(tpl_run *run, const tpl_node *call, const rs_tpl_args *args
     return rs_tpl_string(out, "", 0) == RS_OK ? RS_OK : nomem(run);
 }
 
+/* set(items): the distinct items, as a list; sorted when they are all strings, so that two sets
+ * compare equal with == whatever their order (dbt_utils' equality test compares column sets). */
+static int fn_set(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl_value *out) {
+    const rs_tpl_value *in = args->n_pos == 1 ? &args->pos[0] : NULL;
+    size_t i, j, n, all_strings = 1;
+    int rc;
+
+    if (in == NULL || args->n_kw != 0 || in->type != RS_TPL_LIST)
+        return tpl_run_error(run, call, RS_EINVAL, "set() takes one list");
+    rc = rs_tpl_list(out) == RS_OK ? RS_OK : nomem(run);
+    for (i = 0; rc == RS_OK && i < rs_tpl_value_len(in); i++) {
+        const rs_tpl_value *item = rs_tpl_list_get(in, i);
+        int seen = 0;
+        for (j = 0; j < rs_tpl_value_len(out) && !seen; j++)
+            seen = tpl_values_equal(item, rs_tpl_list_get(out, j));
+        all_strings &= item->type == RS_TPL_STRING;
+        if (!seen && rs_tpl_list_append(out, rs_tpl_value_copy(item)) != RS_OK)
+            rc = nomem(run);
+    }
+    n = rs_tpl_value_len(out);
+    for (i = 1; rc == RS_OK && all_strings && i < n; i++) { /* insertion sort in place */
+        for (j = i; j > 0; j--) {
+            rs_tpl_value *a = (rs_tpl_value *)rs_tpl_list_get(out, j - 1);
+            rs_tpl_value *b = (rs_tpl_value *)rs_tpl_list_get(out, j), tmp;
+            if (strcmp(rs_tpl_value_str(a, NULL), rs_tpl_value_str(b, NULL)) <= 0)
+                break;
+            tmp = *a;
+            *a = *b;
+            *b = tmp;
+        }
+    }
+    if (rc != RS_OK)
+        rs_tpl_value_free(out);
+    return rc;
+}
+
+/* zip(a, b, ...): lists of the items at the same position, as long as the shortest list. */
+static int fn_zip(tpl_run *run, const tpl_node *call, const rs_tpl_args *args, rs_tpl_value *out) {
+    size_t i, k, n = (size_t)-1;
+    int rc;
+
+    for (k = 0; k < args->n_pos; k++) {
+        if (args->pos[k].type != RS_TPL_LIST)
+            return tpl_run_error(run, call, RS_EINVAL, "zip() takes lists");
+        n = rs_tpl_value_len(&args->pos[k]) < n ? rs_tpl_value_len(&args->pos[k]) : n;
+    }
+    if (args->n_pos == 0 || args->n_kw != 0)
+        return tpl_run_error(run, call, RS_EINVAL, "zip() takes lists");
+    rc = rs_tpl_list(out) == RS_OK ? RS_OK : nomem(run);
+    for (i = 0; rc == RS_OK && i < n; i++) {
+        rs_tpl_value tuple;
+        rc = rs_tpl_list(&tuple) == RS_OK ? RS_OK : nomem(run);
+        for (k = 0; rc == RS_OK && k < args->n_pos; k++)
+            if (rs_tpl_list_append(&tuple, rs_tpl_value_copy(rs_tpl_list_get(&args->pos[k], i))) !=
+                RS_OK)
+                rc = nomem(run);
+        if (rc == RS_OK && rs_tpl_list_append(out, tuple) != RS_OK)
+            rc = nomem(run);
+        else if (rc != RS_OK)
+            rs_tpl_value_free(&tuple);
+    }
+    if (rc != RS_OK)
+        rs_tpl_value_free(out);
+    return rc;
+}
+
 static int fn_range(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                     rs_tpl_value *out) {
     long long v[3] = {0, 0, 1}, count, i;
@@ -322,6 +388,15 @@ int tpl_call(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
         return fn_namespace(run, call, args, out);
     if (strcmp(name, "range") == 0)
         return fn_range(run, call, args, out);
+    if (strcmp(name, "set") == 0)
+        return fn_set(run, call, args, out);
+    if (strcmp(name, "zip") == 0)
+        return fn_zip(run, call, args, out);
+    if (strcmp(name, "should_store_failures") == 0) {
+        /* dbt's: whether a test keeps its failing rows; tests here never do */
+        *out = rs_tpl_bool(0);
+        return RS_OK;
+    }
     if (run->mode == TPL_MODE_COLLECT && (strcmp(name, "ref") == 0 || strcmp(name, "source") == 0 ||
                                           strcmp(name, "is_incremental") == 0))
         return fn_collect(run, call, args, out);

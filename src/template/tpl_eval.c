@@ -132,6 +132,45 @@ void tpl_frame_free(tpl_frame *f) {
     f->n = f->cap = 0;
 }
 
+/* Whether the tree under n assigns name ({% set name %}, a loop variable): such a name that is
+ * not set yet (a {% set %} in a branch not taken) is undefined, as in dbt, rather than unknown. */
+static int assigned_in(const tpl_node *n, const char *name) {
+    size_t i;
+
+    if (n == NULL)
+        return 0;
+    if ((n->kind == N_SET || n->kind == N_SETBLOCK || n->kind == N_FOR) && n->str != NULL &&
+        strcmp(n->str, name) == 0)
+        return 1;
+    if (n->kind == N_SET || n->kind == N_FOR) {
+        for (i = 0; i < n->n_kids; i++) {
+            if (n->kids[i]->kind == N_NAME && strcmp(n->kids[i]->str, name) == 0)
+                return 1;
+        }
+    }
+    if (assigned_in(n->a, name) || assigned_in(n->b, name) || assigned_in(n->c, name))
+        return 1;
+    for (i = 0; i < n->n_body; i++) {
+        if (assigned_in(n->body[i], name))
+            return 1;
+    }
+    for (i = 0; i < n->n_kids; i++) {
+        if (n->kids[i]->kind != N_NAME && assigned_in(n->kids[i], name))
+            return 1;
+    }
+    return 0;
+}
+
+static int assigned_in_template(const rs_template *t, const char *name) {
+    size_t i;
+
+    for (i = 0; t != NULL && i < t->n_body; i++) {
+        if (assigned_in(t->body[i], name))
+            return 1;
+    }
+    return 0;
+}
+
 static int lookup_name(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_value *out) {
     const rs_tpl_value *local = frame_find(run->frame, n->str);
     rs_err herr;
@@ -154,7 +193,7 @@ static int lookup_name(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_val
         *out = rs_tpl_bool(run->mode == TPL_MODE_RENDER);
         return RS_OK;
     }
-    if (tolerant || run->mode == TPL_MODE_COLLECT) {
+    if (tolerant || run->mode == TPL_MODE_COLLECT || assigned_in_template(run->t, n->str)) {
         *out = rs_tpl_none();
         out->type = RS_TPL_UNDEFINED;
         return RS_OK;
@@ -188,6 +227,28 @@ static int eval_attr(tpl_run *run, const tpl_node *n, int tolerant, rs_tpl_value
     return rc;
 }
 
+static size_t *char_offsets(const char *s, size_t len, size_t *count);
+
+/* s[i]: the i-th character (negative from the end), as Python indexes a string. */
+static int string_char_at(tpl_run *run, const tpl_node *n, const rs_tpl_value *s, long long i,
+                          rs_tpl_value *out) {
+    size_t len = 0, count = 0;
+    const char *text = rs_tpl_value_str(s, &len);
+    size_t *offs = char_offsets(text, len, &count);
+    long long at = i < 0 ? i + (long long)count : i;
+    int rc;
+
+    if (offs == NULL)
+        return nomem(run);
+    if (at < 0 || at >= (long long)count)
+        rc = tpl_run_error(run, n, RS_EINVAL, "string index %lld out of range", i);
+    else
+        rc = rs_tpl_string(out, text + offs[at], offs[at + 1] - offs[at]) == RS_OK ? RS_OK
+                                                                                   : nomem(run);
+    free(offs);
+    return rc;
+}
+
 static int eval_index(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
     rs_tpl_value base = rs_tpl_none(), key = rs_tpl_none();
     const rs_tpl_value *found = NULL;
@@ -206,6 +267,9 @@ static int eval_index(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
             goto done;
         }
         found = rs_tpl_list_get(&base, (size_t)i);
+    } else if (base.type == RS_TPL_STRING && key.type == RS_TPL_INT) {
+        rc = string_char_at(run, n, &base, key.u.i, out);
+        goto done;
     } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_INT) {
         /* a query result's columns or row, read by position as agate allows: cols[0] */
         long long len = (long long)rs_tpl_value_len(&base), i = key.u.i < 0 ? key.u.i + len : key.u.i;

@@ -52,3 +52,8 @@ SELECT rockset_compile('bad_columns');
 SELECT rockset_compile('bad_query');
 SELECT rockset_compile('bad_adapter');
 SELECT rockset_compile('bad_statement');
+.print -- case: generic_test_with_fail_calc
+SELECT rockset_test();
+SELECT model, status, rows_affected, message FROM rockset_run_results
+ WHERE kind = 'test' ORDER BY model;
+SELECT compiled_sql FROM rockset_run_results WHERE model = 'base_vs_other';

@@ -510,7 +510,7 @@ static void test_render_text(void) {
     };
     rs_render_names names = {"(SELECT * FROM analytics.a WHERE id > 0) AS dbt_subquery",
                              "analytics", "a",
-                             "{\"column_name\": \"id\", \"__rs_args\": {\"n\": 3}}"};
+                             "{\"column_name\": \"id\", \"__rs_args\": {\"n\": 3}}", NULL};
     char *sql = NULL, **refs = NULL;
     size_t n_refs = 0, i;
     rs_project *p;

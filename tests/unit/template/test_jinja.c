@@ -319,7 +319,36 @@ static void test_adapter_relations(void) {
       "{'k': [2]}[5]");
 }
 
+/* modules.re / modules.datetime, set(), zip(), a name set only in a branch not taken. */
+static void test_modules_and_builtins(void) {
+    T("re_sub",
+      "{{ modules.re.sub('[ -]+', '_', 'a b--c') }}|{{ modules.re.sub('^[0-9]', '_1', '1abc') }}|"
+      "{{ modules.re.sub('(a)(b)', '\\\\2\\\\1', 'abab', count=1) }}|{{ modules.re.sub('x*', '-', 'abc') }}",
+      "a_b_c|_1abc|baab|-a-b-c-");
+    T("re_find",
+      "{{ modules.re.findall('\\\\d+', 'a1b22c333') }}|{{ modules.re.match('ab', 'abc') }}|"
+      "{{ modules.re.match('bc', 'abc') }}|{{ modules.re.search('b(c)', 'abc') }}|"
+      "{{ modules.re.escape('a.b*c') }}|{{ modules.re.sub('A', 'x', 'aA', flags=2) }}",
+      "['1', '22', '333']|ab|None|bc|a\\.b\\*c|xx");
+    T("datetime", "{{ modules.datetime.datetime.now().strftime('%Y-%m') | length }}|"
+      "{{ modules.datetime.date.today() | string | length }}", "7|10");
+    T("err_re_lazy", "{{ modules.re.sub('a+?', '', 'aa') }}",
+      "ERR: model 'm' line 1 column 15: modules.re: '+?' in pattern 'a+?' is not supported "
+      "(patterns are POSIX extended regular expressions)");
+    T("err_modules_other", "{{ modules.itertools.chain() }}",
+      "ERR: model 'm' line 1 column 22: modules: only re (sub, findall, search, match, escape), "
+      "datetime.datetime.now() / utcnow() and datetime.date.today() are offered");
+    T("set_zip", "{{ set(['b', 'a', 'b']) }}{{ set([2, 1, 2]) }}{{ zip([1, 2, 3], ['x', 'y']) }}",
+      "['a', 'b'][2, 1][[1, 'x'], [2, 'y']]");
+    T("string_index", "{{ 'abc'[0] }}{{ 'h\xc3\xa9'[-1] }}", "a\xc3\xa9");
+    T("set_in_branch_not_taken", "{% if false %}{% set x = 1 %}{% endif %}[{{ x }}]", "[]");
+    T("err_typo_still_unknown", "{% set x = 1 %}{{ y }}",
+      "ERR: model 'm' line 1 column 19: unknown name 'y'");
+    T("err_string_index", "{{ 'ab'[5] }}", "ERR: model 'm' line 1 column 8: string index 5 out of range");
+}
+
 int main(void) {
+    test_modules_and_builtins();
     test_adapter_relations();
     test_slices_power_spread();
     test_string_methods();

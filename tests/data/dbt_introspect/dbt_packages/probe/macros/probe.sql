@@ -42,3 +42,13 @@ SELECT '{{ r.identifier }}' AS src{% for c in all_cols %}, {{ c if c in cols_by_
 {% macro wrap() -%}
   {{ varargs | join(kwargs.get('sep', ',')) }}{{ kwargs.get('tail', '') }}
 {%- endmacro %}
+
+{% test row_delta(model, compare_model) %}
+{{ config(fail_calc='SUM(COALESCE(diff, 0))') }}
+{%- set cols = [] -%}
+{%- if kwargs.get('note') %}{% set label = kwargs['note'] %}{% endif -%}
+SELECT ABS(a.n - b.n) AS diff, '{{ label }}' AS label, '{{ set(['b', 'a', 'b']) | join }}' AS s,
+  '{{ zip([1, 2], ['x', 'y']) | map('join', '') | join(',') }}' AS z,
+  '{{ 'abc'[0] }}{{ 'abc'[-1] }}' AS ends, {{ should_store_failures() }} AS stored
+FROM (SELECT COUNT(*) AS n FROM {{ model }}) a CROSS JOIN (SELECT COUNT(*) AS n FROM {{ compare_model }}) b
+{% endtest %}
