@@ -47,8 +47,10 @@ SQLITE_EXTENSION_INIT3
 #include <string.h>
 
 typedef struct import_opts {
-    int replace; /* empty the model tables first */
-    int seeds;   /* load seeds */
+    int replace;     /* empty the model tables first */
+    int seeds;       /* load seeds */
+    char *vars_json; /* "vars": a JSON object that wins over the project's vars: (dbt's
+                        --vars) while the YAML is rendered; malloc'd, or NULL */
 } import_opts;
 
 /* One option's value: JSON true/false, or the numbers 1/0 (what json_object(..., 1) gives). */
@@ -70,6 +72,7 @@ static int parse_options(const char *text, import_opts *opts, rs_err *err) {
 
     opts->replace = 0;
     opts->seeds = 1;
+    opts->vars_json = NULL;
     if (text == NULL)
         return RS_OK;
     /* length + 1: the NUL is part of the buffer, so "nothing after the value" can be checked */
@@ -81,13 +84,23 @@ static int parse_options(const char *text, import_opts *opts, rs_err *err) {
                           "'{\"seeds\": false, \"replace\": true}'");
     }
     cJSON_ArrayForEach(item, root) {
+        if (strcmp(item->string, "vars") == 0) {
+            if (!cJSON_IsObject(item) || opts->vars_json != NULL ||
+                (opts->vars_json = cJSON_PrintUnformatted(item)) == NULL) {
+                rc = rs_err_set(err, RS_EINVAL,
+                                "rockset_import_dbt: option 'vars' must be a JSON object, "
+                                "such as {\"seed_name\": \"added\"}");
+                break;
+            }
+            continue;
+        }
         int *slot = strcmp(item->string, "replace") == 0 ? &opts->replace
                     : strcmp(item->string, "seeds") == 0 ? &opts->seeds
                                                          : NULL;
         if (slot == NULL) {
             rc = rs_err_set(err, RS_EINVAL,
                             "rockset_import_dbt: unknown option '%.100s' (valid options: "
-                            "replace, seeds)",
+                            "replace, seeds, vars)",
                             item->string);
             break;
         }
@@ -497,6 +510,7 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rs_err err;
 
     rs_err_clear(&err);
+    opts.vars_json = NULL;
     if (dir == NULL || *dir == '\0') {
         sqlite3_result_error(
             ctx, "rockset_import_dbt: the project folder must not be NULL or empty", -1);
@@ -509,6 +523,7 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     load_opts.target_name = models_target_name(conn);
     load_opts.target_schema = conn->cfg.workspace;
     load_opts.threads = conn->cfg.threads;
+    load_opts.vars_json = opts.vars_json;
     if (rs_dbt_load(dir, &load_opts, &p, &err) != RS_OK) {
         rs_err_prefix(&err, "rockset_import_dbt: ");
         goto fail;
@@ -517,10 +532,12 @@ static void fn_import_dbt(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         goto fail;
     put_summary(p, &out);
     rs_dbt_free(p);
+    free(opts.vars_json);
     rs_sqlerr_result_json(ctx, &out);
     return;
 fail:
     rs_dbt_free(p);
+    free(opts.vars_json);
     rs_sqlerr_result(ctx, &err);
 }
 

@@ -185,6 +185,9 @@ typedef struct rs_dbt_options {
     const char *target_name;
     const char *target_schema;
     int threads;
+    /* a JSON object of vars that win over dbt_project.yml's vars: in the YAML's templates
+     * (dbt's --vars), or NULL */
+    const char *vars_json;
 } rs_dbt_options;
 
 /* Read the project in dir (opts NULL = defaults: seeds on). */

@@ -18,6 +18,7 @@
  *    not set (give a default or add it to vars: in dbt_project.yml)"
  */
 #include "dbtimport_int.h"
+#include "jsonscan.h"
 #include "template/template.h"
 
 #include <stdio.h>
@@ -83,6 +84,12 @@ static int call_var(render_host *h, const rs_tpl_args *args, rs_tpl_value *out, 
 
     if (rc == RS_OK)
         rc = rs_tpl_args_string(args, 0, "var", &name, err);
+    if (rc == RS_OK && h->ld->opts != NULL && h->ld->opts->vars_json != NULL) {
+        /* the import's own vars (dbt's --vars) win over the project's */
+        rs_jsonscan_span all = rs_jsonscan_cstr(h->ld->opts->vars_json), v;
+        if (rs_jsonscan_get(all, name, &v) == 1)
+            return rs_tpl_value_from_json(v.ptr, v.len, out, err);
+    }
     for (i = 0; rc == RS_OK && i < h->ld->p->n_vars; i++) {
         if (strcmp(h->ld->p->vars[i].name, name) == 0) {
             json = h->ld->p->vars[i].value_json;

@@ -212,7 +212,7 @@ def test_errors(scratch):
              [("raw_orders",)])
     check_eq("error_unknown_option", error_of(db, "SELECT rockset_import_dbt(?, ?)", PROJECT,
                                               '{"seed": false}'),
-             "rockset_import_dbt: unknown option 'seed' (valid options: replace, seeds)")
+             "rockset_import_dbt: unknown option 'seed' (valid options: replace, seeds, vars)")
     check_eq("error_bad_options", error_of(db, "SELECT rockset_import_dbt(?, 'yes')", PROJECT),
              "rockset_import_dbt: options must be a JSON object such as "
              "'{\"seeds\": false, \"replace\": true}'")

@@ -1,0 +1,2 @@
+{{ config(materialized=var("materialized_var", "table")) }}
+select * from {{ source('raw', 'seed') }}
