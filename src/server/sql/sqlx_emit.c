@@ -38,9 +38,14 @@
 #define TRUE_BLOB      "X'74727565'"
 #define FALSE_BLOB     "X'66616C7365'"
 
+typedef struct scope scope;
+
 typedef struct binding {
     const char *name; /* Rockset name: alias, collection name, or NULL */
     int rel;          /* SQLite alias r<rel> */
+    /* derived: where its SELECT * looks through to name what it supplies (derived_supplies) */
+    sqlx_emit_ctx *ectx;
+    scope *where;
     /* what it supplies to unqualified fields (name resolution): */
     const sqlx_select *derived; /* CTE, subquery, view: its output names */
     const sqlx_from *unnest;    /* UNNEST: its names */
@@ -214,16 +219,71 @@ typedef enum { SUPPLY_NO = 0, SUPPLY_MAY, SUPPLY_YES } supply;
 
 static const sqlx_select *leftmost_core(const sqlx_select *s);
 
-/* A derived relation supplies exactly its output names; a '*' item may supply anything. */
-static supply derived_supplies(const sqlx_select *sel, const char *field) {
+static supply unnest_supplies(const sqlx_from *u, const char *field);
+static const cte_binding *find_cte(scope *sc, const char *name);
+static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sel,
+                               const char *field, int depth);
+
+/* What a FROM subtree supplies to a SELECT * over it: a collection as its documents say (a
+ * field no live document has is not supplied), a CTE or subquery as its own items, a join as
+ * its sides together. Without a way to know: may. */
+static supply from_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, const char *field,
+                            int depth) {
+    if (ctx == NULL || f == NULL || depth > 8)
+        return SUPPLY_MAY;
+    if (f->kind == F_SUBQUERY && f->sub != NULL)
+        return derived_supplies(ctx, sc, f->sub, field, depth + 1);
+    if (f->kind == F_UNNEST)
+        return unnest_supplies(f, field);
+    if (f->kind == F_JOIN) {
+        supply l = from_supplies(ctx, sc, f->left, field, depth + 1);
+        supply r = from_supplies(ctx, sc, f->right, field, depth + 1);
+        return l == SUPPLY_YES || r == SUPPLY_YES ? SUPPLY_YES
+               : l == SUPPLY_MAY || r == SUPPLY_MAY ? SUPPLY_MAY
+                                                    : SUPPLY_NO;
+    }
+    if (f->kind != F_TABLE || f->name == NULL || f->name_param != NULL)
+        return SUPPLY_MAY;
+    const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
+    if (cte != NULL)
+        return derived_supplies(ctx, sc, cte->sel, field, depth + 1);
+    sqlx_relation rel;
+    supply answer = SUPPLY_MAY;
+    rs_err ignored; /* a name that does not resolve fails later, where it is emitted */
+    memset(&rel, 0, sizeof rel);
+    rs_err_clear(&ignored);
+    if (ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, &ignored) == 0 &&
+        rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
+        int has = rel.has_field(rel.has_field_ctx, rel.table, field);
+        answer = has > 0 ? SUPPLY_YES : has == 0 ? SUPPLY_NO : SUPPLY_MAY;
+    }
+    free(rel.view_sql);
+    return answer;
+}
+
+/* A derived relation supplies exactly its output names; a '*' item what its FROM supplies
+ * (from_supplies), except the names it leaves out. */
+static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sel,
+                               const char *field, int depth) {
     const sqlx_select *core = leftmost_core(sel);
     supply answer = SUPPLY_NO;
     for (int i = 0; i < core->n_items; i++) {
         const sqlx_item *it = &core->items[i];
         const sqlx_node *e = it->expr;
         const char *name = it->alias;
-        if (e->kind == N_STAR)
-            answer = SUPPLY_MAY;
+        if (e->kind == N_STAR && answer != SUPPLY_YES) {
+            int left_out = 0;
+            for (int k = 0; k < e->n_except; k++)
+                left_out |= strcmp(e->except[k], field) == 0;
+            supply star = left_out ? SUPPLY_NO
+                          : e->name == NULL && e->a == NULL
+                              ? from_supplies(ctx, sc, core->from, field, depth)
+                              : SUPPLY_MAY;
+            if (star == SUPPLY_YES)
+                return SUPPLY_YES;
+            if (star == SUPPLY_MAY)
+                answer = SUPPLY_MAY;
+        }
         if (name == NULL && e->kind == N_PATH)
             name = e->names[e->n_parts - 1];
         if (name != NULL && strcmp(name, field) == 0)
@@ -247,7 +307,7 @@ static supply unnest_supplies(const sqlx_from *u, const char *field) {
 
 static supply binding_supplies(const binding *b, const char *field) {
     if (b->derived != NULL)
-        return derived_supplies(b->derived, field);
+        return derived_supplies(b->ectx, b->where, b->derived, field, 0);
     if (b->unnest != NULL)
         return unnest_supplies(b->unnest, field);
     if (b->has_field != NULL) {
@@ -1468,8 +1528,11 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
     if (cte != NULL) {
         rs_buf_printf(out, "cte%d AS r%d", cte->id, rel_id);
         rc = add_binding(sc, bind_name, rel_id, f->line, f->column, err);
-        if (rc == 0)
+        if (rc == 0) {
             sc->rels[sc->n_rels - 1].derived = cte->sel;
+            sc->rels[sc->n_rels - 1].ectx = ctx;
+            sc->rels[sc->n_rels - 1].where = sc;
+        }
         return rc;
     }
     sqlx_relation rel;
@@ -1761,8 +1824,11 @@ static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
         rs_buf_printf(out, ") AS r%d", rel_id);
         if (rc == 0)
             rc = add_binding(sc, f->alias, rel_id, f->line, f->column, err);
-        if (rc == 0)
+        if (rc == 0) {
             sc->rels[sc->n_rels - 1].derived = f->sub;
+            sc->rels[sc->n_rels - 1].ectx = ctx;
+            sc->rels[sc->n_rels - 1].where = sc;
+        }
         return rc;
     }
     return emit_join(ctx, sc, f, out, err);
