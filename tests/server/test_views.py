@@ -130,6 +130,30 @@ def errors():
 
 
 @case
+def unqualified_field_through_select_star_views():
+    """dbt's staging views (WITH ... SELECT * FROM renamed) joined through SELECT * CTEs: an
+    unqualified field resolves to the one view whose SELECT names it (jaffle_shop's customers)."""
+    pay = uniq("vpay")
+    ords = uniq("vord")
+    pay_sql = (f"WITH source AS (SELECT * FROM {C}), renamed AS (SELECT _id AS payment_id, "
+               f"kind AS order_kind, v AS amount FROM source) SELECT * FROM renamed")
+    ord_sql = f"WITH source AS (SELECT * FROM {C}) SELECT kind AS order_kind, _id FROM source"
+    post(f"/v1/orgs/self/ws/{WS}/views", {"name": pay, "query": pay_sql})
+    post(f"/v1/orgs/self/ws/{WS}/views", {"name": ords, "query": ord_sql})
+    wait_created(pay)
+    wait_created(ords)
+    sql = (f"WITH payments AS (SELECT * FROM {WS}.{pay}), orders AS (SELECT * FROM {WS}.{ords}) "
+           f"SELECT orders._id, SUM(amount) AS total FROM payments JOIN orders "
+           f"ON payments.payment_id = orders._id GROUP BY orders._id ORDER BY orders._id")
+    check_match("unqualified_amount", rl.rows(sql),
+                [{"_id": "1", "total": 1}, {"_id": "2", "total": 2}, {"_id": "3", "total": 3}])
+    sql = (f"WITH payments AS (SELECT * FROM {WS}.{pay}), orders AS (SELECT * FROM {WS}.{ords}) "
+           f"SELECT order_kind FROM payments JOIN orders ON payments.payment_id = orders._id")
+    r = post("/v1/orgs/self/queries", {"sql": {"query": sql}})
+    check("both_name_order_kind", r.status == 400 and "is ambiguous" in str(r.body), repr(r))
+
+
+@case
 def sync_delay():
     srv = rl.start_server("--view-sync-delay-ms", "400")
     coll = uniq("sc")

@@ -221,41 +221,59 @@ static const sqlx_select *leftmost_core(const sqlx_select *s);
 
 static supply unnest_supplies(const sqlx_from *u, const char *field);
 static const cte_binding *find_cte(scope *sc, const char *name);
-static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sel,
-                               const char *field, int depth);
+static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *with,
+                               const sqlx_select *sel, const char *field, int depth);
+
+/* The CTE of with's WITH list called name (the last one of that name), or NULL. */
+static const sqlx_select *with_cte(const sqlx_select *with, const char *name) {
+    for (int i = with != NULL ? with->n_ctes - 1 : -1; i >= 0; i--)
+        if (strcmp(with->ctes[i].name, name) == 0)
+            return with->ctes[i].sel;
+    return NULL;
+}
 
 /* What a FROM subtree supplies to a SELECT * over it: a collection as its documents say (a
  * field no live document has is not supplied), a CTE or subquery as its own items, a join as
  * its sides together. Without a way to know: may. */
-static supply from_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, const char *field,
-                            int depth) {
+static supply from_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *with,
+                            const sqlx_from *f, const char *field, int depth) {
     if (ctx == NULL || f == NULL || depth > 8)
         return SUPPLY_MAY;
     if (f->kind == F_SUBQUERY && f->sub != NULL)
-        return derived_supplies(ctx, sc, f->sub, field, depth + 1);
+        return derived_supplies(ctx, sc, with, f->sub, field, depth + 1);
     if (f->kind == F_UNNEST)
         return unnest_supplies(f, field);
     if (f->kind == F_JOIN) {
-        supply l = from_supplies(ctx, sc, f->left, field, depth + 1);
-        supply r = from_supplies(ctx, sc, f->right, field, depth + 1);
+        supply l = from_supplies(ctx, sc, with, f->left, field, depth + 1);
+        supply r = from_supplies(ctx, sc, with, f->right, field, depth + 1);
         return l == SUPPLY_YES || r == SUPPLY_YES ? SUPPLY_YES
                : l == SUPPLY_MAY || r == SUPPLY_MAY ? SUPPLY_MAY
                                                     : SUPPLY_NO;
     }
     if (f->kind != F_TABLE || f->name == NULL || f->name_param != NULL)
         return SUPPLY_MAY;
+    const sqlx_select *local = f->ws ? NULL : with_cte(with, f->name);
+    if (local != NULL)
+        return derived_supplies(ctx, sc, with, local, field, depth + 1);
     const cte_binding *cte = f->ws ? NULL : find_cte(sc, f->name);
     if (cte != NULL)
-        return derived_supplies(ctx, sc, cte->sel, field, depth + 1);
+        return derived_supplies(ctx, sc, NULL, cte->sel, field, depth + 1);
     sqlx_relation rel;
     supply answer = SUPPLY_MAY;
     rs_err ignored; /* a name that does not resolve fails later, where it is emitted */
     memset(&rel, 0, sizeof rel);
     rs_err_clear(&ignored);
-    if (ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, &ignored) == 0 &&
-        rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
-        int has = rel.has_field(rel.has_field_ctx, rel.table, field);
-        answer = has > 0 ? SUPPLY_YES : has == 0 ? SUPPLY_NO : SUPPLY_MAY;
+    if (ctx->resolve(ctx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, &ignored) == 0) {
+        sqlx_ast view_ast;
+        if (rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
+            int has = rel.has_field(rel.has_field_ctx, rel.table, field);
+            answer = has > 0 ? SUPPLY_YES : has == 0 ? SUPPLY_NO : SUPPLY_MAY;
+        } else if (rel.kind == SQLX_REL_VIEW && rel.view_sql != NULL &&
+                   sqlx_parse(rel.view_sql, ctx->arena, &view_ast, &ignored) == 0 &&
+                   view_ast.kind == SQLX_SELECT) {
+            /* a view: what its own SELECT supplies (dbt's staging views) */
+            answer = derived_supplies(ctx, NULL, NULL, view_ast.sel, field, depth + 1);
+        }
     }
     free(rel.view_sql);
     return answer;
@@ -263,10 +281,12 @@ static supply from_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, c
 
 /* A derived relation supplies exactly its output names; a '*' item what its FROM supplies
  * (from_supplies), except the names it leaves out. */
-static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *sel,
-                               const char *field, int depth) {
+static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *with,
+                               const sqlx_select *sel, const char *field, int depth) {
     const sqlx_select *core = leftmost_core(sel);
     supply answer = SUPPLY_NO;
+    if (sel->n_ctes > 0) /* its own WITH list names its FROM's CTEs */
+        with = sel;
     for (int i = 0; i < core->n_items; i++) {
         const sqlx_item *it = &core->items[i];
         const sqlx_node *e = it->expr;
@@ -277,7 +297,7 @@ static supply derived_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select 
                 left_out |= strcmp(e->except[k], field) == 0;
             supply star = left_out ? SUPPLY_NO
                           : e->name == NULL && e->a == NULL
-                              ? from_supplies(ctx, sc, core->from, field, depth)
+                              ? from_supplies(ctx, sc, with, core->from, field, depth)
                               : SUPPLY_MAY;
             if (star == SUPPLY_YES)
                 return SUPPLY_YES;
@@ -307,7 +327,7 @@ static supply unnest_supplies(const sqlx_from *u, const char *field) {
 
 static supply binding_supplies(const binding *b, const char *field) {
     if (b->derived != NULL)
-        return derived_supplies(b->ectx, b->where, b->derived, field, 0);
+        return derived_supplies(b->ectx, b->where, NULL, b->derived, field, 0);
     if (b->unnest != NULL)
         return unnest_supplies(b->unnest, field);
     if (b->has_field != NULL) {
@@ -1567,6 +1587,8 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
         return rc;
     binding *b = &sc->rels[sc->n_rels - 1];
     b->derived = view_sel;
+    b->ectx = ctx; /* a view's SELECT * looks through in its own scope, which has no CTEs */
+    b->where = NULL;
     b->collection = rel.kind == SQLX_REL_COLLECTION;
     if (b->collection && rel.data_table[0] != '\0' && rel.is_indexed != NULL &&
         f->has_sample == 0) {
