@@ -551,7 +551,14 @@ static int make_target(rs_project *p, const char *node, const test_config *c, te
         }
     }
     tg->wrapped = c->where != NULL;
-    if (rc == RS_OK && c->where != NULL)
+    if (rc == RS_OK && c->where != NULL && strstr(c->where, "{{") != NULL) {
+        /* dbt renders a test's config when it runs: where: "id > {{ var('min') }}" */
+        char *where = NULL;
+        rc = rs_project_render_text(p, node, c->where, NULL, &where, NULL, NULL, err);
+        if (rc == RS_OK)
+            rs_buf_printf(&tg->sql, "(SELECT * FROM %s WHERE %s)", rs_buf_cstr(&rel), where);
+        free(where);
+    } else if (rc == RS_OK && c->where != NULL)
         rs_buf_printf(&tg->sql, "(SELECT * FROM %s WHERE %s)", rs_buf_cstr(&rel), c->where);
     else if (rc == RS_OK)
         rs_buf_puts(&tg->sql, rs_buf_cstr(&rel));

@@ -140,11 +140,14 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
     return RS_ENOTFOUND;
 }
 
-/* Keys whose values stay as written (see the top of this file). */
+/* Keys whose values stay as written (see the top of this file); also the sections that are not
+ * imported, whose Jinja is another tool's (MetricFlow's {{ Dimension('x') }}). */
 static int kept_key(const char *key) {
-    static const char *const kept[] = {"vars",       "pre-hook",   "post-hook",  "pre_hook",
-                                       "post_hook",  "+pre-hook",  "+post-hook", "+pre_hook",
-                                       "+post_hook", "description"};
+    static const char *const kept[] = {
+        "vars",        "pre-hook",        "post-hook",     "pre_hook",   "post_hook",
+        "+pre-hook",   "+post-hook",      "+pre_hook",     "+post_hook", "description",
+        "metrics",     "semantic_models", "saved_queries", "exposures",  "unit_tests",
+        "snapshots",   "analyses",        "macros",        "groups"};
     size_t i;
 
     for (i = 0; key != NULL && i < sizeof(kept) / sizeof(kept[0]); i++)
@@ -153,8 +156,18 @@ static int kept_key(const char *key) {
     return 0;
 }
 
-/* Mark node (an index into the document) and everything under it as kept. */
-static void mark_kept(dbt_yaml *y, int index, unsigned char *kept, int depth) {
+/* Tests' arguments and configs: dbt renders them when the test runs, with ref() and the rest, so
+ * here a template that cannot be rendered yet stays as written instead of failing the import. */
+static int late_key(const char *key) {
+    return key != NULL && (strcmp(key, "tests") == 0 || strcmp(key, "data_tests") == 0);
+}
+
+#define KEPT 1 /* left as written */
+#define SOFT 2 /* rendered when it can be, else left as written */
+
+/* Mark node (an index into the document) and everything under it as how (KEPT, SOFT); nodes
+ * already marked keep their mark. */
+static void mark_kept(dbt_yaml *y, int index, unsigned char *kept, unsigned char how, int depth) {
     yaml_node_t *n = dbt_yaml_node(y, index);
     yaml_node_item_t *item;
     yaml_node_pair_t *pair;
@@ -162,14 +175,14 @@ static void mark_kept(dbt_yaml *y, int index, unsigned char *kept, int depth) {
 
     if (n == NULL || index < 1 || (size_t)index > count || kept[index - 1] || depth > 64)
         return;
-    kept[index - 1] = 1;
+    kept[index - 1] = how;
     if (n->type == YAML_SEQUENCE_NODE)
         for (item = n->data.sequence.items.start; item < n->data.sequence.items.top; item++)
-            mark_kept(y, *item, kept, depth + 1);
+            mark_kept(y, *item, kept, how, depth + 1);
     if (n->type == YAML_MAPPING_NODE)
         for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
-            mark_kept(y, pair->key, kept, depth + 1);
-            mark_kept(y, pair->value, kept, depth + 1);
+            mark_kept(y, pair->key, kept, how, depth + 1);
+            mark_kept(y, pair->value, kept, how, depth + 1);
         }
 }
 
@@ -180,8 +193,8 @@ static const char *bare_message(const char *msg) {
     return sep ? sep + 2 : msg;
 }
 
-/* Render one scalar in place. */
-static int render_scalar(dbt_loader *ld, dbt_yaml *y, yaml_node_t *n, rs_err *err) {
+/* Render one scalar in place (soft: a failure leaves it as written). */
+static int render_scalar(dbt_loader *ld, dbt_yaml *y, yaml_node_t *n, int soft, rs_err *err) {
     const char *text = (const char *)n->data.scalar.value;
     render_host h = {ld};
     rs_tpl_env env;
@@ -197,6 +210,8 @@ static int render_scalar(dbt_loader *ld, dbt_yaml *y, yaml_node_t *n, rs_err *er
     rc = rs_template_compile("yaml", text, &env, &out, &terr);
     if (rc == RS_ENOMEM)
         return oom(err);
+    if (rc != RS_OK && soft)
+        return RS_OK;
     if (rc != RS_OK)
         return dbt_yaml_fail(y, n, err, RS_EINVAL, "cannot render \"%.120s\": %s", text,
                              bare_message(terr.msg));
@@ -224,13 +239,22 @@ int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
             continue;
         for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++)
             if (kept_key(dbt_yaml_scalar(dbt_yaml_node(y, pair->key))))
-                mark_kept(y, pair->value, kept, 0);
+                mark_kept(y, pair->value, kept, KEPT, 0);
+    }
+    for (i = 0; i < count; i++) {
+        yaml_node_t *n = &y->doc.nodes.start[i];
+        if (n->type != YAML_MAPPING_NODE)
+            continue;
+        for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++)
+            if (late_key(dbt_yaml_scalar(dbt_yaml_node(y, pair->key))))
+                mark_kept(y, pair->value, kept, SOFT, 0);
     }
     for (i = 0; i < count && rc == RS_OK; i++) {
         yaml_node_t *n = &y->doc.nodes.start[i];
         const char *text = dbt_yaml_scalar(n);
-        if (!kept[i] && text != NULL && (strstr(text, "{{") != NULL || strstr(text, "{%") != NULL))
-            rc = render_scalar(ld, y, n, err);
+        if (kept[i] != KEPT && text != NULL &&
+            (strstr(text, "{{") != NULL || strstr(text, "{%") != NULL))
+            rc = render_scalar(ld, y, n, kept[i] == SOFT, err);
     }
     free(kept);
     return rc;

@@ -57,3 +57,4 @@ SELECT rockset_test();
 SELECT model, status, rows_affected, message FROM rockset_run_results
  WHERE kind = 'test' ORDER BY model;
 SELECT compiled_sql FROM rockset_run_results WHERE model = 'base_vs_other';
+SELECT compiled_sql FROM rockset_run_results WHERE model = 'id_not_null_above_min';

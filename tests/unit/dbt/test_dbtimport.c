@@ -569,6 +569,19 @@ static void test_yaml_render(void) {
         "render_api_key_message", err.msg,
         "models/props.yml line 4 column 13: cannot render \"{{ env_var('ROCKSET_APIKEY') }}\": "
         "env_var('ROCKSET_APIKEY') is not available here: it holds the API key");
+    /* MetricFlow's Jinja in skipped sections is another tool's; a test argument that needs
+     * ref() is left for the test to render */
+    put_file(dir, "models/props.yml",
+             "version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n        tests:\n"
+             "          - not_null:\n              config:\n"
+             "                where: \"id > (select 0 from {{ ref('a') }})\"\n"
+             "metrics:\n  - name: m\n    filter: \"{{ Dimension('x') }} = 1\"\n");
+    rs_err_clear(&err);
+    CHECK_INT("render_skipped_sections_and_late_args", rs_dbt_load(dir, &opts, &p, &err), RS_OK);
+    CHECK_STR("render_late_arg_as_written", p && p->n_tests ? p->tests[0].config_json : NULL,
+              "{\"where\":\"id > (select 0 from {{ ref('a') }})\"}");
+    rs_dbt_free(p);
+    p = NULL;
 }
 
 /* Singular tests, generic tests of the project and of packages, what is not imported. */
