@@ -474,7 +474,7 @@ static int apply_sql_config(dbt_loader *ld, size_t idx, rs_err *err) {
     memset(&res, 0, sizeof(res));
     rs_err_clear(&terr);
     if (rs_template_parse(m->name, m->sql, strlen(m->sql), &t, &terr) == RS_OK &&
-        rs_template_collect(t, NULL, &res, &terr) == RS_OK) {
+        dbt_collect_config(ld, t, &res, &terr) == RS_OK) {
         rc = apply_tpl_config(&ld->configs[idx], &res.config, err);
     } else if (terr.code == RS_ENOMEM) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "dbtimport.h"
 #include "err.h"
+#include "template/template.h"
 
 #include <stddef.h>
 #include <yaml.h>
@@ -158,5 +159,11 @@ int dbt_seed_add(dbt_loader *ld, const char *rel, rs_err *err);
 int dbt_seed_properties(dbt_loader *ld, dbt_yaml *y, yaml_node_t *root, rs_err *err);
 int dbt_seed_finish(dbt_loader *ld, size_t idx, rs_err *err);
 void dbt_seed_free_settings(rs_dbt_seed *seed);
+
+/* dbtimport_render.c: a model's template in parse mode (its config()) with the project's vars
+ * (and the import's), env_var and target, as dbt reads config(materialized=var('m', 'table'));
+ * a var set only at run time is undefined here. */
+int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res,
+                       rs_err *err);
 
 #endif

@@ -27,6 +27,7 @@
 
 typedef struct render_host {
     const dbt_loader *ld;
+    int lenient; /* reading a model's config(): a var set only at run time is undefined */
 } render_host;
 
 static int oom(rs_err *err) {
@@ -100,6 +101,8 @@ static int call_var(render_host *h, const rs_tpl_args *args, rs_tpl_value *out, 
         *out = rs_tpl_value_copy(&args->pos[1]);
         return RS_OK;
     }
+    if (rc == RS_OK && h->lenient)
+        return RS_ENOTFOUND;
     if (rc == RS_OK)
         rc = rs_err_set(err, RS_EINVAL,
                         "var('%s') is not set (give a default or add it to vars: in "
@@ -196,7 +199,7 @@ static const char *bare_message(const char *msg) {
 /* Render one scalar in place (soft: a failure leaves it as written). */
 static int render_scalar(dbt_loader *ld, dbt_yaml *y, yaml_node_t *n, int soft, rs_err *err) {
     const char *text = (const char *)n->data.scalar.value;
-    render_host h = {ld};
+    render_host h = {ld, 0};
     rs_tpl_env env;
     rs_err terr;
     char *out = NULL;
@@ -258,4 +261,16 @@ int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
     }
     free(kept);
     return rc;
+}
+
+int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res,
+                       rs_err *err) {
+    render_host h = {ld, 1};
+    rs_tpl_env env;
+
+    memset(&env, 0, sizeof(env));
+    env.ctx = &h;
+    env.lookup = host_lookup;
+    env.call = host_call;
+    return rs_template_collect(t, &env, res, err);
 }
