@@ -163,7 +163,6 @@ void dbt_seed_free_settings(rs_dbt_seed *seed);
 /* dbtimport_render.c: a model's template in parse mode (its config()) with the project's vars
  * (and the import's), env_var and target, as dbt reads config(materialized=var('m', 'table'));
  * a var set only at run time is undefined here. */
-int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res,
-                       rs_err *err);
+int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res, rs_err *err);
 
 #endif

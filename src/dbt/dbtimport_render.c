@@ -147,10 +147,10 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
  * imported, whose Jinja is another tool's (MetricFlow's {{ Dimension('x') }}). */
 static int kept_key(const char *key) {
     static const char *const kept[] = {
-        "vars",        "pre-hook",        "post-hook",     "pre_hook",   "post_hook",
-        "+pre-hook",   "+post-hook",      "+pre_hook",     "+post_hook", "description",
-        "metrics",     "semantic_models", "saved_queries", "exposures",  "unit_tests",
-        "snapshots",   "analyses",        "macros",        "groups"};
+        "vars",      "pre-hook",        "post-hook",     "pre_hook",   "post_hook",
+        "+pre-hook", "+post-hook",      "+pre_hook",     "+post_hook", "description",
+        "metrics",   "semantic_models", "saved_queries", "exposures",  "unit_tests",
+        "snapshots", "analyses",        "macros",        "groups"};
     size_t i;
 
     for (i = 0; key != NULL && i < sizeof(kept) / sizeof(kept[0]); i++)

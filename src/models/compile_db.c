@@ -9,8 +9,8 @@
  * RS_DB_MAX_ROWS rows are read: this is for the small lookups macros make (distinct values of a
  * pivot column, a date range's length), not for data.
  */
-#include "compile_int.h"
 #include "api/api.h"
+#include "compile_int.h"
 #include "jsonscan.h"
 #include "template/template.h"
 
@@ -244,7 +244,8 @@ static int top_level_name(rs_jsonscan_span row, char **name, rs_err *err) {
 
     *name = NULL;
     if (rs_jsonscan_get(row, "field", &field) != 1 || rs_jsonscan_iter_init(&it, field) != RS_OK ||
-        rs_jsonscan_iter_next(&it, NULL, &first) != 1 || rs_jsonscan_iter_next(&it, NULL, &second) != 0)
+        rs_jsonscan_iter_next(&it, NULL, &first) != 1 ||
+        rs_jsonscan_iter_next(&it, NULL, &second) != 0)
         return RS_OK;
     return rs_jsonscan_string_dup(first, name, err);
 }
@@ -256,8 +257,8 @@ static int note_field(described *d, char *name, char *type, long long count, rs_
     for (i = 0; i < d->n && strcmp(d->names[i], name) != 0; i++)
         ;
     if (i < d->n) {
-        int better = strcmp(type, "null") != 0 &&
-                     (strcmp(d->types[i], "null") == 0 || count > d->counts[i]);
+        int better =
+            strcmp(type, "null") != 0 && (strcmp(d->types[i], "null") == 0 || count > d->counts[i]);
         free(name);
         if (!better) {
             free(type);
@@ -357,8 +358,8 @@ static int is_missing(const rs_err *err) {
 
 /* load_relation(relation) / adapter.get_relation(database, schema, identifier): the relation
  * when it exists, else none. */
-static int db_relation(rs_project *p, const char *name, const rs_tpl_args *args,
-                       rs_tpl_value *out, rs_err *err) {
+static int db_relation(rs_project *p, const char *name, const rs_tpl_args *args, rs_tpl_value *out,
+                       rs_err *err) {
     static const char *const keys[] = {"database", "schema", "identifier"};
     const rs_tpl_value *parts[3] = {NULL, NULL, NULL};
     rs_query_result *res = NULL;

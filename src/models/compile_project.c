@@ -2,9 +2,9 @@
  * compile_project.c - the project side of compile.h: copying rows, reading each model's
  * effective settings from its row and merged config, building the graph, merging CTEs.
  */
+#include "api/api.h"
 #include "compile.h"
 #include "compile_int.h"
-#include "api/api.h"
 #include "jsonscan.h"
 #include "template/template.h"
 

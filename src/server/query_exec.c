@@ -472,7 +472,8 @@ static void translate_error(const rs_err *e, qx_result *res) {
 
 /* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
  * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
- * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own. */
+ * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
+ */
 static int snapshot_begin(sqlite3 *db) {
     return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }

@@ -252,8 +252,8 @@ static int set_string_member(rs_tpl_value *d, const char *key, const char *text)
 
 int rs_tpl_relation(rs_tpl_value *out, const char *sql, const char *schema, const char *name,
                     int is_cte) {
-    static const char *const keys[] = {"workspace", "schema", "name", "identifier", "table",
-                                       "database"};
+    static const char *const keys[] = {"workspace",  "schema", "name",
+                                       "identifier", "table",  "database"};
     rs_tpl_value d = rs_tpl_none(), meta = rs_tpl_none();
     size_t i;
     int rc = rs_tpl_dict(&d);

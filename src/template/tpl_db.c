@@ -27,8 +27,8 @@ static int undefined(rs_tpl_value *out) {
 }
 
 /* Send name(args) to the host; its error, or "what is missing", becomes the template's. */
-static int host_call(tpl_run *run, const tpl_node *at, const char *name,
-                     const rs_tpl_args *args, rs_tpl_value *out) {
+static int host_call(tpl_run *run, const tpl_node *at, const char *name, const rs_tpl_args *args,
+                     rs_tpl_value *out) {
     rs_err herr;
     int rc;
 
@@ -120,8 +120,9 @@ static int fn_statement(tpl_run *run, const tpl_node *call, const rs_tpl_args *a
     int rc = tpl_bind_args(run, call, "statement()", args, params, 0, a);
 
     if (rc == RS_OK && caller == NULL)
-        rc = tpl_run_error(run, call, RS_EINVAL,
-                           "statement() is used as {%% call statement('name') %%}SQL{%% endcall %%}");
+        rc = tpl_run_error(
+            run, call, RS_EINVAL,
+            "statement() is used as {%% call statement('name') %%}SQL{%% endcall %%}");
     if (rc == RS_OK)
         rc = tpl_call_macro(run, call, caller, &none, NULL, &sql);
     if (rc == RS_OK && run->mode == TPL_MODE_RENDER) {
@@ -170,8 +171,7 @@ int tpl_call_db(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
     return RS_ENOTFOUND;
 }
 
-int tpl_call_adapter(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
-                     rs_tpl_value *out) {
+int tpl_call_adapter(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs_tpl_value *out) {
     char name[96];
 
     if (run->mode != TPL_MODE_RENDER)

@@ -272,7 +272,8 @@ static int eval_index(tpl_run *run, const tpl_node *n, rs_tpl_value *out) {
         goto done;
     } else if (base.type == RS_TPL_DICT && key.type == RS_TPL_INT) {
         /* a query result's columns or row, read by position as agate allows: cols[0] */
-        long long len = (long long)rs_tpl_value_len(&base), i = key.u.i < 0 ? key.u.i + len : key.u.i;
+        long long len = (long long)rs_tpl_value_len(&base),
+                  i = key.u.i < 0 ? key.u.i + len : key.u.i;
         if (i < 0 || i >= len) {
             rc = tpl_run_error(run, n, RS_EINVAL, "index %lld out of range", key.u.i);
             goto done;
@@ -359,9 +360,8 @@ static size_t *char_offsets(const char *s, size_t len, size_t *count) {
 }
 
 /* The items start, start+step, ... before stop of a list or a string, into out. */
-static int slice_take(tpl_run *run, const tpl_node *n, const rs_tpl_value *base,
-                      const size_t *offs, long long start, long long stop, long long step,
-                      rs_tpl_value *out) {
+static int slice_take(tpl_run *run, const tpl_node *n, const rs_tpl_value *base, const size_t *offs,
+                      long long start, long long stop, long long step, rs_tpl_value *out) {
     rs_buf text = RS_BUF_INIT;
     const char *s = base->type == RS_TPL_STRING ? rs_tpl_value_str(base, NULL) : NULL;
     long long i;

@@ -206,11 +206,11 @@ typedef struct tpl_run {
     size_t max_output;
     long steps, max_steps;
     tpl_frame *frame;
-    tpl_frame *def_root;   /* what a {% macro %} defined now closes over: the template's top
-                              frame, or NULL inside a library macro (see tpl_macro.c) */
-    const char *package;   /* package of the library macro running now, NULL: the project */
-    int call_depth;        /* macro calls in progress */
-    rs_tpl_value returned; /* return(x) on its way out of a macro body */
+    tpl_frame *def_root;     /* what a {% macro %} defined now closes over: the template's top
+                                frame, or NULL inside a library macro (see tpl_macro.c) */
+    const char *package;     /* package of the library macro running now, NULL: the project */
+    int call_depth;          /* macro calls in progress */
+    rs_tpl_value returned;   /* return(x) on its way out of a macro body */
     rs_tpl_value statements; /* {% call statement('n') %} results by name (tpl_db.c), or none */
     rs_tpl_result *res;
     rs_err *err;
@@ -295,8 +295,8 @@ int tpl_call_module(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs
                     int *done);
 /* tpl_modules.c: strftime(fmt) of a datetime from modules.datetime; RS_ENOTFOUND for another
  * dict. */
-int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *dt,
-                          const char *fmt, rs_tpl_value *out);
+int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *dt, const char *fmt,
+                          rs_tpl_value *out);
 /* return(x) and log(msg): RS_ENOTFOUND when name is neither. */
 int tpl_call_macro_builtin(tpl_run *run, const tpl_node *call, const rs_tpl_args *args,
                            rs_tpl_value *out);

@@ -74,13 +74,13 @@ static int datetime_now(tpl_run *run, const tpl_node *at, int date_only, rs_tpl_
     struct timeval tv;
 
     gettimeofday(&tv, NULL);
-    return make_datetime(run, at, (long long)tv.tv_sec, date_only ? 0 : (long)tv.tv_usec,
-                         date_only, out);
+    return make_datetime(run, at, (long long)tv.tv_sec, date_only ? 0 : (long)tv.tv_usec, date_only,
+                         out);
 }
 
 /* strftime(fmt) of a value made above: C's strftime, plus %f (microseconds) as Python has. */
-int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *dt,
-                          const char *fmt, rs_tpl_value *out) {
+int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *dt, const char *fmt,
+                          rs_tpl_value *out) {
     const rs_tpl_value *us = rs_tpl_dict_get(dt, "_epoch_us");
     rs_buf expanded = RS_BUF_INIT;
     char text[512];
@@ -124,8 +124,7 @@ int tpl_datetime_strftime(tpl_run *run, const tpl_node *at, const rs_tpl_value *
 
 /* Python's pattern as POSIX ERE into out; a construct POSIX lacks is an error. */
 static int translate_pattern(tpl_run *run, const tpl_node *at, const char *py, rs_buf *out) {
-    static const char *const refused[] = {"*?", "+?", "??", "(?", "\\b", "\\B", "\\A", "\\Z",
-                                          NULL};
+    static const char *const refused[] = {"*?", "+?", "??", "(?", "\\b", "\\B", "\\A", "\\Z", NULL};
     size_t i;
     int rc = RS_OK;
 
@@ -140,13 +139,26 @@ static int translate_pattern(tpl_run *run, const tpl_node *at, const char *py, r
         const char *with = NULL;
         if (py[0] == '\\' && py[1] != '\0') {
             switch (py[1]) {
-            case 'd': with = "[0-9]"; break;
-            case 'D': with = "[^0-9]"; break;
-            case 'w': with = "[A-Za-z0-9_]"; break;
-            case 'W': with = "[^A-Za-z0-9_]"; break;
-            case 's': with = "[[:space:]]"; break;
-            case 'S': with = "[^[:space:]]"; break;
-            default: break;
+            case 'd':
+                with = "[0-9]";
+                break;
+            case 'D':
+                with = "[^0-9]";
+                break;
+            case 'w':
+                with = "[A-Za-z0-9_]";
+                break;
+            case 'W':
+                with = "[^A-Za-z0-9_]";
+                break;
+            case 's':
+                with = "[[:space:]]";
+                break;
+            case 'S':
+                with = "[^[:space:]]";
+                break;
+            default:
+                break;
             }
             if (with == NULL && py[1] >= '1' && py[1] <= '9')
                 return tpl_run_error(run, at, RS_EINVAL,
@@ -166,8 +178,8 @@ static int compile_re(tpl_run *run, const tpl_node *at, const char *py, int icas
     rs_buf ere = RS_BUF_INIT;
     int rc = translate_pattern(run, at, py, &ere);
 
-    if (rc == RS_OK && regcomp(re, ere.len ? rs_buf_cstr(&ere) : "", REG_EXTENDED |
-                                                                         (icase ? REG_ICASE : 0)) != 0)
+    if (rc == RS_OK &&
+        regcomp(re, ere.len ? rs_buf_cstr(&ere) : "", REG_EXTENDED | (icase ? REG_ICASE : 0)) != 0)
         rc = tpl_run_error(run, at, RS_EINVAL, "modules.re: invalid pattern '%s'", py);
     rs_buf_free(&ere);
     return rc;
@@ -323,8 +335,13 @@ static int call_re(tpl_run *run, const tpl_node *n, const rs_tpl_args *args, rs_
                              name);
     snprintf(fname, sizeof(fname), "modules.re.%.20s()", name);
     rc = tpl_bind_args(run, n, fname, args,
-                       is_sub ? sub_params : is_escape ? esc_params : find_params,
-                       is_sub ? 3 : is_escape ? 1 : 2, a);
+                       is_sub      ? sub_params
+                       : is_escape ? esc_params
+                                   : find_params,
+                       is_sub      ? 3
+                       : is_escape ? 1
+                                   : 2,
+                       a);
     if (rc != RS_OK)
         return rc;
     memset(&c, 0, sizeof(c));

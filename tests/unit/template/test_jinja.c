@@ -289,7 +289,8 @@ static void test_slices_power_spread(void) {
       "1-7-{'z': 9}-[] 1-3-{}-[4, 5, 6]");
     T("spread_filter", "{{ '%s-%s' | format(*['a', 'b']) }}", "a-b");
     T("err_pow_overflow", "{{ 2 ** 64 }}", "ERR: model 'm' line 1 column 6: integer overflow");
-    T("err_slice_step", "{{ [1][::0] }}", "ERR: model 'm' line 1 column 7: slice step cannot be zero");
+    T("err_slice_step", "{{ [1][::0] }}",
+      "ERR: model 'm' line 1 column 7: slice step cannot be zero");
     T("err_slice_type", "{{ 5[1:] }}", "ERR: model 'm' line 1 column 5: cannot slice int");
     T("err_slice_index", "{{ 'ab'['a':] }}",
       "ERR: model 'm' line 1 column 9: slice indices must be integers, not string");
@@ -323,15 +324,18 @@ static void test_adapter_relations(void) {
 static void test_modules_and_builtins(void) {
     T("re_sub",
       "{{ modules.re.sub('[ -]+', '_', 'a b--c') }}|{{ modules.re.sub('^[0-9]', '_1', '1abc') }}|"
-      "{{ modules.re.sub('(a)(b)', '\\\\2\\\\1', 'abab', count=1) }}|{{ modules.re.sub('x*', '-', 'abc') }}",
+      "{{ modules.re.sub('(a)(b)', '\\\\2\\\\1', 'abab', count=1) }}|{{ modules.re.sub('x*', '-', "
+      "'abc') }}",
       "a_b_c|_1abc|baab|-a-b-c-");
     T("re_find",
       "{{ modules.re.findall('\\\\d+', 'a1b22c333') }}|{{ modules.re.match('ab', 'abc') }}|"
       "{{ modules.re.match('bc', 'abc') }}|{{ modules.re.search('b(c)', 'abc') }}|"
       "{{ modules.re.escape('a.b*c') }}|{{ modules.re.sub('A', 'x', 'aA', flags=2) }}",
       "['1', '22', '333']|ab|None|bc|a\\.b\\*c|xx");
-    T("datetime", "{{ modules.datetime.datetime.now().strftime('%Y-%m') | length }}|"
-      "{{ modules.datetime.date.today() | string | length }}", "7|10");
+    T("datetime",
+      "{{ modules.datetime.datetime.now().strftime('%Y-%m') | length }}|"
+      "{{ modules.datetime.date.today() | string | length }}",
+      "7|10");
     T("err_re_lazy", "{{ modules.re.sub('a+?', '', 'aa') }}",
       "ERR: model 'm' line 1 column 15: modules.re: '+?' in pattern 'a+?' is not supported "
       "(patterns are POSIX extended regular expressions)");
@@ -344,7 +348,8 @@ static void test_modules_and_builtins(void) {
     T("set_in_branch_not_taken", "{% if false %}{% set x = 1 %}{% endif %}[{{ x }}]", "[]");
     T("err_typo_still_unknown", "{% set x = 1 %}{{ y }}",
       "ERR: model 'm' line 1 column 19: unknown name 'y'");
-    T("err_string_index", "{{ 'ab'[5] }}", "ERR: model 'm' line 1 column 8: string index 5 out of range");
+    T("err_string_index", "{{ 'ab'[5] }}",
+      "ERR: model 'm' line 1 column 8: string index 5 out of range");
 }
 
 int main(void) {
