@@ -292,6 +292,28 @@ static void fake_stop(fake_server *fs) {
 }
 
 /* A loopback port with nothing listening (bound, then closed). */
+/* The request lines of the log ("METHOD PATH"), bodies cut, one per line. */
+__attribute__((unused)) static const char *fake_request_lines(fake_server *fs) {
+    static char out[4096];
+    const char *log = fake_log(fs), *line, *end, *sp;
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (line = log; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        if (end == NULL)
+            break;
+        sp = memchr(line, ' ', (size_t)(end - line));
+        sp = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
+        if (sp == NULL)
+            sp = end;
+        used += (size_t)snprintf(out + used, sizeof(out) - used, "%.*s\n", (int)(sp - line), line);
+        if (used >= sizeof(out))
+            break;
+    }
+    return out;
+}
+
 __attribute__((unused)) static int fake_closed_port(void) {
     struct sockaddr_in addr;
     socklen_t len = sizeof(addr);

@@ -5,6 +5,7 @@
  * lines and columns. No network, no SQLite.
  */
 #include "dbt/dbtimport.h"
+#include "projfiles.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -14,28 +15,6 @@
 #include <unistd.h>
 
 static char tmp_root[256];
-
-/* Write text to root/rel, making the folders on the way. */
-static void put_file(const char *root, const char *rel, const char *text) {
-    char path[512];
-    char *slash;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
-    for (slash = strchr(path + strlen(root) + 1, '/'); slash != NULL;
-         slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0755);
-        *slash = '/';
-    }
-    f = fopen(path, "w");
-    if (f == NULL) {
-        printf("FAIL setup: cannot write %s\n", path);
-        return;
-    }
-    fputs(text, f);
-    fclose(f);
-}
 
 /* A fresh project folder under tmp_root. */
 static const char *project_dir(const char *name) {

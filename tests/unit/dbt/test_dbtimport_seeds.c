@@ -6,6 +6,7 @@
  * No network, no SQLite.
  */
 #include "dbt/dbtimport.h"
+#include "projfiles.h"
 #include "testlib.h"
 
 #include <stdio.h>
@@ -15,27 +16,6 @@
 #include <unistd.h>
 
 static char tmp_root[256];
-
-static void put_file(const char *rel, const char *text) {
-    char path[512];
-    char *slash;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
-    for (slash = strchr(path + strlen(tmp_root) + 1, '/'); slash != NULL;
-         slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0755);
-        *slash = '/';
-    }
-    f = fopen(path, "w");
-    if (f == NULL) {
-        printf("FAIL setup: cannot write %s\n", path);
-        return;
-    }
-    fputs(text, f);
-    fclose(f);
-}
 
 static void test_cells(void) {
     CHECK("bool_true", rs_dbt_cell_is("true", RS_DBT_BOOLEAN));
@@ -131,7 +111,7 @@ static void test_project_seeds(void) {
     rs_dbt_project *p = NULL;
     rs_err err;
 
-    put_file("dbt_project.yml", "name: shop\n"
+    put_file(tmp_root, "dbt_project.yml", "name: shop\n"
                                 "seeds:\n"
                                 "  shop:\n"
                                 "    +tags: raw\n"
@@ -142,10 +122,10 @@ static void test_project_seeds(void) {
                                 "        +delimiter: ';'\n"
                                 "    old:\n"
                                 "      +enabled: false\n");
-    put_file("seeds/geo/zips.csv", "zip;city\n02134;Boston\n");
-    put_file("seeds/old.csv", "a\n1\n");
-    put_file("seeds/orders.csv", "id,amount\n1,3\n");
-    put_file("seeds/props.yml", "version: 2\n"
+    put_file(tmp_root, "seeds/geo/zips.csv", "zip;city\n02134;Boston\n");
+    put_file(tmp_root, "seeds/old.csv", "a\n1\n");
+    put_file(tmp_root, "seeds/orders.csv", "id,amount\n1,3\n");
+    put_file(tmp_root, "seeds/props.yml", "version: 2\n"
                                 "seeds:\n"
                                 "  - name: orders\n"
                                 "    description: the orders\n"
@@ -179,7 +159,7 @@ static void test_project_seeds(void) {
     if (p->n_tests == 1)
         CHECK_STR("seed_test_model", p->tests[0].model, "orders");
     rs_dbt_free(p);
-    put_file("seeds/props.yml", "seeds:\n  - name: orders\n    config:\n      column_types: "
+    put_file(tmp_root, "seeds/props.yml", "seeds:\n  - name: orders\n    config:\n      column_types: "
                                 "{amount: money}\n");
     p = NULL;
     rs_err_clear(&err);
@@ -188,8 +168,8 @@ static void test_project_seeds(void) {
               "seed 'orders': column_types: column 'amount' has unknown type 'money' (use "
               "varchar, integer, float, numeric, boolean, date or timestamp)");
     rs_dbt_free(p);
-    put_file("seeds/props.yml", "seeds: []\n");
-    put_file("models/orders.sql", "SELECT 1 AS id\n");
+    put_file(tmp_root, "seeds/props.yml", "seeds: []\n");
+    put_file(tmp_root, "models/orders.sql", "SELECT 1 AS id\n");
     p = NULL;
     rs_err_clear(&err);
     CHECK_INT("model_clash_fails", rs_dbt_load(tmp_root, NULL, &p, &err), RS_EINVAL);

@@ -51,28 +51,6 @@ static void job_init(rs_mat_job *job, rs_mat_kind kind, const char *name) {
     job->is_managed = is_managed;
 }
 
-/* The request lines of the log ("METHOD PATH"), bodies cut, one per line. */
-static const char *request_lines(void) {
-    static char out[4096];
-    const char *log = fake_log(&fs), *line, *end, *sp;
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (line = log; *line; line = end + 1) {
-        end = strchr(line, '\n');
-        if (end == NULL)
-            break;
-        sp = memchr(line, ' ', (size_t)(end - line));
-        sp = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
-        if (sp == NULL)
-            sp = end;
-        used += (size_t)snprintf(out + used, sizeof(out) - used, "%.*s\n", (int)(sp - line), line);
-        if (used >= sizeof(out))
-            break;
-    }
-    return out;
-}
-
 static void test_view_built_again(rs_api *api) {
     rs_mat_job job;
     rs_mat_result res;
@@ -92,7 +70,7 @@ static void test_view_built_again(rs_api *api) {
     CHECK_INT("view/rc", rs_materialize(api, &job, &res, &err), RS_OK);
     CHECK_INT("view/attempts", res.attempts, 2);
     CHECK_STR("view/action", res.action, "updated view");
-    CHECK_STR("view/requests", request_lines(),
+    CHECK_STR("view/requests", fake_request_lines(&fs),
               "GET " WS_PATH "/views/v1\n"
               "GET " WS_PATH "/collections/v1\n"
               "GET " WS_PATH "/aliases/v1\n"
@@ -143,7 +121,7 @@ static void test_unkeyed_insert_refused(rs_api *api) {
                         "model without unique_key adds its rows again when repeated; check the "
                         "collection, then run the model again (or with full_refresh)");
     CHECK_INT("unkeyed/attempts", res.attempts, 1);
-    CHECK_STR("unkeyed/requests", request_lines(),
+    CHECK_STR("unkeyed/requests", fake_request_lines(&fs),
               "GET " WS_PATH "/collections/inc\n" Q_ENDPOINT "\n");
     CHECK("unkeyed/incremental_sql", strstr(fake_log(&fs), "SELECT 2 AS x") != NULL);
     rs_mat_result_free(&res);
@@ -175,7 +153,7 @@ static void test_empty_incremental_built_in_full(rs_api *api) {
     rs_err_clear(&err);
     CHECK_INT("empty/rc", rs_materialize(api, &job, &res, &err), RS_EHTTP);
     CHECK_STR("empty/msg", err.msg, "rockset: stop here (QUERY_ERROR, HTTP 400)");
-    CHECK_STR("empty/requests", request_lines(),
+    CHECK_STR("empty/requests", fake_request_lines(&fs),
               "GET " WS_PATH "/collections/inc\n"
               "GET " WS_PATH "/collections/inc\n"
               "DELETE " WS_PATH "/collections/inc\n"
@@ -207,7 +185,7 @@ static void test_lambda_no_second_version(rs_api *api) {
     CHECK_INT("lambda/rc", rs_materialize(api, &job, &res, &err), RS_OK);
     CHECK_INT("lambda/attempts", res.attempts, 2);
     CHECK_STR("lambda/version", res.version, "00000000000000v1");
-    CHECK_STR("lambda/requests", request_lines(),
+    CHECK_STR("lambda/requests", fake_request_lines(&fs),
               "GET " WS_PATH "/lambdas/ql/tags/latest\n"
               "POST " WS_PATH "/lambdas\n"
               "GET " WS_PATH "/lambdas/ql/tags/latest\n");
@@ -232,7 +210,7 @@ static void test_hook_refused(rs_api *api) {
               "pre_hook 1: " BUSY_TEXT "; not retried: the model's hooks may have run already "
               "and are not known to be safe to run twice; check what they do, then run the "
               "model again");
-    CHECK_STR("hook/requests", request_lines(), Q_ENDPOINT "\n");
+    CHECK_STR("hook/requests", fake_request_lines(&fs), Q_ENDPOINT "\n");
     rs_mat_result_free(&res);
 }
 
@@ -278,7 +256,7 @@ static void test_failed_swap_dropped(rs_api *api) {
     CHECK_INT("swap/rc", rs_materialize(api, &job, &res, &err), RS_EHTTP);
     CHECK_STR("swap/msg", err.msg, "rockset: stop here (QUERY_ERROR, HTTP 400)");
     CHECK_INT("swap/attempts", res.attempts, 1);
-    log = request_lines();
+    log = fake_request_lines(&fs);
     CHECK("swap/stray_dropped_first", strstr(log, "GET " WS_PATH "/aliases/t\n"
                                                   "GET " WS_PATH "/collections\n"
                                                   "GET " WS_PATH "/collections/t__rs1\n"

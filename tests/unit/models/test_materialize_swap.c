@@ -51,28 +51,6 @@ static void job_init(rs_mat_job *job, rs_mat_kind kind) {
     job->is_managed = is_managed;
 }
 
-/* The request lines of the log ("METHOD PATH"), bodies cut, one per line. */
-static const char *request_lines(void) {
-    static char out[4096];
-    const char *log = fake_log(&fs), *line, *end, *sp;
-    size_t used = 0;
-
-    out[0] = '\0';
-    for (line = log; *line; line = end + 1) {
-        end = strchr(line, '\n');
-        if (end == NULL)
-            break;
-        sp = memchr(line, ' ', (size_t)(end - line));
-        sp = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
-        if (sp == NULL)
-            sp = end;
-        used += (size_t)snprintf(out + used, sizeof(out) - used, "%.*s\n", (int)(sp - line), line);
-        if (used >= sizeof(out))
-            break;
-    }
-    return out;
-}
-
 /* An INSERT INTO that completes with 2 documents at offset f1, then its fence, passed. */
 static void push_insert_and_fence(void) {
     fake_push(&fs, 200, NULL, "{\"query_id\":\"q1\",\"status\":\"QUEUED\"}");
@@ -133,7 +111,7 @@ static void test_rebuild_switches_then_drops(rs_api *api) {
     CHECK_STR("rebuild/action", res.action, "replaced table");
     CHECK_STR("rebuild/relation", res.relation, "an.t");
     CHECK_INT("rebuild/rows", (int)res.rows_affected, 2);
-    CHECK_STR("rebuild/requests", cut_stamps(request_lines()),
+    CHECK_STR("rebuild/requests", cut_stamps(fake_request_lines(&fs)),
               "GET " WS_PATH "/aliases/t\n"
               "GET " WS_PATH "/collections\n"
               "GET " WS_PATH "/collections/t__rs\n" /* t__rs1: the alias's, kept */
@@ -179,7 +157,7 @@ static void test_plain_collection_moves_behind_alias(rs_api *api) {
               strncmp(res.action,
                       "replaced table (moved behind an alias; the name answered nothing for ",
                       69) == 0);
-    CHECK_STR("migrate/requests", cut_stamps(request_lines()),
+    CHECK_STR("migrate/requests", cut_stamps(fake_request_lines(&fs)),
               "GET " WS_PATH "/aliases/t\n"
               "GET " WS_PATH "/collections/t\n"
               "GET " WS_PATH "/collections\n" /* "t" itself is no stray */
@@ -212,7 +190,7 @@ static void test_incremental_inserts_behind_alias(rs_api *api) {
     rs_err_clear(&err);
     CHECK_INT("incremental/rc", rs_materialize(api, &job, &res, &err), RS_OK);
     CHECK_STR("incremental/action", res.action, "inserted into table");
-    CHECK_STR("incremental/requests", request_lines(),
+    CHECK_STR("incremental/requests", fake_request_lines(&fs),
               "GET " WS_PATH "/aliases/t\n"
               "GET " WS_PATH "/collections/t__rs1\n" Q_ENDPOINT "\n"
               "GET /v1/orgs/self/queries/q1\n"
