@@ -111,29 +111,31 @@ static void test_project_seeds(void) {
     rs_dbt_project *p = NULL;
     rs_err err;
 
-    put_file(tmp_root, "dbt_project.yml", "name: shop\n"
-                                "seeds:\n"
-                                "  shop:\n"
-                                "    +tags: raw\n"
-                                "    geo:\n"
-                                "      +schema: lookups\n"
-                                "      zips:\n"
-                                "        +alias: zip_codes\n"
-                                "        +delimiter: ';'\n"
-                                "    old:\n"
-                                "      +enabled: false\n");
+    put_file(tmp_root, "dbt_project.yml",
+             "name: shop\n"
+             "seeds:\n"
+             "  shop:\n"
+             "    +tags: raw\n"
+             "    geo:\n"
+             "      +schema: lookups\n"
+             "      zips:\n"
+             "        +alias: zip_codes\n"
+             "        +delimiter: ';'\n"
+             "    old:\n"
+             "      +enabled: false\n");
     put_file(tmp_root, "seeds/geo/zips.csv", "zip;city\n02134;Boston\n");
     put_file(tmp_root, "seeds/old.csv", "a\n1\n");
     put_file(tmp_root, "seeds/orders.csv", "id,amount\n1,3\n");
-    put_file(tmp_root, "seeds/props.yml", "version: 2\n"
-                                "seeds:\n"
-                                "  - name: orders\n"
-                                "    description: the orders\n"
-                                "    config:\n"
-                                "      column_types: {amount: float}\n"
-                                "    columns:\n"
-                                "      - name: id\n"
-                                "        tests: [unique]\n");
+    put_file(tmp_root, "seeds/props.yml",
+             "version: 2\n"
+             "seeds:\n"
+             "  - name: orders\n"
+             "    description: the orders\n"
+             "    config:\n"
+             "      column_types: {amount: float}\n"
+             "    columns:\n"
+             "      - name: id\n"
+             "        tests: [unique]\n");
     rs_err_clear(&err);
     CHECK_INT("project_loads", rs_dbt_load(tmp_root, NULL, &p, &err), RS_OK);
     if (p == NULL) {
@@ -159,8 +161,9 @@ static void test_project_seeds(void) {
     if (p->n_tests == 1)
         CHECK_STR("seed_test_model", p->tests[0].model, "orders");
     rs_dbt_free(p);
-    put_file(tmp_root, "seeds/props.yml", "seeds:\n  - name: orders\n    config:\n      column_types: "
-                                "{amount: money}\n");
+    put_file(tmp_root, "seeds/props.yml",
+             "seeds:\n  - name: orders\n    config:\n      column_types: "
+             "{amount: money}\n");
     p = NULL;
     rs_err_clear(&err);
     CHECK_INT("unknown_type_fails", rs_dbt_load(tmp_root, NULL, &p, &err), RS_EINVAL);
