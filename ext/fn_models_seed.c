@@ -60,25 +60,42 @@ typedef struct seed_options {
     const send_type *types;        /* typed mode: one per column of the SELECT, else NULL */
 } seed_options;
 
-static int parse_seed_options(const char *text, seed_options *o, rs_err *err) {
-    rs_jsonscan_span span, key, v;
-    rs_jsonscan_iter it;
-    long long n;
+/* Start reading options text as a JSON object: *present = 0 when text is NULL (no options),
+ * else *it walks its members. */
+static int options_begin(const char *text, rs_jsonscan_iter *it, int *present, rs_err *err) {
+    rs_jsonscan_span span;
 
+    *present = text != NULL;
     if (text == NULL)
         return RS_OK;
     span = rs_jsonscan_cstr(text);
     if (rs_jsonscan_validate(span.ptr, span.len, NULL) != RS_OK ||
         rs_jsonscan_classify(span) != RS_JSON_OBJECT)
         return rs_err_set(err, RS_EINVAL, "rockset_seed: options must be a JSON object");
-    rs_jsonscan_iter_init(&it, span);
+    return rs_jsonscan_iter_init(it, span);
+}
+
+static int batch_size_option(rs_jsonscan_span v, int *batch_size, rs_err *err) {
+    long long n;
+
+    if (rs_jsonscan_int64(v, &n) != RS_OK || n < 1 || n > 20000)
+        return rs_err_set(err, RS_EINVAL,
+                          "rockset_seed: option 'batch_size' must be an integer from 1 to 20000");
+    *batch_size = (int)n;
+    return RS_OK;
+}
+
+static int parse_seed_options(const char *text, seed_options *o, rs_err *err) {
+    rs_jsonscan_span key, v;
+    rs_jsonscan_iter it;
+    int present, rc = options_begin(text, &it, &present, err);
+
+    if (rc != RS_OK || !present)
+        return rc;
     while (rs_jsonscan_iter_next(&it, &key, &v) == 1) {
         if (rs_jsonscan_key_eq(key, "batch_size")) {
-            if (rs_jsonscan_int64(v, &n) != RS_OK || n < 1 || n > 20000)
-                return rs_err_set(err, RS_EINVAL,
-                                  "rockset_seed: option 'batch_size' must be an "
-                                  "integer from 1 to 20000");
-            o->batch_size = (int)n;
+            if (batch_size_option(v, &o->batch_size, err) != RS_OK)
+                return err->code;
         } else if (rs_jsonscan_key_eq(key, "replace")) {
             if (rs_jsonscan_classify(v) != RS_JSON_TRUE && rs_jsonscan_classify(v) != RS_JSON_FALSE)
                 return rs_err_set(err, RS_EINVAL,
@@ -689,18 +706,14 @@ static int check_selected(sqlite3 *db, const char *select, rs_err *err) {
 
 /* Options of the every-seed form: {"select": "a b", "batch_size": n}. */
 static int parse_all_options(const char *text, char **select, int *batch_size, rs_err *err) {
-    rs_jsonscan_span span, key, v;
+    rs_jsonscan_span key, v;
     rs_jsonscan_iter it;
-    long long n;
+    int present, rc;
 
     *select = NULL;
-    if (text == NULL)
-        return RS_OK;
-    span = rs_jsonscan_cstr(text);
-    if (rs_jsonscan_validate(span.ptr, span.len, NULL) != RS_OK ||
-        rs_jsonscan_classify(span) != RS_JSON_OBJECT)
-        return rs_err_set(err, RS_EINVAL, "rockset_seed: options must be a JSON object");
-    rs_jsonscan_iter_init(&it, span);
+    rc = options_begin(text, &it, &present, err);
+    if (rc != RS_OK || !present)
+        return rc;
     while (rs_jsonscan_iter_next(&it, &key, &v) == 1) {
         if (rs_jsonscan_key_eq(key, "select")) {
             free(*select);
@@ -711,11 +724,8 @@ static int parse_all_options(const char *text, char **select, int *batch_size, r
                                   "rockset_seed: option 'select' must be a text of seed names");
             }
         } else if (rs_jsonscan_key_eq(key, "batch_size")) {
-            if (rs_jsonscan_int64(v, &n) != RS_OK || n < 1 || n > 20000)
-                return rs_err_set(err, RS_EINVAL,
-                                  "rockset_seed: option 'batch_size' must be an "
-                                  "integer from 1 to 20000");
-            *batch_size = (int)n;
+            if (batch_size_option(v, batch_size, err) != RS_OK)
+                return err->code;
         } else {
             return rs_err_set(err, RS_EINVAL,
                               "rockset_seed: unknown option %.*s (valid with every seed: "
