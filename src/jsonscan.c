@@ -37,10 +37,16 @@ static int fail(scan_fail *f, const char *at, const char *why) {
     return -1;
 }
 
-/* *pp points at the opening quote; on success it points just past the closing quote. */
-static int scan_string(const char **pp, const char *end, scan_fail *f) {
-    const char *p = *pp + 1;
+/* The bytes that end a run of plain string text: the quote, the backslash, control characters. */
+#define STOP8(b)                                                                           \
+    [b] = 1, [b + 1] = 1, [b + 2] = 1, [b + 3] = 1, [b + 4] = 1, [b + 5] = 1, [b + 6] = 1, \
+    [b + 7] = 1
+static const unsigned char STRING_STOP[256] = {STOP8(0),  STOP8(8),  STOP8(16),
+                                               STOP8(24), ['"'] = 1, ['\\'] = 1};
 
+/* The rest of a string from p (after the last plain byte seen) to its closing quote: escapes
+ * and faults. *pp as for scan_string. */
+static int scan_string_rest(const char **pp, const char *p, const char *end, scan_fail *f) {
     while (p < end) {
         unsigned char c = (unsigned char)*p;
         if (c == '"') {
@@ -67,8 +73,8 @@ static int scan_string(const char **pp, const char *end, scan_fail *f) {
             p += 2;
             break;
         case 'u':
-            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 || rs_hex_digit(p[4]) < 0 ||
-                rs_hex_digit(p[5]) < 0)
+            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 ||
+                rs_hex_digit(p[4]) < 0 || rs_hex_digit(p[5]) < 0)
                 return fail(f, p, "bad \\u escape");
             p += 6;
             break;
@@ -77,6 +83,24 @@ static int scan_string(const char **pp, const char *end, scan_fail *f) {
         }
     }
     return fail(f, end, "unterminated string");
+}
+
+/* *pp points at the opening quote; on success it points just past the closing quote. A field
+ * lookup scans every member of a document, so the plain run is the server's hot loop: a table
+ * lookup per byte, four bytes a round. */
+static inline int scan_string(const char **pp, const char *end, scan_fail *f) {
+    const char *p = *pp + 1;
+
+    while (end - p >= 4 && !(STRING_STOP[(unsigned char)p[0]] | STRING_STOP[(unsigned char)p[1]] |
+                             STRING_STOP[(unsigned char)p[2]] | STRING_STOP[(unsigned char)p[3]]))
+        p += 4;
+    while (p < end && !STRING_STOP[(unsigned char)*p])
+        p++;
+    if (p < end && *p == '"') {
+        *pp = p + 1;
+        return 0;
+    }
+    return scan_string_rest(pp, p, end, f);
 }
 
 static const char *skip_digits(const char *p, const char *end) {
@@ -118,11 +142,15 @@ static int scan_number(const char **pp, const char *end, scan_fail *f) {
 }
 
 static int scan_literal(const char **pp, const char *end, const char *word, scan_fail *f) {
-    size_t n = strlen(word);
+    const char *p = *pp;
 
-    if ((size_t)(end - *pp) < n || memcmp(*pp, word, n) != 0)
+    while (*word != '\0' && p < end && *p == *word) {
+        p++;
+        word++;
+    }
+    if (*word != '\0')
         return fail(f, *pp, "unexpected character");
-    *pp += n;
+    *pp = p;
     return 0;
 }
 
@@ -167,7 +195,7 @@ static int after_member(const char **pp, const char *end, char *stack, int *dept
 }
 
 /* Scan one value starting at p (no leading whitespace skipped); *value_end gets its end. */
-static int scan_value(const char *p, const char *end, const char **value_end, scan_fail *f) {
+static int scan_nested(const char *p, const char *end, const char **value_end, scan_fail *f) {
     char stack[MAX_DEPTH];
     int depth = 0;
     int state = EXPECT_VALUE;
@@ -216,6 +244,17 @@ static int scan_value(const char *p, const char *end, const char **value_end, sc
             return -1;
         state = AFTER_VALUE;
     }
+}
+
+/* As scan_nested; a scalar (most members of a document) skips the container machinery. */
+static inline int scan_value(const char *p, const char *end, const char **value_end, scan_fail *f) {
+    if (p < end && *p != '{' && *p != '[') {
+        if (scan_scalar(&p, end, f) < 0)
+            return -1;
+        *value_end = p;
+        return 0;
+    }
+    return scan_nested(p, end, value_end, f);
 }
 
 static int set_parse_error(rs_err *err, const char *text, const scan_fail *f) {
@@ -518,8 +557,8 @@ int rs_jsonscan_string_decode(rs_jsonscan_span span, rs_buf *out, rs_err *err) {
         if (p + 1 >= end)
             return rs_err_set(err, RS_EPARSE, "invalid JSON string: dangling backslash");
         if (p[1] == 'u') {
-            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 || rs_hex_digit(p[4]) < 0 ||
-                rs_hex_digit(p[5]) < 0)
+            if (end - p < 6 || rs_hex_digit(p[2]) < 0 || rs_hex_digit(p[3]) < 0 ||
+                rs_hex_digit(p[4]) < 0 || rs_hex_digit(p[5]) < 0)
                 return rs_err_set(err, RS_EPARSE, "invalid JSON string: bad \\u escape");
             rc = decode_unicode(&p, end, out, err);
             if (rc != RS_OK)
@@ -551,35 +590,97 @@ int rs_jsonscan_string_dup(rs_jsonscan_span span, char **out, rs_err *err) {
     return RS_OK;
 }
 
-int rs_jsonscan_key_eq(rs_jsonscan_span key, const char *name) {
-    size_t name_len = strlen(name);
+/* The slow half of key_matches: the key has an escape; decode it and compare. */
+static int escaped_key_matches(rs_jsonscan_span key, const char *name, size_t name_len) {
     rs_buf decoded = RS_BUF_INIT;
-    int equal;
+    int equal = rs_jsonscan_string_decode(key, &decoded, NULL) == RS_OK &&
+                decoded.len == name_len && memcmp(rs_buf_cstr(&decoded), name, name_len) == 0;
+
+    rs_buf_free(&decoded);
+    return equal;
+}
+
+/* Whether text[0..len-1] holds a backslash; keys are short, so a loop beats a call to memchr. */
+static inline int has_backslash(const char *text, size_t len) {
+    if (len > 32)
+        return memchr(text, '\\', len) != NULL;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '\\')
+            return 1;
+    return 0;
+}
+
+/* rs_jsonscan_key_equals, inlined into the lookups. An escape never decodes to more bytes than
+ * it is spelled with, so a raw text shorter than the name cannot equal it, and the common miss
+ * costs no scan for backslashes. */
+static inline int key_matches(rs_jsonscan_span key, const char *name, size_t name_len) {
+    size_t raw_len;
 
     if (key.len < 2 || key.ptr[0] != '"')
         return 0;
-    if (memchr(key.ptr, '\\', key.len) == NULL)
-        return key.len - 2 == name_len && memcmp(key.ptr + 1, name, name_len) == 0;
-    if (rs_jsonscan_string_decode(key, &decoded, NULL) != RS_OK) {
-        rs_buf_free(&decoded);
+    raw_len = key.len - 2;
+    if (raw_len < name_len)
         return 0;
-    }
-    equal = decoded.len == name_len && memcmp(rs_buf_cstr(&decoded), name, name_len) == 0;
-    rs_buf_free(&decoded);
-    return equal;
+    if (raw_len == name_len && name_len > 0 &&
+        (key.ptr[1] != name[0] || memcmp(key.ptr + 1, name, name_len) != 0))
+        return 0;
+    if (!has_backslash(key.ptr + 1, raw_len))
+        return raw_len == name_len;
+    return escaped_key_matches(key, name, name_len);
+}
+
+int rs_jsonscan_key_equals(rs_jsonscan_span key, const char *name, size_t name_len) {
+    return key_matches(key, name, name_len);
+}
+
+int rs_jsonscan_key_eq(rs_jsonscan_span key, const char *name) {
+    return rs_jsonscan_key_equals(key, name, strlen(name));
 }
 
 int rs_jsonscan_get(rs_jsonscan_span object, const char *name, rs_jsonscan_span *value) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, member;
+    size_t name_len = strlen(name);
 
     if (rs_jsonscan_classify(object) != RS_JSON_OBJECT)
         return 0;
     if (rs_jsonscan_iter_init(&it, object) != RS_OK)
         return 0;
     while (rs_jsonscan_iter_next(&it, &key, &member) == 1) {
-        if (rs_jsonscan_key_eq(key, name)) {
+        if (key_matches(key, name, name_len)) {
             *value = member;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int rs_jsonscan_get_last(rs_jsonscan_span object, const char *name, size_t name_len,
+                         rs_jsonscan_span *value) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, member, found = {NULL, 0};
+    int rc;
+
+    if (rs_jsonscan_iter_init(&it, object) != RS_OK || !it.is_object)
+        return 0;
+    while ((rc = rs_jsonscan_iter_next(&it, &key, &member)) == 1)
+        if (key_matches(key, name, name_len))
+            found = member;
+    if (rc != 0 || found.ptr == NULL)
+        return 0;
+    *value = found;
+    return 1;
+}
+
+int rs_jsonscan_element(rs_jsonscan_span array, long long idx, rs_jsonscan_span *value) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span element;
+
+    if (idx < 0 || rs_jsonscan_iter_init(&it, array) != RS_OK || it.is_object)
+        return 0;
+    while (rs_jsonscan_iter_next(&it, NULL, &element) == 1) {
+        if (idx-- == 0) {
+            *value = element;
             return 1;
         }
     }

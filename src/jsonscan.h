@@ -1,12 +1,14 @@
 /*
- * jsonscan.h - a small, exact, allocation-free JSON scanner for response bodies and rows.
+ * jsonscan.h - a small, exact, allocation-free JSON scanner: the one JSON reader of the tree.
  *
  * What it is for: finding values inside a JSON text without building a tree, and handing out
  * their exact raw text (a span: pointer + length into the caller's buffer). Numbers are never
  * converted through double, so a 64-bit integer in a row comes out byte for byte as the server
  * sent it. api.c uses it to cut a query response into row texts; ext/ uses it to pull fields
- * out of a row. It is not a JSON writer (see rs_buf_json_string) and not a DOM (use cJSON for
- * small metadata objects).
+ * out of a row; rockset-local's SQL runtime reads every document field through it
+ * (rs_jsonscan_get_last, rs_jsonscan_element), so its string scan is the server's hot loop.
+ * It is not a JSON writer (see rs_buf_json_string) and not a DOM (use cJSON for small metadata
+ * objects).
  *
  * Validation: rs_jsonscan_validate() checks a whole text once (RFC 8259: strict grammar, no
  * trailing commas, no comments, control characters must be escaped, UTF-8 is passed through
@@ -93,9 +95,24 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
  * Handles escapes ("\u0061" equals "a"). 0 for a non-string span. */
 int rs_jsonscan_key_eq(rs_jsonscan_span key, const char *name);
 
+/* As rs_jsonscan_key_eq, for a name of name_len bytes (not NUL-terminated, or holding NUL). */
+int rs_jsonscan_key_equals(rs_jsonscan_span key, const char *name, size_t name_len);
+
 /* Find the member `name` of the object in span: 1 and *value set when found (the first one if
  * the name repeats), 0 when absent or when span is not a (well-formed) object. */
 int rs_jsonscan_get(rs_jsonscan_span object, const char *name, rs_jsonscan_span *value);
+
+/* Find the member name[0..name_len-1] (decoded form) of the object in span, the LAST one when the
+ * name repeats: a later member overrides an earlier one, which is how rockset-local's SQL runtime
+ * reads documents (rs_jsonscan_get keeps the first). Every member is scanned, so 1 and *value
+ * set only when the whole object is well-formed; 0 when absent, not an object, or malformed. */
+int rs_jsonscan_get_last(rs_jsonscan_span object, const char *name, size_t name_len,
+                         rs_jsonscan_span *value);
+
+/* Element idx (0-based) of the array in span: 1 and *value set; 0 when idx is out of range or
+ * negative, span is not an array, or the text up to and including that element is malformed
+ * (what follows it is not examined). */
+int rs_jsonscan_element(rs_jsonscan_span array, long long idx, rs_jsonscan_span *value);
 
 /* Follow a dotted path of member names ("pagination.next_cursor") from span. Array indexes
  * are not supported. Same results as rs_jsonscan_get. */

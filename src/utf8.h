@@ -2,7 +2,7 @@
  * utf8.h - strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above
  * U+10FFFF. Used wherever bytes from outside become JSON text: request bodies in rockset-local,
  * strings the extension sends, and rs_buf_json_string, which replaces what is invalid. Also the
- * one UTF-8 encoder, for the JSON string decoders (jsonscan.c, rockset-local's sqlx_value.c).
+ * one UTF-8 encoder, for the JSON string decoder (jsonscan.c).
  *
  * Thread-safety: pure functions.
  */

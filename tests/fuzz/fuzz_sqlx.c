@@ -6,7 +6,7 @@
  * collections, an alias, a view and a view that refers to itself; when translation succeeds the
  * SQLite text is prepared and stepped on an in-memory database holding a few documents (nested
  * objects, arrays, 64-bit integers, nulls), with every :parameter bound, under a progress
- * handler that bounds the work, so the server's functions (sqlx_funcs.c) run on fuzzed
+ * handler that bounds the work, so the runtime's functions (src/server/runtime/) run on fuzzed
  * arguments too.
  *
  * Invariants: a failed translation has a message; a successful one yields SQLite text that is

@@ -341,6 +341,147 @@ static void test_decode(void) {
     CHECK("key_eq/not_string", !rs_jsonscan_key_eq(rs_jsonscan_cstr("abc"), "abc"));
 }
 
+/* A span over an exact-size heap copy of text (free span.ptr): a read past its end shows under
+ * valgrind and ASan. */
+static rs_jsonscan_span heap_span(const char *text) {
+    size_t n = strlen(text);
+    char *copy = malloc(n ? n : 1);
+    rs_jsonscan_span span;
+
+    memcpy(copy, text, n);
+    span.ptr = copy;
+    span.len = n;
+    return span;
+}
+
+static int value_is(rs_jsonscan_span v, const char *want) {
+    return v.len == strlen(want) && memcmp(v.ptr, want, v.len) == 0;
+}
+
+/* rs_jsonscan_key_equals: names with a length (NUL inside), escapes, the cheap misses. */
+static void test_key_equals(void) {
+    CHECK("key_equals/plain", rs_jsonscan_key_equals(rs_jsonscan_cstr("\"abc\""), "abcd", 3));
+    CHECK("key_equals/longer_name",
+          !rs_jsonscan_key_equals(rs_jsonscan_cstr("\"abc\""), "abcd", 4));
+    CHECK("key_equals/shorter_name", !rs_jsonscan_key_equals(rs_jsonscan_cstr("\"abc\""), "ab", 2));
+    CHECK("key_equals/nul_inside",
+          rs_jsonscan_key_equals(rs_jsonscan_cstr("\"a\\u0000b\""), "a\0b", 3));
+    CHECK("key_equals/nul_vs_cstr", !rs_jsonscan_key_eq(rs_jsonscan_cstr("\"a\\u0000b\""), "a"));
+    /* the raw text equals the name byte for byte, but decodes to something else */
+    CHECK("key_equals/raw_escape_is_not_name",
+          !rs_jsonscan_key_equals(rs_jsonscan_cstr("\"a\\nb\""), "a\\nb", 4));
+    CHECK("key_equals/escape_decoded",
+          rs_jsonscan_key_equals(rs_jsonscan_cstr("\"a\\nb\""), "a\nb", 3));
+    CHECK("key_equals/surrogates",
+          rs_jsonscan_key_equals(rs_jsonscan_cstr("\"\\ud83d\\ude00\""), "\xf0\x9f\x98\x80", 4));
+    CHECK("key_equals/bad_escape",
+          !rs_jsonscan_key_equals(rs_jsonscan_cstr("\"a\\qb\""), "aqb", 3));
+    CHECK("key_equals/empty", rs_jsonscan_key_equals(rs_jsonscan_cstr("\"\""), "", 0));
+    CHECK("key_equals/not_string", !rs_jsonscan_key_equals(rs_jsonscan_cstr("12"), "12", 2));
+}
+
+/* rs_jsonscan_get_last: a repeated name reads as its last member (rs_jsonscan_get: the first);
+ * the whole object must be well-formed. */
+static void test_get_last(void) {
+    const char *doc = "{ \"a\" : 1, \"b\":{\"c\":[1,2]}, \"\\u0061\":\"two\", \"d\":null }";
+    rs_jsonscan_span root = rs_jsonscan_cstr(doc), v;
+
+    CHECK("get_last/duplicate_last",
+          rs_jsonscan_get_last(root, "a", 1, &v) && value_is(v, "\"two\""));
+    CHECK("get_last/get_keeps_first", rs_jsonscan_get(root, "a", &v) && value_is(v, "1"));
+    CHECK("get_last/container_span",
+          rs_jsonscan_get_last(root, "b", 1, &v) && value_is(v, "{\"c\":[1,2]}"));
+    CHECK("get_last/null_member", rs_jsonscan_get_last(root, "d", 1, &v) && value_is(v, "null"));
+    CHECK("get_last/absent", !rs_jsonscan_get_last(root, "c", 1, &v));
+    CHECK("get_last/name_length",
+          rs_jsonscan_get_last(root, "ab", 1, &v) && value_is(v, "\"two\""));
+    CHECK("get_last/length_counts", !rs_jsonscan_get_last(root, "ab", 2, &v));
+    CHECK("get_last/empty_object", !rs_jsonscan_get_last(rs_jsonscan_cstr(" {} "), "a", 1, &v));
+    CHECK("get_last/array", !rs_jsonscan_get_last(rs_jsonscan_cstr("[{\"a\":1}]"), "a", 1, &v));
+    CHECK("get_last/scalar", !rs_jsonscan_get_last(rs_jsonscan_cstr("\"a\""), "a", 1, &v));
+    CHECK("get_last/nul_in_name",
+          rs_jsonscan_get_last(rs_jsonscan_cstr("{\"a\\u0000\":5}"), "a\0", 2, &v) &&
+              value_is(v, "5"));
+    /* malformed text after the match: every member is read, so nothing is found */
+    CHECK("get_last/malformed_after",
+          !rs_jsonscan_get_last(rs_jsonscan_cstr("{\"a\":1,\"b\":01}"), "a", 1, &v));
+    CHECK("get_last/unclosed", !rs_jsonscan_get_last(rs_jsonscan_cstr("{\"a\":1"), "a", 1, &v));
+    CHECK("get_last/control_char",
+          !rs_jsonscan_get_last(rs_jsonscan_cstr("{\"a\":\"x\ty\"}"), "a", 1, &v));
+}
+
+/* rs_jsonscan_element: 0-based, the text after the element is not examined. */
+static void test_element(void) {
+    rs_jsonscan_span arr = rs_jsonscan_cstr(" [ 10 , \"x\" , [1, {\"k\":[]}] , null ] "), v;
+
+    CHECK("element/first", rs_jsonscan_element(arr, 0, &v) && value_is(v, "10"));
+    CHECK("element/string", rs_jsonscan_element(arr, 1, &v) && value_is(v, "\"x\""));
+    CHECK("element/nested", rs_jsonscan_element(arr, 2, &v) && value_is(v, "[1, {\"k\":[]}]"));
+    CHECK("element/last", rs_jsonscan_element(arr, 3, &v) && value_is(v, "null"));
+    CHECK("element/past_end", !rs_jsonscan_element(arr, 4, &v));
+    CHECK("element/negative", !rs_jsonscan_element(arr, -1, &v));
+    CHECK("element/empty", !rs_jsonscan_element(rs_jsonscan_cstr("[]"), 0, &v));
+    CHECK("element/object", !rs_jsonscan_element(rs_jsonscan_cstr("{\"0\":1}"), 0, &v));
+    CHECK("element/scalar", !rs_jsonscan_element(rs_jsonscan_cstr("12"), 0, &v));
+    CHECK("element/before_fault",
+          rs_jsonscan_element(rs_jsonscan_cstr("[1,2,"), 1, &v) && value_is(v, "2"));
+    CHECK("element/at_fault", !rs_jsonscan_element(rs_jsonscan_cstr("[1,2,"), 2, &v));
+    CHECK("element/bad_element", !rs_jsonscan_element(rs_jsonscan_cstr("[1,-]"), 1, &v));
+}
+
+/* Malformed and truncated texts, scanned from exact-size copies: no read past the end. */
+static void test_lookup_malformed(void) {
+    static const char *const bad[] = {"{\"a\"",       "{\"a\":",    "{\"a\":1,",  "{\"a\":\"x",
+                                      "{\"a\":\"x\\", "{\"a\":[1,", "[1,",        "[\"x\\u00",
+                                      "[{\"a\":1}",   "{\"\\u00",   "{\"a\":tru", "[-"};
+    char name[64];
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rs_jsonscan_span span = heap_span(bad[i]), v;
+        snprintf(name, sizeof(name), "lookup_malformed/get_last/%zu", i);
+        CHECK(name, !rs_jsonscan_get_last(span, "a", 1, &v));
+        snprintf(name, sizeof(name), "lookup_malformed/element/%zu", i);
+        CHECK(name, !rs_jsonscan_element(span, 1, &v));
+        free((void *)span.ptr);
+    }
+}
+
+/* Build {"a":<levels nested arrays>} into doc; returns its length. */
+static size_t nested_member(char *doc, int levels) {
+    size_t n = 5;
+
+    memcpy(doc, "{\"a\":", 5);
+    memset(doc + n, '[', (size_t)levels);
+    n += (size_t)levels;
+    memset(doc + n, ']', (size_t)levels);
+    n += (size_t)levels;
+    doc[n++] = '}';
+    return n;
+}
+
+/* Lookups scan each value with the validator's nesting limit: a member value nested 512 levels
+ * deep is found, one nested 513 levels is malformed (no recursion, so no stack to overflow). */
+static void test_lookup_depth(void) {
+    char *doc = malloc(1100);
+    rs_jsonscan_span v, span;
+
+    span.ptr = doc;
+    span.len = nested_member(doc, 512);
+    CHECK("lookup_depth/512_member", rs_jsonscan_get_last(span, "a", 1, &v) && v.len == 1024);
+    span.ptr = doc + 5;
+    span.len -= 6;
+    CHECK("lookup_depth/512_element", rs_jsonscan_element(span, 0, &v) && v.len == 1022);
+    span.ptr = doc;
+    span.len = nested_member(doc, 513);
+    CHECK("lookup_depth/513_member", !rs_jsonscan_get_last(span, "a", 1, &v));
+    CHECK("lookup_depth/513_get", !rs_jsonscan_get(span, "a", &v));
+    span.ptr = doc + 5;
+    span.len -= 6;
+    CHECK("lookup_depth/513_element_ok", rs_jsonscan_element(span, 0, &v) && v.len == 1024);
+    free(doc);
+}
+
 /* Rows keep their exact text, including big integers and formatting. */
 static void test_exact_rows(void) {
     const char *body = "{\"results\":[{\"id\": 9223372036854775807, \"f\":1.10},"
@@ -381,13 +522,18 @@ static int poke_all(const char *text, size_t n) {
     rs_jsonscan_int64(span, &i64);
     rs_jsonscan_double(span, &d);
     rs_jsonscan_get(span, "a", &found);
+    rs_jsonscan_get_last(span, "a", 1, &found);
+    rs_jsonscan_element(span, 1, &found);
     rs_jsonscan_get_path(span, "a.b", &found);
     rs_jsonscan_string_decode(span, &decoded, NULL);
     if (rs_jsonscan_iter_init(&it, span) == RS_OK) {
         int rc;
         while ((rc = rs_jsonscan_iter_next(&it, &key, &value)) == 1 && steps++ < 100) {
             rs_jsonscan_key_eq(key, "a");
+            rs_jsonscan_key_equals(key, "a\0b", 3);
             rs_jsonscan_classify(value);
+            rs_jsonscan_get_last(value, "b", 1, &found);
+            rs_jsonscan_element(value, 0, &found);
         }
         /* a text that validated must iterate to a clean end */
         if (valid && rc != 0)
@@ -472,6 +618,11 @@ int main(void) {
     test_get();
     test_decode();
     test_exact_rows();
+    test_key_equals();
+    test_get_last();
+    test_element();
+    test_lookup_malformed();
+    test_lookup_depth();
     test_mutations();
     TEST_DONE();
 }

@@ -58,6 +58,7 @@ static int register_one(sqlite3 *db, const rt_function *fn) {
 }
 
 int rt_unnest_register(sqlite3 *db);
+int rt_core_register(sqlite3 *db);
 
 int rt_catalog_register(sqlite3 *db) {
     for (size_t t = 0; t < N_TABLES; t++) {
@@ -67,5 +68,6 @@ int rt_catalog_register(sqlite3 *db) {
                 return rc;
         }
     }
-    return rt_unnest_register(db);
+    int rc = rt_core_register(db); /* rs_get, with a cache per connection (fn_core.c) */
+    return rc == SQLITE_OK ? rt_unnest_register(db) : rc;
 }

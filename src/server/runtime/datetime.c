@@ -49,6 +49,27 @@ int rt_iso_weekday(int64_t days) {
     return (int)w + 1;
 }
 
+int rt_day_of_year(int64_t days) {
+    int64_t year;
+    int month, day;
+    rt_civil_from_days(days, &year, &month, &day);
+    return (int)(days - rt_days_from_civil(year, 1, 1)) + 1;
+}
+
+int rt_week_of_year(int64_t days, int monday_first) {
+    /* days since the week's first day: 0 ... 6 */
+    int into_week = monday_first ? rt_iso_weekday(days) - 1 : rt_iso_weekday(days) % 7;
+    return (rt_day_of_year(days) - 1 + 7 - into_week) / 7;
+}
+
+void rt_iso_week(int64_t days, int *week, int64_t *year) {
+    /* the week belongs to the year of its Thursday */
+    int64_t thursday = days - rt_iso_weekday(days) + 4;
+    int month, day;
+    rt_civil_from_days(thursday, year, &month, &day);
+    *week = (int)((thursday - rt_days_from_civil(*year, 1, 1)) / 7) + 1;
+}
+
 void rt_split_micros(int64_t micros, int64_t *days, int64_t *micros_of_day) {
     int64_t d = micros / RT_MICROS_PER_DAY;
     int64_t rem = micros % RT_MICROS_PER_DAY;
@@ -270,4 +291,19 @@ void rt_format_timestamp(char *dst, size_t cap, int64_t micros) {
     rt_civil_from_micros(micros, &c);
     snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%06dZ", (long long)c.year, c.month, c.day,
              c.hour, c.minute, c.second, c.micros);
+}
+
+void rt_format_timestamp_seconds(char *dst, size_t cap, int64_t micros) {
+    rt_civil c;
+    rt_civil_from_micros(micros, &c);
+    snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)c.year, c.month, c.day,
+             c.hour, c.minute, c.second);
+}
+
+int64_t rt_micros_of(int64_t count, int64_t scale) {
+    if (count > INT64_MAX / scale)
+        return INT64_MAX;
+    if (count < INT64_MIN / scale)
+        return INT64_MIN;
+    return count * scale;
 }

@@ -15,7 +15,8 @@
  *              no zone means UTC
  * Text forms written:
  *   date 2024-01-05; time 09:30:45 (with .ffffff when the fraction is not zero);
- *   datetime 2024-01-05T09:30:45.000000; timestamp 2024-01-05T09:30:45.000000Z
+ *   datetime 2024-01-05T09:30:45.000000; timestamp 2024-01-05T09:30:45.000000Z, or to the
+ *   second 2024-01-05T09:30:45Z (the API's metadata times)
  *
  * Thread-safety: no state; every function is reentrant.
  */
@@ -34,6 +35,13 @@ int rt_days_in_month(int64_t year, int month);
 int rt_is_leap_year(int64_t year);
 /* 1 = Monday ... 7 = Sunday (ISO) */
 int rt_iso_weekday(int64_t days);
+/* Day of the year of a date, 1 ... 366. */
+int rt_day_of_year(int64_t days);
+/* Week of the year, 0 ... 53, weeks starting on Sunday (strftime's %U) or, with monday_first,
+ * on Monday (%W); the days before the year's first such weekday are in week 0. */
+int rt_week_of_year(int64_t days, int monday_first);
+/* ISO 8601 week number (1 ... 53) of a date and the year that week belongs to. */
+void rt_iso_week(int64_t days, int *week, int64_t *year);
 
 /* Split / join microseconds since an epoch into days and microseconds of the day (floor). */
 void rt_split_micros(int64_t micros, int64_t *days, int64_t *micros_of_day);
@@ -59,5 +67,9 @@ void rt_format_date(char *dst, size_t cap, int64_t days);
 void rt_format_time(char *dst, size_t cap, int64_t micros);
 void rt_format_datetime(char *dst, size_t cap, int64_t micros);
 void rt_format_timestamp(char *dst, size_t cap, int64_t micros);
+void rt_format_timestamp_seconds(char *dst, size_t cap, int64_t micros); /* fraction dropped */
+/* Microseconds of a count of milliseconds (or seconds: scale 1000000) since the epoch, clamped to
+ * what int64 microseconds hold (about 292,000 years either side). */
+int64_t rt_micros_of(int64_t count, int64_t scale);
 
 #endif

@@ -4,7 +4,7 @@
  * that null equals null (1 matches 1.0). Arrays built here write an undefined element as null.
  */
 #include "fn_util.h"
-#include "json.h"
+#include "jsonscan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,20 +44,13 @@ static int elems_push(elems *e, const char *p, size_t len) {
 
 /* The element spans of an array value (borrowing its text). 0, or -1 on out of memory. */
 static int elems_of(const rv *arr, elems *e) {
-    const char *end = arr->s + arr->len, *p = rt_json_ws(arr->s, end);
-    if (p >= end || *p != '[')
+    rs_jsonscan_span text = {arr->s, arr->len}, elem;
+    rs_jsonscan_iter it;
+    if (rs_jsonscan_classify(text) != RS_JSON_ARRAY || rs_jsonscan_iter_init(&it, text) != RS_OK)
         return 0;
-    p = rt_json_ws(p + 1, end);
-    while (p < end && *p != ']') {
-        const char *v_end = rt_json_skip(p, end);
-        if (v_end == NULL)
-            return 0;
-        if (elems_push(e, p, (size_t)(v_end - p)) != 0)
+    while (rs_jsonscan_iter_next(&it, NULL, &elem) == 1)
+        if (elems_push(e, elem.ptr, elem.len) != 0)
             return -1;
-        p = rt_json_ws(v_end, end);
-        if (p < end && *p == ',')
-            p = rt_json_ws(p + 1, end);
-    }
     return 0;
 }
 
@@ -261,10 +254,10 @@ static void fn_element_at(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
             rt_error(ctx, "an object key must be a string, got %s", rv_type_name(v[1].type));
             return;
         }
-        const char *m = rt_json_member(v[0].s, v[0].s + v[0].len, v[1].s, v[1].len);
-        const char *m_end = m != NULL ? rt_json_skip(m, v[0].s + v[0].len) : NULL;
+        rs_jsonscan_span object = {v[0].s, v[0].len}, m;
         rv out;
-        if (m_end != NULL && rv_from_json(m, (size_t)(m_end - m), &out, &scratch, &err) == 0)
+        if (rs_jsonscan_get_last(object, v[1].s, v[1].len, &m) &&
+            rv_from_json(m.ptr, m.len, &out, &scratch, &err) == 0)
             rv_result(ctx, &out);
         else
             rv_result_null(ctx);
@@ -520,8 +513,8 @@ static void fn_sequence(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     if ((step > 0 && from > to) || (step < 0 && from < to)) {
-        rt_error(ctx, "step %lld does not lead from %lld to %lld", (long long)step,
-                 (long long)from, (long long)to);
+        rt_error(ctx, "step %lld does not lead from %lld to %lld", (long long)step, (long long)from,
+                 (long long)to);
         return;
     }
     /* the distance and the step as magnitudes, in unsigned arithmetic: exact at the int64 limits,
@@ -633,10 +626,10 @@ static void fn_vector(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static const vec_op vec_dot = VEC_DOT, vec_cosine = VEC_COSINE, vec_euclidean = VEC_EUCLIDEAN;
 
-#define A(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "array", sig}
-#define ASET(name, op, sig)                                                                       \
-    {name, RT_SCALAR, 2, 2, NULL, 0, &op, fn_set_op, NULL, NULL, NULL, NULL, "array", sig}
+#define A(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "array", sig }
+#define ASET(name, op, sig) \
+    { name, RT_SCALAR, 2, 2, NULL, 0, &op, fn_set_op, NULL, NULL, NULL, NULL, "array", sig }
 
 /* clang-format off */
 #define VEC(name, op, sig)                                                                        \

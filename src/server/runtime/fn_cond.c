@@ -360,8 +360,8 @@ static void fn_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     int ok;
     if (mode >= CAST_STATIC)
-        ok = (v.type == to) || ((to == RV_INT || to == RV_FLOAT) && rv_is_number(&v) &&
-                                convert(&v, to, &out, &buf));
+        ok = (v.type == to) ||
+             ((to == RV_INT || to == RV_FLOAT) && rv_is_number(&v) && convert(&v, to, &out, &buf));
     else
         ok = convert(&v, to, &out, &buf);
     if (ok && v.type == to && mode >= CAST_STATIC)
@@ -375,12 +375,12 @@ static void fn_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&buf);
 }
 
-#define C(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "conditional", sig}
-#define T(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "type", sig}
-#define E(name, min, max, section, sig)                                                           \
-    {name, RT_EMITTED, min, max, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, section, sig}
+#define C(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "conditional", sig }
+#define T(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "type", sig }
+#define E(name, min, max, section, sig) \
+    { name, RT_EMITTED, min, max, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, section, sig }
 
 /* clang-format off */
 /* CURRENT_USER(): the one user rockset-local has (GET /users/self, a query's executed_by). */

@@ -29,8 +29,9 @@
  * "final" = 1 writes values in the API's result form, 0 in the form of stored documents.
  */
 #include "datetime.h"
+#include "docindex.h"
 #include "fn_util.h"
-#include "json.h"
+#include "jsonscan.h"
 #include "ops.h"
 #include "value.h"
 
@@ -61,18 +62,27 @@ static const char *doc_text(sqlite3_value *v, size_t *len) {
 
 /* ---------------- paths ---------------- */
 
-/* Walk steps argv[from..argc) from the JSON value at [p, end); NULL when a step is missing. */
-static const char *walk(const char *p, const char *end, int argc, sqlite3_value **argv, int from) {
-    for (int i = from; i < argc && p != NULL; i++) {
-        if (sqlite3_value_type(argv[i]) == SQLITE_INTEGER)
-            p = rt_json_element(p, end, sqlite3_value_int64(argv[i]));
-        else if (sqlite3_value_type(argv[i]) == SQLITE_TEXT)
-            p = rt_json_member(p, end, (const char *)sqlite3_value_text(argv[i]),
-                               (size_t)sqlite3_value_bytes(argv[i]));
-        else
-            p = NULL;
+/* The document argument as a span; 0 for anything but TEXT or BLOB. */
+static int doc_span(sqlite3_value *v, rs_jsonscan_span *out) {
+    out->ptr = doc_text(v, &out->len);
+    return out->ptr != NULL;
+}
+
+/* Walk steps argv[from..argc) from the JSON value *v (replaced by each step's value); 0 when a
+ * step is missing. A repeated member name reads as its last occurrence. */
+static int walk(rs_jsonscan_span *v, int argc, sqlite3_value **argv, int from) {
+    for (int i = from; i < argc; i++) {
+        int found = 0;
+        if (sqlite3_value_type(argv[i]) == SQLITE_INTEGER) {
+            found = rs_jsonscan_element(*v, sqlite3_value_int64(argv[i]), v);
+        } else if (sqlite3_value_type(argv[i]) == SQLITE_TEXT) {
+            const char *key = (const char *)sqlite3_value_text(argv[i]);
+            found = rs_jsonscan_get_last(*v, key, (size_t)sqlite3_value_bytes(argv[i]), v);
+        }
+        if (!found)
+            return 0;
     }
-    return p;
+    return 1;
 }
 
 /* The store keeps _event_time as an ISO string; Rockset types it as a timestamp. */
@@ -88,12 +98,12 @@ static int is_event_time_name(const char *s, size_t len) {
     return len == 11 && memcmp(s, "_event_time", 11) == 0;
 }
 
-static void result_json_at(sqlite3_context *ctx, const char *p, const char *end, int event_time) {
+/* The function's result: the JSON value in span (undefined when malformed). */
+static void result_json(sqlite3_context *ctx, rs_jsonscan_span span, int event_time) {
     rs_buf scratch = RS_BUF_INIT;
     rs_err err;
     rv v, ts;
-    const char *v_end = rt_json_skip(p, end);
-    if (v_end == NULL || rv_from_json(p, (size_t)(v_end - p), &v, &scratch, &err) != 0) {
+    if (rv_from_json(span.ptr, span.len, &v, &scratch, &err) != 0) {
         if (scratch.oom)
             sqlite3_result_error_nomem(ctx);
         rs_buf_free(&scratch);
@@ -105,19 +115,108 @@ static void result_json_at(sqlite3_context *ctx, const char *p, const char *end,
     rs_buf_free(&scratch);
 }
 
-static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    size_t len;
-    const char *p = argc > 0 ? doc_text(argv[0], &len) : NULL;
-    if (p == NULL)
+/* rs_get's per-connection cache of one document's member index (docindex.h). SQLite computes
+ * every expression index's key of a row being written in turn, each an rs_get of the same
+ * document: the cache copies the document and indexes its members in one pass, and the next
+ * calls find it by length and a full compare against the copy, then walk the index instead of
+ * the text. Building costs about one walk of the text, so it is done only where it pays: at once
+ * when the previous document served several calls (index keys, many fields of a row), else on
+ * the second call with the same document (a query reading one field per row only notes the
+ * document, without copying it). */
+#define GET_CACHE_DEPTH 8
+#define GET_CACHE_MAX   (1 << 20) /* larger documents are walked as text */
+
+typedef struct get_cache {
+    const char *seen; /* the last document not cached: its address and length */
+    size_t seen_len;
+    char *text; /* the cached document, a copy */
+    size_t len, cap;
+    int valid;
+    int uses; /* calls the cached document served */
+    rt_docindex ix;
+} get_cache;
+
+static void get_cache_free(void *arg) {
+    get_cache *c = arg;
+    if (c == NULL)
         return;
-    const char *end = p + len;
-    p = walk(p, end, argc, argv, 1);
-    if (p == NULL)
+    free(c->text);
+    rt_docindex_free(&c->ix);
+    free(c);
+}
+
+/* The cached copy of doc when it is (or now becomes) the indexed one, else NULL. */
+static const char *cached_doc(get_cache *c, const char *doc, size_t len) {
+    if (c->valid && c->len == len && memcmp(c->text, doc, len) == 0) {
+        c->uses++;
+        return c->text;
+    }
+    int eager = c->valid && c->uses >= 2;
+    if (len > GET_CACHE_MAX || (!eager && (doc != c->seen || len != c->seen_len))) {
+        c->seen = doc;
+        c->seen_len = len;
+        c->valid = 0;
+        return NULL;
+    }
+    c->seen = NULL;
+    c->valid = 0;
+    c->uses = 1;
+    if (len + 1 > c->cap) {
+        char *grown = realloc(c->text, len + 1);
+        if (grown == NULL)
+            return NULL;
+        c->text = grown;
+        c->cap = len + 1;
+    }
+    memcpy(c->text, doc, len);
+    c->text[len] = '\0';
+    c->len = len;
+    c->valid = rt_docindex_build(&c->ix, c->text, len, GET_CACHE_DEPTH) == 0;
+    return c->valid ? c->text : NULL;
+}
+
+/* Walk the steps argv[1..argc) in the cached document into *v, through its index while the
+ * steps are member names of indexed objects, then through the text; 0 when a step is missing. */
+static int cached_walk(const get_cache *c, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
+    int32_t first = c->ix.root, at = -1;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || first == -2)
+            break;
+        at = rt_docindex_find(&c->ix, first, (const char *)sqlite3_value_text(argv[i]),
+                              (size_t)sqlite3_value_bytes(argv[i]));
+        if (at < 0)
+            return 0;
+        first = c->ix.m[at].child;
+    }
+    *v = at < 0 ? (rs_jsonscan_span){c->text, c->len} : c->ix.m[at].value;
+    return walk(v, argc, argv, i);
+}
+
+static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rs_jsonscan_span v;
+    if (argc < 1 || !doc_span(argv[0], &v))
+        return;
+    get_cache *c = sqlite3_user_data(ctx);
+    int found = c != NULL && argc > 1 && cached_doc(c, v.ptr, v.len) != NULL
+                    ? cached_walk(c, argc, argv, &v)
+                    : walk(&v, argc, argv, 1);
+    if (!found)
         return;
     int event_time = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT &&
                      is_event_time_name((const char *)sqlite3_value_text(argv[1]),
                                         (size_t)sqlite3_value_bytes(argv[1]));
-    result_json_at(ctx, p, end, event_time);
+    result_json(ctx, v, event_time);
+}
+
+/* rs_get with a cache of its own on db (freed when db closes). */
+int rt_core_register(sqlite3 *db);
+int rt_core_register(sqlite3 *db) {
+    get_cache *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    return sqlite3_create_function_v2(db, "rs_get", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
+                                      fn_get, NULL, NULL, get_cache_free);
 }
 
 /* rs_getv: the same steps on a value-mode value; only arrays and objects are entered. */
@@ -128,10 +227,9 @@ static void fn_getv(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv_from_sqlite(argv[0], &v);
     if (v.type != RV_ARRAY && v.type != RV_OBJECT)
         return;
-    const char *end = v.s + v.len;
-    const char *p = walk(v.s, end, argc, argv, 1);
-    if (p != NULL)
-        result_json_at(ctx, p, end, 0);
+    rs_jsonscan_span span = {v.s, v.len};
+    if (walk(&span, argc, argv, 1))
+        result_json(ctx, span, 0);
 }
 
 /* ---------------- rows ---------------- */
@@ -158,28 +256,26 @@ static void fn_row(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&b);
 }
 
-/* Append the JSON value at [v, v_end) in form (typed values rewritten, numbers re-printed). */
-static int put_json_value(rs_buf *out, const char *v, const char *v_end, rv_json_form form,
-                          int event_time) {
+/* Append the JSON value in span in form (typed values rewritten, numbers re-printed). */
+static int put_json_value(rs_buf *out, rs_jsonscan_span span, rv_json_form form, int event_time) {
     rs_buf scratch = RS_BUF_INIT;
     rs_err err;
     rv val, ts;
-    int rc = rv_from_json(v, (size_t)(v_end - v), &val, &scratch, &err);
+    int rc = rv_from_json(span.ptr, span.len, &val, &scratch, &err);
     if (rc == 0) {
         if (event_time && event_time_value(&val, &ts))
             val = ts;
         rc = rv_to_json(out, &val, form);
     } else {
-        rc = rs_buf_append(out, v, (size_t)(v_end - v)); /* malformed stays as it was */
+        rc = rs_buf_append(out, span.ptr, span.len); /* malformed stays as it was */
     }
     rs_buf_free(&scratch);
     return rc;
 }
 
-/* A member of an object text: key token (quotes included) and value span. */
+/* A member of an object text: key token (quotes included) and value. */
 typedef struct member {
-    const char *key, *key_end;
-    const char *val, *val_end;
+    rs_jsonscan_span key, val;
 } member;
 
 typedef struct members {
@@ -187,13 +283,13 @@ typedef struct members {
     int n, cap;
 } members;
 
-static int same_key(const member *a, const char *k, const char *k_end) {
-    return a->key_end - a->key == k_end - k && memcmp(a->key, k, (size_t)(k_end - k)) == 0;
+static int same_key(const member *a, const member *b) {
+    return a->key.len == b->key.len && memcmp(a->key.ptr, b->key.ptr, b->key.len) == 0;
 }
 
 static int add_member(members *ms, const member *m) {
     int i = 0;
-    while (i < ms->n && !same_key(&ms->items[i], m->key, m->key_end))
+    while (i < ms->n && !same_key(&ms->items[i], m))
         i++;
     if (i == ms->n) {
         if (ms->n == ms->cap) {
@@ -210,40 +306,25 @@ static int add_member(members *ms, const member *m) {
     return 0;
 }
 
-/* Add the members of object text [p,end), replacing earlier equal keys in place. */
-static int collect_members(members *ms, const char *p, const char *end) {
-    p = rt_json_ws(p, end);
-    if (p >= end || *p != '{')
+/* Add the members of the object text doc, replacing earlier equal keys in place. 0, -1 when
+ * doc is not a well-formed object (the members before the fault are kept), -2 out of memory. */
+static int collect_members(members *ms, rs_jsonscan_span doc) {
+    rs_jsonscan_iter it;
+    member m;
+    int rc;
+    if (rs_jsonscan_classify(doc) != RS_JSON_OBJECT || rs_jsonscan_iter_init(&it, doc) != RS_OK)
         return -1;
-    p = rt_json_ws(p + 1, end);
-    while (p < end && *p == '"') {
-        member m;
-        m.key = p;
-        m.key_end = rt_json_skip(p, end);
-        if (m.key_end == NULL)
-            return -1;
-        p = rt_json_ws(m.key_end, end);
-        if (p >= end || *p != ':')
-            return -1;
-        m.val = rt_json_ws(p + 1, end);
-        m.val_end = rt_json_skip(m.val, end);
-        if (m.val_end == NULL)
-            return -1;
+    while ((rc = rs_jsonscan_iter_next(&it, &m.key, &m.val)) == 1)
         if (add_member(ms, &m) != 0)
             return -2;
-        p = rt_json_ws(m.val_end, end);
-        if (p < end && *p == ',')
-            p = rt_json_ws(p + 1, end);
-    }
-    return 0;
+    return rc;
 }
 
 static int key_in_args(const member *m, sqlite3_value **names, int n_names) {
     for (int i = 0; i < n_names; i++) {
         const char *k = (const char *)sqlite3_value_text(names[i]);
         size_t klen = (size_t)sqlite3_value_bytes(names[i]);
-        if (k != NULL && (size_t)(m->key_end - m->key - 2) == klen &&
-            memcmp(m->key + 1, k, klen) == 0)
+        if (k != NULL && m->key.len - 2 == klen && memcmp(m->key.ptr + 1, k, klen) == 0)
             return 1;
     }
     return 0;
@@ -260,12 +341,12 @@ static void write_members(sqlite3_context *ctx, const members *ms, rv_json_form 
             continue;
         if (n++)
             rs_buf_putc(&b, ',');
-        rs_buf_append(&b, m->key, (size_t)(m->key_end - m->key));
+        rs_buf_append(&b, m->key.ptr, m->key.len);
         rs_buf_putc(&b, ':');
         if (form == RV_FORM_DOC)
-            rs_buf_append(&b, m->val, (size_t)(m->val_end - m->val));
+            rs_buf_append(&b, m->val.ptr, m->val.len);
         else
-            put_json_value(&b, m->val, m->val_end, form, 0);
+            put_json_value(&b, m->val, form, 0);
     }
     rs_buf_putc(&b, '}');
     rt_result_text_buf(ctx, &b);
@@ -281,6 +362,7 @@ static void fn_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     members ms = {NULL, 0, 0};
     int n_docs = 0, last = 0;
     size_t len;
+    rs_jsonscan_span doc;
     for (int i = 1; i < argc; i++) {
         if (doc_text(argv[i], &len) != NULL) {
             n_docs++;
@@ -299,8 +381,7 @@ static void fn_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         }
     }
     for (int i = 1; i < argc; i++) {
-        const char *p = doc_text(argv[i], &len);
-        if (p != NULL && collect_members(&ms, p, p + len) == -2) {
+        if (doc_span(argv[i], &doc) && collect_members(&ms, doc) == -2) {
             sqlite3_result_error_nomem(ctx);
             free(ms.items);
             return;
@@ -312,11 +393,10 @@ static void fn_merge(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void fn_except(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     members ms = {NULL, 0, 0};
-    size_t len;
-    const char *p = argc > 1 ? doc_text(argv[1], &len) : NULL;
-    if (p == NULL)
+    rs_jsonscan_span doc;
+    if (argc < 2 || !doc_span(argv[1], &doc))
         return;
-    if (collect_members(&ms, p, p + len) == -2)
+    if (collect_members(&ms, doc) == -2)
         sqlite3_result_error_nomem(ctx);
     else
         write_members(ctx, &ms, form_of(argv[0]), argv + 2, argc - 2);
@@ -336,15 +416,14 @@ static void fn_members(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static void fn_first(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     members ms = {NULL, 0, 0};
-    size_t len;
-    const char *p = argc > 0 ? doc_text(argv[0], &len) : NULL;
-    if (p == NULL)
+    rs_jsonscan_span doc;
+    if (argc < 1 || !doc_span(argv[0], &doc))
         return;
-    int rc = collect_members(&ms, p, p + len);
+    int rc = collect_members(&ms, doc);
     if (rc == -2)
         sqlite3_result_error_nomem(ctx);
     else if (ms.n > 0)
-        result_json_at(ctx, ms.items[0].val, p + len, 0);
+        result_json(ctx, ms.items[0].val, 0);
     free(ms.items);
 }
 
@@ -368,47 +447,30 @@ static void path_spec_free(void *p) {
     free(spec);
 }
 
-/* '["a","b",0]' -> steps; NULL when malformed or out of memory. */
+/* '["a","b",0]' (the translator writes it) -> steps; NULL when malformed or out of memory. */
 static path_spec *path_spec_parse(const char *text) {
-    const char *end = text + strlen(text), *p = rt_json_ws(text, end);
-    int n = 0;
-    while (rt_json_element(p, end, n) != NULL)
-        n++;
-    if (n == 0)
+    rs_jsonscan_span path = rs_jsonscan_cstr(text), e;
+    rs_jsonscan_iter it;
+    long n = rs_jsonscan_count(path);
+    if (n <= 0 || rs_jsonscan_classify(path) != RS_JSON_ARRAY)
         return NULL;
     path_spec *spec = calloc(1, sizeof *spec + (size_t)n * sizeof spec->steps[0]);
     if (spec == NULL)
         return NULL;
-    for (int i = 0; i < n; i++) {
-        const char *e = rt_json_element(p, end, i);
+    rs_jsonscan_iter_init(&it, path);
+    while (rs_jsonscan_iter_next(&it, NULL, &e) == 1) {
         path_step *st = &spec->steps[spec->n_steps++];
-        if (*e == '"') {
-            rs_buf key = RS_BUF_INIT;
-            if (rt_json_unescape(e, end, &key) != NULL)
-                st->key = rs_buf_detach(&key);
-            rs_buf_free(&key);
-            if (st->key == NULL) {
+        if (*e.ptr == '"') {
+            if (rs_jsonscan_string_dup(e, &st->key, NULL) != RS_OK) {
                 path_spec_free(spec);
                 return NULL;
             }
             st->key_len = strlen(st->key);
         } else {
-            st->index = strtoll(e, NULL, 10);
+            st->index = strtoll(e.ptr, NULL, 10);
         }
     }
     return spec;
-}
-
-/* Member key token [k, k_end) (quotes included) equals key? */
-static int member_key_is(const char *k, const char *k_end, const char *key, size_t key_len) {
-    size_t raw = (size_t)(k_end - k - 2);
-    if (memchr(k + 1, '\\', raw) == NULL)
-        return raw == key_len && memcmp(k + 1, key, key_len) == 0;
-    rs_buf b = RS_BUF_INIT;
-    int eq = rt_json_unescape(k, k_end, &b) != NULL && b.len == key_len &&
-             memcmp(b.data, key, key_len) == 0;
-    rs_buf_free(&b);
-    return eq;
 }
 
 #define MAX_PROJECT 64
@@ -440,53 +502,53 @@ static const path_spec *project_spec(sqlite3_context *ctx, sqlite3_value **argv,
     return spec;
 }
 
-/* One pass over the top-level members of the object [p, end): found[i] is set to the value of
- * the member that specs[i] starts with (the last one when a key repeats). */
-static void project_scan_members(const char *p, const char *end, const path_spec *const *specs,
-                                 int n, const char **found) {
-    const char *q = rt_json_ws(p, end);
-    if (q >= end || *q != '{')
+/* One pass over the top-level members of the object doc: found[i] is set to the value of the
+ * member that specs[i] starts with (the last one when a key repeats); the others keep ptr NULL. */
+static void project_scan_members(rs_jsonscan_span doc, const path_spec *const *specs, int n,
+                                 rs_jsonscan_span *found) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span k, v;
+    if (rs_jsonscan_classify(doc) != RS_JSON_OBJECT || rs_jsonscan_iter_init(&it, doc) != RS_OK)
         return;
-    q = rt_json_ws(q + 1, end);
-    while (q < end && *q == '"') {
-        const char *k = q, *k_end = rt_json_skip(q, end);
-        if (k_end == NULL)
-            return;
-        q = rt_json_ws(k_end, end);
-        if (q >= end || *q != ':')
-            return;
-        const char *v = rt_json_ws(q + 1, end);
-        for (int i = 0; i < n; i++)
-            if (specs[i]->steps[0].key != NULL &&
-                member_key_is(k, k_end, specs[i]->steps[0].key, specs[i]->steps[0].key_len))
+    while (rs_jsonscan_iter_next(&it, &k, &v) == 1) {
+        /* a key without escapes is its own name: compared as it is, without a call per item */
+        const char *raw = k.ptr + 1;
+        size_t raw_len = k.len - 2;
+        int plain = memchr(raw, '\\', raw_len) == NULL;
+        for (int i = 0; i < n; i++) {
+            const path_step *st = &specs[i]->steps[0];
+            if (st->key != NULL &&
+                (plain ? raw_len == st->key_len && memcmp(raw, st->key, raw_len) == 0
+                       : rs_jsonscan_key_equals(k, st->key, st->key_len)))
                 found[i] = v;
-        q = rt_json_skip(v, end);
-        if (q == NULL)
-            return;
-        q = rt_json_ws(q, end);
-        if (q < end && *q == ',')
-            q = rt_json_ws(q + 1, end);
+        }
     }
+}
+
+/* The value at the rest of spec's path (its steps after the first) from v; 0 when missing. */
+static int project_follow(const path_spec *spec, rs_jsonscan_span *v) {
+    for (int k = 1; k < spec->n_steps; k++) {
+        const path_step *st = &spec->steps[k];
+        if (!(st->key != NULL ? rs_jsonscan_get_last(*v, st->key, st->key_len, v)
+                              : rs_jsonscan_element(*v, st->index, v)))
+            return 0;
+    }
+    return 1;
 }
 
 /* The row object: for each item whose path leads to a value, "name": value; missing ones are
  * omitted. */
-static void project_write_row(rs_buf *b, sqlite3_value **argv, const char *p, const char *end,
-                              const path_spec *const *specs, const char **found, int n,
+static void project_write_row(rs_buf *b, sqlite3_value **argv, const rs_jsonscan_span *doc,
+                              const path_spec *const *specs, const rs_jsonscan_span *found, int n,
                               rv_json_form form) {
     int written = 0;
     rs_buf_putc(b, '{');
     for (int i = 0; i < n; i++) {
-        const char *v = found[i];
-        if (v == NULL && p != NULL && specs[i]->steps[0].key == NULL)
-            v = rt_json_element(p, end, specs[i]->steps[0].index);
-        for (int k = 1; v != NULL && k < specs[i]->n_steps; k++) {
-            const path_step *st = &specs[i]->steps[k];
-            v = st->key != NULL ? rt_json_member(v, end, st->key, st->key_len)
-                                : rt_json_element(v, end, st->index);
-        }
-        const char *v_end = v != NULL ? rt_json_skip(v, end) : NULL;
-        if (v_end == NULL)
+        rs_jsonscan_span v = found[i];
+        int present = v.ptr != NULL;
+        if (!present && doc != NULL && specs[i]->steps[0].key == NULL)
+            present = rs_jsonscan_element(*doc, specs[i]->steps[0].index, &v);
+        if (!present || !project_follow(specs[i], &v))
             continue; /* missing: omitted */
         if (written++)
             rs_buf_putc(b, ',');
@@ -495,7 +557,7 @@ static void project_write_row(rs_buf *b, sqlite3_value **argv, const char *p, co
         rs_buf_putc(b, ':');
         int event_time = specs[i]->n_steps == 1 && specs[i]->steps[0].key != NULL &&
                          is_event_time_name(specs[i]->steps[0].key, specs[i]->steps[0].key_len);
-        put_json_value(b, v, v_end, form, event_time);
+        put_json_value(b, v, form, event_time);
     }
     rs_buf_putc(b, '}');
 }
@@ -503,25 +565,25 @@ static void project_write_row(rs_buf *b, sqlite3_value **argv, const char *p, co
 static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int n = (argc - 2) / 2, n_owned = 0;
     const path_spec *specs[MAX_PROJECT];
-    const char *found[MAX_PROJECT];
+    rs_jsonscan_span found[MAX_PROJECT];
     path_spec *owned[MAX_PROJECT];
-    size_t len = 0;
     if (n > MAX_PROJECT || argc < 2 || argc % 2) {
         sqlite3_result_error(ctx, "rs_project: bad arguments", -1);
         return;
     }
     for (int i = 0; i < n; i++) {
         specs[i] = project_spec(ctx, argv, 3 + 2 * i, owned, &n_owned);
-        found[i] = NULL;
+        found[i].ptr = NULL;
+        found[i].len = 0;
         if (specs[i] == NULL)
             goto done;
     }
-    const char *p = doc_text(argv[1], &len);
-    const char *end = p != NULL ? p + len : NULL;
-    if (p != NULL)
-        project_scan_members(p, end, specs, n, found);
+    rs_jsonscan_span doc;
+    int has_doc = doc_span(argv[1], &doc);
+    if (has_doc)
+        project_scan_members(doc, specs, n, found);
     rs_buf b = RS_BUF_INIT;
-    project_write_row(&b, argv, p, end, specs, found, n, form_of(argv[0]));
+    project_write_row(&b, argv, has_doc ? &doc : NULL, specs, found, n, form_of(argv[0]));
     rt_result_text_buf(ctx, &b);
     rs_buf_free(&b);
 done:
@@ -666,42 +728,6 @@ static void fn_okey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
 }
 
-/* 8 bytes that compare (memcmp) as the signed integer does. */
-static void put_ordered_i64(unsigned char *out, int64_t i) {
-    uint64_t u = (uint64_t)i ^ 0x8000000000000000ULL;
-    for (int k = 0; k < 8; k++)
-        out[k] = (unsigned char)(u >> (56 - 8 * k));
-}
-
-/* 8 bytes that compare as the double does (NaN as +infinity, -0 as 0). */
-static void put_ordered_double(unsigned char *out, double d) {
-    uint64_t u;
-    if (isnan(d))
-        d = INFINITY;
-    if (d == 0)
-        d = 0;
-    memcpy(&u, &d, sizeof u);
-    u = (u & 0x8000000000000000ULL) ? ~u : u ^ 0x8000000000000000ULL;
-    for (int k = 0; k < 8; k++)
-        out[k] = (unsigned char)(u >> (56 - 8 * k));
-}
-
-/* A number's key: its double, then what the double lost of an int, so ints compare exactly and
- * 1 equals 1.0. The loss is computed in integers (not long double, which valgrind runs with a
- * double's precision): d is within 2^10 of i, and when i rounds up to 2^63, which no int64
- * holds, i - 2^63 is taken modulo 2^64. */
-static size_t put_number_key(unsigned char *out, const rv *v) {
-    double d = v->type == RV_INT ? (double)v->i : v->f;
-    int64_t rest = 0;
-    if (v->type == RV_INT && d >= 9223372036854775808.0)
-        rest = (int64_t)((uint64_t)v->i - (UINT64_C(1) << 63));
-    else if (v->type == RV_INT)
-        rest = v->i - (int64_t)d;
-    put_ordered_double(out, d);
-    put_ordered_i64(out + 8, rest);
-    return 16;
-}
-
 /* rs_skey of the plain SQL values ORDER BY mostly sees - numbers and short strings - built in
  * one stack buffer, without decoding an rv or growing a heap buffer (top-N queries call it once
  * per row and key). Returns 0 when the value needs the general path. */
@@ -716,7 +742,7 @@ static int skey_fast(sqlite3_context *ctx, sqlite3_value *arg) {
         else
             v.f = sqlite3_value_double(arg);
         key[0] = (unsigned char)rv_rank(v.type);
-        sqlite3_result_blob(ctx, key, (int)(1 + put_number_key(key + 1, &v)), SQLITE_TRANSIENT);
+        sqlite3_result_blob(ctx, key, (int)(1 + rv_number_key(key + 1, &v)), SQLITE_TRANSIENT);
         return 1;
     }
     if (type != SQLITE_TEXT)
@@ -736,34 +762,13 @@ static int skey_fast(sqlite3_context *ctx, sqlite3_value *arg) {
 static int skey_fast(sqlite3_context *ctx, sqlite3_value *arg);
 
 static void fn_skey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    unsigned char head[1 + 16];
     rs_buf key = RS_BUF_INIT;
-    size_t n = 1;
     rv v;
     (void)argc;
     if (skey_fast(ctx, argv[0]))
         return;
     rv_from_sqlite(argv[0], &v);
-    head[0] = (unsigned char)(v.type == RV_UNDEFINED ? rv_rank(RV_NULL) : rv_rank(v.type));
-    if (v.type == RV_INT || v.type == RV_FLOAT) {
-        n += put_number_key(head + 1, &v);
-    } else if (v.type != RV_UNDEFINED && v.type != RV_NULL && v.type != RV_STRING &&
-               v.type != RV_BYTES && v.type != RV_ARRAY && v.type != RV_OBJECT &&
-               v.type != RV_GEOGRAPHY && v.type != RV_U256) {
-        put_ordered_i64(head + 1, v.i); /* bool, temporal, intervals */
-        n += 8;
-    }
-    rs_buf_append(&key, (const char *)head, n);
-    if (v.type == RV_STRING || v.type == RV_BYTES || v.type == RV_ARRAY || v.type == RV_OBJECT ||
-        v.type == RV_GEOGRAPHY) {
-        rs_buf_append(&key, v.s, v.len);
-    } else if (v.type == RV_U256) {
-        size_t pad = v.len < 80 ? 80 - v.len : 0;
-        for (size_t i = 0; i < pad; i++)
-            rs_buf_putc(&key, '0');
-        rs_buf_append(&key, v.s, v.len < 80 ? v.len : 80);
-    }
-    if (key.oom)
+    if (rv_skey_append(&key, &v) != 0)
         sqlite3_result_error_nomem(ctx);
     else
         sqlite3_result_blob(ctx, key.data, (int)key.len, SQLITE_TRANSIENT);
@@ -924,7 +929,6 @@ static const char OP_ADD = '+', OP_SUB = '-', OP_MUL = '*', OP_DIV = '/', OP_MOD
 
 /* clang-format off */
 const rt_function rt_fn_core[] = {
-    PLUMB("rs_get", fn_get),
     PLUMB("rs_getv", fn_getv),
     PLUMB("rs_row", fn_row),
     PLUMB("rs_project", fn_project),

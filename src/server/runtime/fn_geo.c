@@ -13,7 +13,7 @@
  * (inside a ring and in none of its holes).
  */
 #include "fn_util.h"
-#include "json.h"
+#include "jsonscan.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -173,13 +173,13 @@ static int read_coords(geo *g, const rv *v, int depth) {
     return ok;
 }
 
-/* The JSON value of member key in the object text [p, end), as an rv (strings decoded into
- * scratch); 0 when absent or malformed. */
-static int member(const char *p, const char *end, const char *key, rv *out, rs_buf *scratch) {
+/* The JSON value of member key of the object v, as an rv (strings decoded into scratch); 0 when
+ * absent or malformed. */
+static int member(const rv *v, const char *key, rv *out, rs_buf *scratch) {
+    rs_jsonscan_span object = {v->s, v->len}, m;
     rs_err err;
-    const char *v = rt_json_member(p, end, key, strlen(key));
-    const char *v_end = v != NULL ? rt_json_skip(v, end) : NULL;
-    return v_end != NULL && rv_from_json(v, (size_t)(v_end - v), out, scratch, &err) == 0;
+    return rs_jsonscan_get_last(object, key, strlen(key), &m) &&
+           rv_from_json(m.ptr, m.len, out, scratch, &err) == 0;
 }
 
 /* A geography value's shape; 0 when its GeoJSON is not one we read (an error is set). */
@@ -196,8 +196,8 @@ static int geo_of(sqlite3_context *ctx, const rv *v, geo *g) {
     rs_buf s1 = RS_BUF_INIT, s2 = RS_BUF_INIT;
     int ok = 0;
     memset(g, 0, sizeof *g);
-    if (member(v->s, v->s + v->len, "type", &type, &s1) &&
-        member(v->s, v->s + v->len, "coordinates", &coords, &s2) && type.type == RV_STRING) {
+    if (member(v, "type", &type, &s1) && member(v, "coordinates", &coords, &s2) &&
+        type.type == RV_STRING) {
         for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
             if (type.len == strlen(kinds[i].name) && memcmp(type.s, kinds[i].name, type.len) == 0) {
                 g->kind = kinds[i].kind;

@@ -162,11 +162,13 @@ static double log_2(double x) {
     return log2(x);
 }
 
-#define M1(name, f, sig)                                                                          \
-    {name, RT_SCALAR, 1, 1, NULL, 0, (const void *)(uintptr_t)f, fn_math1, NULL, NULL, NULL, NULL, \
-     "math", sig}
-#define MF(name, min, max, fn, sig)                                                               \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "math", sig}
+#define M1(name, f, sig)                                                                        \
+    {                                                                                           \
+        name, RT_SCALAR, 1, 1, NULL, 0, (const void *)(uintptr_t)f, fn_math1, NULL, NULL, NULL, \
+            NULL, "math", sig                                                                   \
+    }
+#define MF(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "math", sig }
 
 /* clang-format off */
 const rt_function rt_fn_math[] = {

@@ -4,7 +4,6 @@
  * twice keeps its first position and takes the last value.
  */
 #include "fn_util.h"
-#include "json.h"
 #include "jsonscan.h"
 
 #include <stdlib.h>
@@ -335,10 +334,8 @@ static void fn_json_parse(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     rs_err err;
     if (!rt_args(ctx, argc, argv, &v, 1) || !rt_want_string(ctx, &v, 0, 1))
         return;
-    const char *end = v.s + v.len, *start = rt_json_ws(v.s, end);
-    const char *v_end = start < end ? rt_json_skip(start, end) : NULL;
-    if (rs_jsonscan_validate(v.s, v.len, &err) != RS_OK || v_end == NULL ||
-        rv_from_json(start, (size_t)(v_end - start), &out, &scratch, &err) != 0) {
+    if (rs_jsonscan_validate(v.s, v.len, &err) != RS_OK ||
+        rv_from_json(v.s, v.len, &out, &scratch, &err) != 0) {
         rs_buf_free(&scratch);
         rt_error(ctx, "the argument is not valid JSON");
         return;

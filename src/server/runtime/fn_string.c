@@ -208,9 +208,8 @@ static void split_into(rs_buf *out, const rv *s, const rv *delim, int64_t limit)
     int64_t n = 0;
     rv_json_begin(&jb, out, 0);
     for (;;) {
-        const char *hit = limit > 0 && n + 1 >= limit
-                              ? NULL
-                              : memmem(p, (size_t)(end - p), delim->s, delim->len);
+        const char *hit =
+            limit > 0 && n + 1 >= limit ? NULL : memmem(p, (size_t)(end - p), delim->s, delim->len);
         rv part = rv_string(p, hit != NULL ? (size_t)(hit - p) : (size_t)(end - p));
         rv_json_add(&jb, NULL, 0, &part);
         n++;
@@ -282,8 +281,7 @@ static int in_set(unsigned cp, const rv *chars) {
     return 0;
 }
 
-static void trim_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, int left,
-                        int right) {
+static void trim_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, int left, int right) {
     rv v[2];
     if (!rt_args(ctx, argc, argv, v, 1) || !rt_want_string(ctx, v, 0, argc) ||
         (argc > 1 && !rt_want_string(ctx, v, 1, argc)))
@@ -337,8 +335,7 @@ static void fn_codepoint(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     int64_t count = rt_utf8_count(v.s, v.len);
     if (count != 1) {
-        rt_error(ctx, "the string must be exactly one character long, got %lld",
-                 (long long)count);
+        rt_error(ctx, "the string must be exactly one character long, got %lld", (long long)count);
         return;
     }
     sqlite3_result_int64(ctx, rt_utf8_next(v.s, v.len, &n));
@@ -575,8 +572,8 @@ static void fn_url_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* ---------------- the table ---------------- */
 
-#define S(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "string", sig}
+#define S(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "string", sig }
 
 /* clang-format off */
 const rt_function rt_fn_string[] = {

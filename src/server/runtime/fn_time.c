@@ -102,8 +102,8 @@ static void fn_date(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         if (!want_ints(ctx, v, 3))
             return;
         if (rt_micros_from_civil(&c, &m) != 0) {
-            rt_error(ctx, "invalid date %04lld-%02lld-%02lld", (long long)v[0].i,
-                     (long long)v[1].i, (long long)v[2].i);
+            rt_error(ctx, "invalid date %04lld-%02lld-%02lld", (long long)v[0].i, (long long)v[1].i,
+                     (long long)v[2].i);
             return;
         }
         result_typed(ctx, RV_DATE, m / US_DAY);
@@ -152,8 +152,8 @@ static void fn_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             return;
         }
         if (v[0].i < 0 || v[0].i > 23 || v[1].i < 0 || v[1].i > 59 || v[2].i < 0 || v[2].i > 59) {
-            rt_error(ctx, "invalid time %02lld:%02lld:%02lld", (long long)v[0].i,
-                     (long long)v[1].i, (long long)v[2].i);
+            rt_error(ctx, "invalid time %02lld:%02lld:%02lld", (long long)v[0].i, (long long)v[1].i,
+                     (long long)v[2].i);
             return;
         }
         result_typed(ctx, RV_TIME, (v[0].i * 3600 + v[1].i * 60 + v[2].i) * US_SECOND);
@@ -183,8 +183,12 @@ static void fn_datetime(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         int64_t m;
         if (!want_ints(ctx, v, argc))
             return;
-        rt_civil c = {v[0].i,      (int)v[1].i, (int)v[2].i,
-                      (int)v[3].i, (int)v[4].i, (int)v[5].i,
+        rt_civil c = {v[0].i,
+                      (int)v[1].i,
+                      (int)v[2].i,
+                      (int)v[3].i,
+                      (int)v[4].i,
+                      (int)v[5].i,
                       argc > 6 ? (int)v[6].i : 0};
         if ((argc > 6 && (v[6].i < 0 || v[6].i > 999999)) || rt_micros_from_civil(&c, &m) != 0) {
             rt_error(ctx, "invalid datetime");
@@ -237,24 +241,37 @@ static void fn_at_time_zone(sqlite3_context *ctx, int argc, sqlite3_value **argv
     }
 }
 
+/* CONVERT_TIMEZONE([source_tz,] target_tz, x): an extension beyond Rockset
+ * (docs/rockset-local.md), the Snowflake / Redshift function dbt packages' default macros emit
+ * (dbt_date.convert_timezone). x is a wall time on source_tz's clock (a datetime, a date at
+ * midnight, or a string read as a datetime) or an instant (a timestamp); the answer is the wall
+ * time on target_tz's clock, a datetime. The source zone defaults to UTC. */
+static void fn_convert_timezone(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v[3];
+    rt_tz src = rt_tz_fixed(0), dst;
+    int64_t instant, wall;
+    if (!rt_args(ctx, argc, argv, v, 1))
+        return;
+    const rv *x = &v[argc - 1];
+    if ((argc == 3 && !tz_arg(ctx, &v[0], &src, "CONVERT_TIMEZONE")) ||
+        !tz_arg(ctx, &v[argc - 2], &dst, "CONVERT_TIMEZONE"))
+        return;
+    if (x->type == RV_TIMESTAMP)
+        instant = x->i;
+    else if (x->type == RV_DATETIME)
+        instant = rt_tz_to_utc(src, x->i);
+    else if (x->type == RV_DATE)
+        instant = rt_tz_to_utc(src, x->i * US_DAY);
+    else if (x->type == RV_STRING && rt_parse_datetime(x->s, x->len, &wall) == 0)
+        instant = rt_tz_to_utc(src, wall);
+    else {
+        rt_type_error(ctx, argc - 1, argc, "a timestamp, datetime or date", x);
+        return;
+    }
+    result_typed(ctx, RV_DATETIME, rt_tz_to_local(dst, instant));
+}
+
 /* ---------------- EXTRACT ---------------- */
-
-static int week_of_year_sunday(int64_t days) { /* %U */
-    int64_t y, jan1;
-    int m, d;
-    rt_civil_from_days(days, &y, &m, &d);
-    jan1 = rt_days_from_civil(y, 1, 1);
-    int wd = rt_iso_weekday(days) % 7;
-    return (int)((days - jan1 + 7 - wd) / 7);
-}
-
-static void iso_week_year(int64_t days, int *week, int64_t *year) {
-    int64_t thursday = days - rt_iso_weekday(days) + 4, y;
-    int m, d;
-    rt_civil_from_days(thursday, &y, &m, &d);
-    *year = y;
-    *week = (int)((thursday - rt_days_from_civil(y, 1, 1)) / 7) + 1;
-}
 
 /* rs_extract(part, x): part names are checked by the translator. */
 static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -280,8 +297,7 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                     !strcasecmp(part, "MICROSECOND");
     if ((x.type != RV_TIME && !has_date) || (time_part && !has_time) || (!time_part && !has_date)) {
         char msg[96];
-        snprintf(msg, sizeof msg, "EXTRACT: cannot extract %s from %s", part,
-                 rv_type_name(x.type));
+        snprintf(msg, sizeof msg, "EXTRACT: cannot extract %s from %s", part, rv_type_name(x.type));
         sqlite3_result_error(ctx, msg, -1);
         return;
     }
@@ -297,11 +313,11 @@ static void fn_extract(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     else if (!strcasecmp(part, "DAYOFWEEK"))
         result = rt_iso_weekday(days) % 7 + 1; /* 1 = Sunday */
     else if (!strcasecmp(part, "DAYOFYEAR"))
-        result = days - rt_days_from_civil(y, 1, 1) + 1;
+        result = rt_day_of_year(days);
     else if (!strcasecmp(part, "WEEK"))
-        result = week_of_year_sunday(days);
+        result = rt_week_of_year(days, 0);
     else if (!strcasecmp(part, "ISOWEEK") || !strcasecmp(part, "ISOYEAR")) {
-        iso_week_year(days, &week, &iso_year);
+        rt_iso_week(days, &week, &iso_year);
         result = !strcasecmp(part, "ISOWEEK") ? week : iso_year;
     } else if (!strcasecmp(part, "DATE")) {
         result_typed(ctx, RV_DATE, days);
@@ -335,11 +351,14 @@ typedef enum unit {
     U_NONE
 } unit;
 
-static const char *const UNIT_NAMES[] = {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE",
-                                         "HOUR",        "DAY",         "WEEK",   "MONTH",
-                                         "QUARTER",     "YEAR"};
-static const int64_t UNIT_US[] = {1, 1000, INT64_C(1000000), INT64_C(60000000),
-                                  INT64_C(3600000000), INT64_C(86400000000),
+static const char *const UNIT_NAMES[] = {"MICROSECOND", "MILLISECOND", "SECOND", "MINUTE",  "HOUR",
+                                         "DAY",         "WEEK",        "MONTH",  "QUARTER", "YEAR"};
+static const int64_t UNIT_US[] = {1,
+                                  1000,
+                                  INT64_C(1000000),
+                                  INT64_C(60000000),
+                                  INT64_C(3600000000),
+                                  INT64_C(86400000000),
                                   INT64_C(604800000000)};
 
 static unit unit_of(const rv *v) {
@@ -439,8 +458,9 @@ static void fn_date_diff(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int64_t r;
     if (u >= U_MONTH) {
         int64_t months = months_of(b) - months_of(a);
-        r = u == U_MONTH ? months : u == U_QUARTER ? floor_div(months_of(b), 3) - floor_div(months_of(a), 3)
-                                                   : floor_div(months_of(b), 12) - floor_div(months_of(a), 12);
+        r = u == U_MONTH     ? months
+            : u == U_QUARTER ? floor_div(months_of(b), 3) - floor_div(months_of(a), 3)
+                             : floor_div(months_of(b), 12) - floor_div(months_of(a), 12);
     } else if (calendar && (u == U_DAY || u == U_WEEK)) {
         r = (trunc_wall(b, u) - trunc_wall(a, u)) / UNIT_US[u];
     } else {
@@ -462,8 +482,7 @@ static void fn_date_add(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v[3], out;
     unit u;
     char msg[160];
-    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], &u) ||
-        !rt_want_int(ctx, v, 1, 3))
+    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], &u) || !rt_want_int(ctx, v, 1, 3))
         return;
     if (!is_instantish(v[2].type) && v[2].type != RV_TIME) {
         rt_type_error(ctx, 2, 3, "a date, datetime or timestamp", &v[2]);
@@ -646,8 +665,8 @@ static void parse_common(sqlite3_context *ctx, int argc, sqlite3_value **argv, r
         return;
     const rv *fmt = fmt_first ? &v[0] : &v[1], *text = fmt_first ? &v[1] : &v[0];
     msg[0] = 0;
-    int rc = rt_timefmt_parse(text->s, text->len, fmt->s, fmt->len, &c, &has_off, &off, msg,
-                              sizeof msg);
+    int rc =
+        rt_timefmt_parse(text->s, text->len, fmt->s, fmt->len, &c, &has_off, &off, msg, sizeof msg);
     if (rc == 0 && rt_micros_from_civil(&c, &micros) != 0)
         rc = 1;
     if (rc < 0) {
@@ -720,14 +739,18 @@ static void fn_unix(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 
 static const char OP_PLUS = '+', OP_MINUS = '-';
 
-#define D(name, min, max, fn, sig)                                                                \
-    {name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "date/time", sig}
+#define D(name, min, max, fn, sig) \
+    { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "date/time", sig }
 #define DU(name, min, max, fn, data, sig)                                                         \
-    {name,  RT_SCALAR, min,  max,  NULL, 0, (const void *)(intptr_t)(data), fn, NULL, NULL, NULL, \
-     NULL, "date/time", sig}
-#define DNOW(name, max, type, sig)                                                                \
-    {name, RT_SCALAR,   0,    max,  NULL, RT_VOLATILE, (const void *)(intptr_t)(type), fn_current, \
-     NULL, NULL, NULL, NULL, "date/time", sig}
+    {                                                                                             \
+        name, RT_SCALAR, min, max, NULL, 0, (const void *)(intptr_t)(data), fn, NULL, NULL, NULL, \
+            NULL, "date/time", sig                                                                \
+    }
+#define DNOW(name, max, type, sig)                                                              \
+    {                                                                                           \
+        name, RT_SCALAR, 0, max, NULL, RT_VOLATILE, (const void *)(intptr_t)(type), fn_current, \
+            NULL, NULL, NULL, NULL, "date/time", sig                                            \
+    }
 
 /* clang-format off */
 const rt_function rt_fn_time[] = {
@@ -739,6 +762,7 @@ const rt_function rt_fn_time[] = {
     D("DATE", 1, 3, fn_date, "DATE(year, month, day) | DATE(timestamp[, tz]) | DATE(datetime) -> date"),
     D("TIME", 1, 3, fn_time, "TIME(hour, minute, second) | TIME(timestamp[, tz]) -> time"),
     D("DATETIME", 1, 7, fn_datetime, "DATETIME(y, mo, d, h, mi, s[, us]) | DATETIME(timestamp[, tz]) | DATETIME(date[, time]) -> datetime"),
+    D("CONVERT_TIMEZONE", 2, 3, fn_convert_timezone, "CONVERT_TIMEZONE([source_tz, ]target_tz, timestamp | datetime | date) -> datetime (extension beyond Rockset)"),
     {NULL, RT_SCALAR, 2, 2, "rs_at_time_zone", 0, NULL, fn_at_time_zone, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, RT_SCALAR, 2, 2, "rs_extract", 0, NULL, fn_extract, NULL, NULL, NULL, NULL, NULL, NULL},
     {"EXTRACT", RT_EMITTED, 1, 1, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, "date/time",

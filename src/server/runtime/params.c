@@ -56,8 +56,7 @@ static int bind_value(sqlite3_stmt *stmt, int idx, const char *name, const rv *v
 }
 
 static int bad(const char *name, const char *value, const char *type, rs_err *err) {
-    return rs_err_set(err, RS_EINVAL, "parameter '%s': '%s' is not a valid %s", name, value,
-                      type);
+    return rs_err_set(err, RS_EINVAL, "parameter '%s': '%s' is not a valid %s", name, value, type);
 }
 
 static int bind_json(sqlite3_stmt *stmt, int idx, const char *name, const char *value,

@@ -11,9 +11,9 @@
 
 static const char *const DAYS[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                    "Thursday", "Friday", "Saturday"};
-static const char *const MONTHS[] = {"January", "February", "March",     "April",
-                                     "May",     "June",     "July",      "August",
-                                     "September", "October", "November", "December"};
+static const char *const MONTHS[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
 
 static int64_t days_of(const rt_civil *c) {
     return rt_days_from_civil(c->year, c->month, c->day);
@@ -21,23 +21,6 @@ static int64_t days_of(const rt_civil *c) {
 
 static int weekday0(const rt_civil *c) { /* 0 = Sunday */
     return rt_iso_weekday(days_of(c)) % 7;
-}
-
-static int day_of_year(const rt_civil *c) {
-    return (int)(days_of(c) - rt_days_from_civil(c->year, 1, 1)) + 1;
-}
-
-/* ISO 8601 week number and week-based year. */
-static void iso_week(const rt_civil *c, int *week, int64_t *year) {
-    int64_t d = days_of(c);
-    int wd = rt_iso_weekday(d);
-    int64_t thursday = d - wd + 4;
-    int64_t y, ty;
-    int m, dd;
-    rt_civil_from_days(thursday, &y, &m, &dd);
-    ty = y;
-    *year = ty;
-    *week = (int)((thursday - rt_days_from_civil(ty, 1, 1)) / 7) + 1;
 }
 
 static void put_offset(rs_buf *out, int64_t off, int colon) {
@@ -70,7 +53,7 @@ static int format_one(rs_buf *out, char spec, const rt_civil *c, int64_t off, co
         rs_buf_printf(out, "%2d", c->day);
         break;
     case 'j':
-        rs_buf_printf(out, "%03d", day_of_year(c));
+        rs_buf_printf(out, "%03d", rt_day_of_year(days_of(c)));
         break;
     case 'H':
         rs_buf_printf(out, "%02d", c->hour);
@@ -110,21 +93,21 @@ static int format_one(rs_buf *out, char spec, const rt_civil *c, int64_t off, co
         rs_buf_printf(out, "%d", wd);
         break;
     case 'U':
-        rs_buf_printf(out, "%02d", (day_of_year(c) - 1 + 7 - wd) / 7);
+        rs_buf_printf(out, "%02d", rt_week_of_year(days_of(c), 0));
         break;
     case 'W':
-        rs_buf_printf(out, "%02d", (day_of_year(c) - 1 + 7 - (wd + 6) % 7) / 7);
+        rs_buf_printf(out, "%02d", rt_week_of_year(days_of(c), 1));
         break;
     case 'V':
-        iso_week(c, &week, &iso_year);
+        rt_iso_week(days_of(c), &week, &iso_year);
         rs_buf_printf(out, "%02d", week);
         break;
     case 'G':
-        iso_week(c, &week, &iso_year);
+        rt_iso_week(days_of(c), &week, &iso_year);
         rs_buf_printf(out, "%04lld", (long long)iso_year);
         break;
     case 'g':
-        iso_week(c, &week, &iso_year);
+        rt_iso_week(days_of(c), &week, &iso_year);
         rs_buf_printf(out, "%02d", (int)((iso_year % 100 + 100) % 100));
         break;
     case 'D':

@@ -3,7 +3,7 @@
  */
 #include "value.h"
 #include "datetime.h"
-#include "json.h"
+#include "jsonscan.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -337,16 +337,18 @@ static int parse_number(const char *p, const char *end, rv *out, rs_buf *scratch
     return 0;
 }
 
-/* The string token [p, tok_end) as an rv: borrowed when it has no escape, else decoded. */
-static int read_string(const char *p, const char *tok_end, rv *out, rs_buf *scratch) {
-    size_t raw = (size_t)(tok_end - p - 2);
-    if (memchr(p + 1, '\\', raw) == NULL) {
-        *out = rv_string(p + 1, raw);
+/* The string token tok (quotes included) as an rv: borrowed when it has no escape, else
+ * decoded into scratch. */
+static int read_string(rs_jsonscan_span tok, rv *out, rs_buf *scratch) {
+    size_t raw = tok.len - 2;
+    if (memchr(tok.ptr + 1, '\\', raw) == NULL) {
+        *out = rv_string(tok.ptr + 1, raw);
         return 0;
     }
     rs_buf_reset(scratch);
-    if (rt_json_unescape(p, tok_end, scratch) == NULL)
-        return scratch->oom ? RS_ENOMEM : RS_EPARSE;
+    int rc = rs_jsonscan_string_decode(tok, scratch, NULL);
+    if (rc != RS_OK)
+        return rc == RS_ENOMEM ? RS_ENOMEM : RS_EPARSE;
     *out = rv_string(scratch->data != NULL ? scratch->data : "", scratch->len);
     return 0;
 }
@@ -388,15 +390,16 @@ static int parse_temporal(rv_type t, const char *s, size_t len, int64_t *i) {
     }
 }
 
-/* The typed value of {"__rockset_type": T, "value": V}, or 0 (not typed: stays an object). */
-static int read_typed(const char *p, const char *end, rv *out, rs_buf *scratch) {
-    const char *tv = rt_json_member(p, end, TYPE_KEY, strlen(TYPE_KEY));
-    const char *vv = tv != NULL ? rt_json_member(p, end, "value", 5) : NULL;
-    if (vv == NULL || *tv != '"')
+/* The typed value of the object {"__rockset_type": T, "value": V}, or 0 (not typed: stays an
+ * object). T is matched as written (no escapes decoded). */
+static int read_typed(rs_jsonscan_span object, rv *out, rs_buf *scratch) {
+    rs_jsonscan_span tspan, vspan;
+    if (!rs_jsonscan_get_last(object, TYPE_KEY, strlen(TYPE_KEY), &tspan) ||
+        !rs_jsonscan_get_last(object, "value", 5, &vspan) || *tspan.ptr != '"')
         return 0;
-    const char *tv_end = rt_json_skip(tv, end), *vv_end = rt_json_skip(vv, end);
+    const char *vv = vspan.ptr, *vv_end = vspan.ptr + vspan.len;
     rv_type t;
-    if (tv_end == NULL || vv_end == NULL || typed_from_name(tv + 1, (size_t)(tv_end - tv - 2), &t))
+    if (typed_from_name(tspan.ptr + 1, tspan.len - 2, &t))
         return 0;
     int64_t i = 0;
     if (t == RV_GEOGRAPHY) {
@@ -417,7 +420,7 @@ static int read_typed(const char *p, const char *end, rv *out, rs_buf *scratch) 
     if (*vv != '"')
         return 0;
     rv str;
-    if (read_string(vv, vv_end, &str, scratch) != 0)
+    if (read_string(vspan, &str, scratch) != 0)
         return 0;
     if (t == RV_BYTES) {
         rs_buf decoded = RS_BUF_INIT;
@@ -445,18 +448,17 @@ static int read_typed(const char *p, const char *end, rv *out, rs_buf *scratch) 
 }
 
 int rv_from_json(const char *text, size_t len, rv *out, rs_buf *scratch, rs_err *err) {
-    const char *end = text + len;
-    const char *p = rt_json_ws(text, end);
-    const char *v_end = p < end ? rt_json_skip(p, end) : NULL;
-    if (v_end == NULL)
+    rs_jsonscan_span span;
+    if (rs_jsonscan_value(text, len, &span, NULL, NULL) != RS_OK)
         return rs_err_set(err, RS_EPARSE, "invalid JSON value");
+    const char *p = span.ptr, *v_end = span.ptr + span.len;
     int rc = 0;
     switch (*p) {
     case '"':
-        rc = read_string(p, v_end, out, scratch);
+        rc = read_string(span, out, scratch);
         break;
     case '{':
-        if (read_typed(p, v_end, out, scratch))
+        if (read_typed(span, out, scratch))
             return 0;
         *out = rv_json(RV_OBJECT, p, (size_t)(v_end - p));
         return 0;
@@ -855,56 +857,40 @@ int rv_order(const rv *a, const rv *b) {
 /* ---------------- iteration and building ---------------- */
 
 int rv_iter_init(rv_iter *it, const rv *container) {
-    it->state = 2;
-    it->pos = it->end = NULL;
+    rs_jsonscan_span span = {"", 0};
+    int rc = RS_EINVAL;
+    it->failed = 0;
     it->is_object = container->type == RV_OBJECT;
-    if (container->type != RV_ARRAY && container->type != RV_OBJECT)
-        return RS_EINVAL;
-    it->pos = container->s;
-    it->end = container->s + container->len;
-    it->pos = rt_json_ws(it->pos, it->end);
-    if (it->pos >= it->end || *it->pos != (it->is_object ? '{' : '['))
-        return RS_EPARSE;
-    it->pos++;
-    it->state = 0;
-    return 0;
+    if (container->type == RV_ARRAY || container->type == RV_OBJECT) {
+        span.ptr = container->s;
+        span.len = container->len;
+        rc = rs_jsonscan_classify(span) == (it->is_object ? RS_JSON_OBJECT : RS_JSON_ARRAY)
+                 ? 0
+                 : RS_EPARSE;
+    }
+    if (rc != 0)
+        span.len = 0; /* the iterator yields nothing */
+    rs_jsonscan_iter_init(&it->scan, span);
+    return rc;
 }
 
 int rv_iter_next(rv_iter *it, rv *elem, rs_buf *scratch, rs_buf *key_buf, rs_err *err) {
-    if (it->state == 2)
-        return 0;
-    if (it->state < 0)
+    rs_jsonscan_span key, value;
+    if (it->failed)
         return -1;
-    const char *p = rt_json_ws(it->pos, it->end);
-    if (p < it->end && *p == (it->is_object ? '}' : ']')) {
-        it->state = 2;
-        return 0;
-    }
-    if (it->state == 1) {
-        if (p >= it->end || *p != ',')
-            goto bad;
-        p = rt_json_ws(p + 1, it->end);
-    }
+    int rc = rs_jsonscan_iter_next(&it->scan, &key, &value);
+    if (rc <= 0)
+        return rc;
     if (it->is_object) {
         rs_buf_reset(key_buf);
-        const char *key_end = rt_json_unescape(p, it->end, key_buf);
-        if (key_end == NULL)
+        if (rs_jsonscan_string_decode(key, key_buf, NULL) != RS_OK)
             goto bad;
-        p = rt_json_ws(key_end, it->end);
-        if (p >= it->end || *p != ':')
-            goto bad;
-        p = rt_json_ws(p + 1, it->end);
     }
-    const char *v_end = rt_json_skip(p, it->end);
-    if (v_end == NULL)
+    if (rv_from_json(value.ptr, value.len, elem, scratch, err) != 0)
         goto bad;
-    if (rv_from_json(p, (size_t)(v_end - p), elem, scratch, err) != 0)
-        goto bad;
-    it->pos = v_end;
-    it->state = 1;
     return 1;
 bad:
-    it->state = -1;
+    it->failed = 1;
     return -1;
 }
 
@@ -930,4 +916,67 @@ int rv_json_add(rv_json_builder *b, const char *key, size_t key_len, const rv *v
 int rv_json_end(rv_json_builder *b) {
     rs_buf_putc(b->out, b->is_object ? '}' : ']');
     return b->out->oom ? RS_ENOMEM : 0;
+}
+
+/* ---- sort keys ---- */
+
+/* 8 bytes that compare (memcmp) as the signed integer does. */
+static void put_ordered_i64(unsigned char *out, int64_t i) {
+    uint64_t u = (uint64_t)i ^ 0x8000000000000000ULL;
+    for (int k = 0; k < 8; k++)
+        out[k] = (unsigned char)(u >> (56 - 8 * k));
+}
+
+/* 8 bytes that compare as the double does (NaN as +infinity, -0 as 0). */
+static void put_ordered_double(unsigned char *out, double d) {
+    uint64_t u;
+    if (isnan(d))
+        d = INFINITY;
+    if (d == 0)
+        d = 0;
+    memcpy(&u, &d, sizeof u);
+    u = (u & 0x8000000000000000ULL) ? ~u : u ^ 0x8000000000000000ULL;
+    for (int k = 0; k < 8; k++)
+        out[k] = (unsigned char)(u >> (56 - 8 * k));
+}
+
+/* A number's key: its double, then what the double lost of an int, so ints compare exactly and
+ * 1 equals 1.0. The loss is computed in integers (not long double, which valgrind runs with a
+ * double's precision): d is within 2^10 of i, and when i rounds up to 2^63, which no int64
+ * holds, i - 2^63 is taken modulo 2^64. */
+size_t rv_number_key(unsigned char out[16], const rv *v) {
+    double d = v->type == RV_INT ? (double)v->i : v->f;
+    int64_t rest = 0;
+    if (v->type == RV_INT && d >= 9223372036854775808.0)
+        rest = (int64_t)((uint64_t)v->i - (UINT64_C(1) << 63));
+    else if (v->type == RV_INT)
+        rest = v->i - (int64_t)d;
+    put_ordered_double(out, d);
+    put_ordered_i64(out + 8, rest);
+    return 16;
+}
+
+int rv_skey_append(rs_buf *key, const rv *v) {
+    unsigned char head[1 + 16];
+    size_t n = 1;
+    head[0] = (unsigned char)(v->type == RV_UNDEFINED ? rv_rank(RV_NULL) : rv_rank(v->type));
+    if (v->type == RV_INT || v->type == RV_FLOAT) {
+        n += rv_number_key(head + 1, v);
+    } else if (v->type != RV_UNDEFINED && v->type != RV_NULL && v->type != RV_STRING &&
+               v->type != RV_BYTES && v->type != RV_ARRAY && v->type != RV_OBJECT &&
+               v->type != RV_GEOGRAPHY && v->type != RV_U256) {
+        put_ordered_i64(head + 1, v->i); /* bool, temporal, intervals */
+        n += 8;
+    }
+    rs_buf_append(key, (const char *)head, n);
+    if (v->type == RV_STRING || v->type == RV_BYTES || v->type == RV_ARRAY ||
+        v->type == RV_OBJECT || v->type == RV_GEOGRAPHY) {
+        rs_buf_append(key, v->s, v->len);
+    } else if (v->type == RV_U256) {
+        size_t pad = v->len < 80 ? 80 - v->len : 0;
+        for (size_t i = 0; i < pad; i++)
+            rs_buf_putc(key, '0');
+        rs_buf_append(key, v->s, v->len < 80 ? v->len : 80);
+    }
+    return key->oom ? RS_ENOMEM : 0;
 }

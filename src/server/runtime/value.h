@@ -3,14 +3,16 @@
  * carried inside translated SQLite statements, read from stored documents, compared, ordered and
  * written to results. Every SQL function the translator calls (runtime/fn_*.c) works through it.
  *
- * Encoding inside SQLite ("value mode"; one SQLite value per Rockset value):
+ * This is the one statement of the encoding: everything else in the tree (the translator, the
+ * docs) points here. Encoding inside SQLite (one SQLite value per Rockset value):
  *
  *   Rockset                          SQLite value
  *   undefined (a missing field)      SQL NULL
  *   null                             BLOB "null"
  *   bool                             BLOB "true" / "false"
  *   int                              INTEGER (64-bit, exact)
- *   float                            REAL
+ *   float                            REAL; NaN (SQLite would turn a NaN REAL into NULL) as the
+ *                                    typed BLOB below, type byte RV_FLOAT, the double's 8 bytes
  *   string                           TEXT (UTF-8)
  *   array, object                    BLOB: the JSON text ('[' or '{' first byte); nested typed
  *                                    values are in extended JSON ({"__rockset_type":...})
@@ -19,17 +21,21 @@
  *   microsecond_interval,              the raw bytes for bytes, the GeoJSON text for geography,
  *   geography, u256                    the decimal digits for u256
  *
+ * Conditions (WHERE, ON, the tests of CASE) are SQLite truth values instead: 1, 0, or NULL for
+ * null and undefined (rs_truth, runtime/fn_core.c).
+ *
  * Why: undefined and null stay apart (IS UNDEFINED, TYPEOF, results omit undefined fields)
  * while SQL NULL keeps SQLite's own NULL-skipping where it is right (an undefined field is
  * absent); a typed scalar is one small blob instead of an extended-JSON object to re-parse on
  * every row; every value is a plain SQLite value, so it survives subqueries, sorters, GROUP BY
  * and window partitions, which value subtypes do not.
  *
- * Documents (collections, and the rows of derived relations) are JSON text; rv_from_json reads
- * one JSON value into an rv, turning extended-JSON typed objects into typed values. Results are
- * written with rv_to_json: "api" form for the final result of a query (timestamps as plain
- * UTC strings with 6 fraction digits, bytes as plain base64 strings, other typed values as
- * {"__rockset_type":T,"value":V}; the same at every depth), "doc" form for derived relations
+ * Documents (collections, and the rows of derived relations) are JSON text, read with the base's
+ * JSON reader (jsonscan.h; a member name that repeats reads as its last occurrence); rv_from_json
+ * reads one JSON value into an rv, turning extended-JSON typed objects into typed values.
+ * Results are written with rv_to_json: "api" form for the final result of a query (timestamps
+ * as plain UTC strings with 6 fraction digits, bytes as plain base64 strings, other typed values
+ * as {"__rockset_type":T,"value":V}; the same at every depth), "doc" form for derived relations
  * and INSERT INTO (every typed value tagged, so it reads back typed).
  *
  * Ownership: an rv borrows its text (s) from whoever produced it: SQLite (valid until the
@@ -41,6 +47,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jsonscan.h"
 
 #include <sqlite3.h>
 #include <stddef.h>
@@ -116,6 +123,13 @@ void rv_result_bool(sqlite3_context *ctx, int b);
  * buf->oom. buf is reset. */
 void rv_result_json_buf(sqlite3_context *ctx, rs_buf *buf);
 
+/* Rockset's sort key of v appended to key: what rs_skey returns, one blob whose byte order is
+ * the ORDER BY order (the type's rank, then the value). 0 or RS_ENOMEM. */
+int rv_skey_append(rs_buf *key, const rv *v);
+/* The 16 key bytes of a number (RV_INT or RV_FLOAT): int and float compare as numbers, 1 equals
+ * 1.0; returns 16. */
+size_t rv_number_key(unsigned char out[16], const rv *v);
+
 /* The blob bytes of a typed value (bytes ... u256, see the table above) appended to out. */
 int rv_encode_blob(rs_buf *out, const rv *v);
 
@@ -184,9 +198,9 @@ int rv_rank(rv_type type);
  * object (the iterator then yields nothing). rv_iter_next returns 1 with *elem set, 0 at the
  * end, -1 on malformed text. */
 typedef struct rv_iter {
-    const char *pos, *end;
+    rs_jsonscan_iter scan;
     int is_object;
-    int state;
+    int failed;
 } rv_iter;
 int rv_iter_init(rv_iter *it, const rv *container);
 int rv_iter_next(rv_iter *it, rv *elem, rs_buf *scratch, rs_buf *key_buf, rs_err *err);

@@ -2,15 +2,17 @@
  * sqlx_describe.c - DESCRIBE rows: for each (field path, type) seen in a collection's documents,
  * how many documents have it ("occurrences") out of how many could ("total": all documents for
  * a top-level field, documents whose parent path holds an object/array for a nested one).
- * Arrays are stepped into with the path element "*". Typed extended-JSON objects
- * ({"__rockset_type":"date",...}) count as their type and are not descended into.
+ * Arrays are stepped into with the path element "*". Typed values (objects tagged with their
+ * type, see server/runtime/value.h) count as their type and are not descended into.
  *
  * Paths are kept as their parts joined by '\x01', which sorts like the parts compared one by one.
  */
+#include "sqlx_describe.h"
+#include "jsonscan.h"
+#include "server/runtime/datetime.h"
 #include "sqlx_int.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,72 +79,39 @@ static desc_entry *list_get(entry_list *l, const char *path, const char *type) {
     return e;
 }
 
-static void json_type(const char *p, const char *end, char *type, size_t cap) {
-    const char *tv;
-    int tlen;
-    char tname[32];
-    switch (*p) {
-    case '"':
-        snprintf(type, cap, "string");
-        return;
-    case 't':
-    case 'f':
-        snprintf(type, cap, "bool");
-        return;
-    case 'n':
-        snprintf(type, cap, "null");
-        return;
-    case '[':
-        snprintf(type, cap, "array");
-        return;
-    case '{': {
-        /* extended JSON: {"__rockset_type": "date", ...} in any spacing */
-        const char *t = sqlx_json_member(p, end, "__rockset_type", 14);
-        rs_buf b = RS_BUF_INIT;
-        if (t != NULL && *t == '"' && sqlx_json_unescape(t, end, &b) && b.len < sizeof tname) {
+/* The DESCRIBE type of the JSON value in v: its JSON kind, or the type a typed object is tagged
+ * with (its tag lowercased). */
+static void json_type(rs_jsonscan_span v, char *type, size_t cap) {
+    rs_jsonscan_span tag;
+    rs_buf b = RS_BUF_INIT;
+    switch (rs_jsonscan_classify(v)) {
+    case RS_JSON_OBJECT:
+        if (rs_jsonscan_get_last(v, "__rockset_type", 14, &tag) &&
+            rs_jsonscan_classify(tag) == RS_JSON_STRING &&
+            rs_jsonscan_string_decode(tag, &b, NULL) == RS_OK && b.len < cap) {
             for (size_t i = 0; i < b.len; i++)
-                tname[i] = (char)tolower((unsigned char)b.data[i]);
-            tname[b.len] = 0;
-            snprintf(type, cap, "%s", tname);
+                type[i] = (char)tolower((unsigned char)b.data[i]);
+            type[b.len] = 0;
         } else {
             snprintf(type, cap, "object");
         }
         rs_buf_free(&b);
-        (void)tv;
-        (void)tlen;
         return;
-    }
-    default: {
-        const char *q = p;
-        int is_float = 0;
-        while (q < end && strchr("-+0123456789.eE", *q)) {
-            is_float |= *q == '.' || *q == 'e' || *q == 'E';
-            q++;
-        }
-        if (!is_float) {
-            char num[32];
-            size_t len = (size_t)(q - p);
-            if (len >= sizeof num) {
-                is_float = 1;
-            } else {
-                memcpy(num, p, len);
-                num[len] = 0;
-                errno = 0;
-                (void)strtoll(num, NULL, 10);
-                is_float = errno != 0;
-            }
-        }
-        snprintf(type, cap, is_float ? "float" : "int");
-    }
+    case RS_JSON_TRUE:
+    case RS_JSON_FALSE:
+        snprintf(type, cap, "bool");
+        return;
+    default:
+        snprintf(type, cap, "%s", rs_jsonscan_kind_name(rs_jsonscan_classify(v)));
     }
 }
 
 /* The store keeps _event_time as an ISO string; like queries, DESCRIBE calls it a timestamp. */
-static void event_time_type(const char *p, const char *end, char *type, size_t cap) {
+static void event_time_type(rs_jsonscan_span v, char *type, size_t cap) {
     rs_buf text = RS_BUF_INIT;
     int64_t micros;
-    if (sqlx_json_unescape(p, end, &text) && !text.oom &&
-        sqlx_parse_timestamp(rs_buf_cstr(&text), &micros) == 0)
+    if (rs_jsonscan_string_decode(v, &text, NULL) == RS_OK &&
+        rt_parse_timestamp(rs_buf_cstr(&text), text.len, &micros) == 0)
         snprintf(type, cap, "timestamp");
     rs_buf_free(&text);
 }
@@ -152,7 +121,7 @@ typedef struct walk {
     entry_list seen_cont; /* this document's containers */
 } walk;
 
-static int visit(walk *w, rs_buf *path, const char *p, const char *end, int depth, rs_err *err);
+static int visit(walk *w, rs_buf *path, rs_jsonscan_span v, int depth, rs_err *err);
 
 static void path_truncate(rs_buf *path, size_t len) {
     path->len = len;
@@ -164,58 +133,42 @@ static int bad_json(rs_err *err) {
     return rs_err_set(err, RS_EPARSE, "DESCRIBE: a document is not valid JSON");
 }
 
-/* p at '{' or '['; visits each member/element with the path extended by its step. */
-static int visit_children(walk *w, rs_buf *path, const char *p, const char *end, int is_obj,
-                          int depth, rs_err *err) {
+/* Visit each member/element of the object or array v with the path extended by its step. */
+static int visit_children(walk *w, rs_buf *path, rs_jsonscan_span v, int depth, rs_err *err) {
     size_t base = path->len;
-    char close = is_obj ? '}' : ']';
-    p = sqlx_json_ws(p + 1, end);
-    if (p < end && *p == close)
-        return 0;
-    for (;;) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, child;
+    int rc = 0, got = 0;
+    if (rs_jsonscan_iter_init(&it, v) != RS_OK)
+        return bad_json(err);
+    while (rc == 0 && (got = rs_jsonscan_iter_next(&it, &key, &child)) == 1) {
         if (base)
             rs_buf_putc(path, SEP);
-        if (is_obj) {
-            const char *key_end = p < end && *p == '"' ? sqlx_json_unescape(p, end, path) : NULL;
-            if (key_end == NULL)
-                return bad_json(err);
-            p = sqlx_json_ws(key_end, end);
-            if (p >= end || *p != ':')
-                return bad_json(err);
-            p = sqlx_json_ws(p + 1, end);
-        } else {
+        if (key.ptr == NULL)
             rs_buf_putc(path, '*');
-        }
-        int rc = visit(w, path, p, end, depth + 1, err);
+        else if (rs_jsonscan_string_decode(key, path, NULL) != RS_OK)
+            rc = path->oom ? rs_err_set(err, RS_ENOMEM, "out of memory") : bad_json(err);
+        if (rc == 0)
+            rc = visit(w, path, child, depth + 1, err);
         path_truncate(path, base);
-        if (rc)
-            return rc;
-        p = sqlx_json_skip(p, end);
-        if (p == NULL)
-            return bad_json(err);
-        p = sqlx_json_ws(p, end);
-        if (p < end && *p == ',') {
-            p = sqlx_json_ws(p + 1, end);
-            continue;
-        }
-        return p < end && *p == close ? 0 : bad_json(err);
     }
+    return rc != 0 ? rc : got < 0 ? bad_json(err) : 0;
 }
 
-static int visit(walk *w, rs_buf *path, const char *p, const char *end, int depth, rs_err *err) {
+static int visit(walk *w, rs_buf *path, rs_jsonscan_span v, int depth, rs_err *err) {
     char type[32];
     if (depth > MAX_DEPTH)
         return 0;
-    json_type(p, end, type, sizeof type);
+    json_type(v, type, sizeof type);
     if (depth == 1 && strcmp(type, "string") == 0 && strcmp(rs_buf_cstr(path), "_event_time") == 0)
-        event_time_type(p, end, type, sizeof type);
+        event_time_type(v, type, sizeof type);
     if (!list_get(&w->seen, rs_buf_cstr(path), type) || path->oom)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     if (strcmp(type, "object") != 0 && strcmp(type, "array") != 0)
         return 0;
     if (!list_get(&w->seen_cont, rs_buf_cstr(path), type))
         return rs_err_set(err, RS_ENOMEM, "out of memory");
-    return visit_children(w, path, p, end, type[0] == 'o', depth, err);
+    return visit_children(w, path, v, depth, err);
 }
 
 static int merge_counts(entry_list *into, const entry_list *from) {
@@ -232,14 +185,14 @@ int sqlx_describe_add(sqlx_describe *d, const char *doc_json, rs_err *err) {
     walk w;
     rs_buf path = RS_BUF_INIT;
     int rc = 0;
+    rs_jsonscan_span doc;
     memset(&w, 0, sizeof w);
-    const char *end = doc_json + strlen(doc_json);
-    const char *p = sqlx_json_ws(doc_json, end);
-    if (p >= end || *p != '{' || !sqlx_json_skip(p, end)) {
+    if (rs_jsonscan_value(doc_json, strlen(doc_json), &doc, NULL, NULL) != RS_OK ||
+        rs_jsonscan_classify(doc) != RS_JSON_OBJECT) {
         rc = rs_err_set(err, RS_EPARSE, "DESCRIBE: a document is not a JSON object");
         goto done;
     }
-    rc = visit_children(&w, &path, p, end, 1, 0, err);
+    rc = visit_children(&w, &path, doc, 0, err);
     if (!rc && (merge_counts(&d->fields, &w.seen) || merge_counts(&d->containers, &w.seen_cont)))
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (!rc)

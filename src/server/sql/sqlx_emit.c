@@ -3,23 +3,30 @@
  *
  * Every relation in FROM - collection table, subquery, CTE, view - is given an SQLite alias r<N>
  * and exposes one column, `doc` (JSON object text). A field reference becomes a call that digs
- * into that column:
+ * into that column (the table below is kept out of clang-format's reach):
+ */
+/* clang-format off */
+/*
+ *   Rockset                  SQLite emitted
+ *   SELECT x FROM ws.c       SELECT rs_project(1,r0.doc,'x','["x"]') AS doc FROM "t_c" AS r0
+ *   SELECT x, y + 1 AS z     rs_row(1,'x',rs_get(r0.doc,'x'),'z',rs_add(rs_get(r0.doc,'y'),1))
+ *   WHERE a.b[2] > 1         (rs_cmp(rs_get(r0.doc,'a','b',1),1) > 0)      typed comparison
+ *   WHERE flag               rs_truth(rs_get(r0.doc,'flag'))               bools are values
+ *   SELECT a = 1 AS t        CASE (rs_cmp(..) = 0) WHEN 1 THEN X'74727565' ... END (a bool)
+ *   a + b + c                rs_add(a,b,c)                                 flat: SQLite's
+ *   x AND y AND z            (x AND y AND z)                               parser stack is
+ *                                                                          100 deep
+ *   SELECT COUNT(*) FROM t   rs_row(1,'?COUNT',count(*))
+ *   SELECT * FROM a JOIN b   rs_merge(1,r0.doc,r2.doc)                     later keys win
  *
- *   Rockset                      SQLite emitted                             why
- *   SELECT x FROM ws.c           SELECT rs_row(1,'x',rs_getj(r0.doc,'x'))   output mode: null vs
- *                                  AS doc FROM "tbl" AS r0                  missing kept
- *   WHERE a.b[2] > 1             (rs_cmp(rs_get(r0.doc,'a','b',1),1) > 0)   value mode
- * (sqlx_int.h); typed comparison WHERE flag                   rs_truth(rs_get(r0.doc,'flag')) JSON
- * bools are blobs SELECT a = 1 AS t            CASE (rs_cmp(..) = 0) WHEN 1 THEN X'74727565' ...
- * bool -> blob a + b + c, x AND y AND z     rs_add(a,b,c), (x AND y AND z)             flat:
- * SQLite's parser stack is 100 deep SELECT COUNT(*) FROM t
- * rs_row(1,'?count',coalesce(count(*),X'6E756C6C')) SELECT * FROM a JOIN b ..
- * rs_merge(1,r0.doc,r1.doc)                  later keys win
- *
- * The leading 1/0 argument of rs_row/rs_merge/rs_except says whether the row is final output
- * (typed timestamps become plain strings) or feeds a derived relation (typed values kept).
- * A bare field whose value is missing yields SQL NULL, which rs_row omits; computed values are
- * wrapped in coalesce(v, X'6E756C6C') so that their SQL NULL prints as JSON null.
+ * How each value travels inside SQLite is runtime/value.h's to say; the runtime's functions
+ * (server/runtime/catalog.h) do the work.
+ */
+/* clang-format on */
+/*
+ * The leading 1/0 argument of rs_row/rs_project/rs_merge/rs_except says whether the row is final
+ * output (value.h's API form) or feeds a derived relation (its document form). A field whose
+ * value is missing reads as undefined (SQL NULL), which rs_row omits.
  */
 #include "server/runtime/catalog.h"
 #include "server/runtime/datetime.h"
@@ -246,7 +253,7 @@ static supply from_supplies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *wi
     if (f->kind == F_JOIN) {
         supply l = from_supplies(ctx, sc, with, f->left, field, depth + 1);
         supply r = from_supplies(ctx, sc, with, f->right, field, depth + 1);
-        return l == SUPPLY_YES || r == SUPPLY_YES ? SUPPLY_YES
+        return l == SUPPLY_YES || r == SUPPLY_YES   ? SUPPLY_YES
                : l == SUPPLY_MAY || r == SUPPLY_MAY ? SUPPLY_MAY
                                                     : SUPPLY_NO;
     }
@@ -387,8 +394,8 @@ static int nearer_field_shadows(scope *sc, const scope *owner, const char *name)
     return 0;
 }
 
-/* A path: relation.field..., field... on the only relation, or a USING field. fn is rs_get
- * (value mode) or rs_getj (output mode). */
+/* A path: relation.field..., field... on the only relation, or a USING field, read with fn
+ * (rs_get). */
 static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
                      rs_err *err) {
     scope *owner = NULL;
@@ -1196,7 +1203,7 @@ static int emit_val_inner(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_
     }
 }
 
-/* Value mode (sqlx_int.h). Static bools become the JSON-bool blobs. */
+/* A value in the encoding of server/runtime/value.h. Static bools become the JSON-bool blobs. */
 static int emit_val_body(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *out,
                          rs_err *err) {
     const sqlx_item *alias_item = find_select_alias(sc, n);
@@ -1411,8 +1418,7 @@ static int emit_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs_buf *o
     ctx->emit_depth++;
     int rc;
     if (sc != NULL && (sc->n_group_texts > 0 || sc->n_null_texts > 0) && !sc->in_aggregate_arg &&
-        n->kind != N_LIT_INT &&
-        n->kind != N_LIT_STRING && n->kind != N_LIT_FLOAT)
+        n->kind != N_LIT_INT && n->kind != N_LIT_STRING && n->kind != N_LIT_FLOAT)
         rc = emit_grouped_val(ctx, sc, n, out, err);
     else
         rc = emit_val_body(ctx, sc, n, out, err);
@@ -1514,16 +1520,14 @@ static const char *param_value(sqlx_emit_ctx *ctx, const char *fn, const char *p
 
 /* TABLE([:ws, :name]) with parameters: the collection their values name. */
 static int table_function_names(sqlx_emit_ctx *ctx, const sqlx_from *f, sqlx_from *named,
-                                 int *unknown, rs_err *err) {
+                                int *unknown, rs_err *err) {
     *named = *f;
     *unknown = 0;
-    if (f->ws_param != NULL &&
-        (named->ws = param_value(ctx, "TABLE()", f->ws_param, f->line, f->column, unknown,
-                                 err)) == NULL)
+    if (f->ws_param != NULL && (named->ws = param_value(ctx, "TABLE()", f->ws_param, f->line,
+                                                        f->column, unknown, err)) == NULL)
         return *unknown ? 0 : RS_EINVAL;
-    if (f->name_param != NULL &&
-        (named->name = param_value(ctx, "TABLE()", f->name_param, f->line, f->column, unknown,
-                                   err)) == NULL)
+    if (f->name_param != NULL && (named->name = param_value(ctx, "TABLE()", f->name_param, f->line,
+                                                            f->column, unknown, err)) == NULL)
         return *unknown ? 0 : RS_EINVAL;
     return 0;
 }
@@ -2432,16 +2436,14 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
  * A SELECT over one collection whose WHERE has a conjunct a field index can serve (path = c,
  * <, <=, >, >=, BETWEEN, IN (...), LIKE 'prefix%', IS NULL, with c a literal or parameter)
  * gets, next to that conjunct, the same test on the index's key: rs_skey(rs_get(r.doc, ...))
- * against rs_skey(c). The original conjunct implies it, so results do not change; and the
- * collection is read as two arms (visible and pending rows) of its data table, into which
- * SQLite pushes the conjunct and uses the index. ORDER BY an indexed path with LIMIT (top-N)
- * goes into the arms too, each arm taking LIMIT + OFFSET rows in index order. */
+ * against rs_skey(c). The original conjunct implies it, so results do not change; SQLite uses
+ * the index for it. ORDER BY an indexed path with LIMIT (top-N) is served in index order. */
 
 typedef struct index_plan {
-    binding *rel;   /* the one collection, read through its data table */
-    rs_buf conj;    /* " AND rs_skey(...) ..." for the WHERE */
+    binding *rel; /* the one collection */
+    rs_buf conj;  /* " AND rs_skey(...) ..." for the WHERE */
     int n_conj;
-    int top_n;      /* ORDER BY ... LIMIT goes into the arms */
+    int top_n; /* ORDER BY an indexed path ... LIMIT */
 } index_plan;
 
 static binding *indexable_relation(scope *sc, const sqlx_select *s) {
@@ -2487,8 +2489,7 @@ static int is_index_constant(const sqlx_node *n) {
     case N_PARAM:
         return 1;
     case N_UNARY:
-        return strcmp(n->op, "-") == 0 &&
-               (n->a->kind == N_LIT_INT || n->a->kind == N_LIT_FLOAT);
+        return strcmp(n->op, "-") == 0 && (n->a->kind == N_LIT_INT || n->a->kind == N_LIT_FLOAT);
     default:
         return 0;
     }
@@ -2506,12 +2507,11 @@ static int put_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const cha
 }
 
 /* path <op> c, or c <op> path (flipped). */
-static int comparison_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip,
-                               const sqlx_node *n, rs_err *err) {
+static int comparison_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                               rs_err *err) {
     /* the operator as written, as the key test writes it, and with its sides swapped */
-    static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="},
-                                         {"<", "<", ">"},    {"<=", "<=", ">="},
-                                         {">", ">", "<"},    {">=", ">=", "<="}};
+    static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="}, {"<", "<", ">"},
+                                         {"<=", "<=", ">="}, {">", ">", "<"},  {">=", ">=", "<="}};
     rs_buf args = RS_BUF_INIT;
     int rc = 0;
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -2631,56 +2631,12 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
     return ok;
 }
 
-/* The collection as the visible and pending arms of its data table (fieldindex.h). With
- * top-N, each arm applies the WHERE and takes its first LIMIT + OFFSET rows in ORDER BY. */
-static void put_arms(rs_buf *out, const binding *b, const char *where, const char *order,
-                     const char *limit) {
-    int r = b->rel;
-    const char *t = b->data_table;
-    if (order == NULL) {
-        rs_buf_puts(out, "(SELECT doc FROM ");
-        put_sql_ident(out, t);
-        rs_buf_puts(out, " WHERE vis_ms <= rl_stmt_now_ms() AND doc IS NOT NULL UNION ALL "
-                         "SELECT prev_doc FROM ");
-        put_sql_ident(out, t);
-        rs_buf_printf(out, " WHERE prev_doc IS NOT NULL AND vis_ms > rl_stmt_now_ms()) AS r%d",
-                      r);
-        return;
-    }
-    const char *and_where = where[0] ? " AND (" : "", *close = where[0] ? ")" : "";
-    rs_buf_printf(out, "(SELECT doc FROM (SELECT r%d.doc AS doc FROM ", r);
-    put_sql_ident(out, t);
-    rs_buf_printf(out, " AS r%d WHERE r%d.vis_ms <= rl_stmt_now_ms() AND r%d.doc IS NOT NULL%s%s%s"
-                       "%s LIMIT %s) UNION ALL SELECT doc FROM (SELECT r%d.doc AS doc FROM "
-                       "(SELECT prev_doc AS doc FROM ",
-                  r, r, r, and_where, where, close, order, limit, r);
-    put_sql_ident(out, t);
-    rs_buf_printf(out, " WHERE prev_doc IS NOT NULL AND vis_ms > rl_stmt_now_ms()) AS r%d%s%s%s%s"
-                       " LIMIT %s)) AS r%d",
-                  r, where[0] ? " WHERE (" : "", where, close, order, limit, r);
-}
-
-/* The arms' LIMIT: LIMIT + OFFSET rows of the statement. */
-static int arm_limit(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *out,
-                     rs_err *err) {
-    rs_buf_putc(out, '(');
-    int rc = emit_val(ctx, sc, s->limit, out, err);
-    rs_buf_putc(out, ')');
-    if (!rc && s->offset != NULL) {
-        rs_buf_puts(out, "+(");
-        rc = emit_val(ctx, sc, s->offset, out, err);
-        rs_buf_putc(out, ')');
-    }
-    return rc;
-}
-
-/* Read the one collection of s through its field indexes when a conjunct or the order can use
- * them: from becomes the arms. where holds the WHERE text (without " WHERE "), order the
- * " ORDER BY ..." text. */
+/* Add the key tests of s's WHERE to where (the WHERE text, without " WHERE "): the collection's
+ * table holds exactly the visible documents and carries the indexes, so SQLite serves the tests
+ * (and an ORDER BY on an indexed path with LIMIT) from them. */
 static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *where,
-                           const rs_buf *order, rs_buf *from, rs_err *err) {
+                           rs_err *err) {
     index_plan ip;
-    rs_buf limit = RS_BUF_INIT;
     memset(&ip, 0, sizeof ip);
     ip.rel = indexable_relation(sc, s);
     if (ip.rel == NULL)
@@ -2690,18 +2646,11 @@ static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
         rs_buf_append(where, ip.conj.data, ip.conj.len);
     if (!rc)
         ip.top_n = top_n_applies(ctx, sc, s, ip.rel, err);
-    if (!rc && ip.top_n)
-        rc = arm_limit(ctx, sc, s, &limit, err);
-    if (!rc && (ip.n_conj > 0 || ip.top_n)) {
-        rs_buf_reset(from);
-        put_arms(from, ip.rel, rs_buf_cstr(where), ip.top_n ? rs_buf_cstr(order) : NULL,
-                 rs_buf_cstr(&limit));
+    if (!rc && (ip.n_conj > 0 || ip.top_n))
         ctx->index_form = 1;
-    }
-    if (!rc && (ip.conj.oom || limit.oom || where->oom))
+    if (!rc && (ip.conj.oom || where->oom))
         rc = nomem(err);
     rs_buf_free(&ip.conj);
-    rs_buf_free(&limit);
     return rc;
 }
 
@@ -2766,7 +2715,7 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
         rc = emit_order_terms(ctx, sc, s, s, &order, err);
     sc->alias_sel = NULL;
     if (!rc && s->from != NULL)
-        rc = plan_index_read(ctx, sc, s, &where, &order, &from, err);
+        rc = plan_index_read(ctx, sc, s, &where, err);
     if (rc)
         goto done;
     rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
@@ -2819,16 +2768,16 @@ static int emit_set_operands(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
                              const sqlx_select *names, int final, int top, rs_buf *out,
                              rs_err *err) {
     static const char numbered[] = "SELECT doc, row_number() OVER (PARTITION BY doc) AS n FROM (";
-    int counted = strcmp(s->compound_op, "INTERSECT ALL") == 0 ||
-                  strcmp(s->compound_op, "EXCEPT ALL") == 0;
+    int counted =
+        strcmp(s->compound_op, "INTERSECT ALL") == 0 || strcmp(s->compound_op, "EXCEPT ALL") == 0;
     if (counted)
         rs_buf_printf(out, "SELECT doc FROM (%s", numbered);
     int rc = emit_operand(ctx, sc, s->left, final, top, 0, out, err);
     if (rc)
         return rc;
     if (counted)
-        rs_buf_printf(out, ") AS r%d %.*s %s", ctx->n_rel++,
-                      (int)(strlen(s->compound_op) - 4), s->compound_op, numbered);
+        rs_buf_printf(out, ") AS r%d %.*s %s", ctx->n_rel++, (int)(strlen(s->compound_op) - 4),
+                      s->compound_op, numbered);
     else
         rs_buf_printf(out, " %s ", s->compound_op);
     ctx->names_of = names;
@@ -2934,7 +2883,8 @@ static int order_by_outputs(sqlx_emit_ctx *ctx, const sqlx_select *s, sqlx_order
             sqlx_node *pos = sqlx_alloc(ctx->arena, sizeof *pos);
             char digits[24];
             snprintf(digits, sizeof digits, "%d", k + 1);
-            if (pos == NULL || (pos->text = sqlx_strndup(ctx->arena, digits, strlen(digits))) == NULL)
+            if (pos == NULL ||
+                (pos->text = sqlx_strndup(ctx->arena, digits, strlen(digits))) == NULL)
                 return nomem(err);
             pos->kind = N_LIT_INT;
             pos->line = s->order[i].expr->line;
@@ -2973,8 +2923,7 @@ static sqlx_select *gset_branch(sqlx_emit_ctx *ctx, const sqlx_select *s, uint64
 /* GROUP BY GROUPING SETS / ROLLUP / CUBE: one SELECT per set, glued by UNION ALL (UNION under
  * SELECT DISTINCT) and ordered and limited outside, like any compound. */
 static int emit_grouping_sets(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_mode mode,
-                              int final, int top, int64_t default_limit, rs_buf *out,
-                              rs_err *err) {
+                              int final, int top, int64_t default_limit, rs_buf *out, rs_err *err) {
     if (s->n_gsets == 1) {
         sqlx_select *one = gset_branch(ctx, s, s->gsets[0]);
         if (one == NULL)

@@ -4,18 +4,13 @@
  *
  *   sqlx_lex.c    tokenizer: Rockset SQL text -> tokens with line/column
  *   sqlx_parse.c  recursive-descent parser: tokens -> AST (sqlx_node trees)
- *   sqlx_emit.c   emitter: AST -> SQLite SQL over document tables (one `doc` column)
- *   sqlx_value.c  the value encoding (below), a JSON scanner, date/time text helpers
- *   sqlx_funcs.c  the SQLite functions translated SQL calls, and parameter binding
+ *   sqlx_emit.c   emitter: AST -> SQLite SQL over document tables (one `doc` column), calling the
+ *                 runtime's SQL functions (server/runtime/catalog.h)
  *   sqlx_describe.c  DESCRIBE rows
+ *   sqlxlate.c    the entry (sqlxlate.h)
  *
- * Value encoding inside translated SQL ("value mode"): SQL NULL = Rockset null or undefined;
- * INTEGER = int; REAL = float; TEXT = string; BLOB = the JSON text of anything else: bool
- * (`true`/`false`), object, array, and typed values as Rockset extended JSON
- * ({"__rockset_type":"date","value":"2024-01-01"}; timestamps as
- * {"__rockset_type":"timestamp","value":"2024-01-01T00:00:00.000000Z"}). Plain SQL values survive
- * subqueries, sorters and GROUP BY, unlike value subtypes. "Output mode" (bare field projections
- * only) differs in one point: JSON null is the BLOB `null`, so undefined (SQL NULL) can be omitted.
+ * Values inside translated SQL, and in the documents it reads and writes, are encoded as
+ * server/runtime/value.h says.
  *
  * Thread-safety: nothing here keeps global mutable state. Ownership: an AST belongs to its arena
  * (sqlx_arena); freeing the arena frees every node and string in it.
@@ -156,9 +151,9 @@ typedef struct sqlx_from {
     struct sqlx_node **arrays; /* F_UNNEST */
     const char **names;        /* F_UNNEST: NULL where no AS */
     int n_arrays;
-    const char *ordinality; /* F_UNNEST: WITH ORDINALITY's field name, or NULL */
+    const char *ordinality;            /* F_UNNEST: WITH ORDINALITY's field name, or NULL */
     const char *ws_param, *name_param; /* F_TABLE from TABLE([:ws, :name]): parameter names */
-    double sample_pct;      /* TABLESAMPLE BERNOULLI (pct) when has_sample */
+    double sample_pct;                 /* TABLESAMPLE BERNOULLI (pct) when has_sample */
     int has_sample;
     const char **using_names;
     int n_using;
@@ -256,39 +251,5 @@ typedef struct sqlx_emit_ctx {
  * the statement has no LIMIT. */
 int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
                         rs_err *err);
-
-/* ---- value helpers (sqlx_value.c) ---- */
-/* Skip one JSON value starting at p (after whitespace); returns the end, or NULL when invalid. */
-const char *sqlx_json_skip(const char *p, const char *end);
-const char *sqlx_json_ws(const char *p, const char *end);
-/* Find key (len klen) in the object text [p,end): returns value start or NULL. */
-const char *sqlx_json_member(const char *p, const char *end, const char *key, size_t klen);
-/* Element idx (0-based) of the array text [p,end): value start or NULL. */
-const char *sqlx_json_element(const char *p, const char *end, int64_t idx);
-/* Decode a JSON string token at p into out (UTF-8); returns end or NULL. */
-const char *sqlx_json_unescape(const char *p, const char *end, rs_buf *out);
-/* Append the JSON text of a value-mode SQL value (NULL -> null). Timestamps become plain strings
- * when plain_timestamps. */
-int sqlx_json_from_value(rs_buf *out, int type, int64_t ival, double dval, const char *text,
-                         int len, int plain_timestamps);
-void sqlx_format_double(char *dst, size_t cap, double d);
-
-/* Typed-value blobs. */
-#define SQLX_TAG_PREFIX "{\"__rockset_type\":\""
-/* Returns the type name ("date", ...) of an extended-JSON blob, copying into type (cap 32), and
- * sets value and value_len to the raw value text (quotes included), or returns 0 when not one. */
-int sqlx_typed_parse(const char *blob, int len, char *type, const char **value, int *value_len);
-int sqlx_typed_make(rs_buf *out, const char *type, const char *value);
-
-/* Date/time text: parse and normalise. Return 0 on success. */
-int sqlx_parse_date(const char *s, int *y, int *m, int *d);
-int sqlx_parse_time(const char *s, int *h, int *mi, int *sec, int *micros);
-/* timestamp text -> microseconds since the epoch (UTC). */
-int sqlx_parse_timestamp(const char *s, int64_t *micros);
-int sqlx_parse_datetime(const char *s, int64_t *micros);
-void sqlx_format_timestamp(char *dst, size_t cap, int64_t micros); /* ...000000Z */
-void sqlx_format_datetime(char *dst, size_t cap, int64_t micros);  /* no zone */
-int64_t sqlx_days_from_civil(int64_t y, unsigned m, unsigned d);
-void sqlx_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

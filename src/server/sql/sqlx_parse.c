@@ -242,9 +242,9 @@ static sqlx_node *parse_func_args(parser *ps, sqlx_node *fn) {
 
 /* The parts rs_extract (runtime/fn_time.c) knows. */
 static int is_extract_part(const sqlx_token *t) {
-    static const char *const parts[] = {"YEAR",      "QUARTER", "MONTH",   "DAY",
-                                        "DAYOFWEEK", "DAYOFYEAR", "WEEK",  "ISOWEEK",
-                                        "ISOYEAR",   "DATE",    "HOUR",    "MINUTE",
+    static const char *const parts[] = {"YEAR",      "QUARTER",     "MONTH",      "DAY",
+                                        "DAYOFWEEK", "DAYOFYEAR",   "WEEK",       "ISOWEEK",
+                                        "ISOYEAR",   "DATE",        "HOUR",       "MINUTE",
                                         "SECOND",    "MILLISECOND", "MICROSECOND"};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         if (is_kw(t, parts[i]))
@@ -252,15 +252,60 @@ static int is_extract_part(const sqlx_token *t) {
     return 0;
 }
 
-/* A type name after AS or ::; `double precision` is two words. */
-static const char *parse_type_name(parser *ps) {
+/* A type's size: (n) or (precision, scale), digits only. *scale gets the scale, or -1. An
+ * extension beyond Rockset (docs/rockset-local.md): what dbt projects write for the common
+ * warehouses, varchar(20) or numeric(16, 2). */
+static int parse_type_size(parser *ps, long long *scale) {
+    *scale = -1;
+    if (!accept_op(ps, "("))
+        return 1;
+    if (cur(ps)->kind != TK_INT)
+        return syntax_error(ps, "a type size") != NULL;
+    ps->pos++;
+    if (accept_op(ps, ",")) {
+        if (cur(ps)->kind != TK_INT)
+            return syntax_error(ps, "a type scale") != NULL;
+        *scale = strtoll(cur(ps)->text, NULL, 10);
+        ps->pos++;
+    }
+    return expect_op(ps, ")");
+}
+
+/* A type name after AS or ::; `double precision` is two words; a size in parentheses is read
+ * (parse_type_size) and its scale put in *scale (-1: none). */
+static const char *parse_type_name(parser *ps, long long *scale) {
     sqlx_token *t = cur(ps);
+    const char *name = t->text;
     if (t->kind != TK_IDENT)
         return syntax_error(ps, "a type name");
     ps->pos++;
     if (is_kw(t, "DOUBLE") && accept_kw(ps, "PRECISION"))
-        return "double precision";
-    return t->text;
+        name = "double precision";
+    else if ((is_kw(t, "CHARACTER") || is_kw(t, "CHAR")) && accept_kw(ps, "VARYING"))
+        name = "varchar";
+    return parse_type_size(ps, scale) ? name : NULL;
+}
+
+static sqlx_node *int_literal(parser *ps, const sqlx_token *at, long long value);
+
+/* numeric(p, s) / decimal(p, s) as a float rounded to s digits, ROUND(CAST(x AS numeric), s):
+ * Rockset has no fixed-point type; the rounding keeps what the scale is written for. Any
+ * other cast is returned as it is. */
+static sqlx_node *cast_to_scale(parser *ps, sqlx_node *cast, long long scale) {
+    sqlx_node *fn, *digits;
+    if (cast == NULL || scale < 0 ||
+        (strcasecmp(cast->name, "numeric") != 0 && strcasecmp(cast->name, "decimal") != 0))
+        return cast;
+    fn = new_node(ps, N_FUNC, &(sqlx_token){.line = cast->line, .column = cast->column});
+    digits = fn != NULL
+                 ? int_literal(ps, &(sqlx_token){.line = cast->line, .column = cast->column}, scale)
+                 : NULL;
+    if (digits == NULL || !push_node(ps, &fn->list, &fn->n_list, cast) ||
+        !push_node(ps, &fn->list, &fn->n_list, digits))
+        return NULL;
+    fn->name = "ROUND";
+    fn->text = cast->text; /* an unaliased CAST(...) keeps its column name */
+    return fn;
 }
 
 /* The CAST keywords and their rs_cast mode (fn_cond.c): plain, TRY, STATIC, TRY_STATIC. */
@@ -281,10 +326,11 @@ static sqlx_node *parse_special_call(parser *ps, const sqlx_token *name_tok) {
             return NULL;
         n->ival = cast_mode(name_tok);
         n->text = name_tok->text; /* names the unaliased item: ?CAST */
+        long long scale;
         n->a = parse_expr(ps);
-        if (n->a == NULL || !expect_kw(ps, "AS") || (n->name = parse_type_name(ps)) == NULL)
+        if (n->a == NULL || !expect_kw(ps, "AS") || (n->name = parse_type_name(ps, &scale)) == NULL)
             return NULL;
-        return expect_op(ps, ")") ? n : NULL;
+        return expect_op(ps, ")") ? cast_to_scale(ps, n, scale) : NULL;
     }
     if (is_kw(name_tok, "EXTRACT")) {
         sqlx_node *n = new_node(ps, N_EXTRACT, name_tok);
@@ -413,8 +459,7 @@ static sqlx_node *parse_over(parser *ps, sqlx_node *fn) {
 static sqlx_node *parse_call(parser *ps, const sqlx_token *name_tok) {
     sqlx_node *fn;
     ps->pos++; /* '(' */
-    if (cast_mode(name_tok) >= 0 || is_kw(name_tok, "EXTRACT") ||
-        is_kw(name_tok, "SUBSTRING"))
+    if (cast_mode(name_tok) >= 0 || is_kw(name_tok, "EXTRACT") || is_kw(name_tok, "SUBSTRING"))
         fn = parse_special_call(ps, name_tok);
     else if (is_kw(name_tok, "TABLE"))
         return unsupported(ps, name_tok, "TABLE() outside FROM is");
@@ -454,8 +499,8 @@ static sqlx_node *parse_year_to_month(parser *ps, const sqlx_token *at, const ch
     int sign = 1, end = 0;
     if (*text == '-' || *text == '+')
         sign = *text++ == '-' ? -1 : 1;
-    if (sscanf(text, "%lld-%lld%n", &years, &months, &end) != 2 || text[end] != '\0' ||
-        years < 0 || months < 0 || months > 11 || years > 100000000)
+    if (sscanf(text, "%lld-%lld%n", &years, &months, &end) != 2 || text[end] != '\0' || years < 0 ||
+        months < 0 || months > 11 || years > 100000000)
         return NULL;
     ps->pos += 3; /* YEAR TO MONTH */
     return interval_call(ps, at, "MONTHS", int_literal(ps, at, sign * (years * 12 + months)));
@@ -761,11 +806,12 @@ static sqlx_node *parse_postfix(parser *ps) {
         sqlx_node *c = new_node(ps, N_CAST, cur(ps));
         if (c == NULL)
             return NULL;
+        long long scale;
         ps->pos++;
-        if ((c->name = parse_type_name(ps)) == NULL)
+        if ((c->name = parse_type_name(ps, &scale)) == NULL)
             return NULL;
         c->a = e;
-        e = c;
+        e = cast_to_scale(ps, c, scale);
     }
     while (e != NULL && is_kw(cur(ps), "AT") && is_kw(&ps->toks[ps->pos + 1], "TIME") &&
            is_kw(&ps->toks[ps->pos + 2], "ZONE")) {

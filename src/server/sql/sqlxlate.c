@@ -2,22 +2,8 @@
  * sqlxlate.c - entry point of rockset-local's SQL layer (see sqlxlate.h for the contract):
  * parse (sqlx_parse.c), resolve names and emit SQLite SQL (sqlx_emit.c), and fill sqlx_stmt.
  *
- * Value encoding used by the emitted SQL and the rs_* functions (sqlx_funcs.c):
- *
- *   Rockset value          SQLite value inside the statement
- *   undefined / null       NULL (bare field projections: null = BLOB 'null', undefined = NULL)
- *   int                    INTEGER (64-bit exact; documents are read without going via double)
- *   float                  REAL
- *   string                 TEXT
- *   bool                   BLOB 'true' / 'false' (JSON text), or an SQLite truth value where
- *                          the expression is a condition
- *   object, array          BLOB holding the JSON text
- *   date/time/datetime     BLOB {"__rockset_type":"date","value":"2024-01-01"} (extended JSON)
- *   timestamp              BLOB {"__rockset_type":"timestamp","value":"...000000Z"}; printed as
- *                          the plain string in query results
- *
- * Only plain SQL values are used (no subtypes), so values survive subqueries, sorters and
- * GROUP BY; every derived relation (subquery, CTE, view) itself yields a JSON `doc` column.
+ * Values inside the emitted SQL are encoded as server/runtime/value.h says; every derived
+ * relation (subquery, CTE, view) itself yields a JSON `doc` column.
  */
 #include "sqlxlate.h"
 #include "server/runtime/catalog.h"
@@ -156,6 +142,7 @@ void sqlx_stmt_free(sqlx_stmt *st) {
     free_list(st->collections, st->n_collections);
     free_list(st->aliases, st->n_aliases);
     free_list(st->column_names, st->n_columns);
+    free(st->fn_keys);
     memset(st, 0, sizeof *st);
 }
 

@@ -4,8 +4,9 @@
  * supplies the SQLite functions that translated SQL calls.
  *
  * Contract with the store (src/server/store.c):
- *   - every collection's documents live in an SQLite table (named by the resolver) with a column
- *     `doc` TEXT holding the whole document as JSON text, `_id` and `_event_time` included;
+ *   - every collection's visible documents live in an SQLite table (named by the resolver) with
+ *     a column `doc` TEXT holding the whole document as JSON text, `_id` and `_event_time`
+ *     included; its indexes are described by the catalog (sqlx_catalog);
  *   - the resolver maps a (workspace, name) pair seen in the SQL to a collection table, or to a
  *     view's Rockset SQL (translated recursively), following aliases;
  *   - the translated statement always yields exactly one column, `doc`: the JSON object text of
@@ -28,6 +29,61 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+/* ---- the catalog: what the translator may ask about a collection ----
+ *
+ * Answered by the server from a catalog kept current as documents are written
+ * (server/fieldindex.h), never by reading the documents at translate time; unit tests give a
+ * fake. `table` is always the relation's `table` below. Every callback may be NULL (unknown),
+ * and every answer may be "unknown"; the translator then keeps the plain form. */
+
+typedef enum {
+    SQLX_INDEX_SCALAR = 1,  /* rs_skey(rs_get(doc, <args>)), an expression index on `table` */
+    SQLX_INDEX_ELEMS = 2,   /* the scalar elements of the array at <args>: rows (pid, key, rid) of
+                               elems_table with key = rs_skey(element), rid = `table`'s rowid */
+    SQLX_INDEX_FUNCTION = 3 /* rs_skey(<fn>(rs_get(doc, <args>))), an expression index */
+} sqlx_index_kind;
+
+typedef struct sqlx_index {
+    sqlx_index_kind kind;
+    char name[200];        /* SQLite index name (SCALAR, FUNCTION), for EXPLAIN and INDEXED BY */
+    char elems_table[160]; /* ELEMS: the side table, unquoted */
+    int64_t path_id;       /* ELEMS: the value of its column pid for this path */
+    int64_t n_docs;        /* documents having the path (any value, null included); -1 unknown */
+    double rows_per_key;   /* ANALYZE: average documents per distinct key; -1 not analyzed */
+} sqlx_index;
+
+/* A key range on one index, its bounds SQL expressions of values (literals, :parameters,
+ * function calls of those) exactly as the translator would compare them: the catalog counts
+ * documents whose rs_skey(...) lies between rs_skey(lo) and rs_skey(hi). NULL: unbounded.
+ * An equality is lo == hi, both inclusive. */
+typedef struct sqlx_range {
+    const char *lo;
+    int lo_incl;
+    const char *hi;
+    int hi_incl;
+} sqlx_range;
+
+typedef struct sqlx_catalog {
+    void *ctx;
+    /* Whether the documents have the top-level field: 1 some do, 0 none does, -1 there are no
+     * documents (it may supply anything). */
+    int (*has_field)(void *ctx, const char *table, const char *field);
+    /* Whether an index of that kind serves the path (args: rs_get arguments as SQL text,
+     * "'a','b'"); fn: the SQLite function name of a FUNCTION index, else NULL. 1 and *out
+     * filled, or 0 (none). Asking is a use: a path listed without an index (beyond the
+     * server's automatic budget) gets one built for later queries, so ask only for paths the
+     * statement filters, joins or orders on. */
+    int (*index_for)(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
+                     const char *fn, sqlx_index *out);
+    /* Documents a query may see now; -1 unknown. */
+    int64_t (*doc_count)(void *ctx, const char *table);
+    /* Documents whose key on that index (kind, args, fn as index_for) lies in range, counted
+     * through the index up to cap (cap: "at least cap"); -1 when unknown (no such index, a
+     * parameter without a value, an error). Bounded work: at most cap index entries. */
+    int64_t (*estimate)(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
+                        const char *fn, const sqlx_range *range, int64_t cap);
+} sqlx_catalog;
+
 typedef enum {
     SQLX_REL_COLLECTION = 1, /* documents are in an SQLite table */
     SQLX_REL_VIEW = 2        /* a Rockset view: translate view_sql in its place */
@@ -35,21 +91,24 @@ typedef enum {
 
 typedef struct sqlx_relation {
     sqlx_rel_kind kind;
-    char table[128];     /* SQLITE table name holding column doc (COLLECTION), unquoted */
+    /* COLLECTION: the SQLite table holding exactly the documents a query may see now, in
+     * column `doc` (rowid = the document's row id), unquoted: read it as `"<table>" AS rN` in
+     * any position of any query; every index of the collection is on it. */
+    char table[128];
     char *view_sql;      /* Rockset SQL of the view (VIEW); malloc'd by the resolver, freed by
                             the translator */
     char canonical[300]; /* "ws.name" of the collection or view reached (after aliases) */
     char alias_of[300];  /* "ws.alias" when the name was an alias, else "" */
-    /* COLLECTION, optional: whether its documents have a top-level field (1), none has (0), or
-     * it has no documents (-1: it may supply anything). Name resolution asks it only for an
-     * unqualified field that several relations could supply. NULL: unknown (may supply it). */
+    /* COLLECTION, optional: the catalog (above); NULL when none. */
+    const sqlx_catalog *catalog;
+    /* COLLECTION, optional, the catalog's has_field as the emitter asks it today: name
+     * resolution asks it only for an unqualified field that several relations could supply.
+     * NULL: unknown (may supply it). */
     int (*has_field)(void *ctx, const char *table, const char *field);
     void *has_field_ctx;
-    /* COLLECTION, optional (server/fieldindex.h): the table under `table` with columns doc,
-     * prev_doc and vis_ms, read as visible rows (vis_ms <= rl_stmt_now_ms(): doc) and pending
-     * ones (prev_doc), so that predicates reach its field indexes; "" to read `table` only.
-     * is_indexed says whether rs_skey(rs_get(doc, <args>)) is indexed there (args: the
-     * rs_get arguments as SQL text, "'a','b'"); it is asked with has_field_ctx. */
+    /* COLLECTION, optional: `table` again when it has field indexes ("" when none), and whether
+     * rs_skey(rs_get(doc, <args>)) is indexed there (the catalog's index_for, SCALAR), asked
+     * with has_field_ctx. */
     char data_table[140];
     int (*is_indexed)(void *ctx, const char *data_table, const char *args);
 } sqlx_relation;
@@ -70,10 +129,18 @@ typedef enum {
 typedef const char *(*sqlx_param_text_fn)(void *ctx, const char *name);
 
 typedef struct sqlx_options {
-    int64_t default_row_limit; /* > 0: applied when the statement has no LIMIT of its own */
+    int64_t default_row_limit;     /* > 0: applied when the statement has no LIMIT of its own */
     sqlx_param_text_fn param_text; /* NULL: parameter values unknown (validation only) */
     void *param_ctx;
 } sqlx_options;
+
+/* An expression FN(path) of a collection's documents that a statement filters, orders or joins
+ * on: a function index would serve it (sqlx_catalog.index_for, SQLX_INDEX_FUNCTION). */
+typedef struct sqlx_fn_key {
+    char table[128]; /* the collection's table (sqlx_relation.table) */
+    char fn[64];     /* the SQLite function the translator emits ("rsf_parse_timestamp_iso8601") */
+    char args[256];  /* the path as rs_get arguments: "'a','b'" */
+} sqlx_fn_key;
 
 typedef struct sqlx_stmt {
     sqlx_kind kind;
@@ -92,6 +159,10 @@ typedef struct sqlx_stmt {
     char target_ws[128]; /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
     char target_name[128];
     char target_table[128]; /* SQLite table of the target collection */
+    /* malloc'd, filled by the translator: the FN(path) expressions found; when the statement is
+     * saved as a view or query lambda, the server builds their function indexes */
+    sqlx_fn_key *fn_keys;
+    int n_fn_keys;
 } sqlx_stmt;
 
 /* Translate one statement. On success fills *out (free with sqlx_stmt_free) and returns 0. */
@@ -108,14 +179,5 @@ int sqlx_register_functions(sqlite3 *db);
  * Returns 0, or RS_EINVAL with err naming the parameter when the value does not parse. */
 int sqlx_bind_param(sqlite3_stmt *stmt, int idx, const char *name, const char *type,
                     const char *value, rs_err *err);
-
-/* Fill the result row text for DESCRIBE: given every document of a collection (JSON texts fed
- * one by one), compute the (field path, type, occurrences, total) rows. */
-typedef struct sqlx_describe sqlx_describe;
-sqlx_describe *sqlx_describe_new(void);
-int sqlx_describe_add(sqlx_describe *d, const char *doc_json, rs_err *err);
-/* JSON array text of the rows, sorted by field path then type; malloc'd. */
-char *sqlx_describe_rows(sqlx_describe *d, rs_err *err);
-void sqlx_describe_free(sqlx_describe *d);
 
 #endif

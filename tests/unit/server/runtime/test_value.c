@@ -1,7 +1,9 @@
 /*
  * test_value.c - the SQL runtime's value model (runtime/value.h) and temporal text forms
- * (runtime/datetime.h): JSON in and out, the SQLite encoding round trip, comparison and order.
+ * (runtime/datetime.h): JSON in and out, the SQLite encoding round trip, comparison and order,
+ * and how document JSON is read (the base's jsonscan: repeated names, escapes, malformed text).
  */
+#include "server/runtime/catalog.h"
 #include "server/runtime/datetime.h"
 #include "server/runtime/value.h"
 #include "testlib.h"
@@ -182,6 +184,124 @@ static void test_compare(void) {
     CHECK("order/string_array", rv_order(&d, &e) < 0);
 }
 
+/* A nest of `levels` arrays, malloc'd. */
+static char *nested_arrays(int levels) {
+    char *text = malloc((size_t)levels * 2 + 1);
+    memset(text, '[', (size_t)levels);
+    memset(text + levels, ']', (size_t)levels);
+    text[levels * 2] = 0;
+    return text;
+}
+
+/* What rv_from_json relies on in the JSON reader: the last of repeated names, escaped names,
+ * strict grammar (text that is not one JSON value is an error), the nesting limit. */
+static void test_json_reading(void) {
+    rs_buf scratch = RS_BUF_INIT;
+    rs_err err;
+    rv v;
+    CHECK_INT("read/typed_tag_repeated_last_wins",
+              type_of("{\"__rockset_type\":\"nope\",\"value\":\"2024-01-05\","
+                      "\"__rockset_type\":\"date\"}"),
+              RV_DATE);
+    CHECK_INT("read/typed_value_repeated_last_wins",
+              type_of("{\"__rockset_type\":\"date\",\"value\":\"x\",\"value\":\"2024-01-05\"}"),
+              RV_DATE);
+    CHECK_INT("read/typed_escaped_key",
+              type_of("{\"\\u005f_rockset_type\":\"date\",\"value\":\"2024-01-05\"}"), RV_DATE);
+    CHECK("read/escaped_string",
+          rv_from_json("\"a\\u00e9\\n\\ud83d\"", 20, &v, &scratch, &err) == 0 &&
+              v.type == RV_STRING && v.len == 7 && memcmp(v.s, "a\xc3\xa9\n\xef\xbf\xbd", 7) == 0);
+    CHECK("read/plain_string_borrowed", rv_from_json(" \"abc\" ", 7, &v, &scratch, &err) == 0 &&
+                                            v.len == 3 && memcmp(v.s, "abc", 3) == 0);
+    rs_buf_free(&scratch);
+    CHECK_INT("read/trailing_text_ignored", type_of(" 12 x"), RV_INT);
+    CHECK_INT("read/bad_fraction", type_of("1."), RV_N_TYPES);
+    CHECK_INT("read/bad_exponent", type_of("1e"), RV_N_TYPES);
+    CHECK_INT("read/control_in_string", type_of("\"a\tb\""), RV_N_TYPES);
+    CHECK_INT("read/bad_escape", type_of("\"a\\qb\""), RV_N_TYPES);
+    CHECK_INT("read/trailing_comma", type_of("[1,]"), RV_N_TYPES);
+    CHECK_INT("read/unclosed", type_of("{\"a\":1"), RV_N_TYPES);
+    CHECK_INT("read/empty", type_of("  "), RV_N_TYPES);
+    char *deep = nested_arrays(512);
+    CHECK_INT("read/depth_512", type_of(deep), RV_ARRAY);
+    free(deep);
+    deep = nested_arrays(513);
+    CHECK_INT("read/depth_513", type_of(deep), RV_N_TYPES);
+    free(deep);
+}
+
+/* rv_iter over objects and arrays: keys decoded, members typed, malformed text stops with -1. */
+static void test_iter(void) {
+    const char *obj =
+        "{\"k\\u00e9\":1, \"t\":{\"__rockset_type\":\"date\",\"value\":\"2024-01-05\"}}";
+    rs_buf scratch = RS_BUF_INIT, key = RS_BUF_INIT;
+    rs_err err;
+    rv_iter it;
+    rv elem, c = rv_json(RV_OBJECT, obj, strlen(obj));
+    CHECK_INT("iter/init", rv_iter_init(&it, &c), 0);
+    CHECK("iter/first", rv_iter_next(&it, &elem, &scratch, &key, &err) == 1 &&
+                            elem.type == RV_INT && key.len == 3 &&
+                            memcmp(key.data, "k\xc3\xa9", 3) == 0);
+    CHECK("iter/typed", rv_iter_next(&it, &elem, &scratch, &key, &err) == 1 &&
+                            elem.type == RV_DATE && strcmp(rs_buf_cstr(&key), "t") == 0);
+    CHECK_INT("iter/end", rv_iter_next(&it, &elem, &scratch, &key, &err), 0);
+    c = rv_json(RV_OBJECT, "{\"a\":1,\"b\"}", 12);
+    rv_iter_init(&it, &c);
+    CHECK_INT("iter/malformed_first_ok", rv_iter_next(&it, &elem, &scratch, &key, &err), 1);
+    CHECK_INT("iter/malformed", rv_iter_next(&it, &elem, &scratch, &key, &err), -1);
+    CHECK_INT("iter/malformed_stays", rv_iter_next(&it, &elem, &scratch, &key, &err), -1);
+    c = rv_json(RV_ARRAY, "[1,\"x\\q\"]", 10);
+    rv_iter_init(&it, &c);
+    rv_iter_next(&it, &elem, &scratch, &key, &err);
+    CHECK_INT("iter/bad_element", rv_iter_next(&it, &elem, &scratch, &key, &err), -1);
+    c = rv_int(3);
+    CHECK_INT("iter/not_container", rv_iter_init(&it, &c), RS_EINVAL);
+    CHECK_INT("iter/not_container_yields", rv_iter_next(&it, &elem, &scratch, &key, &err), 0);
+    c = rv_json(RV_OBJECT, "[1]", 3);
+    CHECK_INT("iter/wrong_bracket", rv_iter_init(&it, &c), RS_EPARSE);
+    CHECK_INT("iter/wrong_bracket_yields", rv_iter_next(&it, &elem, &scratch, &key, &err), 0);
+    rs_buf_free(&scratch);
+    rs_buf_free(&key);
+}
+
+/* The text of `SELECT <expr>` on a connection with the runtime's functions; "" for SQL NULL. */
+static const char *select_text(sqlite3 *conn, const char *expr) {
+    static char out[256];
+    char sql[512];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT CAST(%s AS TEXT)", expr);
+    snprintf(out, sizeof out, "(error)");
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, sizeof out, "%s",
+                 sqlite3_column_type(st, 0) == SQLITE_NULL
+                     ? ""
+                     : (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* rs_get reads a field the way documents are read: the last of repeated names, escaped names,
+ * indexes; a missing step or malformed text is undefined (SQL NULL). */
+static void test_rs_get(void) {
+    sqlite3 *conn;
+    sqlite3_open(":memory:", &conn);
+    CHECK_INT("rs_get/register", rt_catalog_register(conn), SQLITE_OK);
+    CHECK_STR("rs_get/repeated_last",
+              select_text(conn, "rs_get('{\"a\":1,\"a\":{\"b\":[5,6]}}','a','b',1)"), "6");
+    CHECK_STR("rs_get/escaped_name", select_text(conn, "rs_get('{\"\\u0061\":7}','a')"), "7");
+    CHECK_STR("rs_get/missing", select_text(conn, "rs_get('{\"a\":1}','b')"), "");
+    CHECK_STR("rs_get/index_past_end", select_text(conn, "rs_get('{\"a\":[1]}','a',1)"), "");
+    CHECK_STR("rs_get/malformed_after", select_text(conn, "rs_get('{\"a\":1,\"b\":}','a')"), "");
+    CHECK_STR("rs_get/element_before_fault", select_text(conn, "rs_get('{\"a\":[1,2,}','a')"), "");
+    CHECK_STR("rs_get/event_time",
+              select_text(conn, "rsf_typeof(rs_get('{\"_event_time\":\"2024-01-05T10:00:00Z\"}',"
+                                "'_event_time'))"),
+              "timestamp");
+    sqlite3_close(conn);
+}
+
 static void test_datetime(void) {
     int64_t v = 0;
     char text[48];
@@ -202,10 +322,40 @@ static void test_datetime(void) {
     CHECK_STR("dt/time_text", text, "09:30:45");
 }
 
+/* Week and day numbers (EXTRACT and format strings share them), metadata times. */
+static void test_weeks(void) {
+    char text[48];
+    int week = 0;
+    int64_t year = 0;
+    CHECK_INT("week/doy_jan1", rt_day_of_year(rt_days_from_civil(2024, 1, 1)), 1);
+    CHECK_INT("week/doy_leap_dec31", rt_day_of_year(rt_days_from_civil(2024, 12, 31)), 366);
+    /* 2023-01-01 is a Sunday: week 1 of %U, still week 0 of %W */
+    CHECK_INT("week/sunday_first", rt_week_of_year(rt_days_from_civil(2023, 1, 1), 0), 1);
+    CHECK_INT("week/monday_first", rt_week_of_year(rt_days_from_civil(2023, 1, 1), 1), 0);
+    CHECK_INT("week/monday_first_jan2", rt_week_of_year(rt_days_from_civil(2023, 1, 2), 1), 1);
+    rt_iso_week(rt_days_from_civil(2021, 1, 1), &week, &year);
+    CHECK("week/iso_prev_year", week == 53 && year == 2020);
+    rt_iso_week(rt_days_from_civil(2024, 12, 30), &week, &year);
+    CHECK("week/iso_next_year", week == 1 && year == 2025);
+    rt_iso_week(rt_days_from_civil(1969, 12, 31), &week, &year);
+    CHECK("week/iso_before_epoch", week == 1 && year == 1970);
+    rt_format_timestamp_seconds(text, sizeof text, INT64_C(1704450645999999));
+    CHECK_STR("meta/seconds", text, "2024-01-05T10:30:45Z");
+    rt_format_timestamp_seconds(text, sizeof text, -1);
+    CHECK_STR("meta/before_epoch", text, "1969-12-31T23:59:59Z");
+    CHECK("meta/micros_of_ms", rt_micros_of(-1, 1000) == -1000);
+    CHECK("meta/micros_clamped_high", rt_micros_of(INT64_MAX / 10, 1000) == INT64_MAX);
+    CHECK("meta/micros_clamped_low", rt_micros_of(INT64_MIN / 10, 1000) == INT64_MIN);
+}
+
 int main(void) {
     test_json();
     test_sqlite_encoding();
     test_compare();
     test_datetime();
+    test_json_reading();
+    test_iter();
+    test_rs_get();
+    test_weeks();
     TEST_DONE();
 }

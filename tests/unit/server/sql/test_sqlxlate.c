@@ -3,6 +3,7 @@
  * with a test resolver, run on an in-memory SQLite holding JSON documents, and the exact `doc`
  * rows are compared. No network.
  */
+#include "server/sql/sqlx_describe.h"
 #include "server/sql/sqlxlate.h"
 #include "testlib.h"
 

@@ -1,0 +1,70 @@
+/* docindex.c - see docindex.h. */
+#include "docindex.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rt_docindex_free(rt_docindex *ix) {
+    free(ix->m);
+    memset(ix, 0, sizeof(*ix));
+}
+
+static int32_t add_member(rt_docindex *ix) {
+    if (ix->n == ix->cap) {
+        int32_t cap = ix->cap ? ix->cap * 2 : 64;
+        rt_docmember *grown = realloc(ix->m, (size_t)cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        ix->m = grown;
+        ix->cap = cap;
+    }
+    return ix->n++;
+}
+
+/* Index the members of object; *first receives the first one's index (-1 when empty). */
+static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int max_depth,
+                        int32_t *first) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span key, value;
+    int32_t prev = -1;
+    int more;
+
+    *first = -1;
+    if (rs_jsonscan_iter_init(&it, object) != RS_OK)
+        return -1;
+    while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
+        int32_t at = add_member(ix);
+        if (at < 0)
+            return -1;
+        ix->m[at] = (rt_docmember){key, value, -1, -1};
+        if (prev >= 0)
+            ix->m[prev].next = at;
+        else
+            *first = at;
+        prev = at;
+        if (value.len > 0 && value.ptr[0] == '{') {
+            int32_t child = -2;
+            if (depth + 1 < max_depth && index_object(ix, value, depth + 1, max_depth, &child) != 0)
+                return -1;
+            ix->m[at].child = child; /* an index entry that moved when ix->m grew is re-read */
+        }
+    }
+    return more == 0 ? 0 : -1;
+}
+
+int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth) {
+    rs_jsonscan_span doc = rs_jsonscan_trim((rs_jsonscan_span){text, len});
+    ix->n = 0;
+    ix->root = -1;
+    if (doc.len == 0 || doc.ptr[0] != '{' || len > INT32_MAX)
+        return -1;
+    return index_object(ix, doc, 0, max_depth, &ix->root);
+}
+
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen) {
+    int32_t found = -1;
+    for (int32_t i = first; i >= 0; i = ix->m[i].next)
+        if (rs_jsonscan_key_equals(ix->m[i].key, key, klen))
+            found = i;
+    return found;
+}

@@ -1,0 +1,43 @@
+/*
+ * docindex.h - the members of one JSON document indexed in one pass, for rs_get's cache
+ * (fn_core.c): SQLite computes every expression index's key of a row being written in turn, each
+ * an rs_get of the same document, so the document is read once (with jsonscan, the one JSON
+ * reader) and each later step is a walk over this index instead of over the text.
+ *
+ * The index holds spans into the caller's text; it is valid as long as that text is unchanged.
+ * Ownership: an rt_docindex is the caller's (zero it, reuse it, rt_docindex_free it).
+ * Thread-safety: one index belongs to one thread.
+ */
+#ifndef RL_RUNTIME_DOCINDEX_H
+#define RL_RUNTIME_DOCINDEX_H
+
+#include "jsonscan.h"
+
+#include <stdint.h>
+
+typedef struct rt_docmember {
+    rs_jsonscan_span key;   /* the key token, quotes included */
+    rs_jsonscan_span value; /* the value's text */
+    int32_t child; /* the value's first member when it is an object indexed too; -1 an empty or
+                      non-object value; -2 an object deeper than the index goes */
+    int32_t next;  /* the next member of the same object, -1 */
+} rt_docmember;
+
+typedef struct rt_docindex {
+    rt_docmember *m;
+    int32_t n, cap;
+    int32_t root; /* the document's first member, -1 when none */
+} rt_docindex;
+
+/* Index the members of the object text [text, text + len), nested objects down to max_depth
+ * levels. 0, or -1 when the text is not one well-formed object or memory ran out (then read the
+ * text itself). Reuses ix's memory. */
+int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth);
+
+/* The member key (klen bytes, decoded) among the members starting at first: its index, or -1
+ * when absent. With duplicate keys the last one wins, as rs_jsonscan_get_last. */
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen);
+
+void rt_docindex_free(rt_docindex *ix);
+
+#endif

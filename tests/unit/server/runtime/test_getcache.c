@@ -1,0 +1,129 @@
+/*
+ * test_getcache.c - rs_get's per-connection document cache (runtime/fn_core.c, runtime/docindex.h,
+ * rt_docindex): with several rs_get calls per row (an index key per field path, several fields
+ * read), every answer is the one a walk of the text gives: duplicate keys (the last wins),
+ * escaped keys, nesting deeper than the index, array subscripts after member names, missing
+ * paths, _event_time, and consecutive documents of the same length.
+ */
+#include "server/runtime/catalog.h"
+#include "testlib.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sqlite3 *db;
+
+/* SQL text of one value: quote(), blobs (arrays, objects, typed values) as B:<hex> */
+#define SHOW(x) "CASE typeof(" x ") WHEN 'blob' THEN 'B:' || hex(" x ") ELSE quote(" x ") END"
+
+/* The value of rs_get(doc, steps) from a fresh connection, one call: the plain walk. */
+static char *reference(const char *doc, const char *steps) {
+    sqlite3 *ref = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[512], *out = NULL;
+    const char *comma = *steps ? "," : "";
+    snprintf(sql, sizeof sql, "SELECT " SHOW("rs_get(?1%s%s)"), comma, steps, comma, steps, comma,
+             steps);
+    sqlite3_open(":memory:", &ref);
+    rt_catalog_register(ref);
+    if (sqlite3_prepare_v2(ref, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            out = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(ref);
+    return out;
+}
+
+/* quote() of each rs_get(d, <steps>) of the list, for document doc, in one row. */
+static char *row_of(const char *doc, const char *const *steps, int n) {
+    char sql[2048];
+    size_t at = 0;
+    at += (size_t)snprintf(sql + at, sizeof sql - at, "SELECT ");
+    for (int i = 0; i < n; i++)
+        at += (size_t)snprintf(sql + at, sizeof sql - at, "%s" SHOW("rs_get(?1%s%s)"),
+                               i ? " || ' | ' || " : "", *steps[i] ? "," : "", steps[i],
+                               *steps[i] ? "," : "", steps[i], *steps[i] ? "," : "", steps[i]);
+    sqlite3_stmt *st = NULL;
+    char *out = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+            out = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Each value of the row equals want's, and the plain walk's. */
+static void check_row(const char *name, const char *doc, const char *const *steps, int n,
+                      const char *want) {
+    char ref[1024] = "";
+    for (int i = 0; i < n; i++) {
+        char *one = reference(doc, steps[i]);
+        snprintf(ref + strlen(ref), sizeof ref - strlen(ref), "%s%s", i ? " | " : "",
+                 one ? one : "?");
+        free(one);
+    }
+    CHECK_STR(name, ref, want);
+    /* twice: the first row builds the cache, the second finds it */
+    for (int k = 0; k < 2; k++) {
+        char *got = row_of(doc, steps, n);
+        CHECK_STR(name, got, want);
+        free(got);
+    }
+}
+
+static void test_answers(void) {
+    const char *dup[] = {"'a'", "'b'", "'a'"};
+    check_row("duplicate_key_last_wins", "{\"a\":1,\"b\":2,\"a\":3}", dup, 3, "3 | 2 | 3");
+    const char *esc[] = {"'ab'", "'a\"b'", "'c'"};
+    check_row("escaped_keys", "{\"\\u0061b\":1,\"a\\\"b\":2,\"c\":\"x\\ny\"}", esc, 3,
+              "1 | 2 | 'x\ny'");
+    const char *deep[] = {"'a','b','c','d','e','f','g','h','i','j'", "'a','b'", "'z'"};
+    check_row(
+        "deeper_than_the_index",
+        "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":7}}}}}}}}},"
+        "\"z\":0}",
+        deep, 3,
+        "7 | B:7B2263223A7B2264223A7B2265223A7B2266223A7B2267223A7B2268223A7B2269223A7B226A223A"
+        "377D7D7D7D7D7D7D7D | 0");
+    const char *arr[] = {"'a',1", "'a',1,'k'", "'a',5", "'a'"};
+    check_row("subscripts_after_members", "{\"a\":[0,{\"k\":\"v\"}]}", arr, 4,
+              "B:7B226B223A2276227D | 'v' | NULL | B:5B302C7B226B223A2276227D5D");
+    const char *missing[] = {"'x'", "'a','x'", "'a','b','x'", "''"};
+    check_row("missing", "{\"a\":{\"b\":1},\"\":5}", missing, 4, "NULL | NULL | NULL | 5");
+    const char *whole[] = {"", "'a'"};
+    check_row("no_steps", "{\"a\":1}", whole, 2, "B:7B2261223A317D | 1");
+    const char *evt[] = {"'_event_time'", "'o','_event_time'"};
+    check_row("event_time_typed",
+              "{\"_event_time\":\"2024-01-02T03:04:05Z\",\"o\":{"
+              "\"_event_time\":\"2024-01-02T03:04:05Z\"}}",
+              evt, 2, "B:000A00060DEDC04DD340 | '2024-01-02T03:04:05Z'");
+}
+
+/* Rows whose documents have the same length follow each other: each row reads its own. */
+static void test_same_length_documents(void) {
+    sqlite3_stmt *st = NULL;
+    char got[256] = "";
+    sqlite3_prepare_v2(db,
+                       "SELECT group_concat(rs_get(d, 'x') || rs_get(d, 'y') || rs_get(d, 'x'),"
+                       " ' ') FROM (SELECT column1 AS d FROM (VALUES ('{\"x\":1,\"y\":2}'),"
+                       " ('{\"x\":3,\"y\":4}'), ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}')))",
+                       -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    CHECK_STR("each_row_its_own", got, "121 343 565 878");
+}
+
+int main(void) {
+    sqlite3_open(":memory:", &db);
+    CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
+    test_answers();
+    test_same_length_documents();
+    sqlite3_close(db);
+    TEST_DONE();
+}
