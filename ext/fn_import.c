@@ -231,6 +231,56 @@ static int write_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
     return rc;
 }
 
+static int write_unit_tests(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *ins = NULL;
+    size_t i;
+    int rc = prepare(db,
+                     "INSERT OR REPLACE INTO rockset_unit_tests (name, model, given, expect, "
+                     "overrides, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     &ins, "rockset_unit_tests", err);
+
+    for (i = 0; i < p->n_unit_tests && rc == RS_OK; i++) {
+        const rs_dbt_unit_test *u = &p->unit_tests[i];
+        bind_text(ins, 1, u->name);
+        bind_text(ins, 2, u->model);
+        bind_text(ins, 3, u->given_json);
+        bind_text(ins, 4, u->expect_json);
+        bind_text(ins, 5, u->overrides_json);
+        bind_text(ins, 6, u->description);
+        rc = step_reset(db, ins, "rockset_unit_tests", err);
+    }
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* The project's hooks replace every hook (they are the project's, not per model); analyses are
+ * replaced by name. */
+static int write_hooks_analyses(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
+    sqlite3_stmt *hook = NULL, *an = NULL;
+    size_t i;
+    int rc = exec_sql(db, "DELETE FROM rockset_hooks", "rockset_hooks", err);
+
+    if (rc == RS_OK)
+        rc = prepare(db, "INSERT INTO rockset_hooks (kind, sql) VALUES (?1, ?2)", &hook,
+                     "rockset_hooks", err);
+    if (rc == RS_OK)
+        rc = prepare(db, "INSERT OR REPLACE INTO rockset_analyses (name, sql) VALUES (?1, ?2)", &an,
+                     "rockset_analyses", err);
+    for (i = 0; i < p->n_hooks && rc == RS_OK; i++) {
+        bind_text(hook, 1, p->hooks[i].kind);
+        bind_text(hook, 2, p->hooks[i].sql);
+        rc = step_reset(db, hook, "rockset_hooks", err);
+    }
+    for (i = 0; i < p->n_analyses && rc == RS_OK; i++) {
+        bind_text(an, 1, p->analyses[i].name);
+        bind_text(an, 2, p->analyses[i].sql);
+        rc = step_reset(db, an, p->analyses[i].path, err);
+    }
+    sqlite3_finalize(hook);
+    sqlite3_finalize(an);
+    return rc;
+}
+
 static int write_sources_vars(sqlite3 *db, const rs_dbt_project *p, rs_err *err) {
     sqlite3_stmt *src = NULL, *var = NULL;
     size_t i;
@@ -432,7 +482,8 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
         rc = exec_sql(db,
                       "DELETE FROM rockset_models; DELETE FROM rockset_sources; "
                       "DELETE FROM rockset_vars; DELETE FROM rockset_tests; "
-                      "DELETE FROM rockset_macros;",
+                      "DELETE FROM rockset_macros; DELETE FROM rockset_unit_tests; "
+                      "DELETE FROM rockset_analyses;",
                       "replace", err);
     if (rc == RS_OK && opts->replace && opts->seeds)
         rc = exec_sql(db, "DELETE FROM rockset_seeds", "replace", err);
@@ -442,6 +493,10 @@ static int write_project(sqlite3 *db, const rs_dbt_project *p, const import_opts
         rc = write_models(db, p, err);
     if (rc == RS_OK)
         rc = write_tests(db, p, err);
+    if (rc == RS_OK)
+        rc = write_unit_tests(db, p, err);
+    if (rc == RS_OK)
+        rc = write_hooks_analyses(db, p, err);
     if (rc == RS_OK)
         rc = write_sources_vars(db, p, err);
     if (rc == RS_OK)
@@ -488,9 +543,16 @@ static void put_summary(const rs_dbt_project *p, rs_buf *out) {
     rs_buf_printf(out,
                   ",\"models\":%zu,\"sources\":%zu,\"tests\":%zu,\"seeds\":%zu,"
                   "\"seed_rows\":%zu,\"vars\":%zu,\"macros\":%zu,\"generic_tests\":%zu,"
-                  "\"singular_tests\":%zu,\"warnings\":[",
+                  "\"singular_tests\":%zu",
                   p->n_models, p->n_sources, p->n_tests, p->n_seeds, seed_rows, p->n_vars,
                   p->n_macros, generic, singular);
+    if (p->n_unit_tests > 0) /* these three: absent when there are none */
+        rs_buf_printf(out, ",\"unit_tests\":%zu", p->n_unit_tests);
+    if (p->n_hooks > 0)
+        rs_buf_printf(out, ",\"hooks\":%zu", p->n_hooks);
+    if (p->n_analyses > 0)
+        rs_buf_printf(out, ",\"analyses\":%zu", p->n_analyses);
+    rs_buf_puts(out, ",\"warnings\":[");
     for (i = 0; i < p->n_warnings; i++) {
         if (i > 0)
             rs_buf_putc(out, ',');

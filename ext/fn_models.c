@@ -40,6 +40,7 @@
 #include "models/compile.h"
 #include "models/materialize.h"
 #include "models/runner.h"
+#include "models/runopts.h"
 #include "modules.h"
 #include "sqlerr.h"
 
@@ -74,8 +75,8 @@ static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     sqlite3_result_text(ctx,
                         "rockset_init: rockset_models, rockset_sources, rockset_vars, "
-                        "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are "
-                        "ready",
+                        "rockset_tests, rockset_unit_tests, rockset_macros, rockset_seeds, "
+                        "rockset_hooks, rockset_analyses, rockset_run_results are ready",
                         -1, SQLITE_STATIC);
 }
 
@@ -129,6 +130,34 @@ static long find_model(sqlite3_context *ctx, const char *fn, const rs_project *p
 
 /* ---------------------------------------------------------------- compile, lineage */
 
+/* rockset_compile of an analysis (a rockset_analyses row named name, when no model has that
+ * name): its template rendered as a test's is, with the project's ref, source, vars and
+ * macros; nothing is run. 1 when name is an analysis (ctx has the result), else 0. */
+static int compile_analysis(sqlite3_context *ctx, rs_conn *conn, rs_project *p, const char *name) {
+    rs_render_names names = {NULL, NULL, NULL, NULL, NULL, "analysis"};
+    sqlite3_stmt *stmt = NULL;
+    char *sql = NULL;
+    rs_err err;
+    int found = 0;
+
+    if (name == NULL || rs_graph_find(rs_project_graph(p), name) >= 0 ||
+        sqlite3_prepare_v2(conn->db, "SELECT sql FROM rockset_analyses WHERE name = ?1", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL) {
+        found = 1;
+        rs_err_clear(&err);
+        if (rs_project_render_text(p, name, (const char *)sqlite3_column_text(stmt, 0), &names,
+                                   &sql, NULL, NULL, &err) == RS_OK)
+            sqlite3_result_text(ctx, sql, -1, free);
+        else
+            rs_sqlerr_result(ctx, &err);
+    }
+    sqlite3_finalize(stmt);
+    return found;
+}
+
 static void fn_compile(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     int incremental = argc > 1 && sqlite3_value_int(argv[1]) != 0;
@@ -140,6 +169,10 @@ static void fn_compile(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_err_clear(&err);
     if (load_project(conn, NULL, 0, NULL, &p, &err) != RS_OK) {
         rs_sqlerr_result(ctx, &err);
+        return;
+    }
+    if (compile_analysis(ctx, conn, p, rs_sqlerr_arg_text(argv[0]))) {
+        rs_project_free(p);
         return;
     }
     idx = find_model(ctx, "rockset_compile", p, argv[0]);
@@ -249,6 +282,7 @@ static int prepare_model(rs_conn *conn, rs_project *p, size_t index, rs_mat_kind
     job->n_unique_key = mi->n_unique_key;
     job->description = rs_buf_cstr(&pm->description);
     job->swap_alias = mi->swap_alias;
+    job->config_json = mi->config_json;
     job->default_params_json = mi->params_json;
     job->tags = mi->tags;
     job->n_tags = mi->n_tags;
@@ -416,68 +450,6 @@ done:
 
 /* ---------------------------------------------------------------- rockset_run */
 
-typedef struct run_options {
-    int full_refresh;
-    int threads;
-    int fail_fast;
-    char *exclude;
-    char *vars_json;
-} run_options;
-
-static int option_bool(rs_jsonscan_span v, const char *key, int *out, rs_err *err) {
-    if (rs_jsonscan_bool(v, out) != RS_OK)
-        return rs_err_set(err, RS_EINVAL, "rockset_run: option '%s' must be true or false", key);
-    return RS_OK;
-}
-
-static int parse_one_option(run_options *o, rs_jsonscan_span key, rs_jsonscan_span v, rs_err *err) {
-    long long n;
-
-    if (rs_jsonscan_key_eq(key, "full_refresh"))
-        return option_bool(v, "full_refresh", &o->full_refresh, err);
-    if (rs_jsonscan_key_eq(key, "fail_fast"))
-        return option_bool(v, "fail_fast", &o->fail_fast, err);
-    if (rs_jsonscan_key_eq(key, "threads")) {
-        if (rs_jsonscan_int64(v, &n) != RS_OK || n < 1 || n > 64)
-            return rs_err_set(err, RS_EINVAL,
-                              "rockset_run: option 'threads' must be an integer from 1 to 64");
-        o->threads = (int)n;
-        return RS_OK;
-    }
-    if (rs_jsonscan_key_eq(key, "exclude")) {
-        if (rs_jsonscan_classify(v) != RS_JSON_STRING)
-            return rs_err_set(err, RS_EINVAL, "rockset_run: option 'exclude' must be a string");
-        return rs_jsonscan_string_dup(rs_jsonscan_trim(v), &o->exclude, err);
-    }
-    if (rs_jsonscan_key_eq(key, "vars")) {
-        if (rs_jsonscan_classify(v) != RS_JSON_OBJECT)
-            return rs_err_set(err, RS_EINVAL, "rockset_run: option 'vars' must be a JSON object");
-        o->vars_json = strndup(v.ptr, v.len);
-        return o->vars_json ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    return rs_err_set(err, RS_EINVAL,
-                      "rockset_run: unknown option %.*s (valid: full_refresh, threads, fail_fast, "
-                      "exclude, vars)",
-                      (int)key.len, key.ptr);
-}
-
-static int parse_run_options(const char *text, run_options *o, rs_err *err) {
-    rs_jsonscan_span span, key, value;
-    rs_jsonscan_iter it;
-    int rc = RS_OK;
-
-    if (text == NULL)
-        return RS_OK;
-    span = rs_jsonscan_cstr(text);
-    if (rs_jsonscan_validate(span.ptr, span.len, NULL) != RS_OK ||
-        rs_jsonscan_classify(span) != RS_JSON_OBJECT)
-        return rs_err_set(err, RS_EINVAL, "rockset_run: options must be a JSON object");
-    rs_jsonscan_iter_init(&it, span);
-    while (rc == RS_OK && rs_jsonscan_iter_next(&it, &key, &value) == 1)
-        rc = parse_one_option(o, key, value, err);
-    return rc;
-}
-
 /* Shared by the run's callbacks; the prepared models are indexed by graph index. */
 typedef struct run_ctx {
     rs_conn *conn;
@@ -517,7 +489,7 @@ static int run_should_stop(void *ctx) {
 
 /* Prepare every selected model, in dependency order. */
 static int prepare_selection(rs_conn *conn, rs_project *p, const rs_graph_sel *sel,
-                             const run_options *o, prepared **by_index, prepared *all,
+                             const rs_runopts *o, prepared **by_index, prepared *all,
                              size_t *n_prepared, rs_err *err) {
     size_t *order = NULL, n_order = 0, i;
     int rc;
@@ -660,14 +632,18 @@ static void note_blocked(run_work *w) {
 /* The exclude list of a model run: the user's, plus every seed (rockset_run builds models;
  * seeds are loaded by rockset_seed() and rockset_build(), and a model reading a seed reads
  * whatever its collection holds). */
-static int models_only_exclude(const rs_project *p, const char *exclude, char **out, rs_err *err) {
+static int models_only_exclude(const rs_project *p, const char *exclude, int snapshots, char **out,
+                               rs_err *err) {
     const rs_graph *g = rs_project_graph(p);
     rs_buf b = RS_BUF_INIT;
     size_t m;
 
     rs_buf_puts(&b, exclude ? exclude : "");
     for (m = 0; m < rs_graph_count(g); m++) {
-        if (rs_graph_enabled(g, m) && rs_project_model(p, m)->kind == RS_MAT_SEED) {
+        rs_mat_kind kind = rs_project_model(p, m)->kind;
+        int out_of_it = kind == RS_MAT_SEED || (snapshots == 0 && kind == RS_MAT_SNAPSHOT) ||
+                        (snapshots == 1 && kind != RS_MAT_SNAPSHOT);
+        if (rs_graph_enabled(g, m) && out_of_it) {
             rs_buf_putc(&b, ' ');
             rs_buf_puts(&b, rs_graph_name(g, m));
         }
@@ -678,7 +654,7 @@ static int models_only_exclude(const rs_project *p, const char *exclude, char **
 }
 
 /* Load, select, prepare. */
-static int run_setup(rs_conn *conn, const char *selector, const run_options *o, rs_api **api,
+static int run_setup(rs_conn *conn, const char *selector, const rs_runopts *o, rs_api **api,
                      run_work *w, rs_err *err) {
     char *exclude = NULL;
     size_t n;
@@ -686,7 +662,7 @@ static int run_setup(rs_conn *conn, const char *selector, const run_options *o, 
 
     rc = load_project(conn, o->vars_json, 1, api, &w->p, err);
     if (rc == RS_OK)
-        rc = models_only_exclude(w->p, o->exclude, &exclude, err);
+        rc = models_only_exclude(w->p, o->exclude, o->snapshots, &exclude, err);
     if (rc == RS_OK)
         rc = rs_graph_select(rs_project_graph(w->p), selector, exclude, &w->sel, err);
     free(exclude);
@@ -704,7 +680,7 @@ static int run_setup(rs_conn *conn, const char *selector, const run_options *o, 
 }
 
 /* Run the selected models on the runner's threads; *wall_ms gets the elapsed time. */
-static int run_selected(rs_conn *conn, rs_api *api, run_work *w, const run_options *o,
+static int run_selected(rs_conn *conn, rs_api *api, run_work *w, const rs_runopts *o,
                         double *wall_ms, rs_err *err) {
     rs_runner_opts ro;
     run_ctx rctx;
@@ -726,15 +702,17 @@ static int run_selected(rs_conn *conn, rs_api *api, run_work *w, const run_optio
     ro.stats = &conn->past; /* rockset_stats counts the workers' requests too */
     ro.skip_cause = w->skip_cause;
     t0 = monotonic_ms();
+    rs_project_set_db_stop(w->p, NULL, NULL); /* recompiles run on the workers */
     rc = rs_runner_run(rctx.g, w->sel, &ro, w->outcomes, err);
+    rs_project_set_db_stop(w->p, rs_conn_should_stop, conn);
     *wall_ms = monotonic_ms() - t0;
     return rc;
 }
 
 /* Record every selected model's row in rockset_run_results and build the summary JSON. A
  * runner failure (run_rc, run_err) is reported after the rows are written. */
-static int run_report(rs_conn *conn, long long run_id, run_work *w, const run_options *o,
-                      int run_rc, const rs_err *run_err, double wall_ms, rs_buf *out, rs_err *err) {
+static int run_report(rs_conn *conn, long long run_id, run_work *w, const rs_runopts *o, int run_rc,
+                      const rs_err *run_err, double wall_ms, rs_buf *out, rs_err *err) {
     const rs_graph *g = rs_project_graph(w->p);
     rs_buf incomplete = RS_BUF_INIT;
     size_t counts[4] = {0, 0, 0, 0};
@@ -754,11 +732,13 @@ static int run_report(rs_conn *conn, long long run_id, run_work *w, const run_op
     return rc;
 }
 
-static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* rockset_run (snapshots 0) and rockset_snapshot (snapshots 1): one body. */
+static void run_command(sqlite3_context *ctx, int argc, sqlite3_value **argv, const char *fn,
+                        int snapshots) {
     rs_conn *conn = sqlite3_user_data(ctx);
     const char *selector = argc > 0 ? rs_sqlerr_arg_text(argv[0]) : NULL;
     const char *options = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
-    run_options o = {0, 0, 0, NULL, NULL};
+    rs_runopts o;
     run_work w;
     rs_api *api = NULL;
     rs_buf out = RS_BUF_INIT;
@@ -770,7 +750,8 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     memset(&w, 0, sizeof(w));
     rs_err_clear(&err);
     rs_err_clear(&run_err);
-    rc = parse_run_options(options, &o, &err);
+    rc = rs_runopts_parse(fn, options, &o, &err);
+    o.snapshots = snapshots;
     if (rc == RS_OK)
         rc = run_setup(conn, selector, &o, &api, &w, &err);
     /* Only now: run_setup connects when rockset_connect was not called, and that connection
@@ -778,25 +759,39 @@ static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     o.threads = o.threads ? o.threads : conn->cfg.threads;
     if (rc == RS_OK)
         rc = models_next_run_id(conn->db, &run_id, &err);
+    if (rc == RS_OK)
+        rc = models_run_hooks(conn, w.p, fn, "on-run-start", run_id, &err);
     if (rc == RS_OK) {
         run_rc = run_selected(conn, api, &w, &o, &wall_ms, &run_err);
         rc = run_report(conn, run_id, &w, &o, run_rc, &run_err, wall_ms, &out, &err);
     }
+    if (rc == RS_OK)
+        rc = models_run_hooks(conn, w.p, fn, "on-run-end", run_id, &err);
     if (rc == RS_OK)
         rs_sqlerr_result_json(ctx, &out);
     else
         rs_sqlerr_result(ctx, &err);
     run_work_free(&w);
     rs_buf_free(&out);
-    free(o.exclude);
-    free(o.vars_json);
+    rs_runopts_free(&o);
+}
+
+static void fn_run(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    run_command(ctx, argc, argv, "rockset_run", 0);
+}
+
+/* rockset_snapshot([selector[, options]]): dbt snapshot - the snapshots selected, as
+ * rockset_run builds models (the same options and summary). */
+static void fn_snapshot(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    run_command(ctx, argc, argv, "rockset_snapshot", 1);
 }
 
 /* rockset_build's model stage (fn_models_build.c): the models `selector` names, built as
  * rockset_run builds them, their rows written under run_id. */
-int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
-                         size_t counts[4], rs_err *err) {
-    run_options o = {full_refresh, 0, 0, NULL, NULL};
+int models_run_for_build(rs_conn *conn, const char *selector, const rs_runopts *opts,
+                         long long run_id, rs_err *err) {
+    rs_runopts o = {opts->full_refresh, opts->threads, opts->fail_fast, NULL, opts->vars_json, 2};
+    size_t counts[4] = {0, 0, 0, 0};
     rs_buf incomplete = RS_BUF_INIT;
     rs_api *api = NULL;
     double wall_ms = 0;
@@ -807,7 +802,8 @@ int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, 
     memset(&w, 0, sizeof(w));
     rs_err_clear(&run_err);
     rc = run_setup(conn, selector, &o, &api, &w, err);
-    o.threads = conn->cfg.threads;
+    if (o.threads == 0)
+        o.threads = conn->cfg.threads;
     if (rc == RS_OK) {
         run_rc = run_selected(conn, api, &w, &o, &wall_ms, &run_err);
         rc = write_run_rows(conn, run_id, w.p, w.by_index, w.outcomes, counts, &incomplete, err);
@@ -839,6 +835,9 @@ static const struct {
     {"rockset_run",         0, fn_run},
     {"rockset_run",         1, fn_run},
     {"rockset_run",         2, fn_run},
+    {"rockset_snapshot",    0, fn_snapshot},
+    {"rockset_snapshot",    1, fn_snapshot},
+    {"rockset_snapshot",    2, fn_snapshot},
     {"rockset_build",       0, models_fn_build},
     {"rockset_build",       1, models_fn_build},
     {"rockset_build",       2, models_fn_build},
@@ -857,7 +856,5 @@ int rs_fn_models_register(rs_conn *conn, char **pzErr) {
     for (i = 0; i < sizeof(functions) / sizeof(functions[0]) && rc == SQLITE_OK; i++)
         rc = rs_conn_create_function(conn, functions[i].name, functions[i].n_arg, SQLITE_DIRECTONLY,
                                      functions[i].fn, pzErr);
-    if (rc == SQLITE_OK)
-        rc = models_dag_register(conn, pzErr);
     return rc;
 }

@@ -14,6 +14,8 @@
 #include "conn.h"
 #include "err.h"
 #include "models/compile.h"
+#include "models/datatest.h"
+#include "models/runopts.h"
 
 #include <sqlite3ext.h>
 
@@ -76,15 +78,38 @@ typedef struct models_seed_outcome {
 int models_seed_named(rs_conn *conn, rs_api *api, long long run_id, const char *name,
                       int batch_size, models_seed_outcome *out, rs_err *err);
 
-/* The models selector names, built as rockset_run builds them, with their rows written under
- * run_id; counts[] by rs_run_status (fn_models.c, for rockset_build). */
-int models_run_for_build(rs_conn *conn, const char *selector, int full_refresh, long long run_id,
-                         size_t counts[4], rs_err *err);
+/* The models selector names, built as rockset_run builds them with opts (full_refresh, threads,
+ * fail_fast, vars; exclude is not read), with their rows written under run_id (fn_models.c, for
+ * rockset_build). */
+int models_run_for_build(rs_conn *conn, const char *selector, const rs_runopts *opts,
+                         long long run_id, rs_err *err);
+/* The data tests of the models selector names (NULL: every test), run as rockset_test runs
+ * them, their rows written under *run_id (0: the next run_id, which *run_id then gets); counts
+ * into *out, zeroed by the caller; later (a build's nodes still to come, or NULL): a
+ * relationships test waits for both of its models (rs_datatest_run_build); kinds:
+ * MODELS_TESTS_DATA and / or MODELS_TESTS_UNIT (rockset_unit_tests, after); run_vars_json: the
+ * build's vars, or NULL (fn_models_test.c, for rockset_test and rockset_build). */
+enum { MODELS_TESTS_DATA = 1, MODELS_TESTS_UNIT = 2 };
+int models_test_run(rs_conn *conn, const char *selector, const char *later,
+                    const char *run_vars_json, int kinds, long long *run_id,
+                    rs_datatest_summary *out, rs_err *err);
+/* The unit tests (rockset_unit_tests) of the models in sel (NULL: every one), or those named in
+ * only (space-separated names; NULL: by sel), on project p, their rows written under run_id;
+ * counts added to *out (tests, pass, fail, error); failed (one byte per graph node, or NULL)
+ * gets 1 for a model a unit test of which failed or errored (fn_models_unit.c). */
+int models_unit_run(rs_conn *conn, rs_api *api, rs_project *p, const rs_graph_sel *sel,
+                    const char *only, long long run_id, rs_datatest_summary *out,
+                    unsigned char *failed, rs_err *err);
+/* 1 when rockset_unit_tests has a unit test named word. */
+int models_unit_names(sqlite3 *db, const char *word);
+/* The hooks of kind ("on-run-start" / "on-run-end") from rockset_hooks, rendered on p and run,
+ * their rows under run_id; a failing hook is RS_EINVAL "<fn>: <kind> hook N failed: <why>"
+ * (fn_models_hooks.c). */
+int models_run_hooks(rs_conn *conn, rs_project *p, const char *fn, const char *kind,
+                     long long run_id, rs_err *err);
 /* rockset_build (fn_models_build.c). */
 void models_fn_build(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
-/* rockset_dag (vtab_dag.c). */
-int models_dag_register(rs_conn *conn, char **pzErr);
 /* rockset_test (fn_models_test.c) and rockset_seed (fn_models_seed.c). */
 void models_fn_test(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void models_fn_seed(sqlite3_context *ctx, int argc, sqlite3_value **argv);

@@ -14,6 +14,7 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT3
 
+#include <stdio.h>
 #include <string.h>
 
 static int exec_or_fail(sqlite3 *db, const char *sql, const char *what, rs_err *err) {
@@ -62,8 +63,52 @@ static const char migrate_tests_sql[] =
     "DROP TABLE rockset_tests_old_shape;"
     "RELEASE rockset_migrate_tests;";
 
+/* 1 when rockset_models' CHECK predates materialized = 'snapshot'. */
+static int models_table_is_old(sqlite3 *db) {
+    sqlite3_stmt *stmt = NULL;
+    int old = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'rockset_models'",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
+        old = strstr((const char *)sqlite3_column_text(stmt, 0), "'snapshot'") == NULL;
+    sqlite3_finalize(stmt);
+    return old;
+}
+
+static const char models_columns[] =
+    "name, sql, materialized, workspace, alias, unique_key, tags, config, enabled, description";
+
+/* Rebuild rockset_models with the CHECK that allows snapshots, keeping its rows. */
+static int migrate_models(sqlite3 *db, rs_err *err) {
+    char copy[400];
+    int rc = exec_or_fail(db,
+                          "SAVEPOINT rockset_migrate_models;"
+                          "ALTER TABLE rockset_models RENAME TO rockset_models_old_shape;",
+                          "updating rockset_models", err);
+
+    snprintf(copy, sizeof(copy),
+             "INSERT INTO rockset_models (%s) SELECT %s FROM rockset_models_old_shape;"
+             "DROP TABLE rockset_models_old_shape; RELEASE rockset_migrate_models;",
+             models_columns, models_columns);
+    if (rc == RS_OK)
+        rc = exec_or_fail(db, rs_schema_sql, "updating rockset_models", err);
+    if (rc == RS_OK)
+        rc = exec_or_fail(db, copy, "updating rockset_models", err);
+    if (rc != RS_OK)
+        sqlite3_exec(db, "ROLLBACK TO rockset_migrate_models; RELEASE rockset_migrate_models", NULL,
+                     NULL, NULL);
+    return rc;
+}
+
 int models_schema_ensure(sqlite3 *db, rs_err *err) {
     int rc = exec_or_fail(db, rs_schema_sql, "creating the model tables", err);
+
+    if (rc == RS_OK && models_table_is_old(db))
+        rc = migrate_models(db, err);
 
     if (rc == RS_OK && tests_table_is_old(db)) {
         rc = exec_or_fail(db, migrate_tests_sql, "updating rockset_tests to the new columns", err);

@@ -19,8 +19,10 @@ int rs_vtab_catalog_register(rs_conn *conn, char **pzErr);
 /* vtab_collection.c: the `rockset` module (CREATE VIRTUAL TABLE x USING rockset(...)). */
 int rs_vtab_collection_register(rs_conn *conn, char **pzErr);
 /* fn_models.c: rockset_init, rockset_compile, rockset_materialize, rockset_run, rockset_test,
- * rockset_seed, rockset_lineage_dot and the rockset_dag table. */
+ * rockset_seed, rockset_build, rockset_lineage_dot. */
 int rs_fn_models_register(rs_conn *conn, char **pzErr);
+/* vtab_dag.c: the rockset_dag table (the model graph's edges). */
+int rs_vtab_dag_register(rs_conn *conn, char **pzErr);
 /* fn_import.c: rockset_import_dbt (an existing dbt project into the model tables). */
 int rs_fn_import_register(rs_conn *conn, char **pzErr);
 

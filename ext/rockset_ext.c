@@ -23,7 +23,7 @@ typedef int (*register_fn)(rs_conn *conn, char **pzErr);
 static const register_fn registrations[] = {
     rs_fn_session_register,   rs_fn_admin_register,        rs_vtab_query_register,
     rs_vtab_catalog_register, rs_vtab_collection_register, rs_fn_models_register,
-    rs_fn_import_register,
+    rs_vtab_dag_register,     rs_fn_import_register,
 };
 
 __attribute__((visibility("default"))) int

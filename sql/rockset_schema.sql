@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS rockset_models (
     name         TEXT PRIMARY KEY,
     sql          TEXT NOT NULL,
     materialized TEXT NOT NULL DEFAULT 'view'
-                 CHECK (materialized IN ('view', 'table', 'incremental', 'ephemeral', 'query_lambda')),
+                 CHECK (materialized IN ('view', 'table', 'incremental', 'ephemeral', 'query_lambda', 'snapshot')),
     workspace    TEXT,
     alias        TEXT,
     unique_key   TEXT,
@@ -37,6 +37,31 @@ CREATE TABLE IF NOT EXISTS rockset_tests (
     name        TEXT,
     config      TEXT CHECK (config IS NULL OR json_valid(config)),
     sql         TEXT
+);
+-- dbt's unit tests (docs/reference.md): model is the model under test; given a JSON list of
+-- {"input": "ref('m')" | "source('s', 't')" | "this", "format": "dict" | "csv" | "sql",
+-- "rows": [{...}] | "<csv or sql text>"}; expect {"format": ..., "rows": ...} (only the columns
+-- it names are compared); overrides {"macros": {...}, "vars": {...}, "env_vars": {...}}.
+CREATE TABLE IF NOT EXISTS rockset_unit_tests (
+    name        TEXT PRIMARY KEY,
+    model       TEXT NOT NULL,
+    given       TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(given)),
+    expect      TEXT NOT NULL CHECK (json_valid(expect)),
+    overrides   TEXT CHECK (overrides IS NULL OR json_valid(overrides)),
+    description TEXT
+);
+-- dbt's on-run-start / on-run-end hooks (docs/reference.md): templates run on Rockset, in id
+-- order, at the start and at the end of rockset_run, rockset_build, rockset_snapshot,
+-- rockset_test and rockset_seed.
+CREATE TABLE IF NOT EXISTS rockset_hooks (
+    id   INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('on-run-start', 'on-run-end')),
+    sql  TEXT NOT NULL
+);
+-- dbt's analyses: templates rockset_compile(name) compiles; nothing runs them.
+CREATE TABLE IF NOT EXISTS rockset_analyses (
+    name TEXT PRIMARY KEY,
+    sql  TEXT NOT NULL
 );
 -- Macros every model's template may call (docs/reference.md): package '' is the project's own
 -- (called as name(...)), another package's are called as package.name(...); kind 'test' is a

@@ -389,6 +389,36 @@ static int add_model(dbt_loader *ld, dbt_yaml *proj, yaml_node_t *tree, const ch
     return rc;
 }
 
+int dbt_add_snapshot(dbt_loader *ld, const char *rel, const char *name, char *sql, rs_err *err) {
+    size_t n = ld->p->n_models;
+    long other = dbt_find_model(ld, name);
+    rs_dbt_model *m;
+
+    if (other >= 0) {
+        free(sql);
+        return rs_err_set(err, RS_EINVAL,
+                          "%s: snapshot name '%s' is already used by %s (models and snapshots "
+                          "share one namespace)",
+                          rel, name, ld->p->models[other].path);
+    }
+    if (dbt_grow((void **)&ld->p->models, n, &ld->cap_models, sizeof(*m), err) ||
+        dbt_grow((void **)&ld->configs, n, &ld->cap_configs, sizeof(*ld->configs), err)) {
+        free(sql);
+        return RS_ENOMEM;
+    }
+    m = &ld->p->models[n];
+    memset(m, 0, sizeof(*m));
+    dbt_config_init(&ld->configs[n]);
+    ld->p->n_models++;
+    m->sql = sql;
+    m->name = dbt_strdup(name, err);
+    m->path = dbt_strdup(rel, err);
+    ld->configs[n].materialized = dbt_strdup("snapshot", err);
+    if (m->name == NULL || m->path == NULL || ld->configs[n].materialized == NULL)
+        return RS_ENOMEM;
+    return RS_OK;
+}
+
 /* A template list of strings joined by ", " into *slot (left alone when an item is not a
  * string). */
 static int join_tpl_strings(const rs_tpl_value *list, char **slot, rs_err *err) {
@@ -465,7 +495,7 @@ static int apply_tpl_config(dbt_config *c, const rs_tpl_value *cfg, rs_err *err)
  * rejects is still imported (rockset_compile will report it); it only gets a warning. */
 static int apply_sql_config(dbt_loader *ld, size_t idx, rs_err *err) {
     rs_dbt_model *m = &ld->p->models[idx];
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err terr;
     char *line;
@@ -473,7 +503,7 @@ static int apply_sql_config(dbt_loader *ld, size_t idx, rs_err *err) {
 
     memset(&res, 0, sizeof(res));
     rs_err_clear(&terr);
-    if (rs_template_parse(m->name, m->sql, strlen(m->sql), &t, &terr) == RS_OK &&
+    if (rs_tpl_parse(m->name, m->sql, strlen(m->sql), &t, &terr) == RS_OK &&
         dbt_collect_config(ld, t, &res, &terr) == RS_OK) {
         rc = apply_tpl_config(&ld->configs[idx], &res.config, err);
     } else if (terr.code == RS_ENOMEM) {
@@ -485,7 +515,7 @@ static int apply_sql_config(dbt_loader *ld, size_t idx, rs_err *err) {
             rc = dbt_strv_take(&ld->warnings, line, err);
     }
     rs_tpl_result_free(&res);
-    rs_template_free(t);
+    rs_tpl_free(t);
     return rc;
 }
 
@@ -553,6 +583,8 @@ static int read_models(dbt_loader *ld, dbt_yaml *proj, const dbt_strv *paths, rs
         }
         dbt_strv_free(&files);
     }
+    if (rc == RS_OK)
+        rc = dbt_read_snapshot_files(ld, err);
     for (i = 0; i < ld->p->n_models && rc == RS_OK; i++)
         rc = apply_sql_config(ld, i, err);
     for (i = 0; i < ld->p->n_models && rc == RS_OK; i++)
@@ -672,15 +704,12 @@ static void sort_project(rs_dbt_project *p) {
 /* The test paths' singular tests, their generic/ folders as macro paths, and warnings for
  * snapshots and analyses. */
 static int read_test_paths(dbt_loader *ld, dbt_yaml *proj, dbt_strv *macro_paths, rs_err *err) {
-    dbt_strv test_paths = {0}, snapshot_paths = {0}, analysis_paths = {0};
+    dbt_strv test_paths = {0}, analysis_paths = {0};
     yaml_node_t *root = dbt_yaml_root(proj);
     char *generic;
     size_t i;
     int rc = read_paths(proj, root, "test-paths", "test-paths", "tests", &test_paths, err);
 
-    if (rc == RS_OK)
-        rc = read_paths(proj, root, "snapshot-paths", "snapshot-paths", "snapshots",
-                        &snapshot_paths, err);
     if (rc == RS_OK)
         rc = read_paths(proj, root, "analysis-paths", "analysis-paths", "analyses", &analysis_paths,
                         err);
@@ -691,12 +720,8 @@ static int read_test_paths(dbt_loader *ld, dbt_yaml *proj, dbt_strv *macro_paths
     if (rc == RS_OK)
         rc = dbt_read_singular_tests(ld, &test_paths, err);
     if (rc == RS_OK)
-        rc = dbt_warn_skipped_paths(ld, &snapshot_paths, "snapshots are not supported; skipped",
-                                    err);
-    if (rc == RS_OK)
-        rc = dbt_warn_skipped_paths(ld, &analysis_paths, "analyses are not imported; skipped", err);
+        rc = dbt_read_analyses(ld, &analysis_paths, err);
     dbt_strv_free(&test_paths);
-    dbt_strv_free(&snapshot_paths);
     dbt_strv_free(&analysis_paths);
     return rc;
 }
@@ -730,6 +755,11 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
         rc = find_seeds(&ld, &proj, &seed_paths, err);
     if (rc == RS_OK)
         rc = dbt_warn_project_keys(&ld, &proj, err);
+    if (rc == RS_OK) /* unit tests read their fixtures there */
+        rc = read_paths(&proj, root, "test-paths", "test-paths", "tests", &ld.test_paths, err);
+    if (rc == RS_OK)
+        rc = read_paths(&proj, root, "snapshot-paths", "snapshot-paths", "snapshots",
+                        &ld.snapshot_paths, err);
     if (rc == RS_OK)
         rc = read_models(&ld, &proj, &model_paths, err);
     if (rc == RS_OK && ld.seeds_on)
@@ -752,6 +782,8 @@ int rs_dbt_load(const char *dir, const rs_dbt_options *opts, rs_dbt_project **ou
     dbt_strv_free(&model_paths);
     dbt_strv_free(&seed_paths);
     dbt_strv_free(&macro_paths);
+    dbt_strv_free(&ld.test_paths);
+    dbt_strv_free(&ld.snapshot_paths);
     free(ld.name);
     free(text);
     if (rc != RS_OK) {
@@ -809,6 +841,20 @@ void rs_dbt_free(rs_dbt_project *p) {
         free(p->seeds[i].name);
         free(p->seeds[i].path);
     }
+    for (i = 0; i < p->n_unit_tests; i++)
+        dbt_unit_test_clear(&p->unit_tests[i]);
+    free(p->unit_tests);
+    for (i = 0; i < p->n_hooks; i++) {
+        free(p->hooks[i].kind);
+        free(p->hooks[i].sql);
+    }
+    free(p->hooks);
+    for (i = 0; i < p->n_analyses; i++) {
+        free(p->analyses[i].name);
+        free(p->analyses[i].path);
+        free(p->analyses[i].sql);
+    }
+    free(p->analyses);
     for (i = 0; i < p->n_warnings; i++)
         free(p->warnings[i]);
     free(p->models);

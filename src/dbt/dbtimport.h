@@ -159,6 +159,32 @@ typedef struct rs_dbt_seed {
     char *description;
 } rs_dbt_seed;
 
+/* A unit test (dbt 1.8+ `unit_tests:`, dbtimport_units.c). given_json: [{"input":
+ * "ref('m')" | "source('s', 't')" | "this", "format": "dict" | "csv" | "sql", "rows": [{...}] |
+ * "<csv or sql text>"}, ...]; expect_json: {"format": ..., "rows": ...}; a fixture's file is
+ * read into rows. overrides_json: the overrides: mapping as JSON, or NULL. */
+typedef struct rs_dbt_unit_test {
+    char *name;
+    char *model;
+    char *given_json;
+    char *expect_json;
+    char *overrides_json;
+    char *description;
+} rs_dbt_unit_test;
+
+/* An on-run-start / on-run-end hook of dbt_project.yml (its SQL as written: a template). */
+typedef struct rs_dbt_hook {
+    char *kind; /* "on-run-start" or "on-run-end" */
+    char *sql;
+} rs_dbt_hook;
+
+/* An analysis (analysis-paths): compiled by rockset_compile, never run. */
+typedef struct rs_dbt_analysis {
+    char *name; /* file stem */
+    char *path;
+    char *sql;
+} rs_dbt_analysis;
+
 typedef struct rs_dbt_project {
     char *name;
     char *profile; /* NULL when dbt_project.yml has none */
@@ -174,6 +200,12 @@ typedef struct rs_dbt_project {
     size_t n_seeds;
     rs_dbt_macro *macros; /* sorted by (package, name); the project's first ("" sorts first) */
     size_t n_macros;
+    rs_dbt_unit_test *unit_tests; /* in file order */
+    size_t n_unit_tests;
+    rs_dbt_hook *hooks; /* in the file's order, on-run-start's first */
+    size_t n_hooks;
+    rs_dbt_analysis *analyses; /* in file order */
+    size_t n_analyses;
     char **warnings; /* "models/schema.yml line 7 column 11: test 'x' is not supported; skipped" */
     size_t n_warnings;
 } rs_dbt_project;

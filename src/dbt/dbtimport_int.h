@@ -108,7 +108,10 @@ typedef struct dbt_loader {
     dbt_strv warnings;
     dbt_config *seed_configs; /* one per seed, parallel to p->seeds until they are sorted */
     size_t cap_seed_configs;
-    int seeds_on; /* seeds are read: property files' seeds: entries apply */
+    int seeds_on;            /* seeds are read: property files' seeds: entries apply */
+    dbt_strv test_paths;     /* where unit tests' fixtures/ folders are */
+    dbt_strv snapshot_paths; /* where {% snapshot %} files are */
+    size_t cap_units, cap_hooks, cap_analyses;
 } dbt_loader;
 
 /* Index of the model called name, or -1. */
@@ -125,6 +128,21 @@ int dbt_walk(dbt_loader *ld, const char *rel, dbt_strv *files, rs_err *err);
 int dbt_read_file(dbt_loader *ld, const char *rel, char **text, size_t *len, rs_err *err);
 int dbt_warn_file(dbt_loader *ld, const char *path, const char *text, rs_err *err);
 
+/* dbtimport.c: add a model row of materialized 'snapshot' named name, read from rel, whose
+ * sql (malloc'd) it takes over; its config is ld->configs[ld->p->n_models - 1]. */
+int dbt_add_snapshot(dbt_loader *ld, const char *rel, const char *name, char *sql, rs_err *err);
+/* dbtimport_snapshots.c: the snapshot paths' {% snapshot %} blocks; a property file's
+ * snapshots: entries (dbt 1.9). */
+int dbt_read_snapshot_files(dbt_loader *ld, rs_err *err);
+int dbt_read_snapshot_entries(dbt_loader *ld, dbt_yaml *y, yaml_node_t *list, rs_err *err);
+
+/* dbtimport_tests.c: the analysis paths' .sql files as analyses. */
+int dbt_read_analyses(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
+
+/* dbtimport_units.c: the entries of a unit_tests: list; freeing one record. */
+int dbt_read_unit_tests(dbt_loader *ld, dbt_yaml *y, yaml_node_t *list, rs_err *err);
+void dbt_unit_test_clear(rs_dbt_unit_test *u);
+
 /* dbtimport_macros.c: the macro files of the macro paths and of dbt_packages/<pkg>/macros. */
 int dbt_read_macros(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
 void dbt_macros_free(rs_dbt_project *p);
@@ -134,11 +152,10 @@ void dbt_macros_free(rs_dbt_project *p);
  * scalar. Errors name the file, line and column. */
 int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err);
 
-/* dbtimport_tests.c: singular tests of the test paths; a warning per .sql file of paths (what
- * is not imported: snapshots, analyses); dropping generic tests whose macro is not imported
- * (after dbt_read_macros); warnings for the keys of dbt_project.yml that are not read. */
+/* dbtimport_tests.c: singular tests of the test paths; dropping generic tests whose macro is
+ * not imported (after dbt_read_macros); the hooks of dbt_project.yml, and warnings for its keys
+ * that are not read. */
 int dbt_read_singular_tests(dbt_loader *ld, const dbt_strv *paths, rs_err *err);
-int dbt_warn_skipped_paths(dbt_loader *ld, const dbt_strv *paths, const char *message, rs_err *err);
 int dbt_check_generic_tests(dbt_loader *ld, rs_err *err);
 int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err);
 
@@ -163,6 +180,6 @@ void dbt_seed_free_settings(rs_dbt_seed *seed);
 /* dbtimport_render.c: a model's template in parse mode (its config()) with the project's vars
  * (and the import's), env_var and target, as dbt reads config(materialized=var('m', 'table'));
  * a var set only at run time is undefined here. */
-int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res, rs_err *err);
+int dbt_collect_config(const dbt_loader *ld, const rs_tpl *t, rs_tpl_result *res, rs_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * dbtimport_macros.c - the macros of a dbt project (dbtimport.h): every .sql file under the
  * macro paths (package "") and under dbt_packages/<pkg>/macros/ (package <pkg>), split into
- * macros by the template compiler (rs_template_macro_defs), so that what is imported is what
+ * macros by the template compiler (rs_tpl_macro_defs), so that what is imported is what
  * the compiler will later accept.
  *
  * A file that does not parse is skipped with a warning naming the error (one bad file of an
@@ -72,7 +72,7 @@ static int read_macro_file(dbt_loader *ld, const char *package, const char *path
     if (rc != RS_OK)
         return rc;
     rs_err_clear(&perr);
-    rc = rs_template_macro_defs(path, text, len, &defs, &n, &perr);
+    rc = rs_tpl_macro_defs(path, text, len, &defs, &n, &perr);
     if (rc == RS_ENOMEM) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     } else if (rc != RS_OK) {

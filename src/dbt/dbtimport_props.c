@@ -509,20 +509,18 @@ static int read_source_entry(dbt_loader *ld, dbt_yaml *y, yaml_node_t *entry, rs
 
 /* Top-level keys of a property file that are read, or left alone on purpose because they
  * change nothing rockset_ext does (version; macros: and groups: document macros and owners). */
-static const char *const read_sections[] = {"models",  "sources", "seeds",
-                                            "version", "macros",  "groups"};
+static const char *const read_sections[] = {"models", "sources", "seeds",      "version",
+                                            "macros", "groups",  "unit_tests", "snapshots"};
 
 /* Sections whose every entry is named in a warning: what it is called there. */
 static const struct {
     const char *key;
     const char *what;
 } skipped_sections[] = {
-    {"unit_tests", "unit test"},
     {"exposures", "exposure"},
     {"metrics", "metric"},
     {"semantic_models", "semantic model"},
     {"saved_queries", "saved query"},
-    {"snapshots", "snapshot"},
     {"analyses", "analysis"},
 };
 
@@ -605,6 +603,14 @@ int dbt_read_properties(dbt_loader *ld, const char *path, const char *text, size
     }
     if (rc == RS_OK && root != NULL && !dbt_yaml_is_null(root))
         rc = dbt_seed_properties(ld, &y, root, err);
+    list = root != NULL && root->type == YAML_MAPPING_NODE ? dbt_yaml_get(&y, root, "unit_tests")
+                                                           : NULL;
+    if (rc == RS_OK && list != NULL && !dbt_yaml_is_null(list))
+        rc = dbt_read_unit_tests(ld, &y, list, err);
+    list = root != NULL && root->type == YAML_MAPPING_NODE ? dbt_yaml_get(&y, root, "snapshots")
+                                                           : NULL;
+    if (rc == RS_OK && list != NULL && !dbt_yaml_is_null(list))
+        rc = dbt_read_snapshot_entries(ld, &y, list, err);
     dbt_yaml_free(&y);
     return rc;
 }

@@ -150,7 +150,8 @@ static int kept_key(const char *key) {
         "vars",      "pre-hook",        "post-hook",     "pre_hook",   "post_hook",
         "+pre-hook", "+post-hook",      "+pre_hook",     "+post_hook", "description",
         "metrics",   "semantic_models", "saved_queries", "exposures",  "unit_tests",
-        "snapshots", "analyses",        "macros",        "groups"};
+        "snapshots", "analyses",        "macros",        "groups",     "on-run-start",
+        "on-run-end"};
     size_t i;
 
     for (i = 0; key != NULL && i < sizeof(kept) / sizeof(kept[0]); i++)
@@ -210,7 +211,7 @@ static int render_scalar(dbt_loader *ld, dbt_yaml *y, yaml_node_t *n, int soft, 
     env.lookup = host_lookup;
     env.call = host_call;
     rs_err_clear(&terr);
-    rc = rs_template_compile("yaml", text, &env, &out, &terr);
+    rc = rs_tpl_compile("yaml", text, &env, &out, &terr);
     if (rc == RS_ENOMEM)
         return oom(err);
     if (rc != RS_OK && soft)
@@ -263,8 +264,7 @@ int dbt_yaml_render(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
     return rc;
 }
 
-int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result *res,
-                       rs_err *err) {
+int dbt_collect_config(const dbt_loader *ld, const rs_tpl *t, rs_tpl_result *res, rs_err *err) {
     render_host h = {ld, 1};
     rs_tpl_env env;
 
@@ -272,5 +272,5 @@ int dbt_collect_config(const dbt_loader *ld, const rs_template *t, rs_tpl_result
     env.ctx = &h;
     env.lookup = host_lookup;
     env.call = host_call;
-    return rs_template_collect(t, &env, res, err);
+    return rs_tpl_collect(t, &env, res, err);
 }

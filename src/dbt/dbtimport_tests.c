@@ -8,11 +8,13 @@
  *     macro files instead (rs_dbt_load adds that folder to the macro paths).
  *   - generic tests whose macro is not imported (a package test of a package that is not
  *     under dbt_packages/, a typo): dropped, each with a warning naming where it was written.
- *   - snapshots and analyses (snapshot-paths, analysis-paths): each .sql file named in a
- *     warning; they are not imported.
- *   - dbt_project.yml keys that are not read: on-run-start / on-run-end and the config trees
- *     of other resources (seeds:, snapshots:, tests:, data_tests:, sources:, ...) are named
- *     in a warning; keys that change nothing here (version, clean-targets, ...) are not.
+ *   - analyses (analysis-paths): each .sql file one analysis (name = the file stem, sql = its
+ *     text), which rockset_compile compiles and nothing runs.
+ *   - on-run-start / on-run-end of dbt_project.yml: a string or a list, each one hook (its SQL
+ *     kept as written, a template rendered when it runs).
+ *   - dbt_project.yml keys that are not read: the config trees of other resources (seeds:,
+ *     snapshots:, tests:, data_tests:, sources:, ...) are named in a warning; keys that change
+ *     nothing here (version, clean-targets, ...) are not.
  */
 #include "dbtimport_int.h"
 #include "template/template.h"
@@ -40,18 +42,18 @@ static char *file_stem(const char *path, rs_err *err) {
 
 /* The first model text ref()s, or "" (parse mode: no host needed). */
 static char *first_ref(const char *path, const char *text, size_t len, rs_err *err) {
-    rs_template *tpl = NULL;
+    rs_tpl *tpl = NULL;
     rs_tpl_result res;
     rs_err ignored;
     char *model;
 
     memset(&res, 0, sizeof(res));
     rs_err_clear(&ignored);
-    if (rs_template_parse_as("test", path, text, len, &tpl, &ignored) == RS_OK)
-        rs_template_collect(tpl, NULL, &res, &ignored);
+    if (rs_tpl_parse_as("test", path, text, len, &tpl, &ignored) == RS_OK)
+        rs_tpl_collect(tpl, NULL, &res, &ignored);
     model = dbt_strdup(res.n_refs > 0 ? res.refs[0] : "", err);
     rs_tpl_result_free(&res);
-    rs_template_free(tpl);
+    rs_tpl_free(tpl);
     return model;
 }
 
@@ -79,11 +81,12 @@ static int add_singular(dbt_loader *ld, const char *path, rs_err *err) {
     return RS_OK;
 }
 
-/* Is path under <test path>/generic/? */
+/* Is path under <test path>/generic/ or <test path>/fixtures/ (unit tests' fixtures)? */
 static int in_generic(const char *test_path, const char *path) {
     size_t n = strlen(test_path);
 
-    return strncmp(path, test_path, n) == 0 && strncmp(path + n, "/generic/", 9) == 0;
+    return strncmp(path, test_path, n) == 0 &&
+           (strncmp(path + n, "/generic/", 9) == 0 || strncmp(path + n, "/fixtures/", 10) == 0);
 }
 
 int dbt_read_singular_tests(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
@@ -101,17 +104,32 @@ int dbt_read_singular_tests(dbt_loader *ld, const dbt_strv *paths, rs_err *err) 
     return rc;
 }
 
-int dbt_warn_skipped_paths(dbt_loader *ld, const dbt_strv *paths, const char *message,
-                           rs_err *err) {
+int dbt_read_analyses(dbt_loader *ld, const dbt_strv *paths, rs_err *err) {
     dbt_strv files = {0};
-    size_t i, j;
+    size_t i, j, len;
     int rc = RS_OK;
 
     for (i = 0; i < paths->n && rc == RS_OK; i++) {
         rc = dbt_walk(ld, paths->v[i], &files, err);
-        for (j = 0; j < files.n && rc == RS_OK; j++)
-            if (ends_with(files.v[j], ".sql"))
-                rc = dbt_warn_file(ld, files.v[j], message, err);
+        for (j = 0; j < files.n && rc == RS_OK; j++) {
+            const char *file = strrchr(files.v[j], '/') ? strrchr(files.v[j], '/') + 1 : files.v[j];
+            rs_dbt_analysis a = {NULL, NULL, NULL};
+            if (!ends_with(files.v[j], ".sql"))
+                continue;
+            a.name = strndup(file, strlen(file) - 4);
+            a.path = dbt_strdup(files.v[j], err);
+            rc = a.name && a.path ? dbt_read_file(ld, files.v[j], &a.sql, &len, err) : RS_ENOMEM;
+            if (rc == RS_OK && dbt_grow((void **)&ld->p->analyses, ld->p->n_analyses,
+                                        &ld->cap_analyses, sizeof(a), err) != RS_OK)
+                rc = RS_ENOMEM;
+            if (rc == RS_OK) {
+                ld->p->analyses[ld->p->n_analyses++] = a;
+            } else {
+                free(a.name);
+                free(a.path);
+                free(a.sql);
+            }
+        }
         dbt_strv_free(&files);
     }
     return rc;
@@ -193,6 +211,30 @@ int dbt_check_generic_tests(dbt_loader *ld, rs_err *err) {
 
 /* ---------------------------------------------------------------- dbt_project.yml keys */
 
+static int add_hook(dbt_loader *ld, const char *kind, const char *sql, rs_err *err) {
+    rs_dbt_hook h = {dbt_strdup(kind, err), dbt_strdup(sql, err)};
+
+    if (h.kind == NULL || h.sql == NULL ||
+        dbt_grow((void **)&ld->p->hooks, ld->p->n_hooks, &ld->cap_hooks, sizeof(h), err)) {
+        free(h.kind);
+        free(h.sql);
+        return RS_ENOMEM;
+    }
+    ld->p->hooks[ld->p->n_hooks++] = h;
+    return RS_OK;
+}
+
+/* on-run-start / on-run-end: a string or a list of strings, each one hook. */
+static int read_hooks(dbt_loader *ld, dbt_yaml *y, const char *kind, yaml_node_t *v, rs_err *err) {
+    dbt_strv sqls = {0};
+    int rc = dbt_yaml_strings(y, v, kind, &sqls, err);
+
+    for (size_t i = 0; rc == RS_OK && i < sqls.n; i++)
+        rc = add_hook(ld, kind, sqls.v[i], err);
+    dbt_strv_free(&sqls);
+    return rc;
+}
+
 int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
     static const char *const read[] = {
         "name", "profile", "model-paths", "source-paths", "seed-paths", "data-paths", "macro-paths",
@@ -219,7 +261,7 @@ int dbt_warn_project_keys(dbt_loader *ld, dbt_yaml *y, rs_err *err) {
         for (i = 0, known = 0; i < sizeof(read) / sizeof(read[0]) && !known; i++)
             known = strcmp(key, read[i]) == 0;
         if (!known && (strcmp(key, "on-run-start") == 0 || strcmp(key, "on-run-end") == 0))
-            rc = dbt_warn(ld, y, k, err, "'%s' hooks are not supported; skipped", key);
+            rc = read_hooks(ld, y, key, v, err);
         else if (!known)
             rc = dbt_warn(ld, y, k, err, "'%s' is not read by rockset_import_dbt; skipped", key);
     }

@@ -2,7 +2,7 @@
  * compile.c - see compile.h.
  *
  * How it works: rs_project_load copies the rows, parses each model's template once and runs it
- * in parse mode (rs_template_collect) to learn its refs, sources and config() keywords; those
+ * in parse mode (rs_tpl_collect) to learn its refs, sources and config() keywords; those
  * are merged with the row into rs_model_info (compile_config.c) and handed to graph.h. Compiling
  * renders the template for real with the host below answering ref/source/this/target/var/
  * env_var/is_incremental; refs to ephemeral models are noted, rendered in turn (cached) and
@@ -195,6 +195,44 @@ static int more_lookup(const rs_render_names *more, const char *name, rs_tpl_val
     return json_to_value(v, 0, out, err);
 }
 
+/* The CTE name of unit input i. */
+static void unit_cte_name(const rs_unit_input *in, char *buf, size_t size) {
+    if (in->kind == RS_UNIT_REF)
+        snprintf(buf, size, "__dbt__unit__%s", in->name);
+    else if (in->kind == RS_UNIT_SOURCE)
+        snprintf(buf, size, "__dbt__unit__%s__%s", in->name, in->table);
+    else
+        snprintf(buf, size, "__dbt__unit__this");
+}
+
+/* While a unit test compiles: the fixture CTE standing for ref(name) / source(name, table) /
+ * this, when an input names it; RS_ENOTFOUND otherwise. */
+static int unit_relation(host *h, int kind, const char *name, const char *table, rs_tpl_value *out,
+                         rs_err *err) {
+    const rs_unit_overrides *u = h->p->unit;
+    char cte[300];
+
+    for (size_t i = 0; u != NULL && i < u->n_inputs; i++) {
+        const rs_unit_input *in = &u->inputs[i];
+        if (in->kind != kind || (name != NULL && strcmp(in->name, name) != 0) ||
+            (table != NULL && strcmp(in->table, table) != 0))
+            continue;
+        h->p->unit_used[i] = 1;
+        unit_cte_name(in, cte, sizeof(cte));
+        return relation_value(out, cte, "", cte, 1, err);
+    }
+    return RS_ENOTFOUND;
+}
+
+/* A member of an overrides object (vars, env_vars, macros) as a value; RS_ENOTFOUND. */
+static int unit_override(const char *json, const char *name, rs_tpl_value *out, rs_err *err) {
+    rs_jsonscan_span v;
+
+    if (json == NULL || !rs_jsonscan_get(rs_jsonscan_cstr(json), name, &v))
+        return RS_ENOTFOUND;
+    return json_to_value(v, 0, out, err);
+}
+
 static int host_lookup(void *ctx, const char *name, rs_tpl_value *out, rs_err *err) {
     host *h = ctx;
     const char *target_name = h->p->target_name, *target_ws = h->p->workspace;
@@ -202,6 +240,9 @@ static int host_lookup(void *ctx, const char *name, rs_tpl_value *out, rs_err *e
     int rc;
 
     if (h->more != NULL && (rc = more_lookup(h->more, name, out, err)) != RS_ENOTFOUND)
+        return rc;
+    if (strcmp(name, "this") == 0 && h->self != NULL &&
+        (rc = unit_relation(h, RS_UNIT_THIS, NULL, NULL, out, err)) != RS_ENOTFOUND)
         return rc;
     if (strcmp(name, "this") == 0 && h->self != NULL) {
         ws = h->self->info.workspace;
@@ -251,9 +292,16 @@ static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err 
     if (rc != RS_OK)
         return rc;
     idx = rs_graph_find(h->p->graph, name);
+    if ((rc = unit_relation(h, RS_UNIT_REF, name, NULL, out, err)) != RS_ENOTFOUND)
+        return rc;
     if (idx < 0)
         return rs_err_set(err, RS_EINVAL, "ref('%s'): no model named '%s'", name, name);
     m = &h->p->models[rs_graph_input_pos(h->p->graph, (size_t)idx)];
+    if (h->p->unit != NULL && !h->collecting && m->info.kind != RS_MAT_EPHEMERAL)
+        return rs_err_set(err, RS_EINVAL,
+                          "the model reads ref('%s') and the unit test gives no input for it "
+                          "(given: needs every ref and source the model reads)",
+                          name);
     if (!m->info.enabled)
         return rs_err_set(err, RS_EINVAL, "ref('%s'): model '%s' is disabled", name, name);
     if (m->info.kind == RS_MAT_EPHEMERAL) {
@@ -277,6 +325,13 @@ static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_e
         rc = rs_tpl_args_string(args, 1, "source", &table, err);
     if (rc != RS_OK)
         return rc;
+    if ((rc = unit_relation(h, RS_UNIT_SOURCE, source, table, out, err)) != RS_ENOTFOUND)
+        return rc;
+    if (h->p->unit != NULL && !h->collecting)
+        return rs_err_set(err, RS_EINVAL,
+                          "the model reads source('%s', '%s') and the unit test gives no input "
+                          "for it (given: needs every ref and source the model reads)",
+                          source, table);
     s = compile_find_source(h->p, source, table);
     if (s == NULL)
         return rs_err_set(err, RS_EINVAL, "source('%s', '%s') is not in rockset_sources", source,
@@ -292,6 +347,9 @@ static int call_var(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err 
     if (rc == RS_OK)
         rc = rs_tpl_args_string(args, 0, "var", &name, err);
     if (rc != RS_OK)
+        return rc;
+    if (h->p->unit != NULL &&
+        (rc = unit_override(h->p->unit->vars_json, name, out, err)) != RS_ENOTFOUND)
         return rc;
     json = compile_find_var(h->p, name);
     if (json != NULL) {
@@ -324,6 +382,9 @@ static int call_env_var(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_
     if (strcmp(name, "ROCKSET_APIKEY") == 0 || strcmp(name, "ROCKSET_API_KEY") == 0)
         return rs_err_set(err, RS_EINVAL,
                           "env_var('%s') is not available to models: it holds the API key", name);
+    if (h->p->unit != NULL &&
+        (rc = unit_override(h->p->unit->env_json, name, out, err)) != RS_ENOTFOUND)
+        return rc;
     value = getenv(name);
     if (value != NULL)
         return string_value(out, value, err);
@@ -341,6 +402,9 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
     host *h = ctx;
     int rc;
 
+    if (h->p->unit != NULL && !h->collecting &&
+        (rc = unit_override(h->p->unit->macros_json, name, out, err)) != RS_ENOTFOUND)
+        return rc;
     if (strcmp(name, "ref") == 0)
         return call_ref(h, args, out, err);
     if (strcmp(name, "source") == 0)
@@ -433,10 +497,10 @@ int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
     int rc;
 
     memset(&res, 0, sizeof(res));
-    rc = rs_template_parse(m->info.name, m->sql, strlen(m->sql), &m->tpl, err);
+    rc = rs_tpl_parse(m->info.name, m->sql, strlen(m->sql), &m->tpl, err);
     if (rc == RS_OK) {
         host_init(&h, p, m, 0, 1, &env);
-        rc = rs_template_collect(m->tpl, &env, &res, err);
+        rc = rs_tpl_collect(m->tpl, &env, &res, err);
         free(h.ephs);
     }
     if (rc == RS_OK)
@@ -457,7 +521,7 @@ int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
 /* Render m for real; *ephs gets the ephemeral models it ref()'d (input positions, malloc'd). */
 static int render(rs_project *p, cmodel *m, const char *text, int is_incremental, char **out,
                   size_t **ephs, size_t *n_ephs, rs_err *err) {
-    rs_template *tpl = m->tpl;
+    rs_tpl *tpl = m->tpl;
     rs_tpl_result res;
     rs_tpl_env env;
     host h;
@@ -466,11 +530,11 @@ static int render(rs_project *p, cmodel *m, const char *text, int is_incremental
     memset(&res, 0, sizeof(res));
     host_init(&h, p, m, is_incremental, 0, &env);
     if (text != NULL) /* a hook: its own template, same host */
-        rc = rs_template_parse(m->info.name, text, strlen(text), &tpl, err);
+        rc = rs_tpl_parse(m->info.name, text, strlen(text), &tpl, err);
     if (rc == RS_OK)
-        rc = rs_template_render(tpl, &env, &res, err);
+        rc = rs_tpl_render(tpl, &env, &res, err);
     if (text != NULL && tpl != m->tpl)
-        rs_template_free(tpl);
+        rs_tpl_free(tpl);
     if (rc != RS_OK) {
         free(h.ephs);
         return rc;
@@ -587,7 +651,7 @@ static void take_refs(rs_tpl_result *res, char ***refs, size_t *n_refs) {
 int rs_project_render_text(rs_project *p, const char *label, const char *text,
                            const rs_render_names *names, char **sql, char ***refs, size_t *n_refs,
                            rs_err *err) {
-    rs_template *tpl = NULL;
+    rs_tpl *tpl = NULL;
     rs_tpl_result res;
     rs_tpl_env env;
     host h;
@@ -600,9 +664,10 @@ int rs_project_render_text(rs_project *p, const char *label, const char *text,
     }
     host_init(&h, p, NULL, 0, 0, &env);
     h.more = names;
-    rc = rs_template_parse_as("test", label, text, strlen(text), &tpl, err);
+    rc = rs_tpl_parse_as(names != NULL && names->kind != NULL ? names->kind : "test", label, text,
+                         strlen(text), &tpl, err);
     if (rc == RS_OK)
-        rc = rs_template_render(tpl, &env, &res, err);
+        rc = rs_tpl_render(tpl, &env, &res, err);
     if (rc == RS_OK)
         rc = put_ctes(p, NULL, res.text, h.ephs, h.n_ephs, sql, err);
     if (rc == RS_OK)
@@ -614,7 +679,7 @@ int rs_project_render_text(rs_project *p, const char *label, const char *text,
             rc = oom(err);
     }
     rs_tpl_result_free(&res);
-    rs_template_free(tpl);
+    rs_tpl_free(tpl);
     free(h.ephs);
     return rc;
 }
@@ -649,6 +714,74 @@ int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char
     return compile_one(p, m, is_incremental, sql, err);
 }
 
+/* Forget every ephemeral model's cached render (a unit test renders them with its fixtures). */
+static void drop_ephemeral_cache(rs_project *p) {
+    for (size_t i = 0; i < p->n_models; i++) {
+        free(p->models[i].eph_sql);
+        free(p->models[i].eph_refs);
+        p->models[i].eph_sql = NULL;
+        p->models[i].eph_refs = NULL;
+        p->models[i].n_eph_refs = 0;
+    }
+}
+
+/* sql with the fixture CTEs of the inputs the render used in front. */
+static int put_fixtures(rs_project *p, const char *sql, char **out, rs_err *err) {
+    const rs_unit_overrides *u = p->unit;
+    const char **names = calloc(u->n_inputs + 1, sizeof(*names));
+    const char **bodies = calloc(u->n_inputs + 1, sizeof(*bodies));
+    char(*cte)[300] = calloc(u->n_inputs + 1, sizeof(*cte));
+    rs_buf b = RS_BUF_INIT;
+    size_t i, n = 0;
+    int rc = names && bodies && cte ? RS_OK : oom(err);
+
+    for (i = 0; rc == RS_OK && i < u->n_inputs; i++) {
+        if (!p->unit_used[i])
+            continue;
+        unit_cte_name(&u->inputs[i], cte[n], sizeof(cte[n]));
+        names[n] = cte[n];
+        bodies[n++] = u->inputs[i].sql;
+    }
+    if (rc == RS_OK && rs_compile_merge_ctes(&b, sql, names, bodies, n) != RS_OK)
+        rc = oom(err);
+    if (rc == RS_OK && (*out = rs_buf_detach(&b)) == NULL)
+        rc = oom(err);
+    rs_buf_free(&b);
+    free(names);
+    free(bodies);
+    free(cte);
+    return rc;
+}
+
+int rs_project_compile_unit(rs_project *p, size_t model, const rs_unit_overrides *u, char **sql,
+                            rs_err *err) {
+    cmodel *m = compile_model_at(p, model);
+    rs_tpl_value inc = rs_tpl_none();
+    char *body = NULL;
+    int rc = compile_model_ready(p, model, err), is_inc = 0;
+
+    if (rc != RS_OK)
+        return rc;
+    if (unit_override(u->macros_json, "is_incremental", &inc, err) == RS_OK)
+        is_inc = inc.type == RS_TPL_BOOL && inc.u.b;
+    rs_tpl_value_free(&inc);
+    rs_err_clear(err);
+    p->unit_used = calloc(u->n_inputs + 1, 1);
+    if (p->unit_used == NULL)
+        return oom(err);
+    p->unit = u;
+    drop_ephemeral_cache(p);
+    rc = compile_one(p, m, is_inc, &body, err);
+    if (rc == RS_OK)
+        rc = put_fixtures(p, body, sql, err);
+    drop_ephemeral_cache(p);
+    p->unit = NULL;
+    free(p->unit_used);
+    p->unit_used = NULL;
+    free(body);
+    return rc;
+}
+
 int rs_project_model_used_db(const rs_project *p, size_t model) {
     return compile_model_at((rs_project *)p, model)->used_db;
 }
@@ -679,6 +812,6 @@ int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *er
 }
 
 void compile_template_free(cmodel *m) {
-    rs_template_free(m->tpl);
+    rs_tpl_free(m->tpl);
     m->tpl = NULL;
 }

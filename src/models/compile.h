@@ -196,6 +196,10 @@ int rs_project_model_used_db(const rs_project *p, size_t model);
 /* The client macros read the database with at compile time (cloned; NULL: none, and such
  * macros fail with a message that says to connect). */
 int rs_project_set_db(rs_project *p, const rs_api *api, rs_err *err);
+/* The stop callback of that client (the clone keeps the connection's). A compile on a worker
+ * thread must not call back into the caller's database, which the caller's thread holds while
+ * it waits for the workers: the runner's host sets NULL for the run and puts it back after. */
+void rs_project_set_db_stop(rs_project *p, rs_http_stop_fn should_stop, void *stop_ctx);
 /* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
                            rs_err *err);
@@ -208,6 +212,8 @@ typedef struct rs_render_names {
     const char *names_json;   /* a JSON object whose members are names too, or NULL */
     char **fail_calc;         /* not NULL: gets the render's config(fail_calc=...), malloc'd, or
                                  NULL when it set none (dbt: what a test's failures are) */
+    const char *kind;         /* what messages call the template: NULL "test"; "analysis",
+                                 "hook" */
 } rs_render_names;
 
 /* Render a template that belongs to no model - a singular test, or the call of a generic test
@@ -227,6 +233,34 @@ int rs_project_has_macro(const rs_project *p, const char *package, const char *n
  * rockset_macros lists, or NULL: where an unprefixed generic test is found after the project,
  * as dbt looks in the root project, then in installed packages. Borrowed. */
 const char *rs_project_macro_package(const rs_project *p, const char *name);
+
+/* ---------------------------------------------------------------- dbt unit tests */
+
+/* One input of a unit test, replaced by its fixture. */
+typedef struct rs_unit_input {
+    int kind;          /* RS_UNIT_REF, RS_UNIT_SOURCE, RS_UNIT_THIS */
+    const char *name;  /* ref: the model; source: the source's name */
+    const char *table; /* source: the table */
+    const char *sql;   /* the fixture's SELECT (unittest.h) */
+} rs_unit_input;
+
+enum { RS_UNIT_REF = 0, RS_UNIT_SOURCE, RS_UNIT_THIS };
+
+typedef struct rs_unit_overrides {
+    const rs_unit_input *inputs;
+    size_t n_inputs;
+    const char *macros_json; /* {"is_incremental": true, "name": value}: a bare call name(...)
+                                of a macro or built-in gives the value; or NULL */
+    const char *vars_json;   /* var('x') gives these first; or NULL */
+    const char *env_json;    /* env_var('X') gives these first; or NULL */
+} rs_unit_overrides;
+
+/* The model's SQL for a unit test: rendered with every ref(), source() and {{ this }} that an
+ * input names replaced by a CTE of its fixture (__dbt__unit__<name>, __dbt__unit__<s>__<t>,
+ * __dbt__unit__this), with the overrides; ephemeral models it reads as usual. Inputs the model
+ * does not read are left out. is_incremental() is false unless overridden. *sql malloc'd. */
+int rs_project_compile_unit(rs_project *p, size_t model, const rs_unit_overrides *u, char **sql,
+                            rs_err *err);
 
 /* --- pure helpers, exposed for unit tests --- */
 

@@ -370,6 +370,8 @@ static int read_names(rs_project *p, cmodel *m, rs_err *err) {
     rc = cfg_string(m, "workspace", &ws, err);
     if (rc == RS_OK)
         rc = cfg_string(m, "schema", &schema, err);
+    if (rc == RS_OK && schema == NULL) /* a snapshot's, before dbt 1.9 */
+        rc = cfg_string(m, "target_schema", &schema, err);
     if (rc == RS_OK)
         rc = cfg_string(m, "alias", &alias, err);
     if (rc == RS_OK) {

@@ -30,6 +30,11 @@ int rs_project_set_db(rs_project *p, const rs_api *api, rs_err *err) {
     return api != NULL ? rs_api_clone(api, &p->db, err) : RS_OK;
 }
 
+void rs_project_set_db_stop(rs_project *p, rs_http_stop_fn should_stop, void *stop_ctx) {
+    if (p->db != NULL)
+        rs_http_set_stop(rs_api_http(p->db), should_stop, stop_ctx);
+}
+
 /* Run sql on the project's client: the first RS_DB_MAX_ROWS rows. */
 static int db_query(rs_project *p, const char *sql, rs_query_result **res, rs_err *err) {
     rs_query_request req;

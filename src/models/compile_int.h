@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <stddef.h>
 
-struct rs_template;
+struct rs_tpl;
 struct rs_api;
 struct rs_tpl_args;
 struct rs_tpl_value;
@@ -73,7 +73,7 @@ typedef struct cmodel {
     compile_strv pre_hooks; /* templates, rendered by rs_project_compile */
     compile_strv post_hooks;
     /* parse mode */
-    struct rs_template *tpl;
+    struct rs_tpl *tpl;
     compile_strv refs;
     compile_strv source_names; /* source('s', 't') pairs, same index */
     compile_strv source_tables;
@@ -107,6 +107,10 @@ struct rs_project {
      * worker threads compile side by side */
     struct rs_api *db;
     pthread_mutex_t db_lock;
+    /* rs_project_compile_unit: the unit test being compiled (NULL otherwise) and which of its
+     * inputs the render used */
+    const rs_unit_overrides *unit;
+    unsigned char *unit_used;
 };
 
 /* compile_db.c: run_query(sql) and adapter.<method>(...) for a template; RS_ENOTFOUND (no

@@ -1,6 +1,7 @@
 /* materialize.c - see materialize.h. */
 #include "materialize.h"
 #include "jsonscan.h"
+#include "snapshot.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -9,21 +10,21 @@
 #include <strings.h>
 #include <time.h>
 
-static const char *const kind_names[] = {"view",      "table",        "incremental",
-                                         "ephemeral", "query_lambda", "seed"};
+static const char *const kind_names[] = {"view",         "table", "incremental", "ephemeral",
+                                         "query_lambda", "seed",  "snapshot"};
 
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err) {
     size_t i;
 
-    for (i = 0; text != NULL && i <= (size_t)RS_MAT_QUERY_LAMBDA; i++) {
-        if (strcmp(text, kind_names[i]) == 0) {
+    for (i = 0; text != NULL && i <= (size_t)RS_MAT_SNAPSHOT; i++) {
+        if (i != (size_t)RS_MAT_SEED && strcmp(text, kind_names[i]) == 0) {
             *out = (rs_mat_kind)i;
             return RS_OK;
         }
     }
     return rs_err_set(err, RS_EINVAL,
-                      "unknown materialization '%s' (use view, table, incremental, ephemeral or "
-                      "query_lambda)",
+                      "unknown materialization '%s' (use view, table, incremental, ephemeral, "
+                      "query_lambda or snapshot)",
                       text ? text : "");
 }
 
@@ -567,6 +568,31 @@ done:
     return rc;
 }
 
+int rs_mat_ensure_collection(rs_api *api, const rs_mat_job *job, int *created, rs_err *err) {
+    existing e;
+    int rc = find_existing(api, job->workspace, job->name, REL_COLLECTION, &e, err);
+
+    *created = 0;
+    if (rc == RS_OK && e.kind != REL_NONE && e.kind != REL_COLLECTION)
+        rc = refuse(job, "insert into", rel_kind_names[e.kind], err);
+    else if (rc == RS_OK && e.kind == REL_COLLECTION)
+        rc = check_owned(job, &e, "insert into", err);
+    else if (rc == RS_OK) {
+        rc = create_collection(api, job, job->name, err);
+        *created = rc == RS_OK;
+    }
+    existing_free(&e);
+    return rc;
+}
+
+int rs_mat_insert(rs_api *api, const rs_mat_job *job, const char *sql, long long *inserted,
+                  rs_mat_result *out, rs_err *err) {
+    int rc = insert_rows(api, job, job->workspace, job->name, sql, out, err);
+
+    *inserted = out->rows_affected;
+    return rc;
+}
+
 /* ---------------------------------------------------------------- kinds */
 
 static int build_view(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
@@ -903,6 +929,9 @@ static int build_once(rs_api *api, const rs_mat_job *job, int *version_sent, int
         break;
     case RS_MAT_INCREMENTAL:
         rc = build_incremental(api, job, full_tried, out, err);
+        break;
+    case RS_MAT_SNAPSHOT:
+        rc = rs_snapshot_build(api, job, out, err);
         break;
     case RS_MAT_SEED:
         rc = rs_err_set(err, RS_EINVAL,

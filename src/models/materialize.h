@@ -74,12 +74,14 @@ typedef enum rs_mat_kind {
     RS_MAT_INCREMENTAL,
     RS_MAT_EPHEMERAL,
     RS_MAT_QUERY_LAMBDA,
-    RS_MAT_SEED /* a dbt seed (rockset_seeds): a graph node ref() can name; rockset_seed and
-                   rockset_build fill it, rs_materialize refuses it */
+    RS_MAT_SEED,    /* a dbt seed (rockset_seeds): a graph node ref() can name; rockset_seed and
+                       rockset_build fill it, rs_materialize refuses it */
+    RS_MAT_SNAPSHOT /* a dbt snapshot: a type-2 history collection (snapshot.h) */
 } rs_mat_kind;
 
-/* "view", "table", "incremental", "ephemeral", "query_lambda" -> kind: RS_OK, else RS_EINVAL
- * "unknown materialization 'x' (use view, table, incremental, ephemeral or query_lambda)".
+/* "view", "table", "incremental", "ephemeral", "query_lambda", "snapshot" -> kind: RS_OK, else
+ * RS_EINVAL "unknown materialization 'x' (use view, table, incremental, ephemeral,
+ * query_lambda or snapshot)".
  * "seed" is not parsed: only a rockset_seeds row makes a seed. rs_mat_kind_name names it. */
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err);
 const char *rs_mat_kind_name(rs_mat_kind kind);
@@ -106,6 +108,7 @@ typedef struct rs_mat_job {
     long timeout_ms; /* bound of every wait */
     int retries;     /* times a model that failed transiently is built again when that is safe */
     int (*is_managed)(const char *description); /* the ownership test; required */
+    const char *config_json; /* snapshot: the merged config (strategy, updated_at, ...) */
 } rs_mat_job;
 
 typedef struct rs_mat_result {
@@ -129,6 +132,15 @@ void rs_mat_result_free(rs_mat_result *r); /* NULL-safe; leaves it initialised *
 /* Build one model (see the top of this file). out (initialised) is filled as far as the work
  * went, also on failure (relation, query_id). */
 int rs_materialize(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err);
+
+/* For snapshot.c: make sure the collection job->workspace.job->name exists (created with the
+ * ownership mark, the workspace too when missing; an existing one must be a managed
+ * collection, else the refusal above); *created 1 when it was made now. */
+int rs_mat_ensure_collection(rs_api *api, const rs_mat_job *job, int *created, rs_err *err);
+/* For snapshot.c: INSERT INTO the job's collection <sql>, waited for (its fence); *inserted gets
+ * num_docs_inserted (-1 unknown); out->query_id the query's id. */
+int rs_mat_insert(rs_api *api, const rs_mat_job *job, const char *sql, long long *inserted,
+                  rs_mat_result *out, rs_err *err);
 
 /* --- pure helpers, exposed for compile.c and unit tests --- */
 

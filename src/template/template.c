@@ -30,8 +30,8 @@ int tpl_error_at(rs_err *err, int code, const char *label, int line, int column,
 }
 
 /* A new empty template named name, labelled "<kind> 'name'" in messages. */
-int tpl_template_new(const char *kind, const char *name, rs_template **out, rs_err *err) {
-    rs_template *t = calloc(1, sizeof(*t));
+int tpl_template_new(const char *kind, const char *name, rs_tpl **out, rs_err *err) {
+    rs_tpl *t = calloc(1, sizeof(*t));
     size_t size = strlen(kind) + strlen(name) + 4;
 
     if (t != NULL) {
@@ -39,7 +39,7 @@ int tpl_template_new(const char *kind, const char *name, rs_template **out, rs_e
         t->label = malloc(size);
     }
     if (t == NULL || t->model == NULL || t->label == NULL) {
-        rs_template_free(t);
+        rs_tpl_free(t);
         return rs_err_set(err, RS_ENOMEM, "%s '%s': out of memory", kind, name);
     }
     snprintf(t->label, size, "%s '%s'", kind, name);
@@ -48,9 +48,9 @@ int tpl_template_new(const char *kind, const char *name, rs_template **out, rs_e
 }
 
 int tpl_template_parse(const char *kind, const char *name, const char *text, size_t len,
-                       rs_template **out, rs_err *err) {
+                       rs_tpl **out, rs_err *err) {
     tpl_tokens toks = {NULL, 0, 0};
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     int rc;
 
     if (text == NULL && len > 0)
@@ -63,24 +63,23 @@ int tpl_template_parse(const char *kind, const char *name, const char *text, siz
         rc = tpl_parse(t, text ? text : "", &toks, err);
     free(toks.v);
     if (rc != RS_OK) {
-        rs_template_free(t);
+        rs_tpl_free(t);
         return rc;
     }
     *out = t;
     return RS_OK;
 }
 
-int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
-                      rs_err *err) {
+int rs_tpl_parse(const char *model, const char *text, size_t len, rs_tpl **out, rs_err *err) {
     return tpl_template_parse("model", model ? model : "", text, len, out, err);
 }
 
-int rs_template_parse_as(const char *kind, const char *name, const char *text, size_t len,
-                         rs_template **out, rs_err *err) {
+int rs_tpl_parse_as(const char *kind, const char *name, const char *text, size_t len, rs_tpl **out,
+                    rs_err *err) {
     return tpl_template_parse(kind ? kind : "model", name ? name : "", text, len, out, err);
 }
 
-void rs_template_free(rs_template *t) {
+void rs_tpl_free(rs_tpl *t) {
     size_t i;
 
     if (t == NULL)
@@ -93,7 +92,7 @@ void rs_template_free(rs_template *t) {
     free(t);
 }
 
-const char *rs_template_model(const rs_template *t) {
+const char *rs_tpl_model(const rs_tpl *t) {
     return t->model;
 }
 
@@ -115,16 +114,14 @@ void rs_tpl_result_free(rs_tpl_result *res) {
     memset(res, 0, sizeof(*res));
 }
 
-static int evaluate(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+static int evaluate(const rs_tpl *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
                     rs_err *err);
 
-int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
-                       rs_err *err) {
+int rs_tpl_render(const rs_tpl *t, const rs_tpl_env *env, rs_tpl_result *res, rs_err *err) {
     return evaluate(t, env, TPL_MODE_RENDER, res, err);
 }
 
-int rs_template_collect(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
-                        rs_err *err) {
+int rs_tpl_collect(const rs_tpl *t, const rs_tpl_env *env, rs_tpl_result *res, rs_err *err) {
     return evaluate(t, env, TPL_MODE_COLLECT, res, err);
 }
 
@@ -154,7 +151,7 @@ static int scan_node(tpl_run *run, const tpl_node *n) {
     return rc;
 }
 
-static int evaluate(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+static int evaluate(const rs_tpl *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
                     rs_err *err) {
     rs_tpl_result tmp;
     tpl_run run;
@@ -180,16 +177,16 @@ static int evaluate(const rs_template *t, const rs_tpl_env *env, int mode, rs_tp
     return RS_OK;
 }
 
-int rs_template_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
-                        rs_err *err) {
-    rs_template *t = NULL;
+int rs_tpl_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
+                   rs_err *err) {
+    rs_tpl *t = NULL;
     rs_tpl_result res;
-    int rc = rs_template_parse(model, text, text ? strlen(text) : 0, &t, err);
+    int rc = rs_tpl_parse(model, text, text ? strlen(text) : 0, &t, err);
 
     if (rc != RS_OK)
         return rc;
-    rc = rs_template_render(t, env, &res, err);
-    rs_template_free(t);
+    rc = rs_tpl_render(t, env, &res, err);
+    rs_tpl_free(t);
     if (rc != RS_OK)
         return rc;
     *out = res.text;

@@ -2,12 +2,12 @@
  * template.h - the model template compiler: dbt's Jinja subset, parsed to an AST and evaluated.
  *
  * A model's SQL is a SELECT with template syntax ({{ expr }}, {% if %}, {% for %}, {% set %},
- * {# #}, whitespace control with '-'). rs_template_parse turns the text into an immutable
- * rs_template; rs_template_render evaluates it against an rs_tpl_env, the host's callbacks that
+ * {# #}, whitespace control with '-'). rs_tpl_parse turns the text into an immutable
+ * rs_tpl; rs_tpl_render evaluates it against an rs_tpl_env, the host's callbacks that
  * answer names (target, this) and functions (ref, source, var, env_var, is_incremental, ...).
  * The compiler itself knows nothing of Rockset: it only provides config() (records its keyword
  * arguments and renders as nothing), range(), namespace(), return(), and macros.
- * rs_template_collect evaluates a template in "parse mode" to learn its refs, sources and config
+ * rs_tpl_collect evaluates a template in "parse mode" to learn its refs, sources and config
  * before the real render (see below).
  *
  * Syntax: {{ expr }}; {% if %}{% elif %}{% else %}{% endif %}; {% for x in seq %} ... [{% else %}]
@@ -60,7 +60,7 @@
  * output or strings larger than the env's max_output, lists longer than RS_TPL_MAX_ITEMS, and
  * evaluations longer than max_steps stop with an error that says which limit was hit.
  *
- * Thread-safety: an rs_template and an rs_tpl_macros are immutable once built; several threads
+ * Thread-safety: an rs_tpl and an rs_tpl_macros are immutable once built; several threads
  * may render the same ones at once, each with its own env and values. Values are reference counted
  * without locks: a value belongs to one thread.
  *
@@ -84,7 +84,7 @@
 
 typedef enum rs_tpl_type {
     RS_TPL_NONE = 0,  /* renders "None" */
-    RS_TPL_UNDEFINED, /* only in rs_template_collect without an env: renders "" */
+    RS_TPL_UNDEFINED, /* only in rs_tpl_collect without an env: renders "" */
     RS_TPL_BOOL,      /* renders "True" / "False" */
     RS_TPL_INT,       /* 64-bit; overflow is an error */
     RS_TPL_FLOAT,     /* renders as Python's shortest repr: 1.0, 0.1, 1e+16 */
@@ -218,24 +218,22 @@ typedef struct rs_tpl_result {
 
 void rs_tpl_result_free(rs_tpl_result *res);
 
-typedef struct rs_template rs_template;
+typedef struct rs_tpl rs_tpl;
 
 /* Parse text[0..len) (it need not be NUL-terminated) for the model named model (used in every
- * message). On success *out is a new template the caller frees with rs_template_free. */
-int rs_template_parse(const char *model, const char *text, size_t len, rs_template **out,
-                      rs_err *err);
+ * message). On success *out is a new template the caller frees with rs_tpl_free. */
+int rs_tpl_parse(const char *model, const char *text, size_t len, rs_tpl **out, rs_err *err);
 /* The same for a template that is not a model's: messages say "<kind> 'name'" ("test 'x' line
  * 2 column 4: ..."). */
-int rs_template_parse_as(const char *kind, const char *name, const char *text, size_t len,
-                         rs_template **out, rs_err *err);
-void rs_template_free(rs_template *t);
-const char *rs_template_model(const rs_template *t);
+int rs_tpl_parse_as(const char *kind, const char *name, const char *text, size_t len, rs_tpl **out,
+                    rs_err *err);
+void rs_tpl_free(rs_tpl *t);
+const char *rs_tpl_model(const rs_tpl *t);
 
 /* Evaluate t. ref() and source() go to env->call like any host function, and are recorded in
  * the result when they succeed with string arguments; config() is the compiler's. On success
  * *res is filled (the caller frees it); on failure *res is left zeroed. env may be NULL. */
-int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
-                       rs_err *err);
+int rs_tpl_render(const rs_tpl *t, const rs_tpl_env *env, rs_tpl_result *res, rs_err *err);
 
 /*
  * Parse mode, for building the model graph and reading config before the real render: ref(m)
@@ -245,8 +243,7 @@ int rs_template_render(const rs_template *t, const rs_tpl_env *env, rs_tpl_resul
  * of failing. Refs and sources written with literal arguments in branches that were not taken
  * (e.g. inside {% if is_incremental() %}) are recorded too. Syntax and type errors still fail.
  */
-int rs_template_collect(const rs_template *t, const rs_tpl_env *env, rs_tpl_result *res,
-                        rs_err *err);
+int rs_tpl_collect(const rs_tpl *t, const rs_tpl_env *env, rs_tpl_result *res, rs_err *err);
 
 /*
  * Macros shared by the templates of a project: each has a package (NULL or "" for the project's
@@ -284,12 +281,12 @@ typedef struct rs_tpl_macro_def {
     int line; /* of the {% macro %} tag */
 } rs_tpl_macro_def;
 
-int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
-                           size_t *n_out, rs_err *err);
+int rs_tpl_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
+                      size_t *n_out, rs_err *err);
 void rs_tpl_macro_defs_free(rs_tpl_macro_def *defs, size_t n);
 
 /* Parse and render in one go; *out is the malloc'd text. */
-int rs_template_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
-                        rs_err *err);
+int rs_tpl_compile(const char *model, const char *text, const rs_tpl_env *env, char **out,
+                   rs_err *err);
 
 #endif

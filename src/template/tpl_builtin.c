@@ -1,7 +1,7 @@
 /*
  * tpl_builtin.c - what a call, a filter or a test does.
  *
- * Functions: config() and range() belong to the compiler; in parse mode (rs_template_collect)
+ * Functions: config() and range() belong to the compiler; in parse mode (rs_tpl_collect)
  * also ref(), source() and is_incremental(); every other name goes to the host's call callback.
  * Filters: lower upper trim length/count join default/d replace string int float abs first last.
  * Tests (x is ...): defined undefined none string number integer float boolean mapping sequence

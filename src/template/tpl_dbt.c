@@ -167,7 +167,7 @@ static const char dbt_macros[] =
 int tpl_add_dbt_macros(rs_tpl_macros *lib, rs_err *err) {
     rs_tpl_macro_def *defs = NULL;
     size_t n = 0, i;
-    int rc = rs_template_macro_defs("dbt", dbt_macros, sizeof(dbt_macros) - 1, &defs, &n, err);
+    int rc = rs_tpl_macro_defs("dbt", dbt_macros, sizeof(dbt_macros) - 1, &defs, &n, err);
 
     for (i = 0; rc == RS_OK && i < n; i++)
         rc = rs_tpl_macros_add(lib, "dbt", defs[i].name, defs[i].args, defs[i].body, err);

@@ -161,7 +161,7 @@ static int assigned_in(const tpl_node *n, const char *name) {
     return 0;
 }
 
-static int assigned_in_template(const rs_template *t, const char *name) {
+static int assigned_in_template(const rs_tpl *t, const char *name) {
     size_t i;
 
     for (i = 0; t != NULL && i < t->n_body; i++) {
@@ -1330,7 +1330,7 @@ static int exec_body(tpl_run *run, tpl_node *const *body, size_t n) {
     return rc;
 }
 
-int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+int tpl_eval_template(const rs_tpl *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
                       rs_err *err) {
     tpl_frame globals = {NULL, 0, 0, NULL};
     tpl_run run;

@@ -130,7 +130,7 @@ struct tpl_node {
     tpl_node **body;
     size_t n_body;
     /* N_MACRO: byte offsets in the source of the argument list and of the body's raw text
-     * (whitespace control of the enclosing tags applied), for rs_template_macro_defs */
+     * (whitespace control of the enclosing tags applied), for rs_tpl_macro_defs */
     size_t args_begin, args_end, body_begin, body_end;
 };
 
@@ -139,13 +139,13 @@ struct tpl_node {
 #define TPL_MACRO_VARARGS 2 /* the body reads varargs: extra positional arguments go there */
 #define TPL_MACRO_KWARGS  4 /* the body reads kwargs: unknown keyword arguments go there */
 
-struct rs_template {
+struct rs_tpl {
     char *model;
     char *label; /* how messages name it: "model 'm'" or "macro 'pkg.name'" */
     tpl_node **body;
     size_t n_body;
     /* N_MACRO: byte offsets in the source of the argument list and of the body's raw text
-     * (whitespace control of the enclosing tags applied), for rs_template_macro_defs */
+     * (whitespace control of the enclosing tags applied), for rs_tpl_macro_defs */
     size_t args_begin, args_end, body_begin, body_end;
 };
 
@@ -155,12 +155,12 @@ struct rs_template {
 #define TPL_MACRO_KWARGS  4 /* the body reads kwargs: unknown keyword arguments go there */
 
 /* template.c: a new template (label "<kind> 'name'"), empty or parsed from text. */
-int tpl_template_new(const char *kind, const char *name, rs_template **out, rs_err *err);
+int tpl_template_new(const char *kind, const char *name, rs_tpl **out, rs_err *err);
 int tpl_template_parse(const char *kind, const char *name, const char *text, size_t len,
-                       rs_template **out, rs_err *err);
+                       rs_tpl **out, rs_err *err);
 
 /* Build the AST from tokens of src; fills t->body. */
-int tpl_parse(rs_template *t, const char *src, const tpl_tokens *toks, rs_err *err);
+int tpl_parse(rs_tpl *t, const char *src, const tpl_tokens *toks, rs_err *err);
 void tpl_node_free(tpl_node *n);
 /* TPL_MACRO_VARARGS / _KWARGS for a macro node whose body reads varargs / kwargs. */
 int tpl_macro_flags(const tpl_node *macro);
@@ -190,16 +190,16 @@ typedef struct tpl_lib_macro tpl_lib_macro; /* one macro of an rs_tpl_macros (tp
 
 /* What a macro value runs: a {% macro %} (or library macro) or the body of a {% call %}. */
 typedef struct tpl_callable {
-    const tpl_node *def;    /* N_MACRO or N_CALLBLOCK: parameters in kids, body */
-    const rs_template *tpl; /* the template def lives in: messages name it */
-    tpl_frame *closure;     /* the frame its body's frame hangs under; NULL: names go to the host */
-    tpl_frame *def_root;    /* what macros defined inside its body close over */
-    const char *package;    /* library package it belongs to (bare names look there first) */
-    int live;               /* caller(): 0 once its {% call %} block has ended */
+    const tpl_node *def; /* N_MACRO or N_CALLBLOCK: parameters in kids, body */
+    const rs_tpl *tpl;   /* the template def lives in: messages name it */
+    tpl_frame *closure;  /* the frame its body's frame hangs under; NULL: names go to the host */
+    tpl_frame *def_root; /* what macros defined inside its body close over */
+    const char *package; /* library package it belongs to (bare names look there first) */
+    int live;            /* caller(): 0 once its {% call %} block has ended */
 } tpl_callable;
 
 typedef struct tpl_run {
-    const rs_template *t;  /* the template running now: a macro's while in its body */
+    const rs_tpl *t;       /* the template running now: a macro's while in its body */
     const rs_tpl_env *env; /* may be NULL */
     int mode;
     rs_buf out;
@@ -220,7 +220,7 @@ typedef struct tpl_run {
 #define TPL_ERETURN      1001
 #define RS_TPL_MAX_CALLS 48 /* macro calls nested in one another (C stack safety) */
 
-int tpl_eval_template(const rs_template *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
+int tpl_eval_template(const rs_tpl *t, const rs_tpl_env *env, int mode, rs_tpl_result *res,
                       rs_err *err);
 int tpl_eval_expr(tpl_run *run, const tpl_node *n, rs_tpl_value *out);
 /* A call's evaluated arguments; the arrays own the values. */

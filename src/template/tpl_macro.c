@@ -30,7 +30,7 @@
 struct tpl_lib_macro {
     char *package; /* NULL: the project's own */
     char *name;
-    rs_template *tpl; /* tpl->body[0] is the N_MACRO, parameters and body */
+    rs_tpl *tpl; /* tpl->body[0] is the N_MACRO, parameters and body */
 };
 
 struct rs_tpl_macros {
@@ -124,7 +124,7 @@ void rs_tpl_macros_free(rs_tpl_macros *lib) {
     for (i = 0; i < lib->n; i++) {
         free(lib->v[i].package);
         free(lib->v[i].name);
-        rs_template_free(lib->v[i].tpl);
+        rs_tpl_free(lib->v[i].tpl);
     }
     free(lib->v);
     free(lib);
@@ -137,8 +137,8 @@ size_t rs_tpl_macros_count(const rs_tpl_macros *lib) {
 /* The signature "{% macro name(args) %}{% endmacro %}" parsed, then the body parsed on its own
  * (so that positions in it are the body text's own) and moved under the macro node. */
 static int parse_library_macro(const char *full, const char *name, const char *args,
-                               const char *body, rs_template **out, rs_err *err) {
-    rs_template *sig = NULL, *bt = NULL;
+                               const char *body, rs_tpl **out, rs_err *err) {
+    rs_tpl *sig = NULL, *bt = NULL;
     rs_buf text = RS_BUF_INIT;
     tpl_node *m;
     int rc;
@@ -155,7 +155,7 @@ static int parse_library_macro(const char *full, const char *name, const char *a
     if (rc == RS_OK)
         rc = tpl_template_parse("macro", full, body ? body : "", body ? strlen(body) : 0, &bt, err);
     if (rc != RS_OK) {
-        rs_template_free(sig);
+        rs_tpl_free(sig);
         return rc;
     }
     m = sig->body[0];
@@ -163,7 +163,7 @@ static int parse_library_macro(const char *full, const char *name, const char *a
     m->n_body = bt->n_body;
     bt->body = NULL;
     bt->n_body = 0;
-    rs_template_free(bt);
+    rs_tpl_free(bt);
     m->ival |= tpl_macro_flags(m);
     *out = sig;
     return RS_OK;
@@ -195,7 +195,7 @@ int rs_tpl_macros_add(rs_tpl_macros *lib, const char *package, const char *name,
         tpl_lib_macro *slot = &lib->v[old - lib->v];
         free(slot->package);
         free(slot->name);
-        rs_template_free(slot->tpl);
+        rs_tpl_free(slot->tpl);
         *slot = e;
         return RS_OK;
     } else if (lib->n == lib->cap) {
@@ -210,7 +210,7 @@ int rs_tpl_macros_add(rs_tpl_macros *lib, const char *package, const char *name,
     if (rc != RS_OK) {
         free(e.name);
         free(e.package);
-        rs_template_free(e.tpl);
+        rs_tpl_free(e.tpl);
         return rc;
     }
     lib->v[lib->n++] = e;
@@ -230,9 +230,9 @@ void rs_tpl_macro_defs_free(rs_tpl_macro_def *defs, size_t n) {
     free(defs);
 }
 
-int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
-                           size_t *n_out, rs_err *err) {
-    rs_template *t = NULL;
+int rs_tpl_macro_defs(const char *file, const char *text, size_t len, rs_tpl_macro_def **out,
+                      size_t *n_out, rs_err *err) {
+    rs_tpl *t = NULL;
     rs_tpl_macro_def *defs;
     size_t i, n = 0;
     int rc = tpl_template_parse("file", file ? file : "", text, len, &t, err);
@@ -255,7 +255,7 @@ int rs_template_macro_defs(const char *file, const char *text, size_t len, rs_tp
             rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         n++;
     }
-    rs_template_free(t);
+    rs_tpl_free(t);
     if (rc != RS_OK) {
         rs_tpl_macro_defs_free(defs, n);
         return rc;
@@ -324,7 +324,7 @@ int tpl_find_macro(tpl_run *run, const char *name, rs_tpl_value *out) {
  * the calling template site); defaults are evaluated in the new frame
  * (so a default may use an earlier parameter). Extra arguments go to varargs / kwargs when the
  * body reads them. */
-static int bind_params(tpl_run *run, const rs_template *site, const tpl_node *at, const char *name,
+static int bind_params(tpl_run *run, const rs_tpl *site, const tpl_node *at, const char *name,
                        const tpl_node *def, const rs_tpl_args *args, tpl_frame *f) {
     int flags = def->kind == N_MACRO ? (int)def->ival : 0;
     rs_tpl_value extra_pos = rs_tpl_none(), extra_kw = rs_tpl_none(), v;
@@ -392,8 +392,7 @@ static int bind_params(tpl_run *run, const rs_template *site, const tpl_node *at
 
 /* Name the call site when an error comes out of a macro: the message keeps the innermost
  * position (where it went wrong), this adds where the macro was called from. */
-static void note_call_site(tpl_run *run, const rs_template *caller_tpl, const tpl_node *at,
-                           int rc) {
+static void note_call_site(tpl_run *run, const rs_tpl *caller_tpl, const tpl_node *at, int rc) {
     char site[300];
     size_t len, slen;
 
@@ -412,7 +411,7 @@ int tpl_call_macro(tpl_run *run, const tpl_node *at, const rs_tpl_value *macro,
                    const rs_tpl_args *args, const rs_tpl_value *caller, rs_tpl_value *out) {
     const tpl_callable *c = tpl_macro_of(macro);
     const char *name = tpl_macro_name(macro);
-    const rs_template *saved_t = run->t;
+    const rs_tpl *saved_t = run->t;
     tpl_frame *saved_frame = run->frame, *saved_root = run->def_root;
     const char *saved_package = run->package;
     tpl_frame frame = {NULL, 0, 0, NULL};
@@ -588,6 +587,31 @@ static int adapter_quote(tpl_run *run, const tpl_node *n, const rs_tpl_args *arg
     return rc == RS_OK ? RS_OK : rs_err_set(run->err, RS_ENOMEM, "out of memory");
 }
 
+/* space.name(...) where space is no package and no name the host knows (the host's lookup
+ * says RS_ENOTFOUND): a package the project calls but that is not installed - say so, and where
+ * it goes, rather than "unknown name". Anything else is left to the caller (RS_OK, *done 0). */
+static int not_installed(tpl_run *run, const tpl_node *n, const char *space, int *done) {
+    rs_tpl_value probe = rs_tpl_none();
+    rs_err herr;
+    int rc = RS_ENOTFOUND;
+
+    if (strcmp(space, "execute") == 0 || run->mode == TPL_MODE_COLLECT)
+        return RS_OK;
+    if (run->env != NULL && run->env->lookup != NULL) {
+        rs_err_clear(&herr);
+        rc = run->env->lookup(run->env->ctx, space, &probe, &herr);
+        rs_tpl_value_free(&probe);
+        if (rc != RS_ENOTFOUND || herr.msg[0] != '\0')
+            return RS_OK;
+    }
+    *done = 1;
+    return tpl_run_error(run, n->a, RS_EINVAL,
+                         "package '%s' is not installed: '%s.%s' names a macro of it, and "
+                         "rockset_macros has none (put the package under dbt_packages/%s, as dbt "
+                         "deps does, and import the project again)",
+                         space, space, n->str, space);
+}
+
 int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
                        const rs_tpl_value *caller, rs_tpl_value *out, int *done) {
     const rs_tpl_macros *lib = run->env ? run->env->macros : NULL;
@@ -612,7 +636,7 @@ int tpl_call_namespace(tpl_run *run, const tpl_node *n, const rs_tpl_args *args,
         return exceptions_call(run, n, args, out);
     }
     if (!lib_has_package(lib, space))
-        return RS_OK;
+        return not_installed(run, n, space, done);
     *done = 1;
     e = lib_find(lib, space, n->str);
     if (e == NULL)

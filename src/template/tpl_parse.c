@@ -1119,7 +1119,7 @@ static int parse_body(parser *p, tpl_node ***body, size_t *n_body, const char *c
     }
 }
 
-int tpl_parse(rs_template *t, const char *src, const tpl_tokens *toks, rs_err *err) {
+int tpl_parse(rs_tpl *t, const char *src, const tpl_tokens *toks, rs_err *err) {
     parser p = {t->label, src, toks->v, toks->n, 0, 0, err};
     int which = -1;
     return parse_body(&p, &t->body, &t->n_body, NULL, NULL, NULL, &which);

@@ -7,7 +7,7 @@
  * rs_tpl_value_from_json and written back. Limits are lowered (steps, output) so that a
  * {% for %} bomb ends with the compiler's own error quickly instead of timing the fuzzer out.
  *
- * The input is also read as a macro file (rs_template_macro_defs); its macros, added to a
+ * The input is also read as a macro file (rs_tpl_macro_defs); its macros, added to a
  * library, are what the render may call by name, as p.name(...) and through adapter.dispatch.
  *
  * Invariants checked: a failure always carries a message; an error position is never past the
@@ -117,7 +117,7 @@ static rs_tpl_macros *input_macros(const char *text, size_t size, int *own) {
     rs_err err = {0};
 
     *own = 0;
-    if (rs_template_macro_defs("f", text, size, &defs, &n, &err) != RS_OK) {
+    if (rs_tpl_macro_defs("f", text, size, &defs, &n, &err) != RS_OK) {
         FUZZ_ASSERT(err.msg[0] != '\0');
         return shared_macros();
     }
@@ -136,31 +136,31 @@ static rs_tpl_macros *input_macros(const char *text, size_t size, int *own) {
 
 static void fuzz_render(const char *text, size_t size) {
     rs_tpl_env env = {NULL, host_lookup, host_call, 64 * 1024, 20000, NULL};
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result collected = {0}, first = {0}, second = {0};
     rs_err err = {0};
     int rc, rc2, own_macros = 0;
 
-    rc = rs_template_parse("m", text, size, &t, &err);
+    rc = rs_tpl_parse("m", text, size, &t, &err);
     check_failure(rc, &err, size);
     if (rc != RS_OK)
         return;
     env.macros = input_macros(text, size, &own_macros);
     rs_err_clear(&err);
-    rc = rs_template_collect(t, &env, &collected, &err);
+    rc = rs_tpl_collect(t, &env, &collected, &err);
     check_failure(rc, &err, size);
     rs_err_clear(&err);
-    rc = rs_template_render(t, &env, &first, &err);
+    rc = rs_tpl_render(t, &env, &first, &err);
     check_failure(rc, &err, size);
     rs_err_clear(&err);
-    rc2 = rs_template_render(t, &env, &second, &err);
+    rc2 = rs_tpl_render(t, &env, &second, &err);
     FUZZ_ASSERT(rc == rc2);
     if (rc == RS_OK)
         FUZZ_ASSERT(strcmp(first.text, second.text) == 0);
     rs_tpl_result_free(&collected);
     rs_tpl_result_free(&first);
     rs_tpl_result_free(&second);
-    rs_template_free(t);
+    rs_tpl_free(t);
     if (own_macros)
         rs_tpl_macros_free((rs_tpl_macros *)env.macros);
 }

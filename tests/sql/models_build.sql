@@ -133,7 +133,7 @@ WITH r(s) AS (SELECT rockset_materialize('adhoc'))
 SELECT json_extract(s, '$.kind'), json_extract(s, '$.action') FROM r;
 SELECT name FROM rockset_collections('mb') WHERE name LIKE 'adhoc%';
 SELECT name FROM rockset_views('mb') WHERE name = 'adhoc';
-SELECT rockset_materialize('adhoc', 'snapshot');
+SELECT rockset_materialize('adhoc', 'archive');
 
 .print -- case: materialize_failure_raises_and_is_recorded
 INSERT INTO rockset_models (name, sql, materialized) VALUES ('broken', 'SELECT nope( FROM x', 'view');

@@ -297,7 +297,7 @@ static void test_errors(void) {
                                   ROW("b", "SELECT * FROM {{ ref('aa') }}", "view")};
     rs_model_row cycle[] = {ROW("a", "SELECT * FROM {{ ref('b') }}", "view"),
                             ROW("b", "SELECT * FROM {{ ref('a') }}", "view")};
-    rs_model_row bad_kind[] = {ROW("a", "{{ config(materialized='snapshot') }}SELECT 1", "view")};
+    rs_model_row bad_kind[] = {ROW("a", "{{ config(materialized='archive') }}SELECT 1", "view")};
     rs_model_row bad_type[] = {ROW("a", "{{ config(alias=3) }}SELECT 1", "view")};
     rs_model_row config_array[] = {
         {"a", "SELECT 1", "view", NULL, NULL, NULL, NULL, "[1]", 1, NULL}};
@@ -321,8 +321,8 @@ static void test_errors(void) {
                       "model 'b' refers to unknown model 'aa' (ref('aa')); did you mean 'a'?");
     check_load_error("errors/cycle", cycle, 2, "dependency cycle: a -> b -> a");
     check_model_error("errors/bad_kind", bad_kind, 1, "a",
-                      "model 'a': unknown materialization 'snapshot' (use view, table, "
-                      "incremental, ephemeral or query_lambda)");
+                      "model 'a': unknown materialization 'archive' (use view, table, "
+                      "incremental, ephemeral, query_lambda or snapshot)");
     check_model_error("errors/bad_config_type", bad_type, 1, "a",
                       "model 'a': config 'alias' must be a string");
     check_model_error("errors/config_column_not_object", config_array, 1, "a",
@@ -508,9 +508,9 @@ static void test_render_text(void) {
         ROW("a", "SELECT 1 AS id", "table"),
         ROW("e", "SELECT id FROM {{ ref('a') }}", "ephemeral"),
     };
-    rs_render_names names = {"(SELECT * FROM analytics.a WHERE id > 0) AS dbt_subquery",
-                             "analytics", "a",
-                             "{\"column_name\": \"id\", \"__rs_args\": {\"n\": 3}}", NULL};
+    rs_render_names names = {
+        "(SELECT * FROM analytics.a WHERE id > 0) AS dbt_subquery", "analytics", "a",
+        "{\"column_name\": \"id\", \"__rs_args\": {\"n\": 3}}",     NULL,        NULL};
     char *sql = NULL, **refs = NULL;
     size_t n_refs = 0, i;
     rs_project *p;

@@ -81,10 +81,14 @@ static void test_kinds(void) {
     }
     CHECK("kind/round_trip", ok);
     rs_err_clear(&err);
-    CHECK_INT("kind/unknown_rc", rs_mat_kind_parse("snapshot", &kind, &err), RS_EINVAL);
+    CHECK_INT("kind/snapshot", rs_mat_kind_parse("snapshot", &kind, &err), RS_OK);
+    CHECK_INT("kind/snapshot_kind", kind, RS_MAT_SNAPSHOT);
+    CHECK_INT("kind/seed_is_not_parsed", rs_mat_kind_parse("seed", &kind, &err), RS_EINVAL);
+    rs_err_clear(&err);
+    CHECK_INT("kind/unknown_rc", rs_mat_kind_parse("archive", &kind, &err), RS_EINVAL);
     CHECK_STR("kind/unknown_message", err.msg,
-              "unknown materialization 'snapshot' (use view, table, incremental, ephemeral or "
-              "query_lambda)");
+              "unknown materialization 'archive' (use view, table, incremental, ephemeral, "
+              "query_lambda or snapshot)");
     CHECK_STR("kind/out_of_range_name", rs_mat_kind_name((rs_mat_kind)42), "unknown");
 }
 

@@ -44,17 +44,17 @@ static int host_call(void *ctx, const char *name, const rs_tpl_args *args, rs_tp
 static rs_tpl_env g_env = {NULL, host_lookup, host_call, 0, 0, NULL};
 
 static char *render(const char *text) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err err;
     char *out;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("m", text, strlen(text), &t, &err);
+    rc = rs_tpl_parse("m", text, strlen(text), &t, &err);
     if (rc == RS_OK) {
-        rc = rs_template_render(t, &g_env, &res, &err);
-        rs_template_free(t);
+        rc = rs_tpl_render(t, &g_env, &res, &err);
+        rs_tpl_free(t);
     }
     if (rc != RS_OK) {
         out = malloc(strlen(err.msg) + 6);

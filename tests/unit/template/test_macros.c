@@ -1,6 +1,6 @@
 /* test_macros.c - macros (src/template): {% macro %} in templates, the macro library
  * (rs_tpl_macros), return(), {% call %} / caller(), pkg.name(), adapter.dispatch, macro files
- * (rs_template_macro_defs), refs collected through macros. Exact output and messages. */
+ * (rs_tpl_macro_defs), refs collected through macros. Exact output and messages. */
 #include "template/template.h"
 #include "testlib.h"
 
@@ -49,16 +49,16 @@ static char *result_text(int rc, rs_tpl_result *res, const rs_err *err) {
 }
 
 static char *render(const char *text) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err err;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("m", text, strlen(text), &t, &err);
+    rc = rs_tpl_parse("m", text, strlen(text), &t, &err);
     if (rc == RS_OK) {
-        rc = rs_template_render(t, &g_env, &res, &err);
-        rs_template_free(t);
+        rc = rs_tpl_render(t, &g_env, &res, &err);
+        rs_tpl_free(t);
     }
     return result_text(rc, &res, &err);
 }
@@ -226,20 +226,20 @@ static void test_library_errors(void) {
 /* A model that calls a macro that calls ref(): parse mode sees the ref. */
 static void test_collect_through_macros(void) {
     const char *text = "select * from {{ with_ref('orders') }}";
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err err;
-    int rc = rs_template_parse("m", text, strlen(text), &t, &err);
+    int rc = rs_tpl_parse("m", text, strlen(text), &t, &err);
 
     if (rc == RS_OK)
-        rc = rs_template_collect(t, &g_env, &res, &err);
+        rc = rs_tpl_collect(t, &g_env, &res, &err);
     CHECK("collect_ok", rc == RS_OK);
     if (rc == RS_OK) {
         CHECK_INT("collect_n_refs", (long long)res.n_refs, 1);
         CHECK_STR("collect_ref", res.n_refs ? res.refs[0] : "", "orders");
         rs_tpl_result_free(&res);
     }
-    rs_template_free(t);
+    rs_tpl_free(t);
 }
 
 static void test_macro_defs(void) {
@@ -250,7 +250,7 @@ static void test_macro_defs(void) {
     rs_tpl_macro_def *defs = NULL;
     size_t n = 0;
     rs_err err;
-    int rc = rs_template_macro_defs("macros/money.sql", file, strlen(file), &defs, &n, &err);
+    int rc = rs_tpl_macro_defs("macros/money.sql", file, strlen(file), &defs, &n, &err);
 
     CHECK("defs_ok", rc == RS_OK);
     CHECK_INT("defs_n", (long long)n, 3);
@@ -267,7 +267,7 @@ static void test_macro_defs(void) {
         CHECK_STR("def2_body", defs[2].body, " x ");
     }
     rs_tpl_macro_defs_free(defs, n);
-    rc = rs_template_macro_defs("macros/bad.sql", "{% macro x( %}", 14, &defs, &n, &err);
+    rc = rs_tpl_macro_defs("macros/bad.sql", "{% macro x( %}", 14, &defs, &n, &err);
     CHECK_STR("defs_error", err.msg,
               "file 'macros/bad.sql' line 1 column 13: expected a parameter name but found '%}'");
 }

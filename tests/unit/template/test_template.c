@@ -127,17 +127,17 @@ static rs_tpl_env g_env = {&g_host, host_lookup, host_call, 0, 0, NULL};
 
 /* Render with the test host: the text, or "ERR: <message>"; the caller frees. */
 static char *render_env(const char *model, const char *text, const rs_tpl_env *env) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err err;
     char *out;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse(model, text, strlen(text), &t, &err);
+    rc = rs_tpl_parse(model, text, strlen(text), &t, &err);
     if (rc == RS_OK) {
-        rc = rs_template_render(t, env, &res, &err);
-        rs_template_free(t);
+        rc = rs_tpl_render(t, env, &res, &err);
+        rs_tpl_free(t);
     }
     if (rc != RS_OK) {
         out = malloc(strlen(err.msg) + 6);
@@ -490,7 +490,12 @@ static void test_syntax_errors(void) {
       "ERR: model 'm' line 1 column 4: unterminated string literal");
     T("err_list_sep", "{{ [1 2] }}",
       "ERR: model 'm' line 1 column 7: expected ',' or ']' but found '2'");
-    T("err_call_unknown_base", "{{ a.b() }}", "ERR: model 'm' line 1 column 4: unknown name 'a'");
+    /* a.b(): a names no variable, so it is taken for a package that is not installed */
+    T("err_call_unknown_base", "{{ a.b() }}",
+      "ERR: model 'm' line 1 column 4: package 'a' is not installed: 'a.b' names a macro of it, "
+      "and rockset_macros has none (put the package under dbt_packages/a, as dbt deps does, and "
+      "import the project again)");
+    T("err_attr_unknown_base", "{{ a.b }}", "ERR: model 'm' line 1 column 4: unknown name 'a'");
     T("err_call_value", "{{ (1)() }}", "ERR: model 'm' line 1 column 7: int is not callable");
     T("err_kwarg_order", "{{ config(a=1, 2) }}",
       "ERR: model 'm' line 1 column 16: positional argument follows keyword argument");
@@ -575,16 +580,16 @@ static void test_collect(void) {
         "  and o.id in (select id from {{ ref('recent') }}){% endif %}\n"
         "{% for m in ['a', 'b'] %} union all select * from {{ ref(m) }}{% endfor %}"
         "{{ ref('orders') }}";
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     const rs_tpl_value *v;
     rs_err err;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("inc", model, strlen(model), &t, &err);
+    rc = rs_tpl_parse("inc", model, strlen(model), &t, &err);
     CHECK_INT("collect_parse_ok", rc, RS_OK);
-    rc = rs_template_collect(t, NULL, &res, &err);
+    rc = rs_tpl_collect(t, NULL, &res, &err);
     CHECK_INT("collect_ok", rc, RS_OK);
     if (rc == RS_OK) {
         CHECK_STR("collect_text", res.text,
@@ -610,7 +615,7 @@ static void test_collect(void) {
     }
     /* The real render: refs recorded too, incremental branch taken. */
     g_host.incremental = 1;
-    rc = rs_template_render(t, &g_env, &res, &err);
+    rc = rs_tpl_render(t, &g_env, &res, &err);
     CHECK_INT("render_records_ok", rc, RS_OK);
     if (rc == RS_OK) {
         CHECK("render_records_refs", res.n_refs == 4 && strcmp(res.refs[1], "recent") == 0);
@@ -621,21 +626,21 @@ static void test_collect(void) {
         rs_tpl_result_free(&res);
     }
     g_host.incremental = 0;
-    rs_template_free(t);
+    rs_tpl_free(t);
 }
 
 static void collect_text(const char *name, const char *text, const rs_tpl_env *env,
                          const char *want) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_err err;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("c", text, strlen(text), &t, &err);
+    rc = rs_tpl_parse("c", text, strlen(text), &t, &err);
     if (rc == RS_OK)
-        rc = rs_template_collect(t, env, &res, &err);
-    rs_template_free(t);
+        rc = rs_tpl_collect(t, env, &res, &err);
+    rs_tpl_free(t);
     if (rc != RS_OK) {
         CHECK_STR(name, err.msg, want);
         return;
@@ -646,7 +651,7 @@ static void collect_text(const char *name, const char *text, const rs_tpl_env *e
 
 /* Refs and sources of a collect, as "r1,r2;s.t,..." */
 static void collect_deps(const char *name, const char *text, const char *want) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_tpl_result res;
     rs_buf b = RS_BUF_INIT;
     rs_err err;
@@ -654,10 +659,10 @@ static void collect_deps(const char *name, const char *text, const char *want) {
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("c", text, strlen(text), &t, &err);
+    rc = rs_tpl_parse("c", text, strlen(text), &t, &err);
     if (rc == RS_OK)
-        rc = rs_template_collect(t, NULL, &res, &err);
-    rs_template_free(t);
+        rc = rs_tpl_collect(t, NULL, &res, &err);
+    rs_tpl_free(t);
     if (rc != RS_OK) {
         CHECK_STR(name, err.msg, want);
         return;
@@ -788,25 +793,25 @@ static void test_json(void) {
 }
 
 static void test_parse_api(void) {
-    rs_template *t = NULL;
+    rs_tpl *t = NULL;
     rs_err err;
     char *out = NULL;
     int rc;
 
     rs_err_clear(&err);
-    rc = rs_template_parse("len", "{{ 1 }}{{ 2 }}", 7, &t, &err);
+    rc = rs_tpl_parse("len", "{{ 1 }}{{ 2 }}", 7, &t, &err);
     CHECK_INT("parse_len_limits_text", rc, RS_OK);
-    CHECK_STR("template_model_name", t ? rs_template_model(t) : NULL, "len");
-    rs_template_free(t);
-    rs_template_free(NULL);
-    rc = rs_template_parse("nul", "a\0b", 3, &t, &err);
+    CHECK_STR("template_model_name", t ? rs_tpl_model(t) : NULL, "len");
+    rs_tpl_free(t);
+    rs_tpl_free(NULL);
+    rc = rs_tpl_parse("nul", "a\0b", 3, &t, &err);
     CHECK_INT("parse_text_with_nul", rc, RS_OK);
-    rs_template_free(t);
-    rc = rs_template_parse("e", "{% if %}", 8, &t, &err);
+    rs_tpl_free(t);
+    rc = rs_tpl_parse("e", "{% if %}", 8, &t, &err);
     CHECK_INT("parse_error_code", rc, RS_EINVAL);
     CHECK_INT("parse_error_line", err.line, 1);
     CHECK_INT("parse_error_column", err.column, 7);
-    rc = rs_template_compile("c", "{{ 'a' ~ 'b' }}", NULL, &out, &err);
+    rc = rs_tpl_compile("c", "{{ 'a' ~ 'b' }}", NULL, &out, &err);
     CHECK_STR("compile_one_call", rc == RS_OK ? out : err.msg, "ab");
     free(out);
 }
