@@ -187,8 +187,8 @@ int rs_submit_query(rs_conn *conn, const char *fn, const char *sql, const char *
 }
 
 int rs_submit_lambda(rs_conn *conn, const char *fn, const char *ws, const char *name,
-                     const char *version, const char *tag, const char *params,
-                     long long page_rows, rs_query_result **out, rs_err *err) {
+                     const char *version, const char *tag, const char *params, long long page_rows,
+                     rs_query_result **out, rs_err *err) {
     rs_buf params_json = RS_BUF_INIT;
     rs_query_request req;
     rs_query_result *res = NULL;

@@ -42,8 +42,8 @@ int rs_submit_query(rs_conn *conn, const char *fn, const char *sql, const char *
  * above; may be NULL: the lambda's defaults). Sent once (a lambda's SQL is not known here);
  * pages and async as rs_submit_query. */
 int rs_submit_lambda(rs_conn *conn, const char *fn, const char *ws, const char *name,
-                     const char *version, const char *tag, const char *params,
-                     long long page_rows, rs_query_result **out, rs_err *err);
+                     const char *version, const char *tag, const char *params, long long page_rows,
+                     rs_query_result **out, rs_err *err);
 
 /* 1 when sql starts (after blanks, comments and '(') with SELECT, WITH, DESCRIBE or EXPLAIN: such
  * a statement only reads, so its submission may be retried. */

@@ -266,7 +266,8 @@ static int load_schema(sqlite3 *db, const char *db_name, const char *table, char
     return rc;
 }
 
-int coll_info_get(rs_api *api, const char *ws, const char *coll, rs_collection *info, rs_err *err) {
+int collection_info_get(rs_api *api, const char *ws, const char *coll, rs_collection *info,
+                        rs_err *err) {
     rs_alias alias;
     rs_err alias_err;
     char *target = NULL, *target_ws = NULL, *target_coll = NULL;
@@ -307,10 +308,10 @@ static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, &err);
     if (rc == RS_OK)
-        rc = coll_info_get(api, vt->ws, vt->coll, &info, &err);
+        rc = collection_info_get(api, vt->ws, vt->coll, &info, &err);
     if (rc == RS_OK) {
         vt->doc_count = info.doc_count;
-        vt->doc_count_at = coll_now();
+        vt->doc_count_at = collection_now();
         if (args->columns != NULL)
             rs_buf_puts(columns, args->columns);
         else
@@ -328,25 +329,25 @@ static int create_schema(sqlite3 *db, rs_conn *conn, const char *const *argv,
 
 /* ---------------------------------------------------------------- create / connect */
 
-double coll_now(void) {
+double collection_now(void) {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-long long coll_page_size(const collection_vtab *vt) {
+long long collection_page_size(const collection_vtab *vt) {
     return vt->page_size > 0 ? vt->page_size : vt->conn->cfg.page_size;
 }
 
-int coll_batch_size(const collection_vtab *vt) {
+int collection_batch_size(const collection_vtab *vt) {
     return vt->batch_size > 0 ? vt->batch_size : vt->conn->cfg.batch_size;
 }
 
 static void vtab_free(collection_vtab *vt) {
     if (vt == NULL)
         return;
-    coll_writes_free(vt->writes);
+    collection_writes_free(vt->writes);
     rs_schema_free(&vt->schema);
     free(vt->db_name);
     free(vt->table);
@@ -399,7 +400,7 @@ static int collection_init(sqlite3 *db, void *pAux, int argc, const char *const 
         goto done;
     }
     vt = calloc(1, sizeof(*vt));
-    if (vt == NULL || coll_writes_new(&vt->writes) != RS_OK) {
+    if (vt == NULL || collection_writes_new(&vt->writes) != RS_OK) {
         rc = SQLITE_NOMEM;
         goto done;
     }

@@ -52,16 +52,16 @@ SQLITE_EXTENSION_INIT3
 #endif
 
 typedef struct collection_cursor {
-    sqlite3_vtab_cursor base; /* Base class. Must be first */
-    rs_rowdecode *decoder;    /* field -> column map, built once per cursor */
-    coll_page page;           /* the page being read */
-    size_t row;               /* index in page */
-    int indexed;              /* the current row was indexed by the decoder */
-    int at_end;               /* no more pages after this one */
-    coll_stream *stream;      /* later pages; NULL when the result had one page */
-    sqlite3_int64 rowid;      /* position over all pages */
-    rs_progress progress;     /* progress lines of a long scan (progress.h) */
-    long long n_read;         /* rows received by this scan */
+    sqlite3_vtab_cursor base;  /* Base class. Must be first */
+    rs_rowdecode *decoder;     /* field -> column map, built once per cursor */
+    collection_page page;      /* the page being read */
+    size_t row;                /* index in page */
+    int indexed;               /* the current row was indexed by the decoder */
+    int at_end;                /* no more pages after this one */
+    collection_stream *stream; /* later pages; NULL when the result had one page */
+    sqlite3_int64 rowid;       /* position over all pages */
+    rs_progress progress;      /* progress lines of a long scan (progress.h) */
+    long long n_read;          /* rows received by this scan */
     /* A split ORDER BY (planner.h) whose REST part had rows: they are merged with the rows
      * above (the MAIN part) in SQLite's order. NULL otherwise. */
     rs_rowsort *rest;
@@ -243,14 +243,14 @@ static long long doc_count(collection_vtab *vt) {
     rs_api *api;
     rs_err err;
 
-    if (vt->doc_count != -2 && coll_now() - vt->doc_count_at < DOC_COUNT_TTL_S)
+    if (vt->doc_count != -2 && collection_now() - vt->doc_count_at < DOC_COUNT_TTL_S)
         return vt->doc_count;
     vt->doc_count = -1;
-    vt->doc_count_at = coll_now();
+    vt->doc_count_at = collection_now();
     memset(&info, 0, sizeof(info));
     rs_err_clear(&err);
     if (rs_conn_api(vt->conn, &api, &err) == RS_OK &&
-        coll_info_get(api, vt->ws, vt->coll, &info, &err) == RS_OK)
+        collection_info_get(api, vt->ws, vt->coll, &info, &err) == RS_OK)
         vt->doc_count = info.doc_count;
     rs_collection_free(&info);
     return vt->doc_count;
@@ -279,8 +279,8 @@ int collectionBestIndex(sqlite3_vtab *pVtab, sqlite3_index_info *info) {
         plan_order(vt, info, &plan, all_exact && find_op(info, SQLITE_INDEX_CONSTRAINT_LIMIT) >= 0);
         plan_limit(info, &plan, all_exact);
     }
-    rs_planner_estimate(&vt->schema, &plan, doc_count(vt), coll_page_size(vt), &info->estimatedCost,
-                        &rows, &unique);
+    rs_planner_estimate(&vt->schema, &plan, doc_count(vt), collection_page_size(vt),
+                        &info->estimatedCost, &rows, &unique);
     info->estimatedRows = rows;
     if (unique)
         info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
@@ -388,9 +388,9 @@ static long long int_arg(sqlite3_value **argv, int argc, int at, long long none)
 static void cursor_reset(collection_cursor *cur) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
 
-    coll_stream_close(cur->stream, &vt->conn->past);
+    collection_stream_close(cur->stream, &vt->conn->past);
     cur->stream = NULL;
-    coll_page_free(&cur->page);
+    collection_page_free(&cur->page);
     cur->row = 0;
     cur->indexed = 0;
     cur->at_end = 1;
@@ -403,7 +403,7 @@ static void cursor_reset(collection_cursor *cur) {
 
 /* Send the query; the first page goes to *page, the others to *stream (NULL: there are none). */
 static int run_query(collection_vtab *vt, const rs_query_text *q, long long first_page,
-                     coll_page *page, coll_stream **stream, rs_err *err) {
+                     collection_page *page, collection_stream **stream, rs_err *err) {
     rs_query_param params[2 * RS_PLAN_MAX_TERMS + 2];
     rs_query_param *many = NULL, *list;
     rs_query_request req;
@@ -435,9 +435,9 @@ static int run_query(collection_vtab *vt, const rs_query_text *q, long long firs
     if (rc == RS_OK)
         rc = rs_conn_note_query_id(vt->conn, rs_query_result_id(res), err);
     if (rc == RS_OK)
-        rc = coll_page_from_result(res, page, err);
+        rc = collection_page_from_result(res, page, err);
     if (rc == RS_OK && rs_query_result_has_more(res)) {
-        rc = coll_stream_start(api, res, coll_page_size(vt), stream, err);
+        rc = collection_stream_start(api, res, collection_page_size(vt), stream, err);
         res = NULL; /* the stream owns it now */
     }
 done:
@@ -452,9 +452,9 @@ static int settle(collection_cursor *cur, rs_err *err) {
     int rc;
 
     while (cur->row >= cur->page.n && !cur->at_end) {
-        coll_page_free(&cur->page);
+        collection_page_free(&cur->page);
         cur->row = 0;
-        rc = coll_stream_next(cur->stream, rs_conn_should_stop, vt->conn, &cur->page, err);
+        rc = collection_stream_next(cur->stream, rs_conn_should_stop, vt->conn, &cur->page, err);
         if (rc != RS_OK)
             return rc;
         if (cur->page.n == 0)
@@ -465,7 +465,7 @@ static int settle(collection_cursor *cur, rs_err *err) {
     }
     if (cur->at_end && cur->stream != NULL) {
         rs_progress_end(&cur->progress, cur->n_read, "read");
-        coll_stream_close(cur->stream, &vt->conn->past);
+        collection_stream_close(cur->stream, &vt->conn->past);
         cur->stream = NULL;
     }
     cur->indexed = 0;
@@ -474,7 +474,7 @@ static int settle(collection_cursor *cur, rs_err *err) {
 
 /* Rows asked for in the first response: a page, or fewer when a LIMIT says so. */
 static long long first_page_for(const collection_vtab *vt, const rs_plan *plan, long long limit) {
-    long long first_page = coll_page_size(vt);
+    long long first_page = collection_page_size(vt);
 
     if (plan->page_hint > 0 && plan->page_hint < first_page)
         first_page = plan->page_hint;
@@ -558,9 +558,9 @@ static int read_rest(collection_cursor *cur, const rs_plan *plan, const filter_v
     }
     if (rc == RS_OK)
         rs_rowsort_finish(cur->rest);
-    coll_stream_close(cur->stream, &vt->conn->past);
+    collection_stream_close(cur->stream, &vt->conn->past);
     cur->stream = NULL;
-    coll_page_free(&cur->page);
+    collection_page_free(&cur->page);
     cur->row = 0;
     cur->at_end = 1;
     return rc;
@@ -576,12 +576,12 @@ static long long reach(long long limit, long long offset) {
 }
 
 /* A split ORDER BY without OFFSET: MAIN is the same query whatever REST holds, so it is sent on
- * a stream of its own (coll_stream_query) while REST is read here; then MAIN's first page is
+ * a stream of its own (collection_stream_query) while REST is read here; then MAIN's first page is
  * taken. Its SQL and id are noted last, as the query that answers. */
 static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
                                     const filter_values *fv, long long limit, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    coll_stream *main_part = NULL;
+    collection_stream *main_part = NULL;
     rs_query_text q;
     rs_api *api;
     int rc;
@@ -593,18 +593,18 @@ static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
         goto done;
     rc = rs_conn_api(vt->conn, &api, err);
     if (rc == RS_OK)
-        rc = coll_stream_query(api, &q, first_page_for(vt, plan, limit), coll_page_size(vt),
-                               &main_part, err);
+        rc = collection_stream_query(api, &q, first_page_for(vt, plan, limit),
+                                     collection_page_size(vt), &main_part, err);
     if (rc == RS_OK)
         rc = read_rest(cur, plan, fv, limit, err);
     if (rc == RS_OK)
         rc = rs_conn_note_sql(vt->conn, rs_buf_cstr(&q.sql), err);
     if (rc == RS_OK)
-        rc = coll_stream_next(main_part, rs_conn_should_stop, vt->conn, &cur->page, err);
+        rc = collection_stream_next(main_part, rs_conn_should_stop, vt->conn, &cur->page, err);
     if (rc == RS_OK)
-        rc = rs_conn_note_query_id(vt->conn, coll_stream_query_id(main_part), err);
+        rc = rs_conn_note_query_id(vt->conn, collection_stream_query_id(main_part), err);
     if (rc != RS_OK) {
-        coll_stream_close(main_part, &vt->conn->past);
+        collection_stream_close(main_part, &vt->conn->past);
         goto done;
     }
     cur->stream = main_part;
@@ -724,7 +724,7 @@ int collectionFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *idxSt
     rs_err_clear(&err);
     rc = rs_plan_decode(idxStr, &plan, &err);
     if (rc == RS_OK)
-        rc = coll_read_barrier(vt, &err);
+        rc = collection_read_barrier(vt, &err);
     if (rc == RS_OK)
         rc = start_scan(cur, &plan, argv, argc, &skip, &err);
     if (rc == RS_OK)

@@ -16,7 +16,7 @@
  * `stop` is also read without the lock (atomically) by the clone's should_stop callback, so a
  * request in flight ends within ~50 ms when the cursor is closed.
  *
- * A stream made by coll_stream_query sends the query itself first (the fetcher's first "page"
+ * A stream made by collection_stream_query sends the query itself first (the fetcher's first "page"
  * is the query's first response), so that the reader can meanwhile wait for another query: the
  * two parts of a split ORDER BY run side by side.
  */
@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The query a coll_stream_query stream sends first: copies, freed once sent. */
+/* The query a collection_stream_query stream sends first: copies, freed once sent. */
 typedef struct first_query {
     char *sql;
     char **names, **types, **values;
@@ -36,24 +36,24 @@ typedef struct first_query {
     long long first_page;
 } first_query;
 
-struct coll_stream {
+struct collection_stream {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     rs_api *api;          /* the clone; used by the fetcher only */
     rs_query_result *res; /* owned by the fetcher while it runs */
     long long page_size;
-    coll_page ready; /* the next page, when has_ready */
+    collection_page ready; /* the next page, when has_ready */
     int has_ready;
     int done;   /* no page will follow `ready` */
     int failed; /* err holds why */
     rs_err err;
     atomic_int stop;    /* the reader asks the fetcher to quit */
-    first_query *first; /* not sent yet (coll_stream_query); the fetcher's */
+    first_query *first; /* not sent yet (collection_stream_query); the fetcher's */
     char *query_id;     /* its id once sent; read after the first page was taken */
 };
 
-void coll_page_free(coll_page *page) {
+void collection_page_free(collection_page *page) {
     if (page == NULL)
         return;
     free(page->data);
@@ -62,7 +62,7 @@ void coll_page_free(coll_page *page) {
     memset(page, 0, sizeof(*page));
 }
 
-int coll_page_from_result(const rs_query_result *res, coll_page *page, rs_err *err) {
+int collection_page_from_result(const rs_query_result *res, collection_page *page, rs_err *err) {
     size_t n = rs_query_result_row_count(res), i, total;
     rs_jsonscan_span first, last;
 
@@ -76,7 +76,7 @@ int coll_page_from_result(const rs_query_result *res, coll_page *page, rs_err *e
     page->off = malloc(n * sizeof(size_t));
     page->len = malloc(n * sizeof(size_t));
     if (page->data == NULL || page->off == NULL || page->len == NULL) {
-        coll_page_free(page);
+        collection_page_free(page);
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     }
     /* the rows are consecutive in the response: one copy keeps them all */
@@ -92,17 +92,17 @@ int coll_page_from_result(const rs_query_result *res, coll_page *page, rs_err *e
 }
 
 static int stream_should_stop(void *ctx) {
-    coll_stream *s = ctx;
+    collection_stream *s = ctx;
 
     return atomic_load(&s->stop);
 }
 
 /* Fetch the next page into *page (n == 0 and *last set at the end). */
-static int fetch_one(coll_stream *s, coll_page *page, int *last, rs_err *err) {
+static int fetch_one(collection_stream *s, collection_page *page, int *last, rs_err *err) {
     int rc = rs_api_query_next_page(s->api, s->res, s->page_size, err);
 
     if (rc == RS_OK)
-        rc = coll_page_from_result(s->res, page, err);
+        rc = collection_page_from_result(s->res, page, err);
     *last = rc != RS_OK || !rs_query_result_has_more(s->res);
     return rc;
 }
@@ -152,7 +152,7 @@ static first_query *first_query_copy(const rs_query_text *q, long long first_pag
 }
 
 /* Send the stream's query; its first response is the first page (*last: the only one). */
-static int fetch_first(coll_stream *s, coll_page *page, int *last, rs_err *err) {
+static int fetch_first(collection_stream *s, collection_page *page, int *last, rs_err *err) {
     first_query *f = s->first;
     rs_query_param *params = calloc(f->n + 1, sizeof(*params));
     rs_query_request req;
@@ -177,10 +177,10 @@ static int fetch_first(coll_stream *s, coll_page *page, int *last, rs_err *err) 
     rc = rs_api_query(s->api, &req, &s->res, err);
     free(params);
     if (rc == RS_OK)
-        rc = coll_page_from_result(s->res, page, err);
+        rc = collection_page_from_result(s->res, page, err);
     id = rc == RS_OK ? rs_query_result_id(s->res) : NULL;
     if (rc == RS_OK && (s->query_id = strdup(id != NULL ? id : "")) == NULL) {
-        coll_page_free(page);
+        collection_page_free(page);
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     }
     *last = rc != RS_OK || !rs_query_result_has_more(s->res);
@@ -190,8 +190,8 @@ static int fetch_first(coll_stream *s, coll_page *page, int *last, rs_err *err) 
 }
 
 static void *fetcher_main(void *arg) {
-    coll_stream *s = arg;
-    coll_page page;
+    collection_stream *s = arg;
+    collection_page page;
     rs_err err;
     int rc, last = 0;
 
@@ -221,7 +221,8 @@ static void *fetcher_main(void *arg) {
 }
 
 /* Give s its own client and start its fetcher; on failure s is freed (with res and first). */
-static int stream_launch(const rs_api *api, coll_stream *s, coll_stream **out, rs_err *err) {
+static int stream_launch(const rs_api *api, collection_stream *s, collection_stream **out,
+                         rs_err *err) {
     int rc;
 
     atomic_init(&s->stop, 0);
@@ -249,9 +250,9 @@ static int stream_launch(const rs_api *api, coll_stream *s, coll_stream **out, r
     return RS_OK;
 }
 
-int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
-                      coll_stream **out, rs_err *err) {
-    coll_stream *s = calloc(1, sizeof(*s));
+int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
+                            collection_stream **out, rs_err *err) {
+    collection_stream *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
         rs_query_result_free(res);
@@ -262,9 +263,9 @@ int coll_stream_start(const rs_api *api, rs_query_result *res, long long page_si
     return stream_launch(api, s, out, err);
 }
 
-int coll_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                      long long page_size, coll_stream **out, rs_err *err) {
-    coll_stream *s = calloc(1, sizeof(*s));
+int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
+                            long long page_size, collection_stream **out, rs_err *err) {
+    collection_stream *s = calloc(1, sizeof(*s));
 
     if (s != NULL)
         s->first = first_query_copy(q, first_page);
@@ -276,12 +277,12 @@ int coll_stream_query(const rs_api *api, const rs_query_text *q, long long first
     return stream_launch(api, s, out, err);
 }
 
-const char *coll_stream_query_id(const coll_stream *s) {
+const char *collection_stream_query_id(const collection_stream *s) {
     return s->query_id != NULL ? s->query_id : "";
 }
 
 /* Wait on cv for at most 50 ms. */
-static void wait_slice(coll_stream *s) {
+static void wait_slice(collection_stream *s) {
     struct timespec until;
 
     clock_gettime(CLOCK_REALTIME, &until);
@@ -293,8 +294,8 @@ static void wait_slice(coll_stream *s) {
     pthread_cond_timedwait(&s->cv, &s->mu, &until);
 }
 
-int coll_stream_next(coll_stream *s, int (*should_stop)(void *), void *stop_ctx, coll_page *page,
-                     rs_err *err) {
+int collection_stream_next(collection_stream *s, int (*should_stop)(void *), void *stop_ctx,
+                           collection_page *page, rs_err *err) {
     int rc = RS_OK;
 
     memset(page, 0, sizeof(*page));
@@ -321,7 +322,7 @@ int coll_stream_next(coll_stream *s, int (*should_stop)(void *), void *stop_ctx,
     return rc;
 }
 
-void coll_stream_close(coll_stream *s, rs_http_stats *stats) {
+void collection_stream_close(collection_stream *s, rs_http_stats *stats) {
     rs_http_stats mine;
 
     if (s == NULL)
@@ -338,7 +339,7 @@ void coll_stream_close(coll_stream *s, rs_http_stats *stats) {
         stats->bytes_sent += mine.bytes_sent;
         stats->bytes_received += mine.bytes_received;
     }
-    coll_page_free(&s->ready);
+    collection_page_free(&s->ready);
     rs_api_close(s->api);
     rs_query_result_free(s->res);
     first_query_free(s->first);

@@ -60,7 +60,7 @@ typedef struct pending_op {
     size_t len;
 } pending_op;
 
-struct coll_writes {
+struct collection_writes {
     rs_buf text;
     pending_op *ops;
     size_t n, cap;
@@ -69,12 +69,12 @@ struct coll_writes {
     int n_marks, cap_marks;
 };
 
-int coll_writes_new(coll_writes **out) {
-    *out = calloc(1, sizeof(coll_writes));
+int collection_writes_new(collection_writes **out) {
+    *out = calloc(1, sizeof(collection_writes));
     return *out != NULL ? RS_OK : RS_ENOMEM;
 }
 
-void coll_writes_free(coll_writes *w) {
+void collection_writes_free(collection_writes *w) {
     if (w == NULL)
         return;
     rs_buf_free(&w->text);
@@ -83,11 +83,11 @@ void coll_writes_free(coll_writes *w) {
     free(w);
 }
 
-size_t coll_writes_pending(const coll_writes *w) {
+size_t collection_writes_pending(const collection_writes *w) {
     return w->n;
 }
 
-void coll_writes_discard(coll_writes *w) {
+void collection_writes_discard(collection_writes *w) {
     int i;
 
     rs_buf_reset(&w->text);
@@ -97,7 +97,7 @@ void coll_writes_discard(coll_writes *w) {
 }
 
 /* Record text[start ..] (what the caller just appended) as an operation. */
-static int push_op(coll_writes *w, op_kind kind, size_t start) {
+static int push_op(collection_writes *w, op_kind kind, size_t start) {
     if (w->text.oom)
         return RS_ENOMEM;
     if (w->n == w->cap) {
@@ -321,7 +321,7 @@ static int build_patch(rs_buf *out, const rs_schema *schema, sqlite3_value **col
 /* ---------------------------------------------------------------- xUpdate */
 
 static int queue_insert(collection_vtab *vt, sqlite3_value **cols, rs_err *err) {
-    coll_writes *w = vt->writes;
+    collection_writes *w = vt->writes;
     size_t start = w->text.len;
     int rc = build_doc(&w->text, &vt->schema, cols, NULL, 0, err);
 
@@ -333,7 +333,7 @@ static int queue_insert(collection_vtab *vt, sqlite3_value **cols, rs_err *err) 
 }
 
 static int queue_delete(collection_vtab *vt, sqlite3_value *key, rs_err *err) {
-    coll_writes *w = vt->writes;
+    collection_writes *w = vt->writes;
     size_t start = w->text.len;
     const char *id;
     int rc = id_text(key, &id, err);
@@ -355,7 +355,7 @@ static int queue_delete(collection_vtab *vt, sqlite3_value *key, rs_err *err) {
  * replace the whole document. */
 static int queue_update(collection_vtab *vt, sqlite3_value *old_key, sqlite3_value **cols,
                         rs_err *err) {
-    coll_writes *w = vt->writes;
+    collection_writes *w = vt->writes;
     int et = column_of_role(&vt->schema, RS_COL_EVENT_TIME);
     int doc = column_of_role(&vt->schema, RS_COL_DOC), n_ops = 0, rc;
     const char *old_id, *new_id;
@@ -409,8 +409,8 @@ int collectionUpdate(sqlite3_vtab *pVtab, int argc, sqlite3_value **argv, sqlite
     else
         rc = queue_update(vt, argv[0], argv + 2, &err);
     /* a full buffer goes now, so a big INSERT ... SELECT never holds more than a batch */
-    if (rc == RS_OK && coll_writes_pending(vt->writes) >= (size_t)coll_batch_size(vt))
-        rc = coll_writes_flush(vt, &err);
+    if (rc == RS_OK && collection_writes_pending(vt->writes) >= (size_t)collection_batch_size(vt))
+        rc = collection_writes_flush(vt, &err);
     if (rc != RS_OK)
         return rs_sqlerr_vtab(pVtab, &err); /* SQLite rolls the statement back (xRollbackTo) */
     return SQLITE_OK;
@@ -441,7 +441,7 @@ static int batch_error(const rs_write_result *res, rs_err *err) {
 
 /* Send ops[from, to) (all of one kind) as one request. */
 static int send_batch(collection_vtab *vt, rs_api *api, size_t from, size_t to, rs_err *err) {
-    coll_writes *w = vt->writes;
+    collection_writes *w = vt->writes;
     rs_write_result res;
     rs_buf body = RS_BUF_INIT;
     const char **ids = NULL;
@@ -490,9 +490,9 @@ static int send_batch(collection_vtab *vt, rs_api *api, size_t from, size_t to, 
     return rc;
 }
 
-int coll_writes_flush(collection_vtab *vt, rs_err *err) {
-    coll_writes *w = vt->writes;
-    size_t from = 0, to, batch = (size_t)coll_batch_size(vt);
+int collection_writes_flush(collection_vtab *vt, rs_err *err) {
+    collection_writes *w = vt->writes;
+    size_t from = 0, to, batch = (size_t)collection_batch_size(vt);
     rs_api *api;
     int rc = RS_OK;
 
@@ -514,13 +514,13 @@ int coll_writes_flush(collection_vtab *vt, rs_err *err) {
         from = to;
     }
     /* sent or failed, the buffer is done with: a failed COMMIT is rolled back */
-    coll_writes_discard(w);
+    collection_writes_discard(w);
     return rc;
 }
 
-int coll_read_barrier(collection_vtab *vt, rs_err *err) {
+int collection_read_barrier(collection_vtab *vt, rs_err *err) {
     rs_api *api;
-    int rc = coll_writes_flush(vt, err);
+    int rc = collection_writes_flush(vt, err);
 
     if (rc != RS_OK || rs_fences_pending(&vt->conn->fences, vt->ws, vt->coll) == NULL)
         return rc;
@@ -543,7 +543,7 @@ int collectionSync(sqlite3_vtab *pVtab) {
     rs_err err;
 
     rs_err_clear(&err);
-    if (coll_writes_flush(vt, &err) != RS_OK)
+    if (collection_writes_flush(vt, &err) != RS_OK)
         return rs_sqlerr_vtab(pVtab, &err);
     return SQLITE_OK;
 }
@@ -551,7 +551,7 @@ int collectionSync(sqlite3_vtab *pVtab) {
 int collectionCommit(sqlite3_vtab *pVtab) {
     collection_vtab *vt = (collection_vtab *)pVtab;
 
-    coll_writes_discard(vt->writes);
+    collection_writes_discard(vt->writes);
     vt->writes->n_marks = 0;
     vt->writes->sent = 0;
     return SQLITE_OK;
@@ -560,14 +560,14 @@ int collectionCommit(sqlite3_vtab *pVtab) {
 int collectionRollback(sqlite3_vtab *pVtab) {
     collection_vtab *vt = (collection_vtab *)pVtab;
 
-    coll_writes_discard(vt->writes);
+    collection_writes_discard(vt->writes);
     vt->writes->n_marks = 0;
     vt->writes->sent = 0;
     return SQLITE_OK;
 }
 
 int collectionSavepoint(sqlite3_vtab *pVtab, int iSavepoint) {
-    coll_writes *w = ((collection_vtab *)pVtab)->writes;
+    collection_writes *w = ((collection_vtab *)pVtab)->writes;
     int i;
 
     if (iSavepoint < 0)
@@ -588,7 +588,7 @@ int collectionSavepoint(sqlite3_vtab *pVtab, int iSavepoint) {
 }
 
 int collectionRelease(sqlite3_vtab *pVtab, int iSavepoint) {
-    coll_writes *w = ((collection_vtab *)pVtab)->writes;
+    collection_writes *w = ((collection_vtab *)pVtab)->writes;
 
     if (iSavepoint >= 0 && iSavepoint < w->n_marks)
         w->n_marks = iSavepoint;
@@ -596,7 +596,7 @@ int collectionRelease(sqlite3_vtab *pVtab, int iSavepoint) {
 }
 
 int collectionRollbackTo(sqlite3_vtab *pVtab, int iSavepoint) {
-    coll_writes *w = ((collection_vtab *)pVtab)->writes;
+    collection_writes *w = ((collection_vtab *)pVtab)->writes;
     size_t keep;
 
     if (iSavepoint < 0 || iSavepoint >= w->n_marks)

@@ -13,6 +13,7 @@
  */
 #include "fn_models_int.h"
 #include "models/graph.h"
+#include "modules.h"
 #include "sqlerr.h"
 #include "vtab_util.h"
 
@@ -151,6 +152,6 @@ static const sqlite3_module dag_module = {
     .xRowid = dagRowid,
 };
 
-int models_dag_register(rs_conn *conn, char **pzErr) {
+int rs_vtab_dag_register(rs_conn *conn, char **pzErr) {
     return rs_conn_create_module(conn, "rockset_dag", &dag_module, pzErr);
 }

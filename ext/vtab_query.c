@@ -302,8 +302,9 @@ static int lambdaFilter(sqlite3_vtab_cursor *pCursor, int idxNum, const char *id
         return rc;
     const char *dot = cur->sql != NULL ? strchr(cur->sql, '.') : NULL;
     if (dot == NULL || dot == cur->sql || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
-        return rs_sqlerr_vtab_printf(&vtab->base, "rockset_lambda: name the lambda as "
-                                                  "'workspace.lambda', got %s%s%s",
+        return rs_sqlerr_vtab_printf(&vtab->base,
+                                     "rockset_lambda: name the lambda as "
+                                     "'workspace.lambda', got %s%s%s",
                                      cur->sql ? "'" : "", cur->sql ? cur->sql : "NULL",
                                      cur->sql ? "'" : "");
     char *ws = sqlite3_mprintf("%.*s", (int)(dot - cur->sql), cur->sql);

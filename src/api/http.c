@@ -46,6 +46,7 @@ struct rs_http {
     rs_buf *sink;
     int sink_oom;
     long retry_after_s;
+    char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail, read only for TLS failures */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -102,6 +103,21 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     return rs_http_stopping(userdata) ? 1 : 0;
 }
 
+/* The CA file: the profile's ca_bundle, else $ROCKSET_CA_BUNDLE, $SSL_CERT_FILE or
+ * $CURL_CA_BUNDLE (which libcurl itself does not read), else NULL for the system's store. */
+static const char *ca_bundle_or_env(const char *profile_value) {
+    static const char *const vars[] = {"ROCKSET_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"};
+    size_t i;
+    if (profile_value != NULL)
+        return profile_value;
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = getenv(vars[i]);
+        if (v != NULL && v[0] != '\0')
+            return v;
+    }
+    return NULL;
+}
+
 static char *dup_or_null(const char *s) {
     return s ? strdup(s) : NULL;
 }
@@ -130,6 +146,7 @@ static int setup_handle(rs_http *http) {
 #endif
     if (http->ca_bundle != NULL)
         bad |= curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle) != CURLE_OK;
+    bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, http->errbuf) != CURLE_OK;
     return bad ? -1 : 0;
 }
 
@@ -188,9 +205,9 @@ int rs_http_open(const rs_http_options *opts, rs_http **out, rs_err *err) {
     http->opts = *opts;
     http->base_url = strdup(opts->base_url);
     http->api_key = strdup(opts->api_key);
-    http->ca_bundle = dup_or_null(opts->ca_bundle);
+    http->ca_bundle = dup_or_null(ca_bundle_or_env(opts->ca_bundle));
     if (http->base_url == NULL || http->api_key == NULL ||
-        (opts->ca_bundle != NULL && http->ca_bundle == NULL)) {
+        (ca_bundle_or_env(opts->ca_bundle) != NULL && http->ca_bundle == NULL)) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto fail;
     }
@@ -337,6 +354,19 @@ static int curl_failure(rs_http *http, CURLcode cc, rs_err *err) {
     if (is_connect_failure(cc))
         return rs_err_set(err, RS_ENET, "rockset: cannot connect to %s (%s)", http->base_url,
                           curl_easy_strerror(cc));
+    if (cc == CURLE_PEER_FAILED_VERIFICATION)
+        return rs_err_set(err, RS_ENET,
+                          "rockset: the TLS certificate of %s is not trusted or does not match "
+                          "its host (%s): give the CA that signed it as the profile's ca_bundle "
+                          "or $ROCKSET_CA_BUNDLE",
+                          http->base_url, http->errbuf[0] ? http->errbuf : curl_easy_strerror(cc));
+    if (cc == CURLE_SSL_CACERT_BADFILE)
+        return rs_err_set(err, RS_ENET, "rockset: cannot use the CA bundle %s (%s)",
+                          http->ca_bundle ? http->ca_bundle : "of the system",
+                          http->errbuf[0] ? http->errbuf : curl_easy_strerror(cc));
+    if (cc == CURLE_SSL_CONNECT_ERROR)
+        return rs_err_set(err, RS_ENET, "rockset: TLS handshake with %s failed (%s)",
+                          http->base_url, http->errbuf[0] ? http->errbuf : curl_easy_strerror(cc));
     if (cc == CURLE_OPERATION_TIMEDOUT)
         return rs_err_set(err, RS_ENET, "rockset: request to %s timed out after %ld ms",
                           http->base_url, opt_or(http->opts.timeout_ms, DEFAULT_TIMEOUT_MS));
@@ -390,6 +420,7 @@ static CURLcode perform_once(rs_http *http, const char *method, const char *url,
     http->sink = &resp->body;
     http->sink_oom = 0;
     http->retry_after_s = -1;
+    http->errbuf[0] = '\0';
     if (prepare_request(http, method, url, body, body_len) < 0)
         return CURLE_FAILED_INIT;
     http->stats.requests++;
@@ -513,7 +544,12 @@ int rs_http_error_from_response(long status, const char *body, size_t body_len, 
 
     read_error_model(body, body_len, &message, &type, &line, &column);
     code = code_for_status(status, type);
-    if (status == 401)
+    if (status == 401 && message && message[0] && strncmp(message, "Authentication failed", 21))
+        rs_err_set(err, code,
+                   "rockset: authentication failed: the API key was rejected by %s: %s (%s, "
+                   "HTTP 401)",
+                   base_url, message, type && type[0] ? type : "AUTHEXCEPTION");
+    else if (status == 401)
         rs_err_set(err, code,
                    "rockset: authentication failed: the API key was rejected by %s (%s, HTTP 401)",
                    base_url, type && type[0] ? type : "AUTHEXCEPTION");

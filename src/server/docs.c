@@ -7,10 +7,9 @@
 
 /* Newest write whose ingest delay has passed. */
 int rl_docs_commit_seq(sqlite3 *db, const rl_server *srv, int64_t *seq, rs_err *err) {
-    return rl_sql_int(
-        db, seq, err,
-        "SELECT coalesce(max(seq), 0) FROM writes WHERE at_ms + ?1 <= rl_now_ms()", "i",
-        srv->cfg.ingest_delay_ms);
+    return rl_sql_int(db, seq, err,
+                      "SELECT coalesce(max(seq), 0) FROM writes WHERE at_ms + ?1 <= rl_now_ms()",
+                      "i", srv->cfg.ingest_delay_ms);
 }
 
 static int load_event_time_info(rl_docwrite *w, const char *info, rs_err *err) {
@@ -36,6 +35,15 @@ static void finalize_cache(rl_docwrite *w) {
     sqlite3_free(w->event_time_path);
     w->event_time_path = NULL;
     rl_fieldindex_free(&w->fields);
+}
+
+/* Whether collection tbl has pending rows (pending.h): then every write queues behind them. */
+static int has_pending(sqlite3 *db, const char *tbl, int *out, rs_err *err) {
+    int64_t n = 0;
+    int rc = rl_sql_int(db, &n, err, "SELECT EXISTS(SELECT 1 FROM pending_due WHERE tbl = ?1)", "s",
+                        tbl);
+    *out = n != 0;
+    return rc;
 }
 
 int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char *ws,
@@ -70,18 +78,20 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
     }
     if (rc == RS_OK && info != NULL)
         rc = load_event_time_info(w, info, err);
-    if (rc == RS_OK && tbl != NULL && !srv->cfg.no_field_index)
-        rc = rl_fieldindex_load(&w->fields, db, tbl, err);
-    else
-        w->fields.disabled = 1;
     if (rc == RS_OK) {
         snprintf(w->tbl, sizeof(w->tbl), "%s", tbl);
         w->now_ms = rl_now_ms();
         w->vis_ms = w->now_ms + srv->cfg.ingest_delay_ms;
-        rc = rl_sql_int(db, &w->seq, err,
-                        "INSERT INTO writes(at_ms) VALUES(?1) RETURNING seq", "i",
-                        w->now_ms);
+        w->pending = rl_store_pending(srv->store);
+        w->fields.indexes_on = !srv->cfg.no_field_index;
+        rc = has_pending(db, tbl, &w->delayed, err);
+        w->delayed |= srv->cfg.ingest_delay_ms > 0;
     }
+    if (rc == RS_OK && !w->delayed)
+        rc = rl_fieldindex_load(&w->fields, db, tbl, !srv->cfg.no_field_index, err);
+    if (rc == RS_OK)
+        rc = rl_sql_int(db, &w->seq, err, "INSERT INTO writes(at_ms) VALUES(?1) RETURNING seq", "i",
+                        w->now_ms);
     free(tbl);
     free(info);
     if (rc != RS_OK) {
@@ -92,7 +102,7 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
 }
 
 /* Statements reused for every document of one write (prepared on first use). */
-enum { ST_PROBE, ST_FINAL, ST_OLD_LEN, ST_UPSERT };
+enum { ST_PROBE, ST_FINAL, ST_OLD, ST_UPSERT, ST_DELETE, ST_PENDING };
 
 static sqlite3_stmt *cached(rl_docwrite *w, int slot, const char *sql, rs_err *err) {
     sqlite3_stmt **st = &w->cache[slot];
@@ -116,7 +126,8 @@ static int step_failed(rl_docwrite *w, int rc, rs_err *err) {
 static int doc_id(rl_docwrite *w, const char *doc, char id_out[256], rs_err *err) {
     sqlite3_stmt *st = cached(w, ST_PROBE,
                               "SELECT json_type(?1), json_type(?1, '$._id'),"
-                              " CAST(json_extract(?1, '$._id') AS TEXT)",
+                              " CAST(json_extract(?1, '$._id') AS TEXT),"
+                              " instr(?1 -> '$._id', '\\u0000') > 0",
                               err);
     const char *type, *id_type, *id;
     int rc;
@@ -138,6 +149,9 @@ static int doc_id(rl_docwrite *w, const char *doc, char id_out[256], rs_err *err
     }
     if (strcmp(id_type, "text") && strcmp(id_type, "integer") && strcmp(id_type, "real"))
         return rs_err_set(err, RS_EINVAL, "_id must be a string, got %s", id_type);
+    /* SQLite's JSON functions end a string at \u0000: the _id would be cut there */
+    if (id != NULL && sqlite3_column_int(st, 3))
+        return rs_err_set(err, RS_EINVAL, "_id must not contain NUL (\\u0000): it would be cut");
     if (id == NULL || strlen(id) >= 256)
         return rs_err_set(err, RS_EINVAL, "_id must be a string of at most 255 bytes");
     if (id[0] == '\0') /* stored, it could never be patched, deleted or reported by its _id */
@@ -161,43 +175,109 @@ static const char final_sql[] =
     " CASE WHEN r = '{}' THEN '}' ELSE ',' || substr(r, 2) END"
     " FROM (SELECT json_remove(?1, '$._id', '$._event_time', '$._meta') AS r)";
 
-/* Store final (a complete document text with _id first) under id. */
-int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err *err) {
+/* Make doc (NULL: nothing) the visible version of id, noting in the catalog what leaves and
+ * enters the table; *old_len receives the length of the version it replaces (0: none). */
+static int apply_visible(rl_docwrite *w, const char *id, const char *doc, int64_t seq,
+                         int64_t *old_len, rs_err *err) {
     char sql[512];
-    sqlite3_stmt *st;
-    int64_t old_len = 0;
-    int rc;
-
-    snprintf(sql, sizeof(sql), "SELECT coalesce(length(doc), 0) FROM \"%s_data\" WHERE _id = ?1",
-             w->tbl);
-    st = cached(w, ST_OLD_LEN, sql, err);
+    int had_old = 0, rc;
+    int64_t rid = 0;
+    snprintf(sql, sizeof(sql), "SELECT rowid, doc FROM \"%s_data\" WHERE _id = ?1", w->tbl);
+    sqlite3_stmt *st = cached(w, ST_OLD, sql, err);
     if (st == NULL)
         return err ? err->code : RS_EINTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        old_len = sqlite3_column_int64(st, 0);
-    if (step_failed(w, rc, err))
+    *old_len = 0;
+    if (rc == SQLITE_ROW) {
+        had_old = 1;
+        rid = sqlite3_column_int64(st, 0);
+        *old_len = sqlite3_column_bytes(st, 1);
+        rc = rl_fieldindex_note_doc(&w->fields, (const char *)sqlite3_column_text(st, 1), -1, rid,
+                                    err);
+        sqlite3_reset(st);
+        if (rc != RS_OK)
+            return rc;
+    } else if (step_failed(w, rc, err)) {
         return RS_EINTERNAL;
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO \"%s_data\"(_id, doc, prev_doc, vis_ms, seq) VALUES(?1, ?2, NULL, ?3, ?4)"
-             " ON CONFLICT(_id) DO UPDATE SET"
-             " prev_doc = CASE WHEN vis_ms <= ?5 THEN doc ELSE prev_doc END,"
-             " doc = excluded.doc, vis_ms = excluded.vis_ms, seq = excluded.seq",
-             w->tbl);
-    st = cached(w, ST_UPSERT, sql, err);
+    }
+    sqlite3_reset(st);
+    if (doc == NULL && !had_old)
+        return RS_OK;
+    if (doc != NULL)
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO \"%s_data\"(_id, doc, seq) VALUES(?1, ?2, ?3)"
+                 " ON CONFLICT(_id) DO UPDATE SET doc = excluded.doc, seq = excluded.seq",
+                 w->tbl);
+    else
+        snprintf(sql, sizeof(sql), "DELETE FROM \"%s_data\" WHERE _id = ?1", w->tbl);
+    st = cached(w, doc != NULL ? ST_UPSERT : ST_DELETE, sql, err);
     if (st == NULL)
         return err ? err->code : RS_EINTERNAL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, final, -1, SQLITE_STATIC);
+    if (doc != NULL) {
+        sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, seq);
+    }
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step_failed(w, rc, err))
+        return RS_EINTERNAL;
+    if (doc == NULL)
+        return RS_OK;
+    /* an upsert keeps the row (and its rowid) of the document it replaces */
+    if (!had_old)
+        rid = sqlite3_last_insert_rowid(w->db);
+    return rl_fieldindex_note_doc(&w->fields, doc, +1, rid, err);
+}
+
+/* Queue doc (NULL: a delete) for id in "<tbl>_pending"; *old_len: the newest version's length. */
+static int queue_pending(rl_docwrite *w, const char *id, const char *doc, int64_t *old_len,
+                         rs_err *err) {
+    char sql[512], *old = NULL;
+    int rc = old_len != NULL ? rl_docs_newest(w, id, &old, err) : RS_OK;
+    if (rc != RS_OK)
+        return rc;
+    if (old_len != NULL)
+        *old_len = old ? (int64_t)strlen(old) : 0;
+    free(old);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO \"%s_pending\"(_id, doc, vis_ms, seq) VALUES(?1, ?2, ?3, ?4)", w->tbl);
+    sqlite3_stmt *st = cached(w, ST_PENDING, sql, err);
+    if (st == NULL)
+        return err ? err->code : RS_EINTERNAL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (doc != NULL)
+        sqlite3_bind_text(st, 2, doc, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, w->vis_ms);
     sqlite3_bind_int64(st, 4, w->seq);
-    sqlite3_bind_int64(st, 5, w->now_ms);
-    if (step_failed(w, sqlite3_step(st), err))
-        return RS_EINTERNAL;
+    rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rl_fieldindex_note_doc(&w->fields, final, err) != RS_OK)
-        return err ? err->code : RS_ENOMEM;
+    if (step_failed(w, rc, err))
+        return RS_EINTERNAL;
+    w->n_pending++;
+    return RS_OK;
+}
+
+int rl_docs_newest(rl_docwrite *w, const char *id, char **doc, rs_err *err) {
+    char sql[256];
+    int found = 0, rc = RS_OK;
+    *doc = NULL;
+    if (w->delayed)
+        rc = rl_pending_newest(w->db, w->tbl, id, &found, doc, err);
+    if (rc != RS_OK || found)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT doc FROM \"%s_data\" WHERE _id = ?1", w->tbl);
+    return rl_sql(w->db, doc, err, sql, "s", id);
+}
+
+/* Store final (a complete document text with _id first) under id. */
+int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err *err) {
+    int64_t old_len = 0;
+    int rc = w->delayed ? queue_pending(w, id, final, &old_len, err)
+                        : apply_visible(w, id, final, w->seq, &old_len, err);
+    if (rc != RS_OK)
+        return rc;
     w->bytes_inserted += (int64_t)strlen(final);
     w->bytes_overwritten += old_len;
     w->n_written++;
@@ -229,46 +309,75 @@ int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *
 }
 
 int rl_docs_remove(rl_docwrite *w, const char *id, rs_err *err) {
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "UPDATE \"%s_data\" SET prev_doc = CASE WHEN vis_ms <= ?2 THEN doc ELSE prev_doc END,"
-             " doc = NULL, vis_ms = ?3, seq = ?4 WHERE _id = ?1 AND doc IS NOT NULL",
-             w->tbl);
+    int64_t old_len = 0;
     w->n_written++;
-    return rl_sql(w->db, NULL, err, sql, "siii", id, w->now_ms, w->vis_ms, w->seq);
+    return w->delayed ? queue_pending(w, id, NULL, NULL, err)
+                      : apply_visible(w, id, NULL, w->seq, &old_len, err);
+}
+
+static void reset_cache(rl_docwrite *w) {
+    for (size_t i = 0; i < sizeof(w->cache) / sizeof(w->cache[0]); i++)
+        if (w->cache[i] != NULL)
+            sqlite3_reset(w->cache[i]); /* no statement running while indexes are created */
+}
+
+/* pending_due keeps the earliest due time of each collection with pending rows. */
+static int note_due(rl_docwrite *w, rs_err *err) {
+    return rl_sql(w->db, NULL, err,
+                  "INSERT INTO pending_due(tbl, due_ms) VALUES(?1, ?2) ON CONFLICT(tbl)"
+                  " DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)",
+                  "si", w->tbl, w->vis_ms);
 }
 
 int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
-    char sql[512];
     int rc = RS_OK;
 
     if (ok) {
-        for (size_t i = 0; i < sizeof(w->cache) / sizeof(w->cache[0]); i++)
-            if (w->cache[i] != NULL)
-                sqlite3_reset(w->cache[i]); /* no statement running while indexes are created */
-        rc = rl_fieldindex_flush(&w->fields, w->db, err);
+        reset_cache(w);
+        rc = w->delayed ? (w->n_pending ? note_due(w, err) : RS_OK)
+                        : rl_fieldindex_flush(&w->fields, w->db, err);
     }
     if (ok && rc == RS_OK) {
-        /* deleted rows whose deletion is visible are garbage */
-        snprintf(sql, sizeof(sql), "DELETE FROM \"%s_data\" WHERE doc IS NULL AND vis_ms <= ?1",
-                 w->tbl);
-        rc = rl_sql(w->db, NULL, err, sql, "i", w->now_ms);
-        if (rc == RS_OK)
-            rc =
-                rl_sql(w->db, NULL, err,
-                       "UPDATE collections SET bytes_inserted = bytes_inserted + ?3,"
-                       " bytes_overwritten = bytes_overwritten + ?4, last_updated_ms = ?5"
-                       " WHERE ws = ?1 AND name = ?2",
-                       "ssiii", w->ws, w->coll, w->bytes_inserted, w->bytes_overwritten, w->now_ms);
+        rc = rl_sql(w->db, NULL, err,
+                    "UPDATE collections SET bytes_inserted = bytes_inserted + ?3,"
+                    " bytes_overwritten = bytes_overwritten + ?4, last_updated_ms = ?5"
+                    " WHERE ws = ?1 AND name = ?2",
+                    "ssiii", w->ws, w->coll, w->bytes_inserted, w->bytes_overwritten, w->now_ms);
         if (rc == RS_OK)
             rc = rl_tx_end(w->db, 1, err);
         else
             rl_tx_end(w->db, 0, NULL);
+        if (rc == RS_OK && w->n_pending > 0)
+            rl_pending_note(w->pending, w->vis_ms, w->fields.indexes_on);
+        if (rc == RS_OK && w->fields.grown) /* doubled since its statistics: refresh them */
+            rl_pending_want(w->pending, w->tbl, 0, NULL, NULL);
     } else {
         rl_tx_end(w->db, 0, NULL);
     }
     if (offset != NULL)
         rl_offset_format(w->seq, offset);
+    finalize_cache(w);
+    return rc;
+}
+
+int rl_docs_apply_begin(rl_docwrite *w, sqlite3 *db, const char *tbl, int indexes_on, rs_err *err) {
+    memset(w, 0, sizeof(*w));
+    w->db = db;
+    snprintf(w->tbl, sizeof(w->tbl), "%s", tbl);
+    return rl_fieldindex_load(&w->fields, db, tbl, indexes_on, err);
+}
+
+int rl_docs_apply(rl_docwrite *w, const char *id, const char *doc, int64_t seq, rs_err *err) {
+    int64_t old_len = 0;
+    return apply_visible(w, id, doc, seq, &old_len, err);
+}
+
+int rl_docs_apply_end(rl_docwrite *w, int ok, int *grown, rs_err *err) {
+    int rc = RS_OK;
+    reset_cache(w);
+    if (ok)
+        rc = rl_fieldindex_flush(&w->fields, w->db, err);
+    *grown = rc == RS_OK && w->fields.grown;
     finalize_cache(w);
     return rc;
 }

@@ -5,6 +5,10 @@
  * Document bodies never pass through cJSON: they are handled as JSON text by SQLite's JSON
  * functions, so 64-bit integers and nesting stay exact.
  *
+ * Where a write goes: with --ingest-delay-ms 0 straight into the collection's table of visible
+ * documents "<tbl>_data", keeping its catalog (fieldindex.h) as documents enter and leave it;
+ * with a delay into "<tbl>_pending", applied later in the same way (pending.h).
+ *
  * Usage: rl_docs_begin (opens a write transaction and takes the next offset), any number of
  * rl_docs_add / rl_docs_patch / rl_docs_remove (each may fail alone with RS_EINVAL or
  * RS_ENOTFOUND, leaving the others), then rl_docs_end (commit, or roll back when ok == 0).
@@ -14,6 +18,7 @@
 #define RL_DOCS_H
 
 #include "fieldindex.h"
+#include "pending.h"
 #include "server.h"
 
 typedef struct rl_docwrite {
@@ -26,11 +31,14 @@ typedef struct rl_docwrite {
     int64_t seq;
     int64_t now_ms;
     int64_t vis_ms;
+    int delayed; /* writes go to "<tbl>_pending" (pending.h), not "<tbl>_data" */
+    int n_pending;
+    rl_pending *pending;
     int64_t bytes_inserted;
     int64_t bytes_overwritten;
     int n_written;
-    sqlite3_stmt *cache[4]; /* statements reused across documents; finalized by rl_docs_end */
-    rl_fieldindex fields;   /* the collection's indexed paths, grown as documents show new ones */
+    sqlite3_stmt *cache[6]; /* statements reused across documents; finalized by rl_docs_end */
+    rl_fieldindex fields;   /* the collection's catalog, kept as documents come and go */
 } rl_docwrite;
 
 /* Start a write to ws.coll. RS_ENOTFOUND when there is no such collection (message names it),
@@ -39,18 +47,30 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
                   const char *coll, rs_err *err);
 /* Add or replace one document (JSON object text). id_out receives its _id. */
 int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err);
-/* Apply a JSON array of patch operations to the document with this _id. */
+/* Apply a JSON array of patch operations to the document with this _id (its newest version,
+ * pending or visible). */
 int rl_docs_patch(rl_docwrite *w, const char *id, const char *ops_json, rs_err *err);
 /* Store a complete document text (already carrying _id and _event_time) under id; used by
  * rl_docs_add and the patch code. */
 int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err *err);
 /* Delete the document with this _id (deleting a missing one is not an error). */
 int rl_docs_remove(rl_docwrite *w, const char *id, rs_err *err);
+/* The newest version of document id (pending or visible): *doc malloc'd, NULL when there is
+ * none (or it is deleted). */
+int rl_docs_newest(rl_docwrite *w, const char *id, char **doc, rs_err *err);
 /* Finish: commit (ok != 0) or roll back; offset receives the write's last_offset. Always frees
  * what begin took. */
 int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err);
 
 /* The commit offset seq: the newest write whose ingest delay has passed (0 when none). */
 int rl_docs_commit_seq(sqlite3 *db, const rl_server *srv, int64_t *seq, rs_err *err);
+
+/* Changes to the visible table of collection table tbl outside a Write API write (the pending
+ * applier), inside the caller's transaction: begin, any number of rl_docs_apply (doc NULL
+ * deletes id), end (writes the catalog when ok; *grown: the collection doubled since its last
+ * statistics; always frees what begin took). */
+int rl_docs_apply_begin(rl_docwrite *w, sqlite3 *db, const char *tbl, int indexes_on, rs_err *err);
+int rl_docs_apply(rl_docwrite *w, const char *id, const char *doc, int64_t seq, rs_err *err);
+int rl_docs_apply_end(rl_docwrite *w, int ok, int *grown, rs_err *err);
 
 #endif

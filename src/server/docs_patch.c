@@ -274,13 +274,10 @@ static int apply_op(sqlite3 *db, char **doc, const char *op_json, rs_err *err) {
 }
 
 int rl_docs_patch(rl_docwrite *w, const char *id, const char *ops_json, rs_err *err) {
-    char sql[256];
     char *doc = NULL;
     sqlite3_stmt *ops = NULL;
-    int rc;
+    int rc = rl_docs_newest(w, id, &doc, err);
 
-    snprintf(sql, sizeof(sql), "SELECT doc FROM \"%s_data\" WHERE _id = ?1", w->tbl);
-    rc = rl_sql(w->db, &doc, err, sql, "s", id);
     if (rc == RS_OK && doc == NULL)
         return rs_err_set(err, RS_ENOTFOUND, "Document with _id \"%s\" does not exist in %s.%s", id,
                           w->ws, w->coll);

@@ -1,68 +1,184 @@
 /*
- * fieldindex.h - rockset-local's index on every field path (docs/indexing.md).
+ * fieldindex.h - rockset-local's catalog of field paths and its indexes (docs/indexing.md).
  *
- * Rockset indexed every field of every document; rockset-local gives each collection's data
- * table one SQLite expression index per scalar field path its documents have (top-level and
- * nested objects, not through arrays):
+ * Rockset indexed every field of every document. rockset-local gives each collection's table of
+ * visible documents "<tbl>_data" (colltab.h):
+ *   - per scalar field path (top-level and nested objects, a typed value counting as a scalar)
+ *     an SQLite expression index, kept by SQLite on every write:
+ *         CREATE INDEX "<tbl>_fx<id>" ON "<tbl>_data"(rs_skey(rs_get(doc, 'a', 'b')))
+ *     rs_skey is Rockset's total order as one blob (runtime/fn_core.c), so the index serves
+ *     equality, IN, ranges, prefixes and IS NULL by byte comparison, and ORDER BY in its order;
+ *   - per array path, its scalar elements in the side table "<tbl>_elems"(pid, key, rid):
+ *     pid the path's id, key rs_skey of the element, rid the document's rowid; kept here on
+ *     every write of "<tbl>_data" (membership: ARRAY_CONTAINS, IN, filters on UNNEST);
+ *   - on request (rl_fieldindex_ensure_function), per deterministic function FN of one path:
+ *         CREATE INDEX "<tbl>_fn<id>" ON "<tbl>_data"(rs_skey(FN(rs_get(doc, 'a'))))
  *
- *     CREATE INDEX "<tbl>_fx<N>" ON "<tbl>_data"(rs_skey(rs_get(doc, 'a', 'b')))
- *         WHERE doc IS NOT NULL
+ * The catalog: every path (down to RL_FX_MAX_DEPTH levels through objects; arrays are not
+ * entered) is a row of the store table fx_paths(id, tbl, args, n_docs, types, indexed, elems):
+ * args the rs_get arguments as SQL text ("'a','b'"), n_docs how many visible documents have it
+ * (exact: a document entering the table counts +1, leaving it -1), types the JSON types ever
+ * seen there (RL_FX_T_*), indexed / elems 1 when its scalar / element index exists.
+ * fx_colls(tbl, n_docs, bytes, analyzed_docs) counts the visible documents; fx_funcs(id, tbl,
+ * fn, args) lists the function indexes. The translator's questions (sqlxlate.h, sqlx_catalog)
+ * are answered from these tables, never by reading the documents.
  *
- * rs_skey is Rockset's total order as one blob (runtime/fn_core.c), so the index serves
- * equality, IN, ranges, prefixes and IS NULL by byte comparison, and ORDER BY in index order.
- * SQLite keeps the index as documents are added, patched and deleted. The translator writes
- * the same expression next to a predicate it can serve (sqlx_emit.c, "index conjuncts") and
- * reads a collection as two arms, visible documents and pending ones, so that SQLite pushes
- * the predicate into the arm over "<tbl>_data" and picks the index; "<tbl>_pending" indexes
- * the few rows whose new version is not visible yet.
+ * The bound: a collection's first RL_FX_AUTO_INDEXES indexes (scalar or elements) are made as
+ * their paths first appear; a path beyond them is listed, and indexed when a query first asks
+ * for it (rl_fieldindex_build, run in the background: pending.h). Writes cost grows with the
+ * number of indexes a collection has, whatever a document holds: the measurements are in
+ * docs/indexing.md. Keys longer than RL_FX_MAX_KEY bytes are neither indexed nor listed.
  *
- * Paths are discovered as documents are written: the first document that has a path creates
- * its index (SQLite builds it over the rows already there). At most RL_FX_MAX_PATHS paths per
- * collection, in the order they first appear, are indexed; keys longer than RL_FX_MAX_KEY
- * bytes and paths deeper than RL_FX_MAX_DEPTH are not. The list lives in the table
- * field_indexes(tbl, args) of the store, args being the rs_get arguments as SQL text.
+ * Writing: a write loads the catalog of its collection (rl_fieldindex_load), notes each
+ * document that enters (+1) or leaves (-1) the visible table with its rowid
+ * (rl_fieldindex_note_doc, no SQL), then flushes once (rl_fieldindex_flush): catalog rows and
+ * counts, the indexes of new paths (SQLite builds an expression index over the rows already
+ * there; a new element index is filled from them), the element rows of the noted documents.
  *
- * Thread-safety: an rl_fieldindex belongs to one write (one thread, one connection).
+ * Thread-safety: an rl_fieldindex belongs to one write (one thread, one connection); the other
+ * functions take the caller's connection.
  */
 #ifndef RL_FIELDINDEX_H
 #define RL_FIELDINDEX_H
 
+#include "buf.h"
 #include "err.h"
+#include "server/sql/sqlxlate.h"
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define RL_FX_MAX_PATHS 64
-#define RL_FX_MAX_DEPTH 4
-#define RL_FX_MAX_KEY   128
+#define RL_FX_AUTO_INDEXES 100
+#define RL_FX_MAX_DEPTH    4
+#define RL_FX_MAX_KEY      128
+#define RL_FX_ANALYZE_MIN  1000 /* documents before a collection's first ANALYZE */
+
+/* fx_paths.types bits */
+#define RL_FX_T_OBJECT 1
+#define RL_FX_T_ARRAY  2
+#define RL_FX_T_NULL   4
+#define RL_FX_T_BOOL   8
+#define RL_FX_T_INT    16
+#define RL_FX_T_FLOAT  32
+#define RL_FX_T_STRING 64
+#define RL_FX_T_TYPED  128 /* {"__rockset_type": ...}: a date, timestamp, ... */
+#define RL_FX_T_SCALAR \
+    (RL_FX_T_NULL | RL_FX_T_BOOL | RL_FX_T_INT | RL_FX_T_FLOAT | RL_FX_T_STRING | RL_FX_T_TYPED)
+
+typedef struct rl_fx_path {
+    char *args;      /* rs_get arguments: 'a','b' */
+    int64_t id;      /* fx_paths.id; 0 until flushed */
+    int64_t delta;   /* change of n_docs in this write */
+    unsigned types;  /* RL_FX_T_* seen in this write */
+    unsigned stored; /* RL_FX_T_* already in fx_paths */
+    int indexed;     /* scalar index: 1 exists, 2 made at the next flush */
+    int elems;       /* element index: 1 exists, 2 made (and filled) at the next flush */
+    unsigned stamp;  /* the last document counted (a path counts once per document) */
+    int dirty;       /* fx_paths needs this row's changes */
+} rl_fx_path;
+
+typedef struct rl_fx_op { /* one element row to add (+1) or remove (-1) */
+    int path;
+    int sign;
+    int64_t rid;
+    size_t key, key_len; /* in rl_fieldindex.keys */
+} rl_fx_op;
 
 typedef struct rl_fieldindex {
     char tbl[128];
-    char *args[RL_FX_MAX_PATHS]; /* rs_get arguments of each indexed path: 'a','b' */
-    int n_paths;
-    int n_created; /* args[n_created ..] are new: rl_fieldindex_flush creates their indexes */
-    int disabled;  /* rockset-local --field-index off: note nothing */
+    rl_fx_path *paths;
+    int n_paths, cap_paths;
+    int *slots; /* open-addressing hash of args: path index + 1, 0 free */
+    size_t n_slots;
+    int n_auto; /* indexes counted against RL_FX_AUTO_INDEXES */
+    unsigned stamp;
+    int64_t doc_delta, bytes_delta;
+    int indexes_on; /* make indexes for new paths (off: --field-index off) */
+    rl_fx_op *ops;  /* element rows to write at the next flush, in order */
+    size_t n_ops, cap_ops;
+    rs_buf keys;
+    int grown; /* the last flush found the collection doubled since ANALYZE */
+    rs_buf prefix, scratch, elem_key; /* reused by every document's walk */
 } rl_fieldindex;
 
-/* The store's table of indexed paths (part of the store schema). */
-#define RL_FX_SCHEMA_SQL                                                                         \
-    "CREATE TABLE IF NOT EXISTS field_indexes(tbl TEXT NOT NULL, args TEXT NOT NULL,"           \
-    " PRIMARY KEY(tbl, args));"
+/* The store's catalog tables (part of the store schema). */
+#define RL_FX_SCHEMA_SQL                                                                \
+    "CREATE TABLE IF NOT EXISTS fx_paths(id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"    \
+    " args TEXT NOT NULL, n_docs INTEGER NOT NULL DEFAULT 0, types INTEGER NOT NULL"    \
+    " DEFAULT 0, indexed INTEGER NOT NULL DEFAULT 0, elems INTEGER NOT NULL DEFAULT 0," \
+    " UNIQUE(tbl, args));"                                                              \
+    "CREATE TABLE IF NOT EXISTS fx_colls(tbl TEXT PRIMARY KEY, n_docs INTEGER NOT NULL" \
+    " DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, analyzed_docs INTEGER NOT NULL"      \
+    " DEFAULT 0);"                                                                      \
+    "CREATE TABLE IF NOT EXISTS fx_funcs(id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"    \
+    " fn TEXT NOT NULL, args TEXT NOT NULL, UNIQUE(tbl, fn, args));"
 
-/* Load the paths of collection table tbl and make sure its pending-rows index exists. */
-int rl_fieldindex_load(rl_fieldindex *fx, sqlite3 *db, const char *tbl, rs_err *err);
+/* The element table of collection table tbl (colltab.h creates it with the collection). */
+#define RL_FX_ELEMS_SQL                                                                \
+    "CREATE TABLE IF NOT EXISTS \"%w_elems\"(pid INTEGER NOT NULL, key BLOB NOT NULL," \
+    " rid INTEGER NOT NULL, PRIMARY KEY(pid, key, rid)) WITHOUT ROWID;"
 
-/* Note every new scalar path of the document text doc (a JSON object). No SQL runs: the
- * writer's statements may be active. */
-int rl_fieldindex_note_doc(rl_fieldindex *fx, const char *doc, rs_err *err);
+/* Load the catalog of collection table tbl. indexes_on: make indexes for new paths. */
+int rl_fieldindex_load(rl_fieldindex *fx, sqlite3 *db, const char *tbl, int indexes_on,
+                       rs_err *err);
 
-/* Create the indexes of the paths noted since the last flush, inside the caller's write
- * transaction, with none of the connection's statements running. */
+/* Note that the document text doc (a JSON object) with rowid rid enters (sign +1) or leaves
+ * (sign -1) the visible table. No SQL runs. */
+int rl_fieldindex_note_doc(rl_fieldindex *fx, const char *doc, int sign, int64_t rid, rs_err *err);
+
+/* Ask for the index of that kind (SCALAR or ELEMS) of a listed path at the next flush, beyond
+ * RL_FX_AUTO_INDEXES and whatever indexes_on says: 1 when it has (or will have) one, 0 when
+ * args is not listed or never held a value of that kind. */
+int rl_fieldindex_request(rl_fieldindex *fx, sqlx_index_kind kind, const char *args);
+
+/* Write the noted changes (catalog rows, counts, new indexes, element rows) inside the caller's
+ * write transaction, with none of the connection's statements running. Sets fx->grown. */
 int rl_fieldindex_flush(rl_fieldindex *fx, sqlite3 *db, rs_err *err);
 
-/* Forget the paths of a dropped collection (its indexes go with its table). */
+/* Call fn(ctx, key) with the element key (rs_skey) of each scalar element of the array text
+ * [array, array + len) (typed values count; objects and arrays do not); stops at fn's first
+ * error and returns it. scratch and key are the caller's buffers. */
+int rl_fieldindex_each_elem(const char *array, size_t len, rs_buf *scratch, rs_buf *key,
+                            int (*fn)(void *ctx, const rs_buf *key), void *ctx);
+
+/* Forget the catalog of a dropped collection (its indexes go with its tables). */
 int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err);
 
 void rl_fieldindex_free(rl_fieldindex *fx);
+
+/* ---- background work (pending.h runs it, each in a write transaction of its own) ---- */
+
+/* Make the index of that kind of path args of tbl, asked for by a query (by use). */
+int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
+                        rs_err *err);
+/* Refresh SQLite's statistics of tbl's indexes (a full ANALYZE of its tables). */
+int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err);
+
+/* Make (if missing) the index on rs_skey(fn(rs_get(doc, args))) of collection table tbl, inside
+ * the caller's write transaction: fn a deterministic SQL function of one argument registered on
+ * the connection (the name the translator emits, e.g. "rsf_parse_timestamp_iso8601"), args the
+ * path as rs_get arguments ("'a','b'"). RS_EINVAL for another function or a malformed path.
+ * Called when a view or query lambda is saved whose SQL filters, orders or joins on such an
+ * expression; the translator then finds it with index_for(FUNCTION). */
+int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
+                                  rs_err *err);
+
+/* ---- the catalog's answers (sqlx_catalog, sqlxlate.h); tbl without "_data" ---- */
+
+/* 1 some visible document has the top-level field, 0 none, -1 no documents (or unknown). */
+int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field);
+/* Whether an index of that kind serves args (fn: FUNCTION only): 1 and *out, or 0. *wanted
+ * (may be NULL) is set when args is listed with values of that kind but has no index yet: a
+ * query asking is a use, the caller may have it built (rl_fieldindex_build). */
+int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
+                         const char *fn, sqlx_index *out, int *wanted);
+/* Visible documents of tbl (0 when none, -1 on error). */
+int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl);
+/* The counting statement estimate() runs (sqlite3_free it): at most cap documents of tbl
+ * whose key on the index lies in range; NULL when there is no such index. */
+char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,
+                                 const char *args, const char *fn, const sqlx_range *range,
+                                 int64_t cap);
 
 #endif

@@ -1,11 +1,11 @@
 /*
- * h_instances.c - the current user and the virtual instances, as applications asked for them.
+ * h_instances.c - the virtual instances, as applications asked for them.
  *
  * rockset-local has one virtual instance, "main", which runs every query; listing, getting and
  * updating it answer as Rockset did (id, rrn, sizes, state...), so clients that look their VI up,
  * resize it or route queries to it (POST /virtualinstances/{id}/queries, in h_queries.c) keep
  * working. An update is kept in the store's meta table (description, size, auto-suspend) and
- * changes nothing else. GET /users/self describes the one local user.
+ * changes nothing else.
  */
 #include "handlers.h"
 #include "store.h"
@@ -16,13 +16,6 @@
 
 #define VI_ID  "00000000-0000-4000-8000-000000000001"
 #define VI_RRN "rrn:vi:local:" VI_ID
-
-void h_user_self(rl_req *rq) {
-    rl_reply_raw(rq, 200,
-                 "{\"email\":\"local@rockset-local\",\"first_name\":\"rockset\","
-                 "\"last_name\":\"local\",\"roles\":[\"admin\"],\"state\":\"ACTIVE\","
-                 "\"created_at\":\"2024-01-01T00:00:00Z\",\"org\":\"rockset-local\"}");
-}
 
 /* The VI object, built by SQLite from the stored settings; NULL (err set) on failure. */
 static char *vi_json(sqlite3 *db, rs_err *err) {

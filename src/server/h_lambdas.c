@@ -5,6 +5,7 @@
 #include "h_lambdas.h"
 #include "handlers.h"
 #include "queries.h"
+#include "query_exec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +73,11 @@ static void add_version(rl_req *rq, sqlite3 *db, const char *name, const cJSON *
     params = default_params_json(rq, sql_obj);
     if (params == NULL)
         return;
-    if (rl_query_validate(rq->srv, db, query, &validated, NULL, &err) != RS_OK) {
-        rl_reply_error_at(rq, 400, "QUERY_ERROR", err.line, err.column, NULL, err.msg);
+    if (qx_validate(rq->srv, db, rq->who, query, &validated, NULL, &err) != RS_OK) {
+        rl_reply_query_err(rq, &err);
         goto done;
     }
+    qx_index_saved_sql(rq->srv, db, query);
     rl_random_alnum(hex, 16);
     for (i = 0; i < 16; i++)
         version[i] = "0123456789abcdef"[(unsigned char)hex[i] % 16];
@@ -182,11 +184,10 @@ void h_ql_version_create(rl_req *rq) {
     }
     sql_obj = cJSON_GetObjectItemCaseSensitive(rq->json, "sql");
     if (!cJSON_IsObject(sql_obj)) {
-        rl_sql(
-            db, &latest_text, NULL,
-            "SELECT json_object('query', query, 'default_parameters', json(default_params))"
-            " FROM lambda_versions WHERE ws = ?1 AND name = ?2 ORDER BY seq DESC LIMIT 1",
-            "ss", rq->args[0], rq->args[1]);
+        rl_sql(db, &latest_text, NULL,
+               "SELECT json_object('query', query, 'default_parameters', json(default_params))"
+               " FROM lambda_versions WHERE ws = ?1 AND name = ?2 ORDER BY seq DESC LIMIT 1",
+               "ss", rq->args[0], rq->args[1]);
         latest = latest_text ? cJSON_Parse(latest_text) : NULL;
         sql_obj = latest;
     }

@@ -1,6 +1,7 @@
 /* h_queries.c - the /queries endpoints: run (sync/async), validate, list, get, pages, cancel. */
 #include "handlers.h"
 #include "queries.h"
+#include "query_exec.h"
 
 #include <stdlib.h>
 
@@ -41,9 +42,8 @@ void h_query_validate(rl_req *rq) {
     db = rl_req_db(rq);
     if (db == NULL)
         return;
-    if (rl_query_validate(rq->srv, db, rl_json_str(sql, "query"), &out, NULL, &err) != RS_OK)
-        rl_reply_error_at(rq, err.code == RS_ENOMEM ? 500 : 400, "QUERY_ERROR", err.line,
-                          err.column, NULL, err.msg);
+    if (qx_validate(rq->srv, db, rq->who, rl_json_str(sql, "query"), &out, NULL, &err) != RS_OK)
+        rl_reply_query_err(rq, &err);
     else
         rl_reply_raw(rq, 200, out);
     free(out);

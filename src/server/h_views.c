@@ -3,6 +3,7 @@
  * a create or update, then CREATED; during an update's sync the previous SQL is still served. */
 #include "handlers.h"
 #include "queries.h"
+#include "query_exec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,12 @@ static int check_sql(rl_req *rq, sqlite3 *db, const char *sql, char **entities) 
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "query is required");
         return 0;
     }
-    if (rl_query_validate(rq->srv, db, sql, &out, entities, &err) != RS_OK) {
-        rl_reply_error_at(rq, 400, "QUERY_ERROR", err.line, err.column, NULL, err.msg);
+    if (qx_validate(rq->srv, db, rq->who, sql, &out, entities, &err) != RS_OK) {
+        rl_reply_query_err(rq, &err);
         return 0;
     }
     free(out);
+    qx_index_saved_sql(rq->srv, db, sql);
     return 1;
 }
 

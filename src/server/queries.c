@@ -2,6 +2,7 @@
  * queries.h). Execution itself is query_exec.c. */
 #include "queries.h"
 #include "query_exec.h"
+#include "server/runtime/datetime.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -27,8 +28,10 @@ typedef struct rl_query {
     int64_t submitted_ms; /* epoch */
     int64_t started_mono;
     int64_t elapsed_ms;
-    int cancel; /* read by the progress handler (atomic) */
-    int pinned; /* a request thread still reads it: never evicted */
+    int cancel;       /* read by the progress handler (atomic) */
+    int pinned;       /* a request thread still reads it: never evicted */
+    rl_principal who; /* who ran it: its privileges (checked while it runs) and its owner */
+    int check_data;   /* 0 for a query lambda's execution (EXECUTE_QUERY_LAMBDA_WS suffices) */
     qx_result res;
     struct rl_query *next;
 } rl_query;
@@ -108,11 +111,19 @@ static void evict(rl_queries *qs) {
     }
 }
 
-static rl_query *find_locked(rl_queries *qs, const char *id) {
+/* Whether who may see q: the queries run with the same key, or every query for an admin
+ * (ALL_GLOBAL_ACTIONS). Another user's query id answers 404, as an unknown one. */
+static int visible_to(const rl_query *q, const rl_principal *who) {
+    if (who == NULL || rl_auth_may(who, RL_ACT_ALL_GLOBAL_ACTIONS, NULL))
+        return 1;
+    return strcmp(q->who.user, who->user) == 0 && strcmp(q->who.key_name, who->key_name) == 0;
+}
+
+static rl_query *find_locked(rl_queries *qs, const char *id, const rl_principal *who) {
     rl_query *q;
     for (q = qs->head; q; q = q->next)
         if (strcmp(q->id, id) == 0)
-            return q;
+            return visible_to(q, who) ? q : NULL;
     return NULL;
 }
 
@@ -152,6 +163,7 @@ static void run_and_publish(rl_queries *qs, sqlite3 *db, rl_query *q) {
     in.default_row_limit = q->default_row_limit;
     in.timeout_ms = q->timeout_ms;
     in.cancel = &q->cancel;
+    in.who = q->check_data ? &q->who : NULL;
     if (db != NULL) {
         qx_run(qs->srv, db, &in, &res);
     } else {
@@ -228,12 +240,9 @@ static void wait_locked(rl_queries *qs, rl_query *q, int64_t wait_ms) {
 /* ---- bodies ---- */
 
 static void put_iso(rs_buf *b, int64_t epoch_ms) {
-    time_t t = (time_t)(epoch_ms / 1000);
-    struct tm tmv;
-    char text[32];
-    gmtime_r(&t, &tmv);
-    strftime(text, sizeof(text), "\"%Y-%m-%dT%H:%M:%SZ\"", &tmv);
-    rs_buf_puts(b, text);
+    char text[48];
+    rt_format_timestamp_seconds(text, sizeof(text), rt_micros_of(epoch_ms, 1000));
+    rs_buf_printf(b, "\"%s\"", text);
 }
 
 static void cursor_text(const rl_query *q, int64_t offset, char out[48]) {
@@ -528,6 +537,9 @@ void rl_query_execute(rl_req *rq, const rl_query_req *qr) {
         return;
     }
     q->pinned = 1;
+    if (rq->who != NULL)
+        q->who = *rq->who;
+    q->check_data = qr->lambda_path == NULL;
     pthread_mutex_lock(&qs->lock);
     evict(qs);
     q->next = qs->head;
@@ -564,7 +576,7 @@ void rl_queries_reply_list(rl_req *rq) {
     rs_buf_putc(&b, '[');
     pthread_mutex_lock(&qs->lock);
     for (q = qs->head; q; q = q->next) {
-        if (q->state >= Q_COMPLETED)
+        if (q->state >= Q_COMPLETED || !visible_to(q, rq->who))
             continue;
         if (!first)
             rs_buf_putc(&b, ',');
@@ -586,7 +598,7 @@ void rl_queries_reply_get(rl_req *rq, const char *id) {
     rs_buf b = RS_BUF_INIT;
     rl_query *q;
     pthread_mutex_lock(&qs->lock);
-    q = find_locked(qs, id);
+    q = find_locked(qs, id, rq->who);
     if (q != NULL) {
         rs_buf_puts(&b, "{\"data\":");
         query_info(&b, q);
@@ -658,7 +670,7 @@ void rl_queries_reply_pages(rl_req *rq, const char *id) {
     rl_queries *qs = rq->srv->queries;
     rl_query *q;
     pthread_mutex_lock(&qs->lock);
-    q = find_locked(qs, id);
+    q = find_locked(qs, id, rq->who);
     if (q != NULL)
         page_locked(rq, q);
     pthread_mutex_unlock(&qs->lock);
@@ -671,7 +683,7 @@ void rl_queries_reply_cancel(rl_req *rq, const char *id) {
     rs_buf b = RS_BUF_INIT;
     rl_query *q;
     pthread_mutex_lock(&qs->lock);
-    q = find_locked(qs, id);
+    q = find_locked(qs, id, rq->who);
     if (q != NULL) {
         if (q->state < Q_COMPLETED) {
             __atomic_store_n(&q->cancel, 1, __ATOMIC_RELAXED);

@@ -37,12 +37,6 @@ int rl_query_req_parse(rl_req *rq, const cJSON *top, const cJSON *sql_obj, rl_qu
 /* Run the query and reply with a QueryResponse (or an ErrorModel). */
 void rl_query_execute(rl_req *rq, const rl_query_req *qr);
 
-/* Translate only: collections, aliases, views and parameter names, or a 400. On success *out is
- * a JSON object text (malloc'd) {"collections":[..],"aliases":[..],"views":[..],"parameters":[..]}
- * and entities (may be NULL) receives the JSON array of every ws.name referenced. */
-int rl_query_validate(rl_server *srv, sqlite3 *db, const char *sql, char **out, char **entities,
-                      rs_err *err);
-
 /* Registry views for the /queries endpoints; each replies itself. */
 void rl_queries_reply_list(rl_req *rq);
 void rl_queries_reply_get(rl_req *rq, const char *id);

@@ -1,7 +1,9 @@
 /* query_exec.c - see query_exec.h. */
 #include "query_exec.h"
 #include "docs.h"
-#include "queries.h"
+#include "fieldindex.h"
+#include "pending.h"
+#include "server/sql/sqlx_describe.h"
 #include "server/sql/sqlxlate.h"
 
 #include <stdio.h>
@@ -12,6 +14,14 @@
 
 typedef struct resolve_ctx {
     sqlite3 *db;
+    rl_server *srv;
+    const rl_principal *who; /* NULL: no privilege checks */
+    int n_calls;             /* resolutions so far */
+    /* The first resolution of DESCRIBE and INSERT INTO is their target, whose privilege is not
+     * QUERY_DATA_WS for INSERT: a denial there waits until the statement's kind is known. */
+    char first_denied[128];
+    const cJSON *params; /* the request's parameters (estimates bind them); NULL validating */
+    sqlx_catalog catalog;
     rs_buf seen;      /* JSON array body (no brackets) of every ws.name resolved */
     rs_buf views;     /* same, views only */
     int n_view_steps; /* views expanded so far: a cycle would never end */
@@ -27,44 +37,102 @@ static void note_name(rs_buf *b, const char *ws, const char *name) {
     rs_buf_puts(b, quoted);
 }
 
-/* sqlx_relation.is_indexed: whether field_indexes lists the path for the data table. */
-static int path_is_indexed(void *ctx, const char *data_table, const char *args) {
-    int64_t found = 0;
-    size_t n = strlen(data_table);
-    char tbl[160];
-    if (n <= 5 || n - 5 >= sizeof(tbl))
+static int bind_params(sqlite3_stmt *stmt, const cJSON *params, rs_err *err);
+
+/* ---- the catalog (sqlxlate.h), answered by fieldindex.h; tables are "<tbl>_data" ---- */
+
+/* tbl of "<tbl>_data" into out; 0 when table is not such a name. */
+static int coll_of(const char *table, char out[160]) {
+    size_t n = strlen(table);
+    if (n <= 5 || n - 5 >= 160 || strcmp(table + n - 5, "_data") != 0)
         return 0;
-    memcpy(tbl, data_table, n - 5); /* "<tbl>_data" */
-    tbl[n - 5] = '\0';
-    if (rl_sql_int((sqlite3 *)ctx, &found, NULL,
-                   "SELECT EXISTS(SELECT 1 FROM field_indexes WHERE tbl = ?1 AND args = ?2)", "ss",
-                   tbl, args) != RS_OK)
-        return 0;
-    return found != 0;
+    memcpy(out, table, n - 5);
+    out[n - 5] = '\0';
+    return 1;
 }
 
-static int resolve_collection(sqlite3 *db, const char *ws, const char *name, sqlx_relation *out,
-                              rs_err *err) {
+static int cat_has_field(void *ctx, const char *table, const char *field) {
+    char tbl[160];
+    return coll_of(table, tbl) ? rl_fieldindex_has_field(((resolve_ctx *)ctx)->db, tbl, field) : -1;
+}
+
+/* Asking for a path's index is a use: a listed path beyond the automatic budget gets its index
+ * built in the background (fieldindex.h), for the next queries. */
+static int cat_index_for(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
+                         const char *fn, sqlx_index *out) {
+    resolve_ctx *rctx = ctx;
+    char tbl[160];
+    int wanted = 0;
+    if (!coll_of(table, tbl))
+        return 0;
+    int found = rl_fieldindex_lookup(rctx->db, tbl, kind, args, fn, out, &wanted);
+    if (wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
+        rl_pending_want(rl_store_pending(rctx->srv->store), tbl, kind, args, NULL);
+    return found;
+}
+
+static int64_t cat_doc_count(void *ctx, const char *table) {
+    char tbl[160];
+    return coll_of(table, tbl) ? rl_fieldindex_doc_count(((resolve_ctx *)ctx)->db, tbl) : -1;
+}
+
+static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
+                            const char *fn, const sqlx_range *range, int64_t cap) {
+    resolve_ctx *rctx = ctx;
+    sqlite3_stmt *st = NULL;
+    char tbl[160];
+    int64_t n = -1;
+    char *sql = coll_of(table, tbl)
+                    ? rl_fieldindex_estimate_sql(rctx->db, tbl, kind, args, fn, range, cap)
+                    : NULL;
+    if (sql != NULL && sqlite3_prepare_v2(rctx->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
+        bind_params(st, rctx->params, NULL) == RS_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return n;
+}
+
+/* sqlx_relation.is_indexed, as the emitter asks it today: a scalar index on the path. */
+static int path_is_indexed(void *ctx, const char *data_table, const char *args) {
+    sqlx_index ix;
+    return cat_index_for(ctx, data_table, SQLX_INDEX_SCALAR, args, NULL, &ix);
+}
+
+static void catalog_init(resolve_ctx *rctx) {
+    rctx->catalog.ctx = rctx;
+    rctx->catalog.has_field = cat_has_field;
+    rctx->catalog.index_for = cat_index_for;
+    rctx->catalog.doc_count = cat_doc_count;
+    rctx->catalog.estimate = cat_estimate;
+}
+
+static int resolve_collection(resolve_ctx *rctx, const char *ws, const char *name,
+                              sqlx_relation *out, rs_err *err) {
     char *tbl = NULL;
-    int rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
-                    ws, name);
+    int rc = rl_sql(rctx->db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2",
+                    "ss", ws, name);
     if (rc != RS_OK)
         return rc;
     if (tbl == NULL)
         return RS_ENOTFOUND;
     out->kind = SQLX_REL_COLLECTION;
-    snprintf(out->table, sizeof(out->table), "%s", tbl);
+    snprintf(out->table, sizeof(out->table), "%s_data", tbl);
     snprintf(out->data_table, sizeof(out->data_table), "%s_data", tbl);
+    out->catalog = &rctx->catalog;
+    out->has_field = cat_has_field;
+    out->has_field_ctx = rctx;
     out->is_indexed = path_is_indexed;
     snprintf(out->canonical, sizeof(out->canonical), "%s.%s", ws, name);
     free(tbl);
     return RS_OK;
 }
 
-static int resolve_alias(sqlite3 *db, const char *ws, const char *name, sqlx_relation *out,
+static int resolve_alias(resolve_ctx *rctx, const char *ws, const char *name, sqlx_relation *out,
                          rs_err *err) {
     char *target_ws = NULL, *target = NULL;
-    int rc = rl_sql(db, &target, err,
+    int rc = rl_sql(rctx->db, &target, err,
                     "SELECT json_extract(collections, '$[0]') FROM aliases WHERE ws = ?1 AND "
                     "name = ?2",
                     "ss", ws, name);
@@ -77,7 +145,7 @@ static int resolve_alias(sqlite3 *db, const char *ws, const char *name, sqlx_rel
             rc = RS_ENOTFOUND;
         else {
             *dot = '\0';
-            rc = resolve_collection(db, target_ws, dot + 1, out, err);
+            rc = resolve_collection(rctx, target_ws, dot + 1, out, err);
             if (rc == RS_ENOTFOUND)
                 rs_err_set(err, RS_ENOTFOUND,
                            "Alias \"%s.%s\" points to collection \"%s.%s\", which does not exist",
@@ -111,25 +179,18 @@ static int resolve_view(resolve_ctx *rc_ctx, const char *ws, const char *name, s
     return RS_OK;
 }
 
-/* sqlx_relation.has_field for collections: 1 when some live document has the top-level field,
- * 0 when none does, -1 when the collection has no documents (or the question fails). */
-static int collection_has_field(void *ctx, const char *table, const char *field) {
-    sqlite3 *db = ctx;
-    sqlite3_stmt *st = NULL;
-    int answer = -1;
-    char *sql = sqlite3_mprintf("SELECT EXISTS(SELECT 1 FROM \"%w\" WHERE doc IS NOT NULL), "
-                                "EXISTS(SELECT 1 FROM \"%w\" AS d, json_each(d.doc) AS j "
-                                "WHERE d.doc IS NOT NULL AND j.key = ?1)",
-                                table, table);
-    if (sql == NULL)
-        return -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, field, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        answer = sqlite3_column_int(st, 0) == 0 ? -1 : sqlite3_column_int(st, 1);
-    sqlite3_finalize(st);
-    sqlite3_free(sql);
-    return answer;
+/* err := 403 FORBIDDEN naming the privilege who lacks on workspace ws. */
+static int forbidden(rs_err *err, const rl_principal *who, rl_action act, const char *ws) {
+    rs_err_set(err, RS_EHTTP,
+               "API key \"%s\" (%s%s) lacks the privilege %s on workspace \"%s\", needed by "
+               "this query",
+               who->key_name, who->role[0] ? "role " : "the roles of ",
+               who->role[0] ? who->role : who->user, rl_action_name(act), ws);
+    if (err != NULL) {
+        err->http_status = 403;
+        snprintf(err->type, sizeof(err->type), "FORBIDDEN");
+    }
+    return RS_EHTTP;
 }
 
 static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *out, rs_err *err) {
@@ -138,10 +199,17 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
 
     memset(out, 0, sizeof(*out));
     rs_err_clear(err);
+    if (rctx->who != NULL && !rl_auth_may(rctx->who, RL_ACT_QUERY_DATA_WS, ws)) {
+        if (rctx->n_calls++ > 0)
+            return forbidden(err, rctx->who, RL_ACT_QUERY_DATA_WS, ws);
+        snprintf(rctx->first_denied, sizeof(rctx->first_denied), "%s", ws);
+    } else {
+        rctx->n_calls++;
+    }
     note_name(&rctx->seen, ws, name);
-    rc = resolve_collection(rctx->db, ws, name, out, err);
+    rc = resolve_collection(rctx, ws, name, out, err);
     if (rc == RS_ENOTFOUND)
-        rc = resolve_alias(rctx->db, ws, name, out, err);
+        rc = resolve_alias(rctx, ws, name, out, err);
     if (rc == RS_ENOTFOUND && err != NULL && err->code == RS_ENOTFOUND)
         return rc; /* alias pointing nowhere: keep its message */
     if (rc == RS_ENOTFOUND)
@@ -151,10 +219,6 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
     if (rc == RS_ENOTFOUND)
         rs_err_set(err, RS_ENOTFOUND, "Collection \"%s\" does not exist in workspace \"%s\"", name,
                    ws);
-    if (rc == RS_OK && out->kind == SQLX_REL_COLLECTION) {
-        out->has_field = collection_has_field;
-        out->has_field_ctx = rctx->db;
-    }
     return rc;
 }
 
@@ -195,6 +259,8 @@ static char *column_fields_json(const sqlx_stmt *st) {
     return rs_buf_detach(&b);
 }
 
+#define RESULT_CAP (-1) /* add_row: the row would pass res->max_bytes */
+
 static int add_row(qx_result *res, const char *text, size_t len) {
     if (res->offs == NULL || (size_t)res->n_rows + 2 > res->cap_offs) {
         size_t cap = res->cap_offs ? res->cap_offs * 2 : 64;
@@ -206,6 +272,8 @@ static int add_row(qx_result *res, const char *text, size_t len) {
         res->offs = grown;
         res->cap_offs = cap;
     }
+    if (res->max_bytes > 0 && (int64_t)(res->rows.len + len) > res->max_bytes)
+        return RESULT_CAP;
     if (rs_buf_append(&res->rows, text, len) != RS_OK)
         return RS_ENOMEM;
     res->n_rows++;
@@ -314,9 +382,37 @@ static int bind_params(sqlite3_stmt *stmt, const cJSON *params, rs_err *err) {
 
 /* ---- statement kinds ---- */
 
-static void step_error(sqlite3 *db, int rc, const progress *prog, const qx_input *in,
-                       qx_result *res) {
+/* SQLite's own words for its limits. A query that reaches one gets our message, never
+ * SQLite's, whose wording names internals ("Expression tree is too large (maximum depth 1000)"). */
+static const char *const sqlite_limits[] = {
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many terms in compound",
+    "too many FROM clause terms",
+    "at most 64 tables in a join",
+    "too many columns",
+    "too many arguments on function",
+    "too many SQL variables",
+    "pattern too complex",
+    "string or blob too big",
+    "too many levels of trigger recursion",
+};
+
+static int is_sqlite_limit(const char *msg) {
+    size_t i;
+    for (i = 0; i < sizeof(sqlite_limits) / sizeof(sqlite_limits[0]); i++)
+        if (strstr(msg, sqlite_limits[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+/* A translated statement that names a table or column SQLite does not know is our bug, and
+ * SQLite's message would name the server's internal tables: say so, and keep SQLite's message
+ * for the server's log. Other errors (a function's, a cast's) are the user's and pass through. */
+static void step_error(sqlite3 *db, int rc, int at_prepare, const progress *prog,
+                       const qx_input *in, qx_result *res) {
     rs_err e = {0};
+    const char *msg = sqlite3_errmsg(db);
     if (rc == SQLITE_INTERRUPT && prog->timed_out) {
         rs_err_set(&e, RS_ETIMEOUT,
                    "Query timeout reached. The query did not finish within %lld ms",
@@ -326,15 +422,21 @@ static void step_error(sqlite3 *db, int rc, const progress *prog, const qx_input
         res->cancelled = 1;
         rs_err_set(&e, RS_EINTERRUPT, "Query was cancelled");
         fail(res, 400, "QUERY_CANCELLED", &e);
-    } else if (strstr(sqlite3_errmsg(db), "parser stack overflow") != NULL) {
-        /* The translation is valid, but SQLite's parser has a fixed depth; say what the user
-         * can change rather than echo SQLite's internal wording. */
+    } else if (is_sqlite_limit(msg)) {
         rs_err_set(&e, RS_EUNSUPPORTED,
-                   "unsupported SQL: the query nests too deeply for rockset-local "
-                   "(too many nested subqueries or function calls)");
+                   "unsupported SQL: the query is too large for rockset-local (too deeply nested, "
+                   "or too many terms, UNION arms, joins, columns or arguments)");
         fail(res, 400, "QUERY_ERROR", &e);
+    } else if ((at_prepare && (strncmp(msg, "no such table", 13) == 0 ||
+                               strncmp(msg, "no such column", 14) == 0)) ||
+               (rc & 0xff) == SQLITE_NOMEM || (rc & 0xff) == SQLITE_CORRUPT) {
+        fprintf(stderr, "rockset-local: a translated query failed in SQLite: %s\n", msg);
+        rs_err_set(&e, RS_EINTERNAL,
+                   "rockset-local could not run this query (an internal error; the server's log "
+                   "has its cause)");
+        fail(res, 500, "INTERNALERROR", &e);
     } else {
-        rs_err_set(&e, RS_EINVAL, "%s", sqlite3_errmsg(db));
+        rs_err_set(&e, RS_EINVAL, "%s", msg);
         fail(res, 400, "QUERY_ERROR", &e);
     }
 }
@@ -362,7 +464,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
     if (rc != SQLITE_OK) {
-        step_error(db, rc, prog, in, res);
+        step_error(db, rc, 1, prog, in, res);
         return;
     }
     if (bind_params(stmt, in->params, &res->err) != RS_OK) {
@@ -373,14 +475,23 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
         int len = sqlite3_column_bytes(stmt, 0);
-        if (add_row(res, text ? text : "{}", text ? (size_t)len : 2) != RS_OK) {
+        int added = add_row(res, text ? text : "{}", text ? (size_t)len : 2);
+        if (added == RESULT_CAP) {
+            rs_err_set(&res->err, RS_EINVAL,
+                       "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT "
+                       "or select fewer fields",
+                       (long long)res->max_bytes);
+            fail(res, 400, "RESOURCEEXCEEDED", NULL);
+            break;
+        }
+        if (added != RS_OK) {
             rs_err_set(&res->err, RS_ENOMEM, "out of memory holding the results");
             fail(res, 500, "INTERNALERROR", NULL);
             break;
         }
     }
     if (rc != SQLITE_DONE && res->http_status == 0)
-        step_error(db, rc, prog, in, res);
+        step_error(db, rc, 0, prog, in, res);
     sqlite3_finalize(stmt);
 }
 
@@ -467,7 +578,23 @@ static void note_queried(sqlite3 *db, const char *collections_json) {
 }
 
 static void translate_error(const rs_err *e, qx_result *res) {
-    fail(res, 400, "QUERY_ERROR", e);
+    if (e->code == RS_EHTTP && e->http_status == 403)
+        fail(res, 403, "FORBIDDEN", e);
+    else
+        fail(res, 400, "QUERY_ERROR", e);
+}
+
+/* After translation (ok: it succeeded): the deferred denial of the first name, unless it was an
+ * INSERT's target, and WRITE_DATA_WS on that target. 0 = allowed; else err is the 403. */
+static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok, rs_err *err) {
+    if (rctx->who == NULL)
+        return RS_OK;
+    if (rctx->first_denied[0] && !(ok && st->kind == SQLX_INSERT))
+        return forbidden(err, rctx->who, RL_ACT_QUERY_DATA_WS, rctx->first_denied);
+    if (ok && st->kind == SQLX_INSERT &&
+        !rl_auth_may(rctx->who, RL_ACT_WRITE_DATA_WS, st->target_ws))
+        return forbidden(err, rctx->who, RL_ACT_WRITE_DATA_WS, st->target_ws);
+    return RS_OK;
 }
 
 /* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
@@ -490,19 +617,36 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     sqlx_stmt st;
     progress prog;
     rs_err err = {0};
-    int snapshot = snapshot_begin(db);
+    int snapshot;
 
     memset(res, 0, sizeof(*res));
+    /* writes whose ingest delay has passed become visible before the query's snapshot */
+    if (rl_pending_apply_due(rl_store_pending(srv->store), db, !srv->cfg.no_field_index, &err) !=
+        RS_OK) {
+        fail(res, 500, "INTERNALERROR", &err);
+        return;
+    }
+    snapshot = snapshot_begin(db);
     memset(&rctx, 0, sizeof(rctx));
     memset(&st, 0, sizeof(st));
     rctx.db = db;
+    rctx.srv = srv;
+    rctx.who = in->who;
+    rctx.params = in->params;
+    catalog_init(&rctx);
     opts.default_row_limit = in->default_row_limit;
     opts.param_text = param_text;
     opts.param_ctx = (void *)in->params;
     prog.deadline_mono = rl_mono_ms() + in->timeout_ms;
     prog.cancel = in->cancel;
     prog.timed_out = 0;
+    res->max_bytes = srv->cfg.max_result_bytes;
     if (sqlx_translate(in->sql, &opts, resolve, &rctx, &st, &err) != RS_OK) {
+        rs_err denied = {0};
+        translate_error(check_privileges(&rctx, &st, 0, &denied) ? &denied : &err, res);
+        goto done;
+    }
+    if (check_privileges(&rctx, &st, 1, &err) != RS_OK) {
         translate_error(&err, res);
         goto done;
     }
@@ -536,22 +680,31 @@ done:
     rs_buf_free(&rctx.views);
 }
 
-int rl_query_validate(rl_server *srv, sqlite3 *db, const char *sql, char **out, char **entities,
-                      rs_err *err) {
+int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char *sql, char **out,
+                char **entities, rs_err *err) {
     resolve_ctx rctx;
     sqlx_options opts = {0};
     sqlx_stmt st;
     rs_buf b = RS_BUF_INIT;
     char *cols = NULL, *aliases = NULL, *params = NULL;
     int rc;
-    (void)srv;
 
     memset(&rctx, 0, sizeof(rctx));
     rctx.db = db;
+    rctx.srv = srv;
+    rctx.who = who;
+    catalog_init(&rctx);
     rc = sqlx_translate(sql, &opts, resolve, &rctx, &st, err);
     if (rc != RS_OK) {
-        if (err != NULL)
+        if (check_privileges(&rctx, &st, 0, err) != RS_OK)
+            rc = RS_EHTTP;
+        else if (err != NULL && !(err->code == RS_EHTTP && err->http_status == 403))
             snprintf(err->type, sizeof(err->type), "QUERY_ERROR");
+        goto done;
+    }
+    rc = check_privileges(&rctx, &st, 1, err);
+    if (rc != RS_OK) {
+        sqlx_stmt_free(&st);
         goto done;
     }
     cols = names_json(st.collections, st.n_collections);
@@ -577,4 +730,27 @@ done:
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
     return rc;
+}
+
+void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
+    resolve_ctx rctx;
+    sqlx_options opts = {0};
+    sqlx_stmt st;
+    rs_err err = {0};
+    char tbl[160];
+
+    if (srv->cfg.no_field_index)
+        return;
+    memset(&rctx, 0, sizeof(rctx));
+    rctx.db = db;
+    catalog_init(&rctx);
+    if (sqlx_translate(sql, &opts, resolve, &rctx, &st, &err) == RS_OK) {
+        for (int i = 0; i < st.n_fn_keys; i++)
+            if (coll_of(st.fn_keys[i].table, tbl))
+                rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_FUNCTION,
+                                st.fn_keys[i].args, st.fn_keys[i].fn);
+        sqlx_stmt_free(&st);
+    }
+    rs_buf_free(&rctx.seen);
+    rs_buf_free(&rctx.views);
 }

@@ -23,8 +23,9 @@ typedef struct qx_result {
     char last_offset[48]; /* "" unless the query wrote */
     int http_status;      /* 0 = success, else the error reply status */
     int cancelled;
-    int index_used; /* a field index served a collection read (stats.index_used) */
-    rs_err err; /* type/line/column/message when http_status != 0 */
+    int index_used;    /* a field index served a collection read (stats.index_used) */
+    int64_t max_bytes; /* rows may not pass this (--max-result-bytes); 0 = no cap */
+    rs_err err;        /* type/line/column/message when http_status != 0 */
 } qx_result;
 
 typedef struct qx_input {
@@ -33,6 +34,10 @@ typedef struct qx_input {
     int64_t default_row_limit;
     int64_t timeout_ms;
     int *cancel; /* may be NULL */
+    /* the caller, whose QUERY_DATA_WS (and WRITE_DATA_WS for INSERT INTO) is checked on every
+     * workspace the statement reaches, views' included; NULL checks nothing (a query lambda's
+     * execution, allowed by EXECUTE_QUERY_LAMBDA_WS alone) */
+    const rl_principal *who;
 } qx_input;
 
 /* Run in on db; always fills res (free with qx_result_free). */
@@ -40,5 +45,17 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res);
 void qx_result_free(qx_result *res);
 /* Append rows [from, from + count) as a JSON array to b. */
 void qx_rows_json(const qx_result *res, int64_t from, int64_t count, rs_buf *b);
+
+/* Translate only: collections, aliases, views and parameter names, or a 400. On success *out is
+ * a JSON object text (malloc'd) {"collections":[..],"aliases":[..],"views":[..],"parameters":[..]}
+ * and entities (may be NULL) receives the JSON array of every ws.name referenced. who (may be
+ * NULL) must hold QUERY_DATA_WS on every workspace the SQL reads, else RS_EHTTP with
+ * err->http_status 403 and type FORBIDDEN. */
+int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char *sql, char **out,
+                char **entities, rs_err *err);
+
+/* sql is being saved as a view or query lambda: have the function indexes its FN(path)
+ * expressions could use built in the background (fieldindex.h; sqlx_stmt.fn_keys). */
+void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql);
 
 #endif

@@ -20,6 +20,10 @@
 # ... LIMIT through the virtual table, pushdown on vs off, on bench.py's collection), whose
 # table is appended too, then runs the full differential corpus (tests/e2e/
 # test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
+# Then tests/bench/dashboard/run.py: a CI dashboard's 31 queries at 100,000 and 1,000,000
+# documents (small: 10,000 and 100,000), with indexes off, under real-time ingest, and on
+# PostgreSQL and DuckDB (make deps-bench); its goals are reported, never asserted, but a
+# differing answer or a lost document fails it.
 # Exits non-zero when a step failed or the model runner's goal was missed.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -71,6 +75,14 @@ echo "field indexes (tests/bench/index_bench.py):"
 if [ -s "$work/index.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
     { echo; echo "## rockset-local field indexes (index_bench.py)"; echo; cat "$work/index.md"; } \
         >>"$root/tests/bench/RESULTS.md"
+fi
+# the CI-dashboard workload at two sizes, real time, and its PostgreSQL / DuckDB peers
+# (tests/bench/dashboard/README.md); servers of its own; it writes its RESULTS.md section itself
+echo "CI dashboard (tests/bench/dashboard/run.py):"
+if [ "${RS_BENCH_QUICK:-}" = 1 ]; then
+    /usr/bin/python3 tests/bench/dashboard/run.py --size small || rc=1
+else
+    /usr/bin/python3 tests/bench/dashboard/run.py --size full --results || rc=1
 fi
 # the full differential corpus (pushdown on / off / plain SQLite must agree), on the same server
 echo "differential corpus (RS_TEST_FULL=1):"

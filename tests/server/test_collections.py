@@ -29,6 +29,10 @@ def stats_obj(doc_count):
                                 "epoch ms near now, or null"),
         "fill_progress": Type("number|null"),
         "currentProgress": Opt(Type("number|null")),
+        # rockset-local only (docs/indexing.md); test_field_index.py checks its contents
+        "field_indexes": {"paths": NONNEG, "indexed": NONNEG, "element_indexes": NONNEG,
+                          "function_indexes": NONNEG, "unindexed": Type("array"),
+                          "analyzed_docs": NONNEG},
     })
     return stats
 

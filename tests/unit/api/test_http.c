@@ -95,7 +95,14 @@ static void test_pure(void) {
     CHECK_INT("errbody/401",
               err_from(401, "{\"message\":\"bad key\"}", "GET", "/p", "http://127.0.0.1:9", &err),
               RS_EHTTP);
+    /* the server's message says why (a suspended or expired key); its generic text is left out */
     CHECK_STR("errbody/401_msg", err.msg,
+              "rockset: authentication failed: the API key was rejected by http://127.0.0.1:9: "
+              "bad key (AUTHEXCEPTION, HTTP 401)");
+    rs_err_clear(&err);
+    err_from(401, "{\"message\":\"Authentication failed: provide a valid API key\"}", "GET", "/p",
+             "http://127.0.0.1:9", &err);
+    CHECK_STR("errbody/401_generic_msg", err.msg,
               "rockset: authentication failed: the API key was rejected by http://127.0.0.1:9 "
               "(AUTHEXCEPTION, HTTP 401)");
     CHECK_STR("errbody/401_type", err.type, "AUTHEXCEPTION");

@@ -1,8 +1,10 @@
 /*
- * test_fieldindex.c - which paths rockset-local indexes (server/fieldindex.h): scalars at every
- * level down to the depth limit, typed values as scalars, nothing through arrays, not _id or
- * _meta, the 64-path and key-length limits, the recorded list, disabled mode; and that SQLite
- * keeps an index right through upserts and deletes (the key read back through the index).
+ * test_fieldindex.c - rockset-local's catalog of field paths and their indexes
+ * (server/fieldindex.h): which paths are listed and which indexed (scalars at every level down
+ * to the depth limit, typed values as scalars, arrays listed but not entered, _id listed but
+ * not indexed, _meta not at all), exact document counts as documents enter and leave, the
+ * 64-index and key-length limits, indexes off, the catalog's answers (has_field, lookup,
+ * doc_count, estimate), and that SQLite keeps an index right through upserts and deletes.
  */
 #include "buf.h"
 #include "server/fieldindex.h"
@@ -17,19 +19,21 @@ static sqlite3 *open_db(void) {
     sqlite3 *db = NULL;
     sqlite3_open(":memory:", &db);
     sqlx_register_functions(db);
+    char *elems = sqlite3_mprintf(RL_FX_ELEMS_SQL, "t");
     sqlite3_exec(db,
-                 RL_FX_SCHEMA_SQL "CREATE TABLE t_data(_id TEXT PRIMARY KEY, doc TEXT,"
-                                  " prev_doc TEXT, vis_ms INTEGER NOT NULL, seq INTEGER NOT NULL);",
+                 RL_FX_SCHEMA_SQL "CREATE TABLE t_data(_id TEXT PRIMARY KEY, doc TEXT NOT NULL,"
+                                  " seq INTEGER NOT NULL);",
                  NULL, NULL, NULL);
+    sqlite3_exec(db, elems, NULL, NULL, NULL);
+    sqlite3_free(elems);
     return db;
 }
 
-/* The recorded paths of t, joined with " | ". */
-static char *recorded(sqlite3 *db) {
+/* Column 0 of each row of sql, joined with " | ". */
+static char *rows_of(sqlite3 *db, const char *sql) {
     sqlite3_stmt *st = NULL;
     rs_buf b = RS_BUF_INIT;
-    sqlite3_prepare_v2(db, "SELECT args FROM field_indexes WHERE tbl = 't' ORDER BY rowid", -1,
-                       &st, NULL);
+    sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     while (sqlite3_step(st) == SQLITE_ROW)
         rs_buf_printf(&b, "%s%s", b.len ? " | " : "", sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
@@ -45,44 +49,70 @@ static int count_of(sqlite3 *db, const char *sql) {
     return n;
 }
 
-static void note(rl_fieldindex *fx, sqlite3 *db, const char *doc) {
+static void check_rows(sqlite3 *db, const char *name, const char *sql, const char *want) {
+    char *got = rows_of(db, sql);
+    CHECK_STR(name, got, want);
+    free(got);
+}
+
+static void note_rid(rl_fieldindex *fx, sqlite3 *db, const char *doc, int sign, int64_t rid) {
     rs_err err = {0};
-    CHECK("note_ok", rl_fieldindex_note_doc(fx, doc, &err) == RS_OK);
+    CHECK("note_ok", rl_fieldindex_note_doc(fx, doc, sign, rid, &err) == RS_OK);
     CHECK("flush_ok", rl_fieldindex_flush(fx, db, &err) == RS_OK);
 }
+
+static void note(rl_fieldindex *fx, sqlite3 *db, const char *doc, int sign) {
+    rs_err err = {0};
+    CHECK("note_ok", rl_fieldindex_note_doc(fx, doc, sign, 1, &err) == RS_OK);
+    CHECK("flush_ok", rl_fieldindex_flush(fx, db, &err) == RS_OK);
+}
+
+#define LISTED \
+    "SELECT args || ':' || n_docs || ':' || types FROM fx_paths WHERE tbl = 't' ORDER BY id"
+#define INDEXED "SELECT args FROM fx_paths WHERE tbl = 't' AND indexed = 1 ORDER BY id"
 
 static void test_paths(void) {
     sqlite3 *db = open_db();
     rl_fieldindex fx;
     rs_err err = {0};
-    CHECK("load", rl_fieldindex_load(&fx, db, "t", &err) == RS_OK);
+    CHECK("load", rl_fieldindex_load(&fx, db, "t", 1, &err) == RS_OK);
     note(&fx, db,
-         "{\"_id\":\"1\",\"_meta\":{\"x\":1},\"a\":1,\"o\":{\"p\":\"s\",\"q\":{\"r\":{\"s\":{\"deep\":"
-         "1}}}},\"arr\":[{\"in\":1}],\"d\":{\"__rockset_type\":\"date\",\"value\":\"2024-01-01\"},"
-         "\"it's\":null}");
-    char *got = recorded(db);
-    CHECK_STR("paths", got,
-              "'a' | 'o','p' | 'd' | 'it''s'");
-    free(got);
-    note(&fx, db, "{\"_id\":\"2\",\"a\":\"again\",\"o\":{\"p\":2,\"z\":true}}");
-    got = recorded(db);
-    CHECK_STR("only_new_paths_added", got, "'a' | 'o','p' | 'd' | 'it''s' | 'o','z'");
-    free(got);
-    CHECK_INT("indexes_created", count_of(db, "SELECT count(*) FROM sqlite_master WHERE "
-                                              "type = 'index' AND name LIKE 't_fx%'"),
+         "{\"_id\":\"1\",\"_meta\":{\"x\":1},\"a\":1,\"o\":{\"p\":\"s\",\"q\":{\"r\":{\"s\":{"
+         "\"deep\":1}}}},\"arr\":[{\"in\":1}],\"d\":{\"__rockset_type\":\"date\",\"value\":"
+         "\"2024-01-01\"},\"it's\":null,\"a\":2}",
+         +1);
+    check_rows(db, "listed", LISTED,
+               "'_id':1:64 | 'a':1:16 | 'o':1:1 | 'o','p':1:64 | 'o','q':1:1 | 'o','q','r':1:1 | "
+               "'o','q','r','s':1:1 | 'arr':1:2 | 'd':1:128 | 'it''s':1:4");
+    check_rows(db, "indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s'");
+    note(&fx, db, "{\"_id\":\"2\",\"a\":\"again\",\"o\":{\"p\":2,\"z\":true}}", +1);
+    check_rows(db, "only_new_paths_indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s' | 'o','z'");
+    check_rows(db, "counts_and_types",
+               "SELECT args || ':' || n_docs || ':' || types FROM fx_paths WHERE args IN"
+               " ('''a''', '''o'',''p''', '''o'',''z''') ORDER BY id",
+               "'a':2:80 | 'o','p':2:80 | 'o','z':1:8");
+    CHECK_INT("indexes_created",
+              count_of(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
+                           " name LIKE 't_fx%'"),
               5);
-    CHECK_INT("pending_index", count_of(db, "SELECT count(*) FROM sqlite_master WHERE "
-                                            "name = 't_pending'"),
-              1);
+    CHECK_INT("doc_count", (int)rl_fieldindex_doc_count(db, "t"), 2);
     rl_fieldindex_free(&fx);
-    /* a later write starts from what is recorded */
-    CHECK("reload", rl_fieldindex_load(&fx, db, "t", &err) == RS_OK);
-    CHECK_INT("reloaded_paths", fx.n_paths, 5);
-    note(&fx, db, "{\"a\":3,\"o\":{\"z\":false}}");
-    CHECK_INT("nothing_new", count_of(db, "SELECT count(*) FROM field_indexes"), 5);
+    /* a later write starts from what is recorded; a document leaving counts down */
+    CHECK("reload", rl_fieldindex_load(&fx, db, "t", 1, &err) == RS_OK);
+    CHECK_INT("reloaded_paths", fx.n_paths, 11);
+    note(&fx, db, "{\"_id\":\"2\",\"a\":\"again\",\"o\":{\"p\":2,\"z\":true}}", -1);
+    check_rows(db, "counted_down",
+               "SELECT args || ':' || n_docs FROM fx_paths WHERE args IN ('''a''', '''o'',''z''')"
+               " ORDER BY id",
+               "'a':1 | 'o','z':0");
+    CHECK_INT("doc_count_down", (int)rl_fieldindex_doc_count(db, "t"), 1);
+    CHECK_INT("bytes_kept", count_of(db, "SELECT bytes > 100 FROM fx_colls WHERE tbl = 't'"), 1);
     rl_fieldindex_free(&fx);
     CHECK("drop", rl_fieldindex_drop(db, "t", &err) == RS_OK);
-    CHECK_INT("dropped", count_of(db, "SELECT count(*) FROM field_indexes"), 0);
+    CHECK_INT("dropped",
+              count_of(db, "SELECT count(*) FROM fx_paths") +
+                  count_of(db, "SELECT count(*) FROM fx_colls"),
+              0);
     sqlite3_close(db);
 }
 
@@ -91,30 +121,199 @@ static void test_limits(void) {
     rl_fieldindex fx;
     rs_err err = {0};
     rs_buf doc = RS_BUF_INIT;
-    rl_fieldindex_load(&fx, db, "t", &err);
+    int n = RL_FX_AUTO_INDEXES + 6;
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
     rs_buf_puts(&doc, "{");
-    for (int i = 0; i < 70; i++)
-        rs_buf_printf(&doc, "%s\"f%02d\":%d", i ? "," : "", i, i);
+    for (int i = 0; i < n; i++)
+        rs_buf_printf(&doc, "%s\"f%03d\":%d", i ? "," : "", i, i);
     rs_buf_printf(&doc, ",\"%0200d\":1}", 0);
-    note(&fx, db, rs_buf_cstr(&doc));
-    CHECK_INT("at_most_64_paths", count_of(db, "SELECT count(*) FROM field_indexes"), 64);
-    CHECK_INT("the_first_64", count_of(db, "SELECT count(*) FROM field_indexes WHERE args = "
-                                           "'''f63'''"),
-              1);
+    note(&fx, db, rs_buf_cstr(&doc), +1);
+    CHECK_INT("every_path_listed", count_of(db, "SELECT count(*) FROM fx_paths"), n);
+    CHECK_INT("auto_budget_indexed", count_of(db, "SELECT count(*) FROM fx_paths WHERE indexed"),
+              RL_FX_AUTO_INDEXES);
+    char *last = sqlite3_mprintf("SELECT indexed FROM fx_paths WHERE args = '''f%03d'''",
+                                 RL_FX_AUTO_INDEXES - 1);
+    char *next = sqlite3_mprintf("SELECT indexed FROM fx_paths WHERE args = '''f%03d'''",
+                                 RL_FX_AUTO_INDEXES);
+    CHECK_INT("the_first_ones", count_of(db, last) * 10 + count_of(db, next), 10);
     rl_fieldindex_free(&fx);
+    /* beyond the budget, by use: the background builds it (rl_fieldindex_build) */
+    char *args = sqlite3_mprintf("'f%03d'", RL_FX_AUTO_INDEXES);
+    sqlx_index ix;
+    int wanted = 0;
+    CHECK("unindexed", !rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, args, NULL, &ix, &wanted));
+    CHECK_INT("asking_is_a_use", wanted, 1);
+    CHECK("build", rl_fieldindex_build(db, "t", SQLX_INDEX_SCALAR, args, &err) == RS_OK);
+    CHECK("built", rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, args, NULL, &ix, &wanted));
+    CHECK_INT("no_longer_wanted", wanted, 0);
+    sqlite3_free(args);
+    sqlite3_free(last);
+    sqlite3_free(next);
     rs_buf_free(&doc);
     sqlite3_close(db);
 
     db = open_db();
-    rl_fieldindex_load(&fx, db, "t", &err);
-    note(&fx, db, "{\"k\":1,\"" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-                  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\":2}");
-    CHECK_INT("long_key_not_indexed", count_of(db, "SELECT count(*) FROM field_indexes"), 1);
+    rl_fieldindex_load(&fx, db, "t", 0, &err);
+    note(&fx, db,
+         "{\"k\":1,\"a\":[1],\""
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\":2}",
+         +1);
+    CHECK_INT("long_key_not_listed", count_of(db, "SELECT count(*) FROM fx_paths"), 2);
+    CHECK_INT("indexes_off_listed_not_indexed",
+              count_of(db, "SELECT count(*) FROM fx_paths WHERE indexed OR elems"), 0);
+    CHECK("request_listed", rl_fieldindex_request(&fx, SQLX_INDEX_SCALAR, "'k'") == 1);
+    CHECK("request_unlisted", rl_fieldindex_request(&fx, SQLX_INDEX_SCALAR, "'nope'") == 0);
+    CHECK("request_no_scalar_there", rl_fieldindex_request(&fx, SQLX_INDEX_SCALAR, "'a'") == 0);
+    CHECK("request_no_array_there", rl_fieldindex_request(&fx, SQLX_INDEX_ELEMS, "'k'") == 0);
+    CHECK("flush", rl_fieldindex_flush(&fx, db, &err) == RS_OK);
+    check_rows(db, "requested_index", INDEXED, "'k'");
     rl_fieldindex_free(&fx);
-    fx.disabled = 1;
-    fx.n_paths = fx.n_created = 0;
-    note(&fx, db, "{\"new\":1}");
-    CHECK_INT("disabled_notes_nothing", count_of(db, "SELECT count(*) FROM field_indexes"), 1);
+    sqlite3_close(db);
+}
+
+/* Element rows: kept as documents come and go, a new element index filled from the table. */
+static void test_elements(void) {
+    sqlite3 *db = open_db();
+    rl_fieldindex fx;
+    rs_err err = {0};
+    const char *d1 =
+        "{\"_id\":\"1\",\"tags\":[\"a\",\"b\",1,1.0,true,null,{\"x\":1},[2],"
+        "{\"__rockset_type\":\"date\",\"value\":\"2024-01-02\"}],\"o\":{\"t\":[\"z\"]}}";
+    const char *d2 = "{\"_id\":\"2\",\"tags\":[\"b\",\"c\"]}";
+    char *ins = sqlite3_mprintf("INSERT INTO t_data VALUES('1', %Q, 1), ('2', %Q, 1)", d1, d2);
+    sqlite3_exec(db, ins, NULL, NULL, NULL);
+    sqlite3_free(ins);
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
+    note_rid(&fx, db, d1, +1, 1); /* the array path appears: its index is filled from the table */
+    /* null, true, 1 (= 1.0: one key), "a", "b" (twice), "c", the date; objects, arrays left out */
+    check_rows(db, "filled_from_table",
+               "SELECT p.args || ':' || e.rid FROM t_elems e JOIN fx_paths p ON p.id = e.pid"
+               " ORDER BY p.args, e.rid, e.key",
+               "'o','t':1 | 'tags':1 | 'tags':1 | 'tags':1 | 'tags':1 | 'tags':1 | 'tags':1 | "
+               "'tags':2 | 'tags':2");
+    CHECK_INT("one_key_for_1_and_1.0",
+              count_of(db, "SELECT count(*) FROM t_elems WHERE rid = 1 AND key = rs_skey(1.0)"), 1);
+    CHECK_INT("string_keys",
+              count_of(db, "SELECT count(*) FROM t_elems WHERE key IN (rs_skey('a'), rs_skey('b'),"
+                           " rs_skey('c'), rs_skey('z'))"),
+              5);
+    CHECK_INT("typed_value_element",
+              count_of(db, "SELECT count(*) FROM t_elems WHERE key = rs_skey(rsf_date("
+                           "'2024-01-02'))"),
+              1);
+    note_rid(&fx, db, d2, +1, 2); /* already in the table: filled above; a row never twice */
+    CHECK_INT("still_nine", count_of(db, "SELECT count(*) FROM t_elems"), 9);
+    /* replace 2, delete 1 */
+    note_rid(&fx, db, d2, -1, 2);
+    note_rid(&fx, db, "{\"_id\":\"2\",\"tags\":[\"d\"]}", +1, 2);
+    note_rid(&fx, db, d1, -1, 1);
+    check_rows(db, "after_writes", "SELECT (key = rs_skey('d')) || ':' || rid FROM t_elems", "1:2");
+    sqlx_index ix;
+    CHECK("lookup_elems",
+          rl_fieldindex_lookup(db, "t", SQLX_INDEX_ELEMS, "'tags'", NULL, &ix, NULL) &&
+              strcmp(ix.elems_table, "t_elems") == 0 && ix.path_id > 0);
+    sqlx_range eq = {"'d'", 1, "'d'", 1};
+    char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_ELEMS, "'tags'", NULL, &eq, 10);
+    CHECK_INT("estimate_elems", count_of(db, sql), 1);
+    sqlite3_free(sql);
+    rl_fieldindex_free(&fx);
+    sqlite3_close(db);
+}
+
+/* Function indexes, ANALYZE's numbers, estimates through a function index. */
+static void test_functions_and_stats(void) {
+    sqlite3 *db = open_db();
+    rl_fieldindex fx;
+    rs_err err = {0};
+    sqlx_index ix;
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
+    for (int i = 0; i < 50; i++) {
+        char *doc = sqlite3_mprintf("{\"_id\":\"%d\",\"ts\":\"2024-01-%02dT00:00:00Z\",\"k\":%d}",
+                                    i, i % 28 + 1, i % 5);
+        char *ins = sqlite3_mprintf("INSERT INTO t_data VALUES('%d', %Q, 1)", i, doc);
+        sqlite3_exec(db, ins, NULL, NULL, NULL);
+        note_rid(&fx, db, doc, +1, i + 1);
+        sqlite3_free(ins);
+        sqlite3_free(doc);
+    }
+    rl_fieldindex_free(&fx);
+    CHECK("function_index", rl_fieldindex_ensure_function(db, "t", "rsf_parse_timestamp_iso8601",
+                                                          "'ts'", &err) == RS_OK);
+    CHECK("function_index_again",
+          rl_fieldindex_ensure_function(db, "t", "RSF_PARSE_TIMESTAMP_ISO8601", "'ts'", &err) ==
+              RS_OK);
+    CHECK_INT("one_function_index", count_of(db, "SELECT count(*) FROM fx_funcs"), 1);
+    CHECK("not_a_function",
+          rl_fieldindex_ensure_function(db, "t", "nope", "'ts'", &err) == RS_EINVAL);
+    CHECK("not_deterministic",
+          rl_fieldindex_ensure_function(db, "t", "random", "'ts'", &err) == RS_EINVAL);
+    CHECK("not_a_path",
+          rl_fieldindex_ensure_function(db, "t", "rsf_parse_timestamp_iso8601",
+                                        "'ts'); DROP TABLE t_data; --", &err) == RS_EINVAL);
+    CHECK("lookup_function", rl_fieldindex_lookup(db, "t", SQLX_INDEX_FUNCTION, "'ts'",
+                                                  "rsf_parse_timestamp_iso8601", &ix, NULL) &&
+                                 strncmp(ix.name, "t_fn", 4) == 0 && ix.n_docs == 50);
+    /* days 10..28 of the first round through the month (19), 10..22 of the second (13) */
+    sqlx_range r = {"rsf_parse_timestamp_iso8601('2024-01-10T00:00:00Z')", 1, NULL, 0};
+    char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_FUNCTION, "'ts'",
+                                           "rsf_parse_timestamp_iso8601", &r, 1000);
+    CHECK_INT("estimate_function", count_of(db, sql), 32);
+    sqlite3_free(sql);
+    sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_FUNCTION, "'ts'",
+                                     "rsf_parse_timestamp_iso8601", &r, 10);
+    CHECK_INT("estimate_capped", count_of(db, sql), 10);
+    sqlite3_free(sql);
+    CHECK("not_analyzed",
+          rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'k'", NULL, &ix, NULL) &&
+              ix.rows_per_key == -1);
+    CHECK("analyze", rl_fieldindex_analyze(db, "t", &err) == RS_OK);
+    CHECK("rows_per_key",
+          rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'k'", NULL, &ix, NULL) &&
+              ix.rows_per_key == 10);
+    CHECK_INT("analyzed_count", count_of(db, "SELECT analyzed_docs FROM fx_colls"), 50);
+    CHECK("drop", rl_fieldindex_drop(db, "t", &err) == RS_OK);
+    CHECK_INT("functions_forgotten", count_of(db, "SELECT count(*) FROM fx_funcs"), 0);
+    sqlite3_close(db);
+}
+
+static void test_answers(void) {
+    sqlite3 *db = open_db();
+    rl_fieldindex fx;
+    rs_err err = {0};
+    sqlx_index ix;
+    CHECK_INT("no_docs_may_supply", rl_fieldindex_has_field(db, "t", "a"), -1);
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
+    note(&fx, db, "{\"_id\":\"1\",\"a\":null,\"o\":{\"k\":1},\"arr\":[1]}", +1);
+    CHECK_INT("has_null_field", rl_fieldindex_has_field(db, "t", "a"), 1);
+    CHECK_INT("has_object_field", rl_fieldindex_has_field(db, "t", "o"), 1);
+    CHECK_INT("nested_is_not_top_level", rl_fieldindex_has_field(db, "t", "k"), 0);
+    CHECK_INT("has_id", rl_fieldindex_has_field(db, "t", "_id"), 1);
+    CHECK("lookup_scalar",
+          rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'o','k'", NULL, &ix, NULL));
+    CHECK("lookup_name",
+          strncmp(ix.name, "t_fx", 4) == 0 && ix.n_docs == 1 && ix.rows_per_key == -1);
+    CHECK("no_index_on_object",
+          !rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'o'", NULL, &ix, NULL));
+    CHECK("no_index_on_id",
+          !rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'_id'", NULL, &ix, NULL));
+    note(&fx, db, "{\"_id\":\"1\",\"a\":null,\"o\":{\"k\":1},\"arr\":[1]}", -1);
+    CHECK_INT("all_gone_may_supply", rl_fieldindex_has_field(db, "t", "a"), -1);
+    note(&fx, db, "{\"_id\":\"2\",\"b\":1}", +1);
+    CHECK_INT("gone_field", rl_fieldindex_has_field(db, "t", "a"), 0);
+    sqlite3_exec(db, "INSERT INTO t_data VALUES('2', '{\"_id\":\"2\",\"b\":1}', 1)", NULL, NULL,
+                 NULL);
+    sqlx_range r = {"0", 1, "5", 0};
+    char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &r, 100);
+    CHECK_INT("estimate_in_range", count_of(db, sql), 1);
+    sqlite3_free(sql);
+    sqlx_range above = {"1", 0, NULL, 0};
+    sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &above, 100);
+    CHECK_INT("estimate_open_above", count_of(db, sql), 0);
+    sqlite3_free(sql);
+    CHECK("estimate_needs_index",
+          rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'zz'", NULL, &r, 100) == NULL);
+    rl_fieldindex_free(&fx);
     sqlite3_close(db);
 }
 
@@ -123,22 +322,26 @@ static void test_maintained(void) {
     sqlite3 *db = open_db();
     rl_fieldindex fx;
     rs_err err = {0};
-    rl_fieldindex_load(&fx, db, "t", &err);
-    note(&fx, db, "{\"v\":1}");
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
+    note(&fx, db, "{\"v\":1}", +1);
+    char *name = rows_of(db, "SELECT 't_fx' || id FROM fx_paths WHERE args = '''v'''");
     sqlite3_exec(db,
-                 "INSERT INTO t_data VALUES('a', '{\"v\":1}', NULL, 0, 1),"
-                 " ('b', '{\"v\":1.0}', NULL, 0, 1), ('c', '{\"v\":\"1\"}', NULL, 0, 1);"
-                 "INSERT INTO t_data VALUES('a', '{\"v\":2}', NULL, 0, 2) ON CONFLICT(_id) DO"
-                 " UPDATE SET doc = excluded.doc; UPDATE t_data SET doc = NULL WHERE _id = 'c';",
+                 "INSERT INTO t_data VALUES('a', '{\"v\":1}', 1),"
+                 " ('b', '{\"v\":1.0}', 1), ('c', '{\"v\":\"1\"}', 1);"
+                 "INSERT INTO t_data VALUES('a', '{\"v\":2}', 2) ON CONFLICT(_id) DO"
+                 " UPDATE SET doc = excluded.doc; DELETE FROM t_data WHERE _id = 'c';",
                  NULL, NULL, NULL);
-    const char *by_key = "SELECT group_concat(_id) FROM t_data INDEXED BY t_fx0 WHERE"
-                         " doc IS NOT NULL AND rs_skey(rs_get(doc,'v')) = rs_skey(1)";
+    char *by_key = sqlite3_mprintf("SELECT group_concat(_id) FROM t_data INDEXED BY \"%w\" WHERE"
+                                   " rs_skey(rs_get(doc,'v')) = rs_skey(1)",
+                                   name);
     sqlite3_stmt *st = NULL;
     CHECK("prepared_with_index", sqlite3_prepare_v2(db, by_key, -1, &st, NULL) == SQLITE_OK);
     CHECK("row", st != NULL && sqlite3_step(st) == SQLITE_ROW);
     CHECK_STR("int_and_float_one_key_after_writes",
               st ? (const char *)sqlite3_column_text(st, 0) : NULL, "b");
     sqlite3_finalize(st);
+    sqlite3_free(by_key);
+    free(name);
     rl_fieldindex_free(&fx);
     sqlite3_close(db);
 }
@@ -146,6 +349,9 @@ static void test_maintained(void) {
 int main(void) {
     test_paths();
     test_limits();
+    test_elements();
+    test_functions_and_stats();
+    test_answers();
     test_maintained();
     TEST_DONE();
 }

@@ -1,0 +1,181 @@
+/* fieldindex_cat.c - the catalog's answers to the translator (fieldindex.h, sqlx_catalog):
+ * read from fx_paths and fx_colls, never from the documents. */
+#include "fieldindex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Column 0 of the first row as an integer; fallback when there is no row or on an error. */
+static int64_t int_answer(sqlite3 *db, const char *sql, const char *a, const char *b,
+                          int64_t fallback) {
+    sqlite3_stmt *st = NULL;
+    int64_t v = fallback;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+        if (b != NULL)
+            sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl) {
+    return int_answer(db, "SELECT n_docs FROM fx_colls WHERE tbl = ?1", tbl, NULL, 0);
+}
+
+int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field) {
+    if (rl_fieldindex_doc_count(db, tbl) <= 0)
+        return -1;
+    char *args = sqlite3_mprintf("%Q", field);
+    if (args == NULL)
+        return -1;
+    int64_t n =
+        int_answer(db, "SELECT n_docs FROM fx_paths WHERE tbl = ?1 AND args = ?2", tbl, args, 0);
+    sqlite3_free(args);
+    return n > 0;
+}
+
+/* ANALYZE's average rows per key of index name: number `at` (1-based) of sqlite_stat1.stat
+ * ("rows per-key-of-first-column per-key-of-two-columns ..."), or -1 when not analyzed. */
+static double rows_per_key(sqlite3 *db, const char *name, int at) {
+    sqlite3_stmt *st = NULL;
+    double v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT stat FROM sqlite_stat1 WHERE idx = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        const char *stat =
+            sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        for (int i = 0; stat != NULL && i <= at; i++) {
+            char *end = NULL;
+            long long n = strtoll(stat, &end, 10);
+            if (end == stat)
+                break;
+            if (i == at)
+                v = (double)n;
+            stat = end;
+        }
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The fx_paths row of args: 1 with its id, n_docs, types, indexed, elems; 0 when unlisted. */
+static int path_row(sqlite3 *db, const char *tbl, const char *args, int64_t row[5]) {
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, n_docs, types, indexed, elems FROM fx_paths WHERE"
+                           " tbl = ?1 AND args = ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        for (int i = 0; i < 5; i++)
+            row[i] = sqlite3_column_int64(st, i);
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int function_index(sqlite3 *db, const char *tbl, const char *args, const char *fn,
+                          sqlx_index *out) {
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
+                           " args = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, args, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        out->kind = SQLX_INDEX_FUNCTION;
+        snprintf(out->name, sizeof(out->name), "%s_fn%lld", tbl,
+                 (long long)sqlite3_column_int64(st, 0));
+        out->rows_per_key = rows_per_key(db, out->name, 1);
+    }
+    sqlite3_finalize(st);
+    if (found) {
+        int64_t row[5];
+        out->n_docs = path_row(db, tbl, args, row) ? row[1] : -1;
+    }
+    return found;
+}
+
+int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
+                         const char *fn, sqlx_index *out, int *wanted) {
+    int64_t row[5];
+    memset(out, 0, sizeof(*out));
+    if (wanted != NULL)
+        *wanted = 0;
+    if (kind == SQLX_INDEX_FUNCTION)
+        return fn != NULL && function_index(db, tbl, args, fn, out);
+    if (fn != NULL || !path_row(db, tbl, args, row))
+        return 0;
+    int has = kind == SQLX_INDEX_SCALAR ? row[3] != 0 : kind == SQLX_INDEX_ELEMS && row[4] != 0;
+    int holds = kind == SQLX_INDEX_SCALAR
+                    ? (row[2] & RL_FX_T_SCALAR) != 0 && strcmp(args, "'_id'") != 0
+                    : (row[2] & RL_FX_T_ARRAY) != 0;
+    if (!has) {
+        if (wanted != NULL)
+            *wanted = holds && kind != SQLX_INDEX_FUNCTION;
+        return 0;
+    }
+    out->kind = kind;
+    out->n_docs = row[1];
+    if (kind == SQLX_INDEX_SCALAR) {
+        snprintf(out->name, sizeof(out->name), "%s_fx%lld", tbl, (long long)row[0]);
+        out->rows_per_key = rows_per_key(db, out->name, 1);
+    } else {
+        char pk[200];
+        snprintf(out->elems_table, sizeof(out->elems_table), "%s_elems", tbl);
+        snprintf(pk, sizeof(pk), "%s_elems", tbl); /* a WITHOUT ROWID table's key: its name */
+        out->path_id = row[0];
+        out->rows_per_key = rows_per_key(db, pk, 2);
+    }
+    return 1;
+}
+
+/* " AND <key> <op> rs_skey(<bound>)" */
+static void put_bound(char **sql, const char *key, const char *op, const char *bound) {
+    char *next = *sql ? sqlite3_mprintf("%z AND %s %s rs_skey(%s)", *sql, key, op, bound) : NULL;
+    *sql = next;
+}
+
+char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,
+                                 const char *args, const char *fn, const sqlx_range *range,
+                                 int64_t cap) {
+    sqlx_index ix;
+    if (!rl_fieldindex_lookup(db, tbl, kind, args, fn, &ix, NULL))
+        return NULL;
+    if (range->lo == NULL && range->hi == NULL && kind != SQLX_INDEX_ELEMS)
+        /* every document has a key (null: missing) */
+        return sqlite3_mprintf("SELECT min(n_docs, %lld) FROM fx_colls WHERE tbl = %Q",
+                               (long long)cap, tbl);
+    char *key = kind == SQLX_INDEX_ELEMS ? sqlite3_mprintf("key")
+                : kind == SQLX_INDEX_FUNCTION
+                    ? sqlite3_mprintf("rs_skey(%s(rs_get(doc,%s)))", fn, args)
+                    : sqlite3_mprintf("rs_skey(rs_get(doc,%s))", args);
+    char *sql =
+        kind == SQLX_INDEX_ELEMS
+            ? sqlite3_mprintf("SELECT 1 FROM \"%w\" WHERE pid = %lld", ix.elems_table,
+                              (long long)ix.path_id)
+            : sqlite3_mprintf("SELECT 1 FROM \"%w_data\" INDEXED BY \"%w\" WHERE 1", tbl, ix.name);
+    if (key != NULL && range->lo != NULL)
+        put_bound(&sql, key, range->lo_incl ? ">=" : ">", range->lo);
+    if (key != NULL && range->hi != NULL)
+        put_bound(&sql, key, range->hi_incl ? "<=" : "<", range->hi);
+    char *count = sql && key
+                      ? sqlite3_mprintf("SELECT count(*) FROM (%s LIMIT %lld)", sql, (long long)cap)
+                      : NULL;
+    sqlite3_free(key);
+    sqlite3_free(sql);
+    return count;
+}

@@ -1,0 +1,370 @@
+/* pending.c - see pending.h. */
+#include "pending.h"
+#include "docs.h"
+#include "fieldindex.h"
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NONE_DUE INT64_MAX
+
+typedef struct want {
+    char tbl[128];
+    int kind; /* sqlx_index_kind, 0: ANALYZE */
+    char *args;
+    char fn[64];
+} want;
+
+struct rl_pending {
+    rl_store *st;
+    want wants[RL_PENDING_MAX_WANTS]; /* under lock */
+    int n_wants;
+    int64_t due_ms;             /* atomic: earliest vis_ms of any pending row, NONE_DUE */
+    int applying;               /* atomic: an apply holds apply_lock and has not committed */
+    int indexes_on;             /* atomic: as the last delayed write said */
+    pthread_mutex_t apply_lock; /* one applier at a time */
+    pthread_mutex_t lock;       /* the thread's state below */
+    pthread_cond_t wake;
+    int started, stop;
+    pthread_t thread;
+};
+
+static int64_t due_of(rl_pending *p) {
+    return __atomic_load_n(&p->due_ms, __ATOMIC_ACQUIRE);
+}
+
+static void set_due(rl_pending *p, int64_t ms) {
+    __atomic_store_n(&p->due_ms, ms, __ATOMIC_RELEASE);
+}
+
+rl_pending *rl_pending_new(rl_store *st) {
+    rl_pending *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    p->st = st;
+    p->due_ms = NONE_DUE;
+    p->indexes_on = 1;
+    pthread_mutex_init(&p->apply_lock, NULL);
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    return p;
+}
+
+void rl_pending_free(rl_pending *p) {
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    if (p->started)
+        pthread_join(p->thread, NULL);
+    for (int i = 0; i < p->n_wants; i++)
+        free(p->wants[i].args);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->apply_lock);
+    free(p);
+}
+
+int rl_pending_load(rl_pending *p, sqlite3 *db, rs_err *err) {
+    int64_t due = 0;
+    int rc = rl_sql_int(db, &due, err, "SELECT coalesce(min(due_ms), ?1) FROM pending_due", "i",
+                        (int64_t)NONE_DUE);
+    if (rc == RS_OK)
+        set_due(p, due);
+    return rc;
+}
+
+int rl_pending_newest(sqlite3 *db, const char *tbl, const char *id, int *found, char **doc,
+                      rs_err *err) {
+    char *sql = sqlite3_mprintf("SELECT doc FROM \"%w_pending\" WHERE _id = ?1"
+                                " ORDER BY pseq DESC LIMIT 1",
+                                tbl);
+    sqlite3_stmt *st = NULL;
+    int rc = RS_OK;
+    *found = 0;
+    *doc = NULL;
+    if (sql == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = rs_err_set(err, RS_EINTERNAL, "database error: %s", sqlite3_errmsg(db));
+    } else {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            const char *text = (const char *)sqlite3_column_text(st, 0);
+            *found = 1;
+            if (text != NULL && (*doc = strdup(text)) == NULL)
+                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* ---- applying ---- */
+
+/* Apply tbl's rows due at now, in pseq order (the order of the writes). A due row supersedes
+ * the earlier rows of its document that are not due yet (written under a longer delay before a
+ * restart): they go with it, or they would later bring back an older version. */
+static int apply_table(sqlite3 *db, const char *tbl, int64_t now, int indexes_on, int *analyze,
+                       rs_err *err) {
+    char sql[640];
+    sqlite3_stmt *st = NULL;
+    rl_docwrite w;
+    int rc = rl_docs_apply_begin(&w, db, tbl, indexes_on, err);
+    if (rc != RS_OK)
+        return rc;
+    snprintf(sql, sizeof(sql),
+             "SELECT _id, doc, seq FROM \"%s_pending\" WHERE vis_ms <= ?1 ORDER BY pseq", tbl);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        rc = rs_err_set(err, RS_EINTERNAL, "database error: %s", sqlite3_errmsg(db));
+    else
+        sqlite3_bind_int64(st, 1, now);
+    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW)
+        rc = rl_docs_apply(&w, (const char *)sqlite3_column_text(st, 0),
+                           (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+                           err);
+    sqlite3_finalize(st);
+    if (rc == RS_OK) {
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM \"%s_pending\" AS p WHERE p.vis_ms <= ?1 OR EXISTS (SELECT 1 FROM"
+                 " \"%s_pending\" q WHERE q._id = p._id AND q.pseq > p.pseq AND q.vis_ms <= ?1)",
+                 tbl, tbl);
+        rc = rl_sql(db, NULL, err, sql, "i", now);
+    }
+    if (rc == RS_OK) { /* the collection's next due time, or none */
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM pending_due WHERE tbl = ?1 AND NOT EXISTS (SELECT 1 FROM"
+                 " \"%s_pending\")",
+                 tbl);
+        rc = rl_sql(db, NULL, err, sql, "s", tbl);
+    }
+    if (rc == RS_OK) {
+        snprintf(sql, sizeof(sql),
+                 "UPDATE pending_due SET due_ms = (SELECT min(vis_ms) FROM \"%s_pending\")"
+                 " WHERE tbl = ?1",
+                 tbl);
+        rc = rl_sql(db, NULL, err, sql, "s", tbl);
+    }
+    int grown = 0, end = rl_docs_apply_end(&w, rc == RS_OK, &grown, err);
+    *analyze = rc == RS_OK && end == RS_OK && grown;
+    return rc != RS_OK ? rc : end;
+}
+
+/* The collections with due rows (a NULL-terminated array of malloc'd names). */
+static int due_tables(sqlite3 *db, int64_t now, char ***out, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    int rc = RS_OK;
+    if (sqlite3_prepare_v2(db, "SELECT tbl FROM pending_due WHERE due_ms <= ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return rs_err_set(err, RS_EINTERNAL, "database error: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, now);
+    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW) {
+        char **grown = realloc(names, (n + 2) * sizeof(*names));
+        if (grown == NULL) {
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+            break;
+        }
+        names = grown;
+        names[n + 1] = NULL;
+        names[n] = strdup((const char *)sqlite3_column_text(st, 0));
+        if (names[n++] == NULL)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    *out = names;
+    return rc;
+}
+
+static int apply_locked(rl_pending *p, sqlite3 *db, int64_t now, int indexes_on, rs_err *err) {
+    char **names = NULL;
+    int64_t next = NONE_DUE;
+    size_t n = 0;
+    int rc = rl_tx_begin(db, err);
+    if (rc != RS_OK)
+        return rc;
+    rc = due_tables(db, now, &names, err);
+    while (names != NULL && names[n] != NULL)
+        n++;
+    int *analyze = calloc(n + 1, sizeof(*analyze));
+    if (rc == RS_OK && analyze == NULL)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == RS_OK && i < n; i++)
+        rc = apply_table(db, names[i], now, indexes_on, &analyze[i], err);
+    if (rc == RS_OK)
+        rc = rl_sql_int(db, &next, err, "SELECT coalesce(min(due_ms), ?1) FROM pending_due", "i",
+                        (int64_t)NONE_DUE);
+    /* set before COMMIT: a write committed after ours notes its due time after this store */
+    if (rc == RS_OK)
+        set_due(p, next);
+    if (rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL) != RS_OK || rc != RS_OK) {
+        set_due(p, now); /* try again */
+        rc = rc != RS_OK ? rc : (err ? err->code : RS_EINTERNAL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rc == RS_OK && analyze[i]) /* grown past its statistics */
+            rl_pending_want(p, names[i], 0, NULL, NULL);
+        free(names[i]);
+    }
+    free(analyze);
+    free(names);
+    return rc;
+}
+
+/* An applier stores the next due time before its COMMIT (see apply_locked), so a caller that
+ * reads a due time in the future may be looking at an apply not committed yet: it then waits
+ * for that apply by taking apply_lock, or it would read the data table without rows that were
+ * due when it started. `applying` is set before that store and cleared after the COMMIT. */
+int rl_pending_apply_due(rl_pending *p, sqlite3 *db, int indexes_on, rs_err *err) {
+    int64_t now = rl_now_ms();
+    int rc = RS_OK;
+    if (p == NULL || (due_of(p) > now && __atomic_load_n(&p->applying, __ATOMIC_ACQUIRE) == 0))
+        return RS_OK;
+    pthread_mutex_lock(&p->apply_lock);
+    if (due_of(p) <= now) {
+        __atomic_store_n(&p->applying, 1, __ATOMIC_RELEASE);
+        rc = apply_locked(p, db, now, indexes_on, err);
+        __atomic_store_n(&p->applying, 0, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&p->apply_lock);
+    return rc;
+}
+
+/* ---- the background worker ---- */
+
+static void wait_until(rl_pending *p, int64_t ms) {
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    pthread_cond_timedwait(&p->wake, &p->lock, &ts);
+}
+
+/* Run one request in a write transaction of its own. */
+static int run_want(sqlite3 *db, const want *w, rs_err *err) {
+    int rc = rl_tx_begin(db, err);
+    if (rc != RS_OK)
+        return rc;
+    if (w->kind == 0)
+        rc = rl_fieldindex_analyze(db, w->tbl, err);
+    else if (w->kind == SQLX_INDEX_FUNCTION)
+        rc = rl_fieldindex_ensure_function(db, w->tbl, w->fn, w->args, err);
+    else
+        rc = rl_fieldindex_build(db, w->tbl, (sqlx_index_kind)w->kind, w->args, err);
+    int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+    return rc != RS_OK ? rc : end;
+}
+
+static const char *want_what(const want *w) {
+    return w->kind == 0 ? "ANALYZE" : w->kind == SQLX_INDEX_FUNCTION ? "function index" : "index";
+}
+
+/* Take the first request off the queue (the caller frees its args); 0 when none. Under lock. */
+static int next_want(rl_pending *p, want *out) {
+    if (p->n_wants == 0)
+        return 0;
+    *out = p->wants[0];
+    memmove(&p->wants[0], &p->wants[1], (size_t)(p->n_wants - 1) * sizeof(p->wants[0]));
+    p->n_wants--;
+    return 1;
+}
+
+/* Outside the lock: apply what is due, run one request. */
+static void work_once(rl_pending *p, int has_want, const want *w) {
+    rs_err err = {0};
+    sqlite3 *db = rl_store_acquire(p->st, &err);
+    int rc = db == NULL ? RS_EIO : RS_OK;
+    if (rc == RS_OK && due_of(p) <= rl_now_ms())
+        rc = rl_pending_apply_due(p, db, __atomic_load_n(&p->indexes_on, __ATOMIC_RELAXED), &err);
+    if (rc != RS_OK)
+        fprintf(stderr, "rockset-local: applying pending writes: %s\n", err.msg);
+    if (db != NULL && has_want) { /* logged: these take seconds on a large collection */
+        int64_t t0 = rl_mono_ms();
+        if (run_want(db, w, &err) != RS_OK)
+            fprintf(stderr, "rockset-local: %s of %s: %s\n", want_what(w), w->tbl, err.msg);
+        else
+            fprintf(stderr, "rockset-local: %s of %s%s%s%s%s%s: %lld ms\n", want_what(w), w->tbl,
+                    w->args ? " " : "", w->fn, *w->fn ? "(" : "", w->args ? w->args : "",
+                    *w->fn ? ")" : "", (long long)(rl_mono_ms() - t0));
+    }
+    rl_store_release(p->st, db);
+    if (rc != RS_OK) { /* pending rows that cannot be applied: try again later, not at once */
+        pthread_mutex_lock(&p->lock);
+        if (!p->stop)
+            wait_until(p, rl_now_ms() + 200);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+static void *worker_main(void *arg) {
+    rl_pending *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stop) {
+        int64_t due = due_of(p), now = rl_now_ms();
+        want w;
+        int has_want = next_want(p, &w);
+        if (!has_want && due > now) {
+            if (due == NONE_DUE)
+                pthread_cond_wait(&p->wake, &p->lock);
+            else
+                wait_until(p, due);
+            continue;
+        }
+        pthread_mutex_unlock(&p->lock);
+        work_once(p, has_want, &w);
+        if (has_want)
+            free(w.args);
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Under lock: start the worker the first time, wake it. */
+static void kick(rl_pending *p) {
+    if (!p->started && !p->stop)
+        p->started = pthread_create(&p->thread, NULL, worker_main, p) == 0;
+    pthread_cond_broadcast(&p->wake);
+}
+
+void rl_pending_note(rl_pending *p, int64_t due_ms, int indexes_on) {
+    int64_t seen = due_of(p);
+    __atomic_store_n(&p->indexes_on, indexes_on, __ATOMIC_RELAXED);
+    while (due_ms < seen && !__atomic_compare_exchange_n(&p->due_ms, &seen, due_ms, 0,
+                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+    pthread_mutex_lock(&p->lock);
+    kick(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args, const char *fn) {
+    if (p == NULL)
+        return;
+    if (fn == NULL)
+        fn = "";
+    pthread_mutex_lock(&p->lock);
+    int dup = 0;
+    for (int i = 0; i < p->n_wants && !dup; i++)
+        dup = p->wants[i].kind == kind && strcmp(p->wants[i].tbl, tbl) == 0 &&
+              strcmp(p->wants[i].fn, fn) == 0 &&
+              (args == NULL ? p->wants[i].args == NULL
+                            : p->wants[i].args != NULL && strcmp(p->wants[i].args, args) == 0);
+    if (!dup && p->n_wants < RL_PENDING_MAX_WANTS && !p->stop) {
+        want *w = &p->wants[p->n_wants];
+        snprintf(w->tbl, sizeof(w->tbl), "%s", tbl);
+        snprintf(w->fn, sizeof(w->fn), "%s", fn);
+        w->kind = kind;
+        w->args = args != NULL ? strdup(args) : NULL;
+        if (args == NULL || w->args != NULL)
+            p->n_wants++;
+    }
+    kick(p);
+    pthread_mutex_unlock(&p->lock);
+}

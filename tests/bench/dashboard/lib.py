@@ -1,0 +1,247 @@
+"""lib.py - rockset-local servers, loading, timed queries and answer normalisation for run.py."""
+import datetime
+import decimal
+import http.client
+import json
+import math
+import os
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+KEY = "bench-key-dashboard-0123456789"
+BATCH = 2000
+COLLECTIONS = ("push", "workflow_run", "workflow_job", "pull_request", "test_run")
+
+
+def log(msg):
+    print(f"dashboard: {msg}", flush=True)
+
+
+class Server:
+    """A rockset-local on loopback with its database in a file of its own (to measure size)."""
+
+    def __init__(self, binary, workdir, name, *flags):
+        self.dir = tempfile.mkdtemp(prefix=f"rl-{name}-", dir=workdir)
+        self.db = os.path.join(self.dir, "store.db")
+        port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen([binary, "--port", "0", "--port-file", port_file,
+                                      "--data", self.db, "--api-key", KEY, *flags],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(400):
+            if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rockset-local exited: see {self.log.name}")
+            time.sleep(0.05)
+        with open(port_file) as f:
+            self.port = int(f.read().strip())
+        self.conn = None
+
+    def connection(self, timeout=600):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def call(self, method, path, body=None, conn=None, raw=None):
+        conn = conn or self.conn or self.connection()
+        if self.conn is None:
+            self.conn = conn
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        conn.request(method, path, data, {"Authorization": "ApiKey " + KEY,
+                                          "Content-Type": "application/json"})
+        r = conn.getresponse()
+        payload = json.loads(r.read() or b"{}")
+        return r.status, payload
+
+    def ok(self, method, path, body=None, raw=None):
+        status, payload = self.call(method, path, body, raw=raw)
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {payload}")
+        return payload
+
+    def query(self, sql, params=None, timeout_ms=None, conn=None):
+        body = {"sql": {"query": sql, "parameters": params or []}}
+        if timeout_ms:
+            body["sql"]["timeout_ms"] = timeout_ms
+        return self.call("POST", "/v1/orgs/self/queries", body, conn=conn)
+
+    def size_bytes(self):
+        return sum(os.path.getsize(os.path.join(self.dir, f)) for f in os.listdir(self.dir)
+                   if f.startswith("store.db"))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        for f in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, f))
+        os.rmdir(self.dir)
+
+
+def read_lines(path):
+    with open(path, "rb") as f:
+        return [line.rstrip(b"\n") for line in f if line.strip()]
+
+
+def load(srv, segments):
+    """Create commons.<collection> and add every document of each segment directory (oldest
+    first) through the documents API in batches; returns (documents, seconds)."""
+    for c in COLLECTIONS:
+        srv.ok("POST", "/v1/orgs/self/ws/commons/collections", {"name": c})
+    total, elapsed = 0, 0.0
+    for seg in segments:
+        for c in COLLECTIONS:
+            lines = read_lines(os.path.join(seg, c + ".ndjson"))
+            started = time.monotonic()
+            for i in range(0, len(lines), BATCH):
+                body = b'{"data":[' + b",".join(lines[i:i + BATCH]) + b"]}"
+                r = srv.ok("POST", f"/v1/orgs/self/ws/commons/collections/{c}/docs", raw=body)
+                bad = [d for d in r["data"] if d.get("status") not in ("ADDED", "REPLACED")]
+                if bad:
+                    raise RuntimeError(f"{c}: document rejected: {bad[0]}")
+            elapsed += time.monotonic() - started
+            total += len(lines)
+    return total, elapsed
+
+
+def count(srv, coll):
+    status, r = srv.query(f"SELECT COUNT(*) AS n FROM commons.{coll}")
+    if status != 200:
+        raise RuntimeError(f"count {coll}: {status} {r}")
+    return r["results"][0]["n"]
+
+
+def rockset_params(names, params):
+    out = []
+    for n in names:
+        v = params[n]
+        t = "int" if isinstance(v, int) else "float" if isinstance(v, float) else "string"
+        out.append({"name": n, "type": t, "value": str(v)})
+    return out
+
+
+def timed_query(srv, q, params, timeout_s, conn=None):
+    """One run: dict(status ok|timeout|error, server_ms, client_ms, rows, index_used, error)."""
+    started = time.monotonic()
+    try:
+        status, r = srv.query(q["rockset"], rockset_params(q["params"], params),
+                              int(timeout_s * 1000), conn=conn)
+    except (OSError, http.client.HTTPException) as e:
+        return {"status": "error", "error": f"{type(e).__name__}: {e}",
+                "client_ms": (time.monotonic() - started) * 1e3}
+    client_ms = (time.monotonic() - started) * 1e3
+    if status == 408:
+        return {"status": "timeout", "client_ms": client_ms, "server_ms": timeout_s * 1e3}
+    if status != 200:
+        return {"status": "error", "client_ms": client_ms,
+                "error": f"{status} {r.get('message', r)}"}
+    return {"status": "ok", "client_ms": client_ms, "server_ms": r["stats"]["elapsed_time_ms"],
+            "rows": r["results"], "index_used": r["stats"].get("index_used")}
+
+
+def measure(run_once, reps, slow_s=2.0):
+    """Run once; repeat up to reps times in all unless it failed or took over slow_s. Returns
+    the first run's result with the medians of server_ms / client_ms and the sample count."""
+    first = run_once()
+    samples = [first]
+    if first["status"] == "ok" and first["client_ms"] < slow_s * 1e3:
+        for _ in range(reps - 1):
+            r = run_once()
+            if r["status"] != "ok":
+                break
+            samples.append(r)
+    out = dict(first)
+    ok = [s for s in samples if s["status"] == "ok"]
+    if ok:
+        out["client_ms"] = median([s["client_ms"] for s in ok])
+        if ok[0].get("server_ms") is not None:
+            out["server_ms"] = median([s["server_ms"] for s in ok])
+    out["samples"] = len(ok)
+    return out
+
+
+# ---------------------------------------------------------------------------- statistics
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def pct(xs, p):
+    """Nearest-rank percentile (the definition the queries use)."""
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = max(1, math.ceil(p * len(xs)))
+    return xs[k - 1]
+
+
+# ---------------------------------------------------------------------------- answers
+
+TS_RE = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]00(:?00)?)?$")
+NUM_RE = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def norm(v):
+    """One form for a value from any of the three systems: timestamps as
+    YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC), numbers (and numeric strings: DuckDB's JSON gives
+    BIGINTs as strings) as ints or floats of 6 significant digits, lists and objects
+    recursively."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(v, decimal.Decimal):
+        v = float(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        if v == int(v) and abs(v) < 1e15:
+            return int(v)
+        return float("%.6g" % v)
+    if isinstance(v, str):
+        m = TS_RE.match(v)
+        if m:
+            frac = (m.group(3) or ".0")[1:].ljust(6, "0")[:6]
+            return f"{m.group(1)}T{m.group(2)}.{frac}Z"
+        if NUM_RE.match(v):
+            return norm(float(v)) if any(c in v for c in ".eE") else int(v)
+        return v
+    if isinstance(v, list):
+        return [norm(x) for x in v]
+    if isinstance(v, dict):
+        return {k: norm(x) for k, x in v.items()}
+    return v
+
+
+def canon(rows):
+    """Rows (dicts) as a list of tuples over their sorted column names; a missing key (Rockset's
+    undefined) reads as null."""
+    if rows is None:
+        return None
+    keys = sorted({k for r in rows for k in r})
+    return [tuple((k, norm(r.get(k))) for k in keys) for r in rows]
+
+
+def same(a, b):
+    return a is not None and b is not None and canon(a) == canon(b)
+
+
+def first_difference(a, b):
+    ca, cb = canon(a) or [], canon(b) or []
+    if len(ca) != len(cb):
+        return f"{len(ca)} rows vs {len(cb)}"
+    for i, (x, y) in enumerate(zip(ca, cb)):
+        if x != y:
+            return f"row {i}: {dict(x)} vs {dict(y)}"
+    return ""

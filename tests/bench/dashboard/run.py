@@ -1,0 +1,534 @@
+#!/usr/bin/python3
+"""run.py - the CI-dashboard benchmark of rockset-local (issue #20), with its peers.
+
+    tests/bench/dashboard/run.py [--size small|full] [--skip-peers] [--skip-rt] [--results]
+
+full: 100,000 and 1,000,000 documents; small: 10,000 and 100,000 (a few minutes). The larger
+dataset is the smaller one plus older history outside every query's window, so each answer must
+be the same at both sizes. Parts (README.md beside this file says what each measures):
+  1-2  every query at both sizes on rockset-local (field indexes on): server and client time
+  3    the small size on a server with --field-index off: answers identical
+  4    real time at the large size: 8 clients loop over the queries while a writer streams
+       documents at 5,000/s; every document written must then be found by _id
+  5    PostgreSQL 15 and DuckDB with the large dataset: same questions, same answers
+  6    ingest docs/s with every path indexed vs --field-index off
+Prints a table per part; writes build/bench/dashboard.json (B from the environment) and, with
+--results, the section of tests/bench/RESULTS.md between its dashboard markers.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lib  # noqa: E402
+import peers  # noqa: E402
+from lib import log, median, pct  # noqa: E402
+from queries import QUERIES  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+SIZES = {"small": (10_000, 90_000), "full": (100_000, 900_000)}
+CLIENTS = 8
+RT_RATE = 5000
+
+
+def build_dir():
+    b = os.environ.get("B", "build")
+    return b if os.path.isabs(b) else os.path.join(ROOT, b)
+
+
+def dataset(b, n_recent, n_hist):
+    """The cached dataset directory, generated when missing or when gen.py changed."""
+    with open(os.path.join(HERE, "gen.py"), "rb") as f:
+        stamp = hashlib.sha256(f.read()).hexdigest()[:12]
+    d = os.path.join(b, "bench", "dashboard", f"data-{n_recent}-{n_hist}-{stamp}")
+    if not os.path.exists(os.path.join(d, "params.json")):
+        log(f"generating {n_recent:,} + {n_hist:,} documents into {d}")
+        started = time.monotonic()
+        tmp = d + ".tmp"
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), tmp, str(n_recent),
+                        str(n_hist)], check=True, stdout=subprocess.DEVNULL)
+        os.rename(tmp, d)
+        log(f"generated in {time.monotonic() - started:.0f} s")
+    with open(os.path.join(d, "params.json")) as f:
+        params = json.load(f)
+    with open(os.path.join(d, "counts.json")) as f:
+        counts = json.load(f)
+    return d, params, counts
+
+
+def run_all(srv, params, reps, timeout_s):
+    out = {}
+    for q in QUERIES:
+        r = lib.measure(lambda: lib.timed_query(srv, q, params, timeout_s), reps)
+        out[q["id"]] = r
+        shown = r.get("server_ms") if r["status"] == "ok" else r["status"]
+        log(f"  {q['id']} {shown} ms server, {r['client_ms']:.0f} ms client")
+    return out
+
+
+def loaded_server(binary, work, name, segments, flags=()):
+    srv = lib.Server(binary, work, name, *flags)
+    n, secs = lib.load(srv, segments)
+    for c in lib.COLLECTIONS:
+        lib.count(srv, c)  # the writes are visible (no ingest delay is configured)
+    log(f"{name}: {n:,} documents in {secs:.1f} s = {n / secs:,.0f} docs/s")
+    return srv, {"docs": n, "seconds": secs, "docs_per_s": n / secs}
+
+
+# ------------------------------------------------------------------------------ part 4
+
+def realtime(srv, data_dir, params, idle, seconds, timeout_s):
+    """8 clients loop over the queries while a writer posts workflow_job documents at
+    RT_RATE/s (copies of recent jobs under new _ids, so they land in the queries' windows);
+    then every written _id must be readable."""
+    templates = [json.loads(x) for x in lib.read_lines(
+        os.path.join(data_dir, "recent", "workflow_job.ndjson"))[-5000:]]
+    stop = threading.Event()
+    samples, lock = [], threading.Lock()
+    written, write_errors, batch_ms = [], [], []
+    writer_stats = {}
+
+    def writer():
+        conn = srv.connection()
+        batch, n, started = RT_RATE // 10, 0, time.monotonic()
+        while time.monotonic() - started < seconds:
+            due = started + n / RT_RATE
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            docs = []
+            for i in range(batch):
+                d = dict(templates[(n + i) % len(templates)])
+                d["_id"] = f"rt-{n + i}"
+                d["id"] = 30_000_000_000 + n + i
+                docs.append(d)
+            try:
+                t0 = time.monotonic()
+                status, r = srv.call("POST", "/v1/orgs/self/ws/commons/collections/workflow_job/docs",
+                                     {"data": docs}, conn=conn)
+                batch_ms.append((time.monotonic() - t0) * 1e3)
+                if status != 200:
+                    write_errors.append(f"{status} {r}")
+                else:
+                    written.extend(d["_id"] for d, s in zip(docs, r["data"])
+                                   if s.get("status") in ("ADDED", "REPLACED"))
+            except OSError as e:
+                write_errors.append(str(e))
+                conn = srv.connection()
+            n += batch
+        writer_stats["seconds"] = time.monotonic() - started
+        writer_stats["sent"] = n
+        stop.set()
+
+    def client(k):
+        conn = srv.connection(timeout=timeout_s + 60)
+        i = k * 4
+        while not stop.is_set():
+            q = QUERIES[i % len(QUERIES)]
+            r = lib.timed_query(srv, q, params, timeout_s, conn=conn)
+            r.pop("rows", None)
+            with lock:
+                samples.append((q["id"], r))
+            if r["status"] == "error":
+                conn = srv.connection(timeout=timeout_s + 60)
+            i += 1
+
+    threads = [threading.Thread(target=writer)] + [
+        threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # none lost: every acknowledged _id is there (read by _id range)
+    status, r = srv.query("SELECT _id FROM commons.workflow_job WHERE _id >= 'rt-' AND _id < 'rt.'",
+                          timeout_ms=600_000)
+    found = {row["_id"] for row in r.get("results", [])} if status == 200 else set()
+    missing = [x for x in written if x not in found]
+    per_q = {}
+    for qid, s in samples:
+        per_q.setdefault(qid, []).append(s)
+    rows = {}
+    for q in QUERIES:
+        ss = per_q.get(q["id"], [])
+        ok = [s["server_ms"] for s in ss if s["status"] == "ok"]
+        rows[q["id"]] = {"runs": len(ss), "ok": len(ok),
+                         "timeouts": sum(s["status"] == "timeout" for s in ss),
+                         "errors": sum(s["status"] == "error" for s in ss),
+                         "median_server_ms": median(ok) if ok else None,
+                         "idle_server_ms": idle[q["id"]].get("server_ms")
+                         if idle[q["id"]]["status"] == "ok" else None}
+    load_meds = [v["median_server_ms"] for v in rows.values() if v["median_server_ms"] is not None]
+    idle_meds = [v["idle_server_ms"] for v in rows.values() if v["idle_server_ms"] is not None]
+    all_ok = [s["server_ms"] for _, s in samples if s["status"] == "ok"]
+    return {
+        "seconds": writer_stats.get("seconds"), "docs_sent": writer_stats.get("sent"),
+        "docs_acknowledged": len(written), "write_errors": write_errors[:5],
+        "docs_per_s": len(written) / writer_stats["seconds"] if writer_stats.get("seconds") else 0,
+        "batch_ms_median": median(batch_ms) if batch_ms else None,
+        "batch_ms_max": max(batch_ms or [0]), "docs_found": len(found), "docs_missing": len(missing), "queries_run": len(samples),
+        "per_query": rows,
+        "p95_server_ms_loaded": pct(load_meds, 0.95), "p95_server_ms_idle": pct(idle_meds, 0.95),
+        "p95_all_runs_loaded": pct(all_ok, 0.95),
+    }
+
+
+# ------------------------------------------------------------------------------ report
+
+def fmt_ms(r):
+    if r is None:
+        return "-"
+    if r["status"] == "timeout":
+        return "timeout"
+    if r["status"] != "ok":
+        return "error"
+    v = r.get("server_ms", r.get("client_ms"))
+    return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
+
+
+def ms_of(r, key, timeout_s):
+    """A time for the statistics: a timeout counts as the timeout (a lower bound)."""
+    if r is None or r["status"] == "error":
+        return None
+    if r["status"] == "timeout":
+        return timeout_s * 1e3
+    return r.get(key)
+
+
+def ratio(a, b, floor=1.0):
+    """a / b; the server reports whole milliseconds, so its times are floored at 1 ms (pass a
+    smaller floor for client times)."""
+    return max(a, floor) / max(b, floor) if a is not None and b is not None else None
+
+
+def fr(x):
+    return "-" if x is None else f"{x:.2f}"
+
+
+def report(res):
+    n_small, n_large = res["sizes"]
+    small, large, off = res["rl_small"], res["rl_large"], res.get("rl_off")
+    t = res["timeout_s"]
+    L = []
+    L.append(f"Dataset: {n_small:,} documents (30 days) and {n_large:,} (the same plus "
+             f"{n_large - n_small:,} of older history outside every query's window); "
+             f"{len(QUERIES)} queries; per-query timeout {t} s. Times in ms: server = the "
+             "response's stats.elapsed_time_ms, client = the HTTP round trip; median of up to "
+             f"{res['reps']} runs (one run when the first took over 2 s).")
+    L.append("")
+    L.append(f"| query | kind | rows | server {n_small:,} | server {n_large:,} | large / small | "
+             f"client {n_small:,} | client {n_large:,} | index used | same answer at both sizes |"
+             " index off: same answer |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    ratios, ss, sl = [], [], []
+    for q in QUERIES:
+        a, b = small[q["id"]], large[q["id"]]
+        sa, sb = ms_of(a, "server_ms", t), ms_of(b, "server_ms", t)
+        r = ratio(sb, sa)
+        if r is not None:
+            ratios.append(r)
+        if sa is not None:
+            ss.append(sa)
+        if sb is not None:
+            sl.append(sb)
+        rows = a.get("n_rows", "-")
+        o = off.get(q["id"]) if off else None
+        L.append(f"| {q['id']} {q['title']} | {q['kind']} | {rows} | {fmt_ms(a)} | {fmt_ms(b)} | "
+                 f"{fr(r)}{'+' if b['status'] == 'timeout' else ''} | {a['client_ms']:,.0f} | "
+                 f"{b['client_ms']:,.0f} | {b.get('index_used', '-')} | "
+                 f"{res['same_sizes'].get(q['id'], '-')} | "
+                 f"{res['same_off'].get(q['id'], '-') if off else '-'} |")
+    g = res["goals"] = {
+        "server_p50_small": pct(ss, 0.5), "server_p95_small": pct(ss, 0.95), "server_max_small": max(ss or [0]),
+        "server_p50_large": pct(sl, 0.5), "server_p95_large": pct(sl, 0.95), "server_max_large": max(sl or [0]),
+        "ratio_p95": pct(ratios, 0.95), "ratio_max": max(ratios or [0]),
+        "timeouts_large": sum(large[q["id"]]["status"] == "timeout" for q in QUERIES),
+    }
+    L.append("")
+    L.append(f"Across queries (server ms; a timeout counts as {t * 1000:,}): "
+             f"{n_small:,}: p50 {g['server_p50_small']:,.0f}, p95 {g['server_p95_small']:,.0f}, "
+             f"max {g['server_max_small']:,.0f}; {n_large:,}: p50 {g['server_p50_large']:,.0f}, "
+             f"p95 {g['server_p95_large']:,.0f}, max {g['server_max_large']:,.0f} "
+             f"({g['timeouts_large']} timeouts). Ratio large / small: p95 {fr(g['ratio_p95'])}, "
+             f"max {fr(g['ratio_max'])}.")
+    L.append("")
+    L.append("| goal (issue #20) | figure | met |")
+    L.append("| --- | --- | --- |")
+    L.append(f"| server-time ratio {n_large:,} / {n_small:,}, p95 over queries <= 2 | "
+             f"{fr(g['ratio_p95'])} | {'yes' if g['ratio_p95'] is not None and g['ratio_p95'] <= 2 else 'no'} |")
+    L.append(f"| p95 server time at {n_large:,} < 100 ms | {g['server_p95_large']:,.0f} ms | "
+             f"{'yes' if g['server_p95_large'] < 100 else 'no'} |")
+    L.append(f"| no query over 1 s at {n_large:,} | max {g['server_max_large']:,.0f} ms | "
+             f"{'yes' if g['server_max_large'] <= 1000 else 'no'} |")
+    same_n = sum(v == "yes" for v in res["same_sizes"].values())
+    L.append(f"| answers identical at both sizes | {same_n} / {len(QUERIES)} | "
+             f"{'yes' if same_n == len(QUERIES) else 'no'} |")
+    if off:
+        off_n = sum(v == "yes" for v in res["same_off"].values())
+        L.append(f"| answers identical with indexes off ({n_small:,}) | {off_n} / {len(QUERIES)} | "
+                 f"{'yes' if off_n == len(QUERIES) else 'no'} |")
+    ing = res.get("ingest")
+    if ing:
+        L.append(f"| ingest, every path indexed / --field-index off >= 0.6 | "
+                 f"{ing['on']:,.0f} / {ing['off']:,.0f} docs/s = {ing['ratio']:.2f} | "
+                 f"{'yes' if ing['ratio'] >= 0.6 else 'no'} |")
+    rt = res.get("realtime")
+    if rt:
+        p_l, p_i = rt["p95_server_ms_loaded"], rt["p95_server_ms_idle"]
+        ok = p_l is not None and p_i is not None and p_l <= 2 * max(p_i, 1)
+        L.append(f"| real time: p95 with {CLIENTS} clients + {RT_RATE:,} docs/s within 2x of idle | "
+                 f"{p_l if p_l is None else round(p_l)} vs {p_i if p_i is None else round(p_i)} ms | {'yes' if ok else 'no'} |")
+        L.append(f"| real time: every document written queryable, none lost | "
+                 f"{rt['docs_found']:,} found of {rt['docs_acknowledged']:,} acknowledged, "
+                 f"{rt['docs_missing']} missing | {'yes' if rt['docs_missing'] == 0 and not rt['write_errors'] else 'no'} |")
+    if rt:
+        L += realtime_report(rt)
+    if res.get("peers"):
+        L += peers_report(res)
+    for k, v in res.get("errors", {}).items():
+        L.append(f"\nerror in {k}: {v}")
+    return "\n".join(L)
+
+
+def realtime_report(rt):
+    L = ["", f"Real time ({CLIENTS} client threads looping over the queries, one writer posting "
+         f"workflow_job documents in batches of {RT_RATE // 10} at {RT_RATE:,}/s for "
+         f"{rt['seconds']:.0f} s): achieved {rt['docs_per_s']:,.0f} docs/s (a batch took "
+         f"{fr(rt['batch_ms_median'])} ms median, {fr(rt['batch_ms_max'])} max), "
+         f"{rt['queries_run']} queries run; p95 over queries of the median server ms "
+         f"{fr(rt['p95_server_ms_loaded'])} loaded vs {fr(rt['p95_server_ms_idle'])} idle "
+         f"(p95 of every loaded run: {fr(rt['p95_all_runs_loaded'])})."
+         + (f" Write errors: {rt['write_errors']}." if rt["write_errors"] else ""), "",
+         "| query | runs | timeouts | errors | median server ms loaded | idle | loaded / idle |",
+         "| --- | --- | --- | --- | --- | --- | --- |"]
+    for qid, v in rt["per_query"].items():
+        m, i = v["median_server_ms"], v["idle_server_ms"]
+        L.append(f"| {qid} | {v['runs']} | {v['timeouts']} | {v['errors']} | "
+                 f"{'-' if m is None else f'{m:,.0f}'} | {'-' if i is None else f'{i:,.0f}'} | "
+                 f"{fr(ratio(m, i))} |")
+    return L
+
+
+def peers_report(res):
+    p = res["peers"]
+    t = res["timeout_s"]
+    large = res["rl_large"]
+    pg, dk = p.get("pg") or {}, p.get("duck") or {}
+    L = ["", f"Peers at {res['sizes'][1]:,} documents: client times in ms (rockset-local: the "
+         "HTTP round trip; PostgreSQL: psycopg2 over the unix socket; DuckDB: node, in process), "
+         "median of up to the same number of runs. Answers are compared with rockset-local's at "
+         f"{res['sizes'][0]:,} after normalising (timestamps to one UTC form, numbers to 6 "
+         "significant digits, numeric strings to numbers, undefined = null); every query orders "
+         "its rows completely, so rows are compared in order.", "",
+         "| query | peer question | kind | rockset-local | PostgreSQL | DuckDB | rl / PG | rl / DuckDB |"
+         " PG same answer | DuckDB same answer |",
+         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    sixes = []
+    for q in QUERIES:
+        r = large[q["id"]]
+        a = pg.get("queries", {}).get(q["id"])
+        d = dk.get("queries", {}).get(q["id"])
+        rl = ms_of(r, "client_ms", t)
+        rp = ratio(rl, ms_of(a, "client_ms", t), 0.01)
+        rd = ratio(rl, ms_of(d, "client_ms", t), 0.01)
+
+        def cm(x):
+            return "-" if x is None else ("timeout" if x["status"] == "timeout" else
+                                          "error" if x["status"] != "ok" else f"{x['client_ms']:,.1f}")
+        L.append(f"| {q['id']} {q['title']} | {q['peer'] or ''} | {q['kind']} | {cm(r)} | {cm(a)} | "
+                 f"{cm(d)} | {fr(rp)} | {fr(rd)} | {res['same_pg'].get(q['id'], '-')} | "
+                 f"{res['same_duck'].get(q['id'], '-')} |")
+        if q["peer"]:
+            sixes.append((q, rp, rd))
+    L += ["", "The six peer questions of the issue (rockset-local / peer, client times):", "",
+          "| question | rl / PostgreSQL | rl / DuckDB | goal | met |", "| --- | --- | --- | --- | --- |"]
+    for q, rp, rd in sixes:
+        if q["kind"] == "wide-aggregate":
+            goal, met = "reported (wide aggregate)", "-"
+        else:
+            goal, met = "rl <= 2x PostgreSQL", "yes" if rp is not None and rp <= 2 else "no"
+        L.append(f"| {q['peer']} ({q['id']}) | {fr(rp)} | {fr(rd)} | {goal} | {met} |")
+    every = [ratio(ms_of(large[q['id']], 'client_ms', t),
+                   ms_of(pg.get('queries', {}).get(q['id']), 'client_ms', t), 0.01) for q in QUERIES]
+    le = sum(1 for x in every if x is not None and x <= 1)
+    L.append("")
+    L.append(f"Every question: rockset-local <= PostgreSQL on {le} of {len(QUERIES)} (a later "
+             "issue's goal: all); wide aggregates within 2x of DuckDB on "
+             f"{sum(1 for q in QUERIES if q['kind'] == 'wide-aggregate' and (lambda x: x is not None and x <= 2)(ratio(ms_of(large[q['id']], 'client_ms', t), ms_of(dk.get('queries', {}).get(q['id']), 'client_ms', t), 0.01)))}"
+             f" of {sum(1 for q in QUERIES if q['kind'] == 'wide-aggregate')}.")
+    L += ["", "| system | documents | load (docs/s) | size on disk |", "| --- | --- | --- | --- |"]
+    for name, v in p["load"].items():
+        L.append(f"| {name} | {v['docs']:,} | {v['rate']} | {v['size_bytes'] / 2**20:,.0f} MiB |")
+    return L
+
+
+def update_results(text, res):
+    path = os.path.join(ROOT, "tests", "bench", "RESULTS.md")
+    begin, end = "<!-- dashboard:begin -->", "<!-- dashboard:end -->"
+    with open(path) as f:
+        cur = f.read()
+    section = (f"{begin}\n## CI dashboard at 100,000 and 1,000,000 documents (dashboard/run.py)\n\n"
+               f"Run {res['date']} on {res['machine']}; the whole run took "
+               f"{res['wall_s'] / 60:.0f} min.\n\n{text}\n{end}")
+    if begin in cur and end in cur:
+        cur = cur[:cur.index(begin)] + section + cur[cur.index(end) + len(end):]
+    else:
+        cur = cur.rstrip("\n") + "\n\n" + section + "\n"
+    with open(path, "w") as f:
+        f.write(cur)
+
+
+# ------------------------------------------------------------------------------ main
+
+def compare(ref, other):
+    out = {}
+    for q in QUERIES:
+        a, b = ref.get(q["id"]), (other or {}).get(q["id"])
+        if b is None:
+            continue
+        if a is None or a.get("rows") is None or b.get("rows") is None:
+            out[q["id"]] = b["status"] if b["status"] != "ok" else "-"
+        elif lib.same(a["rows"], b["rows"]):
+            out[q["id"]] = "yes"
+        else:
+            out[q["id"]] = "NO"
+            log(f"  {q['id']} differs: {lib.first_difference(a['rows'], b['rows'])[:400]}")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=SIZES, default=os.environ.get("SIZE", "full"))
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--timeout", type=int, default=60, help="per-query timeout, seconds")
+    ap.add_argument("--rt-seconds", type=int, default=None,
+                    help="how long documents stream in (default 60, small: 20)")
+    ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--skip-rt", action="store_true")
+    ap.add_argument("--results", action="store_true", help="write the RESULTS.md section")
+    args = ap.parse_args()
+    wall = time.monotonic()
+    if args.rt_seconds is None:
+        args.rt_seconds = 20 if args.size == "small" else 60
+    b = build_dir()
+    binary = os.path.join(b, "rockset-local")
+    node_dir = os.path.join(b, "bench", "node")
+    n_recent, n_hist = SIZES[args.size]
+    data, params, counts = dataset(b, n_recent, n_hist)
+    recent, hist = os.path.join(data, "recent"), os.path.join(data, "history")
+    work = tempfile.mkdtemp(prefix="rs-dashboard-", dir=os.path.join(b, "bench"))
+    res = {"date": datetime.date.today().isoformat(),
+           "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Linux {platform.release()}",
+           "size": args.size, "sizes": [n_recent, n_recent + n_hist], "counts": counts,
+           "params": params, "timeout_s": args.timeout, "reps": args.reps, "errors": {},
+           "same_off": {}, "same_pg": {}, "same_duck": {}}
+    servers = []
+    try:
+        # parts 1-2 and 6: the small size, indexes on, then off
+        srv, ld_on = loaded_server(binary, work, "small", [recent])
+        servers.append(srv)
+        res["rl_small"] = run_all(srv, params, args.reps, args.timeout)
+        res["rl_small_size_bytes"] = srv.size_bytes()
+        srv.stop()
+        servers.remove(srv)
+        srv, ld_off = loaded_server(binary, work, "small-off", [recent], ("--field-index", "off"))
+        servers.append(srv)
+        res["rl_off"] = run_all(srv, params, 1, args.timeout)
+        srv.stop()
+        servers.remove(srv)
+        res["ingest"] = {"on": ld_on["docs_per_s"], "off": ld_off["docs_per_s"],
+                         "ratio": ld_on["docs_per_s"] / ld_off["docs_per_s"], "docs": ld_on["docs"]}
+        # the large size
+        srv, ld_large = loaded_server(binary, work, "large", [hist, recent])
+        servers.append(srv)
+        res["rl_large"] = run_all(srv, params, args.reps, args.timeout)
+        res["rl_large_size_bytes"] = srv.size_bytes()
+        res["rl_large_load"] = ld_large
+        res["same_sizes"] = compare(res["rl_small"], res["rl_large"])
+        res["same_off"] = compare(res["rl_small"], res["rl_off"])
+        if not args.skip_rt:
+            log(f"real time: {CLIENTS} clients, {RT_RATE}/s for {args.rt_seconds} s")
+            res["realtime"] = realtime(srv, data, params, res["rl_large"], args.rt_seconds,
+                                       args.timeout)
+        srv.stop()
+        servers.remove(srv)
+        if not args.skip_peers:
+            res["peers"] = run_peers(res, node_dir, work, [hist, recent], params, args)
+    finally:
+        for s in servers:
+            s.stop()
+        try:
+            os.rmdir(work)
+        except OSError:
+            pass
+    res["wall_s"] = time.monotonic() - wall
+    # the JSON keeps row counts, not rows (answers are compared above)
+    parts = [res.get(p, {}) for p in ("rl_small", "rl_large", "rl_off")]
+    parts += [((res.get("peers") or {}).get(p) or {}).get("queries", {}) for p in ("pg", "duck")]
+    for part in parts:
+        for r in part.values():
+            if r.get("rows") is not None:
+                r["n_rows"] = len(r.pop("rows"))
+    text = report(res)
+    print(text)
+    out = os.path.join(b, "bench", "dashboard.json")
+    with open(out, "w") as f:
+        json.dump(res, f, indent=1, default=str)
+    log(f"wrote {out}; the run took {res['wall_s'] / 60:.1f} min")
+    if args.results:
+        update_results(text, res)
+    bad = [k for k, v in list(res["same_sizes"].items()) + list(res["same_off"].items())
+           + list(res["same_pg"].items()) + list(res["same_duck"].items()) if v == "NO"]
+    rt = res.get("realtime")
+    if rt and (rt["docs_missing"] or rt["write_errors"]):
+        bad.append("realtime")
+    return 1 if bad else 0
+
+
+def run_peers(res, node_dir, work, segments, params, args):
+    out = {"load": {}}
+    why = peers.pg_available()
+    if why:
+        res["errors"]["postgresql"] = why
+        log(f"PostgreSQL skipped: {why}")
+    else:
+        pg = peers.Postgres()
+        try:
+            n, copy_s, index_s = pg.load(segments)
+            log(f"postgres: {n:,} documents, COPY {copy_s:.1f} s, indexes + ANALYZE {index_s:.1f} s")
+            out["load"][f"PostgreSQL {peers.PG_BIN.split('/')[4]} (jsonb + expression indexes)"] = {
+                "docs": n, "rate": f"{n / copy_s:,.0f} (COPY), {n / (copy_s + index_s):,.0f} with "
+                f"{len(peers.PG_INDEXES)} indexes + ANALYZE", "size_bytes": pg.size_bytes()}
+            out["pg"] = {"queries": pg.run_queries(QUERIES, params, args.reps, args.timeout)}
+        finally:
+            pg.stop()
+        res["same_pg"] = compare(res["rl_small"], out["pg"]["queries"])
+    why = peers.duck_available(node_dir)
+    if why:
+        res["errors"]["duckdb"] = why
+        log(f"DuckDB skipped: {why}")
+    else:
+        d = peers.duckdb(node_dir, work, segments, QUERIES, params, args.reps, args.timeout)
+        if d:
+            out["duck"] = d
+            out["load"]["DuckDB (typed tables, read_json)"] = {
+                "docs": d["docs"], "rate": f"{d['docs'] / d['load_s']:,.0f}",
+                "size_bytes": d["size_bytes"]}
+            res["same_duck"] = compare(res["rl_small"], d["queries"])
+    ll = res["rl_large_load"]
+    out["load"]["rockset-local (every path indexed)"] = {
+        "docs": ll["docs"], "rate": f"{ll['docs_per_s']:,.0f} (documents API, batches of {lib.BATCH})",
+        "size_bytes": res["rl_large_size_bytes"]}
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
