@@ -1,9 +1,9 @@
 /* h_collections.c - collection endpoints and the commit fence.
  * A collection reads CREATED until --provision-delay-ms after its creation, then READY. Delete is
- * immediate (the next GET is 404; Rockset shows DELETED for a few seconds first). Its document
- * table and view are created/dropped with it (store.h). */
+ * immediate (the next GET is 404; Rockset shows DELETED for a few seconds first). Its tables
+ * are created/dropped with it (colltab.h). */
+#include "colltab.h"
 #include "docs.h"
-#include "fieldindex.h"
 #include "handlers.h"
 
 #include <stdio.h>
@@ -30,8 +30,18 @@
     " 'storage_compression_type', coalesce(c.compression, 'LZ4'), 'storage_type', 'HOT'," \
     " 'field_mappings', json('[]'), 'clustering_key', json('[]'), 'field_partitions', json('[]')," \
     " 'stats', %s)" \
-    " FROM collections c, (SELECT count(*) AS n, coalesce(sum(length(doc)), 0) AS size" \
-    "   FROM \"%w_data\" WHERE doc IS NOT NULL) s WHERE c.ws = ?1 AND c.name = ?2"
+    " FROM collections c, (" COUNTS_SQL ") s WHERE c.ws = ?1 AND c.name = ?2"
+/* The newest version of each document counts, pending or visible (pending.h): the catalog's
+ * count of visible ones (fieldindex.h), adjusted by each document's newest pending write.
+ * %Q the table, %w the table twice. */
+#define COUNTS_SQL \
+    "SELECT f.n_docs + coalesce(p.dn, 0) AS n, f.bytes + coalesce(p.db, 0) AS size FROM" \
+    " (SELECT coalesce(max(n_docs), 0) AS n_docs, coalesce(max(bytes), 0) AS bytes" \
+    "   FROM fx_colls WHERE tbl = %Q) f," \
+    " (SELECT sum((q.doc IS NOT NULL) - (d._id IS NOT NULL)) AS dn," \
+    "   sum(coalesce(length(q.doc), 0) - coalesce(length(d.doc), 0)) AS db" \
+    "   FROM \"%w_pending\" q LEFT JOIN \"%w_data\" d ON d._id = q._id" \
+    "   WHERE q.pseq = (SELECT max(r.pseq) FROM \"%w_pending\" r WHERE r._id = q._id)) p"
 #define STATS_JSON \
     "json_object('doc_count', s.n, 'purged_doc_count', 0, 'purged_doc_size', 0," \
     "   'bytes_inserted', c.bytes_inserted, 'bytes_overwritten', c.bytes_overwritten," \
@@ -39,7 +49,21 @@
     "   'total_index_size', s.size, 'row_index_size', 0, 'column_index_size', 0," \
     "   'inverted_index_size', 0, 'range_index_size', 0," \
     "   'last_queried_ms', c.last_queried_ms, 'last_updated_ms', c.last_updated_ms," \
-    "   'fill_progress', 1.0, 'currentProgress', 1.0)"
+    "   'fill_progress', 1.0, 'currentProgress', 1.0, 'field_indexes', json(" FX_STATS_JSON "))"
+/* rockset-local: the catalog's view of the collection's indexes (fieldindex.h): paths listed,
+ * indexes made, and by name the paths that hold values but have no index (yet: beyond the
+ * automatic budget an index comes with use; or --field-index off). 252: the scalar types. */
+#define FX_PATH_NAME \
+    "replace(replace(substr(args, 2, length(args) - 2), ''',''', '.'), '''''', '''')"
+#define FX_STATS_JSON \
+    "json_object('paths', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl)," \
+    " 'indexed', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND indexed)," \
+    " 'element_indexes', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND elems)," \
+    " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl)," \
+    " 'unindexed', json((SELECT json_group_array(" FX_PATH_NAME ") FROM (SELECT args FROM" \
+    "   fx_paths WHERE tbl = c.tbl AND args <> '''_id''' AND ((types & 252 AND NOT indexed) OR" \
+    "   (types & 2 AND NOT elems)) ORDER BY id LIMIT 100)))," \
+    " 'analyzed_docs', coalesce((SELECT analyzed_docs FROM fx_colls WHERE tbl = c.tbl), 0))"
 /* clang-format on */
 
 #define STATUS_LIVE "CASE WHEN rl_now_ms() >= c.ready_at_ms THEN 'READY' ELSE 'CREATED' END"
@@ -54,7 +78,7 @@ static int coll_json_stats(sqlite3 *db, const char *ws, const char *name, const 
     *out = NULL;
     if (rc != RS_OK || tbl == NULL)
         return rc;
-    sql = sqlite3_mprintf(COLL_JSON_FMT, status_expr, stats_expr, tbl);
+    sql = sqlite3_mprintf(COLL_JSON_FMT, status_expr, stats_expr, tbl, tbl, tbl, tbl);
     rc = sql ? rl_sql(db, out, err, sql, "ss", ws, name)
              : rs_err_set(err, RS_ENOMEM, "out of memory");
     sqlite3_free(sql);
@@ -81,25 +105,6 @@ static void reply_coll(rl_req *rq, sqlite3 *db, const char *ws, const char *name
     else
         rl_reply_data(rq, json);
     free(json);
-}
-
-static int create_tables(sqlite3 *db, const char *tbl, rs_err *err) {
-    char *sql = sqlite3_mprintf(
-        "CREATE TABLE \"%w_data\"(_id TEXT PRIMARY KEY, doc TEXT, prev_doc TEXT,"
-        " vis_ms INTEGER NOT NULL, seq INTEGER NOT NULL);"
-        "CREATE VIEW \"%w\" AS SELECT doc FROM (SELECT CASE WHEN vis_ms <= rl_now_ms() THEN doc"
-        " ELSE prev_doc END AS doc FROM \"%w_data\") WHERE doc IS NOT NULL;",
-        tbl, tbl, tbl);
-    char *msg = NULL;
-    int rc = RS_OK;
-    if (sql == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        rc = rs_err_set(err, RS_EINTERNAL, "cannot create the collection's table: %s",
-                        msg ? msg : "?");
-    sqlite3_free(msg);
-    sqlite3_free(sql);
-    return rc;
 }
 
 /* Checks the optional CreateCollectionRequest fields; replies 400 and returns 0 if bad. */
@@ -155,7 +160,7 @@ static int insert_collection(rl_req *rq, sqlite3 *db, const char *name, const ch
                     "UPDATE collections SET retention_secs = NULL WHERE ws = ?1 AND name = ?2",
                     "ss", rq->args[0], name);
     if (rc == RS_OK)
-        rc = create_tables(db, tbl, err);
+        rc = rl_colltab_create(db, tbl, err);
     return rc;
 }
 
@@ -249,19 +254,13 @@ void h_coll_update(rl_req *rq) {
 }
 
 static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err *err) {
-    char *tbl = NULL, *sql = NULL;
+    char *tbl = NULL;
     int rc = rl_tx_begin(db, err);
     if (rc == RS_OK)
         rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
                     ws, name);
-    if (rc == RS_OK && tbl != NULL) {
-        sql = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\"; DROP TABLE IF EXISTS \"%w_data\";", tbl,
-                              tbl);
-        if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-            rc = rs_err_set(err, RS_EINTERNAL, "cannot drop the collection's table");
-        if (rc == RS_OK)
-            rc = rl_fieldindex_drop(db, tbl, err);
-    }
+    if (rc == RS_OK && tbl != NULL)
+        rc = rl_colltab_drop(db, tbl, err);
     if (rc == RS_OK)
         rc = rl_sql(db, NULL, err, "DELETE FROM collections WHERE ws = ?1 AND name = ?2", "ss", ws,
                     name);
@@ -269,7 +268,6 @@ static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err
         rc = rl_tx_end(db, 1, err);
     else
         rl_tx_end(db, 0, NULL);
-    sqlite3_free(sql);
     free(tbl);
     return rc;
 }

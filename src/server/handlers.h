@@ -38,7 +38,6 @@ void h_reply_rows(rl_req *rq, sqlite3_stmt *stmt, h_row_json_fn row_json, void *
 /* h_workspaces.c */
 void h_root(rl_req *rq);
 void h_org(rl_req *rq);
-void h_user_self(rl_req *rq);
 void h_vi_list(rl_req *rq);
 void h_vi_get(rl_req *rq);
 void h_vi_update(rl_req *rq);
@@ -46,6 +45,35 @@ void h_ws_create(rl_req *rq);
 void h_ws_list(rl_req *rq);
 void h_ws_get(rl_req *rq);
 void h_ws_delete(rl_req *rq);
+
+/* h_users.c */
+void h_user_self(rl_req *rq);
+void h_user_list(rl_req *rq);
+void h_user_create(rl_req *rq);
+void h_user_get(rl_req *rq);
+void h_user_update(rl_req *rq);
+void h_user_delete(rl_req *rq);
+
+/* h_roles.c */
+void h_role_list(rl_req *rq);
+void h_role_create(rl_req *rq);
+void h_role_get(rl_req *rq);
+void h_role_update(rl_req *rq);
+void h_role_delete(rl_req *rq);
+/* 1 when role exists and the caller holds every privilege of it, else replies 400 (no such
+ * role) or 403 and returns 0. */
+int h_role_grantable(rl_req *rq, sqlite3 *db, const char *role);
+
+/* h_apikeys.c */
+void h_apikey_create(rl_req *rq);
+void h_apikey_list(rl_req *rq);
+void h_apikey_get(rl_req *rq);
+void h_apikey_update(rl_req *rq);
+void h_apikey_delete(rl_req *rq);
+
+/* h_console.c: GET / (the console's page for a browser, else h_root's ping), GET /console/<file> */
+void h_console_root(rl_req *rq);
+void h_console_file(rl_req *rq);
 
 /* h_collections.c */
 void h_coll_create(rl_req *rq);

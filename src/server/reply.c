@@ -105,6 +105,14 @@ void rl_reply_err(rl_req *rq, const rs_err *err) {
     }
 }
 
+void rl_reply_query_err(rl_req *rq, const rs_err *err) {
+    if (err->code == RS_EHTTP && err->http_status == 403)
+        rl_reply_error(rq, 403, "FORBIDDEN", NULL, "%s", err->msg);
+    else
+        rl_reply_error_at(rq, err->code == RS_ENOMEM ? 500 : 400, "QUERY_ERROR", err->line,
+                          err->column, NULL, err->msg);
+}
+
 const char *rl_json_str(const cJSON *obj, const char *key) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsString(item) && item->valuestring ? item->valuestring : NULL;

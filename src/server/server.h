@@ -13,6 +13,7 @@
 #ifndef RL_SERVER_H
 #define RL_SERVER_H
 
+#include "auth.h"
 #include "buf.h"
 #include "err.h"
 #include "store.h"
@@ -26,8 +27,18 @@ typedef struct rl_config {
     int port;
     const char *port_file;
     const char *data_path;
-    const char **api_keys;
+    const char **api_keys; /* bootstrap admin keys (--api-key, --api-key-file, the environment) */
     int n_api_keys;
+    const char *api_key_file;
+    const char *tls_cert; /* --tls-cert / --tls-key: PEM files; HTTPS when both are set */
+    const char *tls_key;
+    int insecure_http;        /* --insecure-http: plain HTTP on a non-loopback address */
+    int auth_failure_limit;   /* failed authentications per client address per minute */
+    int max_connections;      /* open connections in all */
+    int max_client_conns;     /* open connections per client address */
+    int idle_timeout_s;       /* a connection silent this long is closed */
+    int request_timeout_s;    /* headers and body must arrive within this */
+    int64_t max_result_bytes; /* result rows one query may hold */
     int64_t provision_delay_ms;
     int64_t view_sync_delay_ms;
     int64_t ingest_delay_ms;
@@ -39,6 +50,7 @@ typedef struct rl_config {
     int64_t query_timeout_ms;
     int64_t max_body_bytes;
     int no_field_index; /* --field-index off: documents are written without field indexes */
+    int no_console;     /* --no-console: GET / is the API's ping only (h_console.c) */
 } rl_config;
 
 typedef struct rl_queries rl_queries; /* queries.h */
@@ -47,6 +59,7 @@ typedef struct rl_server {
     rl_config cfg;
     rl_store *store;
     rl_queries *queries;
+    rl_auth *auth;
 } rl_server;
 
 #define RL_MAX_ARGS 6
@@ -55,17 +68,25 @@ typedef struct rl_req {
     rl_server *srv;
     const char *method;
     const char *path;
+    int route;               /* router.c's index + 1, 0 before rl_route_find */
+    const rl_principal *who; /* the caller (auth.h); NULL before authentication */
+    const char *client;      /* the client's address, for logs */
     char *args[RL_MAX_ARGS]; /* path captures, decoded; owned by the request */
     int n_args;
     const char *body; /* NUL-terminated; "" when none */
     size_t body_len;
     cJSON *json; /* parsed body, NULL when the body was empty */
-    /* query-string lookup supplied by httpd.c */
+    /* query-string and header lookups supplied by httpd.c (either may be NULL) */
     const char *(*query_arg)(void *conn, const char *name);
+    const char *(*header)(void *conn, const char *name);
     void *conn;
     sqlite3 *db; /* lazily acquired, released by httpd.c */
     int status;
     int retry_after; /* > 0: send Retry-After */
+    /* A reply that is not JSON (the console's files, h_console.c): its Content-Type and extra
+     * headers (name, value, ..., NULL); static strings, NULL for the API's JSON. */
+    const char *content_type;
+    const char *const *extra_headers;
     rs_buf out;
 } rl_req;
 
@@ -87,6 +108,9 @@ void rl_reply_error_at(rl_req *rq, int status, const char *type, int line, int c
                        const char *query_id, const char *message);
 /* Map an rs_err from the store to a reply: ENOMEM/INTERNAL -> 500, etc. */
 void rl_reply_err(rl_req *rq, const rs_err *err);
+/* A failed translation (rl_query_validate): 403 FORBIDDEN when a privilege is missing, else
+ * 400 QUERY_ERROR at the error's line and column (500 when out of memory). */
+void rl_reply_query_err(rl_req *rq, const rs_err *err);
 /* Append an ErrorModel object (no status change) to b; used inside DocumentStatus. */
 int rl_error_json(rs_buf *b, const char *type, const char *key, int line, int column,
                   const char *query_id, const char *message);

@@ -3,10 +3,10 @@
  * file removed at shutdown) holding all metadata (workspaces, collections, views, aliases,
  * lambdas, write offsets) and one document table per collection.
  *
- * Documents of a collection live in table "<tbl>_data" (_id, doc, prev_doc, vis_ms, seq); the
- * SQLite view "<tbl>" exposes column `doc` with what queries may see right now: a write becomes
- * visible vis_ms = write time + --ingest-delay-ms, and until then the previous version
- * (prev_doc) is served. The translator (sqlxlate.h) reads the view.
+ * Documents of a collection live in table "<tbl>_data" (colltab.h): exactly the documents a
+ * query may see now; the translator (sqlxlate.h) reads it directly. A write becomes visible
+ * vis_ms = write time + --ingest-delay-ms; until then it waits in "<tbl>_pending" and the
+ * previous version is served (pending.h, which rl_store_pending hands out).
  *
  * Connections come from a pool: rl_store_acquire hands one to the calling thread (WAL mode,
  * busy_timeout, translator functions and rl_* SQL functions registered), rl_store_release puts
@@ -24,12 +24,16 @@
 #include <stdint.h>
 
 typedef struct rl_store rl_store;
+typedef struct rl_pending rl_pending;
 
 /* Open (creating when needed) the database at path, or a temporary one for NULL/":memory:".
  * On success *out owns the store; free with rl_store_close. */
 int rl_store_open(const char *path, rl_store **out, rs_err *err);
 /* Close every pooled connection and, for a temporary database, remove its files. NULL ok. */
 void rl_store_close(rl_store *st);
+
+/* The store's writes not visible yet (pending.h). */
+rl_pending *rl_store_pending(rl_store *st);
 
 /* Borrow a connection for the calling thread; NULL (err set) when none can be opened. */
 sqlite3 *rl_store_acquire(rl_store *st, rs_err *err);

@@ -97,6 +97,7 @@ SCHEMAS = {
             "purged_doc_size": "integer|null", "last_queried_ms": "integer|null",
             "last_updated_ms": "integer|null", "fill_progress": "number|null",
             "currentProgress": "number|null",
+            "field_indexes": "object",  # rockset-local only: its field indexes (indexing.md)
         },
         "required": ["doc_count", "bytes_inserted", "bytes_overwritten", "bulk_bytes_inserted",
                      "bulk_bytes_overwritten", "total_size", "total_index_size",
@@ -292,6 +293,30 @@ SCHEMAS = {
         "required": ["tag_name", "version"],
     },
     "Ping": {"fields": {"message": "string"}, "required": ["message"]},
+    "ApiKey": {
+        "fields": {
+            "name": "string", "key": "string", "role": "string|null", "state": "string",
+            "created_at": "string", "created_by": "string|null",
+            "created_by_apikey_name": "string|null", "expiry_time": "string|null",
+            "last_access_time": "string|null",
+        },
+        "required": ["name", "key", "role", "state", "created_at", "created_by",
+                     "created_by_apikey_name", "expiry_time", "last_access_time"],
+        "enums": {"state": ["ACTIVE", "SUSPENDED"]},
+    },
+    "Privilege": {
+        "fields": {"action": "string", "resource_name": "string", "cluster": "string"},
+        "required": ["action", "resource_name", "cluster"],
+    },
+    "Role": {
+        "fields": {
+            "role_name": "string", "description": "string|null", "owner_email": "string|null",
+            "created_by": "string|null", "created_at": "string",
+            "privileges": "array<Privilege>",
+        },
+        "required": ["role_name", "description", "owner_email", "created_by", "created_at",
+                     "privileges"],
+    },
 }
 
 
@@ -299,7 +324,8 @@ def _add_envelopes():
     """{"data": X} and {"data": [X]} forms for every resource schema, named "data:X" and
     "data:[X]"."""
     for name in ("Workspace", "Collection", "View", "Alias", "QueryLambda", "QueryLambdaVersion",
-                 "QueryLambdaTag", "Org", "QueryInfo", "VirtualInstance"):
+                 "QueryLambdaTag", "Org", "QueryInfo", "VirtualInstance", "ApiKey", "Role",
+                 "User"):
         SCHEMAS[f"data:{name}"] = {"fields": {"data": f"object<{name}>"}, "required": ["data"]}
         SCHEMAS[f"data:[{name}]"] = {"fields": {"data": f"array<{name}>"}, "required": ["data"]}
 
@@ -313,6 +339,16 @@ _ROUTES = [
     ("GET", r"/", "Ping"),
     ("GET", r"/v1/orgs/self", "data:Org"),
     ("GET", r"/v1/orgs/self/users/self", "User"),
+    ("POST", r"/v1/orgs/self/users/self/apikeys", "data:ApiKey"),
+    ("GET", r"/v1/orgs/self/users/[^/]+/apikeys", "data:[ApiKey]"),
+    ("GET|POST|DELETE", r"/v1/orgs/self/users/[^/]+/apikeys/[^/]+", "data:ApiKey"),
+    ("GET", r"/v1/orgs/self/users", "data:[User]"),
+    ("POST", r"/v1/orgs/self/users", "data:User"),
+    ("GET|POST", r"/v1/orgs/self/users/[^/]+", "User"),
+    ("DELETE", r"/v1/orgs/self/users/[^/]+", "data:User"),
+    ("GET", r"/v1/orgs/self/roles", "data:[Role]"),
+    ("POST", r"/v1/orgs/self/roles", "data:Role"),
+    ("GET|POST|DELETE", r"/v1/orgs/self/roles/[^/]+", "data:Role"),
     ("GET", r"/v1/orgs/self/virtualinstances", "data:[VirtualInstance]"),
     ("GET|POST", r"/v1/orgs/self/virtualinstances/[^/]+", "data:VirtualInstance"),
     ("POST", r"/v1/orgs/self/ws", "data:Workspace"),
