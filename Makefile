@@ -7,6 +7,7 @@
 #   make asan      the test suite under AddressSanitizer + UBSan (build/asan/)
 #   make valgrind  unit and SQL tests under valgrind memcheck
 #   make bench     benchmarks (tests/bench), prints a table of ratios
+#   make lint      the format check and the map check (docs/architecture.md holds the tree)
 #   make clean
 #
 # Sources are picked up by folder (docs/architecture.md maps them): CORE_DIRS are the SQLite-free
@@ -22,7 +23,8 @@ EXTRA    ?=
 PKGS        := sqlite3 libcurl libcjson yaml-0.1
 SERVER_PKGS := sqlite3 libmicrohttpd libcjson libpcre2-8 libcrypto
 DEB_PKGS    := build-essential pkg-config sqlite3 libsqlite3-dev libcurl4-openssl-dev libcjson-dev \
-               libyaml-dev libmicrohttpd-dev libpcre2-dev libssl-dev curl python3 valgrind tcl libsqlite3-tcl graphviz
+               libyaml-dev libmicrohttpd-dev libgnutls28-dev libpcre2-dev libssl-dev openssl curl python3 \
+               valgrind tcl libsqlite3-tcl graphviz clang-format chromium nodejs
 
 WARN   := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
           -Wvla -D_GNU_SOURCE
@@ -50,7 +52,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 SUNIT_BIN  := $(SUNIT_SRC:tests/unit/server/%.c=$(B)/tests/server/%)
 HEADERS    := $(foreach d,$(CORE_DIRS) $(SERVER_DIRS) ext,$(wildcard $(d)/*.h))
 
-.PHONY: all deps test test-full demo asan valgrind bench clean format format-check unit sql-reference
+.PHONY: all deps test test-full demo asan valgrind bench clean format format-check lint unit sql-reference
 all: $(B)/rockset_ext.so $(B)/librockset_ext.a $(B)/rockset-local
 
 deps:
@@ -142,6 +144,10 @@ format:
 
 format-check:
 	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+# The tree against its map (docs/architecture.md: files, includes, call chains), and the format.
+lint: format-check
+	/usr/bin/python3 tests/lint/map_check.py
 
 clean:
 	rm -rf build

@@ -4,8 +4,8 @@
 # 1. C unit tests: every build/tests/**/test_* (tests/unit/ mirrors src/; no network).
 # 2. Starts one rockset-local on a free loopback port (--port 0 --port-file) shared by the
 #    scenario tests below, and stops it at the end.
-# 3. Scenario tests in Python (/usr/bin/python3): tests/server/test_*.py drive rockset-local's API
-#    alone; tests/e2e/test_*.py load the extension (sqlite3 shell, Python, Tcl) against it. Real HTTP against
+# 3. Scenario tests in Python (/usr/bin/python3): tests/lint/test_*.py hold the tree against its
+#    map (docs/architecture.md); tests/server/test_*.py drive rockset-local's API alone; tests/e2e/test_*.py load the extension (sqlite3 shell, Python, Tcl) against it. Real HTTP against
 #    the server (they may start servers of their own with other flags, on port 0 too).
 # 4. SQL scenario tests: tests/sql/*.sql run in the sqlite3 shell with the extension loaded;
 #    the output is cut into cases at lines "-- case: <id>" (printed with `.print`) and each case
@@ -110,7 +110,7 @@ export RS_TEST_PORT=$srv_port
 export RS_TEST_URL="http://127.0.0.1:$srv_port"
 
 # 3. Python scenarios: the server's API, then end to end through the extension
-for t in tests/server/test_*.py tests/e2e/test_*.py; do
+for t in tests/lint/test_*.py tests/server/test_*.py tests/e2e/test_*.py; do
     [ -f "$t" ] || continue
     selected "$t" || continue
     name=$(basename "$t" .py)

@@ -96,7 +96,7 @@ def test_model_tables(text):
         db.executescript(f.read())
     tables = [r[0] for r in db.execute(
         "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")]
-    check("schema_has_tables", len(tables) == 7, repr(tables))
+    check("schema_has_tables", len(tables) == 10, repr(tables))
     models_text = section(text, "Model tables")
     for table in tables:
         columns = [r[0] for r in db.execute("SELECT name FROM pragma_table_info(?)", (table,))]

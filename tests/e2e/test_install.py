@@ -149,9 +149,10 @@ def check_embed_app(stage, work):
                         "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                         "WHERE type = 'table' ORDER BY name)"], env=app_env, cwd=work)
     want = (f"rockset_ext {VERSION}\nrockset_init: rockset_models, rockset_sources, rockset_vars, "
-            "rockset_tests, rockset_macros, rockset_seeds, rockset_run_results are ready\n"
-            "rockset_macros,rockset_models,rockset_run_results,rockset_seeds,rockset_sources,"
-            "rockset_tests,rockset_vars\n")
+            "rockset_tests, rockset_unit_tests, rockset_macros, rockset_seeds, rockset_hooks, "
+            "rockset_analyses, rockset_run_results are ready\n"
+            "rockset_analyses,rockset_hooks,rockset_macros,rockset_models,rockset_run_results,"
+            "rockset_seeds,rockset_sources,rockset_tests,rockset_unit_tests,rockset_vars\n")
     check("embed_app_model_tables", (rc, out) == (0, want), repr((rc, out, err)))
     rc, out, err = run([app, "SELECT rockset_nope()"], env=app_env, cwd=work)
     check("embed_app_reports_errors",
