@@ -308,8 +308,25 @@ def bulk_insert_killed_then_repeated():
     sh = shell(node, "fx_bulkkill")
     sh.one("SELECT rockset_config('retries', 2);")
     sh.one(BIG_TABLE.format(ws=ws, c=c))
-    # 20 batches of 40+ ms each: the kill comes in the middle
-    killer = threading.Timer(0.4 * SLOW, node.kill9)
+    # 20 batches of 40+ ms each: the kill comes in the middle, once a first batch is written
+    # (a fixed delay raced the shell's start on a loaded machine: killed before any batch, the
+    # error rightly has nothing written to mention)
+    log = node.logs[-1]
+
+    def kill_after_first_batch():
+        deadline = time.monotonic() + 60 * SLOW
+        while time.monotonic() < deadline:
+            try:
+                with open(log, encoding="utf-8", errors="replace") as f:
+                    if any(f"/collections/{c}/docs 200 " in line for line in f):
+                        break
+            except OSError:
+                pass
+            time.sleep(0.01)
+        time.sleep(0.1 * SLOW)
+        node.kill9()
+
+    killer = threading.Thread(target=kill_after_first_batch)
     killer.start()
     try:
         out, secs = sh.run(BIG_INSERT, timeout=300 * SLOW)
