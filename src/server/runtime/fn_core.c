@@ -25,6 +25,9 @@
  *   rs_rank(x), rs_okey(x)      the two ORDER BY terms of x (value.h's total order)
  *   rs_gkey(x)                  group key: undefined -> null, else x
  *   rs_jkey(x)                  join/IN key: null/undefined -> SQL NULL, else x
+ *   rs_klo(c, ts), rs_khi(c, ts)  the lowest / highest index key a comparison with c can need:
+ *                               rs_skey of rv_key_bound(c) (ts: the values are TIMESTAMPs), or,
+ *                               when no bound is exact, below / above every key
  *   rs_raise(msg)               an error with that message
  * "final" = 1 writes values in the API's result form, 0 in the form of stored documents.
  */
@@ -775,6 +778,33 @@ static void fn_skey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&key);
 }
 
+/* rs_klo / rs_khi: see the top. Every key starts with its rank byte, below 0xFF. */
+static void key_bound(sqlite3_context *ctx, sqlite3_value **argv, int high) {
+    static const unsigned char above_all[] = {0xFF, 0xFF};
+    rs_buf key = RS_BUF_INIT;
+    rv v, bound;
+    rv_from_sqlite(argv[0], &v);
+    if (!rv_key_bound(&v, sqlite3_value_int(argv[1]), &bound)) {
+        sqlite3_result_blob(ctx, above_all, high ? (int)sizeof above_all : 0, SQLITE_STATIC);
+        return;
+    }
+    if (rv_skey_append(&key, &bound) != 0)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_blob(ctx, key.data, (int)key.len, SQLITE_TRANSIENT);
+    rs_buf_free(&key);
+}
+
+static void fn_klo(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    key_bound(ctx, argv, 0);
+}
+
+static void fn_khi(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    key_bound(ctx, argv, 1);
+}
+
 static void fn_gkey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
@@ -947,6 +977,8 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_skey", fn_skey),
     PLUMB("rs_gkey", fn_gkey),
     PLUMB("rs_jkey", fn_jkey),
+    PLUMB("rs_klo", fn_klo),
+    PLUMB("rs_khi", fn_khi),
     PLUMB("rs_raise", fn_raise),
     PLUMB("rs_idx0", fn_idx0),
     PLUMB("rs_real", fn_real),

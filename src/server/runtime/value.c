@@ -928,6 +928,39 @@ static void put_ordered_i64(unsigned char *out, int64_t i) {
 }
 
 /* 8 bytes that compare as the double does (NaN as +infinity, -0 as 0). */
+int rv_string_is_temporal(const char *s, size_t len) {
+    int64_t i;
+    for (rv_type t = RV_DATE; t <= RV_TIMESTAMP; t++)
+        if (parse_temporal(t, s, len, &i) == 0)
+            return 1;
+    return 0;
+}
+
+int rv_key_bound(const rv *v, int as_timestamp, rv *out) {
+    if (as_timestamp && is_instant(v->type)) {
+        *out = rv_typed(RV_TIMESTAMP, instant_micros(v));
+        return 1;
+    }
+    if (as_timestamp && v->type == RV_STRING)
+        return string_as_temporal(v, RV_TIMESTAMP, out);
+    switch (v->type) {
+    case RV_UNDEFINED:
+    case RV_NULL:
+    case RV_BOOL:
+    case RV_INT:
+    case RV_FLOAT:
+    case RV_ARRAY:
+    case RV_OBJECT:
+        *out = *v;
+        return 1;
+    case RV_STRING:
+        *out = *v;
+        return !rv_string_is_temporal(v->s, v->len);
+    default:
+        return 0;
+    }
+}
+
 static void put_ordered_double(unsigned char *out, double d) {
     uint64_t u;
     if (isnan(d))

@@ -182,6 +182,20 @@ int rv_type_from_name(const char *name, rv_type *out);
  * format; arrays compare element by element, objects by their JSON text; bools false < true. */
 int rv_compare(const rv *a, const rv *b, int *cmp);
 
+/* The value whose sort key (rv_skey_append) bounds an index read for a comparison of indexed
+ * values with v. rv_compare compares some values across types, whose keys lie in other ranks:
+ * a string with a date or time it parses as, a DATE, DATETIME and TIMESTAMP by their instant.
+ * A key range on v's own rank would miss those, so: returns 1 and *out when every value that
+ * compares with v has its key in *out's rank (numbers, booleans, strings that read as no date
+ * or time, arrays, objects, null); with as_timestamp (the indexed values are all TIMESTAMPs,
+ * as _event_time's are) also for temporal values and strings, *out being v as a TIMESTAMP;
+ * 0 when no bound is exact (the whole index must be read). */
+int rv_key_bound(const rv *v, int as_timestamp, rv *out);
+
+/* Whether text s reads as a DATE, TIME, DATETIME or TIMESTAMP (rv_compare would compare it with
+ * one). */
+int rv_string_is_temporal(const char *s, size_t len);
+
 /* A total order for ORDER BY, MIN/MAX, ARRAY_SORT...: by rank of type (enum order, int and
  * float together), then within the type as rv_compare, except that arrays order by their JSON
  * text (the order an index keeps). Returns <0, 0, >0. */
