@@ -1,6 +1,7 @@
 /* query_exec.c - see query_exec.h. */
 #include "query_exec.h"
 #include "docs.h"
+#include "explain.h"
 #include "fieldindex.h"
 #include "pending.h"
 #include "server/sql/sqlx_describe.h"
@@ -530,6 +531,29 @@ static void describe_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {
     sqlx_describe_free(d);
 }
 
+/* EXPLAIN: one row {"EXPLAIN": line} per line of the plan (explain.h). */
+static int explain_line(void *ctx, const char *line) {
+    qx_result *res = ctx;
+    rs_buf row = RS_BUF_INIT;
+    rs_buf_puts(&row, "{\"EXPLAIN\":");
+    rs_buf_json_string(&row, line, strlen(line));
+    rs_buf_putc(&row, '}');
+    int rc = row.oom ? RS_ENOMEM : add_row(res, row.data, row.len);
+    rs_buf_free(&row);
+    return rc == RS_OK ? RS_OK : RS_ENOMEM;
+}
+
+static void explain_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {
+    int rc = rl_explain(db, st->sqlite_sql, explain_line, res, &res->err);
+    free(res->column_fields);
+    res->column_fields = strdup("[{\"name\":\"EXPLAIN\",\"type\":\"\"}]");
+    if (rc == RS_ENOMEM && res->err.msg[0] == '\0')
+        rs_err_set(&res->err, RS_ENOMEM, "out of memory holding the plan");
+    if (rc != RS_OK)
+        fail(res, rc == RS_EINVAL ? 400 : 500, rc == RS_EINVAL ? "QUERY_ERROR" : "INTERNALERROR",
+             NULL);
+}
+
 /* INSERT INTO: run the SELECT, then write its rows as documents in one transaction. */
 static void insert_rows(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, const qx_input *in,
                         progress *prog, qx_result *res) {
@@ -663,7 +687,9 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
     if (st.kind == SQLX_SELECT && st.index_form)
         res->index_used = plan_uses_field_index(db, st.sqlite_sql);
-    if (st.kind == SQLX_SELECT)
+    if (st.kind == SQLX_SELECT && st.explain)
+        explain_rows(db, &st, res);
+    else if (st.kind == SQLX_SELECT)
         select_rows(db, st.sqlite_sql, in, &prog, res);
     else if (st.kind == SQLX_DESCRIBE)
         describe_rows(db, &st, res);
@@ -703,6 +729,8 @@ int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char
         goto done;
     }
     rc = check_privileges(&rctx, &st, 1, err);
+    if (rc == RS_OK && st.explain && entities != NULL) /* a view reads rows, not a plan */
+        rc = rs_err_set(err, RS_EINVAL, "a view's query must be a SELECT, not EXPLAIN");
     if (rc != RS_OK) {
         sqlx_stmt_free(&st);
         goto done;

@@ -189,6 +189,33 @@ SHAPES = [
     ("view", "SELECT * FROM {ws}.v_gold WHERE total > 20 ORDER BY _id"),
     ("aggregate", "SELECT cust, COUNT(*) AS n, MAX(total) AS m FROM {ws}.orders"
      " WHERE ship.city IN ('city0', 'city5') GROUP BY cust ORDER BY cust"),
+    # index lookups into the right side of a join (on a field index, on _id)
+    ("lookup_filter_right", "SELECT c._id, o._id AS o FROM {ws}.custs c JOIN {ws}.orders o"
+     " ON o.cust = c._id WHERE o.total = 14 ORDER BY c._id, o._id"),
+    ("lookup_on_id", "SELECT o._id, c.tier FROM {ws}.orders o JOIN {ws}.custs c"
+     " ON c._id = o.cust WHERE o.total < 8 ORDER BY o._id"),
+    ("lookup_using_id", "SELECT COUNT(*) AS n FROM {ws}.orders o JOIN {ws}.orders o2 USING (_id)"
+     " WHERE o.total > 50"),
+    ("lookup_int_key", "SELECT o2._id FROM {ws}.orders o JOIN {ws}.orders o2"
+     " ON o2.total = o.total WHERE o._id = 'o005' ORDER BY o2._id"),
+    ("lookup_nested_key", "SELECT o._id, o2._id AS p FROM {ws}.orders o JOIN {ws}.orders o2"
+     " ON o2.ship.city = o.ship.city WHERE o.total = 3 AND o2.total = 3 ORDER BY o._id, o2._id"),
+    ("lookup_left_unmatched", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN"
+     " {ws}.orders o ON o.cust = c._id AND o.total > 90 ORDER BY c._id, o._id"),
+    ("lookup_comma", "SELECT o._id FROM {ws}.orders o, {ws}.custs c WHERE c._id = o.cust"
+     " AND c.region = 'r3' AND o.total > 60 ORDER BY o._id"),
+    ("lookup_missing_key", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN {ws}.orders o"
+     " ON o.nothing = c._id ORDER BY c._id"),
+    ("event_time_string", "SELECT _id FROM {ws}.orders WHERE _event_time >= '2000-01-01T00:00:00Z'"
+     " AND total = 14 ORDER BY _id"),
+    ("string_field_vs_timestamp", "SELECT _id FROM {ws}.orders"
+     " WHERE ts < PARSE_TIMESTAMP_ISO8601('2024-01-03T00:00:00Z') ORDER BY _id"),
+    ("string_field_vs_typed", "SELECT _id FROM {ws}.orders"
+     " WHERE ts >= TIMESTAMP '2024-01-27T00:00:00Z' ORDER BY _id"),
+    ("string_field_equals_date_text", "SELECT _id FROM {ws}.orders"
+     " WHERE ts = '2024-01-05T04:00:00Z' ORDER BY _id"),
+    ("where_id", "SELECT _id, total FROM {ws}.orders WHERE _id = 'o007' OR _id = 'o008'"
+     " ORDER BY _id"),
 ]
 
 
@@ -232,6 +259,35 @@ def every_shape_matches_indexes_off():
     check_match("shapes/lambda/same_rows", on_r.body.get("results") if on_r.status == 200
                 else repr(on_r), off_r.body.get("results") if off_r.status == 200 else repr(off_r))
     off.stop()
+
+
+@case
+def join_explain_shows_lookups():
+    """EXPLAIN of a 3-way join: the filtered collection read through its index, the two inner
+    sides looked up through theirs (never a scan of a whole collection)."""
+    ws = uniq("wsexplain")
+    rl.make_ws(ws)
+    load_shapes(ws)
+    sql = (f"SELECT c._id, o._id AS o, o2._id AS o2 FROM {ws}.custs c JOIN {ws}.orders o"
+           f" ON o.cust = c._id JOIN {ws}.orders o2 ON o2.cust = c._id"
+           f" WHERE c.region = 'r1' AND o.total = 14")
+    r = rl.query("EXPLAIN " + sql)
+    check_match("explain/lines", r.body.get("results") if r.status == 200 else repr(r), [
+        {"EXPLAIN": f"SEARCH {ws}.custs AS r0 USING field index on region (key>? AND key<?)"},
+        {"EXPLAIN": f"SEARCH {ws}.orders AS r1 USING field index on cust (key=?)"},
+        {"EXPLAIN": f"SEARCH {ws}.orders AS r2 USING field index on cust (key=?)"}])
+    check_match("explain/column_fields", r.body.get("column_fields"),
+                [{"name": "EXPLAIN", "type": ""}])
+    rows, used, _ = query(sql + " ORDER BY o2._id")
+    check("explain/join_index_used", used is True, repr(used))
+    check_match("explain/rows", [x["o2"] for x in rows or []],
+                sorted(o["_id"] for o in ORDERS if o["cust"] in ("c05", "c09", "c13", "c17")
+                       and any(p["cust"] == o["cust"] and p["total"] == 14 for p in ORDERS)))
+    r = rl.query("EXPLAIN DESCRIBE commons.x")
+    check("explain/not_a_query", r.status == 400 and "after EXPLAIN" in r.body.get("message", ""),
+          repr(r.body))
+    r = post(f"/v1/orgs/self/ws/{ws}/views", {"name": "v_explain", "query": "EXPLAIN " + sql})
+    check("explain/not_a_view", r.status == 400 and "not EXPLAIN" in repr(r.body), repr(r.body))
 
 
 # ---- the element index, kept on every write path ----

@@ -1473,7 +1473,7 @@ static int emit_view(sqlx_emit_ctx *ctx, const sqlx_from *f, const sqlx_relation
             rs_err_prefix(err, "view '%s': ", rel->canonical);
         return rc;
     }
-    if (view_ast.kind != SQLX_SELECT)
+    if (view_ast.kind != SQLX_SELECT || view_ast.explain)
         return sqlx_error(err, RS_EINVAL, f->line, f->column, "view '%s' is not a SELECT",
                           rel->canonical);
     *view_sel = view_ast.sel;
@@ -1612,6 +1612,10 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
  * left side's bindings). */
 static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err);
 
+typedef struct index_plan index_plan;
+static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *only, const sqlx_node *e,
+                             rs_buf *args, int *rel, rs_err *err);
+
 /* ---------------- joins ----------------
  *
  * Equality conditions between the right relation and the left ones are emitted so that SQLite
@@ -1711,6 +1715,105 @@ static int is_key_conjunct(const join_key *keys, int n_keys, const sqlx_node *c)
     return -1;
 }
 
+/* ---- index lookups: a join key on an indexed path of a collection ----
+ *
+ * When the right relation is a collection and some key's path on it has a field index, the
+ * right side is not wrapped: each key is written on the index's expression, next to the
+ * equality the wrapper would have tested,
+ *
+ *   a JOIN b ON b.pid = a.id  ->  "ta" AS r0 JOIN "tb" AS r1
+ *       ON rs_skey(rs_get(r1.doc,'pid')) = rs_skey(rs_get(r0.doc,'id'))
+ *          AND rs_jkey(rs_get(r1.doc,'pid')) = rs_jkey(rs_get(r0.doc,'id'))
+ *
+ * Equal join keys have equal sort keys (rs_skey is a function of the value, and numbers that
+ * SQLite calls equal have one key), so the first test drops no row the second keeps; it lets
+ * SQLite look rows up through the index of either side, in the order its planner finds
+ * cheapest (the join stays a plain JOIN), instead of building an automatic index over the whole
+ * right collection for every query. */
+
+typedef struct lookup_key {
+    rs_buf args; /* the right path's rs_get arguments */
+    int indexed; /* 1: a field index serves it, 2: it is _id (the table's primary key) */
+} lookup_key;
+
+/* Whether the right side can be read through its indexes: fills each key's arguments. */
+static int plan_lookup(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, const binding *right,
+                       const join_key *keys, int n_keys, lookup_key *lk, rs_err *err) {
+    int any = 0, rel = 0;
+    if (f->right->kind != F_TABLE || !right->collection || right->data_table == NULL ||
+        right->is_indexed == NULL)
+        return 0;
+    for (int k = 0; k < n_keys; k++) {
+        if (keys[k].using_name != NULL) {
+            put_sql_string(&lk[k].args, keys[k].using_name);
+            lk[k].indexed = strcmp(keys[k].using_name, "_id") == 0
+                                ? 2
+                                : right->is_indexed(right->has_field_ctx, right->data_table,
+                                                    rs_buf_cstr(&lk[k].args)) > 0;
+        } else {
+            lk[k].indexed =
+                indexed_path_args(ctx, sc, right, keys[k].right_path, &lk[k].args, &rel, err);
+        }
+        if (lk[k].args.oom)
+            return 0;
+        any |= lk[k].indexed;
+    }
+    return any;
+}
+
+/* <fn>(<left value of key k>) */
+static int put_left_key(sqlx_emit_ctx *ctx, scope *sc, const join_key *key, const char *fn,
+                        int left_rel, rs_buf *out, rs_err *err) {
+    int rc = 0;
+    rs_buf_printf(out, "%s(", fn);
+    if (key->using_name != NULL) { /* with several relations on the left, USING reads the last */
+        rs_buf_printf(out, "rs_get(r%d.doc,", left_rel);
+        put_sql_string(out, key->using_name);
+        rs_buf_putc(out, ')');
+    } else {
+        rc = emit_val(ctx, sc, key->left, out, err);
+    }
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+/* ON of an index lookup: each key on the index's expression (when indexed) and as the join's
+ * equality, then the other conjuncts of ON. */
+static int emit_lookup_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f,
+                                 const join_key *keys, const lookup_key *lk, int n_keys,
+                                 int left_rel, int right_rel, rs_buf *out, rs_err *err) {
+    int rc = 0;
+    rs_buf_puts(out, " ON ");
+    for (int k = 0; k < n_keys && !rc; k++) {
+        const char *args = rs_buf_cstr(&lk[k].args);
+        if (k)
+            rs_buf_puts(out, " AND ");
+        if (lk[k].indexed) {
+            if (lk[k].indexed == 2)
+                rs_buf_printf(out, "r%d._id = ", right_rel);
+            else
+                rs_buf_printf(out, "rs_skey(rs_get(r%d.doc,%s)) = ", right_rel, args);
+            rc = put_left_key(ctx, sc, &keys[k], lk[k].indexed == 2 ? "rs_jkey" : "rs_skey",
+                              left_rel, out, err);
+            rs_buf_puts(out, " AND ");
+        }
+        rs_buf_printf(out, "rs_jkey(rs_get(r%d.doc,%s)) = ", right_rel, args);
+        if (!rc)
+            rc = put_left_key(ctx, sc, &keys[k], "rs_jkey", left_rel, out, err);
+    }
+    if (f->on && !rc) {
+        chain conj = {NULL, 0, 0};
+        rc = collect_chain(ctx, f->on, "AND", 1, &conj, err);
+        for (int i = 0; i < conj.n && !rc; i++) {
+            if (is_key_conjunct(keys, n_keys, conj.leaves[i]) >= 0)
+                continue;
+            rs_buf_puts(out, " AND ");
+            rc = emit_cond(ctx, sc, conj.leaves[i], out, err);
+        }
+    }
+    return rc;
+}
+
 /* ON: key conjuncts as rW.k<i> = <left value>, the rest as conditions. */
 static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f,
                                const join_key *keys, int n_keys, int left_rel, int right_rel,
@@ -1760,8 +1863,11 @@ static int record_using(scope *sc, const sqlx_from *f, int left_rel, int right_r
 
 static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out, rs_err *err) {
     join_key keys[MAX_JOIN_KEYS];
-    int n_keys = 0, rc;
+    lookup_key lk[MAX_JOIN_KEYS];
+    int n_keys = 0, rc, lookup = 0;
     rs_buf right = RS_BUF_INIT;
+    for (int k = 0; k < MAX_JOIN_KEYS; k++)
+        lk[k].args = (rs_buf)RS_BUF_INIT;
     rc = emit_from(ctx, sc, f->left, out, err);
     if (rc)
         return rc;
@@ -1778,17 +1884,22 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
     /* UNNEST reads the relations before it: it cannot move into a keyed subquery */
     if (f->right->kind != F_UNNEST && f->right->kind != F_JOIN)
         rc = find_join_keys(ctx, sc, f, right_binding->rel, keys, &n_keys, err);
+    if (!rc && n_keys)
+        lookup = plan_lookup(ctx, sc, f, right_binding, keys, n_keys, lk, err);
     if (rc)
         goto done;
     /* an inner join with keys keeps its order (SQLite's CROSS JOIN), so that the keyed right
      * relation is the inner loop, the one with the automatic index */
-    if (n_keys && strcmp(f->join_type, "JOIN") == 0)
+    if (n_keys && !lookup && strcmp(f->join_type, "JOIN") == 0)
         rs_buf_puts(out, " CROSS JOIN ");
     else
         rs_buf_printf(out, " %s ", f->join_type);
-    if (n_keys) {
+    if (lookup) {
+        rs_buf_puts(out, rs_buf_cstr(&right));
+    } else if (n_keys) {
         int inner_rel = right_binding->rel;
         right_binding->rel = ctx->n_rel++;
+        right_binding->is_indexed = NULL; /* read through the wrapper: no index serves it */
         rc = emit_keyed_relation(ctx, sc, keys, n_keys, inner_rel, right_binding->rel,
                                  rs_buf_cstr(&right), out, err);
     } else if (f->right->kind == F_JOIN) { /* a parenthesised join stays one operand */
@@ -1800,14 +1911,21 @@ static int emit_join(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
         rc = record_using(sc, f, left_rel, right_binding->rel, err);
     if (rc)
         goto done;
-    if (!rc && (f->on || n_keys))
+    if (!rc && lookup) {
+        ctx->index_form = 1;
+        rc = emit_lookup_condition(ctx, sc, f, keys, lk, n_keys, left_rel, right_binding->rel, out,
+                                   err);
+    } else if (!rc && (f->on || n_keys)) {
         rc = emit_join_condition(ctx, sc, f, keys, n_keys, left_rel, right_binding->rel, out, err);
-    else if (!rc && strcmp(f->join_type, "CROSS JOIN") != 0)
+    } else if (!rc && strcmp(f->join_type, "CROSS JOIN") != 0) {
         rs_buf_puts(out, " ON 1");
+    }
 done:
     if (right.oom && !rc)
         rc = nomem(err);
     rs_buf_free(&right);
+    for (int k = 0; k < MAX_JOIN_KEYS; k++)
+        rs_buf_free(&lk[k].args);
     return rc;
 }
 
@@ -2439,12 +2557,13 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
  * against rs_skey(c). The original conjunct implies it, so results do not change; SQLite uses
  * the index for it. ORDER BY an indexed path with LIMIT (top-N) is served in index order. */
 
-typedef struct index_plan {
-    binding *rel; /* the one collection */
+struct index_plan {
+    binding *rel; /* the one collection, or NULL: any indexed collection of the scope */
+    int cur;      /* the relation (r<cur>) of the path a test is being written for */
     rs_buf conj;  /* " AND rs_skey(...) ..." for the WHERE */
     int n_conj;
     int top_n; /* ORDER BY an indexed path ... LIMIT */
-} index_plan;
+};
 
 static binding *indexable_relation(scope *sc, const sqlx_select *s) {
     if (s->from == NULL || s->from->kind != F_TABLE || sc->n_rels != 1)
@@ -2453,12 +2572,27 @@ static binding *indexable_relation(scope *sc, const sqlx_select *s) {
     return b->collection && b->data_table != NULL && b->is_indexed != NULL ? b : NULL;
 }
 
-/* The rs_get arguments ("'a','b'") of a path of field names on relation b, when indexed. */
-static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *b, const sqlx_node *e,
-                             rs_buf *args, rs_err *err) {
+/* The collection of this scope read as relation r<rel> through its field indexes, or NULL
+ * (outer scopes' relations are not this SELECT's to plan; a keyed join's wrapper is not one). */
+static const binding *indexed_binding(scope *sc, int rel) {
+    for (int i = 0; i < sc->n_rels; i++)
+        if (sc->rels[i].rel == rel)
+            return sc->rels[i].collection && sc->rels[i].data_table != NULL &&
+                           sc->rels[i].is_indexed != NULL
+                       ? &sc->rels[i]
+                       : NULL;
+    return NULL;
+}
+
+/* The rs_get arguments ("'a','b'") of a path of field names, when it reads an indexed path of
+ * relation `only` (or, only NULL, of any indexed collection of the scope); *rel: its relation.
+ * Returns 1 for a field index, 2 for _id (the primary key of the collection's table, whose
+ * column holds the documents' _id strings), 0 when no index serves the path. */
+static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *only, const sqlx_node *e,
+                             rs_buf *args, int *rel, rs_err *err) {
     rs_buf text = RS_BUF_INIT;
-    char head[40];
-    int found = 0;
+    const binding *b = NULL;
+    int found = 0, n = 0;
     if (e->kind != N_PATH)
         return 0;
     for (int i = 0; i < e->n_parts; i++)
@@ -2469,17 +2603,28 @@ static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *b, co
         rs_buf_free(&text);
         return 0;
     }
-    size_t n = (size_t)snprintf(head, sizeof head, "rs_get(r%d.doc,", b->rel);
-    if (!text.oom && text.len > n + 1 && strncmp(text.data, head, n) == 0 &&
-        text.data[text.len - 1] == ')') {
-        rs_buf_append(args, text.data + n, text.len - n - 1);
-        found = !args->oom && b->is_indexed(b->has_field_ctx, b->data_table, rs_buf_cstr(args)) > 0;
+    if (!text.oom && sscanf(text.data, "rs_get(r%d.doc,%n", rel, &n) == 1 && n > 0 &&
+        text.len > (size_t)n + 1 && text.data[text.len - 1] == ')')
+        b = only != NULL ? (only->rel == *rel ? only : NULL) : indexed_binding(sc, *rel);
+    if (b != NULL) {
+        rs_buf_append(args, text.data + n, text.len - (size_t)n - 1);
+        if (!args->oom && strcmp(rs_buf_cstr(args), "'_id'") == 0)
+            found = 2; /* the table's primary key */
+        else
+            found =
+                !args->oom && b->is_indexed(b->has_field_ctx, b->data_table, rs_buf_cstr(args)) > 0;
     }
     rs_buf_free(&text);
     return found;
 }
 
+/* Whether n has one value for the whole statement, so that its key bounds an index read:
+ * literals, parameters, and deterministic functions, casts and arithmetic of those
+ * (PARSE_TIMESTAMP_ISO8601(:start), :start + INTERVAL 1 DAY). A volatile function
+ * (CURRENT_TIMESTAMP, RAND) could answer the key test and the conjunct differently. */
 static int is_index_constant(const sqlx_node *n) {
+    static const char *const arithmetic[] = {"+", "-", "*", "/", "||"};
+    const rt_function *fn;
     switch (n->kind) {
     case N_LIT_INT:
     case N_LIT_FLOAT:
@@ -2489,17 +2634,61 @@ static int is_index_constant(const sqlx_node *n) {
     case N_PARAM:
         return 1;
     case N_UNARY:
-        return strcmp(n->op, "-") == 0 && (n->a->kind == N_LIT_INT || n->a->kind == N_LIT_FLOAT);
+        return strcmp(n->op, "-") == 0 && is_index_constant(n->a);
+    case N_CAST:
+        return is_index_constant(n->a);
+    case N_BINARY:
+        for (size_t i = 0; i < sizeof arithmetic / sizeof arithmetic[0]; i++)
+            if (strcmp(n->op, arithmetic[i]) == 0)
+                return is_index_constant(n->a) && is_index_constant(n->b);
+        return 0;
+    case N_FUNC:
+        fn = n->name != NULL ? rt_catalog_find(n->name) : NULL;
+        if (fn == NULL || fn->kind != RT_SCALAR || (fn->flags & RT_VOLATILE) || n->over != NULL ||
+            n->star || n->distinct || n->n_list == 0)
+            return 0;
+        for (int i = 0; i < n->n_list; i++)
+            if (!is_index_constant(n->list[i]))
+                return 0;
+        return 1;
     default:
         return 0;
     }
 }
 
-/* " AND rs_skey(rs_get(r.doc,args)) <op> rs_skey(<c>)" */
+/* " AND rs_skey(rs_get(r.doc,args)) <op> <fn>(<c>,<is _event_time>)" */
+static int put_key_bound(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
+                         const char *op, const char *fn, const sqlx_node *c, rs_err *err) {
+    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s %s(", ip->cur, args, op, fn);
+    int rc = emit_val(ctx, sc, c, &ip->conj, err);
+    rs_buf_printf(&ip->conj, ",%d)", strcmp(args, "'_event_time'") == 0);
+    return rc;
+}
+
+/* The key test of path <op> c. rs_cmp compares some values of different types (a date and a
+ * string it reads as, a DATE and a TIMESTAMP), whose keys lie in other ranks, so the bounds are
+ * rs_klo / rs_khi (runtime/value.h's rv_key_bound): c's key when it bounds every value c
+ * compares with, else the whole index; = is the range between the two. */
 static int put_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
                         const char *op, const sqlx_node *c, rs_err *err) {
-    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s rs_skey(", ip->rel->rel, args,
-                  op);
+    int rc = 0;
+    if (op[0] != '<')
+        rc = put_key_bound(ctx, sc, ip, args, op[0] == '=' ? ">=" : op, "rs_klo", c, err);
+    if (!rc && op[0] != '>')
+        rc = put_key_bound(ctx, sc, ip, args, op[0] == '=' ? "<=" : op, "rs_khi", c, err);
+    ip->n_conj += rc == 0;
+    return rc;
+}
+
+/* A string literal that rs_cmp compares as text with every string (it reads as no date). */
+static int is_plain_string(const sqlx_node *n) {
+    return n->kind == N_LIT_STRING && !rv_string_is_temporal(n->text, strlen(n->text));
+}
+
+/* " AND r._id = <c>": the conjunct _id = c implies it (a TEXT column: c is compared as text). */
+static int put_id_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *c,
+                       rs_err *err) {
+    rs_buf_printf(&ip->conj, " AND r%d._id = (", ip->cur);
     int rc = emit_val(ctx, sc, c, &ip->conj, err);
     rs_buf_putc(&ip->conj, ')');
     ip->n_conj += rc == 0;
@@ -2517,10 +2706,18 @@ static int comparison_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, co
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         if (strcmp(n->op, ops[i][0]) != 0)
             continue;
-        if (is_index_constant(n->b) && indexed_path_args(ctx, sc, ip->rel, n->a, &args, err))
-            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ops[i][1], n->b, err);
-        else if (is_index_constant(n->a) && indexed_path_args(ctx, sc, ip->rel, n->b, &args, err))
-            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ops[i][2], n->a, err);
+        int side = 0, found = 0;
+        if (is_index_constant(n->b) &&
+            (found = indexed_path_args(ctx, sc, ip->rel, n->a, &args, &ip->cur, err)) != 0)
+            side = 1;
+        else if (is_index_constant(n->a) &&
+                 (found = indexed_path_args(ctx, sc, ip->rel, n->b, &args, &ip->cur, err)) != 0)
+            side = 2;
+        const sqlx_node *c = side == 1 ? n->b : n->a;
+        if (found == 2 && i < 2 && is_plain_string(c)) /* _id = 'x': the primary key */
+            rc = put_id_test(ctx, sc, ip, c, err);
+        else if (found == 1)
+            rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ops[i][side], c, err);
         break;
     }
     rs_buf_free(&args);
@@ -2544,15 +2741,15 @@ static int like_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sq
     char *prefix = like_prefix(ctx, n->b);
     int rc = 0;
     if (prefix != NULL && !n->negated && n->name == NULL && n->c == NULL &&
-        indexed_path_args(ctx, sc, ip->rel, n->a, &args, err)) {
+        indexed_path_args(ctx, sc, ip->rel, n->a, &args, &ip->cur, err) == 1) {
         size_t len = strlen(prefix);
-        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) >= rs_skey(", ip->rel->rel,
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) >= rs_skey(", ip->cur,
                       rs_buf_cstr(&args));
         put_sql_string(&ip->conj, prefix);
         rs_buf_putc(&ip->conj, ')');
         if ((unsigned char)prefix[len - 1] != 0xFF) {
             prefix[len - 1]++;
-            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) < rs_skey(", ip->rel->rel,
+            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) < rs_skey(", ip->cur,
                           rs_buf_cstr(&args));
             put_sql_string(&ip->conj, prefix);
             rs_buf_putc(&ip->conj, ')');
@@ -2577,12 +2774,12 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
     if (n->kind == N_LIKE)
         return like_key_test(ctx, sc, ip, n, err);
     if ((n->kind != N_ISNULL && n->kind != N_BETWEEN && n->kind != N_INLIST) || n->negated ||
-        !indexed_path_args(ctx, sc, ip->rel, n->a, &args, err)) {
+        indexed_path_args(ctx, sc, ip->rel, n->a, &args, &ip->cur, err) != 1) {
         rs_buf_free(&args);
         return 0;
     }
     if (n->kind == N_ISNULL && n->ival == 0 && n->name == NULL) {
-        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) = rs_skey(NULL)", ip->rel->rel,
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) = rs_skey(NULL)", ip->cur,
                       rs_buf_cstr(&args));
         ip->n_conj++;
     } else if (n->kind == N_BETWEEN && is_index_constant(n->b) && is_index_constant(n->c)) {
@@ -2594,7 +2791,7 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
         for (int i = 0; i < n->n_list; i++)
             all_constant &= is_index_constant(n->list[i]);
         if (all_constant)
-            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) IN (", ip->rel->rel,
+            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) IN (", ip->cur,
                           rs_buf_cstr(&args));
         for (int i = 0; all_constant && !rc && i < n->n_list; i++) {
             rs_buf_puts(&ip->conj, i ? ",rs_skey(" : "rs_skey(");
@@ -2626,25 +2823,27 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
     for (int i = 0; i < s->n_order; i++)
         if (contains_aggregate(s->order[i].expr) || first_window_call(s->order[i].expr) != NULL)
             return 0;
-    int ok = indexed_path_args(ctx, sc, b, s->order[0].expr, &args, err);
+    int rel = 0, ok = indexed_path_args(ctx, sc, b, s->order[0].expr, &args, &rel, err) == 1;
     rs_buf_free(&args);
     return ok;
 }
 
 /* Add the key tests of s's WHERE to where (the WHERE text, without " WHERE "): the collection's
  * table holds exactly the visible documents and carries the indexes, so SQLite serves the tests
- * (and an ORDER BY on an indexed path with LIMIT) from them. */
+ * (and an ORDER BY on an indexed path with LIMIT) from them. In a join each conjunct's test is
+ * on the collection its path reads (a test the conjunct implies filters nothing more, even on
+ * the null side of an outer join), and SQLite picks which index drives the join. */
 static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, rs_buf *where,
                            rs_err *err) {
     index_plan ip;
     memset(&ip, 0, sizeof ip);
     ip.rel = indexable_relation(sc, s);
-    if (ip.rel == NULL)
+    if (ip.rel == NULL && (s->from == NULL || s->from->kind != F_JOIN))
         return 0;
     int rc = s->where != NULL ? conjunct_key_tests(ctx, sc, &ip, s->where, err) : 0;
     if (!rc && ip.n_conj > 0)
         rs_buf_append(where, ip.conj.data, ip.conj.len);
-    if (!rc)
+    if (!rc && ip.rel != NULL)
         ip.top_n = top_n_applies(ctx, sc, s, ip.rel, err);
     if (!rc && (ip.n_conj > 0 || ip.top_n))
         ctx->index_form = 1;

@@ -202,6 +202,7 @@ struct sqlx_select {
 
 typedef struct sqlx_ast {
     sqlx_kind kind;
+    int explain;                         /* EXPLAIN SELECT ...: the plan, not the rows */
     sqlx_select *sel;                    /* SELECT / INSERT source */
     const char *target_ws, *target_name; /* DESCRIBE / INSERT */
     const char **params;                 /* :names in textual order (may repeat) */

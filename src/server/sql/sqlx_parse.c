@@ -1848,6 +1848,14 @@ static int parse_target(parser *ps, sqlx_ast *out) {
 
 static int parse_statement(parser *ps, sqlx_ast *out) {
     sqlx_token *t = cur(ps);
+    if (accept_kw(ps, "EXPLAIN")) { /* of a query only: the plan of what would be read */
+        t = cur(ps);
+        if (!is_kw(t, "SELECT") && !is_kw(t, "WITH") && !is_op(t, "(")) {
+            syntax_error(ps, "SELECT or WITH after EXPLAIN");
+            return 0;
+        }
+        out->explain = 1;
+    }
     if (accept_kw(ps, "DESCRIBE")) {
         out->kind = SQLX_DESCRIBE;
         if (!parse_target(ps, out))
@@ -1873,8 +1881,8 @@ static int parse_statement(parser *ps, sqlx_ast *out) {
         if (out->sel == NULL)
             return 0;
     } else {
-        static const char *const known[] = {"UPDATE",  "DELETE", "CREATE", "DROP", "ALTER",
-                                            "EXPLAIN", "SHOW",   "VALUES", "SET",  NULL};
+        static const char *const known[] = {"UPDATE", "DELETE", "CREATE", "DROP", "ALTER",
+                                            "SHOW",   "VALUES", "SET",    NULL};
         for (int i = 0; known[i]; i++) {
             if (is_kw(t, known[i])) {
                 sqlx_error(ps->err, RS_EUNSUPPORTED, t->line, t->column,

@@ -83,6 +83,7 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     if (rc)
         goto done;
     st.kind = ast.kind;
+    st.explain = ast.explain;
     /* textual order; views add theirs while being emitted */
     for (int i = 0; i < ast.n_params; i++) {
         if (sqlx_names_add(&ctx.params, ast.params[i])) {

@@ -155,6 +155,7 @@ typedef struct sqlx_stmt {
                             select list has a '*' */
     int n_columns;
     int has_limit;       /* the statement had its own LIMIT */
+    int explain;         /* EXPLAIN: sqlite_sql is the query whose plan is asked for */
     int index_form;      /* some collection is read so that a field index can serve it */
     char target_ws[128]; /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
     char target_name[128];
