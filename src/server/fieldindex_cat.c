@@ -143,9 +143,11 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
     return 1;
 }
 
-/* " AND <key> <op> rs_skey(<bound>)" */
-static void put_bound(char **sql, const char *key, const char *op, const char *bound) {
-    char *next = *sql ? sqlite3_mprintf("%z AND %s %s rs_skey(%s)", *sql, key, op, bound) : NULL;
+/* " AND <key> <op> rs_skey(<bound>)", or the bound as it is when it is a key already */
+static void put_bound(char **sql, const char *key, const char *op, const char *bound, int is_key) {
+    char *next = *sql ? sqlite3_mprintf(is_key ? "%z AND %s %s (%s)" : "%z AND %s %s rs_skey(%s)",
+                                        *sql, key, op, bound)
+                      : NULL;
     *sql = next;
 }
 
@@ -169,9 +171,9 @@ char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind k
                               (long long)ix.path_id)
             : sqlite3_mprintf("SELECT 1 FROM \"%w_data\" INDEXED BY \"%w\" WHERE 1", tbl, ix.name);
     if (key != NULL && range->lo != NULL)
-        put_bound(&sql, key, range->lo_incl ? ">=" : ">", range->lo);
+        put_bound(&sql, key, range->lo_incl ? ">=" : ">", range->lo, range->keys);
     if (key != NULL && range->hi != NULL)
-        put_bound(&sql, key, range->hi_incl ? "<=" : "<", range->hi);
+        put_bound(&sql, key, range->hi_incl ? "<=" : "<", range->hi, range->keys);
     char *count = sql && key
                       ? sqlite3_mprintf("SELECT count(*) FROM (%s LIMIT %lld)", sql, (long long)cap)
                       : NULL;

@@ -68,7 +68,7 @@ static int cat_index_for(void *ctx, const char *table, sqlx_index_kind kind, con
         return 0;
     int found = rl_fieldindex_lookup(rctx->db, tbl, kind, args, fn, out, &wanted);
     if (wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
-        rl_pending_want(rl_store_pending(rctx->srv->store), tbl, kind, args, NULL);
+        rl_pending_want(rl_store_pending(rctx->srv->store), tbl, kind, args, fn);
     return found;
 }
 
@@ -444,7 +444,8 @@ static void step_error(sqlite3 *db, int rc, int at_prepare, const progress *prog
 
 /* Run the SELECT text, appending each row's doc to res. */
 /* Whether SQLite's plan for sql reads some collection through a field index (its name ends
- * "_fx<N>", fieldindex.c). Asked only of statements the translator wrote for that. */
+ * "_fx<N>", or "_fn<N>" for a function index: fieldindex.c). Asked only of statements the
+ * translator wrote for that. */
 static int plan_uses_field_index(sqlite3 *db, const char *sql) {
     sqlite3_stmt *st = NULL;
     int used = 0;
@@ -453,7 +454,7 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
         while (!used && sqlite3_step(st) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(st, 3);
             used = detail != NULL && strstr(detail, " INDEX c_") != NULL &&
-                   strstr(detail, "_fx") != NULL;
+                   (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL);
         }
     sqlite3_finalize(st);
     sqlite3_free(eqp);

@@ -62,6 +62,7 @@ typedef struct binding {
     void *has_field_ctx;
     const char *data_table; /* collection: readable through its field indexes (sqlxlate.h) */
     int (*is_indexed)(void *ctx, const char *data_table, const char *args);
+    const sqlx_catalog *catalog; /* collection: its estimates, or NULL */
 } binding;
 
 typedef struct cte_binding {
@@ -1599,6 +1600,7 @@ static int emit_table(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf 
         b->data_table = sqlx_strndup(ctx->arena, rel.data_table, strlen(rel.data_table));
         b->is_indexed = b->data_table != NULL ? rel.is_indexed : NULL;
         b->has_field_ctx = rel.has_field_ctx;
+        b->catalog = rel.catalog;
     }
     if (rel.kind == SQLX_REL_COLLECTION && rel.has_field != NULL) {
         b->table = sqlx_strndup(ctx->arena, rel.table, strlen(rel.table));
@@ -2557,12 +2559,30 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
  * against rs_skey(c). The original conjunct implies it, so results do not change; SQLite uses
  * the index for it. ORDER BY an indexed path with LIMIT (top-N) is served in index order. */
 
+/* One conjunct's key test, written in index_plan.conj[start, end): the range of keys it reads,
+ * for the catalog's estimate (sqlx_catalog.estimate), when it has one. */
+#define MAX_KEY_TESTS 32
+typedef struct key_test {
+    int rel;
+    char args[256];
+    size_t start, end;
+    rs_buf lo, hi; /* key expressions, empty when unbounded */
+    int lo_incl, hi_incl;
+    int64_t est; /* documents in the range, -1 unknown (kept) */
+    int drop;
+} key_test;
+
 struct index_plan {
     binding *rel; /* the one collection, or NULL: any indexed collection of the scope */
     int cur;      /* the relation (r<cur>) of the path a test is being written for */
     rs_buf conj;  /* " AND rs_skey(...) ..." for the WHERE */
     int n_conj;
     int top_n; /* ORDER BY an indexed path ... LIMIT */
+    /* the test being written: its range (put_key_bound and the like fill it) */
+    rs_buf lo, hi, args;
+    int lo_incl, hi_incl, estimable;
+    key_test tests[MAX_KEY_TESTS];
+    int n_tests;
 };
 
 static binding *indexable_relation(scope *sc, const sqlx_select *s) {
@@ -2659,9 +2679,20 @@ static int is_index_constant(const sqlx_node *n) {
 /* " AND rs_skey(rs_get(r.doc,args)) <op> <fn>(<c>,<is _event_time>)" */
 static int put_key_bound(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
                          const char *op, const char *fn, const sqlx_node *c, rs_err *err) {
-    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s %s(", ip->cur, args, op, fn);
+    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s ", ip->cur, args, op);
+    rs_buf_reset(&ip->args);
+    rs_buf_puts(&ip->args, args);
+    size_t from = ip->conj.len;
+    rs_buf_printf(&ip->conj, "%s(", fn);
     int rc = emit_val(ctx, sc, c, &ip->conj, err);
     rs_buf_printf(&ip->conj, ",%d)", strcmp(args, "'_event_time'") == 0);
+    rs_buf *bound = op[0] == '>' ? &ip->lo : &ip->hi;
+    if (!ip->conj.oom) {
+        rs_buf_reset(bound);
+        rs_buf_append(bound, ip->conj.data + from, ip->conj.len - from);
+    }
+    *(op[0] == '>' ? &ip->lo_incl : &ip->hi_incl) = op[1] == '=';
+    ip->estimable = 1;
     return rc;
 }
 
@@ -2688,6 +2719,7 @@ static int is_plain_string(const sqlx_node *n) {
 /* " AND r._id = <c>": the conjunct _id = c implies it (a TEXT column: c is compared as text). */
 static int put_id_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *c,
                        rs_err *err) {
+    rs_buf_puts(&ip->args, "'_id'");
     rs_buf_printf(&ip->conj, " AND r%d._id = (", ip->cur);
     int rc = emit_val(ctx, sc, c, &ip->conj, err);
     rs_buf_putc(&ip->conj, ')');
@@ -2743,32 +2775,73 @@ static int like_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sq
     if (prefix != NULL && !n->negated && n->name == NULL && n->c == NULL &&
         indexed_path_args(ctx, sc, ip->rel, n->a, &args, &ip->cur, err) == 1) {
         size_t len = strlen(prefix);
-        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) >= rs_skey(", ip->cur,
-                      rs_buf_cstr(&args));
-        put_sql_string(&ip->conj, prefix);
-        rs_buf_putc(&ip->conj, ')');
+        rs_buf_puts(&ip->lo, "rs_skey(");
+        put_sql_string(&ip->lo, prefix);
+        rs_buf_putc(&ip->lo, ')');
+        ip->lo_incl = 1;
+        rs_buf_reset(&ip->args);
+        rs_buf_puts(&ip->args, rs_buf_cstr(&args));
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) >= %s", ip->cur,
+                      rs_buf_cstr(&args), rs_buf_cstr(&ip->lo));
         if ((unsigned char)prefix[len - 1] != 0xFF) {
             prefix[len - 1]++;
-            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) < rs_skey(", ip->cur,
-                          rs_buf_cstr(&args));
-            put_sql_string(&ip->conj, prefix);
-            rs_buf_putc(&ip->conj, ')');
+            rs_buf_puts(&ip->hi, "rs_skey(");
+            put_sql_string(&ip->hi, prefix);
+            rs_buf_putc(&ip->hi, ')');
+            rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) < %s", ip->cur,
+                          rs_buf_cstr(&args), rs_buf_cstr(&ip->hi));
         }
+        ip->estimable = 1;
         ip->n_conj++;
     }
     rs_buf_free(&args);
     return rc;
 }
 
-/* The key tests one top-level conjunct of WHERE allows. */
+static int leaf_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                          rs_err *err);
+
+/* The key tests one top-level conjunct of WHERE allows, each recorded with its range. */
 static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
                               rs_err *err) {
-    rs_buf args = RS_BUF_INIT;
     int rc = 0;
     if (n->kind == N_BINARY && strcmp(n->op, "AND") == 0) {
         rc = conjunct_key_tests(ctx, sc, ip, n->a, err);
         return rc ? rc : conjunct_key_tests(ctx, sc, ip, n->b, err);
     }
+    size_t start = ip->conj.len;
+    int before = ip->n_conj;
+    rs_buf_reset(&ip->lo);
+    rs_buf_reset(&ip->hi);
+    rs_buf_reset(&ip->args);
+    ip->lo_incl = ip->hi_incl = ip->estimable = 0;
+    rc = leaf_key_tests(ctx, sc, ip, n, err);
+    const char *args = rs_buf_cstr(&ip->args);
+    if (!rc && ip->n_conj > before && ip->n_tests < MAX_KEY_TESTS) {
+        key_test *t = &ip->tests[ip->n_tests++];
+        memset(t, 0, sizeof *t);
+        t->rel = ip->cur;
+        snprintf(t->args, sizeof t->args, "%s", args);
+        t->start = start;
+        t->end = ip->conj.len;
+        t->est = -1;
+        if (ip->estimable && strlen(args) < sizeof t->args) {
+            rs_buf_append(&t->lo, ip->lo.data ? ip->lo.data : "", ip->lo.len);
+            rs_buf_append(&t->hi, ip->hi.data ? ip->hi.data : "", ip->hi.len);
+            t->lo_incl = ip->lo_incl;
+            t->hi_incl = ip->hi_incl;
+            t->est = -2; /* to be asked */
+        }
+    } else if (!rc && ip->n_conj > before) {
+        ip->n_tests = MAX_KEY_TESTS + 1; /* too many to choose among: keep them all */
+    }
+    return rc;
+}
+
+static int leaf_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                          rs_err *err) {
+    rs_buf args = RS_BUF_INIT;
+    int rc = 0;
     if (n->kind == N_BINARY)
         return comparison_key_test(ctx, sc, ip, n, err);
     if (n->kind == N_LIKE)
@@ -2781,6 +2854,10 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
     if (n->kind == N_ISNULL && n->ival == 0 && n->name == NULL) {
         rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) = rs_skey(NULL)", ip->cur,
                       rs_buf_cstr(&args));
+        rs_buf_puts(&ip->args, rs_buf_cstr(&args));
+        rs_buf_puts(&ip->lo, "rs_skey(NULL)");
+        rs_buf_puts(&ip->hi, "rs_skey(NULL)");
+        ip->lo_incl = ip->hi_incl = ip->estimable = 1;
         ip->n_conj++;
     } else if (n->kind == N_BETWEEN && is_index_constant(n->b) && is_index_constant(n->c)) {
         rc = put_key_test(ctx, sc, ip, rs_buf_cstr(&args), ">=", n->b, err);
@@ -2828,6 +2905,92 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
     return ok;
 }
 
+/* ---- choosing among a collection's key tests ----
+ *
+ * SQLite reads a collection through one index. Without histograms (Debian's SQLite has no
+ * STAT4) it guesses how many documents a range holds, and it cannot compare a time window with
+ * an equality on a field of three values. So when a collection has several key tests, the
+ * catalog counts the documents in each one's range (tests on one path counted as one range),
+ * bounded: first up to ESTIMATE_CAP documents, then, when more than one range passes that, up
+ * to ESTIMATE_CAP_WIDE. Only the smallest range keeps its test (the conjuncts themselves all
+ * stay, so nothing else changes); tests the catalog cannot count stay. */
+#define ESTIMATE_CAP      1000
+#define ESTIMATE_CAP_WIDE 50000
+
+/* The first test of t's group: same relation and path, both countable. */
+static int group_of(const index_plan *ip, int t) {
+    for (int i = 0; i < t; i++)
+        if (ip->tests[i].est != -1 && ip->tests[i].rel == ip->tests[t].rel &&
+            strcmp(ip->tests[i].args, ip->tests[t].args) == 0)
+            return i;
+    return t;
+}
+
+/* Count group g's documents (its members' bounds together), up to cap. */
+static int64_t estimate_group(scope *sc, const index_plan *ip, int g, int64_t cap) {
+    const binding *b = indexed_binding(sc, ip->tests[g].rel);
+    sqlx_range range = {NULL, 0, NULL, 0, 1};
+    if (b == NULL || b->catalog == NULL || b->catalog->estimate == NULL)
+        return -1;
+    for (int i = g; i < ip->n_tests; i++) {
+        const key_test *t = &ip->tests[i];
+        if (t->est == -1 || group_of(ip, i) != g)
+            continue;
+        if (t->lo.len > 0 && range.lo == NULL) {
+            range.lo = rs_buf_cstr(&t->lo);
+            range.lo_incl = t->lo_incl;
+        }
+        if (t->hi.len > 0 && range.hi == NULL) {
+            range.hi = rs_buf_cstr(&t->hi);
+            range.hi_incl = t->hi_incl;
+        }
+    }
+    return b->catalog->estimate(b->catalog->ctx, b->data_table, SQLX_INDEX_SCALAR,
+                                ip->tests[g].args, NULL, &range, cap);
+}
+
+/* Mark every countable test of relation rel but those of its smallest group as dropped. */
+static void choose_for_relation(scope *sc, index_plan *ip, int rel) {
+    int64_t est[MAX_KEY_TESTS];
+    int best = -1, saturated = 0;
+    for (int g = 0; g < ip->n_tests; g++) {
+        est[g] = -1;
+        if (ip->tests[g].rel != rel || ip->tests[g].est == -1 || group_of(ip, g) != g)
+            continue;
+        est[g] = estimate_group(sc, ip, g, ESTIMATE_CAP);
+        saturated += est[g] >= ESTIMATE_CAP;
+    }
+    for (int g = 0; saturated > 1 && g < ip->n_tests; g++)
+        if (est[g] >= ESTIMATE_CAP)
+            est[g] = estimate_group(sc, ip, g, ESTIMATE_CAP_WIDE);
+    for (int g = 0; g < ip->n_tests; g++)
+        if (est[g] >= 0 && (best < 0 || est[g] < est[best]))
+            best = g;
+    for (int i = 0; best >= 0 && i < ip->n_tests; i++)
+        if (ip->tests[i].rel == rel && ip->tests[i].est != -1 && group_of(ip, i) != best &&
+            est[group_of(ip, i)] >= 0)
+            ip->tests[i].drop = 1;
+}
+
+/* Append to where the key tests chosen (every one when there are too many to choose among). */
+static void put_chosen_tests(scope *sc, index_plan *ip, rs_buf *where) {
+    if (ip->n_tests > MAX_KEY_TESTS) {
+        rs_buf_append(where, ip->conj.data, ip->conj.len);
+        return;
+    }
+    for (int i = 0; i < ip->n_tests; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= ip->tests[j].rel == ip->tests[i].rel;
+        if (!seen)
+            choose_for_relation(sc, ip, ip->tests[i].rel);
+    }
+    for (int i = 0; i < ip->n_tests; i++)
+        if (!ip->tests[i].drop)
+            rs_buf_append(where, ip->conj.data + ip->tests[i].start,
+                          ip->tests[i].end - ip->tests[i].start);
+}
+
 /* Add the key tests of s's WHERE to where (the WHERE text, without " WHERE "): the collection's
  * table holds exactly the visible documents and carries the indexes, so SQLite serves the tests
  * (and an ORDER BY on an indexed path with LIMIT) from them. In a join each conjunct's test is
@@ -2842,7 +3005,7 @@ static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
         return 0;
     int rc = s->where != NULL ? conjunct_key_tests(ctx, sc, &ip, s->where, err) : 0;
     if (!rc && ip.n_conj > 0)
-        rs_buf_append(where, ip.conj.data, ip.conj.len);
+        put_chosen_tests(sc, &ip, where);
     if (!rc && ip.rel != NULL)
         ip.top_n = top_n_applies(ctx, sc, s, ip.rel, err);
     if (!rc && (ip.n_conj > 0 || ip.top_n))
@@ -2850,6 +3013,13 @@ static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
     if (!rc && (ip.conj.oom || where->oom))
         rc = nomem(err);
     rs_buf_free(&ip.conj);
+    rs_buf_free(&ip.lo);
+    rs_buf_free(&ip.hi);
+    rs_buf_free(&ip.args);
+    for (int i = 0; i < ip.n_tests && i < MAX_KEY_TESTS; i++) {
+        rs_buf_free(&ip.tests[i].lo);
+        rs_buf_free(&ip.tests[i].hi);
+    }
     return rc;
 }
 

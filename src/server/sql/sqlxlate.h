@@ -61,6 +61,7 @@ typedef struct sqlx_range {
     int lo_incl;
     const char *hi;
     int hi_incl;
+    int keys; /* lo and hi are key expressions already (rs_klo(...), rs_skey(...)) */
 } sqlx_range;
 
 typedef struct sqlx_catalog {
