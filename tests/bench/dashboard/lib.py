@@ -49,9 +49,16 @@ class Server:
         if self.conn is None:
             self.conn = conn
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        conn.request(method, path, data, {"Authorization": "ApiKey " + KEY,
-                                          "Content-Type": "application/json"})
-        r = conn.getresponse()
+        headers = {"Authorization": "ApiKey " + KEY, "Content-Type": "application/json"}
+        try:
+            conn.request(method, path, data, headers)
+            r = conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closes a keep-alive connection left idle past its timeout (the real
+            # time part leaves the main one idle for a minute): a client connects again
+            conn.close()
+            conn.request(method, path, data, headers)
+            r = conn.getresponse()
         payload = json.loads(r.read() or b"{}")
         return r.status, payload
 
