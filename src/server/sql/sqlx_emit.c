@@ -1779,6 +1779,21 @@ static int put_left_key(sqlx_emit_ctx *ctx, scope *sc, const join_key *key, cons
     return rc;
 }
 
+/* The conjuncts of ON that are not join keys, each after " AND " once *n_terms are written. */
+static int emit_other_conjuncts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f,
+                                const join_key *keys, int n_keys, int *n_terms, rs_buf *out,
+                                rs_err *err) {
+    chain conj = {NULL, 0, 0};
+    int rc = f->on != NULL ? collect_chain(ctx, f->on, "AND", 1, &conj, err) : 0;
+    for (int i = 0; i < conj.n && !rc; i++) {
+        if (is_key_conjunct(keys, n_keys, conj.leaves[i]) >= 0)
+            continue;
+        rs_buf_puts(out, (*n_terms)++ ? " AND " : "");
+        rc = emit_cond(ctx, sc, conj.leaves[i], out, err);
+    }
+    return rc;
+}
+
 /* ON of an index lookup: each key on the index's expression (when indexed) and as the join's
  * equality, then the other conjuncts of ON. */
 static int emit_lookup_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f,
@@ -1803,17 +1818,8 @@ static int emit_lookup_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from 
         if (!rc)
             rc = put_left_key(ctx, sc, &keys[k], "rs_jkey", left_rel, out, err);
     }
-    if (f->on && !rc) {
-        chain conj = {NULL, 0, 0};
-        rc = collect_chain(ctx, f->on, "AND", 1, &conj, err);
-        for (int i = 0; i < conj.n && !rc; i++) {
-            if (is_key_conjunct(keys, n_keys, conj.leaves[i]) >= 0)
-                continue;
-            rs_buf_puts(out, " AND ");
-            rc = emit_cond(ctx, sc, conj.leaves[i], out, err);
-        }
-    }
-    return rc;
+    int n_terms = n_keys;
+    return rc ? rc : emit_other_conjuncts(ctx, sc, f, keys, n_keys, &n_terms, out, err);
 }
 
 /* ON: key conjuncts as rW.k<i> = <left value>, the rest as conditions. */
@@ -1824,27 +1830,11 @@ static int emit_join_condition(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f
     rs_buf_puts(out, " ON ");
     for (int k = 0; k < n_keys && !rc; k++) {
         rs_buf_puts(out, n_terms++ ? " AND " : "");
-        rs_buf_printf(out, "r%d.k%d = rs_jkey(", right_rel, k);
-        if (keys[k].using_name != NULL) {
-            /* with several relations on the left, USING reads the last one */
-            rs_buf_printf(out, "rs_get(r%d.doc,", left_rel);
-            put_sql_string(out, keys[k].using_name);
-            rs_buf_putc(out, ')');
-        } else {
-            rc = emit_val(ctx, sc, keys[k].left, out, err);
-        }
-        rs_buf_putc(out, ')');
+        rs_buf_printf(out, "r%d.k%d = ", right_rel, k);
+        rc = put_left_key(ctx, sc, &keys[k], "rs_jkey", left_rel, out, err);
     }
-    if (f->on && !rc) {
-        chain conj = {NULL, 0, 0};
-        rc = collect_chain(ctx, f->on, "AND", 1, &conj, err);
-        for (int i = 0; i < conj.n && !rc; i++) {
-            if (is_key_conjunct(keys, n_keys, conj.leaves[i]) >= 0)
-                continue;
-            rs_buf_puts(out, n_terms++ ? " AND " : "");
-            rc = emit_cond(ctx, sc, conj.leaves[i], out, err);
-        }
-    }
+    if (!rc)
+        rc = emit_other_conjuncts(ctx, sc, f, keys, n_keys, &n_terms, out, err);
     if (!n_terms)
         rs_buf_puts(out, "1");
     return rc;
