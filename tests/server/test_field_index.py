@@ -418,6 +418,34 @@ def beyond_the_budget_indexed_by_use():
 
 
 @case
+def rare_values_read_by_their_index():
+    """status IN ('queued', 'in_progress') where those are 3 of 3,000 jobs: once ANALYZE has
+    counted four statuses, SQLite alone would scan; the catalog's count makes the index serve."""
+    coll = uniq("rare")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"j{i:04d}", "labels": ["linux", f"g{i % 3}"],
+                "status": {7: "queued", 8: "in_progress", 9: "queued"}.get(
+                    i % 1000, ["completed", "failed"][i % 2])} for i in range(3000)])
+    got = rl.poll(lambda: fx_stats(WS, coll),
+                  lambda st: isinstance(st, dict) and st.get("analyzed_docs") == 3000, timeout=30)
+    check_match("rare/analyzed", got.get("analyzed_docs") if isinstance(got, dict) else got, 3000)
+    where = "j.status IN ('queued', 'in_progress') AND l.label <> 'linux'"
+    sql = (f"SELECT l.label, COUNT(*) AS n FROM {WS}.{coll} j, UNNEST(j.labels AS label) l"
+           f" WHERE {where} GROUP BY l.label ORDER BY l.label")
+    r = rl.query("EXPLAIN " + sql)
+    check_match("rare/explain_first", (r.body.get("results") or [{}])[0] if r.status == 200
+                else repr(r), {"EXPLAIN": f"SEARCH {WS}.{coll} AS r0 USING field index on status"
+                                          " (key=?)"})
+    rows, used, _ = query(sql)
+    scan, _, _ = query(sql.replace(where, f"({where}) OR 1 = 0"))
+    rare = [i for i in range(3000) if i % 1000 in (7, 8, 9)]
+    check_match("rare/rows", rows, [{"label": f"g{k}", "n": sum(1 for i in rare if i % 3 == k)}
+                                    for k in range(3)])
+    check_match("rare/same_as_scan", rows, scan)
+    check("rare/index_used", used is True, repr(used))
+
+
+@case
 def statistics_follow_growth():
     coll = uniq("grow")
     rl.make_coll(WS, coll)

@@ -2860,12 +2860,23 @@ static int leaf_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const s
         if (all_constant)
             rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) IN (", ip->cur,
                           rs_buf_cstr(&args));
+        size_t from = ip->conj.len;
         for (int i = 0; all_constant && !rc && i < n->n_list; i++) {
             rs_buf_puts(&ip->conj, i ? ",rs_skey(" : "rs_skey(");
             rc = emit_val(ctx, sc, n->list[i], &ip->conj, err);
             rs_buf_putc(&ip->conj, ')');
         }
-        if (all_constant && !rc) {
+        if (all_constant && !rc && !ip->conj.oom) {
+            /* counted as the range from the least key to the greatest: at least the list */
+            size_t len = ip->conj.len - from;
+            rs_buf_puts(&ip->lo, n->n_list > 1 ? "min(" : "(");
+            rs_buf_append(&ip->lo, ip->conj.data + from, len);
+            rs_buf_putc(&ip->lo, ')');
+            rs_buf_puts(&ip->hi, n->n_list > 1 ? "max(" : "(");
+            rs_buf_append(&ip->hi, ip->conj.data + from, len);
+            rs_buf_putc(&ip->hi, ')');
+            rs_buf_puts(&ip->args, rs_buf_cstr(&args));
+            ip->lo_incl = ip->hi_incl = ip->estimable = 1;
             rs_buf_putc(&ip->conj, ')');
             ip->n_conj++;
         }
