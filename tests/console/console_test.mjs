@@ -356,6 +356,8 @@ async function run(seeded, explainOk, roKey) {
     eq(await page.eval(`[...document.querySelectorAll('#completion-list .completion-label')].map((e) => e.textContent)`),
       ['evil', 'orders'], 'collections of shop');
     await page.key('ArrowDown');
+    await page.waitFor(`document.querySelector('#completion-list li.active .completion-label')?.textContent === 'orders'`,
+      'the second collection chosen');
     await page.key('Enter');
     eq(await page.eval(`document.querySelector('#sql-input').value`), 'SELECT * FROM shop.orders', 'accepted');
     await setSql('SELECT cu FROM shop.orders');

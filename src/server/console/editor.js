@@ -109,8 +109,9 @@ export class Editor {
     } else if (open && (e.key === 'Enter' || e.key === 'Tab')) {
       e.preventDefault();
       this.accept(this.active);
-    } else if (open && e.key === 'Escape') {
-      e.preventDefault();
+    } else if (e.key === 'Escape') {
+      // also when no list shows yet: a completion still on its way must not open after Escape
+      if (open) e.preventDefault();
       this.close();
     }
   }
