@@ -27,7 +27,8 @@ def fill(url, ws, coll, n):
     rl.make_coll(ws, coll, url=url)
     r = post(f"{coll_path(ws, coll)}/docs", {"data": [{"_id": str(i), "v": i} for i in range(n)]},
              url=url)
-    rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
+    rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url,
+                  timeout=100 if os.environ.get("RS_VALGRIND") == "1" else 5)
 
 
 @case
@@ -62,7 +63,8 @@ def port_file_content():
 
 @case
 def update_and_delete_during_ingest_delay():
-    srv = rl.start_server("--ingest-delay-ms", "400", name="lc_delay")
+    slow = 20 if os.environ.get("RS_VALGRIND") == "1" else 1  # valgrind: requests take longer
+    srv = rl.start_server("--ingest-delay-ms", str(400 * slow), name="lc_delay")
     url = srv.url
     fill(url, "dw", "c", 2)
     check_match("before", rows_at(url, "SELECT _id, v FROM dw.c ORDER BY _id"),
@@ -72,7 +74,7 @@ def update_and_delete_during_ingest_delay():
     check_match("old_versions_served_during_delay",
                 rows_at(url, "SELECT _id, v FROM dw.c ORDER BY _id"),
                 [{"_id": "0", "v": 0}, {"_id": "1", "v": 1}])
-    rl.wait_fence("dw", "c", r.body.get("last_offset", ""), url=url)
+    rl.wait_fence("dw", "c", r.body.get("last_offset", ""), url=url, timeout=5 * slow)
     time.sleep(0.05)
     check_match("new_versions_after_fence",
                 rows_at(url, "SELECT _id, v FROM dw.c ORDER BY _id"), [{"_id": "0", "v": 100}])
