@@ -216,7 +216,7 @@ def name_validation():
 @case
 def provision_delay():
     # under valgrind a request takes long enough for 300 ms to pass between two of them
-    slow = 20 if os.environ.get("RS_VALGRIND") == "1" else 1
+    slow = int(rl.SLOW)  # valgrind: a request can outlast the delay
     srv = rl.start_server("--provision-delay-ms", str(300 * slow))
     ws = "commons"
     name = uniq("cprov")

@@ -254,7 +254,7 @@ def offsets_and_fence():
 
 @case
 def ingest_delay_and_fence():
-    slow = 20 if os.environ.get("RS_VALGRIND") == "1" else 1  # valgrind: requests take longer
+    slow = int(rl.SLOW)  # valgrind: a request can outlast the delay
     srv = rl.start_server("--ingest-delay-ms", str(400 * slow))
     url = srv.url
     coll = uniq("dlag")

@@ -28,7 +28,7 @@ def fill(url, ws, coll, n):
     r = post(f"{coll_path(ws, coll)}/docs", {"data": [{"_id": str(i), "v": i} for i in range(n)]},
              url=url)
     rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url,
-                  timeout=100 if os.environ.get("RS_VALGRIND") == "1" else 5)
+                  timeout=5 * rl.SLOW)
 
 
 @case
@@ -63,7 +63,7 @@ def port_file_content():
 
 @case
 def update_and_delete_during_ingest_delay():
-    slow = 20 if os.environ.get("RS_VALGRIND") == "1" else 1  # valgrind: requests take longer
+    slow = int(rl.SLOW)  # valgrind: a request can outlast the delay
     srv = rl.start_server("--ingest-delay-ms", str(400 * slow), name="lc_delay")
     url = srv.url
     fill(url, "dw", "c", 2)

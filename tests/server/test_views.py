@@ -35,7 +35,7 @@ def vpath(name, ws=WS):
 def wait_created(name, url=None, ws=WS):
     return rl.poll(lambda: get(vpath(name, ws), url=url),
                    lambda x: x.status == 200 and x.body["data"].get("state") == "CREATED",
-                   timeout=100 if os.environ.get("RS_VALGRIND") == "1" else 5)
+                   timeout=5 * rl.SLOW)
 
 
 @case
@@ -155,7 +155,7 @@ def unqualified_field_through_select_star_views():
 
 @case
 def sync_delay():
-    slow = 20 if os.environ.get("RS_VALGRIND") == "1" else 1  # valgrind: requests take longer
+    slow = int(rl.SLOW)  # valgrind: a request can outlast the delay
     srv = rl.start_server("--view-sync-delay-ms", str(400 * slow))
     coll = uniq("sc")
     rl.make_coll("commons", coll, url=srv.url)
