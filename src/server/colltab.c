@@ -42,8 +42,9 @@ int rl_colltab_drop(sqlite3 *db, const char *tbl, rs_err *err) {
     char *sql = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\"; DROP TABLE IF EXISTS \"%w_data\";"
                                 " DROP TABLE IF EXISTS \"%w_pending\";"
                                 " DROP TABLE IF EXISTS \"%w_elems\";"
+                                " DROP TABLE IF EXISTS \"%w_rollup\";"
                                 " DELETE FROM pending_due WHERE tbl = %Q;",
-                                tbl, tbl, tbl, tbl, tbl);
+                                tbl, tbl, tbl, tbl, tbl, tbl);
     int rc = exec_sql(db, sql, "cannot drop the collection's table", err);
     if (rc == RS_OK)
         rc = rl_fieldindex_drop(db, tbl, err);

@@ -1,9 +1,13 @@
 /* docs.c - see docs.h. */
 #include "docs.h"
 
+#include "jsonscan.h"
+#include "server/runtime/datetime.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Newest write whose ingest delay has passed. */
 int rl_docs_commit_seq(sqlite3 *db, const rl_server *srv, int64_t *seq, rs_err *err) {
@@ -26,12 +30,36 @@ static int load_event_time_info(rl_docwrite *w, const char *info, rs_err *err) {
     return rc;
 }
 
+/* The collection's ingest transformation and retention. */
+static int load_ingest(rl_docwrite *w, rs_err *err) {
+    char *fmq = NULL, *sql;
+    int64_t retention = 0;
+    int rc = rl_sql(w->db, &fmq, err, "SELECT fmq FROM collections WHERE tbl = ?1", "s", w->tbl);
+    if (rc == RS_OK)
+        rc = rl_sql_int(w->db, &retention, err,
+                        "SELECT coalesce(retention_secs, 0) FROM collections WHERE tbl = ?1", "s",
+                        w->tbl);
+    w->retention_ms = retention > 0 ? retention * 1000 : 0;
+    sql = rc == RS_OK ? rl_ingest_sql_of(fmq) : NULL;
+    free(fmq);
+    if (sql == NULL)
+        return rc;
+    w->ingest = calloc(1, sizeof *w->ingest);
+    rc = w->ingest ? rl_ingest_load(w->ingest, w->db, w->tbl, sql, err)
+                   : rs_err_set(err, RS_ENOMEM, "out of memory");
+    free(sql);
+    return rc;
+}
+
 static void finalize_cache(rl_docwrite *w) {
     size_t i;
     for (i = 0; i < sizeof(w->cache) / sizeof(w->cache[0]); i++) {
         sqlite3_finalize(w->cache[i]);
         w->cache[i] = NULL;
     }
+    rl_ingest_free(w->ingest);
+    free(w->ingest);
+    w->ingest = NULL;
     sqlite3_free(w->event_time_path);
     w->event_time_path = NULL;
     rl_fieldindex_free(&w->fields);
@@ -89,6 +117,8 @@ int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char 
     }
     if (rc == RS_OK && !w->delayed)
         rc = rl_fieldindex_load(&w->fields, db, tbl, !srv->cfg.no_field_index, err);
+    if (rc == RS_OK)
+        rc = load_ingest(w, err);
     if (rc == RS_OK)
         rc = rl_sql_int(db, &w->seq, err, "INSERT INTO writes(at_ms) VALUES(?1) RETURNING seq", "i",
                         w->now_ms);
@@ -284,7 +314,19 @@ int rl_docs_put_final(rl_docwrite *w, const char *id, const char *final, rs_err 
     return RS_OK;
 }
 
-int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err) {
+/* Whether final (a stored text, _event_time an ISO string) is older than the retention. */
+static int expired(const rl_docwrite *w, const char *final) {
+    rs_jsonscan_span et;
+    int64_t micros;
+    if (w->retention_ms <= 0 || !rs_jsonscan_get(rs_jsonscan_cstr(final), "_event_time", &et) ||
+        rl_ingest_event_time(et.ptr, et.len, &micros, NULL) != RS_OK)
+        return 0;
+    return micros < (w->now_ms - w->retention_ms) * 1000;
+}
+
+/* Store doc as the document with its _id (or a fresh one): the stored text built, kept unless
+ * the retention has already passed it by. */
+static int put_doc(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err) {
     sqlite3_stmt *st;
     const char *final;
     int rc = doc_id(w, doc_json, id_out, err);
@@ -302,10 +344,183 @@ int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *
     rc = sqlite3_step(st);
     final = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
     if (final == NULL)
-        return rs_err_set(err, RS_EINTERNAL, "could not build the document: %s",
+        return rs_err_set(err, RS_EINVAL, "could not build the document: %s",
                           sqlite3_errmsg(w->db));
+    if (expired(w, final)) /* as if written and purged at once */
+        return rl_docs_remove(w, id_out, err);
     /* final stays valid until ST_FINAL is reset, which put_final does not touch */
     return rl_docs_put_final(w, id_out, final, err);
+}
+
+/* *doc with its member name replaced (value_json NULL: removed); RS_ENOMEM when it fails. */
+static int set_member(char **doc, const char *name, const char *value_json, rs_err *err) {
+    char *next = rl_ingest_set_member(*doc, name, value_json);
+    if (next == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    free(*doc);
+    *doc = next;
+    return RS_OK;
+}
+
+/* _event_time as the stored ISO string; from the input document when the transformation left it
+ * out (input NULL: none). */
+static int settle_event_time(rl_docwrite *w, char **doc, const char *input, rs_err *err) {
+    rs_jsonscan_span et;
+    int64_t micros;
+    char iso[64], quoted[72];
+    if (w->event_time_path != NULL) /* event_time_info names the field */
+        return RS_OK;
+    if (!rs_jsonscan_get(rs_jsonscan_cstr(*doc), "_event_time", &et) &&
+        (input == NULL || !rs_jsonscan_get(rs_jsonscan_cstr(input), "_event_time", &et)))
+        return RS_OK;
+    if (rs_jsonscan_classify(et) == RS_JSON_NULL)
+        return set_member(doc, "_event_time", NULL, err);
+    int rc = rl_ingest_event_time(et.ptr, et.len, &micros, err);
+    if (rc != RS_OK)
+        return rc;
+    rt_format_timestamp(iso, sizeof iso, micros);
+    snprintf(quoted, sizeof quoted, "\"%s\"", iso);
+    return set_member(doc, "_event_time", quoted, err);
+}
+
+/* _id kept from the input when the transformation left it out. */
+static int settle_id(char **doc, const char *input, rs_err *err) {
+    rs_jsonscan_span id;
+    char *text;
+    if (input == NULL || rs_jsonscan_get(rs_jsonscan_cstr(*doc), "_id", &id) ||
+        !rs_jsonscan_get(rs_jsonscan_cstr(input), "_id", &id))
+        return RS_OK;
+    text = strndup(id.ptr, id.len);
+    int rc = text ? set_member(doc, "_id", text, err) : rs_err_set(err, RS_ENOMEM, "out of memory");
+    free(text);
+    return rc;
+}
+
+typedef enum { OP_REPSERT, OP_INSERT, OP_UPDATE, OP_UPSERT, OP_DELETE, OP_REPLACE } doc_op;
+
+/* The document's _op (removed from it): *op, or RS_EINVAL for a value Rockset does not know. */
+static int take_op(char **doc, doc_op *op, rs_err *err) {
+    static const char *const names[] = {"REPSERT", "INSERT", "UPDATE",
+                                        "UPSERT",  "DELETE", "REPLACE"};
+    rs_jsonscan_span v;
+    char *name = NULL;
+    *op = OP_REPSERT;
+    if (!rs_jsonscan_get(rs_jsonscan_cstr(*doc), "_op", &v))
+        return RS_OK;
+    if (rs_jsonscan_classify(v) != RS_JSON_STRING ||
+        rs_jsonscan_get_string(rs_jsonscan_cstr(*doc), "_op", &name, NULL) != RS_OK)
+        return rs_err_set(err, RS_EINVAL,
+                          "_op must be a string: one of INSERT, UPDATE, UPSERT, "
+                          "DELETE, REPLACE, REPSERT");
+    int found = -1;
+    for (int i = 0; i < 6 && found < 0; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            found = i;
+    int rc = found < 0 ? rs_err_set(err, RS_EINVAL,
+                                    "_op must be one of INSERT, UPDATE, UPSERT, DELETE, REPLACE, "
+                                    "REPSERT, not '%.40s'",
+                                    name)
+                       : set_member(doc, "_op", NULL, err);
+    *op = found < 0 ? OP_REPSERT : (doc_op)found;
+    free(name);
+    return rc;
+}
+
+/* Write doc as its _op says: a replace, a merge into the document with its _id, or a delete. */
+static int write_op(rl_docwrite *w, const char *doc, doc_op op, char id_out[256], rs_err *err) {
+    char *old = NULL, *merged;
+    int rc;
+    if (op == OP_REPSERT || op == OP_INSERT)
+        return put_doc(w, doc, id_out, err);
+    if (!rs_jsonscan_get(rs_jsonscan_cstr(doc), "_id", &(rs_jsonscan_span){0}))
+        return rs_err_set(err, RS_EINVAL, "_op %s needs the document's _id",
+                          op == OP_DELETE ? "DELETE" : "UPDATE, UPSERT or REPLACE");
+    rc = doc_id(w, doc, id_out, err);
+    if (rc == RS_OK && op == OP_DELETE)
+        return rl_docs_remove(w, id_out, err);
+    if (rc == RS_OK)
+        rc = rl_docs_newest(w, id_out, &old, err);
+    if (rc != RS_OK || (old == NULL && (op == OP_UPDATE || op == OP_REPLACE)))
+        return rc; /* nothing to update or replace: Rockset skips it */
+    if (old == NULL || op == OP_REPLACE)
+        return put_doc(w, doc, id_out, err);
+    /* special fields are immutable: the stored _event_time stays */
+    char *upd = rl_ingest_set_member(doc, "_event_time", NULL);
+    merged = upd ? rl_ingest_merge_top(old, upd) : NULL;
+    free(upd);
+    free(old);
+    if (merged == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    rc = put_doc(w, merged, id_out, err);
+    free(merged);
+    return rc;
+}
+
+/* One document after its transformation (input: the document before it, or NULL). */
+static int write_special(rl_docwrite *w, const char *doc_json, const char *input, char id_out[256],
+                         rs_err *err) {
+    doc_op op = OP_REPSERT;
+    char *doc = strdup(doc_json);
+    int rc = doc ? take_op(&doc, &op, err) : rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == RS_OK)
+        rc = settle_id(&doc, input, err);
+    if (rc == RS_OK)
+        rc = settle_event_time(w, &doc, input, err);
+    if (rc == RS_OK)
+        rc = write_op(w, doc, op, id_out, err);
+    free(doc);
+    return rc;
+}
+
+/* A rollup's group document, made by the flush of its queued documents. */
+static int put_group(void *ctx, const char *gid, const char *doc, int64_t et_ms, rs_err *err) {
+    rl_docwrite *w = ctx;
+    char id[256], iso[64], quoted[72], *text;
+    int rc;
+    if (doc == NULL) /* HAVING rejects the group now */
+        return rl_docs_remove(w, gid, err);
+    snprintf(quoted, sizeof quoted, "\"%s\"", gid);
+    text = rl_ingest_set_member(doc, "_id", quoted);
+    if (text == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    rc = settle_event_time(w, &text, NULL, err);
+    if (rc == RS_OK &&
+        !rs_jsonscan_get(rs_jsonscan_cstr(text), "_event_time", &(rs_jsonscan_span){0})) {
+        rt_format_timestamp(iso, sizeof iso, rt_micros_of(et_ms, 1000));
+        snprintf(quoted, sizeof quoted, "\"%s\"", iso);
+        rc = set_member(&text, "_event_time", quoted, err);
+    }
+    if (rc == RS_OK)
+        rc = put_doc(w, text, id, err);
+    free(text);
+    return rc;
+}
+
+#define ROLLUP_BATCH 10000 /* raw documents folded at once, bounding the temporary table */
+
+int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err) {
+    char *mapped = NULL;
+    int rc;
+    if (w->ingest == NULL)
+        return write_special(w, doc_json, NULL, id_out, err);
+    rc = doc_id(w, doc_json, id_out, err); /* the input is an object with a usable _id */
+    if (rc == RS_OK && w->ingest->q.rollup) {
+        rl_uuid(id_out); /* the raw document is folded, not kept */
+        rc = rl_ingest_queue(w->ingest, doc_json, err);
+        if (rc == RS_OK && rl_ingest_queued(w->ingest) >= ROLLUP_BATCH)
+            rc = rl_ingest_flush(w->ingest, w->now_ms, put_group, w, err);
+        return rc;
+    }
+    if (rc == RS_OK)
+        rc = rl_ingest_map(w->ingest, doc_json, &mapped, err);
+    if (rc == RS_OK && mapped != NULL) /* NULL: WHERE left it out */
+        rc = write_special(w, mapped, doc_json, id_out, err);
+    free(mapped);
+    return rc;
+}
+
+int rl_docs_insert_only(const rl_docwrite *w) {
+    return w->ingest != NULL && w->ingest->q.rollup;
 }
 
 int rl_docs_remove(rl_docwrite *w, const char *id, rs_err *err) {
@@ -332,6 +547,10 @@ static int note_due(rl_docwrite *w, rs_err *err) {
 int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
     int rc = RS_OK;
 
+    if (ok && w->ingest != NULL && w->ingest->q.rollup) {
+        rc = rl_ingest_flush(w->ingest, w->now_ms, put_group, w, err);
+        ok = rc == RS_OK;
+    }
     if (ok) {
         reset_cache(w);
         rc = w->delayed ? (w->n_pending ? note_due(w, err) : RS_OK)

@@ -18,6 +18,7 @@
 #define RL_DOCS_H
 
 #include "fieldindex.h"
+#include "ingest.h"
 #include "pending.h"
 #include "server.h"
 
@@ -39,13 +40,17 @@ typedef struct rl_docwrite {
     int n_written;
     sqlite3_stmt *cache[6]; /* statements reused across documents; finalized by rl_docs_end */
     rl_fieldindex fields;   /* the collection's catalog, kept as documents come and go */
+    rl_ingest *ingest;      /* the collection's ingest transformation (ingest.h), or NULL */
+    int64_t retention_ms;   /* > 0: a document older than this by _event_time is not kept */
 } rl_docwrite;
 
 /* Start a write to ws.coll. RS_ENOTFOUND when there is no such collection (message names it),
  * RS_EINVAL when ws.coll is an alias. */
 int rl_docs_begin(rl_docwrite *w, sqlite3 *db, const rl_server *srv, const char *ws,
                   const char *coll, rs_err *err);
-/* Add or replace one document (JSON object text). id_out receives its _id. */
+/* Add or replace one document (JSON object text), through the collection's ingest
+ * transformation when it has one, its _op (INSERT, UPDATE, UPSERT, DELETE, REPLACE, REPSERT)
+ * obeyed. id_out receives its _id (a rollup's raw document: a fresh one, it is not kept). */
 int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err);
 /* Apply a JSON array of patch operations to the document with this _id (its newest version,
  * pending or visible). */
@@ -58,8 +63,10 @@ int rl_docs_remove(rl_docwrite *w, const char *id, rs_err *err);
 /* The newest version of document id (pending or visible): *doc malloc'd, NULL when there is
  * none (or it is deleted). */
 int rl_docs_newest(rl_docwrite *w, const char *id, char **doc, rs_err *err);
-/* Finish: commit (ok != 0) or roll back; offset receives the write's last_offset. Always frees
- * what begin took. */
+/* Whether the collection is a rollup: documents can be added, not patched or deleted. */
+int rl_docs_insert_only(const rl_docwrite *w);
+/* Finish: commit (ok != 0; a rollup's queued documents are folded first) or roll back; offset
+ * receives the write's last_offset. Always frees what begin took. */
 int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err);
 
 /* The commit offset seq: the newest write whose ingest delay has passed (0 when none). */

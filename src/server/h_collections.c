@@ -5,6 +5,7 @@
 #include "colltab.h"
 #include "docs.h"
 #include "handlers.h"
+#include "ingest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,8 @@
     " 'retention_secs', c.retention_secs, 'event_time_info', json(c.event_time_info)," \
     " 'aliases', json((SELECT json_group_array(json(" ALIAS_JSON ")) FROM aliases a" \
     "   WHERE EXISTS (SELECT 1 FROM json_each(a.collections) j WHERE j.value = c.ws || '.' || c.name)))," \
-    " 'read_only', json('false'), 'insert_only', json('false')," \
+    " 'read_only', json('false'), 'insert_only', json(CASE WHEN rl_is_rollup(c.fmq)" \
+    "   THEN 'true' ELSE 'false' END)," \
     " 'storage_compression_type', coalesce(c.compression, 'LZ4'), 'storage_type', 'HOT'," \
     " 'field_mappings', json('[]'), 'clustering_key', json('[]'), 'field_partitions', json('[]')," \
     " 'stats', %s)" \
@@ -107,29 +109,64 @@ static void reply_coll(rl_req *rq, sqlite3 *db, const char *ws, const char *name
     free(json);
 }
 
+/* Rockset's bounds for retention_secs: an hour, and under ten years. */
+#define RETENTION_MIN 3600
+#define RETENTION_MAX (10LL * 365 * 86400 - 1)
+
+static int check_retention(rl_req *rq, const cJSON *r) {
+    if (r == NULL || cJSON_IsNull(r))
+        return 1;
+    if (!cJSON_IsNumber(r) || r->valuedouble != (double)(long long)r->valuedouble) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "retention_secs must be a positive integer");
+        return 0;
+    }
+    if (r->valuedouble < RETENTION_MIN || r->valuedouble > RETENTION_MAX) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL,
+                       "retention_secs must be between %d (one hour) and %lld (under ten years), "
+                       "not %.0f",
+                       RETENTION_MIN, RETENTION_MAX, r->valuedouble);
+        return 0;
+    }
+    return 1;
+}
+
+/* field_mapping_query {sql}: checked as Rockset checks an ingest transformation; *rollup set. */
+static int check_transformation(rl_req *rq, const cJSON *f, int *rollup) {
+    rs_err err = {0};
+    *rollup = 0;
+    if (f == NULL || cJSON_IsNull(f))
+        return 1;
+    if (!cJSON_IsObject(f) || !rl_json_str(f, "sql")) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "field_mapping_query.sql is required");
+        return 0;
+    }
+    if (rl_ingest_check(rl_json_str(f, "sql"), rollup, &err) != RS_OK) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "invalid field_mapping_query: %s", err.msg);
+        return 0;
+    }
+    return 1;
+}
+
 /* Checks the optional CreateCollectionRequest fields; replies 400 and returns 0 if bad. */
 static int check_create_fields(rl_req *rq, char **fmq, char **eti) {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(rq->json, "event_time_info");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(rq->json, "sources");
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(rq->json, "retention_secs");
+    int rollup;
     if (cJSON_GetArraySize(s) > 0) {
         rl_reply_error(rq, 400, "NOTIMPLEMENTEDYET", NULL,
                        "rockset-local supports Write API collections only (no sources)");
         return 0;
     }
-    if (r && !cJSON_IsNull(r) && (!cJSON_IsNumber(r) || r->valuedouble < 1)) {
-        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "retention_secs must be a positive integer");
+    if (!check_retention(rq, r))
         return 0;
-    }
     if (e && !cJSON_IsNull(e) && (!cJSON_IsObject(e) || !rl_json_str(e, "field"))) {
         rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "event_time_info.field is required");
         return 0;
     }
-    if (f && !cJSON_IsNull(f) && (!cJSON_IsObject(f) || !rl_json_str(f, "sql"))) {
-        rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "field_mapping_query.sql is required");
+    if (!check_transformation(rq, f, &rollup))
         return 0;
-    }
     *fmq = cJSON_IsObject(f) ? cJSON_PrintUnformatted(f) : NULL;
     *eti = cJSON_IsObject(e) ? cJSON_PrintUnformatted(e) : NULL;
     return 1;
@@ -227,18 +264,49 @@ void h_coll_get(rl_req *rq) {
     reply_coll(rq, db, rq->args[0], rq->args[1], STATUS_LIVE);
 }
 
+/* A PUT's field_mapping_query: checked, and refused when it would change a rollup or make one
+ * (a rollup's query is fixed when its collection is created). 1 = go on; *fmq the new text. */
+static int update_transformation(rl_req *rq, sqlite3 *db, char **fmq) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
+    char *old = NULL, *old_sql;
+    int rollup = 0, was_rollup = 0, same;
+    rs_err err = {0};
+    *fmq = NULL;
+    if (f == NULL || cJSON_IsNull(f) || !check_transformation(rq, f, &rollup))
+        return f == NULL || cJSON_IsNull(f);
+    if (rl_sql(db, &old, &err, "SELECT fmq FROM collections WHERE ws = ?1 AND name = ?2", "ss",
+               rq->args[0], rq->args[1]) != RS_OK) {
+        rl_reply_err(rq, &err);
+        return 0;
+    }
+    old_sql = rl_ingest_sql_of(old);
+    if (old_sql != NULL && rl_ingest_check(old_sql, &was_rollup, NULL) != RS_OK)
+        was_rollup = 0;
+    same = old_sql != NULL && strcmp(old_sql, rl_json_str(f, "sql")) == 0;
+    free(old);
+    free(old_sql);
+    if ((was_rollup || rollup) && !same) {
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL,
+                       was_rollup ? "the rollup query of collection \"%s.%s\" cannot be changed"
+                                  : "collection \"%s.%s\" cannot become a rollup: a rollup's "
+                                    "query is given when the collection is created",
+                       rq->args[0], rq->args[1]);
+        return 0;
+    }
+    *fmq = cJSON_PrintUnformatted(f);
+    return 1;
+}
+
 void h_coll_update(rl_req *rq) {
     sqlite3 *db = rl_req_db(rq);
-    const cJSON *f;
     char *fmq = NULL;
     rs_err err = {0};
     int rc = RS_OK;
 
     if (db == NULL || !rl_require_object(rq) || !h_ws_check(rq, db, rq->args[0]))
         return;
-    f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
-    if (cJSON_IsObject(f))
-        fmq = cJSON_PrintUnformatted(f);
+    if (!update_transformation(rq, db, &fmq))
+        return;
     if (rl_json_has(rq->json, "description"))
         rc = rl_sql(db, NULL, &err,
                     "UPDATE collections SET description = ?3 WHERE ws = ?1 AND name = ?2", "sss",

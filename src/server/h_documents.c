@@ -117,6 +117,13 @@ static void write_docs(rl_req *rq, int kind) {
         rl_reply_err(rq, &err);
         return;
     }
+    if (kind != DOC_ADD && rl_docs_insert_only(&w)) {
+        rl_docs_end(&w, 0, NULL, NULL);
+        rl_reply_error(rq, 400, "INVALIDINPUT", NULL,
+                       "collection \"%s.%s\" is a rollup: its documents can be added, not %s",
+                       rq->args[0], rq->args[1], kind == DOC_PATCH ? "patched" : "deleted");
+        return;
+    }
     rs_buf_puts(&b, "{\"data\":[");
     /* json_each gives scalars as SQL values (a string unquoted, null as NULL); quote them back
      * into JSON so that one_doc answers "must be a JSON object" for that document alone. */
@@ -134,7 +141,10 @@ static void write_docs(rl_req *rq, int kind) {
     }
     sqlite3_finalize(items);
     if (rl_docs_end(&w, rc == RS_OK, offset, &err) != RS_OK || rc != RS_OK) {
-        rl_reply_error(rq, 500, "INTERNALERROR", NULL, "write failed: %s", err.msg);
+        if (err.code == RS_EINVAL) /* a rollup's documents, folded at the end, were refused */
+            rl_reply_error(rq, 400, "INVALIDINPUT", NULL, "%s", err.msg);
+        else
+            rl_reply_error(rq, 500, "INTERNALERROR", NULL, "write failed: %s", err.msg);
     } else {
         rs_buf_printf(&b, "],\"last_offset\":\"%s\"}", offset);
         if (b.oom)

@@ -2,6 +2,7 @@
 #include "store.h"
 #include "colltab.h"
 #include "fieldindex.h"
+#include "ingest.h"
 #include "pending.h"
 #include "server/runtime/datetime.h"
 #include "server/sql/sqlxlate.h"
@@ -161,6 +162,17 @@ static void fn_iso_us(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
 }
 
+/* rl_is_rollup(fmq): whether a stored field_mapping_query is a rollup (insert_only). */
+static void fn_is_rollup(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    char *sql = rl_ingest_sql_of((const char *)sqlite3_value_text(argv[0]));
+    int rollup = 0;
+    (void)argc;
+    if (sql != NULL && rl_ingest_check(sql, &rollup, NULL) != RS_OK)
+        rollup = 0;
+    free(sql);
+    sqlite3_result_int(ctx, rollup);
+}
+
 static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     char id[37];
     (void)argc;
@@ -179,6 +191,9 @@ static int register_functions(sqlite3 *db) {
                                      fn_iso_us, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function(db, "rl_uuid", 0, SQLITE_UTF8, NULL, fn_uuid, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function(db, "rl_is_rollup", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                     NULL, fn_is_rollup, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlx_register_functions(db);
     return rc;

@@ -3063,6 +3063,10 @@ static int emit_simple(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, sel_
     const sqlx_select *names_of = ctx->names_of; /* for this SELECT's items, not FROM's */
     ctx->names_of = NULL;
     sc->where_keys = s->where;
+    if (s->n_cluster > 0)
+        return sqlx_error(err, RS_EINVAL, s->cluster_line, s->cluster_column,
+                          "CLUSTER BY belongs to a collection's ingest transformation, not to "
+                          "a query");
     rc = refuse_window(s->where, "WHERE", err);
     if (rc == 0)
         rc = refuse_aggregate_in_where(s->where, err);

@@ -197,6 +197,11 @@ struct sqlx_select {
     int n_order;
     sqlx_node *limit, *offset;
     int limit_all; /* LIMIT ALL: no limit, not even the default row limit */
+    /* CLUSTER BY e, ...: parsed for ingest transformations (sqlx_ingest.c), which alone may
+     * have it; the emitter refuses it in a query */
+    sqlx_node **cluster;
+    int n_cluster;
+    int cluster_line, cluster_column;
     int line, column;
 };
 

@@ -1582,6 +1582,21 @@ static int parse_group_by(parser *ps, sqlx_select *s) {
     return 1;
 }
 
+/* CLUSTER BY e, ...: an ingest transformation's storage order (sqlx_ingest.c). */
+static int parse_cluster_by(parser *ps, sqlx_select *s) {
+    s->cluster_line = cur(ps)->line;
+    s->cluster_column = cur(ps)->column;
+    ps->pos++;
+    if (!expect_kw(ps, "BY"))
+        return 0;
+    do {
+        sqlx_node *e = parse_expr(ps);
+        if (e == NULL || !push_node(ps, &s->cluster, &s->n_cluster, e))
+            return 0;
+    } while (accept_op(ps, ","));
+    return 1;
+}
+
 static sqlx_select *parse_select_core(parser *ps) {
     sqlx_token *t = cur(ps);
     sqlx_select *s = sqlx_alloc(ps->a, sizeof *s);
@@ -1617,6 +1632,8 @@ static sqlx_select *parse_select_core(parser *ps) {
     if (is_kw(cur(ps), "GROUP") && !parse_group_by(ps, s))
         return NULL;
     if (accept_kw(ps, "HAVING") && !(s->having = parse_expr(ps)))
+        return NULL;
+    if (is_kw(cur(ps), "CLUSTER") && !parse_cluster_by(ps, s))
         return NULL;
     if (is_kw(cur(ps), "WINDOW"))
         return unsupported(ps, cur(ps), "WINDOW clauses are");
