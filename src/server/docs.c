@@ -407,6 +407,8 @@ static int take_op(char **doc, doc_op *op, rs_err *err) {
     *op = OP_REPSERT;
     if (!rs_jsonscan_get(rs_jsonscan_cstr(*doc), "_op", &v))
         return RS_OK;
+    if (rs_jsonscan_classify(v) == RS_JSON_NULL) /* e.g. CASE ... END without a match */
+        return set_member(doc, "_op", NULL, err);
     if (rs_jsonscan_classify(v) != RS_JSON_STRING ||
         rs_jsonscan_get_string(rs_jsonscan_cstr(*doc), "_op", &name, NULL) != RS_OK)
         return rs_err_set(err, RS_EINVAL,

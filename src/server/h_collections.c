@@ -6,6 +6,7 @@
 #include "docs.h"
 #include "handlers.h"
 #include "ingest.h"
+#include "retention.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +199,8 @@ static int insert_collection(rl_req *rq, sqlite3 *db, const char *name, const ch
                     "ss", rq->args[0], name);
     if (rc == RS_OK)
         rc = rl_colltab_create(db, tbl, err);
+    if (rc == RS_OK && cJSON_IsNumber(r))
+        rc = rl_retention_index(db, tbl, err);
     return rc;
 }
 
@@ -221,10 +224,13 @@ void h_coll_create(rl_req *rq) {
         goto done;
     }
     rc = insert_collection(rq, db, name, fmq, eti, &err);
-    if (rl_tx_end(db, rc == RS_OK, &err) != RS_OK || rc != RS_OK)
+    if (rl_tx_end(db, rc == RS_OK, &err) != RS_OK || rc != RS_OK) {
         rl_reply_err(rq, &err);
-    else
+    } else {
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rq->json, "retention_secs")))
+            rl_pending_sweep(rl_store_pending(rq->srv->store));
         reply_coll(rq, db, rq->args[0], name, "'CREATED'");
+    }
 done:
     if (err.code && rq->status == 0)
         rl_reply_err(rq, &err);

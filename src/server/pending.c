@@ -2,6 +2,7 @@
 #include "pending.h"
 #include "docs.h"
 #include "fieldindex.h"
+#include "retention.h"
 #include "store.h"
 
 #include <errno.h>
@@ -31,6 +32,8 @@ struct rl_pending {
     pthread_mutex_t lock;       /* the thread's state below */
     pthread_cond_t wake;
     int started, stop;
+    int sweep;             /* under lock: some collection has a retention (retention.h) */
+    int64_t next_sweep_ms; /* under lock: when the worker purges next */
     pthread_t thread;
 };
 
@@ -73,11 +76,16 @@ void rl_pending_free(rl_pending *p) {
 }
 
 int rl_pending_load(rl_pending *p, sqlite3 *db, rs_err *err) {
-    int64_t due = 0;
+    int64_t due = 0, retention = 0;
     int rc = rl_sql_int(db, &due, err, "SELECT coalesce(min(due_ms), ?1) FROM pending_due", "i",
                         (int64_t)NONE_DUE);
     if (rc == RS_OK)
         set_due(p, due);
+    if (rc == RS_OK)
+        rc = rl_sql_int(db, &retention, err,
+                        "SELECT EXISTS(SELECT 1 FROM collections WHERE retention_secs > 0)", "");
+    if (rc == RS_OK && retention)
+        rl_pending_sweep(p);
     return rc;
 }
 
@@ -302,18 +310,36 @@ static void work_once(rl_pending *p, int has_want, const want *w) {
     }
 }
 
+/* Under lock, at or after next_sweep_ms: purge what retention says is gone (outside the lock). */
+static void sweep_retention(rl_pending *p) {
+    rs_err err = {0};
+    p->next_sweep_ms = rl_now_ms() + RL_PENDING_SWEEP_MS;
+    pthread_mutex_unlock(&p->lock);
+    sqlite3 *db = rl_store_acquire(p->st, &err);
+    if (db != NULL &&
+        rl_retention_purge(db, __atomic_load_n(&p->indexes_on, __ATOMIC_RELAXED), &err) != RS_OK)
+        fprintf(stderr, "rockset-local: retention: %s\n", err.msg);
+    rl_store_release(p->st, db);
+    pthread_mutex_lock(&p->lock);
+}
+
 static void *worker_main(void *arg) {
     rl_pending *p = arg;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
         int64_t due = due_of(p), now = rl_now_ms();
+        if (p->sweep && now >= p->next_sweep_ms) {
+            sweep_retention(p);
+            continue;
+        }
         want w;
         int has_want = next_want(p, &w);
         if (!has_want && due > now) {
-            if (due == NONE_DUE)
+            int64_t wake = p->sweep && p->next_sweep_ms < due ? p->next_sweep_ms : due;
+            if (wake == NONE_DUE)
                 pthread_cond_wait(&p->wake, &p->lock);
             else
-                wait_until(p, due);
+                wait_until(p, wake);
             continue;
         }
         pthread_mutex_unlock(&p->lock);
@@ -331,6 +357,17 @@ static void kick(rl_pending *p) {
     if (!p->started && !p->stop)
         p->started = pthread_create(&p->thread, NULL, worker_main, p) == 0;
     pthread_cond_broadcast(&p->wake);
+}
+
+void rl_pending_sweep(rl_pending *p) {
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    if (!p->sweep)
+        p->next_sweep_ms = rl_now_ms() + RL_PENDING_SWEEP_MS;
+    p->sweep = 1;
+    kick(p);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void rl_pending_note(rl_pending *p, int64_t due_ms, int indexes_on) {

@@ -52,6 +52,11 @@ int rl_pending_load(rl_pending *p, sqlite3 *db, rs_err *err);
  * the first time. */
 void rl_pending_note(rl_pending *p, int64_t due_ms, int indexes_on);
 
+/* Some collection has a retention: the worker also purges what it has let go, every
+ * RL_PENDING_SWEEP_MS (retention.h). Starts the worker thread the first time. */
+#define RL_PENDING_SWEEP_MS 5000
+void rl_pending_sweep(rl_pending *p);
+
 /* Ask the worker to build an index of collection table tbl: kind SQLX_INDEX_SCALAR or _ELEMS on
  * path args, SQLX_INDEX_FUNCTION on fn(args); or, kind 0 (args, fn NULL), to ANALYZE tbl.
  * Duplicates are merged; at most RL_PENDING_MAX_WANTS requests wait (more are dropped: they

@@ -4,6 +4,7 @@
 #include "explain.h"
 #include "fieldindex.h"
 #include "pending.h"
+#include "retention.h"
 #include "server/sql/sqlx_describe.h"
 #include "server/sql/sqlxlate.h"
 
@@ -648,6 +649,11 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     /* writes whose ingest delay has passed become visible before the query's snapshot */
     if (rl_pending_apply_due(rl_store_pending(srv->store), db, !srv->cfg.no_field_index, &err) !=
         RS_OK) {
+        fail(res, 500, "INTERNALERROR", &err);
+        return;
+    }
+    /* and documents past their collection's retention are gone */
+    if (rl_retention_purge(db, !srv->cfg.no_field_index, &err) != RS_OK) {
         fail(res, 500, "INTERNALERROR", &err);
         return;
     }
