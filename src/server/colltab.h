@@ -6,7 +6,9 @@
  *       now, and nothing else: queries read it directly, and every field index is on it
  *       (fieldindex.h);
  *   "<tbl>_pending"(pseq, _id, doc, vis_ms, seq)  writes not visible yet (pending.h);
- *   "<tbl>_elems"(pid, key, rid)  the scalar elements of its array fields (fieldindex.h).
+ *   "<tbl>_elems"(pid, key, rid)  the scalar elements of its array fields (fieldindex.h);
+ *   "<tbl>_rollup"(gkey, gid, state, et_ms)  a rollup's groups (ingest.h), made on first write;
+ *   index "<tbl>_et" on its documents' _event_time when it has a retention (retention.h).
  *
  * Store format 1 (before this layout) kept one table "<tbl>_data"(_id, doc, prev_doc, vis_ms,
  * seq) read through a view "<tbl>" that picked, per row, doc or prev_doc by the clock, and its
