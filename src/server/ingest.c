@@ -105,9 +105,10 @@ static char *statement_sql(rl_ingest *ing, int slot) {
     case ST_PART: /* the group's key array as JSON text: the state's key */
         return sqlite3_mprintf("SELECT doc, doc -> '$.g' FROM (%s)", ing->q.part_sql);
     case ST_MERGE:
-        return sqlite3_mprintf("%s", ing->q.merge_sql);
+        return sqlite3_mprintf("SELECT doc, doc -> '$.g' FROM (%s)", ing->q.merge_sql);
     case ST_FINAL:
-        return sqlite3_mprintf("%s", ing->q.final_sql);
+        return sqlite3_mprintf("SELECT doc, doc -> '$.%s' FROM (%s)", SQLX_INGEST_GROUP_FIELD,
+                               ing->q.final_sql);
     case ST_STATE_GET:
         return sqlite3_mprintf("SELECT gid, state, et_ms FROM \"%w_rollup\" WHERE gkey = ?1",
                                ing->tbl);
@@ -203,96 +204,175 @@ static void group_id(const char *gkey, char out[33]) {
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-typedef struct group_state {
-    char gid[64];
-    char *state; /* malloc'd; NULL: a new group */
+/* The groups one flush touches, sorted by key text for lookups. */
+typedef struct group {
+    char *gkey; /* malloc'd: the JSON text of its key values */
+    char gid[40];
     int64_t et_ms;
-} group_state;
+    int finalized;
+} group;
 
-static int state_get(rl_ingest *ing, const char *gkey, group_state *g, rs_err *err) {
-    sqlite3_stmt *st = stmt(ing, ST_STATE_GET, err);
+typedef struct groups {
+    group *g;
+    size_t n, cap;
+} groups;
+
+static void groups_free(groups *gs) {
+    for (size_t i = 0; i < gs->n; i++)
+        free(gs->g[i].gkey);
+    free(gs->g);
+    memset(gs, 0, sizeof *gs);
+}
+
+static int group_cmp(const void *a, const void *b) {
+    return strcmp(((const group *)a)->gkey, ((const group *)b)->gkey);
+}
+
+static group *group_find(groups *gs, const char *gkey) {
+    group key = {(char *)gkey, "", 0, 0};
+    if (gkey == NULL)
+        return NULL;
+    return bsearch(&key, gs->g, gs->n, sizeof *gs->g, group_cmp);
+}
+
+/* A new group of this flush: its stored state (if any) and its part go into rl_in. */
+static int add_group(rl_ingest *ing, groups *gs, const char *part, const char *gkey, int64_t now_ms,
+                     rs_err *err) {
+    sqlite3_stmt *st;
     int rc;
+    if (gs->n == gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 256;
+        group *g = realloc(gs->g, cap * sizeof *g);
+        if (g == NULL)
+            return rs_err_set(err, RS_ENOMEM, "out of memory");
+        gs->g = g;
+        gs->cap = cap;
+    }
+    group *g = &gs->g[gs->n];
     memset(g, 0, sizeof *g);
-    if (st == NULL)
+    if ((g->gkey = strdup(gkey)) == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    gs->n++;
+    if ((st = stmt(ing, ST_STATE_GET, err)) == NULL)
         return RS_EINTERNAL;
     sqlite3_bind_text(st, 1, gkey, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         snprintf(g->gid, sizeof g->gid, "%s", (const char *)sqlite3_column_text(st, 0));
-        g->state = strdup((const char *)sqlite3_column_text(st, 1));
         g->et_ms = sqlite3_column_int64(st, 2);
-        rc = g->state ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
+        rc = run(ing, ST_PUT_IN, (const char *)sqlite3_column_text(st, 1), err);
+    } else if (rc == SQLITE_DONE) {
+        group_id(gkey, g->gid);
+        g->et_ms = now_ms;
+        rc = RS_OK;
     } else {
-        rc = rc == SQLITE_DONE ? RS_OK : db_error(ing, err);
+        rc = db_error(ing, err);
     }
     sqlite3_reset(st);
+    return rc == RS_OK ? run(ing, ST_PUT_IN, part, err) : rc;
+}
+
+/* part: the batch's groups, each with its stored state, into rl_in. */
+static int collect_parts(rl_ingest *ing, groups *gs, int64_t now_ms, rs_err *err) {
+    sqlite3_stmt *st = stmt(ing, ST_PART, err);
+    int rc = st ? RS_OK : RS_EINTERNAL, step = SQLITE_DONE;
+    while (rc == RS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *part = (const char *)sqlite3_column_text(st, 0);
+        const char *gkey = (const char *)sqlite3_column_text(st, 1);
+        rc = add_group(ing, gs, part ? part : "{}", gkey ? gkey : "[]", now_ms, err);
+    }
+    if (rc == RS_OK && step != SQLITE_DONE)
+        rc = rs_err_set(err, RS_EINVAL, "ingest transformation: %s", sqlite3_errmsg(ing->db));
+    if (st != NULL)
+        sqlite3_reset(st);
+    if (rc == RS_OK)
+        qsort(gs->g, gs->n, sizeof *gs->g, group_cmp);
     return rc;
 }
 
-static int state_put(rl_ingest *ing, const char *gkey, const group_state *g, rs_err *err) {
+static int state_put(rl_ingest *ing, const group *g, const char *state, rs_err *err) {
     sqlite3_stmt *st = stmt(ing, ST_STATE_PUT, err);
     if (st == NULL)
         return RS_EINTERNAL;
-    sqlite3_bind_text(st, 1, gkey, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, g->gkey, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, g->gid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, g->state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, g->et_ms);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? RS_OK : db_error(ing, err);
 }
 
-/* One group's part of the batch: merged into its state, its document put. */
-static int fold_group(rl_ingest *ing, const char *part, const char *gkey, int64_t now_ms,
-                      rl_ingest_put_fn put, void *ctx, rs_err *err) {
-    group_state g;
-    char *merged = NULL, *doc = NULL;
-    int rc = state_get(ing, gkey, &g, err);
-    if (rc == RS_OK && g.state != NULL) {
-        const char *pair[2] = {g.state, part};
-        rc = set_input(ing, pair, 2, err);
-        if (rc == RS_OK)
-            rc = one_doc(ing, ST_MERGE, &merged, err);
-        if (rc == RS_OK && merged == NULL)
-            rc = rs_err_set(err, RS_EINTERNAL, "a rollup's merge gave no row");
-    } else if (rc == RS_OK) {
-        group_id(gkey, g.gid);
-        g.et_ms = now_ms;
-        merged = strdup(part);
-        if (merged == NULL)
+/* merge: every group's state and part into its new state, stored, and left alone in rl_in. */
+static int merge_states(rl_ingest *ing, groups *gs, rs_err *err) {
+    sqlite3_stmt *st = stmt(ing, ST_MERGE, err);
+    char **merged = calloc(gs->n ? gs->n : 1, sizeof *merged);
+    size_t n = 0;
+    int rc = st && merged ? RS_OK : st ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_EINTERNAL;
+    int step = SQLITE_DONE;
+    while (rc == RS_OK && n < gs->n && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *doc = (const char *)sqlite3_column_text(st, 0);
+        const group *g = group_find(gs, (const char *)sqlite3_column_text(st, 1));
+        if (g == NULL || doc == NULL)
+            rc = rs_err_set(err, RS_EINTERNAL, "a rollup's merge gave an unknown group");
+        else if ((merged[n] = strdup(doc)) == NULL)
             rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+        else
+            rc = state_put(ing, g, merged[n++], err);
     }
-    free(g.state);
-    g.state = merged;
+    if (rc == RS_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = rs_err_set(err, RS_EINVAL, "ingest transformation: %s", sqlite3_errmsg(ing->db));
+    if (st != NULL)
+        sqlite3_reset(st);
+    /* the merge's rows read rl_in: it is refilled only after them */
     if (rc == RS_OK)
-        rc = state_put(ing, gkey, &g, err);
-    if (rc == RS_OK)
-        rc = set_input(ing, (const char *const *)&merged, 1, err);
-    if (rc == RS_OK)
-        rc = one_doc(ing, ST_FINAL, &doc, err);
-    if (rc == RS_OK)
-        rc = put(ctx, g.gid, doc, g.et_ms, err);
+        rc = set_input(ing, (const char *const *)merged, (int)n, err);
+    for (size_t i = 0; i < n; i++)
+        free(merged[i]);
     free(merged);
-    free(doc);
+    return rc;
+}
+
+/* final: each group's document put; a group with no row (HAVING) is taken away. */
+static int finalize_groups(rl_ingest *ing, groups *gs, rl_ingest_put_fn put, void *ctx,
+                           rs_err *err) {
+    sqlite3_stmt *st = stmt(ing, ST_FINAL, err);
+    int rc = st ? RS_OK : RS_EINTERNAL, step = SQLITE_DONE;
+    while (rc == RS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        group *g = group_find(gs, (const char *)sqlite3_column_text(st, 1));
+        char *doc = rl_ingest_set_member((const char *)sqlite3_column_text(st, 0),
+                                         SQLX_INGEST_GROUP_FIELD, NULL);
+        if (g == NULL || doc == NULL)
+            rc = rs_err_set(err, g ? RS_ENOMEM : RS_EINTERNAL, "a rollup's final select failed");
+        else {
+            g->finalized = 1;
+            rc = put(ctx, g->gid, doc, g->et_ms, err);
+        }
+        free(doc);
+    }
+    if (rc == RS_OK && step != SQLITE_DONE)
+        rc = rs_err_set(err, RS_EINVAL, "ingest transformation: %s", sqlite3_errmsg(ing->db));
+    if (st != NULL)
+        sqlite3_reset(st);
+    for (size_t i = 0; rc == RS_OK && i < gs->n; i++)
+        if (!gs->g[i].finalized)
+            rc = put(ctx, gs->g[i].gid, NULL, gs->g[i].et_ms, err);
     return rc;
 }
 
 int rl_ingest_flush(rl_ingest *ing, int64_t now_ms, rl_ingest_put_fn put, void *ctx, rs_err *err) {
-    sqlite3_stmt *st;
-    int rc = RS_OK, step;
+    groups gs = {0};
+    int rc;
     if (ing->n_queued == 0)
         return RS_OK;
-    st = stmt(ing, ST_PART, err);
-    if (st == NULL)
-        return RS_EINTERNAL;
-    while (rc == RS_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *part = (const char *)sqlite3_column_text(st, 0);
-        const char *gkey = (const char *)sqlite3_column_text(st, 1);
-        rc = fold_group(ing, part ? part : "{}", gkey ? gkey : "[]", now_ms, put, ctx, err);
-    }
-    if (rc == RS_OK && step != SQLITE_DONE)
-        rc = rs_err_set(err, RS_EINVAL, "ingest transformation: %s", sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
+    rc = run(ing, ST_CLEAR_IN, NULL, err);
+    if (rc == RS_OK)
+        rc = collect_parts(ing, &gs, now_ms, err);
+    if (rc == RS_OK)
+        rc = merge_states(ing, &gs, err);
+    if (rc == RS_OK)
+        rc = finalize_groups(ing, &gs, put, ctx, err);
+    groups_free(&gs);
     ing->n_queued = 0;
     return rc == RS_OK ? run(ing, ST_CLEAR_BATCH, NULL, err) : rc;
 }

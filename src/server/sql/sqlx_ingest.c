@@ -547,7 +547,7 @@ static sqlx_select *merge_select(ictx *c) {
 /* final: the group's document from its state; HAVING as its WHERE. */
 static sqlx_select *final_select(ictx *c) {
     const sqlx_select *s = c->s;
-    sqlx_select *t = new_select(c->a, s, s->n_items);
+    sqlx_select *t = new_select(c->a, s, s->n_items + 1);
     if (t == NULL) {
         nomem(c->err);
         return NULL;
@@ -574,6 +574,11 @@ static sqlx_select *final_select(ictx *c) {
     }
     if (s->having != NULL && (t->where = rewrite(c, s->having)) == NULL)
         return NULL;
+    /* last: the group's key array, so that a batch of groups finalized at once is told apart */
+    if (!set_item(t, new_path(c->a, "g", NULL), SQLX_INGEST_GROUP_FIELD)) {
+        nomem(c->err);
+        return NULL;
+    }
     return t;
 }
 

@@ -14,8 +14,9 @@
  *   merge  over two such rows of one group (its stored state first, then a new part): the
  *          combined state, of the same shape (COUNT and SUM add up, MIN keeps the least, AVG
  *          keeps a SUM and a COUNT, ...);
- *   final  over one state row: the group's document (the select list with each aggregate read
- *          from its partials), or no row when HAVING rejects the group.
+ *   final  over state rows: each group's document (the select list with each aggregate read
+ *          from its partials, then its key array as SQLX_INGEST_GROUP_FIELD), or no row for a
+ *          group HAVING rejects.
  *
  * Statements read a table named by the caller (`input_table`, `batch_table`) with columns
  * (_id, doc): one row per input document, doc its JSON text. Every statement yields one column,
@@ -31,11 +32,15 @@
 
 #include "err.h"
 
+/* The member of a final row holding its group's key array (the caller takes it out). */
+#define SQLX_INGEST_GROUP_FIELD "__rockset_local_group"
+
 typedef struct sqlx_ingest {
     int rollup;
     /* plain: over input_table (one document): its transformed document, or no row (WHERE) */
     char *map_sql;
-    /* rollup (above); part reads batch_table, merge and final read input_table */
+    /* rollup (above); part reads batch_table, merge and final read input_table, each a whole
+     * batch of groups at once (merge groups its input by the keys) */
     char *part_sql;
     char *merge_sql;
     char *final_sql;
