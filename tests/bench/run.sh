@@ -20,7 +20,8 @@
 # ... LIMIT through the virtual table, pushdown on vs off, on bench.py's collection), whose
 # table is appended too, then runs the full differential corpus (tests/e2e/
 # test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
-# Then tests/bench/dashboard/run.py: a CI dashboard's 31 queries at 100,000 and 1,000,000
+# Then tests/bench/rollup_bench.py (a rollup over 1,000,000 out-of-order events) and
+# tests/bench/dashboard/run.py: a CI dashboard's 31 queries at 100,000 and 1,000,000
 # documents (small: 10,000 and 100,000), with indexes off, under real-time ingest, and on
 # PostgreSQL and DuckDB (make deps-bench); its goals are reported, never asserted, but a
 # differing answer or a lost document fails it.
@@ -74,6 +75,14 @@ echo "field indexes (tests/bench/index_bench.py):"
 /usr/bin/python3 tests/bench/index_bench.py "$B/rockset-local" | tee "$work/index.md" || rc=1
 if [ -s "$work/index.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
     { echo; echo "## rockset-local field indexes (index_bench.py)"; echo; cat "$work/index.md"; } \
+        >>"$root/tests/bench/RESULTS.md"
+fi
+# a rollup over 1,000,000 out-of-order events: its groups vs GROUP BY over the raw events, and
+# its ingest rate vs a plain collection's (docs/rockset-local.md); a server of its own
+echo "rollup (tests/bench/rollup_bench.py):"
+/usr/bin/python3 tests/bench/rollup_bench.py "$B/rockset-local" | tee "$work/rollup.md" || rc=1
+if [ -s "$work/rollup.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
+    { echo; echo "## rockset-local rollups (rollup_bench.py)"; echo; cat "$work/rollup.md"; } \
         >>"$root/tests/bench/RESULTS.md"
 fi
 # the CI-dashboard workload at two sizes, real time, and its PostgreSQL / DuckDB peers
