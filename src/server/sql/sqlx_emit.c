@@ -82,6 +82,8 @@ typedef struct scope {
     int n_ctes;
     /* select aliases usable in ORDER BY / GROUP BY / HAVING; NULL when not active */
     const sqlx_select *alias_sel;
+    /* resolving GROUP BY keys: an alias of an aggregate or window function is not one */
+    int in_group_by;
     int in_aggregate_arg;
     /* WHERE of the SELECT whose FROM is being emitted: comma joins take keys from it */
     const sqlx_node *where_keys;
@@ -191,13 +193,22 @@ static const binding *find_binding(scope *sc, const char *name, scope **found_in
     return NULL;
 }
 
+static int contains_aggregate(const sqlx_node *n);
+static const sqlx_node *first_window_call(const sqlx_node *n);
+
+/* The select item a bare name in GROUP BY / HAVING / ORDER BY names by its alias, or NULL. Rows
+ * are grouped before aggregates and window functions are computed, so in GROUP BY the alias of
+ * one is not a key: there the name is the input's field (`SELECT MAX(x) AS x ... GROUP BY x`). */
 static const sqlx_item *find_select_alias(scope *sc, const sqlx_node *n) {
     if (sc->alias_sel == NULL || n->kind != N_PATH || n->n_parts != 1)
         return NULL;
     for (int i = 0; i < sc->alias_sel->n_items; i++) {
         const sqlx_item *it = &sc->alias_sel->items[i];
-        if (it->alias != NULL && strcmp(it->alias, n->names[0]) == 0)
-            return it;
+        if (it->alias == NULL || strcmp(it->alias, n->names[0]) != 0)
+            continue;
+        if (sc->in_group_by && (contains_aggregate(it->expr) || first_window_call(it->expr)))
+            continue;
+        return it;
     }
     return NULL;
 }
@@ -523,8 +534,23 @@ static int emit_sorted_array_agg(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node 
     return rc;
 }
 
+static int emit_aggregate_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n,
+                               const rt_function *f, const char *upper, rs_buf *out, rs_err *err);
+
+/* An aggregate folds the input rows, so inside its arguments a name is a field of those rows,
+ * never a select alias: in `SELECT MAX(d) AS d ... ORDER BY MAX(d)` the alias d would be the
+ * aggregate itself. */
 static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
                           const char *upper, rs_buf *out, rs_err *err) {
+    const sqlx_select *aliases = sc->alias_sel;
+    sc->alias_sel = NULL;
+    int rc = emit_aggregate_call(ctx, sc, n, f, upper, out, err);
+    sc->alias_sel = aliases;
+    return rc;
+}
+
+static int emit_aggregate_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n,
+                               const rt_function *f, const char *upper, rs_buf *out, rs_err *err) {
     char sqlname[64];
     if (sc->in_aggregate_arg)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
@@ -2414,6 +2440,7 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
     if (sc->group_texts == NULL)
         return nomem(err);
     sc->alias_sel = s;
+    sc->in_group_by = 1;
     for (int i = 0; i < s->n_group && rc == 0; i++) {
         const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
         if (e == NULL)
@@ -2437,6 +2464,7 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
         rs_buf_free(&text);
     }
     sc->alias_sel = NULL;
+    sc->in_group_by = 0;
     if (rc)
         return rc;
     sc->all_group_texts = sc->group_texts;
