@@ -363,12 +363,15 @@ static int any_outer_relation(const scope *s) {
     return 0;
 }
 
+/* resolve_unqualified's answer when more than one relation may supply the field. */
+#define AMBIGUOUS 1
+
 /* The relation an unqualified field reads (docs/sql-subset.md, name resolution): in the
  * innermost scope that has one, the single relation that certainly supplies it, else the single
  * one that may; none anywhere: *rel = -1 (undefined), unless the innermost FROM has only one
- * relation, which then reads it. first is the innermost scope with relations. */
-static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_err *err) {
-    const char *field = n->names[0];
+ * relation, which then reads it. first is the innermost scope with relations. 0, or AMBIGUOUS
+ * when two relations of one scope may supply it (the caller decides what that means). */
+static int resolve_unqualified(scope *first, const char *field, int *rel) {
     if (first->n_rels == 1 && !any_outer_relation(first)) {
         *rel = first->rels[0].rel;
         return 0;
@@ -383,10 +386,7 @@ static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_er
                 may++, may_at = i;
         }
         if (yes > 1 || (yes == 0 && may > 1))
-            return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                              "field '%s' is ambiguous: qualify it with a relation alias "
-                              "(e.g. alias.%s)",
-                              field, field);
+            return AMBIGUOUS;
         if (yes == 1 || may == 1) {
             *rel = s->rels[yes == 1 ? yes_at : may_at].rel;
             return 0;
@@ -404,6 +404,45 @@ static int nearer_field_shadows(scope *sc, const scope *owner, const char *name)
             if (binding_supplies(&s->rels[i], name) == SUPPLY_YES)
                 return 1;
     return 0;
+}
+
+/* The unaliased path item of the active select list (GROUP BY / HAVING / ORDER BY) whose output
+ * name, its last step, is name; NULL when there is none or several that differ. A bare item
+ * (`SELECT name`) is left out: it is the very field being resolved. */
+static const sqlx_item *find_output_name(const scope *sc, const char *name) {
+    const sqlx_item *found = NULL;
+    for (int i = 0; sc->alias_sel != NULL && i < sc->alias_sel->n_items; i++) {
+        const sqlx_item *it = &sc->alias_sel->items[i];
+        const sqlx_node *e = it->expr;
+        if (it->alias != NULL || e->kind != N_PATH || e->n_parts < 2 ||
+            e->names[e->n_parts - 1] == NULL || strcmp(e->names[e->n_parts - 1], name) != 0)
+            continue;
+        if (found != NULL && !sqlx_same_node(found->expr, e))
+            return NULL;
+        found = it;
+    }
+    return found;
+}
+
+static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
+                     rs_err *err);
+
+/* A bare name that two relations may supply. In GROUP BY / HAVING / ORDER BY a select item
+ * named so stands for it, as an alias would (`SELECT a.name ... GROUP BY name`: both a and b
+ * have name); anywhere else, or with no such item, it is an error. */
+static int emit_ambiguous(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn,
+                          rs_buf *out, rs_err *err) {
+    const sqlx_item *it = n->n_parts == 1 ? find_output_name(sc, n->names[0]) : NULL;
+    if (it == NULL)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "field '%s' is ambiguous: qualify it with a relation alias "
+                          "(e.g. alias.%s)",
+                          n->names[0], n->names[0]);
+    const sqlx_select *saved = sc->alias_sel;
+    sc->alias_sel = NULL;
+    int rc = emit_path(ctx, sc, it->expr, fn, out, err);
+    sc->alias_sel = saved;
+    return rc;
 }
 
 /* A path: relation.field..., field... on the only relation, or a USING field, read with fn
@@ -445,15 +484,14 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
         }
     }
     int rel = -1;
-    int rc = resolve_unqualified(s, n, &rel, err);
-    if (rc)
-        return rc;
+    if (resolve_unqualified(s, n->names[0], &rel) == AMBIGUOUS)
+        return emit_ambiguous(ctx, sc, n, fn, out, err);
     if (rel < 0) { /* no relation supplies it: undefined */
         rs_buf_puts(out, "NULL");
         return 0;
     }
     rs_buf_printf(out, "%s(r%d.doc", fn, rel);
-    rc = emit_path_args(ctx, sc, n, 0, out, err);
+    int rc = emit_path_args(ctx, sc, n, 0, out, err);
     rs_buf_putc(out, ')');
     return rc;
 }
