@@ -396,13 +396,18 @@ static int resolve_unqualified(scope *first, const char *field, int *rel) {
     return 0;
 }
 
-/* A bare name that names a relation of an outer query but is certainly a field of a relation
- * of a nearer one reads that field: `_id IN (SELECT cust FROM ord)` inside `FROM cust`. */
-static int nearer_field_shadows(scope *sc, const scope *owner, const char *name) {
-    for (scope *s = sc; s != NULL && s != owner; s = s->parent)
+/* A bare name that names a relation but is certainly a field of a relation of that relation's
+ * query or of a nearer one reads that field, as in Rockset: `WITH strict AS (SELECT strict
+ * FROM ...) SELECT strict FROM strict` reads the field; `_id IN (SELECT cust FROM ord)` inside
+ * `FROM cust` reads ord.cust. Only when no relation has such a field is it the relation. */
+static int field_shadows_relation(scope *sc, const scope *owner, const char *name) {
+    for (scope *s = sc; s != NULL; s = s->parent) {
         for (int i = 0; i < s->n_rels; i++)
             if (binding_supplies(&s->rels[i], name) == SUPPLY_YES)
                 return 1;
+        if (s == owner)
+            break;
+    }
     return 0;
 }
 
@@ -451,7 +456,7 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
                      rs_err *err) {
     scope *owner = NULL;
     const binding *b = n->names[0] ? find_binding(sc, n->names[0], &owner) : NULL;
-    if (b != NULL && n->n_parts == 1 && nearer_field_shadows(sc, owner, n->names[0]))
+    if (b != NULL && n->n_parts == 1 && field_shadows_relation(sc, owner, n->names[0]))
         b = NULL;
     if (b != NULL) {
         if (n->n_parts == 1) {
