@@ -1056,7 +1056,7 @@ static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
     static const struct {
         const char *op, *fn;
     } arith[] = {{"+", "rs_add"}, {"-", "rs_sub"}, {"*", "rs_mul"},
-                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rsf_concat"}};
+                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rs_concat_op"}};
     for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++) {
         if (strcmp(n->op, arith[i].op) != 0)
             continue;
