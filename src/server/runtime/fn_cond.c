@@ -212,36 +212,6 @@ static int to_bool(const rv *v, rv *out) {
     return 0;
 }
 
-/* The text form of a value for CAST(x AS string), into buf. */
-static int string_form(const rv *v, rs_buf *buf) {
-    char text[48];
-    switch (v->type) {
-    case RV_STRING:
-    case RV_BYTES:
-    case RV_U256:
-        return rs_buf_append(buf, v->s, v->len) == 0;
-    case RV_DATE:
-        rt_format_date(text, sizeof text, v->i);
-        break;
-    case RV_TIME:
-        rt_format_time(text, sizeof text, v->i);
-        break;
-    case RV_DATETIME:
-        rt_format_datetime(text, sizeof text, v->i);
-        break;
-    case RV_TIMESTAMP:
-        rt_format_timestamp(text, sizeof text, v->i);
-        break;
-    case RV_MONTH_INTERVAL:
-    case RV_MICROSECOND_INTERVAL:
-        snprintf(text, sizeof text, "%lld", (long long)v->i);
-        break;
-    default:
-        return rv_to_json(buf, v, RV_FORM_API) == 0;
-    }
-    return rs_buf_puts(buf, text) == 0;
-}
-
 static int to_temporal(const rv *v, rv_type to, rv *out) {
     int64_t x, days, rest;
     if (v->type == to) {
@@ -316,7 +286,7 @@ static int convert(const rv *v, rv_type to, rv *out, rs_buf *buf) {
     case RV_BOOL:
         return to_bool(v, out);
     case RV_STRING:
-        if (!string_form(v, buf))
+        if (!rt_string_form(v, buf))
             return 0;
         *out = rv_string(buf->data != NULL ? buf->data : "", buf->len);
         return 1;

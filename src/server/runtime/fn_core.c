@@ -20,7 +20,7 @@
  *   rs_cmp(a, b)                -1/0/1, NULL when the values do not compare
  *   rs_between(x, lo, hi)       three-valued
  *   rs_add/sub/mul/div/mod(a, b, ...)  ((a op b) op c) ...; numbers and temporal values
- *   rs_neg(x), rs_like(s, p[, esc]), rs_ilike(s, p[, esc])  (|| is CONCAT, fn_string.c)
+ *   rs_neg(x), rs_like(s, p[, esc]), rs_ilike(s, p[, esc])  (|| is rs_concat_op, fn_string.c)
  *   rs_nullish(x)               1 for null and undefined, else 0 (IS NULL)
  *   rs_rank(x), rs_okey(x)      the two ORDER BY terms of x (value.h's total order)
  *   rs_gkey(x)                  group key: undefined -> null, else x

@@ -32,7 +32,28 @@ static void put_cp(rs_buf *b, unsigned cp) {
 
 /* ---------------- CONCAT, LOWER, UPPER, LENGTH ---------------- */
 
+/* CONCAT: null and undefined arguments are ignored (Rockset's documentation); any other value
+ * joins in the text form CAST(x AS string) gives it (decision D35: production lambdas call
+ * CONCAT(string, int), which Rockset answers). */
 static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv vals[RT_MAX_ARGS];
+    rs_buf b = RS_BUF_INIT;
+    if (!rt_args(ctx, argc, argv, vals, 0))
+        return;
+    for (int i = 0; i < argc; i++) {
+        if (!rv_is_nullish(&vals[i]) && !rt_string_form(&vals[i], &b)) {
+            sqlite3_result_error_nomem(ctx);
+            rs_buf_free(&b);
+            return;
+        }
+    }
+    rt_result_text_buf(ctx, &b);
+    rs_buf_free(&b);
+}
+
+/* a || b || ...: SQL's operator, stricter than CONCAT: strings only, and null when any operand
+ * is null or undefined. */
+static void fn_concat_op(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv vals[RT_MAX_ARGS];
     rs_buf b = RS_BUF_INIT;
     if (!rt_args(ctx, argc, argv, vals, 1))
@@ -40,7 +61,7 @@ static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     for (int i = 0; i < argc; i++) {
         if (vals[i].type != RV_STRING) {
             char msg[128];
-            snprintf(msg, sizeof msg, "CONCAT/||: argument %d must be a string, got %s", i + 1,
+            snprintf(msg, sizeof msg, "||: argument %d must be a string, got %s", i + 1,
                      rv_type_name(vals[i].type));
             sqlite3_result_error(ctx, msg, -1);
             rs_buf_free(&b);
@@ -577,7 +598,8 @@ static void fn_url_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* clang-format off */
 const rt_function rt_fn_string[] = {
-    S("CONCAT", 1, -1, fn_concat, "CONCAT(string, ...) -> string"),
+    S("CONCAT", 1, -1, fn_concat, "CONCAT(value, ...) -> string (null ignored, others as CAST(x AS string))"),
+    {NULL, RT_SCALAR, 0, -1, "rs_concat_op", 0, NULL, fn_concat_op, NULL, NULL, NULL, NULL, NULL, NULL},
     S("LOWER", 1, 1, fn_lower, "LOWER(string) -> string"),
     S("UPPER", 1, 1, fn_upper, "UPPER(string) -> string"),
     S("LENGTH", 1, 1, fn_length, "LENGTH(string | array | object) -> int"),

@@ -3,6 +3,8 @@
  */
 #include "fn_util.h"
 
+#include "datetime.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -92,4 +94,33 @@ int64_t rt_utf8_count(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++)
         n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
+}
+
+int rt_string_form(const rv *v, rs_buf *buf) {
+    char text[48];
+    switch (v->type) {
+    case RV_STRING:
+    case RV_BYTES:
+    case RV_U256:
+        return rs_buf_append(buf, v->s, v->len) == 0;
+    case RV_DATE:
+        rt_format_date(text, sizeof text, v->i);
+        break;
+    case RV_TIME:
+        rt_format_time(text, sizeof text, v->i);
+        break;
+    case RV_DATETIME:
+        rt_format_datetime(text, sizeof text, v->i);
+        break;
+    case RV_TIMESTAMP:
+        rt_format_timestamp(text, sizeof text, v->i);
+        break;
+    case RV_MONTH_INTERVAL:
+    case RV_MICROSECOND_INTERVAL:
+        snprintf(text, sizeof text, "%lld", (long long)v->i);
+        break;
+    default:
+        return rv_to_json(buf, v, RV_FORM_API) == 0;
+    }
+    return rs_buf_puts(buf, text) == 0;
 }

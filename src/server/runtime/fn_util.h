@@ -50,6 +50,10 @@ int rt_want_object(sqlite3_context *ctx, const rv *vals, int argi, int argc);
 /* Set the result to the text of buf as a string (SQLITE_NOMEM when buf->oom); buf is reset. */
 void rt_result_text_buf(sqlite3_context *ctx, rs_buf *buf);
 
+/* Append the text form CAST(v AS string) gives (temporal values in their text forms, arrays and
+ * objects as JSON); 0 when out of memory. */
+int rt_string_form(const rv *v, rs_buf *buf);
+
 /* Number of UTF-8 code points in s[0..len). */
 int64_t rt_utf8_count(const char *s, size_t len);
 

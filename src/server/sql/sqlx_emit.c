@@ -82,6 +82,8 @@ typedef struct scope {
     int n_ctes;
     /* select aliases usable in ORDER BY / GROUP BY / HAVING; NULL when not active */
     const sqlx_select *alias_sel;
+    /* resolving GROUP BY keys: an alias of an aggregate or window function is not one */
+    int in_group_by;
     int in_aggregate_arg;
     /* WHERE of the SELECT whose FROM is being emitted: comma joins take keys from it */
     const sqlx_node *where_keys;
@@ -191,13 +193,22 @@ static const binding *find_binding(scope *sc, const char *name, scope **found_in
     return NULL;
 }
 
+static int contains_aggregate(const sqlx_node *n);
+static const sqlx_node *first_window_call(const sqlx_node *n);
+
+/* The select item a bare name in GROUP BY / HAVING / ORDER BY names by its alias, or NULL. Rows
+ * are grouped before aggregates and window functions are computed, so in GROUP BY the alias of
+ * one is not a key: there the name is the input's field (`SELECT MAX(x) AS x ... GROUP BY x`). */
 static const sqlx_item *find_select_alias(scope *sc, const sqlx_node *n) {
     if (sc->alias_sel == NULL || n->kind != N_PATH || n->n_parts != 1)
         return NULL;
     for (int i = 0; i < sc->alias_sel->n_items; i++) {
         const sqlx_item *it = &sc->alias_sel->items[i];
-        if (it->alias != NULL && strcmp(it->alias, n->names[0]) == 0)
-            return it;
+        if (it->alias == NULL || strcmp(it->alias, n->names[0]) != 0)
+            continue;
+        if (sc->in_group_by && (contains_aggregate(it->expr) || first_window_call(it->expr)))
+            continue;
+        return it;
     }
     return NULL;
 }
@@ -352,12 +363,15 @@ static int any_outer_relation(const scope *s) {
     return 0;
 }
 
+/* resolve_unqualified's answer when more than one relation may supply the field. */
+#define AMBIGUOUS 1
+
 /* The relation an unqualified field reads (docs/sql-subset.md, name resolution): in the
  * innermost scope that has one, the single relation that certainly supplies it, else the single
  * one that may; none anywhere: *rel = -1 (undefined), unless the innermost FROM has only one
- * relation, which then reads it. first is the innermost scope with relations. */
-static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_err *err) {
-    const char *field = n->names[0];
+ * relation, which then reads it. first is the innermost scope with relations. 0, or AMBIGUOUS
+ * when two relations of one scope may supply it (the caller decides what that means). */
+static int resolve_unqualified(scope *first, const char *field, int *rel) {
     if (first->n_rels == 1 && !any_outer_relation(first)) {
         *rel = first->rels[0].rel;
         return 0;
@@ -372,10 +386,7 @@ static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_er
                 may++, may_at = i;
         }
         if (yes > 1 || (yes == 0 && may > 1))
-            return sqlx_error(err, RS_EINVAL, n->line, n->column,
-                              "field '%s' is ambiguous: qualify it with a relation alias "
-                              "(e.g. alias.%s)",
-                              field, field);
+            return AMBIGUOUS;
         if (yes == 1 || may == 1) {
             *rel = s->rels[yes == 1 ? yes_at : may_at].rel;
             return 0;
@@ -385,14 +396,58 @@ static int resolve_unqualified(scope *first, const sqlx_node *n, int *rel, rs_er
     return 0;
 }
 
-/* A bare name that names a relation of an outer query but is certainly a field of a relation
- * of a nearer one reads that field: `_id IN (SELECT cust FROM ord)` inside `FROM cust`. */
-static int nearer_field_shadows(scope *sc, const scope *owner, const char *name) {
-    for (scope *s = sc; s != NULL && s != owner; s = s->parent)
+/* A bare name that names a relation but is certainly a field of a relation of that relation's
+ * query or of a nearer one reads that field, as in Rockset: `WITH strict AS (SELECT strict
+ * FROM ...) SELECT strict FROM strict` reads the field; `_id IN (SELECT cust FROM ord)` inside
+ * `FROM cust` reads ord.cust. Only when no relation has such a field is it the relation. */
+static int field_shadows_relation(scope *sc, const scope *owner, const char *name) {
+    for (scope *s = sc; s != NULL; s = s->parent) {
         for (int i = 0; i < s->n_rels; i++)
             if (binding_supplies(&s->rels[i], name) == SUPPLY_YES)
                 return 1;
+        if (s == owner)
+            break;
+    }
     return 0;
+}
+
+/* The unaliased path item of the active select list (GROUP BY / HAVING / ORDER BY) whose output
+ * name, its last step, is name; NULL when there is none or several that differ. A bare item
+ * (`SELECT name`) is left out: it is the very field being resolved. */
+static const sqlx_item *find_output_name(const scope *sc, const char *name) {
+    const sqlx_item *found = NULL;
+    for (int i = 0; sc->alias_sel != NULL && i < sc->alias_sel->n_items; i++) {
+        const sqlx_item *it = &sc->alias_sel->items[i];
+        const sqlx_node *e = it->expr;
+        if (it->alias != NULL || e->kind != N_PATH || e->n_parts < 2 ||
+            e->names[e->n_parts - 1] == NULL || strcmp(e->names[e->n_parts - 1], name) != 0)
+            continue;
+        if (found != NULL && !sqlx_same_node(found->expr, e))
+            return NULL;
+        found = it;
+    }
+    return found;
+}
+
+static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn, rs_buf *out,
+                     rs_err *err);
+
+/* A bare name that two relations may supply. In GROUP BY / HAVING / ORDER BY a select item
+ * named so stands for it, as an alias would (`SELECT a.name ... GROUP BY name`: both a and b
+ * have name); anywhere else, or with no such item, it is an error. */
+static int emit_ambiguous(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const char *fn,
+                          rs_buf *out, rs_err *err) {
+    const sqlx_item *it = n->n_parts == 1 ? find_output_name(sc, n->names[0]) : NULL;
+    if (it == NULL)
+        return sqlx_error(err, RS_EINVAL, n->line, n->column,
+                          "field '%s' is ambiguous: qualify it with a relation alias "
+                          "(e.g. alias.%s)",
+                          n->names[0], n->names[0]);
+    const sqlx_select *saved = sc->alias_sel;
+    sc->alias_sel = NULL;
+    int rc = emit_path(ctx, sc, it->expr, fn, out, err);
+    sc->alias_sel = saved;
+    return rc;
 }
 
 /* A path: relation.field..., field... on the only relation, or a USING field, read with fn
@@ -401,7 +456,7 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
                      rs_err *err) {
     scope *owner = NULL;
     const binding *b = n->names[0] ? find_binding(sc, n->names[0], &owner) : NULL;
-    if (b != NULL && n->n_parts == 1 && nearer_field_shadows(sc, owner, n->names[0]))
+    if (b != NULL && n->n_parts == 1 && field_shadows_relation(sc, owner, n->names[0]))
         b = NULL;
     if (b != NULL) {
         if (n->n_parts == 1) {
@@ -434,15 +489,14 @@ static int emit_path(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const ch
         }
     }
     int rel = -1;
-    int rc = resolve_unqualified(s, n, &rel, err);
-    if (rc)
-        return rc;
+    if (resolve_unqualified(s, n->names[0], &rel) == AMBIGUOUS)
+        return emit_ambiguous(ctx, sc, n, fn, out, err);
     if (rel < 0) { /* no relation supplies it: undefined */
         rs_buf_puts(out, "NULL");
         return 0;
     }
     rs_buf_printf(out, "%s(r%d.doc", fn, rel);
-    rc = emit_path_args(ctx, sc, n, 0, out, err);
+    int rc = emit_path_args(ctx, sc, n, 0, out, err);
     rs_buf_putc(out, ')');
     return rc;
 }
@@ -523,8 +577,23 @@ static int emit_sorted_array_agg(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node 
     return rc;
 }
 
+static int emit_aggregate_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n,
+                               const rt_function *f, const char *upper, rs_buf *out, rs_err *err);
+
+/* An aggregate folds the input rows, so inside its arguments a name is a field of those rows,
+ * never a select alias: in `SELECT MAX(d) AS d ... ORDER BY MAX(d)` the alias d would be the
+ * aggregate itself. */
 static int emit_aggregate(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, const rt_function *f,
                           const char *upper, rs_buf *out, rs_err *err) {
+    const sqlx_select *aliases = sc->alias_sel;
+    sc->alias_sel = NULL;
+    int rc = emit_aggregate_call(ctx, sc, n, f, upper, out, err);
+    sc->alias_sel = aliases;
+    return rc;
+}
+
+static int emit_aggregate_call(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n,
+                               const rt_function *f, const char *upper, rs_buf *out, rs_err *err) {
     char sqlname[64];
     if (sc->in_aggregate_arg)
         return sqlx_error(err, RS_EINVAL, n->line, n->column,
@@ -987,7 +1056,7 @@ static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
     static const struct {
         const char *op, *fn;
     } arith[] = {{"+", "rs_add"}, {"-", "rs_sub"}, {"*", "rs_mul"},
-                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rsf_concat"}};
+                 {"/", "rs_div"}, {"%", "rs_mod"}, {"||", "rs_concat_op"}};
     for (size_t i = 0; i < sizeof arith / sizeof arith[0]; i++) {
         if (strcmp(n->op, arith[i].op) != 0)
             continue;
@@ -2414,6 +2483,7 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
     if (sc->group_texts == NULL)
         return nomem(err);
     sc->alias_sel = s;
+    sc->in_group_by = 1;
     for (int i = 0; i < s->n_group && rc == 0; i++) {
         const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
         if (e == NULL)
@@ -2437,6 +2507,7 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
         rs_buf_free(&text);
     }
     sc->alias_sel = NULL;
+    sc->in_group_by = 0;
     if (rc)
         return rc;
     sc->all_group_texts = sc->group_texts;
