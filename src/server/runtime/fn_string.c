@@ -38,10 +38,10 @@ static void put_cp(rs_buf *b, unsigned cp) {
 static void fn_concat(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv vals[RT_MAX_ARGS];
     rs_buf b = RS_BUF_INIT;
-    if (!rt_args(ctx, argc, argv, vals, 0))
+    if (!rt_args(ctx, argc, argv, vals, 1)) /* a null or undefined argument: null */
         return;
     for (int i = 0; i < argc; i++) {
-        if (!rv_is_nullish(&vals[i]) && !rt_string_form(&vals[i], &b)) {
+        if (!rt_string_form(&vals[i], &b)) {
             sqlite3_result_error_nomem(ctx);
             rs_buf_free(&b);
             return;
@@ -598,7 +598,7 @@ static void fn_url_decode(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* clang-format off */
 const rt_function rt_fn_string[] = {
-    S("CONCAT", 1, -1, fn_concat, "CONCAT(value, ...) -> string (null ignored, others as CAST(x AS string))"),
+    S("CONCAT", 1, -1, fn_concat, "CONCAT(value, ...) -> string (null if any is null; non-strings as CAST(x AS string))"),
     {NULL, RT_SCALAR, 0, -1, "rs_concat_op", 0, NULL, fn_concat_op, NULL, NULL, NULL, NULL, NULL, NULL},
     S("LOWER", 1, 1, fn_lower, "LOWER(string) -> string"),
     S("UPPER", 1, 1, fn_upper, "UPPER(string) -> string"),

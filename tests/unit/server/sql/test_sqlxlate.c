@@ -820,8 +820,8 @@ static void test_more(void) {
     Q("float formatting", "SELECT 0.1 + 0.2 AS s, 1e3 AS e, 1.0 / 3 AS t",
       "{\"s\":0.30000000000000004,\"e\":1000.0,\"t\":0.3333333333333333}");
     Q("unary minus on field", "SELECT -age AS n FROM people WHERE _id = '1'", "{\"n\":-30}");
-    Q("concat skips null", "SELECT CONCAT(name, city) AS c FROM people WHERE _id = '4'",
-      "{\"c\":\"Dee\"}");
+    Q("concat null is null", "SELECT CONCAT(name, city) AS c FROM people WHERE _id = '4'",
+      "{\"c\":null}");
     Q("|| of null is null", "SELECT name || city AS c FROM people WHERE _id = '4'", "{\"c\":null}");
     Q("IN with null element", "SELECT COUNT(*) AS n FROM people WHERE city IN ('Rome', NULL)",
       "{\"n\":1}");
