@@ -3,8 +3,14 @@
  *
  *   SELECT rockset_create_workspace('analytics' [, 'description']);
  *     -> 'created workspace analytics'
- *   SELECT rockset_create_collection('analytics.events' [, 'description']);   -- or 'events'
- *     -> 'created collection analytics.events (READY)'    (returns once the collection is READY)
+ *   SELECT rockset_create_collection('analytics.events' [, 'description' [, options]]);
+ *     -> 'created collection analytics.events (READY)'    (returns once the collection is READY;
+ *                                                          the name may be 'events')
+ *     options: a JSON object text, json_object('field_mapping_query', 'SELECT ... FROM _input',
+ *     'retention_secs', 86400, 'event_time_info', json_object('field', 'ts', ...)); the
+ *     description may be NULL. What they are and their errors: src/api/collopts.h (prefixed
+ *     "rockset_create_collection: "); the server's refusal of a value comes back as its
+ *     message (api.h, other HTTP).
  *   SELECT rockset_drop('analytics.events' [, force]);
  *     -> 'dropped collection analytics.events'
  *
@@ -26,6 +32,7 @@
 #include "modules.h"
 #include "sqlerr.h"
 
+#include "api/collopts.h"
 #include "jsonscan.h"
 
 #include <sqlite3ext.h>
@@ -96,6 +103,7 @@ static void fn_create_collection(sqlite3_context *ctx, int argc, sqlite3_value *
     const char *note = argc > 1 ? rs_sqlerr_arg_text(argv[1]) : NULL;
     rs_buf description = RS_BUF_INIT;
     char *ws = NULL, *name = NULL;
+    rs_collopts options;
     rs_api *api = NULL;
     rs_err err;
     int rc;
@@ -103,13 +111,19 @@ static void fn_create_collection(sqlite3_context *ctx, int argc, sqlite3_value *
     if (qualified == NULL)
         return;
     rs_err_clear(&err);
-    rc = rs_api_split_name(qualified, conn->cfg.workspace, &ws, &name, &err);
+    /* the options first: a mistake in them is reported before anything is sent */
+    rc = rs_collopts_parse(argc > 2 ? rs_sqlerr_arg_text(argv[2]) : NULL, &options, &err);
+    if (rc != RS_OK)
+        rs_err_prefix(&err, "rockset_create_collection: ");
+    if (rc == RS_OK)
+        rc = rs_api_split_name(qualified, conn->cfg.workspace, &ws, &name, &err);
     if (rc == RS_OK && rs_managed_description(&description, NULL, note) != RS_OK)
         rc = rs_err_set(&err, RS_ENOMEM, "out of memory");
     if (rc == RS_OK)
         rc = rs_conn_api(conn, &api, &err);
     if (rc == RS_OK)
-        rc = rs_api_collection_create(api, ws, name, rs_buf_cstr(&description), NULL, &err);
+        rc = rs_api_collection_create_with(api, ws, name, rs_buf_cstr(&description), &options.opts,
+                                           NULL, &err);
     if (rc == RS_OK)
         rc = rs_api_collection_wait_ready(api, ws, name, conn->cfg.timeout_ms, NULL, &err);
     if (rc == RS_OK)
@@ -117,6 +131,7 @@ static void fn_create_collection(sqlite3_context *ctx, int argc, sqlite3_value *
     else
         rs_sqlerr_result(ctx, &err);
     rs_buf_free(&description);
+    rs_collopts_free(&options);
     free(ws);
     free(name);
 }
@@ -313,6 +328,7 @@ static const struct {
     {"rockset_create_workspace",  2, fn_create_workspace},
     {"rockset_create_collection", 1, fn_create_collection},
     {"rockset_create_collection", 2, fn_create_collection},
+    {"rockset_create_collection", 3, fn_create_collection},
     {"rockset_drop",              1, fn_drop},
     {"rockset_drop",              2, fn_drop},
 };

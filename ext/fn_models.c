@@ -162,9 +162,10 @@ static void fn_compile(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_conn *conn = sqlite3_user_data(ctx);
     int incremental = argc > 1 && sqlite3_value_int(argv[1]) != 0;
     rs_project *p = NULL;
-    char *sql = NULL;
+    char *sql = NULL, *input = NULL;
     long idx;
     rs_err err;
+    int rc = RS_OK;
 
     rs_err_clear(&err);
     if (load_project(conn, NULL, 0, NULL, &p, &err) != RS_OK) {
@@ -176,10 +177,15 @@ static void fn_compile(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     }
     idx = find_model(ctx, "rockset_compile", p, argv[0]);
-    if (idx >= 0 && rs_project_compile_sql(p, (size_t)idx, incremental, &sql, &err) != RS_OK)
+    if (idx >= 0 && rs_project_model(p, (size_t)idx)->kind == RS_MAT_ROLLUP)
+        rc = rs_project_compile_rollup(p, (size_t)idx, &sql, &input, &err); /* what is shipped */
+    else if (idx >= 0)
+        rc = rs_project_compile_sql(p, (size_t)idx, incremental, &sql, &err);
+    if (idx >= 0 && rc != RS_OK)
         rs_sqlerr_result(ctx, &err);
     else if (idx >= 0)
         sqlite3_result_text(ctx, sql, -1, free);
+    free(input);
     rs_project_free(p);
 }
 
@@ -233,11 +239,25 @@ static void compile_prepared(prepared *pm) {
         pm->compiled.sql_incremental == NULL)
         pm->compile_rc = rs_project_compile_sql(p, pm->index, 1, &pm->compiled.sql_incremental,
                                                 &pm->compile_err);
+    /* rockset_materialize(m, kind) with another kind than the model's: a rollup's SQL reads
+     * _input, any other kind's reads the relations themselves */
+    if (pm->compile_rc == RS_OK &&
+        (pm->kind == RS_MAT_ROLLUP) != (pm->compiled.input_sql != NULL)) {
+        free(pm->compiled.sql);
+        free(pm->compiled.input_sql);
+        pm->compiled.sql = pm->compiled.input_sql = NULL;
+        pm->compile_rc =
+            pm->kind == RS_MAT_ROLLUP
+                ? rs_project_compile_rollup(p, pm->index, &pm->compiled.sql,
+                                            &pm->compiled.input_sql, &pm->compile_err)
+                : rs_project_compile_sql(p, pm->index, 0, &pm->compiled.sql, &pm->compile_err);
+    }
 }
 
 static void point_job_at_compiled(prepared *pm) {
     pm->job.sql = pm->compiled.sql;
     pm->job.sql_incremental = pm->compiled.sql_incremental;
+    pm->job.input_sql = pm->compiled.input_sql;
     pm->job.pre_hooks = (const char *const *)pm->compiled.pre_hooks;
     pm->job.n_pre_hooks = pm->compiled.n_pre_hooks;
     pm->job.post_hooks = (const char *const *)pm->compiled.post_hooks;
@@ -283,6 +303,7 @@ static int prepare_model(rs_conn *conn, rs_project *p, size_t index, rs_mat_kind
     job->description = rs_buf_cstr(&pm->description);
     job->swap_alias = mi->swap_alias;
     job->config_json = mi->config_json;
+    job->collection = mi->collection;
     job->default_params_json = mi->params_json;
     job->tags = mi->tags;
     job->n_tags = mi->n_tags;

@@ -7,6 +7,8 @@
  *   rockset_tests   older versions had CHECK (test IN ('unique', ...)) and no name, config,
  *                   sql columns. The table is rebuilt (SQLite cannot drop a CHECK): rows and
  *                   ids are copied into the new shape, inside a savepoint.
+ *   rockset_models  older versions' CHECK on materialized lacks 'snapshot' or 'rollup': the
+ *                   table is rebuilt the same way.
  */
 #include "fn_models_int.h"
 #include "schema_sql.h"
@@ -63,7 +65,7 @@ static const char migrate_tests_sql[] =
     "DROP TABLE rockset_tests_old_shape;"
     "RELEASE rockset_migrate_tests;";
 
-/* 1 when rockset_models' CHECK predates materialized = 'snapshot'. */
+/* 1 when rockset_models' CHECK predates materialized = 'rollup' (or 'snapshot', older). */
 static int models_table_is_old(sqlite3 *db) {
     sqlite3_stmt *stmt = NULL;
     int old = 0;
@@ -74,7 +76,7 @@ static int models_table_is_old(sqlite3 *db) {
                            -1, &stmt, NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) == SQLITE_TEXT)
-        old = strstr((const char *)sqlite3_column_text(stmt, 0), "'snapshot'") == NULL;
+        old = strstr((const char *)sqlite3_column_text(stmt, 0), "'rollup'") == NULL;
     sqlite3_finalize(stmt);
     return old;
 }
@@ -82,7 +84,7 @@ static int models_table_is_old(sqlite3 *db) {
 static const char models_columns[] =
     "name, sql, materialized, workspace, alias, unique_key, tags, config, enabled, description";
 
-/* Rebuild rockset_models with the CHECK that allows snapshots, keeping its rows. */
+/* Rebuild rockset_models with the CHECK that allows every kind, keeping its rows. */
 static int migrate_models(sqlite3 *db, rs_err *err) {
     char copy[400];
     int rc = exec_or_fail(db,

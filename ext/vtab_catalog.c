@@ -4,7 +4,8 @@
  *   SELECT * FROM rockset_workspaces;
  *     name, description, created_at, collection_count
  *   SELECT name, status, doc_count FROM rockset_collections('commons');
- *     name, workspace, status, doc_count, bytes, description, created_at
+ *     name, workspace, status, doc_count, bytes, description, created_at,
+ *     field_mapping_query (its SQL), retention_secs, event_time_info (JSON)
  *   SELECT * FROM rockset_views('commons');
  *     name, workspace, state, query_sql, entities (JSON array), description
  *   SELECT * FROM rockset_lambdas('commons');
@@ -154,16 +155,19 @@ static int load_collections(rs_api *api, const char *ws, catalog_rows *rows, rs_
 
     rc = rs_api_collection_list(api, ws, &items, &n, err);
     if (rc == RS_OK)
-        rc = rows_alloc(rows, n, 7, err);
+        rc = rows_alloc(rows, n, 10, err);
     for (i = 0; rc == RS_OK && i < n && ok; i++) {
         const rs_collection *c = &items[i];
         ok = put_text(rows, i, 0, c->name, CELL_TEXT) &&
              put_text(rows, i, 1, c->workspace, CELL_TEXT) &&
              put_text(rows, i, 2, c->status, CELL_TEXT) &&
              put_text(rows, i, 5, c->description, CELL_TEXT) &&
-             put_text(rows, i, 6, c->created_at, CELL_TEXT);
+             put_text(rows, i, 6, c->created_at, CELL_TEXT) &&
+             put_text(rows, i, 7, c->field_mapping_sql, CELL_TEXT) &&
+             put_text(rows, i, 9, c->event_time_info_json, CELL_JSON);
         put_int(rows, i, 3, c->doc_count);
         put_int(rows, i, 4, c->total_size >= 0 ? c->total_size : c->bytes_inserted);
+        put_int(rows, i, 8, c->retention_secs);
     }
     if (rc == RS_OK && !ok)
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -246,8 +250,9 @@ static const catalog_kind kinds[] = {
      4, 0, load_workspaces},
     {"rockset_collections",
      "CREATE TABLE x(name TEXT, workspace TEXT, status TEXT, doc_count INTEGER, bytes INTEGER, "
-     "description TEXT, created_at TEXT, ws HIDDEN)",
-     7, 1, load_collections},
+     "description TEXT, created_at TEXT, field_mapping_query TEXT, retention_secs INTEGER, "
+     "event_time_info TEXT, ws HIDDEN)",
+     10, 1, load_collections},
     {"rockset_views",
      "CREATE TABLE x(name TEXT, workspace TEXT, state TEXT, query_sql TEXT, entities TEXT, "
      "description TEXT, ws HIDDEN)",

@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS rockset_models (
     name         TEXT PRIMARY KEY,
     sql          TEXT NOT NULL,
     materialized TEXT NOT NULL DEFAULT 'view'
-                 CHECK (materialized IN ('view', 'table', 'incremental', 'ephemeral', 'query_lambda', 'snapshot')),
+                 CHECK (materialized IN ('view', 'table', 'incremental', 'ephemeral', 'query_lambda', 'snapshot', 'rollup')),
     workspace    TEXT,
     alias        TEXT,
     unique_key   TEXT,

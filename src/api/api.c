@@ -532,6 +532,8 @@ void rs_collection_free(rs_collection *c) {
     free(c->status);
     free(c->description);
     free(c->created_at);
+    free(c->field_mapping_sql);
+    free(c->event_time_info_json);
     memset(c, 0, sizeof(*c));
 }
 
@@ -545,6 +547,7 @@ void rs_collection_list_free(rs_collection *items, size_t count) {
 
 static int parse_collection(rs_jsonscan_span obj, void *out) {
     rs_collection *c = out;
+    rs_jsonscan_span fmq;
     int oom = 0;
 
     c->name = api_get_str(obj, "name", &oom);
@@ -555,6 +558,10 @@ static int parse_collection(rs_jsonscan_span obj, void *out) {
     c->doc_count = api_get_int(obj, "stats.doc_count", -1);
     c->bytes_inserted = api_get_int(obj, "stats.bytes_inserted", -1);
     c->total_size = api_get_int(obj, "stats.total_size", -1);
+    c->retention_secs = api_get_int(obj, "retention_secs", -1);
+    c->event_time_info_json = api_get_raw(obj, "event_time_info", NULL, &oom);
+    if (rs_jsonscan_get(obj, "field_mapping_query", &fmq))
+        c->field_mapping_sql = api_get_str(fmq, "sql", &oom);
     if (oom)
         rs_collection_free(c);
     return oom ? RS_ENOMEM : RS_OK;
@@ -566,17 +573,51 @@ static void free_collection(void *item) {
 
 int rs_api_collection_create(rs_api *api, const char *ws, const char *name, const char *description,
                              rs_collection *out, rs_err *err) {
-    rs_buf path = RS_BUF_INIT, body = RS_BUF_INIT;
+    return rs_api_collection_create_with(api, ws, name, description, NULL, out, err);
+}
+
+/* The members of a create request that opts sets, each preceded by a comma. */
+static int collection_options_json(rs_buf *b, const rs_collection_options *opts, rs_err *err) {
+    rs_jsonscan_span eti;
+
+    if (opts == NULL)
+        return RS_OK;
+    if (opts->field_mapping_sql != NULL) {
+        rs_buf_puts(b, ",\"field_mapping_query\":{\"sql\":");
+        rs_buf_json_string(b, opts->field_mapping_sql, strlen(opts->field_mapping_sql));
+        rs_buf_putc(b, '}');
+    }
+    if (opts->has_retention_secs)
+        rs_buf_printf(b, ",\"retention_secs\":%lld", opts->retention_secs);
+    if (opts->event_time_info_json != NULL) {
+        eti = rs_jsonscan_cstr(opts->event_time_info_json);
+        if (rs_jsonscan_validate(eti.ptr, eti.len, NULL) != RS_OK ||
+            rs_jsonscan_classify(eti) != RS_JSON_OBJECT)
+            return rs_err_set(err, RS_EINVAL, "rockset: event_time_info must be a JSON object");
+        rs_buf_puts(b, ",\"event_time_info\":");
+        rs_buf_append(b, rs_jsonscan_trim(eti).ptr, rs_jsonscan_trim(eti).len);
+    }
+    return b->oom ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_OK;
+}
+
+int rs_api_collection_create_with(rs_api *api, const char *ws, const char *name,
+                                  const char *description, const rs_collection_options *opts,
+                                  rs_collection *out, rs_err *err) {
+    rs_buf path = RS_BUF_INIT, body = RS_BUF_INIT, extra = RS_BUF_INIT;
     api_target t = {"collection", ws, name};
     int rc;
 
-    api_ws_path(&path, ws, "collections", NULL);
-    name_desc_body(&body, name, description, "");
-    /* not retried: a create whose answer was lost would come back as ALREADYEXISTS */
-    rc = call_into(api, "POST", &path, &body, 0, &t, parse_collection, free_collection, out,
-                   sizeof(*out), err);
+    rc = collection_options_json(&extra, opts, err);
+    if (rc == RS_OK) {
+        api_ws_path(&path, ws, "collections", NULL);
+        name_desc_body(&body, name, description, rs_buf_cstr(&extra));
+        /* not retried: a create whose answer was lost would come back as ALREADYEXISTS */
+        rc = call_into(api, "POST", &path, &body, 0, &t, parse_collection, free_collection, out,
+                       sizeof(*out), err);
+    }
     rs_buf_free(&path);
     rs_buf_free(&body);
+    rs_buf_free(&extra);
     return rc;
 }
 

@@ -117,17 +117,35 @@ typedef struct rs_collection {
     char *status;      /* "CREATED", "READY", "DELETED", ...; NULL when absent */
     char *description; /* NULL when null */
     char *created_at;
-    long long doc_count;      /* stats.doc_count; -1 when absent or null */
-    long long bytes_inserted; /* stats.bytes_inserted; -1 when absent or null */
-    long long total_size;     /* stats.total_size; -1 when absent or null */
+    long long doc_count;        /* stats.doc_count; -1 when absent or null */
+    long long bytes_inserted;   /* stats.bytes_inserted; -1 when absent or null */
+    long long total_size;       /* stats.total_size; -1 when absent or null */
+    char *field_mapping_sql;    /* field_mapping_query.sql, the ingest transformation; NULL none */
+    long long retention_secs;   /* -1 when absent or null */
+    char *event_time_info_json; /* raw JSON object; NULL when absent or null */
 } rs_collection;
 
 void rs_collection_free(rs_collection *c);
 void rs_collection_list_free(rs_collection *items, size_t count);
 
+/* What a create sets besides the name and the description (Rockset's CreateCollectionRequest).
+ * Each member is left out of the request when unset (NULL, has_retention_secs 0). Borrowed. */
+typedef struct rs_collection_options {
+    const char *field_mapping_sql; /* sent as "field_mapping_query": {"sql": <it>}: the ingest
+                                      transformation (with GROUP BY / aggregates, a rollup) */
+    int has_retention_secs;
+    long long retention_secs;         /* "retention_secs": the server checks its range */
+    const char *event_time_info_json; /* "event_time_info": a JSON object, sent as it is */
+} rs_collection_options;
+
 /* Create an empty Write-API collection. Does not wait: see rs_api_collection_wait_ready. */
 int rs_api_collection_create(rs_api *api, const char *ws, const char *name, const char *description,
                              rs_collection *out, rs_err *err);
+/* The same with options (NULL: none). An event_time_info_json that is not a JSON object is
+ * RS_EINVAL "rockset: event_time_info must be a JSON object", nothing sent. */
+int rs_api_collection_create_with(rs_api *api, const char *ws, const char *name,
+                                  const char *description, const rs_collection_options *opts,
+                                  rs_collection *out, rs_err *err);
 int rs_api_collection_get(rs_api *api, const char *ws, const char *name, rs_collection *out,
                           rs_err *err);
 /* ws NULL = every collection of the org. */

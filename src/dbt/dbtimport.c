@@ -447,8 +447,8 @@ static int join_tpl_strings(const rs_tpl_value *list, char **slot, rs_err *err) 
 
 /* dbt_config from the literal arguments of {{ config(...) }}: strings, string lists, bools. */
 static int apply_tpl_config(dbt_config *c, const rs_tpl_value *cfg, rs_err *err) {
-    static const char *const kinds[] = {"view", "table", "incremental", "ephemeral",
-                                        "query_lambda"};
+    static const char *const kinds[] = {"view",      "table",        "incremental",
+                                        "ephemeral", "query_lambda", "rollup"};
     size_t i, k;
     int rc = RS_OK;
 

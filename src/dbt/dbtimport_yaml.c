@@ -389,8 +389,8 @@ static int set_string(char **slot, dbt_yaml *y, const char *shown, yaml_node_t *
 
 static int set_materialized(dbt_config *c, dbt_yaml *y, const char *shown, yaml_node_t *n,
                             rs_err *err) {
-    static const char *const kinds[] = {"view", "table", "incremental", "ephemeral",
-                                        "query_lambda"};
+    static const char *const kinds[] = {"view",      "table",        "incremental",
+                                        "ephemeral", "query_lambda", "rollup"};
     const char *s = dbt_yaml_scalar(n);
     size_t i;
 
@@ -400,8 +400,8 @@ static int set_materialized(dbt_config *c, dbt_yaml *y, const char *shown, yaml_
     if (s == NULL)
         return dbt_yaml_fail(y, n, err, RS_EINVAL, "'%s' must be a string", shown);
     return dbt_yaml_fail(y, n, err, RS_EINVAL,
-                         "'%s' must be one of view, table, incremental, ephemeral, query_lambda "
-                         "(not '%s')",
+                         "'%s' must be one of view, table, incremental, ephemeral, query_lambda, "
+                         "rollup (not '%s')",
                          shown, s);
 }
 

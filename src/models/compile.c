@@ -145,6 +145,9 @@ typedef struct host {
     size_t *ephs;   /* ephemeral models ref()'d (input positions), no duplicates */
     size_t n_ephs;
     size_t cap_ephs;
+    int rollup;            /* a rollup's transformation: its one relation renders as _input */
+    char *input_sql;       /* rollup: that relation as it would render (malloc'd), once read */
+    char input_shown[300]; /* how the template named it: ref('a'), source('s', 't') */
 } host;
 
 static int string_value(rs_tpl_value *out, const char *s, rs_err *err) {
@@ -280,7 +283,26 @@ static int note_ephemeral(host *h, size_t pos, rs_err *err) {
     return RS_OK;
 }
 
+/* In a rollup: the relation sql (named shown in the template) read as _input. A second relation
+ * is an error: the transformation reads nothing but _input. */
+static int rollup_relation(host *h, const char *sql, const char *shown, const char *ws,
+                           const char *name, rs_tpl_value *out, rs_err *err) {
+    if (h->input_sql != NULL && strcmp(h->input_sql, sql) != 0)
+        return rs_err_set(err, RS_EINVAL,
+                          "a rollup reads exactly one relation (one ref() or source()), this one "
+                          "reads %s and %s",
+                          h->input_shown, shown);
+    if (h->input_sql == NULL) {
+        h->input_sql = strdup(sql);
+        if (h->input_sql == NULL)
+            return oom(err);
+        snprintf(h->input_shown, sizeof(h->input_shown), "%s", shown);
+    }
+    return relation_value(out, "_input", ws, name, 0, err);
+}
+
 static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    char shown[300];
     const char *name = NULL;
     long idx;
     cmodel *m;
@@ -304,6 +326,15 @@ static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err 
                           name);
     if (!m->info.enabled)
         return rs_err_set(err, RS_EINVAL, "ref('%s'): model '%s' is disabled", name, name);
+    if (h->rollup && m->info.kind == RS_MAT_EPHEMERAL)
+        return rs_err_set(err, RS_EINVAL,
+                          "ref('%s') is an ephemeral model: a rollup reads a relation that "
+                          "exists on Rockset (a source, or a model that is not ephemeral)",
+                          name);
+    if (h->rollup) {
+        snprintf(shown, sizeof(shown), "ref('%s')", name);
+        return rollup_relation(h, m->this_sql, shown, m->info.workspace, m->info.alias, out, err);
+    }
     if (m->info.kind == RS_MAT_EPHEMERAL) {
         rc = note_ephemeral(h, (size_t)(m - h->p->models), err);
         if (rc != RS_OK)
@@ -314,6 +345,7 @@ static int call_ref(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err 
 }
 
 static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_err *err) {
+    char shown[300];
     const char *source = NULL, *table = NULL;
     const csource *s;
     int rc;
@@ -336,6 +368,10 @@ static int call_source(host *h, const rs_tpl_args *args, rs_tpl_value *out, rs_e
     if (s == NULL)
         return rs_err_set(err, RS_EINVAL, "source('%s', '%s') is not in rockset_sources", source,
                           table);
+    if (h->rollup) {
+        snprintf(shown, sizeof(shown), "source('%s', '%s')", source, table);
+        return rollup_relation(h, s->relation_sql, shown, s->workspace, s->collection, out, err);
+    }
     return relation_value(out, s->relation_sql, s->workspace, s->collection, 0, err);
 }
 
@@ -518,9 +554,11 @@ int compile_parse_model(rs_project *p, cmodel *m, rs_err *err) {
 
 /* ---------------------------------------------------------------- rendering */
 
-/* Render m for real; *ephs gets the ephemeral models it ref()'d (input positions, malloc'd). */
+/* Render m for real; *ephs gets the ephemeral models it ref()'d (input positions, malloc'd).
+ * input_sql not NULL: as a rollup's transformation (host.rollup), *input_sql getting the
+ * relation read as _input (malloc'd; NULL when it read none). */
 static int render(rs_project *p, cmodel *m, const char *text, int is_incremental, char **out,
-                  size_t **ephs, size_t *n_ephs, rs_err *err) {
+                  size_t **ephs, size_t *n_ephs, char **input_sql, rs_err *err) {
     rs_tpl *tpl = m->tpl;
     rs_tpl_result res;
     rs_tpl_env env;
@@ -529,6 +567,7 @@ static int render(rs_project *p, cmodel *m, const char *text, int is_incremental
 
     memset(&res, 0, sizeof(res));
     host_init(&h, p, m, is_incremental, 0, &env);
+    h.rollup = input_sql != NULL;
     if (text != NULL) /* a hook: its own template, same host */
         rc = rs_tpl_parse(m->info.name, text, strlen(text), &tpl, err);
     if (rc == RS_OK)
@@ -537,11 +576,16 @@ static int render(rs_project *p, cmodel *m, const char *text, int is_incremental
         rs_tpl_free(tpl);
     if (rc != RS_OK) {
         free(h.ephs);
+        free(h.input_sql);
         return rc;
     }
     *out = res.text;
     res.text = NULL;
     rs_tpl_result_free(&res);
+    if (input_sql != NULL)
+        *input_sql = h.input_sql;
+    else
+        free(h.input_sql);
     if (ephs != NULL) {
         *ephs = h.ephs;
         *n_ephs = h.n_ephs;
@@ -559,7 +603,7 @@ static int render_ephemeral(rs_project *p, size_t pos, rs_err *err) {
 
     if (e->eph_sql != NULL)
         return RS_OK;
-    rc = render(p, e, NULL, 0, &text, &e->eph_refs, &e->n_eph_refs, err);
+    rc = render(p, e, NULL, 0, &text, &e->eph_refs, &e->n_eph_refs, NULL, err);
     if (rc != RS_OK)
         return rc;
     e->eph_sql = text;
@@ -629,7 +673,7 @@ static int put_ctes(rs_project *p, cmodel *m, const char *body, const size_t *ep
 static int compile_one(rs_project *p, cmodel *m, int is_incremental, char **out, rs_err *err) {
     char *body = NULL;
     size_t *ephs = NULL, n_ephs = 0;
-    int rc = render(p, m, NULL, is_incremental, &body, &ephs, &n_ephs, err);
+    int rc = render(p, m, NULL, is_incremental, &body, &ephs, &n_ephs, NULL, err);
 
     if (rc == RS_OK)
         rc = put_ctes(p, m, body, ephs, n_ephs, out, err);
@@ -698,7 +742,7 @@ static int render_hooks(rs_project *p, cmodel *m, const compile_strv *hooks, cha
     if (list == NULL)
         return oom(err);
     for (i = 0; rc == RS_OK && i < hooks->n; i++)
-        rc = render(p, m, hooks->v[i], 0, &list[i], NULL, NULL, err);
+        rc = render(p, m, hooks->v[i], 0, &list[i], NULL, NULL, NULL, err);
     *out = list; /* a failed slot stays NULL, which rs_compiled_free skips */
     *n_out = i;
     return rc;
@@ -782,6 +826,31 @@ int rs_project_compile_unit(rs_project *p, size_t model, const rs_unit_overrides
     return rc;
 }
 
+int rs_project_compile_rollup(rs_project *p, size_t model, char **sql, char **input_sql,
+                              rs_err *err) {
+    cmodel *m = compile_model_at(p, model);
+    char *body = NULL, *input = NULL;
+    int rc = compile_model_ready(p, model, err);
+
+    if (rc != RS_OK)
+        return rc;
+    rc = render(p, m, NULL, 0, &body, NULL, NULL, &input, err);
+    if (rc == RS_OK && input == NULL)
+        rc = rs_err_set(err, RS_EINVAL,
+                        "model '%s': a rollup reads exactly one relation (one ref() or source()), "
+                        "this one reads none",
+                        m->info.name);
+    if (rc == RS_OK) /* no ephemeral model: only the trimming */
+        rc = put_ctes(p, m, body, NULL, 0, sql, err);
+    if (rc == RS_OK) {
+        *input_sql = input;
+        input = NULL;
+    }
+    free(body);
+    free(input);
+    return rc;
+}
+
 int rs_project_model_used_db(const rs_project *p, size_t model) {
     return compile_model_at((rs_project *)p, model)->used_db;
 }
@@ -796,7 +865,10 @@ int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *er
     if (rc != RS_OK)
         return rc;
     m->used_db = 0;
-    rc = compile_one(p, m, 0, &c.sql, err);
+    if (m->info.kind == RS_MAT_ROLLUP)
+        rc = rs_project_compile_rollup(p, model, &c.sql, &c.input_sql, err);
+    else
+        rc = compile_one(p, m, 0, &c.sql, err);
     if (rc == RS_OK && m->info.kind == RS_MAT_INCREMENTAL)
         rc = compile_one(p, m, 1, &c.sql_incremental, err);
     if (rc == RS_OK)

@@ -14,7 +14,10 @@
  * unique_key (a column name, "a, b", or a list), tags (a string or a list; added to the row's),
  * enabled, swap ('alias', the default, or true; 'none' or false), pre_hook / post_hook (a string
  * or a list of SQL, rendered as templates too), parameters (query lambdas:
- * [{"name","type","value"}] or {"name": value}).
+ * [{"name","type","value"}] or {"name": value}), and for the kinds that make a collection
+ * (table, incremental, rollup) what it is created with: field_mapping_query (a string, the
+ * ingest transformation's SQL; not on a rollup, whose SQL is its transformation),
+ * retention_secs (a positive integer), event_time_info (an object, sent as it is).
  * Other keys are kept in the merged config and otherwise ignored, as dbt does.
  *
  * Rendering: ref('m') is the relation of m - workspace.alias, each part quoted when needed - or,
@@ -37,6 +40,18 @@
  *   "model 'm': config 'materialized' must be a string"  (and similar for other keys)
  *   "model 'm': rockset_models.tags must be a JSON array of strings"
  *   "model 'm': config 'parameters' must be a list of {name, type, value} or an object"
+ *   "model 'm': config 'retention_secs' must be a positive integer (seconds), got text"
+ *   "model 'm': config 'field_mapping_query' must be a string (the transformation's SQL), got
+ *    object"; "model 'm': config 'event_time_info' must be an object, got text"
+ *   "model 'm': config 'retention_secs' applies to models that make a collection (table,
+ *    incremental, rollup), not to a view"
+ *   "model 'm': config 'field_mapping_query' does not apply to a rollup: the model's SQL is its
+ *    transformation"
+ *   rollups (rs_project_compile): "model 'm' line L column C: a rollup reads exactly one
+ *    relation (one ref() or source()), this one reads ref('a') and source('s', 't')"; "...
+ *    ref('e') is an ephemeral model: a rollup reads a relation that exists on Rockset";
+ *    "model 'm': a rollup reads exactly one relation (one ref() or source()), this one reads
+ *    none"
  *   graph errors (graph.h), "unknown materialization ..." (materialize.h) prefixed "model 'm': ".
  *
  * Failed models (compile_isolate.c). A model whose row disables it (enabled = 0, or "enabled":
@@ -138,9 +153,11 @@ typedef struct rs_model_info {
     const char *const *tags;
     size_t n_tags;
     int swap_alias;
-    const char *params_json; /* query_lambda default parameters as a JSON array, or NULL */
-    const char *config_json; /* the merged config object */
-    const char *description; /* the row's description, or NULL */
+    const char *params_json;          /* query_lambda default parameters as a JSON array, or NULL */
+    rs_collection_options collection; /* table, incremental, rollup: config field_mapping_query,
+                                         retention_secs, event_time_info (unset: none) */
+    const char *config_json;          /* the merged config object */
+    const char *description;          /* the row's description, or NULL */
 } rs_model_info;
 
 typedef struct rs_project rs_project;
@@ -175,8 +192,9 @@ const char *rs_project_source_part(const rs_project *p, const char *source, cons
 
 /* What is shipped for one model. */
 typedef struct rs_compiled {
-    char *sql;             /* is_incremental() false */
+    char *sql;             /* is_incremental() false; a rollup's reads its relation as _input */
     char *sql_incremental; /* is_incremental() true; incremental models only, else NULL */
+    char *input_sql;       /* rollup: the relation its sql reads as _input; else NULL */
     char **pre_hooks;
     size_t n_pre_hooks;
     char **post_hooks;
@@ -187,8 +205,14 @@ void rs_compiled_free(rs_compiled *c); /* NULL-safe; leaves it zeroed */
 
 /* Render the model (graph index), its ephemeral ancestors and its hooks. *out must be zeroed;
  * it is filled only on success. A model that is not ready (rs_project_model_ready) gives that
- * error. */
+ * error. A rollup is compiled as rs_project_compile_rollup does. */
 int rs_project_compile(rs_project *p, size_t model, rs_compiled *out, rs_err *err);
+/* A model's SQL as a rollup's transformation, whatever its kind: the one relation it reads (a
+ * ref() of a model that is not ephemeral, or a source()) renders as _input, and *input_sql gets
+ * that relation as it would have rendered (quoted as needed). Reading none, two, or an
+ * ephemeral model is an error (above). *sql and *input_sql malloc'd. */
+int rs_project_compile_rollup(rs_project *p, size_t model, char **sql, char **input_sql,
+                              rs_err *err);
 /* Whether the model's last compile read the database (run_query, statement,
  * adapter.get_columns_in_relation): a run compiles it again right before building it, once
  * the models it reads are built. */
@@ -200,7 +224,8 @@ int rs_project_set_db(rs_project *p, const rs_api *api, rs_err *err);
  * thread must not call back into the caller's database, which the caller's thread holds while
  * it waits for the workers: the runner's host sets NULL for the run and puts it back after. */
 void rs_project_set_db_stop(rs_project *p, rs_http_stop_fn should_stop, void *stop_ctx);
-/* Just the SQL, with is_incremental() as given. *sql is malloc'd. */
+/* Just the SQL, with is_incremental() as given, as a query of the model's rows whatever its
+ * kind (a rollup's reads its relation, not _input). *sql is malloc'd. */
 int rs_project_compile_sql(rs_project *p, size_t model, int is_incremental, char **sql,
                            rs_err *err);
 

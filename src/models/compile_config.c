@@ -3,6 +3,7 @@
  * its merged config object (the row's `config` JSON plus the template's config() keywords).
  * Values are read with jsonscan from the exact JSON text, so integers stay exact.
  */
+#include "api/collopts.h"
 #include "compile.h"
 #include "compile_int.h"
 #include "jsonscan.h"
@@ -347,6 +348,75 @@ static int read_parameters(cmodel *m, rs_err *err) {
     return rc;
 }
 
+/* ---------------------------------------------------------------- collection options */
+
+/* field_mapping_query, retention_secs, event_time_info: what the collections of a table,
+ * incremental or rollup model are created with (materialize.h). *given gets the first key set. */
+static int read_collection_keys(cmodel *m, const char **given, rs_err *err) {
+    rs_collection_options *o = &m->info.collection;
+    rs_jsonscan_span v;
+    long long secs = 0;
+
+    if (cfg_get(m, "field_mapping_query", &v)) {
+        v = rs_jsonscan_trim(v);
+        if (rs_jsonscan_classify(v) != RS_JSON_STRING)
+            return rs_err_set(err, RS_EINVAL,
+                              "model '%s': config 'field_mapping_query' must be a string (the "
+                              "transformation's SQL), got %s",
+                              m->name, rs_collopts_kind_name(v));
+        if (rs_jsonscan_string_dup(v, &m->field_mapping_sql, err) != RS_OK)
+            return err->code;
+        o->field_mapping_sql = m->field_mapping_sql;
+        *given = "field_mapping_query";
+    }
+    if (cfg_get(m, "retention_secs", &v)) {
+        v = rs_jsonscan_trim(v);
+        if (rs_jsonscan_classify(v) != RS_JSON_INT || rs_jsonscan_int64(v, &secs) != RS_OK ||
+            secs < 1)
+            return rs_err_set(
+                err, RS_EINVAL,
+                "model '%s': config 'retention_secs' must be a positive integer "
+                "(seconds), got %s%.*s",
+                m->name, rs_jsonscan_classify(v) == RS_JSON_INT ? "" : rs_collopts_kind_name(v),
+                rs_jsonscan_classify(v) == RS_JSON_INT ? (int)v.len : 0, v.ptr);
+        o->has_retention_secs = 1;
+        o->retention_secs = secs;
+        *given = *given ? *given : "retention_secs";
+    }
+    if (cfg_get(m, "event_time_info", &v)) {
+        v = rs_jsonscan_trim(v);
+        if (rs_jsonscan_classify(v) != RS_JSON_OBJECT)
+            return rs_err_set(err, RS_EINVAL,
+                              "model '%s': config 'event_time_info' must be an object, got %s",
+                              m->name, rs_collopts_kind_name(v));
+        m->event_time_info_json = strndup(v.ptr, v.len);
+        if (m->event_time_info_json == NULL)
+            return oom(err);
+        o->event_time_info_json = m->event_time_info_json;
+        *given = *given ? *given : "event_time_info";
+    }
+    return RS_OK;
+}
+
+static int read_collection(cmodel *m, rs_err *err) {
+    rs_mat_kind kind = m->info.kind;
+    const char *given = NULL;
+    int rc = read_collection_keys(m, &given, err);
+
+    if (rc == RS_OK && given != NULL && kind != RS_MAT_TABLE && kind != RS_MAT_INCREMENTAL &&
+        kind != RS_MAT_ROLLUP)
+        rc = rs_err_set(err, RS_EINVAL,
+                        "model '%s': config '%s' applies to models that make a collection (table, "
+                        "incremental, rollup), not to materialized = '%s'",
+                        m->name, given, rs_mat_kind_name(kind));
+    if (rc == RS_OK && kind == RS_MAT_ROLLUP && m->field_mapping_sql != NULL)
+        rc = rs_err_set(err, RS_EINVAL,
+                        "model '%s': config 'field_mapping_query' does not apply to a rollup: the "
+                        "model's SQL is its transformation",
+                        m->name);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- all of it */
 
 static int read_kind(cmodel *m, rs_err *err) {
@@ -407,6 +477,8 @@ int compile_apply_settings(rs_project *p, cmodel *m, rs_err *err) {
         rc = read_hooks(m, "post_hook", "post-hook", &m->post_hooks, err);
     if (rc == RS_OK)
         rc = read_parameters(m, err);
+    if (rc == RS_OK)
+        rc = read_collection(m, err);
     m->info.unique_key = (const char *const *)m->unique_key.v;
     m->info.n_unique_key = m->unique_key.n;
     m->info.tags = (const char *const *)m->tags.v;

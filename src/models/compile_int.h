@@ -68,6 +68,8 @@ typedef struct cmodel {
     char *this_sql; /* what ref() and {{ this }} render: quoted relation or CTE name */
     char *cte_name; /* __dbt__cte__<name>, quoted as needed */
     char *params_json;
+    char *field_mapping_sql;    /* config field_mapping_query */
+    char *event_time_info_json; /* config event_time_info (a JSON object) */
     compile_strv unique_key;
     compile_strv tags;
     compile_strv pre_hooks; /* templates, rendered by rs_project_compile */

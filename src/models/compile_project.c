@@ -494,6 +494,8 @@ static void free_model(cmodel *m) {
     free(m->this_sql);
     free(m->cte_name);
     free(m->params_json);
+    free(m->field_mapping_sql);
+    free(m->event_time_info_json);
     compile_strv_free(&m->unique_key);
     compile_strv_free(&m->tags);
     compile_strv_free(&m->pre_hooks);
@@ -543,6 +545,7 @@ void rs_compiled_free(rs_compiled *c) {
         return;
     free(c->sql);
     free(c->sql_incremental);
+    free(c->input_sql);
     for (i = 0; i < c->n_pre_hooks; i++)
         free(c->pre_hooks[i]);
     for (i = 0; i < c->n_post_hooks; i++)

@@ -11,12 +11,12 @@
 #include <time.h>
 
 static const char *const kind_names[] = {"view",         "table", "incremental", "ephemeral",
-                                         "query_lambda", "seed",  "snapshot"};
+                                         "query_lambda", "seed",  "snapshot",    "rollup"};
 
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err) {
     size_t i;
 
-    for (i = 0; text != NULL && i <= (size_t)RS_MAT_SNAPSHOT; i++) {
+    for (i = 0; text != NULL && i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
         if (i != (size_t)RS_MAT_SEED && strcmp(text, kind_names[i]) == 0) {
             *out = (rs_mat_kind)i;
             return RS_OK;
@@ -24,7 +24,7 @@ int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err) {
     }
     return rs_err_set(err, RS_EINVAL,
                       "unknown materialization '%s' (use view, table, incremental, ephemeral, "
-                      "query_lambda or snapshot)",
+                      "query_lambda, snapshot or rollup)",
                       text ? text : "");
 }
 
@@ -478,11 +478,27 @@ static int created_missing_workspace(rs_api *api, const rs_mat_job *job, int *rc
     return 1;
 }
 
+/* What the job's collections are created with: job->collection for the kinds that take it, a
+ * rollup's SQL as its transformation. */
+static rs_collection_options collection_options(const rs_mat_job *job) {
+    rs_collection_options opts;
+
+    memset(&opts, 0, sizeof(opts));
+    if (job->kind == RS_MAT_TABLE || job->kind == RS_MAT_INCREMENTAL || job->kind == RS_MAT_ROLLUP)
+        opts = job->collection;
+    if (job->kind == RS_MAT_ROLLUP)
+        opts.field_mapping_sql = job->sql;
+    return opts;
+}
+
 static int create_collection(rs_api *api, const rs_mat_job *job, const char *name, rs_err *err) {
-    int rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
+    rs_collection_options opts = collection_options(job);
+    int rc = rs_api_collection_create_with(api, job->workspace, name, job->description, &opts, NULL,
+                                           err);
 
     if (created_missing_workspace(api, job, &rc, err))
-        rc = rs_api_collection_create(api, job->workspace, name, job->description, NULL, err);
+        rc = rs_api_collection_create_with(api, job->workspace, name, job->description, &opts, NULL,
+                                           err);
     if (rc == RS_OK)
         rc = rs_api_collection_wait_ready(api, job->workspace, name, job->timeout_ms, NULL, err);
     return rc;
@@ -690,16 +706,17 @@ static void drop_unused_swap(rs_api *api, const rs_mat_job *job, const char *col
         drop_collection(api, job->workspace, coll, job->timeout_ms, &ignored);
 }
 
-static int set_table_action(rs_mat_result *out, rel_kind replaced, long long gap_ms, rs_err *err) {
+static int set_table_action(const rs_mat_job *job, rs_mat_result *out, rel_kind replaced,
+                            long long gap_ms, rs_err *err) {
+    const char *what = job->kind == RS_MAT_ROLLUP ? "rollup" : "table";
     char text[160];
 
     if (gap_ms >= 0)
         snprintf(text, sizeof(text),
-                 "replaced table (moved behind an alias; the name answered nothing for %lld ms)",
+                 "replaced %s (moved behind an alias; the name answered nothing for %lld ms)", what,
                  gap_ms);
     else
-        snprintf(text, sizeof(text), "%s",
-                 replaced == REL_NONE ? "created table" : "replaced table");
+        snprintf(text, sizeof(text), "%s %s", replaced == REL_NONE ? "created" : "replaced", what);
     return set_string(&out->action, text, err);
 }
 
@@ -714,7 +731,7 @@ static int build_in_place(rs_api *api, const rs_mat_job *job, const char *sql, c
     if (rc == RS_OK)
         rc = insert_rows(api, job, job->workspace, job->name, sql, out, err);
     if (rc == RS_OK)
-        rc = set_table_action(out, e->kind, -1, err);
+        rc = set_table_action(job, out, e->kind, -1, err);
     return rc;
 }
 
@@ -741,7 +758,7 @@ static int build_swapped(rs_api *api, const rs_mat_job *job, const char *sql, co
     if (rc != RS_OK && made)
         drop_unused_swap(api, job, rs_buf_cstr(&fresh));
     if (rc == RS_OK)
-        rc = set_table_action(out, e->kind, gap_ms, err);
+        rc = set_table_action(job, out, e->kind, gap_ms, err);
     rs_buf_free(&fresh);
     return rc;
 }
@@ -760,6 +777,23 @@ static int build_table(rs_api *api, const rs_mat_job *job, const char *sql, rs_m
         rc = job->swap_alias ? build_swapped(api, job, sql, &e, out, err)
                              : build_in_place(api, job, sql, &e, out, err);
     existing_free(&e);
+    return rc;
+}
+
+/* A rollup: a table whose collection's ingest transformation is the model's SQL (reading
+ * _input), filled with every document of the one relation the model reads. */
+static int build_rollup(rs_api *api, const rs_mat_job *job, rs_mat_result *out, rs_err *err) {
+    rs_buf fill = RS_BUF_INIT;
+    int rc;
+
+    if (job->input_sql == NULL)
+        return rs_err_set(err, RS_EINVAL,
+                          "model '%s': a rollup needs the relation it reads (compile it as one)",
+                          job->model ? job->model : "?");
+    rs_buf_puts(&fill, "SELECT * FROM ");
+    rs_buf_puts(&fill, job->input_sql);
+    rc = fill.oom ? oom(err) : build_table(api, job, rs_buf_cstr(&fill), out, err);
+    rs_buf_free(&fill);
     return rc;
 }
 
@@ -932,6 +966,9 @@ static int build_once(rs_api *api, const rs_mat_job *job, int *version_sent, int
         break;
     case RS_MAT_SNAPSHOT:
         rc = rs_snapshot_build(api, job, out, err);
+        break;
+    case RS_MAT_ROLLUP:
+        rc = build_rollup(api, job, out, err);
         break;
     case RS_MAT_SEED:
         rc = rs_err_set(err, RS_EINVAL,

@@ -29,6 +29,13 @@
  *                 as table. Otherwise `INSERT INTO` the collection under the name, or the one
  *                 the alias points to, with sql_incremental, then that collection's fence.
  *                 Both variants are keyed (rs_mat_keyed_sql) when unique_key names columns.
+ *   rollup        (docs/reference.md, Materializations) as table, with swap_alias or not, but
+ *                 the collection is created with field_mapping_query {"sql": job->sql}, the
+ *                 model's SQL reading _input, and filled with
+ *                 `INSERT INTO <it> SELECT * FROM <job->input_sql>`: every document of the
+ *                 relation goes through the transformation on the server, which keeps one
+ *                 document per group (a rollup) up to date as more arrive. Actions "created
+ *                 rollup", "replaced rollup" (and the migration's wording).
  *   ephemeral     nothing is sent.
  *   query_lambda  the lambda is created, or a new version of it is made; default_params_json
  *                 becomes its default parameters; each tag is pointed at the new version
@@ -45,6 +52,8 @@
  * A swap-alias build that fails drops the fresh collection it made (best effort; what stays is
  * dropped by the model's next build).
  * A missing workspace is created (with the ownership mark) on the first create that needs it.
+ * The collections a table, incremental or rollup build creates carry job->collection
+ * (rs_collection_options); those of a snapshot do not.
  *
  * Ownership: everything created carries job->description (the mark of managed.h, naming the
  * model). A relation found in the way - to replace, update or insert into - must pass
@@ -74,14 +83,15 @@ typedef enum rs_mat_kind {
     RS_MAT_INCREMENTAL,
     RS_MAT_EPHEMERAL,
     RS_MAT_QUERY_LAMBDA,
-    RS_MAT_SEED,    /* a dbt seed (rockset_seeds): a graph node ref() can name; rockset_seed and
-                       rockset_build fill it, rs_materialize refuses it */
-    RS_MAT_SNAPSHOT /* a dbt snapshot: a type-2 history collection (snapshot.h) */
+    RS_MAT_SEED,     /* a dbt seed (rockset_seeds): a graph node ref() can name; rockset_seed and
+                        rockset_build fill it, rs_materialize refuses it */
+    RS_MAT_SNAPSHOT, /* a dbt snapshot: a type-2 history collection (snapshot.h) */
+    RS_MAT_ROLLUP    /* a collection whose ingest transformation is the model's SQL */
 } rs_mat_kind;
 
-/* "view", "table", "incremental", "ephemeral", "query_lambda", "snapshot" -> kind: RS_OK, else
- * RS_EINVAL "unknown materialization 'x' (use view, table, incremental, ephemeral,
- * query_lambda or snapshot)".
+/* "view", "table", "incremental", "ephemeral", "query_lambda", "snapshot", "rollup" -> kind:
+ * RS_OK, else RS_EINVAL "unknown materialization 'x' (use view, table, incremental, ephemeral,
+ * query_lambda, snapshot or rollup)".
  * "seed" is not parsed: only a rockset_seeds row makes a seed. rs_mat_kind_name names it. */
 int rs_mat_kind_parse(const char *text, rs_mat_kind *out, rs_err *err);
 const char *rs_mat_kind_name(rs_mat_kind kind);
@@ -109,14 +119,19 @@ typedef struct rs_mat_job {
     int retries;     /* times a model that failed transiently is built again when that is safe */
     int (*is_managed)(const char *description); /* the ownership test; required */
     const char *config_json; /* snapshot: the merged config (strategy, updated_at, ...) */
+    /* table, incremental, rollup: what the collections made for the model are created with
+     * (config field_mapping_query, retention_secs, event_time_info); other kinds ignore it. A
+     * rollup's field_mapping_sql is its sql, whatever this holds. */
+    rs_collection_options collection;
+    const char *input_sql; /* rollup: the relation its sql reads as _input (SQL text) */
 } rs_mat_job;
 
 typedef struct rs_mat_result {
     char *action;            /* "created view", "updated view", "created table", "replaced table",
                                 "replaced table (moved behind an alias; the name answered
                                 nothing for N ms)", "inserted into table", "created query
-                                lambda", "updated query lambda", "inlined ephemeral"; NULL on
-                                failure */
+                                lambda", "updated query lambda", "inlined ephemeral", "created
+                                rollup", "replaced rollup"; NULL on failure */
     char *relation;          /* "ws.name", unquoted */
     char *query_id;          /* id of the INSERT INTO query; NULL when none ran */
     char *version;           /* query_lambda: the version made */

@@ -205,6 +205,69 @@ static void test_collections(rs_api *api) {
     rs_collection_free(&c);
 }
 
+/* A create with options: the exact body, and the collection's transformation, retention and
+ * event time read back. */
+static void test_collection_options(rs_api *api) {
+    rs_collection_options opts;
+    rs_collection c;
+    rs_err err;
+
+    memset(&c, 0, sizeof(c));
+    memset(&opts, 0, sizeof(opts));
+    fake_reset(&fs);
+    opts.field_mapping_sql = "SELECT k, COUNT(*) AS n FROM _input WHERE s = 'a\"b' GROUP BY k";
+    opts.has_retention_secs = 1;
+    opts.retention_secs = 86400;
+    opts.event_time_info_json = " {\"field\": \"ts\"} ";
+    fake_push(&fs, 200, NULL,
+              "{\"data\":{\"name\":\"r\",\"status\":\"CREATED\",\"field_mapping_query\":"
+              "{\"sql\":\"SELECT k, COUNT(*) AS n FROM _input WHERE s = 'a\\\"b' GROUP BY k\"},"
+              "\"retention_secs\":86400,\"event_time_info\":{\"field\":\"ts\"}}}");
+    rs_err_clear(&err);
+    CHECK_INT("collopts/create",
+              rs_api_collection_create_with(api, "an", "r", "managed", &opts, &c, &err), RS_OK);
+    CHECK_STR("collopts/sql_back", c.field_mapping_sql,
+              "SELECT k, COUNT(*) AS n FROM _input WHERE s = 'a\"b' GROUP BY k");
+    CHECK_INT("collopts/retention_back", c.retention_secs, 86400);
+    CHECK_STR("collopts/event_time_info_back", c.event_time_info_json, "{\"field\":\"ts\"}");
+    opts.field_mapping_sql = NULL;
+    opts.event_time_info_json = NULL;
+    opts.retention_secs = 0; /* sent as given: the server checks the range */
+    fake_push(&fs, 400, NULL,
+              "{\"message\":\"retention_secs must be a positive integer\",\"type\":"
+              "\"INVALIDINPUT\"}");
+    rs_err_clear(&err);
+    CHECK_INT("collopts/refused",
+              rs_api_collection_create_with(api, "an", "r", NULL, &opts, &c, &err), RS_EHTTP);
+    CHECK_STR("collopts/refused_msg", err.msg,
+              "rockset: retention_secs must be a positive integer (INVALIDINPUT, HTTP 400)");
+    CHECK_INT("collopts/refused_keeps_out", c.retention_secs, 86400);
+    CHECK_STR("collopts/log", fake_log(&fs),
+              "POST /v1/orgs/self/ws/an/collections {\"name\":\"r\",\"description\":\"managed\","
+              "\"field_mapping_query\":{\"sql\":\"SELECT k, COUNT(*) AS n FROM _input WHERE s = "
+              "'a\\\"b' GROUP BY k\"},\"retention_secs\":86400,\"event_time_info\":{\"field\": "
+              "\"ts\"}}\n"
+              "POST /v1/orgs/self/ws/an/collections {\"name\":\"r\",\"retention_secs\":0}\n");
+    opts.has_retention_secs = 0;
+    opts.event_time_info_json = "[\"ts\"]";
+    rs_err_clear(&err);
+    CHECK_INT("collopts/bad_event_time_info",
+              rs_api_collection_create_with(api, "an", "r", NULL, &opts, NULL, &err), RS_EINVAL);
+    CHECK_STR("collopts/bad_event_time_info_msg", err.msg,
+              "rockset: event_time_info must be a JSON object");
+    CHECK_STR("collopts/bad_event_time_info_sends_nothing", fake_log(&fs),
+              "POST /v1/orgs/self/ws/an/collections {\"name\":\"r\",\"description\":\"managed\","
+              "\"field_mapping_query\":{\"sql\":\"SELECT k, COUNT(*) AS n FROM _input WHERE s = "
+              "'a\\\"b' GROUP BY k\"},\"retention_secs\":86400,\"event_time_info\":{\"field\": "
+              "\"ts\"}}\n"
+              "POST /v1/orgs/self/ws/an/collections {\"name\":\"r\",\"retention_secs\":0}\n");
+    fake_push(&fs, 200, NULL, "{\"data\":{\"name\":\"plain\",\"field_mapping_query\":null}}");
+    CHECK_INT("collopts/plain_get", rs_api_collection_get(api, "an", "plain", &c, &err), RS_OK);
+    CHECK("collopts/plain_has_none",
+          c.field_mapping_sql == NULL && c.retention_secs == -1 && c.event_time_info_json == NULL);
+    rs_collection_free(&c);
+}
+
 static void test_documents(rs_api *api) {
     rs_write_result r;
     const char *ids[] = {"a", "b\"c"};
@@ -742,6 +805,7 @@ int main(void) {
     api = open_api(NULL);
     test_workspaces(api);
     test_collections(api);
+    test_collection_options(api);
     test_documents(api);
     test_document_retries(api);
     test_query_pages(api);

@@ -404,6 +404,33 @@ static void load_error(const char *name, const char *file, const char *text, con
     CHECK(label, err.line == line && err.column == column);
 }
 
+/* materialized 'rollup' (this project's, not dbt-rockset's) and the collection keys come over. */
+static void test_rollup(void) {
+    const char *dir = project_dir("rollup");
+    const rs_dbt_model *m;
+    rs_dbt_project *p = NULL;
+    rs_err err;
+
+    put_file(dir, "dbt_project.yml",
+             "name: r\nmodels:\n  r:\n    rollups:\n      +materialized: rollup\n"
+             "      +retention_secs: 86400\n");
+    put_file(dir, "models/rollups/by_kind.sql",
+             "SELECT kind, COUNT(*) AS n FROM {{ source('raw', 'events') }} GROUP BY kind\n");
+    put_file(dir, "models/lit.sql",
+             "{{ config(materialized='rollup') }}\nSELECT k FROM {{ ref('by_kind') }}\n");
+    rs_err_clear(&err);
+    CHECK_STR("rollup/load", rs_dbt_load(dir, NULL, &p, &err) == RS_OK ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    m = model(p, "by_kind");
+    CHECK_STR("rollup/folder_materialized", m ? m->materialized : NULL, "rollup");
+    CHECK_STR("rollup/retention_in_config", m ? m->config_json : NULL,
+              "{\"retention_secs\":86400}");
+    m = model(p, "lit");
+    CHECK_STR("rollup/sql_config_materialized", m ? m->materialized : NULL, "rollup");
+    rs_dbt_free(p);
+}
+
 static void test_errors(void) {
     char want[600];
     const char *dir = project_dir("empty");
@@ -425,7 +452,7 @@ static void test_errors(void) {
     load_error("bad_materialized", "dbt_project.yml",
                "name: e\nmodels:\n  e:\n    +materialized: snapshot\n",
                "dbt_project.yml line 4 column 20: '+materialized' must be one of view, table, "
-               "incremental, ephemeral, query_lambda (not 'snapshot')",
+               "incremental, ephemeral, query_lambda, rollup (not 'snapshot')",
                4, 20);
     load_error("bad_paths", "dbt_project.yml", "name: e\nmodel-paths: models\n",
                "dbt_project.yml line 2 column 14: 'model-paths' must be a list of strings", 2, 14);
@@ -647,6 +674,7 @@ int main(void) {
     test_csv_types();
     test_project();
     test_errors();
+    test_rollup();
     test_yaml_render();
     test_tests_and_skipped();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_root);

@@ -322,7 +322,7 @@ static void test_errors(void) {
     check_load_error("errors/cycle", cycle, 2, "dependency cycle: a -> b -> a");
     check_model_error("errors/bad_kind", bad_kind, 1, "a",
                       "model 'a': unknown materialization 'archive' (use view, table, "
-                      "incremental, ephemeral, query_lambda or snapshot)");
+                      "incremental, ephemeral, query_lambda, snapshot or rollup)");
     check_model_error("errors/bad_config_type", bad_type, 1, "a",
                       "model 'a': config 'alias' must be a string");
     check_model_error("errors/config_column_not_object", config_array, 1, "a",
@@ -361,6 +361,191 @@ static void test_errors(void) {
                   "the run's vars must be a JSON object");
         rs_project_free(p);
     }
+}
+
+/* rs_project_compile of model: its sql and input_sql joined by " | ", or the error. */
+static char *compiled_text(rs_project *p, const char *model) {
+    long idx = rs_graph_find(rs_project_graph(p), model);
+    rs_buf b = RS_BUF_INIT;
+    rs_compiled c;
+    rs_err err;
+
+    memset(&c, 0, sizeof(c));
+    rs_err_clear(&err);
+    if (idx < 0)
+        return strdup("no such model");
+    if (rs_project_compile(p, (size_t)idx, &c, &err) != RS_OK)
+        return strdup(err.msg);
+    rs_buf_printf(&b, "%s | %s", c.sql, c.input_sql ? c.input_sql : "(no input)");
+    rs_compiled_free(&c);
+    return rs_buf_detach(&b);
+}
+
+static void check_compiled(const char *name, rs_project *p, const char *model, const char *want) {
+    char *got = compiled_text(p, model);
+
+    CHECK_STR(name, got, want);
+    free(got);
+}
+
+/* Rollups: the one relation read becomes _input, and is handed over for the fill. */
+static void test_rollup(void) {
+    rs_model_row rows[] = {
+        ROW("stg", "SELECT * FROM {{ source('shop', 'customers') }}", "view"),
+        ROW("eph", "SELECT * FROM {{ source('shop', 'customers') }}", "ephemeral"),
+        ROW("by_region",
+            "{{ config(materialized='rollup', retention_secs=86400) }}"
+            "SELECT region, COUNT(*) AS n, SUM(amount) AS total FROM {{ source('shop', 'orders') }}"
+            " WHERE amount > {{ var('min_amount') }} GROUP BY region;\n",
+            "view"),
+        ROW("twice",
+            "SELECT k, COUNT(*) AS n FROM {{ ref('stg') }} WHERE k IN ('{{ ref('stg').identifier "
+            "}}') GROUP BY k",
+            "rollup"),
+        ROW("two", "SELECT k FROM {{ ref('stg') }} JOIN {{ source('shop', 'orders') }} USING (k)",
+            "rollup"),
+        ROW("none", "SELECT 1 AS one", "rollup"),
+        ROW("of_eph", "SELECT k, COUNT(*) AS n FROM {{ ref('eph') }} GROUP BY k", "rollup"),
+        ROW("hooked",
+            "{{ config(post_hook='SELECT COUNT(*) FROM {{ ref(\"stg\") }}') }}"
+            "SELECT k, COUNT(*) AS n FROM {{ ref('stg') }} GROUP BY k",
+            "rollup"),
+    };
+    const rs_model_info *mi;
+    char *sql = NULL, *input = NULL;
+    rs_project *p;
+    rs_compiled c;
+    rs_err err;
+
+    p = load(rows, 8, NULL, &err);
+    CHECK_STR("rollup/load", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    mi = info(p, "by_region");
+    CHECK_INT("rollup/kind_from_config", mi ? (int)mi->kind : -1, RS_MAT_ROLLUP);
+    CHECK("rollup/retention",
+          mi && mi->collection.has_retention_secs && mi->collection.retention_secs == 86400);
+    CHECK("rollup/no_config_transformation", mi && mi->collection.field_mapping_sql == NULL);
+    check_compiled("rollup/source_becomes_input", p, "by_region",
+                   "SELECT region, COUNT(*) AS n, SUM(amount) AS total FROM _input WHERE amount "
+                   "> 10 GROUP BY region | raw.\"order-lines\"");
+    check_sql("rollup/compile_sql_is_a_query_of_its_rows", p, "by_region", 0,
+              "SELECT region, COUNT(*) AS n, SUM(amount) AS total FROM raw.\"order-lines\" WHERE "
+              "amount > 10 GROUP BY region");
+    check_compiled("rollup/one_relation_named_twice", p, "twice",
+                   "SELECT k, COUNT(*) AS n FROM _input WHERE k IN ('stg') GROUP BY k | "
+                   "analytics.stg");
+    check_compiled("rollup/two_relations", p, "two",
+                   "model 'two' line 1 column 40: a rollup reads exactly one relation (one ref() "
+                   "or source()), this one reads ref('stg') and source('shop', 'orders')");
+    check_compiled("rollup/none", p, "none",
+                   "model 'none': a rollup reads exactly one relation (one ref() or source()), "
+                   "this one reads none");
+    check_compiled("rollup/ephemeral", p, "of_eph",
+                   "model 'of_eph' line 1 column 33: ref('eph') is an ephemeral model: a rollup "
+                   "reads a relation that exists on Rockset (a source, or a model that is not "
+                   "ephemeral)");
+    memset(&c, 0, sizeof(c));
+    rs_err_clear(&err);
+    CHECK_INT("rollup/hooks_rc",
+              rs_project_compile(p, (size_t)rs_graph_find(rs_project_graph(p), "hooked"), &c, &err),
+              RS_OK);
+    CHECK_STR("rollup/hooks_read_the_relation", c.n_post_hooks ? c.post_hooks[0] : NULL,
+              "SELECT COUNT(*) FROM analytics.stg");
+    CHECK_STR("rollup/hooked_sql", c.sql, "SELECT k, COUNT(*) AS n FROM _input GROUP BY k");
+    rs_compiled_free(&c);
+    /* any model compiled as a rollup (rockset_materialize(m, 'rollup')) */
+    rs_err_clear(&err);
+    CHECK_INT("rollup/any_kind_rc",
+              rs_project_compile_rollup(p, (size_t)rs_graph_find(rs_project_graph(p), "stg"), &sql,
+                                        &input, &err),
+              RS_OK);
+    CHECK_STR("rollup/any_kind_sql", sql, "SELECT * FROM _input");
+    CHECK_STR("rollup/any_kind_input", input, "raw.customers");
+    free(sql);
+    free(input);
+    check_compiled("rollup/table_has_no_input", p, "stg",
+                   "SELECT * FROM raw.customers | (no input)");
+    rs_project_free(p);
+}
+
+/* field_mapping_query, retention_secs, event_time_info in a model's config. */
+static void test_collection_config(void) {
+    rs_model_row rows[] = {
+        {"t", "SELECT 1 AS x", "table", NULL, NULL, NULL, NULL,
+         "{\"field_mapping_query\": \"SELECT *, 1 AS seen FROM _input\", \"retention_secs\": "
+         "3600, \"event_time_info\": {\"field\": \"ts\", \"format\": "
+         "\"seconds_since_epoch\"}}",
+         1, NULL},
+        ROW("inc", "{{ config(materialized='incremental', retention_secs=7200) }}SELECT 1 AS x",
+            "view"),
+        ROW("plain", "SELECT 1 AS x", "table"),
+    };
+    rs_model_row text_secs[] = {ROW("a", "{{ config(retention_secs='3600') }}SELECT 1", "table")};
+    rs_model_row zero_secs[] = {ROW("a", "{{ config(retention_secs=0) }}SELECT 1", "table")};
+    rs_model_row real_secs[] = {ROW("a", "{{ config(retention_secs=1.5) }}SELECT 1", "table")};
+    rs_model_row fmq_object[] = {{"a", "SELECT 1", "table", NULL, NULL, NULL, NULL,
+                                  "{\"field_mapping_query\": {\"sql\": \"SELECT * FROM _input\"}}",
+                                  1, NULL}};
+    rs_model_row eti_text[] = {
+        ROW("a", "{{ config(event_time_info='ts') }}SELECT 1", "incremental")};
+    rs_model_row on_view[] = {ROW("a", "{{ config(retention_secs=3600) }}SELECT 1", "view")};
+    rs_model_row on_snapshot[] = {
+        ROW("a", "{{ config(event_time_info={'field': 'ts'}) }}SELECT 1", "snapshot")};
+    rs_model_row fmq_on_rollup[] = {
+        ROW("a",
+            "{{ config(field_mapping_query='SELECT * FROM _input') }}SELECT * FROM {{ "
+            "source('shop', 'orders') }}",
+            "rollup")};
+    const rs_model_info *mi;
+    rs_project *p;
+    rs_err err;
+
+    p = load(rows, 3, NULL, &err);
+    CHECK_STR("collcfg/load", p ? "ok" : err.msg, "ok");
+    if (p == NULL)
+        return;
+    mi = info(p, "t");
+    CHECK_STR("collcfg/sql", mi ? mi->collection.field_mapping_sql : NULL,
+              "SELECT *, 1 AS seen FROM _input");
+    CHECK("collcfg/retention",
+          mi && mi->collection.has_retention_secs && mi->collection.retention_secs == 3600);
+    CHECK_STR("collcfg/event_time_info", mi ? mi->collection.event_time_info_json : NULL,
+              "{\"field\": \"ts\", \"format\": \"seconds_since_epoch\"}");
+    mi = info(p, "inc");
+    CHECK("collcfg/from_config_call", mi && mi->collection.has_retention_secs &&
+                                          mi->collection.retention_secs == 7200 &&
+                                          mi->collection.field_mapping_sql == NULL);
+    mi = info(p, "plain");
+    CHECK("collcfg/none", mi && !mi->collection.has_retention_secs &&
+                              mi->collection.field_mapping_sql == NULL &&
+                              mi->collection.event_time_info_json == NULL);
+    rs_project_free(p);
+
+    check_model_error("collcfg/retention_text", text_secs, 1, "a",
+                      "model 'a': config 'retention_secs' must be a positive integer (seconds), "
+                      "got text");
+    check_model_error("collcfg/retention_zero", zero_secs, 1, "a",
+                      "model 'a': config 'retention_secs' must be a positive integer (seconds), "
+                      "got 0");
+    check_model_error("collcfg/retention_real", real_secs, 1, "a",
+                      "model 'a': config 'retention_secs' must be a positive integer (seconds), "
+                      "got real");
+    check_model_error("collcfg/fmq_object", fmq_object, 1, "a",
+                      "model 'a': config 'field_mapping_query' must be a string (the "
+                      "transformation's SQL), got object");
+    check_model_error("collcfg/event_time_info_text", eti_text, 1, "a",
+                      "model 'a': config 'event_time_info' must be an object, got text");
+    check_model_error("collcfg/on_a_view", on_view, 1, "a",
+                      "model 'a': config 'retention_secs' applies to models that make a "
+                      "collection (table, incremental, rollup), not to materialized = 'view'");
+    check_model_error("collcfg/on_a_snapshot", on_snapshot, 1, "a",
+                      "model 'a': config 'event_time_info' applies to models that make a "
+                      "collection (table, incremental, rollup), not to materialized = "
+                      "'snapshot'");
+    check_model_error("collcfg/transformation_of_a_rollup", fmq_on_rollup, 1, "a",
+                      "model 'a': config 'field_mapping_query' does not apply to a rollup: the "
+                      "model's SQL is its transformation");
 }
 
 /* Names of the models a selector picks, space-separated, or the error. */
@@ -563,6 +748,8 @@ int main(void) {
     test_settings();
     test_render_values();
     test_errors();
+    test_rollup();
+    test_collection_config();
     test_isolation();
     test_merge_helpers();
     test_render_text();

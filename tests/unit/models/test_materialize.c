@@ -83,12 +83,15 @@ static void test_kinds(void) {
     rs_err_clear(&err);
     CHECK_INT("kind/snapshot", rs_mat_kind_parse("snapshot", &kind, &err), RS_OK);
     CHECK_INT("kind/snapshot_kind", kind, RS_MAT_SNAPSHOT);
+    CHECK_INT("kind/rollup", rs_mat_kind_parse("rollup", &kind, &err), RS_OK);
+    CHECK_INT("kind/rollup_kind", kind, RS_MAT_ROLLUP);
+    CHECK_STR("kind/rollup_name", rs_mat_kind_name(RS_MAT_ROLLUP), "rollup");
     CHECK_INT("kind/seed_is_not_parsed", rs_mat_kind_parse("seed", &kind, &err), RS_EINVAL);
     rs_err_clear(&err);
     CHECK_INT("kind/unknown_rc", rs_mat_kind_parse("archive", &kind, &err), RS_EINVAL);
     CHECK_STR("kind/unknown_message", err.msg,
               "unknown materialization 'archive' (use view, table, incremental, ephemeral, "
-              "query_lambda or snapshot)");
+              "query_lambda, snapshot or rollup)");
     CHECK_STR("kind/out_of_range_name", rs_mat_kind_name((rs_mat_kind)42), "unknown");
 }
 
