@@ -56,6 +56,7 @@ SELECT rockset_create_collection('', NULL, json_object('retention_secs', 'x'));
 .print -- case: server_refusal_unchanged
 -- the server checks the range of retention_secs; its 400 message is the error
 SELECT rockset_create_collection('copt.bad', NULL, json_object('retention_secs', -5));
+SELECT rockset_create_collection('copt.bad', NULL, json_object('field_mapping_query', 'SELECT a FROM _input ORDER BY a'));
 SELECT count(*) FROM rockset_collections('copt') WHERE name = 'bad';
 
 .print -- case: duplicate_with_options

@@ -89,6 +89,13 @@ SELECT json_extract(collections, '$[0]') = 'ro.' || (SELECT name FROM rockset_co
   FROM rockset_aliases('ro') WHERE name = 'by_kind';
 CREATE TEMP TABLE first_build AS SELECT name FROM rockset_collections('ro') WHERE name GLOB 'by_kind__rs*';
 
+.print -- case: rollup_documents_are_the_groups
+-- the server applies the transformation: one document per kind, WHERE amount > 0 applied
+SELECT json_extract(doc, '$.kind'), json_extract(doc, '$.n'), json_extract(doc, '$.total')
+  FROM rockset_query('SELECT kind, n, total FROM ro.by_kind ORDER BY kind');
+SELECT json_extract(doc, '$.n'), json_extract(doc, '$.seen')
+  FROM rockset_query('SELECT COUNT(*) AS n, SUM(seen) AS seen FROM ro.recent');
+
 .print -- case: rollup_rerun_rebuilds_behind_the_alias
 WITH r(s) AS (SELECT rockset_materialize('by_kind'))
 SELECT json_extract(s, '$.kind'), json_extract(s, '$.action'), json_extract(s, '$.relation') FROM r;
