@@ -192,6 +192,19 @@ static int migrate_format2(sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Format 3: the collections' counts of documents retention purged (stats.purged_doc_*). */
+static int migrate_format3(sqlite3 *db, rs_err *err) {
+    int rc = RS_OK;
+    if (!has_column(db, "collections", "purged_docs"))
+        rc = exec_sql(db,
+                      sqlite3_mprintf("ALTER TABLE collections ADD COLUMN purged_docs INTEGER NOT"
+                                      " NULL DEFAULT 0;"
+                                      "ALTER TABLE collections ADD COLUMN purged_bytes INTEGER NOT"
+                                      " NULL DEFAULT 0;"),
+                      "migrating", err);
+    return rc;
+}
+
 int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     int64_t format = 0;
     int rc = rl_sql_int(db, &format, err,
@@ -201,7 +214,9 @@ int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     rc = rl_tx_begin(db, err);
     if (rc != RS_OK)
         return rc;
-    rc = format < 2 ? migrate_all(db, err) : migrate_format2(db, err);
+    rc = format < 2 ? migrate_all(db, err) : format < 3 ? migrate_format2(db, err) : RS_OK;
+    if (rc == RS_OK)
+        rc = migrate_format3(db, err);
     if (rc == RS_OK)
         rc = exec_sql(db,
                       sqlite3_mprintf("INSERT OR REPLACE INTO meta(k, v) VALUES('store_format',"

@@ -16,8 +16,9 @@
  * into format 2 when it is opened: the visible version of each document into "<tbl>_data", a
  * version not visible yet into "<tbl>_pending" (due at its vis_ms), the catalog counted from
  * the documents, the same paths indexed. Format 2 (this layout without element and function
- * indexes and statistics) gets the catalog's new columns and the element tables. The store's
- * meta table records the format.
+ * indexes and statistics) gets the catalog's new columns and the element tables; format 3 (before
+ * retention was enforced) gets the collections' purge counts. The store's meta table records the
+ * format.
  *
  * Thread-safety: the caller's connection; create and drop inside the caller's transaction,
  * migrate in a transaction of its own.
@@ -29,7 +30,7 @@
 
 #include <sqlite3.h>
 
-#define RL_STORE_FORMAT 3
+#define RL_STORE_FORMAT 4
 
 /* Create the tables of a new collection table tbl. */
 int rl_colltab_create(sqlite3 *db, const char *tbl, rs_err *err);

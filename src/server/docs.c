@@ -346,8 +346,11 @@ static int put_doc(rl_docwrite *w, const char *doc_json, char id_out[256], rs_er
     if (final == NULL)
         return rs_err_set(err, RS_EINVAL, "could not build the document: %s",
                           sqlite3_errmsg(w->db));
-    if (expired(w, final)) /* as if written and purged at once */
+    if (expired(w, final)) { /* as if written and purged at once */
+        w->purged_docs++;
+        w->purged_bytes += (int64_t)strlen(final);
         return rl_docs_remove(w, id_out, err);
+    }
     /* final stays valid until ST_FINAL is reset, which put_final does not touch */
     return rl_docs_put_final(w, id_out, final, err);
 }
@@ -561,9 +564,11 @@ int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
     if (ok && rc == RS_OK) {
         rc = rl_sql(w->db, NULL, err,
                     "UPDATE collections SET bytes_inserted = bytes_inserted + ?3,"
-                    " bytes_overwritten = bytes_overwritten + ?4, last_updated_ms = ?5"
+                    " bytes_overwritten = bytes_overwritten + ?4, last_updated_ms = ?5,"
+                    " purged_docs = purged_docs + ?6, purged_bytes = purged_bytes + ?7"
                     " WHERE ws = ?1 AND name = ?2",
-                    "ssiii", w->ws, w->coll, w->bytes_inserted, w->bytes_overwritten, w->now_ms);
+                    "ssiiiii", w->ws, w->coll, w->bytes_inserted, w->bytes_overwritten, w->now_ms,
+                    w->purged_docs, w->purged_bytes);
         if (rc == RS_OK)
             rc = rl_tx_end(w->db, 1, err);
         else

@@ -42,6 +42,8 @@ typedef struct rl_docwrite {
     rl_fieldindex fields;   /* the collection's catalog, kept as documents come and go */
     rl_ingest *ingest;      /* the collection's ingest transformation (ingest.h), or NULL */
     int64_t retention_ms;   /* > 0: a document older than this by _event_time is not kept */
+    int64_t purged_docs;    /* documents the retention dropped at write, and their bytes */
+    int64_t purged_bytes;
 } rl_docwrite;
 
 /* Start a write to ws.coll. RS_ENOTFOUND when there is no such collection (message names it),

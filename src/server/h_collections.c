@@ -46,7 +46,8 @@
     "   FROM \"%w_pending\" q LEFT JOIN \"%w_data\" d ON d._id = q._id" \
     "   WHERE q.pseq = (SELECT max(r.pseq) FROM \"%w_pending\" r WHERE r._id = q._id)) p"
 #define STATS_JSON \
-    "json_object('doc_count', s.n, 'purged_doc_count', 0, 'purged_doc_size', 0," \
+    "json_object('doc_count', s.n, 'purged_doc_count', c.purged_docs," \
+    "   'purged_doc_size', c.purged_bytes," \
     "   'bytes_inserted', c.bytes_inserted, 'bytes_overwritten', c.bytes_overwritten," \
     "   'bulk_bytes_inserted', 0, 'bulk_bytes_overwritten', 0, 'total_size', s.size," \
     "   'total_index_size', s.size, 'row_index_size', 0, 'column_index_size', 0," \

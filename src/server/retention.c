@@ -38,6 +38,18 @@ static int table_exists(sqlite3 *db, const char *name) {
     return n > 0;
 }
 
+/* stats.purged_doc_count and purged_doc_size, before the n documents go. */
+static int count_purged(sqlite3 *db, const char *tbl, const char *cutoff, int64_t n, rs_err *err) {
+    char *sql = sqlite3_mprintf("UPDATE collections SET purged_docs = purged_docs + ?2,"
+                                " purged_bytes = purged_bytes + (SELECT coalesce(sum(length(doc)),"
+                                " 0) FROM \"%w_data\" WHERE " ET_EXPR " < ?3) WHERE tbl = ?1",
+                                tbl);
+    int rc = sql ? rl_sql(db, NULL, err, sql, "sis", tbl, n, cutoff)
+                 : rs_err_set(err, RS_ENOMEM, "out of memory");
+    sqlite3_free(sql);
+    return rc;
+}
+
 /* Delete the expired documents of tbl (and a rollup's expired groups) in the open transaction. */
 static int purge_table(sqlite3 *db, const char *tbl, const char *cutoff, int indexes_on,
                        rs_err *err) {
@@ -72,6 +84,8 @@ static int purge_table(sqlite3 *db, const char *tbl, const char *cutoff, int ind
             n++;
     }
     sqlite3_finalize(ids);
+    if (rc == RS_OK && n > 0)
+        rc = count_purged(db, tbl, cutoff, (int64_t)n, err);
     for (size_t i = 0; rc == RS_OK && i < n; i++) {
         rc = rl_docs_apply(&w, list[i], NULL, 0, err);
         if (rc == RS_OK && rollup) {
