@@ -446,6 +446,36 @@ def rare_values_read_by_their_index():
 
 
 @case
+def top_n_reads_the_order_index_past_broad_filters():
+    """ORDER BY t DESC LIMIT 10 with filters that keep many documents (10% and 1 in 4): reading
+    t's index from its end and checking the filters stops after about a hundred documents,
+    where reading a filter's range would read thousands and sort them. A filter that keeps few
+    documents is still read through its own index. Answers as without indexes."""
+    coll = uniq("topn")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"j{i:05d}", "t": (i * 7919) % 20000, "kind": ["a", "b", "c", "d"][i % 4],
+                "ok": i % 10 != 3, "rare": i == 4242} for i in range(20000)])
+    broad = "kind = 'b' AND ok = false"
+    sql = f"SELECT _id, t FROM {WS}.{coll} WHERE {{w}} ORDER BY t DESC, _id LIMIT 10"
+    r = rl.query("EXPLAIN " + sql.format(w=broad))
+    check_match("topn/explain_broad", r.body.get("results") if r.status == 200 else repr(r),
+                [{"EXPLAIN": f"SCAN {WS}.{coll} AS r0 USING field index on t"},
+                 {"EXPLAIN": "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"}])
+    r = rl.query("EXPLAIN " + sql.format(w="rare = true AND kind = 'c'"))
+    check_match("topn/explain_selective",
+                (r.body.get("results") or [{}])[0] if r.status == 200 else repr(r),
+                {"EXPLAIN": f"SEARCH {WS}.{coll} AS r0 USING field index on rare (key>? AND key<?)"})
+    for label, w in (("broad", broad), ("selective", "rare = true AND kind = 'c'"),
+                     ("param", "kind = :k AND ok = false")):
+        params = [{"name": "k", "type": "string", "value": "b"}]
+        rows, used, _ = query(sql.format(w=w), params)
+        scan, _, _ = query(sql.format(w=f"({w}) OR 1 = 0"), params)
+        check_match(f"topn/{label}_same_as_scan", rows, scan)
+        check(f"topn/{label}_rows", rows is not None and len(rows) == (10 if label != "selective"
+                                                                        else 1), repr(rows))
+
+
+@case
 def statistics_follow_growth():
     coll = uniq("grow")
     rl.make_coll(WS, coll)

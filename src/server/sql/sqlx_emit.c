@@ -35,6 +35,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2638,7 +2639,8 @@ struct index_plan {
     int cur;      /* the relation (r<cur>) of the path a test is being written for */
     rs_buf conj;  /* " AND rs_skey(...) ..." for the WHERE */
     int n_conj;
-    int top_n; /* ORDER BY an indexed path ... LIMIT */
+    int top_n;       /* ORDER BY an indexed path ... LIMIT */
+    int order_first; /* the top-N reads the order's index; other paths' tests dropped */
     /* the test being written: its range (put_key_bound and the like fill it) */
     rs_buf lo, hi, args;
     int lo_incl, hi_incl, estimable;
@@ -2959,8 +2961,7 @@ static int leaf_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const s
 /* Whether ORDER BY ... LIMIT of s can go into the arms: a plain SELECT (no grouping, DISTINCT,
  * aggregate or window function) whose first key is an indexed path in Rockset's order. */
 static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, binding *b,
-                         rs_err *err) {
-    rs_buf args = RS_BUF_INIT;
+                         rs_buf *args, rs_err *err) {
     if (s->grouped || s->distinct || s->limit == NULL || s->n_order == 0 ||
         nulls_override(s->order[0].desc, s->order[0].nulls) != 0)
         return 0;
@@ -2972,9 +2973,8 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
     for (int i = 0; i < s->n_order; i++)
         if (contains_aggregate(s->order[i].expr) || first_window_call(s->order[i].expr) != NULL)
             return 0;
-    int rel = 0, ok = indexed_path_args(ctx, sc, b, s->order[0].expr, &args, &rel, err) == 1;
-    rs_buf_free(&args);
-    return ok;
+    int rel = 0;
+    return indexed_path_args(ctx, sc, b, s->order[0].expr, args, &rel, err) == 1;
 }
 
 /* ---- choosing among a collection's key tests ----
@@ -3044,13 +3044,60 @@ static void choose_for_relation(scope *sc, index_plan *ip, int rel) {
             ip->tests[i].drop = 1;
 }
 
+/* LIMIT (plus OFFSET) of s when the statement gives it; else a top-N's usual size. */
+#define TOP_N_ASSUMED 100
+static int64_t limit_of(sqlx_emit_ctx *ctx, const sqlx_select *s) {
+    int64_t n = TOP_N_ASSUMED, off = 0;
+    const char *text = NULL;
+    if (s->limit->kind == N_LIT_INT)
+        text = s->limit->text;
+    else if (s->limit->kind == N_PARAM && ctx->param_text != NULL)
+        text = ctx->param_text(ctx->param_ctx, s->limit->name);
+    if (text != NULL && strtoll(text, NULL, 10) > 0)
+        n = strtoll(text, NULL, 10);
+    if (s->offset != NULL && s->offset->kind == N_LIT_INT)
+        off = strtoll(s->offset->text, NULL, 10);
+    return n + (off > 0 ? off : 0);
+}
+
+/* A top-N (ORDER BY an indexed path LIMIT n) with filters on other paths: reading the order's
+ * index from its end, checking the filters, reads about n * N / m documents (N in the
+ * collection, m passing the filters, taken as independent of the order); reading the filters'
+ * smallest range reads m and sorts them. The order wins when m * m > n * N: so when every other
+ * key test's range counts at least sqrt(n * N) documents (a bounded count). Then those tests
+ * are dropped (their conjuncts stay) and SQLite scans the order's index, stopping at n rows. */
+static void prefer_order_index(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_select *s,
+                               const char *order_args) {
+    const binding *b = ip->rel;
+    int64_t docs = b->catalog && b->catalog->doc_count
+                       ? b->catalog->doc_count(b->catalog->ctx, b->data_table)
+                       : -1;
+    int others = 0;
+    if (docs <= 0 || ip->n_tests > MAX_KEY_TESTS)
+        return;
+    double product = (double)limit_of(ctx, s) * (double)docs;
+    int64_t cap = (int64_t)sqrt(product) + 1;
+    for (int g = 0; g < ip->n_tests; g++) {
+        if (ip->tests[g].rel != b->rel || strcmp(ip->tests[g].args, order_args) == 0 ||
+            group_of(ip, g) != g)
+            continue;
+        if (ip->tests[g].est == -1 || estimate_group(sc, ip, g, cap) < cap)
+            return; /* a filter keeps few documents (or cannot be counted): read through it */
+        others++;
+    }
+    for (int i = 0; others > 0 && i < ip->n_tests; i++)
+        if (ip->tests[i].rel == b->rel && strcmp(ip->tests[i].args, order_args) != 0)
+            ip->tests[i].drop = 1;
+    ip->order_first = others > 0;
+}
+
 /* Append to where the key tests chosen (every one when there are too many to choose among). */
 static void put_chosen_tests(scope *sc, index_plan *ip, rs_buf *where) {
     if (ip->n_tests > MAX_KEY_TESTS) {
         rs_buf_append(where, ip->conj.data, ip->conj.len);
         return;
     }
-    for (int i = 0; i < ip->n_tests; i++) {
+    for (int i = 0; !ip->order_first && i < ip->n_tests; i++) {
         int seen = 0;
         for (int j = 0; j < i; j++)
             seen |= ip->tests[j].rel == ip->tests[i].rel;
@@ -3075,11 +3122,15 @@ static int plan_index_read(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, 
     ip.rel = indexable_relation(sc, s);
     if (ip.rel == NULL && (s->from == NULL || s->from->kind != F_JOIN))
         return 0;
+    rs_buf order_args = RS_BUF_INIT;
     int rc = s->where != NULL ? conjunct_key_tests(ctx, sc, &ip, s->where, err) : 0;
+    if (!rc && ip.rel != NULL)
+        ip.top_n = top_n_applies(ctx, sc, s, ip.rel, &order_args, err);
+    if (!rc && ip.top_n && ip.n_conj > 0 && !order_args.oom)
+        prefer_order_index(ctx, sc, &ip, s, rs_buf_cstr(&order_args));
     if (!rc && ip.n_conj > 0)
         put_chosen_tests(sc, &ip, where);
-    if (!rc && ip.rel != NULL)
-        ip.top_n = top_n_applies(ctx, sc, s, ip.rel, err);
+    rs_buf_free(&order_args);
     if (!rc && (ip.n_conj > 0 || ip.top_n))
         ctx->index_form = 1;
     if (!rc && (ip.conj.oom || where->oom))
