@@ -447,8 +447,10 @@ static int write_op(rl_docwrite *w, const char *doc, doc_op op, char id_out[256]
         rc = rl_docs_newest(w, id_out, &old, err);
     if (rc != RS_OK || (old == NULL && (op == OP_UPDATE || op == OP_REPLACE)))
         return rc; /* nothing to update or replace: Rockset skips it */
-    if (old == NULL || op == OP_REPLACE)
+    if (old == NULL || op == OP_REPLACE) {
+        free(old);
         return put_doc(w, doc, id_out, err);
+    }
     /* special fields are immutable: the stored _event_time stays */
     char *upd = rl_ingest_set_member(doc, "_event_time", NULL);
     merged = upd ? rl_ingest_merge_top(old, upd) : NULL;
