@@ -1,6 +1,7 @@
 /* explain.c - see explain.h. */
 #include "explain.h"
 #include "buf.h"
+#include "server/sql/sqlxlate.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -93,7 +94,11 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
                rl_sql(db, &args, NULL, "SELECT args FROM fx_funcs WHERE id = ?1", "i",
                       (int64_t)id) == RS_OK &&
                args != NULL) {
-        rs_buf_printf(out, "function index on %s(", strncmp(fn, "rsf_", 4) == 0 ? fn + 4 : fn);
+        /* the twin that never fails is told as the function the query wrote */
+        rs_buf_printf(out, "function index on %s(",
+                      strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
+                      : strncmp(fn, "rsf_", 4) == 0       ? fn + 4
+                                                          : fn);
         put_path(out, args);
         rs_buf_putc(out, ')');
     } else {

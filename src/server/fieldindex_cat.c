@@ -115,8 +115,15 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
     memset(out, 0, sizeof(*out));
     if (wanted != NULL)
         *wanted = 0;
-    if (kind == SQLX_INDEX_FUNCTION)
-        return fn != NULL && function_index(db, tbl, args, fn, out);
+    if (kind == SQLX_INDEX_FUNCTION) {
+        if (fn != NULL && function_index(db, tbl, args, fn, out))
+            return 1;
+        /* a twin that never fails is built by use when the path holds strings */
+        if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 &&
+            path_row(db, tbl, args, row))
+            *wanted = (row[2] & RL_FX_T_STRING) != 0;
+        return 0;
+    }
     if (fn != NULL || !path_row(db, tbl, args, row))
         return 0;
     int has = kind == SQLX_INDEX_SCALAR ? row[3] != 0 : kind == SQLX_INDEX_ELEMS && row[4] != 0;

@@ -476,6 +476,43 @@ def top_n_reads_the_order_index_past_broad_filters():
 
 
 @case
+def parse_timestamp_range_gets_a_function_index_by_use():
+    """PARSE_TIMESTAMP_ISO8601(completed_at) > :since: the first query asks the catalog for the
+    function index (a use) and scans; the server builds it on a twin of the parse that never
+    fails, so later queries read a key range, and a document whose field is no timestamp can
+    still be written (SQLite computes every index's key on every write)."""
+    coll = uniq("fnix")
+    rl.make_coll(WS, coll)
+    docs = [{"_id": f"j{i:04d}", "w": f"w{i % 3}",
+             "completed_at": f"2024-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"} for i in range(3000)]
+    docs += [{"_id": "nul", "w": "w0", "completed_at": None}, {"_id": "missing", "w": "w1"}]
+    add(coll, docs)
+    sql = (f"SELECT w, COUNT(*) AS n FROM {WS}.{coll} WHERE PARSE_TIMESTAMP_ISO8601(completed_at)"
+           f" > PARSE_TIMESTAMP_ISO8601(:since) - HOURS(12) GROUP BY w ORDER BY w")
+    params = [{"name": "since", "type": "string", "value": "2024-01-27T12:00:00Z"}]
+    first, _, _ = query(sql, params)
+    expect = [{"w": f"w{k}", "n": sum(1 for i in range(3000) if i % 3 == k and
+                                      (1 + i % 28, i % 24) > (27, 0))} for k in range(3)]
+    check_match("fnix/first_answer", first, expect)
+    explain = f"SEARCH {WS}.{coll} AS r0 USING function index on PARSE_TIMESTAMP_ISO8601(" \
+              "completed_at) (key>?)"
+    got = rl.poll(lambda: rl.query("EXPLAIN " + sql, params),
+                  lambda r: r.status == 200 and (r.body.get("results") or [{}])[0].get(
+                      "EXPLAIN") == explain, timeout=30)
+    check_match("fnix/explain", (got.body.get("results") or [{}])[0], {"EXPLAIN": explain})
+    rows, used, _ = query(sql, params)
+    check_match("fnix/same_answer", rows, expect)
+    check("fnix/index_used", used is True, repr(used))
+    r = rl.add_docs(WS, coll, [{"_id": "bad", "w": "w2", "completed_at": "not a time"},
+                               {"_id": "num", "w": "w2", "completed_at": 42}])
+    check_match("fnix/write_not_failed", [d["status"] for d in r.body.get("data", [])],
+                ["ADDED", "ADDED"])
+    rl.wait_fence(WS, coll, r.body.get("last_offset", ""))
+    rows, used, _ = query(sql, params)
+    check_match("fnix/answer_skips_no_timestamps", rows, expect)
+
+
+@case
 def statistics_follow_growth():
     coll = uniq("grow")
     rl.make_coll(WS, coll)

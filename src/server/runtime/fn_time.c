@@ -569,6 +569,23 @@ static void fn_parse_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     result_typed(ctx, t, x);
 }
 
+/* rs_ts_iso_key(x): PARSE_TIMESTAMP_ISO8601(x) where it has a value, else undefined (SQL NULL),
+ * never an error. The key of the function index that serves a range on PARSE_TIMESTAMP_ISO8601
+ * of a field (server/fieldindex.h): SQLite computes an index's key on every write, and one
+ * document whose field is no timestamp must not make writes fail. The query keeps its own
+ * PARSE_TIMESTAMP_ISO8601 conjunct, so every document the key range selects is checked by it. */
+static void fn_ts_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v;
+    int64_t x;
+    (void)argc;
+    rv_from_sqlite(argv[0], &v);
+    if (v.type != RV_STRING || rt_parse_timestamp(v.s, v.len, &x) != 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    result_typed(ctx, RV_TIMESTAMP, x);
+}
+
 static void fn_format_iso8601(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v[2];
     char text[64];
@@ -801,5 +818,6 @@ const rt_function rt_fn_time[] = {
     DU("UNIX_SECONDS", 1, 1, fn_unix, INT64_C(1000000), "UNIX_SECONDS(timestamp) -> int"),
     DU("UNIX_MILLIS", 1, 1, fn_unix, 1000, "UNIX_MILLIS(timestamp) -> int"),
     DU("UNIX_MICROS", 1, 1, fn_unix, 1, "UNIX_MICROS(timestamp) -> int"),
+    {NULL, RT_SCALAR, 1, 1, "rs_ts_iso_key", 0, NULL, fn_ts_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */

@@ -2627,6 +2627,7 @@ static int emit_group_having(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s
 typedef struct key_test {
     int rel;
     char args[256];
+    const char *fn; /* a function index's function (SQLX_TS_ISO_KEY_FN), NULL: the path's own */
     size_t start, end;
     rs_buf lo, hi; /* key expressions, empty when unbounded */
     int lo_incl, hi_incl;
@@ -2639,6 +2640,7 @@ struct index_plan {
     int cur;      /* the relation (r<cur>) of the path a test is being written for */
     rs_buf conj;  /* " AND rs_skey(...) ..." for the WHERE */
     int n_conj;
+    const char *fn;  /* the test being written reads a function index (key_test.fn) */
     int top_n;       /* ORDER BY an indexed path ... LIMIT */
     int order_first; /* the top-N reads the order's index; other paths' tests dropped */
     /* the test being written: its range (put_key_bound and the like fill it) */
@@ -2671,34 +2673,56 @@ static const binding *indexed_binding(scope *sc, int rel) {
  * relation `only` (or, only NULL, of any indexed collection of the scope); *rel: its relation.
  * Returns 1 for a field index, 2 for _id (the primary key of the collection's table, whose
  * column holds the documents' _id strings), 0 when no index serves the path. */
-static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *only, const sqlx_node *e,
-                             rs_buf *args, int *rel, rs_err *err) {
+/* The collection a path of field names reads (relation `only`, or any indexed one of the
+ * scope), its rs_get arguments appended to args and *rel set; NULL when it reads none. */
+static const binding *path_binding(sqlx_emit_ctx *ctx, scope *sc, const binding *only,
+                                   const sqlx_node *e, rs_buf *args, int *rel, rs_err *err) {
     rs_buf text = RS_BUF_INIT;
     const binding *b = NULL;
-    int found = 0, n = 0;
+    int n = 0;
     if (e->kind != N_PATH)
-        return 0;
+        return NULL;
     for (int i = 0; i < e->n_parts; i++)
         if (e->names[i] == NULL)
-            return 0; /* array subscripts are not indexed */
+            return NULL; /* array subscripts are not indexed */
     if (emit_path(ctx, sc, e, "rs_get", &text, err) != 0) {
         rs_err_clear(err);
         rs_buf_free(&text);
-        return 0;
+        return NULL;
     }
     if (!text.oom && sscanf(text.data, "rs_get(r%d.doc,%n", rel, &n) == 1 && n > 0 &&
         text.len > (size_t)n + 1 && text.data[text.len - 1] == ')')
         b = only != NULL ? (only->rel == *rel ? only : NULL) : indexed_binding(sc, *rel);
-    if (b != NULL) {
+    if (b != NULL)
         rs_buf_append(args, text.data + n, text.len - (size_t)n - 1);
-        if (!args->oom && strcmp(rs_buf_cstr(args), "'_id'") == 0)
-            found = 2; /* the table's primary key */
-        else
-            found =
-                !args->oom && b->is_indexed(b->has_field_ctx, b->data_table, rs_buf_cstr(args)) > 0;
-    }
     rs_buf_free(&text);
-    return found;
+    return b != NULL && !args->oom ? b : NULL;
+}
+
+static int indexed_path_args(sqlx_emit_ctx *ctx, scope *sc, const binding *only, const sqlx_node *e,
+                             rs_buf *args, int *rel, rs_err *err) {
+    const binding *b = path_binding(ctx, sc, only, e, args, rel, err);
+    if (b == NULL)
+        return 0;
+    if (strcmp(rs_buf_cstr(args), "'_id'") == 0)
+        return 2; /* the table's primary key */
+    return b->is_indexed(b->has_field_ctx, b->data_table, rs_buf_cstr(args)) > 0;
+}
+
+/* PARSE_TIMESTAMP_ISO8601(path): 1 (args, *rel set) when the path's function index on
+ * SQLX_TS_ISO_KEY_FN serves it. Asking is a use: without one, the server builds it for the
+ * queries after this one. */
+static int indexed_fn_args(sqlx_emit_ctx *ctx, scope *sc, const binding *only, const sqlx_node *e,
+                           rs_buf *args, int *rel, rs_err *err) {
+    sqlx_index ix;
+    if (e->kind != N_FUNC || e->name == NULL || strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") ||
+        e->n_list != 1 || e->over != NULL || e->distinct || e->star)
+        return 0;
+    const binding *b = path_binding(ctx, sc, only, e->list[0], args, rel, err);
+    if (b == NULL || b->catalog == NULL || b->catalog->index_for == NULL)
+        return 0;
+    return b->catalog->index_for(b->catalog->ctx, b->data_table, SQLX_INDEX_FUNCTION,
+                                 rs_buf_cstr(args), SQLX_TS_ISO_KEY_FN, &ix) == 1;
 }
 
 /* Whether n has one value for the whole statement, so that its key bounds an index read:
@@ -2742,13 +2766,18 @@ static int is_index_constant(const sqlx_node *n) {
 /* " AND rs_skey(rs_get(r.doc,args)) <op> <fn>(<c>,<is _event_time>)" */
 static int put_key_bound(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
                          const char *op, const char *fn, const sqlx_node *c, rs_err *err) {
-    rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s ", ip->cur, args, op);
+    if (ip->fn != NULL)
+        rs_buf_printf(&ip->conj, " AND rs_skey(%s(rs_get(r%d.doc,%s))) %s ", ip->fn, ip->cur, args,
+                      op);
+    else
+        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s ", ip->cur, args, op);
     rs_buf_reset(&ip->args);
     rs_buf_puts(&ip->args, args);
     size_t from = ip->conj.len;
     rs_buf_printf(&ip->conj, "%s(", fn);
     int rc = emit_val(ctx, sc, c, &ip->conj, err);
-    rs_buf_printf(&ip->conj, ",%d)", strcmp(args, "'_event_time'") == 0);
+    /* a function index on SQLX_TS_ISO_KEY_FN holds only timestamps, as _event_time does */
+    rs_buf_printf(&ip->conj, ",%d)", ip->fn != NULL || strcmp(args, "'_event_time'") == 0);
     rs_buf *bound = op[0] == '>' ? &ip->lo : &ip->hi;
     if (!ip->conj.oom) {
         rs_buf_reset(bound);
@@ -2808,6 +2837,12 @@ static int comparison_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, co
         else if (is_index_constant(n->a) &&
                  (found = indexed_path_args(ctx, sc, ip->rel, n->b, &args, &ip->cur, err)) != 0)
             side = 2;
+        if (side == 0 && is_index_constant(n->b) &&
+            indexed_fn_args(ctx, sc, ip->rel, n->a, &args, &ip->cur, err))
+            side = 1, found = 1, ip->fn = SQLX_TS_ISO_KEY_FN;
+        else if (side == 0 && is_index_constant(n->a) &&
+                 indexed_fn_args(ctx, sc, ip->rel, n->b, &args, &ip->cur, err))
+            side = 2, found = 1, ip->fn = SQLX_TS_ISO_KEY_FN;
         const sqlx_node *c = side == 1 ? n->b : n->a;
         if (found == 2 && i < 2 && is_plain_string(c)) /* _id = 'x': the primary key */
             rc = put_id_test(ctx, sc, ip, c, err);
@@ -2878,12 +2913,14 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
     rs_buf_reset(&ip->hi);
     rs_buf_reset(&ip->args);
     ip->lo_incl = ip->hi_incl = ip->estimable = 0;
+    ip->fn = NULL;
     rc = leaf_key_tests(ctx, sc, ip, n, err);
     const char *args = rs_buf_cstr(&ip->args);
     if (!rc && ip->n_conj > before && ip->n_tests < MAX_KEY_TESTS) {
         key_test *t = &ip->tests[ip->n_tests++];
         memset(t, 0, sizeof *t);
         t->rel = ip->cur;
+        t->fn = ip->fn;
         snprintf(t->args, sizeof t->args, "%s", args);
         t->start = start;
         t->end = ip->conj.len;
@@ -2993,7 +3030,7 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
 static int group_of(const index_plan *ip, int t) {
     for (int i = 0; i < t; i++)
         if (ip->tests[i].est != -1 && ip->tests[i].rel == ip->tests[t].rel &&
-            strcmp(ip->tests[i].args, ip->tests[t].args) == 0)
+            strcmp(ip->tests[i].args, ip->tests[t].args) == 0 && ip->tests[i].fn == ip->tests[t].fn)
             return i;
     return t;
 }
@@ -3017,8 +3054,9 @@ static int64_t estimate_group(scope *sc, const index_plan *ip, int g, int64_t ca
             range.hi_incl = t->hi_incl;
         }
     }
-    return b->catalog->estimate(b->catalog->ctx, b->data_table, SQLX_INDEX_SCALAR,
-                                ip->tests[g].args, NULL, &range, cap);
+    return b->catalog->estimate(b->catalog->ctx, b->data_table,
+                                ip->tests[g].fn ? SQLX_INDEX_FUNCTION : SQLX_INDEX_SCALAR,
+                                ip->tests[g].args, ip->tests[g].fn, &range, cap);
 }
 
 /* Mark every countable test of relation rel but those of its smallest group as dropped. */
@@ -3078,7 +3116,8 @@ static void prefer_order_index(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, co
     double product = (double)limit_of(ctx, s) * (double)docs;
     int64_t cap = (int64_t)sqrt(product) + 1;
     for (int g = 0; g < ip->n_tests; g++) {
-        if (ip->tests[g].rel != b->rel || strcmp(ip->tests[g].args, order_args) == 0 ||
+        if (ip->tests[g].rel != b->rel ||
+            (ip->tests[g].fn == NULL && strcmp(ip->tests[g].args, order_args) == 0) ||
             group_of(ip, g) != g)
             continue;
         if (ip->tests[g].est == -1 || estimate_group(sc, ip, g, cap) < cap)
@@ -3086,7 +3125,8 @@ static void prefer_order_index(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, co
         others++;
     }
     for (int i = 0; others > 0 && i < ip->n_tests; i++)
-        if (ip->tests[i].rel == b->rel && strcmp(ip->tests[i].args, order_args) != 0)
+        if (ip->tests[i].rel == b->rel &&
+            (ip->tests[i].fn != NULL || strcmp(ip->tests[i].args, order_args) != 0))
             ip->tests[i].drop = 1;
     ip->order_first = others > 0;
 }

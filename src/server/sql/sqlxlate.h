@@ -135,6 +135,11 @@ typedef struct sqlx_options {
     void *param_ctx;
 } sqlx_options;
 
+/* The function of the function index serving PARSE_TIMESTAMP_ISO8601(path) <op> constant: that
+ * parse where it has a value, else undefined, never an error (server/runtime/fn_time.c), so the
+ * server may build it by use; the query keeps its own conjunct. */
+#define SQLX_TS_ISO_KEY_FN "rs_ts_iso_key"
+
 /* An expression FN(path) of a collection's documents that a statement filters, orders or joins
  * on: a function index would serve it (sqlx_catalog.index_for, SQLX_INDEX_FUNCTION). */
 typedef struct sqlx_fn_key {
