@@ -778,6 +778,7 @@ void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
         return;
     memset(&rctx, 0, sizeof(rctx));
     rctx.db = db;
+    rctx.srv = srv; /* the catalog's answers are uses: indexes it lacks are built now */
     catalog_init(&rctx);
     if (sqlx_translate(sql, &opts, resolve, &rctx, &st, &err) == RS_OK) {
         for (int i = 0; i < st.n_fn_keys; i++)

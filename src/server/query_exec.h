@@ -54,8 +54,10 @@ void qx_rows_json(const qx_result *res, int64_t from, int64_t count, rs_buf *b);
 int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char *sql, char **out,
                 char **entities, rs_err *err);
 
-/* sql is being saved as a view or query lambda: have the function indexes its FN(path)
- * expressions could use built in the background (fieldindex.h; sqlx_stmt.fn_keys). */
+/* sql is being saved as a view or query lambda: translating it asks the catalog for the
+ * indexes its filters, joins and orders would read, and asking is a use, so those it lacks
+ * (a path beyond the automatic budget, a PARSE_TIMESTAMP_ISO8601 range's function index) are
+ * built in the background before the first execution needs them (fieldindex.h). */
 void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql);
 
 #endif

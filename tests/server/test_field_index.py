@@ -513,6 +513,24 @@ def parse_timestamp_range_gets_a_function_index_by_use():
 
 
 @case
+def saved_lambda_builds_its_function_index():
+    """Saving a query lambda translates it, and the catalog's answers are uses: the function
+    index its PARSE_TIMESTAMP_ISO8601 range needs is built before any execution asks."""
+    coll = uniq("fnlam")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"d{i}", "done": f"2024-02-{1 + i % 28:02d}T00:00:00Z"} for i in range(500)])
+    check_match("fnlam/none_yet", (fx_stats(WS, coll) or {}).get("function_indexes"), 0)
+    sql = (f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE PARSE_TIMESTAMP_ISO8601(done) >="
+           " PARSE_TIMESTAMP_ISO8601(:since)")
+    r = post(f"/v1/orgs/self/ws/{WS}/lambdas", {"name": uniq("fnlam"), "sql": {"query": sql}})
+    check("fnlam/saved", r.status == 200, repr(r))
+    got = rl.poll(lambda: fx_stats(WS, coll),
+                  lambda st: isinstance(st, dict) and st.get("function_indexes") == 1, timeout=30)
+    check_match("fnlam/built_on_save", (got or {}).get("function_indexes")
+                if isinstance(got, dict) else got, 1)
+
+
+@case
 def statistics_follow_growth():
     coll = uniq("grow")
     rl.make_coll(WS, coll)
