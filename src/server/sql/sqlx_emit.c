@@ -2631,7 +2631,8 @@ typedef struct key_test {
     size_t start, end;
     rs_buf lo, hi; /* key expressions, empty when unbounded */
     int lo_incl, hi_incl;
-    int64_t est; /* documents in the range, -1 unknown (kept) */
+    int64_t est;   /* documents in the range, -1 unknown (kept) */
+    int64_t count; /* the chosen test's exact count, -1 unknown or beyond the cap */
     int drop;
 } key_test;
 
@@ -2921,6 +2922,7 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
         memset(t, 0, sizeof *t);
         t->rel = ip->cur;
         t->fn = ip->fn;
+        t->count = -1;
         snprintf(t->args, sizeof t->args, "%s", args);
         t->start = start;
         t->end = ip->conj.len;
@@ -3076,10 +3078,45 @@ static void choose_for_relation(scope *sc, index_plan *ip, int rel) {
     for (int g = 0; g < ip->n_tests; g++)
         if (est[g] >= 0 && (best < 0 || est[g] < est[best]))
             best = g;
-    for (int i = 0; best >= 0 && i < ip->n_tests; i++)
+    for (int i = 0; best >= 0 && i < ip->n_tests; i++) {
         if (ip->tests[i].rel == rel && ip->tests[i].est != -1 && group_of(ip, i) != best &&
             est[group_of(ip, i)] >= 0)
             ip->tests[i].drop = 1;
+        /* an exact count (under the cap it was asked with) says how selective the test is */
+        if (ip->tests[i].rel == rel && group_of(ip, i) == best && est[best] < ESTIMATE_CAP)
+            ip->tests[i].count = est[best];
+    }
+}
+
+/* SQLite without STAT4 knows a path's average documents per value, not that the values a test
+ * asks for are rare (3 queued jobs among a million, with four statuses): it would scan. When
+ * the catalog counted the chosen test's range exactly and it holds under 1/SELECTIVE of the
+ * collection, the test is written as that range, each bound as likelihood(bound, share): the
+ * planner reads a range term's likelihood as its selectivity (an equality or IN on an
+ * expression index it would not), and still matches the index. */
+#define SELECTIVE 20
+static void put_selective_test(const binding *b, const key_test *t, const char *text, size_t len,
+                               rs_buf *where) {
+    int64_t docs = b && b->catalog && b->catalog->doc_count
+                       ? b->catalog->doc_count(b->catalog->ctx, b->data_table)
+                       : -1;
+    if (t->count < 0 || docs <= 0 || t->count * SELECTIVE >= docs ||
+        (t->lo.len == 0 && t->hi.len == 0)) {
+        rs_buf_append(where, text, len);
+        return;
+    }
+    double share = (double)(t->count > 0 ? t->count : 1) / (double)docs;
+    char key[400];
+    if (t->fn != NULL)
+        snprintf(key, sizeof key, "rs_skey(%s(rs_get(r%d.doc,%s)))", t->fn, t->rel, t->args);
+    else
+        snprintf(key, sizeof key, "rs_skey(rs_get(r%d.doc,%s))", t->rel, t->args);
+    if (t->lo.len > 0)
+        rs_buf_printf(where, " AND likelihood(%s >%s %s,%.9f)", key, t->lo_incl ? "=" : "",
+                      rs_buf_cstr(&t->lo), share);
+    if (t->hi.len > 0)
+        rs_buf_printf(where, " AND likelihood(%s <%s %s,%.9f)", key, t->hi_incl ? "=" : "",
+                      rs_buf_cstr(&t->hi), share);
 }
 
 /* LIMIT (plus OFFSET) of s when the statement gives it; else a top-N's usual size. */
@@ -3146,8 +3183,9 @@ static void put_chosen_tests(scope *sc, index_plan *ip, rs_buf *where) {
     }
     for (int i = 0; i < ip->n_tests; i++)
         if (!ip->tests[i].drop)
-            rs_buf_append(where, ip->conj.data + ip->tests[i].start,
-                          ip->tests[i].end - ip->tests[i].start);
+            put_selective_test(indexed_binding(sc, ip->tests[i].rel), &ip->tests[i],
+                               ip->conj.data + ip->tests[i].start,
+                               ip->tests[i].end - ip->tests[i].start, where);
 }
 
 /* Add the key tests of s's WHERE to where (the WHERE text, without " WHERE "): the collection's
