@@ -2940,12 +2940,167 @@ static int conjunct_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, con
     return rc;
 }
 
+/* ---- type tests: TYPEOF(path) as ranges of the path's keys ----
+ *
+ * A key begins with its value's rank (runtime/value.h: null and undefined 1, bool 2, numbers 3,
+ * string 5, bytes 6, ... u256 16), so a set of types is a set of key ranges. The shape served is
+ * what the virtual table sends for the rows Rockset orders unlike SQLite (src/scan/planner.c):
+ * NOT (TYPEOF(p) IN ('int', 'string', 'null', 'undefined') OR (TYPEOF(p) = 'float' AND p > A AND
+ * p < B)): every rank but the excluded ones, and of the numbers those at or beyond A and B. */
+#define N_RANKS 17
+
+typedef struct type_guard {
+    const sqlx_node *path;
+    int excluded[N_RANKS]; /* per rank: 2 every type of it excluded, 1 some, 0 none */
+    int types[RV_N_TYPES];
+    const sqlx_node *float_lo, *float_hi; /* finite floats (lo, hi) excluded */
+} type_guard;
+
+/* The path of TYPEOF(path), or NULL. */
+static const sqlx_node *typeof_path(const sqlx_node *n) {
+    return n->kind == N_FUNC && n->name != NULL && strcasecmp(n->name, "TYPEOF") == 0 &&
+                   n->n_list == 1 && n->list[0]->kind == N_PATH && n->over == NULL
+               ? n->list[0]
+               : NULL;
+}
+
+static int guard_path(type_guard *g, const sqlx_node *p) {
+    if (p == NULL || (g->path != NULL && !sqlx_same_node(g->path, p)))
+        return 0;
+    g->path = p;
+    return 1;
+}
+
+static int guard_type(type_guard *g, const char *name) {
+    rv_type t;
+    if (strcmp(name, "undefined") == 0)
+        t = RV_UNDEFINED;
+    else if (rv_type_from_name(name, &t) != 0)
+        return 0;
+    g->types[t] = 1;
+    return 1;
+}
+
+/* TYPEOF(p) = 'float' AND p > A AND p < B (A, B constants), in any order. */
+static int guard_finite_floats(type_guard *g, const sqlx_node *n) {
+    const sqlx_node *parts[3];
+    int k = 0, is_float = 0;
+    if (n->kind != N_BINARY || strcmp(n->op, "AND") != 0 || n->a->kind != N_BINARY ||
+        strcmp(n->a->op, "AND") != 0)
+        return 0;
+    parts[k++] = n->a->a;
+    parts[k++] = n->a->b;
+    parts[k++] = n->b;
+    for (int i = 0; i < 3; i++) {
+        const sqlx_node *c = parts[i];
+        if (c->kind != N_BINARY)
+            return 0;
+        if (strcmp(c->op, "=") == 0 && guard_path(g, typeof_path(c->a)) &&
+            c->b->kind == N_LIT_STRING && strcmp(c->b->text, "float") == 0)
+            is_float = 1;
+        else if (strcmp(c->op, ">") == 0 && guard_path(g, c->a) && is_index_constant(c->b))
+            g->float_lo = c->b;
+        else if (strcmp(c->op, "<") == 0 && guard_path(g, c->a) && is_index_constant(c->b))
+            g->float_hi = c->b;
+        else
+            return 0;
+    }
+    return is_float && g->float_lo != NULL && g->float_hi != NULL;
+}
+
+static int guard_disjunct(type_guard *g, const sqlx_node *n) {
+    if (n->kind == N_BINARY && strcmp(n->op, "OR") == 0)
+        return guard_disjunct(g, n->a) && guard_disjunct(g, n->b);
+    if (n->kind == N_INLIST && !n->negated && guard_path(g, typeof_path(n->a))) {
+        for (int i = 0; i < n->n_list; i++)
+            if (n->list[i]->kind != N_LIT_STRING || !guard_type(g, n->list[i]->text))
+                return 0;
+        return 1;
+    }
+    if (n->kind == N_BINARY && strcmp(n->op, "=") == 0 && guard_path(g, typeof_path(n->a)) &&
+        n->b->kind == N_LIT_STRING)
+        return guard_type(g, n->b->text);
+    return guard_finite_floats(g, n);
+}
+
+/* A rank is excluded when every type of it is (null with undefined, int with float). */
+static int rank_excluded(const type_guard *g, int rank) {
+    if (rank == RV_NULL)
+        return g->types[RV_NULL] && g->types[RV_UNDEFINED];
+    if (rank == RV_INT)
+        return g->types[RV_INT] && g->types[RV_FLOAT];
+    return rank < RV_N_TYPES && rank != RV_UNDEFINED && g->types[rank];
+}
+
+static void put_rank_range(rs_buf *out, const char *key, int from, int to, int *n) {
+    rs_buf_printf(out, "%s(%s >= X'%02X'", (*n)++ ? " OR " : "", key, from);
+    if (to < N_RANKS)
+        rs_buf_printf(out, " AND %s < X'%02X'", key, to);
+    rs_buf_putc(out, ')');
+}
+
+/* The numbers rank when ints are excluded and floats only between A and B: keys up to A's and
+ * from B's. */
+static int put_number_ends(sqlx_emit_ctx *ctx, scope *sc, const type_guard *g, rs_buf *out,
+                           const char *key, int *n, rs_err *err) {
+    rs_buf_printf(out, "%s(%s >= X'%02X' AND %s <= rs_skey(", (*n)++ ? " OR " : "", key, RV_INT,
+                  key);
+    int rc = emit_val(ctx, sc, g->float_lo, out, err);
+    rs_buf_printf(out, ")) OR (%s >= rs_skey(", key);
+    if (!rc)
+        rc = emit_val(ctx, sc, g->float_hi, out, err);
+    rs_buf_printf(out, ") AND %s < X'%02X')", key, RV_INT + 1);
+    return rc;
+}
+
+/* NOT (type tests of one indexed path): its key ranges, one conjunct of ORs. */
+static int type_guard_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                               rs_err *err) {
+    type_guard g;
+    rs_buf args = RS_BUF_INIT, key = RS_BUF_INIT;
+    int rc = 0, parts = 0;
+    memset(&g, 0, sizeof g);
+    if (!guard_disjunct(&g, n->a) || g.path == NULL ||
+        indexed_path_args(ctx, sc, ip->rel, g.path, &args, &ip->cur, err) != 1) {
+        rs_buf_free(&args);
+        return 0;
+    }
+    rs_buf_printf(&key, "rs_skey(rs_get(r%d.doc,%s))", ip->cur, rs_buf_cstr(&args));
+    rs_buf_puts(&ip->conj, " AND (");
+    for (int r = 1; !rc && r < N_RANKS; r++) {
+        if (r == RV_INT + 1) /* floats share the numbers' rank */
+            continue;
+        if (r == RV_INT && g.types[RV_INT] && !g.types[RV_FLOAT] && g.float_lo != NULL) {
+            rc = put_number_ends(ctx, sc, &g, &ip->conj, rs_buf_cstr(&key), &parts, err);
+            continue;
+        }
+        if (rank_excluded(&g, r))
+            continue;
+        int to = r + 1;
+        while (to < N_RANKS && (to == RV_INT + 1 || !rank_excluded(&g, to)) &&
+               !(to == RV_INT && g.types[RV_INT] && !g.types[RV_FLOAT] && g.float_lo != NULL))
+            to++;
+        put_rank_range(&ip->conj, rs_buf_cstr(&key), r, to, &parts);
+        r = to - 1;
+    }
+    if (parts == 0)
+        rs_buf_puts(&ip->conj, "0");
+    rs_buf_putc(&ip->conj, ')');
+    rs_buf_puts(&ip->args, rs_buf_cstr(&args));
+    ip->n_conj += rc == 0;
+    rs_buf_free(&args);
+    rs_buf_free(&key);
+    return rc;
+}
+
 static int leaf_key_tests(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
                           rs_err *err) {
     rs_buf args = RS_BUF_INIT;
     int rc = 0;
     if (n->kind == N_BINARY)
         return comparison_key_test(ctx, sc, ip, n, err);
+    if (n->kind == N_UNARY && strcmp(n->op, "NOT") == 0)
+        return type_guard_key_test(ctx, sc, ip, n, err);
     if (n->kind == N_LIKE)
         return like_key_test(ctx, sc, ip, n, err);
     if ((n->kind != N_ISNULL && n->kind != N_BETWEEN && n->kind != N_INLIST) || n->negated ||
