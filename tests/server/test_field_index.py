@@ -558,6 +558,17 @@ def type_guard_read_by_key_ranges():
     r = rl.query("EXPLAIN " + sql.format(w=guard))
     check_match("guard/explain_first", (r.body.get("results") or [{}])[0] if r.status == 200
                 else repr(r), {"EXPLAIN": "MULTI-INDEX OR"})
+    # two ORDER BY keys: a row is REST when either key is
+    plain = ("(TYPEOF(\"{p}\") IN ('int','string','null','undefined') OR (TYPEOF(\"{p}\") ="
+             " 'float' AND \"{p}\" > -1e308 AND \"{p}\" < 1e308))")
+    both = f"NOT ({plain.format(p='y')} AND {plain.format(p='x')})"
+    add(coll, [{"_id": "yb", "x": 1, "y": False}, {"_id": "yd", "x": "s", "y": [2]}])
+    rows, used, _ = query(sql.format(w=both))
+    scan, _, _ = query(sql.format(w=f"({both}) OR 1 = 0"))
+    check_match("guard/two_keys_rows", rows,
+                [{"_id": k} for k in ("a", "b", "d", "inf", "ninf", "o", "yb", "yd")])
+    check_match("guard/two_keys_same_as_scan", rows, scan)
+    check("guard/two_keys_index_used", used is True, repr(used))
 
 
 @case

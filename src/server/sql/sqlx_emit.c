@@ -3053,42 +3053,69 @@ static int put_number_ends(sqlx_emit_ctx *ctx, scope *sc, const type_guard *g, r
     return rc;
 }
 
-/* NOT (type tests of one indexed path): its key ranges, one conjunct of ORs. */
-static int type_guard_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
-                               rs_err *err) {
-    type_guard g;
-    rs_buf args = RS_BUF_INIT, key = RS_BUF_INIT;
-    int rc = 0, parts = 0;
-    memset(&g, 0, sizeof g);
-    if (!guard_disjunct(&g, n->a) || g.path == NULL ||
-        indexed_path_args(ctx, sc, ip->rel, g.path, &args, &ip->cur, err) != 1) {
-        rs_buf_free(&args);
-        return 0;
-    }
-    rs_buf_printf(&key, "rs_skey(rs_get(r%d.doc,%s))", ip->cur, rs_buf_cstr(&args));
-    rs_buf_puts(&ip->conj, " AND (");
+/* The key ranges of one guard's path (every rank its tests leave), ORed into out. */
+static int put_guard_ranges(sqlx_emit_ctx *ctx, scope *sc, const type_guard *g, const char *key,
+                            rs_buf *out, int *parts, rs_err *err) {
+    int rc = 0;
     for (int r = 1; !rc && r < N_RANKS; r++) {
+        int split = g->types[RV_INT] && !g->types[RV_FLOAT] && g->float_lo != NULL;
         if (r == RV_INT + 1) /* floats share the numbers' rank */
             continue;
-        if (r == RV_INT && g.types[RV_INT] && !g.types[RV_FLOAT] && g.float_lo != NULL) {
-            rc = put_number_ends(ctx, sc, &g, &ip->conj, rs_buf_cstr(&key), &parts, err);
+        if (r == RV_INT && split) {
+            rc = put_number_ends(ctx, sc, g, out, key, parts, err);
             continue;
         }
-        if (rank_excluded(&g, r))
+        if (rank_excluded(g, r))
             continue;
         int to = r + 1;
-        while (to < N_RANKS && (to == RV_INT + 1 || !rank_excluded(&g, to)) &&
-               !(to == RV_INT && g.types[RV_INT] && !g.types[RV_FLOAT] && g.float_lo != NULL))
+        while (to < N_RANKS && (to == RV_INT + 1 || !rank_excluded(g, to)) &&
+               !(to == RV_INT && split))
             to++;
-        put_rank_range(&ip->conj, rs_buf_cstr(&key), r, to, &parts);
+        put_rank_range(out, key, r, to, parts);
         r = to - 1;
     }
-    if (parts == 0)
-        rs_buf_puts(&ip->conj, "0");
-    rs_buf_putc(&ip->conj, ')');
-    rs_buf_puts(&ip->args, rs_buf_cstr(&args));
-    ip->n_conj += rc == 0;
-    rs_buf_free(&args);
+    return rc;
+}
+
+/* NOT (type tests of one indexed path), or NOT (such tests AND such tests ...) on several (the
+ * virtual table's guard of a split ORDER BY on several keys: a row is REST when any key is): the
+ * key ranges of each, one conjunct of ORs. */
+#define MAX_GUARDS 8
+static int type_guard_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const sqlx_node *n,
+                               rs_err *err) {
+    const sqlx_node *each[MAX_GUARDS];
+    type_guard g[MAX_GUARDS];
+    rs_buf args[MAX_GUARDS], key = RS_BUF_INIT;
+    int n_guards = 0, rc = 0, parts = 0, ok = 1, rel = -1;
+    const sqlx_node *e = n->a;
+    while (e->kind == N_BINARY && strcmp(e->op, "AND") == 0 && n_guards < MAX_GUARDS - 1) {
+        each[n_guards++] = e->b; /* (A AND B) AND C: C first, then down the left */
+        e = e->a;
+    }
+    each[n_guards++] = e;
+    for (int i = 0; i < n_guards; i++) {
+        memset(&g[i], 0, sizeof g[i]);
+        rs_buf_init(&args[i]);
+        ok = ok && guard_disjunct(&g[i], each[i]) && g[i].path != NULL &&
+             indexed_path_args(ctx, sc, ip->rel, g[i].path, &args[i], &ip->cur, err) == 1 &&
+             (rel < 0 || rel == ip->cur);
+        rel = ok ? ip->cur : rel;
+    }
+    if (ok) {
+        rs_buf_puts(&ip->conj, " AND (");
+        for (int i = 0; !rc && i < n_guards; i++) {
+            rs_buf_reset(&key);
+            rs_buf_printf(&key, "rs_skey(rs_get(r%d.doc,%s))", ip->cur, rs_buf_cstr(&args[i]));
+            rc = put_guard_ranges(ctx, sc, &g[i], rs_buf_cstr(&key), &ip->conj, &parts, err);
+        }
+        if (parts == 0)
+            rs_buf_puts(&ip->conj, "0");
+        rs_buf_putc(&ip->conj, ')');
+        rs_buf_puts(&ip->args, rs_buf_cstr(&args[0]));
+        ip->n_conj += rc == 0;
+    }
+    for (int i = 0; i < n_guards; i++)
+        rs_buf_free(&args[i]);
     rs_buf_free(&key);
     return rc;
 }
