@@ -11,17 +11,14 @@ Defaults: build/rockset-local, 1,000,000 events (RS_BENCH_QUICK=1: 100,000) in b
 every group is revisited in many batches, out of order. Prints a markdown table; exits 1 when
 the groups differ.
 """
-import http.client
-import json
 import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
-KEY = "bench-key-rollup-0123456789"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import index_bench  # noqa: E402
+
 BATCH = 1000
 SENSORS = 50
 HOURS = 168
@@ -36,42 +33,11 @@ STORED = ("SELECT _event_time, sensor, n, total, mean, lo, hi, failures FROM b.r
           " ORDER BY _event_time, sensor LIMIT ALL")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary):
-        self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="rl-rollup-bench-", suffix=".log")
-        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--data", ":memory:",
-                                      "--api-key", KEY],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=900)
-
-    def call(self, method, path, body=None):
-        self.conn.request(method, path, json.dumps(body) if body is not None else None,
-                          {"Authorization": "ApiKey " + KEY, "Content-Type": "application/json"})
-        r = self.conn.getresponse()
-        data = json.loads(r.read() or b"{}")
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {path}: {r.status} {data}")
-        return data
+class Server(index_bench.Server):
+    """index_bench's server (loopback, in memory), with rows()."""
 
     def rows(self, sql):
         return self.call("POST", "/v1/orgs/self/queries", {"sql": {"query": sql}})["results"]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
 
 
 def batches(n):

@@ -104,16 +104,10 @@ int rt_string_form(const rv *v, rs_buf *buf) {
     case RV_U256:
         return rs_buf_append(buf, v->s, v->len) == 0;
     case RV_DATE:
-        rt_format_date(text, sizeof text, v->i);
-        break;
     case RV_TIME:
-        rt_format_time(text, sizeof text, v->i);
-        break;
     case RV_DATETIME:
-        rt_format_datetime(text, sizeof text, v->i);
-        break;
     case RV_TIMESTAMP:
-        rt_format_timestamp(text, sizeof text, v->i);
+        rv_temporal_text(v, text, sizeof text);
         break;
     case RV_MONTH_INTERVAL:
     case RV_MICROSECOND_INTERVAL:

@@ -517,24 +517,28 @@ static int put_tagged_string(rs_buf *out, const char *type, const char *text) {
     return rs_buf_putc(out, '}');
 }
 
-static int put_temporal(rs_buf *out, const rv *v, rv_json_form form) {
-    char text[48];
+void rv_temporal_text(const rv *v, char *dst, size_t cap) {
     switch (v->type) {
     case RV_DATE:
-        rt_format_date(text, sizeof text, v->i);
+        rt_format_date(dst, cap, v->i);
         break;
     case RV_TIME:
-        rt_format_time(text, sizeof text, v->i);
+        rt_format_time(dst, cap, v->i);
         break;
     case RV_DATETIME:
-        rt_format_datetime(text, sizeof text, v->i);
+        rt_format_datetime(dst, cap, v->i);
         break;
     default:
-        rt_format_timestamp(text, sizeof text, v->i);
-        if (form == RV_FORM_API)
-            return rs_buf_json_string(out, text, strlen(text));
+        rt_format_timestamp(dst, cap, v->i);
         break;
     }
+}
+
+static int put_temporal(rs_buf *out, const rv *v, rv_json_form form) {
+    char text[48];
+    rv_temporal_text(v, text, sizeof text);
+    if (v->type == RV_TIMESTAMP && form == RV_FORM_API)
+        return rs_buf_json_string(out, text, strlen(text));
     return put_tagged_string(out, rv_type_name(v->type), text);
 }
 

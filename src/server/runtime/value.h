@@ -161,6 +161,10 @@ typedef enum rv_json_form {
  * print as null (JSON has no spelling for them). Returns 0 or RS_ENOMEM. */
 int rv_to_json(rs_buf *out, const rv *v, rv_json_form form);
 
+/* The text of a DATE, TIME, DATETIME or TIMESTAMP (any other type: as a TIMESTAMP) as results
+ * and CAST(x AS string) write it ("2024-01-05", "2024-01-05T10:00:00.000000Z"); cap >= 48. */
+void rv_temporal_text(const rv *v, char *dst, size_t cap);
+
 /* The text of a float as rv_to_json writes it. */
 void rv_format_double(char *dst, size_t cap, double d);
 
