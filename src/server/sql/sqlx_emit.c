@@ -3032,10 +3032,15 @@ static int rank_excluded(const type_guard *g, int rank) {
     return rank < RV_N_TYPES && rank != RV_UNDEFINED && g->types[rank];
 }
 
+/* Each bound is likely(...) small: whatever the guard keeps must be read in full anyway, so
+ * reading just its ranges beats any plan that reads the rest of the collection as well (SQLite
+ * would otherwise walk an ORDER BY's index through every document). */
+#define GUARD_LIKELIHOOD "0.001"
 static void put_rank_range(rs_buf *out, const char *key, int from, int to, int *n) {
-    rs_buf_printf(out, "%s(%s >= X'%02X'", (*n)++ ? " OR " : "", key, from);
+    rs_buf_printf(out, "%s(likelihood(%s >= X'%02X'," GUARD_LIKELIHOOD ")", (*n)++ ? " OR " : "",
+                  key, from);
     if (to < N_RANKS)
-        rs_buf_printf(out, " AND %s < X'%02X'", key, to);
+        rs_buf_printf(out, " AND likelihood(%s < X'%02X'," GUARD_LIKELIHOOD ")", key, to);
     rs_buf_putc(out, ')');
 }
 
@@ -3043,13 +3048,15 @@ static void put_rank_range(rs_buf *out, const char *key, int from, int to, int *
  * from B's. */
 static int put_number_ends(sqlx_emit_ctx *ctx, scope *sc, const type_guard *g, rs_buf *out,
                            const char *key, int *n, rs_err *err) {
-    rs_buf_printf(out, "%s(%s >= X'%02X' AND %s <= rs_skey(", (*n)++ ? " OR " : "", key, RV_INT,
-                  key);
+    rs_buf_printf(out,
+                  "%s(likelihood(%s >= X'%02X'," GUARD_LIKELIHOOD ") AND likelihood(%s <= rs_skey(",
+                  (*n)++ ? " OR " : "", key, RV_INT, key);
     int rc = emit_val(ctx, sc, g->float_lo, out, err);
-    rs_buf_printf(out, ")) OR (%s >= rs_skey(", key);
+    rs_buf_printf(out, ")," GUARD_LIKELIHOOD ")) OR (likelihood(%s >= rs_skey(", key);
     if (!rc)
         rc = emit_val(ctx, sc, g->float_hi, out, err);
-    rs_buf_printf(out, ") AND %s < X'%02X')", key, RV_INT + 1);
+    rs_buf_printf(out, ")," GUARD_LIKELIHOOD ") AND likelihood(%s < X'%02X'," GUARD_LIKELIHOOD "))",
+                  key, RV_INT + 1);
     return rc;
 }
 
