@@ -230,7 +230,7 @@ static int group_cmp(const void *a, const void *b) {
 
 static group *group_find(groups *gs, const char *gkey) {
     group key = {(char *)gkey, "", 0, 0};
-    if (gkey == NULL)
+    if (gkey == NULL || gs->n == 0)
         return NULL;
     return bsearch(&key, gs->g, gs->n, sizeof *gs->g, group_cmp);
 }
@@ -285,7 +285,7 @@ static int collect_parts(rl_ingest *ing, groups *gs, int64_t now_ms, rs_err *err
         rc = rs_err_set(err, RS_EINVAL, "ingest transformation: %s", sqlite3_errmsg(ing->db));
     if (st != NULL)
         sqlite3_reset(st);
-    if (rc == RS_OK)
+    if (rc == RS_OK && gs->n > 1) /* (qsort of no array is undefined, even of 0 items) */
         qsort(gs->g, gs->n, sizeof *gs->g, group_cmp);
     return rc;
 }
