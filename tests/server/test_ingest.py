@@ -311,6 +311,20 @@ def rollup_expressions_of_keys_and_aggregates():
 
 
 @case
+def rollup_unaliased_items_named_as_a_query_names_them():
+    """An item without an alias gets the name a query gives it (a path's last field, ?FUNC,
+    ?field<position>): a rollup's documents read as GROUP BY over the raw documents would."""
+    sql = "SELECT k, COUNT(*), COUNT(*) + 0, CAST(SUM(x) AS float) FROM {} GROUP BY k"
+    c = make(uniq("rnam"), sql.format("_input"))
+    raw = make(uniq("rraw"))
+    docs = [{"k": "a", "x": 1}, {"k": "a", "x": 2}, {"k": "b", "x": 5}]
+    add(c, docs)
+    add(raw, docs)
+    check_match("names", body_of(c, "k"),
+                q(sql.format(f"{WS}.{raw}") + " ORDER BY k"))
+
+
+@case
 def rollup_event_time_is_first_arrival_without_one():
     c = make(uniq("ret"), "SELECT k, COUNT(*) AS n FROM _input GROUP BY k")
     before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)

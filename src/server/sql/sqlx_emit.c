@@ -516,7 +516,7 @@ static const rt_function *find_func(const char *name) {
 }
 
 /* An aggregate call that folds a group (not one computed over a window). */
-static int is_aggregate_call(const sqlx_node *n) {
+int sqlx_is_aggregate_call(const sqlx_node *n) {
     const rt_function *f = n->kind == N_FUNC ? find_func(n->name) : NULL;
     return f != NULL && f->kind == RT_AGGREGATE && n->over == NULL;
 }
@@ -1068,13 +1068,11 @@ static int emit_binary_val(sqlx_emit_ctx *ctx, scope *sc, const sqlx_node *n, rs
     return rs_err_set(err, RS_EINTERNAL, "operator %s reached the value emitter", n->op);
 }
 
-static int is_aggregate_call(const sqlx_node *n);
-
 /* Whether an expression calls an aggregate outside subqueries. Left-deep operator chains are
  * walked in a loop. */
 static int contains_aggregate(const sqlx_node *n) {
     for (; n; n = n->a) {
-        if (is_aggregate_call(n))
+        if (sqlx_is_aggregate_call(n))
             return 1;
         if ((n->b && contains_aggregate(n->b)) || (n->c && contains_aggregate(n->c)))
             return 1;
@@ -2044,7 +2042,7 @@ static int emit_from(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *
 
 /* Output name of the item at 0-based position: its alias, the last field of a path, ?FUNC as the
  * call was spelled (count(*) is ?count, COUNT(*) is ?COUNT), or ?field<position>. */
-static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int position) {
+const char *sqlx_item_name(sqlx_arena *arena, const sqlx_item *it, int position) {
     char tmp[80];
     if (it->alias != NULL)
         return it->alias;
@@ -2057,7 +2055,7 @@ static const char *item_name(sqlx_emit_ctx *ctx, const sqlx_item *it, int positi
         snprintf(tmp, sizeof tmp, "?%s", e->text);
     else
         snprintf(tmp, sizeof tmp, "?field%d", position);
-    return sqlx_strndup(ctx->arena, tmp, strlen(tmp));
+    return sqlx_strndup(arena, tmp, strlen(tmp));
 }
 
 static int star_docs(scope *sc, const sqlx_node *star, rs_buf *out, rs_err *err) {
@@ -2229,7 +2227,7 @@ static const char **item_names(sqlx_emit_ctx *ctx, const sqlx_select *s,
             *has_star = 1;
             continue;
         }
-        names[i] = item_name(ctx, &s->items[i], i);
+        names[i] = sqlx_item_name(ctx->arena, &s->items[i], i);
         if (names[i] == NULL)
             return NULL;
     }
@@ -2238,7 +2236,7 @@ static const char **item_names(sqlx_emit_ctx *ctx, const sqlx_select *s,
     for (int i = 0; i < s->n_items; i++) {
         if (names_of->items[i].expr->kind == N_STAR || s->items[i].expr->kind == N_STAR)
             continue;
-        names[i] = item_name(ctx, &names_of->items[i], i);
+        names[i] = sqlx_item_name(ctx->arena, &names_of->items[i], i);
         if (names[i] == NULL)
             return NULL;
     }
@@ -2318,8 +2316,7 @@ static int emit_doc_expr(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
 
 /* ---------------- SELECT ---------------- */
 
-static const sqlx_node *ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err,
-                                     int *rc) {
+const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err, int *rc) {
     if (e->kind != N_LIT_INT)
         return e;
     long long k = strtoll(e->text, NULL, 10);
@@ -2391,7 +2388,7 @@ static int emit_order_terms(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s,
     for (int i = 0; i < s->n_order && !rc; i++) {
         const sqlx_node *e = s->order[i].expr;
         if (items_of != NULL) {
-            e = ordinal_item(items_of, e, err, &rc);
+            e = sqlx_ordinal_item(items_of, e, err, &rc);
             if (e == NULL)
                 return rc;
         }
@@ -2486,10 +2483,10 @@ static int render_group_texts(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *
     sc->alias_sel = s;
     sc->in_group_by = 1;
     for (int i = 0; i < s->n_group && rc == 0; i++) {
-        const sqlx_node *e = ordinal_item(s, s->group[i], err, &rc);
+        const sqlx_node *e = sqlx_ordinal_item(s, s->group[i], err, &rc);
         if (e == NULL)
             break;
-        if (is_aggregate_call(e)) {
+        if (sqlx_is_aggregate_call(e)) {
             rc = sqlx_error(err, RS_EINVAL, e->line, e->column,
                             "aggregate functions are not allowed in GROUP BY");
             break;
@@ -2544,7 +2541,7 @@ static const sqlx_node *first_window_call(const sqlx_node *n) {
 static const sqlx_node *first_aggregate_call(const sqlx_node *n) {
     for (; n != NULL; n = n->a) {
         const sqlx_node *found = NULL;
-        if (is_aggregate_call(n))
+        if (sqlx_is_aggregate_call(n))
             return n;
         if (n->b != NULL)
             found = first_aggregate_call(n->b);
@@ -2764,14 +2761,22 @@ static int is_index_constant(const sqlx_node *n) {
     }
 }
 
+/* The key of relation rel's index on path args (fn: a function index's function, or NULL), as
+ * the index's expression writes it: a key test compares exactly this, or SQLite does not see
+ * the index. */
+static void put_index_key(rs_buf *out, const char *fn, int rel, const char *args) {
+    if (fn != NULL)
+        rs_buf_printf(out, "rs_skey(%s(rs_get(r%d.doc,%s)))", fn, rel, args);
+    else
+        rs_buf_printf(out, "rs_skey(rs_get(r%d.doc,%s))", rel, args);
+}
+
 /* " AND rs_skey(rs_get(r.doc,args)) <op> <fn>(<c>,<is _event_time>)" */
 static int put_key_bound(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, const char *args,
                          const char *op, const char *fn, const sqlx_node *c, rs_err *err) {
-    if (ip->fn != NULL)
-        rs_buf_printf(&ip->conj, " AND rs_skey(%s(rs_get(r%d.doc,%s))) %s ", ip->fn, ip->cur, args,
-                      op);
-    else
-        rs_buf_printf(&ip->conj, " AND rs_skey(rs_get(r%d.doc,%s)) %s ", ip->cur, args, op);
+    rs_buf_puts(&ip->conj, " AND ");
+    put_index_key(&ip->conj, ip->fn, ip->cur, args);
+    rs_buf_printf(&ip->conj, " %s ", op);
     rs_buf_reset(&ip->args);
     rs_buf_puts(&ip->args, args);
     size_t from = ip->conj.len;
@@ -3112,7 +3117,7 @@ static int type_guard_key_test(sqlx_emit_ctx *ctx, scope *sc, index_plan *ip, co
         rs_buf_puts(&ip->conj, " AND (");
         for (int i = 0; !rc && i < n_guards; i++) {
             rs_buf_reset(&key);
-            rs_buf_printf(&key, "rs_skey(rs_get(r%d.doc,%s))", ip->cur, rs_buf_cstr(&args[i]));
+            put_index_key(&key, NULL, ip->cur, rs_buf_cstr(&args[i]));
             rc = put_guard_ranges(ctx, sc, &g[i], rs_buf_cstr(&key), &ip->conj, &parts, err);
         }
         if (parts == 0)
@@ -3295,17 +3300,17 @@ static void put_selective_test(const binding *b, const key_test *t, const char *
         return;
     }
     double share = (double)(t->count > 0 ? t->count : 1) / (double)docs;
-    char key[400];
-    if (t->fn != NULL)
-        snprintf(key, sizeof key, "rs_skey(%s(rs_get(r%d.doc,%s)))", t->fn, t->rel, t->args);
-    else
-        snprintf(key, sizeof key, "rs_skey(rs_get(r%d.doc,%s))", t->rel, t->args);
+    rs_buf key = RS_BUF_INIT;
+    put_index_key(&key, t->fn, t->rel, t->args);
     if (t->lo.len > 0)
-        rs_buf_printf(where, " AND likelihood(%s >%s %s,%.9f)", key, t->lo_incl ? "=" : "",
-                      rs_buf_cstr(&t->lo), share);
+        rs_buf_printf(where, " AND likelihood(%s >%s %s,%.9f)", rs_buf_cstr(&key),
+                      t->lo_incl ? "=" : "", rs_buf_cstr(&t->lo), share);
     if (t->hi.len > 0)
-        rs_buf_printf(where, " AND likelihood(%s <%s %s,%.9f)", key, t->hi_incl ? "=" : "",
-                      rs_buf_cstr(&t->hi), share);
+        rs_buf_printf(where, " AND likelihood(%s <%s %s,%.9f)", rs_buf_cstr(&key),
+                      t->hi_incl ? "=" : "", rs_buf_cstr(&t->hi), share);
+    if (key.oom)
+        where->oom = 1;
+    rs_buf_free(&key);
 }
 
 /* LIMIT (plus OFFSET) of s when the statement gives it; else a top-N's usual size. */
@@ -3608,7 +3613,7 @@ static int emit_compound(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, in
                 if (k < 1 || k > core->n_items || core->items[k - 1].expr->kind == N_STAR)
                     return sqlx_error(err, RS_EINVAL, e->line, e->column,
                                       "position %lld is not in the select list", k);
-                const char *name = item_name(ctx, &core->items[k - 1], (int)k - 1);
+                const char *name = sqlx_item_name(ctx->arena, &core->items[k - 1], (int)k - 1);
                 if (name == NULL)
                     return nomem(err);
                 rs_buf key = RS_BUF_INIT;

@@ -2,7 +2,6 @@
  * ASTs built from its nodes and printed by the query emitter, so a transformation means exactly
  * what the same expressions mean in a query. */
 #include "sqlx_ingest.h"
-#include "server/runtime/catalog.h"
 #include "sqlx_int.h"
 
 #include <stdio.h>
@@ -117,30 +116,7 @@ static const char *part_name(sqlx_arena *a, char prefix, int i) {
     return sqlx_strndup(a, tmp, strlen(tmp));
 }
 
-/* The output name a query gives an item (the emitter's rule): its alias, a path's last field,
- * ?FUNC for a call, ?CAST for a cast, else ?field<position>. */
-static const char *item_name(sqlx_arena *a, const sqlx_item *it, int position) {
-    char tmp[80];
-    const sqlx_node *e = it->expr;
-    if (it->alias != NULL)
-        return it->alias;
-    if (e->kind == N_PATH && e->names[e->n_parts - 1] != NULL)
-        return e->names[e->n_parts - 1];
-    if (e->kind == N_FUNC && e->text == NULL && e->name[0] != '#')
-        snprintf(tmp, sizeof tmp, "?%s", e->name);
-    else if (e->kind == N_CAST && e->text != NULL)
-        snprintf(tmp, sizeof tmp, "?%s", e->text);
-    else
-        snprintf(tmp, sizeof tmp, "?field%d", position);
-    return sqlx_strndup(a, tmp, strlen(tmp));
-}
-
 /* ---------------- the checks every transformation passes ---------------- */
-
-static int is_aggregate(const sqlx_node *n) {
-    const rt_function *f = n->kind == N_FUNC ? rt_catalog_find(n->name) : NULL;
-    return f != NULL && f->kind == RT_AGGREGATE && n->over == NULL;
-}
 
 /* Subqueries, parameters and window functions, anywhere in e; *has_agg set by an aggregate. */
 static int check_expr(const sqlx_node *e, int *has_agg, rs_err *err) {
@@ -154,7 +130,7 @@ static int check_expr(const sqlx_node *e, int *has_agg, rs_err *err) {
                           "an ingest transformation has no parameters: ':%s'", e->name);
     if (e->over != NULL)
         return refuse(err, e->line, e->column, "a window function");
-    if (is_aggregate(e))
+    if (sqlx_is_aggregate_call(e))
         *has_agg = 1;
     rc = check_expr(e->a, has_agg, err);
     if (!rc)
@@ -239,12 +215,14 @@ static int add_key(ictx *c, const sqlx_node *g) {
         return sqlx_error(c->err, RS_EINVAL, g->line, g->column,
                           "a rollup groups by at most %d expressions", MAX_KEYS);
     if (g->kind == N_LIT_INT) {
-        long long k = strtoll(g->text, NULL, 10);
-        if (k < 1 || k > s->n_items || s->items[k - 1].expr->kind == N_STAR)
-            return sqlx_error(c->err, RS_EINVAL, g->line, g->column,
-                              "position %lld is not in the select list", k);
-        alias = s->items[k - 1].alias;
-        g = s->items[k - 1].expr;
+        int rc = 0;
+        const sqlx_node *item = sqlx_ordinal_item(s, g, c->err, &rc);
+        if (item == NULL)
+            return rc;
+        for (int i = 0; i < s->n_items; i++)
+            if (s->items[i].expr == item)
+                alias = s->items[i].alias;
+        g = item;
     } else if (g->kind == N_PATH && g->n_parts == 1 && g->names[0] != NULL) {
         for (int i = 0; i < s->n_items; i++)
             if (s->items[i].alias != NULL && strcmp(s->items[i].alias, g->names[0]) == 0) {
@@ -253,7 +231,7 @@ static int add_key(ictx *c, const sqlx_node *g) {
                 break;
             }
     }
-    if (is_aggregate(g))
+    if (sqlx_is_aggregate_call(g))
         return sqlx_error(c->err, RS_EINVAL, g->line, g->column,
                           "aggregate functions are not allowed in GROUP BY");
     c->key_alias[c->n_keys] = alias;
@@ -376,7 +354,7 @@ static sqlx_node *rewrite(ictx *c, const sqlx_node *e) {
         return NULL;
     if ((k = key_index(c, e)) >= 0)
         return new_path(c->a, part_name(c->a, 'k', k), e);
-    if (is_aggregate(e)) {
+    if (sqlx_is_aggregate_call(e)) {
         int i = agg_index(c, e);
         return i < 0 ? NULL : agg_final(c, &c->aggs[i]);
     }
@@ -554,7 +532,7 @@ static sqlx_select *final_select(ictx *c) {
     }
     for (int i = 0; i < s->n_items; i++) {
         const sqlx_item *it = &s->items[i];
-        const char *name = item_name(c->a, it, i + 1);
+        const char *name = sqlx_item_name(c->a, it, i);
         if (name != NULL && strcmp(name, "_id") == 0) {
             sqlx_error(c->err, RS_EINVAL, it->expr->line, it->expr->column,
                        "a rollup's _id is made by Rockset from its group: it cannot be selected");

@@ -253,6 +253,15 @@ typedef struct sqlx_emit_ctx {
     const sqlx_select *names_of;
 } sqlx_emit_ctx;
 
+/* Select-list rules the emitter applies, for other readers of the AST (sqlx_ingest.c):
+ * the output name of the item at 0-based position (its alias, a path's last field, ?FUNC,
+ * ?CAST, else ?field<position>; arena string); whether n calls an aggregate that folds a group
+ * (not a window call); and the item expression a GROUP BY / ORDER BY position names (e itself
+ * when it is no position; NULL with *rc set when the position is not in s's select list). */
+const char *sqlx_item_name(sqlx_arena *arena, const sqlx_item *it, int position);
+int sqlx_is_aggregate_call(const sqlx_node *n);
+const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err, int *rc);
+
 /* Emit the SQLite text of a full SELECT (top level) into out. default_limit > 0 applies when
  * the statement has no LIMIT. */
 int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
