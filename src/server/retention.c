@@ -38,29 +38,43 @@ static int table_exists(sqlite3 *db, const char *name) {
     return n > 0;
 }
 
-/* stats.purged_doc_count and purged_doc_size, before the n documents go. */
-static int count_purged(sqlite3 *db, const char *tbl, const char *cutoff, int64_t n, rs_err *err) {
-    char *sql = sqlite3_mprintf("UPDATE collections SET purged_docs = purged_docs + ?2,"
-                                " purged_bytes = purged_bytes + (SELECT coalesce(sum(length(doc)),"
-                                " 0) FROM \"%w_data\" WHERE " ET_EXPR " < ?3) WHERE tbl = ?1",
-                                tbl);
-    int rc = sql ? rl_sql(db, NULL, err, sql, "sis", tbl, n, cutoff)
-                 : rs_err_set(err, RS_ENOMEM, "out of memory");
-    sqlite3_free(sql);
-    return rc;
+/* stats.purged_doc_count and purged_doc_size: n documents of bytes in all. */
+static int count_purged(sqlite3 *db, const char *tbl, int64_t n, int64_t bytes, rs_err *err) {
+    return rl_sql(db, NULL, err,
+                  "UPDATE collections SET purged_docs = purged_docs + ?2,"
+                  " purged_bytes = purged_bytes + ?3 WHERE tbl = ?1",
+                  "sii", tbl, n, bytes);
+}
+
+/* A rollup's state of the purged group gid goes with its document. */
+static int forget_group(sqlite3 *db, sqlite3_stmt **st, const char *tbl, const char *gid,
+                        rs_err *err) {
+    if (*st == NULL) {
+        char *sql = sqlite3_mprintf("DELETE FROM \"%w_rollup\" WHERE gid = ?1", tbl);
+        int rc = sql ? sqlite3_prepare_v2(db, sql, -1, st, NULL) : SQLITE_NOMEM;
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK)
+            return rs_err_set(err, RS_EINTERNAL, "purging %s: %s", tbl, sqlite3_errmsg(db));
+    }
+    sqlite3_reset(*st);
+    sqlite3_bind_text(*st, 1, gid, -1, SQLITE_STATIC);
+    return sqlite3_step(*st) == SQLITE_DONE
+               ? RS_OK
+               : rs_err_set(err, RS_EINTERNAL, "purging %s: %s", tbl, sqlite3_errmsg(db));
 }
 
 /* Delete the expired documents of tbl (and a rollup's expired groups) in the open transaction. */
 static int purge_table(sqlite3 *db, const char *tbl, const char *cutoff, int indexes_on,
                        rs_err *err) {
     char name[160], *sql;
-    sqlite3_stmt *ids = NULL;
+    sqlite3_stmt *ids = NULL, *forget = NULL;
     rl_docwrite w;
+    int64_t bytes = 0;
     int rc, grown = 0, rollup;
     snprintf(name, sizeof name, "%s_rollup", tbl);
     rollup = table_exists(db, name);
     rc = rl_docs_apply_begin(&w, db, tbl, indexes_on, err);
-    sql = sqlite3_mprintf("SELECT _id FROM \"%w_data\" WHERE " ET_EXPR " < ?1", tbl);
+    sql = sqlite3_mprintf("SELECT _id, length(doc) FROM \"%w_data\" WHERE " ET_EXPR " < ?1", tbl);
     if (rc == RS_OK && (sql == NULL || sqlite3_prepare_v2(db, sql, -1, &ids, NULL) != SQLITE_OK))
         rc = rs_err_set(err, RS_EINTERNAL, "purging %s: %s", tbl, sqlite3_errmsg(db));
     sqlite3_free(sql);
@@ -82,19 +96,17 @@ static int purge_table(sqlite3 *db, const char *tbl, const char *cutoff, int ind
             rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         else
             n++;
+        bytes += sqlite3_column_int64(ids, 1);
     }
     sqlite3_finalize(ids);
     if (rc == RS_OK && n > 0)
-        rc = count_purged(db, tbl, cutoff, (int64_t)n, err);
+        rc = count_purged(db, tbl, (int64_t)n, bytes, err);
     for (size_t i = 0; rc == RS_OK && i < n; i++) {
         rc = rl_docs_apply(&w, list[i], NULL, 0, err);
-        if (rc == RS_OK && rollup) {
-            sql = sqlite3_mprintf("DELETE FROM \"%w_rollup\" WHERE gid = ?1", tbl);
-            rc = sql ? rl_sql(db, NULL, err, sql, "s", list[i])
-                     : rs_err_set(err, RS_ENOMEM, "out of memory");
-            sqlite3_free(sql);
-        }
+        if (rc == RS_OK && rollup)
+            rc = forget_group(db, &forget, tbl, list[i], err);
     }
+    sqlite3_finalize(forget);
     for (size_t i = 0; i < n; i++)
         free(list[i]);
     free(list);
