@@ -365,12 +365,19 @@ static int set_member(char **doc, const char *name, const char *value_json, rs_e
     return RS_OK;
 }
 
+/* doc's _event_time set to the stored form of micros: an ISO string, as ingest time is stored. */
+static int set_event_time(char **doc, int64_t micros, rs_err *err) {
+    char iso[64], quoted[72];
+    rt_format_timestamp(iso, sizeof iso, micros);
+    snprintf(quoted, sizeof quoted, "\"%s\"", iso);
+    return set_member(doc, "_event_time", quoted, err);
+}
+
 /* _event_time as the stored ISO string; from the input document when the transformation left it
  * out (input NULL: none). */
 static int settle_event_time(rl_docwrite *w, char **doc, const char *input, rs_err *err) {
     rs_jsonscan_span et;
     int64_t micros;
-    char iso[64], quoted[72];
     if (w->event_time_path != NULL) /* event_time_info names the field */
         return RS_OK;
     if (!rs_jsonscan_get(rs_jsonscan_cstr(*doc), "_event_time", &et) &&
@@ -379,11 +386,7 @@ static int settle_event_time(rl_docwrite *w, char **doc, const char *input, rs_e
     if (rs_jsonscan_classify(et) == RS_JSON_NULL)
         return set_member(doc, "_event_time", NULL, err);
     int rc = rl_ingest_event_time(et.ptr, et.len, &micros, err);
-    if (rc != RS_OK)
-        return rc;
-    rt_format_timestamp(iso, sizeof iso, micros);
-    snprintf(quoted, sizeof quoted, "\"%s\"", iso);
-    return set_member(doc, "_event_time", quoted, err);
+    return rc == RS_OK ? set_event_time(doc, micros, err) : rc;
 }
 
 /* _id kept from the input when the transformation left it out. */
@@ -482,7 +485,7 @@ static int write_special(rl_docwrite *w, const char *doc_json, const char *input
 /* A rollup's group document, made by the flush of its queued documents. */
 static int put_group(void *ctx, const char *gid, const char *doc, int64_t et_ms, rs_err *err) {
     rl_docwrite *w = ctx;
-    char id[256], iso[64], quoted[72], *text;
+    char id[256], quoted[72], *text;
     int rc;
     if (doc == NULL) /* HAVING rejects the group now */
         return rl_docs_remove(w, gid, err);
@@ -492,11 +495,8 @@ static int put_group(void *ctx, const char *gid, const char *doc, int64_t et_ms,
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     rc = settle_event_time(w, &text, NULL, err);
     if (rc == RS_OK &&
-        !rs_jsonscan_get(rs_jsonscan_cstr(text), "_event_time", &(rs_jsonscan_span){0})) {
-        rt_format_timestamp(iso, sizeof iso, rt_micros_of(et_ms, 1000));
-        snprintf(quoted, sizeof quoted, "\"%s\"", iso);
-        rc = set_member(&text, "_event_time", quoted, err);
-    }
+        !rs_jsonscan_get(rs_jsonscan_cstr(text), "_event_time", &(rs_jsonscan_span){0}))
+        rc = set_event_time(&text, rt_micros_of(et_ms, 1000), err);
     if (rc == RS_OK)
         rc = put_doc(w, text, id, err);
     free(text);

@@ -276,7 +276,7 @@ void h_coll_get(rl_req *rq) {
 static int update_transformation(rl_req *rq, sqlite3 *db, char **fmq) {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(rq->json, "field_mapping_query");
     char *old = NULL, *old_sql;
-    int rollup = 0, was_rollup = 0, same;
+    int rollup = 0, was_rollup, same;
     rs_err err = {0};
     *fmq = NULL;
     if (f == NULL || cJSON_IsNull(f) || !check_transformation(rq, f, &rollup))
@@ -287,8 +287,7 @@ static int update_transformation(rl_req *rq, sqlite3 *db, char **fmq) {
         return 0;
     }
     old_sql = rl_ingest_sql_of(old);
-    if (old_sql != NULL && rl_ingest_check(old_sql, &was_rollup, NULL) != RS_OK)
-        was_rollup = 0;
+    was_rollup = rl_ingest_is_rollup(old_sql);
     same = old_sql != NULL && strcmp(old_sql, rl_json_str(f, "sql")) == 0;
     free(old);
     free(old_sql);

@@ -39,6 +39,11 @@ int rl_ingest_check(const char *sql, int *rollup, rs_err *err) {
     return rc;
 }
 
+int rl_ingest_is_rollup(const char *sql) {
+    int rollup = 0;
+    return sql != NULL && rl_ingest_check(sql, &rollup, NULL) == RS_OK && rollup;
+}
+
 char *rl_ingest_sql_of(const char *fmq_json) {
     char *sql = NULL;
     if (fmq_json == NULL ||
@@ -379,6 +384,9 @@ int rl_ingest_flush(rl_ingest *ing, int64_t now_ms, rl_ingest_put_fn put, void *
 
 /* ---- special fields ---- */
 
+/* What an _event_time may be, the start of every message refusing one. */
+#define EVENT_TIME_FORMS "_event_time must be a timestamp, an ISO 8601 string or epoch milliseconds"
+
 /* Milliseconds since the epoch beyond year 9999 can only be microseconds. */
 #define MAX_EPOCH_MS 253402300799999LL
 
@@ -386,9 +394,7 @@ static int event_time_of_string(rs_jsonscan_span v, int64_t *micros, rs_err *err
     rs_buf s = RS_BUF_INIT;
     int rc = rs_jsonscan_string_decode(v, &s, err);
     if (rc == RS_OK && rt_parse_timestamp(s.data ? s.data : "", s.len, micros) != 0)
-        rc = rs_err_set(err, RS_EINVAL,
-                        "_event_time must be a timestamp, an ISO 8601 string or epoch "
-                        "milliseconds: '%.60s' is not an ISO 8601 time",
+        rc = rs_err_set(err, RS_EINVAL, EVENT_TIME_FORMS ": '%.60s' is not an ISO 8601 time",
                         s.data ? s.data : "");
     rs_buf_free(&s);
     return rc;
@@ -406,10 +412,7 @@ static int event_time_of_typed(const char *text, size_t len, int64_t *micros, rs
     else if (v.type == RV_DATE)
         *micros = v.i * 86400000000LL;
     else
-        return rs_err_set(err, RS_EINVAL,
-                          "_event_time must be a timestamp, an ISO 8601 string or epoch "
-                          "milliseconds, not %s",
-                          rv_type_name(v.type));
+        return rs_err_set(err, RS_EINVAL, EVENT_TIME_FORMS ", not %s", rv_type_name(v.type));
     return RS_OK;
 }
 
@@ -426,10 +429,13 @@ int rl_ingest_event_time(const char *value, size_t len, int64_t *micros, rs_err 
     }
     if (kind == RS_JSON_OBJECT)
         return event_time_of_typed(v.ptr, v.len, micros, err);
-    return rs_err_set(err, RS_EINVAL,
-                      "_event_time must be a timestamp, an ISO 8601 string or epoch "
-                      "milliseconds, not %s",
-                      rs_jsonscan_kind_name(kind));
+    return rs_err_set(err, RS_EINVAL, EVENT_TIME_FORMS ", not %s", rs_jsonscan_kind_name(kind));
+}
+
+/* One "key":value member of an object being written; *n members so far. */
+static void put_member(rs_buf *out, int *n, rs_jsonscan_span key, rs_jsonscan_span val) {
+    rs_buf_printf(out, "%s%.*s:%.*s", (*n)++ ? "," : "", (int)key.len, key.ptr, (int)val.len,
+                  val.ptr);
 }
 
 char *rl_ingest_merge_top(const char *old_doc, const char *upd) {
@@ -444,13 +450,11 @@ char *rl_ingest_merge_top(const char *old_doc, const char *upd) {
         if (rs_jsonscan_string_decode(key, &name, NULL) == RS_OK &&
             rs_jsonscan_get_last(u, name.data ? name.data : "", name.len, &got))
             continue; /* the update's value wins */
-        rs_buf_printf(&out, "%s%.*s:%.*s", n++ ? "," : "", (int)key.len, key.ptr, (int)val.len,
-                      val.ptr);
+        put_member(&out, &n, key, val);
     }
     rs_jsonscan_iter_init(&it, u);
     while (rs_jsonscan_iter_next(&it, &key, &val) == 1)
-        rs_buf_printf(&out, "%s%.*s:%.*s", n++ ? "," : "", (int)key.len, key.ptr, (int)val.len,
-                      val.ptr);
+        put_member(&out, &n, key, val);
     rs_buf_putc(&out, '}');
     rs_buf_free(&name);
     return rs_buf_detach(&out);
@@ -464,10 +468,8 @@ char *rl_ingest_set_member(const char *doc, const char *name, const char *value_
     rs_buf_putc(&out, '{');
     rs_jsonscan_iter_init(&it, d);
     while (rs_jsonscan_iter_next(&it, &key, &val) == 1) {
-        if (rs_jsonscan_key_eq(key, name))
-            continue;
-        rs_buf_printf(&out, "%s%.*s:%.*s", n++ ? "," : "", (int)key.len, key.ptr, (int)val.len,
-                      val.ptr);
+        if (!rs_jsonscan_key_eq(key, name))
+            put_member(&out, &n, key, val);
     }
     if (value_json != NULL) {
         rs_buf_puts(&out, n++ ? "," : "");

@@ -38,6 +38,9 @@ typedef struct rl_ingest {
  * message naming the clause. */
 int rl_ingest_check(const char *sql, int *rollup, rs_err *err);
 
+/* Whether sql (NULL: none) is a rollup that compiles (insert_only, a query that cannot change). */
+int rl_ingest_is_rollup(const char *sql);
+
 /* The SQL of a stored field_mapping_query ({"sql": ...} JSON text), malloc'd, or NULL. */
 char *rl_ingest_sql_of(const char *fmq_json);
 

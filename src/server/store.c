@@ -166,12 +166,9 @@ static void fn_iso_us(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* rl_is_rollup(fmq): whether a stored field_mapping_query is a rollup (insert_only). */
 static void fn_is_rollup(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     char *sql = rl_ingest_sql_of((const char *)sqlite3_value_text(argv[0]));
-    int rollup = 0;
     (void)argc;
-    if (sql != NULL && rl_ingest_check(sql, &rollup, NULL) != RS_OK)
-        rollup = 0;
+    sqlite3_result_int(ctx, rl_ingest_is_rollup(sql));
     free(sql);
-    sqlite3_result_int(ctx, rollup);
 }
 
 static void fn_uuid(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
