@@ -370,6 +370,15 @@ void rl_pending_sweep(rl_pending *p) {
     pthread_mutex_unlock(&p->lock);
 }
 
+int rl_pending_sweeps(rl_pending *p) {
+    if (p == NULL)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    int sweep = p->sweep;
+    pthread_mutex_unlock(&p->lock);
+    return sweep;
+}
+
 void rl_pending_note(rl_pending *p, int64_t due_ms, int indexes_on) {
     int64_t seen = due_of(p);
     __atomic_store_n(&p->indexes_on, indexes_on, __ATOMIC_RELAXED);

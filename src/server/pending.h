@@ -56,6 +56,9 @@ void rl_pending_note(rl_pending *p, int64_t due_ms, int indexes_on);
  * RL_PENDING_SWEEP_MS (retention.h). Starts the worker thread the first time. */
 #define RL_PENDING_SWEEP_MS 5000
 void rl_pending_sweep(rl_pending *p);
+/* Whether some collection had a retention since the store opened (a query need not look for
+ * expired documents otherwise). */
+int rl_pending_sweeps(rl_pending *p);
 
 /* Ask the worker to build an index of collection table tbl: kind SQLX_INDEX_SCALAR or _ELEMS on
  * path args, SQLX_INDEX_FUNCTION on fn(args); or, kind 0 (args, fn NULL), to ANALYZE tbl.

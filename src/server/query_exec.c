@@ -653,7 +653,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
         return;
     }
     /* and documents past their collection's retention are gone */
-    if (rl_retention_purge(db, !srv->cfg.no_field_index, &err) != RS_OK) {
+    if (rl_pending_sweeps(rl_store_pending(srv->store)) &&
+        rl_retention_purge(db, !srv->cfg.no_field_index, &err) != RS_OK) {
         fail(res, 500, "INTERNALERROR", &err);
         return;
     }
