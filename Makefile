@@ -1,6 +1,7 @@
 # rockset_ext - SQLite extension for Rockset, and rockset-local, a Rockset-API server on SQLite.
 #
-#   make deps      install the OS packages the build needs (Debian/Ubuntu; idempotent, quiet)
+#   make deps      install the OS packages the build needs (Debian/Ubuntu; idempotent, quiet),
+#                  then DuckDB's library for the column engine (mk/duckdb.mk)
 #   make           build/rockset_ext.so, build/librockset_ext.a, build/rockset-local
 #   make test      build everything and run the whole test suite (ends with "N passed, N failed")
 #   make demo      run the example project against a rockset-local it starts
@@ -35,7 +36,7 @@ SERVER_PKG_LIBS   = $(shell pkg-config --libs $(SERVER_PKGS))
 BASE_CFLAGS = $(WARN) $(WERROR) $(OPT) $(EXTRA) -fPIC -Isrc -Iext
 
 CORE_DIRS   := src src/api src/scan src/template src/models src/dbt
-SERVER_DIRS := src/server src/server/sql src/server/runtime
+SERVER_DIRS := src/server src/server/sql src/server/runtime src/server/colidx
 CORE_SRC   := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 EXT_SRC    := $(wildcard ext/*.c)
 SERVER_SRC := $(foreach d,$(SERVER_DIRS),$(wildcard $(d)/*.c))
@@ -64,6 +65,7 @@ deps:
 	    SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@$(MAKE) --no-print-directory deps-duckdb
 
 $(B)/obj/src/server/%.o: src/server/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -102,11 +104,11 @@ $(B)/libserver.a: $(SERVER_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/rockset-local: $(B)/obj/src/server/main.o $(B)/libserver.a $(B)/libcore.a
-	$(CC) $(OPT) $(EXTRA) -o $@ $^ $(SERVER_PKG_LIBS) -lpthread -lm
+	$(CC) $(OPT) $(EXTRA) -o $@ $^ $(SERVER_PKG_LIBS) -lpthread -lm -ldl
 
 $(B)/tests/server/%: tests/unit/server/%.c tests/unit/testlib.h $(B)/libserver.a $(B)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SERVER_PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libserver.a $(B)/libcore.a $(SERVER_PKG_LIBS) -lpthread -lm
+	$(CC) $(BASE_CFLAGS) $(SERVER_PKG_CFLAGS) -Itests/unit -o $@ $< $(B)/libserver.a $(B)/libcore.a $(SERVER_PKG_LIBS) -lpthread -lm -ldl
 
 $(B)/tests/%: tests/unit/%.c tests/unit/testlib.h $(B)/libcore.a
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "ingest.h"
 #include "retention.h"
+#include "server/colidx/replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +328,8 @@ void h_coll_update(rl_req *rq) {
         reply_coll(rq, db, rq->args[0], rq->args[1], STATUS_LIVE);
 }
 
-static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err *err) {
+static int drop_collection(rl_server *srv, sqlite3 *db, const char *ws, const char *name,
+                           rs_err *err) {
     char *tbl = NULL;
     int rc = rl_tx_begin(db, err);
     if (rc == RS_OK)
@@ -342,6 +344,8 @@ static int drop_collection(sqlite3 *db, const char *ws, const char *name, rs_err
         rc = rl_tx_end(db, 1, err);
     else
         rl_tx_end(db, 0, NULL);
+    if (rc == RS_OK && tbl != NULL)
+        rl_colidx_forget(srv->colidx, tbl);
     free(tbl);
     return rc;
 }
@@ -359,7 +363,7 @@ void h_coll_delete(rl_req *rq) {
         rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",
                        "Collection \"%s\" does not exist in workspace \"%s\"", rq->args[1],
                        rq->args[0]);
-    else if (drop_collection(db, rq->args[0], rq->args[1], &err) != RS_OK)
+    else if (drop_collection(rq->srv, db, rq->args[0], rq->args[1], &err) != RS_OK)
         rl_reply_err(rq, &err);
     else
         rl_reply_data(rq, json);

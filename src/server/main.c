@@ -10,6 +10,7 @@
 #include "httpd.h"
 #include "queries.h"
 #include "server.h"
+#include "server/colidx/replica.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,7 +33,10 @@ static const char usage[] =
     "                     [--provision-delay-ms N] [--view-sync-delay-ms N] [--ingest-delay-ms N]\n"
     "                     [--latency-ms N] [--fail-rate P] [--fail-status CODE] [--rate-limit N]\n"
     "                     [--fail-only 'METHOD /path-prefix'] [--query-timeout-ms N]\n"
-    "                     [--max-body-bytes N] [--field-index on|off] [--no-console] [--help]\n"
+    "                     [--max-body-bytes N] [--field-index on|off] [--no-console]\n"
+    "                     [--column-index auto|on|off] [--duckdb-lib FILE]\n"
+    "                     [--column-memory-limit SIZE] [--column-threads N]\n"
+    "                     [--column-min-docs N] [--column-scan aggregates|all] [--help]\n"
     "The bootstrap admin key comes from --api-key-file (one key a line, mode 0600), else from\n"
     "ROCKSET_LOCAL_API_KEY; --api-key also works, but `ps` shows a command line to every local\n"
     "user. Plain HTTP is served only on a loopback address unless --insecure-http is given.\n";
@@ -115,6 +119,24 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val) {
     else if (strcmp(flag, "--field-index") == 0) {
         rc = strcmp(val, "on") == 0 || strcmp(val, "off") == 0 ? 0 : -1;
         cfg->no_field_index = strcmp(val, "off") == 0;
+    } else if (strcmp(flag, "--column-index") == 0) {
+        cfg->column_index = strcmp(val, "off") == 0    ? RL_COLIDX_OFF
+                            : strcmp(val, "auto") == 0 ? RL_COLIDX_AUTO
+                            : strcmp(val, "on") == 0   ? RL_COLIDX_ON
+                                                       : -1;
+        rc = cfg->column_index < 0 ? -1 : 0;
+    } else if (strcmp(flag, "--duckdb-lib") == 0)
+        cfg->duckdb_lib = val;
+    else if (strcmp(flag, "--column-memory-limit") == 0)
+        cfg->column_memory_limit = val;
+    else if (strcmp(flag, "--column-min-docs") == 0)
+        rc = parse_int(flag, val, 0, &cfg->column_min_docs);
+    else if (strcmp(flag, "--column-scan") == 0) {
+        rc = strcmp(val, "all") == 0 || strcmp(val, "aggregates") == 0 ? 0 : -1;
+        cfg->column_scan_all = strcmp(val, "all") == 0;
+    } else if (strcmp(flag, "--column-threads") == 0) {
+        rc = parse_int(flag, val, 0, &n);
+        cfg->column_threads = (int)(n > 256 ? 256 : n);
     } else
         rc = -1;
     if (rc != 0)
@@ -281,6 +303,19 @@ static int start_auth(rl_server *srv, const char **keys, rs_err *err) {
     return rc;
 }
 
+/* The column index (docs/column-index.md), and the line saying which mode the server runs in. */
+static int start_columns(rl_server *srv, rs_err *err) {
+    rl_colidx_config cc = {(rl_colidx_mode)srv->cfg.column_index, srv->cfg.duckdb_lib,
+                           srv->cfg.column_memory_limit, srv->cfg.column_threads};
+    char why[600];
+    int rc = rl_colidx_start(srv->store, &cc, &srv->colidx, why, sizeof why, err);
+    if (rc == RS_OK && srv->colidx != NULL)
+        fprintf(stderr, "rockset-local: column index on: %s\n", why);
+    else if (rc == RS_OK)
+        fprintf(stderr, "rockset-local: column index off (SQLite only): %s\n", why);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *keys[MAX_KEYS];
     rl_server srv;
@@ -301,6 +336,10 @@ int main(int argc, char **argv) {
     srv.cfg.idle_timeout_s = 60;
     srv.cfg.request_timeout_s = 60;
     srv.cfg.max_result_bytes = 256 * 1024 * 1024;
+    srv.cfg.column_index = RL_COLIDX_AUTO;
+    srv.cfg.column_memory_limit = "1GB";
+    srv.cfg.column_threads = 2;
+    srv.cfg.column_min_docs = 20000;
     umask(077); /* the database, its WAL, the port file: owner-only whatever the caller's umask */
     memset(keys, 0, sizeof(keys));
     rc = parse_args(argc, argv, &srv.cfg, keys);
@@ -323,6 +362,10 @@ int main(int argc, char **argv) {
         goto done;
     }
     hide_keys(argc, argv, &srv.cfg, keys);
+    if (start_columns(&srv, &err) != RS_OK) {
+        fprintf(stderr, "rockset-local: %s\n", err.msg);
+        goto done;
+    }
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
@@ -342,6 +385,7 @@ done:
     rl_queries_shutdown(srv.queries);
     rl_httpd_stop(httpd);
     rl_queries_free(srv.queries);
+    rl_colidx_stop(srv.colidx); /* its worker borrows the store's connections */
     rl_auth_free(srv.auth);
     rl_store_close(srv.store);
     return rc;

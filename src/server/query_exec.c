@@ -5,7 +5,11 @@
 #include "fieldindex.h"
 #include "pending.h"
 #include "retention.h"
+#include "server/colidx/duck.h"
+#include "server/colidx/replica.h"
+#include "server/runtime/value.h"
 #include "server/sql/sqlx_describe.h"
+#include "server/sql/sqlx_duck.h"
 #include "server/sql/sqlxlate.h"
 
 #include <stdio.h>
@@ -627,6 +631,230 @@ static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok
  * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
  * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
  */
+/* ---- the column engine (docs/column-index.md) ---- */
+
+/* A backlog of changes the query itself applies before reading the columns; longer ones send
+ * the query to SQLite while the worker catches up. */
+#define COLS_MAX_BACKLOG 50000
+
+typedef struct cols_ctx {
+    resolve_ctx *rctx;
+    const qx_input *in;
+    int caught_up; /* 0 not asked yet, 1 the replica holds the snapshot's changes, -1 not */
+} cols_ctx;
+
+static int cols_column(void *ctx, const char *table, const char *const *names, int n,
+                       sqlx_duck_col *out) {
+    cols_ctx *cc = ctx;
+    rl_colidx_column col;
+    rs_err err = {0};
+    /* asked first when the planner reaches a collection: only statements that may go to the
+     * columns pay for catching up */
+    if (cc->caught_up == 0)
+        cc->caught_up =
+            rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, COLS_MAX_BACKLOG, &err) == 0
+                ? 1
+                : -1;
+    /* the translator names a collection by its data table, "<tbl>_data" */
+    char tbl[128];
+    size_t len = strlen(table);
+    if (len > 5 && strcmp(table + len - 5, "_data") == 0)
+        len -= 5;
+    snprintf(tbl, sizeof tbl, "%.*s", (int)len, table);
+    if (cc->caught_up < 0 || !rl_colidx_lookup(cc->rctx->srv->colidx, tbl, names, n, &col))
+        return 0;
+    snprintf(out->table, sizeof out->table, "%s", col.table);
+    snprintf(out->column, sizeof out->column, "%s", col.column);
+    snprintf(out->ts_column, sizeof out->ts_column, "%s", col.ts_column);
+    out->type = col.type;
+    out->has_null = col.has_null;
+    out->has_missing = col.has_missing;
+    out->n_docs = col.n_docs;
+    return 1;
+}
+
+/* A constant's value, computed by the SQLite runtime on the query's own connection. */
+static int cols_constant(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scratch, rs_err *err) {
+    cols_ctx *cc = ctx;
+    sqlite3_stmt *stmt = NULL;
+    char *sql = sqlite3_mprintf("SELECT %s", sqlite_sql);
+    int rc = sql == NULL ? RS_ENOMEM : RS_OK;
+    if (rc == RS_OK && sqlite3_prepare_v2(cc->rctx->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        rc = rs_err_set(err, RS_EINVAL, "%s", sqlite3_errmsg(cc->rctx->db));
+    if (rc == RS_OK)
+        rc = bind_params(stmt, cc->in->params, err);
+    if (rc == RS_OK && sqlite3_step(stmt) != SQLITE_ROW)
+        rc = rs_err_set(err, RS_EINVAL, "%s", sqlite3_errmsg(cc->rctx->db));
+    if (rc == RS_OK) {
+        rv v;
+        rv_from_sqlite(sqlite3_column_value(stmt, 0), &v);
+        if (v.type == RV_STRING || v.type == RV_BYTES || v.type >= RV_ARRAY) {
+            rs_buf_reset(scratch);
+            rs_buf_append(scratch, v.s, v.len);
+            v.s = scratch->data;
+            if (scratch->oom)
+                rc = RS_ENOMEM;
+        }
+        *out = v;
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_free(sql);
+    return rc;
+}
+
+typedef struct cols_rows {
+    const sqlx_duck_plan *plan;
+    qx_result *res;
+    rs_buf row;
+    int failed; /* RS_E* or RESULT_CAP */
+    rs_err err;
+} cols_rows;
+
+static int cell_value(const rl_duck_cell *c, rv *v) {
+    switch (c->kind) {
+    case RL_DK_NULL:
+        *v = rv_null();
+        return 1;
+    case RL_DK_BOOL:
+        *v = rv_bool((int)c->i);
+        return 1;
+    case RL_DK_INT:
+        *v = rv_int(c->i);
+        return 1;
+    case RL_DK_DOUBLE:
+        *v = rv_float(c->d);
+        return 1;
+    case RL_DK_TEXT:
+        *v = rv_string(c->s, c->len);
+        return 1;
+    case RL_DK_TIMESTAMP:
+        *v = rv_typed(RV_TIMESTAMP, c->i);
+        return 1;
+    case RL_DK_DATE:
+        *v = rv_typed(RV_DATE, c->i);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* One DuckDB row as the JSON object a query's row is (undefined fields left out). */
+static int cols_row(void *ctx, const rl_duck_cell *cells, int n) {
+    cols_rows *cr = ctx;
+    int first = 1;
+    rs_buf_reset(&cr->row);
+    rs_buf_putc(&cr->row, '{');
+    for (int i = 0; i < n && i < cr->plan->n_cols; i++) {
+        rv v;
+        if (cells[i].kind == RL_DK_NULL && cr->plan->undef[i])
+            continue;
+        if (!cell_value(&cells[i], &v)) {
+            cr->failed = rs_err_set(&cr->err, RS_EUNSUPPORTED, "a result of a type not read");
+            return 1;
+        }
+        if (!first)
+            rs_buf_putc(&cr->row, ',');
+        first = 0;
+        rs_buf_json_string(&cr->row, cr->plan->names[i], strlen(cr->plan->names[i]));
+        rs_buf_putc(&cr->row, ':');
+        rv_to_json(&cr->row, &v, RV_FORM_API);
+    }
+    rs_buf_putc(&cr->row, '}');
+    if (cr->row.oom) {
+        cr->failed = RS_ENOMEM;
+        return 1;
+    }
+    int added = add_row(cr->res, cr->row.data, cr->row.len);
+    if (added != RS_OK) {
+        cr->failed = added;
+        return 1;
+    }
+    return 0;
+}
+
+static void reset_rows(qx_result *res) {
+    rs_buf_reset(&res->rows);
+    res->n_rows = 0;
+    if (res->offs != NULL)
+        res->offs[0] = 0;
+}
+
+/* Run plan on the columns into res. 1: answered (rows, or the result-size error); 0: DuckDB
+ * failed, res is as it was, the query should run on SQLite. */
+static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, qx_result *res) {
+    rs_err err = {0};
+    cols_rows cr = {.plan = plan, .res = res};
+    rl_duck_conn *c = rl_colidx_acquire(srv->colidx, &err);
+    int rc = c == NULL ? RS_EINTERNAL : rl_duck_query(c, plan->sql, NULL, cols_row, &cr, &err);
+    rl_colidx_release(srv->colidx, c);
+    rs_buf_free(&cr.row);
+    if (cr.failed == RESULT_CAP) {
+        rs_err_set(&res->err, RS_EINVAL,
+                   "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT or "
+                   "select fewer fields",
+                   (long long)res->max_bytes);
+        fail(res, 400, "RESOURCEEXCEEDED", NULL);
+        return 1;
+    }
+    if (rc == RS_OK && cr.failed == 0)
+        return 1;
+    fprintf(stderr, "rockset-local: column engine: %s; answering on SQLite\n",
+            cr.failed ? cr.err.msg : err.msg);
+    reset_rows(res);
+    return 0;
+}
+
+/* The engine of a SELECT: 1 when the columns answered it (or, explain, would), else 0 with
+ * why filled. */
+static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const sqlx_options *opts,
+                    qx_result *res, int explain, char *why, size_t why_cap) {
+    cols_ctx cc = {rctx, in, 0};
+    sqlx_duck_catalog cat = {&cc, cols_column, cols_constant, srv->cfg.column_min_docs,
+                             srv->cfg.column_scan_all};
+    sqlx_duck_plan plan;
+    rs_err err = {0};
+    int done = 0;
+    snprintf(why, why_cap, "the column index is off");
+    if (srv->colidx == NULL)
+        return 0;
+    if (sqlx_duck_translate(in->sql, opts, resolve, rctx, &cat, &plan, &err) != 0) {
+        snprintf(why, why_cap, "%s",
+                 cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
+    } else {
+        done = explain || cols_execute(srv, &plan, res);
+        if (done)
+            snprintf(why, why_cap, "%s\n%s", plan.why, plan.sql);
+        else
+            snprintf(why, why_cap, "the column engine failed");
+    }
+    sqlx_duck_plan_free(&plan);
+    return done;
+}
+
+/* EXPLAIN: the column engine's statement when it is chosen, else SQLite's plan, ending with
+ * why the columns were not chosen when the statement aggregates. */
+static void explain_select(rl_server *srv, resolve_ctx *rctx, sqlite3 *db, const sqlx_stmt *st,
+                           const qx_input *in, const sqlx_options *opts, qx_result *res) {
+    char why[1024], line[1200];
+    if (cols_try(srv, rctx, in, opts, res, 1, why, sizeof why)) {
+        char *nl = strchr(why, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        snprintf(line, sizeof line, "COLUMN SCAN on the column index (DuckDB): %s", why);
+        explain_line(res, line);
+        if (nl != NULL)
+            explain_line(res, nl + 1);
+        free(res->column_fields);
+        res->column_fields = strdup("[{\"name\":\"EXPLAIN\",\"type\":\"\"}]");
+        return;
+    }
+    explain_rows(db, st, res);
+    if (srv->colidx != NULL && res->http_status == 0 && strncmp(why, "no aggregate", 12) != 0) {
+        snprintf(line, sizeof line, "not on the column index: %s", why);
+        explain_line(res, line);
+    }
+}
+
 static int snapshot_begin(sqlite3 *db) {
     return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }
@@ -644,6 +872,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     progress prog;
     rs_err err = {0};
     int snapshot;
+    char why[1024];
 
     memset(res, 0, sizeof(*res));
     /* writes whose ingest delay has passed become visible before the query's snapshot */
@@ -696,7 +925,9 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.kind == SQLX_SELECT && st.index_form)
         res->index_used = plan_uses_field_index(db, st.sqlite_sql);
     if (st.kind == SQLX_SELECT && st.explain)
-        explain_rows(db, &st, res);
+        explain_select(srv, &rctx, db, &st, in, &opts, res);
+    else if (st.kind == SQLX_SELECT && cols_try(srv, &rctx, in, &opts, res, 0, why, sizeof why))
+        res->engine_columns = 1;
     else if (st.kind == SQLX_SELECT)
         select_rows(db, st.sqlite_sql, in, &prog, res);
     else if (st.kind == SQLX_DESCRIBE)

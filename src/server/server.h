@@ -49,17 +49,25 @@ typedef struct rl_config {
     int rate_limit;
     int64_t query_timeout_ms;
     int64_t max_body_bytes;
-    int no_field_index; /* --field-index off: documents are written without field indexes */
-    int no_console;     /* --no-console: GET / is the API's ping only (h_console.c) */
+    int no_field_index;     /* --field-index off: documents are written without field indexes */
+    int no_console;         /* --no-console: GET / is the API's ping only (h_console.c) */
+    int column_index;       /* --column-index: rl_colidx_mode (off 0, auto 1, on 2) */
+    const char *duckdb_lib; /* --duckdb-lib, or NULL */
+    const char *column_memory_limit; /* --column-memory-limit, or NULL */
+    int column_threads;              /* --column-threads, 0: DuckDB's default */
+    int64_t column_min_docs;         /* --column-min-docs: smaller aggregates stay on SQLite */
+    int column_scan_all; /* --column-scan all: every eligible statement, not only aggregates */
 } rl_config;
 
 typedef struct rl_queries rl_queries; /* queries.h */
+typedef struct rl_colidx rl_colidx;   /* server/colidx/replica.h */
 
 typedef struct rl_server {
     rl_config cfg;
     rl_store *store;
     rl_queries *queries;
     rl_auth *auth;
+    rl_colidx *colidx; /* the column index, or NULL when off */
 } rl_server;
 
 #define RL_MAX_ARGS 6

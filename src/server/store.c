@@ -4,6 +4,7 @@
 #include "fieldindex.h"
 #include "ingest.h"
 #include "pending.h"
+#include "server/colidx/replica.h"
 #include "server/runtime/datetime.h"
 #include "server/sql/sqlxlate.h"
 
@@ -69,7 +70,8 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS apikeys(user TEXT NOT NULL, name TEXT NOT NULL, role TEXT,"
     " hash BLOB NOT NULL UNIQUE, ident TEXT NOT NULL, state TEXT NOT NULL, expiry_ms INTEGER,"
     " created_at INTEGER NOT NULL, created_by TEXT, created_by_apikey_name TEXT,"
-    " last_access_ms INTEGER, PRIMARY KEY(user, name));" RL_FX_SCHEMA_SQL RL_PENDING_SCHEMA_SQL;
+    " last_access_ms INTEGER, PRIMARY KEY(user, name));" RL_FX_SCHEMA_SQL RL_PENDING_SCHEMA_SQL
+        RL_COLIDX_SCHEMA_SQL;
 
 int64_t rl_now_ms(void) {
     struct timespec ts;
@@ -324,6 +326,14 @@ void rl_store_close(rl_store *st) {
     }
     pthread_mutex_destroy(&st->lock);
     free(st);
+}
+
+const char *rl_store_path(const rl_store *st) {
+    return st->path;
+}
+
+int rl_store_is_temp(const rl_store *st) {
+    return st->tmp_dir[0] != '\0';
 }
 
 rl_pending *rl_store_pending(rl_store *st) {

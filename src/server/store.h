@@ -32,6 +32,10 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err);
 /* Close every pooled connection and, for a temporary database, remove its files. NULL ok. */
 void rl_store_close(rl_store *st);
 
+/* The database file's path, and whether it is the temporary one (removed at close). */
+const char *rl_store_path(const rl_store *st);
+int rl_store_is_temp(const rl_store *st);
+
 /* The store's writes not visible yet (pending.h). */
 rl_pending *rl_store_pending(rl_store *st);
 

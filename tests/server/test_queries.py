@@ -24,7 +24,8 @@ _r = rl.add_docs(WS, PEOPLE, PEOPLE_DOCS)
 rl.wait_fence(WS, PEOPLE, _r.body["last_offset"])
 P = f"{WS}.{PEOPLE}"
 STATS = {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
-         "index_used": rl.Type("boolean")}  # index_used: rockset-local only
+         "index_used": rl.Type("boolean"),  # index_used, engine: rockset-local only
+         "engine": rl.Re("columns|rows")}
 
 
 def response(results, collections, column_fields=ABSENT, **over):

@@ -3769,3 +3769,12 @@ int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_li
         rc = nomem(err);
     return rc;
 }
+
+int sqlx_emit_constant(sqlx_emit_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err) {
+    scope sc;
+    memset(&sc, 0, sizeof sc);
+    int rc = emit_val(ctx, &sc, n, out, err);
+    if (!rc && out->oom)
+        rc = nomem(err);
+    return rc;
+}

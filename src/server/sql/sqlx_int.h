@@ -157,6 +157,7 @@ typedef struct sqlx_from {
     int has_sample;
     const char **using_names;
     int n_using;
+    const char *access_path; /* F_TABLE: HINT(access_path = <this>), as written, or NULL */
 } sqlx_from;
 
 struct sqlx_order {
@@ -266,5 +267,10 @@ const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_
  * the statement has no LIMIT. */
 int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
                         rs_err *err);
+
+/* Emit the SQLite text of expression n, which reads no relation (constants, :parameters,
+ * functions of them), as a value (value.h's encoding) into out: the column engine evaluates
+ * such expressions on SQLite once per query (sqlx_duck.c). */
+int sqlx_emit_constant(sqlx_emit_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err);
 
 #endif

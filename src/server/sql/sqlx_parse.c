@@ -1103,9 +1103,10 @@ static int parse_table_alias(parser *ps, sqlx_from *f) {
     return 1;
 }
 
-/* HINT(name = value, ...): accepted and ignored; rockset-local has one access path and one join
- * strategy, so no hint changes an answer. */
-static int skip_hint(parser *ps) {
+/* HINT(name = value, ...): accepted; on a collection, access_path = column_scan |
+ * index_filter is kept (f->access_path) and chooses the engine (sqlx_duck.h); other hints
+ * change no answer here and are ignored. f may be NULL (a join's hint). */
+static int skip_hint(parser *ps, sqlx_from *f) {
     int depth = 1;
     if (!is_kw(cur(ps), "HINT") || !is_op(&ps->toks[ps->pos + 1], "("))
         return 1;
@@ -1116,6 +1117,9 @@ static int skip_hint(parser *ps) {
             syntax_error(ps, "')' to close HINT(");
             return 0;
         }
+        if (f != NULL && depth == 1 && is_kw(t, "access_path") &&
+            is_op(&ps->toks[ps->pos + 1], "=") && ps->toks[ps->pos + 2].kind == TK_IDENT)
+            f->access_path = ps->toks[ps->pos + 2].text;
         depth += is_op(t, "(") ? 1 : is_op(t, ")") ? -1 : 0;
         ps->pos++;
     }
@@ -1148,9 +1152,9 @@ static int parse_tablesample(parser *ps, sqlx_from *f) {
 /* What may follow a collection or subquery in FROM: hints, TABLESAMPLE and an alias, in the
  * orders production SQL writes them. */
 static int parse_from_suffix(parser *ps, sqlx_from *f) {
-    if (!skip_hint(ps) || !parse_tablesample(ps, f) || !parse_table_alias(ps, f))
+    if (!skip_hint(ps, f) || !parse_tablesample(ps, f) || !parse_table_alias(ps, f))
         return 0;
-    return skip_hint(ps) && parse_tablesample(ps, f);
+    return skip_hint(ps, f) && parse_tablesample(ps, f);
 }
 
 static sqlx_from *parse_from_item(parser *ps);
@@ -1327,7 +1331,7 @@ static sqlx_from *parse_from_item(parser *ps) {
         j->join_type = type;
         j->left = left;
         j->right = parse_from_primary(ps);
-        if (j->right == NULL || !parse_join_condition(ps, j) || !skip_hint(ps))
+        if (j->right == NULL || !parse_join_condition(ps, j) || !skip_hint(ps, NULL))
             return NULL;
         left = j;
     }

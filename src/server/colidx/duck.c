@@ -1,0 +1,684 @@
+/*
+ * duck.c - DuckDB loaded at run time (duck.h): dlopen, a table of function pointers, and thin
+ * wrappers that turn DuckDB's handles, chunks and messages into duck.h's interface and rs_err.
+ *
+ * The declarations come from duckapi.h (ours); when the build defines RL_DUCKDB_H (make
+ * DUCKDB_H=...) the types come from DuckDB's own duckdb.h and the compiler checks our prototypes
+ * and layout assertions against it. The pointer table is typed with __typeof__ of the
+ * prototypes, so both ways yield the same code.
+ */
+#include "server/colidx/duck.h"
+
+#ifdef RL_DUCKDB_H
+/* DuckDB's own header; ours then only adds prototypes and assertions, checked against it */
+#include RL_DUCKDB_H
+#define RL_DUCKAPI_PROTOTYPES_ONLY
+#endif
+#include "server/colidx/duckapi.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where rl_duck_load looks without a path or RL_DUCKDB_LIB; the Makefile passes its DUCKDB_LIB
+ * (the file `make deps` fetches). Elsewhere the dynamic loader's search path decides. */
+#ifndef RL_DUCKDB_DEFAULT_LIB
+#define RL_DUCKDB_DEFAULT_LIB "libduckdb.so"
+#endif
+
+/* TIMESTAMP WITH TIME ZONE in nanoseconds (DuckDB v1.5); a literal so that older real headers,
+ * which lack the enumerator, still compile. */
+#define DK_TYPE_TIMESTAMP_TZ_NS 42
+
+/* ---- the function table ---- */
+
+/* Every DuckDB function we call, by its name without "duckdb_". */
+/* clang-format off */
+#define DK_FUNCS(X) \
+    X(library_version) \
+    X(create_config) \
+    X(set_config) \
+    X(destroy_config) \
+    X(open_ext) \
+    X(close) \
+    X(connect) \
+    X(disconnect) \
+    X(interrupt) \
+    X(free) \
+    X(query) \
+    X(destroy_result) \
+    X(result_error) \
+    X(column_count) \
+    X(column_name) \
+    X(column_type) \
+    X(column_logical_type) \
+    X(decimal_scale) \
+    X(decimal_internal_type) \
+    X(destroy_logical_type) \
+    X(fetch_chunk) \
+    X(data_chunk_get_size) \
+    X(data_chunk_get_vector) \
+    X(destroy_data_chunk) \
+    X(vector_get_data) \
+    X(vector_get_validity) \
+    X(validity_row_is_valid) \
+    X(appender_create) \
+    X(append_null) \
+    X(append_bool) \
+    X(append_int64) \
+    X(append_double) \
+    X(append_varchar_length) \
+    X(append_timestamp) \
+    X(appender_end_row) \
+    X(appender_close) \
+    X(appender_destroy) \
+    X(appender_error)
+/* clang-format on */
+
+struct dk_api {
+#define DK_MEMBER(f) __typeof__(duckdb_##f) *f;
+    DK_FUNCS(DK_MEMBER)
+#undef DK_MEMBER
+};
+
+static const struct dk_sym {
+    const char *name;
+    size_t off;
+} dk_syms[] = {
+#define DK_SYM(f) {"duckdb_" #f, offsetof(struct dk_api, f)},
+    DK_FUNCS(DK_SYM)
+#undef DK_SYM
+};
+
+/* dlsym hands out function addresses as void *: POSIX guarantees the sizes agree. */
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "function pointers fit in void *");
+
+/* Written once under dk_lock before dk_ready is set (release); read freely after it (acquire). */
+static pthread_mutex_t dk_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int dk_ready;
+static struct dk_api dk;
+static char dk_version[64];
+static char dk_path[4096];
+
+/* Fill api from the library h (named file in messages); the first missing symbol is an error. */
+static int dk_resolve(void *h, const char *file, struct dk_api *api, rs_err *err) {
+    for (size_t i = 0; i < sizeof dk_syms / sizeof dk_syms[0]; i++) {
+        void *p = dlsym(h, dk_syms[i].name);
+        if (p == NULL)
+            return rs_err_set(err, RS_EUNSUPPORTED,
+                              "%s is not a usable DuckDB library: symbol %s is missing", file,
+                              dk_syms[i].name);
+        memcpy((char *)api + dk_syms[i].off, &p, sizeof p);
+    }
+    return RS_OK;
+}
+
+/* Open file and publish its functions; called with dk_lock held. A failure leaves nothing
+ * loaded, so a later call may try another file. */
+static int dk_load_locked(const char *file, rs_err *err) {
+    if (strlen(file) >= sizeof dk_path)
+        return rs_err_set(err, RS_EINVAL, "DuckDB library path too long: %.100s...", file);
+    void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        const char *why = dlerror();
+        if (why && strstr(why, file)) /* glibc's reason already names the file */
+            return rs_err_set(err, RS_EIO, "cannot load the DuckDB library: %s", why);
+        return rs_err_set(err, RS_EIO, "cannot load the DuckDB library %s: %s", file,
+                          why ? why : "unknown error");
+    }
+    struct dk_api api;
+    int rc = dk_resolve(h, file, &api, err);
+    if (rc != RS_OK) {
+        dlclose(h);
+        return rc;
+    }
+    /* The handle is kept for the life of the process: DuckDB's threads and statics live in it. */
+    dk = api;
+    const char *v = dk.library_version();
+    snprintf(dk_version, sizeof dk_version, "%s", v ? v : "");
+    snprintf(dk_path, sizeof dk_path, "%s", file);
+    atomic_store_explicit(&dk_ready, 1, memory_order_release);
+    return RS_OK;
+}
+
+int rl_duck_load(const char *path, rs_err *err) {
+    const char *file = path;
+    if (file == NULL || *file == '\0')
+        file = getenv("RL_DUCKDB_LIB");
+    if (file == NULL || *file == '\0')
+        file = RL_DUCKDB_DEFAULT_LIB;
+    pthread_mutex_lock(&dk_lock);
+    int rc = atomic_load(&dk_ready) ? RS_OK : dk_load_locked(file, err);
+    pthread_mutex_unlock(&dk_lock);
+    return rc;
+}
+
+int rl_duck_loaded(void) {
+    return atomic_load_explicit(&dk_ready, memory_order_acquire);
+}
+
+const char *rl_duck_version(void) {
+    return rl_duck_loaded() ? dk_version : "";
+}
+
+const char *rl_duck_path(void) {
+    return rl_duck_loaded() ? dk_path : "";
+}
+
+/* Every entry point but rl_duck_load needs the table: calling one first is a bug. */
+static int dk_need(rs_err *err) {
+    if (rl_duck_loaded())
+        return RS_OK;
+    return rs_err_set(err, RS_EINTERNAL, "DuckDB is not loaded (rl_duck_load first)");
+}
+
+/* Our code for a DuckDB message, from the error class it starts with ("IO Error: ..."). */
+static int dk_code(const char *msg, int fallback) {
+    static const struct {
+        const char *prefix;
+        int code;
+    } map[] = {{"INTERRUPT", RS_EINTERRUPT},
+               {"Out of Memory", RS_ENOMEM},
+               {"IO Error", RS_EIO},
+               {"Not implemented", RS_EUNSUPPORTED},
+               {"Internal Error", RS_EINTERNAL},
+               {"FATAL", RS_EINTERNAL}};
+    if (msg == NULL)
+        return fallback;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(msg, map[i].prefix, strlen(map[i].prefix)) == 0)
+            return map[i].code;
+    return fallback;
+}
+
+/* ---- database and connections ---- */
+
+struct rl_duck_db {
+    duckdb_database db;
+};
+
+struct rl_duck_conn {
+    duckdb_connection con;
+};
+
+/* The options of rl_duck_open into cfg. */
+static int dk_configure(duckdb_config cfg, const char *memory_limit, int threads, rs_err *err) {
+    if (memory_limit && dk.set_config(cfg, "memory_limit", memory_limit) != DuckDBSuccess)
+        return rs_err_set(err, RS_EINVAL, "DuckDB rejected memory_limit '%s'", memory_limit);
+    if (threads > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", threads);
+        if (dk.set_config(cfg, "threads", n) != DuckDBSuccess)
+            return rs_err_set(err, RS_EINVAL, "DuckDB rejected threads %d", threads);
+    }
+    return RS_OK;
+}
+
+/* duckdb_open_ext with a fresh config; DuckDB's own message on failure. */
+static int dk_open(const char *path, const char *memory_limit, int threads, duckdb_database *out,
+                   rs_err *err) {
+    duckdb_config cfg = NULL;
+    if (dk.create_config(&cfg) != DuckDBSuccess)
+        return rs_err_set(err, RS_ENOMEM, "DuckDB could not create a configuration");
+    int rc = dk_configure(cfg, memory_limit, threads, err);
+    char *msg = NULL;
+    if (rc == RS_OK && dk.open_ext(path, out, cfg, &msg) != DuckDBSuccess) {
+        /* a bad file and a bad setting both land here: the message tells them apart */
+        rc = rs_err_set(err, dk_code(msg, path ? RS_EIO : RS_EINVAL),
+                        "cannot open DuckDB database %s: %s", path ? path : "(in memory)",
+                        msg ? msg : "unknown error");
+        dk.free(msg);
+    }
+    dk.destroy_config(&cfg);
+    return rc;
+}
+
+rl_duck_db *rl_duck_open(const char *path, const char *memory_limit, int threads, rs_err *err) {
+    if (dk_need(err) != RS_OK)
+        return NULL;
+    rl_duck_db *db = calloc(1, sizeof *db);
+    if (db == NULL) {
+        rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB");
+        return NULL;
+    }
+    if (dk_open(path, memory_limit, threads, &db->db, err) != RS_OK) {
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+void rl_duck_close(rl_duck_db *db) {
+    if (db == NULL)
+        return;
+    dk.close(&db->db);
+    free(db);
+}
+
+rl_duck_conn *rl_duck_connect(rl_duck_db *db, rs_err *err) {
+    if (dk_need(err) != RS_OK)
+        return NULL;
+    rl_duck_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        rs_err_set(err, RS_ENOMEM, "out of memory connecting to DuckDB");
+        return NULL;
+    }
+    if (dk.connect(db->db, &c->con) != DuckDBSuccess) {
+        /* duckdb_connect gives no reason; its only failures are an invalid database handle
+         * and an exception while creating the connection */
+        rs_err_set(err, RS_EINTERNAL, "cannot connect to the DuckDB database");
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void rl_duck_disconnect(rl_duck_conn *c) {
+    if (c == NULL)
+        return;
+    dk.disconnect(&c->con);
+    free(c);
+}
+
+void rl_duck_interrupt(rl_duck_conn *c) {
+    if (c != NULL && rl_duck_loaded())
+        dk.interrupt(c->con);
+}
+
+/* The error of a failed query into err (RS_EINVAL unless the message says otherwise). */
+static int dk_result_err(duckdb_result *res, rs_err *err) {
+    const char *msg = dk.result_error(res);
+    return rs_err_set(err, dk_code(msg, RS_EINVAL), "%s", msg ? msg : "DuckDB query failed");
+}
+
+int rl_duck_exec(rl_duck_conn *c, const char *sql, rs_err *err) {
+    int rc = dk_need(err);
+    if (rc != RS_OK)
+        return rc;
+    duckdb_result res;
+    memset(&res, 0, sizeof res);
+    if (dk.query(c->con, sql, &res) != DuckDBSuccess)
+        rc = dk_result_err(&res, err);
+    dk.destroy_result(&res);
+    return rc;
+}
+
+/* ---- queries: reading cells out of chunks ---- */
+
+/* One result column: its type, and where the current chunk keeps its values. */
+struct dk_col {
+    int type;         /* duckdb_type, as int: we also match values newer than the header */
+    int dec_type;     /* DECIMAL: the integer type that holds the scaled value */
+    double dec_div;   /* DECIMAL: 10^scale */
+    const void *data; /* the current chunk's values */
+    uint64_t *valid;  /* the current chunk's NULL mask; NULL: no NULLs */
+};
+
+struct dk_query {
+    duckdb_result res;
+    int n;
+    struct dk_col *cols;
+    const char **names;
+    rl_duck_cell *cells;
+};
+
+static void cell_int(rl_duck_cell *cell, int64_t i) {
+    cell->kind = RL_DK_INT;
+    cell->i = i;
+}
+
+static void cell_double(rl_duck_cell *cell, double d) {
+    cell->kind = RL_DK_DOUBLE;
+    cell->d = d;
+}
+
+/* A 128-bit value as an integer when it fits in int64, else as the nearest double. */
+static void cell_huge(rl_duck_cell *cell, uint64_t lower, int64_t upper) {
+    if (upper == 0 && lower <= (uint64_t)INT64_MAX)
+        cell_int(cell, (int64_t)lower);
+    else if (upper == -1 && lower > (uint64_t)INT64_MAX)
+        cell_int(cell, (int64_t)(lower - (uint64_t)INT64_MAX - 1) + INT64_MIN);
+    else
+        cell_double(cell, (double)upper * 18446744073709551616.0 + (double)lower);
+}
+
+static double huge_double(duckdb_hugeint h) {
+    return (double)h.upper * 18446744073709551616.0 + (double)h.lower;
+}
+
+/* A DECIMAL as a double: its scaled integer divided by 10^scale. */
+static void cell_decimal(rl_duck_cell *cell, const struct dk_col *col, idx_t row) {
+    double v;
+    switch (col->dec_type) {
+    case DUCKDB_TYPE_SMALLINT:
+        v = ((const int16_t *)col->data)[row];
+        break;
+    case DUCKDB_TYPE_INTEGER:
+        v = ((const int32_t *)col->data)[row];
+        break;
+    case DUCKDB_TYPE_BIGINT:
+        v = (double)((const int64_t *)col->data)[row];
+        break;
+    case DUCKDB_TYPE_HUGEINT:
+        v = huge_double(((const duckdb_hugeint *)col->data)[row]);
+        break;
+    default:
+        cell->kind = RL_DK_OTHER;
+        return;
+    }
+    cell_double(cell, v / col->dec_div);
+}
+
+/* DuckDB's timestamp infinities (+-INT64_MAX) stay themselves in every unit. */
+static int64_t ts_scale_up(int64_t v, int64_t f) {
+    if (v > INT64_MAX / f)
+        return INT64_MAX;
+    if (v < -INT64_MAX / f)
+        return -INT64_MAX;
+    return v * f;
+}
+
+static int64_t ts_from_nanos(int64_t v) {
+    if (v == INT64_MAX || v == -INT64_MAX)
+        return v;
+    int64_t q = v / 1000; /* floor: 1 ns before the epoch is the microsecond before it */
+    return (v % 1000 < 0) ? q - 1 : q;
+}
+
+static void cell_ts(rl_duck_cell *cell, int64_t micros) {
+    cell->kind = RL_DK_TIMESTAMP;
+    cell->i = micros;
+}
+
+static void cell_text(rl_duck_cell *cell, const duckdb_string_t *s) {
+    cell->kind = RL_DK_TEXT;
+    cell->len = s->value.inlined.length;
+    cell->s = cell->len <= sizeof s->value.inlined.inlined ? s->value.inlined.inlined
+                                                           : s->value.pointer.ptr;
+}
+
+/* The integer and floating-point types; 0 when col is not one of them. */
+static int read_number(rl_duck_cell *cell, const struct dk_col *col, idx_t row) {
+    const void *p = col->data;
+    switch (col->type) {
+    case DUCKDB_TYPE_TINYINT:
+        cell_int(cell, ((const int8_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_SMALLINT:
+        cell_int(cell, ((const int16_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_INTEGER:
+        cell_int(cell, ((const int32_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_BIGINT:
+        cell_int(cell, ((const int64_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_UTINYINT:
+        cell_int(cell, ((const uint8_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_USMALLINT:
+        cell_int(cell, ((const uint16_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_UINTEGER:
+        cell_int(cell, ((const uint32_t *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_UBIGINT:
+        cell_huge(cell, ((const uint64_t *)p)[row], 0);
+        return 1;
+    case DUCKDB_TYPE_FLOAT:
+        cell_double(cell, ((const float *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_DOUBLE:
+        cell_double(cell, ((const double *)p)[row]);
+        return 1;
+    case DUCKDB_TYPE_DECIMAL:
+        cell_decimal(cell, col, row);
+        return 1;
+    case DUCKDB_TYPE_HUGEINT: {
+        duckdb_hugeint h = ((const duckdb_hugeint *)p)[row];
+        cell_huge(cell, h.lower, h.upper);
+        return 1;
+    }
+    case DUCKDB_TYPE_UHUGEINT: {
+        duckdb_uhugeint h = ((const duckdb_uhugeint *)p)[row];
+        if (h.upper == 0)
+            cell_huge(cell, h.lower, 0);
+        else
+            cell_double(cell, (double)h.upper * 18446744073709551616.0 + (double)h.lower);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Cell row of col, by the column's type; NULL per the validity mask. */
+static void read_cell(rl_duck_cell *cell, const struct dk_col *col, idx_t row) {
+    const void *p = col->data;
+    memset(cell, 0, sizeof *cell);
+    if (col->valid && !dk.validity_row_is_valid(col->valid, row))
+        return; /* RL_DK_NULL */
+    if (read_number(cell, col, row))
+        return;
+    switch (col->type) {
+    case DUCKDB_TYPE_BOOLEAN:
+        cell->kind = RL_DK_BOOL;
+        cell->i = ((const uint8_t *)p)[row] != 0; /* 0/1 bytes; no bool loads of raw data */
+        break;
+    case DUCKDB_TYPE_VARCHAR:
+        cell_text(cell, &((const duckdb_string_t *)p)[row]);
+        break;
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+        cell_ts(cell, ((const int64_t *)p)[row]);
+        break;
+    case DUCKDB_TYPE_TIMESTAMP_S:
+        cell_ts(cell, ts_scale_up(((const int64_t *)p)[row], 1000000));
+        break;
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+        cell_ts(cell, ts_scale_up(((const int64_t *)p)[row], 1000));
+        break;
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+    case DK_TYPE_TIMESTAMP_TZ_NS:
+        cell_ts(cell, ts_from_nanos(((const int64_t *)p)[row]));
+        break;
+    case DUCKDB_TYPE_DATE:
+        cell->kind = RL_DK_DATE;
+        cell->i = ((const int32_t *)p)[row];
+        break;
+    default:
+        cell->kind = RL_DK_OTHER;
+        break;
+    }
+}
+
+/* ---- queries: the result's columns and the chunk loop ---- */
+
+/* A DECIMAL column's storage type and divisor (a column we cannot describe reads as OTHER). */
+static void dk_decimal_info(struct dk_query *q, idx_t i, struct dk_col *col) {
+    duckdb_logical_type lt = dk.column_logical_type(&q->res, i);
+    col->dec_type = DUCKDB_TYPE_INVALID;
+    col->dec_div = 1;
+    if (lt == NULL)
+        return;
+    col->dec_type = (int)dk.decimal_internal_type(lt);
+    for (unsigned s = dk.decimal_scale(lt); s > 0; s--)
+        col->dec_div *= 10;
+    dk.destroy_logical_type(&lt);
+}
+
+/* Size the per-column arrays of q from its (successful) result. */
+static int dk_query_setup(struct dk_query *q, rs_err *err) {
+    idx_t n = dk.column_count(&q->res);
+    if (n > INT_MAX / 2)
+        return rs_err_set(err, RS_EUNSUPPORTED, "DuckDB result has too many columns");
+    q->n = (int)n;
+    size_t alloc = n ? (size_t)n : 1;
+    q->cols = calloc(alloc, sizeof *q->cols);
+    q->names = calloc(alloc, sizeof *q->names);
+    q->cells = calloc(alloc, sizeof *q->cells);
+    if (q->cols == NULL || q->names == NULL || q->cells == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory reading a DuckDB result");
+    for (idx_t i = 0; i < n; i++) {
+        struct dk_col *col = &q->cols[i];
+        col->type = (int)dk.column_type(&q->res, i);
+        const char *name = dk.column_name(&q->res, i);
+        q->names[i] = name ? name : "";
+        if (col->type == DUCKDB_TYPE_DECIMAL)
+            dk_decimal_info(q, i, col);
+    }
+    return RS_OK;
+}
+
+static void dk_query_free(struct dk_query *q) {
+    free(q->cols);
+    free(q->names);
+    free(q->cells);
+    dk.destroy_result(&q->res);
+}
+
+/* Hand every row of chunk to on_row; its first nonzero answer stops and is returned. */
+static int dk_emit_chunk(struct dk_query *q, duckdb_data_chunk chunk, rl_duck_row_fn on_row,
+                         void *ctx) {
+    idx_t rows = dk.data_chunk_get_size(chunk);
+    for (int j = 0; j < q->n; j++) {
+        duckdb_vector v = dk.data_chunk_get_vector(chunk, (idx_t)j);
+        q->cols[j].data = dk.vector_get_data(v);
+        q->cols[j].valid = dk.vector_get_validity(v);
+    }
+    for (idx_t r = 0; r < rows; r++) {
+        for (int j = 0; j < q->n; j++)
+            read_cell(&q->cells[j], &q->cols[j], r);
+        int stop = on_row ? on_row(ctx, q->cells, q->n) : 0;
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+/* The chunk loop. A NULL chunk ends it: the end of the rows, or an error the result holds. */
+static int dk_stream(struct dk_query *q, rl_duck_row_fn on_row, void *ctx, rs_err *err) {
+    for (;;) {
+        duckdb_data_chunk chunk = dk.fetch_chunk(q->res);
+        if (chunk == NULL)
+            return dk.result_error(&q->res) ? dk_result_err(&q->res, err) : 0;
+        int rc = dk_emit_chunk(q, chunk, on_row, ctx);
+        dk.destroy_data_chunk(&chunk);
+        if (rc)
+            return rc;
+    }
+}
+
+int rl_duck_query(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols, rl_duck_row_fn on_row,
+                  void *ctx, rs_err *err) {
+    int rc = dk_need(err);
+    if (rc != RS_OK)
+        return rc;
+    struct dk_query q;
+    memset(&q, 0, sizeof q);
+    if (dk.query(c->con, sql, &q.res) != DuckDBSuccess)
+        rc = dk_result_err(&q.res, err);
+    else
+        rc = dk_query_setup(&q, err);
+    if (rc == RS_OK && on_cols)
+        rc = on_cols(ctx, q.names, q.n);
+    if (rc == RS_OK)
+        rc = dk_stream(&q, on_row, ctx, err);
+    dk_query_free(&q);
+    return rc;
+}
+
+/* ---- appenders ---- */
+
+struct rl_duck_app {
+    duckdb_appender app;
+    rs_err first; /* the first error: once set, the appender refuses everything but close */
+};
+
+/* Record the appender's current DuckDB error as its first (if none yet); returns the code. */
+static int app_fail(rl_duck_app *a) {
+    if (a->first.code == RS_OK) {
+        const char *msg = dk.appender_error(a->app);
+        rs_err_set(&a->first, dk_code(msg, RS_EINVAL), "DuckDB appender: %s",
+                   msg ? msg : "unknown error");
+    }
+    return a->first.code;
+}
+
+static int app_give(const rl_duck_app *a, rs_err *err) {
+    if (err)
+        *err = a->first;
+    return a->first.code;
+}
+
+rl_duck_app *rl_duck_appender(rl_duck_conn *c, const char *table, rs_err *err) {
+    if (dk_need(err) != RS_OK)
+        return NULL;
+    rl_duck_app *a = calloc(1, sizeof *a);
+    if (a == NULL) {
+        rs_err_set(err, RS_ENOMEM, "out of memory creating a DuckDB appender");
+        return NULL;
+    }
+    if (dk.appender_create(c->con, NULL, table, &a->app) != DuckDBSuccess) {
+        /* the failed appender carries the reason and must still be destroyed */
+        const char *msg = a->app ? dk.appender_error(a->app) : NULL;
+        rs_err_set(err, dk_code(msg, RS_EINVAL), "DuckDB appender on %s: %s", table,
+                   msg ? msg : "unknown error");
+        if (a->app)
+            dk.appender_destroy(&a->app);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* The per-value appends: refused after an error, which they record. */
+#define APP_CALL(a, call) \
+    ((a)->first.code != RS_OK ? (a)->first.code : ((call) == DuckDBSuccess ? RS_OK : app_fail(a)))
+
+int rl_duck_app_null(rl_duck_app *a) {
+    return APP_CALL(a, dk.append_null(a->app));
+}
+
+int rl_duck_app_bool(rl_duck_app *a, int b) {
+    return APP_CALL(a, dk.append_bool(a->app, b != 0));
+}
+
+int rl_duck_app_int(rl_duck_app *a, int64_t i) {
+    return APP_CALL(a, dk.append_int64(a->app, i));
+}
+
+int rl_duck_app_double(rl_duck_app *a, double d) {
+    return APP_CALL(a, dk.append_double(a->app, d));
+}
+
+int rl_duck_app_text(rl_duck_app *a, const char *s, size_t len) {
+    return APP_CALL(a, dk.append_varchar_length(a->app, s, (idx_t)len));
+}
+
+int rl_duck_app_timestamp(rl_duck_app *a, int64_t micros) {
+    duckdb_timestamp ts = {micros};
+    return APP_CALL(a, dk.append_timestamp(a->app, ts));
+}
+
+int rl_duck_app_end_row(rl_duck_app *a, rs_err *err) {
+    if (APP_CALL(a, dk.appender_end_row(a->app)) != RS_OK)
+        return app_give(a, err);
+    return RS_OK;
+}
+
+int rl_duck_app_close(rl_duck_app *a, rs_err *err) {
+    if (a == NULL)
+        return RS_OK;
+    /* Close flushes; after an earlier error we skip it (destroy still tries once, and DuckDB
+     * refuses to flush a half-built row, so a failed row is never written). */
+    APP_CALL(a, dk.appender_close(a->app));
+    dk.appender_destroy(&a->app);
+    int rc = app_give(a, err);
+    free(a);
+    return rc;
+}

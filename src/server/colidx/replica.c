@@ -1,0 +1,1483 @@
+/*
+ * replica.c - the column index's replica (replica.h): change capture in SQLite, the worker that
+ * applies changes to DuckDB, the catalog of paths and columns, rebuilds and catch-up.
+ */
+#include "replica.h"
+
+#include "buf.h"
+#include "duck.h"
+#include "server/runtime/datetime.h"
+#include "server/runtime/value.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_SEP    '\x1f' /* between the field names of a path's key */
+#define MAX_DEPTH  8      /* nested objects flattened this deep; deeper is not replicated */
+#define BATCH      20000  /* changes applied per DuckDB transaction */
+#define LOAD_CHUNK 5000   /* documents per appender pass when (re)building */
+#define POLL_MS    50     /* the worker looks for new changes this often */
+#define RETRY_MS   1000   /* and waits this long after a failure */
+
+/* ---- the catalog ---- */
+
+typedef struct path_ent {
+    char *key; /* field names joined by KEY_SEP */
+    int col;   /* c<col>; -1 for a path without a column (object, array, other types) */
+    int type;  /* rv_type of its values, RV_UNDEFINED until one is seen */
+    int mixed, has_null, has_missing;
+    int ts, ts_ok; /* a c<col>_ts column exists; every string read as a timestamp */
+    int dirty;     /* changed since the catalog was last written to DuckDB */
+} path_ent;
+
+typedef struct slot {
+    int path; /* index into paths */
+    int is_ts;
+} slot;
+
+typedef struct rep_table {
+    char tbl[128];
+    path_ent *paths;
+    int n_paths, cap_paths;
+    slot *slots; /* the table's columns after _id, in order */
+    int n_slots, cap_slots;
+    int next_col;
+    int64_t n_docs;
+    int created; /* its DuckDB table exists */
+} rep_table;
+
+struct rl_colidx {
+    rl_store *st;
+    rl_duck_db *db;
+    rl_duck_conn *wconn; /* the applier's connection, under apply_lock */
+    pthread_mutex_t apply_lock;
+    pthread_mutex_t cat_lock; /* tables and their paths, applied, building */
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    int stop, notified, thread_started;
+    pthread_t thread;
+    rep_table *tables;
+    int n_tables, cap_tables;
+    int64_t applied; /* last cseq in the replica */
+    int building;    /* a rebuild is running or due */
+    char epoch[40];
+    char describe[512];
+};
+
+/* Whether this process captures changes (set while a column index runs). */
+static int g_capture_on;
+
+static int nomem(rs_err *err) {
+    return rs_err_set(err, RS_ENOMEM, "out of memory");
+}
+
+static rep_table *find_table(rl_colidx *cx, const char *tbl) {
+    for (int i = 0; i < cx->n_tables; i++)
+        if (strcmp(cx->tables[i].tbl, tbl) == 0)
+            return &cx->tables[i];
+    return NULL;
+}
+
+static rep_table *add_table(rl_colidx *cx, const char *tbl) {
+    rep_table *t = find_table(cx, tbl);
+    if (t != NULL)
+        return t;
+    if (cx->n_tables == cx->cap_tables) {
+        int cap = cx->cap_tables ? cx->cap_tables * 2 : 8;
+        rep_table *n = realloc(cx->tables, (size_t)cap * sizeof(*n));
+        if (n == NULL)
+            return NULL;
+        cx->tables = n;
+        cx->cap_tables = cap;
+    }
+    t = &cx->tables[cx->n_tables++];
+    memset(t, 0, sizeof(*t));
+    snprintf(t->tbl, sizeof(t->tbl), "%s", tbl);
+    return t;
+}
+
+static void free_table(rep_table *t) {
+    for (int i = 0; i < t->n_paths; i++)
+        free(t->paths[i].key);
+    free(t->paths);
+    free(t->slots);
+    memset(t, 0, sizeof(*t));
+}
+
+static void drop_table_entry(rl_colidx *cx, const char *tbl) {
+    rep_table *t = find_table(cx, tbl);
+    if (t == NULL)
+        return;
+    free_table(t);
+    *t = cx->tables[--cx->n_tables];
+}
+
+static int find_path(const rep_table *t, const char *key, size_t len) {
+    for (int i = 0; i < t->n_paths; i++)
+        if (strncmp(t->paths[i].key, key, len) == 0 && t->paths[i].key[len] == '\0')
+            return i;
+    return -1;
+}
+
+static int add_slot(rep_table *t, int path, int is_ts) {
+    if (t->n_slots == t->cap_slots) {
+        int cap = t->cap_slots ? t->cap_slots * 2 : 16;
+        slot *n = realloc(t->slots, (size_t)cap * sizeof(*n));
+        if (n == NULL)
+            return RS_ENOMEM;
+        t->slots = n;
+        t->cap_slots = cap;
+    }
+    t->slots[t->n_slots].path = path;
+    t->slots[t->n_slots].is_ts = is_ts;
+    t->n_slots++;
+    return RS_OK;
+}
+
+/* A new path entry (no column yet); its index or -1 when out of memory. */
+static int add_path(rep_table *t, const char *key, size_t len) {
+    if (t->n_paths == t->cap_paths) {
+        int cap = t->cap_paths ? t->cap_paths * 2 : 16;
+        path_ent *n = realloc(t->paths, (size_t)cap * sizeof(*n));
+        if (n == NULL)
+            return -1;
+        t->paths = n;
+        t->cap_paths = cap;
+    }
+    path_ent *p = &t->paths[t->n_paths];
+    memset(p, 0, sizeof(*p));
+    p->key = strndup(key, len);
+    if (p->key == NULL)
+        return -1;
+    p->col = -1;
+    p->dirty = 1;
+    return t->n_paths++;
+}
+
+static const char *duck_type(int type) {
+    switch (type) {
+    case RV_BOOL:
+        return "BOOLEAN";
+    case RV_INT:
+        return "BIGINT";
+    case RV_FLOAT:
+        return "DOUBLE";
+    case RV_STRING:
+        return "VARCHAR";
+    case RV_TIMESTAMP:
+        return "TIMESTAMP";
+    default:
+        return NULL;
+    }
+}
+
+/* ---- small DuckDB helpers ---- */
+
+static void put_ident(rs_buf *b, const char *s) {
+    rs_buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            rs_buf_putc(b, '"');
+        rs_buf_putc(b, *s);
+    }
+    rs_buf_putc(b, '"');
+}
+
+static void put_string(rs_buf *b, const char *s, size_t len) {
+    rs_buf_putc(b, '\'');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\'')
+            rs_buf_putc(b, '\'');
+        rs_buf_putc(b, s[i]);
+    }
+    rs_buf_putc(b, '\'');
+}
+
+static void put_rtable(rs_buf *b, const char *tbl) {
+    char name[160];
+    snprintf(name, sizeof(name), "r_%s", tbl);
+    put_ident(b, name);
+}
+
+static int exec_buf(rl_duck_conn *c, rs_buf *b, rs_err *err) {
+    if (b->oom)
+        return nomem(err);
+    return rl_duck_exec(c, b->data, err);
+}
+
+static int exec_sql(rl_duck_conn *c, const char *sql, rs_err *err) {
+    return rl_duck_exec(c, sql, err);
+}
+
+/* ---- flattening documents ---- */
+
+/* One document's cells, by slot. */
+typedef struct row_cells {
+    rl_duck_cell *cells; /* n = the table's n_slots */
+    unsigned char *set;  /* slot has a value or an explicit null */
+    int cap;
+    rs_buf text; /* the strings of the cells */
+} row_cells;
+
+static int row_reserve(row_cells *r, int n) {
+    if (n <= r->cap)
+        return RS_OK;
+    int cap = n + 16;
+    rl_duck_cell *c = realloc(r->cells, (size_t)cap * sizeof(*c));
+    if (c == NULL)
+        return RS_ENOMEM;
+    r->cells = c;
+    unsigned char *s = realloc(r->set, (size_t)cap);
+    if (s == NULL)
+        return RS_ENOMEM;
+    r->set = s;
+    r->cap = cap;
+    return RS_OK;
+}
+
+static void row_free(row_cells *r) {
+    free(r->cells);
+    free(r->set);
+    rs_buf_free(&r->text);
+}
+
+typedef struct walker {
+    rep_table *t;
+    int discover; /* pass 1: register paths; pass 2: fill cells */
+    int grew;     /* pass 1 added a path needing a column */
+    row_cells *row;
+    rs_buf key; /* the current path's key */
+    rs_err *err;
+} walker;
+
+/* The slot of path p's column (is_ts: its _ts column), or -1. */
+static int slot_of(const rep_table *t, int p, int is_ts) {
+    for (int i = 0; i < t->n_slots; i++)
+        if (t->slots[i].path == p && t->slots[i].is_ts == is_ts)
+            return i;
+    return -1;
+}
+
+/* The type a value is replicated as (the _event_time string as its timestamp). */
+static int value_type(const rv *v, int event_time, int64_t *ts) {
+    if (event_time)
+        return v->type == RV_STRING && rt_parse_timestamp(v->s, v->len, ts) == 0 ? RV_TIMESTAMP
+                                                                                 : RV_ARRAY;
+    return v->type;
+}
+
+/* Pass 1 for one path: its entry, and type conflicts. */
+static int discover(walker *w, int p, int type, const rv *v) {
+    path_ent *pe = &w->t->paths[p];
+    if (type == RV_NULL) {
+        pe->dirty |= !pe->has_null;
+        pe->has_null = 1;
+        return RS_OK;
+    }
+    if (pe->type == RV_UNDEFINED) {
+        pe->type = type;
+        pe->dirty = 1;
+        if (duck_type(type) != NULL) {
+            int64_t ts;
+            pe->col = w->t->next_col++;
+            pe->ts = type == RV_STRING && rt_parse_timestamp(v->s, v->len, &ts) == 0;
+            pe->ts_ok = pe->ts;
+            w->grew = 1;
+        }
+        return RS_OK;
+    }
+    if (pe->type != type && !pe->mixed) {
+        pe->mixed = 1;
+        pe->dirty = 1;
+    }
+    return RS_OK;
+}
+
+static void set_cell(walker *w, int s, rl_duck_kind kind, int64_t i, double d, const rv *str) {
+    rl_duck_cell *c = &w->row->cells[s];
+    c->kind = kind;
+    c->i = i;
+    c->d = d;
+    c->s = NULL;
+    c->len = 0;
+    if (str != NULL) {
+        c->i = (int64_t)w->row->text.len; /* offset, turned into a pointer before appending */
+        c->len = str->len;
+        rs_buf_append(&w->row->text, str->s, str->len);
+    }
+    w->row->set[s] = 1;
+}
+
+/* Pass 2 for one path: its cells. */
+static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
+    path_ent *pe = &w->t->paths[p];
+    int s = pe->col >= 0 ? slot_of(w->t, p, 0) : -1;
+    if (s < 0)
+        return;
+    if (type == RV_NULL || pe->mixed || type != pe->type) {
+        w->row->set[s] = 1; /* present (null or a value of another type): not missing */
+        return;
+    }
+    switch (type) {
+    case RV_BOOL:
+        set_cell(w, s, RL_DK_BOOL, v->i, 0, NULL);
+        break;
+    case RV_INT:
+        set_cell(w, s, RL_DK_INT, v->i, 0, NULL);
+        break;
+    case RV_FLOAT:
+        set_cell(w, s, RL_DK_DOUBLE, 0, v->f, NULL);
+        break;
+    case RV_TIMESTAMP:
+        set_cell(w, s, RL_DK_TIMESTAMP, v->type == RV_TIMESTAMP ? v->i : ts, 0, NULL);
+        break;
+    case RV_STRING:
+        set_cell(w, s, RL_DK_TEXT, 0, 0, v);
+        if (pe->ts) {
+            int t2 = slot_of(w->t, p, 1);
+            int64_t micros;
+            if (rt_parse_timestamp(v->s, v->len, &micros) == 0) {
+                if (pe->ts_ok && t2 >= 0)
+                    set_cell(w, t2, RL_DK_TIMESTAMP, micros, 0, NULL);
+            } else if (pe->ts_ok) {
+                pe->ts_ok = 0;
+                pe->dirty = 1;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static int walk_object(walker *w, const rv *obj, int depth);
+
+static int visit(walker *w, const rv *v, int depth) {
+    int event_time = depth == 0 && w->key.len == 11 && memcmp(w->key.data, "_event_time", 11) == 0;
+    int64_t ts = 0;
+    int type = value_type(v, event_time, &ts);
+    int p = find_path(w->t, w->key.data, w->key.len);
+    if (p < 0) {
+        if (!w->discover)
+            return RS_OK; /* appeared between the passes: cannot happen */
+        if ((p = add_path(w->t, w->key.data, w->key.len)) < 0)
+            return nomem(w->err);
+    }
+    if (w->discover)
+        discover(w, p, type, v);
+    else
+        fill(w, p, type, v, ts);
+    if (type == RV_OBJECT && depth + 1 < MAX_DEPTH)
+        return walk_object(w, v, depth + 1);
+    return RS_OK;
+}
+
+static int walk_object(walker *w, const rv *obj, int depth) {
+    rv_iter it;
+    rv elem;
+    rs_buf scratch = RS_BUF_INIT, name = RS_BUF_INIT;
+    int rc = RS_OK, more;
+    size_t base = w->key.len;
+    if (rv_iter_init(&it, obj) != 0)
+        return RS_OK;
+    while (rc == RS_OK && (more = rv_iter_next(&it, &elem, &scratch, &name, w->err)) == 1) {
+        if (depth == 0 && name.len == 3 && memcmp(name.data, "_id", 3) == 0)
+            continue;
+        w->key.len = base;
+        if (base > 0)
+            rs_buf_putc(&w->key, KEY_SEP);
+        rs_buf_append(&w->key, name.data ? name.data : "", name.len);
+        if (w->key.oom)
+            rc = nomem(w->err);
+        else
+            rc = visit(w, &elem, depth);
+        w->key.len = base;
+        if (w->key.data)
+            w->key.data[base] = '\0';
+    }
+    rs_buf_free(&scratch);
+    rs_buf_free(&name);
+    return rc;
+}
+
+/* Walk document text doc (an object) with w. */
+static int walk_doc(walker *w, const char *doc, size_t len) {
+    rv v;
+    rs_buf scratch = RS_BUF_INIT;
+    rs_err e = {0};
+    int rc = RS_OK;
+    rs_buf_reset(&w->key);
+    if (rv_from_json(doc, len, &v, &scratch, &e) == 0 && v.type == RV_OBJECT)
+        rc = walk_object(w, &v, 0);
+    rs_buf_free(&scratch);
+    return rc;
+}
+
+/* ---- writing to DuckDB ---- */
+
+static int create_table(rl_colidx *cx, rep_table *t, rs_err *err) {
+    rs_buf b = RS_BUF_INIT;
+    if (t->created)
+        return RS_OK;
+    rs_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
+    put_rtable(&b, t->tbl);
+    rs_buf_puts(&b, "(_id VARCHAR)");
+    int rc = exec_buf(cx->wconn, &b, err);
+    rs_buf_free(&b);
+    if (rc == RS_OK)
+        t->created = 1;
+    return rc;
+}
+
+/* The path whose column is c<col> and is not in the table yet, or -1. */
+static int new_path_of_col(const rep_table *t, int col) {
+    for (int p = 0; p < t->n_paths; p++)
+        if (t->paths[p].col == col)
+            return slot_of(t, p, 0) >= 0 ? -1 : p;
+    return -1;
+}
+
+/* ALTER TABLE for every path given a column by pass 1, in column order (the order the
+ * appender and a reload of the catalog assume). */
+static int add_columns(rl_colidx *cx, rep_table *t, rs_err *err) {
+    int rc = RS_OK;
+    for (int col = 0; rc == RS_OK && col < t->next_col; col++) {
+        int p = new_path_of_col(t, col);
+        if (p < 0)
+            continue;
+        path_ent *pe = &t->paths[p];
+        for (int is_ts = 0; rc == RS_OK && is_ts <= pe->ts; is_ts++) {
+            rs_buf b = RS_BUF_INIT;
+            rs_buf_puts(&b, "ALTER TABLE ");
+            put_rtable(&b, t->tbl);
+            rs_buf_printf(&b, " ADD COLUMN c%d%s %s", pe->col, is_ts ? "_ts" : "",
+                          is_ts ? "TIMESTAMP" : duck_type(pe->type));
+            rc = exec_buf(cx->wconn, &b, err);
+            rs_buf_free(&b);
+            if (rc == RS_OK && add_slot(t, p, is_ts) != RS_OK)
+                rc = nomem(err);
+        }
+    }
+    return rc;
+}
+
+static int append_cell(rl_duck_app *a, const rl_duck_cell *c, const char *text) {
+    switch (c->kind) {
+    case RL_DK_BOOL:
+        return rl_duck_app_bool(a, (int)c->i);
+    case RL_DK_INT:
+        return rl_duck_app_int(a, c->i);
+    case RL_DK_DOUBLE:
+        return rl_duck_app_double(a, c->d);
+    case RL_DK_TIMESTAMP:
+        return rl_duck_app_timestamp(a, c->i);
+    case RL_DK_TEXT:
+        return rl_duck_app_text(a, text + c->i, c->len);
+    default:
+        return rl_duck_app_null(a);
+    }
+}
+
+/* Append one document (pass 2) as a row of t. */
+static int append_doc(walker *w, rl_duck_app *a, const char *id, size_t id_len, const char *doc,
+                      size_t len) {
+    rep_table *t = w->t;
+    row_cells *r = w->row;
+    if (row_reserve(r, t->n_slots) != RS_OK)
+        return nomem(w->err);
+    memset(r->set, 0, (size_t)t->n_slots);
+    for (int s = 0; s < t->n_slots; s++)
+        r->cells[s].kind = RL_DK_NULL;
+    rs_buf_reset(&r->text);
+    int rc = walk_doc(w, doc, len);
+    if (rc != RS_OK)
+        return rc;
+    if (r->text.oom)
+        return nomem(w->err);
+    rc = rl_duck_app_text(a, id, id_len);
+    for (int s = 0; rc == RS_OK && s < t->n_slots; s++) {
+        path_ent *pe = &t->paths[t->slots[s].path];
+        if (!r->set[s] && !t->slots[s].is_ts && !pe->has_missing) {
+            pe->has_missing = 1;
+            pe->dirty = 1;
+        }
+        rc = append_cell(a, &r->cells[s], r->text.data);
+    }
+    return rc == RS_OK ? rl_duck_app_end_row(a, w->err)
+                       : rs_err_set(w->err, RS_EINTERNAL, "appending to the column replica failed");
+}
+
+/* A document to load: its _id and text (borrowed). */
+typedef struct load_doc {
+    const char *id, *doc;
+    size_t id_len, len;
+} load_doc;
+
+/* Pass 1 over docs[0..n): new paths, their columns (ALTER TABLE), type conflicts. Outside any
+ * DuckDB transaction: DuckDB refuses to commit a transaction that altered a table it also
+ * wrote. Under cat_lock. */
+static int prepare_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, rs_err *err) {
+    walker w = {.t = t, .discover = 1, .err = err};
+    int rc = create_table(cx, t, err);
+    int had_rows = t->n_docs > 0;
+    int first_new = t->n_paths;
+    for (int i = 0; rc == RS_OK && i < n; i++)
+        rc = walk_doc(&w, docs[i].doc, docs[i].len);
+    /* a path first seen now was missing from the documents before it */
+    for (int p = first_new; had_rows && p < t->n_paths; p++)
+        t->paths[p].has_missing = 1;
+    if (rc == RS_OK)
+        rc = add_columns(cx, t, err);
+    rs_buf_free(&w.key);
+    return rc;
+}
+
+/* Pass 2: docs[0..n) (prepared) appended as rows of t. Under cat_lock. */
+static int append_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, rs_err *err) {
+    walker w = {.t = t, .discover = 0, .err = err};
+    row_cells row = {0};
+    char name[160];
+    int rc = RS_OK;
+    snprintf(name, sizeof(name), "r_%s", t->tbl);
+    rl_duck_app *a = rl_duck_appender(cx->wconn, name, err);
+    if (a == NULL)
+        rc = err->code ? err->code : RS_EINTERNAL;
+    w.row = &row;
+    for (int i = 0; rc == RS_OK && i < n; i++)
+        rc = append_doc(&w, a, docs[i].id, docs[i].id_len, docs[i].doc, docs[i].len);
+    if (a != NULL) {
+        rs_err e2 = {0};
+        int rc2 = rl_duck_app_close(a, rc == RS_OK ? err : &e2);
+        if (rc == RS_OK)
+            rc = rc2;
+    }
+    row_free(&row);
+    rs_buf_free(&w.key);
+    return rc;
+}
+
+static int load_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, rs_err *err) {
+    int rc = prepare_docs(cx, t, docs, n, err);
+    return rc == RS_OK ? append_docs(cx, t, docs, n, err) : rc;
+}
+
+/* Write the catalog entries of t that changed (in the caller's DuckDB transaction). */
+static int save_catalog(rl_colidx *cx, rep_table *t, rs_err *err) {
+    int rc = RS_OK;
+    for (int p = 0; rc == RS_OK && p < t->n_paths; p++) {
+        path_ent *pe = &t->paths[p];
+        if (!pe->dirty)
+            continue;
+        rs_buf b = RS_BUF_INIT;
+        /* no key on the table: DuckDB's INSERT OR REPLACE wants one, and a key updated twice
+         * in one transaction is refused */
+        rs_buf_puts(&b, "DELETE FROM _colidx_paths WHERE tbl = ");
+        put_string(&b, t->tbl, strlen(t->tbl));
+        rs_buf_puts(&b, " AND key = ");
+        put_string(&b, pe->key, strlen(pe->key));
+        rs_buf_puts(&b, "; INSERT INTO _colidx_paths VALUES(");
+        put_string(&b, t->tbl, strlen(t->tbl));
+        rs_buf_putc(&b, ',');
+        put_string(&b, pe->key, strlen(pe->key));
+        rs_buf_printf(&b, ",%d,%d,%d,%d,%d,%d,%d)", pe->col, pe->type, pe->mixed, pe->has_null,
+                      pe->has_missing, pe->ts, pe->ts_ok);
+        rc = exec_buf(cx->wconn, &b, err);
+        rs_buf_free(&b);
+    }
+    return rc;
+}
+
+static void catalog_saved(rep_table *t) {
+    for (int p = 0; p < t->n_paths; p++)
+        t->paths[p].dirty = 0;
+}
+
+static int save_applied(rl_colidx *cx, int64_t applied, rs_err *err) {
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE _colidx_state SET v = '%lld' WHERE k = 'applied'",
+             (long long)applied);
+    return exec_sql(cx->wconn, sql, err);
+}
+
+static int count_rows(void *ctx, const rl_duck_cell *cells, int n) {
+    if (n > 0 && cells[0].kind == RL_DK_INT)
+        *(int64_t *)ctx = cells[0].i;
+    return 0;
+}
+
+static void refresh_count(rl_colidx *cx, rep_table *t) {
+    rs_buf b = RS_BUF_INIT;
+    rs_err e = {0};
+    int64_t n = t->n_docs;
+    rs_buf_puts(&b, "SELECT count(*) FROM ");
+    put_rtable(&b, t->tbl);
+    if (!b.oom && rl_duck_query(cx->wconn, b.data, NULL, count_rows, &n, &e) == RS_OK)
+        t->n_docs = n;
+    rs_buf_free(&b);
+}
+
+/* ---- SQLite side: change capture ---- */
+
+static int sqlite_exec(sqlite3 *db, const char *sql, rs_err *err) {
+    char *msg = NULL;
+    if (sql == NULL)
+        return nomem(err);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        rs_err_set(err, RS_EINTERNAL, "column index: %s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? RS_OK : RS_EINTERNAL;
+}
+
+static int install_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
+    char *sql =
+        sqlite3_mprintf("CREATE TRIGGER IF NOT EXISTS \"%w_cxi\" AFTER INSERT ON \"%w_data\" BEGIN"
+                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, NEW._id); END;"
+                        "CREATE TRIGGER IF NOT EXISTS \"%w_cxu\" AFTER UPDATE ON \"%w_data\" BEGIN"
+                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, NEW._id); END;"
+                        "CREATE TRIGGER IF NOT EXISTS \"%w_cxd\" AFTER DELETE ON \"%w_data\" BEGIN"
+                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, OLD._id); END;",
+                        tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl);
+    int rc = sqlite_exec(db, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
+static int drop_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
+    char *sql = sqlite3_mprintf("DROP TRIGGER IF EXISTS \"%w_cxi\"; DROP TRIGGER IF EXISTS"
+                                " \"%w_cxu\"; DROP TRIGGER IF EXISTS \"%w_cxd\";",
+                                tbl, tbl, tbl);
+    int rc = sqlite_exec(db, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
+int rl_colidx_track(sqlite3 *db, const char *tbl, rs_err *err) {
+    return __atomic_load_n(&g_capture_on, __ATOMIC_ACQUIRE) ? install_triggers(db, tbl, err)
+                                                            : RS_OK;
+}
+
+/* The collections' tables (malloc'd array of malloc'd names). */
+static int list_tables(sqlite3 *db, char ***out, int *n_out, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    char **names = NULL;
+    int n = 0, cap = 0, rc = RS_OK;
+    if (sqlite3_prepare_v2(db, "SELECT tbl FROM collections ORDER BY tbl", -1, &st, NULL) !=
+        SQLITE_OK)
+        return rs_err_set(err, RS_EINTERNAL, "column index: %s", sqlite3_errmsg(db));
+    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(names, (size_t)cap * sizeof(*nn));
+            if (nn == NULL) {
+                rc = nomem(err);
+                break;
+            }
+            names = nn;
+        }
+        names[n] = strdup((const char *)sqlite3_column_text(st, 0));
+        if (names[n] == NULL)
+            rc = nomem(err);
+        else
+            n++;
+    }
+    sqlite3_finalize(st);
+    *out = names;
+    *n_out = n;
+    return rc;
+}
+
+static void free_names(char **names, int n) {
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Capture on (install) or off (remove, forget the log, and change the epoch so that a replica
+ * left from before is rebuilt). */
+static int set_capture(sqlite3 *db, int on, char epoch[40], rs_err *err) {
+    char **tbls = NULL;
+    int n = 0;
+    int rc = rl_tx_begin(db, err);
+    if (rc == RS_OK)
+        rc = list_tables(db, &tbls, &n, err);
+    for (int i = 0; rc == RS_OK && i < n; i++)
+        rc = on ? install_triggers(db, tbls[i], err) : drop_triggers(db, tbls[i], err);
+    if (rc == RS_OK && !on) {
+        char fresh[37];
+        rl_uuid(fresh);
+        rc = rl_sql(db, NULL, err, "DELETE FROM colidx_changes", "");
+        if (rc == RS_OK)
+            rc = rl_sql(db, NULL, err, "INSERT OR REPLACE INTO meta VALUES('colidx_epoch', ?1)",
+                        "s", fresh);
+    }
+    if (rc == RS_OK && on) {
+        char *cur = NULL;
+        rc = rl_sql(db, &cur, err, "SELECT v FROM meta WHERE k = 'colidx_epoch'", "");
+        if (rc == RS_OK && cur == NULL) {
+            char fresh[37];
+            rl_uuid(fresh);
+            rc = rl_sql(db, NULL, err, "INSERT INTO meta VALUES('colidx_epoch', ?1)", "s", fresh);
+            if (rc == RS_OK)
+                snprintf(epoch, 40, "%s", fresh);
+        } else if (rc == RS_OK) {
+            snprintf(epoch, 40, "%s", cur);
+        }
+        free(cur);
+    }
+    rc = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL) == RS_OK ? rc : RS_EINTERNAL;
+    free_names(tbls, n);
+    return rc;
+}
+
+/* The last cseq db's snapshot holds (0 when none was ever logged). */
+static int last_cseq(sqlite3 *db, int64_t *out, rs_err *err) {
+    return rl_sql_int(db, out, err,
+                      "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name ="
+                      " 'colidx_changes'), (SELECT max(cseq) FROM colidx_changes), 0)",
+                      "");
+}
+
+/* ---- applying changes ---- */
+
+typedef struct change {
+    char *tbl, *id;
+} change;
+
+static void free_changes(change *ch, int n) {
+    for (int i = 0; i < n; i++) {
+        free(ch[i].tbl);
+        free(ch[i].id);
+    }
+    free(ch);
+}
+
+/* Read up to BATCH changes after `after` (in db's read transaction). */
+static int read_changes(sqlite3 *db, int64_t after, change **out, int *n_out, int64_t *last,
+                        rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    change *ch = NULL;
+    int n = 0, rc = RS_OK;
+    *last = after;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT cseq, tbl, _id FROM colidx_changes WHERE cseq > ?1 ORDER BY"
+                           " cseq LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return rs_err_set(err, RS_EINTERNAL, "column index: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, BATCH);
+    ch = calloc(BATCH, sizeof(*ch));
+    if (ch == NULL)
+        rc = nomem(err);
+    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW) {
+        *last = sqlite3_column_int64(st, 0);
+        ch[n].tbl = strdup((const char *)sqlite3_column_text(st, 1));
+        ch[n].id = strdup((const char *)sqlite3_column_text(st, 2));
+        n++;
+        if (ch[n - 1].tbl == NULL || ch[n - 1].id == NULL)
+            rc = nomem(err);
+    }
+    sqlite3_finalize(st);
+    *out = ch;
+    *n_out = n;
+    return rc;
+}
+
+static int cmp_change(const void *a, const void *b) {
+    const change *x = a, *y = b;
+    int c = strcmp(x->tbl, y->tbl);
+    return c ? c : strcmp(x->id, y->id);
+}
+
+/* Delete the ids of ch[0..n) (one table, sorted, distinct) from t's replica table. */
+static int delete_ids(rl_colidx *cx, rep_table *t, const change *ch, int n, rs_err *err) {
+    int rc = exec_sql(cx->wconn, "DELETE FROM _colidx_ids", err);
+    rl_duck_app *a = rc == RS_OK ? rl_duck_appender(cx->wconn, "_colidx_ids", err) : NULL;
+    if (rc == RS_OK && a == NULL)
+        rc = err->code ? err->code : RS_EINTERNAL;
+    for (int i = 0; rc == RS_OK && i < n; i++) {
+        rc = rl_duck_app_text(a, ch[i].id, strlen(ch[i].id));
+        if (rc == RS_OK)
+            rc = rl_duck_app_end_row(a, err);
+    }
+    if (a != NULL) {
+        rs_err e2 = {0};
+        int rc2 = rl_duck_app_close(a, rc == RS_OK ? err : &e2);
+        if (rc == RS_OK)
+            rc = rc2;
+    }
+    if (rc == RS_OK) {
+        rs_buf b = RS_BUF_INIT;
+        rs_buf_puts(&b, "DELETE FROM ");
+        put_rtable(&b, t->tbl);
+        rs_buf_puts(&b, " WHERE _id IN (SELECT id FROM _colidx_ids)");
+        rc = exec_buf(cx->wconn, &b, err);
+        rs_buf_free(&b);
+    }
+    return rc;
+}
+
+/* The current versions of the ids of ch[0..n) (one table) from SQLite; absent ones are left
+ * out. docs' strings are malloc'd (free_loads). A dropped table reads as no documents. */
+static int read_docs(sqlite3 *db, const char *tbl, const change *ch, int n, load_doc **out,
+                     int *n_out, int *gone, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    load_doc *docs = calloc((size_t)n + 1, sizeof(*docs));
+    int m = 0, rc = RS_OK;
+    *out = docs;
+    *n_out = 0;
+    if (docs == NULL)
+        return nomem(err);
+    char *sql = sqlite3_mprintf("SELECT doc FROM \"%w_data\" WHERE _id = ?1", tbl);
+    if (sql == NULL)
+        return nomem(err);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_free(sql);
+        *gone = 1; /* dropped: rl_colidx_forget drops its replica */
+        return RS_OK;
+    }
+    sqlite3_free(sql);
+    for (int i = 0; rc == RS_OK && i < n; i++) {
+        sqlite3_bind_text(st, 1, ch[i].id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            docs[m].id = ch[i].id;
+            docs[m].id_len = strlen(ch[i].id);
+            docs[m].len = (size_t)sqlite3_column_bytes(st, 0);
+            char *copy = malloc(docs[m].len + 1);
+            if (copy == NULL)
+                rc = nomem(err);
+            else {
+                memcpy(copy, sqlite3_column_text(st, 0), docs[m].len);
+                copy[docs[m].len] = '\0';
+                docs[m++].doc = copy;
+            }
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    *n_out = m;
+    return rc;
+}
+
+static void free_loads(load_doc *docs, int n) {
+    for (int i = 0; docs != NULL && i < n; i++)
+        free((char *)docs[i].doc);
+    free(docs);
+}
+
+/* One table's part of a batch: its changed ids (sorted, distinct) and their current versions. */
+typedef struct tbl_batch {
+    const char *tbl;
+    const change *ch;
+    int n;
+    load_doc *docs;
+    int m, gone;
+    rep_table *t;
+} tbl_batch;
+
+/* Pass 1 of one table's part (outside the batch's transaction). */
+static int prepare_table(rl_colidx *cx, tbl_batch *tb, rs_err *err) {
+    pthread_mutex_lock(&cx->cat_lock);
+    tb->t = add_table(cx, tb->tbl);
+    int rc = tb->t == NULL ? nomem(err) : prepare_docs(cx, tb->t, tb->docs, tb->m, err);
+    pthread_mutex_unlock(&cx->cat_lock);
+    return rc;
+}
+
+/* Inside the batch's transaction: delete the ids, append their versions, save the catalog. */
+static int write_table(rl_colidx *cx, tbl_batch *tb, rs_err *err) {
+    int rc = delete_ids(cx, tb->t, tb->ch, tb->n, err);
+    pthread_mutex_lock(&cx->cat_lock);
+    if (rc == RS_OK && tb->m > 0)
+        rc = append_docs(cx, tb->t, tb->docs, tb->m, err);
+    if (rc == RS_OK)
+        rc = save_catalog(cx, tb->t, err);
+    if (rc == RS_OK)
+        refresh_count(cx, tb->t);
+    pthread_mutex_unlock(&cx->cat_lock);
+    return rc;
+}
+
+/* Sort and dedupe ch[0..n) by (tbl, id); returns the new count (duplicates freed). */
+static int distinct_changes(change *ch, int n) {
+    int w = 0;
+    qsort(ch, (size_t)n, sizeof(*ch), cmp_change);
+    for (int i = 0; i < n; i++) {
+        if (w > 0 && cmp_change(&ch[w - 1], &ch[i]) == 0) {
+            free(ch[i].tbl);
+            free(ch[i].id);
+            continue;
+        }
+        ch[w++] = ch[i];
+    }
+    return w;
+}
+
+/* Split ch[0..n) by table and read each table's documents (db's read transaction). */
+static int read_batch(sqlite3 *db, const change *ch, int n, tbl_batch **out, int *n_out,
+                      rs_err *err) {
+    tbl_batch *tbs = calloc((size_t)n + 1, sizeof(*tbs));
+    int k = 0, rc = tbs == NULL ? nomem(err) : RS_OK;
+    for (int i = 0; rc == RS_OK && i < n;) {
+        int j = i;
+        while (j < n && strcmp(ch[j].tbl, ch[i].tbl) == 0)
+            j++;
+        tbl_batch *tb = &tbs[k++];
+        tb->tbl = ch[i].tbl;
+        tb->ch = ch + i;
+        tb->n = j - i;
+        rc = read_docs(db, tb->tbl, tb->ch, tb->n, &tb->docs, &tb->m, &tb->gone, err);
+        i = j;
+    }
+    *out = tbs;
+    *n_out = k;
+    return rc;
+}
+
+static void free_batch(tbl_batch *tbs, int n) {
+    for (int i = 0; tbs != NULL && i < n; i++)
+        free_loads(tbs[i].docs, tbs[i].m);
+    free(tbs);
+}
+
+/* Apply the next batch of changes; *did: how many were read. Under apply_lock. */
+static int apply_batch(rl_colidx *cx, sqlite3 *db, int *did, rs_err *err) {
+    change *ch = NULL;
+    tbl_batch *tbs = NULL;
+    int n = 0, k = 0;
+    int64_t last = cx->applied;
+    int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? RS_OK : RS_EINTERNAL;
+    int open = rc == RS_OK;
+    if (rc == RS_OK)
+        rc = read_changes(db, cx->applied, &ch, &n, &last, err);
+    *did = n;
+    n = rc == RS_OK ? distinct_changes(ch, n) : n;
+    if (rc == RS_OK && n > 0)
+        rc = read_batch(db, ch, n, &tbs, &k, err);
+    if (open)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    for (int i = 0; rc == RS_OK && i < k; i++)
+        if (!tbs[i].gone)
+            rc = prepare_table(cx, &tbs[i], err);
+    if (rc == RS_OK && n > 0) {
+        rc = exec_sql(cx->wconn, "BEGIN TRANSACTION", err);
+        for (int i = 0; rc == RS_OK && i < k; i++)
+            if (!tbs[i].gone)
+                rc = write_table(cx, &tbs[i], err);
+        if (rc == RS_OK)
+            rc = save_applied(cx, last, err);
+        if (rc == RS_OK)
+            rc = exec_sql(cx->wconn, "COMMIT", err);
+        else
+            rl_duck_exec(cx->wconn, "ROLLBACK", NULL);
+    }
+    pthread_mutex_lock(&cx->cat_lock);
+    for (int i = 0; rc == RS_OK && i < cx->n_tables; i++)
+        catalog_saved(&cx->tables[i]);
+    if (rc == RS_OK)
+        cx->applied = last;
+    else /* the catalog in memory may hold what DuckDB rolled back */
+        cx->building = 1;
+    pthread_mutex_unlock(&cx->cat_lock);
+    free_batch(tbs, k);
+    free_changes(ch, n);
+    if (rc == RS_OK && n > 0) /* the log keeps only what is not applied */
+        rl_sql(db, NULL, NULL, "DELETE FROM colidx_changes WHERE cseq <= ?1", "i", last);
+    return rc;
+}
+
+/* ---- the state in DuckDB, and rebuilds ---- */
+
+static const char state_sql[] =
+    "CREATE TABLE IF NOT EXISTS _colidx_state(k VARCHAR, v VARCHAR);"
+    "CREATE TABLE IF NOT EXISTS _colidx_paths(tbl VARCHAR, key VARCHAR, col INTEGER,"
+    " type INTEGER, mixed INTEGER, has_null INTEGER, has_missing INTEGER, ts INTEGER,"
+    " ts_ok INTEGER);"
+    "CREATE TEMP TABLE IF NOT EXISTS _colidx_ids(id VARCHAR);";
+
+typedef struct kv_read {
+    char epoch[40];
+    int64_t applied;
+    int have_epoch, have_applied;
+} kv_read;
+
+static int read_kv(void *ctx, const rl_duck_cell *c, int n) {
+    kv_read *kv = ctx;
+    if (n < 2 || c[0].kind != RL_DK_TEXT || c[1].kind != RL_DK_TEXT)
+        return 0;
+    if (c[0].len == 5 && memcmp(c[0].s, "epoch", 5) == 0) {
+        snprintf(kv->epoch, sizeof(kv->epoch), "%.*s", (int)c[1].len, c[1].s);
+        kv->have_epoch = 1;
+    } else if (c[0].len == 7 && memcmp(c[0].s, "applied", 7) == 0) {
+        char num[32];
+        snprintf(num, sizeof(num), "%.*s", (int)c[1].len, c[1].s);
+        kv->applied = strtoll(num, NULL, 10);
+        kv->have_applied = 1;
+    }
+    return 0;
+}
+
+static int read_path(void *ctx, const rl_duck_cell *c, int n) {
+    rl_colidx *cx = ctx;
+    if (n < 9 || c[0].kind != RL_DK_TEXT || c[1].kind != RL_DK_TEXT)
+        return 0;
+    char tbl[128];
+    snprintf(tbl, sizeof(tbl), "%.*s", (int)c[0].len, c[0].s);
+    rep_table *t = add_table(cx, tbl);
+    int p = t != NULL ? add_path(t, c[1].s, c[1].len) : -1;
+    if (p < 0)
+        return RS_ENOMEM;
+    path_ent *pe = &t->paths[p];
+    pe->col = (int)c[2].i;
+    pe->type = (int)c[3].i;
+    pe->mixed = (int)c[4].i;
+    pe->has_null = (int)c[5].i;
+    pe->has_missing = (int)c[6].i;
+    pe->ts = (int)c[7].i;
+    pe->ts_ok = (int)c[8].i;
+    pe->dirty = 0;
+    t->created = 1;
+    if (pe->col >= t->next_col)
+        t->next_col = pe->col + 1;
+    if (pe->col >= 0 && (add_slot(t, p, 0) != RS_OK || (pe->ts && add_slot(t, p, 1) != RS_OK)))
+        return RS_ENOMEM;
+    return 0;
+}
+
+/* Load the catalog the DuckDB file holds; 0 and *match when it is this store's (same epoch). */
+static int load_state(rl_colidx *cx, int *match, rs_err *err) {
+    kv_read kv = {0};
+    *match = 0;
+    int rc = rl_duck_query(cx->wconn, "SELECT k, v FROM _colidx_state", NULL, read_kv, &kv, err);
+    if (rc != RS_OK || !kv.have_epoch || !kv.have_applied || strcmp(kv.epoch, cx->epoch) != 0)
+        return rc;
+    rc = rl_duck_query(cx->wconn,
+                       "SELECT tbl, key, col, type, mixed, has_null, has_missing, ts, ts_ok"
+                       " FROM _colidx_paths ORDER BY tbl, col, key",
+                       NULL, read_path, cx, err);
+    if (rc == RS_ENOMEM)
+        return nomem(err);
+    for (int i = 0; rc == RS_OK && i < cx->n_tables; i++)
+        refresh_count(cx, &cx->tables[i]);
+    cx->applied = kv.applied;
+    *match = rc == RS_OK;
+    return rc;
+}
+
+static int collect_name(void *ctx, const rl_duck_cell *c, int n) {
+    rs_buf *b = ctx;
+    if (n > 0 && c[0].kind == RL_DK_TEXT) {
+        rs_buf_append(b, c[0].s, c[0].len);
+        rs_buf_putc(b, '\n');
+    }
+    return 0;
+}
+
+/* Drop every replica table and the catalog (in DuckDB and in memory). */
+static int wipe(rl_colidx *cx, rs_err *err) {
+    rs_buf names = RS_BUF_INIT;
+    int rc = rl_duck_query(cx->wconn,
+                           "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'r\\_%'"
+                           " ESCAPE '\\'",
+                           NULL, collect_name, &names, err);
+    for (char *s = names.data, *nl; rc == RS_OK && s != NULL && (nl = strchr(s, '\n'));
+         s = nl + 1) {
+        *nl = '\0';
+        rs_buf b = RS_BUF_INIT;
+        rs_buf_puts(&b, "DROP TABLE IF EXISTS ");
+        put_ident(&b, s);
+        rc = exec_buf(cx->wconn, &b, err);
+        rs_buf_free(&b);
+    }
+    rs_buf_free(&names);
+    if (rc == RS_OK)
+        rc = exec_sql(cx->wconn, "DELETE FROM _colidx_paths; DELETE FROM _colidx_state", err);
+    pthread_mutex_lock(&cx->cat_lock);
+    for (int i = 0; i < cx->n_tables; i++)
+        free_table(&cx->tables[i]);
+    cx->n_tables = 0;
+    pthread_mutex_unlock(&cx->cat_lock);
+    return rc;
+}
+
+/* Load all of one collection's documents, LOAD_CHUNK at a time. */
+static int rebuild_table(rl_colidx *cx, sqlite3 *db, const char *tbl, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    load_doc *docs = calloc(LOAD_CHUNK, sizeof(*docs));
+    int n = 0, rc = RS_OK, step = SQLITE_ROW;
+    char *sql = sqlite3_mprintf("SELECT _id, doc FROM \"%w_data\"", tbl);
+    pthread_mutex_lock(&cx->cat_lock);
+    rep_table *t = add_table(cx, tbl);
+    pthread_mutex_unlock(&cx->cat_lock);
+    if (docs == NULL || sql == NULL || t == NULL)
+        rc = nomem(err);
+    else if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        rc = rs_err_set(err, RS_EINTERNAL, "column index: %s", sqlite3_errmsg(db));
+    if (rc == RS_OK)
+        rc = create_table(cx, t, err);
+    while (rc == RS_OK && step == SQLITE_ROW) {
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            load_doc *d = &docs[n];
+            d->id_len = (size_t)sqlite3_column_bytes(st, 0);
+            d->len = (size_t)sqlite3_column_bytes(st, 1);
+            d->id = strndup((const char *)sqlite3_column_text(st, 0), d->id_len);
+            d->doc = strndup((const char *)sqlite3_column_text(st, 1), d->len);
+            n++;
+            if (d->id == NULL || d->doc == NULL)
+                rc = nomem(err);
+        }
+        if (rc == RS_OK && (n == LOAD_CHUNK || (step != SQLITE_ROW && n > 0))) {
+            pthread_mutex_lock(&cx->cat_lock);
+            rc = load_docs(cx, t, docs, n, err);
+            pthread_mutex_unlock(&cx->cat_lock);
+            for (int i = 0; i < n; i++) {
+                free((char *)docs[i].id);
+                free((char *)docs[i].doc);
+            }
+            n = 0;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        free((char *)docs[i].id);
+        free((char *)docs[i].doc);
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    free(docs);
+    if (rc == RS_OK)
+        rc = save_catalog(cx, t, err);
+    if (rc == RS_OK) {
+        pthread_mutex_lock(&cx->cat_lock);
+        refresh_count(cx, t);
+        catalog_saved(t);
+        pthread_mutex_unlock(&cx->cat_lock);
+    }
+    return rc;
+}
+
+/* Build the replica from scratch from db's snapshot. */
+static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
+    char **tbls = NULL;
+    int n = 0;
+    int64_t mark = 0;
+    int64_t t0 = rl_mono_ms();
+    int rc = wipe(cx, err);
+    int open = rc == RS_OK && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    if (rc == RS_OK && !open)
+        rc = rs_err_set(err, RS_EINTERNAL, "column index: %s", sqlite3_errmsg(db));
+    if (rc == RS_OK)
+        rc = last_cseq(db, &mark, err);
+    if (rc == RS_OK)
+        rc = list_tables(db, &tbls, &n, err);
+    /* no transaction around the loads: they alter the tables they write; the state written
+     * last is what makes the replica valid (wipe removed the old one first) */
+    for (int i = 0; rc == RS_OK && i < n; i++)
+        rc = rebuild_table(cx, db, tbls[i], err);
+    if (rc == RS_OK) {
+        rs_buf b = RS_BUF_INIT;
+        rs_buf_printf(&b, "INSERT INTO _colidx_state VALUES('applied', '%lld'), ('epoch', ",
+                      (long long)mark);
+        put_string(&b, cx->epoch, strlen(cx->epoch));
+        rs_buf_putc(&b, ')');
+        rc = exec_buf(cx->wconn, &b, err);
+        rs_buf_free(&b);
+    }
+    if (open)
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    free_names(tbls, n);
+    if (rc == RS_OK) {
+        pthread_mutex_lock(&cx->cat_lock);
+        cx->applied = mark;
+        cx->building = 0;
+        pthread_mutex_unlock(&cx->cat_lock);
+        fprintf(stderr, "rockset-local: column index built: %d collection(s) in %lld ms\n", n,
+                (long long)(rl_mono_ms() - t0));
+    }
+    return rc;
+}
+
+/* ---- the worker ---- */
+
+static int is_building(rl_colidx *cx) {
+    pthread_mutex_lock(&cx->cat_lock);
+    int b = cx->building;
+    pthread_mutex_unlock(&cx->cat_lock);
+    return b;
+}
+
+/* Rebuild when due, else apply every change logged so far. Under apply_lock. */
+static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
+    if (is_building(cx))
+        return rebuild(cx, db, err);
+    int did = 0, rc;
+    do
+        rc = apply_batch(cx, db, &did, err);
+    while (rc == RS_OK && did == BATCH && !__atomic_load_n(&cx->stop, __ATOMIC_ACQUIRE));
+    return rc;
+}
+
+static void wait_for(rl_colidx *cx, int64_t ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&cx->wake_lock);
+    while (!cx->stop && !cx->notified)
+        if (pthread_cond_timedwait(&cx->wake, &cx->wake_lock, &ts) == ETIMEDOUT)
+            break;
+    cx->notified = 0;
+    pthread_mutex_unlock(&cx->wake_lock);
+}
+
+static void *worker(void *arg) {
+    rl_colidx *cx = arg;
+    while (!__atomic_load_n(&cx->stop, __ATOMIC_ACQUIRE)) {
+        rs_err err = {0};
+        int rc = RS_OK;
+        sqlite3 *db = rl_store_acquire(cx->st, &err);
+        if (db == NULL)
+            rc = err.code ? err.code : RS_EINTERNAL;
+        else {
+            pthread_mutex_lock(&cx->apply_lock);
+            rc = work_once(cx, db, &err);
+            pthread_mutex_unlock(&cx->apply_lock);
+            rl_store_release(cx->st, db);
+        }
+        if (rc != RS_OK)
+            fprintf(stderr, "rockset-local: column index: %s\n", err.msg);
+        wait_for(cx, rc == RS_OK ? POLL_MS : RETRY_MS);
+    }
+    return NULL;
+}
+
+void rl_colidx_notify(rl_colidx *cx) {
+    if (cx == NULL)
+        return;
+    pthread_mutex_lock(&cx->wake_lock);
+    cx->notified = 1;
+    pthread_cond_signal(&cx->wake);
+    pthread_mutex_unlock(&cx->wake_lock);
+}
+
+/* ---- start, stop ---- */
+
+static int open_duck(rl_colidx *cx, const rl_colidx_config *cfg, rs_err *err) {
+    char path[4200];
+    const char *file = NULL;
+    if (!rl_store_is_temp(cx->st)) {
+        snprintf(path, sizeof(path), "%s.columns.duckdb", rl_store_path(cx->st));
+        file = path;
+    }
+    cx->db = rl_duck_open(file, cfg->memory_limit, cfg->threads, err);
+    if (cx->db == NULL && file != NULL) { /* unreadable: the replica is only a copy */
+        fprintf(stderr, "rockset-local: column index: %s; rebuilding %s\n", err->msg, file);
+        unlink(file);
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), ".wal");
+        unlink(path);
+        path[strlen(path) - 4] = '\0';
+        cx->db = rl_duck_open(file, cfg->memory_limit, cfg->threads, err);
+    }
+    if (cx->db == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    cx->wconn = rl_duck_connect(cx->db, err);
+    if (cx->wconn == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    snprintf(cx->describe, sizeof(cx->describe), "DuckDB %s, %s", rl_duck_version(),
+             file ? file : "in memory");
+    return exec_sql(cx->wconn, state_sql, err);
+}
+
+static int capture_off(rl_store *st, rs_err *err) {
+    char epoch[40];
+    sqlite3 *db = rl_store_acquire(st, err);
+    if (db == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    int rc = set_capture(db, 0, epoch, err);
+    rl_store_release(st, db);
+    return rc;
+}
+
+static int start_capture(rl_colidx *cx, rs_err *err) {
+    sqlite3 *db = rl_store_acquire(cx->st, err);
+    if (db == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    __atomic_store_n(&g_capture_on, 1, __ATOMIC_RELEASE);
+    int rc = set_capture(db, 1, cx->epoch, err);
+    rl_store_release(cx->st, db);
+    return rc;
+}
+
+int rl_colidx_start(rl_store *st, const rl_colidx_config *cfg, rl_colidx **out, char *why,
+                    size_t why_cap, rs_err *err) {
+    rs_err lib_err = {0};
+    int match = 0, rc;
+    *out = NULL;
+    if (cfg->mode == RL_COLIDX_OFF || rl_duck_load(cfg->lib, &lib_err) != RS_OK) {
+        if (cfg->mode == RL_COLIDX_ON)
+            return rs_err_set(err, lib_err.code ? lib_err.code : RS_EINVAL, "--column-index on: %s",
+                              lib_err.msg);
+        snprintf(why, why_cap, "%s",
+                 cfg->mode == RL_COLIDX_OFF ? "--column-index off" : lib_err.msg);
+        return capture_off(st, err);
+    }
+    rl_colidx *cx = calloc(1, sizeof(*cx));
+    if (cx == NULL)
+        return nomem(err);
+    cx->st = st;
+    pthread_mutex_init(&cx->apply_lock, NULL);
+    pthread_mutex_init(&cx->cat_lock, NULL);
+    pthread_mutex_init(&cx->wake_lock, NULL);
+    pthread_cond_init(&cx->wake, NULL);
+    rc = open_duck(cx, cfg, err);
+    if (rc == RS_OK)
+        rc = start_capture(cx, err);
+    if (rc == RS_OK)
+        rc = load_state(cx, &match, err);
+    cx->building = !match;
+    if (rc == RS_OK && pthread_create(&cx->thread, NULL, worker, cx) != 0)
+        rc = rs_err_set(err, RS_EINTERNAL, "column index: cannot start its thread");
+    cx->thread_started = rc == RS_OK;
+    if (rc != RS_OK) {
+        rl_colidx_stop(cx);
+        return rc;
+    }
+    snprintf(why, why_cap, "%s", cx->describe);
+    *out = cx;
+    return RS_OK;
+}
+
+void rl_colidx_stop(rl_colidx *cx) {
+    if (cx == NULL)
+        return;
+    if (cx->thread_started) {
+        pthread_mutex_lock(&cx->wake_lock);
+        __atomic_store_n(&cx->stop, 1, __ATOMIC_RELEASE);
+        pthread_cond_signal(&cx->wake);
+        pthread_mutex_unlock(&cx->wake_lock);
+        pthread_join(cx->thread, NULL);
+    }
+    rl_duck_disconnect(cx->wconn);
+    rl_duck_close(cx->db);
+    for (int i = 0; i < cx->n_tables; i++)
+        free_table(&cx->tables[i]);
+    free(cx->tables);
+    pthread_mutex_destroy(&cx->apply_lock);
+    pthread_mutex_destroy(&cx->cat_lock);
+    pthread_mutex_destroy(&cx->wake_lock);
+    pthread_cond_destroy(&cx->wake);
+    free(cx);
+}
+
+const char *rl_colidx_describe(const rl_colidx *cx) {
+    return cx ? cx->describe : "off";
+}
+
+/* ---- queries ---- */
+
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *err) {
+    int64_t seen = 0;
+    if (is_building(cx))
+        return 1;
+    int rc = last_cseq(db, &seen, err);
+    if (rc != RS_OK)
+        return rc;
+    pthread_mutex_lock(&cx->cat_lock);
+    int64_t applied = cx->applied;
+    pthread_mutex_unlock(&cx->cat_lock);
+    if (applied >= seen)
+        return 0;
+    if (seen - applied > max_backlog)
+        return 1;
+    sqlite3 *own = rl_store_acquire(cx->st, err);
+    if (own == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    pthread_mutex_lock(&cx->apply_lock);
+    int did = 1;
+    while (rc == RS_OK && did > 0 && cx->applied < seen && !is_building(cx))
+        rc = apply_batch(cx, own, &did, err);
+    int behind = cx->applied < seen;
+    pthread_mutex_unlock(&cx->apply_lock);
+    rl_store_release(cx->st, own);
+    return rc != RS_OK ? rc : behind;
+}
+
+int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, int n_names,
+                     rl_colidx_column *out) {
+    rs_buf key = RS_BUF_INIT;
+    int found = 0;
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < n_names; i++) {
+        if (i > 0)
+            rs_buf_putc(&key, KEY_SEP);
+        rs_buf_puts(&key, names[i]);
+    }
+    if (key.oom) {
+        rs_buf_free(&key);
+        return 0;
+    }
+    pthread_mutex_lock(&cx->cat_lock);
+    rep_table *t = cx->building ? NULL : find_table(cx, tbl);
+    if (t != NULL && t->created) {
+        found = 1;
+        rs_buf b = RS_BUF_INIT;
+        put_rtable(&b, tbl);
+        snprintf(out->table, sizeof(out->table), "%s", b.oom ? "" : b.data);
+        rs_buf_free(&b);
+        out->n_docs = t->n_docs;
+        int p = n_names > 0 ? find_path(t, key.data, key.len) : -1;
+        if (p >= 0) {
+            const path_ent *pe = &t->paths[p];
+            out->type = pe->type;
+            out->has_null = pe->has_null;
+            out->has_missing = pe->has_missing;
+            if (pe->col >= 0 && !pe->mixed && slot_of(t, p, 0) >= 0) {
+                snprintf(out->column, sizeof(out->column), "c%d", pe->col);
+                if (pe->ts && pe->ts_ok)
+                    snprintf(out->ts_column, sizeof(out->ts_column), "c%d_ts", pe->col);
+            }
+        } else if (n_names > 0) {
+            out->has_missing = 1; /* no document has the path */
+        }
+    }
+    pthread_mutex_unlock(&cx->cat_lock);
+    rs_buf_free(&key);
+    return found;
+}
+
+void rl_colidx_forget(rl_colidx *cx, const char *tbl) {
+    rs_err err = {0};
+    if (cx == NULL)
+        return;
+    pthread_mutex_lock(&cx->apply_lock);
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_puts(&b, "DROP TABLE IF EXISTS ");
+    put_rtable(&b, tbl);
+    rs_buf_puts(&b, "; DELETE FROM _colidx_paths WHERE tbl = ");
+    put_string(&b, tbl, strlen(tbl));
+    if (exec_buf(cx->wconn, &b, &err) != RS_OK)
+        fprintf(stderr, "rockset-local: column index: %s\n", err.msg);
+    rs_buf_free(&b);
+    pthread_mutex_lock(&cx->cat_lock);
+    drop_table_entry(cx, tbl);
+    pthread_mutex_unlock(&cx->cat_lock);
+    pthread_mutex_unlock(&cx->apply_lock);
+}
+
+rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, rs_err *err) {
+    return rl_duck_connect(cx->db, err);
+}
+
+void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c) {
+    (void)cx;
+    rl_duck_disconnect(c);
+}

@@ -1,0 +1,101 @@
+/*
+ * replica.h - the column index: a column replica of every collection in DuckDB (duck.h),
+ * kept by a worker thread that follows the writes, read by queries the planner sends to the
+ * column engine (docs/column-index.md).
+ *
+ * SQLite stays the source of truth. Change capture: while the column index is on, triggers on
+ * each collection's "<tbl>_data" log the _id of every inserted, replaced, patched or deleted
+ * document to the store table colidx_changes(cseq, tbl, _id), in the write's own transaction.
+ * The worker reads the log in cseq order, re-reads each changed document's current version
+ * (or its absence) from "<tbl>_data" and writes it to the replica table, then records the last
+ * cseq applied in the DuckDB database (same DuckDB transaction) and trims the log. A restart
+ * resumes from that cseq; a replica that does not match the store (another store's, or one
+ * left while the column index was off, which drops the triggers: the store's meta key
+ * colidx_epoch changes) is rebuilt from "<tbl>_data".
+ *
+ * Columns: a document's members, nested objects flattened (a.b.c), each path one typed column
+ * (BIGINT, DOUBLE, VARCHAR, BOOLEAN, TIMESTAMP) named c<N>. A path whose values have taken two
+ * types (int and float included), or an array, object-in-array or other typed value, is
+ * "mixed": its column is not read (queries that use it stay on SQLite). Per path the replica
+ * also knows whether some document held an explicit null and whether some lacked the path
+ * (Rockset tells null from undefined; a column's NULL does not), and, for a string path whose
+ * values all read as ISO 8601 timestamps, keeps their PARSE_TIMESTAMP_ISO8601 in a second
+ * column (c<N>_ts), so a range or a DATE_DIFF on such strings reads a typed column.
+ *
+ * Queries: rl_colidx_catch_up makes the replica hold at least every change the caller's
+ * SQLite snapshot sees (applying a short backlog itself), so a query answered from the
+ * columns sees what it would have seen on SQLite (read-your-writes); a longer backlog answers
+ * "behind" and the query stays on SQLite.
+ *
+ * Thread-safety: every function may be called from any thread. Ownership: the server owns the
+ * rl_colidx (rl_colidx_start / rl_colidx_stop).
+ */
+#ifndef RL_COLIDX_REPLICA_H
+#define RL_COLIDX_REPLICA_H
+
+#include "err.h"
+#include "server/store.h"
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rl_colidx rl_colidx;
+typedef struct rl_duck_conn rl_duck_conn;
+
+typedef enum { RL_COLIDX_OFF = 0, RL_COLIDX_AUTO, RL_COLIDX_ON } rl_colidx_mode;
+
+typedef struct rl_colidx_config {
+    rl_colidx_mode mode;      /* --column-index off|auto|on */
+    const char *lib;          /* --duckdb-lib, or NULL */
+    const char *memory_limit; /* --column-memory-limit ("1GB"), or NULL */
+    int threads;              /* --column-threads, 0: DuckDB's default */
+} rl_colidx_config;
+
+/* Store tables of change capture (part of the store schema). */
+#define RL_COLIDX_SCHEMA_SQL                                                            \
+    "CREATE TABLE IF NOT EXISTS colidx_changes(cseq INTEGER PRIMARY KEY AUTOINCREMENT," \
+    " tbl TEXT NOT NULL, _id TEXT NOT NULL);"
+
+/* Start the column index of store st. mode OFF, or AUTO without a loadable library: *out is
+ * NULL, change capture is removed from every collection, and 0 is returned (*why says why, for
+ * the startup line). ON without a library, or any other failure: RS_E* and err. */
+int rl_colidx_start(rl_store *st, const rl_colidx_config *cfg, rl_colidx **out, char *why,
+                    size_t why_cap, rs_err *err);
+void rl_colidx_stop(rl_colidx *cx); /* NULL ok */
+/* "DuckDB v1.5.6, /path/store.db.duckdb" (static until stop). */
+const char *rl_colidx_describe(const rl_colidx *cx);
+
+/* A collection's table was created on db (inside its transaction): capture its changes when
+ * the column index is on in this process (a no-op otherwise). */
+int rl_colidx_track(sqlite3 *db, const char *tbl, rs_err *err);
+/* A collection's table was dropped: drop its replica (after the drop committed). NULL ok. */
+void rl_colidx_forget(rl_colidx *cx, const char *tbl);
+/* Some write committed: wake the worker. NULL ok. */
+void rl_colidx_notify(rl_colidx *cx);
+
+/* Make the replica hold every change db's snapshot (an open read transaction) sees, applying up
+ * to max_backlog changes itself. 0: caught up; 1: behind (or still building), the query
+ * should stay on SQLite; RS_E* on error. */
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *err);
+
+/* What the replica knows of a path of collection table tbl (names: its field names). */
+typedef struct rl_colidx_column {
+    char table[160];    /* the replica table, quoted for DuckDB ("r_c_..."); "" when none */
+    char column[48];    /* c<N>, or "" when the path has no usable column */
+    char ts_column[56]; /* c<N>_ts when every string value reads as a timestamp, else "" */
+    int type;           /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
+    int has_null;       /* some document held null here */
+    int has_missing;    /* some document lacked the path */
+    int64_t n_docs;     /* documents in the replica */
+} rl_colidx_column;
+
+/* 1 and *out filled when tbl is replicated (n_names 0: only table and n_docs), else 0. */
+int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, int n_names,
+                     rl_colidx_column *out);
+
+/* A connection for one query (free with rl_colidx_release). NULL and err on failure. */
+rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, rs_err *err);
+void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c);
+
+#endif

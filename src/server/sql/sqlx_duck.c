@@ -1,0 +1,1210 @@
+/*
+ * sqlx_duck.c - the column engine's emitter (sqlx_duck.h): the AST of a Rockset SELECT printed
+ * as DuckDB SQL over the column replica, or the first reason it cannot be.
+ *
+ * Every expression is printed with what it is known to yield (dinfo): its Rockset type and
+ * whether it can be null, undefined or both. That is how the emitter keeps Rockset's meaning
+ * where the engines differ: a grouping key or output that could be either null or undefined
+ * is refused, since DuckDB has one NULL; comparisons are printed only between values of one
+ * type (or two numbers), since Rockset compares across types by its own rules.
+ */
+#include "sqlx_duck.h"
+
+#include "server/runtime/datetime.h"
+#include "sqlx_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NE SQLX_DUCK_NOT_ELIGIBLE
+
+enum { NB_NULL = 1, NB_UNDEF = 2, NB_BOTH = 3 };
+
+typedef struct dinfo {
+    int type;  /* rv_type; RV_UNDEFINED when unknown (only null/undefined) */
+    int nulls; /* NB_* it may yield */
+} dinfo;
+
+#define MAX_DCOLS 128
+
+/* The one relation a SELECT reads. */
+typedef struct drel {
+    const char *alias;  /* what qualifies its fields, or NULL */
+    int derived;        /* a WITH name or a FROM subquery */
+    char coll[128];     /* collection: its SQLite table (catalog key) */
+    const char **names; /* derived: output field names */
+    dinfo *infos;
+    int n;
+} drel;
+
+typedef struct dcte {
+    const char *name;
+    drel rel;
+} dcte;
+
+typedef struct dctx {
+    const sqlx_duck_catalog *cat;
+    sqlx_emit_ctx *ectx;
+    sqlx_arena *arena;
+    dcte ctes[16];
+    int n_ctes;
+    int forced, forbidden, aggregates;
+    int64_t n_docs;
+    char why[256];
+    rs_err *err;
+} dctx;
+
+/* One SELECT being printed. */
+typedef struct dsel {
+    const sqlx_select *s;
+    drel rel;
+    int grouped;
+    int in_agg;
+} dsel;
+
+static int refuse(dctx *d, const sqlx_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(dctx *d, const sqlx_node *n, const char *fmt, ...) {
+    if (d->why[0] == '\0') {
+        char msg[200];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (n != NULL && n->line > 0)
+            snprintf(d->why, sizeof d->why, "%s (line %d, column %d)", msg, n->line, n->column);
+        else
+            snprintf(d->why, sizeof d->why, "%s", msg);
+    }
+    return NE;
+}
+
+static void put_string(rs_buf *out, const char *s, size_t len) {
+    rs_buf_putc(out, '\'');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\'')
+            rs_buf_putc(out, '\'');
+        rs_buf_putc(out, s[i]);
+    }
+    rs_buf_putc(out, '\'');
+}
+
+static void put_ident(rs_buf *out, const char *s) {
+    rs_buf_putc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            rs_buf_putc(out, '"');
+        rs_buf_putc(out, *s);
+    }
+    rs_buf_putc(out, '"');
+}
+
+static int is_number(int t) {
+    return t == RV_INT || t == RV_FLOAT;
+}
+
+/* Whether values of types a and b compare the same way on both engines. */
+static int comparable(int a, int b) {
+    if (a == RV_UNDEFINED || b == RV_UNDEFINED || a == RV_NULL || b == RV_NULL)
+        return 1; /* a nullish side: the comparison is null on both */
+    if (is_number(a) && is_number(b))
+        return 1;
+    return a == b && (a == RV_STRING || a == RV_BOOL || a == RV_TIMESTAMP);
+}
+
+static int combine_nulls(const dinfo *a, const dinfo *b) {
+    return (a->nulls || (b && b->nulls)) ? NB_BOTH : 0;
+}
+
+/* ---- constants: evaluated once by the SQLite runtime ---- */
+
+static int is_volatile_name(const char *name) {
+    return strcasestr(name, "RAND") != NULL || strcasestr(name, "UUID") != NULL;
+}
+
+/* Whether n reads no field, no aggregate, window or subquery. */
+static int is_constant(const sqlx_node *n) {
+    if (n == NULL)
+        return 1;
+    switch (n->kind) {
+    case N_PATH:
+    case N_STAR:
+    case N_SUBQUERY:
+    case N_EXISTS:
+    case N_INSUB:
+    case N_SUBSCRIPT:
+        return 0;
+    case N_FUNC:
+        if (n->over != NULL || n->star || sqlx_is_aggregate_call(n) || is_volatile_name(n->name))
+            return 0;
+        break;
+    default:
+        break;
+    }
+    if (!is_constant(n->a) || !is_constant(n->b) || !is_constant(n->c))
+        return 0;
+    for (int i = 0; i < n->n_list; i++)
+        if (!is_constant(n->list[i]))
+            return 0;
+    return 1;
+}
+
+static void put_timestamp(rs_buf *out, int64_t micros) {
+    char text[64];
+    rt_format_timestamp(text, sizeof text, micros);
+    /* "2024-01-05T10:00:00.000000Z" -> DuckDB's literal */
+    char *t = strchr(text, 'T'), *z = strchr(text, 'Z');
+    if (t)
+        *t = ' ';
+    if (z)
+        *z = '\0';
+    rs_buf_printf(out, "TIMESTAMP '%s'", text);
+}
+
+/* Plain literals need no evaluation; 1 when n was one (printed). */
+static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
+    switch (n->kind) {
+    case N_LIT_INT:
+        if (strlen(n->text) > 18)
+            return 0; /* may be beyond int64: the runtime reads those as floats */
+        rs_buf_printf(out, "CAST(%s AS BIGINT)", n->text);
+        info->type = RV_INT;
+        return 1;
+    case N_LIT_STRING:
+        put_string(out, n->text, strlen(n->text));
+        info->type = RV_STRING;
+        return 1;
+    case N_LIT_BOOL:
+        rs_buf_puts(out, n->ival ? "TRUE" : "FALSE");
+        info->type = RV_BOOL;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    if (emit_literal(n, out, info))
+        return 0;
+    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
+    rv v;
+    int rc = sqlx_emit_constant(d->ectx, n, &sql, d->err);
+    if (rc == 0)
+        rc = d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err);
+    rs_buf_free(&sql);
+    if (rc != 0) {
+        rs_buf_free(&scratch);
+        return refuse(d, n, "a constant could not be evaluated: %s", d->err->msg);
+    }
+    info->type = v.type;
+    info->nulls = 0;
+    char num[40];
+    switch (v.type) {
+    case RV_UNDEFINED:
+    case RV_NULL:
+        info->nulls = v.type == RV_NULL ? NB_NULL : NB_UNDEF;
+        info->type = RV_UNDEFINED;
+        rs_buf_puts(out, "NULL");
+        break;
+    case RV_BOOL:
+        rs_buf_puts(out, v.i ? "TRUE" : "FALSE");
+        break;
+    case RV_INT:
+        rs_buf_printf(out, "CAST(%lld AS BIGINT)", (long long)v.i);
+        break;
+    case RV_FLOAT:
+        if (!isfinite(v.f))
+            rc = refuse(d, n, "a constant is not a finite number");
+        snprintf(num, sizeof num, "%.17g", v.f);
+        rs_buf_printf(out, "CAST('%s' AS DOUBLE)", num);
+        break;
+    case RV_STRING:
+        if (memchr(v.s, '\0', v.len) != NULL)
+            rc = refuse(d, n, "a constant string holds a NUL character");
+        put_string(out, v.s, v.len);
+        break;
+    case RV_TIMESTAMP:
+        put_timestamp(out, v.i);
+        break;
+    default:
+        rc = refuse(d, n, "a constant of type %s", rv_type_name(v.type));
+    }
+    rs_buf_free(&scratch);
+    return rc;
+}
+
+/* ---- fields ---- */
+
+static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info);
+
+static int emit_collection_field(dctx *d, dsel *ds, const sqlx_node *n, const char *const *names,
+                                 int n_names, int want_ts, rs_buf *out, dinfo *info) {
+    sqlx_duck_col col;
+    if (!d->cat->column(d->cat->ctx, ds->rel.coll, names, n_names, &col))
+        return refuse(d, n, "the collection has no column replica yet");
+    info->nulls = (col.has_null ? NB_NULL : 0) | (col.has_missing ? NB_UNDEF : 0);
+    if (col.type == RV_UNDEFINED) { /* no document has it */
+        info->type = RV_UNDEFINED;
+        info->nulls = col.has_null ? NB_BOTH : NB_UNDEF;
+        rs_buf_puts(out, "NULL");
+        return 0;
+    }
+    if (col.column[0] == '\0')
+        return refuse(d, n, "field '%s' holds values of several types or nested values",
+                      names[n_names - 1]);
+    if (want_ts && col.ts_column[0] == '\0')
+        return refuse(d, n, "field '%s' holds strings that are not ISO 8601 timestamps",
+                      names[n_names - 1]);
+    if (want_ts && col.type != RV_STRING)
+        return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of a field that is not a string");
+    info->type = want_ts ? RV_TIMESTAMP : col.type;
+    rs_buf_puts(out, want_ts ? col.ts_column : col.column);
+    return 0;
+}
+
+static int emit_derived_field(dsel *ds, const char *name, rs_buf *out, dinfo *info) {
+    for (int i = 0; i < ds->rel.n; i++) {
+        if (strcmp(ds->rel.names[i], name) == 0) {
+            *info = ds->rel.infos[i];
+            put_ident(out, name);
+            return 0;
+        }
+    }
+    info->type = RV_UNDEFINED;
+    info->nulls = NB_UNDEF;
+    rs_buf_puts(out, "NULL");
+    return 0;
+}
+
+/* A path: [alias.]field[.field...]; want_ts: its PARSE_TIMESTAMP_ISO8601 column. */
+static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf *out, dinfo *info) {
+    const char *names[16];
+    int k = 0;
+    if (n->n_parts > 16)
+        return refuse(d, n, "a path this deep");
+    for (int i = 0; i < n->n_parts; i++) {
+        if (n->names[i] == NULL)
+            return refuse(d, n, "an array subscript");
+        names[k++] = n->names[i];
+    }
+    int from = 0;
+    if (k > 1 && ds->rel.alias != NULL && strcmp(names[0], ds->rel.alias) == 0)
+        from = 1;
+    if (ds->rel.derived) {
+        if (k - from != 1 || want_ts)
+            return refuse(d, n, "a nested field of a derived relation");
+        return emit_derived_field(ds, names[from], out, info);
+    }
+    return emit_collection_field(d, ds, n, names + from, k - from, want_ts, out, info);
+}
+
+/* ---- operators ---- */
+
+static int emit_two(dctx *d, dsel *ds, const sqlx_node *a, const char *op, const sqlx_node *b,
+                    rs_buf *out, dinfo *ia, dinfo *ib) {
+    rs_buf_putc(out, '(');
+    int rc = emit_expr(d, ds, a, out, ia);
+    if (rc)
+        return rc;
+    rs_buf_printf(out, " %s ", op);
+    rc = emit_expr(d, ds, b, out, ib);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_compare(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    const char *op = strcmp(n->op, "!=") == 0 ? "<>" : n->op;
+    int rc = emit_two(d, ds, n->a, op, n->b, out, &ia, &ib);
+    if (rc)
+        return rc;
+    if (!comparable(ia.type, ib.type))
+        return refuse(d, n, "a comparison of %s with %s", rv_type_name(ia.type),
+                      rv_type_name(ib.type));
+    info->type = RV_BOOL;
+    info->nulls = combine_nulls(&ia, &ib);
+    return 0;
+}
+
+static int emit_logic(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    int rc = emit_two(d, ds, n->a, n->op, n->b, out, &ia, &ib);
+    if (rc)
+        return rc;
+    if ((ia.type != RV_BOOL && ia.type != RV_UNDEFINED) ||
+        (ib.type != RV_BOOL && ib.type != RV_UNDEFINED))
+        return refuse(d, n, "%s of values that are not booleans", n->op);
+    info->type = RV_BOOL;
+    info->nulls = combine_nulls(&ia, &ib);
+    return 0;
+}
+
+/* Whether a divisor is known not to be zero: a nonzero constant, or COUNT(*) of a group. */
+static int nonzero_divisor(dctx *d, dsel *ds, const sqlx_node *b) {
+    if (b->kind == N_FUNC && b->star && strcasecmp(b->name, "COUNT") == 0 && b->over == NULL)
+        return ds->s->n_group > 0;
+    if (!is_constant(b))
+        return 0;
+    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
+    rv v;
+    int ok = sqlx_emit_constant(d->ectx, b, &sql, d->err) == 0 &&
+             d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
+             ((v.type == RV_INT && v.i != 0) || (v.type == RV_FLOAT && v.f != 0));
+    rs_buf_free(&sql);
+    rs_buf_free(&scratch);
+    return ok;
+}
+
+static int emit_arith(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    int div = strcmp(n->op, "/") == 0;
+    rs_buf a = RS_BUF_INIT, b = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->a, &a, &ia);
+    if (!rc)
+        rc = emit_expr(d, ds, n->b, &b, &ib);
+    if (!rc && (!is_number(ia.type) || !is_number(ib.type)))
+        rc = refuse(d, n, "operator %s on %s and %s", n->op, rv_type_name(ia.type),
+                    rv_type_name(ib.type));
+    if (!rc && div && !nonzero_divisor(d, ds, n->b))
+        rc = refuse(d, n, "a division whose divisor may be zero");
+    if (!rc) {
+        int ints = ia.type == RV_INT && ib.type == RV_INT;
+        if (div && ints)
+            rs_buf_printf(out, "(%s // %s)", a.data, b.data);
+        else if (div)
+            rs_buf_printf(out, "(CAST(%s AS DOUBLE) / %s)", a.data, b.data);
+        else
+            rs_buf_printf(out, "(%s %s %s)", a.data, n->op, b.data);
+        info->type = ints ? RV_INT : RV_FLOAT;
+        info->nulls = combine_nulls(&ia, &ib);
+    }
+    rs_buf_free(&a);
+    rs_buf_free(&b);
+    return rc;
+}
+
+static int emit_binary(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    const char *op = n->op;
+    if (strcasecmp(op, "AND") == 0 || strcasecmp(op, "OR") == 0)
+        return emit_logic(d, ds, n, out, info);
+    if (strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0 ||
+        strcmp(op, "<") == 0 || strcmp(op, "<=") == 0 || strcmp(op, ">") == 0 ||
+        strcmp(op, ">=") == 0)
+        return emit_compare(d, ds, n, out, info);
+    if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0 || strcmp(op, "*") == 0 ||
+        strcmp(op, "/") == 0)
+        return emit_arith(d, ds, n, out, info);
+    return refuse(d, n, "operator %s", op);
+}
+
+static int emit_unary(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    int not = strcasecmp(n->op, "NOT") == 0;
+    rs_buf_puts(out, not ? "(NOT " : "(-");
+    int rc = emit_expr(d, ds, n->a, out, &ia);
+    rs_buf_putc(out, ')');
+    if (rc)
+        return rc;
+    if (not ? (ia.type != RV_BOOL && ia.type != RV_UNDEFINED) : !is_number(ia.type))
+        return refuse(d, n, "operator %s on %s", n->op, rv_type_name(ia.type));
+    info->type = not ? RV_BOOL : ia.type;
+    info->nulls = ia.nulls ? NB_BOTH : 0;
+    return 0;
+}
+
+static int emit_isnull(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    if (n->name != NULL)
+        return refuse(d, n, "IS TRUE / IS FALSE");
+    rs_buf_putc(out, '(');
+    int rc = emit_expr(d, ds, n->a, out, &ia);
+    rs_buf_puts(out, n->negated ? " IS NOT NULL)" : " IS NULL)");
+    if (rc)
+        return rc;
+    if (n->ival && (ia.nulls & NB_NULL)) /* IS UNDEFINED: only a missing value */
+        return refuse(d, n, "IS UNDEFINED of a value that may be null");
+    info->type = RV_BOOL;
+    info->nulls = 0;
+    return 0;
+}
+
+static int emit_between(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib, ic;
+    rs_buf_puts(out, "(");
+    int rc = emit_expr(d, ds, n->a, out, &ia);
+    rs_buf_puts(out, n->negated ? " NOT BETWEEN " : " BETWEEN ");
+    if (!rc)
+        rc = emit_expr(d, ds, n->b, out, &ib);
+    rs_buf_puts(out, " AND ");
+    if (!rc)
+        rc = emit_expr(d, ds, n->c, out, &ic);
+    rs_buf_putc(out, ')');
+    if (rc)
+        return rc;
+    if (!comparable(ia.type, ib.type) || !comparable(ia.type, ic.type))
+        return refuse(d, n, "BETWEEN of values of different types");
+    info->type = RV_BOOL;
+    info->nulls = (ia.nulls || ib.nulls || ic.nulls) ? NB_BOTH : 0;
+    return 0;
+}
+
+static int emit_inlist(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ie;
+    if (n->kind == N_INSUB)
+        return refuse(d, n, "IN (subquery)");
+    rs_buf_putc(out, '(');
+    int rc = emit_expr(d, ds, n->a, out, &ia);
+    rs_buf_puts(out, n->negated ? " NOT IN (" : " IN (");
+    int nulls = ia.nulls;
+    for (int i = 0; !rc && i < n->n_list; i++) {
+        if (i > 0)
+            rs_buf_putc(out, ',');
+        if (!is_constant(n->list[i]))
+            return refuse(d, n->list[i], "IN with a list that is not constant");
+        rc = emit_expr(d, ds, n->list[i], out, &ie);
+        if (!rc && !comparable(ia.type, ie.type))
+            rc = refuse(d, n->list[i], "IN with values of another type");
+        nulls |= ie.nulls;
+    }
+    rs_buf_puts(out, "))");
+    info->type = RV_BOOL;
+    info->nulls = nulls ? NB_BOTH : 0;
+    return rc;
+}
+
+static int emit_like(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    if (n->name != NULL || n->c != NULL)
+        return refuse(d, n, "ILIKE or LIKE ... ESCAPE");
+    if (!is_constant(n->b))
+        return refuse(d, n, "LIKE with a pattern that is not constant");
+    rs_buf pat = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->b, &pat, &ib);
+    if (!rc && (ib.type != RV_STRING || strchr(pat.data, '_') != NULL))
+        rc = refuse(d, n, "LIKE with a pattern holding '_' or not a string");
+    if (!rc) {
+        rs_buf_putc(out, '(');
+        rc = emit_expr(d, ds, n->a, out, &ia);
+        rs_buf_printf(out, " %sLIKE %s)", n->negated ? "NOT " : "", pat.data);
+        if (!rc && ia.type != RV_STRING && ia.type != RV_UNDEFINED)
+            rc = refuse(d, n, "LIKE on a value that is not a string");
+        info->type = RV_BOOL;
+        info->nulls = ia.nulls ? NB_BOTH : 0;
+    }
+    rs_buf_free(&pat);
+    return rc;
+}
+
+static int emit_case(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ic, iv;
+    int type = RV_UNDEFINED, nulls = n->b == NULL ? NB_BOTH : 0, rc = 0;
+    if (n->a != NULL)
+        return refuse(d, n, "CASE with an operand");
+    rs_buf_puts(out, "(CASE");
+    for (int i = 0; !rc && i + 1 < n->n_list; i += 2) {
+        rs_buf_puts(out, " WHEN ");
+        rc = emit_expr(d, ds, n->list[i], out, &ic);
+        if (!rc && ic.type != RV_BOOL && ic.type != RV_UNDEFINED)
+            rc = refuse(d, n->list[i], "a CASE test that is not a boolean");
+        rs_buf_puts(out, " THEN ");
+        if (!rc)
+            rc = emit_expr(d, ds, n->list[i + 1], out, &iv);
+        if (!rc && type != RV_UNDEFINED && iv.type != RV_UNDEFINED && iv.type != type)
+            rc = refuse(d, n, "CASE results of different types");
+        if (!rc && iv.type != RV_UNDEFINED)
+            type = iv.type;
+        nulls |= rc ? 0 : iv.nulls;
+    }
+    if (!rc && n->b != NULL) {
+        rs_buf_puts(out, " ELSE ");
+        rc = emit_expr(d, ds, n->b, out, &iv);
+        if (!rc && type != RV_UNDEFINED && iv.type != RV_UNDEFINED && iv.type != type)
+            rc = refuse(d, n, "CASE results of different types");
+        if (!rc && iv.type != RV_UNDEFINED)
+            type = iv.type;
+        nulls |= rc ? 0 : iv.nulls;
+    }
+    rs_buf_puts(out, " END)");
+    info->type = type;
+    info->nulls = nulls;
+    return rc;
+}
+
+/* ---- functions ---- */
+
+/* The constant string argument of n->list[i] (arena copy), or NULL. */
+static const char *const_string(dctx *d, dsel *ds, const sqlx_node *n, int i) {
+    dinfo ia;
+    rs_buf b = RS_BUF_INIT;
+    if (i >= n->n_list || !is_constant(n->list[i]))
+        return NULL;
+    int rc = emit_expr(d, ds, n->list[i], &b, &ia);
+    const char *s = NULL;
+    if (!rc && ia.type == RV_STRING && b.len >= 2) /* 'text' as printed by put_string */
+        s = sqlx_strndup(d->arena, b.data + 1, b.len - 2);
+    rs_buf_free(&b);
+    return s;
+}
+
+static int64_t unit_micros(const char *u) {
+    static const struct {
+        const char *name;
+        int64_t us;
+    } units[] = {{"microsecond", 1},      {"millisecond", 1000},  {"second", 1000000},
+                 {"minute", 60000000LL},  {"hour", 3600000000LL}, {"day", 86400000000LL},
+                 {"week", 604800000000LL}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcasecmp(u, units[i].name) == 0)
+            return units[i].us;
+    return 0;
+}
+
+static int is_trunc_unit(const char *u) {
+    static const char *const ok[] = {"microsecond", "millisecond", "second", "minute",  "hour",
+                                     "day",         "week",        "month",  "quarter", "year"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcasecmp(u, ok[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int emit_date_trunc(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    const char *unit = n->n_list == 2 ? const_string(d, ds, n, 0) : NULL;
+    if (unit == NULL || !is_trunc_unit(unit))
+        return refuse(d, n, "DATE_TRUNC with this unit or a time zone");
+    rs_buf_puts(out, "date_trunc(");
+    put_string(out, unit, strlen(unit));
+    rs_buf_putc(out, ',');
+    int rc = emit_expr(d, ds, n->list[1], out, &ia);
+    rs_buf_putc(out, ')');
+    if (!rc && ia.type != RV_TIMESTAMP)
+        rc = refuse(d, n, "DATE_TRUNC of a value that is not a timestamp");
+    info->type = RV_TIMESTAMP;
+    info->nulls = ia.nulls;
+    return rc;
+}
+
+/* DATE_DIFF(unit, a, b) of timestamps: whole units of b - a, toward zero (fn_time.c). */
+static int emit_date_diff(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    const char *unit = n->n_list == 3 ? const_string(d, ds, n, 0) : NULL;
+    int64_t us = unit != NULL ? unit_micros(unit) : 0;
+    if (us == 0)
+        return refuse(d, n, "DATE_DIFF with this unit");
+    rs_buf_puts(out, "((epoch_us(");
+    int rc = emit_expr(d, ds, n->list[2], out, &ib);
+    rs_buf_puts(out, ") - epoch_us(");
+    if (!rc)
+        rc = emit_expr(d, ds, n->list[1], out, &ia);
+    rs_buf_printf(out, ")) // %lld)", (long long)us);
+    if (!rc && (ia.type != RV_TIMESTAMP || ib.type != RV_TIMESTAMP))
+        rc = refuse(d, n, "DATE_DIFF of values that are not timestamps");
+    info->type = RV_INT;
+    info->nulls = rc ? 0 : combine_nulls(&ia, &ib);
+    return rc;
+}
+
+static int emit_parse_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    if (n->n_list != 1 || n->list[0]->kind != N_PATH)
+        return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of something other than a field");
+    return emit_path(d, ds, n->list[0], 1, out, info);
+}
+
+static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ii;
+    const char *delim = n->n_list == 3 ? const_string(d, ds, n, 1) : NULL;
+    if (delim == NULL || delim[0] == '\0' || !is_constant(n->list[2]))
+        return refuse(d, n, "SPLIT_PART with a delimiter or index that is not constant");
+    rs_buf idx = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->list[2], &idx, &ii);
+    if (!rc && ii.type != RV_INT)
+        rc = refuse(d, n, "SPLIT_PART with an index that is not an integer");
+    if (!rc) { /* an index past the last part is null in Rockset, '' in split_part */
+        rs_buf_puts(out, "(string_split(");
+        rc = emit_expr(d, ds, n->list[0], out, &ia);
+        rs_buf_putc(out, ',');
+        put_string(out, delim, strlen(delim));
+        rs_buf_printf(out, ")[%s])", idx.data);
+        if (!rc && ia.type != RV_STRING)
+            rc = refuse(d, n, "SPLIT_PART of a value that is not a string");
+        info->type = RV_STRING;
+        info->nulls = NB_NULL | (rc ? 0 : ia.nulls);
+        if (strstr(idx.data, "CAST(-") != NULL || strcmp(idx.data, "CAST(0 AS BIGINT)") == 0)
+            rc = refuse(d, n, "SPLIT_PART with an index below 1");
+    }
+    rs_buf_free(&idx);
+    return rc;
+}
+
+/* PERCENTILE(x, p): the value at rank ceil(p * n) of the sorted non-null values (fn_agg.c). */
+static int emit_percentile(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ip;
+    if (n->n_list != 2 || !is_constant(n->list[1]))
+        return refuse(d, n, "PERCENTILE with a rank that is not constant");
+    rs_buf x = RS_BUF_INIT, p = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->list[0], &x, &ia);
+    if (!rc)
+        rc = emit_expr(d, ds, n->list[1], &p, &ip);
+    if (!rc && (!is_number(ip.type) || (ia.type != RV_INT && ia.type != RV_FLOAT &&
+                                        ia.type != RV_TIMESTAMP && ia.type != RV_STRING)))
+        rc = refuse(d, n, "PERCENTILE of these types");
+    if (!rc)
+        rs_buf_printf(out,
+                      "list_sort(list(%s) FILTER (WHERE %s IS NOT NULL))[greatest(CAST(ceil(%s *"
+                      " count(%s)) AS BIGINT), 1)]",
+                      x.data, x.data, p.data, x.data);
+    info->type = ia.type;
+    info->nulls = NB_NULL;
+    rs_buf_free(&x);
+    rs_buf_free(&p);
+    return rc;
+}
+
+static int emit_window(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out);
+
+/* An aggregate or window call of SUM, AVG, COUNT, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND. */
+static int emit_aggregate(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                          dinfo *info) {
+    dinfo ia = {RV_INT, 0};
+    int rc = 0;
+    if (ds->in_agg)
+        return refuse(d, n, "an aggregate inside an aggregate");
+    if (n->agg_order != NULL || (n->distinct && strcasecmp(name, "COUNT") != 0))
+        return refuse(d, n, "%s with DISTINCT or ORDER BY", name);
+    if (n->over == NULL)
+        d->aggregates = 1;
+    int sum = strcasecmp(name, "SUM") == 0;
+    if (sum)
+        rs_buf_puts(out, "CAST(");
+    rs_buf_printf(out, "%s(%s", strcasecmp(name, "ARBITRARY") == 0 ? "any_value" : name,
+                  n->distinct ? "DISTINCT " : "");
+    if (n->star)
+        rs_buf_putc(out, '*');
+    else if (n->n_list == 1) {
+        ds->in_agg = 1;
+        rc = emit_expr(d, ds, n->list[0], out, &ia);
+        ds->in_agg = 0;
+    } else
+        return refuse(d, n, "%s with %d arguments", name, n->n_list);
+    rs_buf_putc(out, ')');
+    if (!rc && n->over != NULL)
+        rc = emit_window(d, ds, n, out);
+    if (rc)
+        return rc;
+    int count = strncasecmp(name, "COUNT", 5) == 0;
+    int logic = strncasecmp(name, "BOOL_", 5) == 0 || strcasecmp(name, "COUNT_IF") == 0;
+    if (logic && ia.type != RV_BOOL && ia.type != RV_UNDEFINED)
+        return refuse(d, n, "%s of a value that is not a boolean", name);
+    if ((sum || strcasecmp(name, "AVG") == 0) && !is_number(ia.type) && ia.type != RV_UNDEFINED)
+        return refuse(d, n, "%s of a value that is not a number", name);
+    if (sum) /* a SUM of no values at all is null either way */
+        rs_buf_puts(out, ia.type == RV_FLOAT ? " AS DOUBLE)" : " AS BIGINT)");
+    info->type = count                          ? RV_INT
+                 : logic                        ? RV_BOOL
+                 : strcasecmp(name, "AVG") == 0 ? RV_FLOAT
+                                                : ia.type;
+    info->nulls = count ? 0 : NB_NULL;
+    return 0;
+}
+
+static int emit_order_list(dctx *d, dsel *ds, const sqlx_order *o, int n, rs_buf *out);
+
+/* OVER (PARTITION BY ... ORDER BY ... frame) */
+static int emit_window(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out) {
+    const sqlx_window *w = n->over;
+    dinfo ip;
+    int rc = 0;
+    if (w->range_offset)
+        return refuse(d, n, "a RANGE frame with an offset");
+    rs_buf_puts(out, " OVER (");
+    for (int i = 0; !rc && i < w->n_partition; i++) {
+        rs_buf_puts(out, i == 0 ? "PARTITION BY " : ", ");
+        rc = emit_expr(d, ds, w->partition[i], out, &ip);
+        if (!rc && ip.nulls == NB_BOTH)
+            rc = refuse(d, w->partition[i], "a partition key that may be null or undefined");
+    }
+    if (!rc && w->n_order > 0) {
+        rs_buf_puts(out, " ORDER BY ");
+        rc = emit_order_list(d, ds, w->order, w->n_order, out);
+    }
+    if (!rc && w->frame != NULL)
+        rs_buf_printf(out, " %s", w->frame);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
+static int emit_ranking(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                        dinfo *info) {
+    if (n->over == NULL || n->n_list != 0)
+        return refuse(d, n, "%s without OVER", name);
+    rs_buf_printf(out, "%s()", name);
+    info->type = RV_INT;
+    info->nulls = 0;
+    return emit_window(d, ds, n, out);
+}
+
+static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    const char *name = n->name;
+    static const char *const aggs[] = {"COUNT", "SUM",      "AVG",     "MIN",
+                                       "MAX",   "COUNT_IF", "BOOL_OR", "BOOL_AND"};
+    for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
+        if (strcasecmp(name, aggs[i]) == 0)
+            return emit_aggregate(d, ds, n, aggs[i], out, info);
+    if (strcasecmp(name, "ROW_NUMBER") == 0 || strcasecmp(name, "RANK") == 0 ||
+        strcasecmp(name, "DENSE_RANK") == 0)
+        return emit_ranking(d, ds, n, name, out, info);
+    if (n->over != NULL)
+        return refuse(d, n, "window function %s", name);
+    if (strcasecmp(name, "PERCENTILE") == 0) {
+        if (ds->in_agg)
+            return refuse(d, n, "an aggregate inside an aggregate");
+        d->aggregates = 1;
+        return emit_percentile(d, ds, n, out, info);
+    }
+    if (strcasecmp(name, "DATE_TRUNC") == 0)
+        return emit_date_trunc(d, ds, n, out, info);
+    if (strcasecmp(name, "DATE_DIFF") == 0)
+        return emit_date_diff(d, ds, n, out, info);
+    if (strcasecmp(name, "PARSE_TIMESTAMP_ISO8601") == 0)
+        return emit_parse_iso(d, ds, n, out, info);
+    if (strcasecmp(name, "SPLIT_PART") == 0)
+        return emit_split_part(d, ds, n, out, info);
+    return refuse(d, n, "function %s", name);
+}
+
+static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    info->type = RV_UNDEFINED;
+    info->nulls = 0;
+    if (is_constant(n))
+        return emit_constant(d, n, out, info);
+    switch (n->kind) {
+    case N_PATH:
+        return emit_path(d, ds, n, 0, out, info);
+    case N_BINARY:
+        return emit_binary(d, ds, n, out, info);
+    case N_UNARY:
+        return emit_unary(d, ds, n, out, info);
+    case N_ISNULL:
+        return emit_isnull(d, ds, n, out, info);
+    case N_BETWEEN:
+        return emit_between(d, ds, n, out, info);
+    case N_INLIST:
+    case N_INSUB:
+        return emit_inlist(d, ds, n, out, info);
+    case N_LIKE:
+        return emit_like(d, ds, n, out, info);
+    case N_CASE:
+        return emit_case(d, ds, n, out, info);
+    case N_FUNC:
+        return emit_func(d, ds, n, out, info);
+    default:
+        return refuse(d, n, "this kind of expression");
+    }
+}
+
+/* ---- SELECT ---- */
+
+/* The select item a GROUP BY / ORDER BY name or position means, or NULL: a select item's
+ * alias wins over a field of the same name there, as on SQLite (sqlx_emit.c). */
+static const sqlx_item *item_named(dctx *d, const sqlx_select *s, const sqlx_node *e, int *pos) {
+    if (e->kind == N_LIT_INT) {
+        long k = strtol(e->text, NULL, 10);
+        if (k >= 1 && k <= s->n_items) {
+            *pos = (int)k - 1;
+            return &s->items[k - 1];
+        }
+        return NULL;
+    }
+    if (e->kind != N_PATH || e->n_parts != 1 || e->names[0] == NULL)
+        return NULL;
+    for (int i = 0; i < s->n_items; i++) {
+        const char *nm = sqlx_item_name(d->arena, &s->items[i], i);
+        if (nm != NULL && strcmp(nm, e->names[0]) == 0 && s->items[i].alias != NULL) {
+            *pos = i;
+            return &s->items[i];
+        }
+    }
+    return NULL;
+}
+
+static int emit_order_list(dctx *d, dsel *ds, const sqlx_order *o, int n, rs_buf *out) {
+    for (int i = 0; i < n; i++) {
+        dinfo io;
+        int pos = -1, rc;
+        if (i > 0)
+            rs_buf_puts(out, ", ");
+        const sqlx_item *it = ds->in_agg ? NULL : item_named(d, ds->s, o[i].expr, &pos);
+        rc = emit_expr(d, ds, it != NULL ? it->expr : o[i].expr, out, &io);
+        if (rc)
+            return rc;
+        /* undefined and null sort as equals (the runtime's rs_skey), before every value */
+        int nulls_first = o[i].nulls ? o[i].nulls == 1 : !o[i].desc;
+        rs_buf_printf(out, "%s NULLS %s", o[i].desc ? " DESC" : " ASC",
+                      nulls_first ? "FIRST" : "LAST");
+    }
+    return 0;
+}
+
+static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result);
+
+/* FROM: one collection, WITH name or subquery; sets ds->rel. */
+static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
+    if (f == NULL)
+        return refuse(d, NULL, "a SELECT without FROM");
+    if (f->kind == F_SUBQUERY) {
+        rs_buf_putc(out, '(');
+        int rc = emit_select(d, f->sub, out, &ds->rel);
+        rs_buf_puts(out, ") AS t");
+        ds->rel.alias = f->alias;
+        ds->rel.derived = 1;
+        return rc;
+    }
+    if (f->kind != F_TABLE || f->ws_param != NULL || f->has_sample)
+        return refuse(d, NULL, f->kind == F_JOIN ? "a join" : "this FROM item");
+    if (f->access_path != NULL) {
+        if (strcasecmp(f->access_path, "column_scan") == 0)
+            d->forced = 1;
+        else if (strcasecmp(f->access_path, "index_filter") == 0)
+            d->forbidden = 1;
+    }
+    for (int i = 0; f->ws == NULL && i < d->n_ctes; i++) {
+        if (strcmp(d->ctes[i].name, f->name) == 0) {
+            ds->rel = d->ctes[i].rel;
+            ds->rel.alias = f->alias ? f->alias : f->name;
+            put_ident(out, f->name);
+            return 0;
+        }
+    }
+    sqlx_relation rel;
+    memset(&rel, 0, sizeof rel);
+    int rc =
+        d->ectx->resolve(d->ectx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, d->err);
+    free(rel.view_sql);
+    if (rc)
+        return refuse(d, NULL, "%s", d->err->msg);
+    if (rel.kind != SQLX_REL_COLLECTION)
+        return refuse(d, NULL, "a view (%s)", rel.canonical);
+    sqlx_duck_col col;
+    if (!d->cat->column(d->cat->ctx, rel.table, NULL, 0, &col))
+        return refuse(d, NULL, "%s has no column replica yet", rel.canonical);
+    if (col.n_docs > d->n_docs)
+        d->n_docs = col.n_docs;
+    memset(&ds->rel, 0, sizeof ds->rel);
+    snprintf(ds->rel.coll, sizeof ds->rel.coll, "%s", rel.table);
+    ds->rel.alias = f->alias ? f->alias : f->name;
+    rs_buf_puts(out, col.table);
+    return 0;
+}
+
+static int node_aggregates_plain(const sqlx_node *n);
+
+/* The select list; result (may be NULL) gets the output names and what they hold. */
+static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
+    const sqlx_select *s = ds->s;
+    if (s->n_items > MAX_DCOLS)
+        return refuse(d, NULL, "more than %d output fields", MAX_DCOLS);
+    const char **names = sqlx_alloc(d->arena, sizeof(char *) * (size_t)s->n_items);
+    dinfo *infos = sqlx_alloc(d->arena, sizeof(dinfo) * (size_t)s->n_items);
+    if (names == NULL || infos == NULL)
+        return rs_err_set(d->err, RS_ENOMEM, "out of memory");
+    for (int i = 0; i < s->n_items; i++) {
+        const sqlx_item *it = &s->items[i];
+        if (it->expr->kind == N_STAR)
+            return refuse(d, it->expr, "SELECT *");
+        names[i] = sqlx_item_name(d->arena, it, i);
+        for (int j = 0; names[i] != NULL && j < i; j++)
+            if (strcasecmp(names[i], names[j]) == 0)
+                return refuse(d, it->expr, "two output fields named alike ('%s')", names[i]);
+        if (i > 0)
+            rs_buf_puts(out, ", ");
+        int rc = emit_expr(d, ds, it->expr, out, &infos[i]);
+        if (rc)
+            return rc;
+        rs_buf_puts(out, " AS ");
+        put_ident(out, names[i] ? names[i] : "?");
+    }
+    /* a group's key, an aggregate and a DISTINCT row hold null where a value is missing:
+     * grouping makes undefined null (rs_gkey) */
+    int grouped = s->grouped || s->n_group > 0 || s->distinct;
+    for (int i = 0; !grouped && i < s->n_items; i++)
+        grouped =
+            sqlx_is_aggregate_call(s->items[i].expr) || node_aggregates_plain(s->items[i].expr);
+    for (int i = 0; grouped && i < s->n_items; i++)
+        if (infos[i].nulls != 0)
+            infos[i].nulls = NB_NULL;
+    if (result != NULL) {
+        result->names = names;
+        result->infos = infos;
+        result->n = s->n_items;
+    }
+    return 0;
+}
+
+/* Whether n holds an aggregate call (not a window's). */
+static int node_aggregates_plain(const sqlx_node *n) {
+    if (n == NULL)
+        return 0;
+    if (n->kind == N_FUNC && sqlx_is_aggregate_call(n))
+        return 1;
+    if (node_aggregates_plain(n->a) || node_aggregates_plain(n->b) || node_aggregates_plain(n->c))
+        return 1;
+    for (int i = 0; i < n->n_list; i++)
+        if (node_aggregates_plain(n->list[i]))
+            return 1;
+    return 0;
+}
+
+static int emit_group_by(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_select *s = ds->s;
+    if (s->n_gsets > 0)
+        return refuse(d, NULL, "GROUPING SETS, ROLLUP or CUBE");
+    for (int i = 0; i < s->n_group; i++) {
+        dinfo ig;
+        int pos = -1;
+        const sqlx_node *e = s->group[i];
+        const sqlx_item *it = item_named(d, s, e, &pos);
+        rs_buf_puts(out, i == 0 ? " GROUP BY " : ", ");
+        int rc = emit_expr(d, ds, it != NULL ? it->expr : e, out, &ig);
+        if (rc)
+            return rc; /* null and undefined are one group, written null (rs_gkey) */
+    }
+    return 0; /* GROUP BY (): one group of all rows, as an aggregate without GROUP BY */
+}
+
+/* LIMIT / OFFSET: constants that are integers >= 0. */
+static int emit_count_clause(dctx *d, dsel *ds, const char *kw, const sqlx_node *n, rs_buf *out) {
+    dinfo info;
+    rs_buf b = RS_BUF_INIT;
+    if (!is_constant(n))
+        return refuse(d, n, "%s that is not constant", kw);
+    int rc = emit_expr(d, ds, n, &b, &info);
+    if (!rc && (info.type != RV_INT || strstr(b.data, "CAST(-") != NULL))
+        rc = refuse(d, n, "%s that is not an integer >= 0", kw);
+    if (!rc)
+        rs_buf_printf(out, " %s %s", kw, b.data);
+    rs_buf_free(&b);
+    return rc;
+}
+
+static int emit_simple(dctx *d, dsel *ds, rs_buf *out, drel *result) {
+    const sqlx_select *s = ds->s;
+    rs_buf from = RS_BUF_INIT;
+    int rc = emit_from(d, ds, s->from, &from);
+    rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
+    if (!rc)
+        rc = emit_items(d, ds, out, result);
+    if (!rc) {
+        rs_buf_printf(out, " FROM %s", from.data);
+        if (s->where != NULL) {
+            dinfo iw;
+            rs_buf_puts(out, " WHERE ");
+            rc = emit_expr(d, ds, s->where, out, &iw);
+            if (!rc && iw.type != RV_BOOL && iw.type != RV_UNDEFINED)
+                rc = refuse(d, s->where, "a WHERE that is not a boolean");
+        }
+    }
+    if (!rc)
+        rc = emit_group_by(d, ds, out);
+    if (!rc && s->having != NULL) {
+        dinfo ih;
+        rs_buf_puts(out, " HAVING ");
+        rc = emit_expr(d, ds, s->having, out, &ih);
+    }
+    rs_buf_free(&from);
+    if (s->distinct || s->grouped || s->n_group > 0)
+        d->aggregates = 1;
+    return rc;
+}
+
+static int emit_tail(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_select *s = ds->s;
+    int rc = 0;
+    if (s->n_order > 0) {
+        rs_buf_puts(out, " ORDER BY ");
+        rc = emit_order_list(d, ds, s->order, s->n_order, out);
+    }
+    if (!rc && s->limit != NULL)
+        rc = emit_count_clause(d, ds, "LIMIT", s->limit, out);
+    if (!rc && s->offset != NULL)
+        rc = emit_count_clause(d, ds, "OFFSET", s->offset, out);
+    return rc;
+}
+
+static int emit_ctes(dctx *d, const sqlx_select *s, rs_buf *out) {
+    for (int i = 0; i < s->n_ctes; i++) {
+        if (d->n_ctes == (int)(sizeof d->ctes / sizeof d->ctes[0]))
+            return refuse(d, NULL, "this many WITH queries");
+        rs_buf_puts(out, i == 0 ? "WITH " : ", ");
+        put_ident(out, s->ctes[i].name);
+        rs_buf_puts(out, " AS (");
+        dcte *c = &d->ctes[d->n_ctes];
+        memset(c, 0, sizeof *c);
+        int rc = emit_select(d, s->ctes[i].sel, out, &c->rel);
+        if (rc)
+            return rc;
+        c->name = s->ctes[i].name;
+        c->rel.derived = 1;
+        d->n_ctes++;
+        rs_buf_puts(out, ") ");
+    }
+    return 0;
+}
+
+static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result) {
+    dsel ds;
+    memset(&ds, 0, sizeof ds);
+    ds.s = s;
+    if (s->compound_op != NULL)
+        return refuse(d, NULL, "%s", s->compound_op);
+    if (s->n_cluster > 0)
+        return refuse(d, NULL, "CLUSTER BY");
+    int n_ctes = d->n_ctes, rc = emit_ctes(d, s, out);
+    if (!rc)
+        rc = emit_simple(d, &ds, out, result);
+    if (!rc)
+        rc = emit_tail(d, &ds, out);
+    d->n_ctes = n_ctes; /* a WITH name is visible inside its own SELECT only */
+    return rc;
+}
+
+/* ---- the entry ---- */
+
+static int node_aggregates(const sqlx_node *n) {
+    if (n == NULL)
+        return 0;
+    if (n->kind == N_FUNC && (n->over != NULL || sqlx_is_aggregate_call(n)))
+        return 1;
+    if (node_aggregates(n->a) || node_aggregates(n->b) || node_aggregates(n->c))
+        return 1;
+    for (int i = 0; i < n->n_list; i++)
+        if (node_aggregates(n->list[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether a statement could go to the columns at all (cheap: before any printing): it
+ * aggregates somewhere, or a collection carries an access_path hint. */
+static int may_want_columns(const sqlx_select *s) {
+    if (s == NULL)
+        return 0;
+    if (s->compound_op != NULL)
+        return may_want_columns(s->left) || may_want_columns(s->right);
+    if (s->grouped || s->n_group > 0 || s->distinct || node_aggregates(s->having))
+        return 1;
+    for (int i = 0; i < s->n_items; i++)
+        if (node_aggregates(s->items[i].expr))
+            return 1;
+    for (int i = 0; i < s->n_ctes; i++)
+        if (may_want_columns(s->ctes[i].sel))
+            return 1;
+    const sqlx_from *f = s->from;
+    if (f != NULL && f->kind == F_SUBQUERY)
+        return may_want_columns(f->sub);
+    return f != NULL && f->kind == F_TABLE && f->access_path != NULL;
+}
+
+static int fill_plan(dctx *d, const drel *top, rs_buf *sql, sqlx_duck_plan *out) {
+    out->sql = rs_buf_detach(sql);
+    out->names = calloc((size_t)top->n + 1, sizeof(char *));
+    out->undef = calloc((size_t)top->n + 1, sizeof(int));
+    if (out->sql == NULL || out->names == NULL || out->undef == NULL)
+        return rs_err_set(d->err, RS_ENOMEM, "out of memory");
+    for (int i = 0; i < top->n; i++) {
+        if (top->infos[i].nulls == NB_BOTH)
+            return refuse(d, NULL, "output field '%s' may be null or undefined", top->names[i]);
+        out->names[i] = strdup(top->names[i]);
+        if (out->names[i] == NULL)
+            return rs_err_set(d->err, RS_ENOMEM, "out of memory");
+        out->undef[i] = top->infos[i].nulls == NB_UNDEF;
+        out->n_cols = i + 1;
+    }
+    return 0;
+}
+
+/* Whether the engine should be the columns for an eligible statement. */
+static int choose(dctx *d, sqlx_duck_plan *out) {
+    out->forced = d->forced;
+    out->n_docs = d->n_docs;
+    if (d->forbidden)
+        return refuse(d, NULL, "HINT(access_path = index_filter)");
+    if (d->forced || d->cat->scan_all) {
+        snprintf(out->why, sizeof out->why, "%s",
+                 d->forced ? "HINT(access_path = column_scan)" : "--column-scan all");
+        return 0;
+    }
+    if (!d->aggregates)
+        return refuse(d, NULL, "no aggregate: the field indexes serve lookups, filters and top-N");
+    if (d->n_docs < d->cat->min_docs)
+        return refuse(d, NULL, "an aggregate over %lld documents (the columns start at %lld)",
+                      (long long)d->n_docs, (long long)d->cat->min_docs);
+    snprintf(out->why, sizeof out->why, "an aggregate over %lld documents", (long long)d->n_docs);
+    return 0;
+}
+
+int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
+                        void *resolve_ctx, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
+                        rs_err *err) {
+    sqlx_arena arena = {NULL, 0};
+    sqlx_emit_ctx ectx;
+    sqlx_ast ast;
+    dctx d;
+    rs_buf text = RS_BUF_INIT;
+    drel top;
+    memset(out, 0, sizeof *out);
+    memset(&ectx, 0, sizeof ectx);
+    memset(&d, 0, sizeof d);
+    memset(&top, 0, sizeof top);
+    ectx.resolve = resolve;
+    ectx.resolve_ctx = resolve_ctx;
+    ectx.param_text = opts ? opts->param_text : NULL;
+    ectx.param_ctx = opts ? opts->param_ctx : NULL;
+    ectx.arena = &arena;
+    d.cat = cat;
+    d.ectx = &ectx;
+    d.arena = &arena;
+    d.err = err;
+    int rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
+    if (rc == 0 && ast.kind != SQLX_SELECT)
+        rc = refuse(&d, NULL, "not a SELECT");
+    if (rc == 0 && !cat->scan_all && !may_want_columns(ast.sel))
+        rc = refuse(&d, NULL, "no aggregate: the field indexes serve lookups, filters and top-N");
+    if (rc == 0)
+        rc = emit_select(&d, ast.sel, &text, &top);
+    if (rc == 0 && ast.sel->limit == NULL && !ast.sel->limit_all && opts &&
+        opts->default_row_limit > 0)
+        rs_buf_printf(&text, " LIMIT %lld", (long long)opts->default_row_limit);
+    if (rc == 0 && (text.oom || arena.oom))
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = choose(&d, out);
+    if (rc == 0)
+        rc = fill_plan(&d, &top, &text, out);
+    if (rc != 0 && d.why[0] == '\0')
+        snprintf(d.why, sizeof d.why, "%.200s", err && err->msg[0] ? err->msg : "not eligible");
+    if (rc != 0)
+        snprintf(out->why, sizeof out->why, "%s", d.why);
+    sqlx_names_free(&ectx.params);
+    sqlx_names_free(&ectx.collections);
+    sqlx_names_free(&ectx.aliases);
+    sqlx_names_free(&ectx.columns);
+    rs_buf_free(&text);
+    sqlx_arena_free(&arena);
+    return rc == 0 ? 0 : NE;
+}
+
+void sqlx_duck_plan_free(sqlx_duck_plan *p) {
+    if (p == NULL)
+        return;
+    free(p->sql);
+    for (int i = 0; p->names != NULL && i < p->n_cols; i++)
+        free(p->names[i]);
+    free(p->names);
+    free(p->undef);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,80 @@
+/*
+ * sqlx_duck.h - the column engine's emitter: a Rockset SELECT -> one DuckDB statement over the
+ * column replica of its collections (server/colidx/replica.h, docs/column-index.md).
+ *
+ * The same parsed statement the SQLite emitter prints (sqlx_int.h) is printed here for DuckDB
+ * when every part of it has the same meaning on both engines; otherwise the statement is "not
+ * eligible", with the first reason, and runs on SQLite as before. What is eligible today: one
+ * collection (or a WITH / FROM subquery over one) per SELECT; fields of a single type; the
+ * comparisons, boolean and arithmetic operators, IN, BETWEEN, LIKE, IS NULL, CASE; DATE_TRUNC,
+ * DATE_DIFF, PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT, COUNT(DISTINCT),
+ * SUM, AVG, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG, COUNT, MIN,
+ * MAX, ROW_NUMBER, RANK, DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET. Rockset's
+ * values keep their meaning: an expression without fields (literals, :parameters,
+ * CURRENT_TIMESTAMP() - HOURS(6), PARSE_DATETIME_ISO8601(:t)) is evaluated once by the SQLite
+ * runtime and written as a DuckDB literal; null and undefined stay apart (an output or a
+ * grouping key whose field holds both is not eligible); undefined and null sort first; an
+ * integer division truncates; a division that could divide by zero is not eligible (Rockset
+ * raises an error where DuckDB answers null).
+ *
+ * The choice of engine: HINT(access_path = column_scan) on a collection sends the statement to
+ * the columns when it is eligible, HINT(access_path = index_filter) keeps it on SQLite; without
+ * a hint, an eligible statement that aggregates (GROUP BY, aggregates, DISTINCT, windows) over
+ * a collection of at least min_docs documents goes to the columns, everything else (lookups,
+ * selective filters, top-N) stays on the field indexes (--column-min-docs and --column-scan
+ * change both rules).
+ */
+#ifndef RS_SQLX_DUCK_H
+#define RS_SQLX_DUCK_H
+
+#include "buf.h"
+#include "err.h"
+#include "server/runtime/value.h"
+#include "sqlxlate.h"
+
+#include <stdint.h>
+
+/* What the replica knows of one path of a collection (copied from the column index). */
+typedef struct sqlx_duck_col {
+    char table[160];    /* the replica table, quoted for DuckDB */
+    char column[48];    /* its column, or "" when the path cannot be read from the columns */
+    char ts_column[56]; /* PARSE_TIMESTAMP_ISO8601 of its strings, or "" */
+    int type;           /* rv_type of every value; RV_UNDEFINED when no document has it */
+    int has_null, has_missing;
+    int64_t n_docs;
+} sqlx_duck_col;
+
+typedef struct sqlx_duck_catalog {
+    void *ctx;
+    /* 1 and *out when collection table `table` (sqlx_relation.table) is replicated and caught
+     * up; names[0..n) a path of it (n 0: the table alone). 0 otherwise. */
+    int (*column)(void *ctx, const char *table, const char *const *names, int n,
+                  sqlx_duck_col *out);
+    /* Evaluate sqlite_sql, the SQLite text of a value without fields (it may name the query's
+     * :parameters), into *out (strings in scratch). 0 or RS_E* with err. */
+    int (*constant)(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scratch, rs_err *err);
+    int64_t min_docs; /* aggregates over fewer documents stay on SQLite */
+    int scan_all;     /* every eligible statement goes to the columns (--column-scan all) */
+} sqlx_duck_catalog;
+
+typedef struct sqlx_duck_plan {
+    char *sql;    /* malloc'd DuckDB statement */
+    char **names; /* output field names (malloc'd) */
+    int *undef;   /* per output field: a NULL means undefined (the field is left out) */
+    int n_cols;
+    int forced;     /* HINT(access_path = column_scan) */
+    int64_t n_docs; /* documents of the largest collection read */
+    char why[256];  /* why the columns (or why not) */
+} sqlx_duck_plan;
+
+#define SQLX_DUCK_NOT_ELIGIBLE 1
+
+/* Plan sql for the column engine. 0: *out holds the statement; SQLX_DUCK_NOT_ELIGIBLE:
+ * out->why says why it stays on SQLite; RS_E* on errors (treated as not eligible by callers).
+ * Always free with sqlx_duck_plan_free. */
+int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
+                        void *resolve_ctx, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
+                        rs_err *err);
+void sqlx_duck_plan_free(sqlx_duck_plan *p);
+
+#endif

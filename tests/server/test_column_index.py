@@ -1,0 +1,382 @@
+"""The column index (docs/column-index.md): rockset-local's column replica of every collection
+in DuckDB, which answers aggregates, and the rules that keep its answers Rockset's.
+
+Each case starts its own rockset-local with the column index on. Every query below runs twice,
+once with HINT(access_path = column_scan) and once with HINT(access_path = index_filter) on its
+collection, and the two answers must be equal; stats.engine says which engine answered, and the
+cases say which queries must be on the columns and which must stay on SQLite (and why).
+
+Without a loadable libduckdb (`make deps` fetches it) the server runs SQLite only: the cases
+that need DuckDB print one SKIP line saying so, and the mode cases still run.
+"""
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import rl  # noqa: E402
+from rl import case, check, check_match, uniq  # noqa: E402
+
+rl.set_prefix("colidx")
+
+WS = "cx"
+
+
+def has_duckdb():
+    srv = rl.start_server("--column-index", "on", wait=False)
+    for _ in range(500):
+        if srv.proc.poll() is not None:
+            return False, srv.log().strip().splitlines()[-1:] or ["?"]
+        if "column index on" in srv.log():
+            srv.stop()
+            return True, []
+        time.sleep(0.02)
+    srv.stop()
+    return False, ["no startup line"]
+
+
+DUCK, WHY = has_duckdb()
+
+
+class Srv:
+    """A rockset-local of a case, with helpers bound to its URL."""
+
+    def __init__(self, *flags):
+        self.s = rl.start_server(*flags)
+        self.url = self.s.url
+        r = rl.post("/v1/orgs/self/ws", {"name": WS}, url=self.url)
+        if r.status not in (200, 409):
+            raise RuntimeError(repr(r))
+
+    def coll(self, name):
+        rl.make_coll(WS, name, url=self.url)
+        return name
+
+    def add(self, coll, docs):
+        r = rl.add_docs(WS, coll, docs, url=self.url)
+        rl.wait_fence(WS, coll, r.body["last_offset"], url=self.url)
+        return r
+
+    def query(self, sql, params=None):
+        return rl.query(sql, params, url=self.url)
+
+    def both(self, sql, params=None):
+        """(columns response, SQLite response) of sql, whose collection is written {c}."""
+        col = self.query(sql.format(c="HINT(access_path = column_scan)"), params)
+        row = self.query(sql.format(c="HINT(access_path = index_filter)"), params)
+        return col, row
+
+
+def engine(r):
+    return ((r.body or {}).get("stats") or {}).get("engine")
+
+
+def same(name, srv, sql, params=None, on_columns=True):
+    """The query's answer is the same on both engines; on_columns: the hint reached the columns
+    (else it must have stayed on SQLite)."""
+    col, row = srv.both(sql, params)
+    ok = col.status == 200 and row.status == 200
+    check(f"{name}/answers", ok and col.body["results"] == row.body["results"],
+          f"columns {col.status} {json.dumps((col.body or {}).get('results'))[:600]}\n"
+          f"sqlite {row.status} {json.dumps((row.body or {}).get('results'))[:600]}")
+    want = "columns" if on_columns else "rows"
+    if not check(f"{name}/engine", engine(col) == want and engine(row) == "rows",
+                 f"wanted {want}: {engine(col)} / {engine(row)}"):
+        r = srv.query("EXPLAIN " + sql.format(c="HINT(access_path = column_scan)"), params)
+        print(f"  EXPLAIN: {json.dumps((r.body or {}).get('results'))[-400:]}")
+    return col.body.get("results") if ok else None
+
+
+def jobs(n, start=0):
+    """n CI-job documents: ints, floats, strings, ISO strings, a nested object, nulls, a field
+    missing from some, booleans, an array."""
+    out = []
+    for i in range(start, start + n):
+        d = {"_id": f"j{i:05d}", "n": i, "dur": (i % 17) * 1.5, "name": f"job-{i % 7}",
+             "status": ["completed", "queued", "in_progress"][i % 3],
+             "started_at": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+             "completed_at": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:30.5Z",
+             "repo": {"name": f"r{i % 4}", "owner": {"id": i % 3}},
+             "ok": i % 5 != 0, "labels": ["a", f"l{i % 3}"],
+             "_event_time": f"2024-03-{1 + i % 28:02d}T{(i * 7) % 24:02d}:{i % 60:02d}:00.000000Z"}
+        if i % 4 == 0:
+            d["conclusion"] = None
+        elif i % 4 == 1:
+            d["conclusion"] = "failure"
+        else:
+            d["conclusion"] = "success"
+        if i % 10 != 0:
+            d["branch"] = "main" if i % 3 else "dev"
+        out.append(d)
+    return out
+
+
+QUERIES = [
+    ("count", "SELECT COUNT(*) AS n FROM cx.jobs {c}"),
+    ("group_count",
+     "SELECT name, COUNT(*) AS n, SUM(n) AS s, MIN(dur) AS lo, MAX(dur) AS hi, AVG(n) AS mean"
+     " FROM cx.jobs {c} GROUP BY name ORDER BY name"),
+    ("nested_key",
+     "SELECT j.repo.name AS repo, j.repo.owner.id AS owner, COUNT(*) AS n FROM cx.jobs j {c}"
+     " GROUP BY j.repo.name, j.repo.owner.id ORDER BY repo, owner"),
+    ("where_and_or",
+     "SELECT status, COUNT(*) AS n FROM cx.jobs {c} WHERE (n > 10 AND dur <= 12.0)"
+     " OR name IN ('job-1', 'job-3') GROUP BY status ORDER BY n DESC, status"),
+    ("undefined_key",  # branch is missing from some documents, never null: undefined groups
+     "SELECT branch, COUNT(*) AS n FROM cx.jobs {c} GROUP BY branch ORDER BY branch"),
+    ("null_key",  # conclusion is null in some documents, never missing
+     "SELECT conclusion, COUNT(*) AS n, COUNT(conclusion) AS c FROM cx.jobs {c}"
+     " GROUP BY conclusion ORDER BY conclusion DESC"),
+    ("date_trunc",
+     "SELECT DATE_TRUNC('day', _event_time) AS day, COUNT(*) AS n FROM cx.jobs {c}"
+     " WHERE _event_time >= TIMESTAMP '2024-03-05' AND _event_time < TIMESTAMP '2024-03-12'"
+     " GROUP BY DATE_TRUNC('day', _event_time) ORDER BY day"),
+    ("iso_strings",
+     "SELECT name, MAX(DATE_DIFF('second', PARSE_TIMESTAMP_ISO8601(started_at),"
+     " PARSE_TIMESTAMP_ISO8601(completed_at))) AS longest,"
+     " AVG(DATE_DIFF('millisecond', PARSE_TIMESTAMP_ISO8601(started_at),"
+     " PARSE_TIMESTAMP_ISO8601(completed_at))) AS mean_ms FROM cx.jobs {c}"
+     " WHERE PARSE_TIMESTAMP_ISO8601(completed_at) > TIMESTAMP '2024-03-20'"
+     " GROUP BY name ORDER BY name"),
+    ("params",
+     "SELECT name, COUNT(*) AS n FROM cx.jobs {c} WHERE _event_time > PARSE_TIMESTAMP_ISO8601(:t)"
+     " AND n >= :lo GROUP BY name HAVING COUNT(*) > :k ORDER BY n DESC, name LIMIT :lim"),
+    ("count_if_bool",
+     "SELECT name, COUNT_IF(conclusion = 'failure') AS failed, BOOL_OR(ok) AS any_ok,"
+     " BOOL_AND(ok) AS all_ok FROM cx.jobs {c} GROUP BY name ORDER BY name"),
+    ("ratio",
+     "SELECT name, COUNT_IF(conclusion = 'failure') * 1.0 / COUNT(*) AS rate, SUM(n) / 3 AS third"
+     " FROM cx.jobs {c} GROUP BY name ORDER BY rate DESC, name"),
+    ("percentile",
+     "SELECT name, PERCENTILE(dur, 0.5) AS p50, PERCENTILE(n, 0.9) AS p90, PERCENTILE(n, 0) AS p0"
+     " FROM cx.jobs {c} GROUP BY name ORDER BY name"),
+    ("distinct",
+     "SELECT COUNT(DISTINCT name) AS names, COUNT(DISTINCT repo.name) AS repos FROM cx.jobs {c}"),
+    ("like_split",
+     "SELECT SPLIT_PART(name, '-', 2) AS k, SPLIT_PART(name, '-', 5) AS none, COUNT(*) AS n"
+     " FROM cx.jobs {c} WHERE name NOT LIKE '%-0' AND status LIKE 'comp%'"
+     " GROUP BY SPLIT_PART(name, '-', 2), SPLIT_PART(name, '-', 5) ORDER BY k"),
+    ("case_between",
+     "SELECT CASE WHEN n BETWEEN 10 AND 50 THEN 'mid' WHEN n > 50 THEN 'high' ELSE 'low' END"
+     " AS band, COUNT(*) AS n FROM cx.jobs {c} GROUP BY 1 ORDER BY 1"),
+    ("cte_window",
+     "WITH d AS (SELECT DATE_TRUNC('day', _event_time) AS day, COUNT(*) AS jobs"
+     " FROM cx.jobs {c} GROUP BY DATE_TRUNC('day', _event_time))"
+     " SELECT day, jobs, SUM(jobs) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND"
+     " CURRENT ROW) AS total, AVG(jobs) OVER (ORDER BY day ROWS BETWEEN 6 PRECEDING AND CURRENT"
+     " ROW) AS mean7, ROW_NUMBER() OVER (ORDER BY jobs DESC, day) AS rk FROM d ORDER BY day"),
+    ("subquery_from",
+     "SELECT s.name, s.total FROM (SELECT name, SUM(n) AS total FROM cx.jobs {c} GROUP BY name)"
+     " s WHERE s.total > 100 ORDER BY s.total DESC"),
+    ("distinct_rows",
+     "SELECT DISTINCT status, name FROM cx.jobs {c} WHERE n < 30 ORDER BY status, name"),
+    ("is_null",
+     "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE conclusion IS NULL OR branch IS NULL"),
+    ("empty_group",
+     "SELECT name, COUNT(*) AS n, MAX(dur) AS m FROM cx.jobs {c} WHERE n < 0 GROUP BY name"),
+    ("empty_total", "SELECT COUNT(*) AS n, SUM(dur) AS s, MAX(name) AS m FROM cx.jobs {c}"
+     " WHERE n < 0"),
+]
+PARAMS = {"params": [{"name": "t", "type": "string", "value": "2024-03-10T00:00:00Z"},
+                     {"name": "lo", "type": "int", "value": "3"},
+                     {"name": "k", "type": "int", "value": "2"},
+                     {"name": "lim", "type": "int", "value": "4"}]}
+
+# Statements the columns must refuse (answered by SQLite, same answer), and the reason.
+REFUSED = [
+    ("mixed_types", "SELECT COUNT(*) AS n, MAX(v) AS m FROM cx.mixed {c}", "several types"),
+    ("null_and_missing", "SELECT w FROM cx.mixed {c} ORDER BY w", "null or undefined"),
+    ("partition_null_and_missing", "SELECT ROW_NUMBER() OVER (PARTITION BY w) AS r, COUNT(*)"
+     " OVER () AS n FROM cx.mixed {c} ORDER BY r", "null or undefined"),
+    ("join", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.jobs b ON a.n = b.n", "a join"),
+    ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),
+    ("array", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE ARRAY_CONTAINS(labels, 'l1')",
+     "function ARRAY_CONTAINS"),
+]
+
+
+def need_duckdb():
+    if not DUCK:
+        print(f"SKIP colidx: libduckdb could not be loaded ({WHY[0]}); run `make deps`")
+    return DUCK
+
+
+@case
+def test_modes():
+    off = Srv("--column-index", "off")
+    check("mode/off", "column index off (SQLite only): --column-index off" in off.s.log(),
+          off.s.log()[-300:])
+    off.coll("jobs")
+    off.add("jobs", jobs(5))
+    r = off.query("SELECT COUNT(*) AS n FROM cx.jobs HINT(access_path = column_scan)")
+    check("mode/off_hint_ignored", r.status == 200 and engine(r) == "rows"
+          and r.body["results"] == [{"n": 5}], repr(r))
+    bad = rl.start_server("--column-index", "on", "--duckdb-lib", "/nonexistent/libduckdb.so",
+                          wait=False)
+    code = bad.proc.wait(10)
+    check("mode/on_without_library", code != 0 and "/nonexistent/libduckdb.so" in bad.log(),
+          bad.log()[-300:])
+    auto = rl.start_server("--duckdb-lib", "/nonexistent/libduckdb.so")
+    check("mode/auto_without_library",
+          "column index off (SQLite only)" in auto.log() and "/nonexistent" in auto.log(),
+          auto.log()[-300:])
+    flag = rl.start_server("--column-index", "sometimes", wait=False)
+    check("mode/bad_value", flag.proc.wait(10) == 2, flag.log()[-200:])
+    if DUCK:
+        on = rl.start_server("--column-index", "on")
+        check("mode/on", "column index on: DuckDB v" in on.log(), on.log()[-300:])
+
+
+@case
+def test_differential():
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(400))
+    for name, sql in QUERIES:
+        same(f"diff/{name}", srv, sql, PARAMS["params"] if ":" in sql else None)
+    got = srv.query("SELECT COUNT(*) AS n FROM cx.jobs HINT(access_path = column_scan)")
+    check_match("diff/count_exact", got.body.get("results"), [{"n": 400}])
+    # a group of documents missing the key is written null, as the null group is
+    res = same("diff/undefined_shape", srv,
+               "SELECT branch, COUNT(*) AS n FROM cx.jobs {c} GROUP BY branch ORDER BY branch")
+    check_match("diff/undefined_first", (res or [{}])[0], {"branch": None, "n": 40})
+    res = same("diff/projection_undefined", srv,
+               "SELECT n, branch FROM cx.jobs {c} WHERE n < 3 ORDER BY n")
+    check_match("diff/projection_leaves_out", res, [{"n": 0}, {"n": 1, "branch": "main"},
+                                                    {"n": 2, "branch": "main"}])
+    res = same("diff/null_shape", srv,
+               "SELECT conclusion, COUNT(*) AS n FROM cx.jobs {c} GROUP BY conclusion"
+               " ORDER BY conclusion")
+    check_match("diff/null_first", (res or [{}])[0], {"conclusion": None, "n": 100})
+
+
+@case
+def test_refusals():
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(60))
+    srv.coll("mixed")
+    srv.add("mixed", [{"v": 1, "w": None}, {"v": "one", "w": 2}, {"v": 2.5}, {"w": 3}])
+    for name, sql, why in REFUSED:
+        same(f"refuse/{name}", srv, sql, on_columns=False)
+        r = srv.query("EXPLAIN " + sql.format(c="HINT(access_path = column_scan)"))
+        lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+        check(f"refuse/{name}/explain_says_why",
+              r.status == 200 and any(why in x for x in lines), repr(lines[-2:]))
+
+
+@case
+def test_engine_choice():
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on", "--column-min-docs", "100")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(150))
+    agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
+    check("choice/aggregate_on_columns", engine(srv.query(agg)) == "columns")
+    look = "SELECT n FROM cx.jobs WHERE n = 7"
+    check("choice/lookup_on_sqlite", engine(srv.query(look)) == "rows")
+    r = srv.query("EXPLAIN " + agg)
+    lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+    check("choice/explain", lines[:1] == ["COLUMN SCAN on the column index (DuckDB): an aggregate"
+                                         " over 150 documents"] and len(lines) == 2
+          and lines[1].startswith("SELECT "), repr(lines))
+    small = Srv("--column-index", "on")  # the default: 20,000 documents
+    small.coll("jobs")
+    small.add("jobs", jobs(50))
+    r = small.query("EXPLAIN " + agg)
+    lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+    check("choice/small_stays", engine(small.query(agg)) == "rows" and lines[-1:] ==
+          ["not on the column index: an aggregate over 50 documents (the columns start at"
+           " 20000)"], repr(lines))
+    allsrv = Srv("--column-index", "on", "--column-scan", "all", "--column-min-docs", "0")
+    allsrv.coll("jobs")
+    allsrv.add("jobs", jobs(20))
+    check("choice/scan_all", engine(allsrv.query("SELECT n FROM cx.jobs WHERE n = 7 ORDER BY n"))
+          == "columns")
+
+
+@case
+def test_follows_writes():
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    sql = ("SELECT COUNT(*) AS n, SUM(n) AS s, MAX(name) AS m FROM cx.jobs"
+           " HINT(access_path = column_scan)")
+    for k in range(5):  # read your writes: every answer counts the batch just acknowledged
+        srv.add("jobs", jobs(30, start=k * 30))
+        r = srv.query(sql)
+        check_match(f"writes/batch{k}", r.body.get("results"),
+                    [{"n": 30 * (k + 1), "s": sum(range(30 * (k + 1))), "m": "job-6"}])
+        check(f"writes/batch{k}/engine", engine(r) == "columns", repr(r.body.get("stats")))
+    # a replacement, a patch, a new field and a delete
+    srv.add("jobs", [{"_id": "j00000", "n": 1000, "name": "zz", "extra": 5}])
+    r = rl.patch(f"/v1/orgs/self/ws/{WS}/collections/jobs/docs",
+                 {"data": [{"_id": "j00001",
+                            "patch": [{"op": "replace", "path": "/n", "value": 2000}]}]},
+                 url=srv.url)
+    check("writes/patch_status", r.status == 200, repr(r))
+    r = rl.delete(f"/v1/orgs/self/ws/{WS}/collections/jobs/docs", {"data": [{"_id": "j00002"}]},
+                  url=srv.url)
+    check("writes/delete_status", r.status == 200, repr(r))
+    want = srv.query(sql.replace("column_scan", "index_filter"))
+    got = rl.poll(lambda: srv.query(sql), lambda r: r.body.get("results") ==
+                  want.body.get("results"), timeout=5)
+    check_match("writes/after_changes", got.body.get("results"), want.body.get("results"))
+    check_match("writes/values", want.body.get("results"),
+                [{"n": 149, "s": sum(range(150)) - 0 - 1 - 2 + 1000 + 2000, "m": "zz"}])
+    same("writes/new_field", srv, "SELECT SUM(extra) AS e, COUNT(extra) AS c FROM cx.jobs {c}")
+
+
+@case
+def test_drop_and_recreate():
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(20))
+    r = rl.delete(f"/v1/orgs/self/ws/{WS}/collections/jobs", url=srv.url)
+    check("drop/status", r.status == 200, repr(r))
+    rl.poll(lambda: rl.get(f"/v1/orgs/self/ws/{WS}/collections/jobs", url=srv.url),
+            lambda r: r.status == 404, timeout=5)
+    srv.coll("jobs")
+    srv.add("jobs", [{"n": "a string now"}])
+    same("drop/fresh_replica", srv, "SELECT COUNT(*) AS c, MAX(n) AS m FROM cx.jobs {c}")
+
+
+@case
+def test_restart():
+    if not need_duckdb():
+        return
+    d = tempfile.mkdtemp(prefix="colidx")
+    data = os.path.join(d, "store.db")
+    srv = Srv("--data", data, "--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(100))
+    sql = "SELECT name, SUM(n) AS s FROM cx.jobs {c} GROUP BY name ORDER BY name"
+    before = same("restart/before", srv, sql)
+    srv.s.stop()
+    again = Srv("--data", data, "--column-index", "on")
+    check("restart/caught_up_not_rebuilt", "column index built" not in again.s.log(),
+          again.s.log()[-400:])
+    check_match("restart/same_answer", same("restart/after", again, sql), before)
+    again.s.stop()
+    off = Srv("--data", data, "--column-index", "off")  # writes the replica does not see
+    off.add("jobs", jobs(10, start=100))
+    off.s.stop()
+    third = Srv("--data", data, "--column-index", "on")
+    rl.poll(lambda: third.s.log(), lambda log: "column index built" in log, timeout=10)
+    check("restart/rebuilt_after_off", "column index built" in third.s.log(),
+          third.s.log()[-400:])
+    res = same("restart/after_off", third, "SELECT COUNT(*) AS n FROM cx.jobs {c}")
+    check_match("restart/count_after_off", res, [{"n": 110}])
+
+
+rl.done()

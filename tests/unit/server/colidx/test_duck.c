@@ -1,0 +1,328 @@
+/*
+ * test_duck.c - colidx/duck.c, DuckDB loaded at run time: loading (bad paths, a library that is
+ * not DuckDB), opening with settings, DDL, appenders (NULLs, short and long strings, timestamps,
+ * negative numbers, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
+ * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
+ * stop, interrupting a running query, and a database file that outlives its connection.
+ *
+ * Without the library (`make deps` fetches it; RL_DUCKDB_LIB points at another) only the loading
+ * errors are checked and the rest is skipped, with the reason printed.
+ * Small on purpose: valgrind runs it too, and the library is 70 MB of uninstrumented code.
+ */
+#include "server/colidx/duck.h"
+#include "testlib.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXC 10
+#define MAXR 8
+
+/* What a query returned: names, the first MAXR rows (texts copied), a row count and a sum. */
+typedef struct got {
+    int ncols, nrows;
+    char names[MAXC][32];
+    rl_duck_cell cells[MAXR][MAXC];
+    char text[MAXR][MAXC][48];
+    int64_t sum;     /* of column 0's integers */
+    int stop_after;  /* nonzero: the row callback returns 7 after this many rows */
+    int stop_on_col; /* the column callback's answer */
+} got;
+
+static int on_cols(void *ctx, const char *const *names, int n) {
+    got *g = ctx;
+    g->ncols = n;
+    for (int i = 0; i < n && i < MAXC; i++)
+        snprintf(g->names[i], sizeof g->names[i], "%s", names[i]);
+    return g->stop_on_col;
+}
+
+static int on_row(void *ctx, const rl_duck_cell *cells, int n) {
+    got *g = ctx;
+    if (g->nrows < MAXR)
+        for (int i = 0; i < n && i < MAXC; i++) {
+            rl_duck_cell *c = &g->cells[g->nrows][i];
+            *c = cells[i];
+            if (c->kind == RL_DK_TEXT) {
+                size_t k = c->len < 47 ? c->len : 47;
+                memcpy(g->text[g->nrows][i], c->s, k);
+                g->text[g->nrows][i][k] = '\0';
+                c->s = g->text[g->nrows][i]; /* the library's copy dies with the row */
+            }
+        }
+    if (n > 0 && cells[0].kind == RL_DK_INT)
+        g->sum += cells[0].i;
+    g->nrows++;
+    return g->stop_after && g->nrows >= g->stop_after ? 7 : 0;
+}
+
+static int run(rl_duck_conn *c, const char *sql, got *g, rs_err *err) {
+    int stop_after = g->stop_after, stop_on_col = g->stop_on_col;
+    memset(g, 0, sizeof *g);
+    g->stop_after = stop_after;
+    g->stop_on_col = stop_on_col;
+    rs_err_clear(err);
+    return rl_duck_query(c, sql, on_cols, on_row, g, err);
+}
+
+/* Loading: errors name the file (and the missing symbol); nothing is loaded after them. */
+static void test_load_errors(void) {
+    rs_err err = {0};
+    const char *bad = "/nonexistent/rl-test/libduckdb.so";
+    CHECK("load/none_yet", !rl_duck_loaded());
+    CHECK_STR("load/no_version_yet", rl_duck_version(), "");
+    CHECK("load/bad_path_fails", rl_duck_load(bad, &err) != 0);
+    CHECK("load/bad_path_named", strstr(err.msg, bad) != NULL);
+    rs_err_clear(&err);
+    CHECK_INT("load/not_duckdb", rl_duck_load("libm.so.6", &err), RS_EUNSUPPORTED);
+    CHECK("load/not_duckdb_says_symbol",
+          strstr(err.msg, "libm.so.6") && strstr(err.msg, "symbol duckdb_"));
+    CHECK("load/still_none", !rl_duck_loaded());
+    rs_err_clear(&err);
+    CHECK("load/open_before_load", rl_duck_open(NULL, NULL, 0, &err) == NULL);
+    CHECK_INT("load/open_before_load_code", err.code, RS_EINTERNAL);
+}
+
+/* The rows of test_roundtrip, and the long string: 40 bytes, stored out of line. */
+static const char *long40 = "forty bytes of text, not inlined: 0123!!";
+
+static void append_rows(rl_duck_conn *c) {
+    rs_err err = {0};
+    rl_duck_app *a = rl_duck_appender(c, "t", &err);
+    CHECK("append/create", a != NULL);
+    if (a == NULL)
+        return;
+    int rc = rl_duck_app_int(a, 1) | rl_duck_app_double(a, 1.5) |
+             rl_duck_app_text(a, "twelve bytes", 12) | rl_duck_app_bool(a, 1) |
+             rl_duck_app_timestamp(a, 1709164800123456LL) | rl_duck_app_end_row(a, &err);
+    rc |= rl_duck_app_int(a, -42) | rl_duck_app_double(a, -0.25) |
+          rl_duck_app_text(a, long40, strlen(long40)) | rl_duck_app_bool(a, 0) |
+          rl_duck_app_timestamp(a, -1) | rl_duck_app_end_row(a, &err);
+    for (int i = 0; i < 5; i++)
+        rc |= rl_duck_app_null(a);
+    rc |= rl_duck_app_end_row(a, &err);
+    CHECK_INT("append/rows", rc, 0);
+    CHECK_INT("append/close", rl_duck_app_close(a, &err), 0);
+}
+
+static void test_roundtrip(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    append_rows(c);
+    int rc = run(c, "SELECT a, b, c, d, e FROM t ORDER BY a NULLS LAST", &g, &err);
+    CHECK_INT("read/rc", rc, 0);
+    CHECK_INT("read/rows", g.nrows, 3);
+    CHECK_INT("read/cols", g.ncols, 5);
+    CHECK_STR("read/name_a", g.names[0], "a");
+    CHECK_STR("read/name_e", g.names[4], "e");
+    rl_duck_cell *r0 = g.cells[0], *r1 = g.cells[1], *r2 = g.cells[2];
+    CHECK("read/neg_int", r0[0].kind == RL_DK_INT && r0[0].i == -42);
+    CHECK("read/neg_double", r0[1].kind == RL_DK_DOUBLE && r0[1].d == -0.25);
+    CHECK("read/long_text", r0[2].kind == RL_DK_TEXT && r0[2].len == 40);
+    CHECK_STR("read/long_text_value", g.text[0][2], long40);
+    CHECK("read/false", r0[3].kind == RL_DK_BOOL && r0[3].i == 0);
+    CHECK("read/ts_before_epoch", r0[4].kind == RL_DK_TIMESTAMP && r0[4].i == -1);
+    CHECK("read/int", r1[0].kind == RL_DK_INT && r1[0].i == 1);
+    CHECK("read/double", r1[1].kind == RL_DK_DOUBLE && r1[1].d == 1.5);
+    CHECK("read/short_text", r1[2].kind == RL_DK_TEXT && r1[2].len == 12);
+    CHECK_STR("read/short_text_value", g.text[1][2], "twelve bytes");
+    CHECK("read/true", r1[3].kind == RL_DK_BOOL && r1[3].i == 1);
+    CHECK("read/ts_micros", r1[4].kind == RL_DK_TIMESTAMP && r1[4].i == 1709164800123456LL);
+    int nulls = 0;
+    for (int i = 0; i < 5; i++)
+        nulls += r2[i].kind == RL_DK_NULL;
+    CHECK_INT("read/nulls", nulls, 5);
+}
+
+/* Aggregates and literals of the other kinds. */
+static void test_kinds(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    CHECK_INT("kind/sum_rc", run(c, "SELECT SUM(a) FROM t", &g, &err), 0);
+    CHECK("kind/hugeint_sum", g.cells[0][0].kind == RL_DK_INT && g.cells[0][0].i == -41);
+    run(c, "SELECT SUM(v) FROM (VALUES (9223372036854775807), (9223372036854775807)) x(v)", &g,
+        &err);
+    CHECK("kind/hugeint_big",
+          g.cells[0][0].kind == RL_DK_DOUBLE && g.cells[0][0].d == 18446744073709551614.0);
+    run(c,
+        "SELECT 1.5::DECIMAL(10,2), 12.5::DECIMAL(4,1), -3.25::DECIMAL(18,3), "
+        "123.5::DECIMAL(38,10), DATE '2024-02-29', 1.25::FLOAT, 18446744073709551615::UBIGINT, "
+        "4000000000::UINTEGER, -7::TINYINT, INTERVAL 1 DAY",
+        &g, &err);
+    rl_duck_cell *k = g.cells[0];
+    CHECK("kind/decimal", k[0].kind == RL_DK_DOUBLE && k[0].d == 1.5);
+    CHECK("kind/decimal_int16", k[1].kind == RL_DK_DOUBLE && k[1].d == 12.5);
+    CHECK("kind/decimal_int64", k[2].kind == RL_DK_DOUBLE && k[2].d == -3.25);
+    CHECK("kind/decimal_int128", k[3].kind == RL_DK_DOUBLE && k[3].d == 123.5);
+    CHECK("kind/date", k[4].kind == RL_DK_DATE && k[4].i == 19782);
+    CHECK("kind/float", k[5].kind == RL_DK_DOUBLE && k[5].d == 1.25);
+    CHECK("kind/ubigint_big", k[6].kind == RL_DK_DOUBLE && k[6].d == 18446744073709551615.0);
+    CHECK("kind/uinteger", k[7].kind == RL_DK_INT && k[7].i == 4000000000LL);
+    CHECK("kind/tinyint", k[8].kind == RL_DK_INT && k[8].i == -7);
+    CHECK("kind/other", k[9].kind == RL_DK_OTHER);
+    run(c,
+        "SELECT TIMESTAMP_S '2024-02-29 00:00:01', TIMESTAMP_MS '2024-02-29 00:00:00.250', "
+        "TIMESTAMP_NS '1969-12-31 23:59:59.999999999', TIMESTAMPTZ '2024-02-29 00:00:00+00'",
+        &g, &err);
+    CHECK("kind/ts_s", k[0].kind == RL_DK_TIMESTAMP && k[0].i == 1709164801000000LL);
+    CHECK("kind/ts_ms", k[1].kind == RL_DK_TIMESTAMP && k[1].i == 1709164800250000LL);
+    CHECK("kind/ts_ns_floor", k[2].kind == RL_DK_TIMESTAMP && k[2].i == -1);
+    CHECK("kind/ts_tz", k[3].kind == RL_DK_TIMESTAMP && k[3].i == 1709164800000000LL);
+}
+
+/* Several chunks (DuckDB's are 2048 rows), and callbacks that stop. */
+static void test_stream(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    CHECK_INT("stream/rc", run(c, "SELECT range FROM range(5000)", &g, &err), 0);
+    CHECK_INT("stream/rows", g.nrows, 5000);
+    CHECK_INT("stream/sum", g.sum, 12497500);
+    CHECK_STR("stream/name", g.names[0], "range");
+    g.stop_after = 10;
+    CHECK_INT("stream/row_stop_value", run(c, "SELECT range FROM range(5000)", &g, &err), 7);
+    CHECK_INT("stream/row_stop_rows", g.nrows, 10);
+    g.stop_after = 0;
+    g.stop_on_col = 3;
+    CHECK_INT("stream/col_stop_value", run(c, "SELECT range FROM range(5000)", &g, &err), 3);
+    CHECK_INT("stream/col_stop_rows", g.nrows, 0);
+}
+
+static void test_errors(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    CHECK_INT("error/sql", run(c, "SELECT * FROM missing_table", &g, &err), RS_EINVAL);
+    CHECK("error/sql_names_table", strstr(err.msg, "missing_table") != NULL);
+    rs_err_clear(&err);
+    CHECK("error/exec", rl_duck_exec(c, "CREATE TABLE t(x INT)", &err) != 0);
+    CHECK("error/exec_says_exists", strstr(err.msg, "already exists") != NULL);
+    rs_err_clear(&err);
+    CHECK("error/appender_table", rl_duck_appender(c, "missing_table", &err) == NULL);
+    CHECK("error/appender_table_named", strstr(err.msg, "missing_table") != NULL);
+    rl_duck_app *a = rl_duck_appender(c, "t", &err);
+    if (a == NULL)
+        return;
+    rl_duck_app_int(a, 1);
+    rl_duck_app_double(a, 2);
+    rs_err_clear(&err);
+    CHECK("error/appender_short_row", rl_duck_app_end_row(a, &err) != 0);
+    CHECK("error/appender_short_row_msg", strstr(err.msg, "DuckDB appender") != NULL);
+    CHECK("error/appender_sticky", rl_duck_app_int(a, 3) != 0);
+    rs_err err2 = {0};
+    CHECK("error/appender_close", rl_duck_app_close(a, &err2) != 0);
+    CHECK_STR("error/appender_close_first", err2.msg, err.msg);
+    run(c, "SELECT count(*) FROM t", &g, &err);
+    CHECK_INT("error/appender_wrote_nothing", g.cells[0][0].i, 3);
+}
+
+/* rl_duck_interrupt from another thread stops a long query (repeated: a query only starts
+ * listening once it runs). */
+static atomic_int query_done;
+
+static void *interrupter(void *arg) {
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    while (!atomic_load(&query_done)) {
+        nanosleep(&ts, NULL);
+        rl_duck_interrupt(arg);
+    }
+    return NULL;
+}
+
+static void test_interrupt(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    pthread_t th;
+    atomic_store(&query_done, 0);
+    if (pthread_create(&th, NULL, interrupter, c) != 0)
+        return;
+    int rc = run(c, "SELECT sum(range * 2) FROM range(1000000000000)", &g, &err);
+    atomic_store(&query_done, 1);
+    pthread_join(th, NULL);
+    CHECK_INT("interrupt/code", rc, RS_EINTERRUPT);
+    CHECK("interrupt/message", strstr(err.msg, "INTERRUPT") != NULL);
+    CHECK_INT("interrupt/usable_after", run(c, "SELECT 1", &g, &err), 0);
+}
+
+/* The temporary directory and what DuckDB put in it. */
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void test_file(void) {
+    rs_err err = {0};
+    got g = {0};
+    char dir[] = "/tmp/rl_test_duck_XXXXXX", path[128];
+    if (mkdtemp(dir) == NULL)
+        return;
+    snprintf(path, sizeof path, "%s/col.duckdb", dir);
+    rl_duck_db *db = rl_duck_open(path, "256MB", 1, &err);
+    rl_duck_conn *c = db ? rl_duck_connect(db, &err) : NULL;
+    CHECK("file/open", c != NULL);
+    if (c) {
+        CHECK_INT("file/write", rl_duck_exec(c, "CREATE TABLE f AS SELECT 7 AS v", &err), 0);
+        rl_duck_disconnect(c);
+    }
+    rl_duck_close(db);
+    db = rl_duck_open(path, "256MB", 1, &err);
+    c = db ? rl_duck_connect(db, &err) : NULL;
+    CHECK("file/reopen", c != NULL);
+    if (c) {
+        run(c, "SELECT v FROM f", &g, &err);
+        CHECK("file/rows_kept", g.nrows == 1 && g.cells[0][0].i == 7);
+        rl_duck_disconnect(c);
+    }
+    rl_duck_close(db);
+    remove_dir(dir);
+}
+
+int main(void) {
+    rs_err err = {0};
+    test_load_errors();
+    if (rl_duck_load(NULL, &err) != 0) {
+        printf("column engine tests skipped: DuckDB could not be loaded: %s\n", err.msg);
+        TEST_DONE();
+    }
+    CHECK("load/ok", rl_duck_loaded());
+    CHECK("load/version", rl_duck_version()[0] == 'v');
+    CHECK("load/path", rl_duck_path()[0] != '\0');
+    CHECK_INT("load/again_is_noop", rl_duck_load("/nonexistent/x.so", &err), 0);
+    CHECK("open/bad_setting", rl_duck_open(NULL, "lots", 1, &err) == NULL && err.msg[0]);
+    rl_duck_db *db = rl_duck_open(NULL, "256MB", 1, &err);
+    rl_duck_conn *c = db ? rl_duck_connect(db, &err) : NULL;
+    CHECK("open/memory", c != NULL);
+    if (c == NULL) {
+        printf("open failed: %s\n", err.msg);
+        rl_duck_close(db);
+        TEST_DONE();
+    }
+    CHECK_INT("exec/create",
+              rl_duck_exec(
+                  c, "CREATE TABLE t(a BIGINT, b DOUBLE, c VARCHAR, d BOOLEAN, e TIMESTAMP)", &err),
+              0);
+    test_roundtrip(c);
+    test_kinds(c);
+    test_stream(c);
+    test_errors(c);
+    test_interrupt(c);
+    rl_duck_disconnect(c);
+    rl_duck_close(db);
+    test_file();
+    TEST_DONE();
+}
