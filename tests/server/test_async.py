@@ -40,7 +40,7 @@ def wait_done(qid, timeout=10):
 def accepted(status=None):
     return {"query_id": QUERY_ID, "status": status or rl.OneOf("QUEUED", "RUNNING"),
             "stats": Opt({"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
-                          "index_used": rl.Type("boolean")}),
+                          "index_used": rl.Type("boolean"), "engine": rl.Re("columns|rows")}),
             "results": Opt([]), "collections": Opt(Type("array")), "aliases": Opt(Type("array")),
             "column_fields": Opt(Type("array")), "pagination": rl.ABSENT,
             "results_total_doc_count": rl.ABSENT, "warnings": Opt(Type("array")),

@@ -43,7 +43,7 @@ def exec_resp(results, collections):
     return {"query_id": QUERY_ID, "status": "COMPLETED", "results": results,
             "column_fields": Opt(Type("array")), "collections": collections,
             "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
-                  "index_used": rl.Type("boolean")},
+                  "index_used": rl.Type("boolean"), "engine": rl.Re("columns|rows")},
             "query_lambda_path": STR, "pagination": rl.ABSENT,
             "results_total_doc_count": Opt(len(results)), "aliases": Opt([]),
             "warnings": Opt(Type("array")), "query_errors": Opt([]), "last_offset": Opt(None)}

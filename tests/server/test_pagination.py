@@ -68,7 +68,7 @@ def max_initial_results():
         "results_total_doc_count": N, "pagination": pinfo(STR, 10, 10),
         "collections": [f"{WS}.{COLL}"], "column_fields": Type("array"),
         "stats": {"elapsed_time_ms": NONNEG, "throttled_time_micros": NONNEG,
-                  "index_used": rl.Type("boolean")},
+                  "index_used": rl.Type("boolean"), "engine": rl.Re("columns|rows")},
         "aliases": Opt([]), "warnings": Opt(Type("array")), "query_errors": Opt([]),
         "last_offset": Opt(None)}, "QueryResponse")
     if not ok or r.status != 200:

@@ -1435,6 +1435,12 @@ int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, i
         rs_buf_free(&b);
         out->n_docs = t->n_docs;
         int p = n_names > 0 ? find_path(t, key.data, key.len) : -1;
+        if (n_names == 1 && strcmp(names[0], "_id") == 0) { /* every document has one */
+            snprintf(out->column, sizeof(out->column), "_id");
+            out->type = RV_STRING;
+            p = -1;
+            n_names = 0;
+        }
         if (p >= 0) {
             const path_ent *pe = &t->paths[p];
             out->type = pe->type;

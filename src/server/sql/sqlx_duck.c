@@ -2,6 +2,10 @@
  * sqlx_duck.c - the column engine's emitter (sqlx_duck.h): the AST of a Rockset SELECT printed
  * as DuckDB SQL over the column replica, or the first reason it cannot be.
  *
+ * Each SELECT reads one relation, named _r in the DuckDB text, and every field is written
+ * _r.<column>: an output alias of the same name (ORDER BY c0 of `y AS c0`) can then never
+ * capture it.
+ *
  * Every expression is printed with what it is known to yield (dinfo): its Rockset type and
  * whether it can be null, undefined or both. That is how the emitter keeps Rockset's meaning
  * where the engines differ: a grouping key or output that could be either null or undefined
@@ -263,7 +267,7 @@ static int emit_collection_field(dctx *d, dsel *ds, const sqlx_node *n, const ch
     if (want_ts && col.type != RV_STRING)
         return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of a field that is not a string");
     info->type = want_ts ? RV_TIMESTAMP : col.type;
-    rs_buf_puts(out, want_ts ? col.ts_column : col.column);
+    rs_buf_printf(out, "_r.%s", want_ts ? col.ts_column : col.column);
     return 0;
 }
 
@@ -271,6 +275,7 @@ static int emit_derived_field(dsel *ds, const char *name, rs_buf *out, dinfo *in
     for (int i = 0; i < ds->rel.n; i++) {
         if (strcmp(ds->rel.names[i], name) == 0) {
             *info = ds->rel.infos[i];
+            rs_buf_puts(out, "_r.");
             put_ident(out, name);
             return 0;
         }
@@ -279,6 +284,19 @@ static int emit_derived_field(dsel *ds, const char *name, rs_buf *out, dinfo *in
     info->nulls = NB_UNDEF;
     rs_buf_puts(out, "NULL");
     return 0;
+}
+
+/* Whether the relation of ds has a top-level field called name. */
+static int has_field(dctx *d, dsel *ds, const char *name) {
+    if (ds->rel.derived) {
+        for (int i = 0; i < ds->rel.n; i++)
+            if (strcmp(ds->rel.names[i], name) == 0)
+                return 1;
+        return 0;
+    }
+    sqlx_duck_col col;
+    const char *names[1] = {name};
+    return d->cat->column(d->cat->ctx, ds->rel.coll, names, 1, &col) && col.type != RV_UNDEFINED;
 }
 
 /* A path: [alias.]field[.field...]; want_ts: its PARSE_TIMESTAMP_ISO8601 column. */
@@ -295,6 +313,9 @@ static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf 
     int from = 0;
     if (k > 1 && ds->rel.alias != NULL && strcmp(names[0], ds->rel.alias) == 0)
         from = 1;
+    if (k == 1 && ds->rel.alias != NULL && strcmp(names[0], ds->rel.alias) == 0 &&
+        !has_field(d, ds, names[0])) /* a field of that name, else the document */
+        return refuse(d, n, "the whole document ('%s')", names[0]);
     if (ds->rel.derived) {
         if (k - from != 1 || want_ts)
             return refuse(d, n, "a nested field of a derived relation");
@@ -860,7 +881,7 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
     if (f->kind == F_SUBQUERY) {
         rs_buf_putc(out, '(');
         int rc = emit_select(d, f->sub, out, &ds->rel);
-        rs_buf_puts(out, ") AS t");
+        rs_buf_puts(out, ") AS _r");
         ds->rel.alias = f->alias;
         ds->rel.derived = 1;
         return rc;
@@ -878,6 +899,7 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
             ds->rel = d->ctes[i].rel;
             ds->rel.alias = f->alias ? f->alias : f->name;
             put_ident(out, f->name);
+            rs_buf_puts(out, " AS _r");
             return 0;
         }
     }
@@ -899,6 +921,7 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
     snprintf(ds->rel.coll, sizeof ds->rel.coll, "%s", rel.table);
     ds->rel.alias = f->alias ? f->alias : f->name;
     rs_buf_puts(out, col.table);
+    rs_buf_puts(out, " AS _r");
     return 0;
 }
 

@@ -74,9 +74,34 @@ class Server:
             body["sql"]["timeout_ms"] = timeout_ms
         return self.call("POST", "/v1/orgs/self/queries", body, conn=conn)
 
-    def size_bytes(self):
+    def size_bytes(self, part=None):
+        """Bytes on disk: both stores, or part "sqlite" / "columns" (the column replica)."""
+        def wanted(f):
+            cols = f.startswith("store.db.columns")
+            return f.startswith("store.db") and (part is None or cols == (part == "columns"))
         return sum(os.path.getsize(os.path.join(self.dir, f)) for f in os.listdir(self.dir)
-                   if f.startswith("store.db"))
+                   if wanted(f))
+
+    def columns_on(self):
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return "column index on" in f.read()
+
+    def wait_columns(self, collections, timeout=1800):
+        """Wait until the column replica holds every write (a query hinted to the columns
+        answers from them); returns the seconds waited, or None without a column index."""
+        if not self.columns_on():
+            return None
+        started = time.monotonic()
+        for c in collections:
+            while True:
+                status, r = self.query(f"SELECT COUNT(*) AS n FROM commons.{c}"
+                                       " HINT(access_path = column_scan)")
+                if status == 200 and r["stats"].get("engine") == "columns":
+                    break
+                if time.monotonic() - started > timeout:
+                    raise RuntimeError(f"the column replica of {c} did not catch up")
+                time.sleep(0.5)
+        return time.monotonic() - started
 
     def stop(self):
         if self.proc.poll() is None:
@@ -150,7 +175,8 @@ def timed_query(srv, q, params, timeout_s, conn=None):
         return {"status": "error", "client_ms": client_ms,
                 "error": f"{status} {r.get('message', r)}"}
     return {"status": "ok", "client_ms": client_ms, "server_ms": r["stats"]["elapsed_time_ms"],
-            "rows": r["results"], "index_used": r["stats"].get("index_used")}
+            "rows": r["results"], "index_used": r["stats"].get("index_used"),
+            "engine": r["stats"].get("engine")}
 
 
 def measure(run_once, reps, slow_s=2.0):

@@ -80,8 +80,10 @@ def loaded_server(binary, work, name, segments, flags=()):
     n, secs = lib.load(srv, segments)
     for c in lib.COLLECTIONS:
         lib.count(srv, c)  # the writes are visible (no ingest delay is configured)
-    log(f"{name}: {n:,} documents in {secs:.1f} s = {n / secs:,.0f} docs/s")
-    return srv, {"docs": n, "seconds": secs, "docs_per_s": n / secs}
+    caught = srv.wait_columns(lib.COLLECTIONS)
+    log(f"{name}: {n:,} documents in {secs:.1f} s = {n / secs:,.0f} docs/s"
+        + (f"; the column replica caught up {caught:.1f} s later" if caught is not None else ""))
+    return srv, {"docs": n, "seconds": secs, "docs_per_s": n / secs, "columns_after_s": caught}
 
 
 # ------------------------------------------------------------------------------ part 4
@@ -225,9 +227,9 @@ def report(res):
              f"{res['reps']} runs (one run when the first took over 2 s).")
     L.append("")
     L.append(f"| query | kind | rows | server {n_small:,} | server {n_large:,} | large / small | "
-             f"client {n_small:,} | client {n_large:,} | index used | same answer at both sizes |"
-             " index off: same answer |")
-    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+             f"client {n_small:,} | client {n_large:,} | engine | index used | same answer at both"
+             " sizes | indexes off: same answer |")
+    L.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ratios, ss, sl = [], [], []
     for q in QUERIES:
         a, b = small[q["id"]], large[q["id"]]
@@ -243,7 +245,7 @@ def report(res):
         o = off.get(q["id"]) if off else None
         L.append(f"| {q['id']} {q['title']} | {q['kind']} | {rows} | {fmt_ms(a)} | {fmt_ms(b)} | "
                  f"{fr(r)}{'+' if b['status'] == 'timeout' else ''} | {a['client_ms']:,.0f} | "
-                 f"{b['client_ms']:,.0f} | {b.get('index_used', '-')} | "
+                 f"{b['client_ms']:,.0f} | {b.get('engine', '-')} | {b.get('index_used', '-')} | "
                  f"{res['same_sizes'].get(q['id'], '-')} | "
                  f"{res['same_off'].get(q['id'], '-') if off else '-'} |")
     g = res["goals"] = {
@@ -280,6 +282,14 @@ def report(res):
         L.append(f"| ingest, every path indexed / --field-index off >= 0.6 | "
                  f"{ing['on']:,.0f} / {ing['off']:,.0f} docs/s = {ing['ratio']:.2f} | "
                  f"{'yes' if ing['ratio'] >= 0.6 else 'no'} |")
+        if ing.get("nocols"):
+            L.append(f"| ingest with the column replica / --column-index off (issue #21, report) | "
+                     f"{ing['on']:,.0f} / {ing['nocols']:,.0f} docs/s = {ing['cols_ratio']:.2f}"
+                     f" (replica caught up {ing['columns_after_s'] or 0:.1f} s after the load) | - |")
+    if res.get("rl_large_columns_bytes"):
+        L.append(f"| size on disk at {n_large:,}: SQLite store + column replica (report) | "
+                 f"{res['rl_large_sqlite_bytes'] / 2**20:,.0f} MiB + "
+                 f"{res['rl_large_columns_bytes'] / 2**20:,.0f} MiB | - |")
     rt = res.get("realtime")
     if rt:
         p_l, p_i = rt["p95_server_ms_loaded"], rt["p95_server_ms_idle"]
@@ -439,18 +449,28 @@ def main():
         res["rl_small_size_bytes"] = srv.size_bytes()
         srv.stop()
         servers.remove(srv)
-        srv, ld_off = loaded_server(binary, work, "small-off", [recent], ("--field-index", "off"))
+        srv, ld_off = loaded_server(binary, work, "small-off", [recent],
+                                    ("--field-index", "off", "--column-index", "off"))
         servers.append(srv)
         res["rl_off"] = run_all(srv, params, 1, args.timeout)
         srv.stop()
         servers.remove(srv)
+        # the same load without the column replica (ingest with / without it)
+        srv, ld_nocol = loaded_server(binary, work, "small-nocols", [recent],
+                                      ("--column-index", "off"))
+        srv.stop()
         res["ingest"] = {"on": ld_on["docs_per_s"], "off": ld_off["docs_per_s"],
-                         "ratio": ld_on["docs_per_s"] / ld_off["docs_per_s"], "docs": ld_on["docs"]}
+                         "ratio": ld_on["docs_per_s"] / ld_off["docs_per_s"], "docs": ld_on["docs"],
+                         "nocols": ld_nocol["docs_per_s"],
+                         "cols_ratio": ld_on["docs_per_s"] / ld_nocol["docs_per_s"],
+                         "columns_after_s": ld_on["columns_after_s"]}
         # the large size
         srv, ld_large = loaded_server(binary, work, "large", [hist, recent])
         servers.append(srv)
         res["rl_large"] = run_all(srv, params, args.reps, args.timeout)
         res["rl_large_size_bytes"] = srv.size_bytes()
+        res["rl_large_sqlite_bytes"] = srv.size_bytes("sqlite")
+        res["rl_large_columns_bytes"] = srv.size_bytes("columns")
         res["rl_large_load"] = ld_large
         res["same_sizes"] = compare(res["rl_small"], res["rl_large"])
         res["same_off"] = compare(res["rl_small"], res["rl_off"])
