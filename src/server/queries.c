@@ -288,9 +288,12 @@ static void put_stats(rs_buf *b, const rl_query *q) {
     int64_t elapsed = q->state >= Q_COMPLETED ? q->elapsed_ms : rl_mono_ms() - q->started_mono;
     rs_buf_printf(b,
                   "\"stats\":{\"elapsed_time_ms\":%lld,\"throttled_time_micros\":0,"
-                  "\"index_used\":%s,\"engine\":\"%s\"}",
+                  "\"index_used\":%s,\"engine\":\"%s\"",
                   (long long)elapsed, q->res.index_used ? "true" : "false",
                   q->res.engine_columns ? "columns" : "rows");
+    if (q->res.engine_columns) /* docs/column-index.md */
+        rs_buf_printf(b, ",\"column_lag_ms\":%lld", (long long)q->res.column_lag_ms);
+    rs_buf_putc(b, '}');
 }
 
 /* QueryResponse of a completed query (locked). max_initial < 0: all rows, no pagination. */

@@ -12,9 +12,11 @@
 #include "server/sql/sqlx_duck.h"
 #include "server/sql/sqlxlate.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- resolver: names in SQL -> collection tables / view SQL, following aliases ---- */
 
@@ -640,7 +642,8 @@ static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok
 typedef struct cols_ctx {
     resolve_ctx *rctx;
     const qx_input *in;
-    int caught_up; /* 0 not asked yet, 1 the replica holds the snapshot's changes, -1 not */
+    int caught_up;  /* 0 not asked yet, 1 the replica holds the snapshot's changes, -1 not */
+    int64_t lag_ms; /* the replica's lag as the query found it */
 } cols_ctx;
 
 static int cols_column(void *ctx, const char *table, const char *const *names, int n,
@@ -651,10 +654,10 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     /* asked first when the planner reaches a collection: only statements that may go to the
      * columns pay for catching up */
     if (cc->caught_up == 0)
-        cc->caught_up =
-            rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, COLS_MAX_BACKLOG, &err) == 0
-                ? 1
-                : -1;
+        cc->caught_up = rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, COLS_MAX_BACKLOG,
+                                           &cc->lag_ms, &err) == 0
+                            ? 1
+                            : -1;
     /* the translator names a collection by its data table, "<tbl>_data" */
     char tbl[128];
     size_t len = strlen(table);
@@ -779,15 +782,80 @@ static void reset_rows(qx_result *res) {
         res->offs[0] = 0;
 }
 
-/* Run plan on the columns into res. 1: answered (rows, or the result-size error); 0: DuckDB
- * failed, res is as it was, the query should run on SQLite. */
-static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, qx_result *res) {
+/* The timeout and cancel of a statement on the columns: DuckDB has no progress handler, so a
+ * watchdog thread interrupts the statement once the deadline passes or the query is cancelled
+ * (again every WATCH_MS: an interrupt that comes before the statement starts is forgotten). */
+#define WATCH_MS 50
+
+typedef struct cols_watch {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int done, fired;
+    rl_duck_conn *conn;
+    progress *prog;
+} cols_watch;
+
+static void *cols_watchdog(void *arg) {
+    cols_watch *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->done) {
+        int cancel = w->prog->cancel != NULL && __atomic_load_n(w->prog->cancel, __ATOMIC_RELAXED);
+        if (rl_mono_ms() >= w->prog->deadline_mono || cancel) {
+            w->prog->timed_out = !cancel;
+            w->fired = 1;
+            rl_duck_interrupt(w->conn);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += WATCH_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Run sql on c with the watchdog; *fired: it interrupted the statement. */
+static int cols_watched_query(rl_duck_conn *c, const char *sql, progress *prog, cols_rows *cr,
+                              int *fired, rs_err *err) {
+    cols_watch w = {.conn = c, .prog = prog};
+    pthread_t th;
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    int watching = pthread_create(&th, NULL, cols_watchdog, &w) == 0;
+    int rc = rl_duck_query(c, sql, NULL, cols_row, cr, err);
+    if (watching) {
+        pthread_mutex_lock(&w.lock);
+        w.done = 1;
+        pthread_cond_signal(&w.cond);
+        pthread_mutex_unlock(&w.lock);
+        pthread_join(th, NULL);
+    }
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.cond);
+    *fired = w.fired;
+    return rc;
+}
+
+/* Run plan on the columns into res. 1: answered (rows, the result-size error, a timeout or a
+ * cancel); 0: DuckDB failed, res is as it was, the query should run on SQLite. */
+static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, const qx_input *in,
+                        progress *prog, qx_result *res) {
     rs_err err = {0};
     cols_rows cr = {.plan = plan, .res = res};
+    int fired = 0;
     rl_duck_conn *c = rl_colidx_acquire(srv->colidx, &err);
-    int rc = c == NULL ? RS_EINTERNAL : rl_duck_query(c, plan->sql, NULL, cols_row, &cr, &err);
+    int rc = c == NULL ? RS_EINTERNAL : cols_watched_query(c, plan->sql, prog, &cr, &fired, &err);
     rl_colidx_release(srv->colidx, c);
     rs_buf_free(&cr.row);
+    if (rc != RS_OK && fired) {
+        reset_rows(res);
+        step_error(NULL, SQLITE_INTERRUPT, 0, prog, in, res);
+        return 1;
+    }
     if (cr.failed == RESULT_CAP) {
         rs_err_set(&res->err, RS_EINVAL,
                    "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT or "
@@ -807,8 +875,8 @@ static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, qx_result *r
 /* The engine of a SELECT: 1 when the columns answered it (or, explain, would), else 0 with
  * why filled. */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const sqlx_options *opts,
-                    qx_result *res, int explain, char *why, size_t why_cap) {
-    cols_ctx cc = {rctx, in, 0};
+                    progress *prog, qx_result *res, int explain, char *why, size_t why_cap) {
+    cols_ctx cc = {rctx, in, 0, 0};
     sqlx_duck_catalog cat = {&cc, cols_column, cols_constant, srv->cfg.column_min_docs,
                              srv->cfg.column_scan_all};
     sqlx_duck_plan plan;
@@ -821,7 +889,8 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
     } else {
-        done = explain || cols_execute(srv, &plan, res);
+        done = explain || cols_execute(srv, &plan, in, prog, res);
+        res->column_lag_ms = cc.lag_ms;
         if (done)
             snprintf(why, why_cap, "%s\n%s", plan.why, plan.sql);
         else
@@ -836,7 +905,7 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const
 static void explain_select(rl_server *srv, resolve_ctx *rctx, sqlite3 *db, const sqlx_stmt *st,
                            const qx_input *in, const sqlx_options *opts, qx_result *res) {
     char why[1024], line[1200];
-    if (cols_try(srv, rctx, in, opts, res, 1, why, sizeof why)) {
+    if (cols_try(srv, rctx, in, opts, NULL, res, 1, why, sizeof why)) {
         char *nl = strchr(why, '\n');
         if (nl != NULL)
             *nl = '\0';
@@ -926,7 +995,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
         res->index_used = plan_uses_field_index(db, st.sqlite_sql);
     if (st.kind == SQLX_SELECT && st.explain)
         explain_select(srv, &rctx, db, &st, in, &opts, res);
-    else if (st.kind == SQLX_SELECT && cols_try(srv, &rctx, in, &opts, res, 0, why, sizeof why))
+    else if (st.kind == SQLX_SELECT &&
+             cols_try(srv, &rctx, in, &opts, &prog, res, 0, why, sizeof why))
         res->engine_columns = 1;
     else if (st.kind == SQLX_SELECT)
         select_rows(db, st.sqlite_sql, in, &prog, res);

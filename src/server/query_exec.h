@@ -23,10 +23,11 @@ typedef struct qx_result {
     char last_offset[48]; /* "" unless the query wrote */
     int http_status;      /* 0 = success, else the error reply status */
     int cancelled;
-    int index_used;     /* a field index served a collection read (stats.index_used) */
-    int engine_columns; /* the column index answered (stats.engine "columns") */
-    int64_t max_bytes;  /* rows may not pass this (--max-result-bytes); 0 = no cap */
-    rs_err err;         /* type/line/column/message when http_status != 0 */
+    int index_used;        /* a field index served a collection read (stats.index_used) */
+    int engine_columns;    /* the column index answered (stats.engine "columns") */
+    int64_t column_lag_ms; /* then: the replica's lag it found (stats.column_lag_ms) */
+    int64_t max_bytes;     /* rows may not pass this (--max-result-bytes); 0 = no cap */
+    rs_err err;            /* type/line/column/message when http_status != 0 */
 } qx_result;
 
 typedef struct qx_input {

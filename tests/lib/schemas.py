@@ -156,7 +156,8 @@ SCHEMAS = {
     "ColumnField": {"fields": {"name": "string", "type": "string"}, "required": ["name", "type"]},
     "QueryResponseStats": {
         "fields": {"elapsed_time_ms": "integer", "throttled_time_micros": "integer",
-                   "index_used": "boolean", "engine": "string"},  # rockset-local only
+                   "index_used": "boolean", "engine": "string",
+                   "column_lag_ms": "integer"},  # rockset-local only
         "required": ["elapsed_time_ms", "throttled_time_micros"],
     },
     "QueryError": {

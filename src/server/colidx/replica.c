@@ -23,6 +23,7 @@
 #define LOAD_CHUNK 5000   /* documents per appender pass when (re)building */
 #define POLL_MS    50     /* the worker looks for new changes this often */
 #define RETRY_MS   1000   /* and waits this long after a failure */
+#define TRIM_MS    2000   /* applied changes are deleted from the log this often */
 
 /* ---- the catalog ---- */
 
@@ -63,8 +64,9 @@ struct rl_colidx {
     pthread_t thread;
     rep_table *tables;
     int n_tables, cap_tables;
-    int64_t applied; /* last cseq in the replica */
-    int building;    /* a rebuild is running or due */
+    int64_t applied;    /* last cseq in the replica */
+    int64_t trimmed_ms; /* when the log was last trimmed (rl_mono_ms) */
+    int building;       /* a rebuild is running or due */
     char epoch[40];
     char describe[512];
 };
@@ -635,14 +637,14 @@ static int sqlite_exec(sqlite3 *db, const char *sql, rs_err *err) {
 }
 
 static int install_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
-    char *sql =
-        sqlite3_mprintf("CREATE TRIGGER IF NOT EXISTS \"%w_cxi\" AFTER INSERT ON \"%w_data\" BEGIN"
-                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, NEW._id); END;"
-                        "CREATE TRIGGER IF NOT EXISTS \"%w_cxu\" AFTER UPDATE ON \"%w_data\" BEGIN"
-                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, NEW._id); END;"
-                        "CREATE TRIGGER IF NOT EXISTS \"%w_cxd\" AFTER DELETE ON \"%w_data\" BEGIN"
-                        " INSERT INTO colidx_changes(tbl, _id) VALUES(%Q, OLD._id); END;",
-                        tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl);
+    char *sql = sqlite3_mprintf(
+        "CREATE TRIGGER IF NOT EXISTS \"%w_cxi\" AFTER INSERT ON \"%w_data\" BEGIN"
+        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, NEW._id, rl_now_ms()); END;"
+        "CREATE TRIGGER IF NOT EXISTS \"%w_cxu\" AFTER UPDATE ON \"%w_data\" BEGIN"
+        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, NEW._id, rl_now_ms()); END;"
+        "CREATE TRIGGER IF NOT EXISTS \"%w_cxd\" AFTER DELETE ON \"%w_data\" BEGIN"
+        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, OLD._id, rl_now_ms()); END;",
+        tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl);
     int rc = sqlite_exec(db, sql, err);
     sqlite3_free(sql);
     return rc;
@@ -945,8 +947,10 @@ static void free_batch(tbl_batch *tbs, int n) {
     free(tbs);
 }
 
-/* Apply the next batch of changes; *did: how many were read. Under apply_lock. */
-static int apply_batch(rl_colidx *cx, sqlite3 *db, int *did, rs_err *err) {
+/* Apply the next batch of changes; *did: how many were read. trim: the worker's call, which
+ * may delete applied changes from the log (a query's catch-up never takes the write lock: it
+ * would wait behind any writer). Under apply_lock. */
+static int apply_batch(rl_colidx *cx, sqlite3 *db, int trim, int *did, rs_err *err) {
     change *ch = NULL;
     tbl_batch *tbs = NULL;
     int n = 0, k = 0;
@@ -986,8 +990,12 @@ static int apply_batch(rl_colidx *cx, sqlite3 *db, int *did, rs_err *err) {
     pthread_mutex_unlock(&cx->cat_lock);
     free_batch(tbs, k);
     free_changes(ch, n);
-    if (rc == RS_OK && n > 0) /* the log keeps only what is not applied */
+    /* the log keeps only what is not applied; trimming takes the store's write lock, which
+     * the writers want too, so it is done at most every TRIM_MS */
+    if (trim && rc == RS_OK && n > 0 && rl_mono_ms() - cx->trimmed_ms >= TRIM_MS) {
         rl_sql(db, NULL, NULL, "DELETE FROM colidx_changes WHERE cseq <= ?1", "i", last);
+        cx->trimmed_ms = rl_mono_ms();
+    }
     return rc;
 }
 
@@ -1217,7 +1225,7 @@ static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         return rebuild(cx, db, err);
     int did = 0, rc;
     do
-        rc = apply_batch(cx, db, &did, err);
+        rc = apply_batch(cx, db, 1, &did, err);
     while (rc == RS_OK && did == BATCH && !__atomic_load_n(&cx->stop, __ATOMIC_ACQUIRE));
     return rc;
 }
@@ -1292,7 +1300,7 @@ static int open_duck(rl_colidx *cx, const rl_colidx_config *cfg, rs_err *err) {
     cx->wconn = rl_duck_connect(cx->db, err);
     if (cx->wconn == NULL)
         return err->code ? err->code : RS_EINTERNAL;
-    snprintf(cx->describe, sizeof(cx->describe), "DuckDB %s, %s", rl_duck_version(),
+    snprintf(cx->describe, sizeof(cx->describe), "DuckDB %s, %.400s", rl_duck_version(),
              file ? file : "in memory");
     return exec_sql(cx->wconn, state_sql, err);
 }
@@ -1384,8 +1392,11 @@ const char *rl_colidx_describe(const rl_colidx *cx) {
 
 /* ---- queries ---- */
 
-int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *err) {
-    int64_t seen = 0;
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, int64_t *lag_ms,
+                       rs_err *err) {
+    int64_t seen = 0, oldest = 0;
+    if (lag_ms != NULL)
+        *lag_ms = 0;
     if (is_building(cx))
         return 1;
     int rc = last_cseq(db, &seen, err);
@@ -1396,6 +1407,13 @@ int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *
     pthread_mutex_unlock(&cx->cat_lock);
     if (applied >= seen)
         return 0;
+    if (lag_ms != NULL &&
+        rl_sql_int(db, &oldest, NULL,
+                   "SELECT at_ms FROM colidx_changes WHERE cseq > ?1"
+                   " ORDER BY cseq LIMIT 1",
+                   "i", applied) == RS_OK &&
+        oldest > 0)
+        *lag_ms = rl_now_ms() - oldest;
     if (seen - applied > max_backlog)
         return 1;
     sqlite3 *own = rl_store_acquire(cx->st, err);
@@ -1404,7 +1422,7 @@ int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *
     pthread_mutex_lock(&cx->apply_lock);
     int did = 1;
     while (rc == RS_OK && did > 0 && cx->applied < seen && !is_building(cx))
-        rc = apply_batch(cx, own, &did, err);
+        rc = apply_batch(cx, own, 0, &did, err);
     int behind = cx->applied < seen;
     pthread_mutex_unlock(&cx->apply_lock);
     rl_store_release(cx->st, own);

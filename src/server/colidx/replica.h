@@ -5,7 +5,8 @@
  *
  * SQLite stays the source of truth. Change capture: while the column index is on, triggers on
  * each collection's "<tbl>_data" log the _id of every inserted, replaced, patched or deleted
- * document to the store table colidx_changes(cseq, tbl, _id), in the write's own transaction.
+ * document to the store table colidx_changes(cseq, tbl, _id, at_ms), in the write's own
+ * transaction.
  * The worker reads the log in cseq order, re-reads each changed document's current version
  * (or its absence) from "<tbl>_data" and writes it to the replica table, then records the last
  * cseq applied in the DuckDB database (same DuckDB transaction) and trims the log. A restart
@@ -55,7 +56,7 @@ typedef struct rl_colidx_config {
 /* Store tables of change capture (part of the store schema). */
 #define RL_COLIDX_SCHEMA_SQL                                                            \
     "CREATE TABLE IF NOT EXISTS colidx_changes(cseq INTEGER PRIMARY KEY AUTOINCREMENT," \
-    " tbl TEXT NOT NULL, _id TEXT NOT NULL);"
+    " tbl TEXT NOT NULL, _id TEXT NOT NULL, at_ms INTEGER NOT NULL);"
 
 /* Start the column index of store st. mode OFF, or AUTO without a loadable library: *out is
  * NULL, change capture is removed from every collection, and 0 is returned (*why says why, for
@@ -76,8 +77,10 @@ void rl_colidx_notify(rl_colidx *cx);
 
 /* Make the replica hold every change db's snapshot (an open read transaction) sees, applying up
  * to max_backlog changes itself. 0: caught up; 1: behind (or still building), the query
- * should stay on SQLite; RS_E* on error. */
-int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, rs_err *err);
+ * should stay on SQLite; RS_E* on error. *lag_ms (may be NULL): how old the oldest change the
+ * worker had not applied yet was (0 when none): the replica's lag as this query found it. */
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, int64_t *lag_ms,
+                       rs_err *err);
 
 /* What the replica knows of a path of collection table tbl (names: its field names). */
 typedef struct rl_colidx_column {

@@ -171,7 +171,11 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s):
     load_meds = [v["median_server_ms"] for v in rows.values() if v["median_server_ms"] is not None]
     idle_meds = [v["idle_server_ms"] for v in rows.values() if v["idle_server_ms"] is not None]
     all_ok = [s["server_ms"] for _, s in samples if s["status"] == "ok"]
+    # the column replica's lag as each query on the columns found it (issue #21)
+    lags = [s["column_lag_ms"] for _, s in samples if s.get("column_lag_ms") is not None]
     return {
+        "column_lag_p50_ms": pct(lags, 0.5), "column_lag_p95_ms": pct(lags, 0.95),
+        "column_lag_max_ms": max(lags or [0]), "column_queries": len(lags),
         "seconds": writer_stats.get("seconds"), "docs_sent": writer_stats.get("sent"),
         "docs_acknowledged": len(written), "write_errors": write_errors[:5],
         "docs_per_s": len(written) / writer_stats["seconds"] if writer_stats.get("seconds") else 0,
@@ -316,6 +320,10 @@ def realtime_report(rt):
          f"{rt['queries_run']} queries run; p95 over queries of the median server ms "
          f"{fr(rt['p95_server_ms_loaded'])} loaded vs {fr(rt['p95_server_ms_idle'])} idle "
          f"(p95 of every loaded run: {fr(rt['p95_all_runs_loaded'])})."
+         + (f" Column replica's lag as the {rt['column_queries']} queries on the columns found"
+            f" it: p50 {rt['column_lag_p50_ms']} ms, p95 {rt['column_lag_p95_ms']} ms, max"
+            f" {rt['column_lag_max_ms']} ms (goal p95 < 1,000 ms)."
+            if rt.get("column_queries") else "")
          + (f" Write errors: {rt['write_errors']}." if rt["write_errors"] else ""), "",
          "| query | runs | timeouts | errors | median server ms loaded | idle | loaded / idle |",
          "| --- | --- | --- | --- | --- | --- | --- |"]
