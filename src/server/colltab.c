@@ -1,7 +1,6 @@
 /* colltab.c - see colltab.h. */
 #include "colltab.h"
 #include "fieldindex.h"
-#include "server/colidx/replica.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -36,8 +35,6 @@ int rl_colltab_create(sqlite3 *db, const char *tbl, rs_err *err) {
     int rc = exec_sql(db, sql, "cannot create the collection's table", err);
     if (rc == RS_OK)
         rc = exec_sql(db, pending_sql(tbl), "cannot create the collection's table", err);
-    if (rc == RS_OK)
-        rc = rl_colidx_track(db, tbl, err);
     return rc;
 }
 

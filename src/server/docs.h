@@ -38,7 +38,7 @@ typedef struct rl_docwrite {
     int64_t bytes_inserted;
     int64_t bytes_overwritten;
     int n_written;
-    sqlite3_stmt *cache[6]; /* statements reused across documents; finalized by rl_docs_end */
+    sqlite3_stmt *cache[7]; /* statements reused across documents; finalized by rl_docs_end */
     rl_fieldindex fields;   /* the collection's catalog, kept as documents come and go */
     rl_ingest *ingest;      /* the collection's ingest transformation (ingest.h), or NULL */
     int64_t retention_ms;   /* > 0: a document older than this by _event_time is not kept */

@@ -71,7 +71,7 @@ struct rl_colidx {
     char describe[512];
 };
 
-/* Whether this process captures changes (set while a column index runs). */
+/* Whether this process logs changes (set while a column index runs; read by docs.c). */
 static int g_capture_on;
 
 static int nomem(rs_err *err) {
@@ -636,20 +636,6 @@ static int sqlite_exec(sqlite3 *db, const char *sql, rs_err *err) {
     return rc == SQLITE_OK ? RS_OK : RS_EINTERNAL;
 }
 
-static int install_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
-    char *sql = sqlite3_mprintf(
-        "CREATE TRIGGER IF NOT EXISTS \"%w_cxi\" AFTER INSERT ON \"%w_data\" BEGIN"
-        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, NEW._id, rl_now_ms()); END;"
-        "CREATE TRIGGER IF NOT EXISTS \"%w_cxu\" AFTER UPDATE ON \"%w_data\" BEGIN"
-        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, NEW._id, rl_now_ms()); END;"
-        "CREATE TRIGGER IF NOT EXISTS \"%w_cxd\" AFTER DELETE ON \"%w_data\" BEGIN"
-        " INSERT INTO colidx_changes(tbl, _id, at_ms) VALUES(%Q, OLD._id, rl_now_ms()); END;",
-        tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl, tbl);
-    int rc = sqlite_exec(db, sql, err);
-    sqlite3_free(sql);
-    return rc;
-}
-
 static int drop_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
     char *sql = sqlite3_mprintf("DROP TRIGGER IF EXISTS \"%w_cxi\"; DROP TRIGGER IF EXISTS"
                                 " \"%w_cxu\"; DROP TRIGGER IF EXISTS \"%w_cxd\";",
@@ -659,9 +645,8 @@ static int drop_triggers(sqlite3 *db, const char *tbl, rs_err *err) {
     return rc;
 }
 
-int rl_colidx_track(sqlite3 *db, const char *tbl, rs_err *err) {
-    return __atomic_load_n(&g_capture_on, __ATOMIC_ACQUIRE) ? install_triggers(db, tbl, err)
-                                                            : RS_OK;
+int rl_colidx_capturing(void) {
+    return __atomic_load_n(&g_capture_on, __ATOMIC_ACQUIRE);
 }
 
 /* The collections' tables (malloc'd array of malloc'd names). */
@@ -700,8 +685,8 @@ static void free_names(char **names, int n) {
     free(names);
 }
 
-/* Capture on (install) or off (remove, forget the log, and change the epoch so that a replica
- * left from before is rebuilt). */
+/* Capture on (keep the epoch) or off (forget the log, and change the epoch so that a replica
+ * left from before, which misses this run's writes, is rebuilt). */
 static int set_capture(sqlite3 *db, int on, char epoch[40], rs_err *err) {
     char **tbls = NULL;
     int n = 0;
@@ -709,7 +694,7 @@ static int set_capture(sqlite3 *db, int on, char epoch[40], rs_err *err) {
     if (rc == RS_OK)
         rc = list_tables(db, &tbls, &n, err);
     for (int i = 0; rc == RS_OK && i < n; i++)
-        rc = on ? install_triggers(db, tbls[i], err) : drop_triggers(db, tbls[i], err);
+        rc = drop_triggers(db, tbls[i], err); /* an early build logged changes by triggers */
     if (rc == RS_OK && !on) {
         char fresh[37];
         rl_uuid(fresh);
@@ -749,6 +734,7 @@ static int last_cseq(sqlite3 *db, int64_t *out, rs_err *err) {
 
 typedef struct change {
     char *tbl, *id;
+    int replaces; /* an update or delete: the replica's row of the _id must go first */
 } change;
 
 static void free_changes(change *ch, int n) {
@@ -767,8 +753,8 @@ static int read_changes(sqlite3 *db, int64_t after, change **out, int *n_out, in
     int n = 0, rc = RS_OK;
     *last = after;
     if (sqlite3_prepare_v2(db,
-                           "SELECT cseq, tbl, _id FROM colidx_changes WHERE cseq > ?1 ORDER BY"
-                           " cseq LIMIT ?2",
+                           "SELECT cseq, tbl, _id, op <> 'i' FROM colidx_changes WHERE cseq > ?1"
+                           " ORDER BY cseq LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK)
         return rs_err_set(err, RS_EINTERNAL, "column index: %s", sqlite3_errmsg(db));
     sqlite3_bind_int64(st, 1, after);
@@ -780,6 +766,7 @@ static int read_changes(sqlite3 *db, int64_t after, change **out, int *n_out, in
         *last = sqlite3_column_int64(st, 0);
         ch[n].tbl = strdup((const char *)sqlite3_column_text(st, 1));
         ch[n].id = strdup((const char *)sqlite3_column_text(st, 2));
+        ch[n].replaces = sqlite3_column_int(st, 3);
         n++;
         if (ch[n - 1].tbl == NULL || ch[n - 1].id == NULL)
             rc = nomem(err);
@@ -796,13 +783,21 @@ static int cmp_change(const void *a, const void *b) {
     return c ? c : strcmp(x->id, y->id);
 }
 
-/* Delete the ids of ch[0..n) (one table, sorted, distinct) from t's replica table. */
+/* Delete the ids of ch[0..n) (one table, sorted, distinct) that were updated or deleted from
+ * t's replica table (a new _id has no row there: a bulk load deletes nothing). */
 static int delete_ids(rl_colidx *cx, rep_table *t, const change *ch, int n, rs_err *err) {
+    int any = 0;
+    for (int i = 0; i < n && !any; i++)
+        any = ch[i].replaces;
+    if (!any)
+        return RS_OK;
     int rc = exec_sql(cx->wconn, "DELETE FROM _colidx_ids", err);
     rl_duck_app *a = rc == RS_OK ? rl_duck_appender(cx->wconn, "_colidx_ids", err) : NULL;
     if (rc == RS_OK && a == NULL)
         rc = err->code ? err->code : RS_EINTERNAL;
     for (int i = 0; rc == RS_OK && i < n; i++) {
+        if (!ch[i].replaces)
+            continue;
         rc = rl_duck_app_text(a, ch[i].id, strlen(ch[i].id));
         if (rc == RS_OK)
             rc = rl_duck_app_end_row(a, err);
@@ -911,6 +906,7 @@ static int distinct_changes(change *ch, int n) {
     qsort(ch, (size_t)n, sizeof(*ch), cmp_change);
     for (int i = 0; i < n; i++) {
         if (w > 0 && cmp_change(&ch[w - 1], &ch[i]) == 0) {
+            ch[w - 1].replaces |= ch[i].replaces;
             free(ch[i].tbl);
             free(ch[i].id);
             continue;
@@ -1302,7 +1298,10 @@ static int open_duck(rl_colidx *cx, const rl_colidx_config *cfg, rs_err *err) {
         return err->code ? err->code : RS_EINTERNAL;
     snprintf(cx->describe, sizeof(cx->describe), "DuckDB %s, %.400s", rl_duck_version(),
              file ? file : "in memory");
-    return exec_sql(cx->wconn, state_sql, err);
+    /* every commit of a batch would otherwise checkpoint and recompress the table's last row
+     * group (DuckDB's default threshold is 16MB of WAL): fewer, larger checkpoints */
+    int rc = exec_sql(cx->wconn, "SET checkpoint_threshold = '512MB'", err);
+    return rc == RS_OK ? exec_sql(cx->wconn, state_sql, err) : rc;
 }
 
 static int capture_off(rl_store *st, rs_err *err) {

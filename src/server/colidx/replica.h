@@ -3,16 +3,16 @@
  * kept by a worker thread that follows the writes, read by queries the planner sends to the
  * column engine (docs/column-index.md).
  *
- * SQLite stays the source of truth. Change capture: while the column index is on, triggers on
- * each collection's "<tbl>_data" log the _id of every inserted, replaced, patched or deleted
- * document to the store table colidx_changes(cseq, tbl, _id, at_ms), in the write's own
- * transaction.
- * The worker reads the log in cseq order, re-reads each changed document's current version
- * (or its absence) from "<tbl>_data" and writes it to the replica table, then records the last
- * cseq applied in the DuckDB database (same DuckDB transaction) and trims the log. A restart
- * resumes from that cseq; a replica that does not match the store (another store's, or one
- * left while the column index was off, which drops the triggers: the store's meta key
- * colidx_epoch changes) is rebuilt from "<tbl>_data".
+ * SQLite stays the source of truth. Change capture: while the column index is on, the one
+ * writer of "<tbl>_data" (docs.c) logs the _id of every inserted, replaced, patched or deleted
+ * document to the store table colidx_changes(cseq, tbl, _id, at_ms, op), in the write's own
+ * transaction (op 'i' for a new _id, 'u', 'd': only those need the old row deleted). The
+ * worker reads the log in cseq order, re-reads each changed document's current version (or its
+ * absence) from "<tbl>_data" and writes it to the replica table, then records the last cseq
+ * applied in the DuckDB database (same DuckDB transaction) and trims the log. A restart resumes
+ * from that cseq; a replica that does not match the store (another store's, or one left while
+ * the column index was off, whose writes were not logged: the store's meta key colidx_epoch
+ * changes then) is rebuilt from "<tbl>_data".
  *
  * Columns: a document's members, nested objects flattened (a.b.c), each path one typed column
  * (BIGINT, DOUBLE, VARCHAR, BOOLEAN, TIMESTAMP) named c<N>. A path whose values have taken two
@@ -56,7 +56,7 @@ typedef struct rl_colidx_config {
 /* Store tables of change capture (part of the store schema). */
 #define RL_COLIDX_SCHEMA_SQL                                                            \
     "CREATE TABLE IF NOT EXISTS colidx_changes(cseq INTEGER PRIMARY KEY AUTOINCREMENT," \
-    " tbl TEXT NOT NULL, _id TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+    " tbl TEXT NOT NULL, _id TEXT NOT NULL, at_ms INTEGER NOT NULL, op TEXT NOT NULL);"
 
 /* Start the column index of store st. mode OFF, or AUTO without a loadable library: *out is
  * NULL, change capture is removed from every collection, and 0 is returned (*why says why, for
@@ -67,9 +67,10 @@ void rl_colidx_stop(rl_colidx *cx); /* NULL ok */
 /* "DuckDB v1.5.6, /path/store.db.duckdb" (static until stop). */
 const char *rl_colidx_describe(const rl_colidx *cx);
 
-/* A collection's table was created on db (inside its transaction): capture its changes when
- * the column index is on in this process (a no-op otherwise). */
-int rl_colidx_track(sqlite3 *db, const char *tbl, rs_err *err);
+/* Whether this process logs changes (a column index runs). */
+int rl_colidx_capturing(void);
+/* The change log's insert: ?1 tbl, ?2 _id, ?3 at_ms, ?4 op. */
+#define RL_COLIDX_NOTE_SQL "INSERT INTO colidx_changes(tbl, _id, at_ms, op) VALUES(?1, ?2, ?3, ?4)"
 /* A collection's table was dropped: drop its replica (after the drop committed). NULL ok. */
 void rl_colidx_forget(rl_colidx *cx, const char *tbl);
 /* Some write committed: wake the worker. NULL ok. */
