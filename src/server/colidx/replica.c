@@ -1300,7 +1300,7 @@ static int open_duck(rl_colidx *cx, const rl_colidx_config *cfg, rs_err *err) {
              file ? file : "in memory");
     /* every commit of a batch would otherwise checkpoint and recompress the table's last row
      * group (DuckDB's default threshold is 16MB of WAL): fewer, larger checkpoints */
-    int rc = exec_sql(cx->wconn, "SET checkpoint_threshold = '512MB'", err);
+    int rc = exec_sql(cx->wconn, "SET checkpoint_threshold = '128MB'", err);
     return rc == RS_OK ? exec_sql(cx->wconn, state_sql, err) : rc;
 }
 
