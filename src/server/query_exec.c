@@ -602,11 +602,19 @@ static void insert_rows(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, const 
 }
 
 /* stats.last_queried_ms: best effort, a busy database must not fail the query */
+/* collections.last_queried_ms: a statistic, so a query waits at most NOTE_BUSY_MS for the
+ * store's write lock to write it, and leaves it when the lock stays taken; waiting as long as
+ * any write made a query as slow as whatever held the lock (a 2 s index build made a 3 ms query
+ * take 2 s). */
+#define NOTE_BUSY_MS 200
+
 static void note_queried(sqlite3 *db, const char *collections_json) {
+    sqlite3_busy_timeout(db, NOTE_BUSY_MS);
     rl_sql(db, NULL, NULL,
            "UPDATE collections SET last_queried_ms = rl_now_ms()"
            " WHERE ws || '.' || name IN (SELECT value FROM json_each(?1))",
            "s", collections_json);
+    sqlite3_busy_timeout(db, RL_STORE_BUSY_MS);
 }
 
 static void translate_error(const rs_err *e, qx_result *res) {

@@ -207,7 +207,7 @@ static sqlite3 *open_connection(const char *path, rs_err *err) {
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         goto fail;
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, RL_STORE_BUSY_MS);
     /* a write updates one B-tree per indexed field path (fieldindex.h), at random places: a 64 MiB
      * page cache, and the file mapped (1 GiB) so that a page the cache lacks costs no read call
      * (ingest of 100,000 dashboard documents: 10,000 docs/s with 32 MiB and no map, 14,000) */

@@ -39,6 +39,9 @@ int rl_store_is_temp(const rl_store *st);
 /* The store's writes not visible yet (pending.h). */
 rl_pending *rl_store_pending(rl_store *st);
 
+/* How long a pooled connection waits for the store's write lock (sqlite3_busy_timeout). */
+#define RL_STORE_BUSY_MS 10000
+
 /* Borrow a connection for the calling thread; NULL (err set) when none can be opened. */
 sqlite3 *rl_store_acquire(rl_store *st, rs_err *err);
 void rl_store_release(rl_store *st, sqlite3 *db);
