@@ -99,7 +99,7 @@ def jobs(n, start=0):
              "started_at": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
              "completed_at": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:30.5Z",
              "repo": {"name": f"r{i % 4}", "owner": {"id": i % 3}},
-             "ok": i % 5 != 0, "labels": ["a", f"l{i % 3}"],
+             "ok": i % 5 != 0, "labels": ["a", f"l{i % 3}"], "run_id": i % 50,
              "_event_time": f"2024-03-{1 + i % 28:02d}T{(i * 7) % 24:02d}:{i % 60:02d}:00.000000Z"}
         if i % 4 == 0:
             d["conclusion"] = None
@@ -178,7 +178,30 @@ QUERIES = [
      "SELECT name, COUNT(*) AS n, MAX(dur) AS m FROM cx.jobs {c} WHERE n < 0 GROUP BY name"),
     ("empty_total", "SELECT COUNT(*) AS n, SUM(dur) AS s, MAX(name) AS m FROM cx.jobs {c}"
      " WHERE n < 0"),
+    ("join_inner",
+     "SELECT r.wf, COUNT(*) AS n, SUM(j.dur) AS d FROM cx.jobs j {c} JOIN cx.runs r"
+     " ON r.id = j.run_id WHERE r.event = 'push' GROUP BY r.wf ORDER BY r.wf"),
+    ("join_left",  # jobs of runs 40-49 have no run: their r fields are undefined
+     "SELECT j.name, COUNT(r.id) AS runs, COUNT(*) AS n, MAX(r.wf) AS last FROM cx.jobs j {c}"
+     " LEFT JOIN cx.runs r ON r.id = j.run_id GROUP BY j.name ORDER BY j.name"),
+    ("join_self",  # q06's shape: failed and succeeded on one key
+     "SELECT f.name, COUNT(*) AS flaky FROM cx.jobs f {c} JOIN cx.jobs s ON s.run_id = f.run_id"
+     " AND s.name = f.name WHERE f.conclusion = 'failure' AND s.conclusion = 'success'"
+     " GROUP BY f.name ORDER BY flaky DESC, f.name"),
+    ("join_three",
+     "SELECT r.event, COUNT(DISTINCT j.name) AS names, COUNT(*) AS n FROM cx.jobs j {c}"
+     " JOIN cx.runs r ON r.id = j.run_id JOIN cx.runs r2 ON r2.id = r.id"
+     " GROUP BY r.event ORDER BY r.event"),
+    ("join_cte",
+     "WITH big AS (SELECT run_id, COUNT(*) AS k FROM cx.jobs {c} GROUP BY run_id)"
+     " SELECT r.event, SUM(b.k) AS k FROM big b JOIN cx.runs r ON r.id = b.run_id"
+     " GROUP BY r.event ORDER BY r.event"),
 ]
+
+
+def runs(n):
+    return [{"_id": f"r{i}", "id": i, "wf": f"wf-{i % 6}", "event": ["push", "pull_request"][i % 2]}
+            for i in range(n)]
 PARAMS = {"params": [{"name": "t", "type": "string", "value": "2024-03-10T00:00:00Z"},
                      {"name": "lo", "type": "int", "value": "3"},
                      {"name": "k", "type": "int", "value": "2"},
@@ -190,7 +213,10 @@ REFUSED = [
     ("null_and_missing", "SELECT w FROM cx.mixed {c} ORDER BY w", "null or undefined"),
     ("partition_null_and_missing", "SELECT ROW_NUMBER() OVER (PARTITION BY w) AS r, COUNT(*)"
      " OVER () AS n FROM cx.mixed {c} ORDER BY r", "null or undefined"),
-    ("join", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.jobs b ON a.n = b.n", "a join"),
+    ("right_join", "SELECT COUNT(*) AS n FROM cx.jobs a {c} RIGHT JOIN cx.runs r ON r.id ="
+     " a.run_id", "a RIGHT JOIN"),
+    ("lookup_hint", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.runs r ON r.id = a.run_id"
+     " HINT(join_strategy = lookup)", "join_strategy = lookup"),
     ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),
     ("array", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE ARRAY_CONTAINS(labels, 'l1')",
      "function ARRAY_CONTAINS"),
@@ -236,6 +262,8 @@ def test_differential():
     srv = Srv("--column-index", "on")
     srv.coll("jobs")
     srv.add("jobs", jobs(400))
+    srv.coll("runs")
+    srv.add("runs", runs(40))
     for name, sql in QUERIES:
         same(f"diff/{name}", srv, sql, PARAMS["params"] if ":" in sql else None)
     got = srv.query("SELECT COUNT(*) AS n FROM cx.jobs HINT(access_path = column_scan)")
@@ -263,6 +291,8 @@ def test_refusals():
     srv.add("jobs", jobs(60))
     srv.coll("mixed")
     srv.add("mixed", [{"v": 1, "w": None}, {"v": "one", "w": 2}, {"v": 2.5}, {"w": 3}])
+    srv.coll("runs")
+    srv.add("runs", runs(40))
     for name, sql, why in REFUSED:
         same(f"refuse/{name}", srv, sql, on_columns=False)
         r = srv.query("EXPLAIN " + sql.format(c="HINT(access_path = column_scan)"))

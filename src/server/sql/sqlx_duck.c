@@ -38,6 +38,8 @@ typedef struct dinfo {
 /* The one relation a SELECT reads. */
 typedef struct drel {
     const char *alias;  /* what qualifies its fields, or NULL */
+    int id;             /* written _r<id> in the DuckDB text */
+    int outer;          /* the inner side of a LEFT JOIN: its fields may be undefined */
     int derived;        /* a WITH name or a FROM subquery */
     char coll[128];     /* collection: its SQLite table (catalog key) */
     const char **names; /* derived: output field names */
@@ -56,16 +58,19 @@ typedef struct dctx {
     sqlx_arena *arena;
     dcte ctes[16];
     int n_ctes;
-    int forced, forbidden, aggregates;
+    int forced, forbidden, aggregates, joins;
     int64_t n_docs;
     char why[256];
     rs_err *err;
 } dctx;
 
-/* One SELECT being printed. */
+#define MAX_DRELS 8
+
+/* One SELECT being printed: the relations of its FROM (joins give several). */
 typedef struct dsel {
     const sqlx_select *s;
-    drel rel;
+    drel rels[MAX_DRELS];
+    int n_rels;
     int grouped;
     int in_agg;
 } dsel;
@@ -246,12 +251,13 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
 
 static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info);
 
-static int emit_collection_field(dctx *d, dsel *ds, const sqlx_node *n, const char *const *names,
-                                 int n_names, int want_ts, rs_buf *out, dinfo *info) {
+static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
+                                 const char *const *names, int n_names, int want_ts, rs_buf *out,
+                                 dinfo *info) {
     sqlx_duck_col col;
-    if (!d->cat->column(d->cat->ctx, ds->rel.coll, names, n_names, &col))
+    if (!d->cat->column(d->cat->ctx, r->coll, names, n_names, &col))
         return refuse(d, n, "the collection has no column replica yet");
-    info->nulls = (col.has_null ? NB_NULL : 0) | (col.has_missing ? NB_UNDEF : 0);
+    info->nulls = (col.has_null ? NB_NULL : 0) | (col.has_missing || r->outer ? NB_UNDEF : 0);
     if (col.type == RV_UNDEFINED) { /* no document has it */
         info->type = RV_UNDEFINED;
         info->nulls = col.has_null ? NB_BOTH : NB_UNDEF;
@@ -267,15 +273,17 @@ static int emit_collection_field(dctx *d, dsel *ds, const sqlx_node *n, const ch
     if (want_ts && col.type != RV_STRING)
         return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of a field that is not a string");
     info->type = want_ts ? RV_TIMESTAMP : col.type;
-    rs_buf_printf(out, "_r.%s", want_ts ? col.ts_column : col.column);
+    rs_buf_printf(out, "_r%d.%s", r->id, want_ts ? col.ts_column : col.column);
     return 0;
 }
 
-static int emit_derived_field(dsel *ds, const char *name, rs_buf *out, dinfo *info) {
-    for (int i = 0; i < ds->rel.n; i++) {
-        if (strcmp(ds->rel.names[i], name) == 0) {
-            *info = ds->rel.infos[i];
-            rs_buf_puts(out, "_r.");
+static int emit_derived_field(const drel *r, const char *name, rs_buf *out, dinfo *info) {
+    for (int i = 0; i < r->n; i++) {
+        if (strcmp(r->names[i], name) == 0) {
+            *info = r->infos[i];
+            if (r->outer)
+                info->nulls |= NB_UNDEF;
+            rs_buf_printf(out, "_r%d.", r->id);
             put_ident(out, name);
             return 0;
         }
@@ -286,23 +294,59 @@ static int emit_derived_field(dsel *ds, const char *name, rs_buf *out, dinfo *in
     return 0;
 }
 
-/* Whether the relation of ds has a top-level field called name. */
-static int has_field(dctx *d, dsel *ds, const char *name) {
-    if (ds->rel.derived) {
-        for (int i = 0; i < ds->rel.n; i++)
-            if (strcmp(ds->rel.names[i], name) == 0)
+/* Whether relation r has a top-level field called name (some document holds it). */
+static int has_field(dctx *d, const drel *r, const char *name) {
+    if (r->derived) {
+        for (int i = 0; i < r->n; i++)
+            if (strcmp(r->names[i], name) == 0)
                 return 1;
         return 0;
     }
     sqlx_duck_col col;
     const char *names[1] = {name};
-    return d->cat->column(d->cat->ctx, ds->rel.coll, names, 1, &col) && col.type != RV_UNDEFINED;
+    return d->cat->column(d->cat->ctx, r->coll, names, 1, &col) &&
+           (col.type != RV_UNDEFINED || col.has_null);
+}
+
+/* The relation a path reads and how many of its names qualify it (0 or 1); NULL when none can
+ * be told (refused: an unqualified field of several relations is ambiguous, as on SQLite). */
+static const drel *path_relation(dctx *d, dsel *ds, const sqlx_node *n, const char *const *names,
+                                 int k, int *from) {
+    *from = 0;
+    for (int i = 0; i < ds->n_rels; i++) {
+        const drel *r = &ds->rels[i];
+        if (r->alias == NULL || strcmp(names[0], r->alias) != 0)
+            continue;
+        if (k > 1) {
+            *from = 1;
+            return r;
+        }
+        if (!has_field(d, r, names[0])) { /* a field of that name, else the document */
+            refuse(d, n, "the whole document ('%s')", names[0]);
+            return NULL;
+        }
+    }
+    if (ds->n_rels == 1)
+        return &ds->rels[0];
+    const drel *found = NULL;
+    for (int i = 0; i < ds->n_rels; i++) {
+        if (!has_field(d, &ds->rels[i], names[0]))
+            continue;
+        if (found != NULL) {
+            refuse(d, n, "field '%s' of several relations", names[0]);
+            return NULL;
+        }
+        found = &ds->rels[i];
+    }
+    if (found == NULL)
+        refuse(d, n, "field '%s' of no relation of the join", names[0]);
+    return found;
 }
 
 /* A path: [alias.]field[.field...]; want_ts: its PARSE_TIMESTAMP_ISO8601 column. */
 static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf *out, dinfo *info) {
     const char *names[16];
-    int k = 0;
+    int k = 0, from = 0;
     if (n->n_parts > 16)
         return refuse(d, n, "a path this deep");
     for (int i = 0; i < n->n_parts; i++) {
@@ -310,18 +354,15 @@ static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf 
             return refuse(d, n, "an array subscript");
         names[k++] = n->names[i];
     }
-    int from = 0;
-    if (k > 1 && ds->rel.alias != NULL && strcmp(names[0], ds->rel.alias) == 0)
-        from = 1;
-    if (k == 1 && ds->rel.alias != NULL && strcmp(names[0], ds->rel.alias) == 0 &&
-        !has_field(d, ds, names[0])) /* a field of that name, else the document */
-        return refuse(d, n, "the whole document ('%s')", names[0]);
-    if (ds->rel.derived) {
+    const drel *r = path_relation(d, ds, n, names, k, &from);
+    if (r == NULL)
+        return NE;
+    if (r->derived) {
         if (k - from != 1 || want_ts)
             return refuse(d, n, "a nested field of a derived relation");
-        return emit_derived_field(ds, names[from], out, info);
+        return emit_derived_field(r, names[from], out, info);
     }
-    return emit_collection_field(d, ds, n, names + from, k - from, want_ts, out, info);
+    return emit_collection_field(d, r, n, names + from, k - from, want_ts, out, info);
 }
 
 /* ---- operators ---- */
@@ -874,20 +915,63 @@ static int emit_order_list(dctx *d, dsel *ds, const sqlx_order *o, int n, rs_buf
 
 static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result);
 
-/* FROM: one collection, WITH name or subquery; sets ds->rel. */
-static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
-    if (f == NULL)
-        return refuse(d, NULL, "a SELECT without FROM");
+/* A new relation of ds (its FROM), or NULL (refused) past MAX_DRELS. */
+static drel *new_rel(dctx *d, dsel *ds) {
+    if (ds->n_rels == MAX_DRELS) {
+        refuse(d, NULL, "more than %d relations in one FROM", MAX_DRELS);
+        return NULL;
+    }
+    drel *r = &ds->rels[ds->n_rels];
+    memset(r, 0, sizeof *r);
+    r->id = ds->n_rels++;
+    return r;
+}
+
+static int emit_from_item(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out);
+
+/* a JOIN b ON c: inner and left joins (a right or full join, USING: SQLite). */
+static int emit_join(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out) {
+    const char *type = f->join_type;
+    int left = strcasecmp(type, "LEFT JOIN") == 0, cross = strcasecmp(type, "CROSS JOIN") == 0;
+    if (!left && !cross && strcasecmp(type, "JOIN") != 0)
+        return refuse(d, NULL, "a %s", type);
+    if (f->n_using > 0)
+        return refuse(d, NULL, "JOIN ... USING");
+    if (f->join_strategy != NULL && strcasecmp(f->join_strategy, "lookup") == 0)
+        return refuse(d, NULL, "HINT(join_strategy = lookup): index lookups on SQLite");
+    int rc = emit_from_item(d, ds, f->left, outer, out);
+    if (rc)
+        return rc;
+    rs_buf_printf(out, " %s ", left ? "LEFT JOIN" : cross ? "CROSS JOIN" : "JOIN");
+    rc = emit_from_item(d, ds, f->right, outer || left, out);
+    if (rc || f->on == NULL)
+        return rc || cross ? rc : refuse(d, NULL, "a join without ON");
+    dinfo io;
+    rs_buf_puts(out, " ON ");
+    rc = emit_expr(d, ds, f->on, out, &io);
+    if (!rc && io.type != RV_BOOL && io.type != RV_UNDEFINED)
+        rc = refuse(d, f->on, "a join condition that is not a boolean");
+    return rc;
+}
+
+/* One collection, WITH name or subquery of a FROM (or a join of them). */
+static int emit_from_item(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out) {
+    if (f->kind == F_JOIN)
+        return emit_join(d, ds, f, outer, out);
+    drel *r = new_rel(d, ds);
+    if (r == NULL)
+        return NE;
+    r->outer = outer;
     if (f->kind == F_SUBQUERY) {
         rs_buf_putc(out, '(');
-        int rc = emit_select(d, f->sub, out, &ds->rel);
-        rs_buf_puts(out, ") AS _r");
-        ds->rel.alias = f->alias;
-        ds->rel.derived = 1;
+        int rc = emit_select(d, f->sub, out, r);
+        rs_buf_printf(out, ") AS _r%d", r->id);
+        r->alias = f->alias;
+        r->derived = 1;
         return rc;
     }
     if (f->kind != F_TABLE || f->ws_param != NULL || f->has_sample)
-        return refuse(d, NULL, f->kind == F_JOIN ? "a join" : "this FROM item");
+        return refuse(d, NULL, "this FROM item");
     if (f->access_path != NULL) {
         if (strcasecmp(f->access_path, "column_scan") == 0)
             d->forced = 1;
@@ -896,10 +980,13 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
     }
     for (int i = 0; f->ws == NULL && i < d->n_ctes; i++) {
         if (strcmp(d->ctes[i].name, f->name) == 0) {
-            ds->rel = d->ctes[i].rel;
-            ds->rel.alias = f->alias ? f->alias : f->name;
+            int id = r->id;
+            *r = d->ctes[i].rel;
+            r->id = id;
+            r->outer = outer;
+            r->alias = f->alias ? f->alias : f->name;
             put_ident(out, f->name);
-            rs_buf_puts(out, " AS _r");
+            rs_buf_printf(out, " AS _r%d", r->id);
             return 0;
         }
     }
@@ -917,12 +1004,21 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
         return refuse(d, NULL, "%s has no column replica yet", rel.canonical);
     if (col.n_docs > d->n_docs)
         d->n_docs = col.n_docs;
-    memset(&ds->rel, 0, sizeof ds->rel);
-    snprintf(ds->rel.coll, sizeof ds->rel.coll, "%s", rel.table);
-    ds->rel.alias = f->alias ? f->alias : f->name;
+    snprintf(r->coll, sizeof r->coll, "%s", rel.table);
+    r->alias = f->alias ? f->alias : f->name;
     rs_buf_puts(out, col.table);
-    rs_buf_puts(out, " AS _r");
+    rs_buf_printf(out, " AS _r%d", r->id);
     return 0;
+}
+
+/* FROM: its relations into ds. */
+static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
+    if (f == NULL)
+        return refuse(d, NULL, "a SELECT without FROM");
+    int rc = emit_from_item(d, ds, f, 0, out);
+    if (rc == 0 && ds->n_rels > 1)
+        d->joins = 1;
+    return rc;
 }
 
 static int node_aggregates_plain(const sqlx_node *n);

@@ -157,7 +157,8 @@ typedef struct sqlx_from {
     int has_sample;
     const char **using_names;
     int n_using;
-    const char *access_path; /* F_TABLE: HINT(access_path = <this>), as written, or NULL */
+    const char *access_path;   /* F_TABLE: HINT(access_path = <this>), as written, or NULL */
+    const char *join_strategy; /* F_JOIN: HINT(join_strategy = <this>) after ON, or NULL */
 } sqlx_from;
 
 struct sqlx_order {

@@ -1104,8 +1104,9 @@ static int parse_table_alias(parser *ps, sqlx_from *f) {
 }
 
 /* HINT(name = value, ...): accepted; on a collection, access_path = column_scan |
- * index_filter is kept (f->access_path) and chooses the engine (sqlx_duck.h); other hints
- * change no answer here and are ignored. f may be NULL (a join's hint). */
+ * index_filter is kept (f->access_path), and after a join's ON, join_strategy (f is the
+ * join): both choose the engine (sqlx_duck.h); other hints change no answer here and are
+ * ignored. */
 static int skip_hint(parser *ps, sqlx_from *f) {
     int depth = 1;
     if (!is_kw(cur(ps), "HINT") || !is_op(&ps->toks[ps->pos + 1], "("))
@@ -1117,9 +1118,13 @@ static int skip_hint(parser *ps, sqlx_from *f) {
             syntax_error(ps, "')' to close HINT(");
             return 0;
         }
-        if (f != NULL && depth == 1 && is_kw(t, "access_path") &&
-            is_op(&ps->toks[ps->pos + 1], "=") && ps->toks[ps->pos + 2].kind == TK_IDENT)
-            f->access_path = ps->toks[ps->pos + 2].text;
+        if (f != NULL && depth == 1 && is_op(&ps->toks[ps->pos + 1], "=") &&
+            ps->toks[ps->pos + 2].kind == TK_IDENT) {
+            if (is_kw(t, "access_path"))
+                f->access_path = ps->toks[ps->pos + 2].text;
+            else if (is_kw(t, "join_strategy"))
+                f->join_strategy = ps->toks[ps->pos + 2].text;
+        }
         depth += is_op(t, "(") ? 1 : is_op(t, ")") ? -1 : 0;
         ps->pos++;
     }
@@ -1331,7 +1336,7 @@ static sqlx_from *parse_from_item(parser *ps) {
         j->join_type = type;
         j->left = left;
         j->right = parse_from_primary(ps);
-        if (j->right == NULL || !parse_join_condition(ps, j) || !skip_hint(ps, NULL))
+        if (j->right == NULL || !parse_join_condition(ps, j) || !skip_hint(ps, j))
             return NULL;
         left = j;
     }
