@@ -4,8 +4,9 @@
  *
  * The same parsed statement the SQLite emitter prints (sqlx_int.h) is printed here for DuckDB
  * when every part of it has the same meaning on both engines; otherwise the statement is "not
- * eligible", with the first reason, and runs on SQLite as before. What is eligible today: one
- * collection (or a WITH / FROM subquery over one) per SELECT; fields of a single type; the
+ * eligible", with the first reason, and runs on SQLite as before. What is eligible today:
+ * collections, WITH queries and FROM subqueries, with inner, LEFT and CROSS joins; fields of a
+ * single type; the
  * comparisons, boolean and arithmetic operators, IN, BETWEEN, LIKE, IS NULL, CASE; DATE_TRUNC,
  * DATE_DIFF, PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT, COUNT(DISTINCT),
  * SUM, AVG, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG, COUNT, MIN,
