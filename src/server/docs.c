@@ -270,13 +270,14 @@ static int apply_visible(rl_docwrite *w, const char *id, const char *doc, int64_
     sqlite3_reset(st);
     if (step_failed(w, rc, err))
         return RS_EINTERNAL;
+    /* an upsert keeps the row (and its rowid) of the document it replaces; read the new row's
+     * before the change log's insert replaces the connection's last rowid */
+    if (doc != NULL && !had_old)
+        rid = sqlite3_last_insert_rowid(w->db);
     if (rl_colidx_capturing() && note_change(w, id, doc == NULL ? "d" : had_old ? "u" : "i", err))
         return RS_EINTERNAL;
     if (doc == NULL)
         return RS_OK;
-    /* an upsert keeps the row (and its rowid) of the document it replaces */
-    if (!had_old)
-        rid = sqlite3_last_insert_rowid(w->db);
     return rl_fieldindex_note_doc(&w->fields, doc, +1, rid, err);
 }
 

@@ -191,8 +191,13 @@ def stats_current():
                 .get("doc_count") == 3, timeout=3)
     later = (r.body["data"].get("stats") or {}).get("bytes_inserted") or 0
     check("bytes_inserted_grows", later > first_bytes, f"{first_bytes} -> {later}")
-    rl.rows(f"SELECT COUNT(*) AS n FROM {WS}.{name}")
-    r = get(coll_path(WS, name))
+    def queried():
+        # a query notes last_queried_ms only when the store's write lock is free at once (a
+        # statistic never makes a query wait): query until one did
+        rl.rows(f"SELECT COUNT(*) AS n FROM {WS}.{name}")
+        return get(coll_path(WS, name))
+    r = rl.poll(queried, lambda x: x.status == 200 and isinstance(
+        ((x.body.get("data") or {}).get("stats") or {}).get("last_queried_ms"), int), timeout=5)
     lq = ((r.body.get("data") or {}).get("stats") or {}).get("last_queried_ms") \
         if r.status == 200 else None
     now_ms = int(time.time() * 1000)
