@@ -83,6 +83,16 @@ int rs_buf_printf(rs_buf *b, const char *fmt, ...) {
     return RS_OK;
 }
 
+int rs_buf_quoted(rs_buf *b, const char *s, size_t len, char quote) {
+    rs_buf_putc(b, quote);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == quote)
+            rs_buf_putc(b, quote);
+        rs_buf_putc(b, s[i]);
+    }
+    return rs_buf_putc(b, quote);
+}
+
 int rs_buf_json_string(rs_buf *b, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     size_t i;

@@ -700,6 +700,22 @@ def start_server(*flags, name=None, key=True, env=None, wait=True, timeout=10.0)
     return srv
 
 
+def start_column_server(*flags, what="columns"):
+    """A rockset-local with its column index on (docs/column-index.md) and flags, or None after
+    printing one SKIP line when libduckdb cannot be loaded (`make deps` fetches it)."""
+    srv = start_server("--column-index", "on", *flags, wait=False)
+    for _ in range(500):
+        if srv.proc.poll() is not None or "listening on" in srv.log():
+            break
+        time.sleep(0.02)
+    if srv.proc.poll() is not None:
+        print(f"SKIP {what}: libduckdb could not be loaded "
+              f"({srv.log().strip().splitlines()[-1:]}); run `make deps`", flush=True)
+        return None
+    srv.stop()
+    return start_server("--column-index", "on", *flags)
+
+
 def _stop_all():
     for s in _servers:
         try:

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import rl  # noqa: E402
@@ -25,16 +24,11 @@ WS = "cx"
 
 
 def has_duckdb():
-    srv = rl.start_server("--column-index", "on", wait=False)
-    for _ in range(500):
-        if srv.proc.poll() is not None:
-            return False, srv.log().strip().splitlines()[-1:] or ["?"]
-        if "column index on" in srv.log():
-            srv.stop()
-            return True, []
-        time.sleep(0.02)
+    srv = rl.start_column_server(what="colidx")
+    if srv is None:
+        return False, ["libduckdb could not be loaded"]
     srv.stop()
-    return False, ["no startup line"]
+    return True, []
 
 
 DUCK, WHY = has_duckdb()
@@ -224,9 +218,7 @@ REFUSED = [
 
 
 def need_duckdb():
-    if not DUCK:
-        print(f"SKIP colidx: libduckdb could not be loaded ({WHY[0]}); run `make deps`")
-    return DUCK
+    return DUCK  # has_duckdb printed the SKIP line
 
 
 @case

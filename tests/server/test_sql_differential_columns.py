@@ -8,7 +8,6 @@ Without a loadable libduckdb the file prints one SKIP line.
 import collections
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -17,18 +16,10 @@ import rl  # noqa: E402
 
 MIN_ON_COLUMNS = 60  # of 300 generated queries (most use string functions only SQLite has)
 
-flags = ("--column-index", "on", "--column-scan", "all", "--column-min-docs", "0")
-srv = rl.start_server(*flags, wait=False)
-for _ in range(500):
-    if srv.proc.poll() is not None or "listening on" in srv.log():
-        break
-    time.sleep(0.02)
-if srv.proc.poll() is not None:
-    print(f"SKIP sqldiff/columns: libduckdb could not be loaded "
-          f"({srv.log().strip().splitlines()[-1:]}); run `make deps`")
+srv = rl.start_column_server("--column-scan", "all", "--column-min-docs", "0",
+                             what="sqldiff/columns")
+if srv is None:
     sys.exit(0)
-srv.stop()
-srv = rl.start_server(*flags)
 os.environ["RS_TEST_URL"] = srv.url
 os.environ["RS_SQLCORPUS_STRICT"] = "1"
 import test_sql_differential as diff  # noqa: E402  (reads the environment when imported)

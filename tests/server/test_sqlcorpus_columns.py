@@ -10,7 +10,6 @@ prints one SKIP line.
 import collections
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -19,18 +18,10 @@ import rl  # noqa: E402
 
 MIN_ON_COLUMNS = 130  # of about 1,350 cases (146 on 2026-11-23); most use what only SQLite has
 
-srv = rl.start_server("--column-index", "on", "--column-scan", "all", "--column-min-docs", "0",
-                      wait=False)
-for _ in range(500):
-    if srv.proc.poll() is not None or "listening on" in srv.log():
-        break
-    time.sleep(0.02)
-if srv.proc.poll() is not None:
-    print(f"SKIP sqlcorpus/columns: libduckdb could not be loaded "
-          f"({srv.log().strip().splitlines()[-1:]}); run `make deps`")
+srv = rl.start_column_server("--column-scan", "all", "--column-min-docs", "0",
+                             what="sqlcorpus/columns")
+if srv is None:
     sys.exit(0)
-srv.stop()
-srv = rl.start_server("--column-index", "on", "--column-scan", "all", "--column-min-docs", "0")
 os.environ["RS_TEST_URL"] = srv.url
 import test_sqlcorpus as corpus  # noqa: E402  (reads RS_TEST_URL when imported)
 

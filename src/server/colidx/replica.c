@@ -181,23 +181,11 @@ static const char *duck_type(int type) {
 /* ---- small DuckDB helpers ---- */
 
 static void put_ident(rs_buf *b, const char *s) {
-    rs_buf_putc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            rs_buf_putc(b, '"');
-        rs_buf_putc(b, *s);
-    }
-    rs_buf_putc(b, '"');
+    rs_buf_quoted(b, s, strlen(s), '"');
 }
 
 static void put_string(rs_buf *b, const char *s, size_t len) {
-    rs_buf_putc(b, '\'');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\'')
-            rs_buf_putc(b, '\'');
-        rs_buf_putc(b, s[i]);
-    }
-    rs_buf_putc(b, '\'');
+    rs_buf_quoted(b, s, len, '\'');
 }
 
 static void put_rtable(rs_buf *b, const char *tbl) {

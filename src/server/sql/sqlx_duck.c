@@ -94,23 +94,11 @@ static int refuse(dctx *d, const sqlx_node *n, const char *fmt, ...) {
 }
 
 static void put_string(rs_buf *out, const char *s, size_t len) {
-    rs_buf_putc(out, '\'');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\'')
-            rs_buf_putc(out, '\'');
-        rs_buf_putc(out, s[i]);
-    }
-    rs_buf_putc(out, '\'');
+    rs_buf_quoted(out, s, len, '\'');
 }
 
 static void put_ident(rs_buf *out, const char *s) {
-    rs_buf_putc(out, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            rs_buf_putc(out, '"');
-        rs_buf_putc(out, *s);
-    }
-    rs_buf_putc(out, '"');
+    rs_buf_quoted(out, s, strlen(s), '"');
 }
 
 static int is_number(int t) {
@@ -1021,7 +1009,7 @@ static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
     return rc;
 }
 
-static int node_aggregates_plain(const sqlx_node *n);
+static int node_aggregates(const sqlx_node *n, int windows);
 
 /* The select list; result (may be NULL) gets the output names and what they hold. */
 static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
@@ -1052,8 +1040,7 @@ static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
      * grouping makes undefined null (rs_gkey) */
     int grouped = s->grouped || s->n_group > 0 || s->distinct;
     for (int i = 0; !grouped && i < s->n_items; i++)
-        grouped =
-            sqlx_is_aggregate_call(s->items[i].expr) || node_aggregates_plain(s->items[i].expr);
+        grouped = sqlx_is_aggregate_call(s->items[i].expr) || node_aggregates(s->items[i].expr, 0);
     for (int i = 0; grouped && i < s->n_items; i++)
         if (infos[i].nulls != 0)
             infos[i].nulls = NB_NULL;
@@ -1062,20 +1049,6 @@ static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
         result->infos = infos;
         result->n = s->n_items;
     }
-    return 0;
-}
-
-/* Whether n holds an aggregate call (not a window's). */
-static int node_aggregates_plain(const sqlx_node *n) {
-    if (n == NULL)
-        return 0;
-    if (n->kind == N_FUNC && sqlx_is_aggregate_call(n))
-        return 1;
-    if (node_aggregates_plain(n->a) || node_aggregates_plain(n->b) || node_aggregates_plain(n->c))
-        return 1;
-    for (int i = 0; i < n->n_list; i++)
-        if (node_aggregates_plain(n->list[i]))
-            return 1;
     return 0;
 }
 
@@ -1194,15 +1167,17 @@ static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result)
 
 /* ---- the entry ---- */
 
-static int node_aggregates(const sqlx_node *n) {
+/* Whether n holds an aggregate call (or, windows, a window call too). */
+static int node_aggregates(const sqlx_node *n, int windows) {
     if (n == NULL)
         return 0;
-    if (n->kind == N_FUNC && (n->over != NULL || sqlx_is_aggregate_call(n)))
+    if (n->kind == N_FUNC && ((windows && n->over != NULL) || sqlx_is_aggregate_call(n)))
         return 1;
-    if (node_aggregates(n->a) || node_aggregates(n->b) || node_aggregates(n->c))
+    if (node_aggregates(n->a, windows) || node_aggregates(n->b, windows) ||
+        node_aggregates(n->c, windows))
         return 1;
     for (int i = 0; i < n->n_list; i++)
-        if (node_aggregates(n->list[i]))
+        if (node_aggregates(n->list[i], windows))
             return 1;
     return 0;
 }
@@ -1214,10 +1189,10 @@ static int may_want_columns(const sqlx_select *s) {
         return 0;
     if (s->compound_op != NULL)
         return may_want_columns(s->left) || may_want_columns(s->right);
-    if (s->grouped || s->n_group > 0 || s->distinct || node_aggregates(s->having))
+    if (s->grouped || s->n_group > 0 || s->distinct || node_aggregates(s->having, 1))
         return 1;
     for (int i = 0; i < s->n_items; i++)
-        if (node_aggregates(s->items[i].expr))
+        if (node_aggregates(s->items[i].expr, 1))
             return 1;
     for (int i = 0; i < s->n_ctes; i++)
         if (may_want_columns(s->ctes[i].sel))

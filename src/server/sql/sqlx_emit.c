@@ -114,23 +114,11 @@ static int emit_query_impl(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select 
 /* ---------------- small helpers ---------------- */
 
 static void put_sql_string(rs_buf *out, const char *s) {
-    rs_buf_putc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            rs_buf_putc(out, '\'');
-        rs_buf_putc(out, *s);
-    }
-    rs_buf_putc(out, '\'');
+    rs_buf_quoted(out, s, strlen(s), '\'');
 }
 
 static void put_sql_ident(rs_buf *out, const char *s) {
-    rs_buf_putc(out, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            rs_buf_putc(out, '"');
-        rs_buf_putc(out, *s);
-    }
-    rs_buf_putc(out, '"');
+    rs_buf_quoted(out, s, strlen(s), '"');
 }
 
 static void put_blob_literal(rs_buf *out, const char *bytes, size_t len) {
