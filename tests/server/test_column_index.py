@@ -172,6 +172,17 @@ QUERIES = [
      "SELECT name, COUNT(*) AS n, MAX(dur) AS m FROM cx.jobs {c} WHERE n < 0 GROUP BY name"),
     ("empty_total", "SELECT COUNT(*) AS n, SUM(dur) AS s, MAX(name) AS m FROM cx.jobs {c}"
      " WHERE n < 0"),
+    ("lag_lead",  # transitions per name, as the dashboard's broken-trunk query
+     "WITH t AS (SELECT name, conclusion, LAG(conclusion) OVER (PARTITION BY name ORDER BY n)"
+     " AS prev, LEAD(n, 2, -1) OVER (PARTITION BY name ORDER BY n) AS next2 FROM cx.jobs {c})"
+     " SELECT name, COUNT(*) AS breaks, MAX(next2) AS m FROM t WHERE conclusion = 'failure'"
+     " AND prev = 'success' GROUP BY name ORDER BY name"),
+    ("approx_percentile",
+     "SELECT name, APPROX_PERCENTILE(n, 0.5) AS p50, APPROX_PERCENTILE(dur, 0.9, 0.01) AS p90"
+     " FROM cx.jobs {c} GROUP BY name ORDER BY name"),
+    ("datetime_and_date_constants",
+     "SELECT COUNT(*) AS n, COUNT_IF(_event_time < DATE '2024-03-10') AS early FROM cx.jobs {c}"
+     " WHERE _event_time >= PARSE_DATETIME_ISO8601(:t)"),
     ("join_inner",
      "SELECT r.wf, COUNT(*) AS n, SUM(j.dur) AS d FROM cx.jobs j {c} JOIN cx.runs r"
      " ON r.id = j.run_id WHERE r.event = 'push' GROUP BY r.wf ORDER BY r.wf"),
@@ -209,6 +220,10 @@ REFUSED = [
      " OVER () AS n FROM cx.mixed {c} ORDER BY r", "null or undefined"),
     ("right_join", "SELECT COUNT(*) AS n FROM cx.jobs a {c} RIGHT JOIN cx.runs r ON r.id ="
      " a.run_id", "a RIGHT JOIN"),
+    ("lag_output", "SELECT n, LAG(n) OVER (ORDER BY n) AS p FROM cx.jobs {c} ORDER BY n LIMIT 3",
+     "may be null or undefined"),
+    ("datetime_output", "SELECT MIN(n) AS n, PARSE_DATETIME_ISO8601('2024-01-01T00:00:00') AS d"
+     " FROM cx.jobs {c}", "is a datetime"),
     ("lookup_hint", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.runs r ON r.id = a.run_id"
      " HINT(join_strategy = lookup)", "join_strategy = lookup"),
     ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),

@@ -105,13 +105,21 @@ static int is_number(int t) {
     return t == RV_INT || t == RV_FLOAT;
 }
 
+/* A date, datetime or timestamp: in DuckDB all three are TIMESTAMPs (a date its midnight, a
+ * datetime read as UTC), as rv_compare compares them with a timestamp. */
+static int is_instant(int t) {
+    return t == RV_TIMESTAMP || t == RV_DATETIME || t == RV_DATE;
+}
+
 /* Whether values of types a and b compare the same way on both engines. */
 static int comparable(int a, int b) {
     if (a == RV_UNDEFINED || b == RV_UNDEFINED || a == RV_NULL || b == RV_NULL)
         return 1; /* a nullish side: the comparison is null on both */
     if (is_number(a) && is_number(b))
         return 1;
-    return a == b && (a == RV_STRING || a == RV_BOOL || a == RV_TIMESTAMP);
+    if (is_instant(a) && is_instant(b)) /* one of them a timestamp, or both the same type */
+        return a == b || a == RV_TIMESTAMP || b == RV_TIMESTAMP;
+    return a == b && (a == RV_STRING || a == RV_BOOL);
 }
 
 static int combine_nulls(const dinfo *a, const dinfo *b) {
@@ -226,7 +234,11 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
         put_string(out, v.s, v.len);
         break;
     case RV_TIMESTAMP:
+    case RV_DATETIME: /* compared with timestamps as UTC (rv_compare); never an output */
         put_timestamp(out, v.i);
+        break;
+    case RV_DATE:
+        put_timestamp(out, v.i * 86400000000LL);
         break;
     default:
         rc = refuse(d, n, "a constant of type %s", rv_type_name(v.type));
@@ -695,7 +707,9 @@ static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
 /* PERCENTILE(x, p): the value at rank ceil(p * n) of the sorted non-null values (fn_agg.c). */
 static int emit_percentile(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ip;
-    if (n->n_list != 2 || !is_constant(n->list[1]))
+    /* APPROX_PERCENTILE is exact in the runtime, its third argument (an accuracy) unused */
+    if (n->n_list < 2 || n->n_list > 3 || !is_constant(n->list[1]) ||
+        (n->n_list == 3 && !is_constant(n->list[2])))
         return refuse(d, n, "PERCENTILE with a rank that is not constant");
     rs_buf x = RS_BUF_INIT, p = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->list[0], &x, &ia);
@@ -799,6 +813,37 @@ static int emit_ranking(dctx *d, dsel *ds, const sqlx_node *n, const char *name,
     return emit_window(d, ds, n, out);
 }
 
+/* LAG / LEAD(x [, offset [, default]]) OVER (...): offset and default constants. Past the
+ * partition's edge the value is null or undefined (which one is left open: fine inside a
+ * comparison, refused as an output by fill_plan). */
+static int emit_lag(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                    dinfo *info) {
+    dinfo ix, ia;
+    if (n->over == NULL || n->n_list < 1 || n->n_list > 3)
+        return refuse(d, n, "%s without OVER or with %d arguments", name, n->n_list);
+    for (int i = 1; i < n->n_list; i++)
+        if (!is_constant(n->list[i]))
+            return refuse(d, n, "%s with an offset or default that is not constant", name);
+    rs_buf_printf(out, "%s(", strcasecmp(name, "LAG") == 0 ? "lag" : "lead");
+    int rc = emit_expr(d, ds, n->list[0], out, &ix);
+    for (int i = 1; !rc && i < n->n_list; i++) {
+        rs_buf arg = RS_BUF_INIT;
+        rc = emit_expr(d, ds, n->list[i], &arg, &ia);
+        if (!rc && i == 1 && (ia.type != RV_INT || strstr(arg.data, "CAST(-") != NULL))
+            rc = refuse(d, n, "%s with an offset that is not an integer >= 0", name);
+        if (!rc && i == 2 && ia.type != ix.type && ia.type != RV_UNDEFINED)
+            rc = refuse(d, n, "%s with a default of another type", name);
+        rs_buf_printf(out, ",%s", arg.data ? arg.data : "");
+        rs_buf_free(&arg);
+    }
+    rs_buf_putc(out, ')');
+    if (rc)
+        return rc;
+    info->type = ix.type;
+    info->nulls = NB_BOTH;
+    return emit_window(d, ds, n, out);
+}
+
 static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     const char *name = n->name;
     static const char *const aggs[] = {"COUNT", "SUM",      "AVG",     "MIN",
@@ -809,9 +854,11 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     if (strcasecmp(name, "ROW_NUMBER") == 0 || strcasecmp(name, "RANK") == 0 ||
         strcasecmp(name, "DENSE_RANK") == 0)
         return emit_ranking(d, ds, n, name, out, info);
+    if (strcasecmp(name, "LAG") == 0 || strcasecmp(name, "LEAD") == 0)
+        return emit_lag(d, ds, n, name, out, info);
     if (n->over != NULL)
         return refuse(d, n, "window function %s", name);
-    if (strcasecmp(name, "PERCENTILE") == 0) {
+    if (strcasecmp(name, "PERCENTILE") == 0 || strcasecmp(name, "APPROX_PERCENTILE") == 0) {
         if (ds->in_agg)
             return refuse(d, n, "an aggregate inside an aggregate");
         d->aggregates = 1;
@@ -1212,6 +1259,9 @@ static int fill_plan(dctx *d, const drel *top, rs_buf *sql, sqlx_duck_plan *out)
     for (int i = 0; i < top->n; i++) {
         if (top->infos[i].nulls == NB_BOTH)
             return refuse(d, NULL, "output field '%s' may be null or undefined", top->names[i]);
+        if (top->infos[i].type == RV_DATE || top->infos[i].type == RV_DATETIME)
+            return refuse(d, NULL, "output field '%s' is a %s", top->names[i],
+                          rv_type_name(top->infos[i].type));
         out->names[i] = strdup(top->names[i]);
         if (out->names[i] == NULL)
             return rs_err_set(d->err, RS_ENOMEM, "out of memory");
