@@ -103,6 +103,12 @@ def jobs(n, start=0):
             d["conclusion"] = "success"
         if i % 10 != 0:
             d["branch"] = "main" if i % 3 else "dev"
+        if i % 3 == 0:
+            d["info"] = {"line": f"l{i % 4}"}
+        elif i % 3 == 1:
+            d["info"] = None
+        if i % 5 == 1:
+            d["tags"] = ["x"]
         out.append(d)
     return out
 
@@ -183,6 +189,9 @@ QUERIES = [
     ("datetime_and_date_constants",
      "SELECT COUNT(*) AS n, COUNT_IF(_event_time < DATE '2024-03-10') AS early FROM cx.jobs {c}"
      " WHERE _event_time >= PARSE_DATETIME_ISO8601(:t)"),
+    ("object_presence",  # an object or array field, null or missing in some documents
+     "SELECT status, COUNT(*) AS n FROM cx.jobs {c} WHERE info IS NOT NULL AND tags IS NULL"
+     " AND repo IS NOT NULL GROUP BY status ORDER BY status"),
     ("join_inner",
      "SELECT r.wf, COUNT(*) AS n, SUM(j.dur) AS d FROM cx.jobs j {c} JOIN cx.runs r"
      " ON r.id = j.run_id WHERE r.event = 'push' GROUP BY r.wf ORDER BY r.wf"),
@@ -224,6 +233,8 @@ REFUSED = [
      "may be null or undefined"),
     ("datetime_output", "SELECT MIN(n) AS n, PARSE_DATETIME_ISO8601('2024-01-01T00:00:00') AS d"
      " FROM cx.jobs {c}", "is a datetime"),
+    ("object_value", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE labels = labels",
+     "(only IS [NOT] NULL reads them)"),
     ("lookup_hint", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.runs r ON r.id = a.run_id"
      " HINT(join_strategy = lookup)", "join_strategy = lookup"),
     ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),

@@ -173,6 +173,9 @@ static const char *duck_type(int type) {
         return "VARCHAR";
     case RV_TIMESTAMP:
         return "TIMESTAMP";
+    case RV_OBJECT:
+    case RV_ARRAY: /* TRUE where the document holds one: serves IS [NOT] NULL alone */
+        return "BOOLEAN";
     default:
         return NULL;
     }
@@ -339,6 +342,10 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
                 pe->dirty = 1;
             }
         }
+        break;
+    case RV_OBJECT:
+    case RV_ARRAY:
+        set_cell(w, s, RL_DK_BOOL, 1, 0, NULL);
         break;
     default:
         break;

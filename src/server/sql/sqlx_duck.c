@@ -251,6 +251,8 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
 
 static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info);
 
+enum { WANT_VALUE = 0, WANT_TS = 1, WANT_PRESENCE = 2 };
+
 static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
                                  const char *const *names, int n_names, int want_ts, rs_buf *out,
                                  dinfo *info) {
@@ -267,6 +269,11 @@ static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
     if (col.column[0] == '\0')
         return refuse(d, n, "field '%s' holds values of several types or nested values",
                       names[n_names - 1]);
+    if ((col.type == RV_OBJECT || col.type == RV_ARRAY) && want_ts != WANT_PRESENCE)
+        return refuse(d, n, "field '%s' holds %ss (only IS [NOT] NULL reads them)",
+                      names[n_names - 1], rv_type_name(col.type));
+    if (want_ts == WANT_PRESENCE)
+        want_ts = 0;
     if (want_ts && col.ts_column[0] == '\0')
         return refuse(d, n, "field '%s' holds strings that are not ISO 8601 timestamps",
                       names[n_names - 1]);
@@ -343,7 +350,8 @@ static const drel *path_relation(dctx *d, dsel *ds, const sqlx_node *n, const ch
     return found;
 }
 
-/* A path: [alias.]field[.field...]; want_ts: its PARSE_TIMESTAMP_ISO8601 column. */
+/* A path: [alias.]field[.field...]; want_ts: WANT_TS its PARSE_TIMESTAMP_ISO8601 column,
+ * WANT_PRESENCE (IS NULL's operand) also an object's or array's presence column. */
 static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf *out, dinfo *info) {
     const char *names[16];
     int k = 0, from = 0;
@@ -358,7 +366,7 @@ static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf 
     if (r == NULL)
         return NE;
     if (r->derived) {
-        if (k - from != 1 || want_ts)
+        if (k - from != 1 || want_ts == WANT_TS)
             return refuse(d, n, "a nested field of a derived relation");
         return emit_derived_field(r, names[from], out, info);
     }
@@ -484,7 +492,8 @@ static int emit_isnull(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo
     if (n->name != NULL)
         return refuse(d, n, "IS TRUE / IS FALSE");
     rs_buf_putc(out, '(');
-    int rc = emit_expr(d, ds, n->a, out, &ia);
+    int rc = n->a->kind == N_PATH ? emit_path(d, ds, n->a, WANT_PRESENCE, out, &ia)
+                                  : emit_expr(d, ds, n->a, out, &ia);
     rs_buf_puts(out, n->negated ? " IS NOT NULL)" : " IS NULL)");
     if (rc)
         return rc;
