@@ -330,6 +330,13 @@ def test_engine_choice():
     check("choice/aggregate_on_columns", engine(srv.query(agg)) == "columns")
     look = "SELECT n FROM cx.jobs WHERE n = 7"
     check("choice/lookup_on_sqlite", engine(srv.query(look)) == "rows")
+    join = ("SELECT j.name, COUNT(*) AS n FROM cx.jobs j JOIN cx.jobs k ON k.n = j.n"
+            " GROUP BY j.name ORDER BY j.name")
+    r = srv.query("EXPLAIN " + join)
+    lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+    check("choice/join_on_sqlite", engine(srv.query(join)) == "rows" and lines[-1:] ==
+          ["not on the column index: a join: SQLite's index lookups (HINT(access_path ="
+           " column_scan) sends it to the columns)"], repr(lines[-1:]))
     r = srv.query("EXPLAIN " + agg)
     lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
     check("choice/explain", lines[:1] == ["COLUMN SCAN on the column index (DuckDB): an aggregate"
