@@ -391,6 +391,25 @@ def test_follows_writes():
 
 
 @case
+def test_many_collections():
+    """More collections than the replica's first table array holds (8), written at once, so one
+    batch adds tables while it holds the earlier ones."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    names = [srv.coll(f"m{k}") for k in range(12)]
+    offsets = [rl.add_docs(WS, c, [{"k": k, "v": k * 10}], url=srv.url) for k, c in
+               enumerate(names)]
+    for c, r in zip(names, offsets):
+        rl.wait_fence(WS, c, r.body["last_offset"], url=srv.url)
+    for k, c in enumerate(names):
+        r = srv.query(f"SELECT SUM(v) AS s, COUNT(*) AS n FROM cx.{c}"
+                      " HINT(access_path = column_scan)")
+        check_match(f"many/{c}", r.body.get("results"), [{"s": k * 10, "n": 1}])
+        check(f"many/{c}/engine", engine(r) == "columns", repr(r.body.get("stats")))
+
+
+@case
 def test_drop_and_recreate():
     if not need_duckdb():
         return

@@ -62,7 +62,7 @@ struct rl_colidx {
     pthread_cond_t wake;
     int stop, notified, thread_started;
     pthread_t thread;
-    rep_table *tables;
+    rep_table **tables; /* each allocated alone: a batch keeps pointers while tables are added */
     int n_tables, cap_tables;
     int64_t applied;    /* last cseq in the replica */
     int64_t trimmed_ms; /* when the log was last trimmed (rl_mono_ms) */
@@ -80,8 +80,8 @@ static int nomem(rs_err *err) {
 
 static rep_table *find_table(rl_colidx *cx, const char *tbl) {
     for (int i = 0; i < cx->n_tables; i++)
-        if (strcmp(cx->tables[i].tbl, tbl) == 0)
-            return &cx->tables[i];
+        if (strcmp(cx->tables[i]->tbl, tbl) == 0)
+            return cx->tables[i];
     return NULL;
 }
 
@@ -91,15 +91,17 @@ static rep_table *add_table(rl_colidx *cx, const char *tbl) {
         return t;
     if (cx->n_tables == cx->cap_tables) {
         int cap = cx->cap_tables ? cx->cap_tables * 2 : 8;
-        rep_table *n = realloc(cx->tables, (size_t)cap * sizeof(*n));
+        rep_table **n = realloc(cx->tables, (size_t)cap * sizeof(*n));
         if (n == NULL)
             return NULL;
         cx->tables = n;
         cx->cap_tables = cap;
     }
-    t = &cx->tables[cx->n_tables++];
-    memset(t, 0, sizeof(*t));
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
     snprintf(t->tbl, sizeof(t->tbl), "%s", tbl);
+    cx->tables[cx->n_tables++] = t;
     return t;
 }
 
@@ -108,15 +110,17 @@ static void free_table(rep_table *t) {
         free(t->paths[i].key);
     free(t->paths);
     free(t->slots);
-    memset(t, 0, sizeof(*t));
+    free(t);
 }
 
 static void drop_table_entry(rl_colidx *cx, const char *tbl) {
-    rep_table *t = find_table(cx, tbl);
-    if (t == NULL)
-        return;
-    free_table(t);
-    *t = cx->tables[--cx->n_tables];
+    for (int i = 0; i < cx->n_tables; i++) {
+        if (strcmp(cx->tables[i]->tbl, tbl) == 0) {
+            free_table(cx->tables[i]);
+            cx->tables[i] = cx->tables[--cx->n_tables];
+            return;
+        }
+    }
 }
 
 static int find_path(const rep_table *t, const char *key, size_t len) {
@@ -973,7 +977,7 @@ static int apply_batch(rl_colidx *cx, sqlite3 *db, int trim, int *did, rs_err *e
     }
     pthread_mutex_lock(&cx->cat_lock);
     for (int i = 0; rc == RS_OK && i < cx->n_tables; i++)
-        catalog_saved(&cx->tables[i]);
+        catalog_saved(cx->tables[i]);
     if (rc == RS_OK)
         cx->applied = last;
     else /* the catalog in memory may hold what DuckDB rolled back */
@@ -1062,7 +1066,7 @@ static int load_state(rl_colidx *cx, int *match, rs_err *err) {
     if (rc == RS_ENOMEM)
         return nomem(err);
     for (int i = 0; rc == RS_OK && i < cx->n_tables; i++)
-        refresh_count(cx, &cx->tables[i]);
+        refresh_count(cx, cx->tables[i]);
     cx->applied = kv.applied;
     *match = rc == RS_OK;
     return rc;
@@ -1098,7 +1102,7 @@ static int wipe(rl_colidx *cx, rs_err *err) {
         rc = exec_sql(cx->wconn, "DELETE FROM _colidx_paths; DELETE FROM _colidx_state", err);
     pthread_mutex_lock(&cx->cat_lock);
     for (int i = 0; i < cx->n_tables; i++)
-        free_table(&cx->tables[i]);
+        free_table(cx->tables[i]);
     cx->n_tables = 0;
     pthread_mutex_unlock(&cx->cat_lock);
     return rc;
@@ -1371,7 +1375,7 @@ void rl_colidx_stop(rl_colidx *cx) {
     rl_duck_disconnect(cx->wconn);
     rl_duck_close(cx->db);
     for (int i = 0; i < cx->n_tables; i++)
-        free_table(&cx->tables[i]);
+        free_table(cx->tables[i]);
     free(cx->tables);
     pthread_mutex_destroy(&cx->apply_lock);
     pthread_mutex_destroy(&cx->cat_lock);
