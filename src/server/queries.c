@@ -223,14 +223,7 @@ static int start_async_locked(rl_queries *qs, rl_query *q) {
 
 /* Wait (locked) until q finishes or wait_ms passes. */
 static void wait_locked(rl_queries *qs, rl_query *q, int64_t wait_ms) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += (time_t)(wait_ms / 1000);
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = rl_deadline_after_ms(wait_ms);
     while (q->state < Q_COMPLETED) {
         if (pthread_cond_timedwait(&qs->changed, &qs->lock, &until) == ETIMEDOUT)
             break;

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- resolver: names in SQL -> collection tables / view SQL, following aliases ---- */
 
@@ -322,6 +321,15 @@ static void fail(qx_result *res, int status, const char *type, const rs_err *fro
     snprintf(res->err.type, sizeof(res->err.type), "%s", type);
 }
 
+/* add_row said RESULT_CAP: the rows would pass --max-result-bytes. */
+static void fail_result_cap(qx_result *res) {
+    rs_err_set(&res->err, RS_EINVAL,
+               "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT or select "
+               "fewer fields",
+               (long long)res->max_bytes);
+    fail(res, 400, "RESOURCEEXCEEDED", NULL);
+}
+
 /* ---- progress handler: timeout and cancel ---- */
 
 typedef struct progress {
@@ -492,11 +500,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
         int len = sqlite3_column_bytes(stmt, 0);
         int added = add_row(res, text ? text : "{}", text ? (size_t)len : 2);
         if (added == RESULT_CAP) {
-            rs_err_set(&res->err, RS_EINVAL,
-                       "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT "
-                       "or select fewer fields",
-                       (long long)res->max_bytes);
-            fail(res, 400, "RESOURCEEXCEEDED", NULL);
+            fail_result_cap(res);
             break;
         }
         if (added != RS_OK) {
@@ -607,11 +611,10 @@ static void insert_rows(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, const 
     qx_result_free(&docs);
 }
 
-/* stats.last_queried_ms: best effort, a busy database must not fail the query */
-/* collections.last_queried_ms: a statistic, so it is written only when the store's write lock
- * is free at once, and left when a write holds it: waiting made a query as slow as whatever
- * held the lock (a 2 s index build made a 3 ms query take 2 s; a 200 ms wait still showed in
- * the dashboard's p95). */
+/* collections.last_queried_ms: best effort (a busy database must not fail the query), a statistic,
+ * so it is written only when the store's write lock is free at once, and left when a write holds
+ * it: waiting made a query as slow as whatever held the lock (a 2 s index build made a 3 ms query
+ * take 2 s; a 200 ms wait still showed in the dashboard's p95). */
 #define NOTE_BUSY_MS 0
 
 static void note_queried(sqlite3 *db, const char *collections_json) {
@@ -643,10 +646,6 @@ static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok
     return RS_OK;
 }
 
-/* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
- * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
- * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
- */
 /* ---- the column engine (docs/column-index.md) ---- */
 
 /* A backlog of changes the query itself applies before reading the columns; longer ones send
@@ -672,13 +671,9 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
                                            &cc->lag_ms, &err) == 0
                             ? 1
                             : -1;
-    /* the translator names a collection by its data table, "<tbl>_data" */
-    char tbl[128];
-    size_t len = strlen(table);
-    if (len > 5 && strcmp(table + len - 5, "_data") == 0)
-        len -= 5;
-    snprintf(tbl, sizeof tbl, "%.*s", (int)len, table);
-    if (cc->caught_up < 0 || !rl_colidx_lookup(cc->rctx->srv->colidx, tbl, names, n, &col))
+    char tbl[160]; /* the translator names a collection by its data table, "<tbl>_data" */
+    if (cc->caught_up < 0 || !coll_of(table, tbl) ||
+        !rl_colidx_lookup(cc->rctx->srv->colidx, tbl, names, n, &col))
         return 0;
     snprintf(out->table, sizeof out->table, "%s", col.table);
     snprintf(out->column, sizeof out->column, "%s", col.column);
@@ -819,13 +814,7 @@ static void *cols_watchdog(void *arg) {
             w->fired = 1;
             rl_duck_interrupt(w->conn);
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += WATCH_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = rl_deadline_after_ms(WATCH_MS);
         pthread_cond_timedwait(&w->cond, &w->lock, &ts);
     }
     pthread_mutex_unlock(&w->lock);
@@ -871,11 +860,7 @@ static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, const qx_inp
         return 1;
     }
     if (cr.failed == RESULT_CAP) {
-        rs_err_set(&res->err, RS_EINVAL,
-                   "the query's result exceeds %lld bytes (--max-result-bytes): add a LIMIT or "
-                   "select fewer fields",
-                   (long long)res->max_bytes);
-        fail(res, 400, "RESOURCEEXCEEDED", NULL);
+        fail_result_cap(res);
         return 1;
     }
     if (rc == RS_OK && cr.failed == 0)
@@ -886,8 +871,20 @@ static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, const qx_inp
     return 0;
 }
 
-/* The engine of a SELECT: 1 when the columns answered it (or, explain, would), else 0 with
- * why filled. */
+/* EXPLAIN of a statement the columns answer: the engine and why, then the DuckDB statement. */
+static void explain_columns(const sqlx_duck_plan *plan, qx_result *res) {
+    rs_buf line = RS_BUF_INIT;
+    rs_buf_printf(&line, "COLUMN SCAN on the column index (DuckDB): %s", plan->why);
+    if (!line.oom)
+        explain_line(res, line.data);
+    explain_line(res, plan->sql);
+    rs_buf_free(&line);
+    free(res->column_fields);
+    res->column_fields = strdup("[{\"name\":\"EXPLAIN\",\"type\":\"\"}]");
+}
+
+/* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
+ * written), else 0 with why filled. */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const sqlx_options *opts,
                     progress *prog, qx_result *res, int explain, char *why, size_t why_cap) {
     cols_ctx cc = {rctx, in, 0, 0};
@@ -902,34 +899,17 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const
     if (sqlx_duck_translate(in->sql, opts, resolve, rctx, &cat, &plan, &err) != 0) {
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
+    } else if (explain) {
+        explain_columns(&plan, res);
+        done = 1;
     } else {
-        done = explain || cols_execute(srv, &plan, in, prog, res);
+        done = cols_execute(srv, &plan, in, prog, res);
+        res->engine_columns = done;
         res->column_lag_ms = cc.lag_ms;
-        if (done)
-            snprintf(why, why_cap, "%s\n%s", plan.why, plan.sql);
-        else
-            snprintf(why, why_cap, "the column engine failed");
+        snprintf(why, why_cap, "the column engine failed");
     }
     sqlx_duck_plan_free(&plan);
     return done;
-}
-
-/* The columns answered (or, explain, would): EXPLAIN's lines are the engine and the statement. */
-static void cols_answered(qx_result *res, int explain, char *why) {
-    char line[1200];
-    if (!explain) {
-        res->engine_columns = 1;
-        return;
-    }
-    char *nl = strchr(why, '\n');
-    if (nl != NULL)
-        *nl = '\0';
-    snprintf(line, sizeof line, "COLUMN SCAN on the column index (DuckDB): %s", why);
-    explain_line(res, line);
-    if (nl != NULL)
-        explain_line(res, nl + 1);
-    free(res->column_fields);
-    res->column_fields = strdup("[{\"name\":\"EXPLAIN\",\"type\":\"\"}]");
 }
 
 /* A SELECT goes to SQLite: translated again with the planner's estimates when the first
@@ -965,6 +945,10 @@ static void sqlite_select(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, cons
     }
 }
 
+/* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
+ * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
+ * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
+ */
 static int snapshot_begin(sqlite3 *db) {
     return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 }
@@ -982,7 +966,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     progress prog;
     rs_err err = {0};
     int snapshot;
-    char why[1024];
+    char why[300]; /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
 
     memset(res, 0, sizeof(*res));
     /* writes whose ingest delay has passed become visible before the query's snapshot */
@@ -1033,12 +1017,11 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.column_names != NULL)
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
-    if (st.kind == SQLX_SELECT &&
-        cols_try(srv, &rctx, in, &opts, &prog, res, st.explain, why, sizeof why))
-        cols_answered(res, st.explain, why);
-    else if (st.kind == SQLX_SELECT && translate_fully(&rctx, in, &opts, &st, res))
-        sqlite_select(srv, db, &st, in, &prog, res, why);
-    else if (st.kind == SQLX_DESCRIBE)
+    if (st.kind == SQLX_SELECT) {
+        if (!cols_try(srv, &rctx, in, &opts, &prog, res, st.explain, why, sizeof why) &&
+            translate_fully(&rctx, in, &opts, &st, res))
+            sqlite_select(srv, db, &st, in, &prog, res, why);
+    } else if (st.kind == SQLX_DESCRIBE)
         describe_rows(db, &st, res);
     else
         insert_rows(srv, db, &st, in, &prog, res);

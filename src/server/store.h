@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct rl_store rl_store;
 typedef struct rl_pending rl_pending;
@@ -61,6 +62,8 @@ int rl_tx_end(sqlite3 *db, int ok, rs_err *err);
 /* Clock helpers. */
 int64_t rl_now_ms(void);
 int64_t rl_mono_ms(void);
+/* The CLOCK_REALTIME instant ms from now, as pthread_cond_timedwait takes a deadline. */
+struct timespec rl_deadline_after_ms(int64_t ms);
 /* Fill out (37 bytes) with a random RFC 4122 version-4 uuid. */
 void rl_uuid(char out[37]);
 /* Fill out with n random characters from [A-Za-z0-9] and a NUL. */

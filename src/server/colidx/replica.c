@@ -1226,14 +1226,7 @@ static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
 }
 
 static void wait_for(rl_colidx *cx, int64_t ms) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = rl_deadline_after_ms(ms);
     pthread_mutex_lock(&cx->wake_lock);
     while (!cx->stop && !cx->notified)
         if (pthread_cond_timedwait(&cx->wake, &cx->wake_lock, &ts) == ETIMEDOUT)
