@@ -1316,14 +1316,9 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
     rs_buf text = RS_BUF_INIT;
     drel top;
     memset(out, 0, sizeof *out);
-    memset(&ectx, 0, sizeof ectx);
     memset(&d, 0, sizeof d);
     memset(&top, 0, sizeof top);
-    ectx.resolve = resolve;
-    ectx.resolve_ctx = resolve_ctx;
-    ectx.param_text = opts ? opts->param_text : NULL;
-    ectx.param_ctx = opts ? opts->param_ctx : NULL;
-    ectx.arena = &arena;
+    sqlx_emit_ctx_init(&ectx, resolve, resolve_ctx, opts, &arena);
     d.cat = cat;
     d.ectx = &ectx;
     d.arena = &arena;
@@ -1348,10 +1343,7 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
         snprintf(d.why, sizeof d.why, "%.200s", err && err->msg[0] ? err->msg : "not eligible");
     if (rc != 0)
         snprintf(out->why, sizeof out->why, "%s", d.why);
-    sqlx_names_free(&ectx.params);
-    sqlx_names_free(&ectx.collections);
-    sqlx_names_free(&ectx.aliases);
-    sqlx_names_free(&ectx.columns);
+    sqlx_emit_ctx_free(&ectx);
     rs_buf_free(&text);
     sqlx_arena_free(&arena);
     return rc == 0 ? 0 : NE;

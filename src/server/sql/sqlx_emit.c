@@ -3748,6 +3748,23 @@ static int emit_query(sqlx_emit_ctx *ctx, scope *parent, const sqlx_select *s, s
     return emit_query_impl(ctx, parent, s, mode, final, 0, 0, out, err);
 }
 
+void sqlx_emit_ctx_init(sqlx_emit_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
+                        const sqlx_options *opts, sqlx_arena *arena) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->resolve = resolve;
+    ctx->resolve_ctx = resolve_ctx;
+    ctx->param_text = opts ? opts->param_text : NULL;
+    ctx->param_ctx = opts ? opts->param_ctx : NULL;
+    ctx->arena = arena;
+}
+
+void sqlx_emit_ctx_free(sqlx_emit_ctx *ctx) {
+    sqlx_names_free(&ctx->params);
+    sqlx_names_free(&ctx->collections);
+    sqlx_names_free(&ctx->aliases);
+    sqlx_names_free(&ctx->columns);
+}
+
 int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
                         rs_err *err) {
     int final = default_limit >= 0; /* INSERT passes -1: keep typed values for ingest */

@@ -413,18 +413,12 @@ static int emit(sqlx_arena *a, sqlx_select *s, const char *table, char **out, rs
     input_rel in = {table};
     sqlx_emit_ctx ctx;
     rs_buf b = RS_BUF_INIT;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.resolve = resolve_input;
-    ctx.resolve_ctx = &in;
-    ctx.arena = a;
+    sqlx_emit_ctx_init(&ctx, resolve_input, &in, NULL, a);
     int rc = sqlx_emit_statement(&ctx, s, -1, &b, err);
     if (rc == 0 && (*out = rs_buf_detach(&b)) == NULL)
         rc = nomem(err);
     rs_buf_free(&b);
-    sqlx_names_free(&ctx.params);
-    sqlx_names_free(&ctx.collections);
-    sqlx_names_free(&ctx.aliases);
-    sqlx_names_free(&ctx.columns);
+    sqlx_emit_ctx_free(&ctx);
     return rc;
 }
 

@@ -264,6 +264,12 @@ const char *sqlx_item_name(sqlx_arena *arena, const sqlx_item *it, int position)
 int sqlx_is_aggregate_call(const sqlx_node *n);
 const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err, int *rc);
 
+/* A context for one translation: the resolver, the parameters' texts (opts may be NULL) and
+ * the arena; sqlx_emit_ctx_free frees the name lists the emitter filled. */
+void sqlx_emit_ctx_init(sqlx_emit_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
+                        const sqlx_options *opts, sqlx_arena *arena);
+void sqlx_emit_ctx_free(sqlx_emit_ctx *ctx);
+
 /* Emit the SQLite text of a full SELECT (top level) into out. default_limit > 0 applies when
  * the statement has no LIMIT. */
 int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,

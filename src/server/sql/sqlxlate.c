@@ -72,13 +72,8 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     if (err == NULL)
         err = &local_err;
     rs_err_clear(err);
-    memset(&ctx, 0, sizeof ctx);
     memset(&st, 0, sizeof st);
-    ctx.resolve = resolve;
-    ctx.resolve_ctx = resolve_ctx;
-    ctx.param_text = opts ? opts->param_text : NULL;
-    ctx.param_ctx = opts ? opts->param_ctx : NULL;
-    ctx.arena = &arena;
+    sqlx_emit_ctx_init(&ctx, resolve, resolve_ctx, opts, &arena);
     rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
     if (rc)
         goto done;
@@ -120,10 +115,7 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     memset(&st, 0, sizeof st);
 done:
     sqlx_stmt_free(&st);
-    sqlx_names_free(&ctx.params);
-    sqlx_names_free(&ctx.collections);
-    sqlx_names_free(&ctx.aliases);
-    sqlx_names_free(&ctx.columns);
+    sqlx_emit_ctx_free(&ctx);
     rs_buf_free(&sqlbuf);
     sqlx_arena_free(&arena);
     return rc;
