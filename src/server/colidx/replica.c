@@ -60,7 +60,7 @@ struct rl_colidx {
     pthread_mutex_t cat_lock; /* tables and their paths, applied, building */
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
-    int stop, notified, thread_started;
+    int stop, thread_started;
     pthread_t thread;
     rep_table **tables; /* each allocated alone: a batch keeps pointers while tables are added */
     int n_tables, cap_tables;
@@ -260,11 +260,11 @@ static int slot_of(const rep_table *t, int p, int is_ts) {
     return -1;
 }
 
-/* The type a value is replicated as (the _event_time string as its timestamp). */
+/* The type a value is replicated as (the _event_time string as its timestamp; one that does
+ * not parse stays a string, so the path becomes mixed). */
 static int value_type(const rv *v, int event_time, int64_t *ts) {
-    if (event_time)
-        return v->type == RV_STRING && rt_parse_timestamp(v->s, v->len, ts) == 0 ? RV_TIMESTAMP
-                                                                                 : RV_ARRAY;
+    if (event_time && v->type == RV_STRING && rt_parse_timestamp(v->s, v->len, ts) == 0)
+        return RV_TIMESTAMP;
     return v->type;
 }
 
@@ -1228,10 +1228,9 @@ static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
 static void wait_for(rl_colidx *cx, int64_t ms) {
     struct timespec ts = rl_deadline_after_ms(ms);
     pthread_mutex_lock(&cx->wake_lock);
-    while (!cx->stop && !cx->notified)
+    while (!cx->stop)
         if (pthread_cond_timedwait(&cx->wake, &cx->wake_lock, &ts) == ETIMEDOUT)
             break;
-    cx->notified = 0;
     pthread_mutex_unlock(&cx->wake_lock);
 }
 
@@ -1254,15 +1253,6 @@ static void *worker(void *arg) {
         wait_for(cx, rc == RS_OK ? POLL_MS : RETRY_MS);
     }
     return NULL;
-}
-
-void rl_colidx_notify(rl_colidx *cx) {
-    if (cx == NULL)
-        return;
-    pthread_mutex_lock(&cx->wake_lock);
-    cx->notified = 1;
-    pthread_cond_signal(&cx->wake);
-    pthread_mutex_unlock(&cx->wake_lock);
 }
 
 /* ---- start, stop ---- */
@@ -1375,10 +1365,6 @@ void rl_colidx_stop(rl_colidx *cx) {
     pthread_mutex_destroy(&cx->wake_lock);
     pthread_cond_destroy(&cx->wake);
     free(cx);
-}
-
-const char *rl_colidx_describe(const rl_colidx *cx) {
-    return cx ? cx->describe : "off";
 }
 
 /* ---- queries ---- */

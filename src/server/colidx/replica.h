@@ -64,8 +64,6 @@ typedef struct rl_colidx_config {
 int rl_colidx_start(rl_store *st, const rl_colidx_config *cfg, rl_colidx **out, char *why,
                     size_t why_cap, rs_err *err);
 void rl_colidx_stop(rl_colidx *cx); /* NULL ok */
-/* "DuckDB v1.5.6, /path/store.db.duckdb" (static until stop). */
-const char *rl_colidx_describe(const rl_colidx *cx);
 
 /* Whether this process logs changes (a column index runs). */
 int rl_colidx_capturing(void);
@@ -73,8 +71,6 @@ int rl_colidx_capturing(void);
 #define RL_COLIDX_NOTE_SQL "INSERT INTO colidx_changes(tbl, _id, at_ms, op) VALUES(?1, ?2, ?3, ?4)"
 /* A collection's table was dropped: drop its replica (after the drop committed). NULL ok. */
 void rl_colidx_forget(rl_colidx *cx, const char *tbl);
-/* Some write committed: wake the worker. NULL ok. */
-void rl_colidx_notify(rl_colidx *cx);
 
 /* Make the replica hold every change db's snapshot (an open read transaction) sees, applying up
  * to max_backlog changes itself. 0: caught up; 1: behind (or still building), the query
