@@ -36,7 +36,7 @@ static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int
         int32_t at = add_member(ix);
         if (at < 0)
             return -1;
-        ix->m[at] = (rt_docmember){key, value, -1, -1};
+        ix->m[at] = (rt_docmember){key, value, -1, -1, memchr(key.ptr, '\\', key.len) == NULL};
         if (prev >= 0)
             ix->m[prev].next = at;
         else
@@ -63,8 +63,12 @@ int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_dep
 
 int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen) {
     int32_t found = -1;
-    for (int32_t i = first; i >= 0; i = ix->m[i].next)
-        if (rs_jsonscan_key_equals(ix->m[i].key, key, klen))
+    for (int32_t i = first; i >= 0; i = ix->m[i].next) {
+        const rt_docmember *m = &ix->m[i];
+        /* most keys have no escape: compared as they are, without decoding */
+        if (m->plain ? m->key.len == klen + 2 && memcmp(m->key.ptr + 1, key, klen) == 0
+                     : rs_jsonscan_key_equals(m->key, key, klen))
             found = i;
+    }
     return found;
 }

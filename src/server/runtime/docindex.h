@@ -21,6 +21,7 @@ typedef struct rt_docmember {
     int32_t child; /* the value's first member when it is an object indexed too; -1 an empty or
                       non-object value; -2 an object deeper than the index goes */
     int32_t next;  /* the next member of the same object, -1 */
+    int plain;     /* the key has no escape: its text between the quotes is its name */
 } rt_docmember;
 
 typedef struct rt_docindex {

@@ -118,81 +118,109 @@ static void result_json(sqlite3_context *ctx, rs_jsonscan_span span, int event_t
     rs_buf_free(&scratch);
 }
 
-/* rs_get's per-connection cache of one document's member index (docindex.h). SQLite computes
+/* rs_get's per-connection cache of document member indexes (docindex.h). SQLite computes
  * every expression index's key of a row being written in turn, each an rs_get of the same
- * document: the cache copies the document and indexes its members in one pass, and the next
- * calls find it by length and a full compare against the copy, then walk the index instead of
- * the text. Building costs about one walk of the text, so it is done only where it pays: at once
- * when the previous document served several calls (index keys, many fields of a row), else on
- * the second call with the same document (a query reading one field per row only notes the
- * document, without copying it). */
+ * document, and a query reads several fields of each row: the cache copies a document and
+ * indexes its members in one pass, and the next calls find it by length and a full compare
+ * against the copy, then walk the index instead of the text. It holds a few documents, the
+ * least recently used replaced, because a join reads each of its relations' current rows in
+ * turn (f.name, s.name, f.sha, ...): with one document the two rows evicted each other and every
+ * call walked the text. A document is indexed at its first call: finding a member as Rockset
+ * does (the last of duplicate keys wins) walks the whole text anyway, about what indexing it
+ * costs, so even a query reading one field per row loses nothing (measured on a million
+ * dashboard jobs: one-field scans 1,690 ms indexed vs 1,674 ms walked; joins and filters
+ * reading several fields 1.4x to 1.8x faster than a cache built only at a document's second
+ * call). */
 #define GET_CACHE_DEPTH 8
 #define GET_CACHE_MAX   (1 << 20) /* larger documents are walked as text */
+#define GET_CACHE_WAYS  4
 
-typedef struct get_cache {
-    const char *seen; /* the last document not cached: its address and length */
-    size_t seen_len;
+typedef struct get_entry {
     char *text; /* the cached document, a copy */
     size_t len, cap;
     int valid;
-    int uses; /* calls the cached document served */
+    unsigned last_use; /* the cache's clock at its last use */
     rt_docindex ix;
+} get_entry;
+
+typedef struct get_cache {
+    get_entry way[GET_CACHE_WAYS];
+    unsigned clock;
 } get_cache;
 
 static void get_cache_free(void *arg) {
     get_cache *c = arg;
     if (c == NULL)
         return;
-    free(c->text);
-    rt_docindex_free(&c->ix);
+    for (int i = 0; i < GET_CACHE_WAYS; i++) {
+        free(c->way[i].text);
+        rt_docindex_free(&c->way[i].ix);
+    }
     free(c);
 }
 
-/* The cached copy of doc when it is (or now becomes) the indexed one, else NULL. */
-static const char *cached_doc(get_cache *c, const char *doc, size_t len) {
-    if (c->valid && c->len == len && memcmp(c->text, doc, len) == 0) {
-        c->uses++;
-        return c->text;
+/* The entry to build into: an empty one, else the least recently used. */
+static get_entry *victim(get_cache *c) {
+    get_entry *lru = &c->way[0];
+    for (int i = 0; i < GET_CACHE_WAYS; i++) {
+        if (!c->way[i].valid)
+            return &c->way[i];
+        if (c->way[i].last_use < lru->last_use)
+            lru = &c->way[i];
     }
-    int eager = c->valid && c->uses >= 2;
-    if (len > GET_CACHE_MAX || (!eager && (doc != c->seen || len != c->seen_len))) {
-        c->seen = doc;
-        c->seen_len = len;
-        c->valid = 0;
-        return NULL;
-    }
-    c->seen = NULL;
-    c->valid = 0;
-    c->uses = 1;
-    if (len + 1 > c->cap) {
-        char *grown = realloc(c->text, len + 1);
+    return lru;
+}
+
+/* Copy doc into e and index it; 0 when e is now valid. */
+static int build_entry(get_entry *e, const char *doc, size_t len) {
+    e->valid = 0;
+    if (len + 1 > e->cap) {
+        char *grown = realloc(e->text, len + 1);
         if (grown == NULL)
-            return NULL;
-        c->text = grown;
-        c->cap = len + 1;
+            return -1;
+        e->text = grown;
+        e->cap = len + 1;
     }
-    memcpy(c->text, doc, len);
-    c->text[len] = '\0';
-    c->len = len;
-    c->valid = rt_docindex_build(&c->ix, c->text, len, GET_CACHE_DEPTH) == 0;
-    return c->valid ? c->text : NULL;
+    memcpy(e->text, doc, len);
+    e->text[len] = '\0';
+    e->len = len;
+    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH) == 0;
+    return e->valid ? 0 : -1;
+}
+
+/* The entry holding doc, cached now if it was not; NULL when it cannot be (too large, not an
+ * object, out of memory): then the text is walked. */
+static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
+    c->clock++;
+    for (int i = 0; i < GET_CACHE_WAYS; i++) {
+        get_entry *e = &c->way[i];
+        if (e->valid && e->len == len && memcmp(e->text, doc, len) == 0) {
+            e->last_use = c->clock;
+            return e;
+        }
+    }
+    if (len > GET_CACHE_MAX || len == 0 || doc[0] != '{') /* stored documents begin with '{' */
+        return NULL;
+    get_entry *e = victim(c);
+    e->last_use = c->clock;
+    return build_entry(e, doc, len) == 0 ? e : NULL;
 }
 
 /* Walk the steps argv[1..argc) in the cached document into *v, through its index while the
  * steps are member names of indexed objects, then through the text; 0 when a step is missing. */
-static int cached_walk(const get_cache *c, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
-    int32_t first = c->ix.root, at = -1;
+static int cached_walk(const get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
+    int32_t first = e->ix.root, at = -1;
     int i;
     for (i = 1; i < argc; i++) {
         if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || first == -2)
             break;
-        at = rt_docindex_find(&c->ix, first, (const char *)sqlite3_value_text(argv[i]),
+        at = rt_docindex_find(&e->ix, first, (const char *)sqlite3_value_text(argv[i]),
                               (size_t)sqlite3_value_bytes(argv[i]));
         if (at < 0)
             return 0;
-        first = c->ix.m[at].child;
+        first = e->ix.m[at].child;
     }
-    *v = at < 0 ? (rs_jsonscan_span){c->text, c->len} : c->ix.m[at].value;
+    *v = at < 0 ? (rs_jsonscan_span){e->text, e->len} : e->ix.m[at].value;
     return walk(v, argc, argv, i);
 }
 
@@ -201,9 +229,8 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (argc < 1 || !doc_span(argv[0], &v))
         return;
     get_cache *c = sqlite3_user_data(ctx);
-    int found = c != NULL && argc > 1 && cached_doc(c, v.ptr, v.len) != NULL
-                    ? cached_walk(c, argc, argv, &v)
-                    : walk(&v, argc, argv, 1);
+    get_entry *e = c != NULL && argc > 1 ? cached_doc(c, v.ptr, v.len) : NULL;
+    int found = e != NULL ? cached_walk(e, argc, argv, &v) : walk(&v, argc, argv, 1);
     if (!found)
         return;
     int event_time = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT &&

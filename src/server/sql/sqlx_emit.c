@@ -3204,9 +3204,9 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
  * STAT4) it guesses how many documents a range holds, and it cannot compare a time window with
  * an equality on a field of three values. So when a collection has several key tests, the
  * catalog counts the documents in each one's range (tests on one path counted as one range),
- * bounded: first up to ESTIMATE_CAP documents, then, when more than one range passes that, up
- * to ESTIMATE_CAP_WIDE. Only the smallest range keeps its test (the conjuncts themselves all
- * stay, so nothing else changes); tests the catalog cannot count stay. */
+ * bounded: first up to ESTIMATE_CAP documents, then, when no range is under that and more than
+ * one passes it, up to ESTIMATE_CAP_WIDE. Only the smallest range keeps its test (the conjuncts
+ * themselves all stay, so nothing else changes); tests the catalog cannot count stay. */
 #define ESTIMATE_CAP      1000
 #define ESTIMATE_CAP_WIDE 50000
 
@@ -3243,20 +3243,35 @@ static int64_t estimate_group(scope *sc, const index_plan *ip, int g, int64_t ca
                                 ip->tests[g].args, ip->tests[g].fn, &range, cap);
 }
 
-/* Mark every countable test of relation rel but those of its smallest group as dropped. */
+/* Mark every countable test of relation rel but those of its smallest group as dropped.
+ * The groups are counted together under rising caps: once one range is counted under a cap, it
+ * is smaller than every range that reached the cap, and the counting stops. So the work is
+ * about (groups x 4 x the smallest range), not a full count of each (a 24-hour window beside
+ * `conclusion = 'failure'` in a million jobs: 2 x 50,000 keys, 8 ms, before). */
 static void choose_for_relation(scope *sc, index_plan *ip, int rel) {
-    int64_t est[MAX_KEY_TESTS];
-    int best = -1, saturated = 0;
-    for (int g = 0; g < ip->n_tests; g++) {
-        est[g] = -1;
-        if (ip->tests[g].rel != rel || ip->tests[g].est == -1 || group_of(ip, g) != g)
-            continue;
-        est[g] = estimate_group(sc, ip, g, ESTIMATE_CAP);
-        saturated += est[g] >= ESTIMATE_CAP;
+    static const int64_t caps[] = {ESTIMATE_CAP, 4 * ESTIMATE_CAP, 16 * ESTIMATE_CAP,
+                                   ESTIMATE_CAP_WIDE};
+    int64_t est[MAX_KEY_TESTS], cap_of[MAX_KEY_TESTS];
+    int best = -1;
+    for (int g = 0; g < ip->n_tests; g++)
+        est[g] = -2; /* -2: to count; -1: cannot be counted */
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        int saturated = 0, exact = 0;
+        for (int g = 0; g < ip->n_tests; g++) {
+            if (ip->tests[g].rel != rel || ip->tests[g].est == -1 || group_of(ip, g) != g) {
+                est[g] = -1;
+                continue;
+            }
+            if (est[g] == -2 || est[g] >= caps[c > 0 ? c - 1 : 0]) {
+                est[g] = estimate_group(sc, ip, g, caps[c]);
+                cap_of[g] = caps[c];
+            }
+            saturated += est[g] >= caps[c];
+            exact += est[g] >= 0 && est[g] < caps[c];
+        }
+        if (exact > 0 || saturated < 2)
+            break;
     }
-    for (int g = 0; saturated > 1 && g < ip->n_tests; g++)
-        if (est[g] >= ESTIMATE_CAP)
-            est[g] = estimate_group(sc, ip, g, ESTIMATE_CAP_WIDE);
     for (int g = 0; g < ip->n_tests; g++)
         if (est[g] >= 0 && (best < 0 || est[g] < est[best]))
             best = g;
@@ -3265,7 +3280,7 @@ static void choose_for_relation(scope *sc, index_plan *ip, int rel) {
             est[group_of(ip, i)] >= 0)
             ip->tests[i].drop = 1;
         /* an exact count (under the cap it was asked with) says how selective the test is */
-        if (ip->tests[i].rel == rel && group_of(ip, i) == best && est[best] < ESTIMATE_CAP)
+        if (ip->tests[i].rel == rel && group_of(ip, i) == best && est[best] < cap_of[best])
             ip->tests[i].count = est[best];
     }
 }

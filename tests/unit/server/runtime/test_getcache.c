@@ -3,7 +3,8 @@
  * rt_docindex): with several rs_get calls per row (an index key per field path, several fields
  * read), every answer is the one a walk of the text gives: duplicate keys (the last wins),
  * escaped keys, nesting deeper than the index, array subscripts after member names, missing
- * paths, _event_time, and consecutive documents of the same length.
+ * paths, _event_time, consecutive documents of the same length, and a join reading the rows of
+ * two relations in turn, with more documents than the cache holds.
  */
 #include "server/runtime/catalog.h"
 #include "testlib.h"
@@ -119,11 +120,32 @@ static void test_same_length_documents(void) {
     CHECK_STR("each_row_its_own", got, "121 343 565 878");
 }
 
+/* A self-join of 6 documents of one length: each pair reads a.x, b.x, a.y, b.y in turn, so the
+ * cache holds both rows at once and evicts the least recently used of its 4 entries. */
+static void test_join_rows_in_turn(void) {
+    sqlite3_stmt *st = NULL;
+    char got[512] = "";
+    sqlite3_prepare_v2(db,
+                       "WITH v(d) AS (VALUES ('{\"x\":1,\"y\":2}'), ('{\"x\":3,\"y\":4}'),"
+                       " ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}'),"
+                       " ('{\"x\":9,\"y\":0}'), ('{\"x\":2,\"y\":1}'))"
+                       " SELECT group_concat(rs_get(a.d, 'x') || rs_get(b.d, 'x') ||"
+                       " rs_get(a.d, 'y') || rs_get(b.d, 'y'), ' ')"
+                       " FROM v AS a, v AS b WHERE rs_get(a.d, 'x') < rs_get(b.d, 'x')"
+                       " AND rs_get(b.d, 'y') > rs_get(a.d, 'y')",
+                       -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+        snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    CHECK_STR("pairs_read_in_turn", got, "1324 1526 1827 3546 3847 5867 2314 2516 2817");
+}
+
 int main(void) {
     sqlite3_open(":memory:", &db);
     CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
     test_answers();
     test_same_length_documents();
+    test_join_rows_in_turn();
     sqlite3_close(db);
     TEST_DONE();
 }
