@@ -175,6 +175,9 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
                          const char *fn, sqlx_index *out, int *wanted);
 /* Visible documents of tbl (0 when none, -1 on error). */
 int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl);
+/* A number that changes when tbl's documents change in count or bytes (estcache.h); -1 on an
+ * error. */
+int64_t rl_fieldindex_generation(sqlite3 *db, const char *tbl);
 /* The counting statement estimate() runs (sqlite3_free it): at most cap documents of tbl
  * whose key on the index lies in range; NULL when there is no such index. */
 char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,

@@ -26,6 +26,11 @@ int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl) {
     return int_answer(db, "SELECT n_docs FROM fx_colls WHERE tbl = ?1", tbl, NULL, 0);
 }
 
+int64_t rl_fieldindex_generation(sqlite3 *db, const char *tbl) {
+    return int_answer(db, "SELECT n_docs * 1000003 + bytes FROM fx_colls WHERE tbl = ?1", tbl, NULL,
+                      -1);
+}
+
 int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field) {
     if (rl_fieldindex_doc_count(db, tbl) <= 0)
         return -1;

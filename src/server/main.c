@@ -7,6 +7,7 @@
  * Parses flags, opens the store, starts the HTTP daemon, writes the port file (atomically, once
  * the socket listens), then waits for SIGINT/SIGTERM and shuts everything down cleanly.
  */
+#include "estcache.h"
 #include "httpd.h"
 #include "queries.h"
 #include "server.h"
@@ -366,6 +367,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
         goto done;
     }
+    srv.estimates = rl_estcache_new(); /* NULL: every estimate is counted */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
@@ -388,5 +390,6 @@ done:
     rl_colidx_stop(srv.colidx); /* its worker borrows the store's connections */
     rl_auth_free(srv.auth);
     rl_store_close(srv.store);
+    rl_estcache_free(srv.estimates);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* query_exec.c - see query_exec.h. */
 #include "query_exec.h"
 #include "docs.h"
+#include "estcache.h"
 #include "explain.h"
 #include "fieldindex.h"
 #include "pending.h"
@@ -87,6 +88,23 @@ static int64_t cat_doc_count(void *ctx, const char *table) {
     return coll_of(table, tbl) ? rl_fieldindex_doc_count(((resolve_ctx *)ctx)->db, tbl) : -1;
 }
 
+/* Count the documents of a key range (up to cap) with the count statement st, its parameters
+ * bound; through the server's cache (estcache.h) when the same count, same parameters, was
+ * taken on the same generation of the collection a moment ago. */
+static int64_t counted(resolve_ctx *rctx, sqlite3_stmt *st, const char *tbl) {
+    rl_estcache *cache = rctx->srv != NULL ? rctx->srv->estimates : NULL;
+    char *key = cache != NULL ? sqlite3_expanded_sql(st) : NULL;
+    int64_t gen = key != NULL ? rl_fieldindex_generation(rctx->db, tbl) : -1;
+    int64_t n = -1, now = rl_mono_ms();
+    if (gen < 0 || !rl_estcache_get(cache, key, gen, now, &n)) {
+        n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        if (gen >= 0 && n >= 0)
+            rl_estcache_put(cache, key, gen, now, n);
+    }
+    sqlite3_free(key);
+    return n;
+}
+
 static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
                             const char *fn, const sqlx_range *range, int64_t cap) {
     resolve_ctx *rctx = ctx;
@@ -100,8 +118,8 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
                     : NULL;
     if (sql != NULL && sqlite3_prepare_v2(rctx->db, sql, -1, &st, NULL) == SQLITE_OK &&
         (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
-        bind_params(st, rctx->params, NULL) == RS_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
+        bind_params(st, rctx->params, NULL) == RS_OK)
+        n = counted(rctx, st, tbl);
     sqlite3_finalize(st);
     sqlite3_free(sql);
     return n;
