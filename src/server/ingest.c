@@ -434,8 +434,11 @@ int rl_ingest_event_time(const char *value, size_t len, int64_t *micros, rs_err 
 
 /* One "key":value member of an object being written; *n members so far. */
 static void put_member(rs_buf *out, int *n, rs_jsonscan_span key, rs_jsonscan_span val) {
-    rs_buf_printf(out, "%s%.*s:%.*s", (*n)++ ? "," : "", (int)key.len, key.ptr, (int)val.len,
-                  val.ptr);
+    if ((*n)++)
+        rs_buf_putc(out, ',');
+    rs_buf_append(out, key.ptr, key.len); /* appended, not printed: every write passes here */
+    rs_buf_putc(out, ':');
+    rs_buf_append(out, val.ptr, val.len);
 }
 
 char *rl_ingest_merge_top(const char *old_doc, const char *upd) {

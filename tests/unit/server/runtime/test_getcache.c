@@ -105,38 +105,38 @@ static void test_answers(void) {
               evt, 2, "B:000A00060DEDC04DD340 | '2024-01-02T03:04:05Z'");
 }
 
+/* The text of the first column of sql's first row into got ("" when none). */
+static void first_text(const char *sql, char *got, size_t size) {
+    sqlite3_stmt *st = NULL;
+    got[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0) != NULL)
+        snprintf(got, size, "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
 /* Rows whose documents have the same length follow each other: each row reads its own. */
 static void test_same_length_documents(void) {
-    sqlite3_stmt *st = NULL;
-    char got[256] = "";
-    sqlite3_prepare_v2(db,
-                       "SELECT group_concat(rs_get(d, 'x') || rs_get(d, 'y') || rs_get(d, 'x'),"
-                       " ' ') FROM (SELECT column1 AS d FROM (VALUES ('{\"x\":1,\"y\":2}'),"
-                       " ('{\"x\":3,\"y\":4}'), ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}')))",
-                       -1, &st, NULL);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    char got[256];
+    first_text("SELECT group_concat(rs_get(d, 'x') || rs_get(d, 'y') || rs_get(d, 'x'), ' ')"
+               " FROM (SELECT column1 AS d FROM (VALUES ('{\"x\":1,\"y\":2}'),"
+               " ('{\"x\":3,\"y\":4}'), ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}')))",
+               got, sizeof got);
     CHECK_STR("each_row_its_own", got, "121 343 565 878");
 }
 
 /* A self-join of 6 documents of one length: each pair reads a.x, b.x, a.y, b.y in turn, so the
  * cache holds both rows at once and evicts the least recently used of its 4 entries. */
 static void test_join_rows_in_turn(void) {
-    sqlite3_stmt *st = NULL;
-    char got[512] = "";
-    sqlite3_prepare_v2(db,
-                       "WITH v(d) AS (VALUES ('{\"x\":1,\"y\":2}'), ('{\"x\":3,\"y\":4}'),"
-                       " ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}'),"
-                       " ('{\"x\":9,\"y\":0}'), ('{\"x\":2,\"y\":1}'))"
-                       " SELECT group_concat(rs_get(a.d, 'x') || rs_get(b.d, 'x') ||"
-                       " rs_get(a.d, 'y') || rs_get(b.d, 'y'), ' ')"
-                       " FROM v AS a, v AS b WHERE rs_get(a.d, 'x') < rs_get(b.d, 'x')"
-                       " AND rs_get(b.d, 'y') > rs_get(a.d, 'y')",
-                       -1, &st, NULL);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-        snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    char got[512];
+    first_text("WITH v(d) AS (VALUES ('{\"x\":1,\"y\":2}'), ('{\"x\":3,\"y\":4}'),"
+               " ('{\"x\":5,\"y\":6}'), ('{\"y\":7,\"x\":8}'),"
+               " ('{\"x\":9,\"y\":0}'), ('{\"x\":2,\"y\":1}'))"
+               " SELECT group_concat(rs_get(a.d, 'x') || rs_get(b.d, 'x') ||"
+               " rs_get(a.d, 'y') || rs_get(b.d, 'y'), ' ')"
+               " FROM v AS a, v AS b WHERE rs_get(a.d, 'x') < rs_get(b.d, 'x')"
+               " AND rs_get(b.d, 'y') > rs_get(a.d, 'y')",
+               got, sizeof got);
     CHECK_STR("pairs_read_in_turn", got, "1324 1526 1827 3546 3847 5867 2314 2516 2817");
 }
 
