@@ -290,6 +290,35 @@ def join_explain_shows_lookups():
     check("explain/not_a_view", r.status == 400 and "not EXPLAIN" in repr(r.body), repr(r.body))
 
 
+@case
+def filtered_unnest_comes_before_joins():
+    """EXPLAIN: an UNNEST whose rows the WHERE tests is read right after its array's collection,
+    so the collection joined after it (several documents per key) is looked up for the rows
+    that pass, not for every document; the same rows as the test gives after the join."""
+    ws = uniq("wsunnest")
+    rl.make_ws(ws)
+    load_shapes(ws)
+    base = (f"SELECT o._id, o2._id AS o2 FROM {ws}.orders o CROSS JOIN UNNEST(o.tags AS tag) t"
+            f" JOIN {ws}.orders o2 ON o2.cust = o.cust WHERE o.total > 80")
+    sql = base + " AND t.tag = 'green'"
+    r = rl.query("EXPLAIN " + sql)
+    lines = [x.get("EXPLAIN", "") for x in r.body.get("results") or []] if r.status == 200 else []
+    check_match("unnest_first/plan", lines, [
+        f"SEARCH {ws}.orders AS r0 USING field index on total (key>?)",
+        "SCAN r1 VIRTUAL TABLE INDEX 62:",
+        f"SEARCH {ws}.orders AS r2 USING field index on cust (key=?)"])
+    rows, _, _ = query(sql + " ORDER BY o._id, o2")
+    want = sorted((o["_id"], p["_id"]) for o in ORDERS if o["total"] > 80 and "green" in o["tags"]
+                  for p in ORDERS if p["cust"] == o["cust"])
+    check_match("unnest_first/rows", [[x["_id"], x["o2"]] for x in rows or []],
+                [list(w) for w in want])
+    rows, _, _ = query(base + " ORDER BY o._id, o2")
+    want = sorted((o["_id"], p["_id"]) for o in ORDERS if o["total"] > 80 for _ in o["tags"]
+                  for p in ORDERS if p["cust"] == o["cust"])
+    check_match("unnest_first/unfiltered_rows", [[x["_id"], x["o2"]] for x in rows or []],
+                [list(w) for w in want])
+
+
 # ---- the element index, kept on every write path ----
 
 def elements_of(path, tbl_name, ws, coll):

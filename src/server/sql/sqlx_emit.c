@@ -1977,12 +1977,46 @@ done:
     return rc;
 }
 
-/* rs_unnest(n, ordinality, name, array, ...): see runtime/unnest.c. '' stands for no name. */
+/* Whether n reads a path through alias, and *other whether it reads one through another
+ * name (or a bare field, which may belong to any relation). */
+static void paths_of(const sqlx_node *n, const char *alias, int *through, int *other) {
+    if (n == NULL)
+        return;
+    if (n->kind == N_PATH && n->n_parts > 0) {
+        if (n->n_parts > 1 && n->names[0] != NULL && strcmp(n->names[0], alias) == 0)
+            *through = 1;
+        else
+            *other = 1;
+    }
+    paths_of(n->a, alias, through, other);
+    paths_of(n->b, alias, through, other);
+    paths_of(n->c, alias, through, other);
+    for (int i = 0; i < n->n_list; i++)
+        paths_of(n->list[i], alias, through, other);
+    for (int i = 0; n->kind == N_PATH && n->index != NULL && i < n->n_parts; i++)
+        paths_of(n->index[i], alias, through, other);
+}
+
+/* Whether a top-level conjunct of where reads only the UNNEST alias's rows (a test on them). A
+ * planning hint for rs_unnest: a wrong answer changes the join order, never the rows. */
+static int filters_alias(const sqlx_node *where, const char *alias) {
+    if (where == NULL || alias == NULL)
+        return 0;
+    if (where->kind == N_BINARY && strcmp(where->op, "AND") == 0)
+        return filters_alias(where->a, alias) || filters_alias(where->b, alias);
+    int through = 0, other = 0;
+    paths_of(where, alias, &through, &other);
+    return through && !other && where->sub == NULL;
+}
+
+/* rs_unnest(n, ordinality, filtered, name, array, ...): see runtime/unnest.c. '' stands for no
+ * name. */
 static int emit_unnest(sqlx_emit_ctx *ctx, scope *sc, const sqlx_from *f, rs_buf *out,
                        rs_err *err) {
     int rel_id = ctx->n_rel++, rc = 0;
     rs_buf_printf(out, "rs_unnest(%d,", f->n_arrays);
     put_sql_string(out, f->ordinality != NULL ? f->ordinality : "");
+    rs_buf_printf(out, ",%d", filters_alias(sc->where_keys, f->alias));
     for (int i = 0; !rc && i < f->n_arrays; i++) {
         rs_buf_putc(out, ',');
         put_sql_string(out, f->names[i] != NULL ? f->names[i] : "");
