@@ -164,6 +164,14 @@ static void put_word(sqlite3 *db, const plan_names *pn, rs_buf *out, const char 
 /* SQLite's detail text with its names replaced; "USING INDEX x" reads "USING <what x is>". */
 static void put_detail(sqlite3 *db, const plan_names *pn, rs_buf *out, const char *detail) {
     const char *p = detail;
+    int rel, end = 0;
+    /* rs_unnest is the only virtual table a translated query reads: its index number and
+     * arguments are ours, not the user's */
+    if (sscanf(detail, "SCAN r%d VIRTUAL TABLE INDEX %*d:%n", &rel, &end) == 1 && end > 0 &&
+        detail[end] == '\0') {
+        rs_buf_printf(out, "UNNEST AS r%d", rel);
+        return;
+    }
     static const char *const using_index[] = {"USING COVERING INDEX ", "USING INDEX "};
     while (*p) {
         int named = 0;
