@@ -403,7 +403,8 @@ static void cursor_reset(collection_cursor *cur) {
 
 /* Send the query; the first page goes to *page, the others to *stream (NULL: there are none). */
 static int run_query(collection_vtab *vt, const rs_query_text *q, long long first_page,
-                     collection_page *page, collection_stream **stream, rs_err *err) {
+                     const rs_rowdecode *decoder, collection_page *page, collection_stream **stream,
+                     rs_err *err) {
     rs_query_param params[2 * RS_PLAN_MAX_TERMS + 2];
     rs_query_param *many = NULL, *list;
     rs_query_request req;
@@ -437,7 +438,7 @@ static int run_query(collection_vtab *vt, const rs_query_text *q, long long firs
     if (rc == RS_OK)
         rc = collection_page_from_result(res, page, err);
     if (rc == RS_OK && rs_query_result_has_more(res)) {
-        rc = collection_stream_start(api, res, collection_page_size(vt), stream, err);
+        rc = collection_stream_start(api, res, collection_page_size(vt), decoder, stream, err);
         res = NULL; /* the stream owns it now */
     }
 done:
@@ -506,7 +507,8 @@ static int scan_part(collection_cursor *cur, const rs_plan *plan, const filter_v
     rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part, &q,
                                err);
     if (rc == RS_OK && !q.empty) {
-        rc = run_query(vt, &q, first_page_for(vt, plan, limit), &cur->page, &cur->stream, err);
+        rc = run_query(vt, &q, first_page_for(vt, plan, limit), cur->decoder, &cur->page,
+                       &cur->stream, err);
         cur->at_end = cur->stream == NULL;
         if (rc == RS_OK)
             scan_started(cur);
@@ -594,7 +596,7 @@ static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
     rc = rs_conn_api(vt->conn, &api, err);
     if (rc == RS_OK)
         rc = collection_stream_query(api, &q, first_page_for(vt, plan, limit),
-                                     collection_page_size(vt), &main_part, err);
+                                     collection_page_size(vt), cur->decoder, &main_part, err);
     if (rc == RS_OK)
         rc = read_rest(cur, plan, fv, limit, err);
     if (rc == RS_OK)
@@ -782,7 +784,7 @@ int collectionNext(sqlite3_vtab_cursor *pCursor) {
     collection_cursor *cur = (collection_cursor *)pCursor;
     rs_err err;
 
-    rs_err_clear(&err);
+    rs_err_reset(&err); /* per row: not the whole 560-byte record */
     if (advance(cur, &err) != RS_OK)
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
     return SQLITE_OK;
@@ -834,6 +836,13 @@ int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) 
      * 560-byte record (rs_err_clear here cost a tenth of a full scan's client CPU). */
     err.code = RS_OK;
     err.msg[0] = '\0';
+    if (!cur->from_rest && cur->page.vals != NULL) { /* found by the stream's thread */
+        if (rs_rowdecode_cell_of(cur->decoder, cur->page.vals[cur->row * cur->page.n_cols + i],
+                                 &cell, &err) != RS_OK)
+            return rs_sqlerr_vtab(pCursor->pVtab, &err);
+        result_cell(ctx, &cell);
+        return SQLITE_OK;
+    }
     if (!cur->indexed && rs_rowdecode_index(cur->decoder, row, &err) != RS_OK)
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
     cur->indexed = 1;

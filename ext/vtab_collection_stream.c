@@ -16,6 +16,11 @@
  * `stop` is also read without the lock (atomically) by the clone's should_stop callback, so a
  * request in flight ends within ~50 ms when the cursor is closed.
  *
+ * With a decoder, the fetcher also finds each row's column values of a page it fetched
+ * (index_page), but only while the reader is still busy with the page before (`reader_waiting`
+ * clear): then that work is done in time the fetcher would spend waiting, and the reader only
+ * decodes cells. A reader already waiting gets the page at once and finds the values itself.
+ *
  * A stream made by collection_stream_query sends the query itself first (the fetcher's first "page"
  * is the query's first response), so that the reader can meanwhile wait for another query: the
  * two parts of a split ORDER BY run side by side.
@@ -24,6 +29,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,9 +54,11 @@ struct collection_stream {
     int done;   /* no page will follow `ready` */
     int failed; /* err holds why */
     rs_err err;
-    atomic_int stop;    /* the reader asks the fetcher to quit */
-    first_query *first; /* not sent yet (collection_stream_query); the fetcher's */
-    char *query_id;     /* its id once sent; read after the first page was taken */
+    atomic_int stop;           /* the reader asks the fetcher to quit */
+    first_query *first;        /* not sent yet (collection_stream_query); the fetcher's */
+    rs_rowdecode *decoder;     /* the fetcher's copy, or NULL: pages are not indexed ahead */
+    atomic_int reader_waiting; /* the reader waits for the next page (index_page's cue) */
+    char *query_id;            /* its id once sent; read after the first page was taken */
 };
 
 void collection_page_free(collection_page *page) {
@@ -59,6 +67,7 @@ void collection_page_free(collection_page *page) {
     free(page->data);
     free(page->off);
     free(page->len);
+    free(page->vals);
     memset(page, 0, sizeof(*page));
 }
 
@@ -95,6 +104,27 @@ static int stream_should_stop(void *ctx) {
     collection_stream *s = ctx;
 
     return atomic_load(&s->stop);
+}
+
+/* Find every row's column values (page->vals). A row that cannot be indexed leaves the page
+ * without them: the reader indexes its rows itself and reports that row as it always did. */
+static void index_page(collection_stream *s, collection_page *page) {
+    size_t n_cols = s->decoder != NULL ? rs_rowdecode_columns(s->decoder) : 0, i;
+    rs_err err;
+
+    if (n_cols == 0 || page->n == 0 || page->n > SIZE_MAX / n_cols / sizeof(rs_jsonscan_span))
+        return;
+    page->vals = malloc(page->n * n_cols * sizeof(rs_jsonscan_span));
+    for (i = 0; page->vals != NULL && i < page->n; i++) {
+        rs_jsonscan_span row = {page->data + page->off[i], page->len[i]};
+        err.code = RS_OK;
+        err.msg[0] = '\0';
+        if (rs_rowdecode_index_into(s->decoder, row, page->vals + i * n_cols, &err) != RS_OK) {
+            free(page->vals);
+            page->vals = NULL;
+        }
+    }
+    page->n_cols = page->vals != NULL ? n_cols : 0;
 }
 
 /* Fetch the next page into *page (n == 0 and *last set at the end). */
@@ -205,6 +235,11 @@ static void *fetcher_main(void *arg) {
         rs_err_clear(&err);
         rc = s->first != NULL ? fetch_first(s, &page, &last, &err)
                               : fetch_one(s, &page, &last, &err);
+        /* finding the rows' values is work either thread can do: this one does it while the
+         * reader is still busy with the page before (time it would spend waiting), never while
+         * the reader waits for this page */
+        if (rc == RS_OK && !atomic_load(&s->reader_waiting))
+            index_page(s, &page);
         pthread_mutex_lock(&s->mu);
         if (rc != RS_OK) {
             s->failed = 1;
@@ -226,10 +261,12 @@ static int stream_launch(const rs_api *api, collection_stream *s, collection_str
     int rc;
 
     atomic_init(&s->stop, 0);
+    atomic_init(&s->reader_waiting, 0);
     rc = rs_api_clone(api, &s->api, err);
     if (rc != RS_OK) {
         rs_query_result_free(s->res);
         first_query_free(s->first);
+        rs_rowdecode_free(s->decoder);
         free(s);
         return rc;
     }
@@ -243,6 +280,7 @@ static int stream_launch(const rs_api *api, collection_stream *s, collection_str
         rs_api_close(s->api);
         rs_query_result_free(s->res);
         first_query_free(s->first);
+        rs_rowdecode_free(s->decoder);
         free(s);
         return rs_err_set(err, RS_EINTERNAL, "rockset: cannot start the page fetcher thread");
     }
@@ -251,9 +289,13 @@ static int stream_launch(const rs_api *api, collection_stream *s, collection_str
 }
 
 int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
-                            collection_stream **out, rs_err *err) {
+                            const rs_rowdecode *decoder, collection_stream **out, rs_err *err) {
     collection_stream *s = calloc(1, sizeof(*s));
 
+    if (s != NULL && decoder != NULL && (s->decoder = rs_rowdecode_copy(decoder)) == NULL) {
+        free(s);
+        s = NULL;
+    }
     if (s == NULL) {
         rs_query_result_free(res);
         return rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -264,12 +306,19 @@ int collection_stream_start(const rs_api *api, rs_query_result *res, long long p
 }
 
 int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                            long long page_size, collection_stream **out, rs_err *err) {
+                            long long page_size, const rs_rowdecode *decoder,
+                            collection_stream **out, rs_err *err) {
     collection_stream *s = calloc(1, sizeof(*s));
 
     if (s != NULL)
         s->first = first_query_copy(q, first_page);
-    if (s == NULL || s->first == NULL) {
+    if (s != NULL && decoder != NULL)
+        s->decoder = rs_rowdecode_copy(decoder);
+    if (s == NULL || s->first == NULL || (decoder != NULL && s->decoder == NULL)) {
+        if (s != NULL) {
+            first_query_free(s->first);
+            rs_rowdecode_free(s->decoder);
+        }
         free(s);
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     }
@@ -300,6 +349,7 @@ int collection_stream_next(collection_stream *s, int (*should_stop)(void *), voi
 
     memset(page, 0, sizeof(*page));
     pthread_mutex_lock(&s->mu);
+    atomic_store(&s->reader_waiting, 1);
     while (!s->has_ready && !s->done && !s->failed) {
         wait_slice(s);
         if (!s->has_ready && should_stop != NULL && should_stop(stop_ctx)) {
@@ -309,6 +359,7 @@ int collection_stream_next(collection_stream *s, int (*should_stop)(void *), voi
             break;
         }
     }
+    atomic_store(&s->reader_waiting, 0);
     if (rc == RS_OK && s->has_ready) {
         *page = s->ready;
         memset(&s->ready, 0, sizeof(s->ready));
@@ -343,6 +394,7 @@ void collection_stream_close(collection_stream *s, rs_http_stats *stats) {
     rs_api_close(s->api);
     rs_query_result_free(s->res);
     first_query_free(s->first);
+    rs_rowdecode_free(s->decoder);
     free(s->query_id);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);

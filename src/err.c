@@ -10,6 +10,14 @@ void rs_err_clear(rs_err *err) {
     memset(err, 0, sizeof(*err));
 }
 
+void rs_err_reset(rs_err *err) {
+    if (err == NULL)
+        return;
+    err->code = err->http_status = err->line = err->column = 0;
+    err->type[0] = '\0';
+    err->msg[0] = '\0';
+}
+
 int rs_err_setv(rs_err *err, int code, const char *fmt, va_list ap) {
     if (err == NULL)
         return code;

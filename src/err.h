@@ -40,6 +40,9 @@ typedef struct rs_err {
 
 /* Reset to "no error". Safe on a zeroed or a used record. */
 void rs_err_clear(rs_err *err);
+/* The same for every reader (code, status and position 0, empty strings) without writing the
+ * whole record: for paths taken once per row. NULL-safe. */
+void rs_err_reset(rs_err *err);
 
 /* Fill err with code and a printf-style message; returns code so callers can
  * `return rs_err_set(err, RS_EINVAL, "...")`. err may be NULL (the code is still returned). */

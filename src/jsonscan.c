@@ -406,6 +406,54 @@ int rs_jsonscan_iter_init(rs_jsonscan_iter *it, rs_jsonscan_span span) {
     return RS_OK;
 }
 
+int rs_jsonscan_iter_init_valid(rs_jsonscan_iter *it, rs_jsonscan_span span) {
+    int rc = rs_jsonscan_iter_init(it, span);
+
+    it->trusted = 1;
+    return rc;
+}
+
+/* The end of the string literal at p (p[0] == '"') of valid text; end when unterminated. */
+static const char *skip_valid_string(const char *p, const char *end) {
+    for (p++; p < end; p++) {
+        if (*p == '\\') { /* the escaped character cannot end the string */
+            if (++p == end)
+                break;
+            continue;
+        }
+        if (*p == '"')
+            return p + 1;
+    }
+    return end;
+}
+
+/* The end of the value at p of valid text: strings by their quotes, objects and arrays by
+ * their brackets (strings inside skipped whole), scalars up to the next delimiter. */
+static const char *skip_valid(const char *p, const char *end) {
+    int depth = 0;
+
+    if (p < end && *p == '"')
+        return skip_valid_string(p, end);
+    if (p < end && *p != '{' && *p != '[') {
+        while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_ws(*p))
+            p++;
+        return p;
+    }
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            p = skip_valid_string(p, end);
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return end;
+}
+
 static int iter_fail(rs_jsonscan_iter *it) {
     it->state = -1;
     return -1;
@@ -417,7 +465,11 @@ static int iter_read_key(rs_jsonscan_iter *it, rs_jsonscan_span *key) {
     const char *start = p;
     scan_fail f;
 
-    if (p >= it->end || *p != '"' || scan_string(&p, it->end, &f) < 0)
+    if (p >= it->end || *p != '"')
+        return -1;
+    if (it->trusted)
+        p = skip_valid_string(p, it->end);
+    else if (scan_string(&p, it->end, &f) < 0)
         return -1;
     if (key != NULL) {
         key->ptr = start;
@@ -442,11 +494,13 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
         return iter_fail(it);
     if (it->state == 0 && *p == close) {
         it->state = 2;
+        it->pos = p + 1;
         return 0;
     }
     if (it->state == 1) {
         if (*p == close) {
             it->state = 2;
+            it->pos = p + 1;
             return 0;
         }
         if (*p != ',')
@@ -461,13 +515,19 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
     if (it->is_object && iter_read_key(it, key) < 0)
         return iter_fail(it);
     p = skip_ws(it->pos, it->end);
-    if (p >= it->end || scan_value(p, it->end, &value_end, &f) < 0)
+    if (p < it->end && it->trusted)
+        value_end = skip_valid(p, it->end);
+    else if (p >= it->end || scan_value(p, it->end, &value_end, &f) < 0)
         return iter_fail(it);
     value->ptr = p;
     value->len = (size_t)(value_end - p);
     it->pos = value_end;
     it->state = 1;
     return 1;
+}
+
+int rs_jsonscan_iter_complete(const rs_jsonscan_iter *it) {
+    return it->state == 2 && it->pos != NULL && skip_ws(it->pos, it->end) == it->end;
 }
 
 /* Decode one \uXXXX (p at the backslash, 6 bytes available) to a code unit. */

@@ -52,7 +52,8 @@ typedef struct rs_jsonscan_iter {
     const char *pos;
     const char *end;
     int is_object;
-    int state; /* 0 before first, 1 inside, 2 done, -1 malformed */
+    int state;   /* 0 before first, 1 inside, 2 done, -1 malformed */
+    int trusted; /* rs_jsonscan_iter_init_valid: values skipped, not checked */
 } rs_jsonscan_iter;
 
 /* A span over a NUL-terminated string (convenience). */
@@ -90,6 +91,19 @@ int rs_jsonscan_iter_init(rs_jsonscan_iter *it, rs_jsonscan_span span);
  * set to {NULL, 0} (key may be NULL). *value gets the member's value span.
  * Returns 1 when a member was produced, 0 at the end, -1 on malformed text (and stays -1). */
 int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *value);
+
+/* rs_jsonscan_iter_init for a span already known to be valid JSON (validated, or a member value
+ * an iteration of a validated text or a complete walk handed out): the iteration then skips
+ * each key and value by its brackets and quotes without checking the grammar, several times
+ * faster. It never reads outside the span; on text that is not valid JSON its spans are
+ * unspecified. */
+int rs_jsonscan_iter_init_valid(rs_jsonscan_iter *it, rs_jsonscan_span span);
+
+/* After rs_jsonscan_iter_next returned 0: 1 when only whitespace follows the closing bracket in
+ * the span given to rs_jsonscan_iter_init, else 0 (also before the end or after an error). An
+ * iteration that ends this way has scanned the whole span as rs_jsonscan_validate would: a
+ * reader that walks a large text once anyway (a page of rows) validates it by walking it. */
+int rs_jsonscan_iter_complete(const rs_jsonscan_iter *it);
 
 /* Does the raw string literal key (quotes included) decode to the NUL-terminated name?
  * Handles escapes ("\u0061" equals "a"). 0 for a non-string span. */

@@ -104,15 +104,18 @@ static void reword_error(const api_target *t, const rs_http_response *resp, rs_e
                  what, type);
 }
 
-int api_call(rs_api *api, const char *method, const char *path, const char *body, size_t body_len,
-             int idempotent, const api_target *target, rs_http_response *resp, rs_err *err) {
+int api_call_unchecked(rs_api *api, const char *method, const char *path, const char *body,
+                       size_t body_len, int idempotent, const api_target *target,
+                       rs_http_response *resp, rs_err *err) {
     int rc = rs_http_request(api->http, method, path, body, body_len, idempotent, resp, err);
 
-    if (rc != RS_OK) {
-        if (err != NULL)
-            reword_error(target, resp, err);
-        return rc;
-    }
+    if (rc != RS_OK && err != NULL)
+        reword_error(target, resp, err);
+    return rc;
+}
+
+int api_check_body(const rs_http_response *resp, const char *method, const char *path,
+                   rs_err *err) {
     if (rs_jsonscan_validate(resp->body.data ? resp->body.data : "", resp->body.len, err) !=
         RS_OK) {
         char detail[sizeof(err->msg)];
@@ -121,6 +124,13 @@ int api_call(rs_api *api, const char *method, const char *path, const char *body
         return api_bad_response(err, method, path, detail);
     }
     return RS_OK;
+}
+
+int api_call(rs_api *api, const char *method, const char *path, const char *body, size_t body_len,
+             int idempotent, const api_target *target, rs_http_response *resp, rs_err *err) {
+    int rc = api_call_unchecked(api, method, path, body, body_len, idempotent, target, resp, err);
+
+    return rc != RS_OK ? rc : api_check_body(resp, method, path, err);
 }
 
 char *api_get_str(rs_jsonscan_span obj, const char *key, int *oom) {

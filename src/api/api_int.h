@@ -35,6 +35,13 @@ int api_ws_path(rs_buf *b, const char *ws, const char *section, const char *name
 /* Send a request; on success resp->body holds a validated JSON text (RS_EPARSE otherwise). */
 int api_call(rs_api *api, const char *method, const char *path, const char *body, size_t body_len,
              int idempotent, const api_target *target, rs_http_response *resp, rs_err *err);
+/* The same without the validation: for a caller that walks the whole body anyway and reports
+ * malformed text itself with api_check_body (a query's pages, megabytes each). */
+int api_call_unchecked(rs_api *api, const char *method, const char *path, const char *body,
+                       size_t body_len, int idempotent, const api_target *target,
+                       rs_http_response *resp, rs_err *err);
+/* RS_OK when resp's body is JSON, else api_bad_response with where the text goes wrong. */
+int api_check_body(const rs_http_response *resp, const char *method, const char *path, rs_err *err);
 
 /* RS_EPARSE "rockset: malformed response to <method> <path>: <detail>". */
 int api_bad_response(rs_err *err, const char *method, const char *path, const char *detail);

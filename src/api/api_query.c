@@ -66,7 +66,8 @@ static int index_rows(rs_query_result *res, rs_jsonscan_span results) {
     rs_jsonscan_span row;
 
     res->n_rows = 0;
-    if (rs_jsonscan_iter_init(&it, results) != RS_OK)
+    /* take_page's walk handed results out only after checking it whole: skip, do not check */
+    if (rs_jsonscan_iter_init_valid(&it, results) != RS_OK)
         return RS_OK; /* no array: no rows */
     while (rs_jsonscan_iter_next(&it, NULL, &row) == 1) {
         if (res->n_rows == res->cap_rows) {
@@ -123,11 +124,15 @@ static int read_columns(rs_query_result *res, rs_jsonscan_span fields) {
     return RS_OK;
 }
 
-/* Take resp's body as the current page: one pass over the top-level members. */
+/* Take resp's body as the current page: one pass over the top-level members, which walks the
+ * whole text. The body was not validated first (api_call_unchecked: a page of rows is
+ * megabytes, and validating it was a whole extra pass): RS_EPARSE when the walk does not reach
+ * the end of the text well-formed, and the caller asks api_check_body where it goes wrong (a
+ * valid body of another shape, a scalar, reads as no members, as it always did). */
 static int take_page(rs_query_result *res, rs_http_response *resp) {
     rs_jsonscan_span body, key, value, cursor;
     rs_jsonscan_iter it;
-    int rc = RS_OK, saw_pagination = 0;
+    int rc = RS_OK, saw_pagination = 0, more = 0;
 
     rs_http_response_free(&res->page);
     res->page = *resp;
@@ -135,7 +140,7 @@ static int take_page(rs_query_result *res, rs_http_response *resp) {
     body = api_body(&res->page);
     res->n_rows = 0;
     rs_jsonscan_iter_init(&it, body);
-    while (rc == RS_OK && rs_jsonscan_iter_next(&it, &key, &value) == 1) {
+    while (rc == RS_OK && (more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         if (rs_jsonscan_key_eq(key, "results"))
             rc = index_rows(res, value);
         else if (rs_jsonscan_key_eq(key, "results_total_doc_count"))
@@ -164,7 +169,19 @@ static int take_page(rs_query_result *res, rs_http_response *resp) {
         free(res->next_cursor);
         res->next_cursor = NULL;
     }
+    if (rc == RS_OK && (more != 0 || !rs_jsonscan_iter_complete(&it)))
+        rc = RS_EPARSE;
     return rc;
+}
+
+/* take_page, with its errors told: where a malformed body goes wrong, or out of memory. */
+static int take_checked_page(rs_query_result *res, rs_http_response *resp, const char *method,
+                             const char *path, rs_err *err) {
+    int rc = take_page(res, resp);
+
+    if (rc == RS_EPARSE)
+        return api_check_body(&res->page, method, path, err);
+    return rc == RS_OK ? RS_OK : oom_error(err);
 }
 
 static rs_query_result *result_new(void) {
@@ -235,14 +252,14 @@ static int submit(rs_api *api, const char *path, const rs_buf *body, int idempot
     if (body->oom)
         return oom_error(err);
     rs_http_response_init(&resp);
-    rc = api_call(api, "POST", path, rs_buf_cstr(body), body->len, idempotent, t, &resp, err);
+    rc = api_call_unchecked(api, "POST", path, rs_buf_cstr(body), body->len, idempotent, t, &resp,
+                            err);
     if (rc != RS_OK)
         goto done;
     res = result_new();
-    if (res == NULL || take_page(res, &resp) != RS_OK) {
-        rc = oom_error(err);
+    rc = res != NULL ? take_checked_page(res, &resp, "POST", path, err) : oom_error(err);
+    if (rc != RS_OK)
         goto done;
-    }
     if (res->status == NULL)
         res->status = strdup("COMPLETED");
     if (res->status == NULL) {
@@ -314,9 +331,9 @@ static int fetch_page(rs_api *api, rs_query_result *res, const char *cursor, lon
         goto done;
     }
     /* reading a page is a read: safe to retry */
-    rc = api_call(api, "GET", rs_buf_cstr(&path), NULL, 0, 1, &t, &resp, err);
-    if (rc == RS_OK && take_page(res, &resp) != RS_OK)
-        rc = oom_error(err);
+    rc = api_call_unchecked(api, "GET", rs_buf_cstr(&path), NULL, 0, 1, &t, &resp, err);
+    if (rc == RS_OK)
+        rc = take_checked_page(res, &resp, "GET", rs_buf_cstr(&path), err);
 done:
     rs_http_response_free(&resp);
     rs_buf_free(&path);

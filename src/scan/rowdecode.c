@@ -112,7 +112,8 @@ static long key_column(rs_rowdecode *d, rs_jsonscan_span key, rs_err *err) {
     return slot_get(d, rs_buf_cstr(&d->key), d->key.len);
 }
 
-int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err) {
+/* rs_rowdecode_index; trusted: row is known to be valid JSON (rs_jsonscan_iter_init_valid). */
+static int index_row(rs_rowdecode *d, rs_jsonscan_span row, int trusted, rs_err *err) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     long col;
@@ -120,7 +121,9 @@ int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err) {
 
     memset(d->values, 0, d->n * sizeof(rs_jsonscan_span));
     row = rs_jsonscan_trim(row);
-    if (row.len == 0 || row.ptr[0] != '{' || rs_jsonscan_iter_init(&it, row) != RS_OK)
+    if (row.len == 0 || row.ptr[0] != '{' ||
+        (trusted ? rs_jsonscan_iter_init_valid(&it, row) : rs_jsonscan_iter_init(&it, row)) !=
+            RS_OK)
         return rs_err_set(err, RS_EPARSE, "rockset: malformed result row: not an object");
     while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         col = key_column(d, key, err);
@@ -132,6 +135,35 @@ int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err) {
     if (more < 0)
         return rs_err_set(err, RS_EPARSE, "rockset: malformed result row: invalid JSON");
     return RS_OK;
+}
+
+int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err) {
+    return index_row(d, row, 0, err);
+}
+
+rs_rowdecode *rs_rowdecode_copy(const rs_rowdecode *d) {
+    return rs_rowdecode_new((const char *const *)d->names, d->n);
+}
+
+size_t rs_rowdecode_columns(const rs_rowdecode *d) {
+    return d->n;
+}
+
+int rs_rowdecode_index_into(rs_rowdecode *d, rs_jsonscan_span row, rs_jsonscan_span *values,
+                            rs_err *err) {
+    int rc = index_row(d, row, 1, err);
+
+    if (rc == RS_OK)
+        memcpy(values, d->values, d->n * sizeof(rs_jsonscan_span));
+    return rc;
+}
+
+int rs_rowdecode_cell_of(rs_rowdecode *d, rs_jsonscan_span raw, rs_cell *out, rs_err *err) {
+    if (raw.ptr == NULL) {
+        memset(out, 0, sizeof(*out));
+        return RS_OK;
+    }
+    return rs_rowdecode_value(raw, &d->scratch, out, err);
 }
 
 rs_jsonscan_span rs_rowdecode_raw(const rs_rowdecode *d, size_t col) {

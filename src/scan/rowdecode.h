@@ -64,6 +64,22 @@ rs_jsonscan_span rs_rowdecode_raw(const rs_rowdecode *d, size_t col);
 /* Decode column col of the indexed row. RS_OK, RS_EPARSE (bad string escape) or RS_ENOMEM. */
 int rs_rowdecode_cell(rs_rowdecode *d, size_t col, rs_cell *out, rs_err *err);
 
+/* A new decoder for the same columns as d (for another thread); NULL when out of memory. */
+rs_rowdecode *rs_rowdecode_copy(const rs_rowdecode *d);
+/* Its number of columns. */
+size_t rs_rowdecode_columns(const rs_rowdecode *d);
+
+/* Index one row known to be valid JSON (a row of a page whose walk checked it: api.h) and copy
+ * each column's raw value into values[0..n) (ptr NULL when absent): a page can be indexed
+ * ahead, on another thread, and its cells decoded later with rs_rowdecode_cell_of. The row is
+ * not checked again (rs_jsonscan_iter_init_valid); RS_EPARSE only when it is not an object. */
+int rs_rowdecode_index_into(rs_rowdecode *d, rs_jsonscan_span row, rs_jsonscan_span *values,
+                            rs_err *err);
+
+/* Decode a raw value found by rs_rowdecode_index_into, as rs_rowdecode_cell would ({NULL, 0}:
+ * a NULL cell); escaped strings go to d's scratch. */
+int rs_rowdecode_cell_of(rs_rowdecode *d, rs_jsonscan_span raw, rs_cell *out, rs_err *err);
+
 /* Decode one JSON value (see the mapping above); scratch receives unescaped strings. */
 int rs_rowdecode_value(rs_jsonscan_span value, rs_buf *scratch, rs_cell *out, rs_err *err);
 

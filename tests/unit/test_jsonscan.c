@@ -226,6 +226,98 @@ static void test_iterate(void) {
 }
 
 /* Iteration on malformed containers must stop with -1, never read past the span. */
+/* An iteration walked to the end of its span is complete exactly when the span validates. */
+static void test_iterate_complete(void) {
+    static const char *const texts[] = {"{\"a\":1,\"b\":[1,{\"c\":2}]}",
+                                        " [1, 2] \n",
+                                        "{}",
+                                        "[]",
+                                        "{\"a\":1} x",
+                                        "{\"a\":1}}",
+                                        "[1] [2]",
+                                        "{\"a\":[1,}",
+                                        "5",
+                                        "\"s\"",
+                                        "{\"a\":1"};
+    size_t i;
+    char name[64];
+
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        size_t n = strlen(texts[i]);
+        char *copy = malloc(n ? n : 1);
+        rs_jsonscan_iter it;
+        rs_jsonscan_span key, value, span = {NULL, n};
+        int valid, walked;
+
+        memcpy(copy, texts[i], n);
+        span.ptr = copy;
+        valid = rs_jsonscan_validate(copy, n, NULL) == RS_OK;
+        rs_jsonscan_iter_init(&it, span);
+        while (rs_jsonscan_iter_next(&it, &key, &value) == 1)
+            ;
+        walked = rs_jsonscan_iter_complete(&it);
+        snprintf(name, sizeof(name), "iter_complete/%zu", i);
+        /* scalars validate but are not iterated: complete only for objects and arrays */
+        CHECK_INT(name, walked,
+                  valid && (texts[i][strspn(texts[i], " \n")] == '{' ||
+                            texts[i][strspn(texts[i], " \n")] == '['));
+        free(copy);
+    }
+}
+
+/* On valid text the trusted iteration hands out the same keys and values as the checking one
+ * (strings with escaped quotes and brackets, nesting, numbers, literals); on malformed text it
+ * stays inside the span and ends. */
+static void test_iterate_valid(void) {
+    static const char *const good[] = {
+        "{\"a\\\"}\":\"x\\\\\",\"b\":[1,{\"c\":\"]}\"}],\"d\":-1.5e3,\"e\":true,\"f\":null}",
+        "[ 1 , \"two\" , [3, [4]] , {\"four\":{\"x\":\"{\"}} , false ]", "{}", "[]",
+        "{\"k\" : \"\\u0041\\\\\" , \"z\":[]}"};
+    static const char *const bad[] = {"[1,",   "{\"a\":\"x", "{\"a\":[1,{",
+                                      "[\"\\", "{\"a\"",     "[,,,]"};
+    size_t i;
+    char name[64];
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        rs_jsonscan_iter a, b;
+        rs_jsonscan_span ka, va, kb, vb, span = rs_jsonscan_cstr(good[i]);
+        int ra, rb, same = 1, steps = 0;
+
+        CHECK(good[i], rs_jsonscan_validate(good[i], strlen(good[i]), NULL) == RS_OK);
+        rs_jsonscan_iter_init(&a, span);
+        rs_jsonscan_iter_init_valid(&b, span);
+        do {
+            ra = rs_jsonscan_iter_next(&a, &ka, &va);
+            rb = rs_jsonscan_iter_next(&b, &kb, &vb);
+            same = same && ra == rb;
+            if (ra == 1 && rb == 1)
+                same = same && ka.ptr == kb.ptr && ka.len == kb.len && va.ptr == vb.ptr &&
+                       va.len == vb.len;
+        } while (ra == 1 && rb == 1 && ++steps < 20);
+        snprintf(name, sizeof(name), "iter_valid/same/%zu", i);
+        CHECK(name, same && ra == 0 && rs_jsonscan_iter_complete(&b));
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        size_t n = strlen(bad[i]);
+        char *copy = malloc(n); /* not NUL-terminated: a read past the span shows under ASan */
+        rs_jsonscan_iter it;
+        rs_jsonscan_span key, value, span = {NULL, n};
+        int steps = 0;
+
+        memcpy(copy, bad[i], n);
+        span.ptr = copy;
+        rs_jsonscan_iter_init_valid(&it, span);
+        while (rs_jsonscan_iter_next(&it, &key, &value) == 1 && steps < 50) {
+            snprintf(name, sizeof(name), "iter_valid/bounded/%zu", i);
+            CHECK(name, value.ptr >= copy && value.ptr + value.len <= copy + n);
+            steps++;
+        }
+        snprintf(name, sizeof(name), "iter_valid/ends/%zu", i);
+        CHECK(name, steps < 50);
+        free(copy);
+    }
+}
+
 static void test_iterate_malformed(void) {
     static const char *const bad[] = {"[1,",  "[1 2]", "{\"a\"}", "{\"a\":}",          "{\"a\":1,",
                                       "[\"x", "{1:2}", "[,1]",    "{\"a\":1 \"b\":2}", "[1,]"};
@@ -615,6 +707,8 @@ int main(void) {
     test_value_and_trim();
     test_iterate();
     test_iterate_malformed();
+    test_iterate_complete();
+    test_iterate_valid();
     test_get();
     test_decode();
     test_exact_rows();
