@@ -836,7 +836,8 @@ int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) 
      * 560-byte record (rs_err_clear here cost a tenth of a full scan's client CPU). */
     err.code = RS_OK;
     err.msg[0] = '\0';
-    if (!cur->from_rest && cur->page.vals != NULL) { /* found by the stream's thread */
+    if (!cur->from_rest && cur->page.vals != NULL && (size_t)i < cur->page.n_cols) {
+        /* found by the stream's thread */
         if (rs_rowdecode_cell_of(cur->decoder, cur->page.vals[cur->row * cur->page.n_cols + i],
                                  &cell, &err) != RS_OK)
             return rs_sqlerr_vtab(pCursor->pVtab, &err);

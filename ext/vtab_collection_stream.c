@@ -29,7 +29,6 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,13 +105,17 @@ static int stream_should_stop(void *ctx) {
     return atomic_load(&s->stop);
 }
 
+#define MAX_INDEXED_VALUES (1u << 20)
+
 /* Find every row's column values (page->vals). A row that cannot be indexed leaves the page
  * without them: the reader indexes its rows itself and reports that row as it always did. */
 static void index_page(collection_stream *s, collection_page *page) {
     size_t n_cols = s->decoder != NULL ? rs_rowdecode_columns(s->decoder) : 0, i;
     rs_err err;
 
-    if (n_cols == 0 || page->n == 0 || page->n > SIZE_MAX / n_cols / sizeof(rs_jsonscan_span))
+    /* bounded: 16 bytes a value, at most three pages alive; wider or larger pages are read the
+     * way they always were (the reader finds each row's values) */
+    if (n_cols == 0 || page->n == 0 || page->n > MAX_INDEXED_VALUES / n_cols)
         return;
     page->vals = malloc(page->n * n_cols * sizeof(rs_jsonscan_span));
     for (i = 0; page->vals != NULL && i < page->n; i++) {
