@@ -2,6 +2,8 @@
  * probed with the raw bytes of each key (keys without escapes need no decoding). */
 #include "rowdecode.h"
 
+#include "hash.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,19 +24,8 @@ struct rs_rowdecode {
     rs_buf scratch;           /* unescaped strings of cells */
 };
 
-static uint32_t hash_bytes(const char *p, size_t len) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static void slot_put(rs_rowdecode *d, const char *name, size_t col) {
-    size_t len = strlen(name), i = hash_bytes(name, len) & d->mask;
+    size_t len = strlen(name), i = rs_fnv1a32(name, len) & d->mask;
 
     while (d->slots[i].name != NULL) {
         if (d->slots[i].len == len && memcmp(d->slots[i].name, name, len) == 0)
@@ -48,7 +39,7 @@ static void slot_put(rs_rowdecode *d, const char *name, size_t col) {
 
 /* The column reading the field with these (unescaped) bytes, or -1. */
 static long slot_get(const rs_rowdecode *d, const char *name, size_t len) {
-    size_t i = hash_bytes(name, len) & d->mask;
+    size_t i = rs_fnv1a32(name, len) & d->mask;
 
     while (d->slots[i].name != NULL) {
         if (d->slots[i].len == len && memcmp(d->slots[i].name, name, len) == 0)
@@ -173,11 +164,7 @@ rs_jsonscan_span rs_rowdecode_raw(const rs_rowdecode *d, size_t col) {
 }
 
 int rs_rowdecode_cell(rs_rowdecode *d, size_t col, rs_cell *out, rs_err *err) {
-    if (col >= d->n || d->values[col].ptr == NULL) {
-        memset(out, 0, sizeof(*out));
-        return RS_OK;
-    }
-    return rs_rowdecode_value(d->values[col], &d->scratch, out, err);
+    return rs_rowdecode_cell_of(d, rs_rowdecode_raw(d, col), out, err);
 }
 
 /* A string literal's text: straight from the row when it has no escapes. */

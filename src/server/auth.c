@@ -1,5 +1,6 @@
 /* auth.c - see auth.h. */
 #include "auth.h"
+#include "hash.h"
 #include "server/runtime/datetime.h"
 #include "store.h"
 
@@ -429,10 +430,7 @@ rl_login_result rl_auth_login(rl_auth *a, sqlite3 *db, const char *authorization
 /* ---- the failure limiter ---- */
 
 static unsigned int addr_hash(const char *addr) {
-    unsigned int h = 2166136261u;
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)*addr) * 16777619u;
-    return h;
+    return rs_fnv1a32(addr, strlen(addr));
 }
 
 /* The slot of addr (locked): its own, else a free or expired one, else the stalest probed. */

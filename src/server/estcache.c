@@ -1,6 +1,7 @@
 /* estcache.c - see estcache.h. A direct-mapped table: a key's hash picks its one slot, and a
  * newer count replaces an older one there (a dashboard's few dozen statements fit easily). */
 #include "estcache.h"
+#include "hash.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -18,13 +19,6 @@ struct rl_estcache {
     pthread_mutex_t lock;
     slot slots[SLOTS];
 };
-
-static uint64_t hash_of(const char *key) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
-}
 
 rl_estcache *rl_estcache_new(void) {
     rl_estcache *c = calloc(1, sizeof(*c));
@@ -47,7 +41,7 @@ void rl_estcache_free(rl_estcache *c) {
 int rl_estcache_get(rl_estcache *c, const char *key, int64_t gen, int64_t now_ms, int64_t *count) {
     if (c == NULL || key == NULL)
         return 0;
-    uint64_t h = hash_of(key);
+    uint64_t h = rs_fnv1a64(key, strlen(key));
     int found = 0;
     pthread_mutex_lock(&c->lock);
     const slot *s = &c->slots[h % SLOTS];
@@ -63,7 +57,7 @@ int rl_estcache_get(rl_estcache *c, const char *key, int64_t gen, int64_t now_ms
 void rl_estcache_put(rl_estcache *c, const char *key, int64_t gen, int64_t now_ms, int64_t count) {
     if (c == NULL || key == NULL)
         return;
-    uint64_t h = hash_of(key);
+    uint64_t h = rs_fnv1a64(key, strlen(key));
     char *copy = strdup(key);
     if (copy == NULL)
         return; /* not cached: counted again next time */

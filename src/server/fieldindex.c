@@ -3,6 +3,7 @@
 #include "fieldindex.h"
 
 #include "buf.h"
+#include "hash.h"
 #include "jsonscan.h"
 #include "server/runtime/value.h"
 
@@ -13,10 +14,7 @@
 /* ---- the paths of one write: an array with an open-addressing hash on args ---- */
 
 static size_t hash_args(const char *s) {
-    size_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+    return (size_t)rs_fnv1a64(s, strlen(s));
 }
 
 /* Index of args in fx->paths, or -1. */

@@ -1,6 +1,7 @@
 /* httpd.c - see httpd.h. Structure after libmicrohttpd's largepost.c: per-request state made on
  * the first callback, the body taken chunk by chunk, state freed in NOTIFY_COMPLETED. */
 #include "httpd.h"
+#include "hash.h"
 #include "router.h"
 #include "utf8.h"
 
@@ -405,11 +406,8 @@ static int addr_text(const struct sockaddr *sa, char *out, size_t cap) {
 
 /* The slot of addr (locked), claiming a free one; NULL when the table is full. */
 static client_slot *client_for(rl_httpd *h, const char *addr) {
-    unsigned int hash = 2166136261u, i;
-    const char *p;
+    unsigned int hash = rs_fnv1a32(addr, strlen(addr)), i;
     client_slot *free_slot = NULL;
-    for (p = addr; *p; p++)
-        hash = (hash ^ (unsigned char)*p) * 16777619u;
     for (i = 0; i < CLIENT_SLOTS; i++) {
         client_slot *s = &h->clients[(hash + i) % CLIENT_SLOTS];
         if (s->open > 0 && strcmp(s->addr, addr) == 0)

@@ -58,8 +58,8 @@ LIBRARIES = {
     "GnuTLS": ["gnutls/*"],
     "DuckDB": ["duckdb.h"],
 }
-BASE_HEADERS = ["src/buf.h", "src/err.h", "src/utf8.h", "src/names.h", "src/jsonscan.h",
-                "src/version.h"]
+BASE_HEADERS = ["src/buf.h", "src/err.h", "src/utf8.h", "src/names.h", "src/hash.h",
+                "src/jsonscan.h", "src/version.h"]
 CODE_EXT = (".c", ".h")
 
 
