@@ -120,8 +120,7 @@ static void index_page(collection_stream *s, collection_page *page) {
     page->vals = malloc(page->n * n_cols * sizeof(rs_jsonscan_span));
     for (i = 0; page->vals != NULL && i < page->n; i++) {
         rs_jsonscan_span row = {page->data + page->off[i], page->len[i]};
-        err.code = RS_OK;
-        err.msg[0] = '\0';
+        rs_err_reset(&err);
         if (rs_rowdecode_index_into(s->decoder, row, page->vals + i * n_cols, &err) != RS_OK) {
             free(page->vals);
             page->vals = NULL;

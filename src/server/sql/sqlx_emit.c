@@ -3238,9 +3238,9 @@ static int top_n_applies(sqlx_emit_ctx *ctx, scope *sc, const sqlx_select *s, bi
  * STAT4) it guesses how many documents a range holds, and it cannot compare a time window with
  * an equality on a field of three values. So when a collection has several key tests, the
  * catalog counts the documents in each one's range (tests on one path counted as one range),
- * bounded: first up to ESTIMATE_CAP documents, then, when no range is under that and more than
- * one passes it, up to ESTIMATE_CAP_WIDE. Only the smallest range keeps its test (the conjuncts
- * themselves all stay, so nothing else changes); tests the catalog cannot count stay. */
+ * bounded: under caps rising from ESTIMATE_CAP to ESTIMATE_CAP_WIDE documents, until one range
+ * is counted under a cap (choose_for_relation). Only the smallest range keeps its test (the
+ * conjuncts themselves all stay, so nothing else changes); tests the catalog cannot count stay. */
 #define ESTIMATE_CAP      1000
 #define ESTIMATE_CAP_WIDE 50000
 
