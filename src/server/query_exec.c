@@ -1113,7 +1113,6 @@ void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
     sqlx_options opts = {0};
     sqlx_stmt st;
     rs_err err = {0};
-    char tbl[160];
 
     if (srv->cfg.no_field_index)
         return;
@@ -1121,13 +1120,10 @@ void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
     rctx.db = db;
     rctx.srv = srv; /* the catalog's answers are uses: indexes it lacks are built now */
     catalog_init(&rctx);
-    if (sqlx_translate(sql, &opts, resolve, &rctx, &st, &err) == RS_OK) {
-        for (int i = 0; i < st.n_fn_keys; i++)
-            if (coll_of(st.fn_keys[i].table, tbl))
-                rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_FUNCTION,
-                                st.fn_keys[i].args, st.fn_keys[i].fn);
+    /* translating asks the catalog for every index the statement's tests could use; with
+     * rctx.srv set each ask is a use, so an index it lacks is built now, before any run */
+    if (sqlx_translate(sql, &opts, resolve, &rctx, &st, &err) == RS_OK)
         sqlx_stmt_free(&st);
-    }
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
 }

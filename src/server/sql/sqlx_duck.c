@@ -54,7 +54,7 @@ typedef struct dcte {
 
 typedef struct dctx {
     const sqlx_duck_catalog *cat;
-    sqlx_emit_ctx *ectx;
+    sqlx_ctx *ectx;
     sqlx_arena *arena;
     dcte ctes[16];
     int n_ctes;
@@ -198,7 +198,7 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
         return 0;
     rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
     rv v;
-    int rc = sqlx_emit_constant(d->ectx, n, &sql, d->err);
+    int rc = sqlx_translate_constant(d->ectx, (sqlx_node *)n, &sql, d->err);
     if (rc == 0)
         rc = d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err);
     rs_buf_free(&sql);
@@ -422,7 +422,7 @@ static int nonzero_divisor(dctx *d, dsel *ds, const sqlx_node *b) {
         return 0;
     rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
     rv v;
-    int ok = sqlx_emit_constant(d->ectx, b, &sql, d->err) == 0 &&
+    int ok = sqlx_translate_constant(d->ectx, (sqlx_node *)b, &sql, d->err) == 0 &&
              d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
              ((v.type == RV_INT && v.i != 0) || (v.type == RV_FLOAT && v.f != 0));
     rs_buf_free(&sql);
@@ -1310,7 +1310,7 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
                         void *resolve_ctx, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
                         rs_err *err) {
     sqlx_arena arena = {NULL, 0};
-    sqlx_emit_ctx ectx;
+    sqlx_ctx ectx;
     sqlx_ast ast;
     dctx d;
     rs_buf text = RS_BUF_INIT;
@@ -1318,7 +1318,7 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
     memset(out, 0, sizeof *out);
     memset(&d, 0, sizeof d);
     memset(&top, 0, sizeof top);
-    sqlx_emit_ctx_init(&ectx, resolve, resolve_ctx, opts, &arena);
+    sqlx_ctx_init(&ectx, resolve, resolve_ctx, opts, &arena);
     d.cat = cat;
     d.ectx = &ectx;
     d.arena = &arena;
@@ -1343,7 +1343,7 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
         snprintf(d.why, sizeof d.why, "%.200s", err && err->msg[0] ? err->msg : "not eligible");
     if (rc != 0)
         snprintf(out->why, sizeof out->why, "%s", d.why);
-    sqlx_emit_ctx_free(&ectx);
+    sqlx_ctx_free(&ectx);
     rs_buf_free(&text);
     sqlx_arena_free(&arena);
     return rc == 0 ? 0 : NE;

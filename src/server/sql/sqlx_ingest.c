@@ -411,14 +411,14 @@ static int resolve_input(void *ctx, const char *ws, const char *name, sqlx_relat
 
 static int emit(sqlx_arena *a, sqlx_select *s, const char *table, char **out, rs_err *err) {
     input_rel in = {table};
-    sqlx_emit_ctx ctx;
+    sqlx_ctx ctx;
     rs_buf b = RS_BUF_INIT;
-    sqlx_emit_ctx_init(&ctx, resolve_input, &in, NULL, a);
-    int rc = sqlx_emit_statement(&ctx, s, -1, &b, err);
+    sqlx_ctx_init(&ctx, resolve_input, &in, NULL, a);
+    int rc = sqlx_translate_select(&ctx, s, -1, &b, err);
     if (rc == 0 && (*out = rs_buf_detach(&b)) == NULL)
         rc = nomem(err);
     rs_buf_free(&b);
-    sqlx_emit_ctx_free(&ctx);
+    sqlx_ctx_free(&ctx);
     return rc;
 }
 

@@ -2,12 +2,22 @@
  * sqlx_int.h - internals shared by the pieces of rockset-local's SQL translator (not for the rest
  * of the server: it uses sqlxlate.h).
  *
- *   sqlx_lex.c    tokenizer: Rockset SQL text -> tokens with line/column
- *   sqlx_parse.c  recursive-descent parser: tokens -> AST (sqlx_node trees)
- *   sqlx_emit.c   emitter: AST -> SQLite SQL over document tables (one `doc` column), calling the
- *                 runtime's SQL functions (server/runtime/catalog.h)
+ * The translator is a pipeline of stages, each in its own files, none reading text a later one
+ * printed (docs/translator.md):
+ *
+ *   sqlx_lex.c     tokenizer: Rockset SQL text -> tokens with line/column
+ *   sqlx_parse.c   recursive-descent parser: tokens -> AST (sqlx_node trees, this header)
+ *   sqlx_bind.c    binder (sqlx_bind.h): every name resolved once (relation and path, select
+ *                  alias, USING), functions looked up, the query's rules checked
+ *   sqlx_plan.c    logical plan (sqlx_plan.h): operators built from the bound query
+ *   sqlx_rules.c   rewrites on the plan: predicates pushed into derived relations
+ *   sqlx_access.c  access paths: key tests on field, element and function indexes, join
+ *                  strategies, top-N; the choice recorded on the plan
+ *   sqlx_emit.c    emitter (sqlx_emit.h): the plan printed as SQLite SQL over document tables
+ *                  (one `doc` column), calling the runtime's functions (server/runtime/catalog.h)
+ *   sqlx_duck.c    a second emitter: DuckDB SQL over the column replica
  *   sqlx_describe.c  DESCRIBE rows
- *   sqlxlate.c    the entry (sqlxlate.h)
+ *   sqlxlate.c     the entry (sqlxlate.h): runs the stages
  *
  * Values inside translated SQL, and in the documents it reads and writes, are encoded as
  * server/runtime/value.h says.
@@ -101,6 +111,10 @@ typedef struct sqlx_window {
 } sqlx_window;
 
 typedef struct sqlx_select sqlx_select;
+struct sqlx_ref;
+struct sqlx_rte;
+struct sqlx_block;
+struct rt_function;
 
 typedef struct sqlx_node {
     sqlx_node_kind kind;
@@ -124,6 +138,13 @@ typedef struct sqlx_node {
     sqlx_order *agg_order; /* ARRAY_AGG(x ORDER BY ... [LIMIT n] [OFFSET m]) */
     int n_agg_order;
     struct sqlx_node *agg_limit, *agg_offset;
+    /* set by the binder (sqlx_bind.h), NULL before it ran: */
+    const struct sqlx_ref *ref;         /* N_PATH: what the name reads */
+    const struct sqlx_ref *alias_ref;   /* N_PATH in GROUP BY, HAVING, ORDER BY: the select item
+                                           it names there (an alias), when it names one */
+    const struct sqlx_node *bound_path; /* FIELD(): the path its text spells (NULL: unknown
+                                           while validating); name.* of a field: that path */
+    const struct rt_function *fn;       /* N_FUNC: the catalog entry (NULL: FIELD, GROUPING) */
 } sqlx_node;
 
 typedef struct sqlx_item {
@@ -159,6 +180,7 @@ typedef struct sqlx_from {
     int n_using;
     const char *access_path;   /* F_TABLE: HINT(access_path = <this>), as written, or NULL */
     const char *join_strategy; /* F_JOIN: HINT(join_strategy = <this>) after ON, or NULL */
+    struct sqlx_rte *rte;      /* set by the binder: the relation this item binds */
 } sqlx_from;
 
 struct sqlx_order {
@@ -205,6 +227,7 @@ struct sqlx_select {
     int n_cluster;
     int cluster_line, cluster_column;
     int line, column;
+    struct sqlx_block *block; /* set by the binder: this query's names */
 };
 
 typedef struct sqlx_ast {
@@ -236,48 +259,52 @@ typedef struct sqlx_names {
 int sqlx_names_add(sqlx_names *l, const char *s); /* distinct; 0 or RS_ENOMEM */
 void sqlx_names_free(sqlx_names *l);
 
-/* ---- emitter ---- */
-typedef struct sqlx_emit_ctx {
+/* ---- one translation: what every stage shares ----
+ *
+ * The resolver and parameter texts come from the caller; the name lists are filled as the
+ * stages find collections (binder), parameters and output fields (emitter). Relation numbers
+ * r<N> are handed out by the binder (one per relation of the statement) and then by the
+ * emitter (its own wrappers), so every alias is unique in the statement. */
+typedef struct sqlx_ctx {
     sqlx_resolve_fn resolve;
     void *resolve_ctx;
     sqlx_param_text_fn param_text; /* TABLE() / FIELD() parameters; NULL when unknown */
     void *param_ctx;
-    sqlx_names params, collections, aliases, columns;
-    int columns_star; /* top-level select list has '*' */
-    int index_form;   /* a collection was read through its field indexes (sqlx_stmt) */
-    int n_rel;        /* SQLite relation aliases r0, r1, ... */
-    int n_cte;
-    int view_depth;
-    int emit_depth; /* recursion guard of the expression emitter */
     sqlx_arena *arena;
-    /* set while emitting a later operand of a UNION/INTERSECT/EXCEPT: its output fields take
-     * the names of this (leftmost) SELECT's items by position, as in SQL */
-    const sqlx_select *names_of;
-} sqlx_emit_ctx;
+    sqlx_names params, collections, aliases, columns;
+    int columns_star;         /* top-level select list has '*' */
+    int index_form;           /* a collection is read through its field indexes (sqlx_stmt) */
+    int n_rel;                /* SQLite relation aliases r0, r1, ... handed out so far */
+    int n_cte;                /* WITH queries cte0, cte1, ... */
+    struct sqlx_bound *bound; /* the statement's binding (sqlx_bind.h), once bound */
+    rs_buf *explain;          /* when set, the plan's lines are written here (EXPLAIN) */
+} sqlx_ctx;
 
-/* Select-list rules the emitter applies, for other readers of the AST (sqlx_ingest.c):
- * the output name of the item at 0-based position (its alias, a path's last field, ?FUNC,
- * ?CAST, else ?field<position>; arena string); whether n calls an aggregate that folds a group
- * (not a window call); and the item expression a GROUP BY / ORDER BY position names (e itself
- * when it is no position; NULL with *rc set when the position is not in s's select list). */
+/* A context for one translation: the resolver, the parameters' texts (opts may be NULL) and
+ * the arena; sqlx_ctx_free frees the lists the stages filled. */
+void sqlx_ctx_init(sqlx_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
+                   const sqlx_options *opts, sqlx_arena *arena);
+void sqlx_ctx_free(sqlx_ctx *ctx);
+
+/* Select-list rules every stage applies, for other readers of the AST (sqlx_ingest.c,
+ * sqlx_duck.c): the output name of the item at 0-based position (its alias, a path's last
+ * field, ?FUNC, ?CAST, else ?field<position>; arena string); whether n calls an aggregate that
+ * folds a group (not a window call); and the item expression a GROUP BY / ORDER BY position
+ * names (e itself when it is no position; NULL with *rc set when the position is not in s's
+ * select list). */
 const char *sqlx_item_name(sqlx_arena *arena, const sqlx_item *it, int position);
 int sqlx_is_aggregate_call(const sqlx_node *n);
 const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err, int *rc);
 
-/* A context for one translation: the resolver, the parameters' texts (opts may be NULL) and
- * the arena; sqlx_emit_ctx_free frees the name lists the emitter filled. */
-void sqlx_emit_ctx_init(sqlx_emit_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
-                        const sqlx_options *opts, sqlx_arena *arena);
-void sqlx_emit_ctx_free(sqlx_emit_ctx *ctx);
+/* The whole pipeline for one SELECT (sqlxlate.c): bind, plan, rewrite, choose access paths,
+ * print the SQLite text into out. default_limit > 0 applies when the statement has no LIMIT;
+ * -1 keeps typed values for ingest (INSERT). */
+int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                          rs_err *err);
 
-/* Emit the SQLite text of a full SELECT (top level) into out. default_limit > 0 applies when
- * the statement has no LIMIT. */
-int sqlx_emit_statement(sqlx_emit_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
-                        rs_err *err);
-
-/* Emit the SQLite text of expression n, which reads no relation (constants, :parameters,
- * functions of them), as a value (value.h's encoding) into out: the column engine evaluates
- * such expressions on SQLite once per query (sqlx_duck.c). */
-int sqlx_emit_constant(sqlx_emit_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err);
+/* The SQLite text of expression n, which reads no relation (constants, :parameters, functions
+ * of them), as a value (value.h's encoding) into out: the column engine evaluates such
+ * expressions on SQLite once per query (sqlx_duck.c). */
+int sqlx_translate_constant(sqlx_ctx *ctx, sqlx_node *n, rs_buf *out, rs_err *err);
 
 #endif

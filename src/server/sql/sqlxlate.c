@@ -1,6 +1,7 @@
 /*
  * sqlxlate.c - entry point of rockset-local's SQL layer (see sqlxlate.h for the contract):
- * parse (sqlx_parse.c), resolve names and emit SQLite SQL (sqlx_emit.c), and fill sqlx_stmt.
+ * parse (sqlx_parse.c), run the stages (sqlx_pipeline.c: bind, plan, rules, access paths,
+ * print), and fill sqlx_stmt.
  *
  * Values inside the emitted SQL are encoded as server/runtime/value.h says; every derived
  * relation (subquery, CTE, view) itself yields a JSON `doc` column.
@@ -27,7 +28,7 @@ static int split_canonical(const char *canonical, char *ws, size_t ws_cap, char 
 
 /* DESCRIBE / INSERT target: must be a collection (aliases followed). */
 static int resolve_target(const sqlx_ast *ast, sqlx_resolve_fn resolve, void *resolve_ctx,
-                          sqlx_emit_ctx *ctx, sqlx_stmt *out, rs_err *err) {
+                          sqlx_ctx *ctx, sqlx_stmt *out, rs_err *err) {
     sqlx_relation rel;
     memset(&rel, 0, sizeof rel);
     int rc = resolve(resolve_ctx, ast->target_ws ? ast->target_ws : "commons", ast->target_name,
@@ -63,9 +64,9 @@ static void move_names(sqlx_names *from, char ***items, int *n) {
 int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
                    void *resolve_ctx, sqlx_stmt *out, rs_err *err) {
     sqlx_arena arena = {NULL, 0};
-    sqlx_emit_ctx ctx;
+    sqlx_ctx ctx;
     sqlx_ast ast;
-    rs_buf sqlbuf = RS_BUF_INIT;
+    rs_buf sqlbuf = RS_BUF_INIT, planbuf = RS_BUF_INIT;
     sqlx_stmt st;
     rs_err local_err;
     int rc;
@@ -73,7 +74,7 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
         err = &local_err;
     rs_err_clear(err);
     memset(&st, 0, sizeof st);
-    sqlx_emit_ctx_init(&ctx, resolve, resolve_ctx, opts, &arena);
+    sqlx_ctx_init(&ctx, resolve, resolve_ctx, opts, &arena);
     rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
     if (rc)
         goto done;
@@ -89,9 +90,11 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     if (ast.kind != SQLX_SELECT &&
         (rc = resolve_target(&ast, resolve, resolve_ctx, &ctx, &st, err)))
         goto done;
+    if (ast.explain)
+        ctx.explain = &planbuf;
     if (ast.kind != SQLX_DESCRIBE) {
         int64_t limit = ast.kind == SQLX_INSERT ? -1 : opts ? opts->default_row_limit : 0;
-        rc = sqlx_emit_statement(&ctx, ast.sel, limit, &sqlbuf, err);
+        rc = sqlx_translate_select(&ctx, ast.sel, limit, &sqlbuf, err);
         if (rc)
             goto done;
         st.sqlite_sql = rs_buf_detach(&sqlbuf);
@@ -100,6 +103,10 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
             goto done;
         }
         st.has_limit = ast.sel->limit != NULL;
+        if (ast.explain && (st.plan = rs_buf_detach(&planbuf)) == NULL) {
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+            goto done;
+        }
     }
     if (arena.oom) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
@@ -115,8 +122,9 @@ int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn re
     memset(&st, 0, sizeof st);
 done:
     sqlx_stmt_free(&st);
-    sqlx_emit_ctx_free(&ctx);
+    sqlx_ctx_free(&ctx);
     rs_buf_free(&sqlbuf);
+    rs_buf_free(&planbuf);
     sqlx_arena_free(&arena);
     return rc;
 }
@@ -131,11 +139,11 @@ void sqlx_stmt_free(sqlx_stmt *st) {
     if (st == NULL)
         return;
     free(st->sqlite_sql);
+    free(st->plan);
     free_list(st->param_names, st->n_params);
     free_list(st->collections, st->n_collections);
     free_list(st->aliases, st->n_aliases);
     free_list(st->column_names, st->n_columns);
-    free(st->fn_keys);
     memset(st, 0, sizeof *st);
 }
 

@@ -140,14 +140,6 @@ typedef struct sqlx_options {
  * server may build it by use; the query keeps its own conjunct. */
 #define SQLX_TS_ISO_KEY_FN "rs_ts_iso_key"
 
-/* An expression FN(path) of a collection's documents that a statement filters, orders or joins
- * on: a function index would serve it (sqlx_catalog.index_for, SQLX_INDEX_FUNCTION). */
-typedef struct sqlx_fn_key {
-    char table[128]; /* the collection's table (sqlx_relation.table) */
-    char fn[64];     /* the SQLite function the translator emits ("rsf_parse_timestamp_iso8601") */
-    char args[256];  /* the path as rs_get arguments: "'a','b'" */
-} sqlx_fn_key;
-
 typedef struct sqlx_stmt {
     sqlx_kind kind;
     char *sqlite_sql;   /* malloc'd; one column `doc` per row */
@@ -162,14 +154,11 @@ typedef struct sqlx_stmt {
     int n_columns;
     int has_limit;       /* the statement had its own LIMIT */
     int explain;         /* EXPLAIN: sqlite_sql is the query whose plan is asked for */
+    char *plan;          /* EXPLAIN: the translator's plan, one operator per line (malloc'd) */
     int index_form;      /* some collection is read so that a field index can serve it */
     char target_ws[128]; /* DESCRIBE / INSERT target, resolved to the collection (not alias) */
     char target_name[128];
     char target_table[128]; /* SQLite table of the target collection */
-    /* malloc'd, filled by the translator: the FN(path) expressions found; when the statement is
-     * saved as a view or query lambda, the server builds their function indexes */
-    sqlx_fn_key *fn_keys;
-    int n_fn_keys;
 } sqlx_stmt;
 
 /* Translate one statement. On success fills *out (free with sqlx_stmt_free) and returns 0. */

@@ -1,0 +1,417 @@
+/*
+ * sqlx_access.c - the access paths of every query block (sqlx_access.h): join strategies,
+ * key tests gathered from the WHERE (sqlx_access_keys.c) and given to their collections, the
+ * top-N read in index order, and the choice among a collection's key tests by counting.
+ */
+#include "sqlx_access_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_KEY_TESTS 32 /* more in one block: all are kept, none counted */
+
+/* ---------------- joins ---------------- */
+
+/* A key `right.path = left value`: c an equality with one side a path of the right relation
+ * (constant steps) and the other a path of a relation to its left (or of an enclosing query). */
+static int key_of(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key) {
+    if (c->kind != N_BINARY || strcmp(c->op, "=") != 0)
+        return 0;
+    for (int flip = 0; flip < 2; flip++) {
+        const sqlx_node *r = flip ? c->b : c->a, *l = flip ? c->a : c->b;
+        const char *args;
+        const sqlx_ref *lr = l->kind == N_PATH ? l->ref : NULL;
+        if (access_path(ac, r, 1, &args) != right || lr == NULL || lr->kind != SQLX_REF_FIELD ||
+            lr->rte == right || (lr->rte->owner == ac->blk && lr->rte->pos > right->pos))
+            continue;
+        for (int i = 0; i < l->n_parts; i++)
+            if (l->names[i] == NULL && l->index[i]->kind != N_LIT_INT)
+                return 0;
+        memset(key, 0, sizeof *key);
+        key->right_path = r;
+        key->left = l;
+        key->conjunct = c;
+        key->args = args;
+        return 1;
+    }
+    return 0;
+}
+
+static int using_keys(access *ac, const sqlx_from *f, sqlx_join *j) {
+    for (int u = 0; u < f->n_using && j->n_keys < SQLX_MAX_JOIN_KEYS; u++) {
+        sqlx_join_key *key = &j->keys[j->n_keys++];
+        rs_buf b = RS_BUF_INIT;
+        rs_buf_quoted(&b, f->using_names[u], strlen(f->using_names[u]), '\'');
+        memset(key, 0, sizeof *key);
+        key->using_name = f->using_names[u];
+        key->args = b.oom ? NULL : sqlx_strndup(ac->ctx->arena, b.data, b.len);
+        rs_buf_free(&b);
+        if (key->args == NULL)
+            return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int hinted(const sqlx_from *f, const char *strategy) {
+    return f->join_strategy != NULL &&
+           strncasecmp(f->join_strategy, strategy, strlen(strategy)) == 0;
+}
+
+/* Index lookups when some key of the right collection has an index (HINT(join_strategy =
+ * hash) or nested_loop keep them out), else a hash join. */
+static void choose_strategy(access *ac, sqlx_op *op) {
+    sqlx_join *j = op->join;
+    const sqlx_rte *right = op->right->rte;
+    int any = 0;
+    if (hinted(op->from, "nested_loop")) {
+        j->strategy = SQLX_JOIN_NESTED;
+        j->why = "HINT(join_strategy = nested_loop)";
+        return;
+    }
+    if (!hinted(op->from, "hash") && right->kind == SQLX_RTE_COLLECTION &&
+        right->data_table != NULL && right->is_indexed != NULL) {
+        for (int k = 0; k < j->n_keys; k++) {
+            j->keys[k].indexed = access_indexed(right, j->keys[k].args);
+            any |= j->keys[k].indexed;
+        }
+    }
+    if (any) {
+        j->strategy = SQLX_JOIN_LOOKUP;
+        j->why = hinted(op->from, "lookup") ? "HINT(join_strategy = lookup)" : "index lookup";
+        ac->ctx->index_form = 1;
+        return;
+    }
+    j->strategy = SQLX_JOIN_HASH;
+    j->why = hinted(op->from, "hash") ? "HINT(join_strategy = hash)" : "no index on the keys";
+    j->wrapper_id = ac->ctx->n_rel++;
+    op->right->rte->alias = j->wrapper_id;
+}
+
+static int plan_join(access *ac, sqlx_op *op, const sqlx_op *where) {
+    const sqlx_from *f = op->from;
+    sqlx_join *j = op->join = sqlx_alloc(ac->ctx->arena, sizeof *op->join);
+    if (j == NULL)
+        return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    /* UNNEST reads the relations before it: it cannot move into a keyed wrapper */
+    if (op->right->kind == SQLX_OP_JOIN || op->right->kind == SQLX_OP_UNNEST)
+        return 0;
+    int rc = using_keys(ac, f, j);
+    /* inner joins without ON (commas, CROSS JOIN) can take their keys from the WHERE */
+    const sqlx_conjs *source = &op->conj;
+    if (f->on == NULL && !f->n_using && strcmp(f->join_type, "CROSS JOIN") == 0 && where != NULL)
+        source = &where->conj;
+    for (int i = 0; rc == 0 && i < source->n && j->n_keys < SQLX_MAX_JOIN_KEYS; i++)
+        if (!source->items[i].gone)
+            j->n_keys += key_of(ac, source->items[i].expr, op->right->rte, &j->keys[j->n_keys]);
+    if (rc == 0 && j->n_keys > 0)
+        choose_strategy(ac, op);
+    return rc;
+}
+
+static int plan_joins(access *ac, sqlx_op *op, const sqlx_op *where) {
+    if (op->kind != SQLX_OP_JOIN)
+        return 0;
+    int rc = plan_joins(ac, op->left, where);
+    if (rc == 0)
+        rc = plan_joins(ac, op->right, where);
+    return rc ? rc : plan_join(ac, op, where);
+}
+
+/* An UNNEST whose rows the WHERE tests tells SQLite's planner so (rs_unnest's hidden argument):
+ * it is unnested right after its array's collection, and the joins after it look up only the
+ * rows that pass. A planning hint: a wrong answer changes the join order, never the rows. */
+static void mark_filtered(sqlx_op *op, const sqlx_op *where) {
+    if (op->kind == SQLX_OP_JOIN) {
+        mark_filtered(op->left, where);
+        mark_filtered(op->right, where);
+        return;
+    }
+    for (int i = 0; op->kind == SQLX_OP_UNNEST && where != NULL && i < where->conj.n; i++) {
+        const sqlx_conj *c = &where->conj.items[i];
+        if (!c->gone && !c->other && c->rels == (uint64_t)1 << op->rte->pos)
+            op->filtered = 1;
+    }
+}
+
+/* ---------------- choosing among a collection's key tests ----------------
+ *
+ * SQLite reads a collection through one index. Without histograms (Debian's SQLite has no
+ * STAT4) it guesses how many documents a range holds, and it cannot compare a time window with
+ * an equality on a field of three values. So when a collection has several key tests, the
+ * catalog counts the documents in each one's range (tests on one path counted as one range),
+ * bounded: under caps rising from ESTIMATE_CAP to ESTIMATE_CAP_WIDE documents, until one range
+ * is counted under a cap. Only the smallest range keeps its test (the conjuncts themselves all
+ * stay, so nothing else changes); tests the catalog cannot count stay. */
+#define ESTIMATE_CAP      1000
+#define ESTIMATE_CAP_WIDE 50000
+
+static sqlx_index_kind index_kind(const sqlx_keytest *t) {
+    return t->kind == SQLX_KEY_ELEMS ? SQLX_INDEX_ELEMS
+           : t->fn != NULL           ? SQLX_INDEX_FUNCTION
+                                     : SQLX_INDEX_SCALAR;
+}
+
+/* The first test of t's group: the same path of the same index, both countable. */
+static int group_of(const sqlx_access *a, int t) {
+    const sqlx_keytest *x = a->tests[t];
+    for (int i = 0; i < t; i++) {
+        const sqlx_keytest *y = a->tests[i];
+        if (y->est != -1 && x->est != -1 && index_kind(x) == index_kind(y) &&
+            strcmp(x->args, y->args) == 0 && x->fn == y->fn)
+            return i;
+    }
+    return t;
+}
+
+/* Count group g's documents (its members' bounds together), up to cap. */
+static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
+    const sqlx_rte *r = a->tests[g]->rte;
+    sqlx_range range = {NULL, 0, NULL, 0, 1};
+    if (r->catalog == NULL || r->catalog->estimate == NULL)
+        return -1;
+    for (int i = g; i < a->n_tests; i++) {
+        const sqlx_keytest *t = a->tests[i];
+        if (t->est == -1 || group_of(a, i) != g)
+            continue;
+        if (t->lo != NULL && range.lo == NULL) {
+            range.lo = t->lo;
+            range.lo_incl = t->lo_incl;
+        }
+        if (t->hi != NULL && range.hi == NULL) {
+            range.hi = t->hi;
+            range.hi_incl = t->hi_incl;
+        }
+    }
+    return r->catalog->estimate(r->catalog->ctx, r->data_table, index_kind(a->tests[g]),
+                                a->tests[g]->args, a->tests[g]->fn, &range, cap);
+}
+
+/* Drop every countable test but those of the smallest group. The groups are counted together
+ * under rising caps: once one range is counted under a cap, it is smaller than every range that
+ * reached the cap, and the counting stops (about groups x 4 x the smallest range, not a full
+ * count of each). */
+static void choose_tests(sqlx_access *a) {
+    static const int64_t caps[] = {ESTIMATE_CAP, 4 * ESTIMATE_CAP, 16 * ESTIMATE_CAP,
+                                   ESTIMATE_CAP_WIDE};
+    int64_t est[MAX_KEY_TESTS], cap_of[MAX_KEY_TESTS];
+    int best = -1;
+    for (int g = 0; g < a->n_tests; g++)
+        est[g] = -2; /* -2: to count; -1: cannot be counted */
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        int saturated = 0, exact = 0;
+        for (int g = 0; g < a->n_tests; g++) {
+            if (a->tests[g]->est == -1 || group_of(a, g) != g) {
+                est[g] = -1;
+                continue;
+            }
+            if (est[g] == -2 || est[g] >= caps[c > 0 ? c - 1 : 0]) {
+                est[g] = estimate_group(a, g, caps[c]);
+                cap_of[g] = caps[c];
+            }
+            saturated += est[g] >= caps[c];
+            exact += est[g] >= 0 && est[g] < caps[c];
+        }
+        if (exact > 0 || saturated < 2)
+            break;
+    }
+    for (int g = 0; g < a->n_tests; g++) {
+        if (est[g] >= 0)
+            a->tests[g]->est = est[g];
+        if (est[g] >= 0 && (best < 0 || est[g] < est[best]))
+            best = g;
+    }
+    for (int i = 0; best >= 0 && i < a->n_tests; i++) {
+        int g = group_of(a, i);
+        if (a->tests[i]->est != -1 && g != best && est[g] >= 0)
+            a->tests[i]->dropped = 1;
+        /* an exact count (under the cap it was asked with) says how selective the test is */
+        if (g == best && est[best] < cap_of[best])
+            a->tests[i]->count = est[best];
+    }
+}
+
+/* SQLite without STAT4 knows a path's average documents per value, not that the values a test
+ * asks for are rare (3 queued jobs among a million, with four statuses): it would scan. When
+ * the catalog counted the chosen test's range exactly and it holds under 1/SELECTIVE of the
+ * collection, its bounds are written likelihood(bound, share): the planner reads a range term's
+ * likelihood as its selectivity (an equality or IN on an expression index it would not), and
+ * still matches the index. */
+#define SELECTIVE 20
+static void mark_selective(sqlx_access *a) {
+    for (int i = 0; i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        if (t->dropped || t->count < 0 || a->docs <= 0 || t->count * SELECTIVE >= a->docs ||
+            (t->lo == NULL && t->hi == NULL) || t->eq)
+            continue;
+        t->likelihood = (double)(t->count > 0 ? t->count : 1) / (double)a->docs;
+    }
+}
+
+/* ---------------- top-N ---------------- */
+
+/* LIMIT (plus OFFSET) of s when the statement gives it; else a top-N's usual size. */
+#define TOP_N_ASSUMED 100
+static int64_t limit_of(access *ac, const sqlx_select *s) {
+    int64_t n = TOP_N_ASSUMED, off = 0;
+    const char *text = NULL;
+    if (s->limit->kind == N_LIT_INT)
+        text = s->limit->text;
+    else if (s->limit->kind == N_PARAM && ac->ctx->param_text != NULL)
+        text = ac->ctx->param_text(ac->ctx->param_ctx, s->limit->name);
+    if (text != NULL && strtoll(text, NULL, 10) > 0)
+        n = strtoll(text, NULL, 10);
+    if (s->offset != NULL && s->offset->kind == N_LIT_INT)
+        off = strtoll(s->offset->text, NULL, 10);
+    return n + (off > 0 ? off : 0);
+}
+
+/* NULLS FIRST / LAST other than the default (first ascending, last descending): such a key is
+ * two terms, and no index holds their order. */
+static int nulls_overridden(int desc, int nulls) {
+    return !((nulls == 1 && !desc) || (nulls == 2 && desc)) && nulls != 0;
+}
+
+/* Whether ORDER BY ... LIMIT of s walks the first key's index: a plain SELECT (no grouping,
+ * DISTINCT, aggregate or window function) over the one collection, whose first key is an
+ * indexed path in Rockset's order. *args: that path. */
+static int top_n_applies(access *ac, const sqlx_select *s, const sqlx_op *get, const char **args) {
+    if (s->grouped || s->distinct || s->limit == NULL || s->n_order == 0 ||
+        nulls_overridden(s->order[0].desc, s->order[0].nulls))
+        return 0;
+    for (int i = 0; i < s->n_items; i++) {
+        const sqlx_node *e = s->items[i].expr;
+        if (e->kind != N_STAR && (sqlx_contains_aggregate(e) || sqlx_first_window_call(e)))
+            return 0;
+    }
+    for (int i = 0; i < s->n_order; i++)
+        if (sqlx_contains_aggregate(s->order[i].expr) || sqlx_first_window_call(s->order[i].expr))
+            return 0;
+    int alias;
+    const sqlx_node *key = sqlx_bound_target(s, s->order[0].expr, &alias);
+    if (alias && key->kind == N_PATH && key->alias_ref != NULL)
+        key = key->alias_ref->item;
+    const sqlx_rte *r = access_path(ac, key, 0, args);
+    return r == get->rte && strcmp(*args, "'_id'") != 0 && access_indexed(r, *args) == 1;
+}
+
+/* A top-N (ORDER BY an indexed path LIMIT n) with filters on other paths: reading the order's
+ * index from its end, checking the filters, reads about n * N / m documents (N in the
+ * collection, m passing the filters, taken as independent of the order); reading the filters'
+ * smallest range reads m and sorts them. The order wins when m * m > n * N: so when every other
+ * key test's range counts at least sqrt(n * N) documents (a bounded count). Then those tests
+ * are dropped (their conjuncts stay) and SQLite scans the order's index, stopping at n rows. */
+static void prefer_order_index(access *ac, const sqlx_select *s, sqlx_access *a,
+                               const char *order_args) {
+    int others = 0;
+    if (a->docs <= 0 || a->n_tests == 0 || a->n_tests > MAX_KEY_TESTS)
+        return;
+    double product = (double)limit_of(ac, s) * (double)a->docs;
+    int64_t cap = (int64_t)sqrt(product) + 1;
+    for (int g = 0; g < a->n_tests; g++) {
+        const sqlx_keytest *t = a->tests[g];
+        if ((t->fn == NULL && t->kind != SQLX_KEY_ELEMS && t->args != NULL &&
+             strcmp(t->args, order_args) == 0) ||
+            group_of(a, g) != g)
+            continue;
+        if (t->est == -1 || estimate_group(a, g, cap) < cap)
+            return; /* a filter keeps few documents (or cannot be counted): read through it */
+        others++;
+    }
+    for (int i = 0; others > 0 && i < a->n_tests; i++) {
+        const sqlx_keytest *t = a->tests[i];
+        if (t->fn != NULL || t->kind == SQLX_KEY_ELEMS || strcmp(t->args, order_args) != 0)
+            a->tests[i]->dropped = 1;
+    }
+    a->order_first = others > 0;
+}
+
+/* ---------------- a block ---------------- */
+
+static int add_test(access *ac, sqlx_keytest *t) {
+    sqlx_op *get = sqlx_plan_leaf(t->rte);
+    sqlx_access *a = get != NULL ? get->access : NULL;
+    if (a == NULL)
+        return 0;
+    if (a->n_tests == a->cap_tests) {
+        int cap = a->cap_tests ? a->cap_tests * 2 : 8;
+        sqlx_keytest **tests = sqlx_alloc(ac->ctx->arena, (size_t)cap * sizeof *tests);
+        if (tests == NULL)
+            return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+        if (a->n_tests)
+            memcpy(tests, a->tests, (size_t)a->n_tests * sizeof *tests);
+        a->tests = tests;
+        a->cap_tests = cap;
+    }
+    if (t->estimable && t->kind != SQLX_KEY_OR)
+        t->est = -2; /* to be counted */
+    a->tests[a->n_tests++] = t;
+    return 0;
+}
+
+static int64_t docs_of(const sqlx_rte *r) {
+    return r->catalog && r->catalog->doc_count
+               ? r->catalog->doc_count(r->catalog->ctx, r->data_table)
+               : -1;
+}
+
+/* Choose among each collection's tests; the top-N of a one-collection block first. */
+static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total) {
+    if (op->kind == SQLX_OP_JOIN) {
+        choose(ac, op->left, only, total);
+        choose(ac, op->right, only, total);
+        return;
+    }
+    sqlx_access *a = op->access;
+    if (op->kind != SQLX_OP_GET || a == NULL)
+        return;
+    a->docs = docs_of(op->rte);
+    const char *order_args = NULL;
+    if (op == only && (a->top_n = top_n_applies(ac, ac->blk->sel, op, &order_args)) != 0) {
+        a->top_args = order_args;
+        ac->ctx->index_form = 1;
+        prefer_order_index(ac, ac->blk->sel, a, order_args);
+    }
+    if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0)
+        choose_tests(a);
+    if (total <= MAX_KEY_TESTS)
+        mark_selective(a);
+    for (int i = 0; i < a->n_tests; i++)
+        if (!a->tests[i]->dropped)
+            ac->ctx->index_form = 1;
+}
+
+static int access_block(access *ac) {
+    sqlx_op *from = sqlx_plan_from(ac->blk);
+    sqlx_op *where = sqlx_plan_find(ac->blk, SQLX_OP_FILTER, 0);
+    keylist tests = {NULL, 0, 0};
+    int rc = 0;
+    if (from == NULL)
+        return 0;
+    if ((rc = plan_joins(ac, from, where)) != 0)
+        return rc;
+    mark_filtered(from, where);
+    for (int i = 0; where != NULL && i < where->conj.n && rc == 0; i++)
+        if (!where->conj.items[i].gone)
+            rc = access_conjunct_tests(ac, where->conj.items[i].expr, &tests);
+    for (int i = 0; i < tests.n && rc == 0; i++)
+        rc = add_test(ac, tests.items[i]);
+    if (rc == 0)
+        choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n);
+    return rc;
+}
+
+int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err) {
+    sqlx_bound *bd = ctx->bound;
+    access ac = {ctx, err, NULL};
+    for (int i = 0; i < bd->n_blocks; i++) {
+        if (bd->blocks[i]->sel == NULL || bd->blocks[i]->plan == NULL)
+            continue;
+        ac.blk = bd->blocks[i];
+        int rc = access_block(&ac);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

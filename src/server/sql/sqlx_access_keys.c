@@ -1,0 +1,680 @@
+/*
+ * sqlx_access_keys.c - the key tests a WHERE conjunct allows (sqlx_access.h): read from the
+ * bound conjunct (what each path reads is the binder's answer), never from printed text.
+ *
+ * Why a test's bounds are rs_klo(c) / rs_khi(c) and not c's own key: Rockset's comparison
+ * compares some values of different types (a string with the date or time it reads as, a DATE
+ * with a TIMESTAMP by their instant), whose keys lie in other ranks of the key order; the two
+ * give c's key when every value c compares with has its key in c's rank, else the ends of the
+ * key space (runtime/value.h's rv_key_bound): the whole index read rather than a row lost.
+ */
+#include "server/runtime/catalog.h"
+#include "server/runtime/value.h"
+#include "sqlx_access_int.h"
+#include "sqlx_emit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_OR_ARMS 16
+
+/* ---------------- what a conjunct reads ---------------- */
+
+int access_is_constant(const sqlx_node *n) {
+    static const char *const arithmetic[] = {"+", "-", "*", "/", "||"};
+    switch (n->kind) {
+    case N_LIT_INT:
+    case N_LIT_FLOAT:
+    case N_LIT_STRING:
+    case N_LIT_BOOL:
+    case N_LIT_TYPED:
+    case N_PARAM:
+        return 1;
+    case N_UNARY:
+        return strcmp(n->op, "-") == 0 && access_is_constant(n->a);
+    case N_CAST:
+        return access_is_constant(n->a);
+    case N_BINARY:
+        for (size_t i = 0; i < sizeof arithmetic / sizeof arithmetic[0]; i++)
+            if (strcmp(n->op, arithmetic[i]) == 0)
+                return access_is_constant(n->a) && access_is_constant(n->b);
+        return 0;
+    case N_FUNC:
+        if (n->fn == NULL || n->fn->kind != RT_SCALAR || (n->fn->flags & RT_VOLATILE) ||
+            n->over != NULL || n->star || n->distinct || n->n_list == 0)
+            return 0;
+        for (int i = 0; i < n->n_list; i++)
+            if (!access_is_constant(n->list[i]))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A constant whose value is surely a scalar: a literal other than null, or a parameter given as
+ * a string. The element index holds scalar elements only, so only such a value bounds it. */
+static int is_scalar_constant(access *ac, const sqlx_node *n) {
+    if (n->kind == N_PARAM)
+        return ac->ctx->param_text != NULL &&
+               ac->ctx->param_text(ac->ctx->param_ctx, n->name) != NULL;
+    return n->kind == N_LIT_INT || n->kind == N_LIT_FLOAT || n->kind == N_LIT_STRING ||
+           n->kind == N_LIT_BOOL || n->kind == N_LIT_TYPED;
+}
+
+/* A string literal that rs_cmp compares as text with every string (it reads as no date). */
+static int is_plain_string(const sqlx_node *n) {
+    return n->kind == N_LIT_STRING && !rv_string_is_temporal(n->text, strlen(n->text));
+}
+
+static char *arena_text(access *ac, const rs_buf *b) {
+    return b->oom ? NULL : sqlx_strndup(ac->ctx->arena, b->data ? b->data : "", b->len);
+}
+
+const sqlx_rte *access_path(access *ac, const sqlx_node *e, int allow_positions,
+                            const char **args) {
+    const sqlx_ref *r = e->kind == N_PATH ? e->ref : NULL;
+    if (r == NULL || r->kind != SQLX_REF_FIELD || r->rte->owner != ac->blk ||
+        r->first >= e->n_parts)
+        return NULL;
+    rs_buf b = RS_BUF_INIT;
+    for (int i = r->first; i < e->n_parts; i++) {
+        rs_buf_puts(&b, i > r->first ? "," : "");
+        if (e->names[i] != NULL) {
+            rs_buf_quoted(&b, e->names[i], strlen(e->names[i]), '\'');
+        } else if (allow_positions && e->index[i]->kind == N_LIT_INT) {
+            rs_buf_printf(&b, "%lld", strtoll(e->index[i]->text, NULL, 10) - 1);
+        } else { /* array subscripts are not indexed */
+            rs_buf_free(&b);
+            return NULL;
+        }
+    }
+    *args = arena_text(ac, &b);
+    rs_buf_free(&b);
+    return *args != NULL ? r->rte : NULL;
+}
+
+/* A collection of this block read through its indexes (not under TABLESAMPLE, not wrapped by a
+ * hash join). */
+static int indexable(const sqlx_rte *r) {
+    return r != NULL && r->kind == SQLX_RTE_COLLECTION && r->data_table != NULL &&
+           r->is_indexed != NULL && r->alias == r->id;
+}
+
+int access_indexed(const sqlx_rte *r, const char *args) {
+    if (r == NULL || r->kind != SQLX_RTE_COLLECTION || r->data_table == NULL ||
+        r->is_indexed == NULL)
+        return 0;
+    if (strcmp(args, "'_id'") == 0)
+        return 2; /* the table's primary key */
+    return r->is_indexed(r->has_field_ctx, r->data_table, args) > 0;
+}
+
+/* The indexed collection path e reads: 1 a field index, 2 _id, 0 none (*rte, *args set). */
+static int indexed_path(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args) {
+    *rte = access_path(ac, e, 0, args);
+    return indexable(*rte) ? access_indexed(*rte, *args) : 0;
+}
+
+/* PARSE_TIMESTAMP_ISO8601(path): 1 when the path's function index on SQLX_TS_ISO_KEY_FN serves
+ * it. Asking is a use: without one, the server builds it for the queries after this one. */
+static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args) {
+    sqlx_index ix;
+    if (e->kind != N_FUNC || e->name == NULL || strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") ||
+        e->n_list != 1 || e->over != NULL || e->distinct || e->star)
+        return 0;
+    *rte = access_path(ac, e->list[0], 0, args);
+    if (!indexable(*rte) || (*rte)->catalog == NULL || (*rte)->catalog->index_for == NULL)
+        return 0;
+    return (*rte)->catalog->index_for((*rte)->catalog->ctx, (*rte)->data_table, SQLX_INDEX_FUNCTION,
+                                      *args, SQLX_TS_ISO_KEY_FN, &ix) == 1;
+}
+
+/* The array an UNNEST of this block reads, when e is one of its elements (u.tag, with
+ * UNNEST(t.tags AS tag) AS u) and that array is a collection's path with an element index:
+ * the collection, the array's path, the index (*ix). */
+static const sqlx_rte *unnested_array(access *ac, const sqlx_node *e, const char **args,
+                                      sqlx_index *ix) {
+    const sqlx_ref *r = e->kind == N_PATH ? e->ref : NULL;
+    if (r == NULL || r->kind != SQLX_REF_FIELD || r->rte->kind != SQLX_RTE_UNNEST ||
+        r->rte->owner != ac->blk || r->first + 1 != e->n_parts || e->names[r->first] == NULL)
+        return NULL;
+    const sqlx_from *u = r->rte->from;
+    for (int i = 0; i < u->n_arrays; i++) {
+        if (u->names[i] == NULL || strcmp(u->names[i], e->names[r->first]) != 0)
+            continue;
+        const sqlx_rte *coll = access_path(ac, u->arrays[i], 0, args);
+        if (!indexable(coll) || coll->catalog == NULL || coll->catalog->index_for == NULL)
+            return NULL;
+        return coll->catalog->index_for(coll->catalog->ctx, coll->data_table, SQLX_INDEX_ELEMS,
+                                        *args, NULL, ix) == 1
+                   ? coll
+                   : NULL;
+    }
+    return NULL;
+}
+
+/* ---------------- building tests ---------------- */
+
+int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t) {
+    if (t == NULL)
+        return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 8;
+        sqlx_keytest **items = sqlx_alloc(ac->ctx->arena, (size_t)cap * sizeof *items);
+        if (items == NULL)
+            return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+        if (l->n)
+            memcpy(items, l->items, (size_t)l->n * sizeof *items);
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = t;
+    return 0;
+}
+
+static sqlx_keytest *new_test(access *ac, sqlx_key_kind kind, const sqlx_rte *rte, const char *args,
+                              const sqlx_node *conjunct) {
+    sqlx_keytest *t = sqlx_alloc(ac->ctx->arena, sizeof *t);
+    if (t != NULL) {
+        t->kind = kind;
+        t->rte = (sqlx_rte *)rte;
+        t->args = args;
+        t->conjunct = conjunct;
+        t->est = t->count = -1;
+    }
+    return t;
+}
+
+/* fn(<c>[,extra]) as SQL text (arena), or NULL with the error set. */
+static const char *call_text(access *ac, const char *fn, const sqlx_node *c, const char *extra) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_printf(&b, "%s(", fn);
+    int rc = sqlx_emit_value(ac->ctx, c, &b, ac->err);
+    rs_buf_printf(&b, "%s)", extra != NULL ? extra : "");
+    const char *text = rc == 0 ? arena_text(ac, &b) : NULL;
+    if (rc == 0 && text == NULL)
+        rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    rs_buf_free(&b);
+    return text;
+}
+
+/* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. */
+static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_node *c) {
+    /* a function index on SQLX_TS_ISO_KEY_FN holds only timestamps, as _event_time does */
+    const char *ts =
+        t->fn != NULL || (t->args && strcmp(t->args, "'_event_time'") == 0) ? ",1" : ",0";
+    if (op[0] != '<') {
+        if ((t->lo = call_text(ac, "rs_klo", c, ts)) == NULL)
+            return ac->err->code;
+        t->lo_incl = op[0] == '=' || op[1] == '=';
+    }
+    if (op[0] != '>') {
+        if ((t->hi = call_text(ac, "rs_khi", c, ts)) == NULL)
+            return ac->err->code;
+        t->hi_incl = op[0] == '=' || op[1] == '=';
+    }
+    t->estimable = 1;
+    return 0;
+}
+
+/* path <op> c, or c <op> path (flipped), on a field, function or element index, or _id. */
+static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
+    /* the operator as written, as the key test reads it, and with its sides swapped */
+    static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="}, {"<", "<", ">"},
+                                         {"<=", "<=", ">="}, {">", ">", "<"},  {">=", ">=", "<="}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (strcmp(n->op, ops[i][0]) != 0)
+            continue;
+        const sqlx_rte *rte = NULL;
+        const char *args = NULL, *fn = NULL;
+        sqlx_index ix;
+        int side = 0, found = 0;
+        if (access_is_constant(n->b) && (found = indexed_path(ac, n->a, &rte, &args)) != 0)
+            side = 1;
+        else if (access_is_constant(n->a) && (found = indexed_path(ac, n->b, &rte, &args)) != 0)
+            side = 2;
+        if (side == 0 && access_is_constant(n->b) && indexed_fn(ac, n->a, &rte, &args))
+            side = 1, found = 1, fn = SQLX_TS_ISO_KEY_FN;
+        else if (side == 0 && access_is_constant(n->a) && indexed_fn(ac, n->b, &rte, &args))
+            side = 2, found = 1, fn = SQLX_TS_ISO_KEY_FN;
+        const sqlx_node *c = side == 2 ? n->a : n->b;
+        if (found == 2 && i < 2 && is_plain_string(c)) { /* _id = 'x': the primary key */
+            sqlx_keytest *t = new_test(ac, SQLX_KEY_ID, rte, "'_id'", n);
+            if (t != NULL && (t->value = call_text(ac, "", c, NULL)) == NULL)
+                return ac->err->code;
+            return access_keylist_add(ac, out, t);
+        }
+        if (found == 1) {
+            sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+            if (t == NULL)
+                return access_keylist_add(ac, out, t);
+            t->fn = fn;
+            int rc = set_bounds(ac, t, ops[i][side], c);
+            return rc ? rc : access_keylist_add(ac, out, t);
+        }
+        if (found)
+            return 0;
+        /* an UNNESTed element compared with a scalar: the documents whose array holds such an
+         * element, from the element index */
+        side = 0;
+        if (is_scalar_constant(ac, n->b) && (rte = unnested_array(ac, n->a, &args, &ix)) != NULL)
+            side = 1;
+        else if (is_scalar_constant(ac, n->a) &&
+                 (rte = unnested_array(ac, n->b, &args, &ix)) != NULL)
+            side = 2;
+        if (side == 0)
+            return 0;
+        sqlx_keytest *t = new_test(ac, SQLX_KEY_ELEMS, rte, args, n);
+        if (t == NULL)
+            return access_keylist_add(ac, out, t);
+        t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
+        t->path_id = ix.path_id;
+        int rc = set_bounds(ac, t, ops[i][side], side == 1 ? n->b : n->a);
+        return rc ? rc : access_keylist_add(ac, out, t);
+    }
+    return 0;
+}
+
+/* ARRAY_CONTAINS(path, c) with c a scalar: the documents whose array holds c. */
+static int contains_test(access *ac, const sqlx_node *n, keylist *out) {
+    sqlx_index ix;
+    const char *args;
+    if (n->fn == NULL || strcasecmp(n->name, "ARRAY_CONTAINS") != 0 || n->n_list != 2 ||
+        n->over != NULL || !is_scalar_constant(ac, n->list[1]))
+        return 0;
+    const sqlx_rte *rte = access_path(ac, n->list[0], 0, &args);
+    if (!indexable(rte) || rte->catalog == NULL || rte->catalog->index_for == NULL ||
+        rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_ELEMS, args, NULL,
+                                &ix) != 1)
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_ELEMS, rte, args, n);
+    if (t == NULL)
+        return access_keylist_add(ac, out, t);
+    t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
+    t->path_id = ix.path_id;
+    int rc = set_bounds(ac, t, "=", n->list[1]);
+    return rc ? rc : access_keylist_add(ac, out, t);
+}
+
+/* The literal prefix of a LIKE pattern (before any %, _ or backslash), or NULL. */
+static char *like_prefix(access *ac, const sqlx_node *pattern) {
+    if (pattern->kind != N_LIT_STRING)
+        return NULL;
+    size_t n = strcspn(pattern->text, "%_\\");
+    if (n == 0 || pattern->text[n] == '\0')
+        return NULL; /* no prefix, or no wildcard: = serves it */
+    return sqlx_strndup(ac->ctx->arena, pattern->text, n);
+}
+
+static const char *skey_of_string(access *ac, const char *s) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_puts(&b, "rs_skey(");
+    rs_buf_quoted(&b, s, strlen(s), '\'');
+    rs_buf_putc(&b, ')');
+    const char *text = arena_text(ac, &b);
+    rs_buf_free(&b);
+    return text;
+}
+
+/* LIKE 'abc%': abc <= key < abd (the last byte raised; no upper bound when it is 0xFF). */
+static int like_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    char *prefix = like_prefix(ac, n->b);
+    if (prefix == NULL || n->negated || n->name != NULL || n->c != NULL ||
+        indexed_path(ac, n->a, &rte, &args) != 1)
+        return 0;
+    size_t len = strlen(prefix);
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t == NULL || (t->lo = skey_of_string(ac, prefix)) == NULL)
+        return access_keylist_add(ac, out, NULL);
+    t->lo_incl = 1;
+    if ((unsigned char)prefix[len - 1] != 0xFF) {
+        prefix[len - 1]++;
+        if ((t->hi = skey_of_string(ac, prefix)) == NULL)
+            return access_keylist_add(ac, out, NULL);
+    }
+    t->estimable = 1;
+    return access_keylist_add(ac, out, t);
+}
+
+/* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted as the
+ * range from the least key to the greatest. On an UNNESTed element, the element index. */
+static int in_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    sqlx_index ix;
+    int elems = 0;
+    if (n->n_list == 0)
+        return 0;
+    for (int i = 0; i < n->n_list; i++)
+        if (!access_is_constant(n->list[i]))
+            return 0;
+    if (indexed_path(ac, n->a, &rte, &args) != 1) {
+        for (int i = 0; i < n->n_list; i++)
+            if (!is_scalar_constant(ac, n->list[i]))
+                return 0;
+        if ((rte = unnested_array(ac, n->a, &args, &ix)) == NULL)
+            return 0;
+        elems = 1;
+    }
+    sqlx_keytest *t = new_test(ac, elems ? SQLX_KEY_ELEMS : SQLX_KEY_IN, rte, args, n);
+    const char **keys = sqlx_alloc(ac->ctx->arena, (size_t)n->n_list * sizeof *keys);
+    if (t == NULL || keys == NULL)
+        return access_keylist_add(ac, out, NULL);
+    rs_buf all = RS_BUF_INIT;
+    for (int i = 0; i < n->n_list; i++) {
+        if ((keys[i] = call_text(ac, "rs_skey", n->list[i], NULL)) == NULL) {
+            rs_buf_free(&all);
+            return ac->err->code;
+        }
+        rs_buf_printf(&all, "%s%s", i ? "," : "", keys[i]);
+    }
+    t->keys = keys;
+    t->n_keys = n->n_list;
+    if (elems) {
+        t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
+        t->path_id = ix.path_id;
+    }
+    rs_buf lo = RS_BUF_INIT, hi = RS_BUF_INIT;
+    rs_buf_printf(&lo, n->n_list > 1 ? "min(%s)" : "(%s)", rs_buf_cstr(&all));
+    rs_buf_printf(&hi, n->n_list > 1 ? "max(%s)" : "(%s)", rs_buf_cstr(&all));
+    t->lo = arena_text(ac, &lo);
+    t->hi = arena_text(ac, &hi);
+    t->lo_incl = t->hi_incl = t->estimable = 1;
+    rs_buf_free(&all);
+    rs_buf_free(&lo);
+    rs_buf_free(&hi);
+    return access_keylist_add(ac, out, t->lo && t->hi ? t : NULL);
+}
+
+static int between_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1 || !access_is_constant(n->b) ||
+        !access_is_constant(n->c))
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    int rc = t != NULL ? set_bounds(ac, t, ">=", n->b) : 0;
+    if (rc == 0 && t != NULL) {
+        const char *lo = t->lo;
+        rc = set_bounds(ac, t, "<=", n->c);
+        t->lo = lo;
+        t->lo_incl = 1;
+    }
+    return rc ? rc : access_keylist_add(ac, out, t);
+}
+
+/* x IS NULL: null and missing share one key. */
+static int null_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    if (n->negated || n->ival != 0 || n->name != NULL || indexed_path(ac, n->a, &rte, &args) != 1)
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t != NULL) {
+        t->lo = t->hi = "rs_skey(NULL)";
+        t->lo_incl = t->hi_incl = t->eq = t->estimable = 1;
+    }
+    return access_keylist_add(ac, out, t);
+}
+
+/* ---------------- type guards: TYPEOF(path) as ranges of the path's keys ----------------
+ *
+ * A key begins with its value's rank (runtime/value.h: null and undefined 1, bool 2, numbers 3,
+ * string 5, bytes 6, ... u256 16), so a set of types is a set of key ranges. The shape served is
+ * what the virtual table sends for the rows Rockset orders unlike SQLite (src/scan/planner.c):
+ * NOT (TYPEOF(p) IN ('int', 'string', 'null', 'undefined') OR (TYPEOF(p) = 'float' AND p > A AND
+ * p < B)): every rank but the excluded ones, and of the numbers those at or beyond A and B. With
+ * several ORDER BY keys, NOT (guard AND guard ...): the ranges of each key's index, ORed. */
+
+#define MAX_GUARDS 8
+
+typedef struct type_guard {
+    const sqlx_node *path;
+    int types[RV_N_TYPES];
+    const sqlx_node *float_lo, *float_hi; /* finite floats (lo, hi) excluded */
+} type_guard;
+
+static const sqlx_node *typeof_path(const sqlx_node *n) {
+    return n->kind == N_FUNC && n->name != NULL && strcasecmp(n->name, "TYPEOF") == 0 &&
+                   n->n_list == 1 && n->list[0]->kind == N_PATH && n->over == NULL
+               ? n->list[0]
+               : NULL;
+}
+
+static int guard_path(type_guard *g, const sqlx_node *p) {
+    if (p == NULL || (g->path != NULL && !sqlx_same_node(g->path, p)))
+        return 0;
+    g->path = p;
+    return 1;
+}
+
+static int guard_type(type_guard *g, const char *name) {
+    rv_type t;
+    if (strcmp(name, "undefined") == 0)
+        t = RV_UNDEFINED;
+    else if (rv_type_from_name(name, &t) != 0)
+        return 0;
+    g->types[t] = 1;
+    return 1;
+}
+
+/* TYPEOF(p) = 'float' AND p > A AND p < B (A, B constants), in any order. */
+static int guard_finite_floats(type_guard *g, const sqlx_node *n) {
+    const sqlx_node *parts[3];
+    int is_float = 0;
+    if (n->kind != N_BINARY || strcmp(n->op, "AND") != 0 || n->a->kind != N_BINARY ||
+        strcmp(n->a->op, "AND") != 0)
+        return 0;
+    parts[0] = n->a->a;
+    parts[1] = n->a->b;
+    parts[2] = n->b;
+    for (int i = 0; i < 3; i++) {
+        const sqlx_node *c = parts[i];
+        if (c->kind != N_BINARY)
+            return 0;
+        if (strcmp(c->op, "=") == 0 && guard_path(g, typeof_path(c->a)) &&
+            c->b->kind == N_LIT_STRING && strcmp(c->b->text, "float") == 0)
+            is_float = 1;
+        else if (strcmp(c->op, ">") == 0 && guard_path(g, c->a) && access_is_constant(c->b))
+            g->float_lo = c->b;
+        else if (strcmp(c->op, "<") == 0 && guard_path(g, c->a) && access_is_constant(c->b))
+            g->float_hi = c->b;
+        else
+            return 0;
+    }
+    return is_float && g->float_lo != NULL && g->float_hi != NULL;
+}
+
+static int guard_disjunct(type_guard *g, const sqlx_node *n) {
+    if (n->kind == N_BINARY && strcmp(n->op, "OR") == 0)
+        return guard_disjunct(g, n->a) && guard_disjunct(g, n->b);
+    if (n->kind == N_INLIST && !n->negated && guard_path(g, typeof_path(n->a))) {
+        for (int i = 0; i < n->n_list; i++)
+            if (n->list[i]->kind != N_LIT_STRING || !guard_type(g, n->list[i]->text))
+                return 0;
+        return 1;
+    }
+    if (n->kind == N_BINARY && strcmp(n->op, "=") == 0 && guard_path(g, typeof_path(n->a)) &&
+        n->b->kind == N_LIT_STRING)
+        return guard_type(g, n->b->text);
+    return guard_finite_floats(g, n);
+}
+
+/* A rank is excluded when every type of it is (null with undefined, int with float). */
+static int rank_excluded(const type_guard *g, int rank) {
+    if (rank == RV_NULL)
+        return g->types[RV_NULL] && g->types[RV_UNDEFINED];
+    if (rank == RV_INT)
+        return g->types[RV_INT] && g->types[RV_FLOAT];
+    return rank < RV_N_TYPES && rank != RV_UNDEFINED && g->types[rank];
+}
+
+/* The key ranges one guard leaves: every rank it does not exclude, runs of ranks merged; the
+ * numbers' two ends when only finite floats between two bounds are excluded. */
+static int guard_ranges(access *ac, const type_guard *g, sqlx_guard_path *gp) {
+    gp->ranges = sqlx_alloc(ac->ctx->arena, SQLX_KEY_RANKS * sizeof *gp->ranges);
+    if (gp->ranges == NULL)
+        return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    int split = g->types[RV_INT] && !g->types[RV_FLOAT] && g->float_lo != NULL;
+    for (int r = 1; r < SQLX_KEY_RANKS; r++) {
+        sqlx_guard_range *gr = &gp->ranges[gp->n_ranges];
+        if (r == RV_INT + 1) /* floats share the numbers' rank */
+            continue;
+        if (r == RV_INT && split) {
+            gr->from = RV_INT;
+            gr->to = RV_INT + 1;
+            if ((gr->lo = call_text(ac, "", g->float_lo, NULL)) == NULL ||
+                (gr->hi = call_text(ac, "", g->float_hi, NULL)) == NULL)
+                return ac->err->code;
+            gp->n_ranges++;
+            continue;
+        }
+        if (rank_excluded(g, r))
+            continue;
+        int to = r + 1;
+        while (to < SQLX_KEY_RANKS && (to == RV_INT + 1 || !rank_excluded(g, to)) &&
+               !(to == RV_INT && split))
+            to++;
+        gr->from = r;
+        gr->to = to;
+        gp->n_ranges++;
+        r = to - 1;
+    }
+    return 0;
+}
+
+static int guard_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_node *each[MAX_GUARDS];
+    type_guard g[MAX_GUARDS];
+    int n_guards = 0;
+    const sqlx_node *e = n->a;
+    const sqlx_rte *rte = NULL;
+    while (e->kind == N_BINARY && strcmp(e->op, "AND") == 0 && n_guards < MAX_GUARDS - 1) {
+        each[n_guards++] = e->b; /* (A AND B) AND C: C first, then down the left */
+        e = e->a;
+    }
+    each[n_guards++] = e;
+    sqlx_guard_path *paths = sqlx_alloc(ac->ctx->arena, (size_t)n_guards * sizeof *paths);
+    if (paths == NULL)
+        return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    for (int i = 0; i < n_guards; i++) {
+        const sqlx_rte *r = NULL;
+        memset(&g[i], 0, sizeof g[i]);
+        if (!guard_disjunct(&g[i], each[i]) || g[i].path == NULL ||
+            indexed_path(ac, g[i].path, &r, &paths[i].args) != 1 || (rte != NULL && r != rte))
+            return 0;
+        rte = r;
+    }
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_GUARD, rte, paths[0].args, n);
+    if (t == NULL)
+        return access_keylist_add(ac, out, t);
+    for (int i = 0; i < n_guards; i++) {
+        int rc = guard_ranges(ac, &g[i], &paths[i]);
+        if (rc)
+            return rc;
+    }
+    t->guards = paths;
+    t->n_guards = n_guards;
+    return access_keylist_add(ac, out, t);
+}
+
+/* ---------------- OR ---------------- */
+
+static int is_op(const sqlx_node *n, const char *op) {
+    return n->kind == N_BINARY && strcmp(n->op, op) == 0;
+}
+
+/* The leaves of an AND (or OR) chain, in order. */
+static int chain_leaves(access *ac, const sqlx_node *n, const char *op, const sqlx_node **leaves,
+                        int *count, int cap) {
+    if (is_op(n, op)) {
+        int rc = chain_leaves(ac, n->a, op, leaves, count, cap);
+        return rc ? rc : chain_leaves(ac, n->b, op, leaves, count, cap);
+    }
+    if (*count == cap)
+        return -1;
+    leaves[(*count)++] = n;
+    return 0;
+}
+
+static int leaf_tests(access *ac, const sqlx_node *n, keylist *out);
+
+/* A OR B OR ...: when every arm has a key test on one collection, the OR of those tests (each
+ * arm the AND of its tests there), which SQLite reads as a multi-index OR. */
+static int or_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_node *arms[MAX_OR_ARMS], *leaves[MAX_OR_ARMS];
+    keylist per_arm[MAX_OR_ARMS];
+    int n_arms = 0, rc;
+    if (chain_leaves(ac, n, "OR", arms, &n_arms, MAX_OR_ARMS) != 0)
+        return 0;
+    memset(per_arm, 0, sizeof per_arm);
+    for (int a = 0; a < n_arms; a++) {
+        int n_leaves = 0;
+        if (chain_leaves(ac, arms[a], "AND", leaves, &n_leaves, MAX_OR_ARMS) != 0)
+            return 0;
+        for (int i = 0; i < n_leaves; i++)
+            if ((rc = leaf_tests(ac, leaves[i], &per_arm[a])) != 0)
+                return rc;
+        if (per_arm[a].n == 0)
+            return 0;
+    }
+    for (int c = 0; c < per_arm[0].n; c++) { /* a collection every arm has a test on */
+        const sqlx_rte *rte = per_arm[0].items[c]->rte;
+        int everywhere = 1;
+        for (int a = 1; a < n_arms && everywhere; a++) {
+            everywhere = 0;
+            for (int i = 0; i < per_arm[a].n; i++)
+                everywhere |= per_arm[a].items[i]->rte == rte;
+        }
+        if (!everywhere)
+            continue;
+        sqlx_keytest *t = new_test(ac, SQLX_KEY_OR, rte, NULL, n);
+        sqlx_keytest ***lists = sqlx_alloc(ac->ctx->arena, (size_t)n_arms * sizeof *lists);
+        if (t == NULL || lists == NULL)
+            return access_keylist_add(ac, out, NULL);
+        for (int a = 0; a < n_arms; a++) {
+            int k = 0;
+            lists[a] = sqlx_alloc(ac->ctx->arena, (size_t)(per_arm[a].n + 1) * sizeof **lists);
+            if (lists[a] == NULL)
+                return access_keylist_add(ac, out, NULL);
+            for (int i = 0; i < per_arm[a].n; i++)
+                if (per_arm[a].items[i]->rte == rte)
+                    lists[a][k++] = per_arm[a].items[i];
+        }
+        t->arms = lists;
+        t->n_arms = n_arms;
+        return access_keylist_add(ac, out, t);
+    }
+    return 0;
+}
+
+static int leaf_tests(access *ac, const sqlx_node *n, keylist *out) {
+    switch (n->kind) {
+    case N_BINARY:
+        if (strcmp(n->op, "OR") == 0)
+            return or_test(ac, n, out);
+        return comparison_tests(ac, n, out);
+    case N_UNARY:
+        return strcmp(n->op, "NOT") == 0 ? guard_test(ac, n, out) : 0;
+    case N_LIKE:
+        return like_test(ac, n, out);
+    case N_ISNULL:
+        return null_test(ac, n, out);
+    case N_BETWEEN:
+        return between_test(ac, n, out);
+    case N_INLIST:
+        return n->negated ? 0 : in_test(ac, n, out);
+    case N_FUNC:
+        return contains_test(ac, n, out);
+    default:
+        return 0;
+    }
+}
+
+int access_conjunct_tests(access *ac, const sqlx_node *c, keylist *out) {
+    return leaf_tests(ac, c, out);
+}

@@ -1,0 +1,53 @@
+/*
+ * sqlx_emit_int.h - what the emitter's two files share: sqlx_emit.c (queries, FROM, joins, the
+ * select list, key tests) and sqlx_emit_expr.c (expressions). Not for other stages: they read
+ * sqlx_emit.h.
+ */
+#ifndef RS_SQLX_EMIT_INT_H
+#define RS_SQLX_EMIT_INT_H
+
+#include "sqlx_emit.h"
+
+#define NULL_BLOB  "X'6E756C6C'"
+#define TRUE_BLOB  "X'74727565'"
+#define FALSE_BLOB "X'66616C7365'"
+
+typedef struct emitter {
+    sqlx_ctx *ctx;
+    rs_err *err;
+    int depth; /* expression nesting (SQLite's own limit is 1000) */
+} emitter;
+
+/* How the expressions of one query block are printed. */
+typedef struct pscope {
+    const sqlx_block *blk;
+    int alias;  /* select aliases are seen (GROUP BY, HAVING, ORDER BY) */
+    int in_agg; /* inside an aggregate's arguments: rows, not groups */
+    /* a grouped block's select list, HAVING and ORDER BY read the group's keys (rs_gkey), and
+     * under grouping sets the keys this set leaves out as null */
+    const sqlx_node **keys, **nulls;
+    int *keys_alias, *nulls_alias;
+    int n_keys, n_nulls;
+    int grouped;       /* the query has GROUP BY (GROUPING()) */
+    uint64_t key_mask; /* GROUPING(): bit i when the query's GROUP BY entry i is a key here */
+} pscope;
+
+/* How a query's output is used: rows of documents, or the one value of its single item. */
+typedef enum { MODE_DOC, MODE_SCALAR } sel_mode;
+
+/* sqlx_emit.c */
+int emit_block(emitter *em, const sqlx_block *blk, sel_mode mode, int final, int top,
+               int64_t default_limit, const sqlx_select *names_of, rs_buf *out);
+int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out);
+void put_sql_string(rs_buf *out, const char *s);
+void put_order_key(rs_buf *out, const char *value, int desc, int nulls);
+int nulls_override(int desc, int nulls);
+int emit_nomem(rs_err *err);
+
+/* sqlx_emit_expr.c: a value (value.h's encoding), a truth value (1/0/NULL) */
+int emit_val(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
+int emit_cond(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
+int emit_order_key(emitter *em, pscope *ps, const sqlx_node *e, const sqlx_order *o, rs_buf *out);
+int emit_path_args(emitter *em, pscope *ps, const sqlx_node *n, int from, rs_buf *out);
+
+#endif

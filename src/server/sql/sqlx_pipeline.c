@@ -1,0 +1,51 @@
+/*
+ * sqlx_pipeline.c - one translation's stages in order (sqlx_int.h): bind, plan, rewrite,
+ * access paths, print. Each stage reads what the ones before it recorded; none reads text a
+ * later one printed.
+ */
+#include "sqlx_access.h"
+#include "sqlx_bind.h"
+#include "sqlx_emit.h"
+#include "sqlx_rules.h"
+
+#include <string.h>
+
+void sqlx_ctx_init(sqlx_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
+                   const sqlx_options *opts, sqlx_arena *arena) {
+    memset(ctx, 0, sizeof *ctx);
+    ctx->resolve = resolve;
+    ctx->resolve_ctx = resolve_ctx;
+    ctx->param_text = opts ? opts->param_text : NULL;
+    ctx->param_ctx = opts ? opts->param_ctx : NULL;
+    ctx->arena = arena;
+}
+
+void sqlx_ctx_free(sqlx_ctx *ctx) {
+    sqlx_names_free(&ctx->params);
+    sqlx_names_free(&ctx->collections);
+    sqlx_names_free(&ctx->aliases);
+    sqlx_names_free(&ctx->columns);
+}
+
+int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                          rs_err *err) {
+    int rc = sqlx_bind_select(ctx, sel, err);
+    if (rc == 0)
+        rc = sqlx_plan_build(ctx, err);
+    if (rc == 0)
+        rc = sqlx_rules_apply(ctx, err);
+    if (rc == 0)
+        rc = sqlx_access_plan(ctx, err);
+    if (rc == 0)
+        rc = sqlx_emit_sqlite(ctx, sel, default_limit, out, err);
+    if (rc == 0 && ctx->explain != NULL && sqlx_plan_explain(ctx, sel->block, ctx->explain))
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == 0 && ctx->arena->oom)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    return rc;
+}
+
+int sqlx_translate_constant(sqlx_ctx *ctx, sqlx_node *n, rs_buf *out, rs_err *err) {
+    int rc = sqlx_bind_constant(ctx, n, err);
+    return rc ? rc : sqlx_emit_value(ctx, n, out, err);
+}

@@ -1,0 +1,280 @@
+/*
+ * sqlx_plan_explain.c - the plan as EXPLAIN shows it (sqlx_plan.h): one line per operator,
+ * indented two spaces per level, with what the rules and the access paths decided: conjuncts
+ * moved into a derived relation, each collection's key tests (the chosen one, the ones a
+ * count dropped, estimates), the top-N's index, each join's strategy and keys.
+ *
+ *   Project
+ *     Filter: 3 conjuncts
+ *       Join JOIN: index lookup on run_id
+ *         Get ws.workflow_run AS r0: field index on head_branch (key range), 812 documents
+ *         Get ws.workflow_job AS r1
+ */
+#include "sqlx_plan.h"
+
+#include <string.h>
+
+typedef struct explainer {
+    rs_buf *out;
+    int depth;
+} explainer;
+
+static void indent(explainer *x) {
+    for (int i = 0; i < x->depth; i++)
+        rs_buf_puts(x->out, "  ");
+}
+
+/* rs_get arguments ('a','b', 0) as the path a user wrote: a.b[1]. */
+static void put_path(rs_buf *out, const char *args) {
+    int first = 1;
+    for (const char *p = args; p != NULL && *p;) {
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '\'') {
+            rs_buf_puts(out, first ? "" : ".");
+            for (p++; *p && !(*p == '\'' && p[1] != '\''); p++) {
+                if (*p == '\'')
+                    p++;
+                rs_buf_putc(out, *p);
+            }
+            p += *p != '\0';
+        } else {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            rs_buf_printf(out, "[%.*s]", (int)len, p);
+            p += len;
+            continue;
+        }
+        first = 0;
+    }
+}
+
+static const char *test_kind(const sqlx_keytest *t) {
+    switch (t->kind) {
+    case SQLX_KEY_IN:
+        return "key IN list";
+    case SQLX_KEY_ID:
+        return "_id =";
+    case SQLX_KEY_GUARD:
+        return "key ranges by type";
+    case SQLX_KEY_ELEMS:
+        return t->n_keys ? "element key IN list" : "element key range";
+    case SQLX_KEY_OR:
+        return "OR";
+    default:
+        return t->eq || (t->lo != NULL && t->hi != NULL && t->lo_incl && t->hi_incl &&
+                         strncmp(t->lo, "rs_klo(", 7) == 0 && strncmp(t->hi, "rs_khi(", 7) == 0 &&
+                         strcmp(t->lo + 6, t->hi + 6) == 0)
+                   ? "key ="
+                   : "key range";
+    }
+}
+
+static void put_test(rs_buf *out, const sqlx_keytest *t);
+
+static void put_index(rs_buf *out, const sqlx_keytest *t) {
+    if (t->kind == SQLX_KEY_OR) {
+        rs_buf_puts(out, "OR of (");
+        for (int a = 0; a < t->n_arms; a++) {
+            rs_buf_puts(out, a ? "; " : "");
+            for (int i = 0; t->arms[a][i] != NULL; i++) {
+                rs_buf_puts(out, i ? " and " : "");
+                put_test(out, t->arms[a][i]);
+            }
+        }
+        rs_buf_putc(out, ')');
+        return;
+    }
+    if (t->kind == SQLX_KEY_ID) {
+        rs_buf_puts(out, "primary key (_id =)");
+        return;
+    }
+    rs_buf_puts(out, t->kind == SQLX_KEY_ELEMS ? "element index on "
+                     : t->fn                   ? "function index on "
+                                               : "field index on ");
+    if (t->fn != NULL)
+        rs_buf_puts(out, "PARSE_TIMESTAMP_ISO8601(");
+    put_path(out, t->args);
+    if (t->fn != NULL)
+        rs_buf_putc(out, ')');
+    rs_buf_printf(out, " (%s)", test_kind(t));
+}
+
+static void put_test(rs_buf *out, const sqlx_keytest *t) {
+    put_index(out, t);
+    if (t->est >= 0)
+        rs_buf_printf(out, ", %s%lld documents", t->count >= 0 ? "" : "at least ",
+                      (long long)t->est);
+}
+
+static void put_access(rs_buf *out, const sqlx_op *op) {
+    const sqlx_access *a = op->access;
+    int used = 0, dropped = 0;
+    for (int i = 0; a != NULL && i < a->n_tests; i++)
+        dropped += a->tests[i]->dropped;
+    if (a != NULL && a->top_n) {
+        rs_buf_puts(out, ": index order of ");
+        put_path(out, a->top_args);
+        rs_buf_puts(out, " (top-N)");
+        used++;
+    }
+    for (int i = 0; a != NULL && i < a->n_tests; i++) {
+        if (a->tests[i]->dropped)
+            continue;
+        rs_buf_puts(out, used++ ? "; " : ": ");
+        put_test(out, a->tests[i]);
+    }
+    if (used == 0)
+        rs_buf_puts(out, ": every document");
+    if (dropped > 0) {
+        rs_buf_puts(out, "; not read by (another reads less): ");
+        for (int i = 0, k = 0; i < a->n_tests; i++) {
+            if (!a->tests[i]->dropped)
+                continue;
+            rs_buf_puts(out, k++ ? ", " : "");
+            put_test(out, a->tests[i]);
+        }
+    }
+    if (a != NULL && a->docs >= 0)
+        rs_buf_printf(out, " [%lld in the collection]", (long long)a->docs);
+}
+
+static void put_join(rs_buf *out, const sqlx_op *op) {
+    const sqlx_join *j = op->join;
+    rs_buf_printf(out, "Join %s", op->from->join_type);
+    if (j == NULL || j->n_keys == 0) {
+        rs_buf_puts(out, op->conj.n ? ": nested loop" : "");
+        return;
+    }
+    rs_buf_printf(out, ": %s",
+                  j->strategy == SQLX_JOIN_LOOKUP ? "index lookup"
+                  : j->strategy == SQLX_JOIN_HASH ? "hash join"
+                                                  : "nested loop");
+    rs_buf_puts(out, " on ");
+    for (int k = 0; k < j->n_keys; k++) {
+        rs_buf_puts(out, k ? ", " : "");
+        put_path(out, j->keys[k].args);
+        if (j->strategy == SQLX_JOIN_LOOKUP)
+            rs_buf_puts(out, j->keys[k].indexed == 2   ? " (primary key)"
+                             : j->keys[k].indexed == 1 ? " (field index)"
+                                                       : "");
+    }
+    if (j->why != NULL && strncmp(j->why, "HINT", 4) == 0)
+        rs_buf_printf(out, " (%s)", j->why);
+}
+
+static void put_leaf(rs_buf *out, const sqlx_op *op) {
+    const sqlx_rte *r = op->rte;
+    switch (op->kind) {
+    case SQLX_OP_GET:
+        rs_buf_printf(out, "Get %s AS r%d", r->canonical, r->id);
+        put_access(out, op);
+        return;
+    case SQLX_OP_UNNEST:
+        rs_buf_printf(out, "Unnest AS r%d%s", r->id, op->filtered ? " (its rows filtered)" : "");
+        return;
+    case SQLX_OP_EMPTY:
+        rs_buf_printf(out, "Empty AS r%d", r->id);
+        return;
+    default:
+        if (r->kind == SQLX_RTE_CTE)
+            rs_buf_printf(out, "Derived AS r%d: WITH query %s", r->id, r->cte->name);
+        else if (r->kind == SQLX_RTE_VIEW)
+            rs_buf_printf(out, "Derived AS r%d: view %s", r->id, r->view_name);
+        else
+            rs_buf_printf(out, "Derived AS r%d: subquery", r->id);
+    }
+}
+
+static void put_filter(rs_buf *out, const sqlx_op *op) {
+    int kept = 0, pushed = 0, moved = 0;
+    for (int i = 0; i < op->conj.n; i++) {
+        kept += !op->conj.items[i].gone;
+        moved += op->conj.items[i].gone;
+        pushed += op->conj.items[i].pushed && !op->conj.items[i].gone;
+    }
+    rs_buf_printf(out, "%s: %d conjunct%s", op->having ? "Having" : "Filter", kept,
+                  kept == 1 ? "" : "s");
+    if (pushed)
+        rs_buf_printf(out, ", %d pushed down from the query above", pushed);
+    if (moved)
+        rs_buf_printf(out, ", %d moved into a derived relation", moved);
+}
+
+static void explain_op(explainer *x, const sqlx_op *op);
+
+static void line_end(explainer *x) {
+    rs_buf_putc(x->out, '\n');
+}
+
+static void explain_children(explainer *x, const sqlx_op *op) {
+    x->depth++;
+    if (op->kind == SQLX_OP_JOIN || op->kind == SQLX_OP_SETOP) {
+        if (op->left != NULL)
+            explain_op(x, op->left);
+        if (op->right != NULL)
+            explain_op(x, op->right);
+    } else if (op->kind == SQLX_OP_DERIVED && op->rte->cte == NULL && op->query != NULL) {
+        explain_op(x, op->query);
+    } else if (op->input != NULL) {
+        explain_op(x, op->input);
+    }
+    x->depth--;
+}
+
+static void explain_op(explainer *x, const sqlx_op *op) {
+    indent(x);
+    switch (op->kind) {
+    case SQLX_OP_JOIN:
+        put_join(x->out, op);
+        break;
+    case SQLX_OP_FILTER:
+        put_filter(x->out, op);
+        break;
+    case SQLX_OP_AGGREGATE:
+        rs_buf_puts(x->out, op->distinct_keys ? "Aggregate: DISTINCT as grouping" : "Aggregate");
+        break;
+    case SQLX_OP_PROJECT:
+        rs_buf_puts(x->out, "Project");
+        break;
+    case SQLX_OP_SORT:
+        rs_buf_puts(x->out, "Sort");
+        break;
+    case SQLX_OP_LIMIT:
+        rs_buf_puts(x->out, "Limit");
+        break;
+    case SQLX_OP_SETOP:
+        rs_buf_printf(x->out, "%s", strcmp(op->op, "WRAP") == 0 ? "Query" : op->op);
+        break;
+    case SQLX_OP_GROUPING_SETS:
+        rs_buf_puts(x->out, "Grouping sets: one aggregate per set, united");
+        break;
+    default:
+        put_leaf(x->out, op);
+    }
+    line_end(x);
+    explain_children(x, op);
+}
+
+/* WITH queries first, each with its plan, then the query. */
+static void explain_block(explainer *x, const sqlx_block *blk) {
+    for (int i = 0; i < blk->n_ctes; i++) {
+        indent(x);
+        rs_buf_printf(x->out, "With %s (cte%d, %d reference%s)\n", blk->ctes[i]->name,
+                      blk->ctes[i]->id, blk->ctes[i]->n_refs, blk->ctes[i]->n_refs == 1 ? "" : "s");
+        x->depth++;
+        if (blk->ctes[i]->plan != NULL)
+            explain_op(x, blk->ctes[i]->plan);
+        x->depth--;
+    }
+    if (blk->plan != NULL)
+        explain_op(x, blk->plan);
+}
+
+int sqlx_plan_explain(sqlx_ctx *ctx, const sqlx_block *top, rs_buf *out) {
+    explainer x = {out, 0};
+    explain_block(&x, top);
+    return out->oom || ctx->arena->oom ? RS_ENOMEM : 0;
+}
