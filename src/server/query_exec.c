@@ -492,8 +492,10 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
     if (eqp != NULL && sqlite3_prepare_v2(db, eqp, -1, &st, NULL) == SQLITE_OK)
         while (!used && sqlite3_step(st) == SQLITE_ROW) {
             const char *detail = (const char *)sqlite3_column_text(st, 3);
-            used = detail != NULL && strstr(detail, " INDEX c_") != NULL &&
-                   (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL);
+            used = detail != NULL &&
+                   ((strstr(detail, " INDEX c_") != NULL &&
+                     (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL)) ||
+                    strstr(detail, "_elems USING PRIMARY KEY") != NULL);
         }
     sqlite3_finalize(st);
     sqlite3_free(eqp);
@@ -588,6 +590,22 @@ static void explain_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {
     if (rc != RS_OK)
         fail(res, rc == RS_EINVAL ? 400 : 500, rc == RS_EINVAL ? "QUERY_ERROR" : "INTERNALERROR",
              NULL);
+}
+
+/* The translator's plan after SQLite's steps: one row "plan: <operator>" per line, so that
+ * a user sees the paths chosen (key tests, their counts, join strategies, pushed conjuncts). */
+static void explain_plan(const sqlx_stmt *st, qx_result *res) {
+    rs_buf line = RS_BUF_INIT;
+    for (const char *p = st->plan; p != NULL && *p && res->http_status == 0;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        rs_buf_reset(&line);
+        rs_buf_printf(&line, "plan: %.*s", (int)len, p);
+        if (line.oom || explain_line(res, line.data) != RS_OK)
+            break;
+        p += len + (end != NULL);
+    }
+    rs_buf_free(&line);
 }
 
 /* INSERT INTO: run the SELECT, then write its rows as documents in one transaction. */
@@ -957,6 +975,7 @@ static void sqlite_select(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, cons
         return;
     }
     explain_rows(db, st, res);
+    explain_plan(st, res);
     if (srv->colidx != NULL && res->http_status == 0 && strncmp(why, "no aggregate", 12) != 0) {
         snprintf(line, sizeof line, "not on the column index: %s", why);
         explain_line(res, line);

@@ -55,6 +55,14 @@ def query(sql, params=None):
     return r.body.get("results"), (r.body.get("stats") or {}).get("index_used"), r
 
 
+def explain(sql, params=None):
+    """EXPLAIN's lines: SQLite's steps, and the translator's plan (the lines after "plan: ")."""
+    r = rl.query("EXPLAIN " + sql, params)
+    lines = [x.get("EXPLAIN", "") for x in r.body.get("results") or []] if r.status == 200 else []
+    return ([x for x in lines if not x.startswith("plan: ")],
+            [x[len("plan: "):] for x in lines if x.startswith("plan: ")], r)
+
+
 def compare(label, coll, pred):
     params = [{"name": "p", "type": "int", "value": "1"}]
     base = f"SELECT _id FROM {WS}.{coll} WHERE "
@@ -216,6 +224,28 @@ SHAPES = [
      " WHERE ts = '2024-01-05T04:00:00Z' ORDER BY _id"),
     ("where_id", "SELECT _id, total FROM {ws}.orders WHERE _id = 'o007' OR _id = 'o008'"
      " ORDER BY _id"),
+    # the planner's stages: pushdown into derived relations, element index, OR, join hints
+    ("cte_twice", "WITH o AS (SELECT _id, cust, total FROM {ws}.orders) SELECT a._id FROM o a"
+     " JOIN o b ON a.cust = b.cust WHERE a.total = 14 AND b.total > 80 ORDER BY a._id, b._id"),
+    ("subquery_star", "SELECT _id FROM (SELECT * FROM {ws}.orders) t WHERE t.ship.city = 'city4'"
+     " AND t.total > 90 ORDER BY _id"),
+    ("left_join_derived", "SELECT c._id, t._id AS o FROM {ws}.custs c LEFT JOIN (SELECT _id,"
+     " cust, total FROM {ws}.orders) t ON t.cust = c._id AND t.total = 14 ORDER BY c._id, t._id"),
+    ("union_arms", "SELECT k FROM (SELECT _id AS k, total FROM {ws}.orders UNION ALL SELECT"
+     " _id, 14 FROM {ws}.custs) u WHERE u.total = 14 ORDER BY k"),
+    ("view_of_view_filter", "SELECT _id FROM {ws}.v_gold WHERE _id > 'o200' ORDER BY _id"),
+    ("contains_param", "SELECT _id FROM {ws}.orders WHERE ARRAY_CONTAINS(tags, 'green')"
+     " AND total < 20 ORDER BY _id"),
+    ("unnest_in", "SELECT o._id, t.tag FROM {ws}.orders o, UNNEST(o.tags AS tag) t"
+     " WHERE t.tag IN ('green', 'blue') AND o.total > 90 ORDER BY o._id, t.tag"),
+    ("unnest_range", "SELECT DISTINCT o._id FROM {ws}.orders o, UNNEST(o.tags AS tag) t"
+     " WHERE t.tag >= 'r' ORDER BY o._id"),
+    ("or_of_ands", "SELECT _id FROM {ws}.orders WHERE (total = 5 AND cust = 'c15')"
+     " OR (ship.city = 'city3' AND total > 90) ORDER BY _id"),
+    ("hint_hash", "SELECT o._id, c.name FROM {ws}.orders o JOIN {ws}.custs c ON o.cust = c._id"
+     " HINT(join_strategy = hash) WHERE o.total = 14 ORDER BY o._id"),
+    ("hint_nested", "SELECT o._id, c.name FROM {ws}.orders o JOIN {ws}.custs c"
+     " ON o.cust = c._id HINT(join_strategy = nested_loop) WHERE o.total = 14 ORDER BY o._id"),
 ]
 
 
@@ -271,11 +301,21 @@ def join_explain_shows_lookups():
     sql = (f"SELECT c._id, o._id AS o, o2._id AS o2 FROM {ws}.custs c JOIN {ws}.orders o"
            f" ON o.cust = c._id JOIN {ws}.orders o2 ON o2.cust = c._id"
            f" WHERE c.region = 'r1' AND o.total = 14")
-    r = rl.query("EXPLAIN " + sql)
-    check_match("explain/lines", r.body.get("results") if r.status == 200 else repr(r), [
-        {"EXPLAIN": f"SEARCH {ws}.custs AS r0 USING field index on region (key>? AND key<?)"},
-        {"EXPLAIN": f"SEARCH {ws}.orders AS r1 USING field index on cust (key=?)"},
-        {"EXPLAIN": f"SEARCH {ws}.orders AS r2 USING field index on cust (key=?)"}])
+    steps, plan, r = explain(sql)
+    check_match("explain/lines", steps, [
+        f"SEARCH {ws}.custs AS r0 USING field index on region (key>? AND key<?)",
+        f"SEARCH {ws}.orders AS r1 USING field index on cust (key=?)",
+        f"SEARCH {ws}.orders AS r2 USING field index on cust (key=?)"])
+    check_match("explain/plan", plan, [
+        "Project",
+        "  Filter: 2 conjuncts",
+        "    Join JOIN: index lookup on cust (field index)",
+        "      Join JOIN: index lookup on cust (field index)",
+        f"        Get {ws}.custs AS r0: field index on region (key =), 5 documents"
+        " [20 in the collection]",
+        f"        Get {ws}.orders AS r1: looked up by cust (field index); field index on total"
+        " (key =), 3 documents [240 in the collection]",
+        f"      Get {ws}.orders AS r2: looked up by cust (field index) [240 in the collection]"])
     check_match("explain/column_fields", r.body.get("column_fields"),
                 [{"name": "EXPLAIN", "type": ""}])
     rows, used, _ = query(sql + " ORDER BY o2._id")
@@ -291,6 +331,58 @@ def join_explain_shows_lookups():
 
 
 @case
+def planner_paths_are_chosen():
+    """The plan's stages at work, seen in EXPLAIN (SQLite's steps and the translator's plan)
+    and in stats.index_used: a conjunct on a WITH query, a view or each UNION ALL arm read
+    through the collection's index inside it; ARRAY_CONTAINS and a test of UNNESTed elements
+    through the element index; an OR of indexed tests as a multi-index OR; join hints obeyed.
+    The rows are the scan's (the shapes above compare them with --field-index off)."""
+    ws = uniq("wspaths")
+    rl.make_ws(ws)
+    load_shapes(ws)
+    cases = [
+        ("cte", f"WITH big AS (SELECT * FROM {ws}.orders WHERE total > 50) SELECT _id FROM big"
+         " WHERE ship.city = 'city1'", f"SEARCH {ws}.orders AS r0 USING field index on ship.city",
+         "Filter: 2 conjuncts, 1 pushed down from the query above"),
+        ("view", f"SELECT * FROM {ws}.v_gold WHERE total = 20",
+         f"SEARCH {ws}.orders AS r0 USING field index on total",
+         f"Get {ws}.orders AS r0: field index on total (key =)"),
+        ("union_arm", f"SELECT * FROM (SELECT _id, total FROM {ws}.orders WHERE ship.city ="
+         f" 'city1' UNION ALL SELECT _id, total FROM {ws}.orders WHERE ship.city = 'city2') u"
+         " WHERE total = 3", f"SEARCH {ws}.orders AS r1 USING field index on total",
+         f"Get {ws}.orders AS r1: field index on total (key =)"),
+        ("contains", f"SELECT _id FROM {ws}.orders WHERE ARRAY_CONTAINS(tags, 'green')",
+         f"SEARCH element index of {ws}.orders USING PRIMARY KEY (pid=? AND key>? AND key<?)",
+         "element index on tags (element key range)"),
+        ("unnest_element", f"SELECT o._id FROM {ws}.orders o, UNNEST(o.tags AS tag) t"
+         " WHERE t.tag = 'green'", f"SEARCH element index of {ws}.orders USING PRIMARY KEY",
+         "element index on tags (element key range)"),
+        ("unnest_in", f"SELECT o._id FROM {ws}.orders o, UNNEST(o.tags AS tag) t"
+         " WHERE t.tag IN ('green', 'blue')",
+         f"SEARCH element index of {ws}.orders USING PRIMARY KEY (pid=? AND key=?)",
+         "element index on tags (element key IN list)"),
+        ("or", f"SELECT _id FROM {ws}.orders WHERE total = 5 OR ship.city = 'city3'",
+         "MULTI-INDEX OR", "OR of (field index on total (key =); field index on ship.city"),
+        ("hash_hint", f"SELECT o._id FROM {ws}.orders o JOIN {ws}.custs c ON o.cust = c._id"
+         " HINT(join_strategy = hash) WHERE o.total = 14", f"SCAN {ws}.custs AS r1",
+         "Join JOIN: hash join on _id (HINT(join_strategy = hash))"),
+        ("nested_hint", f"SELECT o._id FROM {ws}.orders o JOIN {ws}.custs c ON o.cust = c._id"
+         " HINT(join_strategy = nested_loop) WHERE o.total = 14", f"SCAN {ws}.custs AS r1",
+         "Join JOIN: nested loop on _id (HINT(join_strategy = nested_loop))"),
+        ("lookup", f"SELECT o._id FROM {ws}.orders o JOIN {ws}.custs c ON o.cust = c._id"
+         " WHERE o.total = 14", f"SEARCH {ws}.custs AS r1 USING primary key (_id=?)",
+         "Join JOIN: index lookup on _id (primary key)"),
+    ]
+    for label, sql, step, plan_part in cases:
+        steps, plan, r = explain(sql)
+        check(f"paths/{label}/step", any(x.strip().startswith(step) for x in steps),
+              repr(steps) if r.status == 200 else repr(r))
+        check(f"paths/{label}/plan", any(plan_part in x for x in plan), repr(plan))
+        _, used, _ = query(sql)
+        check(f"paths/{label}/index_used", used is True, repr(used))
+
+
+@case
 def filtered_unnest_comes_before_joins():
     """EXPLAIN: an UNNEST whose rows the WHERE tests is read right after its array's collection,
     so the collection joined after it (several documents per key) is looked up for the rows
@@ -301,8 +393,7 @@ def filtered_unnest_comes_before_joins():
     base = (f"SELECT o._id, o2._id AS o2 FROM {ws}.orders o CROSS JOIN UNNEST(o.tags AS tag) t"
             f" JOIN {ws}.orders o2 ON o2.cust = o.cust WHERE o.total > 80")
     sql = base + " AND t.tag = 'green'"
-    r = rl.query("EXPLAIN " + sql)
-    lines = [x.get("EXPLAIN", "") for x in r.body.get("results") or []] if r.status == 200 else []
+    lines, _, _ = explain(sql)
     check_match("unnest_first/plan", lines, [
         f"SEARCH {ws}.orders AS r0 USING field index on total (key>?)",
         "UNNEST AS r1",
@@ -488,10 +579,12 @@ def top_n_reads_the_order_index_past_broad_filters():
                 "ok": i % 10 != 3, "rare": i == 4242} for i in range(20000)])
     broad = "kind = 'b' AND ok = false"
     sql = f"SELECT _id, t FROM {WS}.{coll} WHERE {{w}} ORDER BY t DESC, _id LIMIT 10"
-    r = rl.query("EXPLAIN " + sql.format(w=broad))
-    check_match("topn/explain_broad", r.body.get("results") if r.status == 200 else repr(r),
-                [{"EXPLAIN": f"SCAN {WS}.{coll} AS r0 USING field index on t"},
-                 {"EXPLAIN": "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"}])
+    steps, plan, _ = explain(sql.format(w=broad))
+    check_match("topn/explain_broad", steps,
+                [f"SCAN {WS}.{coll} AS r0 USING field index on t",
+                 "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"])
+    check("topn/plan_says_index_order", any("index order of t (top-N)" in x for x in plan),
+          repr(plan))
     r = rl.query("EXPLAIN " + sql.format(w="rare = true AND kind = 'c'"))
     check_match("topn/explain_selective",
                 (r.body.get("results") or [{}])[0] if r.status == 200 else repr(r),

@@ -432,7 +432,14 @@ static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
         rs_buf_printf(out, "r%d.rowid IN (SELECT rid FROM ", t->rte->alias);
         put_sql_ident(out, t->elems_table);
         rs_buf_printf(out, " WHERE pid = %lld AND ", (long long)t->path_id);
-        put_range(out, "key", t);
+        if (t->n_keys > 0 && t->likelihood <= 0) { /* an IN list: its keys */
+            rs_buf_puts(out, "key IN (");
+            for (int i = 0; i < t->n_keys; i++)
+                rs_buf_printf(out, "%s%s", i ? "," : "", t->keys[i]);
+            rs_buf_putc(out, ')');
+        } else {
+            put_range(out, "key", t);
+        }
         rs_buf_putc(out, ')');
         break;
     case SQLX_KEY_OR:

@@ -109,9 +109,25 @@ static void put_test(rs_buf *out, const sqlx_keytest *t) {
                       (long long)t->est);
 }
 
-static void put_access(rs_buf *out, const sqlx_op *op) {
+/* The right side of an index-lookup join: the keys its rows are looked up by. */
+static int put_lookup(rs_buf *out, const sqlx_op *join) {
+    const sqlx_join *j = join != NULL ? join->join : NULL;
+    if (j == NULL || j->n_keys == 0 || j->strategy != SQLX_JOIN_LOOKUP)
+        return 0;
+    rs_buf_puts(out, ": looked up by ");
+    for (int k = 0, n = 0; k < j->n_keys; k++) {
+        if (!j->keys[k].indexed)
+            continue;
+        rs_buf_puts(out, n++ ? ", " : "");
+        put_path(out, j->keys[k].args);
+        rs_buf_puts(out, j->keys[k].indexed == 2 ? " (primary key)" : " (field index)");
+    }
+    return 1;
+}
+
+static void put_access(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
     const sqlx_access *a = op->access;
-    int used = 0, dropped = 0;
+    int used = put_lookup(out, join), dropped = 0;
     for (int i = 0; a != NULL && i < a->n_tests; i++)
         dropped += a->tests[i]->dropped;
     if (a != NULL && a->top_n) {
@@ -165,12 +181,12 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
         rs_buf_printf(out, " (%s)", j->why);
 }
 
-static void put_leaf(rs_buf *out, const sqlx_op *op) {
+static void put_leaf(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
     const sqlx_rte *r = op->rte;
     switch (op->kind) {
     case SQLX_OP_GET:
         rs_buf_printf(out, "Get %s AS r%d", r->canonical, r->id);
-        put_access(out, op);
+        put_access(out, op, join);
         return;
     case SQLX_OP_UNNEST:
         rs_buf_printf(out, "Unnest AS r%d%s", r->id, op->filtered ? " (its rows filtered)" : "");
@@ -203,7 +219,7 @@ static void put_filter(rs_buf *out, const sqlx_op *op) {
         rs_buf_printf(out, ", %d moved into a derived relation", moved);
 }
 
-static void explain_op(explainer *x, const sqlx_op *op);
+static void explain_op(explainer *x, const sqlx_op *op, const sqlx_op *join);
 
 static void line_end(explainer *x) {
     rs_buf_putc(x->out, '\n');
@@ -213,18 +229,19 @@ static void explain_children(explainer *x, const sqlx_op *op) {
     x->depth++;
     if (op->kind == SQLX_OP_JOIN || op->kind == SQLX_OP_SETOP) {
         if (op->left != NULL)
-            explain_op(x, op->left);
+            explain_op(x, op->left, NULL);
         if (op->right != NULL)
-            explain_op(x, op->right);
+            explain_op(x, op->right, op->kind == SQLX_OP_JOIN ? op : NULL);
     } else if (op->kind == SQLX_OP_DERIVED && op->rte->cte == NULL && op->query != NULL) {
-        explain_op(x, op->query);
+        explain_op(x, op->query, NULL);
     } else if (op->input != NULL) {
-        explain_op(x, op->input);
+        explain_op(x, op->input, NULL);
     }
     x->depth--;
 }
 
-static void explain_op(explainer *x, const sqlx_op *op) {
+/* join: the join whose right side op is (its lookups are op's reads). */
+static void explain_op(explainer *x, const sqlx_op *op, const sqlx_op *join) {
     indent(x);
     switch (op->kind) {
     case SQLX_OP_JOIN:
@@ -252,7 +269,7 @@ static void explain_op(explainer *x, const sqlx_op *op) {
         rs_buf_puts(x->out, "Grouping sets: one aggregate per set, united");
         break;
     default:
-        put_leaf(x->out, op);
+        put_leaf(x->out, op, join);
     }
     line_end(x);
     explain_children(x, op);
@@ -266,11 +283,11 @@ static void explain_block(explainer *x, const sqlx_block *blk) {
                       blk->ctes[i]->id, blk->ctes[i]->n_refs, blk->ctes[i]->n_refs == 1 ? "" : "s");
         x->depth++;
         if (blk->ctes[i]->plan != NULL)
-            explain_op(x, blk->ctes[i]->plan);
+            explain_op(x, blk->ctes[i]->plan, NULL);
         x->depth--;
     }
     if (blk->plan != NULL)
-        explain_op(x, blk->plan);
+        explain_op(x, blk->plan, NULL);
 }
 
 int sqlx_plan_explain(sqlx_ctx *ctx, const sqlx_block *top, rs_buf *out) {

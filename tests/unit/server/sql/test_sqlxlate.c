@@ -1012,6 +1012,124 @@ static void test_comparisons(void) {
       "{\"a\":null,\"b\":false,\"c\":false}");
 }
 
+/* The translator's plan of sql (EXPLAIN's "plan:" lines), or the error. */
+static char plan_text[8192];
+static const char *plan_of(const char *sql) {
+    char explain[2048];
+    sqlx_stmt st;
+    rs_err err;
+    sqlx_options opts = {0};
+    memset(&err, 0, sizeof err);
+    snprintf(explain, sizeof explain, "EXPLAIN %s", sql);
+    if (sqlx_translate(explain, &opts, resolve, NULL, &st, &err) != 0) {
+        snprintf(plan_text, sizeof plan_text, "ERR %s", err.msg);
+        return plan_text;
+    }
+    snprintf(plan_text, sizeof plan_text, "%s", st.plan ? st.plan : "(none)");
+    sqlx_stmt_free(&st);
+    return plan_text;
+}
+
+static int count_of(const char *text, const char *needle) {
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+#define PUSHED "pushed down from the query above"
+
+/* Predicates moved into derived relations (sqlx_rules.c): the same rows as where they were
+ * written, and the plan saying where each went - or that it stayed, where moving it would
+ * change the answer. */
+static void test_pushdown(void) {
+    Q("into a subquery", "SELECT n FROM (SELECT name AS n, age FROM people) t WHERE t.age > 20 "
+      "ORDER BY n", "{\"n\":\"Ann\"}\n{\"n\":\"Cid\"}");
+    CHECK_INT("subquery: moved", count_of(plan_of("SELECT n FROM (SELECT name AS n, age FROM "
+                                                  "people) t WHERE t.age > 20"), PUSHED), 1);
+    Q("into a WITH query used once",
+      "WITH a AS (SELECT name, city FROM people) SELECT name FROM a WHERE city = 'Oslo' "
+      "ORDER BY name", "{\"name\":\"Ann\"}\n{\"name\":\"Cid\"}");
+    CHECK_INT("cte once: moved", count_of(plan_of("WITH a AS (SELECT name, city FROM people) "
+                                                  "SELECT name FROM a WHERE city = 'Oslo'"),
+                                          PUSHED), 1);
+    const char *twice = "WITH a AS (SELECT name, city FROM people) SELECT x.name FROM a x JOIN a y "
+                        "ON x.name = y.name WHERE x.city = 'Oslo' ORDER BY x.name";
+    Q("WITH query used twice", twice, "{\"name\":\"Ann\"}\n{\"name\":\"Cid\"}");
+    CHECK_INT("cte twice: stays", count_of(plan_of(twice), PUSHED), 0);
+    Q("into a view", "SELECT name FROM adults WHERE age > 40", "{\"name\":\"Cid\"}");
+    CHECK_INT("view: moved", count_of(plan_of("SELECT name FROM adults WHERE age > 40"), PUSHED),
+              1);
+    Q("through a view of a view", "SELECT name FROM oslo_adults WHERE name = 'Ann'",
+      "{\"name\":\"Ann\"}");
+    /* the outer conjunct and the middle view's own both reach the inner view's WHERE */
+    CHECK("view of view: moved through both",
+          strstr(plan_of("SELECT name FROM oslo_adults WHERE name = 'Ann'"),
+                 "Filter: 0 conjuncts, 2 moved into a derived relation\n"
+                 "          Derived AS r1: view commons.adults\n"
+                 "            Project\n"
+                 "              Filter: 3 conjuncts, 2 pushed down from the query above\n") != NULL);
+    Q("undefined output stays undefined",
+      "SELECT _id FROM (SELECT _id, score FROM people) t WHERE t.score IS NULL ORDER BY _id",
+      "{\"_id\":\"1\"}\n{\"_id\":\"2\"}");
+    Q("IS UNDEFINED through a subquery",
+      "SELECT _id FROM (SELECT _id, score FROM people) t WHERE t.score IS UNDEFINED ORDER BY _id",
+      "{\"_id\":\"1\"}\n{\"_id\":\"2\"}");
+    Q("through SELECT *", "SELECT _id FROM (SELECT * FROM people) t WHERE t.city = 'Rome'",
+      "{\"_id\":\"2\"}");
+    CHECK_INT("star: moved", count_of(plan_of("SELECT _id FROM (SELECT * FROM people) t WHERE "
+                                              "t.city = 'Rome'"), PUSHED), 1);
+    const char *except = "SELECT _id FROM (SELECT * EXCEPT (city) FROM people) t WHERE t.city IS "
+                         "NULL ORDER BY _id";
+    Q("SELECT * EXCEPT leaves the field out", except,
+      "{\"_id\":\"1\"}\n{\"_id\":\"2\"}\n{\"_id\":\"3\"}\n{\"_id\":\"4\"}");
+    CHECK_INT("star except: stays", count_of(plan_of(except), PUSHED), 0);
+    const char *key = "SELECT c, n FROM (SELECT city AS c, COUNT(*) AS n FROM people GROUP BY "
+                      "city) t WHERE t.c = 'Oslo'";
+    Q("below grouping on a key", key, "{\"c\":\"Oslo\",\"n\":2}");
+    CHECK_INT("group key: moved", count_of(plan_of(key), PUSHED), 1);
+    const char *agg = "SELECT c, n FROM (SELECT city AS c, COUNT(*) AS n FROM people GROUP BY "
+                      "city) t WHERE t.n = 2";
+    Q("not below grouping on an aggregate", agg, "{\"c\":\"Oslo\",\"n\":2}");
+    CHECK_INT("aggregate: stays", count_of(plan_of(agg), PUSHED), 0);
+    const char *lim = "SELECT name FROM (SELECT name, age FROM people ORDER BY age DESC LIMIT 2) t "
+                      "WHERE t.age < 40";
+    Q("not below LIMIT", lim, "{\"name\":\"Ann\"}");
+    CHECK_INT("limit: stays", count_of(plan_of(lim), PUSHED), 0);
+    const char *win = "SELECT name, r FROM (SELECT name, ROW_NUMBER() OVER (ORDER BY name) AS r "
+                      "FROM people) t WHERE t.name = 'Cid'";
+    Q("not below a window function", win, "{\"name\":\"Cid\",\"r\":3}");
+    CHECK_INT("window: stays", count_of(plan_of(win), PUSHED), 0);
+    const char *arms = "SELECT v FROM (SELECT name AS v FROM people UNION ALL SELECT item FROM "
+                       "shop.orders) u WHERE u.v = 'pen' ORDER BY v";
+    Q("into each UNION ALL arm, named by position", arms, "{\"v\":\"pen\"}\n{\"v\":\"pen\"}");
+    CHECK_INT("union arms: both", count_of(plan_of(arms), PUSHED), 2);
+    const char *nulls = "SELECT p.name, t.amount FROM people p LEFT JOIN (SELECT pid, amount FROM "
+                        "shop.orders) t ON t.pid = p._id WHERE t.amount IS NULL ORDER BY p.name";
+    Q("not onto the side a LEFT JOIN fills with nulls", nulls,
+      "{\"name\":\"Bob\"}\n{\"name\":\"Dee\"}");
+    CHECK_INT("left join where: stays", count_of(plan_of(nulls), PUSHED), 0);
+    const char *on = "SELECT p.name, t.amount FROM people p LEFT JOIN (SELECT pid, amount FROM "
+                     "shop.orders) t ON t.pid = p._id AND t.amount > 9 ORDER BY p.name, t.amount";
+    Q("a LEFT JOIN's ON onto its right side", on,
+      "{\"name\":\"Ann\",\"amount\":10}\n{\"name\":\"Ann\",\"amount\":25}\n{\"name\":"
+      "\"Bob\"}\n{\"name\":\"Cid\"}\n{\"name\":\"Dee\"}");
+    CHECK_INT("left join on: moved", count_of(plan_of(on), PUSHED), 1);
+    const char *rnd = "SELECT COUNT(*) AS n FROM (SELECT RAND() AS x FROM people) t WHERE t.x < 2";
+    Q("volatile output", rnd, "{\"n\":4}");
+    CHECK_INT("volatile: stays", count_of(plan_of(rnd), PUSHED), 0);
+    const char *nested = "SELECT _id FROM (SELECT _id, addr FROM people) t WHERE t.addr.zip = "
+                         "'0150'";
+    Q("a nested path of an output", nested, "{\"_id\":\"1\"}");
+    CHECK_INT("nested path: moved", count_of(plan_of(nested), PUSHED), 1);
+    Q("an expression output", "SELECT n FROM (SELECT UPPER(name) AS n FROM people) t WHERE t.n = "
+      "'BOB'", "{\"n\":\"BOB\"}");
+    Q("a query without FROM", "SELECT x FROM (SELECT 1 AS x) t WHERE t.x = 1", "{\"x\":1}");
+    Q("a correlated conjunct stays", "SELECT p.name FROM people p WHERE EXISTS (SELECT 1 FROM "
+      "(SELECT pid FROM shop.orders) t WHERE t.pid = p._id) ORDER BY p.name",
+      "{\"name\":\"Ann\"}\n{\"name\":\"Cid\"}");
+}
+
 int main(void) {
     if (sqlite3_open(":memory:", &db) != SQLITE_OK || sqlx_register_functions(db) != SQLITE_OK) {
         printf("FAIL setup: cannot open sqlite\n");
@@ -1050,6 +1168,7 @@ int main(void) {
     test_join_plans();
     test_keyword_fields();
     test_extra_functions();
+    test_pushdown();
     sqlx_stmt_free(&last);
     sqlite3_close(db);
     TEST_DONE();
