@@ -33,10 +33,6 @@ typedef struct resolve_ctx {
     rs_buf seen;      /* JSON array body (no brackets) of every ws.name resolved */
     rs_buf views;     /* same, views only */
     int n_view_steps; /* views expanded so far: a cycle would never end */
-    /* the first translation of a SELECT the column index may answer skips the planner's
-     * estimates (bounded index reads: 16 ms of a 20 ms aggregate); SQLite's own run
-     * translates again with them */
-    int no_estimates;
 } resolve_ctx;
 
 static void note_name(rs_buf *b, const char *ws, const char *name) {
@@ -111,8 +107,6 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
     sqlite3_stmt *st = NULL;
     char tbl[160];
     int64_t n = -1;
-    if (rctx->no_estimates)
-        return -1;
     char *sql = coll_of(table, tbl)
                     ? rl_fieldindex_estimate_sql(rctx->db, tbl, kind, args, fn, range, cap)
                     : NULL;
@@ -921,7 +915,7 @@ static void explain_columns(const sqlx_duck_plan *plan, qx_result *res) {
 
 /* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
  * written), else 0 with why filled. */
-static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const sqlx_options *opts,
+static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
                     progress *prog, qx_result *res, int explain, char *why, size_t why_cap) {
     cols_ctx cc = {rctx, in, 0, 0};
     sqlx_duck_catalog cat = {&cc, cols_column, cols_constant, srv->cfg.column_min_docs,
@@ -932,7 +926,7 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const
     snprintf(why, why_cap, "the column index is off");
     if (srv->colidx == NULL)
         return 0;
-    if (sqlx_duck_translate(in->sql, opts, resolve, rctx, &cat, &plan, &err) != 0) {
+    if (sqlx_prepared_duck(prep, &cat, &plan, &err) != 0) {
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
     } else if (explain) {
@@ -948,16 +942,11 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const
     return done;
 }
 
-/* A SELECT goes to SQLite: translated again with the planner's estimates when the first
- * translation skipped them. 0 (res failed) when that fails. */
-static int translate_fully(resolve_ctx *rctx, const qx_input *in, const sqlx_options *opts,
-                           sqlx_stmt *st, qx_result *res) {
+/* The statement printed for SQLite (its access paths chosen now: only SQLite's plans pay
+ * for the catalog's counts). 0 (res failed) when that fails. */
+static int print_for_sqlite(sqlx_prepared *prep, sqlx_stmt *st, qx_result *res) {
     rs_err err = {0};
-    if (!rctx->no_estimates)
-        return 1;
-    rctx->no_estimates = 0;
-    sqlx_stmt_free(st);
-    if (sqlx_translate(in->sql, opts, resolve, rctx, st, &err) == RS_OK)
+    if (sqlx_prepared_sqlite(prep, st, &err) == RS_OK)
         return 1;
     translate_error(&err, res);
     return 0;
@@ -1000,6 +989,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     resolve_ctx rctx;
     sqlx_options opts;
     sqlx_stmt st;
+    sqlx_prepared *prep = NULL;
     progress prog;
     rs_err err = {0};
     int snapshot;
@@ -1026,7 +1016,6 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     rctx.who = in->who;
     rctx.params = in->params;
     catalog_init(&rctx);
-    rctx.no_estimates = srv->colidx != NULL;
     opts.default_row_limit = in->default_row_limit;
     opts.param_text = param_text;
     opts.param_ctx = (void *)in->params;
@@ -1034,7 +1023,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     prog.cancel = in->cancel;
     prog.timed_out = 0;
     res->max_bytes = srv->cfg.max_result_bytes;
-    if (sqlx_translate(in->sql, &opts, resolve, &rctx, &st, &err) != RS_OK) {
+    /* translated once up to the choice of engine; then printed by the engine that answers */
+    if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
         rs_err denied = {0};
         translate_error(check_privileges(&rctx, &st, 0, &denied) ? &denied : &err, res);
         goto done;
@@ -1055,19 +1045,21 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
     if (st.kind == SQLX_SELECT) {
-        if (!cols_try(srv, &rctx, in, &opts, &prog, res, st.explain, why, sizeof why) &&
-            translate_fully(&rctx, in, &opts, &st, res))
+        if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why) &&
+            print_for_sqlite(prep, &st, res))
             sqlite_select(srv, db, &st, in, &prog, res, why);
-    } else if (st.kind == SQLX_DESCRIBE)
+    } else if (st.kind == SQLX_DESCRIBE) {
         describe_rows(db, &st, res);
-    else
+    } else if (print_for_sqlite(prep, &st, res)) {
         insert_rows(srv, db, &st, in, &prog, res);
+    }
     sqlite3_progress_handler(db, 0, NULL, NULL);
     snapshot_end(db, &snapshot);
     if (res->http_status == 0 && st.n_collections > 0)
         note_queried(db, res->collections);
 done:
     snapshot_end(db, &snapshot);
+    sqlx_prepared_free(prep);
     sqlx_stmt_free(&st);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);

@@ -775,12 +775,3 @@ int sqlx_bind_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err) {
     int rc = start(ctx, &b, err);
     return rc ? rc : bind_query(&b, sel, NULL, NULL, BIND_DOCS);
 }
-
-int sqlx_bind_constant(sqlx_ctx *ctx, sqlx_node *n, rs_err *err) {
-    binder b;
-    int rc = start(ctx, &b, err);
-    sqlx_block *blk = rc == 0 ? new_block(&b, NULL, NULL, NULL) : NULL;
-    if (rc == 0 && blk == NULL)
-        rc = RS_ENOMEM;
-    return rc ? rc : bind_expr(&b, blk, n);
-}

@@ -134,9 +134,6 @@ typedef struct sqlx_bound {
  * at the position of the first problem. */
 int sqlx_bind_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err);
 
-/* Bind an expression that reads no relation (a constant of the column engine). */
-int sqlx_bind_constant(sqlx_ctx *ctx, sqlx_node *n, rs_err *err);
-
 /* The reference a path reads in a clause where select aliases are seen (alias set) or not. */
 static inline const sqlx_ref *sqlx_ref_of(const sqlx_node *n, int alias) {
     return alias && n->alias_ref != NULL ? n->alias_ref : n->ref;

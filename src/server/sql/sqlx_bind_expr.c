@@ -333,7 +333,9 @@ static int bind_expr_body(binder *b, sqlx_block *blk, sqlx_node *n) {
     case N_SUBSCRIPT:
         rc = bind_expr(b, blk, n->a);
         return rc == 0 && n->name == NULL ? bind_expr(b, blk, n->b) : rc;
-    default: /* literals, parameters, and operators of their operands in a, b, c, list */
+    case N_PARAM: /* a view's parameters are the statement's too */
+        return sqlx_names_add(&b->ctx->params, n->name) ? nomem(b->err) : 0;
+    default: /* literals, and operators of their operands in a, b, c, list */
         if (n->a != NULL)
             rc = bind_expr(b, blk, n->a);
         if (rc == 0 && n->b != NULL)

@@ -1,6 +1,9 @@
 /*
- * sqlx_duck.c - the column engine's emitter (sqlx_duck.h): the AST of a Rockset SELECT printed
- * as DuckDB SQL over the column replica, or the first reason it cannot be.
+ * sqlx_duck.c - the column engine's emitter (sqlx_duck.h): a bound and planned Rockset SELECT
+ * printed as DuckDB SQL over the column replica, or the first reason it cannot be. What each
+ * name reads is the binder's answer (sqlx_bind.h), as for the SQLite emitter, so the two
+ * engines cannot disagree on it; each WHERE is its block's conjuncts as the rules left them
+ * (sqlx_plan.h).
  *
  * Each SELECT reads one relation, named _r in the DuckDB text, and every field is written
  * _r.<column>: an output alias of the same name (ORDER BY c0 of `y AS c0`) can then never
@@ -15,7 +18,8 @@
 #include "sqlx_duck.h"
 
 #include "server/runtime/datetime.h"
-#include "sqlx_int.h"
+#include "sqlx_emit.h"
+#include "sqlx_plan.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -35,20 +39,20 @@ typedef struct dinfo {
 
 #define MAX_DCOLS 128
 
-/* The one relation a SELECT reads. */
+/* One relation of a SELECT's FROM. */
 typedef struct drel {
-    const char *alias;  /* what qualifies its fields, or NULL */
-    int id;             /* written _r<id> in the DuckDB text */
-    int outer;          /* the inner side of a LEFT JOIN: its fields may be undefined */
-    int derived;        /* a WITH name or a FROM subquery */
-    char coll[128];     /* collection: its SQLite table (catalog key) */
-    const char **names; /* derived: output field names */
+    const sqlx_rte *rte; /* the binder's relation */
+    int id;              /* written _r<id> in the DuckDB text */
+    int outer;           /* the inner side of a LEFT JOIN: its fields may be undefined */
+    int derived;         /* a WITH name or a FROM subquery */
+    char coll[128];      /* collection: its SQLite table (catalog key) */
+    const char **names;  /* derived: output field names */
     dinfo *infos;
     int n;
 } drel;
 
 typedef struct dcte {
-    const char *name;
+    const sqlx_cte_def *def;
     drel rel;
 } dcte;
 
@@ -73,6 +77,7 @@ typedef struct dsel {
     int n_rels;
     int grouped;
     int in_agg;
+    int alias; /* GROUP BY, HAVING, ORDER BY: a name may be a select item's alias */
 } dsel;
 
 static int refuse(dctx *d, const sqlx_node *n, const char *fmt, ...)
@@ -198,7 +203,7 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
         return 0;
     rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
     rv v;
-    int rc = sqlx_translate_constant(d->ectx, (sqlx_node *)n, &sql, d->err);
+    int rc = sqlx_emit_value(d->ectx, n, &sql, d->err);
     if (rc == 0)
         rc = d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err);
     rs_buf_free(&sql);
@@ -301,76 +306,57 @@ static int emit_derived_field(const drel *r, const char *name, rs_buf *out, dinf
     return 0;
 }
 
-/* Whether relation r has a top-level field called name (some document holds it). */
-static int has_field(dctx *d, const drel *r, const char *name) {
-    if (r->derived) {
-        for (int i = 0; i < r->n; i++)
-            if (strcmp(r->names[i], name) == 0)
-                return 1;
-        return 0;
+/* The relation of this SELECT a reference reads, or NULL (refused). */
+static const drel *ref_relation(dctx *d, dsel *ds, const sqlx_node *n, const sqlx_ref *r) {
+    if (r == NULL || r->kind == SQLX_REF_ITEM) {
+        refuse(d, n, "a name the binder left unresolved");
+        return NULL;
     }
-    sqlx_duck_col col;
-    const char *names[1] = {name};
-    return d->cat->column(d->cat->ctx, r->coll, names, 1, &col) &&
-           (col.type != RV_UNDEFINED || col.has_null);
+    if (r->kind == SQLX_REF_DOC || r->kind == SQLX_REF_USING) {
+        refuse(d, n, r->kind == SQLX_REF_DOC ? "the whole document ('%s')" : "a USING field ('%s')",
+               n->names[0] ? n->names[0] : "?");
+        return NULL;
+    }
+    for (int i = 0; i < ds->n_rels; i++)
+        if (ds->rels[i].rte == r->rte)
+            return &ds->rels[i];
+    refuse(d, n, "a field of an enclosing query");
+    return NULL;
 }
 
-/* The relation a path reads and how many of its names qualify it (0 or 1); NULL when none can
- * be told (refused: an unqualified field of several relations is ambiguous, as on SQLite). */
-static const drel *path_relation(dctx *d, dsel *ds, const sqlx_node *n, const char *const *names,
-                                 int k, int *from) {
-    *from = 0;
-    for (int i = 0; i < ds->n_rels; i++) {
-        const drel *r = &ds->rels[i];
-        if (r->alias == NULL || strcmp(names[0], r->alias) != 0)
-            continue;
-        if (k > 1) {
-            *from = 1;
-            return r;
-        }
-        if (!has_field(d, r, names[0])) { /* a field of that name, else the document */
-            refuse(d, n, "the whole document ('%s')", names[0]);
-            return NULL;
-        }
-    }
-    if (ds->n_rels == 1)
-        return &ds->rels[0];
-    const drel *found = NULL;
-    for (int i = 0; i < ds->n_rels; i++) {
-        if (!has_field(d, &ds->rels[i], names[0]))
-            continue;
-        if (found != NULL) {
-            refuse(d, n, "field '%s' of several relations", names[0]);
-            return NULL;
-        }
-        found = &ds->rels[i];
-    }
-    if (found == NULL)
-        refuse(d, n, "field '%s' of no relation of the join", names[0]);
-    return found;
-}
+static int emit_expr_alias(dctx *d, dsel *ds, const sqlx_node *n, int alias, rs_buf *out,
+                           dinfo *info);
 
-/* A path: [alias.]field[.field...]; want_ts: WANT_TS its PARSE_TIMESTAMP_ISO8601 column,
+/* A path, as the binder resolved it; want_ts: WANT_TS its PARSE_TIMESTAMP_ISO8601 column,
  * WANT_PRESENCE (IS NULL's operand) also an object's or array's presence column. */
 static int emit_path(dctx *d, dsel *ds, const sqlx_node *n, int want_ts, rs_buf *out, dinfo *info) {
     const char *names[16];
-    int k = 0, from = 0;
-    if (n->n_parts > 16)
+    const sqlx_ref *r = sqlx_ref_of(n, ds->alias);
+    if (r != NULL && r->kind == SQLX_REF_ITEM) /* a select item's alias */
+        return emit_expr_alias(d, ds, r->item, 0, out, info);
+    if (r != NULL && r->kind == SQLX_REF_UNDEFINED) {
+        info->type = RV_UNDEFINED;
+        info->nulls = NB_UNDEF;
+        rs_buf_puts(out, "NULL");
+        return 0;
+    }
+    const drel *rel = ref_relation(d, ds, n, r);
+    if (rel == NULL)
+        return NE;
+    int k = 0;
+    if (n->n_parts - r->first > 16)
         return refuse(d, n, "a path this deep");
-    for (int i = 0; i < n->n_parts; i++) {
+    for (int i = r->first; i < n->n_parts; i++) {
         if (n->names[i] == NULL)
             return refuse(d, n, "an array subscript");
         names[k++] = n->names[i];
     }
-    const drel *r = path_relation(d, ds, n, names, k, &from);
-    if (r == NULL)
-        return NE;
-    if (r->derived) {
-        if (k - from != 1 || want_ts == WANT_TS)
+    if (rel->derived) {
+        if (k != 1 || want_ts == WANT_TS)
             return refuse(d, n, "a nested field of a derived relation");
-        return emit_derived_field(r, names[from], out, info);
+        return emit_derived_field(rel, names[0], out, info);
     }
-    return emit_collection_field(d, r, n, names + from, k - from, want_ts, out, info);
+    return emit_collection_field(d, rel, n, names, k, want_ts, out, info);
 }
 
 /* ---- operators ---- */
@@ -422,7 +408,7 @@ static int nonzero_divisor(dctx *d, dsel *ds, const sqlx_node *b) {
         return 0;
     rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
     rv v;
-    int ok = sqlx_translate_constant(d->ectx, (sqlx_node *)b, &sql, d->err) == 0 &&
+    int ok = sqlx_emit_value(d->ectx, b, &sql, d->err) == 0 &&
              d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
              ((v.type == RV_INT && v.i != 0) || (v.type == RV_FLOAT && v.f != 0));
     rs_buf_free(&sql);
@@ -916,37 +902,29 @@ static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
 
 /* ---- SELECT ---- */
 
-/* The select item a GROUP BY / ORDER BY name or position means, or NULL: a select item's
- * alias wins over a field of the same name there, as on SQLite (sqlx_emit.c). */
-static const sqlx_item *item_named(dctx *d, const sqlx_select *s, const sqlx_node *e, int *pos) {
-    if (e->kind == N_LIT_INT) {
-        long k = strtol(e->text, NULL, 10);
-        if (k >= 1 && k <= s->n_items) {
-            *pos = (int)k - 1;
-            return &s->items[k - 1];
-        }
-        return NULL;
-    }
-    if (e->kind != N_PATH || e->n_parts != 1 || e->names[0] == NULL)
-        return NULL;
-    for (int i = 0; i < s->n_items; i++) {
-        const char *nm = sqlx_item_name(d->arena, &s->items[i], i);
-        if (nm != NULL && strcmp(nm, e->names[0]) == 0 && s->items[i].alias != NULL) {
-            *pos = i;
-            return &s->items[i];
-        }
-    }
-    return NULL;
+/* e in a context where a name may be a select item's alias (GROUP BY, HAVING, ORDER BY), or
+ * not (alias 0). */
+static int emit_expr_alias(dctx *d, dsel *ds, const sqlx_node *n, int alias, rs_buf *out,
+                           dinfo *info) {
+    int saved = ds->alias;
+    ds->alias = alias;
+    int rc = emit_expr(d, ds, n, out, info);
+    ds->alias = saved;
+    return rc;
 }
 
+/* ORDER BY keys (of the SELECT: a position is its item; of a window: as written). */
 static int emit_order_list(dctx *d, dsel *ds, const sqlx_order *o, int n, rs_buf *out) {
     for (int i = 0; i < n; i++) {
         dinfo io;
-        int pos = -1, rc;
+        int rc = 0;
         if (i > 0)
             rs_buf_puts(out, ", ");
-        const sqlx_item *it = ds->in_agg ? NULL : item_named(d, ds->s, o[i].expr, &pos);
-        rc = emit_expr(d, ds, it != NULL ? it->expr : o[i].expr, out, &io);
+        const sqlx_node *e =
+            ds->alias ? sqlx_ordinal_item(ds->s, o[i].expr, d->err, &rc) : o[i].expr;
+        if (e == NULL)
+            return rc;
+        rc = emit_expr_alias(d, ds, e, ds->alias && e == o[i].expr, out, &io);
         if (rc)
             return rc;
         /* undefined and null sort as equals (the runtime's rs_skey), before every value */
@@ -960,21 +938,42 @@ static int emit_order_list(dctx *d, dsel *ds, const sqlx_order *o, int n, rs_buf
 static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result);
 
 /* A new relation of ds (its FROM), or NULL (refused) past MAX_DRELS. */
-static drel *new_rel(dctx *d, dsel *ds) {
+static drel *new_rel(dctx *d, dsel *ds, const sqlx_rte *rte) {
     if (ds->n_rels == MAX_DRELS) {
         refuse(d, NULL, "more than %d relations in one FROM", MAX_DRELS);
         return NULL;
     }
     drel *r = &ds->rels[ds->n_rels];
     memset(r, 0, sizeof *r);
+    r->rte = rte;
     r->id = ds->n_rels++;
     return r;
 }
 
-static int emit_from_item(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out);
+static int emit_from_op(dctx *d, dsel *ds, const sqlx_op *op, int outer, rs_buf *out);
+
+/* ON: the conjuncts the rules left there. */
+static int emit_on(dctx *d, dsel *ds, const sqlx_op *op, rs_buf *out) {
+    int n = 0, rc = 0;
+    for (int i = 0; i < op->conj.n && !rc; i++) {
+        dinfo io;
+        if (op->conj.items[i].gone)
+            continue;
+        rs_buf_puts(out, n++ ? " AND " : " ON ");
+        rs_buf_putc(out, '(');
+        rc = emit_expr(d, ds, op->conj.items[i].expr, out, &io);
+        rs_buf_putc(out, ')');
+        if (!rc && io.type != RV_BOOL && io.type != RV_UNDEFINED)
+            rc = refuse(d, op->conj.items[i].expr, "a join condition that is not a boolean");
+    }
+    if (rc == 0 && n == 0 && strcasecmp(op->from->join_type, "CROSS JOIN") != 0)
+        rs_buf_puts(out, " ON TRUE");
+    return rc;
+}
 
 /* a JOIN b ON c: inner and left joins (a right or full join, USING: SQLite). */
-static int emit_join(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out) {
+static int emit_join(dctx *d, dsel *ds, const sqlx_op *op, int outer, rs_buf *out) {
+    const sqlx_from *f = op->from;
     const char *type = f->join_type;
     int left = strcasecmp(type, "LEFT JOIN") == 0, cross = strcasecmp(type, "CROSS JOIN") == 0;
     if (!left && !cross && strcasecmp(type, "JOIN") != 0)
@@ -983,83 +982,81 @@ static int emit_join(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *o
         return refuse(d, NULL, "JOIN ... USING");
     if (f->join_strategy != NULL && strcasecmp(f->join_strategy, "lookup") == 0)
         return refuse(d, NULL, "HINT(join_strategy = lookup): index lookups on SQLite");
-    int rc = emit_from_item(d, ds, f->left, outer, out);
+    int rc = emit_from_op(d, ds, op->left, outer, out);
     if (rc)
         return rc;
     rs_buf_printf(out, " %s ", left ? "LEFT JOIN" : cross ? "CROSS JOIN" : "JOIN");
-    rc = emit_from_item(d, ds, f->right, outer || left, out);
-    if (rc || f->on == NULL)
-        return rc || cross ? rc : refuse(d, NULL, "a join without ON");
-    dinfo io;
-    rs_buf_puts(out, " ON ");
-    rc = emit_expr(d, ds, f->on, out, &io);
-    if (!rc && io.type != RV_BOOL && io.type != RV_UNDEFINED)
-        rc = refuse(d, f->on, "a join condition that is not a boolean");
-    return rc;
+    rc = emit_from_op(d, ds, op->right, outer || left, out);
+    return rc ? rc : emit_on(d, ds, op, out);
 }
 
-/* One collection, WITH name or subquery of a FROM (or a join of them). */
-static int emit_from_item(dctx *d, dsel *ds, const sqlx_from *f, int outer, rs_buf *out) {
-    if (f->kind == F_JOIN)
-        return emit_join(d, ds, f, outer, out);
-    drel *r = new_rel(d, ds);
-    if (r == NULL)
-        return NE;
-    r->outer = outer;
-    if (f->kind == F_SUBQUERY) {
-        rs_buf_putc(out, '(');
-        int rc = emit_select(d, f->sub, out, r);
-        rs_buf_printf(out, ") AS _r%d", r->id);
-        r->alias = f->alias;
-        r->derived = 1;
-        return rc;
+/* A WITH query's reference: the relation its SELECT printed. */
+static int emit_cte_ref(dctx *d, drel *r, const sqlx_rte *rte, int outer, rs_buf *out) {
+    for (int i = d->n_ctes - 1; i >= 0; i--) {
+        if (d->ctes[i].def != rte->cte)
+            continue;
+        int id = r->id;
+        *r = d->ctes[i].rel;
+        r->id = id;
+        r->rte = rte;
+        r->outer = outer;
+        rs_buf_printf(out, "cte%d AS _r%d", rte->cte->id, r->id);
+        return 0;
     }
-    if (f->kind != F_TABLE || f->ws_param != NULL || f->has_sample)
-        return refuse(d, NULL, "this FROM item");
+    return refuse(d, NULL, "a WITH query of an enclosing query");
+}
+
+static int emit_collection(dctx *d, drel *r, const sqlx_rte *rte, rs_buf *out) {
+    sqlx_duck_col col;
+    const sqlx_from *f = rte->from;
+    if (f->has_sample)
+        return refuse(d, NULL, "TABLESAMPLE");
     if (f->access_path != NULL) {
         if (strcasecmp(f->access_path, "column_scan") == 0)
             d->forced = 1;
         else if (strcasecmp(f->access_path, "index_filter") == 0)
             d->forbidden = 1;
     }
-    for (int i = 0; f->ws == NULL && i < d->n_ctes; i++) {
-        if (strcmp(d->ctes[i].name, f->name) == 0) {
-            int id = r->id;
-            *r = d->ctes[i].rel;
-            r->id = id;
-            r->outer = outer;
-            r->alias = f->alias ? f->alias : f->name;
-            put_ident(out, f->name);
-            rs_buf_printf(out, " AS _r%d", r->id);
-            return 0;
-        }
-    }
-    sqlx_relation rel;
-    memset(&rel, 0, sizeof rel);
-    int rc =
-        d->ectx->resolve(d->ectx->resolve_ctx, f->ws ? f->ws : "commons", f->name, &rel, d->err);
-    free(rel.view_sql);
-    if (rc)
-        return refuse(d, NULL, "%s", d->err->msg);
-    if (rel.kind != SQLX_REL_COLLECTION)
-        return refuse(d, NULL, "a view (%s)", rel.canonical);
-    sqlx_duck_col col;
-    if (!d->cat->column(d->cat->ctx, rel.table, NULL, 0, &col))
-        return refuse(d, NULL, "%s has no column replica yet", rel.canonical);
+    if (!d->cat->column(d->cat->ctx, rte->table, NULL, 0, &col))
+        return refuse(d, NULL, "%s has no column replica yet", rte->canonical);
     if (col.n_docs > d->n_docs)
         d->n_docs = col.n_docs;
-    snprintf(r->coll, sizeof r->coll, "%s", rel.table);
-    r->alias = f->alias ? f->alias : f->name;
+    snprintf(r->coll, sizeof r->coll, "%s", rte->table);
     rs_buf_puts(out, col.table);
     rs_buf_printf(out, " AS _r%d", r->id);
     return 0;
 }
 
+/* One collection, WITH query, view or subquery of a FROM (or a join of them). */
+static int emit_from_op(dctx *d, dsel *ds, const sqlx_op *op, int outer, rs_buf *out) {
+    if (op->kind == SQLX_OP_JOIN)
+        return emit_join(d, ds, op, outer, out);
+    const sqlx_rte *rte = op->rte;
+    if (op->kind != SQLX_OP_GET && op->kind != SQLX_OP_DERIVED)
+        return refuse(d, NULL, "%s in FROM", op->kind == SQLX_OP_UNNEST ? "UNNEST" : "TABLE()");
+    drel *r = new_rel(d, ds, rte);
+    if (r == NULL)
+        return NE;
+    r->outer = outer;
+    if (rte->kind == SQLX_RTE_CTE)
+        return emit_cte_ref(d, r, rte, outer, out);
+    if (op->kind == SQLX_OP_GET)
+        return emit_collection(d, r, rte, out);
+    rs_buf_putc(out, '(');
+    int rc = emit_select(d, rte->body, out, r);
+    rs_buf_printf(out, ") AS _r%d", r->id);
+    r->rte = rte;
+    r->outer = outer;
+    r->derived = 1;
+    return rc;
+}
+
 /* FROM: its relations into ds. */
-static int emit_from(dctx *d, dsel *ds, const sqlx_from *f, rs_buf *out) {
-    if (f == NULL)
+static int emit_from(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_op *from = sqlx_plan_from(ds->s->block);
+    if (from == NULL)
         return refuse(d, NULL, "a SELECT without FROM");
-    int rc = emit_from_item(d, ds, f, 0, out);
+    int rc = emit_from_op(d, ds, from, 0, out);
     if (rc == 0 && ds->n_rels > 1)
         d->joins = 1;
     return rc;
@@ -1108,17 +1105,17 @@ static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
     return 0;
 }
 
+/* GROUP BY: each entry a position (its item), an alias, or an expression of the rows. */
 static int emit_group_by(dctx *d, dsel *ds, rs_buf *out) {
     const sqlx_select *s = ds->s;
     if (s->n_gsets > 0)
         return refuse(d, NULL, "GROUPING SETS, ROLLUP or CUBE");
     for (int i = 0; i < s->n_group; i++) {
         dinfo ig;
-        int pos = -1;
-        const sqlx_node *e = s->group[i];
-        const sqlx_item *it = item_named(d, s, e, &pos);
+        int alias;
+        const sqlx_node *e = sqlx_bound_target(s, s->group[i], &alias);
         rs_buf_puts(out, i == 0 ? " GROUP BY " : ", ");
-        int rc = emit_expr(d, ds, it != NULL ? it->expr : e, out, &ig);
+        int rc = emit_expr_alias(d, ds, e, alias, out, &ig);
         if (rc)
             return rc; /* null and undefined are one group, written null (rs_gkey) */
     }
@@ -1140,29 +1137,41 @@ static int emit_count_clause(dctx *d, dsel *ds, const char *kw, const sqlx_node 
     return rc;
 }
 
+/* WHERE: the conjuncts the rules left in this SELECT (theirs and those moved in). */
+static int emit_where(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_op *where = sqlx_plan_find(ds->s->block, SQLX_OP_FILTER, 0);
+    int n = 0, rc = 0;
+    for (int i = 0; where != NULL && i < where->conj.n && !rc; i++) {
+        dinfo iw;
+        const sqlx_node *c = where->conj.items[i].expr;
+        if (where->conj.items[i].gone)
+            continue;
+        rs_buf_puts(out, n++ ? " AND (" : " WHERE (");
+        rc = emit_expr(d, ds, c, out, &iw);
+        rs_buf_putc(out, ')');
+        if (!rc && iw.type != RV_BOOL && iw.type != RV_UNDEFINED)
+            rc = refuse(d, c, "a WHERE that is not a boolean");
+    }
+    return rc;
+}
+
 static int emit_simple(dctx *d, dsel *ds, rs_buf *out, drel *result) {
     const sqlx_select *s = ds->s;
     rs_buf from = RS_BUF_INIT;
-    int rc = emit_from(d, ds, s->from, &from);
+    int rc = emit_from(d, ds, &from);
     rs_buf_puts(out, s->distinct ? "SELECT DISTINCT " : "SELECT ");
     if (!rc)
         rc = emit_items(d, ds, out, result);
     if (!rc) {
         rs_buf_printf(out, " FROM %s", from.data);
-        if (s->where != NULL) {
-            dinfo iw;
-            rs_buf_puts(out, " WHERE ");
-            rc = emit_expr(d, ds, s->where, out, &iw);
-            if (!rc && iw.type != RV_BOOL && iw.type != RV_UNDEFINED)
-                rc = refuse(d, s->where, "a WHERE that is not a boolean");
-        }
+        rc = emit_where(d, ds, out);
     }
     if (!rc)
         rc = emit_group_by(d, ds, out);
     if (!rc && s->having != NULL) {
         dinfo ih;
         rs_buf_puts(out, " HAVING ");
-        rc = emit_expr(d, ds, s->having, out, &ih);
+        rc = emit_expr_alias(d, ds, s->having, 1, out, &ih);
     }
     rs_buf_free(&from);
     if (s->distinct || s->grouped || s->n_group > 0)
@@ -1175,7 +1184,9 @@ static int emit_tail(dctx *d, dsel *ds, rs_buf *out) {
     int rc = 0;
     if (s->n_order > 0) {
         rs_buf_puts(out, " ORDER BY ");
+        ds->alias = 1;
         rc = emit_order_list(d, ds, s->order, s->n_order, out);
+        ds->alias = 0;
     }
     if (!rc && s->limit != NULL)
         rc = emit_count_clause(d, ds, "LIMIT", s->limit, out);
@@ -1184,19 +1195,17 @@ static int emit_tail(dctx *d, dsel *ds, rs_buf *out) {
     return rc;
 }
 
-static int emit_ctes(dctx *d, const sqlx_select *s, rs_buf *out) {
-    for (int i = 0; i < s->n_ctes; i++) {
+static int emit_ctes(dctx *d, const sqlx_block *blk, rs_buf *out) {
+    for (int i = 0; i < blk->n_ctes; i++) {
         if (d->n_ctes == (int)(sizeof d->ctes / sizeof d->ctes[0]))
             return refuse(d, NULL, "this many WITH queries");
-        rs_buf_puts(out, i == 0 ? "WITH " : ", ");
-        put_ident(out, s->ctes[i].name);
-        rs_buf_puts(out, " AS (");
+        rs_buf_printf(out, "%scte%d AS (", i == 0 ? "WITH " : ", ", blk->ctes[i]->id);
         dcte *c = &d->ctes[d->n_ctes];
         memset(c, 0, sizeof *c);
-        int rc = emit_select(d, s->ctes[i].sel, out, &c->rel);
+        int rc = emit_select(d, blk->ctes[i]->sel, out, &c->rel);
         if (rc)
             return rc;
-        c->name = s->ctes[i].name;
+        c->def = blk->ctes[i];
         c->rel.derived = 1;
         d->n_ctes++;
         rs_buf_puts(out, ") ");
@@ -1212,7 +1221,7 @@ static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result)
         return refuse(d, NULL, "%s", s->compound_op);
     if (s->n_cluster > 0)
         return refuse(d, NULL, "CLUSTER BY");
-    int n_ctes = d->n_ctes, rc = emit_ctes(d, s, out);
+    int n_ctes = d->n_ctes, rc = emit_ctes(d, s->block, out);
     if (!rc)
         rc = emit_simple(d, &ds, out, result);
     if (!rc)
@@ -1306,34 +1315,26 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
     return 0;
 }
 
-int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
-                        void *resolve_ctx, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
-                        rs_err *err) {
-    sqlx_arena arena = {NULL, 0};
-    sqlx_ctx ectx;
-    sqlx_ast ast;
+static int duck_emit(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limit,
+                     const sqlx_duck_catalog *cat, sqlx_duck_plan *out, rs_err *err) {
     dctx d;
     rs_buf text = RS_BUF_INIT;
     drel top;
     memset(out, 0, sizeof *out);
     memset(&d, 0, sizeof d);
     memset(&top, 0, sizeof top);
-    sqlx_ctx_init(&ectx, resolve, resolve_ctx, opts, &arena);
     d.cat = cat;
-    d.ectx = &ectx;
-    d.arena = &arena;
+    d.ectx = ctx;
+    d.arena = ctx->arena;
     d.err = err;
-    int rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
-    if (rc == 0 && ast.kind != SQLX_SELECT)
-        rc = refuse(&d, NULL, "not a SELECT");
-    if (rc == 0 && !cat->scan_all && !may_want_columns(ast.sel))
+    int rc = 0;
+    if (!cat->scan_all && !may_want_columns(sel))
         rc = refuse(&d, NULL, "no aggregate: the field indexes serve lookups, filters and top-N");
     if (rc == 0)
-        rc = emit_select(&d, ast.sel, &text, &top);
-    if (rc == 0 && ast.sel->limit == NULL && !ast.sel->limit_all && opts &&
-        opts->default_row_limit > 0)
-        rs_buf_printf(&text, " LIMIT %lld", (long long)opts->default_row_limit);
-    if (rc == 0 && (text.oom || arena.oom))
+        rc = emit_select(&d, sel, &text, &top);
+    if (rc == 0 && sel->limit == NULL && !sel->limit_all && default_limit > 0)
+        rs_buf_printf(&text, " LIMIT %lld", (long long)default_limit);
+    if (rc == 0 && (text.oom || ctx->arena->oom))
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (rc == 0)
         rc = choose(&d, out);
@@ -1343,10 +1344,18 @@ int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_
         snprintf(d.why, sizeof d.why, "%.200s", err && err->msg[0] ? err->msg : "not eligible");
     if (rc != 0)
         snprintf(out->why, sizeof out->why, "%s", d.why);
-    sqlx_ctx_free(&ectx);
     rs_buf_free(&text);
-    sqlx_arena_free(&arena);
     return rc == 0 ? 0 : NE;
+}
+
+int sqlx_prepared_duck(sqlx_prepared *p, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
+                       rs_err *err) {
+    memset(out, 0, sizeof *out);
+    if (p->ast.kind != SQLX_SELECT) {
+        snprintf(out->why, sizeof out->why, "not a SELECT");
+        return NE;
+    }
+    return duck_emit(&p->ctx, p->ast.sel, p->default_limit, cat, out, err);
 }
 
 void sqlx_duck_plan_free(sqlx_duck_plan *p) {

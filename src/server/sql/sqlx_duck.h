@@ -2,16 +2,15 @@
  * sqlx_duck.h - the column engine's emitter: a Rockset SELECT -> one DuckDB statement over the
  * column replica of its collections (server/colidx/replica.h, docs/column-index.md).
  *
- * The same parsed statement the SQLite emitter prints (sqlx_int.h) is printed here for DuckDB
- * when every part of it has the same meaning on both engines; otherwise the statement is "not
- * eligible", with the first reason, and runs on SQLite as before. What is eligible today:
- * collections, WITH queries and FROM subqueries, with inner, LEFT and CROSS joins; fields of a
- * single type; the
- * comparisons, boolean and arithmetic operators, IN, BETWEEN, LIKE, IS NULL, CASE; DATE_TRUNC,
- * DATE_DIFF, PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT, COUNT(DISTINCT),
- * SUM, AVG, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG, COUNT, MIN,
- * MAX, ROW_NUMBER, RANK, DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET. Rockset's
- * values keep their meaning: an expression without fields (literals, :parameters,
+ * The same bound and planned statement the SQLite emitter prints (sqlx_int.h) is printed here
+ * for DuckDB when every part of it has the same meaning on both engines; otherwise the statement is
+ * "not eligible", with the first reason, and runs on SQLite as before. What is eligible today:
+ * collections, WITH queries, views and FROM subqueries, with inner, LEFT and CROSS joins; fields of
+ * a single type; the comparisons, boolean and arithmetic operators, IN, BETWEEN, LIKE, IS NULL,
+ * CASE; DATE_TRUNC, DATE_DIFF, PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT,
+ * COUNT(DISTINCT), SUM, AVG, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG,
+ * COUNT, MIN, MAX, ROW_NUMBER, RANK, DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET.
+ * Rockset's values keep their meaning: an expression without fields (literals, :parameters,
  * CURRENT_TIMESTAMP() - HOURS(6), PARSE_DATETIME_ISO8601(:t)) is evaluated once by the SQLite
  * runtime and written as a DuckDB literal; null and undefined stay apart (an output or a
  * grouping key whose field holds both is not eligible); undefined and null sort first; an
@@ -70,12 +69,12 @@ typedef struct sqlx_duck_plan {
 
 #define SQLX_DUCK_NOT_ELIGIBLE 1
 
-/* Plan sql for the column engine. 0: *out holds the statement; SQLX_DUCK_NOT_ELIGIBLE:
- * out->why says why it stays on SQLite; RS_E* on errors (treated as not eligible by callers).
- * Always free with sqlx_duck_plan_free. */
-int sqlx_duck_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
-                        void *resolve_ctx, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
-                        rs_err *err);
+/* Print a prepared statement (sqlxlate.h) for the column engine. 0: *out holds the
+ * statement; SQLX_DUCK_NOT_ELIGIBLE: out->why says why it stays on SQLite; RS_E* on errors
+ * (treated as not eligible by callers). Always free with sqlx_duck_plan_free. The statement
+ * may still be printed for SQLite afterwards (sqlx_prepared_sqlite). */
+int sqlx_prepared_duck(sqlx_prepared *p, const sqlx_duck_catalog *cat, sqlx_duck_plan *out,
+                       rs_err *err);
 void sqlx_duck_plan_free(sqlx_duck_plan *p);
 
 #endif

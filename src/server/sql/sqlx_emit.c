@@ -142,7 +142,7 @@ static int emit_derived(emitter *em, const sqlx_op *op, rs_buf *out) {
         return 0;
     }
     rs_buf_putc(out, '(');
-    int rc = emit_block(em, r->body->block, MODE_DOC, 0, 0, 0, NULL, out);
+    int rc = emit_block(em, r->body->block, MODE_DOC, 0, 0, NULL, out);
     rs_buf_printf(out, ") AS r%d", r->id);
     if (rc && rc != RS_ENOMEM && r->kind == SQLX_RTE_VIEW && strncmp(em->err->msg, "view '", 6))
         rs_err_prefix(em->err, "view '%s': ", r->view_name);
@@ -551,7 +551,7 @@ static int put_projection_spec(emitter *em, const sqlx_node *e, const sqlx_ref *
  *   rs_project(final, r0.doc, 'a', '["a"]', 'c', '["b","c"]', 'd', '["d",0]')
  * -1 when the items are not all such paths. */
 static int emit_projection(emitter *em, pscope *ps, const sqlx_select *s, const char **names,
-                           int final, int top, rs_buf *out) {
+                           int final, rs_buf *out) {
     const sqlx_rte *rte = NULL;
     if (ps->n_keys > 0 || ps->grouped)
         return -1; /* a group's key reads rs_gkey (undefined -> null), or null when left out */
@@ -568,8 +568,6 @@ static int emit_projection(emitter *em, pscope *ps, const sqlx_select *s, const 
             dup |= strcmp(names[j], names[i]) == 0;
         if (dup)
             continue;
-        if (top && sqlx_names_add(&em->ctx->columns, names[i]))
-            return emit_nomem(em->err);
         rs_buf_putc(out, ',');
         put_sql_string(out, names[i]);
         int rc = put_projection_spec(em, s->items[i].expr, s->items[i].expr->ref, out);
@@ -614,7 +612,7 @@ static int name_repeats_later(const sqlx_select *s, const char **names, int i) {
 /* The parts of a row in order - runs of plain items become one rs_row(...), each star its
  * documents - comma-separated into parts; *n_parts counts them. */
 static int emit_row_parts(emitter *em, pscope *ps, const sqlx_select *s, const char **names,
-                          int has_star, int final, int top, rs_buf *parts, int *n_parts) {
+                          int has_star, int final, rs_buf *parts, int *n_parts) {
     int in_row = 0, rc = 0;
     for (int i = 0; i < s->n_items && rc == 0; i++) {
         const sqlx_item *it = &s->items[i];
@@ -628,8 +626,6 @@ static int emit_row_parts(emitter *em, pscope *ps, const sqlx_select *s, const c
         }
         if (!has_star && name_repeats_later(s, names, i))
             continue;
-        if (top && !has_star && sqlx_names_add(&em->ctx->columns, names[i]))
-            return emit_nomem(em->err);
         if (!in_row) {
             rs_buf_printf(parts, "%srs_row(%d", (*n_parts)++ ? "," : "", final);
             in_row = 1;
@@ -646,18 +642,16 @@ static int emit_row_parts(emitter *em, pscope *ps, const sqlx_select *s, const c
 
 /* The row document of a SELECT: one rs_project when every item is a plain path into one
  * relation, else its parts merged in order (later keys win). */
-static int emit_doc_expr(emitter *em, pscope *ps, const sqlx_select *s, int final, int top,
+static int emit_doc_expr(emitter *em, pscope *ps, const sqlx_select *s, int final,
                          const sqlx_select *names_of, rs_buf *out) {
     int has_star = 0, n_parts = 0, rc;
     const char **names = item_names(em, s, names_of, &has_star);
     if (names == NULL)
         return emit_nomem(em->err);
-    if (!has_star && (rc = emit_projection(em, ps, s, names, final, top, out)) >= 0)
+    if (!has_star && (rc = emit_projection(em, ps, s, names, final, out)) >= 0)
         return rc;
     rs_buf parts = RS_BUF_INIT;
-    rc = emit_row_parts(em, ps, s, names, has_star, final, top, &parts, &n_parts);
-    if (top && has_star)
-        em->ctx->columns_star = 1;
+    rc = emit_row_parts(em, ps, s, names, has_star, final, &parts, &n_parts);
     if (rc == 0 && n_parts > 1)
         rs_buf_printf(out, "rs_merge(%d,%s)", final, rs_buf_cstr(&parts));
     else if (rc == 0)
@@ -757,7 +751,7 @@ typedef struct core_form {
     uint64_t mask;   /* the grouping set (every GROUP BY entry without grouping sets) */
     int order_limit; /* its own ORDER BY and LIMIT (not a grouping set's branch) */
     sel_mode mode;
-    int final, top;
+    int final;
     int64_t default_limit;
     const sqlx_select *names_of;
     int fold; /* MODE_SCALAR: the one value folded over the rows with rs_one */
@@ -767,7 +761,7 @@ static int emit_select_list(emitter *em, pscope *ps, const sqlx_select *s, const
                             rs_buf *out) {
     int rc;
     if (cf->mode != MODE_SCALAR) {
-        rc = emit_doc_expr(em, ps, s, cf->final, cf->top, cf->names_of, out);
+        rc = emit_doc_expr(em, ps, s, cf->final, cf->names_of, out);
         rs_buf_puts(out, " AS doc");
         return rc;
     }
@@ -828,20 +822,20 @@ static int emit_simple(emitter *em, const sqlx_block *blk, const core_form *cf, 
 
 /* ---------------- compounds ---------------- */
 
-static int emit_operand(emitter *em, const sqlx_select *s, int final, int top, int right,
+static int emit_operand(emitter *em, const sqlx_select *s, int final, int right,
                         const sqlx_select *names_of, rs_buf *out);
 
 /* "left OP right" of a compound; the right operand's fields take names' names. SQLite has no
  * INTERSECT ALL / EXCEPT ALL: numbering the copies of each row (row_number over its equal
  * rows) makes them distinct, so the plain operator keeps min(m, n) / m - n copies. */
 static int emit_set_operands(emitter *em, const sqlx_select *s, const sqlx_select *names, int final,
-                             int top, const sqlx_select *names_of, rs_buf *out) {
+                             const sqlx_select *names_of, rs_buf *out) {
     static const char numbered[] = "SELECT doc, row_number() OVER (PARTITION BY doc) AS n FROM (";
     int counted =
         strcmp(s->compound_op, "INTERSECT ALL") == 0 || strcmp(s->compound_op, "EXCEPT ALL") == 0;
     if (counted)
         rs_buf_printf(out, "SELECT doc FROM (%s", numbered);
-    int rc = emit_operand(em, s->left, final, top, 0, names_of, out);
+    int rc = emit_operand(em, s->left, final, 0, names_of, out);
     if (rc)
         return rc;
     if (counted)
@@ -849,7 +843,7 @@ static int emit_set_operands(emitter *em, const sqlx_select *s, const sqlx_selec
                       s->compound_op, numbered);
     else
         rs_buf_printf(out, " %s ", s->compound_op);
-    rc = emit_operand(em, s->right, final, 0, 1, names, out);
+    rc = emit_operand(em, s->right, final, 1, names, out);
     if (counted) {
         rs_buf_printf(out, ") AS r%d) AS r%d", em->ctx->n_rel, em->ctx->n_rel + 1);
         em->ctx->n_rel += 2;
@@ -857,20 +851,20 @@ static int emit_set_operands(emitter *em, const sqlx_select *s, const sqlx_selec
     return rc;
 }
 
-static int emit_operand(emitter *em, const sqlx_select *s, int final, int top, int right,
+static int emit_operand(emitter *em, const sqlx_select *s, int final, int right,
                         const sqlx_select *names_of, rs_buf *out) {
     int bare = !s->n_ctes && !s->n_order && !s->limit && !s->offset;
     if (bare && !s->compound_op && s->n_gsets <= 1) {
-        core_form cf = {all_sets(s), 1, MODE_DOC, final, top, 0, names_of, 0};
+        core_form cf = {all_sets(s), 1, MODE_DOC, final, 0, names_of, 0};
         return emit_simple(em, s->block, &cf, out);
     }
     /* SQLite reads a compound left to right, all operators alike: only a left operand may be
      * written inline (a right one, `1 UNION ALL (2 INTERSECT 2)`, is wrapped below) */
     if (bare && s->compound_op && strcmp(s->compound_op, "WRAP") != 0 && !right)
-        return emit_set_operands(em, s, names_of ? names_of : sqlx_leftmost_core(s), final, top,
+        return emit_set_operands(em, s, names_of ? names_of : sqlx_leftmost_core(s), final,
                                  names_of, out);
     rs_buf_puts(out, "SELECT doc FROM (");
-    int rc = emit_block(em, s->block, MODE_DOC, final, top, 0, names_of, out);
+    int rc = emit_block(em, s->block, MODE_DOC, final, 0, names_of, out);
     rs_buf_printf(out, ") AS r%d", em->ctx->n_rel++);
     return rc;
 }
@@ -917,8 +911,8 @@ static int output_alias(emitter *em, const sqlx_block *blk) {
 }
 
 /* A compound (or a wrapped parenthesised query) with ORDER BY / LIMIT over its output docs. */
-static int emit_compound(emitter *em, const sqlx_block *blk, int final, int top,
-                         int64_t default_limit, const sqlx_select *names_of, rs_buf *out) {
+static int emit_compound(emitter *em, const sqlx_block *blk, int final, int64_t default_limit,
+                         const sqlx_select *names_of, rs_buf *out) {
     const sqlx_select *s = blk->sel;
     int outer = output_alias(em, blk), rc;
     int wrapped = s->n_order || s->limit != NULL || s->offset != NULL || default_limit > 0;
@@ -926,9 +920,9 @@ static int emit_compound(emitter *em, const sqlx_block *blk, int final, int top,
     if (wrapped)
         rs_buf_puts(out, "SELECT doc FROM (");
     if (strcmp(s->compound_op, "WRAP") == 0)
-        rc = emit_operand(em, s->left, final, top, 0, names_of, out);
+        rc = emit_operand(em, s->left, final, 0, names_of, out);
     else
-        rc = emit_set_operands(em, s, names, final, top, names_of, out);
+        rc = emit_set_operands(em, s, names, final, names_of, out);
     if (rc || !wrapped)
         return rc;
     rs_buf_printf(out, ") AS r%d", outer);
@@ -937,22 +931,16 @@ static int emit_compound(emitter *em, const sqlx_block *blk, int final, int top,
 
 /* GROUP BY GROUPING SETS / ROLLUP / CUBE: one SELECT per set, glued by UNION ALL (UNION under
  * SELECT DISTINCT) and ordered and limited outside, like a compound. */
-static int emit_grouping_sets(emitter *em, const sqlx_block *blk, int final, int top,
-                              int64_t default_limit, const sqlx_select *names_of, rs_buf *out) {
+static int emit_grouping_sets(emitter *em, const sqlx_block *blk, int final, int64_t default_limit,
+                              const sqlx_select *names_of, rs_buf *out) {
     const sqlx_select *s = blk->sel;
     int outer = output_alias(em, blk), rc = 0;
     int wrapped = s->n_order || s->limit != NULL || s->offset != NULL || default_limit > 0;
     if (wrapped)
         rs_buf_puts(out, "SELECT doc FROM (");
     for (int i = 0; i < s->n_gsets && !rc; i++) {
-        core_form cf = {s->gsets[i],
-                        0,
-                        MODE_DOC,
-                        final,
-                        top && i == 0,
-                        0,
-                        i == 0 || names_of != NULL ? names_of : s,
-                        0};
+        core_form cf = {
+            s->gsets[i], 0, MODE_DOC, final, 0, i == 0 || names_of != NULL ? names_of : s, 0};
         if (i > 0)
             rs_buf_puts(out, s->distinct ? " UNION " : " UNION ALL ");
         rc = emit_simple(em, blk, &cf, out);
@@ -966,8 +954,8 @@ static int emit_grouping_sets(emitter *em, const sqlx_block *blk, int final, int
 /* The rows of a compound or grouping sets as one value: the first field of the first row. */
 static int emit_first_value(emitter *em, const sqlx_block *blk, rs_buf *out) {
     rs_buf_puts(out, "SELECT rs_first(doc) AS v FROM (");
-    int rc = blk->sel->compound_op != NULL ? emit_compound(em, blk, 0, 0, 0, NULL, out)
-                                           : emit_grouping_sets(em, blk, 0, 0, 0, NULL, out);
+    int rc = blk->sel->compound_op != NULL ? emit_compound(em, blk, 0, 0, NULL, out)
+                                           : emit_grouping_sets(em, blk, 0, 0, NULL, out);
     rs_buf_printf(out, ") AS r%d", em->ctx->n_rel++);
     return rc;
 }
@@ -978,7 +966,7 @@ static int emit_ctes(emitter *em, const sqlx_block *blk, rs_buf *out) {
     rs_buf_puts(out, "WITH ");
     for (int i = 0; i < blk->n_ctes; i++) {
         rs_buf_printf(out, "%scte%d AS (", i ? ", " : "", blk->ctes[i]->id);
-        int rc = emit_block(em, blk->ctes[i]->sel->block, MODE_DOC, 0, 0, 0, NULL, out);
+        int rc = emit_block(em, blk->ctes[i]->sel->block, MODE_DOC, 0, 0, NULL, out);
         if (rc)
             return rc;
         rs_buf_putc(out, ')');
@@ -987,21 +975,21 @@ static int emit_ctes(emitter *em, const sqlx_block *blk, rs_buf *out) {
     return 0;
 }
 
-int emit_block(emitter *em, const sqlx_block *blk, sel_mode mode, int final, int top,
-               int64_t default_limit, const sqlx_select *names_of, rs_buf *out) {
+int emit_block(emitter *em, const sqlx_block *blk, sel_mode mode, int final, int64_t default_limit,
+               const sqlx_select *names_of, rs_buf *out) {
     const sqlx_select *s = blk->sel;
     int rc = emit_ctes(em, blk, out);
     if (rc)
         return rc;
     if (s->compound_op == NULL && s->n_gsets <= 1) {
-        core_form cf = {all_sets(s), 1, mode, final, top, default_limit, names_of, 0};
+        core_form cf = {all_sets(s), 1, mode, final, default_limit, names_of, 0};
         return emit_simple(em, blk, &cf, out);
     }
     if (mode == MODE_SCALAR)
         return emit_first_value(em, blk, out);
     if (s->compound_op == NULL)
-        return emit_grouping_sets(em, blk, final, top, default_limit, names_of, out);
-    return emit_compound(em, blk, final, top, default_limit, names_of, out);
+        return emit_grouping_sets(em, blk, final, default_limit, names_of, out);
+    return emit_compound(em, blk, final, default_limit, names_of, out);
 }
 
 /* A scalar subquery: more than one row is an error. An ungrouped aggregate yields exactly one
@@ -1017,7 +1005,7 @@ int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out) {
                              (sub->from == NULL && sub->where == NULL));
     int rc;
     if (simple && !one_row) {
-        core_form cf = {all_sets(sub), 1, MODE_SCALAR, 0, 0, 0, NULL, 1};
+        core_form cf = {all_sets(sub), 1, MODE_SCALAR, 0, 0, NULL, 1};
         rs_buf_putc(out, '(');
         rc = emit_simple(em, sub->block, &cf, out);
         rs_buf_putc(out, ')');
@@ -1025,14 +1013,14 @@ int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out) {
     }
     if (one_row) {
         rs_buf_putc(out, '(');
-        rc = emit_block(em, sub->block, MODE_SCALAR, 0, 0, 0, NULL, out);
+        rc = emit_block(em, sub->block, MODE_SCALAR, 0, 0, NULL, out);
         rs_buf_putc(out, ')');
         return rc;
     }
     rs_buf_puts(out, "(SELECT CASE WHEN count(*) > 1 THEN rs_raise('a scalar subquery returned "
                      "more than one row') WHEN count(*) = 0 THEN " NULL_BLOB " ELSE max(v) END "
                      "FROM (SELECT v FROM (");
-    rc = emit_block(em, sub->block, MODE_SCALAR, 0, 0, 0, NULL, out);
+    rc = emit_block(em, sub->block, MODE_SCALAR, 0, 0, NULL, out);
     rs_buf_puts(out, ") LIMIT 2))");
     return rc;
 }
@@ -1043,7 +1031,7 @@ int sqlx_emit_sqlite(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limi
                      rs_err *err) {
     emitter em = {ctx, err, 0};
     int final = default_limit >= 0; /* INSERT passes -1: keep typed values for ingest */
-    int rc = emit_block(&em, sel->block, MODE_DOC, final, 1, default_limit > 0 ? default_limit : 0,
+    int rc = emit_block(&em, sel->block, MODE_DOC, final, default_limit > 0 ? default_limit : 0,
                         NULL, out);
     return check_buf(&em, out, rc);
 }

@@ -690,7 +690,7 @@ static int emit_in(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out) {
     if (n->kind == N_INSUB) {
         rs_buf_puts(out, "SELECT rs_jkey(v) FROM (");
         if (!rc)
-            rc = emit_block(em, n->sub->block, MODE_SCALAR, 0, 0, 0, NULL, out);
+            rc = emit_block(em, n->sub->block, MODE_SCALAR, 0, 0, NULL, out);
         rs_buf_printf(out, ") AS r%d", em->ctx->n_rel++);
     } else {
         for (int i = 0; !rc && i < n->n_list; i++)
@@ -754,7 +754,7 @@ static int emit_predicate(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *o
         return 1;
     case N_EXISTS:
         rs_buf_puts(out, "EXISTS (");
-        *rc = emit_block(em, n->sub->block, MODE_DOC, 0, 0, 0, NULL, out);
+        *rc = emit_block(em, n->sub->block, MODE_DOC, 0, 0, NULL, out);
         rs_buf_putc(out, ')');
         return 1;
     case N_UNARY:

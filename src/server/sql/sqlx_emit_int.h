@@ -36,8 +36,8 @@ typedef struct pscope {
 typedef enum { MODE_DOC, MODE_SCALAR } sel_mode;
 
 /* sqlx_emit.c */
-int emit_block(emitter *em, const sqlx_block *blk, sel_mode mode, int final, int top,
-               int64_t default_limit, const sqlx_select *names_of, rs_buf *out);
+int emit_block(emitter *em, const sqlx_block *blk, sel_mode mode, int final, int64_t default_limit,
+               const sqlx_select *names_of, rs_buf *out);
 int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out);
 void put_sql_string(rs_buf *out, const char *s);
 void put_order_key(rs_buf *out, const char *value, int desc, int nulls);

@@ -296,15 +296,24 @@ const char *sqlx_item_name(sqlx_arena *arena, const sqlx_item *it, int position)
 int sqlx_is_aggregate_call(const sqlx_node *n);
 const sqlx_node *sqlx_ordinal_item(const sqlx_select *s, const sqlx_node *e, rs_err *err, int *rc);
 
-/* The whole pipeline for one SELECT (sqlxlate.c): bind, plan, rewrite, choose access paths,
- * print the SQLite text into out. default_limit > 0 applies when the statement has no LIMIT;
- * -1 keeps typed values for ingest (INSERT). */
+/* The stages for one SELECT (sqlx_pipeline.c). Up to the choice of engine: bind, plan,
+ * rewrite. Then for SQLite: choose access paths and print the SQLite text into out (and, with
+ * ctx->explain set, the plan's text there). default_limit > 0 applies when the statement has
+ * no LIMIT; -1 keeps typed values for ingest (INSERT). sqlx_translate_select does both. */
+int sqlx_prepare_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err);
+int sqlx_finish_sqlite(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                       rs_err *err);
 int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
                           rs_err *err);
 
-/* The SQLite text of expression n, which reads no relation (constants, :parameters, functions
- * of them), as a value (value.h's encoding) into out: the column engine evaluates such
- * expressions on SQLite once per query (sqlx_duck.c). */
-int sqlx_translate_constant(sqlx_ctx *ctx, sqlx_node *n, rs_buf *out, rs_err *err);
+/* A statement prepared up to the choice of engine (sqlxlate.h's sqlx_prepared): its arena,
+ * context and AST, kept for the emitter that prints it. */
+struct sqlx_prepared {
+    sqlx_arena arena;
+    sqlx_ctx ctx;
+    sqlx_ast ast;
+    int64_t default_limit; /* the SELECT's; -1 for an INSERT's rows */
+    int printed;           /* an emitter of SQLite ran (it may run once) */
+};
 
 #endif

@@ -27,15 +27,18 @@ void sqlx_ctx_free(sqlx_ctx *ctx) {
     sqlx_names_free(&ctx->columns);
 }
 
-int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
-                          rs_err *err) {
+int sqlx_prepare_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err) {
     int rc = sqlx_bind_select(ctx, sel, err);
     if (rc == 0)
         rc = sqlx_plan_build(ctx, err);
     if (rc == 0)
         rc = sqlx_rules_apply(ctx, err);
-    if (rc == 0)
-        rc = sqlx_access_plan(ctx, err);
+    return rc;
+}
+
+int sqlx_finish_sqlite(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                       rs_err *err) {
+    int rc = sqlx_access_plan(ctx, err);
     if (rc == 0)
         rc = sqlx_emit_sqlite(ctx, sel, default_limit, out, err);
     if (rc == 0 && ctx->explain != NULL && sqlx_plan_explain(ctx, sel->block, ctx->explain))
@@ -45,7 +48,8 @@ int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit
     return rc;
 }
 
-int sqlx_translate_constant(sqlx_ctx *ctx, sqlx_node *n, rs_buf *out, rs_err *err) {
-    int rc = sqlx_bind_constant(ctx, n, err);
-    return rc ? rc : sqlx_emit_value(ctx, n, out, err);
+int sqlx_translate_select(sqlx_ctx *ctx, sqlx_select *sel, int64_t default_limit, rs_buf *out,
+                          rs_err *err) {
+    int rc = sqlx_prepare_select(ctx, sel, err);
+    return rc ? rc : sqlx_finish_sqlite(ctx, sel, default_limit, out, err);
 }

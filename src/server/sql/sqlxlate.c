@@ -55,78 +55,148 @@ static int resolve_target(const sqlx_ast *ast, sqlx_resolve_fn resolve, void *re
     return 0;
 }
 
-static void move_names(sqlx_names *from, char ***items, int *n) {
-    *items = from->items;
-    *n = from->n;
-    memset(from, 0, sizeof *from);
+static char **copy_names(const sqlx_names *from, int *n) {
+    char **items = calloc((size_t)from->n + 1, sizeof *items);
+    *n = 0;
+    for (int i = 0; items != NULL && i < from->n; i++) {
+        if ((items[i] = strdup(from->items[i])) == NULL)
+            return items;
+        *n = i + 1;
+    }
+    return items;
+}
+
+/* The output fields of a SELECT: its first SELECT core's item names, each once (where two
+ * items share a name, the later one's value is the field's), in order; none with a '*'. */
+static int output_names(sqlx_ctx *ctx, const sqlx_select *sel, rs_err *err) {
+    const sqlx_select *core = sel;
+    while (core->compound_op != NULL)
+        core = core->left;
+    const char **names = sqlx_alloc(ctx->arena, (size_t)(core->n_items + 1) * sizeof *names);
+    if (names == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    for (int i = 0; i < core->n_items; i++) {
+        if (core->items[i].expr->kind == N_STAR) {
+            ctx->columns_star = 1;
+            return 0;
+        }
+        if ((names[i] = sqlx_item_name(ctx->arena, &core->items[i], i)) == NULL)
+            return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < core->n_items; i++) {
+        int later = 0;
+        for (int j = i + 1; j < core->n_items; j++)
+            later |= strcmp(names[i], names[j]) == 0;
+        if (!later && sqlx_names_add(&ctx->columns, names[i]))
+            return rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* What a prepared statement says of itself, copied into st (the lists stay in p). */
+static int fill_meta(sqlx_prepared *p, sqlx_stmt *st, rs_err *err) {
+    sqlx_ctx *ctx = &p->ctx;
+    st->kind = p->ast.kind;
+    st->explain = p->ast.explain;
+    st->has_limit = p->ast.sel != NULL && p->ast.sel->limit != NULL;
+    st->param_names = copy_names(&ctx->params, &st->n_params);
+    st->collections = copy_names(&ctx->collections, &st->n_collections);
+    st->aliases = copy_names(&ctx->aliases, &st->n_aliases);
+    if (!ctx->columns_star && p->ast.kind == SQLX_SELECT)
+        st->column_names = copy_names(&ctx->columns, &st->n_columns);
+    if (st->param_names == NULL || st->collections == NULL || st->aliases == NULL ||
+        st->n_params < ctx->params.n || st->n_collections < ctx->collections.n ||
+        st->n_aliases < ctx->aliases.n ||
+        (st->column_names != NULL && st->n_columns < ctx->columns.n))
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int prepare(sqlx_prepared *p, const char *sql, const sqlx_options *opts,
+                   sqlx_resolve_fn resolve, void *resolve_ctx, sqlx_stmt *st, rs_err *err) {
+    sqlx_ctx *ctx = &p->ctx;
+    int rc = sqlx_parse(sql ? sql : "", &p->arena, &p->ast, err);
+    /* textual order; views add theirs as they are bound */
+    for (int i = 0; rc == 0 && i < p->ast.n_params; i++)
+        if (sqlx_names_add(&ctx->params, p->ast.params[i]))
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == 0 && p->ast.kind != SQLX_SELECT)
+        rc = resolve_target(&p->ast, resolve, resolve_ctx, ctx, st, err);
+    p->default_limit = p->ast.kind == SQLX_INSERT ? -1 : opts ? opts->default_row_limit : 0;
+    if (rc == 0 && p->ast.kind != SQLX_DESCRIBE)
+        rc = sqlx_prepare_select(ctx, p->ast.sel, err);
+    if (rc == 0 && p->ast.kind == SQLX_SELECT)
+        rc = output_names(ctx, p->ast.sel, err);
+    if (rc == 0 && p->arena.oom)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    return rc;
+}
+
+int sqlx_prepare(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
+                 void *resolve_ctx, sqlx_prepared **out, sqlx_stmt *meta, rs_err *err) {
+    rs_err local_err;
+    if (err == NULL)
+        err = &local_err;
+    rs_err_clear(err);
+    memset(meta, 0, sizeof *meta);
+    *out = NULL;
+    sqlx_prepared *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    sqlx_ctx_init(&p->ctx, resolve, resolve_ctx, opts, &p->arena);
+    int rc = prepare(p, sql, opts, resolve, resolve_ctx, meta, err);
+    if (rc == 0)
+        rc = fill_meta(p, meta, err);
+    if (rc) { /* the collections found before the failure, for the caller's privilege check */
+        sqlx_stmt_free(meta);
+        meta->collections = copy_names(&p->ctx.collections, &meta->n_collections);
+        sqlx_prepared_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+int sqlx_prepared_sqlite(sqlx_prepared *p, sqlx_stmt *st, rs_err *err) {
+    rs_buf sqlbuf = RS_BUF_INIT, planbuf = RS_BUF_INIT;
+    if (p->ast.kind == SQLX_DESCRIBE || p->printed)
+        return p->printed ? rs_err_set(err, RS_EINTERNAL, "a statement printed twice") : 0;
+    p->printed = 1;
+    p->ctx.explain = p->ast.explain ? &planbuf : NULL;
+    int rc = sqlx_finish_sqlite(&p->ctx, p->ast.sel, p->default_limit, &sqlbuf, err);
+    p->ctx.explain = NULL;
+    if (rc == 0 && (st->sqlite_sql = rs_buf_detach(&sqlbuf)) == NULL)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (rc == 0 && p->ast.explain && (st->plan = rs_buf_detach(&planbuf)) == NULL)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    st->index_form = p->ctx.index_form;
+    rs_buf_free(&sqlbuf);
+    rs_buf_free(&planbuf);
+    return rc;
+}
+
+void sqlx_prepared_free(sqlx_prepared *p) {
+    if (p == NULL)
+        return;
+    sqlx_ctx_free(&p->ctx);
+    sqlx_arena_free(&p->arena);
+    free(p);
 }
 
 int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
                    void *resolve_ctx, sqlx_stmt *out, rs_err *err) {
-    sqlx_arena arena = {NULL, 0};
-    sqlx_ctx ctx;
-    sqlx_ast ast;
-    rs_buf sqlbuf = RS_BUF_INIT, planbuf = RS_BUF_INIT;
+    sqlx_prepared *p;
     sqlx_stmt st;
-    rs_err local_err;
-    int rc;
-    if (err == NULL)
-        err = &local_err;
-    rs_err_clear(err);
-    memset(&st, 0, sizeof st);
-    sqlx_ctx_init(&ctx, resolve, resolve_ctx, opts, &arena);
-    rc = sqlx_parse(sql ? sql : "", &arena, &ast, err);
-    if (rc)
-        goto done;
-    st.kind = ast.kind;
-    st.explain = ast.explain;
-    /* textual order; views add theirs while being emitted */
-    for (int i = 0; i < ast.n_params; i++) {
-        if (sqlx_names_add(&ctx.params, ast.params[i])) {
-            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-            goto done;
-        }
+    int rc = sqlx_prepare(sql, opts, resolve, resolve_ctx, &p, &st, err);
+    if (rc == 0)
+        rc = sqlx_prepared_sqlite(p, &st, err);
+    sqlx_prepared_free(p);
+    if (rc) {
+        sqlx_stmt_free(&st);
+        return rc;
     }
-    if (ast.kind != SQLX_SELECT &&
-        (rc = resolve_target(&ast, resolve, resolve_ctx, &ctx, &st, err)))
-        goto done;
-    if (ast.explain)
-        ctx.explain = &planbuf;
-    if (ast.kind != SQLX_DESCRIBE) {
-        int64_t limit = ast.kind == SQLX_INSERT ? -1 : opts ? opts->default_row_limit : 0;
-        rc = sqlx_translate_select(&ctx, ast.sel, limit, &sqlbuf, err);
-        if (rc)
-            goto done;
-        st.sqlite_sql = rs_buf_detach(&sqlbuf);
-        if (st.sqlite_sql == NULL) {
-            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-            goto done;
-        }
-        st.has_limit = ast.sel->limit != NULL;
-        if (ast.explain && (st.plan = rs_buf_detach(&planbuf)) == NULL) {
-            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-            goto done;
-        }
-    }
-    if (arena.oom) {
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-        goto done;
-    }
-    st.index_form = ctx.index_form;
-    move_names(&ctx.params, &st.param_names, &st.n_params);
-    move_names(&ctx.collections, &st.collections, &st.n_collections);
-    move_names(&ctx.aliases, &st.aliases, &st.n_aliases);
-    if (!ctx.columns_star && ast.kind == SQLX_SELECT)
-        move_names(&ctx.columns, &st.column_names, &st.n_columns);
     *out = st;
-    memset(&st, 0, sizeof st);
-done:
-    sqlx_stmt_free(&st);
-    sqlx_ctx_free(&ctx);
-    rs_buf_free(&sqlbuf);
-    rs_buf_free(&planbuf);
-    sqlx_arena_free(&arena);
-    return rc;
+    return 0;
 }
 
 static void free_list(char **list, int n) {

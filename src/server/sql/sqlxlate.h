@@ -161,10 +161,27 @@ typedef struct sqlx_stmt {
     char target_table[128]; /* SQLite table of the target collection */
 } sqlx_stmt;
 
-/* Translate one statement. On success fills *out (free with sqlx_stmt_free) and returns 0. */
+/* Translate one statement for SQLite. On success fills *out (free with sqlx_stmt_free) and
+ * returns 0. */
 int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
                    void *resolve_ctx, sqlx_stmt *out, rs_err *err);
 void sqlx_stmt_free(sqlx_stmt *st);
+
+/* A statement translated up to the choice of engine: parsed, bound, planned, rewritten.
+ * Then one emitter prints it: the column engine's (sqlx_prepared_duck, sqlx_duck.h) when it
+ * can answer it, else SQLite's, once (sqlx_prepared_sqlite). One translation serves both. */
+typedef struct sqlx_prepared sqlx_prepared;
+
+/* Prepare one statement. On success *out (free with sqlx_prepared_free) and *meta: all of
+ * sqlx_stmt but sqlite_sql, index_form and plan (its kind, what it reads, its parameters,
+ * output fields and target). On failure *meta holds what was found before it (collections
+ * read), for the caller's privilege check. */
+int sqlx_prepare(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
+                 void *resolve_ctx, sqlx_prepared **out, sqlx_stmt *meta, rs_err *err);
+
+/* The SQLite text (access paths chosen, printed) into st: sqlite_sql, index_form, plan. */
+int sqlx_prepared_sqlite(sqlx_prepared *p, sqlx_stmt *st, rs_err *err);
+void sqlx_prepared_free(sqlx_prepared *p);
 
 /* Register the SQL functions translated statements call, on one connection. Call once per
  * connection before preparing translated SQL. Returns an SQLite result code. */
