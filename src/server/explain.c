@@ -1,6 +1,7 @@
 /* explain.c - see explain.h. */
 #include "explain.h"
 #include "buf.h"
+#include "jsonscan.h"
 #include "server/sql/sqlxlate.h"
 #include "store.h"
 
@@ -68,7 +69,26 @@ static void put_path(rs_buf *out, const char *args) {
     }
 }
 
-/* An index name of the store ("<tbl>_fx<id>", "<tbl>_fn<id>") told as what it holds. */
+/* A composite index's columns (fx_comps.paths, a JSON array of path texts) as paths: a, b.c */
+static void put_composite(rs_buf *out, const char *paths) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span value;
+    rs_buf path = RS_BUF_INIT;
+    int n = 0;
+    rs_buf_puts(out, "composite index on ");
+    if (rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(paths)) == RS_OK)
+        while (rs_jsonscan_iter_next(&it, NULL, &value) == 1) {
+            rs_buf_reset(&path);
+            if (rs_jsonscan_string_decode(value, &path, NULL) != RS_OK || path.oom)
+                break;
+            rs_buf_puts(out, n++ ? ", " : "");
+            put_path(out, rs_buf_cstr(&path));
+        }
+    rs_buf_free(&path);
+}
+
+/* An index name of the store ("<tbl>_fx<id>", "<tbl>_fn<id>", "<tbl>_cx<id>") told as what
+ * it holds. */
 static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
     char buf[192], *args = NULL, *fn = NULL;
     long long id;
@@ -78,6 +98,16 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
     memcpy(buf, name, len);
     buf[len] = '\0';
     char *cut = strrchr(buf, '_');
+    if (cut != NULL && sscanf(cut, "_cx%lld", &id) == 1) {
+        char *paths = NULL;
+        int found = rl_sql(db, &paths, NULL, "SELECT paths FROM fx_comps WHERE id = ?1", "i",
+                           (int64_t)id) == RS_OK &&
+                    paths != NULL;
+        if (found)
+            put_composite(out, paths);
+        free(paths);
+        return found;
+    }
     if (cut == NULL || sscanf(cut, "_f%*[xn]%lld", &id) != 1)
         return 0;
     kind = cut[2];

@@ -112,7 +112,9 @@ typedef struct rl_fieldindex {
     " DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, analyzed_docs INTEGER NOT NULL"      \
     " DEFAULT 0);"                                                                      \
     "CREATE TABLE IF NOT EXISTS fx_funcs(id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"    \
-    " fn TEXT NOT NULL, args TEXT NOT NULL, UNIQUE(tbl, fn, args));"
+    " fn TEXT NOT NULL, args TEXT NOT NULL, UNIQUE(tbl, fn, args));"                    \
+    "CREATE TABLE IF NOT EXISTS fx_comps(id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,"    \
+    " paths TEXT NOT NULL, UNIQUE(tbl, paths));"
 
 /* The element table of collection table tbl (colltab.h creates it with the collection). */
 #define RL_FX_ELEMS_SQL                                                                \
@@ -164,6 +166,18 @@ int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err);
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err);
 
+/* Composite indexes, built by use: (rs_skey(rs_get(doc, p1)), rs_skey(rs_get(doc, p2)), ...)
+ * over 2 to RL_FX_COMPOSITE_COLUMNS paths in that order, for a query that tests several
+ * paths of one collection by equality (and one by a range or an order), or looks a join's
+ * rows up by several keys: SQLite then reads the documents that pass every test instead of
+ * those of the best single one. At most RL_FX_MAX_COMPOSITES per collection: each is written
+ * on every write. paths: the column paths as a JSON array of rs_get argument texts. Make one
+ * (inside the caller's write transaction; RS_EINVAL for a malformed list or past the budget).
+ */
+#define RL_FX_COMPOSITE_COLUMNS 4
+#define RL_FX_MAX_COMPOSITES    8
+int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, rs_err *err);
+
 /* ---- the catalog's answers (sqlx_catalog, sqlxlate.h); tbl without "_data" ---- */
 
 /* 1 some visible document has the top-level field, 0 none, -1 no documents (or unknown). */
@@ -173,6 +187,11 @@ int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field);
  * query asking is a use, the caller may have it built (rl_fieldindex_build). */
 int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                          const char *fn, sqlx_index *out, int *wanted);
+/* Whether a composite index of those paths (fieldindex.h above) exists: 1 and *out, or 0.
+ * *wanted is set when it does not and the collection's budget has room: a query asking is a
+ * use, the caller may have it built. */
+int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sqlx_index *out,
+                            int *wanted);
 /* Visible documents of tbl (0 when none, -1 on error). */
 int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl);
 /* A number that changes when tbl's documents change in count or bytes (estcache.h); -1 on an

@@ -114,6 +114,47 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
     return found;
 }
 
+static int64_t composites_of(sqlite3 *db, const char *tbl) {
+    sqlite3_stmt *st = NULL;
+    int64_t n = RL_FX_MAX_COMPOSITES;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM fx_comps WHERE tbl = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sqlx_index *out,
+                            int *wanted) {
+    sqlite3_stmt *st = NULL;
+    int found = 0, columns = 1;
+    memset(out, 0, sizeof(*out));
+    *wanted = 0;
+    for (const char *p = paths; *p; p++)
+        columns += *p == '"' && p[1] == ',' ? 1 : 0;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM fx_comps WHERE tbl = ?1 AND paths = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, paths, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        out->kind = SQLX_INDEX_COMPOSITE;
+        snprintf(out->name, sizeof(out->name), "%s_cx%lld", tbl,
+                 (long long)sqlite3_column_int64(st, 0));
+        out->n_docs = -1;
+    }
+    sqlite3_finalize(st);
+    if (found)
+        out->rows_per_key = rows_per_key(db, out->name, columns);
+    else
+        *wanted = composites_of(db, tbl) < RL_FX_MAX_COMPOSITES;
+    return found;
+}
+
 int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                          const char *fn, sqlx_index *out, int *wanted) {
     int64_t row[5];

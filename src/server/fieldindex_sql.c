@@ -30,8 +30,9 @@ int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {
     return exec_sql(db,
                     sqlite3_mprintf("DELETE FROM fx_paths WHERE tbl = %Q;"
                                     "DELETE FROM fx_colls WHERE tbl = %Q;"
-                                    "DELETE FROM fx_funcs WHERE tbl = %Q;",
-                                    tbl, tbl, tbl),
+                                    "DELETE FROM fx_funcs WHERE tbl = %Q;"
+                                    "DELETE FROM fx_comps WHERE tbl = %Q;",
+                                    tbl, tbl, tbl, tbl),
                     err);
 }
 
@@ -311,4 +312,59 @@ int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, 
                                     "(rs_skey(%s(rs_get(doc,%s))))",
                                     tbl, (long long)id, tbl, fn, args),
                     err);
+}
+
+/* The column paths of a composite index: a JSON array of 2 to RL_FX_COMPOSITE_COLUMNS path
+ * texts, each a path (is_path_args), as columns of the index's expression list into out:
+ * "rs_skey(rs_get(doc,'a')),rs_skey(rs_get(doc,'b'))". 0, or -1 when malformed. */
+static int composite_columns(const char *paths, rs_buf *out) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span value;
+    rs_buf path = RS_BUF_INIT;
+    int n = 0, more, bad = 0;
+    if (rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(paths)) != RS_OK)
+        return -1;
+    while (!bad && (more = rs_jsonscan_iter_next(&it, NULL, &value)) == 1) {
+        rs_buf_reset(&path);
+        bad = rs_jsonscan_classify(value) != RS_JSON_STRING ||
+              rs_jsonscan_string_decode(value, &path, NULL) != RS_OK || path.oom ||
+              !is_path_args(rs_buf_cstr(&path)) || ++n > RL_FX_COMPOSITE_COLUMNS;
+        if (!bad)
+            rs_buf_printf(out, "%srs_skey(rs_get(doc,%s))", n > 1 ? "," : "", rs_buf_cstr(&path));
+    }
+    rs_buf_free(&path);
+    return bad || more != 0 || n < 2 || out->oom ? -1 : 0;
+}
+
+int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, rs_err *err) {
+    rs_buf columns = RS_BUF_INIT;
+    sqlx_index ix;
+    int wanted = 0;
+    if (paths == NULL || composite_columns(paths, &columns) != 0) {
+        rs_buf_free(&columns);
+        return rs_err_set(err, RS_EINVAL, "composite index: '%s' is not a list of 2 to %d paths",
+                          paths ? paths : "", RL_FX_COMPOSITE_COLUMNS);
+    }
+    if (rl_fieldindex_composite(db, tbl, paths, &ix, &wanted) || !wanted) {
+        rs_buf_free(&columns); /* made meanwhile, or the collection has its budget's worth */
+        return RS_OK;
+    }
+    sqlite3_stmt *st = NULL;
+    int64_t id = 0;
+    if (sqlite3_prepare_v2(db, "INSERT INTO fx_comps(tbl, paths) VALUES(?1, ?2) RETURNING id", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, paths, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            id = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    int rc = id == 0 ? db_fail(db, err)
+                     : exec_sql(db,
+                                sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_cx%lld\" ON"
+                                                " \"%w_data\"(%s)",
+                                                tbl, (long long)id, tbl, rs_buf_cstr(&columns)),
+                                err);
+    rs_buf_free(&columns);
+    return rc;
 }

@@ -65,6 +65,7 @@
     " 'indexed', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND indexed)," \
     " 'element_indexes', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND elems)," \
     " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl)," \
+    " 'composite_indexes', (SELECT count(*) FROM fx_comps WHERE tbl = c.tbl)," \
     " 'unindexed', json((SELECT json_group_array(" FX_PATH_NAME ") FROM (SELECT args FROM" \
     "   fx_paths WHERE tbl = c.tbl AND args <> '''_id''' AND ((types & 252 AND NOT indexed) OR" \
     "   (types & 2 AND NOT elems)) ORDER BY id LIMIT 100)))," \

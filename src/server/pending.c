@@ -263,6 +263,8 @@ static int run_want(sqlite3 *db, const want *w, rs_err *err) {
         rc = rl_fieldindex_analyze(db, w->tbl, err);
     else if (w->kind == SQLX_INDEX_FUNCTION)
         rc = rl_fieldindex_ensure_function(db, w->tbl, w->fn, w->args, err);
+    else if (w->kind == SQLX_INDEX_COMPOSITE)
+        rc = rl_fieldindex_build_composite(db, w->tbl, w->args, err);
     else
         rc = rl_fieldindex_build(db, w->tbl, (sqlx_index_kind)w->kind, w->args, err);
     int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
@@ -270,7 +272,10 @@ static int run_want(sqlite3 *db, const want *w, rs_err *err) {
 }
 
 static const char *want_what(const want *w) {
-    return w->kind == 0 ? "ANALYZE" : w->kind == SQLX_INDEX_FUNCTION ? "function index" : "index";
+    return w->kind == 0                      ? "ANALYZE"
+           : w->kind == SQLX_INDEX_FUNCTION  ? "function index"
+           : w->kind == SQLX_INDEX_COMPOSITE ? "composite index"
+                                             : "index";
 }
 
 /* Take the first request off the queue (the caller frees its args); 0 when none. Under lock. */

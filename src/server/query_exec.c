@@ -125,12 +125,39 @@ static int path_is_indexed(void *ctx, const char *data_table, const char *args) 
     return cat_index_for(ctx, data_table, SQLX_INDEX_SCALAR, args, NULL, &ix);
 }
 
+/* A composite index over several paths: asked for by a query that tests them all, built by use
+ * (fieldindex.h) while the collection's budget lasts. */
+static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n,
+                             sqlx_index *out) {
+    resolve_ctx *rctx = ctx;
+    rs_buf paths = RS_BUF_INIT;
+    char tbl[160];
+    int wanted = 0, found = 0;
+    if (!coll_of(table, tbl))
+        return 0;
+    rs_buf_putc(&paths, '[');
+    for (int i = 0; i < n; i++) {
+        rs_buf_puts(&paths, i ? "," : "");
+        rs_buf_json_string(&paths, args[i], strlen(args[i]));
+    }
+    rs_buf_putc(&paths, ']');
+    if (!paths.oom) {
+        found = rl_fieldindex_composite(rctx->db, tbl, paths.data, out, &wanted);
+        if (wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
+            rl_pending_want(rl_store_pending(rctx->srv->store), tbl, SQLX_INDEX_COMPOSITE,
+                            paths.data, NULL);
+    }
+    rs_buf_free(&paths);
+    return found;
+}
+
 static void catalog_init(resolve_ctx *rctx) {
     rctx->catalog.ctx = rctx;
     rctx->catalog.has_field = cat_has_field;
     rctx->catalog.index_for = cat_index_for;
     rctx->catalog.doc_count = cat_doc_count;
     rctx->catalog.estimate = cat_estimate;
+    rctx->catalog.composite_for = cat_composite_for;
 }
 
 static int resolve_collection(resolve_ctx *rctx, const char *ws, const char *name,
@@ -488,7 +515,8 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
             const char *detail = (const char *)sqlite3_column_text(st, 3);
             used = detail != NULL &&
                    ((strstr(detail, " INDEX c_") != NULL &&
-                     (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL)) ||
+                     (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL ||
+                      strstr(detail, "_cx") != NULL)) ||
                     strstr(detail, "_elems USING PRIMARY KEY") != NULL);
         }
     sqlite3_finalize(st);

@@ -498,15 +498,16 @@ def stats_list_the_indexes():
     rl.make_coll(WS, coll)
     add(coll, [{"_id": "1", "a": 1, "o": {"b": "x", "c": None}, "t": [1, 2], "objs": [{"k": 1}]}])
     check_match("stats/indexed", fx_stats(WS, coll), {
-        "paths": 8, "indexed": 4, "element_indexes": 2, "function_indexes": 0, "unindexed": [],
-        "analyzed_docs": 0})
+        "paths": 8, "indexed": 4, "element_indexes": 2, "function_indexes": 0,
+        "composite_indexes": 0, "unindexed": [], "analyzed_docs": 0})
     off = rl.start_server("--field-index", "off")
     rl.make_coll("commons", coll, url=off.url)
     r = rl.add_docs("commons", coll, [{"_id": "1", "a": 1, "o": {"b": "x"}, "t": [1]}], url=off.url)
     rl.wait_fence("commons", coll, r.body.get("last_offset", ""), url=off.url)
     check_match("stats/indexes_off", fx_stats("commons", coll, off.url), {
         "paths": 6, "indexed": 0, "element_indexes": 0, "function_indexes": 0,
-        "unindexed": ["_event_time", "a", "o.b", "t"], "analyzed_docs": 0})
+        "composite_indexes": 0, "unindexed": ["_event_time", "a", "o.b", "t"],
+        "analyzed_docs": 0})
     off.stop()
 
 
@@ -799,6 +800,59 @@ def store_migrates():
 def store_format2_migrates():
     """The same from a data file of format 2 (before element and function indexes)."""
     migrates(2)
+
+
+@case
+def composite_indexes_by_use():
+    """Equality tests on several paths of one collection (with a range, or an ORDER BY ...
+    LIMIT, last), and a join looked up by two keys: the first query reads through the best
+    single index and asks for a composite index over those paths; the server builds it in the
+    background, and the same queries then read only the documents that pass every test, with
+    the same rows as a scan. At most 8 per collection (stats.field_indexes.composite_indexes)."""
+    coll = uniq("cx")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"j{i:05d}", "kind": ["a", "b", "c"][i % 3], "ok": i % 7 != 0,
+                "sha": f"s{i % 300}", "name": f"n{i % 11}", "t": i} for i in range(6000)])
+    shapes = [
+        ("range", f"SELECT _id FROM {WS}.{coll} WHERE {{w}} ORDER BY _id",
+         "kind = 'b' AND ok = false AND t >= 1000 AND t < 3000",
+         "composite index on kind, ok, t (key=? AND key=? AND key>? AND key<?)"),
+        ("top_n", f"SELECT _id FROM {WS}.{coll} WHERE {{w}} ORDER BY t DESC LIMIT 5",
+         "kind = :k AND ok = true", "composite index on kind, ok, t (key=? AND key=?)"),
+        ("join", f"SELECT f._id, g._id AS g FROM {WS}.{coll} f JOIN {WS}.{coll} g ON g.sha = f.sha"
+         " AND g.name = f.name WHERE {w} ORDER BY f._id, g._id",
+         "f.t < 40 AND f._id <> g._id", "composite index on name, sha (key=? AND key=?)"),
+    ]
+    params = [{"name": "k", "type": "string", "value": "c"}]
+    for label, sql, where, step in shapes:
+        first, _, _ = query(sql.format(w=where), params)
+        got = rl.poll(lambda: explain(sql.format(w=where), params)[0],
+                      lambda steps: any(step in x for x in steps), timeout=30)
+        check(f"composite/{label}/built_and_read", any(step in x for x in got or []), repr(got))
+        rows, used, _ = query(sql.format(w=where), params)
+        scan, _, _ = query(sql.format(w=f"({where}) OR 1 = 0"), params)
+        check_match(f"composite/{label}/same_rows", rows, scan)
+        check_match(f"composite/{label}/same_as_first", rows, first)
+        check(f"composite/{label}/not_empty", len(rows or []) > 0, repr(rows))
+        check(f"composite/{label}/index_used", used is True, repr(used))
+    _, plan, _ = explain(shapes[0][1].format(w=shapes[0][2]))
+    check("composite/plan_names_it", any("composite index on (kind, ok, t): kind (key =), ok (key"
+                                         " =), t (key range)" in x for x in plan), repr(plan))
+    # the budget: 8 composites per collection, whatever else asks
+    wide = uniq("cxwide")
+    rl.make_coll(WS, wide)
+    add(wide, [dict({"_id": f"w{i:05d}"}, **{f"a{k}": (i >> k) & 1 for k in range(6)})
+               for i in range(2000)])
+    pairs = [(x, y) for x in range(6) for y in range(x + 1, 6)]
+    for x, y in pairs:  # 15 pairs of paths, each asked for
+        query(f"SELECT _id FROM {WS}.{wide} WHERE a{x} = 1 AND a{y} = 0")
+    got = rl.poll(lambda: fx_stats(WS, wide),
+                  lambda st: isinstance(st, dict) and st.get("composite_indexes") == 8, timeout=60)
+    for x, y in pairs:  # asking past the budget builds none
+        query(f"SELECT _id FROM {WS}.{wide} WHERE a{x} = 1 AND a{y} = 0")
+    time.sleep(1)
+    got = fx_stats(WS, wide)
+    check_match("composite/budget", (got or {}).get("composite_indexes"), 8)
 
 
 rl.done()

@@ -327,6 +327,138 @@ static void prefer_order_index(access *ac, const sqlx_select *s, sqlx_access *a,
     a->order_first = others > 0;
 }
 
+/* ---------------- composite indexes ----------------
+ *
+ * SQLite reads a collection through one index: with `conclusion = 'failure' AND head_branch =
+ * :b AND status = 'completed'` and a time window it reads the window's documents and tests the
+ * rest on each; a self-join looked up by head_sha reads every job of the sha to keep those of
+ * one name. A composite index over the equality paths (and, last, the range's or the ORDER BY's
+ * path) reads only the documents that pass them all, in order. It is asked for by use, as
+ * PostgreSQL users create one for the queries they run: the query that asks reads as before and
+ * the server builds it for the next ones (within each collection's budget). */
+#define COMPOSITE_COLUMNS 4   /* columns of one composite (the server's RL_FX_COMPOSITE_COLUMNS) */
+#define COMPOSITE_WORTH   100 /* the best single test reads this many documents or more */
+
+typedef struct column {
+    const char *args;
+    sqlx_keytest *test; /* the WHERE's test it is written from, or NULL: a join key */
+} column;
+
+static int by_args(const void *a, const void *b) {
+    return strcmp(((const column *)a)->args, ((const column *)b)->args);
+}
+
+static int has_column(const column *cols, int n, const char *args) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(cols[i].args, args) == 0)
+            return 1;
+    return 0;
+}
+
+/* A test the composite may serve as an equality: `path = c` with c's key exact, or IN. */
+static int equality_test(const sqlx_keytest *t) {
+    return t->fn == NULL && t->args != NULL && strcmp(t->args, "'_id'") != 0 &&
+           ((t->kind == SQLX_KEY_RANGE && t->exact != NULL) || t->kind == SQLX_KEY_IN);
+}
+
+/* The equality columns: the WHERE's equality tests, the join's indexed keys when get is the
+ * right side of an index lookup; the least counted first, at most COMPOSITE_COLUMNS - 1. */
+static int equality_columns(const sqlx_access *a, const sqlx_op *join, column *cols) {
+    int n = 0;
+    for (int k = 0; join != NULL && k < join->join->n_keys; k++)
+        if (join->join->strategy == SQLX_JOIN_LOOKUP && join->join->keys[k].indexed == 1 &&
+            n < COMPOSITE_COLUMNS - 1 && !has_column(cols, n, join->join->keys[k].args))
+            cols[n++] = (column){join->join->keys[k].args, NULL};
+    for (int pass = 0; pass < 2; pass++) /* counted tests first, the least counted first */
+        for (int i = 0; i < a->n_tests && n < COMPOSITE_COLUMNS - 1; i++) {
+            sqlx_keytest *t = a->tests[i];
+            if (!equality_test(t) || has_column(cols, n, t->args) || (pass == 0) != (t->est >= 0))
+                continue;
+            cols[n++] = (column){t->args, t};
+        }
+    qsort(cols, (size_t)n, sizeof *cols, by_args); /* one composite for one set of paths */
+    return n;
+}
+
+/* The last column: the top-N's order path, else the smallest counted range on a plain path. */
+static int last_column(const sqlx_access *a, column *cols, int n) {
+    sqlx_keytest *best = NULL;
+    if (a->top_n && !has_column(cols, n, a->top_args)) {
+        cols[n] = (column){a->top_args, NULL};
+        return 1;
+    }
+    for (int i = 0; i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && t->exact == NULL && !t->eq &&
+            t->args != NULL && !has_column(cols, n, t->args) && strcmp(t->args, "'_id'") != 0 &&
+            (best == NULL || (t->est >= 0 && (best->est < 0 || t->est < best->est))))
+            best = t;
+    }
+    if (best != NULL)
+        cols[n] = (column){best->args, best};
+    return best != NULL;
+}
+
+/* Whether reading through a composite would read less than the best single test does. */
+static int worth_a_composite(const sqlx_access *a, const sqlx_op *join, int n_eq) {
+    int64_t best = -1;
+    if (join != NULL && join->join->strategy == SQLX_JOIN_LOOKUP && n_eq >= 1)
+        return 1; /* looked up once per row of the left side */
+    for (int i = 0; i < a->n_tests; i++)
+        if (a->tests[i]->est >= 0 && (best < 0 || a->tests[i]->est < best))
+            best = a->tests[i]->est;
+    return a->top_n || best < 0 || best >= COMPOSITE_WORTH;
+}
+
+/* Write get's tests for the composite: its columns' tests as equalities and the range, without
+ * likelihoods (its key is more selective than any one of them); the other countable tests
+ * dropped, so that SQLite has the one index to choose. */
+static void use_composite(access *ac, sqlx_access *a, const column *cols, int n,
+                          const sqlx_index *ix) {
+    a->composite = sqlx_strndup(ac->ctx->arena, ix->name, strlen(ix->name));
+    a->composite_paths = sqlx_alloc(ac->ctx->arena, (size_t)n * sizeof *a->composite_paths);
+    if (a->composite == NULL || a->composite_paths == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        a->composite_paths[i] = cols[i].args;
+    a->n_composite = n;
+    for (int i = 0; i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        int served = t->fn == NULL && t->args != NULL && has_column(cols, n, t->args) &&
+                     (t->kind == SQLX_KEY_RANGE || t->kind == SQLX_KEY_IN);
+        if (t->est != -1)
+            t->dropped = !served; /* both ends of a range are written, as every equality */
+        if (!served)
+            continue;
+        t->likelihood = 0;
+        if (t->kind == SQLX_KEY_RANGE && t->exact != NULL) {
+            t->eq = 1;
+            t->lo = t->hi = t->exact;
+        }
+    }
+    ac->ctx->index_form = 1;
+}
+
+static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
+    sqlx_access *a = get->access;
+    const sqlx_rte *r = get->rte;
+    column cols[COMPOSITE_COLUMNS];
+    const char *args[COMPOSITE_COLUMNS];
+    sqlx_index ix;
+    if (r->catalog == NULL || r->catalog->composite_for == NULL || a->n_tests > MAX_KEY_TESTS ||
+        r->alias != r->id)
+        return;
+    int n_eq = equality_columns(a, join, cols);
+    int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq) : 0;
+    if (n < 2 || !worth_a_composite(a, join, n_eq))
+        return;
+    for (int i = 0; i < n; i++)
+        args[i] = cols[i].args;
+    memset(&ix, 0, sizeof ix);
+    if (r->catalog->composite_for(r->catalog->ctx, r->data_table, args, n, &ix) == 1)
+        use_composite(ac, a, cols, n, &ix);
+}
+
 /* ---------------- a block ---------------- */
 
 static int add_test(access *ac, sqlx_keytest *t) {
@@ -356,11 +488,12 @@ static int64_t docs_of(const sqlx_rte *r) {
                : -1;
 }
 
-/* Choose among each collection's tests; the top-N of a one-collection block first. */
-static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total) {
+/* Choose among each collection's tests; the top-N of a one-collection block first; then a
+ * composite index, when one serves them together. join: the join op is the right side of. */
+static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total, const sqlx_op *join) {
     if (op->kind == SQLX_OP_JOIN) {
-        choose(ac, op->left, only, total);
-        choose(ac, op->right, only, total);
+        choose(ac, op->left, only, total, NULL);
+        choose(ac, op->right, only, total, op);
         return;
     }
     sqlx_access *a = op->access;
@@ -376,6 +509,8 @@ static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total) {
     if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0)
         choose_tests(a);
     if (total <= MAX_KEY_TESTS)
+        plan_composite(ac, op, join);
+    if (total <= MAX_KEY_TESTS && a->composite == NULL)
         mark_selective(a);
     for (int i = 0; i < a->n_tests; i++)
         if (!a->tests[i]->dropped)
@@ -398,7 +533,8 @@ static int access_block(access *ac) {
     for (int i = 0; i < tests.n && rc == 0; i++)
         rc = add_test(ac, tests.items[i]);
     if (rc == 0)
-        choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n);
+        choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n,
+               NULL);
     return rc;
 }
 

@@ -63,6 +63,29 @@ static int is_scalar_constant(access *ac, const sqlx_node *n) {
            n->kind == N_LIT_BOOL || n->kind == N_LIT_TYPED;
 }
 
+/* A constant whose key is all the range a comparison with it reads (runtime/value.h's
+ * rv_key_bound is exact for it), as known while translating: a number, a bool, a string that
+ * reads as no date or time (a literal, or a parameter given as a string). */
+static int is_exact_constant(access *ac, const sqlx_node *n) {
+    const char *text;
+    switch (n->kind) {
+    case N_LIT_INT:
+    case N_LIT_FLOAT:
+    case N_LIT_BOOL:
+        return 1;
+    case N_LIT_STRING:
+        return !rv_string_is_temporal(n->text, strlen(n->text));
+    case N_PARAM:
+        text =
+            ac->ctx->param_text != NULL ? ac->ctx->param_text(ac->ctx->param_ctx, n->name) : NULL;
+        return text != NULL && !rv_string_is_temporal(text, strlen(text));
+    case N_UNARY:
+        return strcmp(n->op, "-") == 0 && (n->a->kind == N_LIT_INT || n->a->kind == N_LIT_FLOAT);
+    default:
+        return 0;
+    }
+}
+
 /* A string literal that rs_cmp compares as text with every string (it reads as no date). */
 static int is_plain_string(const sqlx_node *n) {
     return n->kind == N_LIT_STRING && !rv_string_is_temporal(n->text, strlen(n->text));
@@ -215,6 +238,9 @@ static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_no
             return ac->err->code;
         t->hi_incl = op[0] == '=' || op[1] == '=';
     }
+    if (op[0] == '=' && ts[1] == '0' && t->kind == SQLX_KEY_RANGE && is_exact_constant(ac, c) &&
+        (t->exact = call_text(ac, "rs_skey", c, NULL)) == NULL)
+        return ac->err->code;
     t->estimable = 1;
     return 0;
 }

@@ -93,6 +93,8 @@ typedef struct sqlx_keytest {
                             and the greatest key (min(...), max(...)) */
     int lo_incl, hi_incl;
     int eq;            /* RANGE: written key = lo (IS NULL: one key) */
+    const char *exact; /* RANGE of `path = c`: rs_skey(c) when c's key is all its range (a number,
+                          a bool, a string that reads as no date; known when translating) */
     const char **keys; /* IN: key expressions */
     int n_keys;
     const char *value;       /* ID: the value's SQL */
@@ -115,8 +117,11 @@ typedef struct sqlx_access {
     int n_tests, cap_tests;
     int top_n; /* ORDER BY an indexed path ... LIMIT: SQLite walks that index */
     const char *top_args;
-    int order_first; /* the top-N reads the order's index; the filters' tests dropped */
-    int64_t docs;    /* documents in the collection; -1 unknown */
+    int order_first;       /* the top-N reads the order's index; the filters' tests dropped */
+    int64_t docs;          /* documents in the collection; -1 unknown */
+    const char *composite; /* a composite index its tests are written for (its name) */
+    const char **composite_paths; /* its columns (rs_get arguments), in order */
+    int n_composite;
 } sqlx_access;
 
 #define SQLX_MAX_JOIN_KEYS 8

@@ -125,9 +125,40 @@ static int put_lookup(rs_buf *out, const sqlx_op *join) {
     return 1;
 }
 
+/* Whether a test is one a composite index of a serves (one of its columns' ranges or keys). */
+static int composite_serves(const sqlx_access *a, const sqlx_keytest *t) {
+    for (int i = 0; a->composite != NULL && t->fn == NULL && t->args != NULL && i < a->n_composite;
+         i++)
+        if (strcmp(a->composite_paths[i], t->args) == 0 &&
+            (t->kind == SQLX_KEY_RANGE || t->kind == SQLX_KEY_IN))
+            return 1;
+    return 0;
+}
+
+/* composite index on (a, b): a (key =), b (key range) */
+static void put_composite(rs_buf *out, const sqlx_access *a, int used) {
+    int n = 0;
+    rs_buf_puts(out, used ? "; composite index on (" : ": composite index on (");
+    for (int i = 0; i < a->n_composite; i++) {
+        rs_buf_puts(out, i ? ", " : "");
+        put_path(out, a->composite_paths[i]);
+    }
+    rs_buf_puts(out, ")");
+    for (int i = 0; i < a->n_tests; i++) {
+        const sqlx_keytest *t = a->tests[i];
+        if (t->dropped || !composite_serves(a, t))
+            continue;
+        rs_buf_puts(out, n++ ? ", " : ": ");
+        put_path(out, t->args);
+        rs_buf_printf(out, " (%s)", test_kind(t));
+    }
+}
+
 static void put_access(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
     const sqlx_access *a = op->access;
     int used = put_lookup(out, join), dropped = 0;
+    if (a != NULL && a->composite != NULL)
+        put_composite(out, a, used++);
     for (int i = 0; a != NULL && i < a->n_tests; i++)
         dropped += a->tests[i]->dropped;
     if (a != NULL && a->top_n) {
@@ -137,7 +168,7 @@ static void put_access(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
         used++;
     }
     for (int i = 0; a != NULL && i < a->n_tests; i++) {
-        if (a->tests[i]->dropped)
+        if (a->tests[i]->dropped || composite_serves(a, a->tests[i]))
             continue;
         rs_buf_puts(out, used++ ? "; " : ": ");
         put_test(out, a->tests[i]);

@@ -37,10 +37,12 @@
  * and every answer may be "unknown"; the translator then keeps the plain form. */
 
 typedef enum {
-    SQLX_INDEX_SCALAR = 1,  /* rs_skey(rs_get(doc, <args>)), an expression index on `table` */
-    SQLX_INDEX_ELEMS = 2,   /* the scalar elements of the array at <args>: rows (pid, key, rid) of
-                               elems_table with key = rs_skey(element), rid = `table`'s rowid */
-    SQLX_INDEX_FUNCTION = 3 /* rs_skey(<fn>(rs_get(doc, <args>))), an expression index */
+    SQLX_INDEX_SCALAR = 1,   /* rs_skey(rs_get(doc, <args>)), an expression index on `table` */
+    SQLX_INDEX_ELEMS = 2,    /* the scalar elements of the array at <args>: rows (pid, key, rid) of
+                                elems_table with key = rs_skey(element), rid = `table`'s rowid */
+    SQLX_INDEX_FUNCTION = 3, /* rs_skey(<fn>(rs_get(doc, <args>))), an expression index */
+    SQLX_INDEX_COMPOSITE = 4 /* rs_skey(rs_get(doc, <args 1>)), rs_skey(rs_get(doc, <args 2>)),
+                                ...: one expression index over several paths */
 } sqlx_index_kind;
 
 typedef struct sqlx_index {
@@ -83,6 +85,11 @@ typedef struct sqlx_catalog {
      * parameter without a value, an error). Bounded work: at most cap index entries. */
     int64_t (*estimate)(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
                         const char *fn, const sqlx_range *range, int64_t cap);
+    /* Whether a composite index over the paths args[0..n) (rs_get arguments, in column order)
+     * exists: 1 and *out (its name), or 0. Asking is a use, as with index_for: one the
+     * collection lacks is built for later queries, while its budget lasts. */
+    int (*composite_for)(void *ctx, const char *table, const char *const *args, int n,
+                         sqlx_index *out);
 } sqlx_catalog;
 
 typedef enum {
