@@ -2,6 +2,7 @@
 #include "pending.h"
 #include "docs.h"
 #include "fieldindex.h"
+#include "jsonscan.h"
 #include "retention.h"
 #include "store.h"
 
@@ -21,6 +22,11 @@ typedef struct want {
     char fn[64];
 } want;
 
+typedef struct queried {
+    char name[300]; /* "ws.name" */
+    int64_t ms;
+} queried;
+
 struct rl_pending {
     rl_store *st;
     want wants[RL_PENDING_MAX_WANTS]; /* under lock */
@@ -34,6 +40,9 @@ struct rl_pending {
     int started, stop;
     int sweep;             /* under lock: some collection has a retention (retention.h) */
     int64_t next_sweep_ms; /* under lock: when the worker purges next */
+    queried *queried;      /* under lock: last_queried_ms not written yet */
+    int n_queried;
+    int64_t queried_due_ms; /* under lock: when they are written (NONE_DUE: none noted) */
     pthread_t thread;
 };
 
@@ -51,6 +60,7 @@ rl_pending *rl_pending_new(rl_store *st) {
         return NULL;
     p->st = st;
     p->due_ms = NONE_DUE;
+    p->queried_due_ms = NONE_DUE;
     p->indexes_on = 1;
     pthread_mutex_init(&p->apply_lock, NULL);
     pthread_mutex_init(&p->lock, NULL);
@@ -69,6 +79,7 @@ void rl_pending_free(rl_pending *p) {
         pthread_join(p->thread, NULL);
     for (int i = 0; i < p->n_wants; i++)
         free(p->wants[i].args);
+    free(p->queried);
     pthread_cond_destroy(&p->wake);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->apply_lock);
@@ -328,6 +339,30 @@ static void sweep_retention(rl_pending *p) {
     pthread_mutex_lock(&p->lock);
 }
 
+/* Under lock, once due: write the noted last_queried_ms values (outside the lock). */
+static void write_queried(rl_pending *p) {
+    queried *q = p->queried;
+    int n = p->n_queried;
+    rs_err err = {0};
+    p->queried = NULL;
+    p->n_queried = 0;
+    p->queried_due_ms = NONE_DUE;
+    pthread_mutex_unlock(&p->lock);
+    sqlite3 *db = rl_store_acquire(p->st, &err);
+    if (db != NULL && rl_tx_begin(db, &err) == RS_OK) {
+        int rc = RS_OK;
+        for (int i = 0; i < n && rc == RS_OK; i++)
+            rc = rl_sql(db, NULL, &err,
+                        "UPDATE collections SET last_queried_ms = max(coalesce(last_queried_ms,"
+                        " 0), ?1) WHERE ws || '.' || name = ?2",
+                        "is", q[i].ms, q[i].name);
+        rl_tx_end(db, rc == RS_OK, NULL);
+    }
+    rl_store_release(p->st, db);
+    free(q);
+    pthread_mutex_lock(&p->lock);
+}
+
 static void *worker_main(void *arg) {
     rl_pending *p = arg;
     pthread_mutex_lock(&p->lock);
@@ -337,10 +372,16 @@ static void *worker_main(void *arg) {
             sweep_retention(p);
             continue;
         }
+        if (now >= p->queried_due_ms) {
+            write_queried(p);
+            continue;
+        }
         want w;
         int has_want = next_want(p, &w);
         if (!has_want && due > now) {
             int64_t wake = p->sweep && p->next_sweep_ms < due ? p->next_sweep_ms : due;
+            if (p->queried_due_ms < wake)
+                wake = p->queried_due_ms;
             if (wake == NONE_DUE)
                 pthread_cond_wait(&p->wake, &p->lock);
             else
@@ -353,6 +394,8 @@ static void *worker_main(void *arg) {
             free(w.args);
         pthread_mutex_lock(&p->lock);
     }
+    if (p->n_queried > 0) /* a clean stop keeps what was noted */
+        write_queried(p);
     pthread_mutex_unlock(&p->lock);
     return NULL;
 }
@@ -418,4 +461,42 @@ void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args,
     }
     kick(p);
     pthread_mutex_unlock(&p->lock);
+}
+
+/* Under lock: note collection name ("ws.name") as queried at now_ms. */
+static void note_name(rl_pending *p, const char *name, int64_t now_ms) {
+    for (int i = 0; i < p->n_queried; i++) {
+        if (strcmp(p->queried[i].name, name) == 0) {
+            p->queried[i].ms = now_ms;
+            return;
+        }
+    }
+    if (p->n_queried == RL_PENDING_MAX_QUERIED || strlen(name) >= sizeof(p->queried[0].name))
+        return;
+    if (p->queried == NULL &&
+        (p->queried = calloc(RL_PENDING_MAX_QUERIED, sizeof(*p->queried))) == NULL)
+        return;
+    snprintf(p->queried[p->n_queried].name, sizeof(p->queried[0].name), "%s", name);
+    p->queried[p->n_queried++].ms = now_ms;
+}
+
+void rl_pending_queried(rl_pending *p, const char *collections_json, int64_t now_ms) {
+    rs_jsonscan_iter it;
+    rs_jsonscan_span value;
+    rs_buf name = RS_BUF_INIT;
+    if (p == NULL || collections_json == NULL ||
+        rs_jsonscan_iter_init(&it, rs_jsonscan_cstr(collections_json)) != RS_OK)
+        return;
+    pthread_mutex_lock(&p->lock);
+    while (rs_jsonscan_iter_next(&it, NULL, &value) == 1) {
+        rs_buf_reset(&name);
+        if (rs_jsonscan_string_decode(value, &name, NULL) == RS_OK && !name.oom)
+            note_name(p, rs_buf_cstr(&name), now_ms);
+    }
+    if (p->n_queried > 0 && p->queried_due_ms == NONE_DUE) {
+        p->queried_due_ms = now_ms + RL_PENDING_QUERIED_MS;
+        kick(p);
+    }
+    pthread_mutex_unlock(&p->lock);
+    rs_buf_free(&name);
 }

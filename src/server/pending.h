@@ -60,6 +60,15 @@ void rl_pending_sweep(rl_pending *p);
  * expired documents otherwise). */
 int rl_pending_sweeps(rl_pending *p);
 
+/* A query read the collections of collections_json (a JSON array of "ws.name") at now_ms: the
+ * worker writes collections.last_queried_ms, all noted names in one transaction at most every
+ * RL_PENDING_QUERIED_MS, so that a query never writes (a write per query took the store's
+ * write lock from the writers: 8 clients querying held back a stream of documents). At most
+ * RL_PENDING_MAX_QUERIED names wait; more are dropped until the next write. */
+#define RL_PENDING_QUERIED_MS  1000
+#define RL_PENDING_MAX_QUERIED 256
+void rl_pending_queried(rl_pending *p, const char *collections_json, int64_t now_ms);
+
 /* Ask the worker to build an index of collection table tbl: kind SQLX_INDEX_SCALAR or _ELEMS on
  * path args, SQLX_INDEX_FUNCTION on fn(args); or, kind 0 (args, fn NULL), to ANALYZE tbl.
  * Duplicates are merged; at most RL_PENDING_MAX_WANTS requests wait (more are dropped: they

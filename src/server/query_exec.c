@@ -128,7 +128,7 @@ static int path_is_indexed(void *ctx, const char *data_table, const char *args) 
 /* A composite index over several paths: asked for by a query that tests them all, built by use
  * (fieldindex.h) while the collection's budget lasts. */
 static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n,
-                             sqlx_index *out) {
+                             int want, sqlx_index *out) {
     resolve_ctx *rctx = ctx;
     rs_buf paths = RS_BUF_INIT;
     char tbl[160];
@@ -143,7 +143,7 @@ static int cat_composite_for(void *ctx, const char *table, const char *const *ar
     rs_buf_putc(&paths, ']');
     if (!paths.oom) {
         found = rl_fieldindex_composite(rctx->db, tbl, paths.data, out, &wanted);
-        if (wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
+        if (want && wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
             rl_pending_want(rl_store_pending(rctx->srv->store), tbl, SQLX_INDEX_COMPOSITE,
                             paths.data, NULL);
     }
@@ -669,21 +669,6 @@ static void insert_rows(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, const 
     qx_result_free(&docs);
 }
 
-/* collections.last_queried_ms: best effort (a busy database must not fail the query), a statistic,
- * so it is written only when the store's write lock is free at once, and left when a write holds
- * it: waiting made a query as slow as whatever held the lock (a 2 s index build made a 3 ms query
- * take 2 s; a 200 ms wait still showed in the dashboard's p95). */
-#define NOTE_BUSY_MS 0
-
-static void note_queried(sqlite3 *db, const char *collections_json) {
-    sqlite3_busy_timeout(db, NOTE_BUSY_MS);
-    rl_sql(db, NULL, NULL,
-           "UPDATE collections SET last_queried_ms = rl_now_ms()"
-           " WHERE ws || '.' || name IN (SELECT value FROM json_each(?1))",
-           "s", collections_json);
-    sqlite3_busy_timeout(db, RL_STORE_BUSY_MS);
-}
-
 static void translate_error(const rs_err *e, qx_result *res) {
     if (e->code == RS_EHTTP && e->http_status == 403)
         fail(res, 403, "FORBIDDEN", e);
@@ -1083,8 +1068,8 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     }
     sqlite3_progress_handler(db, 0, NULL, NULL);
     snapshot_end(db, &snapshot);
-    if (res->http_status == 0 && st.n_collections > 0)
-        note_queried(db, res->collections);
+    if (res->http_status == 0 && st.n_collections > 0) /* written by the worker, in a batch */
+        rl_pending_queried(rl_store_pending(srv->store), res->collections, rl_now_ms());
 done:
     snapshot_end(db, &snapshot);
     sqlx_prepared_free(prep);

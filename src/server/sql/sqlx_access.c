@@ -355,10 +355,16 @@ static int has_column(const column *cols, int n, const char *args) {
     return 0;
 }
 
-/* A test the composite may serve as an equality: `path = c` with c's key exact, or IN. */
+/* A test a composite may serve as an equality: `path = c`, or IN. It is written as one only
+ * when c's key is known exact (a saved lambda's parameters are not: its composite is asked for
+ * when it is saved, and used when a call's values are). */
 static int equality_test(const sqlx_keytest *t) {
     return t->fn == NULL && t->args != NULL && strcmp(t->args, "'_id'") != 0 &&
-           ((t->kind == SQLX_KEY_RANGE && t->exact != NULL) || t->kind == SQLX_KEY_IN);
+           ((t->kind == SQLX_KEY_RANGE && t->equality) || t->kind == SQLX_KEY_IN);
+}
+
+static int written_as_equality(const column *c) {
+    return c->test == NULL || c->test->kind == SQLX_KEY_IN || c->test->exact != NULL;
 }
 
 /* The equality columns: the WHERE's equality tests, the join's indexed keys when get is the
@@ -389,7 +395,7 @@ static int last_column(const sqlx_access *a, column *cols, int n) {
     }
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
-        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && t->exact == NULL && !t->eq &&
+        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && !t->equality && !t->eq &&
             t->args != NULL && !has_column(cols, n, t->args) && strcmp(t->args, "'_id'") != 0 &&
             (best == NULL || (t->est >= 0 && (best->est < 0 || t->est < best->est))))
             best = t;
@@ -450,13 +456,19 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
         return;
     int n_eq = equality_columns(a, join, cols);
     int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq) : 0;
-    if (n < 2 || !worth_a_composite(a, join, n_eq))
+    if (n < 2)
         return;
     for (int i = 0; i < n; i++)
         args[i] = cols[i].args;
     memset(&ix, 0, sizeof ix);
-    if (r->catalog->composite_for(r->catalog->ctx, r->data_table, args, n, &ix) == 1)
-        use_composite(ac, a, cols, n, &ix);
+    /* asked for when it would read much less; used whenever it exists */
+    if (r->catalog->composite_for(r->catalog->ctx, r->data_table, args, n,
+                                  worth_a_composite(a, join, n_eq), &ix) != 1)
+        return;
+    for (int i = 0; i < n_eq; i++)
+        if (!written_as_equality(&cols[i]))
+            return;
+    use_composite(ac, a, cols, n, &ix);
 }
 
 /* ---------------- a block ---------------- */

@@ -238,7 +238,8 @@ static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_no
             return ac->err->code;
         t->hi_incl = op[0] == '=' || op[1] == '=';
     }
-    if (op[0] == '=' && ts[1] == '0' && t->kind == SQLX_KEY_RANGE && is_exact_constant(ac, c) &&
+    t->equality = op[0] == '=' && ts[1] == '0' && t->kind == SQLX_KEY_RANGE;
+    if (t->equality && is_exact_constant(ac, c) &&
         (t->exact = call_text(ac, "rs_skey", c, NULL)) == NULL)
         return ac->err->code;
     t->estimable = 1;

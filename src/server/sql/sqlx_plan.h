@@ -93,6 +93,7 @@ typedef struct sqlx_keytest {
                             and the greatest key (min(...), max(...)) */
     int lo_incl, hi_incl;
     int eq;            /* RANGE: written key = lo (IS NULL: one key) */
+    int equality;      /* RANGE of `path = c` (c's key exact or not) */
     const char *exact; /* RANGE of `path = c`: rs_skey(c) when c's key is all its range (a number,
                           a bool, a string that reads as no date; known when translating) */
     const char **keys; /* IN: key expressions */

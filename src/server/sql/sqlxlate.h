@@ -86,9 +86,9 @@ typedef struct sqlx_catalog {
     int64_t (*estimate)(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
                         const char *fn, const sqlx_range *range, int64_t cap);
     /* Whether a composite index over the paths args[0..n) (rs_get arguments, in column order)
-     * exists: 1 and *out (its name), or 0. Asking is a use, as with index_for: one the
-     * collection lacks is built for later queries, while its budget lasts. */
-    int (*composite_for)(void *ctx, const char *table, const char *const *args, int n,
+     * exists: 1 and *out (its name), or 0. With want, asking is a use, as with index_for: one
+     * the collection lacks is built for later queries, while its budget lasts. */
+    int (*composite_for)(void *ctx, const char *table, const char *const *args, int n, int want,
                          sqlx_index *out);
 } sqlx_catalog;
 

@@ -75,6 +75,33 @@ def run_all(srv, params, reps, timeout_s):
     return out
 
 
+def index_counts(srv):
+    """The indexes each collection has (built at load, and by use), as one comparable value."""
+    out = []
+    for c in lib.COLLECTIONS:
+        _, r = srv.call("GET", f"/v1/orgs/self/ws/commons/collections/{c}")
+        fx = ((r.get("data") or {}).get("stats") or {}).get("field_indexes") or {}
+        out.append((fx.get("indexed"), fx.get("function_indexes"), fx.get("composite_indexes"),
+                    fx.get("analyzed_docs")))
+    return out
+
+
+def warm_up(srv, params, timeout_s, quiet_s=3.0, limit_s=180.0):
+    """A dashboard's queries run again and again: run each once, then wait until the indexes
+    they asked for by use (function and composite indexes, statistics) are built, as they are
+    by a dashboard's second refresh; returns the seconds waited."""
+    for q in QUERIES:
+        lib.timed_query(srv, q, params, timeout_s)
+    started = last_change = time.monotonic()
+    seen = index_counts(srv)
+    while time.monotonic() - last_change < quiet_s and time.monotonic() - started < limit_s:
+        time.sleep(0.5)
+        now = index_counts(srv)
+        if now != seen:
+            seen, last_change = now, time.monotonic()
+    return time.monotonic() - started
+
+
 def loaded_server(binary, work, name, segments, flags=()):
     srv = lib.Server(binary, work, name, *flags)
     n, secs = lib.load(srv, segments)
@@ -228,7 +255,10 @@ def report(res):
              f"{n_large - n_small:,} of older history outside every query's window); "
              f"{len(QUERIES)} queries; per-query timeout {t} s. Times in ms: server = the "
              "response's stats.elapsed_time_ms, client = the HTTP round trip; median of up to "
-             f"{res['reps']} runs (one run when the first took over 2 s).")
+             f"{res['reps']} runs (one run when the first took over 2 s), after a warm-up pass that"
+             " runs each query once and waits for the indexes they ask for by use (function and"
+             " composite indexes) to be built, as a dashboard's second refresh finds them"
+             f" ({res.get('warm_up_small_s', 0):.0f} s and {res.get('warm_up_large_s', 0):.0f} s).")
     L.append("")
     L.append(f"| query | kind | rows | server {n_small:,} | server {n_large:,} | large / small | "
              f"client {n_small:,} | client {n_large:,} | engine | index used | same answer at both"
@@ -453,6 +483,8 @@ def main():
         # parts 1-2 and 6: the small size, indexes on, then off
         srv, ld_on = loaded_server(binary, work, "small", [recent])
         servers.append(srv)
+        res["warm_up_small_s"] = warm_up(srv, params, args.timeout)
+        log(f"small: warmed up (indexes asked for by use built) in {res['warm_up_small_s']:.0f} s")
         res["rl_small"] = run_all(srv, params, args.reps, args.timeout)
         res["rl_small_size_bytes"] = srv.size_bytes()
         srv.stop()
@@ -475,6 +507,8 @@ def main():
         # the large size
         srv, ld_large = loaded_server(binary, work, "large", [hist, recent])
         servers.append(srv)
+        res["warm_up_large_s"] = warm_up(srv, params, args.timeout)
+        log(f"large: warmed up (indexes asked for by use built) in {res['warm_up_large_s']:.0f} s")
         res["rl_large"] = run_all(srv, params, args.reps, args.timeout)
         res["rl_large_size_bytes"] = srv.size_bytes()
         res["rl_large_sqlite_bytes"] = srv.size_bytes("sqlite")
