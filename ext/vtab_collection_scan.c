@@ -52,8 +52,12 @@ SQLITE_EXTENSION_INIT3
 #endif
 
 typedef struct collection_cursor {
-    sqlite3_vtab_cursor base;  /* Base class. Must be first */
-    rs_rowdecode *decoder;     /* field -> column map, built once per cursor */
+    sqlite3_vtab_cursor base; /* Base class. Must be first */
+    rs_rowdecode *decoder;    /* field -> column map, built once per cursor */
+    /* The columns the plan reads (its fields and _id), for the stream to find ahead: its pages'
+     * vals hold slot_of[col]'s value of each row (-1: not found ahead). NULL: none. */
+    rs_rowdecode *ahead;
+    int *slot_of;
     collection_page page;      /* the page being read */
     size_t row;                /* index in page */
     int indexed;               /* the current row was indexed by the decoder */
@@ -399,6 +403,30 @@ static void cursor_reset(collection_cursor *cur) {
     cur->rest = NULL;
     cur->rest_next = 0;
     cur->from_rest = 0;
+    rs_rowdecode_free(cur->ahead);
+    cur->ahead = NULL;
+}
+
+/* cur->ahead for the plan's columns: the stream finds only what xColumn may ask for, so that a
+ * wide table's pages do not carry a value for every column. RS_ENOMEM. */
+static int ahead_new(collection_cursor *cur, const rs_plan *plan) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    const char **names = calloc(vt->schema.n + 1, sizeof(char *));
+    size_t i, n = 0;
+
+    if (names == NULL)
+        return RS_ENOMEM;
+    for (i = 0; i < vt->schema.n; i++) {
+        int used = (plan->columns >> (i < 63 ? i : 63)) & 1u;
+        cur->slot_of[i] = -1;
+        if (vt->schema.cols[i].role == RS_COL_DOC || (!used && plan->project))
+            continue;
+        cur->slot_of[i] = (int)n;
+        names[n++] = vt->schema.cols[i].name;
+    }
+    cur->ahead = rs_rowdecode_new(names, n);
+    free(names);
+    return cur->ahead != NULL ? RS_OK : RS_ENOMEM;
 }
 
 /* Send the query; the first page goes to *page, the others to *stream (NULL: there are none). */
@@ -436,7 +464,7 @@ static int run_query(collection_vtab *vt, const rs_query_text *q, long long firs
     if (rc == RS_OK)
         rc = rs_conn_note_query_id(vt->conn, rs_query_result_id(res), err);
     if (rc == RS_OK)
-        rc = collection_page_from_result(res, page, err);
+        collection_page_take(res, page);
     if (rc == RS_OK && rs_query_result_has_more(res)) {
         rc = collection_stream_start(api, res, collection_page_size(vt), decoder, stream, err);
         res = NULL; /* the stream owns it now */
@@ -507,7 +535,7 @@ static int scan_part(collection_cursor *cur, const rs_plan *plan, const filter_v
     rc = rs_planner_build_part(&vt->schema, vt->ws, vt->coll, plan, fv->tv, limit, offset, part, &q,
                                err);
     if (rc == RS_OK && !q.empty) {
-        rc = run_query(vt, &q, first_page_for(vt, plan, limit), cur->decoder, &cur->page,
+        rc = run_query(vt, &q, first_page_for(vt, plan, limit), cur->ahead, &cur->page,
                        &cur->stream, err);
         cur->at_end = cur->stream == NULL;
         if (rc == RS_OK)
@@ -551,8 +579,7 @@ static int read_rest(collection_cursor *cur, const rs_plan *plan, const filter_v
         rc = scan_part(cur, plan, fv, -1, 0, RS_PART_REST, err);
     while (rc == RS_OK && cur->row < cur->page.n) {
         for (i = cur->row; i < cur->page.n && rc == RS_OK; i++) {
-            rs_jsonscan_span row = {cur->page.data + cur->page.off[i], cur->page.len[i]};
-            rc = rs_rowsort_add(cur->rest, row, err);
+            rc = rs_rowsort_add(cur->rest, cur->page.rows[i], err);
         }
         cur->row = cur->page.n;
         if (rc == RS_OK)
@@ -596,7 +623,7 @@ static int start_split_side_by_side(collection_cursor *cur, const rs_plan *plan,
     rc = rs_conn_api(vt->conn, &api, err);
     if (rc == RS_OK)
         rc = collection_stream_query(api, &q, first_page_for(vt, plan, limit),
-                                     collection_page_size(vt), cur->decoder, &main_part, err);
+                                     collection_page_size(vt), cur->ahead, &main_part, err);
     if (rc == RS_OK)
         rc = read_rest(cur, plan, fv, limit, err);
     if (rc == RS_OK)
@@ -656,6 +683,8 @@ static int start_scan(collection_cursor *cur, const rs_plan *plan, sqlite3_value
 
     memset(&fv, 0, sizeof(fv));
     rc = collect_values(plan, argv, argc, &fv);
+    if (rc == RS_OK)
+        rc = ahead_new(cur, plan);
     if (rc != RS_OK) {
         rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         goto done;
@@ -674,9 +703,7 @@ done:
 /* ---------------------------------------------------------------- merging REST */
 
 static rs_jsonscan_span page_row(const collection_cursor *cur) {
-    rs_jsonscan_span row = {cur->page.data + cur->page.off[cur->row], cur->page.len[cur->row]};
-
-    return row;
+    return cur->page.rows[cur->row];
 }
 
 /* The row xColumn reads. */
@@ -762,7 +789,10 @@ int collectionOpen(sqlite3_vtab *pVtab, sqlite3_vtab_cursor **ppCursor) {
         names[i] = vt->schema.cols[i].role == RS_COL_DOC ? NULL : vt->schema.cols[i].name;
     cur->decoder = rs_rowdecode_new(names, vt->schema.n);
     free(names);
-    if (cur->decoder == NULL) {
+    cur->slot_of = calloc(vt->schema.n + 1, sizeof(int));
+    if (cur->decoder == NULL || cur->slot_of == NULL) {
+        rs_rowdecode_free(cur->decoder);
+        free(cur->slot_of);
         free(cur);
         return SQLITE_NOMEM;
     }
@@ -776,6 +806,7 @@ int collectionClose(sqlite3_vtab_cursor *pCursor) {
 
     cursor_reset(cur);
     rs_rowdecode_free(cur->decoder);
+    free(cur->slot_of);
     free(cur);
     return SQLITE_OK;
 }
@@ -835,15 +866,16 @@ int collectionColumn(sqlite3_vtab_cursor *pCursor, sqlite3_context *ctx, int i) 
     /* Called once per column per row: not the whole 560-byte record (rs_err_clear here cost a
      * tenth of a full scan's client CPU). */
     rs_err_reset(&err);
-    if (!cur->from_rest && cur->page.vals != NULL && (size_t)i < cur->page.n_cols) {
+    if (!cur->from_rest && cur->page.vals != NULL && cur->slot_of[i] >= 0) {
         /* found by the stream's thread */
-        if (rs_rowdecode_cell_of(cur->decoder, cur->page.vals[cur->row * cur->page.n_cols + i],
-                                 &cell, &err) != RS_OK)
+        size_t at = cur->row * cur->page.n_cols + (size_t)cur->slot_of[i];
+        if (rs_rowdecode_cell_of(cur->decoder, cur->page.vals[at], &cell, &err) != RS_OK)
             return rs_sqlerr_vtab(pCursor->pVtab, &err);
         result_cell(ctx, &cell);
         return SQLITE_OK;
     }
-    if (!cur->indexed && rs_rowdecode_index(cur->decoder, row, &err) != RS_OK)
+    /* every row here came in a page that take_page's walk checked whole (api.h) */
+    if (!cur->indexed && rs_rowdecode_index_valid(cur->decoder, row, &err) != RS_OK)
         return rs_sqlerr_vtab(pCursor->pVtab, &err);
     cur->indexed = 1;
     if (rs_rowdecode_cell(cur->decoder, (size_t)i, &cell, &err) != RS_OK)
