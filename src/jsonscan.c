@@ -21,12 +21,15 @@ typedef struct scan_fail {
     const char *why;
 } scan_fail;
 
+/* JSON whitespace, as a table: skip_ws runs between every two tokens of every text. */
+static const unsigned char WS[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
 static int is_ws(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return WS[(unsigned char)c];
 }
 
 static const char *skip_ws(const char *p, const char *end) {
-    while (p < end && is_ws(*p))
+    while (p < end && WS[(unsigned char)*p])
         p++;
     return p;
 }

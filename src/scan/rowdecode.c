@@ -33,7 +33,7 @@ struct rs_rowdecode {
     rs_jsonscan_span *values; /* per column, for the indexed row; ptr NULL when absent */
     rs_buf key;               /* scratch for keys with escapes */
     rs_buf scratch;           /* unescaped strings of cells */
-    member_guess *guess;      /* PRED_MEMBERS guesses for index_valid; NULL until first used */
+    member_guess *guess;      /* PRED_MEMBERS guesses, one a member (member_column) */
 };
 
 static void slot_put(rs_rowdecode *d, const char *name, size_t col) {
@@ -74,7 +74,8 @@ rs_rowdecode *rs_rowdecode_new(const char *const *names, size_t n) {
     d->names = calloc(n + 1, sizeof(char *));
     d->slots = calloc(slots, sizeof(name_slot));
     d->values = calloc(n + 1, sizeof(rs_jsonscan_span));
-    if (d->names == NULL || d->slots == NULL || d->values == NULL)
+    d->guess = calloc(PRED_MEMBERS, sizeof(member_guess));
+    if (d->names == NULL || d->slots == NULL || d->values == NULL || d->guess == NULL)
         goto fail;
     for (i = 0; i < n; i++) {
         if (names[i] == NULL)
@@ -146,14 +147,14 @@ int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err) {
 /* key_column for member k of a row: the guess from the row before when its raw bytes match. */
 static long member_column(rs_rowdecode *d, size_t k, const char *key, size_t len, rs_err *err) {
     rs_jsonscan_span raw = {key, len};
-    member_guess *g;
+    member_guess *g = k < PRED_MEMBERS ? &d->guess[k] : NULL;
     long col;
+    size_t i;
 
-    if (d->guess == NULL)
-        d->guess = calloc(PRED_MEMBERS, sizeof(member_guess)); /* NULL: every key hashed */
-    g = d->guess != NULL && k < PRED_MEMBERS ? &d->guess[k] : NULL;
-
-    if (g != NULL && g->len == len && memcmp(g->key, key, len) == 0)
+    /* keys are short: a loop beats a call to memcmp */
+    for (i = 0; g != NULL && g->len == len && i < len && g->key[i] == key[i]; i++)
+        ;
+    if (g != NULL && g->len == len && i == len)
         return g->col;
     col = key_column(d, raw, err);
     if (g != NULL && col != -2 && len <= PRED_KEY_MAX) {
