@@ -85,13 +85,6 @@ typedef struct collection_stream collection_stream;
  * SQLite's thread, only decodes cells. */
 int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
                             const rs_rowdecode *decoder, collection_stream **out, rs_err *err);
-/* Send the query q (copied) on the stream's own thread, asking for first_page rows in its first
- * response, which becomes the stream's first page: the caller may do other work meanwhile. */
-int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                            long long page_size, const rs_rowdecode *decoder,
-                            collection_stream **out, rs_err *err);
-/* The query id of a collection_stream_query stream, once its first page was taken ("" before). */
-const char *collection_stream_query_id(const collection_stream *s);
 /* The next page (n == 0: the result is exhausted). Waits for the thread; polls should_stop
  * (may be NULL) every 50 ms while waiting and then stops the stream (RS_EINTERRUPT). */
 int collection_stream_next(collection_stream *s, int (*should_stop)(void *), void *stop_ctx,

@@ -20,10 +20,6 @@
  * result's row reader: api.h) instead of the page's own walk, and so finds the row's column
  * values in the walk that checks it: the reader then only decodes cells. Ready pages smooth
  * out the two threads' unequal pace: with one, each waited for the other a third of the time.
- *
- * A stream made by collection_stream_query sends the query itself first (the fetcher's first "page"
- * is the query's first response), so that the reader can meanwhile wait for another query: the
- * two parts of a split ORDER BY run side by side.
  */
 #include "vtab_collection.h"
 
@@ -32,14 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* The query a collection_stream_query stream sends first: copies, freed once sent. */
-typedef struct first_query {
-    char *sql;
-    char **names, **types, **values;
-    size_t n;
-    long long first_page;
-} first_query;
 
 /* Pages kept ready ahead of the reader (see the top). */
 #define READY_PAGES 2
@@ -68,10 +56,8 @@ struct collection_stream {
     int done;   /* no page will follow the ready ones */
     int failed; /* err holds why */
     rs_err err;
-    atomic_int stop;    /* the reader asks the fetcher to quit */
-    first_query *first; /* not sent yet (collection_stream_query); the fetcher's */
-    page_index index;   /* decoder NULL: pages are not indexed ahead */
-    char *query_id;     /* its id once sent; read after the first page was taken */
+    atomic_int stop;  /* the reader asks the fetcher to quit */
+    page_index index; /* decoder NULL: pages are not indexed ahead */
 };
 
 void collection_page_free(collection_page *page) {
@@ -161,92 +147,6 @@ static int fetch_one(collection_stream *s, collection_page *page, int *last, rs_
     return rc;
 }
 
-static void first_query_free(first_query *f) {
-    size_t i;
-
-    if (f == NULL)
-        return;
-    for (i = 0; i < f->n; i++) {
-        free(f->names[i]);
-        free(f->types[i]);
-        free(f->values[i]);
-    }
-    free(f->names);
-    free(f->types);
-    free(f->values);
-    free(f->sql);
-    free(f);
-}
-
-static first_query *first_query_copy(const rs_query_text *q, long long first_page) {
-    first_query *f = calloc(1, sizeof(*f));
-    size_t i, n = q->n_params;
-    int ok;
-
-    if (f == NULL)
-        return NULL;
-    f->first_page = first_page;
-    f->sql = strdup(rs_buf_cstr(&q->sql));
-    f->names = calloc(n + 1, sizeof(char *));
-    f->types = calloc(n + 1, sizeof(char *));
-    f->values = calloc(n + 1, sizeof(char *));
-    ok = f->sql != NULL && f->names != NULL && f->types != NULL && f->values != NULL;
-    for (i = 0; ok && i < n; i++) {
-        f->n = i + 1; /* counted first: a failure frees what this entry got */
-        f->names[i] = strdup(q->names[i]);
-        f->types[i] = strdup(q->types[i]);
-        f->values[i] = strdup(q->values[i]);
-        ok = f->names[i] != NULL && f->types[i] != NULL && f->values[i] != NULL;
-    }
-    if (!ok) {
-        first_query_free(f);
-        return NULL;
-    }
-    return f;
-}
-
-/* Send the stream's query; its first response is the first page (*last: the only one). */
-static int fetch_first(collection_stream *s, collection_page *page, int *last, rs_err *err) {
-    first_query *f = s->first;
-    rs_query_param *params = calloc(f->n + 1, sizeof(*params));
-    rs_query_request req;
-    const char *id;
-    size_t i;
-    int rc;
-
-    *last = 1;
-    if (params == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    for (i = 0; i < f->n; i++) {
-        params[i].name = f->names[i];
-        params[i].type = f->types[i];
-        params[i].value = f->values[i];
-    }
-    memset(&req, 0, sizeof(req));
-    req.sql = f->sql;
-    req.params = params;
-    req.n_params = f->n;
-    req.max_initial_results = f->first_page;
-    req.idempotent = 1;
-    if (s->index.decoder != NULL) {
-        req.row_reader = index_row_ahead;
-        req.row_ctx = &s->index;
-    }
-    rc = rs_api_query(s->api, &req, &s->res, err);
-    free(params);
-    if (rc == RS_OK)
-        collection_page_take(s->res, page);
-    id = rc == RS_OK ? rs_query_result_id(s->res) : NULL;
-    if (rc == RS_OK && (s->query_id = strdup(id != NULL ? id : "")) == NULL) {
-        collection_page_free(page);
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    *last = rc != RS_OK || !rs_query_result_has_more(s->res);
-    first_query_free(s->first);
-    s->first = NULL;
-    return rc;
-}
-
 static void *fetcher_main(void *arg) {
     collection_stream *s = arg;
     collection_page page;
@@ -262,8 +162,7 @@ static void *fetcher_main(void *arg) {
         pthread_mutex_unlock(&s->mu);
         rs_err_clear(&err);
         index_reset(&s->index);
-        rc = s->first != NULL ? fetch_first(s, &page, &last, &err)
-                              : fetch_one(s, &page, &last, &err);
+        rc = fetch_one(s, &page, &last, &err);
         if (rc == RS_OK)
             index_attach(&s->index, &page);
         pthread_mutex_lock(&s->mu);
@@ -288,14 +187,12 @@ static void stream_free(collection_stream *s) {
         collection_page_free(&s->ready[i]);
     rs_api_close(s->api);
     rs_query_result_free(s->res);
-    first_query_free(s->first);
     rs_rowdecode_free(s->index.decoder);
     free(s->index.vals);
-    free(s->query_id);
     free(s);
 }
 
-/* Give s its own client and start its fetcher; on failure s is freed (with res and first). */
+/* Give s its own client and start its fetcher; on failure s is freed (with res). */
 static int stream_launch(const rs_api *api, collection_stream *s, collection_stream **out,
                          rs_err *err) {
     int rc;
@@ -308,7 +205,7 @@ static int stream_launch(const rs_api *api, collection_stream *s, collection_str
     }
     /* the clone must not call back into SQLite from another thread: it watches the stop flag */
     rs_http_set_stop(rs_api_http(s->api), stream_should_stop, s);
-    if (s->res != NULL && s->index.decoder != NULL)
+    if (s->index.decoder != NULL)
         rs_query_result_set_row_reader(s->res, index_row_ahead, &s->index);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
@@ -351,24 +248,6 @@ int collection_stream_start(const rs_api *api, rs_query_result *res, long long p
     }
     s->res = res;
     return stream_launch(api, s, out, err);
-}
-
-int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                            long long page_size, const rs_rowdecode *decoder,
-                            collection_stream **out, rs_err *err) {
-    collection_stream *s = stream_new(decoder, page_size);
-
-    if (s != NULL && (s->first = first_query_copy(q, first_page)) == NULL) {
-        stream_free(s);
-        s = NULL;
-    }
-    if (s == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    return stream_launch(api, s, out, err);
-}
-
-const char *collection_stream_query_id(const collection_stream *s) {
-    return s->query_id != NULL ? s->query_id : "";
 }
 
 /* Wait on cv for at most 50 ms. */

@@ -33,6 +33,8 @@ class Script:
     def __init__(self):
         self.rows = []
         self.asked = []
+        self.sql = []  # the SQL of every query, in order
+        self.empty_when = None  # a query whose SQL starts so is answered with no rows
         self.bodies = {}  # request path -> the body sent back
         self.lock = threading.Lock()
 
@@ -87,8 +89,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        sql = body.get("sql", {}).get("query", "")
         with SCRIPT.lock:
             SCRIPT.asked.append(("POST", self.path))
+            SCRIPT.sql.append(sql)
+        if SCRIPT.empty_when is not None and sql.startswith(SCRIPT.empty_when):
+            return self.reply(page_body([], 0, 1))
         first = body.get("max_initial_results", len(SCRIPT.rows))
         return self.reply(page_body(SCRIPT.rows, 0, first))
 
@@ -237,6 +243,34 @@ def a_scan_closed_early_stops_fetching():
     rl.check("rows", got == [(i,) for i in range(12)], repr(got))
     again = db.execute("SELECT count(*), sum(n) FROM t").fetchone()
     rl.check("next_scan_whole", again == (400, sum(range(400))), repr(again))
+    db.close()
+    stop_fake(srv)
+
+
+@rl.case
+def a_filtered_top_n_probes_before_rest():
+    """With a filter, the probe (one _id of another type, no filters, no parameters) comes
+    first; when it finds none, REST is not sent and MAIN follows."""
+    srv, url = start_fake()
+    SCRIPT.rows = ['{"_id":"k%d","n":%d,"s":"a"}' % (i, 9 - i) for i in range(3)]
+    SCRIPT.sql.clear()
+    SCRIPT.empty_when = 'SELECT "_id" FROM "ws"."t" WHERE NOT ('
+    db = connect(url, 100)
+    db.execute("CREATE VIRTUAL TABLE t USING rockset(collection='ws.t', columns='n, s TEXT')")
+    got = db.execute("SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3").fetchall()
+    rl.check("rows", got == [("k0", 9), ("k1", 8), ("k2", 7)], repr(got))
+    plain = ("(TYPEOF(\"n\") IN ('int','string','null','undefined') OR (TYPEOF(\"n\") = 'float'"
+             " AND \"n\" > -1e308 AND \"n\" < 1e308))")
+    want = ['SELECT "_id" FROM "ws"."t" WHERE NOT (' + plain + ') LIMIT 1',
+            'SELECT "_id", "n", "s" FROM "ws"."t" WHERE (TYPEOF("s") = \'string\' AND "s" = :p1)'
+            ' AND ' + plain + ' ORDER BY "n" DESC NULLS LAST, "_id" LIMIT :p2']
+    rl.check("probe_then_main", SCRIPT.sql == want, repr(SCRIPT.sql))
+    SCRIPT.empty_when = None
+    SCRIPT.sql.clear()
+    db.execute("SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3").fetchall()
+    rl.check("probe_found_one_so_rest", len(SCRIPT.sql) == 3 and SCRIPT.sql[0] == want[0]
+             and SCRIPT.sql[1].endswith("AND NOT (" + plain + ")") and SCRIPT.sql[2] == want[1],
+             repr(SCRIPT.sql))
     db.close()
     stop_fake(srv)
 
