@@ -56,40 +56,35 @@ int collection_read_barrier(collection_vtab *vt, rs_err *err);
 
 /* ---------------------------------------------------------------- pages and the stream */
 
-/* One page of rows, copied out of a response: row i is data[off[i] .. off[i] + len[i]). A page
- * the stream's thread fetched also has each row's column values found already (vals[i * n_cols
- * + c], pointing into data; NULL when it could not be indexed): the reader then only decodes. */
+/* One page of rows, taken over from its response without a copy: row i is rows[i], pointing
+ * into data (the response's text). A page the stream's thread fetched also has each row's
+ * values of the stream decoder's columns, found in the walk that checked the row
+ * (vals[i * n_cols + c], pointing into data; vals NULL when the page could not be indexed so):
+ * the reader then only decodes. */
 typedef struct collection_page {
     char *data;
-    size_t *off;
-    size_t *len;
+    rs_jsonscan_span *rows;
     size_t n;
     rs_jsonscan_span *vals;
     size_t n_cols;
 } collection_page;
 
 void collection_page_free(collection_page *page); /* leaves it empty; NULL-safe */
-/* Copy the rows of res's current page into *page (which must be empty). */
-int collection_page_from_result(const rs_query_result *res, collection_page *page, rs_err *err);
+/* Take the rows of res's current page into *page (which must be empty): res keeps no rows. */
+void collection_page_take(rs_query_result *res, collection_page *page);
 
-/* Fetches the remaining pages of a result on its own thread, one page ahead of the reader,
- * with its own client (rs_api_clone): at most three pages exist at once (being read, ready,
- * being fetched), however large the result. The thread touches only the stream. */
+/* Fetches the remaining pages of a result on its own thread, up to READY_PAGES pages ahead of
+ * the reader (vtab_collection_stream.c), with its own client (rs_api_clone): at most
+ * READY_PAGES + 2 pages exist at once (being read, ready, being fetched), however large the
+ * result. The thread touches only the stream. */
 typedef struct collection_stream collection_stream;
 
 /* Start fetching the pages after res's current one (res is taken over, also on failure). With
- * a decoder (may be NULL), the thread also finds each row's values for its columns (a copy of
- * it works there), so that the reader, SQLite's thread, only decodes cells: on a full scan the
- * reader's thread is the one that waits, and finding the values was a third of its work. */
+ * a decoder (may be NULL), the thread also finds each row's values for the decoder's columns
+ * in the walk that checks the row (a copy of the decoder works there), so that the reader,
+ * SQLite's thread, only decodes cells. */
 int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
                             const rs_rowdecode *decoder, collection_stream **out, rs_err *err);
-/* Send the query q (copied) on the stream's own thread, asking for first_page rows in its first
- * response, which becomes the stream's first page: the caller may do other work meanwhile. */
-int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                            long long page_size, const rs_rowdecode *decoder,
-                            collection_stream **out, rs_err *err);
-/* The query id of a collection_stream_query stream, once its first page was taken ("" before). */
-const char *collection_stream_query_id(const collection_stream *s);
 /* The next page (n == 0: the result is exhausted). Waits for the thread; polls should_stop
  * (may be NULL) every 50 ms while waiting and then stops the stream (RS_EINTERRUPT). */
 int collection_stream_next(collection_stream *s, int (*should_stop)(void *), void *stop_ctx,

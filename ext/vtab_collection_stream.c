@@ -1,29 +1,25 @@
 /*
- * vtab_collection_stream.c - pages of a result, fetched one page ahead on a thread of their own
- * (see vtab_collection.h).
+ * vtab_collection_stream.c - pages of a result, fetched ahead on a thread of their own (see
+ * vtab_collection.h).
  *
  * HOW IT WORKS. The reader (SQLite's thread, in xNext) holds the page it walks; the fetcher
  * thread owns the rs_query_result and its own client (rs_api_clone, so it never shares a curl
- * handle) and keeps exactly one finished page ready: it fetches page k+1 while the reader walks
- * page k, then waits until the reader takes it. Pages are copied out of the response (one
- * memcpy of the rows' bytes), so the response buffer is reused for the next fetch.
+ * handle) and keeps up to READY_PAGES finished pages ready: it fetches page k+1, k+2 while the
+ * reader walks page k. A page is taken over from its response (rs_query_result_take_page), not
+ * copied.
  *
  * Handshake (all under mu; cv signals every change):
- *   fetcher: wait while `has_ready` and not `stop`; fetch; publish into `ready` + `has_ready`,
+ *   fetcher: wait while READY_PAGES pages are ready and not `stop`; fetch; append to `ready`,
  *            or set `failed` (+ err) / `done`; exit on stop, failure or the last page.
- *   reader:  wait while not `has_ready`, `done`, `failed` (50 ms slices, checking should_stop);
- *            take `ready`.
+ *   reader:  wait while no page is ready and not `done`, `failed` (50 ms slices, checking
+ *            should_stop); take the oldest ready page.
  * `stop` is also read without the lock (atomically) by the clone's should_stop callback, so a
  * request in flight ends within ~50 ms when the cursor is closed.
  *
- * With a decoder, the fetcher also finds each row's column values of a page it fetched
- * (index_page), but only while the reader is still busy with the page before (`reader_waiting`
- * clear): then that work is done in time the fetcher would spend waiting, and the reader only
- * decodes cells. A reader already waiting gets the page at once and finds the values itself.
- *
- * A stream made by collection_stream_query sends the query itself first (the fetcher's first "page"
- * is the query's first response), so that the reader can meanwhile wait for another query: the
- * two parts of a split ORDER BY run side by side.
+ * With a decoder, the fetcher checks each row of a page with it (rs_rowdecode_check_index, the
+ * result's row reader: api.h) instead of the page's own walk, and so finds the row's column
+ * values in the walk that checks it: the reader then only decodes cells. Ready pages smooth
+ * out the two threads' unequal pace: with one, each waited for the other a third of the time.
  */
 #include "vtab_collection.h"
 
@@ -33,13 +29,20 @@
 #include <string.h>
 #include <time.h>
 
-/* The query a collection_stream_query stream sends first: copies, freed once sent. */
-typedef struct first_query {
-    char *sql;
-    char **names, **types, **values;
-    size_t n;
-    long long first_page;
-} first_query;
+/* Pages kept ready ahead of the reader (see the top). */
+#define READY_PAGES 2
+/* A page's values found ahead, at most: 16 bytes each, at most READY_PAGES + 2 pages alive;
+ * wider or larger pages are read the way they always were (the reader finds each row's values). */
+#define MAX_INDEXED_VALUES (1u << 19)
+
+/* The fetcher's row reader (api.h): each row checked and indexed in one walk. */
+typedef struct page_index {
+    rs_rowdecode *decoder; /* the fetcher's copy */
+    size_t n_cols;
+    rs_jsonscan_span *vals; /* n rows of n_cols values, for the page being fetched */
+    size_t n, cap;
+    int off; /* this page is not indexed: its rows are only checked */
+} page_index;
 
 struct collection_stream {
     pthread_t thread;
@@ -48,55 +51,27 @@ struct collection_stream {
     rs_api *api;          /* the clone; used by the fetcher only */
     rs_query_result *res; /* owned by the fetcher while it runs */
     long long page_size;
-    collection_page ready; /* the next page, when has_ready */
-    int has_ready;
-    int done;   /* no page will follow `ready` */
+    collection_page ready[READY_PAGES]; /* ready[0] is the oldest */
+    int n_ready;
+    int done;   /* no page will follow the ready ones */
     int failed; /* err holds why */
     rs_err err;
-    atomic_int stop;           /* the reader asks the fetcher to quit */
-    first_query *first;        /* not sent yet (collection_stream_query); the fetcher's */
-    rs_rowdecode *decoder;     /* the fetcher's copy, or NULL: pages are not indexed ahead */
-    atomic_int reader_waiting; /* the reader waits for the next page (index_page's cue) */
-    char *query_id;            /* its id once sent; read after the first page was taken */
+    atomic_int stop;  /* the reader asks the fetcher to quit */
+    page_index index; /* decoder NULL: pages are not indexed ahead */
 };
 
 void collection_page_free(collection_page *page) {
     if (page == NULL)
         return;
     free(page->data);
-    free(page->off);
-    free(page->len);
+    free(page->rows);
     free(page->vals);
     memset(page, 0, sizeof(*page));
 }
 
-int collection_page_from_result(const rs_query_result *res, collection_page *page, rs_err *err) {
-    size_t n = rs_query_result_row_count(res), i, total;
-    rs_jsonscan_span first, last;
-
+void collection_page_take(rs_query_result *res, collection_page *page) {
     memset(page, 0, sizeof(*page));
-    if (n == 0)
-        return RS_OK;
-    first = rs_query_result_row(res, 0);
-    last = rs_query_result_row(res, n - 1);
-    total = (size_t)(last.ptr + last.len - first.ptr);
-    page->data = malloc(total + 1);
-    page->off = malloc(n * sizeof(size_t));
-    page->len = malloc(n * sizeof(size_t));
-    if (page->data == NULL || page->off == NULL || page->len == NULL) {
-        collection_page_free(page);
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    /* the rows are consecutive in the response: one copy keeps them all */
-    memcpy(page->data, first.ptr, total);
-    page->data[total] = '\0';
-    for (i = 0; i < n; i++) {
-        rs_jsonscan_span row = rs_query_result_row(res, i);
-        page->off[i] = (size_t)(row.ptr - first.ptr);
-        page->len[i] = row.len;
-    }
-    page->n = n;
-    return RS_OK;
+    rs_query_result_take_page(res, &page->data, &page->rows, &page->n);
 }
 
 static int stream_should_stop(void *ctx) {
@@ -105,28 +80,61 @@ static int stream_should_stop(void *ctx) {
     return atomic_load(&s->stop);
 }
 
-#define MAX_INDEXED_VALUES (1u << 20)
+/* Room for one more row's values; 0 when the page is past the bound or memory is short. */
+static int index_room(page_index *x) {
+    size_t need = (x->n + 1) * x->n_cols, cap;
+    rs_jsonscan_span *grown;
 
-/* Find every row's column values (page->vals). A row that cannot be indexed leaves the page
- * without them: the reader indexes its rows itself and reports that row as it always did. */
-static void index_page(collection_stream *s, collection_page *page) {
-    size_t n_cols = s->decoder != NULL ? rs_rowdecode_columns(s->decoder) : 0, i;
+    if (need > MAX_INDEXED_VALUES)
+        return 0;
+    if (need <= x->cap)
+        return 1;
+    cap = x->cap ? x->cap * 2 : 1024 * x->n_cols;
+    if (cap > MAX_INDEXED_VALUES)
+        cap = MAX_INDEXED_VALUES;
+    grown = realloc(x->vals, cap * sizeof(*grown));
+    if (grown == NULL)
+        return 0;
+    x->vals = grown;
+    x->cap = cap;
+    return 1;
+}
+
+/* The result's row reader: check the row that starts rest and find its values. A row that is
+ * not an object, or a page past the bound, leaves the page without values (the reader indexes
+ * its rows itself and reports such a row as it always did); the row is still checked. */
+static int index_row_ahead(void *ctx, rs_jsonscan_span rest, size_t *used) {
+    page_index *x = ctx;
+    rs_jsonscan_span value;
     rs_err err;
+    int rc;
 
-    /* bounded: 16 bytes a value, at most three pages alive; wider or larger pages are read the
-     * way they always were (the reader finds each row's values) */
-    if (n_cols == 0 || page->n == 0 || page->n > MAX_INDEXED_VALUES / n_cols)
+    if (!x->off && (rest.ptr[0] != '{' || !index_room(x)))
+        x->off = 1;
+    if (x->off)
+        return rs_jsonscan_value(rest.ptr, rest.len, &value, used, NULL) == RS_OK ? RS_OK
+                                                                                  : RS_EPARSE;
+    rs_err_reset(&err);
+    rc = rs_rowdecode_check_index(x->decoder, rest, x->vals + x->n * x->n_cols, used, &err);
+    if (rc == RS_OK)
+        x->n++;
+    return rc;
+}
+
+/* Before a page is fetched: its values start afresh. */
+static void index_reset(page_index *x) {
+    x->n = 0;
+    x->off = 0;
+}
+
+/* After a page was fetched: its values go with it when every row got them. */
+static void index_attach(page_index *x, collection_page *page) {
+    if (x->decoder == NULL || x->off || x->n != page->n || page->n == 0)
         return;
-    page->vals = malloc(page->n * n_cols * sizeof(rs_jsonscan_span));
-    for (i = 0; page->vals != NULL && i < page->n; i++) {
-        rs_jsonscan_span row = {page->data + page->off[i], page->len[i]};
-        rs_err_reset(&err);
-        if (rs_rowdecode_index_into(s->decoder, row, page->vals + i * n_cols, &err) != RS_OK) {
-            free(page->vals);
-            page->vals = NULL;
-        }
-    }
-    page->n_cols = page->vals != NULL ? n_cols : 0;
+    page->vals = x->vals;
+    page->n_cols = x->n_cols;
+    x->vals = NULL;
+    x->cap = 0;
 }
 
 /* Fetch the next page into *page (n == 0 and *last set at the end). */
@@ -134,90 +142,8 @@ static int fetch_one(collection_stream *s, collection_page *page, int *last, rs_
     int rc = rs_api_query_next_page(s->api, s->res, s->page_size, err);
 
     if (rc == RS_OK)
-        rc = collection_page_from_result(s->res, page, err);
+        collection_page_take(s->res, page);
     *last = rc != RS_OK || !rs_query_result_has_more(s->res);
-    return rc;
-}
-
-static void first_query_free(first_query *f) {
-    size_t i;
-
-    if (f == NULL)
-        return;
-    for (i = 0; i < f->n; i++) {
-        free(f->names[i]);
-        free(f->types[i]);
-        free(f->values[i]);
-    }
-    free(f->names);
-    free(f->types);
-    free(f->values);
-    free(f->sql);
-    free(f);
-}
-
-static first_query *first_query_copy(const rs_query_text *q, long long first_page) {
-    first_query *f = calloc(1, sizeof(*f));
-    size_t i, n = q->n_params;
-    int ok;
-
-    if (f == NULL)
-        return NULL;
-    f->first_page = first_page;
-    f->sql = strdup(rs_buf_cstr(&q->sql));
-    f->names = calloc(n + 1, sizeof(char *));
-    f->types = calloc(n + 1, sizeof(char *));
-    f->values = calloc(n + 1, sizeof(char *));
-    ok = f->sql != NULL && f->names != NULL && f->types != NULL && f->values != NULL;
-    for (i = 0; ok && i < n; i++) {
-        f->n = i + 1; /* counted first: a failure frees what this entry got */
-        f->names[i] = strdup(q->names[i]);
-        f->types[i] = strdup(q->types[i]);
-        f->values[i] = strdup(q->values[i]);
-        ok = f->names[i] != NULL && f->types[i] != NULL && f->values[i] != NULL;
-    }
-    if (!ok) {
-        first_query_free(f);
-        return NULL;
-    }
-    return f;
-}
-
-/* Send the stream's query; its first response is the first page (*last: the only one). */
-static int fetch_first(collection_stream *s, collection_page *page, int *last, rs_err *err) {
-    first_query *f = s->first;
-    rs_query_param *params = calloc(f->n + 1, sizeof(*params));
-    rs_query_request req;
-    const char *id;
-    size_t i;
-    int rc;
-
-    *last = 1;
-    if (params == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    for (i = 0; i < f->n; i++) {
-        params[i].name = f->names[i];
-        params[i].type = f->types[i];
-        params[i].value = f->values[i];
-    }
-    memset(&req, 0, sizeof(req));
-    req.sql = f->sql;
-    req.params = params;
-    req.n_params = f->n;
-    req.max_initial_results = f->first_page;
-    req.idempotent = 1;
-    rc = rs_api_query(s->api, &req, &s->res, err);
-    free(params);
-    if (rc == RS_OK)
-        rc = collection_page_from_result(s->res, page, err);
-    id = rc == RS_OK ? rs_query_result_id(s->res) : NULL;
-    if (rc == RS_OK && (s->query_id = strdup(id != NULL ? id : "")) == NULL) {
-        collection_page_free(page);
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    *last = rc != RS_OK || !rs_query_result_has_more(s->res);
-    first_query_free(s->first);
-    s->first = NULL;
     return rc;
 }
 
@@ -229,26 +155,22 @@ static void *fetcher_main(void *arg) {
 
     pthread_mutex_lock(&s->mu);
     while (!atomic_load(&s->stop) && !last) {
-        while (s->has_ready && !atomic_load(&s->stop))
+        while (s->n_ready == READY_PAGES && !atomic_load(&s->stop))
             pthread_cond_wait(&s->cv, &s->mu);
         if (atomic_load(&s->stop))
             break;
         pthread_mutex_unlock(&s->mu);
         rs_err_clear(&err);
-        rc = s->first != NULL ? fetch_first(s, &page, &last, &err)
-                              : fetch_one(s, &page, &last, &err);
-        /* finding the rows' values is work either thread can do: this one does it while the
-         * reader is still busy with the page before (time it would spend waiting), never while
-         * the reader waits for this page */
-        if (rc == RS_OK && !atomic_load(&s->reader_waiting))
-            index_page(s, &page);
+        index_reset(&s->index);
+        rc = fetch_one(s, &page, &last, &err);
+        if (rc == RS_OK)
+            index_attach(&s->index, &page);
         pthread_mutex_lock(&s->mu);
         if (rc != RS_OK) {
             s->failed = 1;
             s->err = err;
         } else {
-            s->ready = page;
-            s->has_ready = 1;
+            s->ready[s->n_ready++] = page;
         }
         s->done = last;
         pthread_cond_broadcast(&s->cv);
@@ -257,79 +179,75 @@ static void *fetcher_main(void *arg) {
     return NULL;
 }
 
-/* Give s its own client and start its fetcher; on failure s is freed (with res and first). */
+/* Free what a stream holds besides its thread and lock. */
+static void stream_free(collection_stream *s) {
+    int i;
+
+    for (i = 0; i < s->n_ready; i++)
+        collection_page_free(&s->ready[i]);
+    rs_api_close(s->api);
+    rs_query_result_free(s->res);
+    rs_rowdecode_free(s->index.decoder);
+    free(s->index.vals);
+    free(s);
+}
+
+/* Give s its own client and start its fetcher; on failure s is freed (with res). */
 static int stream_launch(const rs_api *api, collection_stream *s, collection_stream **out,
                          rs_err *err) {
     int rc;
 
     atomic_init(&s->stop, 0);
-    atomic_init(&s->reader_waiting, 0);
     rc = rs_api_clone(api, &s->api, err);
     if (rc != RS_OK) {
-        rs_query_result_free(s->res);
-        first_query_free(s->first);
-        rs_rowdecode_free(s->decoder);
-        free(s);
+        stream_free(s);
         return rc;
     }
     /* the clone must not call back into SQLite from another thread: it watches the stop flag */
     rs_http_set_stop(rs_api_http(s->api), stream_should_stop, s);
+    if (s->index.decoder != NULL)
+        rs_query_result_set_row_reader(s->res, index_row_ahead, &s->index);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     if (pthread_create(&s->thread, NULL, fetcher_main, s) != 0) {
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->cv);
-        rs_api_close(s->api);
-        rs_query_result_free(s->res);
-        first_query_free(s->first);
-        rs_rowdecode_free(s->decoder);
-        free(s);
+        stream_free(s);
         return rs_err_set(err, RS_EINTERNAL, "rockset: cannot start the page fetcher thread");
     }
     *out = s;
     return RS_OK;
 }
 
-int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
-                            const rs_rowdecode *decoder, collection_stream **out, rs_err *err) {
+/* A stream with its own copy of decoder (may be NULL, or have no columns: pages are then not
+ * indexed ahead); NULL when out of memory. */
+static collection_stream *stream_new(const rs_rowdecode *decoder, long long page_size) {
     collection_stream *s = calloc(1, sizeof(*s));
 
-    if (s != NULL && decoder != NULL && (s->decoder = rs_rowdecode_copy(decoder)) == NULL) {
-        free(s);
-        s = NULL;
+    if (s == NULL)
+        return NULL;
+    s->page_size = page_size;
+    if (decoder != NULL && rs_rowdecode_columns(decoder) > 0) {
+        s->index.n_cols = rs_rowdecode_columns(decoder);
+        s->index.decoder = rs_rowdecode_copy(decoder);
+        if (s->index.decoder == NULL) {
+            free(s);
+            return NULL;
+        }
     }
+    return s;
+}
+
+int collection_stream_start(const rs_api *api, rs_query_result *res, long long page_size,
+                            const rs_rowdecode *decoder, collection_stream **out, rs_err *err) {
+    collection_stream *s = stream_new(decoder, page_size);
+
     if (s == NULL) {
         rs_query_result_free(res);
         return rs_err_set(err, RS_ENOMEM, "out of memory");
     }
     s->res = res;
-    s->page_size = page_size;
     return stream_launch(api, s, out, err);
-}
-
-int collection_stream_query(const rs_api *api, const rs_query_text *q, long long first_page,
-                            long long page_size, const rs_rowdecode *decoder,
-                            collection_stream **out, rs_err *err) {
-    collection_stream *s = calloc(1, sizeof(*s));
-
-    if (s != NULL)
-        s->first = first_query_copy(q, first_page);
-    if (s != NULL && decoder != NULL)
-        s->decoder = rs_rowdecode_copy(decoder);
-    if (s == NULL || s->first == NULL || (decoder != NULL && s->decoder == NULL)) {
-        if (s != NULL) {
-            first_query_free(s->first);
-            rs_rowdecode_free(s->decoder);
-        }
-        free(s);
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    s->page_size = page_size;
-    return stream_launch(api, s, out, err);
-}
-
-const char *collection_stream_query_id(const collection_stream *s) {
-    return s->query_id != NULL ? s->query_id : "";
 }
 
 /* Wait on cv for at most 50 ms. */
@@ -351,21 +269,19 @@ int collection_stream_next(collection_stream *s, int (*should_stop)(void *), voi
 
     memset(page, 0, sizeof(*page));
     pthread_mutex_lock(&s->mu);
-    atomic_store(&s->reader_waiting, 1);
-    while (!s->has_ready && !s->done && !s->failed) {
+    while (s->n_ready == 0 && !s->done && !s->failed) {
         wait_slice(s);
-        if (!s->has_ready && should_stop != NULL && should_stop(stop_ctx)) {
+        if (s->n_ready == 0 && should_stop != NULL && should_stop(stop_ctx)) {
             atomic_store(&s->stop, 1);
             pthread_cond_broadcast(&s->cv);
             rc = rs_err_set(err, RS_EINTERRUPT, "rockset: interrupted");
             break;
         }
     }
-    atomic_store(&s->reader_waiting, 0);
-    if (rc == RS_OK && s->has_ready) {
-        *page = s->ready;
-        memset(&s->ready, 0, sizeof(s->ready));
-        s->has_ready = 0;
+    if (rc == RS_OK && s->n_ready > 0) {
+        *page = s->ready[0];
+        memmove(&s->ready[0], &s->ready[1], (size_t)(s->n_ready - 1) * sizeof(s->ready[0]));
+        memset(&s->ready[--s->n_ready], 0, sizeof(s->ready[0]));
         pthread_cond_broadcast(&s->cv);
     } else if (rc == RS_OK && s->failed) {
         *err = s->err;
@@ -392,13 +308,7 @@ void collection_stream_close(collection_stream *s, rs_http_stats *stats) {
         stats->bytes_sent += mine.bytes_sent;
         stats->bytes_received += mine.bytes_received;
     }
-    collection_page_free(&s->ready);
-    rs_api_close(s->api);
-    rs_query_result_free(s->res);
-    first_query_free(s->first);
-    rs_rowdecode_free(s->decoder);
-    free(s->query_id);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
-    free(s);
+    stream_free(s);
 }

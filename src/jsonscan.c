@@ -21,12 +21,15 @@ typedef struct scan_fail {
     const char *why;
 } scan_fail;
 
+/* JSON whitespace, as a table: skip_ws runs between every two tokens of every text. */
+static const unsigned char WS[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
 static int is_ws(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return WS[(unsigned char)c];
 }
 
 static const char *skip_ws(const char *p, const char *end) {
-    while (p < end && is_ws(*p))
+    while (p < end && WS[(unsigned char)*p])
         p++;
     return p;
 }
@@ -413,29 +416,42 @@ int rs_jsonscan_iter_init_valid(rs_jsonscan_iter *it, rs_jsonscan_span span) {
     return rc;
 }
 
+/* In valid text, the bytes that end a run of a string's plain text (the quote, the backslash),
+ * and those that end a scalar (its delimiters and whitespace): a table lookup a byte instead of
+ * a chain of comparisons (a full scan skips every key and value of every row this way). */
+static const unsigned char VALID_STRING_STOP[256] = {['"'] = 1, ['\\'] = 1};
+static const unsigned char SCALAR_STOP[256] = {
+    [','] = 1, ['}'] = 1, [']'] = 1, [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+
 /* The end of the string literal at p (p[0] == '"') of valid text; end when unterminated. */
 static const char *skip_valid_string(const char *p, const char *end) {
-    for (p++; p < end; p++) {
-        if (*p == '\\') { /* the escaped character cannot end the string */
-            if (++p == end)
-                break;
-            continue;
-        }
+    for (p++;;) {
+        while (end - p >= 4 &&
+               !(VALID_STRING_STOP[(unsigned char)p[0]] | VALID_STRING_STOP[(unsigned char)p[1]] |
+                 VALID_STRING_STOP[(unsigned char)p[2]] | VALID_STRING_STOP[(unsigned char)p[3]]))
+            p += 4;
+        while (p < end && !VALID_STRING_STOP[(unsigned char)*p])
+            p++;
+        if (p >= end)
+            return end;
         if (*p == '"')
             return p + 1;
+        /* a backslash: the escaped character cannot end the string */
+        if (end - p < 2)
+            return end;
+        p += 2;
     }
-    return end;
 }
 
 /* The end of the value at p of valid text: strings by their quotes, objects and arrays by
  * their brackets (strings inside skipped whole), scalars up to the next delimiter. */
-static const char *skip_valid(const char *p, const char *end) {
+const char *rs_jsonscan_skip_valid(const char *p, const char *end) {
     int depth = 0;
 
     if (p < end && *p == '"')
         return skip_valid_string(p, end);
     if (p < end && *p != '{' && *p != '[') {
-        while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_ws(*p))
+        while (p < end && !SCALAR_STOP[(unsigned char)*p])
             p++;
         return p;
     }
@@ -482,10 +498,11 @@ static int iter_read_key(rs_jsonscan_iter *it, rs_jsonscan_span *key) {
     return 0;
 }
 
-int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *value) {
-    const char *p, *value_end;
+/* The next member up to its value: 1 with it->pos at the value's first byte (whitespace
+ * skipped), 0 at the end, -1 on malformed text. */
+static int iter_to_value(rs_jsonscan_iter *it, rs_jsonscan_span *key) {
+    const char *p;
     char close = it->is_object ? '}' : ']';
-    scan_fail f;
 
     if (it->state == 2 || it->state == -1)
         return it->state == 2 ? 0 : -1;
@@ -514,16 +531,87 @@ int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonsc
     }
     if (it->is_object && iter_read_key(it, key) < 0)
         return iter_fail(it);
-    p = skip_ws(it->pos, it->end);
-    if (p < it->end && it->trusted)
-        value_end = skip_valid(p, it->end);
-    else if (p >= it->end || scan_value(p, it->end, &value_end, &f) < 0)
+    it->pos = skip_ws(it->pos, it->end);
+    if (it->pos >= it->end)
+        return iter_fail(it);
+    it->state = 1;
+    return 1;
+}
+
+int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *value) {
+    const char *p, *value_end;
+    scan_fail f;
+    int rc = iter_to_value(it, key);
+
+    if (rc != 1)
+        return rc;
+    p = it->pos;
+    if (it->trusted)
+        value_end = rs_jsonscan_skip_valid(p, it->end);
+    else if (scan_value(p, it->end, &value_end, &f) < 0)
         return iter_fail(it);
     value->ptr = p;
     value->len = (size_t)(value_end - p);
     it->pos = value_end;
-    it->state = 1;
     return 1;
+}
+
+int rs_jsonscan_iter_next_key(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *rest) {
+    int rc = iter_to_value(it, key);
+
+    if (rc == 1) {
+        rest->ptr = it->pos;
+        rest->len = (size_t)(it->end - it->pos);
+    }
+    return rc;
+}
+
+void rs_jsonscan_iter_resume(rs_jsonscan_iter *it, size_t used) {
+    size_t left = (size_t)(it->end - it->pos);
+
+    it->pos += used < left ? used : left;
+}
+
+int rs_jsonscan_walk_object(rs_jsonscan_span rest, rs_jsonscan_member_fn fn, void *ctx,
+                            size_t *used) {
+    const char *p = rest.ptr, *end = rest.ptr + rest.len;
+    rs_jsonscan_span key, value;
+    size_t k = 0;
+    scan_fail f;
+    int rc;
+
+    if (p >= end || *p != '{')
+        return RS_EPARSE;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
+        *used = (size_t)(p + 1 - rest.ptr);
+        return RS_OK;
+    }
+    for (;;) {
+        key.ptr = p;
+        if (p >= end || *p != '"' || scan_string(&p, end, &f) < 0)
+            return RS_EPARSE;
+        key.len = (size_t)(p - key.ptr);
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':')
+            return RS_EPARSE;
+        value.ptr = p = skip_ws(p + 1, end);
+        if (p >= end || scan_value(p, end, &p, &f) < 0)
+            return RS_EPARSE;
+        value.len = (size_t)(p - value.ptr);
+        if ((rc = fn(ctx, k++, key, value)) != RS_OK)
+            return rc;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}') {
+            *used = (size_t)(p + 1 - rest.ptr);
+            return RS_OK;
+        }
+        return RS_EPARSE;
+    }
 }
 
 int rs_jsonscan_iter_complete(const rs_jsonscan_iter *it) {

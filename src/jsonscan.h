@@ -92,12 +92,42 @@ int rs_jsonscan_iter_init(rs_jsonscan_iter *it, rs_jsonscan_span span);
  * Returns 1 when a member was produced, 0 at the end, -1 on malformed text (and stays -1). */
 int rs_jsonscan_iter_next(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *value);
 
+/* rs_jsonscan_iter_next without reading the value: 1 with *rest spanning from the value's first
+ * byte to the end of the iterated text, 0 at the end, -1 on malformed text (as
+ * rs_jsonscan_iter_next). The caller reads the value itself - e.g. an array member element by
+ * element with an iterator of its own, so that a large member is walked once - and then MUST
+ * call rs_jsonscan_iter_resume with the number of bytes of *rest it used (the value's length)
+ * before the next call on it. A reader that walks a whole text this way, checking each value
+ * it reads, has checked the whole text when rs_jsonscan_iter_complete says so. */
+int rs_jsonscan_iter_next_key(rs_jsonscan_iter *it, rs_jsonscan_span *key, rs_jsonscan_span *rest);
+void rs_jsonscan_iter_resume(rs_jsonscan_iter *it, size_t used);
+
+/* Called for member k (0-based) of an object walked by rs_jsonscan_walk_object, with its raw key
+ * literal (quotes included) and its value; anything but RS_OK stops the walk with that code. */
+typedef int (*rs_jsonscan_member_fn)(void *ctx, size_t k, rs_jsonscan_span key,
+                                     rs_jsonscan_span value);
+
+/* Check the object that starts rest (at its '{'; rest may go on past it) as rs_jsonscan_value
+ * would, calling fn for each member as the walk meets it: one tight loop for readers that
+ * visit every member of many small objects (a page's rows), where an iterator's bookkeeping
+ * costs as much as the checking. RS_OK and *used (the object's length), RS_EPARSE when no
+ * well-formed object starts rest (members before the fault were already handed to fn), or
+ * fn's code. */
+int rs_jsonscan_walk_object(rs_jsonscan_span rest, rs_jsonscan_member_fn fn, void *ctx,
+                            size_t *used);
+
 /* rs_jsonscan_iter_init for a span already known to be valid JSON (validated, or a member value
  * an iteration of a validated text or a complete walk handed out): the iteration then skips
  * each key and value by its brackets and quotes without checking the grammar, several times
  * faster. It never reads outside the span; on text that is not valid JSON its spans are
  * unspecified. */
 int rs_jsonscan_iter_init_valid(rs_jsonscan_iter *it, rs_jsonscan_span span);
+
+/* The end of the value that starts at p (no whitespace first) in text already known to be valid
+ * JSON, found by its brackets and quotes alone, as rs_jsonscan_iter_init_valid's iteration skips
+ * values: for readers that walk validated text with their own loop. Never reads at or past end;
+ * on text that is not valid JSON the position returned is unspecified (but within [p, end]). */
+const char *rs_jsonscan_skip_valid(const char *p, const char *end);
 
 /* After rs_jsonscan_iter_next returned 0: 1 when only whitespace follows the closing bracket in
  * the span given to rs_jsonscan_iter_init, else 0 (also before the end or after an error). An

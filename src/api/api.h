@@ -207,6 +207,15 @@ typedef struct rs_query_param {
     const char *value; /* always text */
 } rs_query_param;
 
+/* A caller that reads every row of a result anyway may check each row itself, in the same walk
+ * that reads it, instead of the page's walk checking it first (a full scan then walks each row
+ * once, not twice). Given the text from a row's first byte to the end of the page, the reader
+ * returns RS_OK with the row's length in *used when a JSON value that rs_jsonscan_value accepts
+ * starts there; RS_EPARSE when none does (the page then fails as a malformed response, told
+ * where as usual); RS_ENOMEM. It is called once per row, in order, on the thread that fetches
+ * the page. */
+typedef int (*rs_row_reader)(void *ctx, rs_jsonscan_span rest, size_t *used);
+
 typedef struct rs_query_request {
     const char *sql;              /* required */
     const rs_query_param *params; /* n_params entries, may be NULL */
@@ -221,6 +230,8 @@ typedef struct rs_query_request {
                                       with client_timeout_ms, maybe COMPLETED) */
     long long client_timeout_ms;   /* async only; 0 = unset */
     int idempotent;                /* 1: the SQL only reads, so http.c may retry it */
+    rs_row_reader row_reader;      /* NULL, or checks the rows of the first page (see above) */
+    void *row_ctx;
 } rs_query_request;
 
 typedef struct rs_query_result rs_query_result;
@@ -232,6 +243,16 @@ int rs_api_query(rs_api *api, const rs_query_request *req, rs_query_result **out
 /* Replace the rows with the next page (GET /queries/{id}/pages?cursor=<next_cursor>&docs=<docs>).
  * When there is no next cursor it leaves 0 rows and returns RS_OK. docs <= 0 means 1000. */
 int rs_api_query_next_page(rs_api *api, rs_query_result *res, long long docs, rs_err *err);
+
+/* The reader that checks the rows of the pages fetched from now on (NULL: the page's walk). */
+void rs_query_result_set_row_reader(rs_query_result *res, rs_row_reader reader, void *ctx);
+
+/* Hand the current page's rows over without copying them: *body gets the response text they
+ * point into (free with free()), *rows their spans (*n of them; free with free()). The result
+ * keeps its id, status and cursor and holds no rows until the next page. With no rows, *body
+ * and *rows are NULL and *n is 0. */
+void rs_query_result_take_page(rs_query_result *res, char **body, rs_jsonscan_span **rows,
+                               size_t *n);
 
 /* For a result whose status is QUEUED or RUNNING: poll GET /queries/{id} until COMPLETED (then
  * load the first page with `docs` rows), ERROR or CANCELLED (errors above), at most timeout_ms.

@@ -32,6 +32,8 @@ struct rs_query_result {
     char **col_types;
     size_t n_cols;
     long long rows_seen;
+    rs_row_reader row_reader; /* NULL: rows are checked by the page's walk */
+    void *row_ctx;
 };
 
 static int oom_error(rs_err *err) {
@@ -60,26 +62,52 @@ static int update_str(char **slot, rs_jsonscan_span obj, const char *key) {
     return set_str(slot, v);
 }
 
-/* Cut the `results` array into row spans. */
-static int index_rows(rs_query_result *res, rs_jsonscan_span results) {
+/* Append one row span. */
+static int add_row(rs_query_result *res, rs_jsonscan_span row) {
+    if (res->n_rows == res->cap_rows) {
+        size_t cap = res->cap_rows ? res->cap_rows * 2 : 64;
+        rs_jsonscan_span *grown = realloc(res->rows, cap * sizeof(*grown));
+        if (grown == NULL)
+            return RS_ENOMEM;
+        res->rows = grown;
+        res->cap_rows = cap;
+    }
+    res->rows[res->n_rows++] = row;
+    return RS_OK;
+}
+
+/* The value at the start of rest, checked: *value and *used (its length), or RS_EPARSE. */
+static int member_value(rs_jsonscan_span rest, rs_jsonscan_span *value, size_t *used) {
+    return rs_jsonscan_value(rest.ptr, rest.len, value, used, NULL) == RS_OK ? RS_OK : RS_EPARSE;
+}
+
+/* Check and cut the `results` member, which starts *rest: each element is checked as it is cut
+ * (one walk of the page's rows, not a check and then a cut), by the caller's row reader when
+ * it gave one. *used: the member's length. RS_EPARSE when it is malformed; a value that is no
+ * array or object holds no rows. */
+static int cut_rows(rs_query_result *res, rs_jsonscan_span rest, size_t *used) {
     rs_jsonscan_iter it;
-    rs_jsonscan_span row;
+    rs_jsonscan_span row, value;
+    int more, rc = RS_OK;
+    size_t len = 0;
 
     res->n_rows = 0;
-    /* take_page's walk handed results out only after checking it whole: skip, do not check */
-    if (rs_jsonscan_iter_init_valid(&it, results) != RS_OK)
-        return RS_OK; /* no array: no rows */
-    while (rs_jsonscan_iter_next(&it, NULL, &row) == 1) {
-        if (res->n_rows == res->cap_rows) {
-            size_t cap = res->cap_rows ? res->cap_rows * 2 : 64;
-            rs_jsonscan_span *grown = realloc(res->rows, cap * sizeof(*grown));
-            if (grown == NULL)
-                return RS_ENOMEM;
-            res->rows = grown;
-            res->cap_rows = cap;
-        }
-        res->rows[res->n_rows++] = row;
+    if (rest.ptr[0] != '[' && rest.ptr[0] != '{')
+        return member_value(rest, &value, used);
+    rs_jsonscan_iter_init(&it, rest);
+    while (rc == RS_OK && (more = rs_jsonscan_iter_next_key(&it, NULL, &row)) == 1) {
+        rc = res->row_reader != NULL ? res->row_reader(res->row_ctx, row, &len)
+                                     : member_value(row, &value, &len);
+        rs_jsonscan_iter_resume(&it, len);
+        row.len = len;
+        if (rc == RS_OK)
+            rc = add_row(res, row);
     }
+    if (rc != RS_OK)
+        return rc;
+    if (more != 0)
+        return RS_EPARSE;
+    *used = (size_t)(it.pos - rest.ptr);
     res->rows_seen += (long long)res->n_rows;
     return RS_OK;
 }
@@ -125,14 +153,16 @@ static int read_columns(rs_query_result *res, rs_jsonscan_span fields) {
 }
 
 /* Take resp's body as the current page: one pass over the top-level members, which walks the
- * whole text. The body was not validated first (api_call_unchecked: a page of rows is
- * megabytes, and validating it was a whole extra pass): RS_EPARSE when the walk does not reach
- * the end of the text well-formed, and the caller asks api_check_body where it goes wrong (a
- * valid body of another shape, a scalar, reads as no members, as it always did). */
+ * whole text, each value checked as it is read, the rows of `results` cut in the same walk.
+ * The body was not validated first (api_call_unchecked: a page of rows is megabytes, and
+ * validating it was a whole extra pass): RS_EPARSE when the walk does not reach the end of the
+ * text well-formed, and the caller asks api_check_body where it goes wrong (a valid body of
+ * another shape, a scalar, reads as no members, as it always did). */
 static int take_page(rs_query_result *res, rs_http_response *resp) {
-    rs_jsonscan_span body, key, value, cursor;
+    rs_jsonscan_span body, key, value, cursor, rest;
     rs_jsonscan_iter it;
     int rc = RS_OK, saw_pagination = 0, more = 0;
+    size_t used = 0;
 
     rs_http_response_free(&res->page);
     res->page = *resp;
@@ -140,10 +170,17 @@ static int take_page(rs_query_result *res, rs_http_response *resp) {
     body = api_body(&res->page);
     res->n_rows = 0;
     rs_jsonscan_iter_init(&it, body);
-    while (rc == RS_OK && (more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
-        if (rs_jsonscan_key_eq(key, "results"))
-            rc = index_rows(res, value);
-        else if (rs_jsonscan_key_eq(key, "results_total_doc_count"))
+    while (rc == RS_OK && (more = rs_jsonscan_iter_next_key(&it, &key, &rest)) == 1) {
+        if (rs_jsonscan_key_eq(key, "results")) {
+            rc = cut_rows(res, rest, &used);
+            rs_jsonscan_iter_resume(&it, used);
+            continue;
+        }
+        rc = member_value(rest, &value, &used);
+        rs_jsonscan_iter_resume(&it, used);
+        if (rc != RS_OK)
+            break;
+        if (rs_jsonscan_key_eq(key, "results_total_doc_count"))
             rs_jsonscan_int64(value, &res->total); /* left as it was when not an integer */
         else if (rs_jsonscan_key_eq(key, "column_fields"))
             rc = read_columns(res, value);
@@ -179,8 +216,12 @@ static int take_checked_page(rs_query_result *res, rs_http_response *resp, const
                              const char *path, rs_err *err) {
     int rc = take_page(res, resp);
 
-    if (rc == RS_EPARSE)
-        return api_check_body(&res->page, method, path, err);
+    if (rc == RS_EPARSE) {
+        /* where the text goes wrong; a caller's row reader that refused a row of valid text
+         * broke its contract (api.h), but the page still must not pass for whole */
+        rc = api_check_body(&res->page, method, path, err);
+        return rc != RS_OK ? rc : api_bad_response(err, method, path, "a row was refused");
+    }
     return rc == RS_OK ? RS_OK : oom_error(err);
 }
 
@@ -243,7 +284,7 @@ static void append_params(rs_buf *b, const rs_query_request *req) {
 }
 
 /* POST body to path and take the answer as the first page of a new result. */
-static int submit(rs_api *api, const char *path, const rs_buf *body, int idempotent,
+static int submit(rs_api *api, const char *path, const rs_buf *body, const rs_query_request *req,
                   const api_target *t, rs_query_result **out, rs_err *err) {
     rs_http_response resp;
     rs_query_result *res = NULL;
@@ -252,11 +293,13 @@ static int submit(rs_api *api, const char *path, const rs_buf *body, int idempot
     if (body->oom)
         return oom_error(err);
     rs_http_response_init(&resp);
-    rc = api_call_unchecked(api, "POST", path, rs_buf_cstr(body), body->len, idempotent, t, &resp,
-                            err);
+    rc = api_call_unchecked(api, "POST", path, rs_buf_cstr(body), body->len, req->idempotent, t,
+                            &resp, err);
     if (rc != RS_OK)
         goto done;
     res = result_new();
+    if (res != NULL)
+        rs_query_result_set_row_reader(res, req->row_reader, req->row_ctx);
     rc = res != NULL ? take_checked_page(res, &resp, "POST", path, err) : oom_error(err);
     if (rc != RS_OK)
         goto done;
@@ -304,7 +347,7 @@ int rs_api_query(rs_api *api, const rs_query_request *req, rs_query_result **out
     if (path.oom)
         rc = oom_error(err);
     else /* only read-only SQL may be retried; the caller says which it is */
-        rc = submit(api, rs_buf_cstr(&path), &body, req->idempotent, NULL, out, err);
+        rc = submit(api, rs_buf_cstr(&path), &body, req, NULL, out, err);
     rs_buf_free(&path);
     rs_buf_free(&body);
     return rc;
@@ -503,11 +546,31 @@ int rs_api_lambda_execute(rs_api *api, const char *ws, const char *name, const c
     if (path.oom || label.oom)
         rc = oom_error(err);
     else /* a lambda may write (INSERT INTO): retried only when the caller says it reads */
-        rc = submit(api, rs_buf_cstr(&path), &body, req->idempotent, &t, out, err);
+        rc = submit(api, rs_buf_cstr(&path), &body, req, &t, out, err);
     rs_buf_free(&path);
     rs_buf_free(&body);
     rs_buf_free(&label);
     return rc;
+}
+
+void rs_query_result_set_row_reader(rs_query_result *res, rs_row_reader reader, void *ctx) {
+    res->row_reader = reader;
+    res->row_ctx = ctx;
+}
+
+void rs_query_result_take_page(rs_query_result *res, char **body, rs_jsonscan_span **rows,
+                               size_t *n) {
+    *body = NULL;
+    *rows = NULL;
+    *n = res->n_rows;
+    if (res->n_rows == 0)
+        return;
+    /* the spans point into the body: both go, and the result starts its next page afresh */
+    *body = res->page.body.data;
+    *rows = res->rows;
+    rs_http_response_init(&res->page);
+    res->rows = NULL;
+    res->n_rows = res->cap_rows = 0;
 }
 
 /* ------------------------------------------------------------------ accessors */

@@ -83,14 +83,35 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
     return n;
 }
 
+/* Room for a body of the Content-Length announced, up to this much: a page of rows then lands
+ * in one allocation instead of being copied by every doubling of the buffer (a full scan's
+ * pages are hundreds of KB each); a larger or false announcement only grows the buffer as
+ * the bytes arrive, as without one. */
+#define RESERVE_MAX_BYTES (64L * 1024 * 1024)
+
+static void reserve_for(rs_http *http, const char *value, size_t len) {
+    long bytes = 0;
+    size_t i = 0;
+
+    while (i < len && (value[i] == ' ' || value[i] == '\t'))
+        i++;
+    for (; i < len && value[i] >= '0' && value[i] <= '9' && bytes <= RESERVE_MAX_BYTES; i++)
+        bytes = bytes * 10 + (value[i] - '0');
+    if (http->sink != NULL && bytes > 0 && bytes <= RESERVE_MAX_BYTES)
+        rs_buf_reserve(http->sink, (size_t)bytes); /* a failure shows when the bytes arrive */
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata) {
     rs_http *http = userdata;
     size_t n = size * nmemb;
     static const char name[] = "retry-after:";
+    static const char length[] = "content-length:";
 
     if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0)
         http->retry_after_s =
             rs_http_parse_retry_after(data + sizeof(name) - 1, n - (sizeof(name) - 1));
+    else if (n > sizeof(length) - 1 && strncasecmp(data, length, sizeof(length) - 1) == 0)
+        reserve_for(http, data + sizeof(length) - 1, n - (sizeof(length) - 1));
     return n;
 }
 

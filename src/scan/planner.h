@@ -198,7 +198,11 @@ void rs_query_text_free(rs_query_text *q);
 typedef enum rs_scan_part {
     RS_PART_ALL = 0, /* the whole plan in one query (a split plan: the same as MAIN) */
     RS_PART_MAIN,    /* rows whose ORDER BY keys are plain: ordered, limited */
-    RS_PART_REST     /* the other rows: not ordered, not limited (empty when LIMIT is 0) */
+    RS_PART_REST,    /* the other rows: not ordered, not limited (empty when LIMIT is 0) */
+    RS_PART_PROBE    /* the _id of one row of the collection with a key of another type,
+                        whatever the filters: when there is none, REST is empty too (REST's
+                        rows are some of these) and need not be sent. SELECT "_id" FROM ...
+                        WHERE NOT (<guard>) LIMIT 1, without parameters */
 } rs_scan_part;
 
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET

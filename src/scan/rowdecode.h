@@ -58,6 +58,11 @@ void rs_rowdecode_free(rs_rowdecode *d); /* NULL-safe */
  * not a well-formed object. */
 int rs_rowdecode_index(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err);
 
+/* rs_rowdecode_index for a row known to be valid JSON (a row of a page whose walk checked it:
+ * api.h): not checked again, and found faster (keys matched against the row before's first).
+ * RS_EPARSE only when it is not an object. */
+int rs_rowdecode_index_valid(rs_rowdecode *d, rs_jsonscan_span row, rs_err *err);
+
 /* The raw JSON value of column col in the indexed row; {NULL, 0} when absent. */
 rs_jsonscan_span rs_rowdecode_raw(const rs_rowdecode *d, size_t col);
 
@@ -72,9 +77,18 @@ size_t rs_rowdecode_columns(const rs_rowdecode *d);
 /* Index one row known to be valid JSON (a row of a page whose walk checked it: api.h) and copy
  * each column's raw value into values[0..n) (ptr NULL when absent): a page can be indexed
  * ahead, on another thread, and its cells decoded later with rs_rowdecode_cell_of. The row is
- * not checked again (rs_jsonscan_iter_init_valid); RS_EPARSE only when it is not an object. */
+ * not checked again (as rs_rowdecode_index_valid); RS_EPARSE only when it is not an object. */
 int rs_rowdecode_index_into(rs_rowdecode *d, rs_jsonscan_span row, rs_jsonscan_span *values,
                             rs_err *err);
+
+/* Check and index the row that starts rest (text that may go on past it, e.g. the rest of a
+ * page): the walk that checks it as rs_jsonscan_value would also copies each column's raw value
+ * into values[0..n) (as rs_rowdecode_index_into), and *used gets the row's length - a page's
+ * rows are then walked once (api.h's rs_row_reader). RS_EINVAL when rest does not start with an
+ * object (the caller checks such a value its own way), RS_EPARSE when the object is malformed,
+ * RS_ENOMEM. */
+int rs_rowdecode_check_index(rs_rowdecode *d, rs_jsonscan_span rest, rs_jsonscan_span *values,
+                             size_t *used, rs_err *err);
 
 /* Decode a raw value found by rs_rowdecode_index_into, as rs_rowdecode_cell would ({NULL, 0}:
  * a NULL cell); escaped strings go to d's scratch. */

@@ -318,6 +318,58 @@ static void test_iterate_valid(void) {
     }
 }
 
+/* rs_jsonscan_skip_valid finds the end scan_value finds on valid text: strings whose quote or
+ * backslash falls at every offset of the four-byte steps, escapes at a string's end, scalars
+ * ended by each delimiter, containers holding brackets inside strings; on cut text it stays
+ * within the span. */
+static void test_skip_valid(void) {
+    static const char *const values[] = {"\"\"",
+                                         "\"a\"",
+                                         "\"ab\"",
+                                         "\"abc\"",
+                                         "\"abcd\"",
+                                         "\"abcde\"",
+                                         "\"abcdefghij\"",
+                                         "\"a\\\"b\"",
+                                         "\"abcd\\\\\"",
+                                         "\"\\\\\"",
+                                         "\"xy\\u0041z\"",
+                                         "\"abc\\\"defgh\"",
+                                         "12",
+                                         "-1.5e3",
+                                         "true",
+                                         "null",
+                                         "{\"a\":\"}]\"}",
+                                         "[1,[2,{\"b\":\"[\"}]]",
+                                         "{}",
+                                         "[]"};
+    static const char *const after[] = {"", ",", "}", "]", " ", "\t", "\n", "\r"};
+    static const char *const cut[] = {"\"abc", "\"ab\\", "[1,{\"a\":\"]", "{\"a\":[1", "\"\\"};
+    char text[64], name[96];
+    size_t i, j;
+
+    for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        for (j = 0; j < sizeof(after) / sizeof(after[0]); j++) {
+            size_t n = (size_t)snprintf(text, sizeof(text), "%s%s", values[i], after[j]);
+            rs_jsonscan_span v;
+            size_t used = 0;
+            snprintf(name, sizeof(name), "skip_valid/%zu/%zu", i, j);
+            CHECK(name, rs_jsonscan_value(text, n, &v, &used, NULL) == RS_OK &&
+                            rs_jsonscan_skip_valid(text, text + n) == text + used);
+        }
+    }
+    for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+        size_t n = strlen(cut[i]);
+        char *copy = malloc(n); /* not NUL-terminated: a read past the span shows under ASan */
+        const char *e;
+        memcpy(copy, cut[i], n);
+        e = rs_jsonscan_skip_valid(copy, copy + n);
+        snprintf(name, sizeof(name), "skip_valid/cut/%zu", i);
+        CHECK(name, e >= copy && e <= copy + n);
+        free(copy);
+    }
+}
+
 static void test_iterate_malformed(void) {
     static const char *const bad[] = {"[1,",  "[1 2]", "{\"a\"}", "{\"a\":}",          "{\"a\":1,",
                                       "[\"x", "{1:2}", "[,1]",    "{\"a\":1 \"b\":2}", "[1,]"};
@@ -709,6 +761,7 @@ int main(void) {
     test_iterate_malformed();
     test_iterate_complete();
     test_iterate_valid();
+    test_skip_valid();
     test_get();
     test_decode();
     test_exact_rows();

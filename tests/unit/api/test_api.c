@@ -333,6 +333,131 @@ static void test_documents(rs_api *api) {
         "POST /v1/orgs/self/ws/an/collections/ev/offsets/commit {\"name\":[\"f1:0:3:0:---0\"]}\n");
 }
 
+/* One walk checks a page while it cuts its rows: a fault in a row, after the rows or at the end
+ * is told where it is; `results` may come after the other members, be spaced out, null or
+ * (as before the one walk) an object whose members are the rows. */
+static void test_query_page_walk(rs_api *api, rs_query_request *req) {
+    static const struct {
+        const char *body, *want;
+    } bad[] = {
+        {"{\"results\":[{\"a\":1},{\"a\":tru}]}", "offset 25: unexpected character"},
+        {"{\"results\":[{\"a\":1} {\"a\":2}]}", "offset 20: expected ',' or ']'"},
+        {"{\"results\":[{\"a\":1}],\"x\":}", "offset 25: unexpected character"},
+        {"{\"results\":[{\"a\":1}]} x", "offset 22: unexpected text after the value"},
+        {"{\"results\":null,\"x\":[}", "offset 21: unexpected character"},
+    };
+    static const struct {
+        const char *body;
+        long long rows;
+        const char *row0;
+    } good[] = {
+        {"{\"pagination\":{\"next_cursor\":null},\"query_id\":\"w\",\"results\":[{\"a\":1}]}", 1,
+         "{\"a\":1}"},
+        {" {\n \"results\" : [ {\"a\" : [1, \"]\"]} ,\t{} ] , \"x\" : 1 }\n", 2,
+         "{\"a\" : [1, \"]\"]}"},
+        {"{\"results\":null,\"query_id\":\"n\"}", 0, ""},
+        {"{\"results\":{\"r1\":{\"a\":1},\"r2\":{\"a\":2}}}", 2, "{\"a\":1}"},
+    };
+    rs_query_result *res = NULL;
+    char name[64], want[256];
+    rs_err err;
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        fake_push(&fs, 200, NULL, bad[i].body);
+        rs_err_clear(&err);
+        snprintf(name, sizeof(name), "page_walk/bad/%zu", i);
+        CHECK_INT(name, rs_api_query(api, req, &res, &err), RS_EPARSE);
+        snprintf(want, sizeof(want),
+                 "rockset: malformed response to POST /v1/orgs/self/queries: invalid JSON at %s",
+                 bad[i].want);
+        CHECK_STR(name, err.msg, want);
+    }
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        fake_push(&fs, 200, NULL, good[i].body);
+        rs_err_clear(&err);
+        snprintf(name, sizeof(name), "page_walk/good/%zu", i);
+        CHECK_INT(name, rs_api_query(api, req, &res, &err), RS_OK);
+        if (res == NULL)
+            continue;
+        CHECK_INT(name, rs_query_result_row_count(res), good[i].rows);
+        CHECK_STR(name, span_text(rs_query_result_row(res, 0)), good[i].row0);
+        rs_query_result_free(res);
+        res = NULL;
+    }
+}
+
+/* A row reader that checks each row as rs_jsonscan_value does and counts them; it refuses a row
+ * that starts with '[' (its page then fails as malformed). */
+typedef struct counting_reader {
+    int rows;
+    char first[32];
+} counting_reader;
+
+static int count_rows(void *ctx, rs_jsonscan_span rest, size_t *used) {
+    counting_reader *c = ctx;
+    rs_jsonscan_span v;
+
+    if (rest.ptr[0] == '[' || rs_jsonscan_value(rest.ptr, rest.len, &v, used, NULL) != RS_OK)
+        return RS_EPARSE;
+    if (c->rows++ == 0)
+        snprintf(c->first, sizeof(c->first), "%.*s", (int)*used, rest.ptr);
+    return RS_OK;
+}
+
+/* The caller's row reader checks the rows of the first page (rs_query_request) and of later
+ * pages (rs_query_result_set_row_reader); take_page hands the rows over and leaves none. */
+static void test_query_row_reader(rs_api *api) {
+    counting_reader c = {0, ""};
+    rs_query_request req;
+    rs_query_result *res = NULL;
+    rs_jsonscan_span *rows = NULL;
+    char *body = NULL;
+    size_t n = 0;
+    rs_err err;
+
+    memset(&req, 0, sizeof(req));
+    req.sql = "SELECT 1";
+    req.row_reader = count_rows;
+    req.row_ctx = &c;
+    fake_reset(&fs);
+    fake_push(&fs, 200, NULL,
+              "{\"query_id\":\"r\",\"results\":[{\"a\":1}, {\"a\":\"x\"}],"
+              "\"pagination\":{\"next_cursor\":\"n\"}}");
+    rs_err_clear(&err);
+    CHECK_INT("row_reader/rc", rs_api_query(api, &req, &res, &err), RS_OK);
+    CHECK_INT("row_reader/rows_read", c.rows, 2);
+    CHECK_STR("row_reader/first_row", c.first, "{\"a\":1}");
+    CHECK_STR("row_reader/row1", res ? span_text(rs_query_result_row(res, 1)) : "",
+              "{\"a\":\"x\"}");
+    if (res == NULL)
+        return;
+    rs_query_result_take_page(res, &body, &rows, &n);
+    CHECK("row_reader/taken", n == 2 && body != NULL && rows != NULL && rows[1].len == 9 &&
+                                  memcmp(rows[1].ptr, "{\"a\":\"x\"}", 9) == 0);
+    CHECK_INT("row_reader/none_left", rs_query_result_row_count(res), 0);
+    CHECK_STR("row_reader/cursor_kept", rs_query_result_next_cursor(res), "n");
+    free(body);
+    free(rows);
+    rs_query_result_take_page(res, &body, &rows, &n);
+    CHECK("row_reader/take_empty", n == 0 && body == NULL && rows == NULL);
+    c.rows = 0;
+    fake_push(&fs, 200, NULL, "{\"results\":[{\"b\":2},[3]],\"pagination\":{}}");
+    rs_err_clear(&err);
+    CHECK_INT("row_reader/refused", rs_api_query_next_page(api, res, 5, &err), RS_EPARSE);
+    CHECK_INT("row_reader/refused_after_one", c.rows, 1);
+    CHECK_STR("row_reader/refused_msg", err.msg,
+              "rockset: malformed response to GET /v1/orgs/self/queries/r/pages?docs=5&cursor=n: "
+              "a row was refused");
+    CHECK_STR("row_reader/refused_cursor_kept", rs_query_result_next_cursor(res), "n");
+    rs_query_result_set_row_reader(res, NULL, NULL);
+    fake_push(&fs, 200, NULL, "{\"results\":[{\"b\":2},[3]],\"pagination\":{}}");
+    CHECK_INT("row_reader/none", rs_api_query_next_page(api, res, 5, &err), RS_OK);
+    CHECK_INT("row_reader/none_rows", rs_query_result_row_count(res), 2);
+    CHECK_INT("row_reader/none_not_called", c.rows, 1);
+    rs_query_result_free(res);
+}
+
 static void test_query_pages(rs_api *api) {
     rs_query_param params[] = {{"id", "int", "7"}, {"s", "string", "a\"b"}};
     rs_query_request req;
@@ -432,6 +557,8 @@ static void test_query_pages(rs_api *api) {
     CHECK_STR("query/malformed_msg", err.msg,
               "rockset: malformed response to POST /v1/orgs/self/queries: invalid JSON at offset "
               "15: unexpected end of text");
+    test_query_page_walk(api, &req);
+    test_query_row_reader(api);
 }
 
 static void test_query_async(rs_api *api) {

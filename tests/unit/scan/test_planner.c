@@ -266,6 +266,27 @@ static void test_order_split_edges(void) {
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 0, 0, RS_PART_REST, &q, &err);
     CHECK_INT("split/rest_limit_zero_empty", q.empty, 1);
     rs_query_text_free(&q);
+    /* the probe: one _id of another type, whatever the filters; no parameters */
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 10, 0, RS_PART_PROBE, &q, &err);
+    CHECK_STR("split/probe", rs_buf_cstr(&q.sql),
+              "SELECT \"_id\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ") LIMIT 1");
+    CHECK("split/probe_no_params", q.n_params == 0 && !q.empty);
+    rs_query_text_free(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 0, 0, RS_PART_PROBE, &q, &err);
+    CHECK_INT("split/probe_limit_zero_empty", q.empty, 1);
+    rs_query_text_free(&q);
+    plan.order[1] = (rs_plan_order){3, 1};
+    plan.n_order = 2;
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 10, 0, RS_PART_PROBE, &q, &err);
+    CHECK_STR("split/probe_two_keys", rs_buf_cstr(&q.sql),
+              "SELECT \"_id\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N " AND " PLAIN_T ") LIMIT 1");
+    rs_query_text_free(&q);
+    plan.n_order = 1;
+    plan.order[0] = (rs_plan_order){0, 0}; /* _id: nothing is split, nothing to probe */
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 10, 0, RS_PART_PROBE, &q, &err);
+    CHECK("split/probe_unsplit_empty", q.empty && q.sql.len == 0);
+    rs_query_text_free(&q);
+    plan.order[0] = (rs_plan_order){1, 0};
     rs_planner_build_part(&s, "w", "c", &plan, NULL, -1, 0, RS_PART_MAIN, &q, &err);
     CHECK_STR("split/main_no_limit_value", rs_buf_cstr(&q.sql),
               "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN_N

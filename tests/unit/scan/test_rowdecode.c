@@ -119,6 +119,52 @@ static void test_values(void) {
     rs_buf_free(&scratch);
 }
 
+/* Numbers: the short-integer path and the general one decide alike at every edge. */
+static void test_numbers(void) {
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"0", "INT:0"},
+        {"-0", "INT:0"},
+        {"7", "INT:7"},
+        {"-42", "INT:-42"},
+        {"123456789012345678", "INT:123456789012345678"},
+        {"-123456789012345678", "INT:-123456789012345678"},
+        {"1234567890123456789", "INT:1234567890123456789"},
+        {"9223372036854775807", "INT:9223372036854775807"},
+        {"-9223372036854775808", "INT:-9223372036854775808"},
+        {"9223372036854775808", "REAL:9.2233720368547758e+18"},
+        {" 42 ", "INT:42"},
+        {"1.5", "REAL:1.5"},
+        {"-2e3", "REAL:-2000"},
+        {"1E-2", "REAL:0.01"},
+        {"007", "rockset: malformed value in result row"},
+        {"-", "rockset: malformed value in result row"},
+        {"--1", "rockset: malformed value in result row"},
+        {"1-", "rockset: malformed value in result row"},
+        {"12a", "rockset: malformed value in result row"},
+        {"1.", "rockset: malformed value in result row"},
+    };
+    rs_buf scratch = RS_BUF_INIT;
+    char name[64], got[sizeof(((rs_err *)0)->msg)];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rs_cell c;
+        rs_err err;
+        rs_err_clear(&err);
+        if (rs_rowdecode_value(rs_jsonscan_cstr(cases[i].text), &scratch, &c, &err) != RS_OK)
+            snprintf(got, sizeof(got), "%s", err.msg);
+        else if (c.kind == RS_CELL_INT)
+            snprintf(got, sizeof(got), "INT:%lld", c.i);
+        else
+            snprintf(got, sizeof(got), "%s:%.17g", c.kind == RS_CELL_REAL ? "REAL" : "?", c.r);
+        snprintf(name, sizeof(name), "number/%s", cases[i].text);
+        CHECK_STR(name, got, cases[i].want);
+    }
+    rs_buf_free(&scratch);
+}
+
 /* A row indexed ahead (rs_rowdecode_index_into, on a copy of the decoder) decodes to the same
  * cells as the row indexed in place: every kind, escapes, the first of a repeated key, a
  * missing field, a column with no field. */
@@ -159,9 +205,69 @@ static void test_indexed_ahead(void) {
     rs_rowdecode_free(d);
 }
 
+/* Every cell of d's indexed row as one line, for comparing two indexings. */
+static void cells_line(rs_rowdecode *d, char *out, size_t size) {
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < N_NAMES && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s|", cell_str(d, i));
+}
+
+/* rs_rowdecode_index_valid finds what rs_rowdecode_index finds, row after row on one decoder
+ * (whose guesses of each member's key come from the row before): keys in another order, fewer
+ * or more members, an escaped spelling of a known key, a repeated key, a key longer than a
+ * guess holds, more members than it guesses, whitespace everywhere. */
+static void test_index_valid(void) {
+    static const char *const rows[] = {
+        row_text,
+        "{\"n\":1,\"s\":\"x\"}",
+        "{\"s\":\"y\",\"n\":2}",
+        "{\"\\u006e\":3,\"s\":\"z\"}",
+        "{\"n\":4,\"n\":5,\"s\":{\"a\":\"}\"},\"a\":[\"]\",{}]}",
+        "{\"a_key_much_longer_than_the_forty_eight_bytes_a_guess_holds\":1,\"n\":6}",
+        "{\"a_key_much_longer_than_the_forty_eight_bytes_a_guess_holds\":1,\"n\":7}",
+        " { \"s\" : \"w\" , \"n\" :\t8 } ",
+        "{}",
+        "{\"n\":9}",
+    };
+    rs_rowdecode *in_place = rs_rowdecode_new(names, N_NAMES);
+    rs_rowdecode *fast = rs_rowdecode_new(names, N_NAMES);
+    char name[64], want[2048], got[2048], wide[4096];
+    size_t i, used = 0;
+    rs_err err;
+
+    CHECK("valid/new", in_place != NULL && fast != NULL);
+    for (i = 0; in_place != NULL && fast != NULL && i < sizeof(rows) / sizeof(rows[0]); i++) {
+        rs_err_clear(&err);
+        snprintf(name, sizeof(name), "valid/row%zu", i);
+        CHECK(name, rs_rowdecode_index(in_place, rs_jsonscan_cstr(rows[i]), &err) == RS_OK &&
+                        rs_rowdecode_index_valid(fast, rs_jsonscan_cstr(rows[i]), &err) == RS_OK);
+        cells_line(in_place, want, sizeof(want));
+        cells_line(fast, got, sizeof(got));
+        CHECK_STR(name, got, want);
+    }
+    /* 70 members: past the guesses, the keys are hashed and still found */
+    used += (size_t)snprintf(wide, sizeof(wide), "{");
+    for (i = 0; i < 70; i++)
+        used += (size_t)snprintf(wide + used, sizeof(wide) - used, "\"m%zu\":%zu,", i, i);
+    snprintf(wide + used, sizeof(wide) - used, "\"n\":70}");
+    for (i = 0; fast != NULL && i < 2; i++) {
+        CHECK_INT("valid/wide", rs_rowdecode_index_valid(fast, rs_jsonscan_cstr(wide), &err),
+                  RS_OK);
+        CHECK_STR("valid/wide_last_member", cell_str(fast, 1), "INT:70");
+    }
+    CHECK_INT("valid/not_object",
+              fast ? rs_rowdecode_index_valid(fast, rs_jsonscan_cstr("[1]"), &err) : -1, RS_EPARSE);
+    rs_rowdecode_free(in_place);
+    rs_rowdecode_free(fast);
+}
+
 int main(void) {
     test_row();
     test_values();
+    test_numbers();
     test_indexed_ahead();
+    test_index_valid();
     TEST_DONE();
 }
