@@ -34,6 +34,7 @@ static const char usage[] =
     "                     [--provision-delay-ms N] [--view-sync-delay-ms N] [--ingest-delay-ms N]\n"
     "                     [--latency-ms N] [--fail-rate P] [--fail-status CODE] [--rate-limit N]\n"
     "                     [--fail-only 'METHOD /path-prefix'] [--query-timeout-ms N]\n"
+    "                     [--max-concurrent-queries N]\n"
     "                     [--max-body-bytes N] [--field-index on|off] [--no-console]\n"
     "                     [--column-index auto|on|off] [--duckdb-lib FILE]\n"
     "                     [--column-memory-limit SIZE] [--column-threads N]\n"
@@ -41,6 +42,12 @@ static const char usage[] =
     "The bootstrap admin key comes from --api-key-file (one key a line, mode 0600), else from\n"
     "ROCKSET_LOCAL_API_KEY; --api-key also works, but `ps` shows a command line to every local\n"
     "user. Plain HTTP is served only on a loopback address unless --insecure-http is given.\n";
+
+/* Query slots by default: one per core, at least 2 (a long query must not hold up every other). */
+static int64_t default_query_slots(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 2 ? cores : 2;
+}
 
 static int parse_int(const char *flag, const char *text, int64_t min, int64_t *out) {
     char *end = NULL;
@@ -92,6 +99,8 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val) {
         cfg->rate_limit = (int)n;
     } else if (strcmp(flag, "--query-timeout-ms") == 0)
         rc = parse_int(flag, val, 1, &cfg->query_timeout_ms);
+    else if (strcmp(flag, "--max-concurrent-queries") == 0)
+        rc = parse_int(flag, val, 0, &cfg->max_concurrent_queries);
     else if (strcmp(flag, "--max-body-bytes") == 0)
         rc = parse_int(flag, val, 1, &cfg->max_body_bytes);
     else if (strcmp(flag, "--api-key-file") == 0)
@@ -330,6 +339,7 @@ int main(int argc, char **argv) {
     srv.cfg.port = 3000;
     srv.cfg.fail_status = 503;
     srv.cfg.query_timeout_ms = 120000;
+    srv.cfg.max_concurrent_queries = default_query_slots();
     srv.cfg.max_body_bytes = 10 * 1024 * 1024;
     srv.cfg.auth_failure_limit = 60;
     srv.cfg.max_connections = 512;

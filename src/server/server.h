@@ -48,6 +48,7 @@ typedef struct rl_config {
     const char *fail_only; /* --fail-only: "METHOD /path" prefix the failures are limited to */
     int rate_limit;
     int64_t query_timeout_ms;
+    int64_t max_concurrent_queries; /* --max-concurrent-queries: more wait (0: no limit) */
     int64_t max_body_bytes;
     int no_field_index;     /* --field-index off: documents are written without field indexes */
     int no_console;         /* --no-console: GET / is the API's ping only (h_console.c) */

@@ -213,7 +213,24 @@ static int register_functions(sqlite3 *db) {
 
 /* ---- connections ---- */
 
-static sqlite3 *open_connection(const char *path, rs_err *err) {
+/* After each commit of a connection (sqlite3_wal_hook; it replaces SQLite's autocheckpoint,
+ * which does the first part): a passive checkpoint once the WAL holds RL_STORE_WAL_PAGES. It
+ * copies only frames no reader still needs, and the WAL restarts from its beginning only when a
+ * checkpoint copied everything with no reader on it. Under a stream of documents with queries or
+ * the column replica reading between the commits, that never happened: the WAL grew without
+ * bound (1.3 GB in 15 s at 5,000 docs/s on 1,000,000 documents) and every read searched it.
+ * Past RL_STORE_WAL_RESTART_PAGES the background worker runs a RESTART checkpoint, which waits
+ * for the readers of the moment (a query's length) and leaves the WAL to be reused. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
+    rl_store *st = arg;
+    if (pages >= RL_STORE_WAL_PAGES)
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (pages >= RL_STORE_WAL_RESTART_PAGES && st->pending != NULL)
+        rl_pending_checkpoint(st->pending);
+    return SQLITE_OK;
+}
+
+static sqlite3 *open_connection(rl_store *st, const char *path, rs_err *err) {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -232,6 +249,7 @@ static sqlite3 *open_connection(const char *path, rs_err *err) {
     rc = register_functions(db);
     if (rc != SQLITE_OK)
         goto fail;
+    sqlite3_wal_hook(db, on_wal_commit, st);
     return db;
 fail:
     rs_err_set(err, RS_EIO, "cannot open database %s: %s", path,
@@ -295,7 +313,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     }
     if (make_owner_only(st->path, err) != RS_OK)
         goto fail;
-    db = open_connection(st->path, err);
+    db = open_connection(st, st->path, err);
     if (db == NULL)
         goto fail;
     if (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -359,7 +377,7 @@ sqlite3 *rl_store_acquire(rl_store *st, rs_err *err) {
         db = st->idle[--st->n_idle];
     pthread_mutex_unlock(&st->lock);
     if (db == NULL)
-        db = open_connection(st->path, err);
+        db = open_connection(st, st->path, err);
     return db;
 }
 

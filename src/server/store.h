@@ -42,6 +42,10 @@ rl_pending *rl_store_pending(rl_store *st);
 
 /* How long a pooled connection waits for the store's write lock (sqlite3_busy_timeout). */
 #define RL_STORE_BUSY_MS 10000
+/* WAL pages (4 KiB) after which a commit checkpoints passively (SQLite's default), and after
+ * which the background worker restarts the WAL (store.c on_wal_commit). */
+#define RL_STORE_WAL_PAGES         1000
+#define RL_STORE_WAL_RESTART_PAGES 16384
 
 /* Borrow a connection for the calling thread; NULL (err set) when none can be opened. */
 sqlite3 *rl_store_acquire(rl_store *st, rs_err *err);

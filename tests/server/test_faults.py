@@ -1,13 +1,13 @@
 """Fault knobs: --fail-rate/--fail-status (ErrorModel, failed writes do nothing), --rate-limit
 (429 RATELIMITEXCEEDED + Retry-After), --latency-ms, --query-timeout-ms (408 QUERY_TIMEOUT with
-query_id)."""
+query_id), --max-concurrent-queries (queries beyond the slots wait: QUEUED, throttled time)."""
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import rl  # noqa: E402
-from rl import QUERY_ID, case, check, check_match, expect_error, get, post, uniq  # noqa: E402
+from rl import QUERY_ID, case, check, check_match, delete, expect_error, get, mentions, post, uniq  # noqa: E402,E501
 
 rl.set_prefix("faults")
 
@@ -119,6 +119,56 @@ def query_timeout():
     r = rl.query(f"SELECT COUNT(*) AS n FROM {c}", url=url)
     check_match("fast_query_fine", r.body.get("results") if r.status == 200 else r, [{"n": 100}])
     srv.stop()
+
+
+
+@case
+def query_slots():
+    srv = rl.start_server("--max-concurrent-queries", "1")
+    url = srv.url
+    coll = uniq("qs")
+    rl.make_coll("commons", coll, url=url)
+    r = rl.add_docs("commons", coll, [{"_id": str(i), "v": i} for i in range(100)], url=url)
+    rl.wait_fence("commons", coll, r.body["last_offset"], url=url)
+    c = f"commons.{coll}"
+    slow = f"SELECT COUNT(*) AS n FROM {c} a, {c} b, {c} d, {c} e"
+    # the one slot taken by a slow query: an async query waits QUEUED, a sync one times out
+    r = post("/v1/orgs/self/queries", {"async": True, "timeout_ms": 60000, "sql": {"query": slow}},
+             url=url)
+    holder = r.body.get("query_id")
+    info = rl.poll(lambda: get(f"/v1/orgs/self/queries/{holder}", url=url),
+                   lambda x: x.status == 200 and x.body["data"]["status"] == "RUNNING")
+    check("holder_running", info.status == 200 and info.body["data"]["status"] == "RUNNING",
+          repr(info))
+    r = post("/v1/orgs/self/queries", {"async": True, "sql": {"query": f"SELECT COUNT(*) AS n "
+                                                                       f"FROM {c}"}}, url=url)
+    waiting = r.body.get("query_id")
+    time.sleep(0.3)
+    info = get(f"/v1/orgs/self/queries/{waiting}", url=url)
+    check("second_queued", info.status == 200 and info.body["data"]["status"] == "QUEUED",
+          repr(info))
+    r = rl.query("SELECT 1 AS one", url=url, timeout_ms=300)
+    expect_error("sync_times_out_waiting", r, 408, "QUERY_TIMEOUT", query_id=QUERY_ID,
+                 message=mentions("query slots", "--max-concurrent-queries"))
+    # the slot freed (cancel): the queued query runs, and says how long it waited
+    delete(f"/v1/orgs/self/queries/{holder}", url=url)
+    info = rl.poll(lambda: get(f"/v1/orgs/self/queries/{waiting}", url=url),
+                   lambda x: x.status == 200 and x.body["data"]["status"] == "COMPLETED")
+    check("queued_ran", info.status == 200 and info.body["data"]["status"] == "COMPLETED",
+          repr(info))
+    check("queued_throttled_time", info.status == 200
+          and info.body["data"]["stats"]["throttled_time_ms"] >= 300, repr(info))
+    pages = get(f"/v1/orgs/self/queries/{waiting}/pages", url=url)
+    check_match("queued_answer", pages.body.get("results") if pages.status == 200 else pages,
+                [{"n": 100}])
+    r = rl.query("SELECT 1 AS one", url=url)
+    check("free_slot_not_throttled", r.status == 200
+          and r.body["stats"]["throttled_time_micros"] < 1_000_000, repr(r))
+    srv.stop()
+    p = rl.start_server("--max-concurrent-queries", "x", wait=False)
+    p.proc.wait(10)
+    check("bad_flag_refused", p.proc.returncode == 2 and "--max-concurrent-queries" in p.log(),
+          p.log()[-300:])
 
 
 rl.done()

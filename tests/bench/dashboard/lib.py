@@ -176,7 +176,8 @@ def timed_query(srv, q, params, timeout_s, conn=None):
                 "error": f"{status} {r.get('message', r)}"}
     return {"status": "ok", "client_ms": client_ms, "server_ms": r["stats"]["elapsed_time_ms"],
             "rows": r["results"], "index_used": r["stats"].get("index_used"),
-            "engine": r["stats"].get("engine"), "column_lag_ms": r["stats"].get("column_lag_ms")}
+            "engine": r["stats"].get("engine"), "column_lag_ms": r["stats"].get("column_lag_ms"),
+            "throttled_ms": r["stats"].get("throttled_time_micros", 0) / 1e3}
 
 
 def measure(run_once, reps, slow_s=2.0):

@@ -38,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 SIZES = {"small": (10_000, 90_000), "full": (100_000, 900_000)}
 CLIENTS = 8
 RT_RATE = 5000
+RT_IDLE8_SECONDS = 20  # the same 8 clients with no writer: the idle figure of the goal
 
 
 def build_dir():
@@ -115,10 +116,11 @@ def loaded_server(binary, work, name, segments, flags=()):
 
 # ------------------------------------------------------------------------------ part 4
 
-def realtime(srv, data_dir, params, idle, seconds, timeout_s):
+def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle8=None):
     """8 clients loop over the queries while a writer posts workflow_job documents at
-    RT_RATE/s (copies of recent jobs under new _ids, so they land in the queries' windows);
-    then every written _id must be readable."""
+    rate/s (copies of recent jobs under new _ids, so they land in the queries' windows);
+    then every written _id must be readable. rate 0: the clients alone (the idle figure of
+    the same 8 clients, idle8 of the loaded run)."""
     templates = [json.loads(x) for x in lib.read_lines(
         os.path.join(data_dir, "recent", "workflow_job.ndjson"))[-5000:]]
     stop = threading.Event()
@@ -129,8 +131,10 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s):
     def writer():
         conn = srv.connection()
         batch, n, started = RT_RATE // 10, 0, time.monotonic()
-        while time.monotonic() - started < seconds:
-            due = started + n / RT_RATE
+        while rate == 0 and time.monotonic() - started < seconds:
+            time.sleep(0.1)
+        while rate > 0 and time.monotonic() - started < seconds:
+            due = started + n / rate
             now = time.monotonic()
             if due > now:
                 time.sleep(due - now)
@@ -171,7 +175,17 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s):
                 conn = srv.connection(timeout=timeout_s + 60)
             i += 1
 
-    threads = [threading.Thread(target=writer)] + [
+    wal_sizes = []
+
+    def wal_monitor():  # the store's WAL must stay bounded under a stream (store.c on_wal_commit)
+        while not stop.is_set():
+            try:
+                wal_sizes.append(os.path.getsize(srv.db + "-wal"))
+            except OSError:
+                pass
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=wal_monitor)] + [
         threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
     for t in threads:
         t.start()
@@ -194,9 +208,12 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s):
                          "errors": sum(s["status"] == "error" for s in ss),
                          "median_server_ms": median(ok) if ok else None,
                          "idle_server_ms": idle[q["id"]].get("server_ms")
-                         if idle[q["id"]]["status"] == "ok" else None}
+                         if idle[q["id"]]["status"] == "ok" else None,
+                         "idle8_server_ms": (idle8 or {}).get("per_query", {}).get(
+                             q["id"], {}).get("median_server_ms")}
     load_meds = [v["median_server_ms"] for v in rows.values() if v["median_server_ms"] is not None]
     idle_meds = [v["idle_server_ms"] for v in rows.values() if v["idle_server_ms"] is not None]
+    throttled = [s.get("throttled_ms") for _, s in samples if s.get("throttled_ms") is not None]
     all_ok = [s["server_ms"] for _, s in samples if s["status"] == "ok"]
     # the column replica's lag as each query on the columns found it (issue #21)
     lags = [s["column_lag_ms"] for _, s in samples if s.get("column_lag_ms") is not None]
@@ -211,6 +228,9 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s):
         "per_query": rows,
         "p95_server_ms_loaded": pct(load_meds, 0.95), "p95_server_ms_idle": pct(idle_meds, 0.95),
         "p95_all_runs_loaded": pct(all_ok, 0.95),
+        "p95_server_ms_idle8": (idle8 or {}).get("p95_server_ms_loaded"),
+        "throttled_p50_ms": pct(throttled, 0.5), "throttled_p95_ms": pct(throttled, 0.95),
+        "rate": rate, "wal_max_mib": max(wal_sizes or [0]) / 2**20,
     }
 
 
@@ -326,10 +346,16 @@ def report(res):
                  f"{res['rl_large_columns_bytes'] / 2**20:,.0f} MiB | - |")
     rt = res.get("realtime")
     if rt:
-        p_l, p_i = rt["p95_server_ms_loaded"], rt["p95_server_ms_idle"]
-        ok = p_l is not None and p_i is not None and p_l <= 2 * max(p_i, 1)
-        L.append(f"| real time: p95 with {CLIENTS} clients + {RT_RATE:,} docs/s within 2x of idle | "
-                 f"{p_l if p_l is None else round(p_l)} vs {p_i if p_i is None else round(p_i)} ms | {'yes' if ok else 'no'} |")
+        p_l, p_8, p_i = (rt["p95_server_ms_loaded"], rt.get("p95_server_ms_idle8"),
+                         rt["p95_server_ms_idle"])
+        ok = p_l is not None and p_8 is not None and p_l <= 2 * max(p_8, 1)
+        L.append(f"| real time: p95 with {CLIENTS} clients + {RT_RATE:,} docs/s within 2x of the "
+                 f"same {CLIENTS} clients idle | {fr(p_l)} vs {fr(p_8)} ms = {fr(ratio(p_l, p_8))} "
+                 f"| {'yes' if ok else 'no'} |")
+        L.append(f"| real time: the same p95 against one client idle (report) | {fr(p_l)} vs "
+                 f"{fr(p_i)} ms = {fr(ratio(p_l, p_i))} | - |")
+        L.append(f"| real time: documents/s achieved of {RT_RATE:,} asked | "
+                 f"{rt['docs_per_s']:,.0f} | {'yes' if rt['docs_per_s'] >= 0.95 * RT_RATE else 'no'} |")
         L.append(f"| real time: every document written queryable, none lost | "
                  f"{rt['docs_found']:,} found of {rt['docs_acknowledged']:,} acknowledged, "
                  f"{rt['docs_missing']} missing | {'yes' if rt['docs_missing'] == 0 and not rt['write_errors'] else 'no'} |")
@@ -348,20 +374,27 @@ def realtime_report(rt):
          f"{rt['seconds']:.0f} s): achieved {rt['docs_per_s']:,.0f} docs/s (a batch took "
          f"{fr(rt['batch_ms_median'])} ms median, {fr(rt['batch_ms_max'])} max), "
          f"{rt['queries_run']} queries run; p95 over queries of the median server ms "
-         f"{fr(rt['p95_server_ms_loaded'])} loaded vs {fr(rt['p95_server_ms_idle'])} idle "
-         f"(p95 of every loaded run: {fr(rt['p95_all_runs_loaded'])})."
+         f"{fr(rt['p95_server_ms_loaded'])} loaded vs {fr(rt.get('p95_server_ms_idle8'))} with "
+         f"the same {CLIENTS} clients and no writer ({RT_IDLE8_SECONDS} s) and "
+         f"{fr(rt['p95_server_ms_idle'])} with one client "
+         f"(p95 of every loaded run: {fr(rt['p95_all_runs_loaded'])}). Queries wait for one of "
+         "the server's query slots (--max-concurrent-queries, one per core by default): "
+         f"stats.throttled_time_micros p50 {fr(rt.get('throttled_p50_ms'))} ms, p95 "
+         f"{fr(rt.get('throttled_p95_ms'))} ms, counted in the server times. The store's WAL"
+         f" peaked at {rt.get('wal_max_mib', 0):,.0f} MiB."
          + (f" Column replica's lag as the {rt['column_queries']} queries on the columns found"
             f" it: p50 {rt['column_lag_p50_ms']} ms, p95 {rt['column_lag_p95_ms']} ms, max"
             f" {rt['column_lag_max_ms']} ms (goal p95 < 1,000 ms)."
             if rt.get("column_queries") else "")
          + (f" Write errors: {rt['write_errors']}." if rt["write_errors"] else ""), "",
-         "| query | runs | timeouts | errors | median server ms loaded | idle | loaded / idle |",
-         "| --- | --- | --- | --- | --- | --- | --- |"]
+         f"| query | runs | timeouts | errors | median server ms loaded | {CLIENTS} clients idle"
+         " | one client idle | loaded / idle |",
+         "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for qid, v in rt["per_query"].items():
-        m, i = v["median_server_ms"], v["idle_server_ms"]
+        m, i8, i = v["median_server_ms"], v.get("idle8_server_ms"), v["idle_server_ms"]
         L.append(f"| {qid} | {v['runs']} | {v['timeouts']} | {v['errors']} | "
-                 f"{'-' if m is None else f'{m:,.0f}'} | {'-' if i is None else f'{i:,.0f}'} | "
-                 f"{fr(ratio(m, i))} |")
+                 f"{'-' if m is None else f'{m:,.0f}'} | {'-' if i8 is None else f'{i8:,.0f}'} | "
+                 f"{'-' if i is None else f'{i:,.0f}'} | {fr(ratio(m, i8))} |")
     return L
 
 
@@ -518,8 +551,10 @@ def main():
         res["same_off"] = compare(res["rl_small"], res["rl_off"])
         if not args.skip_rt:
             log(f"real time: {CLIENTS} clients, {RT_RATE}/s for {args.rt_seconds} s")
+            idle8 = realtime(srv, data, params, res["rl_large"], RT_IDLE8_SECONDS, args.timeout,
+                             rate=0)
             res["realtime"] = realtime(srv, data, params, res["rl_large"], args.rt_seconds,
-                                       args.timeout)
+                                       args.timeout, idle8=idle8)
         srv.stop()
         servers.remove(srv)
         if not args.skip_peers:
