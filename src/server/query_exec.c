@@ -127,8 +127,8 @@ static int path_is_indexed(void *ctx, const char *data_table, const char *args) 
 
 /* A composite index over several paths: asked for by a query that tests them all, built by use
  * (fieldindex.h) while the collection's budget lasts. */
-static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n,
-                             int want, sqlx_index *out) {
+static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n, int want,
+                             sqlx_index *out) {
     resolve_ctx *rctx = ctx;
     rs_buf paths = RS_BUF_INIT;
     char tbl[160];
