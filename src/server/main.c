@@ -10,6 +10,7 @@
 #include "estcache.h"
 #include "httpd.h"
 #include "queries.h"
+#include "query_exec.h"
 #include "server.h"
 #include "server/colidx/replica.h"
 
@@ -397,6 +398,7 @@ done:
     rl_queries_shutdown(srv.queries);
     rl_httpd_stop(httpd);
     rl_queries_free(srv.queries);
+    qx_cache_free();
     rl_colidx_stop(srv.colidx); /* its worker borrows the store's connections */
     rl_auth_free(srv.auth);
     rl_store_close(srv.store);

@@ -62,4 +62,8 @@ int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char
  * built in the background before the first execution needs them (fieldindex.h). */
 void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql);
 
+/* At exit: free what qx_run keeps between queries (whether each statement text's plan reads a
+ * field index, per schema version). */
+void qx_cache_free(void);
+
 #endif
