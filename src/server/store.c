@@ -29,6 +29,7 @@ struct rl_store {
     sqlite3 *idle[POOL_MAX];
     int n_idle;
     rl_pending *pending; /* writes not visible yet (pending.h) */
+    int wal_restart_pages; /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
 };
 
 static const char schema_sql[] =
@@ -221,11 +222,19 @@ static int register_functions(sqlite3 *db) {
  * bound (1.3 GB in 15 s at 5,000 docs/s on 1,000,000 documents) and every read searched it.
  * Past RL_STORE_WAL_RESTART_PAGES the background worker runs a RESTART checkpoint, which waits
  * for the readers of the moment (a query's length) and leaves the WAL to be reused. */
+/* The WAL's restart point: RL_STORE_WAL_RESTART_PAGES, or the environment's
+ * ROCKSET_LOCAL_WAL_RESTART_PAGES (at least RL_STORE_WAL_PAGES; a test's small WAL). */
+static int wal_restart_pages(void) {
+    const char *env = getenv("ROCKSET_LOCAL_WAL_RESTART_PAGES");
+    long v = env != NULL ? strtol(env, NULL, 10) : 0;
+    return v >= RL_STORE_WAL_PAGES && v <= 1L << 30 ? (int)v : RL_STORE_WAL_RESTART_PAGES;
+}
+
 static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
     rl_store *st = arg;
     if (pages >= RL_STORE_WAL_PAGES)
         sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    if (pages >= RL_STORE_WAL_RESTART_PAGES && st->pending != NULL)
+    if (pages >= st->wal_restart_pages && st->pending != NULL)
         rl_pending_checkpoint(st->pending);
     return SQLITE_OK;
 }
@@ -300,6 +309,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
      * many index keys (SQLITE_MISUSE when SQLite is already initialized: then it stays on) */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     pthread_mutex_init(&st->lock, NULL);
+    st->wal_restart_pages = wal_restart_pages();
     if (path == NULL || strcmp(path, ":memory:") == 0) {
         snprintf(st->tmp_dir, sizeof(st->tmp_dir), "/tmp/rockset-local-XXXXXX");
         if (mkdtemp(st->tmp_dir) == NULL) {

@@ -1,6 +1,8 @@
 """Concurrency on the shared server: threads writing documents while others query (every request
 succeeds, counts exact), concurrent increments (no lost update), concurrent creates of one name
-(exactly one wins, the rest 409), concurrent creates of distinct collections."""
+(exactly one wins, the rest 409), concurrent creates of distinct collections; the store's WAL
+stays bounded while a stream of writes meets queries between its commits."""
+import random
 import os
 import sys
 import threading
@@ -184,6 +186,58 @@ def distinct_creates():
     r = get(f"/v1/orgs/self/ws/{WS}")
     count = r.body["data"].get("collection_count") if r.status == 200 else None
     check("collection_count", count is not None and count >= 8, repr(r)[:300])
+
+
+@case
+def wal_bounded_under_readers():
+    """A passive checkpoint after each commit never restarts the WAL while readers come between
+    the commits; the server restarts it past its threshold (here 1,000 pages, 4 MiB)."""
+    data = os.path.join(rl.OUT, uniq("walstore") + ".db")
+    srv = rl.start_server("--data", data, "--column-index", "off",
+                          env={"ROCKSET_LOCAL_WAL_RESTART_PAGES": "1000"})
+    url = srv.url
+    coll = uniq("wal")
+    rl.make_coll("commons", coll, url=url)
+    rng = random.Random(7)
+    stop = threading.Event()
+    wal_sizes, errors = [], []
+
+    def reader():
+        while not stop.is_set():
+            r = rl.query(f"SELECT COUNT(*) AS n FROM commons.{coll} WHERE f3 LIKE '%ab%'", url=url)
+            if r.status != 200:
+                errors.append(repr(r))
+
+    def monitor():
+        while not stop.is_set():
+            try:
+                wal_sizes.append(os.path.getsize(data + "-wal"))
+            except OSError:
+                pass
+            time.sleep(0.02)
+    threads = [threading.Thread(target=reader) for _ in range(4)] + [
+        threading.Thread(target=monitor)]
+    for t in threads:
+        t.start()
+    written = 0
+    try:
+        for b in range(40):
+            docs = [{"_id": f"{b}-{i}", **{f"f{k}": "%016x" % rng.getrandbits(64)
+                                           for k in range(30)}} for i in range(300)]
+            r = rl.add_docs("commons", coll, docs, url=url)
+            if r.status == 200:
+                written += len(docs)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(60)
+    r = rl.query(f"SELECT COUNT(*) AS n FROM commons.{coll}", url=url)
+    check_match("all_written", r.body.get("results") if r.status == 200 else r,
+                [{"n": written}])
+    check("readers_fine", not errors, str(errors[:3]))
+    peak = max(wal_sizes or [0]) / 2**20
+    check("wal_bounded", 0 < peak < 48, f"WAL peaked at {peak:.1f} MiB over {len(wal_sizes)} samples")
+    srv.stop()
 
 
 rl.done()
