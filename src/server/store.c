@@ -28,7 +28,7 @@ struct rl_store {
     pthread_mutex_t lock;
     sqlite3 *idle[POOL_MAX];
     int n_idle;
-    rl_pending *pending; /* writes not visible yet (pending.h) */
+    rl_pending *pending;   /* writes not visible yet (pending.h) */
     int wal_restart_pages; /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
 };
 
