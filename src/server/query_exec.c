@@ -503,7 +503,6 @@ static void step_error(sqlite3 *db, int rc, int at_prepare, const progress *prog
     }
 }
 
-/* Run the SELECT text, appending each row's doc to res. */
 /* Whether SQLite's plan for sql reads some collection through a field index (its name ends
  * "_fx<N>", or "_fn<N>" for a function index: fieldindex.c). Asked only of statements the
  * translator wrote for that. */
@@ -598,17 +597,72 @@ static int index_used_by(sqlite3 *db, const char *sql) {
     return used;
 }
 
+/* A dashboard sends the same statements again and again: each connection keeps the last
+ * KEPT_STMTS statement texts it ran, prepared (reset between runs), and a repeat skips SQLite's
+ * parse and code generation (0.1 to 0.15 ms of a 1 ms query: matching the query's expressions
+ * against every index's). They are the connection's statements whose text starts with
+ * KEPT_MARK (sqlite3_next_stmt), so no table of our own can outlive a connection: the store
+ * finalizes every statement of a connection it closes (store.c). */
+#define KEPT_STMTS 16
+#define KEPT_MARK  "/* kept */ "
+
+static void drop_oldest_kept(sqlite3 *db) {
+    sqlite3_stmt *s, *oldest = NULL;
+    int n = 0;
+    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
+        const char *text = sqlite3_sql(s);
+        if (text != NULL && strncmp(text, KEPT_MARK, strlen(KEPT_MARK)) == 0 &&
+            !sqlite3_stmt_busy(s)) {
+            n++;
+            oldest = s; /* the list runs newest first */
+        }
+    }
+    if (n >= KEPT_STMTS)
+        sqlite3_finalize(oldest);
+}
+
+/* The connection's kept statement for sql, or a new one kept from now on; SQLite's code. */
+static int kept_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **out) {
+    size_t mark = strlen(KEPT_MARK);
+    sqlite3_stmt *s;
+    char *text;
+    int rc;
+    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
+        const char *t = sqlite3_sql(s);
+        if (t != NULL && strncmp(t, KEPT_MARK, mark) == 0 && !sqlite3_stmt_busy(s) &&
+            strcmp(t + mark, sql) == 0) {
+            *out = s;
+            return SQLITE_OK;
+        }
+    }
+    drop_oldest_kept(db);
+    text = sqlite3_mprintf("%s%s", KEPT_MARK, sql);
+    if (text == NULL)
+        return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    sqlite3_free(text);
+    return rc;
+}
+
+/* Done with a kept statement: ready for the next run, holding no snapshot and no values. */
+static void kept_done(sqlite3_stmt *stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+/* Run the SELECT text, appending each row's doc to res. */
 static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progress *prog,
                         qx_result *res) {
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    int rc = kept_stmt(db, sql, &stmt);
     if (rc != SQLITE_OK) {
         step_error(db, rc, 1, prog, in, res);
+        sqlite3_finalize(stmt);
         return;
     }
     if (bind_params(stmt, in->params, &res->err) != RS_OK) {
         fail(res, 400, "QUERY_ERROR", NULL);
-        sqlite3_finalize(stmt);
+        kept_done(stmt);
         return;
     }
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -627,7 +681,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     }
     if (rc != SQLITE_DONE && res->http_status == 0)
         step_error(db, rc, 0, prog, in, res);
-    sqlite3_finalize(stmt);
+    kept_done(stmt);
 }
 
 static void describe_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {

@@ -267,6 +267,17 @@ fail:
     return NULL;
 }
 
+/* Close a connection no one holds: the statements it keeps between queries (query_exec.c) are
+ * finalized first, or sqlite3_close would refuse and leak it. */
+static void close_connection(sqlite3 *db) {
+    sqlite3_stmt *s;
+    if (db == NULL)
+        return;
+    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 /* The database, its WAL and shared-memory file hold documents and the key store: owner-only
  * (0600) whatever the umask, and an existing file readable by others is narrowed (SQLite gives
  * the WAL and -shm files the mode of the database file). */
@@ -354,7 +365,7 @@ void rl_store_close(rl_store *st) {
         return;
     rl_pending_free(st->pending); /* its thread borrows connections: stop it first */
     for (i = 0; i < st->n_idle; i++)
-        sqlite3_close(st->idle[i]);
+        close_connection(st->idle[i]);
     if (st->tmp_dir[0]) {
         const char *suffix[] = {"", "-wal", "-shm"};
         char file[4200];
@@ -404,7 +415,7 @@ void rl_store_release(rl_store *st, sqlite3 *db) {
         db = NULL;
     }
     pthread_mutex_unlock(&st->lock);
-    sqlite3_close(db);
+    close_connection(db);
 }
 
 /* ---- statement helpers ---- */
