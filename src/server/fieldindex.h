@@ -100,7 +100,7 @@ typedef struct rl_fieldindex {
     rl_fx_op *ops;  /* element rows to write at the next flush, in order */
     size_t n_ops, cap_ops;
     rs_buf keys;
-    int grown; /* the last flush found the collection doubled since ANALYZE */
+    int grown;   /* the last flush found the collection doubled since ANALYZE */
     int has_new; /* a path's index is to be made (indexed or elems 2) */
     rs_buf prefix, scratch, elem_key; /* reused by every document's walk */
 } rl_fieldindex;
