@@ -525,11 +525,25 @@ static int put_group(void *ctx, const char *gid, const char *doc, int64_t et_ms,
 
 #define ROLLUP_BATCH 10000 /* raw documents folded at once, bounding the temporary table */
 
+static void reset_cache(rl_docwrite *w);
+
+/* The indexes of paths the last document brought, made before the next document
+ * (rl_fieldindex_make_new): every statement of the write is reset first, none runs while
+ * indexes are created. Not for a rollup's groups, which are written while its flush reads. */
+static int make_new_indexes(rl_docwrite *w, rs_err *err) {
+    if (!w->fields.has_new)
+        return RS_OK;
+    reset_cache(w);
+    return rl_fieldindex_make_new(&w->fields, w->db, err);
+}
+
 int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err) {
     char *mapped = NULL;
     int rc;
-    if (w->ingest == NULL)
-        return write_special(w, doc_json, NULL, id_out, err);
+    if (w->ingest == NULL) {
+        rc = write_special(w, doc_json, NULL, id_out, err);
+        return rc == RS_OK ? make_new_indexes(w, err) : rc;
+    }
     rc = doc_id(w, doc_json, id_out, err); /* the input is an object with a usable _id */
     if (rc == RS_OK && w->ingest->q.rollup) {
         rl_uuid(id_out); /* the raw document is folded, not kept */
@@ -543,7 +557,7 @@ int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *
     if (rc == RS_OK && mapped != NULL) /* NULL: WHERE left it out */
         rc = write_special(w, mapped, doc_json, id_out, err);
     free(mapped);
-    return rc;
+    return rc == RS_OK ? make_new_indexes(w, err) : rc;
 }
 
 int rl_docs_insert_only(const rl_docwrite *w) {

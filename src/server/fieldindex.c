@@ -216,9 +216,11 @@ static int count_path(walk_state *ws, unsigned bit, int depth_zero_id) {
     if ((bit & RL_FX_T_SCALAR) && p->indexed == 0) {
         p->indexed = 2;
         fx->n_auto++;
+        fx->has_new = 1;
     } else if (bit == RL_FX_T_ARRAY && p->elems == 0) {
         p->elems = 2;
         fx->n_auto++;
+        fx->has_new = 1;
     }
     return at;
 }

@@ -33,7 +33,9 @@
  * document that enters (+1) or leaves (-1) the visible table with its rowid
  * (rl_fieldindex_note_doc, no SQL), then flushes once (rl_fieldindex_flush): catalog rows and
  * counts, the indexes of new paths (SQLite builds an expression index over the rows already
- * there; a new element index is filled from them), the element rows of the noted documents.
+ * there; a new element index is filled from them), the element rows of the noted documents. A
+ * write of documents makes the indexes of new paths sooner, after the document that brought
+ * them (rl_fieldindex_make_new), so that its later documents enter them as they are written.
  *
  * Thread-safety: an rl_fieldindex belongs to one write (one thread, one connection); the other
  * functions take the caller's connection.
@@ -98,7 +100,8 @@ typedef struct rl_fieldindex {
     rl_fx_op *ops;  /* element rows to write at the next flush, in order */
     size_t n_ops, cap_ops;
     rs_buf keys;
-    int grown; /* the last flush found the collection doubled since ANALYZE */
+    int grown;   /* the last flush found the collection doubled since ANALYZE */
+    int has_new; /* a path's index is to be made (indexed or elems 2) */
     rs_buf prefix, scratch, elem_key; /* reused by every document's walk */
 } rl_fieldindex;
 
@@ -137,6 +140,15 @@ int rl_fieldindex_request(rl_fieldindex *fx, sqlx_index_kind kind, const char *a
 /* Write the noted changes (catalog rows, counts, new indexes, element rows) inside the caller's
  * write transaction, with none of the connection's statements running. Sets fx->grown. */
 int rl_fieldindex_flush(rl_fieldindex *fx, sqlite3 *db, rs_err *err);
+
+/* Make now the indexes of paths noted since the last flush (fx->has_new), their catalog rows
+ * first (the index names carry their ids); the rest of the catalog waits for the flush. A write
+ * calls it after the document that brought a new path, with no statement of its own running:
+ * SQLite then builds the index over the rows written so far, and the write's later documents
+ * enter it as they are inserted. Made at the flush, the index would compute its key over every
+ * row of the write again: in a collection's first write, each of about 25 new indexes over
+ * 1,000 documents, each row a document rs_get has to index anew (docs/indexing.md). */
+int rl_fieldindex_make_new(rl_fieldindex *fx, sqlite3 *db, rs_err *err);
 
 /* Call fn(ctx, key) with the element key (rs_skey) of each scalar element of the array text
  * [array, array + len) (typed values count; objects and arrays do not); stops at fn's first

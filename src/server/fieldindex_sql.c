@@ -197,6 +197,24 @@ static int flush_counts(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+int rl_fieldindex_make_new(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
+    int rc = RS_OK;
+    for (int i = 0; rc == RS_OK && i < fx->n_paths; i++) {
+        rl_fx_path *p = &fx->paths[i];
+        if (p->indexed != 2 && p->elems != 2)
+            continue;
+        if (p->id == 0)
+            rc = flush_row(fx, db, p, err);
+        if (rc == RS_OK && p->indexed == 2)
+            rc = create_index(fx, db, p, err);
+        if (rc == RS_OK && p->elems == 2)
+            rc = fill_elements(fx, db, p, err);
+    }
+    if (rc == RS_OK)
+        fx->has_new = 0;
+    return rc;
+}
+
 int rl_fieldindex_flush(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
     int rc = RS_OK;
     for (int i = 0; rc == RS_OK && i < fx->n_paths; i++) {
@@ -213,6 +231,8 @@ int rl_fieldindex_flush(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
             rc = fill_elements(fx, db, &fx->paths[i], err);
     if (rc == RS_OK)
         rc = flush_counts(fx, db, err);
+    if (rc == RS_OK)
+        fx->has_new = 0;
     return rc;
 }
 

@@ -109,6 +109,27 @@ def writes_keep_the_index_exact():
 
 
 @case
+def paths_new_within_one_write():
+    """A path first seen in a write's second document gets its index before the third one is
+    written (rl_fieldindex_make_new): the documents before and after it, and a replacement of
+    the document that brought it, all answer as the scan does."""
+    coll = uniq("midwrite")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": "a", "v": 1},
+               {"_id": "b", "v": 2, "late": "x", "arr": ["p", "q"]},
+               {"_id": "c", "late": "x", "arr": ["q"]},
+               {"_id": "b", "v": 3, "late": "y", "arr": ["r"]},
+               {"_id": "d", "late": "y", "arr": ["p"], "later": {"k": 1}}])
+    for i, pred in enumerate(["late = 'x'", "late = 'y'", "v = 3", "late IS NULL",
+                              "later.k = 1"]):
+        compare(f"mid_write_p{i}", coll, pred)
+    for elem, want in (("p", ["d"]), ("q", ["c"]), ("r", ["b"])):
+        rows, _, _ = query(f"SELECT _id FROM {WS}.{coll} WHERE ARRAY_CONTAINS(arr, '{elem}')"
+                           f" ORDER BY _id")
+        check_match(f"mid_write_elems_{elem}", rows, [{"_id": i} for i in want])
+
+
+@case
 def top_n_matches_the_sort():
     coll = uniq("topn")
     rl.make_coll(WS, coll)
