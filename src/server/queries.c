@@ -1,6 +1,7 @@
 /* queries.c - the query registry, async workers and QueryResponse / QueryInfo bodies (see
  * queries.h). Execution itself is query_exec.c. */
 #include "queries.h"
+#include "hash.h"
 #include "query_exec.h"
 #include "server/runtime/datetime.h"
 
@@ -52,7 +53,7 @@ struct rl_queries {
     rl_query *by_id[ID_BUCKETS];
     size_t kept_bytes; /* what the kept queries hold: at most KEEP_BYTES once evicted */
     int running_threads;
-    int executing; /* queries between admit() and release(): at most max_executing */
+    int executing; /* admitted and not yet published: at most --max-concurrent-queries */
     int shutting_down;
 };
 
@@ -106,10 +107,7 @@ void rl_queries_free(rl_queries *qs) {
 }
 
 static unsigned id_bucket(const char *id) {
-    unsigned h = 2166136261u;
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 16777619u;
-    return h % ID_BUCKETS;
+    return rs_fnv1a32(id, strlen(id)) % ID_BUCKETS;
 }
 
 /* Locked: q joins the registry as its newest. */
@@ -264,8 +262,9 @@ static void run_and_publish(rl_queries *qs, sqlite3 *db, rl_query *q) {
     if (admitted)
         qs->executing--;
     q->res = res;
-    q->kept += res.rows.len + (size_t)res.n_rows * sizeof(size_t);
-    qs->kept_bytes += res.rows.len + (size_t)res.n_rows * sizeof(size_t);
+    size_t result_bytes = res.rows.len + (size_t)res.n_rows * sizeof(size_t);
+    q->kept += result_bytes;
+    qs->kept_bytes += result_bytes;
     q->elapsed_ms = rl_mono_ms() - q->started_mono;
     if (q->state != Q_CANCELLED)
         q->state = res.cancelled ? Q_CANCELLED : res.http_status ? Q_ERROR : Q_COMPLETED;

@@ -524,6 +524,49 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
     return used;
 }
 
+/* A dashboard sends the same statements again and again: each connection keeps the last
+ * KEPT_STMTS statement texts it ran, prepared (reset between runs), and a repeat skips SQLite's
+ * parse and code generation (0.1 to 0.15 ms of a 1 ms query: matching the query's expressions
+ * against every index's). They are the connection's statements whose text starts with
+ * KEPT_MARK (sqlite3_next_stmt), so no table of our own can outlive a connection: the store
+ * finalizes every statement of a connection it closes (store.c). */
+#define KEPT_STMTS 16
+#define KEPT_MARK  "/* kept */ "
+
+/* The connection's kept statement for sql, or a new one kept from now on (the oldest idle one
+ * finalized when KEPT_STMTS are kept); SQLite's code. */
+static int kept_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **out) {
+    size_t mark = strlen(KEPT_MARK);
+    sqlite3_stmt *s, *oldest = NULL;
+    char *text;
+    int rc, n = 0;
+    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
+        const char *t = sqlite3_sql(s);
+        if (t == NULL || strncmp(t, KEPT_MARK, mark) != 0 || sqlite3_stmt_busy(s))
+            continue;
+        if (strcmp(t + mark, sql) == 0) {
+            *out = s;
+            return SQLITE_OK;
+        }
+        n++;
+        oldest = s; /* the list runs newest first */
+    }
+    if (n >= KEPT_STMTS)
+        sqlite3_finalize(oldest);
+    text = sqlite3_mprintf("%s%s", KEPT_MARK, sql);
+    if (text == NULL)
+        return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    sqlite3_free(text);
+    return rc;
+}
+
+/* Done with a kept statement: ready for the next run, holding no snapshot and no values. */
+static void kept_done(sqlite3_stmt *stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
 /* SQLite's answer for a statement text, kept per schema version: asking means preparing the
  * statement a second time (EXPLAIN QUERY PLAN), 0.1 to 0.15 ms of a 1 ms dashboard query, and a
  * dashboard sends the same texts again and again. A new index (or a collection made or dropped)
@@ -543,10 +586,13 @@ static pthread_mutex_t plan_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static int schema_version(sqlite3 *db) {
     sqlite3_stmt *st = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (kept_stmt(db, "PRAGMA schema_version", &st) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        kept_done(st);
+    } else {
+        sqlite3_finalize(st);
+    }
     return v;
 }
 
@@ -595,59 +641,6 @@ static int index_used_by(sqlite3 *db, const char *sql) {
     if (version >= 0)
         plan_remember(sql, hash, version, used);
     return used;
-}
-
-/* A dashboard sends the same statements again and again: each connection keeps the last
- * KEPT_STMTS statement texts it ran, prepared (reset between runs), and a repeat skips SQLite's
- * parse and code generation (0.1 to 0.15 ms of a 1 ms query: matching the query's expressions
- * against every index's). They are the connection's statements whose text starts with
- * KEPT_MARK (sqlite3_next_stmt), so no table of our own can outlive a connection: the store
- * finalizes every statement of a connection it closes (store.c). */
-#define KEPT_STMTS 16
-#define KEPT_MARK  "/* kept */ "
-
-static void drop_oldest_kept(sqlite3 *db) {
-    sqlite3_stmt *s, *oldest = NULL;
-    int n = 0;
-    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
-        const char *text = sqlite3_sql(s);
-        if (text != NULL && strncmp(text, KEPT_MARK, strlen(KEPT_MARK)) == 0 &&
-            !sqlite3_stmt_busy(s)) {
-            n++;
-            oldest = s; /* the list runs newest first */
-        }
-    }
-    if (n >= KEPT_STMTS)
-        sqlite3_finalize(oldest);
-}
-
-/* The connection's kept statement for sql, or a new one kept from now on; SQLite's code. */
-static int kept_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **out) {
-    size_t mark = strlen(KEPT_MARK);
-    sqlite3_stmt *s;
-    char *text;
-    int rc;
-    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
-        const char *t = sqlite3_sql(s);
-        if (t != NULL && strncmp(t, KEPT_MARK, mark) == 0 && !sqlite3_stmt_busy(s) &&
-            strcmp(t + mark, sql) == 0) {
-            *out = s;
-            return SQLITE_OK;
-        }
-    }
-    drop_oldest_kept(db);
-    text = sqlite3_mprintf("%s%s", KEPT_MARK, sql);
-    if (text == NULL)
-        return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-    sqlite3_free(text);
-    return rc;
-}
-
-/* Done with a kept statement: ready for the next run, holding no snapshot and no values. */
-static void kept_done(sqlite3_stmt *stmt) {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
 }
 
 /* Run the SELECT text, appending each row's doc to res. */

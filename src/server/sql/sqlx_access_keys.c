@@ -246,6 +246,19 @@ static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_no
     return 0;
 }
 
+/* Add the test "an element of the array path args (element index ix) compares by op with c",
+ * for conjunct n. */
+static int add_elems_test(access *ac, const sqlx_rte *rte, const char *args, const sqlx_index *ix,
+                          const sqlx_node *n, const char *op, const sqlx_node *c, keylist *out) {
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_ELEMS, rte, args, n);
+    if (t == NULL)
+        return access_keylist_add(ac, out, t);
+    t->elems_table = sqlx_strndup(ac->ctx->arena, ix->elems_table, strlen(ix->elems_table));
+    t->path_id = ix->path_id;
+    int rc = set_bounds(ac, t, op, c);
+    return rc ? rc : access_keylist_add(ac, out, t);
+}
+
 /* path <op> c, or c <op> path (flipped), on a field, function or element index, or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
     /* the operator as written, as the key test reads it, and with its sides swapped */
@@ -293,13 +306,7 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             side = 2;
         if (side == 0)
             return 0;
-        sqlx_keytest *t = new_test(ac, SQLX_KEY_ELEMS, rte, args, n);
-        if (t == NULL)
-            return access_keylist_add(ac, out, t);
-        t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
-        t->path_id = ix.path_id;
-        int rc = set_bounds(ac, t, ops[i][side], side == 1 ? n->b : n->a);
-        return rc ? rc : access_keylist_add(ac, out, t);
+        return add_elems_test(ac, rte, args, &ix, n, ops[i][side], side == 1 ? n->b : n->a, out);
     }
     return 0;
 }
@@ -316,13 +323,7 @@ static int contains_test(access *ac, const sqlx_node *n, keylist *out) {
         rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_ELEMS, args, NULL,
                                 &ix) != 1)
         return 0;
-    sqlx_keytest *t = new_test(ac, SQLX_KEY_ELEMS, rte, args, n);
-    if (t == NULL)
-        return access_keylist_add(ac, out, t);
-    t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
-    t->path_id = ix.path_id;
-    int rc = set_bounds(ac, t, "=", n->list[1]);
-    return rc ? rc : access_keylist_add(ac, out, t);
+    return add_elems_test(ac, rte, args, &ix, n, "=", n->list[1], out);
 }
 
 /* The literal prefix of a LIKE pattern (before any %, _ or backslash), or NULL. */
