@@ -104,16 +104,23 @@ def latency():
     srv.stop()
 
 
-@case
-def query_timeout():
-    srv = rl.start_server("--query-timeout-ms", "100")
-    url = srv.url
-    coll = uniq("qt")
+def hundred_docs(prefix, url):
+    """A new collection of 100 documents on the server at url: its name and a query over it
+    that runs long (a 4-way cross join: 10^8 rows)."""
+    coll = uniq(prefix)
     rl.make_coll("commons", coll, url=url)
     r = rl.add_docs("commons", coll, [{"_id": str(i), "v": i} for i in range(100)], url=url)
     rl.wait_fence("commons", coll, r.body["last_offset"], url=url)
     c = f"commons.{coll}"
-    r = rl.query(f"SELECT COUNT(*) AS n FROM {c} a, {c} b, {c} d, {c} e", url=url)
+    return c, f"SELECT COUNT(*) AS n FROM {c} a, {c} b, {c} d, {c} e"
+
+
+@case
+def query_timeout():
+    srv = rl.start_server("--query-timeout-ms", "100")
+    url = srv.url
+    c, slow = hundred_docs("qt", url)
+    r = rl.query(slow, url=url)
     expect_error("408", r, 408, "QUERY_TIMEOUT", query_id=QUERY_ID)
     check("prompt", r.ms < 3000, f"{r.ms:.0f} ms")
     r = rl.query(f"SELECT COUNT(*) AS n FROM {c}", url=url)
@@ -121,17 +128,11 @@ def query_timeout():
     srv.stop()
 
 
-
 @case
 def query_slots():
     srv = rl.start_server("--max-concurrent-queries", "1")
     url = srv.url
-    coll = uniq("qs")
-    rl.make_coll("commons", coll, url=url)
-    r = rl.add_docs("commons", coll, [{"_id": str(i), "v": i} for i in range(100)], url=url)
-    rl.wait_fence("commons", coll, r.body["last_offset"], url=url)
-    c = f"commons.{coll}"
-    slow = f"SELECT COUNT(*) AS n FROM {c} a, {c} b, {c} d, {c} e"
+    c, slow = hundred_docs("qs", url)
     # the one slot taken by a slow query: an async query waits QUEUED, a sync one times out
     r = post("/v1/orgs/self/queries", {"async": True, "timeout_ms": 60000, "sql": {"query": slow}},
              url=url)
