@@ -205,6 +205,19 @@ static int migrate_format3(sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Format 4: ANALYZE's statistics copied where the translator reads them (fx_stats, keyed). */
+static int migrate_format4(sqlite3 *db, rs_err *err) {
+    int64_t has_stat1 = 0;
+    int rc = rl_sql_int(db, &has_stat1, err,
+                        "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'", "");
+    if (rc == RS_OK && has_stat1)
+        rc = exec_sql(db,
+                      sqlite3_mprintf("INSERT OR REPLACE INTO fx_stats(idx, tbl, stat) SELECT idx,"
+                                      " tbl, stat FROM sqlite_stat1 WHERE idx IS NOT NULL;"),
+                      "migrating", err);
+    return rc;
+}
+
 int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     int64_t format = 0;
     int rc = rl_sql_int(db, &format, err,
@@ -215,8 +228,10 @@ int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     if (rc != RS_OK)
         return rc;
     rc = format < 2 ? migrate_all(db, err) : format < 3 ? migrate_format2(db, err) : RS_OK;
-    if (rc == RS_OK)
+    if (rc == RS_OK && format < 4)
         rc = migrate_format3(db, err);
+    if (rc == RS_OK)
+        rc = migrate_format4(db, err);
     if (rc == RS_OK)
         rc = exec_sql(db,
                       sqlite3_mprintf("INSERT OR REPLACE INTO meta(k, v) VALUES('store_format',"

@@ -17,8 +17,8 @@
  * version not visible yet into "<tbl>_pending" (due at its vis_ms), the catalog counted from
  * the documents, the same paths indexed. Format 2 (this layout without element and function
  * indexes and statistics) gets the catalog's new columns and the element tables; format 3 (before
- * retention was enforced) gets the collections' purge counts. The store's meta table records the
- * format.
+ * retention was enforced) gets the collections' purge counts; format 4 (statistics read from
+ * sqlite_stat1) gets them copied to fx_stats. The store's meta table records the format.
  *
  * Thread-safety: the caller's connection; create and drop inside the caller's transaction,
  * migrate in a transaction of its own.
@@ -30,7 +30,7 @@
 
 #include <sqlite3.h>
 
-#define RL_STORE_FORMAT 4
+#define RL_STORE_FORMAT 5
 
 /* Create the tables of a new collection table tbl. */
 int rl_colltab_create(sqlite3 *db, const char *tbl, rs_err *err);

@@ -1,24 +1,36 @@
 /* fieldindex_cat.c - the catalog's answers to the translator (fieldindex.h, sqlx_catalog):
  * read from fx_paths and fx_colls, never from the documents. */
 #include "fieldindex.h"
+#include "kept.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The catalog's statement for sql, kept prepared on the connection (kept.h): a translation asks
+ * several of these per collection, and preparing each one cost more than its answer. 1 when
+ * *st is ready to bind. */
+static int ask(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
+    if (rl_kept_stmt(db, RL_KEPT_CATALOG, sql, st) == SQLITE_OK)
+        return 1;
+    sqlite3_finalize(*st);
+    *st = NULL;
+    return 0;
+}
 
 /* Column 0 of the first row as an integer; fallback when there is no row or on an error. */
 static int64_t int_answer(sqlite3 *db, const char *sql, const char *a, const char *b,
                           int64_t fallback) {
     sqlite3_stmt *st = NULL;
     int64_t v = fallback;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+    if (ask(db, sql, &st)) {
         sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
         if (b != NULL)
             sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
             v = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     return v;
 }
 
@@ -43,13 +55,13 @@ int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field) {
     return n > 0;
 }
 
-/* ANALYZE's average rows per key of index name: number `at` (1-based) of sqlite_stat1.stat
- * ("rows per-key-of-first-column per-key-of-two-columns ..."), or -1 when not analyzed. */
+/* ANALYZE's average rows per key of index name: number `at` (1-based) of its sqlite_stat1.stat
+ * as copied to fx_stats ("rows per-key-of-first-column per-key-of-two-columns ..."), or -1 when
+ * not analyzed. */
 static double rows_per_key(sqlite3 *db, const char *name, int at) {
     sqlite3_stmt *st = NULL;
     double v = -1;
-    if (sqlite3_prepare_v2(db, "SELECT stat FROM sqlite_stat1 WHERE idx = ?1", -1, &st, NULL) ==
-        SQLITE_OK) {
+    if (ask(db, "SELECT stat FROM fx_stats WHERE idx = ?1", &st)) {
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         const char *stat =
             sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
@@ -63,7 +75,7 @@ static double rows_per_key(sqlite3 *db, const char *name, int at) {
             stat = end;
         }
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     return v;
 }
 
@@ -71,10 +83,8 @@ static double rows_per_key(sqlite3 *db, const char *name, int at) {
 static int path_row(sqlite3 *db, const char *tbl, const char *args, int64_t row[5]) {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, n_docs, types, indexed, elems FROM fx_paths WHERE"
-                           " tbl = ?1 AND args = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!ask(db, "SELECT id, n_docs, types, indexed, elems FROM fx_paths WHERE"
+                           " tbl = ?1 AND args = ?2", &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
@@ -83,7 +93,7 @@ static int path_row(sqlite3 *db, const char *tbl, const char *args, int64_t row[
         for (int i = 0; i < 5; i++)
             row[i] = sqlite3_column_int64(st, i);
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     return found;
 }
 
@@ -91,10 +101,8 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
                           sqlx_index *out) {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
-                           " args = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!ask(db, "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
+                           " args = ?3", &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, fn, -1, SQLITE_STATIC);
@@ -106,7 +114,7 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
                  (long long)sqlite3_column_int64(st, 0));
         out->rows_per_key = rows_per_key(db, out->name, 1);
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     if (found) {
         int64_t row[5];
         out->n_docs = path_row(db, tbl, args, row) ? row[1] : -1;
@@ -117,13 +125,12 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
 static int64_t composites_of(sqlite3 *db, const char *tbl) {
     sqlite3_stmt *st = NULL;
     int64_t n = RL_FX_MAX_COMPOSITES;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM fx_comps WHERE tbl = ?1", -1, &st, NULL) ==
-        SQLITE_OK) {
+    if (ask(db, "SELECT count(*) FROM fx_comps WHERE tbl = ?1", &st)) {
         sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW)
             n = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     return n;
 }
 
@@ -135,8 +142,7 @@ int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sql
     *wanted = 0;
     for (const char *p = paths; *p; p++)
         columns += *p == '"' && p[1] == ',' ? 1 : 0;
-    if (sqlite3_prepare_v2(db, "SELECT id FROM fx_comps WHERE tbl = ?1 AND paths = ?2", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (!ask(db, "SELECT id FROM fx_comps WHERE tbl = ?1 AND paths = ?2", &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, paths, -1, SQLITE_STATIC);
@@ -147,7 +153,7 @@ int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sql
                  (long long)sqlite3_column_int64(st, 0));
         out->n_docs = -1;
     }
-    sqlite3_finalize(st);
+    rl_kept_done(st);
     if (found)
         out->rows_per_key = rows_per_key(db, out->name, columns);
     else

@@ -31,8 +31,10 @@ int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {
                     sqlite3_mprintf("DELETE FROM fx_paths WHERE tbl = %Q;"
                                     "DELETE FROM fx_colls WHERE tbl = %Q;"
                                     "DELETE FROM fx_funcs WHERE tbl = %Q;"
-                                    "DELETE FROM fx_comps WHERE tbl = %Q;",
-                                    tbl, tbl, tbl, tbl),
+                                    "DELETE FROM fx_comps WHERE tbl = %Q;"
+                                    "DELETE FROM fx_stats WHERE tbl IN (%Q || '_data',"
+                                    " %Q || '_elems');",
+                                    tbl, tbl, tbl, tbl, tbl, tbl),
                     err);
 }
 
@@ -255,11 +257,15 @@ int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, cons
  * per conclusion where there are 12,413). Full, it costs about 95 ms for 62,000 dashboard jobs
  * and their 25 indexes (docs/indexing.md), holding the write lock meanwhile. */
 int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err) {
+    char data[200], elems[200];
+    snprintf(data, sizeof data, "%s_data", tbl);
+    snprintf(elems, sizeof elems, "%s_elems", tbl);
     return exec_sql(db,
                     sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w_data\";"
                                     " ANALYZE \"%w_elems\"; UPDATE fx_colls SET"
-                                    " analyzed_docs = n_docs WHERE tbl = %Q;",
-                                    tbl, tbl, tbl),
+                                    " analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL
+                                        RL_FX_COPY_STATS_SQL,
+                                    tbl, tbl, tbl, data, data, elems, elems),
                     err);
 }
 

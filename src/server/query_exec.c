@@ -5,6 +5,7 @@
 #include "explain.h"
 #include "fieldindex.h"
 #include "hash.h"
+#include "kept.h"
 #include "pending.h"
 #include "retention.h"
 #include "server/colidx/duck.h"
@@ -111,11 +112,14 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
     char *sql = coll_of(table, tbl)
                     ? rl_fieldindex_estimate_sql(rctx->db, tbl, kind, args, fn, range, cap)
                     : NULL;
-    if (sql != NULL && sqlite3_prepare_v2(rctx->db, sql, -1, &st, NULL) == SQLITE_OK &&
-        (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
+    int rc = sql != NULL ? rl_kept_stmt(rctx->db, RL_KEPT_ESTIMATE, sql, &st) : SQLITE_ERROR;
+    if (rc == SQLITE_OK && (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
         bind_params(st, rctx->params, NULL) == RS_OK)
         n = counted(rctx, st, tbl);
-    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rl_kept_done(st);
+    else
+        sqlite3_finalize(st);
     sqlite3_free(sql);
     return n;
 }
@@ -524,49 +528,6 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
     return used;
 }
 
-/* A dashboard sends the same statements again and again: each connection keeps the last
- * KEPT_STMTS statement texts it ran, prepared (reset between runs), and a repeat skips SQLite's
- * parse and code generation (0.1 to 0.15 ms of a 1 ms query: matching the query's expressions
- * against every index's). They are the connection's statements whose text starts with
- * KEPT_MARK (sqlite3_next_stmt), so no table of our own can outlive a connection: the store
- * finalizes every statement of a connection it closes (store.c). */
-#define KEPT_STMTS 16
-#define KEPT_MARK  "/* kept */ "
-
-/* The connection's kept statement for sql, or a new one kept from now on (the oldest idle one
- * finalized when KEPT_STMTS are kept); SQLite's code. */
-static int kept_stmt(sqlite3 *db, const char *sql, sqlite3_stmt **out) {
-    size_t mark = strlen(KEPT_MARK);
-    sqlite3_stmt *s, *oldest = NULL;
-    char *text;
-    int rc, n = 0;
-    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
-        const char *t = sqlite3_sql(s);
-        if (t == NULL || strncmp(t, KEPT_MARK, mark) != 0 || sqlite3_stmt_busy(s))
-            continue;
-        if (strcmp(t + mark, sql) == 0) {
-            *out = s;
-            return SQLITE_OK;
-        }
-        n++;
-        oldest = s; /* the list runs newest first */
-    }
-    if (n >= KEPT_STMTS)
-        sqlite3_finalize(oldest);
-    text = sqlite3_mprintf("%s%s", KEPT_MARK, sql);
-    if (text == NULL)
-        return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-    sqlite3_free(text);
-    return rc;
-}
-
-/* Done with a kept statement: ready for the next run, holding no snapshot and no values. */
-static void kept_done(sqlite3_stmt *stmt) {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-}
-
 /* SQLite's answer for a statement text, kept per schema version: asking means preparing the
  * statement a second time (EXPLAIN QUERY PLAN), 0.1 to 0.15 ms of a 1 ms dashboard query, and a
  * dashboard sends the same texts again and again. A new index (or a collection made or dropped)
@@ -586,10 +547,10 @@ static pthread_mutex_t plan_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static int schema_version(sqlite3 *db) {
     sqlite3_stmt *st = NULL;
     int v = -1;
-    if (kept_stmt(db, "PRAGMA schema_version", &st) == SQLITE_OK) {
+    if (rl_kept_stmt(db, RL_KEPT_CATALOG, "PRAGMA schema_version", &st) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW)
             v = sqlite3_column_int(st, 0);
-        kept_done(st);
+        rl_kept_done(st);
     } else {
         sqlite3_finalize(st);
     }
@@ -647,7 +608,7 @@ static int index_used_by(sqlite3 *db, const char *sql) {
 static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progress *prog,
                         qx_result *res) {
     sqlite3_stmt *stmt = NULL;
-    int rc = kept_stmt(db, sql, &stmt);
+    int rc = rl_kept_stmt(db, RL_KEPT_QUERY, sql, &stmt);
     if (rc != SQLITE_OK) {
         step_error(db, rc, 1, prog, in, res);
         sqlite3_finalize(stmt);
@@ -655,7 +616,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     }
     if (bind_params(stmt, in->params, &res->err) != RS_OK) {
         fail(res, 400, "QUERY_ERROR", NULL);
-        kept_done(stmt);
+        rl_kept_done(stmt);
         return;
     }
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -674,7 +635,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     }
     if (rc != SQLITE_DONE && res->http_status == 0)
         step_error(db, rc, 0, prog, in, res);
-    kept_done(stmt);
+    rl_kept_done(stmt);
 }
 
 static void describe_rows(sqlite3 *db, const sqlx_stmt *st, qx_result *res) {

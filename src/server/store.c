@@ -3,6 +3,7 @@
 #include "colltab.h"
 #include "fieldindex.h"
 #include "ingest.h"
+#include "kept.h"
 #include "pending.h"
 #include "server/colidx/replica.h"
 #include "server/runtime/datetime.h"
@@ -267,16 +268,6 @@ fail:
     return NULL;
 }
 
-/* Close a connection no one holds: the statements it keeps between queries (query_exec.c) are
- * finalized first, or sqlite3_close would refuse and leak it. */
-static void close_connection(sqlite3 *db) {
-    sqlite3_stmt *s;
-    if (db == NULL)
-        return;
-    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
-        sqlite3_finalize(s);
-    sqlite3_close(db);
-}
 
 /* The database, its WAL and shared-memory file hold documents and the key store: owner-only
  * (0600) whatever the umask, and an existing file readable by others is narrowed (SQLite gives
@@ -340,7 +331,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     if (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
         rs_err_set(err, RS_EIO, "cannot create the schema in %s: %s", st->path, msg ? msg : "?");
         sqlite3_free(msg);
-        sqlite3_close(db);
+        rl_kept_close(db);
         goto fail;
     }
     /* collections of a store written by an earlier version get today's tables */
@@ -348,7 +339,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
         rl_pending_load(st->pending, db, err) != RS_OK) {
         if (st->pending == NULL)
             rs_err_set(err, RS_ENOMEM, "out of memory");
-        sqlite3_close(db);
+        rl_kept_close(db); /* the catalog's questions of the migration are kept on it */
         goto fail;
     }
     st->idle[st->n_idle++] = db;
@@ -365,7 +356,7 @@ void rl_store_close(rl_store *st) {
         return;
     rl_pending_free(st->pending); /* its thread borrows connections: stop it first */
     for (i = 0; i < st->n_idle; i++)
-        close_connection(st->idle[i]);
+        rl_kept_close(st->idle[i]);
     if (st->tmp_dir[0]) {
         const char *suffix[] = {"", "-wal", "-shm"};
         char file[4200];
@@ -415,7 +406,7 @@ void rl_store_release(rl_store *st, sqlite3 *db) {
         db = NULL;
     }
     pthread_mutex_unlock(&st->lock);
-    close_connection(db);
+    rl_kept_close(db);
 }
 
 /* ---- statement helpers ---- */
@@ -452,11 +443,12 @@ static int bind_args(sqlite3_stmt *stmt, const char *types, va_list ap) {
     return rc;
 }
 
-/* Prepare, bind and step once; leaves *stmt_out stepped (caller finalizes). */
+/* Bind and step once the connection's kept statement for sql (kept.h: resolving a collection's
+ * name, for one, was a prepare per query); leaves *stmt_out stepped, for rl_kept_done. */
 static int run_va(sqlite3 *db, sqlite3_stmt **stmt_out, int *step_rc, rs_err *err, const char *sql,
                   const char *types, va_list ap) {
     sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    int rc = rl_kept_stmt(db, RL_KEPT_STORE, sql, &stmt);
     if (rc == SQLITE_OK)
         rc = bind_args(stmt, types, ap);
     if (rc != SQLITE_OK) {
@@ -496,7 +488,7 @@ int rl_sql(sqlite3 *db, char **out, rs_err *err, const char *sql, const char *ty
                 rc = rs_err_set(err, RS_ENOMEM, "out of memory");
         }
     }
-    sqlite3_finalize(stmt);
+    rl_kept_done(stmt);
     return rc;
 }
 
@@ -511,7 +503,7 @@ int rl_sql_int(sqlite3 *db, int64_t *out, rs_err *err, const char *sql, const ch
     if (rc != RS_OK)
         return rc;
     *out = step_rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    sqlite3_finalize(stmt);
+    rl_kept_done(stmt);
     return RS_OK;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "buf.h"
 #include "server/fieldindex.h"
+#include "server/kept.h"
 #include "server/sql/sqlxlate.h"
 #include "testlib.h"
 
@@ -113,7 +114,7 @@ static void test_paths(void) {
               count_of(db, "SELECT count(*) FROM fx_paths") +
                   count_of(db, "SELECT count(*) FROM fx_colls"),
               0);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 static void test_limits(void) {
@@ -150,7 +151,7 @@ static void test_limits(void) {
     sqlite3_free(last);
     sqlite3_free(next);
     rs_buf_free(&doc);
-    sqlite3_close(db);
+    rl_kept_close(db);
 
     db = open_db();
     rl_fieldindex_load(&fx, db, "t", 0, &err);
@@ -169,7 +170,7 @@ static void test_limits(void) {
     CHECK("flush", rl_fieldindex_flush(&fx, db, &err) == RS_OK);
     check_rows(db, "requested_index", INDEXED, "'k'");
     rl_fieldindex_free(&fx);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 /* Element rows: kept as documents come and go, a new element index filled from the table. */
@@ -218,7 +219,7 @@ static void test_elements(void) {
     CHECK_INT("estimate_elems", count_of(db, sql), 1);
     sqlite3_free(sql);
     rl_fieldindex_free(&fx);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 /* Function indexes, ANALYZE's numbers, estimates through a function index. */
@@ -274,7 +275,7 @@ static void test_functions_and_stats(void) {
     CHECK_INT("analyzed_count", count_of(db, "SELECT analyzed_docs FROM fx_colls"), 50);
     CHECK("drop", rl_fieldindex_drop(db, "t", &err) == RS_OK);
     CHECK_INT("functions_forgotten", count_of(db, "SELECT count(*) FROM fx_funcs"), 0);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 static void test_answers(void) {
@@ -319,7 +320,7 @@ static void test_answers(void) {
     CHECK("estimate_needs_index",
           rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'zz'", NULL, &r, 100) == NULL);
     rl_fieldindex_free(&fx);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 /* SQLite keeps the index through writes: a lookup by key that must use it sees every change. */
@@ -348,7 +349,7 @@ static void test_maintained(void) {
     sqlite3_free(by_key);
     free(name);
     rl_fieldindex_free(&fx);
-    sqlite3_close(db);
+    rl_kept_close(db);
 }
 
 int main(void) {

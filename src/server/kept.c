@@ -1,0 +1,61 @@
+/* kept.c - statements kept prepared on a connection between queries (kept.h). */
+#include "kept.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *mark;
+    int limit;
+} kept_class_info;
+
+static const kept_class_info kept_classes[] = {
+    [RL_KEPT_QUERY] = {"/* kept */ ", 16},
+    [RL_KEPT_ESTIMATE] = {"/* est */ ", 32},
+    [RL_KEPT_CATALOG] = {"/* cat */ ", 32},
+    [RL_KEPT_STORE] = {"/* store */ ", 64},
+};
+
+int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt **out) {
+    const kept_class_info *info = &kept_classes[cls];
+    size_t mark = strlen(info->mark);
+    sqlite3_stmt *s, *oldest = NULL;
+    char *text;
+    int rc, n = 0;
+    *out = NULL;
+    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
+        const char *t = sqlite3_sql(s);
+        if (t == NULL || strncmp(t, info->mark, mark) != 0)
+            continue;
+        if (!sqlite3_stmt_busy(s) && strcmp(t + mark, sql) == 0) {
+            *out = s;
+            return SQLITE_OK;
+        }
+        n++;
+        if (!sqlite3_stmt_busy(s))
+            oldest = s; /* the list runs newest first */
+    }
+    if (n >= info->limit && oldest != NULL)
+        sqlite3_finalize(oldest);
+    text = sqlite3_mprintf("%s%s", info->mark, sql);
+    if (text == NULL)
+        return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    sqlite3_free(text);
+    return rc;
+}
+
+void rl_kept_done(sqlite3_stmt *stmt) {
+    if (stmt == NULL)
+        return;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+void rl_kept_close(sqlite3 *db) {
+    sqlite3_stmt *s;
+    if (db == NULL)
+        return;
+    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(s);
+    sqlite3_close(db);
+}
