@@ -124,7 +124,7 @@ typedef struct rl_fieldindex {
 /* ANALYZE's rows of table tbl copied to fx_stats: sqlite_stat1 has no index (SQLite allows none
  * on it), and the translator reads an index's rows per key for every test it weighs; a scan of
  * a hundred stat1 rows each time was a tenth of a lookup's server time. */
-#define RL_FX_COPY_STATS_SQL                                                             \
+#define RL_FX_COPY_STATS_SQL                                                               \
     "DELETE FROM fx_stats WHERE tbl = %Q; INSERT OR REPLACE INTO fx_stats(idx, tbl, stat)" \
     " SELECT idx, tbl, stat FROM sqlite_stat1 WHERE tbl = %Q AND idx IS NOT NULL;"
 

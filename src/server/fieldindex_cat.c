@@ -83,8 +83,10 @@ static double rows_per_key(sqlite3 *db, const char *name, int at) {
 static int path_row(sqlite3 *db, const char *tbl, const char *args, int64_t row[5]) {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (!ask(db, "SELECT id, n_docs, types, indexed, elems FROM fx_paths WHERE"
-                           " tbl = ?1 AND args = ?2", &st))
+    if (!ask(db,
+             "SELECT id, n_docs, types, indexed, elems FROM fx_paths WHERE"
+             " tbl = ?1 AND args = ?2",
+             &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
@@ -101,8 +103,10 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
                           sqlx_index *out) {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (!ask(db, "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
-                           " args = ?3", &st))
+    if (!ask(db,
+             "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
+             " args = ?3",
+             &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, fn, -1, SQLITE_STATIC);

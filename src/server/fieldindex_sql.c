@@ -260,13 +260,14 @@ int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err) {
     char data[200], elems[200];
     snprintf(data, sizeof data, "%s_data", tbl);
     snprintf(elems, sizeof elems, "%s_elems", tbl);
-    return exec_sql(db,
-                    sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w_data\";"
-                                    " ANALYZE \"%w_elems\"; UPDATE fx_colls SET"
-                                    " analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL
-                                        RL_FX_COPY_STATS_SQL,
-                                    tbl, tbl, tbl, data, data, elems, elems),
-                    err);
+    return exec_sql(
+        db,
+        sqlite3_mprintf(
+            "PRAGMA analysis_limit = 0; ANALYZE \"%w_data\";"
+            " ANALYZE \"%w_elems\"; UPDATE fx_colls SET"
+            " analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL RL_FX_COPY_STATS_SQL,
+            tbl, tbl, tbl, data, data, elems, elems),
+        err);
 }
 
 /* args is a list of SQL string literals or integers: text safe to put in DDL. */

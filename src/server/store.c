@@ -268,7 +268,6 @@ fail:
     return NULL;
 }
 
-
 /* The database, its WAL and shared-memory file hold documents and the key store: owner-only
  * (0600) whatever the umask, and an existing file readable by others is narrowed (SQLite gives
  * the WAL and -shm files the mode of the database file). */
