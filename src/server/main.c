@@ -13,6 +13,7 @@
 #include "query_exec.h"
 #include "server.h"
 #include "server/colidx/replica.h"
+#include "xlcache.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -378,7 +379,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
         goto done;
     }
-    srv.estimates = rl_estcache_new(); /* NULL: every estimate is counted */
+    srv.estimates = rl_estcache_new();   /* NULL: every estimate is counted */
+    srv.translations = rl_xlcache_new(); /* NULL: every statement is translated */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
@@ -403,5 +405,6 @@ done:
     rl_auth_free(srv.auth);
     rl_store_close(srv.store);
     rl_estcache_free(srv.estimates);
+    rl_xlcache_free(srv.translations);
     return rc;
 }

@@ -357,7 +357,9 @@ static void write_queried(rl_pending *p) {
                         "UPDATE collections SET last_queried_ms = max(coalesce(last_queried_ms,"
                         " 0), ?1) WHERE ws || '.' || name = ?2",
                         "is", q[i].ms, q[i].name);
+        rl_store_quiet_commits(1); /* no translation reads last_queried_ms (xlcache.h) */
         rl_tx_end(db, rc == RS_OK, NULL);
+        rl_store_quiet_commits(0);
     }
     rl_store_release(p->st, db);
     free(q);

@@ -14,6 +14,7 @@
 #include "server/sql/sqlx_describe.h"
 #include "server/sql/sqlx_duck.h"
 #include "server/sql/sqlxlate.h"
+#include "xlcache.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -32,9 +33,10 @@ typedef struct resolve_ctx {
     char first_denied[128];
     const cJSON *params; /* the request's parameters (estimates bind them); NULL validating */
     sqlx_catalog catalog;
-    rs_buf seen;      /* JSON array body (no brackets) of every ws.name resolved */
-    rs_buf views;     /* same, views only */
-    int n_view_steps; /* views expanded so far: a cycle would never end */
+    rs_buf seen;       /* JSON array body (no brackets) of every ws.name resolved */
+    rs_buf workspaces; /* every workspace resolved, each followed by a NUL (xlcache.h) */
+    rs_buf views;      /* same, views only */
+    int n_view_steps;  /* views expanded so far: a cycle would never end */
 } resolve_ctx;
 
 static void note_name(rs_buf *b, const char *ws, const char *name) {
@@ -264,6 +266,7 @@ static int resolve(void *ctx, const char *ws, const char *name, sqlx_relation *o
         rctx->n_calls++;
     }
     note_name(&rctx->seen, ws, name);
+    rs_buf_append(&rctx->workspaces, ws, strlen(ws) + 1);
     rc = resolve_collection(rctx, ws, name, out, err);
     if (rc == RS_ENOTFOUND)
         rc = resolve_alias(rctx, ws, name, out, err);
@@ -1080,6 +1083,59 @@ static void snapshot_end(sqlite3 *db, int *open) {
     *open = 0;
 }
 
+/* ---- translations kept between runs (xlcache.h) ---- */
+
+/* What a SELECT's translation depends on beyond the store: its text, its parameters (the
+ * planner counts their ranges) and its default row limit. NULL: not kept (out of memory). */
+static char *translation_key(const qx_input *in) {
+    rs_buf key = RS_BUF_INIT;
+    char *params = in->params != NULL ? cJSON_PrintUnformatted(in->params) : NULL;
+    if (in->params != NULL && params == NULL)
+        return NULL;
+    rs_buf_printf(&key, "%lld\n%s\n", (long long)in->default_row_limit, params ? params : "");
+    rs_buf_puts(&key, in->sql != NULL ? in->sql : "");
+    free(params);
+    return rs_buf_detach(&key);
+}
+
+/* Whether who may still read every workspace of a kept translation (NUL-separated, ended by an
+ * empty name): a role changed since is checked as if translating anew. */
+static int may_read_all(const rl_principal *who, const char *workspaces) {
+    for (const char *ws = workspaces; who != NULL && *ws != '\0'; ws += strlen(ws) + 1)
+        if (!rl_auth_may(who, RL_ACT_QUERY_DATA_WS, ws))
+            return 0;
+    return 1;
+}
+
+/* The kept translation of key at generation gen into *st, when who may run it. */
+static int translation_kept(rl_server *srv, const qx_input *in, const char *key, int64_t gen,
+                            sqlx_stmt *st) {
+    char *workspaces = NULL;
+    if (key == NULL || !rl_xlcache_get(srv->translations, key, gen, st, &workspaces))
+        return 0;
+    int ok = may_read_all(in->who, workspaces);
+    free(workspaces);
+    if (!ok)
+        sqlx_stmt_free(st);
+    return ok;
+}
+
+/* Keep a SELECT's translation made at generation gen. Not kept: EXPLAIN, a translation with a
+ * denied name, and one the column engine refused for a reason that may pass (its replica
+ * catching up, too few documents): only the shape's refusals last. */
+static void keep_translation(rl_server *srv, const char *key, int64_t gen, const sqlx_stmt *st,
+                             resolve_ctx *rctx, const char *why) {
+    int columns_refuse_shape = srv->colidx == NULL || strncmp(why, "no aggregate", 12) == 0 ||
+                               strncmp(why, "a join", 6) == 0;
+    if (key == NULL || st->kind != SQLX_SELECT || st->explain || rctx->first_denied[0] ||
+        !columns_refuse_shape)
+        return;
+    rs_buf_putc(&rctx->workspaces, '\0');
+    if (!rctx->workspaces.oom)
+        rl_xlcache_put(srv->translations, key, gen, st, rctx->workspaces.data,
+                       rctx->workspaces.len);
+}
+
 void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     resolve_ctx rctx;
     sqlx_options opts;
@@ -1088,7 +1144,10 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     progress prog;
     rs_err err = {0};
     int snapshot;
-    char why[300]; /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
+    char why[300] = ""; /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
+    char *key = NULL;
+    int64_t gen = -1;
+    int kept = 0;
 
     memset(res, 0, sizeof(*res));
     /* writes whose ingest delay has passed become visible before the query's snapshot */
@@ -1118,13 +1177,18 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     prog.cancel = in->cancel;
     prog.timed_out = 0;
     res->max_bytes = srv->cfg.max_result_bytes;
+    /* the generation before the snapshot's first read: a translation kept under it saw no less */
+    if (srv->translations != NULL && (gen = rl_store_generation(srv->store)) >= 0)
+        key = translation_key(in);
     /* translated once up to the choice of engine; then printed by the engine that answers */
-    if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
+    if ((kept = translation_kept(srv, in, key, gen, &st)) != 0) {
+        /* privileges checked on its workspaces */
+    } else if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
         rs_err denied = {0};
         translate_error(check_privileges(&rctx, &st, 0, &denied) ? &denied : &err, res);
         goto done;
     }
-    if (check_privileges(&rctx, &st, 1, &err) != RS_OK) {
+    if (!kept && check_privileges(&rctx, &st, 1, &err) != RS_OK) {
         translate_error(&err, res);
         goto done;
     }
@@ -1139,10 +1203,14 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.column_names != NULL)
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
-    if (st.kind == SQLX_SELECT) {
+    if (st.kind == SQLX_SELECT && kept) {
+        sqlite_select(srv, db, &st, in, &prog, res, why);
+    } else if (st.kind == SQLX_SELECT) {
         if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why) &&
-            print_for_sqlite(prep, &st, res))
+            print_for_sqlite(prep, &st, res)) {
+            keep_translation(srv, key, gen, &st, &rctx, why);
             sqlite_select(srv, db, &st, in, &prog, res, why);
+        }
     } else if (st.kind == SQLX_DESCRIBE) {
         describe_rows(db, &st, res);
     } else if (print_for_sqlite(prep, &st, res)) {
@@ -1156,8 +1224,10 @@ done:
     snapshot_end(db, &snapshot);
     sqlx_prepared_free(prep);
     sqlx_stmt_free(&st);
+    free(key);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
+    rs_buf_free(&rctx.workspaces);
 }
 
 int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char *sql, char **out,
@@ -1211,6 +1281,7 @@ done:
     rs_buf_free(&b);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
+    rs_buf_free(&rctx.workspaces);
     return rc;
 }
 
@@ -1232,4 +1303,5 @@ void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
         sqlx_stmt_free(&st);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
+    rs_buf_free(&rctx.workspaces);
 }

@@ -63,14 +63,16 @@ typedef struct rl_config {
 typedef struct rl_queries rl_queries;   /* queries.h */
 typedef struct rl_colidx rl_colidx;     /* server/colidx/replica.h */
 typedef struct rl_estcache rl_estcache; /* estcache.h */
+typedef struct rl_xlcache rl_xlcache;   /* xlcache.h */
 
 typedef struct rl_server {
     rl_config cfg;
     rl_store *store;
     rl_queries *queries;
     rl_auth *auth;
-    rl_colidx *colidx;      /* the column index, or NULL when off */
-    rl_estcache *estimates; /* the planner's range counts (estcache.h), or NULL */
+    rl_colidx *colidx;        /* the column index, or NULL when off */
+    rl_estcache *estimates;   /* the planner's range counts (estcache.h), or NULL */
+    rl_xlcache *translations; /* SELECT translations kept (xlcache.h), or NULL: none kept */
 } rl_server;
 
 #define RL_MAX_ARGS 6

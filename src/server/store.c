@@ -31,7 +31,12 @@ struct rl_store {
     int n_idle;
     rl_pending *pending;   /* writes not visible yet (pending.h) */
     int wal_restart_pages; /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
+    int wal;               /* the database is in WAL mode: commits are seen by on_wal_commit */
+    int64_t generation;    /* atomic: commits so far (rl_store_generation) */
 };
+
+/* Set by a thread whose commits change nothing a statement's translation reads. */
+static _Thread_local int quiet_commits;
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
@@ -231,8 +236,12 @@ static int wal_restart_pages(void) {
     return v >= RL_STORE_WAL_PAGES && v <= 1L << 30 ? (int)v : RL_STORE_WAL_RESTART_PAGES;
 }
 
+/* After every commit of every connection (SQLite calls it once the commit is done and the write
+ * lock released, so a reader that sees the new generation sees the commit's data too). */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
     rl_store *st = arg;
+    if (!quiet_commits)
+        __atomic_add_fetch(&st->generation, 1, __ATOMIC_ACQ_REL);
     if (pages >= RL_STORE_WAL_PAGES)
         sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (pages >= st->wal_restart_pages && st->pending != NULL)
@@ -341,6 +350,10 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
         rl_kept_close(db); /* the catalog's questions of the migration are kept on it */
         goto fail;
     }
+    char *mode = NULL;
+    rl_sql(db, &mode, NULL, "PRAGMA journal_mode", "");
+    st->wal = mode != NULL && strcmp(mode, "wal") == 0;
+    free(mode);
     st->idle[st->n_idle++] = db;
     *out = st;
     return RS_OK;
@@ -464,6 +477,14 @@ static int run_va(sqlite3 *db, sqlite3_stmt **stmt_out, int *step_rc, rs_err *er
     *stmt_out = stmt;
     *step_rc = rc;
     return RS_OK;
+}
+
+int64_t rl_store_generation(rl_store *st) {
+    return st->wal ? __atomic_load_n(&st->generation, __ATOMIC_ACQUIRE) : -1;
+}
+
+void rl_store_quiet_commits(int on) {
+    quiet_commits = on;
 }
 
 int rl_sql(sqlite3 *db, char **out, rs_err *err, const char *sql, const char *types, ...) {

@@ -47,6 +47,14 @@ rl_pending *rl_store_pending(rl_store *st);
 #define RL_STORE_WAL_PAGES         1000
 #define RL_STORE_WAL_RESTART_PAGES 16384
 
+/* The store's generation: it moves after every commit (of any connection) but the quiet ones,
+ * so equal values read at two moments mean nothing a statement's translation reads changed in
+ * between (xlcache.h). -1 when commits cannot be seen (the database is not in WAL mode). */
+int64_t rl_store_generation(rl_store *st);
+/* The calling thread's commits from now on change nothing a translation reads (on: 1) or may
+ * (0, the default): collections.last_queried_ms, for one. */
+void rl_store_quiet_commits(int on);
+
 /* Borrow a connection for the calling thread; NULL (err set) when none can be opened. */
 sqlite3 *rl_store_acquire(rl_store *st, rs_err *err);
 void rl_store_release(rl_store *st, sqlite3 *db);

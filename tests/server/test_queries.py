@@ -360,6 +360,46 @@ def sql_errors():
 
 
 @case
+def repeated_text_follows_the_store():
+    """A statement sent again is answered from its kept translation only while nothing it
+    depends on changed: a name that one relation alone supplied becomes ambiguous when a
+    document of the other gains the field, an alias switched reads its new collection, a
+    dropped collection is not found. Each text runs twice before the change, so the second run
+    comes from the kept translation."""
+    a, b, c = uniq("kta"), uniq("ktb"), uniq("ktc")
+    for coll in (a, b, c):
+        rl.make_coll(WS, coll)
+    rl.wait_fence(WS, a, rl.add_docs(WS, a, [{"_id": "1", "k": 1}]).body["last_offset"])
+    rl.wait_fence(WS, b, rl.add_docs(WS, b, [{"_id": "1", "k": 1, "city": "Oslo"}])
+                  .body["last_offset"])
+    rl.wait_fence(WS, c, rl.add_docs(WS, c, [{"_id": "9", "k": 9}]).body["last_offset"])
+    join = f"SELECT city FROM {WS}.{a} x JOIN {WS}.{b} y ON x.k = y.k"
+    for run in ("first", "kept"):
+        expect(f"unique_name/{run}", query(join), 200,
+               response([{"city": "Oslo"}], [f"{WS}.{a}", f"{WS}.{b}"],
+                        [{"name": "city", "type": STR}]), "QueryResponse")
+    rl.wait_fence(WS, a, rl.add_docs(WS, a, [{"_id": "2", "k": 2, "city": "Rome"}])
+                  .body["last_offset"])
+    r = query(join)
+    expect_error("ambiguous_after_write", r, 400, "QUERY_ERROR",
+                 message=Re(".*field 'city' is ambiguous.*"), line=Type("integer"),
+                 column=Type("integer"))
+    alias = uniq("kal")
+    check("alias_made", post(f"/v1/orgs/self/ws/{WS}/aliases",
+                             {"name": alias, "collections": [f"{WS}.{a}"]}).status == 200)
+    read = f"SELECT _id FROM {WS}.{alias} ORDER BY _id"
+    for run in ("first", "kept"):
+        check_match(f"alias/{run}", rl.rows(read), [{"_id": "1"}, {"_id": "2"}])
+    r = post(f"/v1/orgs/self/ws/{WS}/aliases/{alias}", {"collections": [f"{WS}.{c}"]})
+    check("alias_switched", r.status == 200, repr(r))
+    check_match("alias/switched", rl.rows(read), [{"_id": "9"}])
+    r = rl.request("DELETE", f"/v1/orgs/self/ws/{WS}/collections/{b}")
+    check("dropped", r.status == 200, repr(r))
+    r = query(join)
+    check("dropped/not_found", r.status in (400, 404) and b in str(r.body), repr(r))
+
+
+@case
 def virtual_instance_route():
     vi = "0a1b2c3d-0000-4000-8000-000000000001"
     for label, ident in (("uuid", vi), ("rrn", f"rrn:vi:usw2a1:{vi}")):

@@ -364,6 +364,25 @@ def every_endpoint_by_every_principal():
 
 
 @case
+def repeated_query_checks_each_caller():
+    """A statement's translation is kept between runs (xlcache.h), and with it the workspaces
+    it reads, views' included: a caller without QUERY_DATA_WS on one of them is refused the
+    text another caller's run left kept, with no write in between."""
+    view = uniq("vx")
+    r = post(f"{W(WA)}/views", {"name": view, "query": f"SELECT v FROM {WB}.c1 WHERE v = 1"}, url=U)
+    check("cross_view_made", r.status == 200, repr(r))
+    for sql in (f"SELECT v FROM {WB}.c1 WHERE v = 1", f"SELECT v FROM {WA}.{view}"):
+        for run in ("first", "kept"):
+            r = request("POST", f"{O}/queries", {"sql": {"query": sql}}, url=U,
+                        key=KEYS["admin"])
+            check(f"admin_{run}/{sql}", r.status == 200 and r.body.get("results") == [{"v": 1}],
+                  repr(r))
+        r = request("POST", f"{O}/queries", {"sql": {"query": sql}}, url=U, key=KEYS["scoped"])
+        check(f"scoped_refused/{sql}", r.status == 403 and
+              f'QUERY_DATA_WS on workspace "{WB}"' in r.body.get("message", ""), repr(r))
+
+
+@case
 def messages_say_what_is_missing():
     r = request("DELETE", f"{W(WA)}/collections/c1", url=U, key=KEYS["read-only"])
     expect_error("read_only_delete", r, 403, "FORBIDDEN", message=(

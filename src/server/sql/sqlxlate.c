@@ -217,6 +217,45 @@ void sqlx_stmt_free(sqlx_stmt *st) {
     memset(st, 0, sizeof *st);
 }
 
+static char **copy_list(char *const *from, int n_from, int *n) {
+    char **items = from != NULL ? calloc((size_t)n_from + 1, sizeof *items) : NULL;
+    *n = 0;
+    for (int i = 0; items != NULL && i < n_from; i++) {
+        if ((items[i] = strdup(from[i])) == NULL)
+            return items;
+        *n = i + 1;
+    }
+    return items;
+}
+
+static char *copy_text(const char *s) {
+    return s != NULL ? strdup(s) : NULL;
+}
+
+int sqlx_stmt_copy(const sqlx_stmt *from, sqlx_stmt *to) {
+    *to = *from;
+    to->sqlite_sql = copy_text(from->sqlite_sql);
+    to->plan = copy_text(from->plan);
+    to->param_names = copy_list(from->param_names, from->n_params, &to->n_params);
+    to->collections = copy_list(from->collections, from->n_collections, &to->n_collections);
+    to->aliases = copy_list(from->aliases, from->n_aliases, &to->n_aliases);
+    to->column_names = copy_list(from->column_names, from->n_columns, &to->n_columns);
+    if ((from->sqlite_sql != NULL && to->sqlite_sql == NULL) ||
+        (from->plan != NULL && to->plan == NULL) ||
+        (from->param_names != NULL && to->n_params < from->n_params) ||
+        (from->collections != NULL && to->n_collections < from->n_collections) ||
+        (from->aliases != NULL && to->n_aliases < from->n_aliases) ||
+        (from->column_names != NULL && to->n_columns < from->n_columns) ||
+        (from->param_names != NULL && to->param_names == NULL) ||
+        (from->collections != NULL && to->collections == NULL) ||
+        (from->aliases != NULL && to->aliases == NULL) ||
+        (from->column_names != NULL && to->column_names == NULL)) {
+        sqlx_stmt_free(to);
+        return RS_ENOMEM;
+    }
+    return 0;
+}
+
 int sqlx_register_functions(sqlite3 *db) {
     return rt_catalog_register(db);
 }

@@ -173,6 +173,8 @@ typedef struct sqlx_stmt {
 int sqlx_translate(const char *sql, const sqlx_options *opts, sqlx_resolve_fn resolve,
                    void *resolve_ctx, sqlx_stmt *out, rs_err *err);
 void sqlx_stmt_free(sqlx_stmt *st);
+/* A deep copy of from into *to (free with sqlx_stmt_free). 0, or RS_ENOMEM with *to empty. */
+int sqlx_stmt_copy(const sqlx_stmt *from, sqlx_stmt *to);
 
 /* A statement translated up to the choice of engine: parsed, bound, planned, rewritten.
  * Then one emitter prints it: the column engine's (sqlx_prepared_duck, sqlx_duck.h) when it
