@@ -121,11 +121,12 @@ ROUNDTRIPS = 50  # runs of SELECT 1 giving each system's fixed cost of a query
 
 def roundtrip_ms(srv):
     """Median client time of SELECT 1: the HTTP round trip, JSON and a statement's fixed cost."""
-    conn, times = srv.connection(), []
+    conn, times = srv.query_conn(), []  # the client the queries are timed with (lib.QueryConn)
     for _ in range(ROUNDTRIPS):
         started = time.monotonic()
         srv.query("SELECT 1 AS one", conn=conn)
         times.append((time.monotonic() - started) * 1e3)
+    conn.close()
     return median(times)
 
 
@@ -176,7 +177,7 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
         stop.set()
 
     def client(k):
-        conn = srv.connection(timeout=timeout_s + 60)
+        conn = srv.query_conn()
         i = k * 4
         while not stop.is_set():
             q = QUERIES[i % len(QUERIES)]
@@ -185,7 +186,8 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
             with lock:
                 samples.append((q["id"], r))
             if r["status"] == "error":
-                conn = srv.connection(timeout=timeout_s + 60)
+                conn.close()
+                conn = srv.query_conn()
             i += 1
 
     wal_sizes = []
