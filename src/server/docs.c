@@ -605,10 +605,13 @@ int rl_docs_end(rl_docwrite *w, int ok, char offset[48], rs_err *err) {
                     " WHERE ws = ?1 AND name = ?2",
                     "ssiiiii", w->ws, w->coll, w->bytes_inserted, w->bytes_overwritten, w->now_ms,
                     w->purged_docs, w->purged_bytes);
+        /* documents only, unless the catalog changed: kept translations stay (xlcache.h) */
+        rl_store_data_only_commit(!w->fields.catalog_changed);
         if (rc == RS_OK)
             rc = rl_tx_end(w->db, 1, err);
         else
             rl_tx_end(w->db, 0, NULL);
+        rl_store_data_only_commit(0);
         if (rc == RS_OK && w->n_pending > 0)
             rl_pending_note(w->pending, w->vis_ms, w->fields.indexes_on);
         if (rc == RS_OK && w->fields.grown) /* doubled since its statistics: refresh them */

@@ -100,8 +100,12 @@ typedef struct rl_fieldindex {
     rl_fx_op *ops;  /* element rows to write at the next flush, in order */
     size_t n_ops, cap_ops;
     rs_buf keys;
-    int grown;   /* the last flush found the collection doubled since ANALYZE */
-    int has_new; /* a path's index is to be made (indexed or elems 2) */
+    int grown; /* the last flush found the collection doubled since ANALYZE */
+    /* the last flush changed what the translator may read of the catalog beyond counts: a path
+     * listed, gained a type or an index, or present in documents then in none (or the other
+     * way), or the collection's first document or its last gone (xlcache.h) */
+    int catalog_changed;
+    int has_new;                      /* a path's index is to be made (indexed or elems 2) */
     rs_buf prefix, scratch, elem_key; /* reused by every document's walk */
 } rl_fieldindex;
 

@@ -2,6 +2,7 @@
  * write (catalog rows, new indexes, element rows), index builds asked for by use, ANALYZE,
  * function indexes, a dropped collection. */
 #include "fieldindex.h"
+#include "kept.h"
 
 #include "jsonscan.h"
 
@@ -44,10 +45,11 @@ int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {
 static int flush_row(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err) {
     sqlite3_stmt *st = NULL;
     const char *sql = p->id == 0 ? "INSERT INTO fx_paths(tbl, args, n_docs, types) VALUES(?1, ?2,"
-                                   " ?3, ?4) RETURNING id"
+                                   " ?3, ?4) RETURNING id, n_docs"
                                  : "UPDATE fx_paths SET n_docs = n_docs + ?3, types = types | ?4"
-                                   " WHERE id = ?5";
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+                                   " WHERE id = ?5 RETURNING id, n_docs";
+    int64_t n_docs = -1;
+    int rc = rl_kept_stmt(db, RL_KEPT_CATALOG, sql, &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, fx->tbl, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, p->args, -1, SQLITE_STATIC);
@@ -58,11 +60,18 @@ static int flush_row(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err)
         if (rc == SQLITE_ROW && p->id == 0)
             p->id = sqlite3_column_int64(st, 0);
         if (rc == SQLITE_ROW)
+            n_docs = sqlite3_column_int64(st, 1);
+        if (rc == SQLITE_ROW)
             rc = sqlite3_step(st);
+        rl_kept_done(st);
+    } else {
+        sqlite3_finalize(st);
     }
-    sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, err);
+    /* listed now, a type not seen before, or present in documents then in none (or back) */
+    if (n_docs < 0 || n_docs == p->delta || n_docs == 0 || (p->types & ~p->stored) != 0)
+        fx->catalog_changed = 1;
     p->stored |= p->types;
     p->types = 0;
     p->delta = 0;
@@ -80,6 +89,7 @@ static int create_index(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *e
                  err);
     if (rc == RS_OK)
         p->indexed = 1;
+    fx->catalog_changed = 1;
     return rc;
 }
 
@@ -133,6 +143,7 @@ static int fill_elements(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *
             err);
     if (rc == RS_OK)
         p->elems = 1;
+    fx->catalog_changed = 1;
     return rc;
 }
 
@@ -169,18 +180,41 @@ static int write_ops(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Add the write's documents and bytes to fx_colls; the collection's first document, or its last
+ * gone, changes what the translator may read (has_field: "no documents, may have it"). */
+static int count_docs(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    int rc = rl_kept_stmt(db, RL_KEPT_CATALOG,
+                          "INSERT INTO fx_colls(tbl, n_docs, bytes) VALUES(?1, ?2, ?3)"
+                          " ON CONFLICT(tbl) DO UPDATE SET n_docs = n_docs + excluded.n_docs,"
+                          " bytes = bytes + excluded.bytes RETURNING n_docs",
+                          &st);
+    int64_t n_docs = -1;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, fx->tbl, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, fx->doc_delta);
+        sqlite3_bind_int64(st, 3, fx->bytes_delta);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            n_docs = sqlite3_column_int64(st, 0);
+        if (rc == SQLITE_ROW)
+            rc = sqlite3_step(st);
+        rl_kept_done(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(db, err);
+    if (n_docs <= 0 || n_docs == fx->doc_delta)
+        fx->catalog_changed = 1;
+    return RS_OK;
+}
+
 /* Counts of the collection; fx->grown when it doubled since its last ANALYZE. */
 static int flush_counts(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
     int rc = RS_OK;
     if (fx->doc_delta != 0 || fx->bytes_delta != 0)
-        rc =
-            exec_sql(db,
-                     sqlite3_mprintf("INSERT INTO fx_colls(tbl, n_docs, bytes) VALUES(%Q, %lld,"
-                                     " %lld) ON CONFLICT(tbl) DO UPDATE SET"
-                                     " n_docs = n_docs + excluded.n_docs,"
-                                     " bytes = bytes + excluded.bytes",
-                                     fx->tbl, (long long)fx->doc_delta, (long long)fx->bytes_delta),
-                     err);
+        rc = count_docs(fx, db, err);
     fx->grown = 0;
     if (rc == RS_OK && fx->doc_delta > 0 && fx->indexes_on) {
         sqlite3_stmt *st = NULL;

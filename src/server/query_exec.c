@@ -1085,6 +1085,15 @@ static void snapshot_end(sqlite3 *db, int *open) {
 
 /* ---- translations kept between runs (xlcache.h) ---- */
 
+/* The store's generations, then the schema version (the snapshot's first read). 0: none. */
+static int read_stamp(rl_server *srv, sqlite3 *db, rl_xl_stamp *out) {
+    out->gen = rl_store_generation(srv->store);
+    out->data_gen = rl_store_data_generation(srv->store);
+    out->mono_ms = rl_mono_ms();
+    out->schema_version = out->gen >= 0 ? schema_version(db) : -1;
+    return out->gen >= 0 && out->schema_version >= 0;
+}
+
 /* What a SELECT's translation depends on beyond the store: its text, its parameters (the
  * planner counts their ranges) and its default row limit. NULL: not kept (out of memory). */
 static char *translation_key(const qx_input *in) {
@@ -1107,11 +1116,11 @@ static int may_read_all(const rl_principal *who, const char *workspaces) {
     return 1;
 }
 
-/* The kept translation of key at generation gen into *st, when who may run it. */
-static int translation_kept(rl_server *srv, const qx_input *in, const char *key, int64_t gen,
-                            sqlx_stmt *st) {
+/* The kept translation of key serving at stamp now into *st, when who may run it. */
+static int translation_kept(rl_server *srv, const qx_input *in, const char *key,
+                            const rl_xl_stamp *now, sqlx_stmt *st) {
     char *workspaces = NULL;
-    if (key == NULL || !rl_xlcache_get(srv->translations, key, gen, st, &workspaces))
+    if (key == NULL || !rl_xlcache_get(srv->translations, key, now, st, &workspaces))
         return 0;
     int ok = may_read_all(in->who, workspaces);
     free(workspaces);
@@ -1120,11 +1129,11 @@ static int translation_kept(rl_server *srv, const qx_input *in, const char *key,
     return ok;
 }
 
-/* Keep a SELECT's translation made at generation gen. Not kept: EXPLAIN, a translation with a
+/* Keep a SELECT's translation made at stamp made. Not kept: EXPLAIN, a translation with a
  * denied name, and one the column engine refused for a reason that may pass (its replica
  * catching up, too few documents): only the shape's refusals last. */
-static void keep_translation(rl_server *srv, const char *key, int64_t gen, const sqlx_stmt *st,
-                             resolve_ctx *rctx, const char *why) {
+static void keep_translation(rl_server *srv, const char *key, const rl_xl_stamp *made,
+                             const sqlx_stmt *st, resolve_ctx *rctx, const char *why) {
     int columns_refuse_shape = srv->colidx == NULL || strncmp(why, "no aggregate", 12) == 0 ||
                                strncmp(why, "a join", 6) == 0;
     if (key == NULL || st->kind != SQLX_SELECT || st->explain || rctx->first_denied[0] ||
@@ -1132,7 +1141,7 @@ static void keep_translation(rl_server *srv, const char *key, int64_t gen, const
         return;
     rs_buf_putc(&rctx->workspaces, '\0');
     if (!rctx->workspaces.oom)
-        rl_xlcache_put(srv->translations, key, gen, st, rctx->workspaces.data,
+        rl_xlcache_put(srv->translations, key, made, st, rctx->workspaces.data,
                        rctx->workspaces.len);
 }
 
@@ -1146,7 +1155,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     int snapshot;
     char why[300] = ""; /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
     char *key = NULL;
-    int64_t gen = -1;
+    rl_xl_stamp stamp = {-1, -1, -1, 0};
     int kept = 0;
 
     memset(res, 0, sizeof(*res));
@@ -1177,11 +1186,12 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     prog.cancel = in->cancel;
     prog.timed_out = 0;
     res->max_bytes = srv->cfg.max_result_bytes;
-    /* the generation before the snapshot's first read: a translation kept under it saw no less */
-    if (srv->translations != NULL && (gen = rl_store_generation(srv->store)) >= 0)
+    /* the generations before the snapshot's first read: a translation kept under them saw no less
+     */
+    if (srv->translations != NULL && read_stamp(srv, db, &stamp))
         key = translation_key(in);
     /* translated once up to the choice of engine; then printed by the engine that answers */
-    if ((kept = translation_kept(srv, in, key, gen, &st)) != 0) {
+    if ((kept = translation_kept(srv, in, key, &stamp, &st)) != 0) {
         /* privileges checked on its workspaces */
     } else if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
         rs_err denied = {0};
@@ -1208,7 +1218,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     } else if (st.kind == SQLX_SELECT) {
         if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why) &&
             print_for_sqlite(prep, &st, res)) {
-            keep_translation(srv, key, gen, &st, &rctx, why);
+            keep_translation(srv, key, &stamp, &st, &rctx, why);
             sqlite_select(srv, db, &st, in, &prog, res, why);
         }
     } else if (st.kind == SQLX_DESCRIBE) {

@@ -29,14 +29,17 @@ struct rl_store {
     pthread_mutex_t lock;
     sqlite3 *idle[POOL_MAX];
     int n_idle;
-    rl_pending *pending;   /* writes not visible yet (pending.h) */
-    int wal_restart_pages; /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
-    int wal;               /* the database is in WAL mode: commits are seen by on_wal_commit */
-    int64_t generation;    /* atomic: commits so far (rl_store_generation) */
+    rl_pending *pending;     /* writes not visible yet (pending.h) */
+    int wal_restart_pages;   /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
+    int wal;                 /* the database is in WAL mode: commits are seen by on_wal_commit */
+    int64_t generation;      /* atomic: commits but data-only ones (rl_store_generation) */
+    int64_t data_generation; /* atomic: commits (rl_store_data_generation) */
 };
 
 /* Set by a thread whose commits change nothing a statement's translation reads. */
 static _Thread_local int quiet_commits;
+/* Set by a thread whose next commit changes documents and counts only (one commit). */
+static _Thread_local int data_only_commit;
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v);"
@@ -241,7 +244,10 @@ static int wal_restart_pages(void) {
 static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
     rl_store *st = arg;
     if (!quiet_commits)
+        __atomic_add_fetch(&st->data_generation, 1, __ATOMIC_ACQ_REL);
+    if (!quiet_commits && !data_only_commit)
         __atomic_add_fetch(&st->generation, 1, __ATOMIC_ACQ_REL);
+    data_only_commit = 0;
     if (pages >= RL_STORE_WAL_PAGES)
         sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (pages >= st->wal_restart_pages && st->pending != NULL)
@@ -483,8 +489,16 @@ int64_t rl_store_generation(rl_store *st) {
     return st->wal ? __atomic_load_n(&st->generation, __ATOMIC_ACQUIRE) : -1;
 }
 
+int64_t rl_store_data_generation(rl_store *st) {
+    return st->wal ? __atomic_load_n(&st->data_generation, __ATOMIC_ACQUIRE) : -1;
+}
+
 void rl_store_quiet_commits(int on) {
     quiet_commits = on;
+}
+
+void rl_store_data_only_commit(int on) {
+    data_only_commit = on;
 }
 
 int rl_sql(sqlite3 *db, char **out, rs_err *err, const char *sql, const char *types, ...) {

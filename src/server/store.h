@@ -47,10 +47,18 @@ rl_pending *rl_store_pending(rl_store *st);
 #define RL_STORE_WAL_PAGES         1000
 #define RL_STORE_WAL_RESTART_PAGES 16384
 
-/* The store's generation: it moves after every commit (of any connection) but the quiet ones,
- * so equal values read at two moments mean nothing a statement's translation reads changed in
- * between (xlcache.h). -1 when commits cannot be seen (the database is not in WAL mode). */
+/* The store's generation: it moves after every commit (of any connection) but the quiet and the
+ * data-only ones, so equal values read at two moments mean nothing a statement's translation
+ * reads changed in between but documents and their counts (xlcache.h). The data generation
+ * moves after every commit but the quiet ones. -1 when commits cannot be seen (the database is
+ * not in WAL mode). */
 int64_t rl_store_generation(rl_store *st);
+int64_t rl_store_data_generation(rl_store *st);
+/* The calling thread's next commit adds, replaces or removes documents and changes nothing else
+ * a translation reads (on: 1): no path listed or unlisted, no type or index new, no collection
+ * emptied or first filled (rl_fieldindex.catalog_changed). One commit only; 0 takes it back
+ * (after a commit that failed). */
+void rl_store_data_only_commit(int on);
 /* The calling thread's commits from now on change nothing a translation reads (on: 1) or may
  * (0, the default): collections.last_queried_ms, for one. */
 void rl_store_quiet_commits(int on);

@@ -12,7 +12,7 @@
 typedef struct {
     char *key; /* NULL: empty */
     uint64_t hash;
-    int64_t gen;
+    rl_xl_stamp made;
     sqlx_stmt st;
     char *workspaces;
     size_t workspaces_len;
@@ -46,14 +46,24 @@ void rl_xlcache_free(rl_xlcache *c) {
     free(c);
 }
 
-int rl_xlcache_get(rl_xlcache *c, const char *key, int64_t gen, sqlx_stmt *st, char **workspaces) {
+/* Whether a translation made at made still serves at now. */
+static int still_serves(const rl_xl_stamp *made, const rl_xl_stamp *now) {
+    return made->gen == now->gen && made->schema_version == now->schema_version &&
+           (made->data_gen == now->data_gen ||
+            (now->mono_ms >= made->mono_ms &&
+             now->mono_ms - made->mono_ms <= RL_XLCACHE_DATA_TTL_MS));
+}
+
+int rl_xlcache_get(rl_xlcache *c, const char *key, const rl_xl_stamp *now, sqlx_stmt *st,
+                   char **workspaces) {
     uint64_t hash = rs_fnv1a64(key, strlen(key));
     int found = 0;
-    if (c == NULL || gen < 0)
+    if (c == NULL || now->gen < 0)
         return 0;
     pthread_mutex_lock(&c->lock);
     xl_entry *e = &c->slots[hash % XL_SLOTS];
-    if (e->key != NULL && e->hash == hash && e->gen == gen && strcmp(e->key, key) == 0) {
+    if (e->key != NULL && e->hash == hash && still_serves(&e->made, now) &&
+        strcmp(e->key, key) == 0) {
         *workspaces = malloc(e->workspaces_len);
         if (*workspaces != NULL && sqlx_stmt_copy(&e->st, st) == 0) {
             memcpy(*workspaces, e->workspaces, e->workspaces_len);
@@ -67,13 +77,13 @@ int rl_xlcache_get(rl_xlcache *c, const char *key, int64_t gen, sqlx_stmt *st, c
     return found;
 }
 
-void rl_xlcache_put(rl_xlcache *c, const char *key, int64_t gen, const sqlx_stmt *st,
+void rl_xlcache_put(rl_xlcache *c, const char *key, const rl_xl_stamp *made, const sqlx_stmt *st,
                     const char *workspaces, size_t workspaces_len) {
     xl_entry fresh = {0};
-    if (c == NULL || gen < 0)
+    if (c == NULL || made->gen < 0)
         return;
     fresh.hash = rs_fnv1a64(key, strlen(key));
-    fresh.gen = gen;
+    fresh.made = *made;
     fresh.key = strdup(key);
     fresh.workspaces = malloc(workspaces_len);
     fresh.workspaces_len = workspaces_len;
