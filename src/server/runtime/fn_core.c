@@ -43,7 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STEPS 64
+#define MAX_STEPS        64
+#define PLAIN_STRING_MAX 256 /* longer strings go through result_json */
 
 static rv_json_form form_of(sqlite3_value *final) {
     return sqlite3_value_int(final) ? RV_FORM_API : RV_FORM_DOC;
@@ -224,6 +225,35 @@ static int cached_walk(const get_entry *e, int argc, sqlite3_value **argv, rs_js
     return walk(v, argc, argv, i);
 }
 
+/* The value span (validated by the scan that found it) when it is a string without escape or an
+ * integer of at most 18 digits: set as the result the way result_json would (rv_from_json
+ * borrows such a string as it is and reads such an integer with strtoll), without its second
+ * scan and decoding of the value; 1 when done, 0 for the general path. A string is handed over
+ * NUL-terminated (length -1: SQLite marks it terminated), so that sqlite3_value_text on it -
+ * rs_skey's, on every index key - need not grow SQLite's copy to add the terminator; a JSON
+ * string without escape holds no NUL byte (control characters are escaped). */
+static int result_plain(sqlite3_context *ctx, rs_jsonscan_span v) {
+    if (v.len >= 2 && v.ptr[0] == '"' && v.len - 2 < PLAIN_STRING_MAX &&
+        memchr(v.ptr + 1, '\\', v.len - 2) == NULL) {
+        char text[PLAIN_STRING_MAX + 1];
+        memcpy(text, v.ptr + 1, v.len - 2);
+        text[v.len - 2] = '\0';
+        sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+        return 1;
+    }
+    size_t neg = v.len > 0 && v.ptr[0] == '-';
+    if (v.len <= neg || v.len - neg > 18)
+        return 0;
+    int64_t n = 0;
+    for (size_t k = neg; k < v.len; k++) {
+        if (v.ptr[k] < '0' || v.ptr[k] > '9')
+            return 0;
+        n = n * 10 + (v.ptr[k] - '0');
+    }
+    sqlite3_result_int64(ctx, neg ? -n : n);
+    return 1;
+}
+
 static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_jsonscan_span v;
     if (argc < 1 || !doc_span(argv[0], &v))
@@ -236,7 +266,8 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int event_time = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT &&
                      is_event_time_name((const char *)sqlite3_value_text(argv[1]),
                                         (size_t)sqlite3_value_bytes(argv[1]));
-    result_json(ctx, v, event_time);
+    if (event_time || !result_plain(ctx, v))
+        result_json(ctx, v, event_time);
 }
 
 /* rs_get with a cache of its own on db (freed when db closes). */
