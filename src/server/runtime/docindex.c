@@ -21,26 +21,22 @@ static int32_t add_member(rt_docindex *ix) {
     return ix->n++;
 }
 
-/* Index the members of object; *first receives the first one's index (-1 when empty). */
+/* Index the members of object; *last receives the last one's index (-1 when empty). */
 static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int max_depth,
-                        int32_t *first) {
+                        int32_t *last) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     int32_t prev = -1;
     int more;
 
-    *first = -1;
+    *last = -1;
     if (rs_jsonscan_iter_init(&it, object) != RS_OK)
         return -1;
     while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         int32_t at = add_member(ix);
         if (at < 0)
             return -1;
-        ix->m[at] = (rt_docmember){key, value, -1, -1, memchr(key.ptr, '\\', key.len) == NULL};
-        if (prev >= 0)
-            ix->m[prev].next = at;
-        else
-            *first = at;
+        ix->m[at] = (rt_docmember){key, value, -1, prev, memchr(key.ptr, '\\', key.len) == NULL};
         prev = at;
         if (value.len > 0 && value.ptr[0] == '{') {
             int32_t child = -2;
@@ -49,6 +45,7 @@ static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int
             ix->m[at].child = child; /* an index entry that moved when ix->m grew is re-read */
         }
     }
+    *last = prev;
     return more == 0 ? 0 : -1;
 }
 
@@ -61,14 +58,15 @@ int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_dep
     return index_object(ix, doc, 0, max_depth, &ix->root);
 }
 
-int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen) {
-    int32_t found = -1;
-    for (int32_t i = first; i >= 0; i = ix->m[i].next) {
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen) {
+    for (int32_t i = last; i >= 0; i = ix->m[i].prev) {
         const rt_docmember *m = &ix->m[i];
-        /* most keys have no escape: compared as they are, without decoding */
-        if (m->plain ? m->key.len == klen + 2 && memcmp(m->key.ptr + 1, key, klen) == 0
+        /* most keys have no escape: compared as they are, without decoding; the first byte
+         * before a call of memcmp (many names of a document share a length) */
+        if (m->plain ? m->key.len == klen + 2 && (klen == 0 || m->key.ptr[1] == key[0]) &&
+                           memcmp(m->key.ptr + 1, key, klen) == 0
                      : rs_jsonscan_key_equals(m->key, key, klen))
-            found = i;
+            return i;
     }
-    return found;
+    return -1;
 }

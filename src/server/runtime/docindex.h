@@ -18,16 +18,18 @@
 typedef struct rt_docmember {
     rs_jsonscan_span key;   /* the key token, quotes included */
     rs_jsonscan_span value; /* the value's text */
-    int32_t child; /* the value's first member when it is an object indexed too; -1 an empty or
+    int32_t child; /* the value's last member when it is an object indexed too; -1 an empty or
                       non-object value; -2 an object deeper than the index goes */
-    int32_t next;  /* the next member of the same object, -1 */
+    int32_t prev;  /* the member before it in the same object, -1: a lookup walks an object
+                      from its end, so that the first match is the last occurrence (the one
+                      that wins) and the walk stops there */
     int plain;     /* the key has no escape: its text between the quotes is its name */
 } rt_docmember;
 
 typedef struct rt_docindex {
     rt_docmember *m;
     int32_t n, cap;
-    int32_t root; /* the document's first member, -1 when none */
+    int32_t root; /* the document's last member, -1 when none */
 } rt_docindex;
 
 /* Index the members of the object text [text, text + len), nested objects down to max_depth
@@ -35,9 +37,10 @@ typedef struct rt_docindex {
  * text itself). Reuses ix's memory. */
 int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth);
 
-/* The member key (klen bytes, decoded) among the members starting at first: its index, or -1
- * when absent. With duplicate keys the last one wins, as rs_jsonscan_get_last. */
-int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen);
+/* The member key (klen bytes, decoded) among the members of the object whose last member is
+ * last (ix->root, or a member's child): its index, or -1 when absent. With duplicate keys the
+ * last one wins, as rs_jsonscan_get_last. */
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen);
 
 void rt_docindex_free(rt_docindex *ix);
 
