@@ -23,14 +23,15 @@ static int32_t add_member(rt_docindex *ix) {
 
 /* Index the members of object; *last receives the last one's index (-1 when empty). */
 static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int max_depth,
-                        int32_t *last) {
+                        int valid, int32_t *last) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     int32_t prev = -1;
     int more;
 
     *last = -1;
-    if (rs_jsonscan_iter_init(&it, object) != RS_OK)
+    if ((valid ? rs_jsonscan_iter_init_valid(&it, object) : rs_jsonscan_iter_init(&it, object)) !=
+        RS_OK)
         return -1;
     while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         int32_t at = add_member(ix);
@@ -40,7 +41,8 @@ static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int
         prev = at;
         if (value.len > 0 && value.ptr[0] == '{') {
             int32_t child = -2;
-            if (depth + 1 < max_depth && index_object(ix, value, depth + 1, max_depth, &child) != 0)
+            if (depth + 1 < max_depth &&
+                index_object(ix, value, depth + 1, max_depth, valid, &child) != 0)
                 return -1;
             ix->m[at].child = child; /* an index entry that moved when ix->m grew is re-read */
         }
@@ -49,13 +51,13 @@ static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int
     return more == 0 ? 0 : -1;
 }
 
-int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth) {
+int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth, int valid) {
     rs_jsonscan_span doc = rs_jsonscan_trim((rs_jsonscan_span){text, len});
     ix->n = 0;
     ix->root = -1;
     if (doc.len == 0 || doc.ptr[0] != '{' || len > INT32_MAX)
         return -1;
-    return index_object(ix, doc, 0, max_depth, &ix->root);
+    return index_object(ix, doc, 0, max_depth, valid, &ix->root);
 }
 
 int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen) {
