@@ -3,8 +3,8 @@
 #include "server/colidx/replica.h"
 
 #include "jsonscan.h"
-#include "server/runtime/catalog.h"
 #include "server/runtime/datetime.h"
+#include "server/runtime/docindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,10 +374,10 @@ static int put_doc(rl_docwrite *w, const char *doc_json, char id_out[256], rs_er
     }
     /* final stays valid until ST_FINAL is reset, which put_final does not touch; it is
      * well-formed JSON (SQLite's JSON functions built it from an object), so rs_get may index
-     * it for the keys of its indexes without checking it (rt_get_trust) */
-    rt_get_trust(final, (size_t)sqlite3_column_bytes(st, 0));
+     * it for the keys of its indexes without checking it (rt_docindex_vouch) */
+    rt_docindex_vouch(final, (size_t)sqlite3_column_bytes(st, 0));
     rc = rl_docs_put_final(w, id_out, final, err);
-    rt_get_trust(NULL, 0);
+    rt_docindex_vouch(NULL, 0);
     return rc;
 }
 

@@ -84,11 +84,4 @@ extern const rt_function rt_fn_object[];
 extern const rt_function rt_fn_time[];
 extern const rt_function rt_fn_agg[];
 
-/* The calling thread's writer vouches for text[0..len): well-formed JSON (the writer built it)
- * that stays unchanged until the next call; NULL: nothing vouched for. rs_get then indexes a
- * document with these bytes without checking every byte, and finds the text it was handed
- * again by its address instead of comparing it whole (fn_core.c). Per thread: set and cleared
- * around the writer's own statement steps, never seen by another thread. */
-void rt_get_trust(const char *text, size_t len);
-
 #endif

@@ -1,6 +1,7 @@
 /* docindex.c - see docindex.h. */
 #include "docindex.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,4 +72,28 @@ int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, s
             return i;
     }
     return -1;
+}
+
+/* The vouched text of this thread. The serial tells vouches apart for rs_get's cache, which
+ * keeps the serial of the document an entry copied: a connection may serve several threads in
+ * turn, and an address may come back holding other bytes in a later vouch. */
+static _Thread_local struct {
+    const char *text;
+    size_t len;
+    uint64_t serial;
+} vouch;
+static _Atomic uint64_t vouch_serials;
+
+void rt_docindex_vouch(const char *text, size_t len) {
+    vouch.text = text;
+    vouch.len = len;
+    vouch.serial = text != NULL ? ++vouch_serials : 0;
+}
+
+uint64_t rt_docindex_vouched(const char *text, size_t len, int by_address) {
+    if (vouch.text == NULL || len != vouch.len)
+        return 0;
+    if (text == vouch.text || (!by_address && memcmp(text, vouch.text, len) == 0))
+        return vouch.serial;
+    return 0;
 }

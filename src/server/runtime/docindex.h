@@ -46,4 +46,15 @@ int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, s
 
 void rt_docindex_free(rt_docindex *ix);
 
+/* The calling thread's writer vouches for text[0..len): well-formed JSON (the writer built it)
+ * that stays unchanged until its next call; NULL: nothing vouched for. rs_get's cache
+ * (fn_core.c) indexes a document of exactly these bytes with valid set, and finds the text it
+ * was handed again by its address instead of comparing it whole. Per thread: set and cleared
+ * around the writer's own statement steps, never seen by another thread. */
+void rt_docindex_vouch(const char *text, size_t len);
+
+/* The current vouch's serial (unique across threads, never 0) when text[0..len) is the vouched
+ * text - by_address: the very same address; else also equal bytes elsewhere - or 0. */
+uint64_t rt_docindex_vouched(const char *text, size_t len, int by_address);
+
 #endif

@@ -31,7 +31,6 @@
  *   rs_raise(msg)               an error with that message
  * "final" = 1 writes values in the API's result form, 0 in the form of stored documents.
  */
-#include "catalog.h"
 #include "datetime.h"
 #include "docindex.h"
 #include "fn_util.h"
@@ -40,7 +39,6 @@
 #include "value.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,33 +142,9 @@ typedef struct get_entry {
     size_t len, cap;
     int valid;
     unsigned last_use;   /* the cache's clock at its last use */
-    uint64_t vouch_seen; /* the vouched document (trust.serial) this entry holds a copy of */
+    uint64_t vouch_seen; /* the vouch (rt_docindex_vouched) whose document this entry copied */
     rt_docindex ix;
 } get_entry;
-
-/* The document the calling thread's writer vouches for (rt_get_trust, catalog.h). A writer's
- * upsert computes every index key of a row from the document it bound: vouched for, the first
- * rs_get indexes it by brackets and quotes alone, and the next ones find the entry by the text's
- * address and the vouch's serial instead of comparing ~1 KB each time. The serial is unique
- * across threads (a connection may serve several threads in turn, and an address may come back
- * with other bytes in a later vouch). */
-static _Thread_local struct {
-    const char *text;
-    size_t len;
-    uint64_t serial;
-} trust;
-static _Atomic uint64_t trust_serials;
-
-void rt_get_trust(const char *text, size_t len) {
-    trust.text = text;
-    trust.len = len;
-    trust.serial = text != NULL ? ++trust_serials : 0;
-}
-
-/* Whether doc is the vouched text itself (its address: no compare needed). */
-static int is_vouched(const char *doc, size_t len) {
-    return trust.text != NULL && doc == trust.text && len == trust.len;
-}
 
 typedef struct get_cache {
     get_entry way[GET_CACHE_WAYS];
@@ -202,10 +176,9 @@ static get_entry *victim(get_cache *c) {
 
 /* Copy doc into e and index it; 0 when e is now valid. */
 static int build_entry(get_entry *e, const char *doc, size_t len) {
-    int vouched = is_vouched(doc, len) ||
-                  (trust.text != NULL && len == trust.len && memcmp(doc, trust.text, len) == 0);
+    /* a document the writer vouches for is indexed without checking it (docindex.h) */
+    e->vouch_seen = rt_docindex_vouched(doc, len, 0);
     e->valid = 0;
-    e->vouch_seen = vouched ? trust.serial : 0;
     if (len + 1 > e->cap) {
         char *grown = realloc(e->text, len + 1);
         if (grown == NULL)
@@ -216,14 +189,15 @@ static int build_entry(get_entry *e, const char *doc, size_t len) {
     memcpy(e->text, doc, len);
     e->text[len] = '\0';
     e->len = len;
-    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH, vouched) == 0;
+    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH, e->vouch_seen != 0) == 0;
     return e->valid ? 0 : -1;
 }
 
 /* The entry holding doc, cached now if it was not; NULL when it cannot be (too large, not an
  * object, out of memory): then the text is walked. */
 static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
-    uint64_t vouch = is_vouched(doc, len) ? trust.serial : 0;
+    /* the text the writer vouches for is the entry that copied it in this vouch: no compare */
+    uint64_t vouch = rt_docindex_vouched(doc, len, 1);
     c->clock++;
     for (int i = 0; i < GET_CACHE_WAYS; i++) {
         get_entry *e = &c->way[i];

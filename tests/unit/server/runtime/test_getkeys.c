@@ -8,6 +8,7 @@
  * keys (the last wins), _event_time, and documents changing from row to row (the cache).
  */
 #include "server/runtime/catalog.h"
+#include "server/runtime/docindex.h"
 #include "testlib.h"
 
 #include <sqlite3.h>
@@ -132,7 +133,7 @@ static char *row_of(const char *doc) {
     return out;
 }
 
-/* A document the writer vouches for (rt_get_trust) reads as the same document unvouched, also
+/* A document the writer vouches for (rt_docindex_vouch) reads as the same document unvouched, also
  * when the next vouched document has the same length at the same address (the cache must not
  * take it for the previous one), and when rows of other documents come in between. */
 static void test_vouched(void) {
@@ -151,9 +152,9 @@ static void test_vouched(void) {
              * after (the vouched rows index the document themselves) */
             char *want = round == 0 ? row_of(copy) : NULL;
             snprintf(buf, sizeof buf, "%s", docs[i]);
-            rt_get_trust(buf, strlen(buf));
+            rt_docindex_vouch(buf, strlen(buf));
             char *got = row_of(buf), *again = row_of(buf);
-            rt_get_trust(NULL, 0);
+            rt_docindex_vouch(NULL, 0);
             if (round == 1)
                 want = row_of(copy);
             CHECK(docs[i], want != NULL && got != NULL && again != NULL);
