@@ -1,6 +1,7 @@
 /* docindex.c - see docindex.h. */
 #include "docindex.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,54 +22,78 @@ static int32_t add_member(rt_docindex *ix) {
     return ix->n++;
 }
 
-/* Index the members of object; *first receives the first one's index (-1 when empty). */
+/* Index the members of object; *last receives the last one's index (-1 when empty). */
 static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int max_depth,
-                        int32_t *first) {
+                        int valid, int32_t *last) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     int32_t prev = -1;
     int more;
 
-    *first = -1;
-    if (rs_jsonscan_iter_init(&it, object) != RS_OK)
+    *last = -1;
+    if ((valid ? rs_jsonscan_iter_init_valid(&it, object) : rs_jsonscan_iter_init(&it, object)) !=
+        RS_OK)
         return -1;
     while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         int32_t at = add_member(ix);
         if (at < 0)
             return -1;
-        ix->m[at] = (rt_docmember){key, value, -1, -1, memchr(key.ptr, '\\', key.len) == NULL};
-        if (prev >= 0)
-            ix->m[prev].next = at;
-        else
-            *first = at;
+        ix->m[at] = (rt_docmember){key, value, -1, prev, memchr(key.ptr, '\\', key.len) == NULL};
         prev = at;
         if (value.len > 0 && value.ptr[0] == '{') {
             int32_t child = -2;
-            if (depth + 1 < max_depth && index_object(ix, value, depth + 1, max_depth, &child) != 0)
+            if (depth + 1 < max_depth &&
+                index_object(ix, value, depth + 1, max_depth, valid, &child) != 0)
                 return -1;
             ix->m[at].child = child; /* an index entry that moved when ix->m grew is re-read */
         }
     }
+    *last = prev;
     return more == 0 ? 0 : -1;
 }
 
-int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth) {
+int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth, int valid) {
     rs_jsonscan_span doc = rs_jsonscan_trim((rs_jsonscan_span){text, len});
     ix->n = 0;
     ix->root = -1;
     if (doc.len == 0 || doc.ptr[0] != '{' || len > INT32_MAX)
         return -1;
-    return index_object(ix, doc, 0, max_depth, &ix->root);
+    return index_object(ix, doc, 0, max_depth, valid, &ix->root);
 }
 
-int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen) {
-    int32_t found = -1;
-    for (int32_t i = first; i >= 0; i = ix->m[i].next) {
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen) {
+    for (int32_t i = last; i >= 0; i = ix->m[i].prev) {
         const rt_docmember *m = &ix->m[i];
-        /* most keys have no escape: compared as they are, without decoding */
-        if (m->plain ? m->key.len == klen + 2 && memcmp(m->key.ptr + 1, key, klen) == 0
+        /* most keys have no escape: compared as they are, without decoding; the first byte
+         * before a call of memcmp (many names of a document share a length) */
+        if (m->plain ? m->key.len == klen + 2 && (klen == 0 || m->key.ptr[1] == key[0]) &&
+                           memcmp(m->key.ptr + 1, key, klen) == 0
                      : rs_jsonscan_key_equals(m->key, key, klen))
-            found = i;
+            return i;
     }
-    return found;
+    return -1;
+}
+
+/* The vouched text of this thread. The serial tells vouches apart for rs_get's cache, which
+ * keeps the serial of the document an entry copied: a connection may serve several threads in
+ * turn, and an address may come back holding other bytes in a later vouch. */
+static _Thread_local struct {
+    const char *text;
+    size_t len;
+    uint64_t serial;
+} vouch;
+static _Atomic uint64_t vouch_serials;
+
+void rt_docindex_vouch(const char *text, size_t len) {
+    vouch.text = text;
+    vouch.len = len;
+    vouch.serial = text != NULL ? ++vouch_serials : 0;
+}
+
+uint64_t rt_docindex_vouched(const char *text, size_t len, int by_address) {
+    if (vouch.text == NULL || len != vouch.len)
+        return 0;
+    if (text == vouch.text || (!by_address && memcmp(text, vouch.text, len) == 0))
+        return vouch.serial;
+    return 0;
 }

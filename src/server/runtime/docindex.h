@@ -18,27 +18,43 @@
 typedef struct rt_docmember {
     rs_jsonscan_span key;   /* the key token, quotes included */
     rs_jsonscan_span value; /* the value's text */
-    int32_t child; /* the value's first member when it is an object indexed too; -1 an empty or
+    int32_t child; /* the value's last member when it is an object indexed too; -1 an empty or
                       non-object value; -2 an object deeper than the index goes */
-    int32_t next;  /* the next member of the same object, -1 */
+    int32_t prev;  /* the member before it in the same object, -1: a lookup walks an object
+                      from its end, so that the first match is the last occurrence (the one
+                      that wins) and the walk stops there */
     int plain;     /* the key has no escape: its text between the quotes is its name */
 } rt_docmember;
 
 typedef struct rt_docindex {
     rt_docmember *m;
     int32_t n, cap;
-    int32_t root; /* the document's first member, -1 when none */
+    int32_t root; /* the document's last member, -1 when none */
 } rt_docindex;
 
 /* Index the members of the object text [text, text + len), nested objects down to max_depth
  * levels. 0, or -1 when the text is not one well-formed object or memory ran out (then read the
- * text itself). Reuses ix's memory. */
-int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth);
+ * text itself). Reuses ix's memory. valid: the caller knows the text is well-formed JSON (a
+ * document the writer made): read by brackets and quotes (rs_jsonscan_iter_init_valid) instead
+ * of checked byte by byte, with the same spans. */
+int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth, int valid);
 
-/* The member key (klen bytes, decoded) among the members starting at first: its index, or -1
- * when absent. With duplicate keys the last one wins, as rs_jsonscan_get_last. */
-int32_t rt_docindex_find(const rt_docindex *ix, int32_t first, const char *key, size_t klen);
+/* The member key (klen bytes, decoded) among the members of the object whose last member is
+ * last (ix->root, or a member's child): its index, or -1 when absent. With duplicate keys the
+ * last one wins, as rs_jsonscan_get_last. */
+int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen);
 
 void rt_docindex_free(rt_docindex *ix);
+
+/* The calling thread's writer vouches for text[0..len): well-formed JSON (the writer built it)
+ * that stays unchanged until its next call; NULL: nothing vouched for. rs_get's cache
+ * (fn_core.c) indexes a document of exactly these bytes with valid set, and finds the text it
+ * was handed again by its address instead of comparing it whole. Per thread: set and cleared
+ * around the writer's own statement steps, never seen by another thread. */
+void rt_docindex_vouch(const char *text, size_t len);
+
+/* The current vouch's serial (unique across threads, never 0) when text[0..len) is the vouched
+ * text - by_address: the very same address; else also equal bytes elsewhere - or 0. */
+uint64_t rt_docindex_vouched(const char *text, size_t len, int by_address);
 
 #endif

@@ -39,11 +39,13 @@
 #include "value.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STEPS 64
+#define MAX_STEPS        64
+#define PLAIN_STRING_MAX 256 /* longer strings go through result_json */
 
 static rv_json_form form_of(sqlite3_value *final) {
     return sqlite3_value_int(final) ? RV_FORM_API : RV_FORM_DOC;
@@ -139,7 +141,8 @@ typedef struct get_entry {
     char *text; /* the cached document, a copy */
     size_t len, cap;
     int valid;
-    unsigned last_use; /* the cache's clock at its last use */
+    unsigned last_use;   /* the cache's clock at its last use */
+    uint64_t vouch_seen; /* the vouch (rt_docindex_vouched) whose document this entry copied */
     rt_docindex ix;
 } get_entry;
 
@@ -173,6 +176,8 @@ static get_entry *victim(get_cache *c) {
 
 /* Copy doc into e and index it; 0 when e is now valid. */
 static int build_entry(get_entry *e, const char *doc, size_t len) {
+    /* a document the writer vouches for is indexed without checking it (docindex.h) */
+    e->vouch_seen = rt_docindex_vouched(doc, len, 0);
     e->valid = 0;
     if (len + 1 > e->cap) {
         char *grown = realloc(e->text, len + 1);
@@ -184,18 +189,23 @@ static int build_entry(get_entry *e, const char *doc, size_t len) {
     memcpy(e->text, doc, len);
     e->text[len] = '\0';
     e->len = len;
-    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH) == 0;
+    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH, e->vouch_seen != 0) == 0;
     return e->valid ? 0 : -1;
 }
 
 /* The entry holding doc, cached now if it was not; NULL when it cannot be (too large, not an
  * object, out of memory): then the text is walked. */
 static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
+    /* the text the writer vouches for is the entry that copied it in this vouch: no compare */
+    uint64_t vouch = rt_docindex_vouched(doc, len, 1);
     c->clock++;
     for (int i = 0; i < GET_CACHE_WAYS; i++) {
         get_entry *e = &c->way[i];
-        if (e->valid && e->len == len && memcmp(e->text, doc, len) == 0) {
+        if (e->valid && e->len == len &&
+            ((vouch != 0 && e->vouch_seen == vouch) || memcmp(e->text, doc, len) == 0)) {
             e->last_use = c->clock;
+            if (vouch != 0)
+                e->vouch_seen = vouch;
             return e;
         }
     }
@@ -209,19 +219,48 @@ static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
 /* Walk the steps argv[1..argc) in the cached document into *v, through its index while the
  * steps are member names of indexed objects, then through the text; 0 when a step is missing. */
 static int cached_walk(const get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
-    int32_t first = e->ix.root, at = -1;
+    int32_t last = e->ix.root, at = -1;
     int i;
     for (i = 1; i < argc; i++) {
-        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || first == -2)
+        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || last == -2)
             break;
-        at = rt_docindex_find(&e->ix, first, (const char *)sqlite3_value_text(argv[i]),
+        at = rt_docindex_find(&e->ix, last, (const char *)sqlite3_value_text(argv[i]),
                               (size_t)sqlite3_value_bytes(argv[i]));
         if (at < 0)
             return 0;
-        first = e->ix.m[at].child;
+        last = e->ix.m[at].child;
     }
     *v = at < 0 ? (rs_jsonscan_span){e->text, e->len} : e->ix.m[at].value;
     return walk(v, argc, argv, i);
+}
+
+/* The value span (validated by the scan that found it) when it is a string without escape or an
+ * integer of at most 18 digits: set as the result the way result_json would (rv_from_json
+ * borrows such a string as it is and reads such an integer with strtoll), without its second
+ * scan and decoding of the value; 1 when done, 0 for the general path. A string is handed over
+ * NUL-terminated (length -1: SQLite marks it terminated), so that sqlite3_value_text on it -
+ * rs_skey's, on every index key - need not grow SQLite's copy to add the terminator; a JSON
+ * string without escape holds no NUL byte (control characters are escaped). */
+static int result_plain(sqlite3_context *ctx, rs_jsonscan_span v) {
+    if (v.len >= 2 && v.ptr[0] == '"' && v.len - 2 < PLAIN_STRING_MAX &&
+        memchr(v.ptr + 1, '\\', v.len - 2) == NULL) {
+        char text[PLAIN_STRING_MAX + 1];
+        memcpy(text, v.ptr + 1, v.len - 2);
+        text[v.len - 2] = '\0';
+        sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
+        return 1;
+    }
+    size_t neg = v.len > 0 && v.ptr[0] == '-';
+    if (v.len <= neg || v.len - neg > 18)
+        return 0;
+    int64_t n = 0;
+    for (size_t k = neg; k < v.len; k++) {
+        if (v.ptr[k] < '0' || v.ptr[k] > '9')
+            return 0;
+        n = n * 10 + (v.ptr[k] - '0');
+    }
+    sqlite3_result_int64(ctx, neg ? -n : n);
+    return 1;
 }
 
 static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -236,7 +275,8 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int event_time = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT &&
                      is_event_time_name((const char *)sqlite3_value_text(argv[1]),
                                         (size_t)sqlite3_value_bytes(argv[1]));
-    result_json(ctx, v, event_time);
+    if (event_time || !result_plain(ctx, v))
+        result_json(ctx, v, event_time);
 }
 
 /* rs_get with a cache of its own on db (freed when db closes). */
