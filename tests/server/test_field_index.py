@@ -267,6 +267,32 @@ SHAPES = [
      " HINT(join_strategy = hash) WHERE o.total = 14 ORDER BY o._id"),
     ("hint_nested", "SELECT o._id, c.name FROM {ws}.orders o JOIN {ws}.custs c"
      " ON o.cust = c._id HINT(join_strategy = nested_loop) WHERE o.total = 14 ORDER BY o._id"),
+    # conjuncts their key tests decide, left out of the SQL (sqlx_keytest.decides)
+    ("decided_window", "SELECT cust, COUNT(*) AS n FROM {ws}.orders WHERE cust = 'c03'"
+     " AND _event_time >= PARSE_TIMESTAMP_ISO8601('2000-01-01T00:00:00Z')"
+     " AND _event_time < PARSE_TIMESTAMP_ISO8601('2100-01-01T00:00:00Z') GROUP BY cust"),
+    ("decided_float_and_between", "SELECT _id FROM {ws}.orders WHERE total = 14.0"
+     " AND _event_time BETWEEN TIMESTAMP '2000-01-01T00:00:00Z' AND CURRENT_TIMESTAMP()"
+     " ORDER BY _id"),
+    ("decided_is_null", "SELECT _id FROM {ws}.orders WHERE ship.zone IS NULL AND total < 4"
+     " ORDER BY _id"),
+    ("decided_upper_only_null_side", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN"
+     " {ws}.orders o ON o.cust = c._id AND o.total = 14"
+     " WHERE o._event_time < PARSE_TIMESTAMP_ISO8601('2100-01-01T00:00:00Z')"
+     " OR c.tier = 'gold' ORDER BY c._id, o._id"),
+    ("decided_upper_only_left", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN"
+     " {ws}.orders o ON o.cust = c._id AND o.total = 14"
+     " WHERE o._event_time < PARSE_TIMESTAMP_ISO8601('2100-01-01T00:00:00Z') ORDER BY c._id"),
+    ("decided_window_lower_null_side", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN"
+     " {ws}.orders o ON o.cust = c._id AND o.total = 14"
+     " WHERE o._event_time >= PARSE_TIMESTAMP_ISO8601('2000-01-01T00:00:00Z')"
+     " AND o._event_time < PARSE_TIMESTAMP_ISO8601('2100-01-01T00:00:00Z') ORDER BY c._id"),
+    ("decided_function_window", "SELECT _id FROM {ws}.orders"
+     " WHERE PARSE_TIMESTAMP_ISO8601(ts) >= PARSE_TIMESTAMP_ISO8601('2024-01-20T00:00:00Z')"
+     " AND PARSE_TIMESTAMP_ISO8601(ts) < PARSE_TIMESTAMP_ISO8601('2024-01-22T00:00:00Z')"
+     " ORDER BY _id"),
+    ("decided_upper_not_timestamp", "SELECT _id FROM {ws}.orders WHERE total = 14"
+     " AND _event_time < DATE '2100-01-01' ORDER BY _id"),
 ]
 
 

@@ -681,17 +681,79 @@ static int emit_limit(emitter *em, pscope *ps, const sqlx_select *s, int64_t def
     return rc;
 }
 
+/* The written test of op's collections that serves conjunct e and decides it
+ * (sqlx_keytest.decides), or NULL. */
+static const sqlx_keytest *deciding_test(const sqlx_op *op, const sqlx_node *e) {
+    if (op == NULL)
+        return NULL;
+    if (op->kind == SQLX_OP_JOIN) {
+        const sqlx_keytest *t = deciding_test(op->left, e);
+        return t != NULL ? t : deciding_test(op->right, e);
+    }
+    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
+        const sqlx_keytest *t = op->access->tests[i];
+        if (t->conjunct == e && !t->dropped && t->decides != NULL)
+            return t;
+    }
+    return NULL;
+}
+
+static int same_text(const char *a, const char *b) {
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* A written test with a lower bound on the same key as t, that decides its own conjunct: below
+ * every timestamp lie the keys of null and missing (a null-extended row's, a function index's
+ * document whose field reads as no timestamp), which a test with only an upper bound lets in. */
+static const sqlx_keytest *lower_partner(const sqlx_op *op, const sqlx_keytest *t) {
+    if (op == NULL)
+        return NULL;
+    if (op->kind == SQLX_OP_JOIN) {
+        const sqlx_keytest *u = lower_partner(op->left, t);
+        return u != NULL ? u : lower_partner(op->right, t);
+    }
+    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
+        const sqlx_keytest *u = op->access->tests[i];
+        if (u != t && u->rte == t->rte && u->lo != NULL && !u->dropped && u->decides != NULL &&
+            same_text(u->args, t->args) && same_text(u->fn, t->fn))
+            return u;
+    }
+    return NULL;
+}
+
+/* Conjunct e, or nothing when a written key test decides it (the key test, in the index or as
+ * a filter, is then all its test, and SQLite reads no document for it), or when that holds
+ * only for some constants `(<their check> OR e)`: SQLite evaluates the check once. */
+static int emit_conjunct(emitter *em, pscope *ps, const sqlx_op *from, const sqlx_node *e,
+                         rs_buf *out, int *n) {
+    const sqlx_keytest *t = deciding_test(from, e), *u = NULL;
+    if (t != NULL && t->lo == NULL && (u = lower_partner(from, t)) == NULL)
+        t = NULL;
+    if (t != NULL && t->decides[0] == '\0' && (u == NULL || u->decides[0] == '\0'))
+        return 0;
+    rs_buf_puts(out, (*n)++ ? " AND " : "");
+    if (t == NULL)
+        return emit_cond(em, ps, e, out);
+    rs_buf_printf(out, "(%s", t->decides);
+    if (u != NULL && u->decides[0] != '\0')
+        rs_buf_printf(out, "%s%s", t->decides[0] ? " AND " : "", u->decides);
+    rs_buf_puts(out, " OR ");
+    int rc = emit_cond(em, ps, e, out);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
 /* WHERE: the conjuncts still tested here, then the key tests of the FROM's collections. */
 static int emit_where(emitter *em, pscope *ps, const sqlx_op *filter, const sqlx_op *from,
                       rs_buf *out) {
-    int rc = 0, n = 0;
+    int rc = 0, n = 0, any = 0;
     for (int i = 0; filter != NULL && i < filter->conj.n && !rc; i++) {
         if (filter->conj.items[i].gone)
             continue;
-        rs_buf_puts(out, n++ ? " AND " : "");
-        rc = emit_cond(em, ps, filter->conj.items[i].expr, out);
+        any = 1;
+        rc = emit_conjunct(em, ps, from, filter->conj.items[i].expr, out, &n);
     }
-    if (rc == 0 && n > 0)
+    if (rc == 0 && any)
         put_keytests(from, out, &n);
     return rc;
 }
