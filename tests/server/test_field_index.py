@@ -291,6 +291,12 @@ SHAPES = [
      " WHERE PARSE_TIMESTAMP_ISO8601(ts) >= PARSE_TIMESTAMP_ISO8601('2024-01-20T00:00:00Z')"
      " AND PARSE_TIMESTAMP_ISO8601(ts) < PARSE_TIMESTAMP_ISO8601('2024-01-22T00:00:00Z')"
      " ORDER BY _id"),
+    ("decided_not_null", "SELECT _id FROM {ws}.orders WHERE ts IS NOT NULL"
+     " AND PARSE_TIMESTAMP_ISO8601(ts) >= PARSE_TIMESTAMP_ISO8601('2024-01-27T00:00:00Z')"
+     " AND cust IS NOT NULL AND cust = 'c03' ORDER BY _id"),
+    ("decided_not_null_null_side", "SELECT c._id, o._id AS o FROM {ws}.custs c LEFT JOIN"
+     " {ws}.orders o ON o.cust = c._id AND o.total > 80 WHERE o.total IS NOT NULL"
+     " AND o.total = 84 ORDER BY c._id, o._id"),
     ("decided_upper_not_timestamp", "SELECT _id FROM {ws}.orders WHERE total = 14"
      " AND _event_time < DATE '2100-01-01' ORDER BY _id"),
 ]

@@ -692,7 +692,7 @@ static const sqlx_keytest *deciding_test(const sqlx_op *op, const sqlx_node *e) 
     }
     for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
         const sqlx_keytest *t = op->access->tests[i];
-        if (t->conjunct == e && !t->dropped && t->decides != NULL)
+        if ((t->conjunct == e || t->not_null == e) && !t->dropped && t->decides != NULL)
             return t;
     }
     return NULL;
@@ -727,7 +727,7 @@ static const sqlx_keytest *lower_partner(const sqlx_op *op, const sqlx_keytest *
 static int emit_conjunct(emitter *em, pscope *ps, const sqlx_op *from, const sqlx_node *e,
                          rs_buf *out, int *n) {
     const sqlx_keytest *t = deciding_test(from, e), *u = NULL;
-    if (t != NULL && t->lo == NULL && (u = lower_partner(from, t)) == NULL)
+    if (t != NULL && t->conjunct == e && t->lo == NULL && (u = lower_partner(from, t)) == NULL)
         t = NULL;
     if (t != NULL && t->decides[0] == '\0' && (u == NULL || u->decides[0] == '\0'))
         return 0;

@@ -115,6 +115,8 @@ typedef struct sqlx_keytest {
                             is true exactly where its conjunct is, so a written test lets the
                             emitter leave the conjunct out (no document read for it); a test
                             with no lower bound only with one that has (sqlx_emit.c) */
+    const sqlx_node *not_null; /* a conjunct `path IS NOT NULL` on its path that it decides
+                                  as well, under the same condition: its keys hold no null */
 } sqlx_keytest;
 
 typedef struct sqlx_access {
