@@ -529,6 +529,38 @@ static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total, cons
             ac->ctx->index_form = 1;
 }
 
+/* A written test of rte's path args whose keys exclude null and missing, and that decides
+ * its conjunct (sqlx_keytest.decides): an equality on an exact constant, or a lower bound on
+ * timestamps (a function index's key is one only where the field parses). */
+static sqlx_keytest *non_null_test(const sqlx_rte *rte, const char *args) {
+    sqlx_op *get = sqlx_plan_leaf(rte);
+    for (int i = 0; get != NULL && get->access != NULL && i < get->access->n_tests; i++) {
+        sqlx_keytest *t = get->access->tests[i];
+        if (!t->dropped && t->kind == SQLX_KEY_RANGE && t->args != NULL &&
+            strcmp(t->args, args) == 0 && t->decides != NULL &&
+            (t->exact != NULL || (t->lo != NULL && t->decides[0] != '\0')))
+            return t;
+    }
+    return NULL;
+}
+
+/* `path IS NOT NULL` beside such a test says nothing more: the test decides it too, and the
+ * emitter need not read the document for it (merged_at IS NOT NULL AND
+ * PARSE_TIMESTAMP_ISO8601(merged_at) >= :since). */
+static void mark_not_null(access *ac, const sqlx_op *where) {
+    for (int i = 0; where != NULL && i < where->conj.n; i++) {
+        const sqlx_node *n = where->conj.items[i].expr;
+        const char *args;
+        if (where->conj.items[i].gone || n->kind != N_ISNULL || !n->negated || n->ival != 0 ||
+            n->name != NULL)
+            continue;
+        const sqlx_rte *rte = access_path(ac, n->a, 0, &args);
+        sqlx_keytest *t = rte != NULL ? non_null_test(rte, args) : NULL;
+        if (t != NULL && t->not_null == NULL)
+            t->not_null = n;
+    }
+}
+
 static int access_block(access *ac) {
     sqlx_op *from = sqlx_plan_from(ac->blk);
     sqlx_op *where = sqlx_plan_find(ac->blk, SQLX_OP_FILTER, 0);
@@ -547,6 +579,8 @@ static int access_block(access *ac) {
     if (rc == 0)
         choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n,
                NULL);
+    if (rc == 0)
+        mark_not_null(ac, where);
     return rc;
 }
 

@@ -223,6 +223,29 @@ static const char *call_text(access *ac, const char *fn, const sqlx_node *c, con
     return text;
 }
 
+/* When t decides its conjunct (sqlx_keytest.decides), for its constant c: an equality with an
+ * exact constant always (equal keys, equal values); a bound on timestamps (_event_time, a
+ * function index) when c is a TIMESTAMP, which rs_klo / rs_khi then give as its own key: keys of
+ * timestamps order as their instants. A test with two constants (BETWEEN) needs both. */
+static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) {
+    if (t->kind != SQLX_KEY_RANGE || (!ts && t->exact == NULL))
+        return 0;
+    if (!ts) {
+        t->decides = "";
+        return 0;
+    }
+    const char *check = call_text(ac, "rsf_typeof", c, NULL);
+    if (check == NULL)
+        return ac->err->code;
+    rs_buf b = RS_BUF_INIT;
+    if (t->decides != NULL && t->decides[0] != '\0')
+        rs_buf_printf(&b, "%s AND ", t->decides);
+    rs_buf_printf(&b, "%s = 'timestamp'", check);
+    t->decides = arena_text(ac, &b);
+    rs_buf_free(&b);
+    return t->decides != NULL ? 0 : rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+}
+
 /* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. */
 static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_node *c) {
     /* a function index on SQLX_TS_ISO_KEY_FN holds only timestamps, as _event_time does */
@@ -243,7 +266,7 @@ static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_no
         (t->exact = call_text(ac, "rs_skey", c, NULL)) == NULL)
         return ac->err->code;
     t->estimable = 1;
-    return 0;
+    return set_decides(ac, t, c, ts[1] == '1');
 }
 
 /* Add the test "an element of the array path args (element index ix) compares by op with c",
@@ -445,6 +468,7 @@ static int null_test(access *ac, const sqlx_node *n, keylist *out) {
     if (t != NULL) {
         t->lo = t->hi = "rs_skey(NULL)";
         t->lo_incl = t->hi_incl = t->eq = t->estimable = 1;
+        t->decides = ""; /* the key of null and missing, and of nothing else */
     }
     return access_keylist_add(ac, out, t);
 }

@@ -555,6 +555,8 @@ static int emit_projection(emitter *em, pscope *ps, const sqlx_select *s, const 
     const sqlx_rte *rte = NULL;
     if (ps->n_keys > 0 || ps->grouped)
         return -1; /* a group's key reads rs_gkey (undefined -> null), or null when left out */
+    if (ps->pre != NULL)
+        return -1; /* the paths were read first: no document here */
     for (int i = 0; i < s->n_items; i++) {
         const sqlx_ref *r = projection_ref(s->items[i].expr);
         if (r == NULL || (rte != NULL && r->rte != rte))
@@ -681,17 +683,79 @@ static int emit_limit(emitter *em, pscope *ps, const sqlx_select *s, int64_t def
     return rc;
 }
 
+/* The written test of op's collections that serves conjunct e and decides it
+ * (sqlx_keytest.decides), or NULL. */
+static const sqlx_keytest *deciding_test(const sqlx_op *op, const sqlx_node *e) {
+    if (op == NULL)
+        return NULL;
+    if (op->kind == SQLX_OP_JOIN) {
+        const sqlx_keytest *t = deciding_test(op->left, e);
+        return t != NULL ? t : deciding_test(op->right, e);
+    }
+    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
+        const sqlx_keytest *t = op->access->tests[i];
+        if ((t->conjunct == e || t->not_null == e) && !t->dropped && t->decides != NULL)
+            return t;
+    }
+    return NULL;
+}
+
+static int same_text(const char *a, const char *b) {
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* A written test with a lower bound on the same key as t, that decides its own conjunct: below
+ * every timestamp lie the keys of null and missing (a null-extended row's, a function index's
+ * document whose field reads as no timestamp), which a test with only an upper bound lets in. */
+static const sqlx_keytest *lower_partner(const sqlx_op *op, const sqlx_keytest *t) {
+    if (op == NULL)
+        return NULL;
+    if (op->kind == SQLX_OP_JOIN) {
+        const sqlx_keytest *u = lower_partner(op->left, t);
+        return u != NULL ? u : lower_partner(op->right, t);
+    }
+    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
+        const sqlx_keytest *u = op->access->tests[i];
+        if (u != t && u->rte == t->rte && u->lo != NULL && !u->dropped && u->decides != NULL &&
+            same_text(u->args, t->args) && same_text(u->fn, t->fn))
+            return u;
+    }
+    return NULL;
+}
+
+/* Conjunct e, or nothing when a written key test decides it (the key test, in the index or as
+ * a filter, is then all its test, and SQLite reads no document for it), or when that holds
+ * only for some constants `(<their check> OR e)`: SQLite evaluates the check once. */
+static int emit_conjunct(emitter *em, pscope *ps, const sqlx_op *from, const sqlx_node *e,
+                         rs_buf *out, int *n) {
+    const sqlx_keytest *t = deciding_test(from, e), *u = NULL;
+    if (t != NULL && t->conjunct == e && t->lo == NULL && (u = lower_partner(from, t)) == NULL)
+        t = NULL;
+    if (t != NULL && t->decides[0] == '\0' && (u == NULL || u->decides[0] == '\0'))
+        return 0;
+    rs_buf_puts(out, (*n)++ ? " AND " : "");
+    if (t == NULL)
+        return emit_cond(em, ps, e, out);
+    rs_buf_printf(out, "(%s", t->decides);
+    if (u != NULL && u->decides[0] != '\0')
+        rs_buf_printf(out, "%s%s", t->decides[0] ? " AND " : "", u->decides);
+    rs_buf_puts(out, " OR ");
+    int rc = emit_cond(em, ps, e, out);
+    rs_buf_putc(out, ')');
+    return rc;
+}
+
 /* WHERE: the conjuncts still tested here, then the key tests of the FROM's collections. */
 static int emit_where(emitter *em, pscope *ps, const sqlx_op *filter, const sqlx_op *from,
                       rs_buf *out) {
-    int rc = 0, n = 0;
+    int rc = 0, n = 0, any = 0;
     for (int i = 0; filter != NULL && i < filter->conj.n && !rc; i++) {
         if (filter->conj.items[i].gone)
             continue;
-        rs_buf_puts(out, n++ ? " AND " : "");
-        rc = emit_cond(em, ps, filter->conj.items[i].expr, out);
+        any = 1;
+        rc = emit_conjunct(em, ps, from, filter->conj.items[i].expr, out, &n);
     }
-    if (rc == 0 && n > 0)
+    if (rc == 0 && any)
         put_keytests(from, out, &n);
     return rc;
 }
@@ -779,6 +843,129 @@ static int emit_select_list(emitter *em, pscope *ps, const sqlx_select *s, const
     return rc;
 }
 
+/* ---------------- a grouped block's paths, read once per row ----------------
+ *
+ * SQLite groups rows with a sorter that carries every column its aggregates and keys read:
+ * for rs_get(r0.doc, 'a') that is the whole document, copied into the sorter and read again
+ * there, where rs_get's cache (one document's members) no longer holds it. Reading the
+ * block's paths in a subquery first (LIMIT -1: SQLite must not fold it back into the
+ * grouping) sorts only their values, and reads each document where its paths are read
+ * together: on the dashboard's million documents, distinct failing SHAs per repository over
+ * a week (814 jobs) 3.3 -> 2.0 ms of CPU in SQLite. Only expressions whose every path is a
+ * constant path of this block's relations or of enclosing ones, with no subquery, window or
+ * whole-document reference. */
+
+static int pre_add(emitter *em, pscope *ps, pre_paths *pp, const sqlx_node *n, const sqlx_ref *r) {
+    for (int i = r->first; i < n->n_parts; i++)
+        if (n->names[i] == NULL && n->index[i]->kind != N_LIT_INT)
+            return 1;
+    rs_buf args = RS_BUF_INIT;
+    int rc = emit_path_args(em, ps, n, r->first, &args);
+    const char *text =
+        rc == 0 && !args.oom ? sqlx_strndup(em->ctx->arena, rs_buf_cstr(&args), args.len) : NULL;
+    rs_buf_free(&args);
+    if (text == NULL)
+        return 1;
+    for (int i = 0; i < pp->n; i++)
+        if (pp->rel[i] == r->rte->alias && strcmp(pp->args[i], text) == 0)
+            return 0;
+    if (pp->n == PRE_MAX_PATHS)
+        return 1;
+    pp->rel[pp->n] = r->rte->alias;
+    pp->args[pp->n++] = text;
+    return 0;
+}
+
+/* A path, as a field (alias 0) and as an alias where aliases are seen (1). 1: not served. */
+static int pre_path(emitter *em, pscope *ps, pre_paths *pp, const sqlx_node *n) {
+    for (int alias = 0; alias < 2; alias++) {
+        const sqlx_ref *r = sqlx_ref_of(n, alias);
+        if (r == NULL || r->kind == SQLX_REF_ITEM || r->kind == SQLX_REF_UNDEFINED)
+            continue;
+        if (r->kind != SQLX_REF_FIELD)
+            return 1;
+        if (r->rte->owner == ps->blk && pre_add(em, ps, pp, n, r))
+            return 1;
+    }
+    return 0;
+}
+
+static int pre_walk(emitter *em, pscope *ps, pre_paths *pp, const sqlx_node *n);
+
+/* A window call's PARTITION BY and ORDER BY: rows SQLite sorts, as a GROUP BY's. */
+static int pre_window(emitter *em, pscope *ps, pre_paths *pp, const sqlx_window *w) {
+    pp->windows = 1;
+    for (int i = 0; i < w->n_partition; i++)
+        if (pre_walk(em, ps, pp, w->partition[i]))
+            return 1;
+    for (int i = 0; i < w->n_order; i++)
+        if (pre_walk(em, ps, pp, w->order[i].expr))
+            return 1;
+    return 0;
+}
+
+static int pre_walk(emitter *em, pscope *ps, pre_paths *pp, const sqlx_node *n) {
+    if (n == NULL)
+        return 0;
+    if (n->over != NULL && pre_window(em, ps, pp, n->over))
+        return 1;
+    if (n->sub != NULL || n->n_agg_order > 0 || n->agg_limit != NULL || n->agg_offset != NULL ||
+        n->kind == N_STAR || n->kind == N_SUBQUERY || n->kind == N_EXISTS || n->kind == N_INSUB ||
+        (n->kind == N_FUNC && n->fn == NULL))
+        return 1;
+    if (n->kind == N_PATH && pre_path(em, ps, pp, n))
+        return 1;
+    for (int i = 0; n->kind == N_PATH && i < n->n_parts; i++)
+        if (n->names[i] == NULL && pre_walk(em, ps, pp, n->index[i]))
+            return 1;
+    for (int i = 0; i < n->n_list; i++)
+        if (pre_walk(em, ps, pp, n->list[i]))
+            return 1;
+    return pre_walk(em, ps, pp, n->a) || pre_walk(em, ps, pp, n->b) || pre_walk(em, ps, pp, n->c);
+}
+
+/* Whether the block's paths are read first (pp filled): a GROUP BY of one grouping set, or,
+ * in a block that does not aggregate, window functions (their sorter carries documents
+ * alike). */
+static int pre_applies(emitter *em, pscope *ps, const sqlx_op *agg, const core_form *cf,
+                       pre_paths *pp) {
+    const sqlx_select *s = ps->blk->sel;
+    int grouped = agg != NULL && !agg->distinct_keys && s->n_group > 0;
+    if ((agg != NULL && !grouped) || s->n_gsets > 1 || s->gset_branch || s->distinct ||
+        cf->mode != MODE_DOC)
+        return 0;
+    pp->n = pp->windows = 0;
+    for (int i = 0; i < s->n_items; i++)
+        if (pre_walk(em, ps, pp, s->items[i].expr))
+            return 0;
+    for (int i = 0; i < s->n_group; i++)
+        if (pre_walk(em, ps, pp, s->group[i]))
+            return 0;
+    for (int i = 0; i < s->n_order; i++)
+        if (pre_walk(em, ps, pp, s->order[i].expr))
+            return 0;
+    if (pre_walk(em, ps, pp, s->having) || pp->n == 0)
+        return 0;
+    return grouped ? !pp->windows : pp->windows;
+}
+
+/* FROM (SELECT rs_get(..) AS p0, ... FROM <from> WHERE <where> LIMIT -1), as *from. */
+static int pre_from(emitter *em, const pre_paths *pp, rs_buf *from, rs_buf *where) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_puts(&b, "(SELECT ");
+    for (int i = 0; i < pp->n; i++)
+        rs_buf_printf(&b, "%srs_get(r%d.doc%s) AS p%d", i ? "," : "", pp->rel[i], pp->args[i], i);
+    rs_buf_printf(&b, " FROM %s", rs_buf_cstr(from));
+    if (where->len > 0)
+        rs_buf_printf(&b, " WHERE %s", rs_buf_cstr(where));
+    rs_buf_puts(&b, " LIMIT -1)");
+    int oom = b.oom;
+    rs_buf_free(from);
+    rs_buf_free(where);
+    *from = b;
+    return oom ? emit_nomem(em->err) : 0;
+}
+
 static int emit_simple(emitter *em, const sqlx_block *blk, const core_form *cf, rs_buf *out) {
     const sqlx_select *s = blk->sel;
     const sqlx_op *from = sqlx_plan_from(blk), *where = sqlx_plan_find(blk, SQLX_OP_FILTER, 0),
@@ -788,9 +975,14 @@ static int emit_simple(emitter *em, const sqlx_block *blk, const core_form *cf, 
     rs_buf ftext = RS_BUF_INIT, wtext = RS_BUF_INIT, otext = RS_BUF_INIT;
     memset(&ps, 0, sizeof ps);
     ps.blk = blk;
+    pre_paths pp;
     int rc = from != NULL ? emit_from(em, &ps, from, &ftext) : 0;
     if (rc == 0)
         rc = emit_where(em, &ps, where, from, &wtext);
+    if (rc == 0 && from != NULL && pre_applies(em, &ps, agg, cf, &pp)) {
+        rc = pre_from(em, &pp, &ftext, &wtext);
+        ps.pre = &pp;
+    }
     if (rc == 0)
         rc = set_group_keys(em, &ps, agg, cf->mask);
     if (rc == 0 && cf->order_limit)

@@ -89,8 +89,30 @@ int emit_path_args(emitter *em, pscope *ps, const sqlx_node *n, int from, rs_buf
     return 0;
 }
 
+/* The column of ps->pre that reads this path, or -1. */
+static int pre_column(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rte *r, int from) {
+    int k = -1;
+    if (ps->pre == NULL)
+        return -1;
+    for (int i = from; i < n->n_parts; i++)
+        if (n->names[i] == NULL && n->index[i]->kind != N_LIT_INT)
+            return -1;
+    rs_buf args = RS_BUF_INIT;
+    if (emit_path_args(em, ps, n, from, &args) == 0 && !args.oom)
+        for (int i = 0; i < ps->pre->n && k < 0; i++)
+            if (ps->pre->rel[i] == r->alias && strcmp(ps->pre->args[i], rs_buf_cstr(&args)) == 0)
+                k = i;
+    rs_buf_free(&args);
+    return k;
+}
+
 static int emit_field(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rte *r, int from,
                       rs_buf *out) {
+    int k = pre_column(em, ps, n, r, from);
+    if (k >= 0) {
+        rs_buf_printf(out, "p%d", k);
+        return 0;
+    }
     rs_buf_printf(out, "rs_get(r%d.doc", r->alias);
     int rc = emit_path_args(em, ps, n, from, out);
     rs_buf_putc(out, ')');

@@ -19,10 +19,21 @@ typedef struct emitter {
 } emitter;
 
 /* How the expressions of one query block are printed. */
+/* A grouped block's paths, each read once per row before SQLite groups them (sqlx_emit.c):
+ * column p<i> of the rows is rs_get(r<rel[i]>.doc<args[i]>). */
+#define PRE_MAX_PATHS 32
+typedef struct pre_paths {
+    int rel[PRE_MAX_PATHS];
+    const char *args[PRE_MAX_PATHS]; /* emit_path_args' text: ",'a','b'" */
+    int n;
+    int windows; /* the block calls window functions */
+} pre_paths;
+
 typedef struct pscope {
     const sqlx_block *blk;
-    int alias;  /* select aliases are seen (GROUP BY, HAVING, ORDER BY) */
-    int in_agg; /* inside an aggregate's arguments: rows, not groups */
+    const pre_paths *pre; /* set: paths of this block's relations read as these columns */
+    int alias;            /* select aliases are seen (GROUP BY, HAVING, ORDER BY) */
+    int in_agg;           /* inside an aggregate's arguments: rows, not groups */
     /* a grouped block's select list, HAVING and ORDER BY read the group's keys (rs_gkey), and
      * under grouping sets the keys this set leaves out as null */
     const sqlx_node **keys, **nulls;

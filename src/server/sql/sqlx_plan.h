@@ -111,6 +111,12 @@ typedef struct sqlx_keytest {
     int64_t count;             /* the exact count, when under the cap it was counted with; -1 */
     double likelihood;         /* > 0: the bounds are written likelihood(bound, this) */
     int dropped;               /* another test of the relation reads less: not written */
+    const char *decides; /* RANGE: when this constant SQL condition holds ("": always), the test
+                            is true exactly where its conjunct is, so a written test lets the
+                            emitter leave the conjunct out (no document read for it); a test
+                            with no lower bound only with one that has (sqlx_emit.c) */
+    const sqlx_node *not_null; /* a conjunct `path IS NOT NULL` on its path that it decides
+                                  as well, under the same condition: its keys hold no null */
 } sqlx_keytest;
 
 typedef struct sqlx_access {

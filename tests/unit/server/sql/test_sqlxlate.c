@@ -1130,6 +1130,52 @@ static void test_pushdown(void) {
       "{\"name\":\"Ann\"}\n{\"name\":\"Cid\"}");
 }
 
+#define READ_FIRST ") AS p0"
+
+/* A GROUP BY block reads its paths in a subquery first (sqlx_emit.c), so that SQLite's sorter
+ * carries their values instead of whole documents: the same rows as grouping the documents, and
+ * the subquery only where every expression reads constant paths. */
+static void test_grouped_paths_read_first(void) {
+    Q("read first: keys and aggregates",
+      "SELECT city, COUNT(*) AS n FROM people GROUP BY 1 ORDER BY 2 DESC, 1",
+      "{\"city\":\"Oslo\",\"n\":2}\n{\"city\":null,\"n\":1}\n{\"city\":\"Rome\",\"n\":1}");
+    CHECK_INT("read first: subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    CHECK_INT("read first: the path once", count_of(last.sqlite_sql, "rs_get(r0.doc,'city')"), 1);
+    Q("read first: alias, HAVING",
+      "SELECT city, COUNT(*) AS n FROM people GROUP BY city HAVING n = 1 ORDER BY city",
+      "{\"city\":null,\"n\":1}\n{\"city\":\"Rome\",\"n\":1}");
+    CHECK_INT("read first: alias, HAVING subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    Q("read first: expression key",
+      "SELECT UPPER(city) AS c, SUM(age) AS s FROM people WHERE city IS NOT NULL GROUP BY c ORDER "
+      "BY c",
+      "{\"c\":\"OSLO\",\"s\":75}\n{\"c\":\"ROME\",\"s\":17}");
+    CHECK_INT("read first: expression subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    Q("read first: a join, a sum of the right side",
+      "SELECT p.name, COUNT(*) AS n, SUM(o.amount) AS s FROM people p JOIN shop.orders o "
+      "ON o.pid = p._id GROUP BY p.name ORDER BY p.name",
+      "{\"name\":\"Ann\",\"n\":2,\"s\":35}\n{\"name\":\"Cid\",\"n\":1,\"s\":7}");
+    CHECK_INT("read first: join subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    Q("read first: a LEFT JOIN's missing side",
+      "SELECT o.item AS item, COUNT(*) AS n FROM people p LEFT JOIN shop.orders o "
+      "ON o.pid = p._id GROUP BY o.item ORDER BY item",
+      "{\"item\":null,\"n\":2}\n{\"item\":\"ink\",\"n\":1}\n{\"item\":\"pen\",\"n\":2}");
+    CHECK_INT("read first: left join subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    run("SELECT p.name, COUNT(*) AS n FROM people p GROUP BY p.name, p");
+    CHECK_INT("read first: not with a whole document", count_of(last.sqlite_sql, READ_FIRST), 0);
+    run("SELECT city, (SELECT COUNT(*) FROM shop.orders) AS o FROM people GROUP BY city");
+    CHECK_INT("read first: not with a subquery", count_of(last.sqlite_sql, READ_FIRST), 0);
+    run("SELECT city, ROW_NUMBER() OVER (ORDER BY city) AS r FROM people GROUP BY city");
+    CHECK_INT("read first: not with a window", count_of(last.sqlite_sql, READ_FIRST), 0);
+    Q("read first: window functions",
+      "SELECT name, ROW_NUMBER() OVER (PARTITION BY city ORDER BY age) AS r, LAG(name) OVER "
+      "(PARTITION BY city ORDER BY name) AS p FROM people ORDER BY name",
+      "{\"name\":\"Ann\",\"r\":1,\"p\":null}\n{\"name\":\"Bob\",\"r\":1,\"p\":null}\n"
+      "{\"name\":\"Cid\",\"r\":2,\"p\":\"Ann\"}\n{\"name\":\"Dee\",\"r\":1,\"p\":null}");
+    CHECK_INT("read first: window subquery", count_of(last.sqlite_sql, READ_FIRST), 1);
+    run("SELECT COUNT(*) AS n FROM people");
+    CHECK_INT("read first: not without GROUP BY", count_of(last.sqlite_sql, READ_FIRST), 0);
+}
+
 int main(void) {
     if (sqlite3_open(":memory:", &db) != SQLITE_OK || sqlx_register_functions(db) != SQLITE_OK) {
         printf("FAIL setup: cannot open sqlite\n");
@@ -1169,6 +1215,7 @@ int main(void) {
     test_keyword_fields();
     test_extra_functions();
     test_pushdown();
+    test_grouped_paths_read_first();
     sqlx_stmt_free(&last);
     sqlite3_close(db);
     TEST_DONE();
