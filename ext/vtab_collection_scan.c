@@ -657,24 +657,35 @@ static int window_tied(const rs_rowsort *rows, long long lo, long long limit) {
     return limit > 0 && n > end && rs_rowsort_same_keys(rows, end - 1, end);
 }
 
+/* RS_PART_BOTH's first response, before reading on: more rows than its MAIN asked for, or more
+ * pages, mean REST has rows (planner.h), which may be many: the tied query reads them anyway. */
+static int both_has_rest(const collection_cursor *cur, long long asked) {
+    return cur->stream != NULL || cur->page.n > (size_t)asked;
+}
+
 /* Send an untied part (RS_PART_WINDOW or RS_PART_BOTH) for the page of limit rows after offset
- * rows, with the row before the page (offset > 0) and the one after it; sort them. Unless a tie
- * crosses an edge (*tied), they become cur->rest, the cursor's rows, with *skip the one before
- * the page; MAIN's rows sorted here are what Rockset's tie-break would have sent. */
+ * rows, with the row before the page (offset > 0) and the one after it; sort them. Unless the
+ * rows cannot be trusted (*unsure: a tie crosses an edge, or RS_PART_BOTH found REST rows),
+ * they become cur->rest, the cursor's rows, with *skip the one before the page: sorted here,
+ * they are what MAIN with its tie-break would have brought. */
 static int read_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
                        rs_scan_part part, long long limit, long long offset, long long *skip,
-                       int *tied, rs_err *err) {
+                       int *unsure, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    long long before = offset > 0 ? 1 : 0;
+    long long before = offset > 0 ? 1 : 0, asked = before + limit + 1;
     rs_rowsort *rows = NULL;
-    int rc = rest_new(vt, plan, before + limit + 1, &rows, err);
+    int rc = rest_new(vt, plan, asked, &rows, err);
 
     if (rc == RS_OK)
-        rc = scan_part(cur, plan, fv, before + limit + 1, offset - before, part, err);
-    if (rc == RS_OK)
+        rc = scan_part(cur, plan, fv, asked, offset - before, part, err);
+    *unsure = rc == RS_OK && part == RS_PART_BOTH && both_has_rest(cur, asked);
+    if (rc == RS_OK && !*unsure)
         rc = take_rows(cur, rows, err);
-    *tied = rc == RS_OK && window_tied(rows, before, limit);
-    if (rc != RS_OK || *tied) {
+    part_done(cur);
+    if (rc == RS_OK && !*unsure)
+        *unsure = (part == RS_PART_BOTH && rs_rowsort_has_twins(rows)) ||
+                  window_tied(rows, before, limit);
+    if (rc != RS_OK || *unsure) {
         rs_rowsort_free(rows);
         return rc;
     }
@@ -684,16 +695,17 @@ static int read_window(collection_cursor *cur, const rs_plan *plan, const filter
     return RS_OK;
 }
 
-/* A plan without filters, OFFSET 0: MAIN and REST in one request (RS_PART_BOTH), all of it
- * sorted here; the server's fixed cost of a query is paid once. A tie at the page's end sends
- * both again with MAIN's _id tie-break, which needs no check. */
+/* A plan without filters, OFFSET 0: MAIN (unguarded) and REST in one request (RS_PART_BOTH),
+ * sorted here; the server's fixed cost of a query is paid once. When REST had rows, or a tie
+ * crosses the page's end, both are sent again with MAIN's guard and tie-break, which needs no
+ * check. */
 static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
                      long long limit, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     long long skip = 0;
-    int tied = 0, rc = read_window(cur, plan, fv, RS_PART_BOTH, limit, 0, &skip, &tied, err);
+    int unsure = 0, rc = read_window(cur, plan, fv, RS_PART_BOTH, limit, 0, &skip, &unsure, err);
 
-    if (rc != RS_OK || !tied)
+    if (rc != RS_OK || !unsure)
         return rc;
     rc = rest_new(vt, plan, limit, &cur->rest, err);
     if (rc == RS_OK)
@@ -719,7 +731,7 @@ static long long reach(long long limit, long long offset) {
 static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
                             long long limit, long long offset, long long *skip, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    int tied = 1, rc;
+    int unsure = 1, rc;
 
     if (plan->n_terms == 0 && offset <= 0 && window_fits(vt, limit))
         return read_both(cur, plan, fv, limit, err);
@@ -730,8 +742,8 @@ static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const f
         rs_rowsort_free(cur->rest);
         cur->rest = NULL;
         if (window_fits(vt, limit))
-            rc = read_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, skip, &tied, err);
-        if (rc != RS_OK || !tied)
+            rc = read_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, skip, &unsure, err);
+        if (rc != RS_OK || !unsure)
             return rc;
         return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
     }

@@ -1154,13 +1154,13 @@ static int build_select(const rs_schema *schema, const char *ws, const char *col
 }
 
 /* RS_PART_BOTH(_TIED): MAIN in a subquery (its ORDER BY and LIMIT stay its own), then REST.
- * REST's rows come after MAIN's here, but the caller sorts them all anyway: UNION ALL promises
- * no order. MAIN's LIMIT (REST has none) bounds what the caller keeps. */
+ * UNION ALL promises no order: the caller sorts the rows. RS_PART_BOTH's MAIN is
+ * RS_PART_WINDOW's, unguarded: a type guard costs the server about what REST costs it; the
+ * caller tells from the rows whether REST was empty (planner.h). */
 static int build_both(const rs_schema *schema, const char *ws, const char *coll,
                       const rs_plan *plan, const rs_term_values *values, long long limit,
                       rs_scan_part part, rs_query_text *out) {
-    /* emit_part reads RS_PART_BOTH as MAIN without the tie-break (guarded: REST is beside it) */
-    rs_scan_part main = part == RS_PART_BOTH ? RS_PART_BOTH : RS_PART_MAIN;
+    rs_scan_part main = part == RS_PART_BOTH ? RS_PART_WINDOW : RS_PART_MAIN;
     int rc;
 
     rs_buf_puts(&out->sql, "SELECT * FROM (");

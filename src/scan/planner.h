@@ -210,9 +210,13 @@ typedef enum rs_scan_part {
                          no `_id` tie-break, so that a server with field indexes walks the key's
                          index instead of sorting; the caller asks for the rows around the page
                          and checks that no tie crosses its edges */
-    RS_PART_BOTH,     /* one request for a plan without filters: SELECT * FROM (<MAIN without
-                         the _id tie-break>) AS m UNION ALL <REST>; the caller sorts the rows */
-    RS_PART_BOTH_TIED /* the same with MAIN's _id tie-break */
+    RS_PART_BOTH,     /* one request for a plan without filters or OFFSET: SELECT * FROM
+                         (<WINDOW>) AS m UNION ALL <REST>, the caller sorts the rows. WINDOW's
+                         rows are the first LIMIT of the collection in Rockset's order, of any
+                         type; REST was empty exactly when no more than LIMIT rows came and no
+                         document came twice (REST's rows are among WINDOW's when WINDOW came
+                         short, and come besides them when it came full) */
+    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST */
 } rs_scan_part;
 
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET

@@ -3,8 +3,9 @@
 docs/semantics.md "Why a pushed ORDER BY is split by type") and what it costs in requests.
 
 A split ORDER BY reads REST (the rows with a key of another type than null, int, finite float,
-string) and MAIN. Without filters and OFFSET both go in one request (MAIN without its _id
-tie-break, UNION ALL REST), sorted by the extension: 1 request. Otherwise REST comes first; with
+string) and MAIN. Without filters and OFFSET both go in one request (MAIN without its type
+guard and _id tie-break, UNION ALL REST), sorted by the extension: 1 request when it shows REST
+empty, else the same again with MAIN's guard and tie-break (2). Otherwise REST comes first; with
 filters, a probe comes before it: one _id of the whole collection with a key of another type;
 when there is none, REST - a subset - is empty and is not sent. So with filters: 2 requests when
 the key column is plain everywhere (probe, MAIN), 3 when some row anywhere holds another type
@@ -91,8 +92,12 @@ def no_filter_sends_rest_then_main():
     db.execute(f"CREATE VIRTUAL TABLE p USING rockset('{WS}.plain', columns='n REAL, g TEXT')")
     db.execute(f"CREATE VIRTUAL TABLE m USING rockset('{WS}.mixed', columns='n REAL, g TEXT')")
     check_topn(db, "p", "plain", "SELECT _id, n FROM p ORDER BY n DESC LIMIT 4", 1)
-    check_topn(db, "m", "mixed", "SELECT _id, n FROM m ORDER BY n DESC LIMIT 4", 1,
+    # REST's two rows come besides MAIN's five: sent again with MAIN's guard and tie-break
+    check_topn(db, "m", "mixed", "SELECT _id, n FROM m ORDER BY n DESC LIMIT 4", 2,
                [("d09", '{"k":"v"}'), ("d11", 16), ("d28", 16), ("d22", 15)])
+    # MAIN came short: every row, REST's twice (sent again); plain: every row once
+    check_topn(db, "m", "mixed_all", "SELECT _id, n FROM m ORDER BY n LIMIT 40", 2)
+    check_topn(db, "p", "plain_all", "SELECT _id, n FROM p ORDER BY n LIMIT 40", 1)
     db.close()
 
 
