@@ -645,9 +645,10 @@ static int read_rest(collection_cursor *cur, const rs_plan *plan, const filter_v
 }
 
 /* Whether a page of limit rows and the two around it fit the first response: the rows an
- * untied query brings are sorted here, so they are few (the tied MAIN streams instead). */
+ * untied query brings are sorted here, so they are few (the tied MAIN streams instead). A
+ * LIMIT 0 is left to MAIN, which sends nothing for it. */
 static int window_fits(const collection_vtab *vt, long long limit) {
-    return limit >= 0 && limit <= collection_page_size(vt) - 2;
+    return limit > 0 && limit <= collection_page_size(vt) - 2;
 }
 
 /* Whether a tie in SQLite's order crosses an edge of the page rows [lo, lo + limit) of the

@@ -152,6 +152,13 @@ def nothing_to_match_sends_nothing():
     db = connect()
     db.execute(f"CREATE VIRTUAL TABLE m USING rockset('{WS}.mixed', columns='n REAL, g TEXT')")
     check_topn(db, "m", "limit_zero", "SELECT _id FROM m WHERE g = 'g1' ORDER BY n LIMIT 0", 0, [])
+    check_topn(db, "m", "limit_zero_no_filter", "SELECT _id FROM m ORDER BY n LIMIT 0", 0, [])
+    for limit in (0, 2):  # a LIMIT SQLite only learns when it runs
+        got = db.execute("SELECT _id FROM m ORDER BY n LIMIT (SELECT ?)", (limit,)).fetchall()
+        db.execute("SELECT rockset_config('pushdown', 0)")
+        want = db.execute("SELECT _id FROM m ORDER BY n LIMIT (SELECT ?)", (limit,)).fetchall()
+        db.execute("SELECT rockset_config('pushdown', 1)")
+        rl.check(f"limit_bound_{limit}/same_rows_as_pushdown_off", got == want, repr(got))
     check_topn(db, "m", "empty_in_list",
                "SELECT _id FROM m WHERE g IN (SELECT 'g1' WHERE 0) ORDER BY n LIMIT 3", 0, [])
     db.close()
