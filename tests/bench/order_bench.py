@@ -304,13 +304,13 @@ def report(db, via, rec, url, key, n, coll):
         same = on_rows == off_rows and len(on_rows) == 10
         ok = same and (not headline or on_b < GOAL_BYTES)
         ok_all = ok_all and ok
-        lines.append(f"| {label} | {on_b:,} B, {on_r} requests, {on_s:.3f}s | {off_b:,} B,"
-                     f" {off_r} requests, {off_s:.3f}s | {on_b / off_b:.5f} | {on_s / off_s:.2f}"
+        lines.append(f"| {label} | {on_b:,} B, {on_r} requests, {on_s * 1e3:.2f} ms | {off_b:,} B,"
+                     f" {off_r} requests, {off_s * 1e3:.0f} ms | {on_b / off_b:.5f} | {on_s / off_s:.2f}"
                      f" | {'yes' if same else 'NO'} | {'yes' if ok else 'NO'} |")
         if headline:
             raw_b, raw_s = raw_query(url, key, on_sql, 10)
             lines.append(f"| latest 10: its SQL as one raw POST (no extension) | {on_b:,} B,"
-                         f" {on_s:.3f}s (extension) | {raw_b:,} B, {raw_s:.3f}s (raw) |"
+                         f" {on_s * 1e3:.2f} ms (extension) | {raw_b:,} B, {raw_s * 1e3:.2f} ms (raw) |"
                          f" {on_b / raw_b:.2f} | {on_s / raw_s:.2f} | - | - |")
         log(f"{label}: server time, {SERVER_RUNS} runs each")
         ours, theirs, tied = server_times(via, rec, url, key, sql,
