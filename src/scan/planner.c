@@ -1048,7 +1048,7 @@ static void emit_split_key(rs_buf *sql, const char *colq, int desc) {
     rs_buf_puts(sql, desc ? " DESC NULLS LAST" : " ASC NULLS FIRST");
 }
 
-static void emit_order(rs_buf *sql, const rs_schema *schema, const rs_plan *plan) {
+static void emit_order(rs_buf *sql, const rs_schema *schema, const rs_plan *plan, int tie) {
     rs_buf colq = RS_BUF_INIT;
     int i, n = order_len(schema, plan), split = rs_planner_order_split(schema, plan);
 
@@ -1063,7 +1063,7 @@ static void emit_order(rs_buf *sql, const rs_schema *schema, const rs_plan *plan
             emit_split_key(sql, rs_buf_cstr(&colq), plan->order[i].desc);
     }
     /* ties broken by _id: the rows a LIMIT keeps do not depend on how Rockset met them */
-    if (split && schema->cols[plan->order[n - 1].column].role != RS_COL_ID)
+    if (tie && split && schema->cols[plan->order[n - 1].column].role != RS_COL_ID)
         rs_buf_puts(sql, ", \"_id\"");
     if (colq.oom)
         sql->oom = 1;
@@ -1100,8 +1100,8 @@ static int emit_part(rs_query_text *q, const rs_schema *schema, const rs_plan *p
     if (!rs_planner_order_split(schema, plan))
         part = RS_PART_ALL;
     else if (part == RS_PART_ALL)
-        part = RS_PART_MAIN; /* a split plan is never sent unguarded */
-    if (part != RS_PART_ALL)
+        part = RS_PART_MAIN; /* a split plan is never sent unguarded, unless REST is empty */
+    if (part != RS_PART_ALL && part != RS_PART_WINDOW)
         rc = emit_order_guard(&guard, schema, plan, part);
     if (rc == RS_OK)
         rc = emit_where(q, schema, plan, values, rs_buf_cstr(&guard));
@@ -1112,7 +1112,7 @@ static int emit_part(rs_query_text *q, const rs_schema *schema, const rs_plan *p
             q->empty = 1;
         return rc;
     }
-    emit_order(&q->sql, schema, plan);
+    emit_order(&q->sql, schema, plan, part == RS_PART_MAIN || part == RS_PART_ALL);
     return emit_limit(q, plan, limit, offset);
 }
 
@@ -1136,18 +1136,12 @@ static int build_probe(const rs_schema *schema, const char *ws, const char *coll
     return rc != RS_OK || guard.oom || out->sql.oom ? RS_ENOMEM : RS_OK;
 }
 
-int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
-                          const rs_plan *plan, const rs_term_values *values, long long limit,
-                          long long offset, rs_scan_part part, rs_query_text *out, rs_err *err) {
+/* SELECT <used columns> FROM "ws"."coll" and the part's clauses. */
+static int build_select(const rs_schema *schema, const char *ws, const char *coll,
+                        const rs_plan *plan, const rs_term_values *values, long long limit,
+                        long long offset, rs_scan_part part, rs_query_text *out) {
     int rc = RS_OK;
 
-    if (part == RS_PART_PROBE) {
-        if (!rs_planner_order_split(schema, plan))
-            out->empty = 1; /* nothing is split: there is no REST to prove empty */
-        else if (build_probe(schema, ws, coll, plan, limit, out) != RS_OK)
-            return oom(err);
-        return RS_OK;
-    }
     rs_buf_puts(&out->sql, "SELECT ");
     emit_select_list(&out->sql, schema, plan);
     rs_buf_puts(&out->sql, " FROM ");
@@ -1156,9 +1150,44 @@ int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *c
     rs_schema_quote_ident(&out->sql, coll);
     if (plan->project)
         rc = emit_part(out, schema, plan, values, limit, offset, part);
-    if (rc != RS_OK || out->sql.oom)
-        return oom(err);
-    return RS_OK;
+    return rc != RS_OK || out->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+/* RS_PART_BOTH(_TIED): MAIN in a subquery (its ORDER BY and LIMIT stay its own), then REST.
+ * UNION ALL promises no order: the caller sorts the rows. RS_PART_BOTH's MAIN is
+ * RS_PART_WINDOW's, unguarded: a type guard costs the server about what REST costs it; the
+ * caller tells from the rows whether REST was empty (planner.h). */
+static int build_both(const rs_schema *schema, const char *ws, const char *coll,
+                      const rs_plan *plan, const rs_term_values *values, long long limit,
+                      rs_scan_part part, rs_query_text *out) {
+    rs_scan_part main = part == RS_PART_BOTH ? RS_PART_WINDOW : RS_PART_MAIN;
+    int rc;
+
+    rs_buf_puts(&out->sql, "SELECT * FROM (");
+    rc = build_select(schema, ws, coll, plan, values, limit, 0, main, out);
+    rs_buf_puts(&out->sql, ") AS m UNION ALL ");
+    if (rc == RS_OK)
+        rc = build_select(schema, ws, coll, plan, values, limit, 0, RS_PART_REST, out);
+    return rc != RS_OK || out->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
+                          const rs_plan *plan, const rs_term_values *values, long long limit,
+                          long long offset, rs_scan_part part, rs_query_text *out, rs_err *err) {
+    int rc;
+
+    if (part == RS_PART_PROBE) {
+        if (!rs_planner_order_split(schema, plan))
+            out->empty = 1; /* nothing is split: there is no REST to prove empty */
+        else if (build_probe(schema, ws, coll, plan, limit, out) != RS_OK)
+            return oom(err);
+        return RS_OK;
+    }
+    if ((part == RS_PART_BOTH || part == RS_PART_BOTH_TIED) && rs_planner_order_split(schema, plan))
+        rc = build_both(schema, ws, coll, plan, values, limit, part, out);
+    else
+        rc = build_select(schema, ws, coll, plan, values, limit, offset, part, out);
+    return rc != RS_OK ? oom(err) : RS_OK;
 }
 
 int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,

@@ -50,8 +50,11 @@
  *           Rockset: ORDER BY "x" DESC NULLS LAST, "_id" LIMIT :p1
  *     REST  every other row (NOT the guard), neither ordered nor limited: the extension sorts
  *           it in SQLite's order (rowsort.h) and merges it with MAIN. Usually empty.
- * `_id` ends every ORDER BY, so ties come in one order and a LIMIT keeps the same rows each
- * time. NULLS FIRST/LAST are spelled out; with them Rockset orders missing with null.
+ * `_id` ends MAIN's ORDER BY, so ties come in one order and a LIMIT keeps the same rows each
+ * time. NULLS FIRST/LAST are spelled out; with them Rockset orders missing with null. The
+ * tie-break costs a server that walks the key's index a sort of every row up to LIMIT + OFFSET,
+ * so the extension first asks without it (RS_PART_WINDOW, RS_PART_BOTH) and sorts the few rows
+ * itself; it sends MAIN only when ties cross the edge of the page.
  * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
  * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
  * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
@@ -196,13 +199,24 @@ void rs_query_text_free(rs_query_text *q);
 
 /* The parts of a plan whose ORDER BY is split (see top); a plan that is not split has only ALL. */
 typedef enum rs_scan_part {
-    RS_PART_ALL = 0, /* the whole plan in one query (a split plan: the same as MAIN) */
-    RS_PART_MAIN,    /* rows whose ORDER BY keys are plain: ordered, limited */
-    RS_PART_REST,    /* the other rows: not ordered, not limited (empty when LIMIT is 0) */
-    RS_PART_PROBE    /* the _id of one row of the collection with a key of another type,
-                        whatever the filters: when there is none, REST is empty too (REST's
-                        rows are some of these) and need not be sent. SELECT "_id" FROM ...
-                        WHERE NOT (<guard>) LIMIT 1, without parameters */
+    RS_PART_ALL = 0,  /* the whole plan in one query (a split plan: the same as MAIN) */
+    RS_PART_MAIN,     /* rows whose ORDER BY keys are plain: ordered, limited */
+    RS_PART_REST,     /* the other rows: not ordered, not limited (empty when LIMIT is 0) */
+    RS_PART_PROBE,    /* the _id of one row of the collection with a key of another type,
+                         whatever the filters: when there is none, REST is empty too (REST's
+                         rows are some of these) and need not be sent. SELECT "_id" FROM ...
+                         WHERE NOT (<guard>) LIMIT 1, without parameters */
+    RS_PART_WINDOW,   /* MAIN once REST is known empty: no type guard (every row is plain) and
+                         no `_id` tie-break, so that a server with field indexes walks the key's
+                         index instead of sorting; the caller asks for the rows around the page
+                         and checks that no tie crosses its edges */
+    RS_PART_BOTH,     /* one request for a plan without filters or OFFSET: SELECT * FROM
+                         (<WINDOW>) AS m UNION ALL <REST>, the caller sorts the rows. WINDOW's
+                         rows are the first LIMIT of the collection in Rockset's order, of any
+                         type; REST was empty exactly when no more than LIMIT rows came and no
+                         document came twice (REST's rows are among WINDOW's when WINDOW came
+                         short, and come besides them when it came full) */
+    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST */
 } rs_scan_part;
 
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET

@@ -267,6 +267,34 @@ rs_jsonscan_span rs_rowsort_row(const rs_rowsort *r, size_t i) {
     return span;
 }
 
+int rs_rowsort_same_keys(const rs_rowsort *r, size_t i, size_t j) {
+    size_t k;
+
+    if (i >= r->n || j >= r->n)
+        return 0;
+    for (k = 0; k < r->n_keys; k++) {
+        if (rs_cell_order(&r->rows[i]->key.cells[k], &r->rows[j]->key.cells[k]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+int rs_rowsort_has_twins(const rs_rowsort *r) {
+    size_t i;
+
+    /* sorted by keys then _id: the two copies of a document are neighbours */
+    for (i = 1; i < r->n; i++) {
+        if (decoded_cmp(r, &r->rows[i - 1]->key, &r->rows[i]->key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void rs_rowsort_cut(rs_rowsort *r, size_t n) {
+    while (r->n > n)
+        free(r->rows[--r->n]);
+}
+
 int rs_rowsort_cmp(rs_rowsort *r, size_t i, rs_jsonscan_span row, int *cmp, rs_err *err) {
     int rc;
 

@@ -3,12 +3,18 @@
 docs/semantics.md "Why a pushed ORDER BY is split by type") and what it costs in requests.
 
 A split ORDER BY reads REST (the rows with a key of another type than null, int, finite float,
-string) first, then MAIN. With filters, a probe comes before REST: one _id of the whole
-collection with a key of another type; when there is none, REST - a subset - is empty and is not
-sent. So with filters: 2 requests when the key column is plain everywhere (probe, MAIN), 3 when
-some row anywhere holds another type (probe, REST, MAIN); without filters REST is the probe's
-question and is sent as it is (2 requests). Every answer must be the one SQLite gives with
-pushdown off (rockset_config('pushdown', 0)), and a top-N that can match nothing sends nothing.
+string) and MAIN. Without filters and OFFSET both go in one request (MAIN without its type
+guard and _id tie-break, UNION ALL REST), sorted by the extension: 1 request when it shows REST
+empty, else the same again with MAIN's guard and tie-break (2). Otherwise REST comes first; with
+filters, a probe comes before it: one _id of the whole collection with a key of another type;
+when there is none, REST - a subset - is empty and is not sent. So with filters: 2 requests when
+the key column is plain everywhere (probe, MAIN), 3 when some row anywhere holds another type
+(probe, REST, MAIN); without filters, with OFFSET, REST is the probe's question and is sent as it
+is (2 requests). When REST is empty MAIN is sent without the type guard and without the _id
+tie-break, for the page and the rows on either side of it; a tie across an edge of the page
+sends MAIN again with its tie-break (one more request). Every answer must be the one SQLite
+gives with pushdown off (rockset_config('pushdown', 0)), and a top-N that can match nothing
+sends nothing.
 Against the shared rockset-local ($RS_TEST_URL), through Python's sqlite3.
 """
 import json
@@ -74,6 +80,10 @@ MIXED[5]["n"] = True  # g2: SQLite sees 1
 MIXED[9]["n"] = {"k": "v"}  # g0: SQLite sees the JSON text, after every number
 load("plain", PLAIN)
 load("mixed", MIXED)
+# ties: n in groups of three equal values, loaded in reverse _id order, so that a server walking
+# n's index meets equal keys in another order than SQLite's tie-break (_id, the scan's order)
+TIES = [{"_id": "t%02d" % i, "n": i // 3, "g": "a" if i % 2 else "b"} for i in reversed(range(12))]
+load("ties", TIES)
 
 
 @rl.case
@@ -81,9 +91,13 @@ def no_filter_sends_rest_then_main():
     db = connect()
     db.execute(f"CREATE VIRTUAL TABLE p USING rockset('{WS}.plain', columns='n REAL, g TEXT')")
     db.execute(f"CREATE VIRTUAL TABLE m USING rockset('{WS}.mixed', columns='n REAL, g TEXT')")
-    check_topn(db, "p", "plain", "SELECT _id, n FROM p ORDER BY n DESC LIMIT 4", 2)
+    check_topn(db, "p", "plain", "SELECT _id, n FROM p ORDER BY n DESC LIMIT 4", 1)
+    # REST's two rows come besides MAIN's five: sent again with MAIN's guard and tie-break
     check_topn(db, "m", "mixed", "SELECT _id, n FROM m ORDER BY n DESC LIMIT 4", 2,
                [("d09", '{"k":"v"}'), ("d11", 16), ("d28", 16), ("d22", 15)])
+    # MAIN came short: every row, REST's twice (sent again); plain: every row once
+    check_topn(db, "m", "mixed_all", "SELECT _id, n FROM m ORDER BY n LIMIT 40", 2)
+    check_topn(db, "p", "plain_all", "SELECT _id, n FROM p ORDER BY n LIMIT 40", 1)
     db.close()
 
 
@@ -110,10 +124,41 @@ def filter_probes_first():
 
 
 @rl.case
+def ties_at_the_page_edges():
+    db = connect()
+    db.execute(f"CREATE VIRTUAL TABLE t USING rockset('{WS}.ties', columns='n INTEGER, g TEXT')")
+    # ties inside the page only: sorted by _id here, one request (MAIN and REST together)
+    check_topn(db, "t", "inside", "SELECT _id, n FROM t ORDER BY n LIMIT 3", 1,
+               [("t00", 0), ("t01", 0), ("t02", 0)])
+    # rows 4 and 5 tie: which of them Rockset kept is unknown, sent again with the tie-break
+    check_topn(db, "t", "at_the_end", "SELECT _id, n FROM t ORDER BY n LIMIT 4", 2,
+               [("t00", 0), ("t01", 0), ("t02", 0), ("t03", 1)])
+    # OFFSET: REST, then the page with the rows on either side of it
+    check_topn(db, "t", "offset_clean_edges", "SELECT _id, n FROM t ORDER BY n DESC LIMIT 3 OFFSET 3",
+               2, [("t06", 2), ("t07", 2), ("t08", 2)])
+    # the row before the page ties with its first: REST, the page, MAIN with the tie-break
+    check_topn(db, "t", "at_the_start", "SELECT _id, n FROM t ORDER BY n LIMIT 2 OFFSET 1", 3,
+               [("t01", 0), ("t02", 0)])
+    # filters: probe, the page (no tie at its end); then one tie at the end
+    check_topn(db, "t", "filtered", "SELECT _id, n FROM t WHERE g = 'a' ORDER BY n DESC LIMIT 2",
+               2, [("t09", 3), ("t11", 3)])
+    check_topn(db, "t", "filtered_tie", "SELECT _id, n FROM t WHERE g = 'b' ORDER BY n LIMIT 1",
+               3, [("t00", 0)])
+    db.close()
+
+
+@rl.case
 def nothing_to_match_sends_nothing():
     db = connect()
     db.execute(f"CREATE VIRTUAL TABLE m USING rockset('{WS}.mixed', columns='n REAL, g TEXT')")
     check_topn(db, "m", "limit_zero", "SELECT _id FROM m WHERE g = 'g1' ORDER BY n LIMIT 0", 0, [])
+    check_topn(db, "m", "limit_zero_no_filter", "SELECT _id FROM m ORDER BY n LIMIT 0", 0, [])
+    for limit in (0, 2):  # a LIMIT SQLite only learns when it runs
+        got = db.execute("SELECT _id FROM m ORDER BY n LIMIT (SELECT ?)", (limit,)).fetchall()
+        db.execute("SELECT rockset_config('pushdown', 0)")
+        want = db.execute("SELECT _id FROM m ORDER BY n LIMIT (SELECT ?)", (limit,)).fetchall()
+        db.execute("SELECT rockset_config('pushdown', 1)")
+        rl.check(f"limit_bound_{limit}/same_rows_as_pushdown_off", got == want, repr(got))
     check_topn(db, "m", "empty_in_list",
                "SELECT _id FROM m WHERE g IN (SELECT 'g1' WHERE 0) ORDER BY n LIMIT 3", 0, [])
     db.close()

@@ -244,6 +244,16 @@ static void test_order_split(void) {
     /* n DESC, _id ASC, r: r never decides anything */
     CHECK_STR("split/main_ends_at_id", split_query(&s, RS_PART_MAIN, 3),
               SPLIT_HEAD PLAIN_N " ORDER BY \"n\" DESC NULLS LAST, \"_id\" ASC" SPLIT_TAIL);
+    /* REST known empty: neither the type guard nor the _id tie-break */
+    CHECK_STR("split/window", split_query(&s, RS_PART_WINDOW, 2),
+              "SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN "
+              "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT "
+              "IN ('int','float','bool','string','null','undefined')) ORDER BY \"n\" DESC NULLS "
+              "LAST, \"t\" ASC NULLS FIRST" SPLIT_TAIL);
+    /* an _id key is the user's: kept */
+    CHECK("split/window_keeps_id_key",
+          strstr(split_query(&s, RS_PART_WINDOW, 3), " ORDER BY \"n\" DESC NULLS LAST, \"_id\" "
+                                                     "ASC LIMIT") != NULL);
     rs_schema_free(&s);
 }
 
@@ -291,6 +301,22 @@ static void test_order_split_edges(void) {
     CHECK_STR("split/main_no_limit_value", rs_buf_cstr(&q.sql),
               "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN_N
               " ORDER BY \"n\" ASC NULLS FIRST, \"_id\"");
+    rs_query_text_free(&q);
+    /* MAIN and REST in one request; MAIN's LIMIT only, no OFFSET. Untied, MAIN is WINDOW's */
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 4, 0, RS_PART_BOTH, &q, &err);
+    CHECK_STR("split/both", rs_buf_cstr(&q.sql),
+              "SELECT * FROM (SELECT \"_id\", \"n\" FROM \"w\".\"c\""
+              " ORDER BY \"n\" ASC NULLS FIRST LIMIT :p1) AS m UNION ALL SELECT \"_id\", \"n\" "
+              "FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ")");
+    CHECK("split/both_one_param", q.n_params == 1 && strcmp(q.values[0], "4") == 0 && !q.empty);
+    rs_query_text_free(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 4, 0, RS_PART_BOTH_TIED, &q, &err);
+    CHECK("split/both_tied", strstr(rs_buf_cstr(&q.sql), " WHERE " PLAIN_N " ORDER BY \"n\" ASC "
+                                                         "NULLS FIRST, \"_id\" LIMIT :p1) AS m "
+                                                         "UNION ALL ") != NULL);
+    rs_query_text_free(&q);
+    rs_planner_build_part(&s, "w", "c", &plan, NULL, 0, 0, RS_PART_BOTH, &q, &err);
+    CHECK_INT("split/both_limit_zero_empty", q.empty, 1);
     rs_query_text_free(&q);
     plan.order[0] = (rs_plan_order){5, 0}; /* "we""ird" */
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 3, 0, RS_PART_MAIN, &q, &err);

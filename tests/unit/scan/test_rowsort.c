@@ -120,6 +120,21 @@ static void test_rows(void) {
     CHECK_INT("rows/cmp_escaped_both", cmp, -1); /* "[0" = "[0", then e < q */
     CHECK_INT("rows/cmp_malformed", rs_rowsort_cmp(r, 0, span("[1]"), &cmp, &err), RS_EPARSE);
     CHECK("rows/row_past_end", rs_rowsort_row(r, 99).ptr == NULL);
+
+    /* ties, _id aside: m and n (NULL, NULL), i and t (1 and true, both 1 to SQLite) */
+    CHECK_INT("rows/same_keys_nulls", rs_rowsort_same_keys(r, 0, 1), 1);
+    CHECK_INT("rows/same_keys_int_bool", rs_rowsort_same_keys(r, 4, 5), 1);
+    CHECK_INT("rows/same_keys_differ", rs_rowsort_same_keys(r, 1, 2), 0);
+    CHECK_INT("rows/same_keys_past_end", rs_rowsort_same_keys(r, 10, 11), 0);
+    CHECK_INT("rows/no_twins", rs_rowsort_has_twins(r), 0);
+    rs_rowsort_add(r, span(MIXED[4]), &err); /* i again: one document read twice */
+    rs_rowsort_finish(r);
+    CHECK_INT("rows/twins", rs_rowsort_has_twins(r), 1);
+    CHECK_STR("rows/twins_neighbours", ids(r), "m,n,f,r,i,i,t,s,d,e,a,o");
+    rs_rowsort_cut(r, 4);
+    CHECK_STR("rows/cut", ids(r), "m,n,f,r");
+    rs_rowsort_cut(r, 9);
+    CHECK_INT("rows/cut_past_end", rs_rowsort_count(r), 4);
     rs_rowsort_free(r);
 
     /* DESC keeps _id ascending among ties */
