@@ -289,7 +289,7 @@ def report(res):
     L.append(f"Dataset: {n_small:,} documents (30 days) and {n_large:,} (the same plus "
              f"{n_large - n_small:,} of older history outside every query's window); "
              f"{len(QUERIES)} queries; per-query timeout {t} s. Times in ms: server = the "
-             "response's stats.elapsed_time_ms, client = the HTTP round trip; median of up to "
+             "response's stats.elapsed_time_ms, client = the HTTP round trip (lib.QueryConn); median of up to "
              f"{res['reps']} runs (one run when the first took over 2 s), after a warm-up pass that"
              " runs each query once and waits for the indexes they ask for by use (function and"
              " composite indexes) to be built, as a dashboard's second refresh finds them"
@@ -419,7 +419,8 @@ def peers_report(res):
     large = res["rl_large"]
     pg, dk = p.get("pg") or {}, p.get("duck") or {}
     L = ["", f"Peers at {res['sizes'][1]:,} documents: client times in ms (rockset-local: the "
-         "HTTP round trip; PostgreSQL: psycopg2 over the unix socket; DuckDB: node, in process), "
+         "HTTP round trip through a lean keep-alive client, lib.QueryConn, request and JSON "
+         "answer whole; PostgreSQL: psycopg2 over the unix socket; DuckDB: node, in process), "
          "median of up to the same number of runs. Answers are compared with rockset-local's at "
          f"{res['sizes'][0]:,} after normalising (timestamps to one UTC form, numbers to 6 "
          "significant digits, numeric strings to numbers, undefined = null); every query orders "
