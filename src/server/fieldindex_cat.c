@@ -11,11 +11,7 @@
  * several of these per collection, and preparing each one cost more than its answer. 1 when
  * *st is ready to bind. */
 static int ask(sqlite3 *db, const char *sql, sqlite3_stmt **st) {
-    if (rl_kept_stmt(db, RL_KEPT_CATALOG, sql, st) == SQLITE_OK)
-        return 1;
-    sqlite3_finalize(*st);
-    *st = NULL;
-    return 0;
+    return rl_kept_stmt(db, RL_KEPT_CATALOG, sql, st) == SQLITE_OK;
 }
 
 /* Column 0 of the first row as an integer; fallback when there is no row or on an error. */

@@ -31,7 +31,7 @@ typedef enum {
 /* The connection's kept statement of class for sql (reset, no values bound), or a new one kept
  * from now on; the oldest of the class is finalized past its limit. A statement of the same
  * text still running (a question asked again inside its own answer) is not shared: a new one
- * is prepared. Returns SQLite's code; on failure *out may hold a statement to finalize. */
+ * is prepared. Returns SQLite's code; on failure *out is NULL. */
 int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt **out);
 
 /* Done with a kept statement for now: reset (holding no snapshot) and its values cleared. */

@@ -118,10 +118,7 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
     if (rc == SQLITE_OK && (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
         bind_params(st, rctx->params, NULL) == RS_OK)
         n = counted(rctx, st, tbl);
-    if (rc == SQLITE_OK)
-        rl_kept_done(st);
-    else
-        sqlite3_finalize(st);
+    rl_kept_done(st);
     sqlite3_free(sql);
     return n;
 }
@@ -550,13 +547,10 @@ static pthread_mutex_t plan_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static int schema_version(sqlite3 *db) {
     sqlite3_stmt *st = NULL;
     int v = -1;
-    if (rl_kept_stmt(db, RL_KEPT_CATALOG, "PRAGMA schema_version", &st) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int(st, 0);
-        rl_kept_done(st);
-    } else {
-        sqlite3_finalize(st);
-    }
+    if (rl_kept_stmt(db, RL_KEPT_CATALOG, "PRAGMA schema_version", &st) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    rl_kept_done(st);
     return v;
 }
 
@@ -614,7 +608,6 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
     int rc = rl_kept_stmt(db, RL_KEPT_QUERY, sql, &stmt);
     if (rc != SQLITE_OK) {
         step_error(db, rc, 1, prog, in, res);
-        sqlite3_finalize(stmt);
         return;
     }
     if (bind_params(stmt, in->params, &res->err) != RS_OK) {
@@ -1186,8 +1179,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     prog.cancel = in->cancel;
     prog.timed_out = 0;
     res->max_bytes = srv->cfg.max_result_bytes;
-    /* the generations before the snapshot's first read: a translation kept under them saw no less
-     */
+    /* read before the snapshot's first read: a translation kept under them saw no less */
     if (srv->translations != NULL && read_stamp(srv, db, &stamp))
         key = translation_key(in);
     /* translated once up to the choice of engine; then printed by the engine that answers */

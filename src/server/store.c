@@ -471,13 +471,13 @@ static int run_va(sqlite3 *db, sqlite3_stmt **stmt_out, int *step_rc, rs_err *er
         rc = bind_args(stmt, types, ap);
     if (rc != SQLITE_OK) {
         sql_fail(db, rc, err);
-        sqlite3_finalize(stmt);
+        rl_kept_done(stmt);
         return err ? err->code : RS_EINTERNAL;
     }
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         sql_fail(db, rc, err);
-        sqlite3_finalize(stmt);
+        rl_kept_done(stmt);
         return err ? err->code : RS_EINTERNAL;
     }
     *stmt_out = stmt;
