@@ -41,6 +41,19 @@ int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {
 
 /* ---- the flush ---- */
 
+/* Run a bound catalog write with RETURNING to its end, its first row's n integer columns into
+ * cols (left as they are without a row), and keep it for the next write (kept.h). SQLite's
+ * code of the last step: SQLITE_DONE when it ran. */
+static int step_returning(sqlite3_stmt *st, int64_t *cols, int n) {
+    int rc = sqlite3_step(st);
+    for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+        cols[i] = sqlite3_column_int64(st, i);
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    rl_kept_done(st);
+    return rc;
+}
+
 /* The catalog row of p: inserted (id assigned) or its count, types and flags updated. */
 static int flush_row(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err) {
     sqlite3_stmt *st = NULL;
@@ -48,7 +61,7 @@ static int flush_row(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err)
                                    " ?3, ?4) RETURNING id, n_docs"
                                  : "UPDATE fx_paths SET n_docs = n_docs + ?3, types = types | ?4"
                                    " WHERE id = ?5 RETURNING id, n_docs";
-    int64_t n_docs = -1;
+    int64_t row[2] = {p->id, -1}; /* id, n_docs */
     int rc = rl_kept_stmt(db, RL_KEPT_CATALOG, sql, &st);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, fx->tbl, -1, SQLITE_STATIC);
@@ -56,19 +69,12 @@ static int flush_row(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err)
         sqlite3_bind_int64(st, 3, p->delta);
         sqlite3_bind_int(st, 4, (int)p->types);
         sqlite3_bind_int64(st, 5, p->id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW && p->id == 0)
-            p->id = sqlite3_column_int64(st, 0);
-        if (rc == SQLITE_ROW)
-            n_docs = sqlite3_column_int64(st, 1);
-        if (rc == SQLITE_ROW)
-            rc = sqlite3_step(st);
-        rl_kept_done(st);
-    } else {
-        sqlite3_finalize(st);
+        rc = step_returning(st, row, 2);
     }
     if (rc != SQLITE_DONE)
         return db_fail(db, err);
+    p->id = row[0];
+    int64_t n_docs = row[1];
     /* listed now, a type not seen before, or present in documents then in none (or back) */
     if (n_docs < 0 || n_docs == p->delta || n_docs == 0 || (p->types & ~p->stored) != 0)
         fx->catalog_changed = 1;
@@ -194,14 +200,7 @@ static int count_docs(rl_fieldindex *fx, sqlite3 *db, rs_err *err) {
         sqlite3_bind_text(st, 1, fx->tbl, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, fx->doc_delta);
         sqlite3_bind_int64(st, 3, fx->bytes_delta);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            n_docs = sqlite3_column_int64(st, 0);
-        if (rc == SQLITE_ROW)
-            rc = sqlite3_step(st);
-        rl_kept_done(st);
-    } else {
-        sqlite3_finalize(st);
+        rc = step_returning(st, &n_docs, 1);
     }
     if (rc != SQLITE_DONE)
         return db_fail(db, err);
