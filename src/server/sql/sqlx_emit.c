@@ -683,44 +683,39 @@ static int emit_limit(emitter *em, pscope *ps, const sqlx_select *s, int64_t def
     return rc;
 }
 
-/* The written test of op's collections that serves conjunct e and decides it
- * (sqlx_keytest.decides), or NULL. */
-static const sqlx_keytest *deciding_test(const sqlx_op *op, const sqlx_node *e) {
+/* The first written test of op's collections (a join's left side first) that accepts takes,
+ * or NULL. */
+static const sqlx_keytest *
+find_test(const sqlx_op *op, int (*accepts)(const sqlx_keytest *, const void *), const void *arg) {
     if (op == NULL)
         return NULL;
     if (op->kind == SQLX_OP_JOIN) {
-        const sqlx_keytest *t = deciding_test(op->left, e);
-        return t != NULL ? t : deciding_test(op->right, e);
+        const sqlx_keytest *t = find_test(op->left, accepts, arg);
+        return t != NULL ? t : find_test(op->right, accepts, arg);
     }
-    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
-        const sqlx_keytest *t = op->access->tests[i];
-        if ((t->conjunct == e || t->not_null == e) && !t->dropped && t->decides != NULL)
-            return t;
-    }
+    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++)
+        if (accepts(op->access->tests[i], arg))
+            return op->access->tests[i];
     return NULL;
+}
+
+/* Whether t serves conjunct e (a sqlx_node) and decides it (sqlx_keytest.decides). */
+static int decides_conjunct(const sqlx_keytest *t, const void *e) {
+    return (t->conjunct == e || t->not_null == e) && !t->dropped && t->decides != NULL;
 }
 
 static int same_text(const char *a, const char *b) {
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* A written test with a lower bound on the same key as t, that decides its own conjunct: below
- * every timestamp lie the keys of null and missing (a null-extended row's, a function index's
- * document whose field reads as no timestamp), which a test with only an upper bound lets in. */
-static const sqlx_keytest *lower_partner(const sqlx_op *op, const sqlx_keytest *t) {
-    if (op == NULL)
-        return NULL;
-    if (op->kind == SQLX_OP_JOIN) {
-        const sqlx_keytest *u = lower_partner(op->left, t);
-        return u != NULL ? u : lower_partner(op->right, t);
-    }
-    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
-        const sqlx_keytest *u = op->access->tests[i];
-        if (u != t && u->rte == t->rte && u->lo != NULL && !u->dropped && u->decides != NULL &&
-            same_text(u->args, t->args) && same_text(u->fn, t->fn))
-            return u;
-    }
-    return NULL;
+/* Whether u is a written test with a lower bound on the same key as test t, that decides its
+ * own conjunct: below every timestamp lie the keys of null and missing (a null-extended row's,
+ * a function index's document whose field reads as no timestamp), which a test with only an
+ * upper bound lets in. */
+static int lower_partner(const sqlx_keytest *u, const void *arg) {
+    const sqlx_keytest *t = arg;
+    return u != t && u->rte == t->rte && u->lo != NULL && !u->dropped && u->decides != NULL &&
+           same_text(u->args, t->args) && same_text(u->fn, t->fn);
 }
 
 /* Conjunct e, or nothing when a written key test decides it (the key test, in the index or as
@@ -728,8 +723,9 @@ static const sqlx_keytest *lower_partner(const sqlx_op *op, const sqlx_keytest *
  * only for some constants `(<their check> OR e)`: SQLite evaluates the check once. */
 static int emit_conjunct(emitter *em, pscope *ps, const sqlx_op *from, const sqlx_node *e,
                          rs_buf *out, int *n) {
-    const sqlx_keytest *t = deciding_test(from, e), *u = NULL;
-    if (t != NULL && t->conjunct == e && t->lo == NULL && (u = lower_partner(from, t)) == NULL)
+    const sqlx_keytest *t = find_test(from, decides_conjunct, e), *u = NULL;
+    if (t != NULL && t->conjunct == e && t->lo == NULL &&
+        (u = find_test(from, lower_partner, t)) == NULL)
         t = NULL;
     if (t != NULL && t->decides[0] == '\0' && (u == NULL || u->decides[0] == '\0'))
         return 0;
