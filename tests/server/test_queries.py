@@ -367,42 +367,41 @@ def repeated_text_follows_the_store():
     dropped collection is not found. Each text runs twice before the change, so the second run
     comes from the kept translation."""
     a, b, c = uniq("kta"), uniq("ktb"), uniq("ktc")
+
+    def put(coll, doc):
+        rl.wait_fence(WS, coll, rl.add_docs(WS, coll, [doc]).body["last_offset"])
+
+    def expect_ambiguous(name):
+        expect_error(name, query(join), 400, "QUERY_ERROR",
+                     message=Re(".*field 'city' is ambiguous.*"), line=Type("integer"),
+                     column=Type("integer"))
+
     for coll in (a, b, c):
         rl.make_coll(WS, coll)
-    rl.wait_fence(WS, a, rl.add_docs(WS, a, [{"_id": "1", "k": 1}]).body["last_offset"])
-    rl.wait_fence(WS, b, rl.add_docs(WS, b, [{"_id": "1", "k": 1, "city": "Oslo"}])
-                  .body["last_offset"])
-    rl.wait_fence(WS, c, rl.add_docs(WS, c, [{"_id": "9", "k": 9}]).body["last_offset"])
+    put(a, {"_id": "1", "k": 1})
+    put(b, {"_id": "1", "k": 1, "city": "Oslo"})
+    put(c, {"_id": "9", "k": 9})
     join = f"SELECT city FROM {WS}.{a} x JOIN {WS}.{b} y ON x.k = y.k"
     for run in ("first", "kept"):
-        rl.rows(join + " ORDER BY city")
+        rl.rows(join + " ORDER BY city")  # kept too, for documents_only/rows below
         expect(f"unique_name/{run}", query(join), 200,
                response([{"city": "Oslo"}], [f"{WS}.{a}", f"{WS}.{b}"],
                         [{"name": "city", "type": STR}]), "QueryResponse")
     # documents alone (fields and types the collections had): the translation stays, the rows
     # are today's
-    rl.wait_fence(WS, b, rl.add_docs(WS, b, [{"_id": "2", "k": 1, "city": "Bergen"}])
-                  .body["last_offset"])
+    put(b, {"_id": "2", "k": 1, "city": "Bergen"})
     check_match("documents_only/rows", rl.rows(join + " ORDER BY city"),
                 [{"city": "Bergen"}, {"city": "Oslo"}])
-    rl.wait_fence(WS, a, rl.add_docs(WS, a, [{"_id": "2", "k": 2, "city": "Rome"}])
-                  .body["last_offset"])
-    r = query(join)
-    expect_error("ambiguous_after_write", r, 400, "QUERY_ERROR",
-                 message=Re(".*field 'city' is ambiguous.*"), line=Type("integer"),
-                 column=Type("integer"))
+    put(a, {"_id": "2", "k": 2, "city": "Rome"})
+    expect_ambiguous("ambiguous_after_write")
     # the last document with the field gone: the name is b's alone again
     r = rl.delete(f"/v1/orgs/self/ws/{WS}/collections/{a}/docs", {"data": [{"_id": "2"}]})
     check("field_gone/deleted", r.status == 200, repr(r))
     rl.poll(lambda: query(join).status, lambda st: st == 200)
     check_match("field_gone/rows", rl.rows(join + " ORDER BY city"),
                 [{"city": "Bergen"}, {"city": "Oslo"}])
-    rl.wait_fence(WS, a, rl.add_docs(WS, a, [{"_id": "2", "k": 2, "city": "Rome"}])
-                  .body["last_offset"])
-    r = query(join)
-    expect_error("ambiguous_again", r, 400, "QUERY_ERROR",
-                 message=Re(".*field 'city' is ambiguous.*"), line=Type("integer"),
-                 column=Type("integer"))
+    put(a, {"_id": "2", "k": 2, "city": "Rome"})
+    expect_ambiguous("ambiguous_again")
     alias = uniq("kal")
     check("alias_made", post(f"/v1/orgs/self/ws/{WS}/aliases",
                              {"name": alias, "collections": [f"{WS}.{a}"]}).status == 200)
