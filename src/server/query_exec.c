@@ -1005,9 +1005,11 @@ static void explain_columns(const sqlx_duck_plan *plan, qx_result *res) {
 }
 
 /* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
- * written), else 0 with why filled. */
+ * written), else 0 with why filled, and *lasting when that reason holds while the store's
+ * catalog and counts do (sqlx_duck_plan.lasting; always without a column index). */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
-                    progress *prog, qx_result *res, int explain, char *why, size_t why_cap) {
+                    progress *prog, qx_result *res, int explain, char *why, size_t why_cap,
+                    int *lasting) {
     cols_ctx cc = {rctx, in, 0, 0};
     sqlx_duck_catalog cat = {&cc, cols_column, cols_constant, srv->cfg.column_min_docs,
                              srv->cfg.column_scan_all};
@@ -1015,11 +1017,13 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, cons
     rs_err err = {0};
     int done = 0;
     snprintf(why, why_cap, "the column index is off");
+    *lasting = 1;
     if (srv->colidx == NULL)
         return 0;
     if (sqlx_prepared_duck(prep, &cat, &plan, &err) != 0) {
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
+        *lasting = plan.lasting && cc.caught_up >= 0;
     } else if (explain) {
         explain_columns(&plan, res);
         done = 1;
@@ -1028,6 +1032,7 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, cons
         res->engine_columns = done;
         res->column_lag_ms = cc.lag_ms;
         snprintf(why, why_cap, "the column engine failed");
+        *lasting = 0;
     }
     sqlx_duck_plan_free(&plan);
     return done;
@@ -1123,14 +1128,12 @@ static int translation_kept(rl_server *srv, const qx_input *in, const char *key,
 }
 
 /* Keep a SELECT's translation made at stamp made. Not kept: EXPLAIN, a translation with a
- * denied name, and one the column engine refused for a reason that may pass (its replica
- * catching up, too few documents): only the shape's refusals last. */
+ * denied name, and one the column engine refused for a reason that may pass sooner than the
+ * stamp moves (its replica catching up, too few documents, a failure): columns_lasting. */
 static void keep_translation(rl_server *srv, const char *key, const rl_xl_stamp *made,
-                             const sqlx_stmt *st, resolve_ctx *rctx, const char *why) {
-    int columns_refuse_shape = srv->colidx == NULL || strncmp(why, "no aggregate", 12) == 0 ||
-                               strncmp(why, "a join", 6) == 0;
+                             const sqlx_stmt *st, resolve_ctx *rctx, int columns_lasting) {
     if (key == NULL || st->kind != SQLX_SELECT || st->explain || rctx->first_denied[0] ||
-        !columns_refuse_shape)
+        !columns_lasting)
         return;
     rs_buf_putc(&rctx->workspaces, '\0');
     if (!rctx->workspaces.oom)
@@ -1208,9 +1211,10 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.kind == SQLX_SELECT && kept) {
         sqlite_select(srv, db, &st, in, &prog, res, why);
     } else if (st.kind == SQLX_SELECT) {
-        if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why) &&
+        int lasting = 0;
+        if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why, &lasting) &&
             print_for_sqlite(prep, &st, res)) {
-            keep_translation(srv, key, &stamp, &st, &rctx, why);
+            keep_translation(srv, key, &stamp, &st, &rctx, lasting);
             sqlite_select(srv, db, &st, in, &prog, res, why);
         }
     } else if (st.kind == SQLX_DESCRIBE) {

@@ -347,6 +347,23 @@ def test_engine_choice():
     check("choice/explain", lines[:1] == ["COLUMN SCAN on the column index (DuckDB): an aggregate"
                                          " over 150 documents"] and len(lines) == 2
           and lines[1].startswith("SELECT "), repr(lines))
+    # an aggregate over the few documents a field index finds stays on SQLite: under
+    # --column-min-docs / 40 (here 4000 / 40), counted by the catalog
+    sel = Srv("--column-index", "on", "--column-min-docs", "4000")
+    sel.coll("jobs")
+    sel.add("jobs", jobs(4000))
+    few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
+    r = sel.query("EXPLAIN " + few)
+    lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+    check("choice/selective_stays", engine(sel.query(few)) == "rows" and lines[-1:] ==
+          ["not on the column index: a selective filter: the field indexes read 60 of 4000"
+           " documents (under 100)"], repr(lines[-1:]))
+    many = few.replace("n < 60", "n < 100")
+    r = sel.query(many)
+    check("choice/wider_filter_on_columns", engine(r) == "columns" and r.body["results"][0] ==
+          {"name": "job-0", "n": 15}, repr((engine(r), (r.body or {}).get("results"))))
+    check("choice/selective_answer", sel.query(few).body["results"][0] == {"name": "job-0",
+                                                                           "n": 9})
     small = Srv("--column-index", "on")  # the default: 20,000 documents
     small.coll("jobs")
     small.add("jobs", jobs(50))

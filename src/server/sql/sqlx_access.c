@@ -584,7 +584,7 @@ static int access_block(access *ac) {
     return rc;
 }
 
-int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err) {
+static int plan_blocks(sqlx_ctx *ctx, rs_err *err) {
     sqlx_bound *bd = ctx->bound;
     access ac = {ctx, err, NULL};
     for (int i = 0; i < bd->n_blocks; i++) {
@@ -596,4 +596,42 @@ int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err) {
             return rc;
     }
     return 0;
+}
+
+/* Once: a second run would add every key test again. Its only failure is memory. */
+int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err) {
+    if (ctx->access_done)
+        return ctx->access_done > 0 ? 0 : rs_err_set(err, RS_ENOMEM, "out of memory");
+    int rc = plan_blocks(ctx, err);
+    ctx->access_done = rc ? -1 : 1;
+    return rc;
+}
+
+/* The access of the statement's one collection reading; NULL when it reads none, several, or
+ * one through no GET. */
+static const sqlx_access *single_reading(const sqlx_bound *bd) {
+    const sqlx_access *only = NULL;
+    int readings = 0;
+    for (int i = 0; i < bd->n_blocks; i++)
+        for (int r = 0; r < bd->blocks[i]->n_rels; r++) {
+            const sqlx_rte *rte = bd->blocks[i]->rels[r];
+            if (rte->kind != SQLX_RTE_COLLECTION)
+                continue;
+            const sqlx_op *get = sqlx_plan_leaf(rte);
+            readings++; /* a view is bound once per reference: each one is a reading */
+            only = get != NULL && get->kind == SQLX_OP_GET ? get->access : NULL;
+        }
+    return readings == 1 ? only : NULL;
+}
+
+int sqlx_access_rows_read(sqlx_ctx *ctx, int64_t *docs, rs_err *err) {
+    *docs = -1;
+    int rc = sqlx_access_plan(ctx, err);
+    const sqlx_access *a = rc == 0 ? single_reading(ctx->bound) : NULL;
+    for (int i = 0; a != NULL && i < a->n_tests; i++) {
+        const sqlx_keytest *t = a->tests[i];
+        if (!t->dropped && t->count >= 0 && (*docs < 0 || t->count < *docs))
+            *docs = t->count;
+    }
+    return rc;
 }

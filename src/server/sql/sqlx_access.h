@@ -25,7 +25,15 @@
 #include "sqlx_plan.h"
 
 /* Choose the access paths of every block (key tests, joins, top-N); sets ctx->index_form when
- * some collection is read through an index. */
+ * some collection is read through an index. It runs once per statement: a second call returns
+ * the first one's result, so the column engine's choice may ask first (sqlx_access_rows_read)
+ * and SQLite's emitter after it. */
 int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err);
+
+/* How many documents the field indexes would read for a statement that reads one collection
+ * once: the exact count of its written key test (counted under the catalog's cap), else -1
+ * (no test, a range too wide to count, several collections or readings). Plans the access
+ * paths first. 0 or RS_ENOMEM. */
+int sqlx_access_rows_read(sqlx_ctx *ctx, int64_t *docs, rs_err *err);
 
 #endif

@@ -64,6 +64,9 @@ typedef struct sqlx_duck_plan {
     int n_cols;
     int forced;     /* HINT(access_path = column_scan) */
     int64_t n_docs; /* documents of the largest collection read */
+    int lasting;    /* not eligible for a reason that holds as long as the store's catalog and
+                       its counts do (the statement's shape, a selective filter), unlike a
+                       replica catching up or a collection under the columns' threshold */
     char why[256];  /* why the columns (or why not) */
 } sqlx_duck_plan;
 

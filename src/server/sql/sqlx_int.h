@@ -274,6 +274,7 @@ typedef struct sqlx_ctx {
     sqlx_names params, collections, aliases, columns;
     int columns_star;         /* top-level select list has '*' */
     int index_form;           /* a collection is read through its field indexes (sqlx_stmt) */
+    int access_done;          /* sqlx_access_plan ran (1: done, -1: failed); it runs once */
     int n_rel;                /* SQLite relation aliases r0, r1, ... handed out so far */
     int n_cte;                /* WITH queries cte0, cte1, ... */
     struct sqlx_bound *bound; /* the statement's binding (sqlx_bind.h), once bound */
