@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 struct rl_store {
     char path[4096];
     char tmp_dir[256]; /* non-empty for the temporary database: removed at close */
+    int lock_fd;       /* <path>.lock, flocked while the store is open (lock_store); -1: none */
     pthread_mutex_t lock;
     sqlite3 *idle[POOL_MAX];
     int n_idle;
@@ -314,6 +316,34 @@ static int make_owner_only(const char *path, rs_err *err) {
     return RS_OK;
 }
 
+/* One server per store file. A second one would keep its own pending writes, caches and
+ * column replica over the same file, and its replica's rebuild would remove the first's. An
+ * flock on <path>.lock is held while the store is open (the kernel drops it however the process
+ * ends); the holder's pid is written in it for the second one's message. */
+static int lock_store(rl_store *st, rs_err *err) {
+    char file[4200], pid[32];
+    snprintf(file, sizeof(file), "%s.lock", st->path);
+    st->lock_fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (st->lock_fd < 0)
+        return rs_err_set(err, RS_EIO, "cannot open %s: %s", file, strerror(errno));
+    if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        ssize_t n = busy ? pread(st->lock_fd, pid, sizeof(pid) - 1, 0) : -1;
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (!busy)
+            return rs_err_set(err, RS_EIO, "cannot lock %s: %s", file, strerror(errno));
+        return rs_err_set(err, RS_EIO,
+                          "%s is in use by another rockset-local (pid %s): stop it, or give"
+                          " this one another --data",
+                          st->path, pid[0] ? pid : "unknown");
+    }
+    int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(st->lock_fd, 0) != 0 || pwrite(st->lock_fd, pid, (size_t)len, 0) != len)
+        fprintf(stderr, "rockset-local: cannot write the pid into %s: %s\n", file, strerror(errno));
+    return RS_OK;
+}
+
 int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     rl_store *st = calloc(1, sizeof(*st));
     sqlite3 *db = NULL;
@@ -325,6 +355,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
      * many index keys (SQLITE_MISUSE when SQLite is already initialized: then it stays on) */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     pthread_mutex_init(&st->lock, NULL);
+    st->lock_fd = -1;
     st->wal_restart_pages = wal_restart_pages();
     if (path == NULL || strcmp(path, ":memory:") == 0) {
         snprintf(st->tmp_dir, sizeof(st->tmp_dir), "/tmp/rockset-local-XXXXXX");
@@ -337,7 +368,8 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     } else {
         snprintf(st->path, sizeof(st->path), "%s", path);
     }
-    if (make_owner_only(st->path, err) != RS_OK)
+    if ((st->tmp_dir[0] == '\0' && lock_store(st, err) != RS_OK) ||
+        make_owner_only(st->path, err) != RS_OK)
         goto fail;
     db = open_connection(st, st->path, err);
     if (db == NULL)
@@ -384,6 +416,8 @@ void rl_store_close(rl_store *st) {
         }
         rmdir(st->tmp_dir);
     }
+    if (st->lock_fd >= 0)
+        close(st->lock_fd); /* the file stays: removing it would race with the next opener */
     pthread_mutex_destroy(&st->lock);
     free(st);
 }

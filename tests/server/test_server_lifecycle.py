@@ -62,6 +62,29 @@ def port_file_content():
 
 
 @case
+def one_server_per_data_file():
+    data = os.path.join(rl.OUT, "lc_one.sqlite")
+    first = rl.start_server("--data", data, name="lc_one_a")
+    fill(first.url, "lco", "c", 3)
+    second = rl.start_server("--data", data, name="lc_one_b", wait=False)
+    try:
+        rc = second.proc.wait(10)
+    except Exception:  # noqa: BLE001 - report instead of hanging
+        rc = None
+    pid = first.proc.pid
+    check_match("second_refused", (rc, second.log().strip().splitlines()[-1:]),
+                (1, [f"rockset-local: {data} is in use by another rockset-local (pid {pid}):"
+                     " stop it, or give this one another --data"]))
+    check("first_still_answers", rows_at(first.url, "SELECT COUNT(*) AS n FROM lco.c")
+          == [{"n": 3}])
+    first.kill9()  # the kernel drops the lock of a killed process
+    third = rl.start_server("--data", data, name="lc_one_c")
+    check("after_kill_it_opens", rows_at(third.url, "SELECT COUNT(*) AS n FROM lco.c")
+          == [{"n": 3}])
+    third.stop()
+
+
+@case
 def update_and_delete_during_ingest_delay():
     slow = int(rl.SLOW)  # valgrind: a request can outlast the delay
     srv = rl.start_server("--ingest-delay-ms", str(400 * slow), name="lc_delay")
