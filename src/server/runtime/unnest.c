@@ -17,10 +17,20 @@
  * non-array is an error ("UNNEST: argument must be an array, got object").
  *
  * The rows are built when the cursor is filtered: arrays in documents are small, and building
- * them at once keeps the zipping simple. Each element is written as the value model writes it
- * (rv_to_json of rv_from_json, RV_FORM_DOC) into the cursor's arena, and every row's document
- * into one buffer; the cursor keeps both from one filter to the next (one per document of a
- * join), so a filter allocates nothing once they are large enough.
+ * them at once keeps the zipping simple. Each array's text is walked once with jsonscan (which
+ * checks it: a malformed array is an error), and each element is kept as a slice of that text,
+ * which SQLite keeps valid while xFilter runs; a row's document is the concatenation of its
+ * slices (an object's members without AS: the object's text inside its braces), written into
+ * one buffer for all the cursor's rows. An element is written as the value model writes it
+ * (rv_to_json of rv_from_json, RV_FORM_DOC), so a slice is used only where those bytes are the
+ * element's own text: arrays, true, false, null, objects that are no typed value (they are
+ * copied as they are, whitespace and escapes included), strings without escape whose UTF-8 is
+ * valid, integers of at most 18 digits but "-0". Any other element (a float, "-0", a string with
+ * an escape or bad UTF-8, an object that may be a typed value) is read and written again, into
+ * the cursor's arena, as before. Stored documents are compact JSON that SQLite's json functions
+ * wrote, so the slices are the common case (q26 of the dashboard bench: an object per step).
+ * The cursor keeps its buffers (element lists, arena, rows) from one filter to the next (one
+ * filter per document of a join), so a filter allocates nothing once they are large enough.
  *
  * Thread-safety: one cursor per statement, nothing shared.
  */
@@ -29,6 +39,8 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jsonscan.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +53,12 @@
 #define UN_COL_SEL    3 /* 1: the query filters the rows (a planning hint only) */
 #define UN_COL_FIRST  4 /* then (name, array) pairs */
 #define UN_N_COLS     (UN_COL_FIRST + 2 * UN_MAX_ARRAYS)
+#define UN_TYPE_KEY   "__rockset_type" /* the tag of a typed value in extended JSON (value.c) */
 
 int rt_unnest_register(sqlite3 *db);
 
-/* One element's text in document form, in the cursor's arena at off (ptr NULL until the arena
- * stops growing, see resolve_slices). */
+/* One element's text in document form: a slice of the array argument (ptr set), or of the
+ * cursor's arena at off (ptr NULL until the arena stops growing, see resolve_slices). */
 typedef struct un_elem {
     const char *ptr;
     size_t off, len;
@@ -67,8 +80,8 @@ typedef struct un_cursor {
     size_t n_rows, cap_rows, row;
     un_array arrays[UN_MAX_ARRAYS];
     size_t ord_off, ord_len; /* '"i":' in the arena, ord_len 0 without ordinality */
-    rs_buf arena;            /* keys and elements */
-    rs_buf scratch;          /* rv_iter's decoding */
+    rs_buf arena;            /* keys and the elements written again */
+    rs_buf scratch;          /* rv_from_json's decoding */
 } un_cursor;
 
 static int un_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
@@ -170,6 +183,48 @@ static int set_error(sqlite3_vtab *vtab, const char *msg) {
     return SQLITE_ERROR;
 }
 
+/* An integer of at most 18 digits, not "-0": rv_to_json writes it as this very text. */
+static int is_plain_int(const char *p, size_t len) {
+    size_t neg = len > 0 && p[0] == '-';
+    if (len <= neg || len - neg > 18 || (neg && len == 2 && p[1] == '0'))
+        return 0;
+    for (size_t k = neg; k < len; k++)
+        if (p[k] < '0' || p[k] > '9')
+            return 0;
+    return 1;
+}
+
+/* A string literal without escape whose bytes are valid UTF-8: rs_buf_json_string writes its
+ * content back unchanged (a checked literal holds no raw control character). */
+static int is_plain_string(const char *p, size_t len) {
+    int high = 0;
+    for (size_t k = 1; k + 1 < len; k++) {
+        if (p[k] == '\\')
+            return 0;
+        high |= (unsigned char)p[k] >= 0x80;
+    }
+    return !high || rs_utf8_valid(p + 1, len - 2, NULL);
+}
+
+/* Whether the value model writes the checked value v as its own text (see the header). An
+ * object is a typed value only with a member named __rockset_type; an escape could spell it. */
+static int is_verbatim(rs_jsonscan_span v) {
+    switch (v.ptr[0]) {
+    case '[':
+    case 't':
+    case 'f':
+    case 'n':
+        return 1;
+    case '{':
+        return memchr(v.ptr, '\\', v.len) == NULL &&
+               memmem(v.ptr, v.len, UN_TYPE_KEY, strlen(UN_TYPE_KEY)) == NULL;
+    case '"':
+        return is_plain_string(v.ptr, v.len);
+    default:
+        return is_plain_int(v.ptr, v.len);
+    }
+}
+
 /* Room for one more element in a. */
 static int grow_elems(un_array *a) {
     if (a->n < a->cap)
@@ -183,10 +238,22 @@ static int grow_elems(un_array *a) {
     return SQLITE_OK;
 }
 
-/* The element's JSON text in document form, written into the arena. */
-static int read_elem(un_cursor *cur, const rv *val, un_elem *e) {
-    *e = (un_elem){NULL, cur->arena.len, 0, val->type == RV_OBJECT};
-    if (rv_to_json(&cur->arena, val, RV_FORM_DOC) != 0)
+/* The element v (checked by the walk) as its slice, or read and written again into the arena
+ * as the value model does. */
+static int read_elem(sqlite3_vtab *vtab, un_cursor *cur, rs_jsonscan_span v, un_elem *e) {
+    rv val;
+    rs_err err;
+    *e = (un_elem){v.ptr, 0, v.len, v.ptr[0] == '{'};
+    if (is_verbatim(v))
+        return SQLITE_OK;
+    int rc = rv_from_json(v.ptr, v.len, &val, &cur->scratch, &err);
+    if (rc != 0)
+        return rc == RS_ENOMEM ? SQLITE_NOMEM
+                               : set_error(vtab, "UNNEST: the array is not valid JSON");
+    if (val.type == RV_OBJECT) /* no typed value after all: written as it is */
+        return SQLITE_OK;
+    *e = (un_elem){NULL, cur->arena.len, 0, 0};
+    if (rv_to_json(&cur->arena, &val, RV_FORM_DOC) != 0)
         return SQLITE_NOMEM;
     e->len = cur->arena.len - e->off;
     return SQLITE_OK;
@@ -194,10 +261,9 @@ static int read_elem(un_cursor *cur, const rv *val, un_elem *e) {
 
 /* Read one array argument's elements (none for null or missing). */
 static int read_array(sqlite3_vtab *vtab, un_cursor *cur, sqlite3_value *value, un_array *a) {
-    rv arr, elem;
-    rv_iter it;
-    rs_buf key = RS_BUF_INIT;
-    rs_err err;
+    rv arr;
+    rs_jsonscan_iter it;
+    rs_jsonscan_span v;
     int rc = SQLITE_OK, step;
     char msg[96];
     rv_from_sqlite(value, &arr);
@@ -208,16 +274,15 @@ static int read_array(sqlite3_vtab *vtab, un_cursor *cur, sqlite3_value *value, 
                  rv_type_name(arr.type));
         return set_error(vtab, msg);
     }
-    rv_iter_init(&it, &arr);
-    while (rc == SQLITE_OK && (step = rv_iter_next(&it, &elem, &cur->scratch, &key, &err)) == 1) {
+    rs_jsonscan_iter_init(&it, (rs_jsonscan_span){arr.s, arr.len});
+    while (rc == SQLITE_OK && (step = rs_jsonscan_iter_next(&it, NULL, &v)) == 1) {
         rc = grow_elems(a);
         if (rc == SQLITE_OK)
-            rc = read_elem(cur, &elem, &a->elems[a->n]);
+            rc = read_elem(vtab, cur, v, &a->elems[a->n]);
         a->n += rc == SQLITE_OK;
     }
     if (rc == SQLITE_OK && step < 0)
         rc = set_error(vtab, "UNNEST: the array is not valid JSON");
-    rs_buf_free(&key);
     return rc;
 }
 
