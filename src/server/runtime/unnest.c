@@ -17,13 +17,30 @@
  * non-array is an error ("UNNEST: argument must be an array, got object").
  *
  * The rows are built when the cursor is filtered: arrays in documents are small, and building
- * them at once keeps the zipping simple. Thread-safety: one cursor per statement, nothing shared.
+ * them at once keeps the zipping simple. Each array's text is walked once with jsonscan (which
+ * checks it: a malformed array is an error), and each element is kept as a slice of that text,
+ * which SQLite keeps valid while xFilter runs; a row's document is the concatenation of its
+ * slices (an object's members without AS: the object's text inside its braces), written into
+ * one buffer for all the cursor's rows. An element is written as the value model writes it
+ * (rv_to_json of rv_from_json, RV_FORM_DOC), so a slice is used only where those bytes are the
+ * element's own text: arrays, true, false, null, objects that are no typed value (they are
+ * copied as they are, whitespace and escapes included), strings without escape whose UTF-8 is
+ * valid, integers of at most 18 digits but "-0". Any other element (a float, "-0", a string with
+ * an escape or bad UTF-8, an object that may be a typed value) is read and written again, into
+ * the cursor's arena, as before. Stored documents are compact JSON that SQLite's json functions
+ * wrote, so the slices are the common case (q26 of the dashboard bench: an object per step).
+ * The cursor keeps its buffers (element lists, arena, rows) from one filter to the next (one
+ * filter per document of a join), so a filter allocates nothing once they are large enough.
+ *
+ * Thread-safety: one cursor per statement, nothing shared.
  */
 #include "catalog.h"
 #include "value.h"
 
 #include "buf.h"
 #include "err.h"
+#include "jsonscan.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,23 +53,36 @@
 #define UN_COL_SEL    3 /* 1: the query filters the rows (a planning hint only) */
 #define UN_COL_FIRST  4 /* then (name, array) pairs */
 #define UN_N_COLS     (UN_COL_FIRST + 2 * UN_MAX_ARRAYS)
+#define UN_TYPE_KEY   "__rockset_type" /* the tag of a typed value in extended JSON (value.c) */
 
 int rt_unnest_register(sqlite3 *db);
 
+/* One element's text in document form: a slice of the array argument (ptr set), or of the
+ * cursor's arena at off (ptr NULL until the arena stops growing, see resolve_slices). */
+typedef struct un_elem {
+    const char *ptr;
+    size_t off, len;
+    int is_object; /* an object (not a typed value): its members are spliced without AS */
+} un_elem;
+
+/* The elements of one array argument. */
+typedef struct un_array {
+    int named;               /* AS given */
+    size_t key_off, key_len; /* '"name":' (or '"unnest":') in the arena */
+    un_elem *elems;
+    size_t n, cap;
+} un_array;
+
 typedef struct un_cursor {
     sqlite3_vtab_cursor base;
-    char **docs; /* one JSON document per row */
-    size_t n_docs;
-    size_t row;
+    rs_buf rows;    /* every row's document, each NUL-terminated, one after another */
+    size_t *starts; /* row k begins at rows.data + starts[k] */
+    size_t n_rows, cap_rows, row;
+    un_array arrays[UN_MAX_ARRAYS];
+    size_t ord_off, ord_len; /* '"i":' in the arena, ord_len 0 without ordinality */
+    rs_buf arena;            /* keys and the elements written again */
+    rs_buf scratch;          /* rv_from_json's decoding */
 } un_cursor;
-
-/* The elements of one array argument, each as JSON text in document form. */
-typedef struct un_array {
-    const char *name; /* NULL: no AS */
-    char **elems;
-    int *is_object;
-    size_t n;
-} un_array;
 
 static int un_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
                       char **err_msg) {
@@ -126,28 +156,25 @@ static int un_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
     return SQLITE_OK;
 }
 
-static void free_docs(un_cursor *cur) {
-    for (size_t i = 0; i < cur->n_docs; i++)
-        free(cur->docs[i]);
-    free(cur->docs);
-    cur->docs = NULL;
-    cur->n_docs = 0;
-    cur->row = 0;
-}
-
 static int un_close(sqlite3_vtab_cursor *base) {
     un_cursor *cur = (un_cursor *)base;
-    free_docs(cur);
+    rs_buf_free(&cur->rows);
+    free(cur->starts);
+    for (int i = 0; i < UN_MAX_ARRAYS; i++)
+        free(cur->arrays[i].elems);
+    rs_buf_free(&cur->arena);
+    rs_buf_free(&cur->scratch);
     sqlite3_free(cur);
     return SQLITE_OK;
 }
 
-static void free_array(un_array *a) {
-    for (size_t i = 0; i < a->n; i++)
-        free(a->elems[i]);
-    free(a->elems);
-    free(a->is_object);
-    memset(a, 0, sizeof *a);
+/* Empty b for the next filter, keeping its memory; a buffer whose append once failed is
+ * dropped instead (its oom flag is sticky). */
+static void buf_restart(rs_buf *b) {
+    if (b->oom)
+        rs_buf_free(b);
+    else
+        rs_buf_reset(b);
 }
 
 static int set_error(sqlite3_vtab *vtab, const char *msg) {
@@ -156,34 +183,87 @@ static int set_error(sqlite3_vtab *vtab, const char *msg) {
     return SQLITE_ERROR;
 }
 
-/* Append one element's JSON to a->elems. */
-static int push_elem(un_array *a, const rv *elem) {
-    rs_buf json = RS_BUF_INIT;
-    char **elems = realloc(a->elems, (a->n + 1) * sizeof *elems);
+/* An integer of at most 18 digits, not "-0": rv_to_json writes it as this very text. */
+static int is_plain_int(const char *p, size_t len) {
+    size_t neg = len > 0 && p[0] == '-';
+    if (len <= neg || len - neg > 18 || (neg && len == 2 && p[1] == '0'))
+        return 0;
+    for (size_t k = neg; k < len; k++)
+        if (p[k] < '0' || p[k] > '9')
+            return 0;
+    return 1;
+}
+
+/* A string literal without escape whose bytes are valid UTF-8: rs_buf_json_string writes its
+ * content back unchanged (a checked literal holds no raw control character). */
+static int is_plain_string(const char *p, size_t len) {
+    int high = 0;
+    for (size_t k = 1; k + 1 < len; k++) {
+        if (p[k] == '\\')
+            return 0;
+        high |= (unsigned char)p[k] >= 0x80;
+    }
+    return !high || rs_utf8_valid(p + 1, len - 2, NULL);
+}
+
+/* Whether the value model writes the checked value v as its own text (see the header). An
+ * object is a typed value only with a member named __rockset_type; an escape could spell it. */
+static int is_verbatim(rs_jsonscan_span v) {
+    switch (v.ptr[0]) {
+    case '[':
+    case 't':
+    case 'f':
+    case 'n':
+        return 1;
+    case '{':
+        return memchr(v.ptr, '\\', v.len) == NULL &&
+               memmem(v.ptr, v.len, UN_TYPE_KEY, strlen(UN_TYPE_KEY)) == NULL;
+    case '"':
+        return is_plain_string(v.ptr, v.len);
+    default:
+        return is_plain_int(v.ptr, v.len);
+    }
+}
+
+/* Room for one more element in a. */
+static int grow_elems(un_array *a) {
+    if (a->n < a->cap)
+        return SQLITE_OK;
+    size_t cap = a->cap ? 2 * a->cap : 16;
+    un_elem *elems = realloc(a->elems, cap * sizeof *elems);
     if (elems == NULL)
         return SQLITE_NOMEM;
     a->elems = elems;
-    int *is_object = realloc(a->is_object, (a->n + 1) * sizeof *is_object);
-    if (is_object == NULL)
+    a->cap = cap;
+    return SQLITE_OK;
+}
+
+/* The element v (checked by the walk) as its slice, or read and written again into the arena
+ * as the value model does. */
+static int read_elem(sqlite3_vtab *vtab, un_cursor *cur, rs_jsonscan_span v, un_elem *e) {
+    rv val;
+    rs_err err;
+    *e = (un_elem){v.ptr, 0, v.len, v.ptr[0] == '{'};
+    if (is_verbatim(v))
+        return SQLITE_OK;
+    int rc = rv_from_json(v.ptr, v.len, &val, &cur->scratch, &err);
+    if (rc != 0)
+        return rc == RS_ENOMEM ? SQLITE_NOMEM
+                               : set_error(vtab, "UNNEST: the array is not valid JSON");
+    if (val.type == RV_OBJECT) /* no typed value after all: written as it is */
+        return SQLITE_OK;
+    *e = (un_elem){NULL, cur->arena.len, 0, 0};
+    if (rv_to_json(&cur->arena, &val, RV_FORM_DOC) != 0)
         return SQLITE_NOMEM;
-    a->is_object = is_object;
-    rv_to_json(&json, elem, RV_FORM_DOC);
-    char *text = json.oom ? NULL : rs_buf_detach(&json);
-    rs_buf_free(&json);
-    if (text == NULL)
-        return SQLITE_NOMEM;
-    a->elems[a->n] = text;
-    a->is_object[a->n] = elem->type == RV_OBJECT;
-    a->n++;
+    e->len = cur->arena.len - e->off;
     return SQLITE_OK;
 }
 
 /* Read one array argument's elements (none for null or missing). */
-static int read_array(sqlite3_vtab *vtab, sqlite3_value *value, un_array *a) {
-    rv arr, elem;
-    rv_iter it;
-    rs_buf scratch = RS_BUF_INIT, key = RS_BUF_INIT;
-    rs_err err;
+static int read_array(sqlite3_vtab *vtab, un_cursor *cur, sqlite3_value *value, un_array *a) {
+    rv arr;
+    rs_jsonscan_iter it;
+    rs_jsonscan_span v;
     int rc = SQLITE_OK, step;
     char msg[96];
     rv_from_sqlite(value, &arr);
@@ -194,74 +274,109 @@ static int read_array(sqlite3_vtab *vtab, sqlite3_value *value, un_array *a) {
                  rv_type_name(arr.type));
         return set_error(vtab, msg);
     }
-    rv_iter_init(&it, &arr);
-    while (rc == SQLITE_OK && (step = rv_iter_next(&it, &elem, &scratch, &key, &err)) == 1)
-        rc = push_elem(a, &elem);
+    rs_jsonscan_iter_init(&it, (rs_jsonscan_span){arr.s, arr.len});
+    while (rc == SQLITE_OK && (step = rs_jsonscan_iter_next(&it, NULL, &v)) == 1) {
+        rc = grow_elems(a);
+        if (rc == SQLITE_OK)
+            rc = read_elem(vtab, cur, v, &a->elems[a->n]);
+        a->n += rc == SQLITE_OK;
+    }
     if (rc == SQLITE_OK && step < 0)
         rc = set_error(vtab, "UNNEST: the array is not valid JSON");
-    rs_buf_free(&scratch);
-    rs_buf_free(&key);
     return rc;
 }
 
-/* Member text of an object's JSON without its braces ("" for {}). */
-static void put_members(rs_buf *doc, const char *object_json, int *n_members) {
-    size_t len = strlen(object_json);
-    const char *inner = object_json + 1;
-    size_t inner_len = len >= 2 ? len - 2 : 0;
+/* '"name":' appended to the arena; its place in *off and *len. */
+static int put_key(un_cursor *cur, const char *name, size_t *off, size_t *len) {
+    *off = cur->arena.len;
+    rs_buf_json_string(&cur->arena, name, strlen(name));
+    rs_buf_putc(&cur->arena, ':');
+    *len = cur->arena.len - *off;
+    return cur->arena.oom ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+/* The arena has stopped growing: point the elements written into it at their text. */
+static void resolve_slices(un_cursor *cur, int n_arrays) {
+    for (int i = 0; i < n_arrays; i++) {
+        un_array *a = &cur->arrays[i];
+        for (size_t k = 0; k < a->n; k++)
+            if (a->elems[k].ptr == NULL)
+                a->elems[k].ptr = cur->arena.data + a->elems[k].off;
+    }
+}
+
+/* The members of an object element without its braces (nothing for {}). Only ' ' and '\n'
+ * after the brace are skipped, as before; stored documents hold no whitespace at all. */
+static void put_members(rs_buf *doc, const un_elem *e, int *n_members) {
+    const char *inner = e->ptr + 1;
+    size_t inner_len = e->len >= 2 ? e->len - 2 : 0;
     while (inner_len > 0 && (*inner == ' ' || *inner == '\n'))
         inner++, inner_len--;
     if (inner_len == 0)
         return;
-    rs_buf_puts(doc, (*n_members)++ ? "," : "");
+    if ((*n_members)++)
+        rs_buf_putc(doc, ',');
     rs_buf_append(doc, inner, inner_len);
 }
 
-/* The document of row k. */
-static char *row_doc(const un_array *arrays, int n_arrays, const char *ord, size_t k) {
-    rs_buf doc = RS_BUF_INIT;
-    int n_members = 0;
-    rs_buf_putc(&doc, '{');
-    for (int i = 0; i < n_arrays; i++) {
-        const un_array *a = &arrays[i];
-        if (k >= a->n)
-            continue;
-        if (a->name == NULL && a->is_object[k]) {
-            put_members(&doc, a->elems[k], &n_members);
-            continue;
-        }
-        rs_buf_puts(&doc, n_members++ ? "," : "");
-        rs_buf_json_string(&doc, a->name != NULL ? a->name : "unnest",
-                           strlen(a->name != NULL ? a->name : "unnest"));
-        rs_buf_putc(&doc, ':');
-        rs_buf_puts(&doc, a->elems[k]);
-    }
-    if (ord != NULL) {
-        rs_buf_puts(&doc, n_members++ ? "," : "");
-        rs_buf_json_string(&doc, ord, strlen(ord));
-        rs_buf_printf(&doc, ":%zu", k + 1);
-    }
-    rs_buf_putc(&doc, '}');
-    char *text = doc.oom ? NULL : rs_buf_detach(&doc);
-    rs_buf_free(&doc);
-    return text;
+/* The decimal digits of n (k + 1 for row k: the ordinality's value). */
+static void put_ordinal(rs_buf *doc, size_t n) {
+    char digits[24];
+    size_t at = sizeof digits;
+    do
+        digits[--at] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    rs_buf_append(doc, digits + at, sizeof digits - at);
 }
 
-static int build_rows(un_cursor *cur, un_array *arrays, int n_arrays, const char *ord) {
+/* The document of row k appended to cur->rows, NUL-terminated. */
+static void put_row(un_cursor *cur, int n_arrays, size_t k) {
+    rs_buf *doc = &cur->rows;
+    int n_members = 0;
+    rs_buf_putc(doc, '{');
+    for (int i = 0; i < n_arrays; i++) {
+        const un_array *a = &cur->arrays[i];
+        if (k >= a->n)
+            continue;
+        const un_elem *e = &a->elems[k];
+        if (!a->named && e->is_object) {
+            put_members(doc, e, &n_members);
+            continue;
+        }
+        if (n_members++)
+            rs_buf_putc(doc, ',');
+        rs_buf_append(doc, cur->arena.data + a->key_off, a->key_len);
+        rs_buf_append(doc, e->ptr, e->len);
+    }
+    if (cur->ord_len > 0) {
+        if (n_members++)
+            rs_buf_putc(doc, ',');
+        rs_buf_append(doc, cur->arena.data + cur->ord_off, cur->ord_len);
+        put_ordinal(doc, k + 1);
+    }
+    rs_buf_putc(doc, '}');
+    rs_buf_putc(doc, '\0');
+}
+
+static int build_rows(un_cursor *cur, int n_arrays) {
     size_t rows = 0;
     for (int i = 0; i < n_arrays; i++)
-        rows = arrays[i].n > rows ? arrays[i].n : rows;
-    if (rows == 0)
-        return SQLITE_OK;
-    cur->docs = calloc(rows, sizeof *cur->docs);
-    if (cur->docs == NULL)
-        return SQLITE_NOMEM;
-    for (size_t k = 0; k < rows; k++) {
-        cur->docs[k] = row_doc(arrays, n_arrays, ord, k);
-        if (cur->docs[k] == NULL)
+        rows = cur->arrays[i].n > rows ? cur->arrays[i].n : rows;
+    if (rows > cur->cap_rows) {
+        size_t *starts = realloc(cur->starts, rows * sizeof *starts);
+        if (starts == NULL)
             return SQLITE_NOMEM;
-        cur->n_docs = k + 1;
+        cur->starts = starts;
+        cur->cap_rows = rows;
     }
+    resolve_slices(cur, n_arrays);
+    for (size_t k = 0; k < rows; k++) {
+        cur->starts[k] = cur->rows.len;
+        put_row(cur, n_arrays, k);
+    }
+    if (cur->rows.oom)
+        return SQLITE_NOMEM;
+    cur->n_rows = rows;
     return SQLITE_OK;
 }
 
@@ -271,36 +386,53 @@ static const char *text_or_null(sqlite3_value *v) {
     return text != NULL && text[0] != '\0' ? text : NULL;
 }
 
+/* Forget the last filter's rows and elements, keeping the memory. */
+static void restart(un_cursor *cur) {
+    buf_restart(&cur->rows);
+    buf_restart(&cur->arena);
+    buf_restart(&cur->scratch);
+    cur->n_rows = 0;
+    cur->row = 0;
+    cur->ord_len = 0;
+    for (int i = 0; i < UN_MAX_ARRAYS; i++)
+        cur->arrays[i].n = 0;
+}
+
+/* The keys and elements of the call's arrays, from by_column. */
+static int read_arrays(un_cursor *cur, sqlite3_value **by_column, int n_arrays) {
+    const char *ord = text_or_null(by_column[UN_COL_ORD]);
+    int rc = ord != NULL ? put_key(cur, ord, &cur->ord_off, &cur->ord_len) : SQLITE_OK;
+    for (int i = 0; rc == SQLITE_OK && i < n_arrays; i++) {
+        un_array *a = &cur->arrays[i];
+        const char *name = text_or_null(by_column[UN_COL_FIRST + 2 * i]);
+        sqlite3_value *arr = by_column[UN_COL_FIRST + 2 * i + 1];
+        a->named = name != NULL;
+        rc = put_key(cur, name != NULL ? name : "unnest", &a->key_off, &a->key_len);
+        if (rc == SQLITE_OK && arr != NULL)
+            rc = read_array(cur->base.pVtab, cur, arr, a);
+    }
+    return rc;
+}
+
 /* argv holds, in column order, the arguments the call gave (idx_num has a bit per column). */
 static int un_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
                      sqlite3_value **argv) {
     un_cursor *cur = (un_cursor *)base;
     sqlite3_value *by_column[UN_N_COLS] = {0};
-    un_array arrays[UN_MAX_ARRAYS];
-    int next = 0, rc = SQLITE_OK;
+    int next = 0;
     (void)idx_str;
-    free_docs(cur);
-    memset(arrays, 0, sizeof arrays);
+    restart(cur);
     for (int c = UN_COL_COUNT; c < UN_N_COLS && next < argc; c++)
         if (idx_num & (1 << c))
             by_column[c] = argv[next++];
     int n_arrays = by_column[UN_COL_COUNT] ? sqlite3_value_int(by_column[UN_COL_COUNT]) : 0;
     if (n_arrays < 1 || n_arrays > UN_MAX_ARRAYS)
         return set_error(base->pVtab, "UNNEST: takes 1 to 8 arrays");
-    const char *ord = text_or_null(by_column[UN_COL_ORD]);
-    for (int i = 0; rc == SQLITE_OK && i < n_arrays; i++) {
-        sqlite3_value *name = by_column[UN_COL_FIRST + 2 * i];
-        sqlite3_value *arr = by_column[UN_COL_FIRST + 2 * i + 1];
-        arrays[i].name = text_or_null(name);
-        if (arr != NULL)
-            rc = read_array(base->pVtab, arr, &arrays[i]);
-    }
+    int rc = read_arrays(cur, by_column, n_arrays);
     if (rc == SQLITE_OK)
-        rc = build_rows(cur, arrays, n_arrays, ord);
-    for (int i = 0; i < n_arrays; i++)
-        free_array(&arrays[i]);
+        rc = build_rows(cur, n_arrays);
     if (rc != SQLITE_OK)
-        free_docs(cur);
+        cur->n_rows = 0;
     return rc;
 }
 
@@ -311,13 +443,14 @@ static int un_next(sqlite3_vtab_cursor *base) {
 
 static int un_eof(sqlite3_vtab_cursor *base) {
     un_cursor *cur = (un_cursor *)base;
-    return cur->row >= cur->n_docs;
+    return cur->row >= cur->n_rows;
 }
 
 static int un_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col) {
     un_cursor *cur = (un_cursor *)base;
+    /* -1: SQLite learns the text is NUL-terminated and need not grow its copy to read it */
     if (col == UN_COL_DOC)
-        sqlite3_result_text(ctx, cur->docs[cur->row], -1, SQLITE_TRANSIENT);
+        sqlite3_result_text(ctx, cur->rows.data + cur->starts[cur->row], -1, SQLITE_TRANSIENT);
     return SQLITE_OK;
 }
 
