@@ -299,6 +299,19 @@ def test_differential():
                "SELECT n, branch FROM cx.jobs {c} WHERE n < 3 ORDER BY n")
     check_match("diff/projection_leaves_out", res, [{"n": 0}, {"n": 1, "branch": "main"},
                                                     {"n": 2, "branch": "main"}])
+    # PERCENTILE is DuckDB's quantile_disc there: the ends, and a rank out of [0, 1], which
+    # DuckDB refuses and SQLite answers with its own error
+    res = same("diff/percentile_ends", srv,
+               "SELECT PERCENTILE(n, 1) AS top, PERCENTILE(n, 0.0025) AS low,"
+               " PERCENTILE(conclusion, 0.5) AS mid FROM cx.jobs {c}")
+    check_match("diff/percentile_ends_values", res, [{"top": 399, "low": 0, "mid": "success"}])
+    for rank in ("1.5", "-0.5", ":lo"):  # :lo is 3
+        bad = srv.query(f"SELECT PERCENTILE(n, {rank}) AS p FROM cx.jobs"
+                        " HINT(access_path = column_scan)", PARAMS["params"] if ":" in rank
+                        else None)
+        check_match(f"diff/percentile_out_of_range/{rank}",
+                    (bad.status, (bad.body or {}).get("message"), engine(bad)),
+                    (400, "PERCENTILE: the percentile must be a number between 0 and 1", None))
     res = same("diff/null_shape", srv,
                "SELECT conclusion, COUNT(*) AS n FROM cx.jobs {c} GROUP BY conclusion"
                " ORDER BY conclusion")

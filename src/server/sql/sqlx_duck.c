@@ -700,13 +700,32 @@ static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     return rc;
 }
 
-/* PERCENTILE(x, p): the value at rank ceil(p * n) of the sorted non-null values (fn_agg.c). */
+/* Whether constant node p is a number in [0, 1]. */
+static int rank_in_range(dctx *d, const sqlx_node *p) {
+    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
+    rv v;
+    int ok = sqlx_emit_value(d->ectx, p, &sql, d->err) == 0 &&
+             d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
+             rv_is_number(&v) && rv_as_double(&v) >= 0 && rv_as_double(&v) <= 1;
+    rs_buf_free(&sql);
+    rs_buf_free(&scratch);
+    return ok;
+}
+
+/* PERCENTILE(x, p): the value at rank ceil(p * n) of the sorted non-null values (fn_agg.c),
+ * which is DuckDB's quantile_disc (rank max(1, n - floor(n - p * n)): the same on every n up to
+ * 5,000 and p tried, for numbers with nulls and strings; a sorted list per group cost more: on a
+ * million documents the dashboard's two percentiles per group went 3.8 -> 2.6 ms, q16's 3.0 ->
+ * 2.3). A p outside [0, 1] is an error on SQLite, while DuckDB reads a negative one from the
+ * top: the statement stays on SQLite. */
 static int emit_percentile(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ip;
     /* APPROX_PERCENTILE is exact in the runtime, its third argument (an accuracy) unused */
     if (n->n_list < 2 || n->n_list > 3 || !is_constant(n->list[1]) ||
         (n->n_list == 3 && !is_constant(n->list[2])))
         return refuse(d, n, "PERCENTILE with a rank that is not constant");
+    if (!rank_in_range(d, n->list[1]))
+        return refuse(d, n, "PERCENTILE with a rank that is not a number between 0 and 1");
     rs_buf x = RS_BUF_INIT, p = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->list[0], &x, &ia);
     if (!rc)
@@ -715,10 +734,7 @@ static int emit_percentile(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
                                         ia.type != RV_TIMESTAMP && ia.type != RV_STRING)))
         rc = refuse(d, n, "PERCENTILE of these types");
     if (!rc)
-        rs_buf_printf(out,
-                      "list_sort(list(%s) FILTER (WHERE %s IS NOT NULL))[greatest(CAST(ceil(%s *"
-                      " count(%s)) AS BIGINT), 1)]",
-                      x.data, x.data, p.data, x.data);
+        rs_buf_printf(out, "quantile_disc(%s, %s)", x.data, p.data);
     info->type = ia.type;
     info->nulls = NB_NULL;
     rs_buf_free(&x);
