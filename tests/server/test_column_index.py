@@ -486,6 +486,19 @@ def test_restart():
           third.s.log()[-400:])
     res = same("restart/after_off", third, "SELECT COUNT(*) AS n FROM cx.jobs {c}")
     check_match("restart/count_after_off", res, [{"n": 110}])
+    # writes that pause are checkpointed into DuckDB's file (compressed, with zone maps): its
+    # WAL empties about a second after the last batch, the server still up
+    wal = data + ".columns.duckdb.wal"
+    third.add("jobs", jobs(1500, start=110))
+    res = same("quiet/answer", third, "SELECT COUNT(*) AS n FROM cx.jobs {c}")
+    check_match("quiet/count", res, [{"n": 1610}])
+    grew = os.path.exists(wal) and os.path.getsize(wal) > 0
+    emptied = rl.poll(lambda: not os.path.exists(wal) or os.path.getsize(wal) == 0,
+                      lambda done: done, timeout=15)
+    check("quiet/wal_checkpointed", emptied,  # without the checkpoint it stays (under 128MB)
+          f"grew {grew}, now {os.path.getsize(wal) if os.path.exists(wal) else 'gone'}")
+    check_match("quiet/same_after", same("quiet/after", third,
+                                         "SELECT COUNT(*) AS n FROM cx.jobs {c}"), [{"n": 1610}])
 
 
 rl.done()

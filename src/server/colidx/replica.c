@@ -24,6 +24,14 @@
 #define POLL_MS    50     /* the worker looks for new changes this often */
 #define RETRY_MS   1000   /* and waits this long after a failure */
 #define TRIM_MS    2000   /* applied changes are deleted from the log this often */
+/* Changes applied sit in DuckDB's WAL until a checkpoint (at 128MB of it, open_duck), unsorted
+ * into row groups, uncompressed, without the zone maps a scan skips by: after 200,000 writes the
+ * dashboard's aggregates took 1.3 to 2.6 times as long as after a checkpoint (q03 8.3 -> 5.2 ms,
+ * q25 8.5 -> 3.3 ms on 1.2M documents). The worker checkpoints once the writes have paused for
+ * QUIET_MS with at least QUIET_MIN_CHANGES applied since the last one: a stream keeps DuckDB's
+ * own threshold, a load ends compacted. */
+#define QUIET_MS          1000
+#define QUIET_MIN_CHANGES 1000
 
 /* ---- the catalog ---- */
 
@@ -66,6 +74,8 @@ struct rl_colidx {
     int n_tables, cap_tables;
     int64_t applied;    /* last cseq in the replica */
     int64_t trimmed_ms; /* when the log was last trimmed (rl_mono_ms) */
+    int64_t unflushed;  /* under apply_lock: changes applied since the last checkpoint */
+    int64_t applied_ms; /* under apply_lock: when changes were last applied (rl_mono_ms) */
     int building;       /* a rebuild is running or due */
     char epoch[40];
     char describe[512];
@@ -983,6 +993,10 @@ static int apply_batch(rl_colidx *cx, sqlite3 *db, int trim, int *did, rs_err *e
     else /* the catalog in memory may hold what DuckDB rolled back */
         cx->building = 1;
     pthread_mutex_unlock(&cx->cat_lock);
+    if (rc == RS_OK && n > 0) {
+        cx->unflushed += n;
+        cx->applied_ms = rl_mono_ms();
+    }
     free_batch(tbs, k);
     free_changes(ch, n);
     /* the log keeps only what is not applied; trimming takes the store's write lock, which
@@ -1199,6 +1213,8 @@ static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         cx->applied = mark;
         cx->building = 0;
         pthread_mutex_unlock(&cx->cat_lock);
+        cx->unflushed = QUIET_MIN_CHANGES; /* what was loaded is checkpointed at the next pause */
+        cx->applied_ms = rl_mono_ms();
         fprintf(stderr, "rockset-local: column index built: %d collection(s) in %lld ms\n", n,
                 (long long)(rl_mono_ms() - t0));
     }
@@ -1225,6 +1241,18 @@ static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Under apply_lock, between batches: a checkpoint once writes have paused (QUIET_MS). A
+ * failure (a transaction DuckDB will not checkpoint under) is tried again at the next pause. */
+static void checkpoint_when_quiet(rl_colidx *cx) {
+    rs_err err = {0};
+    if (cx->unflushed < QUIET_MIN_CHANGES || rl_mono_ms() - cx->applied_ms < QUIET_MS)
+        return;
+    if (exec_sql(cx->wconn, "CHECKPOINT", &err) == RS_OK)
+        cx->unflushed = 0;
+    else
+        cx->applied_ms = rl_mono_ms();
+}
+
 static void wait_for(rl_colidx *cx, int64_t ms) {
     struct timespec ts = rl_deadline_after_ms(ms);
     pthread_mutex_lock(&cx->wake_lock);
@@ -1245,6 +1273,8 @@ static void *worker(void *arg) {
         else {
             pthread_mutex_lock(&cx->apply_lock);
             rc = work_once(cx, db, &err);
+            if (rc == RS_OK && !is_building(cx))
+                checkpoint_when_quiet(cx);
             pthread_mutex_unlock(&cx->apply_lock);
             rl_store_release(cx->st, db);
         }
