@@ -401,20 +401,24 @@ static int emit_logic(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
     return 0;
 }
 
+/* The value of constant node n, computed by the runtime, when it is a number: 1 and *v, else 0
+ * (not a number, or not computed). */
+static int constant_number(dctx *d, const sqlx_node *n, rv *v) {
+    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
+    int ok = sqlx_emit_value(d->ectx, n, &sql, d->err) == 0 &&
+             d->cat->constant(d->cat->ctx, sql.data, v, &scratch, d->err) == 0 && rv_is_number(v);
+    rs_buf_free(&sql);
+    rs_buf_free(&scratch); /* a number's value holds no text */
+    return ok;
+}
+
 /* Whether a divisor is known not to be zero: a nonzero constant, or COUNT(*) of a group. */
 static int nonzero_divisor(dctx *d, dsel *ds, const sqlx_node *b) {
+    rv v;
     if (b->kind == N_FUNC && b->star && strcasecmp(b->name, "COUNT") == 0 && b->over == NULL)
         return ds->s->n_group > 0;
-    if (!is_constant(b))
-        return 0;
-    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
-    rv v;
-    int ok = sqlx_emit_value(d->ectx, b, &sql, d->err) == 0 &&
-             d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
-             ((v.type == RV_INT && v.i != 0) || (v.type == RV_FLOAT && v.f != 0));
-    rs_buf_free(&sql);
-    rs_buf_free(&scratch);
-    return ok;
+    return is_constant(b) && constant_number(d, b, &v) &&
+           ((v.type == RV_INT && v.i != 0) || (v.type == RV_FLOAT && v.f != 0));
 }
 
 static int emit_arith(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
@@ -702,14 +706,8 @@ static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
 
 /* Whether constant node p is a number in [0, 1]. */
 static int rank_in_range(dctx *d, const sqlx_node *p) {
-    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
     rv v;
-    int ok = sqlx_emit_value(d->ectx, p, &sql, d->err) == 0 &&
-             d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err) == 0 &&
-             rv_is_number(&v) && rv_as_double(&v) >= 0 && rv_as_double(&v) <= 1;
-    rs_buf_free(&sql);
-    rs_buf_free(&scratch);
-    return ok;
+    return constant_number(d, p, &v) && rv_as_double(&v) >= 0 && rv_as_double(&v) <= 1;
 }
 
 /* PERCENTILE(x, p): the value at rank ceil(p * n) of the sorted non-null values (fn_agg.c),
