@@ -93,55 +93,73 @@ int rs_buf_quoted(rs_buf *b, const char *s, size_t len, char quote) {
     return rs_buf_putc(b, quote);
 }
 
-int rs_buf_json_string(rs_buf *b, const char *s, size_t len) {
+/* Bytes a JSON string holds as they are: printable ASCII but the quote and the backslash. */
+static int json_plain_byte(unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Append the escape of the byte (or UTF-8 sequence) at s[i], s[0..len); the bytes it took. */
+static size_t json_escape_at(rs_buf *b, const char *s, size_t i, size_t len) {
     static const char hex[] = "0123456789abcdef";
-    size_t i;
+    unsigned char c = (unsigned char)s[i];
+    char esc[7];
+
+    switch (c) {
+    case '"':
+        rs_buf_append(b, "\\\"", 2);
+        return 1;
+    case '\\':
+        rs_buf_append(b, "\\\\", 2);
+        return 1;
+    case '\n':
+        rs_buf_append(b, "\\n", 2);
+        return 1;
+    case '\r':
+        rs_buf_append(b, "\\r", 2);
+        return 1;
+    case '\t':
+        rs_buf_append(b, "\\t", 2);
+        return 1;
+    default:
+        break;
+    }
+    if (c >= 0x80) {
+        /* Pass valid UTF-8 through; a byte that starts no valid sequence becomes U+FFFD, so
+         * whatever we write is always valid JSON. */
+        size_t seq = rs_utf8_seq_len((const unsigned char *)s + i, len - i);
+        if (seq == 0) {
+            rs_buf_append(b, "\\ufffd", 6);
+            return 1;
+        }
+        rs_buf_append(b, s + i, seq);
+        return seq;
+    }
+    esc[0] = '\\';
+    esc[1] = 'u';
+    esc[2] = '0';
+    esc[3] = '0';
+    esc[4] = hex[c >> 4];
+    esc[5] = hex[c & 15];
+    rs_buf_append(b, esc, 6);
+    return 1;
+}
+
+int rs_buf_json_string(rs_buf *b, const char *s, size_t len) {
+    size_t i = 0;
 
     if (rs_buf_reserve(b, len + 2) != RS_OK)
         return RS_ENOMEM;
     rs_buf_putc(b, '"');
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[7];
-        switch (c) {
-        case '"':
-            rs_buf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            rs_buf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            rs_buf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            rs_buf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            rs_buf_append(b, "\\t", 2);
-            break;
-        default:
-            if (c >= 0x80) {
-                /* Pass valid UTF-8 through; a byte that starts no valid sequence becomes U+FFFD,
-                 * so whatever we write is always valid JSON. */
-                size_t seq = rs_utf8_seq_len((const unsigned char *)s + i, len - i);
-                if (seq == 0) {
-                    rs_buf_append(b, "\\ufffd", 6);
-                } else {
-                    rs_buf_append(b, s + i, seq);
-                    i += seq - 1;
-                }
-            } else if (c < 0x20) {
-                esc[0] = '\\';
-                esc[1] = 'u';
-                esc[2] = '0';
-                esc[3] = '0';
-                esc[4] = hex[c >> 4];
-                esc[5] = hex[c & 15];
-                rs_buf_append(b, esc, 6);
-            } else {
-                rs_buf_putc(b, (char)c);
-            }
-        }
+    while (i < len) {
+        /* most strings are plain ASCII: copied a run at a time, not a call per byte */
+        size_t run = i;
+        while (run < len && json_plain_byte((unsigned char)s[run]))
+            run++;
+        if (run > i)
+            rs_buf_append(b, s + i, run - i);
+        i = run;
+        if (i < len)
+            i += json_escape_at(b, s, i, len);
     }
     rs_buf_putc(b, '"');
     return b->oom ? RS_ENOMEM : RS_OK;

@@ -5,6 +5,60 @@
 #include "utf8.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* The escape of every byte, one at a time: what rs_buf_json_string must write for ASCII. */
+static void json_string_reference(rs_buf *out, const char *s, size_t len) {
+    rs_buf_putc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            rs_buf_printf(out, "\\%c", c);
+        else if (c == '\n')
+            rs_buf_puts(out, "\\n");
+        else if (c == '\r')
+            rs_buf_puts(out, "\\r");
+        else if (c == '\t')
+            rs_buf_puts(out, "\\t");
+        else if (c < 0x20)
+            rs_buf_printf(out, "\\u%04x", c);
+        else
+            rs_buf_putc(out, (char)c);
+    }
+    rs_buf_putc(out, '"');
+}
+
+/* Plain runs are copied whole: a byte to escape at every position of strings around the run
+ * lengths, DEL (0x7f, plain), and runs after escapes, give what the byte-wise escape gives. */
+static void test_json_string_runs(void) {
+    static const char special[] = {'"', '\\', '\n', '\r', '\t', 0x01, 0x1f, 0x7f, ' ', '~'};
+    int failures = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t k = 0; k < sizeof special; k++) {
+                char text[48];
+                memset(text, 'a' + (int)(at % 26), len);
+                text[at] = special[k];
+                if (at + 3 < len)
+                    text[at + 3] = '"';
+                rs_buf got = RS_BUF_INIT, want = RS_BUF_INIT;
+                rs_buf_json_string(&got, text, len);
+                json_string_reference(&want, text, len);
+                failures += strcmp(rs_buf_cstr(&got), rs_buf_cstr(&want)) != 0;
+                rs_buf_free(&got);
+                rs_buf_free(&want);
+            }
+        }
+    }
+    CHECK_INT("buf_json_runs_equal_bytewise", failures, 0);
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_json_string(&b, "", 0);
+    CHECK_STR("buf_json_empty", rs_buf_cstr(&b), "\"\"");
+    rs_buf_reset(&b);
+    rs_buf_json_string(&b, "x\0y", 3);
+    CHECK_STR("buf_json_nul_escaped", rs_buf_cstr(&b), "\"x\\u0000y\"");
+    rs_buf_free(&b);
+}
 
 int main(void) {
     rs_buf b = RS_BUF_INIT;
@@ -30,6 +84,7 @@ int main(void) {
     CHECK_STR("buf_json_invalid_utf8_replaced", rs_buf_cstr(&b),
               "\"ok \xc3\xa9 bad \\ufffd \\ufffd\\ufffd\\ufffd end\"");
     rs_buf_free(&b);
+    test_json_string_runs();
 
     CHECK("utf8_ascii_valid", rs_utf8_valid("plain", 5, NULL));
     CHECK("utf8_4byte_valid", rs_utf8_valid("\xf0\x9f\x98\x80", 4, NULL));
