@@ -370,6 +370,61 @@ static void test_skip_valid(void) {
     }
 }
 
+/* A byte that ends a string's plain run at every offset of strings around the 16-byte rounds
+ * (jsonscan.c string_stop): each string in an exact-size heap copy (a read past it shows under
+ * ASan), alone and inside an array, is checked and skipped as its grammar says. */
+static void test_string_runs(void) {
+    static const struct {
+        const char *bytes;
+        int valid;
+    } inserts[] = {{"\x01", 0}, {"\x1f", 0},     {"\\n", 1},     {"\\q", 0},
+                   {"\x7f", 1}, {"\xc3\xa9", 1}, {"\\u00e9", 1}, {"\\\"", 1}};
+    int failures = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t k = 0; k < sizeof inserts / sizeof inserts[0]; k++) {
+                for (int wrapped = 0; wrapped < 2; wrapped++) {
+                    char text[96];
+                    size_t n = 0, ins = strlen(inserts[k].bytes);
+                    if (wrapped)
+                        text[n++] = '[';
+                    text[n++] = '"';
+                    memset(text + n, 'x', at);
+                    n += at;
+                    memcpy(text + n, inserts[k].bytes, ins);
+                    n += ins;
+                    memset(text + n, 'y', len - at);
+                    n += len - at;
+                    text[n++] = '"';
+                    if (wrapped) {
+                        memcpy(text + n, ",1]", 3);
+                        n += 3;
+                    }
+                    char *copy = malloc(n);
+                    memcpy(copy, text, n);
+                    int ok = rs_jsonscan_validate(copy, n, NULL) == RS_OK;
+                    failures += ok != inserts[k].valid;
+                    if (inserts[k].valid)
+                        failures += rs_jsonscan_skip_valid(copy, copy + n) != copy + n;
+                    free(copy);
+                }
+            }
+        }
+    }
+    CHECK_INT("string_runs_every_offset", failures, 0);
+    /* an unterminated string ends the scan at the span's end, whatever its length */
+    failures = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        char *copy = malloc(len);
+        memset(copy, 'z', len);
+        copy[0] = '"';
+        failures += rs_jsonscan_validate(copy, len, NULL) == RS_OK;
+        failures += rs_jsonscan_skip_valid(copy, copy + len) != copy + len;
+        free(copy);
+    }
+    CHECK_INT("string_runs_unterminated", failures, 0);
+}
+
 static void test_iterate_malformed(void) {
     static const char *const bad[] = {"[1,",  "[1 2]", "{\"a\"}", "{\"a\":}",          "{\"a\":1,",
                                       "[\"x", "{1:2}", "[,1]",    "{\"a\":1 \"b\":2}", "[1,]"};
@@ -762,6 +817,7 @@ int main(void) {
     test_iterate_complete();
     test_iterate_valid();
     test_skip_valid();
+    test_string_runs();
     test_get();
     test_decode();
     test_exact_rows();
