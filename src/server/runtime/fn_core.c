@@ -279,14 +279,21 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         result_json(ctx, v, event_time);
 }
 
+static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* rs_get with a cache of its own on db (freed when db closes). */
 int rt_core_register(sqlite3 *db);
 int rt_core_register(sqlite3 *db) {
     get_cache *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return SQLITE_NOMEM;
-    return sqlite3_create_function_v2(db, "rs_get", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
-                                      fn_get, NULL, NULL, get_cache_free);
+    /* rs_project reads the rows rs_get reads: it shares the cache, freed with rs_get */
+    int rc = sqlite3_create_function_v2(db, "rs_get", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
+                                        fn_get, NULL, NULL, get_cache_free);
+    if (rc != SQLITE_OK)
+        return rc;
+    return sqlite3_create_function_v2(db, "rs_project", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, c,
+                                      fn_project, NULL, NULL, NULL);
 }
 
 /* rs_getv: the same steps on a value-mode value; only arrays and objects are entered. */
@@ -326,8 +333,35 @@ static void fn_row(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&b);
 }
 
+/* The value text is what rv_to_json would print for it in any form: a string of printable
+ * ASCII without escapes, an integer of at most 18 digits in its shortest form, true, false,
+ * null. Most values of a row are these; they are copied instead of decoded and printed. */
+static int json_verbatim(rs_jsonscan_span v) {
+    if (v.len >= 2 && v.ptr[0] == '"') {
+        for (size_t k = 1; k + 1 < v.len; k++) {
+            unsigned char c = (unsigned char)v.ptr[k];
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+                return 0;
+        }
+        return v.ptr[v.len - 1] == '"';
+    }
+    size_t neg = v.len > 0 && v.ptr[0] == '-';
+    if (v.len > neg && v.len - neg <= 18 && v.ptr[neg] >= '0' && v.ptr[neg] <= '9') {
+        if (v.ptr[neg] == '0') /* "0" alone; "-0" prints as 0 */
+            return v.len == 1;
+        for (size_t k = neg; k < v.len; k++)
+            if (v.ptr[k] < '0' || v.ptr[k] > '9')
+                return 0;
+        return 1;
+    }
+    return (v.len == 4 && (memcmp(v.ptr, "true", 4) == 0 || memcmp(v.ptr, "null", 4) == 0)) ||
+           (v.len == 5 && memcmp(v.ptr, "false", 5) == 0);
+}
+
 /* Append the JSON value in span in form (typed values rewritten, numbers re-printed). */
 static int put_json_value(rs_buf *out, rs_jsonscan_span span, rv_json_form form, int event_time) {
+    if (!event_time && json_verbatim(span))
+        return rs_buf_append(out, span.ptr, span.len);
     rs_buf scratch = RS_BUF_INIT;
     rs_err err;
     rv val, ts;
@@ -632,6 +666,24 @@ static void project_write_row(rs_buf *b, sqlite3_value **argv, const rs_jsonscan
     rs_buf_putc(b, '}');
 }
 
+/* As project_scan_members, from the cached index of the document (the one rs_get's calls on
+ * the same row built or will find): each path's first member is looked up instead of the text
+ * walked. 0 when the document is not cached (then walk it). */
+static int project_cached_members(get_cache *c, rs_jsonscan_span doc, const path_spec *const *specs,
+                                  int n, rs_jsonscan_span *found) {
+    get_entry *e = c != NULL ? cached_doc(c, doc.ptr, doc.len) : NULL;
+    if (e == NULL)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        const path_step *st = &specs[i]->steps[0];
+        int32_t at =
+            st->key != NULL ? rt_docindex_find(&e->ix, e->ix.root, st->key, st->key_len) : -1;
+        if (at >= 0)
+            found[i] = e->ix.m[at].value;
+    }
+    return 1;
+}
+
 static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int n = (argc - 2) / 2, n_owned = 0;
     const path_spec *specs[MAX_PROJECT];
@@ -650,7 +702,7 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     rs_jsonscan_span doc;
     int has_doc = doc_span(argv[1], &doc);
-    if (has_doc)
+    if (has_doc && !project_cached_members(sqlite3_user_data(ctx), doc, specs, n, found))
         project_scan_members(doc, specs, n, found);
     rs_buf b = RS_BUF_INIT;
     project_write_row(&b, argv, has_doc ? &doc : NULL, specs, found, n, form_of(argv[0]));
@@ -1028,7 +1080,6 @@ static const char OP_ADD = '+', OP_SUB = '-', OP_MUL = '*', OP_DIV = '/', OP_MOD
 const rt_function rt_fn_core[] = {
     PLUMB("rs_getv", fn_getv),
     PLUMB("rs_row", fn_row),
-    PLUMB("rs_project", fn_project),
     PLUMB("rs_merge", fn_merge),
     PLUMB("rs_except", fn_except),
     PLUMB("rs_first", fn_first),

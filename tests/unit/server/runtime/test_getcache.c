@@ -140,12 +140,66 @@ static void test_join_rows_in_turn(void) {
     CHECK_STR("pairs_read_in_turn", got, "1324 1526 1827 3546 3847 5867 2314 2516 2817");
 }
 
+/* rs_project(form, doc, name, path, ...) over one document, alone and after an rs_get of the
+ * same document in the row (then it finds the cache entry that call built). */
+static void check_project(const char *name, int form, const char *doc, const char *items,
+                          const char *want) {
+    for (int after_get = 0; after_get < 2; after_get++) {
+        char sql[1024], got[4096] = "";
+        snprintf(sql, sizeof sql, "SELECT %s, rs_project(%d, ?1, %s)",
+                 after_get ? "rs_get(?1, 'a')" : "0", form, items);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) != NULL)
+                snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 1));
+        }
+        sqlite3_finalize(st);
+        CHECK_STR(name, got, want);
+    }
+}
+
+/* rs_project finds each path's first member in the cached index (or walks the text when the
+ * document is not cached) and copies plain values as they are: every answer as before. */
+static void test_project(void) {
+    check_project("project_duplicate_last_wins", 1, "{\"a\":1,\"b\":2,\"a\":3}",
+                  "'a','[\"a\"]','b','[\"b\"]'", "{\"a\":3,\"b\":2}");
+    check_project("project_escaped_key", 1, "{\"\\u0061b\":1,\"c\":\"x\\ny\"}",
+                  "'ab','[\"ab\"]','c','[\"c\"]'", "{\"ab\":1,\"c\":\"x\\ny\"}");
+    check_project("project_nested", 1, "{\"o\":{\"p\":[10,{\"q\":\"v\"}]}}",
+                  "'q','[\"o\",\"p\",1,\"q\"]','m','[\"m\"]'", "{\"q\":\"v\"}");
+    check_project("project_values", 1,
+                  "{\"z\":-0,\"i\":123456789012345678,\"j\":1234567890123456789,"
+                  "\"f\":1.50,\"u\":\"\\u00e9/\",\"e\":\"\xc3\xa9\",\"t\":true,"
+                  "\"n\":null,\"s\":\"a/b c\"}",
+                  "'z','[\"z\"]','i','[\"i\"]','j','[\"j\"]','f','[\"f\"]','u','[\"u\"]',"
+                  "'e','[\"e\"]','t','[\"t\"]','n','[\"n\"]','s','[\"s\"]'",
+                  "{\"z\":0,\"i\":123456789012345678,\"j\":1234567890123456789,\"f\":1.5,"
+                  "\"u\":\"\xc3\xa9/\",\"e\":\"\xc3\xa9\",\"t\":true,\"n\":null,\"s\":\"a/b c\"}");
+    check_project("project_event_time", 1, "{\"_event_time\":\"2024-01-02T03:04:05Z\"}",
+                  "'_event_time','[\"_event_time\"]'", "{\"_event_time\":\"2024-01-02T03:04:05.000000Z\"}");
+    check_project("project_leading_space", 1, " {\"a\":1}", "'a','[\"a\"]'",
+                  "{\"a\":1}");
+    /* larger than the cache takes (GET_CACHE_MAX): the text is walked */
+    size_t big = (1 << 20) + 64;
+    char *doc = malloc(big + 32);
+    if (doc != NULL) {
+        int n = snprintf(doc, 32, "{\"a\":7,\"pad\":\"");
+        memset(doc + n, 'p', big);
+        snprintf(doc + n + big, 32, "\",\"b\":8}");
+        check_project("project_uncached_document", 1, doc, "'b','[\"b\"]','a','[\"a\"]'",
+                      "{\"b\":8,\"a\":7}");
+        free(doc);
+    }
+}
+
 int main(void) {
     sqlite3_open(":memory:", &db);
     CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
     test_answers();
     test_same_length_documents();
     test_join_rows_in_turn();
+    test_project();
     sqlite3_close(db);
     TEST_DONE();
 }
