@@ -98,30 +98,21 @@ static int json_plain_byte(unsigned char c) {
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/* The letter after the backslash of the characters JSON escapes in two bytes; 0 for others. */
+static const char SHORT_ESCAPE[256] = {
+    ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+
 /* Append the escape of the byte (or UTF-8 sequence) at s[i], s[0..len); the bytes it took. */
 static size_t json_escape_at(rs_buf *b, const char *s, size_t i, size_t len) {
     static const char hex[] = "0123456789abcdef";
     unsigned char c = (unsigned char)s[i];
     char esc[7];
 
-    switch (c) {
-    case '"':
-        rs_buf_append(b, "\\\"", 2);
+    if (SHORT_ESCAPE[c] != 0) {
+        esc[0] = '\\';
+        esc[1] = SHORT_ESCAPE[c];
+        rs_buf_append(b, esc, 2);
         return 1;
-    case '\\':
-        rs_buf_append(b, "\\\\", 2);
-        return 1;
-    case '\n':
-        rs_buf_append(b, "\\n", 2);
-        return 1;
-    case '\r':
-        rs_buf_append(b, "\\r", 2);
-        return 1;
-    case '\t':
-        rs_buf_append(b, "\\t", 2);
-        return 1;
-    default:
-        break;
     }
     if (c >= 0x80) {
         /* Pass valid UTF-8 through; a byte that starts no valid sequence becomes U+FFFD, so
