@@ -423,6 +423,25 @@ static void test_string_runs(void) {
         free(copy);
     }
     CHECK_INT("string_runs_unterminated", failures, 0);
+    /* containers longer than a round, brackets and quotes inside strings at every offset: the
+     * trusted skip ends where the checked scan does */
+    failures = 0;
+    for (size_t pad = 0; pad <= 40; pad++) {
+        char text[256];
+        int n = snprintf(text, sizeof text,
+                         "[{\"a\":\"%.*s]}\\\"[{\"},{\"b\":[1,{\"c\":\"%.*s}\"}],\"d\":{}}] tail",
+                         (int)pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", (int)(40 - pad),
+                         "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+        char *copy = malloc((size_t)n);
+        memcpy(copy, text, (size_t)n);
+        rs_jsonscan_span v;
+        size_t used = 0;
+        failures += rs_jsonscan_value(copy, (size_t)n, &v, &used, NULL) != RS_OK ||
+                    rs_jsonscan_skip_valid(copy, copy + n) != copy + used ||
+                    used != (size_t)n - 5;
+        free(copy);
+    }
+    CHECK_INT("skip_valid_long_containers", failures, 0);
 }
 
 static void test_iterate_malformed(void) {
