@@ -10,6 +10,7 @@
 #include "retention.h"
 #include "server/colidx/duck.h"
 #include "server/colidx/replica.h"
+#include "server/runtime/docindex.h"
 #include "server/runtime/value.h"
 #include "server/sql/sqlx_describe.h"
 #include "server/sql/sqlx_duck.h"
@@ -615,6 +616,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
         rl_kept_done(stmt);
         return;
     }
+    rt_docindex_trust_queries(1); /* the documents it reads are the store's (docindex.h) */
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
         int len = sqlite3_column_bytes(stmt, 0);
@@ -629,6 +631,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
             break;
         }
     }
+    rt_docindex_trust_queries(0);
     if (rc != SQLITE_DONE && res->http_status == 0)
         step_error(db, rc, 0, prog, in, res);
     rl_kept_done(stmt);

@@ -437,8 +437,7 @@ static void test_string_runs(void) {
         rs_jsonscan_span v;
         size_t used = 0;
         failures += rs_jsonscan_value(copy, (size_t)n, &v, &used, NULL) != RS_OK ||
-                    rs_jsonscan_skip_valid(copy, copy + n) != copy + used ||
-                    used != (size_t)n - 5;
+                    rs_jsonscan_skip_valid(copy, copy + n) != copy + used || used != (size_t)n - 5;
         free(copy);
     }
     CHECK_INT("skip_valid_long_containers", failures, 0);

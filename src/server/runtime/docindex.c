@@ -97,3 +97,13 @@ uint64_t rt_docindex_vouched(const char *text, size_t len, int by_address) {
         return vouch.serial;
     return 0;
 }
+
+static _Thread_local int trust_queries;
+
+void rt_docindex_trust_queries(int on) {
+    trust_queries = on;
+}
+
+int rt_docindex_trusting(void) {
+    return trust_queries;
+}

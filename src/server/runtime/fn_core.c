@@ -141,6 +141,7 @@ typedef struct get_entry {
     char *text; /* the cached document, a copy */
     size_t len, cap;
     int valid;
+    int unchecked;       /* indexed on a query's trust (docindex.h), neither checked nor vouched */
     unsigned last_use;   /* the cache's clock at its last use */
     uint64_t vouch_seen; /* the vouch (rt_docindex_vouched) whose document this entry copied */
     rt_docindex ix;
@@ -189,7 +190,9 @@ static int build_entry(get_entry *e, const char *doc, size_t len) {
     memcpy(e->text, doc, len);
     e->text[len] = '\0';
     e->len = len;
-    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH, e->vouch_seen != 0) == 0;
+    e->unchecked = e->vouch_seen == 0 && rt_docindex_trusting();
+    e->valid = rt_docindex_build(&e->ix, e->text, len, GET_CACHE_DEPTH,
+                                 e->vouch_seen != 0 || e->unchecked) == 0;
     return e->valid ? 0 : -1;
 }
 
@@ -198,10 +201,12 @@ static int build_entry(get_entry *e, const char *doc, size_t len) {
 static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
     /* the text the writer vouches for is the entry that copied it in this vouch: no compare */
     uint64_t vouch = rt_docindex_vouched(doc, len, 1);
+    int trusting = rt_docindex_trusting();
     c->clock++;
     for (int i = 0; i < GET_CACHE_WAYS; i++) {
         get_entry *e = &c->way[i];
-        if (e->valid && e->len == len &&
+        /* an entry a query trusted serves only queries: another caller's answer is the check's */
+        if (e->valid && e->len == len && (trusting || !e->unchecked) &&
             ((vouch != 0 && e->vouch_seen == vouch) || memcmp(e->text, doc, len) == 0)) {
             e->last_use = c->clock;
             if (vouch != 0)

@@ -7,6 +7,7 @@
  * two relations in turn, with more documents than the cache holds.
  */
 #include "server/runtime/catalog.h"
+#include "server/runtime/docindex.h"
 #include "testlib.h"
 
 #include <sqlite3.h>
@@ -193,6 +194,25 @@ static void test_project(void) {
     }
 }
 
+/* A query's trust (docindex.h): the same answers on well-formed documents; an entry indexed on
+ * trust is not what a later unchecked caller gets (a malformed text stays malformed to it). */
+static void test_trusted_queries(void) {
+    rt_docindex_trust_queries(1);
+    test_answers();
+    const char *a[] = {"'a'"};
+    /* brackets balanced, a comma missing: a trusted reading finds a, a check finds no object */
+    const char *bad = "{\"a\":1,\"b\":[1,2 3],\"c\":\"}\"}";
+    char *trusted = row_of(bad, a, 1);
+    CHECK("trusted_malformed_read_within_its_text", trusted != NULL);
+    free(trusted);
+    rt_docindex_trust_queries(0);
+    char *checked = row_of(bad, a, 1);
+    char *walked = reference(bad, "'a'");
+    CHECK_STR("trusted_entry_not_served_to_a_checked_call", checked, walked);
+    free(checked);
+    free(walked);
+}
+
 int main(void) {
     sqlite3_open(":memory:", &db);
     CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
@@ -200,6 +220,7 @@ int main(void) {
     test_same_length_documents();
     test_join_rows_in_turn();
     test_project();
+    test_trusted_queries();
     sqlite3_close(db);
     TEST_DONE();
 }
