@@ -22,31 +22,28 @@ static int32_t add_member(rt_docindex *ix) {
     return ix->n++;
 }
 
-/* Index the members of object; *last receives the last one's index (-1 when empty). */
-static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int max_depth,
-                        int valid, int32_t *last) {
+/* Index the members of object, at level depth; *last receives the last one's index (-1 when
+ * empty). Nested objects are left for rt_docindex_child. */
+static int index_object(rt_docindex *ix, rs_jsonscan_span object, int depth, int32_t *last) {
     rs_jsonscan_iter it;
     rs_jsonscan_span key, value;
     int32_t prev = -1;
     int more;
 
     *last = -1;
-    if ((valid ? rs_jsonscan_iter_init_valid(&it, object) : rs_jsonscan_iter_init(&it, object)) !=
-        RS_OK)
+    if ((ix->valid ? rs_jsonscan_iter_init_valid(&it, object)
+                   : rs_jsonscan_iter_init(&it, object)) != RS_OK)
         return -1;
     while ((more = rs_jsonscan_iter_next(&it, &key, &value)) == 1) {
         int32_t at = add_member(ix);
         if (at < 0)
             return -1;
-        ix->m[at] = (rt_docmember){key, value, -1, prev, memchr(key.ptr, '\\', key.len) == NULL};
+        int32_t child = -1;
+        if (value.len > 0 && value.ptr[0] == '{')
+            child = depth + 1 < ix->max_depth ? RT_DOCINDEX_LATER : -2;
+        ix->m[at] =
+            (rt_docmember){key, value, child, depth, prev, memchr(key.ptr, '\\', key.len) == NULL};
         prev = at;
-        if (value.len > 0 && value.ptr[0] == '{') {
-            int32_t child = -2;
-            if (depth + 1 < max_depth &&
-                index_object(ix, value, depth + 1, max_depth, valid, &child) != 0)
-                return -1;
-            ix->m[at].child = child; /* an index entry that moved when ix->m grew is re-read */
-        }
     }
     *last = prev;
     return more == 0 ? 0 : -1;
@@ -56,9 +53,22 @@ int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_dep
     rs_jsonscan_span doc = rs_jsonscan_trim((rs_jsonscan_span){text, len});
     ix->n = 0;
     ix->root = -1;
+    ix->max_depth = max_depth;
+    ix->valid = valid;
     if (doc.len == 0 || doc.ptr[0] != '{' || len > INT32_MAX)
         return -1;
-    return index_object(ix, doc, 0, max_depth, valid, &ix->root);
+    return index_object(ix, doc, 0, &ix->root);
+}
+
+int32_t rt_docindex_child(rt_docindex *ix, int32_t at) {
+    if (ix->m[at].child != RT_DOCINDEX_LATER)
+        return ix->m[at].child;
+    int32_t child = -2;
+    /* the members are added after every other; ix->m may move meanwhile */
+    if (index_object(ix, ix->m[at].value, ix->m[at].depth + 1, &child) != 0)
+        child = -2; /* what was added stays unreachable; the text is read instead */
+    ix->m[at].child = child;
+    return child;
 }
 
 int32_t rt_docindex_find(const rt_docindex *ix, int32_t last, const char *key, size_t klen) {

@@ -19,7 +19,9 @@ typedef struct rt_docmember {
     rs_jsonscan_span key;   /* the key token, quotes included */
     rs_jsonscan_span value; /* the value's text */
     int32_t child; /* the value's last member when it is an object indexed too; -1 an empty or
-                      non-object value; -2 an object deeper than the index goes */
+                      non-object value; -2 an object deeper than the index goes (or that could
+                      not be indexed); RT_DOCINDEX_LATER an object not indexed yet */
+    int32_t depth; /* the level of the object holding it: 0 for the document's own members */
     int32_t prev;  /* the member before it in the same object, -1: a lookup walks an object
                       from its end, so that the first match is the last occurrence (the one
                       that wins) and the walk stops there */
@@ -29,15 +31,27 @@ typedef struct rt_docmember {
 typedef struct rt_docindex {
     rt_docmember *m;
     int32_t n, cap;
-    int32_t root; /* the document's last member, -1 when none */
+    int32_t root;      /* the document's last member, -1 when none */
+    int32_t max_depth; /* as built */
+    int valid;         /* as built */
 } rt_docindex;
 
+/* A member's child not indexed yet: a nested object is indexed when a lookup first enters it
+ * (rt_docindex_child), so that reading a document's top-level fields pays nothing for the
+ * objects inside it (their text is checked once, by the walk that found their end). */
+#define RT_DOCINDEX_LATER (-3)
+
 /* Index the members of the object text [text, text + len), nested objects down to max_depth
- * levels. 0, or -1 when the text is not one well-formed object or memory ran out (then read the
- * text itself). Reuses ix's memory. valid: the caller knows the text is well-formed JSON (a
- * document the writer made): read by brackets and quotes (rs_jsonscan_iter_init_valid) instead
- * of checked byte by byte, with the same spans. */
+ * levels (each when first entered, rt_docindex_child). 0, or -1 when the text is not one
+ * well-formed object or memory ran out (then read the text itself). Reuses ix's memory. valid: the
+ * caller knows the text is well-formed JSON (a document the writer made): read by brackets and
+ * quotes (rs_jsonscan_iter_init_valid) instead of checked byte by byte, with the same spans. */
 int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_depth, int valid);
+
+/* The last member of member at's object value, indexed now if it was not: as child, with -1
+ * for an empty or non-object value and -2 for one deeper than the index goes or that could not
+ * be indexed (read its text instead). */
+int32_t rt_docindex_child(rt_docindex *ix, int32_t at);
 
 /* The member key (klen bytes, decoded) among the members of the object whose last member is
  * last (ix->root, or a member's child): its index, or -1 when absent. With duplicate keys the

@@ -223,17 +223,19 @@ static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
 
 /* Walk the steps argv[1..argc) in the cached document into *v, through its index while the
  * steps are member names of indexed objects, then through the text; 0 when a step is missing. */
-static int cached_walk(const get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
+static int cached_walk(get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan_span *v) {
     int32_t last = e->ix.root, at = -1;
     int i;
     for (i = 1; i < argc; i++) {
-        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || last == -2)
+        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT)
+            break;
+        /* a member's object is indexed when a step enters it, not when the member is found */
+        if (at >= 0 && (last = rt_docindex_child(&e->ix, at)) == -2)
             break;
         at = rt_docindex_find(&e->ix, last, (const char *)sqlite3_value_text(argv[i]),
                               (size_t)sqlite3_value_bytes(argv[i]));
         if (at < 0)
             return 0;
-        last = e->ix.m[at].child;
     }
     *v = at < 0 ? (rs_jsonscan_span){e->text, e->len} : e->ix.m[at].value;
     return walk(v, argc, argv, i);

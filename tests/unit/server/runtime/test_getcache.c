@@ -99,6 +99,14 @@ static void test_answers(void) {
     check_row("missing", "{\"a\":{\"b\":1},\"\":5}", missing, 4, "NULL | NULL | NULL | 5");
     const char *whole[] = {"", "'a'"};
     check_row("no_steps", "{\"a\":1}", whole, 2, "B:7B2261223A317D | 1");
+    /* nested objects are indexed when first entered: whole first, then inside, duplicates
+     * inside, an empty one, one entered after a sibling was */
+    const char *nest[] = {"'o'", "'o','p'", "'o','q','r'", "'e','x'", "'s','t'", "'o','p'"};
+    check_row("nested_entered_later",
+              "{\"o\":{\"p\":1,\"q\":{\"r\":\"x\"},\"p\":2},\"e\":{},\"s\":{\"t\":[3]}}",
+              nest, 6,
+              "B:7B2270223A312C2271223A7B2272223A2278227D2C2270223A327D | 2 | 'x' | NULL | "
+              "B:5B335D | 2");
     const char *evt[] = {"'_event_time'", "'o','_event_time'"};
     check_row("event_time_typed",
               "{\"_event_time\":\"2024-01-02T03:04:05Z\",\"o\":{"
@@ -205,6 +213,11 @@ static void test_trusted_queries(void) {
     char *trusted = row_of(bad, a, 1);
     CHECK("trusted_malformed_read_within_its_text", trusted != NULL);
     free(trusted);
+    /* a nested object a trusted reading cannot index is read as text, checked */
+    const char *inner[] = {"'o','p'", "'q'"};
+    char *got = row_of("{\"o\":{\"p\":1 2},\"q\":3}", inner, 2);
+    CHECK_STR("trusted_malformed_nested_read_as_text", got, "NULL | 3");
+    free(got);
     rt_docindex_trust_queries(0);
     char *checked = row_of(bad, a, 1);
     char *walked = reference(bad, "'a'");
