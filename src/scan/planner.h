@@ -54,7 +54,10 @@
  * time. NULLS FIRST/LAST are spelled out; with them Rockset orders missing with null. The
  * tie-break costs a server that walks the key's index a sort of every row up to LIMIT + OFFSET,
  * so the extension first asks without it (RS_PART_WINDOW, RS_PART_BOTH) and sorts the few rows
- * itself; it sends MAIN only when ties cross the edge of the page.
+ * itself; it sends MAIN only when ties cross the edge of the page. Whether REST is empty is
+ * asked of the whole collection, without filters (RS_PART_PROBE: the type test alone is what a
+ * server with field indexes answers from the key's index), in the same request as the page
+ * when the page fits the first response (RS_PART_BOTH).
  * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
  * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
  * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
@@ -81,6 +84,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jsonscan.h"
 #include "schema.h"
 
 #include <stddef.h>
@@ -210,13 +214,14 @@ typedef enum rs_scan_part {
                          no `_id` tie-break, so that a server with field indexes walks the key's
                          index instead of sorting; the caller asks for the rows around the page
                          and checks that no tie crosses its edges */
-    RS_PART_BOTH,     /* one request for a plan without filters or OFFSET: SELECT * FROM
-                         (<WINDOW>) AS m UNION ALL <REST>, the caller sorts the rows. WINDOW's
-                         rows are the first LIMIT of the collection in Rockset's order, of any
-                         type; REST was empty exactly when no more than LIMIT rows came and no
-                         document came twice (REST's rows are among WINDOW's when WINDOW came
-                         short, and come besides them when it came full) */
-    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST */
+    RS_PART_BOTH,     /* one request for a page that fits the first response: SELECT * FROM
+                         (<WINDOW>) AS m UNION ALL SELECT * FROM (<PROBE, its row marked>) AS p.
+                         WINDOW's rows are the page and its edge rows in Rockset's order, of any
+                         type; the probe's row, the one without an "_id" (rs_planner_probe_row),
+                         shows whether REST may have rows: when it does not come, REST is empty
+                         and WINDOW's rows, sorted by the caller, are MAIN's (ties aside) */
+    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST; MAIN
+                         without OFFSET (it brings LIMIT rows: pass LIMIT + OFFSET) */
 } rs_scan_part;
 
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET
@@ -226,6 +231,11 @@ typedef enum rs_scan_part {
 int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
                           const rs_plan *plan, const rs_term_values *values, long long limit,
                           long long offset, rs_scan_part part, rs_query_text *out, rs_err *err);
+/* Whether a row of RS_PART_BOTH's answer is the probe's: it has no string "_id" (it holds only
+ * RS_PROBE_FIELD), where every row of WINDOW has one. */
+#define RS_PROBE_FIELD "rs_other_type"
+int rs_planner_probe_row(rs_jsonscan_span row);
+
 /* The same for RS_PART_ALL. */
 int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
                            const rs_plan *plan, const rs_term_values *values, long long limit,
