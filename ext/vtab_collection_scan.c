@@ -592,6 +592,16 @@ static void part_done(collection_cursor *cur) {
     cur->at_end = 1;
 }
 
+/* RS_PART_PROBE alone: *found when some document holds a key of another type. */
+static int send_probe(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                      int *found, rs_err *err) {
+    int rc = scan_part(cur, plan, fv, -1, 0, RS_PART_PROBE, err);
+
+    *found = rc == RS_OK && cur->page.n > 0;
+    part_done(cur);
+    return rc;
+}
+
 /* Whether REST can have a row. With filters, a probe for any row of another type whatever the
  * filters (RS_PART_PROBE) answers it first, unless one did already (probed: RS_PART_BOTH's arm
  * found such a row): usually there is none, and REST - whose filter on another field the server
@@ -611,10 +621,7 @@ static int rest_possible(collection_cursor *cur, const rs_plan *plan, const filt
     rs_query_text_free(&q);
     if (rc != RS_OK || !*possible || plan->n_terms == 0 || probed)
         return rc;
-    rc = scan_part(cur, plan, fv, -1, 0, RS_PART_PROBE, err);
-    *possible = rc == RS_OK && cur->page.n > 0;
-    part_done(cur);
-    return rc;
+    return send_probe(cur, plan, fv, possible, err);
 }
 
 /* Every row of the part just sent (all its pages) into the sorter, sorted; the part is done.
@@ -672,47 +679,108 @@ static int window_tied(const rs_rowsort *rows, long long lo, long long limit) {
     return limit > 0 && n > end && rs_rowsort_same_keys(rows, end - 1, end);
 }
 
-/* What an untied part's rows are worth (read_window). */
+/* What an untied part's rows are worth (take_window). */
 typedef enum window_verdict {
     WINDOW_OK = 0, /* the answer: every row with a key inside the page is in it */
     WINDOW_TIED,   /* a tie crosses an edge of the page */
-    WINDOW_OTHER   /* RS_PART_BOTH's probe found a key of another type: REST may have rows */
+    WINDOW_OTHER   /* some document holds a key of another type: REST may have rows */
 } window_verdict;
-
-static window_verdict judge_window(const rs_rowsort *rows, int probe, long long before,
-                                   long long limit) {
-    if (probe > 0)
-        return WINDOW_OTHER;
-    return window_tied(rows, before, limit) ? WINDOW_TIED : WINDOW_OK;
-}
 
 /* Send an untied part (RS_PART_WINDOW, or RS_PART_BOTH: the same with the probe as an arm) for
  * the page of limit rows after offset rows, with the row before the page (offset > 0) and the
- * one after it; sort them. When they are the answer (WINDOW_OK), they become cur->rest, the
- * cursor's rows, with *skip the one before the page: sorted here, they are what MAIN with its
- * tie-break would have brought. */
-static int read_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                       rs_scan_part part, long long limit, long long offset, long long *skip,
-                       window_verdict *verdict, rs_err *err) {
+ * one after it; sort them into *rows. *probe counts the probe's rows (RS_PART_BOTH). */
+static int fetch_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                        rs_scan_part part, long long limit, long long offset, rs_rowsort **rows,
+                        int *probe, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     long long before = offset > 0 ? 1 : 0, asked = before + limit + 1;
-    rs_rowsort *rows = NULL;
-    int probe = 0, rc = rest_new(vt, plan, asked, &rows, err);
+    int rc = rest_new(vt, plan, asked, rows, err);
 
+    *probe = 0;
     if (rc == RS_OK)
         rc = scan_part(cur, plan, fv, asked, offset - before, part, err);
     if (rc == RS_OK)
-        rc = take_rows(cur, rows, part == RS_PART_BOTH ? &probe : NULL, err);
+        rc = take_rows(cur, *rows, part == RS_PART_BOTH ? probe : NULL, err);
     part_done(cur);
-    *verdict = rc != RS_OK ? WINDOW_TIED : judge_window(rows, probe, before, limit);
-    if (rc != RS_OK || *verdict != WINDOW_OK) {
+    return rc;
+}
+
+/* Judge the sorted rows of fetch_window (other: REST may have rows). When they are the answer
+ * (WINDOW_OK), they become cur->rest, the cursor's rows, with *skip the one before the page:
+ * sorted here, they are what MAIN with its tie-break would have brought. Otherwise they are
+ * freed. */
+static window_verdict take_window(collection_cursor *cur, rs_rowsort *rows, int other,
+                                  long long offset, long long limit, long long *skip) {
+    long long before = offset > 0 ? 1 : 0;
+    window_verdict verdict = WINDOW_OK;
+
+    if (other)
+        verdict = WINDOW_OTHER;
+    else if (window_tied(rows, before, limit))
+        verdict = WINDOW_TIED;
+    if (verdict != WINDOW_OK) {
         rs_rowsort_free(rows);
-        return rc;
+        return verdict;
     }
     rs_rowsort_cut(rows, (size_t)(before + limit));
     cur->rest = rows;
     *skip = before;
+    return WINDOW_OK;
+}
+
+/* RS_PART_WINDOW once REST is known empty: fetch_window, then take_window. */
+static int read_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                       long long limit, long long offset, long long *skip, window_verdict *verdict,
+                       rs_err *err) {
+    rs_rowsort *rows = NULL;
+    int probe, rc = fetch_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, &rows, &probe, err);
+
+    if (rc != RS_OK) {
+        rs_rowsort_free(rows);
+        return rc;
+    }
+    *verdict = take_window(cur, rows, 0, offset, limit, skip);
     return RS_OK;
+}
+
+/* What the keys of RS_PART_WINDOW's rows, sent alone, say of REST (rs_planner_window_alone):
+ * *said is RS_KEY_OTHER_TYPE when one is of another type, RS_KEY_NUMBER when they settle the
+ * page (all plain numbers, and fewer rows than asked or the last above 1), else
+ * RS_KEY_UNSURE. */
+static int window_keys(collection_cursor *cur, const rs_plan *plan, const rs_rowsort *rows,
+                       long long asked, rs_window_key *said, rs_err *err) {
+    size_t i, n = rs_rowsort_count(rows), col = (size_t)plan->order[0].column;
+    rs_window_key k = RS_KEY_ABOVE_BOOLS;
+    int rc = RS_OK, numbers = 1;
+
+    for (i = 0; i < n && rc == RS_OK; i++) {
+        rc = rs_rowdecode_index(cur->decoder, rs_rowsort_row(rows, i), err);
+        if (rc != RS_OK)
+            break;
+        k = rs_planner_window_key(rs_rowdecode_raw(cur->decoder, col));
+        if (k == RS_KEY_OTHER_TYPE) {
+            *said = k;
+            return RS_OK;
+        }
+        numbers = numbers && k != RS_KEY_UNSURE;
+    }
+    /* sorted, all numbers: the last is the smallest, Rockset's last too */
+    *said = numbers && ((long long)n < asked || k == RS_KEY_ABOVE_BOOLS) ? RS_KEY_NUMBER
+                                                                         : RS_KEY_UNSURE;
+    return rc;
+}
+
+/* After RS_PART_WINDOW sent alone: *other when REST may have rows that matter, from the keys,
+ * or else from the probe sent alone. */
+static int window_rest(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                       const rs_rowsort *rows, long long asked, int *other, rs_err *err) {
+    rs_window_key k = RS_KEY_UNSURE;
+    int rc = window_keys(cur, plan, rows, asked, &k, err);
+
+    *other = k == RS_KEY_OTHER_TYPE;
+    if (rc != RS_OK || k != RS_KEY_UNSURE)
+        return rc;
+    return send_probe(cur, plan, fv, other, err);
 }
 
 /* LIMIT + OFFSET, the rows of each part a merge may need; -1 (all) without a LIMIT. */
@@ -742,7 +810,7 @@ static int read_rest_first(collection_cursor *cur, const rs_plan *plan, const fi
         rs_rowsort_free(cur->rest);
         cur->rest = NULL;
         if (window_fits(vt, limit))
-            rc = read_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, skip, &verdict, err);
+            rc = read_window(cur, plan, fv, limit, offset, skip, &verdict, err);
         if (rc != RS_OK || verdict == WINDOW_OK)
             return rc;
         return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
@@ -751,21 +819,18 @@ static int read_rest_first(collection_cursor *cur, const rs_plan *plan, const fi
     return scan_part(cur, plan, fv, reach(limit, offset), 0, RS_PART_MAIN, err);
 }
 
-/* A page that fits the first response: the page, its edge rows and the probe in one request
- * (RS_PART_BOTH), sorted here; the server's fixed cost of a query is paid once. When a tie
- * crosses an edge of the page, MAIN with its tie-break (REST is empty). When some document holds
- * a key of another type, MAIN (LIMIT + OFFSET rows) and REST in one request (RS_PART_BOTH_TIED),
- * exact whatever REST, all of it sorted here and OFFSET skipped by the merge; or, when that is
- * more than a page, REST first (read_rest_first), so that MAIN streams instead of being kept. */
-static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                     long long limit, long long offset, long long *skip, rs_err *err) {
+/* After the page's request: MAIN with its tie-break when a tie crosses an edge of the page (REST
+ * does not matter); when some document holds a key of another type, MAIN (LIMIT + OFFSET rows)
+ * and REST in one request (RS_PART_BOTH_TIED), exact whatever REST, all of it sorted here and
+ * OFFSET skipped by the merge; or, when that is more than a page, REST first
+ * (read_rest_first), so that MAIN streams instead of being kept. */
+static int read_after_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                             window_verdict verdict, long long limit, long long offset,
+                             long long *skip, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    window_verdict verdict;
     long long rows = reach(limit, offset);
-    int rc = read_window(cur, plan, fv, RS_PART_BOTH, limit, offset, skip, &verdict, err);
+    int rc;
 
-    if (rc != RS_OK || verdict == WINDOW_OK)
-        return rc;
     if (verdict == WINDOW_TIED)
         return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
     if (rows > collection_page_size(vt))
@@ -775,6 +840,32 @@ static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_v
     if (rc == RS_OK)
         rc = scan_part(cur, plan, fv, rows, 0, RS_PART_BOTH_TIED, err);
     return rc == RS_OK ? take_rows(cur, cur->rest, NULL, err) : rc;
+}
+
+/* A page that fits the first response: one request for the page and its edge rows, sorted
+ * here; the server's fixed cost of a query is paid once. With the probe as an arm
+ * (RS_PART_BOTH), or alone (RS_PART_WINDOW) when its keys may settle the page
+ * (rs_planner_window_alone): a descending top-N of numbers needs no probe, which costs the
+ * server about what the page does; when they do not, the probe follows alone. */
+static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                     long long limit, long long offset, long long *skip, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    int alone = rs_planner_window_alone(&vt->schema, plan, offset), other = 0;
+    rs_rowsort *rows = NULL;
+    window_verdict verdict;
+    int rc = fetch_window(cur, plan, fv, alone ? RS_PART_WINDOW : RS_PART_BOTH, limit, offset,
+                          &rows, &other, err);
+
+    if (rc == RS_OK && alone)
+        rc = window_rest(cur, plan, fv, rows, (offset > 0 ? 1 : 0) + limit + 1, &other, err);
+    if (rc != RS_OK) {
+        rs_rowsort_free(rows);
+        return rc;
+    }
+    verdict = take_window(cur, rows, other, offset, limit, skip);
+    if (verdict == WINDOW_OK)
+        return RS_OK;
+    return read_after_window(cur, plan, fv, verdict, limit, offset, skip, err);
 }
 
 /* A split ORDER BY (planner.h): one request when the page fits the first response (read_both),

@@ -1197,6 +1197,40 @@ int rs_planner_probe_row(rs_jsonscan_span row) {
     return !rs_jsonscan_get(row, "_id", &id) || rs_jsonscan_classify(id) != RS_JSON_STRING;
 }
 
+int rs_planner_window_alone(const rs_schema *schema, const rs_plan *plan, long long offset) {
+    int n = order_len(schema, plan);
+    const rs_column *key;
+
+    if (offset > 0 || n < 1 || !rs_planner_order_split(schema, plan) || !plan->order[0].desc)
+        return 0;
+    key = &schema->cols[plan->order[0].column];
+    if (key->role != RS_COL_FIELD ||
+        (n > 1 && schema->cols[plan->order[1].column].role != RS_COL_ID))
+        return 0;
+    return key->affinity == RS_AFF_INTEGER || key->affinity == RS_AFF_REAL ||
+           key->affinity == RS_AFF_NUMERIC;
+}
+
+rs_window_key rs_planner_window_key(rs_jsonscan_span value) {
+    double d;
+
+    switch (rs_jsonscan_classify(value)) {
+    case RS_JSON_INT:
+    case RS_JSON_FLOAT:
+        /* the guard's bounds: a number beyond them is REST's, whatever SQLite would show */
+        if (rs_jsonscan_double(value, &d) != RS_OK || !(d > -1e308 && d < 1e308))
+            return RS_KEY_UNSURE;
+        return d > 1.0 ? RS_KEY_ABOVE_BOOLS : RS_KEY_NUMBER;
+    case RS_JSON_TRUE:
+    case RS_JSON_FALSE:
+    case RS_JSON_OBJECT:
+    case RS_JSON_ARRAY:
+        return RS_KEY_OTHER_TYPE;
+    default:
+        return RS_KEY_UNSURE;
+    }
+}
+
 int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
                           const rs_plan *plan, const rs_term_values *values, long long limit,
                           long long offset, rs_scan_part part, rs_query_text *out, rs_err *err) {

@@ -236,6 +236,29 @@ int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *c
 #define RS_PROBE_FIELD "rs_other_type"
 int rs_planner_probe_row(rs_jsonscan_span row);
 
+/* Whether RS_PART_WINDOW sent alone, without the probe, may settle the page: one field key (an
+ * `_id` after it aside), descending, declared numeric (INTEGER, REAL, NUMERIC: its values are
+ * meant to be numbers), no OFFSET. Rockset orders by type first, and descending puts objects,
+ * arrays, dates, timestamps, bytes and strings before every number, bools (0 and 1 to SQLite)
+ * after them, nulls last. So when WINDOW's keys are all plain numbers, every row of another
+ * type the filters keep that WINDOW did not bring sorts after its last row in Rockset's order,
+ * and in SQLite's too when that row is above 1: a bool is 0 or 1 there, a non-finite float
+ * NULL (last). When fewer rows came than were asked for, they are all the filters keep. A key
+ * that shows as text cannot say so (a timestamp arrives as a string), nor can an ascending
+ * order (a non-finite float, NULL to SQLite, comes after every number), nor an OFFSET (the rows
+ * skipped may hold any type): those send the probe in the same request (RS_PART_BOTH). */
+int rs_planner_window_alone(const rs_schema *schema, const rs_plan *plan, long long offset);
+
+/* What one WINDOW row's key (its raw JSON value) says (rs_planner_window_alone). */
+typedef enum rs_window_key {
+    RS_KEY_UNSURE = 0,  /* a string, null or absent key: may be another type's (a timestamp,
+                           a non-finite float) */
+    RS_KEY_NUMBER,      /* an int or a float within the type guard's bounds: plain */
+    RS_KEY_ABOVE_BOOLS, /* such a number above 1: every bool sorts below it in SQLite too */
+    RS_KEY_OTHER_TYPE   /* a bool, object or array: REST has a row */
+} rs_window_key;
+rs_window_key rs_planner_window_key(rs_jsonscan_span value);
+
 /* The same for RS_PART_ALL. */
 int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
                            const rs_plan *plan, const rs_term_values *values, long long limit,

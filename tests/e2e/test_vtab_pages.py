@@ -288,4 +288,40 @@ def a_filtered_top_n_is_one_request():
     stop_fake(srv)
 
 
+@rl.case
+def a_descending_top_n_of_numbers_is_the_page_alone():
+    """On a column declared numeric, descending, without OFFSET, the page is sent alone (no
+    probe): keys all numbers, the last above 1, settle it. When the last is not above 1, the
+    probe follows alone (finding nothing, the page stands); when a key is a bool, MAIN and REST
+    follow."""
+    srv, url = start_fake()
+    SCRIPT.rows = ['{"_id":"k%d","n":%d,"s":"a"}' % (i, 9 - i) for i in range(4)]
+    SCRIPT.sql.clear()
+    SCRIPT.probe_rows = []
+    db = connect(url, 100)
+    db.execute("CREATE VIRTUAL TABLE t USING rockset(collection='ws.t', columns='n INTEGER, s TEXT')")
+    sql = "SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3"
+    got = db.execute(sql).fetchall()
+    rl.check("rows", got == [("k0", 9), ("k1", 8), ("k2", 7)], repr(got))
+    window = ('SELECT "_id", "n", "s" FROM "ws"."t" WHERE (TYPEOF("s") = \'string\' AND "s" = :p1)'
+              ' ORDER BY "n" DESC NULLS LAST LIMIT :p2')
+    rl.check("the_page_alone", SCRIPT.sql == [window], repr(SCRIPT.sql))
+    SCRIPT.rows = ['{"_id":"k%d","n":%s,"s":"a"}' % (i, v) for i, v in enumerate(["1", "0.5", "0.25", "0"])]
+    SCRIPT.empty_when = 'SELECT "_id" FROM "ws"."t" WHERE NOT ('
+    SCRIPT.sql.clear()
+    got = db.execute(sql).fetchall()
+    rl.check("at_most_one/rows", got == [("k0", 1), ("k1", 0.5), ("k2", 0.25)], repr(got))
+    rl.check("at_most_one/then_the_probe", len(SCRIPT.sql) == 2 and SCRIPT.sql[0] == window
+             and SCRIPT.sql[1].startswith(SCRIPT.empty_when) and SCRIPT.sql[1].endswith(") LIMIT 1"),
+             repr(SCRIPT.sql))
+    SCRIPT.empty_when = None
+    SCRIPT.rows[1] = '{"_id":"k1","n":true,"s":"a"}'
+    SCRIPT.sql.clear()
+    db.execute(sql).fetchall()
+    rl.check("a_bool/then_main_and_rest", len(SCRIPT.sql) == 2 and SCRIPT.sql[0] == window
+             and " UNION ALL SELECT \"_id\", \"n\", \"s\" FROM " in SCRIPT.sql[1], repr(SCRIPT.sql))
+    db.close()
+    stop_fake(srv)
+
+
 rl.done()

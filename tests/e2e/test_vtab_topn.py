@@ -9,7 +9,11 @@ and OFFSET) UNION ALL the probe (one row of the whole collection with a key of a
 filters); the extension sorts the rows. That is the answer (1 request) unless a tie crosses an
 edge of the page (then MAIN with its tie-break: 2) or the probe found a row (then MAIN, for LIMIT
 + OFFSET rows, and REST in one request, all sorted here: 2; or REST first when LIMIT + OFFSET
-rows are more than a page, so that MAIN streams). A page that does not fit, and LIMIT 0, go REST
+rows are more than a page, so that MAIN streams). A descending top-N on a column declared
+numeric, without OFFSET, sends the page alone: when its keys are all numbers and the last is
+above 1 (or fewer rows came than asked for), no row of another type can belong in it (1
+request); when a key is a bool, an object or an array, REST has rows (MAIN and REST follow: 2);
+otherwise the probe follows alone (2, or 3 when it finds a row). A page that does not fit, and LIMIT 0, go REST
 first: with filters after a probe, REST only when it finds a row. Every answer must be the one
 SQLite gives with pushdown off (rockset_config('pushdown', 0)), and a top-N that can match
 nothing sends nothing.
@@ -82,6 +86,19 @@ load("mixed", MIXED)
 # n's index meets equal keys in another order than SQLite's tie-break (_id, the scan's order)
 TIES = [{"_id": "t%02d" % i, "n": i // 3, "g": "a" if i % 2 else "b"} for i in reversed(range(12))]
 load("ties", TIES)
+# descending pages of numbers: in group a a bool below ten ints, in b a bool above the numbers
+# in SQLite's order (1 > 0.5) but below them in Rockset's, in c nulls after two ints, in d a
+# timestamp-like string above the numbers in both orders; e holds numbers at most 1 only
+DESC = ([{"_id": "e%02d" % i, "n": 10 + i, "g": "a"} for i in range(10)]
+        + [{"_id": "e10", "n": True, "g": "a"},
+           {"_id": "e11", "n": 0.5, "g": "b"}, {"_id": "e12", "n": 0.25, "g": "b"},
+           {"_id": "e13", "n": True, "g": "b"}, {"_id": "e14", "n": False, "g": "b"},
+           {"_id": "e15", "n": None, "g": "c"}, {"_id": "e16", "g": "c"},
+           {"_id": "e17", "n": 3, "g": "c"}, {"_id": "e18", "n": 2, "g": "c"},
+           {"_id": "e19", "n": "2024-01-01T00:00:00Z", "g": "d"}, {"_id": "e20", "n": 7, "g": "d"},
+           {"_id": "e21", "n": 8, "g": "d"},
+           {"_id": "e22", "n": 0.5, "g": "e"}, {"_id": "e23", "n": 0.75, "g": "e"}])
+load("desc", DESC)
 
 
 @rl.case
@@ -108,7 +125,10 @@ def filters_one_request():
     check_topn(db, "p", "plain", "SELECT _id, n FROM p WHERE g = 'g1' ORDER BY n DESC LIMIT 3", 1)
     # another type outside the filter: the probe finds it, MAIN and REST (empty) follow
     check_topn(db, "m", "other_type_elsewhere",
-               "SELECT _id, n FROM m WHERE g = 'g1' ORDER BY n DESC LIMIT 3", 2)
+               "SELECT _id, n FROM m WHERE g = 'g1' ORDER BY n LIMIT 3", 2)
+    # descending, numbers above 1: the types elsewhere cannot matter, the page is sent alone
+    check_topn(db, "m", "other_type_elsewhere_desc",
+               "SELECT _id, n FROM m WHERE g = 'g1' ORDER BY n DESC LIMIT 3", 1)
     # inside it: the bool merged where SQLite puts 1
     check_topn(db, "m", "other_type_inside",
                "SELECT _id, n FROM m WHERE g = 'g2' ORDER BY n LIMIT 3", 2,
@@ -165,6 +185,40 @@ def more_than_a_page_after_the_probe():
     # g1 holds no row of another type: the probe's row, REST (empty), then the page (3 requests)
     check_topn(db, "m", "rest_empty",
                "SELECT _id, n FROM m WHERE g = 'g1' ORDER BY n LIMIT 2 OFFSET 5", 3)
+    db.close()
+
+
+@rl.case
+def descending_numbers_alone():
+    db = connect()
+    db.execute(f"CREATE VIRTUAL TABLE d USING rockset('{WS}.desc', columns='n REAL, g TEXT')")
+    db.execute(f"CREATE VIRTUAL TABLE u USING rockset('{WS}.desc', columns='n, g TEXT')")
+    db.execute(f"CREATE VIRTUAL TABLE p USING rockset('{WS}.plain', columns='n REAL, g TEXT')")
+    q = "SELECT _id, n FROM {t} WHERE g = '{g}' ORDER BY n DESC LIMIT {n}"
+    # the page alone: numbers above 1, the bool below them in both orders
+    check_topn(db, "d", "above_bools", q.format(t="d", g="a", n=3), 1,
+               [("e09", 19), ("e08", 18), ("e07", 17)])
+    check_topn(db, "d", "fewer_than_asked", q.format(t="d", g="c", n=1), 1, [("e17", 3)])
+    # the bool came with the page: MAIN and REST next, SQLite's 1 merged last
+    check_topn(db, "d", "bool_in_the_page", q.format(t="d", g="a", n=11), 2)
+    # numbers at most 1: the probe finds the bools, and true (1 to SQLite) comes first
+    check_topn(db, "d", "bool_above_in_sqlite", q.format(t="d", g="b", n=1), 3, [("e13", 1)])
+    check_topn(db, "d", "bool_above_in_sqlite_2", q.format(t="d", g="b", n=2), 2,
+               [("e13", 1), ("e11", 0.5)])
+    # nulls reached, a string on top: the probe, then MAIN and REST
+    check_topn(db, "d", "nulls_reached", q.format(t="d", g="c", n=2), 3, [("e17", 3), ("e18", 2)])
+    check_topn(db, "d", "string_on_top", q.format(t="d", g="d", n=2), 3,
+               [("e19", "2024-01-01T00:00:00Z"), ("e21", 8)])
+    check_topn(db, "d", "no_filter", "SELECT _id, n FROM d ORDER BY n DESC LIMIT 3", 3)
+    check_topn(db, "d", "at_most_one", q.format(t="d", g="e", n=1), 3, [("e23", 0.75)])
+    # plain everywhere: the page, then the probe (nothing) when its last key is not above 1
+    check_topn(db, "p", "plain_at_most_one", "SELECT _id, n FROM p ORDER BY n DESC LIMIT 28", 2)
+    check_topn(db, "p", "plain_all", "SELECT _id, n FROM p ORDER BY n DESC LIMIT 40", 1)
+    # not declared numeric, ascending, OFFSET: the probe goes with the page (and finds the bools)
+    check_topn(db, "u", "untyped", q.format(t="u", g="c", n=1), 2, [("e17", 3)])
+    check_topn(db, "d", "ascending", "SELECT _id, n FROM d WHERE g = 'c' ORDER BY n LIMIT 3", 2)
+    check_topn(db, "d", "offset", "SELECT _id, n FROM d WHERE g = 'a' ORDER BY n DESC LIMIT 2 "
+               "OFFSET 1", 2, [("e08", 18), ("e07", 17)])
     db.close()
 
 

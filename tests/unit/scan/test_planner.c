@@ -360,6 +360,57 @@ static void test_probe_row(void) {
     CHECK_INT("probe_row/not_an_object", rs_planner_probe_row(rs_jsonscan_cstr("[1]")), 1);
 }
 
+/* WINDOW alone settles a descending page of numbers (rs_planner_window_alone). Columns: _id
+ * (0), n INTEGER (1), r REAL (2), t TEXT (3), u untyped (4), "we""ird" NUMERIC (5). */
+static void test_window_alone(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+
+    rs_plan_init(&plan);
+    plan.columns = 0x3;
+    plan.order[0] = (rs_plan_order){1, 1};
+    plan.n_order = 1;
+    CHECK_INT("alone/integer_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    CHECK_INT("alone/not_with_offset", rs_planner_window_alone(&s, &plan, 3), 0);
+    plan.order[0].column = 2;
+    CHECK_INT("alone/real_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[0].column = 5;
+    CHECK_INT("alone/numeric_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[0].column = 3;
+    CHECK_INT("alone/not_text", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0].column = 4;
+    CHECK_INT("alone/not_untyped", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0] = (rs_plan_order){1, 0};
+    CHECK_INT("alone/not_ascending", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0].desc = 1;
+    plan.order[1] = (rs_plan_order){0, 0};
+    plan.n_order = 2;
+    CHECK_INT("alone/then_id", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[1] = (rs_plan_order){2, 1};
+    CHECK_INT("alone/not_two_fields", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0] = (rs_plan_order){0, 1}; /* _id first: not split */
+    CHECK_INT("alone/not_unsplit", rs_planner_window_alone(&s, &plan, 0), 0);
+    rs_schema_free(&s);
+
+    CHECK_INT("key/int_above", rs_planner_window_key(rs_jsonscan_cstr("12")), RS_KEY_ABOVE_BOOLS);
+    CHECK_INT("key/float_above", rs_planner_window_key(rs_jsonscan_cstr("1.5")),
+              RS_KEY_ABOVE_BOOLS);
+    CHECK_INT("key/one", rs_planner_window_key(rs_jsonscan_cstr("1")), RS_KEY_NUMBER);
+    CHECK_INT("key/one_float", rs_planner_window_key(rs_jsonscan_cstr("1.0")), RS_KEY_NUMBER);
+    CHECK_INT("key/negative", rs_planner_window_key(rs_jsonscan_cstr("-7e3")), RS_KEY_NUMBER);
+    CHECK_INT("key/beyond_bounds", rs_planner_window_key(rs_jsonscan_cstr("2e308")), RS_KEY_UNSURE);
+    CHECK_INT("key/at_bound", rs_planner_window_key(rs_jsonscan_cstr("-1e308")), RS_KEY_UNSURE);
+    CHECK_INT("key/string", rs_planner_window_key(rs_jsonscan_cstr("\"2024-01-01\"")),
+              RS_KEY_UNSURE);
+    CHECK_INT("key/null", rs_planner_window_key(rs_jsonscan_cstr("null")), RS_KEY_UNSURE);
+    CHECK_INT("key/absent", rs_planner_window_key(rs_jsonscan_cstr("")), RS_KEY_UNSURE);
+    CHECK_INT("key/true", rs_planner_window_key(rs_jsonscan_cstr("true")), RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/false", rs_planner_window_key(rs_jsonscan_cstr("false")), RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/object", rs_planner_window_key(rs_jsonscan_cstr("{\"a\":1}")),
+              RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/array", rs_planner_window_key(rs_jsonscan_cstr("[1]")), RS_KEY_OTHER_TYPE);
+}
+
 static void test_queries(void) {
     rs_schema s = test_schema();
     rs_value five = v_int(5), bob = v_text("bob"), half = v_real(2.5), one = v_int(1);
@@ -550,6 +601,7 @@ int main(void) {
     test_order_split();
     test_order_split_edges();
     test_probe_row();
+    test_window_alone();
     test_format_double();
     test_estimates();
     TEST_DONE();
