@@ -29,7 +29,9 @@
  * `_id` tie-break (which cost a server walking the key's index about a probe and a sort), for
  * the page and the rows on either side of it, and for one row of the whole collection with a
  * key of another type (the probe); sorted here (rowsort.h), the page's rows are the answer
- * unless a tie crosses an edge of the page (read_window) or the probe's row came. Otherwise
+ * unless a tie crosses an edge of the page (take_window) or the probe's row came. A
+ * descending page of numbers goes alone: its keys can rule out every other type (window_keys);
+ * when they do not, the probe follows alone. Otherwise
  * the REST part is read whole first (with filters, only after a probe found some row of
  * another type at all: rest_possible) and sorted in SQLite's order, then MAIN is sent, and the
  * cursor merges the two (merge_pick), skipping OFFSET itself when REST had rows

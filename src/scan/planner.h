@@ -57,7 +57,8 @@
  * itself; it sends MAIN only when ties cross the edge of the page. Whether REST is empty is
  * asked of the whole collection, without filters (RS_PART_PROBE: the type test alone is what a
  * server with field indexes answers from the key's index), in the same request as the page
- * when the page fits the first response (RS_PART_BOTH).
+ * when the page fits the first response (RS_PART_BOTH), or not at all when a descending page
+ * of numbers rules out every other type by its keys (rs_planner_window_alone).
  * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
  * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
  * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
@@ -210,10 +211,11 @@ typedef enum rs_scan_part {
                          whatever the filters: when there is none, REST is empty too (REST's
                          rows are some of these) and need not be sent. SELECT "_id" FROM ...
                          WHERE NOT (<guard>) LIMIT 1, without parameters */
-    RS_PART_WINDOW,   /* MAIN once REST is known empty: no type guard (every row is plain) and
-                         no `_id` tie-break, so that a server with field indexes walks the key's
-                         index instead of sorting; the caller asks for the rows around the page
-                         and checks that no tie crosses its edges */
+    RS_PART_WINDOW,   /* MAIN once REST is known empty (or, rs_planner_window_alone, may be
+                         shown not to matter by its rows' keys): no type guard (every row is
+                         plain) and no `_id` tie-break, so that a server with field indexes
+                         walks the key's index instead of sorting; the caller asks for the rows
+                         around the page and checks that no tie crosses its edges */
     RS_PART_BOTH,     /* one request for a page that fits the first response: SELECT * FROM
                          (<WINDOW>) AS m UNION ALL SELECT * FROM (<PROBE, its row marked>) AS p.
                          WINDOW's rows are the page and its edge rows in Rockset's order, of any
