@@ -8,9 +8,11 @@
  *          AND "_id" IN (:p2, :p3)
  *
  *   SELECT * FROM orders WHERE region = 'eu' ORDER BY total DESC LIMIT 10;
- *   -> SELECT "_id" ... WHERE NOT (<total is null, int, finite float or string>) LIMIT 1 (probe)
- *   -> SELECT ... WHERE <region> ORDER BY "total" DESC NULLS LAST LIMIT :p1 (11 rows, no tie at
- *      the 10th: the answer; else MAIN: WHERE <region> AND <guard> ORDER BY ..., "_id" LIMIT 10)
+ *   -> SELECT * FROM (SELECT ... WHERE <region> ORDER BY "total" DESC NULLS LAST LIMIT :p1) AS m
+ *      UNION ALL SELECT * FROM (SELECT 1 AS "rs_other_type" ... WHERE NOT (<total is null, int,
+ *      finite float or string>) LIMIT 1) AS p
+ *      (11 rows, no probe row, no tie at the 10th: the answer; a tie: MAIN, WHERE <region> AND
+ *      <guard> ORDER BY ..., "_id" LIMIT 10; a probe row: MAIN UNION ALL REST)
  *
  * HOW IT WORKS. xBestIndex turns the usable constraints, ORDER BY and LIMIT/OFFSET into an
  * rs_plan (planner.h says which are pushed, which are exact and so omitted, and why), encodes
@@ -22,14 +24,18 @@
  * xFilter only runs the plan: it collects the values (IN lists in full), builds the SQL with
  * the values as parameters (never in the text), waits on the collection's commit fence when the
  * connection wrote to it, and sends the query asking for one page (or fewer rows when a
- * constant LIMIT says so). An ORDER BY on fields is split by type (planner.h): the REST part
- * is read whole first (with filters, only after a probe found some row of another type at all:
- * rest_possible) and sorted in SQLite's order (rowsort.h), then MAIN is sent, and the cursor
- * merges the two (merge_pick), skipping OFFSET itself when REST had rows. MAIN is first asked
- * without its `_id` tie-break, which costs a server walking the key's index a sort, for the
- * page and the rows on either side of it; sorted here, they are the answer unless a tie crosses
- * an edge of the page (read_window). Without filters or OFFSET, MAIN and REST go in one request
- * (read_both). The first page is read here; the others come from the stream
+ * constant LIMIT says so). An ORDER BY on fields is split by type (planner.h). When the page
+ * fits the first response, one request (read_both) asks for MAIN without its type guard and
+ * `_id` tie-break (which cost a server walking the key's index about a probe and a sort), for
+ * the page and the rows on either side of it, and for one row of the whole collection with a
+ * key of another type (the probe); sorted here (rowsort.h), the page's rows are the answer
+ * unless a tie crosses an edge of the page (take_window) or the probe's row came. A
+ * descending page of numbers goes alone: its keys can rule out every other type (window_keys);
+ * when they do not, the probe follows alone. Otherwise
+ * the REST part is read whole first (with filters, only after a probe found some row of
+ * another type at all: rest_possible) and sorted in SQLite's order, then MAIN is sent, and the
+ * cursor merges the two (merge_pick), skipping OFFSET itself when REST had rows
+ * (read_rest_first). The first page is read here; the others come from the stream
  * (vtab_collection_stream.c), fetched ahead on another thread, each row's column values found
  * there (cur->ahead). xColumn decodes only the columns asked for (rowdecode.h); a row not
  * indexed ahead is indexed once, on first use.
@@ -588,12 +594,23 @@ static void part_done(collection_cursor *cur) {
     cur->at_end = 1;
 }
 
+/* RS_PART_PROBE alone: *found when some document holds a key of another type. */
+static int send_probe(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                      int *found, rs_err *err) {
+    int rc = scan_part(cur, plan, fv, -1, 0, RS_PART_PROBE, err);
+
+    *found = rc == RS_OK && cur->page.n > 0;
+    part_done(cur);
+    return rc;
+}
+
 /* Whether REST can have a row. With filters, a probe for any row of another type whatever the
- * filters (RS_PART_PROBE) answers it first: usually there is none, and REST - whose filter on
- * another field the server may answer by walking that field's rows - is not sent. Without
- * filters REST is that same question: it is sent as it is. */
+ * filters (RS_PART_PROBE) answers it first, unless one did already (probed: RS_PART_BOTH's arm
+ * found such a row): usually there is none, and REST - whose filter on another field the server
+ * may answer by walking that field's rows - is not sent. Without filters REST is that same
+ * question: it is sent as it is. */
 static int rest_possible(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                         long long keep, int *possible, rs_err *err) {
+                         long long keep, int probed, int *possible, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     rs_query_text q;
     int rc;
@@ -604,22 +621,23 @@ static int rest_possible(collection_cursor *cur, const rs_plan *plan, const filt
                                &q, err);
     *possible = rc == RS_OK && !q.empty;
     rs_query_text_free(&q);
-    if (rc != RS_OK || !*possible || plan->n_terms == 0)
+    if (rc != RS_OK || !*possible || plan->n_terms == 0 || probed)
         return rc;
-    rc = scan_part(cur, plan, fv, -1, 0, RS_PART_PROBE, err);
-    *possible = rc == RS_OK && cur->page.n > 0;
-    part_done(cur);
-    return rc;
+    return send_probe(cur, plan, fv, possible, err);
 }
 
-/* Every row of the part just sent (all its pages) into the sorter, sorted; the part is done. */
-static int take_rows(collection_cursor *cur, rs_rowsort *into, rs_err *err) {
+/* Every row of the part just sent (all its pages) into the sorter, sorted; the part is done.
+ * With probe non-NULL (RS_PART_BOTH), the probe's row is not kept but counted in *probe. */
+static int take_rows(collection_cursor *cur, rs_rowsort *into, int *probe, rs_err *err) {
     size_t i;
     int rc = RS_OK;
 
     while (rc == RS_OK && cur->row < cur->page.n) {
         for (i = cur->row; i < cur->page.n && rc == RS_OK; i++) {
-            rc = rs_rowsort_add(into, cur->page.rows[i], err);
+            if (probe != NULL && rs_planner_probe_row(cur->page.rows[i]))
+                (*probe)++;
+            else
+                rc = rs_rowsort_add(into, cur->page.rows[i], err);
         }
         cur->row = cur->page.n;
         if (rc == RS_OK)
@@ -631,17 +649,17 @@ static int take_rows(collection_cursor *cur, rs_rowsort *into, rs_err *err) {
     return rc;
 }
 
-/* Send the REST part and keep its rows, sorted, in cur->rest. */
+/* Send the REST part (after a probe, unless probed) and keep its rows, sorted, in cur->rest. */
 static int read_rest(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                     long long keep, rs_err *err) {
+                     long long keep, int probed, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     int possible = 0, rc = rest_new(vt, plan, keep, &cur->rest, err);
 
     if (rc == RS_OK)
-        rc = rest_possible(cur, plan, fv, keep, &possible, err);
+        rc = rest_possible(cur, plan, fv, keep, probed, &possible, err);
     if (rc == RS_OK && possible)
         rc = scan_part(cur, plan, fv, -1, 0, RS_PART_REST, err);
-    return rc == RS_OK ? take_rows(cur, cur->rest, err) : rc;
+    return rc == RS_OK ? take_rows(cur, cur->rest, NULL, err) : rc;
 }
 
 /* Whether a page of limit rows and the two around it fit the first response: the rows an
@@ -663,60 +681,108 @@ static int window_tied(const rs_rowsort *rows, long long lo, long long limit) {
     return limit > 0 && n > end && rs_rowsort_same_keys(rows, end - 1, end);
 }
 
-/* RS_PART_BOTH's first response, before reading on: more rows than its MAIN asked for, or more
- * pages, mean REST has rows (planner.h), which may be many: the tied query reads them anyway. */
-static int both_has_rest(const collection_cursor *cur, long long asked) {
-    return cur->stream != NULL || cur->page.n > (size_t)asked;
-}
+/* What an untied part's rows are worth (take_window). */
+typedef enum window_verdict {
+    WINDOW_OK = 0, /* the answer: every row with a key inside the page is in it */
+    WINDOW_TIED,   /* a tie crosses an edge of the page */
+    WINDOW_OTHER   /* some document holds a key of another type: REST may have rows */
+} window_verdict;
 
-/* Send an untied part (RS_PART_WINDOW or RS_PART_BOTH) for the page of limit rows after offset
- * rows, with the row before the page (offset > 0) and the one after it; sort them. Unless the
- * rows cannot be trusted (*unsure: a tie crosses an edge, or RS_PART_BOTH found REST rows),
- * they become cur->rest, the cursor's rows, with *skip the one before the page: sorted here,
- * they are what MAIN with its tie-break would have brought. */
-static int read_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                       rs_scan_part part, long long limit, long long offset, long long *skip,
-                       int *unsure, rs_err *err) {
+/* Send an untied part (RS_PART_WINDOW, or RS_PART_BOTH: the same with the probe as an arm) for
+ * the page of limit rows after offset rows, with the row before the page (offset > 0) and the
+ * one after it; sort them into *rows. *probe counts the probe's rows (RS_PART_BOTH). */
+static int fetch_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                        rs_scan_part part, long long limit, long long offset, rs_rowsort **rows,
+                        int *probe, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
     long long before = offset > 0 ? 1 : 0, asked = before + limit + 1;
-    rs_rowsort *rows = NULL;
-    int rc = rest_new(vt, plan, asked, &rows, err);
+    int rc = rest_new(vt, plan, asked, rows, err);
 
+    *probe = 0;
     if (rc == RS_OK)
         rc = scan_part(cur, plan, fv, asked, offset - before, part, err);
-    *unsure = rc == RS_OK && part == RS_PART_BOTH && both_has_rest(cur, asked);
-    if (rc == RS_OK && !*unsure)
-        rc = take_rows(cur, rows, err);
+    if (rc == RS_OK)
+        rc = take_rows(cur, *rows, part == RS_PART_BOTH ? probe : NULL, err);
     part_done(cur);
-    if (rc == RS_OK && !*unsure)
-        *unsure = (part == RS_PART_BOTH && rs_rowsort_has_twins(rows)) ||
-                  window_tied(rows, before, limit);
-    if (rc != RS_OK || *unsure) {
+    return rc;
+}
+
+/* Judge the sorted rows of fetch_window (other: REST may have rows). When they are the answer
+ * (WINDOW_OK), they become cur->rest, the cursor's rows, with *skip the one before the page:
+ * sorted here, they are what MAIN with its tie-break would have brought. Otherwise they are
+ * freed. */
+static window_verdict take_window(collection_cursor *cur, rs_rowsort *rows, int other,
+                                  long long offset, long long limit, long long *skip) {
+    long long before = offset > 0 ? 1 : 0;
+    window_verdict verdict = WINDOW_OK;
+
+    if (other)
+        verdict = WINDOW_OTHER;
+    else if (window_tied(rows, before, limit))
+        verdict = WINDOW_TIED;
+    if (verdict != WINDOW_OK) {
         rs_rowsort_free(rows);
-        return rc;
+        return verdict;
     }
     rs_rowsort_cut(rows, (size_t)(before + limit));
     cur->rest = rows;
     *skip = before;
+    return WINDOW_OK;
+}
+
+/* RS_PART_WINDOW once REST is known empty: fetch_window, then take_window. */
+static int read_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                       long long limit, long long offset, long long *skip, window_verdict *verdict,
+                       rs_err *err) {
+    rs_rowsort *rows = NULL;
+    int probe, rc = fetch_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, &rows, &probe, err);
+
+    if (rc != RS_OK) {
+        rs_rowsort_free(rows);
+        return rc;
+    }
+    *verdict = take_window(cur, rows, 0, offset, limit, skip);
     return RS_OK;
 }
 
-/* A plan without filters, OFFSET 0: MAIN (unguarded) and REST in one request (RS_PART_BOTH),
- * sorted here; the server's fixed cost of a query is paid once. When REST had rows, or a tie
- * crosses the page's end, both are sent again with MAIN's guard and tie-break, which needs no
- * check. */
-static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                     long long limit, rs_err *err) {
-    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    long long skip = 0;
-    int unsure = 0, rc = read_window(cur, plan, fv, RS_PART_BOTH, limit, 0, &skip, &unsure, err);
+/* What the keys of RS_PART_WINDOW's rows, sent alone, say of REST (rs_planner_window_alone):
+ * *said is RS_KEY_OTHER_TYPE when one is of another type, RS_KEY_NUMBER when they settle the
+ * page (all plain numbers, and fewer rows than asked or the last above 1), else
+ * RS_KEY_UNSURE. */
+static int window_keys(collection_cursor *cur, const rs_plan *plan, const rs_rowsort *rows,
+                       long long asked, rs_window_key *said, rs_err *err) {
+    size_t i, n = rs_rowsort_count(rows), col = (size_t)plan->order[0].column;
+    rs_window_key k = RS_KEY_ABOVE_BOOLS;
+    int rc = RS_OK, numbers = 1;
 
-    if (rc != RS_OK || !unsure)
+    for (i = 0; i < n && rc == RS_OK; i++) {
+        rc = rs_rowdecode_index(cur->decoder, rs_rowsort_row(rows, i), err);
+        if (rc != RS_OK)
+            break;
+        k = rs_planner_window_key(rs_rowdecode_raw(cur->decoder, col));
+        if (k == RS_KEY_OTHER_TYPE) {
+            *said = k;
+            return RS_OK;
+        }
+        numbers = numbers && k != RS_KEY_UNSURE;
+    }
+    /* sorted, all numbers: the last is the smallest, Rockset's last too */
+    *said = numbers && ((long long)n < asked || k == RS_KEY_ABOVE_BOOLS) ? RS_KEY_NUMBER
+                                                                         : RS_KEY_UNSURE;
+    return rc;
+}
+
+/* After RS_PART_WINDOW sent alone: *other when REST may have rows that matter, from the keys,
+ * or else from the probe sent alone. */
+static int window_rest(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                       const rs_rowsort *rows, long long asked, int *other, rs_err *err) {
+    rs_window_key k = RS_KEY_UNSURE;
+    int rc = window_keys(cur, plan, rows, asked, &k, err);
+
+    *other = k == RS_KEY_OTHER_TYPE;
+    if (rc != RS_OK || k != RS_KEY_UNSURE)
         return rc;
-    rc = rest_new(vt, plan, limit, &cur->rest, err);
-    if (rc == RS_OK)
-        rc = scan_part(cur, plan, fv, limit, 0, RS_PART_BOTH_TIED, err);
-    return rc == RS_OK ? take_rows(cur, cur->rest, err) : rc;
+    return send_probe(cur, plan, fv, other, err);
 }
 
 /* LIMIT + OFFSET, the rows of each part a merge may need; -1 (all) without a LIMIT. */
@@ -728,36 +794,94 @@ static long long reach(long long limit, long long offset) {
     return limit > LLONG_MAX - offset ? LLONG_MAX : limit + offset;
 }
 
-/* A split ORDER BY (planner.h). Without filters or OFFSET, one request for both parts
- * (read_both). Otherwise REST first; when it has no row, MAIN is the whole answer and takes
- * LIMIT and OFFSET as they are, asked first without its guard and tie-break (read_window), with
- * them when a tie crosses an edge of the page or the page is more than the first response
- * holds; when REST has rows, MAIN brings LIMIT + OFFSET rows, the merge skips OFFSET of the
- * merged rows (*skip) and SQLite stops at LIMIT. One part after the other,
- * on the connection's own client: sent side by side, MAIN needed a thread and a connection of
- * its own each time, which cost more than the round trip it saved (the latest 10 of 1,000,000
- * documents: 1.64 ms side by side, 1.39 ms in turn, median of 200; the server's time the same). */
-static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
-                            long long limit, long long offset, long long *skip, rs_err *err) {
+/* REST first; when it has no row, MAIN is the whole answer and takes LIMIT and OFFSET as they
+ * are, asked first without its guard and tie-break (read_window) when the page fits the first
+ * response, with them when a tie crosses an edge of the page or it does not fit; when REST has
+ * rows, MAIN brings LIMIT + OFFSET rows, the merge skips OFFSET of the merged rows (*skip) and
+ * SQLite stops at LIMIT. probed: a probe found a key of another type already. */
+static int read_rest_first(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                           long long limit, long long offset, int probed, long long *skip,
+                           rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    int unsure = 1, rc;
+    window_verdict verdict = WINDOW_TIED;
+    int rc = read_rest(cur, plan, fv, reach(limit, offset), probed, err);
 
-    if (plan->n_terms == 0 && offset <= 0 && window_fits(vt, limit))
-        return read_both(cur, plan, fv, limit, err);
-    rc = read_rest(cur, plan, fv, reach(limit, offset), err);
     if (rc != RS_OK)
         return rc;
     if (rs_rowsort_count(cur->rest) == 0) {
         rs_rowsort_free(cur->rest);
         cur->rest = NULL;
         if (window_fits(vt, limit))
-            rc = read_window(cur, plan, fv, RS_PART_WINDOW, limit, offset, skip, &unsure, err);
-        if (rc != RS_OK || !unsure)
+            rc = read_window(cur, plan, fv, limit, offset, skip, &verdict, err);
+        if (rc != RS_OK || verdict == WINDOW_OK)
             return rc;
         return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
     }
     *skip = offset > 0 ? offset : 0;
     return scan_part(cur, plan, fv, reach(limit, offset), 0, RS_PART_MAIN, err);
+}
+
+/* After the page's request: MAIN with its tie-break when a tie crosses an edge of the page (REST
+ * does not matter); when some document holds a key of another type, MAIN (LIMIT + OFFSET rows)
+ * and REST in one request (RS_PART_BOTH_TIED), exact whatever REST, all of it sorted here and
+ * OFFSET skipped by the merge; or, when that is more than a page, REST first
+ * (read_rest_first), so that MAIN streams instead of being kept. */
+static int read_after_window(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                             window_verdict verdict, long long limit, long long offset,
+                             long long *skip, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    long long rows = reach(limit, offset);
+    int rc;
+
+    if (verdict == WINDOW_TIED)
+        return scan_part(cur, plan, fv, limit, offset, RS_PART_MAIN, err);
+    if (rows > collection_page_size(vt))
+        return read_rest_first(cur, plan, fv, limit, offset, 1, skip, err);
+    *skip = offset > 0 ? offset : 0;
+    rc = rest_new(vt, plan, rows, &cur->rest, err);
+    if (rc == RS_OK)
+        rc = scan_part(cur, plan, fv, rows, 0, RS_PART_BOTH_TIED, err);
+    return rc == RS_OK ? take_rows(cur, cur->rest, NULL, err) : rc;
+}
+
+/* A page that fits the first response: one request for the page and its edge rows, sorted
+ * here; the server's fixed cost of a query is paid once. With the probe as an arm
+ * (RS_PART_BOTH), or alone (RS_PART_WINDOW) when its keys may settle the page
+ * (rs_planner_window_alone): a descending top-N of numbers needs no probe, which costs the
+ * server about what the page does; when they do not, the probe follows alone. */
+static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                     long long limit, long long offset, long long *skip, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+    int alone = rs_planner_window_alone(&vt->schema, plan, offset), other = 0;
+    rs_rowsort *rows = NULL;
+    window_verdict verdict;
+    int rc = fetch_window(cur, plan, fv, alone ? RS_PART_WINDOW : RS_PART_BOTH, limit, offset,
+                          &rows, &other, err);
+
+    if (rc == RS_OK && alone)
+        rc = window_rest(cur, plan, fv, rows, (offset > 0 ? 1 : 0) + limit + 1, &other, err);
+    if (rc != RS_OK) {
+        rs_rowsort_free(rows);
+        return rc;
+    }
+    verdict = take_window(cur, rows, other, offset, limit, skip);
+    if (verdict == WINDOW_OK)
+        return RS_OK;
+    return read_after_window(cur, plan, fv, verdict, limit, offset, skip, err);
+}
+
+/* A split ORDER BY (planner.h): one request when the page fits the first response (read_both),
+ * else REST first (read_rest_first). One part after the other, on the connection's own client:
+ * sent side by side, MAIN needed a thread and a connection of its own each time, which cost
+ * more than the round trip it saved (the latest 10 of 1,000,000 documents: 1.64 ms side by
+ * side, 1.39 ms in turn, median of 200; the server's time the same). */
+static int start_split_scan(collection_cursor *cur, const rs_plan *plan, const filter_values *fv,
+                            long long limit, long long offset, long long *skip, rs_err *err) {
+    collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
+
+    if (window_fits(vt, limit))
+        return read_both(cur, plan, fv, limit, offset, skip, err);
+    return read_rest_first(cur, plan, fv, limit, offset, 0, skip, err);
 }
 
 /* Build and send the plan's queries. */

@@ -1119,13 +1119,16 @@ static int emit_part(rs_query_text *q, const rs_schema *schema, const rs_plan *p
 /* RS_PART_PROBE: does any row hold a key of another type? The filters are left out on
  * purpose: REST's rows are among these, and the server answers the bare type test from its
  * index by key ranges, where REST with a filter on another field may walk that field's rows
- * (36 ms instead of 0.4 on 1,000,000 documents, tests/bench/order_bench.py). */
+ * (18 to 36 ms instead of 0.1 on 1,000,000 documents, tests/bench/order_bench.py). Alone it
+ * selects "_id"; as RS_PART_BOTH's arm (marked), a constant under another name, so that its
+ * row is the one without an "_id" (rs_planner_probe_row). */
 static int build_probe(const rs_schema *schema, const char *ws, const char *coll,
-                       const rs_plan *plan, long long limit, rs_query_text *out) {
+                       const rs_plan *plan, long long limit, int marked, rs_query_text *out) {
     rs_buf guard = RS_BUF_INIT;
     int rc = emit_order_guard(&guard, schema, plan, RS_PART_REST);
 
-    rs_buf_puts(&out->sql, "SELECT \"_id\" FROM ");
+    rs_buf_puts(&out->sql,
+                marked ? "SELECT 1 AS \"" RS_PROBE_FIELD "\" FROM " : "SELECT \"_id\" FROM ");
     rs_schema_quote_ident(&out->sql, ws);
     rs_buf_putc(&out->sql, '.');
     rs_schema_quote_ident(&out->sql, coll);
@@ -1153,22 +1156,79 @@ static int build_select(const rs_schema *schema, const char *ws, const char *col
     return rc != RS_OK || out->sql.oom ? RS_ENOMEM : RS_OK;
 }
 
-/* RS_PART_BOTH(_TIED): MAIN in a subquery (its ORDER BY and LIMIT stay its own), then REST.
- * UNION ALL promises no order: the caller sorts the rows. RS_PART_BOTH's MAIN is
- * RS_PART_WINDOW's, unguarded: a type guard costs the server about what REST costs it; the
- * caller tells from the rows whether REST was empty (planner.h). */
+/* RS_PART_BOTH: WINDOW (the page and its edge rows, its own ORDER BY, LIMIT and OFFSET) in a
+ * subquery, then the probe's arm: one request, so the server's fixed cost of a query is paid
+ * once. A type guard on WINDOW would cost the server about what the probe costs it; the caller
+ * tells the probe's row from WINDOW's (rs_planner_probe_row). Each arm is a subquery under
+ * SELECT *: an arm's fields keep their own names (a later arm takes the first one's names by
+ * position only when both list fields), and the probe's LIMIT 1 stays its own. */
 static int build_both(const rs_schema *schema, const char *ws, const char *coll,
                       const rs_plan *plan, const rs_term_values *values, long long limit,
-                      rs_scan_part part, rs_query_text *out) {
-    rs_scan_part main = part == RS_PART_BOTH ? RS_PART_WINDOW : RS_PART_MAIN;
+                      long long offset, rs_query_text *out) {
     int rc;
 
     rs_buf_puts(&out->sql, "SELECT * FROM (");
-    rc = build_select(schema, ws, coll, plan, values, limit, 0, main, out);
+    rc = build_select(schema, ws, coll, plan, values, limit, offset, RS_PART_WINDOW, out);
+    rs_buf_puts(&out->sql, ") AS m UNION ALL SELECT * FROM (");
+    if (rc == RS_OK)
+        rc = build_probe(schema, ws, coll, plan, limit, 1, out);
+    rs_buf_puts(&out->sql, ") AS p");
+    return rc != RS_OK || out->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+/* RS_PART_BOTH_TIED: MAIN in a subquery (its ORDER BY and LIMIT stay its own), then REST.
+ * UNION ALL promises no order: the caller sorts the rows. */
+static int build_both_tied(const rs_schema *schema, const char *ws, const char *coll,
+                           const rs_plan *plan, const rs_term_values *values, long long limit,
+                           rs_query_text *out) {
+    int rc;
+
+    rs_buf_puts(&out->sql, "SELECT * FROM (");
+    rc = build_select(schema, ws, coll, plan, values, limit, 0, RS_PART_MAIN, out);
     rs_buf_puts(&out->sql, ") AS m UNION ALL ");
     if (rc == RS_OK)
         rc = build_select(schema, ws, coll, plan, values, limit, 0, RS_PART_REST, out);
     return rc != RS_OK || out->sql.oom ? RS_ENOMEM : RS_OK;
+}
+
+int rs_planner_probe_row(rs_jsonscan_span row) {
+    rs_jsonscan_span id;
+
+    return !rs_jsonscan_get(row, "_id", &id) || rs_jsonscan_classify(id) != RS_JSON_STRING;
+}
+
+int rs_planner_window_alone(const rs_schema *schema, const rs_plan *plan, long long offset) {
+    int n = order_len(schema, plan);
+    const rs_column *key;
+
+    if (offset > 0 || n < 1 || !rs_planner_order_split(schema, plan) || !plan->order[0].desc)
+        return 0;
+    key = &schema->cols[plan->order[0].column];
+    if (key->role != RS_COL_FIELD ||
+        (n > 1 && schema->cols[plan->order[1].column].role != RS_COL_ID))
+        return 0;
+    return key->affinity == RS_AFF_INTEGER || key->affinity == RS_AFF_REAL ||
+           key->affinity == RS_AFF_NUMERIC;
+}
+
+rs_window_key rs_planner_window_key(rs_jsonscan_span value) {
+    double d;
+
+    switch (rs_jsonscan_classify(value)) {
+    case RS_JSON_INT:
+    case RS_JSON_FLOAT:
+        /* the guard's bounds: a number beyond them is REST's, whatever SQLite would show */
+        if (rs_jsonscan_double(value, &d) != RS_OK || !(d > -1e308 && d < 1e308))
+            return RS_KEY_UNSURE;
+        return d > 1.0 ? RS_KEY_ABOVE_BOOLS : RS_KEY_NUMBER;
+    case RS_JSON_TRUE:
+    case RS_JSON_FALSE:
+    case RS_JSON_OBJECT:
+    case RS_JSON_ARRAY:
+        return RS_KEY_OTHER_TYPE;
+    default:
+        return RS_KEY_UNSURE;
+    }
 }
 
 int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
@@ -1179,12 +1239,14 @@ int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *c
     if (part == RS_PART_PROBE) {
         if (!rs_planner_order_split(schema, plan))
             out->empty = 1; /* nothing is split: there is no REST to prove empty */
-        else if (build_probe(schema, ws, coll, plan, limit, out) != RS_OK)
+        else if (build_probe(schema, ws, coll, plan, limit, 0, out) != RS_OK)
             return oom(err);
         return RS_OK;
     }
-    if ((part == RS_PART_BOTH || part == RS_PART_BOTH_TIED) && rs_planner_order_split(schema, plan))
-        rc = build_both(schema, ws, coll, plan, values, limit, part, out);
+    if (part == RS_PART_BOTH && rs_planner_order_split(schema, plan))
+        rc = build_both(schema, ws, coll, plan, values, limit, offset, out);
+    else if (part == RS_PART_BOTH_TIED && rs_planner_order_split(schema, plan))
+        rc = build_both_tied(schema, ws, coll, plan, values, limit, out);
     else
         rc = build_select(schema, ws, coll, plan, values, limit, offset, part, out);
     return rc != RS_OK ? oom(err) : RS_OK;

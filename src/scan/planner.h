@@ -54,7 +54,11 @@
  * time. NULLS FIRST/LAST are spelled out; with them Rockset orders missing with null. The
  * tie-break costs a server that walks the key's index a sort of every row up to LIMIT + OFFSET,
  * so the extension first asks without it (RS_PART_WINDOW, RS_PART_BOTH) and sorts the few rows
- * itself; it sends MAIN only when ties cross the edge of the page.
+ * itself; it sends MAIN only when ties cross the edge of the page. Whether REST is empty is
+ * asked of the whole collection, without filters (RS_PART_PROBE: the type test alone is what a
+ * server with field indexes answers from the key's index), in the same request as the page
+ * when the page fits the first response (RS_PART_BOTH), or not at all when a descending page
+ * of numbers rules out every other type by its keys (rs_planner_window_alone).
  * `_id` alone is always a non-null string: ORDER BY _id needs no split. A field is ordered only
  * when LIMIT is pushed too (rs_planner_can_order): that is what makes it worth a second query,
  * and it bounds what the extension keeps of REST; and only under BINARY (a column declared with
@@ -81,6 +85,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "jsonscan.h"
 #include "schema.h"
 
 #include <stddef.h>
@@ -206,17 +211,19 @@ typedef enum rs_scan_part {
                          whatever the filters: when there is none, REST is empty too (REST's
                          rows are some of these) and need not be sent. SELECT "_id" FROM ...
                          WHERE NOT (<guard>) LIMIT 1, without parameters */
-    RS_PART_WINDOW,   /* MAIN once REST is known empty: no type guard (every row is plain) and
-                         no `_id` tie-break, so that a server with field indexes walks the key's
-                         index instead of sorting; the caller asks for the rows around the page
-                         and checks that no tie crosses its edges */
-    RS_PART_BOTH,     /* one request for a plan without filters or OFFSET: SELECT * FROM
-                         (<WINDOW>) AS m UNION ALL <REST>, the caller sorts the rows. WINDOW's
-                         rows are the first LIMIT of the collection in Rockset's order, of any
-                         type; REST was empty exactly when no more than LIMIT rows came and no
-                         document came twice (REST's rows are among WINDOW's when WINDOW came
-                         short, and come besides them when it came full) */
-    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST */
+    RS_PART_WINDOW,   /* MAIN once REST is known empty (or, rs_planner_window_alone, may be
+                         shown not to matter by its rows' keys): no type guard (every row is
+                         plain) and no `_id` tie-break, so that a server with field indexes
+                         walks the key's index instead of sorting; the caller asks for the rows
+                         around the page and checks that no tie crosses its edges */
+    RS_PART_BOTH,     /* one request for a page that fits the first response: SELECT * FROM
+                         (<WINDOW>) AS m UNION ALL SELECT * FROM (<PROBE, its row marked>) AS p.
+                         WINDOW's rows are the page and its edge rows in Rockset's order, of any
+                         type; the probe's row, the one without an "_id" (rs_planner_probe_row),
+                         shows whether REST may have rows: when it does not come, REST is empty
+                         and WINDOW's rows, sorted by the caller, are MAIN's (ties aside) */
+    RS_PART_BOTH_TIED /* SELECT * FROM (<MAIN>) AS m UNION ALL <REST>: exact whatever REST; MAIN
+                         without OFFSET (it brings LIMIT rows: pass LIMIT + OFFSET) */
 } rs_scan_part;
 
 /* Build SELECT <used columns> FROM "ws"."coll" [WHERE ...] [ORDER BY ...] [LIMIT :pN [OFFSET
@@ -226,6 +233,34 @@ typedef enum rs_scan_part {
 int rs_planner_build_part(const rs_schema *schema, const char *ws, const char *coll,
                           const rs_plan *plan, const rs_term_values *values, long long limit,
                           long long offset, rs_scan_part part, rs_query_text *out, rs_err *err);
+/* Whether a row of RS_PART_BOTH's answer is the probe's: it has no string "_id" (it holds only
+ * RS_PROBE_FIELD), where every row of WINDOW has one. */
+#define RS_PROBE_FIELD "rs_other_type"
+int rs_planner_probe_row(rs_jsonscan_span row);
+
+/* Whether RS_PART_WINDOW sent alone, without the probe, may settle the page: one field key (an
+ * `_id` after it aside), descending, declared numeric (INTEGER, REAL, NUMERIC: its values are
+ * meant to be numbers), no OFFSET. Rockset orders by type first, and descending puts objects,
+ * arrays, dates, timestamps, bytes and strings before every number, bools (0 and 1 to SQLite)
+ * after them, nulls last. So when WINDOW's keys are all plain numbers, every row of another
+ * type the filters keep that WINDOW did not bring sorts after its last row in Rockset's order,
+ * and in SQLite's too when that row is above 1: a bool is 0 or 1 there, a non-finite float
+ * NULL (last). When fewer rows came than were asked for, they are all the filters keep. A key
+ * that shows as text cannot say so (a timestamp arrives as a string), nor can an ascending
+ * order (a non-finite float, NULL to SQLite, comes after every number), nor an OFFSET (the rows
+ * skipped may hold any type): those send the probe in the same request (RS_PART_BOTH). */
+int rs_planner_window_alone(const rs_schema *schema, const rs_plan *plan, long long offset);
+
+/* What one WINDOW row's key (its raw JSON value) says (rs_planner_window_alone). */
+typedef enum rs_window_key {
+    RS_KEY_UNSURE = 0,  /* a string, null or absent key: may be another type's (a timestamp,
+                           a non-finite float) */
+    RS_KEY_NUMBER,      /* an int or a float within the type guard's bounds: plain */
+    RS_KEY_ABOVE_BOOLS, /* such a number above 1: every bool sorts below it in SQLite too */
+    RS_KEY_OTHER_TYPE   /* a bool, object or array: REST has a row */
+} rs_window_key;
+rs_window_key rs_planner_window_key(rs_jsonscan_span value);
+
 /* The same for RS_PART_ALL. */
 int rs_planner_build_query(const rs_schema *schema, const char *ws, const char *coll,
                            const rs_plan *plan, const rs_term_values *values, long long limit,

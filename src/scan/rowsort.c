@@ -279,17 +279,6 @@ int rs_rowsort_same_keys(const rs_rowsort *r, size_t i, size_t j) {
     return 1;
 }
 
-int rs_rowsort_has_twins(const rs_rowsort *r) {
-    size_t i;
-
-    /* sorted by keys then _id: the two copies of a document are neighbours */
-    for (i = 1; i < r->n; i++) {
-        if (decoded_cmp(r, &r->rows[i - 1]->key, &r->rows[i]->key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 void rs_rowsort_cut(rs_rowsort *r, size_t n) {
     while (r->n > n)
         free(r->rows[--r->n]);

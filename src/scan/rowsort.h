@@ -48,8 +48,6 @@ rs_jsonscan_span rs_rowsort_row(const rs_rowsort *r, size_t i);
 /* Whether rows i and j (after finish) have equal keys, their _id aside: a tie in SQLite's order,
  * which Rockset may break either way when it is not asked to break it by _id. */
 int rs_rowsort_same_keys(const rs_rowsort *r, size_t i, size_t j);
-/* Whether two rows (after finish) have equal keys and equal _id: one document read twice. */
-int rs_rowsort_has_twins(const rs_rowsort *r);
 /* Drop the rows from n on (after finish). */
 void rs_rowsort_cut(rs_rowsort *r, size_t n);
 

@@ -17,7 +17,7 @@ extension's figures) and with rockset_config('pushdown', 0) (the baseline: every
 read and SQLite sorts). Reported: bytes received and requests (from rockset_stats(), the plan's
 collection statistics warmed up first), seconds (median of RUNS), and whether the rows are
 identical (every query's order is total, so they must be). The headline query's SQL (the last
-request the extension sent: MAIN and REST in one) also runs as one raw POST, no extension at all
+request the extension sent: the page alone) also runs as one raw POST, no extension at all
 (its LIMIT bound to 10, where the extension asks for 11): what a client receives for it.
 
 Server time (issue #20): the query time rockset-local reports in each answer's

@@ -35,11 +35,13 @@ class Script:
         self.asked = []
         self.sql = []  # the SQL of every query, in order
         self.empty_when = None  # a query whose SQL starts so is answered with no rows
+        self.probe_rows = []  # rows added to the answer of a query with the probe's arm
         self.bodies = {}  # request path -> the body sent back
         self.lock = threading.Lock()
 
 
 SCRIPT = Script()
+PROBE_ARM = 'SELECT * FROM (SELECT 1 AS "rs_other_type" FROM '
 
 
 def page_body(rows, start, count, query_id="q1"):
@@ -95,8 +97,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             SCRIPT.sql.append(sql)
         if SCRIPT.empty_when is not None and sql.startswith(SCRIPT.empty_when):
             return self.reply(page_body([], 0, 1))
-        first = body.get("max_initial_results", len(SCRIPT.rows))
-        return self.reply(page_body(SCRIPT.rows, 0, first))
+        rows = SCRIPT.rows + (SCRIPT.probe_rows if PROBE_ARM in sql else [])
+        first = body.get("max_initial_results", len(rows))
+        return self.reply(page_body(rows, 0, first))
 
 
 def start_fake():
@@ -248,33 +251,75 @@ def a_scan_closed_early_stops_fetching():
 
 
 @rl.case
-def a_filtered_top_n_probes_before_rest():
-    """With a filter, the probe (one _id of another type, no filters, no parameters) comes
-    first; when it finds none, REST is not sent and MAIN follows, without the type guard (every
-    row is plain) nor the _id tie-break (the extension sorts the LIMIT + 1 rows itself; no tie
-    crosses the page's end here). When the probe finds one, REST, then MAIN as it was."""
+def a_filtered_top_n_is_one_request():
+    """A top-N whose page fits the first response is one request: the page and the rows on
+    either side of it (no type guard, no _id tie-break: the extension sorts them), UNION ALL the
+    probe (one row of the whole collection with a key of another type, no filters, no
+    parameters), whose row is the one without an _id. When the probe's row comes, MAIN (guarded,
+    tied) and REST (filtered) in one more request, whatever the probe's field is called."""
     srv, url = start_fake()
     SCRIPT.rows = ['{"_id":"k%d","n":%d,"s":"a"}' % (i, 9 - i) for i in range(3)]
     SCRIPT.sql.clear()
-    SCRIPT.empty_when = 'SELECT "_id" FROM "ws"."t" WHERE NOT ('
+    SCRIPT.probe_rows = []
     db = connect(url, 100)
     db.execute("CREATE VIRTUAL TABLE t USING rockset(collection='ws.t', columns='n, s TEXT')")
     got = db.execute("SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3").fetchall()
     rl.check("rows", got == [("k0", 9), ("k1", 8), ("k2", 7)], repr(got))
     plain = ("(TYPEOF(\"n\") IN ('int','string','null','undefined') OR (TYPEOF(\"n\") = 'float'"
              " AND \"n\" > -1e308 AND \"n\" < 1e308))")
-    want = ['SELECT "_id" FROM "ws"."t" WHERE NOT (' + plain + ') LIMIT 1',
-            'SELECT "_id", "n", "s" FROM "ws"."t" WHERE (TYPEOF("s") = \'string\' AND "s" = :p1)'
-            ' AND ' + plain + ' ORDER BY "n" DESC NULLS LAST, "_id" LIMIT :p2']
+    where = 'WHERE (TYPEOF("s") = \'string\' AND "s" = :p1)'
+    both = ('SELECT * FROM (SELECT "_id", "n", "s" FROM "ws"."t" ' + where + ' ORDER BY "n" DESC'
+            ' NULLS LAST LIMIT :p2) AS m UNION ALL ' + PROBE_ARM + '"ws"."t" WHERE NOT (' + plain
+            + ') LIMIT 1) AS p')
+    rl.check("one_request", SCRIPT.sql == [both], repr(SCRIPT.sql))
+    tied = ('SELECT * FROM (SELECT "_id", "n", "s" FROM "ws"."t" ' + where + ' AND ' + plain
+            + ' ORDER BY "n" DESC NULLS LAST, "_id" LIMIT :p2) AS m UNION ALL SELECT "_id", "n", "s"'
+            ' FROM "ws"."t" WHERE (TYPEOF("s") = \'string\' AND "s" = :p3) AND NOT (' + plain + ')')
+    for label, probe_row in (("marked", '{"rs_other_type":1}'), ("named_by_position", '{"_id":1}')):
+        SCRIPT.probe_rows = [probe_row]
+        SCRIPT.sql.clear()
+        got = db.execute("SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3").fetchall()
+        rl.check(f"probe_found_one_{label}/rows", got == [("k0", 9), ("k1", 8), ("k2", 7)],
+                 repr(got))
+        rl.check(f"probe_found_one_{label}/then_main_and_rest", SCRIPT.sql == [both, tied],
+                 repr(SCRIPT.sql))
+    SCRIPT.probe_rows = []
+    db.close()
+    stop_fake(srv)
+
+
+@rl.case
+def a_descending_top_n_of_numbers_is_the_page_alone():
+    """On a column declared numeric, descending, without OFFSET, the page is sent alone (no
+    probe): keys all numbers, the last above 1, settle it. When the last is not above 1, the
+    probe follows alone (finding nothing, the page stands); when a key is a bool, MAIN and REST
+    follow."""
+    srv, url = start_fake()
+    SCRIPT.rows = ['{"_id":"k%d","n":%d,"s":"a"}' % (i, 9 - i) for i in range(4)]
+    SCRIPT.sql.clear()
+    SCRIPT.probe_rows = []
+    db = connect(url, 100)
+    db.execute("CREATE VIRTUAL TABLE t USING rockset(collection='ws.t', columns='n INTEGER, s TEXT')")
+    sql = "SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3"
+    got = db.execute(sql).fetchall()
+    rl.check("rows", got == [("k0", 9), ("k1", 8), ("k2", 7)], repr(got))
     window = ('SELECT "_id", "n", "s" FROM "ws"."t" WHERE (TYPEOF("s") = \'string\' AND "s" = :p1)'
               ' ORDER BY "n" DESC NULLS LAST LIMIT :p2')
-    rl.check("probe_then_main", SCRIPT.sql == [want[0], window], repr(SCRIPT.sql))
-    SCRIPT.empty_when = None
+    rl.check("the_page_alone", SCRIPT.sql == [window], repr(SCRIPT.sql))
+    SCRIPT.rows = ['{"_id":"k%d","n":%s,"s":"a"}' % (i, v) for i, v in enumerate(["1", "0.5", "0.25", "0"])]
+    SCRIPT.empty_when = 'SELECT "_id" FROM "ws"."t" WHERE NOT ('
     SCRIPT.sql.clear()
-    db.execute("SELECT _id, n FROM t WHERE s = 'a' ORDER BY n DESC LIMIT 3").fetchall()
-    rl.check("probe_found_one_so_rest", len(SCRIPT.sql) == 3 and SCRIPT.sql[0] == want[0]
-             and SCRIPT.sql[1].endswith("AND NOT (" + plain + ")") and SCRIPT.sql[2] == want[1],
+    got = db.execute(sql).fetchall()
+    rl.check("at_most_one/rows", got == [("k0", 1), ("k1", 0.5), ("k2", 0.25)], repr(got))
+    rl.check("at_most_one/then_the_probe", len(SCRIPT.sql) == 2 and SCRIPT.sql[0] == window
+             and SCRIPT.sql[1].startswith(SCRIPT.empty_when) and SCRIPT.sql[1].endswith(") LIMIT 1"),
              repr(SCRIPT.sql))
+    SCRIPT.empty_when = None
+    SCRIPT.rows[1] = '{"_id":"k1","n":true,"s":"a"}'
+    SCRIPT.sql.clear()
+    db.execute(sql).fetchall()
+    rl.check("a_bool/then_main_and_rest", len(SCRIPT.sql) == 2 and SCRIPT.sql[0] == window
+             and " UNION ALL SELECT \"_id\", \"n\", \"s\" FROM " in SCRIPT.sql[1], repr(SCRIPT.sql))
     db.close()
     stop_fake(srv)
 

@@ -118,9 +118,10 @@ EXPLAIN QUERY PLAN SELECT _id, n FROM items WHERE grp = 0 ORDER BY n DESC, _id L
 
 -- ORDER BY a field with LIMIT: Rockset orders the rows whose value is of a type it orders as
 -- SQLite does (MAIN); the others (here i32's true, which SQLite sees as 1: REST) are merged in
--- by the extension. Without filters both parts go in one request, MAIN unguarded and untied;
--- here REST's row comes besides MAIN's LIMIT + 1, so the two are sent again with MAIN's guard
--- and _id tie-break (the SQL shown, and 2 requests below).
+-- by the extension. The page goes first, MAIN unguarded and untied, with a probe for any row of
+-- another type (descending on this INTEGER column: after the page, as its keys are not all
+-- numbers: i10, i20 and i30 are strings); here the probe finds i32, so MAIN, with its guard and
+-- _id tie-break, and REST are sent together (the SQL shown; ascending, 2 requests below).
 .print -- case: order_by_field_limit_pushed
 SELECT _id, n FROM items ORDER BY n DESC LIMIT 5;
 SELECT sql FROM last_sql;

@@ -250,6 +250,22 @@ static void test_order_split(void) {
               "('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT "
               "IN ('int','float','bool','string','null','undefined')) ORDER BY \"n\" DESC NULLS "
               "LAST, \"t\" ASC NULLS FIRST" SPLIT_TAIL);
+    /* WINDOW with its filters and OFFSET, then the probe: no filters, no parameters */
+    CHECK_STR("split/both_filters_offset", split_query(&s, RS_PART_BOTH, 1),
+              "SELECT * FROM (SELECT \"_id\", \"n\", \"r\" FROM \"w\".\"c\" WHERE "
+              "((TYPEOF(\"n\") IN ('int','float') AND \"n\" > :p1) OR TYPEOF(\"n\") = 'string' OR "
+              "TYPEOF(\"n\") NOT IN ('int','float','bool','string','null','undefined')) ORDER BY "
+              "\"n\" DESC NULLS LAST LIMIT :p2 OFFSET :p3) AS m UNION ALL SELECT * FROM (SELECT 1 "
+              "AS \"" RS_PROBE_FIELD "\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N
+              ") LIMIT 1) AS p | p1=int:5 | p2=int:10 | p3=int:20");
+    /* MAIN, no OFFSET (it is given LIMIT + OFFSET), then REST with the filters again */
+    CHECK_STR("split/both_tied_filters", split_query(&s, RS_PART_BOTH_TIED, 1),
+              "SELECT * FROM (" SPLIT_HEAD PLAIN_N
+              " ORDER BY \"n\" DESC NULLS LAST, \"_id\" LIMIT :p2) AS m UNION ALL SELECT \"_id\", "
+              "\"n\", \"r\" FROM \"w\".\"c\" WHERE ((TYPEOF(\"n\") IN ('int','float') AND \"n\" > "
+              ":p3) OR TYPEOF(\"n\") = 'string' OR TYPEOF(\"n\") NOT IN "
+              "('int','float','bool','string','null','undefined')) AND NOT (" PLAIN_N
+              ") | p1=int:5 | p2=int:10 | p3=int:5");
     /* an _id key is the user's: kept */
     CHECK("split/window_keeps_id_key",
           strstr(split_query(&s, RS_PART_WINDOW, 3), " ORDER BY \"n\" DESC NULLS LAST, \"_id\" "
@@ -302,12 +318,12 @@ static void test_order_split_edges(void) {
               "SELECT \"_id\", \"n\" FROM \"w\".\"c\" WHERE " PLAIN_N
               " ORDER BY \"n\" ASC NULLS FIRST, \"_id\"");
     rs_query_text_free(&q);
-    /* MAIN and REST in one request; MAIN's LIMIT only, no OFFSET. Untied, MAIN is WINDOW's */
+    /* WINDOW and the probe, its row marked, in one request */
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 4, 0, RS_PART_BOTH, &q, &err);
     CHECK_STR("split/both", rs_buf_cstr(&q.sql),
               "SELECT * FROM (SELECT \"_id\", \"n\" FROM \"w\".\"c\""
-              " ORDER BY \"n\" ASC NULLS FIRST LIMIT :p1) AS m UNION ALL SELECT \"_id\", \"n\" "
-              "FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ")");
+              " ORDER BY \"n\" ASC NULLS FIRST LIMIT :p1) AS m UNION ALL SELECT * FROM (SELECT 1 "
+              "AS \"" RS_PROBE_FIELD "\" FROM \"w\".\"c\" WHERE NOT (" PLAIN_N ") LIMIT 1) AS p");
     CHECK("split/both_one_param", q.n_params == 1 && strcmp(q.values[0], "4") == 0 && !q.empty);
     rs_query_text_free(&q);
     rs_planner_build_part(&s, "w", "c", &plan, NULL, 4, 0, RS_PART_BOTH_TIED, &q, &err);
@@ -327,6 +343,72 @@ static void test_order_split_edges(void) {
                      " ORDER BY \"we\"\"ird\" ASC NULLS FIRST, \"_id\" LIMIT :p1") != NULL);
     rs_query_text_free(&q);
     rs_schema_free(&s);
+}
+
+/* RS_PART_BOTH's rows: WINDOW's carry a string _id, the probe's none (or, should a server name
+ * the probe's field after WINDOW's first by position, not a string). */
+static void test_probe_row(void) {
+    CHECK_INT("probe_row/marked",
+              rs_planner_probe_row(rs_jsonscan_cstr("{\"" RS_PROBE_FIELD "\":1}")), 1);
+    CHECK_INT("probe_row/named_by_position", rs_planner_probe_row(rs_jsonscan_cstr("{\"_id\":1}")),
+              1);
+    CHECK_INT("probe_row/window", rs_planner_probe_row(rs_jsonscan_cstr("{\"n\":1,\"_id\":\"a\"}")),
+              0);
+    CHECK_INT("probe_row/window_with_the_field",
+              rs_planner_probe_row(rs_jsonscan_cstr("{\"_id\":\"a\",\"" RS_PROBE_FIELD "\":1}")),
+              0);
+    CHECK_INT("probe_row/not_an_object", rs_planner_probe_row(rs_jsonscan_cstr("[1]")), 1);
+}
+
+/* WINDOW alone settles a descending page of numbers (rs_planner_window_alone). Columns: _id
+ * (0), n INTEGER (1), r REAL (2), t TEXT (3), u untyped (4), "we""ird" NUMERIC (5). */
+static void test_window_alone(void) {
+    rs_schema s = test_schema();
+    rs_plan plan;
+
+    rs_plan_init(&plan);
+    plan.columns = 0x3;
+    plan.order[0] = (rs_plan_order){1, 1};
+    plan.n_order = 1;
+    CHECK_INT("alone/integer_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    CHECK_INT("alone/not_with_offset", rs_planner_window_alone(&s, &plan, 3), 0);
+    plan.order[0].column = 2;
+    CHECK_INT("alone/real_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[0].column = 5;
+    CHECK_INT("alone/numeric_desc", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[0].column = 3;
+    CHECK_INT("alone/not_text", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0].column = 4;
+    CHECK_INT("alone/not_untyped", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0] = (rs_plan_order){1, 0};
+    CHECK_INT("alone/not_ascending", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0].desc = 1;
+    plan.order[1] = (rs_plan_order){0, 0};
+    plan.n_order = 2;
+    CHECK_INT("alone/then_id", rs_planner_window_alone(&s, &plan, 0), 1);
+    plan.order[1] = (rs_plan_order){2, 1};
+    CHECK_INT("alone/not_two_fields", rs_planner_window_alone(&s, &plan, 0), 0);
+    plan.order[0] = (rs_plan_order){0, 1}; /* _id first: not split */
+    CHECK_INT("alone/not_unsplit", rs_planner_window_alone(&s, &plan, 0), 0);
+    rs_schema_free(&s);
+
+    CHECK_INT("key/int_above", rs_planner_window_key(rs_jsonscan_cstr("12")), RS_KEY_ABOVE_BOOLS);
+    CHECK_INT("key/float_above", rs_planner_window_key(rs_jsonscan_cstr("1.5")),
+              RS_KEY_ABOVE_BOOLS);
+    CHECK_INT("key/one", rs_planner_window_key(rs_jsonscan_cstr("1")), RS_KEY_NUMBER);
+    CHECK_INT("key/one_float", rs_planner_window_key(rs_jsonscan_cstr("1.0")), RS_KEY_NUMBER);
+    CHECK_INT("key/negative", rs_planner_window_key(rs_jsonscan_cstr("-7e3")), RS_KEY_NUMBER);
+    CHECK_INT("key/beyond_bounds", rs_planner_window_key(rs_jsonscan_cstr("2e308")), RS_KEY_UNSURE);
+    CHECK_INT("key/at_bound", rs_planner_window_key(rs_jsonscan_cstr("-1e308")), RS_KEY_UNSURE);
+    CHECK_INT("key/string", rs_planner_window_key(rs_jsonscan_cstr("\"2024-01-01\"")),
+              RS_KEY_UNSURE);
+    CHECK_INT("key/null", rs_planner_window_key(rs_jsonscan_cstr("null")), RS_KEY_UNSURE);
+    CHECK_INT("key/absent", rs_planner_window_key(rs_jsonscan_cstr("")), RS_KEY_UNSURE);
+    CHECK_INT("key/true", rs_planner_window_key(rs_jsonscan_cstr("true")), RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/false", rs_planner_window_key(rs_jsonscan_cstr("false")), RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/object", rs_planner_window_key(rs_jsonscan_cstr("{\"a\":1}")),
+              RS_KEY_OTHER_TYPE);
+    CHECK_INT("key/array", rs_planner_window_key(rs_jsonscan_cstr("[1]")), RS_KEY_OTHER_TYPE);
 }
 
 static void test_queries(void) {
@@ -518,6 +600,8 @@ int main(void) {
     test_order_collations();
     test_order_split();
     test_order_split_edges();
+    test_probe_row();
+    test_window_alone();
     test_format_double();
     test_estimates();
     TEST_DONE();

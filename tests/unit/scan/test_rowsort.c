@@ -126,10 +126,8 @@ static void test_rows(void) {
     CHECK_INT("rows/same_keys_int_bool", rs_rowsort_same_keys(r, 4, 5), 1);
     CHECK_INT("rows/same_keys_differ", rs_rowsort_same_keys(r, 1, 2), 0);
     CHECK_INT("rows/same_keys_past_end", rs_rowsort_same_keys(r, 10, 11), 0);
-    CHECK_INT("rows/no_twins", rs_rowsort_has_twins(r), 0);
     rs_rowsort_add(r, span(MIXED[4]), &err); /* i again: one document read twice */
     rs_rowsort_finish(r);
-    CHECK_INT("rows/twins", rs_rowsort_has_twins(r), 1);
     CHECK_STR("rows/twins_neighbours", ids(r), "m,n,f,r,i,i,t,s,d,e,a,o");
     rs_rowsort_cut(r, 4);
     CHECK_STR("rows/cut", ids(r), "m,n,f,r");
