@@ -98,6 +98,13 @@ static int json_plain_byte(unsigned char c) {
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+int rs_buf_json_plain(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (!json_plain_byte((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
 /* The letter after the backslash of the characters JSON escapes in two bytes; 0 for others. */
 static const char SHORT_ESCAPE[256] = {
     ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};

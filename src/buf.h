@@ -35,6 +35,9 @@ int rs_buf_putc(rs_buf *b, char c);
 int rs_buf_printf(rs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s as a JSON string literal, quotes included, escaping as RFC 8259 requires. */
 int rs_buf_json_string(rs_buf *b, const char *s, size_t len);
+/* 1 when rs_buf_json_string writes s[0..len) between its quotes as it is (printable ASCII, no
+ * quote, no backslash): text that is already its own JSON string body. */
+int rs_buf_json_plain(const char *s, size_t len);
 /* Append s between two quote characters, each quote inside doubled: an SQL string literal
  * (quote '\'') or identifier (quote '"'), as SQLite and DuckDB read them. */
 int rs_buf_quoted(rs_buf *b, const char *s, size_t len, char quote);

@@ -45,12 +45,19 @@ static void test_json_string_runs(void) {
                 rs_buf_json_string(&got, text, len);
                 json_string_reference(&want, text, len);
                 failures += strcmp(rs_buf_cstr(&got), rs_buf_cstr(&want)) != 0;
+                /* plain: exactly the texts written between the quotes as they are */
+                failures += rs_buf_json_plain(text, len) !=
+                            (got.len == len + 2 && memcmp(got.data + 1, text, len) == 0);
                 rs_buf_free(&got);
                 rs_buf_free(&want);
             }
         }
     }
     CHECK_INT("buf_json_runs_equal_bytewise", failures, 0);
+    CHECK("buf_json_plain_ascii", rs_buf_json_plain("a/b c~", 6) && rs_buf_json_plain("", 0));
+    CHECK("buf_json_plain_not_utf8_or_escapes",
+          !rs_buf_json_plain("\xc3\xa9", 2) && !rs_buf_json_plain("a\"", 2) &&
+              !rs_buf_json_plain("\\", 1) && !rs_buf_json_plain("\t", 1));
     rs_buf b = RS_BUF_INIT;
     rs_buf_json_string(&b, "", 0);
     CHECK_STR("buf_json_empty", rs_buf_cstr(&b), "\"\"");

@@ -63,7 +63,7 @@ int rt_docindex_build(rt_docindex *ix, const char *text, size_t len, int max_dep
 int32_t rt_docindex_child(rt_docindex *ix, int32_t at) {
     if (ix->m[at].child != RT_DOCINDEX_LATER)
         return ix->m[at].child;
-    int32_t child = -2;
+    int32_t child;
     /* the members are added after every other; ix->m may move meanwhile */
     if (index_object(ix, ix->m[at].value, ix->m[at].depth + 1, &child) != 0)
         child = -2; /* what was added stays unreachable; the text is read instead */

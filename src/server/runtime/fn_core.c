@@ -340,18 +340,13 @@ static void fn_row(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&b);
 }
 
-/* The value text is what rv_to_json would print for it in any form: a string of printable
- * ASCII without escapes, an integer of at most 18 digits in its shortest form, true, false,
- * null. Most values of a row are these; they are copied instead of decoded and printed. */
+/* The value text is what rv_to_json would print for it in any form: a string whose body
+ * rs_buf_json_string writes as it is, an integer of at most 18 digits in its shortest form,
+ * true, false, null. Most values of a row are these; they are copied instead of decoded and
+ * printed. */
 static int json_verbatim(rs_jsonscan_span v) {
-    if (v.len >= 2 && v.ptr[0] == '"') {
-        for (size_t k = 1; k + 1 < v.len; k++) {
-            unsigned char c = (unsigned char)v.ptr[k];
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-                return 0;
-        }
-        return v.ptr[v.len - 1] == '"';
-    }
+    if (v.len >= 2 && v.ptr[0] == '"')
+        return v.ptr[v.len - 1] == '"' && rs_buf_json_plain(v.ptr + 1, v.len - 2);
     size_t neg = v.len > 0 && v.ptr[0] == '-';
     if (v.len > neg && v.len - neg <= 18 && v.ptr[neg] >= '0' && v.ptr[neg] <= '9') {
         if (v.ptr[neg] == '0') /* "0" alone; "-0" prints as 0 */
