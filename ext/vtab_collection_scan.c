@@ -688,6 +688,16 @@ typedef enum window_verdict {
     WINDOW_OTHER   /* some document holds a key of another type: REST may have rows */
 } window_verdict;
 
+/* The rows an untied part asks for besides the page: the one before it (offset > 0) ... */
+static long long window_before(long long offset) {
+    return offset > 0 ? 1 : 0;
+}
+
+/* ... and in all, with the one after it. */
+static long long window_asked(long long limit, long long offset) {
+    return window_before(offset) + limit + 1;
+}
+
 /* Send an untied part (RS_PART_WINDOW, or RS_PART_BOTH: the same with the probe as an arm) for
  * the page of limit rows after offset rows, with the row before the page (offset > 0) and the
  * one after it; sort them into *rows. *probe counts the probe's rows (RS_PART_BOTH). */
@@ -695,12 +705,12 @@ static int fetch_window(collection_cursor *cur, const rs_plan *plan, const filte
                         rs_scan_part part, long long limit, long long offset, rs_rowsort **rows,
                         int *probe, rs_err *err) {
     collection_vtab *vt = (collection_vtab *)cur->base.pVtab;
-    long long before = offset > 0 ? 1 : 0, asked = before + limit + 1;
+    long long asked = window_asked(limit, offset);
     int rc = rest_new(vt, plan, asked, rows, err);
 
     *probe = 0;
     if (rc == RS_OK)
-        rc = scan_part(cur, plan, fv, asked, offset - before, part, err);
+        rc = scan_part(cur, plan, fv, asked, offset - window_before(offset), part, err);
     if (rc == RS_OK)
         rc = take_rows(cur, *rows, part == RS_PART_BOTH ? probe : NULL, err);
     part_done(cur);
@@ -713,7 +723,7 @@ static int fetch_window(collection_cursor *cur, const rs_plan *plan, const filte
  * freed. */
 static window_verdict take_window(collection_cursor *cur, rs_rowsort *rows, int other,
                                   long long offset, long long limit, long long *skip) {
-    long long before = offset > 0 ? 1 : 0;
+    long long before = window_before(offset);
     window_verdict verdict = WINDOW_OK;
 
     if (other)
@@ -859,7 +869,7 @@ static int read_both(collection_cursor *cur, const rs_plan *plan, const filter_v
                           &rows, &other, err);
 
     if (rc == RS_OK && alone)
-        rc = window_rest(cur, plan, fv, rows, (offset > 0 ? 1 : 0) + limit + 1, &other, err);
+        rc = window_rest(cur, plan, fv, rows, window_asked(limit, offset), &other, err);
     if (rc != RS_OK) {
         rs_rowsort_free(rows);
         return rc;
