@@ -953,7 +953,7 @@ static int cols_watched_query(rl_duck_conn *c, const char *sql, progress *prog, 
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
     int watching = pthread_create(&th, NULL, cols_watchdog, &w) == 0;
-    int rc = rl_duck_query(c, sql, NULL, cols_row, cr, err);
+    int rc = rl_duck_query_kept(c, sql, NULL, cols_row, cr, err);
     if (watching) {
         pthread_mutex_lock(&w.lock);
         w.done = 1;
@@ -974,9 +974,10 @@ static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, const qx_inp
     rs_err err = {0};
     cols_rows cr = {.plan = plan, .res = res};
     int fired = 0;
-    rl_duck_conn *c = rl_colidx_acquire(srv->colidx, &err);
+    unsigned gen = 0;
+    rl_duck_conn *c = rl_colidx_acquire(srv->colidx, &gen, &err);
     int rc = c == NULL ? RS_EINTERNAL : cols_watched_query(c, plan->sql, prog, &cr, &fired, &err);
-    rl_colidx_release(srv->colidx, c);
+    rl_colidx_release(srv->colidx, c, gen, !fired);
     rs_buf_free(&cr.row);
     if (rc != RS_OK && fired) {
         reset_rows(res);

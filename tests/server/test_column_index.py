@@ -445,6 +445,41 @@ def test_many_collections():
 
 
 @case
+def test_kept_plans():
+    """Column statements run from the plans their connection keeps (duck.h rl_duck_query_kept):
+    the same text answers the current rows after writes, after a new field (ALTER TABLE on the
+    replica), after statements cut by a tight timeout (their connection is not kept), and after
+    the collection is dropped and made again."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(40))
+    sql = "SELECT name, COUNT(*) AS n, SUM(n) AS s FROM cx.jobs {c} GROUP BY name ORDER BY name"
+    for k in range(3):
+        same(f"kept/run{k}", srv, sql)
+    srv.add("jobs", [dict(d, extra=1) for d in jobs(10, start=40)])
+    got = same("kept/after_new_field", srv, sql)
+    check("kept/after_new_field_counts", got is not None and sum(r["n"] for r in got) == 50,
+          repr(got))
+    for k in range(5):
+        r = rl.post("/v1/orgs/self/queries",
+                    {"sql": {"query": sql.format(c="HINT(access_path = column_scan)")},
+                     "timeout_ms": 1}, url=srv.url)
+        check(f"kept/tight_timeout{k}", r.status in (200, 408), repr(r))
+    same("kept/after_timeouts", srv, sql)
+    r = rl.delete(f"/v1/orgs/self/ws/{WS}/collections/jobs", url=srv.url)
+    check("kept/drop", r.status == 200, repr(r))
+    rl.poll(lambda: rl.get(f"/v1/orgs/self/ws/{WS}/collections/jobs", url=srv.url),
+            lambda r: r.status == 404, timeout=5)
+    srv.coll("jobs")
+    srv.add("jobs", jobs(5, start=100))
+    got = same("kept/recreated", srv, sql)
+    check_match("kept/recreated_rows", got,
+                [{"name": f"job-{i % 7}", "n": 1, "s": i} for i in range(100, 105)])
+
+
+@case
 def test_drop_and_recreate():
     if not need_duckdb():
         return

@@ -51,6 +51,10 @@
     X(free) \
     X(query) \
     X(destroy_result) \
+    X(prepare) \
+    X(prepare_error) \
+    X(destroy_prepare) \
+    X(execute_prepared) \
     X(result_error) \
     X(column_count) \
     X(column_name) \
@@ -201,9 +205,30 @@ struct rl_duck_db {
     duckdb_database db;
 };
 
+/* A connection keeps the plans of the last DK_PLANS statements rl_duck_query_kept ran on it:
+ * a dashboard sends the same few statements again and again, and DuckDB's parse, bind and
+ * optimization of one cost about a tenth of a small aggregate's time. */
+#define DK_PLANS 16
+
+struct dk_plan {
+    char *sql; /* NULL: a free slot */
+    duckdb_prepared_statement ps;
+    uint64_t used; /* the connection's clock at its last use: the least recent goes first */
+};
+
 struct rl_duck_conn {
     duckdb_connection con;
+    struct dk_plan plans[DK_PLANS];
+    uint64_t clock;
 };
+
+static void dk_plan_drop(struct dk_plan *p) {
+    if (p->sql == NULL)
+        return;
+    dk.destroy_prepare(&p->ps);
+    free(p->sql);
+    p->sql = NULL;
+}
 
 /* The options of rl_duck_open into cfg. */
 static int dk_configure(duckdb_config cfg, const char *memory_limit, int threads, rs_err *err) {
@@ -280,6 +305,8 @@ rl_duck_conn *rl_duck_connect(rl_duck_db *db, rs_err *err) {
 void rl_duck_disconnect(rl_duck_conn *c) {
     if (c == NULL)
         return;
+    for (int i = 0; i < DK_PLANS; i++)
+        dk_plan_drop(&c->plans[i]);
     dk.disconnect(&c->con);
     free(c);
 }
@@ -573,6 +600,18 @@ static int dk_stream(struct dk_query *q, rl_duck_row_fn on_row, void *ctx, rs_er
     }
 }
 
+/* The rows of q, whose statement ran (ran: DuckDBSuccess or not), to the callbacks. */
+static int dk_deliver(struct dk_query *q, duckdb_state ran, rl_duck_cols_fn on_cols,
+                      rl_duck_row_fn on_row, void *ctx, rs_err *err) {
+    int rc = ran != DuckDBSuccess ? dk_result_err(&q->res, err) : dk_query_setup(q, err);
+    if (rc == RS_OK && on_cols)
+        rc = on_cols(ctx, q->names, q->n);
+    if (rc == RS_OK)
+        rc = dk_stream(q, on_row, ctx, err);
+    dk_query_free(q);
+    return rc;
+}
+
 int rl_duck_query(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols, rl_duck_row_fn on_row,
                   void *ctx, rs_err *err) {
     int rc = dk_need(err);
@@ -580,15 +619,58 @@ int rl_duck_query(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols, rl_
         return rc;
     struct dk_query q;
     memset(&q, 0, sizeof q);
-    if (dk.query(c->con, sql, &q.res) != DuckDBSuccess)
-        rc = dk_result_err(&q.res, err);
-    else
-        rc = dk_query_setup(&q, err);
-    if (rc == RS_OK && on_cols)
-        rc = on_cols(ctx, q.names, q.n);
-    if (rc == RS_OK)
-        rc = dk_stream(&q, on_row, ctx, err);
-    dk_query_free(&q);
+    return dk_deliver(&q, dk.query(c->con, sql, &q.res), on_cols, on_row, ctx, err);
+}
+
+/* The plan of sql on c: the kept one, else prepared now in a free or the least recently used
+ * slot. NULL and err when DuckDB refuses the statement (nothing is kept then). */
+static struct dk_plan *dk_plan_for(rl_duck_conn *c, const char *sql, rs_err *err) {
+    struct dk_plan *slot = &c->plans[0];
+    for (int i = 0; i < DK_PLANS; i++) {
+        struct dk_plan *p = &c->plans[i];
+        if (p->sql != NULL && strcmp(p->sql, sql) == 0) {
+            p->used = ++c->clock;
+            return p;
+        }
+        if (slot->sql != NULL && (p->sql == NULL || p->used < slot->used))
+            slot = p;
+    }
+    char *copy = strdup(sql);
+    if (copy == NULL) {
+        rs_err_set(err, RS_ENOMEM, "out of memory preparing a DuckDB statement");
+        return NULL;
+    }
+    duckdb_prepared_statement ps = NULL;
+    if (dk.prepare(c->con, sql, &ps) != DuckDBSuccess) {
+        const char *msg = ps ? dk.prepare_error(ps) : NULL;
+        rs_err_set(err, dk_code(msg, RS_EINVAL), "%s",
+                   msg ? msg : "DuckDB could not prepare the statement");
+        if (ps)
+            dk.destroy_prepare(&ps);
+        free(copy);
+        return NULL;
+    }
+    dk_plan_drop(slot);
+    slot->sql = copy;
+    slot->ps = ps;
+    slot->used = ++c->clock;
+    return slot;
+}
+
+int rl_duck_query_kept(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols,
+                       rl_duck_row_fn on_row, void *ctx, rs_err *err) {
+    int rc = dk_need(err);
+    if (rc != RS_OK)
+        return rc;
+    struct dk_plan *plan = dk_plan_for(c, sql, err);
+    if (plan == NULL)
+        return err && err->code ? err->code : RS_EINTERNAL;
+    struct dk_query q;
+    memset(&q, 0, sizeof q);
+    duckdb_state ran = dk.execute_prepared(plan->ps, &q.res);
+    rc = dk_deliver(&q, ran, on_cols, on_row, ctx, err);
+    if (ran != DuckDBSuccess) /* an interrupt, a table gone: the next run prepares afresh */
+        dk_plan_drop(plan);
     return rc;
 }
 

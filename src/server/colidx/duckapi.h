@@ -130,6 +130,9 @@ typedef struct _duckdb_data_chunk {
 typedef struct _duckdb_vector {
     void *internal_ptr;
 } * duckdb_vector;
+typedef struct _duckdb_prepared_statement {
+    void *internal_ptr;
+} * duckdb_prepared_statement;
 
 #endif /* RL_DUCKAPI_PROTOTYPES_ONLY */
 
@@ -185,6 +188,16 @@ void duckdb_free(void *ptr);
 duckdb_state duckdb_query(duckdb_connection connection, const char *query,
                           duckdb_result *out_result);
 void duckdb_destroy_result(duckdb_result *result);
+/* Parse, bind and plan query once. On failure *out_prepared_statement is still set and holds the
+ * error (duckdb_prepare_error); destroy it either way. */
+duckdb_state duckdb_prepare(duckdb_connection connection, const char *query,
+                            duckdb_prepared_statement *out_prepared_statement);
+const char *duckdb_prepare_error(duckdb_prepared_statement prepared_statement);
+void duckdb_destroy_prepare(duckdb_prepared_statement *prepared_statement);
+/* Run a prepared statement (binding it again first when a catalog entry it reads changed);
+ * out_result must be destroyed whatever the outcome. */
+duckdb_state duckdb_execute_prepared(duckdb_prepared_statement prepared_statement,
+                                     duckdb_result *out_result);
 /* The error message of a failed query or fetch, NULL when none (owned by the result). */
 const char *duckdb_result_error(duckdb_result *result);
 idx_t duckdb_column_count(duckdb_result *result);

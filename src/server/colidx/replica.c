@@ -23,6 +23,7 @@
 #define LOAD_CHUNK 5000   /* documents per appender pass when (re)building */
 #define POLL_MS    50     /* the worker looks for new changes this often */
 #define RETRY_MS   1000   /* and waits this long after a failure */
+#define POOL_MAX   8      /* idle query connections kept, with their plans */
 #define TRIM_MS    2000   /* applied changes are deleted from the log this often */
 /* Changes applied sit in DuckDB's WAL until a checkpoint (at 128MB of it, open_duck), unsorted
  * into row groups, uncompressed, without the zone maps a scan skips by: after 200,000 writes the
@@ -77,6 +78,12 @@ struct rl_colidx {
     int64_t unflushed;  /* under apply_lock: changes applied since the last checkpoint */
     int64_t applied_ms; /* under apply_lock: when changes were last applied (rl_mono_ms) */
     int building;       /* a rebuild is running or due */
+    /* idle query connections and the plans they keep (duck.h rl_duck_query_kept); pool_gen
+     * counts renewals: a connection taken before one is not kept on its return */
+    pthread_mutex_t pool_lock;
+    rl_duck_conn *pool[POOL_MAX];
+    int n_pool;
+    unsigned pool_gen;
     char epoch[40];
     char describe[512];
 };
@@ -1010,6 +1017,20 @@ static int apply_batch(rl_colidx *cx, sqlite3 *db, int trim, int *did, rs_err *e
 
 /* ---- the state in DuckDB, and rebuilds ---- */
 
+/* Drop the idle connections' plans: made from statistics a compaction or a rebuild changed
+ * (DuckDB keeps a plan's join order and estimates; its own rebind only follows DDL). */
+static void renew_plans(rl_colidx *cx) {
+    rl_duck_conn *idle[POOL_MAX];
+    pthread_mutex_lock(&cx->pool_lock);
+    int n = cx->n_pool;
+    memcpy(idle, cx->pool, sizeof(idle[0]) * (size_t)n);
+    cx->n_pool = 0;
+    cx->pool_gen++;
+    pthread_mutex_unlock(&cx->pool_lock);
+    for (int i = 0; i < n; i++)
+        rl_duck_disconnect(idle[i]);
+}
+
 static const char state_sql[] =
     "CREATE TABLE IF NOT EXISTS _colidx_state(k VARCHAR, v VARCHAR);"
     "CREATE TABLE IF NOT EXISTS _colidx_paths(tbl VARCHAR, key VARCHAR, col INTEGER,"
@@ -1213,6 +1234,7 @@ static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         cx->applied = mark;
         cx->building = 0;
         pthread_mutex_unlock(&cx->cat_lock);
+        renew_plans(cx);
         cx->unflushed = QUIET_MIN_CHANGES; /* what was loaded is checkpointed at the next pause */
         cx->applied_ms = rl_mono_ms();
         fprintf(stderr, "rockset-local: column index built: %d collection(s) in %lld ms\n", n,
@@ -1247,9 +1269,10 @@ static void checkpoint_when_quiet(rl_colidx *cx) {
     rs_err err = {0};
     if (cx->unflushed < QUIET_MIN_CHANGES || rl_mono_ms() - cx->applied_ms < QUIET_MS)
         return;
-    if (exec_sql(cx->wconn, "CHECKPOINT", &err) == RS_OK)
+    if (exec_sql(cx->wconn, "CHECKPOINT", &err) == RS_OK) {
         cx->unflushed = 0;
-    else
+        renew_plans(cx);
+    } else
         cx->applied_ms = rl_mono_ms();
 }
 
@@ -1356,6 +1379,7 @@ int rl_colidx_start(rl_store *st, const rl_colidx_config *cfg, rl_colidx **out, 
     pthread_mutex_init(&cx->apply_lock, NULL);
     pthread_mutex_init(&cx->cat_lock, NULL);
     pthread_mutex_init(&cx->wake_lock, NULL);
+    pthread_mutex_init(&cx->pool_lock, NULL);
     pthread_cond_init(&cx->wake, NULL);
     rc = open_duck(cx, cfg, err);
     if (rc == RS_OK)
@@ -1385,6 +1409,7 @@ void rl_colidx_stop(rl_colidx *cx) {
         pthread_mutex_unlock(&cx->wake_lock);
         pthread_join(cx->thread, NULL);
     }
+    renew_plans(cx);
     rl_duck_disconnect(cx->wconn);
     rl_duck_close(cx->db);
     for (int i = 0; i < cx->n_tables; i++)
@@ -1393,6 +1418,7 @@ void rl_colidx_stop(rl_colidx *cx) {
     pthread_mutex_destroy(&cx->apply_lock);
     pthread_mutex_destroy(&cx->cat_lock);
     pthread_mutex_destroy(&cx->wake_lock);
+    pthread_mutex_destroy(&cx->pool_lock);
     pthread_cond_destroy(&cx->wake);
     free(cx);
 }
@@ -1504,11 +1530,22 @@ void rl_colidx_forget(rl_colidx *cx, const char *tbl) {
     pthread_mutex_unlock(&cx->apply_lock);
 }
 
-rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, rs_err *err) {
-    return rl_duck_connect(cx->db, err);
+rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, unsigned *gen, rs_err *err) {
+    pthread_mutex_lock(&cx->pool_lock);
+    rl_duck_conn *c = cx->n_pool > 0 ? cx->pool[--cx->n_pool] : NULL;
+    *gen = cx->pool_gen;
+    pthread_mutex_unlock(&cx->pool_lock);
+    return c != NULL ? c : rl_duck_connect(cx->db, err);
 }
 
-void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c) {
-    (void)cx;
+void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c, unsigned gen, int reusable) {
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&cx->pool_lock);
+    if (reusable && gen == cx->pool_gen && cx->n_pool < POOL_MAX) {
+        cx->pool[cx->n_pool++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&cx->pool_lock);
     rl_duck_disconnect(c);
 }

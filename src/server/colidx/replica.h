@@ -94,8 +94,11 @@ typedef struct rl_colidx_column {
 int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, int n_names,
                      rl_colidx_column *out);
 
-/* A connection for one query (free with rl_colidx_release). NULL and err on failure. */
-rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, rs_err *err);
-void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c);
+/* A connection for one query, with the plans it keeps of earlier statements (run them with
+ * rl_duck_query_kept); *gen to hand back with it. NULL and err on failure. */
+rl_duck_conn *rl_colidx_acquire(rl_colidx *cx, unsigned *gen, rs_err *err);
+/* Give c back (NULL ok): kept for a later query when reusable (not after an interrupt, whose
+ * flag could reach the connection's next statement) and no renewal came since it was taken. */
+void rl_colidx_release(rl_colidx *cx, rl_duck_conn *c, unsigned gen, int reusable);
 
 #endif

@@ -3,7 +3,8 @@
  * not DuckDB), opening with settings, DDL, appenders (NULLs, short and long strings, timestamps,
  * negative numbers, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
  * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
- * stop, interrupting a running query, and a database file that outlives its connection.
+ * stop, interrupting a running query, statements run from kept plans, and a database file that
+ * outlives its connection.
  *
  * Without the library (`make deps` fetches it; RL_DUCKDB_LIB points at another) only the loading
  * errors are checked and the rest is skipped, with the reason printed.
@@ -249,6 +250,65 @@ static void test_interrupt(rl_duck_conn *c) {
     CHECK_INT("interrupt/usable_after", run(c, "SELECT 1", &g, &err), 0);
 }
 
+static int run_kept(rl_duck_conn *c, const char *sql, got *g, rs_err *err) {
+    memset(g, 0, sizeof *g);
+    rs_err_clear(err);
+    return rl_duck_query_kept(c, sql, on_cols, on_row, g, err);
+}
+
+/* rl_duck_query_kept: a kept plan sees rows written since by another connection, follows an
+ * ALTER TABLE (DuckDB binds it again), fails when its table is gone and is made afresh when
+ * the table comes back; more texts than the connection keeps all answer right; a text DuckDB
+ * refuses keeps nothing; an interrupted kept statement leaves the connection usable. */
+static void test_kept(rl_duck_db *db, rl_duck_conn *other) {
+    rs_err err = {0};
+    got g = {0};
+    rl_duck_conn *c = rl_duck_connect(db, &err);
+    CHECK("kept/connect", c != NULL);
+    if (c == NULL)
+        return;
+    const char *q = "SELECT * FROM k ORDER BY x";
+    rl_duck_exec(other, "CREATE TABLE k(x BIGINT); INSERT INTO k VALUES (1), (2)", &err);
+    CHECK_INT("kept/first", run_kept(c, q, &g, &err), 0);
+    CHECK("kept/first_rows", g.nrows == 2 && g.sum == 3 && g.ncols == 1);
+    rl_duck_exec(other, "INSERT INTO k VALUES (4)", &err);
+    CHECK_INT("kept/again", run_kept(c, q, &g, &err), 0);
+    CHECK("kept/sees_new_rows", g.nrows == 3 && g.sum == 7);
+    rl_duck_exec(other, "ALTER TABLE k ADD COLUMN y VARCHAR DEFAULT 'z'", &err);
+    CHECK_INT("kept/after_alter", run_kept(c, q, &g, &err), 0);
+    CHECK("kept/after_alter_columns", g.ncols == 2 && g.nrows == 3 &&
+                                          strcmp(g.names[1], "y") == 0 &&
+                                          strcmp(g.text[2][1], "z") == 0);
+    rl_duck_exec(other, "DROP TABLE k", &err);
+    CHECK_INT("kept/table_gone", run_kept(c, q, &g, &err), RS_EINVAL);
+    CHECK("kept/table_gone_named", strstr(err.msg, "k") != NULL);
+    rl_duck_exec(other, "CREATE TABLE k AS SELECT 5 AS x", &err);
+    CHECK_INT("kept/table_back", run_kept(c, q, &g, &err), 0);
+    CHECK("kept/table_back_rows", g.nrows == 1 && g.sum == 5 && g.ncols == 1);
+    int right = 0;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 20; i++) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "SELECT %d AS v", i);
+            right += run_kept(c, sql, &g, &err) == 0 && g.nrows == 1 && g.sum == i;
+        }
+    CHECK_INT("kept/more_texts_than_kept", right, 40);
+    CHECK_INT("kept/refused", run_kept(c, "SELEC 1", &g, &err), RS_EINVAL);
+    CHECK("kept/refused_says", strstr(err.msg, "syntax") != NULL);
+    CHECK_INT("kept/refused_again", run_kept(c, "SELEC 1", &g, &err), RS_EINVAL);
+    pthread_t th;
+    atomic_store(&query_done, 0);
+    if (pthread_create(&th, NULL, interrupter, c) == 0) {
+        int rc = run_kept(c, "SELECT sum(range * 3) FROM range(1000000000000)", &g, &err);
+        atomic_store(&query_done, 1);
+        pthread_join(th, NULL);
+        CHECK_INT("kept/interrupted", rc, RS_EINTERRUPT);
+        CHECK_INT("kept/usable_after_interrupt", run_kept(c, "SELECT 3 AS v", &g, &err), 0);
+        CHECK("kept/usable_after_interrupt_rows", g.nrows == 1 && g.sum == 3);
+    }
+    rl_duck_disconnect(c);
+}
+
 /* The temporary directory and what DuckDB put in it. */
 static void remove_dir(const char *dir) {
     DIR *d = opendir(dir);
@@ -321,6 +381,7 @@ int main(void) {
     test_stream(c);
     test_errors(c);
     test_interrupt(c);
+    test_kept(db, c);
     rl_duck_disconnect(c);
     rl_duck_close(db);
     test_file();
