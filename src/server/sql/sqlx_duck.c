@@ -1369,6 +1369,11 @@ static int duck_emit(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limi
         rc = refuse(&d, NULL, "no aggregate: the field indexes serve lookups, filters and top-N");
     if (rc == 0)
         rc = emit_select(&d, sel, &text, &top);
+    /* refused for the statement's shape, or for the replica's columns as the caller's snapshot
+     * has them (the catalog answers for a replica caught up to it): that lasts while the store
+     * does, and the SQLite translation may be kept between runs (xlcache.h) */
+    if (rc == NE && (err == NULL || err->code == RS_OK))
+        out->lasting = 1;
     if (rc == 0 && sel->limit == NULL && !sel->limit_all && default_limit > 0)
         rs_buf_printf(&text, " LIMIT %lld", (long long)default_limit);
     if (rc == 0 && (text.oom || ctx->arena->oom))

@@ -4,6 +4,7 @@
  * rows are compared. No network.
  */
 #include "server/sql/sqlx_describe.h"
+#include "server/sql/sqlx_duck.h"
 #include "server/sql/sqlxlate.h"
 #include "testlib.h"
 
@@ -1176,6 +1177,71 @@ static void test_grouped_paths_read_first(void) {
     CHECK_INT("read first: not without GROUP BY", count_of(last.sqlite_sql, READ_FIRST), 0);
 }
 
+/* The column engine's refusals: those of the statement's shape, or of the replica's columns as
+ * the caller's snapshot has them, last (the SQLite translation may be kept between runs,
+ * xlcache.h); one of the documents' count does not. */
+static int no_replica(void *ctx, const char *table, const char *const *names, int n,
+                      sqlx_duck_col *out) {
+    (void)ctx, (void)table, (void)names, (void)n, (void)out;
+    return 0;
+}
+
+/* A replica of 10 documents whose every path holds integers. */
+static int replica_of_10(void *ctx, const char *table, const char *const *names, int n,
+                         sqlx_duck_col *out) {
+    (void)ctx, (void)names;
+    memset(out, 0, sizeof *out);
+    snprintf(out->table, sizeof out->table, "\"r_%s\"", table);
+    out->n_docs = 10;
+    if (n > 0) {
+        snprintf(out->column, sizeof out->column, "c1");
+        out->type = RV_INT;
+    }
+    return 1;
+}
+
+static void duck_refusal(const char *name, const char *sql, int replicated, int lasting,
+                         const char *why) {
+    sqlx_options opts = {.default_row_limit = 100};
+    sqlx_duck_catalog cat = {NULL, replicated ? replica_of_10 : no_replica, NULL, 1000, 0};
+    sqlx_prepared *prep = NULL;
+    sqlx_stmt meta;
+    sqlx_duck_plan plan;
+    rs_err err = {0};
+    memset(&meta, 0, sizeof meta);
+    memset(&plan, 0, sizeof plan);
+    int rc = sqlx_prepare(sql, &opts, resolve, NULL, &prep, &meta, &err);
+    CHECK_INT(name, rc, 0);
+    if (rc == 0) {
+        char label[160];
+        snprintf(label, sizeof label, "%s/refused", name);
+        CHECK(label, sqlx_prepared_duck(prep, &cat, &plan, &err) != 0);
+        snprintf(label, sizeof label, "%s/lasting", name);
+        CHECK_INT(label, plan.lasting, lasting);
+        snprintf(label, sizeof label, "%s/why", name);
+        CHECK(label, strncmp(plan.why, why, strlen(why)) == 0);
+        if (strncmp(plan.why, why, strlen(why)) != 0)
+            printf("  why: %s\n", plan.why);
+    }
+    sqlx_duck_plan_free(&plan);
+    sqlx_prepared_free(prep);
+    sqlx_stmt_free(&meta);
+}
+
+static void test_duck_refusals(void) {
+    duck_refusal("duck/lookup", "SELECT name FROM commons.people WHERE age > 20", 1, 1,
+                 "no aggregate");
+    duck_refusal("duck/top_n", "SELECT name FROM commons.people ORDER BY age DESC LIMIT 2", 1, 1,
+                 "no aggregate");
+    duck_refusal("duck/unnest",
+                 "SELECT t AS tag, COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t)"
+                 " GROUP BY t",
+                 1, 1, "");
+    duck_refusal("duck/not_replicated", "SELECT COUNT(*) AS n FROM commons.people", 0, 1, "");
+    duck_refusal("duck/too_few_documents", "SELECT COUNT(*) AS n FROM commons.people", 1, 0,
+                 "an aggregate over 10 documents");
+}
+
 int main(void) {
     if (sqlite3_open(":memory:", &db) != SQLITE_OK || sqlx_register_functions(db) != SQLITE_OK) {
         printf("FAIL setup: cannot open sqlite\n");
@@ -1216,6 +1282,7 @@ int main(void) {
     test_extra_functions();
     test_pushdown();
     test_grouped_paths_read_first();
+    test_duck_refusals();
     sqlx_stmt_free(&last);
     sqlite3_close(db);
     TEST_DONE();
