@@ -9,7 +9,9 @@ be the same at both sizes. Parts (README.md beside this file says what each meas
   1-2  every query at both sizes on rockset-local (field indexes on): server and client time
   3    the small size on a server with --field-index off: answers identical
   4    real time at the large size: 8 clients loop over the queries while a writer streams
-       documents at 5,000/s; every document written must then be found by _id
+       documents at 5,000/s; every document written must then be found by _id. Then the
+       clients alone again on the grown store, and a stream of replacements of the windows'
+       documents at the same rate (their sizes unchanged), each read back at its last version
   5    PostgreSQL 15 and DuckDB with the large dataset: same questions, same answers
   6    ingest docs/s with every path indexed vs --field-index off
 Prints a table per part; writes build/bench/dashboard.json (B from the environment) and, with
@@ -136,11 +138,15 @@ def server_cpu_s(srv):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle8=None):
+def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle8=None,
+             updates=False):
     """8 clients loop over the queries while a writer posts workflow_job documents at
     rate/s (copies of recent jobs under new _ids, so they land in the queries' windows);
     then every written _id must be readable. rate 0: the clients alone (the idle figure of
-    the same 8 clients, idle8 of the loaded run)."""
+    the same 8 clients, idle8 of the loaded run). updates: the writer replaces the recent jobs
+    themselves instead (their own _ids, runner_name set to the write's number), so the stream
+    changes the documents in the queries' windows without adding to them; then every _id must
+    hold the last version acknowledged."""
     templates = [json.loads(x) for x in lib.read_lines(
         os.path.join(data_dir, "recent", "workflow_job.ndjson"))[-5000:]]
     stop = threading.Event()
@@ -161,8 +167,11 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
             docs = []
             for i in range(batch):
                 d = dict(templates[(n + i) % len(templates)])
-                d["_id"] = f"rt-{n + i}"
-                d["id"] = 30_000_000_000 + n + i
+                if updates:
+                    d["runner_name"] = f"rt-{n + i}"
+                else:
+                    d["_id"] = f"rt-{n + i}"
+                    d["id"] = 30_000_000_000 + n + i
                 docs.append(d)
             try:
                 t0 = time.monotonic()
@@ -172,7 +181,7 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
                 if status != 200:
                     write_errors.append(f"{status} {r}")
                 else:
-                    written.extend(d["_id"] for d, s in zip(docs, r["data"])
+                    written.extend((d["_id"], d.get("runner_name")) for d, s in zip(docs, r["data"])
                                    if s.get("status") in ("ADDED", "REPLACED"))
             except OSError as e:
                 write_errors.append(str(e))
@@ -214,11 +223,24 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
     for t in threads:
         t.join()
     server_cores = (server_cpu_s(srv) - cpu_started) / (time.monotonic() - wall_started)
-    # none lost: every acknowledged _id is there (read by _id range)
-    status, r = srv.query("SELECT _id FROM commons.workflow_job WHERE _id >= 'rt-' AND _id < 'rt.'",
-                          timeout_ms=600_000)
-    found = {row["_id"] for row in r.get("results", [])} if status == 200 else set()
-    missing = [x for x in written if x not in found]
+    acked = len(written)
+    # none lost: every acknowledged _id is there (read by _id range), or for updates holds the
+    # last version acknowledged (read by runner_name range)
+    if updates:
+        status, r = srv.query("SELECT _id, runner_name FROM commons.workflow_job"
+                              " WHERE runner_name >= 'rt-' AND runner_name < 'rt.'",
+                              timeout_ms=600_000)
+        found = ({(row["_id"], row["runner_name"]) for row in r.get("results", [])}
+                 if status == 200 else set())
+        last = dict(written)
+        missing = [x for x in last.items() if x not in found]
+        written = list(last)
+    else:
+        status, r = srv.query("SELECT _id FROM commons.workflow_job"
+                              " WHERE _id >= 'rt-' AND _id < 'rt.'", timeout_ms=600_000)
+        found = {row["_id"] for row in r.get("results", [])} if status == 200 else set()
+        written = [x for x, _ in written]
+        missing = [x for x in written if x not in found]
     per_q = {}
     for qid, s in samples:
         per_q.setdefault(qid, []).append(s)
@@ -248,8 +270,9 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
         "column_lag_p50_ms": pct(lags, 0.5), "column_lag_p95_ms": pct(lags, 0.95),
         "column_lag_max_ms": max(lags or [0]), "column_queries": len(lags),
         "seconds": writer_stats.get("seconds"), "docs_sent": writer_stats.get("sent"),
-        "docs_acknowledged": len(written), "write_errors": write_errors[:5],
-        "docs_per_s": len(written) / writer_stats["seconds"] if writer_stats.get("seconds") else 0,
+        "docs_acknowledged": acked, "write_errors": write_errors[:5], "updates": updates,
+        "ids_written": len(written),
+        "docs_per_s": acked / writer_stats["seconds"] if writer_stats.get("seconds") else 0,
         "batch_ms_median": median(batch_ms) if batch_ms else None,
         "batch_ms_max": max(batch_ms or [0]), "docs_found": len(found), "docs_missing": len(missing), "queries_run": len(samples),
         "per_query": rows,
@@ -388,8 +411,21 @@ def report(res):
         L.append(f"| real time: every document written queryable, none lost | "
                  f"{rt['docs_found']:,} found of {rt['docs_acknowledged']:,} acknowledged, "
                  f"{rt['docs_missing']} missing | {'yes' if rt['docs_missing'] == 0 and not rt['write_errors'] else 'no'} |")
+    rtu = res.get("realtime_updates")
+    if rtu:
+        p_l, p_8 = rtu["p95_server_ms_loaded"], rtu.get("p95_server_ms_idle8")
+        L.append(f"| real time, a stream of updates (report): p95 with {CLIENTS} clients + "
+                 f"{RT_RATE:,} replacements/s of the windows' jobs vs the same clients idle on the "
+                 f"same data | {fr(p_l)} vs {fr(p_8)} ms = {fr(ratio(p_l, p_8))} | - |")
+        L.append(f"| real time, updates: replacements/s achieved of {RT_RATE:,} asked (report) | "
+                 f"{rtu['docs_per_s']:,.0f} | - |")
+        L.append(f"| real time, updates: every document holds its last acknowledged version | "
+                 f"{rtu['docs_found']:,} of {rtu['ids_written']:,}, {rtu['docs_missing']} not | "
+                 f"{'yes' if rtu['docs_missing'] == 0 and not rtu['write_errors'] else 'no'} |")
     if rt:
         L += realtime_report(rt)
+    if rtu:
+        L += realtime_report(rtu)
     if res.get("peers"):
         L += peers_report(res)
     for k, v in res.get("errors", {}).items():
@@ -398,8 +434,14 @@ def report(res):
 
 
 def realtime_report(rt):
-    L = ["", f"Real time ({CLIENTS} client threads looping over the queries, one writer posting "
-         f"workflow_job documents in batches of {RT_RATE // 10} at {RT_RATE:,}/s for "
+    what = ("replacing the last 5,000 recent workflow_job documents in turn (their own _ids,"
+            " a new runner_name each time: the windows change, their sizes do not)"
+            if rt.get("updates") else
+            "workflow_job documents (copies of the last 5,000 recent jobs under new _ids: each"
+            " lands in the queries' windows, which grow as the run goes on)")
+    L = ["", f"Real time{', updates' if rt.get('updates') else ''} ({CLIENTS} client threads "
+         f"looping over the queries, one writer {what} in batches of {RT_RATE // 10} at "
+         f"{RT_RATE:,}/s for "
          f"{rt['seconds']:.0f} s): achieved {rt['docs_per_s']:,.0f} docs/s (a batch took "
          f"{fr(rt['batch_ms_median'])} ms median, {fr(rt['batch_ms_max'])} max), "
          f"{rt['queries_run']} queries run; p95 over queries of the median server ms "
@@ -599,6 +641,14 @@ def main():
                              rate=0)
             res["realtime"] = realtime(srv, data, params, res["rl_large"], args.rt_seconds,
                                        args.timeout, idle8=idle8)
+            # the inserts added to the windows: the same clients alone on the grown data, then
+            # a stream of updates that leaves the windows' sizes as they are
+            log(f"real time: {CLIENTS} clients idle again, then {RT_RATE}/s updates")
+            idle8b = realtime(srv, data, params, res["rl_large"], RT_IDLE8_SECONDS, args.timeout,
+                              rate=0)
+            res["realtime_updates"] = realtime(srv, data, params, res["rl_large"],
+                                               args.rt_seconds, args.timeout, idle8=idle8b,
+                                               updates=True)
         srv.stop()
         servers.remove(srv)
         if not args.skip_peers:
