@@ -8,12 +8,15 @@ typedef struct {
     int limit;
 } kept_class_info;
 
+/* clang-format off */
 static const kept_class_info kept_classes[] = {
     [RL_KEPT_QUERY] = {"/* kept */ ", 16},
     [RL_KEPT_ESTIMATE] = {"/* est */ ", 32},
     [RL_KEPT_CATALOG] = {"/* cat */ ", 32},
     [RL_KEPT_STORE] = {"/* store */ ", 64},
+    [RL_KEPT_CONSTANT] = {"/* const */ ", 32},
 };
+/* clang-format on */
 
 int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt **out) {
     const kept_class_info *info = &kept_classes[cls];

@@ -809,13 +809,14 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     return 1;
 }
 
-/* A constant's value, computed by the SQLite runtime on the query's own connection. */
+/* A constant's value, computed by the SQLite runtime on the query's own connection (prepared
+ * once per connection and text: a dashboard's statements bring the same constants again). */
 static int cols_constant(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scratch, rs_err *err) {
     cols_ctx *cc = ctx;
     sqlite3_stmt *stmt = NULL;
     char *sql = sqlite3_mprintf("SELECT %s", sqlite_sql);
     int rc = sql == NULL ? RS_ENOMEM : RS_OK;
-    if (rc == RS_OK && sqlite3_prepare_v2(cc->rctx->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    if (rc == RS_OK && rl_kept_stmt(cc->rctx->db, RL_KEPT_CONSTANT, sql, &stmt) != SQLITE_OK)
         rc = rs_err_set(err, RS_EINVAL, "%s", sqlite3_errmsg(cc->rctx->db));
     if (rc == RS_OK)
         rc = bind_params(stmt, cc->in->params, err);
@@ -833,7 +834,8 @@ static int cols_constant(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scr
         }
         *out = v;
     }
-    sqlite3_finalize(stmt);
+    if (stmt != NULL)
+        rl_kept_done(stmt);
     sqlite3_free(sql);
     return rc;
 }

@@ -462,6 +462,13 @@ def test_kept_plans():
     got = same("kept/after_new_field", srv, sql)
     check("kept/after_new_field_counts", got is not None and sum(r["n"] for r in got) == 50,
           repr(got))
+    # a parameter is a constant the runtime evaluates (kept prepared on the connection, bound
+    # again each run) and writes into the DuckDB text: each value its own answer
+    counted = "SELECT COUNT(*) AS c FROM cx.jobs {c} WHERE n >= :lo"
+    for i, (lo, want) in enumerate(((10, 40), (30, 20), (10, 40), (49, 1))):
+        p = [{"name": "lo", "type": "int", "value": str(lo)}]
+        got = same(f"kept/param{i}", srv, counted, p)
+        check_match(f"kept/param{i}_count", got, [{"c": want}])
     for k in range(5):
         r = rl.post("/v1/orgs/self/queries",
                     {"sql": {"query": sql.format(c="HINT(access_path = column_scan)")},
