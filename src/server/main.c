@@ -352,7 +352,7 @@ int main(int argc, char **argv) {
     srv.cfg.column_index = RL_COLIDX_AUTO;
     srv.cfg.column_memory_limit = "1GB";
     srv.cfg.column_threads = 2;
-    srv.cfg.column_min_docs = 20000;
+    srv.cfg.column_min_docs = 12000;
     umask(077); /* the database, its WAL, the port file: owner-only whatever the caller's umask */
     memset(keys, 0, sizeof(keys));
     rc = parse_args(argc, argv, &srv.cfg, keys);

@@ -377,14 +377,14 @@ def test_engine_choice():
           {"name": "job-0", "n": 15}, repr((engine(r), (r.body or {}).get("results"))))
     check("choice/selective_answer", sel.query(few).body["results"][0] == {"name": "job-0",
                                                                            "n": 9})
-    small = Srv("--column-index", "on")  # the default: 20,000 documents
+    small = Srv("--column-index", "on")  # the default: 12,000 documents
     small.coll("jobs")
     small.add("jobs", jobs(50))
     r = small.query("EXPLAIN " + agg)
     lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
     check("choice/small_stays", engine(small.query(agg)) == "rows" and lines[-1:] ==
           ["not on the column index: an aggregate over 50 documents (the columns start at"
-           " 20000)"], repr(lines))
+           " 12000)"], repr(lines))
     allsrv = Srv("--column-index", "on", "--column-scan", "all", "--column-min-docs", "0")
     allsrv.coll("jobs")
     allsrv.add("jobs", jobs(20))

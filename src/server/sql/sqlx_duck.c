@@ -1305,12 +1305,12 @@ static int fill_plan(dctx *d, const drel *top, rs_buf *sql, sqlx_duck_plan *out)
 }
 
 /* An aggregate whose filter the field indexes serve by reading fewer documents than the
- * columns' threshold / ROWS_FIRST_SHARE (500 by default) stays on SQLite: DuckDB's fixed cost
- * (its statement, its threads, the replica's snapshot) is about a millisecond and a half on the
- * dashboard's million documents, SQLite's about 2 us a document read through an index (jobs
- * completed in the last minutes, by the number of documents: 107 -> 0.6 ms on SQLite and 1.7 on
- * the columns, 420 -> 1.1 and 1.6, 953 -> 2.2 and 1.4). One setting (--column-min-docs) moves
- * both bounds. */
+ * columns' threshold / ROWS_FIRST_SHARE (300 by default) stays on SQLite: DuckDB's fixed cost
+ * (its threads, the replica's snapshot; the plan is kept) is about 0.85 ms on the dashboard's
+ * million documents, SQLite's about 2.5 us a document read through an index (jobs completed in
+ * the last minutes, by the number of documents: 93 -> 0.37 ms on SQLite and 0.85 on the
+ * columns, 165 -> 0.49 and 0.85, about 330 -> 1.08 and 0.90, about 700 -> 2.2 and 0.94). One
+ * setting (--column-min-docs) moves both bounds. */
 #define ROWS_FIRST_SHARE 40
 
 /* Whether the engine should be the columns for an eligible statement. */
