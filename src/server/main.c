@@ -13,6 +13,7 @@
 #include "query_exec.h"
 #include "server.h"
 #include "server/colidx/replica.h"
+#include "server/colidx/watchdog.h"
 #include "xlcache.h"
 
 #include <errno.h>
@@ -399,6 +400,7 @@ int main(int argc, char **argv) {
 done:
     rl_queries_shutdown(srv.queries);
     rl_httpd_stop(httpd);
+    rl_watchdog_stop(); /* no statement runs any more */
     rl_queries_free(srv.queries);
     qx_cache_free();
     rl_colidx_stop(srv.colidx); /* its worker borrows the store's connections */

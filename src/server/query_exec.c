@@ -10,6 +10,7 @@
 #include "retention.h"
 #include "server/colidx/duck.h"
 #include "server/colidx/replica.h"
+#include "server/colidx/watchdog.h"
 #include "server/runtime/docindex.h"
 #include "server/runtime/value.h"
 #include "server/sql/sqlx_describe.h"
@@ -917,54 +918,17 @@ static void reset_rows(qx_result *res) {
         res->offs[0] = 0;
 }
 
-/* The timeout and cancel of a statement on the columns: DuckDB has no progress handler, so a
- * watchdog thread interrupts the statement once the deadline passes or the query is cancelled
- * (again every WATCH_MS: an interrupt that comes before the statement starts is forgotten). */
-#define WATCH_MS 50
-
-typedef struct cols_watch {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int done, fired;
-    rl_duck_conn *conn;
-    progress *prog;
-} cols_watch;
-
-static void *cols_watchdog(void *arg) {
-    cols_watch *w = arg;
-    pthread_mutex_lock(&w->lock);
-    while (!w->done) {
-        int cancel = w->prog->cancel != NULL && __atomic_load_n(w->prog->cancel, __ATOMIC_RELAXED);
-        if (rl_mono_ms() >= w->prog->deadline_mono || cancel) {
-            w->prog->timed_out = !cancel;
-            w->fired = 1;
-            rl_duck_interrupt(w->conn);
-        }
-        struct timespec ts = rl_deadline_after_ms(WATCH_MS);
-        pthread_cond_timedwait(&w->cond, &w->lock, &ts);
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
-/* Run sql on c with the watchdog; *fired: it interrupted the statement. */
+/* The timeout and cancel of a statement on the columns: DuckDB has no progress handler, so the
+ * column engine's watchdog thread interrupts it (watchdog.h); *fired: it did. */
 static int cols_watched_query(rl_duck_conn *c, const char *sql, progress *prog, cols_rows *cr,
                               int *fired, rs_err *err) {
-    cols_watch w = {.conn = c, .prog = prog};
-    pthread_t th;
-    pthread_mutex_init(&w.lock, NULL);
-    pthread_cond_init(&w.cond, NULL);
-    int watching = pthread_create(&th, NULL, cols_watchdog, &w) == 0;
+    rl_watch w = {.conn = c, .deadline_mono = prog->deadline_mono, .cancel = prog->cancel};
+    int watching = rl_watch_add(&w) == RS_OK;
     int rc = rl_duck_query_kept(c, sql, NULL, cols_row, cr, err);
-    if (watching) {
-        pthread_mutex_lock(&w.lock);
-        w.done = 1;
-        pthread_cond_signal(&w.cond);
-        pthread_mutex_unlock(&w.lock);
-        pthread_join(th, NULL);
-    }
-    pthread_mutex_destroy(&w.lock);
-    pthread_cond_destroy(&w.cond);
+    if (watching)
+        rl_watch_remove(&w);
+    if (w.fired)
+        prog->timed_out = w.timed_out;
     *fired = w.fired;
     return rc;
 }

@@ -3,14 +3,16 @@
  * not DuckDB), opening with settings, DDL, appenders (NULLs, short and long strings, timestamps,
  * negative numbers, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
  * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
- * stop, interrupting a running query, statements run from kept plans, and a database file that
- * outlives its connection.
+ * stop, interrupting a running query, statements run from kept plans, the watchdog that
+ * interrupts statements past their deadline, and a database file that outlives its connection.
  *
  * Without the library (`make deps` fetches it; RL_DUCKDB_LIB points at another) only the loading
  * errors are checked and the rest is skipped, with the reason printed.
  * Small on purpose: valgrind runs it too, and the library is 70 MB of uninstrumented code.
  */
 #include "server/colidx/duck.h"
+#include "server/colidx/watchdog.h"
+#include "server/store.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -309,6 +311,49 @@ static void test_kept(rl_duck_db *db, rl_duck_conn *other) {
     rl_duck_disconnect(c);
 }
 
+/* The column engine's watchdog (watchdog.h): a statement past its deadline is interrupted and
+ * said timed out, a cancelled one interrupted and not, one that ends in time untouched; after a
+ * stop the next watch starts the thread again. */
+static void test_watchdog(rl_duck_db *db) {
+    static const char *forever = "SELECT sum(range * 5) FROM range(1000000000000)";
+    rs_err err = {0};
+    got g = {0};
+    rl_duck_conn *c = rl_duck_connect(db, &err);
+    if (c == NULL)
+        return;
+    rl_watch w = {.conn = c, .deadline_mono = rl_mono_ms() + 100};
+    CHECK_INT("watch/add", rl_watch_add(&w), 0);
+    int rc = run_kept(c, forever, &g, &err);
+    rl_watch_remove(&w);
+    CHECK_INT("watch/deadline_interrupts", rc, RS_EINTERRUPT);
+    CHECK("watch/deadline_said", w.fired && w.timed_out);
+    rl_duck_disconnect(c); /* the interrupt is a flag on the connection: a new one */
+    c = rl_duck_connect(db, &err);
+    int cancel = 1;
+    rl_watch w2 = {.conn = c, .deadline_mono = rl_mono_ms() + 600000, .cancel = &cancel};
+    rl_watch_add(&w2);
+    rc = run_kept(c, forever, &g, &err);
+    rl_watch_remove(&w2);
+    CHECK_INT("watch/cancel_interrupts", rc, RS_EINTERRUPT);
+    CHECK("watch/cancel_said", w2.fired && !w2.timed_out);
+    rl_duck_disconnect(c);
+    c = rl_duck_connect(db, &err);
+    rl_watch w3 = {.conn = c, .deadline_mono = rl_mono_ms() + 600000};
+    rl_watch_add(&w3);
+    rc = run_kept(c, "SELECT 42 AS v", &g, &err);
+    rl_watch_remove(&w3);
+    CHECK("watch/in_time_untouched", rc == 0 && g.sum == 42 && !w3.fired);
+    rl_watchdog_stop();
+    rl_watch w4 = {.conn = c, .deadline_mono = rl_mono_ms() + 100};
+    CHECK_INT("watch/after_stop_add", rl_watch_add(&w4), 0);
+    rc = run_kept(c, forever, &g, &err);
+    rl_watch_remove(&w4);
+    CHECK("watch/after_stop_interrupts", rc == RS_EINTERRUPT && w4.fired);
+    rl_watchdog_stop();
+    rl_watchdog_stop(); /* idempotent */
+    rl_duck_disconnect(c);
+}
+
 /* The temporary directory and what DuckDB put in it. */
 static void remove_dir(const char *dir) {
     DIR *d = opendir(dir);
@@ -382,6 +427,7 @@ int main(void) {
     test_errors(c);
     test_interrupt(c);
     test_kept(db, c);
+    test_watchdog(db);
     rl_duck_disconnect(c);
     rl_duck_close(db);
     test_file();
