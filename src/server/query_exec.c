@@ -835,8 +835,7 @@ static int cols_constant(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scr
         }
         *out = v;
     }
-    if (stmt != NULL)
-        rl_kept_done(stmt);
+    rl_kept_done(stmt);
     sqlite3_free(sql);
     return rc;
 }

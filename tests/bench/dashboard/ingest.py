@@ -23,17 +23,12 @@ import lib  # noqa: E402
 lib.BATCH = 1000
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def load_once(binary, segments, workdir, indexes):
     srv = lib.Server(binary, workdir, "ingest", *([] if indexes else ["--field-index", "off"]))
     try:
-        started = cpu_seconds(srv.proc.pid)
+        started = srv.cpu_seconds()
         n, secs = lib.load(srv, segments)
-        cpu = cpu_seconds(srv.proc.pid) - started
+        cpu = srv.cpu_seconds() - started
     finally:
         srv.stop()
     return n / secs, n / cpu, n

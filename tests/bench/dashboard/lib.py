@@ -155,6 +155,11 @@ class Server:
         return sum(os.path.getsize(os.path.join(self.dir, f)) for f in os.listdir(self.dir)
                    if wanted(f))
 
+    def cpu_seconds(self):
+        """CPU seconds the server process has used (all its threads, DuckDB's included)."""
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def columns_on(self):
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return "column index on" in f.read()

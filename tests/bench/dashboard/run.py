@@ -132,12 +132,6 @@ def roundtrip_ms(srv):
     return median(times)
 
 
-def server_cpu_s(srv):
-    """CPU seconds the server process has used (all its threads, DuckDB's included)."""
-    fields = open(f"/proc/{srv.proc.pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle8=None,
              updates=False):
     """8 clients loop over the queries while a writer posts workflow_job documents at
@@ -217,12 +211,12 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
 
     threads = [threading.Thread(target=writer), threading.Thread(target=wal_monitor)] + [
         threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
-    cpu_started, wall_started = server_cpu_s(srv), time.monotonic()
+    cpu_started, wall_started = srv.cpu_seconds(), time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    server_cores = (server_cpu_s(srv) - cpu_started) / (time.monotonic() - wall_started)
+    server_cores = (srv.cpu_seconds() - cpu_started) / (time.monotonic() - wall_started)
     acked = len(written)
     # none lost: every acknowledged _id is there (read by _id range), or for updates holds the
     # last version acknowledged (read by runner_name range)
@@ -437,8 +431,8 @@ def realtime_report(rt):
     what = ("replacing the last 5,000 recent workflow_job documents in turn (their own _ids,"
             " a new runner_name each time: the windows change, their sizes do not)"
             if rt.get("updates") else
-            "workflow_job documents (copies of the last 5,000 recent jobs under new _ids: each"
-            " lands in the queries' windows, which grow as the run goes on)")
+            "posting workflow_job documents (copies of the last 5,000 recent jobs under new"
+            " _ids: each lands in the queries' windows, which grow as the run goes on)")
     L = ["", f"Real time{', updates' if rt.get('updates') else ''} ({CLIENTS} client threads "
          f"looping over the queries, one writer {what} in batches of {RT_RATE // 10} at "
          f"{RT_RATE:,}/s for "
