@@ -5,9 +5,10 @@
 #include "store.h"
 
 #include <cJSON.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,10 @@ typedef struct fail_slot {
 
 struct rl_auth {
     unsigned char secret[32];
+    /* HMAC-SHA256 keyed with secret, duplicated for each digest: HMAC() fetched the algorithm
+     * and set the key on every call (5 us, 8 % of a SELECT 1's server time; 0.5 us now). */
+    EVP_MAC_CTX *keyed;
+    uint64_t serial; /* unique in the process, from 1: names it in a thread's digest memo */
     unsigned char (*bootstrap)[RL_DIGEST_LEN];
     int n_bootstrap;
     int failure_limit;
@@ -248,16 +253,37 @@ static int load_secret(sqlite3 *db, unsigned char secret[32], rs_err *err) {
     return RS_OK;
 }
 
+/* a->keyed: HMAC-SHA256 with a->secret set. 0 on success. */
+static int key_the_mac(rl_auth *a) {
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    OSSL_PARAM params[2];
+    int ok;
+    if (mac == NULL)
+        return -1;
+    a->keyed = EVP_MAC_CTX_new(mac);
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    ok = a->keyed != NULL && EVP_MAC_init(a->keyed, a->secret, sizeof(a->secret), params) == 1;
+    return ok ? 0 : -1;
+}
+
 int rl_auth_new(sqlite3 *db, const rl_auth_config *cfg, rl_auth **out, rs_err *err) {
     rl_auth *a = calloc(1, sizeof(*a));
     int i;
     if (a == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
+    static uint64_t serials;
     pthread_mutex_init(&a->lock, NULL);
+    a->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     a->failure_limit = cfg->failure_limit;
     if (load_secret(db, a->secret, err) != RS_OK) {
         rl_auth_free(a);
         return err ? err->code : RS_EIO;
+    }
+    if (key_the_mac(a) != 0) {
+        rl_auth_free(a);
+        return rs_err_set(err, RS_EINTERNAL, "cannot set up HMAC-SHA256 (libcrypto)");
     }
     if (cfg->n_bootstrap > 0) {
         a->bootstrap = calloc((size_t)cfg->n_bootstrap, RL_DIGEST_LEN);
@@ -282,18 +308,53 @@ void rl_auth_free(rl_auth *a) {
     if (a == NULL)
         return;
     pthread_mutex_destroy(&a->lock);
+    EVP_MAC_CTX_free(a->keyed);
     free(a->bootstrap);
     OPENSSL_cleanse(a, sizeof(*a));
     free(a);
 }
 
+/* The key this thread hashed last and its digest. A keep-alive connection has a thread of its
+ * own (httpd.c) and sends the same key with every request; hashing it again cost 4 to 5 us of a
+ * request in the server (the MAC's code and state cold after the rest of the request), where
+ * the comparison below costs nanoseconds. The entry names its rl_auth by serial, not address:
+ * another server's secret, at the same address, must not match. */
+#define DIGEST_MEMO_KEY_MAX 128
+typedef struct {
+    uint64_t auth_serial; /* 0: empty */
+    size_t len;
+    char key[DIGEST_MEMO_KEY_MAX];
+    unsigned char digest[RL_DIGEST_LEN];
+} digest_memo;
+static __thread digest_memo memo;
+
+static int digest_compute(const rl_auth *a, const char *key, size_t len,
+                          unsigned char out[RL_DIGEST_LEN]) {
+    /* a duplicate per call: a->keyed is only read, so threads may share it */
+    EVP_MAC_CTX *mac = EVP_MAC_CTX_dup(a->keyed);
+    size_t out_len = 0;
+    int ok = mac != NULL && EVP_MAC_update(mac, (const unsigned char *)key, len) == 1 &&
+             EVP_MAC_final(mac, out, &out_len, RL_DIGEST_LEN) == 1 && out_len == RL_DIGEST_LEN;
+    EVP_MAC_CTX_free(mac);
+    return ok ? 0 : -1;
+}
+
 int rl_auth_digest(const rl_auth *a, const char *key, size_t len,
                    unsigned char out[RL_DIGEST_LEN]) {
-    unsigned int out_len = RL_DIGEST_LEN;
-    if (HMAC(EVP_sha256(), a->secret, sizeof(a->secret), (const unsigned char *)key, len, out,
-             &out_len) == NULL ||
-        out_len != RL_DIGEST_LEN)
+    int memoable = len <= DIGEST_MEMO_KEY_MAX;
+    if (memoable && memo.auth_serial == a->serial && memo.len == len &&
+        CRYPTO_memcmp(memo.key, key, len) == 0) {
+        memcpy(out, memo.digest, RL_DIGEST_LEN);
+        return 0;
+    }
+    if (digest_compute(a, key, len, out) != 0)
         return -1;
+    if (memoable) {
+        memo.auth_serial = a->serial;
+        memo.len = len;
+        memcpy(memo.key, key, len);
+        memcpy(memo.digest, out, RL_DIGEST_LEN);
+    }
     return 0;
 }
 

@@ -1040,13 +1040,24 @@ static void sqlite_select(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, cons
  * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
  * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
  */
+/* Run one of the connection's kept statements without values (BEGIN, COMMIT): prepared once,
+ * not parsed on every query (sqlite3_exec's parse was 8 % of a SELECT 1's server time). */
+static int exec_kept(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *st = NULL;
+    int rc = rl_kept_stmt(db, RL_KEPT_CATALOG, sql, &st);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    rl_kept_done(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int snapshot_begin(sqlite3 *db) {
-    return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    return sqlite3_get_autocommit(db) && exec_kept(db, "BEGIN") == SQLITE_OK;
 }
 
 static void snapshot_end(sqlite3 *db, int *open) {
     if (*open)
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        exec_kept(db, "COMMIT");
     *open = 0;
 }
 

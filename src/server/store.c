@@ -123,26 +123,64 @@ static void random_bytes(unsigned char *out, size_t n) {
     }
 }
 
-void rl_uuid(char out[37]) {
-    unsigned char b[16];
-    random_bytes(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+/* Random bytes for ids, read from the kernel 256 at a time: a query took two getrandom calls
+ * for its id, and a document without an _id one. */
+static void id_bytes(unsigned char *out, size_t n) {
+    static __thread unsigned char pool[256];
+    static __thread size_t left;
+    while (n > 0) {
+        size_t take;
+        if (left == 0) {
+            random_bytes(pool, sizeof(pool));
+            left = sizeof(pool);
+        }
+        take = n < left ? n : left;
+        memcpy(out, pool + sizeof(pool) - left, take);
+        memset(pool + sizeof(pool) - left, 0, take); /* handed out once */
+        left -= take;
+        out += take;
+        n -= take;
+    }
 }
 
-void rl_random_alnum(char *out, int n) {
+void rl_uuid(char out[37]) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    int i, o = 0;
+    id_bytes(b, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+static void alnum_of(char *out, const unsigned char *b, int n) {
     static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    unsigned char b[64];
     int i;
-    if (n > 64)
-        n = 64;
-    random_bytes(b, (size_t)n);
     for (i = 0; i < n; i++)
         out[i] = set[b[i] % 62];
     out[n] = '\0';
+}
+
+void rl_random_alnum(char *out, int n) {
+    unsigned char b[64];
+    if (n > 64)
+        n = 64;
+    random_bytes(b, (size_t)n);
+    alnum_of(out, b, n);
+}
+
+void rl_id_alnum(char *out, int n) {
+    unsigned char b[64];
+    if (n > 64)
+        n = 64;
+    id_bytes(b, (size_t)n);
+    alnum_of(out, b, n);
 }
 
 void rl_offset_format(int64_t seq, char out[48]) {

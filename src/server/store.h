@@ -84,10 +84,14 @@ int64_t rl_now_ms(void);
 int64_t rl_mono_ms(void);
 /* The CLOCK_REALTIME instant ms from now, as pthread_cond_timedwait takes a deadline. */
 struct timespec rl_deadline_after_ms(int64_t ms);
-/* Fill out (37 bytes) with a random RFC 4122 version-4 uuid. */
+/* Fill out (37 bytes) with a random RFC 4122 version-4 uuid. Its bytes come from the kernel's
+ * generator read ahead into a per-thread pool: ids, not secrets. */
 void rl_uuid(char out[37]);
-/* Fill out with n random characters from [A-Za-z0-9] and a NUL. */
+/* Fill out with n random characters from [A-Za-z0-9] and a NUL, read from the kernel's
+ * generator for this call alone (API keys). */
 void rl_random_alnum(char *out, int n);
+/* The same from the per-thread pool, for ids (a query's id suffix). */
+void rl_id_alnum(char *out, int n);
 
 /* Offsets: "f1:0:<seq, 12 digits>:0:---0"; rl_offset_parse returns the seq or -1. */
 void rl_offset_format(int64_t seq, char out[48]);
