@@ -159,28 +159,25 @@ void rl_uuid(char out[37]) {
     out[o] = '\0';
 }
 
-static void alnum_of(char *out, const unsigned char *b, int n) {
+/* n characters of [A-Za-z0-9] (at most 64) from the bytes fill gives, and a NUL. */
+static void alnum_from(char *out, int n, void (*fill)(unsigned char *, size_t)) {
     static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char b[64];
     int i;
+    if (n > 64)
+        n = 64;
+    fill(b, (size_t)n);
     for (i = 0; i < n; i++)
         out[i] = set[b[i] % 62];
     out[n] = '\0';
 }
 
 void rl_random_alnum(char *out, int n) {
-    unsigned char b[64];
-    if (n > 64)
-        n = 64;
-    random_bytes(b, (size_t)n);
-    alnum_of(out, b, n);
+    alnum_from(out, n, random_bytes);
 }
 
 void rl_id_alnum(char *out, int n) {
-    unsigned char b[64];
-    if (n > 64)
-        n = 64;
-    id_bytes(b, (size_t)n);
-    alnum_of(out, b, n);
+    alnum_from(out, n, id_bytes);
 }
 
 void rl_offset_format(int64_t seq, char out[48]) {
