@@ -253,6 +253,9 @@ static int load_secret(sqlite3 *db, unsigned char secret[32], rs_err *err) {
     return RS_OK;
 }
 
+/* The serial of the last rl_auth made (rl_auth.serial). */
+static uint64_t auth_serials;
+
 /* a->keyed: HMAC-SHA256 with a->secret set. 0 on success. */
 static int key_the_mac(rl_auth *a) {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -273,9 +276,8 @@ int rl_auth_new(sqlite3 *db, const rl_auth_config *cfg, rl_auth **out, rs_err *e
     int i;
     if (a == NULL)
         return rs_err_set(err, RS_ENOMEM, "out of memory");
-    static uint64_t serials;
     pthread_mutex_init(&a->lock, NULL);
-    a->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+    a->serial = __atomic_add_fetch(&auth_serials, 1, __ATOMIC_RELAXED);
     a->failure_limit = cfg->failure_limit;
     if (load_secret(db, a->secret, err) != RS_OK) {
         rl_auth_free(a);

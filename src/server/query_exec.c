@@ -1039,25 +1039,15 @@ static void sqlite_select(rl_server *srv, sqlite3 *db, const sqlx_stmt *st, cons
 /* A read of a relation sees one snapshot from the name's resolution to its last row: an alias
  * switched, or the collection behind it dropped, meanwhile (a model's rebuild) changes nothing
  * for it, as on Rockset. An INSERT INTO ends the snapshot: its write is a transaction of its own.
- */
-/* Run one of the connection's kept statements without values (BEGIN, COMMIT): prepared once,
- * not parsed on every query (sqlite3_exec's parse was 8 % of a SELECT 1's server time). */
-static int exec_kept(sqlite3 *db, const char *sql) {
-    sqlite3_stmt *st = NULL;
-    int rc = rl_kept_stmt(db, RL_KEPT_CATALOG, sql, &st);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    rl_kept_done(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
+ * BEGIN and COMMIT go through rl_sql, whose statements the connection keeps prepared:
+ * sqlite3_exec parsed them on every query (8 % of a SELECT 1's server time). */
 static int snapshot_begin(sqlite3 *db) {
-    return sqlite3_get_autocommit(db) && exec_kept(db, "BEGIN") == SQLITE_OK;
+    return sqlite3_get_autocommit(db) && rl_sql(db, NULL, NULL, "BEGIN", "") == RS_OK;
 }
 
 static void snapshot_end(sqlite3 *db, int *open) {
     if (*open)
-        exec_kept(db, "COMMIT");
+        rl_sql(db, NULL, NULL, "COMMIT", "");
     *open = 0;
 }
 
