@@ -43,7 +43,6 @@ struct rl_pending {
     queried *queried;      /* under lock: last_queried_ms not written yet */
     int n_queried;
     int64_t queried_due_ms; /* under lock: when they are written (NONE_DUE: none noted) */
-    int checkpoint;         /* under lock: the WAL is long, restart it (rl_pending_checkpoint) */
     pthread_t thread;
 };
 
@@ -366,26 +365,6 @@ static void write_queried(rl_pending *p) {
     pthread_mutex_lock(&p->lock);
 }
 
-/* How long a RESTART checkpoint waits for the readers of the moment: it holds the write lock
- * meanwhile, so a writer waits as long; a query longer than this makes it give up until the
- * next commit asks again. */
-#define CHECKPOINT_WAIT_MS 200
-
-/* Under lock, when asked: restart the WAL (outside the lock). */
-static void restart_wal(rl_pending *p) {
-    rs_err err = {0};
-    p->checkpoint = 0;
-    pthread_mutex_unlock(&p->lock);
-    sqlite3 *db = rl_store_acquire(p->st, &err);
-    if (db != NULL) {
-        sqlite3_busy_timeout(db, CHECKPOINT_WAIT_MS);
-        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-        sqlite3_busy_timeout(db, RL_STORE_BUSY_MS);
-    }
-    rl_store_release(p->st, db);
-    pthread_mutex_lock(&p->lock);
-}
-
 static void *worker_main(void *arg) {
     rl_pending *p = arg;
     pthread_mutex_lock(&p->lock);
@@ -397,10 +376,6 @@ static void *worker_main(void *arg) {
         }
         if (now >= p->queried_due_ms) {
             write_queried(p);
-            continue;
-        }
-        if (p->checkpoint) {
-            restart_wal(p);
             continue;
         }
         want w;
@@ -505,15 +480,6 @@ static void note_name(rl_pending *p, const char *name, int64_t now_ms) {
         return;
     snprintf(p->queried[p->n_queried].name, sizeof(p->queried[0].name), "%s", name);
     p->queried[p->n_queried++].ms = now_ms;
-}
-
-void rl_pending_checkpoint(rl_pending *p) {
-    pthread_mutex_lock(&p->lock);
-    if (!p->checkpoint) {
-        p->checkpoint = 1;
-        kick(p);
-    }
-    pthread_mutex_unlock(&p->lock);
 }
 
 void rl_pending_queried(rl_pending *p, const char *collections_json, int64_t now_ms) {

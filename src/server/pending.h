@@ -69,11 +69,6 @@ int rl_pending_sweeps(rl_pending *p);
 #define RL_PENDING_MAX_QUERIED 256
 void rl_pending_queried(rl_pending *p, const char *collections_json, int64_t now_ms);
 
-/* The WAL has grown past RL_STORE_WAL_RESTART_PAGES (store.c): the worker runs a RESTART
- * checkpoint, so that the next writer starts the WAL from its beginning. Called from a commit's
- * WAL hook, on any thread. */
-void rl_pending_checkpoint(rl_pending *p);
-
 /* Ask the worker to build an index of collection table tbl: kind SQLX_INDEX_SCALAR or _ELEMS on
  * path args, SQLX_INDEX_FUNCTION on fn(args); or, kind 0 (args, fn NULL), to ANALYZE tbl.
  * Duplicates are merged; at most RL_PENDING_MAX_WANTS requests wait (more are dropped: they

@@ -39,11 +39,17 @@ int rl_store_is_temp(const rl_store *st);
 
 /* The store's writes not visible yet (pending.h). */
 rl_pending *rl_store_pending(rl_store *st);
+/* The store's WAL checkpointer (checkpointer.h). */
+typedef struct rl_checkpointer rl_checkpointer;
+rl_checkpointer *rl_store_checkpointer(rl_store *st);
 
-/* How long a pooled connection waits for the store's write lock (sqlite3_busy_timeout). */
+/* How long a pooled connection waits for the store's write lock (rl_store_busy_wait). */
 #define RL_STORE_BUSY_MS 10000
-/* WAL pages (4 KiB) after which a commit checkpoints passively (SQLite's default), and after
- * which the background worker restarts the WAL (store.c on_wal_commit). */
+/* Make db wait up to limit_ms for a lock another connection holds, trying again every
+ * millisecond at first (SQLite's sqlite3_busy_timeout sleeps up to 100 ms at a time). */
+void rl_store_busy_wait(sqlite3 *db, int limit_ms);
+/* WAL pages (4 KiB) after which a commit asks for a passive checkpoint (SQLite's default), and
+ * after which the checkpointer restarts the WAL (store.c on_wal_commit, checkpointer.h). */
 #define RL_STORE_WAL_PAGES         1000
 #define RL_STORE_WAL_RESTART_PAGES 16384
 
