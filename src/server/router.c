@@ -184,6 +184,10 @@ int rl_route_allows_nul(const rl_req *rq) {
                           rt->handler == h_docs_delete);
 }
 
+int rl_route_raw_body(const rl_req *rq) {
+    return rl_route_allows_nul(rq);
+}
+
 int rl_route_public(const rl_req *rq) {
     return rq->route > 0 && routes[rq->route - 1].scope == PUBLIC;
 }

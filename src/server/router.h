@@ -21,6 +21,10 @@ int rl_route_public(const rl_req *rq);
 /* 1 when the found route's body may hold NUL (\u0000): document writes, whose documents are
  * stored from the raw text. Every other body is refused with one (cJSON would cut a name). */
 int rl_route_allows_nul(const rl_req *rq);
+/* 1 when the found route reads its body itself, with jsonscan, and wants no cJSON tree of it
+ * (rq->json stays NULL; the body is still checked to be one JSON value): document writes, whose
+ * request holds up to 20,000 documents that are stored as text. */
+int rl_route_raw_body(const rl_req *rq);
 /* 1 when rq->who may call the found route, else 0 after replying 401 (no principal) or 403. */
 int rl_route_authorize(rl_req *rq);
 /* Run the found route's handler (and narrow org-wide lists to what the key may list). */

@@ -69,6 +69,24 @@ static char *results_of(const char *sql) {
     return res;
 }
 
+/* The stored text of document id in collection t.coll, read from its table (malloc'd). */
+static char *stored_doc(const char *coll, const char *id) {
+    rs_err err = {0};
+    char *tbl = NULL, *doc = NULL, sql[300];
+    sqlite3 *db = rl_store_acquire(srv.store, &err);
+    if (db == NULL)
+        return NULL;
+    if (rl_sql(db, &tbl, &err, "SELECT tbl FROM collections WHERE ws = 't' AND name = ?1", "s",
+               coll) == RS_OK &&
+        tbl != NULL) {
+        snprintf(sql, sizeof(sql), "SELECT doc FROM \"%s_data\" WHERE _id = ?1", tbl);
+        rl_sql(db, &doc, &err, sql, "s", id);
+    }
+    rl_store_release(srv.store, db);
+    free(tbl);
+    return doc;
+}
+
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -134,6 +152,29 @@ static void test_documents(void) {
     res = results_of("SELECT g FROM t.c WHERE _id = 'x'");
     CHECK_STR("docs/failed_patch_changes_nothing", res, "[{\"g\":1.5}]");
     free(res);
+    /* a document is stored without the whitespace between its tokens, whatever the request's
+     * layout; the whitespace and escapes inside its strings stay as they were */
+    status = call("POST", "/v1/orgs/self/ws/t/collections/c/docs",
+                  "{ \"data\" : [ {\"_id\" : \"sp\",\n  \"s\" : \"a b\\t\\\"c\\\" \\\\\" ,\n"
+                  "\t\"o\" : { \"k\" : [ 1 , 2.50 ] } } ]\r\n}",
+                  &out);
+    CHECK("docs/spaced_added", status == 200 && strstr(out, "\"status\":\"ADDED\"") != NULL);
+    free(out);
+    char *stored = stored_doc("c", "sp");
+    CHECK("docs/stored_without_the_spaces",
+          stored != NULL &&
+              strstr(stored, "\"s\":\"a b\\t\\\"c\\\" \\\\\",\"o\":{\"k\":[1,2.50]}") != NULL &&
+              strchr(stored, '\n') == NULL);
+    if (stored != NULL && strchr(stored, '\n') != NULL)
+        printf("stored: %s\n", stored);
+    free(stored);
+    CHECK_INT("docs/spaced_removed",
+              call_status("DELETE", "/v1/orgs/self/ws/t/collections/c/docs",
+                          "{\"data\":[{\"_id\":\"sp\"}]}"),
+              200);
+    CHECK_INT("docs/body_with_a_bad_element_400",
+              call_status("POST", "/v1/orgs/self/ws/t/collections/c/docs", "{\"data\":[{},]}"),
+              400);
     CHECK_INT("docs/alias_target_400",
               call_status("POST", "/v1/orgs/self/ws/t/aliases",
                           "{\"name\":\"al\",\"collections\":[\"t.c\"]}"),
