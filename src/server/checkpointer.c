@@ -70,13 +70,15 @@ static void wait_for_ask(rl_checkpointer *c, int ms) {
     }
 }
 
-/* Under lock (released meanwhile): a passive checkpoint, then a restart when the WAL is past its
- * limit. 1 when some frames could not be copied yet. */
-static int checkpoint_step(rl_checkpointer *c) {
+/* Under lock (released meanwhile): a passive checkpoint, then, for a commit's ask (may_restart),
+ * a restart when the WAL is past its limit. Never for a retry: a restart holds the write lock
+ * while it waits for the readers, and a query longer than its wait would make every retry hold
+ * the writers back again. 1 when some frames could not be copied yet. */
+static int checkpoint_step(rl_checkpointer *c, int may_restart) {
     int wal_pages, copied_all, restarted = 0;
     pthread_mutex_unlock(&c->lock);
     checkpoint_once(c, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied_all);
-    if (wal_pages >= c->restart_pages) {
+    if (may_restart && wal_pages >= c->restart_pages) {
         restarted =
             checkpoint_once(c, SQLITE_CHECKPOINT_RESTART, &wal_pages, &copied_all) == SQLITE_OK;
     }
@@ -97,10 +99,11 @@ static void *checkpointer_main(void *arg) {
             if (c->stop || (!c->asked && !retry))
                 continue;
         }
-        if (c->asked)
+        int asked = c->asked;
+        if (asked)
             retry_until = rl_mono_ms() + RL_CHECKPOINTER_RETRY_FOR_MS;
         c->asked = 0;
-        if (!checkpoint_step(c))
+        if (!checkpoint_step(c, asked))
             retry_until = 0;
     }
     pthread_mutex_unlock(&c->lock);

@@ -17,7 +17,9 @@
  *
  * Restart: past restart_pages (a stream of documents with queries reading between the commits
  * can keep every copy incomplete) it runs a RESTART checkpoint, which holds the write lock while
- * it waits, at most RL_CHECKPOINTER_RESTART_WAIT_MS, for the readers of the moment. Both kinds
+ * it waits, at most RL_CHECKPOINTER_RESTART_WAIT_MS, for the readers of the moment: once per
+ * commit that asks, never on a retry, so that a long query cannot hold the writers back again
+ * and again. Both kinds
  * run on this one thread: a second checkpointer would find the first's lock and give up.
  *
  * Ownership: the store owns its checkpointer; the thread starts with the first ask and stops in
