@@ -60,11 +60,7 @@ static void wait_for_ask(rl_checkpointer *c, int ms) {
         pthread_cond_wait(&c->wake, &c->lock);
         return;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += (long)ms * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
+    struct timespec until = rl_deadline_after_ms(ms);
     while (!c->asked && !c->stop &&
            pthread_cond_timedwait(&c->wake, &c->lock, &until) != ETIMEDOUT) {
     }

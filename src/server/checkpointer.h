@@ -19,12 +19,13 @@
  * can keep every copy incomplete) it runs a RESTART checkpoint, which holds the write lock while
  * it waits, at most RL_CHECKPOINTER_RESTART_WAIT_MS, for the readers of the moment: once per
  * commit that asks, never on a retry, so that a long query cannot hold the writers back again
- * and again. Both kinds
- * run on this one thread: a second checkpointer would find the first's lock and give up.
+ * and again. Both kinds run on this one thread: a second checkpointer would find the first's
+ * lock and give up.
  *
  * Ownership: the store owns its checkpointer; the thread starts with the first ask and stops in
  * rl_checkpointer_free, after the checkpoint it is running.
- * Thread-safety: rl_checkpointer_ask and rl_checkpointer_stats may be called from any thread.
+ * Thread-safety: rl_checkpointer_ask and rl_checkpointer_stats_of may be called from any
+ * thread.
  */
 #ifndef RL_CHECKPOINTER_H
 #define RL_CHECKPOINTER_H
