@@ -7,6 +7,7 @@
  * Parses flags, opens the store, starts the HTTP daemon, writes the port file (atomically, once
  * the socket listens), then waits for SIGINT/SIGTERM and shuts everything down cleanly.
  */
+#include "enginepick.h"
 #include "estcache.h"
 #include "httpd.h"
 #include "queries.h"
@@ -41,7 +42,8 @@ static const char usage[] =
     "                     [--max-body-bytes N] [--field-index on|off] [--no-console]\n"
     "                     [--column-index auto|on|off] [--duckdb-lib FILE]\n"
     "                     [--column-memory-limit SIZE] [--column-threads N]\n"
-    "                     [--column-min-docs N] [--column-scan aggregates|all] [--help]\n"
+    "                     [--column-min-docs N] [--column-scan aggregates|all]\n"
+    "                     [--engine-choice measured|rule] [--help]\n"
     "The bootstrap admin key comes from --api-key-file (one key a line, mode 0600), else from\n"
     "ROCKSET_LOCAL_API_KEY; --api-key also works, but `ps` shows a command line to every local\n"
     "user. Plain HTTP is served only on a loopback address unless --insecure-http is given.\n";
@@ -147,6 +149,9 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val) {
     else if (strcmp(flag, "--column-scan") == 0) {
         rc = strcmp(val, "all") == 0 || strcmp(val, "aggregates") == 0 ? 0 : -1;
         cfg->column_scan_all = strcmp(val, "all") == 0;
+    } else if (strcmp(flag, "--engine-choice") == 0) {
+        rc = strcmp(val, "measured") == 0 || strcmp(val, "rule") == 0 ? 0 : -1;
+        cfg->engine_by_rule = strcmp(val, "rule") == 0;
     } else if (strcmp(flag, "--column-threads") == 0) {
         rc = parse_int(flag, val, 0, &n);
         cfg->column_threads = (int)(n > 256 ? 256 : n);
@@ -382,6 +387,7 @@ int main(int argc, char **argv) {
     }
     srv.estimates = rl_estcache_new();   /* NULL: every estimate is counted */
     srv.translations = rl_xlcache_new(); /* NULL: every statement is translated */
+    srv.picks = srv.cfg.engine_by_rule ? NULL : rl_enginepick_new(); /* NULL: the rule */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
@@ -408,5 +414,6 @@ done:
     rl_store_close(srv.store);
     rl_estcache_free(srv.estimates);
     rl_xlcache_free(srv.translations);
+    rl_enginepick_free(srv.picks);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* query_exec.c - see query_exec.h. */
 #include "query_exec.h"
 #include "docs.h"
+#include "enginepick.h"
 #include "estcache.h"
 #include "explain.h"
 #include "fieldindex.h"
@@ -973,27 +974,47 @@ static void explain_columns(const sqlx_duck_plan *plan, qx_result *res) {
     res->column_fields = strdup("[{\"name\":\"EXPLAIN\",\"type\":\"\"}]");
 }
 
+/* What decides a SELECT's engine and what the try found. */
+typedef struct cols_choice {
+    rl_pick pick;       /* the rule's choice, or the engine measured faster (enginepick.h) */
+    char measured[160]; /* EXPLAIN: the measured times behind a pick, or "" */
+    int lasting;        /* why holds while the store's catalog and counts do */
+    int cost_only;      /* the columns were refused for the counts alone */
+    int forced;         /* HINT(access_path = column_scan) sent it there */
+    char why[300];      /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
+} cols_choice;
+
 /* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
- * written), else 0 with why filled, and *lasting when that reason holds while the store's
- * catalog and counts do (sqlx_duck_plan.lasting; always without a column index). */
+ * written), else 0 with choice->why filled, choice->lasting when that reason holds while the
+ * store's catalog and counts do (sqlx_duck_plan.lasting; always without a column index) and
+ * choice->cost_only when it is the counts' alone. */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
-                    progress *prog, qx_result *res, int explain, char *why, size_t why_cap,
-                    int *lasting) {
+                    progress *prog, qx_result *res, int explain, cols_choice *choice) {
     cols_ctx cc = {rctx, in, 0, 0};
-    sqlx_duck_catalog cat = {&cc, cols_column, cols_constant, srv->cfg.column_min_docs,
-                             srv->cfg.column_scan_all};
+    sqlx_duck_catalog cat = {&cc,
+                             cols_column,
+                             cols_constant,
+                             srv->cfg.column_min_docs,
+                             srv->cfg.column_scan_all,
+                             choice->pick == RL_PICK_COLUMNS};
     sqlx_duck_plan plan;
     rs_err err = {0};
     int done = 0;
+    char *why = choice->why;
+    size_t why_cap = sizeof choice->why;
     snprintf(why, why_cap, "the column index is off");
-    *lasting = 1;
+    choice->lasting = 1;
+    choice->cost_only = 0;
     if (srv->colidx == NULL)
         return 0;
     if (sqlx_prepared_duck(prep, &cat, &plan, &err) != 0) {
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
-        *lasting = plan.lasting && cc.caught_up >= 0;
-    } else if (explain) {
+        choice->lasting = plan.lasting && cc.caught_up >= 0;
+        choice->cost_only = plan.cost_only && cc.caught_up >= 0;
+    } else if (choice->forced = plan.forced, explain) {
+        if (choice->measured[0] != '\0')
+            snprintf(plan.why, sizeof plan.why, "%s", choice->measured);
         explain_columns(&plan, res);
         done = 1;
     } else {
@@ -1001,7 +1022,7 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, cons
         res->engine_columns = done;
         res->column_lag_ms = cc.lag_ms;
         snprintf(why, why_cap, "the column engine failed");
-        *lasting = 0;
+        choice->lasting = 0;
     }
     sqlx_duck_plan_free(&plan);
     return done;
@@ -1064,15 +1085,39 @@ static int read_stamp(rl_server *srv, sqlite3 *db, rl_xl_stamp *out) {
 
 /* What a SELECT's translation depends on beyond the store: its text, its parameters (the
  * planner counts their ranges) and its default row limit. NULL: not kept (out of memory). */
-static char *translation_key(const qx_input *in) {
+/* The statement's text after sql, with its parameters and row limit: what makes one run the
+ * same question as another. */
+static char *statement_key(const qx_input *in, const char *sql) {
     rs_buf key = RS_BUF_INIT;
     char *params = in->params != NULL ? cJSON_PrintUnformatted(in->params) : NULL;
     if (in->params != NULL && params == NULL)
         return NULL;
     rs_buf_printf(&key, "%lld\n%s\n", (long long)in->default_row_limit, params ? params : "");
-    rs_buf_puts(&key, in->sql != NULL ? in->sql : "");
+    rs_buf_puts(&key, sql);
     free(params);
     return rs_buf_detach(&key);
+}
+
+static char *translation_key(const qx_input *in) {
+    return statement_key(in, in->sql != NULL ? in->sql : "");
+}
+
+/* The engine choice's key (enginepick.h): the statement without a leading EXPLAIN, so that
+ * EXPLAIN shows the choice its runs made; *explain tells whether there was one. NULL when the
+ * choice is the rule's alone (--engine-choice rule, --column-scan all, no column index). */
+static char *pick_key(const rl_server *srv, const qx_input *in, int *explain) {
+    const char *sql = in->sql != NULL ? in->sql : "";
+    *explain = 0;
+    if (srv->picks == NULL || srv->colidx == NULL || srv->cfg.column_scan_all)
+        return NULL;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+        sql++;
+    if (strncasecmp(sql, "EXPLAIN", 7) == 0 &&
+        (sql[7] == ' ' || sql[7] == '\t' || sql[7] == '\n' || sql[7] == '\r')) {
+        *explain = 1;
+        sql += 8;
+    }
+    return statement_key(in, sql);
 }
 
 /* Whether who may still read every workspace of a kept translation (NUL-separated, ended by an
@@ -1111,6 +1156,61 @@ static void keep_translation(rl_server *srv, const char *key, const rl_xl_stamp 
                        rctx->workspaces.len);
 }
 
+/* A SELECT's kept translation: its key, the stamp it is kept under, and whether this run
+ * found it. */
+typedef struct select_kept {
+    const char *key;
+    const rl_xl_stamp *stamp;
+    int kept;
+} select_kept;
+
+/* EXPLAIN of a statement whose engine was measured: the times behind the choice. */
+static void explain_measured(rl_server *srv, const char *pkey, cols_choice *choice) {
+    double rows_ms, columns_ms;
+    if (choice->pick == RL_PICK_RULE ||
+        !rl_enginepick_medians(srv->picks, pkey, &rows_ms, &columns_ms))
+        return;
+    snprintf(choice->measured, sizeof choice->measured,
+             "measured faster on %s: %.2f ms against %.2f ms on %s (medians of its last runs)",
+             choice->pick == RL_PICK_ROWS ? "SQLite" : "the columns",
+             choice->pick == RL_PICK_ROWS ? rows_ms : columns_ms,
+             choice->pick == RL_PICK_ROWS ? columns_ms : rows_ms,
+             choice->pick == RL_PICK_ROWS ? "the columns" : "SQLite");
+}
+
+/* Answer a SELECT on the engine choice->pick names (the rule's, or the one measured faster),
+ * and tell enginepick how long it took. A SQLite translation is kept for the rule's lasting
+ * refusals and for runs measured faster on SQLite; one for a statement the rule sends to the
+ * columns is used only by runs that pick SQLite (see where the translation is looked up). */
+static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_prepared *prep,
+                          sqlx_stmt *st, const qx_input *in, progress *prog, qx_result *res,
+                          const select_kept *sk, const char *pkey, cols_choice *choice) {
+    int64_t started = rl_mono_us();
+    int columns = 0, cost_only = -1;
+    if (st->explain)
+        explain_measured(srv, pkey, choice);
+    if (sk->kept) {
+        sqlite_select(srv, db, st, in, prog, res, choice->why);
+    } else {
+        if (choice->pick != RL_PICK_ROWS) {
+            columns = cols_try(srv, rctx, prep, in, prog, res, st->explain, choice);
+            cost_only = columns ? -1 : choice->cost_only;
+        } else {
+            snprintf(choice->why, sizeof choice->why, "%s",
+                     choice->measured[0] ? choice->measured : "measured faster on SQLite");
+        }
+        int keep =
+            choice->pick == RL_PICK_ROWS || (choice->pick == RL_PICK_RULE && choice->lasting);
+        if (!columns && print_for_sqlite(prep, st, res)) {
+            keep_translation(srv, sk->key, sk->stamp, st, rctx, keep);
+            sqlite_select(srv, db, st, in, prog, res, choice->why);
+        }
+    }
+    if (!st->explain && res->http_status == 0 && !choice->forced)
+        rl_enginepick_done(srv->picks, pkey, choice->pick, columns, cost_only,
+                           rl_mono_us() - started);
+}
+
 void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     resolve_ctx rctx;
     sqlx_options opts;
@@ -1119,10 +1219,10 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     progress prog;
     rs_err err = {0};
     int snapshot;
-    char why[300] = ""; /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
-    char *key = NULL;
+    cols_choice choice = {0};
+    char *key = NULL, *pkey = NULL;
     rl_xl_stamp stamp = {-1, -1, -1, 0};
-    int kept = 0;
+    int kept = 0, explain = 0, rule_columns = -1;
 
     memset(res, 0, sizeof(*res));
     /* writes whose ingest delay has passed become visible before the query's snapshot */
@@ -1155,8 +1255,13 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     /* read before the snapshot's first read: a translation kept under them saw no less */
     if (srv->translations != NULL && read_stamp(srv, db, &stamp))
         key = translation_key(in);
-    /* translated once up to the choice of engine; then printed by the engine that answers */
-    if ((kept = translation_kept(srv, in, key, &stamp, &st)) != 0) {
+    pkey = pick_key(srv, in, &explain);
+    choice.pick = rl_enginepick_next(srv->picks, pkey, explain, &rule_columns);
+    /* translated once up to the choice of engine; then printed by the engine that answers (a
+     * SQLite translation kept for its runs is not for a run the columns answer) */
+    int may_keep =
+        choice.pick == RL_PICK_ROWS || (choice.pick == RL_PICK_RULE && rule_columns != 1);
+    if (may_keep && (kept = translation_kept(srv, in, key, &stamp, &st)) != 0) {
         /* privileges checked on its workspaces */
     } else if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
         rs_err denied = {0};
@@ -1178,15 +1283,9 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     if (st.column_names != NULL)
         res->column_fields = column_fields_json(&st);
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
-    if (st.kind == SQLX_SELECT && kept) {
-        sqlite_select(srv, db, &st, in, &prog, res, why);
-    } else if (st.kind == SQLX_SELECT) {
-        int lasting = 0;
-        if (!cols_try(srv, &rctx, prep, in, &prog, res, st.explain, why, sizeof why, &lasting) &&
-            print_for_sqlite(prep, &st, res)) {
-            keep_translation(srv, key, &stamp, &st, &rctx, lasting);
-            sqlite_select(srv, db, &st, in, &prog, res, why);
-        }
+    if (st.kind == SQLX_SELECT) {
+        select_kept skept = {key, &stamp, kept};
+        answer_select(srv, db, &rctx, prep, &st, in, &prog, res, &skept, pkey, &choice);
     } else if (st.kind == SQLX_DESCRIBE) {
         describe_rows(db, &st, res);
     } else if (print_for_sqlite(prep, &st, res)) {
@@ -1201,6 +1300,7 @@ done:
     sqlx_prepared_free(prep);
     sqlx_stmt_free(&st);
     free(key);
+    free(pkey);
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
     rs_buf_free(&rctx.workspaces);

@@ -58,12 +58,14 @@ typedef struct rl_config {
     int column_threads;              /* --column-threads, 0: DuckDB's default */
     int64_t column_min_docs;         /* --column-min-docs: smaller aggregates stay on SQLite */
     int column_scan_all; /* --column-scan all: every eligible statement, not only aggregates */
+    int engine_by_rule;  /* --engine-choice rule: the counts alone choose (enginepick.h) */
 } rl_config;
 
-typedef struct rl_queries rl_queries;   /* queries.h */
-typedef struct rl_colidx rl_colidx;     /* server/colidx/replica.h */
-typedef struct rl_estcache rl_estcache; /* estcache.h */
-typedef struct rl_xlcache rl_xlcache;   /* xlcache.h */
+typedef struct rl_queries rl_queries;       /* queries.h */
+typedef struct rl_colidx rl_colidx;         /* server/colidx/replica.h */
+typedef struct rl_estcache rl_estcache;     /* estcache.h */
+typedef struct rl_enginepick rl_enginepick; /* enginepick.h */
+typedef struct rl_xlcache rl_xlcache;       /* xlcache.h */
 
 typedef struct rl_server {
     rl_config cfg;
@@ -73,6 +75,7 @@ typedef struct rl_server {
     rl_colidx *colidx;        /* the column index, or NULL when off */
     rl_estcache *estimates;   /* the planner's range counts (estcache.h), or NULL */
     rl_xlcache *translations; /* SELECT translations kept (xlcache.h), or NULL: none kept */
+    rl_enginepick *picks;     /* engines measured per statement (enginepick.h), or NULL: the rule */
 } rl_server;
 
 #define RL_MAX_ARGS 6

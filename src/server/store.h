@@ -88,6 +88,7 @@ int rl_tx_end(sqlite3 *db, int ok, rs_err *err);
 /* Clock helpers. */
 int64_t rl_now_ms(void);
 int64_t rl_mono_ms(void);
+int64_t rl_mono_us(void); /* the same clock in microseconds */
 /* The CLOCK_REALTIME instant ms from now, as pthread_cond_timedwait takes a deadline. */
 struct timespec rl_deadline_after_ms(int64_t ms);
 /* Fill out (37 bytes) with a random RFC 4122 version-4 uuid. Its bytes come from the kernel's

@@ -11,6 +11,7 @@ that need DuckDB print one SKIP line saying so, and the mode cases still run.
 """
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -390,6 +391,55 @@ def test_engine_choice():
     allsrv.add("jobs", jobs(20))
     check("choice/scan_all", engine(allsrv.query("SELECT n FROM cx.jobs WHERE n = 7 ORDER BY n"))
           == "columns")
+
+
+@case
+def test_measured_choice():
+    """A repeated statement runs on the engine its runs measured faster (src/server/enginepick.h):
+    4 runs as the rule says (the first not counted), then 4 on the other engine, then the faster
+    one, which EXPLAIN names; every run's answer the same. The other engine is tried only where
+    the rule's choice was one of counts: never for a lookup, a hint or --engine-choice rule."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on", "--column-min-docs", "100")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(150))
+    agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
+    rs = [srv.query(agg) for _ in range(8)]
+    check("measured/rule_then_sqlite", [engine(r) for r in rs] == ["columns"] * 4 + ["rows"] * 4,
+          repr([engine(r) for r in rs]))
+    check("measured/same_answers", all(r.body["results"] == rs[0].body["results"] for r in rs)
+          and rs[0].body["results"][0] == {"name": "job-0", "n": 22}, repr(rs[0].body))
+    lines = [x.get("EXPLAIN", "") for x in srv.query("EXPLAIN " + agg).body["results"]]
+    after = engine(srv.query(agg))
+    measured = re.fullmatch(r"not on the column index: measured faster on SQLite: [0-9.]+ ms "
+                            r"against [0-9.]+ ms on the columns \(medians of its last runs\)",
+                            lines[-1])
+    check("measured/explain_names_the_engine_that_runs",
+          (after == "rows" and measured is not None) or
+          (after == "columns" and lines[0] == "COLUMN SCAN on the column index (DuckDB): an "
+           "aggregate over 150 documents"), repr((after, lines)))
+    # a selective filter the rule keeps on SQLite: the columns are tried, the answer the same
+    sel = Srv("--column-index", "on", "--column-min-docs", "4000")
+    sel.coll("jobs")
+    sel.add("jobs", jobs(4000))
+    few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
+    rs = [sel.query(few) for _ in range(8)]
+    check("measured/columns_tried", [engine(r) for r in rs] == ["rows"] * 4 + ["columns"] * 4,
+          repr([engine(r) for r in rs]))
+    check("measured/columns_same_answer", all(r.body["results"] == rs[0].body["results"]
+                                              for r in rs)
+          and rs[0].body["results"][0] == {"name": "job-0", "n": 9}, repr(rs[0].body))
+    look = "SELECT n FROM cx.jobs WHERE n = 7"
+    check("measured/lookup_never_tried",
+          [engine(srv.query(look)) for _ in range(10)] == ["rows"] * 10)
+    hinted = agg.replace("cx.jobs", "cx.jobs HINT(access_path = column_scan)")
+    check("measured/hint_kept",
+          [engine(srv.query(hinted)) for _ in range(10)] == ["columns"] * 10)
+    rule = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "rule")
+    rule.coll("jobs")
+    rule.add("jobs", jobs(150))
+    check("measured/rule_only", [engine(rule.query(agg)) for _ in range(10)] == ["columns"] * 10)
 
 
 @case

@@ -1334,6 +1334,11 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
                       "a join: SQLite's index lookups (HINT(access_path = column_scan)"
                       " sends it to the columns)");
     out->lasting = 0;
+    if (d->cat->ignore_cost) {
+        snprintf(out->why, sizeof out->why, "measured faster than SQLite");
+        return 0;
+    }
+    out->cost_only = 1; /* the refusals below are the counts' */
     if (d->n_docs < d->cat->min_docs)
         return refuse(d, NULL, "an aggregate over %lld documents (the columns start at %lld)",
                       (long long)d->n_docs, (long long)d->cat->min_docs);
@@ -1348,6 +1353,7 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
                       " (under %lld)",
                       (long long)read, (long long)d->n_docs, (long long)rows_first);
     }
+    out->cost_only = 0;
     snprintf(out->why, sizeof out->why, "an aggregate over %lld documents", (long long)d->n_docs);
     return 0;
 }

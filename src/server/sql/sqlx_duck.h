@@ -55,6 +55,7 @@ typedef struct sqlx_duck_catalog {
     int (*constant)(void *ctx, const char *sqlite_sql, rv *out, rs_buf *scratch, rs_err *err);
     int64_t min_docs; /* aggregates over fewer documents stay on SQLite */
     int scan_all;     /* every eligible statement goes to the columns (--column-scan all) */
+    int ignore_cost;  /* the counts do not refuse it: measured faster there (enginepick.h) */
 } sqlx_duck_catalog;
 
 typedef struct sqlx_duck_plan {
@@ -67,6 +68,7 @@ typedef struct sqlx_duck_plan {
     int lasting;    /* not eligible for a reason that holds as long as the store's catalog and
                        its counts do (the statement's shape, a selective filter), unlike a
                        replica catching up or a collection under the columns' threshold */
+    int cost_only;  /* refused for the counts alone: the columns could answer it */
     char why[256];  /* why the columns (or why not) */
 } sqlx_duck_plan;
 

@@ -1,0 +1,62 @@
+/*
+ * enginepick.h - which engine answers a repeated statement, by the times each one took.
+ *
+ * The planner's rule (sqlx_duck.c, choose) sends an aggregate to the columns by counts: the
+ * collection's size and the documents its field indexes would read. What a statement costs on
+ * each engine depends on more than counts (a window function's partitions in DuckDB, the size
+ * of the documents SQLite reads): on a million dashboard jobs, the LAG of one day's trunk jobs
+ * took 2.8 ms on the columns and 1.3 ms on SQLite, where the rule picks the columns. A
+ * dashboard sends the same statements again and again, so the server measures instead of
+ * guessing: a statement (its text and parameters) runs PICK_WARM times as the rule says, then
+ * PICK_SAMPLES times on the other engine (each engine's first run more, not counted: it pays
+ * for plans and caches the next runs find made), and from then on on the engine whose median
+ * time of its last runs is lower (the other must beat the rule's by PICK_MARGIN, so that noise does
+ * not flip it). Every PICK_REPROBE runs the slower engine is measured again, as data grows. Both
+ * engines give the same answers (the differential suite checks it), so the choice changes only
+ * the time. The other engine is tried only where the rule's choice was one of cost: the columns
+ * when the rule refused them for counts alone, SQLite always. A hint
+ * (HINT(access_path = ...)) is the user's choice and is not measured against.
+ *
+ * Ownership: the server owns one (rl_server.picks); keys are copied.
+ * Thread-safety: every function may be called from any thread (one mutex).
+ */
+#ifndef RL_ENGINEPICK_H
+#define RL_ENGINEPICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PICK_WARM    3   /* runs as the rule says before the other engine is tried */
+#define PICK_SAMPLES 3   /* runs on the other engine to measure it */
+#define PICK_KEEP    5   /* the last times kept per engine (their median decides) */
+#define PICK_MARGIN  0.8 /* the other engine's median must be under this share of the rule's */
+#define PICK_REPROBE 256 /* runs after which the slower engine is measured again */
+
+typedef enum rl_pick {
+    RL_PICK_RULE = 0, /* the planner's rule decides (and the run tells what it chose) */
+    RL_PICK_ROWS,     /* SQLite */
+    RL_PICK_COLUMNS   /* the column index, whatever the counts say */
+} rl_pick;
+
+typedef struct rl_enginepick rl_enginepick;
+
+/* A new, empty table; NULL when out of memory (then every statement follows the rule). */
+rl_enginepick *rl_enginepick_new(void);
+void rl_enginepick_free(rl_enginepick *p);
+
+/* The engine for key's next run. explain: for EXPLAIN, which only shows the choice made (no
+ * run is asked to measure). *rule_columns: the rule's choice as its last run saw it (1 the
+ * columns, 0 SQLite, -1 not known). p may be NULL. */
+rl_pick rl_enginepick_next(rl_enginepick *p, const char *key, int explain, int *rule_columns);
+
+/* After a run of key asked for as pick: columns 1 when the columns answered it, us its time
+ * (engine choice, printing and execution); cost_only 1 when the columns were refused for counts
+ * alone (they may answer it), 0 when they may not (its shape, a replica catching up), -1 when
+ * the run did not ask them. */
+void rl_enginepick_done(rl_enginepick *p, const char *key, rl_pick pick, int columns, int cost_only,
+                        int64_t us);
+
+/* The measured medians, in ms, for EXPLAIN: 1 when both engines have been measured. */
+int rl_enginepick_medians(rl_enginepick *p, const char *key, double *rows_ms, double *columns_ms);
+
+#endif
