@@ -17,6 +17,9 @@
  * when the rule refused them for counts alone, SQLite always. A hint
  * (HINT(access_path = ...)) is the user's choice and is not measured against.
  *
+ * Off by default (--engine-choice measured turns it on): the runs on the other engine are paid
+ * in full, and it can be 90x slower (docs/column-index.md).
+ *
  * Ownership: the server owns one (rl_server.picks); keys are copied.
  * Thread-safety: every function may be called from any thread (one mutex).
  */

@@ -151,7 +151,7 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val) {
         cfg->column_scan_all = strcmp(val, "all") == 0;
     } else if (strcmp(flag, "--engine-choice") == 0) {
         rc = strcmp(val, "measured") == 0 || strcmp(val, "rule") == 0 ? 0 : -1;
-        cfg->engine_by_rule = strcmp(val, "rule") == 0;
+        cfg->engine_measured = strcmp(val, "measured") == 0;
     } else if (strcmp(flag, "--column-threads") == 0) {
         rc = parse_int(flag, val, 0, &n);
         cfg->column_threads = (int)(n > 256 ? 256 : n);
@@ -387,7 +387,7 @@ int main(int argc, char **argv) {
     }
     srv.estimates = rl_estcache_new();   /* NULL: every estimate is counted */
     srv.translations = rl_xlcache_new(); /* NULL: every statement is translated */
-    srv.picks = srv.cfg.engine_by_rule ? NULL : rl_enginepick_new(); /* NULL: the rule */
+    srv.picks = srv.cfg.engine_measured ? rl_enginepick_new() : NULL; /* NULL: the rule */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);

@@ -58,7 +58,7 @@ typedef struct rl_config {
     int column_threads;              /* --column-threads, 0: DuckDB's default */
     int64_t column_min_docs;         /* --column-min-docs: smaller aggregates stay on SQLite */
     int column_scan_all; /* --column-scan all: every eligible statement, not only aggregates */
-    int engine_by_rule;  /* --engine-choice rule: the counts alone choose (enginepick.h) */
+    int engine_measured; /* --engine-choice measured: runs' times choose (enginepick.h) */
 } rl_config;
 
 typedef struct rl_queries rl_queries;       /* queries.h */

@@ -397,11 +397,12 @@ def test_engine_choice():
 def test_measured_choice():
     """A repeated statement runs on the engine its runs measured faster (src/server/enginepick.h):
     4 runs as the rule says (the first not counted), then 4 on the other engine, then the faster
-    one, which EXPLAIN names; every run's answer the same. The other engine is tried only where
-    the rule's choice was one of counts: never for a lookup, a hint or --engine-choice rule."""
+    one, which EXPLAIN names; every run's answer the same (--engine-choice measured). The other
+    engine is tried only where the rule's choice was one of counts: never for a lookup, a hint,
+    or without the flag."""
     if not need_duckdb():
         return
-    srv = Srv("--column-index", "on", "--column-min-docs", "100")
+    srv = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "measured")
     srv.coll("jobs")
     srv.add("jobs", jobs(150))
     agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
@@ -420,7 +421,7 @@ def test_measured_choice():
           (after == "columns" and lines[0] == "COLUMN SCAN on the column index (DuckDB): an "
            "aggregate over 150 documents"), repr((after, lines)))
     # a selective filter the rule keeps on SQLite: the columns are tried, the answer the same
-    sel = Srv("--column-index", "on", "--column-min-docs", "4000")
+    sel = Srv("--column-index", "on", "--column-min-docs", "4000", "--engine-choice", "measured")
     sel.coll("jobs")
     sel.add("jobs", jobs(4000))
     few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
@@ -436,10 +437,11 @@ def test_measured_choice():
     hinted = agg.replace("cx.jobs", "cx.jobs HINT(access_path = column_scan)")
     check("measured/hint_kept",
           [engine(srv.query(hinted)) for _ in range(10)] == ["columns"] * 10)
-    rule = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "rule")
+    rule = Srv("--column-index", "on", "--column-min-docs", "100")  # the default: the rule
     rule.coll("jobs")
     rule.add("jobs", jobs(150))
-    check("measured/rule_only", [engine(rule.query(agg)) for _ in range(10)] == ["columns"] * 10)
+    check("measured/rule_by_default",
+          [engine(rule.query(agg)) for _ in range(10)] == ["columns"] * 10)
 
 
 @case
