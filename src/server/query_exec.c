@@ -19,6 +19,7 @@
 #include "server/sql/sqlxlate.h"
 #include "xlcache.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1007,12 +1008,14 @@ static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, cons
     choice->cost_only = 0;
     if (srv->colidx == NULL)
         return 0;
-    if (sqlx_prepared_duck(prep, &cat, &plan, &err) != 0) {
+    int refused = sqlx_prepared_duck(prep, &cat, &plan, &err) != 0;
+    choice->forced = !refused && plan.forced;
+    if (refused) {
         snprintf(why, why_cap, "%s",
                  cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
         choice->lasting = plan.lasting && cc.caught_up >= 0;
         choice->cost_only = plan.cost_only && cc.caught_up >= 0;
-    } else if (choice->forced = plan.forced, explain) {
+    } else if (explain) {
         if (choice->measured[0] != '\0')
             snprintf(plan.why, sizeof plan.why, "%s", choice->measured);
         explain_columns(&plan, res);
@@ -1083,10 +1086,8 @@ static int read_stamp(rl_server *srv, sqlite3 *db, rl_xl_stamp *out) {
     return out->gen >= 0 && out->schema_version >= 0;
 }
 
-/* What a SELECT's translation depends on beyond the store: its text, its parameters (the
- * planner counts their ranges) and its default row limit. NULL: not kept (out of memory). */
-/* The statement's text after sql, with its parameters and row limit: what makes one run the
- * same question as another. */
+/* The text sql (the statement's, or a part of it) with the statement's parameters and default
+ * row limit: what makes one run the same question as another. NULL when out of memory. */
 static char *statement_key(const qx_input *in, const char *sql) {
     rs_buf key = RS_BUF_INIT;
     char *params = in->params != NULL ? cJSON_PrintUnformatted(in->params) : NULL;
@@ -1098,26 +1099,29 @@ static char *statement_key(const qx_input *in, const char *sql) {
     return rs_buf_detach(&key);
 }
 
+/* What a SELECT's translation depends on beyond the store: its text, its parameters (the
+ * planner counts their ranges) and its default row limit. NULL: not kept (out of memory). */
 static char *translation_key(const qx_input *in) {
     return statement_key(in, in->sql != NULL ? in->sql : "");
 }
 
 /* The engine choice's key (enginepick.h): the statement without a leading EXPLAIN, so that
- * EXPLAIN shows the choice its runs made; *explain tells whether there was one. NULL when the
- * choice is the rule's alone (--engine-choice rule, --column-scan all, no column index). */
-static char *pick_key(const rl_server *srv, const qx_input *in, int *explain) {
+ * EXPLAIN shows the choice its runs made, nor leading blanks; *explain tells whether there
+ * was one. Without either it is the translation's key (key, NULL when none was made), copied
+ * rather than printed again. NULL when the choice is the rule's alone (--engine-choice rule,
+ * --column-scan all, no column index). */
+static char *pick_key(const rl_server *srv, const qx_input *in, const char *key, int *explain) {
     const char *sql = in->sql != NULL ? in->sql : "";
     *explain = 0;
     if (srv->picks == NULL || srv->colidx == NULL || srv->cfg.column_scan_all)
         return NULL;
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+    while (isspace((unsigned char)*sql))
         sql++;
-    if (strncasecmp(sql, "EXPLAIN", 7) == 0 &&
-        (sql[7] == ' ' || sql[7] == '\t' || sql[7] == '\n' || sql[7] == '\r')) {
+    if (strncasecmp(sql, "EXPLAIN", 7) == 0 && isspace((unsigned char)sql[7])) {
         *explain = 1;
-        sql += 8;
+        return statement_key(in, sql + 8);
     }
-    return statement_key(in, sql);
+    return key != NULL && in->sql != NULL && sql == in->sql ? strdup(key) : statement_key(in, sql);
 }
 
 /* Whether who may still read every workspace of a kept translation (NUL-separated, ended by an
@@ -1166,16 +1170,14 @@ typedef struct select_kept {
 
 /* EXPLAIN of a statement whose engine was measured: the times behind the choice. */
 static void explain_measured(rl_server *srv, const char *pkey, cols_choice *choice) {
-    double rows_ms, columns_ms;
-    if (choice->pick == RL_PICK_RULE ||
-        !rl_enginepick_medians(srv->picks, pkey, &rows_ms, &columns_ms))
+    double ms[2]; /* [0] SQLite, [1] the columns */
+    if (choice->pick == RL_PICK_RULE || !rl_enginepick_medians(srv->picks, pkey, &ms[0], &ms[1]))
         return;
+    static const char *const engines[2] = {"SQLite", "the columns"};
+    int won = choice->pick == RL_PICK_COLUMNS;
     snprintf(choice->measured, sizeof choice->measured,
              "measured faster on %s: %.2f ms against %.2f ms on %s (medians of its last runs)",
-             choice->pick == RL_PICK_ROWS ? "SQLite" : "the columns",
-             choice->pick == RL_PICK_ROWS ? rows_ms : columns_ms,
-             choice->pick == RL_PICK_ROWS ? columns_ms : rows_ms,
-             choice->pick == RL_PICK_ROWS ? "the columns" : "SQLite");
+             engines[won], ms[won], ms[!won], engines[!won]);
 }
 
 /* Answer a SELECT on the engine choice->pick names (the rule's, or the one measured faster),
@@ -1255,7 +1257,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     /* read before the snapshot's first read: a translation kept under them saw no less */
     if (srv->translations != NULL && read_stamp(srv, db, &stamp))
         key = translation_key(in);
-    pkey = pick_key(srv, in, &explain);
+    pkey = pick_key(srv, in, key, &explain);
     choice.pick = rl_enginepick_next(srv->picks, pkey, explain, &rule_columns);
     /* translated once up to the choice of engine; then printed by the engine that answers (a
      * SQLite translation kept for its runs is not for a run the columns answer) */

@@ -105,16 +105,14 @@ struct timespec rl_deadline_after_ms(int64_t ms) {
     return ts;
 }
 
-int64_t rl_mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t rl_mono_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t rl_mono_ms(void) {
+    return rl_mono_us() / 1000;
 }
 
 static void random_bytes(unsigned char *out, size_t n) {

@@ -393,6 +393,15 @@ def test_engine_choice():
           == "columns")
 
 
+def measured_runs(name, srv, sql, engines, first_row):
+    """Runs of sql, one per entry of engines: each on that engine, all with one answer, whose
+    first row is first_row."""
+    rs = [srv.query(sql) for _ in engines]
+    check(f"{name}/engines", [engine(r) for r in rs] == engines, repr([engine(r) for r in rs]))
+    check(f"{name}/same_answers", all(r.body["results"] == rs[0].body["results"] for r in rs)
+          and rs[0].body["results"][0] == first_row, repr(rs[0].body))
+
+
 @case
 def test_measured_choice():
     """A repeated statement runs on the engine its runs measured faster (src/server/enginepick.h):
@@ -406,11 +415,8 @@ def test_measured_choice():
     srv.coll("jobs")
     srv.add("jobs", jobs(150))
     agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
-    rs = [srv.query(agg) for _ in range(8)]
-    check("measured/rule_then_sqlite", [engine(r) for r in rs] == ["columns"] * 4 + ["rows"] * 4,
-          repr([engine(r) for r in rs]))
-    check("measured/same_answers", all(r.body["results"] == rs[0].body["results"] for r in rs)
-          and rs[0].body["results"][0] == {"name": "job-0", "n": 22}, repr(rs[0].body))
+    measured_runs("measured/rule_then_sqlite", srv, agg, ["columns"] * 4 + ["rows"] * 4,
+                  {"name": "job-0", "n": 22})
     lines = [x.get("EXPLAIN", "") for x in srv.query("EXPLAIN " + agg).body["results"]]
     after = engine(srv.query(agg))
     measured = re.fullmatch(r"not on the column index: measured faster on SQLite: [0-9.]+ ms "
@@ -425,12 +431,8 @@ def test_measured_choice():
     sel.coll("jobs")
     sel.add("jobs", jobs(4000))
     few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
-    rs = [sel.query(few) for _ in range(8)]
-    check("measured/columns_tried", [engine(r) for r in rs] == ["rows"] * 4 + ["columns"] * 4,
-          repr([engine(r) for r in rs]))
-    check("measured/columns_same_answer", all(r.body["results"] == rs[0].body["results"]
-                                              for r in rs)
-          and rs[0].body["results"][0] == {"name": "job-0", "n": 9}, repr(rs[0].body))
+    measured_runs("measured/columns_tried", sel, few, ["rows"] * 4 + ["columns"] * 4,
+                  {"name": "job-0", "n": 9})
     look = "SELECT n FROM cx.jobs WHERE n = 7"
     check("measured/lookup_never_tried",
           [engine(srv.query(look)) for _ in range(10)] == ["rows"] * 10)

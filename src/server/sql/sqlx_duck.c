@@ -1338,22 +1338,23 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
         snprintf(out->why, sizeof out->why, "measured faster than SQLite");
         return 0;
     }
-    out->cost_only = 1; /* the refusals below are the counts' */
-    if (d->n_docs < d->cat->min_docs)
+    if (d->n_docs < d->cat->min_docs) {
+        out->cost_only = 1;
         return refuse(d, NULL, "an aggregate over %lld documents (the columns start at %lld)",
                       (long long)d->n_docs, (long long)d->cat->min_docs);
+    }
     int64_t read;
     if (sqlx_access_rows_read(d->ectx, &read, d->err) != 0)
         return RS_ENOMEM;
     int64_t rows_first = d->cat->min_docs / ROWS_FIRST_SHARE;
     if (read >= 0 && read < rows_first) {
         out->lasting = 1;
+        out->cost_only = 1;
         return refuse(d, NULL,
                       "a selective filter: the field indexes read %lld of %lld documents"
                       " (under %lld)",
                       (long long)read, (long long)d->n_docs, (long long)rows_first);
     }
-    out->cost_only = 0;
     snprintf(out->why, sizeof out->why, "an aggregate over %lld documents", (long long)d->n_docs);
     return 0;
 }

@@ -1200,22 +1200,36 @@ static int replica_of_10(void *ctx, const char *table, const char *const *names,
     return 1;
 }
 
-static void duck_refusal(const char *name, const char *sql, int replicated, int lasting,
-                         const char *why) {
+/* sql prepared (checked under name) and printed for DuckDB with cat into *plan: the print's
+ * result (0: printed), or -1 when the statement did not prepare. Free plan after. */
+static int duck_print(const char *name, const char *sql, const sqlx_duck_catalog *cat,
+                      sqlx_duck_plan *plan) {
     sqlx_options opts = {.default_row_limit = 100};
-    sqlx_duck_catalog cat = {NULL, replicated ? replica_of_10 : no_replica, NULL, 1000, 0, 0};
     sqlx_prepared *prep = NULL;
     sqlx_stmt meta;
-    sqlx_duck_plan plan;
     rs_err err = {0};
     memset(&meta, 0, sizeof meta);
-    memset(&plan, 0, sizeof plan);
+    memset(plan, 0, sizeof *plan);
     int rc = sqlx_prepare(sql, &opts, resolve, NULL, &prep, &meta, &err);
     CHECK_INT(name, rc, 0);
-    if (rc == 0) {
+    if (rc == 0)
+        rc = sqlx_prepared_duck(prep, cat, plan, &err);
+    else
+        rc = -1;
+    sqlx_prepared_free(prep);
+    sqlx_stmt_free(&meta);
+    return rc;
+}
+
+static void duck_refusal(const char *name, const char *sql, int replicated, int lasting,
+                         const char *why) {
+    sqlx_duck_catalog cat = {NULL, replicated ? replica_of_10 : no_replica, NULL, 1000, 0, 0};
+    sqlx_duck_plan plan;
+    int rc = duck_print(name, sql, &cat, &plan);
+    if (rc != -1) {
         char label[160];
         snprintf(label, sizeof label, "%s/refused", name);
-        CHECK(label, sqlx_prepared_duck(prep, &cat, &plan, &err) != 0);
+        CHECK(label, rc != 0);
         snprintf(label, sizeof label, "%s/lasting", name);
         CHECK_INT(label, plan.lasting, lasting);
         snprintf(label, sizeof label, "%s/why", name);
@@ -1227,37 +1241,22 @@ static void duck_refusal(const char *name, const char *sql, int replicated, int 
         CHECK_INT(label, plan.cost_only, strncmp(why, "an aggregate over", 17) == 0);
     }
     sqlx_duck_plan_free(&plan);
-    sqlx_prepared_free(prep);
-    sqlx_stmt_free(&meta);
 }
 
 /* A statement the counts alone refused is printed for the columns when its runs measured
  * them faster (sqlx_duck_catalog.ignore_cost); one refused for its shape still is not. */
 static void test_duck_ignore_cost(void) {
-    sqlx_options opts = {.default_row_limit = 100};
     sqlx_duck_catalog cat = {NULL, replica_of_10, NULL, 1000, 0, 1};
-    const char *sqls[2] = {"SELECT COUNT(*) AS n FROM commons.people",
-                           "SELECT name FROM commons.people WHERE age > 20"};
-    for (int i = 0; i < 2; i++) {
-        sqlx_prepared *prep = NULL;
-        sqlx_stmt meta;
-        sqlx_duck_plan plan;
-        rs_err err = {0};
-        memset(&meta, 0, sizeof meta);
-        memset(&plan, 0, sizeof plan);
-        CHECK_INT(i ? "duck/ignore_cost/lookup" : "duck/ignore_cost/small",
-                  sqlx_prepare(sqls[i], &opts, resolve, NULL, &prep, &meta, &err), 0);
-        int rc = prep != NULL ? sqlx_prepared_duck(prep, &cat, &plan, &err) : -1;
-        if (i == 0) {
-            CHECK_INT("duck/ignore_cost/small/printed", rc, 0);
-            CHECK_STR("duck/ignore_cost/small/why", plan.why, "measured faster than SQLite");
-        } else {
-            CHECK("duck/ignore_cost/lookup/still_refused", rc != 0);
-        }
-        sqlx_duck_plan_free(&plan);
-        sqlx_prepared_free(prep);
-        sqlx_stmt_free(&meta);
-    }
+    sqlx_duck_plan plan;
+    int rc = duck_print("duck/ignore_cost/small", "SELECT COUNT(*) AS n FROM commons.people",
+                        &cat, &plan);
+    CHECK_INT("duck/ignore_cost/small/printed", rc, 0);
+    CHECK_STR("duck/ignore_cost/small/why", plan.why, "measured faster than SQLite");
+    sqlx_duck_plan_free(&plan);
+    rc = duck_print("duck/ignore_cost/lookup", "SELECT name FROM commons.people WHERE age > 20",
+                    &cat, &plan);
+    CHECK("duck/ignore_cost/lookup/still_refused", rc != 0);
+    sqlx_duck_plan_free(&plan);
 }
 
 static void test_duck_refusals(void) {
