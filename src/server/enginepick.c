@@ -65,6 +65,15 @@ static int64_t median(const times *t) {
     return v[t->n / 2];
 }
 
+/* A try's budget on the engine columns (enginepick.h), or 0. */
+static int64_t budget_of(const slot *s, int columns) {
+    int rule = s->rule_columns;
+    if (rule < 0 || columns == rule || s->on[rule].n == 0 || s->on[columns].n >= PICK_SAMPLES)
+        return 0;
+    int64_t m = median(&s->on[rule]);
+    return s->on[columns].primed ? m : m + (2 * m < PICK_TRY_COLD_US ? 2 * m : PICK_TRY_COLD_US);
+}
+
 /* The engine measured faster (1 columns, 0 SQLite) once both are measured, else -1. */
 static int faster(const slot *s) {
     int rule = s->rule_columns, other = !rule;
@@ -153,6 +162,26 @@ static void note_rule(slot *s, int columns, int cost_only) {
         s->other_ok = cost_only;
 }
 
+/* A try over its budget: the other engine lost, its times as many as a full measurement. */
+static void note_lost(times *t, int64_t us) {
+    for (int i = 0; i < PICK_SAMPLES; i++)
+        t->us[i] = us;
+    t->n = PICK_SAMPLES;
+    t->next = PICK_SAMPLES % PICK_KEEP;
+    t->primed = 1;
+}
+
+int64_t rl_enginepick_try_budget(rl_enginepick *p, const char *key, rl_pick pick) {
+    if (p == NULL || key == NULL || pick == RL_PICK_RULE)
+        return 0;
+    uint64_t h = rs_fnv1a64(key, strlen(key));
+    pthread_mutex_lock(&p->lock);
+    slot *s = find(p, key, h);
+    int64_t budget = s != NULL ? budget_of(s, pick == RL_PICK_COLUMNS) : 0;
+    pthread_mutex_unlock(&p->lock);
+    return budget;
+}
+
 void rl_enginepick_done(rl_enginepick *p, const char *key, rl_pick pick, int columns, int cost_only,
                         int64_t us) {
     if (p == NULL || key == NULL)
@@ -162,8 +191,11 @@ void rl_enginepick_done(rl_enginepick *p, const char *key, rl_pick pick, int col
     slot *s = pick == RL_PICK_RULE ? claim(p, key, h) : find(p, key, h);
     if (s != NULL && pick == RL_PICK_RULE)
         note_rule(s, columns, cost_only);
+    int64_t budget = s != NULL && pick != RL_PICK_RULE ? budget_of(s, columns) : 0;
     if (s != NULL && pick == RL_PICK_COLUMNS && !columns)
         s->other_ok = 0; /* the columns refused it after all: the rule's next run says more */
+    else if (budget > 0 && us > budget)
+        note_lost(&s->on[columns], us);
     else if (s != NULL && s->rule_columns >= 0)
         note_time(&s->on[columns], us);
     pthread_mutex_unlock(&p->lock);

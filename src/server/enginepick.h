@@ -13,12 +13,19 @@
  * time of its last runs is lower (the other must beat the rule's by PICK_MARGIN, so that noise does
  * not flip it). Every PICK_REPROBE runs the slower engine is measured again, as data grows. Both
  * engines give the same answers (the differential suite checks it), so the choice changes only
- * the time. The other engine is tried only where the rule's choice was one of cost: the columns
- * when the rule refused them for counts alone, SQLite always. A hint
+ * the time. The other engine is tried only where the rule's choice was one of cost: the
+ * columns when the rule refused them for counts alone, SQLite always. A hint
  * (HINT(access_path = ...)) is the user's choice and is not measured against.
  *
- * Off by default (--engine-choice measured turns it on): the runs on the other engine are paid
- * in full, and it can be 90x slower (docs/column-index.md).
+ * A try on the other engine has a budget (rl_enginepick_try_budget): past it the other engine
+ * has lost at once, and a try on SQLite is stopped there (the query's progress handler) and the
+ * statement answered by the rule's engine. So measuring costs one run of at most about three
+ * times the rule's time (twice plus 5 ms for a slow statement), never the 90x a slow engine can
+ * take (the dashboard's q03: 179 ms on SQLite against 2 ms on the columns). DuckDB has no
+ * progress handler (its watchdog rounds every 50 ms), so a try on the columns runs to its end;
+ * the columns are tried only for statements whose counts the rule found small.
+ *
+ * On by default; --engine-choice rule turns it off (docs/column-index.md).
  *
  * Ownership: the server owns one (rl_server.picks); keys are copied.
  * Thread-safety: every function may be called from any thread (one mutex).
@@ -34,6 +41,11 @@
 #define PICK_KEEP    5   /* the last times kept per engine (their median decides) */
 #define PICK_MARGIN  0.8 /* the other engine's median must be under this share of the rule's */
 #define PICK_REPROBE 256 /* runs after which the slower engine is measured again */
+#define PICK_TRY_COLD_US                                                   \
+    5000 /* the other engine's first try may take the rule's median        \
+            and up to twice as much again, at most this: it pays for plans \
+            and cold pages; later tries the rule's median alone: past it   \
+            the other engine cannot win by PICK_MARGIN */
 
 typedef enum rl_pick {
     RL_PICK_RULE = 0, /* the planner's rule decides (and the run tells what it chose) */
@@ -58,6 +70,12 @@ rl_pick rl_enginepick_next(rl_enginepick *p, const char *key, int explain, int *
  * the run did not ask them. */
 void rl_enginepick_done(rl_enginepick *p, const char *key, rl_pick pick, int columns, int cost_only,
                         int64_t us);
+
+/* The time in microseconds past which a run of key on pick (as rl_enginepick_next asked) has
+ * lost: the other engine's try while it is being measured, once the rule's engine has a
+ * median; 0 for every other run (no budget). A run over it, told to rl_enginepick_done, ends
+ * the other engine's measurement as a loss until the next PICK_REPROBE. */
+int64_t rl_enginepick_try_budget(rl_enginepick *p, const char *key, rl_pick pick);
 
 /* The measured medians, in ms, for EXPLAIN: 1 when both engines have been measured. */
 int rl_enginepick_medians(rl_enginepick *p, const char *key, double *rows_ms, double *columns_ms);

@@ -359,6 +359,7 @@ int main(int argc, char **argv) {
     srv.cfg.column_memory_limit = "1GB";
     srv.cfg.column_threads = 2;
     srv.cfg.column_min_docs = 12000;
+    srv.cfg.engine_measured = 1; /* --engine-choice rule: the rule alone */
     umask(077); /* the database, its WAL, the port file: owner-only whatever the caller's umask */
     memset(keys, 0, sizeof(keys));
     rc = parse_args(argc, argv, &srv.cfg, keys);

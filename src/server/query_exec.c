@@ -384,12 +384,18 @@ typedef struct progress {
     int64_t deadline_mono;
     int *cancel;
     int timed_out;
+    int64_t try_deadline_us; /* a try on SQLite (enginepick.h) stops at rl_mono_us() past it */
+    int tried_out;           /* it did: the rule's engine answers instead */
 } progress;
 
 static int on_progress(void *arg) {
     progress *p = arg;
     if (p->cancel != NULL && __atomic_load_n(p->cancel, __ATOMIC_RELAXED))
         return 1;
+    if (p->try_deadline_us > 0 && rl_mono_us() > p->try_deadline_us) {
+        p->tried_out = 1;
+        return 1;
+    }
     if (rl_mono_ms() > p->deadline_mono) {
         p->timed_out = 1;
         return 1;
@@ -635,7 +641,7 @@ static void select_rows(sqlite3 *db, const char *sql, const qx_input *in, progre
         }
     }
     rt_docindex_trust_queries(0);
-    if (rc != SQLITE_DONE && res->http_status == 0)
+    if (rc != SQLITE_DONE && res->http_status == 0 && !(prog->tried_out && prog->try_deadline_us))
         step_error(db, rc, 0, prog, in, res);
     rl_kept_done(stmt);
 }
@@ -978,6 +984,7 @@ static void explain_columns(const sqlx_duck_plan *plan, qx_result *res) {
 /* What decides a SELECT's engine and what the try found. */
 typedef struct cols_choice {
     rl_pick pick;       /* the rule's choice, or the engine measured faster (enginepick.h) */
+    int rule_columns;   /* the rule's engine as its runs saw it: 1 the columns, 0 SQLite, -1 */
     char measured[160]; /* EXPLAIN: the measured times behind a pick, or "" */
     int lasting;        /* why holds while the store's catalog and counts do */
     int cost_only;      /* the columns were refused for the counts alone */
@@ -985,48 +992,63 @@ typedef struct cols_choice {
     char why[300];      /* why not the columns (sqlx_duck_plan.why), for EXPLAIN */
 } cols_choice;
 
-/* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
- * written), else 0 with choice->why filled, choice->lasting when that reason holds while the
- * store's catalog and counts do (sqlx_duck_plan.lasting; always without a column index) and
- * choice->cost_only when it is the counts' alone. */
-static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
-                    progress *prog, qx_result *res, int explain, cols_choice *choice) {
-    cols_ctx cc = {rctx, in, 0, 0};
-    sqlx_duck_catalog cat = {&cc,
+/* The columns' plan of a SELECT into *plan (1), else 0 with choice->why filled,
+ * choice->lasting when that reason holds while the store's catalog and counts do
+ * (sqlx_duck_plan.lasting; always without a column index) and choice->cost_only when it is the
+ * counts' alone. */
+static int cols_plan(rl_server *srv, cols_ctx *cc, sqlx_prepared *prep, cols_choice *choice,
+                     sqlx_duck_plan *plan) {
+    sqlx_duck_catalog cat = {cc,
                              cols_column,
                              cols_constant,
                              srv->cfg.column_min_docs,
                              srv->cfg.column_scan_all,
                              choice->pick == RL_PICK_COLUMNS};
-    sqlx_duck_plan plan;
     rs_err err = {0};
-    int done = 0;
-    char *why = choice->why;
-    size_t why_cap = sizeof choice->why;
-    snprintf(why, why_cap, "the column index is off");
+    snprintf(choice->why, sizeof choice->why, "the column index is off");
     choice->lasting = 1;
     choice->cost_only = 0;
+    choice->forced = 0;
     if (srv->colidx == NULL)
         return 0;
-    int refused = sqlx_prepared_duck(prep, &cat, &plan, &err) != 0;
-    choice->forced = !refused && plan.forced;
-    if (refused) {
-        snprintf(why, why_cap, "%s",
-                 cc.caught_up < 0 ? "the column replica is catching up" : plan.why);
-        choice->lasting = plan.lasting && cc.caught_up >= 0;
-        choice->cost_only = plan.cost_only && cc.caught_up >= 0;
-    } else if (explain) {
-        if (choice->measured[0] != '\0')
-            snprintf(plan.why, sizeof plan.why, "%s", choice->measured);
-        explain_columns(&plan, res);
-        done = 1;
-    } else {
-        done = cols_execute(srv, &plan, in, prog, res);
-        res->engine_columns = done;
-        res->column_lag_ms = cc.lag_ms;
-        snprintf(why, why_cap, "the column engine failed");
-        choice->lasting = 0;
+    if (sqlx_prepared_duck(prep, &cat, plan, &err) != 0) {
+        snprintf(choice->why, sizeof choice->why, "%s",
+                 cc->caught_up < 0 ? "the column replica is catching up" : plan->why);
+        choice->lasting = plan->lasting && cc->caught_up >= 0;
+        choice->cost_only = plan->cost_only && cc->caught_up >= 0;
+        sqlx_duck_plan_free(plan);
+        return 0;
     }
+    choice->forced = plan->forced;
+    return 1;
+}
+
+/* Run (or, explain, show) a plan the columns made: 1 when they answered it. */
+static int cols_run(rl_server *srv, const cols_ctx *cc, sqlx_duck_plan *plan, progress *prog,
+                    qx_result *res, int explain, cols_choice *choice) {
+    if (explain) {
+        if (choice->measured[0] != '\0')
+            snprintf(plan->why, sizeof plan->why, "%s", choice->measured);
+        explain_columns(plan, res);
+        return 1;
+    }
+    int done = cols_execute(srv, plan, cc->in, prog, res);
+    res->engine_columns = done;
+    res->column_lag_ms = cc->lag_ms;
+    snprintf(choice->why, sizeof choice->why, "the column engine failed");
+    choice->lasting = 0;
+    return done;
+}
+
+/* The engine of a SELECT: 1 when the columns answered it (or, explain, would: its lines are
+ * written), else 0 with choice filled as cols_plan says. */
+static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
+                    progress *prog, qx_result *res, int explain, cols_choice *choice) {
+    cols_ctx cc = {rctx, in, 0, 0};
+    sqlx_duck_plan plan;
+    if (!cols_plan(srv, &cc, prep, choice, &plan))
+        return 0;
+    int done = cols_run(srv, &cc, &plan, prog, res, explain, choice);
     sqlx_duck_plan_free(&plan);
     return done;
 }
@@ -1168,31 +1190,71 @@ typedef struct select_kept {
     int kept;
 } select_kept;
 
-/* EXPLAIN of a statement whose engine was measured: the times behind the choice. */
+/* EXPLAIN of a statement whose engine was measured: the times behind the choice, the rule's
+ * engine kept when the other did not beat it by enginepick's margin. */
 static void explain_measured(rl_server *srv, const char *pkey, cols_choice *choice) {
     double ms[2]; /* [0] SQLite, [1] the columns */
-    if (choice->pick == RL_PICK_RULE || !rl_enginepick_medians(srv->picks, pkey, &ms[0], &ms[1]))
+    int rule = choice->rule_columns;
+    if ((choice->pick == RL_PICK_RULE && rule < 0) ||
+        !rl_enginepick_medians(srv->picks, pkey, &ms[0], &ms[1]))
         return;
     static const char *const engines[2] = {"SQLite", "the columns"};
-    int won = choice->pick == RL_PICK_COLUMNS;
+    int won = choice->pick == RL_PICK_RULE ? rule : choice->pick == RL_PICK_COLUMNS;
     snprintf(choice->measured, sizeof choice->measured,
-             "measured faster on %s: %.2f ms against %.2f ms on %s (medians of its last runs)",
-             engines[won], ms[won], ms[!won], engines[!won]);
+             "%s %s: %.2f ms against %.2f ms on %s (medians of its last runs)",
+             choice->pick == RL_PICK_RULE ? "kept on" : "measured faster on", engines[won], ms[won],
+             ms[!won], engines[!won]);
+}
+
+/* A try on SQLite of a statement the rule sends to the columns, stopped at budget_us
+ * (enginepick.h): the columns' plan is made first, since SQLite's printing changes the
+ * translation, and it answers when the try is stopped. 1: answered (*columns 1 when the
+ * columns did); 0: the columns refuse it now, nothing was run. */
+static int sqlite_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, sqlx_stmt *st,
+                      const qx_input *in, progress *prog, qx_result *res, int64_t budget_us,
+                      cols_choice *choice, int *columns) {
+    cols_ctx cc = {rctx, in, 0, 0};
+    sqlx_duck_plan plan;
+    rl_pick asked = choice->pick;
+    choice->pick = RL_PICK_RULE; /* the plan the rule would make */
+    int planned = cols_plan(srv, &cc, prep, choice, &plan);
+    choice->pick = asked;
+    if (!planned)
+        return 0;
+    snprintf(choice->why, sizeof choice->why, "measured faster on SQLite");
+    if (print_for_sqlite(prep, st, res)) {
+        prog->try_deadline_us = rl_mono_us() + budget_us;
+        sqlite_select(srv, rctx->db, st, in, prog, res, choice->why);
+        prog->try_deadline_us = 0;
+    }
+    if (prog->tried_out) { /* the answer is the columns' */
+        reset_rows(res);
+        *columns = cols_run(srv, &cc, &plan, prog, res, 0, choice);
+        if (!*columns) /* DuckDB failed after all: SQLite answers, without a budget */
+            sqlite_select(srv, rctx->db, st, in, prog, res, choice->why);
+    }
+    sqlx_duck_plan_free(&plan);
+    return 1;
 }
 
 /* Answer a SELECT on the engine choice->pick names (the rule's, or the one measured faster),
  * and tell enginepick how long it took. A SQLite translation is kept for the rule's lasting
  * refusals and for runs measured faster on SQLite; one for a statement the rule sends to the
- * columns is used only by runs that pick SQLite (see where the translation is looked up). */
+ * columns is used only by runs that pick SQLite (see where the translation is looked up).
+ * budget_us: this run is a try of the other engine, lost past it (enginepick.h). */
 static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_prepared *prep,
                           sqlx_stmt *st, const qx_input *in, progress *prog, qx_result *res,
-                          const select_kept *sk, const char *pkey, cols_choice *choice) {
+                          const select_kept *sk, const char *pkey, cols_choice *choice,
+                          int64_t budget_us) {
     int64_t started = rl_mono_us();
     int columns = 0, cost_only = -1;
     if (st->explain)
         explain_measured(srv, pkey, choice);
     if (sk->kept) {
         sqlite_select(srv, db, st, in, prog, res, choice->why);
+    } else if (choice->pick == RL_PICK_ROWS && budget_us > 0 && !st->explain &&
+               sqlite_try(srv, rctx, prep, st, in, prog, res, budget_us, choice, &columns)) {
+        /* answered: by SQLite within the budget, else by the columns */
     } else {
         if (choice->pick != RL_PICK_ROWS) {
             columns = cols_try(srv, rctx, prep, in, prog, res, st->explain, choice);
@@ -1208,7 +1270,11 @@ static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_p
             sqlite_select(srv, db, st, in, prog, res, choice->why);
         }
     }
-    if (!st->explain && res->http_status == 0 && !choice->forced)
+    if (st->explain || res->http_status != 0 || choice->forced)
+        return;
+    if (prog->tried_out) /* lost: its time is the budget's and more */
+        rl_enginepick_done(srv->picks, pkey, RL_PICK_ROWS, 0, -1, rl_mono_us() - started);
+    else
         rl_enginepick_done(srv->picks, pkey, choice->pick, columns, cost_only,
                            rl_mono_us() - started);
 }
@@ -1225,6 +1291,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     char *key = NULL, *pkey = NULL;
     rl_xl_stamp stamp = {-1, -1, -1, 0};
     int kept = 0, explain = 0, rule_columns = -1;
+    int64_t budget_us = 0;
 
     memset(res, 0, sizeof(*res));
     /* writes whose ingest delay has passed become visible before the query's snapshot */
@@ -1253,16 +1320,21 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     prog.deadline_mono = rl_mono_ms() + in->timeout_ms;
     prog.cancel = in->cancel;
     prog.timed_out = 0;
+    prog.try_deadline_us = 0;
+    prog.tried_out = 0;
     res->max_bytes = srv->cfg.max_result_bytes;
     /* read before the snapshot's first read: a translation kept under them saw no less */
     if (srv->translations != NULL && read_stamp(srv, db, &stamp))
         key = translation_key(in);
     pkey = pick_key(srv, in, key, &explain);
     choice.pick = rl_enginepick_next(srv->picks, pkey, explain, &rule_columns);
+    choice.rule_columns = rule_columns;
+    budget_us = explain ? 0 : rl_enginepick_try_budget(srv->picks, pkey, choice.pick);
     /* translated once up to the choice of engine; then printed by the engine that answers (a
-     * SQLite translation kept for its runs is not for a run the columns answer) */
-    int may_keep =
-        choice.pick == RL_PICK_ROWS || (choice.pick == RL_PICK_RULE && rule_columns != 1);
+     * SQLite translation kept for its runs is not for a run the columns answer, nor for a try
+     * on SQLite, which needs the columns' plan in case it is stopped) */
+    int may_keep = (choice.pick == RL_PICK_ROWS && budget_us == 0) ||
+                   (choice.pick == RL_PICK_RULE && rule_columns != 1);
     if (may_keep && (kept = translation_kept(srv, in, key, &stamp, &st)) != 0) {
         /* privileges checked on its workspaces */
     } else if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
@@ -1287,7 +1359,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     sqlite3_progress_handler(db, 1000, on_progress, &prog);
     if (st.kind == SQLX_SELECT) {
         select_kept skept = {key, &stamp, kept};
-        answer_select(srv, db, &rctx, prep, &st, in, &prog, res, &skept, pkey, &choice);
+        answer_select(srv, db, &rctx, prep, &st, in, &prog, res, &skept, pkey, &choice, budget_us);
     } else if (st.kind == SQLX_DESCRIBE) {
         describe_rows(db, &st, res);
     } else if (print_for_sqlite(prep, &st, res)) {

@@ -406,12 +406,12 @@ def measured_runs(name, srv, sql, engines, first_row):
 def test_measured_choice():
     """A repeated statement runs on the engine its runs measured faster (src/server/enginepick.h):
     4 runs as the rule says (the first not counted), then 4 on the other engine, then the faster
-    one, which EXPLAIN names; every run's answer the same (--engine-choice measured). The other
-    engine is tried only where the rule's choice was one of counts: never for a lookup, a hint,
-    or without the flag."""
+    one, which EXPLAIN names; every run's answer the same (the default; --engine-choice measured
+    says it). The other engine is tried only where the rule's choice was one of counts: never for
+    a lookup, a hint, or with --engine-choice rule."""
     if not need_duckdb():
         return
-    srv = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "measured")
+    srv = Srv("--column-index", "on", "--column-min-docs", "100")
     srv.coll("jobs")
     srv.add("jobs", jobs(150))
     agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
@@ -431,7 +431,9 @@ def test_measured_choice():
     sel.coll("jobs")
     sel.add("jobs", jobs(4000))
     few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
-    measured_runs("measured/columns_tried", sel, few, ["rows"] * 4 + ["columns"] * 4,
+    # (the columns' first try: how many more follow depends on their time against SQLite's,
+    # each over SQLite's median losing at once; the unit test pins that policy)
+    measured_runs("measured/columns_tried", sel, few, ["rows"] * 4 + ["columns"],
                   {"name": "job-0", "n": 9})
     look = "SELECT n FROM cx.jobs WHERE n = 7"
     check("measured/lookup_never_tried",
@@ -439,11 +441,39 @@ def test_measured_choice():
     hinted = agg.replace("cx.jobs", "cx.jobs HINT(access_path = column_scan)")
     check("measured/hint_kept",
           [engine(srv.query(hinted)) for _ in range(10)] == ["columns"] * 10)
-    rule = Srv("--column-index", "on", "--column-min-docs", "100")  # the default: the rule
+    rule = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "rule")
     rule.coll("jobs")
     rule.add("jobs", jobs(150))
-    check("measured/rule_by_default",
+    check("measured/rule_when_asked",
           [engine(rule.query(agg)) for _ in range(10)] == ["columns"] * 10)
+
+
+@case
+def test_measured_try_stopped():
+    """A try on SQLite past its budget (the rule's median and up to twice as much again) is
+    stopped there and the statement answered by the columns; SQLite has lost and is not tried
+    again: every run on the columns, each with the same answer, and EXPLAIN names the times that
+    kept it there. Here SQLite takes about ten times the columns' time (70 against 6 ms), far
+    past the budget."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    for k in range(8):
+        srv.add("jobs", jobs(5000, start=k * 5000))
+    agg = ("SELECT name, status, COUNT(*) AS n, SUM(dur) AS d, COUNT(DISTINCT run_id) AS r,"
+           " MAX(completed_at) AS m FROM cx.jobs GROUP BY name, status ORDER BY name, status")
+    docs = [d for d in jobs(40000) if d["name"] == "job-0" and d["status"] == "completed"]
+    measured_runs("try_stopped", srv, agg, ["columns"] * 12,
+                  {"name": "job-0", "status": "completed", "n": len(docs),
+                   "d": sum(d["dur"] for d in docs), "r": len({d["run_id"] for d in docs}),
+                   "m": max(d["completed_at"] for d in docs)})
+    first = srv.query("EXPLAIN " + agg).body["results"][0].get("EXPLAIN", "")
+    kept = re.fullmatch(r"COLUMN SCAN on the column index \(DuckDB\): kept on the columns: "
+                        r"([0-9.]+) ms against ([0-9.]+) ms on SQLite \(medians of its last runs\)",
+                        first)
+    check("try_stopped/explain_names_the_times",
+          kept is not None and float(kept.group(2)) > float(kept.group(1)), repr(first))
 
 
 @case

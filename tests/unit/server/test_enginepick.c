@@ -96,9 +96,10 @@ static void test_rule_changes(void) {
     rl_enginepick *p = rl_enginepick_new();
     char seq[64];
     runs(p, 12, 1, -1, 850, 1000, seq); /* the rule's columns kept */
-    /* the rule now says SQLite (fewer documents): measured from the start, the columns tried */
+    /* the rule now says SQLite (fewer documents): measured from the start, the columns tried;
+     * their second try, over SQLite's median, has lost at once (the budget) */
     runs(p, 10, 0, 1, 1000, 3000, seq);
-    CHECK_STR("measured_again", seq, "rrrrccccrr");
+    CHECK_STR("measured_again", seq, "rrrrccrrrr");
     rl_enginepick_free(p);
 }
 
@@ -114,6 +115,49 @@ static void test_reprobe(void) {
     CHECK_STR("sqlite_until_the_reprobe", seq, want);
     runs(p, 1 + PICK_WARM + 1, 1, -1, 1000, 500, seq);
     CHECK_STR("columns_measured_again_then_chosen", seq, "ccccc");
+    rl_enginepick_free(p);
+}
+
+static void test_try_budget(void) {
+    rl_enginepick *p = rl_enginepick_new();
+    int seen;
+    CHECK("no_budget_unknown", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 0);
+    for (int i = 0; i < 1 + PICK_WARM; i++)
+        run(p, 1, -1, 900, 1000);
+    CHECK_INT("asks_sqlite", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_ROWS);
+    /* the first try: the rule's median and twice as much again */
+    CHECK("first_try_budget", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 3000);
+    CHECK("no_budget_rule_run", rl_enginepick_try_budget(p, KEY, RL_PICK_RULE) == 0);
+    CHECK("no_budget_rules_engine", rl_enginepick_try_budget(p, KEY, RL_PICK_COLUMNS) == 0);
+    rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, 2900); /* cold, within its budget */
+    CHECK("later_tries_the_rules_median", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 1000);
+    rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, 1200); /* over it: lost */
+    CHECK_INT("lost_back_to_the_rule", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_RULE);
+    CHECK("decided_no_budget", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 0);
+    double r, c;
+    CHECK_INT("lost_medians", rl_enginepick_medians(p, KEY, &r, &c), 1);
+    CHECK("lost_time_kept", r == 1.2 && c == 1.0);
+    rl_enginepick_free(p);
+    /* a slow statement: its first try may take 5 ms more, not twice its time */
+    p = rl_enginepick_new();
+    for (int i = 0; i < 1 + PICK_WARM; i++)
+        run(p, 1, -1, 900, 40000);
+    CHECK("slow_first_try_budget", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 45000);
+    rl_enginepick_free(p);
+}
+
+static void test_lost_first_try(void) {
+    rl_enginepick *p = rl_enginepick_new();
+    char seq[64];
+    /* SQLite 50x slower: its first try stopped (and the statement answered by the columns, as
+     * query_exec does) loses at once; every later run is the rule's */
+    runs(p, 1 + PICK_WARM, 1, -1, 50000, 1000, seq);
+    int seen;
+    CHECK_INT("tries_sqlite", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_ROWS);
+    int64_t budget = rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS);
+    rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, budget + 1000);
+    runs(p, 12, 1, -1, 50000, 1000, seq);
+    CHECK_STR("columns_after_one_try", seq, "cccccccccccc");
     rl_enginepick_free(p);
 }
 
@@ -138,6 +182,8 @@ int main(void) {
     test_columns_refused_after_all();
     test_rule_changes();
     test_reprobe();
+    test_try_budget();
+    test_lost_first_try();
     test_others_and_none();
     TEST_DONE();
 }
