@@ -1193,10 +1193,9 @@ typedef struct select_kept {
 /* EXPLAIN of a statement whose engine was measured: the times behind the choice, the rule's
  * engine kept when the other did not beat it by enginepick's margin. */
 static void explain_measured(rl_server *srv, const char *pkey, cols_choice *choice) {
-    double ms[2]; /* [0] SQLite, [1] the columns */
-    int rule = choice->rule_columns;
-    if ((choice->pick == RL_PICK_RULE && rule < 0) ||
-        !rl_enginepick_medians(srv->picks, pkey, &ms[0], &ms[1]))
+    double ms[2];                    /* [0] SQLite, [1] the columns */
+    int rule = choice->rule_columns; /* known whenever the times chose (enginepick.h) */
+    if (rule < 0 || !rl_enginepick_medians(srv->picks, pkey, &ms[0], &ms[1]))
         return;
     static const char *const engines[2] = {"SQLite", "the columns"};
     int won = choice->pick == RL_PICK_RULE ? rule : choice->pick == RL_PICK_COLUMNS;
@@ -1221,7 +1220,6 @@ static int sqlite_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, sq
     choice->pick = asked;
     if (!planned)
         return 0;
-    snprintf(choice->why, sizeof choice->why, "measured faster on SQLite");
     if (print_for_sqlite(prep, st, res)) {
         prog->try_deadline_us = rl_mono_us() + budget_us;
         sqlite_select(srv, rctx->db, st, in, prog, res, choice->why);

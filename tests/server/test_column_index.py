@@ -119,6 +119,16 @@ def jobs(n, start=0):
     return out
 
 
+def jobs_server(n, *flags):
+    """A case's server, the column index on (flags after), whose collection cx.jobs holds jobs(n),
+    added in batches of 5,000."""
+    srv = Srv("--column-index", "on", *flags)
+    srv.coll("jobs")
+    for start in range(0, n, 5000):
+        srv.add("jobs", jobs(min(5000, n - start), start=start))
+    return srv
+
+
 QUERIES = [
     ("count", "SELECT COUNT(*) AS n FROM cx.jobs {c}"),
     ("group_count",
@@ -342,9 +352,7 @@ def test_refusals():
 def test_engine_choice():
     if not need_duckdb():
         return
-    srv = Srv("--column-index", "on", "--column-min-docs", "100")
-    srv.coll("jobs")
-    srv.add("jobs", jobs(150))
+    srv = jobs_server(150, "--column-min-docs", "100")
     agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
     check("choice/aggregate_on_columns", engine(srv.query(agg)) == "columns")
     look = "SELECT n FROM cx.jobs WHERE n = 7"
@@ -411,9 +419,7 @@ def test_measured_choice():
     a lookup, a hint, or with --engine-choice rule."""
     if not need_duckdb():
         return
-    srv = Srv("--column-index", "on", "--column-min-docs", "100")
-    srv.coll("jobs")
-    srv.add("jobs", jobs(150))
+    srv = jobs_server(150, "--column-min-docs", "100")
     agg = "SELECT name, COUNT(*) AS n FROM cx.jobs GROUP BY name ORDER BY name"
     measured_runs("measured/rule_then_sqlite", srv, agg, ["columns"] * 4 + ["rows"] * 4,
                   {"name": "job-0", "n": 22})
@@ -427,9 +433,7 @@ def test_measured_choice():
           (after == "columns" and lines[0] == "COLUMN SCAN on the column index (DuckDB): an "
            "aggregate over 150 documents"), repr((after, lines)))
     # a selective filter the rule keeps on SQLite: the columns are tried, the answer the same
-    sel = Srv("--column-index", "on", "--column-min-docs", "4000", "--engine-choice", "measured")
-    sel.coll("jobs")
-    sel.add("jobs", jobs(4000))
+    sel = jobs_server(4000, "--column-min-docs", "4000", "--engine-choice", "measured")
     few = "SELECT name, COUNT(*) AS n FROM cx.jobs WHERE n < 60 GROUP BY name ORDER BY name"
     # (the columns' first try: how many more follow depends on their time against SQLite's,
     # each over SQLite's median losing at once; the unit test pins that policy)
@@ -441,9 +445,7 @@ def test_measured_choice():
     hinted = agg.replace("cx.jobs", "cx.jobs HINT(access_path = column_scan)")
     check("measured/hint_kept",
           [engine(srv.query(hinted)) for _ in range(10)] == ["columns"] * 10)
-    rule = Srv("--column-index", "on", "--column-min-docs", "100", "--engine-choice", "rule")
-    rule.coll("jobs")
-    rule.add("jobs", jobs(150))
+    rule = jobs_server(150, "--column-min-docs", "100", "--engine-choice", "rule")
     check("measured/rule_when_asked",
           [engine(rule.query(agg)) for _ in range(10)] == ["columns"] * 10)
 
@@ -457,10 +459,7 @@ def test_measured_try_stopped():
     past the budget."""
     if not need_duckdb():
         return
-    srv = Srv("--column-index", "on")
-    srv.coll("jobs")
-    for k in range(8):
-        srv.add("jobs", jobs(5000, start=k * 5000))
+    srv = jobs_server(40000)
     agg = ("SELECT name, status, COUNT(*) AS n, SUM(dur) AS d, COUNT(DISTINCT run_id) AS r,"
            " MAX(completed_at) AS m FROM cx.jobs GROUP BY name, status ORDER BY name, status")
     docs = [d for d in jobs(40000) if d["name"] == "job-0" and d["status"] == "completed"]
