@@ -285,8 +285,15 @@ def test_modes():
     flag = rl.start_server("--column-index", "sometimes", wait=False)
     check("mode/bad_value", flag.proc.wait(10) == 2, flag.log()[-200:])
     if DUCK:
+        # DuckDB's threads: one less than the cores, at least one (main.c), unless set
         on = rl.start_server("--column-index", "on")
-        check("mode/on", "column index on: DuckDB v" in on.log(), on.log()[-300:])
+        threads = max(1, (os.cpu_count() or 1) - 1)
+        check("mode/on", "column index on: DuckDB v" in on.log() and
+              f"(threads {threads}, memory_limit 1GB), " in on.log(), on.log()[-300:])
+        three = rl.start_server("--column-index", "on", "--column-threads", "3",
+                                "--column-memory-limit", "300MB")
+        check("mode/threads_set", "(threads 3, memory_limit 300MB), " in three.log(),
+              three.log()[-300:])
 
 
 @case

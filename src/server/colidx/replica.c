@@ -1331,8 +1331,12 @@ static int open_duck(rl_colidx *cx, const rl_colidx_config *cfg, rs_err *err) {
     cx->wconn = rl_duck_connect(cx->db, err);
     if (cx->wconn == NULL)
         return err->code ? err->code : RS_EINTERNAL;
-    snprintf(cx->describe, sizeof(cx->describe), "DuckDB %s, %.400s", rl_duck_version(),
-             file ? file : "in memory");
+    char threads[24] = "DuckDB's default";
+    if (cfg->threads > 0)
+        snprintf(threads, sizeof threads, "%d", cfg->threads);
+    snprintf(cx->describe, sizeof(cx->describe),
+             "DuckDB %s (threads %s, memory_limit %.40s), %.400s", rl_duck_version(), threads,
+             cfg->memory_limit ? cfg->memory_limit : "DuckDB's default", file ? file : "in memory");
     /* every commit of a batch would otherwise checkpoint and recompress the table's last row
      * group (DuckDB's default threshold is 16MB of WAL): fewer, larger checkpoints */
     int rc = exec_sql(cx->wconn, "SET checkpoint_threshold = '128MB'", err);
