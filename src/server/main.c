@@ -55,10 +55,10 @@ static int64_t default_query_slots(void) {
 }
 
 /* DuckDB's threads: one less than the cores, at least one. With a thread per core, a statement's
- * calling thread spins while DuckDB's workers run its tasks (and while one waits on the
- * replica's commit to disk): on 2 cores, 8 clients and a stream of 5,000 documents/s, one thread
- * answered 3.5 % more queries on 5 % less CPU, each write cost 7 % less server CPU, and the
- * dashboard's column questions took the same time alone (docs/column-index.md). */
+ * calling thread spins while DuckDB's workers run its tasks (and while one commits the replica's
+ * batch to disk): on 2 cores, with one thread 8 clients answered 3.5 % more queries on 5 % less
+ * CPU, a write cost 7 % less server CPU, and the dashboard's column questions took the same time
+ * alone (docs/column-index.md, "Threads"). */
 static int default_column_threads(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return cores > 2 ? (int)(cores > 257 ? 256 : cores - 1) : 1;
