@@ -161,9 +161,11 @@ def roundtrip_ms(srv):
     return median(times)
 
 
-def exec_median(runs):
-    """The median time runs took once admitted (the wait for a query slot taken off)."""
-    ok = [s["server_ms"] - s.get("throttled_ms", 0) for s in runs if s["status"] == "ok"]
+def run_median(runs, admitted=False):
+    """The median server ms of the runs that answered, None when none did; admitted: from the
+    moment each was admitted (its wait for a query slot taken off)."""
+    ok = [s["server_ms"] - (s.get("throttled_ms", 0) if admitted else 0) for s in runs
+          if s["status"] == "ok"]
     return median(ok) if ok else None
 
 
@@ -193,16 +195,17 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
         phases.append((paused, time.monotonic(), False))
         return time.monotonic()
 
+    def streamed():  # seconds of the bursts ended so far
+        return sum(end - start for start, end, streaming in phases if streaming)
+
     def writer():
         conn = srv.connection()
         batch, n, started = RT_RATE // 10, 0, time.monotonic()
-        streamed = 0.0  # seconds of bursts before the current one
         while rate == 0 and time.monotonic() - started < seconds:
             time.sleep(0.1)
         burst, burst_n = started, 0
-        while rate > 0 and streamed + (time.monotonic() - burst) < seconds:
+        while rate > 0 and streamed() + (time.monotonic() - burst) < seconds:
             if bursts and time.monotonic() - burst >= RT_BURST_S:
-                streamed += time.monotonic() - burst
                 burst, burst_n = pause(burst), 0
                 continue
             due = burst + burst_n / rate
@@ -235,7 +238,7 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
             burst_n += batch
         if rate > 0:
             phases.append((burst, time.monotonic(), True))
-        writer_stats["seconds"] = streamed + (time.monotonic() - burst) if rate > 0 else 0
+        writer_stats["seconds"] = streamed()
         writer_stats["sent"] = n
         stop.set()
 
@@ -309,21 +312,18 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
     samples = [(qid, s) for qid, ss in per_q.items() for s in ss]
     rows = {}
     for q in QUERIES:
-        ss = per_q.get(q["id"], [])
-        ok = [s["server_ms"] for s in ss if s["status"] == "ok"]
-        rows[q["id"]] = {"runs": len(ss), "ok": len(ok),
+        ss, paused = per_q.get(q["id"], []), paused_q.get(q["id"], [])
+        rows[q["id"]] = {"runs": len(ss), "ok": sum(s["status"] == "ok" for s in ss),
                          "timeouts": sum(s["status"] == "timeout" for s in ss),
                          "errors": sum(s["status"] == "error" for s in ss),
-                         "median_server_ms": median(ok) if ok else None,
+                         "median_server_ms": run_median(ss),
                          "idle_server_ms": idle[q["id"]].get("server_ms")
                          if idle[q["id"]]["status"] == "ok" else None,
                          "idle8_server_ms": (idle8 or {}).get("per_query", {}).get(
                              q["id"], {}).get("median_server_ms"),
-                         "paused_server_ms": median([s["server_ms"] for s in paused_q.get(
-                             q["id"], []) if s["status"] == "ok"] or [None]),
-                         "exec_ms": exec_median(per_q.get(q["id"], [])),
-                         "paused_exec_ms": exec_median(paused_q.get(q["id"], [])),
-                         "engine": next((s.get("engine") for s in ss if s.get("engine")), None)}
+                         "paused_server_ms": run_median(paused),
+                         "exec_ms": run_median(ss, admitted=True),
+                         "paused_exec_ms": run_median(paused, admitted=True)}
     load_meds = [v["median_server_ms"] for v in rows.values() if v["median_server_ms"] is not None]
     idle_meds = [v["idle_server_ms"] for v in rows.values() if v["idle_server_ms"] is not None]
     paused_meds = [v["paused_server_ms"] for v in rows.values()
