@@ -12,6 +12,7 @@ long --provision-delay-ms) promptly, and leave the connection usable.
 Prints PASS/FAIL lines (tests/run.sh counts them)."""
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -198,6 +199,8 @@ def main():
             test()
         except Exception as e:  # a crash of one scenario is a failure, not the end of the file
             check(test.__name__, False, f"raised {type(e).__name__}: {e}")
+    os.chdir("/")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 main()

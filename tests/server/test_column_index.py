@@ -12,6 +12,7 @@ that need DuckDB print one SKIP line saying so, and the mode cases still run.
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -592,12 +593,7 @@ def test_drop_and_recreate():
     same("drop/fresh_replica", srv, "SELECT COUNT(*) AS c, MAX(n) AS m FROM cx.jobs {c}")
 
 
-@case
-def test_restart():
-    if not need_duckdb():
-        return
-    d = tempfile.mkdtemp(prefix="colidx")
-    data = os.path.join(d, "store.db")
+def restart_cases(data):
     srv = Srv("--data", data, "--column-index", "on")
     srv.coll("jobs")
     srv.add("jobs", jobs(100))
@@ -631,6 +627,18 @@ def test_restart():
           f"grew {grew}, now {os.path.getsize(wal) if os.path.exists(wal) else 'gone'}")
     check_match("quiet/same_after", same("quiet/after", third,
                                          "SELECT COUNT(*) AS n FROM cx.jobs {c}"), [{"n": 1610}])
+    third.s.stop()
+
+
+@case
+def test_restart():
+    if not need_duckdb():
+        return
+    d = tempfile.mkdtemp(prefix="colidx")
+    try:
+        restart_cases(os.path.join(d, "store.db"))
+    finally:  # a server a failed check left up is stopped at exit; unlinking is safe under it
+        shutil.rmtree(d, ignore_errors=True)
 
 
 rl.done()
