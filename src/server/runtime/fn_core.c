@@ -241,14 +241,19 @@ static int cached_walk(get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan
     return walk(v, argc, argv, i);
 }
 
-/* The value span (validated by the scan that found it) when it is a string without escape or an
- * integer of at most 18 digits: set as the result the way result_json would (rv_from_json
- * borrows such a string as it is and reads such an integer with strtoll), without its second
- * scan and decoding of the value; 1 when done, 0 for the general path. A string is handed over
- * NUL-terminated (length -1: SQLite marks it terminated), so that sqlite3_value_text on it -
+/* The value span (validated by the scan that found it) when it is an array, a string without
+ * escape or an integer of at most 18 digits: set as the result the way result_json would
+ * (rv_from_json borrows such a string as it is and reads such an integer with strtoll), without its
+ * second scan and decoding of the value; 1 when done, 0 for the general path. A string is handed
+ * over NUL-terminated (length -1: SQLite marks it terminated), so that sqlite3_value_text on it -
  * rs_skey's, on every index key - need not grow SQLite's copy to add the terminator; a JSON
  * string without escape holds no NUL byte (control characters are escaped). */
 static int result_plain(sqlite3_context *ctx, rs_jsonscan_span v) {
+    /* rv_from_json keeps an array as its text: an UNNEST's argument goes on unscanned */
+    if (v.len >= 2 && v.ptr[0] == '[') {
+        sqlite3_result_blob(ctx, v.ptr, (int)v.len, SQLITE_TRANSIENT);
+        return 1;
+    }
     if (v.len >= 2 && v.ptr[0] == '"' && v.len - 2 < PLAIN_STRING_MAX &&
         memchr(v.ptr + 1, '\\', v.len - 2) == NULL) {
         char text[PLAIN_STRING_MAX + 1];

@@ -18,7 +18,9 @@
  *
  * The rows are built when the cursor is filtered: arrays in documents are small, and building
  * them at once keeps the zipping simple. Each array's text is walked once with jsonscan (which
- * checks it: a malformed array is an error), and each element is kept as a slice of that text,
+ * checks it: a malformed array is an error; in a translated query's steps, whose arrays are the
+ * store's text or the runtime's output, by brackets and quotes alone, as rs_get reads documents
+ * there), and each element is kept as a slice of that text,
  * which SQLite keeps valid while xFilter runs; a row's document is the concatenation of its
  * slices (an object's members without AS: the object's text inside its braces), written into
  * one buffer for all the cursor's rows. An element is written as the value model writes it
@@ -35,6 +37,7 @@
  * Thread-safety: one cursor per statement, nothing shared.
  */
 #include "catalog.h"
+#include "docindex.h"
 #include "value.h"
 
 #include "buf.h"
@@ -274,7 +277,12 @@ static int read_array(sqlite3_vtab *vtab, un_cursor *cur, sqlite3_value *value, 
                  rv_type_name(arr.type));
         return set_error(vtab, msg);
     }
-    rs_jsonscan_iter_init(&it, (rs_jsonscan_span){arr.s, arr.len});
+    /* in a translated query's steps the array is the store's text or the runtime's output
+     * (docindex.h): walked by its brackets and quotes, as rs_get reads its documents there */
+    if (rt_docindex_trusting())
+        rs_jsonscan_iter_init_valid(&it, (rs_jsonscan_span){arr.s, arr.len});
+    else
+        rs_jsonscan_iter_init(&it, (rs_jsonscan_span){arr.s, arr.len});
     while (rc == SQLITE_OK && (step = rs_jsonscan_iter_next(&it, NULL, &v)) == 1) {
         rc = grow_elems(a);
         if (rc == SQLITE_OK)
