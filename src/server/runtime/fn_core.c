@@ -137,33 +137,12 @@ static void result_json(sqlite3_context *ctx, rs_jsonscan_span span, int event_t
 #define GET_CACHE_MAX   (1 << 20) /* larger documents are walked as text */
 #define GET_CACHE_WAYS  4
 
-/* The shelf: documents the ways let go, kept indexed for the next query that reads them. A
- * dashboard asks the same questions of the same recent documents again and again (a refresh);
- * each query's rows were indexed anew, and that was the largest part of reading a document
- * (a quarter of q26's server time on a million jobs, each job and each of its steps). PostgreSQL
- * reads its binary JSONB in place; here the index of a hot document stays in memory instead.
- * Found by a hash of the text's length, head and tail, then compared whole, so a hit is always
- * the same bytes. Four ways a set, the least recently used replaced; at most GET_SHELF_BYTES of
- * text and index per connection (documents over GET_SHELF_DOC_MAX are not kept).
- * Only a document read again is shelved: the ghost remembers the hashes of the documents
- * indexed lately, one a slot, and a document whose hash is there is a repeat. A scan, whose
- * every row is new, pays the hash and one look at the ghost, not the shelf's cold memory (8 to
- * 10 % on a million-document scan when every row was shelved). */
-#define GET_SHELF_SETS    4096
-#define GET_SHELF_WAYS    4
-#define GET_SHELF_BYTES   (16u << 20)
-#define GET_SHELF_DOC_MIN 512 /* a smaller one is indexed about as fast as found on the shelf */
-#define GET_SHELF_DOC_MAX (16u << 10)
-#define GET_GHOST_SLOTS   16384
-
 typedef struct get_entry {
     char *text; /* the cached document, a copy */
     size_t len, cap;
     int valid;
     int unchecked;       /* indexed on a query's trust (docindex.h), neither checked nor vouched */
     unsigned last_use;   /* the cache's clock at its last use */
-    uint32_t hash;       /* doc_hash of text, for the shelf */
-    int repeat;          /* read before (the ghost knew it): shelved when the ways let it go */
     uint64_t vouch_seen; /* the vouch (rt_docindex_vouched) whose document this entry copied */
     rt_docindex ix;
 } get_entry;
@@ -171,29 +150,16 @@ typedef struct get_entry {
 typedef struct get_cache {
     get_entry way[GET_CACHE_WAYS];
     unsigned clock;
-    get_entry *shelf;   /* GET_SHELF_SETS * GET_SHELF_WAYS entries, allocated at the first document
-                           shelved */
-    size_t shelf_bytes; /* the buffers the shelf holds */
-    uint32_t *ghost;    /* GET_GHOST_SLOTS hashes of documents indexed lately */
 } get_cache;
-
-static void entry_free(get_entry *e) {
-    free(e->text);
-    rt_docindex_free(&e->ix);
-    memset(e, 0, sizeof(*e));
-}
 
 static void get_cache_free(void *arg) {
     get_cache *c = arg;
     if (c == NULL)
         return;
-    for (int i = 0; i < GET_CACHE_WAYS; i++)
-        entry_free(&c->way[i]);
-    if (c->shelf != NULL)
-        for (int i = 0; i < GET_SHELF_SETS * GET_SHELF_WAYS; i++)
-            entry_free(&c->shelf[i]);
-    free(c->shelf);
-    free(c->ghost);
+    for (int i = 0; i < GET_CACHE_WAYS; i++) {
+        free(c->way[i].text);
+        rt_docindex_free(&c->way[i].ix);
+    }
     free(c);
 }
 
@@ -207,114 +173,6 @@ static get_entry *victim(get_cache *c) {
             lru = &c->way[i];
     }
     return lru;
-}
-
-/* A hash of the text's length, first 64 and last 32 bytes, a word at a time: a stored document
- * begins with its _id, and a hit is compared whole anyway. */
-static uint32_t doc_hash(const char *doc, size_t len) {
-    uint64_t h = (uint64_t)len * 0x9E3779B97F4A7C15u, w;
-    size_t head = len / 8 < 8 ? len / 8 : 8; /* the shelf's documents are over 8 bytes */
-    for (size_t i = 0; i < head; i++) {
-        memcpy(&w, doc + 8 * i, 8);
-        h = (h ^ w) * 0x100000001B3u;
-        h ^= h >> 29;
-    }
-    for (size_t i = 1; i <= 4 && 8 * i <= len; i++) {
-        memcpy(&w, doc + len - 8 * i, 8);
-        h = (h ^ w) * 0x100000001B3u;
-        h ^= h >> 29;
-    }
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-/* 1 when the ghost holds doc's hash (set in *hash), which it holds from now on. */
-static int seen_before(get_cache *c, const char *doc, size_t len, uint32_t *hash) {
-    if (c->ghost == NULL && (c->ghost = calloc(GET_GHOST_SLOTS, sizeof(uint32_t))) == NULL)
-        return 0;
-    *hash = doc_hash(doc, len);
-    uint32_t *slot = &c->ghost[*hash & (GET_GHOST_SLOTS - 1)];
-    int seen = *slot == *hash;
-    *slot = *hash;
-    return seen;
-}
-
-static size_t entry_bytes(const get_entry *e) {
-    return e->cap + (size_t)e->ix.cap * sizeof(rt_docmember);
-}
-
-static get_entry *shelf_set(get_cache *c, uint32_t hash) {
-    return &c->shelf[(hash & (GET_SHELF_SETS - 1)) * GET_SHELF_WAYS];
-}
-
-/* The shelved entry holding these bytes that this caller may be served (the ways' rule), or
- * NULL. */
-static get_entry *shelf_find(get_cache *c, const char *doc, size_t len, uint32_t hash,
-                             int trusting) {
-    if (c->shelf == NULL)
-        return NULL;
-    get_entry *set = shelf_set(c, hash);
-    for (int i = 0; i < GET_SHELF_WAYS; i++)
-        if (set[i].valid && set[i].hash == hash && set[i].len == len &&
-            (trusting || !set[i].unchecked) && memcmp(set[i].text, doc, len) == 0)
-            return &set[i];
-    return NULL;
-}
-
-/* Move way's document onto the shelf when it fits; way is left invalid, holding the buffers of
- * the entry it replaced there (or its own, when not shelved) for the next build. */
-static void shelf_put(get_cache *c, get_entry *way) {
-    if (!way->valid || !way->repeat || way->len > GET_SHELF_DOC_MAX) {
-        way->valid = 0;
-        return;
-    }
-    if (c->shelf == NULL &&
-        (c->shelf = calloc(GET_SHELF_SETS * GET_SHELF_WAYS, sizeof(get_entry))) == NULL) {
-        way->valid = 0;
-        return;
-    }
-    /* an index grown for a larger document is cut to size: the shelf counts its bytes */
-    if (way->ix.cap > 2 * way->ix.n + 16) {
-        rt_docmember *cut = realloc(way->ix.m, (size_t)(way->ix.n + 8) * sizeof(*cut));
-        if (cut != NULL) {
-            way->ix.m = cut;
-            way->ix.cap = way->ix.n + 8;
-        }
-    }
-    get_entry *set = shelf_set(c, way->hash);
-    get_entry *slot = &set[0];
-    for (int i = 0; i < GET_SHELF_WAYS && slot->valid; i++)
-        if (!set[i].valid || set[i].last_use < slot->last_use)
-            slot = &set[i];
-    size_t bytes = c->shelf_bytes - entry_bytes(slot) + entry_bytes(way);
-    if (bytes > GET_SHELF_BYTES) {
-        way->valid = 0;
-        return;
-    }
-    get_entry spare = *slot;
-    *slot = *way;
-    *way = spare;
-    way->valid = 0;
-    c->shelf_bytes = bytes;
-}
-
-/* Take the shelved entry found into the victim way; the way's own document goes to the shelf,
- * and the buffers that leaves the way to the slot just emptied, for a later build there to
- * reuse (freeing them and allocating again made q26 5 % slower). */
-static get_entry *shelf_take(get_cache *c, get_entry *found, get_entry *way) {
-    get_entry taken = *found;
-    c->shelf_bytes -= entry_bytes(found);
-    memset(found, 0, sizeof(*found));
-    shelf_put(c, way);
-    if (found->text == NULL && found->ix.m == NULL &&
-        c->shelf_bytes + entry_bytes(way) <= GET_SHELF_BYTES) {
-        *found = *way;
-        found->valid = 0;
-        c->shelf_bytes += entry_bytes(found);
-    } else {
-        entry_free(way);
-    }
-    *way = taken;
-    return way;
 }
 
 /* Copy doc into e and index it; 0 when e is now valid. */
@@ -358,23 +216,9 @@ static get_entry *cached_doc(get_cache *c, const char *doc, size_t len) {
     }
     if (len > GET_CACHE_MAX || len == 0 || doc[0] != '{') /* stored documents begin with '{' */
         return NULL;
-    uint32_t hash = 0;
-    int repeat = len >= GET_SHELF_DOC_MIN && seen_before(c, doc, len, &hash);
     get_entry *e = victim(c);
-    get_entry *found = repeat ? shelf_find(c, doc, len, hash, trusting) : NULL;
-    if (found != NULL) {
-        e = shelf_take(c, found, e);
-        if (vouch != 0)
-            e->vouch_seen = vouch;
-    } else {
-        shelf_put(c, e);
-        if (build_entry(e, doc, len) != 0)
-            return NULL;
-        e->hash = hash;
-        e->repeat = repeat;
-    }
     e->last_use = c->clock;
-    return e;
+    return build_entry(e, doc, len) == 0 ? e : NULL;
 }
 
 /* Walk the steps argv[1..argc) in the cached document into *v, through its index while the

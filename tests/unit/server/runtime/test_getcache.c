@@ -4,8 +4,7 @@
  * read), every answer is the one a walk of the text gives: duplicate keys (the last wins),
  * escaped keys, nesting deeper than the index, array subscripts after member names, missing
  * paths, _event_time, consecutive documents of the same length, and a join reading the rows of
- * two relations in turn, with more documents than the cache holds; and the shelf that keeps
- * documents read again indexed, under hash collisions, its budget and a query's trust.
+ * two relations in turn, with more documents than the cache holds.
  */
 #include "server/runtime/catalog.h"
 #include "server/runtime/docindex.h"
@@ -227,76 +226,6 @@ static void test_trusted_queries(void) {
     free(walked);
 }
 
-/* The shelf (fn_core.c): documents of 512 bytes and more read again are kept indexed after the
- * ways let them go, and found by a hash of their length, head and tail, then compared whole.
- * Three passes over the same documents (the ghost learns them, the ways shelve them, the shelf
- * serves them), each row's answers its own: documents that differ only in the middle (one
- * hash, one set of the shelf), and more documents than the shelf's sets. */
-static void test_shelf(void) {
-    char got[64];
-    /* 40 documents of one length, head and tail: every one the same hash */
-    first_text("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 39),"
-               " d(i, doc) AS (SELECT i, '{\"pad\":\"' || printf('%.600c', 'p') || '\",\"v\":' ||"
-               " (100 + i) || ',\"w\":\"' || printf('%03d', i) ||"
-               " '\",\"tail\":\"the same tail for every document\"}' FROM n),"
-               " p(k) AS (VALUES (1), (2), (3))"
-               " SELECT count(*) FROM p CROSS JOIN d"
-               " WHERE rs_get(d.doc, 'v') = 100 + d.i AND rs_get(d.doc, 'w') = printf('%03d', d.i)",
-               got, sizeof got);
-    CHECK_STR("shelf_one_hash_each_its_own", got, "120");
-    /* 20,000 documents, each its own head: sets replaced, the byte budget reached */
-    first_text("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19999),"
-               " d(i, doc) AS (SELECT i, '{\"_id\":\"' || i || '\",\"pad\":\"' ||"
-               " printf('%.900c', 'q') || '\",\"v\":' || i || '}' FROM n),"
-               " p(k) AS (VALUES (1), (2), (3))"
-               " SELECT count(*) FROM p CROSS JOIN d"
-               " WHERE rs_get(d.doc, 'v') = d.i AND rs_get(d.doc, '_id') = CAST(d.i AS TEXT)",
-               got, sizeof got);
-    CHECK_STR("shelf_many_documents", got, "60000");
-}
-
-/* An entry a query shelved on its trust is not what a later checked call gets either. */
-static void test_shelf_trust(void) {
-    char bad[1024], sql[4096];
-    /* brackets balanced, a comma missing, over 512 bytes */
-    snprintf(bad, sizeof bad, "{\"a\":1,\"b\":[1,2 3],\"pad\":\"%0600d\",\"c\":\"}\"}", 0);
-    rt_docindex_trust_queries(1);
-    /* three passes of bad among 5 other documents, then 5 more: bad is on the shelf */
-    snprintf(sql, sizeof sql,
-             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 15),"
-             " d(i, doc) AS (SELECT i, CASE WHEN i %% 6 = 0 AND i < 18 THEN ?1 ELSE"
-             " '{\"_id\":\"' || (i %% 6) || (i / 15) || '\",\"pad\":\"' || printf('%%.700c', 'r') ||"
-             " '\"}' END FROM n)"
-             " SELECT count(rs_get(doc, 'a')) FROM d");
-    sqlite3_stmt *st = NULL;
-    char got[32] = "";
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, bad, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(got, sizeof got, "%s", sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    CHECK_STR("shelf_trusted_reads", got, "3");
-    const char *more[] = {"'pad'"};
-    for (int i = 0; i < 6; i++) {
-        char other[1024];
-        snprintf(other, sizeof other, "{\"_id\":\"m%d\",\"pad\":\"%0700d\"}", i, i);
-        free(row_of(other, more, 1));
-    }
-    rt_docindex_trust_queries(0);
-    /* one call (row_of's SHOW makes three, and the later ones would find another entry) */
-    char checked[32] = "";
-    if (sqlite3_prepare_v2(db, "SELECT quote(rs_get(?1, 'a'))", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, bad, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            snprintf(checked, sizeof checked, "%s", sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    char *walked = reference(bad, "'a'");
-    CHECK_STR("shelf_trusted_entry_not_served_to_a_checked_call", checked, walked);
-    free(walked);
-}
-
 int main(void) {
     sqlite3_open(":memory:", &db);
     CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
@@ -305,8 +234,6 @@ int main(void) {
     test_join_rows_in_turn();
     test_project();
     test_trusted_queries();
-    test_shelf();
-    test_shelf_trust();
     sqlite3_close(db);
     TEST_DONE();
 }
