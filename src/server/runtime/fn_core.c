@@ -36,6 +36,7 @@
 #include "fn_util.h"
 #include "jsonscan.h"
 #include "ops.h"
+#include "paths.h"
 #include "value.h"
 
 #include <math.h>
@@ -43,9 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_STEPS        64
-#define PLAIN_STRING_MAX 256 /* longer strings go through result_json */
 
 static rv_json_form form_of(sqlite3_value *final) {
     return sqlite3_value_int(final) ? RV_FORM_API : RV_FORM_DOC;
@@ -88,36 +86,6 @@ static int walk(rs_jsonscan_span *v, int argc, sqlite3_value **argv, int from) {
             return 0;
     }
     return 1;
-}
-
-/* The store keeps _event_time as an ISO string; Rockset types it as a timestamp. */
-static int event_time_value(const rv *v, rv *out) {
-    int64_t micros;
-    if (v->type != RV_STRING || rt_parse_timestamp(v->s, v->len, &micros) != 0)
-        return 0;
-    *out = rv_typed(RV_TIMESTAMP, micros);
-    return 1;
-}
-
-static int is_event_time_name(const char *s, size_t len) {
-    return len == 11 && memcmp(s, "_event_time", 11) == 0;
-}
-
-/* The function's result: the JSON value in span (undefined when malformed). */
-static void result_json(sqlite3_context *ctx, rs_jsonscan_span span, int event_time) {
-    rs_buf scratch = RS_BUF_INIT;
-    rs_err err;
-    rv v, ts;
-    if (rv_from_json(span.ptr, span.len, &v, &scratch, &err) != 0) {
-        if (scratch.oom)
-            sqlite3_result_error_nomem(ctx);
-        rs_buf_free(&scratch);
-        return; /* malformed: undefined */
-    }
-    if (event_time && event_time_value(&v, &ts))
-        v = ts;
-    rv_result(ctx, &v);
-    rs_buf_free(&scratch);
 }
 
 /* rs_get's per-connection cache of document member indexes (docindex.h). SQLite computes
@@ -241,40 +209,6 @@ static int cached_walk(get_entry *e, int argc, sqlite3_value **argv, rs_jsonscan
     return walk(v, argc, argv, i);
 }
 
-/* The value span (validated by the scan that found it) when it is an array, a string without
- * escape or an integer of at most 18 digits: set as the result the way result_json would
- * (rv_from_json borrows such a string as it is and reads such an integer with strtoll), without its
- * second scan and decoding of the value; 1 when done, 0 for the general path. A string is handed
- * over NUL-terminated (length -1: SQLite marks it terminated), so that sqlite3_value_text on it -
- * rs_skey's, on every index key - need not grow SQLite's copy to add the terminator; a JSON
- * string without escape holds no NUL byte (control characters are escaped). */
-static int result_plain(sqlite3_context *ctx, rs_jsonscan_span v) {
-    /* rv_from_json keeps an array as its text: an UNNEST's argument goes on unscanned */
-    if (v.len >= 2 && v.ptr[0] == '[') {
-        sqlite3_result_blob(ctx, v.ptr, (int)v.len, SQLITE_TRANSIENT);
-        return 1;
-    }
-    if (v.len >= 2 && v.ptr[0] == '"' && v.len - 2 < PLAIN_STRING_MAX &&
-        memchr(v.ptr + 1, '\\', v.len - 2) == NULL) {
-        char text[PLAIN_STRING_MAX + 1];
-        memcpy(text, v.ptr + 1, v.len - 2);
-        text[v.len - 2] = '\0';
-        sqlite3_result_text(ctx, text, -1, SQLITE_TRANSIENT);
-        return 1;
-    }
-    size_t neg = v.len > 0 && v.ptr[0] == '-';
-    if (v.len <= neg || v.len - neg > 18)
-        return 0;
-    int64_t n = 0;
-    for (size_t k = neg; k < v.len; k++) {
-        if (v.ptr[k] < '0' || v.ptr[k] > '9')
-            return 0;
-        n = n * 10 + (v.ptr[k] - '0');
-    }
-    sqlite3_result_int64(ctx, neg ? -n : n);
-    return 1;
-}
-
 static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_jsonscan_span v;
     if (argc < 1 || !doc_span(argv[0], &v))
@@ -285,10 +219,9 @@ static void fn_get(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (!found)
         return;
     int event_time = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT &&
-                     is_event_time_name((const char *)sqlite3_value_text(argv[1]),
-                                        (size_t)sqlite3_value_bytes(argv[1]));
-    if (event_time || !result_plain(ctx, v))
-        result_json(ctx, v, event_time);
+                     rt_is_event_time_name((const char *)sqlite3_value_text(argv[1]),
+                                           (size_t)sqlite3_value_bytes(argv[1]));
+    rt_get_result(ctx, v, event_time);
 }
 
 static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv);
@@ -318,7 +251,7 @@ static void fn_getv(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         return;
     rs_jsonscan_span span = {v.s, v.len};
     if (walk(&span, argc, argv, 1))
-        result_json(ctx, span, 0);
+        rt_get_result(ctx, span, 0);
 }
 
 /* ---------------- rows ---------------- */
@@ -374,7 +307,7 @@ static int put_json_value(rs_buf *out, rs_jsonscan_span span, rv_json_form form,
     rv val, ts;
     int rc = rv_from_json(span.ptr, span.len, &val, &scratch, &err);
     if (rc == 0) {
-        if (event_time && event_time_value(&val, &ts))
+        if (event_time && rt_event_time_value(&val, &ts))
             val = ts;
         rc = rv_to_json(out, &val, form);
     } else {
@@ -534,77 +467,33 @@ static void fn_first(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (rc == -2)
         sqlite3_result_error_nomem(ctx);
     else if (ms.n > 0)
-        result_json(ctx, ms.items[0].val, 0);
+        rt_get_result(ctx, ms.items[0].val, 0);
     free(ms.items);
 }
 
 /* ---------------- rs_project: several paths of one document in one pass ---------------- */
-
-typedef struct path_step {
-    char *key; /* NULL: index */
-    size_t key_len;
-    int64_t index;
-} path_step;
-
-typedef struct path_spec {
-    int n_steps;
-    path_step steps[];
-} path_spec;
-
-static void path_spec_free(void *p) {
-    path_spec *spec = p;
-    for (int i = 0; spec != NULL && i < spec->n_steps; i++)
-        free(spec->steps[i].key);
-    free(spec);
-}
-
-/* '["a","b",0]' (the translator writes it) -> steps; NULL when malformed or out of memory. */
-static path_spec *path_spec_parse(const char *text) {
-    rs_jsonscan_span path = rs_jsonscan_cstr(text), e;
-    rs_jsonscan_iter it;
-    long n = rs_jsonscan_count(path);
-    if (n <= 0 || rs_jsonscan_classify(path) != RS_JSON_ARRAY)
-        return NULL;
-    path_spec *spec = calloc(1, sizeof *spec + (size_t)n * sizeof spec->steps[0]);
-    if (spec == NULL)
-        return NULL;
-    rs_jsonscan_iter_init(&it, path);
-    while (rs_jsonscan_iter_next(&it, NULL, &e) == 1) {
-        path_step *st = &spec->steps[spec->n_steps++];
-        if (*e.ptr == '"') {
-            if (rs_jsonscan_string_dup(e, &st->key, NULL) != RS_OK) {
-                path_spec_free(spec);
-                return NULL;
-            }
-            st->key_len = strlen(st->key);
-        } else {
-            st->index = strtoll(e.ptr, NULL, 10);
-        }
-    }
-    return spec;
-}
 
 #define MAX_PROJECT 64
 
 /* The parsed path of argument arg: cached as SQLite auxdata across rows; when SQLite drops the
  * auxdata at once (it may), parsed again into owned[], which the caller frees. NULL after setting
  * an error on ctx. */
-static const path_spec *project_spec(sqlite3_context *ctx, sqlite3_value **argv, int arg,
-                                     path_spec **owned, int *n_owned) {
-    path_spec *spec = sqlite3_get_auxdata(ctx, arg);
+static const rt_path *project_spec(sqlite3_context *ctx, sqlite3_value **argv, int arg,
+                                   rt_path **owned, int *n_owned) {
+    rt_path *spec = sqlite3_get_auxdata(ctx, arg);
     if (spec != NULL)
         return spec;
     const char *text = (const char *)sqlite3_value_text(argv[arg]);
-    spec = text != NULL ? path_spec_parse(text) : NULL;
+    spec = text != NULL ? rt_path_parse(rs_jsonscan_cstr(text)) : NULL;
     if (spec == NULL) {
         sqlite3_result_error(ctx, "rs_project: bad path", -1);
         return NULL;
     }
-    sqlite3_set_auxdata(ctx, arg, spec, path_spec_free);
+    sqlite3_set_auxdata(ctx, arg, spec, rt_path_free);
     spec = sqlite3_get_auxdata(ctx, arg);
     if (spec != NULL)
         return spec;
-    spec = path_spec_parse(text);
+    spec = rt_path_parse(rs_jsonscan_cstr(text));
     if (spec == NULL) {
         sqlite3_result_error_nomem(ctx);
         return NULL;
@@ -613,44 +502,10 @@ static const path_spec *project_spec(sqlite3_context *ctx, sqlite3_value **argv,
     return spec;
 }
 
-/* One pass over the top-level members of the object doc: found[i] is set to the value of the
- * member that specs[i] starts with (the last one when a key repeats); the others keep ptr NULL. */
-static void project_scan_members(rs_jsonscan_span doc, const path_spec *const *specs, int n,
-                                 rs_jsonscan_span *found) {
-    rs_jsonscan_iter it;
-    rs_jsonscan_span k, v;
-    if (rs_jsonscan_classify(doc) != RS_JSON_OBJECT || rs_jsonscan_iter_init(&it, doc) != RS_OK)
-        return;
-    while (rs_jsonscan_iter_next(&it, &k, &v) == 1) {
-        /* a key without escapes is its own name: compared as it is, without a call per item */
-        const char *raw = k.ptr + 1;
-        size_t raw_len = k.len - 2;
-        int plain = memchr(raw, '\\', raw_len) == NULL;
-        for (int i = 0; i < n; i++) {
-            const path_step *st = &specs[i]->steps[0];
-            if (st->key != NULL &&
-                (plain ? raw_len == st->key_len && memcmp(raw, st->key, raw_len) == 0
-                       : rs_jsonscan_key_equals(k, st->key, st->key_len)))
-                found[i] = v;
-        }
-    }
-}
-
-/* The value at the rest of spec's path (its steps after the first) from v; 0 when missing. */
-static int project_follow(const path_spec *spec, rs_jsonscan_span *v) {
-    for (int k = 1; k < spec->n_steps; k++) {
-        const path_step *st = &spec->steps[k];
-        if (!(st->key != NULL ? rs_jsonscan_get_last(*v, st->key, st->key_len, v)
-                              : rs_jsonscan_element(*v, st->index, v)))
-            return 0;
-    }
-    return 1;
-}
-
 /* The row object: for each item whose path leads to a value, "name": value; missing ones are
  * omitted. */
 static void project_write_row(rs_buf *b, sqlite3_value **argv, const rs_jsonscan_span *doc,
-                              const path_spec *const *specs, const rs_jsonscan_span *found, int n,
+                              const rt_path *const *specs, const rs_jsonscan_span *found, int n,
                               rv_json_form form) {
     int written = 0;
     rs_buf_putc(b, '{');
@@ -659,16 +514,14 @@ static void project_write_row(rs_buf *b, sqlite3_value **argv, const rs_jsonscan
         int present = v.ptr != NULL;
         if (!present && doc != NULL && specs[i]->steps[0].key == NULL)
             present = rs_jsonscan_element(*doc, specs[i]->steps[0].index, &v);
-        if (!present || !project_follow(specs[i], &v))
+        if (!present || !rt_path_follow(specs[i], &v))
             continue; /* missing: omitted */
         if (written++)
             rs_buf_putc(b, ',');
         rs_buf_json_string(b, (const char *)sqlite3_value_text(argv[2 + 2 * i]),
                            (size_t)sqlite3_value_bytes(argv[2 + 2 * i]));
         rs_buf_putc(b, ':');
-        int event_time = specs[i]->n_steps == 1 && specs[i]->steps[0].key != NULL &&
-                         is_event_time_name(specs[i]->steps[0].key, specs[i]->steps[0].key_len);
-        put_json_value(b, v, form, event_time);
+        put_json_value(b, v, form, rt_path_is_event_time(specs[i]));
     }
     rs_buf_putc(b, '}');
 }
@@ -676,13 +529,13 @@ static void project_write_row(rs_buf *b, sqlite3_value **argv, const rs_jsonscan
 /* As project_scan_members, from the cached index of the document (the one rs_get's calls on
  * the same row built or will find): each path's first member is looked up instead of the text
  * walked. 0 when the document is not cached (then walk it). */
-static int project_cached_members(get_cache *c, rs_jsonscan_span doc, const path_spec *const *specs,
+static int project_cached_members(get_cache *c, rs_jsonscan_span doc, const rt_path *const *specs,
                                   int n, rs_jsonscan_span *found) {
     get_entry *e = c != NULL ? cached_doc(c, doc.ptr, doc.len) : NULL;
     if (e == NULL)
         return 0;
     for (int i = 0; i < n; i++) {
-        const path_step *st = &specs[i]->steps[0];
+        const rt_path_step *st = &specs[i]->steps[0];
         int32_t at =
             st->key != NULL ? rt_docindex_find(&e->ix, e->ix.root, st->key, st->key_len) : -1;
         if (at >= 0)
@@ -693,9 +546,9 @@ static int project_cached_members(get_cache *c, rs_jsonscan_span doc, const path
 
 static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int n = (argc - 2) / 2, n_owned = 0;
-    const path_spec *specs[MAX_PROJECT];
+    const rt_path *specs[MAX_PROJECT];
     rs_jsonscan_span found[MAX_PROJECT];
-    path_spec *owned[MAX_PROJECT];
+    rt_path *owned[MAX_PROJECT];
     if (n > MAX_PROJECT || argc < 2 || argc % 2) {
         sqlite3_result_error(ctx, "rs_project: bad arguments", -1);
         return;
@@ -710,14 +563,14 @@ static void fn_project(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_jsonscan_span doc;
     int has_doc = doc_span(argv[1], &doc);
     if (has_doc && !project_cached_members(sqlite3_user_data(ctx), doc, specs, n, found))
-        project_scan_members(doc, specs, n, found);
+        rt_path_scan_members(doc, 0, specs, n, found);
     rs_buf b = RS_BUF_INIT;
     project_write_row(&b, argv, has_doc ? &doc : NULL, specs, found, n, form_of(argv[0]));
     rt_result_text_buf(ctx, &b);
     rs_buf_free(&b);
 done:
     for (int i = 0; i < n_owned; i++)
-        path_spec_free(owned[i]);
+        rt_path_free(owned[i]);
 }
 
 /* ---------------- rs_one: the value of a scalar subquery ---------------- */

@@ -38,6 +38,7 @@
  */
 #include "catalog.h"
 #include "docindex.h"
+#include "paths.h"
 #include "value.h"
 
 #include "buf.h"
@@ -54,8 +55,11 @@
 #define UN_COL_COUNT  1 /* number of arrays */
 #define UN_COL_ORD    2 /* name of the ordinality field, or NULL */
 #define UN_COL_SEL    3 /* 1: the query filters the rows (a planning hint only) */
-#define UN_COL_FIRST  4 /* then (name, array) pairs */
-#define UN_N_COLS     (UN_COL_FIRST + 2 * UN_MAX_ARRAYS)
+#define UN_COL_PROJ   4 /* the projected paths, '[["a"],["b","c"]]', or '' */
+#define UN_COL_FIRST  5 /* then (name, array) pairs */
+#define UN_N_INPUTS   (UN_COL_FIRST + 2 * UN_MAX_ARRAYS)
+#define UN_MAX_PROJ   8
+#define UN_COL_V0     UN_N_INPUTS      /* v<i>: rs_get(doc, path i) of the row */
 #define UN_TYPE_KEY   "__rockset_type" /* the tag of a typed value in extended JSON (value.c) */
 
 int rt_unnest_register(sqlite3 *db);
@@ -85,6 +89,12 @@ typedef struct un_cursor {
     size_t ord_off, ord_len; /* '"i":' in the arena, ord_len 0 without ordinality */
     rs_buf arena;            /* keys and the elements written again */
     rs_buf scratch;          /* rv_from_json's decoding */
+    /* the projected paths, parsed from proj_text (kept while the next filter's text is equal) */
+    rs_buf proj_text;
+    rt_path *paths[UN_MAX_PROJ];
+    int n_paths;
+    size_t found_row;                    /* row + 1 whose members found[] holds, 0: none */
+    rs_jsonscan_span found[UN_MAX_PROJ]; /* each path's first member in that row */
 } un_cursor;
 
 static int un_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
@@ -94,9 +104,11 @@ static int un_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     (void)argc;
     (void)argv;
     (void)err_msg;
-    rs_buf_puts(&schema, "CREATE TABLE x(doc, n HIDDEN, ord HIDDEN, sel HIDDEN");
+    rs_buf_puts(&schema, "CREATE TABLE x(doc, n HIDDEN, ord HIDDEN, sel HIDDEN, proj HIDDEN");
     for (int i = 0; i < UN_MAX_ARRAYS; i++)
         rs_buf_printf(&schema, ", name%d HIDDEN, arr%d HIDDEN", i, i);
+    for (int i = 0; i < UN_MAX_PROJ; i++)
+        rs_buf_printf(&schema, ", v%d HIDDEN", i);
     rs_buf_puts(&schema, ")");
     int rc = schema.oom ? SQLITE_NOMEM : sqlite3_declare_vtab(db, rs_buf_cstr(&schema));
     rs_buf_free(&schema);
@@ -117,14 +129,16 @@ static int un_disconnect(sqlite3_vtab *vtab) {
 /* Every argument the call gave must be usable (an equality on its hidden column whose value is
  * known): otherwise SQLite must put the relations it reads first, so refuse the plan. */
 static int un_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
-    int by_column[UN_N_COLS];
+    int by_column[UN_N_INPUTS];
     int mask = 0, next = 1;
     (void)vtab;
-    for (int c = 0; c < UN_N_COLS; c++)
+    for (int c = 0; c < UN_N_INPUTS; c++)
         by_column[c] = -1;
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
-        if (c->iColumn < UN_COL_COUNT || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+        /* the doc and v<i> columns are outputs: a test on them is SQLite's to run */
+        if (c->iColumn < UN_COL_COUNT || c->iColumn >= UN_N_INPUTS ||
+            c->op != SQLITE_INDEX_CONSTRAINT_EQ)
             continue;
         if (!c->usable)
             return SQLITE_CONSTRAINT;
@@ -133,7 +147,7 @@ static int un_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info) {
     }
     if (by_column[UN_COL_COUNT] < 0 || by_column[UN_COL_FIRST + 1] < 0)
         return SQLITE_CONSTRAINT;
-    for (int c = UN_COL_COUNT; c < UN_N_COLS; c++) {
+    for (int c = UN_COL_COUNT; c < UN_N_INPUTS; c++) {
         if (by_column[c] < 0)
             continue;
         info->aConstraintUsage[by_column[c]].argvIndex = next++;
@@ -159,6 +173,13 @@ static int un_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out) {
     return SQLITE_OK;
 }
 
+static void drop_paths(un_cursor *cur) {
+    for (int i = 0; i < cur->n_paths; i++)
+        rt_path_free(cur->paths[i]);
+    cur->n_paths = 0;
+    rs_buf_free(&cur->proj_text);
+}
+
 static int un_close(sqlite3_vtab_cursor *base) {
     un_cursor *cur = (un_cursor *)base;
     rs_buf_free(&cur->rows);
@@ -167,6 +188,7 @@ static int un_close(sqlite3_vtab_cursor *base) {
         free(cur->arrays[i].elems);
     rs_buf_free(&cur->arena);
     rs_buf_free(&cur->scratch);
+    drop_paths(cur);
     sqlite3_free(cur);
     return SQLITE_OK;
 }
@@ -422,21 +444,55 @@ static int read_arrays(un_cursor *cur, sqlite3_value **by_column, int n_arrays) 
     return rc;
 }
 
+/* The projected paths of the proj argument (none for '' or absent), parsed again only when its
+ * text differs from the last filter's: a join filters once per document with the same text. */
+static int load_paths(un_cursor *cur, sqlite3_value *proj) {
+    const char *text = proj != NULL ? (const char *)sqlite3_value_text(proj) : NULL;
+    size_t len = text != NULL ? (size_t)sqlite3_value_bytes(proj) : 0;
+    cur->found_row = 0;
+    if (len == cur->proj_text.len && (len == 0 || memcmp(text, cur->proj_text.data, len) == 0))
+        return SQLITE_OK;
+    drop_paths(cur);
+    if (len == 0)
+        return SQLITE_OK;
+    rs_jsonscan_iter it;
+    rs_jsonscan_span list = {text, len}, e;
+    int step;
+    if (rs_jsonscan_classify(list) != RS_JSON_ARRAY || rs_jsonscan_iter_init(&it, list) != RS_OK)
+        return set_error(cur->base.pVtab, "UNNEST: malformed projected paths");
+    while ((step = rs_jsonscan_iter_next(&it, NULL, &e)) == 1) {
+        rt_path *path = cur->n_paths < UN_MAX_PROJ ? rt_path_parse(e) : NULL;
+        if (path == NULL) {
+            drop_paths(cur);
+            return set_error(cur->base.pVtab, "UNNEST: malformed projected paths");
+        }
+        cur->paths[cur->n_paths++] = path;
+    }
+    if (step < 0 || rs_buf_append(&cur->proj_text, text, len) != 0) {
+        drop_paths(cur);
+        return step < 0 ? set_error(cur->base.pVtab, "UNNEST: malformed projected paths")
+                        : SQLITE_NOMEM;
+    }
+    return SQLITE_OK;
+}
+
 /* argv holds, in column order, the arguments the call gave (idx_num has a bit per column). */
 static int un_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
                      sqlite3_value **argv) {
     un_cursor *cur = (un_cursor *)base;
-    sqlite3_value *by_column[UN_N_COLS] = {0};
+    sqlite3_value *by_column[UN_N_INPUTS] = {0};
     int next = 0;
     (void)idx_str;
     restart(cur);
-    for (int c = UN_COL_COUNT; c < UN_N_COLS && next < argc; c++)
+    for (int c = UN_COL_COUNT; c < UN_N_INPUTS && next < argc; c++)
         if (idx_num & (1 << c))
             by_column[c] = argv[next++];
     int n_arrays = by_column[UN_COL_COUNT] ? sqlite3_value_int(by_column[UN_COL_COUNT]) : 0;
     if (n_arrays < 1 || n_arrays > UN_MAX_ARRAYS)
         return set_error(base->pVtab, "UNNEST: takes 1 to 8 arrays");
-    int rc = read_arrays(cur, by_column, n_arrays);
+    int rc = load_paths(cur, by_column[UN_COL_PROJ]);
+    if (rc == SQLITE_OK)
+        rc = read_arrays(cur, by_column, n_arrays);
     if (rc == SQLITE_OK)
         rc = build_rows(cur, n_arrays);
     if (rc != SQLITE_OK)
@@ -454,11 +510,37 @@ static int un_eof(sqlite3_vtab_cursor *base) {
     return cur->row >= cur->n_rows;
 }
 
+/* The current row's document (without its terminating NUL). */
+static rs_jsonscan_span row_doc(const un_cursor *cur) {
+    size_t start = cur->starts[cur->row];
+    size_t end = cur->row + 1 < cur->n_rows ? cur->starts[cur->row + 1] : cur->rows.len;
+    return (rs_jsonscan_span){cur->rows.data + start, end - start - 1};
+}
+
+/* v<i>: what rs_get(doc, path i...) returns for the row's document. The row's members are
+ * walked once for all the paths, at the first of its columns read: no copy of the document for
+ * SQLite, and no member index built for it in rs_get's cache (each row is a new document). */
+static void put_projected(un_cursor *cur, sqlite3_context *ctx, int i) {
+    if (cur->found_row != cur->row + 1) {
+        for (int k = 0; k < cur->n_paths; k++)
+            cur->found[k] = (rs_jsonscan_span){NULL, 0};
+        /* the rows are written from checked elements (or trusted ones, as read_array reads) */
+        rt_path_scan_members(row_doc(cur), 1, (const rt_path *const *)cur->paths, cur->n_paths,
+                             cur->found);
+        cur->found_row = cur->row + 1;
+    }
+    rs_jsonscan_span v = cur->found[i];
+    if (v.ptr != NULL && rt_path_follow(cur->paths[i], &v))
+        rt_get_result(ctx, v, rt_path_is_event_time(cur->paths[i]));
+}
+
 static int un_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col) {
     un_cursor *cur = (un_cursor *)base;
     /* -1: SQLite learns the text is NUL-terminated and need not grow its copy to read it */
     if (col == UN_COL_DOC)
         sqlite3_result_text(ctx, cur->rows.data + cur->starts[cur->row], -1, SQLITE_TRANSIENT);
+    else if (col >= UN_COL_V0 && col < UN_COL_V0 + cur->n_paths)
+        put_projected(cur, ctx, col - UN_COL_V0);
     return SQLITE_OK;
 }
 

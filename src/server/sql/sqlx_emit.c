@@ -117,14 +117,15 @@ static void put_sampled_table(rs_buf *out, const char *table, const sqlx_from *f
                       (long long)(f->sample_pct / 100.0 * 1048576.0));
 }
 
-/* rs_unnest(n, ordinality, filtered, name, array, ...): see runtime/unnest.c. '' stands for no
- * name. */
+/* rs_unnest(n, ordinality, filtered, paths, name, array, ...): see runtime/unnest.c. '' stands
+ * for no name; paths are those the call reads itself (sqlx_emit_unnest.c). */
 static int emit_unnest(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
     const sqlx_from *f = op->rte->from;
     int rc = 0;
     rs_buf_printf(out, "rs_unnest(%d,", f->n_arrays);
     put_sql_string(out, f->ordinality != NULL ? f->ordinality : "");
-    rs_buf_printf(out, ",%d", op->filtered);
+    rs_buf_printf(out, ",%d,", op->filtered);
+    put_unnest_paths(em, op->rte->alias, out);
     for (int i = 0; !rc && i < f->n_arrays; i++) {
         rs_buf_putc(out, ',');
         put_sql_string(out, f->names[i] != NULL ? f->names[i] : "");
@@ -949,8 +950,14 @@ static int pre_applies(emitter *em, pscope *ps, const sqlx_op *agg, const core_f
 static int pre_from(emitter *em, const pre_paths *pp, rs_buf *from, rs_buf *where) {
     rs_buf b = RS_BUF_INIT;
     rs_buf_puts(&b, "(SELECT ");
-    for (int i = 0; i < pp->n; i++)
-        rs_buf_printf(&b, "%srs_get(r%d.doc%s) AS p%d", i ? "," : "", pp->rel[i], pp->args[i], i);
+    for (int i = 0; i < pp->n; i++) {
+        int v = emit_unnest_column(em, pp->rel[i], pp->args[i]);
+        if (v >= 0)
+            rs_buf_printf(&b, "%sr%d.v%d AS p%d", i ? "," : "", pp->rel[i], v, i);
+        else
+            rs_buf_printf(&b, "%srs_get(r%d.doc%s) AS p%d", i ? "," : "", pp->rel[i], pp->args[i],
+                          i);
+    }
     rs_buf_printf(&b, " FROM %s", rs_buf_cstr(from));
     if (where->len > 0)
         rs_buf_printf(&b, " WHERE %s", rs_buf_cstr(where));
@@ -972,7 +979,9 @@ static int emit_simple(emitter *em, const sqlx_block *blk, const core_form *cf, 
     memset(&ps, 0, sizeof ps);
     ps.blk = blk;
     pre_paths pp;
-    int rc = from != NULL ? emit_from(em, &ps, from, &ftext) : 0;
+    int rc = emit_unnest_collect(em, blk);
+    if (rc == 0 && from != NULL)
+        rc = emit_from(em, &ps, from, &ftext);
     if (rc == 0)
         rc = emit_where(em, &ps, where, from, &wtext);
     if (rc == 0 && from != NULL && pre_applies(em, &ps, agg, cf, &pp)) {
@@ -1217,7 +1226,7 @@ int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out) {
 
 int sqlx_emit_sqlite(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limit, rs_buf *out,
                      rs_err *err) {
-    emitter em = {ctx, err, 0};
+    emitter em = {ctx, err, 0, NULL};
     int final = default_limit >= 0; /* INSERT passes -1: keep typed values for ingest */
     int rc = emit_block(&em, sel->block, MODE_DOC, final, default_limit > 0 ? default_limit : 0,
                         NULL, out);
@@ -1225,7 +1234,7 @@ int sqlx_emit_sqlite(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limi
 }
 
 int sqlx_emit_value(sqlx_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err) {
-    emitter em = {ctx, err, 0};
+    emitter em = {ctx, err, 0, NULL};
     pscope ps;
     memset(&ps, 0, sizeof ps);
     return check_buf(&em, out, emit_val(&em, &ps, n, out));

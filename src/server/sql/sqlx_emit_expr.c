@@ -106,6 +106,22 @@ static int pre_column(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rt
     return k;
 }
 
+/* A path of an UNNEST's rows: the call's column when it reads the path, else rs_get. */
+static int emit_unnest_field(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rte *r,
+                             int from, rs_buf *out) {
+    rs_buf args = RS_BUF_INIT;
+    int rc = emit_path_args(em, ps, n, from, &args);
+    int v = rc == 0 && !args.oom ? emit_unnest_column(em, r->alias, rs_buf_cstr(&args)) : -1;
+    if (v >= 0)
+        rs_buf_printf(out, "r%d.v%d", r->alias, v);
+    else
+        rs_buf_printf(out, "rs_get(r%d.doc%s)", r->alias, rs_buf_cstr(&args));
+    if (rc == 0 && args.oom)
+        rc = emit_nomem(em->err);
+    rs_buf_free(&args);
+    return rc;
+}
+
 static int emit_field(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rte *r, int from,
                       rs_buf *out) {
     int k = pre_column(em, ps, n, r, from);
@@ -113,6 +129,8 @@ static int emit_field(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rt
         rs_buf_printf(out, "p%d", k);
         return 0;
     }
+    if (r->kind == SQLX_RTE_UNNEST && em->unnests != NULL)
+        return emit_unnest_field(em, ps, n, r, from, out);
     rs_buf_printf(out, "rs_get(r%d.doc", r->alias);
     int rc = emit_path_args(em, ps, n, from, out);
     rs_buf_putc(out, ')');

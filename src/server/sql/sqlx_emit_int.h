@@ -12,10 +12,22 @@
 #define TRUE_BLOB  "X'74727565'"
 #define FALSE_BLOB "X'66616C7365'"
 
+/* The paths of an UNNEST's rows that its rs_unnest call reads itself, as its columns v<i>
+ * (sqlx_emit_unnest.c): each row is a new document, which rs_get would copy and index anew. */
+#define UNNEST_MAX_PATHS 8
+typedef struct unnest_paths {
+    int alias; /* the call's r<alias> */
+    int n;
+    const char *args[UNNEST_MAX_PATHS]; /* emit_path_args' text: ",'a','b'" */
+    const char *spec[UNNEST_MAX_PATHS]; /* the path for the runtime: '["a","b"]' */
+    struct unnest_paths *next;
+} unnest_paths;
+
 typedef struct emitter {
     sqlx_ctx *ctx;
     rs_err *err;
-    int depth; /* expression nesting (SQLite's own limit is 1000) */
+    int depth;             /* expression nesting (SQLite's own limit is 1000) */
+    unnest_paths *unnests; /* the statement's UNNESTs that read paths themselves */
 } emitter;
 
 /* How the expressions of one query block are printed. */
@@ -60,5 +72,11 @@ int emit_val(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
 int emit_cond(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
 int emit_order_key(emitter *em, pscope *ps, const sqlx_node *e, const sqlx_order *o, rs_buf *out);
 int emit_path_args(emitter *em, pscope *ps, const sqlx_node *n, int from, rs_buf *out);
+
+/* sqlx_emit_unnest.c: the paths the block's UNNESTs read (before its FROM is printed); the
+ * v<i> column reading a path of r<alias> (-1: none); the call's argument listing them */
+int emit_unnest_collect(emitter *em, const sqlx_block *blk);
+int emit_unnest_column(const emitter *em, int alias, const char *args);
+void put_unnest_paths(const emitter *em, int alias, rs_buf *out);
 
 #endif

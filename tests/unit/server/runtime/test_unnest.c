@@ -63,27 +63,27 @@ static char *rows_of(const char *args, const char *const arr[2]) {
 static const ucase CASES[] = {
     /* objects and scalars: an object's members without AS, {"unnest": e} for the others */
     {"objects_and_scalars",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[{\"a\":1,\"b\":\"x\"},2,\"s\",true,false,null]"},
      "{\"a\":1,\"b\":\"x\"}\n{\"unnest\":2}\n{\"unnest\":\"s\"}\n{\"unnest\":true}\n"
      "{\"unnest\":false}\n{\"unnest\":null}"},
     {"objects_and_scalars_named",
-     "1,'',0,'x',?1",
+     "1,'',0,'','x',?1",
      {"[{\"a\":1,\"b\":\"x\"},2,\"s\",true,false,null]"},
      "{\"x\":{\"a\":1,\"b\":\"x\"}}\n{\"x\":2}\n{\"x\":\"s\"}\n{\"x\":true}\n{\"x\":false}\n"
      "{\"x\":null}"},
-    {"empty_object", "1,'',0,'',?1", {"[{},{\"a\":1}]"}, "{}\n{\"a\":1}"},
+    {"empty_object", "1,'',0,'','',?1", {"[{},{\"a\":1}]"}, "{}\n{\"a\":1}"},
     {"nested",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[[1,[2,{\"a\":[]}]],{\"o\":{\"p\":[1,{\"q\":null}]}},[]]"},
      "{\"unnest\":[1,[2,{\"a\":[]}]]}\n{\"o\":{\"p\":[1,{\"q\":null}]}}\n{\"unnest\":[]}"},
     {"nested_named",
-     "1,'',0,'n',?1",
+     "1,'',0,'','n',?1",
      {"[[1,[2,{\"a\":[]}]],{\"o\":{\"p\":[1,{\"q\":null}]}}]"},
      "{\"n\":[1,[2,{\"a\":[]}]]}\n{\"n\":{\"o\":{\"p\":[1,{\"q\":null}]}}}"},
     /* strings: escapes and unicode as the value model writes them */
     {"strings",
-     "1,'',0,'s',?1",
+     "1,'',0,'','s',?1",
      {"[\"plain\",\"\\u00e9\",\"\xc3\xa9\",\"tab\\there\",\"q\\\"uote\",\"back\\\\slash\",\"\\/\","
       "\"\\ud83d\\ude00\",\"\\ud800\",\"nul\\u0000\",\"ctl\\u001f\\b\\f\\n\\r\",\"bad\xff utf8\","
       "\"\",\"del\x7f\",\"\xe2\x82\xac \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82\"]"},
@@ -95,17 +95,17 @@ static const ucase CASES[] = {
      "\\ufffd\\ufffd\\ufffd\\ufffd "
      "\\ufffd\\ufffd\"}"},
     {"strings_unnamed",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[\"\\u00e9\",\"x\"]"},
      "{\"unnest\":\"\xc3\xa9\"}\n{\"unnest\":\"x\"}"},
     /* members of an object element are copied as they are, escapes and all */
     {"object_members_verbatim",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[{\"\\u0061\":\"\\u00e9\",\"n\":1.0,\"m\":-0,\"e\":1e3}]"},
      "{\"\\u0061\":\"\\u00e9\",\"n\":1.0,\"m\":-0,\"e\":1e3}"},
     /* numbers: integers as int64, anything else as the shortest float */
     {"numbers",
-     "1,'',0,'n',?1",
+     "1,'',0,'','n',?1",
      {"[0,-0,1,-1,1.0,1e3,1E3,-0.0,1.5e-7,0.1,2.50,123456789012345678,-123456789012345678,"
       "1234567890123456789,9223372036854775807,-9223372036854775808,9223372036854775808,"
       "-9223372036854775809,100000000000000000000,1e400,-1e400,1e-400,12345678901234567890123]"},
@@ -116,12 +116,12 @@ static const ucase CASES[] = {
      "{\"n\":-9.223372036854776e+18}\n{\"n\":1e+20}\n{\"n\":null}\n{\"n\":null}\n{\"n\":0.0}\n"
      "{\"n\":1.2345678901234568e+22}"},
     {"numbers_unnamed",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[-0,1.0,7]"},
      "{\"unnest\":0}\n{\"unnest\":1.0}\n{\"unnest\":7}"},
     /* typed values (extended JSON) are read as typed and written tagged again */
     {"typed",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[{\"__rockset_type\":\"date\",\"value\":\"2024-01-05\"},"
       "{\"value\":\"2024-01-05\",\"__rockset_type\":\"DATE\"},"
       "{\"\\u005f_rockset_type\":\"date\",\"value\":\"2024-01-05\"},"
@@ -135,123 +135,123 @@ static const ucase CASES[] = {
      "{\"__rockset_type\":\"date\",\"value\":\"nope\"}\n"
      "{\"t\":{\"__rockset_type\":\"date\",\"value\":\"2024-01-05\"}}"},
     {"typed_named",
-     "1,'',0,'d',?1",
+     "1,'',0,'','d',?1",
      {"[{\"value\":\"2024-01-05\",\"__rockset_type\":\"date\"},{\"__rockset_type\":1}]"},
      "{\"d\":{\"__rockset_type\":\"date\",\"value\":\"2024-01-05\"}}\n"
      "{\"d\":{\"__rockset_type\":1}}"},
     /* null elements, empty arrays, null and missing arrays */
     {"null_elements",
-     "1,'i',0,'',?1",
+     "1,'i',0,'','',?1",
      {"[null,{\"a\":null},null]"},
      "{\"unnest\":null,\"i\":1}\n{\"a\":null,\"i\":2}\n{\"unnest\":null,\"i\":3}"},
-    {"empty_array", "1,'',0,'',?1", {"[]"}, ""},
-    {"empty_array_spaces", "1,'i',0,'x',?1", {"[ \n ] "}, ""},
+    {"empty_array", "1,'',0,'','',?1", {"[]"}, ""},
+    {"empty_array_spaces", "1,'i',0,'','x',?1", {"[ \n ] "}, ""},
     /* a blob that does not begin with its bracket is no array in the value model: a string */
     {"leading_space_is_string",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {" [1]"},
      "error: UNNEST: argument must be an array, got string"},
-    {"null_array", "1,'',0,'',?1", {"null"}, ""},
-    {"missing_array", "1,'',0,'',?1", {NULL}, ""},
-    {"missing_array_named", "1,'i',0,'x',?1", {NULL}, ""},
+    {"null_array", "1,'',0,'','',?1", {"null"}, ""},
+    {"missing_array", "1,'',0,'','',?1", {NULL}, ""},
+    {"missing_array_named", "1,'i',0,'','x',?1", {NULL}, ""},
     /* non-arrays and malformed arrays */
     {"object_is_error",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"{\"a\":[1]}"},
      "error: UNNEST: argument must be an array, got object"},
     {"string_is_error",
-     "1,'',0,'','[1,2]'",
+     "1,'',0,'','','[1,2]'",
      {NULL},
      "error: UNNEST: argument must be an array, got string"},
-    {"int_is_error", "1,'',0,'',5", {NULL}, "error: UNNEST: argument must be an array, got int"},
+    {"int_is_error", "1,'',0,'','',5", {NULL}, "error: UNNEST: argument must be an array, got int"},
     {"float_is_error",
-     "1,'',0,'',2.5",
+     "1,'',0,'','',2.5",
      {NULL},
      "error: UNNEST: argument must be an array, got float"},
     {"bool_is_error",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"true"},
      "error: UNNEST: argument must be an array, got bool"},
-    {"malformed", "1,'',0,'',?1", {"[1,"}, "error: UNNEST: the array is not valid JSON"},
+    {"malformed", "1,'',0,'','',?1", {"[1,"}, "error: UNNEST: the array is not valid JSON"},
     {"malformed_element",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[1,{\"a\":}]"},
      "error: UNNEST: the array is not valid JSON"},
     {"malformed_string",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[\"raw\x01\"]"},
      "error: UNNEST: the array is not valid JSON"},
-    {"malformed_number", "1,'',0,'',?1", {"[01]"}, "error: UNNEST: the array is not valid JSON"},
+    {"malformed_number", "1,'',0,'','',?1", {"[01]"}, "error: UNNEST: the array is not valid JSON"},
     {"malformed_second_array",
-     "2,'',0,'a',?1,'b',?2",
+     "2,'',0,'','a',?1,'b',?2",
      {"[1]", "[1 2]"},
      "error: UNNEST: the array is not valid JSON"},
-    {"trailing_text_ignored", "1,'',0,'',?1", {"[1] x"}, "{\"unnest\":1}"},
-    {"too_many_arrays", "9,'',0,'',?1", {"[1]"}, "error: UNNEST: takes 1 to 8 arrays"},
+    {"trailing_text_ignored", "1,'',0,'','',?1", {"[1] x"}, "{\"unnest\":1}"},
+    {"too_many_arrays", "9,'',0,'','',?1", {"[1]"}, "error: UNNEST: takes 1 to 8 arrays"},
     /* zipping arrays of different lengths: a shorter one leaves its name out */
     {"zip_named",
-     "2,'',0,'a',?1,'b',?2",
+     "2,'',0,'','a',?1,'b',?2",
      {"[1,2,3]", "[\"x\"]"},
      "{\"a\":1,\"b\":\"x\"}\n{\"a\":2}\n{\"a\":3}"},
     {"zip_second_longer",
-     "2,'i',0,'a',?1,'b',?2",
+     "2,'i',0,'','a',?1,'b',?2",
      {"[1]", "[{\"k\":1},[2],null]"},
      "{\"a\":1,\"b\":{\"k\":1},\"i\":1}\n{\"b\":[2],\"i\":2}\n{\"b\":null,\"i\":3}"},
     {"zip_unnamed",
-     "2,'',0,'',?1,'',?2",
+     "2,'',0,'','',?1,'',?2",
      {"[{\"a\":1},2]", "[{\"b\":2},{\"c\":3},4]"},
      "{\"a\":1,\"b\":2}\n{\"unnest\":2,\"c\":3}\n{\"unnest\":4}"},
     {"zip_with_missing",
-     "2,'i',0,'a',?1,'b',?2",
+     "2,'i',0,'','a',?1,'b',?2",
      {"[1,2]", NULL},
      "{\"a\":1,\"i\":1}\n{\"a\":2,\"i\":2}"},
-    {"zip_with_empty_object", "2,'',0,'',?1,'b',?2", {"[{},{}]", "[1]"}, "{\"b\":1}\n{}"},
+    {"zip_with_empty_object", "2,'',0,'','',?1,'b',?2", {"[{},{}]", "[1]"}, "{\"b\":1}\n{}"},
     /* WITH ORDINALITY */
     {"ordinality",
-     "1,'i',0,'x',?1",
+     "1,'i',0,'','x',?1",
      {"[\"a\",\"b\"]"},
      "{\"x\":\"a\",\"i\":1}\n{\"x\":\"b\",\"i\":2}"},
     {"ordinality_objects",
-     "1,'pos',0,'',?1",
+     "1,'pos',0,'','',?1",
      {"[{\"a\":1},{},7]"},
      "{\"a\":1,\"pos\":1}\n{\"pos\":2}\n{\"unnest\":7,\"pos\":3}"},
     {"names_escaped",
-     "2,'o\"rd',0,'we\"ird',?1,'\xc3\xa9',?2",
+     "2,'o\"rd',0,'','we\"ird',?1,'\xc3\xa9',?2",
      {"[1]", "[2]"},
      "{\"we\\\"ird\":1,\"\xc3\xa9\":2,\"o\\\"rd\":1}"},
     /* duplicate names are kept as they come (a later member wins when read) */
-    {"duplicates_in_object", "1,'',0,'',?1", {"[{\"a\":1,\"a\":2}]"}, "{\"a\":1,\"a\":2}"},
+    {"duplicates_in_object", "1,'',0,'','',?1", {"[{\"a\":1,\"a\":2}]"}, "{\"a\":1,\"a\":2}"},
     {"duplicates_across_arrays",
-     "2,'a',0,'',?1,'',?2",
+     "2,'a',0,'','',?1,'',?2",
      {"[{\"a\":1}]", "[{\"a\":2,\"b\":3}]"},
      "{\"a\":1,\"a\":2,\"b\":3,\"a\":1}"},
     {"duplicates_name_and_member",
-     "2,'',0,'a',?1,'',?2",
+     "2,'',0,'','a',?1,'',?2",
      {"[5]", "[{\"a\":6}]"},
      "{\"a\":5,\"a\":6}"},
-    {"duplicate_names", "2,'',0,'x',?1,'x',?2", {"[1]", "[2]"}, "{\"x\":1,\"x\":2}"},
+    {"duplicate_names", "2,'',0,'','x',?1,'x',?2", {"[1]", "[2]"}, "{\"x\":1,\"x\":2}"},
     /* whitespace in the array's text */
     {"whitespace",
-     "1,'',0,'',?1",
+     "1,'',0,'','',?1",
      {"[ {\"a\" : 1 } , 2 ,\"s\" , [ 1 , 2 ] , { } ,\n\t{\n\"b\":\t2\n}\r\n, true ] "},
      "{\"a\" : 1 }\n{\"unnest\":2}\n{\"unnest\":\"s\"}\n{\"unnest\":[ 1 , 2 ]}\n{}\n"
      "{\"b\":\t2\n}\n{\"unnest\":true}"},
     {"whitespace_named",
-     "1,'i',0,'x',?1",
+     "1,'i',0,'','x',?1",
      {"[ {\"a\" : 1 } , { } , [ ] ]"},
      "{\"x\":{\"a\" : 1 },\"i\":1}\n{\"x\":{ },\"i\":2}\n{\"x\":[ ],\"i\":3}"},
     {"whitespace_in_object_with_ordinality",
-     "1,'i',0,'',?1",
+     "1,'i',0,'','',?1",
      {"[{ \"a\":1 },{\n}]"},
      "{\"a\":1 ,\"i\":1}\n{\"i\":2}"},
     /* pinned as it is: only ' ' and '\n' are trimmed inside an object whose members are spliced, so
      * an object holding nothing but a tab or a CR keeps it (documents never hold whitespace) */
     {"whitespace_tab_cr",
-     "1,'i',0,'',?1",
+     "1,'i',0,'','',?1",
      {"[{\t\"a\":1},{\r\n},{\t}]"},
      "{\t\"a\":1,\"i\":1}\n{\r\n,\"i\":2}\n{\t,\"i\":3}"},
     {"whitespace_numbers",
-     "1,'',0,'n',?1",
+     "1,'',0,'','n',?1",
      {"[ 1.0 , -0 , 12 ]"},
      "{\"n\":1.0}\n{\"n\":0}\n{\"n\":12}"},
 };
@@ -299,7 +299,7 @@ static void test_large(void) {
     }
     sprintf(arr + a, "]");
     const char *const arrs[2] = {arr, NULL};
-    char *got = rows_of("1,'i',0,'',?1", arrs);
+    char *got = rows_of("1,'i',0,'','',?1", arrs);
     CHECK_STR("large/rows", got, want);
     free(got);
 
@@ -319,7 +319,7 @@ static void test_large(void) {
     memset(big_want + 6, 'z', len);
     memcpy(big_want + 6 + len, "\"}", 3);
     const char *const bigs[2] = {big, NULL};
-    got = rows_of("1,'',0,'s',?1", bigs);
+    got = rows_of("1,'',0,'','s',?1", bigs);
     CHECK_STR("large/string", got, big_want);
     free(got);
     free(big);
@@ -349,7 +349,7 @@ static void test_join(void) {
     }
     sqlite3_finalize(st);
     const char *sql = "SELECT group_concat(t.n || ' ' || u.doc, '\n') FROM t, "
-                      "rs_unnest(1, 'i', 0, '', t.arr) AS u";
+                      "rs_unnest(1, 'i', 0, '', '', t.arr) AS u";
     char *got = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         got = strdup((const char *)sqlite3_column_text(st, 0));
@@ -361,6 +361,90 @@ static void test_join(void) {
     free(got);
 }
 
+/* The paths a call reads itself (its v<i> columns) read what rs_get reads of each row's
+ * document, for every case that has rows: members, a later duplicate, nested steps, indexes,
+ * the ordinality, missing paths (NULL alike), typed values and _event_time. */
+#define PROJ_SPEC                                                                                 \
+    "'[[\"a\"],[\"x\",\"a\"],[\"i\"],[\"unnest\"],[\"n\"],[\"a\",0],[\"_event_time\"]," \
+    "[\"b\"]]'"
+static const char *const PROJ_ARGS[] = {"'a'", "'x','a'", "'i'", "'unnest'", "'n'", "'a',0",
+                                        "'_event_time'", "'b'"};
+
+/* The case's empty paths argument: after its third comma (no name before it holds one). */
+static const char *paths_arg(const char *args) {
+    const char *p = args;
+    for (int commas = 0; p != NULL && commas < 3; commas++)
+        if ((p = strchr(p, ',')) != NULL)
+            p++;
+    return p != NULL && strncmp(p, "'',", 3) == 0 ? p - 1 : NULL;
+}
+
+/* 0 when every row's v<i> equals rs_get(doc, path i) (quote() of both: type and value). */
+static int projection_differs(const ucase *c, int *rows) {
+    const char *rest = paths_arg(c->args);
+    rs_buf q = RS_BUF_INIT;
+    rs_buf_puts(&q, "SELECT ");
+    for (size_t i = 0; i < sizeof PROJ_ARGS / sizeof PROJ_ARGS[0]; i++)
+        rs_buf_printf(&q, "%squote(v%zu) IS quote(rs_get(doc,%s))", i ? " AND " : "", i, PROJ_ARGS[i]);
+    rs_buf_printf(&q, " FROM rs_unnest(%.*s," PROJ_SPEC "%s)", (int)(rest - c->args), c->args,
+                  rest + 3);
+    sqlite3_stmt *st = NULL;
+    int bad = sqlite3_prepare_v2(db, rs_buf_cstr(&q), -1, &st, NULL) != SQLITE_OK;
+    for (int i = 0; !bad && i < 2; i++)
+        if (c->arr[i] != NULL)
+            sqlite3_bind_blob(st, i + 1, c->arr[i], (int)strlen(c->arr[i]), SQLITE_STATIC);
+    int rc;
+    *rows = 0;
+    while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        (*rows)++;
+        bad = sqlite3_column_int(st, 0) != 1;
+    }
+    bad |= !bad && rc != SQLITE_DONE;
+    sqlite3_finalize(st);
+    rs_buf_free(&q);
+    return bad;
+}
+
+static void test_projection(void) {
+    int with_rows = 0;
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        if (strncmp(CASES[i].want, "error", 5) == 0 || paths_arg(CASES[i].args) == NULL)
+            continue;
+        int rows = 0;
+        char name[128];
+        snprintf(name, sizeof name, "projection/%s", CASES[i].name);
+        CHECK(name, !projection_differs(&CASES[i], &rows));
+        with_rows += rows > 0;
+    }
+    CHECK("projection/cases_with_rows", with_rows > 30);
+}
+
+/* Exact values of the columns, and a malformed list of paths. */
+static void test_projection_values(void) {
+    const char *const arr[2] = {"[{\"a\":1,\"a\":{\"b\":[7,8]}},{\"_event_time\":"
+                                "\"2024-01-05T10:00:00Z\",\"s\":\"x\"},{}]",
+                                NULL};
+    char *got = NULL;
+    sqlite3_stmt *st = NULL;
+    const char *sql = "SELECT group_concat(quote(v0) || ' ' || quote(v1) || ' ' || quote(v2) || ' ' "
+                      "|| typeof(v3), '|') FROM rs_unnest(1,'i',0,'[[\"a\",\"b\",1],[\"s\"],"
+                      "[\"i\"],[\"_event_time\"]]','',?1)";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, arr[0], (int)strlen(arr[0]), SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            got = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    CHECK_STR("projection_values/rows", got, "8 NULL 1 null|NULL 'x' 2 blob|NULL NULL 3 null");
+    free(got);
+    got = rows_of("1,'',0,'[[\"a\"],x]','',?1", arr);
+    CHECK_STR("projection_values/malformed", got, "error: UNNEST: malformed projected paths");
+    free(got);
+    got = rows_of("1,'',0,'{}','',?1", arr);
+    CHECK_STR("projection_values/not_a_list", got, "error: UNNEST: malformed projected paths");
+    free(got);
+}
+
 int main(void) {
     sqlite3_open(":memory:", &db);
     CHECK_INT("register", rt_catalog_register(db), SQLITE_OK);
@@ -368,6 +452,11 @@ int main(void) {
     test_cases_trusted();
     test_large();
     test_join();
+    test_projection();
+    rt_docindex_trust_queries(1);
+    test_projection(); /* the rows walked by brackets and quotes alone */
+    rt_docindex_trust_queries(0);
+    test_projection_values();
     sqlite3_close(db);
     TEST_DONE();
 }

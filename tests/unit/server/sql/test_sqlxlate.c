@@ -683,6 +683,31 @@ static void test_errors(void) {
       "{\"name\":\"Ann\",\"t\":\"a\"}\n{\"name\":\"Ann\",\"t\":\"b\"}");
     Q("UNNEST of an object", "SELECT u.x FROM people p, UNNEST(p.addr AS x) u",
       "STEP: UNNEST: argument must be an array, got object");
+    /* the paths a block reads of the unnested rows are the call's columns */
+    Q("UNNEST paths read by the call",
+      "SELECT u.t AS t, COUNT(*) AS n FROM people p, UNNEST(p.tags AS t) u WHERE u.t <> 'b' "
+      "GROUP BY u.t ORDER BY t",
+      "{\"t\":\"a\",\"n\":1}\n{\"t\":\"c\",\"n\":1}");
+    CHECK("UNNEST paths read by the call: SQL",
+          strstr(last.sqlite_sql, ",'[[\"t\"]]',") != NULL && strstr(last.sqlite_sql, ".v0") != NULL &&
+              strstr(last.sqlite_sql, "rs_get(r1.doc") == NULL);
+    /* a path only a correlated subquery reads of the outer UNNEST stays rs_get (the outer call
+     * was printed first); the subquery's own UNNEST has its own list */
+    Q("UNNEST paths in a correlated subquery",
+      "SELECT p.name AS name, (SELECT COUNT(*) FROM people q, UNNEST(q.tags AS s) w "
+      "WHERE w.s = u.t) AS c FROM people p, UNNEST(p.tags AS t) u WHERE p._id = '1'",
+      "{\"name\":\"Ann\",\"c\":1}\n{\"name\":\"Ann\",\"c\":1}");
+    CHECK("UNNEST paths in a correlated subquery: SQL",
+          strstr(last.sqlite_sql, ",'[[\"s\"]]',") != NULL &&
+              strstr(last.sqlite_sql, "rs_get(r1.doc,'t')") != NULL);
+    /* a subscript that is not a literal stays rs_get */
+    Q("UNNEST path with a computed subscript",
+      "SELECT u.x[p.age - 28] AS last FROM people p, UNNEST(ARRAY[p.tags] AS x) u "
+      "WHERE p._id = '1'",
+      "{\"last\":\"b\"}");
+    CHECK("UNNEST path with a computed subscript: SQL",
+          strstr(last.sqlite_sql, "rs_get(r1.doc,'x',") != NULL &&
+              strstr(last.sqlite_sql, ",0,'','x',") != NULL);
     Q("sorted ARRAY_AGG", "SELECT ARRAY_AGG(name ORDER BY age DESC LIMIT 2) AS a FROM people",
       "{\"a\":[\"Cid\",\"Ann\"]}");
     Q("INTERVAL", "SELECT INTERVAL '1' DAY AS d",
