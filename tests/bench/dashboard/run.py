@@ -76,10 +76,10 @@ def dataset(b, n_recent, n_hist):
 
 
 def run_all(srv, params, reps, timeout_s):
-    out = {}
+    out = lib.measure_rounds({q["id"]: (lambda q=q: lib.timed_query(srv, q, params, timeout_s))
+                              for q in QUERIES}, reps)
     for q in QUERIES:
-        r = lib.measure(lambda: lib.timed_query(srv, q, params, timeout_s), reps)
-        out[q["id"]] = r
+        r = out[q["id"]]
         shown = r.get("server_ms") if r["status"] == "ok" else r["status"]
         log(f"  {q['id']} {shown} ms server, {r['client_ms']:.0f} ms client")
     return out
@@ -400,7 +400,8 @@ def report(res):
              f"{n_large - n_small:,} of older history outside every query's window); "
              f"{len(QUERIES)} queries; per-query timeout {t} s. Times in ms: server = the "
              "response's stats.elapsed_time_ms, client = the HTTP round trip (lib.QueryConn); median of up to "
-             f"{res['reps']} runs (one run when the first took over 2 s), after a warm-up pass that"
+             f"{res['reps']} runs, every query once a round as a dashboard's refresh runs them"
+             " (lib.measure_rounds; one run when the first took over 2 s), after a warm-up pass that"
              " runs each query once and waits for the indexes they ask for by use (function and"
              " composite indexes) to be built, as a dashboard's second refresh finds them"
              f" ({res.get('warm_up_small_s', 0):.0f} s and {res.get('warm_up_large_s', 0):.0f} s),"
@@ -584,7 +585,8 @@ def peers_report(res):
     L = ["", f"Peers at {res['sizes'][1]:,} documents: client times in ms (rockset-local: the "
          "HTTP round trip through a lean keep-alive client, lib.QueryConn, request and JSON "
          "answer whole; PostgreSQL: psycopg2 over the unix socket; DuckDB: node, in process), "
-         "median of up to the same number of runs. Answers are compared with rockset-local's at "
+         "median of up to the same number of runs, each system running every query once a round "
+         "(lib.measure_rounds). Answers are compared with rockset-local's at "
          f"{res['sizes'][0]:,} after normalising (timestamps to one UTC form, numbers to 6 "
          "significant digits, numeric strings to numbers, undefined = null); every query orders "
          "its rows completely, so rows are compared in order.", "",
