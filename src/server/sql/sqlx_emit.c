@@ -530,16 +530,7 @@ static const sqlx_ref *projection_ref(const sqlx_node *e) {
 
 static int put_projection_spec(emitter *em, const sqlx_node *e, const sqlx_ref *r, rs_buf *out) {
     rs_buf spec = RS_BUF_INIT;
-    rs_buf_putc(&spec, '[');
-    for (int k = r->first; k < e->n_parts; k++) {
-        if (spec.len > 1)
-            rs_buf_putc(&spec, ',');
-        if (e->names[k] != NULL)
-            rs_buf_json_string(&spec, e->names[k], strlen(e->names[k]));
-        else
-            rs_buf_printf(&spec, "%lld", strtoll(e->index[k]->text, NULL, 10) - 1);
-    }
-    rs_buf_putc(&spec, ']');
+    put_path_spec(e, r->first, &spec);
     rs_buf_putc(out, ',');
     put_sql_string(out, rs_buf_cstr(&spec));
     int oom = spec.oom;

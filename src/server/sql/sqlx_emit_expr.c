@@ -89,6 +89,19 @@ int emit_path_args(emitter *em, pscope *ps, const sqlx_node *n, int from, rs_buf
     return 0;
 }
 
+void put_path_spec(const sqlx_node *n, int from, rs_buf *out) {
+    rs_buf_putc(out, '[');
+    for (int k = from; k < n->n_parts; k++) {
+        if (k > from)
+            rs_buf_putc(out, ',');
+        if (n->names[k] != NULL)
+            rs_buf_json_string(out, n->names[k], strlen(n->names[k]));
+        else
+            rs_buf_printf(out, "%lld", strtoll(n->index[k]->text, NULL, 10) - 1);
+    }
+    rs_buf_putc(out, ']');
+}
+
 /* The column of ps->pre that reads this path, or -1. */
 static int pre_column(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rte *r, int from) {
     int k = -1;

@@ -72,6 +72,9 @@ int emit_val(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
 int emit_cond(emitter *em, pscope *ps, const sqlx_node *n, rs_buf *out);
 int emit_order_key(emitter *em, pscope *ps, const sqlx_node *e, const sqlx_order *o, rs_buf *out);
 int emit_path_args(emitter *em, pscope *ps, const sqlx_node *n, int from, rs_buf *out);
+/* The runtime's form of a path of constant steps from `from` on, '["a","b",0]' (an index
+ * 0-based, as in the args), appended to out: rs_project's and rs_unnest's paths. */
+void put_path_spec(const sqlx_node *n, int from, rs_buf *out);
 
 /* sqlx_emit_unnest.c: the paths the block's UNNESTs read (before its FROM is printed); the
  * v<i> column reading a path of r<alias> (-1: none); the call's argument listing them */

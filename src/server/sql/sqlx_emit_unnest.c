@@ -24,19 +24,10 @@ static unnest_paths *find_paths(const emitter *em, int alias) {
     return NULL;
 }
 
-/* The runtime's form of n's steps from `from` on: '["a",0]' (an index 0-based, as the args). */
+/* The runtime's form of n's steps from `from` on, in the statement's arena. */
 static const char *path_spec(emitter *em, const sqlx_node *n, int from) {
     rs_buf spec = RS_BUF_INIT;
-    rs_buf_putc(&spec, '[');
-    for (int k = from; k < n->n_parts; k++) {
-        if (k > from)
-            rs_buf_putc(&spec, ',');
-        if (n->names[k] != NULL)
-            rs_buf_json_string(&spec, n->names[k], strlen(n->names[k]));
-        else
-            rs_buf_printf(&spec, "%lld", strtoll(n->index[k]->text, NULL, 10) - 1);
-    }
-    rs_buf_putc(&spec, ']');
+    put_path_spec(n, from, &spec);
     const char *text = spec.oom ? NULL : sqlx_strndup(em->ctx->arena, rs_buf_cstr(&spec), spec.len);
     rs_buf_free(&spec);
     return text;
