@@ -678,7 +678,7 @@ def compare(ref, other):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", choices=SIZES, default=os.environ.get("SIZE", "full"))
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--timeout", type=int, default=60, help="per-query timeout, seconds")
     ap.add_argument("--rt-seconds", type=int, default=None,
                     help="how long documents stream in (default 60, small: 20)")
