@@ -2,7 +2,7 @@
  * unnest.c - UNNEST as a table-valued function, rs_unnest, registered with the catalog.
  *
  * The translator writes UNNEST(a AS x, b AS y WITH ORDINALITY AS i) AS u as
- *   rs_unnest(2, 'i', <filtered>, 'x', <a>, 'y', <b>) AS rN
+ *   rs_unnest(2, 'i', <filtered>, <paths>, 'x', <a>, 'y', <b>) AS rN
  * ('' for a name not given: an SQL NULL argument would make the call's equality never true) and
  * SQLite joins it like a correlated table: its arguments may read the relations before it.
  * <filtered> is 1 when the query's WHERE tests the unnested rows (`u.l.name = 'x'`), else 0: the
@@ -11,10 +11,13 @@
  * document before the test (PRs with a label, then their runs and jobs: 65 ms to 23 ms on a
  * million documents). SQLite cannot see that test itself: it is a function of the doc column.
  * Each output row has one column, doc, the JSON document of that row: {"x": a[k], "y": b[k],
- * "i": k + 1}. Arrays of different lengths are zipped, a shorter one leaving its name out (its
- * value is undefined). An array without AS gives its elements' members when they are objects
- * and {"unnest": element} otherwise. A null or missing array gives no rows; any other
- * non-array is an error ("UNNEST: argument must be an array, got object").
+ * "i": k + 1}, and the hidden columns v0..v7: what rs_get reads of doc at each of <paths>
+ * ('[["x","name"],["i"]]', or '' for none: the paths the query reads of the rows,
+ * sqlx_emit_unnest.c), found by one walk of the row's members at the first of them read. Arrays of
+ * different lengths are zipped, a shorter one leaving its name out (its value is undefined). An
+ * array without AS gives its elements' members when they are objects and {"unnest": element}
+ * otherwise. A null or missing array gives no rows; any other non-array is an error ("UNNEST:
+ * argument must be an array, got object").
  *
  * The rows are built when the cursor is filtered: arrays in documents are small, and building
  * them at once keeps the zipping simple. Each array's text is walked once with jsonscan (which
