@@ -346,8 +346,10 @@ def every_shape_matches_indexes_off():
 
 @case
 def join_explain_shows_lookups():
-    """EXPLAIN of a 3-way join: the filtered collection read through its index, the two inner
-    sides looked up through theirs (never a scan of a whole collection)."""
+    """EXPLAIN of a 3-way join: the collection whose key test counts fewest documents read
+    first through its index (orders with total 14: 3, not the 5 customers of region r1), the
+    two inner sides looked up through theirs, customers by their primary key (never a scan of
+    a whole collection); both ON conditions go to the WHERE, where the join order finds them."""
     ws = uniq("wsexplain")
     rl.make_ws(ws)
     load_shapes(ws)
@@ -356,18 +358,18 @@ def join_explain_shows_lookups():
            f" WHERE c.region = 'r1' AND o.total = 14")
     steps, plan, r = explain(sql)
     check_match("explain/lines", steps, [
-        f"SEARCH {ws}.custs AS r0 USING field index on region (key>? AND key<?)",
-        f"SEARCH {ws}.orders AS r1 USING field index on cust (key=?)",
+        f"SEARCH {ws}.orders AS r1 USING field index on total (key>? AND key<?)",
+        f"SEARCH {ws}.custs AS r0 USING primary key (_id=?)",
         f"SEARCH {ws}.orders AS r2 USING field index on cust (key=?)"])
     check_match("explain/plan", plan, [
         "Project",
-        "  Filter: 2 conjuncts",
+        "  Filter: 4 conjuncts",
         "    Join JOIN: index lookup on cust (field index)",
-        "      Join JOIN: index lookup on cust (field index)",
-        f"        Get {ws}.custs AS r0: field index on region (key =), 5 documents"
-        " [20 in the collection]",
-        f"        Get {ws}.orders AS r1: looked up by cust (field index); field index on total"
-        " (key =), 3 documents [240 in the collection]",
+        "      Join JOIN: index lookup on _id (primary key)",
+        f"        Get {ws}.orders AS r1: field index on total (key =), 3 documents"
+        " [240 in the collection]",
+        f"        Get {ws}.custs AS r0: looked up by _id (primary key); field index on region"
+        " (key =), 5 documents [20 in the collection]",
         f"      Get {ws}.orders AS r2: looked up by cust (field index) [240 in the collection]"])
     check_match("explain/column_fields", r.body.get("column_fields"),
                 [{"name": "EXPLAIN", "type": ""}])

@@ -765,8 +765,8 @@ static const char OP_PLUS = '+', OP_MINUS = '-';
     }
 #define DNOW(name, max, type, sig)                                                              \
     {                                                                                           \
-        name, RT_SCALAR, 0, max, NULL, RT_VOLATILE, (const void *)(intptr_t)(type), fn_current, \
-            NULL, NULL, NULL, NULL, "date/time", sig                                            \
+        name, RT_SCALAR, 0, max, NULL, RT_VOLATILE | RT_CLOCK, (const void *)(intptr_t)(type),  \
+            fn_current, NULL, NULL, NULL, NULL, "date/time", sig                                \
     }
 
 /* clang-format off */

@@ -16,7 +16,7 @@
 
 /* A key `right.path = left value`: c an equality with one side a path of the right relation
  * (constant steps) and the other a path of a relation to its left (or of an enclosing query). */
-static int key_of(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key) {
+int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key) {
     if (c->kind != N_BINARY || strcmp(c->op, "=") != 0)
         return 0;
     for (int flip = 0; flip < 2; flip++) {
@@ -24,7 +24,7 @@ static int key_of(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_jo
         const char *args;
         const sqlx_ref *lr = l->kind == N_PATH ? l->ref : NULL;
         if (access_path(ac, r, 1, &args) != right || lr == NULL || lr->kind != SQLX_REF_FIELD ||
-            lr->rte == right || (lr->rte->owner == ac->blk && lr->rte->pos > right->pos))
+            lr->rte == right || (lr->rte->owner == ac->blk && lr->rte->order > right->order))
             continue;
         for (int i = 0; i < l->n_parts; i++)
             if (l->names[i] == NULL && l->index[i]->kind != N_LIT_INT)
@@ -98,13 +98,16 @@ static int plan_join(access *ac, sqlx_op *op, const sqlx_op *where) {
     if (op->right->kind == SQLX_OP_JOIN || op->right->kind == SQLX_OP_UNNEST)
         return 0;
     int rc = using_keys(ac, f, j);
-    /* inner joins without ON (commas, CROSS JOIN) can take their keys from the WHERE */
+    /* inner joins without ON (commas, CROSS JOIN) can take their keys from the WHERE, and so
+     * do the joins of the join order, whose conditions all went there */
     const sqlx_conjs *source = &op->conj;
-    if (f->on == NULL && !f->n_using && strcmp(f->join_type, "CROSS JOIN") == 0 && where != NULL)
+    if (where != NULL && (op->ordered || (f->on == NULL && !f->n_using &&
+                                          strcmp(f->join_type, "CROSS JOIN") == 0)))
         source = &where->conj;
     for (int i = 0; rc == 0 && i < source->n && j->n_keys < SQLX_MAX_JOIN_KEYS; i++)
         if (!source->items[i].gone)
-            j->n_keys += key_of(ac, source->items[i].expr, op->right->rte, &j->keys[j->n_keys]);
+            j->n_keys += access_join_key(ac, source->items[i].expr, op->right->rte,
+                                       &j->keys[j->n_keys]);
     if (rc == 0 && j->n_keys > 0)
         choose_strategy(ac, op);
     return rc;
@@ -518,7 +521,7 @@ static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total, cons
         ac->ctx->index_form = 1;
         prefer_order_index(ac, ac->blk->sel, a, order_args);
     }
-    if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0)
+    if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0 && !a->chosen)
         choose_tests(a);
     if (total <= MAX_KEY_TESTS)
         plan_composite(ac, op, join);
@@ -561,37 +564,89 @@ static void mark_not_null(access *ac, const sqlx_op *where) {
     }
 }
 
+/* The region's collections' tests counted and chosen among before the join order, which
+ * reads their counts. */
+static void count_region_tests(access *ac, int total) {
+    for (int i = 0; ac->region != NULL && i < ac->region->n; i++) {
+        sqlx_op *leaf = ac->region->leaves[i];
+        sqlx_access *a = leaf->access;
+        if (leaf->kind != SQLX_OP_GET || a == NULL)
+            continue;
+        a->docs = docs_of(leaf->rte);
+        if (total <= MAX_KEY_TESTS && a->n_tests > 0)
+            choose_tests(a);
+        a->chosen = 1;
+    }
+}
+
 static int access_block(access *ac) {
-    sqlx_op *from = sqlx_plan_from(ac->blk);
-    sqlx_op *where = sqlx_plan_find(ac->blk, SQLX_OP_FILTER, 0);
+    access_region region;
     keylist tests = {NULL, 0, 0};
-    int rc = 0;
-    if (from == NULL)
-        return 0;
-    if ((rc = plan_joins(ac, from, where)) != 0)
-        return rc;
-    mark_filtered(from, where);
-    for (int i = 0; where != NULL && i < where->conj.n && rc == 0; i++)
+    ac->region = sqlx_plan_from(ac->blk) != NULL ? &region : NULL;
+    int rc = ac->region != NULL ? access_take_apart(ac) : 0;
+    sqlx_op *where = sqlx_plan_find(ac->blk, SQLX_OP_FILTER, 0);
+    for (int i = 0; rc == 0 && where != NULL && i < where->conj.n; i++)
         if (!where->conj.items[i].gone)
             rc = access_conjunct_tests(ac, where->conj.items[i].expr, &tests);
     for (int i = 0; i < tests.n && rc == 0; i++)
         rc = add_test(ac, tests.items[i]);
-    if (rc == 0)
-        choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n,
-               NULL);
-    if (rc == 0)
-        mark_not_null(ac, where);
+    if (rc == 0 && ac->region != NULL) {
+        count_region_tests(ac, tests.n);
+        rc = access_order_joins(ac);
+    }
+    sqlx_op *from = sqlx_plan_from(ac->blk);
+    ac->region = NULL;
+    if (rc || from == NULL)
+        return rc;
+    if ((rc = plan_joins(ac, from, where)) != 0)
+        return rc;
+    mark_filtered(from, where);
+    choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n,
+           NULL);
+    mark_not_null(ac, where);
+    return 0;
+}
+
+static int plan_block(access *ac, sqlx_block *blk);
+
+/* The blocks a plan's operators read: a derived relation's query, a compound's operands. */
+static int plan_reads(access *ac, const sqlx_op *op) {
+    int rc = 0;
+    for (; op != NULL && rc == 0; op = op->input) {
+        if (op->kind == SQLX_OP_DERIVED && op->query != NULL)
+            rc = plan_block(ac, op->query->block);
+        if (rc == 0 && op->left != NULL)
+            rc = op->kind == SQLX_OP_SETOP ? plan_block(ac, op->left->block)
+                                           : plan_reads(ac, op->left);
+        if (rc == 0 && op->right != NULL)
+            rc = op->kind == SQLX_OP_SETOP ? plan_block(ac, op->right->block)
+                                           : plan_reads(ac, op->right);
+    }
+    return rc;
+}
+
+/* A block after the blocks it reads: its join order estimates the rows of its derived
+ * relations from their plans. (The binder lists blocks parents first, and a WITH query may
+ * read an earlier one.) */
+static int plan_block(access *ac, sqlx_block *blk) {
+    if (blk == NULL || blk->accessed || blk->sel == NULL || blk->plan == NULL)
+        return 0;
+    blk->accessed = 1;
+    int rc = plan_reads(ac, blk->plan);
+    if (rc)
+        return rc;
+    sqlx_block *outer = ac->blk;
+    ac->blk = blk;
+    rc = access_block(ac);
+    ac->blk = outer;
     return rc;
 }
 
 static int plan_blocks(sqlx_ctx *ctx, rs_err *err) {
     sqlx_bound *bd = ctx->bound;
-    access ac = {ctx, err, NULL};
+    access ac = {ctx, err, NULL, NULL};
     for (int i = 0; i < bd->n_blocks; i++) {
-        if (bd->blocks[i]->sel == NULL || bd->blocks[i]->plan == NULL)
-            continue;
-        ac.blk = bd->blocks[i];
-        int rc = access_block(&ac);
+        int rc = plan_block(&ac, bd->blocks[i]);
         if (rc)
             return rc;
     }

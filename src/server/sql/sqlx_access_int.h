@@ -8,10 +8,23 @@
 
 #include "sqlx_access.h"
 
+/* The inner joins at the top of a block's FROM, taken apart into their relations (the
+ * leaves) to be joined again in another order (sqlx_access_order.c). */
+#define ACCESS_MAX_LEAVES SQLX_MAX_RELS
+typedef struct access_region {
+    sqlx_op **slot; /* where the tree of those joins hangs */
+    sqlx_op *leaves[ACCESS_MAX_LEAVES];
+    const char *hint[ACCESS_MAX_LEAVES]; /* join_strategy of the join it was the right side of */
+    int n;
+    sqlx_op *joins[ACCESS_MAX_LEAVES]; /* the joins taken apart */
+    int n_joins;
+} access_region;
+
 typedef struct access {
     sqlx_ctx *ctx;
     rs_err *err;
-    sqlx_block *blk; /* the block being planned */
+    sqlx_block *blk;       /* the block being planned */
+    access_region *region; /* its inner joins taken apart, or NULL */
 } access;
 
 /* A list of key tests being gathered (arena). */
@@ -41,5 +54,25 @@ int access_indexed(const sqlx_rte *r, const char *args);
 int access_is_constant(const sqlx_node *n);
 
 int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t);
+
+/* sqlx_access.c */
+
+/* Whether conjunct c is a join key `right.path = a path of a relation joined before right`
+ * (rte->order), filled into *key. */
+int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key);
+
+/* sqlx_access_order.c */
+
+/* Take the block's top inner joins apart (ac->region, which the caller provides): their ON
+ * conditions go to the WHERE (made when missing). 0, or RS_ENOMEM; ac->region is set to NULL
+ * when there is nothing to reorder. */
+int access_take_apart(access *ac);
+
+/* Join the region's relations again, left-deep, the fewest rows first, then by index lookups
+ * (the key tests of its collections counted already), and hang the tree in its slot. */
+int access_order_joins(access *ac);
+
+/* The rows an operator of a planned block is expected to yield (memoized on the op). */
+double access_estimate(const sqlx_op *op);
 
 #endif

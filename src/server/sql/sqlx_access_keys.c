@@ -41,8 +41,13 @@ int access_is_constant(const sqlx_node *n) {
                 return access_is_constant(n->a) && access_is_constant(n->b);
         return 0;
     case N_FUNC:
-        if (n->fn == NULL || n->fn->kind != RT_SCALAR || (n->fn->flags & RT_VOLATILE) ||
-            n->over != NULL || n->star || n->distinct || n->n_list == 0)
+        /* the clock is one value for the statement: `completed_at > CURRENT_TIMESTAMP() -
+         * MINUTES(:n)` bounds a range as a parameter would */
+        if (n->fn != NULL && (n->fn->flags & RT_CLOCK) && n->over == NULL && n->n_list == 0)
+            return 1;
+        if (n->fn == NULL || n->fn->kind != RT_SCALAR ||
+            (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE || n->over != NULL ||
+            n->star || n->distinct || n->n_list == 0)
             return 0;
         for (int i = 0; i < n->n_list; i++)
             if (!access_is_constant(n->list[i]))

@@ -389,7 +389,7 @@ static sqlx_rte *add_rte(binder *b, sqlx_block *blk, sqlx_rte_kind kind, const c
     r->name = name;
     r->from = f;
     r->owner = blk;
-    r->pos = blk->n_rels;
+    r->pos = r->order = blk->n_rels;
     blk->rels[blk->n_rels++] = r;
     ((sqlx_from *)f)->rte = r;
     return r;

@@ -65,6 +65,8 @@ typedef struct sqlx_rte {
     const sqlx_from *from;
     sqlx_block *owner; /* the block whose FROM holds it */
     int pos;           /* its position in owner->rels */
+    int order;         /* its place in the FROM's join order: pos, or where the access
+                          stage's join order put it (sqlx_access_order.c) */
     /* SQLX_RTE_COLLECTION */
     const char *table;           /* the SQLite table of its visible documents (unquoted) */
     const char *canonical;       /* "ws.name" */
@@ -117,6 +119,7 @@ struct sqlx_block {
     sqlx_block *order_block; /* ... in this block of its own */
     int in_view;             /* a view's body (directly or inside one): printed per reference */
     struct sqlx_op *plan;    /* its plan (sqlx_plan.h) */
+    int accessed;            /* its access paths are chosen (sqlx_access.c) */
     /* binding state (while the binder walks it) */
     const sqlx_select *alias_sel; /* select aliases seen (GROUP BY / HAVING / ORDER BY) */
     int in_group_by, in_aggregate_arg;

@@ -209,6 +209,21 @@ static sqlx_op *build_block(sqlx_ctx *ctx, sqlx_block *blk) {
     return root != NULL ? build_order_limit(ctx, blk, s, root) : NULL;
 }
 
+/* A DERIVED operator built before the plan of the query it reads (a WITH query reading a
+ * later one's sibling: blocks are built in reverse order of binding, not of reading) gets it
+ * once every block is built. */
+static void link_derived(sqlx_op *op) {
+    if (op == NULL)
+        return;
+    if (op->kind == SQLX_OP_JOIN) {
+        link_derived(op->left);
+        link_derived(op->right);
+    } else if (op->kind == SQLX_OP_DERIVED && op->query == NULL) {
+        op->query = op->rte->cte != NULL ? op->rte->cte->sel->block->plan
+                                         : op->rte->body->block->plan;
+    }
+}
+
 int sqlx_plan_build(sqlx_ctx *ctx, rs_err *err) {
     sqlx_bound *bd = ctx->bound;
     for (int i = bd->n_blocks - 1; i >= 0; i--) {
@@ -218,6 +233,9 @@ int sqlx_plan_build(sqlx_ctx *ctx, rs_err *err) {
         if ((blk->plan = build_block(ctx, blk)) == NULL)
             return rs_err_set(err, RS_ENOMEM, "out of memory");
     }
+    for (int i = 0; i < bd->n_blocks; i++)
+        if (bd->blocks[i]->sel != NULL)
+            link_derived(sqlx_plan_from(bd->blocks[i]));
     for (int i = 0; i < bd->n_ctes; i++)
         bd->ctes[i]->plan = bd->ctes[i]->sel->block->plan;
     return 0;

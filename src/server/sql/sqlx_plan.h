@@ -129,6 +129,7 @@ typedef struct sqlx_access {
     const char *composite; /* a composite index its tests are written for (its name) */
     const char **composite_paths; /* its columns (rs_get arguments), in order */
     int n_composite;
+    int chosen; /* its tests were counted and chosen among (before the join order) */
 } sqlx_access;
 
 #define SQLX_MAX_JOIN_KEYS 8
@@ -170,6 +171,11 @@ typedef struct sqlx_op {
     const char *op;        /* SETOP: "UNION ALL", ..., "WRAP" */
     int distinct_keys;     /* AGGREGATE: DISTINCT as grouping (the items are the keys) */
     int filtered;          /* UNNEST: the WHERE tests its rows (a hint for SQLite's planner) */
+    int ordered;           /* JOIN: made by the join order (sqlx_access_order.c); its keys are
+                              the WHERE's, where every condition of the joins it replaced went */
+    int estimated;         /* est is set */
+    double est;            /* the access stage's estimate of the rows it yields (a FROM leaf,
+                              a join, a block's top operator) */
 } sqlx_op;
 
 /* Whether the select list or HAVING of s aggregates (SQLite then folds the rows into one). */

@@ -28,11 +28,13 @@ typedef struct rules {
 
 /* ---------------- what a derived query outputs ---------------- */
 
-/* Whether n has a subquery, a window call, an aggregate or a volatile function. */
+/* Whether n has a subquery, a window call, an aggregate or a volatile function (the clock,
+ * one value for the whole statement, is none). */
 static int impure(const sqlx_node *n) {
     for (; n != NULL; n = n->a) {
         if (n->sub != NULL || n->over != NULL || sqlx_is_aggregate_call(n) ||
-            (n->kind == N_FUNC && n->fn != NULL && (n->fn->flags & RT_VOLATILE)))
+            (n->kind == N_FUNC && n->fn != NULL &&
+             (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE))
             return 1;
         if (n->kind == N_FUNC && n->fn == NULL && n->bound_path == NULL)
             return 1; /* GROUPING(), or FIELD() not known */
@@ -197,7 +199,7 @@ static sqlx_node *rewrite(rules *ru, const sqlx_node *e, const sqlx_rte *d, cons
         return output_expr(ru, core, names, e, r->first);
     }
     if (e->sub != NULL || e->over != NULL || (e->kind == N_FUNC && e->fn == NULL) ||
-        (e->kind == N_FUNC && (e->fn->flags & RT_VOLATILE)))
+        (e->kind == N_FUNC && (e->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE))
         return NULL;
     if (e->a == NULL && e->b == NULL && e->c == NULL && e->n_list == 0)
         return (sqlx_node *)e; /* literals, parameters, calls without arguments */

@@ -915,7 +915,8 @@ static void test_join_plans(void) {
             : "",
         "SELECT rs_project(1,r2.doc,'item','[\"item\"]') AS doc FROM \"t_people\" AS r0 CROSS JOIN "
         "(SELECT r1.doc AS doc, rs_jkey(rs_get(r1.doc,'pid')) AS k0 FROM \"t_orders\" AS r1 "
-        "LIMIT -1) AS r2 ON r2.k0 = rs_jkey(rs_get(r0.doc,'_id')) AND (rs_cmp(rs_get(r2.doc,'amount'),1) > 0)");
+        "LIMIT -1) AS r2 ON r2.k0 = rs_jkey(rs_get(r0.doc,'_id')) WHERE "
+        "(rs_cmp(rs_get(r2.doc,'amount'),1) > 0)");
 }
 
 static void test_is_true(void) {
