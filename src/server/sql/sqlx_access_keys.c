@@ -709,6 +709,52 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
     return 0;
 }
 
+/* ARRAY_CONTAINS(SPLIT(c, sep), path), how dashboards pass a list (`:shas` of commas): path is
+ * one of the list's strings. Every element of a SPLIT is a string, whose key is equal exactly
+ * where the strings are, so the test is `key IN (the elements' keys)` on the path's index, the
+ * elements read from the list's JSON text (rsf_split writes them escaped; json_each reads
+ * them back as text); counted as the range from the least key to the greatest. The conjunct
+ * stays. */
+static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    const sqlx_node *list = n->list[0];
+    if (list->kind != N_FUNC || list->fn == NULL || strcasecmp(list->name, "SPLIT") != 0 ||
+        list->n_list != 2 || !access_is_constant(list) ||
+        indexed_path(ac, n->list[1], &rte, &args) != 1)
+        return 0;
+    const char *json = call_text(ac, "CAST", list, " AS TEXT");
+    if (json == NULL)
+        return ac->err->code;
+    rs_buf b = RS_BUF_INIT;
+    const char **keys = sqlx_alloc(ac->ctx->arena, sizeof *keys);
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_IN, rte, args, n);
+    rs_buf_printf(&b, "SELECT rs_skey(value) FROM json_each(%s)", json);
+    if (keys != NULL && t != NULL && (keys[0] = arena_text(ac, &b)) != NULL) {
+        rs_buf_reset(&b);
+        rs_buf_printf(&b, "(SELECT min(rs_skey(value)) FROM json_each(%s))", json);
+        t->lo = arena_text(ac, &b);
+        rs_buf_reset(&b);
+        rs_buf_printf(&b, "(SELECT max(rs_skey(value)) FROM json_each(%s))", json);
+        t->hi = arena_text(ac, &b);
+        t->keys = keys;
+        t->n_keys = 1;
+        t->lo_incl = t->hi_incl = t->estimable = 1;
+    }
+    rs_buf_free(&b);
+    return access_keylist_add(ac, out, t != NULL && t->lo != NULL && t->hi != NULL ? t : NULL);
+}
+
+/* ARRAY_CONTAINS: an array path holding a constant (the element index), or a path one of a
+ * constant list's strings. */
+static int membership_tests(access *ac, const sqlx_node *n, keylist *out) {
+    if (n->fn == NULL || strcasecmp(n->name, "ARRAY_CONTAINS") != 0 || n->n_list != 2 ||
+        n->over != NULL)
+        return 0;
+    return n->list[0]->kind == N_FUNC ? split_membership_test(ac, n, out)
+                                      : contains_test(ac, n, out);
+}
+
 static int leaf_tests(access *ac, const sqlx_node *n, keylist *out) {
     switch (n->kind) {
     case N_BINARY:
@@ -726,7 +772,7 @@ static int leaf_tests(access *ac, const sqlx_node *n, keylist *out) {
     case N_INLIST:
         return n->negated ? 0 : in_test(ac, n, out);
     case N_FUNC:
-        return contains_test(ac, n, out);
+        return membership_tests(ac, n, out);
     default:
         return 0;
     }

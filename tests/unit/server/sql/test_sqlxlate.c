@@ -523,6 +523,48 @@ static void test_set_ops_cte_views(void) {
       "(line 1, column 8) [1:8]");
 }
 
+/* VDBE instructions SQLite made of the last translation (EXPLAIN's rows), -1 on error. */
+static int program_size(void) {
+    sqlite3_stmt *st = NULL;
+    char *sql = sqlite3_mprintf("EXPLAIN %s", last.sqlite_sql ? last.sqlite_sql : "");
+    int n = 0;
+    if (sql == NULL || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        n = -1;
+    while (n >= 0 && sqlite3_step(st) == SQLITE_ROW)
+        n++;
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return n;
+}
+
+/* A chain of WITH queries, each reading its predecessor's fields three times: a derived
+ * relation is fenced (LIMIT -1 OFFSET 0), so SQLite makes each row once; flattened, every
+ * rs_get of a row would carry the whole row expression of the level below, and the program
+ * (and its work per row) would grow as 3^levels. */
+static void test_derived_fenced(void) {
+    Q("WITH chain: rows",
+      "WITH a AS (SELECT _id, name, age FROM people WHERE age IS NOT NULL),"
+      " b AS (SELECT _id, CONCAT(name, '-', name, '-', name) AS n, age + age + age AS g FROM a),"
+      " c AS (SELECT _id, CONCAT(n, '|', n, '|', n) AS n, g + g + g AS g FROM b),"
+      " d AS (SELECT _id, CONCAT(n, n, n) AS n, g + g + g AS g FROM c),"
+      " e AS (SELECT _id, LENGTH(n) AS l, g + g + g AS g, n FROM d)"
+      " SELECT _id, l, g, SUBSTR(n, 1, 11) AS head FROM e WHERE l > 0 ORDER BY _id",
+      "{\"_id\":\"1\",\"l\":105,\"g\":2430,\"head\":\"Ann-Ann-Ann\"}\n"
+      "{\"_id\":\"2\",\"l\":105,\"g\":1377,\"head\":\"Bob-Bob-Bob\"}\n"
+      "{\"_id\":\"3\",\"l\":105,\"g\":3645,\"head\":\"Cid-Cid-Cid\"}");
+    int n = program_size();
+    if (n <= 0 || n >= 1500)
+        printf("  the chain's program: %d instructions\n", n);
+    CHECK("WITH chain: the program stays small", n > 0 && n < 1500);
+    CHECK("WITH chain: each WITH query fenced",
+          last.sqlite_sql != NULL && strstr(last.sqlite_sql, "cte4 AS (SELECT doc FROM (") &&
+              strstr(last.sqlite_sql, "LIMIT -1 OFFSET 0"));
+    Q("subquery chain: rows",
+      "SELECT x.k, x.k2 FROM (SELECT y.v AS k, y.v * 2 AS k2 FROM (SELECT age + 1 AS v FROM"
+      " people) y WHERE y.v > 20) x ORDER BY x.k",
+      "{\"k\":31,\"k2\":62}\n{\"k\":46,\"k2\":92}");
+}
+
 static void test_params(void) {
     param p1[] = {{"id", "string", "2"}, {NULL, NULL, NULL}};
     CHECK_STR("string param", run_opts("SELECT name FROM people WHERE _id = :id", p1, 0),
@@ -1324,6 +1366,7 @@ int main(void) {
     test_grouping();
     test_order_limit();
     test_set_ops_cte_views();
+    test_derived_fenced();
     test_params();
     test_metadata();
     test_errors();
