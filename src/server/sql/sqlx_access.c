@@ -191,6 +191,33 @@ static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
                                 a->tests[g]->args, a->tests[g]->fn, &range, cap);
 }
 
+/* The documents one test's range holds, counted up to cap; -1 when it cannot be counted. */
+static int64_t count_test(const sqlx_keytest *t, int64_t cap) {
+    const sqlx_rte *r = t->rte;
+    sqlx_range range = {t->lo, t->lo_incl, t->hi, t->hi_incl, 1};
+    if (!t->estimable || t->kind == SQLX_KEY_OR || r->catalog == NULL ||
+        r->catalog->estimate == NULL || (t->lo == NULL && t->hi == NULL))
+        return -1;
+    return r->catalog->estimate(r->catalog->ctx, r->data_table, index_kind(t), t->args, t->fn,
+                                &range, cap);
+}
+
+int64_t access_count_or(const sqlx_keytest *t, int64_t cap) {
+    int64_t sum = 0;
+    for (int a = 0; t->kind == SQLX_KEY_OR && a < t->n_arms; a++) {
+        int64_t best = -1;
+        for (int i = 0; t->arms[a][i] != NULL; i++) {
+            int64_t n = count_test(t->arms[a][i], cap);
+            if (n >= 0 && (best < 0 || n < best))
+                best = n;
+        }
+        if (best < 0)
+            return -1;
+        sum += best;
+    }
+    return t->kind == SQLX_KEY_OR ? sum : -1;
+}
+
 /* Drop every countable test but those of the smallest group. The groups are counted together
  * under rising caps: once one range is counted under a cap, it is smaller than every range that
  * reached the cap, and the counting stops (about groups x 4 x the smallest range, not a full

@@ -61,6 +61,10 @@ int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t);
  * (rte->order), filled into *key. */
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key);
 
+/* The documents an OR test reads: over its arms, the sum of each arm's smallest counted test
+ * (an arm is read through one index), each counted up to cap; -1 when an arm has none. */
+int64_t access_count_or(const sqlx_keytest *t, int64_t cap);
+
 /* sqlx_access_order.c */
 
 /* Take the block's top inner joins apart (ac->region, which the caller provides): their ON

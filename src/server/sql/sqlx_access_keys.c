@@ -660,14 +660,98 @@ static int chain_leaves(access *ac, const sqlx_node *n, const char *op, const sq
 
 static int leaf_tests(access *ac, const sqlx_node *n, keylist *out);
 
+/* Whether n is a condition of constants alone (literals, parameters, deterministic functions,
+ * the clock): `:numHours = 0`, `:workflowId = 0`. */
+static int constant_condition(const sqlx_node *n) {
+    for (; n != NULL; n = n->a) {
+        if (n->kind == N_PATH || n->kind == N_STAR || n->kind == N_SUBQUERY ||
+            n->kind == N_EXISTS || n->kind == N_INSUB || n->sub != NULL || n->over != NULL)
+            return 0;
+        if (n->kind == N_FUNC &&
+            (n->fn == NULL || n->fn->kind != RT_SCALAR ||
+             (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE))
+            return 0;
+        if (!constant_condition(n->b) || !constant_condition(n->c))
+            return 0;
+        for (int i = 0; i < n->n_list; i++)
+            if (!constant_condition(n->list[i]))
+                return 0;
+    }
+    return 1;
+}
+
+/* A bound of t that the constant condition `when` opens: (CASE WHEN when THEN <all> ELSE
+ * bound END). Every key is above X'' and below X'FFFF' (its first byte, its type's rank, is
+ * below 0xFF). */
+static const char *opened(access *ac, const char *when, const char *bound, const char *all) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_printf(&b, "(CASE WHEN %s THEN %s ELSE %s END)", when, all, bound);
+    const char *text = arena_text(ac, &b);
+    rs_buf_free(&b);
+    return text;
+}
+
+/* `x >= :since OR :hours = 0`, how dashboards make a filter optional: the range tests of the
+ * one arm that reads documents, each bound opened when the other arms' constant condition
+ * holds (then every key is in range, and the index reads everything, as a scan would). The
+ * test decides nothing: the conjunct stays. */
+static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *arms, int n_arms,
+                        int reads, keylist *out) {
+    const sqlx_node *leaves[MAX_OR_ARMS];
+    keylist tests = {NULL, 0, 0};
+    rs_buf when = RS_BUF_INIT;
+    int n_leaves = 0, rc = 0;
+    if (chain_leaves(ac, arms[reads], "AND", leaves, &n_leaves, MAX_OR_ARMS) != 0)
+        return 0;
+    for (int i = 0; i < n_leaves && rc == 0; i++)
+        rc = leaf_tests(ac, leaves[i], &tests);
+    for (int a = 0; a < n_arms && rc == 0; a++) {
+        const char *c = a == reads ? NULL : call_text(ac, "rs_truth", arms[a], NULL);
+        if (a != reads && c == NULL)
+            rc = ac->err->code;
+        else if (c != NULL)
+            rs_buf_printf(&when, "%s%s", when.len ? " OR " : "", c);
+    }
+    const char *w = rc == 0 ? arena_text(ac, &when) : NULL;
+    rs_buf_free(&when);
+    for (int i = 0; rc == 0 && w != NULL && i < tests.n; i++) {
+        const sqlx_keytest *t = tests.items[i];
+        sqlx_keytest *u = t->kind == SQLX_KEY_RANGE ? sqlx_alloc(ac->ctx->arena, sizeof *u) : NULL;
+        if (t->kind != SQLX_KEY_RANGE)
+            continue;
+        if (u == NULL)
+            return access_keylist_add(ac, out, NULL);
+        *u = *t;
+        u->conjunct = n;
+        u->eq = u->equality = 0;
+        u->exact = u->decides = NULL;
+        u->not_null = NULL;
+        u->likelihood = 0;
+        if ((t->lo != NULL && (u->lo = opened(ac, w, t->lo, "X''")) == NULL) ||
+            (t->hi != NULL && (u->hi = opened(ac, w, t->hi, "X'FFFF'")) == NULL))
+            return access_keylist_add(ac, out, NULL);
+        rc = access_keylist_add(ac, out, u);
+    }
+    return rc ? rc : (w == NULL ? rs_err_set(ac->err, RS_ENOMEM, "out of memory") : 0);
+}
+
 /* A OR B OR ...: when every arm has a key test on one collection, the OR of those tests (each
- * arm the AND of its tests there), which SQLite reads as a multi-index OR. */
+ * arm the AND of its tests there), which SQLite reads as a multi-index OR; when every arm but
+ * one is a constant condition, that arm's range tests, opened by it (opened_tests). */
 static int or_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_node *arms[MAX_OR_ARMS], *leaves[MAX_OR_ARMS];
     keylist per_arm[MAX_OR_ARMS];
-    int n_arms = 0, rc;
+    int n_arms = 0, rc, reads = -1, constants = 0;
     if (chain_leaves(ac, n, "OR", arms, &n_arms, MAX_OR_ARMS) != 0)
         return 0;
+    for (int a = 0; a < n_arms; a++) {
+        if (constant_condition(arms[a]))
+            constants++;
+        else
+            reads = reads == -1 ? a : -2;
+    }
+    if (constants > 0)
+        return reads >= 0 ? opened_tests(ac, n, arms, n_arms, reads, out) : 0;
     memset(per_arm, 0, sizeof per_arm);
     for (int a = 0; a < n_arms; a++) {
         int n_leaves = 0;

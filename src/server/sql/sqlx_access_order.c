@@ -33,6 +33,8 @@
 /* ---------------- estimates ---------------- */
 
 #define EST_UNKNOWN 1e9 /* rows of a relation nothing is known of */
+#define OR_CAP      16000 /* an OR's arms are counted up to this many documents each */
+#define GROUPS      10    /* a GROUP BY or DISTINCT keeps about one row in this many */
 
 static double est_get(const sqlx_op *get) {
     const sqlx_access *a = get->access;
@@ -43,8 +45,9 @@ static double est_get(const sqlx_op *get) {
         if (t->dropped)
             continue;
         written = 1;
-        if (t->est >= 0 && (best < 0 || (double)t->est < best))
-            best = (double)t->est;
+        int64_t n = t->kind == SQLX_KEY_OR ? access_count_or(t, OR_CAP) : t->est;
+        if (n >= 0 && (best < 0 || (double)n < best))
+            best = (double)n;
     }
     if (best >= 0)
         return best < docs ? best : docs;
@@ -111,10 +114,12 @@ static double est_of(const sqlx_op *op) {
         return 10;
     case SQLX_OP_JOIN:
         return est_join(op);
-    case SQLX_OP_AGGREGATE:
+    case SQLX_OP_AGGREGATE: {
         if (!op->block->sel->grouped && !op->distinct_keys)
             return 1;
-        return op->input != NULL ? access_estimate(op->input) : 1;
+        double in = op->input != NULL ? access_estimate(op->input) : 1;
+        return in / GROUPS > 1 ? in / GROUPS : 1;
+    }
     case SQLX_OP_LIMIT: {
         double in = op->input != NULL ? access_estimate(op->input) : 1;
         double n = limit_rows(op->block->sel);

@@ -4,11 +4,13 @@
  * access paths chose, grouping, HAVING, select list, ORDER BY, LIMIT), joins as the access
  * paths planned them. Expressions are sqlx_emit_expr.c's.
  */
+#include "server/runtime/catalog.h"
 #include "sqlx_emit_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Each type guard bound is likely(...) small: whatever the guard keeps must be read in full
  * anyway, so reading just its ranges beats any plan that reads the rest of the collection as
@@ -143,9 +145,13 @@ static int emit_unnest(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) 
  * 1,000 documents: 9.6 s, and 130 ms to prepare; fenced, 75 ms and 2 ms). Behind the fence the
  * rows are made once each, as a co-routine or a materialized table; the rules have already
  * pushed the conjuncts that can go inside, and the access paths chose its joins. */
+static int emit_block_unordered(emitter *em, const sqlx_block *blk, rs_buf *out);
+static int order_read(const emitter *em, const sqlx_block *blk);
+
 static int emit_fenced_block(emitter *em, const sqlx_block *blk, rs_buf *out) {
     rs_buf_puts(out, "SELECT doc FROM (");
-    int rc = emit_block(em, blk, MODE_DOC, 0, 0, NULL, out);
+    int rc = order_read(em, blk) ? emit_block(em, blk, MODE_DOC, 0, 0, NULL, out)
+                                 : emit_block_unordered(em, blk, out);
     rs_buf_printf(out, ") AS r%d LIMIT -1 OFFSET 0", em->ctx->n_rel++);
     return rc;
 }
@@ -1161,6 +1167,84 @@ static int emit_grouping_sets(emitter *em, const sqlx_block *blk, int final, int
         return rc;
     rs_buf_printf(out, ") AS r%d", outer);
     return emit_output_order(em, blk, outer, 1, default_limit, out);
+}
+
+/* ---------------- the order of a derived relation's rows ----------------
+ *
+ * A WITH query or subquery ordered without LIMIT or OFFSET (`... ORDER BY job._event_time
+ * DESC` in a dashboard's WITH query that a GROUP BY reads) gives rows whose order no answer
+ * reads when every query reading them aggregates them with functions of the values alone:
+ * its ORDER BY is left out. SQLite would otherwise read it through the index that gives that
+ * order (every successful job of 70,000, not the 30 of two names), and sort what it reads. An
+ * answer that can show the order keeps it: rows passed on, a window function, ARRAY_AGG
+ * without an order of its own, ARBITRARY / ANY_VALUE, MIN_BY / MAX_BY or MAP_AGG (which
+ * value wins a tie). */
+
+static int order_sensitive(const sqlx_node *n) {
+    static const char *const names[] = {"ARBITRARY", "ANY_VALUE", "MAP_AGG", "MAX_BY", "MIN_BY"};
+    for (; n != NULL; n = n->a) {
+        if (n->over != NULL)
+            return 1;
+        if (n->kind == N_FUNC && n->fn != NULL && n->fn->kind == RT_AGGREGATE && n->name != NULL) {
+            if (strcasecmp(n->name, "ARRAY_AGG") == 0 && n->n_agg_order == 0)
+                return 1;
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+                if (strcasecmp(n->name, names[i]) == 0)
+                    return 1;
+        }
+        if (order_sensitive(n->b) || order_sensitive(n->c))
+            return 1;
+        for (int i = 0; i < n->n_list; i++)
+            if (order_sensitive(n->list[i]))
+                return 1;
+    }
+    return 0;
+}
+
+/* Whether the answer of block b may depend on the order of the rows it reads. */
+static int reads_order(const sqlx_block *b) {
+    const sqlx_select *s = b->sel;
+    if (s == NULL || s->compound_op != NULL || (!s->grouped && !sqlx_selects_aggregate(s)))
+        return 1;
+    for (int i = 0; i < s->n_items; i++)
+        if (s->items[i].expr->kind != N_STAR && order_sensitive(s->items[i].expr))
+            return 1;
+    for (int i = 0; i < s->n_order; i++)
+        if (order_sensitive(s->order[i].expr))
+            return 1;
+    return s->having != NULL && order_sensitive(s->having);
+}
+
+/* Whether some block reading blk's rows (a derived relation of it) may read their order. */
+static int order_read(const emitter *em, const sqlx_block *blk) {
+    const sqlx_bound *bd = em->ctx->bound;
+    int readers = 0;
+    if (blk->sel == NULL || blk->sel->n_order == 0 || bd == NULL)
+        return 1;
+    for (int i = 0; i < bd->n_blocks; i++)
+        for (int r = 0; r < bd->blocks[i]->n_rels; r++) {
+            const sqlx_rte *rte = bd->blocks[i]->rels[r];
+            const sqlx_select *q = rte->cte != NULL ? rte->cte->sel : rte->body;
+            if (q == NULL || q->block != blk)
+                continue;
+            if (rte->kind == SQLX_RTE_OUTPUT || reads_order(bd->blocks[i]))
+                return 1;
+            readers++;
+        }
+    return readers == 0;
+}
+
+static int emit_ctes(emitter *em, const sqlx_block *blk, rs_buf *out);
+
+/* A derived relation's query whose order no one reads: printed without its ORDER BY (kept
+ * with LIMIT or OFFSET, which the order decides). */
+static int emit_block_unordered(emitter *em, const sqlx_block *blk, rs_buf *out) {
+    const sqlx_select *s = blk->sel;
+    if (s->compound_op != NULL || s->n_gsets > 1 || s->limit != NULL || s->offset != NULL)
+        return emit_block(em, blk, MODE_DOC, 0, 0, NULL, out);
+    int rc = emit_ctes(em, blk, out);
+    core_form cf = {all_sets(s), 0, MODE_DOC, 0, 0, NULL, 0};
+    return rc ? rc : emit_simple(em, blk, &cf, out);
 }
 
 /* The rows of a compound or grouping sets as one value: the first field of the first row. */
