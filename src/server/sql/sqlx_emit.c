@@ -339,7 +339,11 @@ static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
     if (rc == 0)
         rc = check_buf(em, &right, emit_from(em, ps, op->right, &right));
     if (rc == 0) {
-        if (strategy == SQLX_JOIN_HASH && strcmp(op->from->join_type, "JOIN") == 0)
+        /* CROSS JOIN: SQLite keeps its left side the outer loop. A hash join's wrapper must be
+         * the inner loop; the join order's joins stay in the order chosen from the catalog's
+         * counts, which SQLite lacks (it read 1,000s of jobs by a time window first, where the
+         * order looked 248 annotations up) */
+        if ((strategy == SQLX_JOIN_HASH || op->ordered) && strcmp(op->from->join_type, "JOIN") == 0)
             rs_buf_puts(out, " CROSS JOIN ");
         else
             rs_buf_printf(out, " %s ", op->from->join_type);

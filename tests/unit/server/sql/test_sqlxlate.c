@@ -537,6 +537,17 @@ static int program_size(void) {
     return n;
 }
 
+/* Whether the text of the first WITH query of the last translation holds needle: 1, 0, or -1
+ * when it has none. */
+static int first_cte_has(const char *needle) {
+    const char *sql = last.sqlite_sql, *start = sql ? strstr(sql, "cte0 AS (") : NULL;
+    const char *end = start ? strstr(start, "OFFSET 0) SELECT ") : NULL;
+    if (end == NULL)
+        return -1;
+    const char *at = strstr(start, needle);
+    return at != NULL && at < end;
+}
+
 /* A chain of WITH queries, each reading its predecessor's fields three times: a derived
  * relation is fenced (LIMIT -1 OFFSET 0), so SQLite makes each row once; flattened, every
  * rs_get of a row would carry the whole row expression of the level below, and the program
@@ -559,6 +570,21 @@ static void test_derived_fenced(void) {
     CHECK("WITH chain: each WITH query fenced",
           last.sqlite_sql != NULL && strstr(last.sqlite_sql, "cte4 AS (SELECT doc FROM (") &&
               strstr(last.sqlite_sql, "LIMIT -1 OFFSET 0"));
+    /* an ORDER BY without LIMIT inside a WITH query is left out where only an aggregate reads
+     * its rows; kept where the rows are passed on, or an order-sensitive aggregate reads them */
+    Q("unread order: rows",
+      "WITH o AS (SELECT pid, amount FROM shop.orders ORDER BY amount DESC) SELECT pid,"
+      " SUM(amount) AS s FROM o GROUP BY pid ORDER BY pid",
+      "{\"pid\":\"1\",\"s\":35}\n{\"pid\":\"3\",\"s\":7}\n{\"pid\":\"9\",\"s\":1}");
+    CHECK("unread order: left out", first_cte_has("ORDER BY") == 0);
+    Q("read order: passed on",
+      "WITH o AS (SELECT item, amount FROM shop.orders ORDER BY amount DESC) SELECT item FROM o",
+      "{\"item\":\"ink\"}\n{\"item\":\"pen\"}\n{\"item\":\"pen\"}\n{\"item\":\"cap\"}");
+    Q("read order: ARRAY_AGG",
+      "WITH o AS (SELECT item, amount FROM shop.orders ORDER BY amount) SELECT ARRAY_AGG(item)"
+      " AS a FROM o",
+      "{\"a\":[\"cap\",\"pen\",\"pen\",\"ink\"]}");
+    CHECK("read order: kept for ARRAY_AGG", first_cte_has("ORDER BY") == 1);
     Q("subquery chain: rows",
       "SELECT x.k, x.k2 FROM (SELECT y.v AS k, y.v * 2 AS k2 FROM (SELECT age + 1 AS v FROM"
       " people) y WHERE y.v > 20) x ORDER BY x.k",
