@@ -628,8 +628,10 @@ static void fn_format_iso8601(sqlite3_context *ctx, int argc, sqlite3_value **ar
 
 /* ---------------- format strings ---------------- */
 
-/* FORMAT_TIMESTAMP(fmt, ts|datetime[, tz]), FORMAT_DATE(fmt, date), FORMAT_DATETIME(fmt, dt),
- * FORMAT_TIME(fmt, time); user_data: the accepted type (timestamp also takes a datetime). */
+/* FORMAT_TIMESTAMP(fmt, ts|datetime|date[, tz]), FORMAT_DATE(fmt, date), FORMAT_DATETIME(fmt,
+ * dt), FORMAT_TIME(fmt, time); user_data: the accepted type. FORMAT_TIMESTAMP also takes a wall
+ * time, a datetime or a date (its midnight), written as it is: real lambdas format
+ * DATE_TRUNC(:granularity, CAST(time AS DATE)) with it. */
 static void fn_format_time(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv_type t = (rv_type)(intptr_t)rt_fn_of(ctx)->user_data;
     rv v[3];
@@ -639,17 +641,18 @@ static void fn_format_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     rs_buf b = RS_BUF_INIT;
     if (!rt_args(ctx, argc, argv, v, 1) || !rt_want_string(ctx, v, 0, argc))
         return;
-    int ok = v[1].type == t || (t == RV_TIMESTAMP && v[1].type == RV_DATETIME);
+    int ok = v[1].type == t ||
+             (t == RV_TIMESTAMP && (v[1].type == RV_DATETIME || v[1].type == RV_DATE));
     if (!ok) {
         rt_type_error(ctx, 1, argc,
-                      t == RV_TIMESTAMP ? "a timestamp or datetime"
+                      t == RV_TIMESTAMP ? "a timestamp, datetime or date"
                       : t == RV_DATE    ? "a date"
                       : t == RV_TIME    ? "a time"
                                         : "a datetime",
                       &v[1]);
         return;
     }
-    int64_t wall = t == RV_DATE ? v[1].i * US_DAY : v[1].i;
+    int64_t wall = v[1].type == RV_DATE ? v[1].i * US_DAY : v[1].i;
     utc = wall;
     if (v[1].type == RV_TIMESTAMP) {
         rt_tz tz = rt_tz_fixed(0);
@@ -803,7 +806,7 @@ const rt_function rt_fn_time[] = {
     DU("PARSE_DATETIME_ISO8601", 1, 1, fn_parse_iso, RV_DATETIME, "PARSE_DATETIME_ISO8601(string) -> datetime"),
     DU("PARSE_DATE_ISO8601", 1, 1, fn_parse_iso, RV_DATE, "PARSE_DATE_ISO8601(string) -> date"),
     D("FORMAT_ISO8601", 1, 2, fn_format_iso8601, "FORMAT_ISO8601(date | time | datetime | timestamp[, tz]) -> string"),
-    DU("FORMAT_TIMESTAMP", 2, 3, fn_format_time, RV_TIMESTAMP, "FORMAT_TIMESTAMP(format, timestamp[, tz]) -> string"),
+    DU("FORMAT_TIMESTAMP", 2, 3, fn_format_time, RV_TIMESTAMP, "FORMAT_TIMESTAMP(format, timestamp | datetime | date[, tz]) -> string"),
     DU("FORMAT_DATETIME", 2, 2, fn_format_time, RV_DATETIME, "FORMAT_DATETIME(format, datetime) -> string"),
     DU("FORMAT_DATE", 2, 2, fn_format_time, RV_DATE, "FORMAT_DATE(format, date) -> string"),
     DU("FORMAT_TIME", 2, 2, fn_format_time, RV_TIME, "FORMAT_TIME(format, time) -> string"),
