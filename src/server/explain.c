@@ -125,12 +125,14 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
                       (int64_t)id) == RS_OK &&
                args != NULL) {
         /* the twin that never fails is told as the function the query wrote */
+        int cast = strcmp(fn, SQLX_STR_KEY_FN) == 0;
         rs_buf_printf(out, "function index on %s(",
-                      strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
+                      cast                                ? "CAST"
+                      : strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
                       : strncmp(fn, "rsf_", 4) == 0       ? fn + 4
                                                           : fn);
         put_path(out, args);
-        rs_buf_putc(out, ')');
+        rs_buf_puts(out, cast ? " AS string)" : ")");
     } else {
         kind = 0;
     }

@@ -170,10 +170,14 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
     if (kind == SQLX_INDEX_FUNCTION) {
         if (fn != NULL && function_index(db, tbl, args, fn, out))
             return 1;
-        /* a twin that never fails is built by use when the path holds strings */
+        /* a twin that never fails is built by use: the timestamp parse's when the path holds
+         * strings, the string cast's (a join key) when it holds scalars */
         if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 &&
             path_row(db, tbl, args, row))
             *wanted = (row[2] & RL_FX_T_STRING) != 0;
+        if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_STR_KEY_FN) == 0 &&
+            path_row(db, tbl, args, row))
+            *wanted = (row[2] & RL_FX_T_SCALAR) != 0;
         return 0;
     }
     if (fn != NULL || !path_row(db, tbl, args, row))

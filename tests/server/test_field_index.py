@@ -491,6 +491,43 @@ def lookup_join_finds_every_match():
 
 
 @case
+def cast_join_key_uses_a_function_index():
+    """A join on CAST(path AS string) (a dashboard's test summaries store their run's id as a
+    string: `s.workflow_id = CAST(r.id AS string)`): the query asks for the path's function
+    index of the cast, which the server builds for the queries after it; then each summary looks
+    its run up. The rows are those of --field-index off."""
+    ws = uniq("wscast")
+    off = rl.start_server("--field-index", "off")
+    runs = [{"_id": f"r{i}", "id": 1000 + i, "name": f"w{i % 3}"} for i in range(300)] + [
+        {"_id": "rs", "id": "1007"}, {"_id": "rf", "id": 1007.5}, {"_id": "rn", "id": None}]
+    summ = [{"_id": f"s{i}", "wid": str(1000 + i * 7 % 320), "k": i % 10} for i in range(200)] + [
+        {"_id": "sn", "wid": None, "k": 3}, {"_id": "sf", "wid": "1007.5", "k": 3}]
+    for url in (None, off.url):
+        rl.make_ws(ws, url=url)
+        for coll, docs in (("runs", runs), ("summ", summ)):
+            rl.make_coll(ws, coll, url=url)
+            r = rl.add_docs(ws, coll, docs, url=url)
+            rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
+    sql = (f"SELECT s._id, r._id AS r, r.name FROM {ws}.summ s JOIN {ws}.runs r"
+           " ON s.wid = CAST(r.id AS string) WHERE s.k = 3 ORDER BY s._id, r")
+    query(sql)  # asking builds the function index for the queries after it
+    deadline = time.monotonic() + 10
+    while True:
+        steps, plan, _ = explain(sql)
+        if any("CAST(id AS string)" in x for x in steps) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check("cast/lookup", f"SEARCH {ws}.runs AS r1 USING function index on CAST(id AS string)"
+          " (key=?)" in [x.strip() for x in steps], repr(steps))
+    check("cast/plan", any("index lookup on CAST(id AS string) (function index)" in x
+                           for x in plan), repr(plan))
+    on_r, off_r = rl.query(sql), rl.query(sql, url=off.url)
+    check_match("cast/same_rows", on_r.body.get("results"), off_r.body.get("results"))
+    check("cast/not_empty", len(off_r.body.get("results") or []) > 5, repr(off_r.body))
+    off.stop()
+
+
+@case
 def planner_paths_are_chosen():
     """The plan's stages at work, seen in EXPLAIN (SQLite's steps and the translator's plan)
     and in stats.index_used: a conjunct on a WITH query, a view or each UNION ALL arm read

@@ -345,6 +345,23 @@ static void fn_cast(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rs_buf_free(&buf);
 }
 
+/* rs_str_key(x): CAST(x AS string) where the cast has a value, else undefined; never an error.
+ * The function of the index serving a join on CAST(path AS string) (`summary.workflow_id =
+ * CAST(run.id AS string)`): an index's key is computed on every write, which must not fail. */
+static void fn_str_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v, out;
+    rs_buf buf = RS_BUF_INIT;
+    (void)argc;
+    rv_from_sqlite(argv[0], &v);
+    if (rv_is_nullish(&v))
+        rv_result_null(ctx);
+    else if (convert(&v, RV_STRING, &out, &buf) && !buf.oom)
+        rv_result(ctx, &out);
+    else if (buf.oom)
+        sqlite3_result_error_nomem(ctx);
+    rs_buf_free(&buf);
+}
+
 #define C(name, min, max, fn, sig) \
     { name, RT_SCALAR, min, max, NULL, 0, NULL, fn, NULL, NULL, NULL, NULL, "conditional", sig }
 #define T(name, min, max, fn, sig) \
@@ -376,5 +393,6 @@ const rt_function rt_fn_cond[] = {
     E("STATIC_CAST", 1, 1, "type", "STATIC_CAST(value AS type) -> int <-> float only"),
     E("TRY_STATIC_CAST", 1, 1, "type", "TRY_STATIC_CAST(value AS type) -> as STATIC_CAST, or null"),
     {NULL, RT_SCALAR, 3, 3, "rs_cast", 0, NULL, fn_cast, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, RT_SCALAR, 1, 1, "rs_str_key", 0, NULL, fn_str_key, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */

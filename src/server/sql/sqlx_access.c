@@ -3,6 +3,7 @@
  * key tests gathered from the WHERE (sqlx_access_keys.c) and given to their collections, the
  * top-N read in index order, and the choice among a collection's key tests by counting.
  */
+#include "server/runtime/value.h"
 #include "sqlx_access_int.h"
 
 #include <math.h>
@@ -16,11 +17,23 @@
 
 /* A key `right.path = left value`: c an equality with one side a path of the right relation
  * (constant steps) and the other a path of a relation to its left (or of an enclosing query). */
+/* CAST(path AS string) (or TRY_CAST): the path, and the function of the index serving it. */
+static const sqlx_node *cast_to_string(const sqlx_node *e, const char **fn) {
+    rv_type to;
+    *fn = NULL;
+    if (e->kind != N_CAST || (e->ival != 0 && e->ival != 1) || e->name == NULL ||
+        rv_type_from_name(e->name, &to) != 0 || to != RV_STRING)
+        return e;
+    *fn = SQLX_STR_KEY_FN;
+    return e->a;
+}
+
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key) {
     if (c->kind != N_BINARY || strcmp(c->op, "=") != 0)
         return 0;
     for (int flip = 0; flip < 2; flip++) {
-        const sqlx_node *r = flip ? c->b : c->a, *l = flip ? c->a : c->b;
+        const char *fn;
+        const sqlx_node *r = cast_to_string(flip ? c->b : c->a, &fn), *l = flip ? c->a : c->b;
         const char *args;
         const sqlx_ref *lr = l->kind == N_PATH ? l->ref : NULL;
         if (access_path(ac, r, 1, &args) != right || lr == NULL || lr->kind != SQLX_REF_FIELD ||
@@ -34,6 +47,7 @@ int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_
         key->left = l;
         key->conjunct = c;
         key->args = args;
+        key->fn = fn;
         return 1;
     }
     return 0;
@@ -73,7 +87,7 @@ static void choose_strategy(access *ac, sqlx_op *op) {
     if (!hinted(op->from, "hash") && right->kind == SQLX_RTE_COLLECTION &&
         right->data_table != NULL && right->is_indexed != NULL) {
         for (int k = 0; k < j->n_keys; k++) {
-            j->keys[k].indexed = access_indexed(right, j->keys[k].args);
+            j->keys[k].indexed = access_key_indexed(right, &j->keys[k]);
             any |= j->keys[k].indexed;
         }
     }
@@ -200,6 +214,21 @@ static int64_t count_test(const sqlx_keytest *t, int64_t cap) {
         return -1;
     return r->catalog->estimate(r->catalog->ctx, r->data_table, index_kind(t), t->args, t->fn,
                                 &range, cap);
+}
+
+int64_t access_recount(sqlx_access *a, int64_t cap) {
+    for (int g = 0; g < a->n_tests; g++) {
+        if (a->tests[g]->dropped || a->tests[g]->est < 0 || group_of(a, g) != g)
+            continue;
+        int64_t n = estimate_group(a, g, cap);
+        for (int i = 0; n >= 0 && i < a->n_tests; i++)
+            if (group_of(a, i) == g) {
+                a->tests[i]->est = n;
+                a->tests[i]->count = n < cap ? n : -1;
+            }
+        return n;
+    }
+    return -1;
 }
 
 int64_t access_count_or(const sqlx_keytest *t, int64_t cap) {
@@ -403,7 +432,8 @@ static int equality_columns(const sqlx_access *a, const sqlx_op *join, column *c
     int n = 0;
     for (int k = 0; join != NULL && k < join->join->n_keys; k++)
         if (join->join->strategy == SQLX_JOIN_LOOKUP && join->join->keys[k].indexed == 1 &&
-            n < COMPOSITE_COLUMNS - 1 && !has_column(cols, n, join->join->keys[k].args))
+            join->join->keys[k].fn == NULL && n < COMPOSITE_COLUMNS - 1 &&
+            !has_column(cols, n, join->join->keys[k].args))
             cols[n++] = (column){join->join->keys[k].args, NULL};
     for (int pass = 0; pass < 2; pass++) /* counted tests first, the least counted first */
         for (int i = 0; i < a->n_tests && n < COMPOSITE_COLUMNS - 1; i++) {

@@ -49,6 +49,10 @@ const sqlx_rte *access_path(access *ac, const sqlx_node *e, int allow_positions,
  * Asking is a use (sqlx_catalog.index_for): ask only for paths the statement tests. */
 int access_indexed(const sqlx_rte *r, const char *args);
 
+/* Whether a join key's right side has an index: a field index (1), _id (2), or, for fn(path), the
+ * path's function index on fn (1; asking builds one for later queries); 0 none. */
+int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key);
+
 /* Whether n has one value for the whole statement (literals, parameters, deterministic
  * functions, casts and arithmetic of those), so that its key bounds an index read. */
 int access_is_constant(const sqlx_node *n);
@@ -60,6 +64,11 @@ int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t);
 /* Whether conjunct c is a join key `right.path = a path of a relation joined before right`
  * (rte->order), filled into *key. */
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key);
+
+/* Count the collection's chosen test (its written group) again, up to cap: a count that reached
+ * its cap is only a lower bound, which the join order cannot compare. The new count (exact when
+ * under cap; the tests' est and count updated), or -1. */
+int64_t access_recount(sqlx_access *a, int64_t cap);
 
 /* The documents an OR test reads: over its arms, the sum of each arm's smallest counted test
  * (an arm is read through one index), each counted up to cap; -1 when an arm has none. */

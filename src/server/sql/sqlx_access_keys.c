@@ -139,6 +139,16 @@ int access_indexed(const sqlx_rte *r, const char *args) {
     return r->is_indexed(r->has_field_ctx, r->data_table, args) > 0;
 }
 
+int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key) {
+    sqlx_index ix;
+    if (key->fn == NULL)
+        return access_indexed(r, key->args);
+    if (!indexable(r) || r->catalog == NULL || r->catalog->index_for == NULL)
+        return 0;
+    return r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_FUNCTION, key->args,
+                                 key->fn, &ix) == 1;
+}
+
 /* The indexed collection path e reads: 1 a field index, 2 _id, 0 none (*rte, *args set). */
 static int indexed_path(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args) {
     *rte = access_path(ac, e, 0, args);

@@ -252,6 +252,13 @@ static int emit_other_conjuncts(emitter *em, pscope *ps, const sqlx_op *op, int 
     return rc;
 }
 
+/* fn(rs_get(r<alias>.doc, <args>)): the right side's value of a key (fn: a CAST's function
+ * index, sqlx_join_key.fn), wrapped in wrap when given: rs_skey(...) is the index's expression. */
+static void put_right_key(rs_buf *out, const char *wrap, const sqlx_join_key *key, int alias) {
+    rs_buf_printf(out, "%s(%s%srs_get(r%d.doc,%s)%s)", wrap, key->fn ? key->fn : "",
+                  key->fn ? "(" : "", alias, key->args, key->fn ? ")" : "");
+}
+
 /* ON of an index lookup: each key on the index's expression (when indexed) and as the join's
  * equality, then the other conjuncts of ON. */
 static int emit_lookup_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
@@ -267,11 +274,13 @@ static int emit_lookup_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
             rc = put_left_key(em, ps, key, "rs_jkey", left, out);
             rs_buf_puts(out, " AND ");
         } else if (key->indexed) {
-            rs_buf_printf(out, "rs_skey(rs_get(r%d.doc,%s)) = ", right->alias, key->args);
+            put_right_key(out, "rs_skey", key, right->alias);
+            rs_buf_puts(out, " = ");
             rc = put_left_key(em, ps, key, "rs_skey", left, out);
             rs_buf_puts(out, " AND ");
         }
-        rs_buf_printf(out, "rs_jkey(rs_get(r%d.doc,%s)) = ", right->alias, key->args);
+        put_right_key(out, "rs_jkey", key, right->alias);
+        rs_buf_puts(out, " = ");
         if (!rc)
             rc = put_left_key(em, ps, key, "rs_jkey", left, out);
     }
@@ -310,8 +319,8 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
     rs_buf_puts(out, " ON ");
     for (int k = 0; k < keys && !rc; k++) {
         rs_buf_puts(out, n_terms++ ? " AND " : "");
-        rs_buf_printf(out, "rs_jkey(rs_get(r%d.doc,%s)) = ", op->right->rte->alias,
-                      j->keys[k].args);
+        put_right_key(out, "rs_jkey", &j->keys[k], op->right->rte->alias);
+        rs_buf_puts(out, " = ");
         rc = put_left_key(em, ps, &j->keys[k], "rs_jkey", left, out);
     }
     if (!rc)
@@ -326,8 +335,11 @@ static void emit_hash_wrapper(const sqlx_op *op, const char *inner, rs_buf *out)
     const sqlx_join *j = op->join;
     int inner_id = op->right->rte->id;
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_id);
-    for (int k = 0; k < j->n_keys; k++)
-        rs_buf_printf(out, ", rs_jkey(rs_get(r%d.doc,%s)) AS k%d", inner_id, j->keys[k].args, k);
+    for (int k = 0; k < j->n_keys; k++) {
+        rs_buf_puts(out, ", ");
+        put_right_key(out, "rs_jkey", &j->keys[k], inner_id);
+        rs_buf_printf(out, " AS k%d", k);
+    }
     rs_buf_printf(out, " FROM %s LIMIT -1) AS r%d", inner, j->wrapper_id);
 }
 

@@ -140,7 +140,9 @@ typedef struct sqlx_join_key {
     const sqlx_node *left;     /* its value on the left; NULL for USING */
     const sqlx_node *conjunct; /* the ON (or WHERE) conjunct it is */
     const char *args;          /* the right path as rs_get arguments */
-    int indexed;               /* 0 none, 1 a field index, 2 _id (the primary key) */
+    const char *fn;            /* the key is fn(right path) (SQLX_STR_KEY_FN for CAST(path AS
+                                  string)), read through a function index; NULL: the path */
+    int indexed;               /* 0 none, 1 a field (or function) index, 2 _id (the primary key) */
 } sqlx_join_key;
 
 typedef enum {

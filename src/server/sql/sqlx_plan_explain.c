@@ -109,6 +109,15 @@ static void put_test(rs_buf *out, const sqlx_keytest *t) {
                       (long long)t->est);
 }
 
+/* A join key's right side: its path, or CAST(path AS string). */
+static void put_key(rs_buf *out, const sqlx_join_key *key) {
+    if (key->fn != NULL)
+        rs_buf_puts(out, "CAST(");
+    put_path(out, key->args);
+    if (key->fn != NULL)
+        rs_buf_puts(out, " AS string)");
+}
+
 /* The right side of an index-lookup join: the keys its rows are looked up by. */
 static int put_lookup(rs_buf *out, const sqlx_op *join) {
     const sqlx_join *j = join != NULL ? join->join : NULL;
@@ -119,8 +128,10 @@ static int put_lookup(rs_buf *out, const sqlx_op *join) {
         if (!j->keys[k].indexed)
             continue;
         rs_buf_puts(out, n++ ? ", " : "");
-        put_path(out, j->keys[k].args);
-        rs_buf_puts(out, j->keys[k].indexed == 2 ? " (primary key)" : " (field index)");
+        put_key(out, &j->keys[k]);
+        rs_buf_puts(out, j->keys[k].indexed == 2 ? " (primary key)"
+                         : j->keys[k].fn != NULL ? " (function index)"
+                                                 : " (field index)");
     }
     return 1;
 }
@@ -202,11 +213,12 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
     rs_buf_puts(out, " on ");
     for (int k = 0; k < j->n_keys; k++) {
         rs_buf_puts(out, k ? ", " : "");
-        put_path(out, j->keys[k].args);
+        put_key(out, &j->keys[k]);
         if (j->strategy == SQLX_JOIN_LOOKUP)
-            rs_buf_puts(out, j->keys[k].indexed == 2   ? " (primary key)"
-                             : j->keys[k].indexed == 1 ? " (field index)"
-                                                       : "");
+            rs_buf_puts(out, j->keys[k].indexed == 2    ? " (primary key)"
+                             : j->keys[k].indexed != 1  ? ""
+                             : j->keys[k].fn != NULL    ? " (function index)"
+                                                        : " (field index)");
     }
     if (j->why != NULL && strncmp(j->why, "HINT", 4) == 0)
         rs_buf_printf(out, " (%s)", j->why);

@@ -147,6 +147,10 @@ typedef struct sqlx_options {
  * server may build it by use; the query keeps its own conjunct. */
 #define SQLX_TS_ISO_KEY_FN "rs_ts_iso_key"
 
+/* The function of the function index serving a join key CAST(path AS string): that cast where it
+ * has a value, else undefined, never an error (server/runtime/fn_cond.c); built by use. */
+#define SQLX_STR_KEY_FN "rs_str_key"
+
 typedef struct sqlx_stmt {
     sqlx_kind kind;
     char *sqlite_sql;   /* malloc'd; one column `doc` per row */
