@@ -129,6 +129,7 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
         rs_buf_printf(out, "function index on %s(",
                       cast                                ? "CAST"
                       : strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
+                      : strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601"
                       : strncmp(fn, "rsf_", 4) == 0       ? fn + 4
                                                           : fn);
         put_path(out, args);

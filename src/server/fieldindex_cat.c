@@ -172,7 +172,8 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
             return 1;
         /* a twin that never fails is built by use: the timestamp parse's when the path holds
          * strings, the string cast's (a join key) when it holds scalars */
-        if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 &&
+        if (wanted != NULL && fn != NULL &&
+            (strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 || strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0) &&
             path_row(db, tbl, args, row))
             *wanted = (row[2] & RL_FX_T_STRING) != 0;
         if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_STR_KEY_FN) == 0 &&

@@ -291,6 +291,8 @@ SHAPES = [
      " AND (ship.city = 'city1' OR LENGTH('abc') = 0) ORDER BY _id"),
     ("or_optional_range", "SELECT _id FROM {ws}.orders WHERE (PARSE_TIMESTAMP_ISO8601(ts) >="
      " PARSE_TIMESTAMP_ISO8601('2024-01-20T00:00:00Z') OR 1 = 2) AND total < 40 ORDER BY _id"),
+    ("datetime_function", "SELECT _id FROM {ws}.orders WHERE PARSE_DATETIME_ISO8601(ts) <"
+     " PARSE_DATETIME_ISO8601('2024-01-04T00:00:00Z') AND total > 20 ORDER BY _id"),
     ("clock_bound", "SELECT _id FROM {ws}.orders WHERE PARSE_TIMESTAMP_ISO8601(ts) >"
      " CURRENT_TIMESTAMP() - DAYS(100000) AND total < 5 ORDER BY _id"),
     # conjuncts their key tests decide, left out of the SQL (sqlx_keytest.decides)
@@ -461,6 +463,21 @@ def join_order_follows_estimates():
         time.sleep(0.1)
     check("order/clock_bound", any("function index on PARSE_TIMESTAMP_ISO8601(ts) (key>?)" in x
                                    for x in steps), repr(steps))
+    # a range on PARSE_DATETIME_ISO8601 of a field: its own function index, built by use
+    sql = (f"SELECT _id FROM {ws}.orders WHERE PARSE_DATETIME_ISO8601(ts) >="
+           " PARSE_DATETIME_ISO8601('2024-01-27T00:00:00Z') ORDER BY _id")
+    query(sql)
+    deadline = time.monotonic() + 10
+    while True:
+        steps, plan, _ = explain(sql)
+        if any("PARSE_DATETIME_ISO8601(ts)" in x for x in steps) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check("order/datetime_function_index", any(
+        "function index on PARSE_DATETIME_ISO8601(ts) (key>?)" in x for x in steps), repr(steps))
+    rows, _, _ = query(sql)
+    check_match("order/datetime_rows", [x["_id"] for x in rows or []],
+                sorted(o["_id"] for o in ORDERS if o["ts"] >= "2024-01-27T00:00:00Z"))
 
 
 @case

@@ -586,6 +586,22 @@ static void fn_ts_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     result_typed(ctx, RV_TIMESTAMP, x);
 }
 
+/* rs_dt_iso_key(x): PARSE_DATETIME_ISO8601(x) where it has a value, else undefined, never an
+ * error: the key of the function index serving a range on PARSE_DATETIME_ISO8601 of a field
+ * (`PARSE_DATETIME_ISO8601(created_at) > PARSE_DATETIME_ISO8601(:startTime)`), as
+ * rs_ts_iso_key serves the timestamp's. */
+static void fn_dt_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v;
+    int64_t x;
+    (void)argc;
+    rv_from_sqlite(argv[0], &v);
+    if (v.type != RV_STRING || rt_parse_timestamp(v.s, v.len, &x) != 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    result_typed(ctx, RV_DATETIME, x);
+}
+
 static void fn_format_iso8601(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v[2];
     char text[64];
@@ -822,5 +838,6 @@ const rt_function rt_fn_time[] = {
     DU("UNIX_MILLIS", 1, 1, fn_unix, 1000, "UNIX_MILLIS(timestamp) -> int"),
     DU("UNIX_MICROS", 1, 1, fn_unix, 1, "UNIX_MICROS(timestamp) -> int"),
     {NULL, RT_SCALAR, 1, 1, "rs_ts_iso_key", 0, NULL, fn_ts_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, RT_SCALAR, 1, 1, "rs_dt_iso_key", 0, NULL, fn_dt_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */

@@ -155,18 +155,30 @@ static int indexed_path(access *ac, const sqlx_node *e, const sqlx_rte **rte, co
     return indexable(*rte) ? access_indexed(*rte, *args) : 0;
 }
 
-/* PARSE_TIMESTAMP_ISO8601(path): 1 when the path's function index on SQLX_TS_ISO_KEY_FN serves
- * it. Asking is a use: without one, the server builds it for the queries after this one. */
-static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args) {
+/* The function of the function index serving a range on fn(path): PARSE_TIMESTAMP_ISO8601's
+ * and PARSE_DATETIME_ISO8601's twins that never fail; NULL for any other call. */
+static const char *index_fn_of(const sqlx_node *e) {
+    if (e->kind != N_FUNC || e->name == NULL || e->n_list != 1 || e->over != NULL ||
+        e->distinct || e->star)
+        return NULL;
+    return strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") == 0   ? SQLX_TS_ISO_KEY_FN
+           : strcasecmp(e->name, "PARSE_DATETIME_ISO8601") == 0 ? SQLX_DT_ISO_KEY_FN
+                                                                : NULL;
+}
+
+/* PARSE_TIMESTAMP_ISO8601(path) or PARSE_DATETIME_ISO8601(path): 1 when the path's function
+ * index on its twin (*fn) serves it. Asking is a use: without one, the server builds it for the
+ * queries after this one. */
+static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args,
+                      const char **fn) {
     sqlx_index ix;
-    if (e->kind != N_FUNC || e->name == NULL || strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") ||
-        e->n_list != 1 || e->over != NULL || e->distinct || e->star)
+    if ((*fn = index_fn_of(e)) == NULL)
         return 0;
     *rte = access_path(ac, e->list[0], 0, args);
     if (!indexable(*rte) || (*rte)->catalog == NULL || (*rte)->catalog->index_for == NULL)
         return 0;
     return (*rte)->catalog->index_for((*rte)->catalog->ctx, (*rte)->data_table, SQLX_INDEX_FUNCTION,
-                                      *args, SQLX_TS_ISO_KEY_FN, &ix) == 1;
+                                      *args, *fn, &ix) == 1;
 }
 
 /* The array an UNNEST of this block reads, when e is one of its elements (u.tag, with
@@ -264,8 +276,10 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
 /* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. */
 static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_node *c) {
     /* a function index on SQLX_TS_ISO_KEY_FN holds only timestamps, as _event_time does */
-    const char *ts =
-        t->fn != NULL || (t->args && strcmp(t->args, "'_event_time'") == 0) ? ",1" : ",0";
+    const char *ts = (t->fn != NULL && strcmp(t->fn, SQLX_TS_ISO_KEY_FN) == 0) ||
+                             (t->fn == NULL && t->args && strcmp(t->args, "'_event_time'") == 0)
+                         ? ",1"
+                         : ",0";
     if (op[0] != '<') {
         if ((t->lo = call_text(ac, "rs_klo", c, ts)) == NULL)
             return ac->err->code;
@@ -313,10 +327,10 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             side = 1;
         else if (access_is_constant(n->a) && (found = indexed_path(ac, n->b, &rte, &args)) != 0)
             side = 2;
-        if (side == 0 && access_is_constant(n->b) && indexed_fn(ac, n->a, &rte, &args))
-            side = 1, found = 1, fn = SQLX_TS_ISO_KEY_FN;
-        else if (side == 0 && access_is_constant(n->a) && indexed_fn(ac, n->b, &rte, &args))
-            side = 2, found = 1, fn = SQLX_TS_ISO_KEY_FN;
+        if (side == 0 && access_is_constant(n->b) && indexed_fn(ac, n->a, &rte, &args, &fn))
+            side = 1, found = 1;
+        else if (side == 0 && access_is_constant(n->a) && indexed_fn(ac, n->b, &rte, &args, &fn))
+            side = 2, found = 1;
         const sqlx_node *c = side == 2 ? n->a : n->b;
         if (found == 2 && i < 2 && is_plain_string(c)) { /* _id = 'x': the primary key */
             sqlx_keytest *t = new_test(ac, SQLX_KEY_ID, rte, "'_id'", n);

@@ -95,7 +95,8 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
                      : t->fn                   ? "function index on "
                                                : "field index on ");
     if (t->fn != NULL)
-        rs_buf_puts(out, "PARSE_TIMESTAMP_ISO8601(");
+        rs_buf_puts(out, strcmp(t->fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601("
+                                                                 : "PARSE_TIMESTAMP_ISO8601(");
     put_path(out, t->args);
     if (t->fn != NULL)
         rs_buf_putc(out, ')');

@@ -147,6 +147,9 @@ typedef struct sqlx_options {
  * server may build it by use; the query keeps its own conjunct. */
 #define SQLX_TS_ISO_KEY_FN "rs_ts_iso_key"
 
+/* The same for PARSE_DATETIME_ISO8601(path): its datetime, or undefined. */
+#define SQLX_DT_ISO_KEY_FN "rs_dt_iso_key"
+
 /* The function of the function index serving a join key CAST(path AS string): that cast where it
  * has a value, else undefined, never an error (server/runtime/fn_cond.c); built by use. */
 #define SQLX_STR_KEY_FN "rs_str_key"
