@@ -293,6 +293,13 @@ SHAPES = [
      " PARSE_TIMESTAMP_ISO8601('2024-01-20T00:00:00Z') OR 1 = 2) AND total < 40 ORDER BY _id"),
     ("datetime_function", "SELECT _id FROM {ws}.orders WHERE PARSE_DATETIME_ISO8601(ts) <"
      " PARSE_DATETIME_ISO8601('2024-01-04T00:00:00Z') AND total > 20 ORDER BY _id"),
+    ("truncated_window", "SELECT _id FROM {ws}.orders WHERE DATE_TRUNC('DAY', _event_time) >="
+     " DATE_TRUNC('DAY', CURRENT_TIMESTAMP() - DAYS(1)) AND DATE_TRUNC('HOUR', _event_time) <"
+     " DATE_TRUNC('HOUR', CURRENT_TIMESTAMP() + HOURS(2)) AND total < 10 ORDER BY _id"),
+    ("truncated_equal", "SELECT _id FROM {ws}.orders WHERE DATE_TRUNC('YEAR', _event_time) ="
+     " DATE_TRUNC('YEAR', CURRENT_TIMESTAMP()) AND total = 14 ORDER BY _id"),
+    ("optional_in", "SELECT _id FROM {ws}.orders WHERE (ARRAY_CONTAINS(SPLIT('c01,c03', ','), cust)"
+     " OR '' = 'x') AND total < 60 ORDER BY _id"),
     ("clock_bound", "SELECT _id FROM {ws}.orders WHERE PARSE_TIMESTAMP_ISO8601(ts) >"
      " CURRENT_TIMESTAMP() - DAYS(100000) AND total < 5 ORDER BY _id"),
     # conjuncts their key tests decide, left out of the SQL (sqlx_keytest.decides)
@@ -612,6 +619,13 @@ def planner_paths_are_chosen():
         ("optional_filter", f"SELECT _id FROM {ws}.orders WHERE total = 14 OR 1 = 0",
          f"SEARCH {ws}.orders AS r0 USING field index on total (key>? AND key<?)",
          "field index on total (key range)"),
+        ("truncated", f"SELECT _id FROM {ws}.orders WHERE DATE_TRUNC('DAY', _event_time) >="
+         " DATE_TRUNC('DAY', CURRENT_TIMESTAMP() - DAYS(1))",
+         f"SEARCH {ws}.orders AS r0 USING field index on _event_time (key>?)",
+         "field index on _event_time (key range)"),
+        ("optional_in", f"SELECT _id FROM {ws}.orders WHERE ARRAY_CONTAINS(SPLIT('c01,c05', ','),"
+         " cust) OR '' = 'x'", f"SEARCH {ws}.orders AS r0 USING field index on cust",
+         "field index on cust (key range)"),
         ("or", f"SELECT _id FROM {ws}.orders WHERE total = 5 OR ship.city = 'city3'",
          "MULTI-INDEX OR", "OR of (field index on total (key =); field index on ship.city"),
         ("hash_hint", f"SELECT o._id FROM {ws}.orders o JOIN {ws}.custs c ON o.cust = c._id"

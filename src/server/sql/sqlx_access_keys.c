@@ -311,6 +311,54 @@ static int add_elems_test(access *ac, const sqlx_rte *rte, const char *args, con
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
+/* The path x of DATE_TRUNC(unit, x), or NULL. */
+static const sqlx_node *truncated_path(const sqlx_node *e) {
+    if (e->kind != N_FUNC || e->name == NULL || strcasecmp(e->name, "DATE_TRUNC") != 0 ||
+        e->n_list != 2 || e->over != NULL || e->list[1]->kind != N_PATH)
+        return NULL;
+    return e->list[1];
+}
+
+/* Whether c is DATE_TRUNC by the same unit as trunc (one literal, or one parameter): a bound on
+ * that unit's boundaries. */
+static int same_truncation(const sqlx_node *trunc, const sqlx_node *c) {
+    const sqlx_node *u = trunc->list[0], *v;
+    if (c->kind != N_FUNC || c->name == NULL || strcasecmp(c->name, "DATE_TRUNC") != 0 ||
+        c->n_list != 2)
+        return 0;
+    v = c->list[0];
+    if (u->kind == N_LIT_STRING && v->kind == N_LIT_STRING)
+        return strcasecmp(u->text, v->text) == 0;
+    return u->kind == N_PARAM && v->kind == N_PARAM && strcmp(u->name, v->name) == 0;
+}
+
+/* DATE_TRUNC(unit, x) <op> c (`DATE_TRUNC('DAY', date) >= DATE_TRUNC('DAY',
+ * PARSE_DATETIME_ISO8601(:startDate))`): a truncation never exceeds its value, so >= and > (and
+ * = as >=) bound x below by c itself; below a bound that lies on the unit's boundaries (DATE_TRUNC
+ * by the same unit) < bounds x above by it. The test is a superset of the conjunct's rows, which
+ * it decides nothing of. */
+static int truncated_test(access *ac, const sqlx_node *n, const sqlx_node *trunc, const char *op,
+                          const sqlx_node *c, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    if (indexed_path(ac, truncated_path(trunc), &rte, &args) != 1)
+        return 0;
+    if (strcmp(op, "=") == 0)
+        op = ">=";
+    else if (strcmp(op, "<") != 0 && op[0] != '>')
+        return 0;
+    if (strcmp(op, "<") == 0 && !same_truncation(trunc, c))
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t == NULL)
+        return access_keylist_add(ac, out, t);
+    int rc = set_bounds(ac, t, op, c);
+    t->decides = NULL;
+    t->equality = t->eq = 0;
+    t->exact = NULL;
+    return rc ? rc : access_keylist_add(ac, out, t);
+}
+
 /* path <op> c, or c <op> path (flipped), on a field, function or element index, or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
     /* the operator as written, as the key test reads it, and with its sides swapped */
@@ -348,6 +396,10 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
         }
         if (found)
             return 0;
+        if (access_is_constant(n->b) && truncated_path(n->a) != NULL)
+            return truncated_test(ac, n, n->a, ops[i][1], n->b, out);
+        if (access_is_constant(n->a) && truncated_path(n->b) != NULL)
+            return truncated_test(ac, n, n->b, ops[i][2], n->a, out);
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
         side = 0;
@@ -717,8 +769,9 @@ static const char *opened(access *ac, const char *when, const char *bound, const
 
 /* `x >= :since OR :hours = 0`, how dashboards make a filter optional: the range tests of the
  * one arm that reads documents, each bound opened when the other arms' constant condition
- * holds (then every key is in range, and the index reads everything, as a scan would). The
- * test decides nothing: the conjunct stays. */
+ * holds (then every key is in range, and the index reads everything, as a scan would); an IN
+ * list (`ARRAY_CONTAINS(SPLIT(:states, ','), state) OR :states = ''`) as the range from its
+ * least key to its greatest. The test decides nothing: the conjunct stays. */
 static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *arms, int n_arms,
                         int reads, keylist *out) {
     const sqlx_node *leaves[MAX_OR_ARMS];
@@ -740,12 +793,17 @@ static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *
     rs_buf_free(&when);
     for (int i = 0; rc == 0 && w != NULL && i < tests.n; i++) {
         const sqlx_keytest *t = tests.items[i];
-        sqlx_keytest *u = t->kind == SQLX_KEY_RANGE ? sqlx_alloc(ac->ctx->arena, sizeof *u) : NULL;
-        if (t->kind != SQLX_KEY_RANGE)
+        int range = t->kind == SQLX_KEY_RANGE ||
+                    (t->kind == SQLX_KEY_IN && t->lo != NULL && t->hi != NULL);
+        sqlx_keytest *u = range ? sqlx_alloc(ac->ctx->arena, sizeof *u) : NULL;
+        if (!range)
             continue;
         if (u == NULL)
             return access_keylist_add(ac, out, NULL);
         *u = *t;
+        u->kind = SQLX_KEY_RANGE;
+        u->keys = NULL;
+        u->n_keys = 0;
         u->conjunct = n;
         u->eq = u->equality = 0;
         u->exact = u->decides = NULL;
