@@ -362,13 +362,15 @@ def pick_params(seg):
                     seg.candidates[-1][1])
     prs = [json.loads(d) for d in seg.docs["pull_request"]]
     pr_pick = next((p for p in reversed(prs) if p["head"]["sha"] in failing_shas), prs[-1])
+    # a commit page's list of SHAs: the one picked and two more failing ones (a lambda's :shas)
+    others = sorted(s for s in failing_shas if s != sha_pick)[:2]
     return {
         "startTime": iso(RECENT_START, True), "stopTime": iso(T_END, True),
         "weekStart": iso(T_END - datetime.timedelta(days=7), True),
         "dayStart": iso(day, True), "hourStart": iso(T_END - datetime.timedelta(hours=6), True),
         "sha": sha_pick, "prNumber": pr_pick["number"], "repo": "pytorch/pytorch",
         "branch": "main", "label": "linux.2xlarge", "granularity": "day", "limit": 10,
-        "minutes": 120,
+        "minutes": 120, "shas": ",".join([sha_pick] + others), "anyConclusion": "",
     }
 
 

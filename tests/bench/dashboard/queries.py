@@ -577,6 +577,80 @@ GROUP BY 1 ORDER BY open_prs DESC, label """,
 FROM pull_request p, UNNEST(p.labels) AS u(l)
 WHERE p.state = 'open' AND {dw('p', 'startTime')}
 GROUP BY 1 ORDER BY open_prs DESC, label"""),
+    # ------------------------------------------------- shapes real lambdas wrote (round 3)
+    dict(id="q32", title="red main commits of a day, joins written job -> (run -> push)",
+         peer=None, kind="join", params=["repo", "dayStart", "stopTime"],
+         rockset=f"""SELECT p.head_commit.id AS sha, COUNT(*) AS jobs,
+  COUNT_IF(j.conclusion = 'failure') AS failed
+FROM commons.workflow_job j
+  JOIN (commons.workflow_run w JOIN commons.push p ON w.head_sha = p.head_commit.id)
+    ON w.id = j.run_id HINT(join_strategy = lookup)
+WHERE p.ref = 'refs/heads/main' AND p.repository.full_name = :repo AND {rw('p', 'dayStart')}
+GROUP BY p.head_commit.id ORDER BY failed DESC, sha LIMIT 20""",
+         pg=f"""SELECT p.doc->'head_commit'->>'id' AS sha, COUNT(*) AS jobs,
+  COUNT(*) FILTER (WHERE j.doc->>'conclusion' = 'failure') AS failed
+FROM workflow_job j
+  JOIN (workflow_run w JOIN push p ON w.doc->>'head_sha' = p.doc->'head_commit'->>'id')
+    ON (w.doc->>'id')::bigint = (j.doc->>'run_id')::bigint
+WHERE p.doc->>'ref' = 'refs/heads/main' AND p.doc->'repository'->>'full_name' = {{repo}}
+  AND {pw('p', 'dayStart')}
+GROUP BY 1 ORDER BY failed DESC, sha LIMIT 20""",
+         duck=f"""SELECT p.head_commit.id AS sha, COUNT(*) AS jobs,
+  count_if(j.conclusion = 'failure') AS failed
+FROM workflow_job j JOIN (workflow_run w JOIN push p ON w.head_sha = p.head_commit.id)
+  ON w.id = j.run_id
+WHERE p.ref = 'refs/heads/main' AND p.repository.full_name = {{repo}} AND {dw('p', 'dayStart')}
+GROUP BY 1 ORDER BY failed DESC, sha LIMIT 20"""),
+    dict(id="q33", title="jobs of a list of SHAs, optional conclusion (SPLIT, OR :p = '')",
+         peer=None, kind="selective", params=["shas", "anyConclusion"],
+         rockset="""SELECT j.head_sha, j.name, j.conclusion
+FROM commons.workflow_job j
+WHERE ARRAY_CONTAINS(SPLIT(:shas, ','), j.head_sha)
+  AND (j.conclusion = :anyConclusion OR :anyConclusion = '')
+ORDER BY j.head_sha, j.name, j.id""",
+         pg="""SELECT j.doc->>'head_sha' AS head_sha, j.doc->>'name' AS name,
+  j.doc->>'conclusion' AS conclusion
+FROM workflow_job j
+WHERE j.doc->>'head_sha' = ANY(string_to_array({shas}, ','))
+  AND (j.doc->>'conclusion' = {anyConclusion} OR {anyConclusion} = '')
+ORDER BY 1, 2, (j.doc->>'id')::bigint""",
+         duck="""SELECT j.head_sha, j.name, j.conclusion FROM workflow_job j
+WHERE list_contains(string_split({shas}, ','), j.head_sha)
+  AND (j.conclusion = {anyConclusion} OR {anyConclusion} = '')
+ORDER BY 1, 2, j.id"""),
+    dict(id="q34", title="job time by workflow and length, 24 h (a chain of WITH queries)",
+         peer=None, kind="wide-aggregate", params=["dayStart", "stopTime"],
+         rockset=f"""WITH jobs AS (
+  SELECT j.workflow_name AS workflow, j.conclusion AS conclusion,
+    DATE_DIFF('second', PARSE_TIMESTAMP_ISO8601(j.started_at),
+      PARSE_TIMESTAMP_ISO8601(j.completed_at)) AS secs
+  FROM commons.workflow_job j WHERE {rw('j', 'dayStart')} AND j.status = 'completed'),
+typed AS (
+  SELECT workflow, secs, IF(conclusion = 'failure', secs, 0) AS failed_secs,
+    CASE WHEN secs > 3600 THEN 'long' WHEN secs > 600 THEN 'medium' ELSE 'short' END AS length
+  FROM jobs)
+SELECT workflow, length, COUNT(*) AS n, SUM(secs) AS total_s, SUM(failed_secs) AS failed_s
+FROM typed GROUP BY workflow, length ORDER BY workflow, length""",
+         pg=f"""WITH jobs AS (
+  SELECT j.doc->>'workflow_name' AS workflow, j.doc->>'conclusion' AS conclusion,
+    {PG_DUR.format(a='j')} AS secs
+  FROM workflow_job j WHERE {pw('j', 'dayStart')} AND j.doc->>'status' = 'completed'),
+typed AS (
+  SELECT workflow, secs, CASE WHEN conclusion = 'failure' THEN secs ELSE 0 END AS failed_secs,
+    CASE WHEN secs > 3600 THEN 'long' WHEN secs > 600 THEN 'medium' ELSE 'short' END AS length
+  FROM jobs)
+SELECT workflow, length, COUNT(*) AS n, SUM(secs) AS total_s, SUM(failed_secs) AS failed_s
+FROM typed GROUP BY 1, 2 ORDER BY 1, 2""",
+         duck=f"""WITH jobs AS (
+  SELECT j.workflow_name AS workflow, j.conclusion AS conclusion,
+    date_diff('second', j.started_at, j.completed_at) AS secs
+  FROM workflow_job j WHERE {dw('j', 'dayStart')} AND j.status = 'completed'),
+typed AS (
+  SELECT workflow, secs, CASE WHEN conclusion = 'failure' THEN secs ELSE 0 END AS failed_secs,
+    CASE WHEN secs > 3600 THEN 'long' WHEN secs > 600 THEN 'medium' ELSE 'short' END AS length
+  FROM jobs)
+SELECT workflow, length, COUNT(*) AS n, SUM(secs) AS total_s, SUM(failed_secs) AS failed_s
+FROM typed GROUP BY 1, 2 ORDER BY 1, 2"""),
 ]
 
 # PostgreSQL: one jsonb table per collection; the function and indexes a competent PG user adds
