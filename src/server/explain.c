@@ -1,5 +1,6 @@
 /* explain.c - see explain.h. */
 #include "explain.h"
+#include "fieldindex.h"
 #include "buf.h"
 #include "jsonscan.h"
 #include "server/sql/sqlxlate.h"
@@ -58,7 +59,10 @@ static void put_collection(sqlite3 *db, rs_buf *out, const char *tbl) {
 /* rs_get arguments as SQL text ('a','b') written as a path: a.b */
 static void put_path(rs_buf *out, const char *args) {
     for (const char *p = args; *p; p++) {
-        if (*p == '\'' && p[1] == '\'') { /* a quote inside a name */
+        if (strncmp(p, RL_FX_MEMBER_SEP, strlen(RL_FX_MEMBER_SEP)) == 0) {
+            rs_buf_puts(out, "[*].");
+            p += strlen(RL_FX_MEMBER_SEP) - 1;
+        } else if (*p == '\'' && p[1] == '\'') { /* a quote inside a name */
             rs_buf_putc(out, '\'');
             p++;
         } else if (*p == ',') {

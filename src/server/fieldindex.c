@@ -77,7 +77,69 @@ static int add_path(rl_fieldindex *fx, const char *args) {
     return fx->n_paths - 1;
 }
 
+/* ---- member paths: a member of an array's object elements (fieldindex.h) ---- */
+
+int rl_fieldindex_is_member(const char *args) {
+    return args != NULL && strstr(args, RL_FX_MEMBER_SEP) != NULL;
+}
+
+static void free_names(rl_fx_path *p) {
+    for (int i = 0; i < p->n_names; i++)
+        free(p->names[i]);
+    free(p->names);
+    p->names = NULL;
+    p->n_names = 0;
+}
+
+/* The member's names, decoded from the SQL strings after the separator ('a','it''s'). */
+static int member_names(rl_fx_path *p) {
+    const char *s = strstr(p->args, RL_FX_MEMBER_SEP) + strlen(RL_FX_MEMBER_SEP);
+    rs_buf name = RS_BUF_INIT;
+    int rc = RS_OK;
+    while (rc == RS_OK && *s == '\'') {
+        rs_buf_reset(&name);
+        for (s++; *s && !(*s == '\'' && s[1] != '\''); s++) {
+            if (*s == '\'')
+                s++;
+            rs_buf_putc(&name, *s);
+        }
+        s += *s != '\0';
+        s += *s == ',';
+        char **grown = realloc(p->names, (size_t)(p->n_names + 1) * sizeof(*grown));
+        char *copy = grown != NULL && !name.oom ? strdup(rs_buf_cstr(&name)) : NULL;
+        if (grown != NULL)
+            p->names = grown;
+        if (copy == NULL)
+            rc = RS_ENOMEM;
+        else
+            p->names[p->n_names++] = copy;
+    }
+    rs_buf_free(&name);
+    return rc == RS_OK && p->n_names > 0 ? RS_OK : RS_ENOMEM;
+}
+
+/* Link member path at to its array path (listed: 1), with its names; 0 when the array path is
+ * not listed, -1 when out of memory. */
+static int link_member(rl_fieldindex *fx, int at) {
+    const char *args = fx->paths[at].args, *sep = strstr(args, RL_FX_MEMBER_SEP);
+    char *array = strndup(args, (size_t)(sep - args));
+    if (array == NULL)
+        return -1;
+    int of = find_path(fx, array);
+    free(array);
+    if (of < 0)
+        return 0;
+    if (member_names(&fx->paths[at]) != RS_OK)
+        return -1;
+    fx->paths[at].member_of = of + 1;
+    fx->paths[at].next_member = fx->paths[of].first_member;
+    fx->paths[of].first_member = at + 1;
+    return 1;
+}
+
 void rl_fieldindex_free(rl_fieldindex *fx) {
+    for (int i = 0; i < fx->n_paths; i++)
+        free_names(&fx->paths[i]);
     for (int i = 0; i < fx->n_paths; i++)
         free(fx->paths[i].args);
     free(fx->paths);
@@ -123,6 +185,9 @@ int rl_fieldindex_load(rl_fieldindex *fx, sqlite3 *db, const char *tbl, int inde
         }
     }
     sqlite3_finalize(st);
+    for (int i = 0; rc == RS_OK && i < fx->n_paths; i++)
+        if (rl_fieldindex_is_member(fx->paths[i].args) && link_member(fx, i) < 0)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
     if (rc != RS_OK)
         rl_fieldindex_free(fx);
     return rc;
@@ -240,6 +305,26 @@ static int elem_key(const char *v, size_t len, rs_buf *scratch, rs_buf *out) {
     return rv_skey_append(out, &value) == 0;
 }
 
+int rl_fieldindex_each_member(const char *array, size_t len, char *const *names, int n_names,
+                              rs_buf *scratch, rs_buf *key, int (*fn)(void *ctx, const rs_buf *key),
+                              void *ctx) {
+    rs_jsonscan_span span = rs_jsonscan_trim((rs_jsonscan_span){array, len}), value;
+    rs_jsonscan_iter it;
+    int rc = RS_OK;
+    if (span.len == 0 || span.ptr[0] != '[' || rs_jsonscan_iter_init(&it, span) != RS_OK)
+        return RS_OK;
+    while (rc == RS_OK && rs_jsonscan_iter_next(&it, NULL, &value) == 1) {
+        int found = 1;
+        for (int i = 0; found && i < n_names; i++)
+            found = value.len > 0 && value.ptr[0] == '{' && !is_typed_value(value) &&
+                    rs_jsonscan_get_last(value, names[i], strlen(names[i]), &value);
+        rs_buf_reset(key);
+        if (found && elem_key(value.ptr, value.len, scratch, key))
+            rc = key->oom ? RS_ENOMEM : fn(ctx, key);
+    }
+    return rc;
+}
+
 int rl_fieldindex_each_elem(const char *array, size_t len, rs_buf *scratch, rs_buf *key,
                             int (*fn)(void *ctx, const rs_buf *key), void *ctx) {
     rs_jsonscan_span span = rs_jsonscan_trim((rs_jsonscan_span){array, len}), value;
@@ -258,6 +343,7 @@ int rl_fieldindex_each_elem(const char *array, size_t len, rs_buf *scratch, rs_b
 typedef struct op_ctx {
     walk_state *ws;
     int path;
+    int pushed; /* keys kept for this document */
 } op_ctx;
 
 /* Keep one element row for the flush. */
@@ -275,14 +361,38 @@ static int push_op(void *arg, const rs_buf *key) {
     rl_fx_op op = {c->path, c->ws->sign, c->ws->rid, fx->keys.len, key->len};
     rs_buf_append(&fx->keys, key->data, key->len);
     fx->ops[fx->n_ops++] = op;
+    c->pushed++;
     return fx->keys.oom ? RS_ENOMEM : RS_OK;
 }
 
 /* The element rows of an indexed array path entering or leaving, for the flush. */
 static int note_elements(walk_state *ws, int path, rs_jsonscan_span array) {
-    op_ctx c = {ws, path};
+    op_ctx c = {ws, path, 0};
     return rl_fieldindex_each_elem(array.ptr, array.len, ws->scratch, &ws->fx->elem_key, push_op,
                                    &c);
+}
+
+/* The element rows of the array's indexed member paths (by use), for the flush; a member path
+ * counts the documents whose array has it. */
+static int note_members(walk_state *ws, int array, rs_jsonscan_span value) {
+    rl_fieldindex *fx = ws->fx;
+    int rc = RS_OK;
+    for (int m = fx->paths[array].first_member; rc == RS_OK && m != 0;
+         m = fx->paths[m - 1].next_member) {
+        rl_fx_path *p = &fx->paths[m - 1];
+        op_ctx c = {ws, m - 1, 0};
+        if (p->elems != 1)
+            continue;
+        rc = rl_fieldindex_each_member(value.ptr, value.len, p->names, p->n_names, ws->scratch,
+                                       &fx->elem_key, push_op, &c);
+        p = &fx->paths[m - 1];
+        if (rc == RS_OK && c.pushed > 0 && p->stamp != fx->stamp) {
+            p->stamp = fx->stamp;
+            p->delta += ws->sign;
+            p->dirty = 1;
+        }
+    }
+    return rc;
 }
 
 static int walk_object(walk_state *ws, rs_jsonscan_span object, int depth);
@@ -309,8 +419,12 @@ static int note_member(walk_state *ws, rs_jsonscan_span key, rs_jsonscan_span va
         rc = RS_ENOMEM;
     else if (bit == RL_FX_T_OBJECT && depth + 1 < RL_FX_MAX_DEPTH)
         rc = walk_object(ws, value, depth + 1);
-    else if (bit == RL_FX_T_ARRAY && ws->fx->paths[at].elems == 1 && ws->fx->indexes_on)
-        rc = note_elements(ws, at, value); /* a new element index is filled at the flush */
+    else if (bit == RL_FX_T_ARRAY && ws->fx->indexes_on) { /* a new one is filled at the flush */
+        if (ws->fx->paths[at].elems == 1)
+            rc = note_elements(ws, at, value);
+        if (rc == RS_OK && ws->fx->paths[at].first_member != 0)
+            rc = note_members(ws, at, value);
+    }
     ws->prefix->len = mark;
     if (ws->prefix->data != NULL)
         ws->prefix->data[mark] = '\0';
@@ -342,7 +456,28 @@ int rl_fieldindex_note_doc(rl_fieldindex *fx, const char *doc, int sign, int64_t
     return rc == RS_ENOMEM ? rs_err_set(err, RS_ENOMEM, "out of memory") : rc;
 }
 
+/* A member path asked for: listed now, its element rows to be filled at the flush, when its
+ * array path is listed and held arrays. */
+static int request_member(rl_fieldindex *fx, const char *args) {
+    int at = find_path(fx, args);
+    if (at < 0) {
+        const char *sep = strstr(args, RL_FX_MEMBER_SEP);
+        char *array = strndup(args, (size_t)(sep - args));
+        int of = array != NULL ? find_path(fx, array) : -1;
+        free(array);
+        if (of < 0 || ((fx->paths[of].stored | fx->paths[of].types) & RL_FX_T_ARRAY) == 0 ||
+            (at = add_path(fx, args)) < 0 || link_member(fx, at) != 1)
+            return 0;
+        fx->paths[at].dirty = 1;
+    }
+    if (fx->paths[at].elems == 0)
+        fx->paths[at].elems = 2;
+    return 1;
+}
+
 int rl_fieldindex_request(rl_fieldindex *fx, sqlx_index_kind kind, const char *args) {
+    if (kind == SQLX_INDEX_ELEMS && rl_fieldindex_is_member(args))
+        return request_member(fx, args);
     int at = find_path(fx, args);
     if (at < 0)
         return 0;

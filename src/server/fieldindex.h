@@ -11,6 +11,10 @@
  *   - per array path, its scalar elements in the side table "<tbl>_elems"(pid, key, rid):
  *     pid the path's id, key rs_skey of the element, rid the document's rowid; kept here on
  *     every write of "<tbl>_data" (membership: ARRAY_CONTAINS, IN, filters on UNNEST);
+ *   - by use, per member of an array's object elements (`labels[*].name`,
+ *     `pull_requests[*].number`), the member's scalar values in the same side table under the
+ *     member path's id: its args are the array's, RL_FX_MEMBER_SEP, then the member's
+ *     ("'labels',NULL,'name'"), a row that never gets a scalar index;
  *   - on request (rl_fieldindex_ensure_function), per deterministic function FN of one path:
  *         CREATE INDEX "<tbl>_fn<id>" ON "<tbl>_data"(rs_skey(FN(rs_get(doc, 'a'))))
  *
@@ -52,6 +56,7 @@
 #include <stdint.h>
 
 #define RL_FX_AUTO_INDEXES 100
+#define RL_FX_MEMBER_SEP   ",NULL," /* between an array's path and its elements' member's */
 #define RL_FX_MAX_DEPTH    4
 #define RL_FX_MAX_KEY      128
 #define RL_FX_ANALYZE_MIN  1000 /* documents before a collection's first ANALYZE */
@@ -78,6 +83,13 @@ typedef struct rl_fx_path {
     int elems;       /* element index: 1 exists, 2 made (and filled) at the next flush */
     unsigned stamp;  /* the last document counted (a path counts once per document) */
     int dirty;       /* fx_paths needs this row's changes */
+    /* a member path (RL_FX_MEMBER_SEP in args): its array path's index + 1, the member's names
+     * (decoded) from the element down; and, on any path, the first of its member paths + 1 and
+     * the next member path of the same array + 1 (0: none) */
+    int member_of;
+    char **names;
+    int n_names;
+    int first_member, next_member;
 } rl_fx_path;
 
 typedef struct rl_fx_op { /* one element row to add (+1) or remove (-1) */
@@ -168,6 +180,15 @@ int rl_fieldindex_make_new(rl_fieldindex *fx, sqlite3 *db, rs_err *err);
  * error and returns it. scratch and key are the caller's buffers. */
 int rl_fieldindex_each_elem(const char *array, size_t len, rs_buf *scratch, rs_buf *key,
                             int (*fn)(void *ctx, const rs_buf *key), void *ctx);
+
+/* The same for the member at names[0..n) of each object element of the array (a typed value or
+ * a scalar element has no members; a member that is an object or an array gives no key). */
+int rl_fieldindex_each_member(const char *array, size_t len, char *const *names, int n_names,
+                              rs_buf *scratch, rs_buf *key, int (*fn)(void *ctx, const rs_buf *key),
+                              void *ctx);
+
+/* Whether args names a member path of an array's elements (RL_FX_MEMBER_SEP). */
+int rl_fieldindex_is_member(const char *args);
 
 /* Forget the catalog of a dropped collection (its indexes go with its tables). */
 int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err);

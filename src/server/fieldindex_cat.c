@@ -161,6 +161,15 @@ int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sql
     return found;
 }
 
+/* Whether the array path a member path is of (its args before RL_FX_MEMBER_SEP) held arrays. */
+static int member_array_listed(sqlite3 *db, const char *tbl, const char *args) {
+    int64_t row[5];
+    char *array = strndup(args, (size_t)(strstr(args, RL_FX_MEMBER_SEP) - args));
+    int holds = array != NULL && path_row(db, tbl, array, row) && (row[2] & RL_FX_T_ARRAY) != 0;
+    free(array);
+    return holds;
+}
+
 int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                          const char *fn, sqlx_index *out, int *wanted) {
     int64_t row[5];
@@ -181,12 +190,19 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
             *wanted = (row[2] & RL_FX_T_SCALAR) != 0;
         return 0;
     }
-    if (fn != NULL || !path_row(db, tbl, args, row))
+    int member = rl_fieldindex_is_member(args);
+    if (fn != NULL || !path_row(db, tbl, args, row)) {
+        /* a member path of an array's elements is listed when first asked for (by use) */
+        if (wanted != NULL && fn == NULL && member && kind == SQLX_INDEX_ELEMS)
+            *wanted = member_array_listed(db, tbl, args);
+        return 0;
+    }
+    if (member && kind != SQLX_INDEX_ELEMS)
         return 0;
     int has = kind == SQLX_INDEX_SCALAR ? row[3] != 0 : kind == SQLX_INDEX_ELEMS && row[4] != 0;
     int holds = kind == SQLX_INDEX_SCALAR
                     ? (row[2] & RL_FX_T_SCALAR) != 0 && strcmp(args, "'_id'") != 0
-                    : (row[2] & RL_FX_T_ARRAY) != 0;
+                    : member || (row[2] & RL_FX_T_ARRAY) != 0;
     if (!has) {
         if (wanted != NULL)
             *wanted = holds && kind != SQLX_INDEX_FUNCTION;

@@ -115,11 +115,13 @@ static int insert_element(void *arg, const rs_buf *key) {
     return rc == SQLITE_DONE ? RS_OK : RS_EINTERNAL;
 }
 
-/* A new element index: filled from the rows already in the table (this write's included). */
+/* A new element index: filled from the rows already in the table (this write's included); a
+ * member path's from its array's object elements. */
 static int fill_elements(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *err) {
     sqlite3_stmt *rows = NULL, *ins = NULL;
     rs_buf keys = RS_BUF_INIT, scratch = RS_BUF_INIT;
-    char *sql = sqlite3_mprintf("SELECT rowid, rs_get(doc,%s) FROM \"%w_data\"", p->args, fx->tbl);
+    const char *array = p->member_of ? fx->paths[p->member_of - 1].args : p->args;
+    char *sql = sqlite3_mprintf("SELECT rowid, rs_get(doc,%s) FROM \"%w_data\"", array, fx->tbl);
     char *add = sqlite3_mprintf("INSERT OR IGNORE INTO \"%w_elems\"(pid, key, rid)"
                                 " VALUES(?1, ?2, ?3)",
                                 fx->tbl);
@@ -133,7 +135,9 @@ static int fill_elements(rl_fieldindex *fx, sqlite3 *db, rl_fx_path *p, rs_err *
         size_t n = (size_t)sqlite3_column_bytes(rows, 1);
         c.rid = sqlite3_column_int64(rows, 0);
         if (v != NULL && n > 0 && v[0] == '[')
-            rc = rl_fieldindex_each_elem(v, n, &scratch, &keys, insert_element, &c);
+            rc = p->member_of ? rl_fieldindex_each_member(v, n, p->names, p->n_names, &scratch,
+                                                          &keys, insert_element, &c)
+                              : rl_fieldindex_each_elem(v, n, &scratch, &keys, insert_element, &c);
         if (rc != RS_OK)
             rc = rc == RS_ENOMEM ? rs_err_set(err, RS_ENOMEM, "out of memory") : db_fail(db, err);
     }

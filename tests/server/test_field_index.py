@@ -545,6 +545,87 @@ def join_order_counts_past_the_cap():
     check_match("cap/rows", rows, [{"name": k, "n": v} for k, v in sorted(want.items()) if v])
 
 
+def wait_explain(sql, needle, params=None, seconds=10):
+    """EXPLAIN's steps and plan once a step names needle (an index built by use), or after
+    seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        steps, plan, r = explain(sql, params)
+        if any(needle in x for x in steps + plan) or time.monotonic() > deadline:
+            return steps, plan, r
+        time.sleep(0.1)
+
+
+@case
+def element_members_are_indexed_by_use():
+    """Members of an array's object elements (`labels[*].name`, `pull_requests[*].number`):
+    a query filtering one (through UNNEST, with or without AS, or a position) asks for its
+    element index, built for the queries after it and kept on every write; rows as --field-index
+    off, before and after writes."""
+    ws = uniq("wsmember")
+    off = rl.start_server("--field-index", "off")
+    def pr(i):
+        d = {"_id": f"p{i:03d}", "n": i,
+             "labels": [{"name": ["bug", "ci", "docs", "perf"][i % 4], "color": i % 3},
+                        {"name": "x" if i % 5 else "bug"}],
+             "pull_requests": [{"number": i % 13, "head": {"sha": f"s{i % 7}"}},
+                               {"number": 100 + i % 3}]}
+        if i % 11 == 0:
+            d["labels"] = ["bug", {"name": "ci"}, None, [{"name": "bug"}]]
+        if i % 17 == 0:
+            d["pull_requests"] = {"number": 7}
+        return d
+    docs = [pr(i) for i in range(200)]
+    for url in (None, off.url):
+        rl.make_ws(ws, url=url)
+        rl.make_coll(ws, "prs", url=url)
+        r = rl.add_docs(ws, "prs", docs, url=url)
+        rl.wait_fence(ws, "prs", r.body.get("last_offset", ""), url=url)
+    shapes = [
+        ("unnest_as", f"SELECT DISTINCT p._id FROM {ws}.prs p, UNNEST(p.labels AS l) u"
+         " WHERE u.l.name = 'bug' ORDER BY p._id", "element index on labels[*].name"),
+        ("unnest_bare", f"SELECT p._id, u.color FROM {ws}.prs p, UNNEST(p.labels) u"
+         " WHERE u.name IN ('docs', 'perf') ORDER BY p._id, u.color",
+         "element index on labels[*].name"),
+        ("position", f"SELECT _id FROM {ws}.prs WHERE pull_requests[1].number = 7 ORDER BY _id",
+         "element index on pull_requests[*].number"),
+        ("nested_member", f"SELECT _id FROM {ws}.prs WHERE pull_requests[1].head.sha = 's3'"
+         " ORDER BY _id", "element index on pull_requests[*].head.sha"),
+        ("unnest_scalar", f"SELECT p._id FROM {ws}.prs p, UNNEST(p.labels) u"
+         " WHERE u.unnest = 'bug' ORDER BY p._id", None),
+    ]
+    def same(label):
+        for name, sql, _ in shapes:
+            on_r, off_r = rl.query(sql), rl.query(sql, url=off.url)
+            check_match(f"member/{name}/{label}", on_r.body.get("results") if on_r.status == 200
+                        else repr(on_r.body), off_r.body.get("results"))
+            check(f"member/{name}/{label}/not_empty", len(off_r.body.get("results") or []) > 0,
+                  repr(off_r.body))
+    same("first")
+    for name, sql, needle in shapes:
+        if needle is None:
+            continue
+        steps, plan, _ = wait_explain(sql, needle)
+        check(f"member/{name}/index", any(needle in x for x in plan), repr(plan))
+        check(f"member/{name}/read", any("element index of" in x for x in steps), repr(steps))
+    # writes keep the member rows: added, replaced, deleted, patched
+    more = [pr(i) for i in range(200, 260)] + [{"_id": "p005", "labels": [{"name": "bug"}],
+                                                 "pull_requests": [{"number": 7}]}]
+    for url in (None, off.url):
+        r = rl.add_docs(ws, "prs", more, url=url)
+        rl.wait_fence(ws, "prs", r.body.get("last_offset", ""), url=url)
+        r = delete(f"{coll_path(ws, 'prs')}/docs", {"data": [{"_id": "p008"}, {"_id": "p020"}]},
+                   url=url)
+        rl.wait_fence(ws, "prs", r.body.get("last_offset", "") if r.status == 200 else "",
+                      url=url)
+        r = patch(f"{coll_path(ws, 'prs')}/docs", {"data": [{"_id": "p012", "patch": [
+            {"op": "replace", "path": "/labels", "value": [{"name": "perf"}]}]}]}, url=url)
+        rl.wait_fence(ws, "prs", r.body.get("last_offset", "") if r.status == 200 else "",
+                      url=url)
+    same("after_writes")
+    off.stop()
+
+
 @case
 def cast_join_key_uses_a_function_index():
     """A join on CAST(path AS string) (a dashboard's test summaries store their run's id as a

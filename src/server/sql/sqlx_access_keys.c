@@ -184,25 +184,90 @@ static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, cons
 /* The array an UNNEST of this block reads, when e is one of its elements (u.tag, with
  * UNNEST(t.tags AS tag) AS u) and that array is a collection's path with an element index:
  * the collection, the array's path, the index (*ix). */
+/* The element index serving args on coll: coll, or NULL (asking is a use). */
+static const sqlx_rte *elems_of(const sqlx_rte *coll, const char *args, sqlx_index *ix) {
+    if (!indexable(coll) || coll->catalog == NULL || coll->catalog->index_for == NULL || !args)
+        return NULL;
+    return coll->catalog->index_for(coll->catalog->ctx, coll->data_table, SQLX_INDEX_ELEMS, args,
+                                    NULL, ix) == 1
+               ? coll
+               : NULL;
+}
+
+/* array RL_FX_MEMBER_SEP 'name','name' for the steps [from, to) of path e (all names), in the
+ * arena; NULL when a step is no name. The member path of an array's object elements
+ * (fieldindex.h: `labels[*].name` is 'labels',NULL,'name'). */
+static const char *member_args(access *ac, const char *array, const sqlx_node *e, int from,
+                               int to) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_printf(&b, "%s,NULL", array);
+    for (int i = from; i < to; i++) {
+        if (e->names[i] == NULL) {
+            rs_buf_free(&b);
+            return NULL;
+        }
+        rs_buf_putc(&b, ',');
+        rs_buf_quoted(&b, e->names[i], strlen(e->names[i]), '\'');
+    }
+    const char *text = from < to ? arena_text(ac, &b) : NULL;
+    rs_buf_free(&b);
+    return text;
+}
+
+/* The array an UNNEST of this block reads, when e is one of its elements (u.tag, with
+ * UNNEST(t.tags AS tag) AS u) or a member of its object elements (u.l.name with UNNEST(p.labels
+ * AS l); u.name with UNNEST(p.labels)), and that array is a collection's path with an element
+ * index (a member's by use): the collection, the path (*args: the array's, or the member
+ * path's), the index (*ix). */
 static const sqlx_rte *unnested_array(access *ac, const sqlx_node *e, const char **args,
                                       sqlx_index *ix) {
     const sqlx_ref *r = e->kind == N_PATH ? e->ref : NULL;
     if (r == NULL || r->kind != SQLX_REF_FIELD || r->rte->kind != SQLX_RTE_UNNEST ||
-        r->rte->owner != ac->blk || r->first + 1 != e->n_parts || e->names[r->first] == NULL)
+        r->rte->owner != ac->blk || r->first >= e->n_parts || e->names[r->first] == NULL)
         return NULL;
     const sqlx_from *u = r->rte->from;
     for (int i = 0; i < u->n_arrays; i++) {
-        if (u->names[i] == NULL || strcmp(u->names[i], e->names[r->first]) != 0)
+        int named = u->names[i] != NULL && strcmp(u->names[i], e->names[r->first]) == 0;
+        /* without AS a scalar element reads as `unnest`, an object's members as themselves */
+        if (!named && !(u->names[i] == NULL && u->n_arrays == 1 &&
+                        strcmp(e->names[r->first], "unnest") != 0))
             continue;
         const sqlx_rte *coll = access_path(ac, u->arrays[i], 0, args);
-        if (!indexable(coll) || coll->catalog == NULL || coll->catalog->index_for == NULL)
-            return NULL;
-        return coll->catalog->index_for(coll->catalog->ctx, coll->data_table, SQLX_INDEX_ELEMS,
-                                        *args, NULL, ix) == 1
-                   ? coll
-                   : NULL;
+        if (coll != NULL && (!named || r->first + 1 < e->n_parts))
+            *args = member_args(ac, *args, e, r->first + named, e->n_parts);
+        return elems_of(coll, *args, ix);
     }
     return NULL;
+}
+
+/* A collection's path through one array position into its element's member
+ * (`r.pull_requests[1].number`): the collection, with the member path of every element (*args),
+ * whose element index holds the keys of any element's member (a superset of the position's;
+ * by use). */
+static const sqlx_rte *element_member(access *ac, const sqlx_node *e, const char **args,
+                                      sqlx_index *ix) {
+    const sqlx_ref *r = e->kind == N_PATH ? e->ref : NULL;
+    int pos = -1;
+    if (r == NULL || r->kind != SQLX_REF_FIELD || r->rte->owner != ac->blk)
+        return NULL;
+    for (int i = r->first; i < e->n_parts; i++) {
+        if (e->names[i] != NULL)
+            continue;
+        if (pos >= 0 || e->index[i]->kind != N_LIT_INT)
+            return NULL;
+        pos = i;
+    }
+    if (pos <= r->first || pos + 1 >= e->n_parts)
+        return NULL;
+    rs_buf b = RS_BUF_INIT;
+    for (int i = r->first; i < pos; i++) {
+        rs_buf_puts(&b, i > r->first ? "," : "");
+        rs_buf_quoted(&b, e->names[i], strlen(e->names[i]), '\'');
+    }
+    const char *array = arena_text(ac, &b);
+    rs_buf_free(&b);
+    *args = array != NULL ? member_args(ac, array, e, pos + 1, e->n_parts) : NULL;
+    return elems_of(r->rte, *args, ix);
 }
 
 /* ---------------- building tests ---------------- */
@@ -403,10 +468,12 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
         side = 0;
-        if (is_scalar_constant(ac, n->b) && (rte = unnested_array(ac, n->a, &args, &ix)) != NULL)
+        if (is_scalar_constant(ac, n->b) && ((rte = unnested_array(ac, n->a, &args, &ix)) != NULL ||
+                                             (rte = element_member(ac, n->a, &args, &ix)) != NULL))
             side = 1;
         else if (is_scalar_constant(ac, n->a) &&
-                 (rte = unnested_array(ac, n->b, &args, &ix)) != NULL)
+                 ((rte = unnested_array(ac, n->b, &args, &ix)) != NULL ||
+                  (rte = element_member(ac, n->b, &args, &ix)) != NULL))
             side = 2;
         if (side == 0)
             return 0;
@@ -488,7 +555,8 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
         for (int i = 0; i < n->n_list; i++)
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;
-        if ((rte = unnested_array(ac, n->a, &args, &ix)) == NULL)
+        if ((rte = unnested_array(ac, n->a, &args, &ix)) == NULL &&
+            (rte = element_member(ac, n->a, &args, &ix)) == NULL)
             return 0;
         elems = 1;
     }

@@ -43,7 +43,10 @@ static void put_path(rs_buf *out, const char *args) {
         } else {
             const char *end = strchr(p, ',');
             size_t len = end ? (size_t)(end - p) : strlen(p);
-            rs_buf_printf(out, "[%.*s]", (int)len, p);
+            if (len == 4 && strncmp(p, "NULL", 4) == 0) /* every element: a member path */
+                rs_buf_puts(out, "[*]");
+            else
+                rs_buf_printf(out, "[%.*s]", (int)len, p);
             p += len;
             continue;
         }
