@@ -1,7 +1,7 @@
 /* explain.c - see explain.h. */
 #include "explain.h"
-#include "fieldindex.h"
 #include "buf.h"
+#include "fieldindex.h"
 #include "jsonscan.h"
 #include "server/sql/sqlxlate.h"
 #include "store.h"
@@ -131,11 +131,11 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
         /* the twin that never fails is told as the function the query wrote */
         int cast = strcmp(fn, SQLX_STR_KEY_FN) == 0;
         rs_buf_printf(out, "function index on %s(",
-                      cast                                ? "CAST"
+                      cast                                  ? "CAST"
                       : strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
                       : strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601"
-                      : strncmp(fn, "rsf_", 4) == 0       ? fn + 4
-                                                          : fn);
+                      : strncmp(fn, "rsf_", 4) == 0         ? fn + 4
+                                                            : fn);
         put_path(out, args);
         rs_buf_puts(out, cast ? " AS string)" : ")");
     } else {

@@ -424,6 +424,14 @@ static const char *param_text(void *ctx, const char *name) {
     return rl_json_str(p, "value");
 }
 
+/* sqlx_param_value_fn over the request's parameters. */
+static const char *param_value(void *ctx, const char *name, const char **type) {
+    const cJSON *p = find_param((const cJSON *)ctx, name);
+    const char *t = p != NULL ? rl_json_str(p, "type") : NULL;
+    *type = t != NULL ? t : "";
+    return p != NULL ? rl_json_str(p, "value") : NULL;
+}
+
 static int check_params(const sqlx_stmt *st, const cJSON *params, rs_err *err) {
     int i;
     for (i = 0; i < st->n_params; i++) {
@@ -1314,6 +1322,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
     catalog_init(&rctx);
     opts.default_row_limit = in->default_row_limit;
     opts.param_text = param_text;
+    opts.param_value = param_value;
     opts.param_ctx = (void *)in->params;
     prog.deadline_mono = rl_mono_ms() + in->timeout_ms;
     prog.cancel = in->cancel;

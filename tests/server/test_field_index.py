@@ -608,6 +608,14 @@ def element_members_are_indexed_by_use():
         steps, plan, _ = wait_explain(sql, needle)
         check(f"member/{name}/index", any(needle in x for x in plan), repr(plan))
         check(f"member/{name}/read", any("element index of" in x for x in steps), repr(steps))
+    # an int parameter is a scalar the element index can hold (its type says so)
+    sql = f"SELECT _id FROM {ws}.prs WHERE pull_requests[1].number = :n ORDER BY _id"
+    params = [{"name": "n", "type": "int", "value": "7"}]
+    steps, plan, _ = explain(sql, params)
+    check("member/int_param", any("element index on pull_requests[*].number" in x for x in plan),
+          repr(plan))
+    check_match("member/int_param/rows", query(sql, params)[0],
+                rl.query(sql, params, url=off.url).body.get("results"))
     # writes keep the member rows: added, replaced, deleted, patched
     more = [pr(i) for i in range(200, 260)] + [{"_id": "p005", "labels": [{"name": "bug"}],
                                                  "pull_requests": [{"number": 7}]}]

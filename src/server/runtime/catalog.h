@@ -36,9 +36,10 @@ typedef enum rt_fn_kind { RT_SCALAR = 1, RT_AGGREGATE, RT_WINDOW, RT_EMITTED } r
 /* flags */
 #define RT_VOLATILE 0x1 /* not deterministic (CURRENT_TIMESTAMP, RAND) */
 #define RT_BUILTIN  0x2 /* sql_name is SQLite's own function: nothing to register */
-#define RT_CLOCK    0x4 /* volatile, but one value for the whole statement: the time it runs
-                           (CURRENT_TIMESTAMP, NOW, CURRENT_DATE, ...); a bound of an index
-                           range, and a conjunct that may move into a subquery */
+#define RT_CLOCK                                                             \
+    0x4 /* volatile, but one value for the whole statement: the time it runs \
+           (CURRENT_TIMESTAMP, NOW, CURRENT_DATE, ...); a bound of an index  \
+           range, and a conjunct that may move into a subquery */
 
 typedef struct rt_function {
     const char *name; /* Rockset name, upper case; NULL for internal plumbing */

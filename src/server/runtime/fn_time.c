@@ -657,8 +657,8 @@ static void fn_format_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     rs_buf b = RS_BUF_INIT;
     if (!rt_args(ctx, argc, argv, v, 1) || !rt_want_string(ctx, v, 0, argc))
         return;
-    int ok = v[1].type == t ||
-             (t == RV_TIMESTAMP && (v[1].type == RV_DATETIME || v[1].type == RV_DATE));
+    int ok =
+        v[1].type == t || (t == RV_TIMESTAMP && (v[1].type == RV_DATETIME || v[1].type == RV_DATE));
     if (!ok) {
         rt_type_error(ctx, 1, argc,
                       t == RV_TIMESTAMP ? "a timestamp, datetime or date"
@@ -782,10 +782,10 @@ static const char OP_PLUS = '+', OP_MINUS = '-';
         name, RT_SCALAR, min, max, NULL, 0, (const void *)(intptr_t)(data), fn, NULL, NULL, NULL, \
             NULL, "date/time", sig                                                                \
     }
-#define DNOW(name, max, type, sig)                                                              \
-    {                                                                                           \
-        name, RT_SCALAR, 0, max, NULL, RT_VOLATILE | RT_CLOCK, (const void *)(intptr_t)(type),  \
-            fn_current, NULL, NULL, NULL, NULL, "date/time", sig                                \
+#define DNOW(name, max, type, sig)                                                             \
+    {                                                                                          \
+        name, RT_SCALAR, 0, max, NULL, RT_VOLATILE | RT_CLOCK, (const void *)(intptr_t)(type), \
+            fn_current, NULL, NULL, NULL, NULL, "date/time", sig                               \
     }
 
 /* clang-format off */

@@ -115,13 +115,13 @@ static int plan_join(access *ac, sqlx_op *op, const sqlx_op *where) {
     /* inner joins without ON (commas, CROSS JOIN) can take their keys from the WHERE, and so
      * do the joins of the join order, whose conditions all went there */
     const sqlx_conjs *source = &op->conj;
-    if (where != NULL && (op->ordered || (f->on == NULL && !f->n_using &&
-                                          strcmp(f->join_type, "CROSS JOIN") == 0)))
+    if (where != NULL &&
+        (op->ordered || (f->on == NULL && !f->n_using && strcmp(f->join_type, "CROSS JOIN") == 0)))
         source = &where->conj;
     for (int i = 0; rc == 0 && i < source->n && j->n_keys < SQLX_MAX_JOIN_KEYS; i++)
         if (!source->items[i].gone)
-            j->n_keys += access_join_key(ac, source->items[i].expr, op->right->rte,
-                                       &j->keys[j->n_keys]);
+            j->n_keys +=
+                access_join_key(ac, source->items[i].expr, op->right->rte, &j->keys[j->n_keys]);
     if (rc == 0 && j->n_keys > 0)
         choose_strategy(ac, op);
     return rc;
@@ -317,8 +317,12 @@ static int64_t limit_of(access *ac, const sqlx_select *s) {
     const char *text = NULL;
     if (s->limit->kind == N_LIT_INT)
         text = s->limit->text;
-    else if (s->limit->kind == N_PARAM && ac->ctx->param_text != NULL)
+    else if (s->limit->kind == N_PARAM && ac->ctx->param_value != NULL) {
+        const char *type;
+        text = ac->ctx->param_value(ac->ctx->param_ctx, s->limit->name, &type);
+    } else if (s->limit->kind == N_PARAM && ac->ctx->param_text != NULL) {
         text = ac->ctx->param_text(ac->ctx->param_ctx, s->limit->name);
+    }
     if (text != NULL && strtoll(text, NULL, 10) > 0)
         n = strtoll(text, NULL, 10);
     if (s->offset != NULL && s->offset->kind == N_LIT_INT)

@@ -58,9 +58,23 @@ int access_is_constant(const sqlx_node *n) {
     }
 }
 
-/* A constant whose value is surely a scalar: a literal other than null, or a parameter given as
- * a string. The element index holds scalar elements only, so only such a value bounds it. */
+/* A constant whose value is surely a scalar: a literal other than null, or a parameter the
+ * request types as a scalar (untyped: JSON that is no array or object), or, where the values
+ * are not typed for us (a caller giving only texts), one with a text. The element index holds
+ * scalar elements only, so only such a value bounds it. */
 static int is_scalar_constant(access *ac, const sqlx_node *n) {
+    static const char *const scalars[] = {"string", "int",      "float", "bool",     "boolean",
+                                          "date",   "datetime", "time",  "timestamp"};
+    const char *type = NULL, *v;
+    if (n->kind == N_PARAM && ac->ctx->param_value != NULL &&
+        (v = ac->ctx->param_value(ac->ctx->param_ctx, n->name, &type)) != NULL) {
+        if (*type == '\0') /* untyped: its JSON, a scalar unless an array or an object */
+            return *v != '[' && *v != '{';
+        for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++)
+            if (strcasecmp(type, scalars[i]) == 0)
+                return 1;
+        return 0;
+    }
     if (n->kind == N_PARAM)
         return ac->ctx->param_text != NULL &&
                ac->ctx->param_text(ac->ctx->param_ctx, n->name) != NULL;
@@ -158,10 +172,10 @@ static int indexed_path(access *ac, const sqlx_node *e, const sqlx_rte **rte, co
 /* The function of the function index serving a range on fn(path): PARSE_TIMESTAMP_ISO8601's
  * and PARSE_DATETIME_ISO8601's twins that never fail; NULL for any other call. */
 static const char *index_fn_of(const sqlx_node *e) {
-    if (e->kind != N_FUNC || e->name == NULL || e->n_list != 1 || e->over != NULL ||
-        e->distinct || e->star)
+    if (e->kind != N_FUNC || e->name == NULL || e->n_list != 1 || e->over != NULL || e->distinct ||
+        e->star)
         return NULL;
-    return strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") == 0   ? SQLX_TS_ISO_KEY_FN
+    return strcasecmp(e->name, "PARSE_TIMESTAMP_ISO8601") == 0  ? SQLX_TS_ISO_KEY_FN
            : strcasecmp(e->name, "PARSE_DATETIME_ISO8601") == 0 ? SQLX_DT_ISO_KEY_FN
                                                                 : NULL;
 }
@@ -229,8 +243,8 @@ static const sqlx_rte *unnested_array(access *ac, const sqlx_node *e, const char
     for (int i = 0; i < u->n_arrays; i++) {
         int named = u->names[i] != NULL && strcmp(u->names[i], e->names[r->first]) == 0;
         /* without AS a scalar element reads as `unnest`, an object's members as themselves */
-        if (!named && !(u->names[i] == NULL && u->n_arrays == 1 &&
-                        strcmp(e->names[r->first], "unnest") != 0))
+        if (!named &&
+            !(u->names[i] == NULL && u->n_arrays == 1 && strcmp(e->names[r->first], "unnest") != 0))
             continue;
         const sqlx_rte *coll = access_path(ac, u->arrays[i], 0, args);
         if (coll != NULL && (!named || r->first + 1 < e->n_parts))
@@ -811,9 +825,8 @@ static int constant_condition(const sqlx_node *n) {
         if (n->kind == N_PATH || n->kind == N_STAR || n->kind == N_SUBQUERY ||
             n->kind == N_EXISTS || n->kind == N_INSUB || n->sub != NULL || n->over != NULL)
             return 0;
-        if (n->kind == N_FUNC &&
-            (n->fn == NULL || n->fn->kind != RT_SCALAR ||
-             (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE))
+        if (n->kind == N_FUNC && (n->fn == NULL || n->fn->kind != RT_SCALAR ||
+                                  (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE))
             return 0;
         if (!constant_condition(n->b) || !constant_condition(n->c))
             return 0;
@@ -861,8 +874,8 @@ static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *
     rs_buf_free(&when);
     for (int i = 0; rc == 0 && w != NULL && i < tests.n; i++) {
         const sqlx_keytest *t = tests.items[i];
-        int range = t->kind == SQLX_KEY_RANGE ||
-                    (t->kind == SQLX_KEY_IN && t->lo != NULL && t->hi != NULL);
+        int range =
+            t->kind == SQLX_KEY_RANGE || (t->kind == SQLX_KEY_IN && t->lo != NULL && t->hi != NULL);
         sqlx_keytest *u = range ? sqlx_alloc(ac->ctx->arena, sizeof *u) : NULL;
         if (!range)
             continue;

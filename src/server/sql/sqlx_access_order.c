@@ -32,7 +32,7 @@
 
 /* ---------------- estimates ---------------- */
 
-#define EST_UNKNOWN 1e9 /* rows of a relation nothing is known of */
+#define EST_UNKNOWN 1e9   /* rows of a relation nothing is known of */
 #define OR_CAP      16000 /* an OR's arms are counted up to this many documents each */
 #define GROUPS      10    /* a GROUP BY or DISTINCT keeps about one row in this many */
 

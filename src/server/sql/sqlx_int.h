@@ -268,7 +268,8 @@ void sqlx_names_free(sqlx_names *l);
 typedef struct sqlx_ctx {
     sqlx_resolve_fn resolve;
     void *resolve_ctx;
-    sqlx_param_text_fn param_text; /* TABLE() / FIELD() parameters; NULL when unknown */
+    sqlx_param_text_fn param_text;   /* TABLE() / FIELD() parameters; NULL when unknown */
+    sqlx_param_value_fn param_value; /* any parameter's text and type; NULL when unknown */
     void *param_ctx;
     sqlx_arena *arena;
     sqlx_names params, collections, aliases, columns;

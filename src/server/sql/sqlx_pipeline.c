@@ -16,6 +16,7 @@ void sqlx_ctx_init(sqlx_ctx *ctx, sqlx_resolve_fn resolve, void *resolve_ctx,
     ctx->resolve = resolve;
     ctx->resolve_ctx = resolve_ctx;
     ctx->param_text = opts ? opts->param_text : NULL;
+    ctx->param_value = opts ? opts->param_value : NULL;
     ctx->param_ctx = opts ? opts->param_ctx : NULL;
     ctx->arena = arena;
 }

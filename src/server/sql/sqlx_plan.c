@@ -219,8 +219,8 @@ static void link_derived(sqlx_op *op) {
         link_derived(op->left);
         link_derived(op->right);
     } else if (op->kind == SQLX_OP_DERIVED && op->query == NULL) {
-        op->query = op->rte->cte != NULL ? op->rte->cte->sel->block->plan
-                                         : op->rte->body->block->plan;
+        op->query =
+            op->rte->cte != NULL ? op->rte->cte->sel->block->plan : op->rte->body->block->plan;
     }
 }
 

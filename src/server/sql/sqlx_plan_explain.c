@@ -99,7 +99,7 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
                                                : "field index on ");
     if (t->fn != NULL)
         rs_buf_puts(out, strcmp(t->fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601("
-                                                                 : "PARSE_TIMESTAMP_ISO8601(");
+                                                                : "PARSE_TIMESTAMP_ISO8601(");
     put_path(out, t->args);
     if (t->fn != NULL)
         rs_buf_putc(out, ')');
@@ -219,10 +219,10 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
         rs_buf_puts(out, k ? ", " : "");
         put_key(out, &j->keys[k]);
         if (j->strategy == SQLX_JOIN_LOOKUP)
-            rs_buf_puts(out, j->keys[k].indexed == 2    ? " (primary key)"
-                             : j->keys[k].indexed != 1  ? ""
-                             : j->keys[k].fn != NULL    ? " (function index)"
-                                                        : " (field index)");
+            rs_buf_puts(out, j->keys[k].indexed == 2   ? " (primary key)"
+                             : j->keys[k].indexed != 1 ? ""
+                             : j->keys[k].fn != NULL   ? " (function index)"
+                                                       : " (field index)");
     }
     if (j->why != NULL && strncmp(j->why, "HINT", 4) == 0)
         rs_buf_printf(out, " (%s)", j->why);

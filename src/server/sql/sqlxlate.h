@@ -136,9 +136,15 @@ typedef enum {
  * and FIELD() name collections and fields, which must be known while translating. */
 typedef const char *(*sqlx_param_text_fn)(void *ctx, const char *name);
 
+/* The text of query parameter `name` whatever its type, its type in *type ("" when untyped), or
+ * NULL when the request has none: what the planner may know of a value before the statement
+ * runs (a LIMIT's, whether a value is a scalar an element index can hold). */
+typedef const char *(*sqlx_param_value_fn)(void *ctx, const char *name, const char **type);
+
 typedef struct sqlx_options {
-    int64_t default_row_limit;     /* > 0: applied when the statement has no LIMIT of its own */
-    sqlx_param_text_fn param_text; /* NULL: parameter values unknown (validation only) */
+    int64_t default_row_limit;       /* > 0: applied when the statement has no LIMIT of its own */
+    sqlx_param_text_fn param_text;   /* NULL: parameter values unknown (validation only) */
+    sqlx_param_value_fn param_value; /* NULL: unknown; with param_ctx as param_text's */
     void *param_ctx;
 } sqlx_options;
 
