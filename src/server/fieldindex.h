@@ -200,8 +200,13 @@ void rl_fieldindex_free(rl_fieldindex *fx);
 /* Make the index of that kind of path args of tbl, asked for by a query (by use). */
 int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                         rs_err *err);
-/* Refresh SQLite's statistics of tbl's indexes (a full ANALYZE of its tables). */
-int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err);
+/* Refresh SQLite's statistics of tbl's indexes: a full ANALYZE of each part that
+ * rl_fieldindex_analyze_parts lists (its data table's indexes, its element table), each in a
+ * write transaction of its own, then rl_fieldindex_analyze_done in one more. */
+int rl_fieldindex_analyze_parts(sqlite3 *db, const char *tbl, char ***names, rs_err *err);
+void rl_fieldindex_names_free(char **names);
+int rl_fieldindex_analyze_part(sqlite3 *db, const char *name, rs_err *err);
+int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err);
 
 /* Make (if missing) the index on rs_skey(fn(rs_get(doc, args))) of collection table tbl, inside
  * the caller's write transaction: fn a deterministic SQL function of one argument registered on

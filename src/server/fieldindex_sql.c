@@ -289,21 +289,85 @@ int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, cons
     return rc;
 }
 
-/* A full ANALYZE: a limited one (PRAGMA analysis_limit) reads only the first entries of each
- * index, so its keys-per-value describe the low end of the key space (with 1,000: 334 documents
- * per conclusion where there are 12,413). Full, it costs about 95 ms for 62,000 dashboard jobs
- * and their 25 indexes (docs/indexing.md), holding the write lock meanwhile. */
-int rl_fieldindex_analyze(sqlite3 *db, const char *tbl, rs_err *err) {
+/* The parts of tbl an ANALYZE reads, one write transaction each (pending.c): every index of its
+ * data table, then its element table. A full ANALYZE of the whole table held the write lock for
+ * as long as it read every index: 1.4 s for 300,000 dashboard jobs, long enough at a million
+ * for a stream's write to give up waiting (RL_STORE_BUSY_MS). One index at a time, a write
+ * waits for one index's read at most. *names: NULL-terminated, freed with
+ * rl_fieldindex_names_free. */
+int rl_fieldindex_analyze_parts(sqlite3 *db, const char *tbl, char ***names, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    int n = 0, cap = 8, rc = RS_OK;
+    char **list = calloc((size_t)cap, sizeof(*list));
+    *names = NULL;
+    if (list == NULL)
+        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name ="
+                           " ?1 || '_data' UNION ALL SELECT ?1 || '_elems' ORDER BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = db_fail(db, err);
+    else
+        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n + 1 >= cap) {
+            char **grown = realloc(list, (size_t)cap * 2 * sizeof(*list));
+            if (grown == NULL) {
+                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+                break;
+            }
+            list = grown;
+            cap *= 2;
+        }
+        list[n] = strdup((const char *)sqlite3_column_text(st, 0));
+        list[n + 1] = NULL;
+        if (list[n++] == NULL)
+            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    if (rc != RS_OK) {
+        rl_fieldindex_names_free(list);
+        return rc;
+    }
+    *names = list;
+    return RS_OK;
+}
+
+void rl_fieldindex_names_free(char **names) {
+    for (int i = 0; names != NULL && names[i] != NULL; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* A full ANALYZE of one index or table, when it still exists (a collection dropped meanwhile
+ * took it). A limited one (PRAGMA analysis_limit) reads only the first entries of each index,
+ * so its keys-per-value describe the low end of the key space (with 1,000: 334 documents per
+ * conclusion where there are 12,413). */
+int rl_fieldindex_analyze_part(sqlite3 *db, const char *name, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(db, err);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (!exists)
+        return RS_OK;
+    return exec_sql(db, sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w\";", name), err);
+}
+
+/* After the parts: the collection counted as analyzed, its statistics copied where the
+ * translator reads them (fx_stats). */
+int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err) {
     char data[200], elems[200];
     snprintf(data, sizeof data, "%s_data", tbl);
     snprintf(elems, sizeof elems, "%s_elems", tbl);
     return exec_sql(
         db,
         sqlite3_mprintf(
-            "PRAGMA analysis_limit = 0; ANALYZE \"%w_data\";"
-            " ANALYZE \"%w_elems\"; UPDATE fx_colls SET"
-            " analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL RL_FX_COPY_STATS_SQL,
-            tbl, tbl, tbl, data, data, elems, elems),
+            "UPDATE fx_colls SET analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL
+                RL_FX_COPY_STATS_SQL,
+            tbl, data, data, elems, elems),
         err);
 }
 

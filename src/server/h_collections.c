@@ -6,6 +6,7 @@
 #include "docs.h"
 #include "handlers.h"
 #include "ingest.h"
+#include "pending.h"
 #include "retention.h"
 #include "server/colidx/replica.h"
 
@@ -66,6 +67,7 @@
     " 'element_indexes', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND elems)," \
     " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl)," \
     " 'composite_indexes', (SELECT count(*) FROM fx_comps WHERE tbl = c.tbl)," \
+    " 'background_work', ?3," \
     " 'unindexed', json((SELECT json_group_array(" FX_PATH_NAME ") FROM (SELECT args FROM" \
     "   fx_paths WHERE tbl = c.tbl AND args <> '''_id''' AND ((types & 252 AND NOT indexed) OR" \
     "   (types & 2 AND NOT elems)) ORDER BY id LIMIT 100)))," \
@@ -76,8 +78,9 @@
 
 /* JSON of ws.name (malloc'd), or *out = NULL when there is no such collection. stats_expr is
  * STATS_JSON or "NULL" (the create response: Rockset has no stats yet). */
-static int coll_json_stats(sqlite3 *db, const char *ws, const char *name, const char *status_expr,
-                           const char *stats_expr, char **out, rs_err *err) {
+static int coll_json_stats(sqlite3 *db, rl_pending *pending, const char *ws, const char *name,
+                           const char *status_expr, const char *stats_expr, char **out,
+                           rs_err *err) {
     char *tbl = NULL, *sql = NULL;
     int rc = rl_sql(db, &tbl, err, "SELECT tbl FROM collections WHERE ws = ?1 AND name = ?2", "ss",
                     ws, name);
@@ -85,16 +88,16 @@ static int coll_json_stats(sqlite3 *db, const char *ws, const char *name, const 
     if (rc != RS_OK || tbl == NULL)
         return rc;
     sql = sqlite3_mprintf(COLL_JSON_FMT, status_expr, stats_expr, tbl, tbl, tbl, tbl);
-    rc = sql ? rl_sql(db, out, err, sql, "ss", ws, name)
+    rc = sql ? rl_sql(db, out, err, sql, "ssi", ws, name, (int64_t)rl_pending_queued(pending, tbl))
              : rs_err_set(err, RS_ENOMEM, "out of memory");
     sqlite3_free(sql);
     free(tbl);
     return rc;
 }
 
-static int coll_json(sqlite3 *db, const char *ws, const char *name, const char *status_expr,
-                     char **out, rs_err *err) {
-    return coll_json_stats(db, ws, name, status_expr, STATS_JSON, out, err);
+static int coll_json(sqlite3 *db, rl_pending *pending, const char *ws, const char *name,
+                     const char *status_expr, char **out, rs_err *err) {
+    return coll_json_stats(db, pending, ws, name, status_expr, STATS_JSON, out, err);
 }
 
 static void reply_coll(rl_req *rq, sqlite3 *db, const char *ws, const char *name,
@@ -102,8 +105,8 @@ static void reply_coll(rl_req *rq, sqlite3 *db, const char *ws, const char *name
     int creating = strcmp(status_expr, "'CREATED'") == 0;
     char *json = NULL;
     rs_err err = {0};
-    if (coll_json_stats(db, ws, name, status_expr, creating ? "NULL" : STATS_JSON, &json, &err) !=
-        RS_OK)
+    if (coll_json_stats(db, rl_store_pending(rq->srv->store), ws, name, status_expr,
+                        creating ? "NULL" : STATS_JSON, &json, &err) != RS_OK)
         rl_reply_err(rq, &err);
     else if (json == NULL)
         rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",
@@ -242,9 +245,8 @@ done:
 }
 
 /* h_reply_rows callback: the live collection named by the row (ws, name). */
-static void coll_row_json(void *unused, sqlite3_stmt *stmt, char **json, rs_err *err) {
-    (void)unused;
-    coll_json(sqlite3_db_handle(stmt), (const char *)sqlite3_column_text(stmt, 0),
+static void coll_row_json(void *pending, sqlite3_stmt *stmt, char **json, rs_err *err) {
+    coll_json(sqlite3_db_handle(stmt), pending, (const char *)sqlite3_column_text(stmt, 0),
               (const char *)sqlite3_column_text(stmt, 1), STATUS_LIVE, json, err);
 }
 
@@ -263,7 +265,7 @@ void h_coll_list(rl_req *rq) {
     }
     if (rq->n_args > 0)
         sqlite3_bind_text(stmt, 1, rq->args[0], -1, SQLITE_STATIC);
-    h_reply_rows(rq, stmt, coll_row_json, NULL);
+    h_reply_rows(rq, stmt, coll_row_json, rl_store_pending(rq->srv->store));
 }
 
 void h_coll_get(rl_req *rq) {
@@ -358,7 +360,8 @@ void h_coll_delete(rl_req *rq) {
 
     if (db == NULL || !h_ws_check(rq, db, rq->args[0]))
         return;
-    if (coll_json(db, rq->args[0], rq->args[1], "'DELETED'", &json, &err) != RS_OK)
+    if (coll_json(db, rl_store_pending(rq->srv->store), rq->args[0], rq->args[1], "'DELETED'",
+                  &json, &err) != RS_OK)
         rl_reply_err(rq, &err);
     else if (json == NULL)
         rl_reply_error(rq, 404, "NOTFOUND", "COLLECTION_DOES_NOT_EXIST",

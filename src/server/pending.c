@@ -31,6 +31,7 @@ struct rl_pending {
     rl_store *st;
     want wants[RL_PENDING_MAX_WANTS]; /* under lock */
     int n_wants;
+    char running[128];          /* under lock: the table of the request running ("" none) */
     int64_t due_ms;             /* atomic: earliest vis_ms of any pending row, NONE_DUE */
     int applying;               /* atomic: an apply holds apply_lock and has not committed */
     int indexes_on;             /* atomic: as the last delayed write said */
@@ -265,14 +266,36 @@ static void wait_until(rl_pending *p, int64_t ms) {
     pthread_cond_timedwait(&p->wake, &p->lock, &ts);
 }
 
-/* Run one request in a write transaction of its own. */
+/* ANALYZE one part of a collection at a time, each in a write transaction of its own, so that
+ * a stream of writes waits for one index's read at most (fieldindex.h). */
+static int analyze_in_parts(sqlite3 *db, const char *tbl, rs_err *err) {
+    char **parts = NULL;
+    int rc = rl_fieldindex_analyze_parts(db, tbl, &parts, err);
+    for (int i = 0; rc == RS_OK && parts[i] != NULL; i++) {
+        rc = rl_tx_begin(db, err);
+        if (rc != RS_OK)
+            break;
+        rc = rl_fieldindex_analyze_part(db, parts[i], err);
+        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+        rc = rc != RS_OK ? rc : end;
+    }
+    rl_fieldindex_names_free(parts);
+    if (rc == RS_OK && (rc = rl_tx_begin(db, err)) == RS_OK) {
+        rc = rl_fieldindex_analyze_done(db, tbl, err);
+        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+        rc = rc != RS_OK ? rc : end;
+    }
+    return rc;
+}
+
+/* Run one request in a write transaction of its own (an ANALYZE in several). */
 static int run_want(sqlite3 *db, const want *w, rs_err *err) {
+    if (w->kind == 0)
+        return analyze_in_parts(db, w->tbl, err);
     int rc = rl_tx_begin(db, err);
     if (rc != RS_OK)
         return rc;
-    if (w->kind == 0)
-        rc = rl_fieldindex_analyze(db, w->tbl, err);
-    else if (w->kind == SQLX_INDEX_FUNCTION)
+    if (w->kind == SQLX_INDEX_FUNCTION)
         rc = rl_fieldindex_ensure_function(db, w->tbl, w->fn, w->args, err);
     else if (w->kind == SQLX_INDEX_COMPOSITE)
         rc = rl_fieldindex_build_composite(db, w->tbl, w->args, err);
@@ -390,11 +413,14 @@ static void *worker_main(void *arg) {
                 wait_until(p, wake);
             continue;
         }
+        if (has_want)
+            memcpy(p->running, w.tbl, sizeof p->running);
         pthread_mutex_unlock(&p->lock);
         work_once(p, has_want, &w);
         if (has_want)
             free(w.args);
         pthread_mutex_lock(&p->lock);
+        p->running[0] = '\0';
     }
     if (p->n_queried > 0) /* a clean stop keeps what was noted */
         write_queried(p);
@@ -463,6 +489,18 @@ void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args,
     }
     kick(p);
     pthread_mutex_unlock(&p->lock);
+}
+
+int rl_pending_queued(rl_pending *p, const char *tbl) {
+    int n = 0;
+    if (p == NULL)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < p->n_wants; i++)
+        n += strcmp(p->wants[i].tbl, tbl) == 0;
+    n += strcmp(p->running, tbl) == 0;
+    pthread_mutex_unlock(&p->lock);
+    return n;
 }
 
 /* Under lock: note collection name ("ws.name") as queried at now_ms. */

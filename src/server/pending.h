@@ -75,6 +75,9 @@ void rl_pending_queried(rl_pending *p, const char *collections_json, int64_t now
  * come again). */
 #define RL_PENDING_MAX_WANTS 64
 void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args, const char *fn);
+/* Requests of table tbl waiting or running: 0 once the indexes queries asked for are built and
+ * the statistics refreshed (a collection's stats.field_indexes.background_work). */
+int rl_pending_queued(rl_pending *p, const char *tbl);
 
 /* Apply every pending row that is due, in one write transaction on db (which must not be in
  * one). Returns at once when nothing is due. */

@@ -853,14 +853,15 @@ def stats_list_the_indexes():
     add(coll, [{"_id": "1", "a": 1, "o": {"b": "x", "c": None}, "t": [1, 2], "objs": [{"k": 1}]}])
     check_match("stats/indexed", fx_stats(WS, coll), {
         "paths": 8, "indexed": 4, "element_indexes": 2, "function_indexes": 0,
-        "composite_indexes": 0, "unindexed": [], "analyzed_docs": 0})
+        "composite_indexes": 0, "background_work": 0, "unindexed": [], "analyzed_docs": 0})
     off = rl.start_server("--field-index", "off")
     rl.make_coll("commons", coll, url=off.url)
     r = rl.add_docs("commons", coll, [{"_id": "1", "a": 1, "o": {"b": "x"}, "t": [1]}], url=off.url)
     rl.wait_fence("commons", coll, r.body.get("last_offset", ""), url=off.url)
     check_match("stats/indexes_off", fx_stats("commons", coll, off.url), {
         "paths": 6, "indexed": 0, "element_indexes": 0, "function_indexes": 0,
-        "composite_indexes": 0, "unindexed": ["_event_time", "a", "o.b", "t"],
+        "composite_indexes": 0, "background_work": 0,
+        "unindexed": ["_event_time", "a", "o.b", "t"],
         "analyzed_docs": 0})
     off.stop()
 
@@ -884,6 +885,11 @@ def beyond_the_budget_indexed_by_use():
                   (s.get("unindexed") or []), timeout=20)
     check("wide/built_by_use", isinstance(got, dict) and "f105" not in got.get("unindexed", []),
           repr(got))
+    # the request is done once its index is listed: nothing waits or runs for the collection
+    idle = rl.poll(lambda: fx_stats(WS, coll),
+                   lambda s: isinstance(s, dict) and s.get("background_work") == 0, timeout=20)
+    check_match("wide/background_work_done",
+                idle.get("background_work") if isinstance(idle, dict) else idle, 0)
     again, used_again, _ = query(sql)
     check_match("wide/same_rows", again, first)
     check_match("wide/rows", first, [{"_id": f"w{k}"} for k in sorted(

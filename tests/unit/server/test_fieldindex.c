@@ -268,7 +268,21 @@ static void test_functions_and_stats(void) {
     CHECK("not_analyzed",
           rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'k'", NULL, &ix, NULL) &&
               ix.rows_per_key == -1);
-    CHECK("analyze", rl_fieldindex_analyze(db, "t", &err) == RS_OK);
+    char **parts = NULL;
+    CHECK("analyze_parts", rl_fieldindex_analyze_parts(db, "t", &parts, &err) == RS_OK);
+    int n_parts = 0, has_elems = 0, ok = 1;
+    for (; parts != NULL && parts[n_parts] != NULL; n_parts++) {
+        has_elems |= strcmp(parts[n_parts], "t_elems") == 0;
+        ok &= rl_fieldindex_analyze_part(db, parts[n_parts], &err) == RS_OK;
+    }
+    rl_fieldindex_names_free(parts);
+    /* every index of t_data (its _id key among them) and the element table */
+    CHECK_INT("analyze_parts_listed", n_parts,
+              count_of(db, "SELECT count(*) + 1 FROM sqlite_schema WHERE type = 'index'"
+                           " AND tbl_name = 't_data'"));
+    CHECK("analyze_parts_elems", has_elems && ok);
+    CHECK("analyze_gone_part", rl_fieldindex_analyze_part(db, "t_fx999", &err) == RS_OK);
+    CHECK("analyze_done", rl_fieldindex_analyze_done(db, "t", &err) == RS_OK);
     CHECK("rows_per_key",
           rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'k'", NULL, &ix, NULL) &&
               ix.rows_per_key == 10);
