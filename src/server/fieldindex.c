@@ -327,17 +327,7 @@ int rl_fieldindex_each_member(const char *array, size_t len, char *const *names,
 
 int rl_fieldindex_each_elem(const char *array, size_t len, rs_buf *scratch, rs_buf *key,
                             int (*fn)(void *ctx, const rs_buf *key), void *ctx) {
-    rs_jsonscan_span span = rs_jsonscan_trim((rs_jsonscan_span){array, len}), value;
-    rs_jsonscan_iter it;
-    int rc = RS_OK;
-    if (span.len == 0 || span.ptr[0] != '[' || rs_jsonscan_iter_init(&it, span) != RS_OK)
-        return RS_OK;
-    while (rc == RS_OK && rs_jsonscan_iter_next(&it, NULL, &value) == 1) {
-        rs_buf_reset(key);
-        if (elem_key(value.ptr, value.len, scratch, key))
-            rc = key->oom ? RS_ENOMEM : fn(ctx, key);
-    }
-    return rc;
+    return rl_fieldindex_each_member(array, len, NULL, 0, scratch, key, fn, ctx);
 }
 
 typedef struct op_ctx {

@@ -64,6 +64,17 @@ def explain(sql, params=None):
             [x[len("plan: "):] for x in lines if x.startswith("plan: ")], r)
 
 
+def wait_explain(sql, needle, params=None, seconds=10):
+    """EXPLAIN's steps and plan once a step names needle (an index built by use), or after
+    seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        steps, plan, r = explain(sql, params)
+        if any(needle in x for x in steps + plan) or time.monotonic() > deadline:
+            return steps, plan, r
+        time.sleep(0.1)
+
+
 def compare(label, coll, pred):
     params = [{"name": "p", "type": "int", "value": "1"}]
     base = f"SELECT _id FROM {WS}.{coll} WHERE "
@@ -461,25 +472,14 @@ def join_order_follows_estimates():
            " CURRENT_TIMESTAMP() - DAYS(:n)")
     params = [{"name": "n", "type": "int", "value": "100000"}]
     query(sql, params)  # asking builds the function index for the queries after it
-    deadline = time.monotonic() + 10
-    while True:
-        steps, plan, _ = explain(sql, params)
-        if any("function index on PARSE_TIMESTAMP_ISO8601(ts)" in x for x in steps) or \
-                time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    steps, plan, _ = wait_explain(sql, "function index on PARSE_TIMESTAMP_ISO8601(ts)", params)
     check("order/clock_bound", any("function index on PARSE_TIMESTAMP_ISO8601(ts) (key>?)" in x
                                    for x in steps), repr(steps))
     # a range on PARSE_DATETIME_ISO8601 of a field: its own function index, built by use
     sql = (f"SELECT _id FROM {ws}.orders WHERE PARSE_DATETIME_ISO8601(ts) >="
            " PARSE_DATETIME_ISO8601('2024-01-27T00:00:00Z') ORDER BY _id")
     query(sql)
-    deadline = time.monotonic() + 10
-    while True:
-        steps, plan, _ = explain(sql)
-        if any("PARSE_DATETIME_ISO8601(ts)" in x for x in steps) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    steps, plan, _ = wait_explain(sql, "PARSE_DATETIME_ISO8601(ts)")
     check("order/datetime_function_index", any(
         "function index on PARSE_DATETIME_ISO8601(ts) (key>?)" in x for x in steps), repr(steps))
     rows, _, _ = query(sql)
@@ -543,17 +543,6 @@ def join_order_counts_past_the_cap():
                 1 for x in jobs if x["sha"] == f["sha"] and x["name"] == f["name"]
                 and x["conclusion"] == "success")
     check_match("cap/rows", rows, [{"name": k, "n": v} for k, v in sorted(want.items()) if v])
-
-
-def wait_explain(sql, needle, params=None, seconds=10):
-    """EXPLAIN's steps and plan once a step names needle (an index built by use), or after
-    seconds."""
-    deadline = time.monotonic() + seconds
-    while True:
-        steps, plan, r = explain(sql, params)
-        if any(needle in x for x in steps + plan) or time.monotonic() > deadline:
-            return steps, plan, r
-        time.sleep(0.1)
 
 
 @case
@@ -655,12 +644,7 @@ def cast_join_key_uses_a_function_index():
     sql = (f"SELECT s._id, r._id AS r, r.name FROM {ws}.summ s JOIN {ws}.runs r"
            " ON s.wid = CAST(r.id AS string) WHERE s.k = 3 ORDER BY s._id, r")
     query(sql)  # asking builds the function index for the queries after it
-    deadline = time.monotonic() + 10
-    while True:
-        steps, plan, _ = explain(sql)
-        if any("CAST(id AS string)" in x for x in steps) or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    steps, plan, _ = wait_explain(sql, "CAST(id AS string)")
     check("cast/lookup", f"SEARCH {ws}.runs AS r1 USING function index on CAST(id AS string)"
           " (key=?)" in [x.strip() for x in steps], repr(steps))
     check("cast/plan", any("index lookup on CAST(id AS string) (function index)" in x

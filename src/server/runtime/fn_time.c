@@ -573,8 +573,11 @@ static void fn_parse_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
  * never an error. The key of the function index that serves a range on PARSE_TIMESTAMP_ISO8601
  * of a field (server/fieldindex.h): SQLite computes an index's key on every write, and one
  * document whose field is no timestamp must not make writes fail. The query keeps its own
- * PARSE_TIMESTAMP_ISO8601 conjunct, so every document the key range selects is checked by it. */
-static void fn_ts_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+ * PARSE_TIMESTAMP_ISO8601 conjunct, so every document the key range selects is checked by it.
+ * rs_dt_iso_key(x) is PARSE_DATETIME_ISO8601's twin, for `PARSE_DATETIME_ISO8601(created_at) >
+ * PARSE_DATETIME_ISO8601(:startTime)`. The catalog entry's user data is the result's type. */
+static void fn_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv_type type = (rv_type)(intptr_t)rt_fn_of(ctx)->user_data;
     rv v;
     int64_t x;
     (void)argc;
@@ -583,23 +586,7 @@ static void fn_ts_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         sqlite3_result_null(ctx);
         return;
     }
-    result_typed(ctx, RV_TIMESTAMP, x);
-}
-
-/* rs_dt_iso_key(x): PARSE_DATETIME_ISO8601(x) where it has a value, else undefined, never an
- * error: the key of the function index serving a range on PARSE_DATETIME_ISO8601 of a field
- * (`PARSE_DATETIME_ISO8601(created_at) > PARSE_DATETIME_ISO8601(:startTime)`), as
- * rs_ts_iso_key serves the timestamp's. */
-static void fn_dt_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    rv v;
-    int64_t x;
-    (void)argc;
-    rv_from_sqlite(argv[0], &v);
-    if (v.type != RV_STRING || rt_parse_timestamp(v.s, v.len, &x) != 0) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    result_typed(ctx, RV_DATETIME, x);
+    result_typed(ctx, type, x);
 }
 
 static void fn_format_iso8601(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -837,7 +824,7 @@ const rt_function rt_fn_time[] = {
     DU("UNIX_SECONDS", 1, 1, fn_unix, INT64_C(1000000), "UNIX_SECONDS(timestamp) -> int"),
     DU("UNIX_MILLIS", 1, 1, fn_unix, 1000, "UNIX_MILLIS(timestamp) -> int"),
     DU("UNIX_MICROS", 1, 1, fn_unix, 1, "UNIX_MICROS(timestamp) -> int"),
-    {NULL, RT_SCALAR, 1, 1, "rs_ts_iso_key", 0, NULL, fn_ts_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
-    {NULL, RT_SCALAR, 1, 1, "rs_dt_iso_key", 0, NULL, fn_dt_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, RT_SCALAR, 1, 1, "rs_ts_iso_key", 0, (const void *)(intptr_t)RV_TIMESTAMP, fn_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, RT_SCALAR, 1, 1, "rs_dt_iso_key", 0, (const void *)(intptr_t)RV_DATETIME, fn_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */
