@@ -178,6 +178,12 @@ QUERIES = [
     ("case_between",
      "SELECT CASE WHEN n BETWEEN 10 AND 50 THEN 'mid' WHEN n > 50 THEN 'high' ELSE 'low' END"
      " AS band, COUNT(*) AS n FROM cx.jobs {c} GROUP BY 1 ORDER BY 1"),
+    ("if_chain",  # q34's shape: IF in a WITH query read by another, then grouped
+     "WITH t AS (SELECT name, n, IF(conclusion = 'failure', n, 0) AS failed_dur,"
+     " IF(n > 50, 'high') AS band FROM cx.jobs {c}), u AS (SELECT name, failed_dur, band,"
+     " IF(band IS NULL, 'low', band) AS b2 FROM t)"
+     " SELECT name, b2, COUNT(*) AS k, SUM(failed_dur) AS f, COUNT(band) AS banded FROM u"
+     " GROUP BY name, b2 ORDER BY name, b2"),
     ("cte_window",
      "WITH d AS (SELECT DATE_TRUNC('day', _event_time) AS day, COUNT(*) AS jobs"
      " FROM cx.jobs {c} GROUP BY DATE_TRUNC('day', _event_time))"
@@ -240,6 +246,9 @@ PARAMS = {"params": [{"name": "t", "type": "string", "value": "2024-03-10T00:00:
 
 # Statements the columns must refuse (answered by SQLite, same answer), and the reason.
 REFUSED = [
+    # a float or an int by the row: DuckDB's CASE would make both floats
+    ("if_mixed_types", "SELECT SUM(IF(conclusion = 'failure', dur, 0)) AS s FROM cx.jobs {c}",
+     "CASE results of different types"),
     ("mixed_types", "SELECT COUNT(*) AS n, MAX(v) AS m FROM cx.mixed {c}", "several types"),
     ("null_and_missing", "SELECT w FROM cx.mixed {c} ORDER BY w", "null or undefined"),
     ("partition_null_and_missing", "SELECT ROW_NUMBER() OVER (PARTITION BY w) AS r, COUNT(*)"

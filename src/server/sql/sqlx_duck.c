@@ -597,6 +597,19 @@ static int emit_case(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     return rc;
 }
 
+/* IF(c, a[, b]): CASE WHEN c THEN a [ELSE b] END, as the SQLite emitter writes it (a missing
+ * else is null), with a CASE's checks. */
+static int emit_if(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    sqlx_node as_case = *n;
+    if (n->n_list < 2 || n->n_list > 3)
+        return refuse(d, n, "IF with %d arguments", n->n_list);
+    as_case.kind = N_CASE;
+    as_case.a = NULL;
+    as_case.b = n->n_list == 3 ? n->list[2] : NULL;
+    as_case.n_list = 2;
+    return emit_case(d, ds, &as_case, out, info);
+}
+
 /* ---- functions ---- */
 
 /* The constant string argument of n->list[i] (arena copy), or NULL. */
@@ -882,6 +895,8 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_parse_iso(d, ds, n, out, info);
     if (strcasecmp(name, "SPLIT_PART") == 0)
         return emit_split_part(d, ds, n, out, info);
+    if (strcasecmp(name, "IF") == 0)
+        return emit_if(d, ds, n, out, info);
     return refuse(d, n, "function %s", name);
 }
 
