@@ -479,7 +479,7 @@ def join_order_follows_estimates():
     sql = (f"SELECT _id FROM {ws}.orders WHERE PARSE_DATETIME_ISO8601(ts) >="
            " PARSE_DATETIME_ISO8601('2024-01-27T00:00:00Z') ORDER BY _id")
     query(sql)
-    steps, plan, _ = wait_explain(sql, "PARSE_DATETIME_ISO8601(ts)")
+    steps, plan, _ = wait_explain(sql, "function index on PARSE_DATETIME_ISO8601(ts)")
     check("order/datetime_function_index", any(
         "function index on PARSE_DATETIME_ISO8601(ts) (key>?)" in x for x in steps), repr(steps))
     rows, _, _ = query(sql)
@@ -644,7 +644,7 @@ def cast_join_key_uses_a_function_index():
     sql = (f"SELECT s._id, r._id AS r, r.name FROM {ws}.summ s JOIN {ws}.runs r"
            " ON s.wid = CAST(r.id AS string) WHERE s.k = 3 ORDER BY s._id, r")
     query(sql)  # asking builds the function index for the queries after it
-    steps, plan, _ = wait_explain(sql, "CAST(id AS string)")
+    steps, plan, _ = wait_explain(sql, "function index on CAST(id AS string)")
     check("cast/lookup", f"SEARCH {ws}.runs AS r1 USING function index on CAST(id AS string)"
           " (key=?)" in [x.strip() for x in steps], repr(steps))
     check("cast/plan", any("index lookup on CAST(id AS string) (function index)" in x
