@@ -83,6 +83,10 @@ int rl_fieldindex_is_member(const char *args) {
     return args != NULL && strstr(args, RL_FX_MEMBER_SEP) != NULL;
 }
 
+char *rl_fieldindex_member_array(const char *args) {
+    return strndup(args, (size_t)(strstr(args, RL_FX_MEMBER_SEP) - args));
+}
+
 static void free_names(rl_fx_path *p) {
     for (int i = 0; i < p->n_names; i++)
         free(p->names[i]);
@@ -121,8 +125,7 @@ static int member_names(rl_fx_path *p) {
 /* Link member path at to its array path (listed: 1), with its names; 0 when the array path is
  * not listed, -1 when out of memory. */
 static int link_member(rl_fieldindex *fx, int at) {
-    const char *args = fx->paths[at].args, *sep = strstr(args, RL_FX_MEMBER_SEP);
-    char *array = strndup(args, (size_t)(sep - args));
+    char *array = rl_fieldindex_member_array(fx->paths[at].args);
     if (array == NULL)
         return -1;
     int of = find_path(fx, array);
@@ -451,8 +454,7 @@ int rl_fieldindex_note_doc(rl_fieldindex *fx, const char *doc, int sign, int64_t
 static int request_member(rl_fieldindex *fx, const char *args) {
     int at = find_path(fx, args);
     if (at < 0) {
-        const char *sep = strstr(args, RL_FX_MEMBER_SEP);
-        char *array = strndup(args, (size_t)(sep - args));
+        char *array = rl_fieldindex_member_array(args);
         int of = array != NULL ? find_path(fx, array) : -1;
         free(array);
         if (of < 0 || ((fx->paths[of].stored | fx->paths[of].types) & RL_FX_T_ARRAY) == 0 ||

@@ -189,6 +189,9 @@ int rl_fieldindex_each_member(const char *array, size_t len, char *const *names,
 
 /* Whether args names a member path of an array's elements (RL_FX_MEMBER_SEP). */
 int rl_fieldindex_is_member(const char *args);
+/* The args of the array path member path args is of (those before RL_FX_MEMBER_SEP): a copy to
+ * free(), NULL when out of memory. */
+char *rl_fieldindex_member_array(const char *args);
 
 /* Forget the catalog of a dropped collection (its indexes go with its tables). */
 int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err);
@@ -200,12 +203,11 @@ void rl_fieldindex_free(rl_fieldindex *fx);
 /* Make the index of that kind of path args of tbl, asked for by a query (by use). */
 int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                         rs_err *err);
-/* Refresh SQLite's statistics of tbl's indexes: a full ANALYZE of each part that
- * rl_fieldindex_analyze_parts lists (its data table's indexes, its element table), each in a
- * write transaction of its own, then rl_fieldindex_analyze_done in one more. */
-int rl_fieldindex_analyze_parts(sqlite3 *db, const char *tbl, char ***names, rs_err *err);
-void rl_fieldindex_names_free(char **names);
-int rl_fieldindex_analyze_part(sqlite3 *db, const char *name, rs_err *err);
+/* Refresh SQLite's statistics of tbl's indexes: rl_fieldindex_analyze_next analyzes the part
+ * (an index of its data table, its element table) named after `after`, each call in a write
+ * transaction of its own; when it finds none, rl_fieldindex_analyze_done counts tbl analyzed. */
+int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, char **analyzed,
+                               rs_err *err);
 int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err);
 
 /* Make (if missing) the index on rs_skey(fn(rs_get(doc, args))) of collection table tbl, inside

@@ -164,7 +164,7 @@ int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sql
 /* Whether the array path a member path is of (its args before RL_FX_MEMBER_SEP) held arrays. */
 static int member_array_listed(sqlite3 *db, const char *tbl, const char *args) {
     int64_t row[5];
-    char *array = strndup(args, (size_t)(strstr(args, RL_FX_MEMBER_SEP) - args));
+    char *array = rl_fieldindex_member_array(args);
     int holds = array != NULL && path_row(db, tbl, array, row) && (row[2] & RL_FX_T_ARRAY) != 0;
     free(array);
     return holds;

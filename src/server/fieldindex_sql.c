@@ -293,67 +293,39 @@ int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, cons
  * data table, then its element table. A full ANALYZE of the whole table held the write lock for
  * as long as it read every index: 1.4 s for 300,000 dashboard jobs, long enough at a million
  * for a stream's write to give up waiting (RL_STORE_BUSY_MS). One index at a time, a write
- * waits for one index's read at most. *names: NULL-terminated, freed with
- * rl_fieldindex_names_free. */
-int rl_fieldindex_analyze_parts(sqlite3 *db, const char *tbl, char ***names, rs_err *err) {
+ * waits for one index's read at most.
+ *
+ * The next part is the first one named after `after` ("" to start), looked up in the same
+ * transaction as its ANALYZE, so a part a drop took meanwhile is simply not found. A full
+ * ANALYZE (analysis_limit 0): a limited one reads only the first entries of each index, so its
+ * keys-per-value describe the low end of the key space (with 1,000: 334 documents per
+ * conclusion where there are 12,413). *analyzed: the part's name (free()), NULL when none is
+ * left. */
+int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, char **analyzed,
+                               rs_err *err) {
     sqlite3_stmt *st = NULL;
-    int n = 0, cap = 8, rc = RS_OK;
-    char **list = calloc((size_t)cap, sizeof(*list));
-    *names = NULL;
-    if (list == NULL)
-        return rs_err_set(err, RS_ENOMEM, "out of memory");
+    *analyzed = NULL;
     if (sqlite3_prepare_v2(db,
-                           "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name ="
-                           " ?1 || '_data' UNION ALL SELECT ?1 || '_elems' ORDER BY 1",
+                           "SELECT name FROM sqlite_schema WHERE name > ?2 AND (type = 'index'"
+                           " AND tbl_name = ?1 || '_data' OR type = 'table' AND name = ?1 ||"
+                           " '_elems') ORDER BY name LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        rc = db_fail(db, err);
-    else
-        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-    while (rc == RS_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (n + 1 >= cap) {
-            char **grown = realloc(list, (size_t)cap * 2 * sizeof(*list));
-            if (grown == NULL) {
-                rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-                break;
-            }
-            list = grown;
-            cap *= 2;
-        }
-        list[n] = strdup((const char *)sqlite3_column_text(st, 0));
-        list[n + 1] = NULL;
-        if (list[n++] == NULL)
-            rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-    }
-    sqlite3_finalize(st);
-    if (rc != RS_OK) {
-        rl_fieldindex_names_free(list);
-        return rc;
-    }
-    *names = list;
-    return RS_OK;
-}
-
-void rl_fieldindex_names_free(char **names) {
-    for (int i = 0; names != NULL && names[i] != NULL; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* A full ANALYZE of one index or table, when it still exists (a collection dropped meanwhile
- * took it). A limited one (PRAGMA analysis_limit) reads only the first entries of each index,
- * so its keys-per-value describe the low end of the key space (with 1,000: 334 documents per
- * conclusion where there are 12,413). */
-int rl_fieldindex_analyze_part(sqlite3 *db, const char *name, rs_err *err) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
         return db_fail(db, err);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
+    char *name = NULL;
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        name = strdup((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (!exists)
-        return RS_OK;
-    return exec_sql(db, sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w\";", name), err);
+    if (name == NULL)
+        return found ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_OK;
+    int rc = exec_sql(db, sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w\";", name), err);
+    if (rc != RS_OK)
+        free(name);
+    else
+        *analyzed = name;
+    return rc;
 }
 
 /* After the parts: the collection counted as analyzed, its statistics copied where the

@@ -269,22 +269,19 @@ static void wait_until(rl_pending *p, int64_t ms) {
 /* ANALYZE one part of a collection at a time, each in a write transaction of its own, so that
  * a stream of writes waits for one index's read at most (fieldindex.h). */
 static int analyze_in_parts(sqlite3 *db, const char *tbl, rs_err *err) {
-    char **parts = NULL;
-    int rc = rl_fieldindex_analyze_parts(db, tbl, &parts, err);
-    for (int i = 0; rc == RS_OK && parts[i] != NULL; i++) {
-        rc = rl_tx_begin(db, err);
-        if (rc != RS_OK)
-            break;
-        rc = rl_fieldindex_analyze_part(db, parts[i], err);
+    char *part = strdup("");
+    int rc = part != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
+    while (rc == RS_OK && part != NULL && (rc = rl_tx_begin(db, err)) == RS_OK) {
+        char *next = NULL;
+        rc = rl_fieldindex_analyze_next(db, tbl, part, &next, err);
+        if (rc == RS_OK && next == NULL)
+            rc = rl_fieldindex_analyze_done(db, tbl, err);
         int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
         rc = rc != RS_OK ? rc : end;
+        free(part);
+        part = next;
     }
-    rl_fieldindex_names_free(parts);
-    if (rc == RS_OK && (rc = rl_tx_begin(db, err)) == RS_OK) {
-        rc = rl_fieldindex_analyze_done(db, tbl, err);
-        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
-        rc = rc != RS_OK ? rc : end;
-    }
+    free(part);
     return rc;
 }
 
