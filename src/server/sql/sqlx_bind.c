@@ -8,6 +8,7 @@
  * it stands, so a join's ON cannot see relations to its right, as in SQL.
  */
 #include "sqlx_bind_int.h"
+#include "sqlx_semijoin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,6 +443,8 @@ static int bind_view(binder *b, const sqlx_from *f, const sqlx_relation *rel,
         return sqlx_error(err, RS_EINVAL, f->line, f->column, "view '%s' is not a SELECT",
                           rel->canonical);
     *body = view_ast.sel;
+    if ((rc = sqlx_semijoin_rewrite(b->ctx, view_ast.sel, err)) != 0)
+        return rc;
     b->view_depth++;
     rc = bind_query(b, view_ast.sel, NULL, NULL, BIND_DOCS);
     b->view_depth--;

@@ -1,5 +1,6 @@
 /*
- * sqlx_pipeline.c - one translation's stages in order (sqlx_int.h): bind, plan, rewrite,
+ * sqlx_pipeline.c - one translation's stages in order (sqlx_int.h): semi-join reduction of
+ * the parse tree, bind, plan, rewrite,
  * access paths, print. Each stage reads what the ones before it recorded; none reads text a
  * later one printed.
  */
@@ -7,6 +8,7 @@
 #include "sqlx_bind.h"
 #include "sqlx_emit.h"
 #include "sqlx_rules.h"
+#include "sqlx_semijoin.h"
 
 #include <string.h>
 
@@ -29,7 +31,9 @@ void sqlx_ctx_free(sqlx_ctx *ctx) {
 }
 
 int sqlx_prepare_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err) {
-    int rc = sqlx_bind_select(ctx, sel, err);
+    int rc = sqlx_semijoin_rewrite(ctx, sel, err);
+    if (rc == 0)
+        rc = sqlx_bind_select(ctx, sel, err);
     if (rc == 0)
         rc = sqlx_plan_build(ctx, err);
     if (rc == 0)
