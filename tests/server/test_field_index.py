@@ -363,6 +363,21 @@ SHAPES = [
     ("semijoin_left_join", "SELECT c._id, m.n FROM {ws}.custs c LEFT JOIN (SELECT cust,"
      " COUNT(*) AS n FROM {ws}.orders WHERE total > 90 GROUP BY cust) m ON m.cust = c._id"
      " WHERE c.region = 'r3' ORDER BY c._id"),
+    ("semijoin_same_alias_inside", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT o.cust,"
+     " COUNT(*) AS n FROM {ws}.orders o WHERE o.total < 50 GROUP BY o.cust) m"
+     " ON m.cust = o.cust WHERE o.total = 14 ORDER BY o._id"),
+    ("semijoin_limit_kept", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT cust, COUNT(*) AS n"
+     " FROM {ws}.orders GROUP BY cust ORDER BY cust LIMIT 5) m ON m.cust = o.cust"
+     " WHERE o.total < 20 ORDER BY o._id"),
+    ("semijoin_window_kept", "SELECT o._id, m.r FROM {ws}.orders o JOIN (SELECT cust,"
+     " RANK() OVER (ORDER BY COUNT(*), cust) AS r FROM {ws}.orders GROUP BY cust) m"
+     " ON m.cust = o.cust WHERE o.total = 14 ORDER BY o._id"),
+    ("semijoin_cte_twice_kept", "WITH m AS (SELECT cust, COUNT(*) AS n FROM {ws}.orders"
+     " GROUP BY cust) SELECT o._id, m.n, m2.n AS n2 FROM {ws}.orders o JOIN m ON m.cust = o.cust"
+     " JOIN m m2 ON m2.cust = o.cust WHERE o.total = 14 ORDER BY o._id"),
+    ("semijoin_unqualified_kept", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT cust AS k,"
+     " COUNT(*) AS n FROM {ws}.orders GROUP BY cust) m ON m.k = o.cust WHERE total = 14"
+     " ORDER BY o._id"),
 ]
 
 
@@ -479,7 +494,10 @@ def semijoin_reduces_grouped_derived():
     # --field-index off there, where nothing is)
     reduced = {"semijoin_top_per_key": True, "semijoin_cte_alias_key": True,
                "semijoin_distinct": True, "semijoin_ordinal_key_and_comma": True,
-               "semijoin_not_a_key": False, "semijoin_left_join": False}
+               "semijoin_not_a_key": False, "semijoin_left_join": False,
+               "semijoin_same_alias_inside": True, "semijoin_limit_kept": False,
+               "semijoin_window_kept": False, "semijoin_cte_twice_kept": False,
+               "semijoin_unqualified_kept": False}
     for label, shape in SHAPES:
         if label in reduced:
             _, plan, _ = explain(shape.format(ws=ws).rsplit(" ORDER BY", 1)[0])
