@@ -266,10 +266,24 @@ static void wait_until(rl_pending *p, int64_t ms) {
     pthread_cond_timedwait(&p->wake, &p->lock, &ts);
 }
 
+/* Whether an index build is queued. */
+static int build_queued(rl_pending *p) {
+    int any = 0;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < p->n_wants && !any; i++)
+        any = p->wants[i].kind != 0;
+    pthread_mutex_unlock(&p->lock);
+    return any;
+}
+
 /* ANALYZE one part of a collection at a time, each in a write transaction of its own, so that
- * a stream of writes waits for one index's read at most (fieldindex.h). */
-static int analyze_in_parts(sqlite3 *db, const char *tbl, rs_err *err) {
-    char *part = strdup("");
+ * a stream of writes waits for one index's read at most (fieldindex.h); from the part after
+ * `after` ("" to start). When a query has asked for an index meanwhile, the rest goes back on
+ * the queue (after the last part done) behind it: until its index exists the query reads every
+ * document, while statistics only refine a choice among indexes. */
+static int analyze_in_parts(rl_pending *p, sqlite3 *db, const char *tbl, const char *after,
+                            rs_err *err) {
+    char *part = strdup(after);
     int rc = part != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
     while (rc == RS_OK && part != NULL && (rc = rl_tx_begin(db, err)) == RS_OK) {
         char *next = NULL;
@@ -280,15 +294,19 @@ static int analyze_in_parts(sqlite3 *db, const char *tbl, rs_err *err) {
         rc = rc != RS_OK ? rc : end;
         free(part);
         part = next;
+        if (rc == RS_OK && part != NULL && build_queued(p)) {
+            rl_pending_want(p, tbl, 0, part, NULL);
+            break;
+        }
     }
     free(part);
     return rc;
 }
 
 /* Run one request in a write transaction of its own (an ANALYZE in several). */
-static int run_want(sqlite3 *db, const want *w, rs_err *err) {
+static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
     if (w->kind == 0)
-        return analyze_in_parts(db, w->tbl, err);
+        return analyze_in_parts(p, db, w->tbl, w->args != NULL ? w->args : "", err);
     int rc = rl_tx_begin(db, err);
     if (rc != RS_OK)
         return rc;
@@ -309,12 +327,18 @@ static const char *want_what(const want *w) {
                                              : "index";
 }
 
-/* Take the first request off the queue (the caller frees its args); 0 when none. Under lock. */
+/* Take a request off the queue (the caller frees its args): the first index build, else the
+ * first ANALYZE (analyze_in_parts says why); 0 when none. Under lock. */
 static int next_want(rl_pending *p, want *out) {
+    int at = 0;
     if (p->n_wants == 0)
         return 0;
-    *out = p->wants[0];
-    memmove(&p->wants[0], &p->wants[1], (size_t)(p->n_wants - 1) * sizeof(p->wants[0]));
+    while (at < p->n_wants && p->wants[at].kind == 0)
+        at++;
+    if (at == p->n_wants)
+        at = 0;
+    *out = p->wants[at];
+    memmove(&p->wants[at], &p->wants[at + 1], (size_t)(p->n_wants - at - 1) * sizeof(p->wants[0]));
     p->n_wants--;
     return 1;
 }
@@ -330,7 +354,7 @@ static void work_once(rl_pending *p, int has_want, const want *w) {
         fprintf(stderr, "rockset-local: applying pending writes: %s\n", err.msg);
     if (db != NULL && has_want) { /* logged: these take seconds on a large collection */
         int64_t t0 = rl_mono_ms();
-        if (run_want(db, w, &err) != RS_OK)
+        if (run_want(p, db, w, &err) != RS_OK)
             fprintf(stderr, "rockset-local: %s of %s: %s\n", want_what(w), w->tbl, err.msg);
         else
             fprintf(stderr, "rockset-local: %s of %s%s%s%s%s%s: %lld ms\n", want_what(w), w->tbl,

@@ -363,6 +363,10 @@ SHAPES = [
     ("semijoin_left_join", "SELECT c._id, m.n FROM {ws}.custs c LEFT JOIN (SELECT cust,"
      " COUNT(*) AS n FROM {ws}.orders WHERE total > 90 GROUP BY cust) m ON m.cust = c._id"
      " WHERE c.region = 'r3' ORDER BY c._id"),
+    ("order_below_unnest", "WITH few AS (SELECT DISTINCT cust FROM {ws}.orders WHERE total = 14)"
+     " SELECT o._id, t.tag FROM {ws}.orders o JOIN few f ON o.cust = f.cust"
+     " HINT(join_strategy = lookup) CROSS JOIN UNNEST(o.tags AS tag) t"
+     " JOIN {ws}.custs c ON c._id = o.cust WHERE c.tier = 'silver' ORDER BY o._id, t.tag"),
     ("semijoin_same_alias_inside", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT o.cust,"
      " COUNT(*) AS n FROM {ws}.orders o WHERE o.total < 50 GROUP BY o.cust) m"
      " ON m.cust = o.cust WHERE o.total = 14 ORDER BY o._id"),
@@ -535,6 +539,14 @@ def join_order_follows_estimates():
     check("order/cte_drives/lookup", f"SEARCH {ws}.custs AS r1 USING primary key (_id=?)"
           in [x.strip() for x in steps] and not any(x.strip().startswith(f"SCAN {ws}.custs")
                                                       for x in steps), repr(steps))
+    # below an UNNEST of the relations before it: those are reordered among themselves (HUD's
+    # ttrs_percentiles: jobs JOIN merged_pr_shas HINT(lookup) CROSS JOIN UNNEST(j.steps) ...)
+    label, shape = next(x for x in SHAPES if x[0] == "order_below_unnest")
+    steps, plan, _ = explain(shape.format(ws=ws).rsplit(" ORDER BY", 1)[0])
+    check("order/below_unnest/lookup",
+          any(x.strip().startswith(f"SEARCH {ws}.orders AS") and "field index on cust (key=?)" in x
+              for x in steps) and not any(x.strip().startswith(f"SCAN {ws}.orders")
+                                          for x in steps), repr(steps))
     # a hash hint keeps the written order (the author chose)
     sql = (f"SELECT o._id FROM {ws}.custs c JOIN {ws}.orders o ON o.cust = c._id"
            " HINT(join_strategy = hash) WHERE o.total = 14")

@@ -184,8 +184,9 @@ static int collect(sqlx_op *op, const char *hint, access_region *rg) {
 }
 
 /* Where the block's FROM tree hangs (the operator above it), then down the left of a chain of
- * LEFT JOINs: the slot of the tree whose inner joins may be reordered. */
-static sqlx_op **top_slot(sqlx_block *blk) {
+ * LEFT JOINs, then `below` more steps down the left of the joins there: the slot of the tree
+ * whose inner joins may be reordered. */
+static sqlx_op **top_slot(sqlx_block *blk, int below) {
     sqlx_op *from = sqlx_plan_from(blk), **slot = NULL;
     for (sqlx_op *op = blk->plan; from != NULL && op != NULL && slot == NULL; op = op->input)
         if (op->input == from)
@@ -193,7 +194,19 @@ static sqlx_op **top_slot(sqlx_block *blk) {
     while (slot != NULL && (*slot)->kind == SQLX_OP_JOIN &&
            strcmp((*slot)->from->join_type, "LEFT JOIN") == 0)
         slot = &(*slot)->left;
+    for (; slot != NULL && below > 0; below--)
+        slot = (*slot)->kind == SQLX_OP_JOIN ? &(*slot)->left : NULL;
     return slot;
+}
+
+/* Whether the left side of the join at slot is a tree whose rows it keeps, one by one, so that
+ * its inner joins may be taken apart below it and their ON conditions tested in the WHERE: an
+ * inner join (`j JOIN s ON .. CROSS JOIN UNNEST(j.steps)`: an UNNEST reads the relations
+ * before it, which stay before it) or a LEFT JOIN; not one with USING or a hint that chose its
+ * strategy. */
+static int keeps_left(const sqlx_op *op) {
+    return op->kind == SQLX_OP_JOIN && op->from->n_using == 0 && !author_chose(op->from) &&
+           (is_inner(op->from) || strcmp(op->from->join_type, "LEFT JOIN") == 0);
 }
 
 /* The block's WHERE filter, made when it has none (just above the FROM tree). */
@@ -214,17 +227,26 @@ static sqlx_op *where_filter(access *ac) {
 
 int access_take_apart(access *ac) {
     access_region *rg = ac->region;
-    memset(rg, 0, sizeof *rg);
-    rg->slot = top_slot(ac->blk);
-    if (rg->slot == NULL || (*rg->slot)->kind != SQLX_OP_JOIN || !collect(*rg->slot, NULL, rg) ||
-        rg->n < 2) {
-        ac->region = NULL;
-        return 0;
+    int below = 0;
+    for (;;) { /* the topmost tree of inner joins down the left of the FROM */
+        memset(rg, 0, sizeof *rg);
+        rg->slot = top_slot(ac->blk, below);
+        if (rg->slot == NULL || (*rg->slot)->kind != SQLX_OP_JOIN) {
+            ac->region = NULL;
+            return 0;
+        }
+        if (collect(*rg->slot, NULL, rg) && rg->n >= 2)
+            break;
+        if (!keeps_left(*rg->slot)) {
+            ac->region = NULL;
+            return 0;
+        }
+        below++;
     }
     sqlx_op *where = where_filter(ac);
     if (where == NULL)
         return rs_err_set(ac->err, RS_ENOMEM, "out of memory");
-    rg->slot = top_slot(ac->blk); /* below the WHERE, when it was just made */
+    rg->slot = top_slot(ac->blk, below); /* below the WHERE, when it was just made */
     for (int j = 0; j < rg->n_joins; j++) {
         const sqlx_conjs *on = &rg->joins[j]->conj;
         for (int i = 0; i < on->n; i++)
