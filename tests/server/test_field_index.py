@@ -379,6 +379,9 @@ SHAPES = [
     ("semijoin_cte_twice_kept", "WITH m AS (SELECT cust, COUNT(*) AS n FROM {ws}.orders"
      " GROUP BY cust) SELECT o._id, m.n, m2.n AS n2 FROM {ws}.orders o JOIN m ON m.cust = o.cust"
      " JOIN m m2 ON m2.cust = o.cust WHERE o.total = 14 ORDER BY o._id"),
+    ("semijoin_random_not_copied", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT cust,"
+     " COUNT(*) AS n FROM {ws}.orders GROUP BY cust) m ON m.cust = o.cust WHERE o.total = 14"
+     " AND (o.total < RAND() * 0 + 50) ORDER BY o._id"),
     ("semijoin_unqualified_kept", "SELECT o._id, m.n FROM {ws}.orders o JOIN (SELECT cust AS k,"
      " COUNT(*) AS n FROM {ws}.orders GROUP BY cust) m ON m.k = o.cust WHERE total = 14"
      " ORDER BY o._id"),
@@ -501,7 +504,7 @@ def semijoin_reduces_grouped_derived():
                "semijoin_not_a_key": False, "semijoin_left_join": False,
                "semijoin_same_alias_inside": True, "semijoin_limit_kept": False,
                "semijoin_window_kept": False, "semijoin_cte_twice_kept": False,
-               "semijoin_unqualified_kept": False}
+               "semijoin_unqualified_kept": False, "semijoin_random_not_copied": True}
     for label, shape in SHAPES:
         if label in reduced:
             _, plan, _ = explain(shape.format(ws=ws).rsplit(" ORDER BY", 1)[0])

@@ -7,6 +7,7 @@
  * aggregate) is not copied; a SELECT in any doubt is left as written.
  */
 #include "sqlx_semijoin.h"
+#include "server/runtime/catalog.h"
 #include "sqlx_bind.h"
 #include "sqlxlate.h"
 
@@ -171,13 +172,20 @@ static sqlx_from *find_leaf(const core_parts *cp, const char *name) {
     return found;
 }
 
+/* Whether n calls a function whose every call may answer differently (RAND: a copy would
+ * draw other values; the clock is one value for the whole statement). */
+static int volatile_call(const sqlx_node *n) {
+    const rt_function *f = n->kind == N_FUNC && n->name != NULL ? rt_catalog_find(n->name) : NULL;
+    return f != NULL && (f->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE;
+}
+
 /* Paths of n qualified by `name` (*mine) and any other (*others); 0 when n has what a copy
- * cannot keep the meaning of: a subquery, a window, an aggregate, a '*'. */
+ * cannot keep the meaning of: a subquery, a window, an aggregate, a '*', a volatile call. */
 static int reads(const sqlx_node *n, const char *name, int *mine, int *others) {
     if (n == NULL)
         return 1;
     if (n->sub != NULL || n->over != NULL || n->n_agg_order > 0 || n->kind == N_STAR ||
-        sqlx_is_aggregate_call(n))
+        sqlx_is_aggregate_call(n) || volatile_call(n))
         return 0;
     if (n->kind == N_PATH) {
         if (n->n_parts >= 2 && n->names[0] != NULL && n->names[1] != NULL &&

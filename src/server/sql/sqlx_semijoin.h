@@ -26,8 +26,9 @@
  * once) whose query is one SELECT over one collection with field indexes, grouped with k a
  * GROUP BY key (or DISTINCT), without LIMIT, window functions, grouping sets or '*'; and a
  * itself has a conjunct an index can serve (a comparison, BETWEEN or IN of its fields with
- * constants). The conjuncts copied are those that read a alone. Before binding, a name is
- * taken as a's when it is qualified by a's name.
+ * constants). The conjuncts copied are those that read a alone, with no subquery, window,
+ * aggregate or volatile call (RAND would draw other values). Before binding, a name is taken as
+ * a's when it is qualified by a's name.
  */
 #ifndef RS_SQLX_SEMIJOIN_H
 #define RS_SQLX_SEMIJOIN_H
