@@ -71,45 +71,6 @@ static int refuse(rs_err *err, int line, int column, const char *what) {
                       what);
 }
 
-/* ---------------- node builders ---------------- */
-
-static sqlx_node *new_at(sqlx_arena *a, sqlx_node_kind kind, const sqlx_node *at) {
-    sqlx_node *n = sqlx_alloc(a, sizeof *n);
-    if (n != NULL) {
-        n->kind = kind;
-        n->line = at ? at->line : 0;
-        n->column = at ? at->column : 0;
-    }
-    return n;
-}
-
-static sqlx_node *new_path(sqlx_arena *a, const char *name, const sqlx_node *at) {
-    sqlx_node *n = new_at(a, N_PATH, at);
-    const char **names = sqlx_alloc(a, sizeof *names);
-    sqlx_node **index = sqlx_alloc(a, sizeof *index);
-    if (n == NULL || names == NULL || index == NULL)
-        return NULL;
-    names[0] = sqlx_strndup(a, name, strlen(name));
-    n->names = names;
-    n->index = index;
-    n->n_parts = 1;
-    return names[0] ? n : NULL;
-}
-
-static sqlx_node *new_call(sqlx_arena *a, const char *fn, sqlx_node *x, sqlx_node *y,
-                           const sqlx_node *at) {
-    sqlx_node *n = new_at(a, N_FUNC, at);
-    sqlx_node **list = sqlx_alloc(a, 2 * sizeof *list);
-    if (n == NULL || list == NULL || x == NULL)
-        return NULL;
-    n->name = fn;
-    list[0] = x;
-    list[1] = y;
-    n->list = list;
-    n->n_list = y ? 2 : 1;
-    return n;
-}
-
 static const char *part_name(sqlx_arena *a, char prefix, int i) {
     char tmp[16];
     snprintf(tmp, sizeof tmp, "%c%d", prefix, i);
@@ -254,10 +215,10 @@ static int add_parts(ictx *c, agg_use *u) {
         return sqlx_error(c->err, RS_EINVAL, call->line, call->column,
                           "a rollup keeps at most %d aggregates", MAX_AGGS);
     if (strcasecmp(u->how->name, "AVG") == 0) {
-        first = new_call(c->a, "SUM", call->list[0], NULL, call);
-        second = new_call(c->a, "COUNT", call->list[0], NULL, call);
+        first = sqlx_node_call(c->a, "SUM", call->list[0], NULL, call);
+        second = sqlx_node_call(c->a, "COUNT", call->list[0], NULL, call);
     } else if (u->how->key != NULL) {
-        second = new_call(c->a, u->how->key, call->list[1], NULL, call);
+        second = sqlx_node_call(c->a, u->how->key, call->list[1], NULL, call);
     }
     if (first == NULL || (second == NULL && (u->how->key || first != call)))
         return nomem(c->err);
@@ -315,13 +276,13 @@ static int agg_index(ictx *c, const sqlx_node *call) {
 static sqlx_node *agg_final(ictx *c, const agg_use *u) {
     sqlx_arena *a = c->a;
     const sqlx_node *at = u->call;
-    sqlx_node *p = new_path(a, part_name(a, 'p', u->first), at);
+    sqlx_node *p = sqlx_node_path(a, part_name(a, 'p', u->first), NULL, at);
     if (p == NULL || strcasecmp(u->how->name, "AVG") != 0)
         return p;
     /* AVG = SUM / COUNT as a float; no values: null */
-    sqlx_node *cast = new_at(a, N_CAST, at), *div = new_at(a, N_BINARY, at);
-    sqlx_node *count = new_path(a, part_name(a, 'p', u->first + 1), at);
-    sqlx_node *zero = new_at(a, N_LIT_INT, at);
+    sqlx_node *cast = sqlx_node_new(a, N_CAST, at), *div = sqlx_node_new(a, N_BINARY, at);
+    sqlx_node *count = sqlx_node_path(a, part_name(a, 'p', u->first + 1), NULL, at);
+    sqlx_node *zero = sqlx_node_new(a, N_LIT_INT, at);
     if (cast == NULL || div == NULL || count == NULL || zero == NULL)
         return NULL;
     cast->name = "float";
@@ -329,7 +290,7 @@ static sqlx_node *agg_final(ictx *c, const agg_use *u) {
     zero->text = "0";
     div->op = "/";
     div->a = cast;
-    div->b = new_call(a, "NULLIF", count, zero, at);
+    div->b = sqlx_node_call(a, "NULLIF", count, zero, at);
     return div->b ? div : NULL;
 }
 
@@ -353,7 +314,7 @@ static sqlx_node *rewrite(ictx *c, const sqlx_node *e) {
     if (e == NULL)
         return NULL;
     if ((k = key_index(c, e)) >= 0)
-        return new_path(c->a, part_name(c->a, 'k', k), e);
+        return sqlx_node_path(c->a, part_name(c->a, 'k', k), NULL, e);
     if (sqlx_is_aggregate_call(e)) {
         int i = agg_index(c, e);
         return i < 0 ? NULL : agg_final(c, &c->aggs[i]);
@@ -368,7 +329,7 @@ static sqlx_node *rewrite(ictx *c, const sqlx_node *e) {
                    "aggregated");
         return NULL;
     }
-    sqlx_node *n = new_at(c->a, e->kind, e);
+    sqlx_node *n = sqlx_node_new(c->a, e->kind, e);
     if (n == NULL) {
         nomem(c->err);
         return NULL;
@@ -456,8 +417,8 @@ static sqlx_select *part_select(ictx *c) {
     sqlx_arena *a = c->a;
     const sqlx_select *s = c->s;
     sqlx_select *t = new_select(a, s, 1 + c->n_keys + c->n_parts);
-    sqlx_node *g = new_at(a, N_ARRAY, NULL), *count = new_at(a, N_FUNC, NULL);
-    sqlx_node *gt = new_at(a, N_BINARY, NULL), *zero = new_at(a, N_LIT_INT, NULL);
+    sqlx_node *g = sqlx_node_new(a, N_ARRAY, NULL), *count = sqlx_node_new(a, N_FUNC, NULL);
+    sqlx_node *gt = sqlx_node_new(a, N_BINARY, NULL), *zero = sqlx_node_new(a, N_LIT_INT, NULL);
     if (t == NULL || g == NULL || count == NULL || gt == NULL || zero == NULL)
         return NULL;
     g->list = (sqlx_node **)c->keys;
@@ -495,7 +456,7 @@ static sqlx_select *merge_select(ictx *c) {
     t->grouped = 1;
     for (int i = 0; i <= c->n_keys; i++) {
         const char *name = i == 0 ? "g" : part_name(a, 'k', i - 1);
-        sqlx_node *path = new_path(a, name ? name : "", NULL);
+        sqlx_node *path = sqlx_node_path(a, name ? name : "", NULL, NULL);
         group[t->n_group++] = path;
         if (!set_item(t, path, name))
             return NULL;
@@ -503,14 +464,15 @@ static sqlx_select *merge_select(ictx *c) {
     for (int u = 0; u < c->n_aggs; u++) {
         const agg_use *use = &c->aggs[u];
         int p = use->first;
-        sqlx_node *x = new_path(a, part_name(a, 'p', p), NULL);
-        sqlx_node *y = new_path(a, part_name(a, 'p', p + 1), NULL);
+        sqlx_node *x = sqlx_node_path(a, part_name(a, 'p', p), NULL, NULL);
+        sqlx_node *y = sqlx_node_path(a, part_name(a, 'p', p + 1), NULL, NULL);
         int by = use->how->key != NULL, avg = strcasecmp(use->how->name, "AVG") == 0;
-        if (!set_item(t, new_call(a, use->how->merge, x, by ? y : NULL, NULL),
+        if (!set_item(t, sqlx_node_call(a, use->how->merge, x, by ? y : NULL, NULL),
                       part_name(a, 'p', p)))
             return NULL;
-        if ((by || avg) && !set_item(t, new_call(a, by ? use->how->key : "SUM", y, NULL, NULL),
-                                     part_name(a, 'p', p + 1)))
+        if ((by || avg) &&
+            !set_item(t, sqlx_node_call(a, by ? use->how->key : "SUM", y, NULL, NULL),
+                      part_name(a, 'p', p + 1)))
             return NULL;
     }
     return t;
@@ -536,8 +498,8 @@ static sqlx_select *final_select(ictx *c) {
         for (int j = 0; j < c->n_keys && k < 0 && it->alias; j++)
             if (c->key_alias[j] != NULL && strcmp(c->key_alias[j], it->alias) == 0)
                 k = j;
-        sqlx_node *e =
-            k >= 0 ? new_path(c->a, part_name(c->a, 'k', k), it->expr) : rewrite(c, it->expr);
+        sqlx_node *e = k >= 0 ? sqlx_node_path(c->a, part_name(c->a, 'k', k), NULL, it->expr)
+                              : rewrite(c, it->expr);
         if (e == NULL || !set_item(t, e, name)) {
             if (c->err == NULL || c->err->code == 0)
                 nomem(c->err);
@@ -547,7 +509,7 @@ static sqlx_select *final_select(ictx *c) {
     if (s->having != NULL && (t->where = rewrite(c, s->having)) == NULL)
         return NULL;
     /* last: the group's key array, so that a batch of groups finalized at once is told apart */
-    if (!set_item(t, new_path(c->a, "g", NULL), SQLX_INGEST_GROUP_FIELD)) {
+    if (!set_item(t, sqlx_node_path(c->a, "g", NULL, NULL), SQLX_INGEST_GROUP_FIELD)) {
         nomem(c->err);
         return NULL;
     }

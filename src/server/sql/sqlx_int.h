@@ -147,6 +147,19 @@ typedef struct sqlx_node {
     const struct rt_function *fn;       /* N_FUNC: the catalog entry (NULL: FIELD, GROUPING) */
 } sqlx_node;
 
+/* Nodes made by the stages that rewrite the parse tree before binding (sqlx_ast.c); each takes
+ * at's line and column (0 without it) and is NULL when out of memory or given a NULL operand.
+ * A path is first[.second] (the names are kept, not copied). A call has one argument, or two
+ * when y is set. A binary node takes l's position. A copy has no binding, so the binder binds
+ * it afresh; its subqueries and window clauses are the original's. */
+sqlx_node *sqlx_node_new(sqlx_arena *a, sqlx_node_kind kind, const sqlx_node *at);
+sqlx_node *sqlx_node_path(sqlx_arena *a, const char *first, const char *second,
+                          const sqlx_node *at);
+sqlx_node *sqlx_node_call(sqlx_arena *a, const char *fn, sqlx_node *x, sqlx_node *y,
+                          const sqlx_node *at);
+sqlx_node *sqlx_node_binary(sqlx_arena *a, const char *op, sqlx_node *l, sqlx_node *r);
+sqlx_node *sqlx_node_copy(sqlx_arena *a, const sqlx_node *e);
+
 typedef struct sqlx_item {
     sqlx_node *expr;
     const char *alias; /* NULL when none */

@@ -297,75 +297,13 @@ static sqlx_node *group_key(const semijoin *sj, const sqlx_select *q, const char
 
 /* ---------------- building ---------------- */
 
-/* A copy of e that the binder binds afresh (no binding of e's is kept). */
-static sqlx_node *copy_expr(sqlx_arena *a, const sqlx_node *e) {
-    if (e == NULL)
-        return NULL;
-    sqlx_node *c = sqlx_alloc(a, sizeof *c);
-    if (c == NULL)
-        return NULL;
-    *c = *e;
-    c->ref = c->alias_ref = NULL;
-    c->bound_path = NULL;
-    c->fn = NULL;
-    if ((e->a && !(c->a = copy_expr(a, e->a))) || (e->b && !(c->b = copy_expr(a, e->b))) ||
-        (e->c && !(c->c = copy_expr(a, e->c))))
-        return NULL;
-    if (e->n_list > 0) {
-        if ((c->list = sqlx_alloc(a, (size_t)e->n_list * sizeof *c->list)) == NULL)
-            return NULL;
-        for (int i = 0; i < e->n_list; i++)
-            if (!(c->list[i] = copy_expr(a, e->list[i])))
-                return NULL;
-    }
-    if (e->kind == N_PATH && e->index != NULL) {
-        if ((c->index = sqlx_alloc(a, (size_t)e->n_parts * sizeof *c->index)) == NULL)
-            return NULL;
-        for (int i = 0; i < e->n_parts; i++)
-            if (e->index[i] != NULL && !(c->index[i] = copy_expr(a, e->index[i])))
-                return NULL;
-    }
-    return c;
-}
-
-static sqlx_node *binary(sqlx_arena *a, const char *op, sqlx_node *l, sqlx_node *r) {
-    sqlx_node *n = l && r ? sqlx_alloc(a, sizeof *n) : NULL;
-    if (n == NULL)
-        return NULL;
-    n->kind = N_BINARY;
-    n->op = op;
-    n->a = l;
-    n->b = r;
-    n->line = l->line;
-    n->column = l->column;
-    return n;
-}
-
-/* SJ_ALIAS.SJ_KEY */
-static sqlx_node *key_path(sqlx_arena *a, const sqlx_node *at) {
-    sqlx_node *p = sqlx_alloc(a, sizeof *p);
-    const char **names = sqlx_alloc(a, 2 * sizeof *names);
-    sqlx_node **index = sqlx_alloc(a, 2 * sizeof *index);
-    if (p == NULL || names == NULL || index == NULL)
-        return NULL;
-    names[0] = SJ_ALIAS;
-    names[1] = SJ_KEY;
-    p->kind = N_PATH;
-    p->names = names;
-    p->index = index;
-    p->n_parts = 2;
-    p->line = at->line;
-    p->column = at->column;
-    return p;
-}
-
 /* SELECT DISTINCT <a_key> AS SJ_KEY FROM <a> WHERE <a's conjuncts> */
 static sqlx_select *key_query(sqlx_arena *a, const sqlx_from *leaf, const sqlx_node *a_key,
                               const core_parts *cp, const char *name) {
     sqlx_select *q = sqlx_alloc(a, sizeof *q);
     sqlx_from *from = sqlx_alloc(a, sizeof *from);
     sqlx_item *item = sqlx_alloc(a, sizeof *item);
-    if (q == NULL || from == NULL || item == NULL || !(item->expr = copy_expr(a, a_key)))
+    if (q == NULL || from == NULL || item == NULL || !(item->expr = sqlx_node_copy(a, a_key)))
         return NULL;
     *from = *leaf;
     from->rte = NULL;
@@ -380,8 +318,8 @@ static sqlx_select *key_query(sqlx_arena *a, const sqlx_from *leaf, const sqlx_n
     for (int i = 0; i < cp->n_conj; i++) {
         if (!reads_only(cp->conj[i], name))
             continue;
-        sqlx_node *c = copy_expr(a, cp->conj[i]);
-        if (c == NULL || (q->where != NULL && !(c = binary(a, "AND", q->where, c))))
+        sqlx_node *c = sqlx_node_copy(a, cp->conj[i]);
+        if (c == NULL || (q->where != NULL && !(c = sqlx_node_binary(a, "AND", q->where, c))))
             return NULL;
         q->where = c;
     }
@@ -393,7 +331,8 @@ static int reduce(semijoin *sj, sqlx_select *q, sqlx_node *key, sqlx_select *key
     sqlx_arena *a = sj->ctx->arena;
     sqlx_from *sub = sqlx_alloc(a, sizeof *sub), *join = sqlx_alloc(a, sizeof *join);
     if (sub == NULL || join == NULL ||
-        !(join->on = binary(a, "=", copy_expr(a, key), key_path(a, key))))
+        !(join->on = sqlx_node_binary(a, "=", sqlx_node_copy(a, key),
+                                      sqlx_node_path(a, SJ_ALIAS, SJ_KEY, key))))
         return RS_ENOMEM;
     sub->kind = F_SUBQUERY;
     sub->sub = keys;
@@ -405,10 +344,8 @@ static int reduce(semijoin *sj, sqlx_select *q, sqlx_node *key, sqlx_select *key
     join->left = q->from;
     join->right = sub;
     q->from = join;
-    if (sj->n_touched + 2 <= MAX_TOUCHED) {
-        sj->touched[sj->n_touched++] = q;
-        sj->touched[sj->n_touched++] = keys;
-    }
+    sj->touched[sj->n_touched++] = q;
+    sj->touched[sj->n_touched++] = keys;
     return 0;
 }
 
@@ -440,7 +377,9 @@ static int try_pair(semijoin *sj, const core_parts *cp, const sqlx_node *a_path,
         served = indexable(cp->conj[i], a_name);
     sqlx_select *q = served ? derived_query(sj, d_leaf) : NULL;
     sqlx_node *key = q != NULL ? group_key(sj, q, d_path->names[1]) : NULL;
-    if (key == NULL || !indexed_collection(sj, a_leaf))
+    /* Past MAX_TOUCHED / 2 reductions in one statement the rest is left as written: each
+     * must be recorded, or a query made here could be reduced again. */
+    if (key == NULL || !indexed_collection(sj, a_leaf) || sj->n_touched + 2 > MAX_TOUCHED)
         return 0;
     sqlx_select *keys = key_query(sj->ctx->arena, a_leaf, a_path, cp, a_name);
     *rc = keys != NULL ? reduce(sj, q, key, keys) : RS_ENOMEM;
