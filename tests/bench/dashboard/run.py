@@ -21,6 +21,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -276,9 +277,44 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
                 pass
             time.sleep(0.5)
 
-    threads = [threading.Thread(target=writer), threading.Thread(target=wal_monitor)] + [
-        threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    # The writer runs in a process of its own, as an ingest source would. As a thread of this
+    # one it built and encoded each batch under the interpreter lock that the 8 clients' threads
+    # held most of the time: on the 1,000,000-document store a 500-document batch then took
+    # 302 ms where the same writer in its own process took 305 ms at 1,598 docs/s, against
+    # 1,140 docs/s as a thread (the time the lock cost came between the batches). The process is
+    # forked before any thread of this one starts, and sends back what writer() recorded
+    # (time.monotonic is the system's clock, so its phases line up with the clients' spans).
+    ctx = multiprocessing.get_context("fork")
+    results_in, results_out = ctx.Pipe(duplex=False)
+
+    def writer_child():
+        writer()
+        results_out.send((phases, written, batch_ms, write_errors, writer_stats))
+        results_out.close()
+
+    writer_proc = ctx.Process(target=writer_child)
     cpu_started, wall_started = srv.cpu_seconds(), time.monotonic()
+    writer_proc.start()
+    results_out.close()
+
+    def collect():
+        try:
+            got = results_in.recv()
+        except EOFError:
+            got = None
+        writer_proc.join()
+        if got is None:
+            write_errors.append(f"the writer's process ended with {writer_proc.exitcode}")
+        else:
+            phases.extend(got[0])
+            written.extend(got[1])
+            batch_ms.extend(got[2])
+            write_errors.extend(got[3])
+            writer_stats.update(got[4])
+        stop.set()
+
+    threads = [threading.Thread(target=collect), threading.Thread(target=wal_monitor)] + [
+        threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
     for t in threads:
         t.start()
     for t in threads:
