@@ -549,7 +549,7 @@ static int like_strings_test(access *ac, const sqlx_node *n, keylist *out) {
         (t->hi = sqlx_strndup(ac->ctx->arena, hi, strlen(hi))) == NULL)
         return access_keylist_add(ac, out, NULL);
     t->lo_incl = 1;
-    t->estimable = 1;
+    t->estimable = t->weak = 1;
     return access_keylist_add(ac, out, t);
 }
 
