@@ -871,6 +871,16 @@ static const char *opened(access *ac, const char *when, const char *bound, const
     return text;
 }
 
+/* An OR reads the union of its arms' tests: a weak test (the strings a LIKE reads) in an arm
+ * would make that union as broad, so it takes no part in one. */
+static void drop_weak(keylist *l) {
+    int k = 0;
+    for (int i = 0; i < l->n; i++)
+        if (!l->items[i]->weak)
+            l->items[k++] = l->items[i];
+    l->n = k;
+}
+
 /* `x >= :since OR :hours = 0`, how dashboards make a filter optional: the range tests of the
  * one arm that reads documents, each bound opened when the other arms' constant condition
  * holds (then every key is in range, and the index reads everything, as a scan would); an IN
@@ -895,6 +905,7 @@ static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *
     }
     const char *w = rc == 0 ? arena_text(ac, &when) : NULL;
     rs_buf_free(&when);
+    drop_weak(&tests);
     for (int i = 0; rc == 0 && w != NULL && i < tests.n; i++) {
         const sqlx_keytest *t = tests.items[i];
         int range =
@@ -946,6 +957,7 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
         for (int i = 0; i < n_leaves; i++)
             if ((rc = leaf_tests(ac, leaves[i], &per_arm[a])) != 0)
                 return rc;
+        drop_weak(&per_arm[a]);
         if (per_arm[a].n == 0)
             return 0;
     }
