@@ -277,13 +277,13 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
                 pass
             time.sleep(0.5)
 
-    # The writer runs in a process of its own, as an ingest source would. As a thread of this
-    # one it built and encoded each batch under the interpreter lock that the 8 clients' threads
-    # held most of the time: on the 1,000,000-document store a 500-document batch then took
-    # 302 ms where the same writer in its own process took 305 ms at 1,598 docs/s, against
-    # 1,140 docs/s as a thread (the time the lock cost came between the batches). The process is
-    # forked before any thread of this one starts, and sends back what writer() recorded
-    # (time.monotonic is the system's clock, so its phases line up with the clients' spans).
+    # The writer runs in a process of its own, as an ingest source would: as a thread of this
+    # one it built and encoded each batch under the interpreter lock the 8 clients' threads
+    # held, so its rate could measure this process rather than the server. (In the full run
+    # it made no difference: 1,494 docs/s apart against 1,490 as a thread; the server's write
+    # path holds it, docs/indexing.md "What writing costs".) The process is forked before any
+    # thread of this one starts, and sends back what writer() recorded (time.monotonic is the
+    # system's clock, so its phases line up with the clients' spans).
     ctx = multiprocessing.get_context("fork")
     results_in, results_out = ctx.Pipe(duplex=False)
 
