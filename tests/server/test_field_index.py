@@ -1036,6 +1036,59 @@ def top_n_reads_the_order_index_past_broad_filters():
 
 
 @case
+def infix_like_reads_the_strings_of_its_path():
+    """c.line LIKE '%boom%' (no literal prefix: a pattern with a leading wildcard, a parameter,
+    ILIKE) is true of strings only, so it reads the key range of the strings in c.line's index:
+    the 30 documents of 3,000 that hold a line, not the collection. NOT LIKE is not served.
+    Answers as without indexes."""
+    coll = uniq("infix")
+    rl.make_coll(WS, coll)
+
+    def doc(i):
+        d = {"_id": f"j{i:04d}", "kind": ["a", "b"][i % 2]}
+        if i % 100 == 7:
+            d["c"] = {"line": f"step {i} went boom" if i % 200 == 7 else f"step {i} passed"}
+        elif i % 100 == 8:
+            d["c"] = {"line": None}
+        elif i % 100 == 9:
+            d["c"] = {}
+        return d
+    add(coll, [doc(i) for i in range(3000)])
+    boom = [{"_id": f"j{i:04d}"} for i in range(3000) if i % 200 == 7]
+    sql = f"SELECT _id FROM {WS}.{coll} WHERE {{w}} ORDER BY _id"
+    steps, plan, _ = explain(sql.format(w="c.line LIKE '%boom%'"))
+    check_match("infix/explain", steps[:1],
+                [f"SEARCH {WS}.{coll} AS r0 USING field index on c.line (key>? AND key<?)"])
+    check("infix/plan_counts_the_strings",
+          any("field index on c.line (key range), 30 documents" in x for x in plan), repr(plan))
+    # every document holds kind as a string: its strings' range is the collection, not read
+    steps, plan, _ = explain(sql.format(w="kind LIKE '%b%'"))
+    check("infix/broad_range_not_read", steps != [] and
+          not any("field index on kind" in x for x in steps), repr(steps))
+    params = [{"name": "pat", "type": "string", "value": "%boom"}]
+    for label, w, want in (("like", "c.line LIKE '%boom%'", boom),
+                           ("broad", "kind LIKE '%b%'",
+                            [{"_id": f"j{i:04d}"} for i in range(1, 3000, 2)]),
+                           ("ilike", "c.line ILIKE '%BOOM%'", boom),
+                           ("param", "c.line LIKE :pat", boom),
+                           ("and", "c.line LIKE '%boom' AND kind = 'b'",
+                            [x for x in boom if int(x["_id"][1:]) % 2 == 1]),
+                           ("or", "c.line LIKE '%boom' OR c.line LIKE '%passed'",
+                            [{"_id": f"j{i:04d}"} for i in range(3000) if i % 100 == 7]),
+                           ("not_like", "c.line NOT LIKE '%boom'", None)):
+        rows, used, r = query(sql.format(w=w), params)
+        scan, _, _ = query(sql.format(w=f"({w}) OR RAND() < 0"), params)
+        check_match(f"infix/{label}_same_as_scan", rows, scan)
+        if want is not None:
+            check_match(f"infix/{label}_rows", rows, want)
+        if want is not None and label not in ("broad", "or"):
+            check(f"infix/{label}_index_used", used is True, repr(used))
+    rows, _, _ = query(sql.format(w="c.line NOT LIKE '%boom'"))
+    check_match("infix/not_like_rows", rows, [{"_id": f"j{i:04d}"} for i in range(3000)
+                                              if i % 100 == 7 and i % 200 != 7])
+
+
+@case
 def parse_timestamp_range_gets_a_function_index_by_use():
     """PARSE_TIMESTAMP_ISO8601(completed_at) > :since: the first query asks the catalog for the
     function index (a use) and scans; the server builds it on a twin of the parse that never

@@ -247,6 +247,24 @@ int64_t access_count_or(const sqlx_keytest *t, int64_t cap) {
     return t->kind == SQLX_KEY_OR ? sum : -1;
 }
 
+/* Whether the weak range of group g (the smallest) is worth reading: counted exactly, it holds
+ * under half the collection; else reading it in its keys' order would cost more than the scan
+ * it replaces. Counted up to the cap it reached, it is counted again up to half the collection
+ * (at most ESTIMATE_CAP_WIDE: beyond that it is not read). */
+static int weak_worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_of) {
+    if (a->docs <= 0)
+        return 0;
+    int64_t half = a->docs / 2 + 1;
+    if (est[g] >= cap_of[g] && cap_of[g] < half) {
+        cap_of[g] = half < ESTIMATE_CAP_WIDE ? half : ESTIMATE_CAP_WIDE;
+        est[g] = estimate_group(a, g, cap_of[g]);
+        for (int i = 0; est[g] >= 0 && i < a->n_tests; i++)
+            if (group_of(a, i) == g)
+                a->tests[i]->est = est[g];
+    }
+    return est[g] >= 0 && est[g] < cap_of[g] && 2 * est[g] < a->docs;
+}
+
 /* Drop every countable test but those of the smallest group. The groups are counted together
  * under rising caps: once one range is counted under a cap, it is smaller than every range that
  * reached the cap, and the counting stops (about groups x 4 x the smallest range, not a full
@@ -278,12 +296,14 @@ static void choose_tests(sqlx_access *a) {
     for (int g = 0; g < a->n_tests; g++) {
         if (est[g] >= 0)
             a->tests[g]->est = est[g];
-        if (est[g] >= 0 && (best < 0 || est[g] < est[best]))
+        if (est[g] >= 0 && (best < 0 || est[g] < est[best] ||
+                            (est[g] == est[best] && a->tests[best]->weak && !a->tests[g]->weak)))
             best = g;
     }
+    int weak_only = best >= 0 && a->tests[best]->weak && !weak_worth_reading(a, best, est, cap_of);
     for (int i = 0; best >= 0 && i < a->n_tests; i++) {
         int g = group_of(a, i);
-        if (a->tests[i]->est != -1 && g != best && est[g] >= 0)
+        if (a->tests[i]->est != -1 && (g != best || weak_only) && est[g] >= 0)
             a->tests[i]->dropped = 1;
         /* an exact count (under the cap it was asked with) says how selective the test is */
         if (g == best && est[best] < cap_of[best])
@@ -459,7 +479,7 @@ static int last_column(const sqlx_access *a, column *cols, int n) {
     }
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
-        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && !t->equality && !t->eq &&
+        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && !t->equality && !t->eq && !t->weak &&
             t->args != NULL && !has_column(cols, n, t->args) && strcmp(t->args, "'_id'") != 0 &&
             (best == NULL || (t->est >= 0 && (best->est < 0 || t->est < best->est))))
             best = t;

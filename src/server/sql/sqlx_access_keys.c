@@ -13,6 +13,7 @@
 #include "sqlx_access_int.h"
 #include "sqlx_emit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -531,13 +532,35 @@ static const char *skey_of_string(access *ac, const char *s) {
     return text;
 }
 
+/* Any other LIKE or ILIKE ('%abc%', a parameter, an expression): the keys of strings. LIKE is
+ * true of strings only (of another value it is null, or an error where a scan would reach it,
+ * as a range of another key skips a value of another type): on a path that few documents
+ * hold as a string (a failure's log line) the range counts those and no others. */
+static int like_strings_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args;
+    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1)
+        return 0;
+    char lo[8], hi[8];
+    snprintf(lo, sizeof lo, "X'%02X'", rv_rank(RV_STRING)); /* a key begins with its rank */
+    snprintf(hi, sizeof hi, "X'%02X'", rv_rank(RV_STRING) + 1);
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t == NULL || (t->lo = sqlx_strndup(ac->ctx->arena, lo, strlen(lo))) == NULL ||
+        (t->hi = sqlx_strndup(ac->ctx->arena, hi, strlen(hi))) == NULL)
+        return access_keylist_add(ac, out, NULL);
+    t->lo_incl = 1;
+    t->estimable = t->weak = 1;
+    return access_keylist_add(ac, out, t);
+}
+
 /* LIKE 'abc%': abc <= key < abd (the last byte raised; no upper bound when it is 0xFF). */
 static int like_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args;
-    char *prefix = like_prefix(ac, n->b);
-    if (prefix == NULL || n->negated || n->name != NULL || n->c != NULL ||
-        indexed_path(ac, n->a, &rte, &args) != 1)
+    char *prefix = n->name == NULL && n->c == NULL ? like_prefix(ac, n->b) : NULL;
+    if (prefix == NULL)
+        return like_strings_test(ac, n, out);
+    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1)
         return 0;
     size_t len = strlen(prefix);
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
@@ -848,6 +871,16 @@ static const char *opened(access *ac, const char *when, const char *bound, const
     return text;
 }
 
+/* An OR reads the union of its arms' tests: a weak test (the strings a LIKE reads) in an arm
+ * would make that union as broad, so it takes no part in one. */
+static void drop_weak(keylist *l) {
+    int k = 0;
+    for (int i = 0; i < l->n; i++)
+        if (!l->items[i]->weak)
+            l->items[k++] = l->items[i];
+    l->n = k;
+}
+
 /* `x >= :since OR :hours = 0`, how dashboards make a filter optional: the range tests of the
  * one arm that reads documents, each bound opened when the other arms' constant condition
  * holds (then every key is in range, and the index reads everything, as a scan would); an IN
@@ -872,6 +905,7 @@ static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *
     }
     const char *w = rc == 0 ? arena_text(ac, &when) : NULL;
     rs_buf_free(&when);
+    drop_weak(&tests);
     for (int i = 0; rc == 0 && w != NULL && i < tests.n; i++) {
         const sqlx_keytest *t = tests.items[i];
         int range =
@@ -923,6 +957,7 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
         for (int i = 0; i < n_leaves; i++)
             if ((rc = leaf_tests(ac, leaves[i], &per_arm[a])) != 0)
                 return rc;
+        drop_weak(&per_arm[a]);
         if (per_arm[a].n == 0)
             return 0;
     }

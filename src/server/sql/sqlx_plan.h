@@ -107,10 +107,13 @@ typedef struct sqlx_keytest {
     int n_arms;
     const sqlx_node *conjunct; /* the conjunct it serves */
     int estimable;             /* the catalog can count its range */
-    int64_t est;               /* documents counted in its range; -1 unknown */
-    int64_t count;             /* the exact count, when under the cap it was counted with; -1 */
-    double likelihood;         /* > 0: the bounds are written likelihood(bound, this) */
-    int dropped;               /* another test of the relation reads less: not written */
+    int weak;    /* a range a conjunct implies of a type alone (the strings a LIKE reads): read only
+                    when it counts fewer documents than every other test and under half the
+                    collection, and never a composite index's column */
+    int64_t est; /* documents counted in its range; -1 unknown */
+    int64_t count;       /* the exact count, when under the cap it was counted with; -1 */
+    double likelihood;   /* > 0: the bounds are written likelihood(bound, this) */
+    int dropped;         /* another test of the relation reads less: not written */
     const char *decides; /* RANGE: when this constant SQL condition holds ("": always), the test
                             is true exactly where its conjunct is, so a written test lets the
                             emitter leave the conjunct out (no document read for it); a test
