@@ -3,6 +3,7 @@
  * function indexes, a dropped collection. */
 #include "fieldindex.h"
 #include "kept.h"
+#include "store.h"
 
 #include "jsonscan.h"
 
@@ -328,19 +329,80 @@ int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, 
     return rc;
 }
 
-/* After the parts: the collection counted as analyzed, its statistics copied where the
- * translator reads them (fx_stats). */
-int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err) {
+/* Every connection of the pool reads sqlite_stat1 when it loads the schema, and only then: an
+ * ANALYZE leaves the schema cookie as it was, so the other connections kept planning with the
+ * statistics they loaded before it, until some index was next made (measured: a connection
+ * opened before an ANALYZE chose by the old averages after it). One more schema version makes
+ * each reload its schema, statistics with it, at its next statement, and re-prepares the
+ * statements kept on it (the translations cached by schema version go too). The version only
+ * grows, as SQLite's own schema changes make it. */
+static int stats_reload_everywhere(sqlite3 *db, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, err);
+    int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (version < 0)
+        return db_fail(db, err);
+    return exec_sql(db, sqlite3_mprintf("PRAGMA schema_version = %lld", (long long)version + 1),
+                    err);
+}
+
+/* tbl's statistics copied where the translator reads them (fx_stats), and loaded by every
+ * connection. */
+static int stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {
     char data[200], elems[200];
     snprintf(data, sizeof data, "%s_data", tbl);
     snprintf(elems, sizeof elems, "%s_elems", tbl);
-    return exec_sql(
-        db,
-        sqlite3_mprintf(
-            "UPDATE fx_colls SET analyzed_docs = n_docs WHERE tbl = %Q;" RL_FX_COPY_STATS_SQL
-                RL_FX_COPY_STATS_SQL,
-            tbl, data, data, elems, elems),
+    int rc = exec_sql(
+        db, sqlite3_mprintf(RL_FX_COPY_STATS_SQL RL_FX_COPY_STATS_SQL, data, data, elems, elems),
         err);
+    return rc == RS_OK ? stats_reload_everywhere(db, err) : rc;
+}
+
+/* After the parts: the collection counted as analyzed, its statistics published. */
+int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err) {
+    int rc = exec_sql(
+        db, sqlite3_mprintf("UPDATE fx_colls SET analyzed_docs = n_docs WHERE tbl = %Q;", tbl),
+        err);
+    return rc == RS_OK ? stats_publish(db, tbl, err) : rc;
+}
+
+int rl_fieldindex_analyze_unmeasured(sqlite3 *db, const char *tbl, const char *after,
+                                     char **analyzed, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    *analyzed = NULL;
+    int64_t has_stat1 = 0;
+    int rc = rl_sql_int(db, &has_stat1, err,
+                        "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", "");
+    if (rc != RS_OK || !has_stat1) /* no ANALYZE yet: every index on SQLite's guesses alike */
+        return rc;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT i.name FROM sqlite_schema AS i JOIN fx_colls AS c ON c.tbl = ?1"
+                           " AND c.analyzed_docs > 0 WHERE i.type = 'index' AND i.tbl_name = ?1 ||"
+                           " '_data' AND i.name > ?2 AND NOT EXISTS (SELECT 1 FROM sqlite_stat1"
+                           " AS s WHERE s.idx = i.name) ORDER BY i.name LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, err);
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
+    char *name = NULL;
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        name = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (name == NULL)
+        return found ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_OK;
+    rc = exec_sql(db, sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w\";", name), err);
+    if (rc != RS_OK)
+        free(name);
+    else
+        *analyzed = name;
+    return rc;
+}
+
+int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {
+    return stats_publish(db, tbl, err);
 }
 
 /* args is a list of SQL string literals or integers: text safe to put in DDL. */

@@ -303,6 +303,28 @@ static int analyze_in_parts(rl_pending *p, sqlite3 *db, const char *tbl, const c
     return rc;
 }
 
+/* After an index build: the statistics of the indexes of tbl that have none (the one just
+ * made), one write transaction each, then published once (fieldindex.h says why). Nothing
+ * when tbl was never analyzed. */
+static int analyze_unmeasured(sqlite3 *db, const char *tbl, rs_err *err) {
+    char *part = strdup("");
+    int rc = part != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
+    int measured = 0;
+    while (rc == RS_OK && part != NULL && (rc = rl_tx_begin(db, err)) == RS_OK) {
+        char *next = NULL;
+        rc = rl_fieldindex_analyze_unmeasured(db, tbl, part, &next, err);
+        if (rc == RS_OK && next == NULL && measured)
+            rc = rl_fieldindex_stats_publish(db, tbl, err);
+        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+        rc = rc != RS_OK ? rc : end;
+        measured += next != NULL;
+        free(part);
+        part = next;
+    }
+    free(part);
+    return rc;
+}
+
 /* Run one request in a write transaction of its own (an ANALYZE in several). */
 static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
     if (w->kind == 0)
@@ -317,7 +339,8 @@ static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
     else
         rc = rl_fieldindex_build(db, w->tbl, (sqlx_index_kind)w->kind, w->args, err);
     int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
-    return rc != RS_OK ? rc : end;
+    rc = rc != RS_OK ? rc : end;
+    return rc == RS_OK ? analyze_unmeasured(db, w->tbl, err) : rc;
 }
 
 static const char *want_what(const want *w) {

@@ -1364,5 +1364,37 @@ def composite_indexes_by_use():
     check("composite/lambda_read_through_it", (r.body.get("stats") or {}).get("index_used")
           is True, repr(r.body.get("stats")))
 
+@case
+def no_composite_beside_a_function_lookup():
+    """A join that looks its right side up by a function of a field (`CAST(r.id AS string)`, a
+    function index) with equalities on two more of its fields: the side is read by that lookup,
+    and no composite index of the two equalities is asked for. Such a composite leaves the
+    lookup's key out, and SQLite, reading by it, walked every run of the branch and name once
+    per left row (HUD's test_insights_overview: 3 ms against 264 ms at 130,000 documents)."""
+    runs, sums = uniq("fnruns"), uniq("fnsums")
+    rl.make_coll(WS, runs)
+    rl.make_coll(WS, sums)
+    add(runs, [{"_id": f"r{i:05d}", "id": i, "branch": "main" if i % 2 else f"pr{i}",
+                "name": ["pull", "trunk", "lint"][i % 3]} for i in range(3000)])
+    add(sums, [{"_id": f"s{i:05d}", "rid": str(i * 7 % 3000), "t": i} for i in range(3000)])
+    sql = (f"SELECT s._id, r.id FROM {WS}.{sums} s JOIN {WS}.{runs} r ON s.rid = CAST(r.id AS"
+           " string) WHERE {w} ORDER BY s._id")
+    where = "s.t < 60 AND r.branch = 'main' AND r.name = 'pull'"
+    step = "function index on CAST(id AS string) (key=?)"
+    query(sql.format(w=where))
+    steps, plan, _ = wait_explain(sql.format(w=where), step, seconds=30)
+    check("fnlookup/read_by_the_lookup", any(step in x for x in steps), repr(steps))
+    # once the background queue is empty, a composite asked for would exist
+    got = rl.poll(lambda: fx_stats(WS, runs),
+                  lambda st: isinstance(st, dict) and st.get("background_work") == 0, timeout=30)
+    check_match("fnlookup/no_composite", (got or {}).get("composite_indexes"), 0)
+    rows, _, _ = query(sql.format(w=where))
+    scan, _, _ = query(sql.format(w=f"({where}) OR RAND() < 0"))
+    want = sorted((f"s{i:05d}", i * 7 % 3000) for i in range(60)
+                  if (i * 7 % 3000) % 2 == 1 and (i * 7 % 3000) % 3 == 0)
+    check_match("fnlookup/rows", [(x["_id"], x["id"]) for x in rows or []], want)
+    check_match("fnlookup/same_as_scan", rows, scan)
+
+
 
 rl.done()

@@ -15,10 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static sqlite3 *open_db(void) {
+static sqlite3 *open_db_at(const char *path) {
     sqlite3 *db = NULL;
-    sqlite3_open(":memory:", &db);
+    sqlite3_open(path, &db);
     sqlx_register_functions(db);
     char *elems = sqlite3_mprintf(RL_FX_ELEMS_SQL, "t");
     sqlite3_exec(db,
@@ -28,6 +29,10 @@ static sqlite3 *open_db(void) {
     sqlite3_exec(db, elems, NULL, NULL, NULL);
     sqlite3_free(elems);
     return db;
+}
+
+static sqlite3 *open_db(void) {
+    return open_db_at(":memory:");
 }
 
 /* Column 0 of each row of sql, joined with " | ". */
@@ -380,6 +385,130 @@ static void test_maintained(void) {
     rl_kept_close(db);
 }
 
+/* The expression index name is on, as its CREATE INDEX wrote it (NULL when none; free()). */
+static char *index_expr(sqlite3 *db, const char *name) {
+    char *q = sqlite3_mprintf("SELECT sql FROM sqlite_schema WHERE name = %Q", name);
+    char *sql = rows_of(db, q);
+    sqlite3_free(q);
+    const char *at = strstr(sql, "\"t_data\"(");
+    char *expr = NULL;
+    if (at != NULL && strlen(at) > 10)
+        expr = strndup(at + 9, strlen(at) - 10);
+    free(sql);
+    return expr;
+}
+
+/* The index SQLite reads t_data by for an equality on each of two index expressions, planned
+ * on db (after a statement that reads the file, so that a changed schema is loaded). */
+static char *plan_of(sqlite3 *db, const char *expr1, const char *expr2) {
+    sqlite3_exec(db, "SELECT count(*) FROM t_data", NULL, NULL, NULL);
+    char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN SELECT _id FROM t_data WHERE %s = X'01' AND"
+                              " %s = X'02'",
+                              expr1, expr2);
+    sqlite3_stmt *st = NULL;
+    rs_buf b = RS_BUF_INIT;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW)
+            rs_buf_printf(&b, "%s", sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    sqlite3_free(q);
+    return rs_buf_detach(&b);
+}
+
+/* 400 documents: k 100 per value, ts 200 per value. */
+static void fill_stats_table(sqlite3 *db) {
+    rl_fieldindex fx;
+    rs_err err = {0};
+    rl_fieldindex_load(&fx, db, "t", 1, &err);
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    for (int i = 0; i < 400; i++) {
+        char *doc = sqlite3_mprintf("{\"_id\":\"%d\",\"k\":%d,\"ts\":\"2024-01-0%dT00:00:00Z\"}", i,
+                                    i % 4, i % 2 + 1);
+        char *ins = sqlite3_mprintf("INSERT INTO t_data VALUES('%d', %Q, 1)", i, doc);
+        sqlite3_exec(db, ins, NULL, NULL, NULL);
+        note_rid(&fx, db, doc, +1, i + 1);
+        sqlite3_free(ins);
+        sqlite3_free(doc);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    rl_fieldindex_free(&fx);
+}
+
+static void analyze_all(sqlite3 *db) {
+    rs_err err = {0};
+    char *part = strdup(""), *next = NULL;
+    while (part != NULL && rl_fieldindex_analyze_next(db, "t", part, &next, &err) == RS_OK) {
+        free(part);
+        part = next;
+    }
+    free(part);
+    CHECK("analyzed", rl_fieldindex_analyze_done(db, "t", &err) == RS_OK);
+}
+
+/* The new index's statistics made and published; then how another connection plans. */
+static void measure_new_index(sqlite3 *db, const char *fn) {
+    rs_err err = {0};
+    char *next = NULL;
+    CHECK("new_one_unmeasured",
+          rl_fieldindex_analyze_unmeasured(db, "t", "", &next, &err) == RS_OK && next != NULL &&
+              strcmp(next, fn) == 0);
+    char *after = next;
+    CHECK("then_none",
+          rl_fieldindex_analyze_unmeasured(db, "t", after ? after : "", &next, &err) == RS_OK &&
+              next == NULL);
+    free(after);
+    CHECK("published", rl_fieldindex_stats_publish(db, "t", &err) == RS_OK);
+    sqlx_index ix;
+    CHECK("translator_reads_it", rl_fieldindex_lookup(db, "t", SQLX_INDEX_FUNCTION, "'ts'",
+                                                      "rsf_parse_timestamp_iso8601", &ix, NULL) &&
+                                     ix.rows_per_key == 200);
+}
+
+/* An index made by use after an ANALYZE gets its statistics, and every connection, one opened
+ * before among them, plans by them: without, SQLite guesses 10 documents per key of the new
+ * index against the measured 100 of k's, and reads 200 documents per timestamp. */
+static void test_stats_of_new_indexes(void) {
+    char path[] = "/tmp/test_fieldindex_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK("temp_file", fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    sqlite3 *db = open_db_at(path), *other = NULL;
+    rs_err err = {0};
+    char *next = NULL;
+    fill_stats_table(db);
+    CHECK("never_analyzed_none",
+          rl_fieldindex_analyze_unmeasured(db, "t", "", &next, &err) == RS_OK && next == NULL);
+    analyze_all(db);
+    CHECK("all_measured",
+          rl_fieldindex_analyze_unmeasured(db, "t", "", &next, &err) == RS_OK && next == NULL);
+    sqlite3_open(path, &other);
+    sqlx_register_functions(other);
+    CHECK("function_index", rl_fieldindex_ensure_function(db, "t", "rsf_parse_timestamp_iso8601",
+                                                          "'ts'", &err) == RS_OK);
+    char *fn = rows_of(db, "SELECT name FROM sqlite_schema WHERE name LIKE 't_fn%'");
+    char *kx = rows_of(db, "SELECT 't_fx' || id FROM fx_paths WHERE args = '''k'''");
+    char *fn_expr = index_expr(db, fn), *k_expr = index_expr(db, kx);
+    CHECK("exprs", fn_expr != NULL && k_expr != NULL);
+    if (fn_expr != NULL && k_expr != NULL) {
+        char *plan = plan_of(other, k_expr, fn_expr);
+        CHECK("guessed_before", strstr(plan, fn) != NULL);
+        free(plan);
+        measure_new_index(db, fn);
+        plan = plan_of(other, k_expr, fn_expr);
+        CHECK("other_connection_measured", strstr(plan, kx) != NULL && strstr(plan, fn) == NULL);
+        free(plan);
+    }
+    free(fn_expr);
+    free(k_expr);
+    free(fn);
+    free(kx);
+    rl_kept_close(other);
+    rl_kept_close(db);
+    unlink(path);
+}
+
 int main(void) {
     test_paths();
     test_limits();
@@ -387,5 +516,6 @@ int main(void) {
     test_functions_and_stats();
     test_answers();
     test_maintained();
+    test_stats_of_new_indexes();
     TEST_DONE();
 }
