@@ -216,18 +216,22 @@ static int64_t count_test(const sqlx_keytest *t, int64_t cap) {
                                 &range, cap);
 }
 
+/* Count group g's range again under cap; each test of the group takes the count (-1 when it
+ * cannot be counted: then nothing changes). */
+static int64_t recount_group(sqlx_access *a, int g, int64_t cap) {
+    int64_t n = estimate_group(a, g, cap);
+    for (int i = 0; n >= 0 && i < a->n_tests; i++)
+        if (group_of(a, i) == g) {
+            a->tests[i]->est = n;
+            a->tests[i]->count = n < cap ? n : -1;
+        }
+    return n;
+}
+
 int64_t access_recount(sqlx_access *a, int64_t cap) {
-    for (int g = 0; g < a->n_tests; g++) {
-        if (a->tests[g]->dropped || a->tests[g]->est < 0 || group_of(a, g) != g)
-            continue;
-        int64_t n = estimate_group(a, g, cap);
-        for (int i = 0; n >= 0 && i < a->n_tests; i++)
-            if (group_of(a, i) == g) {
-                a->tests[i]->est = n;
-                a->tests[i]->count = n < cap ? n : -1;
-            }
-        return n;
-    }
+    for (int g = 0; g < a->n_tests; g++)
+        if (!a->tests[g]->dropped && a->tests[g]->est >= 0 && group_of(a, g) == g)
+            return recount_group(a, g, cap);
     return -1;
 }
 
@@ -257,10 +261,7 @@ static int weak_worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_
     int64_t half = a->docs / 2 + 1;
     if (est[g] >= cap_of[g] && cap_of[g] < half) {
         cap_of[g] = half < ESTIMATE_CAP_WIDE ? half : ESTIMATE_CAP_WIDE;
-        est[g] = estimate_group(a, g, cap_of[g]);
-        for (int i = 0; est[g] >= 0 && i < a->n_tests; i++)
-            if (group_of(a, i) == g)
-                a->tests[i]->est = est[g];
+        est[g] = recount_group(a, g, cap_of[g]);
     }
     return est[g] >= 0 && est[g] < cap_of[g] && 2 * est[g] < a->docs;
 }
