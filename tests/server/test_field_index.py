@@ -1396,5 +1396,32 @@ def no_composite_beside_a_function_lookup():
     check_match("fnlookup/same_as_scan", rows, scan)
 
 
+@case
+def hash_join_of_grouped_sides_is_looked_up():
+    """A LEFT JOIN of two grouped WITH queries on their key (every day, and the days' counts of
+    one kind): a hash join, its right side wrapped with its key and told to SQLite as at least
+    1,000 rows (rs_rows), so that SQLite builds its automatic index on it. Before, SQLite guessed
+    about 100 rows for a grouped query and read the whole right side again for each left row (a
+    real dashboard's daily buckets: 2 s at 130,000 documents, now 0.2 s)."""
+    coll = uniq("hashgrp")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"e{i:05d}", "day": i % 400, "kind": "x" if i % 7 == 0 else "y"}
+               for i in range(4000)])
+    sql = (f"WITH days AS (SELECT day FROM {WS}.{coll} GROUP BY day), counts AS (SELECT day,"
+           f" COUNT(*) AS n FROM {WS}.{coll} WHERE kind = 'x' GROUP BY day) SELECT days.day,"
+           " COALESCE(counts.n, 0) AS n FROM days LEFT JOIN counts ON days.day = counts.day"
+           " ORDER BY days.day")
+    steps, plan, _ = explain(sql)
+    check("hashgrp/told", any(x.endswith("hash join on day, SQLite told of 1000 rows on the left,"
+                                         " SQLite told of 1000 rows on the right") for x in plan),
+          repr(plan))
+    check("hashgrp/automatic_index", any("USING AUTOMATIC COVERING INDEX (k0=?) LEFT-JOIN" in x
+                                         for x in steps), repr(steps))
+    rows, _, _ = query(sql)
+    want = [{"day": d, "n": sum(1 for i in range(4000) if i % 400 == d and i % 7 == 0)}
+            for d in range(400)]
+    check_match("hashgrp/rows", rows, want)
+
+
 
 rl.done()

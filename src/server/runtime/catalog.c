@@ -58,6 +58,7 @@ static int register_one(sqlite3 *db, const rt_function *fn) {
 }
 
 int rt_unnest_register(sqlite3 *db);
+int rt_rowshint_register(sqlite3 *db);
 int rt_core_register(sqlite3 *db);
 
 int rt_catalog_register(sqlite3 *db) {
@@ -69,5 +70,6 @@ int rt_catalog_register(sqlite3 *db) {
         }
     }
     int rc = rt_core_register(db); /* rs_get, with a cache per connection (fn_core.c) */
-    return rc == SQLITE_OK ? rt_unnest_register(db) : rc;
+    rc = rc == SQLITE_OK ? rt_unnest_register(db) : rc;
+    return rc == SQLITE_OK ? rt_rowshint_register(db) : rc; /* rs_rows (rowshint.c) */
 }

@@ -73,6 +73,21 @@ static int hinted(const sqlx_from *f, const char *strategy) {
            strncasecmp(f->join_strategy, strategy, strlen(strategy)) == 0;
 }
 
+/* The rows SQLite is told a hash join's derived side has (runtime/rowshint.c): it guesses
+ * about 100 for a grouped one whatever it holds, and with 100 on either side it finds building
+ * its automatic index dearer than reading the whole right side again for each left row. Both
+ * sides are told, at least HASH_ROWS_TOLD: an index on a few rows costs next to nothing, and
+ * the estimate of a derived relation is a guess too. A collection's rows SQLite knows from its
+ * statistics: 0, nothing told. */
+#define HASH_ROWS_TOLD 1000
+
+static double derived_rows(const sqlx_op *right) {
+    if (right->kind != SQLX_OP_DERIVED)
+        return 0;
+    double rows = access_estimate(right);
+    return rows > HASH_ROWS_TOLD ? rows : HASH_ROWS_TOLD;
+}
+
 /* Index lookups when some key of the right collection has an index (HINT(join_strategy =
  * hash) or nested_loop keep them out), else a hash join. */
 static void choose_strategy(access *ac, sqlx_op *op) {
@@ -101,6 +116,8 @@ static void choose_strategy(access *ac, sqlx_op *op) {
     j->why = hinted(op->from, "hash") ? "HINT(join_strategy = hash)" : "no index on the keys";
     j->wrapper_id = ac->ctx->n_rel++;
     op->right->rte->alias = j->wrapper_id;
+    j->rows = derived_rows(op->right);
+    j->left_rows = derived_rows(op->left);
 }
 
 static int plan_join(access *ac, sqlx_op *op, const sqlx_op *where) {

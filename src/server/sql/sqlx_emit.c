@@ -330,7 +330,9 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
     return rc;
 }
 
-/* (SELECT rI.doc AS doc, rs_jkey(rs_get(rI.doc, ...)) AS k0, ... FROM <inner> LIMIT -1) AS rW */
+/* (SELECT rI.doc AS doc, rs_jkey(rs_get(rI.doc, ...)) AS k0, ... FROM <inner> LIMIT -1) AS rW;
+ * with the rows told (a derived side), <inner> CROSS JOIN rs_rows(<rows>): one row per row of
+ * <inner>, which SQLite counts as <rows> (runtime/rowshint.c) */
 static void emit_hash_wrapper(const sqlx_op *op, const char *inner, rs_buf *out) {
     const sqlx_join *j = op->join;
     int inner_id = op->right->rte->id;
@@ -340,7 +342,10 @@ static void emit_hash_wrapper(const sqlx_op *op, const char *inner, rs_buf *out)
         put_right_key(out, "rs_jkey", &j->keys[k], inner_id);
         rs_buf_printf(out, " AS k%d", k);
     }
-    rs_buf_printf(out, " FROM %s LIMIT -1) AS r%d", inner, j->wrapper_id);
+    rs_buf_printf(out, " FROM %s", inner);
+    if (j->rows > 0)
+        rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->rows);
+    rs_buf_printf(out, " LIMIT -1) AS r%d", j->wrapper_id);
 }
 
 static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
@@ -348,6 +353,8 @@ static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
     sqlx_join_strategy strategy = j != NULL && j->n_keys ? j->strategy : SQLX_JOIN_NESTED;
     rs_buf right = RS_BUF_INIT;
     int rc = emit_from(em, ps, op->left, out);
+    if (rc == 0 && strategy == SQLX_JOIN_HASH && j->left_rows > 0) /* see emit_hash_wrapper */
+        rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->left_rows);
     if (rc == 0)
         rc = check_buf(em, &right, emit_from(em, ps, op->right, &right));
     if (rc == 0) {
