@@ -290,27 +290,14 @@ int rl_fieldindex_build(sqlite3 *db, const char *tbl, sqlx_index_kind kind, cons
     return rc;
 }
 
-/* The parts of tbl an ANALYZE reads, one write transaction each (pending.c): every index of its
- * data table, then its element table. A full ANALYZE of the whole table held the write lock for
- * as long as it read every index: 1.4 s for 300,000 dashboard jobs, long enough at a million
- * for a stream's write to give up waiting (RL_STORE_BUSY_MS). One index at a time, a write
- * waits for one index's read at most.
- *
- * The next part is the first one named after `after` ("" to start), looked up in the same
- * transaction as its ANALYZE, so a part a drop took meanwhile is simply not found. A full
- * ANALYZE (analysis_limit 0): a limited one reads only the first entries of each index, so its
- * keys-per-value describe the low end of the key space (with 1,000: 334 documents per
- * conclusion where there are 12,413). *analyzed: the part's name (free()), NULL when none is
- * left. */
-int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, char **analyzed,
-                               rs_err *err) {
+/* ANALYZE, in full, the part that `find` (a SELECT of one name, ?1 tbl, ?2 after) names:
+ * *analyzed its name (free()), NULL when it names none. Full (analysis_limit 0): a limited one
+ * reads only the first entries of each index. */
+static int analyze_found(sqlite3 *db, const char *find, const char *tbl, const char *after,
+                         char **analyzed, rs_err *err) {
     sqlite3_stmt *st = NULL;
     *analyzed = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name FROM sqlite_schema WHERE name > ?2 AND (type = 'index'"
-                           " AND tbl_name = ?1 || '_data' OR type = 'table' AND name = ?1 ||"
-                           " '_elems') ORDER BY name LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, find, -1, &st, NULL) != SQLITE_OK)
         return db_fail(db, err);
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
@@ -327,6 +314,27 @@ int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, 
     else
         *analyzed = name;
     return rc;
+}
+
+/* The parts of tbl an ANALYZE reads, one write transaction each (pending.c): every index of its
+ * data table, then its element table. A full ANALYZE of the whole table held the write lock for
+ * as long as it read every index: 1.4 s for 300,000 dashboard jobs, long enough at a million
+ * for a stream's write to give up waiting (RL_STORE_BUSY_MS). One index at a time, a write
+ * waits for one index's read at most.
+ *
+ * The next part is the first one named after `after` ("" to start), looked up in the same
+ * transaction as its ANALYZE, so a part a drop took meanwhile is simply not found. A full
+ * ANALYZE (analysis_limit 0): a limited one reads only the first entries of each index, so its
+ * keys-per-value describe the low end of the key space (with 1,000: 334 documents per
+ * conclusion where there are 12,413). *analyzed: the part's name (free()), NULL when none is
+ * left. */
+int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, char **analyzed,
+                               rs_err *err) {
+    return analyze_found(db,
+                         "SELECT name FROM sqlite_schema WHERE name > ?2 AND (type = 'index'"
+                         " AND tbl_name = ?1 || '_data' OR type = 'table' AND name = ?1 ||"
+                         " '_elems') ORDER BY name LIMIT 1",
+                         tbl, after, analyzed, err);
 }
 
 /* Every connection of the pool reads sqlite_stat1 when it loads the schema, and only then: an
@@ -370,35 +378,18 @@ int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err) {
 
 int rl_fieldindex_analyze_unmeasured(sqlite3 *db, const char *tbl, const char *after,
                                      char **analyzed, rs_err *err) {
-    sqlite3_stmt *st = NULL;
-    *analyzed = NULL;
     int64_t has_stat1 = 0;
+    *analyzed = NULL;
     int rc = rl_sql_int(db, &has_stat1, err,
                         "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'", "");
     if (rc != RS_OK || !has_stat1) /* no ANALYZE yet: every index on SQLite's guesses alike */
         return rc;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT i.name FROM sqlite_schema AS i JOIN fx_colls AS c ON c.tbl = ?1"
-                           " AND c.analyzed_docs > 0 WHERE i.type = 'index' AND i.tbl_name = ?1 ||"
-                           " '_data' AND i.name > ?2 AND NOT EXISTS (SELECT 1 FROM sqlite_stat1"
-                           " AS s WHERE s.idx = i.name) ORDER BY i.name LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, err);
-    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
-    char *name = NULL;
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
-        name = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (name == NULL)
-        return found ? rs_err_set(err, RS_ENOMEM, "out of memory") : RS_OK;
-    rc = exec_sql(db, sqlite3_mprintf("PRAGMA analysis_limit = 0; ANALYZE \"%w\";", name), err);
-    if (rc != RS_OK)
-        free(name);
-    else
-        *analyzed = name;
-    return rc;
+    return analyze_found(db,
+                         "SELECT i.name FROM sqlite_schema AS i JOIN fx_colls AS c ON c.tbl = ?1"
+                         " AND c.analyzed_docs > 0 WHERE i.type = 'index' AND i.tbl_name = ?1 ||"
+                         " '_data' AND i.name > ?2 AND NOT EXISTS (SELECT 1 FROM sqlite_stat1"
+                         " AS s WHERE s.idx = i.name) ORDER BY i.name LIMIT 1",
+                         tbl, after, analyzed, err);
 }
 
 int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {

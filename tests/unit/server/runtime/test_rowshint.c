@@ -15,20 +15,20 @@
 
 static sqlite3 *db;
 
-/* Column 0 of every row of sql, joined with ",". */
-static char *rows_of(const char *sql) {
+/* Column col of every row of sql, joined with sep (the error message when it does not prepare). */
+static char *column_of(const char *sql, int col, const char *sep) {
     sqlite3_stmt *st = NULL;
     rs_buf out = RS_BUF_INIT;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return strdup(sqlite3_errmsg(db));
     while (sqlite3_step(st) == SQLITE_ROW)
-        rs_buf_printf(&out, "%s%s", out.len ? "," : "", (const char *)sqlite3_column_text(st, 0));
+        rs_buf_printf(&out, "%s%s", out.len ? sep : "", (const char *)sqlite3_column_text(st, col));
     sqlite3_finalize(st);
     return rs_buf_detach(&out);
 }
 
 static void check_rows(const char *name, const char *sql, const char *want) {
-    char *got = rows_of(sql);
+    char *got = column_of(sql, 0, ",");
     CHECK_STR(name, got, want);
     free(got);
 }
@@ -37,14 +37,7 @@ static void check_rows(const char *name, const char *sql, const char *want) {
 static char *plan_of(const char *sql) {
     char eqp[2048];
     snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st = NULL;
-    rs_buf out = RS_BUF_INIT;
-    if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK)
-        return strdup(sqlite3_errmsg(db));
-    while (sqlite3_step(st) == SQLITE_ROW)
-        rs_buf_printf(&out, "%s%s", out.len ? " | " : "", (const char *)sqlite3_column_text(st, 3));
-    sqlite3_finalize(st);
-    return rs_buf_detach(&out);
+    return column_of(eqp, 3, " | ");
 }
 
 static void test_one_row(void) {
