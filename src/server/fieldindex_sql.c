@@ -345,20 +345,15 @@ int rl_fieldindex_analyze_next(sqlite3 *db, const char *tbl, const char *after, 
  * statements kept on it (the translations cached by schema version go too). The version only
  * grows, as SQLite's own schema changes make it. */
 static int stats_reload_everywhere(sqlite3 *db, rs_err *err) {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, err);
-    int64_t version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (version < 0)
-        return db_fail(db, err);
+    int64_t version = 0;
+    int rc = rl_sql_int(db, &version, err, "PRAGMA schema_version", "");
+    if (rc != RS_OK)
+        return rc;
     return exec_sql(db, sqlite3_mprintf("PRAGMA schema_version = %lld", (long long)version + 1),
                     err);
 }
 
-/* tbl's statistics copied where the translator reads them (fx_stats), and loaded by every
- * connection. */
-static int stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {
+int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {
     char data[200], elems[200];
     snprintf(data, sizeof data, "%s_data", tbl);
     snprintf(elems, sizeof elems, "%s_elems", tbl);
@@ -373,7 +368,7 @@ int rl_fieldindex_analyze_done(sqlite3 *db, const char *tbl, rs_err *err) {
     int rc = exec_sql(
         db, sqlite3_mprintf("UPDATE fx_colls SET analyzed_docs = n_docs WHERE tbl = %Q;", tbl),
         err);
-    return rc == RS_OK ? stats_publish(db, tbl, err) : rc;
+    return rc == RS_OK ? rl_fieldindex_stats_publish(db, tbl, err) : rc;
 }
 
 int rl_fieldindex_analyze_unmeasured(sqlite3 *db, const char *tbl, const char *after,
@@ -390,10 +385,6 @@ int rl_fieldindex_analyze_unmeasured(sqlite3 *db, const char *tbl, const char *a
                          " '_data' AND i.name > ?2 AND NOT EXISTS (SELECT 1 FROM sqlite_stat1"
                          " AS s WHERE s.idx = i.name) ORDER BY i.name LIMIT 1",
                          tbl, after, analyzed, err);
-}
-
-int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err) {
-    return stats_publish(db, tbl, err);
 }
 
 /* args is a list of SQL string literals or integers: text safe to put in DDL. */

@@ -343,8 +343,8 @@ static void emit_hash_wrapper(const sqlx_op *op, const char *inner, rs_buf *out)
         rs_buf_printf(out, " AS k%d", k);
     }
     rs_buf_printf(out, " FROM %s", inner);
-    if (j->rows > 0)
-        rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->rows);
+    if (j->right_rows > 0)
+        rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->right_rows);
     rs_buf_printf(out, " LIMIT -1) AS r%d", j->wrapper_id);
 }
 

@@ -158,11 +158,11 @@ typedef struct sqlx_join {
     sqlx_join_key keys[SQLX_MAX_JOIN_KEYS];
     int n_keys;
     sqlx_join_strategy strategy;
-    int wrapper_id;   /* HASH: the wrapper's alias r<wrapper_id> */
-    double rows;      /* HASH of a derived relation: the rows SQLite is told it has (rs_rows,
-                       * runtime/rowshint.c), 0 when not told */
-    double left_rows; /* HASH: the same of its left side, when that is a derived relation */
-    const char *why;  /* the hint or the reason, for EXPLAIN */
+    int wrapper_id;    /* HASH: the wrapper's alias r<wrapper_id> */
+    double right_rows; /* HASH of a derived relation: the rows SQLite is told it has (rs_rows,
+                        * runtime/rowshint.c), 0 when not told */
+    double left_rows;  /* HASH: the same of its left side, when that is a derived relation */
+    const char *why;   /* the hint or the reason, for EXPLAIN */
 } sqlx_join;
 
 typedef struct sqlx_op {

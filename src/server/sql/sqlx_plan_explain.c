@@ -228,8 +228,8 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
         rs_buf_printf(out, " (%s)", j->why);
     if (j->strategy == SQLX_JOIN_HASH && j->left_rows > 0)
         rs_buf_printf(out, ", SQLite told of %.0f rows on the left", j->left_rows);
-    if (j->strategy == SQLX_JOIN_HASH && j->rows > 0)
-        rs_buf_printf(out, ", SQLite told of %.0f rows on the right", j->rows);
+    if (j->strategy == SQLX_JOIN_HASH && j->right_rows > 0)
+        rs_buf_printf(out, ", SQLite told of %.0f rows on the right", j->right_rows);
 }
 
 static void put_leaf(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
