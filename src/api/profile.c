@@ -108,6 +108,19 @@ static int parse_quoted(const char **pp, const char **start, size_t *len) {
     return 0;
 }
 
+/* 1 when name is a portable environment variable name: letters, digits, underscores, not
+ * starting with a digit (POSIX). */
+static int is_variable_name(const char *name) {
+    const char *p;
+
+    if (isdigit((unsigned char)name[0]))
+        return 0;
+    for (p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return 0;
+    return 1;
+}
+
 /* Expand one "{{ env_var(...) }}" starting at p ("{{"); append to out and set *next past "}}".
  * Returns 1 when expanded, 0 when the braces hold something else (left to the caller). */
 static int expand_one(const char *p, rs_buf *out, const char **next, rs_err *err) {
@@ -139,6 +152,13 @@ static int expand_one(const char *p, rs_buf *out, const char **next, rs_err *err
         return rs_err_set(err, RS_EINVAL, "malformed env_var(...) call"), -1;
     memcpy(var, name, name_len);
     var[name_len] = '\0';
+    /* Checked before the lookup so that no message ever quotes such a name: inside api_key a
+     * quoted scalar running over several lines can fold the key's own text into it. */
+    if (!is_variable_name(var))
+        return rs_err_set(err, RS_EINVAL,
+                          "malformed env_var(...) call: a variable name is letters, digits and "
+                          "underscores"),
+               -1;
     value = getenv(var);
     if (value != NULL)
         rs_buf_puts(out, value);

@@ -115,8 +115,9 @@ int rs_profile_normalize_server(const char *value, int allow_insecure_http, char
 
 /* Expand {{ env_var('NAME') }} / {{ env_var('NAME', 'default') }} in value (exposed for tests).
  * *out is malloc'd. RS_EINVAL "environment variable 'NAME' is not set (env_var without a
- * default)" or "malformed env_var call in '...'" without a location prefix. Other {{ }} text is
- * kept as is. */
+ * default)" or "malformed env_var(...) call[: ...]" without a location prefix; a name that is
+ * not letters, digits and underscores is malformed and never quoted. Other {{ }} text is kept as
+ * is. */
 int rs_profile_expand_env(const char *value, char **out, rs_err *err);
 
 #endif

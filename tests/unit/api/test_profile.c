@@ -387,6 +387,13 @@ static void test_errors(void) {
                  "rockset:\n  target: dev\n  outputs:\n    dev:\n"
                  "      api_key: \"{{ env_var(ROCKSET_KEY) }}\"\n",
                  NULL, NULL, RS_EINVAL, "profiles.yml:5: malformed env_var(...) call");
+    /* a quoted key running over lines folds its own text into the name: never quoted back */
+    expect_error("err/env_name_not_a_name",
+                 "rockset:\n  target: dev\n  outputs:\n    dev:\n"
+                 "      api_key: \"{{ env_var('NOPE\n      api_key: " KEY "') }}\"\n",
+                 NULL, NULL, RS_EINVAL,
+                 "profiles.yml:5: malformed env_var(...) call: a variable name is letters, "
+                 "digits and underscores");
     rs_profile_init(&p);
     rs_err_clear(&err);
     CHECK_INT("err/no_file", rs_profile_load("nope/profiles.yml", NULL, NULL, &p, &err), RS_EIO);
