@@ -242,9 +242,60 @@ static unsigned fold_cp(unsigned cp, int fold) {
     return fold ? rt_to_lower(cp) : cp;
 }
 
+/* Whether the byte matcher below answers p as the general one would: p is ASCII, case counts,
+ * and p has no '_' and no escape character, so it is literal runs between '%'s. An ASCII byte
+ * is never part of a multi-byte character and the general matcher reads each as itself, so a
+ * run found by bytes sits on the characters the general matcher would compare, and what lies
+ * between two runs is whole characters. (Folding is left out: a non-ASCII letter such as the
+ * Kelvin sign lowers to an ASCII one.) */
+static int literal_runs_only(const char *p, size_t p_len, int escape, int fold_case) {
+    if (fold_case)
+        return 0;
+    for (size_t i = 0; i < p_len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80 || c == '_' || (escape >= 0 && c == (unsigned)escape))
+            return 0;
+    }
+    return 1;
+}
+
+/* p as literal runs between '%'s: the first at the start of s, the last at its end, those
+ * between found leftmost in order (leftmost leaves the most room for the rest). Dashboards'
+ * `NOT LIKE '%generate-matrix%'` on every row is one memmem. */
+static int like_by_runs(const char *s, size_t s_len, const char *p, size_t p_len) {
+    if (s == NULL) /* an empty value may come without text: memcmp needs a pointer */
+        s = "";
+    const char *first_pct = memchr(p, '%', p_len), *p_end = p + p_len;
+    if (first_pct == NULL)
+        return s_len == p_len && memcmp(s, p, p_len) == 0;
+    size_t head = (size_t)(first_pct - p), tail = 0;
+    while (tail < p_len && p[p_len - 1 - tail] != '%')
+        tail++;
+    if (head + tail > s_len || memcmp(s, p, head) != 0 ||
+        memcmp(s + s_len - tail, p_end - tail, tail) != 0)
+        return 0;
+    const char *at = s + head, *limit = s + s_len - tail, *run = first_pct;
+    while (run < p_end - tail) {
+        while (run < p_end && *run == '%')
+            run++;
+        const char *run_end = memchr(run, '%', (size_t)(p_end - run));
+        if (run_end == NULL) /* the tail, already matched */
+            break;
+        size_t run_len = (size_t)(run_end - run);
+        const char *found = memmem(at, (size_t)(limit - at), run, run_len);
+        if (found == NULL)
+            return 0;
+        at = found + run_len;
+        run = run_end;
+    }
+    return 1;
+}
+
 /* Iterative matcher with backtracking to the last '%' (linear in practice, no recursion). */
 int rt_like_match(const char *s, size_t s_len, const char *p, size_t p_len, int escape,
                   int fold_case) {
+    if (literal_runs_only(p, p_len, escape, fold_case))
+        return like_by_runs(s, s_len, p, p_len);
     const char *s_end = s + s_len, *p_end = p + p_len;
     const char *star_p = NULL, *star_s = NULL;
     while (s < s_end) {
