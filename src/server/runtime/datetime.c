@@ -279,25 +279,62 @@ void rt_format_time(char *dst, size_t cap, int64_t micros) {
         snprintf(dst, cap, "%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60);
 }
 
+/* v as n decimal digits, zero-padded, at p; p past them. */
+static char *put_digits(char *p, int v, int n) {
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.ffffff]<zone>" written digit by digit: every timestamp of every result
+ * row and WITH query row is written here, and snprintf's format parsing cost more than the rest
+ * of the conversion. Years outside 0..9999 (a sign or a fifth digit) go through snprintf. */
+static void format_civil(char *dst, size_t cap, const rt_civil *c, int fraction, const char *zone) {
+    if (c->year < 0 || c->year > 9999 || cap < 32) {
+        if (fraction)
+            snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%06d%s", (long long)c->year,
+                     c->month, c->day, c->hour, c->minute, c->second, c->micros, zone);
+        else
+            snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02d%s", (long long)c->year, c->month,
+                     c->day, c->hour, c->minute, c->second, zone);
+        return;
+    }
+    char *p = put_digits(dst, (int)c->year, 4);
+    *p++ = '-';
+    p = put_digits(p, c->month, 2);
+    *p++ = '-';
+    p = put_digits(p, c->day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c->hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c->minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c->second, 2);
+    if (fraction) {
+        *p++ = '.';
+        p = put_digits(p, c->micros, 6);
+    }
+    while (*zone)
+        *p++ = *zone++;
+    *p = '\0';
+}
+
 void rt_format_datetime(char *dst, size_t cap, int64_t micros) {
     rt_civil c;
     rt_civil_from_micros(micros, &c);
-    snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%06d", (long long)c.year, c.month, c.day,
-             c.hour, c.minute, c.second, c.micros);
+    format_civil(dst, cap, &c, 1, "");
 }
 
 void rt_format_timestamp(char *dst, size_t cap, int64_t micros) {
     rt_civil c;
     rt_civil_from_micros(micros, &c);
-    snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%06dZ", (long long)c.year, c.month, c.day,
-             c.hour, c.minute, c.second, c.micros);
+    format_civil(dst, cap, &c, 1, "Z");
 }
 
 void rt_format_timestamp_seconds(char *dst, size_t cap, int64_t micros) {
     rt_civil c;
     rt_civil_from_micros(micros, &c);
-    snprintf(dst, cap, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)c.year, c.month, c.day,
-             c.hour, c.minute, c.second);
+    format_civil(dst, cap, &c, 0, "Z");
 }
 
 int64_t rt_micros_of(int64_t count, int64_t scale) {

@@ -9,6 +9,8 @@
 #include "testlib.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +324,47 @@ static void test_datetime(void) {
     CHECK_STR("dt/time_text", text, "09:30:45");
 }
 
+/* The digit-by-digit writers against snprintf's spelling of the same civil time, over years
+ * 0 to 9999 and past both ends (a sign, a fifth digit: snprintf's path). */
+static void test_format_digits(void) {
+    static const int64_t anchors[] = {0, -1, INT64_C(253402300799999999),
+                                      INT64_C(253402300800000000), INT64_C(-62167219200000000),
+                                      INT64_C(-62167219200000001), INT64_MAX, INT64_MIN};
+    char got[64], want[64];
+    int bad = 0;
+    uint64_t seed = 99;
+    for (int i = 0; i < 20000; i++) {
+        int64_t micros;
+        if (i < (int)(sizeof anchors / sizeof anchors[0])) {
+            micros = anchors[i];
+        } else {
+            seed = seed * UINT64_C(6364136223846793005) + 1;
+            micros = (int64_t)(seed >> 1) % INT64_C(400000000000000000);
+            micros -= i % 2 ? INT64_C(100000000000000000) : 0;
+        }
+        rt_civil c;
+        rt_civil_from_micros(micros, &c);
+        rt_format_timestamp(got, sizeof got, micros);
+        snprintf(want, sizeof want, "%04lld-%02d-%02dT%02d:%02d:%02d.%06dZ", (long long)c.year,
+                 c.month, c.day, c.hour, c.minute, c.second, c.micros);
+        bad += strcmp(got, want) != 0;
+        rt_format_datetime(got, sizeof got, micros);
+        want[strlen(want) - 1] = '\0';
+        bad += strcmp(got, want) != 0;
+        rt_format_timestamp_seconds(got, sizeof got, micros);
+        snprintf(want, sizeof want, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)c.year, c.month,
+                 c.day, c.hour, c.minute, c.second);
+        bad += strcmp(got, want) != 0;
+    }
+    CHECK_INT("dt/digits_as_snprintf", bad, 0);
+    rt_format_timestamp(got, sizeof got, INT64_C(253402300800000000));
+    CHECK_STR("dt/year_10000", got, "10000-01-01T00:00:00.000000Z");
+    rt_format_timestamp(got, sizeof got, INT64_C(-62167219200000001));
+    CHECK_STR("dt/year_minus_1", got, "-001-12-31T23:59:59.999999Z");
+    rt_format_timestamp(got, 8, 0);
+    CHECK_STR("dt/short_buffer", got, "1970-01");
+}
+
 /* Week and day numbers (EXTRACT and format strings share them), metadata times. */
 static void test_weeks(void) {
     char text[48];
@@ -353,6 +396,7 @@ int main(void) {
     test_sqlite_encoding();
     test_compare();
     test_datetime();
+    test_format_digits();
     test_json_reading();
     test_iter();
     test_rs_get();
