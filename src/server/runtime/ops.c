@@ -265,6 +265,8 @@ static int literal_runs_only(const char *p, size_t p_len, int escape, int fold_c
 static int like_by_runs(const char *s, size_t s_len, const char *p, size_t p_len) {
     if (s == NULL) /* an empty value may come without text: memcmp needs a pointer */
         s = "";
+    if (p == NULL)
+        p = "";
     const char *first_pct = memchr(p, '%', p_len), *p_end = p + p_len;
     if (first_pct == NULL)
         return s_len == p_len && memcmp(s, p, p_len) == 0;

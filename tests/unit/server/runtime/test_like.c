@@ -122,6 +122,8 @@ static void test_examples(void) {
     CHECK_INT("runs_in_order", rt_like_match("xbxax", 5, "%a%b%", 5, -1, 0), 0);
     CHECK_INT("empty_value", rt_like_match(NULL, 0, "%", 1, -1, 0), 1);
     CHECK_INT("empty_value_run", rt_like_match(NULL, 0, "%a%", 3, -1, 0), 0);
+    CHECK_INT("empty_pattern", rt_like_match(NULL, 0, NULL, 0, -1, 0), 1);
+    CHECK_INT("empty_pattern_value", rt_like_match("a", 1, NULL, 0, -1, 0), 0);
 }
 
 int main(void) {
