@@ -3,6 +3,7 @@
  * docs/sql-subset.md lists the decisions). Arrays are 1-based. Element equality is '=' except
  * that null equals null (1 matches 1.0). Arrays built here write an undefined element as null.
  */
+#include "elemset.h"
 #include "fn_util.h"
 #include "jsonscan.h"
 
@@ -63,27 +64,11 @@ static rv elem_value(const span *s, rs_buf *scratch) {
     return v;
 }
 
-/* Element equality: '=' with null equal to null (and undefined read as null). */
-static int values_equal(const rv *a, const rv *b) {
-    int c;
-    if (rv_is_nullish(a) || rv_is_nullish(b))
-        return rv_is_nullish(a) && rv_is_nullish(b);
-    return rv_compare(a, b, &c) && c == 0;
-}
-
 static int span_equals(const span *s, const rv *needle) {
     rs_buf scratch = RS_BUF_INIT;
     rv v = elem_value(s, &scratch);
-    int eq = values_equal(&v, needle);
+    int eq = rt_elem_equal(&v, needle);
     rs_buf_free(&scratch);
-    return eq;
-}
-
-static int spans_equal(const span *a, const span *b) {
-    rs_buf sb = RS_BUF_INIT;
-    rv vb = elem_value(b, &sb);
-    int eq = span_equals(a, &vb);
-    rs_buf_free(&sb);
     return eq;
 }
 
@@ -290,37 +275,49 @@ static void fn_element_at(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* ---------------- DISTINCT, FLATTEN, CONCAT, set operations ---------------- */
 
-static int contains_span(const elems *e, const span *s) {
-    for (size_t i = 0; i < e->n; i++)
-        if (spans_equal(&e->items[i], s))
-            return 1;
-    return 0;
+/* Every element of arr as a set (decoded once). 0, or -1 out of memory. */
+static int set_of(const elems *arr, rt_elemset *set) {
+    rs_buf scratch = RS_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < arr->n; i++) {
+        rv v;
+        rt_elem_decode(arr->items[i].p, arr->items[i].len, &v, &scratch);
+        rc = rt_elemset_add(set, &v);
+    }
+    rs_buf_free(&scratch);
+    return rc;
 }
 
-/* Append the elements of arr not yet in out (first appearance kept). */
-static int add_distinct(elems *out, const elems *arr, const elems *only_if_in,
-                        const elems *unless_in) {
-    for (size_t i = 0; i < arr->n; i++) {
+/* Append the elements of arr not yet in out (first appearance kept); seen holds out's. */
+static int add_distinct(elems *out, rt_elemset *seen, const elems *arr, rt_elemset *only_if_in,
+                        rt_elemset *unless_in) {
+    rs_buf scratch = RS_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < arr->n; i++) {
         const span *s = &arr->items[i];
-        if (only_if_in != NULL && !contains_span(only_if_in, s))
+        rv v;
+        rt_elem_decode(s->p, s->len, &v, &scratch);
+        if ((only_if_in != NULL && !rt_elemset_has(only_if_in, &v)) ||
+            (unless_in != NULL && rt_elemset_has(unless_in, &v)) || rt_elemset_has(seen, &v))
             continue;
-        if (unless_in != NULL && contains_span(unless_in, s))
-            continue;
-        if (!contains_span(out, s) && elems_push(out, s->p, s->len) != 0)
-            return -1;
+        rc = rt_elemset_add(seen, &v) != 0 || elems_push(out, s->p, s->len) != 0 ? -1 : 0;
     }
-    return 0;
+    rs_buf_free(&scratch);
+    return rc;
 }
 
 static void fn_array_distinct(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v;
     elems e = {NULL, 0, 0}, out = {NULL, 0, 0};
+    rt_elemset seen;
     if (!array_args(ctx, argc, argv, &v, 1))
         return;
-    if (elems_of(&v, &e) != 0 || add_distinct(&out, &e, NULL, NULL) != 0)
+    rt_elemset_init(&seen);
+    if (elems_of(&v, &e) != 0 || add_distinct(&out, &seen, &e, NULL, NULL) != 0)
         sqlite3_result_error_nomem(ctx);
     else
         result_spans(ctx, out.items, out.n);
+    rt_elemset_free(&seen);
     elems_free(&e);
     elems_free(&out);
 }
@@ -330,22 +327,27 @@ static void fn_set_op(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     char op = *(const char *)rt_fn_of(ctx)->user_data;
     rv v[2];
     elems a = {NULL, 0, 0}, b = {NULL, 0, 0}, out = {NULL, 0, 0};
+    rt_elemset seen, of_b;
     if (!array_args(ctx, argc, argv, v, 2))
         return;
+    rt_elemset_init(&seen);
+    rt_elemset_init(&of_b);
     int rc = elems_of(&v[0], &a);
     if (rc == 0)
         rc = elems_of(&v[1], &b);
     if (rc == 0 && op == 'u') {
-        rc = add_distinct(&out, &a, NULL, NULL);
+        rc = add_distinct(&out, &seen, &a, NULL, NULL);
         if (rc == 0)
-            rc = add_distinct(&out, &b, NULL, NULL);
-    } else if (rc == 0) {
-        rc = add_distinct(&out, &a, op == 'i' ? &b : NULL, op == 'e' ? &b : NULL);
+            rc = add_distinct(&out, &seen, &b, NULL, NULL);
+    } else if (rc == 0 && (rc = set_of(&b, &of_b)) == 0) {
+        rc = add_distinct(&out, &seen, &a, op == 'i' ? &of_b : NULL, op == 'e' ? &of_b : NULL);
     }
     if (rc != 0)
         sqlite3_result_error_nomem(ctx);
     else
         result_spans(ctx, out.items, out.n);
+    rt_elemset_free(&seen);
+    rt_elemset_free(&of_b);
     elems_free(&a);
     elems_free(&b);
     elems_free(&out);
