@@ -267,5 +267,10 @@ int64_t rl_fieldindex_generation(sqlite3 *db, const char *tbl);
 char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,
                                  const char *args, const char *fn, const sqlx_range *range,
                                  int64_t cap);
+/* The counting statement estimate_together() runs (sqlite3_free it): at most cap documents of
+ * tbl in filters[0]'s range of its index that pass the other filters' key tests; NULL when
+ * filters[0] has no index or a filter is not a SCALAR or FUNCTION one. */
+char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
+                                          const sqlx_keyfilter *filters, int n, int64_t cap);
 
 #endif

@@ -231,6 +231,53 @@ static void put_bound(char **sql, const char *key, const char *op, const char *b
     *sql = next;
 }
 
+/* The key expression of a SCALAR or FUNCTION index over doc (sqlite3_free it). */
+static char *key_sql(sqlx_index_kind kind, const char *args, const char *fn) {
+    return kind == SQLX_INDEX_FUNCTION ? sqlite3_mprintf("rs_skey(%s(rs_get(doc,%s)))", fn, args)
+                                       : sqlite3_mprintf("rs_skey(rs_get(doc,%s))", args);
+}
+
+/* " AND <key> IN (k1, ...)", or the filter's range, after *sql. */
+static void put_filter(char **sql, const sqlx_keyfilter *f) {
+    char *key = *sql != NULL ? key_sql(f->kind, f->args, f->fn) : NULL;
+    if (key == NULL) {
+        sqlite3_free(*sql);
+        *sql = NULL;
+        return;
+    }
+    if (f->in_keys != NULL) {
+        *sql = sqlite3_mprintf("%z AND %s IN (", *sql, key);
+        for (int i = 0; i < f->n_in_keys && *sql != NULL; i++)
+            *sql = sqlite3_mprintf(i ? "%z, %s" : "%z%s", *sql, f->in_keys[i]);
+        if (*sql != NULL)
+            *sql = sqlite3_mprintf("%z)", *sql);
+    }
+    if (f->in_keys == NULL && f->range.lo != NULL)
+        put_bound(sql, key, f->range.lo_incl ? ">=" : ">", f->range.lo, f->range.keys);
+    if (f->in_keys == NULL && f->range.hi != NULL)
+        put_bound(sql, key, f->range.hi_incl ? "<=" : "<", f->range.hi, f->range.keys);
+    sqlite3_free(key);
+}
+
+char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
+                                          const sqlx_keyfilter *filters, int n, int64_t cap) {
+    sqlx_index ix;
+    for (int i = 0; i < n; i++)
+        if ((filters[i].kind != SQLX_INDEX_SCALAR && filters[i].kind != SQLX_INDEX_FUNCTION) ||
+            (filters[i].in_keys != NULL && filters[i].n_in_keys <= 0))
+            return NULL;
+    if (n < 2 ||
+        !rl_fieldindex_lookup(db, tbl, filters[0].kind, filters[0].args, filters[0].fn, &ix, NULL))
+        return NULL;
+    char *sql =
+        sqlite3_mprintf("SELECT 1 FROM \"%w_data\" INDEXED BY \"%w\" WHERE 1", tbl, ix.name);
+    for (int i = 0; i < n && sql != NULL; i++)
+        put_filter(&sql, &filters[i]);
+    return sql != NULL
+               ? sqlite3_mprintf("SELECT count(*) FROM (%z LIMIT %lld)", sql, (long long)cap)
+               : NULL;
+}
+
 char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,
                                  const char *args, const char *fn, const sqlx_range *range,
                                  int64_t cap) {

@@ -127,6 +127,26 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
     return n;
 }
 
+/* The documents of one test's range passing the collection's other tests (a join's order is
+ * chosen by it); cached as estimate's counts are. */
+static int64_t cat_estimate_together(void *ctx, const char *table, const sqlx_keyfilter *filters,
+                                     int n, int64_t cap) {
+    resolve_ctx *rctx = ctx;
+    sqlite3_stmt *st = NULL;
+    char tbl[160];
+    int64_t count = -1;
+    char *sql = coll_of(table, tbl)
+                    ? rl_fieldindex_estimate_together_sql(rctx->db, tbl, filters, n, cap)
+                    : NULL;
+    int rc = sql != NULL ? rl_kept_stmt(rctx->db, RL_KEPT_ESTIMATE, sql, &st) : SQLITE_ERROR;
+    if (rc == SQLITE_OK && (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
+        bind_params(st, rctx->params, NULL) == RS_OK)
+        count = counted(rctx, st, tbl);
+    rl_kept_done(st);
+    sqlite3_free(sql);
+    return count;
+}
+
 /* sqlx_relation.is_indexed, as the emitter asks it today: a scalar index on the path. */
 static int path_is_indexed(void *ctx, const char *data_table, const char *args) {
     sqlx_index ix;
@@ -165,6 +185,7 @@ static void catalog_init(resolve_ctx *rctx) {
     rctx->catalog.index_for = cat_index_for;
     rctx->catalog.doc_count = cat_doc_count;
     rctx->catalog.estimate = cat_estimate;
+    rctx->catalog.estimate_together = cat_estimate_together;
     rctx->catalog.composite_for = cat_composite_for;
 }
 

@@ -635,6 +635,40 @@ def join_order_counts_past_the_cap():
 
 
 @case
+def join_order_counts_tests_together():
+    """A collection's rows are what its tests keep together, not its smallest test alone. Jobs:
+    500 of a day, 400 failed or timed out (an IN list whose keys span 'success'), 200 both;
+    pushes: 300 nightly. Counted by its smallest test the jobs (400) would follow the pushes
+    (300); counted together (200) they drive and the pushes are looked up. HUD's
+    nightly_jobs_red_past_day: a day's failed jobs after ten years of nightly pushes."""
+    ws = uniq("wstogether")
+    rl.make_ws(ws)
+    jobs = [{"_id": f"j{i}", "sha": f"s{i % 1000}", "day": i % 10,
+             "conclusion": {4: "failure", 9: "timed_out"}.get(i % 25, "success")}
+            for i in range(5000)]
+    pushes = [{"_id": f"p{i}", "sha": f"s{i % 1000}", "ref": "nightly" if i % 10 == 0 else "main"}
+              for i in range(3000)]
+    for coll, docs in (("jobs", jobs), ("pushes", pushes)):
+        rl.make_coll(ws, coll)
+        for i in range(0, len(docs), 2500):
+            r = rl.add_docs(ws, coll, docs[i:i + 2500])
+        rl.wait_fence(ws, coll, r.body.get("last_offset", ""))
+    sql = (f"SELECT COUNT(*) AS n FROM {ws}.pushes p JOIN {ws}.jobs j ON j.sha = p.sha"
+           " WHERE p.ref = 'nightly' AND j.day = 9 AND j.conclusion IN ('failure', 'timed_out')")
+    steps, plan, _ = explain(sql)
+    reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
+    check("together/jobs_drive", len(reads) == 2 and reads[0].startswith(f"SEARCH {ws}.jobs AS")
+          and reads[1].startswith(f"SEARCH {ws}.pushes AS") and "sha" in reads[1], repr(steps))
+    check("together/explained", any(f"Get {ws}.jobs AS" in x and
+                                    "200 documents pass its tests together" in x for x in plan),
+          repr(plan))
+    rows, _, _ = query(sql)
+    want = sum(1 for j in jobs if j["day"] == 9 and j["conclusion"] != "success"
+               for p in pushes if p["ref"] == "nightly" and p["sha"] == j["sha"])
+    check_match("together/rows", rows, [{"n": want}])
+
+
+@case
 def element_members_are_indexed_by_use():
     """Members of an array's object elements (`labels[*].name`, `pull_requests[*].number`):
     a query filtering one (through UNNEST, with or without AS, or a position) asks for its

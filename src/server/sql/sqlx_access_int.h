@@ -73,6 +73,10 @@ int64_t access_recount(sqlx_access *a, int64_t cap);
 /* The documents an OR test reads: over its arms, the sum of each arm's smallest counted test
  * (an arm is read through one index), each counted up to cap; -1 when an arm has none. */
 int64_t access_count_or(const sqlx_keytest *t, int64_t cap);
+/* Count the documents of a's chosen test that pass its other countable tests too (a->together),
+ * when the chosen test was counted exactly and holds at most a thousand: the join order's
+ * estimate of what the collection yields. */
+void access_count_together(sqlx_access *a);
 
 /* sqlx_access_order.c */
 

@@ -54,6 +54,8 @@ static double get_rows(const sqlx_op *get, int *low) {
             *low = t->kind != SQLX_KEY_OR && t->count < 0;
         }
     }
+    if (a != NULL && a->together_counted && best >= 0 && (double)a->together < best)
+        best = (double)a->together; /* its tests together (access_count_together) */
     if (best >= 0)
         return best < docs ? best : docs;
     return written ? docs / 10 : docs; /* a test the catalog cannot count still reads less */
@@ -382,6 +384,11 @@ int access_order_joins(access *ac) {
         if (!in_region(rg, ac->blk->rels[r]))
             ac->blk->rels[r]->order = 2 * UNPLACED + r;
     for (int i = 0; i < rg->n; i++) {
+        if (rg->n > 1 && rg->leaves[i]->kind == SQLX_OP_GET && rg->leaves[i]->access != NULL &&
+            !rg->leaves[i]->access->together_counted) {
+            access_count_together(rg->leaves[i]->access);
+            rg->leaves[i]->estimated = 0;
+        }
         est[i] = access_estimate(rg->leaves[i]);
         rg->leaves[i]->rte->order = UNPLACED + i;
     }

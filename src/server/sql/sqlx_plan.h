@@ -132,7 +132,9 @@ typedef struct sqlx_access {
     const char *composite; /* a composite index its tests are written for (its name) */
     const char **composite_paths; /* its columns (rs_get arguments), in order */
     int n_composite;
-    int chosen; /* its tests were counted and chosen among (before the join order) */
+    int chosen;           /* its tests were counted and chosen among (before the join order) */
+    int together_counted; /* together holds the documents passing all its countable tests */
+    int64_t together;
 } sqlx_access;
 
 #define SQLX_MAX_JOIN_KEYS 8

@@ -199,6 +199,8 @@ static void put_access(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
             put_test(out, a->tests[i]);
         }
     }
+    if (a != NULL && a->together_counted)
+        rs_buf_printf(out, "; %lld documents pass its tests together", (long long)a->together);
     if (a != NULL && a->docs >= 0)
         rs_buf_printf(out, " [%lld in the collection]", (long long)a->docs);
 }

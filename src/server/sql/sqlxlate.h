@@ -66,6 +66,16 @@ typedef struct sqlx_range {
     int keys; /* lo and hi are key expressions already (rs_klo(...), rs_skey(...)) */
 } sqlx_range;
 
+/* One collection's key test as estimate_together takes it: the keys of an index (kind SCALAR or
+ * FUNCTION, args and fn as index_for's) in a range, or in a list of keys. */
+typedef struct sqlx_keyfilter {
+    sqlx_index_kind kind;
+    const char *args, *fn;
+    sqlx_range range;           /* lo and hi: key expressions (range.keys set) */
+    const char *const *in_keys; /* an IN list's key expressions, instead of range; NULL */
+    int n_in_keys;
+} sqlx_keyfilter;
+
 typedef struct sqlx_catalog {
     void *ctx;
     /* Whether the documents have the top-level field: 1 some do, 0 none does, -1 there are no
@@ -85,6 +95,11 @@ typedef struct sqlx_catalog {
      * parameter without a value, an error). Bounded work: at most cap index entries. */
     int64_t (*estimate)(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
                         const char *fn, const sqlx_range *range, int64_t cap);
+    /* Documents of filters[0]'s range, read through its index as estimate reads them, that
+     * pass filters[1..n) too (their keys computed from each document), up to cap; -1 when
+     * unknown. Bounded work: at most filters[0]'s range, and cap documents counted. */
+    int64_t (*estimate_together)(void *ctx, const char *table, const sqlx_keyfilter *filters, int n,
+                                 int64_t cap);
     /* Whether a composite index over the paths args[0..n) (rs_get arguments, in column order)
      * exists: 1 and *out (its name), or 0. With want, asking is a use, as with index_for: one
      * the collection lacks is built for later queries, while its budget lasts. */
