@@ -109,15 +109,11 @@ static int64_t counted(resolve_ctx *rctx, sqlite3_stmt *st, const char *tbl) {
     return n;
 }
 
-static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
-                            const char *fn, const sqlx_range *range, int64_t cap) {
-    resolve_ctx *rctx = ctx;
+/* Run the counting statement sql (sqlite3_free'd here; NULL: no count) with the query's
+ * parameters bound, through counted(); -1 when it cannot run. */
+static int64_t count_by(resolve_ctx *rctx, const char *tbl, char *sql) {
     sqlite3_stmt *st = NULL;
-    char tbl[160];
     int64_t n = -1;
-    char *sql = coll_of(table, tbl)
-                    ? rl_fieldindex_estimate_sql(rctx->db, tbl, kind, args, fn, range, cap)
-                    : NULL;
     int rc = sql != NULL ? rl_kept_stmt(rctx->db, RL_KEPT_ESTIMATE, sql, &st) : SQLITE_ERROR;
     if (rc == SQLITE_OK && (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
         bind_params(st, rctx->params, NULL) == RS_OK)
@@ -127,24 +123,25 @@ static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, 
     return n;
 }
 
+static int64_t cat_estimate(void *ctx, const char *table, sqlx_index_kind kind, const char *args,
+                            const char *fn, const sqlx_range *range, int64_t cap) {
+    resolve_ctx *rctx = ctx;
+    char tbl[160];
+    if (!coll_of(table, tbl))
+        return -1;
+    return count_by(rctx, tbl,
+                    rl_fieldindex_estimate_sql(rctx->db, tbl, kind, args, fn, range, cap));
+}
+
 /* The documents of one test's range passing the collection's other tests (a join's order is
  * chosen by it); cached as estimate's counts are. */
 static int64_t cat_estimate_together(void *ctx, const char *table, const sqlx_keyfilter *filters,
                                      int n, int64_t cap) {
     resolve_ctx *rctx = ctx;
-    sqlite3_stmt *st = NULL;
     char tbl[160];
-    int64_t count = -1;
-    char *sql = coll_of(table, tbl)
-                    ? rl_fieldindex_estimate_together_sql(rctx->db, tbl, filters, n, cap)
-                    : NULL;
-    int rc = sql != NULL ? rl_kept_stmt(rctx->db, RL_KEPT_ESTIMATE, sql, &st) : SQLITE_ERROR;
-    if (rc == SQLITE_OK && (sqlite3_bind_parameter_count(st) == 0 || rctx->params != NULL) &&
-        bind_params(st, rctx->params, NULL) == RS_OK)
-        count = counted(rctx, st, tbl);
-    rl_kept_done(st);
-    sqlite3_free(sql);
-    return count;
+    if (!coll_of(table, tbl))
+        return -1;
+    return count_by(rctx, tbl, rl_fieldindex_estimate_together_sql(rctx->db, tbl, filters, n, cap));
 }
 
 /* sqlx_relation.is_indexed, as the emitter asks it today: a scalar index on the path. */
