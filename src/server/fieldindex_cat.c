@@ -288,10 +288,7 @@ char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind k
         /* every document has a key (null: missing) */
         return sqlite3_mprintf("SELECT min(n_docs, %lld) FROM fx_colls WHERE tbl = %Q",
                                (long long)cap, tbl);
-    char *key = kind == SQLX_INDEX_ELEMS ? sqlite3_mprintf("key")
-                : kind == SQLX_INDEX_FUNCTION
-                    ? sqlite3_mprintf("rs_skey(%s(rs_get(doc,%s)))", fn, args)
-                    : sqlite3_mprintf("rs_skey(rs_get(doc,%s))", args);
+    char *key = kind == SQLX_INDEX_ELEMS ? sqlite3_mprintf("key") : key_sql(kind, args, fn);
     char *sql =
         kind == SQLX_INDEX_ELEMS
             ? sqlite3_mprintf("SELECT 1 FROM \"%w\" WHERE pid = %lld", ix.elems_table,

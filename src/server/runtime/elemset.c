@@ -23,7 +23,6 @@ void rt_elemset_free(rt_elemset *set) {
 
 void rt_elem_decode(const char *text, size_t len, rv *out, rs_buf *scratch) {
     rs_err err;
-    scratch->len = 0;
     if (rv_from_json(text, len, out, scratch, &err) != 0)
         *out = rv_null();
 }

@@ -33,8 +33,8 @@ typedef struct rt_elemset {
 void rt_elemset_init(rt_elemset *set);
 void rt_elemset_free(rt_elemset *set);
 
-/* Decode the JSON element text[0..len) into *out, its bytes kept in scratch (reset first). A
- * text that does not decode is null, as the array functions read it. */
+/* Decode the JSON element text[0..len) into *out, its bytes (when decoding made any) appended
+ * to scratch. A text that does not decode is null, as the array functions read it. */
 void rt_elem_decode(const char *text, size_t len, rv *out, rs_buf *scratch);
 
 /* Element equality: '=' with null equal to null. */

@@ -58,9 +58,7 @@ static int elems_of(const rv *arr, elems *e) {
 /* Element i as a value, decoding into scratch. */
 static rv elem_value(const span *s, rs_buf *scratch) {
     rv v;
-    rs_err err;
-    if (rv_from_json(s->p, s->len, &v, scratch, &err) != 0)
-        v = rv_null();
+    rt_elem_decode(s->p, s->len, &v, scratch);
     return v;
 }
 
@@ -280,8 +278,8 @@ static int set_of(const elems *arr, rt_elemset *set) {
     rs_buf scratch = RS_BUF_INIT;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < arr->n; i++) {
-        rv v;
-        rt_elem_decode(arr->items[i].p, arr->items[i].len, &v, &scratch);
+        scratch.len = 0; /* the set keeps its own copy of each element's bytes */
+        rv v = elem_value(&arr->items[i], &scratch);
         rc = rt_elemset_add(set, &v);
     }
     rs_buf_free(&scratch);
@@ -295,8 +293,8 @@ static int add_distinct(elems *out, rt_elemset *seen, const elems *arr, rt_elems
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < arr->n; i++) {
         const span *s = &arr->items[i];
-        rv v;
-        rt_elem_decode(s->p, s->len, &v, &scratch);
+        scratch.len = 0; /* seen keeps its own copy of each element's bytes */
+        rv v = elem_value(s, &scratch);
         if ((only_if_in != NULL && !rt_elemset_has(only_if_in, &v)) ||
             (unless_in != NULL && rt_elemset_has(unless_in, &v)) || rt_elemset_has(seen, &v))
             continue;

@@ -199,16 +199,18 @@ static int group_of(const sqlx_access *a, int t) {
     return t;
 }
 
-/* Count group g's documents (its members' bounds together), up to cap. */
-static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
-    const sqlx_rte *r = a->tests[g]->rte;
+/* Group g's range: its members' bounds together (the first lower and the first upper); *members
+ * counts them, *all_keyed says each is a RANGE or IN test (NULLs: not asked). */
+static sqlx_range group_range(const sqlx_access *a, int g, int *members, int *all_keyed) {
     sqlx_range range = {NULL, 0, NULL, 0, 1};
-    if (r->catalog == NULL || r->catalog->estimate == NULL)
-        return -1;
     for (int i = g; i < a->n_tests; i++) {
         const sqlx_keytest *t = a->tests[i];
         if (t->est == -1 || group_of(a, i) != g)
             continue;
+        if (members != NULL)
+            (*members)++;
+        if (all_keyed != NULL && t->kind != SQLX_KEY_RANGE && t->kind != SQLX_KEY_IN)
+            *all_keyed = 0;
         if (t->lo != NULL && range.lo == NULL) {
             range.lo = t->lo;
             range.lo_incl = t->lo_incl;
@@ -218,6 +220,15 @@ static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
             range.hi_incl = t->hi_incl;
         }
     }
+    return range;
+}
+
+/* Count group g's documents (its members' bounds together), up to cap. */
+static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
+    const sqlx_rte *r = a->tests[g]->rte;
+    if (r->catalog == NULL || r->catalog->estimate == NULL)
+        return -1;
+    sqlx_range range = group_range(a, g, NULL, NULL);
     return r->catalog->estimate(r->catalog->ctx, r->data_table, index_kind(a->tests[g]),
                                 a->tests[g]->args, a->tests[g]->fn, &range, cap);
 }
@@ -280,30 +291,16 @@ int64_t access_count_or(const sqlx_keytest *t, int64_t cap) {
  * alone in its group; 0 when it is not a scalar or function index's range or list. */
 static int group_filter(const sqlx_access *a, int g, sqlx_keyfilter *f) {
     const sqlx_keytest *t = a->tests[g];
-    int members = 0;
+    int members = 0, all_keyed = 1;
     if (t->est == -1 || !t->estimable || (t->kind != SQLX_KEY_RANGE && t->kind != SQLX_KEY_IN))
         return 0;
     memset(f, 0, sizeof *f);
     f->kind = index_kind(t);
     f->args = t->args;
     f->fn = t->fn;
-    f->range.keys = 1;
-    for (int i = g; i < a->n_tests; i++) {
-        const sqlx_keytest *m = a->tests[i];
-        if (m->est == -1 || group_of(a, i) != g)
-            continue;
-        members++;
-        if (m->kind != SQLX_KEY_RANGE && m->kind != SQLX_KEY_IN)
-            return 0;
-        if (m->lo != NULL && f->range.lo == NULL) {
-            f->range.lo = m->lo;
-            f->range.lo_incl = m->lo_incl;
-        }
-        if (m->hi != NULL && f->range.hi == NULL) {
-            f->range.hi = m->hi;
-            f->range.hi_incl = m->hi_incl;
-        }
-    }
+    f->range = group_range(a, g, &members, &all_keyed);
+    if (!all_keyed)
+        return 0;
     if (members == 1 && t->kind == SQLX_KEY_IN && t->n_keys > 0) {
         f->in_keys = t->keys;
         f->n_in_keys = t->n_keys;

@@ -384,10 +384,11 @@ int access_order_joins(access *ac) {
         if (!in_region(rg, ac->blk->rels[r]))
             ac->blk->rels[r]->order = 2 * UNPLACED + r;
     for (int i = 0; i < rg->n; i++) {
-        if (rg->n > 1 && rg->leaves[i]->kind == SQLX_OP_GET && rg->leaves[i]->access != NULL &&
-            !rg->leaves[i]->access->together_counted) {
-            access_count_together(rg->leaves[i]->access);
-            rg->leaves[i]->estimated = 0;
+        sqlx_access *acc = rg->leaves[i]->kind == SQLX_OP_GET ? rg->leaves[i]->access : NULL;
+        if (rg->n > 1 && acc != NULL && !acc->together_counted) {
+            access_count_together(acc);
+            if (acc->together_counted)
+                rg->leaves[i]->estimated = 0; /* a memo taken before the count */
         }
         est[i] = access_estimate(rg->leaves[i]);
         rg->leaves[i]->rte->order = UNPLACED + i;
