@@ -218,6 +218,15 @@ static int migrate_format4(sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Format 6: a path's typed values tell timestamps from other types (RL_FX_T_TYPED_OTHER). What
+ * older stores recorded as typed may be any type: such a path keeps every typed type. */
+static int migrate_format5(sqlite3 *db, rs_err *err) {
+    return exec_sql(db,
+                    sqlite3_mprintf("UPDATE fx_paths SET types = types | %d WHERE types & %d",
+                                    RL_FX_T_TYPED_OTHER, RL_FX_T_TYPED),
+                    "migrating", err);
+}
+
 int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     int64_t format = 0;
     int rc = rl_sql_int(db, &format, err,
@@ -232,6 +241,8 @@ int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
         rc = migrate_format3(db, err);
     if (rc == RS_OK)
         rc = migrate_format4(db, err);
+    if (rc == RS_OK)
+        rc = migrate_format5(db, err);
     if (rc == RS_OK)
         rc = exec_sql(db,
                       sqlite3_mprintf("INSERT OR REPLACE INTO meta(k, v) VALUES('store_format',"

@@ -204,10 +204,21 @@ static int is_typed_value(rs_jsonscan_span object) {
     return rs_jsonscan_get(object, "__rockset_type", &type);
 }
 
+/* The type bits of a typed value: RL_FX_T_TYPED, and RL_FX_T_TYPED_OTHER unless its type is
+ * written "timestamp" (one whose value does not read as a timestamp is an object to the runtime,
+ * which compares with no instant either). */
+static unsigned typed_bits(rs_jsonscan_span object) {
+    rs_jsonscan_span type;
+    if (rs_jsonscan_get_last(object, "__rockset_type", 14, &type) && type.len == 11 &&
+        memcmp(type.ptr, "\"timestamp\"", 11) == 0)
+        return RL_FX_T_TYPED;
+    return RL_FX_T_TYPED | RL_FX_T_TYPED_OTHER;
+}
+
 static unsigned type_bit(rs_jsonscan_kind kind, rs_jsonscan_span value) {
     switch (kind) {
     case RS_JSON_OBJECT:
-        return is_typed_value(value) ? RL_FX_T_TYPED : RL_FX_T_OBJECT;
+        return is_typed_value(value) ? typed_bits(value) : RL_FX_T_OBJECT;
     case RS_JSON_ARRAY:
         return RL_FX_T_ARRAY;
     case RS_JSON_STRING:
@@ -275,7 +286,7 @@ static int count_path(walk_state *ws, unsigned bit, int depth_zero_id) {
         p->delta += ws->sign;
         p->dirty = 1;
     }
-    if (ws->sign > 0 && (p->stored & bit) == 0 && (p->types & bit) == 0) {
+    if (ws->sign > 0 && (bit & ~(p->stored | p->types)) != 0) {
         p->types |= bit;
         p->dirty = 1;
     }

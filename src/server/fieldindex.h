@@ -70,6 +70,11 @@
 #define RL_FX_T_FLOAT  32
 #define RL_FX_T_STRING 64
 #define RL_FX_T_TYPED  128 /* {"__rockset_type": ...}: a date, timestamp, ... */
+/* With RL_FX_T_TYPED: a typed value whose type is not "timestamp". A path without it and without
+ * RL_FX_T_STRING holds no value that compares with a date or time other than TIMESTAMPs, so a
+ * range on it by an instant is a range of timestamp keys (sqlx_index.timestamps_only). Stores
+ * of format 5 and older did not record it: their typed paths get it when migrated (colltab.c). */
+#define RL_FX_T_TYPED_OTHER 256
 #define RL_FX_T_SCALAR \
     (RL_FX_T_NULL | RL_FX_T_BOOL | RL_FX_T_INT | RL_FX_T_FLOAT | RL_FX_T_STRING | RL_FX_T_TYPED)
 

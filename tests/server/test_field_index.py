@@ -1162,6 +1162,68 @@ def parse_timestamp_range_gets_a_function_index_by_use():
 
 
 @case
+def stored_timestamps_read_by_their_range():
+    """A field of stored TIMESTAMPs compared with an instant (`created >= PARSE_DATETIME_ISO8601(
+    :start)`, as HUD's lambdas filter issue comments): while the catalog has seen no string and no
+    other typed value there, the range is read as timestamp keys (EXPLAIN counts the window's
+    documents, not the whole index) and decides its conjunct. Once a string that reads as a date,
+    or a DATE, enters the path, the range is the whole index again and those rows are found, as
+    with --field-index off."""
+    coll = uniq("tsfield")
+    off = rl.start_server("--field-index", "off")
+    def ts(i):
+        return {"__rockset_type": "timestamp",
+                "value": f"2024-01-{1 + i // 24:02d}T{i % 24:02d}:30:00Z"}
+    docs = [{"_id": f"c{i:03d}", "created": ts(i), "k": i % 3} for i in range(600)]
+    docs += [{"_id": "nul", "created": None, "k": 0}, {"_id": "missing", "k": 1},
+             {"_id": "num", "created": 7, "k": 2}, {"_id": "obj", "created": {"x": 1}, "k": 0}]
+    rl.make_ws(WS, url=off.url)
+    for url in (None, off.url):
+        rl.make_coll(WS, coll, url=url)
+        r = rl.add_docs(WS, coll, docs, url=url)
+        rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
+    params = [{"name": "start", "type": "string", "value": "2024-01-03T00:00:00Z"},
+              {"name": "stop", "type": "string", "value": "2024-01-04T00:00:00Z"}]
+    shapes = {
+        "datetime": "created >= PARSE_DATETIME_ISO8601(:start) AND created"
+                    " < PARSE_DATETIME_ISO8601(:stop)",
+        "timestamp": "created > PARSE_TIMESTAMP_ISO8601(:start) AND created"
+                     " <= PARSE_TIMESTAMP_ISO8601(:stop)",
+        "date": "created >= DATE '2024-01-03' AND created < DATE '2024-01-04'",
+        "string": "created >= '2024-01-03T00:00:00Z' AND created < '2024-01-04T00:00:00Z'",
+    }
+    def answers(label, want_counted):
+        for name, pred in shapes.items():
+            sql = f"SELECT k, COUNT(*) AS n FROM {WS}.{coll} WHERE {pred} GROUP BY k ORDER BY k"
+            rows, used, r = query(sql, params)
+            want = rl.rows(sql, params, url=off.url)
+            check_match(f"tsfield/{label}/{name}/rows", rows, want)
+            check(f"tsfield/{label}/{name}/index_used", used is True, repr(r.body.get("stats")))
+            _, plan, _ = explain(sql, params)
+            get = [x for x in plan if "Get " in x]
+            counted = any("field index on created (key range), 24 documents" in x for x in get)
+            check(f"tsfield/{label}/{name}/window_counted",
+                  counted == want_counted, repr(get))
+    answers("timestamps", True)
+    check_match("tsfield/window", rl.rows(
+        f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE {shapes['datetime']}", params), [{"n": 24}])
+    # a string that reads as an instant in the window: compared by its instant, so found
+    extra = [{"_id": "str", "created": "2024-01-03T05:00:00Z", "k": 1},
+             {"_id": "day", "created": {"__rockset_type": "date", "value": "2024-01-03"}, "k": 2}]
+    for i, doc in enumerate(extra):
+        for url in (None, off.url):
+            r = rl.add_docs(WS, coll, [doc], url=url)
+            rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
+        answers(f"with_{doc['_id']}", False)
+    # a DATE compares with a DATETIME by its midnight; a string with a zone reads as a TIMESTAMP
+    for name, want in (("datetime", "day"), ("timestamp", "str")):
+        check_match(f"tsfield/found_{want}", rl.rows(
+            f"SELECT _id FROM {WS}.{coll} WHERE {shapes[name]} AND _id IN ('str', 'day')",
+            params), [{"_id": want}])
+    off.stop()
+
+
+@case
 def saved_lambda_builds_its_function_index():
     """Saving a query lambda translates it, and the catalog's answers are uses: the function
     index its PARSE_TIMESTAMP_ISO8601 range needs is built before any execution asks."""

@@ -331,9 +331,10 @@ static const char *call_text(access *ac, const char *fn, const sqlx_node *c, con
 }
 
 /* When t decides its conjunct (sqlx_keytest.decides), for its constant c: an equality with an
- * exact constant always (equal keys, equal values); a bound on timestamps (_event_time, a
- * function index) when c is a TIMESTAMP, which rs_klo / rs_khi then give as its own key: keys of
- * timestamps order as their instants. A test with two constants (BETWEEN) needs both. */
+ * exact constant always (equal keys, equal values); a bound on timestamps (holds_timestamps)
+ * when c is a TIMESTAMP, DATETIME or DATE, which rs_klo / rs_khi then give as the key of its
+ * instant: keys of timestamps order as their instants, and Rockset compares those three types
+ * by instant. A test with two constants (BETWEEN) needs both. */
 static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) {
     if (t->kind != SQLX_KEY_RANGE || (!ts && t->exact == NULL))
         return 0;
@@ -347,19 +348,37 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
     rs_buf b = RS_BUF_INIT;
     if (t->decides != NULL && t->decides[0] != '\0')
         rs_buf_printf(&b, "%s AND ", t->decides);
-    rs_buf_printf(&b, "%s = 'timestamp'", check);
+    rs_buf_printf(&b, "%s IN ('timestamp', 'datetime', 'date')", check);
     t->decides = arena_text(ac, &b);
     rs_buf_free(&b);
     return t->decides != NULL ? 0 : rs_err_set(ac->err, RS_ENOMEM, "out of memory");
 }
 
+/* Whether, of the values that compare with an instant, t's path holds TIMESTAMPs only: a
+ * function index on SQLX_TS_ISO_KEY_FN, _event_time, and a field whose catalog has seen no
+ * string and no other typed value there (`created >= PARSE_DATETIME_ISO8601(:start)` on stored
+ * timestamps then reads its range, not the whole index). The catalog is read in the snapshot the
+ * statement runs in, and a type a write adds to the path moves the store's generation, so a
+ * kept translation is not reused past it (xlcache.h). */
+static int holds_timestamps(const sqlx_keytest *t) {
+    sqlx_index ix;
+    if (t->fn != NULL)
+        return strcmp(t->fn, SQLX_TS_ISO_KEY_FN) == 0;
+    if (t->args == NULL)
+        return 0;
+    if (strcmp(t->args, "'_event_time'") == 0)
+        return 1;
+    const sqlx_rte *r = t->rte;
+    return t->kind == SQLX_KEY_RANGE && r != NULL && r->catalog != NULL &&
+           r->catalog->index_for != NULL &&
+           r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args, NULL,
+                                 &ix) == 1 &&
+           ix.timestamps_only;
+}
+
 /* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. */
 static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_node *c) {
-    /* a function index on SQLX_TS_ISO_KEY_FN holds only timestamps, as _event_time does */
-    const char *ts = (t->fn != NULL && strcmp(t->fn, SQLX_TS_ISO_KEY_FN) == 0) ||
-                             (t->fn == NULL && t->args && strcmp(t->args, "'_event_time'") == 0)
-                         ? ",1"
-                         : ",0";
+    const char *ts = holds_timestamps(t) ? ",1" : ",0";
     if (op[0] != '<') {
         if ((t->lo = call_text(ac, "rs_klo", c, ts)) == NULL)
             return ac->err->code;

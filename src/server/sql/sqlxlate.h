@@ -52,6 +52,9 @@ typedef struct sqlx_index {
     int64_t path_id;       /* ELEMS: the value of its column pid for this path */
     int64_t n_docs;        /* documents having the path (any value, null included); -1 unknown */
     double rows_per_key;   /* ANALYZE: average documents per distinct key; -1 not analyzed */
+    int timestamps_only;   /* SCALAR: of the values that compare with a date or time, the path
+                              holds TIMESTAMPs only (no string, no other typed value), so a
+                              range by an instant is a range of timestamp keys */
 } sqlx_index;
 
 /* A key range on one index, its bounds SQL expressions of values (literals, :parameters,

@@ -7,6 +7,7 @@
  * doc_count, estimate), and that SQLite keeps an index right through upserts and deletes.
  */
 #include "buf.h"
+#include "server/colltab.h"
 #include "server/fieldindex.h"
 #include "server/kept.h"
 #include "server/sql/sqlxlate.h"
@@ -89,7 +90,7 @@ static void test_paths(void) {
          +1);
     check_rows(db, "listed", LISTED,
                "'_id':1:64 | 'a':1:16 | 'o':1:1 | 'o','p':1:64 | 'o','q':1:1 | 'o','q','r':1:1 | "
-               "'o','q','r','s':1:1 | 'arr':1:2 | 'd':1:128 | 'it''s':1:4");
+               "'o','q','r','s':1:1 | 'arr':1:2 | 'd':1:384 | 'it''s':1:4");
     check_rows(db, "indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s'");
     note(&fx, db, "{\"_id\":\"2\",\"a\":\"again\",\"o\":{\"p\":2,\"z\":true}}", +1);
     check_rows(db, "only_new_paths_indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s' | 'o','z'");
@@ -509,6 +510,54 @@ static void test_stats_of_new_indexes(void) {
     unlink(path);
 }
 
+/* Typed values: a path of timestamps only is told from one that also held a date, a typed value
+ * of another type, a string or a "timestamp" spelled otherwise (sqlx_index.timestamps_only);
+ * a store of format 5 cannot tell, and its typed paths keep every type when migrated. */
+static void test_typed_kinds(void) {
+    sqlite3 *db = open_db();
+    rl_fieldindex fx;
+    rs_err err = {0};
+    sqlx_index ix;
+    CHECK("load", rl_fieldindex_load(&fx, db, "t", 1, &err) == RS_OK);
+    note(&fx, db,
+         "{\"_id\":\"1\",\"ts\":{\"__rockset_type\":\"timestamp\",\"value\":"
+         "\"2024-01-01T00:00:00Z\"},\"both\":{\"__rockset_type\":\"timestamp\",\"value\":"
+         "\"2024-01-01T00:00:00Z\"},\"up\":{\"__rockset_type\":\"TIMESTAMP\",\"value\":"
+         "\"2024-01-01T00:00:00Z\"},\"n\":{\"__rockset_type\":\"timestamp\",\"value\":"
+         "\"2024-01-01T00:00:00Z\"}}",
+         +1);
+    note(&fx, db,
+         "{\"_id\":\"2\",\"ts\":null,\"both\":{\"__rockset_type\":\"date\",\"value\":"
+         "\"2024-01-01\"},\"n\":5}",
+         +1);
+    check_rows(db, "typed_bits", LISTED,
+               "'_id':2:64 | 'ts':2:132 | 'both':2:384 | 'up':1:384 | 'n':2:144");
+    static const char *const paths[] = {"'ts'", "'both'", "'up'", "'n'"};
+    static const int only[] = {1, 0, 0, 1};
+    for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
+        CHECK("typed_indexed",
+              rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, paths[i], NULL, &ix, NULL) == 1);
+        CHECK_INT(paths[i], ix.timestamps_only, only[i]);
+    }
+    note(&fx, db, "{\"_id\":\"3\",\"ts\":\"2024-01-02\"}", +1);
+    CHECK("string_indexed",
+          rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, "'ts'", NULL, &ix, NULL) == 1);
+    CHECK_INT("string_ends_it", ix.timestamps_only, 0);
+    rl_fieldindex_free(&fx);
+    /* format 5 recorded a typed path as 128 whatever its types */
+    sqlite3_exec(db,
+                 "CREATE TABLE meta(k TEXT PRIMARY KEY, v);"
+                 "INSERT INTO meta VALUES('store_format', 5);"
+                 "UPDATE fx_paths SET types = 128 WHERE args = '''both''';"
+                 "UPDATE fx_paths SET types = 132 WHERE args = '''ts''';",
+                 NULL, NULL, NULL);
+    CHECK("migrated", rl_colltab_migrate(db, &err) == RS_OK);
+    check_rows(db, "migrated_typed", LISTED,
+               "'_id':3:64 | 'ts':3:388 | 'both':2:384 | 'up':1:384 | 'n':2:400");
+    check_rows(db, "migrated_format", "SELECT v FROM meta WHERE k = 'store_format'", "6");
+    rl_kept_close(db);
+}
+
 int main(void) {
     test_paths();
     test_limits();
@@ -517,5 +566,6 @@ int main(void) {
     test_answers();
     test_maintained();
     test_stats_of_new_indexes();
+    test_typed_kinds();
     TEST_DONE();
 }
