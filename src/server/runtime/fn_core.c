@@ -25,8 +25,8 @@
  *   rs_rank(x), rs_okey(x)      the two ORDER BY terms of x (value.h's total order)
  *   rs_gkey(x)                  group key: undefined -> null, else x
  *   rs_jkey(x)                  join/IN key: null/undefined -> SQL NULL, else x
- *   rs_klo(c, ts), rs_khi(c, ts)  the lowest / highest index key a comparison with c can need:
- *                               rs_skey of rv_key_bound(c) (ts: the values are TIMESTAMPs), or,
+ *   rs_klo(c, k), rs_khi(c, k)  the lowest / highest index key a comparison with c can need:
+ *                               rs_skey of rv_key_bound(c, k) (k: RV_KEYS_*), or,
  *                               when no bound is exact, below / above every key
  *   rs_raise(msg)               an error with that message
  * "final" = 1 writes values in the API's result form, 0 in the form of stored documents.

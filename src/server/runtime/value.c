@@ -940,13 +940,16 @@ int rv_string_is_temporal(const char *s, size_t len) {
     return 0;
 }
 
-int rv_key_bound(const rv *v, int as_timestamp, rv *out) {
-    if (as_timestamp && is_instant(v->type)) {
-        *out = rv_typed(RV_TIMESTAMP, instant_micros(v));
+int rv_key_bound(const rv *v, int indexed, rv *out) {
+    rv_type as = indexed == RV_KEYS_TIMESTAMPS  ? RV_TIMESTAMP
+                 : indexed == RV_KEYS_DATETIMES ? RV_DATETIME
+                                                : RV_UNDEFINED;
+    if (as != RV_UNDEFINED && is_instant(v->type)) {
+        *out = rv_typed(as, instant_micros(v));
         return 1;
     }
-    if (as_timestamp && v->type == RV_STRING)
-        return string_as_temporal(v, RV_TIMESTAMP, out);
+    if (as != RV_UNDEFINED && v->type == RV_STRING)
+        return string_as_temporal(v, as, out);
     switch (v->type) {
     case RV_UNDEFINED:
     case RV_NULL:

@@ -191,10 +191,16 @@ int rv_compare(const rv *a, const rv *b, int *cmp);
  * a string with a date or time it parses as, a DATE, DATETIME and TIMESTAMP by their instant.
  * A key range on v's own rank would miss those, so: returns 1 and *out when every value that
  * compares with v has its key in *out's rank (numbers, booleans, strings that read as no date
- * or time, arrays, objects, null); with as_timestamp (the indexed values are all TIMESTAMPs,
- * as _event_time's are) also for temporal values and strings, *out being v as a TIMESTAMP;
- * 0 when no bound is exact (the whole index must be read). */
-int rv_key_bound(const rv *v, int as_timestamp, rv *out);
+ * or time, arrays, objects, null); when the indexed values that compare with an instant are
+ * all TIMESTAMPs (indexed RV_KEYS_TIMESTAMPS: _event_time, a field of stored timestamps) or all
+ * DATETIMEs (RV_KEYS_DATETIMES: PARSE_DATETIME_ISO8601's function index), also for DATEs,
+ * DATETIMEs, TIMESTAMPs and strings, *out being v as that type (an instant: a DATETIME read as
+ * UTC, a DATE as its midnight; a string read as that type, as rv_compare reads it); 0 when no
+ * bound is exact (the whole index must be read). indexed RV_KEYS_ANY: no such knowledge. */
+#define RV_KEYS_ANY        0
+#define RV_KEYS_TIMESTAMPS 1
+#define RV_KEYS_DATETIMES  2
+int rv_key_bound(const rv *v, int indexed, rv *out);
 
 /* Whether text s reads as a DATE, TIME, DATETIME or TIMESTAMP (rv_compare would compare it with
  * one). */

@@ -354,31 +354,39 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
     return t->decides != NULL ? 0 : rs_err_set(ac->err, RS_ENOMEM, "out of memory");
 }
 
-/* Whether, of the values that compare with an instant, t's path holds TIMESTAMPs only: a
- * function index on SQLX_TS_ISO_KEY_FN, _event_time, and a field whose catalog has seen no
- * string and no other typed value there (`created >= PARSE_DATETIME_ISO8601(:start)` on stored
- * timestamps then reads its range, not the whole index). The catalog is read in the snapshot the
- * statement runs in, and a type a write adds to the path moves the store's generation, so a
- * kept translation is not reused past it (xlcache.h). */
-static int holds_timestamps(const sqlx_keytest *t) {
+/* What t's keys are, of the values that compare with an instant (rs_klo's second argument,
+ * runtime/value.h's RV_KEYS_*): ",1" TIMESTAMPs only, for a function index on
+ * SQLX_TS_ISO_KEY_FN, _event_time, and a field whose catalog has seen no string and no other
+ * typed value there (`created >= PARSE_DATETIME_ISO8601(:start)` on stored timestamps then reads
+ * its range, not the whole index); ",2" DATETIMEs only, for a function index on
+ * SQLX_DT_ISO_KEY_FN; ",0" anything. The catalog is read in the snapshot the statement runs in,
+ * and a type a write adds to the path moves the store's generation, so a kept translation is not
+ * reused past it (xlcache.h). */
+static const char *keys_of(const sqlx_keytest *t) {
     sqlx_index ix;
     if (t->fn != NULL)
-        return strcmp(t->fn, SQLX_TS_ISO_KEY_FN) == 0;
+        return strcmp(t->fn, SQLX_TS_ISO_KEY_FN) == 0   ? ",1"
+               : strcmp(t->fn, SQLX_DT_ISO_KEY_FN) == 0 ? ",2"
+                                                        : ",0";
     if (t->args == NULL)
-        return 0;
+        return ",0";
     if (strcmp(t->args, "'_event_time'") == 0)
-        return 1;
+        return ",1";
     const sqlx_rte *r = t->rte;
     return t->kind == SQLX_KEY_RANGE && r != NULL && r->catalog != NULL &&
-           r->catalog->index_for != NULL &&
-           r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args, NULL,
-                                 &ix) == 1 &&
-           ix.timestamps_only;
+                   r->catalog->index_for != NULL &&
+                   r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args,
+                                         NULL, &ix) == 1 &&
+                   ix.timestamps_only
+               ? ",1"
+               : ",0";
 }
 
-/* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. */
+/* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. The
+ * function index of PARSE_DATETIME_ISO8601 keeps its conjunct (its keys bound it, decide
+ * nothing). */
 static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_node *c) {
-    const char *ts = holds_timestamps(t) ? ",1" : ",0";
+    const char *ts = keys_of(t);
     if (op[0] != '<') {
         if ((t->lo = call_text(ac, "rs_klo", c, ts)) == NULL)
             return ac->err->code;

@@ -391,6 +391,60 @@ static void test_weeks(void) {
     CHECK("meta/micros_clamped_low", rt_micros_of(INT64_MIN / 10, 1000) == INT64_MIN);
 }
 
+/* The sign of key(a) - key(b), by their bytes (an index's order). */
+static int key_order(const rv *a, const rv *b) {
+    rs_buf ka = RS_BUF_INIT, kb = RS_BUF_INIT;
+    rv_skey_append(&ka, a);
+    rv_skey_append(&kb, b);
+    size_t n = ka.len < kb.len ? ka.len : kb.len;
+    int c = n ? memcmp(ka.data, kb.data, n) : 0;
+    c = c ? c : (ka.len > kb.len) - (ka.len < kb.len);
+    rs_buf_free(&ka);
+    rs_buf_free(&kb);
+    return (c > 0) - (c < 0);
+}
+
+/* rv_key_bound: when the indexed values are all TIMESTAMPs or all DATETIMEs, a bound by a DATE,
+ * DATETIME, TIMESTAMP or a string reading as one is exact: for every indexed value x, x compares
+ * with c as key(x) compares with key(bound(c)). Instants near each other, on both sides. */
+static void test_key_bound(void) {
+    static const char *const texts[] = {"2024-01-03T00:00:00Z", "2024-01-03T00:00:00",
+                                        "2024-01-03", "2024-01-02T23:59:59.999999Z", "soon"};
+    const int64_t day = INT64_C(86400000000), base = INT64_C(19725) * day; /* 2024-01-03 */
+    int bad = 0, bounded = 0;
+    for (int indexed = RV_KEYS_TIMESTAMPS; indexed <= RV_KEYS_DATETIMES; indexed++) {
+        rv_type kind = indexed == RV_KEYS_TIMESTAMPS ? RV_TIMESTAMP : RV_DATETIME;
+        for (int ci = 0; ci < 3 + (int)(sizeof texts / sizeof texts[0]); ci++) {
+            rv c, bound;
+            if (ci == 0)
+                c = rv_typed(RV_DATE, base / day);
+            else if (ci == 1)
+                c = rv_typed(RV_DATETIME, base + 1);
+            else if (ci == 2)
+                c = rv_typed(RV_TIMESTAMP, base - 1);
+            else
+                c = rv_string(texts[ci - 3], strlen(texts[ci - 3]));
+            if (!rv_key_bound(&c, indexed, &bound))
+                continue;
+            bounded++;
+            for (int64_t d = -3; d <= 3; d++) {
+                rv x = rv_typed(kind, base + d);
+                int cmp = 0;
+                if (!rv_compare(&x, &c, &cmp))
+                    bad++;
+                else
+                    bad += (cmp > 0) - (cmp < 0) != key_order(&x, &bound);
+            }
+        }
+    }
+    CHECK_INT("key_bound/exact", bad, 0);
+    /* the instants both ways; as a TIMESTAMP every string but "soon", as a DATETIME only those
+     * without a zone */
+    CHECK_INT("key_bound/bounded", bounded, 12);
+    rv c = rv_typed(RV_DATE, 1), bound;
+    CHECK("key_bound/any_keys_not_exact", !rv_key_bound(&c, RV_KEYS_ANY, &bound));
+}
+
 int main(void) {
     test_json();
     test_sqlite_encoding();
@@ -401,5 +455,6 @@ int main(void) {
     test_iter();
     test_rs_get();
     test_weeks();
+    test_key_bound();
     TEST_DONE();
 }
