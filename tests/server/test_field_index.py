@@ -1161,6 +1161,20 @@ def parse_timestamp_range_gets_a_function_index_by_use():
     check_match("fnix/answer_skips_no_timestamps", rows, expect)
 
 
+def beside_indexes_off(coll, docs):
+    """coll made in WS with docs on the suite's server and on a new --field-index off one
+    (returned, to stop), both written through; and the window parameters :start and :stop of
+    2024-01-03."""
+    off = rl.start_server("--field-index", "off")
+    rl.make_ws(WS, url=off.url)
+    for url in (None, off.url):
+        rl.make_coll(WS, coll, url=url)
+        r = rl.add_docs(WS, coll, docs, url=url)
+        rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
+    return off, [{"name": "start", "type": "string", "value": "2024-01-03T00:00:00Z"},
+                 {"name": "stop", "type": "string", "value": "2024-01-04T00:00:00Z"}]
+
+
 @case
 def stored_timestamps_read_by_their_range():
     """A field of stored TIMESTAMPs compared with an instant (`created >= PARSE_DATETIME_ISO8601(
@@ -1170,20 +1184,13 @@ def stored_timestamps_read_by_their_range():
     or a DATE, enters the path, the range is the whole index again and those rows are found, as
     with --field-index off."""
     coll = uniq("tsfield")
-    off = rl.start_server("--field-index", "off")
     def ts(i):
         return {"__rockset_type": "timestamp",
                 "value": f"2024-01-{1 + i // 24:02d}T{i % 24:02d}:30:00Z"}
     docs = [{"_id": f"c{i:03d}", "created": ts(i), "k": i % 3} for i in range(600)]
     docs += [{"_id": "nul", "created": None, "k": 0}, {"_id": "missing", "k": 1},
              {"_id": "num", "created": 7, "k": 2}, {"_id": "obj", "created": {"x": 1}, "k": 0}]
-    rl.make_ws(WS, url=off.url)
-    for url in (None, off.url):
-        rl.make_coll(WS, coll, url=url)
-        r = rl.add_docs(WS, coll, docs, url=url)
-        rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
-    params = [{"name": "start", "type": "string", "value": "2024-01-03T00:00:00Z"},
-              {"name": "stop", "type": "string", "value": "2024-01-04T00:00:00Z"}]
+    off, params = beside_indexes_off(coll, docs)
     shapes = {
         "datetime": "created >= PARSE_DATETIME_ISO8601(:start) AND created"
                     " < PARSE_DATETIME_ISO8601(:stop)",
@@ -1230,19 +1237,12 @@ def parse_datetime_range_reads_its_keys():
     is the key of its instant as a DATETIME, and the read is the window (EXPLAIN counts it), not
     the whole index; rows as with --field-index off."""
     coll = uniq("dtfield")
-    off = rl.start_server("--field-index", "off")
     docs = [{"_id": f"p{i:03d}", "created_at": f"2024-01-{1 + i // 24:02d}T{i % 24:02d}:30:00Z",
              "k": i % 3} for i in range(600)]
     # (a number, or a string that reads as no time, makes the scan's PARSE_DATETIME_ISO8601
     # fail: not here)
     docs += [{"_id": "nul", "created_at": None, "k": 0}, {"_id": "missing", "k": 0}]
-    rl.make_ws(WS, url=off.url)
-    for url in (None, off.url):
-        rl.make_coll(WS, coll, url=url)
-        r = rl.add_docs(WS, coll, docs, url=url)
-        rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
-    params = [{"name": "start", "type": "string", "value": "2024-01-03T00:00:00Z"},
-              {"name": "stop", "type": "string", "value": "2024-01-04T00:00:00Z"}]
+    off, params = beside_indexes_off(coll, docs)
     key = "PARSE_DATETIME_ISO8601(created_at)"
     shapes = {
         "datetime": f"{key} > PARSE_DATETIME_ISO8601(:start) AND {key}"
