@@ -1212,6 +1212,15 @@ def stored_timestamps_read_by_their_range():
             check(f"tsfield/{label}/{name}/window_counted",
                   counted == want_counted, repr(get))
     answers("timestamps", True)
+    # one bound, an equality, BETWEEN of two types: the keys of null and missing lie below every
+    # timestamp, so an upper bound alone keeps its conjunct
+    for i, pred in enumerate(["created < DATE '2024-01-03'", "created = TIMESTAMP"
+                              " '2024-01-03T05:30:00Z'", "created BETWEEN DATE '2024-01-02' AND"
+                              " DATETIME '2024-01-04T00:00:00'", "created > :stop"]):
+        sql = f"SELECT COUNT(*) AS n, MIN(_id) AS lo, MAX(_id) AS hi FROM {WS}.{coll} WHERE {pred}"
+        rows, used, r = query(sql, params)
+        check_match(f"tsfield/other_shapes/{i}/rows", rows, rl.rows(sql, params, url=off.url))
+        check(f"tsfield/other_shapes/{i}/index_used", used is True, repr(r.body.get("stats")))
     check_match("tsfield/window", rl.rows(
         f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE {shapes['datetime']}", params), [{"n": 24}])
     # a string that reads as an instant in the window: compared by its instant, so found
