@@ -91,8 +91,8 @@ static void put_composite(rs_buf *out, const char *paths) {
     rs_buf_free(&path);
 }
 
-/* An index name of the store ("<tbl>_fx<id>", "<tbl>_fn<id>", "<tbl>_cx<id>") told as what
- * it holds. */
+/* An index name of the store ("<tbl>_fx<id>", "<tbl>_fn<id>", "<tbl>_cx<id>", a trigram
+ * table "<tbl>_tri<id>") told as what it holds. */
 static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
     char buf[192], *args = NULL, *fn = NULL;
     long long id;
@@ -110,6 +110,17 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
         if (found)
             put_composite(out, paths);
         free(paths);
+        return found;
+    }
+    if (cut != NULL && sscanf(cut, "_tri%lld", &id) == 1) {
+        int found = rl_sql(db, &args, NULL, "SELECT args FROM fx_funcs WHERE id = ?1", "i",
+                           (int64_t)id) == RS_OK &&
+                    args != NULL;
+        if (found) {
+            rs_buf_puts(out, "trigram index on ");
+            put_path(out, args);
+        }
+        free(args);
         return found;
     }
     if (cut == NULL || sscanf(cut, "_f%*[xn]%lld", &id) != 1)

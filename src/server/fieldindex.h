@@ -17,6 +17,9 @@
  *     ("'labels',NULL,'name'"), a row that never gets a scalar index;
  *   - on request (rl_fieldindex_ensure_function), per deterministic function FN of one path:
  *         CREATE INDEX "<tbl>_fn<id>" ON "<tbl>_data"(rs_skey(FN(rs_get(doc, 'a'))))
+ *   - on request, FN SQLX_TRIGRAM_FN (an infix LIKE asked): the path's trigram index, the FTS5
+ *     table "<tbl>_tri<id>"(v) of its strings under their documents' rowids, kept by three
+ *     triggers on "<tbl>_data" (every write that changes a row), dropped with the collection
  *
  * The catalog: every path (down to RL_FX_MAX_DEPTH levels through objects; arrays are not
  * entered) is a row of the store table fx_paths(id, tbl, args, n_docs, types, indexed, elems):

@@ -110,7 +110,8 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
     if (sqlite3_step(st) == SQLITE_ROW) {
         found = 1;
         out->kind = SQLX_INDEX_FUNCTION;
-        snprintf(out->name, sizeof(out->name), "%s_fn%lld", tbl,
+        snprintf(out->name, sizeof(out->name),
+                 strcmp(fn, SQLX_TRIGRAM_FN) == 0 ? "%s_tri%lld" : "%s_fn%lld", tbl,
                  (long long)sqlite3_column_int64(st, 0));
         out->rows_per_key = rows_per_key(db, out->name, 1);
     }
@@ -179,10 +180,12 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
     if (kind == SQLX_INDEX_FUNCTION) {
         if (fn != NULL && function_index(db, tbl, args, fn, out))
             return 1;
-        /* a twin that never fails is built by use: the timestamp parse's when the path holds
-         * strings, the string cast's (a join key) when it holds scalars */
+        /* a twin that never fails is built by use: the timestamp parse's (and the trigram
+         * index, for an infix LIKE) when the path holds strings, the string cast's (a join
+         * key) when it holds scalars */
         if (wanted != NULL && fn != NULL &&
-            (strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 || strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0) &&
+            (strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 || strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0 ||
+             strcmp(fn, SQLX_TRIGRAM_FN) == 0) &&
             path_row(db, tbl, args, row))
             *wanted = (row[2] & RL_FX_T_STRING) != 0;
         if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_STR_KEY_FN) == 0 &&
@@ -266,6 +269,7 @@ char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
     sqlx_index ix;
     for (int i = 0; i < n; i++)
         if ((filters[i].kind != SQLX_INDEX_SCALAR && filters[i].kind != SQLX_INDEX_FUNCTION) ||
+            (filters[i].fn != NULL && strcmp(filters[i].fn, SQLX_TRIGRAM_FN) == 0) ||
             (filters[i].in_keys != NULL && filters[i].n_in_keys <= 0))
             return NULL;
     if (n < 2 ||
@@ -286,6 +290,11 @@ char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind k
     sqlx_index ix;
     if (!rl_fieldindex_lookup(db, tbl, kind, args, fn, &ix, NULL))
         return NULL;
+    if (fn != NULL && strcmp(fn, SQLX_TRIGRAM_FN) == 0) /* lo: the LIKE pattern */
+        return range->lo != NULL ? sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM \"%w\""
+                                                   " WHERE v GLOB rs_like_glob(%s) LIMIT %lld)",
+                                                   ix.name, range->lo, (long long)cap)
+                                 : NULL;
     if (range->lo == NULL && range->hi == NULL && kind != SQLX_INDEX_ELEMS)
         /* every document has a key (null: missing) */
         return sqlite3_mprintf("SELECT min(n_docs, %lld) FROM fx_colls WHERE tbl = %Q",

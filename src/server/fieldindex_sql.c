@@ -28,7 +28,31 @@ static int db_fail(sqlite3 *db, rs_err *err) {
     return rs_err_set(err, RS_EINTERNAL, "field index: %s", sqlite3_errmsg(db));
 }
 
+/* Drop the trigram tables of tbl (their triggers went with its data table, or go now). */
+static int drop_trigrams(sqlite3 *db, const char *tbl, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    int rc = RS_OK;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_fail(db, err);
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, SQLX_TRIGRAM_FN, -1, SQLITE_STATIC);
+    int64_t ids[64];
+    int n = 0;
+    while (n < (int)(sizeof ids / sizeof ids[0]) && sqlite3_step(st) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    for (int i = 0; rc == RS_OK && i < n; i++)
+        rc = exec_sql(
+            db, sqlite3_mprintf("DROP TABLE IF EXISTS \"%w_tri%lld\"", tbl, (long long)ids[i]),
+            err);
+    return rc;
+}
+
 int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {
+    int rc = drop_trigrams(db, tbl, err);
+    if (rc != RS_OK)
+        return rc;
     return exec_sql(db,
                     sqlite3_mprintf("DELETE FROM fx_paths WHERE tbl = %Q;"
                                     "DELETE FROM fx_colls WHERE tbl = %Q;"
@@ -429,10 +453,43 @@ static int is_deterministic_fn(sqlite3 *db, const char *fn) {
     return ok;
 }
 
+/* The trigram index of path args on collection table tbl, listed as fx_funcs row id: an FTS5
+ * table of the path's strings under their documents' rowids, filled from the documents and kept
+ * by triggers on every later write of "<tbl>_data" (SQLite runs them on each insert, upsert and
+ * delete, whatever wrote it: a request, a pending version applied, retention). An upsert keeps
+ * its row's rowid; INSERT OR REPLACE covers a rowid left behind all the same. The tokenizer keeps
+ * case: Rockset's LIKE is case-sensitive, and GLOB (case-sensitive) is what the table then
+ * answers from its index. */
+static int build_trigram(sqlite3 *db, const char *tbl, int64_t id, const char *args, rs_err *err) {
+    char name[200];
+    snprintf(name, sizeof name, "%s_tri%lld", tbl, (long long)id);
+    return exec_sql(
+        db,
+        sqlite3_mprintf(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS \"%w\" USING fts5(v, tokenize = 'trigram"
+            " case_sensitive 1');"
+            "DELETE FROM \"%w\";"
+            "INSERT INTO \"%w\"(rowid, v) SELECT rowid, v FROM (SELECT rowid, rs_get(doc,%s) AS v"
+            " FROM \"%w_data\") WHERE typeof(v) = 'text';"
+            "CREATE TRIGGER IF NOT EXISTS \"%w_i\" AFTER INSERT ON \"%w_data\" BEGIN"
+            " INSERT OR REPLACE INTO \"%w\"(rowid, v) SELECT new.rowid, v FROM (SELECT"
+            " rs_get(new.doc,%s) AS v) WHERE typeof(v) = 'text'; END;"
+            "CREATE TRIGGER IF NOT EXISTS \"%w_u\" AFTER UPDATE ON \"%w_data\" BEGIN"
+            " DELETE FROM \"%w\" WHERE rowid = old.rowid;"
+            " INSERT OR REPLACE INTO \"%w\"(rowid, v) SELECT new.rowid, v FROM (SELECT"
+            " rs_get(new.doc,%s) AS v) WHERE typeof(v) = 'text'; END;"
+            "CREATE TRIGGER IF NOT EXISTS \"%w_d\" AFTER DELETE ON \"%w_data\" BEGIN"
+            " DELETE FROM \"%w\" WHERE rowid = old.rowid; END;",
+            name, name, name, args, tbl, name, tbl, name, args, name, tbl, name, name, args, name,
+            tbl, name),
+        err);
+}
+
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err) {
     int64_t id = 0;
-    if (fn == NULL || *fn == '\0' || !is_deterministic_fn(db, fn))
+    int trigram = fn != NULL && strcmp(fn, SQLX_TRIGRAM_FN) == 0;
+    if (fn == NULL || *fn == '\0' || (!trigram && !is_deterministic_fn(db, fn)))
         return rs_err_set(err, RS_EINVAL, "function index: '%s' is not a deterministic function",
                           fn ? fn : "");
     if (args == NULL || !is_path_args(args))
@@ -451,6 +508,8 @@ int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, 
     sqlite3_finalize(st);
     if (id == 0)
         return db_fail(db, err);
+    if (trigram)
+        return build_trigram(db, tbl, id, args, err);
     return exec_sql(db,
                     sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
                                     "(rs_skey(%s(rs_get(doc,%s))))",

@@ -54,11 +54,27 @@ void rl_kept_done(sqlite3_stmt *stmt) {
     sqlite3_clear_bindings(stmt);
 }
 
+/* Whether s is a kept statement (its text starts with a class's mark). */
+static int is_kept(sqlite3_stmt *s) {
+    const char *t = sqlite3_sql(s);
+    for (size_t c = 0; t != NULL && c < sizeof kept_classes / sizeof kept_classes[0]; c++)
+        if (strncmp(t, kept_classes[c].mark, strlen(kept_classes[c].mark)) == 0)
+            return 1;
+    return 0;
+}
+
+/* Only the kept statements are finalized here: a virtual table's module prepares statements of
+ * its own on the connection (FTS5, for a trigram index), which it finalizes itself when the
+ * close disconnects it; finalizing those first made its disconnect finalize them again (freed
+ * memory: a shutdown that hung on a mutex read from it). */
 void rl_kept_close(sqlite3 *db) {
-    sqlite3_stmt *s;
+    sqlite3_stmt *s, *next;
     if (db == NULL)
         return;
-    while ((s = sqlite3_next_stmt(db, NULL)) != NULL)
-        sqlite3_finalize(s);
-    sqlite3_close(db);
+    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = next) {
+        next = sqlite3_next_stmt(db, s);
+        if (is_kept(s))
+            sqlite3_finalize(s);
+    }
+    sqlite3_close_v2(db);
 }

@@ -10,8 +10,9 @@
  *
  * The kept statements are the connection's own (sqlite3_next_stmt), told apart by a comment
  * that starts their text: nothing of ours outlives a connection, and rl_kept_close finalizes
- * them with it. Each class has its own mark and limit: a run of distinct queries evicts older
- * queries, never the catalog's questions.
+ * them with it (and only them: a virtual table's own statements are its module's). Each class has
+ * its own mark and limit: a run of distinct queries evicts older queries, never the catalog's
+ * questions.
  *
  * Thread-safety: a connection is used by one thread at a time (store.h), and so are its kept
  * statements.

@@ -557,7 +557,9 @@ static int plan_uses_field_index(sqlite3 *db, const char *sql) {
                    ((strstr(detail, " INDEX c_") != NULL &&
                      (strstr(detail, "_fx") != NULL || strstr(detail, "_fn") != NULL ||
                       strstr(detail, "_cx") != NULL)) ||
-                    strstr(detail, "_elems USING PRIMARY KEY") != NULL);
+                    strstr(detail, "_elems USING PRIMARY KEY") != NULL ||
+                    (strstr(detail, "SCAN c_") != NULL && strstr(detail, "_tri") != NULL &&
+                     strstr(detail, "VIRTUAL TABLE INDEX 0:G") != NULL));
         }
     sqlite3_finalize(st);
     sqlite3_free(eqp);

@@ -6,6 +6,7 @@ The scan is the same query with the predicate put where no index can serve it: `
 < 0` (an OR gets index tests only when each arm has one, or is a condition of constants, which
 RAND() is not), and ORDER BY IF(TRUE, x, x) instead of x.
 stats.index_used tells which way the server went."""
+import concurrent.futures
 import json
 import os
 import shutil
@@ -928,21 +929,28 @@ def element_writes(ws, coll, url, label, path):
         ("'tags'", "b", "q"), ("'tags'", "b", "y"), ("'tags'", "e", "q"), ("'tags'", "e", "y")])
 
 
-@case
-def elements_kept_on_every_write_path():
-    for label, flags in (("elems", ()), ("elems_pending", ("--ingest-delay-ms", "300"))):
+def kept_on_every_write_path(prefix, coll, writes):
+    """writes(ws, coll, url, label, path) on a new store, without and with pending versions;
+    then the collection dropped leaves no table and no catalog row."""
+    for label, flags in ((prefix, ()), (f"{prefix}_pending", ("--ingest-delay-ms", "300"))):
         path = os.path.join(rl.OUT, uniq(label) + ".sqlite")
         srv = rl.start_server("--data", path, *flags)
-        rl.make_coll("commons", "arr", url=srv.url)
-        element_writes("commons", "arr", srv.url, label, path)
-        r = delete(coll_path("commons", "arr"), url=srv.url)
+        rl.make_coll("commons", coll, url=srv.url)
+        writes("commons", coll, srv.url, label, path)
+        r = delete(coll_path("commons", coll), url=srv.url)
         check(f"{label}/dropped", r.status == 200, repr(r))
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         left = db.execute("SELECT count(*) FROM sqlite_master WHERE name LIKE 'c\\_%' ESCAPE '\\'"
-                          " UNION ALL SELECT count(*) FROM fx_paths").fetchall()
+                          " UNION ALL SELECT count(*) FROM fx_paths"
+                          " UNION ALL SELECT count(*) FROM fx_funcs").fetchall()
         db.close()
-        check_match(f"{label}/nothing_left", left, [(0,), (0,)])
+        check_match(f"{label}/nothing_left", left, [(0,), (0,), (0,)])
         srv.stop()
+
+
+@case
+def elements_kept_on_every_write_path():
+    kept_on_every_write_path("elems", "arr", element_writes)
 
 
 # ---- the catalog in the collection's stats; by use beyond the budget; statistics ----
@@ -1274,6 +1282,155 @@ def parse_datetime_range_reads_its_keys():
         check_match(f"dtfield/{name}/count", sum(x["n"] for x in rows or []), 24)
         check(f"dtfield/{name}/index_used", used is True, repr(r.body.get("stats")))
     off.stop()
+
+
+def trigram_rows(path, ws, coll):
+    """(_id, string) rows of the trigram index of ws.coll's path line, read from the store,
+    and how many rows it holds."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tbl = db.execute("SELECT tbl FROM collections WHERE ws = ? AND name = ?",
+                         (ws, coll)).fetchone()[0]
+        fid = db.execute("SELECT id FROM fx_funcs WHERE tbl = ? AND fn = 'rs_trigram' AND"
+                         " args = ?", (tbl, "'line'")).fetchone()[0]
+        rows = db.execute(f'SELECT d._id, t.v FROM "{tbl}_tri{fid}" t JOIN "{tbl}_data" d'
+                          f' ON d.rowid = t.rowid').fetchall()
+        n = db.execute(f'SELECT count(*) FROM "{tbl}_tri{fid}"').fetchone()[0]
+    finally:
+        db.close()
+    return sorted(rows), n
+
+
+def trigram_writes(ws, coll, url, label, path):
+    """Every write path, then the trigram rows must be exactly the documents' strings at line,
+    and the indexed answer the scan's."""
+    def settle(r):
+        rl.wait_fence(ws, coll, r.body.get("last_offset", "") if r.status == 200 else "",
+                      url=url, timeout=10)
+        rl.rows(f"SELECT COUNT(*) FROM {ws}.{coll}", url=url)  # applies what is due
+
+    sql = f"SELECT _id FROM {ws}.{coll} WHERE line LIKE '%needle%' ORDER BY _id"
+
+    def same(step):
+        want = sorted((r["_id"], r["line"]) for r in rl.rows(
+            f"SELECT _id, line FROM {ws}.{coll} WHERE TYPEOF(line) = 'string'", url=url))
+        rows, n = trigram_rows(path, ws, coll)
+        check_match(f"{label}/{step}/rows", [list(x) for x in rows], [list(x) for x in want])
+        check_match(f"{label}/{step}/no_others", n, len(want))
+        scan = (f"SELECT _id FROM {ws}.{coll} WHERE (line LIKE '%needle%') OR RAND() < 0"
+                " ORDER BY _id")
+        check_match(f"{label}/{step}/answer", rl.rows(sql, url=url), rl.rows(scan, url=url))
+
+    docs = [{"_id": f"h{i:03d}", "line": f"step {i} passed"} for i in range(120)]
+    docs += [{"_id": "a", "line": "a needle here"}, {"_id": "b", "line": "no match"},
+             {"_id": "c", "line": None}, {"_id": "d", "line": "needle in d"}, {"_id": "e"}]
+    settle(rl.add_docs(ws, coll, docs, url=url))
+    check_match(f"{label}/first_answer", rl.rows(sql, url=url), [{"_id": "a"}, {"_id": "d"}])
+    got = rl.poll(lambda: rl.query("EXPLAIN " + sql, url=url),
+                  lambda r: r.status == 200 and any("trigram index on line" in x.get("EXPLAIN", "")
+                                                    for x in r.body.get("results") or []),
+                  timeout=30)
+    check(f"{label}/built_by_use", any(
+        "trigram index on line (LIKE by trigrams), 2 documents" in x.get("EXPLAIN", "")
+        for x in got.body.get("results") or []), repr(got.body))
+    same("built")
+    settle(rl.add_docs(ws, coll, [{"_id": "b", "line": "now a needle"},        # replace
+                                  {"_id": "f", "line": "new needle"}], url=url))  # insert
+    settle(patch(f"{coll_path(ws, coll)}/docs", {"data": [
+        {"_id": "a", "patch": [{"op": "replace", "path": "/line", "value": "moved away"}]},
+        {"_id": "c", "patch": [{"op": "replace", "path": "/line", "value": "needle from null"}]}]},
+        url=url))
+    settle(delete(f"{coll_path(ws, coll)}/docs", {"data": [{"_id": "d"}]}, url=url))
+    settle(rl.add_docs(ws, coll, [{"_id": "f", "line": None}], url=url))  # a string no more
+    r = rl.query(f"INSERT INTO {ws}.{coll} SELECT 'g' AS _id, line FROM {ws}.{coll}"
+                 f" WHERE _id = 'b'", url=url)
+    check(f"{label}/insert_select", r.status == 200, repr(r))
+    settle(rl.add_docs(ws, coll, [{"_id": "zz"}], url=url))
+    same("after_every_write")
+    check_match(f"{label}/expected", rl.rows(sql, url=url),
+                [{"_id": "b"}, {"_id": "c"}, {"_id": "g"}])
+
+
+@case
+def trigram_index_kept_on_every_write_path():
+    """An infix LIKE asks for its path's trigram index (an FTS5 table kept by triggers on the
+    documents' table): built by use, then exact after inserts, replaces, patches, deletes, an
+    INSERT INTO ... SELECT, values that stop being strings, pending versions applied; gone with
+    the collection."""
+    kept_on_every_write_path("tri", "lines", trigram_writes)
+
+
+@case
+def infix_like_reads_its_trigram_index():
+    """LIKE patterns through the trigram index answer as with --field-index off: literals and
+    parameters, FORMAT of one, '_', GLOB's own characters, multi-byte letters, case; a pattern
+    held by a quarter of the collection or more, or an OR with such an arm, reads every document;
+    NOT LIKE, ILIKE and ESCAPE are not served by it."""
+    coll = uniq("trigram")
+    words = ["alpha", "beta", "gamma", "delta"]
+    docs = [{"_id": f"j{i:04d}", "line": f"job {i}: {words[i % 4]} step"} for i in range(2000)]
+    docs += [{"_id": "star", "line": "x*y?z[1] RARE"}, {"_id": "acc", "line": "café rare wörld"},
+             {"_id": "upper", "line": "RARE CASE"}, {"_id": "nul", "line": None},
+             {"_id": "missing"}, {"_id": "pct", "line": "100% rare_ok"}]
+    off, _ = beside_indexes_off(coll, docs)
+    first = f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE line LIKE '%rare%'"
+    query(first)
+    wait_explain(first, "trigram index on line", seconds=30)
+    p = [{"name": "pat", "type": "string", "value": "%wörld%"},
+         {"name": "w", "type": "string", "value": "x*y"}]
+    shapes = [  # (predicate, read through the trigram index)
+        ("line LIKE '%rare%'", True), ("line LIKE '%RARE%'", True), ("line LIKE :pat", True),
+        ("line LIKE FORMAT('%{}%', :w)", True), ("line LIKE '%y?z[1]%'", True),
+        ("line LIKE '%caf_ rare%'", True), ("line LIKE '%100!% rare%' ESCAPE '!'", False),
+        ("line LIKE '%step%'", False), ("line LIKE '%alpha%' OR line LIKE '%rare%'", False),
+        ("line LIKE '%rare%' OR line LIKE '%CASE%'", True), ("line NOT LIKE '%rare%'", False),
+        ("line ILIKE '%rare%'", False), ("line LIKE '%ra%'", True),
+    ]
+    for i, (pred, indexed) in enumerate(shapes):
+        sql = f"SELECT _id FROM {WS}.{coll} WHERE {pred} ORDER BY _id"
+        rows, used, r = query(sql, p)
+        check_match(f"trigram/{i}/rows", rows, rl.rows(sql, p, url=off.url))
+        _, plan, _ = explain(sql, p)
+        get = [x for x in plan if "Get " in x]
+        reads = any(" AS r0: trigram index on line" in x or " AS r0: OR of (trigram" in x
+                    for x in get)
+        check(f"trigram/{i}/reads_index", reads == indexed, f"{pred}: {get}")
+    off.stop()
+
+
+def wait_explain_at(sql, needle, url, seconds=30):
+    """Wait until EXPLAIN of sql on the server at url names needle (an index built by use)."""
+    rl.poll(lambda: rl.query("EXPLAIN " + sql, url=url),
+            lambda r: r.status == 200 and any(needle in x.get("EXPLAIN", "")
+                                              for x in r.body.get("results") or []),
+            timeout=seconds)
+
+
+@case
+def trigram_index_then_shutdown():
+    """A connection keeps statements that read a trigram index (FTS5) while the schema changes
+    under it (another index built); the server then stops cleanly. Its close finalized FTS5's
+    own statements before the module did (freed memory; a shutdown that hung)."""
+    srv = rl.start_server()
+    url = srv.url
+    rl.make_coll("commons", "shut", url=url)
+    docs = [{"_id": f"s{i}", "a": f"line {i} {'needle' if i % 97 == 0 else 'hay'}",
+             "b": f"other {i} {'pin' if i % 89 == 0 else 'straw'}"} for i in range(600)]
+    r = rl.add_docs("commons", "shut", docs, url=url)
+    rl.wait_fence("commons", "shut", r.body.get("last_offset", ""), url=url)
+    first = "SELECT COUNT(*) AS n FROM commons.shut WHERE a LIKE '%needle%'"
+    rl.query(first, url=url)
+    wait_explain_at(first, "trigram index on a", url)
+    def burst(sql):  # several connections of the pool keep it
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: rl.query(sql, url=url), range(16)))
+    burst(first)
+    second = "SELECT COUNT(*) AS n FROM commons.shut WHERE b LIKE '%pin%'"
+    rl.query(second, url=url)
+    wait_explain_at(second, "trigram index on b", url)  # a schema change
+    burst(second)
+    check_match("shutdown/answer", rl.rows(first, url=url), [{"n": 7}])
+    check_match("shutdown/clean_exit", srv.stop(timeout=20.0), 0)
 
 
 @case

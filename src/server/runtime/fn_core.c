@@ -21,6 +21,9 @@
  *   rs_between(x, lo, hi)       three-valued
  *   rs_add/sub/mul/div/mod(a, b, ...)  ((a op b) op c) ...; numbers and temporal values
  *   rs_neg(x), rs_like(s, p[, esc]), rs_ilike(s, p[, esc])  (|| is rs_concat_op, fn_string.c)
+ *   rs_like_glob(p)             the GLOB pattern a LIKE pattern p (no escape) implies: every
+ *                               string LIKE p matches, GLOB matches (a superset, for the
+ *                               trigram index of a path, fieldindex.h); NULL for null
  *   rs_nullish(x)               1 for null and undefined, else 0 (IS NULL)
  *   rs_rank(x), rs_okey(x)      the two ORDER BY terms of x (value.h's total order)
  *   rs_gkey(x)                  group key: undefined -> null, else x
@@ -927,6 +930,36 @@ static void fn_ilike(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     like_common(ctx, argc, argv, 1, "ILIKE");
 }
 
+/* rs_like_glob(p): see the top. '_' becomes '*' too, not '?': one character is counted the same
+ * way by LIKE and GLOB only in valid UTF-8, and a wider GLOB is still a superset. */
+static void fn_like_glob(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv p;
+    (void)argc;
+    rv_from_sqlite(argv[0], &p);
+    if (rv_is_nullish(&p))
+        return;
+    if (p.type != RV_STRING) {
+        sqlite3_result_text(ctx, "*", 1, SQLITE_STATIC); /* every row: the LIKE raises the error */
+        return;
+    }
+    rs_buf glob = RS_BUF_INIT;
+    for (size_t i = 0; i < p.len; i++) {
+        char c = p.s[i];
+        if (c == '%' || c == '_')
+            rs_buf_putc(&glob, '*');
+        else if (c == '*' || c == '?' || c == '[')
+            rs_buf_printf(&glob, "[%c]", c);
+        else
+            rs_buf_putc(&glob, c);
+    }
+    if (glob.oom)
+        sqlite3_result_error_nomem(ctx);
+    else
+        sqlite3_result_text(ctx, glob.data != NULL ? glob.data : "", (int)glob.len,
+                            SQLITE_TRANSIENT);
+    rs_buf_free(&glob);
+}
+
 /* ---------------- registration ---------------- */
 
 static const char OP_ADD = '+', OP_SUB = '-', OP_MUL = '*', OP_DIV = '/', OP_MOD = '%';
@@ -968,5 +1001,6 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_neg", fn_neg),
     PLUMB("rs_like", fn_like),
     PLUMB("rs_ilike", fn_ilike),
+    PLUMB("rs_like_glob", fn_like_glob),
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */

@@ -559,15 +559,44 @@ static const char *skey_of_string(access *ac, const char *s) {
     return text;
 }
 
-/* Any other LIKE or ILIKE ('%abc%', a parameter, an expression): the keys of strings. LIKE is
- * true of strings only (of another value it is null, or an error where a scan would reach it,
- * as a range of another key skips a value of another type): on a path that few documents
- * hold as a string (a failure's log line) the range counts those and no others. */
+/* LIKE with a constant pattern and no ESCAPE, on a path with a trigram index (asking for it is a
+ * use: the server builds it for the next queries when the path holds strings): the documents
+ * whose string GLOBs the pattern's rs_like_glob, from the index; the conjunct stays to decide.
+ * *added: 1 when the test was added, 0 when the path has no such index (yet). */
+static int trigram_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const char *args,
+                        keylist *out, int *added) {
+    sqlx_index ix;
+    *added = 0;
+    if (n->name != NULL || n->c != NULL || !access_is_constant(n->b) || rte->catalog == NULL ||
+        rte->catalog->index_for == NULL ||
+        rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_FUNCTION, args,
+                                SQLX_TRIGRAM_FN, &ix) != 1)
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_TRIGRAM, rte, args, n);
+    if (t == NULL ||
+        (t->elems_table = sqlx_strndup(ac->ctx->arena, ix.name, strlen(ix.name))) == NULL)
+        return access_keylist_add(ac, out, NULL);
+    if ((t->lo = call_text(ac, "", n->b, NULL)) == NULL)
+        return ac->err->code;
+    t->fn = SQLX_TRIGRAM_FN;
+    t->estimable = 1;
+    *added = 1;
+    return access_keylist_add(ac, out, t);
+}
+
+/* Any other LIKE or ILIKE ('%abc%', a parameter, an expression): the path's trigram index, else
+ * the keys of strings. LIKE is true of strings only (of another value it is null, or an error
+ * where a scan would reach it, as a range of another key skips a value of another type): on a
+ * path that few documents hold as a string (a failure's log line) the range counts those and no
+ * others. */
 static int like_strings_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args;
     if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1)
         return 0;
+    int added = 0, rc = trigram_test(ac, n, rte, args, out, &added);
+    if (rc != 0 || added)
+        return rc;
     char lo[8], hi[8];
     snprintf(lo, sizeof lo, "X'%02X'", rv_rank(RV_STRING)); /* a key begins with its rank */
     snprintf(hi, sizeof hi, "X'%02X'", rv_rank(RV_STRING) + 1);

@@ -489,6 +489,11 @@ static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
     case SQLX_KEY_OR:
         put_or(out, t);
         break;
+    case SQLX_KEY_TRIGRAM:
+        rs_buf_printf(out, "r%d.rowid IN (SELECT rowid FROM ", t->rte->alias);
+        put_sql_ident(out, t->elems_table);
+        rs_buf_printf(out, " WHERE v GLOB rs_like_glob(%s))", t->lo);
+        break;
     default:
         put_range(out, rs_buf_cstr(&key), t);
     }

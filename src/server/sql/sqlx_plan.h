@@ -65,7 +65,9 @@ typedef enum {
     SQLX_KEY_ID,        /* _id = value: the primary key */
     SQLX_KEY_GUARD,     /* key ranges by type rank (a TYPEOF guard), on one or more paths */
     SQLX_KEY_ELEMS,     /* rowid IN (the element index's documents with a key in [lo, hi]) */
-    SQLX_KEY_OR         /* arms[0] OR arms[1] ...: each arm the AND of its tests */
+    SQLX_KEY_OR,        /* arms[0] OR arms[1] ...: each arm the AND of its tests */
+    SQLX_KEY_TRIGRAM    /* rowid IN (the trigram index's documents whose string GLOBs the
+                           pattern lo's rs_like_glob): a superset of `path LIKE lo` */
 } sqlx_key_kind;
 
 /* Ranks of the key order (runtime/value.h: null and undefined 1, bool 2, numbers 3, ...). */
@@ -101,7 +103,7 @@ typedef struct sqlx_keytest {
     const char *value;       /* ID: the value's SQL */
     sqlx_guard_path *guards; /* GUARD */
     int n_guards;
-    const char *elems_table; /* ELEMS */
+    const char *elems_table; /* ELEMS: the side table; TRIGRAM: the FTS5 table */
     int64_t path_id;
     struct sqlx_keytest ***arms; /* OR: arms[i] is a NULL-terminated list of tests */
     int n_arms;

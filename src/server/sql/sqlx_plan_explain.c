@@ -66,6 +66,8 @@ static const char *test_kind(const sqlx_keytest *t) {
         return t->n_keys ? "element key IN list" : "element key range";
     case SQLX_KEY_OR:
         return "OR";
+    case SQLX_KEY_TRIGRAM:
+        return "LIKE by trigrams";
     default:
         return t->eq || (t->lo != NULL && t->hi != NULL && t->lo_incl && t->hi_incl &&
                          strncmp(t->lo, "rs_klo(", 7) == 0 && strncmp(t->hi, "rs_khi(", 7) == 0 &&
@@ -92,6 +94,12 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
     }
     if (t->kind == SQLX_KEY_ID) {
         rs_buf_puts(out, "primary key (_id =)");
+        return;
+    }
+    if (t->kind == SQLX_KEY_TRIGRAM) {
+        rs_buf_puts(out, "trigram index on ");
+        put_path(out, t->args);
+        rs_buf_printf(out, " (%s)", test_kind(t));
         return;
     }
     rs_buf_puts(out, t->kind == SQLX_KEY_ELEMS ? "element index on "

@@ -178,6 +178,11 @@ typedef struct sqlx_options {
  * has a value, else undefined, never an error (server/runtime/fn_cond.c); built by use. */
 #define SQLX_STR_KEY_FN "rs_str_key"
 
+/* Not a function: the name under which a path's trigram index is listed with the function
+ * indexes (index_for kind SQLX_INDEX_FUNCTION; sqlx_index.name is its FTS5 table, rowid = the
+ * document's row, column v = the path's string), serving an infix LIKE; built by use. */
+#define SQLX_TRIGRAM_FN "rs_trigram"
+
 typedef struct sqlx_stmt {
     sqlx_kind kind;
     char *sqlite_sql;   /* malloc'd; one column `doc` per row */

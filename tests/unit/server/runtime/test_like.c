@@ -3,11 +3,14 @@
  * every pattern and value of a small alphabet up to a few characters and on random longer ones:
  * '%', '_', the escape character, ASCII and multi-byte letters, the Kelvin sign (which folds to
  * an ASCII 'k'), and bytes that are no UTF-8. ASCII patterns of '%'s and letters take the byte
- * matcher, the others the general one; both must agree with the reference everywhere.
+ * matcher, the others the general one; both must agree with the reference everywhere. And the
+ * GLOB a LIKE pattern implies (rs_like_glob, for the trigram index) matches all it matches.
  */
+#include "server/runtime/catalog.h"
 #include "server/runtime/ops.h"
 #include "testlib.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +45,22 @@ static const char *const ATOMS[] = {"a", "b", "A", "%", "_", "\\", "\xc3\xa9", "
                                     "k", "\xc3", "\x80"};
 #define N_ATOMS (sizeof ATOMS / sizeof ATOMS[0])
 
-/* The text of atoms code (base N_ATOMS digits, n of them) into out. */
-static size_t spell(unsigned code, int n, char *out) {
+/* The text of code (base n_atoms digits, n of them, each an atom of atoms) into out, ended by a
+ * NUL; its length. */
+static size_t spell_of(const char *const *atoms, unsigned n_atoms, unsigned code, int n,
+                       char *out) {
     size_t len = 0;
-    for (int i = 0; i < n; i++, code /= N_ATOMS) {
-        const char *atom = ATOMS[code % N_ATOMS];
+    for (int i = 0; i < n; i++, code /= n_atoms) {
+        const char *atom = atoms[code % n_atoms];
         memcpy(out + len, atom, strlen(atom));
         len += strlen(atom);
     }
+    out[len] = '\0';
     return len;
+}
+
+static size_t spell(unsigned code, int n, char *out) {
+    return spell_of(ATOMS, N_ATOMS, code, n, out);
 }
 
 static int mismatches;
@@ -126,9 +136,58 @@ static void test_examples(void) {
     CHECK_INT("empty_pattern_value", rt_like_match("a", 1, NULL, 0, -1, 0), 0);
 }
 
+/* rs_like_glob (runtime/fn_core.c): every value LIKE a pattern (no escape) matches, GLOBs the
+ * pattern's GLOB, through SQLite's GLOB as the trigram index's table evaluates it. Every pattern
+ * of up to 3 atoms (GLOB's own '*', '?', '[' and ']' among them) against every value of up to
+ * 3; and the GLOB is not wider than needed where LIKE has no '_': it matches exactly the same. */
+static const char *const GLOB_ATOMS[] = {"a", "%", "_", "*", "?", "[", "]", "\xc3\xa9"};
+#define N_GLOB_ATOMS (sizeof GLOB_ATOMS / sizeof GLOB_ATOMS[0])
+
+/* How many texts of up to 3 glob atoms: n atoms each, n = 0..3. */
+static unsigned glob_texts(int n) {
+    unsigned r = 1;
+    while (n-- > 0)
+        r *= N_GLOB_ATOMS;
+    return r;
+}
+
+static void test_like_glob(void) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char s[64], p[64];
+    int missed = 0, wider = 0, pairs = 0;
+    CHECK("open", sqlite3_open(":memory:", &db) == SQLITE_OK && rt_catalog_register(db) == 0);
+    CHECK("prepare", sqlite3_prepare_v2(db, "SELECT rs_like(?1, ?2), ?1 GLOB rs_like_glob(?2)",
+                                        -1, &st, NULL) == SQLITE_OK);
+    for (int pn = 0; st != NULL && pn <= 3; pn++)
+        for (unsigned pc = 0; pc < glob_texts(pn); pc++) {
+            spell_of(GLOB_ATOMS, N_GLOB_ATOMS, pc, pn, p);
+            for (int sn = 0; sn <= 3; sn++)
+                for (unsigned sc = 0; sc < glob_texts(sn); sc++) {
+                    spell_of(GLOB_ATOMS, N_GLOB_ATOMS, sc, sn, s);
+                    sqlite3_bind_text(st, 1, s, -1, SQLITE_STATIC);
+                    sqlite3_bind_text(st, 2, p, -1, SQLITE_STATIC);
+                    if (sqlite3_step(st) == SQLITE_ROW) {
+                        int like = sqlite3_column_int(st, 0), glob = sqlite3_column_int(st, 1);
+                        if (like && !glob && missed++ < 5)
+                            fprintf(stderr, "'%s' LIKE '%s' but does not GLOB it\n", s, p);
+                        wider += !like && glob && strchr(p, '_') == NULL;
+                        pairs++;
+                    }
+                    sqlite3_reset(st);
+                }
+        }
+    CHECK_INT("glob/superset", missed, 0);
+    CHECK_INT("glob/exact_without_underscore", wider, 0);
+    CHECK("glob/pairs", pairs > 300000);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 int main(void) {
     test_examples();
     test_exhaustive();
     test_random();
+    test_like_glob();
     TEST_DONE();
 }
