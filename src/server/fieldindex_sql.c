@@ -31,22 +31,17 @@ static int db_fail(sqlite3 *db, rs_err *err) {
 /* Drop the trigram tables of tbl (their triggers went with its data table, or go now). */
 static int drop_trigrams(sqlite3 *db, const char *tbl, rs_err *err) {
     sqlite3_stmt *st = NULL;
-    int rc = RS_OK;
     if (sqlite3_prepare_v2(db, "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = ?2", -1, &st,
                            NULL) != SQLITE_OK)
         return db_fail(db, err);
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, SQLX_TRIGRAM_FN, -1, SQLITE_STATIC);
-    int64_t ids[64];
-    int n = 0;
-    while (n < (int)(sizeof ids / sizeof ids[0]) && sqlite3_step(st) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
+    char *drops = sqlite3_mprintf("%s", ""); /* every one, then run: no statement open meanwhile */
+    while (drops != NULL && sqlite3_step(st) == SQLITE_ROW)
+        drops = sqlite3_mprintf("%zDROP TABLE IF EXISTS \"%w_tri%lld\";", drops, tbl,
+                                (long long)sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    for (int i = 0; rc == RS_OK && i < n; i++)
-        rc = exec_sql(
-            db, sqlite3_mprintf("DROP TABLE IF EXISTS \"%w_tri%lld\"", tbl, (long long)ids[i]),
-            err);
-    return rc;
+    return exec_sql(db, drops, err); /* NULL: out of memory */
 }
 
 int rl_fieldindex_drop(sqlite3 *db, const char *tbl, rs_err *err) {

@@ -333,19 +333,19 @@ void access_count_together(sqlx_access *a) {
     }
 }
 
-/* Whether the weak range of group g (the smallest) is worth reading: counted exactly, it holds
- * under half the collection; else reading it in its keys' order would cost more than the scan
- * it replaces. Counted up to the cap it reached, it is counted again up to half the collection
- * (at most ESTIMATE_CAP_WIDE: beyond that it is not read). */
-static int weak_worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_of) {
+/* Whether group g is worth reading: counted exactly, it holds under 1/share of the collection;
+ * else reading it costs more than the scan it replaces. Counted up to the cap it reached, it is
+ * counted again up to that share (at most ESTIMATE_CAP_WIDE: beyond that it is not read). A weak
+ * range (the smallest group) is read under half (share 2): in its keys' order. */
+static int worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_of, int share) {
     if (a->docs <= 0)
         return 0;
-    int64_t half = a->docs / 2 + 1;
-    if (est[g] >= cap_of[g] && cap_of[g] < half) {
-        cap_of[g] = half < ESTIMATE_CAP_WIDE ? half : ESTIMATE_CAP_WIDE;
+    int64_t part = a->docs / share + 1;
+    if (est[g] >= cap_of[g] && cap_of[g] < part) {
+        cap_of[g] = part < ESTIMATE_CAP_WIDE ? part : ESTIMATE_CAP_WIDE;
         est[g] = recount_group(a, g, cap_of[g]);
     }
-    return est[g] >= 0 && est[g] < cap_of[g] && 2 * est[g] < a->docs;
+    return est[g] >= 0 && est[g] < cap_of[g] && share * est[g] < a->docs;
 }
 
 /* A trigram test is read under a quarter of the collection only. FTS5 decodes a posting list for
@@ -354,41 +354,26 @@ static int weak_worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_
  * while a failure's log line held by 15 jobs of 70,000 read in 1 ms instead of 10. */
 #define TRIGRAM_SHARE 4
 
-/* Whether trigram group g is worth reading: counted (again, up to a quarter of the collection,
- * when its first count reached its cap) under a quarter. */
-static int trigram_worth_reading(sqlx_access *a, int g, int64_t *est, int64_t *cap_of) {
-    if (a->docs <= 0)
-        return 0;
-    int64_t quarter = a->docs / TRIGRAM_SHARE + 1;
-    if (est[g] >= cap_of[g] && cap_of[g] < quarter) {
-        cap_of[g] = quarter < ESTIMATE_CAP_WIDE ? quarter : ESTIMATE_CAP_WIDE;
-        est[g] = recount_group(a, g, cap_of[g]);
-    }
-    return est[g] >= 0 && est[g] < cap_of[g] && TRIGRAM_SHARE * est[g] < a->docs;
+static int has_trigram_arm(const sqlx_keytest *t) {
+    for (int arm = 0; t->kind == SQLX_KEY_OR && arm < t->n_arms; arm++)
+        for (int k = 0; t->arms[arm][k] != NULL; k++)
+            if (t->arms[arm][k]->kind == SQLX_KEY_TRIGRAM)
+                return 1;
+    return 0;
 }
 
-/* An OR with a trigram test in an arm reads at most its arms' least counts summed: dropped when
- * that reaches a quarter of the collection, or an arm cannot be counted (as the arm's LIKE had
- * no test before the trigram index: the scan). */
+/* An OR with a trigram test in an arm reads at most its arms' least counts summed
+ * (access_count_or): dropped when that reaches a quarter of the collection, or an arm cannot be
+ * counted (as the arm's LIKE had no test before the trigram index: the scan). */
 static void drop_broad_ors(sqlx_access *a) {
     int64_t quarter = a->docs / TRIGRAM_SHARE + 1;
     int64_t cap = quarter < ESTIMATE_CAP_WIDE ? quarter : ESTIMATE_CAP_WIDE;
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
-        int trigram = 0, known = 1;
-        int64_t sum = 0;
-        for (int arm = 0; t->kind == SQLX_KEY_OR && !t->dropped && arm < t->n_arms; arm++) {
-            int64_t least = -1;
-            for (int k = 0; t->arms[arm][k] != NULL; k++) {
-                trigram |= t->arms[arm][k]->kind == SQLX_KEY_TRIGRAM;
-                int64_t n = count_test(t->arms[arm][k], cap);
-                if (n >= 0 && (least < 0 || n < least))
-                    least = n;
-            }
-            known &= least >= 0;
-            sum += least > 0 ? least : 0;
-        }
-        if (trigram && (a->docs <= 0 || !known || sum >= cap || TRIGRAM_SHARE * sum >= a->docs))
+        if (t->dropped || !has_trigram_arm(t))
+            continue;
+        int64_t sum = a->docs > 0 ? access_count_or(t, cap) : -1;
+        if (sum < 0 || sum >= cap || TRIGRAM_SHARE * sum >= a->docs)
             t->dropped = 1;
     }
 }
@@ -430,7 +415,7 @@ static void choose_tests(sqlx_access *a) {
     }
     for (int g = 0; g < a->n_tests; g++) {
         if (est[g] >= 0 && a->tests[g]->kind == SQLX_KEY_TRIGRAM &&
-            !trigram_worth_reading(a, g, est, cap_of)) {
+            !worth_reading(a, g, est, cap_of, TRIGRAM_SHARE)) {
             drop_group(a, g);
             est[g] = -1;
         }
@@ -440,7 +425,7 @@ static void choose_tests(sqlx_access *a) {
                             (est[g] == est[best] && a->tests[best]->weak && !a->tests[g]->weak)))
             best = g;
     }
-    int weak_only = best >= 0 && a->tests[best]->weak && !weak_worth_reading(a, best, est, cap_of);
+    int weak_only = best >= 0 && a->tests[best]->weak && !worth_reading(a, best, est, cap_of, 2);
     for (int i = 0; best >= 0 && i < a->n_tests; i++) {
         int g = group_of(a, i);
         if (a->tests[i]->est != -1 && (g != best || weak_only) && est[g] >= 0)
