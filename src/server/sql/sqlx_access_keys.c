@@ -331,7 +331,7 @@ static const char *call_text(access *ac, const char *fn, const sqlx_node *c, con
 }
 
 /* When t decides its conjunct (sqlx_keytest.decides), for its constant c: an equality with an
- * exact constant always (equal keys, equal values); a bound on timestamps (holds_timestamps)
+ * exact constant always (equal keys, equal values); a bound on timestamps (keys_of: ",1")
  * when c is a TIMESTAMP, DATETIME or DATE, which rs_klo / rs_khi then give as the key of its
  * instant: keys of timestamps order as their instants, and Rockset compares those three types
  * by instant. A test with two constants (BETWEEN) needs both. */
