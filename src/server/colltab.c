@@ -1,7 +1,10 @@
 /* colltab.c - see colltab.h. */
 #include "colltab.h"
 #include "fieldindex.h"
+#include "server/sql/sqlxlate.h"
 #include "store.h"
+
+#include "buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +230,35 @@ static int migrate_format5(sqlite3 *db, rs_err *err) {
                     "migrating", err);
 }
 
+/* Format 7: PARSE_*_ISO8601 became lax (whitespace around the text, a day past its month's end),
+ * so the key functions of their function indexes give a key where they gave none: every such
+ * index is computed again. */
+static int migrate_format6(sqlite3 *db, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    rs_buf sql = RS_BUF_INIT;
+    int rc = RS_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name FROM sqlite_master WHERE type = 'index' AND (sql LIKE"
+                           " '%" SQLX_TS_ISO_KEY_FN "(%' OR sql LIKE '%" SQLX_DT_ISO_KEY_FN "(%')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return rs_err_set(err, RS_EINTERNAL, "migrating: %s", sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char *one = sqlite3_mprintf("REINDEX \"%w\";", (const char *)sqlite3_column_text(st, 0));
+        if (one == NULL)
+            sql.oom = 1;
+        else
+            rs_buf_puts(&sql, one);
+        sqlite3_free(one);
+    }
+    sqlite3_finalize(st);
+    if (sql.oom)
+        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
+    else if (sql.len > 0)
+        rc = exec_sql(db, sqlite3_mprintf("%s", rs_buf_cstr(&sql)), "migrating", err);
+    rs_buf_free(&sql);
+    return rc;
+}
+
 int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     int64_t format = 0;
     int rc = rl_sql_int(db, &format, err,
@@ -239,10 +271,12 @@ int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     rc = format < 2 ? migrate_all(db, err) : format < 3 ? migrate_format2(db, err) : RS_OK;
     if (rc == RS_OK && format < 4)
         rc = migrate_format3(db, err);
-    if (rc == RS_OK)
+    if (rc == RS_OK && format < 5)
         rc = migrate_format4(db, err);
-    if (rc == RS_OK)
+    if (rc == RS_OK && format < 6)
         rc = migrate_format5(db, err);
+    if (rc == RS_OK && format < 7)
+        rc = migrate_format6(db, err);
     if (rc == RS_OK)
         rc = exec_sql(db,
                       sqlite3_mprintf("INSERT OR REPLACE INTO meta(k, v) VALUES('store_format',"

@@ -1252,13 +1252,16 @@ def parse_datetime_range_reads_its_keys():
     """PARSE_DATETIME_ISO8601(created_at) > PARSE_DATETIME_ISO8601(:start) (HUD's time_to_merge):
     the function index holds DATETIMEs, so a bound by a DATETIME, a TIMESTAMP, a DATE or a string
     is the key of its instant as a DATETIME, and the read is the window (EXPLAIN counts it), not
-    the whole index; rows as with --field-index off."""
+    the whole index; rows as with --field-index off. Text the function reads laxly (whitespace
+    around it, a day past its month's end) has its key in the index as well."""
     coll = uniq("dtfield")
     docs = [{"_id": f"p{i:03d}", "created_at": f"2024-01-{1 + i // 24:02d}T{i % 24:02d}:30:00Z",
              "k": i % 3} for i in range(600)]
     # (a number, or a string that reads as no time, makes the scan's PARSE_DATETIME_ISO8601
     # fail: not here)
-    docs += [{"_id": "nul", "created_at": None, "k": 0}, {"_id": "missing", "k": 0}]
+    docs += [{"_id": "nul", "created_at": None, "k": 0}, {"_id": "missing", "k": 0},
+             {"_id": "spaced", "created_at": "\t2024-01-03T05:45:00Z ", "k": 1},
+             {"_id": "rolled", "created_at": "2023-11-31T10:00:00Z", "k": 2}]
     off, params = beside_indexes_off(coll, docs)
     key = "PARSE_DATETIME_ISO8601(created_at)"
     shapes = {
@@ -1275,12 +1278,18 @@ def parse_datetime_range_reads_its_keys():
                                       seconds=30)
         get = [x for x in plan if "Get " in x]
         check(f"dtfield/{name}/window_counted", any(
-            "function index on PARSE_DATETIME_ISO8601(created_at) (key range), 24 documents" in x
+            "function index on PARSE_DATETIME_ISO8601(created_at) (key range), 25 documents" in x
             for x in get), repr(get))
         rows, used, r = query(sql, params)
         check_match(f"dtfield/{name}/rows", rows, rl.rows(sql, params, url=off.url))
-        check_match(f"dtfield/{name}/count", sum(x["n"] for x in rows or []), 24)
+        check_match(f"dtfield/{name}/count", sum(x["n"] for x in rows or []), 25)
         check(f"dtfield/{name}/index_used", used is True, repr(r.body.get("stats")))
+    sql = (f"SELECT _id FROM {WS}.{coll} WHERE {key} >= DATE '2023-12-01' AND {key}"
+           " < DATE '2023-12-02'")
+    rows, used, r = query(sql, params)
+    check_match("dtfield/rolled/rows", rows, [{"_id": "rolled"}])
+    check_match("dtfield/rolled/rows_off", rl.rows(sql, params, url=off.url), [{"_id": "rolled"}])
+    check("dtfield/rolled/index_used", used is True, repr(r.body.get("stats")))
     off.stop()
 
 

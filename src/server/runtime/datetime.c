@@ -111,6 +111,7 @@ int rt_micros_from_civil(const rt_civil *c, int64_t *micros) {
 
 typedef struct cursor {
     const char *p, *end;
+    int lenient; /* rt_parse_iso8601's leniency: a day past its month's end rolls forward */
 } cursor;
 
 static int is_digit(char c) {
@@ -147,8 +148,17 @@ static int parse_date_part(cursor *c, rt_civil *out) {
         return -1;
     if (!read_digits(c, 1, 2, &d))
         return -1;
-    if (m < 1 || m > 12 || d < 1 || d > rt_days_in_month(y, m))
+    if (m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
+    if (d > rt_days_in_month(y, m)) {
+        if (!c->lenient)
+            return -1;
+        d -= rt_days_in_month(y, m);
+        if (++m > 12) {
+            m = 1;
+            y++;
+        }
+    }
     out->year = y;
     out->month = m;
     out->day = d;
@@ -194,7 +204,7 @@ static int parse_time_part(cursor *c, int seconds_optional, rt_civil *out) {
 }
 
 int rt_parse_date(const char *s, size_t len, int64_t *days) {
-    cursor c = {s, s + len};
+    cursor c = {s, s + len, 0};
     rt_civil civ = {0};
     if (parse_date_part(&c, &civ) != 0 || c.p != c.end)
         return -1;
@@ -203,7 +213,7 @@ int rt_parse_date(const char *s, size_t len, int64_t *days) {
 }
 
 int rt_parse_time(const char *s, size_t len, int64_t *micros) {
-    cursor c = {s, s + len};
+    cursor c = {s, s + len, 0};
     rt_civil civ = {0};
     if (parse_time_part(&c, 0, &civ) != 0 || c.p != c.end)
         return -1;
@@ -213,7 +223,7 @@ int rt_parse_time(const char *s, size_t len, int64_t *micros) {
 }
 
 int rt_parse_datetime(const char *s, size_t len, int64_t *micros) {
-    cursor c = {s, s + len};
+    cursor c = {s, s + len, 0};
     rt_civil civ = {0};
     if (parse_date_part(&c, &civ) != 0)
         return -1;
@@ -243,8 +253,7 @@ static int parse_zone(cursor *c, int *zone_minutes) {
     return 0;
 }
 
-int rt_parse_timestamp(const char *s, size_t len, int64_t *micros) {
-    cursor c = {s, s + len};
+static int parse_timestamp_at(cursor c, int64_t *micros) {
     rt_civil civ = {0};
     int zone_minutes = 0;
     int64_t local;
@@ -257,6 +266,36 @@ int rt_parse_timestamp(const char *s, size_t len, int64_t *micros) {
     if (rt_micros_from_civil(&civ, &local) != 0)
         return -1;
     *micros = local - (int64_t)zone_minutes * 60 * RT_MICROS_PER_SECOND;
+    return 0;
+}
+
+int rt_parse_timestamp(const char *s, size_t len, int64_t *micros) {
+    cursor c = {s, s + len, 0};
+    return parse_timestamp_at(c, micros);
+}
+
+static int is_space(char ch) {
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+int rt_parse_iso8601(const char *s, size_t len, int date_only, int64_t *out) {
+    cursor c = {s, s + len, 1};
+    rt_civil civ = {0};
+    while (c.p < c.end && is_space(*c.p))
+        c.p++;
+    while (c.end > c.p && is_space(c.end[-1]))
+        c.end--;
+    if (!date_only)
+        return parse_timestamp_at(c, out);
+    cursor whole = c;
+    if (parse_date_part(&c, &civ) == 0 && c.p == c.end) {
+        *out = rt_days_from_civil(civ.year, civ.month, civ.day);
+        return 0;
+    }
+    int64_t micros, rest;
+    if (parse_timestamp_at(whole, &micros) != 0)
+        return -1;
+    rt_split_micros(micros, out, &rest);
     return 0;
 }
 

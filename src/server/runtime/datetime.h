@@ -62,6 +62,14 @@ int rt_parse_time(const char *s, size_t len, int64_t *micros);
 int rt_parse_datetime(const char *s, size_t len, int64_t *micros);
 int rt_parse_timestamp(const char *s, size_t len, int64_t *micros);
 
+/* PARSE_TIMESTAMP_ISO8601 / PARSE_DATETIME_ISO8601 (date_only 0: *out in micros, a zone
+ * converted to UTC) and PARSE_DATE_ISO8601 (date_only 1: *out in days; a full timestamp gives
+ * its UTC day). Laxer than the parsers above, as stored lambdas need: their saved parameters
+ * hold '\t2022-05-01T00:06:32.839Z' and '2023-04-31', and dashboards ran them. Whitespace
+ * around the text is ignored, and a day past its month's end (up to 31) rolls into the next
+ * month, as the end bound '2023-04-31' means: the instant after April 30. */
+int rt_parse_iso8601(const char *s, size_t len, int date_only, int64_t *out);
+
 /* Writers (cap >= 40 is always enough). */
 void rt_format_date(char *dst, size_t cap, int64_t days);
 void rt_format_time(char *dst, size_t cap, int64_t micros);

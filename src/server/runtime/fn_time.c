@@ -548,22 +548,12 @@ static void fn_time_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void fn_parse_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv_type t = (rv_type)(intptr_t)rt_fn_of(ctx)->user_data;
     rv v;
-    int64_t x, days, rest;
+    int64_t x;
     if (!rt_args(ctx, argc, argv, &v, 1) || !rt_want_string(ctx, &v, 0, 1))
         return;
-    int ok = 0;
-    if (t == RV_TIMESTAMP || t == RV_DATETIME) {
-        ok = rt_parse_timestamp(v.s, v.len, &x) == 0; /* a zone converts to UTC */
-    } else {
-        ok = rt_parse_date(v.s, v.len, &x) == 0;
-        if (!ok && rt_parse_timestamp(v.s, v.len, &x) == 0) {
-            rt_split_micros(x, &days, &rest);
-            x = days;
-            ok = 1;
-        }
-    }
-    if (!ok) {
-        rt_error(ctx, "not an ISO 8601 %s", rv_type_name(t));
+    if (rt_parse_iso8601(v.s, v.len, t == RV_DATE, &x) != 0) {
+        rt_error(ctx, "'%.*s' is not an ISO 8601 %s", v.len > 64 ? 64 : (int)v.len, v.s,
+                 rv_type_name(t));
         return;
     }
     result_typed(ctx, t, x);
@@ -582,7 +572,7 @@ static void fn_iso_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int64_t x;
     (void)argc;
     rv_from_sqlite(argv[0], &v);
-    if (v.type != RV_STRING || rt_parse_timestamp(v.s, v.len, &x) != 0) {
+    if (v.type != RV_STRING || rt_parse_iso8601(v.s, v.len, 0, &x) != 0) {
         sqlite3_result_null(ctx);
         return;
     }
@@ -805,9 +795,9 @@ const rt_function rt_fn_time[] = {
     DU("YEARS", 1, 1, fn_interval, U_YEAR, "YEARS(int) -> month_interval"),
     D("DURATION_SECONDS", 1, 1, fn_duration_seconds, "DURATION_SECONDS(microsecond_interval) -> int"),
     D("TIME_BUCKET", 2, 2, fn_time_bucket, "TIME_BUCKET(interval, timestamp | datetime) -> same type"),
-    DU("PARSE_TIMESTAMP_ISO8601", 1, 1, fn_parse_iso, RV_TIMESTAMP, "PARSE_TIMESTAMP_ISO8601(string) -> timestamp"),
-    DU("PARSE_DATETIME_ISO8601", 1, 1, fn_parse_iso, RV_DATETIME, "PARSE_DATETIME_ISO8601(string) -> datetime"),
-    DU("PARSE_DATE_ISO8601", 1, 1, fn_parse_iso, RV_DATE, "PARSE_DATE_ISO8601(string) -> date"),
+    DU("PARSE_TIMESTAMP_ISO8601", 1, 1, fn_parse_iso, RV_TIMESTAMP, "PARSE_TIMESTAMP_ISO8601(string) -> timestamp (whitespace around the text ignored; day 29-31 past its month's end rolls forward)"),
+    DU("PARSE_DATETIME_ISO8601", 1, 1, fn_parse_iso, RV_DATETIME, "PARSE_DATETIME_ISO8601(string) -> datetime (whitespace around the text ignored; day 29-31 past its month's end rolls forward)"),
+    DU("PARSE_DATE_ISO8601", 1, 1, fn_parse_iso, RV_DATE, "PARSE_DATE_ISO8601(string) -> date (whitespace around the text ignored; day 29-31 past its month's end rolls forward)"),
     D("FORMAT_ISO8601", 1, 2, fn_format_iso8601, "FORMAT_ISO8601(date | time | datetime | timestamp[, tz]) -> string"),
     DU("FORMAT_TIMESTAMP", 2, 3, fn_format_time, RV_TIMESTAMP, "FORMAT_TIMESTAMP(format, timestamp | datetime | date[, tz]) -> string"),
     DU("FORMAT_DATETIME", 2, 2, fn_format_time, RV_DATETIME, "FORMAT_DATETIME(format, datetime) -> string"),

@@ -554,7 +554,39 @@ static void test_typed_kinds(void) {
     CHECK("migrated", rl_colltab_migrate(db, &err) == RS_OK);
     check_rows(db, "migrated_typed", LISTED,
                "'_id':3:64 | 'ts':3:388 | 'both':2:384 | 'up':1:384 | 'n':2:400");
-    check_rows(db, "migrated_format", "SELECT v FROM meta WHERE k = 'store_format'", "6");
+    check_rows(db, "migrated_format", "SELECT v FROM meta WHERE k = 'store_format'", "7");
+    rl_kept_close(db);
+}
+
+static void no_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_null(ctx);
+}
+
+/* Format 7: PARSE_*_ISO8601 read ' 2024-01-01T00:00:00Z' and '2023-04-31' since, so a function
+ * index computed before holds no key for them; the migration computes every such index again
+ * (a key function that gave none stands in for the old one here). */
+static void test_lax_keys_reindexed(void) {
+    sqlite3 *db = open_db();
+    rs_err err = {0};
+    const char *count =
+        "SELECT count(*) FROM x INDEXED BY x_key WHERE " SQLX_TS_ISO_KEY_FN "(s) IS NOT NULL";
+    sqlite3_create_function(db, SQLX_TS_ISO_KEY_FN, -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            no_key, NULL, NULL);
+    sqlite3_exec(db,
+                 "CREATE TABLE x(s TEXT);"
+                 "CREATE INDEX x_key ON x(" SQLX_TS_ISO_KEY_FN "(s));"
+                 "CREATE INDEX x_plain ON x(s);"
+                 "INSERT INTO x VALUES(' 2024-01-01T00:00:00Z'), ('2023-04-31'), ('bad');"
+                 "CREATE TABLE meta(k TEXT PRIMARY KEY, v);"
+                 "INSERT INTO meta VALUES('store_format', 6);",
+                 NULL, NULL, NULL);
+    sqlx_register_functions(db);
+    CHECK_INT("stale_before", count_of(db, count), 0);
+    CHECK("migrated", rl_colltab_migrate(db, &err) == RS_OK);
+    CHECK_INT("keys_after", count_of(db, count), 2);
+    check_rows(db, "format", "SELECT v FROM meta WHERE k = 'store_format'", "7");
     rl_kept_close(db);
 }
 
@@ -567,5 +599,6 @@ int main(void) {
     test_maintained();
     test_stats_of_new_indexes();
     test_typed_kinds();
+    test_lax_keys_reindexed();
     TEST_DONE();
 }

@@ -304,6 +304,31 @@ static void test_rs_get(void) {
     sqlite3_close(conn);
 }
 
+/* rt_parse_iso8601: whitespace around the text and a day past its month's end (to 31) pass;
+ * the strict parsers still refuse both. */
+static void test_iso8601_lax(void) {
+    int64_t v = 0, want = 0;
+    CHECK("lax/tab", rt_parse_iso8601("\t2022-05-01T00:06:32.839Z\n", 26, 0, &v) == 0 &&
+                         rt_parse_timestamp("2022-05-01T00:06:32.839Z", 24, &want) == 0 &&
+                         v == want);
+    CHECK("strict/tab", rt_parse_timestamp("\t2022-05-01T00:06:32.839Z", 25, &v) != 0);
+    CHECK("lax/april31", rt_parse_iso8601("2023-04-31T00:00:00.000Z", 24, 0, &v) == 0 &&
+                             v == rt_days_from_civil(2023, 5, 1) * 86400 * INT64_C(1000000));
+    CHECK("strict/april31", rt_parse_timestamp("2023-04-31T00:00:00.000Z", 24, &v) != 0);
+    CHECK("lax/dec31_ok", rt_parse_iso8601("2023-12-31", 10, 1, &v) == 0 &&
+                              v == rt_days_from_civil(2023, 12, 31));
+    CHECK("lax/feb30_leap", rt_parse_iso8601("2024-02-30", 10, 1, &v) == 0 &&
+                                v == rt_days_from_civil(2024, 3, 1));
+    CHECK("lax/feb31_common", rt_parse_iso8601("2023-02-31", 10, 1, &v) == 0 &&
+                                  v == rt_days_from_civil(2023, 3, 3));
+    CHECK("lax/date_of_timestamp", rt_parse_iso8601(" 2024-01-05T23:10:00+02:00", 26, 1, &v) == 0 &&
+                                       v == rt_days_from_civil(2024, 1, 5));
+    CHECK("lax/day32", rt_parse_iso8601("2023-12-32", 10, 1, &v) != 0);
+    CHECK("lax/month13", rt_parse_iso8601("2023-13-01", 10, 0, &v) != 0);
+    CHECK("lax/blank", rt_parse_iso8601("  ", 2, 0, &v) != 0);
+    CHECK("lax/inner_space", rt_parse_iso8601("2023-01-01 T00:00:00Z", 21, 0, &v) != 0);
+}
+
 static void test_datetime(void) {
     int64_t v = 0;
     char text[48];
@@ -322,6 +347,7 @@ static void test_datetime(void) {
     CHECK_INT("dt/weekday_thursday", rt_iso_weekday(0), 4);
     rt_format_time(text, sizeof text, INT64_C(34245000000));
     CHECK_STR("dt/time_text", text, "09:30:45");
+    test_iso8601_lax();
 }
 
 /* The digit-by-digit writers against snprintf's spelling of the same civil time, over years
