@@ -1078,6 +1078,49 @@ def top_n_reads_the_order_index_past_broad_filters():
 
 
 @case
+def top_n_of_a_join_walks_the_drivers_order_index():
+    """The latest runs of a name whose push is on main (HUD's last_successful_workflow): ORDER BY
+    r.t DESC LIMIT of a join whose first relation in the join order holds t. SQLite walks t's
+    index from its end, looking each run's push up, and stops at LIMIT rows; it read every run
+    of the name and sorted them. A second ORDER BY key of the other relation is sorted within
+    ties. A filter that keeps few runs is still read through its index. Answers as with
+    --field-index off. (The join order is still chosen by the relations' counts: here the runs
+    of a name, 750, are fewer than the pushes on main, 2,000.)"""
+    runs, pushes = uniq("tnruns"), uniq("tnpush")
+    run_docs = [{"_id": f"r{i:05d}", "t": (i * 7919) % 3000,
+                 "name": ["pull", "trunk", "nightly", "periodic"][i % 4], "sha": f"s{i % 3000}",
+                 "rare": i == 2321} for i in range(3000)]
+    push_docs = [{"_id": f"p{i:04d}", "sha": f"s{i}", "ref": "main" if i % 3 else "dev",
+                  "n": i % 5} for i in range(3000)]
+    off = rl.start_server("--field-index", "off")
+    rl.make_ws(WS, url=off.url)
+    for url in (None, off.url):
+        for coll, docs in ((runs, run_docs), (pushes, push_docs)):
+            rl.make_coll(WS, coll, url=url)
+            r = rl.add_docs(WS, coll, docs, url=url)
+            rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
+    sql = (f"SELECT r._id, r.t, p.n FROM {WS}.{runs} r JOIN {WS}.{pushes} p ON p.sha = r.sha"
+           f" WHERE {{w}} AND p.ref = 'main' ORDER BY r.t DESC, p.n LIMIT 7")
+    steps, plan, _ = explain(sql.format(w="r.name = :name"),
+                             [{"name": "name", "type": "string", "value": "trunk"}])
+    check_match("topnjoin/explain_first_step", steps[:1],
+                [f"SCAN {WS}.{runs} AS r0 USING field index on t"])
+    check("topnjoin/plan_says_index_order", any("index order of t (top-N)" in x for x in plan),
+          repr(plan))
+    steps, _, _ = explain(sql.format(w="r.rare = true"))
+    check_match("topnjoin/selective_reads_its_filter", steps[:1],
+                [f"SEARCH {WS}.{runs} AS r0 USING field index on rare (key>? AND key<?)"])
+    for label, w in (("param", "r.name = :name"), ("literal", "r.name = 'pull'"),
+                     ("selective", "r.rare = true")):
+        params = [{"name": "name", "type": "string", "value": "trunk"}]
+        rows, used, r = query(sql.format(w=w), params)
+        check_match(f"topnjoin/{label}_rows", rows, rl.rows(sql.format(w=w), params, url=off.url))
+        check(f"topnjoin/{label}_count", rows is not None and len(rows) == (
+            1 if label == "selective" else 7), repr(rows))
+    off.stop()
+
+
+@case
 def infix_like_reads_the_strings_of_its_path():
     """c.line LIKE '%boom%' (no literal prefix: a pattern with a leading wildcard, a parameter,
     ILIKE) is true of strings only, so it reads the key range of the strings in c.line's index:

@@ -800,6 +800,20 @@ static void count_region_tests(access *ac, int total) {
     }
 }
 
+/* The collection whose ORDER BY ... LIMIT may walk its index: the FROM's one collection, or the
+ * first of a join order (sqlx_access_order.c), which CROSS JOINs keep the outer loop: walking
+ * its index in the order's order, SQLite stops once LIMIT rows have passed the joins (HUD's
+ * last_successful_workflow, the latest run of a name whose push is on main, read all 211 runs
+ * of the name and sorted them). */
+static const sqlx_op *top_n_candidate(const sqlx_block *blk, const sqlx_op *from) {
+    if (from->kind == SQLX_OP_GET)
+        return blk->n_rels == 1 ? from : NULL;
+    const sqlx_op *op = from;
+    while (op->kind == SQLX_OP_JOIN && op->ordered)
+        op = op->left;
+    return op != from && op->kind == SQLX_OP_GET ? op : NULL;
+}
+
 static int access_block(access *ac) {
     access_region region;
     keylist tests = {NULL, 0, 0};
@@ -822,8 +836,7 @@ static int access_block(access *ac) {
     if ((rc = plan_joins(ac, from, where)) != 0)
         return rc;
     mark_filtered(from, where);
-    choose(ac, from, from->kind == SQLX_OP_GET && ac->blk->n_rels == 1 ? from : NULL, tests.n,
-           NULL);
+    choose(ac, from, top_n_candidate(ac->blk, from), tests.n, NULL);
     mark_not_null(ac, where);
     return 0;
 }
