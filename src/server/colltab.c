@@ -259,6 +259,15 @@ static int migrate_format6(sqlite3 *db, rs_err *err) {
     return rc;
 }
 
+/* Format 8: a path's typed values tell DATETIMEs from other types (RL_FX_T_TYPED_NOT_DATETIME);
+ * an older store's typed paths keep every type. */
+static int migrate_format7(sqlite3 *db, rs_err *err) {
+    return exec_sql(db,
+                    sqlite3_mprintf("UPDATE fx_paths SET types = types | %d WHERE types & %d",
+                                    RL_FX_T_TYPED_NOT_DATETIME, RL_FX_T_TYPED),
+                    "migrating", err);
+}
+
 int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
     int64_t format = 0;
     int rc = rl_sql_int(db, &format, err,
@@ -277,6 +286,8 @@ int rl_colltab_migrate(sqlite3 *db, rs_err *err) {
         rc = migrate_format5(db, err);
     if (rc == RS_OK && format < 7)
         rc = migrate_format6(db, err);
+    if (rc == RS_OK && format < 8)
+        rc = migrate_format7(db, err);
     if (rc == RS_OK)
         rc = exec_sql(db,
                       sqlite3_mprintf("INSERT OR REPLACE INTO meta(k, v) VALUES('store_format',"

@@ -30,7 +30,7 @@
 
 #include <sqlite3.h>
 
-#define RL_STORE_FORMAT 7
+#define RL_STORE_FORMAT 8
 
 /* Create the tables of a new collection table tbl. */
 int rl_colltab_create(sqlite3 *db, const char *tbl, rs_err *err);

@@ -204,15 +204,17 @@ static int is_typed_value(rs_jsonscan_span object) {
     return rs_jsonscan_get(object, "__rockset_type", &type);
 }
 
-/* The type bits of a typed value: RL_FX_T_TYPED, and RL_FX_T_TYPED_OTHER unless its type is
- * written "timestamp" (one whose value does not read as a timestamp is an object to the runtime,
- * which compares with no instant either). */
+/* The type bits of a typed value: RL_FX_T_TYPED, RL_FX_T_TYPED_OTHER unless its type is written
+ * "timestamp", RL_FX_T_TYPED_NOT_DATETIME unless it is written "datetime" (one whose value does
+ * not read as its type is an object to the runtime, which compares with no instant either). */
 static unsigned typed_bits(rs_jsonscan_span object) {
     rs_jsonscan_span type;
-    if (rs_jsonscan_get_last(object, "__rockset_type", 14, &type) && type.len == 11 &&
-        memcmp(type.ptr, "\"timestamp\"", 11) == 0)
-        return RL_FX_T_TYPED;
-    return RL_FX_T_TYPED | RL_FX_T_TYPED_OTHER;
+    int found = rs_jsonscan_get_last(object, "__rockset_type", 14, &type);
+    if (found && type.len == 11 && memcmp(type.ptr, "\"timestamp\"", 11) == 0)
+        return RL_FX_T_TYPED | RL_FX_T_TYPED_NOT_DATETIME;
+    if (found && type.len == 10 && memcmp(type.ptr, "\"datetime\"", 10) == 0)
+        return RL_FX_T_TYPED | RL_FX_T_TYPED_OTHER;
+    return RL_FX_T_TYPED | RL_FX_T_TYPED_OTHER | RL_FX_T_TYPED_NOT_DATETIME;
 }
 
 static unsigned type_bit(rs_jsonscan_kind kind, rs_jsonscan_span value) {

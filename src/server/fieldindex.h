@@ -78,6 +78,11 @@
  * range on it by an instant is a range of timestamp keys (sqlx_index.timestamps_only). Stores
  * of format 5 and older did not record it: their typed paths get it when migrated (colltab.c). */
 #define RL_FX_T_TYPED_OTHER 256
+/* With RL_FX_T_TYPED: a typed value whose type is not "datetime". A path without it and without
+ * RL_FX_T_STRING holds DATETIMEs only among the values that compare with a date or time, so a
+ * range on it by an instant is a range of datetime keys (sqlx_index.datetimes_only). Stores of
+ * format 7 and older: their typed paths get it when migrated. */
+#define RL_FX_T_TYPED_NOT_DATETIME 512
 #define RL_FX_T_SCALAR \
     (RL_FX_T_NULL | RL_FX_T_BOOL | RL_FX_T_INT | RL_FX_T_FLOAT | RL_FX_T_STRING | RL_FX_T_TYPED)
 

@@ -23,7 +23,9 @@
 /* ---------------- what a conjunct reads ---------------- */
 
 int access_is_constant(const sqlx_node *n) {
-    static const char *const arithmetic[] = {"+", "-", "*", "/", "||"};
+    /* and a zone's: `_event_time >= PARSE_DATETIME_ISO8601(:startTime) AT TIME ZONE :timezone`
+     * (HUD's queue_times_historical) */
+    static const char *const arithmetic[] = {"+", "-", "*", "/", "||", "AT TIME ZONE"};
     switch (n->kind) {
     case N_LIT_INT:
     case N_LIT_FLOAT:
@@ -359,7 +361,8 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
  * SQLX_TS_ISO_KEY_FN, _event_time, and a field whose catalog has seen no string and no other
  * typed value there (`created >= PARSE_DATETIME_ISO8601(:start)` on stored timestamps then reads
  * its range, not the whole index); ",2" DATETIMEs only, for a function index on
- * SQLX_DT_ISO_KEY_FN; ",0" anything. The catalog is read in the snapshot the statement runs in,
+ * SQLX_DT_ISO_KEY_FN and a field the catalog has seen hold no string and no typed value but
+ * DATETIMEs; ",0" anything. The catalog is read in the snapshot the statement runs in,
  * and a type a write adds to the path moves the store's generation, so a kept translation is not
  * reused past it (xlcache.h). */
 static const char *keys_of(const sqlx_keytest *t) {
@@ -373,13 +376,12 @@ static const char *keys_of(const sqlx_keytest *t) {
     if (strcmp(t->args, "'_event_time'") == 0)
         return ",1";
     const sqlx_rte *r = t->rte;
-    return t->kind == SQLX_KEY_RANGE && r != NULL && r->catalog != NULL &&
-                   r->catalog->index_for != NULL &&
-                   r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args,
-                                         NULL, &ix) == 1 &&
-                   ix.timestamps_only
-               ? ",1"
-               : ",0";
+    if (t->kind != SQLX_KEY_RANGE || r == NULL || r->catalog == NULL ||
+        r->catalog->index_for == NULL ||
+        r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args, NULL,
+                              &ix) != 1)
+        return ",0";
+    return ix.timestamps_only ? ",1" : ix.datetimes_only ? ",2" : ",0";
 }
 
 /* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. The

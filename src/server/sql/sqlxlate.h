@@ -55,6 +55,9 @@ typedef struct sqlx_index {
     int timestamps_only;   /* SCALAR: of the values that compare with a date or time, the path
                               holds TIMESTAMPs only (no string, no other typed value), so a
                               range by an instant is a range of timestamp keys */
+    int datetimes_only;    /* SCALAR: the same of DATETIMEs (`DATE_TRUNC('DAY', date) >=
+                              DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:startDate))` on stored
+                              datetimes reads its window) */
 } sqlx_index;
 
 /* A key range on one index, its bounds SQL expressions of values (literals, :parameters,

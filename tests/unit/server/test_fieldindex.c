@@ -90,7 +90,7 @@ static void test_paths(void) {
          +1);
     check_rows(db, "listed", LISTED,
                "'_id':1:64 | 'a':1:16 | 'o':1:1 | 'o','p':1:64 | 'o','q':1:1 | 'o','q','r':1:1 | "
-               "'o','q','r','s':1:1 | 'arr':1:2 | 'd':1:384 | 'it''s':1:4");
+               "'o','q','r','s':1:1 | 'arr':1:2 | 'd':1:896 | 'it''s':1:4");
     check_rows(db, "indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s'");
     note(&fx, db, "{\"_id\":\"2\",\"a\":\"again\",\"o\":{\"p\":2,\"z\":true}}", +1);
     check_rows(db, "only_new_paths_indexed", INDEXED, "'a' | 'o','p' | 'd' | 'it''s' | 'o','z'");
@@ -511,8 +511,9 @@ static void test_stats_of_new_indexes(void) {
 }
 
 /* Typed values: a path of timestamps only is told from one that also held a date, a typed value
- * of another type, a string or a "timestamp" spelled otherwise (sqlx_index.timestamps_only);
- * a store of format 5 cannot tell, and its typed paths keep every type when migrated. */
+ * of another type, a string or a "timestamp" spelled otherwise (sqlx_index.timestamps_only),
+ * and a path of datetimes only likewise (datetimes_only); a store of format 5 cannot tell, and
+ * its typed paths keep every type when migrated. */
 static void test_typed_kinds(void) {
     sqlite3 *db = open_db();
     rl_fieldindex fx;
@@ -524,20 +525,22 @@ static void test_typed_kinds(void) {
          "\"2024-01-01T00:00:00Z\"},\"both\":{\"__rockset_type\":\"timestamp\",\"value\":"
          "\"2024-01-01T00:00:00Z\"},\"up\":{\"__rockset_type\":\"TIMESTAMP\",\"value\":"
          "\"2024-01-01T00:00:00Z\"},\"n\":{\"__rockset_type\":\"timestamp\",\"value\":"
-         "\"2024-01-01T00:00:00Z\"}}",
+         "\"2024-01-01T00:00:00Z\"},\"dt\":{\"__rockset_type\":\"datetime\",\"value\":"
+         "\"2024-01-01T00:00:00\"}}",
          +1);
     note(&fx, db,
          "{\"_id\":\"2\",\"ts\":null,\"both\":{\"__rockset_type\":\"date\",\"value\":"
          "\"2024-01-01\"},\"n\":5}",
          +1);
     check_rows(db, "typed_bits", LISTED,
-               "'_id':2:64 | 'ts':2:132 | 'both':2:384 | 'up':1:384 | 'n':2:144");
-    static const char *const paths[] = {"'ts'", "'both'", "'up'", "'n'"};
-    static const int only[] = {1, 0, 0, 1};
+               "'_id':2:64 | 'ts':2:644 | 'both':2:896 | 'up':1:896 | 'n':2:656 | 'dt':1:384");
+    static const char *const paths[] = {"'ts'", "'both'", "'up'", "'n'", "'dt'"};
+    static const int only[] = {1, 0, 0, 1, 0}, dt_only[] = {0, 0, 0, 0, 1};
     for (size_t i = 0; i < sizeof only / sizeof only[0]; i++) {
         CHECK("typed_indexed",
               rl_fieldindex_lookup(db, "t", SQLX_INDEX_SCALAR, paths[i], NULL, &ix, NULL) == 1);
         CHECK_INT(paths[i], ix.timestamps_only, only[i]);
+        CHECK_INT(paths[i], ix.datetimes_only, dt_only[i]);
     }
     note(&fx, db, "{\"_id\":\"3\",\"ts\":\"2024-01-02\"}", +1);
     CHECK("string_indexed",
@@ -553,8 +556,8 @@ static void test_typed_kinds(void) {
                  NULL, NULL, NULL);
     CHECK("migrated", rl_colltab_migrate(db, &err) == RS_OK);
     check_rows(db, "migrated_typed", LISTED,
-               "'_id':3:64 | 'ts':3:388 | 'both':2:384 | 'up':1:384 | 'n':2:400");
-    check_rows(db, "migrated_format", "SELECT v FROM meta WHERE k = 'store_format'", "7");
+               "'_id':3:64 | 'ts':3:900 | 'both':2:896 | 'up':1:896 | 'n':2:912 | 'dt':1:896");
+    check_rows(db, "migrated_format", "SELECT v FROM meta WHERE k = 'store_format'", "8");
     rl_kept_close(db);
 }
 
@@ -586,7 +589,7 @@ static void test_lax_keys_reindexed(void) {
     CHECK_INT("stale_before", count_of(db, count), 0);
     CHECK("migrated", rl_colltab_migrate(db, &err) == RS_OK);
     CHECK_INT("keys_after", count_of(db, count), 2);
-    check_rows(db, "format", "SELECT v FROM meta WHERE k = 'store_format'", "7");
+    check_rows(db, "format", "SELECT v FROM meta WHERE k = 'store_format'", "8");
     rl_kept_close(db);
 }
 
