@@ -1084,8 +1084,10 @@ def top_n_of_a_join_walks_the_drivers_order_index():
     index from its end, looking each run's push up, and stops at LIMIT rows; it read every run
     of the name and sorted them. A second ORDER BY key of the other relation is sorted within
     ties. A filter that keeps few runs is still read through its index. Answers as with
-    --field-index off. (The join order is still chosen by the relations' counts: here the runs
-    of a name, 750, are fewer than the pushes on main, 2,000.)"""
+    --field-index off. The order's relation goes first when walking its index reads fewer rows
+    than the join order would read first: the runs of three names, 2,250, are more than the
+    pushes on main with n < 2, about 800, but 7 rows of the walk pass the runs' test after 9
+    reads, and the pushes' tests after about 35."""
     runs, pushes = uniq("tnruns"), uniq("tnpush")
     run_docs = [{"_id": f"r{i:05d}", "t": (i * 7919) % 3000,
                  "name": ["pull", "trunk", "nightly", "periodic"][i % 4], "sha": f"s{i % 3000}",
@@ -1110,8 +1112,12 @@ def top_n_of_a_join_walks_the_drivers_order_index():
     steps, _, _ = explain(sql.format(w="r.rare = true"))
     check_match("topnjoin/selective_reads_its_filter", steps[:1],
                 [f"SEARCH {WS}.{runs} AS r0 USING field index on rare (key>? AND key<?)"])
+    wide = "r.name IN ('pull', 'trunk', 'nightly') AND p.n < 2"
+    steps, plan, _ = explain(sql.format(w=wide))
+    check_match("topnjoin/walk_first_step", steps[:1],
+                [f"SCAN {WS}.{runs} AS r0 USING field index on t"])
     for label, w in (("param", "r.name = :name"), ("literal", "r.name = 'pull'"),
-                     ("selective", "r.rare = true")):
+                     ("selective", "r.rare = true"), ("walk_first", wide)):
         params = [{"name": "name", "type": "string", "value": "trunk"}]
         rows, used, r = query(sql.format(w=w), params)
         check_match(f"topnjoin/{label}_rows", rows, rl.rows(sql.format(w=w), params, url=off.url))

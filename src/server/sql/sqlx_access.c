@@ -535,6 +535,19 @@ static void prefer_order_index(access *ac, const sqlx_select *s, sqlx_access *a,
     a->order_first = others > 0;
 }
 
+double access_top_n_walk(access *ac, const sqlx_op *get, double rows) {
+    const char *args;
+    const sqlx_access *a = get->kind == SQLX_OP_GET ? get->access : NULL;
+    if (a == NULL || a->docs <= 0 || ac->blk->sel == NULL ||
+        !top_n_applies(ac, ac->blk->sel, get, &args))
+        return -1;
+    double n = (double)limit_of(ac, ac->blk->sel), docs = (double)a->docs;
+    double kept = rows < 1 ? 1 : rows;
+    if (kept * kept < n * docs) /* a test keeps few: read through it (prefer_order_index) */
+        return -1;
+    return n * docs / kept;
+}
+
 /* ---------------- composite indexes ----------------
  *
  * SQLite reads a collection through one index: with `conclusion = 'failure' AND head_branch =

@@ -88,6 +88,10 @@ int access_take_apart(access *ac);
 /* Join the region's relations again, left-deep, the fewest rows first, then by index lookups
  * (the key tests of its collections counted already), and hang the tree in its slot. */
 int access_order_joins(access *ac);
+/* When the block is a top-N on get's order (ORDER BY an indexed path of get ... LIMIT n) whose
+ * tests keep rows of get's N documents too many to read through (rows * rows >= n * N): the
+ * documents walking the order's index reads before n pass those tests, n * N / rows. Else -1. */
+double access_top_n_walk(access *ac, const sqlx_op *get, double rows);
 
 /* The rows an operator of a planned block is expected to yield (memoized on the op). */
 double access_estimate(const sqlx_op *op);
