@@ -1303,9 +1303,9 @@ def stored_timestamps_read_by_their_range():
 def stored_datetimes_read_by_their_range():
     """A field of stored DATETIMEs compared with an instant, or truncated by DATE_TRUNC as HUD's
     test-time lambdas filter `date` (`DATE_TRUNC('DAY', date) >= DATE_TRUNC('DAY',
-    PARSE_DATETIME_ISO8601(:startDate))`): while the catalog has seen no string and no typed
-    value but DATETIMEs there, the range is read as datetime keys (EXPLAIN counts the window's
-    documents, not the whole index). Once a TIMESTAMP enters the path, the range is the whole
+    PARSE_DATETIME_ISO8601(:startDate))`, and `=` or `<=`, bounded above by the next day):
+    while the catalog has seen no string and no typed value but DATETIMEs there, the range is
+    read as datetime keys (EXPLAIN counts the window's documents, not the whole index). Once a TIMESTAMP enters the path, the range is the whole
     index again and its row is found, as with --field-index off."""
     coll = uniq("dtstored")
     def dt(i):
@@ -1318,6 +1318,11 @@ def stored_datetimes_read_by_their_range():
     shapes = {
         "truncated": f"{trunc} >= DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:start)) AND {trunc}"
                      " < DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:stop))",
+        # = and <= bound date above by the boundary after c's day (HUD's
+        # individual_test_times_per_oncall_per_workflow)
+        "truncated_eq": f"{trunc} = DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:start))",
+        "truncated_le": f"{trunc} <= PARSE_DATETIME_ISO8601('2024-01-03T12:00:00') AND {trunc}"
+                        " >= DATE '2024-01-03'",
         "datetime": "date >= PARSE_DATETIME_ISO8601(:start) AND date < PARSE_DATETIME_ISO8601(:stop)",
         "timestamp": "date > PARSE_TIMESTAMP_ISO8601(:start) AND date <= PARSE_TIMESTAMP_ISO8601(:stop)",
         "date": "date >= DATE '2024-01-03' AND date < DATE '2024-01-04'",

@@ -434,6 +434,41 @@ static void fn_date_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     result_typed(ctx, v[1].type, trunc_wall(v[1].i, u));
 }
 
+/* The boundary of unit u after the one wall micros truncate to. */
+static int64_t next_wall(int64_t micros, unit u) {
+    int64_t start = trunc_wall(micros, u), y;
+    int m, d;
+    if (u <= U_WEEK)
+        return start + UNIT_US[u];
+    rt_civil_from_days(floor_div(start, US_DAY), &y, &m, &d);
+    int64_t months = y * 12 + (m - 1) + (u == U_MONTH ? 1 : u == U_QUARTER ? 3 : 12);
+    y = floor_div(months, 12);
+    return rt_days_from_civil(y, (int)(months - y * 12) + 1, 1) * US_DAY;
+}
+
+/* rs_trunc_next(unit, x): the boundary after DATE_TRUNC(unit, x), of x's type; the upper bound
+ * the translator reads `DATE_TRUNC(unit, field) <= c` (and `= c`) by: DATE_TRUNC(unit, field)
+ * <= c exactly when field < rs_trunc_next(unit, c) (sqlx_access_keys.c). Errors as DATE_TRUNC's. */
+static void fn_trunc_next(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v[2];
+    unit u;
+    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], &u))
+        return;
+    if (!is_instantish(v[1].type)) {
+        rt_type_error(ctx, 1, argc, "a date, datetime or timestamp", &v[1]);
+        return;
+    }
+    if (v[1].type == RV_DATE) {
+        if (u < U_DAY) {
+            rt_error(ctx, "cannot truncate a date to %s", UNIT_NAMES[u]);
+            return;
+        }
+        result_typed(ctx, RV_DATE, next_wall(v[1].i * US_DAY, u) / US_DAY);
+        return;
+    }
+    result_typed(ctx, v[1].type, next_wall(v[1].i, u));
+}
+
 static int64_t months_of(int64_t micros) {
     rt_civil c;
     rt_civil_from_micros(micros, &c);
@@ -815,6 +850,7 @@ const rt_function rt_fn_time[] = {
     DU("UNIX_MILLIS", 1, 1, fn_unix, 1000, "UNIX_MILLIS(timestamp) -> int"),
     DU("UNIX_MICROS", 1, 1, fn_unix, 1, "UNIX_MICROS(timestamp) -> int"),
     {NULL, RT_SCALAR, 1, 1, "rs_ts_iso_key", 0, (const void *)(intptr_t)RV_TIMESTAMP, fn_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
+    {NULL, RT_SCALAR, 2, 2, "rs_trunc_next", 0, NULL, fn_trunc_next, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, RT_SCALAR, 1, 1, "rs_dt_iso_key", 0, (const void *)(intptr_t)RV_DATETIME, fn_iso_key, NULL, NULL, NULL, NULL, NULL, NULL},
     {NULL, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}};
 /* clang-format on */

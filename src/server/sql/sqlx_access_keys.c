@@ -441,27 +441,50 @@ static int same_truncation(const sqlx_node *trunc, const sqlx_node *c) {
     return u->kind == N_PARAM && v->kind == N_PARAM && strcmp(u->name, v->name) == 0;
 }
 
+/* The upper bound x < rs_trunc_next(unit, c) of `DATE_TRUNC(unit, x) <= c`: a truncation is
+ * at most c exactly when it is at most DATE_TRUNC(unit, c), so when x lies before the boundary
+ * after that one. */
+static int set_next_bound(access *ac, sqlx_keytest *t, const sqlx_node *trunc, const sqlx_node *c) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_puts(&b, "rs_khi(" SQLX_TRUNC_NEXT_FN "(");
+    int rc = sqlx_emit_value(ac->ctx, trunc->list[0], &b, ac->err);
+    rs_buf_puts(&b, ",");
+    if (rc == 0)
+        rc = sqlx_emit_value(ac->ctx, c, &b, ac->err);
+    rs_buf_printf(&b, ")%s)", keys_of(t));
+    if (rc == 0 && (t->hi = arena_text(ac, &b)) == NULL)
+        rc = rs_err_set(ac->err, RS_ENOMEM, "out of memory");
+    t->hi_incl = 0;
+    rs_buf_free(&b);
+    return rc;
+}
+
 /* DATE_TRUNC(unit, x) <op> c (`DATE_TRUNC('DAY', date) >= DATE_TRUNC('DAY',
  * PARSE_DATETIME_ISO8601(:startDate))`): a truncation never exceeds its value, so >= and > (and
  * = as >=) bound x below by c itself; below a bound that lies on the unit's boundaries (DATE_TRUNC
- * by the same unit) < bounds x above by it. The test is a superset of the conjunct's rows, which
- * it decides nothing of. */
+ * by the same unit) < bounds x above by it; <= (and =) bound x above by the boundary after c's
+ * truncation. The test is a superset of the conjunct's rows, which it decides nothing of. */
 static int truncated_test(access *ac, const sqlx_node *n, const sqlx_node *trunc, const char *op,
                           const sqlx_node *c, keylist *out) {
     const sqlx_rte *rte;
     const char *args;
+    int next = strcmp(op, "=") == 0 || strcmp(op, "<=") == 0;
     if (indexed_path(ac, truncated_path(trunc), &rte, &args) != 1)
         return 0;
-    if (strcmp(op, "=") == 0)
+    if (strcmp(op, "<=") == 0)
+        op = "<"; /* its bound replaced below */
+    else if (strcmp(op, "=") == 0)
         op = ">=";
-    else if (strcmp(op, "<") != 0 && op[0] != '>')
+    else if (strcmp(op, "<") == 0 && !same_truncation(trunc, c))
         return 0;
-    if (strcmp(op, "<") == 0 && !same_truncation(trunc, c))
+    else if (strcmp(op, "<") != 0 && op[0] != '>')
         return 0;
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
     if (t == NULL)
         return access_keylist_add(ac, out, t);
     int rc = set_bounds(ac, t, op, c);
+    if (rc == 0 && next)
+        rc = set_next_bound(ac, t, trunc, c);
     t->decides = NULL;
     t->equality = t->eq = 0;
     t->exact = NULL;

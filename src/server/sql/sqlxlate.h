@@ -181,6 +181,10 @@ typedef struct sqlx_options {
  * has a value, else undefined, never an error (server/runtime/fn_cond.c); built by use. */
 #define SQLX_STR_KEY_FN "rs_str_key"
 
+/* The boundary after DATE_TRUNC(unit, c) (server/runtime/fn_time.c): the upper bound of a range
+ * `DATE_TRUNC(unit, field) <= c` reads on field's index. */
+#define SQLX_TRUNC_NEXT_FN "rs_trunc_next"
+
 /* Not a function: the name under which a path's trigram index is listed with the function
  * indexes (index_for kind SQLX_INDEX_FUNCTION; sqlx_index.name is its FTS5 table, rowid = the
  * document's row, column v = the path's string), serving an infix LIKE; built by use. */

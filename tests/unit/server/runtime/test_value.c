@@ -471,6 +471,41 @@ static void test_key_bound(void) {
     CHECK("key_bound/any_keys_not_exact", !rv_key_bound(&c, RV_KEYS_ANY, &bound));
 }
 
+/* rs_trunc_next(unit, x): the boundary after DATE_TRUNC(unit, x), of x's type, across a
+ * year's end, a leap day and the week's Monday; errors as DATE_TRUNC's. */
+static void test_trunc_next(void) {
+    static const char *const cases[][3] = {
+        {"'DAY'", "rsf_parse_datetime_iso8601('2024-02-28T13:00:00')", "2024-02-29T00:00:00.000000"},
+        {"'MONTH'", "rsf_parse_datetime_iso8601('2024-12-15T10:00:00')", "2025-01-01T00:00:00.000000"},
+        {"'QUARTER'", "rsf_parse_timestamp_iso8601('2024-11-02T00:00:00Z')", "2025-01-01T00:00:00.000000Z"},
+        {"'YEAR'", "rsf_parse_date_iso8601('2024-01-01')", "2025-01-01"},
+        {"'WEEK'", "rsf_parse_datetime_iso8601('2024-01-03T08:00:00')", "2024-01-08T00:00:00.000000"},
+        {"'HOUR'", "rsf_parse_timestamp_iso8601('2024-01-03T08:59:59.5Z')", "2024-01-03T09:00:00.000000Z"},
+        {"'DAY'", "rsf_parse_datetime_iso8601('2024-01-03T00:00:00')", "2024-01-04T00:00:00.000000"},
+    };
+    sqlite3 *conn = NULL;
+    CHECK("trunc_next/open", sqlite3_open(":memory:", &conn) == SQLITE_OK && rt_catalog_register(conn) == 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *sql = sqlite3_mprintf("SELECT rsf_format_iso8601(rs_trunc_next(%s, %s))", cases[i][0],
+                                    cases[i][1]);
+        sqlite3_stmt *st = NULL;
+        const char *got = NULL;
+        if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            got = (const char *)sqlite3_column_text(st, 0);
+        CHECK_STR(cases[i][0], got != NULL ? got : sqlite3_errmsg(conn), cases[i][2]);
+        sqlite3_finalize(st);
+        sqlite3_free(sql);
+    }
+    sqlite3_stmt *st = NULL;
+    sqlite3_prepare_v2(conn, "SELECT rs_trunc_next('HOUR', rsf_parse_date_iso8601('2024-01-01'))", -1,
+                       &st, NULL);
+    CHECK("trunc_next/date_by_hour_fails", st != NULL && sqlite3_step(st) == SQLITE_ERROR);
+    CHECK_STR("trunc_next/date_by_hour_message", sqlite3_errmsg(conn),
+              "rs_trunc_next: cannot truncate a date to HOUR");
+    sqlite3_finalize(st);
+    sqlite3_close(conn);
+}
+
 int main(void) {
     test_json();
     test_sqlite_encoding();
@@ -482,5 +517,6 @@ int main(void) {
     test_rs_get();
     test_weeks();
     test_key_bound();
+    test_trunc_next();
     TEST_DONE();
 }
