@@ -129,6 +129,8 @@ void h_ql_create(rl_req *rq) {
         add_version(rq, db, name, cJSON_GetObjectItemCaseSensitive(rq->json, "sql"));
     if (rl_tx_end(db, rc == RS_OK && rq->status == 200, &err) != RS_OK)
         rl_reply_err(rq, &err);
+    else if (rq->status == 200)
+        qx_await_saved_indexes(rq->srv);
 }
 
 void h_ql_list(rl_req *rq) {
@@ -194,6 +196,8 @@ void h_ql_version_create(rl_req *rq) {
     add_version(rq, db, rq->args[1], sql_obj);
     cJSON_Delete(latest);
     free(latest_text);
+    if (rq->status == 200 && sqlite3_get_autocommit(db))
+        qx_await_saved_indexes(rq->srv);
 }
 
 void h_ql_version_list(rl_req *rq) {

@@ -535,6 +535,16 @@ void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args,
     pthread_mutex_unlock(&p->lock);
 }
 
+int rl_pending_busy(rl_pending *p) {
+    int n = 0;
+    if (p == NULL)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    n = p->n_wants + (p->running[0] != '\0');
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
 int rl_pending_queued(rl_pending *p, const char *tbl) {
     int n = 0;
     if (p == NULL)

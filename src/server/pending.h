@@ -79,6 +79,9 @@ void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args,
  * the statistics refreshed (a collection's stats.field_indexes.background_work). */
 int rl_pending_queued(rl_pending *p, const char *tbl);
 
+/* Requests waiting or running, of any table. */
+int rl_pending_busy(rl_pending *p);
+
 /* Apply every pending row that is due, in one write transaction on db (which must not be in
  * one). Returns at once when nothing is due. */
 int rl_pending_apply_due(rl_pending *p, sqlite3 *db, int indexes_on, rs_err *err);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- resolver: names in SQL -> collection tables / view SQL, following aliases ---- */
 
@@ -1460,6 +1461,15 @@ done:
     rs_buf_free(&rctx.views);
     rs_buf_free(&rctx.workspaces);
     return rc;
+}
+
+void qx_await_saved_indexes(rl_server *srv) {
+    rl_pending *p = srv->cfg.no_field_index ? NULL : rl_store_pending(srv->store);
+    for (int waited = 0; p != NULL && waited < QX_SAVED_INDEX_WAIT_MS && rl_pending_busy(p);
+         waited += 10) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
 }
 
 void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {

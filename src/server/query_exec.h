@@ -61,6 +61,11 @@ int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char
  * (a path beyond the automatic budget, a PARSE_TIMESTAMP_ISO8601 range's function index) are
  * built in the background before the first execution needs them (fieldindex.h). */
 void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql);
+/* Wait, up to QX_SAVED_INDEX_WAIT_MS, until the background work has built the indexes the
+ * saved statements asked for (every request of the store's worker done), outside any
+ * transaction of the caller's: the first call of a query lambda then finds them. */
+#define QX_SAVED_INDEX_WAIT_MS 5000
+void qx_await_saved_indexes(rl_server *srv);
 
 /* At exit: free what qx_run keeps between queries (whether each statement text's plan reads a
  * field index, per schema version). */
