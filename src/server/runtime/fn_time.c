@@ -405,21 +405,29 @@ static int64_t trunc_wall(int64_t micros, unit u) {
     return rt_days_from_civil(y, m, 1) * US_DAY;
 }
 
+/* DATE_TRUNC's and rs_trunc_next's arguments: v[0] a unit (*u), v[1] a date, datetime or
+ * timestamp, a date not cut below a day. 0 with the error set. */
+static int trunc_args(sqlite3_context *ctx, int argc, sqlite3_value **argv, rv *v, unit *u) {
+    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], u))
+        return 0;
+    if (!is_instantish(v[1].type)) {
+        rt_type_error(ctx, 1, argc, "a date, datetime or timestamp", &v[1]);
+        return 0;
+    }
+    if (v[1].type == RV_DATE && *u < U_DAY) {
+        rt_error(ctx, "cannot truncate a date to %s", UNIT_NAMES[*u]);
+        return 0;
+    }
+    return 1;
+}
+
 /* DATE_TRUNC(unit, x[, tz]) */
 static void fn_date_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v[3];
     unit u;
-    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], &u))
+    if (!trunc_args(ctx, argc, argv, v, &u))
         return;
-    if (!is_instantish(v[1].type)) {
-        rt_type_error(ctx, 1, argc, "a date, datetime or timestamp", &v[1]);
-        return;
-    }
     if (v[1].type == RV_DATE) {
-        if (u < U_DAY) {
-            rt_error(ctx, "cannot truncate a date to %s", UNIT_NAMES[u]);
-            return;
-        }
         result_typed(ctx, RV_DATE, trunc_wall(v[1].i * US_DAY, u) / US_DAY);
         return;
     }
@@ -452,21 +460,12 @@ static int64_t next_wall(int64_t micros, unit u) {
 static void fn_trunc_next(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rv v[2];
     unit u;
-    if (!rt_args(ctx, argc, argv, v, 1) || !unit_arg(ctx, &v[0], &u))
+    if (!trunc_args(ctx, argc, argv, v, &u))
         return;
-    if (!is_instantish(v[1].type)) {
-        rt_type_error(ctx, 1, argc, "a date, datetime or timestamp", &v[1]);
-        return;
-    }
-    if (v[1].type == RV_DATE) {
-        if (u < U_DAY) {
-            rt_error(ctx, "cannot truncate a date to %s", UNIT_NAMES[u]);
-            return;
-        }
+    if (v[1].type == RV_DATE)
         result_typed(ctx, RV_DATE, next_wall(v[1].i * US_DAY, u) / US_DAY);
-        return;
-    }
-    result_typed(ctx, v[1].type, next_wall(v[1].i, u));
+    else
+        result_typed(ctx, v[1].type, next_wall(v[1].i, u));
 }
 
 static int64_t months_of(int64_t micros) {
