@@ -444,14 +444,10 @@ static void fn_date_trunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* The boundary of unit u after the one wall micros truncate to. */
 static int64_t next_wall(int64_t micros, unit u) {
-    int64_t start = trunc_wall(micros, u), y;
-    int m, d;
+    int64_t start = trunc_wall(micros, u);
     if (u <= U_WEEK)
         return start + UNIT_US[u];
-    rt_civil_from_days(floor_div(start, US_DAY), &y, &m, &d);
-    int64_t months = y * 12 + (m - 1) + (u == U_MONTH ? 1 : u == U_QUARTER ? 3 : 12);
-    y = floor_div(months, 12);
-    return rt_days_from_civil(y, (int)(months - y * 12) + 1, 1) * US_DAY;
+    return rt_add_months(start, u == U_MONTH ? 1 : u == U_QUARTER ? 3 : 12);
 }
 
 /* rs_trunc_next(unit, x): the boundary after DATE_TRUNC(unit, x), of x's type; the upper bound
