@@ -4,8 +4,6 @@
 #include "server/sql/sqlxlate.h"
 #include "store.h"
 
-#include "buf.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,28 +233,17 @@ static int migrate_format5(sqlite3 *db, rs_err *err) {
  * index is computed again. */
 static int migrate_format6(sqlite3 *db, rs_err *err) {
     sqlite3_stmt *st = NULL;
-    rs_buf sql = RS_BUF_INIT;
-    int rc = RS_OK;
     if (sqlite3_prepare_v2(db,
                            "SELECT name FROM sqlite_master WHERE type = 'index' AND (sql LIKE"
                            " '%" SQLX_TS_ISO_KEY_FN "(%' OR sql LIKE '%" SQLX_DT_ISO_KEY_FN "(%')",
                            -1, &st, NULL) != SQLITE_OK)
         return rs_err_set(err, RS_EINTERNAL, "migrating: %s", sqlite3_errmsg(db));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char *one = sqlite3_mprintf("REINDEX \"%w\";", (const char *)sqlite3_column_text(st, 0));
-        if (one == NULL)
-            sql.oom = 1;
-        else
-            rs_buf_puts(&sql, one);
-        sqlite3_free(one);
-    }
+    char *reindex = sqlite3_mprintf("%s", ""); /* every one, then run: no statement open then */
+    while (reindex != NULL && sqlite3_step(st) == SQLITE_ROW)
+        reindex =
+            sqlite3_mprintf("%zREINDEX \"%w\";", reindex, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (sql.oom)
-        rc = rs_err_set(err, RS_ENOMEM, "out of memory");
-    else if (sql.len > 0)
-        rc = exec_sql(db, sqlite3_mprintf("%s", rs_buf_cstr(&sql)), "migrating", err);
-    rs_buf_free(&sql);
-    return rc;
+    return exec_sql(db, reindex, "migrating", err); /* NULL: out of memory */
 }
 
 /* Format 8: a path's typed values tell DATETIMEs from other types (RL_FX_T_TYPED_NOT_DATETIME);
