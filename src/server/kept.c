@@ -63,18 +63,26 @@ static int is_kept(sqlite3_stmt *s) {
     return 0;
 }
 
+/* The first kept statement of db's list, or NULL. */
+static sqlite3_stmt *first_kept(sqlite3 *db) {
+    sqlite3_stmt *s = sqlite3_next_stmt(db, NULL);
+    while (s != NULL && !is_kept(s))
+        s = sqlite3_next_stmt(db, s);
+    return s;
+}
+
 /* Only the kept statements are finalized here: a virtual table's module prepares statements of
  * its own on the connection (FTS5, for a trigram index), which it finalizes itself when the
  * close disconnects it; finalizing those first made its disconnect finalize them again (freed
- * memory: a shutdown that hung on a mutex read from it). */
+ * memory: a shutdown that hung on a mutex read from it). The walk restarts from the head after
+ * each finalize: a kept statement holding the last reference to such a table disconnects it,
+ * which frees the module's statements, so the one after it in the list may be gone (a read of
+ * freed memory at shutdown, seen under ASan). */
 void rl_kept_close(sqlite3 *db) {
-    sqlite3_stmt *s, *next;
+    sqlite3_stmt *s;
     if (db == NULL)
         return;
-    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = next) {
-        next = sqlite3_next_stmt(db, s);
-        if (is_kept(s))
-            sqlite3_finalize(s);
-    }
+    while ((s = first_kept(db)) != NULL)
+        sqlite3_finalize(s);
     sqlite3_close_v2(db);
 }

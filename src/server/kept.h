@@ -39,7 +39,8 @@ int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt *
 /* Done with a kept statement for now: reset (holding no snapshot) and its values cleared. */
 void rl_kept_done(sqlite3_stmt *stmt);
 
-/* Finalize every statement of db (kept or not) and close it. */
+/* Finalize db's kept statements and close it (sqlite3_close_v2: a virtual table's own
+ * statements go with its disconnect). */
 void rl_kept_close(sqlite3 *db);
 
 #endif
