@@ -814,27 +814,44 @@ static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok
  * the query to SQLite while the worker catches up. */
 #define COLS_MAX_BACKLOG 50000
 
+#define COLS_CHECKED_MAX 8
+
 typedef struct cols_ctx {
     resolve_ctx *rctx;
     const qx_input *in;
-    int caught_up;  /* 0 not asked yet, 1 the replica holds the snapshot's changes, -1 not */
+    int caught_up;  /* 0 as far as asked, -1 a collection's replica is behind the snapshot */
     int64_t lag_ms; /* the replica's lag as the query found it */
+    char checked[COLS_CHECKED_MAX][160]; /* the collections found current in the replica */
+    int n_checked;
 } cols_ctx;
+
+/* Whether the replica holds every change of collection table tbl that the query's snapshot
+ * sees, asked once per collection of the statement: only statements that may go to the
+ * columns pay for catching up, and only for the collections they read. */
+static int cols_current(cols_ctx *cc, const char *tbl) {
+    rs_err err = {0};
+    int64_t lag_ms = 0;
+    for (int i = 0; i < cc->n_checked; i++)
+        if (strcmp(cc->checked[i], tbl) == 0)
+            return 1;
+    if (rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, tbl, COLS_MAX_BACKLOG, &lag_ms,
+                           &err) != 0) {
+        cc->caught_up = -1;
+        cc->lag_ms = lag_ms > cc->lag_ms ? lag_ms : cc->lag_ms;
+        return 0;
+    }
+    cc->lag_ms = lag_ms > cc->lag_ms ? lag_ms : cc->lag_ms;
+    if (cc->n_checked < COLS_CHECKED_MAX)
+        snprintf(cc->checked[cc->n_checked++], sizeof cc->checked[0], "%s", tbl);
+    return 1;
+}
 
 static int cols_column(void *ctx, const char *table, const char *const *names, int n,
                        sqlx_duck_col *out) {
     cols_ctx *cc = ctx;
     rl_colidx_column col;
-    rs_err err = {0};
-    /* asked first when the planner reaches a collection: only statements that may go to the
-     * columns pay for catching up */
-    if (cc->caught_up == 0)
-        cc->caught_up = rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, COLS_MAX_BACKLOG,
-                                           &cc->lag_ms, &err) == 0
-                            ? 1
-                            : -1;
     char tbl[160]; /* the translator names a collection by its data table, "<tbl>_data" */
-    if (cc->caught_up < 0 || !coll_of(table, tbl) ||
+    if (cc->caught_up < 0 || !coll_of(table, tbl) || !cols_current(cc, tbl) ||
         !rl_colidx_lookup(cc->rctx->srv->colidx, tbl, names, n, &col))
         return 0;
     snprintf(out->table, sizeof out->table, "%s", col.table);
@@ -1073,7 +1090,7 @@ static int cols_run(rl_server *srv, const cols_ctx *cc, sqlx_duck_plan *plan, pr
  * written), else 0 with choice filled as cols_plan says. */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
                     progress *prog, qx_result *res, int explain, cols_choice *choice) {
-    cols_ctx cc = {rctx, in, 0, 0};
+    cols_ctx cc = {.rctx = rctx, .in = in};
     sqlx_duck_plan plan;
     if (!cols_plan(srv, &cc, prep, choice, &plan))
         return 0;
@@ -1241,7 +1258,7 @@ static void explain_measured(rl_server *srv, const char *pkey, cols_choice *choi
 static int sqlite_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, sqlx_stmt *st,
                       const qx_input *in, progress *prog, qx_result *res, int64_t budget_us,
                       cols_choice *choice, int *columns) {
-    cols_ctx cc = {rctx, in, 0, 0};
+    cols_ctx cc = {.rctx = rctx, .in = in};
     sqlx_duck_plan plan;
     rl_pick asked = choice->pick;
     choice->pick = RL_PICK_RULE; /* the plan the rule would make */

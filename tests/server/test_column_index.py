@@ -541,6 +541,33 @@ def test_follows_writes():
 
 
 @case
+def test_follows_writes_per_collection():
+    """A query on the columns waits only for its own collections' changes (replica.h
+    rl_colidx_catch_up): with batches written in turn into two collections, each answer on the
+    columns counts every batch acknowledged into the collection it reads, whatever the other's
+    writes left pending before or after them in the change log."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.coll("runs")
+    sql = "SELECT COUNT(*) AS n, SUM(n) AS s FROM cx.{} HINT(access_path = column_scan)"
+    for k in range(4):
+        srv.add("jobs", jobs(20, start=k * 20))
+        r = srv.query(sql.format("runs"))
+        check_match(f"per_coll/runs_before{k}", r.body.get("results"),
+                    [{"n": 10 * k, "s": sum(range(10 * k)) if k else None}])
+        check(f"per_coll/runs_before{k}/engine", k == 0 or engine(r) == "columns",
+              repr(r.body.get("stats")))
+        srv.add("runs", jobs(10, start=k * 10))
+        for coll, n in (("jobs", 20 * (k + 1)), ("runs", 10 * (k + 1))):
+            r = srv.query(sql.format(coll))
+            check_match(f"per_coll/{coll}{k}", r.body.get("results"),
+                        [{"n": n, "s": sum(range(n))}])
+            check(f"per_coll/{coll}{k}/engine", engine(r) == "columns", repr(r.body.get("stats")))
+
+
+@case
 def test_many_collections():
     """More collections than the replica's first table array holds (8), written at once, so one
     batch adds tables while it holds the earlier ones."""

@@ -1429,8 +1429,19 @@ void rl_colidx_stop(rl_colidx *cx) {
 
 /* ---- queries ---- */
 
-int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, int64_t *lag_ms,
-                       rs_err *err) {
+/* Whether the changes after applied, up to seen, touch tbl (a scan of that stretch of the log,
+ * by its key: the backlog a query may wait for is short). */
+static int backlog_touches(sqlite3 *db, const char *tbl, int64_t applied, int64_t seen) {
+    int64_t found = 0;
+    return rl_sql_int(db, &found, NULL,
+                      "SELECT EXISTS (SELECT 1 FROM colidx_changes WHERE cseq > ?1 AND cseq <= ?2"
+                      " AND tbl = ?3)",
+                      "iis", applied, seen, tbl) != RS_OK ||
+           found != 0;
+}
+
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, const char *tbl, int64_t max_backlog,
+                       int64_t *lag_ms, rs_err *err) {
     int64_t seen = 0, oldest = 0;
     if (lag_ms != NULL)
         *lag_ms = 0;
@@ -1442,7 +1453,7 @@ int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, int64_t 
     pthread_mutex_lock(&cx->cat_lock);
     int64_t applied = cx->applied;
     pthread_mutex_unlock(&cx->cat_lock);
-    if (applied >= seen)
+    if (applied >= seen || !backlog_touches(db, tbl, applied, seen))
         return 0;
     if (lag_ms != NULL &&
         rl_sql_int(db, &oldest, NULL,

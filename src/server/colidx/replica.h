@@ -72,12 +72,15 @@ int rl_colidx_capturing(void);
 /* A collection's table was dropped: drop its replica (after the drop committed). NULL ok. */
 void rl_colidx_forget(rl_colidx *cx, const char *tbl);
 
-/* Make the replica hold every change db's snapshot (an open read transaction) sees, applying up
- * to max_backlog changes itself. 0: caught up; 1: behind (or still building), the query
- * should stay on SQLite; RS_E* on error. *lag_ms (may be NULL): how old the oldest change the
- * worker had not applied yet was (0 when none): the replica's lag as this query found it. */
-int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, int64_t max_backlog, int64_t *lag_ms,
-                       rs_err *err);
+/* Make the replica of collection table tbl hold every change of it that db's snapshot (an open
+ * read transaction) sees: nothing to do when the changes not applied yet are all of other
+ * collections (a stream into one collection does not hold back queries of the others);
+ * otherwise the query applies up to max_backlog changes itself (all of them, in order). 0:
+ * caught up; 1: behind (or still building), the query should stay on SQLite; RS_E* on error.
+ * *lag_ms (may be NULL): how old the oldest change the worker had not applied yet was (0 when
+ * none or none of tbl's): the replica's lag as this query found it. */
+int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, const char *tbl, int64_t max_backlog,
+                       int64_t *lag_ms, rs_err *err);
 
 /* What the replica knows of a path of collection table tbl (names: its field names). */
 typedef struct rl_colidx_column {
