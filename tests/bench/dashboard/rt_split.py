@@ -13,6 +13,8 @@ comma list (default idle,hog,other,same,idle), each run for SECONDS (10):
            (commons.other): what a stream costs queries that do not read it
     same   the same stream into commons.workflow_job, which the queries read (run.py's real
            time; the windows grow, so the idle run after it is its fair baseline)
+    tick   one document a commit into commons.other, 10 commits/s as the stream makes: what a
+           commit alone costs the queries (every connection's page cache starts cold after one)
 
 Printed per scenario: queries run, p50 / p95 over queries of each query's median server ms,
 the same without the wait for a query slot ("exec"), and the writer's achieved docs/s and
@@ -38,14 +40,14 @@ SECONDS = 10
 RATE, BATCH, CLIENTS = 5000, 500, 8
 
 
-def writer(srv, templates, coll, seconds, out):
+def writer(srv, templates, coll, seconds, out, batch=BATCH):
     conn, n, started, ms = srv.connection(), 0, time.monotonic(), []
     while time.monotonic() - started < seconds:
-        due = started + n / RATE
+        due = started + n / (RATE * batch / BATCH)
         if due > time.monotonic():
             time.sleep(due - time.monotonic())
         docs = []
-        for i in range(BATCH):
+        for i in range(batch):
             d = dict(templates[(n + i) % len(templates)])
             d["_id"], d["id"] = f"{coll}-{n + i}-{time.time()}", 40_000_000_000 + n + i
             docs.append(d)
@@ -53,7 +55,7 @@ def writer(srv, templates, coll, seconds, out):
         srv.call("POST", f"/v1/orgs/self/ws/commons/collections/{coll}/docs", {"data": docs},
                  conn=conn)
         ms.append((time.monotonic() - t0) * 1e3)
-        n += BATCH
+        n += batch
     out.send((n / (time.monotonic() - started), statistics.median(ms)))
 
 
@@ -72,11 +74,11 @@ def scenario(srv, params, templates, name):
 
     hog = subprocess.Popen(["sh", "-c", "while :; do :; done"]) if name == "hog" else None
     proc = results = None
-    if name in ("other", "same"):
+    if name in ("other", "same", "tick"):
         results, sink = multiprocessing.Pipe(False)
         proc = multiprocessing.get_context("fork").Process(
-            target=writer, args=(srv, templates, "other" if name == "other" else "workflow_job",
-                                 SECONDS, sink))
+            target=writer, args=(srv, templates, "workflow_job" if name == "same" else "other",
+                                 SECONDS, sink, 1 if name == "tick" else BATCH))
         proc.start()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
     for t in threads:
