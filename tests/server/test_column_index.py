@@ -444,13 +444,19 @@ def test_measured_choice():
     # columns again
     rs = [srv.query(agg) for _ in range(8)]
     ran = [engine(r) for r in rs]
-    tried = len(ran[4:]) - ran[4:][::-1].index("rows") if "rows" in ran[4:] else 0
-    check("measured/rule_then_sqlite/engines", ran[:4] == ["columns"] * 4 and tried >= 1 and
-          ran[4:] == ["rows"] * tried + ["columns"] * (4 - tried), repr(ran))
+    lines = [x.get("EXPLAIN", "") for x in srv.query("EXPLAIN " + agg).body["results"]]
+    # SQLite was measured: a try answered by it, or one stopped past its budget (answered by the
+    # columns, SQLite lost at once: EXPLAIN then shows its time). Which of runs 5 to 8 are tries
+    # depends on the machine's load (a first try slower than the columns' median and up to
+    # twice that again is stopped: seen under ASan on a loaded machine), so their order is not
+    # asserted, only that the rule's 4 runs came first and SQLite's time was taken.
+    sqlite_timed = any(re.search(r"[0-9.]+ ms (on SQLite|against)", x) for x in lines[:1] + lines[-1:])
+    check("measured/rule_then_sqlite/engines",
+          ran[:4] == ["columns"] * 4 and set(ran[4:]) <= {"rows", "columns"} and
+          ("rows" in ran[4:] or sqlite_timed), repr((ran, lines)))
     check("measured/rule_then_sqlite/same_answers",
           all(r.body["results"] == rs[0].body["results"] for r in rs)
           and rs[0].body["results"][0] == {"name": "job-0", "n": 22}, repr(rs[0].body))
-    lines = [x.get("EXPLAIN", "") for x in srv.query("EXPLAIN " + agg).body["results"]]
     after = engine(srv.query(agg))
     measured = re.fullmatch(r"not on the column index: measured faster on SQLite: [0-9.]+ ms "
                             r"against [0-9.]+ ms on the columns \(medians of its last runs\)",
