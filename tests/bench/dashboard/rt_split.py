@@ -14,11 +14,14 @@ comma list (default idle,hog,other,same,idle), each run for SECONDS (10):
     same   the same stream into commons.workflow_job, which the queries read (run.py's real
            time; the windows grow, so the idle run after it is its fair baseline)
     tick   one document a commit into commons.other, 10 commits/s as the stream makes: what a
-           commit alone costs the queries (every connection's page cache starts cold after one)
+           commit alone costs the queries
+    sparse one document into commons.other every 1.5 s: writes with pauses between them, each
+           pause long enough for the column replica's checkpoint (replica.c QUIET_MS)
 
-Printed per scenario: queries run, p50 / p95 over queries of each query's median server ms,
-the same without the wait for a query slot ("exec"), and the writer's achieved docs/s and
-median batch ms. The per-query medians go to build/bench/rt_split.json.
+Printed per scenario: queries run, p50 / p95 over queries of each query's median server ms
+(whole milliseconds), the same without the wait for a query slot ("exec"), the same of the
+client's round trip (finer: CLIENTS=1 shows what a commit costs one query), and the writer's
+achieved docs/s and median batch ms. CLIENTS sets the number of query clients (default 8). The per-query medians go to build/bench/rt_split.json.
 """
 import json
 import multiprocessing
@@ -37,13 +40,14 @@ import run  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
 SECONDS = 10
-RATE, BATCH, CLIENTS = 5000, 500, 8
+RATE, BATCH = 5000, 500
+CLIENTS = int(os.environ.get("CLIENTS", "8"))  # query clients (8: run.py's real time)
 
 
-def writer(srv, templates, coll, seconds, out, batch=BATCH):
+def writer(srv, templates, coll, seconds, out, batch=BATCH, rate=RATE):
     conn, n, started, ms = srv.connection(), 0, time.monotonic(), []
     while time.monotonic() - started < seconds:
-        due = started + n / (RATE * batch / BATCH)
+        due = started + n / rate
         if due > time.monotonic():
             time.sleep(due - time.monotonic())
         docs = []
@@ -69,16 +73,18 @@ def scenario(srv, params, templates, name):
             r = lib.timed_query(srv, q, params, 60, conn=conn)
             if r["status"] == "ok":
                 with lock:
-                    samples.append((q["id"], r["server_ms"], r["server_ms"] - r["throttled_ms"]))
+                    samples.append((q["id"], r["server_ms"], r["server_ms"] - r["throttled_ms"],
+                                    r["client_ms"]))
             i += 1
 
     hog = subprocess.Popen(["sh", "-c", "while :; do :; done"]) if name == "hog" else None
     proc = results = None
-    if name in ("other", "same", "tick"):
+    if name in ("other", "same", "tick", "sparse"):
+        batch, rate = {"tick": (1, 10), "sparse": (1, 1 / 1.5)}.get(name, (BATCH, RATE))
         results, sink = multiprocessing.Pipe(False)
         proc = multiprocessing.get_context("fork").Process(
             target=writer, args=(srv, templates, "workflow_job" if name == "same" else "other",
-                                 SECONDS, sink, 1 if name == "tick" else BATCH))
+                                 SECONDS, sink, batch, rate))
         proc.start()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
     for t in threads:
@@ -94,14 +100,17 @@ def scenario(srv, params, templates, name):
         wrote = "writer %.0f docs/s, batch %.0f ms" % results.recv()
         proc.join()
     per = {}
-    for qid, server, execd in samples:
-        per.setdefault(qid, []).append((server, execd))
+    for qid, server, execd, client in samples:
+        per.setdefault(qid, []).append((server, execd, client))
     med = [statistics.median(x[0] for x in v) for v in per.values()]
     emed = [statistics.median(x[1] for x in v) for v in per.values()]
+    cmed = [statistics.median(x[2] for x in v) for v in per.values()]
     print(f"{name:6s} runs {len(samples):5d}  server p50 {lib.median(med):.1f} p95 "
           f"{lib.pct(med, 0.95):.1f}  exec p50 {lib.median(emed):.1f} p95 "
-          f"{lib.pct(emed, 0.95):.1f}  {wrote}", flush=True)
-    return {q: statistics.median(x[1] for x in v) for q, v in per.items()}
+          f"{lib.pct(emed, 0.95):.1f}  client p50 {lib.median(cmed):.2f} p95 "
+          f"{lib.pct(cmed, 0.95):.2f}  {wrote}", flush=True)
+    return {q: [statistics.median(x[1] for x in v), statistics.median(x[2] for x in v)]
+            for q, v in per.items()}
 
 
 def main():
