@@ -819,7 +819,7 @@ static int check_privileges(const resolve_ctx *rctx, const sqlx_stmt *st, int ok
 typedef struct cols_ctx {
     resolve_ctx *rctx;
     const qx_input *in;
-    int caught_up;  /* 0 as far as asked, -1 a collection's replica is behind the snapshot */
+    int behind;     /* a collection's replica is behind the snapshot: the query stays on SQLite */
     int64_t lag_ms; /* the replica's lag as the query found it */
     char checked[COLS_CHECKED_MAX][160]; /* the collections found current in the replica */
     int n_checked;
@@ -834,13 +834,13 @@ static int cols_current(cols_ctx *cc, const char *tbl) {
     for (int i = 0; i < cc->n_checked; i++)
         if (strcmp(cc->checked[i], tbl) == 0)
             return 1;
-    if (rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, tbl, COLS_MAX_BACKLOG, &lag_ms,
-                           &err) != 0) {
-        cc->caught_up = -1;
-        cc->lag_ms = lag_ms > cc->lag_ms ? lag_ms : cc->lag_ms;
+    int rc = rl_colidx_catch_up(cc->rctx->srv->colidx, cc->rctx->db, tbl, COLS_MAX_BACKLOG, &lag_ms,
+                                &err);
+    cc->lag_ms = lag_ms > cc->lag_ms ? lag_ms : cc->lag_ms;
+    if (rc != 0) {
+        cc->behind = 1;
         return 0;
     }
-    cc->lag_ms = lag_ms > cc->lag_ms ? lag_ms : cc->lag_ms;
     if (cc->n_checked < COLS_CHECKED_MAX)
         snprintf(cc->checked[cc->n_checked++], sizeof cc->checked[0], "%s", tbl);
     return 1;
@@ -851,7 +851,7 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     cols_ctx *cc = ctx;
     rl_colidx_column col;
     char tbl[160]; /* the translator names a collection by its data table, "<tbl>_data" */
-    if (cc->caught_up < 0 || !coll_of(table, tbl) || !cols_current(cc, tbl) ||
+    if (cc->behind || !coll_of(table, tbl) || !cols_current(cc, tbl) ||
         !rl_colidx_lookup(cc->rctx->srv->colidx, tbl, names, n, &col))
         return 0;
     snprintf(out->table, sizeof out->table, "%s", col.table);
@@ -1059,9 +1059,9 @@ static int cols_plan(rl_server *srv, cols_ctx *cc, sqlx_prepared *prep, cols_cho
         return 0;
     if (sqlx_prepared_duck(prep, &cat, plan, &err) != 0) {
         snprintf(choice->why, sizeof choice->why, "%s",
-                 cc->caught_up < 0 ? "the column replica is catching up" : plan->why);
-        choice->lasting = plan->lasting && cc->caught_up >= 0;
-        choice->cost_only = plan->cost_only && cc->caught_up >= 0;
+                 cc->behind ? "the column replica is catching up" : plan->why);
+        choice->lasting = plan->lasting && !cc->behind;
+        choice->cost_only = plan->cost_only && !cc->behind;
         sqlx_duck_plan_free(plan);
         return 0;
     }

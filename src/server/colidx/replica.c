@@ -35,8 +35,7 @@
  * waited. So the worker checkpoints once the writes have paused for QUIET_MS after any change
  * since the last one: a stream keeps DuckDB's own threshold, a load or a trickle ends
  * checkpointed. */
-#define QUIET_MS          1000
-#define QUIET_MIN_CHANGES 1
+#define QUIET_MS 1000
 
 /* ---- the catalog ---- */
 
@@ -1239,7 +1238,7 @@ static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         cx->building = 0;
         pthread_mutex_unlock(&cx->cat_lock);
         renew_plans(cx);
-        cx->unflushed = QUIET_MIN_CHANGES; /* what was loaded is checkpointed at the next pause */
+        cx->unflushed = 1; /* what was loaded is checkpointed at the next pause */
         cx->applied_ms = rl_mono_ms();
         fprintf(stderr, "rockset-local: column index built: %d collection(s) in %lld ms\n", n,
                 (long long)(rl_mono_ms() - t0));
@@ -1271,7 +1270,7 @@ static int work_once(rl_colidx *cx, sqlite3 *db, rs_err *err) {
  * failure (a transaction DuckDB will not checkpoint under) is tried again at the next pause. */
 static void checkpoint_when_quiet(rl_colidx *cx) {
     rs_err err = {0};
-    if (cx->unflushed < QUIET_MIN_CHANGES || rl_mono_ms() - cx->applied_ms < QUIET_MS)
+    if (cx->unflushed == 0 || rl_mono_ms() - cx->applied_ms < QUIET_MS)
         return;
     if (exec_sql(cx->wconn, "CHECKPOINT", &err) == RS_OK) {
         cx->unflushed = 0;
