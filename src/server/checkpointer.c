@@ -45,7 +45,7 @@ static int checkpoint_once(rl_checkpointer *c, int mode, int *wal_pages, int *co
         rl_store_busy_wait(db, RL_CHECKPOINTER_RESTART_WAIT_MS);
     rc = sqlite3_wal_checkpoint_v2(db, "main", mode, &log, &done);
     if (mode == SQLITE_CHECKPOINT_RESTART)
-        rl_store_busy_wait(db, RL_STORE_BUSY_MS);
+        rl_store_busy_default(c->st, db);
     rl_store_release(c->st, db);
     if (rc == SQLITE_OK || rc == SQLITE_BUSY) {
         *wal_pages = log;

@@ -540,7 +540,10 @@ static int make_new_indexes(rl_docwrite *w, rs_err *err) {
     if (!w->fields.has_new)
         return RS_OK;
     reset_cache(w);
-    return rl_fieldindex_make_new(&w->fields, w->db, err);
+    rl_store_long_tx_begin(); /* over every document already there: other writes wait for it */
+    int rc = rl_fieldindex_make_new(&w->fields, w->db, err);
+    rl_store_long_tx_end();
+    return rc;
 }
 
 int rl_docs_add(rl_docwrite *w, const char *doc_json, char id_out[256], rs_err *err) {

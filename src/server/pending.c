@@ -276,6 +276,23 @@ static int build_queued(rl_pending *p) {
     return any;
 }
 
+/* A write transaction whose length grows with a collection (an index build, a part of an
+ * ANALYZE): document writes meanwhile wait for it instead of failing past their lock wait
+ * (store.h rl_store_long_tx_begin). */
+static int long_tx_begin(sqlite3 *db, rs_err *err) {
+    rl_store_long_tx_begin();
+    int rc = rl_tx_begin(db, err);
+    if (rc != RS_OK)
+        rl_store_long_tx_end();
+    return rc;
+}
+
+static int long_tx_end(sqlite3 *db, int ok, rs_err *err) {
+    int rc = rl_tx_end(db, ok, err);
+    rl_store_long_tx_end();
+    return rc;
+}
+
 /* ANALYZE one part of a collection at a time, each in a write transaction of its own, so that
  * a stream of writes waits for one index's read at most (fieldindex.h); from the part after
  * `after` ("" to start). When a query has asked for an index meanwhile, the rest goes back on
@@ -285,12 +302,12 @@ static int analyze_in_parts(rl_pending *p, sqlite3 *db, const char *tbl, const c
                             rs_err *err) {
     char *part = strdup(after);
     int rc = part != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
-    while (rc == RS_OK && part != NULL && (rc = rl_tx_begin(db, err)) == RS_OK) {
+    while (rc == RS_OK && part != NULL && (rc = long_tx_begin(db, err)) == RS_OK) {
         char *next = NULL;
         rc = rl_fieldindex_analyze_next(db, tbl, part, &next, err);
         if (rc == RS_OK && next == NULL)
             rc = rl_fieldindex_analyze_done(db, tbl, err);
-        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+        int end = long_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
         rc = rc != RS_OK ? rc : end;
         free(part);
         part = next;
@@ -310,12 +327,12 @@ static int analyze_unmeasured(sqlite3 *db, const char *tbl, rs_err *err) {
     char *part = strdup("");
     int rc = part != NULL ? RS_OK : rs_err_set(err, RS_ENOMEM, "out of memory");
     int measured = 0;
-    while (rc == RS_OK && part != NULL && (rc = rl_tx_begin(db, err)) == RS_OK) {
+    while (rc == RS_OK && part != NULL && (rc = long_tx_begin(db, err)) == RS_OK) {
         char *next = NULL;
         rc = rl_fieldindex_analyze_unmeasured(db, tbl, part, &next, err);
         if (rc == RS_OK && next == NULL && measured)
             rc = rl_fieldindex_stats_publish(db, tbl, err);
-        int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+        int end = long_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
         rc = rc != RS_OK ? rc : end;
         measured += next != NULL;
         free(part);
@@ -329,7 +346,7 @@ static int analyze_unmeasured(sqlite3 *db, const char *tbl, rs_err *err) {
 static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
     if (w->kind == 0)
         return analyze_in_parts(p, db, w->tbl, w->args != NULL ? w->args : "", err);
-    int rc = rl_tx_begin(db, err);
+    int rc = long_tx_begin(db, err);
     if (rc != RS_OK)
         return rc;
     if (w->kind == SQLX_INDEX_FUNCTION)
@@ -338,7 +355,7 @@ static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
         rc = rl_fieldindex_build_composite(db, w->tbl, w->args, err);
     else
         rc = rl_fieldindex_build(db, w->tbl, (sqlx_index_kind)w->kind, w->args, err);
-    int end = rl_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
+    int end = long_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
     rc = rc != RS_OK ? rc : end;
     return rc == RS_OK ? analyze_unmeasured(db, w->tbl, err) : rc;
 }

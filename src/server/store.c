@@ -35,6 +35,7 @@ struct rl_store {
     rl_pending *pending;           /* writes not visible yet (pending.h) */
     rl_checkpointer *checkpointer; /* passive checkpoints off the committing thread */
     int wal_restart_pages;   /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
+    int lock_wait_ms;        /* RL_STORE_BUSY_MS, or ROCKSET_LOCAL_LOCK_WAIT_MS (busy_retry) */
     int wal;                 /* the database is in WAL mode: commits are seen by on_wal_commit */
     int64_t generation;      /* atomic: commits but data-only ones (rl_store_generation) */
     int64_t data_generation; /* atomic: commits (rl_store_data_generation) */
@@ -284,6 +285,14 @@ static int wal_restart_pages(void) {
     return v >= RL_STORE_WAL_PAGES && v <= 1L << 30 ? (int)v : RL_STORE_WAL_RESTART_PAGES;
 }
 
+/* How long a write waits for the lock: RL_STORE_BUSY_MS, or the environment's
+ * ROCKSET_LOCAL_LOCK_WAIT_MS (1 ms to 1 hour; a test's short wait). */
+static int lock_wait_ms(void) {
+    const char *env = getenv("ROCKSET_LOCAL_LOCK_WAIT_MS");
+    long v = env != NULL ? strtol(env, NULL, 10) : 0;
+    return v >= 1 && v <= 3600000 ? (int)v : RL_STORE_BUSY_MS;
+}
+
 /* After every commit of every connection (SQLite calls it once the commit is done and the write
  * lock released, so a reader that sees the new generation sees the commit's data too). */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
@@ -309,11 +318,21 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) 
  * limit (arg, in ms) has passed since the first try. */
 #define RETRY_FAST_MS 100
 static _Thread_local int64_t busy_since_ms; /* a connection is used by one thread at a time */
+static _Thread_local int64_t busy_first_ms; /* the first try of this wait, for the build cap */
 
-static int busy_retry(void *arg, int tries) {
-    int64_t limit_ms = (int64_t)(intptr_t)arg, now = rl_mono_ms();
-    if (tries == 0)
-        busy_since_ms = now;
+/* Long write transactions (rl_store_long_tx_begin) under way in this process: atomic. */
+static int long_txs_under_way;
+
+void rl_store_long_tx_begin(void) {
+    __atomic_add_fetch(&long_txs_under_way, 1, __ATOMIC_ACQ_REL);
+}
+
+void rl_store_long_tx_end(void) {
+    __atomic_sub_fetch(&long_txs_under_way, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Sleep before the next try, or 0 to give up: limit_ms has passed since busy_since_ms. */
+static int pause_or_give_up(int64_t now, int64_t limit_ms) {
     int64_t waited = now - busy_since_ms;
     if (waited >= limit_ms)
         return 0;
@@ -322,8 +341,36 @@ static int busy_retry(void *arg, int tries) {
     return 1;
 }
 
+/* A plain limit (arg, in ms): rl_store_busy_wait. */
+static int busy_retry(void *arg, int tries) {
+    int64_t now = rl_mono_ms();
+    if (tries == 0)
+        busy_since_ms = now;
+    return pause_or_give_up(now, (int64_t)(intptr_t)arg);
+}
+
+/* A pooled connection's wait (arg: the store's lock_wait_ms). An index build over a large
+ * collection holds the write lock for its whole length (one CREATE INDEX: 7.7 s for a composite
+ * index on 1,000,000 dashboard jobs), and a document write that gave up after the limit failed
+ * with "database is locked" although nothing was wrong but the wait. While such a transaction is
+ * under way the limit starts again at each try, so a write waits for it (at most
+ * RL_STORE_LONG_TX_WAIT_MS in all) and then for the limit as usual. */
+static int busy_retry_writer(void *arg, int tries) {
+    int64_t now = rl_mono_ms();
+    if (tries == 0)
+        busy_since_ms = busy_first_ms = now;
+    if (__atomic_load_n(&long_txs_under_way, __ATOMIC_ACQUIRE) > 0 &&
+        now - busy_first_ms < RL_STORE_LONG_TX_WAIT_MS)
+        busy_since_ms = now;
+    return pause_or_give_up(now, *(const int *)arg);
+}
+
 void rl_store_busy_wait(sqlite3 *db, int limit_ms) {
     sqlite3_busy_handler(db, busy_retry, (void *)(intptr_t)limit_ms);
+}
+
+void rl_store_busy_default(rl_store *st, sqlite3 *db) {
+    sqlite3_busy_handler(db, busy_retry_writer, &st->lock_wait_ms);
 }
 
 /* SQLite 3.38.0 to 3.41.1 can fill the Bloom filter of a join's lookup through an index on an
@@ -346,7 +393,7 @@ static sqlite3 *open_connection(rl_store *st, const char *path, rs_err *err) {
         path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         goto fail;
-    rl_store_busy_wait(db, RL_STORE_BUSY_MS);
+    rl_store_busy_default(st, db);
     avoid_broken_bloom_filters(db);
     /* a write updates one B-tree per indexed field path (fieldindex.h), at random places: a 64 MiB
      * page cache, and the file mapped so that a page the cache lacks costs no read call (ingest
@@ -445,6 +492,7 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     pthread_mutex_init(&st->lock, NULL);
     st->lock_fd = -1;
     st->wal_restart_pages = wal_restart_pages();
+    st->lock_wait_ms = lock_wait_ms();
     if ((st->checkpointer = rl_checkpointer_new(st, st->wal_restart_pages)) == NULL) {
         rs_err_set(err, RS_ENOMEM, "out of memory");
         goto fail;

@@ -43,11 +43,23 @@ rl_pending *rl_store_pending(rl_store *st);
 typedef struct rl_checkpointer rl_checkpointer;
 rl_checkpointer *rl_store_checkpointer(rl_store *st);
 
-/* How long a pooled connection waits for the store's write lock (rl_store_busy_wait). */
-#define RL_STORE_BUSY_MS 10000
+/* How long a pooled connection waits for the store's write lock (the environment's
+ * ROCKSET_LOCAL_LOCK_WAIT_MS sets another), and how long at most while a long transaction holds
+ * it (rl_store_long_tx_begin). */
+#define RL_STORE_BUSY_MS         10000
+#define RL_STORE_LONG_TX_WAIT_MS 600000
 /* Make db wait up to limit_ms for a lock another connection holds, trying again every
  * millisecond at first (SQLite's sqlite3_busy_timeout sleeps up to 100 ms at a time). */
 void rl_store_busy_wait(sqlite3 *db, int limit_ms);
+/* Give db back the pool's wait: the store's limit, longer while a long transaction is under way. */
+void rl_store_busy_default(rl_store *st, sqlite3 *db);
+/* Around a write transaction whose length grows with a collection's documents (an index build
+ * over them, a part of an ANALYZE): while one is under way in this process, a pooled connection
+ * waiting for the write lock waits for it to end (up to RL_STORE_LONG_TX_WAIT_MS) and then for
+ * its own limit, instead of failing after its limit. Process-wide, not per store: a server opens
+ * one store, and the writer's own path (docs.c) has no store at hand. */
+void rl_store_long_tx_begin(void);
+void rl_store_long_tx_end(void);
 /* WAL pages (4 KiB) after which a commit asks for a passive checkpoint (SQLite's default), and
  * after which the checkpointer restarts the WAL (store.c on_wal_commit, checkpointer.h). */
 #define RL_STORE_WAL_PAGES         1000

@@ -21,7 +21,8 @@ comma list (default idle,hog,other,same,idle), each run for SECONDS (10):
 Printed per scenario: queries run, p50 / p95 over queries of each query's median server ms
 (whole milliseconds), the same without the wait for a query slot ("exec"), the same of the
 client's round trip (finer: CLIENTS=1 shows what a commit costs one query), and the writer's
-achieved docs/s and median batch ms. CLIENTS sets the number of query clients (default 8). The per-query medians go to build/bench/rt_split.json.
+achieved docs/s and median batch ms, and the server's CPU time (every thread) per query run,
+the writer's work included. CLIENTS sets the number of query clients (default 8). The per-query medians go to build/bench/rt_split.json.
 """
 import json
 import multiprocessing
@@ -87,12 +88,14 @@ def scenario(srv, params, templates, name):
                                  SECONDS, sink, batch, rate))
         proc.start()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    cpu0 = srv.cpu_seconds()
     for t in threads:
         t.start()
     time.sleep(SECONDS)
     stop.set()
     for t in threads:
         t.join()
+    cpu = srv.cpu_seconds() - cpu0
     wrote = ""
     if hog:
         hog.kill()
@@ -108,7 +111,8 @@ def scenario(srv, params, templates, name):
     print(f"{name:6s} runs {len(samples):5d}  server p50 {lib.median(med):.1f} p95 "
           f"{lib.pct(med, 0.95):.1f}  exec p50 {lib.median(emed):.1f} p95 "
           f"{lib.pct(emed, 0.95):.1f}  client p50 {lib.median(cmed):.2f} p95 "
-          f"{lib.pct(cmed, 0.95):.2f}  {wrote}", flush=True)
+          f"{lib.pct(cmed, 0.95):.2f}  server CPU {cpu / max(len(samples), 1) * 1e6:.0f} us/query"
+          f"  {wrote}", flush=True)
     return {q: [statistics.median(x[1] for x in v), statistics.median(x[2] for x in v)]
             for q, v in per.items()}
 
