@@ -23,11 +23,11 @@
 #include <sqlite3.h>
 
 typedef enum {
-    RL_KEPT_QUERY,    /* a translated query's text: the 16 newest */
+    RL_KEPT_QUERY,    /* a translated query's text: the 64 newest */
     RL_KEPT_ESTIMATE, /* a range count of the planner (texts carry their bounds): 32 newest */
     RL_KEPT_CATALOG,  /* a fixed catalog question: a handful of texts in the code */
     RL_KEPT_STORE,    /* a statement of rl_sql (store.h): the server's own texts, 64 newest */
-    RL_KEPT_CONSTANT  /* a constant of a statement on the columns, evaluated by SQLite: 32 */
+    RL_KEPT_CONSTANT  /* a constant of a statement on the columns, evaluated by SQLite: 64 */
 } rl_kept_class;
 
 /* The connection's kept statement of class for sql (reset, no values bound), or a new one kept

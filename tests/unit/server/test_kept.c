@@ -7,6 +7,7 @@
 #include "testlib.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static int step_all(sqlite3_stmt *s) {
@@ -29,6 +30,60 @@ static void test_reused(void) {
     CHECK("reused/other_class", rl_kept_stmt(db, RL_KEPT_CATALOG, "SELECT 1", &b) == SQLITE_OK);
     CHECK("reused/not_shared_across_classes", a != b);
     rl_kept_done(b);
+    rl_kept_close(db);
+}
+
+/* A dashboard's queries in turn: 40 texts asked for again in the same order are all still
+ * kept (with 16 places, the oldest went each time and every text was prepared again). */
+static void test_cycle_of_queries(void) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *first[40], *again = NULL;
+    char sql[64];
+    int same = 0;
+    sqlite3_open(":memory:", &db);
+    for (int i = 0; i < 40; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d AS n", i);
+        CHECK("cycle/prepared", rl_kept_stmt(db, RL_KEPT_QUERY, sql, &first[i]) == SQLITE_OK);
+        rl_kept_done(first[i]);
+    }
+    for (int i = 0; i < 40; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d AS n", i);
+        if (rl_kept_stmt(db, RL_KEPT_QUERY, sql, &again) == SQLITE_OK && again == first[i])
+            same++;
+        CHECK_INT("cycle/row", sqlite3_step(again), SQLITE_ROW);
+        CHECK_INT("cycle/value", sqlite3_column_int(again, 0), i);
+        rl_kept_done(again);
+    }
+    CHECK_INT("cycle/all_kept", same, 40);
+    rl_kept_close(db);
+}
+
+/* The lookup compares a hash of 64 bytes spread over the text first: two texts of one length
+ * that differ only between those bytes share it, and each still gets its own statement. */
+static void test_texts_sharing_a_hash(void) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *a = NULL, *b = NULL, *a2 = NULL;
+    char sql_a[700], sql_b[700];
+    /* 650 bytes: the hash samples every 11th byte, from the first; byte 1 is never sampled */
+    memset(sql_a, ' ', sizeof sql_a);
+    memcpy(sql_a, "SELECT 'x' AS v", 15);
+    sql_a[650] = '\0';
+    memcpy(sql_b, sql_a, sizeof sql_b);
+    sql_a[8] = 'a'; /* inside the string literal: 'a' and 'b', both unsampled */
+    sql_b[8] = 'b';
+    sqlite3_open(":memory:", &db);
+    CHECK("hash/a", rl_kept_stmt(db, RL_KEPT_QUERY, sql_a, &a) == SQLITE_OK);
+    CHECK_INT("hash/a_rows", step_all(a), 1);
+    rl_kept_done(a);
+    CHECK("hash/b", rl_kept_stmt(db, RL_KEPT_QUERY, sql_b, &b) == SQLITE_OK);
+    CHECK("hash/b_is_another_statement", a != b);
+    CHECK_INT("hash/b_row", sqlite3_step(b), SQLITE_ROW);
+    CHECK_STR("hash/b_value", (const char *)sqlite3_column_text(b, 0), "b");
+    rl_kept_done(b);
+    CHECK("hash/a_again", rl_kept_stmt(db, RL_KEPT_QUERY, sql_a, &a2) == SQLITE_OK && a2 == a);
+    CHECK_INT("hash/a_row", sqlite3_step(a2), SQLITE_ROW);
+    CHECK_STR("hash/a_value_again", (const char *)sqlite3_column_text(a2, 0), "a");
+    rl_kept_done(a2);
     rl_kept_close(db);
 }
 
@@ -65,6 +120,8 @@ static void test_close_after_schema_change(void) {
 
 int main(void) {
     test_reused();
+    test_cycle_of_queries();
+    test_texts_sharing_a_hash();
     test_close_after_schema_change();
     TEST_DONE();
 }
