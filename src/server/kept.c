@@ -15,8 +15,8 @@ typedef struct {
 /* A class's limit is per connection. A dashboard sends the same few dozen queries in turn, and
  * a limit below their number kept none of them: eviction takes the oldest prepared, so a cycle
  * of 34 queries through 16 places prepared every query on every run (the dashboard benchmark's
- * 34 queries, every one once a round on 100,000 documents: client time 0.73x with 64 places,
- * server CPU 1,275 -> 931 us a query; lookups such as q10 0.59 -> 0.27 ms). */
+ * 34 queries, every one once a round on 100,000 documents, two servers in ABBA order: client
+ * time 0.79x with 64 places, server CPU 931 -> 752 us a query; q10 0.38 -> 0.23 ms). */
 /* clang-format off */
 static const kept_class_info kept_classes[] = {
     [RL_KEPT_QUERY] = {"/* kept ", 64},

@@ -34,10 +34,10 @@ struct rl_store {
     int n_idle;
     rl_pending *pending;           /* writes not visible yet (pending.h) */
     rl_checkpointer *checkpointer; /* passive checkpoints off the committing thread */
-    int wal_restart_pages;   /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
-    int lock_wait_ms;        /* RL_STORE_BUSY_MS, or ROCKSET_LOCAL_LOCK_WAIT_MS (busy_retry) */
-    int wal;                 /* the database is in WAL mode: commits are seen by on_wal_commit */
-    int64_t generation;      /* atomic: commits but data-only ones (rl_store_generation) */
+    int wal_restart_pages; /* RL_STORE_WAL_RESTART_PAGES, or ROCKSET_LOCAL_WAL_RESTART_PAGES */
+    int lock_wait_ms;      /* RL_STORE_BUSY_MS, or ROCKSET_LOCAL_LOCK_WAIT_MS (busy_retry_writer) */
+    int wal;               /* the database is in WAL mode: commits are seen by on_wal_commit */
+    int64_t generation;    /* atomic: commits but data-only ones (rl_store_generation) */
     int64_t data_generation; /* atomic: commits (rl_store_data_generation) */
 };
 
@@ -267,6 +267,14 @@ static int register_functions(sqlite3 *db) {
 
 /* ---- connections ---- */
 
+/* The environment's integer name if it lies in [lo, hi], else fallback: the store's settings a
+ * test makes small (ROCKSET_LOCAL_WAL_RESTART_PAGES, ROCKSET_LOCAL_LOCK_WAIT_MS). */
+static int env_int(const char *name, long lo, long hi, int fallback) {
+    const char *env = getenv(name);
+    long v = env != NULL ? strtol(env, NULL, 10) : 0;
+    return v >= lo && v <= hi ? (int)v : fallback;
+}
+
 /* After each commit of a connection (sqlite3_wal_hook; it replaces SQLite's autocheckpoint,
  * which does the first part): a passive checkpoint once the WAL holds RL_STORE_WAL_PAGES, run by
  * the checkpointer's thread (checkpointer.h) so that the writer does not wait for it. It
@@ -276,25 +284,8 @@ static int register_functions(sqlite3 *db) {
  * bound (1.3 GB in 15 s at 5,000 docs/s on 1,000,000 documents) and every read searched it.
  * The checkpointer tries again until its copy is whole, and past RL_STORE_WAL_RESTART_PAGES it
  * runs a RESTART checkpoint, which waits for the readers of the moment (a query's length) and
- * leaves the WAL to be reused. */
-/* The WAL's restart point: RL_STORE_WAL_RESTART_PAGES, or the environment's
- * ROCKSET_LOCAL_WAL_RESTART_PAGES (at least RL_STORE_WAL_PAGES; a test's small WAL). */
-static int wal_restart_pages(void) {
-    const char *env = getenv("ROCKSET_LOCAL_WAL_RESTART_PAGES");
-    long v = env != NULL ? strtol(env, NULL, 10) : 0;
-    return v >= RL_STORE_WAL_PAGES && v <= 1L << 30 ? (int)v : RL_STORE_WAL_RESTART_PAGES;
-}
-
-/* How long a write waits for the lock: RL_STORE_BUSY_MS, or the environment's
- * ROCKSET_LOCAL_LOCK_WAIT_MS (1 ms to 1 hour; a test's short wait). */
-static int lock_wait_ms(void) {
-    const char *env = getenv("ROCKSET_LOCAL_LOCK_WAIT_MS");
-    long v = env != NULL ? strtol(env, NULL, 10) : 0;
-    return v >= 1 && v <= 3600000 ? (int)v : RL_STORE_BUSY_MS;
-}
-
-/* After every commit of every connection (SQLite calls it once the commit is done and the write
- * lock released, so a reader that sees the new generation sees the commit's data too). */
+ * leaves the WAL to be reused. SQLite calls it once the commit is done and the write lock
+ * released, so a reader that sees the new generation sees the commit's data too. */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) {
     rl_store *st = arg;
     (void)db;
@@ -309,13 +300,14 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *schema, int pages) 
     return SQLITE_OK;
 }
 
-/* The busy handler of every pooled connection (rl_store_busy_wait). SQLite's own, set by
+/* How a connection waits for a lock another holds (rl_store_busy_default for the pool's,
+ * rl_store_busy_wait for a plain limit). SQLite's own handler, set by
  * sqlite3_busy_timeout, sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 and then 100 ms between
  * tries: a writer that met the WAL's restart (the write lock held while the readers of the moment
  * finish, a few ms) slept on for up to 100 ms after the lock was free, and under a stream of
- * documents with 8 clients querying one write in ten took 300 ms instead of 75. This one tries
- * again every millisecond for the first RETRY_FAST_MS, then every 5 ms, until the connection's
- * limit (arg, in ms) has passed since the first try. */
+ * documents with 8 clients querying one write in ten took 300 ms instead of 75. These try again
+ * every millisecond for the first RETRY_FAST_MS, then every 5 ms, until the limit has passed
+ * since busy_since_ms. */
 #define RETRY_FAST_MS 100
 static _Thread_local int64_t busy_since_ms; /* a connection is used by one thread at a time */
 static _Thread_local int64_t busy_first_ms; /* the first try of this wait, for the build cap */
@@ -491,8 +483,11 @@ int rl_store_open(const char *path, rl_store **out, rs_err *err) {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     pthread_mutex_init(&st->lock, NULL);
     st->lock_fd = -1;
-    st->wal_restart_pages = wal_restart_pages();
-    st->lock_wait_ms = lock_wait_ms();
+    /* the WAL's restart point (at least RL_STORE_WAL_PAGES) and a write's wait for the lock
+     * (1 ms to 1 hour) */
+    st->wal_restart_pages = env_int("ROCKSET_LOCAL_WAL_RESTART_PAGES", RL_STORE_WAL_PAGES, 1L << 30,
+                                    RL_STORE_WAL_RESTART_PAGES);
+    st->lock_wait_ms = env_int("ROCKSET_LOCAL_LOCK_WAIT_MS", 1, 3600000, RL_STORE_BUSY_MS);
     if ((st->checkpointer = rl_checkpointer_new(st, st->wal_restart_pages)) == NULL) {
         rs_err_set(err, RS_ENOMEM, "out of memory");
         goto fail;

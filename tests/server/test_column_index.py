@@ -685,7 +685,7 @@ def restart_cases(data):
     check_match("quiet/same_after", same("quiet/after", third,
                                          "SELECT COUNT(*) AS n FROM cx.jobs {c}"), [{"n": 1610}])
     # a trickle is checkpointed too: a few documents left in DuckDB's WAL slowed every column
-    # query by a third and more until the next checkpoint (replica.c QUIET_MIN_CHANGES)
+    # query by a third and more until the next checkpoint (replica.c QUIET_MS: any change)
     # (the query on the columns applies the 3 changes itself: they are in the WAL from then on)
     third.add("jobs", jobs(3, start=1610))
     check_match("quiet/trickle_answer", same("quiet/trickle", third,
