@@ -39,8 +39,8 @@ DUCK, WHY = has_duckdb()
 class Srv:
     """A rockset-local of a case, with helpers bound to its URL."""
 
-    def __init__(self, *flags):
-        self.s = rl.start_server(*flags)
+    def __init__(self, *flags, env=None):
+        self.s = rl.start_server(*flags, env=env)
         self.url = self.s.url
         # a new store's replica is built by its worker, and until that ends every query stays
         # on SQLite (is_building): on a loaded machine a case's first aggregate could come first
@@ -695,6 +695,48 @@ def restart_cases(data):
     check("quiet/trickle_checkpointed", emptied,
           f"now {os.path.getsize(wal) if os.path.exists(wal) else 'gone'}")
     third.s.stop()
+
+
+def row_group_cases(data):
+    """A replica written in row groups of another length (as before they were 16,384 rows) is
+    rebuilt once at the next start; one of the same length is not."""
+    old = {"ROCKSET_LOCAL_COLUMN_ROW_GROUP": "122880"}  # DuckDB's default
+    first = Srv("--data", data, "--column-index", "on", env=old)
+    first.coll("jobs")
+    first.add("jobs", jobs(40))
+    sql = "SELECT name, SUM(n) AS s FROM cx.jobs {c} GROUP BY name ORDER BY name"
+    rl.poll(lambda: first.s.log(), lambda log: "column index built" in log, timeout=30)
+    before = same("rowgroup/before", first, sql)
+    first.s.stop()
+    # answered on the columns at once (a rebuild would keep it on SQLite until it ends), and
+    # no rebuild in the log after that
+    kept = Srv("--data", data, "--column-index", "on", env=old)
+    check_match("rowgroup/kept_answer", same("rowgroup/kept", kept, sql), before)
+    check("rowgroup/same_length_not_rebuilt", "column index built" not in kept.s.log(),
+          kept.s.log()[-400:])
+    kept.s.stop()
+    upgraded = Srv("--data", data, "--column-index", "on")
+    rl.poll(lambda: upgraded.s.log(), lambda log: "column index built" in log, timeout=30)
+    check("rowgroup/other_length_rebuilt", "column index built" in upgraded.s.log(),
+          upgraded.s.log()[-400:])
+    check_match("rowgroup/same_answer", same("rowgroup/after", upgraded, sql), before)
+    upgraded.s.stop()
+    again = Srv("--data", data, "--column-index", "on")
+    check_match("rowgroup/answer_after_restart", same("rowgroup/restarted", again, sql), before)
+    check("rowgroup/rebuilt_once", "column index built" not in again.s.log(),
+          again.s.log()[-400:])
+    again.s.stop()
+
+
+@case
+def test_row_group_length():
+    if not need_duckdb():
+        return
+    d = tempfile.mkdtemp(prefix="colidx")
+    try:
+        row_group_cases(os.path.join(d, "store.db"))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 @case

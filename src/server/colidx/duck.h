@@ -38,9 +38,16 @@ int rl_duck_loaded(void);
 const char *rl_duck_version(void);
 const char *rl_duck_path(void);
 
+/* The rows of a row group in the tables rl_duck_open's databases write: RL_DUCK_ROW_GROUP
+ * (DuckDB's default: 122,880; why, at DK_CATALOG in duck.c), or ROCKSET_LOCAL_COLUMN_ROW_GROUP
+ * when set to a multiple of 2,048 up to 1,048,576 (measurements, tests). */
+#define RL_DUCK_ROW_GROUP 16384
+int rl_duck_row_group(void);
+
 /* Open (creating) the database file path (NULL: in memory) with DuckDB's memory_limit (e.g.
- * "1GB"; NULL: DuckDB's default) and threads (0: DuckDB's default). NULL and err on failure
- * (a corrupt file says so: the caller may delete it and open again). */
+ * "1GB"; NULL: DuckDB's default) and threads (0: DuckDB's default). Its tables are written in
+ * row groups of rl_duck_row_group() rows. NULL and err on failure (a corrupt file says so: the
+ * caller may delete it and open again). */
 rl_duck_db *rl_duck_open(const char *path, const char *memory_limit, int threads, rs_err *err);
 void rl_duck_close(rl_duck_db *db);
 

@@ -1043,7 +1043,7 @@ static const char state_sql[] =
 
 typedef struct kv_read {
     char epoch[40];
-    int64_t applied;
+    int64_t applied, row_group;
     int have_epoch, have_applied;
 } kv_read;
 
@@ -1059,6 +1059,10 @@ static int read_kv(void *ctx, const rl_duck_cell *c, int n) {
         snprintf(num, sizeof(num), "%.*s", (int)c[1].len, c[1].s);
         kv->applied = strtoll(num, NULL, 10);
         kv->have_applied = 1;
+    } else if (c[0].len == 9 && memcmp(c[0].s, "row_group", 9) == 0) {
+        char num[32];
+        snprintf(num, sizeof(num), "%.*s", (int)c[1].len, c[1].s);
+        kv->row_group = strtoll(num, NULL, 10);
     }
     return 0;
 }
@@ -1090,12 +1094,15 @@ static int read_path(void *ctx, const rl_duck_cell *c, int n) {
     return 0;
 }
 
-/* Load the catalog the DuckDB file holds; 0 and *match when it is this store's (same epoch). */
+/* Load the catalog the DuckDB file holds; 0 and *match when it is this store's (same epoch)
+ * and its tables were written in row groups of today's length (a replica from before them is
+ * rebuilt once, so that its windows' scans skip what the shorter row groups let them). */
 static int load_state(rl_colidx *cx, int *match, rs_err *err) {
     kv_read kv = {0};
     *match = 0;
     int rc = rl_duck_query(cx->wconn, "SELECT k, v FROM _colidx_state", NULL, read_kv, &kv, err);
-    if (rc != RS_OK || !kv.have_epoch || !kv.have_applied || strcmp(kv.epoch, cx->epoch) != 0)
+    if (rc != RS_OK || !kv.have_epoch || !kv.have_applied || strcmp(kv.epoch, cx->epoch) != 0 ||
+        kv.row_group != rl_duck_row_group())
         return rc;
     rc = rl_duck_query(cx->wconn,
                        "SELECT tbl, key, col, type, mixed, has_null, has_missing, ts, ts_ok"
@@ -1222,8 +1229,10 @@ static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         rc = rebuild_table(cx, db, tbls[i], err);
     if (rc == RS_OK) {
         rs_buf b = RS_BUF_INIT;
-        rs_buf_printf(&b, "INSERT INTO _colidx_state VALUES('applied', '%lld'), ('epoch', ",
-                      (long long)mark);
+        rs_buf_printf(&b,
+                      "INSERT INTO _colidx_state VALUES('applied', '%lld'), ('row_group', '%d'),"
+                      " ('epoch', ",
+                      (long long)mark, rl_duck_row_group());
         put_string(&b, cx->epoch, strlen(cx->epoch));
         rs_buf_putc(&b, ')');
         rc = exec_buf(cx->wconn, &b, err);

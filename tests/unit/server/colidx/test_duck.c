@@ -4,7 +4,8 @@
  * negative numbers, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
  * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
  * stop, interrupting a running query, statements run from kept plans, the watchdog that
- * interrupts statements past their deadline, and a database file that outlives its connection.
+ * interrupts statements past their deadline, a database file that outlives its connection, the
+ * length of its row groups (16,384 rows, set at every open) and a file that is not DuckDB's.
  *
  * Without the library (`make deps` fetches it; RL_DUCKDB_LIB points at another) only the loading
  * errors are checked and the rest is skipped, with the reason printed.
@@ -370,6 +371,41 @@ static void remove_dir(const char *dir) {
     rmdir(dir);
 }
 
+/* Row groups of DK_ROW_GROUP (16,384) rows, DuckDB's default being 122,880: 40,000 rows fill
+ * 3, and after the file is opened again 40,000 more go into row groups of the same length
+ * (the length is an option of each ATTACH, not kept in the file). */
+static int64_t row_groups(rl_duck_conn *c, rs_err *err) {
+    got g = {0};
+    run(c, "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('rg')", &g, err);
+    return g.nrows == 1 && g.cells[0][0].kind == RL_DK_INT ? g.cells[0][0].i : -1;
+}
+
+static void test_row_groups(const char *path) {
+    rs_err err = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        rl_duck_db *db = rl_duck_open(path, "256MB", 1, &err);
+        rl_duck_conn *c = db ? rl_duck_connect(db, &err) : NULL;
+        CHECK(pass ? "rowgroups/reopen" : "rowgroups/open", c != NULL);
+        if (c != NULL) {
+            CHECK_INT(pass ? "rowgroups/fill_after_reopen" : "rowgroups/fill",
+                      rl_duck_exec(c,
+                                   pass ? "INSERT INTO rg SELECT range FROM range(40000)"
+                                        : "CREATE TABLE rg AS SELECT range AS r FROM range(40000)",
+                                   &err),
+                      0);
+            CHECK_INT(pass ? "rowgroups/checkpoint_after_reopen" : "rowgroups/checkpoint",
+                      rl_duck_exec(c, "CHECKPOINT", &err), 0);
+            int64_t n = row_groups(c, &err);
+            if (pass == 0)
+                CHECK_INT("rowgroups/16384_rows_each", n, 3);
+            else
+                CHECK("rowgroups/16384_rows_each_after_reopen", n >= 5 && n <= 6);
+            rl_duck_disconnect(c);
+        }
+        rl_duck_close(db);
+    }
+}
+
 static void test_file(void) {
     rs_err err = {0};
     got g = {0};
@@ -393,6 +429,17 @@ static void test_file(void) {
         CHECK("file/rows_kept", g.nrows == 1 && g.cells[0][0].i == 7);
         rl_duck_disconnect(c);
     }
+    rl_duck_close(db);
+    test_row_groups(path);
+    /* a file that is not DuckDB's: the error names it (the replica then rebuilds it) */
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        fputs("not a database\n", f);
+        fclose(f);
+    }
+    rs_err_clear(&err);
+    db = rl_duck_open(path, "256MB", 1, &err);
+    CHECK("file/corrupt_fails", db == NULL && strstr(err.msg, path) != NULL);
     rl_duck_close(db);
     remove_dir(dir);
 }
