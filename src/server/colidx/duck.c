@@ -291,6 +291,20 @@ static int dk_exec_once(duckdb_database db, const char *sql, rs_err *err) {
     return rc;
 }
 
+/* SET temp_directory = '<path>.tmp' on db. */
+static int dk_set_temp_dir(duckdb_database db, const char *path, rs_err *err) {
+    rs_buf sql = RS_BUF_INIT, dir = RS_BUF_INIT;
+    rs_buf_printf(&dir, "%s.tmp", path);
+    rs_buf_puts(&sql, "SET temp_directory = ");
+    if (!dir.oom)
+        rs_buf_quoted(&sql, dir.data, dir.len, '\'');
+    int rc = sql.oom || dir.oom ? rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB")
+                                : dk_exec_once(db, sql.data, err);
+    rs_buf_free(&sql);
+    rs_buf_free(&dir);
+    return rc;
+}
+
 int rl_duck_row_group(void) {
     const char *env = getenv("ROCKSET_LOCAL_COLUMN_ROW_GROUP");
     long rows = env != NULL ? strtol(env, NULL, 10) : 0;
@@ -327,6 +341,13 @@ rl_duck_db *rl_duck_open(const char *path, const char *memory_limit, int threads
         return NULL;
     }
     if (dk_open(NULL, memory_limit, threads, &db->db, err) != RS_OK) {
+        free(db);
+        return NULL;
+    }
+    /* where a statement past memory_limit spills: beside the file, as DuckDB puts it for a file
+     * it opens itself (for an in-memory database it would be .tmp in the working directory) */
+    if (path != NULL && dk_set_temp_dir(db->db, path, err) != RS_OK) {
+        dk.close(&db->db);
         free(db);
         return NULL;
     }

@@ -417,6 +417,13 @@ static void test_file(void) {
     rl_duck_conn *c = db ? rl_duck_connect(db, &err) : NULL;
     CHECK("file/open", c != NULL);
     if (c) {
+        /* spills go beside the file, as DuckDB puts them for a file it opens itself, not into
+         * the working directory as for the in-memory database the file is attached to */
+        char want[160];
+        snprintf(want, sizeof want, "%s.tmp", path);
+        run(c, "SELECT current_setting('temp_directory')", &g, &err);
+        CHECK("file/temp_directory_beside_it", g.nrows == 1 && g.cells[0][0].kind == RL_DK_TEXT &&
+                                                   strcmp(g.text[0][0], want) == 0);
         CHECK_INT("file/write", rl_duck_exec(c, "CREATE TABLE f AS SELECT 7 AS v", &err), 0);
         rl_duck_disconnect(c);
     }
