@@ -728,26 +728,25 @@ def row_group_cases(data):
     again.s.stop()
 
 
-@case
-def test_row_group_length():
+def in_store_file(cases):
+    """cases(path) with DuckDB, path a store file in a directory of its own, removed after."""
     if not need_duckdb():
         return
     d = tempfile.mkdtemp(prefix="colidx")
     try:
-        row_group_cases(os.path.join(d, "store.db"))
-    finally:
+        cases(os.path.join(d, "store.db"))
+    finally:  # a server a failed check left up is stopped at exit; unlinking is safe under it
         shutil.rmtree(d, ignore_errors=True)
+
+
+@case
+def test_row_group_length():
+    in_store_file(row_group_cases)
 
 
 @case
 def test_restart():
-    if not need_duckdb():
-        return
-    d = tempfile.mkdtemp(prefix="colidx")
-    try:
-        restart_cases(os.path.join(d, "store.db"))
-    finally:  # a server a failed check left up is stopped at exit; unlinking is safe under it
-        shutil.rmtree(d, ignore_errors=True)
+    in_store_file(restart_cases)
 
 
 rl.done()
