@@ -242,8 +242,10 @@ static void dk_plan_drop(struct dk_plan *p) {
     p->sql = NULL;
 }
 
-/* The options of rl_duck_open into cfg. */
-static int dk_configure(duckdb_config cfg, const char *memory_limit, int threads, rs_err *err) {
+/* The options of rl_duck_open into cfg. temp_dir: where a statement past memory_limit spills
+ * (NULL: DuckDB's default). */
+static int dk_configure(duckdb_config cfg, const char *memory_limit, int threads,
+                        const char *temp_dir, rs_err *err) {
     if (memory_limit && dk.set_config(cfg, "memory_limit", memory_limit) != DuckDBSuccess)
         return rs_err_set(err, RS_EINVAL, "DuckDB rejected memory_limit '%s'", memory_limit);
     if (threads > 0) {
@@ -252,25 +254,35 @@ static int dk_configure(duckdb_config cfg, const char *memory_limit, int threads
         if (dk.set_config(cfg, "threads", n) != DuckDBSuccess)
             return rs_err_set(err, RS_EINVAL, "DuckDB rejected threads %d", threads);
     }
+    if (temp_dir && dk.set_config(cfg, "temp_directory", temp_dir) != DuckDBSuccess)
+        return rs_err_set(err, RS_EINVAL, "DuckDB rejected temp_directory '%s'", temp_dir);
     return RS_OK;
 }
 
-/* duckdb_open_ext with a fresh config; DuckDB's own message on failure. */
+/* An in-memory database (the replica's file is attached to it: dk_attach) with a fresh config;
+ * DuckDB's own message on failure. Spills go to <path>.tmp, beside the file, as DuckDB puts them
+ * for a file it opens itself (for an in-memory database: .tmp in the working directory). */
 static int dk_open(const char *path, const char *memory_limit, int threads, duckdb_database *out,
                    rs_err *err) {
     duckdb_config cfg = NULL;
-    if (dk.create_config(&cfg) != DuckDBSuccess)
+    rs_buf temp_dir = RS_BUF_INIT;
+    if (path != NULL && rs_buf_printf(&temp_dir, "%s.tmp", path) != RS_OK) {
+        rs_buf_free(&temp_dir);
+        return rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB");
+    }
+    if (dk.create_config(&cfg) != DuckDBSuccess) {
+        rs_buf_free(&temp_dir);
         return rs_err_set(err, RS_ENOMEM, "DuckDB could not create a configuration");
-    int rc = dk_configure(cfg, memory_limit, threads, err);
+    }
+    int rc = dk_configure(cfg, memory_limit, threads, temp_dir.data, err);
     char *msg = NULL;
-    if (rc == RS_OK && dk.open_ext(path, out, cfg, &msg) != DuckDBSuccess) {
-        /* a bad file and a bad setting both land here: the message tells them apart */
-        rc = rs_err_set(err, dk_code(msg, path ? RS_EIO : RS_EINVAL),
-                        "cannot open DuckDB database %s: %s", path ? path : "(in memory)",
+    if (rc == RS_OK && dk.open_ext(NULL, out, cfg, &msg) != DuckDBSuccess) {
+        rc = rs_err_set(err, dk_code(msg, RS_EINVAL), "cannot open DuckDB: %s",
                         msg ? msg : "unknown error");
         dk.free(msg);
     }
     dk.destroy_config(&cfg);
+    rs_buf_free(&temp_dir);
     return rc;
 }
 
@@ -288,20 +300,6 @@ static int dk_exec_once(duckdb_database db, const char *sql, rs_err *err) {
     }
     dk.destroy_result(&res);
     dk.disconnect(&con);
-    return rc;
-}
-
-/* SET temp_directory = '<path>.tmp' on db. */
-static int dk_set_temp_dir(duckdb_database db, const char *path, rs_err *err) {
-    rs_buf sql = RS_BUF_INIT, dir = RS_BUF_INIT;
-    rs_buf_printf(&dir, "%s.tmp", path);
-    rs_buf_puts(&sql, "SET temp_directory = ");
-    if (!dir.oom)
-        rs_buf_quoted(&sql, dir.data, dir.len, '\'');
-    int rc = sql.oom || dir.oom ? rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB")
-                                : dk_exec_once(db, sql.data, err);
-    rs_buf_free(&sql);
-    rs_buf_free(&dir);
     return rc;
 }
 
@@ -324,7 +322,7 @@ static int dk_attach(duckdb_database db, const char *path, rs_err *err) {
     int rc = sql.oom ? rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB")
                      : dk_exec_once(db, sql.data, err);
     rs_buf_free(&sql);
-    if (rc != RS_OK && path != NULL) { /* as dk_open words a file it cannot open */
+    if (rc != RS_OK && path != NULL) { /* the file named: the caller rebuilds it */
         char why[sizeof err->msg];
         memcpy(why, err->msg, sizeof why);
         rs_err_set(err, rc, "cannot open DuckDB database %s: %s", path, why);
@@ -340,14 +338,7 @@ rl_duck_db *rl_duck_open(const char *path, const char *memory_limit, int threads
         rs_err_set(err, RS_ENOMEM, "out of memory opening DuckDB");
         return NULL;
     }
-    if (dk_open(NULL, memory_limit, threads, &db->db, err) != RS_OK) {
-        free(db);
-        return NULL;
-    }
-    /* where a statement past memory_limit spills: beside the file, as DuckDB puts it for a file
-     * it opens itself (for an in-memory database it would be .tmp in the working directory) */
-    if (path != NULL && dk_set_temp_dir(db->db, path, err) != RS_OK) {
-        dk.close(&db->db);
+    if (dk_open(path, memory_limit, threads, &db->db, err) != RS_OK) {
         free(db);
         return NULL;
     }

@@ -1047,6 +1047,13 @@ typedef struct kv_read {
     int have_epoch, have_applied;
 } kv_read;
 
+/* A state value (text) as an integer. */
+static int64_t cell_int(const rl_duck_cell *c) {
+    char num[32];
+    snprintf(num, sizeof(num), "%.*s", (int)c->len, c->s);
+    return strtoll(num, NULL, 10);
+}
+
 static int read_kv(void *ctx, const rl_duck_cell *c, int n) {
     kv_read *kv = ctx;
     if (n < 2 || c[0].kind != RL_DK_TEXT || c[1].kind != RL_DK_TEXT)
@@ -1055,14 +1062,10 @@ static int read_kv(void *ctx, const rl_duck_cell *c, int n) {
         snprintf(kv->epoch, sizeof(kv->epoch), "%.*s", (int)c[1].len, c[1].s);
         kv->have_epoch = 1;
     } else if (c[0].len == 7 && memcmp(c[0].s, "applied", 7) == 0) {
-        char num[32];
-        snprintf(num, sizeof(num), "%.*s", (int)c[1].len, c[1].s);
-        kv->applied = strtoll(num, NULL, 10);
+        kv->applied = cell_int(&c[1]);
         kv->have_applied = 1;
     } else if (c[0].len == 9 && memcmp(c[0].s, "row_group", 9) == 0) {
-        char num[32];
-        snprintf(num, sizeof(num), "%.*s", (int)c[1].len, c[1].s);
-        kv->row_group = strtoll(num, NULL, 10);
+        kv->row_group = cell_int(&c[1]);
     }
     return 0;
 }
