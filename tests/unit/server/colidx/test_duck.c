@@ -371,7 +371,7 @@ static void remove_dir(const char *dir) {
     rmdir(dir);
 }
 
-/* Row groups of DK_ROW_GROUP (16,384) rows, DuckDB's default being 122,880: 40,000 rows fill
+/* Row groups of RL_DUCK_ROW_GROUP (16,384) rows, DuckDB's default being 122,880: 40,000 rows fill
  * 3, and after the file is opened again 40,000 more go into row groups of the same length
  * (the length is an option of each ATTACH, not kept in the file). */
 static int64_t row_groups(rl_duck_conn *c, rs_err *err) {
