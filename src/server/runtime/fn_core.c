@@ -660,6 +660,16 @@ static void fn_nullish(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_result_int(ctx, rv_is_nullish(&v));
 }
 
+/* Whether the value is an instant Rockset compares by its moment: a TIMESTAMP, DATETIME or
+ * DATE. A test of a constant through one call, not `TYPEOF(c) IN (...)`: SQLite evaluates a
+ * deterministic call of constants once per statement, but an IN's left side on every row. */
+static void fn_instant(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    rv v;
+    (void)argc;
+    rv_from_sqlite(argv[0], &v);
+    sqlite3_result_int(ctx, v.type == RV_TIMESTAMP || v.type == RV_DATETIME || v.type == RV_DATE);
+}
+
 /* ---------------- order, group and join keys ---------------- */
 
 static void fn_rank(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -983,6 +993,7 @@ const rt_function rt_fn_core[] = {
     PLUMB("rs_cmp", fn_cmp),
     PLUMB("rs_between", fn_between),
     PLUMB("rs_nullish", fn_nullish),
+    PLUMB("rs_instant", fn_instant),
     PLUMB("rs_rank", fn_rank),
     PLUMB("rs_okey", fn_okey),
     PLUMB("rs_skey", fn_skey),

@@ -344,13 +344,13 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
         t->decides = "";
         return 0;
     }
-    const char *check = call_text(ac, "rsf_typeof", c, NULL);
+    const char *check = call_text(ac, "rs_instant", c, NULL);
     if (check == NULL)
         return ac->err->code;
     rs_buf b = RS_BUF_INIT;
     if (t->decides != NULL && t->decides[0] != '\0')
         rs_buf_printf(&b, "%s AND ", t->decides);
-    rs_buf_printf(&b, "%s IN ('timestamp', 'datetime', 'date')", check);
+    rs_buf_puts(&b, check);
     t->decides = arena_text(ac, &b);
     rs_buf_free(&b);
     return t->decides != NULL ? 0 : rs_err_set(ac->err, RS_ENOMEM, "out of memory");

@@ -304,6 +304,69 @@ static void test_rs_get(void) {
     sqlite3_close(conn);
 }
 
+/* counted(x): x, counting its calls (deterministic, as the runtime's functions are). */
+static int n_counted;
+static void fn_counted(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    n_counted++;
+    sqlite3_result_value(ctx, argv[0]);
+}
+
+/* How many times counted() ran in one execution of sql over 100 rows of t, ?1 bound to ts. */
+static int calls_over_100_rows(sqlite3 *conn, const char *sql, const char *ts) {
+    sqlite3_stmt *st;
+    n_counted = 0;
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        ;
+    sqlite3_finalize(st);
+    return n_counted;
+}
+
+/* rs_instant: TIMESTAMP, DATETIME and DATE are instants, nothing else is. The translator writes
+ * a range's conjunct as `(rs_instant(<constant>) OR <conjunct>)` so that SQLite computes the check
+ * once; `rsf_typeof(<constant>) IN (...)`, its form before, ran on every row (an IN's left side
+ * is not factored out), parsing a parameter again for each document. */
+static void test_rs_instant(void) {
+    sqlite3 *conn;
+    sqlite3_open(":memory:", &conn);
+    CHECK_INT("rs_instant/register", rt_catalog_register(conn), SQLITE_OK);
+    CHECK_STR("rs_instant/timestamp",
+              select_text(conn, "rs_instant(rsf_parse_timestamp_iso8601('2024-01-05T10:00:00Z'))"),
+              "1");
+    CHECK_STR("rs_instant/datetime",
+              select_text(conn, "rs_instant(rsf_parse_datetime_iso8601('2024-01-05T10:00:00'))"),
+              "1");
+    CHECK_STR("rs_instant/date", select_text(conn, "rs_instant(rsf_parse_date_iso8601('2024-01-05'))"),
+              "1");
+    CHECK_STR("rs_instant/string", select_text(conn, "rs_instant('2024-01-05')"), "0");
+    CHECK_STR("rs_instant/int", select_text(conn, "rs_instant(5)"), "0");
+    CHECK_STR("rs_instant/undefined", select_text(conn, "rs_instant(rs_get('{}','a'))"), "0");
+    CHECK_STR("rs_instant/time", select_text(conn, "rs_instant(rsf_time(1,2,3))"), "0");
+    sqlite3_create_function(conn, "counted", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            fn_counted, NULL, NULL);
+    sqlite3_exec(conn,
+                 "CREATE TABLE t(doc); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                 "FROM n WHERE i < 100) INSERT INTO t SELECT '{\"t\":\"x\"}' FROM n",
+                 NULL, NULL, NULL);
+    CHECK_INT("rs_instant/once",
+              calls_over_100_rows(conn,
+                                  "SELECT doc FROM t WHERE (rs_instant(rsf_parse_timestamp_iso8601("
+                                  "counted(?1))) OR rs_cmp(rs_get(doc,'t'),'a') = 0)",
+                                  "2024-01-05T10:00:00Z"),
+              1);
+    CHECK_INT("rs_instant/in_every_row",
+              calls_over_100_rows(conn,
+                                  "SELECT doc FROM t WHERE (rsf_typeof(rsf_parse_timestamp_iso8601("
+                                  "counted(?1))) IN ('timestamp', 'datetime', 'date') OR "
+                                  "rs_cmp(rs_get(doc,'t'),'a') = 0)",
+                                  "2024-01-05T10:00:00Z"),
+              100);
+    sqlite3_close(conn);
+}
+
 /* rt_parse_iso8601: whitespace around the text and a day past its month's end (to 31) pass;
  * the strict parsers still refuse both. */
 static void test_iso8601_lax(void) {
@@ -515,6 +578,7 @@ int main(void) {
     test_json_reading();
     test_iter();
     test_rs_get();
+    test_rs_instant();
     test_weeks();
     test_key_bound();
     test_trunc_next();
