@@ -220,6 +220,7 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
             (row[2] & RL_FX_T_TYPED) != 0 && (row[2] & (RL_FX_T_STRING | RL_FX_T_TYPED_OTHER)) == 0;
         out->datetimes_only = (row[2] & RL_FX_T_TYPED) != 0 &&
                               (row[2] & (RL_FX_T_STRING | RL_FX_T_TYPED_NOT_DATETIME)) == 0;
+        out->keys_exact = (row[2] & (RL_FX_T_OBJECT | RL_FX_T_ARRAY | RL_FX_T_TYPED)) == 0;
     } else {
         char pk[200];
         snprintf(out->elems_table, sizeof(out->elems_table), "%s_elems", tbl);

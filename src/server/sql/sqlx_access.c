@@ -103,6 +103,7 @@ static void choose_strategy(access *ac, sqlx_op *op) {
         right->data_table != NULL && right->is_indexed != NULL) {
         for (int k = 0; k < j->n_keys; k++) {
             j->keys[k].indexed = access_key_indexed(right, &j->keys[k]);
+            j->keys[k].exact = access_key_exact(right, &j->keys[k]);
             any |= j->keys[k].indexed;
         }
     }

@@ -52,6 +52,10 @@ int access_indexed(const sqlx_rte *r, const char *args);
 /* Whether a join key's right side has an index: a field index (1), _id (2), or, for fn(path), the
  * path's function index on fn (1; asking builds one for later queries); 0 none. */
 int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key);
+/* Whether key, a path of r with a field index, holds only values whose equal sort keys are
+ * equal values (sqlx_index.keys_exact), in the catalog's snapshot: types are only ever added
+ * to a path, and a new one moves the store's generation, so a kept translation is made again. */
+int access_key_exact(const sqlx_rte *r, const sqlx_join_key *key);
 
 /* Whether n has one value for the whole statement (literals, parameters, deterministic
  * functions, casts and arithmetic of those), so that its key bounds an index read. */

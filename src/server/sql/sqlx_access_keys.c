@@ -166,6 +166,15 @@ int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key) {
                                  key->fn, &ix) == 1;
 }
 
+int access_key_exact(const sqlx_rte *r, const sqlx_join_key *key) {
+    sqlx_index ix;
+    if (key->fn != NULL || key->indexed != 1 || r->catalog == NULL || r->catalog->index_for == NULL)
+        return 0;
+    return r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, key->args, NULL,
+                                 &ix) == 1 &&
+           ix.keys_exact;
+}
+
 /* The indexed collection path e reads: 1 a field index, 2 _id, 0 none (*rte, *args set). */
 static int indexed_path(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args) {
     *rte = access_path(ac, e, 0, args);

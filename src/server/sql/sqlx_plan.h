@@ -150,6 +150,8 @@ typedef struct sqlx_join_key {
     const char *fn;            /* the key is fn(right path) (SQLX_STR_KEY_FN for CAST(path AS
                                   string)), read through a function index; NULL: the path */
     int indexed;               /* 0 none, 1 a field (or function) index, 2 _id (the primary key) */
+    int exact; /* indexed 1 on the path (no fn), whose catalog says its equal keys are equal
+                  values (sqlx_index.keys_exact): the right side's value is not read again */
 } sqlx_join_key;
 
 typedef enum {

@@ -228,10 +228,12 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
     for (int k = 0; k < j->n_keys; k++) {
         rs_buf_puts(out, k ? ", " : "");
         put_key(out, &j->keys[k]);
+        /* exact keys: the value found is not read again (sqlx_join_key.exact) */
         if (j->strategy == SQLX_JOIN_LOOKUP)
             rs_buf_puts(out, j->keys[k].indexed == 2   ? " (primary key)"
                              : j->keys[k].indexed != 1 ? ""
                              : j->keys[k].fn != NULL   ? " (function index)"
+                             : j->keys[k].exact        ? " (field index, exact keys)"
                                                        : " (field index)");
     }
     if (j->why != NULL && strncmp(j->why, "HINT", 4) == 0)

@@ -58,6 +58,10 @@ typedef struct sqlx_index {
     int datetimes_only;    /* SCALAR: the same of DATETIMEs (`DATE_TRUNC('DAY', date) >=
                               DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:startDate))` on stored
                               datetimes reads its window) */
+    int keys_exact;        /* SCALAR: the path holds no object, array or typed value (only
+                              null, booleans, numbers and strings, none of them NaN or infinite
+                              in JSON), whose equal sort keys are equal values: a lookup join
+                              on it needs no second test of the value it found (sqlx_emit.c) */
 } sqlx_index;
 
 /* A key range on one index, its bounds SQL expressions of values (literals, :parameters,
