@@ -613,6 +613,17 @@ def lookup_join_finds_every_match():
               repr(steps))
 
 
+def load_beside(off, ws, colls):
+    """Workspace ws with each (collection, documents) of colls, on the suite's server and on
+    off (an indexes-off server), both written through."""
+    for url in (None, off.url):
+        rl.make_ws(ws, url=url)
+        for coll, docs in colls:
+            rl.make_coll(ws, coll, url=url)
+            r = rl.add_docs(ws, coll, docs, url=url)
+            rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
+
+
 @case
 def lookup_join_on_exact_keys():
     """A lookup join whose right path holds only null, booleans, numbers and strings tests the
@@ -633,12 +644,7 @@ def lookup_join_on_exact_keys():
             {"_id": "l7", "k": "abc"}, {"_id": "l8", "k": 2.5}, {"_id": "l9", "k": 9007199254740993},
             {"_id": "l10", "k": -0.0}, {"_id": "l11", "k": {"x": 1}}, {"_id": "l12", "k": [1]},
             {"_id": "l13", "k": ""}, {"_id": "l14", "k": 9007199254740992}]
-    for url in (None, off.url):
-        rl.make_ws(ws, url=url)
-        for coll, docs in (("rk", right), ("lk", left)):
-            rl.make_coll(ws, coll, url=url)
-            r = rl.add_docs(ws, coll, docs, url=url)
-            rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
+    load_beside(off, ws, (("rk", right), ("lk", left)))
     sql = (f"SELECT l._id AS l, r._id AS r FROM {ws}.lk l JOIN {ws}.rk r ON r.k = l.k"
            " ORDER BY l, r")
 
@@ -822,12 +828,7 @@ def cast_join_key_uses_a_function_index():
         {"_id": "rs", "id": "1007"}, {"_id": "rf", "id": 1007.5}, {"_id": "rn", "id": None}]
     summ = [{"_id": f"s{i}", "wid": str(1000 + i * 7 % 320), "k": i % 10} for i in range(200)] + [
         {"_id": "sn", "wid": None, "k": 3}, {"_id": "sf", "wid": "1007.5", "k": 3}]
-    for url in (None, off.url):
-        rl.make_ws(ws, url=url)
-        for coll, docs in (("runs", runs), ("summ", summ)):
-            rl.make_coll(ws, coll, url=url)
-            r = rl.add_docs(ws, coll, docs, url=url)
-            rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
+    load_beside(off, ws, (("runs", runs), ("summ", summ)))
     sql = (f"SELECT s._id, r._id AS r, r.name FROM {ws}.summ s JOIN {ws}.runs r"
            " ON s.wid = CAST(r.id AS string) WHERE s.k = 3 ORDER BY s._id, r")
     query(sql)  # asking builds the function index for the queries after it
