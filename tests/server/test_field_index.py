@@ -641,9 +641,14 @@ def lookup_join_on_exact_keys():
     right += [{"_id": f"z{i:03d}", "k": 1000 + i} for i in range(300)]
     left = [{"_id": "l1", "k": 1}, {"_id": "l2", "k": 1.0}, {"_id": "l3", "k": "1"},
             {"_id": "l4", "k": None}, {"_id": "l5"}, {"_id": "l6", "k": True},
-            {"_id": "l7", "k": "abc"}, {"_id": "l8", "k": 2.5}, {"_id": "l9", "k": 9007199254740993},
-            {"_id": "l10", "k": -0.0}, {"_id": "l11", "k": {"x": 1}}, {"_id": "l12", "k": [1]},
-            {"_id": "l13", "k": ""}, {"_id": "l14", "k": 9007199254740992}]
+            {"_id": "l7", "k": "abc"}, {"_id": "l8", "k": 2.5}, {"_id": "l10", "k": -0.0},
+            {"_id": "l11", "k": {"x": 1}}, {"_id": "l12", "k": [1]}, {"_id": "l13", "k": ""},
+            {"_id": "l14", "k": 9007199254740992}]
+    # 2^53 + 1 against the right's 2^53.0: the indexes-off server's hash join compares them
+    # in SQLite (an int against a float through a long double), which valgrind runs with a
+    # double's precision and finds equal; the keys are computed in integers and are not
+    if os.environ.get("RS_VALGRIND") != "1":
+        left.append({"_id": "l9", "k": 9007199254740993})
     load_beside(off, ws, (("rk", right), ("lk", left)))
     sql = (f"SELECT l._id AS l, r._id AS r FROM {ws}.lk l JOIN {ws}.rk r ON r.k = l.k"
            " ORDER BY l, r")
