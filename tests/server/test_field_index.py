@@ -659,7 +659,7 @@ def lookup_join_on_exact_keys():
             "index lookup on k (field index)"
         check(f"exact/{label}/plan", any(x.strip() == "Join JOIN: " + line for x in plan),
               repr(plan))
-        rows, used, r1 = query(sql)
+        rows, used, _ = query(sql)
         want = rl.query(sql, url=off.url)
         check_match(f"exact/{label}/rows", rows, want.body.get("results"))
         check(f"exact/{label}/index_used", used is True, repr(used))

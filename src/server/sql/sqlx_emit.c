@@ -209,10 +209,10 @@ static int emit_from(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
  *   ON rs_skey(rs_get(r1.doc,'pid')) = rs_skey(rs_get(r0.doc,'id'))
  *      AND rs_jkey(rs_get(r0.doc,'id')) IS NOT NULL
  * which SQLite tests once per left row, instead of reading each right document found again for
- * its value (a copy of the document and its lookup in rs_get's cache: 0.86 to 0.88 of q08,
- * q11 and q32's time on the dashboard benchmark). The hash form's LIMIT -1 keeps SQLite from
- * flattening the wrapper back; its CROSS JOIN keeps the wrapped side the inner loop, the one given
- * the automatic index. */
+ * its value (a copy of the document and its lookup in rs_get's cache: q06 and q08 took 0.79 of
+ * their time on the dashboard benchmark, docs/indexing.md "Exact keys"). The hash form's LIMIT -1
+ * keeps SQLite from flattening the wrapper back; its CROSS JOIN keeps the wrapped side the inner
+ * loop, the one given the automatic index. */
 
 /* The rightmost relation of a FROM subtree (USING reads the left side's last relation). */
 static const sqlx_rte *last_rte(const sqlx_op *op) {
