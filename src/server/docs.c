@@ -269,6 +269,12 @@ static int apply_visible(rl_docwrite *w, const char *id, const char *doc, int64_
     }
     rc = sqlite3_step(st);
     sqlite3_reset(st);
+    if (rc == SQLITE_ERROR && doc != NULL &&
+        rl_fieldindex_refuse_expressions(w->db, w->tbl, NULL) > 0) {
+        w->fields.catalog_changed = 1; /* translations reading those indexes are made again */
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
     if (step_failed(w, rc, err))
         return RS_EINTERNAL;
     /* an upsert keeps the row (and its rowid) of the document it replaces; read the new row's

@@ -91,6 +91,25 @@ static void put_composite(rs_buf *out, const char *paths) {
     rs_buf_free(&path);
 }
 
+/* A function index: the twin that never fails told as the function the query wrote; an
+ * expression key (its SQLite text: SQLX_IS_EXPR_KEY) as what it is of. */
+static void put_function_index(rs_buf *out, const char *fn, const char *args) {
+    int cast = strcmp(fn, SQLX_STR_KEY_FN) == 0;
+    if (SQLX_IS_EXPR_KEY(fn)) {
+        rs_buf_puts(out, "expression index on an expression of ");
+        put_path(out, args);
+        return;
+    }
+    rs_buf_printf(out, "function index on %s(",
+                  cast                                  ? "CAST"
+                  : strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
+                  : strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601"
+                  : strncmp(fn, "rsf_", 4) == 0         ? fn + 4
+                                                        : fn);
+    put_path(out, args);
+    rs_buf_puts(out, cast ? " AS string)" : ")");
+}
+
 /* An index name of the store ("<tbl>_fx<id>", "<tbl>_fn<id>", "<tbl>_cx<id>", a trigram
  * table "<tbl>_tri<id>") told as what it holds. */
 static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
@@ -139,16 +158,7 @@ static int put_index(sqlite3 *db, rs_buf *out, const char *name, size_t len) {
                rl_sql(db, &args, NULL, "SELECT args FROM fx_funcs WHERE id = ?1", "i",
                       (int64_t)id) == RS_OK &&
                args != NULL) {
-        /* the twin that never fails is told as the function the query wrote */
-        int cast = strcmp(fn, SQLX_STR_KEY_FN) == 0;
-        rs_buf_printf(out, "function index on %s(",
-                      cast                                  ? "CAST"
-                      : strcmp(fn, SQLX_TS_ISO_KEY_FN) == 0 ? "PARSE_TIMESTAMP_ISO8601"
-                      : strcmp(fn, SQLX_DT_ISO_KEY_FN) == 0 ? "PARSE_DATETIME_ISO8601"
-                      : strncmp(fn, "rsf_", 4) == 0         ? fn + 4
-                                                            : fn);
-        put_path(out, args);
-        rs_buf_puts(out, cast ? " AS string)" : ")");
+        put_function_index(out, fn, args);
     } else {
         kind = 0;
     }

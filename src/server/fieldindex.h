@@ -58,6 +58,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* fx_funcs.fn as stored from the text bound at ?N: a function's name folded to lower case (SQL
+ * names are not case-sensitive), an expression key's text as it is (its literals are) */
+#define RL_FX_FN_SQL(param) \
+    "CASE WHEN instr(" param ", '(') THEN " param " ELSE lower(" param ") END"
+
 #define RL_FX_AUTO_INDEXES 100
 #define RL_FX_MEMBER_SEP   ",NULL," /* between an array's path and its elements' member's */
 #define RL_FX_MAX_DEPTH    4
@@ -241,6 +246,13 @@ int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err);
  * path as rs_get arguments ("'a','b'"). RS_EINVAL for another function or a malformed path.
  * Called when a view or query lambda is saved whose SQL filters, orders or joins on such an
  * expression; the translator then finds it with index_for(FUNCTION). */
+/* A write's new document fails an expression index's expression (CAST of a string that is no
+ * number): drop every expression index of collection table tbl and refuse them for good
+ * (fx_funcs.fn marked '!'), inside the write's transaction, so that the write is made again and
+ * succeeds; a document is never refused for an index a query asked for. Returns how many were
+ * dropped, or -1 (err set). */
+int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, rs_err *err);
+
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err);
 

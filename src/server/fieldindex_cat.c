@@ -100,8 +100,8 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
     sqlite3_stmt *st = NULL;
     int found = 0;
     if (!ask(db,
-             "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = lower(?2) AND"
-             " args = ?3",
+             "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = " RL_FX_FN_SQL("?2") " AND"
+                                                                                   " args = ?3",
              &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
@@ -171,6 +171,20 @@ static int member_array_listed(sqlite3 *db, const char *tbl, const char *args) {
     return holds;
 }
 
+/* An expression index refused (rl_fieldindex_refuse_expressions): never asked for again. */
+static int refused_expression(sqlite3 *db, const char *tbl, const char *args, const char *fn) {
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (!ask(db, "SELECT 1 FROM fx_funcs WHERE tbl = ?1 AND fn = '!' || ?2 AND args = ?3", &st))
+        return 1;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, fn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, args, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    rl_kept_done(st);
+    return found;
+}
+
 int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, const char *args,
                          const char *fn, sqlx_index *out, int *wanted) {
     int64_t row[5];
@@ -188,9 +202,11 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
              strcmp(fn, SQLX_TRIGRAM_FN) == 0) &&
             path_row(db, tbl, args, row))
             *wanted = (row[2] & RL_FX_T_STRING) != 0;
-        if (wanted != NULL && fn != NULL && strcmp(fn, SQLX_STR_KEY_FN) == 0 &&
+        if (wanted != NULL && fn != NULL &&
+            (strcmp(fn, SQLX_STR_KEY_FN) == 0 || SQLX_IS_EXPR_KEY(fn)) &&
             path_row(db, tbl, args, row))
-            *wanted = (row[2] & RL_FX_T_SCALAR) != 0;
+            *wanted = (row[2] & RL_FX_T_SCALAR) != 0 &&
+                      !(SQLX_IS_EXPR_KEY(fn) && refused_expression(db, tbl, args, fn));
         return 0;
     }
     int member = rl_fieldindex_is_member(args);
@@ -241,6 +257,8 @@ static void put_bound(char **sql, const char *key, const char *op, const char *b
 
 /* The key expression of a SCALAR or FUNCTION index over doc (sqlite3_free it). */
 static char *key_sql(sqlx_index_kind kind, const char *args, const char *fn) {
+    if (kind == SQLX_INDEX_FUNCTION && SQLX_IS_EXPR_KEY(fn))
+        return sqlite3_mprintf("rs_skey(%s)", fn);
     return kind == SQLX_INDEX_FUNCTION ? sqlite3_mprintf("rs_skey(%s(rs_get(doc,%s)))", fn, args)
                                        : sqlite3_mprintf("rs_skey(rs_get(doc,%s))", args);
 }

@@ -480,19 +480,38 @@ static int build_trigram(sqlite3 *db, const char *tbl, int64_t id, const char *a
         err);
 }
 
+/* An expression key's text (SQLX_IS_EXPR_KEY) is one expression over the table's doc: it
+ * compiles alone as a query's value (nothing after it), so that it is nothing else inside an
+ * index's definition. SQLite refuses it there if a function it calls is not deterministic. */
+static int is_one_expression(sqlite3 *db, const char *tbl, const char *expr) {
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    char *sql = sqlite3_mprintf("SELECT rs_skey(%s) FROM \"%w_data\"", expr, tbl);
+    int ok = sql != NULL && strlen(expr) <= SQLX_MAX_EXPR_KEY &&
+             sqlite3_prepare_v2(db, sql, -1, &st, &tail) == SQLITE_OK && st != NULL &&
+             (tail == NULL || *tail == '\0') && sqlite3_column_count(st) == 1;
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return ok;
+}
+
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err) {
     int64_t id = 0;
     int trigram = fn != NULL && strcmp(fn, SQLX_TRIGRAM_FN) == 0;
-    if (fn == NULL || *fn == '\0' || (!trigram && !is_deterministic_fn(db, fn)))
+    int expr = fn != NULL && SQLX_IS_EXPR_KEY(fn);
+    if (expr && !is_one_expression(db, tbl, fn))
+        return rs_err_set(err, RS_EINVAL, "function index: '%s' is not one expression", fn);
+    if (fn == NULL || *fn == '\0' || (!trigram && !expr && !is_deterministic_fn(db, fn)))
         return rs_err_set(err, RS_EINVAL, "function index: '%s' is not a deterministic function",
                           fn ? fn : "");
     if (args == NULL || !is_path_args(args))
         return rs_err_set(err, RS_EINVAL, "function index: '%s' is not a path", args ? args : "");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO fx_funcs(tbl, fn, args) VALUES(?1, lower(?2), ?3)"
-                           " ON CONFLICT DO UPDATE SET fn = excluded.fn RETURNING id",
+                           "INSERT INTO fx_funcs(tbl, fn, args) VALUES(?1, " RL_FX_FN_SQL(
+                               "?2") ", ?3)"
+                                     " ON CONFLICT DO UPDATE SET fn = excluded.fn RETURNING id",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(db, err);
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
@@ -505,6 +524,20 @@ int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, 
         return db_fail(db, err);
     if (trigram)
         return build_trigram(db, tbl, id, args, err);
+    if (expr && exec_sql(db,
+                         sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
+                                         "(rs_skey(%s))",
+                                         tbl, (long long)id, tbl, fn),
+                         err) != RS_OK) {
+        /* it fails on a document there (a cast of a string that is no number): refused for
+         * good, so that the next query does not ask again */
+        return exec_sql(
+            db,
+            sqlite3_mprintf("UPDATE fx_funcs SET fn = '!' || fn WHERE id = %lld", (long long)id),
+            err);
+    }
+    if (expr)
+        return RS_OK;
     return exec_sql(db,
                     sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
                                     "(rs_skey(%s(rs_get(doc,%s))))",
@@ -565,4 +598,31 @@ int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *path
                                 err);
     rs_buf_free(&columns);
     return rc;
+}
+
+int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, rs_err *err) {
+    sqlite3_stmt *st = NULL;
+    int64_t ids[64];
+    int n = 0, rc = RS_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM fx_funcs WHERE tbl = ?1 AND instr(fn, '(') > 0 AND"
+                           " substr(fn, 1, 1) != '!'",
+                           -1, &st, NULL) != SQLITE_OK) {
+        db_fail(db, err);
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    for (int i = 0; i < n && rc == RS_OK; i++) {
+        rc = exec_sql(
+            db, sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_fn%lld\"", tbl, (long long)ids[i]), err);
+        if (rc == RS_OK)
+            rc = exec_sql(db,
+                          sqlite3_mprintf("UPDATE fx_funcs SET fn = '!' || fn WHERE id = %lld",
+                                          (long long)ids[i]),
+                          err);
+    }
+    return rc == RS_OK ? n : -1;
 }

@@ -65,7 +65,7 @@
     "json_object('paths', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl)," \
     " 'indexed', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND indexed)," \
     " 'element_indexes', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND elems)," \
-    " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl)," \
+    " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl AND fn NOT LIKE '!%')," \
     " 'composite_indexes', (SELECT count(*) FROM fx_comps WHERE tbl = c.tbl)," \
     " 'background_work', ?3," \
     " 'unindexed', json((SELECT json_group_array(" FX_PATH_NAME ") FROM (SELECT args FROM" \

@@ -19,7 +19,7 @@ typedef struct want {
     char tbl[128];
     int kind; /* sqlx_index_kind, 0: ANALYZE */
     char *args;
-    char fn[64];
+    char fn[SQLX_MAX_EXPR_KEY + 1];
 } want;
 
 typedef struct queried {

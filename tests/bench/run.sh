@@ -20,7 +20,9 @@
 # ... LIMIT through the virtual table, pushdown on vs off, on bench.py's collection), whose
 # table is appended too, then runs the full differential corpus (tests/e2e/
 # test_vtab_differential.py with RS_TEST_FULL=1) against the first server.
-# Then tests/bench/rollup_bench.py (a rollup over 1,000,000 out-of-order events) and
+# Then tests/bench/index_bench.py (field indexes at two sizes), tests/bench/expr_join_bench.py (a
+# join on an expression through a WITH query, with ten times the history), then
+# tests/bench/rollup_bench.py (a rollup over 1,000,000 out-of-order events) and
 # tests/bench/dashboard/run.py: a CI dashboard's 31 queries at 100,000 and 1,000,000
 # documents (small: 10,000 and 100,000), with indexes off, under real-time ingest, and on
 # PostgreSQL and DuckDB (make deps-bench); its goals are reported, never asserted, but a
@@ -76,6 +78,14 @@ echo "field indexes (tests/bench/index_bench.py):"
 if [ -s "$work/index.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
     { echo; echo "## rockset-local field indexes (index_bench.py)"; echo; cat "$work/index.md"; } \
         >>"$root/tests/bench/RESULTS.md"
+fi
+# a join on an expression of a field through a WITH query (HUD's weekly_force_merge_stats), at
+# a month's documents and with ten times as much history: the time's growth, against indexes off
+echo "expression join (tests/bench/expr_join_bench.py):"
+/usr/bin/python3 tests/bench/expr_join_bench.py "$B/rockset-local" | tee "$work/exprjoin.md" || rc=1
+if [ -s "$work/exprjoin.md" ] && [ "${RS_BENCH_QUICK:-}" != 1 ]; then
+    { echo; echo "## A join on an expression, through a WITH query (expr_join_bench.py)"; echo
+      cat "$work/exprjoin.md"; } >>"$root/tests/bench/RESULTS.md"
 fi
 # a rollup over 1,000,000 out-of-order events: its groups vs GROUP BY over the raw events, and
 # its ingest rate vs a plain collection's (docs/rockset-local.md); a server of its own

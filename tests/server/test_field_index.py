@@ -1031,6 +1031,139 @@ def fx_stats(ws, coll, url=None):
 
 
 @case
+def lookup_join_on_an_expression_of_a_path():
+    """A join whose key on one side is an expression of one path there (HUD's `m.pr_num =
+    CAST(SUBSTR(c.issue_url, 53) AS INT)`) asks for an index on that expression, built by use,
+    and then looks the side up through it: EXPLAIN says "expression index". Answers match a
+    --field-index off server's before and after. A document the expression fails on (a cast of
+    a string that is no number) is still written: the index is dropped and refused, and the
+    query fails on it as the scan does; an index whose build meets such a document is refused
+    and not asked for again."""
+    ws = uniq("wsexpr")
+    off = rl.start_server("--field-index", "off")
+    base = "https://x.test/issues/"  # 22 characters: the number starts at 23
+    comments = [{"_id": f"c{i:03d}", "issue_url": f"{base}{i // 3}"} for i in range(900)]
+    comments += [{"_id": "u1"}, {"_id": "u2", "issue_url": None},
+                 {"_id": "u3", "issue_url": f"{base}007"}, {"_id": "u4", "issue_url": f"{base}-4"}]
+    merges = [{"_id": "m1", "pr": 1}, {"_id": "m2", "pr": 7}, {"_id": "m3", "pr": 1.0},
+              {"_id": "m4", "pr": "7"}, {"_id": "m5", "pr": None}, {"_id": "m6"},
+              {"_id": "m7", "pr": 299}, {"_id": "m8", "pr": 5000}, {"_id": "m9", "pr": -4}]
+    load_beside(off, ws, (("cm", comments), ("mg", merges)))
+    sql = (f"SELECT m._id AS m, c._id AS c FROM {ws}.mg m JOIN {ws}.cm c"
+           " ON m.pr = CAST(SUBSTR(c.issue_url, LENGTH('https://x.test/issues/') + 1) AS INT)"
+           " ORDER BY m, c")
+    line = "Join JOIN: index lookup on an expression of issue_url (expression index)"
+    rows, _, _ = query(sql)  # asks for the index: the worker builds it
+    steps, plan, _ = wait_explain(sql, "expression index on an expression of issue_url")
+    check("expr/plan", any(x.strip() == line for x in plan), repr(plan))
+    check("expr/step", any(x.strip() == f"SEARCH {ws}.cm AS r1 USING expression index on an"
+                           " expression of issue_url (key=?)" for x in steps), repr(steps))
+    rows, used, _ = query(sql)
+    want = rl.query(sql, url=off.url)
+    check_match("expr/rows", rows, want.body.get("results"))
+    pairs = {(x["m"], x["c"]) for x in rows or []}
+    check("expr/known", {("m1", "c003"), ("m2", "u3"), ("m3", "c005"), ("m9", "u4")} <= pairs and
+          not any(x[0] in ("m4", "m5", "m6", "m8") for x in pairs) and len(pairs) == 14,
+          repr(sorted(pairs)))
+    check("expr/index_used", used is True, repr(used))
+    # a document the expression fails on: written all the same, the index given up
+    bad = [{"_id": "bad", "issue_url": f"{base}abc"}]
+    for url in (None, off.url):
+        r = rl.add_docs(ws, "cm", bad, url=url)
+        check(f"expr/bad_written/{url is None}", r.status == 200 and
+              [d.get("status") for d in r.body.get("data") or []] == ["ADDED"], repr(r.body))
+        rl.wait_fence(ws, "cm", r.body.get("last_offset", ""), url=url)
+    got, want = rl.query(sql), rl.query(sql, url=off.url)
+    check("expr/fails_as_the_scan", got.status == 400 and want.status == 400 and
+          got.body.get("message") == want.body.get("message") ==
+          "CAST: cannot convert string 'abc' to int", f"{got.status} {got.body} / {want.body}")
+    _, plan, _ = explain(sql)
+    check("expr/plan_after", not any("expression index" in x for x in plan), repr(plan))
+    check_match("expr/refused_not_counted", (fx_stats(ws, "cm") or {}).get("function_indexes"), 0)
+    # a collection that holds such a document before the index is asked for: its build is
+    # refused once, and the next queries do not ask again
+    rl.make_coll(ws, "cm2")
+    r = rl.add_docs(ws, "cm2", comments + bad)
+    rl.wait_fence(ws, "cm2", r.body.get("last_offset", ""))
+    sql2 = sql.replace(f"{ws}.cm c", f"{ws}.cm2 c")
+    first = rl.query(sql2)
+    check("expr/refused_build/fails", first.status == 400, repr(first.body))
+    idle = rl.poll(lambda: fx_stats(ws, "cm2"),
+                   lambda st: isinstance(st, dict) and st.get("background_work") == 0, timeout=30)
+    check_match("expr/refused_build/idle", (idle or {}).get("background_work"), 0)
+    rl.query(sql2)
+    after = fx_stats(ws, "cm2") or {}
+    check("expr/refused_build/not_again", after.get("background_work") == 0 and
+          after.get("function_indexes") == 0, repr(after))
+    off.stop()
+
+
+@case
+def lookup_join_into_a_with_query():
+    """A join into a WITH query, subquery or view that only projects and filters one collection
+    (HUD's weekly_force_merge_stats: merges of a week joined to a WITH query of comments on the
+    number their URL ends with) looks that collection up through the index of the item the key
+    names, a path's field index or an expression's index built by use: EXPLAIN says "its
+    collection's ... index" and SQLite searches the collection. Answers match a --field-index
+    off server's; a WITH query whose items call a volatile function stays a hash join."""
+    ws = uniq("wsthru")
+    off = rl.start_server("--field-index", "off")
+    base = "https://x.test/issues/"
+    comments = [{"_id": f"c{i:03d}", "issue_url": f"{base}{i // 3}", "n": i // 3,
+                 "body": "merge" if i % 2 else "lgtm"} for i in range(900)]
+    comments += [{"_id": "u1", "body": "merge"}, {"_id": "u2", "issue_url": None, "n": None},
+                 {"_id": "u3", "issue_url": f"{base}007", "n": 7.0, "body": "merge"}]
+    merges = [{"_id": "m1", "pr": 1}, {"_id": "m2", "pr": 7}, {"_id": "m3", "pr": 1.0},
+              {"_id": "m4", "pr": "7"}, {"_id": "m5", "pr": None}, {"_id": "m6"},
+              {"_id": "m7", "pr": 299}, {"_id": "m8", "pr": 5000}]
+    load_beside(off, ws, (("cm", comments), ("mg", merges)))
+    num = "CAST(SUBSTR(c.issue_url, LENGTH('https://x.test/issues/') + 1) AS INT)"
+    for url in (None, off.url):
+        r = post(f"/v1/orgs/self/ws/{ws}/views", {
+            "name": "merge_comments", "query": f"SELECT c._id, c.n AS num FROM {ws}.cm c"
+            " WHERE c.body LIKE '%merge%'"}, url=url)
+        check(f"thru/view/{url is None}", r.status == 200, repr(r.body))
+    cases = [
+        ("expression", f"WITH cc AS (SELECT c._id, {num} AS num FROM {ws}.cm c WHERE c.body"
+         " LIKE '%merge%') SELECT m._id AS m, cc._id AS c FROM {ws}.mg m JOIN cc ON m.pr = cc.num"
+         " ORDER BY m, c", "expression index"),
+        ("path", f"WITH cc AS (SELECT c._id, c.n AS num FROM {ws}.cm c) SELECT m._id AS m,"
+         f" cc._id AS c FROM {ws}.mg m JOIN cc ON cc.num = m.pr ORDER BY m, c", "field index"),
+        ("subquery", f"SELECT m._id AS m, x._id AS c FROM {ws}.mg m JOIN (SELECT c._id,"
+         f" {num} AS num FROM {ws}.cm c) x ON m.pr = x.num ORDER BY m, c", "expression index"),
+        ("view", f"SELECT m._id AS m, v._id AS c FROM {ws}.mg m JOIN {ws}.merge_comments v"
+         " ON v.num = m.pr ORDER BY m, c", "field index"),
+        ("left", f"WITH cc AS (SELECT c._id, c.n AS num FROM {ws}.cm c WHERE c.body = 'merge')"
+         f" SELECT m._id AS m, cc._id AS c FROM {ws}.mg m LEFT JOIN cc ON cc.num = m.pr"
+         " ORDER BY m, c", "field index"),
+    ]
+    for label, sql, index in cases:
+        sql = sql.replace("{ws}", ws)
+        query(sql)  # an expression's index is asked for: the worker builds it
+        steps, plan, r = wait_explain(sql, f"{ws}.cm AS r")
+        steps, plan, r = wait_explain(sql, "expression index on" if index == "expression index"
+                                      else "field index on n")
+        check(f"thru/{label}/plan", any(f"(its collection's {index})" in x for x in plan),
+              f"{r.status} {plan}")
+        check(f"thru/{label}/searched", any(x.strip().startswith(f"SEARCH {ws}.cm AS r")
+                                            for x in steps), repr(steps))
+        rows, _, got = query(sql)
+        want = rl.query(sql, url=off.url)
+        check(f"thru/{label}/answers", got.status == 200 and want.status == 200,
+              f"{got.status} {got.body} / {want.body}")
+        check_match(f"thru/{label}/rows", rows, want.body.get("results"))
+        check(f"thru/{label}/some", rows is not None and len(rows) >= 4, repr(rows))
+    sql = (f"WITH cc AS (SELECT c._id, c.n AS num, RAND() AS r FROM {ws}.cm c) SELECT m._id AS m,"
+           f" cc._id AS c FROM {ws}.mg m JOIN cc ON cc.num = m.pr ORDER BY m, c")
+    _, plan, _ = explain(sql)
+    check("thru/volatile/hash", any("hash join on num" in x for x in plan) and
+          not any("its collection's" in x for x in plan), repr(plan))
+    rows, _, _ = query(sql)
+    check_match("thru/volatile/rows", rows, rl.query(sql, url=off.url).body.get("results"))
+    off.stop()
+
+
+@case
 def stats_list_the_indexes():
     coll = uniq("fxstats")
     rl.make_coll(WS, coll)

@@ -156,6 +156,22 @@ static int emit_fenced_block(emitter *em, const sqlx_block *blk, rs_buf *out) {
     return rc;
 }
 
+/* The right side of a lookup join into a derived relation (sqlx_join.through): its block inline
+ * and unfenced, with the keys' columns, so that SQLite folds it into the join and reads its
+ * collection through the index whose expression a column is. */
+static int emit_through(emitter *em, const sqlx_op *join, rs_buf *out) {
+    const sqlx_op *op = join->right;
+    const sqlx_block *blk = op->query->block;
+    em->through = join->join;
+    em->through_blk = blk;
+    rs_buf_putc(out, '(');
+    int rc = emit_block(em, blk, MODE_DOC, 0, 0, NULL, out);
+    rs_buf_printf(out, ") AS r%d", op->rte->id);
+    em->through = NULL;
+    em->through_blk = NULL;
+    return rc;
+}
+
 static int emit_derived(emitter *em, const sqlx_op *op, rs_buf *out) {
     const sqlx_rte *r = op->rte;
     if (r->cte != NULL) {
@@ -261,9 +277,17 @@ static int emit_other_conjuncts(emitter *em, pscope *ps, const sqlx_op *op, int 
 
 /* fn(rs_get(r<alias>.doc, <args>)): the right side's value of a key (fn: a CAST's function
  * index, sqlx_join_key.fn), wrapped in wrap when given: rs_skey(...) is the index's expression. */
-static void put_right_key(rs_buf *out, const char *wrap, const sqlx_join_key *key, int alias) {
+static int put_right_key(emitter *em, pscope *ps, rs_buf *out, const char *wrap,
+                         const sqlx_join_key *key, int alias) {
+    if (key->expr != NULL) { /* as the expression index's text has it, over r<alias> */
+        rs_buf_printf(out, "%s(", wrap);
+        int rc = emit_val(em, ps, key->expr, out);
+        rs_buf_putc(out, ')');
+        return rc;
+    }
     rs_buf_printf(out, "%s(%s%srs_get(r%d.doc,%s)%s)", wrap, key->fn ? key->fn : "",
                   key->fn ? "(" : "", alias, key->args, key->fn ? ")" : "");
+    return 0;
 }
 
 /* ON of an index lookup: each key on the index's expression (when indexed) and as the join's
@@ -280,10 +304,15 @@ static int emit_lookup_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
             rs_buf_printf(out, "r%d._id = ", right->alias);
             rc = put_left_key(em, ps, key, "rs_jkey", left, out);
             rs_buf_puts(out, " AND ");
-        } else if (key->indexed) {
-            put_right_key(out, "rs_skey", key, right->alias);
-            rs_buf_puts(out, " = ");
+        } else if (key->indexed && j->through) { /* the column of the index's expression */
+            rs_buf_printf(out, "r%d.k%d = ", right->alias, k);
             rc = put_left_key(em, ps, key, "rs_skey", left, out);
+            rs_buf_puts(out, " AND ");
+        } else if (key->indexed) {
+            rc = put_right_key(em, ps, out, "rs_skey", key, right->alias);
+            rs_buf_puts(out, " = ");
+            if (!rc)
+                rc = put_left_key(em, ps, key, "rs_skey", left, out);
             rs_buf_puts(out, " AND ");
         }
         if (key->exact) { /* equal keys are equal values here: left null and undefined stay out */
@@ -292,7 +321,8 @@ static int emit_lookup_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
             rs_buf_puts(out, " IS NOT NULL");
             continue;
         }
-        put_right_key(out, "rs_jkey", key, right->alias);
+        if (!rc)
+            rc = put_right_key(em, ps, out, "rs_jkey", key, right->alias);
         rs_buf_puts(out, " = ");
         if (!rc)
             rc = put_left_key(em, ps, key, "rs_jkey", left, out);
@@ -332,9 +362,10 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
     rs_buf_puts(out, " ON ");
     for (int k = 0; k < keys && !rc; k++) {
         rs_buf_puts(out, n_terms++ ? " AND " : "");
-        put_right_key(out, "rs_jkey", &j->keys[k], op->right->rte->alias);
+        rc = put_right_key(em, ps, out, "rs_jkey", &j->keys[k], op->right->rte->alias);
         rs_buf_puts(out, " = ");
-        rc = put_left_key(em, ps, &j->keys[k], "rs_jkey", left, out);
+        if (!rc)
+            rc = put_left_key(em, ps, &j->keys[k], "rs_jkey", left, out);
     }
     if (!rc)
         rc = emit_other_conjuncts(em, ps, op, &n_terms, out);
@@ -346,19 +377,26 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
 /* (SELECT rI.doc AS doc, rs_jkey(rs_get(rI.doc, ...)) AS k0, ... FROM <inner> LIMIT -1) AS rW;
  * with the rows told (a derived side), <inner> CROSS JOIN rs_rows(<rows>): one row per row of
  * <inner>, which SQLite counts as <rows> (runtime/rowshint.c) */
-static void emit_hash_wrapper(const sqlx_op *op, const char *inner, rs_buf *out) {
+static int emit_hash_wrapper(emitter *em, pscope *ps, const sqlx_op *op, const char *inner,
+                             rs_buf *out) {
     const sqlx_join *j = op->join;
-    int inner_id = op->right->rte->id;
+    int inner_id = op->right->rte->id, rc = 0;
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_id);
-    for (int k = 0; k < j->n_keys; k++) {
+    /* the right relation is the wrapper outside (its alias); inside, its own id */
+    em->remap = 1;
+    em->remap_from = op->right->rte->alias;
+    em->remap_to = inner_id;
+    for (int k = 0; k < j->n_keys && !rc; k++) {
         rs_buf_puts(out, ", ");
-        put_right_key(out, "rs_jkey", &j->keys[k], inner_id);
+        rc = put_right_key(em, ps, out, "rs_jkey", &j->keys[k], inner_id);
         rs_buf_printf(out, " AS k%d", k);
     }
+    em->remap = 0;
     rs_buf_printf(out, " FROM %s", inner);
     if (j->right_rows > 0)
         rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->right_rows);
     rs_buf_printf(out, " LIMIT -1) AS r%d", j->wrapper_id);
+    return rc;
 }
 
 static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
@@ -369,7 +407,10 @@ static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
     if (rc == 0 && strategy == SQLX_JOIN_HASH && j->left_rows > 0) /* see emit_hash_wrapper */
         rs_buf_printf(out, " CROSS JOIN rs_rows(%.0f)", j->left_rows);
     if (rc == 0)
-        rc = check_buf(em, &right, emit_from(em, ps, op->right, &right));
+        rc = check_buf(em, &right,
+                       strategy == SQLX_JOIN_LOOKUP && j->through
+                           ? emit_through(em, op, &right)
+                           : emit_from(em, ps, op->right, &right));
     if (rc == 0) {
         /* CROSS JOIN: SQLite keeps its left side the outer loop. A hash join's wrapper must be
          * the inner loop; the join order's joins stay in the order chosen from the catalog's
@@ -380,14 +421,15 @@ static int emit_join(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out) {
         else
             rs_buf_printf(out, " %s ", op->from->join_type);
         if (strategy == SQLX_JOIN_HASH)
-            emit_hash_wrapper(op, rs_buf_cstr(&right), out);
+            rc = emit_hash_wrapper(em, ps, op, rs_buf_cstr(&right), out);
         else if (op->right->kind == SQLX_OP_JOIN) /* a parenthesised join stays one operand */
             rs_buf_printf(out, "(%s)", rs_buf_cstr(&right));
         else
             rs_buf_puts(out, rs_buf_cstr(&right));
-        rc = strategy == SQLX_JOIN_LOOKUP ? emit_lookup_condition(em, ps, op, out)
-             : strategy == SQLX_JOIN_HASH ? emit_hash_condition(em, ps, op, out)
-                                          : emit_nested_condition(em, ps, op, out);
+        if (rc == 0)
+            rc = strategy == SQLX_JOIN_LOOKUP ? emit_lookup_condition(em, ps, op, out)
+                 : strategy == SQLX_JOIN_HASH ? emit_hash_condition(em, ps, op, out)
+                                              : emit_nested_condition(em, ps, op, out);
     }
     rs_buf_free(&right);
     return rc;
@@ -880,13 +922,31 @@ typedef struct core_form {
     int fold; /* MODE_SCALAR: the one value folded over the rows with rs_one */
 } core_form;
 
+/* The key columns of a lookup join into this block (emit_through): rs_skey(<inner value>) AS
+ * k<i>, the expression of the index that serves it. */
+static int emit_through_keys(emitter *em, pscope *ps, const sqlx_select *s, rs_buf *out) {
+    const sqlx_join *j = em->through;
+    int rc = 0;
+    if (j == NULL || em->through_blk != s->block)
+        return 0;
+    em->through = NULL; /* not the blocks inside it */
+    for (int k = 0; k < j->n_keys && !rc; k++) {
+        if (j->keys[k].inner == NULL)
+            continue;
+        rs_buf_puts(out, ", rs_skey(");
+        rc = emit_val(em, ps, j->keys[k].inner, out);
+        rs_buf_printf(out, ") AS k%d", k);
+    }
+    return rc;
+}
+
 static int emit_select_list(emitter *em, pscope *ps, const sqlx_select *s, const core_form *cf,
                             rs_buf *out) {
     int rc;
     if (cf->mode != MODE_SCALAR) {
         rc = emit_doc_expr(em, ps, s, cf->final, cf->names_of, out);
         rs_buf_puts(out, " AS doc");
-        return rc;
+        return rc ? rc : emit_through_keys(em, ps, s, out);
     }
     if (cf->fold) { /* rs_one: more than one row is an error */
         int in_agg = ps->in_agg;
@@ -1366,15 +1426,23 @@ int emit_scalar_subquery(emitter *em, const sqlx_select *sub, rs_buf *out) {
 
 int sqlx_emit_sqlite(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limit, rs_buf *out,
                      rs_err *err) {
-    emitter em = {ctx, err, 0, NULL};
+    emitter em = {ctx, err, 0, NULL, 0, 0, 0, NULL, NULL};
     int final = default_limit >= 0; /* INSERT passes -1: keep typed values for ingest */
     int rc = emit_block(&em, sel->block, MODE_DOC, final, default_limit > 0 ? default_limit : 0,
                         NULL, out);
     return check_buf(&em, out, rc);
 }
 
+int sqlx_emit_key_text(sqlx_ctx *ctx, const sqlx_node *n, int bare_alias, rs_buf *out,
+                       rs_err *err) {
+    emitter em = {ctx, err, 0, NULL, bare_alias >= 0, bare_alias, -1, NULL, NULL};
+    pscope ps;
+    memset(&ps, 0, sizeof ps);
+    return check_buf(&em, out, emit_val(&em, &ps, n, out));
+}
+
 int sqlx_emit_value(sqlx_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err) {
-    emitter em = {ctx, err, 0, NULL};
+    emitter em = {ctx, err, 0, NULL, 0, 0, 0, NULL, NULL};
     pscope ps;
     memset(&ps, 0, sizeof ps);
     return check_buf(&em, out, emit_val(&em, &ps, n, out));

@@ -42,6 +42,12 @@ int sqlx_emit_sqlite(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limi
 /* Print a bound expression that reads no relation as a value. */
 int sqlx_emit_value(sqlx_ctx *ctx, const sqlx_node *n, rs_buf *out, rs_err *err);
 
+/* Print expression n (a key of one collection's path) as a value; bare_alias >= 0: the paths of
+ * relation r<bare_alias> as rs_get(doc, ...), the text of an index's expression over the
+ * collection's table (an expression key's identity in the catalog); -1: as the query reads them.
+ * The two texts differ only there, so that SQLite matches the query's key to the index. */
+int sqlx_emit_key_text(sqlx_ctx *ctx, const sqlx_node *n, int bare_alias, rs_buf *out, rs_err *err);
+
 /* The key of an index on path args of the relation aliased r<alias> (fn: a function index's
  * function, or NULL), exactly as the index's expression writes it: a key test compares this,
  * or SQLite does not see the index. */

@@ -144,7 +144,11 @@ static int emit_field(emitter *em, pscope *ps, const sqlx_node *n, const sqlx_rt
     }
     if (r->kind == SQLX_RTE_UNNEST && em->unnests != NULL)
         return emit_unnest_field(em, ps, n, r, from, out);
-    rs_buf_printf(out, "rs_get(r%d.doc", r->alias);
+    if (em->remap && r->alias == em->remap_from && em->remap_to < 0)
+        rs_buf_puts(out, "rs_get(doc");
+    else
+        rs_buf_printf(out, "rs_get(r%d.doc",
+                      em->remap && r->alias == em->remap_from ? em->remap_to : r->alias);
     int rc = emit_path_args(em, ps, n, from, out);
     rs_buf_putc(out, ')');
     return rc;

@@ -28,6 +28,14 @@ typedef struct emitter {
     rs_err *err;
     int depth;             /* expression nesting (SQLite's own limit is 1000) */
     unnest_paths *unnests; /* the statement's UNNESTs that read paths themselves */
+    /* set: relation r<remap_from>'s paths print as rs_get(r<remap_to>.doc, ...), or with
+     * remap_to < 0 as rs_get(doc, ...), the form of an index's expression over the collection's
+     * table (sqlx_emit_key_text); a hash join's wrapper reads its inner relation so */
+    int remap, remap_from, remap_to;
+    /* a lookup join into a derived relation (sqlx_join.through): while its block is printed,
+     * its select list adds each key's inner value as column k<i> */
+    const struct sqlx_join *through;
+    const sqlx_block *through_blk;
 } emitter;
 
 /* How the expressions of one query block are printed. */

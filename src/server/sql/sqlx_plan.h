@@ -149,9 +149,16 @@ typedef struct sqlx_join_key {
     const char *args;          /* the right path as rs_get arguments */
     const char *fn;            /* the key is fn(right path) (SQLX_STR_KEY_FN for CAST(path AS
                                   string)), read through a function index; NULL: the path */
-    int indexed;               /* 0 none, 1 a field (or function) index, 2 _id (the primary key) */
-    int exact; /* indexed 1 on the path (no fn), whose catalog says its equal keys are equal
-                  values (sqlx_index.keys_exact): the right side's value is not read again */
+    const sqlx_node *expr;     /* the key is this expression of the right path (CAST(SUBSTR(
+                                  c.url, 53) AS int)); fn is then its text over the table's doc,
+                                  the identity of the expression index serving it (by use) */
+    const sqlx_node *inner;    /* a join into a derived relation (sqlx_join.through): the
+                                  derived block's item the key reads, a path of its collection
+                                  or an expression of one (inner_args, inner_fn as args, fn) */
+    const char *inner_args, *inner_fn;
+    int indexed; /* 0 none, 1 a field (or function) index, 2 _id (the primary key) */
+    int exact;   /* indexed 1 on the path (no fn), whose catalog says its equal keys are equal
+                    values (sqlx_index.keys_exact): the right side's value is not read again */
 } sqlx_join_key;
 
 typedef enum {
@@ -169,6 +176,11 @@ typedef struct sqlx_join {
                         * runtime/rowshint.c), 0 when not told */
     double left_rows;  /* HASH: the same of its left side, when that is a derived relation */
     const char *why;   /* the hint or the reason, for EXPLAIN */
+    /* LOOKUP into a derived relation that reads one collection without grouping (a WITH query
+     * projecting and filtering comments): printed inline, unfenced, each key's inner value as
+     * a column k<i> with its index's expression, so that SQLite folds the relation into the
+     * join and looks the collection up (sqlx_emit.c) */
+    int through;
 } sqlx_join;
 
 typedef struct sqlx_op {

@@ -123,11 +123,29 @@ static void put_test(rs_buf *out, const sqlx_keytest *t) {
 
 /* A join key's right side: its path, or CAST(path AS string). */
 static void put_key(rs_buf *out, const sqlx_join_key *key) {
+    if (key->expr != NULL) { /* the query's own expression, of this path alone */
+        rs_buf_puts(out, "an expression of ");
+        put_path(out, key->args);
+        return;
+    }
     if (key->fn != NULL)
         rs_buf_puts(out, "CAST(");
     put_path(out, key->args);
     if (key->fn != NULL)
         rs_buf_puts(out, " AS string)");
+}
+
+/* The index a lookup key reads, as EXPLAIN tells it. */
+static const char *key_index(const sqlx_join_key *key, int tell_exact) {
+    if (key->indexed == 2)
+        return " (primary key)";
+    if (key->inner != NULL) /* a derived relation's: its collection's index */
+        return key->inner_fn != NULL ? " (its collection's expression index)"
+                                     : " (its collection's field index)";
+    return key->expr != NULL          ? " (expression index)"
+           : key->fn != NULL          ? " (function index)"
+           : key->exact && tell_exact ? " (field index, exact keys)"
+                                      : " (field index)";
 }
 
 /* The right side of an index-lookup join: the keys its rows are looked up by. */
@@ -141,9 +159,7 @@ static int put_lookup(rs_buf *out, const sqlx_op *join) {
             continue;
         rs_buf_puts(out, n++ ? ", " : "");
         put_key(out, &j->keys[k]);
-        rs_buf_puts(out, j->keys[k].indexed == 2 ? " (primary key)"
-                         : j->keys[k].fn != NULL ? " (function index)"
-                                                 : " (field index)");
+        rs_buf_puts(out, key_index(&j->keys[k], 0));
     }
     return 1;
 }
@@ -230,11 +246,7 @@ static void put_join(rs_buf *out, const sqlx_op *op) {
         put_key(out, &j->keys[k]);
         /* exact keys: the value found is not read again (sqlx_join_key.exact) */
         if (j->strategy == SQLX_JOIN_LOOKUP)
-            rs_buf_puts(out, j->keys[k].indexed == 2   ? " (primary key)"
-                             : j->keys[k].indexed != 1 ? ""
-                             : j->keys[k].fn != NULL   ? " (function index)"
-                             : j->keys[k].exact        ? " (field index, exact keys)"
-                                                       : " (field index)");
+            rs_buf_puts(out, j->keys[k].indexed == 0 ? "" : key_index(&j->keys[k], 1));
     }
     if (j->why != NULL && strncmp(j->why, "HINT", 4) == 0)
         rs_buf_printf(out, " (%s)", j->why);
@@ -264,6 +276,8 @@ static void put_leaf(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
             rs_buf_printf(out, "Derived AS r%d: view %s", r->id, r->view_name);
         else
             rs_buf_printf(out, "Derived AS r%d: subquery", r->id);
+        if (join != NULL && join->join != NULL && join->join->through)
+            put_lookup(out, join); /* inline: its collection looked up (sqlx_join.through) */
     }
 }
 

@@ -185,6 +185,12 @@ typedef struct sqlx_options {
  * has a value, else undefined, never an error (server/runtime/fn_cond.c); built by use. */
 #define SQLX_STR_KEY_FN "rs_str_key"
 
+/* An expression key (a join on CAST(SUBSTR(c.url, 53) AS int)): the function index serving it
+ * is named by the expression's SQLite text over the table's doc, which holds a '(' where a
+ * function's name does not; built by use, at most this long. */
+#define SQLX_MAX_EXPR_KEY    400
+#define SQLX_IS_EXPR_KEY(fn) (strchr((fn), '(') != NULL)
+
 /* The boundary after DATE_TRUNC(unit, c) (server/runtime/fn_time.c): the upper bound of a range
  * `DATE_TRUNC(unit, field) <= c` reads on field's index. */
 #define SQLX_TRUNC_NEXT_FN "rs_trunc_next"
