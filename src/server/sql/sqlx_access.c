@@ -17,8 +17,6 @@
 
 /* ---------------- joins ---------------- */
 
-/* A key `right.path = left value`: c an equality with one side a path of the right relation
- * (constant steps) and the other a path of a relation to its left (or of an enclosing query). */
 /* CAST(path AS string) (or TRY_CAST): the path, and the function of the index serving it. */
 static const sqlx_node *cast_to_string(const sqlx_node *e, const char **fn) {
     rv_type to;
@@ -109,46 +107,34 @@ static int left_of_key(const access *ac, const sqlx_node *l, const sqlx_rte *rig
     return 1;
 }
 
+static int set_key(sqlx_join_key *key, const sqlx_node *right_path, const sqlx_node *expr,
+                   const sqlx_node *left, const sqlx_node *c, const char *args, const char *fn) {
+    memset(key, 0, sizeof *key);
+    key->right_path = right_path;
+    key->expr = expr;
+    key->left = left;
+    key->conjunct = c;
+    key->args = args;
+    key->fn = fn;
+    return 1;
+}
+
+/* A key `right.path = left value`: c an equality with one side a path of the right relation
+ * (constant steps), CAST(path AS string) or an expression of one path, and the other a path of
+ * a relation to its left (or of an enclosing query). */
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key) {
     if (c->kind != N_BINARY || strcmp(c->op, "=") != 0)
         return 0;
     for (int flip = 0; flip < 2; flip++) {
-        const char *args, *fn;
         const sqlx_node *side = flip ? c->b : c->a, *l = flip ? c->a : c->b;
+        const char *fn, *args;
+        const sqlx_node *r = cast_to_string(side, &fn); /* CAST(path AS string): its twin */
         if (!left_of_key(ac, l, right))
             continue;
-        const char *cast;
-        if (cast_to_string(side, &cast)->kind == N_PATH) /* CAST(path AS string): below */
-            continue;
-        if ((fn = expression_key(ac, side, right, &args)) != NULL) {
-            memset(key, 0, sizeof *key);
-            key->right_path = side;
-            key->expr = side;
-            key->left = l;
-            key->conjunct = c;
-            key->args = args;
-            key->fn = fn;
-            return 1;
-        }
-    }
-    for (int flip = 0; flip < 2; flip++) {
-        const char *fn;
-        const sqlx_node *r = cast_to_string(flip ? c->b : c->a, &fn), *l = flip ? c->a : c->b;
-        const char *args;
-        const sqlx_ref *lr = l->kind == N_PATH ? l->ref : NULL;
-        if (access_path(ac, r, 1, &args) != right || lr == NULL || lr->kind != SQLX_REF_FIELD ||
-            lr->rte == right || (lr->rte->owner == ac->blk && lr->rte->order > right->order))
-            continue;
-        for (int i = 0; i < l->n_parts; i++)
-            if (l->names[i] == NULL && l->index[i]->kind != N_LIT_INT)
-                return 0;
-        memset(key, 0, sizeof *key);
-        key->right_path = r;
-        key->left = l;
-        key->conjunct = c;
-        key->args = args;
-        key->fn = fn;
-        return 1;
+        if (r->kind == N_PATH && access_path(ac, r, 1, &args) == right)
+            return set_key(key, r, NULL, l, c, args, fn);
+        if (r->kind != N_PATH && (fn = expression_key(ac, side, right, &args)) != NULL)
+            return set_key(key, side, side, l, c, args, fn);
     }
     return 0;
 }
