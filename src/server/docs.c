@@ -270,7 +270,7 @@ static int apply_visible(rl_docwrite *w, const char *id, const char *doc, int64_
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ERROR && doc != NULL &&
-        rl_fieldindex_refuse_expressions(w->db, w->tbl, NULL) > 0) {
+        rl_fieldindex_refuse_expressions(w->db, w->tbl, doc, NULL) > 0) {
         w->fields.catalog_changed = 1; /* translations reading those indexes are made again */
         rc = sqlite3_step(st);
         sqlite3_reset(st);

@@ -58,10 +58,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* fx_funcs.fn as stored from the text bound at ?N: a function's name folded to lower case (SQL
+/* fx_funcs.fn as stored from the text bound at ?2: a function's name folded to lower case (SQL
  * names are not case-sensitive), an expression key's text as it is (its literals are) */
-#define RL_FX_FN_SQL(param) \
-    "CASE WHEN instr(" param ", '(') THEN " param " ELSE lower(" param ") END"
+#define RL_FX_FN_AT_2 "CASE WHEN instr(?2, '(') THEN ?2 ELSE lower(?2) END"
 
 #define RL_FX_AUTO_INDEXES 100
 #define RL_FX_MEMBER_SEP   ",NULL," /* between an array's path and its elements' member's */
@@ -244,17 +243,19 @@ int rl_fieldindex_stats_publish(sqlite3 *db, const char *tbl, rs_err *err);
  * the caller's write transaction: fn a deterministic SQL function of one argument registered on
  * the connection (the name the translator emits, e.g. "rsf_parse_timestamp_iso8601"), args the
  * path as rs_get arguments ("'a','b'"). RS_EINVAL for another function or a malformed path.
+ * An expression key's fn (SQLX_IS_EXPR_KEY: one expression over doc reading that path) is
+ * indexed as rs_skey(fn); when it fails on a document there, it is refused (see below).
  * Called when a view or query lambda is saved whose SQL filters, orders or joins on such an
  * expression; the translator then finds it with index_for(FUNCTION). */
-/* A write's new document fails an expression index's expression (CAST of a string that is no
- * number): drop every expression index of collection table tbl and refuse them for good
- * (fx_funcs.fn marked '!'), inside the write's transaction, so that the write is made again and
- * succeeds; a document is never refused for an index a query asked for. Returns how many were
- * dropped, or -1 (err set). */
-int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, rs_err *err);
-
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err);
+
+/* A write of document doc failed: drop the expression indexes of collection table tbl whose
+ * expression fails on it (CAST of a string that is no number) and refuse them for good
+ * (fx_funcs.fn marked '!'), inside the write's transaction, so that the write is made again and
+ * succeeds; a document is never refused for an index a query asked for. Returns how many were
+ * dropped (0: the failure is not theirs), or -1 (err set). */
+int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *doc, rs_err *err);
 
 /* Composite indexes, built by use: (rs_skey(rs_get(doc, p1)), rs_skey(rs_get(doc, p2)), ...)
  * over 2 to RL_FX_COMPOSITE_COLUMNS paths in that order, for a query that tests several

@@ -99,9 +99,7 @@ static int function_index(sqlite3 *db, const char *tbl, const char *args, const 
                           sqlx_index *out) {
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (!ask(db,
-             "SELECT id FROM fx_funcs WHERE tbl = ?1 AND fn = " RL_FX_FN_SQL("?2") " AND"
-                                                                                   " args = ?3",
+    if (!ask(db, "SELECT id FROM fx_funcs WHERE tbl = ?1 AND args = ?3 AND fn = " RL_FX_FN_AT_2,
              &st))
         return 0;
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);

@@ -495,6 +495,33 @@ static int is_one_expression(sqlite3 *db, const char *tbl, const char *expr) {
     return ok;
 }
 
+/* Mark fx_funcs row id refused: its index is never asked for again. */
+static int refuse(sqlite3 *db, int64_t id, rs_err *err) {
+    return exec_sql(
+        db, sqlite3_mprintf("UPDATE fx_funcs SET fn = '!' || fn WHERE id = %lld", (long long)id),
+        err);
+}
+
+/* The index of expression key expr, fx_funcs row id. Its expression failing on a document there
+ * (a cast of a string that is no number: an SQL error, not a full disk or a busy lock) refuses
+ * it for good, so that the next query does not ask again. */
+static int build_expression(sqlite3 *db, const char *tbl, int64_t id, const char *expr,
+                            rs_err *err) {
+    rs_err failed = {0};
+    int rc = exec_sql(db,
+                      sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
+                                      "(rs_skey(%s))",
+                                      tbl, (long long)id, tbl, expr),
+                      &failed);
+    if (rc == RS_OK)
+        return RS_OK;
+    if (sqlite3_errcode(db) == SQLITE_ERROR)
+        return refuse(db, id, err);
+    if (err != NULL)
+        *err = failed;
+    return rc;
+}
+
 int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, const char *args,
                                   rs_err *err) {
     int64_t id = 0;
@@ -509,9 +536,8 @@ int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, 
         return rs_err_set(err, RS_EINVAL, "function index: '%s' is not a path", args ? args : "");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
-                           "INSERT INTO fx_funcs(tbl, fn, args) VALUES(?1, " RL_FX_FN_SQL(
-                               "?2") ", ?3)"
-                                     " ON CONFLICT DO UPDATE SET fn = excluded.fn RETURNING id",
+                           "INSERT INTO fx_funcs(tbl, args, fn) VALUES(?1, ?3, " RL_FX_FN_AT_2
+                           ") ON CONFLICT DO UPDATE SET fn = excluded.fn RETURNING id",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(db, err);
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
@@ -524,20 +550,8 @@ int rl_fieldindex_ensure_function(sqlite3 *db, const char *tbl, const char *fn, 
         return db_fail(db, err);
     if (trigram)
         return build_trigram(db, tbl, id, args, err);
-    if (expr && exec_sql(db,
-                         sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
-                                         "(rs_skey(%s))",
-                                         tbl, (long long)id, tbl, fn),
-                         err) != RS_OK) {
-        /* it fails on a document there (a cast of a string that is no number): refused for
-         * good, so that the next query does not ask again */
-        return exec_sql(
-            db,
-            sqlite3_mprintf("UPDATE fx_funcs SET fn = '!' || fn WHERE id = %lld", (long long)id),
-            err);
-    }
     if (expr)
-        return RS_OK;
+        return build_expression(db, tbl, id, fn, err);
     return exec_sql(db,
                     sqlite3_mprintf("CREATE INDEX IF NOT EXISTS \"%w_fn%lld\" ON \"%w_data\""
                                     "(rs_skey(%s(rs_get(doc,%s))))",
@@ -600,29 +614,49 @@ int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *path
     return rc;
 }
 
-int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, rs_err *err) {
+/* Whether expression key expr fails on document doc. */
+static int fails_on(sqlite3 *db, const char *expr, const char *doc) {
+    sqlite3_stmt *st = NULL;
+    char *sql = sqlite3_mprintf("SELECT rs_skey(%s) FROM (SELECT ?1 AS doc)", expr);
+    int failed = 0;
+    if (sql != NULL && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, doc, -1, SQLITE_STATIC);
+        failed = sqlite3_step(st) == SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return failed;
+}
+
+int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *doc, rs_err *err) {
     sqlite3_stmt *st = NULL;
     int64_t ids[64];
-    int n = 0, rc = RS_OK;
+    char *exprs[64];
+    int n = 0, dropped = 0, rc = RS_OK;
     if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM fx_funcs WHERE tbl = ?1 AND instr(fn, '(') > 0 AND"
+                           "SELECT id, fn FROM fx_funcs WHERE tbl = ?1 AND instr(fn, '(') > 0 AND"
                            " substr(fn, 1, 1) != '!'",
                            -1, &st, NULL) != SQLITE_OK) {
         db_fail(db, err);
         return -1;
     }
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-    while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    for (int i = 0; i < n && rc == RS_OK; i++) {
-        rc = exec_sql(
-            db, sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_fn%lld\"", tbl, (long long)ids[i]), err);
-        if (rc == RS_OK)
-            rc = exec_sql(db,
-                          sqlite3_mprintf("UPDATE fx_funcs SET fn = '!' || fn WHERE id = %lld",
-                                          (long long)ids[i]),
-                          err);
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        exprs[n] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 1));
+        n++;
     }
-    return rc == RS_OK ? n : -1;
+    sqlite3_finalize(st); /* no statement open while the indexes are dropped */
+    for (int i = 0; i < n; i++) {
+        if (rc == RS_OK && exprs[i] != NULL && fails_on(db, exprs[i], doc)) {
+            rc = exec_sql(
+                db, sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_fn%lld\"", tbl, (long long)ids[i]),
+                err);
+            if (rc == RS_OK)
+                rc = refuse(db, ids[i], err);
+            dropped += rc == RS_OK;
+        }
+        sqlite3_free(exprs[i]);
+    }
+    return rc == RS_OK ? dropped : -1;
 }

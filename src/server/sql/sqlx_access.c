@@ -249,11 +249,11 @@ static int through_key(access *ac, const sqlx_op *derived, const sqlx_op *get, s
     if (access_path(&inner, item, 1, &probe.args) != get->rte &&
         (probe.fn = expression_key(&inner, item, get->rte, &probe.args)) == NULL)
         return 0;
+    if (access_key_indexed(get->rte, &probe) != 1)
+        return 0;
     k->inner = item;
     k->inner_args = probe.args;
     k->inner_fn = probe.fn;
-    if (access_key_indexed(get->rte, &probe) != 1)
-        return 0;
     sqlx_index ix;
     memset(&ix, 0, sizeof ix);
     if (get->rte->catalog->index_for(get->rte->catalog->ctx, get->rte->data_table,
