@@ -628,35 +628,51 @@ static int fails_on(sqlite3 *db, const char *expr, const char *doc) {
     return failed;
 }
 
-int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *doc, rs_err *err) {
+/* Up to 64 live expression indexes of tbl after id `after`, in id order: ids and texts
+ * (sqlite3_free them); how many, or -1. */
+#define REFUSE_PAGE 64
+static int expression_page(sqlite3 *db, const char *tbl, int64_t after, int64_t *ids, char **exprs,
+                           rs_err *err) {
     sqlite3_stmt *st = NULL;
-    int64_t ids[64];
-    char *exprs[64];
-    int n = 0, dropped = 0, rc = RS_OK;
+    int n = 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT id, fn FROM fx_funcs WHERE tbl = ?1 AND instr(fn, '(') > 0 AND"
-                           " substr(fn, 1, 1) != '!'",
+                           "SELECT id, fn FROM fx_funcs WHERE tbl = ?1 AND id > ?2 AND"
+                           " instr(fn, '(') > 0 AND substr(fn, 1, 1) != '!' ORDER BY id",
                            -1, &st, NULL) != SQLITE_OK) {
         db_fail(db, err);
         return -1;
     }
     sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+    sqlite3_bind_int64(st, 2, after);
+    while (n < REFUSE_PAGE && sqlite3_step(st) == SQLITE_ROW) {
         ids[n] = sqlite3_column_int64(st, 0);
         exprs[n] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 1));
         n++;
     }
     sqlite3_finalize(st); /* no statement open while the indexes are dropped */
-    for (int i = 0; i < n; i++) {
-        if (rc == RS_OK && exprs[i] != NULL && fails_on(db, exprs[i], doc)) {
-            rc = exec_sql(
-                db, sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_fn%lld\"", tbl, (long long)ids[i]),
-                err);
-            if (rc == RS_OK)
-                rc = refuse(db, ids[i], err);
-            dropped += rc == RS_OK;
+    return n;
+}
+
+int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *doc, rs_err *err) {
+    int64_t ids[REFUSE_PAGE], after = 0;
+    char *exprs[REFUSE_PAGE];
+    int n, dropped = 0, rc = RS_OK;
+    do {
+        if ((n = expression_page(db, tbl, after, ids, exprs, err)) < 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
+            if (rc == RS_OK && exprs[i] != NULL && fails_on(db, exprs[i], doc)) {
+                rc = exec_sql(
+                    db,
+                    sqlite3_mprintf("DROP INDEX IF EXISTS \"%w_fn%lld\"", tbl, (long long)ids[i]),
+                    err);
+                if (rc == RS_OK)
+                    rc = refuse(db, ids[i], err);
+                dropped += rc == RS_OK;
+            }
+            sqlite3_free(exprs[i]);
+            after = ids[i];
         }
-        sqlite3_free(exprs[i]);
-    }
+    } while (rc == RS_OK && n == REFUSE_PAGE);
     return rc == RS_OK ? dropped : -1;
 }

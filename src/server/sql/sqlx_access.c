@@ -174,24 +174,12 @@ static double derived_rows(const sqlx_op *side) {
     return rows > HASH_ROWS_TOLD ? rows : HASH_ROWS_TOLD;
 }
 
-/* Whether printing e once per use (SQLite folds the relation into the query reading it and
- * copies its items where they are read) gives the same value: no volatile call, window or
- * subquery anywhere in it. */
-static int same_each_use(const sqlx_node *e) {
-    if (e == NULL)
-        return 1;
-    if (e->sub != NULL || e->over != NULL ||
-        (e->kind == N_FUNC && (e->fn == NULL || (e->fn->flags & (RT_VOLATILE | RT_CLOCK)))))
-        return 0;
-    if (!same_each_use(e->a) || !same_each_use(e->b) || !same_each_use(e->c))
-        return 0;
-    for (int i = 0; i < e->n_list; i++)
-        if (!same_each_use(e->list[i]))
-            return 0;
-    for (int i = 0; e->kind == N_PATH && i < e->n_parts; i++)
-        if (e->names[i] == NULL && !same_each_use(e->index[i]))
-            return 0;
-    return 1;
+/* A node whose value could differ between two printings of its expression (SQLite folds a
+ * relation read through into the query reading it and copies its items where they are read): a
+ * volatile call or the clock, a window, a subquery. */
+static int differs_per_use(const sqlx_node *e) {
+    return e->sub != NULL || e->over != NULL ||
+           (e->kind == N_FUNC && (e->fn == NULL || (e->fn->flags & (RT_VOLATILE | RT_CLOCK))));
 }
 
 /* The collection a derived relation reads when its block only projects and filters it (no
@@ -205,7 +193,7 @@ static const sqlx_op *plain_derived_get(const sqlx_op *derived) {
         s->offset || s->n_ctes || s->n_gsets > 1 || sqlx_selects_aggregate(s))
         return NULL;
     for (int i = 0; i < s->n_items; i++)
-        if (!same_each_use(s->items[i].expr))
+        if (sqlx_first_call(s->items[i].expr, differs_per_use) != NULL)
             return NULL;
     for (q = q->input; q != NULL && q->kind == SQLX_OP_FILTER && !q->having; q = q->input)
         ;
@@ -236,7 +224,7 @@ static const sqlx_node *derived_item(sqlx_arena *ac_arena, const sqlx_op *derive
 
 /* Key k of a join into a derived relation read through its collection's index: the inner value
  * (a path, or an expression of one path), and whether an index serves it (asking is a use);
- * *per_key its documents per key (ANALYZE's; 1 unknown). */
+ * *per_key the least documents per key of the keys' indexes (ANALYZE's; 0 while unknown). */
 static int through_key(access *ac, const sqlx_op *derived, const sqlx_op *get, sqlx_join_key *k,
                        double *per_key) {
     access inner = {ac->ctx, ac->err, derived->query->block, NULL};
@@ -249,17 +237,13 @@ static int through_key(access *ac, const sqlx_op *derived, const sqlx_op *get, s
     if (access_path(&inner, item, 1, &probe.args) != get->rte &&
         (probe.fn = expression_key(&inner, item, get->rte, &probe.args)) == NULL)
         return 0;
-    if (access_key_indexed(get->rte, &probe) != 1)
+    sqlx_index ix;
+    if (access_key_index(get->rte, &probe, &ix) != 1)
         return 0;
     k->inner = item;
     k->inner_args = probe.args;
     k->inner_fn = probe.fn;
-    sqlx_index ix;
-    memset(&ix, 0, sizeof ix);
-    if (get->rte->catalog->index_for(get->rte->catalog->ctx, get->rte->data_table,
-                                     probe.fn != NULL ? SQLX_INDEX_FUNCTION : SQLX_INDEX_SCALAR,
-                                     probe.args, probe.fn, &ix) == 1 &&
-        ix.rows_per_key > 0 && ix.rows_per_key < *per_key)
+    if (ix.rows_per_key > 0 && (*per_key == 0 || ix.rows_per_key < *per_key))
         *per_key = ix.rows_per_key;
     return 1;
 }
@@ -275,13 +259,13 @@ static int through_key(access *ac, const sqlx_op *derived, const sqlx_op *get, s
 static int through_derived(access *ac, sqlx_op *op) {
     sqlx_join *j = op->join;
     const sqlx_op *get = op->right->kind == SQLX_OP_DERIVED ? plain_derived_get(op->right) : NULL;
-    double per_key = 1e18;
+    double per_key = 0;
     int any = 0;
     if (get == NULL || get->rte->catalog == NULL || get->rte->catalog->index_for == NULL)
         return 0;
     for (int k = 0; k < j->n_keys; k++)
         any |= j->keys[k].indexed = through_key(ac, op->right, get, &j->keys[k], &per_key);
-    if (per_key > 1e17)
+    if (per_key == 0)
         per_key = 1;
     if (any && access_estimate(op->left) * per_key > THROUGH_READ_SHARE * access_estimate(get)) {
         for (int k = 0; k < j->n_keys; k++) {
@@ -307,8 +291,9 @@ static void choose_strategy(access *ac, sqlx_op *op) {
     if (!hinted(op->from, "hash") && right->kind == SQLX_RTE_COLLECTION &&
         right->data_table != NULL && right->is_indexed != NULL) {
         for (int k = 0; k < j->n_keys; k++) {
-            j->keys[k].indexed = access_key_indexed(right, &j->keys[k]);
-            j->keys[k].exact = access_key_exact(right, &j->keys[k]);
+            sqlx_index ix;
+            j->keys[k].indexed = access_key_index(right, &j->keys[k], &ix);
+            j->keys[k].exact = j->keys[k].indexed == 1 && j->keys[k].fn == NULL && ix.keys_exact;
             any |= j->keys[k].indexed;
         }
     }

@@ -49,13 +49,13 @@ const sqlx_rte *access_path(access *ac, const sqlx_node *e, int allow_positions,
  * Asking is a use (sqlx_catalog.index_for): ask only for paths the statement tests. */
 int access_indexed(const sqlx_rte *r, const char *args);
 
-/* Whether a join key's right side has an index: a field index (1), _id (2), or, for fn(path), the
- * path's function index on fn (1; asking builds one for later queries); 0 none. */
-int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key);
-/* Whether key, a path of r with a field index, holds only values whose equal sort keys are
- * equal values (sqlx_index.keys_exact), in the catalog's snapshot: types are only ever added
- * to a path, and a new one moves the store's generation, so a kept translation is made again. */
-int access_key_exact(const sqlx_rte *r, const sqlx_join_key *key);
+/* Whether a join key's right side on r has an index: a field index (1), _id (2), or, for
+ * fn(path), the path's function index on fn (1; asking builds one for later queries); 0 none.
+ * *ix describes the index the catalog found (zeroed when none, or for _id): its documents per
+ * key, and for a path whether equal sort keys are equal values there (keys_exact, in the
+ * catalog's snapshot: types are only ever added to a path, and a new one moves the store's
+ * generation, so a kept translation is made again). One catalog question per key. */
+int access_key_index(const sqlx_rte *r, const sqlx_join_key *key, sqlx_index *ix);
 
 /* Whether n has one value for the whole statement (literals, parameters, deterministic
  * functions, casts and arithmetic of those), so that its key bounds an index read. */

@@ -156,23 +156,19 @@ int access_indexed(const sqlx_rte *r, const char *args) {
     return r->is_indexed(r->has_field_ctx, r->data_table, args) > 0;
 }
 
-int access_key_indexed(const sqlx_rte *r, const sqlx_join_key *key) {
-    sqlx_index ix;
-    if (key->fn == NULL)
+int access_key_index(const sqlx_rte *r, const sqlx_join_key *key, sqlx_index *ix) {
+    memset(ix, 0, sizeof *ix);
+    int catalog = r != NULL && r->catalog != NULL && r->catalog->index_for != NULL;
+    if (key->fn == NULL && (!catalog || strcmp(key->args, "'_id'") == 0))
         return access_indexed(r, key->args);
-    if (!indexable(r) || r->catalog == NULL || r->catalog->index_for == NULL)
+    if (key->fn == NULL) /* access_indexed's answer (r->is_indexed asks the same catalog) */
+        return r->kind == SQLX_RTE_COLLECTION && r->data_table != NULL && r->is_indexed != NULL &&
+               r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, key->args,
+                                     NULL, ix) > 0;
+    if (!indexable(r) || !catalog)
         return 0;
     return r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_FUNCTION, key->args,
-                                 key->fn, &ix) == 1;
-}
-
-int access_key_exact(const sqlx_rte *r, const sqlx_join_key *key) {
-    sqlx_index ix;
-    if (key->fn != NULL || key->indexed != 1 || r->catalog == NULL || r->catalog->index_for == NULL)
-        return 0;
-    return r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, key->args, NULL,
-                                 &ix) == 1 &&
-           ix.keys_exact;
+                                 key->fn, ix) == 1;
 }
 
 /* The indexed collection path e reads: 1 a field index, 2 _id, 0 none (*rte, *args set). */

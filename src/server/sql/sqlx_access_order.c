@@ -270,11 +270,12 @@ static int connection(access *ac, const access_region *rg, int i, const sqlx_op 
     right->order = UNPLACED - 1; /* after the placed ones, before the others */
     for (int c = 0; where != NULL && c < where->conj.n && best > 0; c++) {
         sqlx_join_key key;
+        sqlx_index ix;
         if (where->conj.items[c].gone ||
             !access_join_key(ac, where->conj.items[c].expr, right, &key))
             continue;
         int lookup = rg->leaves[i]->kind == SQLX_OP_GET && right->data_table != NULL &&
-                     right->is_indexed != NULL && access_key_indexed(right, &key) > 0;
+                     right->is_indexed != NULL && access_key_index(right, &key, &ix) > 0;
         best = lookup ? 0 : 1;
     }
     right->order = saved;

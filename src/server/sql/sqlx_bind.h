@@ -152,6 +152,9 @@ int sqlx_bound_same(const sqlx_node *a, int a_alias, const sqlx_node *b, int b_a
  * else e itself; *alias tells whether select aliases are seen in the result. */
 const sqlx_node *sqlx_bound_target(const sqlx_select *s, const sqlx_node *e, int *alias);
 
+/* The first node of an expression (outside subqueries) that is_call accepts, or NULL. */
+const sqlx_node *sqlx_first_call(const sqlx_node *n, int (*is_call)(const sqlx_node *));
+
 /* Whether n (outside subqueries) calls an aggregate / a window function; the first such call. */
 int sqlx_contains_aggregate(const sqlx_node *n);
 const sqlx_node *sqlx_first_window_call(const sqlx_node *n);

@@ -61,21 +61,20 @@ int sqlx_contains_aggregate(const sqlx_node *n) {
     return 0;
 }
 
-/* The first call in an expression (outside subqueries) that is_call accepts, or NULL. */
-static const sqlx_node *first_call(const sqlx_node *n, int (*is_call)(const sqlx_node *)) {
+const sqlx_node *sqlx_first_call(const sqlx_node *n, int (*is_call)(const sqlx_node *)) {
     for (; n != NULL; n = n->a) {
         const sqlx_node *found = NULL;
         if (is_call(n))
             return n;
         if (n->b != NULL)
-            found = first_call(n->b, is_call);
+            found = sqlx_first_call(n->b, is_call);
         if (found == NULL && n->c != NULL)
-            found = first_call(n->c, is_call);
+            found = sqlx_first_call(n->c, is_call);
         for (int i = 0; found == NULL && i < n->n_list; i++)
-            found = first_call(n->list[i], is_call);
+            found = sqlx_first_call(n->list[i], is_call);
         for (int i = 0; found == NULL && n->kind == N_PATH && i < n->n_parts; i++)
             if (n->index[i] != NULL)
-                found = first_call(n->index[i], is_call);
+                found = sqlx_first_call(n->index[i], is_call);
         if (found != NULL)
             return found;
     }
@@ -87,12 +86,12 @@ static int is_window_call(const sqlx_node *n) {
 }
 
 const sqlx_node *sqlx_first_window_call(const sqlx_node *n) {
-    return first_call(n, is_window_call);
+    return sqlx_first_call(n, is_window_call);
 }
 
 /* WHERE filters rows before they are grouped: an aggregate there is an error naming it. */
 int refuse_aggregate_in_where(const sqlx_node *where, rs_err *err) {
-    const sqlx_node *agg = first_call(where, sqlx_is_aggregate_call);
+    const sqlx_node *agg = sqlx_first_call(where, sqlx_is_aggregate_call);
     char upper[64];
     if (agg == NULL)
         return 0;

@@ -121,7 +121,7 @@ static void put_test(rs_buf *out, const sqlx_keytest *t) {
                       (long long)t->est);
 }
 
-/* A join key's right side: its path, or CAST(path AS string). */
+/* A join key's right side: its path, CAST(path AS string), or an expression of its path. */
 static void put_key(rs_buf *out, const sqlx_join_key *key) {
     if (key->expr != NULL) { /* the query's own expression, of this path alone */
         rs_buf_puts(out, "an expression of ");

@@ -28,6 +28,7 @@
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include <string.h> /* SQLX_IS_EXPR_KEY */
 
 /* ---- the catalog: what the translator may ask about a collection ----
  *
