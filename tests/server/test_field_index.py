@@ -1174,6 +1174,70 @@ def lookup_join_into_a_with_query():
 
 
 @case
+def where_on_an_expression_of_a_path():
+    """A WHERE conjunct comparing an expression of one path with a constant (`CAST(SUBSTR(url,
+    23) AS INT) = :n`, `LOWER(name) = 'apple'`, a range, BETWEEN, IN) asks for an index on that
+    expression, built by use, and is then read through it, in a plain query, a WITH query and
+    the inner side of a join: EXPLAIN says "expression index on an expression of url" and SQLite
+    searches it. Answers match a --field-index off server's before and after; a function's
+    twin (PARSE_TIMESTAMP_ISO8601) keeps its own function index."""
+    ws = uniq("wswhx")
+    off = rl.start_server("--field-index", "off")
+    base = "https://x.test/issues/"  # 22 characters: the number starts at 23
+    names = ["Apple", "apple", "APPLE", "banana", "Cherry"]
+    docs = [{"_id": f"p{i:03d}", "url": f"{base}{i}", "name": names[i % 5], "k": i % 7,
+             "at": f"2026-11-{1 + i % 28:02d}T10:00:00Z"} for i in range(600)]
+    docs += [{"_id": "u1"}, {"_id": "u2", "url": None, "name": None, "k": None},
+             {"_id": "u3", "url": f"{base}007", "name": "ApPle"},
+             {"_id": "u4", "url": f"{base}-4", "name": ""}]
+    load_beside(off, ws, (("pr", docs), ("kd", [{"_id": f"k{i}", "k": i} for i in range(7)])))
+    num = "CAST(SUBSTR(url, LENGTH('https://x.test/issues/') + 1) AS INT)"
+    params = [{"name": "n", "type": "int", "value": "7"},
+              {"name": "list", "type": "string", "value": "banana,cherry,x"}]
+    cases = [
+        ("eq", f"SELECT _id FROM {ws}.pr WHERE {num} = 7 ORDER BY _id", "url", "key =", 2),
+        ("param", f"SELECT _id FROM {ws}.pr WHERE {num} = :n ORDER BY _id", "url", "key =", 2),
+        ("flipped", f"SELECT _id FROM {ws}.pr WHERE 20 >= {num} AND {num} > 17 ORDER BY _id",
+         "url", "key range", 3),
+        ("between", f"SELECT _id FROM {ws}.pr WHERE {num} BETWEEN -4 AND 2 ORDER BY _id",
+         "url", "key range", 4),
+        ("in", f"SELECT _id FROM {ws}.pr WHERE {num} IN (3, 250, 7.0) ORDER BY _id", "url",
+         "key IN list", 4),
+        ("lower", f"SELECT _id FROM {ws}.pr WHERE LOWER(name) = 'apple' ORDER BY _id", "name",
+         "key =", 361),
+        ("split", f"SELECT _id FROM {ws}.pr WHERE ARRAY_CONTAINS(SPLIT(:list, ','),"
+         " LOWER(name)) ORDER BY _id", "name", "key IN list", 240),
+        ("with", f"WITH a AS (SELECT _id, k FROM {ws}.pr WHERE LOWER(name) = 'apple')"
+         " SELECT k, COUNT(*) AS n FROM a GROUP BY k ORDER BY k", "name", "key =", 8),
+        ("join", f"SELECT d._id AS d, p._id AS p FROM {ws}.kd d JOIN {ws}.pr p ON p.k = d.k"
+         f" WHERE {num} < 3 ORDER BY d, p", "url", "key range", 3),
+    ]
+    for label, sql, path, kind, n_rows in cases:
+        query(sql, params)  # asks for the index: the worker builds it
+        line = f"expression index on an expression of {path} ({kind})"
+        steps, plan, _ = wait_explain(sql, line, params)
+        check(f"whx/{label}/plan", any(line in x for x in plan), repr(plan))
+        check(f"whx/{label}/step", any("USING expression index on an expression of " + path in x
+                                       for x in steps), repr(steps))
+        rows, used, _ = query(sql, params)
+        want = rl.query(sql, params, url=off.url).body.get("results")
+        check_match(f"whx/{label}/rows", rows, want)
+        check(f"whx/{label}/n", isinstance(rows, list) and len(rows) == n_rows, repr(rows))
+    rows, _, _ = query(cases[0][1], params)
+    check_match("whx/eq/exact", [x["_id"] for x in rows or []], ["p007", "u3"])
+    # the timestamp parse keeps its twin, which never fails
+    sql = f"SELECT COUNT(*) AS n FROM {ws}.pr WHERE PARSE_TIMESTAMP_ISO8601(at) >= " \
+          "TIMESTAMP '2026-11-27 00:00:00'"
+    query(sql)
+    steps, plan, _ = wait_explain(sql, "function index on PARSE_TIMESTAMP_ISO8601(at)")
+    check("whx/twin", any("function index on PARSE_TIMESTAMP_ISO8601(at)" in x for x in plan),
+          repr(plan))
+    rows, _, _ = query(sql)
+    check_match("whx/twin/rows", rows, rl.query(sql, url=off.url).body.get("results"))
+    off.stop()
+
+
+@case
 def stats_list_the_indexes():
     coll = uniq("fxstats")
     rl.make_coll(WS, coll)

@@ -31,10 +31,11 @@ static const sqlx_node *cast_to_string(const sqlx_node *e, const char **fn) {
 /* Whether e computes a value from paths of right alone, the same path each time (*args), with
  * deterministic functions, casts and arithmetic of literals (no parameter: an index's expression
  * is fixed text). *calls counts the operations. */
-static int one_path_expr(access *ac, const sqlx_node *e, const sqlx_rte *right, const char **args,
+static int one_path_expr(access *ac, const sqlx_node *e, const sqlx_rte **right, const char **args,
                          int *calls) {
     static const char *const arithmetic[] = {"+", "-", "*", "/", "||"};
     const char *a;
+    const sqlx_rte *r;
     switch (e->kind) {
     case N_LIT_INT:
     case N_LIT_FLOAT:
@@ -42,8 +43,11 @@ static int one_path_expr(access *ac, const sqlx_node *e, const sqlx_rte *right, 
     case N_LIT_BOOL:
         return 1;
     case N_PATH:
-        if (access_path(ac, e, 1, &a) != right || (*args != NULL && strcmp(*args, a) != 0))
+        r = access_path(ac, e, 1, &a);
+        if (r == NULL || (*right != NULL && r != *right) ||
+            (*args != NULL && strcmp(*args, a) != 0))
             return 0;
+        *right = r;
         *args = a;
         return 1;
     case N_CAST:
@@ -75,9 +79,10 @@ static int one_path_expr(access *ac, const sqlx_node *e, const sqlx_rte *right, 
     }
 }
 
-/* e as an expression key of right's path (*args): its text over the table's doc (the catalog's
- * name for its index), or NULL when e is no such expression. */
-static const char *expression_key(access *ac, const sqlx_node *e, const sqlx_rte *right,
+/* e as an expression key of the path (*args) of relation *right (given, or when NULL the one
+ * its path reads): its text over the table's doc (the catalog's name for its index), or NULL
+ * when e is no such expression. */
+static const char *expression_key(access *ac, const sqlx_node *e, const sqlx_rte **right,
                                   const char **args) {
     int calls = 0;
     *args = NULL;
@@ -87,11 +92,17 @@ static const char *expression_key(access *ac, const sqlx_node *e, const sqlx_rte
     rs_buf b = RS_BUF_INIT;
     rs_err ignored = {0};
     const char *text = NULL;
-    if (sqlx_emit_key_text(ac->ctx, e, right->alias, &b, &ignored) == 0 && !b.oom &&
+    if (sqlx_emit_key_text(ac->ctx, e, (*right)->alias, &b, &ignored) == 0 && !b.oom &&
         b.len < SQLX_MAX_EXPR_KEY)
         text = sqlx_strndup(ac->ctx->arena, b.data, b.len);
     rs_buf_free(&b);
     return text;
+}
+
+const char *access_expression_key(access *ac, const sqlx_node *e, const sqlx_rte **rte,
+                                  const char **args) {
+    *rte = NULL;
+    return expression_key(ac, e, rte, args);
 }
 
 /* The left side of a key: a path of a relation joined before right (or of an enclosing query),
@@ -129,11 +140,12 @@ int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_
         const sqlx_node *side = flip ? c->b : c->a, *l = flip ? c->a : c->b;
         const char *fn, *args;
         const sqlx_node *r = cast_to_string(side, &fn); /* CAST(path AS string): its twin */
+        const sqlx_rte *of = right;
         if (!left_of_key(ac, l, right))
             continue;
         if (r->kind == N_PATH && access_path(ac, r, 1, &args) == right)
             return set_key(key, r, NULL, l, c, args, fn);
-        if (r->kind != N_PATH && (fn = expression_key(ac, side, right, &args)) != NULL)
+        if (r->kind != N_PATH && (fn = expression_key(ac, side, &of, &args)) != NULL)
             return set_key(key, side, side, l, c, args, fn);
     }
     return 0;
@@ -230,12 +242,13 @@ static int through_key(access *ac, const sqlx_op *derived, const sqlx_op *get, s
     access inner = {ac->ctx, ac->err, derived->query->block, NULL};
     const sqlx_node *item =
         k->fn == NULL && k->expr == NULL ? derived_item(ac->ctx->arena, derived, k) : NULL;
+    const sqlx_rte *of = get->rte;
     sqlx_join_key probe;
     if (item == NULL)
         return 0;
     memset(&probe, 0, sizeof probe);
     if (access_path(&inner, item, 1, &probe.args) != get->rte &&
-        (probe.fn = expression_key(&inner, item, get->rte, &probe.args)) == NULL)
+        (probe.fn = expression_key(&inner, item, &of, &probe.args)) == NULL)
         return 0;
     sqlx_index ix;
     if (access_key_index(get->rte, &probe, &ix) != 1)
@@ -387,7 +400,8 @@ static int group_of(const sqlx_access *a, int t) {
     for (int i = 0; i < t; i++) {
         const sqlx_keytest *y = a->tests[i];
         if (y->est != -1 && x->est != -1 && index_kind(x) == index_kind(y) &&
-            strcmp(x->args, y->args) == 0 && x->fn == y->fn)
+            strcmp(x->args, y->args) == 0 &&
+            (x->fn == y->fn || (x->fn && y->fn && strcmp(x->fn, y->fn) == 0)))
             return i;
     }
     return t;

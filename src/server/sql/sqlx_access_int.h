@@ -69,6 +69,13 @@ int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t);
  * (rte->order), filled into *key. */
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key);
 
+/* e as an expression key of one path of a collection of this block (as a join key's right
+ * side may be: literals, casts, arithmetic and deterministic functions of that path alone): its
+ * text over the table's doc, the catalog's name for its index (arena), with the collection
+ * (*rte) and the path (*args); NULL when e is no such expression. */
+const char *access_expression_key(access *ac, const sqlx_node *e, const sqlx_rte **rte,
+                                  const char **args);
+
 /* Count the collection's chosen test (its written group) again, up to cap: a count that reached
  * its cap is only a lower bound, which the join order cannot compare. The new count (exact when
  * under cap; the tests' est and count updated), or -1. */

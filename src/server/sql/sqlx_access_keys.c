@@ -203,9 +203,35 @@ static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, cons
                                       *args, *fn, &ix) == 1;
 }
 
-/* The array an UNNEST of this block reads, when e is one of its elements (u.tag, with
- * UNNEST(t.tags AS tag) AS u) and that array is a collection's path with an element index:
- * the collection, the array's path, the index (*ix). */
+/* e an expression of one path of a collection of this block (`CAST(SUBSTR(url, 53) AS int)`,
+ * `LOWER(name)`): 1 when that expression's index serves it, *fn its text over the table's doc
+ * (the catalog's name of the index) and *key the index's key over the relation, as a key test
+ * writes it so that SQLite matches it to the index. Asking is a use: without one, the server
+ * builds it for the queries after this one (unless a document already there fails the
+ * expression). */
+static int indexed_expr(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args,
+                        const char **fn, const char **key) {
+    sqlx_index ix;
+    if (e->kind == N_PATH || index_fn_of(e) != NULL || /* its twin's, which never fails */
+        (*fn = access_expression_key(ac, e, rte, args)) == NULL || !indexable(*rte) ||
+        (*rte)->catalog == NULL || (*rte)->catalog->index_for == NULL ||
+        (*rte)->catalog->index_for((*rte)->catalog->ctx, (*rte)->data_table, SQLX_INDEX_FUNCTION,
+                                   *args, *fn, &ix) != 1) {
+        *fn = NULL;
+        return 0;
+    }
+    rs_buf b = RS_BUF_INIT;
+    rs_err ignored = {0}; /* a key that cannot be printed is no test; the conjunct still is */
+    rs_buf_puts(&b, "rs_skey(");
+    int rc = sqlx_emit_key_text(ac->ctx, e, -1, &b, &ignored);
+    rs_buf_putc(&b, ')');
+    *key = rc == 0 ? arena_text(ac, &b) : NULL;
+    rs_buf_free(&b);
+    if (*key == NULL)
+        *fn = NULL;
+    return *key != NULL;
+}
+
 /* The element index serving args on coll: coll, or NULL (asking is a use). */
 static const sqlx_rte *elems_of(const sqlx_rte *coll, const char *args, sqlx_index *ix) {
     if (!indexable(coll) || coll->catalog == NULL || coll->catalog->index_for == NULL || !args)
@@ -496,7 +522,22 @@ static int truncated_test(access *ac, const sqlx_node *n, const sqlx_node *trunc
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
-/* path <op> c, or c <op> path (flipped), on a field, function or element index, or _id. */
+/* The range test of `x <op> c` on rte's index of path args (fn: a function or expression index,
+ * key: the expression index's key as written), for conjunct n. */
+static int range_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const char *args,
+                      const char *fn, const char *key, const char *op, const sqlx_node *c,
+                      keylist *out) {
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t == NULL)
+        return access_keylist_add(ac, out, t);
+    t->fn = fn;
+    t->key = key;
+    int rc = set_bounds(ac, t, op, c);
+    return rc ? rc : access_keylist_add(ac, out, t);
+}
+
+/* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
+ * or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
     /* the operator as written, as the key test reads it, and with its sides swapped */
     static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="}, {"<", "<", ">"},
@@ -523,20 +564,19 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
                 return ac->err->code;
             return access_keylist_add(ac, out, t);
         }
-        if (found == 1) {
-            sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
-            if (t == NULL)
-                return access_keylist_add(ac, out, t);
-            t->fn = fn;
-            int rc = set_bounds(ac, t, ops[i][side], c);
-            return rc ? rc : access_keylist_add(ac, out, t);
-        }
+        if (found == 1)
+            return range_test(ac, n, rte, args, fn, NULL, ops[i][side], c, out);
         if (found)
             return 0;
         if (access_is_constant(n->b) && truncated_path(n->a) != NULL)
             return truncated_test(ac, n, n->a, ops[i][1], n->b, out);
         if (access_is_constant(n->a) && truncated_path(n->b) != NULL)
             return truncated_test(ac, n, n->b, ops[i][2], n->a, out);
+        const char *key = NULL; /* an expression of one path, with its index */
+        if (access_is_constant(n->b) && indexed_expr(ac, n->a, &rte, &args, &fn, &key))
+            return range_test(ac, n, rte, args, fn, key, ops[i][1], n->b, out);
+        if (access_is_constant(n->a) && indexed_expr(ac, n->b, &rte, &args, &fn, &key))
+            return range_test(ac, n, rte, args, fn, key, ops[i][2], n->a, out);
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
         side = 0;
@@ -666,7 +706,7 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
  * range from the least key to the greatest. On an UNNESTed element, the element index. */
 static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args;
+    const char *args, *fn = NULL, *key = NULL;
     sqlx_index ix;
     int elems = 0;
     if (n->n_list == 0)
@@ -674,7 +714,8 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     for (int i = 0; i < n->n_list; i++)
         if (!access_is_constant(n->list[i]))
             return 0;
-    if (indexed_path(ac, n->a, &rte, &args) != 1) {
+    if (indexed_path(ac, n->a, &rte, &args) != 1 &&
+        !indexed_expr(ac, n->a, &rte, &args, &fn, &key)) {
         for (int i = 0; i < n->n_list; i++)
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;
@@ -697,6 +738,8 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     }
     t->keys = keys;
     t->n_keys = n->n_list;
+    t->fn = fn;
+    t->key = key;
     if (elems) {
         t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
         t->path_id = ix.path_id;
@@ -715,11 +758,16 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
 
 static int between_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args;
-    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1 || !access_is_constant(n->b) ||
-        !access_is_constant(n->c))
+    const char *args, *fn = NULL, *key = NULL;
+    if (n->negated || !access_is_constant(n->b) || !access_is_constant(n->c) ||
+        (indexed_path(ac, n->a, &rte, &args) != 1 &&
+         !indexed_expr(ac, n->a, &rte, &args, &fn, &key)))
         return 0;
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
+    if (t != NULL) {
+        t->fn = fn;
+        t->key = key;
+    }
     int rc = t != NULL ? set_bounds(ac, t, ">=", n->b) : 0;
     if (rc == 0 && t != NULL) {
         const char *lo = t->lo;
@@ -1077,19 +1125,20 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
     return 0;
 }
 
-/* ARRAY_CONTAINS(SPLIT(c, sep), path), how dashboards pass a list (`:shas` of commas): path is
- * one of the list's strings. Every element of a SPLIT is a string, whose key is equal exactly
- * where the strings are, so the test is `key IN (the elements' keys)` on the path's index, the
- * elements read from the list's JSON text (rsf_split writes them escaped; json_each reads
- * them back as text); counted as the range from the least key to the greatest. The conjunct
- * stays. */
+/* ARRAY_CONTAINS(SPLIT(c, sep), path), how dashboards pass a list (`:shas` of commas): path (or
+ * an expression of one path, on its expression index) is one of the list's strings. Every element
+ * of a SPLIT is a string, whose key is equal exactly where the strings are, so the test is `key IN
+ * (the elements' keys)` on the path's index, the elements read from the list's JSON text (rsf_split
+ * writes them escaped; json_each reads them back as text); counted as the range from the least key
+ * to the greatest. The conjunct stays. */
 static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args;
+    const char *args, *fn = NULL, *key = NULL;
     const sqlx_node *list = n->list[0];
     if (list->kind != N_FUNC || list->fn == NULL || strcasecmp(list->name, "SPLIT") != 0 ||
         list->n_list != 2 || !access_is_constant(list) ||
-        indexed_path(ac, n->list[1], &rte, &args) != 1)
+        (indexed_path(ac, n->list[1], &rte, &args) != 1 &&
+         !indexed_expr(ac, n->list[1], &rte, &args, &fn, &key)))
         return 0;
     const char *json = call_text(ac, "CAST", list, " AS TEXT");
     if (json == NULL)
@@ -1107,14 +1156,16 @@ static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
         t->hi = arena_text(ac, &b);
         t->keys = keys;
         t->n_keys = 1;
+        t->fn = fn;
+        t->key = key;
         t->lo_incl = t->hi_incl = t->estimable = 1;
     }
     rs_buf_free(&b);
     return access_keylist_add(ac, out, t != NULL && t->lo != NULL && t->hi != NULL ? t : NULL);
 }
 
-/* ARRAY_CONTAINS: an array path holding a constant (the element index), or a path one of a
- * constant list's strings. */
+/* ARRAY_CONTAINS: an array path holding a constant (the element index), or a path (or an
+ * expression of one) one of a constant list's strings. */
 static int membership_tests(access *ac, const sqlx_node *n, keylist *out) {
     if (n->fn == NULL || strcasecmp(n->name, "ARRAY_CONTAINS") != 0 || n->n_list != 2 ||
         n->over != NULL)

@@ -509,7 +509,10 @@ static void put_or(rs_buf *out, const sqlx_keytest *t) {
 
 static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
     rs_buf key = RS_BUF_INIT;
-    sqlx_emit_index_key(&key, t->fn, t->rte->alias, t->args ? t->args : "");
+    if (t->key != NULL) /* an expression index's, printed over the relation when planned */
+        rs_buf_puts(&key, t->key);
+    else
+        sqlx_emit_index_key(&key, t->fn, t->rte->alias, t->args ? t->args : "");
     switch (t->kind) {
     case SQLX_KEY_IN:
         if (t->likelihood > 0) {

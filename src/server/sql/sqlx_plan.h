@@ -89,8 +89,11 @@ typedef struct sqlx_guard_path {
 typedef struct sqlx_keytest {
     sqlx_key_kind kind;
     struct sqlx_rte *rte;
-    const char *args; /* the path as rs_get arguments: 'a','b' */
-    const char *fn;   /* a function index's function (SQLX_TS_ISO_KEY_FN), NULL: the path's own */
+    const char *args;    /* the path as rs_get arguments: 'a','b' */
+    const char *fn;      /* a function index's function (SQLX_TS_ISO_KEY_FN), an expression index's
+                            text over the table's doc (SQLX_IS_EXPR_KEY), NULL: the path's own */
+    const char *key;     /* an expression index's key as the test writes it, rs_skey(<expression
+                            over r<alias>.doc>); NULL: sqlx_emit_index_key's of fn and args */
     const char *lo, *hi; /* RANGE, ELEMS: key expressions (SQL), NULL where open; IN: the least
                             and the greatest key (min(...), max(...)) */
     int lo_incl, hi_incl;
