@@ -122,6 +122,48 @@ def writes_keep_the_index_exact():
     check_match("v_eq_1_after_writes", rows, [{"_id": "m"}])
 
 
+EXPR_PREDICATES = [
+    "LOWER(s) = 'apple'", "LENGTH(s) > 4", "LENGTH(s) BETWEEN 1 AND 2", "3 > LENGTH(s)",
+    "UPPER(s) IN ('APPLE', 'B', '')", "SUBSTR(s, 1, 2) = 'ap'", "COALESCE(n.k, -1) = -1",
+    "LOWER(s) || 'x' < 'b'", "LENGTH(s) = :p",
+]
+
+
+def compare_expr(label, coll, pred):
+    """compare() once the expression's index, asked for by the first query, serves pred."""
+    sql = f"SELECT _id FROM {WS}.{coll} WHERE {pred} ORDER BY _id"
+    params = [{"name": "p", "type": "int", "value": "1"}]
+    query(sql, params)
+    _, plan, _ = wait_explain(sql, "expression index on an expression of", params)
+    check(f"{label}/expression_index", any("expression index on an expression of" in x
+                                           for x in plan), repr(plan))
+    compare(label, coll, pred)
+
+
+@case
+def expression_predicates_match_the_scan():
+    """Each WHERE on an expression of one path, read through that expression's index, answers
+    what the scan answers on values of every type and missing fields, and again after replaces,
+    patches and deletes have gone through the index."""
+    coll = uniq("exprs")
+    rl.make_coll(WS, coll)
+    add(coll, DOCS)
+    for i, pred in enumerate(EXPR_PREDICATES):
+        compare_expr(f"e{i}", coll, pred)
+    rows, _, _ = query(f"SELECT _id FROM {WS}.{coll} WHERE LOWER(s) = 'apple' ORDER BY _id")
+    check_match("e_lower_rows", rows, [{"_id": "a"}, {"_id": "d"}, {"_id": "l"}])
+    add(coll, [{"_id": "a", "s": "APPLE"}, {"_id": "m", "s": "ap", "n": {"k": None}}])
+    r = patch(f"{coll_path(WS, coll)}/docs", {"data": [{"_id": "l", "patch": [
+        {"op": "replace", "path": "/s", "value": "b"}]}]})
+    check("e_patched", r.status == 200, repr(r))
+    r = delete(f"{coll_path(WS, coll)}/docs", {"data": [{"_id": "d"}]})
+    rl.wait_fence(WS, coll, r.body.get("last_offset", "") if r.status == 200 else "")
+    for i, pred in enumerate(EXPR_PREDICATES):
+        compare(f"e_after_writes{i}", coll, pred)
+    rows, _, _ = query(f"SELECT _id FROM {WS}.{coll} WHERE LOWER(s) = 'apple' ORDER BY _id")
+    check_match("e_lower_after_writes", rows, [{"_id": "a"}])
+
+
 @case
 def paths_new_within_one_write():
     """A path first seen in a write's second document gets its index before the third one is
