@@ -205,12 +205,10 @@ static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, cons
 
 /* e an expression of one path of a collection of this block (`CAST(SUBSTR(url, 53) AS int)`,
  * `LOWER(name)`): 1 when that expression's index serves it, *fn its text over the table's doc
- * (the catalog's name of the index) and *key the index's key over the relation, as a key test
- * writes it so that SQLite matches it to the index. Asking is a use: without one, the server
- * builds it for the queries after this one (unless a document already there fails the
- * expression). */
+ * (the catalog's name of the index). Asking is a use: without one, the server builds it for the
+ * queries after this one (unless a document already there fails the expression). */
 static int indexed_expr(access *ac, const sqlx_node *e, const sqlx_rte **rte, const char **args,
-                        const char **fn, const char **key) {
+                        const char **fn) {
     sqlx_index ix;
     if (e->kind == N_PATH || index_fn_of(e) != NULL || /* its twin's, which never fails */
         (*fn = access_expression_key(ac, e, rte, args)) == NULL || !indexable(*rte) ||
@@ -220,16 +218,7 @@ static int indexed_expr(access *ac, const sqlx_node *e, const sqlx_rte **rte, co
         *fn = NULL;
         return 0;
     }
-    rs_buf b = RS_BUF_INIT;
-    rs_err ignored = {0}; /* a key that cannot be printed is no test; the conjunct still is */
-    rs_buf_puts(&b, "rs_skey(");
-    int rc = sqlx_emit_key_text(ac->ctx, e, -1, &b, &ignored);
-    rs_buf_putc(&b, ')');
-    *key = rc == 0 ? arena_text(ac, &b) : NULL;
-    rs_buf_free(&b);
-    if (*key == NULL)
-        *fn = NULL;
-    return *key != NULL;
+    return 1;
 }
 
 /* The element index serving args on coll: coll, or NULL (asking is a use). */
@@ -522,16 +511,16 @@ static int truncated_test(access *ac, const sqlx_node *n, const sqlx_node *trunc
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
-/* The range test of `x <op> c` on rte's index of path args (fn: a function or expression index,
- * key: the expression index's key as written), for conjunct n. */
+/* The range test of `x <op> c` on rte's index of path args (fn: a function or expression index;
+ * expr: the expression of an expression index), for conjunct n. */
 static int range_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const char *args,
-                      const char *fn, const char *key, const char *op, const sqlx_node *c,
+                      const char *fn, const sqlx_node *expr, const char *op, const sqlx_node *c,
                       keylist *out) {
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
     if (t == NULL)
         return access_keylist_add(ac, out, t);
     t->fn = fn;
-    t->key = key;
+    t->expr = expr;
     int rc = set_bounds(ac, t, op, c);
     return rc ? rc : access_keylist_add(ac, out, t);
 }
@@ -572,11 +561,11 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             return truncated_test(ac, n, n->a, ops[i][1], n->b, out);
         if (access_is_constant(n->a) && truncated_path(n->b) != NULL)
             return truncated_test(ac, n, n->b, ops[i][2], n->a, out);
-        const char *key = NULL; /* an expression of one path, with its index */
-        if (access_is_constant(n->b) && indexed_expr(ac, n->a, &rte, &args, &fn, &key))
-            return range_test(ac, n, rte, args, fn, key, ops[i][1], n->b, out);
-        if (access_is_constant(n->a) && indexed_expr(ac, n->b, &rte, &args, &fn, &key))
-            return range_test(ac, n, rte, args, fn, key, ops[i][2], n->a, out);
+        /* an expression of one path, with its index */
+        if (access_is_constant(n->b) && indexed_expr(ac, n->a, &rte, &args, &fn))
+            return range_test(ac, n, rte, args, fn, n->a, ops[i][1], n->b, out);
+        if (access_is_constant(n->a) && indexed_expr(ac, n->b, &rte, &args, &fn))
+            return range_test(ac, n, rte, args, fn, n->b, ops[i][2], n->a, out);
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
         side = 0;
@@ -706,7 +695,7 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
  * range from the least key to the greatest. On an UNNESTed element, the element index. */
 static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args, *fn = NULL, *key = NULL;
+    const char *args, *fn = NULL;
     sqlx_index ix;
     int elems = 0;
     if (n->n_list == 0)
@@ -714,8 +703,7 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     for (int i = 0; i < n->n_list; i++)
         if (!access_is_constant(n->list[i]))
             return 0;
-    if (indexed_path(ac, n->a, &rte, &args) != 1 &&
-        !indexed_expr(ac, n->a, &rte, &args, &fn, &key)) {
+    if (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)) {
         for (int i = 0; i < n->n_list; i++)
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;
@@ -739,7 +727,7 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     t->keys = keys;
     t->n_keys = n->n_list;
     t->fn = fn;
-    t->key = key;
+    t->expr = fn != NULL ? n->a : NULL;
     if (elems) {
         t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
         t->path_id = ix.path_id;
@@ -758,15 +746,14 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
 
 static int between_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args, *fn = NULL, *key = NULL;
+    const char *args, *fn = NULL;
     if (n->negated || !access_is_constant(n->b) || !access_is_constant(n->c) ||
-        (indexed_path(ac, n->a, &rte, &args) != 1 &&
-         !indexed_expr(ac, n->a, &rte, &args, &fn, &key)))
+        (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)))
         return 0;
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
     if (t != NULL) {
         t->fn = fn;
-        t->key = key;
+        t->expr = fn != NULL ? n->a : NULL;
     }
     int rc = t != NULL ? set_bounds(ac, t, ">=", n->b) : 0;
     if (rc == 0 && t != NULL) {
@@ -1133,12 +1120,12 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
  * to the greatest. The conjunct stays. */
 static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
-    const char *args, *fn = NULL, *key = NULL;
+    const char *args, *fn = NULL;
     const sqlx_node *list = n->list[0];
     if (list->kind != N_FUNC || list->fn == NULL || strcasecmp(list->name, "SPLIT") != 0 ||
         list->n_list != 2 || !access_is_constant(list) ||
         (indexed_path(ac, n->list[1], &rte, &args) != 1 &&
-         !indexed_expr(ac, n->list[1], &rte, &args, &fn, &key)))
+         !indexed_expr(ac, n->list[1], &rte, &args, &fn)))
         return 0;
     const char *json = call_text(ac, "CAST", list, " AS TEXT");
     if (json == NULL)
@@ -1157,7 +1144,7 @@ static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
         t->keys = keys;
         t->n_keys = 1;
         t->fn = fn;
-        t->key = key;
+        t->expr = fn != NULL ? n->list[1] : NULL;
         t->lo_incl = t->hi_incl = t->estimable = 1;
     }
     rs_buf_free(&b);

@@ -492,27 +492,43 @@ static void put_guard(rs_buf *out, const sqlx_keytest *t) {
     rs_buf_puts(out, n ? ")" : "0)");
 }
 
-static void put_keytest(rs_buf *out, const sqlx_keytest *t);
+static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t);
 
-static void put_or(rs_buf *out, const sqlx_keytest *t) {
+static int put_or(emitter *em, rs_buf *out, const sqlx_keytest *t) {
+    int rc = 0;
     rs_buf_putc(out, '(');
-    for (int a = 0; a < t->n_arms; a++) {
+    for (int a = 0; a < t->n_arms && !rc; a++) {
         rs_buf_puts(out, a ? " OR (" : "(");
-        for (int i = 0; t->arms[a][i] != NULL; i++) {
+        for (int i = 0; t->arms[a][i] != NULL && !rc; i++) {
             rs_buf_puts(out, i ? " AND " : "");
-            put_keytest(out, t->arms[a][i]);
+            rc = put_keytest(em, out, t->arms[a][i]);
         }
         rs_buf_putc(out, ')');
     }
     rs_buf_putc(out, ')');
+    return rc;
 }
 
-static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
+/* The index key a test compares: of the path (or its function), or of an expression index's
+ * expression, printed with the relation's alias as it is now (a hash join may have wrapped the
+ * relation since the test was planned) and without precomputed columns, so that the text is
+ * the index's own over that relation. */
+static int put_test_key(emitter *em, rs_buf *key, const sqlx_keytest *t) {
+    if (t->expr == NULL) {
+        sqlx_emit_index_key(key, t->fn, t->rte->alias, t->args ? t->args : "");
+        return 0;
+    }
+    pscope bare;
+    memset(&bare, 0, sizeof bare);
+    rs_buf_puts(key, "rs_skey(");
+    int rc = emit_val(em, &bare, t->expr, key);
+    rs_buf_putc(key, ')');
+    return rc;
+}
+
+static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
     rs_buf key = RS_BUF_INIT;
-    if (t->key != NULL) /* an expression index's, printed over the relation when planned */
-        rs_buf_puts(&key, t->key);
-    else
-        sqlx_emit_index_key(&key, t->fn, t->rte->alias, t->args ? t->args : "");
+    int rc = put_test_key(em, &key, t);
     switch (t->kind) {
     case SQLX_KEY_IN:
         if (t->likelihood > 0) {
@@ -545,7 +561,7 @@ static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
         rs_buf_putc(out, ')');
         break;
     case SQLX_KEY_OR:
-        put_or(out, t);
+        rc = rc ? rc : put_or(em, out, t);
         break;
     case SQLX_KEY_TRIGRAM:
         rs_buf_printf(out, "r%d.rowid IN (SELECT rowid FROM ", t->rte->alias);
@@ -558,23 +574,25 @@ static void put_keytest(rs_buf *out, const sqlx_keytest *t) {
     if (key.oom)
         out->oom = 1;
     rs_buf_free(&key);
+    return rc;
 }
 
 /* The key tests of every collection of a FROM tree, each after " AND " once *n are written. */
-static void put_keytests(const sqlx_op *op, rs_buf *out, int *n) {
+static int put_keytests(emitter *em, const sqlx_op *op, rs_buf *out, int *n) {
+    int rc = 0;
     if (op == NULL)
-        return;
+        return 0;
     if (op->kind == SQLX_OP_JOIN) {
-        put_keytests(op->left, out, n);
-        put_keytests(op->right, out, n);
-        return;
+        rc = put_keytests(em, op->left, out, n);
+        return rc ? rc : put_keytests(em, op->right, out, n);
     }
-    for (int i = 0; op->access != NULL && i < op->access->n_tests; i++) {
+    for (int i = 0; op->access != NULL && i < op->access->n_tests && !rc; i++) {
         if (op->access->tests[i]->dropped)
             continue;
         rs_buf_puts(out, (*n)++ ? " AND " : "");
-        put_keytest(out, op->access->tests[i]);
+        rc = put_keytest(em, out, op->access->tests[i]);
     }
+    return rc;
 }
 
 /* ---------------- the select list ---------------- */
@@ -860,7 +878,7 @@ static int emit_where(emitter *em, pscope *ps, const sqlx_op *filter, const sqlx
         rc = emit_conjunct(em, ps, from, filter->conj.items[i].expr, out, &n);
     }
     if (rc == 0 && any)
-        put_keytests(from, out, &n);
+        rc = put_keytests(em, from, out, &n);
     return rc;
 }
 

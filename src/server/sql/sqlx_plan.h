@@ -89,13 +89,13 @@ typedef struct sqlx_guard_path {
 typedef struct sqlx_keytest {
     sqlx_key_kind kind;
     struct sqlx_rte *rte;
-    const char *args;    /* the path as rs_get arguments: 'a','b' */
-    const char *fn;      /* a function index's function (SQLX_TS_ISO_KEY_FN), an expression index's
-                            text over the table's doc (SQLX_IS_EXPR_KEY), NULL: the path's own */
-    const char *key;     /* an expression index's key as the test writes it, rs_skey(<expression
-                            over r<alias>.doc>); NULL: sqlx_emit_index_key's of fn and args */
-    const char *lo, *hi; /* RANGE, ELEMS: key expressions (SQL), NULL where open; IN: the least
-                            and the greatest key (min(...), max(...)) */
+    const char *args; /* the path as rs_get arguments: 'a','b' */
+    const char *fn;   /* a function index's function (SQLX_TS_ISO_KEY_FN), an expression index's
+                         text over the table's doc (SQLX_IS_EXPR_KEY), NULL: the path's own */
+    const sqlx_node *expr; /* an expression index's expression, its key printed over
+                                     the relation when emitted; NULL: a path's (fn, args) */
+    const char *lo, *hi;   /* RANGE, ELEMS: key expressions (SQL), NULL where open; IN: the least
+                              and the greatest key (min(...), max(...)) */
     int lo_incl, hi_incl;
     int eq;            /* RANGE: written key = lo (IS NULL: one key) */
     int equality;      /* RANGE of `path = c` (c's key exact or not) */

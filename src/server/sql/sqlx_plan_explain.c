@@ -102,7 +102,7 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
         rs_buf_printf(out, " (%s)", test_kind(t));
         return;
     }
-    if (t->key != NULL) { /* the query's own expression, of this path alone */
+    if (t->expr != NULL) { /* the query's own expression, of this path alone */
         rs_buf_puts(out, "expression index on an expression of ");
         put_path(out, t->args);
         rs_buf_printf(out, " (%s)", test_kind(t));
