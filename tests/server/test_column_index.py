@@ -226,6 +226,11 @@ QUERIES = [
      "SELECT FORMAT_ISO8601(DATE_TRUNC('day', PARSE_TIMESTAMP_ISO8601(completed_at))) AS d,"
      " MAX(FORMAT_ISO8601(PARSE_TIMESTAMP_ISO8601(completed_at))) AS last, COUNT(*) AS n"
      " FROM cx.jobs {c} GROUP BY d ORDER BY d"),
+    ("at_time_zone",  # wall times in Los Angeles across its DST change on 2024-03-10
+     "SELECT FORMAT_ISO8601(DATE_TRUNC('hour', PARSE_TIMESTAMP_ISO8601(completed_at) AT TIME ZONE"
+     " 'America/Los_Angeles')) AS h, MAX(DATE_DIFF('second', PARSE_TIMESTAMP_ISO8601(started_at)"
+     " AT TIME ZONE 'America/Los_Angeles', PARSE_TIMESTAMP_ISO8601(completed_at) AT TIME ZONE"
+     " 'America/Los_Angeles')) AS d, COUNT(*) AS n FROM cx.jobs {c} GROUP BY h ORDER BY h"),
     ("array_contains_list",  # a list parameter; false, never null, for a null or missing name
      "SELECT name, COUNT(*) AS n, COUNT_IF(ARRAY_CONTAINS(['failure', 'x'], conclusion)) AS f"
      " FROM cx.jobs {c} WHERE ARRAY_CONTAINS(SPLIT(:names, ','), name) GROUP BY name"
@@ -302,6 +307,9 @@ REFUSED = [
      "CONCAT of a value of type float"),
     ("format_iso_zone", "SELECT FORMAT_ISO8601(PARSE_TIMESTAMP_ISO8601(started_at), 'UTC') AS d,"
      " COUNT(*) AS n FROM cx.jobs {c} GROUP BY d", "FORMAT_ISO8601 with a time zone"),
+    ("at_time_zone_offset", "SELECT FORMAT_ISO8601(PARSE_TIMESTAMP_ISO8601(started_at) AT TIME"
+     " ZONE '+05:00') AS d, COUNT(*) AS n FROM cx.jobs {c} GROUP BY d",
+     "not a constant zone name"),
     ("subquery_from", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT MAX(id) FROM cx.runs)"
      " > n", "a scalar subquery"),
 ]

@@ -19,6 +19,7 @@
 
 #include "jsonscan.h"
 #include "server/runtime/datetime.h"
+#include "server/runtime/tz.h"
 #include "sqlx_access.h"
 #include "sqlx_emit.h"
 #include "sqlx_plan.h"
@@ -481,6 +482,35 @@ static int emit_joined(dctx *d, dsel *ds, const sqlx_node *n, const sqlx_node *c
     return rc;
 }
 
+static const char *const_string_of(dctx *d, dsel *ds, const sqlx_node *n);
+
+/* timestamp AT TIME ZONE 'Area/City': the wall time there, a datetime (fn_time.c), by DuckDB's
+ * ICU time zones: the instant read as UTC, then its wall time in the zone (neither depends on
+ * DuckDB's session zone). A named zone our runtime knows (rt_tz_find) or UTC; a fixed offset
+ * or an interval, and a datetime AT TIME ZONE (a wall time to an instant: ambiguous where the
+ * clocks go back), stay on SQLite. */
+static int emit_at_time_zone(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    rt_tz tz;
+    char msg[160];
+    const char *zone = is_constant(n->b) ? const_string_of(d, ds, n->b) : NULL;
+    if (zone == NULL || (strchr(zone, '/') == NULL && strcmp(zone, "UTC") != 0) ||
+        strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/-+0123456789") !=
+            strlen(zone) ||
+        rt_tz_find(zone, strlen(zone), &tz, msg, sizeof msg) != 0)
+        return refuse(d, n, "AT TIME ZONE with a zone that is not a constant zone name");
+    rs_buf ts = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->a, &ts, &ia);
+    if (!rc && ia.type != RV_TIMESTAMP)
+        rc = refuse(d, n, "AT TIME ZONE of a value that is not a timestamp");
+    if (!rc)
+        rs_buf_printf(out, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, ts.data);
+    info->type = RV_DATETIME;
+    info->nulls = ia.nulls;
+    rs_buf_free(&ts);
+    return rc;
+}
+
 static int emit_binary(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     const char *op = n->op;
     if (strcasecmp(op, "AND") == 0 || strcasecmp(op, "OR") == 0)
@@ -492,6 +522,8 @@ static int emit_binary(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo
     if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0 || strcmp(op, "*") == 0 ||
         strcmp(op, "/") == 0)
         return emit_arith(d, ds, n, out, info);
+    if (strcmp(op, "AT TIME ZONE") == 0)
+        return emit_at_time_zone(d, ds, n, out, info);
     if (strcmp(op, "||") == 0) {
         const sqlx_node *args[2] = {n->a, n->b};
         return emit_joined(d, ds, n, args, 2, 0, out, info);
@@ -650,11 +682,16 @@ static int emit_if(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *in
 
 /* The constant string argument of n->list[i] (arena copy), or NULL. */
 static const char *const_string(dctx *d, dsel *ds, const sqlx_node *n, int i) {
+    return i < n->n_list ? const_string_of(d, ds, n->list[i]) : NULL;
+}
+
+/* Constant node n's value when it is a string (arena copy), or NULL. */
+static const char *const_string_of(dctx *d, dsel *ds, const sqlx_node *n) {
     dinfo ia;
     rs_buf b = RS_BUF_INIT;
-    if (i >= n->n_list || !is_constant(n->list[i]))
+    if (!is_constant(n))
         return NULL;
-    int rc = emit_expr(d, ds, n->list[i], &b, &ia);
+    int rc = emit_expr(d, ds, n, &b, &ia);
     const char *s = NULL;
     if (!rc && ia.type == RV_STRING && b.len >= 2) /* 'text' as printed by put_string */
         s = sqlx_strndup(d->arena, b.data + 1, b.len - 2);
@@ -694,9 +731,10 @@ static int emit_date_trunc(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     rs_buf_putc(out, ',');
     int rc = emit_expr(d, ds, n->list[1], out, &ia);
     rs_buf_putc(out, ')');
-    if (!rc && ia.type != RV_TIMESTAMP)
+    /* a datetime (a wall time: AT TIME ZONE's) truncates on its wall clock in both engines */
+    if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_DATETIME)
         rc = refuse(d, n, "DATE_TRUNC of a value that is not a timestamp");
-    info->type = RV_TIMESTAMP;
+    info->type = ia.type == RV_DATETIME ? RV_DATETIME : RV_TIMESTAMP;
     info->nulls = ia.nulls;
     return rc;
 }
@@ -714,7 +752,10 @@ static int emit_date_diff(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, di
     if (!rc)
         rc = emit_expr(d, ds, n->list[1], out, &ia);
     rs_buf_printf(out, ")) // %lld)", (long long)us);
-    if (!rc && (ia.type != RV_TIMESTAMP || ib.type != RV_TIMESTAMP))
+    /* two datetimes (wall times) differ by their clocks' micros too, below a day; by days and
+     * weeks the runtime counts calendar boundaries */
+    int walls = ia.type == RV_DATETIME && ib.type == RV_DATETIME && us < 86400000000LL;
+    if (!rc && !walls && (ia.type != RV_TIMESTAMP || ib.type != RV_TIMESTAMP))
         rc = refuse(d, n, "DATE_DIFF of values that are not timestamps");
     info->type = RV_INT;
     info->nulls = rc ? 0 : combine_nulls(&ia, &ib);
@@ -753,22 +794,22 @@ static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     return rc;
 }
 
-/* FORMAT_ISO8601(timestamp): the runtime's form, a four-digit year, microseconds and Z
- * (datetime.c, format_civil); a time zone argument, or a datetime or date (in DuckDB all
- * three are timestamps), stays on SQLite. */
+/* FORMAT_ISO8601(timestamp or datetime): the runtime's form, a four-digit year, microseconds,
+ * and Z for a timestamp (datetime.c, format_civil); a time zone argument, or a date, stays on
+ * SQLite. */
 static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia;
     if (n->n_list != 1)
         return refuse(d, n, "FORMAT_ISO8601 with a time zone");
     rs_buf ts = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->list[0], &ts, &ia);
-    if (!rc && ia.type != RV_TIMESTAMP)
-        rc = refuse(d, n, "FORMAT_ISO8601 of a value that is not a timestamp");
-    if (!rc)
+    if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_DATETIME)
+        rc = refuse(d, n, "FORMAT_ISO8601 of a value that is not a timestamp or datetime");
+    if (!rc) /* a datetime's form has no zone (rt_format_datetime) */
         rs_buf_printf(out,
                       "(lpad(CAST(year(%s) AS VARCHAR), 4, '0') || strftime(%s, "
-                      "'-%%m-%%dT%%H:%%M:%%S.%%fZ'))",
-                      ts.data, ts.data);
+                      "'-%%m-%%dT%%H:%%M:%%S.%%f%s'))",
+                      ts.data, ts.data, ia.type == RV_TIMESTAMP ? "Z" : "");
     info->type = RV_STRING;
     info->nulls = ia.nulls ? NB_NULL : 0;
     rs_buf_free(&ts);
