@@ -89,11 +89,17 @@ def compare(label, coll, pred):
     check(f"{label}/index_used", used is True and unused is False, f"{used} / {unused}")
 
 
-@case
-def every_predicate_matches_the_scan():
-    coll = uniq("mixed")
+def with_docs(prefix):
+    """A new collection of the suite's workspace holding DOCS."""
+    coll = uniq(prefix)
     rl.make_coll(WS, coll)
     add(coll, DOCS)
+    return coll
+
+
+@case
+def every_predicate_matches_the_scan():
+    coll = with_docs("mixed")
     for i, pred in enumerate(PREDICATES):
         compare(f"p{i}", coll, pred)
     # a known answer, so that "same as the scan" cannot hide a common mistake
@@ -106,9 +112,7 @@ def every_predicate_matches_the_scan():
 
 @case
 def writes_keep_the_index_exact():
-    coll = uniq("writes")
-    rl.make_coll(WS, coll)
-    add(coll, DOCS)
+    coll = with_docs("writes")
     add(coll, [{"_id": "a", "v": 2.5, "s": "zebra"}, {"_id": "m", "v": 1, "s": "apex"}])
     r = patch(f"{coll_path(WS, coll)}/docs", {"data": [{"_id": "b", "patch": [
         {"op": "replace", "path": "/v", "value": "now a string"},
@@ -145,9 +149,7 @@ def expression_predicates_match_the_scan():
     """Each WHERE on an expression of one path, read through that expression's index, answers
     what the scan answers on values of every type and missing fields, and again after replaces,
     patches and deletes have gone through the index."""
-    coll = uniq("exprs")
-    rl.make_coll(WS, coll)
-    add(coll, DOCS)
+    coll = with_docs("exprs")
     for i, pred in enumerate(EXPR_PREDICATES):
         compare_expr(f"e{i}", coll, pred)
     rows, _, _ = query(f"SELECT _id FROM {WS}.{coll} WHERE LOWER(s) = 'apple' ORDER BY _id")
