@@ -156,6 +156,15 @@ int access_indexed(const sqlx_rte *r, const char *args) {
     return r->is_indexed(r->has_field_ctx, r->data_table, args) > 0;
 }
 
+/* Whether r's function index on fn of path args (a named twin, or an expression's text) serves
+ * a test or a lookup: 1, or 0; *ix what the catalog found. Asking is a use: without one, the
+ * server builds it for the queries after this one. */
+static int function_indexed(const sqlx_rte *r, const char *args, const char *fn, sqlx_index *ix) {
+    return indexable(r) && r->catalog != NULL && r->catalog->index_for != NULL &&
+           r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_FUNCTION, args, fn,
+                                 ix) == 1;
+}
+
 int access_key_index(const sqlx_rte *r, const sqlx_join_key *key, sqlx_index *ix) {
     memset(ix, 0, sizeof *ix);
     int catalog = r != NULL && r->catalog != NULL && r->catalog->index_for != NULL;
@@ -165,10 +174,7 @@ int access_key_index(const sqlx_rte *r, const sqlx_join_key *key, sqlx_index *ix
         return r->kind == SQLX_RTE_COLLECTION && r->data_table != NULL && r->is_indexed != NULL &&
                r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, key->args,
                                      NULL, ix) > 0;
-    if (!indexable(r) || !catalog)
-        return 0;
-    return r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_FUNCTION, key->args,
-                                 key->fn, ix) == 1;
+    return function_indexed(r, key->args, key->fn, ix);
 }
 
 /* The indexed collection path e reads: 1 a field index, 2 _id, 0 none (*rte, *args set). */
@@ -197,10 +203,7 @@ static int indexed_fn(access *ac, const sqlx_node *e, const sqlx_rte **rte, cons
     if ((*fn = index_fn_of(e)) == NULL)
         return 0;
     *rte = access_path(ac, e->list[0], 0, args);
-    if (!indexable(*rte) || (*rte)->catalog == NULL || (*rte)->catalog->index_for == NULL)
-        return 0;
-    return (*rte)->catalog->index_for((*rte)->catalog->ctx, (*rte)->data_table, SQLX_INDEX_FUNCTION,
-                                      *args, *fn, &ix) == 1;
+    return function_indexed(*rte, *args, *fn, &ix);
 }
 
 /* e an expression of one path of a collection of this block (`CAST(SUBSTR(url, 53) AS int)`,
@@ -211,10 +214,8 @@ static int indexed_expr(access *ac, const sqlx_node *e, const sqlx_rte **rte, co
                         const char **fn) {
     sqlx_index ix;
     if (e->kind == N_PATH || index_fn_of(e) != NULL || /* its twin's, which never fails */
-        (*fn = access_expression_key(ac, e, rte, args)) == NULL || !indexable(*rte) ||
-        (*rte)->catalog == NULL || (*rte)->catalog->index_for == NULL ||
-        (*rte)->catalog->index_for((*rte)->catalog->ctx, (*rte)->data_table, SQLX_INDEX_FUNCTION,
-                                   *args, *fn, &ix) != 1) {
+        (*fn = access_expression_key(ac, e, rte, args)) == NULL ||
+        !function_indexed(*rte, *args, *fn, &ix)) {
         *fn = NULL;
         return 0;
     }

@@ -201,18 +201,26 @@ static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
     }
 }
 
+/* Constant node n's value, evaluated by the SQLite runtime (*v; its text, if any, in scratch,
+ * which the caller frees): 0, or refused with the runtime's error. */
+static int constant_value(dctx *d, const sqlx_node *n, rv *v, rs_buf *scratch) {
+    rs_buf sql = RS_BUF_INIT;
+    int rc = sqlx_emit_value(d->ectx, n, &sql, d->err);
+    if (rc == 0)
+        rc = d->cat->constant(d->cat->ctx, sql.data, v, scratch, d->err);
+    rs_buf_free(&sql);
+    return rc != 0 ? refuse(d, n, "a constant could not be evaluated: %s", d->err->msg) : 0;
+}
+
 static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) {
     if (emit_literal(n, out, info))
         return 0;
-    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
+    rs_buf scratch = RS_BUF_INIT;
     rv v;
-    int rc = sqlx_emit_value(d->ectx, n, &sql, d->err);
-    if (rc == 0)
-        rc = d->cat->constant(d->cat->ctx, sql.data, &v, &scratch, d->err);
-    rs_buf_free(&sql);
+    int rc = constant_value(d, n, &v, &scratch);
     if (rc != 0) {
         rs_buf_free(&scratch);
-        return refuse(d, n, "a constant could not be evaluated: %s", d->err->msg);
+        return rc;
     }
     info->type = v.type;
     info->nulls = 0;
@@ -865,13 +873,9 @@ static int emit_array_contains(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *ou
     int type;
     if (n->n_list != 2 || !is_constant(n->list[0]) || is_constant(n->list[1]))
         return refuse(d, n, "ARRAY_CONTAINS of an array that is not constant");
-    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT, x = RS_BUF_INIT;
-    int rc = sqlx_emit_value(d->ectx, n->list[0], &sql, d->err);
-    if (rc == 0)
-        rc = d->cat->constant(d->cat->ctx, sql.data, &arr, &scratch, d->err);
-    if (rc != 0)
-        rc = refuse(d, n, "a constant could not be evaluated: %s", d->err->msg);
-    else if (arr.type != RV_ARRAY)
+    rs_buf scratch = RS_BUF_INIT, x = RS_BUF_INIT;
+    int rc = constant_value(d, n->list[0], &arr, &scratch);
+    if (!rc && arr.type != RV_ARRAY)
         rc = refuse(d, n, "ARRAY_CONTAINS of a value that is not an array");
     if (!rc)
         rc = emit_expr(d, ds, n->list[1], &x, &ix);
@@ -884,7 +888,6 @@ static int emit_array_contains(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *ou
         rc = refuse(d, n, "ARRAY_CONTAINS of elements of another type than the value");
     info->type = RV_BOOL;
     info->nulls = 0;
-    rs_buf_free(&sql);
     rs_buf_free(&scratch);
     rs_buf_free(&x);
     return rc;

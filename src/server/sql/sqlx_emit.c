@@ -510,18 +510,15 @@ static int put_or(emitter *em, rs_buf *out, const sqlx_keytest *t) {
 }
 
 /* The index key a test compares: of the path (or its function), or of an expression index's
- * expression, printed with the relation's alias as it is now (a hash join may have wrapped the
- * relation since the test was planned) and without precomputed columns, so that the text is
- * the index's own over that relation. */
+ * expression as sqlx_emit_key_text prints it for the query, with the relation's alias as it is
+ * now (a hash join may have wrapped the relation since the test was planned). */
 static int put_test_key(emitter *em, rs_buf *key, const sqlx_keytest *t) {
     if (t->expr == NULL) {
         sqlx_emit_index_key(key, t->fn, t->rte->alias, t->args ? t->args : "");
         return 0;
     }
-    pscope bare;
-    memset(&bare, 0, sizeof bare);
     rs_buf_puts(key, "rs_skey(");
-    int rc = emit_val(em, &bare, t->expr, key);
+    int rc = sqlx_emit_key_text(em->ctx, t->expr, -1, key, em->err);
     rs_buf_putc(key, ')');
     return rc;
 }
