@@ -829,7 +829,7 @@ static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
 static int put_elements(dctx *d, const sqlx_node *n, const rv *arr, rs_buf *out, int *type) {
     rs_jsonscan_iter it;
     rs_jsonscan_span e;
-    int step, k = 0, rc = 0;
+    int step = 0, k = 0, rc = 0;
     *type = RV_UNDEFINED;
     if (rs_jsonscan_iter_init(&it, (rs_jsonscan_span){arr->s, arr->len}) != RS_OK)
         return refuse(d, n, "ARRAY_CONTAINS of an array that cannot be read");
@@ -859,6 +859,8 @@ static int put_elements(dctx *d, const sqlx_node *n, const rv *arr, rs_buf *out,
                         "and integers");
         }
     }
+    if (!rc && step < 0) /* the elements read before a malformed end are not the array */
+        rc = refuse(d, n, "ARRAY_CONTAINS of an array that cannot be read");
     return rc ? rc : k == 0 ? refuse(d, n, "ARRAY_CONTAINS of an empty array") : 0;
 }
 
