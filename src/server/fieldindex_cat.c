@@ -253,6 +253,17 @@ static void put_bound(char **sql, const char *key, const char *op, const char *b
     *sql = next;
 }
 
+/* " AND <key> IN (k1, ...)" after *sql: an IN list's key expressions (a SPLIT's is one
+ * subquery listing them). */
+static void put_keys(char **sql, const char *key, const char *const *keys, int n_keys) {
+    if (*sql != NULL)
+        *sql = sqlite3_mprintf("%z AND %s IN (", *sql, key);
+    for (int i = 0; i < n_keys && *sql != NULL; i++)
+        *sql = sqlite3_mprintf(i ? "%z, %s" : "%z%s", *sql, keys[i]);
+    if (*sql != NULL)
+        *sql = sqlite3_mprintf("%z)", *sql);
+}
+
 /* The key expression of a SCALAR or FUNCTION index over doc (sqlite3_free it). */
 static char *key_sql(sqlx_index_kind kind, const char *args, const char *fn) {
     if (kind == SQLX_INDEX_FUNCTION && SQLX_IS_EXPR_KEY(fn))
@@ -269,13 +280,8 @@ static void put_filter(char **sql, const sqlx_keyfilter *f) {
         *sql = NULL;
         return;
     }
-    if (f->in_keys != NULL) {
-        *sql = sqlite3_mprintf("%z AND %s IN (", *sql, key);
-        for (int i = 0; i < f->n_in_keys && *sql != NULL; i++)
-            *sql = sqlite3_mprintf(i ? "%z, %s" : "%z%s", *sql, f->in_keys[i]);
-        if (*sql != NULL)
-            *sql = sqlite3_mprintf("%z)", *sql);
-    }
+    if (f->in_keys != NULL)
+        put_keys(sql, key, f->in_keys, f->n_in_keys);
     if (f->in_keys == NULL && f->range.lo != NULL)
         put_bound(sql, key, f->range.lo_incl ? ">=" : ">", f->range.lo, f->range.keys);
     if (f->in_keys == NULL && f->range.hi != NULL)
@@ -324,10 +330,14 @@ char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind k
             ? sqlite3_mprintf("SELECT 1 FROM \"%w\" WHERE pid = %lld", ix.elems_table,
                               (long long)ix.path_id)
             : sqlite3_mprintf("SELECT 1 FROM \"%w_data\" INDEXED BY \"%w\" WHERE 1", tbl, ix.name);
-    if (key != NULL && range->lo != NULL)
-        put_bound(&sql, key, range->lo_incl ? ">=" : ">", range->lo, range->keys);
-    if (key != NULL && range->hi != NULL)
-        put_bound(&sql, key, range->hi_incl ? "<=" : "<", range->hi, range->keys);
+    if (key != NULL && range->in_keys != NULL && kind != SQLX_INDEX_ELEMS)
+        put_keys(&sql, key, range->in_keys, range->n_in_keys);
+    else if (key != NULL) {
+        if (range->lo != NULL)
+            put_bound(&sql, key, range->lo_incl ? ">=" : ">", range->lo, range->keys);
+        if (range->hi != NULL)
+            put_bound(&sql, key, range->hi_incl ? "<=" : "<", range->hi, range->keys);
+    }
     char *count = sql && key
                       ? sqlite3_mprintf("SELECT count(*) FROM (%s LIMIT %lld)", sql, (long long)cap)
                       : NULL;

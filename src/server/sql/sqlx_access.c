@@ -410,7 +410,7 @@ static int group_of(const sqlx_access *a, int t) {
 /* Group g's range: its members' bounds together (the first lower and the first upper); *members
  * counts them, *all_keyed says each is a RANGE or IN test (NULLs: not asked). */
 static sqlx_range group_range(const sqlx_access *a, int g, int *members, int *all_keyed) {
-    sqlx_range range = {NULL, 0, NULL, 0, 1};
+    sqlx_range range = {NULL, 0, NULL, 0, 1, NULL, 0};
     for (int i = g; i < a->n_tests; i++) {
         const sqlx_keytest *t = a->tests[i];
         if (t->est == -1 || group_of(a, i) != g)
@@ -431,20 +431,53 @@ static sqlx_range group_range(const sqlx_access *a, int g, int *members, int *al
     return range;
 }
 
+/* Whether an IN list is counted key by key. SQLite reads it so only where it estimates that
+ * cheaper than a scan: the index's documents per key (10 before ANALYZE) times the keys (a
+ * SPLIT's subquery as 25), under a quarter of the collection (three SHAs' jobs; not two of
+ * three conclusions). Elsewhere it scans, unless the emitter writes the list as the range from
+ * its least key to its greatest with that range's count as its likelihood (mark_selective):
+ * so such a list is counted as that range, which is what a read of it would read. */
+#define IN_SUBQUERY_KEYS 25
+static int counted_by_keys(const sqlx_keytest *t, int64_t docs) {
+    sqlx_join_key key;
+    sqlx_index ix;
+    if (t->kind != SQLX_KEY_IN || t->n_keys <= 0 || docs <= 0)
+        return 0;
+    memset(&key, 0, sizeof key);
+    key.args = t->args;
+    key.fn = t->fn;
+    if (access_key_index(t->rte, &key, &ix) != 1)
+        return 0;
+    int subquery = t->n_keys == 1 && strncmp(t->keys[0], "SELECT ", 7) == 0;
+    double per_key = ix.rows_per_key > 0 ? ix.rows_per_key : 10;
+    return per_key * (subquery ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
+}
+
 /* Count group g's documents (its members' bounds together), up to cap. */
 static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
     const sqlx_rte *r = a->tests[g]->rte;
+    const sqlx_keytest *t = a->tests[g];
+    int members = 0;
     if (r->catalog == NULL || r->catalog->estimate == NULL)
         return -1;
-    sqlx_range range = group_range(a, g, NULL, NULL);
+    sqlx_range range = group_range(a, g, &members, NULL);
+    if (members == 1 && counted_by_keys(t, a->docs)) {
+        range.in_keys = t->keys;
+        range.n_in_keys = t->n_keys;
+    }
     return r->catalog->estimate(r->catalog->ctx, r->data_table, index_kind(a->tests[g]),
                                 a->tests[g]->args, a->tests[g]->fn, &range, cap);
 }
 
-/* The documents one test's range holds, counted up to cap; -1 when it cannot be counted. */
-static int64_t count_test(const sqlx_keytest *t, int64_t cap) {
+/* The documents one test's range holds, counted up to cap (an IN list by its keys when by_keys);
+ * -1 when it cannot be counted. */
+static int64_t count_range(const sqlx_keytest *t, int64_t cap, int by_keys) {
     const sqlx_rte *r = t->rte;
-    sqlx_range range = {t->lo, t->lo_incl, t->hi, t->hi_incl, 1};
+    sqlx_range range = {t->lo, t->lo_incl, t->hi, t->hi_incl, 1, NULL, 0};
+    if (by_keys && t->kind == SQLX_KEY_IN && t->n_keys > 0) {
+        range.in_keys = t->keys;
+        range.n_in_keys = t->n_keys;
+    }
     if (!t->estimable || t->kind == SQLX_KEY_OR || r->catalog == NULL ||
         r->catalog->estimate == NULL || (t->lo == NULL && t->hi == NULL))
         return -1;
@@ -476,7 +509,8 @@ int64_t access_count_or(const sqlx_keytest *t, int64_t cap) {
     for (int a = 0; t->kind == SQLX_KEY_OR && a < t->n_arms; a++) {
         int64_t best = -1;
         for (int i = 0; t->arms[a][i] != NULL; i++) {
-            int64_t n = count_test(t->arms[a][i], cap);
+            /* an arm's IN list is written as its keys (put_or) */
+            int64_t n = count_range(t->arms[a][i], cap, 1);
             if (n >= 0 && (best < 0 || n < best))
                 best = n;
         }
@@ -649,14 +683,24 @@ static void choose_tests(sqlx_access *a) {
  * the catalog counted the chosen test's range exactly and it holds under 1/SELECTIVE of the
  * collection, its bounds are written likelihood(bound, share): the planner reads a range term's
  * likelihood as its selectivity (an equality or IN on an expression index it would not), and
- * still matches the index. */
-#define SELECTIVE 20
+ * still matches the index. An IN list so written reads the range from its least key to its
+ * greatest: only when that range holds few more documents than the keys do (a few statuses),
+ * not for a list of random keys (a dashboard's three SHAs, whose range is half the index);
+ * those keep the IN, which SQLite reads key by key. */
+#define SELECTIVE      20
+#define IN_RANGE_SLACK 2
 static void mark_selective(sqlx_access *a) {
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
         if (t->dropped || t->count < 0 || a->docs <= 0 || t->count * SELECTIVE >= a->docs ||
             (t->lo == NULL && t->hi == NULL) || t->eq)
             continue;
+        if (counted_by_keys(t, a->docs)) {
+            int64_t cap = IN_RANGE_SLACK * t->count + SELECTIVE;
+            int64_t in_range = count_range(t, cap + 1, 0);
+            if (in_range < 0 || in_range > cap)
+                continue;
+        }
         t->likelihood = (double)(t->count > 0 ? t->count : 1) / (double)a->docs;
     }
 }

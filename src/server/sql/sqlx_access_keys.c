@@ -692,8 +692,9 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
     return access_keylist_add(ac, out, t);
 }
 
-/* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted as the
- * range from the least key to the greatest. On an UNNESTed element, the element index. */
+/* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted key by
+ * key (lo and hi, the least key and the greatest, bound it where it is opened or grouped with
+ * another test of its path). On an UNNESTed element, the element index. */
 static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;
@@ -1117,8 +1118,8 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
  * an expression of one path, on its expression index) is one of the list's strings. Every element
  * of a SPLIT is a string, whose key is equal exactly where the strings are, so the test is `key IN
  * (the elements' keys)` on the path's index, the elements read from the list's JSON text (rsf_split
- * writes them escaped; json_each reads them back as text); counted as the range from the least key
- * to the greatest. The conjunct stays. */
+ * writes them escaped; json_each reads them back as text); counted key by key, as in_test's. The
+ * conjunct stays. */
 static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;

@@ -75,6 +75,11 @@ typedef struct sqlx_range {
     const char *hi;
     int hi_incl;
     int keys; /* lo and hi are key expressions already (rs_klo(...), rs_skey(...)) */
+    /* An IN list's key expressions (NULL: none): counted key by key instead of as the range
+     * from its least key to its greatest, which for a list of random keys (a dashboard's
+     * `:shas`) spans most of the index */
+    const char *const *in_keys;
+    int n_in_keys;
 } sqlx_range;
 
 /* One collection's key test as estimate_together takes it: the keys of an index (kind SCALAR or

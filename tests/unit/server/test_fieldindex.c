@@ -220,7 +220,7 @@ static void test_elements(void) {
     CHECK("lookup_elems",
           rl_fieldindex_lookup(db, "t", SQLX_INDEX_ELEMS, "'tags'", NULL, &ix, NULL) &&
               strcmp(ix.elems_table, "t_elems") == 0 && ix.path_id > 0);
-    sqlx_range eq = {"'d'", 1, "'d'", 1, 0};
+    sqlx_range eq = {"'d'", 1, "'d'", 1, 0, NULL, 0};
     char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_ELEMS, "'tags'", NULL, &eq, 10);
     CHECK_INT("estimate_elems", count_of(db, sql), 1);
     sqlite3_free(sql);
@@ -272,7 +272,7 @@ static void test_functions_and_stats(void) {
                                                   "rsf_parse_timestamp_iso8601", &ix, NULL) &&
                                  strncmp(ix.name, "t_fn", 4) == 0 && ix.n_docs == 50);
     /* days 10..28 of the first round through the month (19), 10..22 of the second (13) */
-    sqlx_range r = {"rsf_parse_timestamp_iso8601('2024-01-10T00:00:00Z')", 1, NULL, 0, 0};
+    sqlx_range r = {"rsf_parse_timestamp_iso8601('2024-01-10T00:00:00Z')", 1, NULL, 0, 0, NULL, 0};
     char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_FUNCTION, "'ts'",
                                            "rsf_parse_timestamp_iso8601", &r, 1000);
     CHECK_INT("estimate_function", count_of(db, sql), 32);
@@ -338,18 +338,24 @@ static void test_answers(void) {
     CHECK_INT("gone_field", rl_fieldindex_has_field(db, "t", "a"), 0);
     sqlite3_exec(db, "INSERT INTO t_data VALUES('2', '{\"_id\":\"2\",\"b\":1}', 1)", NULL, NULL,
                  NULL);
-    sqlx_range r = {"0", 1, "5", 0, 0};
+    sqlx_range r = {"0", 1, "5", 0, 0, NULL, 0};
     char *sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &r, 100);
     CHECK_INT("estimate_in_range", count_of(db, sql), 1);
     sqlite3_free(sql);
     /* bounds given as keys (the translator's rs_klo / rs_khi): the same count */
-    sqlx_range keys = {"rs_klo(0,0)", 1, "rs_khi(5,0)", 0, 1};
+    sqlx_range keys = {"rs_klo(0,0)", 1, "rs_khi(5,0)", 0, 1, NULL, 0};
     sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &keys, 100);
     CHECK_INT("estimate_key_bounds", count_of(db, sql), 1);
     sqlite3_free(sql);
-    sqlx_range above = {"1", 0, NULL, 0, 0};
+    sqlx_range above = {"1", 0, NULL, 0, 0, NULL, 0};
     sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &above, 100);
     CHECK_INT("estimate_open_above", count_of(db, sql), 0);
+    sqlite3_free(sql);
+    /* an IN list is counted by its keys, not as the range they span */
+    const char *listed[] = {"rs_skey(0)", "rs_skey(5)"};
+    sqlx_range wide = {"0", 1, "5", 1, 0, listed, 2};
+    sql = rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'b'", NULL, &wide, 100);
+    CHECK_INT("estimate_in_keys", count_of(db, sql), 0);
     sqlite3_free(sql);
     CHECK("estimate_needs_index",
           rl_fieldindex_estimate_sql(db, "t", SQLX_INDEX_SCALAR, "'zz'", NULL, &r, 100) == NULL);
