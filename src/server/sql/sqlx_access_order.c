@@ -263,8 +263,11 @@ int access_take_apart(access *ac) {
 
 #define UNPLACED 1000 /* order of a relation not joined yet: after every placed one */
 
-/* How leaf i joins those placed: 0 an index lookup, 1 a hash join, 2 not connected. */
-static int connection(access *ac, const access_region *rg, int i, const sqlx_op *where) {
+/* How leaf i joins those placed: 0 an index lookup, 1 a hash join, 2 not connected; *per_key
+ * (when not NULL) the documents per key of the lookup's index (ANALYZE's; 1 when unknown or
+ * unique). */
+static int connection(access *ac, const access_region *rg, int i, const sqlx_op *where,
+                      double *per_key) {
     sqlx_rte *right = rg->leaves[i]->rte;
     int best = 2, saved = right->order;
     right->order = UNPLACED - 1; /* after the placed ones, before the others */
@@ -277,6 +280,8 @@ static int connection(access *ac, const access_region *rg, int i, const sqlx_op 
         int lookup = rg->leaves[i]->kind == SQLX_OP_GET && right->data_table != NULL &&
                      right->is_indexed != NULL && access_key_index(right, &key, &ix) > 0;
         best = lookup ? 0 : 1;
+        if (lookup && per_key != NULL)
+            *per_key = ix.rows_per_key >= 1 ? ix.rows_per_key : 1;
     }
     right->order = saved;
     return best;
@@ -311,17 +316,21 @@ static void settle_estimates(const access_region *rg, double *est) {
     }
 }
 
-/* The next leaf: the best connection, then the fewest rows, then the written order. */
+/* The next leaf: the best connection, then the fewest rows, then the written order; *cls its
+ * connection and *per_key its lookup's documents per key. */
 static int next_leaf(access *ac, const access_region *rg, const int *placed, const double *est,
-                     const sqlx_op *where) {
-    int best = -1, best_class = 3;
+                     const sqlx_op *where, int *cls, double *per_key) {
+    int best = -1;
+    *cls = 3;
     for (int i = 0; i < rg->n; i++) {
+        double keyed = 1;
         if (placed[i])
             continue;
-        int cls = connection(ac, rg, i, where);
-        if (best < 0 || cls < best_class || (cls == best_class && est[i] < est[best])) {
+        int c = connection(ac, rg, i, where, &keyed);
+        if (best < 0 || c < *cls || (c == *cls && est[i] < est[best])) {
             best = i;
-            best_class = cls;
+            *cls = c;
+            *per_key = keyed;
         }
     }
     return best;
@@ -335,7 +344,75 @@ static double kept_share(const sqlx_op *leaf, double est) {
     return est > 0 ? est / (double)a->docs : 1.0 / (double)a->docs;
 }
 
-/* The first leaf: the fewest rows; or the relation of a top-N's order (ORDER BY its indexed
+/* The documents the region's joins read when leaf first drives: its rows, then for each leaf
+ * in next_leaf's order what its lookups read (the rows so far times its index's documents per
+ * key, of which its own tests keep kept_share), or its own rows for a hash join. */
+static double chain_reads(access *ac, const access_region *rg, const double *est, int first,
+                          const sqlx_op *where) {
+    int placed[ACCESS_MAX_LEAVES] = {0};
+    double rows = est[first], reads = est[first];
+    placed[first] = 1;
+    rg->leaves[first]->rte->order = 0;
+    for (int k = 1; k < rg->n; k++) {
+        double per_key = 1;
+        int cls, i = next_leaf(ac, rg, placed, est, where, &cls, &per_key);
+        if (cls == 0) {
+            reads += rows * per_key;
+            rows *= per_key * kept_share(rg->leaves[i], est[i]);
+        } else {
+            reads += est[i];
+            rows = cls == 1 ? (rows > est[i] ? rows : est[i]) : rows * est[i];
+        }
+        placed[i] = 1;
+        rg->leaves[i]->rte->order = k;
+    }
+    for (int i = 0; i < rg->n; i++)
+        rg->leaves[i]->rte->order = UNPLACED + i;
+    return reads;
+}
+
+/* The driver reading least along the whole chain (chain_reads), when it reads under
+ * 1/CHAIN_MARGIN of what the fewest rows' driver reads: HUD's master_jobs_red joins a month's
+ * jobs to their runs and pushes, with a filter on the pushes that keeps every push to main in
+ * the history; the pushes are the fewer rows (13,600 of them at a million documents, against
+ * 62,000 jobs) but three runs per push and six jobs per run make them read 280,000 documents
+ * to the jobs' 190,000, and ten times that at ten times the history, where the jobs' stay.
+ * A count that reached its cap is a lower bound: such a driver is counted again, up to the rows
+ * with which it would still win (at most CHAIN_RECOUNT_MAX), before it is taken. */
+#define CHAIN_MARGIN      1.25
+#define CHAIN_RECOUNT_MAX 100000
+static int cheapest_chain(access *ac, const access_region *rg, double *est, int fewest,
+                          const sqlx_op *where) {
+    int best = fewest;
+    double best_reads = chain_reads(ac, rg, est, fewest, where);
+    for (int i = 0; i < rg->n; i++) {
+        int low = 0;
+        double reads = i == fewest ? best_reads : chain_reads(ac, rg, est, i, where);
+        if (i == fewest || reads * CHAIN_MARGIN >= best_reads)
+            continue;
+        if (rg->leaves[i]->kind == SQLX_OP_GET)
+            get_rows(rg->leaves[i], &low);
+        if (low) {
+            double wins_under = best_reads / CHAIN_MARGIN / (reads / (est[i] > 1 ? est[i] : 1));
+            int64_t cap = wins_under < CHAIN_RECOUNT_MAX ? (int64_t)wins_under : CHAIN_RECOUNT_MAX;
+            access_recount(rg->leaves[i]->access, cap);
+            rg->leaves[i]->estimated = 0;
+            est[i] = access_estimate(rg->leaves[i]);
+            get_rows(rg->leaves[i], &low);
+            if (low)
+                continue;
+            reads = chain_reads(ac, rg, est, i, where);
+            if (reads * CHAIN_MARGIN >= best_reads)
+                continue;
+        }
+        best = i;
+        best_reads = reads;
+    }
+    return best;
+}
+
+/* The first leaf: the fewest rows, or the one reading least along the chain (cheapest_chain);
+ * or the relation of a top-N's order (ORDER BY its indexed
  * path ... LIMIT n), when walking that index reads fewer of its documents than half the
  * fewest rows: its rows then come in the order's order, and SQLite stops at LIMIT. A row the
  * joins drop costs another read: each other relation is taken to keep the share of its
@@ -343,11 +420,12 @@ static double kept_share(const sqlx_op *leaf, double est) {
  * the walk reads n * N / M divided by those shares. HUD's periodic jobs, 2.6 % of runs, keep a
  * walk of all jobs for 10 rows from beating the 355 runs read first. */
 #define TOP_N_MARGIN 2
-static int first_leaf(access *ac, const access_region *rg, const double *est) {
+static int first_leaf(access *ac, const access_region *rg, double *est, const sqlx_op *where) {
     int best = 0;
     for (int i = 1; i < rg->n; i++)
         if (est[i] < est[best])
             best = i;
+    best = cheapest_chain(ac, rg, est, best, where);
     for (int i = 0; i < rg->n; i++) {
         double walk = access_top_n_walk(ac, rg->leaves[i], est[i]);
         for (int j = 0; walk >= 0 && j < rg->n; j++)
@@ -420,7 +498,10 @@ int access_order_joins(access *ac) {
     }
     settle_estimates(rg, est);
     for (int k = 0; k < rg->n; k++) {
-        order[k] = k == 0 ? first_leaf(ac, rg, est) : next_leaf(ac, rg, placed, est, where);
+        int cls;
+        double per_key;
+        order[k] = k == 0 ? first_leaf(ac, rg, est, where)
+                          : next_leaf(ac, rg, placed, est, where, &cls, &per_key);
         placed[order[k]] = 1;
         rg->leaves[order[k]]->rte->order = k;
     }
