@@ -273,6 +273,10 @@ int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *path
 
 /* 1 some visible document has the top-level field, 0 none, -1 no documents (or unknown). */
 int rl_fieldindex_has_field(sqlite3 *db, const char *tbl, const char *field);
+/* 1 when no visible document has the path args ("'a','b'") and it is one the catalog lists
+ * wherever a document has it (names only, at most RL_FX_MAX_DEPTH of them, none beginning with
+ * '_'), so that a comparison of it with a constant holds for no document; else 0. */
+int rl_fieldindex_path_absent(sqlite3 *db, const char *tbl, const char *args);
 /* Whether an index of that kind serves args (fn: FUNCTION only): 1 and *out, or 0. *wanted
  * (may be NULL) is set when args is listed with values of that kind but has no index yet: a
  * query asking is a use, the caller may have it built (rl_fieldindex_build). */

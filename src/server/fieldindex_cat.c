@@ -95,6 +95,37 @@ static int path_row(sqlite3 *db, const char *tbl, const char *args, int64_t row[
     return found;
 }
 
+/* Whether args ("'a','b'") is a path the catalog lists wherever documents have it: 1 to
+ * RL_FX_MAX_DEPTH member names (no array step), each 1 to RL_FX_MAX_KEY bytes, none beginning
+ * with '_' (_id, _event_time and _meta are the store's; a typed value's members are not
+ * walked). */
+static int listable(const char *args) {
+    int steps = 0;
+    for (const char *p = args; *p != '\0'; steps++) {
+        size_t len = 0;
+        if (steps > 0 && *p++ != ',')
+            return 0;
+        if (*p++ != '\'' || *p == '_')
+            return 0;
+        while (*p != '\0' && (*p != '\'' || p[1] == '\'')) {
+            p += *p == '\'' ? 2 : 1;
+            len++;
+        }
+        if (*p++ != '\'' || len == 0 || len > RL_FX_MAX_KEY)
+            return 0;
+    }
+    return steps >= 1 && steps <= RL_FX_MAX_DEPTH;
+}
+
+int rl_fieldindex_path_absent(sqlite3 *db, const char *tbl, const char *args) {
+    int64_t row[5];
+    /* a collection the catalog has no row for (not counted yet) says nothing */
+    if (!listable(args) ||
+        int_answer(db, "SELECT n_docs FROM fx_colls WHERE tbl = ?1", tbl, NULL, -1) < 0)
+        return 0;
+    return !path_row(db, tbl, args, row) || row[1] == 0;
+}
+
 static int function_index(sqlite3 *db, const char *tbl, const char *args, const char *fn,
                           sqlx_index *out) {
     sqlite3_stmt *st = NULL;

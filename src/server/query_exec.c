@@ -177,9 +177,15 @@ static int cat_composite_for(void *ctx, const char *table, const char *const *ar
     return found;
 }
 
+static int cat_path_absent(void *ctx, const char *table, const char *args) {
+    char tbl[160];
+    return coll_of(table, tbl) ? rl_fieldindex_path_absent(((resolve_ctx *)ctx)->db, tbl, args) : 0;
+}
+
 static void catalog_init(resolve_ctx *rctx) {
     rctx->catalog.ctx = rctx;
     rctx->catalog.has_field = cat_has_field;
+    rctx->catalog.path_absent = cat_path_absent;
     rctx->catalog.index_for = cat_index_for;
     rctx->catalog.doc_count = cat_doc_count;
     rctx->catalog.estimate = cat_estimate;

@@ -1122,6 +1122,51 @@ def join_order_counts_the_whole_chain():
 
 
 @case
+def absent_paths_read_nothing():
+    """A comparison of a path no document has holds for none (a missing value compares as
+    undefined): the relation reads nothing, whatever its other filters keep, and the joins
+    after it read nothing either (HUD's filters on push.repository.owner.name, on data without
+    it). The catalog knows it exactly: a write that brings the path, or takes its last
+    document away, changes the answer at once. Every answer is the scan's."""
+    coll = uniq("absent")
+    rl.make_coll(WS, coll)
+    add(coll, [{"_id": f"d{i}", "v": i % 5, "o": {"k": i}, "arr": [{"k": 1}]} for i in range(50)])
+    base = f"SELECT _id FROM {WS}.{coll} WHERE "
+    preds = ["o.z = 1", "v = 1 AND o.z = 'x'", "o.z IN (1, 2)", "o.z > 0", "1 = o.z",
+             "arr.k = 1", "zz = :p", "v = 1 AND o.k.z = 1"]
+    params = [{"name": "p", "type": "int", "value": "1"}]
+
+    def same(label, want):
+        for pred in preds:
+            rows, _, r1 = query(f"{base}{pred} ORDER BY _id", params)
+            scan, _, r2 = query(f"{base}({pred}) OR RAND() < 0 ORDER BY _id", params)
+            check_match(f"absent/{label}/{pred}", [rows, scan],
+                        [want.get(pred, []), want.get(pred, [])])
+
+    same("none", {})
+    steps, plan, _ = explain(f"{base}v = 1 AND o.z = 'x'")
+    check("absent/explained", any("no document has o.z (nothing read), 0 documents" in x
+                                  for x in plan), repr(plan))
+    rows, _, _ = query(f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE o.z = 1")
+    check_match("absent/count", rows, [{"n": 0}])
+    sql = (f"SELECT a._id, b._id AS b FROM {WS}.{coll} a LEFT JOIN {WS}.{coll} b ON b.o.z = a.v"
+           " WHERE a.v = 4 ORDER BY a._id")
+    rows, _, _ = query(sql)
+    check_match("absent/left_join_on", rows,
+                [{"_id": x} for x in sorted(f"d{i}" for i in range(4, 50, 5))])
+    rows, _, _ = query(sql.replace("WHERE a.v = 4", "WHERE a.v = 4 AND b.o.z = 4"))
+    check_match("absent/left_join_where", rows, [])
+    add(coll, [{"_id": "z1", "v": 1, "o": {"z": 1, "k": {"z": 1}}, "zz": 1}])
+    same("one", {p: [{"_id": "z1"}] for p in preds if "'x'" not in p and "arr" not in p})
+    r = delete(f"{coll_path(WS, coll)}/docs", {"data": [{"_id": "z1"}]})
+    rl.wait_fence(WS, coll, r.body.get("last_offset", "") if r.status == 200 else "")
+    same("gone", {})
+    steps, plan, _ = explain(f"{base}o.z = 1")  # o.z has its index now, and it is empty
+    check("absent/explained_again", any("o.z" in x and "0 documents" in x for x in plan),
+          repr(plan))
+
+
+@case
 def lookup_join_on_an_expression_of_a_path():
     """A join whose key on one side is an expression of one path there (HUD's `m.pr_num =
     CAST(SUBSTR(c.issue_url, 53) AS INT)`) asks for an index on that expression, built by use,

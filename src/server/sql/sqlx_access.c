@@ -400,6 +400,7 @@ static int group_of(const sqlx_access *a, int t) {
     for (int i = 0; i < t; i++) {
         const sqlx_keytest *y = a->tests[i];
         if (y->est != -1 && x->est != -1 && index_kind(x) == index_kind(y) &&
+            (x->kind == SQLX_KEY_NONE) == (y->kind == SQLX_KEY_NONE) &&
             strcmp(x->args, y->args) == 0 &&
             (x->fn == y->fn || (x->fn && y->fn && strcmp(x->fn, y->fn) == 0)))
             return i;
@@ -458,6 +459,8 @@ static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
     const sqlx_rte *r = a->tests[g]->rte;
     const sqlx_keytest *t = a->tests[g];
     int members = 0;
+    if (t->kind == SQLX_KEY_NONE)
+        return 0;
     if (r->catalog == NULL || r->catalog->estimate == NULL)
         return -1;
     sqlx_range range = group_range(a, g, &members, NULL);
@@ -934,6 +937,14 @@ static int looked_up_by_a_function(const sqlx_op *join) {
     return 0;
 }
 
+/* A written test says no document has its path: no index reads less. */
+static int reads_nothing(const sqlx_access *a) {
+    for (int i = 0; i < a->n_tests; i++)
+        if (a->tests[i]->kind == SQLX_KEY_NONE && !a->tests[i]->dropped)
+            return 1;
+    return 0;
+}
+
 static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
     sqlx_access *a = get->access;
     const sqlx_rte *r = get->rte;
@@ -941,7 +952,7 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
     const char *args[COMPOSITE_COLUMNS];
     sqlx_index ix;
     if (r->catalog == NULL || r->catalog->composite_for == NULL || a->n_tests > MAX_KEY_TESTS ||
-        r->alias != r->id || looked_up_by_a_function(join))
+        r->alias != r->id || looked_up_by_a_function(join) || reads_nothing(a))
         return;
     int n_eq = equality_columns(a, join, cols);
     int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq) : 0;

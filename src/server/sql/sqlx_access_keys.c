@@ -528,6 +528,24 @@ static int range_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const
 
 /* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
  * or _id. */
+/* `path op c`, `path IN (...)`: when no document of the collection has the path (the
+ * catalog's path_absent), the comparison holds for none of them (a missing value compares as
+ * undefined, which no WHERE keeps), and the relation reads nothing. As Rockset, whose index
+ * of every field answers a lookup on a field no document has at once: HUD's filters on
+ * push.repository.owner.name read every push to main, on data without that field. */
+static int absent_test(access *ac, const sqlx_node *n, const sqlx_node *path, keylist *out) {
+    const char *args = NULL;
+    const sqlx_rte *rte = access_path(ac, path, 0, &args);
+    if (!indexable(rte) || args == NULL || rte->catalog == NULL ||
+        rte->catalog->path_absent == NULL ||
+        rte->catalog->path_absent(rte->catalog->ctx, rte->data_table, args) != 1)
+        return -1;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_NONE, rte, args, n);
+    if (t != NULL)
+        t->estimable = 1;
+    return access_keylist_add(ac, out, t);
+}
+
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
     /* the operator as written, as the key test reads it, and with its sides swapped */
     static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="}, {"<", "<", ">"},
@@ -569,6 +587,10 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             return range_test(ac, n, rte, args, fn, n->b, ops[i][2], n->a, out);
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
+        int rc = -1;
+        if ((access_is_constant(n->b) && (rc = absent_test(ac, n, n->a, out)) >= 0) ||
+            (access_is_constant(n->a) && (rc = absent_test(ac, n, n->b, out)) >= 0))
+            return rc;
         side = 0;
         if (is_scalar_constant(ac, n->b) && ((rte = unnested_array(ac, n->a, &args, &ix)) != NULL ||
                                              (rte = element_member(ac, n->a, &args, &ix)) != NULL))
@@ -710,8 +732,10 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;
         if ((rte = unnested_array(ac, n->a, &args, &ix)) == NULL &&
-            (rte = element_member(ac, n->a, &args, &ix)) == NULL)
-            return 0;
+            (rte = element_member(ac, n->a, &args, &ix)) == NULL) {
+            int rc = absent_test(ac, n, n->a, out);
+            return rc >= 0 ? rc : 0;
+        }
         elems = 1;
     }
     sqlx_keytest *t = new_test(ac, elems ? SQLX_KEY_ELEMS : SQLX_KEY_IN, rte, args, n);

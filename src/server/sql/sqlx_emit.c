@@ -560,6 +560,9 @@ static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
     case SQLX_KEY_OR:
         rc = rc ? rc : put_or(em, out, t);
         break;
+    case SQLX_KEY_NONE: /* a constant SQLite tests once, before reading anything */
+        rs_buf_puts(out, "0");
+        break;
     case SQLX_KEY_TRIGRAM:
         rs_buf_printf(out, "r%d.rowid IN (SELECT rowid FROM ", t->rte->alias);
         put_sql_ident(out, t->elems_table);

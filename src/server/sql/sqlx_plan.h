@@ -66,8 +66,10 @@ typedef enum {
     SQLX_KEY_GUARD,     /* key ranges by type rank (a TYPEOF guard), on one or more paths */
     SQLX_KEY_ELEMS,     /* rowid IN (the element index's documents with a key in [lo, hi]) */
     SQLX_KEY_OR,        /* arms[0] OR arms[1] ...: each arm the AND of its tests */
-    SQLX_KEY_TRIGRAM    /* rowid IN (the trigram index's documents whose string GLOBs the
+    SQLX_KEY_TRIGRAM,   /* rowid IN (the trigram index's documents whose string GLOBs the
                            pattern lo's rs_like_glob): a superset of `path LIKE lo` */
+    SQLX_KEY_NONE       /* no document has the path a comparison with a constant reads (the
+                           catalog's path_absent): written false, nothing read */
 } sqlx_key_kind;
 
 /* Ranks of the key order (runtime/value.h: null and undefined 1, bool 2, numbers 3, ...). */

@@ -96,6 +96,12 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
         rs_buf_puts(out, "primary key (_id =)");
         return;
     }
+    if (t->kind == SQLX_KEY_NONE) {
+        rs_buf_puts(out, "no document has ");
+        put_path(out, t->args);
+        rs_buf_puts(out, " (nothing read)");
+        return;
+    }
     if (t->kind == SQLX_KEY_TRIGRAM) {
         rs_buf_puts(out, "trigram index on ");
         put_path(out, t->args);

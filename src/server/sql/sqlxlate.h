@@ -97,6 +97,10 @@ typedef struct sqlx_catalog {
     /* Whether the documents have the top-level field: 1 some do, 0 none does, -1 there are no
      * documents (it may supply anything). */
     int (*has_field)(void *ctx, const char *table, const char *field);
+    /* 1 when no document has the path (args: rs_get arguments as SQL text) and the catalog
+     * would list it if one did: a comparison of it with a constant then holds for none, and
+     * the relation reads nothing (sqlx_keytest SQLX_KEY_NONE); 0 otherwise. NULL: never. */
+    int (*path_absent)(void *ctx, const char *table, const char *args);
     /* Whether an index of that kind serves the path (args: rs_get arguments as SQL text,
      * "'a','b'"); fn: the SQLite function name of a FUNCTION index, else NULL. 1 and *out
      * filled, or 0 (none). Asking is a use: a path listed without an index (beyond the

@@ -336,6 +336,17 @@ static void test_answers(void) {
     CHECK_INT("all_gone_may_supply", rl_fieldindex_has_field(db, "t", "a"), -1);
     note(&fx, db, "{\"_id\":\"2\",\"b\":1}", +1);
     CHECK_INT("gone_field", rl_fieldindex_has_field(db, "t", "a"), 0);
+    /* a path no document has: listed with none left, or never listed; only names the catalog
+     * would list count */
+    CHECK_INT("absent_gone", rl_fieldindex_path_absent(db, "t", "'a'"), 1);
+    CHECK_INT("absent_never", rl_fieldindex_path_absent(db, "t", "'zz'"), 1);
+    CHECK_INT("absent_nested", rl_fieldindex_path_absent(db, "t", "'b','it''s'"), 1);
+    CHECK_INT("present", rl_fieldindex_path_absent(db, "t", "'b'"), 0);
+    CHECK_INT("absent_nested_gone", rl_fieldindex_path_absent(db, "t", "'o','k'"), 1);
+    CHECK_INT("absent_not_store_fields", rl_fieldindex_path_absent(db, "t", "'_zz'"), 0);
+    CHECK_INT("absent_not_array_steps", rl_fieldindex_path_absent(db, "t", "'o',0"), 0);
+    CHECK_INT("absent_not_too_deep", rl_fieldindex_path_absent(db, "t", "'a','b','c','d','e'"), 0);
+    CHECK_INT("absent_not_unknown_table", rl_fieldindex_path_absent(db, "nope", "'zz'"), 0);
     sqlite3_exec(db, "INSERT INTO t_data VALUES('2', '{\"_id\":\"2\",\"b\":1}', 1)", NULL, NULL,
                  NULL);
     sqlx_range r = {"0", 1, "5", 0, 0, NULL, 0};
