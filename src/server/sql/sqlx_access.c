@@ -449,9 +449,8 @@ static int counted_by_keys(const sqlx_keytest *t, int64_t docs) {
     key.fn = t->fn;
     if (access_key_index(t->rte, &key, &ix) != 1)
         return 0;
-    int subquery = t->n_keys == 1 && strncmp(t->keys[0], "SELECT ", 7) == 0;
     double per_key = ix.rows_per_key > 0 ? ix.rows_per_key : 10;
-    return per_key * (subquery ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
+    return per_key * (t->keys_query ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
 }
 
 /* Count group g's documents (its members' bounds together), up to cap. */

@@ -1169,6 +1169,7 @@ static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
         t->hi = arena_text(ac, &b);
         t->keys = keys;
         t->n_keys = 1;
+        t->keys_query = 1;
         t->fn = fn;
         t->expr = fn != NULL ? n->list[1] : NULL;
         t->lo_incl = t->hi_incl = t->estimable = 1;

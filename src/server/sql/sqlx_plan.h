@@ -105,6 +105,7 @@ typedef struct sqlx_keytest {
                           a bool, a string that reads as no date; known when translating) */
     const char **keys; /* IN: key expressions */
     int n_keys;
+    int keys_query;          /* IN: keys[0] is a subquery listing the keys (a SPLIT's elements) */
     const char *value;       /* ID: the value's SQL */
     sqlx_guard_path *guards; /* GUARD */
     int n_guards;
