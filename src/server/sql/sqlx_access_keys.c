@@ -526,8 +526,6 @@ static int range_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
-/* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
- * or _id. */
 /* `path op c`, `path IN (...)`: when no document of the collection has the path (the
  * catalog's path_absent), the comparison holds for none of them (a missing value compares as
  * undefined, which no WHERE keeps), and the relation reads nothing. As Rockset, whose index
@@ -546,6 +544,8 @@ static int absent_test(access *ac, const sqlx_node *n, const sqlx_node *path, ke
     return access_keylist_add(ac, out, t);
 }
 
+/* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
+ * or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
     /* the operator as written, as the key test reads it, and with its sides swapped */
     static const char *const ops[][3] = {{"=", "=", "="},    {"==", "=", "="}, {"<", "<", ">"},
@@ -585,12 +585,13 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             return range_test(ac, n, rte, args, fn, n->a, ops[i][1], n->b, out);
         if (access_is_constant(n->a) && indexed_expr(ac, n->b, &rte, &args, &fn))
             return range_test(ac, n, rte, args, fn, n->b, ops[i][2], n->a, out);
-        /* an UNNESTed element compared with a scalar: the documents whose array holds such an
-         * element, from the element index */
+        /* a path no document has */
         int rc = -1;
         if ((access_is_constant(n->b) && (rc = absent_test(ac, n, n->a, out)) >= 0) ||
             (access_is_constant(n->a) && (rc = absent_test(ac, n, n->b, out)) >= 0))
             return rc;
+        /* an UNNESTed element compared with a scalar: the documents whose array holds such an
+         * element, from the element index */
         side = 0;
         if (is_scalar_constant(ac, n->b) && ((rte = unnested_array(ac, n->a, &args, &ix)) != NULL ||
                                              (rte = element_member(ac, n->a, &args, &ix)) != NULL))
