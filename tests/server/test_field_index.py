@@ -1133,8 +1133,12 @@ def absent_paths_read_nothing():
     add(coll, [{"_id": f"d{i}", "v": i % 5, "o": {"k": i}, "arr": [{"k": 1}]} for i in range(50)])
     base = f"SELECT _id FROM {WS}.{coll} WHERE "
     preds = ["o.z = 1", "v = 1 AND o.z = 'x'", "o.z IN (1, 2)", "o.z > 0", "1 = o.z",
-             "arr.k = 1", "zz = :p", "v = 1 AND o.k.z = 1"]
-    params = [{"name": "p", "type": "int", "value": "1"}]
+             "arr.k = 1", "zz = :p", "v = 1 AND o.k.z = 1", "o.s LIKE 'ab%'",
+             "o.s LIKE '%b%'", "o.z BETWEEN 1 AND 3", "ARRAY_CONTAINS(o.za, 1)",
+             "ARRAY_CONTAINS(SPLIT(:s, ','), o.s)", "o.y = 2 OR o.w = 3", "o.y = 2 OR v = 3"]
+    params = [{"name": "p", "type": "int", "value": "1"},
+              {"name": "s", "type": "string", "value": "abc,x"}]
+    v3 = [{"_id": f"d{i}"} for i in sorted(range(3, 50, 5), key=lambda i: f"d{i}")]
 
     def same(label, want):
         for pred in preds:
@@ -1143,10 +1147,18 @@ def absent_paths_read_nothing():
             check_match(f"absent/{label}/{pred}", [rows, scan],
                         [want.get(pred, []), want.get(pred, [])])
 
-    same("none", {})
+    same("none", {"o.y = 2 OR v = 3": v3})
     steps, plan, _ = explain(f"{base}v = 1 AND o.z = 'x'")
     check("absent/explained", any("no document has o.z (nothing read), 0 documents" in x
                                   for x in plan), repr(plan))
+    for pred, path in (("o.s LIKE '%b%'", "o.s"), ("ARRAY_CONTAINS(SPLIT('a,b', ','), o.s)", "o.s"),
+                       ("o.y = 2 OR o.w = 3", "o.w")):
+        steps, plan, _ = explain(f"{base}{pred}")
+        check(f"absent/explained/{pred}", any(f"no document has {path} (nothing read)" in x
+                                              for x in plan), repr(plan))
+    steps, plan, _ = explain(f"{base}o.y = 2 OR v = 3")  # the arm left reads its index
+    check("absent/or_arm_left", any("USING field index on v" in x for x in steps) and
+          not any(x.startswith("SCAN") for x in steps), repr(steps))
     rows, _, _ = query(f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE o.z = 1")
     check_match("absent/count", rows, [{"n": 0}])
     sql = (f"SELECT a._id, b._id AS b FROM {WS}.{coll} a LEFT JOIN {WS}.{coll} b ON b.o.z = a.v"
@@ -1156,11 +1168,14 @@ def absent_paths_read_nothing():
                 [{"_id": x} for x in sorted(f"d{i}" for i in range(4, 50, 5))])
     rows, _, _ = query(sql.replace("WHERE a.v = 4", "WHERE a.v = 4 AND b.o.z = 4"))
     check_match("absent/left_join_where", rows, [])
-    add(coll, [{"_id": "z1", "v": 1, "o": {"z": 1, "k": {"z": 1}}, "zz": 1}])
-    same("one", {p: [{"_id": "z1"}] for p in preds if "'x'" not in p and "arr" not in p})
+    add(coll, [{"_id": "z1", "v": 1, "o": {"z": 1, "k": {"z": 1}, "s": "abc", "za": [1], "w": 3},
+                "zz": 1}])
+    want = {p: [{"_id": "z1"}] for p in preds if "'x'" not in p and "arr" not in p}
+    want["o.y = 2 OR v = 3"] = v3
+    same("one", want)
     r = delete(f"{coll_path(WS, coll)}/docs", {"data": [{"_id": "z1"}]})
     rl.wait_fence(WS, coll, r.body.get("last_offset", "") if r.status == 200 else "")
-    same("gone", {})
+    same("gone", {"o.y = 2 OR v = 3": v3})
     steps, plan, _ = explain(f"{base}o.z = 1")  # o.z has its index now, and it is empty
     check("absent/explained_again", any("o.z" in x and "0 documents" in x for x in plan),
           repr(plan))

@@ -394,15 +394,25 @@ static sqlx_index_kind index_kind(const sqlx_keytest *t) {
                                      : SQLX_INDEX_SCALAR;
 }
 
+static int same_text(const char *a, const char *b) {
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Whether x and y read the same index and are counted alike (a path no document has is
+ * counted apart: it reads nothing). */
+static int same_group(const sqlx_keytest *x, const sqlx_keytest *y) {
+    return index_kind(x) == index_kind(y) &&
+           (x->kind == SQLX_KEY_NONE) == (y->kind == SQLX_KEY_NONE) &&
+           strcmp(x->args, y->args) == 0 && same_text(x->fn, y->fn);
+}
+
 /* The first test of t's group: the same path of the same index, both countable. */
 static int group_of(const sqlx_access *a, int t) {
     const sqlx_keytest *x = a->tests[t];
+    if (x->est == -1)
+        return t;
     for (int i = 0; i < t; i++) {
-        const sqlx_keytest *y = a->tests[i];
-        if (y->est != -1 && x->est != -1 && index_kind(x) == index_kind(y) &&
-            (x->kind == SQLX_KEY_NONE) == (y->kind == SQLX_KEY_NONE) &&
-            strcmp(x->args, y->args) == 0 &&
-            (x->fn == y->fn || (x->fn && y->fn && strcmp(x->fn, y->fn) == 0)))
+        if (a->tests[i]->est != -1 && same_group(x, a->tests[i]))
             return i;
     }
     return t;
@@ -439,11 +449,9 @@ static sqlx_range group_range(const sqlx_access *a, int g, int *members, int *al
  * its least key to its greatest with that range's count as its likelihood (mark_selective):
  * so such a list is counted as that range, which is what a read of it would read. */
 #define IN_SUBQUERY_KEYS 25
-static int counted_by_keys(const sqlx_keytest *t, int64_t docs) {
+static int reads_key_by_key(const sqlx_keytest *t, int64_t docs) {
     sqlx_join_key key;
     sqlx_index ix;
-    if (t->kind != SQLX_KEY_IN || t->n_keys <= 0 || docs <= 0)
-        return 0;
     memset(&key, 0, sizeof key);
     key.args = t->args;
     key.fn = t->fn;
@@ -453,10 +461,19 @@ static int counted_by_keys(const sqlx_keytest *t, int64_t docs) {
     return per_key * (t->keys_query ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
 }
 
+/* reads_key_by_key, asked of the catalog once per test. */
+static int counted_by_keys(sqlx_keytest *t, int64_t docs) {
+    if (t->kind != SQLX_KEY_IN || t->n_keys <= 0 || docs <= 0)
+        return 0;
+    if (t->by_keys < 0)
+        t->by_keys = reads_key_by_key(t, docs);
+    return t->by_keys;
+}
+
 /* Count group g's documents (its members' bounds together), up to cap. */
 static int64_t estimate_group(const sqlx_access *a, int g, int64_t cap) {
     const sqlx_rte *r = a->tests[g]->rte;
-    const sqlx_keytest *t = a->tests[g];
+    sqlx_keytest *t = a->tests[g];
     int members = 0;
     if (t->kind == SQLX_KEY_NONE)
         return 0;

@@ -335,9 +335,16 @@ static sqlx_keytest *new_test(access *ac, sqlx_key_kind kind, const sqlx_rte *rt
         t->rte = (sqlx_rte *)rte;
         t->args = args;
         t->conjunct = conjunct;
-        t->est = t->count = -1;
+        t->est = t->count = t->by_keys = -1;
     }
     return t;
+}
+
+/* t reads an index of fn over x (fn NULL: the path's own index, whose key is printed from
+ * (fn, args), so the expression is not kept). */
+static void test_on_fn(sqlx_keytest *t, const char *fn, const sqlx_node *x) {
+    t->fn = fn;
+    t->expr = fn != NULL ? x : NULL;
 }
 
 /* fn(<c>[,extra]) as SQL text (arena), or NULL with the error set. */
@@ -544,6 +551,12 @@ static int absent_test(access *ac, const sqlx_node *n, const sqlx_node *path, ke
     return access_keylist_add(ac, out, t);
 }
 
+/* absent_test where nothing else serves a conjunct: 0 when the path is there too. */
+static int absent_else_none(access *ac, const sqlx_node *n, const sqlx_node *path, keylist *out) {
+    int rc = absent_test(ac, n, path, out);
+    return rc >= 0 ? rc : 0;
+}
+
 /* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
  * or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
@@ -618,7 +631,7 @@ static int contains_test(access *ac, const sqlx_node *n, keylist *out) {
     if (!indexable(rte) || rte->catalog == NULL || rte->catalog->index_for == NULL ||
         rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_ELEMS, args, NULL,
                                 &ix) != 1)
-        return 0;
+        return absent_else_none(ac, n, n->list[0], out); /* of no array: null */
     return add_elems_test(ac, rte, args, &ix, n, "=", n->list[1], out);
 }
 
@@ -667,6 +680,14 @@ static int trigram_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, con
     return access_keylist_add(ac, out, t);
 }
 
+/* LIKE, ILIKE of a path no document has: of a missing value null (before the pattern is
+ * looked at), so true of no document. */
+static int like_of_absent(access *ac, const sqlx_node *n, keylist *out) {
+    if (!access_is_constant(n->b) || (n->c != NULL && !access_is_constant(n->c)))
+        return 0;
+    return absent_else_none(ac, n, n->a, out);
+}
+
 /* Any other LIKE or ILIKE ('%abc%', a parameter, an expression): the path's trigram index, else
  * the keys of strings. LIKE is true of strings only (of another value it is null, or an error
  * where a scan would reach it, as a range of another key skips a value of another type): on a
@@ -675,8 +696,10 @@ static int trigram_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, con
 static int like_strings_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args;
-    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1)
+    if (n->negated)
         return 0;
+    if (indexed_path(ac, n->a, &rte, &args) != 1)
+        return like_of_absent(ac, n, out);
     int added = 0, rc = trigram_test(ac, n, rte, args, out, &added);
     if (rc != 0 || added)
         return rc;
@@ -699,8 +722,10 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
     char *prefix = n->name == NULL && n->c == NULL ? like_prefix(ac, n->b) : NULL;
     if (prefix == NULL)
         return like_strings_test(ac, n, out);
-    if (n->negated || indexed_path(ac, n->a, &rte, &args) != 1)
+    if (n->negated)
         return 0;
+    if (indexed_path(ac, n->a, &rte, &args) != 1)
+        return like_of_absent(ac, n, out);
     size_t len = strlen(prefix);
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
     if (t == NULL || (t->lo = skey_of_string(ac, prefix)) == NULL)
@@ -733,10 +758,8 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;
         if ((rte = unnested_array(ac, n->a, &args, &ix)) == NULL &&
-            (rte = element_member(ac, n->a, &args, &ix)) == NULL) {
-            int rc = absent_test(ac, n, n->a, out);
-            return rc >= 0 ? rc : 0;
-        }
+            (rte = element_member(ac, n->a, &args, &ix)) == NULL)
+            return absent_else_none(ac, n, n->a, out);
         elems = 1;
     }
     sqlx_keytest *t = new_test(ac, elems ? SQLX_KEY_ELEMS : SQLX_KEY_IN, rte, args, n);
@@ -753,8 +776,7 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     }
     t->keys = keys;
     t->n_keys = n->n_list;
-    t->fn = fn;
-    t->expr = fn != NULL ? n->a : NULL;
+    test_on_fn(t, fn, n->a);
     if (elems) {
         t->elems_table = sqlx_strndup(ac->ctx->arena, ix.elems_table, strlen(ix.elems_table));
         t->path_id = ix.path_id;
@@ -774,14 +796,13 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
 static int between_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;
-    if (n->negated || !access_is_constant(n->b) || !access_is_constant(n->c) ||
-        (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)))
+    if (n->negated || !access_is_constant(n->b) || !access_is_constant(n->c))
         return 0;
+    if (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn))
+        return absent_else_none(ac, n, n->a, out);
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
-    if (t != NULL) {
-        t->fn = fn;
-        t->expr = fn != NULL ? n->a : NULL;
-    }
+    if (t != NULL)
+        test_on_fn(t, fn, n->a);
     int rc = t != NULL ? set_bounds(ac, t, ">=", n->b) : 0;
     if (rc == 0 && t != NULL) {
         const char *lo = t->lo;
@@ -1080,6 +1101,33 @@ static int opened_tests(access *ac, const sqlx_node *n, const sqlx_node *const *
     return rc ? rc : (w == NULL ? rs_err_set(ac->err, RS_ENOMEM, "out of memory") : 0);
 }
 
+/* A test of l that reads nothing (a path no document has), or NULL. */
+static const sqlx_keytest *reads_none(const keylist *l) {
+    for (int i = 0; i < l->n; i++)
+        if (l->items[i]->kind == SQLX_KEY_NONE)
+            return l->items[i];
+    return NULL;
+}
+
+/* The arms left (not NULL) moved to the front, with their tests; their number. */
+static int live_arms(const sqlx_node **arms, keylist *per_arm, int n_arms) {
+    int k = 0;
+    for (int a = 0; a < n_arms; a++)
+        if (arms[a] != NULL) {
+            arms[k] = arms[a];
+            per_arm[k++] = per_arm[a];
+        }
+    return k;
+}
+
+/* A copy of none serving conjunct n. */
+static sqlx_keytest *none_of(access *ac, const sqlx_keytest *none, const sqlx_node *n) {
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_NONE, none->rte, none->args, n);
+    if (t != NULL)
+        t->estimable = 1;
+    return t;
+}
+
 /* A OR B OR ...: when every arm has a key test on one collection, the OR of those tests (each
  * arm the AND of its tests there), which SQLite reads as a multi-index OR; when every arm but
  * one is a constant condition, that arm's range tests, opened by it (opened_tests). */
@@ -1098,6 +1146,7 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
     if (constants > 0)
         return reads >= 0 ? opened_tests(ac, n, arms, n_arms, reads, out) : 0;
     memset(per_arm, 0, sizeof per_arm);
+    const sqlx_keytest *none = NULL;
     for (int a = 0; a < n_arms; a++) {
         int n_leaves = 0;
         if (chain_leaves(ac, arms[a], "AND", leaves, &n_leaves, MAX_OR_ARMS) != 0)
@@ -1106,9 +1155,19 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
             if ((rc = leaf_tests(ac, leaves[i], &per_arm[a])) != 0)
                 return rc;
         drop_weak(&per_arm[a]);
+        const sqlx_keytest *arm_none = reads_none(&per_arm[a]);
+        if (arm_none != NULL) { /* an arm true of no document adds none to the union */
+            none = arm_none;
+            arms[a] = NULL;
+            per_arm[a].n = 0;
+            continue;
+        }
         if (per_arm[a].n == 0)
             return 0;
     }
+    n_arms = live_arms(arms, per_arm, n_arms);
+    if (n_arms == 0) /* true of no document */
+        return access_keylist_add(ac, out, none_of(ac, none, n));
     for (int c = 0; c < per_arm[0].n; c++) { /* a collection every arm has a test on */
         const sqlx_rte *rte = per_arm[0].items[c]->rte;
         int everywhere = 1;
@@ -1150,10 +1209,11 @@ static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
     const char *args, *fn = NULL;
     const sqlx_node *list = n->list[0];
     if (list->kind != N_FUNC || list->fn == NULL || strcasecmp(list->name, "SPLIT") != 0 ||
-        list->n_list != 2 || !access_is_constant(list) ||
-        (indexed_path(ac, n->list[1], &rte, &args) != 1 &&
-         !indexed_expr(ac, n->list[1], &rte, &args, &fn)))
+        list->n_list != 2 || !access_is_constant(list))
         return 0;
+    if (indexed_path(ac, n->list[1], &rte, &args) != 1 &&
+        !indexed_expr(ac, n->list[1], &rte, &args, &fn)) /* a SPLIT holds strings, no missing */
+        return absent_else_none(ac, n, n->list[1], out);
     const char *json = call_text(ac, "CAST", list, " AS TEXT");
     if (json == NULL)
         return ac->err->code;
@@ -1171,8 +1231,7 @@ static int split_membership_test(access *ac, const sqlx_node *n, keylist *out) {
         t->keys = keys;
         t->n_keys = 1;
         t->keys_query = 1;
-        t->fn = fn;
-        t->expr = fn != NULL ? n->list[1] : NULL;
+        test_on_fn(t, fn, n->list[1]);
         t->lo_incl = t->hi_incl = t->estimable = 1;
     }
     rs_buf_free(&b);

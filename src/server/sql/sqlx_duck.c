@@ -202,13 +202,19 @@ static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
 }
 
 /* Constant node n's value, evaluated by the SQLite runtime (*v; its text, if any, in scratch,
- * which the caller frees): 0, or refused with the runtime's error. */
-static int constant_value(dctx *d, const sqlx_node *n, rv *v, rs_buf *scratch) {
+ * which the caller frees): 0, or the runtime's error in d->err. */
+static int eval_constant(dctx *d, const sqlx_node *n, rv *v, rs_buf *scratch) {
     rs_buf sql = RS_BUF_INIT;
     int rc = sqlx_emit_value(d->ectx, n, &sql, d->err);
     if (rc == 0)
         rc = d->cat->constant(d->cat->ctx, sql.data, v, scratch, d->err);
     rs_buf_free(&sql);
+    return rc;
+}
+
+/* eval_constant, a failure refusing the statement with the runtime's error. */
+static int constant_value(dctx *d, const sqlx_node *n, rv *v, rs_buf *scratch) {
+    int rc = eval_constant(d, n, v, scratch);
     return rc != 0 ? refuse(d, n, "a constant could not be evaluated: %s", d->err->msg) : 0;
 }
 
@@ -412,14 +418,15 @@ static int emit_logic(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
 }
 
 /* The value of constant node n, computed by the runtime, when it is a number: 1 and *v, else 0
- * (not a number, or not computed). */
+ * (not a number, or not computed: then not an error, the caller only learns less). */
 static int constant_number(dctx *d, const sqlx_node *n, rv *v) {
-    rs_buf sql = RS_BUF_INIT, scratch = RS_BUF_INIT;
-    int ok = sqlx_emit_value(d->ectx, n, &sql, d->err) == 0 &&
-             d->cat->constant(d->cat->ctx, sql.data, v, &scratch, d->err) == 0 && rv_is_number(v);
-    rs_buf_free(&sql);
+    rs_buf scratch = RS_BUF_INIT;
+    int earlier = d->err->code;
+    int computed = eval_constant(d, n, v, &scratch) == 0;
+    if (!computed && earlier == 0)
+        rs_err_clear(d->err);
     rs_buf_free(&scratch); /* a number's value holds no text */
-    return ok;
+    return computed && rv_is_number(v);
 }
 
 /* Whether a divisor is known not to be zero: a nonzero constant, or COUNT(*) of a group. */

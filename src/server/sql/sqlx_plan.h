@@ -106,6 +106,7 @@ typedef struct sqlx_keytest {
     const char **keys; /* IN: key expressions */
     int n_keys;
     int keys_query;          /* IN: keys[0] is a subquery listing the keys (a SPLIT's elements) */
+    int by_keys;             /* IN: counted key by key (sqlx_access.c); -1 not asked yet */
     const char *value;       /* ID: the value's SQL */
     sqlx_guard_path *guards; /* GUARD */
     int n_guards;
