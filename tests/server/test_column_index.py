@@ -267,6 +267,31 @@ QUERIES = [
      "WITH big AS (SELECT run_id, COUNT(*) AS k FROM cx.jobs {c} GROUP BY run_id)"
      " SELECT r.event, SUM(b.k) AS k FROM big b JOIN cx.runs r ON r.id = b.run_id"
      " GROUP BY r.event ORDER BY r.event"),
+    ("union_all_from",  # HUD's master_* shape: UNION ALL arms in FROM, grouped outside; the
+     # right arm's fields take the left's names
+     "SELECT k, COUNT(*) AS n, SUM(x) AS s FROM (SELECT j.name AS k, j.n AS x FROM cx.jobs j {c}"
+     " JOIN cx.runs r ON r.id = j.run_id WHERE r.event = 'push' UNION ALL SELECT name, n"
+     " FROM cx.jobs WHERE conclusion = 'failure') u GROUP BY k ORDER BY k"),
+    ("union_all_missing_arm",  # an arm whose field no document has (HUD's empty circleci arm)
+     "SELECT k, COUNT(*) AS n, COUNT(v) AS c, MAX(v) AS m FROM (SELECT name AS k, dur AS v"
+     " FROM cx.jobs {c} UNION ALL SELECT wf AS k, nothing AS v FROM cx.runs) u"
+     " GROUP BY k ORDER BY k"),
+    ("union_all_empty_arm",  # an arm over a collection that holds no document, its missing
+     # _event_time in AT TIME ZONE (null there, as on SQLite): HUD's master_* lambdas
+     "SELECT FORMAT_ISO8601(DATE_TRUNC('day', t)) AS d, COUNT(*) AS n, COUNT(t) AS c FROM"
+     " (SELECT _event_time AT TIME ZONE 'America/Los_Angeles' AS t FROM cx.jobs {c} WHERE n < 90"
+     " UNION ALL SELECT e._event_time AT TIME ZONE 'America/Los_Angeles' FROM cx.empty e"
+     " JOIN cx.runs r ON r.id = e.run_id) u GROUP BY d ORDER BY d"),
+    ("union_all_cte",
+     "WITH u AS (SELECT status AS k FROM cx.jobs {c} WHERE n < 100 UNION ALL SELECT event"
+     " FROM cx.runs) SELECT k, COUNT(*) AS n FROM u GROUP BY k ORDER BY k"),
+    ("like_underscore",  # '_' is one code point on both engines
+     "SELECT status, COUNT(*) AS n FROM cx.jobs {c} WHERE status LIKE '_ueue_' OR"
+     " (name LIKE 'job-_' AND name NOT LIKE '%-_3%' AND name NOT LIKE 'jo_-4') GROUP BY status"
+     " ORDER BY status"),
+    ("like_underscore_multibyte",
+     "SELECT COUNT_IF(w LIKE '_') AS one, COUNT_IF(w LIKE '__') AS two,"
+     " COUNT_IF(w LIKE '_x%') AS lead, COUNT_IF(w LIKE '%_') AS any FROM cx.words {c}"),
 ]
 
 
@@ -312,7 +337,19 @@ REFUSED = [
      "not a constant zone name"),
     ("subquery_from", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT MAX(id) FROM cx.runs)"
      " > n", "a scalar subquery"),
+    ("union_distinct", "SELECT COUNT(*) AS n FROM (SELECT name FROM cx.jobs {c} UNION"
+     " SELECT wf FROM cx.runs) u", "not on the column index: UNION"),
+    ("union_all_types", "SELECT COUNT(*) AS n, SUM(x) AS s FROM (SELECT n AS x FROM cx.jobs {c}"
+     " UNION ALL SELECT dur FROM cx.jobs) u", "UNION ALL of int and float values"),
+    ("union_all_order", "SELECT COUNT(*) AS n FROM (SELECT name FROM cx.jobs {c} WHERE n < 3"
+     " UNION ALL SELECT wf FROM cx.runs ORDER BY 1 LIMIT 5) u",
+     "a WITH, ORDER BY or LIMIT over a UNION ALL"),
 ]
+
+# Strings of one to three code points, some of several bytes (a combining accent is a code
+# point of its own, as a skin tone is), for LIKE's '_'.
+WORDS = [{"w": w} for w in ["e", "\u00e9", "e\u0301", "\u65e5\u672c", "\U0001f600x", "ab", "",
+                            "\U0001f44d\U0001f3fd", "xyz"]]
 
 
 def need_duckdb():
@@ -361,10 +398,24 @@ def test_differential():
     srv.add("jobs", jobs(400))
     srv.coll("runs")
     srv.add("runs", runs(40))
+    srv.coll("words")
+    srv.add("words", WORDS)
+    srv.coll("empty")
     for name, sql in QUERIES:
         same(f"diff/{name}", srv, sql, PARAMS["params"] if ":" in sql else None)
     got = srv.query("SELECT COUNT(*) AS n FROM cx.jobs HINT(access_path = column_scan)")
     check_match("diff/count_exact", got.body.get("results"), [{"n": 400}])
+    before = srv.query(dict(QUERIES)["union_all_empty_arm"].format(c="")).body.get("results")
+    srv.add("empty", [{"run_id": 1, "_event_time": "2024-03-02T05:00:00.000000Z"}])
+    after = same("diff/union_all_arm_filled", srv, dict(QUERIES)["union_all_empty_arm"])
+    check("diff/union_all_arm_filled_counts",  # the new job is counted on 2024-03-01 (LA time)
+          after is not None and before is not None and
+          sum(x["n"] for x in after) == sum(x["n"] for x in before) + 1,
+          f"{before} -> {after}")
+    got = srv.query(dict(QUERIES)["like_underscore_multibyte"].format(
+        c="HINT(access_path = column_scan)"))
+    check_match("diff/like_underscore_counts", (got.body.get("results"), engine(got)),
+                ([{"one": 2, "two": 5, "lead": 1, "any": 8}], "columns"))
     # a group of documents missing the key is written null, as the null group is
     res = same("diff/undefined_shape", srv,
                "SELECT branch, COUNT(*) AS n FROM cx.jobs {c} GROUP BY branch ORDER BY branch")

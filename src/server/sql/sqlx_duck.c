@@ -282,7 +282,7 @@ static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
     if (!d->cat->column(d->cat->ctx, r->coll, names, n_names, &col))
         return refuse(d, n, "the collection has no column replica yet");
     info->nulls = (col.has_null ? NB_NULL : 0) | (col.has_missing || r->outer ? NB_UNDEF : 0);
-    if (col.type == RV_UNDEFINED) { /* no document has it */
+    if (col.type == RV_UNDEFINED || col.empty) { /* no document has it */
         info->type = RV_UNDEFINED;
         info->nulls = col.has_null ? NB_BOTH : NB_UNDEF;
         rs_buf_puts(out, "NULL");
@@ -516,12 +516,14 @@ static int emit_at_time_zone(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out,
         return refuse(d, n, "AT TIME ZONE with a zone that is not a constant zone name");
     rs_buf ts = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->a, &ts, &ia);
-    if (!rc && ia.type != RV_TIMESTAMP)
+    if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_UNDEFINED)
         rc = refuse(d, n, "AT TIME ZONE of a value that is not a timestamp");
-    if (!rc)
+    if (!rc && ia.type == RV_UNDEFINED) /* null or missing only */
+        rs_buf_puts(out, "NULL");
+    else if (!rc)
         rs_buf_printf(out, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, ts.data);
-    info->type = RV_DATETIME;
-    info->nulls = ia.nulls;
+    info->type = ia.type == RV_UNDEFINED ? RV_UNDEFINED : RV_DATETIME;
+    info->nulls = ia.nulls ? NB_NULL : 0; /* the runtime's is null for null and missing alike */
     rs_buf_free(&ts);
     return rc;
 }
@@ -630,8 +632,10 @@ static int emit_like(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return refuse(d, n, "LIKE with a pattern that is not constant");
     rs_buf pat = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->b, &pat, &ib);
-    if (!rc && (ib.type != RV_STRING || strchr(pat.data, '_') != NULL))
-        rc = refuse(d, n, "LIKE with a pattern holding '_' or not a string");
+    /* '_' is one code point in both engines (strings are valid UTF-8 in the store: a lone
+     * surrogate escape reads as U+FFFD), and neither takes a backslash as an escape */
+    if (!rc && ib.type != RV_STRING)
+        rc = refuse(d, n, "LIKE with a pattern that is not a string");
     if (!rc) {
         rs_buf_putc(out, '(');
         rc = emit_expr(d, ds, n->a, out, &ia);
@@ -1283,7 +1287,10 @@ static int emit_collection(dctx *d, drel *r, const sqlx_rte *rte, rs_buf *out) {
     if (col.n_docs > d->n_docs)
         d->n_docs = col.n_docs;
     snprintf(r->coll, sizeof r->coll, "%s", rte->table);
-    rs_buf_puts(out, col.table);
+    if (col.empty) /* no rows, and no columns: its fields are all written NULL */
+        rs_buf_puts(out, "(SELECT 1 AS _none WHERE FALSE)");
+    else
+        rs_buf_puts(out, col.table);
     rs_buf_printf(out, " AS _r%d", r->id);
     return 0;
 }
@@ -1472,12 +1479,57 @@ static int emit_ctes(dctx *d, const sqlx_block *blk, rs_buf *out) {
     return 0;
 }
 
+/* What a UNION ALL's output field holds: either operand's rows. Rockset keeps each value's
+ * type; DuckDB gives a column one type, casting an INT beside a FLOAT: so both operands' values
+ * must share a type (or one operand's be null or missing only). */
+static int union_info(dctx *d, const char *name, const dinfo *a, const dinfo *b, dinfo *out) {
+    if (a->type != b->type && a->type != RV_UNDEFINED && b->type != RV_UNDEFINED)
+        return refuse(d, NULL, "UNION ALL of %s and %s values in output field '%s'",
+                      rv_type_name(a->type), rv_type_name(b->type), name);
+    out->type = a->type != RV_UNDEFINED ? a->type : b->type;
+    out->nulls = a->nulls | b->nulls;
+    return 0;
+}
+
+/* left UNION ALL right, each operand a query of its own (its WITH list, ORDER BY and LIMIT
+ * inside its parentheses); the output fields are named by the left operand, as Rockset names
+ * them. UNION (distinct), INTERSECT, EXCEPT and an ORDER BY or LIMIT over the whole stay on
+ * SQLite. */
+static int emit_union_all(dctx *d, const sqlx_select *s, rs_buf *out, drel *result) {
+    drel left, right;
+    memset(&left, 0, sizeof left);
+    memset(&right, 0, sizeof right);
+    if (strcmp(s->compound_op, "UNION ALL") != 0)
+        return refuse(d, NULL, "%s", s->compound_op);
+    if (s->n_ctes > 0 || s->n_order > 0 || s->limit != NULL || s->offset != NULL)
+        return refuse(d, NULL, "a WITH, ORDER BY or LIMIT over a UNION ALL");
+    rs_buf_putc(out, '(');
+    int rc = emit_select(d, s->left, out, &left);
+    rs_buf_puts(out, ") UNION ALL (");
+    if (rc == 0)
+        rc = emit_select(d, s->right, out, &right);
+    rs_buf_putc(out, ')');
+    if (rc == 0 && left.n != right.n)
+        rc = refuse(d, NULL, "UNION ALL operands of %d and %d fields", left.n, right.n);
+    dinfo *infos = rc == 0 ? sqlx_alloc(d->arena, sizeof(dinfo) * (size_t)(left.n + 1)) : NULL;
+    if (rc == 0 && infos == NULL)
+        rc = rs_err_set(d->err, RS_ENOMEM, "out of memory");
+    for (int i = 0; rc == 0 && i < left.n; i++)
+        rc = union_info(d, left.names[i], &left.infos[i], &right.infos[i], &infos[i]);
+    if (rc == 0 && result != NULL) {
+        result->names = left.names;
+        result->infos = infos;
+        result->n = left.n;
+    }
+    return rc;
+}
+
 static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result) {
     dsel ds;
     memset(&ds, 0, sizeof ds);
     ds.s = s;
     if (s->compound_op != NULL)
-        return refuse(d, NULL, "%s", s->compound_op);
+        return emit_union_all(d, s, out, result);
     if (s->n_cluster > 0)
         return refuse(d, NULL, "CLUSTER BY");
     int n_ctes = d->n_ctes, rc = emit_ctes(d, s->block, out);

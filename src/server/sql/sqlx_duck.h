@@ -42,6 +42,8 @@ typedef struct sqlx_duck_col {
     int type;           /* rv_type of every value; RV_UNDEFINED when no document has it */
     int has_null, has_missing;
     int64_t n_docs;
+    int empty; /* the collection holds no visible document and has no replica table: every
+                  field is missing (table and column ""); the emitter reads no rows */
 } sqlx_duck_col;
 
 typedef struct sqlx_duck_catalog {
