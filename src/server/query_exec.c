@@ -855,10 +855,9 @@ static int cols_current(cols_ctx *cc, const char *tbl) {
 /* A collection the replica has no table for, caught up to the query's snapshot, in which
  * SQLite's catalog counts no visible document: empty on both engines (HUD's UNION ALL arm over
  * a CircleCI collection that never received a job). */
-static int cols_empty(cols_ctx *cc, const char *tbl, sqlx_duck_col *out) {
+static int cols_empty(cols_ctx *cc, const char *tbl, sqlx_duck_col *out /* zeroed */) {
     if (rl_fieldindex_doc_count(cc->rctx->db, tbl) != 0)
         return 0;
-    memset(out, 0, sizeof *out);
     out->type = RV_UNDEFINED;
     out->has_missing = 1;
     out->empty = 1;

@@ -533,6 +533,15 @@ static int range_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, const
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
+/* A test of rte's path args that reads nothing, serving conjunct n (written `0`). */
+static sqlx_keytest *none_test(access *ac, const sqlx_rte *rte, const char *args,
+                               const sqlx_node *n) {
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_NONE, rte, args, n);
+    if (t != NULL)
+        t->estimable = 1;
+    return t;
+}
+
 /* `path op c`, `path IN (...)`: when no document of the collection has the path (the
  * catalog's path_absent), the comparison holds for none of them (a missing value compares as
  * undefined, which no WHERE keeps), and the relation reads nothing. As Rockset, whose index
@@ -545,10 +554,7 @@ static int absent_test(access *ac, const sqlx_node *n, const sqlx_node *path, ke
         rte->catalog->path_absent == NULL ||
         rte->catalog->path_absent(rte->catalog->ctx, rte->data_table, args) != 1)
         return -1;
-    sqlx_keytest *t = new_test(ac, SQLX_KEY_NONE, rte, args, n);
-    if (t != NULL)
-        t->estimable = 1;
-    return access_keylist_add(ac, out, t);
+    return access_keylist_add(ac, out, none_test(ac, rte, args, n));
 }
 
 /* absent_test where nothing else serves a conjunct: 0 when the path is there too. */
@@ -1109,25 +1115,6 @@ static const sqlx_keytest *reads_none(const keylist *l) {
     return NULL;
 }
 
-/* The arms left (not NULL) moved to the front, with their tests; their number. */
-static int live_arms(const sqlx_node **arms, keylist *per_arm, int n_arms) {
-    int k = 0;
-    for (int a = 0; a < n_arms; a++)
-        if (arms[a] != NULL) {
-            arms[k] = arms[a];
-            per_arm[k++] = per_arm[a];
-        }
-    return k;
-}
-
-/* A copy of none serving conjunct n. */
-static sqlx_keytest *none_of(access *ac, const sqlx_keytest *none, const sqlx_node *n) {
-    sqlx_keytest *t = new_test(ac, SQLX_KEY_NONE, none->rte, none->args, n);
-    if (t != NULL)
-        t->estimable = 1;
-    return t;
-}
-
 /* A OR B OR ...: when every arm has a key test on one collection, the OR of those tests (each
  * arm the AND of its tests there), which SQLite reads as a multi-index OR; when every arm but
  * one is a constant condition, that arm's range tests, opened by it (opened_tests). */
@@ -1147,27 +1134,27 @@ static int or_test(access *ac, const sqlx_node *n, keylist *out) {
         return reads >= 0 ? opened_tests(ac, n, arms, n_arms, reads, out) : 0;
     memset(per_arm, 0, sizeof per_arm);
     const sqlx_keytest *none = NULL;
+    int live = 0; /* per_arm[0..live): the arms that may hold for some document */
     for (int a = 0; a < n_arms; a++) {
         int n_leaves = 0;
         if (chain_leaves(ac, arms[a], "AND", leaves, &n_leaves, MAX_OR_ARMS) != 0)
             return 0;
         for (int i = 0; i < n_leaves; i++)
-            if ((rc = leaf_tests(ac, leaves[i], &per_arm[a])) != 0)
+            if ((rc = leaf_tests(ac, leaves[i], &per_arm[live])) != 0)
                 return rc;
-        drop_weak(&per_arm[a]);
-        const sqlx_keytest *arm_none = reads_none(&per_arm[a]);
+        drop_weak(&per_arm[live]);
+        const sqlx_keytest *arm_none = reads_none(&per_arm[live]);
         if (arm_none != NULL) { /* an arm true of no document adds none to the union */
             none = arm_none;
-            arms[a] = NULL;
-            per_arm[a].n = 0;
+            memset(&per_arm[live], 0, sizeof per_arm[live]);
             continue;
         }
-        if (per_arm[a].n == 0)
+        if (per_arm[live++].n == 0)
             return 0;
     }
-    n_arms = live_arms(arms, per_arm, n_arms);
-    if (n_arms == 0) /* true of no document */
-        return access_keylist_add(ac, out, none_of(ac, none, n));
+    if (live == 0) /* true of no document */
+        return access_keylist_add(ac, out, none_test(ac, none->rte, none->args, n));
+    n_arms = live;
     for (int c = 0; c < per_arm[0].n; c++) { /* a collection every arm has a test on */
         const sqlx_rte *rte = per_arm[0].items[c]->rte;
         int everywhere = 1;

@@ -282,7 +282,7 @@ static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
     if (!d->cat->column(d->cat->ctx, r->coll, names, n_names, &col))
         return refuse(d, n, "the collection has no column replica yet");
     info->nulls = (col.has_null ? NB_NULL : 0) | (col.has_missing || r->outer ? NB_UNDEF : 0);
-    if (col.type == RV_UNDEFINED || col.empty) { /* no document has it */
+    if (col.type == RV_UNDEFINED) { /* no document has it (none at all: col.empty) */
         info->type = RV_UNDEFINED;
         info->nulls = col.has_null ? NB_BOTH : NB_UNDEF;
         rs_buf_puts(out, "NULL");
