@@ -880,6 +880,7 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     out->type = col.type;
     out->has_null = col.has_null;
     out->has_missing = col.has_missing;
+    out->ascii = col.ascii;
     out->n_docs = col.n_docs;
     return 1;
 }

@@ -292,6 +292,21 @@ QUERIES = [
     ("like_underscore_multibyte",
      "SELECT COUNT_IF(w LIKE '_') AS one, COUNT_IF(w LIKE '__') AS two,"
      " COUNT_IF(w LIKE '_x%') AS lead, COUNT_IF(w LIKE '%_') AS any FROM cx.words {c}"),
+    ("split_element",  # a part of SPLIT by ELEMENT_AT (negative: from the end; out of range
+     # null) and by subscript (out of range undefined), as dashboards cut names and paths
+     "SELECT ELEMENT_AT(SPLIT(name, '-'), -1) AS last, SPLIT(completed_at, 'T') [1] AS day,"
+     " COUNT(*) AS n, COUNT(ELEMENT_AT(SPLIT(name, '-'), 3)) AS third,"
+     " COUNT(SPLIT(name, '-')[2]) AS second, COUNT(SPLIT(name, '-')[4]) AS fourth"
+     " FROM cx.jobs {c} WHERE ELEMENT_AT(SPLIT(repo.name, 'r'), 2) IN ('1', '2')"
+     " AND ELEMENT_AT(SPLIT(started_at, ':'), -2) = '00' GROUP BY last, day"
+     " ORDER BY last, day LIMIT 12"),
+    ("split_element_param",
+     "SELECT ELEMENT_AT(SPLIT(:names, ','), 2) AS p, COUNT(*) AS n FROM cx.jobs {c}"
+     " WHERE ARRAY_CONTAINS(SPLIT(:names, ','), name) GROUP BY p"),
+    ("lower_upper_ascii",  # LOWER and UPPER where every string is ASCII (the replica knows)
+     "SELECT LOWER(UPPER(status)) AS s, UPPER(ELEMENT_AT(SPLIT(name, '-'), 1)) AS u,"
+     " COUNT(*) AS n, COUNT_IF(LOWER(branch) = 'main') AS main FROM cx.jobs {c}"
+     " WHERE UPPER(name) <> 'JOB-3' OR LOWER('Ab') = 'ab' GROUP BY s, u ORDER BY s, u"),
 ]
 
 
@@ -344,6 +359,17 @@ REFUSED = [
     ("union_all_order", "SELECT COUNT(*) AS n FROM (SELECT name FROM cx.jobs {c} WHERE n < 3"
      " UNION ALL SELECT wf FROM cx.runs ORDER BY 1 LIMIT 5) u",
      "a WITH, ORDER BY or LIMIT over a UNION ALL"),
+    # the runtime's case maps and DuckDB's (utf8proc) differ beyond ASCII
+    ("lower_not_ascii", "SELECT LOWER(w) AS l, COUNT(*) AS n FROM cx.words {c} GROUP BY l"
+     " ORDER BY l", "LOWER of strings that are not all ASCII"),
+    ("upper_not_ascii", "SELECT COUNT(*) AS n FROM cx.words {c} WHERE UPPER(w) = 'AB'",
+     "UPPER of strings that are not all ASCII"),
+    ("split_limit", "SELECT ELEMENT_AT(SPLIT(name, '-', 1), 1) AS x, COUNT(*) AS n FROM cx.jobs"
+     " {c} GROUP BY x", "SPLIT with a limit"),
+    ("split_index_zero", "SELECT COUNT(ELEMENT_AT(SPLIT(name, '-'), 0)) AS x FROM cx.jobs {c}",
+     "an element of SPLIT at index 0"),
+    ("element_at_array", "SELECT COUNT(ELEMENT_AT(labels, 1)) AS x FROM cx.jobs {c}",
+     "function ELEMENT_AT"),
 ]
 
 # Strings of one to three code points, some of several bytes (a combining accent is a code
@@ -444,6 +470,28 @@ def test_differential():
 
 
 @case
+def test_case_maps_follow_the_data():
+    """LOWER and UPPER run on the columns while every string of their field is ASCII; the first
+    string beyond it sends them back to SQLite (same answers), the field's alone."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("names")
+    srv.add("names", [{"k": f"Name-{i % 3}", "v": f"V{i % 2}"} for i in range(30)])
+    sql = "SELECT LOWER(k) AS l, COUNT(*) AS n FROM cx.names {c} GROUP BY l ORDER BY l"
+    check_match("casemap/ascii", same("casemap/ascii", srv, sql),
+                [{"l": "name-0", "n": 10}, {"l": "name-1", "n": 10}, {"l": "name-2", "n": 10}])
+    srv.add("names", [{"k": "\u00c9COLE-\u0130", "v": "V1"}])
+    res = same("casemap/beyond_ascii", srv, sql, on_columns=False)
+    check("casemap/beyond_ascii_counted", res is not None and len(res) == 4 and
+          sum(r["n"] for r in res) == 31, repr(res))
+    check_match("casemap/other_field", same("casemap/other", srv, "SELECT UPPER(v) AS u,"
+                                            " COUNT(*) AS n FROM cx.names {c} GROUP BY u"
+                                            " ORDER BY u"),
+                [{"u": "V0", "n": 15}, {"u": "V1", "n": 16}])
+
+
+@case
 def test_refusals():
     if not need_duckdb():
         return
@@ -454,6 +502,8 @@ def test_refusals():
     srv.add("mixed", [{"v": 1, "w": None}, {"v": "one", "w": 2}, {"v": 2.5}, {"w": 3}])
     srv.coll("runs")
     srv.add("runs", runs(40))
+    srv.coll("words")
+    srv.add("words", WORDS)
     for name, sql, why in REFUSED:
         same(f"refuse/{name}", srv, sql, on_columns=False)
         r = srv.query("EXPLAIN " + sql.format(c="HINT(access_path = column_scan)"))
@@ -767,6 +817,11 @@ def restart_cases(data):
     check("restart/caught_up_not_rebuilt", "column index built" not in again.s.log(),
           again.s.log()[-400:])
     check_match("restart/same_answer", same("restart/after", again, sql), before)
+    # the replica's catalog keeps which fields hold ASCII alone (LOWER runs on the columns)
+    check_match("restart/ascii_kept", same("restart/lower", again, "SELECT LOWER(name) AS l,"
+                                           " COUNT(*) AS n FROM cx.jobs {c} GROUP BY l"
+                                           " ORDER BY l LIMIT 2"),
+                [{"l": "job-0", "n": 15}, {"l": "job-1", "n": 15}])
     again.s.stop()
     off = Srv("--data", data, "--column-index", "off")  # writes the replica does not see
     off.add("jobs", jobs(10, start=100))

@@ -45,6 +45,7 @@ typedef struct path_ent {
     int type;  /* rv_type of its values, RV_UNDEFINED until one is seen */
     int mixed, has_null, has_missing;
     int ts, ts_ok; /* a c<col>_ts column exists; every string read as a timestamp */
+    int ascii;     /* every string so far is ASCII (LOWER and UPPER agree with DuckDB's) */
     int dirty;     /* changed since the catalog was last written to DuckDB */
 } path_ent;
 
@@ -304,6 +305,7 @@ static int discover(walker *w, int p, int type, const rv *v) {
             pe->col = w->t->next_col++;
             pe->ts = type == RV_STRING && rt_parse_timestamp(v->s, v->len, &ts) == 0;
             pe->ts_ok = pe->ts;
+            pe->ascii = type == RV_STRING; /* until fill meets a byte beyond it */
             w->grew = 1;
         }
         return RS_OK;
@@ -328,6 +330,13 @@ static void set_cell(walker *w, int s, rl_duck_kind kind, int64_t i, double d, c
         rs_buf_append(&w->row->text, str->s, str->len);
     }
     w->row->set[s] = 1;
+}
+
+static int is_ascii(const rv *v) {
+    for (size_t i = 0; i < v->len; i++)
+        if ((unsigned char)v->s[i] >= 0x80)
+            return 0;
+    return 1;
 }
 
 /* Pass 2 for one path: its cells. */
@@ -355,6 +364,10 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
         break;
     case RV_STRING:
         set_cell(w, s, RL_DK_TEXT, 0, 0, v);
+        if (pe->ascii && !is_ascii(v)) {
+            pe->ascii = 0;
+            pe->dirty = 1;
+        }
         if (pe->ts) {
             int t2 = slot_of(w->t, p, 1);
             int64_t micros;
@@ -605,8 +618,8 @@ static int save_catalog(rl_colidx *cx, rep_table *t, rs_err *err) {
         put_string(&b, t->tbl, strlen(t->tbl));
         rs_buf_putc(&b, ',');
         put_string(&b, pe->key, strlen(pe->key));
-        rs_buf_printf(&b, ",%d,%d,%d,%d,%d,%d,%d)", pe->col, pe->type, pe->mixed, pe->has_null,
-                      pe->has_missing, pe->ts, pe->ts_ok);
+        rs_buf_printf(&b, ",%d,%d,%d,%d,%d,%d,%d,%d)", pe->col, pe->type, pe->mixed, pe->has_null,
+                      pe->has_missing, pe->ts, pe->ts_ok, pe->ascii);
         rc = exec_buf(cx->wconn, &b, err);
         rs_buf_free(&b);
     }
@@ -1038,12 +1051,18 @@ static const char state_sql[] =
     "CREATE TABLE IF NOT EXISTS _colidx_state(k VARCHAR, v VARCHAR);"
     "CREATE TABLE IF NOT EXISTS _colidx_paths(tbl VARCHAR, key VARCHAR, col INTEGER,"
     " type INTEGER, mixed INTEGER, has_null INTEGER, has_missing INTEGER, ts INTEGER,"
-    " ts_ok INTEGER);"
+    " ts_ok INTEGER, ascii INTEGER);"
+    /* a file from before the ascii flag: its rows read NULL there (not known to be ASCII) */
+    "ALTER TABLE _colidx_paths ADD COLUMN IF NOT EXISTS ascii INTEGER;"
     "CREATE TEMP TABLE IF NOT EXISTS _colidx_ids(id VARCHAR);";
+
+/* The catalog's form: a replica written with another (before the ascii flag: none) is rebuilt
+ * once, so that every path's flags are known. */
+#define CATALOG_FORM 2
 
 typedef struct kv_read {
     char epoch[40];
-    int64_t applied, row_group;
+    int64_t applied, row_group, catalog;
     int have_epoch, have_applied;
 } kv_read;
 
@@ -1066,6 +1085,8 @@ static int read_kv(void *ctx, const rl_duck_cell *c, int n) {
         kv->have_applied = 1;
     } else if (c[0].len == 9 && memcmp(c[0].s, "row_group", 9) == 0) {
         kv->row_group = cell_int(&c[1]);
+    } else if (c[0].len == 7 && memcmp(c[0].s, "catalog", 7) == 0) {
+        kv->catalog = cell_int(&c[1]);
     }
     return 0;
 }
@@ -1088,6 +1109,8 @@ static int read_path(void *ctx, const rl_duck_cell *c, int n) {
     pe->has_missing = (int)c[6].i;
     pe->ts = (int)c[7].i;
     pe->ts_ok = (int)c[8].i;
+    /* a catalog written before the flag was kept: unknown, so not ASCII until a rebuild */
+    pe->ascii = n > 9 && c[9].kind == RL_DK_INT && c[9].i != 0;
     pe->dirty = 0;
     t->created = 1;
     if (pe->col >= t->next_col)
@@ -1105,11 +1128,11 @@ static int load_state(rl_colidx *cx, int *match, rs_err *err) {
     *match = 0;
     int rc = rl_duck_query(cx->wconn, "SELECT k, v FROM _colidx_state", NULL, read_kv, &kv, err);
     if (rc != RS_OK || !kv.have_epoch || !kv.have_applied || strcmp(kv.epoch, cx->epoch) != 0 ||
-        kv.row_group != rl_duck_row_group())
+        kv.row_group != rl_duck_row_group() || kv.catalog != CATALOG_FORM)
         return rc;
     rc = rl_duck_query(cx->wconn,
-                       "SELECT tbl, key, col, type, mixed, has_null, has_missing, ts, ts_ok"
-                       " FROM _colidx_paths ORDER BY tbl, col, key",
+                       "SELECT tbl, key, col, type, mixed, has_null, has_missing, ts, ts_ok,"
+                       " ascii FROM _colidx_paths ORDER BY tbl, col, key",
                        NULL, read_path, cx, err);
     if (rc == RS_ENOMEM)
         return nomem(err);
@@ -1234,8 +1257,8 @@ static int rebuild(rl_colidx *cx, sqlite3 *db, rs_err *err) {
         rs_buf b = RS_BUF_INIT;
         rs_buf_printf(&b,
                       "INSERT INTO _colidx_state VALUES('applied', '%lld'), ('row_group', '%d'),"
-                      " ('epoch', ",
-                      (long long)mark, rl_duck_row_group());
+                      " ('catalog', '%d'), ('epoch', ",
+                      (long long)mark, rl_duck_row_group(), CATALOG_FORM);
         put_string(&b, cx->epoch, strlen(cx->epoch));
         rs_buf_putc(&b, ')');
         rc = exec_buf(cx->wconn, &b, err);
@@ -1527,6 +1550,7 @@ int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, i
             out->type = pe->type;
             out->has_null = pe->has_null;
             out->has_missing = pe->has_missing;
+            out->ascii = pe->ascii;
             if (pe->col >= 0 && !pe->mixed && slot_of(t, p, 0) >= 0) {
                 snprintf(out->column, sizeof(out->column), "c%d", pe->col);
                 if (pe->ts && pe->ts_ok)

@@ -90,6 +90,7 @@ typedef struct rl_colidx_column {
     int type;           /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
     int has_null;       /* some document held null here */
     int has_missing;    /* some document lacked the path */
+    int ascii;          /* a string path every value of which is ASCII (DuckDB's LOWER agrees) */
     int64_t n_docs;     /* documents in the replica */
 } rl_colidx_column;
 

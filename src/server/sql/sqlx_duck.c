@@ -38,6 +38,8 @@ enum { NB_NULL = 1, NB_UNDEF = 2, NB_BOTH = 3 };
 typedef struct dinfo {
     int type;  /* rv_type; RV_UNDEFINED when unknown (only null/undefined) */
     int nulls; /* NB_* it may yield */
+    int ascii; /* a string every value of which is ASCII (the replica's flag for a field, the
+                  bytes of a constant): LOWER and UPPER agree on both engines only there */
 } dinfo;
 
 #define MAX_DCOLS 128
@@ -179,6 +181,13 @@ static void put_timestamp(rs_buf *out, int64_t micros) {
     rs_buf_printf(out, "TIMESTAMP '%s'", text);
 }
 
+static int all_ascii(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 /* Plain literals need no evaluation; 1 when n was one (printed). */
 static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
     switch (n->kind) {
@@ -191,6 +200,7 @@ static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
     case N_LIT_STRING:
         put_string(out, n->text, strlen(n->text));
         info->type = RV_STRING;
+        info->ascii = all_ascii(n->text, strlen(n->text));
         return 1;
     case N_LIT_BOOL:
         rs_buf_puts(out, n->ival ? "TRUE" : "FALSE");
@@ -254,6 +264,7 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
         if (memchr(v.s, '\0', v.len) != NULL)
             rc = refuse(d, n, "a constant string holds a NUL character");
         put_string(out, v.s, v.len);
+        info->ascii = all_ascii(v.s, v.len);
         break;
     case RV_TIMESTAMP:
     case RV_DATETIME: /* compared with timestamps as UTC (rv_compare); never an output */
@@ -302,6 +313,7 @@ static int emit_collection_field(dctx *d, const drel *r, const sqlx_node *n,
     if (want_ts && col.type != RV_STRING)
         return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of a field that is not a string");
     info->type = want_ts ? RV_TIMESTAMP : col.type;
+    info->ascii = !want_ts && col.type == RV_STRING && col.ascii;
     rs_buf_printf(out, "_r%d.%s", r->id, want_ts ? col.ts_column : col.column);
     return 0;
 }
@@ -806,10 +818,74 @@ static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
             rc = refuse(d, n, "SPLIT_PART of a value that is not a string");
         info->type = RV_STRING;
         info->nulls = NB_NULL | (rc ? 0 : ia.nulls);
+        info->ascii = !rc && ia.ascii;
         if (strstr(idx.data, "CAST(-") != NULL || strcmp(idx.data, "CAST(0 AS BIGINT)") == 0)
             rc = refuse(d, n, "SPLIT_PART with an index below 1");
     }
     rs_buf_free(&idx);
+    return rc;
+}
+
+/* SPLIT(s, delim) as a DuckDB list: string_split gives the runtime's parts (split_into) for a
+ * non-empty constant delimiter, empty parts included; a limit stays on SQLite. *ia: s's. */
+static int emit_split_list(dctx *d, dsel *ds, const sqlx_node *split, rs_buf *out, dinfo *ia) {
+    const char *delim = split->n_list == 2 ? const_string(d, ds, split, 1) : NULL;
+    if (delim == NULL || delim[0] == '\0')
+        return refuse(d, split, "SPLIT with a limit or a delimiter that is not a constant string");
+    rs_buf_puts(out, "string_split(");
+    int rc = emit_expr(d, ds, split->list[0], out, ia);
+    rs_buf_putc(out, ',');
+    put_string(out, delim, strlen(delim));
+    rs_buf_putc(out, ')');
+    if (!rc && ia->type != RV_STRING)
+        rc = refuse(d, split, "SPLIT of a value that is not a string");
+    return rc;
+}
+
+static int is_split_call(const sqlx_node *n) {
+    return n != NULL && n->kind == N_FUNC && n->over == NULL && strcasecmp(n->name, "SPLIT") == 0;
+}
+
+/* One part of SPLIT(s, delim), as dashboards take a path's last segment or a message's first
+ * line: ELEMENT_AT(SPLIT(...), i), i < 0 counted from the end and out of range null
+ * (fn_element_at), or SPLIT(...)[i], i >= 1 and out of range undefined (the runtime's
+ * subscript). DuckDB's list_extract is 1-based, negative from the end, NULL out of range. */
+static int emit_split_element(dctx *d, dsel *ds, const sqlx_node *n, const sqlx_node *idx,
+                              int subscript, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    rv v;
+    if (!is_constant(idx) || !constant_number(d, idx, &v) || v.type != RV_INT)
+        return refuse(d, n, "an element of SPLIT at an index that is not a constant integer");
+    if (v.i == 0 || (subscript && v.i < 1))
+        return refuse(d, n, "an element of SPLIT at index %lld", (long long)v.i);
+    rs_buf_puts(out, "list_extract(");
+    int rc = emit_split_list(d, ds, subscript ? n->a : n->list[0], out, &ia);
+    rs_buf_printf(out, ",%lld)", (long long)v.i);
+    info->type = RV_STRING;
+    info->nulls = (subscript ? NB_UNDEF : NB_NULL) | (rc ? 0 : ia.nulls);
+    info->ascii = ia.ascii;
+    return rc;
+}
+
+/* LOWER / UPPER: the runtime maps each code point by its own tables (fn_string.c), DuckDB by
+ * utf8proc's, and the two disagree on some letters beyond ASCII; on ASCII both change A-Z
+ * alone. So only strings the replica knows to be all ASCII (a field's flag) or constants. */
+static int emit_case_map(dctx *d, dsel *ds, const sqlx_node *n, int upper, rs_buf *out,
+                         dinfo *info) {
+    dinfo ia;
+    const char *name = upper ? "UPPER" : "LOWER";
+    if (n->n_list != 1)
+        return refuse(d, n, "%s with %d arguments", name, n->n_list);
+    rs_buf_printf(out, "%s(", upper ? "upper" : "lower");
+    int rc = emit_expr(d, ds, n->list[0], out, &ia);
+    rs_buf_putc(out, ')');
+    if (!rc && ia.type != RV_STRING && ia.type != RV_UNDEFINED)
+        rc = refuse(d, n, "%s of a value that is not a string", name);
+    if (!rc && ia.type == RV_STRING && !ia.ascii)
+        rc = refuse(d, n, "%s of strings that are not all ASCII", name);
+    info->type = ia.type;
+    info->nulls = ia.nulls;
+    info->ascii = 1;
     return rc;
 }
 
@@ -962,7 +1038,7 @@ static int emit_window(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out);
 /* An aggregate or window call of SUM, AVG, COUNT, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND. */
 static int emit_aggregate(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
                           dinfo *info) {
-    dinfo ia = {RV_INT, 0};
+    dinfo ia = {RV_INT, 0, 0};
     int rc = 0;
     if (ds->in_agg)
         return refuse(d, n, "an aggregate inside an aggregate");
@@ -1116,6 +1192,10 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_format_iso(d, ds, n, out, info);
     if (strcasecmp(name, "ARRAY_CONTAINS") == 0)
         return emit_array_contains(d, ds, n, out, info);
+    if (strcasecmp(name, "ELEMENT_AT") == 0 && n->n_list == 2 && is_split_call(n->list[0]))
+        return emit_split_element(d, ds, n, n->list[1], 0, out, info);
+    if (strcasecmp(name, "LOWER") == 0 || strcasecmp(name, "UPPER") == 0)
+        return emit_case_map(d, ds, n, strcasecmp(name, "UPPER") == 0, out, info);
     return refuse(d, n, "function %s", name);
 }
 
@@ -1134,6 +1214,7 @@ static int bare_value(const sqlx_select *s) {
 static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     info->type = RV_UNDEFINED;
     info->nulls = 0;
+    info->ascii = 0;
     if (is_constant(n))
         return emit_constant(d, n, out, info);
     switch (n->kind) {
@@ -1160,6 +1241,10 @@ static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         if (bare_value(n->sub))
             return emit_expr(d, ds, n->sub->items[0].expr, out, info);
         return refuse(d, n, "a scalar subquery");
+    case N_SUBSCRIPT:
+        if (n->b != NULL && is_split_call(n->a))
+            return emit_split_element(d, ds, n, n->b, 1, out, info);
+        return refuse(d, n, "a subscript of a value other than SPLIT's");
     default:
         return refuse(d, n, "this kind of expression");
     }
@@ -1488,6 +1573,7 @@ static int union_info(dctx *d, const char *name, const dinfo *a, const dinfo *b,
                       rv_type_name(a->type), rv_type_name(b->type), name);
     out->type = a->type != RV_UNDEFINED ? a->type : b->type;
     out->nulls = a->nulls | b->nulls;
+    out->ascii = (a->ascii || a->type == RV_UNDEFINED) && (b->ascii || b->type == RV_UNDEFINED);
     return 0;
 }
 

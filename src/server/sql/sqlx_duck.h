@@ -41,6 +41,7 @@ typedef struct sqlx_duck_col {
     char ts_column[56]; /* PARSE_TIMESTAMP_ISO8601 of its strings, or "" */
     int type;           /* rv_type of every value; RV_UNDEFINED when no document has it */
     int has_null, has_missing;
+    int ascii; /* a string field every value of which is ASCII (LOWER and UPPER can run) */
     int64_t n_docs;
     int empty; /* the collection holds no visible document and has no replica table: every
                   field is missing (table and column ""); the emitter reads no rows */
