@@ -148,7 +148,10 @@ class Segment:
         if not self.emit("push", {
                 "_id": "push-%d" % self.push_no, "_event_time": iso(t, True), "ref": ref,
                 "before": sha(rng), "after": head, "forced": rng.random() < 0.02,
-                "repository": {"full_name": repo, "name": name, "owner": {"login": owner}},
+                # GitHub's push payloads name the owner twice (login, and name: HUD's lambdas
+                # filter by repository.owner.name)
+                "repository": {"full_name": repo, "name": name,
+                               "owner": {"login": owner, "name": owner}},
                 "pusher": {"name": user},
                 "head_commit": {"id": head, "timestamp": iso(t), "message": msg,
                                 "author": {"name": user, "username": user}},
@@ -232,6 +235,7 @@ class Segment:
             "run_attempt": attempts, "run_number": run_id % 100000,
             "created_at": iso(created), "run_started_at": iso(created), "updated_at": iso(updated),
             "repository": {"full_name": repo, "name": name, "owner": {"login": owner}},
+            "head_repository": {"full_name": repo, "name": name},  # the same: no forks here
             "head_commit": {"id": head, "timestamp": iso(t), "message": msg,
                             "author": {"name": user}},
             "pull_requests": [{"number": pr, "head": {"sha": head}}] if pr else [],

@@ -651,6 +651,40 @@ typed AS (
   FROM jobs)
 SELECT workflow, length, COUNT(*) AS n, SUM(secs) AS total_s, SUM(failed_secs) AS failed_s
 FROM typed GROUP BY 1, 2 ORDER BY 1, 2"""),
+    # HUD's heaviest shape (its master_* lambdas): the red jobs of main's pushes, reached job ->
+    # run -> push with the owner and head repository checked, cut by the job name's first part
+    dict(id="q35", title="red main jobs per build, 7 days (job -> run -> push, SPLIT, LOWER)",
+         peer=None, kind="wide-aggregate", params=["weekStart", "stopTime", "repo"],
+         rockset=f"""SELECT ELEMENT_AT(SPLIT(j.name, ' / '), 1) AS build, COUNT(*) AS red,
+  COUNT(DISTINCT j.head_sha) AS shas
+FROM commons.workflow_job j
+  JOIN commons.workflow_run w ON w.id = j.run_id
+  JOIN commons.push p ON p.head_commit.id = w.head_sha
+WHERE p.ref = 'refs/heads/main' AND p.repository.owner.name = 'pytorch'
+  AND w.head_repository.full_name = :repo AND LOWER(w.name) IN ('pull', 'trunk')
+  AND j.conclusion IN ('failure', 'cancelled', 'timed_out')
+  AND j.name NOT LIKE '%rerun_disabled_tests%' AND {rw('j', 'weekStart')}
+GROUP BY ELEMENT_AT(SPLIT(j.name, ' / '), 1) ORDER BY red DESC, build LIMIT 15""",
+         pg=f"""SELECT split_part(j.doc->>'name', ' / ', 1) AS build, COUNT(*) AS red,
+  COUNT(DISTINCT j.doc->>'head_sha') AS shas
+FROM workflow_job j
+  JOIN workflow_run w ON (w.doc->>'id')::bigint = (j.doc->>'run_id')::bigint
+  JOIN push p ON p.doc->'head_commit'->>'id' = w.doc->>'head_sha'
+WHERE p.doc->>'ref' = 'refs/heads/main' AND p.doc->'repository'->'owner'->>'name' = 'pytorch'
+  AND w.doc->'head_repository'->>'full_name' = {{repo}}
+  AND lower(w.doc->>'name') IN ('pull', 'trunk')
+  AND j.doc->>'conclusion' IN ('failure', 'cancelled', 'timed_out')
+  AND j.doc->>'name' NOT LIKE '%rerun_disabled_tests%' AND {pw('j', 'weekStart')}
+GROUP BY 1 ORDER BY red DESC, build LIMIT 15""",
+         duck=f"""SELECT split_part(j.name, ' / ', 1) AS build, COUNT(*) AS red,
+  COUNT(DISTINCT j.head_sha) AS shas
+FROM workflow_job j JOIN workflow_run w ON w.id = j.run_id
+  JOIN push p ON p.head_commit.id = w.head_sha
+WHERE p.ref = 'refs/heads/main' AND p.repository.owner.name = 'pytorch'
+  AND w.head_repository.full_name = {{repo}} AND lower(w.name) IN ('pull', 'trunk')
+  AND j.conclusion IN ('failure', 'cancelled', 'timed_out')
+  AND j.name NOT LIKE '%rerun_disabled_tests%' AND {dw('j', 'weekStart')}
+GROUP BY 1 ORDER BY red DESC, build LIMIT 15"""),
 ]
 
 # PostgreSQL: one jsonb table per collection; the function and indexes a competent PG user adds
