@@ -296,7 +296,9 @@ QUERIES = [
      # null) and by subscript (out of range undefined), as dashboards cut names and paths
      "SELECT ELEMENT_AT(SPLIT(name, '-'), -1) AS last, SPLIT(completed_at, 'T') [1] AS day,"
      " COUNT(*) AS n, COUNT(ELEMENT_AT(SPLIT(name, '-'), 3)) AS third,"
-     " COUNT(SPLIT(name, '-')[2]) AS second, COUNT(SPLIT(name, '-')[4]) AS fourth"
+     " COUNT(SPLIT(name, '-')[2]) AS second, COUNT(SPLIT(name, '-')[4]) AS fourth,"
+     " COUNT(ELEMENT_AT(SPLIT(name, '-'), -2)) AS back2,"
+     " COUNT(ELEMENT_AT(SPLIT(name, '-'), -3)) AS back3"
      " FROM cx.jobs {c} WHERE ELEMENT_AT(SPLIT(repo.name, 'r'), 2) IN ('1', '2')"
      " AND ELEMENT_AT(SPLIT(started_at, ':'), -2) = '00' GROUP BY last, day"
      " ORDER BY last, day LIMIT 12"),
