@@ -57,6 +57,13 @@ int rs_utf8_valid(const char *s, size_t n, size_t *bad_at) {
     return 1;
 }
 
+int rs_utf8_is_ascii(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 size_t rs_utf8_encode(unsigned cp, char out[4]) {
     if (cp < 0x80) {
         out[0] = (char)cp;

@@ -19,6 +19,10 @@ size_t rs_utf8_seq_len(const unsigned char *s, size_t n);
  * of the first invalid byte. */
 int rs_utf8_valid(const char *s, size_t n, size_t *bad_at);
 
+/* 1 when all n bytes of s are ASCII (below 0x80): text on which every engine's case mapping
+ * agrees (the column index's LOWER and UPPER). */
+int rs_utf8_is_ascii(const char *s, size_t n);
+
 /* Write code point cp (at most U+10FFFF) as UTF-8 into out; returns the byte count, 1..4.
  * cp is not checked: the callers have already turned surrogates into a pair or U+FFFD. */
 size_t rs_utf8_encode(unsigned cp, char out[4]);

@@ -95,6 +95,8 @@ int main(void) {
 
     CHECK("utf8_ascii_valid", rs_utf8_valid("plain", 5, NULL));
     CHECK("utf8_4byte_valid", rs_utf8_valid("\xf0\x9f\x98\x80", 4, NULL));
+    CHECK("utf8_is_ascii", rs_utf8_is_ascii("plain~\x7f", 7) && rs_utf8_is_ascii("", 0));
+    CHECK("utf8_is_ascii_not", !rs_utf8_is_ascii("ab\xc3\xa9", 4) && !rs_utf8_is_ascii("\x80", 1));
     {
         size_t at = 99;
         CHECK("utf8_ff_invalid", !rs_utf8_valid("ab\xff", 3, &at) && at == 2);

@@ -8,6 +8,7 @@
 #include "duck.h"
 #include "server/runtime/datetime.h"
 #include "server/runtime/value.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -332,13 +333,6 @@ static void set_cell(walker *w, int s, rl_duck_kind kind, int64_t i, double d, c
     w->row->set[s] = 1;
 }
 
-static int is_ascii(const rv *v) {
-    for (size_t i = 0; i < v->len; i++)
-        if ((unsigned char)v->s[i] >= 0x80)
-            return 0;
-    return 1;
-}
-
 /* Pass 2 for one path: its cells. */
 static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
     path_ent *pe = &w->t->paths[p];
@@ -364,7 +358,7 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
         break;
     case RV_STRING:
         set_cell(w, s, RL_DK_TEXT, 0, 0, v);
-        if (pe->ascii && !is_ascii(v)) {
+        if (pe->ascii && !rs_utf8_is_ascii(v->s, v->len)) {
             pe->ascii = 0;
             pe->dirty = 1;
         }

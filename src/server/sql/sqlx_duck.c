@@ -23,6 +23,7 @@
 #include "sqlx_access.h"
 #include "sqlx_emit.h"
 #include "sqlx_plan.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -181,13 +182,6 @@ static void put_timestamp(rs_buf *out, int64_t micros) {
     rs_buf_printf(out, "TIMESTAMP '%s'", text);
 }
 
-static int all_ascii(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return 0;
-    return 1;
-}
-
 /* Plain literals need no evaluation; 1 when n was one (printed). */
 static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
     switch (n->kind) {
@@ -200,7 +194,7 @@ static int emit_literal(const sqlx_node *n, rs_buf *out, dinfo *info) {
     case N_LIT_STRING:
         put_string(out, n->text, strlen(n->text));
         info->type = RV_STRING;
-        info->ascii = all_ascii(n->text, strlen(n->text));
+        info->ascii = rs_utf8_is_ascii(n->text, strlen(n->text));
         return 1;
     case N_LIT_BOOL:
         rs_buf_puts(out, n->ival ? "TRUE" : "FALSE");
@@ -264,7 +258,7 @@ static int emit_constant(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) 
         if (memchr(v.s, '\0', v.len) != NULL)
             rc = refuse(d, n, "a constant string holds a NUL character");
         put_string(out, v.s, v.len);
-        info->ascii = all_ascii(v.s, v.len);
+        info->ascii = rs_utf8_is_ascii(v.s, v.len);
         break;
     case RV_TIMESTAMP:
     case RV_DATETIME: /* compared with timestamps as UTC (rv_compare); never an output */
