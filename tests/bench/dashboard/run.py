@@ -33,6 +33,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 import peers  # noqa: E402
+import stream  # noqa: E402
 from lib import log, median, pct  # noqa: E402
 from queries import QUERIES  # noqa: E402
 
@@ -557,6 +558,7 @@ def report(res):
         L.append(f"| real time, updates: every document holds its last acknowledged version | "
                  f"{rtu['docs_found']:,} of {rtu['ids_written']:,}, {rtu['docs_missing']} not | "
                  f"{'yes' if rtu['docs_missing'] == 0 and not rtu['write_errors'] else 'no'} |")
+    L += stream.report_rows(res.get("stream"))
     if rt:
         L += realtime_report(rt)
     if rtu:
@@ -726,6 +728,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=60, help="per-query timeout, seconds")
     ap.add_argument("--rt-seconds", type=int, default=None,
                     help="how long documents stream in (default 60, small: 20)")
+    ap.add_argument("--stream-seconds", type=int, default=None,
+                    help="how long the sustained stream (stream.py) writes (default 30, small: 10)")
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--skip-rt", action="store_true")
     ap.add_argument("--results", action="store_true", help="write the RESULTS.md section")
@@ -733,6 +737,8 @@ def main():
     wall = time.monotonic()
     if args.rt_seconds is None:
         args.rt_seconds = 20 if args.size == "small" else 60
+    if args.stream_seconds is None:
+        args.stream_seconds = 10 if args.size == "small" else 30
     b = build_dir()
     binary = os.path.join(b, "rockset-local")
     node_dir = os.path.join(b, "bench", "node")
@@ -798,6 +804,8 @@ def main():
             res["realtime_updates"] = realtime(srv, data, params, res["rl_large"],
                                                args.rt_seconds, args.timeout, idle8=idle8b,
                                                updates=True, bursts=True)
+            log(f"sustained stream: {RT_RATE}/s for {args.stream_seconds} s, no clients")
+            res["stream"] = stream.stream_lag(srv, data, args.stream_seconds, RT_RATE)
         srv.stop()
         servers.remove(srv)
         if not args.skip_peers:
@@ -830,6 +838,9 @@ def main():
     rt = res.get("realtime")
     if rt and (rt["docs_missing"] or rt["write_errors"]):
         bad.append("realtime")
+    st = res.get("stream")
+    if st and (st["docs_in_columns"] != st["docs_acknowledged"] or st["write_errors"]):
+        bad.append("stream")
     return 1 if bad else 0
 
 
