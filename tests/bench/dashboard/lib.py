@@ -200,6 +200,13 @@ def read_lines(path):
         return [line.rstrip(b"\n") for line in f if line.strip()]
 
 
+def recent_jobs(data_dir, n=5000):
+    """The last n recent workflow_job documents: the templates the streaming writers copy
+    (run.py's real-time phases, stream.py, rt_split.py)."""
+    lines = read_lines(os.path.join(data_dir, "recent", "workflow_job.ndjson"))
+    return [json.loads(x) for x in lines[-n:]]
+
+
 def load(srv, segments):
     """Create commons.<collection> and add every document of each segment directory (oldest
     first) through the documents API in batches; returns (documents, seconds)."""

@@ -124,8 +124,7 @@ def main():
     data = args[0]
     names = (args[1] if len(args) > 1 else "idle,hog,other,same,idle").split(",")
     params = json.load(open(os.path.join(data, "params.json")))
-    templates = [json.loads(x) for x in lib.read_lines(
-        os.path.join(data, "recent", "workflow_job.ndjson"))[-5000:]]
+    templates = lib.recent_jobs(data)
     work = tempfile.mkdtemp(prefix="rl-rtsplit-")
     srv = lib.Server(os.environ.get("ROCKSET_LOCAL", "build/rockset-local"), work, "rtsplit",
                      *flags)

@@ -189,8 +189,7 @@ def realtime(srv, data_dir, params, idle, seconds, timeout_s, rate=RT_RATE, idle
     changes the documents in the queries' windows without adding to them; then every _id must
     hold the last version acknowledged. bursts: the stream comes in bursts (RT_BURST_S), the
     idle figure from the pauses between them; seconds counts the bursts alone."""
-    templates = [json.loads(x) for x in lib.read_lines(
-        os.path.join(data_dir, "recent", "workflow_job.ndjson"))[-5000:]]
+    templates = lib.recent_jobs(data_dir)
     stop = threading.Event()
     samples, lock = [], threading.Lock()
     written, write_errors, batch_ms = [], [], []

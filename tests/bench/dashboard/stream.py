@@ -11,8 +11,6 @@ replica had not applied when the statement arrived; the statement then applies t
 before it reads, as every statement on the columns does). When the stream ends, the phase waits
 until the columns hold every acknowledged document and counts them there.
 """
-import json
-import os
 import threading
 import time
 
@@ -24,11 +22,6 @@ PROBE_EVERY_S = 0.1
 PROBE_SQL = f"SELECT COUNT(*) AS n FROM commons.{COLLECTION} HINT(access_path = column_scan)"
 FOUND_SQL = (f"SELECT COUNT(*) AS n FROM commons.{COLLECTION} HINT(access_path = column_scan)"
              " WHERE _id >= :lo AND _id < :hi")
-
-
-def templates_of(data_dir):
-    lines = lib.read_lines(os.path.join(data_dir, "recent", f"{COLLECTION}.ndjson"))
-    return [json.loads(x) for x in lines[-5000:]]
 
 
 def paced(started, k, every_s):
@@ -108,7 +101,7 @@ def stream_lag(srv, data_dir, seconds, rate):
     """The phase on a loaded server srv with the column index on; a dict for run.report."""
     if not srv.columns_on():
         return None
-    templates = templates_of(data_dir)
+    templates = lib.recent_jobs(data_dir)
     prefix = f"st{int(time.time())}-"  # a run's own _ids: every write adds a document
     wrote = {"acked": 0, "batch_ms": [], "errors": []}
     samples, stop = [], threading.Event()
