@@ -877,9 +877,11 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     snprintf(out->table, sizeof out->table, "%s", col.table);
     snprintf(out->column, sizeof out->column, "%s", col.column);
     snprintf(out->ts_column, sizeof out->ts_column, "%s", col.ts_column);
+    snprintf(out->len_column, sizeof out->len_column, "%s", col.len_column);
     out->type = col.type;
     out->has_null = col.has_null;
     out->has_missing = col.has_missing;
+    out->mixed = col.mixed;
     out->ascii = col.ascii;
     out->n_docs = col.n_docs;
     return 1;

@@ -902,6 +902,108 @@ def in_store_file(cases):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def steps_docs(n, start=0, extra=False):
+    """n jobs whose steps are objects (a member missing from some, null in others, a null
+    step), with labels of strings (a null among them), an empty or missing array in some;
+    extra: their steps carry a member no earlier document had."""
+    out = []
+    for i in range(start, start + n):
+        steps = [{"name": f"s{k}", "conclusion": "failure" if (i + k) % 3 == 0 else "success",
+                  "number": k + 1} for k in range(i % 4)]
+        if i % 5 == 0 and steps:
+            del steps[-1]["conclusion"]
+        if i % 7 == 0 and steps:
+            steps[0]["conclusion"] = None
+        if i % 11 == 0:
+            steps.append(None)
+        if extra:
+            for s in steps:
+                if s is not None:
+                    s["runner"] = f"r{i % 2}"
+        d = {"_id": f"s{i:05d}", "conclusion": "failure" if i % 2 else "success",
+             "repo": f"r{i % 3}", "steps": steps}
+        if i % 6 == 0:
+            d["labels"] = []
+        elif i % 6 == 1:
+            d["labels"] = ["linux", None]
+        elif i % 6 != 5:
+            d["labels"] = ["linux", f"gpu{i % 2}", "linux"]
+        if i % 13 == 0:
+            d["steps"] = None
+        elif i % 17 == 0:
+            del d["steps"]
+        out.append(d)
+    return out
+
+
+UNNEST_QUERIES = {
+    "members": "SELECT s.name, COUNT(*) AS n, COUNT(s.conclusion) AS c FROM cx.steps j {c}"
+               " CROSS JOIN UNNEST(j.steps) s WHERE j.conclusion = 'failure'"
+               " AND s.conclusion = 'failure' GROUP BY s.name ORDER BY s.name",
+    "as_name": "SELECT j.repo, u.st.name AS name, MAX(u.st.number) AS m FROM cx.steps j {c},"
+               " UNNEST(j.steps AS st) u GROUP BY j.repo, u.st.name ORDER BY 1, 2",
+    "missing_member": "SELECT COUNT(*) AS n FROM cx.steps j {c}, UNNEST(j.steps AS st) u"
+                      " WHERE u.st.conclusion IS NULL",
+    "scalars": "SELECT u.l, COUNT(*) AS n, MIN(u.i) AS first, MAX(u.i) AS last"
+               " FROM cx.steps j {c}, UNNEST(j.labels AS l WITH ORDINALITY AS i) u"
+               " WHERE u.l IS NOT NULL GROUP BY u.l ORDER BY u.l",
+    "no_as": "SELECT l.unnest AS label, COUNT(*) AS n FROM cx.steps j {c}, UNNEST(j.labels) l"
+             " WHERE j.repo <> 'r2' AND l.unnest LIKE 'gpu%' GROUP BY l.unnest ORDER BY 1",
+    "rows": "SELECT COUNT(*) AS n, COUNT(DISTINCT j._id) AS docs, SUM(s.number) AS total"
+            " FROM cx.steps j {c}, UNNEST(j.steps) s",
+    "other_name": "SELECT COUNT(*) AS n, COUNT(u.nope) AS c FROM cx.steps j {c},"
+                  " UNNEST(j.labels AS l) u",
+}
+
+
+def unnest_same(tag, srv, extra=()):
+    for name, sql in list(UNNEST_QUERIES.items()) + list(extra):
+        same(f"unnest/{tag}/{name}", srv, sql)
+
+
+@case
+def test_unnest():
+    """UNNEST of a collection's array on the columns (docs/column-index.md, "Arrays on the
+    columns"): each element path a LIST column, unnested beside the array's ordinals in one
+    subquery; answers equal SQLite's for object and scalar elements, null and missing members,
+    null elements, empty, null and missing arrays, WITH ORDINALITY, a member that appears in a
+    later batch, replaced and deleted documents, and after a restart."""
+    def cases(data):
+        srv = Srv("--data", data, "--column-index", "on")
+        srv.coll("steps")
+        srv.add("steps", steps_docs(300))
+        unnest_same("first", srv)
+        res = same("unnest/exact", srv, "SELECT COUNT(*) AS n FROM cx.steps j {c},"
+                   " UNNEST(j.steps) s WHERE s.name = 's0'")
+        want = sum(1 for d in steps_docs(300) for s in (d.get("steps") or [])
+                   if s is not None and s.get("name") == "s0")
+        check_match("unnest/exact_count", res, [{"n": want}])
+        # a member first seen now: earlier rows' lists of it are NULL, yet their elements count
+        srv.add("steps", steps_docs(60, start=300, extra=True))
+        runner = [("runner", "SELECT s.runner, COUNT(*) AS n FROM cx.steps j {c},"
+                             " UNNEST(j.steps) s GROUP BY s.runner ORDER BY 1")]
+        unnest_same("new_member", srv, runner)
+        # replaced (fewer steps), patched away and deleted arrays
+        srv.add("steps", [{"_id": "s00003", "conclusion": "failure", "repo": "r0",
+                           "steps": [{"name": "s9", "conclusion": "failure"}]}])
+        r = rl.patch(f"/v1/orgs/self/ws/{WS}/collections/steps/docs",
+                     {"data": [{"_id": "s00007", "patch": [{"op": "remove", "path": "/steps"}]}]},
+                     url=srv.url)
+        check("unnest/patch_status", r.status == 200, repr(r))
+        r = rl.delete(f"/v1/orgs/self/ws/{WS}/collections/steps/docs",
+                      {"data": [{"_id": "s00011"}]}, url=srv.url)
+        check("unnest/delete_status", r.status == 200, repr(r))
+        unnest_same("changed", srv, runner)
+        srv.s.stop()
+        again = Srv("--data", data, "--column-index", "on")
+        unnest_same("restarted", again, runner)
+        # elements of two types stay on SQLite, with the same answer
+        again.add("steps", [{"_id": "mixed", "steps": ["a string step"]}])
+        same("unnest/mixed_elements", again, UNNEST_QUERIES["members"], on_columns=False)
+        again.s.stop()
+    in_store_file(cases)
+
+
 @case
 def test_row_group_length():
     in_store_file(row_group_cases)

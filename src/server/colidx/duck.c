@@ -82,7 +82,17 @@
     X(appender_end_row) \
     X(appender_close) \
     X(appender_destroy) \
-    X(appender_error)
+    X(appender_error) \
+    X(create_logical_type) \
+    X(create_varchar_length) \
+    X(create_int64) \
+    X(create_double) \
+    X(create_bool) \
+    X(create_timestamp) \
+    X(create_null_value) \
+    X(create_list_value) \
+    X(destroy_value) \
+    X(append_value)
 /* clang-format on */
 
 struct dk_api {
@@ -764,6 +774,9 @@ int rl_duck_query_kept(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols
 struct rl_duck_app {
     duckdb_appender app;
     rs_err first; /* the first error: once set, the appender refuses everything but close */
+    duckdb_logical_type elem_type[RL_DK_OTHER]; /* a list's element type by kind, made once */
+    duckdb_value *elems;                        /* the elements of the list being appended */
+    int cap_elems;
 };
 
 /* Record the appender's current DuckDB error as its first (if none yet); returns the code. */
@@ -846,6 +859,79 @@ int rl_duck_app_close(rl_duck_app *a, rs_err *err) {
     APP_CALL(a, dk.appender_close(a->app));
     dk.appender_destroy(&a->app);
     int rc = app_give(a, err);
+    for (int k = 0; k < RL_DK_OTHER; k++)
+        if (a->elem_type[k] != NULL)
+            dk.destroy_logical_type(&a->elem_type[k]);
+    free(a->elems);
     free(a);
+    return rc;
+}
+
+/* The DuckDB type of a list's elements of kind k (made once per appender), or NULL. */
+static duckdb_logical_type elem_type(rl_duck_app *a, rl_duck_kind k) {
+    static const duckdb_type ids[RL_DK_OTHER] = {[RL_DK_BOOL] = DUCKDB_TYPE_BOOLEAN,
+                                                 [RL_DK_INT] = DUCKDB_TYPE_BIGINT,
+                                                 [RL_DK_DOUBLE] = DUCKDB_TYPE_DOUBLE,
+                                                 [RL_DK_TEXT] = DUCKDB_TYPE_VARCHAR,
+                                                 [RL_DK_TIMESTAMP] = DUCKDB_TYPE_TIMESTAMP};
+    if (k <= RL_DK_NULL || k >= RL_DK_OTHER || ids[k] == DUCKDB_TYPE_INVALID)
+        return NULL;
+    if (a->elem_type[k] == NULL)
+        a->elem_type[k] = dk.create_logical_type(ids[k]);
+    return a->elem_type[k];
+}
+
+/* One cell as a DuckDB value (NULL when out of memory). */
+static duckdb_value cell_value(const rl_duck_cell *c) {
+    switch (c->kind) {
+    case RL_DK_BOOL:
+        return dk.create_bool(c->i != 0);
+    case RL_DK_INT:
+        return dk.create_int64(c->i);
+    case RL_DK_DOUBLE:
+        return dk.create_double(c->d);
+    case RL_DK_TEXT:
+        return dk.create_varchar_length(c->s, (idx_t)c->len);
+    case RL_DK_TIMESTAMP: {
+        duckdb_timestamp ts = {c->i};
+        return dk.create_timestamp(ts);
+    }
+    default:
+        return dk.create_null_value();
+    }
+}
+
+static int app_oom(rl_duck_app *a) {
+    if (a->first.code == RS_OK)
+        rs_err_set(&a->first, RS_ENOMEM, "out of memory appending a list to the column replica");
+    return a->first.code;
+}
+
+int rl_duck_app_list(rl_duck_app *a, rl_duck_kind kind, const rl_duck_cell *cells, int n) {
+    if (a->first.code != RS_OK)
+        return a->first.code;
+    duckdb_logical_type type = elem_type(a, kind);
+    if (type == NULL)
+        return app_oom(a);
+    if (n > a->cap_elems || a->elems == NULL) { /* DuckDB refuses a NULL array, even empty */
+        int cap = n > 8 ? n : 8;
+        duckdb_value *v = realloc(a->elems, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return app_oom(a);
+        a->elems = v;
+        a->cap_elems = cap;
+    }
+    int made = 0, rc = RS_OK;
+    while (made < n && (a->elems[made] = cell_value(&cells[made])) != NULL)
+        made++;
+    duckdb_value list = made == n ? dk.create_list_value(type, a->elems, (idx_t)n) : NULL;
+    if (list == NULL)
+        rc = app_oom(a);
+    else
+        rc = APP_CALL(a, dk.append_value(a->app, list));
+    for (int i = 0; i < made; i++)
+        dk.destroy_value(&a->elems[i]);
+    if (list != NULL)
+        dk.destroy_value(&list);
     return rc;
 }

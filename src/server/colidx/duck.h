@@ -104,6 +104,9 @@ int rl_duck_app_int(rl_duck_app *a, int64_t i);
 int rl_duck_app_double(rl_duck_app *a, double d);
 int rl_duck_app_text(rl_duck_app *a, const char *s, size_t len);
 int rl_duck_app_timestamp(rl_duck_app *a, int64_t micros);
+/* A LIST cell: cells[0..n) as elements of kind `kind` (BOOL, INT, DOUBLE, TEXT, TIMESTAMP;
+ * an RL_DK_NULL cell is a null element; text cells' s must point at their bytes). */
+int rl_duck_app_list(rl_duck_app *a, rl_duck_kind kind, const rl_duck_cell *cells, int n);
 /* End the row; 0 or RS_E* (DuckDB's message in err, e.g. a wrong column count). */
 int rl_duck_app_end_row(rl_duck_app *a, rs_err *err);
 /* Flush and free; returns the first error of the appender's life (its message in err). */

@@ -133,6 +133,9 @@ typedef struct _duckdb_vector {
 typedef struct _duckdb_prepared_statement {
     void *internal_ptr;
 } * duckdb_prepared_statement;
+typedef struct _duckdb_value {
+    void *internal_ptr;
+} * duckdb_value;
 
 #endif /* RL_DUCKAPI_PROTOTYPES_ONLY */
 
@@ -241,5 +244,23 @@ duckdb_state duckdb_appender_destroy(duckdb_appender *appender);
 /* The appender's last error message, NULL when none (owned by the appender). Deprecated since
  * v1.4 in favour of an error-data object, but present in every v1.x library. */
 const char *duckdb_appender_error(duckdb_appender appender);
+
+/* ---- values (a LIST cell for an appender) ---- */
+
+/* A type by its id (primitive types); destroy with duckdb_destroy_logical_type. */
+duckdb_logical_type duckdb_create_logical_type(duckdb_type type);
+/* Values; each must be destroyed with duckdb_destroy_value (the list copies its elements). */
+duckdb_value duckdb_create_varchar_length(const char *text, idx_t length);
+duckdb_value duckdb_create_int64(int64_t val);
+duckdb_value duckdb_create_double(double value);
+duckdb_value duckdb_create_bool(bool input);
+duckdb_value duckdb_create_timestamp(duckdb_timestamp input);
+duckdb_value duckdb_create_null_value(void);
+/* A LIST whose elements have type `type` (the child type), NULL on failure. */
+duckdb_value duckdb_create_list_value(duckdb_logical_type type, duckdb_value *values,
+                                      idx_t value_count);
+void duckdb_destroy_value(duckdb_value *value);
+/* Append any value, cast to the column's type. */
+duckdb_state duckdb_append_value(duckdb_appender appender, duckdb_value value);
 
 #endif

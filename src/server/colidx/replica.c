@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define KEY_SEP    '\x1f' /* between the field names of a path's key */
+#define ELEM_STEP  "\x1e" /* the step from an array to its elements: steps\x1f\x1e\x1fname */
 #define MAX_DEPTH  8      /* nested objects flattened this deep; deeper is not replicated */
 #define BATCH      20000  /* changes applied per DuckDB transaction */
 #define LOAD_CHUNK 5000   /* documents per appender pass when (re)building */
@@ -48,11 +49,17 @@ typedef struct path_ent {
     int ts, ts_ok; /* a c<col>_ts column exists; every string read as a timestamp */
     int ascii;     /* every string so far is ASCII (LOWER and UPPER agree with DuckDB's) */
     int dirty;     /* changed since the catalog was last written to DuckDB */
+    int elem;      /* a path inside an array's elements: its column is a LIST, one entry each */
+    int arr;       /* elem: the index of its array's path (-1: none, -2: not linked yet) */
 } path_ent;
 
+/* What a slot (a column of the replica table) holds of its path. */
+enum { SLOT_VALUE = 0, SLOT_TS = 1, SLOT_LEN = 2 };
+
 typedef struct slot {
-    int path; /* index into paths */
-    int is_ts;
+    int path;  /* index into paths */
+    int is_ts; /* SLOT_*: the value, PARSE_TIMESTAMP_ISO8601 of it (c<N>_ts), an array's
+                  length (c<N>_n) */
 } slot;
 
 typedef struct rep_table {
@@ -184,7 +191,22 @@ static int add_path(rep_table *t, const char *key, size_t len) {
         return -1;
     p->col = -1;
     p->dirty = 1;
+    p->elem = strstr(p->key, "\x1f" ELEM_STEP) != NULL;
+    p->arr = p->elem ? -2 : -1;
     return t->n_paths++;
+}
+
+/* The path of the array whose elements path p is in (its key up to the element step), or -1. */
+static int array_of(const rep_table *t, int p) {
+    const char *key = t->paths[p].key, *step = strstr(key, "\x1f" ELEM_STEP);
+    return step != NULL ? find_path(t, key, (size_t)(step - key)) : -1;
+}
+
+/* Link every element path of t to its array's path (after a load, or a new path). */
+static void link_elems(rep_table *t) {
+    for (int p = 0; p < t->n_paths; p++)
+        if (t->paths[p].arr == -2)
+            t->paths[p].arr = array_of(t, p);
 }
 
 static const char *duck_type(int type) {
@@ -204,6 +226,40 @@ static const char *duck_type(int type) {
         return "BOOLEAN";
     default:
         return NULL;
+    }
+}
+
+/* The column type of a path (NULL: no column). Inside elements a scalar's column is a LIST of
+ * it, an entry per element; objects there are flattened and arrays are not replicated. */
+static const char *path_type(const path_ent *pe, int type) {
+    static const char *const lists[] = {[RV_BOOL] = "BOOLEAN[]",
+                                        [RV_INT] = "BIGINT[]",
+                                        [RV_FLOAT] = "DOUBLE[]",
+                                        [RV_STRING] = "VARCHAR[]",
+                                        [RV_TIMESTAMP] = "TIMESTAMP[]"};
+    if (!pe->elem)
+        return duck_type(type);
+    if (type == RV_OBJECT || type == RV_ARRAY || type < 0 ||
+        type >= (int)(sizeof lists / sizeof lists[0]))
+        return NULL;
+    return lists[type];
+}
+
+/* The kind of a cell holding a value of type (a list's elements). */
+static rl_duck_kind cell_kind(int type) {
+    switch (type) {
+    case RV_BOOL:
+        return RL_DK_BOOL;
+    case RV_INT:
+        return RL_DK_INT;
+    case RV_FLOAT:
+        return RL_DK_DOUBLE;
+    case RV_STRING:
+        return RL_DK_TEXT;
+    case RV_TIMESTAMP:
+        return RL_DK_TIMESTAMP;
+    default:
+        return RL_DK_NULL;
     }
 }
 
@@ -236,9 +292,17 @@ static int exec_sql(rl_duck_conn *c, const char *sql, rs_err *err) {
 /* ---- flattening documents ---- */
 
 /* One document's cells, by slot. */
+/* The entries of a LIST cell: one per element of its array (RL_DK_OTHER while an element has
+ * not given one: the member is missing there). */
+typedef struct cell_list {
+    rl_duck_cell *v;
+    int n, cap;
+} cell_list;
+
 typedef struct row_cells {
     rl_duck_cell *cells; /* n = the table's n_slots */
     unsigned char *set;  /* slot has a value or an explicit null */
+    cell_list *lists;    /* the entries of element paths' slots */
     int cap;
     rs_buf text; /* the strings of the cells */
 } row_cells;
@@ -255,14 +319,37 @@ static int row_reserve(row_cells *r, int n) {
     if (s == NULL)
         return RS_ENOMEM;
     r->set = s;
+    cell_list *l = realloc(r->lists, (size_t)cap * sizeof(*l));
+    if (l == NULL)
+        return RS_ENOMEM;
+    memset(l + r->cap, 0, (size_t)(cap - r->cap) * sizeof(*l));
+    r->lists = l;
     r->cap = cap;
     return RS_OK;
 }
 
 static void row_free(row_cells *r) {
+    for (int i = 0; i < r->cap; i++)
+        free(r->lists[i].v);
+    free(r->lists);
     free(r->cells);
     free(r->set);
     rs_buf_free(&r->text);
+}
+
+/* Grow list l to at least n entries, the new ones unset. */
+static int list_reach(cell_list *l, int n) {
+    if (n > l->cap) {
+        int cap = n < 8 ? 8 : n * 2;
+        rl_duck_cell *v = realloc(l->v, (size_t)cap * sizeof(*v));
+        if (v == NULL)
+            return RS_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    for (; l->n < n; l->n++)
+        l->v[l->n].kind = RL_DK_OTHER;
+    return RS_OK;
 }
 
 typedef struct walker {
@@ -271,6 +358,8 @@ typedef struct walker {
     int grew;     /* pass 1 added a path needing a column */
     row_cells *row;
     rs_buf key; /* the current path's key */
+    int elem;   /* the index of the array element being walked, -1 outside elements */
+    int oom;    /* pass 2 ran out of memory filling a list */
     rs_err *err;
 } walker;
 
@@ -301,10 +390,10 @@ static int discover(walker *w, int p, int type, const rv *v) {
     if (pe->type == RV_UNDEFINED) {
         pe->type = type;
         pe->dirty = 1;
-        if (duck_type(type) != NULL) {
+        if (path_type(pe, type) != NULL) {
             int64_t ts;
             pe->col = w->t->next_col++;
-            pe->ts = type == RV_STRING && rt_parse_timestamp(v->s, v->len, &ts) == 0;
+            pe->ts = !pe->elem && type == RV_STRING && rt_parse_timestamp(v->s, v->len, &ts) == 0;
             pe->ts_ok = pe->ts;
             pe->ascii = type == RV_STRING; /* until fill meets a byte beyond it */
             w->grew = 1;
@@ -320,6 +409,14 @@ static int discover(walker *w, int p, int type, const rv *v) {
 
 static void set_cell(walker *w, int s, rl_duck_kind kind, int64_t i, double d, const rv *str) {
     rl_duck_cell *c = &w->row->cells[s];
+    if (w->elem >= 0) { /* an element's entry of a LIST cell */
+        cell_list *l = &w->row->lists[s];
+        if (list_reach(l, w->elem + 1) != RS_OK) {
+            w->oom = 1;
+            return;
+        }
+        c = &l->v[w->elem];
+    }
     c->kind = kind;
     c->i = i;
     c->d = d;
@@ -340,7 +437,10 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
     if (s < 0)
         return;
     if (type == RV_NULL || pe->mixed || type != pe->type) {
-        w->row->set[s] = 1; /* present (null or a value of another type): not missing */
+        /* present (null or a value of another type): not missing */
+        if (w->elem >= 0)
+            set_cell(w, s, RL_DK_NULL, 0, 0, NULL);
+        w->row->set[s] = 1;
         return;
     }
     switch (type) {
@@ -384,6 +484,7 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
 }
 
 static int walk_object(walker *w, const rv *obj, int depth);
+static int walk_array(walker *w, int p, const rv *v, int depth);
 
 static int visit(walker *w, const rv *v, int depth) {
     int event_time = depth == 0 && w->key.len == 11 && memcmp(w->key.data, "_event_time", 11) == 0;
@@ -395,6 +496,8 @@ static int visit(walker *w, const rv *v, int depth) {
             return RS_OK; /* appeared between the passes: cannot happen */
         if ((p = add_path(w->t, w->key.data, w->key.len)) < 0)
             return nomem(w->err);
+        if (w->t->paths[p].elem)
+            w->t->paths[p].arr = array_of(w->t, p);
     }
     if (w->discover)
         discover(w, p, type, v);
@@ -402,7 +505,65 @@ static int visit(walker *w, const rv *v, int depth) {
         fill(w, p, type, v, ts);
     if (type == RV_OBJECT && depth + 1 < MAX_DEPTH)
         return walk_object(w, v, depth + 1);
+    if (type == RV_ARRAY && w->elem < 0 && depth + 1 < MAX_DEPTH)
+        return walk_array(w, p, v, depth + 1);
     return RS_OK;
+}
+
+/* Pass 2 after array path p's n elements: every LIST cell of its element paths gets n entries
+ * (an element that gave none: its member is missing there, which the path then records), and
+ * its length column n. */
+static void close_lists(walker *w, int p, int n) {
+    rep_table *t = w->t;
+    for (int s = 0; s < t->n_slots; s++) {
+        path_ent *pe = &t->paths[t->slots[s].path];
+        if (t->slots[s].is_ts == SLOT_LEN && t->slots[s].path == p) {
+            w->row->cells[s] = (rl_duck_cell){.kind = RL_DK_INT, .i = n};
+            w->row->set[s] = 1;
+        }
+        if (pe->arr != p)
+            continue;
+        cell_list *l = &w->row->lists[s];
+        if (list_reach(l, n) != RS_OK) {
+            w->oom = 1;
+            return;
+        }
+        for (int i = 0; i < n && !pe->has_missing; i++) {
+            if (l->v[i].kind == RL_DK_OTHER) {
+                pe->has_missing = 1;
+                pe->dirty = 1;
+            }
+        }
+        w->row->set[s] = 1;
+    }
+}
+
+/* The elements of array v at path p, each walked at p's element step. */
+static int walk_array(walker *w, int p, const rv *v, int depth) {
+    rv_iter it;
+    rv elem;
+    rs_buf scratch = RS_BUF_INIT, name = RS_BUF_INIT;
+    int rc = RS_OK, more, n = 0;
+    size_t base = w->key.len;
+    if (rv_iter_init(&it, v) != 0)
+        return RS_OK;
+    rs_buf_putc(&w->key, KEY_SEP);
+    rs_buf_puts(&w->key, ELEM_STEP);
+    if (w->key.oom)
+        rc = nomem(w->err);
+    while (rc == RS_OK && (more = rv_iter_next(&it, &elem, &scratch, &name, w->err)) == 1) {
+        w->elem = n++;
+        rc = visit(w, &elem, depth);
+    }
+    w->elem = -1;
+    w->key.len = base;
+    if (w->key.data)
+        w->key.data[base] = '\0';
+    if (rc == RS_OK && !w->discover)
+        close_lists(w, p, n);
+    rs_buf_free(&scratch);
+    rs_buf_free(&name);
+    return rc;
 }
 
 static int walk_object(walker *w, const rv *obj, int depth) {
@@ -415,6 +576,9 @@ static int walk_object(walker *w, const rv *obj, int depth) {
         return RS_OK;
     while (rc == RS_OK && (more = rv_iter_next(&it, &elem, &scratch, &name, w->err)) == 1) {
         if (depth == 0 && name.len == 3 && memcmp(name.data, "_id", 3) == 0)
+            continue;
+        /* a member named like the element step is not replicated (the emitter refuses it) */
+        if (name.len == 1 && name.data[0] == ELEM_STEP[0])
             continue;
         w->key.len = base;
         if (base > 0)
@@ -462,6 +626,11 @@ static int create_table(rl_colidx *cx, rep_table *t, rs_err *err) {
     return rc;
 }
 
+/* Whether path pe has a length column c<N>_n (an array outside elements: UNNEST's rows). */
+static int has_len(const path_ent *pe) {
+    return !pe->elem && pe->type == RV_ARRAY && pe->col >= 0;
+}
+
 /* The path whose column is c<col> and is not in the table yet, or -1. */
 static int new_path_of_col(const rep_table *t, int col) {
     for (int p = 0; p < t->n_paths; p++)
@@ -479,15 +648,19 @@ static int add_columns(rl_colidx *cx, rep_table *t, rs_err *err) {
         if (p < 0)
             continue;
         path_ent *pe = &t->paths[p];
-        for (int is_ts = 0; rc == RS_OK && is_ts <= pe->ts; is_ts++) {
+        int kinds[2] = {SLOT_VALUE, pe->ts ? SLOT_TS : has_len(pe) ? SLOT_LEN : -1};
+        for (int k = 0; rc == RS_OK && k < 2 && kinds[k] >= 0; k++) {
+            static const char *const suffix[] = {"", "_ts", "_n"};
             rs_buf b = RS_BUF_INIT;
             rs_buf_puts(&b, "ALTER TABLE ");
             put_rtable(&b, t->tbl);
-            rs_buf_printf(&b, " ADD COLUMN c%d%s %s", pe->col, is_ts ? "_ts" : "",
-                          is_ts ? "TIMESTAMP" : duck_type(pe->type));
+            rs_buf_printf(&b, " ADD COLUMN c%d%s %s", pe->col, suffix[kinds[k]],
+                          kinds[k] == SLOT_TS    ? "TIMESTAMP"
+                          : kinds[k] == SLOT_LEN ? "INTEGER"
+                                                 : path_type(pe, pe->type));
             rc = exec_buf(cx->wconn, &b, err);
             rs_buf_free(&b);
-            if (rc == RS_OK && add_slot(t, p, is_ts) != RS_OK)
+            if (rc == RS_OK && add_slot(t, p, kinds[k]) != RS_OK)
                 rc = nomem(err);
         }
     }
@@ -511,6 +684,18 @@ static int append_cell(rl_duck_app *a, const rl_duck_cell *c, const char *text) 
     }
 }
 
+/* A LIST cell: the entries of l, the strings' offsets made pointers, unset ones null. */
+static int append_list(rl_duck_app *a, const path_ent *pe, cell_list *l, const char *text) {
+    for (int i = 0; i < l->n; i++) {
+        rl_duck_cell *c = &l->v[i];
+        if (c->kind == RL_DK_TEXT)
+            c->s = text + c->i;
+        else if (c->kind == RL_DK_OTHER)
+            c->kind = RL_DK_NULL;
+    }
+    return rl_duck_app_list(a, cell_kind(pe->type), l->v, l->n);
+}
+
 /* Append one document (pass 2) as a row of t. */
 static int append_doc(walker *w, rl_duck_app *a, const char *id, size_t id_len, const char *doc,
                       size_t len) {
@@ -519,25 +704,33 @@ static int append_doc(walker *w, rl_duck_app *a, const char *id, size_t id_len, 
     if (row_reserve(r, t->n_slots) != RS_OK)
         return nomem(w->err);
     memset(r->set, 0, (size_t)t->n_slots);
-    for (int s = 0; s < t->n_slots; s++)
+    for (int s = 0; s < t->n_slots; s++) {
         r->cells[s].kind = RL_DK_NULL;
+        r->lists[s].n = 0;
+    }
     rs_buf_reset(&r->text);
     int rc = walk_doc(w, doc, len);
     if (rc != RS_OK)
         return rc;
     if (r->text.oom)
         return nomem(w->err);
+    if (w->oom)
+        return nomem(w->err);
     rc = rl_duck_app_text(a, id, id_len);
     for (int s = 0; rc == RS_OK && s < t->n_slots; s++) {
         path_ent *pe = &t->paths[t->slots[s].path];
-        if (!r->set[s] && !t->slots[s].is_ts && !pe->has_missing) {
+        /* an element path's LIST is missing where its array is (close_lists records members) */
+        if (!r->set[s] && !t->slots[s].is_ts && !pe->elem && !pe->has_missing) {
             pe->has_missing = 1;
             pe->dirty = 1;
         }
-        rc = append_cell(a, &r->cells[s], r->text.data);
+        if (pe->elem)
+            rc = r->set[s] ? append_list(a, pe, &r->lists[s], r->text.data) : rl_duck_app_null(a);
+        else
+            rc = append_cell(a, &r->cells[s], r->text.data);
     }
-    return rc == RS_OK ? rl_duck_app_end_row(a, w->err)
-                       : rs_err_set(w->err, RS_EINTERNAL, "appending to the column replica failed");
+    (void)rc; /* a failed append is the appender's first error, which ending the row reports */
+    return rl_duck_app_end_row(a, w->err);
 }
 
 /* A document to load: its _id and text (borrowed). */
@@ -550,7 +743,7 @@ typedef struct load_doc {
  * DuckDB transaction: DuckDB refuses to commit a transaction that altered a table it also
  * wrote. Under cat_lock. */
 static int prepare_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, rs_err *err) {
-    walker w = {.t = t, .discover = 1, .err = err};
+    walker w = {.t = t, .discover = 1, .elem = -1, .err = err};
     int rc = create_table(cx, t, err);
     int had_rows = t->n_docs > 0;
     int first_new = t->n_paths;
@@ -567,7 +760,7 @@ static int prepare_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n
 
 /* Pass 2: docs[0..n) (prepared) appended as rows of t. Under cat_lock. */
 static int append_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, rs_err *err) {
-    walker w = {.t = t, .discover = 0, .err = err};
+    walker w = {.t = t, .discover = 0, .elem = -1, .err = err};
     row_cells row = {0};
     char name[160];
     int rc = RS_OK;
@@ -1052,7 +1245,7 @@ static const char state_sql[] =
 
 /* The catalog's form: a replica written with another (before the ascii flag: none) is rebuilt
  * once, so that every path's flags are known. */
-#define CATALOG_FORM 2
+#define CATALOG_FORM 3 /* 3: arrays' elements as LIST columns, arrays' lengths */
 
 typedef struct kv_read {
     char epoch[40];
@@ -1109,7 +1302,9 @@ static int read_path(void *ctx, const rl_duck_cell *c, int n) {
     t->created = 1;
     if (pe->col >= t->next_col)
         t->next_col = pe->col + 1;
-    if (pe->col >= 0 && (add_slot(t, p, 0) != RS_OK || (pe->ts && add_slot(t, p, 1) != RS_OK)))
+    if (pe->col >= 0 &&
+        (add_slot(t, p, SLOT_VALUE) != RS_OK || (pe->ts && add_slot(t, p, SLOT_TS) != RS_OK) ||
+         (has_len(pe) && add_slot(t, p, SLOT_LEN) != RS_OK)))
         return RS_ENOMEM;
     return 0;
 }
@@ -1130,8 +1325,10 @@ static int load_state(rl_colidx *cx, int *match, rs_err *err) {
                        NULL, read_path, cx, err);
     if (rc == RS_ENOMEM)
         return nomem(err);
-    for (int i = 0; rc == RS_OK && i < cx->n_tables; i++)
+    for (int i = 0; rc == RS_OK && i < cx->n_tables; i++) {
+        link_elems(cx->tables[i]);
         refresh_count(cx, cx->tables[i]);
+    }
     cx->applied = kv.applied;
     *match = rc == RS_OK;
     return rc;
@@ -1545,10 +1742,13 @@ int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, i
             out->has_null = pe->has_null;
             out->has_missing = pe->has_missing;
             out->ascii = pe->ascii;
+            out->mixed = pe->mixed;
             if (pe->col >= 0 && !pe->mixed && slot_of(t, p, 0) >= 0) {
                 snprintf(out->column, sizeof(out->column), "c%d", pe->col);
                 if (pe->ts && pe->ts_ok)
                     snprintf(out->ts_column, sizeof(out->ts_column), "c%d_ts", pe->col);
+                if (has_len(pe) && slot_of(t, p, SLOT_LEN) >= 0)
+                    snprintf(out->len_column, sizeof(out->len_column), "c%d_n", pe->col);
             }
         } else if (n_names > 0) {
             out->has_missing = 1; /* no document has the path */

@@ -15,9 +15,15 @@
  * changes then) is rebuilt from "<tbl>_data".
  *
  * Columns: a document's members, nested objects flattened (a.b.c), each path one typed column
- * (BIGINT, DOUBLE, VARCHAR, BOOLEAN, TIMESTAMP) named c<N>. A path whose values have taken two
- * types (int and float included), or an array, object-in-array or other typed value, is
- * "mixed": its column is not read (queries that use it stay on SQLite). Per path the replica
+ * (BIGINT, DOUBLE, VARCHAR, BOOLEAN, TIMESTAMP) named c<N>; an object or array is a BOOLEAN
+ * presence column, and an array also has its length, c<N>_n. An array's elements are paths of
+ * their own (steps[].name: the key steps, ELEM_STEP, name), whose column is a LIST with one
+ * entry per element of the document's array (NULL where an element lacks the member or is not
+ * an object; the list itself NULL where the document has no array), so that UNNEST reads them
+ * zipped beside range(1, c<N>_n + 1) (sqlx_duck.c). Objects in elements are flattened; arrays
+ * in elements are not replicated. A path whose values have taken two types (int and float
+ * included), or another typed value, is "mixed": its column is not read (queries that use it
+ * stay on SQLite). Per path the replica
  * also knows whether some document held an explicit null and whether some lacked the path
  * (Rockset tells null from undefined; a column's NULL does not), and, for a string path whose
  * values all read as ISO 8601 timestamps, keeps their PARSE_TIMESTAMP_ISO8601 in a second
@@ -84,14 +90,16 @@ int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, const char *tbl, int64_t max_
 
 /* What the replica knows of a path of collection table tbl (names: its field names). */
 typedef struct rl_colidx_column {
-    char table[160];    /* the replica table, quoted for DuckDB ("r_c_..."); "" when none */
-    char column[48];    /* c<N>, or "" when the path has no usable column */
-    char ts_column[56]; /* c<N>_ts when every string value reads as a timestamp, else "" */
-    int type;           /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
-    int has_null;       /* some document held null here */
-    int has_missing;    /* some document lacked the path */
-    int ascii;          /* a string path every value of which is ASCII (DuckDB's LOWER agrees) */
-    int64_t n_docs;     /* documents in the replica */
+    char table[160];     /* the replica table, quoted for DuckDB ("r_c_..."); "" when none */
+    char column[48];     /* c<N>, or "" when the path has no usable column */
+    char ts_column[56];  /* c<N>_ts when every string value reads as a timestamp, else "" */
+    char len_column[56]; /* an array's length, c<N>_n (NULL where it is not an array) */
+    int type;            /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
+    int has_null;        /* some document held null here */
+    int has_missing;     /* some document lacked the path */
+    int mixed;           /* its values have taken several types: no column */
+    int ascii;           /* a string path every value of which is ASCII (DuckDB's LOWER agrees) */
+    int64_t n_docs;      /* documents in the replica */
 } rl_colidx_column;
 
 /* 1 and *out filled when tbl is replicated (n_names 0: only table and n_docs), else 0. */

@@ -5,17 +5,18 @@
  * The same bound and planned statement the SQLite emitter prints (sqlx_int.h) is printed here
  * for DuckDB when every part of it has the same meaning on both engines; otherwise the statement is
  * "not eligible", with the first reason, and runs on SQLite as before. What is eligible today:
- * collections, WITH queries, views and FROM subqueries, with inner, LEFT and CROSS joins; fields of
- * a single type; the comparisons, boolean and arithmetic operators, IN, BETWEEN, LIKE, IS NULL,
- * CASE; DATE_TRUNC, DATE_DIFF, PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT,
- * COUNT(DISTINCT), SUM, AVG, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG,
- * COUNT, MIN, MAX, ROW_NUMBER, RANK, DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET.
- * Rockset's values keep their meaning: an expression without fields (literals, :parameters,
- * CURRENT_TIMESTAMP() - HOURS(6), PARSE_DATETIME_ISO8601(:t)) is evaluated once by the SQLite
- * runtime and written as a DuckDB literal; null and undefined stay apart (an output or a
- * grouping key whose field holds both is not eligible); undefined and null sort first; an
- * integer division truncates; a division that could divide by zero is not eligible (Rockset
- * raises an error where DuckDB answers null).
+ * collections, WITH queries, views and FROM subqueries, with inner, LEFT and CROSS joins; a
+ * collection and an UNNEST of one of its arrays (`FROM c, UNNEST(c.steps AS s) u`: the
+ * elements' LIST columns, replica.h); fields of a single type; the comparisons, boolean and
+ * arithmetic operators, IN, BETWEEN, LIKE, IS NULL, CASE; DATE_TRUNC, DATE_DIFF,
+ * PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT, COUNT(DISTINCT), SUM, AVG, MIN,
+ * MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG, COUNT, MIN, MAX, ROW_NUMBER, RANK,
+ * DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET. Rockset's values keep their meaning: an
+ * expression without fields (literals, :parameters, CURRENT_TIMESTAMP() - HOURS(6),
+ * PARSE_DATETIME_ISO8601(:t)) is evaluated once by the SQLite runtime and written as a DuckDB
+ * literal; null and undefined stay apart (an output or a grouping key whose field holds both is not
+ * eligible); undefined and null sort first; an integer division truncates; a division that could
+ * divide by zero is not eligible (Rockset raises an error where DuckDB answers null).
  *
  * The choice of engine: HINT(access_path = column_scan) on a collection sends the statement to
  * the columns when it is eligible, HINT(access_path = index_filter) keeps it on SQLite; without
@@ -36,11 +37,13 @@
 
 /* What the replica knows of one path of a collection (copied from the column index). */
 typedef struct sqlx_duck_col {
-    char table[160];    /* the replica table, quoted for DuckDB */
-    char column[48];    /* its column, or "" when the path cannot be read from the columns */
-    char ts_column[56]; /* PARSE_TIMESTAMP_ISO8601 of its strings, or "" */
-    int type;           /* rv_type of every value; RV_UNDEFINED when no document has it */
+    char table[160];     /* the replica table, quoted for DuckDB */
+    char column[48];     /* its column, or "" when the path cannot be read from the columns */
+    char ts_column[56];  /* PARSE_TIMESTAMP_ISO8601 of its strings, or "" */
+    char len_column[56]; /* an array's length (UNNEST's rows), or "" */
+    int type;            /* rv_type of every value; RV_UNDEFINED when no document has it */
     int has_null, has_missing;
+    int mixed; /* values of several types (no column) */
     int ascii; /* a string field every value of which is ASCII (LOWER and UPPER can run) */
     int64_t n_docs;
     int empty; /* the collection holds no visible document and has no replica table: every

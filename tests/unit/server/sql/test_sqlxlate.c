@@ -1294,6 +1294,23 @@ static int replica_of_10(void *ctx, const char *table, const char *const *names,
     return 1;
 }
 
+/* A replica of 10 documents whose tags are arrays of strings (the element path, "tags" then
+ * the replica's step U+001E, a LIST column) and whose other paths hold integers. */
+static int replica_with_arrays(void *ctx, const char *table, const char *const *names, int n,
+                               sqlx_duck_col *out) {
+    replica_of_10(ctx, table, names, n, out);
+    if (n == 1 && strcmp(names[0], "tags") == 0) {
+        out->type = RV_ARRAY;
+        snprintf(out->column, sizeof out->column, "c2");
+        snprintf(out->len_column, sizeof out->len_column, "c2_n");
+    } else if (n == 2 && strcmp(names[0], "tags") == 0 && strcmp(names[1], "\x1e") == 0) {
+        out->type = RV_STRING;
+        out->has_null = 1;
+        snprintf(out->column, sizeof out->column, "c3");
+    }
+    return 1;
+}
+
 /* sql prepared (checked under name) and printed for DuckDB with cat into *plan: the print's
  * result (0: printed), or -1 when the statement did not prepare. Free plan after. */
 static int duck_print(const char *name, const char *sql, const sqlx_duck_catalog *cat,
@@ -1353,6 +1370,50 @@ static void test_duck_ignore_cost(void) {
     sqlx_duck_plan_free(&plan);
 }
 
+/* A collection and an UNNEST of its array: one subquery that unnests the element path's LIST
+ * beside the array's ordinals, the collection's own conjunct inside it, the element's outside. */
+static void test_duck_unnest(void) {
+    sqlx_duck_catalog cat = {NULL, replica_with_arrays, NULL, 1000, 1, 0};
+    sqlx_duck_plan plan;
+    int rc = duck_print("duck/unnest/print",
+                        "SELECT u.t AS tag, COUNT(*) AS n, MAX(u.i) AS last FROM commons.people p,"
+                        " UNNEST(p.tags AS t WITH ORDINALITY AS i) u WHERE p.age > 20"
+                        " AND u.t <> 'x' GROUP BY u.t",
+                        &cat, &plan);
+    CHECK_INT("duck/unnest/printed", rc, 0);
+    CHECK_STR("duck/unnest/sql", plan.sql ? plan.sql : "",
+              "SELECT _r0._u_c3 AS \"tag\", COUNT(*) AS \"n\", MAX(_r0._u_ord) AS \"last\" FROM"
+              " (SELECT unnest(range(1, _r0.c2_n + 1)) AS _u_ord, unnest(_r0.c3) AS _u_c3 FROM"
+              " \"r_t_people\" AS _r0 WHERE ((_r0.c1 > CAST(20 AS BIGINT)))) AS _r0 WHERE"
+              " ((_r0._u_c3 <> 'x')) GROUP BY _r0._u_c3 LIMIT 100");
+    sqlx_duck_plan_free(&plan);
+    /* the ordinals are left out where a list read has an entry for every element */
+    rc = duck_print("duck/unnest/no_ordinals",
+                    "SELECT u.t AS tag, COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u"
+                    " GROUP BY u.t",
+                    &cat, &plan);
+    CHECK_INT("duck/unnest/no_ordinals/printed", rc, 0);
+    CHECK_STR("duck/unnest/no_ordinals/sql", plan.sql ? plan.sql : "",
+              "SELECT _r0._u_c3 AS \"tag\", COUNT(*) AS \"n\" FROM (SELECT unnest(_r0.c3) AS _u_c3"
+              " FROM \"r_t_people\" AS _r0) AS _r0 GROUP BY _r0._u_c3 LIMIT 100");
+    sqlx_duck_plan_free(&plan);
+    /* COUNT(*) alone: the ordinals give the rows */
+    rc = duck_print("duck/unnest/count",
+                    "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u", &cat,
+                    &plan);
+    CHECK_INT("duck/unnest/count/printed", rc, 0);
+    CHECK_STR("duck/unnest/count/sql", plan.sql ? plan.sql : "",
+              "SELECT COUNT(*) AS \"n\" FROM (SELECT unnest(range(1, _r0.c2_n + 1)) AS _u_ord"
+              " FROM \"r_t_people\" AS _r0) AS _r0 LIMIT 100");
+    sqlx_duck_plan_free(&plan);
+    duck_refusal("duck/unnest/two_arrays",
+                 "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t, p.tags AS s)", 1,
+                 1, "UNNEST of several arrays");
+    duck_refusal("duck/unnest/not_an_array",
+                 "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.age AS a)", 1, 1,
+                 "UNNEST of field 'age' that is not always an array");
+}
+
 static void test_duck_refusals(void) {
     duck_refusal("duck/lookup", "SELECT name FROM commons.people WHERE age > 20", 1, 1,
                  "no aggregate");
@@ -1409,6 +1470,7 @@ int main(void) {
     test_pushdown();
     test_grouped_paths_read_first();
     test_duck_refusals();
+    test_duck_unnest();
     test_duck_ignore_cost();
     sqlx_stmt_free(&last);
     sqlite3_close(db);
