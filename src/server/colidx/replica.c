@@ -729,7 +729,7 @@ static int append_doc(walker *w, rl_duck_app *a, const char *id, size_t id_len, 
         else
             rc = append_cell(a, &r->cells[s], r->text.data);
     }
-    (void)rc; /* a failed append is the appender's first error, which ending the row reports */
+    /* a failed append (rc) is the appender's first error, which ending the row reports */
     return rl_duck_app_end_row(a, w->err);
 }
 

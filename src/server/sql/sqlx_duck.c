@@ -1530,24 +1530,7 @@ static int merged_array(dctx *d, const sqlx_op *op, drel *u) {
     return 0;
 }
 
-/* The host's conjuncts of the WHERE: printed inside the subquery, before the unnest. */
-static int emit_inside(dctx *d, dsel *ds, const sqlx_rte *host, rs_buf *out) {
-    const sqlx_op *where = sqlx_plan_find(ds->s->block, SQLX_OP_FILTER, 0);
-    int n = 0, rc = 0;
-    for (int i = 0; where != NULL && i < where->conj.n && i < 64 && !rc; i++) {
-        const sqlx_conj *c = &where->conj.items[i];
-        dinfo iw;
-        if (c->gone || c->other || c->rels != (UINT64_C(1) << host->pos))
-            continue;
-        rs_buf_puts(out, n++ ? " AND (" : " WHERE (");
-        rc = emit_expr(d, ds, c->expr, out, &iw);
-        rs_buf_putc(out, ')');
-        if (!rc && iw.type != RV_BOOL && iw.type != RV_UNDEFINED)
-            rc = refuse(d, c->expr, "a WHERE that is not a boolean");
-        ds->inside |= UINT64_C(1) << i;
-    }
-    return rc;
-}
+static int emit_where(dctx *d, dsel *ds, const sqlx_rte *host, rs_buf *out);
 
 /* coll, UNNEST(coll.arr ...) as (SELECT <mark> FROM coll WHERE <coll's conjuncts>) AS _r<host>:
  * the mark becomes the fields the SELECT reads and one unnest() per element path, zipped by
@@ -1575,25 +1558,23 @@ static int emit_merged(dctx *d, dsel *ds, const sqlx_op *op, rs_buf *out) {
         const char *path[17];
         memcpy(path, u->arr, sizeof(char *) * (size_t)u->n_arr);
         path[u->n_arr] = ELEM_NAME;
-        d->cat->column(d->cat->ctx, h->coll, path, u->n_arr + 1, &elem);
-        if (elem.mixed)
+        if (!d->cat->column(d->cat->ctx, h->coll, path, u->n_arr + 1, &elem))
+            rc = refuse(d, NULL, "the collection has no column replica yet");
+        else if (elem.mixed)
             rc = refuse(d, NULL, "UNNEST of field '%s' whose elements have several types",
                         u->arr[u->n_arr - 1]);
         u->elem_type = elem.type;
     }
     if (!rc) {
         ds->merged = 1;
-        h->proj = &ds->proj;
         if (col.type == RV_UNDEFINED) /* no document has the array: no rows */
             snprintf(ds->ords, sizeof ds->ords, " unnest(CAST([] AS BIGINT[])) AS _u_ord,");
         else
             snprintf(ds->ords, sizeof ds->ords, " unnest(range(1, _r%d.%s + 1)) AS _u_ord,", h->id,
                      col.len_column);
         rs_buf_printf(out, "(SELECT %c FROM %s", PROJ_MARK, table.data ? table.data : "");
-        rs_buf *proj = h->proj;
-        h->proj = NULL; /* what only the inside tests need not be projected */
-        rc = emit_inside(d, ds, op->left->rte, out);
-        h->proj = proj;
+        rc = emit_where(d, ds, op->left->rte, out);
+        h->proj = &ds->proj; /* set after: what only the inside tests need not be projected */
         rs_buf_printf(out, ") AS _r%d", h->id);
     }
     rs_buf_free(&table);
@@ -1714,14 +1695,27 @@ static int emit_count_clause(dctx *d, dsel *ds, const char *kw, const sqlx_node 
 }
 
 /* WHERE: the conjuncts the rules left in this SELECT (theirs and those moved in). */
-static int emit_where(dctx *d, dsel *ds, rs_buf *out) {
+/* Whether WHERE conjunct i is printed here: host NULL, the statement's WHERE (those a merged
+ * UNNEST's subquery did not take); else that subquery's, the conjuncts reading host alone. */
+static int where_takes(const dsel *ds, const sqlx_conj *c, int i, const sqlx_rte *host) {
+    if (c->gone)
+        return 0;
+    if (host == NULL)
+        return i >= 64 || !((ds->inside >> i) & 1);
+    return i < 64 && !c->other && c->rels == (UINT64_C(1) << host->pos);
+}
+
+/* WHERE: the conjuncts the rules left there (host: see where_takes). */
+static int emit_where(dctx *d, dsel *ds, const sqlx_rte *host, rs_buf *out) {
     const sqlx_op *where = sqlx_plan_find(ds->s->block, SQLX_OP_FILTER, 0);
     int n = 0, rc = 0;
     for (int i = 0; where != NULL && i < where->conj.n && !rc; i++) {
         dinfo iw;
         const sqlx_node *c = where->conj.items[i].expr;
-        if (where->conj.items[i].gone || (i < 64 && (ds->inside >> i) & 1))
+        if (!where_takes(ds, &where->conj.items[i], i, host))
             continue;
+        if (host != NULL)
+            ds->inside |= UINT64_C(1) << i;
         rs_buf_puts(out, n++ ? " AND (" : " WHERE (");
         rc = emit_expr(d, ds, c, out, &iw);
         rs_buf_putc(out, ')');
@@ -1740,7 +1734,7 @@ static int emit_simple(dctx *d, dsel *ds, rs_buf *out, drel *result) {
         rc = emit_items(d, ds, out, result);
     if (!rc) {
         rs_buf_printf(out, " FROM %s", from.data);
-        rc = emit_where(d, ds, out);
+        rc = emit_where(d, ds, NULL, out);
     }
     if (!rc)
         rc = emit_group_by(d, ds, out);
