@@ -878,6 +878,7 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     snprintf(out->column, sizeof out->column, "%s", col.column);
     snprintf(out->ts_column, sizeof out->ts_column, "%s", col.ts_column);
     snprintf(out->len_column, sizeof out->len_column, "%s", col.len_column);
+    snprintf(out->decoder, sizeof out->decoder, "%s", col.decoder);
     out->type = col.type;
     out->has_null = col.has_null;
     out->has_missing = col.has_missing;

@@ -967,7 +967,9 @@ def test_unnest():
     columns"): each element path a LIST column, unnested beside the array's ordinals in one
     subquery; answers equal SQLite's for object and scalar elements, null and missing members,
     null elements, empty, null and missing arrays, WITH ORDINALITY, a member that appears in a
-    later batch, replaced and deleted documents, and after a restart."""
+    later batch, replaced and deleted documents, and after a restart; element strings are kept
+    as codes (strdict.h): new ones after a restart, non-ASCII and quoted ones decode exactly,
+    and a path past the codes' limit stays on SQLite with the same answer."""
     def cases(data):
         srv = Srv("--data", data, "--column-index", "on")
         srv.coll("steps")
@@ -997,10 +999,41 @@ def test_unnest():
         srv.s.stop()
         again = Srv("--data", data, "--column-index", "on")
         unnest_same("restarted", again, runner)
+        # strings first seen after the restart get the next codes of the dictionary it read
+        again.add("steps", [{"_id": "late", "conclusion": "failure", "repo": "r1",
+                             "labels": ["gpu-été", "it's"],
+                             "steps": [{"name": "s-late", "conclusion": "failure"},
+                                       {"name": "s0", "conclusion": "failure"}]}])
+        unnest_same("new_strings", again, runner)
+        res = same("unnest/new_strings/late", again, "SELECT s.name, l.unnest AS label"
+                   " FROM cx.steps j {c}, UNNEST(j.labels) l, UNNEST(j.steps) s"
+                   " WHERE j._id = 'late' ORDER BY 1, 2", on_columns=False)
+        check_match("unnest/new_strings/late_rows", res,
+                    [{"name": n, "label": lb} for n in ("s-late", "s0")
+                     for lb in ("gpu-été", "it's")])
+        res = same("unnest/new_strings/decoded", again, "SELECT u.l, COUNT(*) AS n"
+                   " FROM cx.steps j {c}, UNNEST(j.labels AS l) u WHERE u.l IN"
+                   " ('gpu-été', 'it''s') GROUP BY u.l ORDER BY 1")
+        check_match("unnest/new_strings/decoded_rows", res,
+                    [{"l": "gpu-été", "n": 1}, {"l": "it's", "n": 1}])
         # elements of two types stay on SQLite, with the same answer
         again.add("steps", [{"_id": "mixed", "steps": ["a string step"]}])
         same("unnest/mixed_elements", again, UNNEST_QUERIES["members"], on_columns=False)
         again.s.stop()
+        # more distinct strings than the replica codes (replica.c DICT_MAX): SQLite answers
+        third = Srv("--data", data, "--column-index", "on")
+        third.coll("tags")
+        third.add("tags", [{"_id": f"t{i}", "tags": [f"tag-{i}", "common"]} for i in range(4000)])
+        tags = ("SELECT COUNT(*) AS n, COUNT(DISTINCT u.t) AS d, MAX(u.t) AS m"
+                " FROM cx.tags j {c}, UNNEST(j.tags AS t) u WHERE u.t <> 'tag-7'")
+        res = same("unnest/codes/under_the_limit", third, tags)
+        check_match("unnest/codes/under_the_limit_rows", res,
+                    [{"n": 7999, "d": 4000, "m": "tag-999"}])
+        third.add("tags", [{"_id": f"t{i}", "tags": [f"tag-{i}"]} for i in range(4000, 4200)])
+        res = same("unnest/codes/over_the_limit", third, tags, on_columns=False)
+        check_match("unnest/codes/over_the_limit_rows", res,
+                    [{"n": 8199, "d": 4200, "m": "tag-999"}])
+        third.s.stop()
     in_store_file(cases)
 
 

@@ -8,6 +8,7 @@
 #include "duck.h"
 #include "server/runtime/datetime.h"
 #include "server/runtime/value.h"
+#include "strdict.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -38,6 +39,10 @@
  * since the last one: a stream keeps DuckDB's own threshold, a load or a trickle ends
  * checkpointed. */
 #define QUIET_MS 1000
+/* The strings of an array's elements are stored as codes (strdict.h); a path that would need
+ * more than this many is refused by the emitter from then on (as a mixed one), so that the
+ * dictionary a query decodes with stays small. Step names, labels, conclusions: tens. */
+#define DICT_MAX 4096
 
 /* ---- the catalog ---- */
 
@@ -46,11 +51,12 @@ typedef struct path_ent {
     int col;   /* c<col>; -1 for a path without a column (object, array, other types) */
     int type;  /* rv_type of its values, RV_UNDEFINED until one is seen */
     int mixed, has_null, has_missing;
-    int ts, ts_ok; /* a c<col>_ts column exists; every string read as a timestamp */
-    int ascii;     /* every string so far is ASCII (LOWER and UPPER agree with DuckDB's) */
-    int dirty;     /* changed since the catalog was last written to DuckDB */
-    int elem;      /* a path inside an array's elements: its column is a LIST, one entry each */
-    int arr;       /* elem: the index of its array's path (-1: none, -2: not linked yet) */
+    int ts, ts_ok;   /* a c<col>_ts column exists; every string read as a timestamp */
+    int ascii;       /* every string so far is ASCII (LOWER and UPPER agree with DuckDB's) */
+    int dirty;       /* changed since the catalog was last written to DuckDB */
+    int elem;        /* a path inside an array's elements: its column is a LIST, one entry each */
+    int arr;         /* elem: the index of its array's path (-1: none, -2: not linked yet) */
+    rl_strdict dict; /* coded: its strings' codes (saved to _colidx_dict) */
 } path_ent;
 
 /* What a slot (a column of the replica table) holds of its path. */
@@ -135,8 +141,10 @@ static rep_table *add_table(rl_colidx *cx, const char *tbl) {
 }
 
 static void free_table(rep_table *t) {
-    for (int i = 0; i < t->n_paths; i++)
+    for (int i = 0; i < t->n_paths; i++) {
         free(t->paths[i].key);
+        rl_strdict_free(&t->paths[i].dict);
+    }
     free(t->paths);
     free(t->slots);
     free(t);
@@ -229,13 +237,19 @@ static const char *duck_type(int type) {
     }
 }
 
+/* Whether path pe's strings are stored as codes: an array's elements' (strdict.h). */
+static int coded(const path_ent *pe) {
+    return pe->elem && pe->type == RV_STRING;
+}
+
 /* The column type of a path (NULL: no column). Inside elements a scalar's column is a LIST of
- * it, an entry per element; objects there are flattened and arrays are not replicated. */
+ * it, an entry per element (strings: their codes); objects there are flattened and arrays are
+ * not replicated. */
 static const char *path_type(const path_ent *pe, int type) {
     static const char *const lists[] = {[RV_BOOL] = "BOOLEAN[]",
                                         [RV_INT] = "BIGINT[]",
                                         [RV_FLOAT] = "DOUBLE[]",
-                                        [RV_STRING] = "VARCHAR[]",
+                                        [RV_STRING] = "BIGINT[]",
                                         [RV_TIMESTAMP] = "TIMESTAMP[]"};
     if (!pe->elem)
         return duck_type(type);
@@ -379,6 +393,19 @@ static int value_type(const rv *v, int event_time, int64_t *ts) {
     return v->type;
 }
 
+/* Pass 1 for a coded path's string: its code, given now (pass 2 only looks it up); a string
+ * beyond DICT_MAX makes the path refused, as a mixed one. */
+static int give_code(walker *w, path_ent *pe, const rv *v) {
+    int code = rl_strdict_code(&pe->dict, v->s, v->len, pe->dict.n < DICT_MAX);
+    if (code < 0)
+        return nomem(w->err);
+    if (code == 0) {
+        pe->mixed = 1;
+        pe->dirty = 1;
+    }
+    return RS_OK;
+}
+
 /* Pass 1 for one path: its entry, and type conflicts. */
 static int discover(walker *w, int p, int type, const rv *v) {
     path_ent *pe = &w->t->paths[p];
@@ -398,13 +425,13 @@ static int discover(walker *w, int p, int type, const rv *v) {
             pe->ascii = type == RV_STRING; /* until fill meets a byte beyond it */
             w->grew = 1;
         }
-        return RS_OK;
+        return coded(pe) ? give_code(w, pe, v) : RS_OK;
     }
     if (pe->type != type && !pe->mixed) {
         pe->mixed = 1;
         pe->dirty = 1;
     }
-    return RS_OK;
+    return coded(pe) && type == RV_STRING && !pe->mixed ? give_code(w, pe, v) : RS_OK;
 }
 
 static void set_cell(walker *w, int s, rl_duck_kind kind, int64_t i, double d, const rv *str) {
@@ -457,7 +484,12 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
         set_cell(w, s, RL_DK_TIMESTAMP, v->type == RV_TIMESTAMP ? v->i : ts, 0, NULL);
         break;
     case RV_STRING:
-        set_cell(w, s, RL_DK_TEXT, 0, 0, v);
+        if (coded(pe)) { /* given in pass 1 */
+            int code = rl_strdict_code(&pe->dict, v->s, v->len, 0);
+            set_cell(w, s, code > 0 ? RL_DK_INT : RL_DK_NULL, code, 0, NULL);
+        } else {
+            set_cell(w, s, RL_DK_TEXT, 0, 0, v);
+        }
         if (pe->ascii && !rs_utf8_is_ascii(v->s, v->len)) {
             pe->ascii = 0;
             pe->dirty = 1;
@@ -499,10 +531,12 @@ static int visit(walker *w, const rv *v, int depth) {
         if (w->t->paths[p].elem)
             w->t->paths[p].arr = array_of(w->t, p);
     }
-    if (w->discover)
-        discover(w, p, type, v);
-    else
+    if (w->discover) {
+        if (discover(w, p, type, v) != RS_OK)
+            return w->err->code;
+    } else {
         fill(w, p, type, v, ts);
+    }
     if (type == RV_OBJECT && depth + 1 < MAX_DEPTH)
         return walk_object(w, v, depth + 1);
     if (type == RV_ARRAY && w->elem < 0 && depth + 1 < MAX_DEPTH)
@@ -693,7 +727,7 @@ static int append_list(rl_duck_app *a, const path_ent *pe, cell_list *l, const c
         else if (c->kind == RL_DK_OTHER)
             c->kind = RL_DK_NULL;
     }
-    return rl_duck_app_list(a, cell_kind(pe->type), l->v, l->n);
+    return rl_duck_app_list(a, coded(pe) ? RL_DK_INT : cell_kind(pe->type), l->v, l->n);
 }
 
 /* Append one document (pass 2) as a row of t. */
@@ -787,9 +821,35 @@ static int load_docs(rl_colidx *cx, rep_table *t, const load_doc *docs, int n, r
     return rc == RS_OK ? append_docs(cx, t, docs, n, err) : rc;
 }
 
-/* Write the catalog entries of t that changed (in the caller's DuckDB transaction). */
+/* Append the codes given since the last save of coded path pe of t to _colidx_dict (through
+ * an appender: a string may hold any byte). */
+static int save_codes(rl_colidx *cx, rep_table *t, const path_ent *pe, rs_err *err) {
+    rl_duck_app *a = rl_duck_appender(cx->wconn, "_colidx_dict", err);
+    if (a == NULL)
+        return err->code ? err->code : RS_EINTERNAL;
+    int rc = RS_OK;
+    for (int code = pe->dict.n_saved + 1; rc == RS_OK && code <= pe->dict.n; code++) {
+        size_t len;
+        const char *str = rl_strdict_str(&pe->dict, code, &len);
+        rl_duck_app_text(a, t->tbl, strlen(t->tbl));
+        rl_duck_app_int(a, pe->col);
+        rl_duck_app_int(a, code);
+        rl_duck_app_text(a, str, len);
+        /* a failed append is the appender's first error, which ending the row reports */
+        rc = rl_duck_app_end_row(a, err);
+    }
+    rs_err e2 = {0};
+    int rc2 = rl_duck_app_close(a, rc == RS_OK ? err : &e2);
+    return rc == RS_OK ? rc2 : rc;
+}
+
+/* Write the catalog entries of t that changed, and the new codes of its coded paths (in the
+ * caller's DuckDB transaction). */
 static int save_catalog(rl_colidx *cx, rep_table *t, rs_err *err) {
     int rc = RS_OK;
+    for (int p = 0; rc == RS_OK && p < t->n_paths; p++)
+        if (t->paths[p].dict.n > t->paths[p].dict.n_saved)
+            rc = save_codes(cx, t, &t->paths[p], err);
     for (int p = 0; rc == RS_OK && p < t->n_paths; p++) {
         path_ent *pe = &t->paths[p];
         if (!pe->dirty)
@@ -814,8 +874,10 @@ static int save_catalog(rl_colidx *cx, rep_table *t, rs_err *err) {
 }
 
 static void catalog_saved(rep_table *t) {
-    for (int p = 0; p < t->n_paths; p++)
+    for (int p = 0; p < t->n_paths; p++) {
         t->paths[p].dirty = 0;
+        t->paths[p].dict.n_saved = t->paths[p].dict.n;
+    }
 }
 
 static int save_applied(rl_colidx *cx, int64_t applied, rs_err *err) {
@@ -1239,13 +1301,16 @@ static const char state_sql[] =
     "CREATE TABLE IF NOT EXISTS _colidx_paths(tbl VARCHAR, key VARCHAR, col INTEGER,"
     " type INTEGER, mixed INTEGER, has_null INTEGER, has_missing INTEGER, ts INTEGER,"
     " ts_ok INTEGER, ascii INTEGER);"
+    "CREATE TABLE IF NOT EXISTS _colidx_dict(tbl VARCHAR, col BIGINT, code BIGINT, s VARCHAR);"
     /* a file from before the ascii flag: its rows read NULL there (not known to be ASCII) */
     "ALTER TABLE _colidx_paths ADD COLUMN IF NOT EXISTS ascii INTEGER;"
     "CREATE TEMP TABLE IF NOT EXISTS _colidx_ids(id VARCHAR);";
 
 /* The catalog's form: a replica written with another (before the ascii flag: none) is rebuilt
  * once, so that every path's flags are known. */
-#define CATALOG_FORM 3 /* 3: arrays' elements as LIST columns, arrays' lengths */
+#define CATALOG_FORM                                                    \
+    4 /* 3: arrays' elements as LIST columns, arrays' lengths; 4: their \
+         strings as codes */
 
 typedef struct kv_read {
     char epoch[40];
@@ -1309,6 +1374,33 @@ static int read_path(void *ctx, const rl_duck_cell *c, int n) {
     return 0;
 }
 
+/* read_code's answer for a dictionary that does not match its catalog (a bug, or a file
+ * changed by hand): the replica is rebuilt, as for another form. */
+#define CODES_BAD (-1)
+
+/* A code of _colidx_dict back into its path's dictionary: codes are read in order, so each
+ * must be the next. */
+static int read_code(void *ctx, const rl_duck_cell *c, int n) {
+    rl_colidx *cx = ctx;
+    if (n < 4 || c[0].kind != RL_DK_TEXT || c[1].kind != RL_DK_INT || c[2].kind != RL_DK_INT ||
+        c[3].kind != RL_DK_TEXT)
+        return CODES_BAD;
+    char tbl[128];
+    snprintf(tbl, sizeof(tbl), "%.*s", (int)c[0].len, c[0].s);
+    rep_table *t = find_table(cx, tbl);
+    for (int p = 0; t != NULL && p < t->n_paths; p++) {
+        path_ent *pe = &t->paths[p];
+        if (pe->col != c[1].i || !coded(pe))
+            continue;
+        int code = rl_strdict_code(&pe->dict, c[3].s, c[3].len, 1);
+        if (code < 0)
+            return RS_ENOMEM;
+        pe->dict.n_saved = pe->dict.n;
+        return code == c[2].i ? 0 : CODES_BAD;
+    }
+    return CODES_BAD;
+}
+
 /* Load the catalog the DuckDB file holds; 0 and *match when it is this store's (same epoch)
  * and its tables were written in row groups of today's length (a replica from before them is
  * rebuilt once, so that its windows' scans skip what the shorter row groups let them). */
@@ -1323,6 +1415,15 @@ static int load_state(rl_colidx *cx, int *match, rs_err *err) {
                        "SELECT tbl, key, col, type, mixed, has_null, has_missing, ts, ts_ok,"
                        " ascii FROM _colidx_paths ORDER BY tbl, col, key",
                        NULL, read_path, cx, err);
+    if (rc == RS_OK)
+        rc = rl_duck_query(cx->wconn,
+                           "SELECT tbl, col, code, s FROM _colidx_dict ORDER BY tbl, col, code",
+                           NULL, read_code, cx, err);
+    if (rc == CODES_BAD) {
+        fprintf(stderr, "rockset-local: column index: its dictionary of element strings does"
+                        " not match its catalog; rebuilding\n");
+        return RS_OK;
+    }
     if (rc == RS_ENOMEM)
         return nomem(err);
     for (int i = 0; rc == RS_OK && i < cx->n_tables; i++) {
@@ -1361,7 +1462,10 @@ static int wipe(rl_colidx *cx, rs_err *err) {
     }
     rs_buf_free(&names);
     if (rc == RS_OK)
-        rc = exec_sql(cx->wconn, "DELETE FROM _colidx_paths; DELETE FROM _colidx_state", err);
+        rc = exec_sql(cx->wconn,
+                      "DELETE FROM _colidx_paths; DELETE FROM _colidx_dict;"
+                      " DELETE FROM _colidx_state",
+                      err);
     pthread_mutex_lock(&cx->cat_lock);
     for (int i = 0; i < cx->n_tables; i++)
         free_table(cx->tables[i]);
@@ -1706,6 +1810,19 @@ int rl_colidx_catch_up(rl_colidx *cx, sqlite3 *db, const char *tbl, int64_t max_
     return rc != RS_OK ? rc : behind;
 }
 
+/* The DuckDB list a coded column's codes index: its strings in code order. */
+static void put_decoder(rl_colidx_column *out, const char *tbl, int col) {
+    rs_buf b = RS_BUF_INIT;
+    rs_buf_puts(&b, "(SELECT list(s ORDER BY code) FROM _colidx_dict WHERE tbl = ");
+    put_string(&b, tbl, strlen(tbl));
+    rs_buf_printf(&b, " AND col = %d)", col);
+    if (!b.oom && b.len < sizeof(out->decoder))
+        memcpy(out->decoder, b.data, b.len + 1);
+    else /* no decoder: the path is refused, as one without a column */
+        out->column[0] = '\0';
+    rs_buf_free(&b);
+}
+
 int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, int n_names,
                      rl_colidx_column *out) {
     rs_buf key = RS_BUF_INIT;
@@ -1749,6 +1866,8 @@ int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, i
                     snprintf(out->ts_column, sizeof(out->ts_column), "c%d_ts", pe->col);
                 if (has_len(pe) && slot_of(t, p, SLOT_LEN) >= 0)
                     snprintf(out->len_column, sizeof(out->len_column), "c%d_n", pe->col);
+                if (coded(pe))
+                    put_decoder(out, tbl, pe->col);
             }
         } else if (n_names > 0) {
             out->has_missing = 1; /* no document has the path */
@@ -1768,6 +1887,8 @@ void rl_colidx_forget(rl_colidx *cx, const char *tbl) {
     rs_buf_puts(&b, "DROP TABLE IF EXISTS ");
     put_rtable(&b, tbl);
     rs_buf_puts(&b, "; DELETE FROM _colidx_paths WHERE tbl = ");
+    put_string(&b, tbl, strlen(tbl));
+    rs_buf_puts(&b, "; DELETE FROM _colidx_dict WHERE tbl = ");
     put_string(&b, tbl, strlen(tbl));
     if (exec_buf(cx->wconn, &b, &err) != RS_OK)
         fprintf(stderr, "rockset-local: column index: %s\n", err.msg);

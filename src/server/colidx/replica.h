@@ -94,12 +94,15 @@ typedef struct rl_colidx_column {
     char column[48];     /* c<N>, or "" when the path has no usable column */
     char ts_column[56];  /* c<N>_ts when every string value reads as a timestamp, else "" */
     char len_column[56]; /* an array's length, c<N>_n (NULL where it is not an array) */
-    int type;            /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
-    int has_null;        /* some document held null here */
-    int has_missing;     /* some document lacked the path */
-    int mixed;           /* its values have taken several types: no column */
-    int ascii;           /* a string path every value of which is ASCII (DuckDB's LOWER agrees) */
-    int64_t n_docs;      /* documents in the replica */
+    /* the strings of an array's elements are stored as codes: the DuckDB list of the strings,
+     * which the codes index (`decoder[code]`); "" for a column of values */
+    char decoder[320];
+    int type;        /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
+    int has_null;    /* some document held null here */
+    int has_missing; /* some document lacked the path */
+    int mixed;       /* its values have taken several types: no column */
+    int ascii;       /* a string path every value of which is ASCII (DuckDB's LOWER agrees) */
+    int64_t n_docs;  /* documents in the replica */
 } rl_colidx_column;
 
 /* 1 and *out filled when tbl is replicated (n_names 0: only table and n_docs), else 0. */

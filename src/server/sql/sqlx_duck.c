@@ -429,8 +429,8 @@ static int emit_element_field(dctx *d, dsel *ds, const drel *u, const sqlx_node 
     }
     if (col.column[0] == '\0')
         return refuse(d, n,
-                      "an array's elements at '%s' hold values of several types or nested "
-                      "values",
+                      "an array's elements at '%s' hold values of several types, nested values"
+                      " or too many distinct strings",
                       names[k - 1]);
     char expr[80], name[64];
     snprintf(expr, sizeof expr, "unnest(_r%d.%s)", host->id, col.column);
@@ -441,7 +441,10 @@ static int emit_element_field(dctx *d, dsel *ds, const drel *u, const sqlx_node 
         ds->full_list = 1;
     info->type = col.type;
     info->ascii = col.type == RV_STRING && col.ascii;
-    rs_buf_printf(out, "_r%d.%s", host->id, name);
+    if (col.decoder[0] != '\0') /* strings stored as codes (replica.h) */
+        rs_buf_printf(out, "%s[_r%d.%s]", col.decoder, host->id, name);
+    else
+        rs_buf_printf(out, "_r%d.%s", host->id, name);
     return 0;
 }
 
@@ -1561,7 +1564,9 @@ static int emit_merged(dctx *d, dsel *ds, const sqlx_op *op, rs_buf *out) {
         if (!d->cat->column(d->cat->ctx, h->coll, path, u->n_arr + 1, &elem))
             rc = refuse(d, NULL, "the collection has no column replica yet");
         else if (elem.mixed)
-            rc = refuse(d, NULL, "UNNEST of field '%s' whose elements have several types",
+            rc = refuse(d, NULL,
+                        "UNNEST of field '%s' whose elements have several types or more distinct"
+                        " strings than the replica codes",
                         u->arr[u->n_arr - 1]);
         u->elem_type = elem.type;
     }

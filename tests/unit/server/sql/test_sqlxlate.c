@@ -1331,6 +1331,15 @@ static int replica_with_arrays(void *ctx, const char *table, const char *const *
     return 1;
 }
 
+/* The arrays' replica with the tags' strings stored as codes (replica.h decoder). */
+static int replica_with_codes(void *ctx, const char *table, const char *const *names, int n,
+                              sqlx_duck_col *out) {
+    replica_with_arrays(ctx, table, names, n, out);
+    if (n == 2 && strcmp(names[0], "tags") == 0)
+        snprintf(out->decoder, sizeof out->decoder, "(SELECT list(s) FROM d)");
+    return 1;
+}
+
 /* sql prepared (checked under name) and printed for DuckDB with cat into *plan: the print's
  * result (0: printed), or -1 when the statement did not prepare. Free plan after. */
 static int duck_print(const char *name, const char *sql, const sqlx_duck_catalog *cat,
@@ -1390,9 +1399,11 @@ static void test_duck_ignore_cost(void) {
     sqlx_duck_plan_free(&plan);
 }
 
-/* sql printed for DuckDB with the arrays' replica: exactly want. */
-static void duck_printed(const char *name, const char *sql, const char *want) {
-    sqlx_duck_catalog cat = {NULL, replica_with_arrays, NULL, 1000, 1, 0};
+/* sql printed for DuckDB with the arrays' replica (codes: its strings stored as codes):
+ * exactly want. */
+static void duck_printed_as(const char *name, int codes, const char *sql, const char *want) {
+    sqlx_duck_catalog cat = {NULL, codes ? replica_with_codes : replica_with_arrays, NULL, 1000,
+                             1, 0};
     sqlx_duck_plan plan;
     char label[160];
     int rc = duck_print(name, sql, &cat, &plan);
@@ -1401,6 +1412,10 @@ static void duck_printed(const char *name, const char *sql, const char *want) {
     snprintf(label, sizeof label, "%s/sql", name);
     CHECK_STR(label, plan.sql ? plan.sql : "", want);
     sqlx_duck_plan_free(&plan);
+}
+
+static void duck_printed(const char *name, const char *sql, const char *want) {
+    duck_printed_as(name, 0, sql, want);
 }
 
 /* A collection and an UNNEST of its array: one subquery that unnests the element path's LIST
@@ -1425,6 +1440,14 @@ static void test_duck_unnest(void) {
                  "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u",
                  "SELECT COUNT(*) AS \"n\" FROM (SELECT unnest(range(1, _r0.c2_n + 1)) AS _u_ord"
                  " FROM \"r_t_people\" AS _r0) AS _r0 LIMIT 100");
+    /* element strings stored as codes: every reading of the element decodes it */
+    duck_printed_as("duck/unnest/codes", 1,
+                    "SELECT u.t AS tag, COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u"
+                    " WHERE u.t LIKE 'a%' GROUP BY u.t",
+                    "SELECT (SELECT list(s) FROM d)[_r0._u_c3] AS \"tag\", COUNT(*) AS \"n\" FROM"
+                    " (SELECT unnest(_r0.c3) AS _u_c3 FROM \"r_t_people\" AS _r0) AS _r0 WHERE"
+                    " (((SELECT list(s) FROM d)[_r0._u_c3] LIKE 'a%')) GROUP BY"
+                    " (SELECT list(s) FROM d)[_r0._u_c3] LIMIT 100");
     duck_refusal("duck/unnest/two_arrays",
                  "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t, p.tags AS s)", 1,
                  1, "UNNEST of several arrays");
