@@ -43,6 +43,7 @@ static const char usage[] =
     "                     [--column-index auto|on|off] [--duckdb-lib FILE]\n"
     "                     [--column-memory-limit SIZE] [--column-threads N]\n"
     "                     [--column-min-docs N] [--column-scan aggregates|all]\n"
+    "                     [--column-run-delay-ms N]\n"
     "                     [--engine-choice measured|rule] [--help]\n"
     "The bootstrap admin key comes from --api-key-file (one key a line, mode 0600), else from\n"
     "ROCKSET_LOCAL_API_KEY; --api-key also works, but `ps` shows a command line to every local\n"
@@ -156,6 +157,8 @@ static int parse_flag(rl_config *cfg, const char *flag, const char *val) {
         cfg->column_memory_limit = val;
     else if (strcmp(flag, "--column-min-docs") == 0)
         rc = parse_int(flag, val, 0, &cfg->column_min_docs);
+    else if (strcmp(flag, "--column-run-delay-ms") == 0)
+        rc = parse_int(flag, val, 0, &cfg->column_run_delay_ms);
     else if (strcmp(flag, "--column-scan") == 0) {
         rc = strcmp(val, "all") == 0 || strcmp(val, "aggregates") == 0 ? 0 : -1;
         cfg->column_scan_all = strcmp(val, "all") == 0;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- resolver: names in SQL -> collection tables / view SQL, following aliases ---- */
 
@@ -827,6 +828,7 @@ typedef struct cols_ctx {
     const qx_input *in;
     int behind;     /* a collection's replica is behind the snapshot: the query stays on SQLite */
     int64_t lag_ms; /* the replica's lag as the query found it */
+    int decoded;    /* a path looked up decodes element strings (rl_colidx_column.decoder) */
     char checked[COLS_CHECKED_MAX][160]; /* the collections found current in the replica */
     int n_checked;
 } cols_ctx;
@@ -879,6 +881,7 @@ static int cols_column(void *ctx, const char *table, const char *const *names, i
     snprintf(out->ts_column, sizeof out->ts_column, "%s", col.ts_column);
     snprintf(out->len_column, sizeof out->len_column, "%s", col.len_column);
     snprintf(out->decoder, sizeof out->decoder, "%s", col.decoder);
+    cc->decoded |= col.decoder[0] != '\0';
     out->type = col.type;
     out->has_null = col.has_null;
     out->has_missing = col.has_missing;
@@ -1102,6 +1105,8 @@ static int cols_run(rl_server *srv, const cols_ctx *cc, sqlx_duck_plan *plan, pr
         explain_columns(plan, res);
         return 1;
     }
+    if (srv->cfg.column_run_delay_ms > 0)
+        usleep((useconds_t)(srv->cfg.column_run_delay_ms * 1000));
     int done = cols_execute(srv, plan, cc->in, prog, res);
     res->engine_columns = done;
     res->column_lag_ms = cc->lag_ms;
@@ -1114,13 +1119,27 @@ static int cols_run(rl_server *srv, const cols_ctx *cc, sqlx_duck_plan *plan, pr
  * written), else 0 with choice filled as cols_plan says. */
 static int cols_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, const qx_input *in,
                     progress *prog, qx_result *res, int explain, cols_choice *choice) {
-    cols_ctx cc = {.rctx = rctx, .in = in};
-    sqlx_duck_plan plan;
-    if (!cols_plan(srv, &cc, prep, choice, &plan))
-        return 0;
-    int done = cols_run(srv, &cc, &plan, prog, res, explain, choice);
-    sqlx_duck_plan_free(&plan);
-    return done;
+    /* a statement decodes element strings through literals of the codes given when it was
+     * printed: one that ran while new codes were given is printed and run again (replica.h) */
+    for (int attempt = 1;; attempt++) {
+        cols_ctx cc = {.rctx = rctx, .in = in};
+        sqlx_duck_plan plan;
+        int64_t codes = rl_colidx_codes_gen(srv->colidx);
+        if (!cols_plan(srv, &cc, prep, choice, &plan))
+            return 0;
+        int done = cols_run(srv, &cc, &plan, prog, res, explain, choice);
+        sqlx_duck_plan_free(&plan);
+        if (!done || explain || res->http_status != 0 || !cc.decoded ||
+            rl_colidx_codes_gen(srv->colidx) == codes)
+            return done;
+        reset_rows(res);
+        res->engine_columns = 0;
+        if (attempt == 3) {
+            snprintf(choice->why, sizeof choice->why,
+                     "new element strings were coded while it ran, three times");
+            return 0;
+        }
+    }
 }
 
 /* The statement printed for SQLite (its access paths chosen now: only SQLite's plans pay

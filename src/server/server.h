@@ -57,6 +57,8 @@ typedef struct rl_config {
     const char *column_memory_limit; /* --column-memory-limit, or NULL */
     int column_threads;              /* --column-threads, 0: DuckDB's default */
     int64_t column_min_docs;         /* --column-min-docs: smaller aggregates stay on SQLite */
+    int64_t column_run_delay_ms;     /* --column-run-delay-ms: a fault knob, a wait between
+                                        printing a DuckDB statement and running it */
     int column_scan_all; /* --column-scan all: every eligible statement, not only aggregates */
     int engine_measured; /* --engine-choice measured: runs' times choose (enginepick.h) */
 } rl_config;

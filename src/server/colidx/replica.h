@@ -20,12 +20,14 @@
  * their own (steps[].name: the key steps, ELEM_STEP, name), whose column is a LIST with one
  * entry per element of the document's array (NULL where an element lacks the member or is not
  * an object; the list itself NULL where the document has no array), so that UNNEST reads them
- * zipped beside range(1, c<N>_n + 1) (sqlx_duck.c). Objects in elements are flattened; arrays
+ * zipped beside range(1, c<N>_n + 1) (sqlx_duck.c). Elements' strings are stored as codes
+ * (BIGINT[]), given by a dictionary per path (strdict.h) kept in _colidx_dict, which queries
+ * decode through (rl_colidx_column.decoder). Objects in elements are flattened; arrays
  * in elements are not replicated. A path whose values have taken two types (int and float
  * included), or another typed value, is "mixed": its column is not read (queries that use it
- * stay on SQLite). Per path the replica
- * also knows whether some document held an explicit null and whether some lacked the path
- * (Rockset tells null from undefined; a column's NULL does not), and, for a string path whose
+ * stay on SQLite); so is an element path with more distinct strings than the codes' limit. Per path
+ * the replica also knows whether some document held an explicit null and whether some lacked the
+ * path (Rockset tells null from undefined; a column's NULL does not), and, for a string path whose
  * values all read as ISO 8601 timestamps, keeps their PARSE_TIMESTAMP_ISO8601 in a second
  * column (c<N>_ts), so a range or a DATE_DIFF on such strings reads a typed column.
  *
@@ -95,8 +97,9 @@ typedef struct rl_colidx_column {
     char ts_column[56];  /* c<N>_ts when every string value reads as a timestamp, else "" */
     char len_column[56]; /* an array's length, c<N>_n (NULL where it is not an array) */
     /* the strings of an array's elements are stored as codes: the DuckDB list of the strings,
-     * which the codes index (`decoder[code]`); "" for a column of values */
-    char decoder[320];
+     * which the codes index (`decoder[code]`), a literal of the codes given when looked up
+     * (see rl_colidx_codes_gen); "" for a column of values */
+    char decoder[4096];
     int type;        /* rv_type of every value (RV_INT ...), RV_UNDEFINED when none */
     int has_null;    /* some document held null here */
     int has_missing; /* some document lacked the path */
@@ -108,6 +111,11 @@ typedef struct rl_colidx_column {
 /* 1 and *out filled when tbl is replicated (n_names 0: only table and n_docs), else 0. */
 int rl_colidx_lookup(rl_colidx *cx, const char *tbl, const char *const *names, int n_names,
                      rl_colidx_column *out);
+
+/* Moves whenever an element string is given a new code. A statement printed with the
+ * decoders of one value and run while it moved may have read codes its literal lacks: run it
+ * again. */
+int64_t rl_colidx_codes_gen(rl_colidx *cx);
 
 /* A connection for one query, with the plans it keeps of earlier statements (run them with
  * rl_duck_query_kept); *gen to hand back with it. NULL and err on failure. */

@@ -41,7 +41,7 @@ typedef struct sqlx_duck_col {
     char column[48];     /* its column, or "" when the path cannot be read from the columns */
     char ts_column[56];  /* PARSE_TIMESTAMP_ISO8601 of its strings, or "" */
     char len_column[56]; /* an array's length (UNNEST's rows), or "" */
-    char decoder[320];   /* an element path's strings stored as codes: the DuckDB list the codes
+    char decoder[4096];  /* an element path's strings stored as codes: the DuckDB list the codes
                             index (`decoder[code]`), or "" */
     int type;            /* rv_type of every value; RV_UNDEFINED when no document has it */
     int has_null, has_missing;
