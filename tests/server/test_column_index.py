@@ -955,6 +955,9 @@ UNNEST_QUERIES = {
             " FROM cx.steps j {c}, UNNEST(j.steps) s",
     "other_name": "SELECT COUNT(*) AS n, COUNT(u.nope) AS c FROM cx.steps j {c},"
                   " UNNEST(j.labels AS l) u",
+    "codes": "SELECT COUNT(*) AS n, COUNT(s.name) AS named FROM cx.steps j {c}, UNNEST(j.steps) s"
+             " WHERE s.name <> 'no such step' AND s.conclusion <> 'success'"
+             " AND s.name NOT IN ('s2', 'nor this') AND 'failure' = s.conclusion",
 }
 
 

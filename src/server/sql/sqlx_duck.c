@@ -80,6 +80,10 @@ typedef struct dctx {
     int64_t n_docs;
     char why[256];
     rs_err *err;
+    /* want_codes: an element field whose strings the replica stores as codes, with a literal
+     * decoder, is printed as its codes and that decoder copied to coded (coded_hit) */
+    int want_codes, coded_hit;
+    char coded[sizeof(((sqlx_duck_col *)0)->decoder)];
 } dctx;
 
 #define MAX_DRELS 8
@@ -441,10 +445,15 @@ static int emit_element_field(dctx *d, dsel *ds, const drel *u, const sqlx_node 
         ds->full_list = 1;
     info->type = col.type;
     info->ascii = col.type == RV_STRING && col.ascii;
-    if (col.decoder[0] != '\0') /* strings stored as codes (replica.h) */
-        rs_buf_printf(out, "%s[_r%d.%s]", col.decoder, host->id, name);
-    else
+    if (col.decoder[0] == '[' && d->want_codes) { /* the caller compares codes */
+        memcpy(d->coded, col.decoder, strlen(col.decoder) + 1);
+        d->coded_hit = 1;
         rs_buf_printf(out, "_r%d.%s", host->id, name);
+    } else if (col.decoder[0] != '\0') { /* strings stored as codes (replica.h) */
+        rs_buf_printf(out, "%s[_r%d.%s]", col.decoder, host->id, name);
+    } else {
+        rs_buf_printf(out, "_r%d.%s", host->id, name);
+    }
     return 0;
 }
 
@@ -498,9 +507,81 @@ static int emit_two(dctx *d, dsel *ds, const sqlx_node *a, const char *op, const
     return rc;
 }
 
+/* The code of string s[0..len) in decoder literal lit (['a','it''s',...]): its position from
+ * 1, or 0 when the list lacks it (no code equals 0). */
+static int literal_code(const char *lit, const char *s, size_t len) {
+    const char *p = lit + 1;
+    for (int code = 1; *p == '\''; code++) {
+        size_t at = 0;
+        int same = 1;
+        for (p++; *p != '\0'; at++) {
+            char c = *p++;
+            if (c == '\'' && *p != '\'') /* the closing quote (a doubled one is a quote) */
+                break;
+            if (c == '\'')
+                p++;
+            same = same && at < len && s[at] == c;
+        }
+        if (same && at == len)
+            return code;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* Field n printed into raw as the codes of an element's strings (1; d->coded its decoder),
+ * else 0 with nothing to keep (the caller prints it the usual way). */
+static int coded_field(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *raw, dinfo *info) {
+    if (n->kind != N_PATH)
+        return 0;
+    d->want_codes = 1;
+    d->coded_hit = 0;
+    int rc = emit_expr(d, ds, n, raw, info);
+    d->want_codes = 0;
+    return rc == 0 && d->coded_hit && !raw->oom;
+}
+
+/* Constant n's code in d->coded (0 when absent), or -1 when it is not a string. */
+static int constant_code(dctx *d, const sqlx_node *n) {
+    rs_buf scratch = RS_BUF_INIT;
+    rv v;
+    int code = -1;
+    if (n->kind == N_LIT_STRING) /* as emit_literal: no evaluation */
+        code = literal_code(d->coded, n->text, strlen(n->text));
+    else if (is_constant(n) && d->cat->constant != NULL && eval_constant(d, n, &v, &scratch) == 0 &&
+             v.type == RV_STRING)
+        code = literal_code(d->coded, v.s, v.len);
+    rs_buf_free(&scratch);
+    return code;
+}
+
+/* `elem = 'str'` or `<>`, the element's strings stored as codes: the codes compared with the
+ * constant's, so the test decodes nothing (q26's week, node: 3.19 -> 2.82 ms). 1 when
+ * printed, 0 when n is not one (nothing printed). */
+static int emit_coded_compare(dctx *d, dsel *ds, const sqlx_node *n, const char *op, rs_buf *out,
+                              dinfo *info) {
+    const sqlx_node *field = is_constant(n->a) ? n->b : n->a, *value = field == n->a ? n->b : n->a;
+    rs_buf raw = RS_BUF_INIT;
+    dinfo fi;
+    int code = -1;
+    if ((strcmp(op, "=") == 0 || strcmp(op, "<>") == 0) && is_constant(value) &&
+        coded_field(d, ds, field, &raw, &fi))
+        code = constant_code(d, value);
+    if (code >= 0) {
+        rs_buf_printf(out, "(%s %s %d)", raw.data, op, code);
+        info->type = RV_BOOL;
+        info->nulls = combine_nulls(&fi, NULL);
+    }
+    rs_buf_free(&raw);
+    return code >= 0;
+}
+
 static int emit_compare(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ib;
     const char *op = strcmp(n->op, "!=") == 0 ? "<>" : n->op;
+    if (emit_coded_compare(d, ds, n, op, out, info))
+        return 0;
     int rc = emit_two(d, ds, n->a, op, n->b, out, &ia, &ib);
     if (rc)
         return rc;
@@ -708,10 +789,33 @@ static int emit_between(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinf
     return 0;
 }
 
+/* `elem [NOT] IN ('a', 'b')`, the element's strings stored as codes: an IN of their codes
+ * (emit_coded_compare). 1 when printed, 0 when n is not one (nothing printed). */
+static int emit_coded_inlist(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    rs_buf raw = RS_BUF_INIT, codes = RS_BUF_INIT;
+    dinfo fi;
+    int ok = coded_field(d, ds, n->a, &raw, &fi);
+    for (int i = 0; ok && i < n->n_list; i++) {
+        int code = constant_code(d, n->list[i]);
+        rs_buf_printf(&codes, "%s%d", i > 0 ? "," : "", code);
+        ok = code >= 0;
+    }
+    if (ok && !codes.oom) {
+        rs_buf_printf(out, "(%s %s (%s))", raw.data, n->negated ? "NOT IN" : "IN", codes.data);
+        info->type = RV_BOOL;
+        info->nulls = combine_nulls(&fi, NULL);
+    }
+    rs_buf_free(&raw);
+    rs_buf_free(&codes);
+    return ok && !codes.oom;
+}
+
 static int emit_inlist(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ie;
     if (n->kind == N_INSUB)
         return refuse(d, n, "IN (subquery)");
+    if (n->n_list > 0 && emit_coded_inlist(d, ds, n, out, info))
+        return 0;
     rs_buf_putc(out, '(');
     int rc = emit_expr(d, ds, n->a, out, &ia);
     rs_buf_puts(out, n->negated ? " NOT IN (" : " IN (");

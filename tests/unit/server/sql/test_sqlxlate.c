@@ -1331,12 +1331,13 @@ static int replica_with_arrays(void *ctx, const char *table, const char *const *
     return 1;
 }
 
-/* The arrays' replica with the tags' strings stored as codes (replica.h decoder). */
+/* The arrays' replica with the tags' strings stored as codes (replica.h decoder): 'a' 1,
+ * "it's" 2, "x','y" 3. */
 static int replica_with_codes(void *ctx, const char *table, const char *const *names, int n,
                               sqlx_duck_col *out) {
     replica_with_arrays(ctx, table, names, n, out);
     if (n == 2 && strcmp(names[0], "tags") == 0)
-        snprintf(out->decoder, sizeof out->decoder, "(SELECT list(s) FROM d)");
+        snprintf(out->decoder, sizeof out->decoder, "['a','it''s','x'',''y']");
     return 1;
 }
 
@@ -1444,10 +1445,32 @@ static void test_duck_unnest(void) {
     duck_printed_as("duck/unnest/codes", 1,
                     "SELECT u.t AS tag, COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u"
                     " WHERE u.t LIKE 'a%' GROUP BY u.t",
-                    "SELECT (SELECT list(s) FROM d)[_r0._u_c3] AS \"tag\", COUNT(*) AS \"n\" FROM"
+                    "SELECT ['a','it''s','x'',''y'][_r0._u_c3] AS \"tag\", COUNT(*) AS \"n\" FROM"
                     " (SELECT unnest(_r0.c3) AS _u_c3 FROM \"r_t_people\" AS _r0) AS _r0 WHERE"
-                    " (((SELECT list(s) FROM d)[_r0._u_c3] LIKE 'a%')) GROUP BY"
-                    " (SELECT list(s) FROM d)[_r0._u_c3] LIMIT 100");
+                    " ((['a','it''s','x'',''y'][_r0._u_c3] LIKE 'a%')) GROUP BY"
+                    " ['a','it''s','x'',''y'][_r0._u_c3] LIMIT 100");
+    /* a comparison with a constant compares codes (0: a string no element holds) */
+    static const char *const compared[][2] = {
+        {"u.t = 'it''s'", "(_r0._u_c3 = 2)"},
+        {"'x'',''y' = u.t", "(_r0._u_c3 = 3)"},
+        {"u.t = 'y'", "(_r0._u_c3 = 0)"},
+        {"u.t = 'x'", "(_r0._u_c3 = 0)"},
+        {"u.t != 'a'", "(_r0._u_c3 <> 1)"},
+        {"u.t IN ('a', 'nope', 'x'',''y')", "(_r0._u_c3 IN (1,0,3))"},
+        {"u.t NOT IN ('it''s')", "(_r0._u_c3 NOT IN (2))"},
+    };
+    for (size_t i = 0; i < sizeof compared / sizeof compared[0]; i++) {
+        char sql[200], want[300], name[64];
+        snprintf(sql, sizeof sql,
+                 "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t) u WHERE %s",
+                 compared[i][0]);
+        snprintf(want, sizeof want,
+                 "SELECT COUNT(*) AS \"n\" FROM (SELECT unnest(_r0.c3) AS _u_c3 FROM"
+                 " \"r_t_people\" AS _r0) AS _r0 WHERE (%s) LIMIT 100",
+                 compared[i][1]);
+        snprintf(name, sizeof name, "duck/unnest/codes/compared/%zu", i);
+        duck_printed_as(name, 1, sql, want);
+    }
     duck_refusal("duck/unnest/two_arrays",
                  "SELECT COUNT(*) AS n FROM commons.people p, UNNEST(p.tags AS t, p.tags AS s)", 1,
                  1, "UNNEST of several arrays");
