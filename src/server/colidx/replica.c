@@ -1312,10 +1312,9 @@ static const char state_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS _colidx_ids(id VARCHAR);";
 
 /* The catalog's form: a replica written with another (before the ascii flag: none) is rebuilt
- * once, so that every path's flags are known. */
-#define CATALOG_FORM                                                    \
-    4 /* 3: arrays' elements as LIST columns, arrays' lengths; 4: their \
-         strings as codes */
+ * once, so that every path's flags are known. 3: arrays' elements as LIST columns, arrays'
+ * lengths; 4: the elements' strings as codes. */
+#define CATALOG_FORM 4
 
 typedef struct kv_read {
     char epoch[40];
