@@ -90,7 +90,7 @@ typedef int (*rl_duck_row_fn)(void *ctx, const rl_duck_cell *cells, int n);
 int rl_duck_query(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols, rl_duck_row_fn on_row,
                   void *ctx, rs_err *err);
 
-/* rl_duck_query for statements that come again: c keeps the plans of the last 16 texts it ran
+/* rl_duck_query for statements that come again: c keeps the plans of the last 64 texts it ran
  * and runs the same text from its plan (DuckDB binds it again by itself when a table it reads
  * was altered since). A failed run forgets the plan. */
 int rl_duck_query_kept(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols,
