@@ -531,9 +531,10 @@ static int literal_code(const char *lit, const char *s, size_t len) {
 }
 
 /* Field n printed into raw as the codes of an element's strings (1; d->coded its decoder),
- * else 0 with nothing to keep (the caller prints it the usual way). */
+ * else 0 with nothing to keep (the caller prints it the usual way). Only a merged UNNEST has
+ * element fields: any other SELECT's comparisons are not printed twice to find that out. */
 static int coded_field(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *raw, dinfo *info) {
-    if (n->kind != N_PATH)
+    if (n->kind != N_PATH || !ds->merged)
         return 0;
     d->want_codes = 1;
     d->coded_hit = 0;
