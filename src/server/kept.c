@@ -3,8 +3,10 @@
 
 #include "hash.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -13,7 +15,7 @@ typedef struct {
 } kept_class_info;
 
 /* A class's limit is per connection. A dashboard sends the same few dozen queries in turn, and
- * a limit below their number kept none of them: eviction takes the oldest prepared, so a cycle
+ * a limit below their number kept none of them: eviction took the oldest prepared, so a cycle
  * of 34 queries through 16 places prepared every query on every run (the dashboard benchmark's
  * 34 queries, every one once a round on 100,000 documents, two servers in ABBA order: client
  * time 0.79x with 64 places, server CPU 931 -> 752 us a query; q10 0.38 -> 0.23 ms). */
@@ -27,10 +29,8 @@ static const kept_class_info kept_classes[] = {
 };
 /* clang-format on */
 
-/* A kept statement's text starts with its class's mark, 8 hex digits of a hash of the rest, and
- * the comment's end: looking one up compares each kept statement's first bytes, not texts of
- * kilobytes that share long prefixes (the walk goes over every statement of the connection, a
- * few hundred). */
+/* A kept statement's text starts with its class's mark (what rl_kept_close finalizes), 8 hex
+ * digits of the hash its slot holds, and the comment's end. */
 #define TAG_MAX 32
 
 /* The text's length and 64 of its bytes spread over it: hashing a whole query of kilobytes on
@@ -46,40 +46,157 @@ static uint32_t text_hash(const char *sql) {
     return rs_fnv1a32(sample, n + sizeof len);
 }
 
-static int tag_of(const kept_class_info *info, const char *sql, char tag[TAG_MAX]) {
-    return snprintf(tag, TAG_MAX, "%s%08x */ ", info->mark, (unsigned)text_hash(sql));
+/* ---- each connection's table of its kept statements ----
+ *
+ * Finding a kept statement by walking the connection's list (sqlite3_next_stmt, sqlite3_sql and
+ * a compare of each text's first bytes) cost more than the compares: a connection keeps up to
+ * a few hundred statements, and every request looks up four or five (BEGIN, the schema's
+ * version, the query, COMMIT): 12 % of a SELECT 1's server time. A table per connection holds
+ * each kept statement's class and hash in one array, scanned as integers; the text is compared
+ * only where both match. SQLite 3.40 has no per-connection client data, so the tables hang off
+ * a registry keyed by the connection's address, under one lock held only to find the table:
+ * a connection is used by one thread at a time (store.h), and so is its table. Every close of a
+ * connection holding kept statements goes through rl_kept_close, which drops its table before
+ * the address can be reused. */
+
+typedef struct kept_slot {
+    sqlite3_stmt *stmt;
+    uint32_t hash;
+    int cls;
+    int tag_len;
+    uint64_t used; /* the table's clock at its last use: a full class drops its least recent */
+} kept_slot;
+
+typedef struct kept_table {
+    sqlite3 *db;
+    kept_slot *slot;
+    int n, cap;
+    uint64_t clock;
+    struct kept_table *next; /* in its bucket of the registry */
+} kept_table;
+
+#define REGISTRY_BUCKETS 64
+
+static struct {
+    pthread_mutex_t lock;
+    kept_table *bucket[REGISTRY_BUCKETS];
+} registry = {PTHREAD_MUTEX_INITIALIZER, {NULL}};
+
+static unsigned bucket_of(const sqlite3 *db) {
+    uintptr_t a = (uintptr_t)db;
+    return (unsigned)((a >> 4) ^ (a >> 12)) % REGISTRY_BUCKETS;
+}
+
+/* db's table, made when it has none yet (NULL when out of memory). */
+static kept_table *table_of(sqlite3 *db) {
+    unsigned b = bucket_of(db);
+    kept_table *t;
+    pthread_mutex_lock(&registry.lock);
+    for (t = registry.bucket[b]; t != NULL && t->db != db; t = t->next) {
+    }
+    if (t == NULL && (t = calloc(1, sizeof(*t))) != NULL) {
+        t->db = db;
+        t->next = registry.bucket[b];
+        registry.bucket[b] = t;
+    }
+    pthread_mutex_unlock(&registry.lock);
+    return t;
+}
+
+/* Take db's table out of the registry and free it (the statements stay). */
+static void table_drop(sqlite3 *db) {
+    kept_table **at, *t;
+    pthread_mutex_lock(&registry.lock);
+    for (at = &registry.bucket[bucket_of(db)]; *at != NULL && (*at)->db != db; at = &(*at)->next) {
+    }
+    t = *at;
+    if (t != NULL)
+        *at = t->next;
+    pthread_mutex_unlock(&registry.lock);
+    if (t != NULL) {
+        free(t->slot);
+        free(t);
+    }
+}
+
+/* A statement of class cls with sql's text and hash, not running; NULL when none. */
+static kept_slot *find_free(kept_table *t, int cls, uint32_t hash, const char *sql) {
+    for (int i = 0; i < t->n; i++) {
+        kept_slot *k = &t->slot[i];
+        if (k->hash != hash || k->cls != cls || sqlite3_stmt_busy(k->stmt))
+            continue;
+        if (strcmp(sqlite3_sql(k->stmt) + k->tag_len, sql) == 0)
+            return k;
+    }
+    return NULL;
+}
+
+/* Make room for one more statement of cls: past its limit, its least recently used one that
+ * is not running is finalized, and its slot given back; otherwise a new slot. NULL when out of
+ * memory. */
+static kept_slot *room_for(kept_table *t, int cls, int limit) {
+    kept_slot *lru = NULL;
+    int in_class = 0;
+    for (int i = 0; i < t->n; i++) {
+        kept_slot *k = &t->slot[i];
+        if (k->cls != cls)
+            continue;
+        in_class++;
+        if (!sqlite3_stmt_busy(k->stmt) && (lru == NULL || k->used < lru->used))
+            lru = k;
+    }
+    if (in_class >= limit && lru != NULL) {
+        sqlite3_finalize(lru->stmt);
+        lru->stmt = NULL;
+        return lru;
+    }
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 32;
+        kept_slot *grown = realloc(t->slot, (size_t)cap * sizeof(*grown));
+        if (grown == NULL)
+            return NULL;
+        t->slot = grown;
+        t->cap = cap;
+    }
+    return &t->slot[t->n++];
+}
+
+/* Give a slot room_for made back (its statement could not be prepared). */
+static void slot_unused(kept_table *t, kept_slot *k) {
+    *k = t->slot[--t->n];
 }
 
 int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt **out) {
     const kept_class_info *info = &kept_classes[cls];
-    size_t mark = strlen(info->mark);
+    uint32_t hash = text_hash(sql);
+    kept_table *t = table_of(db);
+    kept_slot *k;
     char tag[TAG_MAX];
-    size_t tag_len = (size_t)tag_of(info, sql, tag);
-    sqlite3_stmt *s, *oldest = NULL;
     char *text;
-    int rc, n = 0;
+    int rc;
     *out = NULL;
-    for (s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s)) {
-        const char *t = sqlite3_sql(s);
-        if (t == NULL || strncmp(t, info->mark, mark) != 0)
-            continue;
-        if (!sqlite3_stmt_busy(s) && memcmp(t, tag, tag_len) == 0 &&
-            strcmp(t + tag_len, sql) == 0) {
-            *out = s;
-            return SQLITE_OK;
-        }
-        n++;
-        if (!sqlite3_stmt_busy(s))
-            oldest = s; /* the list runs newest first */
-    }
-    if (n >= info->limit && oldest != NULL)
-        sqlite3_finalize(oldest);
-    text = sqlite3_mprintf("%s%s", tag, sql);
-    if (text == NULL)
+    if (t == NULL)
         return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    t->clock++;
+    if ((k = find_free(t, (int)cls, hash, sql)) != NULL) {
+        k->used = t->clock;
+        *out = k->stmt;
+        return SQLITE_OK;
+    }
+    if ((k = room_for(t, (int)cls, info->limit)) == NULL)
+        return SQLITE_NOMEM;
+    int tag_len = snprintf(tag, TAG_MAX, "%s%08x */ ", info->mark, (unsigned)hash);
+    text = sqlite3_mprintf("%s%s", tag, sql);
+    rc = text == NULL ? SQLITE_NOMEM
+                      : sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
     sqlite3_free(text);
-    return rc;
+    if (rc != SQLITE_OK || *out == NULL) {
+        /* a text of only comments prepares to no statement: nothing to keep */
+        slot_unused(t, k);
+        return rc;
+    }
+    *k = (kept_slot){*out, hash, (int)cls, tag_len, t->clock};
+    return SQLITE_OK;
 }
 
 void rl_kept_done(sqlite3_stmt *stmt) {
@@ -117,6 +234,7 @@ void rl_kept_close(sqlite3 *db) {
     sqlite3_stmt *s;
     if (db == NULL)
         return;
+    table_drop(db);
     while ((s = first_kept(db)) != NULL)
         sqlite3_finalize(s);
     sqlite3_close_v2(db);

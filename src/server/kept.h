@@ -23,16 +23,16 @@
 #include <sqlite3.h>
 
 typedef enum {
-    RL_KEPT_QUERY,    /* a translated query's text: the 64 newest */
-    RL_KEPT_ESTIMATE, /* a range count of the planner (texts carry their bounds): 32 newest */
+    RL_KEPT_QUERY,    /* a translated query's text: the 64 most recently used */
+    RL_KEPT_ESTIMATE, /* a range count of the planner (texts carry their bounds): 32 */
     RL_KEPT_CATALOG,  /* a fixed catalog question: a handful of texts in the code */
-    RL_KEPT_STORE,    /* a statement of rl_sql (store.h): the server's own texts, 64 newest */
+    RL_KEPT_STORE,    /* a statement of rl_sql (store.h): the server's own texts, 64 */
     RL_KEPT_CONSTANT  /* a constant of a statement on the columns, evaluated by SQLite: 64 */
 } rl_kept_class;
 
 /* The connection's kept statement of class for sql (reset, no values bound), or a new one kept
- * from now on; the oldest of the class is finalized past its limit. A statement of the same
- * text still running (a question asked again inside its own answer) is not shared: a new one
+ * from now on; past the class's limit its least recently used one is finalized. A statement of the
+ * same text still running (a question asked again inside its own answer) is not shared: a new one
  * is prepared. Returns SQLite's code; on failure *out is NULL. */
 int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt **out);
 
