@@ -10,12 +10,14 @@
  *
  * The kept statements are the connection's own (sqlite3_next_stmt), told apart by a comment
  * that starts their text: nothing of ours outlives a connection, and rl_kept_close finalizes
- * them with it (and only them: a virtual table's own statements are its module's). Each class has
- * its own mark and limit: a run of distinct queries evicts older queries, never the catalog's
- * questions.
+ * them with it (and only them: a virtual table's own statements are its module's). A table of
+ * the connection's own, kept beside it (kept.c), finds one by class and hash. Each class has its
+ * own mark and limit: a run of distinct queries evicts the least recently used queries, never
+ * the catalog's questions. Only this module finalizes a kept statement, and a connection that
+ * holds any is closed with rl_kept_close.
  *
  * Thread-safety: a connection is used by one thread at a time (store.h), and so are its kept
- * statements.
+ * statements; the tables of all connections are found under one lock.
  */
 #ifndef RL_KEPT_H
 #define RL_KEPT_H
