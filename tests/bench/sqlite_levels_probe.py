@@ -11,7 +11,13 @@ in transactions of 500, the store's settings (WAL, synchronous=NORMAL, 64 MiB ca
   partial  each key column indexed twice: WHERE seq <= S (the old level) and WHERE seq > S (the
            young one, which alone takes the new rows); then EXPLAIN of a lookup through both
            levels, and the merge (the old level rebuilt over every row)
-Environment: CACHE (cache_size, default -65536), NOCKPT=1 (SQLite's automatic checkpoint off).
+  sealed   the base indexed as in full, the new rows added to a table without indexes (the
+           tail); every LEVEL rows (default 10,000) the tail is sealed: renamed to a level of its
+           own and its indexes built by CREATE INDEX (a sort, pages written in order), in the
+           same transaction; then a lookup by key through the base, every level and the tail
+Environment: CACHE (cache_size, default -65536), NOCKPT=1 (SQLite's automatic checkpoint off),
+LEVEL (the rows of a sealed level), TAIL_INDEXED=1 (sealed: the tail keeps its indexes row by row,
+so that a lookup never scans it, and a seal only renames it).
 """
 import os
 import random
@@ -50,7 +56,7 @@ def make_base(path):
 
 def index(c, kind):
     for i in range(NIDX if kind != "none" else 0):
-        if kind == "full":
+        if kind in ("full", "sealed"):
             c.execute(f"CREATE INDEX f{i} ON t(k{i})")
         else:
             c.execute(f"CREATE INDEX o{i} ON t(k{i}) WHERE seq <= {N - 1}")
@@ -68,6 +74,46 @@ def add_rows(c):
         c.execute("COMMIT")
         commit_s += time.time() - t
     return time.time() - started, commit_s
+
+
+def add_sealed(c, level):
+    """The new rows into the tail; each full tail sealed as a level indexed by sort."""
+    rng, commit_s, sealed = random.Random(2), 0.0, 0
+    tail_indexed = os.environ.get("TAIL_INDEXED") == "1"
+
+    def new_tail():
+        c.execute(f"CREATE TABLE tail(id INTEGER PRIMARY KEY, seq INT, doc TEXT, {COLS})")
+        for i in range(NIDX if tail_indexed else 0):
+            c.execute(f"CREATE INDEX tail{sealed}_{i} ON tail(k{i})")
+    new_tail()
+    started = time.time()
+    for b in range(0, NEW, BATCH):
+        c.execute("BEGIN")
+        for i in range(N + b, N + b + BATCH):
+            c.execute(f"INSERT INTO tail VALUES({PH})", (i, i, "x" * 600) + keys(rng))
+        if (b + BATCH) % level == 0:
+            c.execute(f"ALTER TABLE tail RENAME TO level{sealed}")
+            for i in range(NIDX if not tail_indexed else 0):
+                c.execute(f"CREATE INDEX l{sealed}_{i} ON level{sealed}(k{i})")
+            sealed += 1
+            new_tail()
+        t = time.time()
+        c.execute("COMMIT")
+        commit_s += time.time() - t
+    return time.time() - started, commit_s, sealed
+
+
+def lookup_sealed(c, sealed):
+    k = c.execute("SELECT k3 FROM level0 WHERE id = ?", (N + 7,)).fetchone()[0]
+    arms = ["SELECT id FROM t WHERE k3 = ?1"] + [
+        f"SELECT id FROM level{i} WHERE k3 = ?1" for i in range(sealed)] + [
+        "SELECT id FROM tail WHERE k3 = ?1"]
+    q = " UNION ALL ".join(arms)
+    started, runs = time.time(), 200
+    for _ in range(runs):
+        got = c.execute(q, (k,)).fetchall()
+    print(f"  lookup through the base, {sealed} levels and the tail: {got}, "
+          f"{(time.time() - started) / runs * 1000:.3f} ms")
 
 
 def levels(c):
@@ -93,11 +139,16 @@ def run(work, kind):
     started = time.time()
     index(c, kind)
     built = time.time() - started
-    total, commit = add_rows(c)
+    if kind == "sealed":
+        total, commit, sealed = add_sealed(c, int(os.environ.get("LEVEL", "10000")))
+    else:
+        total, commit = add_rows(c)
     print(f"{kind}: indexes built in {built:.1f} s; {NEW / total:,.0f} rows/s added to {N:,} "
           f"(the commits {commit / total:.0%} of it)", flush=True)
     if kind == "partial":
         levels(c)
+    if kind == "sealed":
+        lookup_sealed(c, sealed)
     c.close()
     os.unlink(path)
 
