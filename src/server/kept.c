@@ -5,7 +5,6 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +28,14 @@ static const kept_class_info kept_classes[] = {
 };
 /* clang-format on */
 
-/* A kept statement's text starts with its class's mark (what rl_kept_close finalizes), 8 hex
- * digits of the hash its slot holds, and the comment's end. */
-#define TAG_MAX 32
+/* A kept statement's text is its class's mark (what rl_kept_close finalizes), the comment's end,
+ * and the statement: its hash is in its slot, so the text needs none. */
+#define MARK_END "*/ "
+
+/* The length of cls's mark and MARK_END, where a kept text's statement begins. */
+static size_t prefix_len(int cls) {
+    return strlen(kept_classes[cls].mark) + strlen(MARK_END);
+}
 
 /* The text's length and 64 of its bytes spread over it: hashing a whole query of kilobytes on
  * every lookup cost more than the compares it saves; two texts that share these compare whole.
@@ -63,7 +67,6 @@ typedef struct kept_slot {
     sqlite3_stmt *stmt;
     uint32_t hash;
     int cls;
-    int tag_len;
     uint64_t used; /* the table's clock at its last use: a full class drops its least recent */
 } kept_slot;
 
@@ -121,11 +124,12 @@ static void table_drop(sqlite3 *db) {
 
 /* A statement of class cls with sql's text and hash, not running; NULL when none. */
 static kept_slot *find_free(kept_table *t, int cls, uint32_t hash, const char *sql) {
+    size_t prefix = prefix_len(cls);
     for (int i = 0; i < t->n; i++) {
         kept_slot *k = &t->slot[i];
         if (k->hash != hash || k->cls != cls || sqlite3_stmt_busy(k->stmt))
             continue;
-        if (strcmp(sqlite3_sql(k->stmt) + k->tag_len, sql) == 0)
+        if (strcmp(sqlite3_sql(k->stmt) + prefix, sql) == 0)
             return k;
     }
     return NULL;
@@ -171,7 +175,6 @@ int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt *
     uint32_t hash = text_hash(sql);
     kept_table *t = table_of(db);
     kept_slot *k;
-    char tag[TAG_MAX];
     char *text;
     int rc;
     *out = NULL;
@@ -185,8 +188,7 @@ int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt *
     }
     if ((k = room_for(t, (int)cls, info->limit)) == NULL)
         return SQLITE_NOMEM;
-    int tag_len = snprintf(tag, TAG_MAX, "%s%08x */ ", info->mark, (unsigned)hash);
-    text = sqlite3_mprintf("%s%s", tag, sql);
+    text = sqlite3_mprintf("%s" MARK_END "%s", info->mark, sql);
     rc = text == NULL ? SQLITE_NOMEM
                       : sqlite3_prepare_v3(db, text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
     sqlite3_free(text);
@@ -195,7 +197,7 @@ int rl_kept_stmt(sqlite3 *db, rl_kept_class cls, const char *sql, sqlite3_stmt *
         slot_unused(t, k);
         return rc;
     }
-    *k = (kept_slot){*out, hash, (int)cls, tag_len, t->clock};
+    *k = (kept_slot){*out, hash, (int)cls, t->clock};
     return SQLITE_OK;
 }
 
