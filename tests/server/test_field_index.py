@@ -789,6 +789,41 @@ def join_order_counts_tests_together():
 
 
 @case
+def join_order_combines_counts():
+    """Tests whose ranges are too large to count together (over 1,000 documents each) are
+    combined from their exact counts (shares s1 <= s2 as s1 * sqrt(s2)). Jobs: 12,000, 2,000 of
+    day 5, 2,400 failed or timed out (an IN list whose keys span 'success'), 800 both; pushes:
+    1,200 nightly of 6,000. By its smallest test (2,000) the jobs followed the pushes (1,200);
+    combined (894) they drive and the pushes are looked up by sha. The dashboard's failed jobs of
+    a week followed a month's runs of two workflows: 20 ms instead of 6."""
+    ws = uniq("wscombined")
+    rl.make_ws(ws)
+    jobs = [{"_id": f"j{i}", "sha": f"s{i % 3000}", "day": i % 6,
+             "conclusion": {1: "failure", 3: "timed_out"}.get(i % 10, "success")}
+            for i in range(12000)]
+    pushes = [{"_id": f"p{i}", "sha": f"s{i % 3000}", "ref": "nightly" if i % 5 == 0 else "main"}
+              for i in range(6000)]
+    for coll, docs in (("jobs", jobs), ("pushes", pushes)):
+        rl.make_coll(ws, coll)
+        for i in range(0, len(docs), 3000):
+            r = rl.add_docs(ws, coll, docs[i:i + 3000])
+        rl.wait_fence(ws, coll, r.body.get("last_offset", ""))
+    sql = (f"SELECT COUNT(*) AS n FROM {ws}.pushes p JOIN {ws}.jobs j ON j.sha = p.sha"
+           " WHERE p.ref = 'nightly' AND j.day = 5 AND j.conclusion IN ('failure', 'timed_out')")
+    steps, plan, _ = explain(sql)
+    reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
+    check("combined/jobs_drive", len(reads) == 2 and reads[0].startswith(f"SEARCH {ws}.jobs AS")
+          and reads[1].startswith(f"SEARCH {ws}.pushes AS") and "sha" in reads[1], repr(steps))
+    check("combined/explained",
+          any(f"Get {ws}.jobs AS" in x and "about 894 documents pass its tests together (their "
+              "counts combined)" in x for x in plan), repr(plan))
+    rows, _, _ = query(sql)
+    want = sum(1 for j in jobs if j["day"] == 5 and j["conclusion"] != "success"
+               for p in pushes if p["ref"] == "nightly" and p["sha"] == j["sha"])
+    check_match("combined/rows", rows, [{"n": want}])
+
+
+@case
 def element_members_are_indexed_by_use():
     """Members of an array's object elements (`labels[*].name`, `pull_requests[*].number`):
     a query filtering one (through UNNEST, with or without AS, or a position) asks for its

@@ -56,6 +56,10 @@ static double get_rows(const sqlx_op *get, int *low) {
     }
     if (a != NULL && a->together_counted && best >= 0 && (double)a->together < best)
         best = (double)a->together; /* its tests together (access_count_together) */
+    else if (a != NULL && a->combined > 0 && best >= 0 && a->combined < best) {
+        best = a->combined; /* its exact counts combined (combine_counts) */
+        *low = 0;
+    }
     if (best >= 0)
         return best < docs ? best : docs;
     return written ? docs / 10 : docs; /* a test the catalog cannot count still reads less */

@@ -144,6 +144,9 @@ typedef struct sqlx_access {
     int chosen;           /* its tests were counted and chosen among (before the join order) */
     int together_counted; /* together holds the documents passing all its countable tests */
     int64_t together;
+    int joined;      /* one of several relations whose join order is chosen */
+    double combined; /* > 0: the documents its tests counted exactly keep together, estimated
+                        from their counts (combine_counts in sqlx_access.c) */
 } sqlx_access;
 
 #define SQLX_MAX_JOIN_KEYS 8

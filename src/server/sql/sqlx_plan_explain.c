@@ -237,6 +237,9 @@ static void put_access(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
     }
     if (a != NULL && a->together_counted)
         rs_buf_printf(out, "; %lld documents pass its tests together", (long long)a->together);
+    else if (a != NULL && a->combined > 0)
+        rs_buf_printf(out, "; about %.0f documents pass its tests together (their counts combined)",
+                      a->combined);
     if (a != NULL && a->docs >= 0)
         rs_buf_printf(out, " [%lld in the collection]", (long long)a->docs);
 }
