@@ -50,6 +50,7 @@ typedef struct sqlx_conj {
     int other;     /* it reads an enclosing query's relation, or has a subquery */
     int pushed;    /* rules moved it here from an enclosing query */
     int gone;      /* rules moved it into a derived relation: no longer tested here */
+    int decided;   /* gone too: the request's parameters make it true of every row */
 } sqlx_conj;
 
 typedef struct sqlx_conjs {

@@ -297,10 +297,11 @@ static void put_leaf(rs_buf *out, const sqlx_op *op, const sqlx_op *join) {
 }
 
 static void put_filter(rs_buf *out, const sqlx_op *op) {
-    int kept = 0, pushed = 0, moved = 0;
+    int kept = 0, pushed = 0, moved = 0, decided = 0;
     for (int i = 0; i < op->conj.n; i++) {
         kept += !op->conj.items[i].gone;
-        moved += op->conj.items[i].gone;
+        decided += op->conj.items[i].decided;
+        moved += op->conj.items[i].gone && !op->conj.items[i].decided;
         pushed += op->conj.items[i].pushed && !op->conj.items[i].gone;
     }
     rs_buf_printf(out, "%s: %d conjunct%s", op->having ? "Having" : "Filter", kept,
@@ -309,6 +310,8 @@ static void put_filter(rs_buf *out, const sqlx_op *op) {
         rs_buf_printf(out, ", %d pushed down from the query above", pushed);
     if (moved)
         rs_buf_printf(out, ", %d moved into a derived relation", moved);
+    if (decided)
+        rs_buf_printf(out, ", %d true of every row by the parameters", decided);
 }
 
 static void explain_op(explainer *x, const sqlx_op *op, const sqlx_op *join);

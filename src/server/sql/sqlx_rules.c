@@ -1,6 +1,6 @@
 /*
- * sqlx_rules.c - rewrites on the logical plan (sqlx_rules.h): predicates pushed into derived
- * relations.
+ * sqlx_rules.c - rewrites on the logical plan (sqlx_rules.h): conditions of parameters
+ * decided, predicates pushed into derived relations.
  *
  * A conjunct `d.x = :v` on a derived relation d (SELECT ..., a.b AS x, ... FROM c AS a) is
  * rewritten in d's own names (`a.b = :v`, the select item for each output it reads) and moved
@@ -14,6 +14,7 @@
 #include "sqlx_rules.h"
 #include "server/runtime/catalog.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -358,9 +359,134 @@ static int push_block(rules *ru, sqlx_block *blk) {
     return rc ? rc : push_on(ru, blk, from);
 }
 
+/* ---------------- conditions of parameters, decided ----------------
+ *
+ * Dashboards write an optional filter as `(j.conclusion = :conclusion OR :conclusion = '')`,
+ * the empty value meaning "any". SQLite tests such an OR on every row, reading the document for
+ * its first arm, and no index serves it (its other arm has no key test). A request's parameters
+ * are known when its statement is translated (a translation is kept per parameter values), so a
+ * comparison of parameters and literals whose answer is plain, two strings or two integers
+ * equal or not, is decided here: an OR with a true arm holds for every row and leaves the WHERE,
+ * a false arm leaves its OR, and the rest is tested as written, through an index where it has
+ * one (an AND the same way round). Anything else keeps its conjunct as written; so does a saved
+ * lambda's translation at save time, which has no values. */
+
+typedef struct known {
+    int is_int;
+    const char *text; /* a string's bytes */
+    long long ival;
+} known;
+
+static int parse_int(const char *text, long long *out) {
+    char *end;
+    errno = 0;
+    *out = text != NULL ? strtoll(text, &end, 10) : 0;
+    return text != NULL && errno == 0 && end != text && *end == '\0';
+}
+
+/* A literal string or integer, or a parameter given as one, in *k; 0 otherwise. */
+static int known_value(const rules *ru, const sqlx_node *n, known *k) {
+    const char *type = NULL, *text;
+    memset(k, 0, sizeof *k);
+    switch (n->kind) {
+    case N_LIT_STRING:
+        k->text = n->text;
+        return k->text != NULL;
+    case N_LIT_INT:
+        return (k->is_int = parse_int(n->text, &k->ival));
+    case N_PARAM:
+        if (ru->ctx->param_value == NULL || n->name == NULL ||
+            (text = ru->ctx->param_value(ru->ctx->param_ctx, n->name, &type)) == NULL)
+            return 0;
+        if (type != NULL && strcasecmp(type, "string") == 0) {
+            k->text = text;
+            return 1;
+        }
+        return type != NULL && strcasecmp(type, "int") == 0 &&
+               (k->is_int = parse_int(text, &k->ival));
+    default:
+        return 0;
+    }
+}
+
+/* 1 or 0 when n is `a = b` or `a <> b` of two known values of one type; -1 otherwise. */
+static int decided(const rules *ru, const sqlx_node *n) {
+    known a, b;
+    if (n->kind == N_UNARY && n->op != NULL && strcasecmp(n->op, "NOT") == 0) {
+        int t = decided(ru, n->a);
+        return t < 0 ? t : !t;
+    }
+    if (n->kind != N_BINARY || (strcmp(n->op, "=") != 0 && strcmp(n->op, "<>") != 0) ||
+        !known_value(ru, n->a, &a) || !known_value(ru, n->b, &b) || a.is_int != b.is_int)
+        return -1;
+    int equal = a.is_int ? a.ival == b.ival : strcmp(a.text, b.text) == 0;
+    return strcmp(n->op, "=") == 0 ? equal : !equal;
+}
+
+/* n with its decided parts taken out; *truth 1 or 0 when all of n is decided (the result is then
+ * NULL), -1 otherwise. NULL with *truth -1: out of memory. */
+static const sqlx_node *fold(rules *ru, const sqlx_node *n, int *truth) {
+    int is_or = n->kind == N_BINARY && strcmp(n->op, "OR") == 0;
+    if (!is_or && (n->kind != N_BINARY || strcmp(n->op, "AND") != 0)) {
+        *truth = decided(ru, n);
+        return *truth < 0 ? n : NULL;
+    }
+    int ta, tb;
+    const sqlx_node *a = fold(ru, n->a, &ta), *b = fold(ru, n->b, &tb);
+    if ((a == NULL && ta < 0) || (b == NULL && tb < 0))
+        return *truth = -1, NULL;
+    *truth = -1;
+    if (ta == is_or || tb == is_or) /* an OR's true arm, an AND's false one */
+        return *truth = is_or, NULL;
+    if (ta >= 0) /* the other value of the two: the rest is the other side */
+        return *truth = tb, b;
+    if (tb >= 0)
+        return a;
+    if (a == n->a && b == n->b)
+        return n;
+    sqlx_node *copy = sqlx_alloc(ru->ctx->arena, sizeof *copy);
+    if (copy == NULL)
+        return NULL;
+    *copy = *n;
+    copy->a = (sqlx_node *)a;
+    copy->b = (sqlx_node *)b;
+    return copy;
+}
+
+static int fold_block(rules *ru, sqlx_block *blk) {
+    sqlx_op *where = sqlx_plan_find(blk, SQLX_OP_FILTER, 0);
+    for (int i = 0; where != NULL && i < where->conj.n; i++) {
+        sqlx_conj *c = &where->conj.items[i];
+        int truth;
+        if (c->gone)
+            continue;
+        const sqlx_node *rest = fold(ru, c->expr, &truth);
+        if (rest == NULL && truth < 0)
+            return rs_err_set(ru->err, RS_ENOMEM, "out of memory");
+        if (truth == 1) {
+            c->gone = c->decided = 1; /* true of every row */
+        } else if (truth == 0) {
+            sqlx_node *no = sqlx_node_new(ru->ctx->arena, N_LIT_BOOL, c->expr);
+            if (no == NULL)
+                return rs_err_set(ru->err, RS_ENOMEM, "out of memory");
+            c->expr = no; /* ival 0: false */
+        } else {
+            c->expr = rest;
+        }
+    }
+    return 0;
+}
+
 int sqlx_rules_apply(sqlx_ctx *ctx, rs_err *err) {
     rules ru = {ctx, err, 0};
     sqlx_bound *bd = ctx->bound;
+    for (int i = 0; ctx->param_value != NULL && i < bd->n_blocks; i++) {
+        if (bd->blocks[i]->sel == NULL || bd->blocks[i]->plan == NULL)
+            continue;
+        int rc = fold_block(&ru, bd->blocks[i]);
+        if (rc)
+            return rc;
+    }
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         ru.moved = 0;
         for (int i = 0; i < bd->n_blocks; i++) {

@@ -10,6 +10,10 @@
  *     Not through LIMIT, window functions, grouping sets, or an aggregate unless the conjunct
  *     reads only GROUP BY keys; never a conjunct with a subquery or a volatile function, or
  *     one reading an output that is.
+ *   - conditions of parameters decided, before the pushdown: `=` and `<>` of the request's
+ *     parameters and literals (two strings or two integers) are true or false for the whole
+ *     statement, so an optional filter `(x = :p OR :p = '')` leaves the WHERE or becomes
+ *     `x = :p` (sqlx_conj.decided when it leaves).
  */
 #ifndef RS_SQLX_RULES_H
 #define RS_SQLX_RULES_H
