@@ -754,6 +754,32 @@ def join_order_counts_past_the_cap():
     check_match("cap/rows", rows, [{"name": k, "n": v} for k, v in sorted(want.items()) if v])
 
 
+def jobs_drive(label, jobs, pushes, day, explained):
+    """Jobs (sha, day, conclusion) and pushes (sha, ref) in a workspace of their own; the
+    nightly pushes joined to the failed jobs of one day: the jobs drive, the pushes looked up by
+    sha, EXPLAIN's estimate of the jobs says explained, and the rows are the scan's."""
+    ws = uniq("ws" + label)
+    rl.make_ws(ws)
+    for coll, docs in (("jobs", jobs), ("pushes", pushes)):
+        rl.make_coll(ws, coll)
+        for i in range(0, len(docs), 2500):
+            r = rl.add_docs(ws, coll, docs[i:i + 2500])
+        rl.wait_fence(ws, coll, r.body.get("last_offset", ""))
+    sql = (f"SELECT COUNT(*) AS n FROM {ws}.pushes p JOIN {ws}.jobs j ON j.sha = p.sha"
+           f" WHERE p.ref = 'nightly' AND j.day = {day}"
+           " AND j.conclusion IN ('failure', 'timed_out')")
+    steps, plan, _ = explain(sql)
+    reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
+    check(f"{label}/jobs_drive", len(reads) == 2 and reads[0].startswith(f"SEARCH {ws}.jobs AS")
+          and reads[1].startswith(f"SEARCH {ws}.pushes AS") and "sha" in reads[1], repr(steps))
+    check(f"{label}/explained", any(f"Get {ws}.jobs AS" in x and explained in x for x in plan),
+          repr(plan))
+    rows, _, _ = query(sql)
+    want = sum(1 for j in jobs if j["day"] == day and j["conclusion"] != "success"
+               for p in pushes if p["ref"] == "nightly" and p["sha"] == j["sha"])
+    check_match(f"{label}/rows", rows, [{"n": want}])
+
+
 @case
 def join_order_counts_tests_together():
     """A collection's rows are what its tests keep together, not its smallest test alone. Jobs:
@@ -761,31 +787,12 @@ def join_order_counts_tests_together():
     pushes: 300 nightly. Counted by its smallest test the jobs (400) would follow the pushes
     (300); counted together (200) they drive and the pushes are looked up. HUD's
     nightly_jobs_red_past_day: a day's failed jobs after ten years of nightly pushes."""
-    ws = uniq("wstogether")
-    rl.make_ws(ws)
     jobs = [{"_id": f"j{i}", "sha": f"s{i % 1000}", "day": i % 10,
              "conclusion": {4: "failure", 9: "timed_out"}.get(i % 25, "success")}
             for i in range(5000)]
     pushes = [{"_id": f"p{i}", "sha": f"s{i % 1000}", "ref": "nightly" if i % 10 == 0 else "main"}
               for i in range(3000)]
-    for coll, docs in (("jobs", jobs), ("pushes", pushes)):
-        rl.make_coll(ws, coll)
-        for i in range(0, len(docs), 2500):
-            r = rl.add_docs(ws, coll, docs[i:i + 2500])
-        rl.wait_fence(ws, coll, r.body.get("last_offset", ""))
-    sql = (f"SELECT COUNT(*) AS n FROM {ws}.pushes p JOIN {ws}.jobs j ON j.sha = p.sha"
-           " WHERE p.ref = 'nightly' AND j.day = 9 AND j.conclusion IN ('failure', 'timed_out')")
-    steps, plan, _ = explain(sql)
-    reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
-    check("together/jobs_drive", len(reads) == 2 and reads[0].startswith(f"SEARCH {ws}.jobs AS")
-          and reads[1].startswith(f"SEARCH {ws}.pushes AS") and "sha" in reads[1], repr(steps))
-    check("together/explained", any(f"Get {ws}.jobs AS" in x and
-                                    "200 documents pass its tests together" in x for x in plan),
-          repr(plan))
-    rows, _, _ = query(sql)
-    want = sum(1 for j in jobs if j["day"] == 9 and j["conclusion"] != "success"
-               for p in pushes if p["ref"] == "nightly" and p["sha"] == j["sha"])
-    check_match("together/rows", rows, [{"n": want}])
+    jobs_drive("together", jobs, pushes, 9, "200 documents pass its tests together")
 
 
 @case
@@ -796,31 +803,13 @@ def join_order_combines_counts():
     1,200 nightly of 6,000. By its smallest test (2,000) the jobs followed the pushes (1,200);
     combined (894) they drive and the pushes are looked up by sha. The dashboard's failed jobs of
     a week followed a month's runs of two workflows: 20 ms instead of 6."""
-    ws = uniq("wscombined")
-    rl.make_ws(ws)
     jobs = [{"_id": f"j{i}", "sha": f"s{i % 3000}", "day": i % 6,
              "conclusion": {1: "failure", 3: "timed_out"}.get(i % 10, "success")}
             for i in range(12000)]
     pushes = [{"_id": f"p{i}", "sha": f"s{i % 3000}", "ref": "nightly" if i % 5 == 0 else "main"}
               for i in range(6000)]
-    for coll, docs in (("jobs", jobs), ("pushes", pushes)):
-        rl.make_coll(ws, coll)
-        for i in range(0, len(docs), 3000):
-            r = rl.add_docs(ws, coll, docs[i:i + 3000])
-        rl.wait_fence(ws, coll, r.body.get("last_offset", ""))
-    sql = (f"SELECT COUNT(*) AS n FROM {ws}.pushes p JOIN {ws}.jobs j ON j.sha = p.sha"
-           " WHERE p.ref = 'nightly' AND j.day = 5 AND j.conclusion IN ('failure', 'timed_out')")
-    steps, plan, _ = explain(sql)
-    reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
-    check("combined/jobs_drive", len(reads) == 2 and reads[0].startswith(f"SEARCH {ws}.jobs AS")
-          and reads[1].startswith(f"SEARCH {ws}.pushes AS") and "sha" in reads[1], repr(steps))
-    check("combined/explained",
-          any(f"Get {ws}.jobs AS" in x and "about 894 documents pass its tests together (their "
-              "counts combined)" in x for x in plan), repr(plan))
-    rows, _, _ = query(sql)
-    want = sum(1 for j in jobs if j["day"] == 5 and j["conclusion"] != "success"
-               for p in pushes if p["ref"] == "nightly" and p["sha"] == j["sha"])
-    check_match("combined/rows", rows, [{"n": want}])
+    jobs_drive("combined", jobs, pushes, 5,
+               "about 894 documents pass its tests together (their counts combined)")
 
 
 @case
