@@ -302,5 +302,10 @@ char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind k
  * filters[0] has no index or a filter is not a SCALAR or FUNCTION one. */
 char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
                                           const sqlx_keyfilter *filters, int n, int64_t cap);
+/* The counting statement order_sample() runs (sqlite3_free it): of the first k documents of
+ * tbl in the order of order_args' index (desc: from its end), those that pass the filters' key
+ * tests; NULL when the path has no index or a filter is not a SCALAR or FUNCTION one. */
+char *rl_fieldindex_order_sample_sql(sqlite3 *db, const char *tbl, const char *order_args, int desc,
+                                     int64_t k, const sqlx_keyfilter *filters, int n);
 
 #endif

@@ -265,6 +265,7 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
             (row[2] & RL_FX_T_TYPED) != 0 && (row[2] & (RL_FX_T_STRING | RL_FX_T_TYPED_OTHER)) == 0;
         out->datetimes_only = (row[2] & RL_FX_T_TYPED) != 0 &&
                               (row[2] & (RL_FX_T_STRING | RL_FX_T_TYPED_NOT_DATETIME)) == 0;
+        out->strings_only = (row[2] & RL_FX_T_TYPED) == 0;
         out->keys_exact = (row[2] & (RL_FX_T_OBJECT | RL_FX_T_ARRAY | RL_FX_T_TYPED)) == 0;
     } else {
         char pk[200];
@@ -338,6 +339,27 @@ char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
     return sql != NULL
                ? sqlite3_mprintf("SELECT count(*) FROM (%z LIMIT %lld)", sql, (long long)cap)
                : NULL;
+}
+
+char *rl_fieldindex_order_sample_sql(sqlite3 *db, const char *tbl, const char *order_args, int desc,
+                                     int64_t k, const sqlx_keyfilter *filters, int n) {
+    sqlx_index ix;
+    for (int i = 0; i < n; i++)
+        if ((filters[i].kind != SQLX_INDEX_SCALAR && filters[i].kind != SQLX_INDEX_FUNCTION) ||
+            (filters[i].fn != NULL && strcmp(filters[i].fn, SQLX_TRIGRAM_FN) == 0) ||
+            (filters[i].in_keys != NULL && filters[i].n_in_keys <= 0))
+            return NULL;
+    if (n < 1 || !rl_fieldindex_lookup(db, tbl, SQLX_INDEX_SCALAR, order_args, NULL, &ix, NULL))
+        return NULL;
+    char *key = key_sql(SQLX_INDEX_SCALAR, order_args, NULL);
+    char *sql = key != NULL ? sqlite3_mprintf("SELECT 1 FROM (SELECT doc FROM \"%w_data\" INDEXED"
+                                              " BY \"%w\" ORDER BY %s%s LIMIT %lld) WHERE 1",
+                                              tbl, ix.name, key, desc ? " DESC" : "", (long long)k)
+                            : NULL;
+    sqlite3_free(key);
+    for (int i = 0; i < n && sql != NULL; i++)
+        put_filter(&sql, &filters[i]);
+    return sql != NULL ? sqlite3_mprintf("SELECT count(*) FROM (%z)", sql) : NULL;
 }
 
 char *rl_fieldindex_estimate_sql(sqlite3 *db, const char *tbl, sqlx_index_kind kind,

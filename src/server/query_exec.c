@@ -152,6 +152,18 @@ static int path_is_indexed(void *ctx, const char *data_table, const char *args) 
     return cat_index_for(ctx, data_table, SQLX_INDEX_SCALAR, args, NULL, &ix);
 }
 
+/* How many of the first k documents in an index's order pass a collection's tests (whether a
+ * top-N walking that order meets them soon); cached as estimate's counts are. */
+static int64_t cat_order_sample(void *ctx, const char *table, const char *order_args, int desc,
+                                int64_t k, const sqlx_keyfilter *filters, int n) {
+    resolve_ctx *rctx = ctx;
+    char tbl[160];
+    if (!coll_of(table, tbl))
+        return -1;
+    return count_by(rctx, tbl,
+                    rl_fieldindex_order_sample_sql(rctx->db, tbl, order_args, desc, k, filters, n));
+}
+
 /* A composite index over several paths: asked for by a query that tests them all, built by use
  * (fieldindex.h) while the collection's budget lasts. */
 static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n, int want,
@@ -192,6 +204,7 @@ static void catalog_init(resolve_ctx *rctx) {
     rctx->catalog.estimate = cat_estimate;
     rctx->catalog.estimate_together = cat_estimate_together;
     rctx->catalog.composite_for = cat_composite_for;
+    rctx->catalog.order_sample = cat_order_sample;
 }
 
 static int resolve_collection(resolve_ctx *rctx, const char *ws, const char *name,

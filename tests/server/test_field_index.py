@@ -860,6 +860,112 @@ def parameter_conditions_are_decided():
 
 
 @case
+def subqueries_read_through_indexes():
+    """Subqueries as dashboards write them read their collections through the field indexes:
+    `x IN (SELECT ...)` reads x's index by the subquery's values (run once), `x = (SELECT
+    MAX(...))` by its one value, `_id IN ('a', 'b')` and `_id IN (SELECT ...)` the primary key,
+    and a correlated subquery (EXISTS, NOT EXISTS, a scalar COUNT per row, `j.run_id = r.id`)
+    its collection by the enclosing row's value, where each scanned the collection (once per
+    row for the correlated ones). EXPLAIN names each read; every answer is --field-index off's,
+    for values of every type: 1 and 1.0 match, '7' and 7 do not (an _id is a string), null and
+    missing never."""
+    ws = uniq("wssub")
+    off = rl.start_server("--field-index", "off")
+    runs = [{"_id": f"r{i:04d}", "id": i, "sha": f"s{i % 50}", "day": i % 10,
+             "job": f"j{(i * 7) % 4000:04d}"} for i in range(1000)]
+    runs += [{"_id": "rf", "id": 3.0, "sha": "s3x", "day": 11, "job": 7},
+             {"_id": "rn", "id": None, "sha": "s3x", "day": 11},
+             {"_id": "rs", "id": "5", "sha": "s3x", "day": 11, "job": "j0005"}]
+    concl = ["success", "failure", "cancelled"]
+    jobs = [{"_id": f"j{i:04d}", "run_id": i % 1000, "conclusion": concl[i % 3]}
+            for i in range(4000)]
+    jobs += [{"_id": "7", "run_id": 3.0, "conclusion": "failure"},
+             {"_id": "jstr", "run_id": "5", "conclusion": "failure"},
+             {"_id": "jnull", "run_id": None, "conclusion": "failure"},
+             {"_id": "jmiss", "conclusion": "failure"}]
+    load_beside(off, ws, (("runs", runs), ("jobs", jobs)))
+    r, j = f"{ws}.runs r", f"{ws}.jobs j"
+    in_sub = "field index on run_id (key IN subquery)"
+    computed = "field index on run_id (key =), "
+    per_row = f"SEARCH {ws}.jobs AS"
+    cases = [  # name, sql, the outer collection's read (plan) or, None, the subquery's (steps)
+        ("in", f"SELECT _id FROM {j} WHERE j.run_id IN (SELECT r.id FROM {r} WHERE r.sha = 's7')"
+               " ORDER BY _id", in_sub),
+        ("in_types", f"SELECT _id FROM {j} WHERE j.run_id IN (SELECT r.id FROM {r}"
+                     " WHERE r.day = 11) ORDER BY _id", in_sub),
+        ("in_and", f"SELECT _id FROM {j} WHERE j.conclusion = 'failure' AND j.run_id IN"
+                   f" (SELECT r.id FROM {r} WHERE r.sha IN ('s7', 's3x')) ORDER BY _id", in_sub),
+        ("in_empty", f"SELECT _id FROM {j} WHERE j.run_id IN (SELECT r.id FROM {r}"
+                     " WHERE r.sha = 'none') ORDER BY _id", in_sub),
+        ("not_in", f"SELECT COUNT(*) AS n FROM {j} WHERE j.run_id NOT IN (SELECT r.id FROM {r}"
+                   " WHERE r.day < 9 AND r.id IS NOT NULL)", "every document"),
+        ("id_in", f"SELECT _id FROM {j} WHERE j._id IN (SELECT r.job FROM {r} WHERE"
+                  " r.day = 11 OR r.sha = 's9') ORDER BY _id", "primary key (_id IN subquery)"),
+        ("id_list", f"SELECT _id FROM {j} WHERE j._id IN ('j0001', '7', 'nope') ORDER BY _id",
+         "primary key (_id IN list)"),
+        ("scalar", f"SELECT _id FROM {j} WHERE j.run_id = (SELECT MAX(r.id) FROM {r}"
+                   " WHERE r.sha = 's9') ORDER BY _id", computed),
+        ("scalar_none", f"SELECT _id FROM {j} WHERE j.run_id = (SELECT MAX(r.id) FROM {r}"
+                        " WHERE r.sha = 'none') ORDER BY _id", computed),
+        ("exists", f"SELECT r.id FROM {r} WHERE (r.day = 2 OR r.day = 11) AND EXISTS (SELECT 1"
+                   f" FROM {j} WHERE j.run_id = r.id AND j.conclusion = 'failure') ORDER BY r._id",
+         None),
+        ("not_exists", f"SELECT r._id FROM {r} WHERE r.day = 11 AND NOT EXISTS (SELECT 1 FROM {j}"
+                       " WHERE j.run_id = r.id) ORDER BY r._id", None),
+        ("count_per_row", f"SELECT r._id, (SELECT COUNT(*) FROM {j} WHERE j.run_id = r.id) AS n"
+                          f" FROM {r} WHERE r.day = 11 OR r.sha = 's4' ORDER BY r._id", None),
+        ("id_per_row", f"SELECT r._id, (SELECT j.conclusion FROM {j} WHERE j._id = r.job) AS c"
+                       f" FROM {r} WHERE r.day = 11 OR r.sha = 's4' ORDER BY r._id",
+         "USING primary key"),
+    ]
+    for name, sql, read in cases:
+        on_r, off_r = rl.query(sql), rl.query(sql, url=off.url)
+        check(f"sub/{name}/ok", on_r.status == 200 and off_r.status == 200,
+              repr((on_r.body, off_r.body))[:300])
+        check_match(f"sub/{name}/rows", on_r.body.get("results"), off_r.body.get("results"))
+        steps, plan, _ = explain(sql)
+        if read is None or read.startswith("USING"):
+            inner = [x.strip() for x in steps if x.strip().startswith(per_row)]
+            want = "USING primary key" if read else "USING field index on run_id (key>? AND key<?)"
+            check(f"sub/{name}/per_row", len(inner) == 1 and want in inner[0], repr(steps))
+        else:
+            gets = [x.strip() for x in plan if x.strip().startswith("Get ")]
+            check(f"sub/{name}/read", len(gets) == 1 and read in gets[0], repr(plan))
+            reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
+            check(f"sub/{name}/sqlite_reads", read == "every document" or (
+                reads and "run_id" in reads[0] if "run_id" in read else "primary key" in reads[0]),
+                repr(steps))
+    # the exact answers of three, beside off's
+    check_match("sub/in_types/exact", rl.rows(cases[1][1]), [{"_id": "7"}, {"_id": "j0003"},
+                {"_id": "j1003"}, {"_id": "j2003"}, {"_id": "j3003"}, {"_id": "jstr"}])
+    check_match("sub/id_in/exact", [x["_id"] for x in rl.rows(cases[5][1])],
+                ["j0005"] + sorted(f"j{(i * 7) % 4000:04d}" for i in range(9, 1000, 50)))
+    # MIN and MAX subqueries walk their path's index: one entry, null when none
+    for name, sql, want in (
+        ("max_window", f"SELECT _id FROM {j} WHERE j.run_id > (SELECT MAX(r.id) FROM {r}"
+                       " WHERE r.day < 11) - 2 ORDER BY _id",
+         [{"_id": f"j{i:04d}"} for i in range(4000) if i % 1000 >= 998]),
+        ("min", f"SELECT (SELECT MIN(r.id) FROM {r} WHERE r.sha = 's7') AS m", [{"m": 7}]),
+        ("min_of_none", f"SELECT (SELECT MIN(r.id) FROM {r} WHERE r.sha = 'none') AS m",
+         [{"m": None}]),
+        ("max_absent", f"SELECT (SELECT MAX(r.nothere) FROM {r}) AS m", [{"m": None}]),
+        ("max_string", f"SELECT (SELECT MAX(r.job) FROM {r}) AS m", [{"m": "j3997"}])):
+        on_r, off_r = rl.query(sql), rl.query(sql, url=off.url)
+        check_match(f"sub/{name}/rows", on_r.body.get("results"), off_r.body.get("results"))
+        check_match(f"sub/{name}/exact", on_r.body.get("results"), want)
+    steps, plan, _ = explain(f"SELECT _id FROM {j} WHERE j.run_id > (SELECT MAX(r.id) FROM {r}"
+                             " WHERE r.day < 11) - 2")
+    check("sub/max_window/read", any("field index on run_id (key range), 9 documents" in x
+                                     for x in plan), repr(plan))
+    check("sub/max_window/top1", any(f"{ws}.runs AS" in x and "USING field index on id" in x
+                                     for x in steps), repr(steps))
+    check_match("sub/id_per_row/typed", rl.rows(
+        f"SELECT (SELECT j.conclusion FROM {j} WHERE j._id = r.job) AS c FROM {r}"
+        " WHERE r._id = 'rf'"), [{"c": None}])
+    off.stop()
+
+
+@case
 def element_members_are_indexed_by_use():
     """Members of an array's object elements (`labels[*].name`, `pull_requests[*].number`):
     a query filtering one (through UNNEST, with or without AS, or a position) asks for its
@@ -1843,6 +1949,78 @@ def beside_indexes_off(coll, docs):
         rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
     return off, [{"name": "start", "type": "string", "value": "2024-01-03T00:00:00Z"},
                  {"name": "stop", "type": "string", "value": "2024-01-04T00:00:00Z"}]
+
+
+@case
+def top_n_walk_checked_against_the_filters():
+    """A top-N whose filters keep many documents walks its ORDER BY's index, stopping at LIMIT
+    rows, when the filters' documents lie all along that order. When they lie at the other end
+    (a recent window of days at the end of a sequence walked from its start: every document read
+    before the first that passes), the first documents of the walk show it, and the filters'
+    range is read and sorted instead; walked from that end, the top-N stays. Rows as
+    --field-index off."""
+    coll = uniq("walk")
+    docs = [{"_id": f"w{i:04d}", "seq": i, "day": i // 600, "k": i % 7} for i in range(6000)]
+    off, _ = beside_indexes_off(coll, docs)
+    for name, direction, walked in (("against", "", False), ("along", " DESC", True)):
+        sql = (f"SELECT _id FROM {WS}.{coll} w WHERE w.day >= 9 AND w.k <> 3"
+               f" ORDER BY w.seq{direction} LIMIT 5")
+        check_match(f"walk/{name}/rows", rl.rows(sql), rl.rows(sql, url=off.url))
+        steps, plan, _ = explain(sql)
+        reads = [x.strip() for x in steps if x.strip().startswith(("SCAN", "SEARCH"))]
+        check(f"walk/{name}/read", len(reads) == 1 and (
+            f"USING field index on seq" in reads[0] if walked
+            else f"USING field index on day" in reads[0]), repr(steps))
+        check(f"walk/{name}/plan", any(("index order of seq (top-N)" in x) == walked and "Get " in x
+                                       for x in plan), repr(plan))
+    check_match("walk/against/exact", rl.rows(
+        f"SELECT _id FROM {WS}.{coll} w WHERE w.day >= 9 ORDER BY w.seq LIMIT 2"),
+        [{"_id": "w5400"}, {"_id": "w5401"}])
+    off.stop()
+
+
+@case
+def iso_strings_read_by_their_range():
+    """A field of ISO strings compared with strings that read as dates (`started_at >=
+    :dayStart`, where every value is a string): while the catalog has seen no typed value
+    there, a string compares only with strings, so its own key bounds the read and EXPLAIN
+    counts the window's documents, not the whole index. Once a TIMESTAMP enters the path, the
+    bound is the whole index again (a string compares with it by its instant) and that row is
+    found, as with --field-index off."""
+    coll = uniq("isostr")
+    docs = [{"_id": f"c{i:03d}", "at": f"2024-01-{1 + i // 24:02d}T{i % 24:02d}:30:00Z",
+             "k": i % 3} for i in range(600)]
+    docs += [{"_id": "nul", "at": None, "k": 0}, {"_id": "missing", "k": 1},
+             {"_id": "num", "at": 7, "k": 2}, {"_id": "plain", "at": "zzz", "k": 0}]
+    off, params = beside_indexes_off(coll, docs)
+    shapes = {
+        "literals": "at >= '2024-01-03T00:00:00Z' AND at < '2024-01-04T00:00:00Z'",
+        "params": "at >= :start AND at < :stop",
+        "between": "at BETWEEN :start AND '2024-01-03T23:59:59Z'",
+    }
+    def answers(label, want_counted):
+        for name, pred in shapes.items():
+            sql = f"SELECT k, COUNT(*) AS n FROM {WS}.{coll} WHERE {pred} GROUP BY k ORDER BY k"
+            rows, used, r = query(sql, params)
+            check_match(f"isostr/{label}/{name}/rows", rows, rl.rows(sql, params, url=off.url))
+            check(f"isostr/{label}/{name}/index_used", used is True, repr(r.body.get("stats")))
+            _, plan, _ = explain(sql, params)
+            get = [x for x in plan if "Get " in x]
+            counted = any("field index on at (key range), 24 documents" in x for x in get)
+            check(f"isostr/{label}/{name}/window_counted", counted == want_counted, repr(get))
+    answers("strings", True)
+    check_match("isostr/window", rl.rows(
+        f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE {shapes['params']}", params), [{"n": 24}])
+    doc = {"_id": "ts", "at": {"__rockset_type": "timestamp", "value": "2024-01-03T05:00:00Z"},
+           "k": 1}
+    for url in (None, off.url):
+        r = rl.add_docs(WS, coll, [doc], url=url)
+        rl.wait_fence(WS, coll, r.body.get("last_offset", ""), url=url)
+    answers("with_timestamp", False)
+    check_match("isostr/found_ts", rl.rows(
+        f"SELECT _id FROM {WS}.{coll} WHERE {shapes['literals']} AND _id IN ('ts', 'c050')",
+        params), [{"_id": "c050"}, {"_id": "ts"}])
+    off.stop()
 
 
 @case

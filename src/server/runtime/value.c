@@ -950,6 +950,10 @@ int rv_key_bound(const rv *v, int indexed, rv *out) {
     }
     if (as != RV_UNDEFINED && v->type == RV_STRING)
         return string_as_temporal(v, as, out);
+    if (indexed == RV_KEYS_STRINGS && v->type == RV_STRING) {
+        *out = *v;
+        return 1;
+    }
     switch (v->type) {
     case RV_UNDEFINED:
     case RV_NULL:

@@ -196,10 +196,14 @@ int rv_compare(const rv *a, const rv *b, int *cmp);
  * DATETIMEs (RV_KEYS_DATETIMES: PARSE_DATETIME_ISO8601's function index), also for DATEs,
  * DATETIMEs, TIMESTAMPs and strings, *out being v as that type (an instant: a DATETIME read as
  * UTC, a DATE as its midnight; a string read as that type, as rv_compare reads it); 0 when no
- * bound is exact (the whole index must be read). indexed RV_KEYS_ANY: no such knowledge. */
+ * bound is exact (the whole index must be read). indexed RV_KEYS_ANY: no such knowledge;
+ * RV_KEYS_STRINGS: the indexed values hold no date or time (no typed value), so a string that
+ * reads as one compares only with strings there, and its own key bounds the read (`started_at
+ * >= '2024-05-31T00:00:00Z'` on ISO strings). */
 #define RV_KEYS_ANY        0
 #define RV_KEYS_TIMESTAMPS 1
 #define RV_KEYS_DATETIMES  2
+#define RV_KEYS_STRINGS    3
 int rv_key_bound(const rv *v, int indexed, rv *out);
 
 /* Whether text s reads as a DATE, TIME, DATETIME or TIMESTAMP (rv_compare would compare it with

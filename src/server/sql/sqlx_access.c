@@ -843,6 +843,35 @@ static int top_n_applies(access *ac, const sqlx_select *s, const sqlx_op *get, c
     return r == get->rte && strcmp(*args, "'_id'") != 0 && access_indexed(r, *args) == 1;
 }
 
+/* The walk's assumption, checked: the filters' documents lie all along the order. A time window
+ * of recent jobs lies at one end of an id's order, where a walk may end instead of start (a
+ * million jobs of older history read before the first of the day). Of the first k documents
+ * in the order, the filters keep about k * m / N under independence (m >= cap their smallest
+ * count, N the collection): fewer than half of k * cap / N, or none, and the walk is not
+ * taken. One bounded read at translation (k documents), cached with the counts. */
+#define WALK_SAMPLE 1000
+static int walk_meets_rows(const sqlx_select *s, sqlx_access *a, const char *order_args,
+                           int64_t cap) {
+    const sqlx_rte *r = a->tests[0]->rte;
+    sqlx_keyfilter filters[MAX_KEY_TESTS];
+    int n = 0;
+    if (r->catalog == NULL || r->catalog->order_sample == NULL)
+        return 1;
+    for (int g = 0; g < a->n_tests && n < MAX_KEY_TESTS; g++) {
+        const sqlx_keytest *t = a->tests[g];
+        if (group_of(a, g) == g && t->args != NULL && strcmp(t->args, order_args) != 0 &&
+            group_filter(a, g, &filters[n]))
+            n++;
+    }
+    int64_t k = cap < WALK_SAMPLE ? cap : WALK_SAMPLE;
+    int64_t kept = n > 0 ? r->catalog->order_sample(r->catalog->ctx, r->data_table, order_args,
+                                                    s->order[0].desc, k, filters, n)
+                         : -1;
+    if (kept < 0)
+        return 1;
+    return kept >= 1 && (double)kept * 2 >= (double)k * (double)cap / (double)a->docs;
+}
+
 /* A top-N (ORDER BY an indexed path LIMIT n) with filters on other paths: reading the order's
  * index from its end, checking the filters, reads about n * N / m documents (N in the
  * collection, m passing the filters, taken as independent of the order); reading the filters'
@@ -865,6 +894,11 @@ static void prefer_order_index(access *ac, const sqlx_select *s, sqlx_access *a,
         if (t->est == -1 || estimate_group(a, g, cap) < cap)
             return; /* a filter keeps few documents (or cannot be counted): read through it */
         others++;
+    }
+    if (others > 0 && !walk_meets_rows(s, a, order_args, cap)) {
+        ac->blk->order_unindexed = 1;
+        a->top_n = 0;
+        return;
     }
     for (int i = 0; others > 0 && i < a->n_tests; i++) {
         const sqlx_keytest *t = a->tests[i];
@@ -947,19 +981,24 @@ static int equality_columns(const sqlx_access *a, const sqlx_op *join, column *c
     return n;
 }
 
-/* The last column: the top-N's order path, else the smallest counted range on a plain path. */
-static int last_column(const sqlx_access *a, column *cols, int n) {
+/* The last column: the top-N's order path, else the smallest counted range on a plain path.
+ * A range counted under top_cap (prefer_order_index's bound: the documents a top-N would walk)
+ * comes before the order: walking (name, id) from the first id reads every job of the name
+ * older than a day's window (a million jobs with the history: 716 ms) where the day's jobs of
+ * the name, sorted, are a few hundred. */
+static int last_column(const sqlx_access *a, column *cols, int n, int64_t top_cap) {
     sqlx_keytest *best = NULL;
-    if (a->top_n && !has_column(cols, n, a->top_args)) {
-        cols[n] = (column){a->top_args, NULL};
-        return 1;
-    }
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
         if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && !t->equality && !t->eq && !t->weak &&
             t->args != NULL && !has_column(cols, n, t->args) && strcmp(t->args, "'_id'") != 0 &&
             (best == NULL || (t->est >= 0 && (best->est < 0 || t->est < best->est))))
             best = t;
+    }
+    if (a->top_n && !has_column(cols, n, a->top_args) &&
+        (best == NULL || best->est < 0 || best->est >= top_cap)) {
+        cols[n] = (column){a->top_args, NULL};
+        return 1;
     }
     if (best != NULL)
         cols[n] = (column){best->args, best};
@@ -1038,8 +1077,11 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
     if (r->catalog == NULL || r->catalog->composite_for == NULL || a->n_tests > MAX_KEY_TESTS ||
         r->alias != r->id || looked_up_by_a_function(join) || reads_nothing(a))
         return;
+    int64_t top_cap = 0;
+    if (a->top_n && a->docs > 0)
+        top_cap = (int64_t)sqrt((double)limit_of(ac, ac->blk->sel) * (double)a->docs) + 1;
     int n_eq = equality_columns(a, join, cols);
-    int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq) : 0;
+    int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq, top_cap) : 0;
     if (n < 2)
         return;
     for (int i = 0; i < n; i++)
@@ -1056,6 +1098,102 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
 }
 
 /* ---------------- a block ---------------- */
+
+/* ---------------- keys known when the statement runs ----------------
+ *
+ * A probe test (SQLX_KEY_PROBE: `path IN (SELECT ...)`, `path = r.id` of the enclosing row) is
+ * not counted, its keys being unknown until the statement runs: its documents are estimated,
+ * the subquery's rows (from its plan) or one key, times the index's documents per key (a range
+ * by a computed value: a quarter of the collection, as SQLite guesses a range). Given a
+ * counted test and a probe, SQLite reads the one whose index it thinks cheaper without knowing
+ * the subquery's size (a failure's 1,300 jobs, not the jobs of one SHA's runs): so the
+ * collection keeps only the one expected to read less. */
+
+static int plan_block(access *ac, sqlx_block *blk);
+
+/* plan_block from inside another block's planning, which keeps its region */
+static int plan_inner_block(access *ac, sqlx_block *blk) {
+    access_region *region = ac->region;
+    int rc = plan_block(ac, blk);
+    ac->region = region;
+    return rc;
+}
+
+int access_plan_subqueries(access *ac, const sqlx_node *n) {
+    int rc = 0;
+    for (; n != NULL && rc == 0; n = n->a) {
+        if (n->kind == N_SUBQUERY && n->sub != NULL && n->sub->block != NULL)
+            rc = plan_inner_block(ac, n->sub->block);
+        if (rc == 0)
+            rc = access_plan_subqueries(ac, n->b);
+        if (rc == 0)
+            rc = access_plan_subqueries(ac, n->c);
+        for (int i = 0; rc == 0 && i < n->n_list; i++)
+            rc = access_plan_subqueries(ac, n->list[i]);
+    }
+    return rc;
+}
+
+static int estimate_probe(access *ac, sqlx_keytest *t) {
+    double keys = 1;
+    t->probe_docs = -1;
+    if (t->sub != NULL && t->sub->block != NULL) {
+        int rc = plan_inner_block(ac, t->sub->block);
+        if (rc)
+            return rc;
+        keys = t->sub->block->plan != NULL ? access_estimate(t->sub->block->plan) : -1;
+    }
+    if (keys < 0)
+        return 0;
+    if (t->sub == NULL && t->probe_op != NULL && t->probe_op[0] != '=') {
+        const sqlx_catalog *c = t->rte->catalog; /* a range of unknown bounds: SQLite's guess */
+        int64_t docs = c != NULL && c->doc_count ? c->doc_count(c->ctx, t->rte->data_table) : -1;
+        t->probe_docs = docs >= 0 ? (double)docs / 4 : -1;
+        return 0;
+    }
+    if (t->on_id) {
+        t->probe_docs = keys;
+        return 0;
+    }
+    sqlx_join_key key;
+    sqlx_index ix;
+    memset(&key, 0, sizeof key);
+    key.args = t->args;
+    key.fn = t->fn;
+    double per_key =
+        access_key_index(t->rte, &key, &ix) == 1 && ix.rows_per_key > 0 ? ix.rows_per_key : 10;
+    t->probe_docs = keys * (per_key < 1 ? 1 : per_key);
+    return 0;
+}
+
+/* Keep either the probe expected to read least or the counted tests, whichever reads less (a
+ * count that reached its cap is at least that many). */
+static void weigh_probes(sqlx_access *a) {
+    sqlx_keytest *probe = NULL;
+    int64_t counted = -1;
+    for (int i = 0; i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        if (t->dropped)
+            continue;
+        if (t->kind == SQLX_KEY_PROBE && t->probe_docs >= 0 &&
+            (probe == NULL || t->probe_docs < probe->probe_docs))
+            probe = t;
+        else if (t->kind != SQLX_KEY_PROBE && t->est >= 0 && (counted < 0 || t->est < counted))
+            counted = t->est;
+    }
+    if (probe == NULL || counted < 0)
+        return;
+    int probe_wins = probe->probe_docs < (double)counted;
+    for (int i = 0; i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        if (t == probe || t->dropped)
+            continue;
+        if (t->kind == SQLX_KEY_PROBE ? !probe_wins : probe_wins && t->est >= 0)
+            t->dropped = 1;
+    }
+    if (!probe_wins)
+        probe->dropped = 1;
+}
 
 static int add_test(access *ac, sqlx_keytest *t) {
     sqlx_op *get = sqlx_plan_leaf(t->rte);
@@ -1075,13 +1213,25 @@ static int add_test(access *ac, sqlx_keytest *t) {
     if (t->estimable && t->kind != SQLX_KEY_OR)
         t->est = -2; /* to be counted */
     a->tests[a->n_tests++] = t;
-    return 0;
+    return t->kind == SQLX_KEY_PROBE ? estimate_probe(ac, t) : 0;
 }
 
 static int64_t docs_of(const sqlx_rte *r) {
     return r->catalog && r->catalog->doc_count
                ? r->catalog->doc_count(r->catalog->ctx, r->data_table)
                : -1;
+}
+
+/* A range on the path a top-N walks narrows the walk at no cost, its keys read in the order's
+ * order: `IS NOT NULL` of a MIN's path (sqlx_minmax.h) skips the documents without it, which
+ * the walk would read first. Written whatever its count. */
+static void keep_walked_range(sqlx_access *a) {
+    for (int i = 0; a->top_n && i < a->n_tests; i++) {
+        sqlx_keytest *t = a->tests[i];
+        if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && t->args != NULL &&
+            strcmp(t->args, a->top_args) == 0)
+            t->dropped = 0;
+    }
 }
 
 /* Choose among each collection's tests; the top-N of a one-collection block first; then a
@@ -1102,8 +1252,11 @@ static void choose(access *ac, sqlx_op *op, const sqlx_op *only, int total, cons
         ac->ctx->index_form = 1;
         prefer_order_index(ac, ac->blk->sel, a, order_args);
     }
-    if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0 && !a->chosen)
+    if (total <= MAX_KEY_TESTS && !a->order_first && a->n_tests > 0 && !a->chosen) {
         choose_tests(a);
+        weigh_probes(a);
+        keep_walked_range(a);
+    }
     if (total <= MAX_KEY_TESTS)
         plan_composite(ac, op, join);
     if (total <= MAX_KEY_TESTS && a->composite == NULL)
@@ -1155,8 +1308,10 @@ static void count_region_tests(access *ac, int total) {
             continue;
         a->docs = docs_of(leaf->rte);
         a->joined = ac->region->n > 1;
-        if (total <= MAX_KEY_TESTS && a->n_tests > 0)
+        if (total <= MAX_KEY_TESTS && a->n_tests > 0) {
             choose_tests(a);
+            weigh_probes(a);
+        }
         a->chosen = 1;
     }
 }
@@ -1201,8 +1356,6 @@ static int access_block(access *ac) {
     mark_not_null(ac, where);
     return 0;
 }
-
-static int plan_block(access *ac, sqlx_block *blk);
 
 /* The blocks a plan's operators read: a derived relation's query, a compound's operands. */
 static int plan_reads(access *ac, const sqlx_op *op) {

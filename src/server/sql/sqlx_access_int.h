@@ -65,6 +65,10 @@ int access_keylist_add(access *ac, keylist *l, sqlx_keytest *t);
 
 /* sqlx_access.c */
 
+/* Plan the blocks of the uncorrelated subqueries in n (before n's text is printed as a
+ * constant's, with their key tests). 0, or RS_ENOMEM. */
+int access_plan_subqueries(access *ac, const sqlx_node *n);
+
 /* Whether conjunct c is a join key `right.path = a path of a relation joined before right`
  * (rte->order), filled into *key. */
 int access_join_key(access *ac, const sqlx_node *c, const sqlx_rte *right, sqlx_join_key *key);

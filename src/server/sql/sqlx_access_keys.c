@@ -22,7 +22,32 @@
 
 /* ---------------- what a conjunct reads ---------------- */
 
-int access_is_constant(const sqlx_node *n) {
+/* Whether n has one value while the block runs: a constant (access_is_constant), or, with ac,
+ * a value known only when the statement runs as well, counted in *reads: a path of a relation
+ * of an enclosing block (a correlated subquery's `r.id`), an uncorrelated scalar subquery
+ * (`j.id = (SELECT MAX(id) FROM ...)`, which SQLite computes once). */
+typedef struct fixed_reads {
+    int paths;      /* paths of enclosing blocks' relations */
+    int subqueries; /* uncorrelated scalar subqueries */
+} fixed_reads;
+static int fixed_value(const access *ac, const sqlx_node *n, fixed_reads *reads);
+
+/* A path of a relation of a block enclosing ac's (not its own), whose steps are names or
+ * literal positions. */
+static int outer_path(const access *ac, const sqlx_node *n) {
+    const sqlx_ref *r = n->ref;
+    int above = 0;
+    if (ac == NULL || r == NULL || r->kind != SQLX_REF_FIELD || r->rte == NULL)
+        return 0;
+    for (const sqlx_block *s = ac->blk->parent; s != NULL && !above; s = s->parent)
+        above = s == r->rte->owner;
+    for (int i = 0; above && i < n->n_parts; i++)
+        if (n->names[i] == NULL && n->index[i]->kind != N_LIT_INT)
+            return 0;
+    return above;
+}
+
+static int fixed_value(const access *ac, const sqlx_node *n, fixed_reads *reads) {
     /* and a zone's: `_event_time >= PARSE_DATETIME_ISO8601(:startTime) AT TIME ZONE :timezone`
      * (HUD's queue_times_historical) */
     static const char *const arithmetic[] = {"+", "-", "*", "/", "||", "AT TIME ZONE"};
@@ -34,14 +59,24 @@ int access_is_constant(const sqlx_node *n) {
     case N_LIT_TYPED:
     case N_PARAM:
         return 1;
+    case N_PATH:
+        if (!outer_path(ac, n))
+            return 0;
+        reads->paths++;
+        return 1;
+    case N_SUBQUERY: /* uncorrelated: SQLite computes its one value once */
+        if (ac == NULL || n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated)
+            return 0;
+        reads->subqueries++;
+        return 1;
     case N_UNARY:
-        return strcmp(n->op, "-") == 0 && access_is_constant(n->a);
+        return strcmp(n->op, "-") == 0 && fixed_value(ac, n->a, reads);
     case N_CAST:
-        return access_is_constant(n->a);
+        return fixed_value(ac, n->a, reads);
     case N_BINARY:
         for (size_t i = 0; i < sizeof arithmetic / sizeof arithmetic[0]; i++)
             if (strcmp(n->op, arithmetic[i]) == 0)
-                return access_is_constant(n->a) && access_is_constant(n->b);
+                return fixed_value(ac, n->a, reads) && fixed_value(ac, n->b, reads);
         return 0;
     case N_FUNC:
         /* the clock is one value for the statement: `completed_at > CURRENT_TIMESTAMP() -
@@ -53,12 +88,29 @@ int access_is_constant(const sqlx_node *n) {
             n->star || n->distinct || n->n_list == 0)
             return 0;
         for (int i = 0; i < n->n_list; i++)
-            if (!access_is_constant(n->list[i]))
+            if (!fixed_value(ac, n->list[i], reads))
                 return 0;
         return 1;
     default:
         return 0;
     }
+}
+
+int access_is_constant(const sqlx_node *n) {
+    return fixed_value(NULL, n, NULL);
+}
+
+/* Whether n is one value for the statement that reads an uncorrelated scalar subquery
+ * (`(SELECT MAX(_event_time) FROM push) - HOURS(1)`): a constant for the access paths, whose
+ * text prints the subquery, so its block is planned first (its own key tests in that text).
+ * The catalog's count of a range it bounds runs it once. */
+static int statement_constant(access *ac, const sqlx_node *n, int *rc) {
+    fixed_reads reads = {0, 0};
+    *rc = 0;
+    if (!fixed_value(ac, n, &reads) || reads.paths > 0 || reads.subqueries == 0)
+        return 0;
+    *rc = access_plan_subqueries(ac, n);
+    return *rc == 0;
 }
 
 /* A constant whose value is surely a scalar: a literal other than null, or a parameter the
@@ -390,9 +442,10 @@ static int set_decides(access *ac, sqlx_keytest *t, const sqlx_node *c, int ts) 
  * typed value there (`created >= PARSE_DATETIME_ISO8601(:start)` on stored timestamps then reads
  * its range, not the whole index); ",2" DATETIMEs only, for a function index on
  * SQLX_DT_ISO_KEY_FN and a field the catalog has seen hold no string and no typed value but
- * DATETIMEs; ",0" anything. The catalog is read in the snapshot the statement runs in,
- * and a type a write adds to the path moves the store's generation, so a kept translation is not
- * reused past it (xlcache.h). */
+ * DATETIMEs; ",3" no date or time at all (no typed value: ISO strings), where a string that
+ * reads as a date is bounded by its own key; ",0" anything. The catalog is read in the snapshot the
+ * statement runs in, and a type a write adds to the path moves the store's generation, so a kept
+ * translation is not reused past it (xlcache.h). */
 static const char *keys_of(const sqlx_keytest *t) {
     sqlx_index ix;
     if (t->fn != NULL)
@@ -409,7 +462,7 @@ static const char *keys_of(const sqlx_keytest *t) {
         r->catalog->index_for(r->catalog->ctx, r->data_table, SQLX_INDEX_SCALAR, t->args, NULL,
                               &ix) != 1)
         return ",0";
-    return ix.timestamps_only ? ",1" : ix.datetimes_only ? ",2" : ",0";
+    return ix.timestamps_only ? ",1" : ix.datetimes_only ? ",2" : ix.strings_only ? ",3" : ",0";
 }
 
 /* Set one bound of t from `path <op> c`: > and >= bound it below, < and <= above, = both. The
@@ -427,7 +480,7 @@ static int set_bounds(access *ac, sqlx_keytest *t, const char *op, const sqlx_no
             return ac->err->code;
         t->hi_incl = op[0] == '=' || op[1] == '=';
     }
-    t->equality = op[0] == '=' && ts[1] == '0' && t->kind == SQLX_KEY_RANGE;
+    t->equality = op[0] == '=' && (ts[1] == '0' || ts[1] == '3') && t->kind == SQLX_KEY_RANGE;
     if (t->equality && is_exact_constant(ac, c) &&
         (t->exact = call_text(ac, "rs_skey", c, NULL)) == NULL)
         return ac->err->code;
@@ -563,6 +616,89 @@ static int absent_else_none(access *ac, const sqlx_node *n, const sqlx_node *pat
     return rc >= 0 ? rc : 0;
 }
 
+/* ---------------- keys known when the statement runs ---------------- */
+
+/* Whether v, a value of the enclosing row, is never a date or time: a path of a collection whose
+ * catalog has seen no typed value there. Only such a value compares with a string _id as SQLite
+ * compares them (a TIMESTAMP equals the strings that read as its instant). */
+static int never_temporal(const sqlx_node *v) {
+    sqlx_index ix;
+    const sqlx_ref *r = v->kind == N_PATH ? v->ref : NULL;
+    if (r == NULL || r->kind != SQLX_REF_FIELD || r->rte == NULL || r->first >= v->n_parts)
+        return 0;
+    const sqlx_rte *rte = r->rte;
+    rs_buf b = RS_BUF_INIT;
+    for (int i = r->first; i < v->n_parts; i++) {
+        if (v->names[i] == NULL) {
+            rs_buf_free(&b);
+            return 0;
+        }
+        rs_buf_puts(&b, i > r->first ? "," : "");
+        rs_buf_quoted(&b, v->names[i], strlen(v->names[i]), '\'');
+    }
+    int found = !b.oom && rte->kind == SQLX_RTE_COLLECTION && rte->data_table != NULL &&
+                rte->catalog != NULL && rte->catalog->index_for != NULL &&
+                rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_SCALAR,
+                                        b.data, NULL, &ix) == 1 &&
+                ix.strings_only;
+    rs_buf_free(&b);
+    return found;
+}
+
+/* path <op> v, v a value of the enclosing query's row (fixed_value with paths of enclosing
+ * blocks). The test compares
+ * the path's key with rs_klo / rs_khi of v (keys_of's kind), printed with the block
+ * (sqlx_emit.c); `_id = v` reads the primary key, where v is never a date or time. A
+ * correlated subquery (EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.id AND ...), a scalar
+ * COUNT per run) then reads each enclosing row's few documents through the index where it read
+ * the collection once per row. Not counted: its key changes from row to row. -1 when n is no such
+ * test. op_left: the operator with the path on the left; op_right: with it on the right. */
+static int outer_test(access *ac, const sqlx_node *n, const char *op_left, const char *op_right,
+                      keylist *out) {
+    for (int side = 0; side < 2; side++) {
+        const sqlx_node *path = side ? n->b : n->a, *v = side ? n->a : n->b;
+        const char *op = side ? op_right : op_left;
+        const sqlx_rte *rte;
+        const char *args;
+        fixed_reads reads = {0, 0};
+        if (!fixed_value(ac, v, &reads) || reads.paths == 0)
+            continue;
+        int found = indexed_path(ac, path, &rte, &args);
+        if (found == 0 || (found == 2 && (op[0] != '=' || !never_temporal(v))))
+            continue;
+        sqlx_keytest *t = new_test(ac, SQLX_KEY_PROBE, rte, args, n);
+        if (t != NULL) {
+            t->probe = v;
+            t->probe_op = op;
+            t->on_id = found == 2;
+            t->probe_keys = keys_of(t);
+        }
+        return access_keylist_add(ac, out, t);
+    }
+    return -1;
+}
+
+/* path IN (SELECT ...), the subquery uncorrelated (SQLite runs it once): the test `key IN (the
+ * keys of its rows)` on the path's index (or an expression's), `_id IN (its values)` on the
+ * primary key, so that the collection is read by the subquery's few values instead of whole
+ * (the jobs of the runs of one SHA). Not counted: the values are known only when it runs. */
+static int subquery_test(access *ac, const sqlx_node *n, keylist *out) {
+    const sqlx_rte *rte;
+    const char *args, *fn = NULL;
+    if (n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated)
+        return 0;
+    int found = indexed_path(ac, n->a, &rte, &args);
+    if (found == 0 && !indexed_expr(ac, n->a, &rte, &args, &fn))
+        return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_PROBE, rte, args, n);
+    if (t != NULL) {
+        t->sub = n->sub;
+        t->on_id = found == 2;
+        test_on_fn(t, fn, n->a);
+    }
+    return access_keylist_add(ac, out, t);
+}
+
 /* path <op> c, or c <op> path (flipped), on a field, function, expression or element index,
  * or _id. */
 static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
@@ -575,14 +711,18 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
         const sqlx_rte *rte = NULL;
         const char *args = NULL, *fn = NULL;
         sqlx_index ix;
-        int side = 0, found = 0;
-        if (access_is_constant(n->b) && (found = indexed_path(ac, n->a, &rte, &args)) != 0)
+        int side = 0, found = 0, rc_a = 0, rc_b = 0;
+        int const_a = access_is_constant(n->a) || statement_constant(ac, n->a, &rc_a);
+        int const_b = access_is_constant(n->b) || statement_constant(ac, n->b, &rc_b);
+        if (rc_a || rc_b)
+            return rc_a ? rc_a : rc_b;
+        if (const_b && (found = indexed_path(ac, n->a, &rte, &args)) != 0)
             side = 1;
-        else if (access_is_constant(n->a) && (found = indexed_path(ac, n->b, &rte, &args)) != 0)
+        else if (const_a && (found = indexed_path(ac, n->b, &rte, &args)) != 0)
             side = 2;
-        if (side == 0 && access_is_constant(n->b) && indexed_fn(ac, n->a, &rte, &args, &fn))
+        if (side == 0 && const_b && indexed_fn(ac, n->a, &rte, &args, &fn))
             side = 1, found = 1;
-        else if (side == 0 && access_is_constant(n->a) && indexed_fn(ac, n->b, &rte, &args, &fn))
+        else if (side == 0 && const_a && indexed_fn(ac, n->b, &rte, &args, &fn))
             side = 2, found = 1;
         const sqlx_node *c = side == 2 ? n->a : n->b;
         if (found == 2 && i < 2 && is_plain_string(c)) { /* _id = 'x': the primary key */
@@ -595,19 +735,22 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
             return range_test(ac, n, rte, args, fn, NULL, ops[i][side], c, out);
         if (found)
             return 0;
-        if (access_is_constant(n->b) && truncated_path(n->a) != NULL)
+        int rc_outer = outer_test(ac, n, ops[i][1], ops[i][2], out);
+        if (rc_outer >= 0)
+            return rc_outer;
+        if (const_b && truncated_path(n->a) != NULL)
             return truncated_test(ac, n, n->a, ops[i][1], n->b, out);
-        if (access_is_constant(n->a) && truncated_path(n->b) != NULL)
+        if (const_a && truncated_path(n->b) != NULL)
             return truncated_test(ac, n, n->b, ops[i][2], n->a, out);
         /* an expression of one path, with its index */
-        if (access_is_constant(n->b) && indexed_expr(ac, n->a, &rte, &args, &fn))
+        if (const_b && indexed_expr(ac, n->a, &rte, &args, &fn))
             return range_test(ac, n, rte, args, fn, n->a, ops[i][1], n->b, out);
-        if (access_is_constant(n->a) && indexed_expr(ac, n->b, &rte, &args, &fn))
+        if (const_a && indexed_expr(ac, n->b, &rte, &args, &fn))
             return range_test(ac, n, rte, args, fn, n->b, ops[i][2], n->a, out);
         /* a path no document has */
         int rc = -1;
-        if ((access_is_constant(n->b) && (rc = absent_test(ac, n, n->a, out)) >= 0) ||
-            (access_is_constant(n->a) && (rc = absent_test(ac, n, n->b, out)) >= 0))
+        if ((const_b && (rc = absent_test(ac, n, n->a, out)) >= 0) ||
+            (const_a && (rc = absent_test(ac, n, n->b, out)) >= 0))
             return rc;
         /* an UNNESTed element compared with a scalar: the documents whose array holds such an
          * element, from the element index */
@@ -749,6 +892,30 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
 /* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted key by
  * key (lo and hi, the least key and the greatest, bound it where it is opened or grouped with
  * another test of its path). On an UNNESTed element, the element index. */
+/* _id IN ('a', 'b', ...), every value a plain string: the primary key's IN, as _id = 'a' is
+ * its equality (the values' text, comma-separated, in value; n_keys of them). */
+static int id_list_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, keylist *out) {
+    rs_buf all = RS_BUF_INIT;
+    for (int i = 0; i < n->n_list; i++)
+        if (!is_plain_string(n->list[i]))
+            return 0;
+    sqlx_keytest *t = new_test(ac, SQLX_KEY_ID, rte, "'_id'", n);
+    for (int i = 0; t != NULL && i < n->n_list; i++) {
+        const char *v = call_text(ac, "", n->list[i], NULL);
+        if (v == NULL) {
+            rs_buf_free(&all);
+            return ac->err->code;
+        }
+        rs_buf_printf(&all, "%s%s", i ? "," : "", v);
+    }
+    if (t != NULL) {
+        t->value = arena_text(ac, &all);
+        t->n_keys = n->n_list;
+    }
+    rs_buf_free(&all);
+    return access_keylist_add(ac, out, t != NULL && t->value != NULL ? t : NULL);
+}
+
 static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;
@@ -759,6 +926,8 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     for (int i = 0; i < n->n_list; i++)
         if (!access_is_constant(n->list[i]))
             return 0;
+    if (indexed_path(ac, n->a, &rte, &args) == 2)
+        return id_list_test(ac, n, rte, out);
     if (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)) {
         for (int i = 0; i < n->n_list; i++)
             if (!is_scalar_constant(ac, n->list[i]))
@@ -819,14 +988,21 @@ static int between_test(access *ac, const sqlx_node *n, keylist *out) {
     return rc ? rc : access_keylist_add(ac, out, t);
 }
 
-/* x IS NULL: null and missing share one key. */
+/* x IS NULL, x IS NOT NULL: null and missing share one key, below every other; IS NOT NULL of a
+ * path no document has reads nothing. */
 static int null_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args;
-    if (n->negated || n->ival != 0 || n->name != NULL || indexed_path(ac, n->a, &rte, &args) != 1)
+    if (n->ival != 0 || n->name != NULL)
         return 0;
+    if (indexed_path(ac, n->a, &rte, &args) != 1)
+        return n->negated ? absent_else_none(ac, n, n->a, out) : 0;
     sqlx_keytest *t = new_test(ac, SQLX_KEY_RANGE, rte, args, n);
-    if (t != NULL) {
+    if (t != NULL && n->negated) { /* IS NOT NULL: every key above it (a MIN's first value) */
+        t->lo = "rs_skey(NULL)";
+        t->estimable = t->weak = 1; /* read only where few documents have the path */
+        t->decides = "";
+    } else if (t != NULL) {
         t->lo = t->hi = "rs_skey(NULL)";
         t->lo_incl = t->hi_incl = t->eq = t->estimable = 1;
         t->decides = ""; /* the key of null and missing, and of nothing else */
@@ -1251,6 +1427,8 @@ static int leaf_tests(access *ac, const sqlx_node *n, keylist *out) {
         return between_test(ac, n, out);
     case N_INLIST:
         return n->negated ? 0 : in_test(ac, n, out);
+    case N_INSUB:
+        return n->negated ? 0 : subquery_test(ac, n, out);
     case N_FUNC:
         return membership_tests(ac, n, out);
     default:

@@ -48,10 +48,12 @@ static double get_rows(const sqlx_op *get, int *low) {
         if (t->dropped)
             continue;
         written = 1;
-        int64_t n = t->kind == SQLX_KEY_OR ? access_count_or(t, OR_CAP) : t->est;
+        int64_t n = t->kind == SQLX_KEY_OR      ? access_count_or(t, OR_CAP)
+                    : t->kind == SQLX_KEY_PROBE ? (int64_t)t->probe_docs
+                                                : t->est;
         if (n >= 0 && (best < 0 || (double)n < best)) {
             best = (double)n;
-            *low = t->kind != SQLX_KEY_OR && t->count < 0;
+            *low = t->kind != SQLX_KEY_OR && t->kind != SQLX_KEY_PROBE && t->count < 0;
         }
     }
     if (a != NULL && a->together_counted && best >= 0 && (double)a->together < best)

@@ -302,12 +302,21 @@ static int bind_steps(binder *b, sqlx_block *blk, sqlx_node *n, int from) {
     return 0;
 }
 
+/* A name of blk reads a relation of owner, an enclosing block: blk and every block between
+ * them depend on the enclosing row (sqlx_block.correlated). */
+static void mark_correlated(sqlx_block *blk, const sqlx_block *owner) {
+    for (sqlx_block *s = blk; s != NULL && s != owner; s = s->parent)
+        s->correlated = 1;
+}
+
 static int field_ref(binder *b, sqlx_block *blk, sqlx_node *n, sqlx_ref_kind kind, sqlx_rte *rte,
                      int first) {
     sqlx_ref *r = new_ref(b, kind, rte, first);
     if (r == NULL)
         return RS_ENOMEM;
     n->ref = r;
+    if (rte != NULL)
+        mark_correlated(blk, rte->owner);
     return kind == SQLX_REF_FIELD ? bind_steps(b, blk, n, first) : 0;
 }
 
@@ -322,6 +331,7 @@ static int using_ref(binder *b, sqlx_block *blk, sqlx_block *s, sqlx_node *n, in
             return RS_ENOMEM;
         r->rte2 = s->using_right[u];
         n->ref = r;
+        mark_correlated(blk, s);
         *found = 1;
         return bind_steps(b, blk, n, 0);
     }

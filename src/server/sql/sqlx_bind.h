@@ -120,6 +120,10 @@ struct sqlx_block {
     int in_view;             /* a view's body (directly or inside one): printed per reference */
     struct sqlx_op *plan;    /* its plan (sqlx_plan.h) */
     int accessed;            /* its access paths are chosen (sqlx_access.c) */
+    int order_unindexed;     /* the access stage found that walking its ORDER BY's index would read
+                                far more than its filters' ranges (sqlx_access.c walk_meets_rows) */
+    int correlated; /* a name in it, or in a block inside it, reads a relation of an enclosing
+                       block: its rows depend on the enclosing row (a correlated subquery) */
     /* binding state (while the binder walks it) */
     const sqlx_select *alias_sel; /* select aliases seen (GROUP BY / HAVING / ORDER BY) */
     int in_group_by, in_aggregate_arg;

@@ -492,16 +492,16 @@ static void put_guard(rs_buf *out, const sqlx_keytest *t) {
     rs_buf_puts(out, n ? ")" : "0)");
 }
 
-static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t);
+static int put_keytest(emitter *em, pscope *ps, rs_buf *out, const sqlx_keytest *t);
 
-static int put_or(emitter *em, rs_buf *out, const sqlx_keytest *t) {
+static int put_or(emitter *em, pscope *ps, rs_buf *out, const sqlx_keytest *t) {
     int rc = 0;
     rs_buf_putc(out, '(');
     for (int a = 0; a < t->n_arms && !rc; a++) {
         rs_buf_puts(out, a ? " OR (" : "(");
         for (int i = 0; t->arms[a][i] != NULL && !rc; i++) {
             rs_buf_puts(out, i ? " AND " : "");
-            rc = put_keytest(em, out, t->arms[a][i]);
+            rc = put_keytest(em, ps, out, t->arms[a][i]);
         }
         rs_buf_putc(out, ')');
     }
@@ -523,7 +523,52 @@ static int put_test_key(emitter *em, rs_buf *key, const sqlx_keytest *t) {
     return rc;
 }
 
-static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
+/* One bound of a probe's key: key <op> fn(v, kind). A range (not an equality's bound) is
+ * written likelihood(..., PROBE_RANGE_SHARE): the access stage chose to read it, as
+ * dashboards bound a recent window by a computed value (`_event_time > (SELECT
+ * MAX(_event_time) ...) - HOURS(1)`); SQLite, taking an unknown range for a quarter of the
+ * collection, would walk an ORDER BY's index instead, and that walk is bounded by nothing. */
+#define PROBE_RANGE_SHARE "0.05"
+static int put_probe_bound(emitter *em, pscope *ps, rs_buf *out, const char *key, const char *op,
+                           const char *fn, const sqlx_keytest *t) {
+    int range = t->probe_op[0] != '=';
+    rs_buf_printf(out, "%s%s %s %s(", range ? "likelihood(" : "", key, op, fn);
+    int rc = emit_val(em, ps, t->probe, out);
+    rs_buf_printf(out, "%s)%s", t->probe_keys, range ? "," PROBE_RANGE_SHARE ")" : "");
+    return rc;
+}
+
+/* A key known when the statement runs (SQLX_KEY_PROBE): the key's bounds rs_klo / rs_khi of the
+ * value (the enclosing row's, or a scalar subquery's), as a constant's are; `key IN (SELECT
+ * rs_skey(v) FROM (<the subquery>))`, which SQLite runs once; on the primary key, _id and
+ * rs_jkey. Each implies its conjunct, which stays. */
+static int put_probe(emitter *em, pscope *ps, rs_buf *out, const char *key, const sqlx_keytest *t) {
+    int rc;
+    if (t->sub != NULL) {
+        if (t->on_id)
+            rs_buf_printf(out, "r%d._id IN (SELECT rs_jkey(v) FROM (", t->rte->alias);
+        else
+            rs_buf_printf(out, "%s IN (SELECT rs_skey(v) FROM (", key);
+        rc = emit_block(em, t->sub->block, MODE_SCALAR, 0, 0, NULL, out);
+        rs_buf_printf(out, ") AS r%d)", em->ctx->n_rel++);
+        return rc;
+    }
+    if (t->on_id) {
+        rs_buf_printf(out, "r%d._id = rs_jkey(", t->rte->alias);
+        rc = emit_val(em, ps, t->probe, out);
+        rs_buf_putc(out, ')');
+        return rc;
+    }
+    const char *op = t->probe_op;
+    if (op[0] == '=') {
+        rc = put_probe_bound(em, ps, out, key, ">=", "rs_klo", t);
+        rs_buf_puts(out, " AND ");
+        return rc ? rc : put_probe_bound(em, ps, out, key, "<=", "rs_khi", t);
+    }
+    return put_probe_bound(em, ps, out, key, op, op[0] == '>' ? "rs_klo" : "rs_khi", t);
+}
+
+static int put_keytest(emitter *em, pscope *ps, rs_buf *out, const sqlx_keytest *t) {
     rs_buf key = RS_BUF_INIT;
     int rc = put_test_key(em, &key, t);
     switch (t->kind) {
@@ -538,7 +583,10 @@ static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
         rs_buf_putc(out, ')');
         break;
     case SQLX_KEY_ID:
-        rs_buf_printf(out, "r%d._id = (%s)", t->rte->alias, t->value);
+        rs_buf_printf(out, "r%d._id IN (%s)", t->rte->alias, t->value);
+        break;
+    case SQLX_KEY_PROBE:
+        rc = rc ? rc : put_probe(em, ps, out, rs_buf_cstr(&key), t);
         break;
     case SQLX_KEY_GUARD:
         put_guard(out, t);
@@ -558,7 +606,7 @@ static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
         rs_buf_putc(out, ')');
         break;
     case SQLX_KEY_OR:
-        rc = rc ? rc : put_or(em, out, t);
+        rc = rc ? rc : put_or(em, ps, out, t);
         break;
     case SQLX_KEY_NONE: /* a constant SQLite tests once, before reading anything */
         rs_buf_puts(out, "0");
@@ -578,19 +626,19 @@ static int put_keytest(emitter *em, rs_buf *out, const sqlx_keytest *t) {
 }
 
 /* The key tests of every collection of a FROM tree, each after " AND " once *n are written. */
-static int put_keytests(emitter *em, const sqlx_op *op, rs_buf *out, int *n) {
+static int put_keytests(emitter *em, pscope *ps, const sqlx_op *op, rs_buf *out, int *n) {
     int rc = 0;
     if (op == NULL)
         return 0;
     if (op->kind == SQLX_OP_JOIN) {
-        rc = put_keytests(em, op->left, out, n);
-        return rc ? rc : put_keytests(em, op->right, out, n);
+        rc = put_keytests(em, ps, op->left, out, n);
+        return rc ? rc : put_keytests(em, ps, op->right, out, n);
     }
     for (int i = 0; op->access != NULL && i < op->access->n_tests && !rc; i++) {
         if (op->access->tests[i]->dropped)
             continue;
         rs_buf_puts(out, (*n)++ ? " AND " : "");
-        rc = put_keytest(em, out, op->access->tests[i]);
+        rc = put_keytest(em, ps, out, op->access->tests[i]);
     }
     return rc;
 }
@@ -878,7 +926,7 @@ static int emit_where(emitter *em, pscope *ps, const sqlx_op *filter, const sqlx
         rc = emit_conjunct(em, ps, from, filter->conj.items[i].expr, out, &n);
     }
     if (rc == 0 && any)
-        rc = put_keytests(em, from, out, &n);
+        rc = put_keytests(em, ps, from, out, &n);
     return rc;
 }
 
@@ -892,6 +940,9 @@ static int emit_order_terms(emitter *em, pscope *ps, const sqlx_select *s, rs_bu
         if (e == NULL)
             return rc;
         rs_buf_puts(out, i ? "," : "");
+        /* unary + (a no-op on any value) keeps SQLite from matching the key to its index, when
+         * the access stage found that walking that index would read far more */
+        rs_buf_puts(out, i == 0 && ps->blk != NULL && ps->blk->order_unindexed ? "+" : "");
         ps->alias = e == s->order[i].expr; /* a position's item reads as the list does */
         rc = emit_order_key(em, ps, e, &s->order[i], out);
         ps->alias = 0;

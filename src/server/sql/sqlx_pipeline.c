@@ -1,12 +1,13 @@
 /*
- * sqlx_pipeline.c - one translation's stages in order (sqlx_int.h): semi-join reduction of
- * the parse tree, bind, plan, rewrite,
+ * sqlx_pipeline.c - one translation's stages in order (sqlx_int.h): MIN and MAX subqueries as
+ * top-N and semi-join reduction of the parse tree, bind, plan, rewrite,
  * access paths, print. Each stage reads what the ones before it recorded; none reads text a
  * later one printed.
  */
 #include "sqlx_access.h"
 #include "sqlx_bind.h"
 #include "sqlx_emit.h"
+#include "sqlx_minmax.h"
 #include "sqlx_rules.h"
 #include "sqlx_semijoin.h"
 
@@ -31,7 +32,9 @@ void sqlx_ctx_free(sqlx_ctx *ctx) {
 }
 
 int sqlx_prepare_select(sqlx_ctx *ctx, sqlx_select *sel, rs_err *err) {
-    int rc = sqlx_semijoin_rewrite(ctx, sel, err);
+    int rc = sqlx_minmax_rewrite(ctx, sel, err);
+    if (rc == 0)
+        rc = sqlx_semijoin_rewrite(ctx, sel, err);
     if (rc == 0)
         rc = sqlx_bind_select(ctx, sel, err);
     if (rc == 0)

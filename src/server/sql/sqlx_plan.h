@@ -63,14 +63,17 @@ typedef struct sqlx_conjs {
 typedef enum {
     SQLX_KEY_RANGE = 1, /* lo <= key <= hi on the path's index (either end may be open) */
     SQLX_KEY_IN,        /* key IN (keys) */
-    SQLX_KEY_ID,        /* _id = value: the primary key */
+    SQLX_KEY_ID,        /* _id = value, or IN (value): the primary key */
     SQLX_KEY_GUARD,     /* key ranges by type rank (a TYPEOF guard), on one or more paths */
     SQLX_KEY_ELEMS,     /* rowid IN (the element index's documents with a key in [lo, hi]) */
     SQLX_KEY_OR,        /* arms[0] OR arms[1] ...: each arm the AND of its tests */
     SQLX_KEY_TRIGRAM,   /* rowid IN (the trigram index's documents whose string GLOBs the
                            pattern lo's rs_like_glob): a superset of `path LIKE lo` */
-    SQLX_KEY_NONE       /* no document has the path a comparison with a constant reads (the
+    SQLX_KEY_NONE,      /* no document has the path a comparison with a constant reads (the
                            catalog's path_absent): written false, nothing read */
+    SQLX_KEY_PROBE      /* keys known only when the statement runs: key = rs_skey(probe), a
+                           value of the enclosing query's row (a correlated subquery), or key IN
+                           (the keys of sub's rows); never counted */
 } sqlx_key_kind;
 
 /* Ranks of the key order (runtime/value.h: null and undefined 1, bool 2, numbers 3, ...). */
@@ -128,8 +131,16 @@ typedef struct sqlx_keytest {
                             is true exactly where its conjunct is, so a written test lets the
                             emitter leave the conjunct out (no document read for it); a test
                             with no lower bound only with one that has (sqlx_emit.c) */
-    const sqlx_node *not_null; /* a conjunct `path IS NOT NULL` on its path that it decides
-                                  as well, under the same condition: its keys hold no null */
+    const sqlx_node *not_null;     /* a conjunct `path IS NOT NULL` on its path that it decides
+                                      as well, under the same condition: its keys hold no null */
+    const sqlx_node *probe;        /* PROBE: the value compared (the enclosing row's, or an
+                                      uncorrelated scalar subquery's), printed with the block */
+    const char *probe_op;          /* PROBE of a value: =, <, <=, >, >= (the path on the left) */
+    const char *probe_keys;        /* PROBE of a value: rs_klo / rs_khi's kind (",0", ...) */
+    const struct sqlx_select *sub; /* PROBE: an uncorrelated subquery listing the values */
+    int on_id;                     /* PROBE: on the primary key (_id), not a field index */
+    double probe_docs; /* PROBE: the documents it is expected to read (the subquery's rows, or
+                          one key, times the index's documents per key); -1 unknown */
 } sqlx_keytest;
 
 typedef struct sqlx_access {

@@ -59,7 +59,12 @@ static const char *test_kind(const sqlx_keytest *t) {
     case SQLX_KEY_IN:
         return "key IN list";
     case SQLX_KEY_ID:
-        return "_id =";
+        return t->n_keys > 1 ? "_id IN list" : "_id =";
+    case SQLX_KEY_PROBE:
+        return t->sub != NULL ? "key IN subquery"
+               : t->probe_op != NULL && t->probe_op[0] == '='
+                   ? "key = a value the statement computes"
+                   : "key range by a value the statement computes";
     case SQLX_KEY_GUARD:
         return "key ranges by type";
     case SQLX_KEY_ELEMS:
@@ -93,7 +98,12 @@ static void put_index(rs_buf *out, const sqlx_keytest *t) {
         return;
     }
     if (t->kind == SQLX_KEY_ID) {
-        rs_buf_puts(out, "primary key (_id =)");
+        rs_buf_printf(out, "primary key (%s)", test_kind(t));
+        return;
+    }
+    if (t->kind == SQLX_KEY_PROBE && t->on_id) {
+        rs_buf_printf(out, "primary key (%s)",
+                      t->sub != NULL ? "_id IN subquery" : "_id = a value the statement computes");
         return;
     }
     if (t->kind == SQLX_KEY_NONE) {

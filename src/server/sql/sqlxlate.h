@@ -59,6 +59,9 @@ typedef struct sqlx_index {
     int datetimes_only;    /* SCALAR: the same of DATETIMEs (`DATE_TRUNC('DAY', date) >=
                               DATE_TRUNC('DAY', PARSE_DATETIME_ISO8601(:startDate))` on stored
                               datetimes reads its window) */
+    int strings_only;      /* SCALAR: the path holds no typed value (no date or time), so a
+                              string that reads as one compares with its strings alone, and
+                              a range by such a string is a range of string keys */
     int keys_exact;        /* SCALAR: the path holds no object, array or typed value (only
                               null, booleans, numbers and strings, none of them NaN or infinite
                               in JSON), whose equal sort keys are equal values: a lookup join
@@ -120,6 +123,11 @@ typedef struct sqlx_catalog {
      * unknown. Bounded work: at most filters[0]'s range, and cap documents counted. */
     int64_t (*estimate_together)(void *ctx, const char *table, const sqlx_keyfilter *filters, int n,
                                  int64_t cap);
+    /* Of the first k documents in the order of the path's index (order_args; desc: from its
+     * end), how many pass filters[0..n) (their keys computed from each document); -1 when
+     * unknown. Bounded work: k documents. NULL: never asked. */
+    int64_t (*order_sample)(void *ctx, const char *table, const char *order_args, int desc,
+                            int64_t k, const sqlx_keyfilter *filters, int n);
     /* Whether a composite index over the paths args[0..n) (rs_get arguments, in column order)
      * exists: 1 and *out (its name), or 0. With want, asking is a use, as with index_for: one
      * the collection lacks is built for later queries, while its budget lasts. */
