@@ -685,6 +685,69 @@ WHERE p.ref = 'refs/heads/main' AND p.repository.owner.name = 'pytorch'
   AND j.conclusion IN ('failure', 'cancelled', 'timed_out')
   AND j.name NOT LIKE '%rerun_disabled_tests%' AND {dw('j', 'weekStart')}
 GROUP BY 1 ORDER BY red DESC, build LIMIT 15"""),
+    # -------------------------------------------- subqueries, as HUD's lambdas write them
+    dict(id="q36", title="jobs of a commit's runs (IN subquery)",
+         peer=None, kind="join", params=["sha"],
+         rockset="""SELECT j.name, j.conclusion FROM commons.workflow_job j
+WHERE j.run_id IN (SELECT w.id FROM commons.workflow_run w WHERE w.head_sha = :sha)
+ORDER BY j.name, j.id""",
+         pg="""SELECT j.doc->>'name' AS name, j.doc->>'conclusion' AS conclusion FROM workflow_job j
+WHERE (j.doc->>'run_id')::bigint IN (SELECT (w.doc->>'id')::bigint FROM workflow_run w
+  WHERE w.doc->>'head_sha' = {sha})
+ORDER BY 1, (j.doc->>'id')::bigint""",
+         duck="""SELECT j.name, j.conclusion FROM workflow_job j
+WHERE j.run_id IN (SELECT w.id FROM workflow_run w WHERE w.head_sha = {sha})
+ORDER BY 1, j.id"""),
+    dict(id="q37", title="runs of the last hours with a failed job (correlated EXISTS)",
+         peer=None, kind="join", params=["hourStart", "stopTime"],
+         rockset=f"""SELECT w.id, w.name FROM commons.workflow_run w
+WHERE {rw('w', 'hourStart')} AND EXISTS (SELECT 1 FROM commons.workflow_job j
+  WHERE j.run_id = w.id AND j.conclusion = 'failure')
+ORDER BY w.id""",
+         pg=f"""SELECT (w.doc->>'id')::bigint AS id, w.doc->>'name' AS name FROM workflow_run w
+WHERE {pw('w', 'hourStart')} AND EXISTS (SELECT 1 FROM workflow_job j
+  WHERE (j.doc->>'run_id')::bigint = (w.doc->>'id')::bigint AND j.doc->>'conclusion' = 'failure')
+ORDER BY 1""",
+         duck=f"""SELECT w.id, w.name FROM workflow_run w
+WHERE {dw('w', 'hourStart')} AND EXISTS (SELECT 1 FROM workflow_job j
+  WHERE j.run_id = w.id AND j.conclusion = 'failure')
+ORDER BY 1"""),
+    dict(id="q38", title="jobs per run of a commit (a correlated COUNT per row)",
+         peer=None, kind="join", params=["sha"],
+         rockset="""SELECT w.id, w.name,
+  (SELECT COUNT(*) FROM commons.workflow_job j WHERE j.run_id = w.id) AS jobs
+FROM commons.workflow_run w WHERE w.head_sha = :sha ORDER BY w.id""",
+         pg="""SELECT (w.doc->>'id')::bigint AS id, w.doc->>'name' AS name,
+  (SELECT COUNT(*) FROM workflow_job j WHERE (j.doc->>'run_id')::bigint = (w.doc->>'id')::bigint)
+    AS jobs
+FROM workflow_run w WHERE w.doc->>'head_sha' = {sha} ORDER BY 1""",
+         duck="""SELECT w.id, w.name,
+  (SELECT COUNT(*) FROM workflow_job j WHERE j.run_id = w.id) AS jobs
+FROM workflow_run w WHERE w.head_sha = {sha} ORDER BY 1"""),
+    dict(id="q39", title="jobs of the hour before the latest push (MAX subquery bound)",
+         peer=None, kind="selective", params=[],
+         rockset="""SELECT j.workflow_name, COUNT(*) AS jobs FROM commons.workflow_job j
+WHERE j._event_time > (SELECT MAX(p._event_time) FROM commons.push p) - HOURS(1)
+GROUP BY j.workflow_name ORDER BY j.workflow_name""",
+         pg="""SELECT j.doc->>'workflow_name' AS workflow_name, COUNT(*) AS jobs FROM workflow_job j
+WHERE iso_ts(j.doc->>'_event_time') > (SELECT MAX(iso_ts(p.doc->>'_event_time')) FROM push p)
+  - interval '1 hour'
+GROUP BY 1 ORDER BY 1""",
+         duck="""SELECT j.workflow_name, COUNT(*) AS jobs FROM workflow_job j
+WHERE j._event_time > (SELECT MAX(p._event_time) FROM push p) - INTERVAL 1 HOUR
+GROUP BY 1 ORDER BY 1"""),
+    dict(id="q40", title="first 10 jobs of a workflow started in a day (ISO string range, top-N)",
+         peer=None, kind="top-n", params=["dayStart", "stopTime"],
+         rockset="""SELECT j.id, j.name FROM commons.workflow_job j
+WHERE j.started_at >= :dayStart AND j.started_at < :stopTime AND j.workflow_name = 'trunk'
+ORDER BY j.id LIMIT 10""",
+         pg="""SELECT (j.doc->>'id')::bigint AS id, j.doc->>'name' AS name FROM workflow_job j
+WHERE j.doc->>'started_at' >= {dayStart} AND j.doc->>'started_at' < {stopTime}
+  AND j.doc->>'workflow_name' = 'trunk'
+ORDER BY 1 LIMIT 10""",
+         duck="""SELECT j.id, j.name FROM workflow_job j
+WHERE j.started_at >= {ts:dayStart} AND j.started_at < {ts:stopTime} AND j.workflow_name = 'trunk'
+ORDER BY 1 LIMIT 10"""),
 ]
 
 # PostgreSQL: one jsonb table per collection; the function and indexes a competent PG user adds
@@ -701,6 +764,7 @@ PG_INDEXES = [
     "CREATE INDEX ON workflow_job (((doc->>'run_id')::bigint))",
     "CREATE INDEX ON workflow_job ((doc->>'status'))",
     "CREATE INDEX ON workflow_job (iso_ts(doc->>'completed_at'))",
+    "CREATE INDEX ON workflow_job ((doc->>'started_at'))",
     "CREATE INDEX ON workflow_job USING gin ((doc->'labels') jsonb_path_ops)",
     "CREATE INDEX ON workflow_run (((doc->>'id')::bigint))",
     "CREATE INDEX ON workflow_run ((doc->>'head_sha'))",
