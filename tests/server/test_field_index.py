@@ -1952,6 +1952,31 @@ def beside_indexes_off(coll, docs):
 
 
 @case
+def hash_joined_side_keeps_its_key_tests():
+    """The right side of a hash join is wrapped (its rows and keys, for SQLite's automatic
+    index), and its key tests are written outside the wrapper: one on the primary key (`_id =`,
+    `_id IN`) reads the wrapper's _id, which it now keeps with the rowid that the element and
+    trigram indexes' tests read ("no such column: rN._id" was an internal error). Rows as
+    --field-index off, an ARRAY_CONTAINS of the wrapped side's elements among them."""
+    ws = uniq("wshash")
+    off = rl.start_server("--field-index", "off")
+    left = [{"_id": f"l{i:03d}", "g": f"g{i % 5}"} for i in range(200)]
+    right = [{"_id": f"r{i:03d}", "g": f"g{i % 5}", "tags": ["a" if i % 3 else "b", f"t{i % 4}"]}
+             for i in range(300)]
+    load_beside(off, ws, (("l", left), ("r", right)))
+    base = (f"SELECT l._id AS lid, r._id AS rid FROM {ws}.l l JOIN {ws}.r r"
+            " ON r.g = l.g HINT(join_strategy = hash) WHERE l._id IN ('l001', 'l002') AND ")
+    for name, pred in (("id_eq", "r._id = 'r007'"), ("id_in", "r._id IN ('r002', 'r007', 'x')"),
+                       ("elements", "ARRAY_CONTAINS(r.tags, 'b') AND r._id < 'r020'")):
+        sql = base + pred + " ORDER BY lid, rid"
+        on_r, off_r = rl.query(sql), rl.query(sql, url=off.url)
+        check(f"hash/{name}/ok", on_r.status == 200, repr(on_r.body)[:300])
+        check_match(f"hash/{name}/rows", on_r.body.get("results"), off_r.body.get("results"))
+        check(f"hash/{name}/some", len(on_r.body.get("results") or []) > 0, repr(on_r.body)[:200])
+    off.stop()
+
+
+@case
 def top_n_walk_checked_against_the_filters():
     """A top-N whose filters keep many documents walks its ORDER BY's index, stopping at LIMIT
     rows, when the filters' documents lie all along that order. When they lie at the other end

@@ -374,7 +374,9 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
     return rc;
 }
 
-/* (SELECT rI.doc AS doc, rs_jkey(rs_get(rI.doc, ...)) AS k0, ... FROM <inner> LIMIT -1) AS rW;
+/* (SELECT rI.doc AS doc[, rI._id AS _id, rI.rowid AS rowid], rs_jkey(rs_get(rI.doc, ...)) AS
+ * k0, ... FROM <inner> LIMIT -1) AS rW, a collection's _id and rowid kept for its key tests on
+ * the primary key and the element and trigram indexes;
  * with the rows told (a derived side), <inner> CROSS JOIN rs_rows(<rows>): one row per row of
  * <inner>, which SQLite counts as <rows> (runtime/rowshint.c) */
 static int emit_hash_wrapper(emitter *em, pscope *ps, const sqlx_op *op, const char *inner,
@@ -382,6 +384,8 @@ static int emit_hash_wrapper(emitter *em, pscope *ps, const sqlx_op *op, const c
     const sqlx_join *j = op->join;
     int inner_id = op->right->rte->id, rc = 0;
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_id);
+    if (op->right->kind == SQLX_OP_GET) /* its key tests, written outside, may read these */
+        rs_buf_printf(out, ", r%d._id AS _id, r%d.rowid AS rowid", inner_id, inner_id);
     /* the right relation is the wrapper outside (its alias); inside, its own id */
     em->remap = 1;
     em->remap_from = op->right->rte->alias;
