@@ -374,18 +374,43 @@ static int emit_nested_condition(emitter *em, pscope *ps, const sqlx_op *op, rs_
     return rc;
 }
 
-/* (SELECT rI.doc AS doc[, rI._id AS _id, rI.rowid AS rowid], rs_jkey(rs_get(rI.doc, ...)) AS
- * k0, ... FROM <inner> LIMIT -1) AS rW, a collection's _id and rowid kept for its key tests on
- * the primary key and the element and trigram indexes;
+/* (SELECT rI.doc AS doc[, rI._id AS _id][, rI.rowid AS rowid], rs_jkey(rs_get(rI.doc, ...)) AS
+ * k0, ... FROM <inner> LIMIT -1) AS rW, a collection's _id and rowid kept where its key tests
+ * on the primary key and the element and trigram indexes read them;
  * with the rows told (a derived side), <inner> CROSS JOIN rs_rows(<rows>): one row per row of
  * <inner>, which SQLite counts as <rows> (runtime/rowshint.c) */
+#define KEEP_ID    1
+#define KEEP_ROWID 2
+/* The columns of the table that written key tests read besides doc: _id (the primary key's),
+ * rowid (the element and trigram indexes'). tests: n of them, or an OR arm's NULL-terminated
+ * list (n < 0). */
+static int keeps_columns(sqlx_keytest *const *tests, int n, int kept) {
+    for (int i = 0; n < 0 ? tests[i] != NULL : i < n; i++) {
+        const sqlx_keytest *t = tests[i];
+        if (t->dropped)
+            continue;
+        if (t->kind == SQLX_KEY_ID || (t->kind == SQLX_KEY_PROBE && t->on_id))
+            kept |= KEEP_ID;
+        if (t->kind == SQLX_KEY_ELEMS || t->kind == SQLX_KEY_TRIGRAM)
+            kept |= KEEP_ROWID;
+        for (int a = 0; t->kind == SQLX_KEY_OR && a < t->n_arms; a++)
+            kept = keeps_columns(t->arms[a], -1, kept);
+    }
+    return kept;
+}
+
 static int emit_hash_wrapper(emitter *em, pscope *ps, const sqlx_op *op, const char *inner,
                              rs_buf *out) {
     const sqlx_join *j = op->join;
     int inner_id = op->right->rte->id, rc = 0;
+    int kept = op->right->kind == SQLX_OP_GET && op->right->access != NULL
+                   ? keeps_columns(op->right->access->tests, op->right->access->n_tests, 0)
+                   : 0;
     rs_buf_printf(out, "(SELECT r%d.doc AS doc", inner_id);
-    if (op->right->kind == SQLX_OP_GET) /* its key tests, written outside, may read these */
-        rs_buf_printf(out, ", r%d._id AS _id, r%d.rowid AS rowid", inner_id, inner_id);
+    if (kept & KEEP_ID) /* its key tests, written outside, read these */
+        rs_buf_printf(out, ", r%d._id AS _id", inner_id);
+    if (kept & KEEP_ROWID)
+        rs_buf_printf(out, ", r%d.rowid AS rowid", inner_id);
     /* the right relation is the wrapper outside (its alias); inside, its own id */
     em->remap = 1;
     em->remap_from = op->right->rte->alias;
