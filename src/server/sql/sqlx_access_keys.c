@@ -22,6 +22,53 @@
 
 /* ---------------- what a conjunct reads ---------------- */
 
+/* Whether a subquery gives the same rows each time it runs: no call of a volatile function
+ * (RAND; the clock is one value for the statement) and no TABLESAMPLE, anywhere in it. A
+ * subquery a key test prints again runs twice: two draws would make the test and its conjunct
+ * disagree, and rows the conjunct keeps would be lost. */
+static int stable_select(const sqlx_select *s);
+
+static int stable_expr(const sqlx_node *n) {
+    for (; n != NULL; n = n->a) {
+        if (n->kind == N_FUNC && n->fn != NULL &&
+            (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE)
+            return 0;
+        if ((n->sub != NULL && !stable_select(n->sub)) || !stable_expr(n->b) || !stable_expr(n->c))
+            return 0;
+        for (int i = 0; i < n->n_list; i++)
+            if (!stable_expr(n->list[i]))
+                return 0;
+    }
+    return 1;
+}
+
+static int stable_from(const sqlx_from *f) {
+    if (f == NULL)
+        return 1;
+    if (f->has_sample || (f->sub != NULL && !stable_select(f->sub)) || !stable_expr(f->on))
+        return 0;
+    for (int i = 0; i < f->n_arrays; i++)
+        if (!stable_expr(f->arrays[i]))
+            return 0;
+    return stable_from(f->left) && stable_from(f->right);
+}
+
+static int stable_select(const sqlx_select *s) {
+    if (s == NULL)
+        return 1;
+    for (int i = 0; i < s->n_ctes; i++)
+        if (!stable_select(s->ctes[i].sel))
+            return 0;
+    for (int i = 0; i < s->n_items; i++)
+        if (!stable_expr(s->items[i].expr))
+            return 0;
+    for (int i = 0; i < s->n_order; i++)
+        if (!stable_expr(s->order[i].expr))
+            return 0;
+    return stable_select(s->left) && stable_select(s->right) && stable_from(s->from) &&
+           stable_expr(s->where) && stable_expr(s->having);
+}
+
 /* Whether n has one value while the block runs: a constant (access_is_constant), or, with ac,
  * a value known only when the statement runs as well, counted in *reads: a path of a relation
  * of an enclosing block (a correlated subquery's `r.id`), an uncorrelated scalar subquery
@@ -65,7 +112,8 @@ static int fixed_value(const access *ac, const sqlx_node *n, fixed_reads *reads)
         reads->paths++;
         return 1;
     case N_SUBQUERY: /* uncorrelated: SQLite computes its one value once */
-        if (ac == NULL || n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated)
+        if (ac == NULL || n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated ||
+            !stable_select(n->sub))
             return 0;
         reads->subqueries++;
         return 1;
@@ -685,7 +733,8 @@ static int outer_test(access *ac, const sqlx_node *n, const char *op_left, const
 static int subquery_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;
-    if (n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated)
+    if (n->sub == NULL || n->sub->block == NULL || n->sub->block->correlated ||
+        !stable_select(n->sub))
         return 0;
     int found = indexed_path(ac, n->a, &rte, &args);
     if (found == 0 && !indexed_expr(ac, n->a, &rte, &args, &fn))
