@@ -321,14 +321,22 @@ static void put_filter(char **sql, const sqlx_keyfilter *f) {
     sqlite3_free(key);
 }
 
-char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
-                                          const sqlx_keyfilter *filters, int n, int64_t cap) {
-    sqlx_index ix;
+/* Whether every filter is one the counting statements can write: a SCALAR or FUNCTION index's
+ * keys (not the trigram index's), a range or a list of at least one key. */
+static int filters_countable(const sqlx_keyfilter *filters, int n) {
     for (int i = 0; i < n; i++)
         if ((filters[i].kind != SQLX_INDEX_SCALAR && filters[i].kind != SQLX_INDEX_FUNCTION) ||
             (filters[i].fn != NULL && strcmp(filters[i].fn, SQLX_TRIGRAM_FN) == 0) ||
             (filters[i].in_keys != NULL && filters[i].n_in_keys <= 0))
-            return NULL;
+            return 0;
+    return 1;
+}
+
+char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
+                                          const sqlx_keyfilter *filters, int n, int64_t cap) {
+    sqlx_index ix;
+    if (!filters_countable(filters, n))
+        return NULL;
     if (n < 2 ||
         !rl_fieldindex_lookup(db, tbl, filters[0].kind, filters[0].args, filters[0].fn, &ix, NULL))
         return NULL;
@@ -344,11 +352,8 @@ char *rl_fieldindex_estimate_together_sql(sqlite3 *db, const char *tbl,
 char *rl_fieldindex_order_sample_sql(sqlite3 *db, const char *tbl, const char *order_args, int desc,
                                      int64_t k, const sqlx_keyfilter *filters, int n) {
     sqlx_index ix;
-    for (int i = 0; i < n; i++)
-        if ((filters[i].kind != SQLX_INDEX_SCALAR && filters[i].kind != SQLX_INDEX_FUNCTION) ||
-            (filters[i].fn != NULL && strcmp(filters[i].fn, SQLX_TRIGRAM_FN) == 0) ||
-            (filters[i].in_keys != NULL && filters[i].n_in_keys <= 0))
-            return NULL;
+    if (!filters_countable(filters, n))
+        return NULL;
     if (n < 1 || !rl_fieldindex_lookup(db, tbl, SQLX_INDEX_SCALAR, order_args, NULL, &ix, NULL))
         return NULL;
     char *key = key_sql(SQLX_INDEX_SCALAR, order_args, NULL);

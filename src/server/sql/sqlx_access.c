@@ -449,16 +449,24 @@ static sqlx_range group_range(const sqlx_access *a, int g, int *members, int *al
  * its least key to its greatest with that range's count as its likelihood (mark_selective):
  * so such a list is counted as that range, which is what a read of it would read. */
 #define IN_SUBQUERY_KEYS 25
-static int reads_key_by_key(const sqlx_keytest *t, int64_t docs) {
+
+/* The documents per key of the index t reads (ANALYZE's; 10 before it), or -1 when its path
+ * (or function of it) has no field or function index. */
+static double docs_per_key(const sqlx_keytest *t) {
     sqlx_join_key key;
     sqlx_index ix;
     memset(&key, 0, sizeof key);
     key.args = t->args;
     key.fn = t->fn;
     if (access_key_index(t->rte, &key, &ix) != 1)
-        return 0;
-    double per_key = ix.rows_per_key > 0 ? ix.rows_per_key : 10;
-    return per_key * (t->keys_query ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
+        return -1;
+    return ix.rows_per_key > 0 ? ix.rows_per_key : 10;
+}
+
+static int reads_key_by_key(const sqlx_keytest *t, int64_t docs) {
+    double per_key = docs_per_key(t);
+    return per_key >= 0 &&
+           per_key * (t->keys_query ? IN_SUBQUERY_KEYS : t->n_keys) * 4 < (double)docs;
 }
 
 /* reads_key_by_key, asked of the catalog once per test. */
@@ -843,6 +851,13 @@ static int top_n_applies(access *ac, const sqlx_select *s, const sqlx_op *get, c
     return r == get->rte && strcmp(*args, "'_id'") != 0 && access_indexed(r, *args) == 1;
 }
 
+/* The bound a top-N's filters are counted against (prefer_order_index): sqrt(n * N), n its
+ * LIMIT and N the collection. A filter keeping fewer documents is read and sorted rather than
+ * the order's index walked (a walk reads about n * N / m). */
+static int64_t top_n_cap(access *ac, const sqlx_select *s, const sqlx_access *a) {
+    return (int64_t)sqrt((double)limit_of(ac, s) * (double)a->docs) + 1;
+}
+
 /* The walk's assumption, checked: the filters' documents lie all along the order. A time window
  * of recent jobs lies at one end of an id's order, where a walk may end instead of start (a
  * million jobs of older history read before the first of the day). Of the first k documents
@@ -883,8 +898,7 @@ static void prefer_order_index(access *ac, const sqlx_select *s, sqlx_access *a,
     int others = 0;
     if (a->docs <= 0 || a->n_tests == 0 || a->n_tests > MAX_KEY_TESTS)
         return;
-    double product = (double)limit_of(ac, s) * (double)a->docs;
-    int64_t cap = (int64_t)sqrt(product) + 1;
+    int64_t cap = top_n_cap(ac, s, a);
     for (int g = 0; g < a->n_tests; g++) {
         const sqlx_keytest *t = a->tests[g];
         if ((t->fn == NULL && t->kind != SQLX_KEY_ELEMS && t->args != NULL &&
@@ -1077,9 +1091,7 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
     if (r->catalog == NULL || r->catalog->composite_for == NULL || a->n_tests > MAX_KEY_TESTS ||
         r->alias != r->id || looked_up_by_a_function(join) || reads_nothing(a))
         return;
-    int64_t top_cap = 0;
-    if (a->top_n && a->docs > 0)
-        top_cap = (int64_t)sqrt((double)limit_of(ac, ac->blk->sel) * (double)a->docs) + 1;
+    int64_t top_cap = a->top_n && a->docs > 0 ? top_n_cap(ac, ac->blk->sel, a) : 0;
     int n_eq = equality_columns(a, join, cols);
     int n = n_eq > 0 ? n_eq + last_column(a, cols, n_eq, top_cap) : 0;
     if (n < 2)
@@ -1155,13 +1167,9 @@ static int estimate_probe(access *ac, sqlx_keytest *t) {
         t->probe_docs = keys;
         return 0;
     }
-    sqlx_join_key key;
-    sqlx_index ix;
-    memset(&key, 0, sizeof key);
-    key.args = t->args;
-    key.fn = t->fn;
-    double per_key =
-        access_key_index(t->rte, &key, &ix) == 1 && ix.rows_per_key > 0 ? ix.rows_per_key : 10;
+    double per_key = docs_per_key(t);
+    if (per_key < 0)
+        per_key = 10;
     t->probe_docs = keys * (per_key < 1 ? 1 : per_key);
     return 0;
 }

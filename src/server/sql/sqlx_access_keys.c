@@ -28,18 +28,15 @@
  * disagree, and rows the conjunct keeps would be lost. */
 static int stable_select(const sqlx_select *s);
 
+/* A node that draws: a volatile call, or a subquery that does (sqlx_first_call's test). */
+static int draws(const sqlx_node *n) {
+    return (n->kind == N_FUNC && n->fn != NULL &&
+            (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE) ||
+           (n->sub != NULL && !stable_select(n->sub));
+}
+
 static int stable_expr(const sqlx_node *n) {
-    for (; n != NULL; n = n->a) {
-        if (n->kind == N_FUNC && n->fn != NULL &&
-            (n->fn->flags & (RT_VOLATILE | RT_CLOCK)) == RT_VOLATILE)
-            return 0;
-        if ((n->sub != NULL && !stable_select(n->sub)) || !stable_expr(n->b) || !stable_expr(n->c))
-            return 0;
-        for (int i = 0; i < n->n_list; i++)
-            if (!stable_expr(n->list[i]))
-                return 0;
-    }
-    return 1;
+    return sqlx_first_call(n, draws) == NULL;
 }
 
 static int stable_from(const sqlx_from *f) {
@@ -148,16 +145,16 @@ int access_is_constant(const sqlx_node *n) {
     return fixed_value(NULL, n, NULL);
 }
 
-/* Whether n is one value for the statement that reads an uncorrelated scalar subquery
- * (`(SELECT MAX(_event_time) FROM push) - HOURS(1)`): a constant for the access paths, whose
- * text prints the subquery, so its block is planned first (its own key tests in that text).
- * The catalog's count of a range it bounds runs it once. */
+/* Whether n is one value for the statement: a constant (access_is_constant), or one that reads
+ * an uncorrelated scalar subquery (`(SELECT MAX(_event_time) FROM push) - HOURS(1)`), whose text
+ * prints the subquery, so its block is planned first (its own key tests in that text). The
+ * catalog's count of a range it bounds runs it once. */
 static int statement_constant(access *ac, const sqlx_node *n, int *rc) {
     fixed_reads reads = {0, 0};
     *rc = 0;
-    if (!fixed_value(ac, n, &reads) || reads.paths > 0 || reads.subqueries == 0)
+    if (!fixed_value(ac, n, &reads) || reads.paths > 0)
         return 0;
-    *rc = access_plan_subqueries(ac, n);
+    *rc = reads.subqueries > 0 ? access_plan_subqueries(ac, n) : 0;
     return *rc == 0;
 }
 
@@ -217,6 +214,21 @@ static char *arena_text(access *ac, const rs_buf *b) {
     return b->oom ? NULL : sqlx_strndup(ac->ctx->arena, b->data ? b->data : "", b->len);
 }
 
+/* The steps of path e from its relation's on, as rs_get arguments ('a','b'), into b: 1, or 0
+ * when a step is an array subscript (a literal position only with allow_positions). */
+static int put_path_args(rs_buf *b, const sqlx_node *e, int first, int allow_positions) {
+    for (int i = first; i < e->n_parts; i++) {
+        rs_buf_puts(b, i > first ? "," : "");
+        if (e->names[i] != NULL)
+            rs_buf_quoted(b, e->names[i], strlen(e->names[i]), '\'');
+        else if (allow_positions && e->index[i]->kind == N_LIT_INT)
+            rs_buf_printf(b, "%lld", strtoll(e->index[i]->text, NULL, 10) - 1);
+        else /* array subscripts are not indexed */
+            return 0;
+    }
+    return 1;
+}
+
 const sqlx_rte *access_path(access *ac, const sqlx_node *e, int allow_positions,
                             const char **args) {
     const sqlx_ref *r = e->kind == N_PATH ? e->ref : NULL;
@@ -224,18 +236,7 @@ const sqlx_rte *access_path(access *ac, const sqlx_node *e, int allow_positions,
         r->first >= e->n_parts)
         return NULL;
     rs_buf b = RS_BUF_INIT;
-    for (int i = r->first; i < e->n_parts; i++) {
-        rs_buf_puts(&b, i > r->first ? "," : "");
-        if (e->names[i] != NULL) {
-            rs_buf_quoted(&b, e->names[i], strlen(e->names[i]), '\'');
-        } else if (allow_positions && e->index[i]->kind == N_LIT_INT) {
-            rs_buf_printf(&b, "%lld", strtoll(e->index[i]->text, NULL, 10) - 1);
-        } else { /* array subscripts are not indexed */
-            rs_buf_free(&b);
-            return NULL;
-        }
-    }
-    *args = arena_text(ac, &b);
+    *args = put_path_args(&b, e, r->first, allow_positions) ? arena_text(ac, &b) : NULL;
     rs_buf_free(&b);
     return *args != NULL ? r->rte : NULL;
 }
@@ -676,16 +677,9 @@ static int never_temporal(const sqlx_node *v) {
         return 0;
     const sqlx_rte *rte = r->rte;
     rs_buf b = RS_BUF_INIT;
-    for (int i = r->first; i < v->n_parts; i++) {
-        if (v->names[i] == NULL) {
-            rs_buf_free(&b);
-            return 0;
-        }
-        rs_buf_puts(&b, i > r->first ? "," : "");
-        rs_buf_quoted(&b, v->names[i], strlen(v->names[i]), '\'');
-    }
-    int found = !b.oom && rte->kind == SQLX_RTE_COLLECTION && rte->data_table != NULL &&
-                rte->catalog != NULL && rte->catalog->index_for != NULL &&
+    int found = put_path_args(&b, v, r->first, 0) && !b.oom && rte->kind == SQLX_RTE_COLLECTION &&
+                rte->data_table != NULL && rte->catalog != NULL &&
+                rte->catalog->index_for != NULL &&
                 rte->catalog->index_for(rte->catalog->ctx, rte->data_table, SQLX_INDEX_SCALAR,
                                         b.data, NULL, &ix) == 1 &&
                 ix.strings_only;
@@ -761,8 +755,8 @@ static int comparison_tests(access *ac, const sqlx_node *n, keylist *out) {
         const char *args = NULL, *fn = NULL;
         sqlx_index ix;
         int side = 0, found = 0, rc_a = 0, rc_b = 0;
-        int const_a = access_is_constant(n->a) || statement_constant(ac, n->a, &rc_a);
-        int const_b = access_is_constant(n->b) || statement_constant(ac, n->b, &rc_b);
+        int const_a = statement_constant(ac, n->a, &rc_a);
+        int const_b = statement_constant(ac, n->b, &rc_b);
         if (rc_a || rc_b)
             return rc_a ? rc_a : rc_b;
         if (const_b && (found = indexed_path(ac, n->a, &rte, &args)) != 0)
@@ -938,9 +932,6 @@ static int like_test(access *ac, const sqlx_node *n, keylist *out) {
     return access_keylist_add(ac, out, t);
 }
 
-/* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted key by
- * key (lo and hi, the least key and the greatest, bound it where it is opened or grouped with
- * another test of its path). On an UNNESTed element, the element index. */
 /* _id IN ('a', 'b', ...), every value a plain string: the primary key's IN, as _id = 'a' is
  * its equality (the values' text, comma-separated, in value; n_keys of them). */
 static int id_list_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, keylist *out) {
@@ -965,6 +956,10 @@ static int id_list_test(access *ac, const sqlx_node *n, const sqlx_rte *rte, key
     return access_keylist_add(ac, out, t != NULL && t->value != NULL ? t : NULL);
 }
 
+/* x IN (c1, ...): one key each (IN compares as SQL equality of the values); counted key by
+ * key (lo and hi, the least key and the greatest, bound it where it is opened or grouped with
+ * another test of its path). On an UNNESTed element, the element index; on _id, the primary
+ * key. */
 static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     const sqlx_rte *rte;
     const char *args, *fn = NULL;
@@ -975,9 +970,10 @@ static int in_test(access *ac, const sqlx_node *n, keylist *out) {
     for (int i = 0; i < n->n_list; i++)
         if (!access_is_constant(n->list[i]))
             return 0;
-    if (indexed_path(ac, n->a, &rte, &args) == 2)
+    int found = indexed_path(ac, n->a, &rte, &args);
+    if (found == 2)
         return id_list_test(ac, n, rte, out);
-    if (indexed_path(ac, n->a, &rte, &args) != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)) {
+    if (found != 1 && !indexed_expr(ac, n->a, &rte, &args, &fn)) {
         for (int i = 0; i < n->n_list; i++)
             if (!is_scalar_constant(ac, n->list[i]))
                 return 0;

@@ -553,10 +553,9 @@ static int put_test_key(emitter *em, rs_buf *key, const sqlx_keytest *t) {
 }
 
 /* One bound of a probe's key: key <op> fn(v, kind). A range (not an equality's bound) is
- * written likelihood(..., PROBE_RANGE_SHARE): the access stage chose to read it, as
- * dashboards bound a recent window by a computed value (`_event_time > (SELECT
- * MAX(_event_time) ...) - HOURS(1)`); SQLite, taking an unknown range for a quarter of the
- * collection, would walk an ORDER BY's index instead, and that walk is bounded by nothing. */
+ * written likelihood(..., PROBE_RANGE_SHARE): the access stage chose to read it (weigh_probes);
+ * SQLite, taking a range of unknown bounds for a quarter of the collection, would walk an ORDER
+ * BY's index instead, and that walk is bounded by nothing. */
 #define PROBE_RANGE_SHARE "0.05"
 static int put_probe_bound(emitter *em, pscope *ps, rs_buf *out, const char *key, const char *op,
                            const char *fn, const sqlx_keytest *t) {
@@ -568,7 +567,7 @@ static int put_probe_bound(emitter *em, pscope *ps, rs_buf *out, const char *key
 }
 
 /* A key known when the statement runs (SQLX_KEY_PROBE): the key's bounds rs_klo / rs_khi of the
- * value (the enclosing row's, or a scalar subquery's), as a constant's are; `key IN (SELECT
+ * enclosing row's value, as a constant's are; `key IN (SELECT
  * rs_skey(v) FROM (<the subquery>))`, which SQLite runs once; on the primary key, _id and
  * rs_jkey. Each implies its conjunct, which stays. */
 static int put_probe(emitter *em, pscope *ps, rs_buf *out, const char *key, const sqlx_keytest *t) {

@@ -133,8 +133,8 @@ typedef struct sqlx_keytest {
                             with no lower bound only with one that has (sqlx_emit.c) */
     const sqlx_node *not_null;     /* a conjunct `path IS NOT NULL` on its path that it decides
                                       as well, under the same condition: its keys hold no null */
-    const sqlx_node *probe;        /* PROBE: the value compared (the enclosing row's, or an
-                                      uncorrelated scalar subquery's), printed with the block */
+    const sqlx_node *probe;        /* PROBE: the value compared, of the enclosing query's row
+                                      (sqlx_access_keys.c outer_test), printed with the block */
     const char *probe_op;          /* PROBE of a value: =, <, <=, >, >= (the path on the left) */
     const char *probe_keys;        /* PROBE of a value: rs_klo / rs_khi's kind (",0", ...) */
     const struct sqlx_select *sub; /* PROBE: an uncorrelated subquery listing the values */
