@@ -2010,6 +2010,21 @@ def top_n_walk_checked_against_the_filters():
     off.stop()
 
 
+def window_answers(tag, coll, path, shapes, params, off, want_counted):
+    """Each of shapes (a name and a WHERE on a day's window of coll's path) grouped by k: the
+    rows --field-index off (off) gives, through an index, and whether EXPLAIN counts the window's
+    24 documents on path's field index (want_counted) rather than the whole index."""
+    for name, pred in shapes.items():
+        sql = f"SELECT k, COUNT(*) AS n FROM {WS}.{coll} WHERE {pred} GROUP BY k ORDER BY k"
+        rows, used, r = query(sql, params)
+        check_match(f"{tag}/{name}/rows", rows, rl.rows(sql, params, url=off.url))
+        check(f"{tag}/{name}/index_used", used is True, repr(r.body.get("stats")))
+        _, plan, _ = explain(sql, params)
+        get = [x for x in plan if "Get " in x]
+        counted = any(f"field index on {path} (key range), 24 documents" in x for x in get)
+        check(f"{tag}/{name}/window_counted", counted == want_counted, repr(get))
+
+
 @case
 def iso_strings_read_by_their_range():
     """A field of ISO strings compared with strings that read as dates (`started_at >=
@@ -2030,15 +2045,7 @@ def iso_strings_read_by_their_range():
         "between": "at BETWEEN :start AND '2024-01-03T23:59:59Z'",
     }
     def answers(label, want_counted):
-        for name, pred in shapes.items():
-            sql = f"SELECT k, COUNT(*) AS n FROM {WS}.{coll} WHERE {pred} GROUP BY k ORDER BY k"
-            rows, used, r = query(sql, params)
-            check_match(f"isostr/{label}/{name}/rows", rows, rl.rows(sql, params, url=off.url))
-            check(f"isostr/{label}/{name}/index_used", used is True, repr(r.body.get("stats")))
-            _, plan, _ = explain(sql, params)
-            get = [x for x in plan if "Get " in x]
-            counted = any("field index on at (key range), 24 documents" in x for x in get)
-            check(f"isostr/{label}/{name}/window_counted", counted == want_counted, repr(get))
+        window_answers(f"isostr/{label}", coll, "at", shapes, params, off, want_counted)
     answers("strings", True)
     check_match("isostr/window", rl.rows(
         f"SELECT COUNT(*) AS n FROM {WS}.{coll} WHERE {shapes['params']}", params), [{"n": 24}])
@@ -2082,17 +2089,7 @@ def stored_timestamps_read_by_their_range():
                  " < PARSE_DATETIME_ISO8601(:stop) AT TIME ZONE 'UTC'",
     }
     def answers(label, want_counted):
-        for name, pred in shapes.items():
-            sql = f"SELECT k, COUNT(*) AS n FROM {WS}.{coll} WHERE {pred} GROUP BY k ORDER BY k"
-            rows, used, r = query(sql, params)
-            want = rl.rows(sql, params, url=off.url)
-            check_match(f"tsfield/{label}/{name}/rows", rows, want)
-            check(f"tsfield/{label}/{name}/index_used", used is True, repr(r.body.get("stats")))
-            _, plan, _ = explain(sql, params)
-            get = [x for x in plan if "Get " in x]
-            counted = any("field index on created (key range), 24 documents" in x for x in get)
-            check(f"tsfield/{label}/{name}/window_counted",
-                  counted == want_counted, repr(get))
+        window_answers(f"tsfield/{label}", coll, "created", shapes, params, off, want_counted)
     answers("timestamps", True)
     # one bound, an equality, BETWEEN of two types: the keys of null and missing lie below every
     # timestamp, so an upper bound alone keeps its conjunct
