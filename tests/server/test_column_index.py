@@ -251,6 +251,13 @@ QUERIES = [
     ("bare_scalar_subquery",  # (SELECT e) reading the query around it, as HUD filters
      "SELECT name, COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT dur >= 6.0 OR n < :lo)"
      " GROUP BY name ORDER BY name"),
+    ("cast",  # HUD's red-commit shape: a bool aggregate as an int; an int as a string and a
+     # float, a string as itself (TRY_CAST alike); null and missing values cast to null
+     "SELECT name, CAST(SUM(IF(conclusion = 'failure', 1, 0)) > 0 AS int) AS any_red,"
+     " MAX(CAST(n AS string)) AS ns, SUM(CAST(run_id AS float)) AS rf,"
+     " COUNT(TRY_CAST(branch AS string)) AS m, MIN(CAST(conclusion AS string)) AS st,"
+     " COUNT_IF(CAST(n > 10 AS string) = 'true') AS big FROM cx.jobs {c} GROUP BY name"
+     " ORDER BY name"),
     ("join_inner",
      "SELECT r.wf, COUNT(*) AS n, SUM(j.dur) AS d FROM cx.jobs j {c} JOIN cx.runs r"
      " ON r.id = j.run_id WHERE r.event = 'push' GROUP BY r.wf ORDER BY r.wf"),
@@ -343,6 +350,10 @@ REFUSED = [
     ("lookup_hint", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.runs r ON r.id = a.run_id"
      " HINT(join_strategy = lookup)", "join_strategy = lookup"),
     ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),
+    ("cast_float_to_int", "SELECT SUM(CAST(dur AS int)) AS s FROM cx.jobs {c}",
+     "CAST of a float to int"),
+    ("cast_string_to_int", "SELECT SUM(TRY_CAST(status AS int)) AS s FROM cx.jobs {c}",
+     "CAST of a string to int"),
     ("array", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE ARRAY_CONTAINS(labels, 'l1')",
      "ARRAY_CONTAINS of an array that is not constant"),
     ("array_contains_other_type", "SELECT COUNT(*) AS n FROM cx.jobs {c}"
@@ -525,13 +536,30 @@ def test_engine_choice():
     check("choice/aggregate_on_columns", engine(srv.query(agg)) == "columns")
     look = "SELECT n FROM cx.jobs WHERE n = 7"
     check("choice/lookup_on_sqlite", engine(srv.query(look)) == "rows")
+    # a join: SQLite's index lookups while they are expected to number under the columns'
+    # threshold (here 100), the columns from there on; both answer alike
     join = ("SELECT j.name, COUNT(*) AS n FROM cx.jobs j JOIN cx.jobs k ON k.n = j.n"
-            " GROUP BY j.name ORDER BY j.name")
-    r = srv.query("EXPLAIN " + join)
+            " WHERE {w} GROUP BY j.name ORDER BY j.name")
+    few_lookups = join.format(w="j.n < 50")
+    r = srv.query("EXPLAIN " + few_lookups)
     lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
-    check("choice/join_on_sqlite", engine(srv.query(join)) == "rows" and lines[-1:] ==
+    rows = srv.query(few_lookups)
+    check("choice/join_on_sqlite", engine(rows) == "rows" and lines[-1:] ==
           ["not on the column index: a join: SQLite's index lookups (HINT(access_path ="
            " column_scan) sends it to the columns)"], repr(lines[-1:]))
+    check("choice/join_on_sqlite_rows", rows.body["results"] == [
+        {"name": f"job-{k}", "n": sum(1 for i in range(50) if i % 7 == k)} for k in range(7)],
+        repr(rows.body))
+    many_lookups = join.format(w="j.n >= 0")
+    r = srv.query("EXPLAIN " + many_lookups)
+    lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
+    cols = srv.query(many_lookups)
+    check("choice/join_of_many_lookups_on_columns", engine(cols) == "columns" and lines[:1] ==
+          ["COLUMN SCAN on the column index (DuckDB): a join of about 150 index lookups (the"
+           " columns start at 100)"], repr((engine(cols), lines[:1])))
+    check("choice/join_of_many_lookups_rows", cols.body["results"] == [
+        {"name": f"job-{k}", "n": sum(1 for i in range(150) if i % 7 == k)} for k in range(7)],
+        repr(cols.body))
     r = srv.query("EXPLAIN " + agg)
     lines = [x.get("EXPLAIN", "") for x in (r.body or {}).get("results") or []]
     check("choice/explain", lines[:1] == ["COLUMN SCAN on the column index (DuckDB): an aggregate"
