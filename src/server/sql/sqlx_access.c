@@ -1450,8 +1450,9 @@ static double most_lookups(const sqlx_op *op) {
     if (op->kind != SQLX_OP_JOIN)
         return most_lookups(op->input);
     double left = most_lookups(op->left), right = most_lookups(op->right);
-    double here =
-        op->join != NULL && op->join->strategy == SQLX_JOIN_LOOKUP ? access_estimate(op->left) : 0;
+    double here = op->join != NULL && op->join->strategy == SQLX_JOIN_LOOKUP
+                      ? access_estimate(op) /* the documents its lookups read */
+                      : 0;
     double most = left > right ? left : right;
     return here > most ? here : most;
 }

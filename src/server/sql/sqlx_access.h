@@ -36,9 +36,10 @@ int sqlx_access_plan(sqlx_ctx *ctx, rs_err *err);
  * paths first. 0 or RS_ENOMEM. */
 int sqlx_access_rows_read(sqlx_ctx *ctx, int64_t *docs, rs_err *err);
 
-/* The most index lookups one join of the statement is expected to make: the estimated rows of
- * the left side of its largest lookup join (0 when it has none). Plans the access paths first.
- * 0 or RS_ENOMEM. */
+/* The most documents one join of the statement is expected to read through index lookups: the
+ * estimated rows of its largest lookup join (its left side's rows times the documents per key
+ * of the index it looks up; 0 when it has none). Plans the access paths first. 0 or
+ * RS_ENOMEM. */
 int sqlx_access_lookups(sqlx_ctx *ctx, double *lookups, rs_err *err);
 
 #endif

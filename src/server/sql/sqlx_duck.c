@@ -1112,6 +1112,112 @@ static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     return rc;
 }
 
+/* ROUND(x[, digits]) (fn_math.c): x scaled by 10^digits, rounded halves away from zero, scaled
+ * back, a float whatever x is; DuckDB's round of a DOUBLE by an INTEGER precision computes the
+ * same (std::round of the scaled value). Digits a constant int within 300 either way (beyond,
+ * the runtime's overflow guards differ from DuckDB's). */
+static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    int64_t digits = 0;
+    if (n->n_list < 1 || n->n_list > 2)
+        return refuse(d, n, "ROUND with %d arguments", n->n_list);
+    if (n->n_list == 2) {
+        rv v;
+        rs_buf scratch = RS_BUF_INIT;
+        int rc = is_constant(n->list[1]) ? constant_value(d, n->list[1], &v, &scratch)
+                                         : refuse(d, n, "ROUND by digits that are not constant");
+        digits = rc == 0 && v.type == RV_INT ? v.i : INT64_MAX;
+        rs_buf_free(&scratch);
+        if (rc)
+            return rc;
+        if (digits > 300 || digits < -300)
+            return refuse(d, n, "ROUND by digits that are not an int within 300");
+    }
+    rs_buf x = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->list[0], &x, &ia);
+    if (!rc && ia.type != RV_INT && ia.type != RV_FLOAT)
+        rc = refuse(d, n, "ROUND of a value that is not a number");
+    if (!rc)
+        rs_buf_printf(out, "round(CAST(%s AS DOUBLE), %lld)", x.data, (long long)digits);
+    info->type = RV_FLOAT;
+    info->nulls = ia.nulls ? NB_NULL : 0;
+    rs_buf_free(&x);
+    return rc;
+}
+
+/* FORMAT_TIMESTAMP(format, t[, zone]) (fn_time.c, timefmt.c) of a timestamp, in UTC or a
+ * constant zone name (the wall time there, as AT TIME ZONE writes it), or of a datetime as it is
+ * (the zone unused, as in the runtime). The format a constant whose directives print alike in
+ * both engines: %Y (printf's %04d of the year, as the runtime's), %m,
+ * %d, %H, %M, %S (two digits), %f (six), %%, and printable ASCII; any other directive (names,
+ * zones, a 12-hour clock) stays on SQLite. HUD's red-commit lambdas bucket by
+ * FORMAT_TIMESTAMP('%Y-%m-%d', DATE_TRUNC(:granularity, time)). */
+static int put_timestamp_format(dctx *d, const sqlx_node *n, const char *fmt, const char *t,
+                                rs_buf *out) {
+    int pieces = 0;
+    rs_buf_putc(out, '(');
+    for (const char *p = fmt; *p;) {
+        if (p[0] == '%' && p[1] == 'Y') {
+            rs_buf_printf(out, "%sprintf('%%04d', year(%s))", pieces++ ? " || " : "", t);
+            p += 2;
+            continue;
+        }
+        rs_buf_printf(out, "%sstrftime(%s, '", pieces++ ? " || " : "", t);
+        for (; *p && !(p[0] == '%' && p[1] == 'Y'); p++) {
+            if (*p == '%' && (p[1] == '\0' || strchr("mdHMSf%", p[1]) == NULL))
+                return refuse(d, n, "FORMAT_TIMESTAMP with the directive %%%c", p[1] ? p[1] : ' ');
+            if (*p < 0x20 || *p > 0x7e || *p == '\'')
+                return refuse(d, n, "FORMAT_TIMESTAMP with a format that is not printable ASCII");
+            rs_buf_putc(out, *p);
+            if (*p == '%')
+                rs_buf_putc(out, *++p);
+        }
+        rs_buf_puts(out, "')");
+    }
+    if (pieces == 0)
+        rs_buf_puts(out, "''");
+    rs_buf_putc(out, ')');
+    return 0;
+}
+
+static int emit_format_timestamp(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    rt_tz tz;
+    char msg[160];
+    if (n->n_list < 2 || n->n_list > 3)
+        return refuse(d, n, "FORMAT_TIMESTAMP with %d arguments", n->n_list);
+    const char *fmt = const_string_of(d, ds, n->list[0]);
+    const char *zone = n->n_list == 3 ? const_string_of(d, ds, n->list[2]) : "UTC";
+    if (fmt == NULL)
+        return refuse(d, n, "FORMAT_TIMESTAMP with a format that is not a constant string");
+    if (zone == NULL) /* a null zone makes the runtime's null, whatever the value */
+        return refuse(d, n, "FORMAT_TIMESTAMP in a zone that is not a constant zone name");
+    rs_buf t = RS_BUF_INIT, wall = RS_BUF_INIT;
+    int rc = emit_expr(d, ds, n->list[1], &t, &ia);
+    if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_DATETIME)
+        rc = refuse(d, n, "FORMAT_TIMESTAMP of a value that is not a timestamp or datetime");
+    if (!rc && ia.type == RV_TIMESTAMP &&
+        (zone == NULL || (strchr(zone, '/') == NULL && strcmp(zone, "UTC") != 0) ||
+         strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/-+0123456789") !=
+             strlen(zone) ||
+         rt_tz_find(zone, strlen(zone), &tz, msg, sizeof msg) != 0))
+        rc = refuse(d, n, "FORMAT_TIMESTAMP in a zone that is not a constant zone name");
+    if (!rc && ia.type == RV_TIMESTAMP && strcmp(zone, "UTC") != 0)
+        rs_buf_printf(&wall, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, t.data);
+    else if (!rc)
+        rs_buf_printf(&wall, "(%s)", t.data);
+    if (!rc && (t.oom || wall.oom))
+        rc = rs_err_set(d->err, RS_ENOMEM, "out of memory");
+    if (!rc)
+        rc = put_timestamp_format(d, n, fmt, wall.data, out);
+    info->type = RV_STRING;
+    info->nulls = ia.nulls ? NB_NULL : 0;
+    info->ascii = 1;
+    rs_buf_free(&t);
+    rs_buf_free(&wall);
+    return rc;
+}
+
 /* The elements of a constant array (its JSON text), printed as an IN list of one type (*type:
  * strings or ints); 0, or refused (another type, a null, no element). */
 static int put_elements(dctx *d, const sqlx_node *n, const rv *arr, rs_buf *out, int *type) {
@@ -1391,6 +1497,10 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_joined(d, ds, n, (const sqlx_node *const *)n->list, n->n_list, 1, out, info);
     if (strcasecmp(name, "FORMAT_ISO8601") == 0)
         return emit_format_iso(d, ds, n, out, info);
+    if (strcasecmp(name, "FORMAT_TIMESTAMP") == 0)
+        return emit_format_timestamp(d, ds, n, out, info);
+    if (strcasecmp(name, "ROUND") == 0)
+        return emit_round(d, ds, n, out, info);
     if (strcasecmp(name, "ARRAY_CONTAINS") == 0)
         return emit_array_contains(d, ds, n, out, info);
     if (strcasecmp(name, "ELEMENT_AT") == 0 && n->n_list == 2 && is_split_call(n->list[0]))
@@ -1772,43 +1882,102 @@ static int emit_from(dctx *d, dsel *ds, rs_buf *out) {
     return rc;
 }
 
+/* Whether name is among a star's EXCEPT names. */
+static int excepted(const sqlx_node *star, const char *name) {
+    for (int i = 0; i < star->n_except; i++)
+        if (strcmp(star->except[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The output fields a select list makes: its items, a star counting each field of the
+ * relations it takes (WITH queries and FROM subqueries, whose fields are known; a collection's
+ * star is its whole documents, which stay on SQLite). -1 when refused. */
+static int count_outputs(dctx *d, const dsel *ds) {
+    int n = 0;
+    for (int i = 0; i < ds->s->n_items; i++) {
+        const sqlx_node *e = ds->s->items[i].expr;
+        if (e->kind != N_STAR) {
+            n++;
+            continue;
+        }
+        if (e->a != NULL)
+            return refuse(d, e, "the members of an object (path.*)"), -1;
+        for (int r = 0; r < ds->n_rels; r++) {
+            const drel *rel = &ds->rels[r];
+            if (e->name != NULL && (rel->rte->name == NULL || strcmp(rel->rte->name, e->name) != 0))
+                continue;
+            if (!rel->derived || rel->unnest || rel->names == NULL)
+                return refuse(d, e, "SELECT * of a collection's whole documents"), -1;
+            for (int k = 0; k < rel->n; k++)
+                n += !excepted(e, rel->names[k]);
+        }
+    }
+    return n;
+}
+
+/* Output field i: its name and value, from item `it` or the star's field k of relation rel. */
+static int emit_output(dctx *d, dsel *ds, const sqlx_item *it, int i, const drel *rel, int k,
+                       const char **names, dinfo *infos, rs_buf *out) {
+    names[i] = rel != NULL ? rel->names[k] : sqlx_item_name(d->arena, it, i);
+    for (int j = 0; names[i] != NULL && j < i; j++)
+        if (strcasecmp(names[i], names[j]) == 0)
+            return refuse(d, it->expr, "two output fields named alike ('%s')", names[i]);
+    if (i > 0)
+        rs_buf_puts(out, ", ");
+    int rc = rel != NULL ? emit_derived_field(rel, names[i], out, &infos[i])
+                         : emit_expr(d, ds, it->expr, out, &infos[i]);
+    if (rc)
+        return rc;
+    rs_buf_puts(out, " AS ");
+    put_ident(out, names[i] ? names[i] : "?");
+    return 0;
+}
+
 /* The select list; result (may be NULL) gets the output names and what they hold. */
 static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
     const sqlx_select *s = ds->s;
-    if (s->n_items > MAX_DCOLS)
+    int n_out = count_outputs(d, ds);
+    if (n_out < 0)
+        return NE;
+    if (n_out > MAX_DCOLS)
         return refuse(d, NULL, "more than %d output fields", MAX_DCOLS);
-    const char **names = sqlx_alloc(d->arena, sizeof(char *) * (size_t)s->n_items);
-    dinfo *infos = sqlx_alloc(d->arena, sizeof(dinfo) * (size_t)s->n_items);
+    const char **names = sqlx_alloc(d->arena, sizeof(char *) * (size_t)(n_out + 1));
+    dinfo *infos = sqlx_alloc(d->arena, sizeof(dinfo) * (size_t)(n_out + 1));
     if (names == NULL || infos == NULL)
         return rs_err_set(d->err, RS_ENOMEM, "out of memory");
-    for (int i = 0; i < s->n_items; i++) {
+    int o = 0, rc = 0;
+    for (int i = 0; i < s->n_items && !rc; i++) {
         const sqlx_item *it = &s->items[i];
-        if (it->expr->kind == N_STAR)
-            return refuse(d, it->expr, "SELECT *");
-        names[i] = sqlx_item_name(d->arena, it, i);
-        for (int j = 0; names[i] != NULL && j < i; j++)
-            if (strcasecmp(names[i], names[j]) == 0)
-                return refuse(d, it->expr, "two output fields named alike ('%s')", names[i]);
-        if (i > 0)
-            rs_buf_puts(out, ", ");
-        int rc = emit_expr(d, ds, it->expr, out, &infos[i]);
-        if (rc)
-            return rc;
-        rs_buf_puts(out, " AS ");
-        put_ident(out, names[i] ? names[i] : "?");
+        if (it->expr->kind != N_STAR) {
+            rc = emit_output(d, ds, it, o++, NULL, 0, names, infos, out);
+            continue;
+        }
+        for (int r = 0; r < ds->n_rels && !rc; r++) {
+            const drel *rel = &ds->rels[r];
+            if (it->expr->name != NULL &&
+                (rel->rte->name == NULL || strcmp(rel->rte->name, it->expr->name) != 0))
+                continue;
+            for (int k = 0; k < rel->n && !rc; k++)
+                if (!excepted(it->expr, rel->names[k]))
+                    rc = emit_output(d, ds, it, o++, rel, k, names, infos, out);
+        }
     }
+    if (rc)
+        return rc;
     /* a group's key, an aggregate and a DISTINCT row hold null where a value is missing:
      * grouping makes undefined null (rs_gkey) */
     int grouped = s->grouped || s->n_group > 0 || s->distinct;
     for (int i = 0; !grouped && i < s->n_items; i++)
-        grouped = sqlx_is_aggregate_call(s->items[i].expr) || node_aggregates(s->items[i].expr, 0);
-    for (int i = 0; grouped && i < s->n_items; i++)
+        grouped = s->items[i].expr->kind != N_STAR && (sqlx_is_aggregate_call(s->items[i].expr) ||
+                                                       node_aggregates(s->items[i].expr, 0));
+    for (int i = 0; grouped && i < n_out; i++)
         if (infos[i].nulls != 0)
             infos[i].nulls = NB_NULL;
     if (result != NULL) {
         result->names = names;
         result->infos = infos;
-        result->n = s->n_items;
+        result->n = n_out;
     }
     return 0;
 }
@@ -2086,9 +2255,10 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
     /* measured on the dashboard: a self-join of 700,000 jobs took 106 to 156 ms as a DuckDB hash
      * join and 29 to 53 ms as SQLite's index lookups, while HUD's job_duration_avg (a month of
      * jobs joined to their runs, grouped) took 300 ms in lookups: the rule keeps a join on
-     * SQLite, and the server measures the columns for it (cost_only; enginepick.h), unless its
-     * lookups are expected to number the columns' threshold or more (about 4 us each: 126 ms
-     * for job_duration_avg's month on 100,000 documents, 5.8 ms on the columns); then the
+     * SQLite, and the server measures the columns for it (cost_only; enginepick.h), unless the
+     * documents its lookups read are expected to number the columns' threshold or more (about
+     * 4 us each on SQLite: 126 ms for job_duration_avg's month on 100,000 documents, 5.8 ms on
+     * the columns; HUD's top_reds, pushes to runs to their jobs, 330 against 19 ms); then the
      * server measures SQLite for it instead, the first runs spared */
     if (d->joins && !d->cat->ignore_cost) {
         double lookups;
@@ -2102,8 +2272,8 @@ static int choose(dctx *d, sqlx_duck_plan *out) {
         }
         out->lasting = 0;
         snprintf(out->why, sizeof out->why,
-                 "a join of about %.0f index lookups (the columns"
-                 " start at %lld)",
+                 "a join reading about %.0f documents by index lookups (the columns start at"
+                 " %lld)",
                  lookups, (long long)d->cat->min_docs);
         return 0;
     }
