@@ -1901,7 +1901,11 @@ static int count_outputs(dctx *d, const dsel *ds) {
             n++;
             continue;
         }
-        if (e->a != NULL)
+        int takes = 0; /* the relations it takes: name.* names one, else it is a field's */
+        for (int r = 0; r < ds->n_rels; r++)
+            takes += e->name == NULL ||
+                     (ds->rels[r].rte->name != NULL && strcmp(ds->rels[r].rte->name, e->name) == 0);
+        if (e->a != NULL || takes == 0 || (e->name != NULL && takes != 1))
             return refuse(d, e, "the members of an object (path.*)"), -1;
         for (int r = 0; r < ds->n_rels; r++) {
             const drel *rel = &ds->rels[r];
