@@ -256,8 +256,17 @@ QUERIES = [
      "SELECT name, CAST(SUM(IF(conclusion = 'failure', 1, 0)) > 0 AS int) AS any_red,"
      " MAX(CAST(n AS string)) AS ns, SUM(CAST(run_id AS float)) AS rf,"
      " COUNT(TRY_CAST(branch AS string)) AS m, MIN(CAST(conclusion AS string)) AS st,"
-     " COUNT_IF(CAST(n > 10 AS string) = 'true') AS big FROM cx.jobs {c} GROUP BY name"
-     " ORDER BY name"),
+     " COUNT_IF(CAST(n > 10 AS string) = 'true') AS big, MAX(CAST(DATE_TRUNC('week',"
+     " PARSE_TIMESTAMP_ISO8601(completed_at)) AS string)) AS wk, MIN(CAST(_event_time AT TIME"
+     " ZONE 'Asia/Kolkata' AS string)) AS ist FROM cx.jobs {c} GROUP BY name ORDER BY name"),
+    ("parse_datetime",  # a wall time from an ISO string field: compared with a parameter's,
+     # differenced, truncated, formatted and cast like one on both engines
+     "SELECT name, COUNT_IF(PARSE_DATETIME_ISO8601(completed_at) >= PARSE_DATETIME_ISO8601(:t))"
+     " AS late, MAX(DATE_DIFF('second', PARSE_DATETIME_ISO8601(started_at),"
+     " PARSE_DATETIME_ISO8601(completed_at))) AS secs, MIN(FORMAT_TIMESTAMP('%Y-%m-%d %H',"
+     " DATE_TRUNC('hour', PARSE_DATETIME_ISO8601(completed_at)))) AS h,"
+     " MAX(CAST(PARSE_DATETIME_ISO8601(completed_at) AS string)) AS s FROM cx.jobs {c}"
+     " GROUP BY name ORDER BY name"),
     ("round",  # halves away from zero, a float whatever the argument; digits below zero
      "SELECT name, ROUND(AVG(dur) * 100 / 7, 2) AS r2, ROUND(SUM(dur)) AS r0, ROUND(MAX(n), -1)"
      " AS rneg, ROUND(MIN(dur) / 3, 3) AS r3, ROUND(SUM(n) / 4.0, 0) AS half FROM cx.jobs {c}"
@@ -591,6 +600,13 @@ def test_engine_choice():
     check("choice/explain", lines[:1] == ["COLUMN SCAN on the column index (DuckDB): an aggregate"
                                          " over 150 documents"] and len(lines) == 2
           and lines[1].startswith("SELECT "), repr(lines))
+    # a window function alone counts as an aggregate (it reads its partitions whole)
+    win = ("SELECT name, n, ROW_NUMBER() OVER (PARTITION BY name ORDER BY n DESC) AS r"
+           " FROM cx.jobs ORDER BY name, r LIMIT 3")
+    r = srv.query(win)
+    check("choice/window_on_columns", engine(r) == "columns" and r.body["results"] == [
+        {"name": "job-0", "n": 147, "r": 1}, {"name": "job-0", "n": 140, "r": 2},
+        {"name": "job-0", "n": 133, "r": 3}], repr((engine(r), (r.body or {}).get("results"))))
     # an aggregate over the few documents a field index finds stays on SQLite: under
     # --column-min-docs / 40 (here 4000 / 40), counted by the catalog
     sel = Srv("--column-index", "on", "--column-min-docs", "4000")

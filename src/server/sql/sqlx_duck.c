@@ -994,10 +994,19 @@ static int emit_date_diff(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, di
     return rc;
 }
 
-static int emit_parse_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+/* PARSE_TIMESTAMP_ISO8601 / PARSE_DATETIME_ISO8601 of a string field: the replica's parsed
+ * column (present when every string of the field parses). The runtime parses both alike
+ * (rt_parse_iso8601, an offset taken to UTC) and types the instant a timestamp or a datetime,
+ * a wall time compared and truncated as one on both engines (HUD's
+ * workflow_duration_percentile filters `PARSE_DATETIME_ISO8601(created_at) >= ...`). */
+static int emit_parse_iso(dctx *d, dsel *ds, const sqlx_node *n, int datetime, rs_buf *out,
+                          dinfo *info) {
     if (n->n_list != 1 || n->list[0]->kind != N_PATH)
-        return refuse(d, n, "PARSE_TIMESTAMP_ISO8601 of something other than a field");
-    return emit_path(d, ds, n->list[0], 1, out, info);
+        return refuse(d, n, "%s of something other than a field", n->name);
+    int rc = emit_path(d, ds, n->list[0], 1, out, info);
+    if (rc == 0 && datetime && info->type == RV_TIMESTAMP)
+        info->type = RV_DATETIME;
+    return rc;
 }
 
 static int emit_split_part(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
@@ -1090,6 +1099,13 @@ static int emit_case_map(dctx *d, dsel *ds, const sqlx_node *n, int upper, rs_bu
     return rc;
 }
 
+/* The runtime's text of a timestamp or datetime t (rt_format_timestamp, rt_format_datetime:
+ * the year %04lld, microseconds, Z for a timestamp; a datetime's form has no zone). */
+static void put_iso_form(rs_buf *out, const char *t, int type) {
+    rs_buf_printf(out, "(printf('%%04d', year(%s)) || strftime(%s, '-%%m-%%dT%%H:%%M:%%S.%%f%s'))",
+                  t, t, type == RV_TIMESTAMP ? "Z" : "");
+}
+
 /* FORMAT_ISO8601(timestamp or datetime): the runtime's form, a four-digit year, microseconds,
  * and Z for a timestamp (datetime.c, format_civil); a time zone argument, or a date, stays on
  * SQLite. */
@@ -1101,11 +1117,8 @@ static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     int rc = emit_expr(d, ds, n->list[0], &ts, &ia);
     if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_DATETIME)
         rc = refuse(d, n, "FORMAT_ISO8601 of a value that is not a timestamp or datetime");
-    if (!rc) /* a datetime's form has no zone (rt_format_datetime) */
-        rs_buf_printf(out,
-                      "(lpad(CAST(year(%s) AS VARCHAR), 4, '0') || strftime(%s, "
-                      "'-%%m-%%dT%%H:%%M:%%S.%%f%s'))",
-                      ts.data, ts.data, ia.type == RV_TIMESTAMP ? "Z" : "");
+    if (!rc)
+        put_iso_form(out, ts.data, ia.type);
     info->type = RV_STRING;
     info->nulls = ia.nulls ? NB_NULL : 0;
     rs_buf_free(&ts);
@@ -1396,6 +1409,8 @@ static int emit_window(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out) {
     const sqlx_window *w = n->over;
     dinfo ip;
     int rc = 0;
+    d->aggregates = 1; /* a window function reads its partitions whole, as an aggregate does
+                          (HUD's percentile lambdas: PERCENT_RANK of a month's runs) */
     if (w->range_offset)
         return refuse(d, n, "a RANGE frame with an offset");
     rs_buf_puts(out, " OVER (");
@@ -1486,7 +1501,9 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     if (strcasecmp(name, "DATE_DIFF") == 0)
         return emit_date_diff(d, ds, n, out, info);
     if (strcasecmp(name, "PARSE_TIMESTAMP_ISO8601") == 0)
-        return emit_parse_iso(d, ds, n, out, info);
+        return emit_parse_iso(d, ds, n, 0, out, info);
+    if (strcasecmp(name, "PARSE_DATETIME_ISO8601") == 0)
+        return emit_parse_iso(d, ds, n, 1, out, info);
     if (strcasecmp(name, "SPLIT_PART") == 0)
         return emit_split_part(d, ds, n, out, info);
     if (strcasecmp(name, "IF") == 0)
@@ -1513,8 +1530,9 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
 /* CAST and TRY_CAST (the runtime's rs_cast, fn_cond.c): null and undefined cast to null. On
  * the columns the conversions DuckDB's cast gives alike for every value, none of which fails:
  * a value to its own type, a bool or an int to an int (true is 1), an int or a bool to a string
- * (decimal digits, 'true' and 'false'), an int to a float. Others (a string parsed, a float
- * printed or truncated, a date or time) stay on SQLite, whose forms and failures are Rockset's.
+ * (decimal digits, 'true' and 'false'), a timestamp or datetime to a string (its ISO form), an
+ * int to a float. Others (a string parsed, a float printed or truncated, a date or time) stay
+ * on SQLite, whose forms and failures are Rockset's.
  * HUD's red-commit lambdas group `CAST(SUM(...) > 0 AS int)`. */
 static int emit_cast(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     rv_type to;
@@ -1532,12 +1550,16 @@ static int emit_cast(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         duck = "VARCHAR";
     else if (!rc && to == RV_FLOAT && ia.type == RV_INT)
         duck = "DOUBLE";
+    else if (!rc && to == RV_STRING && (ia.type == RV_TIMESTAMP || ia.type == RV_DATETIME))
+        duck = "ISO"; /* the runtime's text of it, as FORMAT_ISO8601 writes it */
     else if (!rc)
         rc = refuse(d, n, "CAST of a %s to %s",
                     ia.type == RV_UNDEFINED ? "null" : rv_type_name((rv_type)ia.type),
                     rv_type_name(to));
     if (!rc && duck[0] == '\0')
         rs_buf_printf(out, "(%s)", arg.data);
+    else if (!rc && strcmp(duck, "ISO") == 0)
+        put_iso_form(out, arg.data, ia.type);
     else if (!rc)
         rs_buf_printf(out, "CAST(%s AS %s)", arg.data, duck);
     info->type = to;
