@@ -694,15 +694,27 @@ static const char *const_string_of(dctx *d, dsel *ds, const sqlx_node *n);
  * DuckDB's session zone). A named zone our runtime knows (rt_tz_find) or UTC; a fixed offset
  * or an interval, and a datetime AT TIME ZONE (a wall time to an instant: ambiguous where the
  * clocks go back), stay on SQLite. */
-static int emit_at_time_zone(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
-    dinfo ia;
+/* Whether zone is a named zone the runtime knows (rt_tz_find) or UTC, in the characters such
+ * names are made of, so that DuckDB's ICU reads the same zone. */
+static int zone_name_known(const char *zone) {
     rt_tz tz;
     char msg[160];
+    return zone != NULL && (strchr(zone, '/') != NULL || strcmp(zone, "UTC") == 0) &&
+           strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/-+0123456789") ==
+               strlen(zone) &&
+           rt_tz_find(zone, strlen(zone), &tz, msg, sizeof msg) == 0;
+}
+
+/* The wall time in zone of timestamp ts (DuckDB text), a TIMESTAMP: the instant read as UTC,
+ * then its wall time there (neither depends on DuckDB's session zone). */
+static void put_wall_time(rs_buf *out, const char *zone, const char *ts) {
+    rs_buf_printf(out, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, ts);
+}
+
+static int emit_at_time_zone(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
     const char *zone = is_constant(n->b) ? const_string_of(d, ds, n->b) : NULL;
-    if (zone == NULL || (strchr(zone, '/') == NULL && strcmp(zone, "UTC") != 0) ||
-        strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/-+0123456789") !=
-            strlen(zone) ||
-        rt_tz_find(zone, strlen(zone), &tz, msg, sizeof msg) != 0)
+    if (!zone_name_known(zone))
         return refuse(d, n, "AT TIME ZONE with a zone that is not a constant zone name");
     rs_buf ts = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->a, &ts, &ia);
@@ -711,7 +723,7 @@ static int emit_at_time_zone(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out,
     if (!rc && ia.type == RV_UNDEFINED) /* null or missing only */
         rs_buf_puts(out, "NULL");
     else if (!rc)
-        rs_buf_printf(out, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, ts.data);
+        put_wall_time(out, zone, ts.data);
     info->type = ia.type == RV_UNDEFINED ? RV_UNDEFINED : RV_DATETIME;
     info->nulls = ia.nulls ? NB_NULL : 0; /* the runtime's is null for null and missing alike */
     rs_buf_free(&ts);
@@ -1101,9 +1113,15 @@ static int emit_case_map(dctx *d, dsel *ds, const sqlx_node *n, int upper, rs_bu
 
 /* The runtime's text of a timestamp or datetime t (rt_format_timestamp, rt_format_datetime:
  * the year %04lld, microseconds, Z for a timestamp; a datetime's form has no zone). */
+static void put_year(rs_buf *out, const char *t) {
+    rs_buf_printf(out, "printf('%%04d', year(%s))", t); /* the runtime's %04lld */
+}
+
 static void put_iso_form(rs_buf *out, const char *t, int type) {
-    rs_buf_printf(out, "(printf('%%04d', year(%s)) || strftime(%s, '-%%m-%%dT%%H:%%M:%%S.%%f%s'))",
-                  t, t, type == RV_TIMESTAMP ? "Z" : "");
+    rs_buf_putc(out, '(');
+    put_year(out, t);
+    rs_buf_printf(out, " || strftime(%s, '-%%m-%%dT%%H:%%M:%%S.%%f%s'))", t,
+                  type == RV_TIMESTAMP ? "Z" : "");
 }
 
 /* FORMAT_ISO8601(timestamp or datetime): the runtime's form, a four-digit year, microseconds,
@@ -1171,7 +1189,8 @@ static int put_timestamp_format(dctx *d, const sqlx_node *n, const char *fmt, co
     rs_buf_putc(out, '(');
     for (const char *p = fmt; *p;) {
         if (p[0] == '%' && p[1] == 'Y') {
-            rs_buf_printf(out, "%sprintf('%%04d', year(%s))", pieces++ ? " || " : "", t);
+            rs_buf_puts(out, pieces++ ? " || " : "");
+            put_year(out, t);
             p += 2;
             continue;
         }
@@ -1195,8 +1214,6 @@ static int put_timestamp_format(dctx *d, const sqlx_node *n, const char *fmt, co
 
 static int emit_format_timestamp(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia;
-    rt_tz tz;
-    char msg[160];
     if (n->n_list < 2 || n->n_list > 3)
         return refuse(d, n, "FORMAT_TIMESTAMP with %d arguments", n->n_list);
     const char *fmt = const_string_of(d, ds, n->list[0]);
@@ -1209,14 +1226,10 @@ static int emit_format_timestamp(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *
     int rc = emit_expr(d, ds, n->list[1], &t, &ia);
     if (!rc && ia.type != RV_TIMESTAMP && ia.type != RV_DATETIME)
         rc = refuse(d, n, "FORMAT_TIMESTAMP of a value that is not a timestamp or datetime");
-    if (!rc && ia.type == RV_TIMESTAMP &&
-        (zone == NULL || (strchr(zone, '/') == NULL && strcmp(zone, "UTC") != 0) ||
-         strspn(zone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/-+0123456789") !=
-             strlen(zone) ||
-         rt_tz_find(zone, strlen(zone), &tz, msg, sizeof msg) != 0))
+    if (!rc && ia.type == RV_TIMESTAMP && !zone_name_known(zone))
         rc = refuse(d, n, "FORMAT_TIMESTAMP in a zone that is not a constant zone name");
     if (!rc && ia.type == RV_TIMESTAMP && strcmp(zone, "UTC") != 0)
-        rs_buf_printf(&wall, "timezone('%s', (%s) AT TIME ZONE 'UTC')", zone, t.data);
+        put_wall_time(&wall, zone, t.data);
     else if (!rc)
         rs_buf_printf(&wall, "(%s)", t.data);
     if (!rc && (t.oom || wall.oom))
@@ -1541,7 +1554,8 @@ static int emit_cast(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return refuse(d, n, "CAST to '%s'", n->name);
     rs_buf arg = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->a, &arg, &ia);
-    const char *duck = NULL;
+    const char *duck = NULL; /* DuckDB's type to cast to, "" for none */
+    int iso = 0;             /* the runtime's ISO text of a timestamp or datetime */
     if (!rc && ia.type == (int)to)
         duck = "";
     else if (!rc && to == RV_INT && ia.type == RV_BOOL)
@@ -1551,20 +1565,20 @@ static int emit_cast(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     else if (!rc && to == RV_FLOAT && ia.type == RV_INT)
         duck = "DOUBLE";
     else if (!rc && to == RV_STRING && (ia.type == RV_TIMESTAMP || ia.type == RV_DATETIME))
-        duck = "ISO"; /* the runtime's text of it, as FORMAT_ISO8601 writes it */
+        iso = 1; /* as FORMAT_ISO8601 writes it */
     else if (!rc)
         rc = refuse(d, n, "CAST of a %s to %s",
                     ia.type == RV_UNDEFINED ? "null" : rv_type_name((rv_type)ia.type),
                     rv_type_name(to));
-    if (!rc && duck[0] == '\0')
-        rs_buf_printf(out, "(%s)", arg.data);
-    else if (!rc && strcmp(duck, "ISO") == 0)
+    if (!rc && iso)
         put_iso_form(out, arg.data, ia.type);
+    else if (!rc && duck[0] == '\0')
+        rs_buf_printf(out, "(%s)", arg.data);
     else if (!rc)
         rs_buf_printf(out, "CAST(%s AS %s)", arg.data, duck);
     info->type = to;
     info->nulls = ia.nulls ? NB_NULL : 0;
-    info->ascii = duck != NULL && duck[0] != '\0' ? 1 : ia.ascii;
+    info->ascii = iso || (duck != NULL && duck[0] != '\0') ? 1 : ia.ascii;
     if (!rc && arg.oom)
         rc = rs_err_set(d->err, RS_ENOMEM, "out of memory");
     rs_buf_free(&arg);
@@ -1904,6 +1918,12 @@ static int emit_from(dctx *d, dsel *ds, rs_buf *out) {
     return rc;
 }
 
+/* Whether star (`*` or `name.*`) takes the fields of relation rel. */
+static int star_takes(const sqlx_node *star, const drel *rel) {
+    return star->name == NULL ||
+           (rel->rte->name != NULL && strcmp(rel->rte->name, star->name) == 0);
+}
+
 /* Whether name is among a star's EXCEPT names. */
 static int excepted(const sqlx_node *star, const char *name) {
     for (int i = 0; i < star->n_except; i++)
@@ -1925,13 +1945,12 @@ static int count_outputs(dctx *d, const dsel *ds) {
         }
         int takes = 0; /* the relations it takes: name.* names one, else it is a field's */
         for (int r = 0; r < ds->n_rels; r++)
-            takes += e->name == NULL ||
-                     (ds->rels[r].rte->name != NULL && strcmp(ds->rels[r].rte->name, e->name) == 0);
+            takes += star_takes(e, &ds->rels[r]);
         if (e->a != NULL || takes == 0 || (e->name != NULL && takes != 1))
             return refuse(d, e, "the members of an object (path.*)"), -1;
         for (int r = 0; r < ds->n_rels; r++) {
             const drel *rel = &ds->rels[r];
-            if (e->name != NULL && (rel->rte->name == NULL || strcmp(rel->rte->name, e->name) != 0))
+            if (!star_takes(e, rel))
                 continue;
             if (!rel->derived || rel->unnest || rel->names == NULL)
                 return refuse(d, e, "SELECT * of a collection's whole documents"), -1;
@@ -1981,8 +2000,7 @@ static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
         }
         for (int r = 0; r < ds->n_rels && !rc; r++) {
             const drel *rel = &ds->rels[r];
-            if (it->expr->name != NULL &&
-                (rel->rte->name == NULL || strcmp(rel->rte->name, it->expr->name) != 0))
+            if (!star_takes(it->expr, rel))
                 continue;
             for (int k = 0; k < rel->n && !rc; k++)
                 if (!excepted(it->expr, rel->names[k]))
