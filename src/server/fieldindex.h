@@ -263,11 +263,20 @@ int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *d
  * rows up by several keys: SQLite then reads the documents that pass every test instead of
  * those of the best single one. At most RL_FX_MAX_COMPOSITES per collection: each is written
  * on every write. paths: the column paths as a JSON array of rs_get argument texts. Make one
- * (inside the caller's write transaction; RS_EINVAL for a malformed list or past the budget).
+ * (inside the caller's write transaction; RS_EINVAL for a malformed list). *built (may be
+ * NULL): 1 when it was made, 0 when it existed or the collection has its budget's worth
+ * (compuse.h: which one gives way to paths asked for past it).
  */
 #define RL_FX_COMPOSITE_COLUMNS 4
 #define RL_FX_MAX_COMPOSITES    8
-int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, rs_err *err);
+int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, int *built,
+                                  rs_err *err);
+
+/* Give up composite index victim ("<tbl>_cx<id>", one of tbl's) for one over paths, in the
+ * caller's write transaction: when paths has none yet and victim is still tbl's, victim is
+ * dropped and the new one built (compuse.h says when). *built: 1 when it was. */
+int rl_fieldindex_replace_composite(sqlite3 *db, const char *tbl, const char *victim,
+                                    const char *paths, int *built, rs_err *err);
 
 /* ---- the catalog's answers (sqlx_catalog, sqlxlate.h); tbl without "_data" ---- */
 
@@ -287,6 +296,10 @@ int rl_fieldindex_lookup(sqlite3 *db, const char *tbl, sqlx_index_kind kind, con
  * use, the caller may have it built. */
 int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sqlx_index *out,
                             int *wanted);
+/* The names of tbl's composite indexes ("<tbl>_cx<id>"), at most max, oldest first: how many. */
+#define RL_FX_INDEX_NAME 160
+int rl_fieldindex_composite_names(sqlite3 *db, const char *tbl, char (*names)[RL_FX_INDEX_NAME],
+                                  int max);
 /* Visible documents of tbl (0 when none, -1 on error). */
 int64_t rl_fieldindex_doc_count(sqlite3 *db, const char *tbl);
 /* A number that changes when tbl's documents change in count or bytes (estcache.h); -1 on an

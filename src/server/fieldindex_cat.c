@@ -191,6 +191,20 @@ int rl_fieldindex_composite(sqlite3 *db, const char *tbl, const char *paths, sql
     return found;
 }
 
+int rl_fieldindex_composite_names(sqlite3 *db, const char *tbl, char (*names)[RL_FX_INDEX_NAME],
+                                  int max) {
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+    if (!ask(db, "SELECT id FROM fx_comps WHERE tbl = ?1 ORDER BY id", &st))
+        return 0;
+    sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+    while (n < max && sqlite3_step(st) == SQLITE_ROW)
+        snprintf(names[n++], RL_FX_INDEX_NAME, "%s_cx%lld", tbl,
+                 (long long)sqlite3_column_int64(st, 0));
+    rl_kept_done(st);
+    return n;
+}
+
 /* Whether the array path a member path is of (its args before RL_FX_MEMBER_SEP) held arrays. */
 static int member_array_listed(sqlite3 *db, const char *tbl, const char *args) {
     int64_t row[5];

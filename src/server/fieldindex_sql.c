@@ -581,10 +581,13 @@ static int composite_columns(const char *paths, rs_buf *out) {
     return bad || more != 0 || n < 2 || out->oom ? -1 : 0;
 }
 
-int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, rs_err *err) {
+int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, int *built,
+                                  rs_err *err) {
     rs_buf columns = RS_BUF_INIT;
     sqlx_index ix;
     int wanted = 0;
+    if (built != NULL)
+        *built = 0;
     if (paths == NULL || composite_columns(paths, &columns) != 0) {
         rs_buf_free(&columns);
         return rs_err_set(err, RS_EINVAL, "composite index: '%s' is not a list of 2 to %d paths",
@@ -611,7 +614,50 @@ int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *path
                                                 tbl, (long long)id, tbl, rs_buf_cstr(&columns)),
                                 err);
     rs_buf_free(&columns);
+    if (rc == RS_OK && built != NULL)
+        *built = 1;
     return rc;
+}
+
+/* The id of composite index name when it is one of tbl's ("<tbl>_cx<id>"), else 0. */
+static int64_t composite_id(const char *tbl, const char *name) {
+    size_t n = strlen(tbl);
+    char *end = NULL;
+    if (strncmp(name, tbl, n) != 0 || strncmp(name + n, "_cx", 3) != 0 || name[n + 3] == '\0')
+        return 0;
+    long long id = strtoll(name + n + 3, &end, 10);
+    return end != NULL && *end == '\0' && id > 0 ? (int64_t)id : 0;
+}
+
+int rl_fieldindex_replace_composite(sqlite3 *db, const char *tbl, const char *victim,
+                                    const char *paths, int *built, rs_err *err) {
+    sqlx_index ix;
+    int wanted = 0;
+    int64_t id = composite_id(tbl, victim);
+    *built = 0;
+    if (id == 0)
+        return rs_err_set(err, RS_EINVAL, "composite index: '%s' is not one of %s's", victim, tbl);
+    if (rl_fieldindex_composite(db, tbl, paths, &ix, &wanted))
+        return RS_OK; /* made meanwhile: the victim stays */
+    sqlite3_stmt *st = NULL;
+    int gone = 0;
+    if (sqlite3_prepare_v2(db, "DELETE FROM fx_comps WHERE tbl = ?1 AND id = ?2", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        gone = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db) : -1;
+    }
+    sqlite3_finalize(st);
+    if (gone < 0)
+        return db_fail(db, err);
+    if (gone == 0)
+        return RS_OK; /* dropped meanwhile (its collection's indexes went): nothing to replace */
+    int rc = exec_sql(db,
+                      sqlite3_mprintf("DROP INDEX IF EXISTS \"%w\"; DELETE FROM fx_stats WHERE"
+                                      " idx = %Q;",
+                                      victim, victim),
+                      err);
+    return rc == RS_OK ? rl_fieldindex_build_composite(db, tbl, paths, built, err) : rc;
 }
 
 /* Whether expression key expr fails on document doc. */

@@ -7,6 +7,7 @@
  * Parses flags, opens the store, starts the HTTP daemon, writes the port file (atomically, once
  * the socket listens), then waits for SIGINT/SIGTERM and shuts everything down cleanly.
  */
+#include "compuse.h"
 #include "enginepick.h"
 #include "estcache.h"
 #include "httpd.h"
@@ -400,6 +401,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     srv.estimates = rl_estcache_new();   /* NULL: every estimate is counted */
+    srv.composites = rl_compuse_new();   /* NULL: no composite gives way */
     srv.translations = rl_xlcache_new(); /* NULL: every statement is translated */
     srv.picks = srv.cfg.engine_measured ? rl_enginepick_new() : NULL; /* NULL: the rule */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
@@ -427,6 +429,7 @@ done:
     rl_auth_free(srv.auth);
     rl_store_close(srv.store);
     rl_estcache_free(srv.estimates);
+    rl_compuse_free(srv.composites);
     rl_xlcache_free(srv.translations);
     rl_enginepick_free(srv.picks);
     return rc;

@@ -1,5 +1,6 @@
 /* pending.c - see pending.h. */
 #include "pending.h"
+#include "compuse.h"
 #include "docs.h"
 #include "fieldindex.h"
 #include "jsonscan.h"
@@ -342,8 +343,9 @@ static int analyze_unmeasured(sqlite3 *db, const char *tbl, rs_err *err) {
     return rc;
 }
 
-/* Run one request in a write transaction of its own (an ANALYZE in several). */
-static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
+/* Run one request in a write transaction of its own (an ANALYZE in several). *built: 0 when a
+ * composite index was not made (it existed, or the budget is full), else 1. */
+static int run_want(rl_pending *p, sqlite3 *db, const want *w, int *built, rs_err *err) {
     if (w->kind == 0)
         return analyze_in_parts(p, db, w->tbl, w->args != NULL ? w->args : "", err);
     int rc = long_tx_begin(db, err);
@@ -351,8 +353,10 @@ static int run_want(rl_pending *p, sqlite3 *db, const want *w, rs_err *err) {
         return rc;
     if (w->kind == SQLX_INDEX_FUNCTION)
         rc = rl_fieldindex_ensure_function(db, w->tbl, w->fn, w->args, err);
+    else if (w->kind == SQLX_INDEX_COMPOSITE && *w->fn) /* fn: the composite giving way */
+        rc = rl_fieldindex_replace_composite(db, w->tbl, w->fn, w->args, built, err);
     else if (w->kind == SQLX_INDEX_COMPOSITE)
-        rc = rl_fieldindex_build_composite(db, w->tbl, w->args, err);
+        rc = rl_fieldindex_build_composite(db, w->tbl, w->args, built, err);
     else
         rc = rl_fieldindex_build(db, w->tbl, (sqlx_index_kind)w->kind, w->args, err);
     int end = long_tx_end(db, rc == RS_OK, rc == RS_OK ? err : NULL);
@@ -383,6 +387,24 @@ static int next_want(rl_pending *p, want *out) {
     return 1;
 }
 
+/* A request done, to the log. */
+static void log_done(const want *w, int built, int64_t ms) {
+    if (w->kind == SQLX_INDEX_COMPOSITE && !built)
+        fprintf(stderr,
+                "rockset-local: composite index of %s %s: not made (it exists, or the"
+                " collection has %d and none gave way)\n",
+                w->tbl, w->args ? w->args : "", RL_FX_MAX_COMPOSITES);
+    else if (w->kind == SQLX_INDEX_COMPOSITE && *w->fn)
+        fprintf(stderr,
+                "rockset-local: composite index of %s %s, in place of %s (unread while"
+                " it was asked for %d times): %lld ms\n",
+                w->tbl, w->args ? w->args : "", w->fn, RL_COMPUSE_ASKS, (long long)ms);
+    else
+        fprintf(stderr, "rockset-local: %s of %s%s%s%s%s%s: %lld ms\n", want_what(w), w->tbl,
+                w->args ? " " : "", w->fn, *w->fn ? "(" : "", w->args ? w->args : "",
+                *w->fn ? ")" : "", (long long)ms);
+}
+
 /* Outside the lock: apply what is due, run one request. */
 static void work_once(rl_pending *p, int has_want, const want *w) {
     rs_err err = {0};
@@ -394,12 +416,11 @@ static void work_once(rl_pending *p, int has_want, const want *w) {
         fprintf(stderr, "rockset-local: applying pending writes: %s\n", err.msg);
     if (db != NULL && has_want) { /* logged: these take seconds on a large collection */
         int64_t t0 = rl_mono_ms();
-        if (run_want(p, db, w, &err) != RS_OK)
+        int built = 1;
+        if (run_want(p, db, w, &built, &err) != RS_OK)
             fprintf(stderr, "rockset-local: %s of %s: %s\n", want_what(w), w->tbl, err.msg);
         else
-            fprintf(stderr, "rockset-local: %s of %s%s%s%s%s%s: %lld ms\n", want_what(w), w->tbl,
-                    w->args ? " " : "", w->fn, *w->fn ? "(" : "", w->args ? w->args : "",
-                    *w->fn ? ")" : "", (long long)(rl_mono_ms() - t0));
+            log_done(w, built, rl_mono_ms() - t0);
     }
     rl_store_release(p->st, db);
     if (rc != RS_OK) { /* pending rows that cannot be applied: try again later, not at once */

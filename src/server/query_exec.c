@@ -1,5 +1,6 @@
 /* query_exec.c - see query_exec.h. */
 #include "query_exec.h"
+#include "compuse.h"
 #include "docs.h"
 #include "enginepick.h"
 #include "estcache.h"
@@ -42,7 +43,11 @@ typedef struct resolve_ctx {
     rs_buf seen;       /* JSON array body (no brackets) of every ws.name resolved */
     rs_buf workspaces; /* every workspace resolved, each followed by a NUL (xlcache.h) */
     rs_buf views;      /* same, views only */
-    int n_view_steps;  /* views expanded so far: a cycle would never end */
+    /* the composite indexes the plan reads ("r<name>") and those it asked for past their
+     * collection's budget ("a<tbl>\t<paths>"), each followed by a NUL: noted when the
+     * statement runs on SQLite (compuse.h), and kept with its translation for later runs */
+    rs_buf composites;
+    int n_view_steps; /* views expanded so far: a cycle would never end */
 } resolve_ctx;
 
 static void note_name(rs_buf *b, const char *ws, const char *name) {
@@ -164,6 +169,19 @@ static int64_t cat_order_sample(void *ctx, const char *table, const char *order_
                     rl_fieldindex_order_sample_sql(rctx->db, tbl, order_args, desc, k, filters, n));
 }
 
+/* Add kind + a + (b ? "\t" b) to the NUL-separated notes unless it is there: the planner may
+ * weigh one composite several times for one statement, which is one read or ask. */
+static void note_once(rs_buf *notes, const char *kind, const char *a, const char *b) {
+    rs_buf note = RS_BUF_INIT;
+    rs_buf_printf(&note, "%s%s%s%s", kind, a, *b ? "\t" : "", b);
+    int seen = note.oom;
+    for (size_t at = 0; !seen && at < notes->len; at += strlen(notes->data + at) + 1)
+        seen = strcmp(notes->data + at, note.data) == 0;
+    if (!seen)
+        rs_buf_append(notes, note.data, note.len + 1);
+    rs_buf_free(&note);
+}
+
 /* A composite index over several paths: asked for by a query that tests them all, built by use
  * (fieldindex.h) while the collection's budget lasts. */
 static int cat_composite_for(void *ctx, const char *table, const char *const *args, int n, int want,
@@ -185,9 +203,15 @@ static int cat_composite_for(void *ctx, const char *table, const char *const *ar
         if (want && wanted && rctx->srv != NULL && !rctx->srv->cfg.no_field_index)
             rl_pending_want(rl_store_pending(rctx->srv->store), tbl, SQLX_INDEX_COMPOSITE,
                             paths.data, NULL);
+        if (!found && want && !wanted) /* the budget is spent */
+            note_once(&rctx->composites, "a", tbl, paths.data);
     }
     rs_buf_free(&paths);
     return found;
+}
+
+static void cat_composite_read(void *ctx, const char *index) {
+    note_once(&((resolve_ctx *)ctx)->composites, "r", index, "");
 }
 
 static int cat_path_absent(void *ctx, const char *table, const char *args) {
@@ -204,6 +228,7 @@ static void catalog_init(resolve_ctx *rctx) {
     rctx->catalog.estimate = cat_estimate;
     rctx->catalog.estimate_together = cat_estimate_together;
     rctx->catalog.composite_for = cat_composite_for;
+    rctx->catalog.composite_read = cat_composite_read;
     rctx->catalog.order_sample = cat_order_sample;
 }
 
@@ -1257,13 +1282,24 @@ static int may_read_all(const rl_principal *who, const char *workspaces) {
     return 1;
 }
 
-/* The kept translation of key serving at stamp now into *st, when who may run it. */
-static int translation_kept(rl_server *srv, const qx_input *in, const char *key,
+/* The end of a list of names each followed by a NUL, ended by an empty one: past that one. */
+static const char *past_list(const char *names) {
+    while (*names != '\0')
+        names += strlen(names) + 1;
+    return names + 1;
+}
+
+/* The kept translation of key serving at stamp now into *st, when who may run it; the
+ * composite indexes its plan reads and asks for into rctx->composites. */
+static int translation_kept(rl_server *srv, resolve_ctx *rctx, const qx_input *in, const char *key,
                             const rl_xl_stamp *now, sqlx_stmt *st) {
     char *workspaces = NULL;
     if (key == NULL || !rl_xlcache_get(srv->translations, key, now, st, &workspaces))
         return 0;
     int ok = may_read_all(in->who, workspaces);
+    if (ok) /* kept after the workspaces (keep_translation) */
+        for (const char *note = past_list(workspaces); *note != '\0'; note += strlen(note) + 1)
+            rs_buf_append(&rctx->composites, note, strlen(note) + 1);
     free(workspaces);
     if (!ok)
         sqlx_stmt_free(st);
@@ -1278,10 +1314,14 @@ static void keep_translation(rl_server *srv, const char *key, const rl_xl_stamp 
     if (key == NULL || st->kind != SQLX_SELECT || st->explain || rctx->first_denied[0] ||
         !columns_lasting)
         return;
-    rs_buf_putc(&rctx->workspaces, '\0');
-    if (!rctx->workspaces.oom)
-        rl_xlcache_put(srv->translations, key, made, st, rctx->workspaces.data,
-                       rctx->workspaces.len);
+    rs_buf kept = RS_BUF_INIT; /* the workspaces, then the composites: two lists */
+    rs_buf_append(&kept, rctx->workspaces.data, rctx->workspaces.len);
+    rs_buf_putc(&kept, '\0');
+    rs_buf_append(&kept, rctx->composites.data, rctx->composites.len);
+    rs_buf_putc(&kept, '\0');
+    if (!kept.oom && !rctx->workspaces.oom && !rctx->composites.oom)
+        rl_xlcache_put(srv->translations, key, made, st, kept.data, kept.len);
+    rs_buf_free(&kept);
 }
 
 /* A SELECT's kept translation: its key, the stamp it is kept under, and whether this run
@@ -1337,6 +1377,40 @@ static int sqlite_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, sq
     return 1;
 }
 
+/* A statement asked for the composite index of note ("<tbl>\t<paths>") past its collection's
+ * budget: the worker builds it when one of the collection's gives way (compuse.h), or when
+ * the budget has room again. */
+static void asked_past_budget(rl_server *srv, sqlite3 *db, const char *note) {
+    const char *tab = strchr(note, '\t');
+    char tbl[RL_FX_INDEX_NAME], names[RL_FX_MAX_COMPOSITES][RL_FX_INDEX_NAME];
+    const char *existing[RL_FX_MAX_COMPOSITES], *victim = NULL;
+    if (tab == NULL || (size_t)(tab - note) >= sizeof tbl)
+        return;
+    memcpy(tbl, note, (size_t)(tab - note));
+    tbl[tab - note] = '\0';
+    int n = rl_fieldindex_composite_names(db, tbl, names, RL_FX_MAX_COMPOSITES);
+    for (int i = 0; i < n; i++)
+        existing[i] = names[i];
+    if (n < RL_FX_MAX_COMPOSITES ||
+        rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n, &victim))
+        rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1,
+                        n < RL_FX_MAX_COMPOSITES ? NULL : victim);
+}
+
+/* A statement ran on SQLite: the composite indexes its plan read, and those it asked for past
+ * the budget, are noted (resolve_ctx.composites). */
+static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes) {
+    if (srv->composites == NULL || srv->cfg.no_field_index || notes->oom)
+        return;
+    for (size_t at = 0; at < notes->len; at += strlen(notes->data + at) + 1) {
+        const char *note = notes->data + at;
+        if (note[0] == 'r')
+            rl_compuse_read(srv->composites, note + 1);
+        else if (note[0] == 'a')
+            asked_past_budget(srv, db, note + 1);
+    }
+}
+
 /* Answer a SELECT on the engine choice->pick names (the rule's, or the one measured faster),
  * and tell enginepick how long it took. A SQLite translation is kept for the rule's lasting
  * refusals and for runs measured faster on SQLite; one for a statement the rule sends to the
@@ -1370,6 +1444,8 @@ static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_p
             sqlite_select(srv, db, st, in, prog, res, choice->why);
         }
     }
+    if (!st->explain && !columns && res->http_status == 0)
+        note_composites(srv, db, &rctx->composites);
     if (st->explain || res->http_status != 0 || choice->forced)
         return;
     if (prog->tried_out) /* lost: its time is the budget's and more */
@@ -1436,7 +1512,7 @@ void qx_run(rl_server *srv, sqlite3 *db, const qx_input *in, qx_result *res) {
      * on SQLite, which needs the columns' plan in case it is stopped) */
     int may_keep = (choice.pick == RL_PICK_ROWS && budget_us == 0) ||
                    (choice.pick == RL_PICK_RULE && rule_columns != 1);
-    if (may_keep && (kept = translation_kept(srv, in, key, &stamp, &st)) != 0) {
+    if (may_keep && (kept = translation_kept(srv, &rctx, in, key, &stamp, &st)) != 0) {
         /* privileges checked on its workspaces */
     } else if (sqlx_prepare(in->sql, &opts, resolve, &rctx, &prep, &st, &err) != RS_OK) {
         rs_err denied = {0};
@@ -1479,6 +1555,7 @@ done:
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
     rs_buf_free(&rctx.workspaces);
+    rs_buf_free(&rctx.composites);
 }
 
 int qx_validate(rl_server *srv, sqlite3 *db, const rl_principal *who, const char *sql, char **out,
@@ -1533,6 +1610,7 @@ done:
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
     rs_buf_free(&rctx.workspaces);
+    rs_buf_free(&rctx.composites);
     return rc;
 }
 
@@ -1564,4 +1642,5 @@ void qx_index_saved_sql(rl_server *srv, sqlite3 *db, const char *sql) {
     rs_buf_free(&rctx.seen);
     rs_buf_free(&rctx.views);
     rs_buf_free(&rctx.workspaces);
+    rs_buf_free(&rctx.composites);
 }

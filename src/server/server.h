@@ -68,6 +68,7 @@ typedef struct rl_colidx rl_colidx;         /* server/colidx/replica.h */
 typedef struct rl_estcache rl_estcache;     /* estcache.h */
 typedef struct rl_enginepick rl_enginepick; /* enginepick.h */
 typedef struct rl_xlcache rl_xlcache;       /* xlcache.h */
+typedef struct rl_compuse rl_compuse;       /* compuse.h */
 
 typedef struct rl_server {
     rl_config cfg;
@@ -78,6 +79,7 @@ typedef struct rl_server {
     rl_estcache *estimates;   /* the planner's range counts (estcache.h), or NULL */
     rl_xlcache *translations; /* SELECT translations kept (xlcache.h), or NULL: none kept */
     rl_enginepick *picks;     /* engines measured per statement (enginepick.h), or NULL: the rule */
+    rl_compuse *composites;   /* composite indexes read and asked for (compuse.h), or NULL */
 } rl_server;
 
 #define RL_MAX_ARGS 6

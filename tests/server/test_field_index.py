@@ -2612,6 +2612,68 @@ def composite_indexes_by_use():
                 (fx_stats(WS, lam) or {}).get("composite_indexes"), 2)
 
 @case
+def composite_gives_way_by_use():
+    """The budget of 8 composites a collection is kept by use: a composite that went unread
+    while another set of paths was asked for 3 times (each refused for the budget) is dropped
+    and the asked one built in its place; the 7 read meanwhile stay, and every query keeps its
+    rows. Asked fewer times, or with every composite read meanwhile, nothing changes."""
+    coll = uniq("cxuse")
+    rl.make_coll(WS, coll)
+    add(coll, [dict({"_id": f"u{i:05d}"}, **{f"a{k}": (i >> k) & 1 for k in range(5)})
+               for i in range(2000)])
+    pairs = [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3)]
+    late = (2, 4)
+
+    def sql(x, y):
+        return f"SELECT _id FROM {WS}.{coll} WHERE a{x} = 1 AND a{y} = 0 ORDER BY _id"
+
+    def reads_composite(x, y):
+        steps, _, _ = explain(sql(x, y))
+        return any(f"composite index on a{x}, a{y}" in step for step in steps)
+
+    def run(x, y):
+        rows, _, _ = query(sql(x, y))
+        return rows
+
+    want = {(x, y): [{"_id": f"u{i:05d}"} for i in range(2000) if (i >> x) & 1 and not (i >> y) & 1]
+            for x, y in pairs + [late]}
+    for x, y in pairs:
+        run(x, y)
+    got = rl.poll(lambda: fx_stats(WS, coll),
+                  lambda st: isinstance(st, dict) and st.get("composite_indexes") == 8
+                  and st.get("background_work") == 0, timeout=60)
+    check_match("cxuse/budget_spent", (got or {}).get("composite_indexes"), 8)
+    check_match("cxuse/each_read", [p for p in pairs if not reads_composite(*p)], [])
+    for p in pairs:  # read: the tracker knows each
+        check_match(f"cxuse/rows_{p[0]}{p[1]}", run(*p), want[p])
+    unread = pairs[-1]
+    # asked twice, every other composite read between: nothing gives way yet
+    for k in range(2):
+        for p in pairs[:-1]:
+            run(*p)
+        check_match(f"cxuse/late_rows_ask{k + 1}", run(*late), want[late])
+    time.sleep(0.5)
+    check_match("cxuse/twice_nothing_built", rl.poll(lambda: fx_stats(WS, coll),
+                lambda st: isinstance(st, dict) and st.get("background_work") == 0,
+                timeout=30).get("composite_indexes"), 8)
+    check("cxuse/twice_still_scans_one", not reads_composite(*late), "built too early")
+    check("cxuse/twice_unread_kept", reads_composite(*unread), "dropped too early")
+    # the third ask: the composite unread all along gives way
+    for p in pairs[:-1]:
+        run(*p)
+    check_match("cxuse/late_rows_third", run(*late), want[late])
+    built = rl.poll(lambda: reads_composite(*late), lambda ok: ok, timeout=30)
+    check("cxuse/asked_built", built is True, repr(built))
+    got = rl.poll(lambda: fx_stats(WS, coll),
+                  lambda st: isinstance(st, dict) and st.get("background_work") == 0, timeout=30)
+    check_match("cxuse/still_8", (got or {}).get("composite_indexes"), 8)
+    check("cxuse/unread_dropped", not reads_composite(*unread), "still read")
+    check_match("cxuse/read_ones_kept", [p for p in pairs[:-1] if not reads_composite(*p)], [])
+    for p in pairs + [late]:
+        check_match(f"cxuse/rows_after_{p[0]}{p[1]}", run(*p), want[p])
+
+
+@case
 def composite_left_aside_when_a_test_reads_few():
     """A composite index another query asked for is not read where another of the statement's
     tests counts fewer documents than a composite is worth (under 100) or none: the month of

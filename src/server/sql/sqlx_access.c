@@ -1116,6 +1116,8 @@ static void plan_composite(access *ac, sqlx_op *get, const sqlx_op *join) {
         if (!written_as_equality(&cols[i]))
             return;
     use_composite(ac, a, cols, n, &ix);
+    if (a->composite != NULL && r->catalog->composite_read != NULL)
+        r->catalog->composite_read(r->catalog->ctx, ix.name);
 }
 
 /* ---------------- a block ---------------- */

@@ -133,6 +133,9 @@ typedef struct sqlx_catalog {
      * the collection lacks is built for later queries, while its budget lasts. */
     int (*composite_for)(void *ctx, const char *table, const char *const *args, int n, int want,
                          sqlx_index *out);
+    /* The plan reads the composite index named index (one composite_for found). NULL: not
+     * told. */
+    void (*composite_read)(void *ctx, const char *index);
 } sqlx_catalog;
 
 typedef enum {
