@@ -59,14 +59,22 @@
 /* rockset-local: the catalog's view of the collection's indexes (fieldindex.h): paths listed,
  * indexes made, and by name the paths that hold values but have no index (yet: beyond the
  * automatic budget an index comes with use; or --field-index off). 252: the scalar types. */
-#define FX_PATH_NAME \
-    "replace(replace(substr(args, 2, length(args) - 2), ''',''', '.'), '''''', '''')"
+#define FX_PATH_NAME_OF(args) \
+    "replace(replace(substr(" args ", 2, length(" args ") - 2), ''',''', '.'), '''''', '''')"
+#define FX_PATH_NAME FX_PATH_NAME_OF("args")
+/* each composite index's columns as "a, b.c", the oldest first (fx_comps.paths: a JSON array
+ * of path texts) */
+#define FX_COMPOSITES_JSON \
+    "json((SELECT json_group_array(cols) FROM (SELECT (SELECT group_concat(" \
+    FX_PATH_NAME_OF("value") ", ', ') FROM json_each(x.paths)) AS cols FROM fx_comps x" \
+    " WHERE x.tbl = c.tbl ORDER BY x.id)))"
 #define FX_STATS_JSON \
     "json_object('paths', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl)," \
     " 'indexed', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND indexed)," \
     " 'element_indexes', (SELECT count(*) FROM fx_paths WHERE tbl = c.tbl AND elems)," \
     " 'function_indexes', (SELECT count(*) FROM fx_funcs WHERE tbl = c.tbl AND fn NOT LIKE '!%')," \
     " 'composite_indexes', (SELECT count(*) FROM fx_comps WHERE tbl = c.tbl)," \
+    " 'composites', " FX_COMPOSITES_JSON "," \
     " 'background_work', ?3," \
     " 'unindexed', json((SELECT json_group_array(" FX_PATH_NAME ") FROM (SELECT args FROM" \
     "   fx_paths WHERE tbl = c.tbl AND args <> '''_id''' AND ((types & 252 AND NOT indexed) OR" \

@@ -32,6 +32,7 @@ def stats_obj(doc_count):
         # rockset-local only (docs/indexing.md); test_field_index.py checks its contents
         "field_indexes": {"paths": NONNEG, "indexed": NONNEG, "element_indexes": NONNEG,
                           "function_indexes": NONNEG, "composite_indexes": NONNEG,
+                          "composites": Type("array"),
                           "background_work": NONNEG, "unindexed": Type("array"),
                           "analyzed_docs": NONNEG},
     })

@@ -1592,14 +1592,15 @@ def stats_list_the_indexes():
     add(coll, [{"_id": "1", "a": 1, "o": {"b": "x", "c": None}, "t": [1, 2], "objs": [{"k": 1}]}])
     check_match("stats/indexed", fx_stats(WS, coll), {
         "paths": 8, "indexed": 4, "element_indexes": 2, "function_indexes": 0,
-        "composite_indexes": 0, "background_work": 0, "unindexed": [], "analyzed_docs": 0})
+        "composite_indexes": 0, "composites": [], "background_work": 0, "unindexed": [],
+        "analyzed_docs": 0})
     off = rl.start_server("--field-index", "off")
     rl.make_coll("commons", coll, url=off.url)
     r = rl.add_docs("commons", coll, [{"_id": "1", "a": 1, "o": {"b": "x"}, "t": [1]}], url=off.url)
     rl.wait_fence("commons", coll, r.body.get("last_offset", ""), url=off.url)
     check_match("stats/indexes_off", fx_stats("commons", coll, off.url), {
         "paths": 6, "indexed": 0, "element_indexes": 0, "function_indexes": 0,
-        "composite_indexes": 0, "background_work": 0,
+        "composite_indexes": 0, "composites": [], "background_work": 0,
         "unindexed": ["_event_time", "a", "o.b", "t"],
         "analyzed_docs": 0})
     off.stop()
@@ -2643,6 +2644,8 @@ def composite_gives_way_by_use():
                   lambda st: isinstance(st, dict) and st.get("composite_indexes") == 8
                   and st.get("background_work") == 0, timeout=60)
     check_match("cxuse/budget_spent", (got or {}).get("composite_indexes"), 8)
+    check_match("cxuse/listed_first", sorted((got or {}).get("composites") or []),
+                [f"a{x}, a{y}" for x, y in pairs])
     check_match("cxuse/each_read", [p for p in pairs if not reads_composite(*p)], [])
     for p in pairs:  # read: the tracker knows each
         check_match(f"cxuse/rows_{p[0]}{p[1]}", run(*p), want[p])
@@ -2667,6 +2670,8 @@ def composite_gives_way_by_use():
     got = rl.poll(lambda: fx_stats(WS, coll),
                   lambda st: isinstance(st, dict) and st.get("background_work") == 0, timeout=30)
     check_match("cxuse/still_8", (got or {}).get("composite_indexes"), 8)
+    check_match("cxuse/listed", sorted((got or {}).get("composites") or []),
+                sorted(f"a{x}, a{y}" for x, y in pairs[:-1] + [late]))
     check("cxuse/unread_dropped", not reads_composite(*unread), "still read")
     check_match("cxuse/read_ones_kept", [p for p in pairs[:-1] if not reads_composite(*p)], [])
     for p in pairs + [late]:
