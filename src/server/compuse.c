@@ -8,14 +8,13 @@
 
 typedef struct entry {
     char *key;                     /* an index name, or "tbl\tpaths" for a set of paths asked */
-    int64_t last;                  /* the sequence number of its last read (names) */
-    int64_t asks[RL_COMPUSE_ASKS]; /* the last asks' numbers, a ring (paths) */
+    int64_t last;                  /* when it was last read (names) */
+    int64_t asks[RL_COMPUSE_ASKS]; /* when it was last asked for, a ring (paths) */
     int n_asks;
 } entry;
 
 struct rl_compuse {
     pthread_mutex_t lock;
-    int64_t seq; /* one number per read or ask: their order, not their time */
     entry entries[RL_COMPUSE_ENTRIES];
     int n;
 };
@@ -81,31 +80,40 @@ static void forget(rl_compuse *u, const char *key) {
         }
 }
 
-void rl_compuse_read(rl_compuse *u, const char *index) {
+int64_t rl_compuse_idle_ms(void) {
+    const char *v = getenv("ROCKSET_LOCAL_COMPOSITE_IDLE_MS");
+    char *end = NULL;
+    long long ms = v != NULL ? strtoll(v, &end, 10) : 0;
+    return v != NULL && end != v && *end == '\0' && ms >= 1 && ms <= 86400000LL
+               ? (int64_t)ms
+               : RL_COMPUSE_IDLE_MS;
+}
+
+void rl_compuse_read(rl_compuse *u, const char *index, int64_t now_ms) {
     int made;
     if (u == NULL || index == NULL)
         return;
     pthread_mutex_lock(&u->lock);
     entry *e = entry_of(u, index, &made);
     if (e != NULL)
-        e->last = ++u->seq;
+        e->last = now_ms;
     pthread_mutex_unlock(&u->lock);
 }
 
-/* Under lock: the number of the oldest of paths' last RL_COMPUSE_ASKS asks after recording
- * this one, or -1 while it has fewer. */
-static int64_t record_ask(rl_compuse *u, const char *key) {
+/* Under lock: when the oldest of paths' last RL_COMPUSE_ASKS asks was, this one recorded, or
+ * -1 while it has fewer. */
+static int64_t record_ask(rl_compuse *u, const char *key, int64_t now_ms) {
     int made;
     entry *e = entry_of(u, key, &made);
     if (e == NULL)
         return -1;
-    e->asks[e->n_asks % RL_COMPUSE_ASKS] = ++u->seq;
+    e->asks[e->n_asks % RL_COMPUSE_ASKS] = now_ms;
     e->n_asks++;
     return e->n_asks >= RL_COMPUSE_ASKS ? e->asks[e->n_asks % RL_COMPUSE_ASKS] : -1;
 }
 
 int rl_compuse_asked(rl_compuse *u, const char *tbl, const char *paths, const char *const *existing,
-                     int n, const char **victim) {
+                     int n, int64_t now_ms, int64_t idle_ms, const char **victim) {
     int made, given = 0;
     if (u == NULL || tbl == NULL || paths == NULL || n <= 0)
         return 0;
@@ -122,12 +130,12 @@ int rl_compuse_asked(rl_compuse *u, const char *tbl, const char *paths, const ch
     for (int i = 0; i < n && i < RL_COMPUSE_ENTRIES; i++) {
         entry *e = entry_of(u, existing[i], &made);
         if (e != NULL && made) /* first seen: read now, as far as this knows */
-            e->last = ++u->seq;
+            e->last = now_ms;
         last[i] = e != NULL ? e->last : INT64_MAX;
         least = least < 0 || last[i] < last[least] ? i : least;
     }
-    int64_t oldest_ask = record_ask(u, key);
-    if (least >= 0 && oldest_ask > last[least]) {
+    int64_t oldest_ask = record_ask(u, key, now_ms);
+    if (least >= 0 && oldest_ask >= last[least] && now_ms - last[least] >= idle_ms) {
         *victim = existing[least];
         forget(u, key);
         forget(u, existing[least]);

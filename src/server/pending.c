@@ -395,10 +395,12 @@ static void log_done(const want *w, int built, int64_t ms) {
                 " collection has %d and none gave way)\n",
                 w->tbl, w->args ? w->args : "", RL_FX_MAX_COMPOSITES);
     else if (w->kind == SQLX_INDEX_COMPOSITE && *w->fn)
-        fprintf(stderr,
-                "rockset-local: composite index of %s %s, in place of %s (unread while"
-                " it was asked for %d times): %lld ms\n",
-                w->tbl, w->args ? w->args : "", w->fn, RL_COMPUSE_ASKS, (long long)ms);
+        fprintf(
+            stderr,
+            "rockset-local: composite index of %s %s, in place of %s (unread for %lld s or more,"
+            " while this was asked for %d times): %lld ms\n",
+            w->tbl, w->args ? w->args : "", w->fn, (long long)(rl_compuse_idle_ms() / 1000),
+            RL_COMPUSE_ASKS, (long long)ms);
     else
         fprintf(stderr, "rockset-local: %s of %s%s%s%s%s%s: %lld ms\n", want_what(w), w->tbl,
                 w->args ? " " : "", w->fn, *w->fn ? "(" : "", w->args ? w->args : "",

@@ -1391,8 +1391,8 @@ static void asked_past_budget(rl_server *srv, sqlite3 *db, const char *note) {
     int n = rl_fieldindex_composite_names(db, tbl, names, RL_FX_MAX_COMPOSITES);
     for (int i = 0; i < n; i++)
         existing[i] = names[i];
-    if (n < RL_FX_MAX_COMPOSITES ||
-        rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n, &victim))
+    if (n < RL_FX_MAX_COMPOSITES || rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n,
+                                                     rl_mono_ms(), rl_compuse_idle_ms(), &victim))
         rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1,
                         n < RL_FX_MAX_COMPOSITES ? NULL : victim);
 }
@@ -1405,7 +1405,7 @@ static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes) {
     for (size_t at = 0; at < notes->len; at += strlen(notes->data + at) + 1) {
         const char *note = notes->data + at;
         if (note[0] == 'r')
-            rl_compuse_read(srv->composites, note + 1);
+            rl_compuse_read(srv->composites, note + 1, rl_mono_ms());
         else if (note[0] == 'a')
             asked_past_budget(srv, db, note + 1);
     }

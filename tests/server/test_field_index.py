@@ -2612,70 +2612,83 @@ def composite_indexes_by_use():
     check_match("composite/version_built_on_save",
                 (fx_stats(WS, lam) or {}).get("composite_indexes"), 2)
 
-@case
-def composite_gives_way_by_use():
-    """The budget of 8 composites a collection is kept by use: a composite that went unread
-    while another set of paths was asked for 3 times (each refused for the budget) is dropped
-    and the asked one built in its place; the 7 read meanwhile stay, and every query keeps its
-    rows. Asked fewer times, or with every composite read meanwhile, nothing changes."""
-    coll = uniq("cxuse")
-    rl.make_coll(WS, coll)
-    add(coll, [dict({"_id": f"u{i:05d}"}, **{f"a{k}": (i >> k) & 1 for k in range(5)})
-               for i in range(2000)])
+def composites_by_use(url, idle_s):
+    ws, coll = "commons", uniq("cxuse")
+    rl.make_coll(ws, coll, url=url)
+    r = rl.add_docs(ws, coll, [dict({"_id": f"u{i:05d}"}, **{f"a{k}": (i >> k) & 1
+                                                            for k in range(5)})
+                               for i in range(2000)], url=url)
+    rl.wait_fence(ws, coll, r.body.get("last_offset", ""), url=url)
     pairs = [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3)]
-    late = (2, 4)
+    late, unread = (2, 4), pairs[-1]
 
     def sql(x, y):
-        return f"SELECT _id FROM {WS}.{coll} WHERE a{x} = 1 AND a{y} = 0 ORDER BY _id"
+        return f"SELECT _id FROM {ws}.{coll} WHERE a{x} = 1 AND a{y} = 0 ORDER BY _id"
 
     def reads_composite(x, y):
-        steps, _, _ = explain(sql(x, y))
-        return any(f"composite index on a{x}, a{y}" in step for step in steps)
+        q = rl.query("EXPLAIN " + sql(x, y), url=url)
+        return any(f"composite index on a{x}, a{y}" in row.get("EXPLAIN", "")
+                   for row in q.body.get("results") or [])
 
     def run(x, y):
-        rows, _, _ = query(sql(x, y))
-        return rows
+        return rl.query(sql(x, y), url=url).body.get("results")
 
-    want = {(x, y): [{"_id": f"u{i:05d}"} for i in range(2000) if (i >> x) & 1 and not (i >> y) & 1]
-            for x, y in pairs + [late]}
-    for x, y in pairs:
-        run(x, y)
-    got = rl.poll(lambda: fx_stats(WS, coll),
+    def quiet():
+        return rl.poll(lambda: fx_stats(ws, coll, url),
+                       lambda st: isinstance(st, dict) and st.get("background_work") == 0,
+                       timeout=30) or {}
+
+    want = {(x, y): [{"_id": f"u{i:05d}"} for i in range(2000)
+                     if (i >> x) & 1 and not (i >> y) & 1] for x, y in pairs + [late]}
+    for p in pairs:
+        run(*p)
+    got = rl.poll(lambda: fx_stats(ws, coll, url),
                   lambda st: isinstance(st, dict) and st.get("composite_indexes") == 8
                   and st.get("background_work") == 0, timeout=60)
     check_match("cxuse/budget_spent", (got or {}).get("composite_indexes"), 8)
     check_match("cxuse/listed_first", sorted((got or {}).get("composites") or []),
-                [f"a{x}, a{y}" for x, y in pairs])
+                sorted(f"a{x}, a{y}" for x, y in pairs))
     check_match("cxuse/each_read", [p for p in pairs if not reads_composite(*p)], [])
-    for p in pairs:  # read: the tracker knows each
+    for p in pairs:  # read: the server knows each from now
         check_match(f"cxuse/rows_{p[0]}{p[1]}", run(*p), want[p])
-    unread = pairs[-1]
-    # asked twice, every other composite read between: nothing gives way yet
-    for k in range(2):
+    # a burst: asked 3 times at once, the unread one read a moment ago: nothing gives way
+    for k in range(3):
+        check_match(f"cxuse/burst_rows{k + 1}", run(*late), want[late])
+    check_match("cxuse/burst_nothing_built", quiet().get("composite_indexes"), 8)
+    check("cxuse/burst_still_scans_one", not reads_composite(*late), "built on a burst")
+    check("cxuse/burst_unread_kept", reads_composite(*unread), "dropped on a burst")
+    # past the idle time, the other 7 read all along: the next ask takes the unread one's place
+    deadline = time.monotonic() + idle_s + 0.3
+    while time.monotonic() < deadline:
         for p in pairs[:-1]:
             run(*p)
-        check_match(f"cxuse/late_rows_ask{k + 1}", run(*late), want[late])
-    time.sleep(0.5)
-    check_match("cxuse/twice_nothing_built", rl.poll(lambda: fx_stats(WS, coll),
-                lambda st: isinstance(st, dict) and st.get("background_work") == 0,
-                timeout=30).get("composite_indexes"), 8)
-    check("cxuse/twice_still_scans_one", not reads_composite(*late), "built too early")
-    check("cxuse/twice_unread_kept", reads_composite(*unread), "dropped too early")
-    # the third ask: the composite unread all along gives way
-    for p in pairs[:-1]:
-        run(*p)
-    check_match("cxuse/late_rows_third", run(*late), want[late])
+        time.sleep(0.1)
+    check_match("cxuse/late_rows_asked", run(*late), want[late])
     built = rl.poll(lambda: reads_composite(*late), lambda ok: ok, timeout=30)
     check("cxuse/asked_built", built is True, repr(built))
-    got = rl.poll(lambda: fx_stats(WS, coll),
-                  lambda st: isinstance(st, dict) and st.get("background_work") == 0, timeout=30)
-    check_match("cxuse/still_8", (got or {}).get("composite_indexes"), 8)
-    check_match("cxuse/listed", sorted((got or {}).get("composites") or []),
+    got = quiet()
+    check_match("cxuse/still_8", got.get("composite_indexes"), 8)
+    check_match("cxuse/listed", sorted(got.get("composites") or []),
                 sorted(f"a{x}, a{y}" for x, y in pairs[:-1] + [late]))
     check("cxuse/unread_dropped", not reads_composite(*unread), "still read")
     check_match("cxuse/read_ones_kept", [p for p in pairs[:-1] if not reads_composite(*p)], [])
     for p in pairs + [late]:
         check_match(f"cxuse/rows_after_{p[0]}{p[1]}", run(*p), want[p])
+
+
+@case
+def composite_gives_way_by_use():
+    """The budget of 8 composites a collection is kept by use: a composite unread for the idle
+    time (ROCKSET_LOCAL_COMPOSITE_IDLE_MS; 15 minutes by default) while another set of paths was
+    asked for 3 times since its last read (each ask refused for the budget) is dropped and the
+    asked one built in its place; the 7 read meanwhile stay, and every query keeps its rows.
+    Asked 3 times within the idle time (a burst), nothing changes."""
+    idle_ms = int(1500 * rl.SLOW)
+    srv = rl.start_server(env={"ROCKSET_LOCAL_COMPOSITE_IDLE_MS": str(idle_ms)})
+    try:
+        composites_by_use(srv.url, idle_ms / 1000)
+    finally:
+        srv.stop()
 
 
 @case
