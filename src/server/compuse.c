@@ -15,16 +15,19 @@ typedef struct entry {
 
 struct rl_compuse {
     pthread_mutex_t lock;
+    int64_t idle_ms;
     entry entries[RL_COMPUSE_ENTRIES];
     int n;
 };
 
-rl_compuse *rl_compuse_new(void) {
+rl_compuse *rl_compuse_new(int64_t idle_ms) {
     rl_compuse *u = calloc(1, sizeof *u);
     if (u != NULL && pthread_mutex_init(&u->lock, NULL) != 0) {
         free(u);
         return NULL;
     }
+    if (u != NULL)
+        u->idle_ms = idle_ms;
     return u;
 }
 
@@ -113,7 +116,7 @@ static int64_t record_ask(rl_compuse *u, const char *key, int64_t now_ms) {
 }
 
 int rl_compuse_asked(rl_compuse *u, const char *tbl, const char *paths, const char *const *existing,
-                     int n, int64_t now_ms, int64_t idle_ms, const char **victim) {
+                     int n, int64_t now_ms, const char **victim) {
     int made, given = 0;
     if (u == NULL || tbl == NULL || paths == NULL || n <= 0)
         return 0;
@@ -135,7 +138,7 @@ int rl_compuse_asked(rl_compuse *u, const char *tbl, const char *paths, const ch
         least = least < 0 || last[i] < last[least] ? i : least;
     }
     int64_t oldest_ask = record_ask(u, key, now_ms);
-    if (least >= 0 && oldest_ask >= last[least] && now_ms - last[least] >= idle_ms) {
+    if (least >= 0 && oldest_ask >= last[least] && now_ms - last[least] >= u->idle_ms) {
         *victim = existing[least];
         forget(u, key);
         forget(u, existing[least]);

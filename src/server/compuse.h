@@ -32,8 +32,9 @@
 
 typedef struct rl_compuse rl_compuse;
 
-/* A new tracker; NULL when out of memory (then nothing is given up). */
-rl_compuse *rl_compuse_new(void);
+/* A new tracker whose composites give way after idle_ms unread (rl_compuse_idle_ms); NULL
+ * when out of memory (then nothing is given up). */
+rl_compuse *rl_compuse_new(int64_t idle_ms);
 void rl_compuse_free(rl_compuse *u);
 
 /* The idle time: RL_COMPUSE_IDLE_MS, or the environment's ROCKSET_LOCAL_COMPOSITE_IDLE_MS
@@ -46,10 +47,10 @@ void rl_compuse_read(rl_compuse *u, const char *index, int64_t now_ms);
 
 /* A statement asked at now_ms for the composite over paths of collection table tbl, which the
  * budget refused; existing: the names of tbl's n composites. 1 and *victim (one of existing)
- * when the least recently read of them has gone unread for idle_ms and paths were asked for
+ * when the least recently read of them has gone unread for the idle time and paths were asked for
  * RL_COMPUSE_ASKS times since its last read: the asks are then forgotten, and so is the victim
  * (its name may be the new one's). 0 when none gives way (or u is NULL). */
 int rl_compuse_asked(rl_compuse *u, const char *tbl, const char *paths, const char *const *existing,
-                     int n, int64_t now_ms, int64_t idle_ms, const char **victim);
+                     int n, int64_t now_ms, const char **victim);
 
 #endif

@@ -639,24 +639,17 @@ int rl_fieldindex_replace_composite(sqlite3 *db, const char *tbl, const char *vi
         return rs_err_set(err, RS_EINVAL, "composite index: '%s' is not one of %s's", victim, tbl);
     if (rl_fieldindex_composite(db, tbl, paths, &ix, &wanted))
         return RS_OK; /* made meanwhile: the victim stays */
-    sqlite3_stmt *st = NULL;
-    int gone = 0;
-    if (sqlite3_prepare_v2(db, "DELETE FROM fx_comps WHERE tbl = ?1 AND id = ?2", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, id);
-        gone = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db) : -1;
-    }
-    sqlite3_finalize(st);
-    if (gone < 0)
-        return db_fail(db, err);
-    if (gone == 0)
-        return RS_OK; /* dropped meanwhile (its collection's indexes went): nothing to replace */
-    int rc = exec_sql(db,
-                      sqlite3_mprintf("DROP INDEX IF EXISTS \"%w\"; DELETE FROM fx_stats WHERE"
-                                      " idx = %Q;",
-                                      victim, victim),
-                      err);
+    int rc = exec_sql(
+        db,
+        sqlite3_mprintf("DELETE FROM fx_comps WHERE tbl = %Q AND id = %lld", tbl, (long long)id),
+        err);
+    if (rc != RS_OK || sqlite3_changes(db) == 0)
+        return rc; /* dropped meanwhile (its collection's indexes went): nothing to replace */
+    rc = exec_sql(db,
+                  sqlite3_mprintf("DROP INDEX IF EXISTS \"%w\"; DELETE FROM fx_stats WHERE"
+                                  " idx = %Q;",
+                                  victim, victim),
+                  err);
     return rc == RS_OK ? rl_fieldindex_build_composite(db, tbl, paths, built, err) : rc;
 }
 

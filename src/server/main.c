@@ -400,9 +400,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rockset-local: %s\n", err.msg);
         goto done;
     }
-    srv.estimates = rl_estcache_new();   /* NULL: every estimate is counted */
-    srv.composites = rl_compuse_new();   /* NULL: no composite gives way */
-    srv.translations = rl_xlcache_new(); /* NULL: every statement is translated */
+    srv.estimates = rl_estcache_new();                     /* NULL: every estimate is counted */
+    srv.composites = rl_compuse_new(rl_compuse_idle_ms()); /* NULL: no composite gives way */
+    srv.translations = rl_xlcache_new();                   /* NULL: every statement is translated */
     srv.picks = srv.cfg.engine_measured ? rl_enginepick_new() : NULL; /* NULL: the rule */
     if (rl_queries_new(&srv, &srv.queries, &err) != RS_OK ||
         rl_httpd_start(&srv, &httpd, &port, &err) != RS_OK) {

@@ -1391,10 +1391,9 @@ static void asked_past_budget(rl_server *srv, sqlite3 *db, const char *note) {
     int n = rl_fieldindex_composite_names(db, tbl, names, RL_FX_MAX_COMPOSITES);
     for (int i = 0; i < n; i++)
         existing[i] = names[i];
-    if (n < RL_FX_MAX_COMPOSITES || rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n,
-                                                     rl_mono_ms(), rl_compuse_idle_ms(), &victim))
-        rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1,
-                        n < RL_FX_MAX_COMPOSITES ? NULL : victim);
+    if (n < RL_FX_MAX_COMPOSITES ||
+        rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n, rl_mono_ms(), &victim))
+        rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1, victim);
 }
 
 /* A statement ran on SQLite: the composite indexes its plan read, and those it asked for past

@@ -20,7 +20,7 @@ static const char *ask(rl_compuse *u, const char *tbl, const char *paths, int k,
     const char *victim = NULL;
     for (int i = 0; i < k; i++) {
         victim = NULL;
-        rl_compuse_asked(u, tbl, paths, three, 3, now, IDLE, &victim);
+        rl_compuse_asked(u, tbl, paths, three, 3, now, &victim);
     }
     return victim;
 }
@@ -31,7 +31,7 @@ static void read_all(rl_compuse *u, int64_t now) {
 }
 
 static void test_the_idle_gives_way(void) {
-    rl_compuse *u = rl_compuse_new();
+    rl_compuse *u = rl_compuse_new(IDLE);
     CHECK("made", u != NULL);
     /* all three first seen at the first ask (t=0); cx1 and cx3 read after it, cx2 not */
     CHECK("first_ask", ask(u, "t", "p", 1, 0) == NULL);
@@ -48,14 +48,14 @@ static void test_the_idle_gives_way(void) {
 
 /* A burst: the asks all come after the others' last reads, but those were recent. */
 static void test_a_burst_takes_nothing(void) {
-    rl_compuse *u = rl_compuse_new();
+    rl_compuse *u = rl_compuse_new(IDLE);
     read_all(u, 0);
     CHECK("burst", ask(u, "t", "p", 50, IDLE / 2) == NULL);
     rl_compuse_free(u);
 }
 
 static void test_a_read_keeps_it(void) {
-    rl_compuse *u = rl_compuse_new();
+    rl_compuse *u = rl_compuse_new(IDLE);
     read_all(u, 0);
     CHECK("two_asks", ask(u, "t", "p", 2, 10) == NULL);
     read_all(u, 20); /* every one read since the first asks: none gives way */
@@ -70,7 +70,7 @@ static void test_a_read_keeps_it(void) {
 }
 
 static void test_collections_apart(void) {
-    rl_compuse *u = rl_compuse_new();
+    rl_compuse *u = rl_compuse_new(IDLE);
     read_all(u, 0);
     CHECK("t_once", ask(u, "t", "p", 1, IDLE) == NULL);
     CHECK("other_twice", ask(u, "other", "p", 2, IDLE) == NULL);
@@ -82,7 +82,7 @@ static void test_collections_apart(void) {
 
 /* Many sets of paths asked: the table stays bounded and still answers. */
 static void test_bounded(void) {
-    rl_compuse *u = rl_compuse_new();
+    rl_compuse *u = rl_compuse_new(IDLE);
     char paths[32];
     int given = 0;
     for (int i = 0; i < 3 * RL_COMPUSE_ENTRIES; i++) {
@@ -115,7 +115,7 @@ static void test_no_tracker(void) {
     const char *victim = NULL;
     rl_compuse_read(NULL, "t_cx1", 0);
     for (int i = 0; i < 5; i++)
-        CHECK_INT("none", rl_compuse_asked(NULL, "t", "p", three, 3, 10 * IDLE, IDLE, &victim), 0);
+        CHECK_INT("none", rl_compuse_asked(NULL, "t", "p", three, 3, 10 * IDLE, &victim), 0);
     CHECK("victim_untouched", victim == NULL);
     rl_compuse_free(NULL);
 }
