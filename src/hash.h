@@ -1,7 +1,8 @@
 /*
  * hash.h - FNV-1a, the one hash of the tree's in-memory tables: rockset-local's path table of a
- * write and its estimate cache (64-bit), the row decoder's field slots, the failed-login limiter
- * and the per-client connection slots (32-bit). Not for anything stored or compared across runs.
+ * write and its estimate cache (64-bit), the column replica's paths by key, the row decoder's
+ * field slots, the failed-login limiter and the per-client connection slots (32-bit). Not for
+ * anything stored or compared across runs.
  *
  * Thread-safety: pure functions.
  */
