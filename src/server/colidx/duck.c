@@ -775,12 +775,27 @@ int rl_duck_query_kept(rl_duck_conn *c, const char *sql, rl_duck_cols_fn on_cols
 
 /* ---- appenders ---- */
 
+/* Lists recently appended, by a hash of their elements (direct-mapped): building a LIST value,
+ * one value per element and then the list, was a sixth of the column replica's CPU on a load
+ * of the dashboard benchmark's jobs, and most documents repeat lists another one had (runner
+ * labels, step numbers, names and conclusions, as codes). A list of text is not kept. */
+#define LIST_MEMO 64
+
+typedef struct list_memo {
+    duckdb_value list; /* NULL: the slot is free */
+    uint64_t hash;
+    rl_duck_kind kind;
+    rl_duck_cell *cells; /* a copy of the elements, to compare (no text) */
+    int n;
+} list_memo;
+
 struct rl_duck_app {
     duckdb_appender app;
     rs_err first; /* the first error: once set, the appender refuses everything but close */
     duckdb_logical_type elem_type[RL_DK_OTHER]; /* a list's element type by kind, made once */
     duckdb_value *elems;                        /* the elements of the list being appended */
     int cap_elems;
+    list_memo memo[LIST_MEMO];
 };
 
 /* Record the appender's current DuckDB error as its first (if none yet); returns the code. */
@@ -855,6 +870,13 @@ int rl_duck_app_end_row(rl_duck_app *a, rs_err *err) {
     return RS_OK;
 }
 
+static void memo_clear(list_memo *m) {
+    if (m->list != NULL)
+        dk.destroy_value(&m->list);
+    free(m->cells);
+    memset(m, 0, sizeof *m);
+}
+
 int rl_duck_app_close(rl_duck_app *a, rs_err *err) {
     if (a == NULL)
         return RS_OK;
@@ -866,6 +888,8 @@ int rl_duck_app_close(rl_duck_app *a, rs_err *err) {
     for (int k = 0; k < RL_DK_OTHER; k++)
         if (a->elem_type[k] != NULL)
             dk.destroy_logical_type(&a->elem_type[k]);
+    for (int m = 0; m < LIST_MEMO; m++)
+        memo_clear(&a->memo[m]);
     free(a->elems);
     free(a);
     return rc;
@@ -911,31 +935,95 @@ static int app_oom(rl_duck_app *a) {
     return a->first.code;
 }
 
+/* The hash of a list of kind kind; 0 for one that is not kept (it holds text). */
+static uint64_t list_hash(rl_duck_kind kind, const rl_duck_cell *cells, int n) {
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind ^ ((uint64_t)n << 8);
+    for (int i = 0; i < n; i++) {
+        if (cells[i].kind == RL_DK_TEXT)
+            return 0;
+        uint64_t bits = (uint64_t)cells[i].i;
+        if (cells[i].kind == RL_DK_DOUBLE)
+            memcpy(&bits, &cells[i].d, sizeof bits);
+        h = (h ^ (uint64_t)cells[i].kind) * 1099511628211ULL;
+        h = (h ^ bits) * 1099511628211ULL;
+    }
+    return h | 1;
+}
+
+static int same_cell(const rl_duck_cell *x, const rl_duck_cell *y) {
+    if (x->kind != y->kind)
+        return 0;
+    switch (x->kind) {
+    case RL_DK_DOUBLE:
+        return memcmp(&x->d, &y->d, sizeof x->d) == 0;
+    case RL_DK_BOOL:
+    case RL_DK_INT:
+    case RL_DK_TIMESTAMP:
+        return x->i == y->i;
+    default:
+        return 1; /* nulls */
+    }
+}
+
+/* The list kept in m, if it is kind with cells[0..n) (hash h). */
+static duckdb_value memo_find(const list_memo *m, uint64_t h, rl_duck_kind kind,
+                              const rl_duck_cell *cells, int n) {
+    if (m->list == NULL || m->hash != h || m->kind != kind || m->n != n)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (!same_cell(&m->cells[i], &cells[i]))
+            return NULL;
+    return m->list;
+}
+
+/* Keep list (taken) in m; 0 when out of memory (the caller still owns list). */
+static int memo_keep(list_memo *m, uint64_t h, rl_duck_kind kind, const rl_duck_cell *cells, int n,
+                     duckdb_value list) {
+    rl_duck_cell *copy = malloc((size_t)(n > 0 ? n : 1) * sizeof *copy);
+    if (copy == NULL)
+        return 0;
+    memcpy(copy, cells, (size_t)n * sizeof *copy);
+    memo_clear(m);
+    *m = (list_memo){list, h, kind, copy, n};
+    return 1;
+}
+
+/* A LIST value of cells[0..n) (NULL when out of memory). */
+static duckdb_value make_list(rl_duck_app *a, duckdb_logical_type type, const rl_duck_cell *cells,
+                              int n) {
+    if (n > a->cap_elems || a->elems == NULL) { /* DuckDB refuses a NULL array, even empty */
+        int cap = n > 8 ? n : 8;
+        duckdb_value *v = realloc(a->elems, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return NULL;
+        a->elems = v;
+        a->cap_elems = cap;
+    }
+    int made = 0;
+    while (made < n && (a->elems[made] = cell_value(&cells[made])) != NULL)
+        made++;
+    duckdb_value list = made == n ? dk.create_list_value(type, a->elems, (idx_t)n) : NULL;
+    for (int i = 0; i < made; i++)
+        dk.destroy_value(&a->elems[i]);
+    return list;
+}
+
 int rl_duck_app_list(rl_duck_app *a, rl_duck_kind kind, const rl_duck_cell *cells, int n) {
     if (a->first.code != RS_OK)
         return a->first.code;
     duckdb_logical_type type = elem_type(a, kind);
     if (type == NULL)
         return app_oom(a);
-    if (n > a->cap_elems || a->elems == NULL) { /* DuckDB refuses a NULL array, even empty */
-        int cap = n > 8 ? n : 8;
-        duckdb_value *v = realloc(a->elems, (size_t)cap * sizeof *v);
-        if (v == NULL)
-            return app_oom(a);
-        a->elems = v;
-        a->cap_elems = cap;
-    }
-    int made = 0, rc = RS_OK;
-    while (made < n && (a->elems[made] = cell_value(&cells[made])) != NULL)
-        made++;
-    duckdb_value list = made == n ? dk.create_list_value(type, a->elems, (idx_t)n) : NULL;
+    uint64_t h = list_hash(kind, cells, n);
+    list_memo *m = h != 0 ? &a->memo[h % LIST_MEMO] : NULL;
+    duckdb_value kept = m != NULL ? memo_find(m, h, kind, cells, n) : NULL;
+    if (kept != NULL)
+        return APP_CALL(a, dk.append_value(a->app, kept));
+    duckdb_value list = make_list(a, type, cells, n);
     if (list == NULL)
-        rc = app_oom(a);
-    else
-        rc = APP_CALL(a, dk.append_value(a->app, list));
-    for (int i = 0; i < made; i++)
-        dk.destroy_value(&a->elems[i]);
-    if (list != NULL)
+        return app_oom(a);
+    int rc = APP_CALL(a, dk.append_value(a->app, list));
+    if (m == NULL || !memo_keep(m, h, kind, cells, n, list))
         dk.destroy_value(&list);
     return rc;
 }

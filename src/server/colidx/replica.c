@@ -76,7 +76,8 @@ typedef struct rep_table {
     int n_paths, cap_paths;
     /* paths by key: open addressing, each entry a path's index + 1 (0: free). Every member of
      * every document written is looked up here, twice (pass 1 and 2): a linear search with
-     * strncmp was a sixth of the replica's CPU on a load of the dashboard benchmark's documents. */
+     * strncmp was an eighth of the replica's CPU on a load of the dashboard benchmark's documents.
+     */
     int *by_key;
     int cap_by_key; /* a power of two, at least twice n_paths */
     slot *slots;    /* the table's columns after _id, in order */

@@ -1,7 +1,7 @@
 /*
  * test_duck.c - colidx/duck.c, DuckDB loaded at run time: loading (bad paths, a library that is
  * not DuckDB), opening with settings, DDL, appenders (NULLs, short and long strings, timestamps,
- * negative numbers, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
+ * negative numbers, lists new and repeated, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
  * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
  * stop, interrupting a running query, statements run from kept plans, the watchdog that
  * interrupts statements past their deadline, a database file that outlives its connection, the
@@ -179,6 +179,56 @@ static void test_kinds(rl_duck_conn *c) {
     CHECK("kind/ts_ms", k[1].kind == RL_DK_TIMESTAMP && k[1].i == 1709164800250000LL);
     CHECK("kind/ts_ns_floor", k[2].kind == RL_DK_TIMESTAMP && k[2].i == -1);
     CHECK("kind/ts_tz", k[3].kind == RL_DK_TIMESTAMP && k[3].i == 1709164800000000LL);
+}
+
+/* LIST cells: each row's own elements whether its list repeats an earlier row's (appenders
+ * keep recent lists and append them again) or is new, crowding the kept ones out; null
+ * elements, empty lists, doubles and booleans. */
+static void append_lists(rl_duck_conn *c, int n) {
+    rs_err err = {0};
+    rl_duck_app *a = rl_duck_appender(c, "l", &err);
+    CHECK("list/appender", a != NULL);
+    if (a == NULL)
+        return;
+    int rc = 0;
+    for (int k = 0; k < n; k++) {
+        rl_duck_cell v[3] = {{.kind = RL_DK_INT, .i = k % 3},
+                             {.kind = RL_DK_NULL},
+                             {.kind = RL_DK_INT, .i = k % 3 + 1}};
+        int nv = 3;
+        if (k % 50 == 1) {
+            nv = 0;
+        } else if (k % 2 == 1) {
+            v[0] = (rl_duck_cell){.kind = RL_DK_INT, .i = k};
+            v[1] = (rl_duck_cell){.kind = RL_DK_INT, .i = k + 1};
+            nv = 2;
+        }
+        rl_duck_cell d = {.kind = RL_DK_DOUBLE, .d = (k % 4) * 0.5};
+        rl_duck_cell b[2] = {{.kind = RL_DK_BOOL, .i = k % 2 == 0}, {.kind = RL_DK_BOOL, .i = 1}};
+        rc |= rl_duck_app_int(a, k) | rl_duck_app_list(a, RL_DK_INT, v, nv) |
+              rl_duck_app_list(a, RL_DK_DOUBLE, &d, 1) | rl_duck_app_list(a, RL_DK_BOOL, b, 2) |
+              rl_duck_app_end_row(a, &err);
+    }
+    CHECK_INT("list/append", rc, 0);
+    CHECK_INT("list/close", rl_duck_app_close(a, &err), 0);
+}
+
+static void test_lists(rl_duck_conn *c) {
+    rs_err err = {0};
+    got g = {0};
+    CHECK_INT("list/create",
+              rl_duck_exec(c, "CREATE TABLE l(k BIGINT, v BIGINT[], d DOUBLE[], b BOOLEAN[])",
+                           &err),
+              0);
+    append_lists(c, 300);
+    run(c,
+        "SELECT count(*) FILTER (WHERE CASE WHEN k % 50 = 1 THEN len(v) = 0"
+        " WHEN k % 2 = 0 THEN len(v) = 3 AND v[1] = k % 3 AND v[2] IS NULL AND v[3] = k % 3 + 1"
+        " ELSE len(v) = 2 AND v[1] = k AND v[2] = k + 1 END"
+        " AND len(d) = 1 AND d[1] = (k % 4) * 0.5 AND b = [k % 2 = 0, true]), count(*) FROM l",
+        &g, &err);
+    CHECK_INT("list/rows_as_appended", g.cells[0][0].i, 300);
+    CHECK_INT("list/rows", g.cells[0][1].i, 300);
 }
 
 /* Several chunks (DuckDB's are 2048 rows), and callbacks that stop. */
@@ -478,6 +528,7 @@ int main(void) {
     test_roundtrip(c);
     test_kinds(c);
     test_stream(c);
+    test_lists(c);
     test_errors(c);
     test_interrupt(c);
     test_kept(db, c);
