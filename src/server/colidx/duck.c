@@ -982,7 +982,8 @@ static int memo_keep(list_memo *m, uint64_t h, rl_duck_kind kind, const rl_duck_
     rl_duck_cell *copy = malloc((size_t)(n > 0 ? n : 1) * sizeof *copy);
     if (copy == NULL)
         return 0;
-    memcpy(copy, cells, (size_t)n * sizeof *copy);
+    if (n > 0) /* an empty list's cells may be NULL */
+        memcpy(copy, cells, (size_t)n * sizeof *copy);
     memo_clear(m);
     *m = (list_memo){list, h, kind, copy, n};
     return 1;

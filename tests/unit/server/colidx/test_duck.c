@@ -205,7 +205,8 @@ static void append_lists(rl_duck_conn *c, int n) {
         }
         rl_duck_cell d = {.kind = RL_DK_DOUBLE, .d = (k % 4) * 0.5};
         rl_duck_cell b[2] = {{.kind = RL_DK_BOOL, .i = k % 2 == 0}, {.kind = RL_DK_BOOL, .i = 1}};
-        rc |= rl_duck_app_int(a, k) | rl_duck_app_list(a, RL_DK_INT, v, nv) |
+        /* the replica passes an empty list's cells as NULL */
+        rc |= rl_duck_app_int(a, k) | rl_duck_app_list(a, RL_DK_INT, nv ? v : NULL, nv) |
               rl_duck_app_list(a, RL_DK_DOUBLE, &d, 1) | rl_duck_app_list(a, RL_DK_BOOL, b, 2) |
               rl_duck_app_end_row(a, &err);
     }
