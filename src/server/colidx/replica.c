@@ -183,7 +183,16 @@ static int find_path(const rep_table *t, const char *key, size_t len) {
     }
 }
 
-/* Put path i in t's table by key, grown (and every path put again) when half full. */
+/* Put path i in t's table by key (which has room). */
+static void put_key(rep_table *t, int i) {
+    unsigned mask = (unsigned)t->cap_by_key - 1;
+    unsigned h = rs_fnv1a32(t->paths[i].key, strlen(t->paths[i].key)) & mask;
+    while (t->by_key[h] != 0)
+        h = (h + 1) & mask;
+    t->by_key[h] = i + 1;
+}
+
+/* Put new path i in t's table by key, grown (and paths 0..i-1 put again) when half full. */
 static int index_path(rep_table *t, int i) {
     if (2 * (i + 1) > t->cap_by_key) {
         int cap = t->cap_by_key ? t->cap_by_key * 2 : 64;
@@ -194,14 +203,9 @@ static int index_path(rep_table *t, int i) {
         t->by_key = n;
         t->cap_by_key = cap;
         for (int j = 0; j < i; j++)
-            if (index_path(t, j) != RS_OK)
-                return RS_ENOMEM; /* cannot happen: the table has room */
+            put_key(t, j);
     }
-    unsigned mask = (unsigned)t->cap_by_key - 1;
-    unsigned h = rs_fnv1a32(t->paths[i].key, strlen(t->paths[i].key)) & mask;
-    while (t->by_key[h] != 0)
-        h = (h + 1) & mask;
-    t->by_key[h] = i + 1;
+    put_key(t, i);
     return RS_OK;
 }
 

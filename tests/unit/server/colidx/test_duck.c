@@ -1,11 +1,12 @@
 /*
  * test_duck.c - colidx/duck.c, DuckDB loaded at run time: loading (bad paths, a library that is
  * not DuckDB), opening with settings, DDL, appenders (NULLs, short and long strings, timestamps,
- * negative numbers, lists new and repeated, a wrong column count), reading every kind back exactly (HUGEINT sums, DECIMAL,
- * DATE, the timestamp units), results of several chunks, column names, SQL errors, callbacks that
- * stop, interrupting a running query, statements run from kept plans, the watchdog that
- * interrupts statements past their deadline, a database file that outlives its connection, the
- * length of its row groups (16,384 rows, set at every open) and a file that is not DuckDB's.
+ * negative numbers, lists new and repeated, a wrong column count), reading every kind back
+ * exactly (HUGEINT sums, DECIMAL, DATE, the timestamp units), results of several chunks, column
+ * names, SQL errors, callbacks that stop, interrupting a running query, statements run from kept
+ * plans, the watchdog that interrupts statements past their deadline, a database file that
+ * outlives its connection, the length of its row groups (16,384 rows, set at every open) and a
+ * file that is not DuckDB's.
  *
  * Without the library (`make deps` fetches it; RL_DUCKDB_LIB points at another) only the loading
  * errors are checked and the rest is skipped, with the reason printed.
