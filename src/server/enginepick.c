@@ -22,6 +22,7 @@ typedef struct slot {
     int other_ok;     /* the engine the rule did not choose may answer */
     times on[2];      /* [0] SQLite, [1] the columns */
     unsigned runs;    /* runs since the slower engine was last measured */
+    int64_t indexes;  /* rl_enginepick_next's indexes at the last run it chose */
 } slot;
 
 struct rl_enginepick {
@@ -87,16 +88,23 @@ static rl_pick pick_of(int columns) {
     return columns ? RL_PICK_COLUMNS : RL_PICK_ROWS;
 }
 
-static rl_pick next_of(slot *s, int explain) {
+static rl_pick next_of(slot *s, int64_t indexes, int explain) {
     if (s == NULL || s->rule_columns < 0 || !s->other_ok)
         return RL_PICK_RULE;
     int rule = s->rule_columns, best = faster(s);
     if (explain)
         return best < 0 || best == rule ? RL_PICK_RULE : pick_of(best);
+    int moved = s->indexes != indexes;
+    s->indexes = indexes;
     if (s->on[rule].n < PICK_WARM)
         return RL_PICK_RULE;
     if (s->on[!rule].n < PICK_SAMPLES)
         return pick_of(!rule); /* measuring the other engine */
+    if (moved && best == 1) {  /* SQLite measured slower, before an index it may now read */
+        s->runs = 0;
+        memset(&s->on[0], 0, sizeof s->on[0]);
+        return rule == 0 ? RL_PICK_RULE : RL_PICK_ROWS;
+    }
     if (++s->runs >= PICK_REPROBE) {
         s->runs = 0;
         memset(&s->on[!best], 0, sizeof s->on[!best]); /* the slower one, measured again */
@@ -104,14 +112,15 @@ static rl_pick next_of(slot *s, int explain) {
     return best == rule ? RL_PICK_RULE : pick_of(best);
 }
 
-rl_pick rl_enginepick_next(rl_enginepick *p, const char *key, int explain, int *rule_columns) {
+rl_pick rl_enginepick_next(rl_enginepick *p, const char *key, int64_t indexes, int explain,
+                           int *rule_columns) {
     *rule_columns = -1;
     if (p == NULL || key == NULL)
         return RL_PICK_RULE;
     uint64_t h = rs_fnv1a64(key, strlen(key));
     pthread_mutex_lock(&p->lock);
     slot *s = find(p, key, h);
-    rl_pick pick = next_of(s, explain);
+    rl_pick pick = next_of(s, indexes, explain);
     if (s != NULL)
         *rule_columns = s->rule_columns;
     pthread_mutex_unlock(&p->lock);

@@ -36,6 +36,7 @@ struct rl_pending {
     int64_t due_ms;             /* atomic: earliest vis_ms of any pending row, NONE_DUE */
     int applying;               /* atomic: an apply holds apply_lock and has not committed */
     int indexes_on;             /* atomic: as the last delayed write said */
+    int64_t indexes_built;      /* atomic: indexes built by use so far (enginepick.h) */
     pthread_mutex_t apply_lock; /* one applier at a time */
     pthread_mutex_t lock;       /* the thread's state below */
     pthread_cond_t wake;
@@ -419,10 +420,13 @@ static void work_once(rl_pending *p, int has_want, const want *w) {
     if (db != NULL && has_want) { /* logged: these take seconds on a large collection */
         int64_t t0 = rl_mono_ms();
         int built = 1;
-        if (run_want(p, db, w, &built, &err) != RS_OK)
+        if (run_want(p, db, w, &built, &err) != RS_OK) {
             fprintf(stderr, "rockset-local: %s of %s: %s\n", want_what(w), w->tbl, err.msg);
-        else
+        } else {
             log_done(w, built, rl_mono_ms() - t0);
+            if (w->kind != 0 && built)
+                __atomic_add_fetch(&p->indexes_built, 1, __ATOMIC_RELEASE);
+        }
     }
     rl_store_release(p->st, db);
     if (rc != RS_OK) { /* pending rows that cannot be applied: try again later, not at once */
@@ -573,6 +577,10 @@ void rl_pending_want(rl_pending *p, const char *tbl, int kind, const char *args,
     }
     kick(p);
     pthread_mutex_unlock(&p->lock);
+}
+
+int64_t rl_pending_indexes_built(rl_pending *p) {
+    return p != NULL ? __atomic_load_n(&p->indexes_built, __ATOMIC_ACQUIRE) : 0;
 }
 
 int rl_pending_busy(rl_pending *p) {

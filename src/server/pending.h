@@ -81,6 +81,10 @@ int rl_pending_queued(rl_pending *p, const char *tbl);
 
 /* Requests waiting or running, of any table. */
 int rl_pending_busy(rl_pending *p);
+/* How many indexes the worker has built by use (requests of rl_pending_want) since it
+ * started: a statement measured slower on SQLite before one of them is measured again
+ * (enginepick.h). 0 for NULL. */
+int64_t rl_pending_indexes_built(rl_pending *p);
 
 /* Apply every pending row that is due, in one write transaction on db (which must not be in
  * one). Returns at once when nothing is due. */

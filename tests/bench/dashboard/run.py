@@ -106,34 +106,48 @@ def background_work(counts):
 SETTLE_RUNS = 8  # runs in which a statement's engine choice settles (docs/column-index.md)
 
 
-def warm_up(srv, params, timeout_s, quiet_s=3.0, limit_s=180.0):
-    """A dashboard's queries run again and again: run each once, then wait until the indexes
-    they asked for by use (function and composite indexes, statistics) are built, as they are
-    by a dashboard's second refresh; then run each SETTLE_RUNS times more, in which the server
-    measures each statement on its other engine (its tries stopped past their budget) and
-    settles on the faster, as a dashboard refreshing for a minute finds it. Returns the seconds
-    waited and the slowest settling run (client ms, query id): what measuring cost."""
-    for q in QUERIES:
-        lib.timed_query(srv, q, params, timeout_s)
+def settle_indexes(srv, quiet_s, limit_s):
+    """Wait until the indexes the runs so far asked for are built: quiet, and the worker's
+    queue empty (an ANALYZE of a large collection can run longer than quiet_s with the builds
+    the queries asked for queued behind it). Returns the seconds waited and whether any index
+    count changed meanwhile."""
     started = last_change = time.monotonic()
-    seen = index_counts(srv)
-    # quiet, and the worker's queue empty: an ANALYZE of a large collection can run longer than
-    # quiet_s with the builds the queries asked for queued behind it
+    first = seen = index_counts(srv)
     while ((time.monotonic() - last_change < quiet_s or background_work(seen) > 0)
            and time.monotonic() - started < limit_s):
         time.sleep(0.5)
         now = index_counts(srv)
         if now != seen:
             seen, last_change = now, time.monotonic()
-    waited = time.monotonic() - started
-    slowest = (0.0, None)
+    return time.monotonic() - started, seen != first
+
+
+def warm_up(srv, params, timeout_s, quiet_s=3.0, limit_s=180.0):
+    """A dashboard's queries run again and again: run each once, then wait until the indexes
+    they asked for by use (function and composite indexes, statistics) are built, as they are
+    by a dashboard's second refresh; then run each SETTLE_RUNS times more, in which the server
+    measures each statement on its other engine (its tries stopped past their budget) and
+    settles on the faster, as a dashboard refreshing for a minute finds it. A composite is
+    asked for by a run on SQLite, so a statement the rule sends to the columns asks during its
+    tries there: once what they asked for is built, the statements measured slower on SQLite
+    are measured again (enginepick.h), in one more round of settling runs. Returns the seconds
+    waited and the slowest settling run (client ms, query id): what measuring cost."""
     for q in QUERIES:
-        runs = [lib.timed_query(srv, q, params, timeout_s) for _ in range(SETTLE_RUNS)]
-        worst = max(r["client_ms"] for r in runs)
-        # against the question's own median: a try's cost, not a slow question's
-        ratio = worst / max(median([r["client_ms"] for r in runs]), 1e-3)
-        if ratio > slowest[0]:
-            slowest = (ratio, f"{q['id']} {worst:.1f} ms")
+        lib.timed_query(srv, q, params, timeout_s)
+    waited, _ = settle_indexes(srv, quiet_s, limit_s)
+    slowest = (0.0, None)
+    for round_no in range(2):
+        for q in QUERIES:
+            runs = [lib.timed_query(srv, q, params, timeout_s) for _ in range(SETTLE_RUNS)]
+            worst = max(r["client_ms"] for r in runs)
+            # against the question's own median: a try's cost, not a slow question's
+            ratio = worst / max(median([r["client_ms"] for r in runs]), 1e-3)
+            if ratio > slowest[0]:
+                slowest = (ratio, f"{q['id']} {worst:.1f} ms")
+        more, changed = settle_indexes(srv, quiet_s, limit_s)
+        waited += more
+        if not changed:
+            break
     return waited, slowest
 
 

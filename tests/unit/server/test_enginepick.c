@@ -5,7 +5,8 @@
  * engine is never tried where the columns were refused for more than counts; a columns run
  * refused after all stops the tries; the rule choosing otherwise (seen on its runs) starts
  * again; the slower
- * engine is measured again after PICK_REPROBE runs; EXPLAIN shows the choice without asking
+ * engine is measured again after PICK_REPROBE runs, and SQLite when an index was built after
+ * it was measured slower; EXPLAIN shows the choice without asking
  * for a run; without a table every run follows the rule.
  */
 #include "server/enginepick.h"
@@ -16,12 +17,15 @@
 
 #define KEY "10\n\nSELECT count(*) FROM c"
 
+/* The store's generation the runs see (rl_enginepick_next's indexes). */
+static int64_t g_indexes;
+
 /* One run of KEY as the table asks, the rule choosing rule_cols (cost_only for its refusals),
  * the rows engine taking rows_us and the columns cols_us; returns the engine that ran. */
 static rl_pick run(rl_enginepick *p, int rule_cols, int cost_only, int64_t rows_us,
                    int64_t cols_us) {
     int seen;
-    rl_pick pick = rl_enginepick_next(p, KEY, 0, &seen);
+    rl_pick pick = rl_enginepick_next(p, KEY, g_indexes, 0, &seen);
     int cols = pick == RL_PICK_RULE ? rule_cols : pick == RL_PICK_COLUMNS;
     rl_enginepick_done(p, KEY, pick, cols, cols ? -1 : cost_only, cols ? cols_us : rows_us);
     return cols ? RL_PICK_COLUMNS : RL_PICK_ROWS;
@@ -47,7 +51,7 @@ static void test_rows_faster(void) {
     CHECK("rows_median", r == 1.0);
     CHECK("columns_median", c == 3.0);
     int seen;
-    CHECK_INT("explain_shows_sqlite", rl_enginepick_next(p, KEY, 1, &seen), RL_PICK_ROWS);
+    CHECK_INT("explain_shows_sqlite", rl_enginepick_next(p, KEY, 0, 1, &seen), RL_PICK_ROWS);
     CHECK_INT("explain_rule_was_columns", seen, 1);
     rl_enginepick_free(p);
 }
@@ -59,7 +63,7 @@ static void test_within_margin_keeps_rule(void) {
     runs(p, 12, 1, -1, 850, 1000, seq);
     CHECK_STR("rule_kept", seq, "ccccrrrrcccc");
     int seen;
-    CHECK_INT("explain_rule", rl_enginepick_next(p, KEY, 1, &seen), RL_PICK_RULE);
+    CHECK_INT("explain_rule", rl_enginepick_next(p, KEY, 0, 1, &seen), RL_PICK_RULE);
     rl_enginepick_free(p);
 }
 
@@ -84,11 +88,11 @@ static void test_columns_refused_after_all(void) {
     int seen;
     for (int i = 0; i < 1 + PICK_WARM; i++)
         run(p, 0, 1, 3000, 1000);
-    CHECK_INT("asks_columns", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_COLUMNS);
+    CHECK_INT("asks_columns", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_COLUMNS);
     rl_enginepick_done(p, KEY, RL_PICK_COLUMNS, 0, 0, 3000); /* a replica catching up */
-    CHECK_INT("back_to_the_rule", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_RULE);
+    CHECK_INT("back_to_the_rule", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_RULE);
     run(p, 0, 1, 3000, 1000); /* the rule's run finds them possible again */
-    CHECK_INT("tried_again", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_COLUMNS);
+    CHECK_INT("tried_again", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_COLUMNS);
     rl_enginepick_free(p);
 }
 
@@ -118,13 +122,42 @@ static void test_reprobe(void) {
     rl_enginepick_free(p);
 }
 
+static void test_index_built(void) {
+    rl_enginepick *p = rl_enginepick_new();
+    char seq[64];
+    g_indexes = 7;
+    runs(p, 12, 1, -1, 3000, 1000, seq);            /* SQLite slower: the columns kept */
+    CHECK_STR("columns_kept", seq, "ccccrrcccccc"); /* the second try lost */
+    /* an index is built (the composite SQLite's runs asked for): SQLite measured again, its
+     * first run a try that is not counted, then chosen */
+    g_indexes = 8;
+    runs(p, 6, 1, -1, 400, 1000, seq);
+    CHECK_STR("sqlite_measured_again_then_chosen", seq, "rrrrrr");
+    double r, c;
+    CHECK_INT("medians", rl_enginepick_medians(p, KEY, &r, &c), 1);
+    CHECK("new_rows_median", r == 0.4 && c == 1.0);
+    /* measured faster on SQLite: a later index does not send it back to the columns */
+    g_indexes = 9;
+    runs(p, 6, 1, -1, 400, 1000, seq);
+    CHECK_STR("sqlite_stays", seq, "rrrrrr");
+    rl_enginepick_free(p);
+    /* the same without a new index: the columns stay until the reprobe */
+    p = rl_enginepick_new();
+    g_indexes = 7;
+    runs(p, 12, 1, -1, 3000, 1000, seq);
+    runs(p, 6, 1, -1, 400, 1000, seq);
+    CHECK_STR("no_index_no_new_measure", seq, "cccccc");
+    rl_enginepick_free(p);
+    g_indexes = 0;
+}
+
 static void test_try_budget(void) {
     rl_enginepick *p = rl_enginepick_new();
     int seen;
     CHECK("no_budget_unknown", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 0);
     for (int i = 0; i < 1 + PICK_WARM; i++)
         run(p, 1, -1, 900, 1000);
-    CHECK_INT("asks_sqlite", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_ROWS);
+    CHECK_INT("asks_sqlite", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_ROWS);
     /* the first try: the rule's median and twice as much again */
     CHECK("first_try_budget", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 3000);
     CHECK("no_budget_rule_run", rl_enginepick_try_budget(p, KEY, RL_PICK_RULE) == 0);
@@ -132,7 +165,7 @@ static void test_try_budget(void) {
     rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, 2900); /* cold, within its budget */
     CHECK("later_tries_the_rules_median", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 1000);
     rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, 1200); /* over it: lost */
-    CHECK_INT("lost_back_to_the_rule", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_RULE);
+    CHECK_INT("lost_back_to_the_rule", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_RULE);
     CHECK("decided_no_budget", rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS) == 0);
     double r, c;
     CHECK_INT("lost_medians", rl_enginepick_medians(p, KEY, &r, &c), 1);
@@ -153,7 +186,7 @@ static void test_lost_first_try(void) {
      * query_exec does) loses at once; every later run is the rule's */
     runs(p, 1 + PICK_WARM, 1, -1, 50000, 1000, seq);
     int seen;
-    CHECK_INT("tries_sqlite", rl_enginepick_next(p, KEY, 0, &seen), RL_PICK_ROWS);
+    CHECK_INT("tries_sqlite", rl_enginepick_next(p, KEY, 0, 0, &seen), RL_PICK_ROWS);
     int64_t budget = rl_enginepick_try_budget(p, KEY, RL_PICK_ROWS);
     rl_enginepick_done(p, KEY, RL_PICK_ROWS, 0, -1, budget + 1000);
     runs(p, 12, 1, -1, 50000, 1000, seq);
@@ -166,10 +199,10 @@ static void test_others_and_none(void) {
     int seen;
     runs(p, 12, 1, -1, 1000, 3000, (char[16]){0});
     CHECK_INT("another_statement_follows_the_rule",
-              rl_enginepick_next(p, "10\n\nSELECT 2", 0, &seen), RL_PICK_RULE);
+              rl_enginepick_next(p, "10\n\nSELECT 2", 0, 0, &seen), RL_PICK_RULE);
     CHECK_INT("unknown_rule", seen, -1);
     rl_enginepick_free(p);
-    CHECK_INT("no_table", rl_enginepick_next(NULL, KEY, 0, &seen), RL_PICK_RULE);
+    CHECK_INT("no_table", rl_enginepick_next(NULL, KEY, 0, 0, &seen), RL_PICK_RULE);
     rl_enginepick_done(NULL, KEY, RL_PICK_RULE, 1, -1, 5); /* nothing to note: no crash */
     double r, c;
     CHECK_INT("no_table_no_medians", rl_enginepick_medians(NULL, KEY, &r, &c), 0);
@@ -182,6 +215,7 @@ int main(void) {
     test_columns_refused_after_all();
     test_rule_changes();
     test_reprobe();
+    test_index_built();
     test_try_budget();
     test_lost_first_try();
     test_others_and_none();
