@@ -840,6 +840,66 @@ def test_follows_writes():
 
 
 @case
+def test_batches_in_one_pass():
+    """A batch of changes whose documents bring nothing new to the replica's catalog is written
+    in one pass over each document; the first document that does (a new path, a path's type
+    turning mixed) sends the batch back to both passes (replica.c apply_known). Each request
+    below is one batch: the answers on the columns are SQLite's after each."""
+    if not need_duckdb():
+        return
+    srv = Srv("--column-index", "on")
+    srv.coll("jobs")
+    srv.add("jobs", jobs(60))
+    # known shapes only: a new status, a new label (an element's string: a new code), a float
+    # path's first null
+    known = jobs(60, start=60)
+    for d in known[::7]:
+        d["status"] = "cancelled"
+        d["labels"] = ["a", "brand-new"]
+    known[3]["dur"] = None
+    known[50]["dur"] = None
+    srv.add("jobs", known)
+    checks = [
+        ("status", "SELECT status, COUNT(*) AS n, SUM(dur) AS d FROM cx.jobs {c} GROUP BY status"
+                   " ORDER BY status"),
+        ("labels", "SELECT u.l AS label, COUNT(*) AS n FROM cx.jobs j {c}, UNNEST(j.labels AS l) u"
+                   " GROUP BY u.l ORDER BY u.l"),
+        ("nulls", "SELECT COUNT(dur) AS c, COUNT(*) AS n FROM cx.jobs {c} WHERE dur IS NULL"),
+    ]
+    for label, sql in checks:
+        same(f"one_pass/known/{label}", srv, sql)
+    labels = srv.query(checks[1][1].format(c="HINT(access_path = column_scan)")).body.get(
+        "results") or []
+    check_match("one_pass/known/counted", [x for x in labels if x["label"] == "brand-new"],
+                [{"label": "brand-new", "n": len(known[::7])}])
+    # something new in the middle of a batch: the documents before it were appended in one
+    # pass, then the batch is written again with both. A new path:
+    new = jobs(60, start=120)
+    new[20]["extra"] = 7
+    new[40]["extra"] = 9
+    srv.add("jobs", new)
+    for label, sql in checks:
+        same(f"one_pass/new/{label}", srv, sql)
+    extra = same("one_pass/new/path", srv,
+                 "SELECT COUNT(extra) AS c, SUM(extra) AS s, COUNT(*) AS n FROM cx.jobs {c}")
+    check_match("one_pass/new/path_values", extra, [{"c": 2, "s": 16, "n": 180}])
+    # a type that makes a path mixed (the columns then leave it to SQLite)
+    mixed = jobs(60, start=180)
+    mixed[30]["dur"] = "slow"
+    srv.add("jobs", mixed)
+    types = same("one_pass/mixed/types", srv, "SELECT TYPEOF(dur) AS t, COUNT(*) AS k FROM cx.jobs"
+                 " {c} GROUP BY TYPEOF(dur) ORDER BY t", on_columns=False)
+    check_match("one_pass/mixed/counted", [x for x in types or [] if x["t"] == "string"],
+                [{"t": "string", "k": 1}])
+    same("one_pass/mixed/count", srv, "SELECT COUNT(dur) AS c, MAX(name) AS m FROM cx.jobs {c}",
+         on_columns=False)
+    # and the batch after it, known again
+    srv.add("jobs", jobs(30, start=240))
+    same("one_pass/after/path", srv,
+         "SELECT COUNT(extra) AS c, MAX(name) AS m, COUNT(*) AS n FROM cx.jobs {c}")
+
+
+@case
 def test_follows_writes_per_collection():
     """A query on the columns waits only for its own collections' changes (replica.h
     rl_colidx_catch_up): with batches written in turn into two collections, each answer on the
