@@ -816,7 +816,8 @@ static int append_doc(walker *w, rl_duck_app *a, const char *id, size_t id_len, 
     row_cells *r = w->row;
     if (row_reserve(r, t->n_slots) != RS_OK)
         return nomem(w->err);
-    memset(r->set, 0, (size_t)t->n_slots);
+    if (t->n_slots > 0) /* none yet: set is NULL (a table of documents with no fields yet) */
+        memset(r->set, 0, (size_t)t->n_slots);
     for (int s = 0; s < t->n_slots; s++) {
         r->cells[s].kind = RL_DK_NULL;
         r->lists[s].n = 0;
