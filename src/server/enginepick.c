@@ -22,7 +22,7 @@ typedef struct slot {
     int other_ok;     /* the engine the rule did not choose may answer */
     times on[2];      /* [0] SQLite, [1] the columns */
     unsigned runs;    /* runs since the slower engine was last measured */
-    int64_t indexes;  /* rl_enginepick_next's indexes at the last run it chose */
+    int64_t asked_at; /* indexes when a run on SQLite last asked for one it lacked; -1 none */
 } slot;
 
 struct rl_enginepick {
@@ -94,13 +94,13 @@ static rl_pick next_of(slot *s, int64_t indexes, int explain) {
     int rule = s->rule_columns, best = faster(s);
     if (explain)
         return best < 0 || best == rule ? RL_PICK_RULE : pick_of(best);
-    int moved = s->indexes != indexes;
-    s->indexes = indexes;
+    int moved = s->asked_at >= 0 && s->asked_at != indexes;
     if (s->on[rule].n < PICK_WARM)
         return RL_PICK_RULE;
     if (s->on[!rule].n < PICK_SAMPLES)
         return pick_of(!rule); /* measuring the other engine */
-    if (moved && best == 1) {  /* SQLite measured slower, before an index it may now read */
+    if (moved && best == 1) {  /* SQLite measured slower, before the index it asked for */
+        s->asked_at = -1;
         s->runs = 0;
         memset(&s->on[0], 0, sizeof s->on[0]);
         return rule == 0 ? RL_PICK_RULE : RL_PICK_ROWS;
@@ -141,6 +141,7 @@ static slot *claim(rl_enginepick *p, const char *key, uint64_t h) {
     s->key = copy;
     s->hash = h;
     s->rule_columns = -1;
+    s->asked_at = -1;
     return s;
 }
 
@@ -178,6 +179,17 @@ static void note_lost(times *t, int64_t us) {
     t->n = PICK_SAMPLES;
     t->next = PICK_SAMPLES % PICK_KEEP;
     t->primed = 1;
+}
+
+void rl_enginepick_asked(rl_enginepick *p, const char *key, int64_t indexes) {
+    if (p == NULL || key == NULL)
+        return;
+    uint64_t h = rs_fnv1a64(key, strlen(key));
+    pthread_mutex_lock(&p->lock);
+    slot *s = find(p, key, h);
+    if (s != NULL)
+        s->asked_at = indexes;
+    pthread_mutex_unlock(&p->lock);
 }
 
 int64_t rl_enginepick_try_budget(rl_enginepick *p, const char *key, rl_pick pick) {

@@ -13,9 +13,9 @@
  * time of its last runs is lower (the other must beat the rule's by PICK_MARGIN, so that noise does
  * not flip it). Every PICK_REPROBE runs the slower engine is measured again, as data grows. Both
  * engines give the same answers (the differential suite checks it), so the choice changes only
- * the time. SQLite is measured again, too, when an index was built since it was measured
- * slower. The other engine is tried only where the rule's choice was one of cost: the
- * columns when the rule refused them for counts alone, SQLite always. A hint
+ * the time. SQLite is measured again, too, when an index its runs asked for may have been
+ * built since it was measured slower. The other engine is tried only where the rule's choice was
+ * one of cost: the columns when the rule refused them for counts alone, SQLite always. A hint
  * (HINT(access_path = ...)) is the user's choice and is not measured against.
  *
  * A try on the other engine has a budget (rl_enginepick_try_budget): past it the other engine
@@ -60,14 +60,19 @@ typedef struct rl_enginepick rl_enginepick;
 rl_enginepick *rl_enginepick_new(void);
 void rl_enginepick_free(rl_enginepick *p);
 
-/* The engine for key's next run. indexes: a number that moves when SQLite's access paths may
- * have changed (rl_pending_indexes_built: an index built by use since); a statement measured slower
- * on SQLite is measured there again when it moved, since the index its runs asked for (a composite,
- * built by use after the runs that asked) can make SQLite the faster. explain: for EXPLAIN, which
- * only shows the choice made (no run is asked to measure, nothing noted). *rule_columns: the rule's
- * choice as its last run saw it (1 the columns, 0 SQLite, -1 not known). p may be NULL. */
+/* The engine for key's next run. indexes: the number of indexes built by use so far
+ * (rl_pending_indexes_built); a statement measured slower on SQLite whose run there asked for
+ * an index it lacked (rl_enginepick_asked) is measured there again once it moved, since that
+ * index (a composite, built after the runs that asked) can make SQLite the faster. explain: for
+ * EXPLAIN, which only shows the choice made (no run is asked to measure, nothing noted).
+ * *rule_columns: the rule's choice as its last run saw it (1 the columns, 0 SQLite, -1 not
+ * known). p may be NULL. */
 rl_pick rl_enginepick_next(rl_enginepick *p, const char *key, int64_t indexes, int explain,
                            int *rule_columns);
+
+/* A run of key on SQLite asked for an index it lacked, when indexes (rl_enginepick_next's) were
+ * built: once more are, SQLite is measured again if it was measured slower. */
+void rl_enginepick_asked(rl_enginepick *p, const char *key, int64_t indexes);
 
 /* After a run of key asked for as pick: columns 1 when the columns answered it, us its time
  * (engine choice, printing and execution); cost_only 1 when the columns were refused for counts

@@ -1404,18 +1404,25 @@ static void asked_for(rl_server *srv, sqlite3 *db, const char *note) {
         rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1, victim);
 }
 
-/* A statement ran on SQLite: the composite indexes its plan read, and those it asked for, are
- * noted (resolve_ctx.composites). */
-static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes) {
+/* A statement (pkey, enginepick.h) ran on SQLite: the composite indexes its plan read, and those
+ * it asked for, are noted (resolve_ctx.composites). */
+static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes, const char *pkey) {
     if (srv->composites == NULL || srv->cfg.no_field_index || notes->oom)
         return;
+    /* read before the asks: a build they start moves it */
+    int64_t built = rl_pending_indexes_built(rl_store_pending(srv->store));
+    int asked = 0;
     for (size_t at = 0; at < notes->len; at += strlen(notes->data + at) + 1) {
         const char *note = notes->data + at;
         if (note[0] == 'r')
             rl_compuse_read(srv->composites, note + 1, rl_mono_ms());
-        else if (note[0] == 'a')
+        else if (note[0] == 'a') {
             asked_for(srv, db, note + 1);
+            asked = 1;
+        }
     }
+    if (asked)
+        rl_enginepick_asked(srv->picks, pkey, built);
 }
 
 /* Answer a SELECT on the engine choice->pick names (the rule's, or the one measured faster),
@@ -1452,7 +1459,7 @@ static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_p
         }
     }
     if (!st->explain && !columns && res->http_status == 0)
-        note_composites(srv, db, &rctx->composites);
+        note_composites(srv, db, &rctx->composites, pkey);
     if (st->explain || res->http_status != 0 || choice->forced)
         return;
     if (prog->tried_out) /* lost: its time is the budget's and more */

@@ -136,7 +136,7 @@ def warm_up(srv, params, timeout_s, quiet_s=3.0, limit_s=180.0):
         lib.timed_query(srv, q, params, timeout_s)
     waited, _ = settle_indexes(srv, quiet_s, limit_s)
     slowest = (0.0, None)
-    for round_no in range(2):
+    for round_no in range(3):
         for q in QUERIES:
             runs = [lib.timed_query(srv, q, params, timeout_s) for _ in range(SETTLE_RUNS)]
             worst = max(r["client_ms"] for r in runs)
