@@ -94,12 +94,12 @@ static rl_pick next_of(slot *s, int64_t indexes, int explain) {
     int rule = s->rule_columns, best = faster(s);
     if (explain)
         return best < 0 || best == rule ? RL_PICK_RULE : pick_of(best);
-    int moved = s->asked_at >= 0 && s->asked_at != indexes;
     if (s->on[rule].n < PICK_WARM)
         return RL_PICK_RULE;
     if (s->on[!rule].n < PICK_SAMPLES)
         return pick_of(!rule); /* measuring the other engine */
-    if (moved && best == 1) {  /* SQLite measured slower, before the index it asked for */
+    if (best == 1 && s->asked_at >= 0 && s->asked_at != indexes) {
+        /* SQLite measured slower, before an index it asked for was built */
         s->asked_at = -1;
         s->runs = 0;
         memset(&s->on[0], 0, sizeof s->on[0]);

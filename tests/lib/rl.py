@@ -555,6 +555,14 @@ def coll_path(ws, coll):
     return f"/v1/orgs/self/ws/{ws}/collections/{coll}"
 
 
+def fx_stats(ws, coll, url=None):
+    """A collection's stats.field_indexes (docs/indexing.md), or the response's repr when the
+    GET failed."""
+    r = get(coll_path(ws, coll), url=url)
+    return ((r.body.get("data") or {}).get("stats") or {}).get("field_indexes") \
+        if r.status == 200 else repr(r)
+
+
 def make_ws(ws, url=None):
     r = post("/v1/orgs/self/ws", {"name": ws}, url=url)
     if r.status != 200:

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import rl  # noqa: E402
-from rl import case, check, check_match, coll_path, delete, get, patch, post, uniq  # noqa: E402
+from rl import case, check, check_match, coll_path, delete, fx_stats, get, patch, post, uniq  # noqa: E402
 
 rl.set_prefix("fieldindex")
 
@@ -1254,12 +1254,6 @@ def elements_kept_on_every_write_path():
 
 
 # ---- the catalog in the collection's stats; by use beyond the budget; statistics ----
-
-def fx_stats(ws, coll, url=None):
-    r = get(coll_path(ws, coll), url=url)
-    return ((r.body.get("data") or {}).get("stats") or {}).get("field_indexes") \
-        if r.status == 200 else repr(r)
-
 
 @case
 def join_order_counts_the_whole_chain():

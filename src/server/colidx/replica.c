@@ -460,12 +460,17 @@ static int give_code(walker *w, path_ent *pe, const rv *v) {
     return RS_OK;
 }
 
+/* A null met at path pe (pass 1, or pass 2 alone). */
+static void note_null(path_ent *pe) {
+    pe->dirty |= !pe->has_null;
+    pe->has_null = 1;
+}
+
 /* Pass 1 for one path: its entry, and type conflicts. */
 static int discover(walker *w, int p, int type, const rv *v) {
     path_ent *pe = &w->t->paths[p];
     if (type == RV_NULL) {
-        pe->dirty |= !pe->has_null;
-        pe->has_null = 1;
+        note_null(pe);
         return RS_OK;
     }
     if (pe->type == RV_UNDEFINED) {
@@ -575,8 +580,7 @@ static void fill(walker *w, int p, int type, const rv *v, int64_t ts) {
 static int known_shape(walker *w, int p, int type, const rv *v) {
     path_ent *pe = &w->t->paths[p];
     if (type == RV_NULL) {
-        pe->dirty |= !pe->has_null;
-        pe->has_null = 1;
+        note_null(pe);
         return 1;
     }
     if (pe->type == RV_UNDEFINED || (pe->type != type && !pe->mixed))

@@ -130,13 +130,13 @@ def warm_up(srv, params, timeout_s, quiet_s=3.0, limit_s=180.0):
     settles on the faster, as a dashboard refreshing for a minute finds it. A composite is
     asked for by a run on SQLite, so a statement the rule sends to the columns asks during its
     tries there: once what they asked for is built, the statements measured slower on SQLite
-    are measured again (enginepick.h), in one more round of settling runs. Returns the seconds
-    waited and the slowest settling run (client ms, query id): what measuring cost."""
+    are measured again (enginepick.h), in up to two more rounds of settling runs. Returns the
+    seconds waited and the slowest settling run (client ms, query id): what measuring cost."""
     for q in QUERIES:
         lib.timed_query(srv, q, params, timeout_s)
     waited, _ = settle_indexes(srv, quiet_s, limit_s)
     slowest = (0.0, None)
-    for round_no in range(3):
+    for _ in range(3):
         for q in QUERIES:
             runs = [lib.timed_query(srv, q, params, timeout_s) for _ in range(SETTLE_RUNS)]
             worst = max(r["client_ms"] for r in runs)
