@@ -995,6 +995,22 @@ static int equality_columns(const sqlx_access *a, const sqlx_op *join, column *c
     return n;
 }
 
+/* An equality with a value of the enclosing query's row (a correlated subquery's `j.run_id =
+ * w.id`), written as its key's range, read once per enclosing row: a composite's last column.
+ * The dashboard benchmark's q37 (the runs of the last hours with a failed job: `EXISTS (SELECT
+ * 1 FROM jobs j WHERE j.run_id = w.id AND j.conclusion = 'failure')`) read every job of each
+ * run through run_id to keep the failed ones; through (conclusion, run_id) it reads those. */
+static const sqlx_keytest *correlated_key(const sqlx_access *a, const column *cols, int n) {
+    for (int i = 0; i < a->n_tests; i++) {
+        const sqlx_keytest *t = a->tests[i];
+        if (t->kind == SQLX_KEY_PROBE && t->sub == NULL && !t->on_id && t->fn == NULL &&
+            !t->dropped && t->args != NULL && t->probe_op != NULL && t->probe_op[0] == '=' &&
+            !has_column(cols, n, t->args))
+            return t;
+    }
+    return NULL;
+}
+
 /* The last column: the top-N's order path, else the smallest counted range on a plain path.
  * A range counted under top_cap (prefer_order_index's bound: the documents a top-N would walk)
  * comes before the order: walking (name, id) from the first id reads every job of the name
@@ -1002,6 +1018,11 @@ static int equality_columns(const sqlx_access *a, const sqlx_op *join, column *c
  * the name, sorted, are a few hundred. */
 static int last_column(const sqlx_access *a, column *cols, int n, int64_t top_cap) {
     sqlx_keytest *best = NULL;
+    const sqlx_keytest *outer = correlated_key(a, cols, n);
+    if (outer != NULL) {
+        cols[n] = (column){outer->args, NULL};
+        return 1;
+    }
     for (int i = 0; i < a->n_tests; i++) {
         sqlx_keytest *t = a->tests[i];
         if (t->kind == SQLX_KEY_RANGE && t->fn == NULL && !t->equality && !t->eq && !t->weak &&
