@@ -269,9 +269,6 @@ int rl_fieldindex_refuse_expressions(sqlite3 *db, const char *tbl, const char *d
  */
 #define RL_FX_COMPOSITE_COLUMNS 4
 #define RL_FX_MAX_COMPOSITES    8
-/* places a weak ask leaves free (query_exec.c): a statement answered by the columns after its
- * try on SQLite was stopped asks only while more than these are free */
-#define RL_FX_WEAK_FREE 2
 int rl_fieldindex_build_composite(sqlite3 *db, const char *tbl, const char *paths, int *built,
                                   rs_err *err);
 

@@ -1387,10 +1387,8 @@ static int sqlite_try(rl_server *srv, resolve_ctx *rctx, sqlx_prepared *prep, sq
 
 /* A statement that ran on SQLite asked for the composite index of note ("<tbl>\t<paths>"):
  * the worker builds it while the collection's budget has room, else when one of the
- * collection's composites gives way (compuse.h). A weak ask (a try on SQLite stopped at its
- * budget, the columns answering) is built only while RL_FX_WEAK_FREE places stay free, and
- * takes no one's place: the last places are for statements that run on SQLite. */
-static void asked_for(rl_server *srv, sqlite3 *db, const char *note, int weak) {
+ * collection's composites gives way (compuse.h). */
+static void asked_for(rl_server *srv, sqlite3 *db, const char *note) {
     const char *tab = strchr(note, '\t');
     char tbl[RL_FX_INDEX_NAME], names[RL_FX_MAX_COMPOSITES][RL_FX_INDEX_NAME];
     const char *existing[RL_FX_MAX_COMPOSITES], *victim = NULL;
@@ -1401,20 +1399,14 @@ static void asked_for(rl_server *srv, sqlite3 *db, const char *note, int weak) {
     int n = rl_fieldindex_composite_names(db, tbl, names, RL_FX_MAX_COMPOSITES);
     for (int i = 0; i < n; i++)
         existing[i] = names[i];
-    if (weak ? n < RL_FX_MAX_COMPOSITES - RL_FX_WEAK_FREE
-             : n < RL_FX_MAX_COMPOSITES || rl_compuse_asked(srv->composites, tbl, tab + 1, existing,
-                                                            n, rl_mono_ms(), &victim))
+    if (n < RL_FX_MAX_COMPOSITES ||
+        rl_compuse_asked(srv->composites, tbl, tab + 1, existing, n, rl_mono_ms(), &victim))
         rl_pending_want(rl_store_pending(srv->store), tbl, SQLX_INDEX_COMPOSITE, tab + 1, victim);
 }
 
 /* A statement (pkey, enginepick.h) ran on SQLite: the composite indexes its plan read, and those
- * it asked for, are noted (resolve_ctx.composites). weak: its try on SQLite was stopped at the
- * budget and the columns answered; its asks are weak (asked_for) and its reads not counted.
- * Without them such a statement (the dashboard benchmark's q35, a 3-way join that SQLite
- * answers in 5 ms through the composites of its small collections) never got what would make
- * SQLite win, and stayed on the columns at 30 ms. */
-static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes, const char *pkey,
-                            int weak) {
+ * it asked for, are noted (resolve_ctx.composites). */
+static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes, const char *pkey) {
     if (srv->composites == NULL || srv->cfg.no_field_index || notes->oom)
         return;
     /* read before the asks: a build they start moves it */
@@ -1422,10 +1414,10 @@ static void note_composites(rl_server *srv, sqlite3 *db, const rs_buf *notes, co
     int asked = 0;
     for (size_t at = 0; at < notes->len; at += strlen(notes->data + at) + 1) {
         const char *note = notes->data + at;
-        if (note[0] == 'r' && !weak)
+        if (note[0] == 'r')
             rl_compuse_read(srv->composites, note + 1, rl_mono_ms());
         else if (note[0] == 'a') {
-            asked_for(srv, db, note + 1, weak);
+            asked_for(srv, db, note + 1);
             asked = 1;
         }
     }
@@ -1466,8 +1458,8 @@ static void answer_select(rl_server *srv, sqlite3 *db, resolve_ctx *rctx, sqlx_p
             sqlite_select(srv, db, st, in, prog, res, choice->why);
         }
     }
-    if (!st->explain && res->http_status == 0 && (!columns || prog->tried_out))
-        note_composites(srv, db, &rctx->composites, pkey, columns);
+    if (!st->explain && !columns && res->http_status == 0)
+        note_composites(srv, db, &rctx->composites, pkey);
     if (st->explain || res->http_status != 0 || choice->forced)
         return;
     if (prog->tried_out) /* lost: its time is the budget's and more */

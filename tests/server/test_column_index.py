@@ -692,60 +692,6 @@ def measured_runs(name, srv, sql, engines, first_row):
           and rs[0].body["results"][0] == first_row, repr(rs[0].body))
 
 
-def settled_composites(srv):
-    """The collection's composites once the background worker has nothing left to do."""
-    fx = rl.poll(lambda: rl.fx_stats(WS, "jobs", url=srv.url),
-                 lambda f: isinstance(f, dict) and f.get("background_work") == 0, timeout=30)
-    return fx.get("composites") if isinstance(fx, dict) else fx
-
-
-@case
-def test_weak_asks():
-    """A statement the columns answer after its try on SQLite was stopped at the budget asks for
-    its composite weakly: built while more than 2 of the collection's 8 places are free, never
-    in the last two, which stay for statements that run on SQLite. Before, such a statement asked
-    for nothing: on the dashboard benchmark's million jobs a 3-way join (q35) stayed on the
-    columns at 30 ms where SQLite, with its small collections' composites, takes 12."""
-    if not need_duckdb():
-        return
-    srv = jobs_server(40000)
-    docs = jobs(40000)
-
-    def aggregate(name, where, keep):
-        sql = (f"SELECT name, COUNT(*) AS n, SUM(dur) AS d, COUNT(DISTINCT run_id) AS r"
-               f" FROM cx.jobs WHERE {where} GROUP BY name ORDER BY name")
-        want = {}
-        for d in filter(keep, docs):
-            g = want.setdefault(d["name"], [0, 0.0, set()])
-            g[0] += 1
-            g[1] += d["dur"]
-            g[2].add(d["run_id"])
-        first = {"name": "job-0", "n": want["job-0"][0], "d": want["job-0"][1],
-                 "r": len(want["job-0"][2])}
-        measured_runs(name, srv, sql, ["columns"] * 12, first)
-
-    # SQLite reads 12,000 jobs where the columns take a few ms: each try is stopped
-    aggregate("weak/first", "status = 'completed' AND branch = 'dev'",
-              lambda d: d["status"] == "completed" and d.get("branch") == "dev")
-    check_match("weak/built_while_free", settled_composites(srv), ["branch, status"])
-    # five statements on SQLite take five more places: 6 of 8, the last two free
-    selective = [("name", "'job-3'"), ("conclusion", "'failure'"), ("repo.name", "'r1'"),
-                 ("dur", "1.5"), ("ok", "true")]
-    for path, value in selective:
-        r = srv.query(f"SELECT _id FROM cx.jobs WHERE {path} = {value} AND status = 'queued'"
-                      " AND n >= 100 AND n < 2000 ORDER BY _id")
-        check(f"weak/strong_{path}", engine(r) == "rows" and r.status == 200, repr(engine(r)))
-    six = settled_composites(srv)
-    check("weak/six_places", isinstance(six, list) and len(six) == 6, repr(six))
-    aggregate("weak/second", "status = 'queued' AND repo.owner.id = 1",
-              lambda d: d["status"] == "queued" and d["repo"]["owner"]["id"] == 1)
-    check_match("weak/last_places_kept", settled_composites(srv), six)
-    r = srv.query("SELECT _id FROM cx.jobs WHERE name = 'job-1' AND conclusion = 'success'"
-                  " AND n >= 100 AND n < 2000 ORDER BY _id")
-    check_match("weak/strong_takes_them", [engine(r), settled_composites(srv)],
-                ["rows", six + ["conclusion, name, n"]])
-
-
 @case
 def test_measured_choice():
     """A repeated statement runs on the engine its runs measured faster (src/server/enginepick.h):
