@@ -971,7 +971,8 @@ typedef struct cols_rows {
     const sqlx_duck_plan *plan;
     qx_result *res;
     rs_buf row;
-    int failed; /* RS_E* or RESULT_CAP */
+    rs_buf scratch; /* an array's elements read back (json_cell) */
+    int failed;     /* RS_E* or RESULT_CAP */
     rs_err err;
 } cols_rows;
 
@@ -1003,6 +1004,41 @@ static int cell_value(const rl_duck_cell *c, rv *v) {
     }
 }
 
+/* An output field that DuckDB wrote as JSON text (an ARRAY_AGG's to_json, sqlx_duck.h) written
+ * into the row as the runtime writes the array: each element again in its own forms (DuckDB
+ * prints 1e-7 and 123456789012345680000.0 where the runtime writes 1e-07 and
+ * 1.2345678901234568e+20), NULL (no rows) as null. 0, or RS_EUNSUPPORTED for text that is not
+ * such an array (NaN, which JSON cannot hold) or RS_ENOMEM. */
+static int json_cell(cols_rows *cr, const rl_duck_cell *c) {
+    rv v, elem;
+    rv_iter it;
+    rv_json_builder jb;
+    rs_buf key = RS_BUF_INIT;
+    rs_buf_reset(&cr->scratch);
+    if (c->kind == RL_DK_NULL) { /* a list of no rows */
+        rs_buf_puts(&cr->row, "null");
+        return 0;
+    }
+    if (c->kind != RL_DK_TEXT || rv_from_json(c->s, c->len, &v, &cr->scratch, &cr->err) != 0 ||
+        (v.type != RV_NULL && (v.type != RV_ARRAY || rv_iter_init(&it, &v) != 0)))
+        return rs_err_set(&cr->err, RS_EUNSUPPORTED, "an array the columns wrote unreadably");
+    if (v.type == RV_NULL) {
+        rs_buf_puts(&cr->row, "null");
+        return 0;
+    }
+    rs_buf elems = RS_BUF_INIT;
+    int got;
+    rv_json_begin(&jb, &cr->row, 0);
+    while ((got = rv_iter_next(&it, &elem, &elems, &key, &cr->err)) == 1)
+        rv_json_add(&jb, NULL, 0, &elem);
+    rv_json_end(&jb);
+    rs_buf_free(&elems);
+    rs_buf_free(&key);
+    if (got < 0)
+        return rs_err_set(&cr->err, RS_EUNSUPPORTED, "an array the columns wrote unreadably");
+    return cr->row.oom ? RS_ENOMEM : 0;
+}
+
 /* One DuckDB row as the JSON object a query's row is (undefined fields left out). */
 static int cols_row(void *ctx, const rl_duck_cell *cells, int n) {
     cols_rows *cr = ctx;
@@ -1013,6 +1049,18 @@ static int cols_row(void *ctx, const rl_duck_cell *cells, int n) {
         rv v;
         if (cells[i].kind == RL_DK_NULL && cr->plan->undef[i])
             continue;
+        if (cr->plan->json[i]) {
+            rs_buf_puts(&cr->row, first ? "" : ",");
+            first = 0;
+            rs_buf_json_string(&cr->row, cr->plan->names[i], strlen(cr->plan->names[i]));
+            rs_buf_putc(&cr->row, ':');
+            int rc = json_cell(cr, &cells[i]);
+            if (rc) {
+                cr->failed = rc;
+                return 1;
+            }
+            continue;
+        }
         if (!cell_value(&cells[i], &v)) {
             cr->failed = rs_err_set(&cr->err, RS_EUNSUPPORTED, "a result of a type not read");
             return 1;
@@ -1071,6 +1119,7 @@ static int cols_execute(rl_server *srv, const sqlx_duck_plan *plan, const qx_inp
     int rc = c == NULL ? RS_EINTERNAL : cols_watched_query(c, plan->sql, prog, &cr, &fired, &err);
     rl_colidx_release(srv->colidx, c, gen, !fired);
     rs_buf_free(&cr.row);
+    rs_buf_free(&cr.scratch);
     if (rc != RS_OK && fired) {
         reset_rows(res);
         step_error(NULL, SQLITE_INTERRUPT, 0, prog, in, res);

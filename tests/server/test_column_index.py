@@ -239,6 +239,19 @@ QUERIES = [
      " ORDER BY name"),
     ("array_contains_ints",
      "SELECT COUNT(*) AS n, COUNT_IF(ARRAY_CONTAINS([1, 3, 5], run_id)) AS r FROM cx.jobs {c}"),
+    # ARRAY_AGG with its ORDER BY: numbers (1e-07 and 2.0 written in the runtime's forms),
+    # strings with escapes, booleans, nulls kept (a missing branch written null), a group's
+    # IF(...) with its nulls; an empty result is null
+    ("array_agg",
+     "SELECT name, ARRAY_AGG(n ORDER BY n DESC) AS ns, ARRAY_AGG(dur * 1e-7 ORDER BY n) AS tiny,"
+     " ARRAY_AGG(branch ORDER BY n) AS branches, ARRAY_AGG(ok ORDER BY n DESC) AS oks,"
+     " ARRAY_AGG(IF(conclusion = 'failure', CONCAT(status, '\\\"x'), NULL) ORDER BY n) AS f"
+     " FROM cx.jobs {c} WHERE n < 200 GROUP BY name ORDER BY name"),
+    ("array_agg_nulls_order",  # conclusion's nulls first ascending (Rockset's order), ties by n
+     "SELECT repo.name AS r, ARRAY_AGG(conclusion ORDER BY conclusion, n DESC) AS c,"
+     " COUNT(*) AS k FROM cx.jobs {c} WHERE n < 120 GROUP BY repo.name ORDER BY r"),
+    ("array_agg_empty",
+     "SELECT ARRAY_AGG(name ORDER BY n) AS a, COUNT(*) AS n FROM cx.jobs {c} WHERE n < 0"),
     ("percent_rank_cume_dist",
      "SELECT name, n, PERCENT_RANK() OVER (PARTITION BY name ORDER BY n DESC) AS pr,"
      " CUME_DIST() OVER (PARTITION BY name ORDER BY dur) AS cd FROM cx.jobs {c} WHERE n < 40"
@@ -420,6 +433,18 @@ REFUSED = [
      "an element of SPLIT at index 0"),
     ("element_at_array", "SELECT COUNT(ELEMENT_AT(labels, 1)) AS x FROM cx.jobs {c}",
      "function ELEMENT_AT"),
+    # ARRAY_AGG: only a whole output field with an ORDER BY, of numbers, strings or booleans
+    ("array_agg_unordered", "SELECT name, ARRAY_AGG(n) AS a FROM cx.jobs {c} GROUP BY name",
+     "ARRAY_AGG without ORDER BY"),
+    ("array_agg_in_expression", "SELECT name, COUNT(*) AS k FROM cx.jobs {c} GROUP BY name"
+     " HAVING ARRAY_AGG(n ORDER BY n) IS NOT NULL", "ARRAY_AGG inside an expression or a subquery"),
+    ("array_agg_in_subquery", "SELECT s.name FROM (SELECT name, ARRAY_AGG(n ORDER BY n) AS a"
+     " FROM cx.jobs {c} GROUP BY name) s ORDER BY s.name",
+     "ARRAY_AGG inside an expression or a subquery"),
+    ("array_agg_limit", "SELECT name, ARRAY_AGG(n ORDER BY n LIMIT 2) AS a FROM cx.jobs {c}"
+     " GROUP BY name", "ARRAY_AGG with OVER, DISTINCT, LIMIT or OFFSET"),
+    ("array_agg_timestamps", "SELECT name, ARRAY_AGG(_event_time ORDER BY n) AS a FROM cx.jobs"
+     " {c} GROUP BY name", "ARRAY_AGG of timestamp"),
 ]
 
 # Strings of one to three code points, some of several bytes (a combining accent is a code

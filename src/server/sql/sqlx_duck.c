@@ -84,6 +84,9 @@ typedef struct dctx {
      * decoder, is printed as its codes and that decoder copied to coded (coded_hit) */
     int want_codes, coded_hit;
     char coded[sizeof(((sqlx_duck_col *)0)->decoder)];
+    const sqlx_select *top;     /* the statement's own SELECT */
+    const sqlx_node *array_out; /* the output field of top being printed, when it is a call:
+                                   the one place an ARRAY_AGG may be (emit_array_agg) */
 } dctx;
 
 #define MAX_DRELS 8
@@ -1488,6 +1491,44 @@ static int emit_lag(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_
     return emit_window(d, ds, n, out);
 }
 
+/* ARRAY_AGG(x ORDER BY ...): DuckDB's list in that order, nulls kept as Rockset keeps them
+ * (undefined written null), printed as its JSON text (to_json; NULL for no rows, the runtime's
+ * null too), which the server writes back element by element in the runtime's own
+ * forms (query_exec.c). Only as a whole output field of the statement's own SELECT: an array
+ * inside an expression, a comparison, an ORDER BY or a subquery's output would need Rockset's
+ * array semantics in DuckDB. Only with an ORDER BY: without one each engine keeps its own row
+ * order (SQLite's index order, the replica's insertion order), and a statement may move between
+ * engines from run to run. Only of numbers, strings and booleans: to_json writes timestamps in
+ * DuckDB's form. No DISTINCT, LIMIT, OFFSET or OVER. */
+static int emit_array_agg(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ix;
+    if (n != d->array_out)
+        return refuse(d, n, "ARRAY_AGG inside an expression or a subquery");
+    if (n->over != NULL || n->distinct || n->agg_limit != NULL || n->agg_offset != NULL ||
+        n->n_list != 1)
+        return refuse(d, n, "ARRAY_AGG with OVER, DISTINCT, LIMIT or OFFSET");
+    if (n->n_agg_order == 0)
+        return refuse(d, n, "ARRAY_AGG without ORDER BY (each engine has its own row order)");
+    if (ds->in_agg)
+        return refuse(d, n, "an aggregate inside an aggregate");
+    d->aggregates = 1;
+    ds->in_agg = 1;
+    rs_buf_puts(out, "to_json(list(");
+    int rc = emit_expr(d, ds, n->list[0], out, &ix);
+    if (!rc) {
+        rs_buf_puts(out, " ORDER BY ");
+        rc = emit_order_list(d, ds, n->agg_order, n->n_agg_order, out);
+    }
+    ds->in_agg = 0;
+    rs_buf_puts(out, "))");
+    if (!rc && ix.type != RV_INT && ix.type != RV_FLOAT && ix.type != RV_STRING &&
+        ix.type != RV_BOOL)
+        rc = refuse(d, n, "ARRAY_AGG of %s", rv_type_name(ix.type));
+    info->type = RV_ARRAY;
+    info->nulls = NB_NULL; /* the list of no rows */
+    return rc;
+}
+
 static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     const char *name = n->name;
     static const char *const aggs[] = {"COUNT",    "SUM",     "AVG",      "MIN",       "MAX",
@@ -1495,6 +1536,8 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
         if (strcasecmp(name, aggs[i]) == 0)
             return emit_aggregate(d, ds, n, aggs[i], out, info);
+    if (strcasecmp(name, "ARRAY_AGG") == 0)
+        return emit_array_agg(d, ds, n, out, info);
     if (strcasecmp(name, "ROW_NUMBER") == 0 || strcasecmp(name, "RANK") == 0 ||
         strcasecmp(name, "DENSE_RANK") == 0 || strcasecmp(name, "PERCENT_RANK") == 0 ||
         strcasecmp(name, "CUME_DIST") == 0)
@@ -1970,8 +2013,11 @@ static int emit_output(dctx *d, dsel *ds, const sqlx_item *it, int i, const drel
             return refuse(d, it->expr, "two output fields named alike ('%s')", names[i]);
     if (i > 0)
         rs_buf_puts(out, ", ");
+    if (ds->s == d->top && rel == NULL && it->expr->kind == N_FUNC)
+        d->array_out = it->expr;
     int rc = rel != NULL ? emit_derived_field(rel, names[i], out, &infos[i])
                          : emit_expr(d, ds, it->expr, out, &infos[i]);
+    d->array_out = NULL;
     if (rc)
         return rc;
     rs_buf_puts(out, " AS ");
@@ -2256,7 +2302,8 @@ static int fill_plan(dctx *d, const drel *top, rs_buf *sql, sqlx_duck_plan *out)
     out->sql = rs_buf_detach(sql);
     out->names = calloc((size_t)top->n + 1, sizeof(char *));
     out->undef = calloc((size_t)top->n + 1, sizeof(int));
-    if (out->sql == NULL || out->names == NULL || out->undef == NULL)
+    out->json = calloc((size_t)top->n + 1, sizeof(int));
+    if (out->sql == NULL || out->names == NULL || out->undef == NULL || out->json == NULL)
         return rs_err_set(d->err, RS_ENOMEM, "out of memory");
     for (int i = 0; i < top->n; i++) {
         if (top->infos[i].nulls == NB_BOTH)
@@ -2268,6 +2315,7 @@ static int fill_plan(dctx *d, const drel *top, rs_buf *sql, sqlx_duck_plan *out)
         if (out->names[i] == NULL)
             return rs_err_set(d->err, RS_ENOMEM, "out of memory");
         out->undef[i] = top->infos[i].nulls == NB_UNDEF;
+        out->json[i] = top->infos[i].type == RV_ARRAY;
         out->n_cols = i + 1;
     }
     return 0;
@@ -2356,6 +2404,7 @@ static int duck_emit(sqlx_ctx *ctx, const sqlx_select *sel, int64_t default_limi
     memset(&d, 0, sizeof d);
     memset(&top, 0, sizeof top);
     d.cat = cat;
+    d.top = sel;
     d.ectx = ctx;
     d.arena = ctx->arena;
     d.err = err;
@@ -2403,5 +2452,6 @@ void sqlx_duck_plan_free(sqlx_duck_plan *p) {
         free(p->names[i]);
     free(p->names);
     free(p->undef);
+    free(p->json);
     memset(p, 0, sizeof *p);
 }

@@ -10,7 +10,8 @@
  * elements' LIST columns, replica.h); fields of a single type; the comparisons, boolean and
  * arithmetic operators, IN, BETWEEN, LIKE, IS NULL, CASE; DATE_TRUNC, DATE_DIFF,
  * PARSE_TIMESTAMP_ISO8601 of a string field, SPLIT_PART; COUNT, COUNT(DISTINCT), SUM, AVG, MIN,
- * MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE; window SUM, AVG, COUNT, MIN, MAX, ROW_NUMBER, RANK,
+ * MAX, COUNT_IF, BOOL_OR, BOOL_AND, PERCENTILE, ARRAY_AGG with its ORDER BY as a whole output field
+ * (written back as the runtime writes arrays); window SUM, AVG, COUNT, MIN, MAX, ROW_NUMBER, RANK,
  * DENSE_RANK; GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET. Rockset's values keep their meaning: an
  * expression without fields (literals, :parameters, CURRENT_TIMESTAMP() - HOURS(6),
  * PARSE_DATETIME_ISO8601(:t)) is evaluated once by the SQLite runtime and written as a DuckDB
@@ -70,6 +71,7 @@ typedef struct sqlx_duck_plan {
     char *sql;    /* malloc'd DuckDB statement */
     char **names; /* output field names (malloc'd) */
     int *undef;   /* per output field: a NULL means undefined (the field is left out) */
+    int *json;    /* per output field: a text holding JSON (an ARRAY_AGG's array) */
     int n_cols;
     int forced;     /* HINT(access_path = column_scan) */
     int64_t n_docs; /* documents of the largest collection read */
