@@ -1008,31 +1008,26 @@ static int cell_value(const rl_duck_cell *c, rv *v) {
  * into the row as the runtime writes the array: each element again in its own forms (DuckDB
  * prints 1e-7 and 123456789012345680000.0 where the runtime writes 1e-07 and
  * 1.2345678901234568e+20), NULL (no rows) as null. 0, or RS_EUNSUPPORTED for text that is not
- * such an array (NaN, which JSON cannot hold) or RS_ENOMEM. */
+ * such an array (NaN, which JSON cannot hold) or RS_ENOMEM. The array borrows the cell's text,
+ * so its elements are decoded into cr->scratch one at a time. */
 static int json_cell(cols_rows *cr, const rl_duck_cell *c) {
     rv v, elem;
     rv_iter it;
     rv_json_builder jb;
-    rs_buf key = RS_BUF_INIT;
-    rs_buf_reset(&cr->scratch);
     if (c->kind == RL_DK_NULL) { /* a list of no rows */
         rs_buf_puts(&cr->row, "null");
         return 0;
     }
+    rs_buf_reset(&cr->scratch);
     if (c->kind != RL_DK_TEXT || rv_from_json(c->s, c->len, &v, &cr->scratch, &cr->err) != 0 ||
-        (v.type != RV_NULL && (v.type != RV_ARRAY || rv_iter_init(&it, &v) != 0)))
+        v.type != RV_ARRAY || rv_iter_init(&it, &v) != 0)
         return rs_err_set(&cr->err, RS_EUNSUPPORTED, "an array the columns wrote unreadably");
-    if (v.type == RV_NULL) {
-        rs_buf_puts(&cr->row, "null");
-        return 0;
-    }
-    rs_buf elems = RS_BUF_INIT;
+    rs_buf key = RS_BUF_INIT; /* objects' member names: none in an array */
     int got;
     rv_json_begin(&jb, &cr->row, 0);
-    while ((got = rv_iter_next(&it, &elem, &elems, &key, &cr->err)) == 1)
+    while ((got = rv_iter_next(&it, &elem, &cr->scratch, &key, &cr->err)) == 1)
         rv_json_add(&jb, NULL, 0, &elem);
     rv_json_end(&jb);
-    rs_buf_free(&elems);
     rs_buf_free(&key);
     if (got < 0)
         return rs_err_set(&cr->err, RS_EUNSUPPORTED, "an array the columns wrote unreadably");
@@ -1049,28 +1044,23 @@ static int cols_row(void *ctx, const rl_duck_cell *cells, int n) {
         rv v;
         if (cells[i].kind == RL_DK_NULL && cr->plan->undef[i])
             continue;
-        if (cr->plan->json[i]) {
-            rs_buf_puts(&cr->row, first ? "" : ",");
-            first = 0;
-            rs_buf_json_string(&cr->row, cr->plan->names[i], strlen(cr->plan->names[i]));
-            rs_buf_putc(&cr->row, ':');
-            int rc = json_cell(cr, &cells[i]);
-            if (rc) {
-                cr->failed = rc;
-                return 1;
-            }
-            continue;
-        }
-        if (!cell_value(&cells[i], &v)) {
-            cr->failed = rs_err_set(&cr->err, RS_EUNSUPPORTED, "a result of a type not read");
-            return 1;
-        }
         if (!first)
             rs_buf_putc(&cr->row, ',');
         first = 0;
         rs_buf_json_string(&cr->row, cr->plan->names[i], strlen(cr->plan->names[i]));
         rs_buf_putc(&cr->row, ':');
-        rv_to_json(&cr->row, &v, RV_FORM_API);
+        if (cr->plan->json[i]) {
+            int rc = json_cell(cr, &cells[i]);
+            if (rc) {
+                cr->failed = rc;
+                return 1;
+            }
+        } else if (cell_value(&cells[i], &v)) {
+            rv_to_json(&cr->row, &v, RV_FORM_API);
+        } else {
+            cr->failed = rs_err_set(&cr->err, RS_EUNSUPPORTED, "a result of a type not read");
+            return 1;
+        }
     }
     rs_buf_putc(&cr->row, '}');
     if (cr->row.oom) {
