@@ -252,6 +252,26 @@ QUERIES = [
      " COUNT(*) AS k FROM cx.jobs {c} WHERE n < 120 GROUP BY repo.name ORDER BY r"),
     ("array_agg_empty",
      "SELECT ARRAY_AGG(name ORDER BY n) AS a, COUNT(*) AS n FROM cx.jobs {c} WHERE n < 0"),
+    # conditional and math functions (fn_cond.c, fn_math.c): COALESCE past a missing branch
+    # and a null conclusion (all of them nullish: null), NULLIF, ABS of ints and floats, FLOOR
+    # and CEIL of negative values, TRUNC at digits both ways, % and MOD of ints and floats with
+    # negative dividends, GREATEST / LEAST with a null argument, LENGTH, EVERY
+    ("coalesce_nullif",
+     "SELECT n, COALESCE(branch, conclusion, 'none') AS c, IFNULL(conclusion, branch) AS i,"
+     " COALESCE(conclusion) AS one, NULLIF(run_id, 3) AS r, NULLIF(name, 'job-2') AS m,"
+     " NULLIF(dur, 4.5) AS d FROM cx.jobs {c} WHERE n < 30 ORDER BY n"),
+    ("math_functions",
+     "SELECT n, ABS(n - 200) AS a, ABS(dur - 10.5) AS af, FLOOR(dur / 4 - 3) AS fl,"
+     " CEIL(0.5 - dur) AS ce, CEILING(n / 7) AS cg, TRUNC(dur * -1.37, 1) AS t1,"
+     " TRUNC(n * 13.7, -2) AS t2, TRUNCATE(dur - 7.25) AS t0, (n - 200) % 7 AS m,"
+     " MOD(dur - 12.0, 2.5) AS mf, n % 3.5 AS mx FROM cx.jobs {c} WHERE n % 9 = 0 ORDER BY n"),
+    ("greatest_least_every",
+     "SELECT name, MAX(GREATEST(n, run_id * 9)) AS g, MIN(LEAST(dur, 3.0)) AS l,"
+     " MAX(LENGTH(name)) AS len, MIN(LEAST(conclusion, status)) AS s,"
+     " COUNT(GREATEST(started_at, completed_at, conclusion)) AS k, MAX(GREATEST(ok, n > 390))"
+     " AS b, EVERY(ok) AS e, EVERY(n >= 0) AS all_pos FROM cx.jobs {c} GROUP BY name"
+     " ORDER BY name"),
+    ("length_code_points", "SELECT w, LENGTH(w) AS n FROM cx.words {c} ORDER BY w"),
     ("percent_rank_cume_dist",
      "SELECT name, n, PERCENT_RANK() OVER (PARTITION BY name ORDER BY n DESC) AS pr,"
      " CUME_DIST() OVER (PARTITION BY name ORDER BY dur) AS cd FROM cx.jobs {c} WHERE n < 40"
@@ -392,6 +412,15 @@ REFUSED = [
     ("lookup_hint", "SELECT COUNT(*) AS n FROM cx.jobs a {c} JOIN cx.runs r ON r.id = a.run_id"
      " HINT(join_strategy = lookup)", "join_strategy = lookup"),
     ("int_division", "SELECT SUM(n) / COUNT(n) AS q FROM cx.jobs {c}", "divisor may be zero"),
+    ("remainder_by_a_field", "SELECT SUM(n % (run_id + 1)) AS s FROM cx.jobs {c}",
+     "a remainder whose divisor may be zero"),
+    ("coalesce_mixed_types", "SELECT SUM(COALESCE(dur, n)) AS s FROM cx.jobs {c}",
+     "COALESCE of values of different types"),
+    ("greatest_mixed_types", "SELECT MAX(GREATEST(n, dur)) AS g FROM cx.jobs {c}",
+     "GREATEST of values of different types"),
+    ("trunc_far_digits", "SELECT SUM(TRUNC(dur, 23)) AS s FROM cx.jobs {c}",
+     "TRUNC by digits that are not an int within 22"),
+    ("length_of_an_array", "SELECT MAX(LENGTH(labels)) AS m FROM cx.jobs {c}", "holds arrays"),
     ("round_by_a_field", "SELECT SUM(ROUND(dur, run_id)) AS s FROM cx.jobs {c}",
      "ROUND by digits that are not constant"),
     ("format_timestamp_names", "SELECT FORMAT_TIMESTAMP('%b %d', PARSE_TIMESTAMP_ISO8601("

@@ -633,7 +633,7 @@ static int nonzero_divisor(dctx *d, dsel *ds, const sqlx_node *b) {
 
 static int emit_arith(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ib;
-    int div = strcmp(n->op, "/") == 0;
+    int div = strcmp(n->op, "/") == 0, mod = strcmp(n->op, "%") == 0;
     rs_buf a = RS_BUF_INIT, b = RS_BUF_INIT;
     int rc = emit_expr(d, ds, n->a, &a, &ia);
     if (!rc)
@@ -641,14 +641,17 @@ static int emit_arith(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
     if (!rc && (!is_number(ia.type) || !is_number(ib.type)))
         rc = refuse(d, n, "operator %s on %s and %s", n->op, rv_type_name(ia.type),
                     rv_type_name(ib.type));
-    if (!rc && div && !nonzero_divisor(d, ds, n->b))
-        rc = refuse(d, n, "a division whose divisor may be zero");
+    /* the runtime fails on a zero divisor, DuckDB gives NULL */
+    if (!rc && (div || mod) && !nonzero_divisor(d, ds, n->b))
+        rc = refuse(d, n, "a %s whose divisor may be zero", div ? "division" : "remainder");
     if (!rc) {
         int ints = ia.type == RV_INT && ib.type == RV_INT;
         if (div && ints)
             rs_buf_printf(out, "(%s // %s)", a.data, b.data);
         else if (div)
             rs_buf_printf(out, "(CAST(%s AS DOUBLE) / %s)", a.data, b.data);
+        else if (mod && !ints) /* fmod of the two as floats, as the runtime's float_op */
+            rs_buf_printf(out, "(CAST(%s AS DOUBLE) %% CAST(%s AS DOUBLE))", a.data, b.data);
         else
             rs_buf_printf(out, "(%s %s %s)", a.data, n->op, b.data);
         info->type = ints ? RV_INT : RV_FLOAT;
@@ -657,6 +660,18 @@ static int emit_arith(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
     rs_buf_free(&a);
     rs_buf_free(&b);
     return rc;
+}
+
+/* MOD(a, b): the runtime's a % b (fn_math.c fn_mod). */
+static int emit_mod_call(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    if (n->n_list != 2)
+        return refuse(d, n, "MOD with %d arguments", n->n_list);
+    sqlx_node as_op = *n;
+    as_op.kind = N_BINARY;
+    as_op.op = "%";
+    as_op.a = n->list[0];
+    as_op.b = n->list[1];
+    return emit_arith(d, ds, &as_op, out, info);
 }
 
 /* CONCAT(a, ...) (ints allowed: ints = 1) or a || b (strings only): DuckDB's ||, null when
@@ -742,7 +757,7 @@ static int emit_binary(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo
         strcmp(op, ">=") == 0)
         return emit_compare(d, ds, n, out, info);
     if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0 || strcmp(op, "*") == 0 ||
-        strcmp(op, "/") == 0)
+        strcmp(op, "/") == 0 || strcmp(op, "%") == 0)
         return emit_arith(d, ds, n, out, info);
     if (strcmp(op, "AT TIME ZONE") == 0)
         return emit_at_time_zone(d, ds, n, out, info);
@@ -1150,25 +1165,34 @@ static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
  * back, a float whatever x is; DuckDB's round of a DOUBLE by an INTEGER precision computes the
  * same (std::round of the scaled value). Digits a constant int within 300 either way (beyond,
  * the runtime's overflow guards differ from DuckDB's). */
+/* The digits of ROUND or TRUNC, n->list[1] (0 without it): 0, or the refusal when they are not
+ * a constant int within limit either way. */
+static int constant_digits(dctx *d, const sqlx_node *n, const char *name, int64_t limit,
+                           int64_t *digits) {
+    rv v;
+    *digits = 0;
+    if (n->n_list < 2)
+        return 0;
+    rs_buf scratch = RS_BUF_INIT;
+    int rc = is_constant(n->list[1]) ? constant_value(d, n->list[1], &v, &scratch)
+                                     : refuse(d, n, "%s by digits that are not constant", name);
+    *digits = rc == 0 && v.type == RV_INT ? v.i : INT64_MAX;
+    rs_buf_free(&scratch);
+    if (!rc && (*digits > limit || *digits < -limit))
+        rc = refuse(d, n, "%s by digits that are not an int within %lld", name, (long long)limit);
+    return rc;
+}
+
 static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia;
     int64_t digits = 0;
     if (n->n_list < 1 || n->n_list > 2)
         return refuse(d, n, "ROUND with %d arguments", n->n_list);
-    if (n->n_list == 2) {
-        rv v;
-        rs_buf scratch = RS_BUF_INIT;
-        int rc = is_constant(n->list[1]) ? constant_value(d, n->list[1], &v, &scratch)
-                                         : refuse(d, n, "ROUND by digits that are not constant");
-        digits = rc == 0 && v.type == RV_INT ? v.i : INT64_MAX;
-        rs_buf_free(&scratch);
-        if (rc)
-            return rc;
-        if (digits > 300 || digits < -300)
-            return refuse(d, n, "ROUND by digits that are not an int within 300");
-    }
+    int rc = constant_digits(d, n, "ROUND", 300, &digits);
+    if (rc)
+        return rc;
     rs_buf x = RS_BUF_INIT;
-    int rc = emit_expr(d, ds, n->list[0], &x, &ia);
+    rc = emit_expr(d, ds, n->list[0], &x, &ia);
     if (!rc && ia.type != RV_INT && ia.type != RV_FLOAT)
         rc = refuse(d, n, "ROUND of a value that is not a number");
     if (!rc)
@@ -1176,6 +1200,168 @@ static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
     info->type = RV_FLOAT;
     info->nulls = ia.nulls ? NB_NULL : 0;
     rs_buf_free(&x);
+    return rc;
+}
+
+/* ---- conditional and math functions (fn_cond.c, fn_math.c) ---- */
+
+static int typeless(int type) {
+    return type == RV_UNDEFINED || type == RV_NULL;
+}
+
+/* COALESCE(a, ...) and IFNULL(a, b): the first argument that is neither null nor missing, else
+ * null. DuckDB's coalesce skips NULL, which is both in the replica. Arguments of one type: among
+ * ints and floats DuckDB's would give every value as a float, the runtime each as it is. */
+static int emit_coalesce(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                         dinfo *info) {
+    dinfo ia;
+    int type = RV_UNDEFINED, all_nullish = 1, ascii = 1, rc = 0;
+    if (n->n_list < 1 || (strcasecmp(name, "IFNULL") == 0 && n->n_list != 2))
+        return refuse(d, n, "%s with %d arguments", name, n->n_list);
+    rs_buf_puts(out, "coalesce(");
+    for (int i = 0; !rc && i < n->n_list; i++) {
+        rs_buf_puts(out, i ? ", " : "");
+        rc = emit_expr(d, ds, n->list[i], out, &ia);
+        if (!rc && !typeless(type) && !typeless(ia.type) && ia.type != type)
+            rc = refuse(d, n, "%s of values of different types", name);
+        if (!rc && !typeless(ia.type))
+            type = ia.type;
+        all_nullish &= ia.nulls != 0;
+        ascii &= ia.ascii;
+    }
+    rs_buf_putc(out, ')');
+    info->type = type;
+    info->nulls = all_nullish ? NB_NULL : 0;
+    info->ascii = ascii;
+    return rc;
+}
+
+/* NULLIF(a, b): null when a equals b, else a as it is (a missing a stays missing in the
+ * runtime, null here: either may be). Both of one type, for DuckDB's nullif would give an int
+ * compared with a float as a float. */
+static int emit_nullif(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia, ib;
+    if (n->n_list != 2)
+        return refuse(d, n, "NULLIF with %d arguments", n->n_list);
+    rs_buf_puts(out, "nullif(");
+    int rc = emit_expr(d, ds, n->list[0], out, &ia);
+    rs_buf_puts(out, ", ");
+    if (!rc)
+        rc = emit_expr(d, ds, n->list[1], out, &ib);
+    rs_buf_putc(out, ')');
+    if (!rc && !typeless(ia.type) && !typeless(ib.type) && ia.type != ib.type)
+        rc = refuse(d, n, "NULLIF of values of different types");
+    info->type = ia.type;
+    info->nulls = ia.nulls | NB_NULL;
+    info->ascii = ia.ascii;
+    return rc;
+}
+
+/* The one argument of function n printed between prefix and suffix, its info in *ia: 0, or
+ * the refusal. */
+static int emit_one_arg(dctx *d, dsel *ds, const sqlx_node *n, const char *name, const char *prefix,
+                        const char *suffix, rs_buf *out, dinfo *ia) {
+    if (n->n_list != 1)
+        return refuse(d, n, "%s with %d arguments", name, n->n_list);
+    rs_buf_puts(out, prefix);
+    int rc = emit_expr(d, ds, n->list[0], out, ia);
+    rs_buf_puts(out, suffix);
+    return rc;
+}
+
+/* The one number argument of n (printed into x): 0, or the refusal. */
+static int number_arg(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *x,
+                      dinfo *ia) {
+    int rc = emit_one_arg(d, ds, n, name, "", "", x, ia);
+    if (!rc && !is_number(ia->type))
+        rc = refuse(d, n, "%s of a value that is not a number", name);
+    return rc;
+}
+
+/* ABS keeps an int an int (DuckDB fails on the smallest, as the runtime does: then SQLite
+ * answers with its error); FLOOR, CEIL and CEILING give a float; so do TRUNC and TRUNCATE(x[,
+ * digits]) toward zero, written as the runtime computes them (fn_math.c round_common: x scaled
+ * by a power of ten, truncated, scaled back; a value that is not finite unchanged, which these
+ * operations leave so) with digits a constant int within 22, whose power of ten both engines
+ * hold exactly. Null or missing: null. */
+static int emit_math1(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                      dinfo *info) {
+    dinfo ia;
+    int64_t digits = 0;
+    int abs_of = strcasecmp(name, "ABS") == 0, trunc_of = strncasecmp(name, "TRUNC", 5) == 0;
+    if (trunc_of && n->n_list > 2)
+        return refuse(d, n, "%s with %d arguments", name, n->n_list);
+    int rc = trunc_of ? constant_digits(d, n, name, 22, &digits) : 0;
+    sqlx_node one = *n;
+    one.n_list = trunc_of && n->n_list == 2 ? 1 : n->n_list;
+    rs_buf x = RS_BUF_INIT;
+    if (!rc)
+        rc = number_arg(d, ds, &one, name, &x, &ia);
+    const char *fn = abs_of                           ? "abs"
+                     : trunc_of                       ? "trunc"
+                     : strcasecmp(name, "FLOOR") == 0 ? "floor"
+                                                      : "ceil";
+    if (!rc && abs_of)
+        rs_buf_printf(out, "abs(%s)", x.data);
+    else if (!rc && digits == 0)
+        rs_buf_printf(out, "%s(CAST(%s AS DOUBLE))", fn, x.data);
+    else if (!rc)
+        rs_buf_printf(out, "(trunc(CAST(%s AS DOUBLE) %c 1e%lld) %c 1e%lld)", x.data,
+                      digits > 0 ? '*' : '/', (long long)llabs(digits), digits > 0 ? '/' : '*',
+                      (long long)llabs(digits));
+    info->type = abs_of ? ia.type : RV_FLOAT;
+    info->nulls = ia.nulls ? NB_NULL : 0;
+    rs_buf_free(&x);
+    return rc;
+}
+
+/* GREATEST / LEAST (fn_cond.c): null when any argument is null or missing (DuckDB's skip
+ * NULLs), else the extreme one. Arguments of one type among ints, floats (NaN the greatest in
+ * both), strings (byte order in both), booleans and timestamps. */
+static int emit_extreme(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
+                        dinfo *info) {
+    dinfo ia;
+    int type = RV_UNDEFINED, nulls = 0, ascii = 1, rc = 0;
+    rs_buf args = RS_BUF_INIT, test = RS_BUF_INIT;
+    if (n->n_list < 1)
+        return refuse(d, n, "%s of nothing", name);
+    for (int i = 0; !rc && i < n->n_list; i++) {
+        rs_buf x = RS_BUF_INIT;
+        rc = emit_expr(d, ds, n->list[i], &x, &ia);
+        if (!rc && ia.type != RV_INT && ia.type != RV_FLOAT && ia.type != RV_STRING &&
+            ia.type != RV_BOOL && ia.type != RV_TIMESTAMP)
+            rc = refuse(d, n, "%s of a value of type %s", name, rv_type_name(ia.type));
+        if (!rc && i > 0 && ia.type != type)
+            rc = refuse(d, n, "%s of values of different types", name);
+        type = ia.type;
+        nulls |= ia.nulls;
+        ascii &= ia.ascii;
+        rs_buf_printf(&args, "%s%s", i ? ", " : "", x.data ? x.data : "NULL");
+        rs_buf_printf(&test, "%s(%s) IS NULL", i ? " OR " : "", x.data ? x.data : "NULL");
+        rs_buf_free(&x);
+    }
+    if (!rc && (args.oom || test.oom))
+        rc = rs_err_set(d->err, RS_ENOMEM, "out of memory");
+    if (!rc)
+        rs_buf_printf(out, "(CASE WHEN %s THEN NULL ELSE %s(%s) END)", test.data,
+                      strcasecmp(name, "GREATEST") == 0 ? "greatest" : "least", args.data);
+    info->type = type;
+    info->nulls = nulls ? NB_NULL : 0;
+    info->ascii = ascii;
+    rs_buf_free(&args);
+    rs_buf_free(&test);
+    return rc;
+}
+
+/* LENGTH of a string: its code points in both engines (the runtime's rt_utf8_count, DuckDB's
+ * length). Of an array or an object it stays on SQLite. */
+static int emit_length(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    int rc = emit_one_arg(d, ds, n, "LENGTH", "length(", ")", out, &ia);
+    if (!rc && ia.type != RV_STRING)
+        rc = refuse(d, n, "LENGTH of a value that is not a string");
+    info->type = RV_INT;
+    info->nulls = ia.nulls ? NB_NULL : 0;
     return rc;
 }
 
@@ -1321,11 +1507,7 @@ static int emit_array_contains(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *ou
 /* IS_NAN(number): false for an int, as the runtime's isnan of its double. */
 static int emit_is_nan(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia;
-    if (n->n_list != 1)
-        return refuse(d, n, "IS_NAN with %d arguments", n->n_list);
-    rs_buf_puts(out, "isnan(CAST(");
-    int rc = emit_expr(d, ds, n->list[0], out, &ia);
-    rs_buf_puts(out, " AS DOUBLE))");
+    int rc = emit_one_arg(d, ds, n, "IS_NAN", "isnan(CAST(", " AS DOUBLE))", out, &ia);
     if (!rc && !is_number(ia.type) && ia.type != RV_UNDEFINED)
         rc = refuse(d, n, "IS_NAN of a value that is not a number");
     info->type = RV_BOOL;
@@ -1371,7 +1553,7 @@ static int emit_percentile(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
 
 static int emit_window(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out);
 
-/* An aggregate or window call of SUM, AVG, COUNT, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND. */
+/* An aggregate or window call of SUM, AVG, COUNT, MIN, MAX, COUNT_IF, BOOL_OR, BOOL_AND, EVERY. */
 static int emit_aggregate(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
                           dinfo *info) {
     dinfo ia = {RV_INT, 0, 0};
@@ -1388,7 +1570,12 @@ static int emit_aggregate(dctx *d, dsel *ds, const sqlx_node *n, const char *nam
     /* ARBITRARY: some non-null value of the group on both engines (SQLite's runtime takes the
      * first in its row order, DuckDB's any_value the first it meets) */
     int any = strcasecmp(name, "ARBITRARY") == 0 || strcasecmp(name, "ANY_VALUE") == 0;
-    rs_buf_printf(out, "%s(%s", any ? "any_value" : name, n->distinct ? "DISTINCT " : "");
+    int every = strcasecmp(name, "EVERY") == 0; /* BOOL_AND's other name */
+    rs_buf_printf(out, "%s(%s",
+                  any     ? "any_value"
+                  : every ? "bool_and"
+                          : name,
+                  n->distinct ? "DISTINCT " : "");
     if (n->star)
         rs_buf_putc(out, '*');
     else if (n->n_list == 1) {
@@ -1403,7 +1590,7 @@ static int emit_aggregate(dctx *d, dsel *ds, const sqlx_node *n, const char *nam
     if (rc)
         return rc;
     int count = strncasecmp(name, "COUNT", 5) == 0;
-    int logic = strncasecmp(name, "BOOL_", 5) == 0 || strcasecmp(name, "COUNT_IF") == 0;
+    int logic = strncasecmp(name, "BOOL_", 5) == 0 || strcasecmp(name, "COUNT_IF") == 0 || every;
     if (logic && ia.type != RV_BOOL && ia.type != RV_UNDEFINED)
         return refuse(d, n, "%s of a value that is not a boolean", name);
     if ((sum || strcasecmp(name, "AVG") == 0) && !is_number(ia.type) && ia.type != RV_UNDEFINED)
@@ -1531,8 +1718,9 @@ static int emit_array_agg(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, di
 
 static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     const char *name = n->name;
-    static const char *const aggs[] = {"COUNT",    "SUM",     "AVG",      "MIN",       "MAX",
-                                       "COUNT_IF", "BOOL_OR", "BOOL_AND", "ARBITRARY", "ANY_VALUE"};
+    static const char *const aggs[] = {"COUNT",     "SUM",       "AVG",     "MIN",
+                                       "MAX",       "COUNT_IF",  "BOOL_OR", "BOOL_AND",
+                                       "ARBITRARY", "ANY_VALUE", "EVERY"};
     for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
         if (strcasecmp(name, aggs[i]) == 0)
             return emit_aggregate(d, ds, n, aggs[i], out, info);
@@ -1574,6 +1762,20 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_format_timestamp(d, ds, n, out, info);
     if (strcasecmp(name, "ROUND") == 0)
         return emit_round(d, ds, n, out, info);
+    if (strcasecmp(name, "COALESCE") == 0 || strcasecmp(name, "IFNULL") == 0)
+        return emit_coalesce(d, ds, n, name, out, info);
+    if (strcasecmp(name, "NULLIF") == 0)
+        return emit_nullif(d, ds, n, out, info);
+    if (strcasecmp(name, "ABS") == 0 || strcasecmp(name, "FLOOR") == 0 ||
+        strcasecmp(name, "CEIL") == 0 || strcasecmp(name, "CEILING") == 0 ||
+        strcasecmp(name, "TRUNC") == 0 || strcasecmp(name, "TRUNCATE") == 0)
+        return emit_math1(d, ds, n, name, out, info);
+    if (strcasecmp(name, "GREATEST") == 0 || strcasecmp(name, "LEAST") == 0)
+        return emit_extreme(d, ds, n, name, out, info);
+    if (strcasecmp(name, "LENGTH") == 0)
+        return emit_length(d, ds, n, out, info);
+    if (strcasecmp(name, "MOD") == 0)
+        return emit_mod_call(d, ds, n, out, info);
     if (strcasecmp(name, "ARRAY_CONTAINS") == 0)
         return emit_array_contains(d, ds, n, out, info);
     if (strcasecmp(name, "ELEMENT_AT") == 0 && n->n_list == 2 && is_split_call(n->list[0]))
