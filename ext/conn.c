@@ -172,6 +172,14 @@ int rs_conn_connect(rs_conn *conn, const char *path, const char *profile_name, c
     rc = rs_api_open_profile(&profile, rs_conn_should_stop, conn, &api, err);
     if (rc != RS_OK)
         goto done;
+    /* the ping already follows the retries and timeout the connection will keep
+     * (adopt_connection): a session's `rockset_config('retries', n)` before rockset_connect()
+     * held only after it, and the ping to a flaky server gave up after the default attempts */
+    rs_http_set_max_attempts(rs_api_http(api),
+                             (profile.retries >= 0 ? profile.retries : conn->cfg.retries) + 1);
+    rs_http_set_timeout_ms(rs_api_http(api), profile.timeout_seconds > 0
+                                                 ? profile.timeout_seconds * 1000L
+                                                 : conn->cfg.timeout_ms);
     rc = rs_api_ping(api, NULL, err);
     if (rc != RS_OK)
         goto done;
