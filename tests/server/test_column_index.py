@@ -272,6 +272,37 @@ QUERIES = [
      " AS b, EVERY(ok) AS e, EVERY(n >= 0) AS all_pos FROM cx.jobs {c} GROUP BY name"
      " ORDER BY name"),
     ("length_code_points", "SELECT w, LENGTH(w) AS n FROM cx.words {c} ORDER BY w"),
+    # subqueries that read nothing of the query around them: IN of another collection's ids
+    # and of a grouped subquery's names; NOT IN a set holding a null (null, not true, for the
+    # values it does not hold) and an empty set (true, a null value too); a scalar AVG and MIN
+    ("in_subquery",
+     "SELECT name, COUNT(*) AS n, COUNT_IF(run_id IN (SELECT id FROM cx.runs WHERE id < 20))"
+     " AS r, COUNT_IF(conclusion NOT IN (SELECT conclusion FROM cx.jobs WHERE n IN (0, 1)))"
+     " AS nn, COUNT_IF(conclusion NOT IN (SELECT conclusion FROM cx.jobs WHERE n = 1)) AS nf,"
+     " COUNT_IF(conclusion NOT IN (SELECT name FROM cx.jobs WHERE n < 0)) AS none"
+     " FROM cx.jobs {c} WHERE name IN (SELECT name FROM cx.jobs WHERE dur > 20 GROUP BY name)"
+     " GROUP BY name ORDER BY name"),
+    ("scalar_subquery_bound",  # MAX of another collection, read as its top row
+     "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT MAX(id) FROM cx.runs) > n"),
+    ("scalar_subquery",
+     "SELECT name, COUNT_IF(n > (SELECT AVG(n) FROM cx.jobs WHERE dur > 12)) AS above,"
+     " MAX(dur - (SELECT MIN(dur) FROM cx.jobs WHERE name = 'job-3')) AS spread,"
+     " MIN((SELECT MAX(id) FROM cx.runs WHERE id < 0)) AS none FROM cx.jobs {c}"
+     " GROUP BY name ORDER BY name"),
+    # GROUPING SETS as DuckDB's: a key a set leaves out is null in its rows (beside the null
+    # group of a missing branch, told apart by its count)
+    ("rollup",
+     "SELECT name, status, COUNT(*) AS n, SUM(dur) AS d FROM cx.jobs {c}"
+     " GROUP BY ROLLUP (name, status) ORDER BY name, status"),
+    ("cube_and_sets",
+     "SELECT repo.name AS r, branch, COUNT(*) AS n FROM cx.jobs {c} GROUP BY CUBE (repo.name,"
+     " branch) ORDER BY r NULLS LAST, branch, n"),
+    ("grouping_sets_having",
+     "SELECT name, ok, MAX(n) AS m FROM cx.jobs {c} GROUP BY GROUPING SETS ((name, ok), (ok), ())"
+     " HAVING COUNT(*) > 20 ORDER BY name NULLS FIRST, ok"),
+    ("grouping_function",  # the first argument the highest bit, set where it is rolled up
+     "SELECT name, status, GROUPING(name, status) AS g, GROUPING(status) AS gs, COUNT(*) AS n"
+     " FROM cx.jobs {c} GROUP BY CUBE (name, status) ORDER BY g, name, status"),
     ("percent_rank_cume_dist",
      "SELECT name, n, PERCENT_RANK() OVER (PARTITION BY name ORDER BY n DESC) AS pr,"
      " CUME_DIST() OVER (PARTITION BY name ORDER BY dur) AS cd FROM cx.jobs {c} WHERE n < 40"
@@ -421,6 +452,10 @@ REFUSED = [
     ("trunc_far_digits", "SELECT SUM(TRUNC(dur, 23)) AS s FROM cx.jobs {c}",
      "TRUNC by digits that are not an int within 22"),
     ("length_of_an_array", "SELECT MAX(LENGTH(labels)) AS m FROM cx.jobs {c}", "holds arrays"),
+    ("correlated_in", "SELECT COUNT(*) AS n FROM cx.jobs j {c} WHERE j.run_id IN"
+     " (SELECT r.id FROM cx.runs r WHERE r.id = j.n % 7)", "a field of an enclosing query"),
+    ("in_subquery_other_type", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE name IN"
+     " (SELECT id FROM cx.runs)", "IN (subquery) of values of another type"),
     ("round_by_a_field", "SELECT SUM(ROUND(dur, run_id)) AS s FROM cx.jobs {c}",
      "ROUND by digits that are not constant"),
     ("format_timestamp_names", "SELECT FORMAT_TIMESTAMP('%b %d', PARSE_TIMESTAMP_ISO8601("
@@ -442,8 +477,8 @@ REFUSED = [
     ("at_time_zone_offset", "SELECT FORMAT_ISO8601(PARSE_TIMESTAMP_ISO8601(started_at) AT TIME"
      " ZONE '+05:00') AS d, COUNT(*) AS n FROM cx.jobs {c} GROUP BY d",
      "not a constant zone name"),
-    ("subquery_from", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT MAX(id) FROM cx.runs)"
-     " > n", "a scalar subquery"),
+    ("scalar_subquery_rows", "SELECT COUNT(*) AS n FROM cx.jobs {c} WHERE (SELECT id FROM"
+     " cx.runs WHERE id > n ORDER BY id LIMIT 1) > n + 5", "a field of an enclosing query"),
     ("union_distinct", "SELECT COUNT(*) AS n FROM (SELECT name FROM cx.jobs {c} UNION"
      " SELECT wf FROM cx.runs) u", "not on the column index: UNION"),
     ("union_all_types", "SELECT COUNT(*) AS n, SUM(x) AS s FROM (SELECT n AS x FROM cx.jobs {c}"

@@ -147,6 +147,11 @@ static int is_instant(int t) {
 }
 
 /* Whether values of types a and b compare the same way on both engines. */
+/* Only null or missing: no type to agree with. */
+static int typeless(int type) {
+    return type == RV_UNDEFINED || type == RV_NULL;
+}
+
 static int comparable(int a, int b) {
     if (a == RV_UNDEFINED || b == RV_UNDEFINED || a == RV_NULL || b == RV_NULL)
         return 1; /* a nullish side: the comparison is null on both */
@@ -795,6 +800,8 @@ static int emit_isnull(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo
         return rc;
     if (n->ival && (ia.nulls & NB_NULL)) /* IS UNDEFINED: only a missing value */
         return refuse(d, n, "IS UNDEFINED of a value that may be null");
+    if (n->ival && ds->s->n_gsets > 0) /* a key a grouping set leaves out is null there */
+        return refuse(d, n, "IS UNDEFINED beside GROUPING SETS, ROLLUP or CUBE");
     info->type = RV_BOOL;
     info->nulls = 0;
     return 0;
@@ -841,10 +848,47 @@ static int emit_coded_inlist(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out,
     return ok && !codes.oom;
 }
 
+static int emit_select(dctx *d, const sqlx_select *s, rs_buf *out, drel *result);
+
+/* A subquery that reads nothing of the query around it (a field of an enclosing query is
+ * refused where it is read), printed whole as DuckDB's text; *one its one output field. */
+static int emit_one_field_sub(dctx *d, const sqlx_node *n, const char *what, rs_buf *out,
+                              dinfo *one) {
+    drel sub;
+    memset(&sub, 0, sizeof sub);
+    rs_buf_putc(out, '(');
+    int rc = emit_select(d, n->sub, out, &sub);
+    rs_buf_putc(out, ')');
+    if (!rc && sub.n != 1)
+        rc = refuse(d, n, "%s of %d output fields", what, sub.n);
+    if (!rc)
+        *one = sub.infos[0];
+    return rc;
+}
+
+/* x [NOT] IN (subquery): SQLite's emitter compares equality keys (rs_jkey: an int equals the
+ * float of its value, null and missing match nothing), DuckDB's values, alike for values of
+ * one type or numbers; SQL's null when x is null or missing, or unmatched beside a null. */
+static int emit_insub(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia = {RV_UNDEFINED, 0, 0}, ie = {RV_UNDEFINED, 0, 0};
+    rs_buf_putc(out, '(');
+    int rc = emit_expr(d, ds, n->a, out, &ia);
+    rs_buf_puts(out, n->negated ? " NOT IN " : " IN ");
+    if (!rc)
+        rc = emit_one_field_sub(d, n, "IN (subquery)", out, &ie);
+    rs_buf_putc(out, ')');
+    if (!rc && !typeless(ia.type) && !typeless(ie.type) && ia.type != ie.type &&
+        !(is_number(ia.type) && is_number(ie.type)))
+        rc = refuse(d, n, "IN (subquery) of values of another type");
+    info->type = RV_BOOL;
+    info->nulls = rc == 0 && (ia.nulls || ie.nulls) ? NB_BOTH : 0;
+    return rc;
+}
+
 static int emit_inlist(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
     dinfo ia, ie;
     if (n->kind == N_INSUB)
-        return refuse(d, n, "IN (subquery)");
+        return emit_insub(d, ds, n, out, info);
     if (n->n_list > 0 && emit_coded_inlist(d, ds, n, out, info))
         return 0;
     rs_buf_putc(out, '(');
@@ -1205,10 +1249,6 @@ static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
 
 /* ---- conditional and math functions (fn_cond.c, fn_math.c) ---- */
 
-static int typeless(int type) {
-    return type == RV_UNDEFINED || type == RV_NULL;
-}
-
 /* COALESCE(a, ...) and IFNULL(a, b): the first argument that is neither null nor missing, else
  * null. DuckDB's coalesce skips NULL, which is both in the replica. Arguments of one type: among
  * ints and floats DuckDB's would give every value as a float, the runtime each as it is. */
@@ -1350,6 +1390,25 @@ static int emit_extreme(dctx *d, dsel *ds, const sqlx_node *n, const char *name,
     info->ascii = ascii;
     rs_buf_free(&args);
     rs_buf_free(&test);
+    return rc;
+}
+
+/* GROUPING(a, ...): DuckDB's, as the SQLite emitter's (emit_grouping): one bit per argument,
+ * the first the highest, set where the row's grouping set leaves it out; 0 without grouping
+ * sets. An argument DuckDB does not find among the keys fails there, and SQLite answers. */
+static int emit_grouping(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo ia;
+    int rc = 0;
+    if (n->n_list < 1 || n->n_list > 62)
+        return refuse(d, n, "GROUPING with %d arguments", n->n_list);
+    rs_buf_puts(out, "CAST(grouping(");
+    for (int i = 0; !rc && i < n->n_list; i++) {
+        rs_buf_puts(out, i ? ", " : "");
+        rc = emit_expr(d, ds, n->list[i], out, &ia);
+    }
+    rs_buf_puts(out, ") AS BIGINT)");
+    info->type = RV_INT;
+    info->nulls = 0;
     return rc;
 }
 
@@ -1774,6 +1833,8 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_extreme(d, ds, n, name, out, info);
     if (strcasecmp(name, "LENGTH") == 0)
         return emit_length(d, ds, n, out, info);
+    if (strcasecmp(name, "GROUPING") == 0)
+        return emit_grouping(d, ds, n, out, info);
     if (strcasecmp(name, "MOD") == 0)
         return emit_mod_call(d, ds, n, out, info);
     if (strcasecmp(name, "ARRAY_CONTAINS") == 0)
@@ -1832,6 +1893,17 @@ static int emit_cast(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
 
 static int node_aggregates(const sqlx_node *n, int windows);
 
+/* (subquery) as a value: its one row's one field; null without rows. More than one row fails
+ * in DuckDB, and SQLite then answers. */
+static int emit_scalar_sub(dctx *d, const sqlx_node *n, rs_buf *out, dinfo *info) {
+    dinfo one = {RV_UNDEFINED, 0, 0};
+    int rc = emit_one_field_sub(d, n, "a scalar subquery", out, &one);
+    info->type = one.type;
+    info->nulls = one.nulls | NB_NULL;
+    info->ascii = one.ascii;
+    return rc;
+}
+
 /* Whether s is `SELECT e` alone (no FROM, WHERE, grouping, order, limit, set operation or WITH;
  * e no aggregate or window): one row holding e's value. HUD's lambdas filter by one, `WHERE
  * (SELECT p.percentile >= 1.0 - :p)`. */
@@ -1873,7 +1945,7 @@ static int emit_expr(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
     case N_SUBQUERY: /* (SELECT e): one row, e's value, even when e reads the query around it */
         if (bare_value(n->sub))
             return emit_expr(d, ds, n->sub->items[0].expr, out, info);
-        return refuse(d, n, "a scalar subquery");
+        return emit_scalar_sub(d, n, out, info);
     case N_SUBSCRIPT:
         if (n->b != NULL && is_split_call(n->a))
             return emit_split_element(d, ds, n, n->b, 1, out, info);
@@ -2274,21 +2346,47 @@ static int emit_items(dctx *d, dsel *ds, rs_buf *out, drel *result) {
     return 0;
 }
 
-/* GROUP BY: each entry a position (its item), an alias, or an expression of the rows. */
-static int emit_group_by(dctx *d, dsel *ds, rs_buf *out) {
+/* The GROUP BY keys of group[] in mask, comma-separated (each a position, an alias or an
+ * expression of the rows). */
+static int emit_group_keys(dctx *d, dsel *ds, uint64_t mask, rs_buf *out) {
     const sqlx_select *s = ds->s;
-    if (s->n_gsets > 0)
-        return refuse(d, NULL, "GROUPING SETS, ROLLUP or CUBE");
-    for (int i = 0; i < s->n_group; i++) {
+    for (int i = 0, k = 0; i < s->n_group; i++) {
         dinfo ig;
         int alias;
+        if (i < 64 && !((mask >> i) & 1))
+            continue;
         const sqlx_node *e = sqlx_bound_target(s, s->group[i], &alias);
-        rs_buf_puts(out, i == 0 ? " GROUP BY " : ", ");
+        rs_buf_puts(out, k++ ? ", " : "");
         int rc = emit_expr_alias(d, ds, e, alias, out, &ig);
         if (rc)
             return rc; /* null and undefined are one group, written null (rs_gkey) */
     }
-    return 0; /* GROUP BY (): one group of all rows, as an aggregate without GROUP BY */
+    return 0;
+}
+
+/* GROUP BY, and GROUPING SETS / ROLLUP / CUBE as DuckDB's GROUPING SETS of the parser's sets
+ * (SQLite's emitter writes a UNION ALL of one GROUP BY per set): a key outside a set is null
+ * in that set's rows in both (decided D19), a set listed twice gives its groups twice in both.
+ * GROUPING() stays on SQLite. */
+static int emit_group_by(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_select *s = ds->s;
+    if (s->n_group > 64 && s->n_gsets > 0)
+        return refuse(d, NULL, "GROUPING SETS over more than 64 keys");
+    if (s->n_gsets == 0) {
+        if (s->n_group > 0)
+            rs_buf_puts(out, " GROUP BY ");
+        return emit_group_keys(d, ds, ~(uint64_t)0, out);
+    } /* GROUP BY (): one group of all rows, as an aggregate without GROUP BY */
+    rs_buf_puts(out, " GROUP BY GROUPING SETS (");
+    for (int g = 0; g < s->n_gsets; g++) {
+        rs_buf_puts(out, g ? ", (" : "(");
+        int rc = emit_group_keys(d, ds, s->gsets[g], out);
+        if (rc)
+            return rc;
+        rs_buf_putc(out, ')');
+    }
+    rs_buf_putc(out, ')');
+    return 0;
 }
 
 /* LIMIT / OFFSET: constants that are integers >= 0. */
@@ -2361,10 +2459,48 @@ static int emit_simple(dctx *d, dsel *ds, rs_buf *out, drel *result) {
     return rc;
 }
 
+/* The select item ORDER BY entry e names beside grouping sets (the binder leaves an item's
+ * own expression unbound there, binds the rest over the sets' united rows): the same
+ * expression, a position, or an item's alias; -1 for none. */
+static int sets_order_item(const sqlx_select *s, const sqlx_node *e) {
+    for (int k = 0; k < s->n_items; k++)
+        if (sqlx_same_node(s->items[k].expr, e))
+            return k;
+    if (e->kind == N_LIT_INT) {
+        long long pos = strtoll(e->text, NULL, 10);
+        return pos >= 1 && pos <= s->n_items ? (int)pos - 1 : -1;
+    }
+    for (int k = 0; e->kind == N_PATH && e->n_parts == 1 && e->names[0] && k < s->n_items; k++)
+        if (s->items[k].alias != NULL && strcmp(s->items[k].alias, e->names[0]) == 0)
+            return k;
+    return -1;
+}
+
+/* ORDER BY beside more than one grouping set: by the output fields' positions. */
+static int emit_sets_order(dctx *d, dsel *ds, rs_buf *out) {
+    const sqlx_select *s = ds->s;
+    for (int k = 0; k < s->n_items; k++)
+        if (s->items[k].expr->kind == N_STAR)
+            return refuse(d, NULL, "SELECT * beside GROUPING SETS and ORDER BY");
+    rs_buf_puts(out, " ORDER BY ");
+    for (int i = 0; i < s->n_order; i++) {
+        const sqlx_order *o = &s->order[i];
+        int item = sets_order_item(s, o->expr);
+        if (item < 0)
+            return refuse(d, o->expr, "an ORDER BY beside GROUPING SETS that is not an output");
+        int nulls_first = o->nulls ? o->nulls == 1 : !o->desc;
+        rs_buf_printf(out, "%s%d%s NULLS %s", i ? ", " : "", item + 1, o->desc ? " DESC" : " ASC",
+                      nulls_first ? "FIRST" : "LAST");
+    }
+    return 0;
+}
+
 static int emit_tail(dctx *d, dsel *ds, rs_buf *out) {
     const sqlx_select *s = ds->s;
     int rc = 0;
-    if (s->n_order > 0) {
+    if (s->n_order > 0 && s->n_gsets > 1) {
+        rc = emit_sets_order(d, ds, out);
+    } else if (s->n_order > 0) {
         rs_buf_puts(out, " ORDER BY ");
         ds->alias = 1;
         rc = emit_order_list(d, ds, s->order, s->n_order, out);
