@@ -115,6 +115,15 @@ static void apply_client_settings(rs_conn *conn) {
     rs_http_set_max_attempts(http, conn->cfg.retries + 1);
 }
 
+/* Retries and timeout under profile: the profile's when it sets them, else the session's. */
+static int profile_retries(const rs_conn *conn, const rs_profile *profile) {
+    return profile->retries >= 0 ? profile->retries : conn->cfg.retries;
+}
+
+static long profile_timeout_ms(const rs_conn *conn, const rs_profile *profile) {
+    return profile->timeout_seconds > 0 ? profile->timeout_seconds * 1000L : conn->cfg.timeout_ms;
+}
+
 /* Adopt a freshly opened client and its profile's settings; takes over *profile (minus its key,
  * which is wiped) and leaves it empty. */
 static int adopt_connection(rs_conn *conn, rs_api *api, rs_profile *profile, char *description,
@@ -141,11 +150,8 @@ static int adopt_connection(rs_conn *conn, rs_api *api, rs_profile *profile, cha
     free(conn->cfg.workspace);
     conn->cfg.workspace = workspace;
     conn->cfg.threads = profile->threads > 0 ? profile->threads : DEFAULT_THREADS;
-    /* Retries and timeout: the profile's when it sets them, else the session keeps its own. */
-    if (profile->retries >= 0)
-        conn->cfg.retries = profile->retries;
-    if (profile->timeout_seconds > 0)
-        conn->cfg.timeout_ms = profile->timeout_seconds * 1000L;
+    conn->cfg.retries = profile_retries(conn, profile);
+    conn->cfg.timeout_ms = profile_timeout_ms(conn, profile);
     rs_profile_free(&conn->profile);
     conn->profile = *profile;
     rs_profile_init(profile);
@@ -175,11 +181,8 @@ int rs_conn_connect(rs_conn *conn, const char *path, const char *profile_name, c
     /* the ping already follows the retries and timeout the connection will keep
      * (adopt_connection): a session's `rockset_config('retries', n)` before rockset_connect()
      * held only after it, and the ping to a flaky server gave up after the default attempts */
-    rs_http_set_max_attempts(rs_api_http(api),
-                             (profile.retries >= 0 ? profile.retries : conn->cfg.retries) + 1);
-    rs_http_set_timeout_ms(rs_api_http(api), profile.timeout_seconds > 0
-                                                 ? profile.timeout_seconds * 1000L
-                                                 : conn->cfg.timeout_ms);
+    rs_http_set_max_attempts(rs_api_http(api), profile_retries(conn, &profile) + 1);
+    rs_http_set_timeout_ms(rs_api_http(api), profile_timeout_ms(conn, &profile));
     rc = rs_api_ping(api, NULL, err);
     if (rc != RS_OK)
         goto done;

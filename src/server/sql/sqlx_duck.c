@@ -1205,10 +1205,6 @@ static int emit_format_iso(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, d
     return rc;
 }
 
-/* ROUND(x[, digits]) (fn_math.c): x scaled by 10^digits, rounded halves away from zero, scaled
- * back, a float whatever x is; DuckDB's round of a DOUBLE by an INTEGER precision computes the
- * same (std::round of the scaled value). Digits a constant int within 300 either way (beyond,
- * the runtime's overflow guards differ from DuckDB's). */
 /* The digits of ROUND or TRUNC, n->list[1] (0 without it): 0, or the refusal when they are not
  * a constant int within limit either way. */
 static int constant_digits(dctx *d, const sqlx_node *n, const char *name, int64_t limit,
@@ -1227,26 +1223,6 @@ static int constant_digits(dctx *d, const sqlx_node *n, const char *name, int64_
     return rc;
 }
 
-static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
-    dinfo ia;
-    int64_t digits = 0;
-    if (n->n_list < 1 || n->n_list > 2)
-        return refuse(d, n, "ROUND with %d arguments", n->n_list);
-    int rc = constant_digits(d, n, "ROUND", 300, &digits);
-    if (rc)
-        return rc;
-    rs_buf x = RS_BUF_INIT;
-    rc = emit_expr(d, ds, n->list[0], &x, &ia);
-    if (!rc && ia.type != RV_INT && ia.type != RV_FLOAT)
-        rc = refuse(d, n, "ROUND of a value that is not a number");
-    if (!rc)
-        rs_buf_printf(out, "round(CAST(%s AS DOUBLE), %lld)", x.data, (long long)digits);
-    info->type = RV_FLOAT;
-    info->nulls = ia.nulls ? NB_NULL : 0;
-    rs_buf_free(&x);
-    return rc;
-}
-
 /* ---- conditional and math functions (fn_cond.c, fn_math.c) ---- */
 
 /* COALESCE(a, ...) and IFNULL(a, b): the first argument that is neither null nor missing, else
@@ -1254,7 +1230,7 @@ static int emit_round(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo 
  * ints and floats DuckDB's would give every value as a float, the runtime each as it is. */
 static int emit_coalesce(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
                          dinfo *info) {
-    dinfo ia;
+    dinfo ia = {RV_UNDEFINED, 0, 0};
     int type = RV_UNDEFINED, all_nullish = 1, ascii = 1, rc = 0;
     if (n->n_list < 1 || (strcasecmp(name, "IFNULL") == 0 && n->n_list != 2))
         return refuse(d, n, "%s with %d arguments", name, n->n_list);
@@ -1280,7 +1256,7 @@ static int emit_coalesce(dctx *d, dsel *ds, const sqlx_node *n, const char *name
  * runtime, null here: either may be). Both of one type, for DuckDB's nullif would give an int
  * compared with a float as a float. */
 static int emit_nullif(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
-    dinfo ia, ib;
+    dinfo ia = {RV_UNDEFINED, 0, 0}, ib = {RV_UNDEFINED, 0, 0};
     if (n->n_list != 2)
         return refuse(d, n, "NULLIF with %d arguments", n->n_list);
     rs_buf_puts(out, "nullif(");
@@ -1319,30 +1295,34 @@ static int number_arg(dctx *d, dsel *ds, const sqlx_node *n, const char *name, r
 }
 
 /* ABS keeps an int an int (DuckDB fails on the smallest, as the runtime does: then SQLite
- * answers with its error); FLOOR, CEIL and CEILING give a float; so do TRUNC and TRUNCATE(x[,
- * digits]) toward zero, written as the runtime computes them (fn_math.c round_common: x scaled
- * by a power of ten, truncated, scaled back; a value that is not finite unchanged, which these
- * operations leave so) with digits a constant int within 22, whose power of ten both engines
- * hold exactly. Null or missing: null. */
+ * answers with its error); FLOOR, CEIL and CEILING give a float; so does ROUND(x[, digits]),
+ * x scaled by 10^digits, rounded halves away from zero, scaled back, which DuckDB's round of a
+ * DOUBLE by an INTEGER precision computes alike (std::round of the scaled value), with
+ * constant digits within 300 either way (beyond, the runtime's overflow guards differ from
+ * DuckDB's); and so do TRUNC and TRUNCATE(x[, digits]) toward zero, written as the
+ * runtime computes them (fn_math.c round_common: x scaled by a power of ten, truncated, scaled
+ * back; a value that is not finite unchanged, which these operations leave so) with digits a
+ * constant int within 22, whose power of ten both engines hold exactly. Null or missing:
+ * null. */
 static int emit_math1(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
                       dinfo *info) {
-    dinfo ia;
+    dinfo ia = {RV_UNDEFINED, 0, 0}; /* read below even when the digits are refused */
     int64_t digits = 0;
     int abs_of = strcasecmp(name, "ABS") == 0, trunc_of = strncasecmp(name, "TRUNC", 5) == 0;
-    if (trunc_of && n->n_list > 2)
+    int round_of = strcasecmp(name, "ROUND") == 0, by_digits = trunc_of || round_of;
+    if (by_digits && n->n_list > 2)
         return refuse(d, n, "%s with %d arguments", name, n->n_list);
-    int rc = trunc_of ? constant_digits(d, n, name, 22, &digits) : 0;
+    int rc = by_digits ? constant_digits(d, n, name, round_of ? 300 : 22, &digits) : 0;
     sqlx_node one = *n;
-    one.n_list = trunc_of && n->n_list == 2 ? 1 : n->n_list;
+    one.n_list = by_digits && n->n_list == 2 ? 1 : n->n_list;
     rs_buf x = RS_BUF_INIT;
     if (!rc)
         rc = number_arg(d, ds, &one, name, &x, &ia);
-    const char *fn = abs_of                           ? "abs"
-                     : trunc_of                       ? "trunc"
-                     : strcasecmp(name, "FLOOR") == 0 ? "floor"
-                                                      : "ceil";
+    const char *fn = trunc_of ? "trunc" : strcasecmp(name, "FLOOR") == 0 ? "floor" : "ceil";
     if (!rc && abs_of)
         rs_buf_printf(out, "abs(%s)", x.data);
+    else if (!rc && round_of)
+        rs_buf_printf(out, "round(CAST(%s AS DOUBLE), %lld)", x.data, (long long)digits);
     else if (!rc && digits == 0)
         rs_buf_printf(out, "%s(CAST(%s AS DOUBLE))", fn, x.data);
     else if (!rc)
@@ -1360,7 +1340,7 @@ static int emit_math1(dctx *d, dsel *ds, const sqlx_node *n, const char *name, r
  * both), strings (byte order in both), booleans and timestamps. */
 static int emit_extreme(dctx *d, dsel *ds, const sqlx_node *n, const char *name, rs_buf *out,
                         dinfo *info) {
-    dinfo ia;
+    dinfo ia = {RV_UNDEFINED, 0, 0};
     int type = RV_UNDEFINED, nulls = 0, ascii = 1, rc = 0;
     rs_buf args = RS_BUF_INIT, test = RS_BUF_INIT;
     if (n->n_list < 1)
@@ -1397,7 +1377,7 @@ static int emit_extreme(dctx *d, dsel *ds, const sqlx_node *n, const char *name,
  * the first the highest, set where the row's grouping set leaves it out; 0 without grouping
  * sets. An argument DuckDB does not find among the keys fails there, and SQLite answers. */
 static int emit_grouping(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
-    dinfo ia;
+    dinfo ia = {RV_UNDEFINED, 0, 0};
     int rc = 0;
     if (n->n_list < 1 || n->n_list > 62)
         return refuse(d, n, "GROUPING with %d arguments", n->n_list);
@@ -1415,7 +1395,7 @@ static int emit_grouping(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, din
 /* LENGTH of a string: its code points in both engines (the runtime's rt_utf8_count, DuckDB's
  * length). Of an array or an object it stays on SQLite. */
 static int emit_length(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *info) {
-    dinfo ia;
+    dinfo ia = {RV_UNDEFINED, 0, 0};
     int rc = emit_one_arg(d, ds, n, "LENGTH", "length(", ")", out, &ia);
     if (!rc && ia.type != RV_STRING)
         rc = refuse(d, n, "LENGTH of a value that is not a string");
@@ -1819,15 +1799,14 @@ static int emit_func(dctx *d, dsel *ds, const sqlx_node *n, rs_buf *out, dinfo *
         return emit_format_iso(d, ds, n, out, info);
     if (strcasecmp(name, "FORMAT_TIMESTAMP") == 0)
         return emit_format_timestamp(d, ds, n, out, info);
-    if (strcasecmp(name, "ROUND") == 0)
-        return emit_round(d, ds, n, out, info);
     if (strcasecmp(name, "COALESCE") == 0 || strcasecmp(name, "IFNULL") == 0)
         return emit_coalesce(d, ds, n, name, out, info);
     if (strcasecmp(name, "NULLIF") == 0)
         return emit_nullif(d, ds, n, out, info);
     if (strcasecmp(name, "ABS") == 0 || strcasecmp(name, "FLOOR") == 0 ||
         strcasecmp(name, "CEIL") == 0 || strcasecmp(name, "CEILING") == 0 ||
-        strcasecmp(name, "TRUNC") == 0 || strcasecmp(name, "TRUNCATE") == 0)
+        strcasecmp(name, "TRUNC") == 0 || strcasecmp(name, "TRUNCATE") == 0 ||
+        strcasecmp(name, "ROUND") == 0)
         return emit_math1(d, ds, n, name, out, info);
     if (strcasecmp(name, "GREATEST") == 0 || strcasecmp(name, "LEAST") == 0)
         return emit_extreme(d, ds, n, name, out, info);
